@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * compiler.h: attribute and hint macros shared by both processes. No DPDK:
+ * the data plane may use DPDK's equivalents; these exist so that shared/ and
+ * the control plane need none.
+ */
+#ifndef TUTTI_COMPILER_H
+#define TUTTI_COMPILER_H
+
+#define TUTTI_CACHE_LINE	64	/* bytes */
+
+#ifndef likely
+#define likely(x)	__builtin_expect(!!(x), 1)
+#endif
+#ifndef unlikely
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#endif
+
+#define DP_HOT		__attribute__((hot))
+#define DP_COLD		__attribute__((cold, noinline))
+#define TUTTI_PRINTF(f, a)	__attribute__((format(printf, f, a)))
+#define TUTTI_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#endif /* TUTTI_COMPILER_H */

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * shm_msg.c: message construction and validation for both processes. The
+ * validator is the gate every received slot passes through, so it is strict:
+ * whatever v1 does not define is refused rather than ignored. It is also a
+ * fuzz target (tests/fuzz/fuzz_shm_msg.c).
+ */
+#include "shm_msg.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "compiler.h"
+
+void
+shm_msg_init(struct shm_msg *m, enum shm_msg_type type, uint32_t seq,
+	     uint32_t conf_id)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.type = (uint16_t)type;
+	m->hdr.seq = seq;
+	m->hdr.conf_id = conf_id;
+}
+
+static bool
+all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+/* Is the named padding field of the body all zero? */
+#define PAD_ZERO(m, type, field)                                              \
+	all_zero(&(m)->body.type.field, sizeof((m)->body.type.field))
+
+static bool
+rate_ok(uint8_t codec, uint32_t rate_hz)
+{
+	if (codec == SHM_CODEC_PCMU || codec == SHM_CODEC_PCMA)
+		return rate_hz == 8000;
+	switch (rate_hz) {	/* L16, RFC 3551 and dynamic rtpmap rates */
+	case 8000:
+	case 16000:
+	case 32000:
+	case 44100:
+	case 48000:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+ptime_ok(uint8_t ptime_ms)
+{
+	return ptime_ms == 10 || ptime_ms == 20 || ptime_ms == 30 ||
+	       ptime_ms == 40;
+}
+
+static int
+validate_leg(const struct shm_msg *m)
+{
+	const struct shm_msg_leg *l = &m->body.leg;
+
+	if (!PAD_ZERO(m, leg, _pad0) || l->leg_id == 0)
+		return -EINVAL;
+	if (m->hdr.type == SHM_CMD_LEG_REMOVE)
+		return 0;	/* only leg_id matters */
+	if (l->codec >= SHM_CODEC_MAX_ || l->dir >= SHM_DIR_MAX_ ||
+	    (l->flags & ~SHM_LEG_FLAGS_KNOWN) != 0 || l->pt > 127 ||
+	    l->dtmf_pt > 127 || !rate_ok(l->codec, l->rate_hz) ||
+	    !ptime_ok(l->ptime_ms) || l->remote_port == 0 ||
+	    l->local_port == 0)
+		return -EINVAL;
+	if (l->dtmf_pt != 0 && l->dtmf_pt == l->pt)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+validate_conf(const struct shm_msg *m)
+{
+	const struct shm_msg_conf *c = &m->body.conf;
+
+	if (!PAD_ZERO(m, conf, _pad0) || !PAD_ZERO(m, conf, _pad1))
+		return -EINVAL;
+	if (m->hdr.type == SHM_CMD_CONF_DESTROY)
+		return 0;
+	if ((c->rate_hz != 8000 && c->rate_hz != 16000) ||
+	    !ptime_ok(c->ptime_ms) || (c->flags & ~SHM_CONF_FLAGS_KNOWN) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+int
+shm_msg_validate(const struct shm_msg *m)
+{
+	if (m->hdr.flags & ~SHM_MSG_FLAGS_KNOWN || m->hdr._pad0 != 0)
+		return -EINVAL;
+	switch (m->hdr.type) {
+	case SHM_CMD_HELLO:
+		if (!PAD_ZERO(m, hello, _pad0) || !PAD_ZERO(m, hello, _pad1) ||
+		    m->body.hello.cp_pid == 0)
+			return -EINVAL;
+		return 0;
+	case SHM_CMD_CONF_CREATE:
+	case SHM_CMD_CONF_DESTROY:
+		if (m->hdr.conf_id == 0)
+			return -EINVAL;
+		return validate_conf(m);
+	case SHM_CMD_LEG_ADD:
+	case SHM_CMD_LEG_UPDATE:
+	case SHM_CMD_LEG_REMOVE:
+		if (m->hdr.type != SHM_CMD_LEG_REMOVE && m->hdr.conf_id == 0)
+			return -EINVAL;
+		return validate_leg(m);
+	case SHM_EVT_STATUS:
+		if (!PAD_ZERO(m, status, _pad0) || !PAD_ZERO(m, status, _pad1) ||
+		    m->body.status.status > 0 ||
+		    !shm_msg_is_cmd(m->body.status.cmd_type))
+			return -EINVAL;
+		return 0;
+	case SHM_EVT_MEDIA_TIMEOUT:
+		return PAD_ZERO(m, timeout, _pad0) &&
+				       m->body.timeout.leg_id != 0 ? 0 : -EINVAL;
+	case SHM_EVT_DTMF:
+		if (!PAD_ZERO(m, dtmf, _pad0) || m->body.dtmf.leg_id == 0 ||
+		    m->body.dtmf.source > SHM_DTMF_INBAND ||
+		    m->body.dtmf.volume_dbm0 > 63 ||
+		    strchr("0123456789*#ABCD", m->body.dtmf.digit) == NULL ||
+		    m->body.dtmf.digit == 0)
+			return -EINVAL;
+		return 0;
+	case SHM_EVT_TALKER:
+		if (!PAD_ZERO(m, talker, _pad0) || !PAD_ZERO(m, talker, _pad1) ||
+		    m->body.talker.leg_id == 0 || m->body.talker.talking > 1)
+			return -EINVAL;
+		return 0;
+	case SHM_EVT_STATS:
+		if (!PAD_ZERO(m, stats, _pad0) || !PAD_ZERO(m, stats, _pad1) ||
+		    m->body.stats.worker >= SHM_MAX_WORKERS)
+			return -EINVAL;
+		return 0;
+	default:
+		return -ENOTSUP;
+	}
+}
+
+bool
+shm_msg_is_cmd(uint16_t type)
+{
+	return type >= SHM_CMD_HELLO && type < SHM_CMD_MAX_;
+}
+
+const char *
+shm_msg_type_name(uint16_t type)
+{
+	static const char *const names[] = {
+		[SHM_CMD_HELLO] = "HELLO",
+		[SHM_CMD_CONF_CREATE] = "CONF_CREATE",
+		[SHM_CMD_CONF_DESTROY] = "CONF_DESTROY",
+		[SHM_CMD_LEG_ADD] = "LEG_ADD",
+		[SHM_CMD_LEG_UPDATE] = "LEG_UPDATE",
+		[SHM_CMD_LEG_REMOVE] = "LEG_REMOVE",
+		[SHM_EVT_STATUS] = "STATUS",
+		[SHM_EVT_MEDIA_TIMEOUT] = "MEDIA_TIMEOUT",
+		[SHM_EVT_DTMF] = "DTMF",
+		[SHM_EVT_TALKER] = "TALKER",
+		[SHM_EVT_STATS] = "STATS",
+	};
+
+	if (type >= TUTTI_ARRAY_SIZE(names) || names[type] == NULL)
+		return "?";
+	return names[type];
+}
+
+const char *
+shm_drop_name(unsigned int reason)
+{
+	static const char *const names[SHM_DROP_MAX_] = {
+		[SHM_DROP_NOT_FOR_US] = "not_for_us",
+		[SHM_DROP_BAD_IP] = "bad_ip",
+		[SHM_DROP_BAD_UDP] = "bad_udp",
+		[SHM_DROP_BAD_RTP] = "bad_rtp",
+		[SHM_DROP_BAD_PT] = "bad_pt",
+		[SHM_DROP_BAD_SRC] = "bad_src",
+		[SHM_DROP_JB_LATE] = "jb_late",
+		[SHM_DROP_JB_DUP] = "jb_dup",
+		[SHM_DROP_JB_FULL] = "jb_full",
+		[SHM_DROP_NO_MBUF] = "no_mbuf",
+		[SHM_DROP_TX_FULL] = "tx_full",
+		[SHM_DROP_BAD_CMD] = "bad_cmd",
+		[SHM_DROP_EVT_FULL] = "evt_full",
+	};
+
+	if (reason >= SHM_DROP_MAX_ || names[reason] == NULL)
+		return "?";
+	return names[reason];
+}
+
+const char *
+shm_codec_name(unsigned int codec)
+{
+	static const char *const names[SHM_CODEC_MAX_] = {
+		[SHM_CODEC_PCMU] = "PCMU",
+		[SHM_CODEC_PCMA] = "PCMA",
+		[SHM_CODEC_L16] = "L16",
+	};
+
+	return codec < SHM_CODEC_MAX_ ? names[codec] : "?";
+}

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * shm_proto.h: the shared-memory protocol between tutti-cp (control plane)
+ * and tutti-dp (data plane). The single source of truth for every message
+ * and for the layout of the region both processes map: compiled unchanged by
+ * both, no pointers (offsets from the region base only), fixed-width types,
+ * explicit padding, host byte order except where a field says "network
+ * order". No code lives here.
+ *
+ * Region layout (all offsets are from the region base, 4 KiB aligned):
+ *
+ *   +--------------------------+ 0
+ *   | struct shm_region_hdr    |  magic, version, fingerprint, generation,
+ *   |                          |  peer pids and heartbeats, section offsets
+ *   +--------------------------+ hdr.ring_off
+ *   | cmd ring, worker 0       |  rte_ring of struct shm_msg, cp -> dp, SP/SC
+ *   | evt ring, worker 0       |  rte_ring of struct shm_msg, dp -> cp, SP/SC
+ *   | ... one pair per worker  |  each ring hdr.ring_bytes long
+ *   +--------------------------+ hdr.stats_off
+ *   | struct shm_worker_stats  |  one per worker, published by that worker
+ *   +--------------------------+ hdr.leg_off
+ *   | struct shm_leg_entry     |  hdr.n_legs entries: what the dp is running
+ *   +--------------------------+ hdr.size
+ *
+ * Compatibility rules: a change of any struct here changes the layout
+ * fingerprint and needs SHM_VER_MAJOR bumped; minor versions only append
+ * message types. Enum values are explicit and never renumbered; retired
+ * values stay as placeholders. Receivers reject unknown types, unknown flag
+ * bits and non-zero padding (shm_msg_validate()).
+ */
+#ifndef TUTTI_SHM_PROTO_H
+#define TUTTI_SHM_PROTO_H
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define SHM_STATIC_ASSERT static_assert
+extern "C" {
+#else
+#define SHM_STATIC_ASSERT _Static_assert
+#endif
+
+#define SHM_MAGIC		0x5455545449534d31ULL	/* "TUTTISM1" */
+#define SHM_VER_MAJOR		1
+#define SHM_VER_MINOR		0
+
+#define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
+#define SHM_MSG_BYTES		64	/* one slot, one cache line */
+#define SHM_RING_SLOTS_DEFAULT	4096	/* power of two */
+#define SHM_LEGS_DEFAULT	65536	/* leg table entries */
+#define SHM_NAME_MAX		64	/* region name incl. leading '/' and NUL */
+#define SHM_DEFAULT_NAME	"/tutti"
+#define SHM_ALIGN		4096	/* section alignment, bytes */
+
+/* Region lifecycle, written by the data plane only. */
+enum shm_state {
+	SHM_STATE_INIT = 0,	/* being built: do not attach yet */
+	SHM_STATE_READY = 1,	/* data plane running */
+	SHM_STATE_CLOSED = 2,	/* data plane exited cleanly */
+};
+
+/* Message types. Commands go cp -> dp, events dp -> cp. */
+enum shm_msg_type {
+	SHM_MSG_NONE = 0,		/* never sent: catches zeroed slots */
+	/* commands, 1..63 */
+	SHM_CMD_HELLO = 1,		/* cp announces itself; body hello */
+	SHM_CMD_CONF_CREATE = 2,	/* body conf */
+	SHM_CMD_CONF_DESTROY = 3,	/* body conf (only conf_id used) */
+	SHM_CMD_LEG_ADD = 4,		/* body leg */
+	SHM_CMD_LEG_UPDATE = 5,		/* body leg */
+	SHM_CMD_LEG_REMOVE = 6,		/* body leg (only leg_id used) */
+	SHM_CMD_MAX_ = 7,		/* first unassigned command value */
+	/* events, 64..127 */
+	SHM_EVT_STATUS = 64,		/* answer to any command; body status */
+	SHM_EVT_MEDIA_TIMEOUT = 65,	/* body timeout */
+	SHM_EVT_DTMF = 66,		/* body dtmf */
+	SHM_EVT_TALKER = 67,		/* body talker */
+	SHM_EVT_STATS = 68,		/* body stats: periodic summary */
+	SHM_EVT_MAX_ = 69,		/* first unassigned event value */
+};
+
+/* Header flags: none defined in v1; any set bit is rejected. */
+#define SHM_MSG_FLAGS_KNOWN	0x0000u
+
+/* Codecs a leg can use. */
+enum shm_codec {
+	SHM_CODEC_PCMU = 0,	/* G.711 mu-law, static PT 0 */
+	SHM_CODEC_PCMA = 1,	/* G.711 A-law, static PT 8 */
+	SHM_CODEC_L16 = 2,	/* linear 16-bit big-endian, mono */
+	SHM_CODEC_MAX_ = 3,
+};
+
+/* Media direction from the focus's point of view of the leg (SDP terms). */
+enum shm_dir {
+	SHM_DIR_SENDRECV = 0,
+	SHM_DIR_SENDONLY = 1,	/* focus sends, ignores what it receives */
+	SHM_DIR_RECVONLY = 2,	/* focus receives, sends nothing */
+	SHM_DIR_INACTIVE = 3,
+	SHM_DIR_MAX_ = 4,
+};
+
+/* Leg flags (struct shm_msg_leg.flags). */
+enum shm_leg_flag {
+	SHM_LEG_MUTE = 1u << 0,		/* never mixed */
+	SHM_LEG_DEAF = 1u << 1,		/* hears nothing */
+	SHM_LEG_LATCH = 1u << 2,	/* symmetric RTP: latch to the source */
+	SHM_LEG_INBAND_DTMF = 1u << 3,	/* run the in-band DTMF detector */
+};
+#define SHM_LEG_FLAGS_KNOWN	0x0fu
+
+/* Conference flags (struct shm_msg_conf.flags). */
+enum shm_conf_flag {
+	SHM_CONF_LIMITER = 1u << 0,	/* soft limiter on the mix */
+};
+#define SHM_CONF_FLAGS_KNOWN	0x01u
+
+/* 16 bytes at the start of every slot. */
+struct shm_msg_hdr {
+	uint16_t type;		/* enum shm_msg_type */
+	uint16_t flags;		/* SHM_MSG_FLAGS_KNOWN */
+	uint32_t seq;		/* command: cp's sequence; status: echoed */
+	uint32_t conf_id;	/* conference the message is about, or 0 */
+	uint32_t _pad0;
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_hdr) == 16, "ABI: msg hdr");
+
+struct shm_msg_hello {		/* SHM_CMD_HELLO */
+	uint32_t cp_pid;
+	uint32_t _pad0;
+	uint64_t cp_start_ns;	/* CLOCK_MONOTONIC at cp start */
+	uint8_t _pad1[32];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_hello) == 48, "ABI: hello");
+
+struct shm_msg_conf {		/* SHM_CMD_CONF_CREATE, _DESTROY */
+	uint32_t rate_hz;	/* mixing rate: 8000 or 16000 */
+	uint8_t ptime_ms;	/* tick: 10, 20, 30 or 40 */
+	uint8_t n_talkers;	/* K loudest legs mixed; 0 = default (4) */
+	uint8_t flags;		/* enum shm_conf_flag */
+	uint8_t _pad0;
+	uint32_t max_legs;	/* 0 = no limit beyond the leg table */
+	uint8_t _pad1[36];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_conf) == 48, "ABI: conf");
+
+struct shm_msg_leg {		/* SHM_CMD_LEG_ADD, _UPDATE, _REMOVE */
+	uint32_t leg_id;	/* cp-chosen, unique per region, != 0 */
+	uint32_t ssrc;		/* SSRC the focus sends with */
+	uint8_t addr[16];	/* remote RTP address, IPv4-mapped IPv6 */
+	uint16_t remote_port;	/* remote RTP port, network order */
+	uint16_t local_port;	/* focus RTP port, network order */
+	uint8_t codec;		/* enum shm_codec */
+	uint8_t pt;		/* RTP payload type of the codec */
+	uint8_t dtmf_pt;	/* telephone-event PT, 0 = none */
+	uint8_t dir;		/* enum shm_dir */
+	uint32_t rate_hz;	/* codec clock rate */
+	uint8_t ptime_ms;	/* packetisation of what the focus sends */
+	uint8_t flags;		/* enum shm_leg_flag */
+	int16_t gain_db_q8;	/* gain applied to the leg's voice, dB * 256 */
+	uint16_t timeout_ms;	/* media timeout, 0 = never */
+	uint8_t _pad0[6];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_leg) == 48, "ABI: leg");
+SHM_STATIC_ASSERT(offsetof(struct shm_msg_leg, remote_port) == 24,
+		  "ABI: leg port");
+
+struct shm_msg_status {		/* SHM_EVT_STATUS; hdr.seq = the command's */
+	int32_t status;		/* 0 or -errno */
+	uint16_t cmd_type;	/* enum shm_msg_type of the command */
+	uint16_t worker;	/* worker that handled it */
+	uint32_t dp_pid;	/* answering data plane */
+	uint32_t _pad0;
+	uint64_t generation;	/* region generation it was handled in */
+	uint8_t _pad1[24];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_status) == 48, "ABI: status");
+
+struct shm_msg_timeout {	/* SHM_EVT_MEDIA_TIMEOUT */
+	uint32_t leg_id;
+	uint32_t idle_ms;	/* time since the last valid RTP packet */
+	uint8_t _pad0[40];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_timeout) == 48, "ABI: timeout");
+
+enum shm_dtmf_src {
+	SHM_DTMF_RFC4733 = 0,
+	SHM_DTMF_INBAND = 1,
+};
+
+struct shm_msg_dtmf {		/* SHM_EVT_DTMF: one digit, reported once */
+	uint32_t leg_id;
+	uint8_t digit;		/* ASCII: 0-9 * # A-D */
+	uint8_t source;		/* enum shm_dtmf_src */
+	uint16_t duration_ms;
+	uint8_t volume_dbm0;	/* RFC 4733 volume, 0..63 (as -dBm0) */
+	uint8_t _pad0[39];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_dtmf) == 48, "ABI: dtmf");
+
+struct shm_msg_talker {		/* SHM_EVT_TALKER: a leg starts/stops talking */
+	uint32_t leg_id;
+	uint8_t talking;	/* 1 = became a contributor, 0 = stopped */
+	uint8_t _pad0;
+	int16_t level_dbov_q8;	/* short-term level, dBov * 256 */
+	uint8_t _pad1[40];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_talker) == 48, "ABI: talker");
+
+struct shm_msg_stats {		/* SHM_EVT_STATS: periodic per-worker summary */
+	uint16_t worker;
+	uint16_t _pad0;
+	uint32_t n_confs;
+	uint32_t n_legs;
+	uint32_t late_ticks;	/* since the previous summary */
+	uint64_t rx_pkts;	/* totals since start */
+	uint64_t tx_pkts;
+	uint64_t drops;
+	uint8_t _pad1[8];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_stats) == 48, "ABI: stats msg");
+
+/* One ring slot. */
+struct shm_msg {
+	struct shm_msg_hdr hdr;
+	union {
+		struct shm_msg_hello hello;
+		struct shm_msg_conf conf;
+		struct shm_msg_leg leg;
+		struct shm_msg_status status;
+		struct shm_msg_timeout timeout;
+		struct shm_msg_dtmf dtmf;
+		struct shm_msg_talker talker;
+		struct shm_msg_stats stats;
+		uint8_t raw[48];
+	} body;
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg) == SHM_MSG_BYTES,
+		  "ABI: slot is one cache line");
+SHM_STATIC_ASSERT(offsetof(struct shm_msg, body) == 16, "ABI: header size");
+
+/* Drop reasons counted by the data plane, indexes into drops[]. */
+enum shm_drop {
+	SHM_DROP_NOT_FOR_US = 0,	/* wrong MAC/IP/port, or not UDP/ARP */
+	SHM_DROP_BAD_IP = 1,		/* IPv4 header or checksum */
+	SHM_DROP_BAD_UDP = 2,		/* UDP length or checksum */
+	SHM_DROP_BAD_RTP = 3,		/* RTP header validation */
+	SHM_DROP_BAD_PT = 4,		/* payload type not signalled */
+	SHM_DROP_BAD_SRC = 5,		/* source address not latched */
+	SHM_DROP_JB_LATE = 6,		/* too late for the jitter buffer */
+	SHM_DROP_JB_DUP = 7,		/* duplicate */
+	SHM_DROP_JB_FULL = 8,		/* outside the window */
+	SHM_DROP_NO_MBUF = 9,		/* mempool empty */
+	SHM_DROP_TX_FULL = 10,		/* NIC queue full */
+	SHM_DROP_BAD_CMD = 11,		/* rejected control message */
+	SHM_DROP_EVT_FULL = 12,		/* event ring full: event lost */
+	SHM_DROP_MAX_ = 16,		/* size of the drops[] arrays */
+};
+
+/*
+ * Per-worker counters, written only by that worker and published with a
+ * seqlock: the worker makes pub_seq odd, writes, makes it even (release);
+ * readers retry while it is odd or changed (acquire).
+ */
+struct shm_worker_stats {
+	uint64_t pub_seq;	/* seqlock: odd while being written */
+	uint32_t lcore;		/* DPDK lcore id of the worker */
+	uint32_t n_confs;
+	uint32_t n_legs;
+	uint32_t _pad0;
+	uint64_t loops;		/* main-loop iterations */
+	uint64_t busy_cycles;	/* TSC cycles spent doing work */
+	uint64_t total_cycles;	/* TSC cycles since start */
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t ticks;		/* conference ticks run */
+	uint64_t late_ticks;	/* ticks started more than a ptime late */
+	uint64_t tick_ns_max;	/* worst tick duration, ns */
+	uint64_t tick_ns_sum;	/* for the mean: sum / ticks */
+	uint64_t cmds;		/* commands applied */
+	uint64_t evts;		/* events sent */
+	uint64_t drops[SHM_DROP_MAX_];
+	uint8_t _pad1[64];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 320, "ABI: wstats");
+SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,
+		  "ABI: wstats cache aligned");
+
+/* Leg table entry states. */
+enum shm_leg_state {
+	SHM_LEG_FREE = 0,
+	SHM_LEG_ACTIVE = 1,
+};
+
+/*
+ * One leg as the data plane runs it, so a restarted control plane can learn
+ * what is running. Written only by the worker owning the leg, seqlock as for
+ * shm_worker_stats. Indexed by (leg_id % n_legs) with linear probing done by
+ * the data plane; readers scan the whole table.
+ */
+struct shm_leg_entry {
+	uint64_t pub_seq;	/* seqlock: odd while being written */
+	uint32_t state;		/* enum shm_leg_state */
+	uint32_t conf_id;
+	uint16_t worker;
+	uint16_t _pad0;
+	uint32_t _pad1;
+	struct shm_msg_leg leg;	/* as last applied */
+	/* counters, totals since the leg was added */
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t lost;		/* sequence gaps */
+	uint32_t jitter_us;	/* RFC 3550 interarrival jitter */
+	uint32_t _pad2;
+	uint8_t _pad3[24];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_leg_entry) == 128, "ABI: leg entry");
+SHM_STATIC_ASSERT(offsetof(struct shm_leg_entry, leg) == 24,
+		  "ABI: leg entry body");
+
+/* The region header, at offset 0. */
+struct shm_region_hdr {
+	uint64_t magic;		/* SHM_MAGIC, written last by the creator */
+	uint16_t ver_major;	/* SHM_VER_MAJOR */
+	uint16_t ver_minor;	/* SHM_VER_MINOR */
+	uint32_t fingerprint;	/* shm_layout_fingerprint() of the creator */
+	uint64_t generation;	/* random, new for every region created */
+	uint64_t size;		/* bytes mapped */
+	uint32_t state;		/* enum shm_state (atomic, dp writes) */
+	uint32_t n_workers;	/* ring pairs and stats slots in use */
+	uint32_t ring_slots;	/* capacity of every ring, power of two */
+	uint32_t n_legs;	/* leg table entries */
+	uint64_t ring_off;	/* first ring */
+	uint64_t ring_bytes;	/* bytes per ring, SHM_ALIGN multiple */
+	uint64_t stats_off;	/* struct shm_worker_stats[n_workers] */
+	uint64_t leg_off;	/* struct shm_leg_entry[n_legs] */
+	uint32_t dp_pid;	/* creator */
+	uint32_t cp_pid;	/* attached control plane, 0 = none (atomic) */
+	uint64_t dp_heartbeat_ns; /* CLOCK_MONOTONIC, dp main loop (atomic) */
+	uint64_t cp_heartbeat_ns; /* CLOCK_MONOTONIC, cp main loop (atomic) */
+	uint64_t dp_start_ns;	/* CLOCK_MONOTONIC at dp start */
+	uint64_t cp_generation;	/* cp's own random id, to tell restarts */
+	uint16_t worker_lcore[SHM_MAX_WORKERS]; /* DPDK lcore per worker */
+	char dp_version[32];	/* tutti-dp version string, NUL terminated */
+	uint8_t _pad0[3816];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_region_hdr) == SHM_ALIGN,
+		  "ABI: region header is one page");
+SHM_STATIC_ASSERT(offsetof(struct shm_region_hdr, generation) == 16,
+		  "ABI: generation offset");
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUTTI_SHM_PROTO_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * check_main.c: the one runner shared by every check test executable. Each
+ * test_<module>.c defines test_suite(); this runs it with CK_ENV settings
+ * (meson sets TAP on stdout), and exits non-zero on any failure.
+ *
+ * A test executable may also define test_skip_reason(): when it returns a
+ * reason (a SIMD variant the CPU lacks, a tool not installed), the whole
+ * executable reports itself skipped by name in TAP ("1..0 # SKIP ...") and
+ * meson counts it as SKIP, never as a pass.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <check.h>
+
+#include "check_main.h"
+
+int test_argc;
+char **test_argv;
+
+const char *test_skip_reason(void) __attribute__((weak));
+
+int
+main(int argc, char **argv)
+{
+	SRunner *sr;
+	int nfailed;
+
+	test_argc = argc;
+	test_argv = argv;
+	if (test_skip_reason != NULL) {
+		const char *why = test_skip_reason();
+
+		if (why != NULL) {
+			printf("1..0 # SKIP %s\n", why);
+			return 0;
+		}
+	}
+	sr = srunner_create(test_suite());
+	srunner_run_all(sr, CK_ENV);
+	nfailed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* check_main.h: what each test_<module>.c provides to check_main.c. */
+#ifndef TUTTI_CHECK_MAIN_H
+#define TUTTI_CHECK_MAIN_H
+
+#include <check.h>
+
+/* The suite of this executable. */
+Suite *test_suite(void);
+
+/* Optional: non-NULL = skip the whole executable, with this reason. */
+const char *test_skip_reason(void);
+
+/* The executable's arguments (meson test args), for parameterised runs. */
+extern int test_argc;
+extern char **test_argv;
+
+#endif /* TUTTI_CHECK_MAIN_H */
