@@ -51,7 +51,8 @@ pingpong(struct gb_state *st, void *arg)
 struct consumer {
 	struct rte_ring *r;
 	unsigned int burst;
-	uint64_t want;		/* messages to receive */
+	uint64_t want;		/* messages to receive in this batch */
+	uint32_t next;		/* sequence number expected next */
 	uint64_t bad;		/* out of order */
 };
 
@@ -60,14 +61,13 @@ consume(void *arg)
 {
 	struct consumer *c = arg;
 	struct shm_msg m[64];
-	uint32_t expect = 0;
 	uint64_t got = 0;
 
 	while (got < c->want) {
 		unsigned int n = shm_ring_recv(c->r, m, c->burst);
 
 		for (unsigned int i = 0; i < n; i++)
-			c->bad += m[i].hdr.seq != expect++;
+			c->bad += m[i].hdr.seq != c->next++;
 		got += n;
 	}
 	return NULL;

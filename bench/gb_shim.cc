@@ -72,9 +72,14 @@ gb_counter(struct gb_state *st, const char *name, double v, bool rate,
 }
 
 extern "C" void gb_label(struct gb_state *st, const char *l) { S(st).SetLabel(l); }
+// Set when any benchmark reports an error: gb_main() then fails, so the
+// bench-smoke suite catches a benchmark whose own checks went wrong.
+static bool gb_failed;
+
 extern "C" void
 gb_skip_with_error(struct gb_state *st, const char *m)
 {
+	gb_failed = true;
 	S(st).SkipWithError(m);
 }
 extern "C" void gb_pause_timing(struct gb_state *st) { S(st).PauseTiming(); }
@@ -101,5 +106,5 @@ gb_main(int argc, char **argv)
 		return 2;
 	benchmark::RunSpecifiedBenchmarks();
 	benchmark::Shutdown();
-	return 0;
+	return gb_failed ? 1 : 0;
 }
