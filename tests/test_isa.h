@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_isa.h: for kernel tests run once per ISA (tests/meson.build rows with
+ * the per-ISA flag get "--isa=<name>"). test_isa() tells which ISA this run
+ * checks; test_isa_skip() gives the reason to skip when this build or this
+ * CPU lacks it, so the run is reported SKIP by name, never passed silently.
+ * Header-only; include it from one test file per executable.
+ */
+#ifndef TUTTI_TEST_ISA_H
+#define TUTTI_TEST_ISA_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "simd.h"
+
+static inline enum dp_simd
+test_isa(void)
+{
+	enum dp_simd isa = DP_SIMD_SCALAR;
+
+	for (int i = 1; i < test_argc; i++)
+		if (strncmp(test_argv[i], "--isa=", 6) == 0 &&
+		    dp_simd_parse(test_argv[i] + 6, &isa) != 0) {
+			fprintf(stderr, "unknown ISA '%s'\n", test_argv[i]);
+			exit(2);
+		}
+	return isa;
+}
+
+static inline const char *
+test_isa_skip(void)
+{
+	static char why[96];
+	enum dp_simd isa = test_isa();
+
+	if (!dp_simd_built(isa))
+		snprintf(why, sizeof(why), "%s: not built (meson -Dsimd)",
+			 dp_simd_name(isa));
+	else if (!dp_simd_cpu_has(isa))
+		snprintf(why, sizeof(why), "%s: this CPU lacks it",
+			 dp_simd_name(isa));
+	else
+		return NULL;
+	return why;
+}
+
+#endif /* TUTTI_TEST_ISA_H */
