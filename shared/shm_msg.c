@@ -120,8 +120,7 @@ shm_msg_validate(const struct shm_msg *m)
 		return validate_leg(m);
 	case SHM_EVT_STATUS:
 		if (!PAD_ZERO(m, status, _pad0) || !PAD_ZERO(m, status, _pad1) ||
-		    m->body.status.status > 0 ||
-		    !shm_msg_is_cmd(m->body.status.cmd_type))
+		    m->body.status.status > 0)
 			return -EINVAL;
 		return 0;
 	case SHM_EVT_MEDIA_TIMEOUT:

@@ -168,7 +168,7 @@ SHM_STATIC_ASSERT(offsetof(struct shm_msg_leg, remote_port) == 24,
 
 struct shm_msg_status {		/* SHM_EVT_STATUS; hdr.seq = the command's */
 	int32_t status;		/* 0 or -errno */
-	uint16_t cmd_type;	/* enum shm_msg_type of the command */
+	uint16_t cmd_type;	/* type of the command, as received */
 	uint16_t worker;	/* worker that handled it */
 	uint32_t dp_pid;	/* answering data plane */
 	uint32_t _pad0;

@@ -219,7 +219,8 @@ START_TEST(test_msg_rejects_bad_conf_and_events)
 	m.body.status.status = 1;		/* statuses are 0 or -errno */
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
 	m = good_msg(6);
-	m.body.status.cmd_type = SHM_EVT_DTMF;	/* not a command */
+	m.body.status.generation = 0;
+	m.body.status._pad0 = 1;
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
 	m = good_msg(8);
 	m.body.dtmf.digit = 'E';

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c: tutti-cp start-up, signals and the event loop. It attaches to the
+ * region tutti-dp created, says hello to every worker, learns what the data
+ * plane is already running from the leg table, and keeps watch: if the data
+ * plane goes away it waits for the next one. SIP, SDP, policy and
+ * notifications join this loop with the focus issues.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dpctl.h"
+#include "log.h"
+#include "shm_msg.h"
+
+#define CP_VERSION	"0.1.0"
+#define CP_LOOP_NS	(10ULL * 1000 * 1000)	/* event loop period */
+#define CP_RETRY_NS	(200ULL * 1000 * 1000)	/* attach retry period */
+
+struct cp_opts {
+	const char *region;
+	uint64_t wait_s;	/* how long to wait for tutti-dp at start */
+};
+
+static volatile sig_atomic_t quit;
+
+struct hello_state {
+	uint32_t want;		/* HELLOs sent */
+	uint32_t answered;	/* statuses received */
+	uint32_t ok;		/* of which status 0 */
+	uint32_t unsent;	/* HELLOs the ring refused */
+	uint64_t sent_ns;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: tutti-cp [options]\n"
+"\n"
+"The Tutti control plane: the SIP conference focus. It programs tutti-dp\n"
+"(the DPDK data plane) through the shared-memory region tutti-dp creates,\n"
+"and keeps running when tutti-dp restarts.\n"
+"\n"
+"Options:\n"
+"  --region NAME      shared region of tutti-dp (default %s)\n"
+"  --wait SECONDS     how long to wait at start for tutti-dp to create the\n"
+"                     region (default 30; 0 = do not wait)\n"
+"  --log-level LEVEL  error, warn, info (default), debug\n"
+"  -h, --help         this help\n"
+"  --version          print the version\n",
+		SHM_DEFAULT_NAME);
+}
+
+static int
+parse_opts(int argc, char **argv, struct cp_opts *o)
+{
+	static const struct option longs[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum tutti_log_level lvl;
+	char *end;
+	int c;
+
+	o->region = SHM_DEFAULT_NAME;
+	o->wait_s = 30;
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->region = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			o->wait_s = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    optarg[0] == '\0' || o->wait_s > 86400) {
+				LOG_ERR("--wait %s: expected seconds, 0..86400",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'l':
+			if (tutti_log_parse(optarg, &lvl) < 0) {
+				LOG_ERR("--log-level %s: expected error, warn, "
+					"info or debug", optarg);
+				return -EINVAL;
+			}
+			tutti_log_init("tutti-cp", lvl);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tutti-cp %s\n", CP_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "try 'tutti-cp --help'\n");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		LOG_ERR("unexpected argument '%s' (try 'tutti-cp --help')",
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
+			       .tv_nsec = (long)(ns % 1000000000ULL) };
+
+	nanosleep(&ts, NULL);	/* a signal cuts it short: fine */
+}
+
+static void
+on_hello(void *cookie, const struct shm_msg *cmd, int status)
+{
+	struct hello_state *hs = cookie;
+
+	(void)cmd;
+	hs->answered++;
+	if (status == 0)
+		hs->ok++;
+}
+
+static void
+on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
+{
+	(void)ctx;
+	if (ev->hdr.type == SHM_EVT_STATS)
+		LOG_DEBUG("worker %u: %u conferences, %u legs, %" PRIu64
+			  " rx, %" PRIu64 " tx, %" PRIu64 " drops, %u late "
+			  "ticks", worker, ev->body.stats.n_confs,
+			  ev->body.stats.n_legs, ev->body.stats.rx_pkts,
+			  ev->body.stats.tx_pkts, ev->body.stats.drops,
+			  ev->body.stats.late_ticks);
+	else
+		LOG_DEBUG("worker %u: event %s", worker,
+			  shm_msg_type_name(ev->hdr.type));
+}
+
+struct learn {
+	uint32_t legs;
+	uint32_t confs;
+	uint32_t last_conf[64];	/* small set of distinct conference ids */
+};
+
+static void
+learn_leg(void *ctx, const struct shm_leg_entry *e)
+{
+	struct learn *l = ctx;
+	uint32_t n = l->confs < 64 ? l->confs : 64;
+
+	l->legs++;
+	for (uint32_t i = 0; i < n; i++)
+		if (l->last_conf[i] == e->conf_id)
+			return;
+	if (l->confs < 64)
+		l->last_conf[l->confs] = e->conf_id;
+	l->confs++;
+}
+
+/*
+ * Attach, retrying while the region is missing or still starting, until
+ * the deadline (0 = try once). Returns 0 or the error; err says why.
+ */
+static int
+attach_wait(struct cp_dpctl *d, const char *name, uint64_t wait_ns,
+	    bool restart, char *err, size_t errlen)
+{
+	uint64_t deadline = shm_now_ns() + wait_ns;
+	bool said = false;
+	int rc;
+
+	for (;;) {
+		rc = cp_dpctl_attach(d, name, shm_now_ns(), err, errlen);
+		if (rc == 0 || quit)
+			return rc;
+		/* A stale region is final at start; after a loss, wait on. */
+		if (rc != -ENOENT && rc != -EAGAIN && !(restart &&
+							rc == -ESTALE))
+			return rc;
+		if (!restart && shm_now_ns() >= deadline)
+			return rc;
+		if (!said) {
+			LOG_INFO("waiting for tutti-dp: %s", err);
+			said = true;
+		}
+		sleep_ns(CP_RETRY_NS);
+	}
+}
+
+static void
+say_found(struct cp_dpctl *d, uint64_t prev_gen)
+{
+	const struct shm_region_hdr *h = d->region.hdr;
+	char lcores[256];
+	size_t len = 0;
+	struct learn l = { 0 };
+
+	lcores[0] = '\0';
+	for (uint32_t w = 0; w < h->n_workers && len < sizeof(lcores); w++)
+		len += (size_t)snprintf(lcores + len, sizeof(lcores) - len,
+					"%s%u", w ? "," : "",
+					h->worker_lcore[w]);
+	cp_dpctl_legs(d, learn_leg, &l);
+	if (prev_gen != 0)
+		LOG_INFO("tutti-dp restarted: generation %#" PRIx64 " -> %#"
+			 PRIx64, prev_gen, h->generation);
+	LOG_INFO("found tutti-dp %s pid %u: region %s generation %#" PRIx64
+		 ", protocol %u.%u, %u worker%s on lcore%s %s; it runs %u "
+		 "leg%s in %u conference%s", h->dp_version, h->dp_pid,
+		 d->region.name, h->generation, h->ver_major, h->ver_minor,
+		 h->n_workers, h->n_workers == 1 ? "" : "s",
+		 h->n_workers == 1 ? "" : "s", lcores, l.legs,
+		 l.legs == 1 ? "" : "s", l.confs, l.confs == 1 ? "" : "s");
+}
+
+/*
+ * HELLO every worker and wait (bounded) for the answers, so the log line
+ * that says both processes found each other carries a real round trip.
+ */
+static void
+say_hello(struct cp_dpctl *d)
+{
+	/* Static: a late answer after the deadline still finds its cookie. */
+	static struct hello_state hs;
+	uint64_t deadline;
+	char err[256];
+
+	memset(&hs, 0, sizeof(hs));
+	hs.sent_ns = shm_now_ns();
+	deadline = hs.sent_ns + 2000000000ULL;
+
+	for (uint32_t w = 0; w < d->region.hdr->n_workers; w++) {
+		struct shm_msg m;
+
+		shm_msg_init(&m, SHM_CMD_HELLO, 0, 0);
+		m.body.hello.cp_pid = (uint32_t)getpid();
+		m.body.hello.cp_start_ns = hs.sent_ns;
+		if (cp_dpctl_send(d, w, &m, on_hello, &hs) > 0)
+			hs.want++;
+		else
+			hs.unsent++;
+	}
+	while (hs.answered < hs.want && !quit && shm_now_ns() < deadline) {
+		if (cp_dpctl_poll(d, shm_now_ns(), err, sizeof(err)) < 0)
+			break;
+		sleep_ns(20000);
+	}
+	if (hs.ok == hs.want && hs.unsent == 0)
+		LOG_INFO("tutti-dp answered on all %u worker ring%s (round "
+			 "trip %" PRIu64 " us)", hs.want,
+			 hs.want == 1 ? "" : "s",
+			 (shm_now_ns() - hs.sent_ns) / 1000);
+	else
+		LOG_ERR("tutti-dp answered HELLO on %u of %u worker rings",
+			hs.ok, hs.want + hs.unsent);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cp_dpctl d;
+	struct cp_opts o;
+	char err[512];
+	uint64_t gen = 0;
+	int rc;
+
+	tutti_log_init("tutti-cp", TUTTI_LOG_INFO);
+	if (parse_opts(argc, argv, &o) < 0)
+		return 2;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	cp_dpctl_init(&d, on_event, NULL);
+	LOG_INFO("tutti-cp %s starting: region %s", CP_VERSION, o.region);
+	rc = attach_wait(&d, o.region, o.wait_s * 1000000000ULL, false, err,
+			 sizeof(err));
+	if (rc < 0) {
+		if (quit)
+			return 0;
+		LOG_ERR("cannot attach to tutti-dp: %s", err);
+		return 1;
+	}
+	say_found(&d, 0);
+	gen = d.generation;
+	say_hello(&d);
+	while (!quit) {
+		rc = cp_dpctl_poll(&d, shm_now_ns(), err, sizeof(err));
+		if (rc == -ENOTCONN) {
+			LOG_WARN("lost tutti-dp: %s; waiting for it to come "
+				 "back", err);
+			cp_dpctl_detach(&d);
+			if (attach_wait(&d, o.region, 0, true, err,
+					sizeof(err)) < 0) {
+				if (quit)
+					break;
+				LOG_ERR("cannot attach to tutti-dp: %s", err);
+				return 1;
+			}
+			say_found(&d, gen);
+			gen = d.generation;
+			say_hello(&d);
+			continue;
+		}
+		sleep_ns(CP_LOOP_NS);
+	}
+	LOG_INFO("stopping: %" PRIu64 " commands sent, %" PRIu64
+		 " answered, %" PRIu64 " events", d.n_sent, d.n_status,
+		 d.n_events);
+	cp_dpctl_detach(&d);
+	return 0;
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl.c: applies control-plane commands on the worker that owns the
+ * conference (see ctl.h). Worker lcore; called every DP_CTL_EVERY loop
+ * iterations with a bounded budget. The leg table in the region is the data
+ * plane's published truth: entries are written here, under the entry's
+ * seqlock, and never move while active.
+ */
+#include "ctl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ring.h>
+
+#include "shm_msg.h"
+#include "shm_region.h"
+#include "shm_ring.h"
+
+static uint32_t dp_pid_cached;
+
+int
+dp_ctl_send_evt(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	if (shm_ring_send(lc->evt, m, 1) != 1) {
+		lc->st.drops[SHM_DROP_EVT_FULL]++;
+		return -ENOBUFS;
+	}
+	lc->st.evts++;
+	return 0;
+}
+
+struct dp_conf *
+dp_ctl_conf_find(struct dp_lcore *lc, uint32_t conf_id)
+{
+	uint32_t i;
+
+	return dp_idmap_get(&lc->conf_map, conf_id, &i) ? &lc->confs[i] : NULL;
+}
+
+struct shm_leg_entry *
+dp_ctl_leg_find(struct dp_lcore *lc, uint32_t leg_id)
+{
+	uint32_t i;
+
+	return dp_idmap_get(&lc->leg_map, leg_id, &i) ? &lc->legs[i] : NULL;
+}
+
+static void
+conf_set(struct dp_conf *c, uint32_t conf_id, const struct shm_msg_conf *b)
+{
+	c->conf_id = conf_id;
+	c->rate_hz = b->rate_hz;
+	c->ptime_ms = b->ptime_ms;
+	c->n_talkers = b->n_talkers ? b->n_talkers : 4;
+	c->flags = b->flags;
+	c->max_legs = b->max_legs;
+}
+
+static int
+conf_create(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	struct dp_conf *c = dp_ctl_conf_find(lc, m->hdr.conf_id);
+	uint32_t i;
+	int rc;
+
+	if (c != NULL) {		/* replay: same conference, new params */
+		conf_set(c, m->hdr.conf_id, &m->body.conf);
+		return 0;
+	}
+	if (lc->n_conf_free == 0)
+		return -ENOSPC;
+	i = lc->conf_free[lc->n_conf_free - 1];
+	rc = dp_idmap_put(&lc->conf_map, m->hdr.conf_id, i);
+	if (rc < 0)
+		return rc;
+	lc->n_conf_free--;
+	c = &lc->confs[i];
+	memset(c, 0, sizeof(*c));
+	conf_set(c, m->hdr.conf_id, &m->body.conf);
+	lc->st.n_confs++;
+	return 0;
+}
+
+static void
+leg_free(struct dp_lcore *lc, struct shm_leg_entry *e)
+{
+	uint32_t idx = (uint32_t)(e - lc->legs);
+
+	dp_idmap_del(&lc->leg_map, e->leg.leg_id);
+	shm_pub_begin(&e->pub_seq);
+	e->state = SHM_LEG_FREE;
+	shm_pub_end(&e->pub_seq);
+	lc->leg_free[lc->n_leg_free++] = idx;
+	lc->st.n_legs--;
+}
+
+static int
+conf_destroy(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	struct dp_conf *c = dp_ctl_conf_find(lc, m->hdr.conf_id);
+	uint32_t i;
+
+	if (c == NULL)
+		return -ENOENT;
+	/* Cold: a destroy is rare; scan the partition for its legs. */
+	for (uint32_t k = 0; k < lc->n_leg_slots && c->n_legs > 0; k++) {
+		struct shm_leg_entry *e = &lc->legs[k];
+
+		if (e->state == SHM_LEG_ACTIVE && e->conf_id == c->conf_id) {
+			leg_free(lc, e);
+			c->n_legs--;
+		}
+	}
+	dp_idmap_get(&lc->conf_map, c->conf_id, &i);
+	dp_idmap_del(&lc->conf_map, c->conf_id);
+	c->conf_id = 0;
+	lc->conf_free[lc->n_conf_free++] = i;
+	lc->st.n_confs--;
+	return 0;
+}
+
+static void
+leg_write(struct shm_leg_entry *e, uint32_t conf_id, uint16_t worker,
+	  const struct shm_msg_leg *l, bool fresh)
+{
+	shm_pub_begin(&e->pub_seq);
+	e->state = SHM_LEG_ACTIVE;
+	e->conf_id = conf_id;
+	e->worker = worker;
+	e->leg = *l;
+	if (fresh) {
+		e->rx_pkts = 0;
+		e->tx_pkts = 0;
+		e->lost = 0;
+		e->jitter_us = 0;
+	}
+	shm_pub_end(&e->pub_seq);
+}
+
+static int
+leg_add(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	struct dp_conf *c = dp_ctl_conf_find(lc, m->hdr.conf_id);
+	struct shm_leg_entry *e = dp_ctl_leg_find(lc, m->body.leg.leg_id);
+	uint32_t i;
+	int rc;
+
+	if (c == NULL)
+		return -ENOENT;
+	if (e != NULL) {
+		if (e->conf_id != c->conf_id)
+			return -EEXIST;	/* id in use by another conference */
+		leg_write(e, c->conf_id, (uint16_t)lc->worker, &m->body.leg,
+			  false);	/* replay: idempotent */
+		return 0;
+	}
+	if (c->max_legs != 0 && c->n_legs >= c->max_legs)
+		return -EDQUOT;
+	if (lc->n_leg_free == 0)
+		return -ENOSPC;
+	i = lc->leg_free[lc->n_leg_free - 1];
+	rc = dp_idmap_put(&lc->leg_map, m->body.leg.leg_id, i);
+	if (rc < 0)
+		return rc;
+	lc->n_leg_free--;
+	leg_write(&lc->legs[i], c->conf_id, (uint16_t)lc->worker, &m->body.leg,
+		  true);
+	c->n_legs++;
+	lc->st.n_legs++;
+	return 0;
+}
+
+static int
+leg_update(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	struct shm_leg_entry *e = dp_ctl_leg_find(lc, m->body.leg.leg_id);
+
+	if (e == NULL || e->conf_id != m->hdr.conf_id)
+		return -ENOENT;
+	leg_write(e, e->conf_id, (uint16_t)lc->worker, &m->body.leg, false);
+	return 0;
+}
+
+static int
+leg_remove(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	struct shm_leg_entry *e = dp_ctl_leg_find(lc, m->body.leg.leg_id);
+	struct dp_conf *c;
+
+	if (e == NULL)
+		return -ENOENT;
+	c = dp_ctl_conf_find(lc, e->conf_id);
+	if (c != NULL)
+		c->n_legs--;
+	leg_free(lc, e);
+	return 0;
+}
+
+int
+dp_ctl_apply(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	int rc = shm_msg_validate(m);
+
+	if (rc == 0 && !shm_msg_is_cmd(m->hdr.type))
+		rc = -ENOTSUP;		/* an event sent the wrong way */
+	if (rc < 0) {
+		lc->st.drops[SHM_DROP_BAD_CMD]++;
+		return rc;
+	}
+	switch (m->hdr.type) {
+	case SHM_CMD_HELLO:
+		return 0;
+	case SHM_CMD_CONF_CREATE:
+		return conf_create(lc, m);
+	case SHM_CMD_CONF_DESTROY:
+		return conf_destroy(lc, m);
+	case SHM_CMD_LEG_ADD:
+		return leg_add(lc, m);
+	case SHM_CMD_LEG_UPDATE:
+		return leg_update(lc, m);
+	case SHM_CMD_LEG_REMOVE:
+		return leg_remove(lc, m);
+	default:
+		return -ENOTSUP;	/* unreachable: validated above */
+	}
+}
+
+unsigned int
+dp_ctl_poll(struct dp_lcore *lc, uint64_t now)
+{
+	struct shm_msg cmds[DP_CTL_BUDGET];
+	unsigned int room = rte_ring_free_count(lc->evt), n;
+
+	(void)now;
+	if (dp_pid_cached == 0)
+		dp_pid_cached = (uint32_t)getpid();
+	/* Take only as many commands as statuses fit: none is lost. */
+	if (room == 0)
+		return 0;
+	n = shm_ring_recv(lc->cmd, cmds, room < DP_CTL_BUDGET ? room :
+					   DP_CTL_BUDGET);
+	for (unsigned int i = 0; i < n; i++) {
+		struct shm_msg st;
+
+		shm_msg_init(&st, SHM_EVT_STATUS, cmds[i].hdr.seq,
+			     cmds[i].hdr.conf_id);
+		st.body.status.status = dp_ctl_apply(lc, &cmds[i]);
+		st.body.status.cmd_type = cmds[i].hdr.type;	/* as sent */
+		st.body.status.worker = (uint16_t)lc->worker;
+		st.body.status.dp_pid = dp_pid_cached;
+		st.body.status.generation = lc->region->hdr->generation;
+		dp_ctl_send_evt(lc, &st);	/* room was reserved */
+		lc->st.cmds++;
+	}
+	return n;
+}

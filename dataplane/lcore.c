@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lcore.c: the worker lcore's state and main loop. Hot path: everything
+ * reached from dp_lcore_run(). One TSC read per iteration, control polled
+ * every DP_CTL_EVERY iterations with a bounded budget, stats published on
+ * a TSC deadline. Packet I/O and conference ticks join this loop with the
+ * data-plane issue.
+ */
+#include "lcore.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+
+#include "ctl.h"
+#include "shm_msg.h"
+#include "shm_region.h"
+
+volatile bool dp_quit;
+
+int
+dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
+	      unsigned int worker, unsigned int lcore_id, uint32_t max_confs)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	uint32_t conf_slots = dp_idmap_slots_for(max_confs);
+	struct dp_idmap_ent *conf_ent, *leg_ent;
+	uint32_t leg_slots;
+
+	memset(lc, 0, sizeof(*lc));
+	lc->worker = worker;
+	lc->lcore_id = lcore_id;
+	lc->region = region;
+	lc->cmd = shm_region_cmd_ring(region, worker);
+	lc->evt = shm_region_evt_ring(region, worker);
+	lc->pub = shm_region_stats(region, worker);
+	lc->legs = shm_region_legs(region, worker, &lc->n_leg_slots);
+	leg_slots = dp_idmap_slots_for(lc->n_leg_slots);
+	lc->n_conf_slots = max_confs;
+
+	lc->confs = rte_zmalloc_socket("dp_confs",
+				       sizeof(*lc->confs) * max_confs, 0,
+				       socket);
+	lc->conf_free = rte_malloc_socket("dp_conf_free",
+					  sizeof(uint32_t) * max_confs, 0,
+					  socket);
+	conf_ent = rte_malloc_socket("dp_conf_map",
+				     sizeof(*conf_ent) * conf_slots, 0, socket);
+	lc->leg_free = rte_malloc_socket("dp_leg_free",
+					 sizeof(uint32_t) * lc->n_leg_slots, 0,
+					 socket);
+	leg_ent = rte_malloc_socket("dp_leg_map",
+				    sizeof(*leg_ent) * leg_slots, 0, socket);
+	if (lc->confs == NULL || lc->conf_free == NULL || conf_ent == NULL ||
+	    lc->leg_free == NULL || leg_ent == NULL) {
+		rte_free(conf_ent);
+		rte_free(leg_ent);
+		dp_lcore_fini(lc);
+		return -ENOMEM;
+	}
+	dp_idmap_init(&lc->conf_map, conf_ent, conf_slots);
+	dp_idmap_init(&lc->leg_map, leg_ent, leg_slots);
+	/* Free stacks pop the lowest index first. */
+	for (uint32_t i = 0; i < max_confs; i++)
+		lc->conf_free[i] = max_confs - 1 - i;
+	lc->n_conf_free = max_confs;
+	for (uint32_t i = 0; i < lc->n_leg_slots; i++)
+		lc->leg_free[i] = lc->n_leg_slots - 1 - i;
+	lc->n_leg_free = lc->n_leg_slots;
+	lc->st.lcore = lcore_id;
+	lc->tsc_hz = rte_get_tsc_hz();
+	lc->pub_period_tsc = lc->tsc_hz / 10;	/* 100 ms */
+	lc->pubs_per_evt = 10;			/* a stats event a second */
+	return 0;
+}
+
+void
+dp_lcore_fini(struct dp_lcore *lc)
+{
+	if (lc->conf_map.ent != NULL)
+		rte_free(lc->conf_map.ent);
+	if (lc->leg_map.ent != NULL)
+		rte_free(lc->leg_map.ent);
+	rte_free(lc->confs);
+	rte_free(lc->conf_free);
+	rte_free(lc->leg_free);
+	lc->confs = NULL;
+	lc->conf_free = NULL;
+	lc->leg_free = NULL;
+	lc->conf_map.ent = NULL;
+	lc->leg_map.ent = NULL;
+}
+
+static void
+send_stats_evt(struct dp_lcore *lc)
+{
+	struct shm_msg m;
+	uint64_t drops = 0;
+
+	for (int i = 0; i < SHM_DROP_MAX_; i++)
+		drops += lc->st.drops[i];
+	shm_msg_init(&m, SHM_EVT_STATS, 0, 0);
+	m.body.stats.worker = (uint16_t)lc->worker;
+	m.body.stats.n_confs = lc->st.n_confs;
+	m.body.stats.n_legs = lc->st.n_legs;
+	m.body.stats.late_ticks =
+		(uint32_t)(lc->st.late_ticks - lc->last_late_ticks);
+	m.body.stats.rx_pkts = lc->st.rx_pkts;
+	m.body.stats.tx_pkts = lc->st.tx_pkts;
+	m.body.stats.drops = drops;
+	lc->last_late_ticks = lc->st.late_ticks;
+	dp_ctl_send_evt(lc, &m);
+}
+
+void
+dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
+{
+	struct shm_worker_stats *p = lc->pub;
+
+	lc->st.total_cycles = now - lc->start_tsc;
+	shm_pub_begin(&p->pub_seq);
+	memcpy((uint8_t *)p + sizeof(p->pub_seq),
+	       (const uint8_t *)&lc->st + sizeof(lc->st.pub_seq),
+	       sizeof(*p) - sizeof(p->pub_seq));
+	shm_pub_end(&p->pub_seq);
+	if (++lc->pubs % lc->pubs_per_evt == 0)
+		send_stats_evt(lc);
+}
+
+int
+dp_lcore_run(void *arg)
+{
+	struct dp_lcore *lc = arg;
+	uint64_t idle = 0;
+
+	lc->start_tsc = rte_rdtsc();
+	lc->next_pub_tsc = lc->start_tsc;
+	for (uint64_t it = 0; likely(!dp_quit); it++) {
+		uint64_t now = rte_rdtsc();
+		unsigned int work = 0;
+
+		if ((it & (DP_CTL_EVERY - 1)) == 0)
+			work += dp_ctl_poll(lc, now);
+		if (unlikely(now >= lc->next_pub_tsc)) {
+			dp_lcore_publish(lc, now);
+			lc->next_pub_tsc = now + lc->pub_period_tsc;
+			if (lc->is_main)
+				dp_housekeeping(now);
+		}
+		lc->st.loops++;
+		if (work != 0) {
+			lc->st.busy_cycles += rte_rdtsc() - now;
+			idle = 0;
+		} else if (lc->idle_sleep_us != 0 && ++idle >= 1024) {
+			/* Opt-in (--idle-sleep-us): only when nothing to do. */
+			rte_delay_us_sleep((unsigned int)lc->idle_sleep_us);
+		} else {
+			rte_pause();
+		}
+	}
+	dp_lcore_publish(lc, rte_rdtsc());
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lcore.h: struct dp_lcore, all the state of one worker lcore, and its main
+ * loop. Written only by its own lcore; other threads read only what it
+ * publishes in the shared region (stats slot, leg table partition). Shared
+ * within dataplane/ because the hot-path modules (ctl, and later rtp, mix)
+ * work on it directly.
+ */
+#ifndef TUTTI_DP_LCORE_H
+#define TUTTI_DP_LCORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "idmap.h"
+#include "shm_proto.h"
+
+struct rte_ring;
+struct shm_region;
+
+#define DP_BURST	32	/* packets or messages per burst */
+#define DP_CTL_BUDGET	32	/* commands applied per control poll */
+#define DP_CTL_EVERY	16	/* poll control every 16 loop iterations */
+
+/* A conference owned by this worker. */
+struct dp_conf {
+	uint32_t conf_id;	/* 0 = free slot */
+	uint32_t rate_hz;
+	uint8_t ptime_ms;
+	uint8_t n_talkers;
+	uint8_t flags;		/* enum shm_conf_flag */
+	uint32_t max_legs;	/* 0 = no limit */
+	uint32_t n_legs;
+};
+
+struct dp_lcore {
+	/* identity, set at start */
+	unsigned int worker;		/* index of rings and stats slot */
+	unsigned int lcore_id;
+	bool is_main;			/* also runs housekeeping */
+	struct shm_region *region;
+	struct rte_ring *cmd;		/* cp -> this worker */
+	struct rte_ring *evt;		/* this worker -> cp */
+	struct shm_worker_stats *pub;	/* published copy, in the region */
+	struct shm_leg_entry *legs;	/* this worker's leg table partition */
+	uint32_t n_leg_slots;
+	struct dp_idmap leg_map;	/* leg_id -> index into legs */
+	uint32_t *leg_free;		/* stack of free leg indexes */
+	uint32_t n_leg_free;
+	struct dp_conf *confs;		/* n_conf_slots conferences */
+	uint32_t n_conf_slots;
+	struct dp_idmap conf_map;	/* conf_id -> index into confs */
+	uint32_t *conf_free;		/* stack of free conference indexes */
+	uint32_t n_conf_free;
+
+	/* timing */
+	uint64_t tsc_hz;
+	uint64_t start_tsc;
+	uint64_t next_pub_tsc;		/* publish stats */
+	uint64_t pub_period_tsc;
+	uint32_t pubs_per_evt;		/* stats event every n publishes */
+	uint32_t pubs;
+	uint64_t idle_sleep_us;		/* 0 = poll without sleeping */
+	uint64_t last_late_ticks;	/* at the previous stats event */
+
+	/* private counters, copied to pub by dp_lcore_publish() */
+	struct shm_worker_stats st;
+} __rte_cache_aligned;
+
+/*
+ * Allocate the lcore's tables on its NUMA socket (cold path, before the
+ * loop runs): max_confs conferences, and the leg table partition of the
+ * region for this worker. Returns 0 or -ENOMEM.
+ */
+int dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
+		  unsigned int worker, unsigned int lcore_id,
+		  uint32_t max_confs);
+
+/* Free what dp_lcore_init() allocated. */
+void dp_lcore_fini(struct dp_lcore *lc);
+
+/* Set by the signal handler; every loop checks it. */
+extern volatile bool dp_quit;
+
+/*
+ * Run the worker loop on the calling lcore until dp_quit. arg is a
+ * struct dp_lcore *. Returns 0. Launched with rte_eal_remote_launch() or
+ * called directly on the main lcore.
+ */
+int dp_lcore_run(void *arg);
+
+/* Copy the private counters into the region (seqlock). Owning lcore. */
+void dp_lcore_publish(struct dp_lcore *lc, uint64_t now);
+
+/*
+ * Housekeeping of the main lcore (heartbeat, control-plane presence, logs),
+ * defined in main.c; called by dp_lcore_run() when lc->is_main.
+ */
+void dp_housekeeping(uint64_t now_tsc);
+
+#endif /* TUTTI_DP_LCORE_H */

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c: tutti-dp start-up and shutdown: EAL init, options, the shared
+ * region, one struct dp_lcore per worker lcore, signals, and the main
+ * lcore's housekeeping (heartbeat, watching for the control plane). No
+ * packet logic here.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "lcore.h"
+#include "log.h"
+#include "shm_region.h"
+#include "simd.h"
+
+#define DP_VERSION "0.1.0"
+
+struct dp_opts {
+	const char *region;
+	uint32_t ring_slots;
+	uint32_t n_legs;
+	uint32_t max_confs;
+	uint64_t idle_sleep_us;
+	enum dp_simd simd;
+};
+
+static struct shm_region region;
+static struct dp_lcore *lcores;		/* one per worker */
+static unsigned int n_workers;
+
+/* What the main lcore knows about the control plane. */
+static struct {
+	uint32_t pid;		/* 0 = none seen */
+	bool lost;		/* heartbeat stopped */
+	uint64_t next_ns;	/* next housekeeping, CLOCK_MONOTONIC */
+} cp;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: tutti-dp [EAL options] -- [options]\n"
+"\n"
+"The Tutti data plane: a DPDK application that mixes conference audio on\n"
+"pinned worker lcores and is programmed by tutti-cp through a shared-memory\n"
+"region (POSIX shm, /dev/shm/<name>). It creates the region; start tutti-cp\n"
+"with the same --region. Every EAL lcore but the main one is a worker; with\n"
+"a single lcore the main lcore is the only worker.\n"
+"\n"
+"EAL options (DPDK's): e.g. -l 1 --no-huge -m 128 --no-pci --no-shconf\n"
+"  --vdev net_af_packet0,iface=veth0   (see the DPDK EAL documentation)\n"
+"\n"
+"Options:\n"
+"  --region NAME          shared region name (default %s)\n"
+"  --ring-slots N         command/event ring size per worker, power of two\n"
+"                         (default %u)\n"
+"  --legs N               leg table entries, all workers (default %u)\n"
+"  --confs-per-worker N   conferences one worker can own (default 1024)\n"
+"  --idle-sleep-us N      sleep N us when a worker has been idle for 1024\n"
+"                         polls (default 0: poll without sleeping, as in\n"
+"                         production; the demo and tests use 100)\n"
+"  --simd ISA             highest SIMD kernels to use: auto, scalar, avx2,\n"
+"                         avx512 (default auto: the best this CPU has)\n"
+"  --log-level LEVEL      error, warn, info (default), debug\n"
+"  -h, --help             this help\n"
+"  --version              print the version\n"
+"\n"
+"Example (no hugepages, no NIC, one worker):\n"
+"  tutti-dp -l 1 --no-huge -m 128 --no-pci --no-shconf --no-telemetry \\\n"
+"      -- --region /tutti\n",
+		SHM_DEFAULT_NAME, SHM_RING_SLOTS_DEFAULT, SHM_LEGS_DEFAULT);
+}
+
+static int
+parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
+	  uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *s == '\0' || *end != '\0' || *s == '-' || v < min ||
+	    v > max) {
+		LOG_ERR("--%s %s: expected a number in %" PRIu64 "..%" PRIu64,
+			opt, s, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct dp_opts *o)
+{
+	static const struct option longs[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ "ring-slots", required_argument, NULL, 's' },
+		{ "legs", required_argument, NULL, 'L' },
+		{ "confs-per-worker", required_argument, NULL, 'c' },
+		{ "idle-sleep-us", required_argument, NULL, 'i' },
+		{ "simd", required_argument, NULL, 'S' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum tutti_log_level lvl;
+	uint64_t v;
+	int c;
+
+	o->region = SHM_DEFAULT_NAME;
+	o->ring_slots = SHM_RING_SLOTS_DEFAULT;
+	o->n_legs = SHM_LEGS_DEFAULT;
+	o->max_confs = 1024;
+	o->idle_sleep_us = 0;
+	o->simd = dp_simd_best();
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->region = optarg;
+			break;
+		case 's':
+			if (parse_u64("ring-slots", optarg, 64, 1u << 20, &v))
+				return -EINVAL;
+			if ((v & (v - 1)) != 0) {
+				LOG_ERR("--ring-slots %s: must be a power of "
+					"two", optarg);
+				return -EINVAL;
+			}
+			o->ring_slots = (uint32_t)v;
+			break;
+		case 'L':
+			if (parse_u64("legs", optarg, 1, 1u << 24, &v))
+				return -EINVAL;
+			o->n_legs = (uint32_t)v;
+			break;
+		case 'c':
+			if (parse_u64("confs-per-worker", optarg, 1, 1u << 20,
+				      &v))
+				return -EINVAL;
+			o->max_confs = (uint32_t)v;
+			break;
+		case 'i':
+			if (parse_u64("idle-sleep-us", optarg, 0, 100000, &v))
+				return -EINVAL;
+			o->idle_sleep_us = v;
+			break;
+		case 'S':
+			if (dp_simd_parse(optarg, &o->simd) < 0) {
+				LOG_ERR("--simd %s: expected auto, scalar, "
+					"avx2 or avx512", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'l':
+			if (tutti_log_parse(optarg, &lvl) < 0) {
+				LOG_ERR("--log-level %s: expected error, warn, "
+					"info or debug", optarg);
+				return -EINVAL;
+			}
+			tutti_log_init("tutti-dp", lvl);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tutti-dp %s\n", DP_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "try 'tutti-dp -- --help'\n");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		LOG_ERR("unexpected argument '%s' (try 'tutti-dp -- --help')",
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool
+cp_alive(uint32_t pid)
+{
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* Main lcore, every publish period (100 ms): called from its loop. */
+void
+dp_housekeeping(uint64_t now_tsc)
+{
+	struct shm_region_hdr *h = region.hdr;
+	uint64_t now = shm_now_ns();
+	uint32_t pid;
+	uint64_t beat;
+
+	(void)now_tsc;
+	if (now < cp.next_ns)
+		return;
+	cp.next_ns = now + SHM_HEARTBEAT_NS;
+	/* Release: pairs with the control plane's acquire in its check. */
+	__atomic_store_n(&h->dp_heartbeat_ns, now, __ATOMIC_RELEASE);
+	/* Acquire: pairs with the control plane's release stores. */
+	pid = __atomic_load_n(&h->cp_pid, __ATOMIC_ACQUIRE);
+	beat = __atomic_load_n(&h->cp_heartbeat_ns, __ATOMIC_ACQUIRE);
+	if (pid != 0 && pid != cp.pid) {
+		cp.pid = pid;
+		cp.lost = false;
+		LOG_INFO("found tutti-cp pid %u attached to region %s", pid,
+			 region.name);
+	} else if (pid == 0 && cp.pid != 0) {
+		LOG_INFO("tutti-cp pid %u detached; media continues, waiting "
+			 "for a control plane", cp.pid);
+		cp.pid = 0;
+	} else if (pid != 0 && !cp.lost &&
+		   ((now > beat && now - beat > SHM_HEARTBEAT_STALE_NS) ||
+		    !cp_alive(pid))) {
+		cp.lost = true;
+		LOG_WARN("tutti-cp pid %u stopped (no heartbeat for %" PRIu64
+			 " ms); media continues, waiting for a control plane",
+			 pid, (now - beat) / 1000000);
+	} else if (cp.lost && now > beat && now - beat < SHM_HEARTBEAT_NS * 5) {
+		cp.lost = false;
+		LOG_INFO("tutti-cp pid %u is back", pid);
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	dp_quit = true;
+}
+
+static int
+start_workers(const struct dp_opts *o)
+{
+	unsigned int lcore, w = 0;
+	bool main_works = rte_lcore_count() == 1;
+	char err[256], list[256];
+	struct shm_region_cfg cfg;
+	size_t len = 0;
+	int rc;
+
+	n_workers = main_works ? 1 : rte_lcore_count() - 1;
+	if (n_workers > SHM_MAX_WORKERS) {
+		LOG_ERR("%u worker lcores: at most %d are supported",
+			n_workers, SHM_MAX_WORKERS);
+		return -EINVAL;
+	}
+	cfg = (struct shm_region_cfg){ .name = o->region,
+				       .n_workers = n_workers,
+				       .ring_slots = o->ring_slots,
+				       .n_legs = o->n_legs };
+	rc = shm_region_create(&region, &cfg, err, sizeof(err));
+	if (rc < 0) {
+		LOG_ERR("cannot create the shared region: %s", err);
+		return rc;
+	}
+	if (err[0] != '\0')
+		LOG_INFO("%s (an earlier tutti-dp did not stop cleanly)", err);
+	snprintf(region.hdr->dp_version, sizeof(region.hdr->dp_version),
+		 "%s", DP_VERSION);
+	lcores = rte_zmalloc("dp_lcores", sizeof(*lcores) * n_workers,
+			     RTE_CACHE_LINE_SIZE);
+	if (lcores == NULL)
+		return -ENOMEM;
+	list[0] = '\0';
+	RTE_LCORE_FOREACH(lcore) {
+		if (!main_works && lcore == rte_get_main_lcore())
+			continue;
+		rc = dp_lcore_init(&lcores[w], &region, w, lcore,
+				   o->max_confs);
+		if (rc < 0) {
+			LOG_ERR("worker %u on lcore %u: %s (raise -m?)", w,
+				lcore, strerror(-rc));
+			return rc;
+		}
+		lcores[w].idle_sleep_us = o->idle_sleep_us;
+		lcores[w].is_main = main_works;
+		region.hdr->worker_lcore[w] = (uint16_t)lcore;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u",
+					w ? "," : "", lcore);
+		if (len >= sizeof(list))
+			len = sizeof(list) - 1;
+		w++;
+	}
+	shm_region_set_state(&region, SHM_STATE_READY);
+	LOG_INFO("tutti-dp %s ready: region %s generation %#" PRIx64
+		 ", %u worker%s on lcore%s %s, %u ring slots, %u legs, simd %s"
+		 "; waiting for tutti-cp", DP_VERSION, region.name,
+		 region.hdr->generation, n_workers, n_workers == 1 ? "" : "s",
+		 n_workers == 1 ? "" : "s", list, o->ring_slots, o->n_legs,
+		 dp_simd_name(dp_simd_active()));
+	return 0;
+}
+
+static void
+log_totals(void)
+{
+	for (unsigned int w = 0; w < n_workers; w++) {
+		const struct shm_worker_stats *s = &lcores[w].st;
+		uint64_t drops = 0;
+
+		for (int i = 0; i < SHM_DROP_MAX_; i++)
+			drops += s->drops[i];
+		LOG_INFO("worker %u (lcore %u): %" PRIu64 " commands, %" PRIu64
+			 " events, %" PRIu64 " drops, %u conferences, %u legs",
+			 w, s->lcore, s->cmds, s->evts, drops, s->n_confs,
+			 s->n_legs);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct dp_opts o;
+	int eal_args, rc;
+
+	tutti_log_init("tutti-dp", TUTTI_LOG_INFO);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("tutti-dp %s\n", DP_VERSION);
+			return 0;
+		}
+	eal_args = rte_eal_init(argc, argv);
+	if (eal_args < 0) {
+		LOG_ERR("EAL initialisation failed: %s (see the EAL messages "
+			"above; try 'tutti-dp --help')",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= eal_args;
+	argv += eal_args;
+	argv[0] = (char *)"tutti-dp";
+	rc = parse_opts(argc, argv, &o);
+	if (rc < 0)
+		goto out_eal;
+	dp_simd_select(o.simd);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	rc = start_workers(&o);
+	if (rc < 0)
+		goto out_region;
+	for (unsigned int w = 0; w < n_workers; w++)
+		if (lcores[w].lcore_id != rte_get_main_lcore())
+			rte_eal_remote_launch(dp_lcore_run, &lcores[w],
+					      lcores[w].lcore_id);
+	if (n_workers == 1 && lcores[0].is_main) {
+		dp_lcore_run(&lcores[0]);
+	} else {
+		while (!dp_quit) {
+			dp_housekeeping(rte_rdtsc());
+			rte_delay_us_sleep(10 * 1000);
+		}
+	}
+	LOG_INFO("stopping");
+	rte_eal_mp_wait_lcore();
+	log_totals();
+out_region:
+	if (lcores != NULL)
+		for (unsigned int w = 0; w < n_workers; w++)
+			dp_lcore_fini(&lcores[w]);
+	rte_free(lcores);
+	shm_region_detach(&region);
+out_eal:
+	rte_eal_cleanup();
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* proc.c: see proc.h. Test helper, any test process. */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int
+proc_start(struct proc *p, char *const argv[])
+{
+	int fds[2];
+
+	memset(p, 0, sizeof(*p));
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	p->pid = fork();
+	if (p->pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (p->pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	p->fd = fds[0];
+	fcntl(p->fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+static void
+drain(struct proc *p, int wait_ms)
+{
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	if (p->fd < 0 || poll(&pfd, 1, wait_ms) <= 0)
+		return;
+	for (;;) {
+		ssize_t n;
+
+		if (p->len + 1 >= sizeof(p->out))
+			return;
+		n = read(p->fd, p->out + p->len, sizeof(p->out) - 1 - p->len);
+		if (n <= 0) {
+			if (n == 0) {
+				close(p->fd);
+				p->fd = -1;
+			}
+			return;
+		}
+		p->len += (size_t)n;
+		p->out[p->len] = '\0';
+	}
+}
+
+bool
+proc_expect(struct proc *p, const char *needle, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+
+	for (;;) {
+		if (strstr(p->out, needle) != NULL)
+			return true;
+		if (now_ms() >= end || p->fd < 0)
+			return strstr(p->out, needle) != NULL;
+		drain(p, 50);
+	}
+}
+
+int
+proc_wait(struct proc *p, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(p->pid, &status, WNOHANG);
+
+		drain(p, 0);
+		if (r == p->pid)
+			break;
+		if (r < 0 || now_ms() >= end) {
+			kill(p->pid, SIGKILL);
+			waitpid(p->pid, &status, 0);
+			return -1;
+		}
+		drain(p, 20);
+	}
+	while (p->fd >= 0 && p->len + 1 < sizeof(p->out))
+		drain(p, 100);
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int
+proc_stop(struct proc *p, int sig, int timeout_ms)
+{
+	kill(p->pid, sig);
+	return proc_wait(p, timeout_ms);
+}
+
+int
+proc_first_cpu(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int i = 0; i < CPU_SETSIZE; i++)
+			if (CPU_ISSET(i, &set))
+				return i;
+	return 0;
+}

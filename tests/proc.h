@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * proc.h: run the project's programs from integration tests: spawn with
+ * stderr (and stdout) captured through a pipe, wait for a log line with a
+ * deadline (a bound on waiting, never a timing assertion), signal and reap.
+ */
+#ifndef TUTTI_TEST_PROC_H
+#define TUTTI_TEST_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct proc {
+	pid_t pid;
+	int fd;			/* read end of stdout+stderr */
+	char out[65536];	/* everything read so far, NUL terminated */
+	size_t len;
+};
+
+/* Start argv[0] (a path) with argv. Returns 0 or -errno. */
+int proc_start(struct proc *p, char *const argv[]);
+
+/*
+ * Read output until it contains needle or timeout_ms pass. Returns true if
+ * found. The output stays in p->out for later assertions.
+ */
+bool proc_expect(struct proc *p, const char *needle, int timeout_ms);
+
+/* Send sig and reap. Returns the exit status (0..255), 128+signal, -1. */
+int proc_stop(struct proc *p, int sig, int timeout_ms);
+
+/* Wait for exit without signalling. Returns as proc_stop. */
+int proc_wait(struct proc *p, int timeout_ms);
+
+/* First CPU this process may run on (for EAL -l). */
+int proc_first_cpu(void);
+
+#endif /* TUTTI_TEST_PROC_H */

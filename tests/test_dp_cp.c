@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_dp_cp.c: integration of the real programs: tutti-dp (real DPDK EAL,
+ * no hugepages, no NIC) and tutti-cp find each other through the region;
+ * commands are applied and answered by a running tutti-dp; a restarted
+ * control plane learns the running legs from the leg table; the control
+ * plane survives a data-plane restart; stale regions and other protocol
+ * versions are refused with a message that says what to do.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "dpctl.h"
+#include "proc.h"
+#include "shm_msg.h"
+#include "shm_region.h"
+#include "shm_ring.h"
+
+#define WAIT_MS	20000	/* upper bound on waiting for a log line */
+
+static char region_name[SHM_NAME_MAX];
+static char cpu[16];
+
+static const char *
+bin(const char *var)
+{
+	const char *p = getenv(var);
+
+	ck_assert_msg(p != NULL, "%s not set (run through meson test)", var);
+	return p;
+}
+
+static void
+setup(void)
+{
+	static int n;
+
+	snprintf(region_name, sizeof(region_name), "/tutti-it-%d-%d",
+		 (int)getpid(), n++);
+	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
+}
+
+static void
+teardown(void)
+{
+	shm_unlink(region_name);
+}
+
+static void
+start_dp(struct proc *p)
+{
+	char *argv[] = { (char *)bin("TUTTI_DP"), "-l", cpu, "--no-huge",
+			 "-m", "128", "--no-pci", "--no-shconf",
+			 "--no-telemetry", "--log-level=lib.eal:warning",
+			 "--", "--region", region_name, "--legs", "1024",
+			 "--idle-sleep-us", "100", NULL };
+
+	ck_assert_int_eq(proc_start(p, argv), 0);
+	ck_assert_msg(proc_expect(p, "ready: region", WAIT_MS),
+		      "tutti-dp did not start:\n%s", p->out);
+}
+
+static void
+start_cp(struct proc *p, const char *wait_s)
+{
+	char *argv[] = { (char *)bin("TUTTI_CP"), "--region", region_name,
+			 "--wait", (char *)wait_s, NULL };
+
+	ck_assert_int_eq(proc_start(p, argv), 0);
+}
+
+struct results {
+	int status[64];		/* by seq, 1 = not answered yet */
+	int answered;
+};
+
+static void
+on_status(void *cookie, const struct shm_msg *cmd, int status)
+{
+	struct results *r = cookie;
+
+	if (cmd->hdr.seq < 64)
+		r->status[cmd->hdr.seq] = status;
+	r->answered++;
+}
+
+static int64_t
+send_leg(struct cp_dpctl *d, struct results *r, enum shm_msg_type type,
+	 uint32_t conf, uint32_t leg, uint8_t flags)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, type, 0, conf);
+	m.body.leg.leg_id = leg;
+	if (type != SHM_CMD_LEG_REMOVE) {
+		m.body.leg.ssrc = 1000 + leg;
+		m.body.leg.addr[10] = m.body.leg.addr[11] = 0xff;
+		m.body.leg.addr[12] = 198;
+		m.body.leg.addr[13] = 18;
+		m.body.leg.addr[15] = (uint8_t)(10 + leg);
+		m.body.leg.remote_port = htons(20000 + (uint16_t)leg * 2);
+		m.body.leg.local_port = htons(40000 + (uint16_t)leg * 2);
+		m.body.leg.codec = SHM_CODEC_PCMA;
+		m.body.leg.pt = 8;
+		m.body.leg.dtmf_pt = 101;
+		m.body.leg.rate_hz = 8000;
+		m.body.leg.ptime_ms = 20;
+		m.body.leg.flags = flags;
+	}
+	return cp_dpctl_send(d, 0, &m, on_status, r);
+}
+
+static void
+wait_answers(struct cp_dpctl *d)
+{
+	char err[256];
+
+	for (int i = 0; i < WAIT_MS && cp_dpctl_pending(d) > 0; i++) {
+		ck_assert_int_ge(cp_dpctl_poll(d, shm_now_ns(), err,
+					       sizeof(err)), 0);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(cp_dpctl_pending(d), 0);
+}
+
+struct legs_seen {
+	int n;
+	uint32_t ids[8];
+	uint8_t flags[8];
+	uint32_t conf[8];
+};
+
+static void
+see_leg(void *ctx, const struct shm_leg_entry *e)
+{
+	struct legs_seen *s = ctx;
+
+	if (s->n < 8) {
+		s->ids[s->n] = e->leg.leg_id;
+		s->flags[s->n] = e->leg.flags;
+		s->conf[s->n] = e->conf_id;
+	}
+	s->n++;
+}
+
+START_TEST(test_dp_applies_commands_and_cp_relearns_legs)
+{
+	struct proc dp, cp, cp2;
+	struct cp_dpctl d;
+	struct results r;
+	struct legs_seen seen = { 0 };
+	struct shm_msg m;
+	char err[256], want[128];
+	int64_t s_conf, s_add[3], s_dup, s_noconf, s_upd, s_rm;
+
+	start_dp(&dp);
+	for (int i = 0; i < 64; i++)
+		r.status[i] = 1;
+	r.answered = 0;
+	cp_dpctl_init(&d, NULL, NULL);
+	ck_assert_msg(cp_dpctl_attach(&d, region_name, shm_now_ns(), err,
+				      sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(proc_expect(&dp, "found tutti-cp", WAIT_MS), "%s",
+		      dp.out);
+
+	shm_msg_init(&m, SHM_CMD_CONF_CREATE, 0, 7);
+	m.body.conf.rate_hz = 16000;
+	m.body.conf.ptime_ms = 20;
+	s_conf = cp_dpctl_send(&d, 0, &m, on_status, &r);
+	for (int i = 0; i < 3; i++)
+		s_add[i] = send_leg(&d, &r, SHM_CMD_LEG_ADD, 7, 1 + i, 0);
+	s_dup = send_leg(&d, &r, SHM_CMD_LEG_ADD, 7, 2, 0);	/* replay */
+	s_noconf = send_leg(&d, &r, SHM_CMD_LEG_ADD, 8, 9, 0);
+	s_upd = send_leg(&d, &r, SHM_CMD_LEG_UPDATE, 7, 3, SHM_LEG_MUTE);
+	s_rm = send_leg(&d, &r, SHM_CMD_LEG_REMOVE, 0, 99, 0);
+	ck_assert_int_gt(s_rm, 0);
+	wait_answers(&d);
+	ck_assert_int_eq(r.answered, 8);
+	ck_assert_int_eq(r.status[s_conf], 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(r.status[s_add[i]], 0);
+	ck_assert_int_eq(r.status[s_dup], 0);
+	ck_assert_int_eq(r.status[s_noconf], -ENOENT);
+	ck_assert_int_eq(r.status[s_upd], 0);
+	ck_assert_int_eq(r.status[s_rm], -ENOENT);
+
+	ck_assert_uint_eq(cp_dpctl_legs(&d, see_leg, &seen), 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(seen.conf[i], 7);
+		ck_assert_uint_eq(seen.flags[i],
+				  seen.ids[i] == 3 ? SHM_LEG_MUTE : 0);
+	}
+	cp_dpctl_detach(&d);
+	ck_assert(proc_expect(&dp, "detached; media continues", WAIT_MS));
+
+	/* A new tutti-cp learns what the data plane runs. */
+	start_cp(&cp, "10");
+	ck_assert_msg(proc_expect(&cp, "it runs 3 legs in 1 conference",
+				  WAIT_MS), "%s", cp.out);
+	ck_assert_msg(proc_expect(&cp, "answered on all 1 worker ring",
+				  WAIT_MS), "%s", cp.out);
+	snprintf(want, sizeof(want), "found tutti-cp pid %d", (int)cp.pid);
+	ck_assert_msg(proc_expect(&dp, want, WAIT_MS), "%s", dp.out);
+
+	/* A second control plane is refused: the rings are SP/SC. */
+	start_cp(&cp2, "0");
+	ck_assert_int_eq(proc_wait(&cp2, WAIT_MS), 1);
+	ck_assert_msg(strstr(cp2.out, "another tutti-cp") != NULL, "%s",
+		      cp2.out);
+
+	ck_assert_int_eq(proc_stop(&cp, SIGTERM, WAIT_MS), 0);
+	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+	ck_assert_ptr_nonnull(strstr(dp.out, "3 legs"));
+	ck_assert_int_eq(shm_region_attach(&(struct shm_region){ 0 },
+					   region_name, 0, shm_now_ns(), err,
+					   sizeof(err)), -ENOENT);
+}
+END_TEST
+
+/* Commands a buggy or hostile writer could put on the ring. */
+START_TEST(test_dp_rejects_malformed_commands)
+{
+	struct proc dp;
+	struct shm_region reg;
+	struct shm_worker_stats st;
+	struct shm_msg m[3], ev;
+	char err[256];
+	int got = 0;
+
+	start_dp(&dp);
+	ck_assert_int_eq(shm_region_attach(&reg, region_name, 0, shm_now_ns(),
+					   err, sizeof(err)), 0);
+	shm_msg_init(&m[0], SHM_CMD_LEG_REMOVE, 1001, 0);
+	m[0].body.leg.leg_id = 5;
+	m[0].body.leg._pad0[3] = 1;		/* non-zero padding */
+	shm_msg_init(&m[1], (enum shm_msg_type)50, 1002, 0);
+	shm_msg_init(&m[2], SHM_EVT_TALKER, 1003, 0);	/* wrong direction */
+	m[2].body.talker.leg_id = 5;
+	ck_assert_uint_eq(shm_ring_send(shm_region_cmd_ring(&reg, 0), m, 3),
+			  3);
+	for (int i = 0; i < WAIT_MS && got < 3; i++) {
+		if (shm_ring_recv(shm_region_evt_ring(&reg, 0), &ev, 1) == 0) {
+			usleep(1000);
+			continue;
+		}
+		if (ev.hdr.type != SHM_EVT_STATUS)
+			continue;		/* periodic stats */
+		ck_assert_uint_eq(ev.hdr.seq, 1001 + got);
+		ck_assert_int_eq(ev.body.status.status,
+				 got == 0 ? -EINVAL : -ENOTSUP);
+		ck_assert_uint_eq(ev.body.status.cmd_type, m[got].hdr.type);
+		got++;
+	}
+	ck_assert_int_eq(got, 3);
+	/* the drops are counted and published */
+	for (int i = 0; i < WAIT_MS; i++) {
+		shm_read_stats(shm_region_stats(&reg, 0), &st);
+		if (st.drops[SHM_DROP_BAD_CMD] == 3)
+			break;
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st.drops[SHM_DROP_BAD_CMD], 3);
+	ck_assert_uint_eq(st.cmds, 3);
+	shm_region_detach(&reg);
+	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+}
+END_TEST
+
+START_TEST(test_cp_survives_dp_restart)
+{
+	struct proc dp, dp2, cp;
+
+	start_dp(&dp);
+	start_cp(&cp, "10");
+	ck_assert_msg(proc_expect(&cp, "found tutti-dp", WAIT_MS), "%s",
+		      cp.out);
+	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+	ck_assert_msg(proc_expect(&cp, "lost tutti-dp", WAIT_MS), "%s",
+		      cp.out);
+	start_dp(&dp2);
+	ck_assert_msg(proc_expect(&cp, "tutti-dp restarted: generation",
+				  WAIT_MS), "%s", cp.out);
+	ck_assert_msg(proc_expect(&dp2, "found tutti-cp", WAIT_MS), "%s",
+		      dp2.out);
+	ck_assert_int_eq(proc_stop(&cp, SIGTERM, WAIT_MS), 0);
+	ck_assert_int_eq(proc_stop(&dp2, SIGTERM, WAIT_MS), 0);
+}
+END_TEST
+
+START_TEST(test_cp_refuses_stale_region)
+{
+	struct proc cp;
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct shm_region_cfg cfg = { .name = region_name,
+					      .n_workers = 1 };
+		struct shm_region r;
+
+		if (shm_region_create(&r, &cfg, NULL, 0) != 0)
+			_exit(1);
+		shm_region_set_state(&r, SHM_STATE_READY);
+		_exit(0);	/* dies without cleaning up */
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	start_cp(&cp, "0");
+	ck_assert_int_eq(proc_wait(&cp, WAIT_MS), 1);
+	ck_assert_msg(strstr(cp.out, "no longer running") != NULL &&
+		      strstr(cp.out, "start tutti-dp") != NULL, "%s", cp.out);
+}
+END_TEST
+
+START_TEST(test_cp_refuses_other_protocol_version)
+{
+	struct shm_region_cfg cfg = { .name = region_name, .n_workers = 1 };
+	struct shm_region r;
+	struct proc cp;
+	char want[64];
+
+	ck_assert_int_eq(shm_region_create(&r, &cfg, NULL, 0), 0);
+	shm_region_set_state(&r, SHM_STATE_READY);
+	r.hdr->ver_major = SHM_VER_MAJOR + 1;
+	start_cp(&cp, "0");
+	ck_assert_int_eq(proc_wait(&cp, WAIT_MS), 1);
+	snprintf(want, sizeof(want), "speaks protocol %d.", SHM_VER_MAJOR + 1);
+	ck_assert_msg(strstr(cp.out, want) != NULL &&
+		      strstr(cp.out, "same build") != NULL, "%s", cp.out);
+	shm_region_detach(&r);
+}
+END_TEST
+
+START_TEST(test_programs_help_and_bad_options)
+{
+	struct proc p;
+	char *dp_help[] = { (char *)bin("TUTTI_DP"), "--help", NULL };
+	char *cp_help[] = { (char *)bin("TUTTI_CP"), "--help", NULL };
+	char *cp_bad[] = { (char *)bin("TUTTI_CP"), "--bogus", NULL };
+	char *dp_bad[] = { (char *)bin("TUTTI_DP"), "-l", cpu, "--no-huge",
+			   "-m", "128", "--no-pci", "--no-shconf",
+			   "--no-telemetry", "--log-level=lib.eal:warning",
+			   "--", "--ring-slots", "100", NULL };
+
+	ck_assert_int_eq(proc_start(&p, dp_help), 0);
+	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "usage: tutti-dp"));
+	ck_assert_ptr_nonnull(strstr(p.out, "--region"));
+	ck_assert_int_eq(proc_start(&p, cp_help), 0);
+	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "usage: tutti-cp"));
+	ck_assert_int_eq(proc_start(&p, cp_bad), 0);
+	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 2);
+	ck_assert_ptr_nonnull(strstr(p.out, "--help"));
+	ck_assert_int_eq(proc_start(&p, dp_bad), 0);
+	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 1);
+	ck_assert_msg(strstr(p.out, "power of two") != NULL, "%s", p.out);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("dp_cp");
+	TCase *tc = tcase_create("processes");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_dp_applies_commands_and_cp_relearns_legs);
+	tcase_add_test(tc, test_dp_rejects_malformed_commands);
+	tcase_add_test(tc, test_cp_survives_dp_restart);
+	tcase_add_test(tc, test_cp_refuses_stale_region);
+	tcase_add_test(tc, test_cp_refuses_other_protocol_version);
+	tcase_add_test(tc, test_programs_help_and_bad_options);
+	suite_add_tcase(s, tc);
+	return s;
+}
