@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_ring.h>
@@ -43,6 +45,50 @@ new_generation(void)
 		if (getrandom(&g, sizeof(g), 0) != sizeof(g))
 			g = shm_now_ns() ^ ((uint64_t)getpid() << 32);
 	return g;
+}
+
+static bool
+pid_alive(uint32_t pid)
+{
+	return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/*
+ * Refuse to replace a region that a live data plane (of any version: the
+ * header prefix is version-independent) still uses.
+ */
+static int
+check_not_in_use(const char *name, char *err, size_t errlen)
+{
+	struct shm_region_hdr *h;
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = shm_open(name, O_RDONLY, 0);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(*h)) {
+		h = mmap(NULL, sizeof(*h), PROT_READ, MAP_SHARED, fd, 0);
+		if (h != MAP_FAILED) {
+			uint32_t state = __atomic_load_n(&h->state,
+							  __ATOMIC_ACQUIRE);
+
+			if (h->magic == SHM_MAGIC &&
+			    state != SHM_STATE_CLOSED &&
+			    h->dp_pid != (uint32_t)getpid() &&
+			    pid_alive(h->dp_pid)) {
+				say(err, errlen, "region %s is in use by "
+				    "tutti-dp pid %u (protocol %u.%u): stop "
+				    "it first, or choose another --region",
+				    name, h->dp_pid, h->ver_major,
+				    h->ver_minor);
+				rc = -EBUSY;
+			}
+			munmap(h, sizeof(*h));
+		}
+	}
+	close(fd);
+	return rc;
 }
 
 static int
@@ -108,6 +154,9 @@ shm_region_create(struct shm_region *r, const struct shm_region_cfg *cfg,
 		    n_legs);
 		return -EINVAL;
 	}
+	rc = check_not_in_use(name, err, errlen);
+	if (rc < 0)
+		return rc;
 	/* A region of this name left by an earlier run is never reused. */
 	if (shm_unlink(name) == 0)
 		say(err, errlen, "removed stale region %s", name);

@@ -321,24 +321,31 @@ SHM_STATIC_ASSERT(sizeof(struct shm_leg_entry) == 128, "ABI: leg entry");
 SHM_STATIC_ASSERT(offsetof(struct shm_leg_entry, leg) == 24,
 		  "ABI: leg entry body");
 
-/* The region header, at offset 0. */
+/*
+ * The region header, at offset 0. Its first 32 bytes are the same in every
+ * version, so any tutti-dp can tell whether a region is in use by a live
+ * data plane before replacing it, whatever version made it.
+ */
 struct shm_region_hdr {
+	/* version-independent prefix */
 	uint64_t magic;		/* SHM_MAGIC, written last by the creator */
 	uint16_t ver_major;	/* SHM_VER_MAJOR */
 	uint16_t ver_minor;	/* SHM_VER_MINOR */
 	uint32_t fingerprint;	/* shm_layout_fingerprint() of the creator */
 	uint64_t generation;	/* random, new for every region created */
-	uint64_t size;		/* bytes mapped */
+	uint32_t dp_pid;	/* creator */
 	uint32_t state;		/* enum shm_state (atomic, dp writes) */
+	/* layout */
+	uint64_t size;		/* bytes mapped */
 	uint32_t n_workers;	/* ring pairs and stats slots in use */
 	uint32_t ring_slots;	/* capacity of every ring, power of two */
 	uint32_t n_legs;	/* leg table entries */
+	uint32_t cp_pid;	/* attached control plane, 0 = none (atomic) */
 	uint64_t ring_off;	/* first ring */
 	uint64_t ring_bytes;	/* bytes per ring, SHM_ALIGN multiple */
 	uint64_t stats_off;	/* struct shm_worker_stats[n_workers] */
 	uint64_t leg_off;	/* struct shm_leg_entry[n_legs] */
-	uint32_t dp_pid;	/* creator */
-	uint32_t cp_pid;	/* attached control plane, 0 = none (atomic) */
+	/* liveness */
 	uint64_t dp_heartbeat_ns; /* CLOCK_MONOTONIC, dp main loop (atomic) */
 	uint64_t cp_heartbeat_ns; /* CLOCK_MONOTONIC, cp main loop (atomic) */
 	uint64_t dp_start_ns;	/* CLOCK_MONOTONIC at dp start */
@@ -350,7 +357,11 @@ struct shm_region_hdr {
 SHM_STATIC_ASSERT(sizeof(struct shm_region_hdr) == SHM_ALIGN,
 		  "ABI: region header is one page");
 SHM_STATIC_ASSERT(offsetof(struct shm_region_hdr, generation) == 16,
-		  "ABI: generation offset");
+		  "ABI: generation offset (version-independent)");
+SHM_STATIC_ASSERT(offsetof(struct shm_region_hdr, dp_pid) == 24,
+		  "ABI: dp_pid offset (version-independent)");
+SHM_STATIC_ASSERT(offsetof(struct shm_region_hdr, state) == 28,
+		  "ABI: state offset (version-independent)");
 
 #ifdef __cplusplus
 }

@@ -68,6 +68,23 @@ start_dp(struct proc *p)
 		      "tutti-dp did not start:\n%s", p->out);
 }
 
+/* Main lcore plus two workers, all on one CPU (the machine may have 2). */
+static void
+start_dp_two_workers(struct proc *p)
+{
+	char lcores[64];
+	char *argv[] = { (char *)bin("TUTTI_DP"), "--lcores", lcores,
+			 "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
+			 "--no-telemetry", "--log-level=lib.eal:warning",
+			 "--", "--region", region_name, "--legs", "1024",
+			 "--idle-sleep-us", "100", NULL };
+
+	snprintf(lcores, sizeof(lcores), "0@%s,1@%s,2@%s", cpu, cpu, cpu);
+	ck_assert_int_eq(proc_start(p, argv), 0);
+	ck_assert_msg(proc_expect(p, "ready: region", WAIT_MS),
+		      "tutti-dp did not start:\n%s", p->out);
+}
+
 static void
 start_cp(struct proc *p, const char *wait_s)
 {
@@ -93,8 +110,8 @@ on_status(void *cookie, const struct shm_msg *cmd, int status)
 }
 
 static int64_t
-send_leg(struct cp_dpctl *d, struct results *r, enum shm_msg_type type,
-	 uint32_t conf, uint32_t leg, uint8_t flags)
+send_leg_to(struct cp_dpctl *d, unsigned int worker, struct results *r,
+	    enum shm_msg_type type, uint32_t conf, uint32_t leg, uint8_t flags)
 {
 	struct shm_msg m;
 
@@ -115,7 +132,14 @@ send_leg(struct cp_dpctl *d, struct results *r, enum shm_msg_type type,
 		m.body.leg.ptime_ms = 20;
 		m.body.leg.flags = flags;
 	}
-	return cp_dpctl_send(d, 0, &m, on_status, r);
+	return cp_dpctl_send(d, worker, &m, on_status, r);
+}
+
+static int64_t
+send_leg(struct cp_dpctl *d, struct results *r, enum shm_msg_type type,
+	 uint32_t conf, uint32_t leg, uint8_t flags)
+{
+	return send_leg_to(d, 0, r, type, conf, leg, flags);
 }
 
 static void
@@ -367,6 +391,71 @@ START_TEST(test_programs_help_and_bad_options)
 }
 END_TEST
 
+/* A conference lives on one worker: commands for it elsewhere fail. */
+START_TEST(test_dp_conference_belongs_to_one_worker)
+{
+	struct proc dp;
+	struct cp_dpctl d;
+	struct results r = { .answered = 0 };
+	struct legs_seen seen = { 0 };
+	struct shm_worker_stats st[2];
+	struct shm_msg m;
+	char err[256];
+	int64_t s_conf, s_wrong, s_right;
+
+	start_dp_two_workers(&dp);
+	ck_assert_msg(proc_expect(&dp, "2 workers on lcores 1,2", WAIT_MS),
+		      "%s", dp.out);
+	cp_dpctl_init(&d, NULL, NULL);
+	ck_assert_msg(cp_dpctl_attach(&d, region_name, shm_now_ns(), err,
+				      sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(d.region.hdr->n_workers, 2);
+	shm_msg_init(&m, SHM_CMD_CONF_CREATE, 0, 7);
+	m.body.conf.rate_hz = 8000;
+	m.body.conf.ptime_ms = 20;
+	s_conf = cp_dpctl_send(&d, 1, &m, on_status, &r);
+	s_wrong = send_leg_to(&d, 0, &r, SHM_CMD_LEG_ADD, 7, 1, 0);
+	s_right = send_leg_to(&d, 1, &r, SHM_CMD_LEG_ADD, 7, 1, 0);
+	wait_answers(&d);
+	ck_assert_int_eq(r.status[s_conf], 0);
+	ck_assert_int_eq(r.status[s_wrong], -ENOENT);
+	ck_assert_int_eq(r.status[s_right], 0);
+	ck_assert_uint_eq(cp_dpctl_legs(&d, see_leg, &seen), 1);
+	for (int i = 0; i < WAIT_MS; i++) {
+		shm_read_stats(shm_region_stats(&d.region, 0), &st[0]);
+		shm_read_stats(shm_region_stats(&d.region, 1), &st[1]);
+		if (st[1].n_legs == 1 && st[0].cmds == 1)
+			break;
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st[0].n_confs, 0);
+	ck_assert_uint_eq(st[0].cmds, 1);
+	ck_assert_uint_eq(st[1].n_confs, 1);
+	ck_assert_uint_eq(st[1].n_legs, 1);
+	ck_assert_uint_eq(st[1].lcore, 2);
+	cp_dpctl_detach(&d);
+	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+}
+END_TEST
+
+/* A second tutti-dp never takes over a live one's region. */
+START_TEST(test_dp_refuses_region_in_use)
+{
+	struct proc dp, dp2;
+	char *argv[] = { (char *)bin("TUTTI_DP"), "-l", cpu, "--no-huge",
+			 "-m", "128", "--no-pci", "--no-shconf",
+			 "--no-telemetry", "--log-level=lib.eal:warning",
+			 "--", "--region", region_name, NULL };
+
+	start_dp(&dp);
+	ck_assert_int_eq(proc_start(&dp2, argv), 0);
+	ck_assert_int_eq(proc_wait(&dp2, WAIT_MS), 1);
+	ck_assert_msg(strstr(dp2.out, "is in use by tutti-dp pid") != NULL,
+		      "%s", dp2.out);
+	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -381,6 +470,8 @@ test_suite(void)
 	tcase_add_test(tc, test_cp_refuses_stale_region);
 	tcase_add_test(tc, test_cp_refuses_other_protocol_version);
 	tcase_add_test(tc, test_programs_help_and_bad_options);
+	tcase_add_test(tc, test_dp_conference_belongs_to_one_worker);
+	tcase_add_test(tc, test_dp_refuses_region_in_use);
 	suite_add_tcase(s, tc);
 	return s;
 }

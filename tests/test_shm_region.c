@@ -87,12 +87,28 @@ START_TEST(test_region_create_then_attach_agree)
 }
 END_TEST
 
+/* The pid of a process that has exited and been reaped. */
+static uint32_t
+dead_pid(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	return (uint32_t)pid;
+}
+
 START_TEST(test_region_recreate_gets_new_generation)
 {
+	struct shm_region_cfg cfg = { .name = name, .n_workers = 1,
+				      .dp_pid = dead_pid() };
 	struct shm_region a, b, cp;
 	uint64_t gen_a;
 
-	create(&a, 1);
+	ck_assert_int_eq(shm_region_create(&a, &cfg, err, sizeof(err)), 0);
+	shm_region_set_state(&a, SHM_STATE_READY);
 	gen_a = a.hdr->generation;
 	create(&b, 1);		/* unlinks a's name: a stale earlier run */
 	ck_assert_ptr_nonnull(strstr(err, "removed stale region"));
@@ -105,6 +121,51 @@ START_TEST(test_region_recreate_gets_new_generation)
 	a.creator = false;	/* its name now belongs to b */
 	shm_region_detach(&a);
 	shm_region_detach(&b);
+}
+END_TEST
+
+/* A live data plane's region is never replaced, whatever its version. */
+START_TEST(test_region_create_refuses_region_in_use)
+{
+	struct shm_region live, r;
+	struct shm_region_cfg cfg = { .name = name, .n_workers = 1 };
+	int status;
+	int up[2], down[2];	/* child -> parent, parent -> child */
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(up), 0);
+	ck_assert_int_eq(pipe(down), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {		/* the live data plane */
+		char c;
+
+		create(&live, 1);
+		live.hdr->ver_major = SHM_VER_MAJOR + 7;
+		if (write(up[1], "r", 1) != 1)
+			_exit(1);
+		if (read(down[0], &c, 1) != 1)	/* until told to exit */
+			_exit(1);
+		_exit(0);
+	}
+	{
+		char c;
+
+		ck_assert_int_eq(read(up[0], &c, 1), 1);
+	}
+	ck_assert_int_eq(shm_region_create(&r, &cfg, err, sizeof(err)),
+			 -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err, "in use by tutti-dp pid"));
+	ck_assert_ptr_nonnull(strstr(err, "stop it first"));
+	ck_assert_int_eq(write(down[1], "q", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	/* its process is gone: now the region is stale and replaceable */
+	ck_assert_int_eq(shm_region_create(&r, &cfg, err, sizeof(err)), 0);
+	shm_region_detach(&r);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
 }
 END_TEST
 
@@ -442,6 +503,7 @@ test_suite(void)
 	tcase_add_checked_fixture(attach_tc, setup, teardown);
 	tcase_add_test(attach_tc, test_region_create_then_attach_agree);
 	tcase_add_test(attach_tc, test_region_recreate_gets_new_generation);
+	tcase_add_test(attach_tc, test_region_create_refuses_region_in_use);
 	tcase_add_test(attach_tc, test_region_refuses_other_major_version);
 	tcase_add_test(attach_tc, test_region_accepts_other_minor_version);
 	tcase_add_test(attach_tc, test_region_refuses_other_layout);
