@@ -9,6 +9,14 @@
 
 #define TUTTI_CACHE_LINE	64	/* bytes */
 
+/*
+ * C99 restrict in prototypes that C++ code (the bench shim, header checks)
+ * also reads: C++ spells it __restrict__.
+ */
+#if defined(__cplusplus) && !defined(restrict)
+#define restrict __restrict__
+#endif
+
 #ifndef likely
 #define likely(x)	__builtin_expect(!!(x), 1)
 #endif
