@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * port.h: NIC, queue and mempool set-up for tutti-dp, on any ethdev (real
+ * NICs; here af_packet on a veth, memif, net_ring, net_null, pcap). Cold
+ * path: main lcore at start and stop. The hot path reads struct dp_port
+ * (const) for the port's MAC, owned address and offload capabilities.
+ */
+#ifndef TUTTI_DP_PORT_H
+#define TUTTI_DP_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+struct rte_mempool;
+
+#define DP_MAX_PORTS	8
+
+struct dp_port {
+	uint16_t port_id;
+	uint16_t n_rxq;		/* receive queues configured */
+	uint16_t n_txq;		/* transmit queues: one per worker */
+	bool rx_cksum;		/* NIC verifies IPv4 and UDP checksums */
+	bool tx_cksum;		/* NIC fills IPv4 and UDP checksums */
+	bool started;
+	uint32_t ipv4;		/* owned address, network order */
+	struct rte_ether_addr mac;
+	char name[64];		/* device name, e.g. net_af_packet0 */
+	char driver[32];
+};
+
+/*
+ * Configure and start port_id with up to n_workers receive queues (fewer if
+ * the device has fewer: the workers then share them through software
+ * dispatch) and exactly n_workers transmit queues (so no worker ever locks
+ * to send), rx_desc/tx_desc descriptors, mbufs from pool. ipv4 (network
+ * order) is the address tutti-dp owns on it. Enables checksum offloads the
+ * device has. On error err says why and what to do. Returns 0 or -errno.
+ */
+int dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
+		 uint32_t ipv4, struct rte_mempool *pool, uint16_t rx_desc,
+		 uint16_t tx_desc, char *err, size_t errlen);
+
+/* Stop and close the port (idempotent). */
+void dp_port_fini(struct dp_port *p);
+
+/*
+ * Parse "PORT=A.B.C.D" (an --addr option) into a port index and an IPv4
+ * address in network order. Returns 0 or -EINVAL.
+ */
+int dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4);
+
+#endif /* TUTTI_DP_PORT_H */
