@@ -23,6 +23,8 @@
 
 #include "lcore.h"
 #include "log.h"
+#include "ctl.h"
+#include "prov.h"
 #include "shm_region.h"
 #include "simd.h"
 
@@ -35,11 +37,13 @@ struct dp_opts {
 	uint32_t max_confs;
 	uint64_t idle_sleep_us;
 	enum dp_simd simd;
+	const char *provision;	/* file of conferences and legs, or NULL */
 };
 
 static struct shm_region region;
 static struct dp_lcore *lcores;		/* one per worker */
 static unsigned int n_workers;
+static char worker_list[256];		/* "1,2": worker lcores, for logs */
 
 /* What the main lcore knows about the control plane. */
 static struct {
@@ -74,6 +78,9 @@ usage(FILE *f)
 "                         production; the demo and tests use 100)\n"
 "  --simd ISA             highest SIMD kernels to use: auto, scalar, avx2,\n"
 "                         avx512 (default auto: the best this CPU has)\n"
+"  --provision FILE       create the conferences and legs in FILE at start,\n"
+"                         without SIP (for packet generators); the format is\n"
+"                         in dataplane/prov.h and the README\n"
 "  --log-level LEVEL      error, warn, info (default), debug\n"
 "  -h, --help             this help\n"
 "  --version              print the version\n"
@@ -114,6 +121,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "idle-sleep-us", required_argument, NULL, 'i' },
 		{ "simd", required_argument, NULL, 'S' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "provision", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +136,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->max_confs = 1024;
 	o->idle_sleep_us = 0;
 	o->simd = dp_simd_best();
+	o->provision = NULL;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -174,6 +183,9 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 				return -EINVAL;
 			}
 			tutti_log_init("tutti-dp", lvl);
+			break;
+		case 'P':
+			o->provision = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -252,7 +264,8 @@ start_workers(const struct dp_opts *o)
 {
 	unsigned int lcore, w = 0;
 	bool main_works = rte_lcore_count() == 1;
-	char err[256], list[256];
+	char err[256];
+	char *list = worker_list;
 	struct shm_region_cfg cfg;
 	size_t len = 0;
 	int rc;
@@ -294,19 +307,65 @@ start_workers(const struct dp_opts *o)
 		lcores[w].idle_sleep_us = o->idle_sleep_us;
 		lcores[w].is_main = main_works;
 		region.hdr->worker_lcore[w] = (uint16_t)lcore;
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u",
-					w ? "," : "", lcore);
-		if (len >= sizeof(list))
-			len = sizeof(list) - 1;
+		len += (size_t)snprintf(list + len, sizeof(worker_list) - len,
+					"%s%u", w ? "," : "", lcore);
+		if (len >= sizeof(worker_list))
+			len = sizeof(worker_list) - 1;
 		w++;
 	}
+	return 0;
+}
+
+/* Attachers may come in from now on. */
+static void
+announce_ready(const struct dp_opts *o)
+{
 	shm_region_set_state(&region, SHM_STATE_READY);
 	LOG_INFO("tutti-dp %s ready: region %s generation %#" PRIx64
 		 ", %u worker%s on lcore%s %s, %u ring slots, %u legs, simd %s"
 		 "; waiting for tutti-cp", DP_VERSION, region.name,
 		 region.hdr->generation, n_workers, n_workers == 1 ? "" : "s",
-		 n_workers == 1 ? "" : "s", list, o->ring_slots, o->n_legs,
-		 dp_simd_name(dp_simd_active()));
+		 n_workers == 1 ? "" : "s", worker_list, o->ring_slots,
+		 o->n_legs, dp_simd_name(dp_simd_active()));
+}
+
+/*
+ * Apply the provisioning file on the owning workers before they run: the
+ * same handlers as the control plane's commands. Main lcore, cold path.
+ */
+static int
+provision(const char *path)
+{
+	struct dp_prov p;
+	char err[512];
+	int rc;
+
+	rc = dp_prov_load(&p, path, (uint16_t)n_workers, err, sizeof(err));
+	if (rc < 0) {
+		LOG_ERR("provisioning refused: %s", err);
+		return rc;
+	}
+	for (size_t i = 0; i < p.n_cmds; i++) {
+		const struct shm_msg *m = &p.cmds[i].msg;
+
+		rc = dp_ctl_apply(&lcores[p.cmds[i].worker], m);
+		if (rc < 0) {
+			LOG_ERR("provisioning %s: %s %u (conference %u) on "
+				"worker %u: %s", path,
+				m->hdr.type == SHM_CMD_LEG_ADD ? "leg" :
+				"conference", m->hdr.type == SHM_CMD_LEG_ADD ?
+				m->body.leg.leg_id : m->hdr.conf_id,
+				m->hdr.conf_id, p.cmds[i].worker,
+				rc == -ENOSPC ? "no room left (raise --legs or "
+				"--confs-per-worker)" : strerror(-rc));
+			dp_prov_free(&p);
+			return rc;
+		}
+	}
+	LOG_INFO("provisioned %u conference%s and %u leg%s from %s",
+		 p.n_confs, p.n_confs == 1 ? "" : "s", p.n_legs,
+		 p.n_legs == 1 ? "" : "s", path);
+	dp_prov_free(&p);
 	return 0;
 }
 
@@ -362,6 +421,9 @@ main(int argc, char **argv)
 	rc = start_workers(&o);
 	if (rc < 0)
 		goto out_region;
+	if (o.provision != NULL && (rc = provision(o.provision)) < 0)
+		goto out_region;
+	announce_ready(&o);
 	for (unsigned int w = 0; w < n_workers; w++)
 		if (lcores[w].lcore_id != rte_get_main_lcore())
 			rte_eal_remote_launch(dp_lcore_run, &lcores[w],

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * prov.h: static provisioning of conferences and legs from a file, without
+ * any SIP, so an external packet generator (TRex, pktgen-dpdk, a pcap
+ * replay, tutti-gen) can drive tutti-dp. The file is turned into the same
+ * commands the control plane sends (struct shm_msg), each validated with
+ * shm_msg_validate(), and applied on the owning worker before the workers
+ * start. Cold path, main lcore. No DPDK.
+ *
+ * Format: one directive per line, '#' starts a comment, key=value options:
+ *
+ *   conference ID [worker=W] [rate=8000|16000] [ptime=10|20|30|40]
+ *              [talkers=K] [max-legs=N] [limiter]
+ *   leg ID conference=ID remote=A.B.C.D:PORT local=PORT
+ *       [codec=PCMU|PCMA|L16] [pt=N] [rate=HZ] [dtmf=PT] [ssrc=N]
+ *       [ptime=MS] [dir=sendrecv|sendonly|recvonly|inactive]
+ *       [gain=DB] [timeout=MS] [mute] [deaf] [latch] [inband-dtmf]
+ *   legs FIRST-LAST conference=ID remote=A.B.C.D:PORT local=PORT ...
+ *       (a range: leg i gets remote port PORT+2*(i-FIRST) and local port
+ *        PORT+2*(i-FIRST); for thousands of generator legs)
+ */
+#ifndef TUTTI_DP_PROV_H
+#define TUTTI_DP_PROV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shm_proto.h"
+
+struct dp_prov_cmd {
+	struct shm_msg msg;	/* a validated command */
+	uint16_t worker;	/* the worker that owns its conference */
+};
+
+struct dp_prov {
+	struct dp_prov_cmd *cmds;	/* malloc'd, n_cmds entries */
+	size_t n_cmds;
+	uint32_t n_confs;
+	uint32_t n_legs;
+};
+
+/*
+ * Parse the file at path for a data plane with n_workers workers. On error
+ * err holds "FILE:LINE: reason" and nothing is returned. Returns 0,
+ * -ENOENT/-EACCES (cannot open), -EINVAL (bad content), -ENOMEM.
+ * The caller frees with dp_prov_free().
+ */
+int dp_prov_load(struct dp_prov *p, const char *path, uint16_t n_workers,
+		 char *err, size_t errlen);
+
+/* As dp_prov_load() on a string; name is used in error messages. */
+int dp_prov_parse(struct dp_prov *p, const char *text, const char *name,
+		  uint16_t n_workers, char *err, size_t errlen);
+
+/* Free what dp_prov_load()/_parse() returned; safe on a zeroed struct. */
+void dp_prov_free(struct dp_prov *p);
+
+#endif /* TUTTI_DP_PROV_H */
