@@ -112,7 +112,7 @@ int dp_dtmf_4733_poll(struct dp_dtmf_4733 *d, uint64_t now,
 /* In-band detector of one leg. Fields are dtmf.c's. */
 struct dp_dtmf_inband {
 	/* SpanDSP dtmf_rx_state_t, opaque so its header stays in dtmf.c */
-	_Alignas(8) uint8_t spandsp[DP_DTMF_RX_STATE_BYTES];
+	uint8_t spandsp[DP_DTMF_RX_STATE_BYTES] __attribute__((aligned(8)));
 	uint8_t digit;		/* tone being received, 0 = none */
 	uint8_t volume;		/* its level, as -dBm0 */
 	uint8_t n_out;		/* reports of the current call */

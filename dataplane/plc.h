@@ -28,7 +28,7 @@ extern "C" {
 
 struct dp_plc {
 	/* SpanDSP plc_state_t, kept opaque so its header stays in plc.c */
-	_Alignas(8) uint8_t spandsp[DP_PLC_STATE_BYTES];
+	uint8_t spandsp[DP_PLC_STATE_BYTES] __attribute__((aligned(8)));
 	uint32_t missing_samples;	/* concealed in a row, saturating */
 	uint64_t n_good_samples;
 	uint64_t n_filled_samples;
