@@ -541,24 +541,30 @@ END_TEST
  * (tick 99), but the depth waits for a silence -> talk-spurt boundary:
  * packets 0-119 every tick, then 30 ticks of silence (DTX: seq goes on,
  * ts jumps), then a spurt with the marker bit. Its first frame plays one
- * tick early, skipping one silent tick.
+ * tick early, skipping one silent tick. A loss inside the first spurt is
+ * concealed, not skipped.
  */
 START_TEST(test_jitter_adaptive_shrinks_at_talkspurt)
 {
 	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
 	static struct arr a[140];
 	static int want[170];
+	size_t n = 0;
 
 	for (int s = 0; s < 140; s++) {
 		int t = s < 120 ? s : s + 30;
 
-		a[s] = (struct arr){ .tick = t, .seq = (uint16_t)s,
-				     .ts = TS0 + (uint32_t)t * TICK_TS,
-				     .marker = s == 120 };
+		if (s == 110)
+			continue;	/* a loss is no talk-spurt boundary */
+		a[n++] = (struct arr){ .tick = t, .seq = (uint16_t)s,
+				       .ts = TS0 + (uint32_t)t * TICK_TS,
+				       .marker = s == 120 };
 	}
 	for (int t = 0; t < 170; t++) {
 		if (t < 3)
 			want[t] = E;
+		else if (t == 113)
+			want[t] = M;		/* 110, lost */
 		else if (t <= 122)
 			want[t] = t - 3;	/* 0..119 at depth 3 */
 		else if (t < 152)
@@ -567,7 +573,7 @@ START_TEST(test_jitter_adaptive_shrinks_at_talkspurt)
 			want[t] = t - 32;	/* 120.. at depth 2 */
 	}
 	init_adaptive(20, 60, 200);
-	run(a, 140, 170);
+	run(a, n, 170);
 	expect(want, 170);
 	ck_assert_uint_eq(st->n_shrink_silence, 1);
 	ck_assert_uint_eq(st->n_shrink_drop, 0);
