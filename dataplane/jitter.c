@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * jitter.c: the per-leg playout buffer (model and policy in jitter.h).
+ * Dataplane, owning worker lcore, hot path: no allocation, no locks, no
+ * logging; every loop is bounded by a small constant (split, overflow skip).
+ */
+#include "jitter.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define SLOT_MASK	(DP_JITTER_SLOTS - 1u)
+
+_Static_assert((DP_JITTER_SLOTS & (DP_JITTER_SLOTS - 1)) == 0,
+	       "DP_JITTER_SLOTS must be a power of two");
+
+enum slot_state {
+	SLOT_EMPTY = 0,		/* nothing for slot.pos (or never used) */
+	SLOT_FULL = 1,		/* a frame waits to be played at slot.pos */
+	SLOT_PLAYED = 2,	/* slot.pos's frame was played or dropped */
+};
+
+int
+dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg)
+{
+	uint32_t max_f, min_f, depth_f;
+
+	if (jb == NULL || cfg == NULL)
+		return -EINVAL;
+	if (cfg->mode != DP_JITTER_FIXED && cfg->mode != DP_JITTER_ADAPTIVE)
+		return -EINVAL;
+	if (cfg->rate_hz == 0 || cfg->rate_hz > 192000 || cfg->tick_ms == 0 ||
+	    cfg->tick_ms > 1000 || (cfg->rate_hz * cfg->tick_ms) % 1000 != 0)
+		return -EINVAL;
+	if (cfg->frame_bytes == 0 || cfg->frame_bytes > DP_JITTER_FRAME_MAX)
+		return -EINVAL;
+	if (cfg->clock_hz == 0)
+		return -EINVAL;
+	if (cfg->max_depth_ms < DP_JITTER_DEPTH_MIN_MS ||
+	    cfg->max_depth_ms > DP_JITTER_DEPTH_MAX_MS ||
+	    cfg->depth_ms < DP_JITTER_DEPTH_MIN_MS ||
+	    cfg->depth_ms > cfg->max_depth_ms)
+		return -EINVAL;
+	if (cfg->mode == DP_JITTER_ADAPTIVE &&
+	    (cfg->min_depth_ms < DP_JITTER_DEPTH_MIN_MS ||
+	     cfg->min_depth_ms > cfg->depth_ms))
+		return -EINVAL;
+	max_f = cfg->max_depth_ms / cfg->tick_ms;
+	depth_f = cfg->depth_ms / cfg->tick_ms;
+	min_f = cfg->mode == DP_JITTER_ADAPTIVE ?
+		cfg->min_depth_ms / cfg->tick_ms : depth_f;
+	if (min_f == 0 || max_f > DP_JITTER_SLOTS / 2 - 1)
+		return -EINVAL;
+
+	memset(jb, 0, sizeof(*jb));
+	jb->cfg = *cfg;
+	jb->tick_ts = cfg->rate_hz * cfg->tick_ms / 1000;
+	jb->min_f = min_f;
+	jb->max_f = max_f;
+	jb->early_f = max_f + (max_f > DP_JITTER_SPLIT_MAX ?
+			       max_f : DP_JITTER_SPLIT_MAX);
+	jb->hist_f = DP_JITTER_SLOTS - 1 - max_f;
+	jb->now_mult_q32 = ((uint64_t)cfg->rate_hz << 32) / cfg->clock_hz;
+	jb->now_delta_max = jb->now_mult_q32 == 0 ?
+		UINT64_MAX : UINT64_MAX / jb->now_mult_q32;
+	jb->st.target_frames = depth_f;
+	jb->st.depth_frames = depth_f;
+	dp_jitter_reset(jb);
+	return 0;
+}
+
+void
+dp_jitter_reset(struct dp_jitter *jb)
+{
+	jb->started = false;
+	jb->played = false;
+	jb->have_prev = false;
+	jb->have_cand = false;
+	jb->have_old_ssrc = false;
+	jb->jitter_q4 = 0;
+	jb->shrink_hold = 0;
+	jb->shrink_wait = 0;
+	jb->st.jitter_ts = 0;
+	jb->st.target_frames = jb->cfg.depth_ms / jb->cfg.tick_ms;
+	jb->st.depth_frames = jb->st.target_frames;
+	for (uint32_t i = 0; i < DP_JITTER_SLOTS; i++)
+		jb->slot[i].state = SLOT_EMPTY;
+}
+
+const struct dp_jitter_stats *
+dp_jitter_stats(const struct dp_jitter *jb)
+{
+	return &jb->st;
+}
+
+/* Ticks from the play head to timestamp ts, rounded to the nearest tick. */
+static int32_t
+ts_to_ticks(const struct dp_jitter *jb, uint32_t ts)
+{
+	int64_t tick = jb->tick_ts;
+	int64_t n = (int64_t)(int32_t)(ts - jb->play_ts) + tick / 2;
+
+	return (int32_t)(n >= 0 ? n / tick : -((-n + tick - 1) / tick));
+}
+
+/*
+ * Anchor the timeline on pkt: keep what is buffered and continue right
+ * after it, or start `depth` ticks ahead when nothing is buffered.
+ */
+static void
+anchor(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt)
+{
+	int32_t ahead = (int32_t)(jb->top_pos - jb->play_pos);
+	bool pending = jb->started && ahead >= 0;
+	uint32_t land = pending ? (uint32_t)ahead + 1 : jb->st.depth_frames;
+
+	if (!jb->started) {
+		jb->play_pos = 0;
+		jb->played = false;
+	} else if (!pending) {
+		jb->played = false;
+	}
+	jb->play_ts = pkt->ts - land * jb->tick_ts;
+	if (!pending)
+		jb->top_pos = jb->play_pos - 1;
+	jb->max_seq = (uint16_t)(pkt->seq - 1);
+	jb->started = true;
+	jb->have_prev = false;
+	jb->have_cand = false;
+}
+
+/* Move the head one tick on, leaving the slot it leaves marked. */
+static void
+advance(struct dp_jitter *jb, struct dp_jitter_slot *s)
+{
+	if (s->pos != jb->play_pos || s->state != SLOT_PLAYED) {
+		s->pos = jb->play_pos;
+		s->state = SLOT_EMPTY;
+	}
+	jb->play_pos++;
+	jb->play_ts += jb->tick_ts;
+}
+
+/* Bound latency: drop the n oldest ticks (n <= early_f - max_f). */
+static void
+skip_ticks(struct dp_jitter *jb, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct dp_jitter_slot *s = &jb->slot[jb->play_pos & SLOT_MASK];
+
+		if (s->pos == jb->play_pos && s->state == SLOT_FULL)
+			jb->st.n_overflow_frames++;
+		advance(jb, s);
+	}
+}
+
+static uint32_t
+want_frames(const struct dp_jitter *jb)
+{
+	uint64_t den = 16u * (uint64_t)jb->tick_ts;
+	uint64_t w = ((uint64_t)DP_JITTER_ADAPT_K * jb->jitter_q4 + den - 1) /
+		     den + 1;
+
+	if (w < jb->min_f)
+		w = jb->min_f;
+	if (w > jb->max_f)
+		w = jb->max_f;
+	return (uint32_t)w;
+}
+
+static void
+raise_target(struct dp_jitter *jb, uint32_t want)
+{
+	if (want > jb->st.target_frames) {
+		jb->st.target_frames = want;
+		jb->shrink_hold = 0;
+	}
+}
+
+/* RFC 3550 6.4.1 / A.8 interarrival jitter, then the adaptive target. */
+static void
+update_jitter(struct dp_jitter *jb, uint32_t ts, uint64_t now)
+{
+	if (jb->have_prev) {
+		uint64_t dn = now > jb->prev_now ? now - jb->prev_now : 0;
+		int64_t arrival, d;
+
+		if (dn > jb->now_delta_max)
+			dn = jb->now_delta_max;
+		arrival = (int64_t)((dn * jb->now_mult_q32) >> 32);
+		if (arrival > INT32_MAX)
+			arrival = INT32_MAX;
+		d = arrival - (int32_t)(ts - jb->prev_ts);
+		if (d < 0)
+			d = -d;
+		if (d > (1 << 24))	/* ts units: keep J * 16 in 32 bits */
+			d = 1 << 24;
+		jb->jitter_q4 += (uint32_t)d - ((jb->jitter_q4 + 8) >> 4);
+		jb->st.jitter_ts = jb->jitter_q4 >> 4;
+		if (jb->cfg.mode == DP_JITTER_ADAPTIVE)
+			raise_target(jb, want_frames(jb));
+	}
+	jb->prev_now = now;
+	jb->prev_ts = ts;
+	jb->have_prev = true;
+}
+
+static int
+drop(struct dp_jitter *jb, enum dp_jitter_drop why)
+{
+	jb->st.n_drop[why]++;
+	return 0;
+}
+
+/* A packet outside the window: resync on it, or remember and drop it. */
+static bool
+outside_resyncs(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt)
+{
+	bool follows = (uint16_t)(pkt->seq - jb->max_seq) == 1;
+	bool near = jb->have_cand &&
+		(uint16_t)(pkt->seq - jb->cand_seq - 1) <
+		DP_JITTER_RESYNC_SEQ_NEAR;
+
+	if (!follows && !near) {
+		jb->have_cand = true;
+		jb->cand_seq = pkt->seq;
+		return false;
+	}
+	jb->st.n_resync++;
+	anchor(jb, pkt);
+	return true;
+}
+
+int
+dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
+		 uint64_t now)
+{
+	uint32_t fb = jb->cfg.frame_bytes;
+	uint32_t k, stored = 0;
+	int32_t d, last;
+	bool dup = false;
+
+	jb->st.n_in++;
+	if (pkt->len_bytes > DP_JITTER_SPLIT_MAX * fb)
+		return drop(jb, DP_JITTER_DROP_TOO_BIG);
+	if (pkt->len_bytes == 0 || pkt->len_bytes % fb != 0)
+		return drop(jb, DP_JITTER_DROP_BAD_LEN);
+	k = pkt->len_bytes / fb;
+
+	if (!jb->started) {
+		jb->ssrc = pkt->ssrc;
+		anchor(jb, pkt);
+	} else if (pkt->ssrc != jb->ssrc) {
+		if (jb->have_old_ssrc && pkt->ssrc == jb->old_ssrc)
+			return drop(jb, DP_JITTER_DROP_OLD_SSRC);
+		jb->old_ssrc = jb->ssrc;
+		jb->have_old_ssrc = true;
+		jb->ssrc = pkt->ssrc;
+		jb->st.n_ssrc_change++;
+		anchor(jb, pkt);
+	}
+
+	d = ts_to_ticks(jb, pkt->ts);
+	last = d + (int32_t)k - 1;
+	if (d < -(int32_t)jb->hist_f || last > (int32_t)jb->early_f) {
+		if (!outside_resyncs(jb, pkt))
+			return drop(jb, DP_JITTER_DROP_OUTSIDE);
+		d = ts_to_ticks(jb, pkt->ts);
+		last = d + (int32_t)k - 1;
+	}
+	if (last > (int32_t)jb->max_f) {
+		uint32_t n = (uint32_t)(last - (int32_t)jb->max_f);
+
+		skip_ticks(jb, n);
+		d -= (int32_t)n;
+	}
+
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t pos = jb->play_pos + (uint32_t)(d + (int32_t)j);
+		struct dp_jitter_slot *s = &jb->slot[pos & SLOT_MASK];
+
+		if (s->pos == pos && s->state != SLOT_EMPTY) {
+			dup = true;	/* buffered or already played */
+			continue;
+		}
+		if (d + (int32_t)j < 0)
+			continue;	/* this tick is gone: late */
+		s->pos = pos;
+		s->ts = pkt->ts + j * jb->tick_ts;
+		s->seq = pkt->seq;
+		s->marker = pkt->marker && j == 0;
+		s->len_bytes = (uint16_t)fb;
+		s->state = SLOT_FULL;
+		memcpy(s->data, pkt->payload + j * fb, fb);
+		if ((int32_t)(pos - jb->top_pos) > 0)
+			jb->top_pos = pos;
+		stored++;
+	}
+
+	if ((int16_t)(pkt->seq - jb->max_seq) > 0)
+		jb->max_seq = pkt->seq;
+	if (stored == 0 && dup)
+		return drop(jb, DP_JITTER_DROP_DUP);
+	update_jitter(jb, pkt->ts, now);
+	if (stored == 0) {
+		if (jb->cfg.mode == DP_JITTER_ADAPTIVE) {
+			uint32_t w = jb->st.depth_frames + 1;
+
+			raise_target(jb, w < jb->max_f ? w : jb->max_f);
+		}
+		return drop(jb, DP_JITTER_DROP_LATE);
+	}
+	jb->st.n_stored++;
+	return (int)stored;
+}
+
+static bool
+slot_is_full(const struct dp_jitter *jb, uint32_t pos)
+{
+	const struct dp_jitter_slot *s = &jb->slot[pos & SLOT_MASK];
+
+	return s->pos == pos && s->state == SLOT_FULL;
+}
+
+static enum dp_jitter_status
+not_played(struct dp_jitter *jb)
+{
+	if (jb->played) {
+		jb->st.n_missing++;
+		return DP_JITTER_MISSING;
+	}
+	jb->st.n_empty++;
+	return DP_JITTER_EMPTY;
+}
+
+/* Adaptive: move the target down slowly; true if the head must hold. */
+static bool
+adapt_before_pull(struct dp_jitter *jb)
+{
+	struct dp_jitter_stats *st = &jb->st;
+	uint32_t pos = jb->play_pos;
+
+	if (want_frames(jb) < st->target_frames) {
+		if (++jb->shrink_hold >= DP_JITTER_SHRINK_HOLD_TICKS) {
+			st->target_frames--;
+			jb->shrink_hold = 0;
+		}
+	} else {
+		jb->shrink_hold = 0;
+	}
+	if (st->depth_frames < st->target_frames) {
+		st->depth_frames++;
+		st->n_grow++;
+		return true;
+	}
+	if (st->depth_frames == st->target_frames) {
+		jb->shrink_wait = 0;
+		return false;
+	}
+	jb->shrink_wait++;
+	if (!slot_is_full(jb, pos) && slot_is_full(jb, pos + 1) &&
+	    jb->slot[(pos + 1) & SLOT_MASK].marker) {
+		advance(jb, &jb->slot[pos & SLOT_MASK]);
+		st->n_shrink_silence++;
+	} else if (jb->shrink_wait >= DP_JITTER_FORCE_DROP_TICKS &&
+		   slot_is_full(jb, pos) && slot_is_full(jb, pos + 1)) {
+		jb->slot[pos & SLOT_MASK].state = SLOT_PLAYED;
+		advance(jb, &jb->slot[pos & SLOT_MASK]);
+		st->n_shrink_drop++;
+	} else {
+		return false;
+	}
+	st->depth_frames--;
+	jb->shrink_wait = 0;
+	return false;
+}
+
+enum dp_jitter_status
+dp_jitter_pull(struct dp_jitter *jb, struct dp_jitter_frame *out)
+{
+	struct dp_jitter_slot *s;
+
+	if (!jb->started) {
+		jb->st.n_empty++;
+		return DP_JITTER_EMPTY;
+	}
+	if (jb->cfg.mode == DP_JITTER_ADAPTIVE && adapt_before_pull(jb))
+		return not_played(jb);	/* inserted frame: the head holds */
+
+	s = &jb->slot[jb->play_pos & SLOT_MASK];
+	if (s->pos != jb->play_pos || s->state != SLOT_FULL) {
+		enum dp_jitter_status r = not_played(jb);
+
+		advance(jb, s);
+		return r;
+	}
+	out->payload = s->data;
+	out->len_bytes = s->len_bytes;
+	out->ts = s->ts;
+	out->seq = s->seq;
+	out->marker = s->marker;
+	s->state = SLOT_PLAYED;
+	jb->played = true;
+	jb->st.n_frames++;
+	advance(jb, s);
+	return DP_JITTER_FRAME;
+}

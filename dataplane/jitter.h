@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * jitter.h: per-leg playout (jitter) buffer. RTP packets of one leg go in as
+ * they arrive; the conference tick pulls exactly one frame per tick, or is
+ * told the frame is missing (run PLC) or that there is nothing to play yet.
+ * All state lives in caller storage (struct dp_jitter, in the leg's slot);
+ * no allocation after dp_jitter_init(), O(1) insert and pull. Media library,
+ * no DPDK; dataplane, owning worker lcore, hot path.
+ *
+ * Model. Frames are placed by RTP timestamp: a packet's timestamp, relative
+ * to the timestamp the play head will ask for next, divided by the tick's
+ * length in timestamp units (rounded to the nearest tick), is the number of
+ * pulls before it plays. So reordering, loss, 16-bit sequence wrap and 32-bit
+ * timestamp wrap need no special case. A packet carries 1 to
+ * DP_JITTER_SPLIT_MAX frames of cfg.frame_bytes each (e.g. a 40 ms G.711
+ * packet is split into two 20 ms ticks); a payload that is not a whole
+ * number of frames is dropped (DP_JITTER_DROP_BAD_LEN), shorter ptimes than
+ * the tick (10 ms packets into 20 ms ticks) are not supported.
+ *
+ * Depth. The first packet (and the first after a resync with nothing
+ * buffered) is played after `target` pulls that return DP_JITTER_EMPTY.
+ * Latency is bounded by max_depth: a packet that would play later than
+ * max_depth ticks from now advances the play head (buffered frames that fall
+ * off are counted in n_overflow_frames); one beyond twice max_depth, or more
+ * than the history behind the head, is outside the window (dropped, counted,
+ * and may trigger a resync, below).
+ *
+ * Adaptive mode follows the RFC 3550 interarrival jitter J (in timestamp
+ * units): want = clamp(ceil(DP_JITTER_ADAPT_K * J / tick) + 1, min, max)
+ * frames, and a late packet asks for one frame more than the current depth.
+ * The target grows at once and shrinks by one frame only after want has
+ * stayed below it for DP_JITTER_SHRINK_HOLD_TICKS pulls. The current depth
+ * follows the target by:
+ *   - growing: one inserted frame per pull (the head holds, the pull returns
+ *     DP_JITTER_MISSING, the caller conceals it), counted in n_grow;
+ *   - shrinking, preferably at a silence -> talk-spurt boundary: the head is
+ *     on an empty slot and the next slot holds a marker (talk-spurt start)
+ *     frame, so the empty slot is skipped and the spurt starts one tick
+ *     early (n_shrink_silence); if no such boundary comes within
+ *     DP_JITTER_FORCE_DROP_TICKS pulls, one buffered frame is dropped when
+ *     the next frame is also buffered (n_shrink_drop).
+ * Fixed mode keeps the configured depth and never grows or shrinks.
+ *
+ * Resync. A packet outside the window is dropped; the stream is re-anchored
+ * on it if its sequence number directly follows the highest seen (the
+ * timestamp jumped: sender restart, another source behind a mixer) or on the
+ * second of two outside packets with nearby sequence numbers (a large gap).
+ * A new SSRC re-anchors at once (n_ssrc_change); packets of the previous
+ * SSRC arriving after that are dropped (DP_JITTER_DROP_OLD_SSRC). A resync
+ * keeps what is buffered: the new timeline continues right after the last
+ * buffered frame, or starts `target` ticks ahead if nothing is buffered.
+ */
+#ifndef TUTTI_DP_JITTER_H
+#define TUTTI_DP_JITTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DP_JITTER_SLOTS		32	/* frames, power of two */
+#define DP_JITTER_FRAME_MAX	640	/* bytes: 20 ms of L16 at 16 kHz */
+#define DP_JITTER_SPLIT_MAX	4	/* frames per packet (80 ms at 20 ms) */
+#define DP_JITTER_DEPTH_MIN_MS	20	/* bounds of every depth in the cfg */
+#define DP_JITTER_DEPTH_MAX_MS	200
+#define DP_JITTER_ADAPT_K	4	/* target = K * jitter, in frames */
+#define DP_JITTER_SHRINK_HOLD_TICKS	100	/* pulls before target -= 1 */
+#define DP_JITTER_FORCE_DROP_TICKS	250	/* pulls before a frame drop */
+#define DP_JITTER_RESYNC_SEQ_NEAR	4	/* seq distance of 2 outsiders */
+
+enum dp_jitter_mode {
+	DP_JITTER_FIXED = 0,
+	DP_JITTER_ADAPTIVE = 1,
+};
+
+/* Why a packet was dropped on insert: index of dp_jitter_stats.n_drop. */
+enum dp_jitter_drop {
+	DP_JITTER_DROP_LATE = 0,	/* its tick already played */
+	DP_JITTER_DROP_DUP = 1,		/* same frame already buffered/played */
+	DP_JITTER_DROP_OUTSIDE = 2,	/* too early or far too old */
+	DP_JITTER_DROP_TOO_BIG = 3,	/* > DP_JITTER_SPLIT_MAX frames */
+	DP_JITTER_DROP_BAD_LEN = 4,	/* empty or not whole frames */
+	DP_JITTER_DROP_OLD_SSRC = 5,	/* previous SSRC after a change */
+	DP_JITTER_DROP_MAX_ = 6,
+};
+
+/* What a pull produced. */
+enum dp_jitter_status {
+	DP_JITTER_FRAME = 0,	/* out->payload holds the tick's frame */
+	DP_JITTER_MISSING = 1,	/* lost, late or inserted: run PLC */
+	DP_JITTER_EMPTY = 2,	/* not started or buffering: silence, no PLC */
+};
+
+struct dp_jitter_cfg {
+	enum dp_jitter_mode mode;
+	uint32_t rate_hz;	/* RTP clock rate, e.g. 8000 */
+	uint32_t tick_ms;	/* conference tick = one pulled frame */
+	uint32_t frame_bytes;	/* payload bytes of one tick, <= FRAME_MAX */
+	uint32_t depth_ms;	/* fixed depth, or adaptive initial target */
+	uint32_t min_depth_ms;	/* adaptive lower bound (fixed: unused) */
+	uint32_t max_depth_ms;	/* latency bound, both modes */
+	uint64_t clock_hz;	/* unit of `now`: 1e9 for ns, 1e6 for us */
+};
+
+/* One RTP packet, already parsed; payload is borrowed for the call only. */
+struct dp_jitter_pkt {
+	const uint8_t *payload;
+	uint32_t len_bytes;
+	uint32_t ssrc;
+	uint32_t ts;		/* RTP timestamp */
+	uint16_t seq;
+	bool marker;		/* RTP M bit: talk-spurt start */
+};
+
+/* A pulled frame. payload points into the buffer: valid until the next
+ * dp_jitter_insert()/_pull()/_reset() on the same buffer. */
+struct dp_jitter_frame {
+	const uint8_t *payload;
+	uint32_t len_bytes;
+	uint32_t ts;		/* RTP timestamp of this frame */
+	uint16_t seq;		/* of the packet it came from */
+	bool marker;
+};
+
+struct dp_jitter_stats {
+	uint64_t n_in;			/* packets offered */
+	uint64_t n_stored;		/* packets accepted (>= 1 frame kept) */
+	uint64_t n_drop[DP_JITTER_DROP_MAX_];	/* packets, by reason */
+	uint64_t n_frames;		/* pulls that returned a frame */
+	uint64_t n_missing;		/* pulls that returned MISSING */
+	uint64_t n_empty;		/* pulls that returned EMPTY */
+	uint64_t n_overflow_frames;	/* buffered frames lost to max depth */
+	uint64_t n_resync;		/* timeline re-anchored (ts jump, gap) */
+	uint64_t n_ssrc_change;
+	uint64_t n_grow;		/* adaptive: frames inserted */
+	uint64_t n_shrink_silence;	/* adaptive: empty slots skipped */
+	uint64_t n_shrink_drop;		/* adaptive: frames dropped */
+	uint32_t jitter_ts;		/* RFC 3550 J, timestamp units */
+	uint32_t target_frames;		/* depth wanted now */
+	uint32_t depth_frames;		/* depth applied now */
+};
+
+struct dp_jitter_slot {
+	uint32_t pos;		/* play position this slot holds */
+	uint32_t ts;
+	uint16_t len_bytes;
+	uint16_t seq;
+	uint8_t state;		/* enum slot_state in jitter.c */
+	bool marker;
+	uint8_t data[DP_JITTER_FRAME_MAX];
+};
+
+/* Per-leg state. Opaque: fields are jitter.c's; size known for storage. */
+struct dp_jitter {
+	struct dp_jitter_cfg cfg;
+	uint32_t tick_ts;	/* timestamp units per tick */
+	uint32_t min_f, max_f;	/* depth bounds, frames */
+	uint32_t early_f;	/* furthest tick a packet may reach */
+	uint32_t hist_f;	/* ticks behind the head still told apart */
+	uint64_t now_mult_q32;	/* clock units -> ts units, Q32 */
+	uint64_t now_delta_max;	/* clock units: bound for the Q32 product */
+	bool started;		/* a packet anchored the timeline */
+	bool played;		/* a frame was played since the anchor */
+	bool have_prev;		/* prev_* valid for the jitter estimate */
+	bool have_cand;		/* an outside packet is waiting (resync) */
+	bool have_old_ssrc;
+	uint32_t ssrc, old_ssrc;
+	uint16_t max_seq;	/* highest sequence number seen */
+	uint16_t cand_seq;	/* the waiting outside packet's seq */
+	uint32_t play_pos;	/* slot position the next pull plays */
+	uint32_t play_ts;	/* RTP timestamp the next pull plays */
+	uint32_t top_pos;	/* highest position stored since anchor */
+	uint32_t prev_ts;	/* jitter estimate: previous packet */
+	uint64_t prev_now;
+	uint32_t jitter_q4;	/* RFC 3550 J * 16 (A.8) */
+	uint32_t shrink_hold;	/* pulls with want < target */
+	uint32_t shrink_wait;	/* pulls with depth > target */
+	struct dp_jitter_stats st;
+	struct dp_jitter_slot slot[DP_JITTER_SLOTS];
+};
+
+/*
+ * Check cfg and fill jb (caller storage, any alignment of the struct).
+ * Requires: rate_hz and tick_ms giving a whole number of timestamp units
+ * per tick; 0 < frame_bytes <= DP_JITTER_FRAME_MAX; depths within
+ * [DP_JITTER_DEPTH_MIN_MS, DP_JITTER_DEPTH_MAX_MS], min <= depth <= max
+ * (fixed mode: depth <= max); max depth in ticks <= DP_JITTER_SLOTS/2 - 1
+ * (200 ms needs a tick >= 20 ms); clock_hz > 0.
+ * Returns 0 or -EINVAL (jb untouched). Cold path, any thread.
+ */
+int dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg);
+
+/* Forget every packet and the SSRC; keep cfg and counters. Owning lcore. */
+void dp_jitter_reset(struct dp_jitter *jb);
+
+/*
+ * Offer one RTP packet that arrived at `now` (cfg.clock_hz units, monotonic).
+ * The payload is copied; the caller keeps (and frees) the packet.
+ * Returns the number of frames stored (0: dropped and counted by reason).
+ * Owning lcore, hot path.
+ */
+int dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
+		     uint64_t now);
+
+/*
+ * Pull the frame of this conference tick; call exactly once per tick.
+ * On DP_JITTER_FRAME, *out describes it (borrowed, see struct
+ * dp_jitter_frame); otherwise *out is left untouched. Owning lcore, hot path.
+ */
+enum dp_jitter_status dp_jitter_pull(struct dp_jitter *jb,
+				     struct dp_jitter_frame *out);
+
+/* The counters (borrowed, live). Any code on the owning lcore. */
+const struct dp_jitter_stats *dp_jitter_stats(const struct dp_jitter *jb);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUTTI_DP_JITTER_H */

@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_jitter.c: the per-leg playout buffer (dataplane/jitter.c). Each test
+ * feeds a scripted arrival schedule (packets inserted at given ticks, then
+ * one pull per tick) and compares the whole pulled sequence and every
+ * counter with values worked out by hand from the rules in jitter.h.
+ * G.711 8 kHz, 20 ms ticks (160 timestamp units, 160 bytes); the arrival
+ * clock is in milliseconds.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "compiler.h"
+#include "jitter.h"
+
+#define TICK_TS	160u		/* timestamp units per 20 ms tick */
+#define FB	160u		/* bytes per frame */
+#define TICK_MS	20u
+#define SSRC_A	0x11111111u
+#define SSRC_B	0x22222222u
+#define E	(-2)		/* pull returned DP_JITTER_EMPTY */
+#define M	(-1)		/* pull returned DP_JITTER_MISSING */
+#define SUB	100000		/* code of frame j of a packet: seq + j * SUB */
+#define MAX_TICKS	512
+
+struct arr {
+	int tick;		/* inserted before the pull of this tick */
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;		/* 0 = SSRC_A */
+	bool marker;
+	uint32_t len;		/* 0 = FB */
+	int off_ms;		/* arrival = tick * 20 ms + off_ms */
+};
+
+static struct dp_jitter jb;	/* ~21 KB: static, not on the stack */
+static int got[MAX_TICKS];
+static int next_tick;		/* first tick run() has not pulled yet */
+
+static void
+cfg_fixed(struct dp_jitter_cfg *c, uint32_t depth_ms, uint32_t max_ms)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = DP_JITTER_FIXED;
+	c->rate_hz = 8000;
+	c->tick_ms = TICK_MS;
+	c->frame_bytes = FB;
+	c->depth_ms = depth_ms;
+	c->max_depth_ms = max_ms;
+	c->clock_hz = 1000;
+}
+
+static void
+init_fixed(uint32_t depth_ms, uint32_t max_ms)
+{
+	struct dp_jitter_cfg c;
+
+	cfg_fixed(&c, depth_ms, max_ms);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	next_tick = 0;
+}
+
+static void
+init_adaptive(uint32_t min_ms, uint32_t depth_ms, uint32_t max_ms)
+{
+	struct dp_jitter_cfg c;
+
+	cfg_fixed(&c, depth_ms, max_ms);
+	c.mode = DP_JITTER_ADAPTIVE;
+	c.min_depth_ms = min_ms;
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	next_tick = 0;
+}
+
+/* Byte k of frame j of packet seq: j at k == 0, else seq + j * FB + k. */
+static int
+put(uint32_t ssrc, uint16_t seq, uint32_t ts, bool marker, uint32_t len,
+    uint64_t now)
+{
+	static uint8_t buf[DP_JITTER_FRAME_MAX * (DP_JITTER_SPLIT_MAX + 2)];
+	struct dp_jitter_pkt p = {
+		.payload = buf, .len_bytes = len, .ssrc = ssrc, .ts = ts,
+		.seq = seq, .marker = marker,
+	};
+
+	ck_assert_uint_le(len, sizeof(buf));
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = i % FB == 0 ? (uint8_t)(i / FB) : (uint8_t)(seq + i);
+	return dp_jitter_insert(&jb, &p, now);
+}
+
+/* One pull as a code: E, M, or seq + j * SUB, checking the bytes. */
+static int
+pull(void)
+{
+	struct dp_jitter_frame f;
+	enum dp_jitter_status s = dp_jitter_pull(&jb, &f);
+	uint32_t j;
+
+	if (s == DP_JITTER_EMPTY)
+		return E;
+	if (s == DP_JITTER_MISSING)
+		return M;
+	ck_assert_int_eq(s, DP_JITTER_FRAME);
+	ck_assert_uint_eq(f.len_bytes, FB);
+	j = f.payload[0];
+	for (uint32_t k = 1; k < FB; k++)
+		ck_assert_uint_eq(f.payload[k], (uint8_t)(f.seq + j * FB + k));
+	return (int)f.seq + (int)j * SUB;
+}
+
+/* Run ticks next_tick .. end - 1 with the arrivals a[] (sorted by tick). */
+static void
+run(const struct arr *a, size_t n, int end)
+{
+	size_t i = 0;
+
+	ck_assert_int_le(end, MAX_TICKS);
+	for (int t = next_tick; t < end; t++) {
+		for (; i < n && a[i].tick == t; i++) {
+			uint64_t now = (uint64_t)t * TICK_MS + a[i].off_ms;
+
+			put(a[i].ssrc ? a[i].ssrc : SSRC_A, a[i].seq, a[i].ts,
+			    a[i].marker, a[i].len ? a[i].len : FB, now);
+		}
+		got[t] = pull();
+	}
+	next_tick = end;
+	ck_assert_uint_eq(i, n);	/* script sorted by tick */
+}
+
+static void
+expect(const int *want, int n)
+{
+	for (int t = 0; t < n; t++)
+		ck_assert_msg(got[t] == want[t], "tick %d: got %d, want %d",
+			      t, got[t], want[t]);
+}
+
+static void
+expect_drops(uint64_t late, uint64_t dup, uint64_t outside, uint64_t big,
+	     uint64_t bad_len, uint64_t old_ssrc)
+{
+	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
+
+	ck_assert_uint_eq(st->n_drop[DP_JITTER_DROP_LATE], late);
+	ck_assert_uint_eq(st->n_drop[DP_JITTER_DROP_DUP], dup);
+	ck_assert_uint_eq(st->n_drop[DP_JITTER_DROP_OUTSIDE], outside);
+	ck_assert_uint_eq(st->n_drop[DP_JITTER_DROP_TOO_BIG], big);
+	ck_assert_uint_eq(st->n_drop[DP_JITTER_DROP_BAD_LEN], bad_len);
+	ck_assert_uint_eq(st->n_drop[DP_JITTER_DROP_OLD_SSRC], old_ssrc);
+}
+
+static void
+expect_pulls(uint64_t frames, uint64_t missing, uint64_t empty)
+{
+	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
+
+	ck_assert_uint_eq(st->n_frames, frames);
+	ck_assert_uint_eq(st->n_missing, missing);
+	ck_assert_uint_eq(st->n_empty, empty);
+}
+
+#define TS0	1000u
+#define PKT(t, s)	{ .tick = (t), .seq = (s), .ts = TS0 + (s) * TICK_TS }
+
+/* ---- configuration ---- */
+
+static const struct {
+	uint32_t mode, rate, tick, fb, depth, min, max;
+	uint64_t clock;
+} bad_cfg[] = {
+	{ 2, 8000, 20, 160, 60, 20, 200, 1000 },	/* unknown mode */
+	{ 0, 0, 20, 160, 60, 20, 200, 1000 },		/* no rate */
+	{ 0, 8000, 0, 160, 60, 20, 200, 1000 },		/* no tick */
+	{ 0, 44100, 1, 160, 60, 20, 200, 1000 },	/* 44.1 ts units */
+	{ 0, 8000, 20, 0, 60, 20, 200, 1000 },		/* no frame */
+	{ 0, 8000, 20, DP_JITTER_FRAME_MAX + 1, 60, 20, 200, 1000 },
+	{ 0, 8000, 20, 160, 10, 20, 200, 1000 },	/* depth < 20 ms */
+	{ 0, 8000, 20, 160, 60, 20, 220, 1000 },	/* max > 200 ms */
+	{ 0, 8000, 20, 160, 120, 20, 100, 1000 },	/* depth > max */
+	{ 1, 8000, 20, 160, 60, 80, 200, 1000 },	/* min > depth */
+	{ 1, 8000, 20, 160, 60, 10, 200, 1000 },	/* min < 20 ms */
+	{ 0, 8000, 10, 80, 60, 20, 200, 1000 },		/* 20 ticks > slots */
+	{ 0, 8000, 20, 160, 60, 20, 200, 0 },		/* no clock */
+};
+
+START_TEST(test_jitter_rejects_bad_cfg)
+{
+	struct dp_jitter_cfg c = {
+		.mode = bad_cfg[_i].mode, .rate_hz = bad_cfg[_i].rate,
+		.tick_ms = bad_cfg[_i].tick, .frame_bytes = bad_cfg[_i].fb,
+		.depth_ms = bad_cfg[_i].depth,
+		.min_depth_ms = bad_cfg[_i].min,
+		.max_depth_ms = bad_cfg[_i].max, .clock_hz = bad_cfg[_i].clock,
+	};
+
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_jitter_accepts_bounds)
+{
+	struct dp_jitter_cfg c;
+
+	cfg_fixed(&c, 20, 20);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	cfg_fixed(&c, 200, 200);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	cfg_fixed(&c, 60, 150);
+	c.tick_ms = 10;
+	c.frame_bytes = 80;
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, NULL), -EINVAL);
+}
+END_TEST
+
+/* ---- fixed depth ---- */
+
+START_TEST(test_jitter_in_order_plays_after_depth)
+{
+	struct arr a[8];
+	static const int want[] = { E, E, E, 0, 1, 2, 3, 4, 5, 6, 7, M };
+
+	for (int s = 0; s < 8; s++)
+		a[s] = (struct arr)PKT(s, s);
+	init_fixed(60, 200);
+	ck_assert_int_eq(dp_jitter_pull(&jb, NULL), DP_JITTER_EMPTY);
+	dp_jitter_reset(&jb);
+	run(a, 8, 12);
+	expect(want, 12);
+	expect_drops(0, 0, 0, 0, 0, 0);
+	/* the pull before the first packet is counted too */
+	expect_pulls(8, 1, 4);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_in, 8);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_stored, 8);
+}
+END_TEST
+
+/*
+ * Depth 3 ticks: packet s arrives at tick s and plays at tick s + 3.
+ * Loss of 5, burst loss of 10-12, 16 before 15, 18 two ticks late (still in
+ * time), 20 twice while buffered, 3 again after it played, 25 arriving
+ * after its tick.
+ */
+START_TEST(test_jitter_loss_reorder_dup_late)
+{
+	static const struct arr a[] = {
+		PKT(0, 0), PKT(1, 1), PKT(2, 2), PKT(3, 3), PKT(4, 4),
+		PKT(6, 6), PKT(7, 7), PKT(8, 8), PKT(9, 9),
+		PKT(13, 13), PKT(14, 14), PKT(15, 16), PKT(15, 15),
+		PKT(17, 17), PKT(19, 19), PKT(20, 18), PKT(20, 20),
+		PKT(21, 20), PKT(21, 21), PKT(22, 22), PKT(22, 3),
+		PKT(23, 23), PKT(24, 24), PKT(26, 26), PKT(27, 27),
+		PKT(28, 28), PKT(29, 25), PKT(29, 29), PKT(30, 30),
+	};
+	static const int want[] = {
+		E, E, E, 0, 1, 2, 3, 4, M, 6,		/* 0-9 */
+		7, 8, 9, M, M, M, 13, 14, 15, 16,	/* 10-19 */
+		17, 18, 19, 20, 21, 22, 23, 24, M, 26,	/* 20-29 */
+		27, 28, 29, 30, M,			/* 30-34 */
+	};
+
+	init_fixed(60, 200);
+	run(a, TUTTI_ARRAY_SIZE(a), 35);
+	expect(want, 35);
+	expect_drops(1, 2, 0, 0, 0, 0);
+	expect_pulls(26, 6, 3);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_stored, 26);
+}
+END_TEST
+
+/* Sequence numbers wrap 65535 -> 0 and timestamps wrap 2^32 -> 0. */
+START_TEST(test_jitter_seq_and_ts_wrap)
+{
+	struct arr a[10];
+	static const int want[] = {
+		E, E, E, 65531, 65532, 65533, 65534, 65535, 0, 1, 2, 3, 4, M,
+	};
+	uint32_t ts0 = 0xffffffffu - 3 * TICK_TS;	/* wraps at 65535 */
+
+	for (int i = 0; i < 10; i++) {
+		uint16_t seq = (uint16_t)(65531 + i);
+
+		a[i] = (struct arr){ .tick = i, .seq = seq,
+				     .ts = ts0 + (uint32_t)i * TICK_TS };
+	}
+	/* 0 and 65535 swapped: 0 first, both in time */
+	a[4].tick = 5;
+	struct arr tmp = a[4];
+	a[4] = a[5];
+	a[5] = tmp;
+	init_fixed(60, 200);
+	run(a, 10, 14);
+	expect(want, 14);
+	expect_drops(0, 0, 0, 0, 0, 0);
+}
+END_TEST
+
+/* 40 ms packets into 20 ms ticks; too big and ragged payloads dropped. */
+START_TEST(test_jitter_splits_long_ptime)
+{
+	static const struct arr a[] = {
+		{ .tick = 0, .seq = 0, .ts = TS0, .len = 2 * FB },
+		{ .tick = 2, .seq = 1, .ts = TS0 + 2 * TICK_TS, .len = 2 * FB },
+		{ .tick = 2, .seq = 9, .ts = TS0, .len = 5 * FB },
+		{ .tick = 3, .seq = 9, .ts = TS0, .len = FB + 1 },
+		{ .tick = 3, .seq = 9, .ts = TS0, .len = 0 + 1 },
+		{ .tick = 4, .seq = 2, .ts = TS0 + 4 * TICK_TS, .len = 4 * FB },
+	};
+	static const int want[] = {
+		E, E, E, 0, 0 + SUB, 1, 1 + SUB,
+		2, 2 + SUB, 2 + 2 * SUB, 2 + 3 * SUB, M,
+	};
+
+	init_fixed(60, 200);
+	run(a, TUTTI_ARRAY_SIZE(a), 12);
+	expect(want, 12);
+	expect_drops(0, 0, 0, 1, 2, 0);
+	ck_assert_int_eq(put(SSRC_A, 3, TS0, false, 0, 300), 0);
+	expect_drops(0, 0, 0, 1, 3, 0);
+}
+END_TEST
+
+/*
+ * Max depth 100 ms (5 ticks), depth 3: a burst of 8 packets at tick 0.
+ * Packets 0-2 fit (ticks 3-5 ahead); 3, 4, 5 each push the head one empty
+ * tick on; 6 and 7 push it over packets 0 and 1, which are lost.
+ */
+START_TEST(test_jitter_bounds_latency)
+{
+	struct arr a[8];
+	static const int want[] = { 2, 3, 4, 5, 6, 7, M };
+
+	for (int s = 0; s < 8; s++)
+		a[s] = (struct arr)PKT(0, s);
+	init_fixed(60, 100);
+	run(a, 8, 7);
+	expect(want, 7);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_overflow_frames, 2);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_stored, 8);
+	expect_drops(0, 0, 0, 0, 0, 0);
+}
+END_TEST
+
+/* ---- resync ---- */
+
+/*
+ * Same SSRC, sequence continuous, timestamp jumps by a million at packet
+ * 10: re-anchored on it, right after the buffered 8 and 9 (no gap).
+ */
+START_TEST(test_jitter_ts_jump_resyncs_seamlessly)
+{
+	struct arr a[16];
+	int want[19];
+
+	for (int s = 0; s < 16; s++) {
+		a[s] = (struct arr)PKT(s, s);
+		if (s >= 10)
+			a[s].ts += 1000000u;
+	}
+	for (int t = 0; t < 19; t++)
+		want[t] = t < 3 ? E : t - 3;
+	init_fixed(60, 200);
+	run(a, 16, 19);
+	expect(want, 19);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_resync, 1);
+	expect_drops(0, 0, 0, 0, 0, 0);
+}
+END_TEST
+
+/*
+ * Sender restart without SSRC change: seq 500 and ts far off. The first
+ * such packet is dropped (could be a stray), the second re-anchors the
+ * stream after the buffered 8 and 9. A lone stray far ahead changes
+ * nothing.
+ */
+START_TEST(test_jitter_large_gap_resyncs_on_second)
+{
+	static const struct arr a[] = {
+		PKT(0, 0), PKT(1, 1), PKT(2, 2),
+		{ .tick = 3, .seq = 3000, .ts = TS0 + 900000u },	/* stray */
+		PKT(3, 3), PKT(4, 4), PKT(5, 5), PKT(6, 6), PKT(7, 7),
+		PKT(8, 8), PKT(9, 9),
+		{ .tick = 10, .seq = 500, .ts = 7777777u },
+		{ .tick = 11, .seq = 501, .ts = 7777777u + TICK_TS },
+		{ .tick = 12, .seq = 502, .ts = 7777777u + 2 * TICK_TS },
+		{ .tick = 13, .seq = 503, .ts = 7777777u + 3 * TICK_TS },
+	};
+	static const int want[] = {
+		E, E, E, 0, 1, 2, 3, 4, 5, 6,
+		7, 8, 9, 501, 502, 503, M,
+	};
+
+	init_fixed(60, 200);
+	run(a, TUTTI_ARRAY_SIZE(a), 17);
+	expect(want, 17);
+	expect_drops(0, 0, 2, 0, 0, 0);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_resync, 1);
+}
+END_TEST
+
+/*
+ * SSRC A then B (new seq and ts): B continues after A's buffered frames;
+ * a late A packet after the change is dropped as old SSRC.
+ */
+START_TEST(test_jitter_ssrc_change_continues)
+{
+	static const struct arr a[] = {
+		PKT(0, 0), PKT(1, 1), PKT(2, 2), PKT(3, 3), PKT(4, 4),
+		PKT(5, 5),
+		{ .tick = 6, .seq = 9000, .ts = 42, .ssrc = SSRC_B },
+		{ .tick = 7, .seq = 9001, .ts = 42 + TICK_TS, .ssrc = SSRC_B },
+		PKT(7, 6),
+		{ .tick = 8, .seq = 9002, .ts = 42 + 2 * TICK_TS,
+		  .ssrc = SSRC_B },
+	};
+	static const int want[] = {
+		E, E, E, 0, 1, 2, 3, 4, 5, 9000, 9001, 9002, M,
+	};
+
+	init_fixed(60, 200);
+	run(a, TUTTI_ARRAY_SIZE(a), 13);
+	expect(want, 13);
+	expect_drops(0, 0, 0, 0, 0, 1);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_ssrc_change, 1);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_resync, 0);
+}
+END_TEST
+
+/* A new SSRC after A went quiet buffers afresh: EMPTY, not MISSING. */
+START_TEST(test_jitter_ssrc_change_after_silence_rebuffers)
+{
+	static const struct arr a[] = {
+		PKT(0, 0), PKT(1, 1), PKT(2, 2),
+		{ .tick = 10, .seq = 77, .ts = 5, .ssrc = SSRC_B },
+		{ .tick = 11, .seq = 78, .ts = 5 + TICK_TS, .ssrc = SSRC_B },
+	};
+	static const int want[] = {
+		E, E, E, 0, 1, 2, M, M, M, M, E, E, E, 77, 78, M,
+	};
+
+	init_fixed(60, 200);
+	run(a, TUTTI_ARRAY_SIZE(a), 16);
+	expect(want, 16);
+	expect_pulls(5, 5, 6);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_ssrc_change, 1);
+}
+END_TEST
+
+/* ---- adaptive depth ---- */
+
+/*
+ * Depth 2, one packet three ticks late: dropped, the target rises to 3 and
+ * the next pull inserts a frame (MISSING) while the head holds, so every
+ * later packet plays one tick later than before.
+ */
+START_TEST(test_jitter_adaptive_late_packet_grows)
+{
+	static const struct arr a1[] = {
+		PKT(0, 0), PKT(1, 1), PKT(2, 2), PKT(3, 3), PKT(4, 4),
+		PKT(6, 6), PKT(7, 7), PKT(8, 8), PKT(9, 9), PKT(9, 5),
+	};
+	static const struct arr a2[] = {
+		PKT(10, 10), PKT(11, 11), PKT(12, 12),
+	};
+	static const int want[] = {
+		E, E, 0, 1, 2, 3, 4, M, 6, M, 7, 8, 9, 10, 11, 12, M, M,
+	};
+	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
+
+	init_adaptive(20, 40, 200);
+	run(a1, TUTTI_ARRAY_SIZE(a1), 10);
+	/* until 5, every transit equal: J = 0; 5 arrived with 9 (D = 4
+	 * ticks = 640 units): J = 640 / 16 */
+	ck_assert_uint_eq(st->jitter_ts, 4 * TICK_TS / 16);
+	ck_assert_uint_eq(st->n_grow, 1);
+	ck_assert_uint_eq(st->target_frames, 3);
+	ck_assert_uint_eq(st->depth_frames, 3);
+	run(a2, TUTTI_ARRAY_SIZE(a2), 18);
+	expect(want, 18);
+	expect_drops(1, 0, 0, 0, 0, 0);
+	expect_pulls(12, 4, 2);
+	ck_assert_uint_eq(st->n_grow, 1);
+}
+END_TEST
+
+/*
+ * RFC 3550 J with integer arithmetic (A.8), as an oracle: packets sent
+ * every 20 ms arrive alternately on time and 15 ms late, so every
+ * transit difference is 15 ms = 120 units.
+ */
+START_TEST(test_jitter_adaptive_follows_rfc3550_jitter)
+{
+	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
+	uint32_t j_q4 = 0, want_f = 2, n_grow = 0;
+	int played = 0, n_m = 0;
+
+	init_adaptive(20, 40, 200);
+	for (int s = 0; s < 60; s++) {
+		uint64_t now = (uint64_t)s * TICK_MS + (s & 1 ? 15 : 0);
+		int c;
+
+		ck_assert_int_eq(put(SSRC_A, (uint16_t)s, TS0 + s * TICK_TS,
+				     false, FB, now), 1);
+		if (s > 0) {
+			j_q4 += 120 - ((j_q4 + 8) >> 4);
+			/* ceil(4 * J / 160) + 1, J = j_q4 / 16 */
+			uint32_t w = (4 * j_q4 + 16 * 160 - 1) / (16 * 160) + 1;
+
+			if (w > want_f) {
+				n_grow += w - want_f;
+				want_f = w;
+			}
+		}
+		ck_assert_uint_eq(st->jitter_ts, j_q4 >> 4);
+		ck_assert_uint_eq(st->target_frames, want_f);
+		c = pull();
+		if (c == M) {
+			n_m++;
+		} else if (c != E) {
+			ck_assert_int_eq(c, played);	/* in order, no loss */
+			played++;
+		}
+	}
+	/* J tends to 120: 4 * 120 / 160 = 3, + 1 */
+	ck_assert_uint_eq(want_f, 4);
+	ck_assert_uint_eq(st->depth_frames, 4);
+	ck_assert_uint_eq(st->n_grow, n_grow);
+	ck_assert_uint_eq(n_grow, 2);
+	ck_assert_int_eq(n_m, 2);	/* exactly the inserted frames */
+	ck_assert_int_eq(played, 60 - 4);
+	expect_drops(0, 0, 0, 0, 0, 0);
+}
+END_TEST
+
+/*
+ * No jitter: want = 1 frame, the target (3) falls to 2 after 100 pulls
+ * (tick 99), but the depth waits for a silence -> talk-spurt boundary:
+ * packets 0-119 every tick, then 30 ticks of silence (DTX: seq goes on,
+ * ts jumps), then a spurt with the marker bit. Its first frame plays one
+ * tick early, skipping one silent tick. A loss inside the first spurt is
+ * concealed, not skipped.
+ */
+START_TEST(test_jitter_adaptive_shrinks_at_talkspurt)
+{
+	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
+	static struct arr a[140];
+	static int want[170];
+	size_t n = 0;
+
+	for (int s = 0; s < 140; s++) {
+		int t = s < 120 ? s : s + 30;
+
+		if (s == 110)
+			continue;	/* a loss is no talk-spurt boundary */
+		a[n++] = (struct arr){ .tick = t, .seq = (uint16_t)s,
+				       .ts = TS0 + (uint32_t)t * TICK_TS,
+				       .marker = s == 120 };
+	}
+	for (int t = 0; t < 170; t++) {
+		if (t < 3)
+			want[t] = E;
+		else if (t == 113)
+			want[t] = M;		/* 110, lost */
+		else if (t <= 122)
+			want[t] = t - 3;	/* 0..119 at depth 3 */
+		else if (t < 152)
+			want[t] = M;		/* silence */
+		else
+			want[t] = t - 32;	/* 120.. at depth 2 */
+	}
+	init_adaptive(20, 60, 200);
+	run(a, n, 170);
+	expect(want, 170);
+	ck_assert_uint_eq(st->n_shrink_silence, 1);
+	ck_assert_uint_eq(st->n_shrink_drop, 0);
+	ck_assert_uint_eq(st->target_frames, 2);	/* tick 199 not reached */
+	ck_assert_uint_eq(st->depth_frames, 2);
+	expect_drops(0, 0, 0, 0, 0, 0);
+}
+END_TEST
+
+/*
+ * Continuous speech, no boundary: after DP_JITTER_FORCE_DROP_TICKS pulls
+ * with depth above target, one frame is dropped (tick 348: packet 345).
+ */
+START_TEST(test_jitter_adaptive_drops_frame_without_silence)
+{
+	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
+	static struct arr a[400];
+	static int want[400];
+
+	for (int s = 0; s < 400; s++) {
+		a[s] = (struct arr)PKT(s, s);
+		want[s] = s < 3 ? E : s < 348 ? s - 3 : s - 2;
+	}
+	init_adaptive(20, 60, 200);
+	run(a, 400, 400);
+	expect(want, 400);
+	ck_assert_uint_eq(st->n_shrink_drop, 1);
+	ck_assert_uint_eq(st->n_shrink_silence, 0);
+	ck_assert_uint_eq(st->target_frames, 1);
+	ck_assert_uint_eq(st->depth_frames, 2);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("jitter");
+	TCase *tc;
+
+	tc = tcase_create("config");
+	tcase_add_loop_test(tc, test_jitter_rejects_bad_cfg, 0,
+			    (int)TUTTI_ARRAY_SIZE(bad_cfg));
+	tcase_add_test(tc, test_jitter_accepts_bounds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fixed");
+	tcase_add_test(tc, test_jitter_in_order_plays_after_depth);
+	tcase_add_test(tc, test_jitter_loss_reorder_dup_late);
+	tcase_add_test(tc, test_jitter_seq_and_ts_wrap);
+	tcase_add_test(tc, test_jitter_splits_long_ptime);
+	tcase_add_test(tc, test_jitter_bounds_latency);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("resync");
+	tcase_add_test(tc, test_jitter_ts_jump_resyncs_seamlessly);
+	tcase_add_test(tc, test_jitter_large_gap_resyncs_on_second);
+	tcase_add_test(tc, test_jitter_ssrc_change_continues);
+	tcase_add_test(tc, test_jitter_ssrc_change_after_silence_rebuffers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("adaptive");
+	tcase_add_test(tc, test_jitter_adaptive_late_packet_grows);
+	tcase_add_test(tc, test_jitter_adaptive_follows_rfc3550_jitter);
+	tcase_add_test(tc, test_jitter_adaptive_shrinks_at_talkspurt);
+	tcase_add_test(tc, test_jitter_adaptive_drops_frame_without_silence);
+	suite_add_tcase(s, tc);
+	return s;
+}
