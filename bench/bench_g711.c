@@ -2,9 +2,9 @@
 /*
  * bench_g711.c: samples per second through the G.711 block kernels, both
  * laws, decode and encode, for every ISA this build has and this CPU runs
- * (the others are not registered; which ran is printed first), next to
- * SpanDSP's per-sample functions in a loop as the baseline to quote
- * ratios against. Sizes are 20 ms at 8 kHz (160), two legs' worth (320)
+ * (the others are not registered; which ran is printed first, on stderr),
+ * next to SpanDSP's per-sample functions in a loop as the baseline to
+ * quote ratios against. Sizes are 20 ms at 8 kHz (160), two legs' worth (320)
  * and 200 ms (1600).
  *
  *   g711/<law>_<dec|enc>/<spandsp|scalar|avx2|avx512>/<samples>
@@ -122,18 +122,20 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < MAX_N; i++) {
 		seed = seed * 1103515245u + 12345u;
 		codes[i] = (uint8_t)(seed >> 16);
-		/* speech-like spread: mostly small, some loud */
-		linear[i] = (int16_t)((int32_t)(seed >> 8) >> (seed & 7));
+		/* random signs, magnitudes spread over all segments */
+		linear[i] = (int16_t)((int32_t)seed >> (16 + (seed & 7)));
 	}
-	printf("bench_g711: running spandsp");
+	fprintf(stderr, "bench_g711: running spandsp");
 	for (int isa = 0; isa < DP_SIMD_MAX_; isa++) {
 		bool ok = dp_simd_built((enum dp_simd)isa) &&
 			  dp_simd_cpu_has((enum dp_simd)isa) &&
 			  dp_g711_kern_for((enum dp_simd)isa) != NULL;
 
-		printf(" %s%s", ok ? "" : "-", dp_simd_name((enum dp_simd)isa));
+		fprintf(stderr, " %s%s", ok ? "" : "-",
+			dp_simd_name((enum dp_simd)isa));
 	}
-	printf(" (-: not built or not supported by this CPU, not run)\n");
+	fprintf(stderr, " (-: not built or not supported by this CPU, "
+		"not run)\n");
 
 	for (int impl = 0; impl <= DP_SIMD_MAX_; impl++) {
 		enum dp_simd isa = (enum dp_simd)(impl - 1);

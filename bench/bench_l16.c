@@ -3,8 +3,8 @@
  * bench_l16.c: samples per second through the L16 converters (big-endian
  * wire <-> host int16), decode and encode, for every ISA this build has
  * and this CPU runs (the others are not registered; which ran is printed
- * first). Sizes are one 20 ms frame at 8, 16, 44.1 and 48 kHz. The scalar
- * twin is the baseline: SpanDSP has no L16 converter.
+ * first, on stderr). Sizes are one 20 ms frame at 8, 16, 44.1 and 48 kHz.
+ * The scalar twin is the baseline: SpanDSP has no L16 converter.
  *
  *   l16/<dec|enc>/<scalar|avx2|avx512>/<samples>
  *
@@ -74,16 +74,16 @@ main(int argc, char **argv)
 		wire[2 * i] = (uint8_t)(pcm[i] >> 8);
 		wire[2 * i + 1] = (uint8_t)pcm[i];
 	}
-	printf("bench_l16: running");
+	fprintf(stderr, "bench_l16: running");
 	for (int isa = 0; isa < DP_SIMD_MAX_; isa++) {
 		enum dp_simd s = (enum dp_simd)isa;
 		const struct dp_l16_kern *k = dp_l16_kern_for(s);
 
 		if (!dp_simd_built(s) || !dp_simd_cpu_has(s) || k == NULL) {
-			printf(" -%s", dp_simd_name(s));
+			fprintf(stderr, " -%s", dp_simd_name(s));
 			continue;
 		}
-		printf(" %s", dp_simd_name(s));
+		fprintf(stderr, " %s", dp_simd_name(s));
 		for (int enc = 0; enc < 2; enc++) {
 			snprintf(names[isa][enc], sizeof(names[0][0]),
 				 "l16/%s/%s", enc ? "enc" : "dec",
@@ -95,6 +95,7 @@ main(int argc, char **argv)
 						   (void *)k), sizes[i]);
 		}
 	}
-	printf(" (-: not built or not supported by this CPU, not run)\n");
+	fprintf(stderr, " (-: not built or not supported by this CPU, "
+		"not run)\n");
 	return gb_main(argc, argv);
 }
