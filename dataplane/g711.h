@@ -14,6 +14,10 @@
 
 #include "simd.h"
 
+#if defined(__cplusplus) && !defined(restrict)
+#define restrict __restrict	/* C++ spells C99's restrict this way */
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

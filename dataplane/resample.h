@@ -25,6 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#if defined(__cplusplus) && !defined(restrict)
+#define restrict __restrict	/* C++ spells C99's restrict this way */
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
