@@ -12,11 +12,15 @@
  * is set at the lower of the two rates, given by dp_resample_delay_us().
  * At DP_RESAMPLE_QUALITY_VOIP that is 24 samples at the lower rate: 3 ms
  * when either side is 8 kHz, 1.5 ms between 16 kHz and a higher rate
- * (44.1 kHz: 1.54 ms); at quality 10, 128 samples (16 ms / 8 ms); at
+ * (44.1 -> 16 kHz: 1.54 ms); at quality 10, 128 samples (16 ms / 8 ms); at
  * quality 0, 4 samples. A leg pays it twice, once per direction. No
  * framing delay is added: each call turns one input frame into exactly
  * one output frame. tests/test_resample.c checks the figures against the
  * delay of an impulse.
+ *
+ * Cost, bench_resample on an AMD EPYC (shared, medians of 3): 48 -> 16 kHz
+ * at quality 3 about 6 us per 20 ms frame (0 : 2 us, 10 : 84 us); 44.1 kHz
+ * pairs 34-41 us, speexdsp interpolating its filter for the odd ratio.
  */
 #ifndef TUTTI_DP_RESAMPLE_H
 #define TUTTI_DP_RESAMPLE_H
