@@ -15,6 +15,7 @@
 #include "compiler.h"
 #include "simd.h"
 
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * l16_avx2.c: the AVX2 L16 converters (dp_l16_kern_avx2), bit-exact with
+ * the scalar ones in l16.c. Built only into the dp_media_avx2 library with
+ * its ISA's c_args; chosen at run time by dp_l16_kern_for(). Media library,
+ * hot path, any thread. Both directions are the same byte swap within each
+ * 16-bit lane (one vpshufb), 16 samples per step, the rest scalar.
+ */
+#include <immintrin.h>
+
+#include "l16_kern.h"
+
+#define STEP	16	/* samples per loop iteration: one vector */
+
+static const uint8_t swap16[16] = {
+	1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14,
+};
+
+static inline __m256i
+bswap16(__m256i v)
+{
+	return _mm256_shuffle_epi8(v,
+		_mm256_broadcastsi128_si256(
+			_mm_loadu_si128((const void *)swap16)));
+}
+
+static void
+dec_avx2(int16_t *restrict dst, const uint8_t *restrict src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP)
+		_mm256_storeu_si256((void *)(dst + i), bswap16(
+			_mm256_loadu_si256((const void *)(src + 2 * i))));
+	dp_l16_kern_scalar.dec(dst + i, src + 2 * i, n - i);
+}
+
+static void
+enc_avx2(uint8_t *restrict dst, const int16_t *restrict src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP)
+		_mm256_storeu_si256((void *)(dst + 2 * i), bswap16(
+			_mm256_loadu_si256((const void *)(src + i))));
+	dp_l16_kern_scalar.enc(dst + 2 * i, src + i, n - i);
+}
+
+const struct dp_l16_kern dp_l16_kern_avx2 = {
+	.dec = dec_avx2,
+	.enc = enc_avx2,
+};
