@@ -456,6 +456,58 @@ START_TEST(test_dp_refuses_region_in_use)
 }
 END_TEST
 
+/* tutti-dp --provision: legs without SIP; a bad file is refused. */
+START_TEST(test_dp_provisions_from_file)
+{
+	char path[] = "/tmp/tutti-prov-XXXXXX";
+	char *argv[] = { (char *)bin("TUTTI_DP"), "-l", cpu, "--no-huge",
+			 "-m", "128", "--no-pci", "--no-shconf",
+			 "--no-telemetry", "--log-level=lib.eal:warning",
+			 "--", "--region", region_name, "--legs", "1024",
+			 "--idle-sleep-us", "100", "--provision", path, NULL };
+	static const char good[] =
+		"conference 5 ptime=20\n"
+		"legs 1-100 conference=5 remote=198.18.0.10:20000 "
+		"local=40000 codec=PCMA\n";
+	static const char bad_text[] =
+		"conference 5\n"
+		"leg 1 conference=5 remote=198.18.0.10:20000 local=40000 "
+		"codec=GSM\n";
+	struct legs_seen seen = { 0 };
+	struct cp_dpctl d;
+	struct proc dp;
+	char err[256];
+	FILE *f;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	fputs(good, f);
+	fclose(f);
+	ck_assert_int_eq(proc_start(&dp, argv), 0);
+	ck_assert_msg(proc_expect(&dp, "provisioned 1 conference and 100 legs",
+				  WAIT_MS), "%s", dp.out);
+	ck_assert_msg(proc_expect(&dp, "ready: region", WAIT_MS), "%s",
+		      dp.out);
+	cp_dpctl_init(&d, NULL, NULL);
+	ck_assert_msg(cp_dpctl_attach(&d, region_name, shm_now_ns(), err,
+				      sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(cp_dpctl_legs(&d, see_leg, &seen), 100);
+	ck_assert_uint_eq(seen.conf[0], 5);
+	cp_dpctl_detach(&d);
+	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+
+	f = fopen(path, "w");
+	fputs(bad_text, f);
+	fclose(f);
+	ck_assert_int_eq(proc_start(&dp, argv), 0);
+	ck_assert_int_eq(proc_wait(&dp, WAIT_MS), 1);
+	ck_assert_msg(strstr(dp.out, ":2: leg 1: codec=GSM") != NULL, "%s",
+		      dp.out);
+	unlink(path);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -472,6 +524,7 @@ test_suite(void)
 	tcase_add_test(tc, test_programs_help_and_bad_options);
 	tcase_add_test(tc, test_dp_conference_belongs_to_one_worker);
 	tcase_add_test(tc, test_dp_refuses_region_in_use);
+	tcase_add_test(tc, test_dp_provisions_from_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
