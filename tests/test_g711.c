@@ -37,12 +37,6 @@ enum fill {
 	FILL_MAX_,
 };
 
-const char *
-test_skip_reason(void)
-{
-	return test_isa_skip();
-}
-
 static const struct dp_g711_kern *
 kern_under_test(void)
 {
@@ -53,22 +47,13 @@ kern_under_test(void)
 	return k;
 }
 
-static uint32_t
-xorshift32(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
-}
-
 static void
 fill_linear(int16_t *x, size_t n, enum fill f, uint32_t seed)
 {
 	for (size_t i = 0; i < n; i++) {
 		switch (f) {
 		case FILL_RANDOM:
-			x[i] = (int16_t)xorshift32(&seed);
+			x[i] = (int16_t)test_xorshift32(&seed);
 			break;
 		case FILL_MAX:
 			x[i] = INT16_MAX;
@@ -89,7 +74,7 @@ fill_codes(uint8_t *c, size_t n, enum fill f, uint32_t seed)
 	for (size_t i = 0; i < n; i++) {
 		switch (f) {
 		case FILL_RANDOM:
-			c[i] = (uint8_t)xorshift32(&seed);
+			c[i] = (uint8_t)test_xorshift32(&seed);
 			break;
 		case FILL_MAX:
 			c[i] = 0xff;

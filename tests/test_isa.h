@@ -9,6 +9,7 @@
 #ifndef TUTTI_TEST_ISA_H
 #define TUTTI_TEST_ISA_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,23 @@ test_isa_skip(void)
 	else
 		return NULL;
 	return why;
+}
+
+/* Every per-ISA executable skips, by name, what it cannot run. */
+const char *
+test_skip_reason(void)
+{
+	return test_isa_skip();
+}
+
+/* Seeded pseudo-random input, the same on every run. */
+static inline uint32_t
+test_xorshift32(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
 }
 
 #endif /* TUTTI_TEST_ISA_H */

@@ -26,12 +26,6 @@ static const size_t lengths[] = {
 };
 #define N_LENGTHS	(sizeof(lengths) / sizeof(lengths[0]))
 
-const char *
-test_skip_reason(void)
-{
-	return test_isa_skip();
-}
-
 static const struct dp_l16_kern *
 kern_under_test(void)
 {
@@ -40,15 +34,6 @@ kern_under_test(void)
 	ck_assert_msg(k != NULL, "no L16 converters for %s",
 		      dp_simd_name(test_isa()));
 	return k;
-}
-
-static uint32_t
-xorshift32(uint32_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 17;
-	*s ^= *s << 5;
-	return *s;
 }
 
 /* Known samples and their wire bytes, written out by hand. */
@@ -90,9 +75,9 @@ START_TEST(test_l16_matches_scalar)
 		uint32_t seed = 0x1600u + (uint32_t)(n * 2 + off);
 
 		for (size_t i = 0; i < n; i++)
-			pcm[off + i] = (int16_t)xorshift32(&seed);
+			pcm[off + i] = (int16_t)test_xorshift32(&seed);
 		for (size_t i = 0; i < 2 * n; i++)
-			wire[off + i] = (uint8_t)xorshift32(&seed);
+			wire[off + i] = (uint8_t)test_xorshift32(&seed);
 
 		memset(got8, CANARY, sizeof(got8));
 		ref->enc(want8, pcm + off, n);

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mix.c: one conference's frame: energies, talker detection with hangover,
+ * top-K contributor selection, the int32 sum, the shared and personal
+ * mixes, and the limiter (see mix.h). Kernels in mix_kern.h. Media library,
+ * hot path on the owning lcore; dp_mix_init() and dp_mix_gain_q12() are
+ * cold.
+ */
+#include "mix.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+/* Ranking bonus of a leg that was mixed last frame: x2 energy (+3 dB), so
+ * two legs of about the same level do not swap places every frame. */
+#define INCUMBENT_SHIFT	1
+
+void
+dp_mix_cfg_default(struct dp_mix_cfg *cfg, uint32_t rate_hz,
+		   uint32_t ptime_ms)
+{
+	*cfg = (struct dp_mix_cfg){
+		.rate_hz = rate_hz,
+		.ptime_ms = ptime_ms,
+		.max_talkers = DP_MIX_DEFAULT_K,
+		.hangover_ms = DP_MIX_DEFAULT_HANG_MS,
+		.floor_db = DP_MIX_DEFAULT_FLOOR_DB,
+		.limiter = false,
+	};
+}
+
+int
+dp_mix_init(struct dp_mix *m, const struct dp_mix_cfg *cfg,
+	    const struct dp_mix_kern *k)
+{
+	double floor_amp;
+
+	if ((cfg->rate_hz != 8000 && cfg->rate_hz != 16000) ||
+	    (cfg->ptime_ms != 10 && cfg->ptime_ms != 20 &&
+	     cfg->ptime_ms != 30 && cfg->ptime_ms != 40) ||
+	    cfg->max_talkers == 0 ||
+	    (cfg->max_talkers > DP_MIX_MAX_K &&
+	     cfg->max_talkers != DP_MIX_ALL) ||
+	    cfg->floor_db < -96 || cfg->floor_db > 0 ||
+	    cfg->hangover_ms > 10000)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	m->k = k != NULL ? k : dp_mix_kern_active();
+	m->frame_samples = cfg->rate_hz / 1000 * cfg->ptime_ms;
+	m->hang_frames = (cfg->hangover_ms + cfg->ptime_ms - 1) /
+			 cfg->ptime_ms;
+	/* mean square of a full-scale sine at floor_db dBov (0 dBov: a
+	 * square wave at 32768), times the frame: compared with energies */
+	floor_amp = 32768.0 * pow(10.0, cfg->floor_db / 20.0);
+	m->floor_ms = (uint32_t)(floor_amp * floor_amp);
+	m->release_q16 = cfg->ptime_ms * 65536u / 100u;
+	m->lim_gain = 1.0f;
+	m->lim_ceiling = (float)(32767.0 * pow(10.0, DP_MIX_LIMIT_DB_Q8 /
+					      (20.0 * 256.0)));
+	return 0;
+}
+
+void
+dp_mix_leg_init(struct dp_mix_leg *l, int16_t *personal, uint8_t flags)
+{
+	memset(l, 0, sizeof(*l));
+	l->personal = personal;
+	l->flags = flags;
+}
+
+int32_t
+dp_mix_gain_q12(int16_t gain_db_q8)
+{
+	double db = gain_db_q8 / 256.0;
+	long g;
+
+	db = db < -96.0 ? -96.0 : db > 18.0 ? 18.0 : db;
+	g = lrint(pow(10.0, db / 20.0) * DP_MIX_GAIN_ONE);
+	return (int32_t)(g > 32767 ? 32767 : g);
+}
+
+void
+dp_mix_apply_gain(const struct dp_mix *m, int16_t *pcm, int32_t gain_q12)
+{
+	if (gain_q12 != DP_MIX_GAIN_ONE)
+		m->k->gain(pcm, gain_q12, m->frame_samples);
+}
+
+/* Insert leg i with score s into the descending top-K list. */
+static void
+topk_insert(uint64_t *score, uint32_t *idx, uint32_t *n, uint32_t k,
+	    uint64_t s, uint32_t i)
+{
+	uint32_t j = *n;
+
+	if (j == k) {
+		if (s <= score[k - 1])
+			return;
+		j = k - 1;
+	} else {
+		(*n)++;
+	}
+	while (j > 0 && score[j - 1] < s) {
+		score[j] = score[j - 1];
+		idx[j] = idx[j - 1];
+		j--;
+	}
+	score[j] = s;
+	idx[j] = i;
+}
+
+/* Update level, talking and hangover of one leg; true if it may be mixed. */
+static inline bool
+measure(const struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e)
+{
+	uint64_t e = 0;
+	bool now = false, was = l->talking;
+
+	if (l->pcm != NULL) {
+		e = m->k->energy(l->pcm, m->frame_samples);
+		now = e >= floor_e;
+	}
+	/* level: energy per frame, instant attack, ~100 ms release */
+	if (e >= l->level)
+		l->level = e;
+	else
+		l->level -= ((l->level - e) * m->release_q16) >> 16;
+	/* hangover: hang_frames more frames after the last one above */
+	if (now)
+		l->hang = m->hang_frames;
+	else if (l->hang > 0 && l->pcm != NULL)
+		now = l->hang-- > 0;
+	else
+		l->hang = 0;
+	l->talking = now;
+	l->talk_changed = l->talking != was;
+	return l->talking && !(l->flags & DP_MIX_MUTE);
+}
+
+/* The limiter's gain ramp for this frame: g = clamp(g0 + i*dg, lo, hi).
+ * Returns false when the gain is 1 throughout (the integer kernels). */
+static bool
+limiter_ramp(struct dp_mix *m, float *g0, float *dg, float *lo, float *hi)
+{
+	int32_t peak = m->k->peak(m->acc, m->frame_samples);
+	float cur = m->lim_gain, need = 1.0f, end;
+
+	if ((float)peak > m->lim_ceiling)
+		need = m->lim_ceiling / (float)peak;
+	if (need < cur) {
+		/* attack: down to need within DP_MIX_ATTACK_MS, then held */
+		float n_att = (float)(m->cfg.rate_hz / 1000 *
+				      DP_MIX_ATTACK_MS);
+
+		end = need;
+		*dg = (need - cur) / n_att;
+		*lo = need;
+		*hi = cur;
+	} else {
+		/* release: a step of ptime/RELEASE_MS of the way to need */
+		end = cur + (need - cur) * ((float)m->cfg.ptime_ms /
+					    (float)DP_MIX_RELEASE_MS);
+		if (need == 1.0f && end > 0.99f)	/* -0.09 dB */
+			end = 1.0f;
+		*dg = (end - cur) / (float)m->frame_samples;
+		*lo = cur;
+		*hi = end;
+	}
+	*g0 = cur;
+	m->lim_gain = end;
+	if (cur == 1.0f && end == 1.0f)
+		return false;
+	m->st.limited_frames++;
+	return true;
+}
+
+uint32_t
+dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
+{
+	const struct dp_mix_kern *k = m->k;
+	const uint32_t fs = m->frame_samples;
+	const uint64_t floor_e = (uint64_t)m->floor_ms * fs;
+	const bool all = m->cfg.max_talkers == DP_MIX_ALL;
+	uint64_t score[DP_MIX_MAX_K];
+	uint32_t nc = 0;
+	float g0 = 1.0f, dg = 0.0f, lo = 1.0f, hi = 1.0f;
+	bool limit = false;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct dp_mix_leg *l = &legs[i];
+		bool was = l->contrib;
+
+		l->contrib = false;
+		if (!measure(m, l, floor_e))
+			continue;
+		if (all) {
+			if (nc++ == 0)
+				k->acc_set(m->acc, l->pcm, fs);
+			else
+				k->acc_add(m->acc, l->pcm, fs);
+			l->contrib = true;
+		} else {
+			topk_insert(score, m->contrib, &nc, m->cfg.max_talkers,
+				    (uint64_t)l->level << (was ?
+							   INCUMBENT_SHIFT : 0),
+				    i);
+		}
+	}
+	if (!all) {
+		for (uint32_t j = 0; j < nc; j++) {
+			struct dp_mix_leg *l = &legs[m->contrib[j]];
+
+			if (j == 0)
+				k->acc_set(m->acc, l->pcm, fs);
+			else
+				k->acc_add(m->acc, l->pcm, fs);
+			l->contrib = true;
+		}
+	}
+	if (nc == 0)
+		memset(m->acc, 0, fs * sizeof(m->acc[0]));
+	if (m->cfg.limiter)
+		limit = limiter_ramp(m, &g0, &dg, &lo, &hi);
+
+	if (limit)
+		k->sub_gain_sat(m->shared, m->acc, NULL, g0, dg, lo, hi, fs);
+	else
+		k->sat(m->shared, m->acc, fs);
+	for (uint32_t i = 0; i < n; i++) {
+		struct dp_mix_leg *l = &legs[i];
+
+		if (l->flags & DP_MIX_DEAF) {
+			l->out = NULL;
+		} else if (l->contrib) {
+			if (limit)
+				k->sub_gain_sat(l->personal, m->acc, l->pcm,
+						g0, dg, lo, hi, fs);
+			else
+				k->sub_sat(l->personal, m->acc, l->pcm, fs);
+			l->out = l->personal;
+			m->st.personal_mixes++;
+		} else {
+			l->out = m->shared;
+		}
+	}
+	m->n_contrib = nc;
+	m->st.frames++;
+	m->st.contrib_frames += nc;
+	return nc;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mix_avx2.c: the AVX2 mixing kernels (dp_mix_kern_avx2), bit-exact with
+ * the scalar reference in mix_scalar.c for every input. Built only into the
+ * dp_media_avx2 library with the AVX2 c_args and -ffp-contract=off; chosen
+ * at run time by dp_mix_kern_for(). 16 samples per step (one ymm of int16,
+ * two of int32), the rest through the scalar reference. Media library, hot
+ * path, any thread.
+ */
+#include <immintrin.h>
+
+#include "mix_kern.h"
+
+#define STEP	16
+
+static inline __m256i
+lo32(__m256i x)
+{
+	return _mm256_cvtepi16_epi32(_mm256_castsi256_si128(x));
+}
+
+static inline __m256i
+hi32(__m256i x)
+{
+	return _mm256_cvtepi16_epi32(_mm256_extracti128_si256(x, 1));
+}
+
+/* Two ymm of int32 to one of int16, saturating, in order. */
+static inline __m256i
+pack16(__m256i a, __m256i b)
+{
+	return _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8);
+}
+
+static void
+acc_set_avx2(int32_t *restrict acc, const int16_t *restrict x, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i v = _mm256_loadu_si256((const void *)(x + i));
+
+		_mm256_storeu_si256((void *)(acc + i), lo32(v));
+		_mm256_storeu_si256((void *)(acc + i + 8), hi32(v));
+	}
+	dp_mix_kern_scalar.acc_set(acc + i, x + i, n - i);
+}
+
+static void
+acc_add_avx2(int32_t *restrict acc, const int16_t *restrict x, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i v = _mm256_loadu_si256((const void *)(x + i));
+		__m256i a = _mm256_loadu_si256((const void *)(acc + i));
+		__m256i b = _mm256_loadu_si256((const void *)(acc + i + 8));
+
+		_mm256_storeu_si256((void *)(acc + i),
+				    _mm256_add_epi32(a, lo32(v)));
+		_mm256_storeu_si256((void *)(acc + i + 8),
+				    _mm256_add_epi32(b, hi32(v)));
+	}
+	dp_mix_kern_scalar.acc_add(acc + i, x + i, n - i);
+}
+
+static void
+sub_sat_avx2(int16_t *restrict dst, const int32_t *restrict sum,
+	     const int16_t *restrict own, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i o = _mm256_loadu_si256((const void *)(own + i));
+		__m256i a = _mm256_loadu_si256((const void *)(sum + i));
+		__m256i b = _mm256_loadu_si256((const void *)(sum + i + 8));
+
+		_mm256_storeu_si256((void *)(dst + i),
+				    pack16(_mm256_sub_epi32(a, lo32(o)),
+					   _mm256_sub_epi32(b, hi32(o))));
+	}
+	dp_mix_kern_scalar.sub_sat(dst + i, sum + i, own + i, n - i);
+}
+
+static void
+sat_avx2(int16_t *restrict dst, const int32_t *restrict sum, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i a = _mm256_loadu_si256((const void *)(sum + i));
+		__m256i b = _mm256_loadu_si256((const void *)(sum + i + 8));
+
+		_mm256_storeu_si256((void *)(dst + i), pack16(a, b));
+	}
+	dp_mix_kern_scalar.sat(dst + i, sum + i, n - i);
+}
+
+/* 8 lanes of v * clamp(g0 + idx * dg, glo, ghi), clamped, to int32. */
+static inline __m256i
+gain8(__m256i v, __m256i idx, __m256 g0, __m256 dg, __m256 glo, __m256 ghi)
+{
+	__m256 g = _mm256_add_ps(g0, _mm256_mul_ps(_mm256_cvtepi32_ps(idx),
+						   dg));
+	__m256 y;
+
+	g = _mm256_min_ps(_mm256_max_ps(g, glo), ghi);
+	y = _mm256_mul_ps(_mm256_cvtepi32_ps(v), g);
+	y = _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(-32768.0f)),
+			  _mm256_set1_ps(32767.0f));
+	return _mm256_cvtps_epi32(y);
+}
+
+static void
+sub_gain_sat_avx2(int16_t *restrict dst, const int32_t *restrict sum,
+		  const int16_t *restrict own, float g0, float dg, float glo,
+		  float ghi, size_t n)
+{
+	const __m256 vg0 = _mm256_set1_ps(g0), vdg = _mm256_set1_ps(dg);
+	const __m256 vlo = _mm256_set1_ps(glo), vhi = _mm256_set1_ps(ghi);
+	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	size_t i = 0;
+
+	/* the index must stay exact in float: 2^24 samples is 17 minutes */
+	for (; i + STEP <= n && i + STEP <= (1u << 24); i += STEP) {
+		__m256i a = _mm256_loadu_si256((const void *)(sum + i));
+		__m256i b = _mm256_loadu_si256((const void *)(sum + i + 8));
+		__m256i idx = _mm256_add_epi32(_mm256_set1_epi32((int)i),
+					       lane);
+
+		if (own != NULL) {
+			__m256i o = _mm256_loadu_si256((const void *)(own + i));
+
+			a = _mm256_sub_epi32(a, lo32(o));
+			b = _mm256_sub_epi32(b, hi32(o));
+		}
+		a = gain8(a, idx, vg0, vdg, vlo, vhi);
+		b = gain8(b, _mm256_add_epi32(idx, _mm256_set1_epi32(8)), vg0,
+			  vdg, vlo, vhi);
+		_mm256_storeu_si256((void *)(dst + i), pack16(a, b));
+	}
+	/* the tail: the same ramp at the same indexes, sample by sample as
+	 * in the reference (whose ramp would restart at index 0) */
+	for (; i < n; i++)
+		dst[i] = dp_mix_gain_sample(sum[i] - (own != NULL ? own[i] : 0),
+					    i, g0, dg, glo, ghi);
+}
+
+static void
+gain_avx2(int16_t *x, int32_t gain_q12, size_t n)
+{
+	const __m256i g = _mm256_set1_epi32(gain_q12);
+	const __m256i half = _mm256_set1_epi32(2048);
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i v = _mm256_loadu_si256((const void *)(x + i));
+		__m256i a = _mm256_srai_epi32(_mm256_add_epi32(
+				_mm256_mullo_epi32(lo32(v), g), half), 12);
+		__m256i b = _mm256_srai_epi32(_mm256_add_epi32(
+				_mm256_mullo_epi32(hi32(v), g), half), 12);
+
+		_mm256_storeu_si256((void *)(x + i), pack16(a, b));
+	}
+	dp_mix_kern_scalar.gain(x + i, gain_q12, n - i);
+}
+
+static uint64_t
+energy_avx2(const int16_t *restrict x, size_t n)
+{
+	__m256i acc = _mm256_setzero_si256();
+	uint64_t lanes[4];
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i v = _mm256_loadu_si256((const void *)(x + i));
+		/* pairs of squares: up to 2^31, exact as unsigned */
+		__m256i p = _mm256_madd_epi16(v, v);
+
+		acc = _mm256_add_epi64(acc, _mm256_cvtepu32_epi64(
+					       _mm256_castsi256_si128(p)));
+		acc = _mm256_add_epi64(acc, _mm256_cvtepu32_epi64(
+					       _mm256_extracti128_si256(p, 1)));
+	}
+	_mm256_storeu_si256((void *)lanes, acc);
+	return lanes[0] + lanes[1] + lanes[2] + lanes[3] +
+	       dp_mix_kern_scalar.energy(x + i, n - i);
+}
+
+static int32_t
+peak_avx2(const int32_t *restrict sum, size_t n)
+{
+	/* |INT32_MIN| stays 0x80000000, the largest unsigned: mapped last */
+	__m256i m = _mm256_setzero_si256();
+	uint32_t lanes[8], p = 0;
+	size_t i = 0;
+	int32_t tail;
+
+	for (; i + 8 <= n; i += 8)
+		m = _mm256_max_epu32(m, _mm256_abs_epi32(
+			_mm256_loadu_si256((const void *)(sum + i))));
+	_mm256_storeu_si256((void *)lanes, m);
+	for (int l = 0; l < 8; l++)
+		p = lanes[l] > p ? lanes[l] : p;
+	if (p > INT32_MAX)
+		return INT32_MAX;
+	tail = dp_mix_kern_scalar.peak(sum + i, n - i);
+	return tail > (int32_t)p ? tail : (int32_t)p;
+}
+
+const struct dp_mix_kern dp_mix_kern_avx2 = {
+	.acc_set = acc_set_avx2,
+	.acc_add = acc_add_avx2,
+	.sub_sat = sub_sat_avx2,
+	.sat = sat_avx2,
+	.sub_gain_sat = sub_gain_sat_avx2,
+	.gain = gain_avx2,
+	.energy = energy_avx2,
+	.peak = peak_avx2,
+};

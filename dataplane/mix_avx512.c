@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mix_avx512.c: the AVX-512 (F+BW+VL) mixing kernels (dp_mix_kern_avx512),
+ * bit-exact with the scalar reference in mix_scalar.c for every input.
+ * Built only into the dp_media_avx512 library with the AVX-512 c_args and
+ * -ffp-contract=off; chosen at run time by dp_mix_kern_for(). 32 samples
+ * per step (one zmm of int16, two of int32); vpmovsdw narrows with
+ * saturation in order. The rest through the scalar reference. Media
+ * library, hot path, any thread.
+ */
+#include <immintrin.h>
+
+#include "mix_kern.h"
+
+#define STEP	32
+
+static inline __m512i
+lo32(__m512i x)
+{
+	return _mm512_cvtepi16_epi32(_mm512_castsi512_si256(x));
+}
+
+static inline __m512i
+hi32(__m512i x)
+{
+	return _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(x, 1));
+}
+
+/* Two zmm of int32 to one of int16, saturating, in order. */
+static inline __m512i
+pack16(__m512i a, __m512i b)
+{
+	return _mm512_inserti64x4(_mm512_castsi256_si512(
+		_mm512_cvtsepi32_epi16(a)), _mm512_cvtsepi32_epi16(b), 1);
+}
+
+static void
+acc_set_avx512(int32_t *restrict acc, const int16_t *restrict x, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m512i v = _mm512_loadu_si512(x + i);
+
+		_mm512_storeu_si512(acc + i, lo32(v));
+		_mm512_storeu_si512(acc + i + 16, hi32(v));
+	}
+	dp_mix_kern_scalar.acc_set(acc + i, x + i, n - i);
+}
+
+static void
+acc_add_avx512(int32_t *restrict acc, const int16_t *restrict x, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m512i v = _mm512_loadu_si512(x + i);
+		__m512i a = _mm512_loadu_si512(acc + i);
+		__m512i b = _mm512_loadu_si512(acc + i + 16);
+
+		_mm512_storeu_si512(acc + i, _mm512_add_epi32(a, lo32(v)));
+		_mm512_storeu_si512(acc + i + 16,
+				    _mm512_add_epi32(b, hi32(v)));
+	}
+	dp_mix_kern_scalar.acc_add(acc + i, x + i, n - i);
+}
+
+static void
+sub_sat_avx512(int16_t *restrict dst, const int32_t *restrict sum,
+	       const int16_t *restrict own, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m512i o = _mm512_loadu_si512(own + i);
+		__m512i a = _mm512_loadu_si512(sum + i);
+		__m512i b = _mm512_loadu_si512(sum + i + 16);
+
+		_mm512_storeu_si512(dst + i,
+				    pack16(_mm512_sub_epi32(a, lo32(o)),
+					   _mm512_sub_epi32(b, hi32(o))));
+	}
+	dp_mix_kern_scalar.sub_sat(dst + i, sum + i, own + i, n - i);
+}
+
+static void
+sat_avx512(int16_t *restrict dst, const int32_t *restrict sum, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m512i a = _mm512_loadu_si512(sum + i);
+		__m512i b = _mm512_loadu_si512(sum + i + 16);
+
+		_mm512_storeu_si512(dst + i, pack16(a, b));
+	}
+	dp_mix_kern_scalar.sat(dst + i, sum + i, n - i);
+}
+
+/* 16 lanes of v * clamp(g0 + idx * dg, glo, ghi), clamped, to int32. */
+static inline __m512i
+gain16(__m512i v, __m512i idx, __m512 g0, __m512 dg, __m512 glo, __m512 ghi)
+{
+	__m512 g = _mm512_add_ps(g0, _mm512_mul_ps(_mm512_cvtepi32_ps(idx),
+						   dg));
+	__m512 y;
+
+	g = _mm512_min_ps(_mm512_max_ps(g, glo), ghi);
+	y = _mm512_mul_ps(_mm512_cvtepi32_ps(v), g);
+	y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(-32768.0f)),
+			  _mm512_set1_ps(32767.0f));
+	return _mm512_cvtps_epi32(y);
+}
+
+static void
+sub_gain_sat_avx512(int16_t *restrict dst, const int32_t *restrict sum,
+		    const int16_t *restrict own, float g0, float dg, float glo,
+		    float ghi, size_t n)
+{
+	const __m512 vg0 = _mm512_set1_ps(g0), vdg = _mm512_set1_ps(dg);
+	const __m512 vlo = _mm512_set1_ps(glo), vhi = _mm512_set1_ps(ghi);
+	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+					       10, 11, 12, 13, 14, 15);
+	size_t i = 0;
+
+	/* the index must stay exact in float: 2^24 samples is 17 minutes */
+	for (; i + STEP <= n && i + STEP <= (1u << 24); i += STEP) {
+		__m512i a = _mm512_loadu_si512(sum + i);
+		__m512i b = _mm512_loadu_si512(sum + i + 16);
+		__m512i idx = _mm512_add_epi32(_mm512_set1_epi32((int)i),
+					       lane);
+
+		if (own != NULL) {
+			__m512i o = _mm512_loadu_si512(own + i);
+
+			a = _mm512_sub_epi32(a, lo32(o));
+			b = _mm512_sub_epi32(b, hi32(o));
+		}
+		a = gain16(a, idx, vg0, vdg, vlo, vhi);
+		b = gain16(b, _mm512_add_epi32(idx, _mm512_set1_epi32(16)),
+			   vg0, vdg, vlo, vhi);
+		_mm512_storeu_si512(dst + i, pack16(a, b));
+	}
+	/* the tail: the same ramp at the same indexes, sample by sample as
+	 * in the reference (whose ramp would restart at index 0) */
+	for (; i < n; i++)
+		dst[i] = dp_mix_gain_sample(sum[i] - (own != NULL ? own[i] : 0),
+					    i, g0, dg, glo, ghi);
+}
+
+static void
+gain_avx512(int16_t *x, int32_t gain_q12, size_t n)
+{
+	const __m512i g = _mm512_set1_epi32(gain_q12);
+	const __m512i half = _mm512_set1_epi32(2048);
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m512i v = _mm512_loadu_si512(x + i);
+		__m512i a = _mm512_srai_epi32(_mm512_add_epi32(
+				_mm512_mullo_epi32(lo32(v), g), half), 12);
+		__m512i b = _mm512_srai_epi32(_mm512_add_epi32(
+				_mm512_mullo_epi32(hi32(v), g), half), 12);
+
+		_mm512_storeu_si512(x + i, pack16(a, b));
+	}
+	dp_mix_kern_scalar.gain(x + i, gain_q12, n - i);
+}
+
+static uint64_t
+energy_avx512(const int16_t *restrict x, size_t n)
+{
+	__m512i acc = _mm512_setzero_si512();
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m512i v = _mm512_loadu_si512(x + i);
+		/* pairs of squares: up to 2^31, exact as unsigned */
+		__m512i p = _mm512_madd_epi16(v, v);
+
+		acc = _mm512_add_epi64(acc, _mm512_cvtepu32_epi64(
+					       _mm512_castsi512_si256(p)));
+		acc = _mm512_add_epi64(acc, _mm512_cvtepu32_epi64(
+					       _mm512_extracti64x4_epi64(p, 1)));
+	}
+	return (uint64_t)_mm512_reduce_add_epi64(acc) +
+	       dp_mix_kern_scalar.energy(x + i, n - i);
+}
+
+static int32_t
+peak_avx512(const int32_t *restrict sum, size_t n)
+{
+	/* |INT32_MIN| stays 0x80000000, the largest unsigned: mapped last */
+	__m512i m = _mm512_setzero_si512();
+	uint32_t p;
+	size_t i = 0;
+	int32_t tail;
+
+	for (; i + 16 <= n; i += 16)
+		m = _mm512_max_epu32(m, _mm512_abs_epi32(
+			_mm512_loadu_si512(sum + i)));
+	p = _mm512_reduce_max_epu32(m);
+	if (p > INT32_MAX)
+		return INT32_MAX;
+	tail = dp_mix_kern_scalar.peak(sum + i, n - i);
+	return tail > (int32_t)p ? tail : (int32_t)p;
+}
+
+const struct dp_mix_kern dp_mix_kern_avx512 = {
+	.acc_set = acc_set_avx512,
+	.acc_add = acc_add_avx512,
+	.sub_sat = sub_sat_avx512,
+	.sat = sat_avx512,
+	.sub_gain_sat = sub_gain_sat_avx512,
+	.gain = gain_avx512,
+	.energy = energy_avx512,
+	.peak = peak_avx512,
+};

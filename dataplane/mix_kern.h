@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mix_kern.h: the mixing kernels and their contract. One table per ISA:
+ * mix_scalar.c holds the reference (the specification, written for
+ * clarity), mix_avx2.c and mix_avx512.c match it bit for bit for every
+ * input (tests/test_mix_kern.c). mix.c orchestrates them; tests and
+ * benchmarks compare ISAs through dp_mix_kern_for(). Media library, no DPDK,
+ * hot path: no allocation, no locks, any thread.
+ *
+ * Every kernel: any n >= 0, no alignment required, restrict pointers (the
+ * buffers of one call never overlap unless a kernel says so).
+ */
+#ifndef TUTTI_DP_MIX_KERN_H
+#define TUTTI_DP_MIX_KERN_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "simd.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Unity gain of dp_mix_kern.gain: Q12 fixed point. */
+#define DP_MIX_GAIN_ONE	4096
+
+struct dp_mix_kern {
+	/* acc[i] = x[i] (the first contributor of a frame). */
+	void (*acc_set)(int32_t *restrict acc, const int16_t *restrict x,
+			size_t n);
+	/* acc[i] += x[i]. acc never overflows for fewer than 65,536 legs. */
+	void (*acc_add)(int32_t *restrict acc, const int16_t *restrict x,
+			size_t n);
+	/* dst[i] = saturate16(sum[i] - own[i]): one clip, after removing
+	 * the listener's own voice. */
+	void (*sub_sat)(int16_t *restrict dst, const int32_t *restrict sum,
+			const int16_t *restrict own, size_t n);
+	/* dst[i] = saturate16(sum[i]): the mix of a non-contributor. */
+	void (*sat)(int16_t *restrict dst, const int32_t *restrict sum,
+		    size_t n);
+	/*
+	 * The limited mix: with v = sum[i] - (own ? own[i] : 0) and the gain
+	 * ramp g = min(max(g0 + (float)i * dg, glo), ghi), all in float,
+	 * dst[i] = round-to-nearest-even(clamp(v * g, -32768, 32767)).
+	 * IEEE single precision without contraction (mix files are built
+	 * with -ffp-contract=off), so every ISA gives the same bits.
+	 */
+	void (*sub_gain_sat)(int16_t *restrict dst, const int32_t *restrict sum,
+			     const int16_t *restrict own, float g0, float dg,
+			     float glo, float ghi, size_t n);
+	/* x[i] = saturate16((x[i] * gain_q12 + 2048) >> 12), in place
+	 * (arithmetic shift); gain_q12 in 0..32767 (x8 max, +18 dB). */
+	void (*gain)(int16_t *x, int32_t gain_q12, size_t n);
+	/* Sum of x[i]^2, exact. */
+	uint64_t (*energy)(const int16_t *restrict x, size_t n);
+	/* max |sum[i]|, 0 for n == 0 (|INT32_MIN| saturates to INT32_MAX). */
+	int32_t (*peak)(const int32_t *restrict sum, size_t n);
+};
+
+/* One sample of sub_gain_sat at index i: the reference, shared by the
+ * scalar kernel and the SIMD kernels' tails. */
+static inline int16_t
+dp_mix_gain_sample(int32_t v, size_t i, float g0, float dg, float glo,
+		   float ghi)
+{
+	float g = g0 + (float)i * dg;
+	float y;
+
+	g = g < glo ? glo : g;
+	g = g > ghi ? ghi : g;
+	y = (float)v * g;
+	y = y < -32768.0f ? -32768.0f : y;
+	y = y > 32767.0f ? 32767.0f : y;
+	return (int16_t)lrintf(y);
+}
+
+extern const struct dp_mix_kern dp_mix_kern_scalar;
+extern const struct dp_mix_kern dp_mix_kern_avx2;
+extern const struct dp_mix_kern dp_mix_kern_avx512;
+
+/*
+ * The kernel table of an ISA, or NULL if this build lacks it. The mixer
+ * uses dp_mix_kern_active() (the ISA chosen by dp_simd_select()).
+ */
+const struct dp_mix_kern *dp_mix_kern_for(enum dp_simd isa);
+const struct dp_mix_kern *dp_mix_kern_active(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUTTI_DP_MIX_KERN_H */

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mix_scalar.c: the reference mixing kernels (dp_mix_kern_scalar), the
+ * specification every SIMD twin matches bit for bit, and the ISA dispatch.
+ * Media library, hot path, any thread.
+ */
+#include "mix_kern.h"
+
+static inline int16_t
+sat16(int32_t v)
+{
+	return (int16_t)(v > INT16_MAX ? INT16_MAX :
+			 v < INT16_MIN ? INT16_MIN : v);
+}
+
+static void
+acc_set_scalar(int32_t *restrict acc, const int16_t *restrict x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		acc[i] = x[i];
+}
+
+static void
+acc_add_scalar(int32_t *restrict acc, const int16_t *restrict x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		acc[i] += x[i];
+}
+
+static void
+sub_sat_scalar(int16_t *restrict dst, const int32_t *restrict sum,
+	       const int16_t *restrict own, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = sat16(sum[i] - own[i]);
+}
+
+static void
+sat_scalar(int16_t *restrict dst, const int32_t *restrict sum, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = sat16(sum[i]);
+}
+
+static void
+sub_gain_sat_scalar(int16_t *restrict dst, const int32_t *restrict sum,
+		    const int16_t *restrict own, float g0, float dg,
+		    float glo, float ghi, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = dp_mix_gain_sample(sum[i] - (own != NULL ? own[i] : 0),
+					    i, g0, dg, glo, ghi);
+}
+
+static void
+gain_scalar(int16_t *x, int32_t gain_q12, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = sat16((x[i] * gain_q12 + 2048) >> 12);
+}
+
+static uint64_t
+energy_scalar(const int16_t *restrict x, size_t n)
+{
+	uint64_t e = 0;
+
+	for (size_t i = 0; i < n; i++)
+		e += (uint64_t)((int32_t)x[i] * x[i]);
+	return e;
+}
+
+static int32_t
+peak_scalar(const int32_t *restrict sum, size_t n)
+{
+	int32_t p = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int32_t a = sum[i] == INT32_MIN ? INT32_MAX :
+			    sum[i] < 0 ? -sum[i] : sum[i];
+
+		p = a > p ? a : p;
+	}
+	return p;
+}
+
+const struct dp_mix_kern dp_mix_kern_scalar = {
+	.acc_set = acc_set_scalar,
+	.acc_add = acc_add_scalar,
+	.sub_sat = sub_sat_scalar,
+	.sat = sat_scalar,
+	.sub_gain_sat = sub_gain_sat_scalar,
+	.gain = gain_scalar,
+	.energy = energy_scalar,
+	.peak = peak_scalar,
+};
+
+const struct dp_mix_kern *
+dp_mix_kern_for(enum dp_simd isa)
+{
+	switch (isa) {
+	case DP_SIMD_SCALAR:
+		return &dp_mix_kern_scalar;
+#ifdef TUTTI_BUILD_AVX2
+	case DP_SIMD_AVX2:
+		return &dp_mix_kern_avx2;
+#endif
+#ifdef TUTTI_BUILD_AVX512
+	case DP_SIMD_AVX512:
+		return &dp_mix_kern_avx512;
+#endif
+	default:
+		return NULL;
+	}
+}
+
+const struct dp_mix_kern *
+dp_mix_kern_active(void)
+{
+	const struct dp_mix_kern *k = dp_mix_kern_for(dp_simd_active());
+
+	return k != NULL ? k : &dp_mix_kern_scalar;
+}

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_mix.c: the conference mixer (mix.h) and the shared encode cache
+ * (mix_enc.h): exact N-1 results, one clip after subtracting, top-K
+ * selection with hangover and incumbency, the shared mix identical for all
+ * non-contributors, mute/deaf/gain, the limiter, encode-once per (codec,
+ * rate). Every expected value is computed here independently from the
+ * inputs. Unit test, no DPDK, the active ISA's kernels (test_mix_kern
+ * checks every ISA against the reference).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "check_main.h"
+#include "g711.h"
+#include "mix.h"
+#include "mix_enc.h"
+#include "shm_proto.h"
+
+#define FS	160		/* 20 ms at 8 kHz */
+#define MAXL	16
+
+static struct dp_mix M;
+static struct dp_mix_leg L[MAXL];
+static int16_t pcm[MAXL][FS];
+static int16_t personal[MAXL][FS];
+
+static int16_t
+sat16(int64_t v)
+{
+	return (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN :
+			 v);
+}
+
+static void
+setup(uint32_t k, uint32_t n, bool limiter)
+{
+	struct dp_mix_cfg cfg;
+
+	dp_mix_cfg_default(&cfg, 8000, 20);
+	cfg.max_talkers = k;
+	cfg.limiter = limiter;
+	ck_assert_int_eq(dp_mix_init(&M, &cfg, NULL), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		dp_mix_leg_init(&L[i], personal[i], 0);
+		L[i].pcm = pcm[i];
+	}
+}
+
+/* A tone of amplitude amp on leg i (distinct frequency per leg). */
+static void
+tone(uint32_t i, double amp, uint32_t frame)
+{
+	for (uint32_t s = 0; s < FS; s++)
+		pcm[i][s] = (int16_t)lrint(amp * sin(2.0 * M_PI *
+			(300.0 + 170.0 * i) * (frame * FS + s) / 8000.0));
+}
+
+static void
+silence(uint32_t i)
+{
+	memset(pcm[i], 0, sizeof(pcm[i]));
+}
+
+START_TEST(test_mix_n_minus_one_exact)
+{
+	uint32_t seed = 7;
+
+	setup(DP_MIX_ALL, 5, false);
+	for (int f = 0; f < 4; f++) {
+		for (uint32_t i = 0; i < 5; i++)
+			for (uint32_t s = 0; s < FS; s++) {
+				seed = seed * 1103515245u + 12345u;
+				pcm[i][s] = (int16_t)(seed >> 16);
+			}
+		ck_assert_uint_eq(dp_mix_frame(&M, L, 5), 5);
+		for (uint32_t i = 0; i < 5; i++) {
+			ck_assert(L[i].contrib);
+			ck_assert_ptr_eq(L[i].out, personal[i]);
+			for (uint32_t s = 0; s < FS; s++) {
+				int64_t v = 0;
+
+				for (uint32_t j = 0; j < 5; j++)
+					if (j != i)
+						v += pcm[j][s];
+				ck_assert_int_eq(L[i].out[s], sat16(v));
+			}
+		}
+	}
+}
+END_TEST
+
+/* Clipping the sum before removing one's own voice would give 2767. */
+START_TEST(test_mix_clips_once_after_subtracting)
+{
+	setup(DP_MIX_ALL, 4, false);
+	for (uint32_t s = 0; s < FS; s++) {
+		pcm[0][s] = pcm[1][s] = pcm[2][s] = 30000;
+		pcm[3][s] = -30000;
+	}
+	ck_assert_uint_eq(dp_mix_frame(&M, L, 4), 4);
+	for (uint32_t s = 0; s < FS; s++) {
+		ck_assert_int_eq(L[0].out[s], 30000);
+		ck_assert_int_eq(L[3].out[s], 32767);	/* 90000, clipped */
+	}
+}
+END_TEST
+
+/* K = 2 of 6 talkers: the two loudest are mixed; the other four and a
+ * silent listener get the same buffer holding exactly their sum. */
+START_TEST(test_mix_top_k_and_shared)
+{
+	static const double amp[7] = { 1000, 9000, 3000, 12000, 500, 2000, 0 };
+
+	setup(2, 7, false);
+	for (uint32_t i = 0; i < 7; i++)
+		tone(i, amp[i], 0);
+	ck_assert_uint_eq(dp_mix_frame(&M, L, 7), 2);
+	for (uint32_t i = 0; i < 7; i++) {
+		ck_assert_msg(L[i].contrib == (i == 1 || i == 3), "leg %u", i);
+		ck_assert(L[i].talking == (i != 6));
+	}
+	for (uint32_t s = 0; s < FS; s++) {
+		ck_assert_int_eq(L[1].out[s], pcm[3][s]);
+		ck_assert_int_eq(L[3].out[s], pcm[1][s]);
+		ck_assert_int_eq(M.shared[s], sat16(pcm[1][s] + pcm[3][s]));
+	}
+	for (uint32_t i = 0; i < 7; i++)
+		if (!L[i].contrib)
+			ck_assert_ptr_eq(L[i].out, M.shared);
+	ck_assert_uint_eq(M.st.personal_mixes, 2);
+}
+END_TEST
+
+/* A talker that stops stays talking (and mixed) for the hangover, then
+ * stops, with one talk_changed at each end. */
+START_TEST(test_mix_hangover)
+{
+	uint32_t hang = M.hang_frames, changes = 0, f;
+
+	setup(4, 2, false);
+	hang = M.hang_frames;
+	ck_assert_uint_eq(hang, (DP_MIX_DEFAULT_HANG_MS + 19) / 20);
+	silence(1);
+	for (f = 0; f < 5; f++) {
+		tone(0, 8000, f);
+		dp_mix_frame(&M, L, 2);
+		changes += L[0].talk_changed;
+		ck_assert(L[0].talking && L[0].contrib);
+		ck_assert(!L[1].talking && !L[1].contrib && !L[1].talk_changed);
+	}
+	ck_assert_uint_eq(changes, 1);
+	silence(0);
+	for (f = 0; f < hang; f++) {
+		dp_mix_frame(&M, L, 2);
+		ck_assert_msg(L[0].talking && L[0].contrib, "frame %u", f);
+		ck_assert(!L[0].talk_changed);
+	}
+	dp_mix_frame(&M, L, 2);
+	ck_assert(!L[0].talking && !L[0].contrib && L[0].talk_changed);
+	ck_assert_uint_eq(M.n_contrib, 0);
+	for (uint32_t s = 0; s < FS; s++)
+		ck_assert_int_eq(L[1].out[s], 0);
+}
+END_TEST
+
+/* Two legs at nearly the same level, K = 1: the one mixed first keeps the
+ * slot (+3 dB incumbency); a clearly louder one takes it at once, also
+ * while the incumbent is in hangover. */
+START_TEST(test_mix_incumbent_and_takeover)
+{
+	setup(1, 3, false);
+	silence(2);
+	tone(0, 5000, 0);
+	silence(1);
+	dp_mix_frame(&M, L, 3);
+	ck_assert(L[0].contrib);
+	for (uint32_t f = 1; f < 20; f++) {
+		tone(0, 5000, f);
+		tone(1, 5000 * (f & 1 ? 1.3 : 0.9), f);	/* +2.3 / -0.9 dB */
+		dp_mix_frame(&M, L, 3);
+		ck_assert_msg(L[0].contrib && !L[1].contrib, "frame %u", f);
+	}
+	tone(1, 20000, 20);	/* +12 dB */
+	silence(0);		/* leg 0 in hangover */
+	dp_mix_frame(&M, L, 3);
+	ck_assert(L[1].contrib && !L[0].contrib && L[0].talking);
+}
+END_TEST
+
+START_TEST(test_mix_mute_deaf)
+{
+	setup(4, 3, false);
+	tone(0, 10000, 0);
+	tone(1, 8000, 0);
+	tone(2, 6000, 0);
+	L[0].flags = DP_MIX_MUTE;
+	L[1].flags = DP_MIX_DEAF;
+	ck_assert_uint_eq(dp_mix_frame(&M, L, 3), 2);
+	ck_assert(!L[0].contrib && L[0].talking);	/* still detected */
+	ck_assert(L[1].contrib && L[1].out == NULL);	/* heard, not hearing */
+	ck_assert(L[2].contrib);
+	ck_assert_ptr_eq(L[0].out, M.shared);
+	for (uint32_t s = 0; s < FS; s++) {
+		ck_assert_int_eq(M.shared[s], pcm[1][s] + pcm[2][s]);
+		ck_assert_int_eq(L[2].out[s], pcm[1][s]);
+	}
+}
+END_TEST
+
+START_TEST(test_mix_gain)
+{
+	int16_t x[FS];
+
+	ck_assert_int_eq(dp_mix_gain_q12(0), DP_MIX_GAIN_ONE);
+	ck_assert_int_eq(dp_mix_gain_q12(-1541), 2048);	/* -6.02 dB */
+	ck_assert_int_eq(dp_mix_gain_q12(1541), 8191);	/* +6.02 dB */
+	ck_assert_int_eq(dp_mix_gain_q12(INT16_MAX), 32536); /* +18 dB cap */
+	ck_assert_int_eq(dp_mix_gain_q12(INT16_MIN), 0);	/* -96 dB */
+	setup(4, 1, false);
+	for (uint32_t s = 0; s < FS; s++)
+		x[s] = (int16_t)(s * 100 - 8000);
+	dp_mix_apply_gain(&M, x, 2048);
+	for (uint32_t s = 0; s < FS; s++)
+		ck_assert_int_eq(x[s], (int16_t)(s * 50 - 4000));
+	dp_mix_apply_gain(&M, x, DP_MIX_GAIN_ONE);
+	ck_assert_int_eq(x[1], 50 - 4000);
+}
+END_TEST
+
+/* Four loud tones: without the limiter the mix hard-clips; with it, no
+ * sample after the first frame reaches full scale, it stays near the
+ * ceiling, and once the voices are quiet again the gain returns to 1 and
+ * the output is the plain sum, bit for bit. */
+START_TEST(test_mix_limiter)
+{
+	uint32_t clipped_off = 0, clipped_on = 0;
+	int16_t peak = 0;
+
+	for (int lim = 0; lim < 2; lim++) {
+		setup(4, 5, lim);
+		silence(4);
+		for (uint32_t f = 0; f < 50; f++) {
+			for (uint32_t i = 0; i < 4; i++)
+				tone(i, 14000, f);
+			dp_mix_frame(&M, L, 5);
+			for (uint32_t s = 0; s < FS; s++) {
+				int16_t v = L[4].out[s];
+
+				if (v == INT16_MAX || v == INT16_MIN) {
+					if (lim && f > 0)
+						clipped_on++;
+					else if (!lim)
+						clipped_off++;
+				}
+				if (lim && f > 0 && abs(v) > peak)
+					peak = (int16_t)abs(v);
+			}
+		}
+	}
+	ck_assert_uint_gt(clipped_off, 500);
+	ck_assert_uint_eq(clipped_on, 0);
+	ck_assert_int_le(peak, (int)M.lim_ceiling + 1);
+	ck_assert_int_ge(peak, (int)(M.lim_ceiling * 0.9f));
+	ck_assert(M.lim_gain < 1.0f);
+	ck_assert_uint_gt(M.st.limited_frames, 40);
+	/* quiet again: the gain recovers within 1.5 s and then the mix is
+	 * exact */
+	for (uint32_t f = 50; f < 125; f++) {
+		for (uint32_t i = 0; i < 4; i++)
+			tone(i, 2000, f);
+		dp_mix_frame(&M, L, 5);
+	}
+	ck_assert(M.lim_gain == 1.0f);
+	for (uint32_t s = 0; s < FS; s++)
+		ck_assert_int_eq(L[4].out[s], pcm[0][s] + pcm[1][s] +
+				 pcm[2][s] + pcm[3][s]);
+}
+END_TEST
+
+START_TEST(test_mix_bad_config)
+{
+	struct dp_mix_cfg cfg;
+
+	dp_mix_cfg_default(&cfg, 8000, 20);
+	cfg.rate_hz = 48000;
+	ck_assert_int_eq(dp_mix_init(&M, &cfg, NULL), -EINVAL);
+	dp_mix_cfg_default(&cfg, 16000, 25);
+	ck_assert_int_eq(dp_mix_init(&M, &cfg, NULL), -EINVAL);
+	dp_mix_cfg_default(&cfg, 16000, 40);
+	cfg.max_talkers = 0;
+	ck_assert_int_eq(dp_mix_init(&M, &cfg, NULL), -EINVAL);
+	cfg.max_talkers = DP_MIX_MAX_K + 1;
+	ck_assert_int_eq(dp_mix_init(&M, &cfg, NULL), -EINVAL);
+	cfg.max_talkers = DP_MIX_MAX_K;
+	ck_assert_int_eq(dp_mix_init(&M, &cfg, NULL), 0);
+	ck_assert_uint_eq(M.frame_samples, 640);
+}
+END_TEST
+
+/* Two PCMU listeners and a PCMA one: one encode per codec per frame, the
+ * same bytes for both PCMU listeners; L16 at 48 kHz resampled once. */
+START_TEST(test_mix_enc_once_per_codec)
+{
+	static struct dp_mix_enc e;
+	int16_t shared[FS];
+	uint8_t want[FS];
+	const uint8_t *p1, *p2, *pa, *pl;
+	uint32_t len;
+	int u1, u2, a, l16;
+
+	ck_assert_int_eq(dp_mix_enc_init(&e, 8000, 20), 0);
+	u1 = dp_mix_enc_ref(&e, SHM_CODEC_PCMU, 8000);
+	u2 = dp_mix_enc_ref(&e, SHM_CODEC_PCMU, 8000);
+	a = dp_mix_enc_ref(&e, SHM_CODEC_PCMA, 8000);
+	l16 = dp_mix_enc_ref(&e, SHM_CODEC_L16, 48000);
+	ck_assert_int_ge(u1, 0);
+	ck_assert_int_eq(u1, u2);
+	ck_assert_int_ne(a, u1);
+	ck_assert_int_ge(l16, 0);
+	ck_assert_int_eq(dp_mix_enc_ref(&e, SHM_CODEC_PCMU, 16000), -EINVAL);
+	for (uint32_t f = 0; f < 3; f++) {
+		for (uint32_t s = 0; s < FS; s++)
+			shared[s] = (int16_t)((s * 397 + f * 1000) % 20000);
+		p1 = dp_mix_enc_shared(&e, u1, shared, f, &len);
+		ck_assert_uint_eq(len, FS);
+		p2 = dp_mix_enc_shared(&e, u2, shared, f, &len);
+		pa = dp_mix_enc_shared(&e, a, shared, f, &len);
+		pl = dp_mix_enc_shared(&e, l16, shared, f, &len);
+		ck_assert_uint_eq(len, 960 * 2);
+		ck_assert_ptr_eq(p1, p2);
+		dp_g711_encode(DP_LAW_ULAW, want, shared, FS);
+		ck_assert_mem_eq(p1, want, FS);
+		dp_g711_encode(DP_LAW_ALAW, want, shared, FS);
+		ck_assert_mem_eq(pa, want, FS);
+		ck_assert_ptr_nonnull(pl);
+	}
+	ck_assert_uint_eq(e.n_encodes, 9);	/* 3 slots x 3 frames */
+	ck_assert_uint_eq(e.n_shared, 12);
+	/* references: the PCMA slot is shared, then freed and reused */
+	ck_assert_int_eq(dp_mix_enc_ref(&e, SHM_CODEC_PCMA, 8000), a);
+	dp_mix_enc_unref(&e, a);
+	ck_assert_uint_eq(e.slot[a].refs, 1);
+	dp_mix_enc_unref(&e, a);
+	ck_assert_uint_eq(e.slot[a].refs, 0);
+	ck_assert_int_eq(dp_mix_enc_ref(&e, SHM_CODEC_L16, 32000), a);
+	ck_assert_int_eq(dp_mix_enc_ref(&e, 9, 8000), -EINVAL);
+	ck_assert_int_eq(dp_mix_enc_ref(&e, SHM_CODEC_L16, 11025), -EINVAL);
+	dp_mix_enc_fini(&e);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("mix");
+	TCase *tc = tcase_create("mixer");
+
+	tcase_add_test(tc, test_mix_n_minus_one_exact);
+	tcase_add_test(tc, test_mix_clips_once_after_subtracting);
+	tcase_add_test(tc, test_mix_top_k_and_shared);
+	tcase_add_test(tc, test_mix_hangover);
+	tcase_add_test(tc, test_mix_incumbent_and_takeover);
+	tcase_add_test(tc, test_mix_mute_deaf);
+	tcase_add_test(tc, test_mix_gain);
+	tcase_add_test(tc, test_mix_limiter);
+	tcase_add_test(tc, test_mix_bad_config);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("encode");
+	tcase_add_test(tc, test_mix_enc_once_per_codec);
+	suite_add_tcase(s, tc);
+	return s;
+}

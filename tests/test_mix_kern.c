@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_mix_kern.c: the mixing kernels of one ISA (--isa=..., see
+ * test_isa.h) against the scalar reference, bit for bit: lengths around the
+ * vector widths (0, 1, 7-9, 15-17, 31-33, 159-161, 640), pointers offset by
+ * one sample, seeded random input and the extremes (all +32767, all -32768,
+ * alternating, INT32 limits in the sum), guard samples after every output.
+ * The reference itself is checked on hand-computed values. Unit test, no
+ * DPDK.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "check_main.h"
+#include "mix_kern.h"
+#include "test_isa.h"
+
+#define MAX_N	640
+#define GUARD	32
+#define CANARY	0x5a5a
+
+static const size_t lengths[] = {
+	0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 159, 160, 161,
+	320, 640,
+};
+#define N_LENGTHS	(sizeof(lengths) / sizeof(lengths[0]))
+
+enum pattern { PAT_RANDOM, PAT_MAX, PAT_MIN, PAT_ALT, PAT_SMALL, N_PAT };
+
+static const struct dp_mix_kern *
+kern_under_test(void)
+{
+	const struct dp_mix_kern *k = dp_mix_kern_for(test_isa());
+
+	ck_assert_msg(k != NULL, "no mix kernels for %s",
+		      dp_simd_name(test_isa()));
+	return k;
+}
+
+static void
+fill16(int16_t *x, size_t n, enum pattern p, uint32_t *seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (p) {
+		case PAT_RANDOM: x[i] = (int16_t)test_xorshift32(seed); break;
+		case PAT_MAX: x[i] = INT16_MAX; break;
+		case PAT_MIN: x[i] = INT16_MIN; break;
+		case PAT_ALT: x[i] = (i & 1) ? INT16_MIN : INT16_MAX; break;
+		default: x[i] = (int16_t)((int32_t)(test_xorshift32(seed) % 201) -
+					  100);
+		}
+	}
+}
+
+/* Sums as a mixer makes them (up to 64 legs), plus the int32 limits. */
+static void
+fill32(int32_t *x, size_t n, enum pattern p, uint32_t *seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (p) {
+		case PAT_RANDOM:
+			x[i] = (int32_t)test_xorshift32(seed) >> 9;
+			break;
+		case PAT_MAX: x[i] = 64 * 32767; break;
+		case PAT_MIN: x[i] = INT32_MIN + 32768; break;
+		case PAT_ALT: x[i] = (i & 1) ? -64 * 32768 : 64 * 32767; break;
+		default: x[i] = (int32_t)(test_xorshift32(seed) % 80001) - 40000;
+		}
+	}
+}
+
+struct bufs {
+	int16_t a16[MAX_N + 1], b16[MAX_N + 1];
+	int32_t a32[MAX_N + 1], b32[MAX_N + 1];
+	int16_t want16[MAX_N + GUARD], got16[MAX_N + 1 + GUARD];
+	int32_t want32[MAX_N + GUARD], got32[MAX_N + 1 + GUARD];
+};
+static struct bufs B;
+
+static void
+check_guard16(const int16_t *p)
+{
+	for (size_t i = 0; i < GUARD; i++)
+		ck_assert_int_eq((uint16_t)p[i], CANARY);
+}
+
+START_TEST(test_mix_kern_matches_scalar)
+{
+	const struct dp_mix_kern *k = kern_under_test();
+	const struct dp_mix_kern *r = &dp_mix_kern_scalar;
+	size_t n = lengths[_i];
+
+	for (int pat = 0; pat < N_PAT; pat++)
+	for (size_t off = 0; off < 2; off++) {
+		uint32_t seed = 0x3141u + (uint32_t)(n * 31 + off * 7 +
+						     (size_t)pat);
+		int16_t *x = B.a16 + off, *own = B.b16 + off;
+		int32_t *sum = B.a32 + off;
+
+		fill16(x, n, (enum pattern)pat, &seed);
+		fill16(own, n, (enum pattern)((pat + 1) % N_PAT), &seed);
+		fill32(sum, n, (enum pattern)pat, &seed);
+
+		/* acc_set, acc_add */
+		memset(B.got32, 0x5a, sizeof(B.got32));
+		r->acc_set(B.want32, x, n);
+		k->acc_set(B.got32 + off, x, n);
+		ck_assert_mem_eq(B.got32 + off, B.want32, n * 4);
+		ck_assert_uint_eq((uint32_t)B.got32[off + n], 0x5a5a5a5au);
+		memcpy(B.want32, sum, n * 4);
+		memcpy(B.got32 + off, sum, n * 4);
+		r->acc_add(B.want32, own, n);
+		k->acc_add(B.got32 + off, own, n);
+		ck_assert_mem_eq(B.got32 + off, B.want32, n * 4);
+		ck_assert_uint_eq((uint32_t)B.got32[off + n], 0x5a5a5a5au);
+
+		/* sub_sat, sat */
+		memset(B.got16, 0x5a, sizeof(B.got16));
+		r->sub_sat(B.want16, sum, own, n);
+		k->sub_sat(B.got16 + off, sum, own, n);
+		ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
+		check_guard16(B.got16 + off + n);
+		r->sat(B.want16, sum, n);
+		k->sat(B.got16 + off, sum, n);
+		ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
+		check_guard16(B.got16 + off + n);
+
+		/* gain: unity, cut, boost, the largest */
+		static const int32_t gains[] = { 0, 1, 1000, 4096, 4097, 9000,
+						 32767 };
+		for (size_t g = 0; g < sizeof(gains) / sizeof(gains[0]); g++) {
+			memcpy(B.want16, x, n * 2);
+			memcpy(B.got16 + off, x, n * 2);
+			r->gain(B.want16, gains[g], n);
+			k->gain(B.got16 + off, gains[g], n);
+			ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
+			check_guard16(B.got16 + off + n);
+		}
+
+		/* energy, peak */
+		ck_assert_uint_eq(k->energy(x, n), r->energy(x, n));
+		ck_assert_int_eq(k->peak(sum, n), r->peak(sum, n));
+
+		/* sub_gain_sat: attack, release, held, unity; with and
+		 * without own */
+		static const float ramps[][4] = {
+			{ 1.0f, -0.01f, 0.25f, 1.0f },
+			{ 0.3f, 0.001f, 0.3f, 0.35f },
+			{ 0.5f, 0.0f, 0.5f, 0.5f },
+			{ 1.0f, 0.0f, 1.0f, 1.0f },
+			{ 0.91f, -0.00037f, 0.123f, 0.91f },
+		};
+		for (size_t g = 0; g < sizeof(ramps) / sizeof(ramps[0]); g++)
+		for (int with_own = 0; with_own < 2; with_own++) {
+			const int16_t *o = with_own ? own : NULL;
+			const float *p = ramps[g];
+
+			r->sub_gain_sat(B.want16, sum, o, p[0], p[1], p[2],
+					p[3], n);
+			k->sub_gain_sat(B.got16 + off, sum, o, p[0], p[1],
+					p[2], p[3], n);
+			ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
+			check_guard16(B.got16 + off + n);
+		}
+	}
+}
+END_TEST
+
+/* The reference on values worked out by hand. */
+START_TEST(test_mix_kern_scalar_values)
+{
+	const struct dp_mix_kern *r = &dp_mix_kern_scalar;
+	int32_t sum[4] = { 40000, -40000, 100, INT32_MIN };
+	int16_t own[4] = { 5000, -5000, -32768, 0 }, out[4];
+	int16_t x[4] = { 3, -3, 32767, -32768 };
+
+	r->sub_sat(out, sum, own, 4);
+	ck_assert_int_eq(out[0], 32767);	/* 35000 clips once */
+	ck_assert_int_eq(out[1], -32768);
+	ck_assert_int_eq(out[2], 32767);	/* 100 + 32768 */
+	ck_assert_int_eq(out[3], -32768);
+	sum[0] = 37000;
+	own[0] = 5000;
+	r->sub_sat(out, sum, own, 1);
+	ck_assert_int_eq(out[0], 32000);	/* never clipped before */
+	ck_assert_uint_eq(r->energy(x, 4), 9u + 9u + 32767u * 32767u +
+			  32768u * 32768u);
+	ck_assert_int_eq(r->peak(sum, 4), INT32_MAX);
+	ck_assert_int_eq(r->peak(sum, 3), 40000);
+	ck_assert_int_eq(r->peak(sum, 0), 0);
+	r->gain(x, 2048, 4);			/* -6 dB, rounded */
+	ck_assert_int_eq(x[0], 2);		/* 1.5 -> 2 */
+	ck_assert_int_eq(x[1], -1);		/* -1.5 -> -1 (floor +0.5) */
+	ck_assert_int_eq(x[2], 16384);
+	ck_assert_int_eq(x[3], -16384);
+	x[0] = 20000;
+	r->gain(x, 8192, 1);			/* +6 dB saturates */
+	ck_assert_int_eq(x[0], 32767);
+	sum[0] = 60000;
+	sum[1] = -60000;
+	sum[2] = 3;
+	r->sub_gain_sat(out, sum, NULL, 0.5f, 0.0f, 0.5f, 0.5f, 3);
+	ck_assert_int_eq(out[0], 30000);
+	ck_assert_int_eq(out[1], -30000);
+	ck_assert_int_eq(out[2], 2);		/* 1.5: to even */
+	/* a ramp from 1 down by 0.25 a sample, held at 0.5 */
+	sum[0] = sum[1] = sum[2] = sum[3] = 1000;
+	r->sub_gain_sat(out, sum, NULL, 1.0f, -0.25f, 0.5f, 1.0f, 4);
+	ck_assert_int_eq(out[0], 1000);
+	ck_assert_int_eq(out[1], 750);
+	ck_assert_int_eq(out[2], 500);
+	ck_assert_int_eq(out[3], 500);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("mix_kern");
+	TCase *tc = tcase_create("kernels");
+
+	tcase_add_loop_test(tc, test_mix_kern_matches_scalar, 0,
+			    (int)N_LENGTHS);
+	tcase_add_test(tc, test_mix_kern_scalar_values);
+	suite_add_tcase(s, tc);
+	return s;
+}
