@@ -105,9 +105,34 @@ alaw_enc_scalar(uint8_t *restrict dst, const int16_t *restrict src, size_t n)
 		dst[i] = dp_g711_lin2alaw(src[i]);
 }
 
+static uint64_t
+ulaw_dec_energy_scalar(int16_t *restrict dst, const uint8_t *restrict src,
+		       size_t n)
+{
+	uint64_t e = 0;
+
+	ulaw_dec_scalar(dst, src, n);
+	for (size_t i = 0; i < n; i++)
+		e += (uint64_t)((int32_t)dst[i] * dst[i]);
+	return e;
+}
+
+static uint64_t
+alaw_dec_energy_scalar(int16_t *restrict dst, const uint8_t *restrict src,
+		       size_t n)
+{
+	uint64_t e = 0;
+
+	alaw_dec_scalar(dst, src, n);
+	for (size_t i = 0; i < n; i++)
+		e += (uint64_t)((int32_t)dst[i] * dst[i]);
+	return e;
+}
+
 const struct dp_g711_kern dp_g711_kern_scalar = {
 	.dec = { ulaw_dec_scalar, alaw_dec_scalar },
 	.enc = { ulaw_enc_scalar, alaw_enc_scalar },
+	.dec_energy = { ulaw_dec_energy_scalar, alaw_dec_energy_scalar },
 };
 
 const struct dp_g711_kern *

@@ -48,9 +48,16 @@ typedef void (*dp_g711_dec_fn)(int16_t *restrict dst,
 typedef void (*dp_g711_enc_fn)(uint8_t *restrict dst,
 			       const int16_t *restrict src, size_t n);
 
+/* Decode as dp_g711_dec_fn and return the sum of the squared samples
+ * (exact): the mixer's decode and energy in one pass. */
+typedef uint64_t (*dp_g711_dec_energy_fn)(int16_t *restrict dst,
+					  const uint8_t *restrict src,
+					  size_t n);
+
 struct dp_g711_kern {
 	dp_g711_dec_fn dec[2];	/* [enum dp_law] */
 	dp_g711_enc_fn enc[2];
+	dp_g711_dec_energy_fn dec_energy[2];
 };
 
 /*

@@ -214,7 +214,69 @@ alaw_enc_avx2(uint8_t *restrict dst, const int16_t *restrict src, size_t n)
 	dp_g711_kern_scalar.enc[DP_LAW_ALAW](dst + i, src + i, n - i);
 }
 
+/* Decode and sum the squares: pairs from vpmaddwd (up to 2^31, exact as
+ * unsigned) split into 64-bit lanes without a cross-lane shuffle. */
+static inline __m256i
+sq_acc(__m256i acc, __m256i v)
+{
+	__m256i p = _mm256_madd_epi16(v, v);
+
+	acc = _mm256_add_epi64(acc, _mm256_and_si256(p,
+				_mm256_set1_epi64x(0xffffffff)));
+	return _mm256_add_epi64(acc, _mm256_srli_epi64(p, 32));
+}
+
+static inline uint64_t
+hsum64(__m256i acc)
+{
+	uint64_t l[4];
+
+	_mm256_storeu_si256((void *)l, acc);
+	return l[0] + l[1] + l[2] + l[3];
+}
+
+static uint64_t
+ulaw_dec_energy_avx2(int16_t *restrict dst, const uint8_t *restrict src,
+		     size_t n)
+{
+	__m256i acc = _mm256_setzero_si256();
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i c = _mm256_loadu_si256((const void *)(src + i));
+		__m256i a = ulaw_dec16(_mm256_castsi256_si128(c));
+		__m256i b = ulaw_dec16(_mm256_extracti128_si256(c, 1));
+
+		_mm256_storeu_si256((void *)(dst + i), a);
+		_mm256_storeu_si256((void *)(dst + i + 16), b);
+		acc = sq_acc(sq_acc(acc, a), b);
+	}
+	return hsum64(acc) + dp_g711_kern_scalar.dec_energy[DP_LAW_ULAW](
+		dst + i, src + i, n - i);
+}
+
+static uint64_t
+alaw_dec_energy_avx2(int16_t *restrict dst, const uint8_t *restrict src,
+		     size_t n)
+{
+	__m256i acc = _mm256_setzero_si256();
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i c = _mm256_loadu_si256((const void *)(src + i));
+		__m256i a = alaw_dec16(_mm256_castsi256_si128(c));
+		__m256i b = alaw_dec16(_mm256_extracti128_si256(c, 1));
+
+		_mm256_storeu_si256((void *)(dst + i), a);
+		_mm256_storeu_si256((void *)(dst + i + 16), b);
+		acc = sq_acc(sq_acc(acc, a), b);
+	}
+	return hsum64(acc) + dp_g711_kern_scalar.dec_energy[DP_LAW_ALAW](
+		dst + i, src + i, n - i);
+}
+
 const struct dp_g711_kern dp_g711_kern_avx2 = {
 	.dec = { ulaw_dec_avx2, alaw_dec_avx2 },
 	.enc = { ulaw_enc_avx2, alaw_enc_avx2 },
+	.dec_energy = { ulaw_dec_energy_avx2, alaw_dec_energy_avx2 },
 };

@@ -171,7 +171,58 @@ alaw_enc_avx512(uint8_t *restrict dst, const int16_t *restrict src, size_t n)
 	dp_g711_kern_scalar.enc[DP_LAW_ALAW](dst + i, src + i, n - i);
 }
 
+/* Decode and sum the squares: pairs from vpmaddwd (up to 2^31, exact as
+ * unsigned) split into 64-bit lanes without a cross-lane shuffle. */
+static inline __m512i
+sq_acc(__m512i acc, __m512i v)
+{
+	__m512i p = _mm512_madd_epi16(v, v);
+
+	acc = _mm512_add_epi64(acc, _mm512_and_si512(p,
+				_mm512_set1_epi64(0xffffffff)));
+	return _mm512_add_epi64(acc, _mm512_srli_epi64(p, 32));
+}
+
+static uint64_t
+ulaw_dec_energy_avx512(int16_t *restrict dst, const uint8_t *restrict src,
+		       size_t n)
+{
+	__m512i acc = _mm512_setzero_si512();
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m512i v = ulaw_dec32(_mm256_loadu_si256(
+			(const void *)(src + i)));
+
+		_mm512_storeu_si512(dst + i, v);
+		acc = sq_acc(acc, v);
+	}
+	return (uint64_t)_mm512_reduce_add_epi64(acc) +
+	       dp_g711_kern_scalar.dec_energy[DP_LAW_ULAW](dst + i, src + i,
+							   n - i);
+}
+
+static uint64_t
+alaw_dec_energy_avx512(int16_t *restrict dst, const uint8_t *restrict src,
+		       size_t n)
+{
+	__m512i acc = _mm512_setzero_si512();
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m512i v = alaw_dec32(_mm256_loadu_si256(
+			(const void *)(src + i)));
+
+		_mm512_storeu_si512(dst + i, v);
+		acc = sq_acc(acc, v);
+	}
+	return (uint64_t)_mm512_reduce_add_epi64(acc) +
+	       dp_g711_kern_scalar.dec_energy[DP_LAW_ALAW](dst + i, src + i,
+							   n - i);
+}
+
 const struct dp_g711_kern dp_g711_kern_avx512 = {
 	.dec = { ulaw_dec_avx512, alaw_dec_avx512 },
 	.enc = { ulaw_enc_avx512, alaw_enc_avx512 },
+	.dec_energy = { ulaw_dec_energy_avx512, alaw_dec_energy_avx512 },
 };

@@ -56,6 +56,24 @@ dp_mix_init(struct dp_mix *m, const struct dp_mix_cfg *cfg,
 	floor_amp = 32768.0 * pow(10.0, cfg->floor_db / 20.0);
 	m->floor_ms = (uint32_t)(floor_amp * floor_amp);
 	m->release_q16 = cfg->ptime_ms * 65536u / 100u;
+	m->gk = dp_g711_kern_for(m->k->isa);
+	if (m->gk == NULL)
+		m->gk = dp_g711_kern_for(DP_SIMD_SCALAR);
+	/* a silent frame's every sample is below sqrt(floor_ms) */
+	for (int law = 0; law < 2; law++) {
+		uint8_t x = law == DP_LAW_ULAW ? 0xff : 0x55;
+		int m7;
+
+		for (m7 = 0; m7 < 128; m7++) {
+			uint8_t c = (uint8_t)(m7 ^ x);
+			int32_t v = law == DP_LAW_ULAW ? dp_g711_ulaw2lin(c) :
+					 dp_g711_alaw2lin(c);
+
+			if ((int64_t)v * v >= m->floor_ms)
+				break;
+		}
+		m->loud_thr[law] = (uint8_t)m7;
+	}
 	m->lim_gain = 1.0f;
 	m->lim_ceiling = (float)(32767.0 * pow(10.0, DP_MIX_LIMIT_DB_Q8 /
 					      (20.0 * 256.0)));
@@ -63,10 +81,12 @@ dp_mix_init(struct dp_mix *m, const struct dp_mix_cfg *cfg,
 }
 
 void
-dp_mix_leg_init(struct dp_mix_leg *l, int16_t *personal, uint8_t flags)
+dp_mix_leg_init(struct dp_mix_leg *l, int16_t *personal, int16_t *decoded,
+		uint8_t flags)
 {
 	memset(l, 0, sizeof(*l));
 	l->personal = personal;
+	l->decoded = decoded;
 	l->flags = flags;
 }
 
@@ -113,14 +133,35 @@ topk_insert(uint64_t *score, uint32_t *idx, uint32_t *n, uint32_t k,
 
 /* Update level, talking and hangover of one leg; true if it may be mixed. */
 static inline bool
-measure(const struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e)
+measure(struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e)
 {
-	uint64_t e = 0;
+	const uint32_t fs = m->frame_samples;
+	const int16_t *x = l->pcm;
 	bool now = false, was = l->talking;
+	bool audio = x != NULL || l->g711 != NULL;
+	uint64_t e = 0;
 
-	if (l->pcm != NULL) {
-		e = m->k->energy(l->pcm, m->frame_samples);
+	if (l->g711 != NULL) {
+		unsigned int law = l->law & 1;
+
+		x = NULL;
+		if (l->hang > 0 ||
+		    m->k->g711_loud(l->g711, fs, law == DP_LAW_ULAW ? 0xff :
+				    0x55, m->loud_thr[law])) {
+			e = m->gk->dec_energy[law](l->decoded, l->g711, fs);
+			x = l->decoded;
+			m->st.g711_decoded++;
+		} else {
+			m->st.g711_silent++;
+		}
+	} else if (x != NULL) {
+		e = m->k->energy(x, fs);
+	}
+	l->src = x;
+	if (x != NULL) {
 		now = e >= floor_e;
+		if (!now)
+			e = 0;	/* below the floor is silence */
 	}
 	/* level: energy per frame, instant attack, ~100 ms release */
 	if (e >= l->level)
@@ -130,13 +171,13 @@ measure(const struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e)
 	/* hangover: hang_frames more frames after the last one above */
 	if (now)
 		l->hang = m->hang_frames;
-	else if (l->hang > 0 && l->pcm != NULL)
+	else if (l->hang > 0 && audio)
 		now = l->hang-- > 0;
 	else
 		l->hang = 0;
 	l->talking = now;
 	l->talk_changed = l->talking != was;
-	return l->talking && !(l->flags & DP_MIX_MUTE);
+	return l->talking && x != NULL && !(l->flags & DP_MIX_MUTE);
 }
 
 /* The limiter's gain ramp for this frame: g = clamp(g0 + i*dg, lo, hi).
@@ -193,19 +234,20 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 		bool was = l->contrib;
 
 		l->contrib = false;
+		/* what non-contributors hear: the shared buffer, whatever it
+		 * will hold; contributors get their personal mix below */
+		l->out = (l->flags & DP_MIX_DEAF) ? NULL : m->shared;
 		if (!measure(m, l, floor_e))
 			continue;
 		if (all) {
 			if (nc++ == 0)
-				k->acc_set(m->acc, l->pcm, fs);
+				k->acc_set(m->acc, l->src, fs);
 			else
-				k->acc_add(m->acc, l->pcm, fs);
+				k->acc_add(m->acc, l->src, fs);
 			l->contrib = true;
 		} else {
 			topk_insert(score, m->contrib, &nc, m->cfg.max_talkers,
-				    (uint64_t)l->level << (was ?
-							   INCUMBENT_SHIFT : 0),
-				    i);
+				    l->level << (was ? INCUMBENT_SHIFT : 0), i);
 		}
 	}
 	if (!all) {
@@ -213,9 +255,9 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 			struct dp_mix_leg *l = &legs[m->contrib[j]];
 
 			if (j == 0)
-				k->acc_set(m->acc, l->pcm, fs);
+				k->acc_set(m->acc, l->src, fs);
 			else
-				k->acc_add(m->acc, l->pcm, fs);
+				k->acc_add(m->acc, l->src, fs);
 			l->contrib = true;
 		}
 	}
@@ -228,22 +270,20 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 		k->sub_gain_sat(m->shared, m->acc, NULL, g0, dg, lo, hi, fs);
 	else
 		k->sat(m->shared, m->acc, fs);
-	for (uint32_t i = 0; i < n; i++) {
-		struct dp_mix_leg *l = &legs[i];
+	/* personal mixes: the K contributors, or in DP_MIX_ALL mode every
+	 * leg that contributed */
+	for (uint32_t j = 0; j < (all ? n : nc); j++) {
+		struct dp_mix_leg *l = &legs[all ? j : m->contrib[j]];
 
-		if (l->flags & DP_MIX_DEAF) {
-			l->out = NULL;
-		} else if (l->contrib) {
-			if (limit)
-				k->sub_gain_sat(l->personal, m->acc, l->pcm,
-						g0, dg, lo, hi, fs);
-			else
-				k->sub_sat(l->personal, m->acc, l->pcm, fs);
-			l->out = l->personal;
-			m->st.personal_mixes++;
-		} else {
-			l->out = m->shared;
-		}
+		if (!l->contrib || (l->flags & DP_MIX_DEAF))
+			continue;
+		if (limit)
+			k->sub_gain_sat(l->personal, m->acc, l->src, g0, dg,
+					lo, hi, fs);
+		else
+			k->sub_sat(l->personal, m->acc, l->src, fs);
+		l->out = l->personal;
+		m->st.personal_mixes++;
 	}
 	m->n_contrib = nc;
 	m->st.frames++;

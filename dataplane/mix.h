@@ -13,7 +13,12 @@
  *                    packet, not a mix (mix_enc.h encodes it once per codec)
  *   deaf             nothing (out == NULL)
  *
- * Muted legs and legs without audio this frame are never mixed. With the
+ * A talker is a leg whose frame energy reaches the floor (a quieter frame
+ * counts as silence), and stays one for the hangover. Legs may hand in
+ * G.711 codes: a frame with no sample loud enough to reach the floor is
+ * not even decoded (most legs of a large conference are silent), with the
+ * same results as decoding it. Muted legs and legs without audio this
+ * frame are never mixed. With the
  * limiter on, one gain per frame (from the peak of the sum) ramps smoothly
  * so loud mixes are turned down instead of hard-clipped, and recovers
  * slowly when they are quiet again.
@@ -30,6 +35,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "g711.h"
 #include "mix_kern.h"
 
 #ifdef __cplusplus
@@ -62,12 +68,20 @@ enum dp_mix_leg_flag {
 
 /* Per-leg mixer state, in the leg (caller storage). */
 struct dp_mix_leg {
-	/* set by the caller before each dp_mix_frame() */
-	const int16_t *pcm;	/* this frame at the conference rate (gain
-				 * applied), or NULL: no audio this frame */
+	/* set by the caller before each dp_mix_frame(): the frame as
+	 * linear samples at the conference rate (gain applied), or as G.711
+	 * codes at 8 kHz (unity gain); g711 wins if both are set; neither:
+	 * no audio this frame */
+	const int16_t *pcm;
+	const uint8_t *g711;	/* decoded into decoded only if some sample
+				 * reaches the floor, or in hangover */
+	uint8_t law;		/* enum dp_law of g711 */
+	uint8_t flags;		/* enum dp_mix_leg_flag */
+	int16_t *decoded;	/* frame_samples of storage, for g711 */
 	int16_t *personal;	/* frame_samples of storage for a personal
 				 * mix (written only when contributing) */
-	uint8_t flags;		/* enum dp_mix_leg_flag */
+	const int16_t *src;	/* set by the mixer: the linear frame it
+				 * used, NULL if silent and not decoded */
 
 	/* kept by the mixer */
 	bool talking;		/* above the floor, or in hangover */
@@ -86,6 +100,8 @@ struct dp_mix_stats {
 	uint64_t contrib_frames;	/* sum over frames of contributors */
 	uint64_t personal_mixes;
 	uint64_t limited_frames;	/* frames with the limiter below 1 */
+	uint64_t g711_decoded;		/* G.711 frames decoded */
+	uint64_t g711_silent;		/* ... found silent undecoded */
 };
 
 /* One conference's mixer (caller storage, e.g. in the conference). */
@@ -95,6 +111,9 @@ struct dp_mix {
 	uint32_t frame_samples;
 	uint32_t hang_frames;
 	uint32_t floor_ms;	/* mean square of the floor */
+	uint8_t loud_thr[2];	/* per enum dp_law: G.711 magnitude index of
+				 * the quietest sample that can reach it */
+	const struct dp_g711_kern *gk;	/* decoders of k's ISA */
 	uint32_t release_q16;	/* level release per frame, Q16 */
 	float lim_gain;		/* limiter gain at the end of the last frame */
 	float lim_ceiling;	/* limiter ceiling, in sample units */
@@ -116,8 +135,11 @@ int dp_mix_init(struct dp_mix *m, const struct dp_mix_cfg *cfg,
 void dp_mix_cfg_default(struct dp_mix_cfg *cfg, uint32_t rate_hz,
 			uint32_t ptime_ms);
 
-/* Reset a leg's mixer state (leg added or its stream restarted). */
-void dp_mix_leg_init(struct dp_mix_leg *l, int16_t *personal, uint8_t flags);
+/* Reset a leg's mixer state (leg added or its stream restarted);
+ * personal and decoded (may be NULL if the leg never sends G.711) are
+ * frame_samples each, caller storage. */
+void dp_mix_leg_init(struct dp_mix_leg *l, int16_t *personal,
+		     int16_t *decoded, uint8_t flags);
 
 /*
  * Mix one frame of the n legs at legs[0..n-1] (any order; the same legs

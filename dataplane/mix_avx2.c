@@ -177,10 +177,10 @@ energy_avx2(const int16_t *restrict x, size_t n)
 		/* pairs of squares: up to 2^31, exact as unsigned */
 		__m256i p = _mm256_madd_epi16(v, v);
 
-		acc = _mm256_add_epi64(acc, _mm256_cvtepu32_epi64(
-					       _mm256_castsi256_si128(p)));
-		acc = _mm256_add_epi64(acc, _mm256_cvtepu32_epi64(
-					       _mm256_extracti128_si256(p, 1)));
+		/* split into 64-bit lanes, no cross-lane shuffle */
+		acc = _mm256_add_epi64(acc, _mm256_and_si256(p,
+					_mm256_set1_epi64x(0xffffffff)));
+		acc = _mm256_add_epi64(acc, _mm256_srli_epi64(p, 32));
 	}
 	_mm256_storeu_si256((void *)lanes, acc);
 	return lanes[0] + lanes[1] + lanes[2] + lanes[3] +
@@ -208,6 +208,29 @@ peak_avx2(const int32_t *restrict sum, size_t n)
 	return tail > (int32_t)p ? tail : (int32_t)p;
 }
 
+static bool
+g711_loud_avx2(const uint8_t *restrict codes, size_t n, uint8_t xor_mask,
+	       uint8_t thr)
+{
+	const __m256i x = _mm256_set1_epi8((char)xor_mask);
+	const __m256i m7 = _mm256_set1_epi8(0x7f);
+	const __m256i t = _mm256_set1_epi8((char)thr);
+	__m256i any = _mm256_setzero_si256();
+	size_t i = 0;
+
+	/* (c ^ x) & 0x7f >= thr  <=>  max(mag, thr) == mag */
+	for (; i + 32 <= n; i += 32) {
+		__m256i mag = _mm256_and_si256(_mm256_xor_si256(
+			_mm256_loadu_si256((const void *)(codes + i)), x), m7);
+
+		any = _mm256_or_si256(any, _mm256_cmpeq_epi8(
+					       _mm256_max_epu8(mag, t), mag));
+	}
+	if (!_mm256_testz_si256(any, any))
+		return true;
+	return dp_mix_kern_scalar.g711_loud(codes + i, n - i, xor_mask, thr);
+}
+
 const struct dp_mix_kern dp_mix_kern_avx2 = {
 	.acc_set = acc_set_avx2,
 	.acc_add = acc_add_avx2,
@@ -217,4 +240,6 @@ const struct dp_mix_kern dp_mix_kern_avx2 = {
 	.gain = gain_avx2,
 	.energy = energy_avx2,
 	.peak = peak_avx2,
+	.g711_loud = g711_loud_avx2,
+	.isa = DP_SIMD_AVX2,
 };

@@ -178,10 +178,10 @@ energy_avx512(const int16_t *restrict x, size_t n)
 		/* pairs of squares: up to 2^31, exact as unsigned */
 		__m512i p = _mm512_madd_epi16(v, v);
 
-		acc = _mm512_add_epi64(acc, _mm512_cvtepu32_epi64(
-					       _mm512_castsi512_si256(p)));
-		acc = _mm512_add_epi64(acc, _mm512_cvtepu32_epi64(
-					       _mm512_extracti64x4_epi64(p, 1)));
+		/* split into 64-bit lanes, no cross-lane shuffle */
+		acc = _mm512_add_epi64(acc, _mm512_and_si512(p,
+					_mm512_set1_epi64(0xffffffff)));
+		acc = _mm512_add_epi64(acc, _mm512_srli_epi64(p, 32));
 	}
 	return (uint64_t)_mm512_reduce_add_epi64(acc) +
 	       dp_mix_kern_scalar.energy(x + i, n - i);
@@ -206,6 +206,41 @@ peak_avx512(const int32_t *restrict sum, size_t n)
 	return tail > (int32_t)p ? tail : (int32_t)p;
 }
 
+static bool
+g711_loud_avx512(const uint8_t *restrict codes, size_t n, uint8_t xor_mask,
+		 uint8_t thr)
+{
+	const __m512i x = _mm512_set1_epi8((char)xor_mask);
+	const __m512i m7 = _mm512_set1_epi8(0x7f);
+	const __m512i t = _mm512_set1_epi8((char)thr);
+	__mmask64 any = 0;
+	size_t i = 0;
+
+	for (; i + 64 <= n; i += 64) {
+		__m512i v = _mm512_loadu_si512(codes + i);
+
+		any |= _mm512_cmpge_epu8_mask(_mm512_ternarylogic_epi32(v, x,
+			m7, 0x28), t);	/* (v ^ x) & m7 */
+		if (any)
+			return true;	/* a talker: no need to look on */
+	}
+	if (i < n && n >= 64) {
+		/* the tail: the last 64 codes again, overlapping (an "any"
+		 * test may look twice) */
+		__m512i v = _mm512_loadu_si512(codes + n - 64);
+
+		any |= _mm512_cmpge_epu8_mask(_mm512_ternarylogic_epi32(v, x,
+			m7, 0x28), t);
+	} else if (i < n) {	/* short: one masked load, never past n */
+		__mmask64 k = _bzhi_u64(~0ull, (unsigned int)(n - i));
+		__m512i v = _mm512_maskz_loadu_epi8(k, codes + i);
+
+		any |= _mm512_mask_cmpge_epu8_mask(k, _mm512_ternarylogic_epi32(
+			v, x, m7, 0x28), t);
+	}
+	return any != 0;
+}
+
 const struct dp_mix_kern dp_mix_kern_avx512 = {
 	.acc_set = acc_set_avx512,
 	.acc_add = acc_add_avx512,
@@ -215,4 +250,6 @@ const struct dp_mix_kern dp_mix_kern_avx512 = {
 	.gain = gain_avx512,
 	.energy = energy_avx512,
 	.peak = peak_avx512,
+	.g711_loud = g711_loud_avx512,
+	.isa = DP_SIMD_AVX512,
 };

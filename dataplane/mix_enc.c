@@ -93,19 +93,14 @@ dp_mix_enc_unref(struct dp_mix_enc *e, int slot)
 		dp_resample_fini(&s->rs);
 }
 
-const uint8_t *
-dp_mix_enc_shared(struct dp_mix_enc *e, int slot,
-		  const int16_t *restrict shared, uint64_t frame,
-		  uint32_t *len_bytes)
+void
+dp_mix_enc_encode(struct dp_mix_enc *e, int slot,
+		  const int16_t *restrict shared, uint64_t frame)
 {
 	struct dp_mix_enc_slot *s = &e->slot[slot];
 	int16_t tmp[DP_MIX_ENC_MAX_BYTES / 2];
 	const int16_t *pcm = shared;
 
-	e->n_shared++;
-	*len_bytes = s->len_bytes;
-	if (s->frame == frame)
-		return s->payload;
 	if (!dp_resample_is_passthrough(&s->rs)) {
 		dp_resample_frame(&s->rs, tmp, shared);
 		pcm = tmp;
@@ -117,5 +112,4 @@ dp_mix_enc_shared(struct dp_mix_enc *e, int slot,
 			       DP_LAW_ALAW, s->payload, pcm, s->len_bytes);
 	s->frame = frame;
 	e->n_encodes++;
-	return s->payload;
 }

@@ -68,14 +68,29 @@ int dp_mix_enc_ref(struct dp_mix_enc *e, uint8_t codec, uint32_t rate_hz);
 /* Drop a reference taken by dp_mix_enc_ref() (cold path). */
 void dp_mix_enc_unref(struct dp_mix_enc *e, int slot);
 
+/* Encode this frame's shared mix into slot (dp_mix_enc_shared()'s slow
+ * path). Hot path. */
+void dp_mix_enc_encode(struct dp_mix_enc *e, int slot,
+		       const int16_t *restrict shared, uint64_t frame);
+
 /*
  * The payload of this frame's shared mix (frame_samples at the conference
  * rate) for slot, encoding it on the first call with this frame number.
- * *len_bytes gets its length. Hot path.
+ * *len_bytes gets its length. Hot path: inline, a lookup after the first.
  */
-const uint8_t *dp_mix_enc_shared(struct dp_mix_enc *e, int slot,
-				 const int16_t *restrict shared,
-				 uint64_t frame, uint32_t *len_bytes);
+static inline const uint8_t *
+dp_mix_enc_shared(struct dp_mix_enc *e, int slot,
+		  const int16_t *restrict shared, uint64_t frame,
+		  uint32_t *len_bytes)
+{
+	struct dp_mix_enc_slot *s = &e->slot[slot];
+
+	e->n_shared++;
+	*len_bytes = s->len_bytes;
+	if (s->frame != frame)
+		dp_mix_enc_encode(e, slot, shared, frame);
+	return s->payload;
+}
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #define TUTTI_DP_MIX_KERN_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,15 @@ struct dp_mix_kern {
 	uint64_t (*energy)(const int16_t *restrict x, size_t n);
 	/* max |sum[i]|, 0 for n == 0 (|INT32_MIN| saturates to INT32_MAX). */
 	int32_t (*peak)(const int32_t *restrict sum, size_t n);
+	/*
+	 * true if any of n G.711 codes has a magnitude index of at least thr:
+	 * ((codes[i] ^ xor_mask) & 0x7f) >= thr, with xor_mask 0xff for
+	 * mu-law and 0x55 for A-law (the index grows with |sample| in both).
+	 * The mixer's cheap test for a silent leg, before any decoding.
+	 */
+	bool (*g711_loud)(const uint8_t *restrict codes, size_t n,
+			  uint8_t xor_mask, uint8_t thr);
+	enum dp_simd isa;	/* whose G.711 kernels go with these */
 };
 
 /* One sample of sub_gain_sat at index i: the reference, shared by the

@@ -83,6 +83,16 @@ peak_scalar(const int32_t *restrict sum, size_t n)
 	return p;
 }
 
+static bool
+g711_loud_scalar(const uint8_t *restrict codes, size_t n, uint8_t xor_mask,
+		 uint8_t thr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (((codes[i] ^ xor_mask) & 0x7f) >= thr)
+			return true;
+	return false;
+}
+
 const struct dp_mix_kern dp_mix_kern_scalar = {
 	.acc_set = acc_set_scalar,
 	.acc_add = acc_add_scalar,
@@ -92,6 +102,8 @@ const struct dp_mix_kern dp_mix_kern_scalar = {
 	.gain = gain_scalar,
 	.energy = energy_scalar,
 	.peak = peak_scalar,
+	.g711_loud = g711_loud_scalar,
+	.isa = DP_SIMD_SCALAR,
 };
 
 const struct dp_mix_kern *

@@ -141,6 +141,39 @@ START_TEST(test_g711_block_matches_scalar)
 END_TEST
 
 /* All 65,536 linear inputs through the block encoder, against SpanDSP. */
+/* Decode with energy: the same samples as decode, and the exact sum of
+ * their squares (computed here from SpanDSP's decoder), for random codes
+ * and the loudest codes of each law, offset by one byte. */
+START_TEST(test_g711_dec_energy)
+{
+	const struct dp_g711_kern *k = kern_under_test();
+	size_t n = lengths[_i];
+	static uint8_t codes[1601];
+	static int16_t got[1601], want[1601];
+
+	for (int law = 0; law < 2; law++)
+	for (int fill = 0; fill < 3; fill++) {
+		uint32_t seed = 0xe0u + (uint32_t)(n * 3 + (size_t)fill);
+		uint64_t e = 0;
+
+		for (size_t i = 0; i < n + 1; i++)
+			codes[i] = fill == 0 ? (uint8_t)test_xorshift32(&seed) :
+				   law == DP_LAW_ULAW ? (fill == 1 ? 0x00 : 0x80)
+						      : (fill == 1 ? 0xaa : 0x2a);
+		for (size_t i = 0; i < n; i++) {
+			int32_t v = law == DP_LAW_ULAW ?
+				ulaw_to_linear(codes[1 + i]) :
+				alaw_to_linear(codes[1 + i]);
+
+			e += (uint64_t)(v * v);
+		}
+		k->dec[law](want, codes + 1, n);
+		ck_assert_uint_eq(k->dec_energy[law](got + 1, codes + 1, n), e);
+		ck_assert_mem_eq(got + 1, want, n * 2);
+	}
+}
+END_TEST
+
 START_TEST(test_g711_encode_exhaustive_vs_spandsp)
 {
 	const struct dp_g711_kern *k = kern_under_test();
@@ -243,6 +276,7 @@ test_suite(void)
 			    (int)N_LENGTHS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("exhaustive");
+	tcase_add_loop_test(tc, test_g711_dec_energy, 0, (int)N_LENGTHS);
 	tcase_add_test(tc, test_g711_encode_exhaustive_vs_spandsp);
 	tcase_add_test(tc, test_g711_decode_exhaustive_vs_spandsp);
 	tcase_add_test(tc, test_g711_scalar_reference_vs_spandsp);

@@ -47,7 +47,7 @@ setup(uint32_t k, uint32_t n, bool limiter)
 	cfg.limiter = limiter;
 	ck_assert_int_eq(dp_mix_init(&M, &cfg, NULL), 0);
 	for (uint32_t i = 0; i < n; i++) {
-		dp_mix_leg_init(&L[i], personal[i], 0);
+		dp_mix_leg_init(&L[i], personal[i], NULL, 0);
 		L[i].pcm = pcm[i];
 	}
 }
@@ -283,6 +283,55 @@ START_TEST(test_mix_limiter)
 }
 END_TEST
 
+/* Legs handed in as G.711 codes give the same talkers, contributors and
+ * mixes as the same frames decoded first, while the silent ones (every
+ * sample below the floor) are never decoded. */
+START_TEST(test_mix_g711_input_same_as_linear)
+{
+	static struct dp_mix_leg G[MAXL];
+	static int16_t gpersonal[MAXL][FS], decoded[MAXL][FS];
+	static uint8_t codes[MAXL][FS];
+	struct dp_mix mg;
+	uint32_t n = 8;
+
+	setup(3, n, false);
+	mg = M;
+	for (uint32_t i = 0; i < n; i++) {
+		dp_mix_leg_init(&G[i], gpersonal[i], decoded[i], 0);
+		G[i].law = i & 1 ? DP_LAW_ALAW : DP_LAW_ULAW;
+		G[i].g711 = codes[i];
+	}
+	for (uint32_t f = 0; f < 60; f++) {
+		for (uint32_t i = 0; i < n; i++) {
+			/* talkers come and go; leg 6 hovers at the floor,
+			 * leg 7 is near-silent noise */
+			bool on = ((f / (5 + i)) + i) % 3 != 0;
+
+			if (i == 6)
+				tone(i, 90 + f % 40, f);
+			else if (i == 7)
+				tone(i, 20, f);
+			else
+				tone(i, on ? 2000.0 * (i + 1) : 0, f);
+			dp_g711_encode(G[i].law, codes[i], pcm[i], FS);
+			dp_g711_decode(G[i].law, pcm[i], codes[i], FS);
+		}
+		ck_assert_uint_eq(dp_mix_frame(&mg, G, n),
+				  dp_mix_frame(&M, L, n));
+		for (uint32_t i = 0; i < n; i++) {
+			ck_assert_msg(G[i].talking == L[i].talking &&
+				      G[i].contrib == L[i].contrib &&
+				      G[i].talk_changed == L[i].talk_changed,
+				      "frame %u leg %u", f, i);
+			ck_assert_mem_eq(G[i].out, L[i].out, FS * 2);
+		}
+	}
+	ck_assert_uint_gt(mg.st.g711_silent, 60);	/* leg 7 at least */
+	ck_assert_uint_gt(mg.st.g711_decoded, 100);
+	ck_assert_uint_eq(mg.st.g711_decoded + mg.st.g711_silent, 60 * n);
+}
+END_TEST
+
 START_TEST(test_mix_bad_config)
 {
 	struct dp_mix_cfg cfg;
@@ -369,6 +418,7 @@ test_suite(void)
 	tcase_add_test(tc, test_mix_mute_deaf);
 	tcase_add_test(tc, test_mix_gain);
 	tcase_add_test(tc, test_mix_limiter);
+	tcase_add_test(tc, test_mix_g711_input_same_as_linear);
 	tcase_add_test(tc, test_mix_bad_config);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("encode");

@@ -139,6 +139,21 @@ START_TEST(test_mix_kern_matches_scalar)
 			check_guard16(B.got16 + off + n);
 		}
 
+		/* the silent-frame test, both laws, thresholds around
+		 * where the random and constant codes fall */
+		for (unsigned int thr = 0; thr <= 128; thr += 3)
+		for (int law = 0; law < 2; law++) {
+			const uint8_t *c = (const uint8_t *)x;
+			uint8_t xm = law ? 0x55 : 0xff;
+
+			ck_assert_int_eq(k->g711_loud(c, n, xm, (uint8_t)thr),
+					 r->g711_loud(c, n, xm, (uint8_t)thr));
+			ck_assert_int_eq(k->g711_loud(c + 1, n, xm,
+						      (uint8_t)thr),
+					 r->g711_loud(c + 1, n, xm,
+						      (uint8_t)thr));
+		}
+
 		/* energy, peak */
 		ck_assert_uint_eq(k->energy(x, n), r->energy(x, n));
 		ck_assert_int_eq(k->peak(sum, n), r->peak(sum, n));
