@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tick.c: a conference's legs and its tick (see tick.h). Media library, no
+ * DPDK. dp_tick_rx() and dp_tick_run() are the hot path of the owning
+ * worker; the leg functions run on control commands (cold).
+ */
+#include "tick.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "g711.h"
+#include "l16.h"
+
+#define CAP_MIN		16
+
+static const int16_t zeros[DP_MIX_MAX_FRAME];
+
+static bool
+receiving(const struct dp_tick_leg *lg)
+{
+	return lg->cfg.dir == SHM_DIR_SENDRECV ||
+	       lg->cfg.dir == SHM_DIR_RECVONLY;
+}
+
+static bool
+sending(const struct dp_tick_leg *lg)
+{
+	return lg->cfg.dir == SHM_DIR_SENDRECV ||
+	       lg->cfg.dir == SHM_DIR_SENDONLY;
+}
+
+static void
+evt_init(struct shm_msg *m, uint16_t type, uint32_t conf_id)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.type = type;
+	m->hdr.conf_id = conf_id;
+}
+
+static void
+report_digits(struct dp_tick_leg *lg, const struct dp_dtmf_digit *d, int n,
+	      dp_tick_evt_fn evt, void *arg)
+{
+	for (int i = 0; i < n; i++) {
+		struct shm_msg m;
+
+		evt_init(&m, SHM_EVT_DTMF, lg->conf->conf_id);
+		m.body.dtmf.leg_id = lg->leg_id;
+		m.body.dtmf.digit = d[i].digit;
+		m.body.dtmf.source = d[i].source == DP_DTMF_SRC_INBAND ?
+				     SHM_DTMF_INBAND : SHM_DTMF_RFC4733;
+		m.body.dtmf.duration_ms = d[i].duration_ms;
+		m.body.dtmf.volume_dbm0 = d[i].volume_dbm0;
+		lg->n_dtmf++;
+		evt(arg, &m);
+	}
+}
+
+int
+dp_tick_conf_init(struct dp_tick_conf *c, uint32_t conf_id,
+		  const struct shm_msg_conf *cfg, uint64_t clock_hz)
+{
+	struct dp_mix_cfg mc;
+	int rc;
+
+	if (clock_hz == 0)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	dp_mix_cfg_default(&mc, cfg->rate_hz, cfg->ptime_ms);
+	mc.max_talkers = cfg->n_talkers == 0 ? DP_MIX_DEFAULT_K :
+			 cfg->n_talkers == 255 ? DP_MIX_ALL : cfg->n_talkers;
+	mc.limiter = (cfg->flags & SHM_CONF_LIMITER) != 0;
+	rc = dp_mix_init(&c->mix, &mc, NULL);
+	if (rc == 0)
+		rc = dp_mix_enc_init(&c->enc, cfg->rate_hz, cfg->ptime_ms);
+	if (rc < 0)
+		return rc;
+	c->conf_id = conf_id;
+	c->rate_hz = cfg->rate_hz;
+	c->ptime_ms = cfg->ptime_ms;
+	c->clock_hz = clock_hz;
+	return 0;
+}
+
+void
+dp_tick_conf_fini(struct dp_tick_conf *c)
+{
+	while (c->n_legs > 0)
+		dp_tick_leg_remove(c->legs[c->n_legs - 1]);
+	free(c->legs);
+	free(c->ml);
+	c->legs = NULL;
+	c->ml = NULL;
+	c->cap = 0;
+	dp_mix_enc_fini(&c->enc);
+}
+
+/* Release what leg_setup() took. */
+static void
+leg_teardown(struct dp_tick_leg *lg)
+{
+	dp_mix_enc_unref(&lg->conf->enc, lg->enc_slot);
+	lg->enc_slot = -1;
+	dp_resample_leg_fini(&lg->rs);
+}
+
+/* Whether c can run a leg with l's codec, rate and ptime. */
+static int
+leg_check(const struct dp_tick_conf *c, const struct shm_msg_leg *l)
+{
+	uint32_t ptime = l->ptime_ms ? l->ptime_ms : c->ptime_ms;
+	bool g711 = l->codec == SHM_CODEC_PCMU || l->codec == SHM_CODEC_PCMA;
+	int samples;
+
+	if (l->codec >= SHM_CODEC_MAX_ || (g711 && l->rate_hz != 8000) ||
+	    !dp_l16_rate_is_supported(l->rate_hz) ||
+	    ptime % c->ptime_ms != 0 ||
+	    ptime / c->ptime_ms > DP_TICK_MAX_FRAMES_PER_PKT)
+		return -EINVAL;
+	samples = dp_l16_frame_samples(l->rate_hz, c->ptime_ms);
+	if (samples <= 0 || samples > DP_TICK_LEG_SAMPLES ||
+	    (uint32_t)samples * (g711 ? 1u : 2u) > DP_JITTER_FRAME_MAX ||
+	    (uint32_t)samples * (g711 ? 1u : 2u) * (ptime / c->ptime_ms) >
+		    DP_TICK_MAX_PAYLOAD)
+		return -EINVAL;
+	return 0;
+}
+
+/* Media state for lg's codec, rate and ptime (leg_check() passed). Cold
+ * path. */
+static int
+leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
+{
+	struct dp_tick_conf *c = lg->conf;
+	uint32_t ptime = l->ptime_ms ? l->ptime_ms : c->ptime_ms;
+	bool g711 = l->codec == SHM_CODEC_PCMU || l->codec == SHM_CODEC_PCMA;
+	struct dp_jitter_cfg jc;
+	int rc;
+
+	lg->leg_samples = (uint32_t)dp_l16_frame_samples(l->rate_hz,
+							 c->ptime_ms);
+	lg->frame_bytes = lg->leg_samples * (g711 ? 1u : 2u);
+	lg->frames_per_pkt = ptime / c->ptime_ms;
+
+	jc = (struct dp_jitter_cfg){
+		.mode = DP_JITTER_ADAPTIVE,
+		.rate_hz = l->rate_hz,
+		.tick_ms = c->ptime_ms,
+		.frame_bytes = lg->frame_bytes,
+		.min_depth_ms = DP_JITTER_DEPTH_MIN_MS,
+		.max_depth_ms = DP_TICK_JITTER_MAX_MS,
+		.clock_hz = c->clock_hz,
+	};
+	/* the window holds DP_JITTER_SLOTS / 2 - 1 ticks */
+	if (jc.max_depth_ms > (DP_JITTER_SLOTS / 2 - 1) * c->ptime_ms)
+		jc.max_depth_ms = (DP_JITTER_SLOTS / 2 - 1) * c->ptime_ms;
+	jc.depth_ms = DP_TICK_JITTER_MS < jc.max_depth_ms ? DP_TICK_JITTER_MS :
+		      jc.max_depth_ms;
+	rc = dp_jitter_init(&lg->jb, &jc);
+	if (rc < 0)
+		return rc;
+	memset(&lg->rs, 0, sizeof(lg->rs));
+	if (l->rate_hz != c->rate_hz) {
+		rc = dp_resample_leg_init(&lg->rs, l->rate_hz, c->rate_hz,
+					  c->ptime_ms,
+					  DP_RESAMPLE_QUALITY_VOIP);
+		if (rc < 0)
+			return rc;
+	}
+	lg->enc_slot = dp_mix_enc_ref(&c->enc, l->codec, l->rate_hz);
+	if (lg->enc_slot < 0) {
+		rc = lg->enc_slot;
+		dp_resample_leg_fini(&lg->rs);
+		return rc;
+	}
+	dp_plc_init(&lg->plc);
+	dp_dtmf_4733_init(&lg->dtmf, l->rate_hz, c->clock_hz);
+	dp_dtmf_inband_init(&lg->inband);
+	lg->g711 = g711;
+	lg->resample = l->rate_hz != c->rate_hz;
+	lg->plc_ok = false;
+	lg->after_loss = false;
+	lg->tx_frames = 0;
+	lg->last_rx = now;
+	return 0;
+}
+
+/* What can change without touching the media state. */
+static void
+leg_params(struct dp_tick_leg *lg, const struct shm_msg_leg *l)
+{
+	struct dp_mix_leg *ml = &lg->conf->ml[lg->idx];
+
+	lg->cfg = *l;
+	lg->gain_q12 = dp_mix_gain_q12(l->gain_db_q8);
+	lg->g711_direct = lg->g711 && lg->conf->rate_hz == 8000 &&
+			  lg->gain_q12 == DP_MIX_GAIN_ONE &&
+			  !(l->flags & SHM_LEG_INBAND_DTMF);
+	ml->flags = (uint8_t)(((l->flags & SHM_LEG_MUTE) ? DP_MIX_MUTE : 0) |
+			      ((l->flags & SHM_LEG_DEAF) ? DP_MIX_DEAF : 0));
+	ml->law = l->codec == SHM_CODEC_PCMA ? DP_LAW_ALAW : DP_LAW_ULAW;
+}
+
+struct dp_tick_leg *
+dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
+		void *ctx, uint64_t now, int *err)
+{
+	struct dp_tick_leg *lg;
+	int rc;
+
+	if (c->n_legs == c->cap) {
+		uint32_t cap = c->cap ? c->cap * 2 : CAP_MIN;
+		struct dp_tick_leg **legs = realloc(c->legs,
+						    cap * sizeof(*legs));
+		struct dp_mix_leg *ml;
+
+		if (legs == NULL) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		c->legs = legs;
+		ml = realloc(c->ml, cap * sizeof(*ml));
+		if (ml == NULL) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		c->ml = ml;
+		c->cap = cap;
+	}
+	lg = aligned_alloc(64, (sizeof(*lg) + 63) & ~(size_t)63);
+	if (lg == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	memset(lg, 0, sizeof(*lg));
+	lg->leg_id = l->leg_id;
+	lg->ctx = ctx;
+	lg->conf = c;
+	lg->idx = c->n_legs;
+	lg->enc_slot = -1;
+	rc = leg_check(c, l);
+	if (rc == 0)
+		rc = leg_setup(lg, l, now);
+	if (rc < 0) {
+		free(lg);
+		*err = rc;
+		return NULL;
+	}
+	dp_mix_leg_init(&c->ml[lg->idx], lg->personal, lg->decoded, 0);
+	leg_params(lg, l);
+	/* RFC 3550 5.1: sequence and timestamp start unpredictable */
+	lg->tx_seq = (uint16_t)(l->ssrc * 2654435761u >> 16);
+	lg->tx_ts = l->ssrc * 2246822519u + (uint32_t)now;
+	c->legs[c->n_legs++] = lg;
+	*err = 0;
+	return lg;
+}
+
+int
+dp_tick_leg_update(struct dp_tick_leg *lg, const struct shm_msg_leg *l,
+		   uint64_t now)
+{
+	const struct shm_msg_leg *o = &lg->cfg;
+
+	if (l->codec != o->codec || l->rate_hz != o->rate_hz ||
+	    l->ptime_ms != o->ptime_ms) {
+		int rc = leg_check(lg->conf, l);
+
+		if (rc < 0)
+			return rc;	/* refused: runs on as before */
+		leg_teardown(lg);
+		rc = leg_setup(lg, l, now);
+		if (rc < 0) {
+			/* out of memory half way: the leg stays, silent and
+			 * deaf, until the control plane updates or removes
+			 * it */
+			lg->cfg = *l;
+			lg->cfg.dir = SHM_DIR_INACTIVE;
+			return rc;
+		}
+		dp_mix_leg_init(&lg->conf->ml[lg->idx], lg->personal,
+				lg->decoded, 0);
+	}
+	leg_params(lg, l);
+	return 0;
+}
+
+void
+dp_tick_leg_remove(struct dp_tick_leg *lg)
+{
+	struct dp_tick_conf *c = lg->conf;
+	uint32_t last = c->n_legs - 1;
+
+	leg_teardown(lg);
+	if (lg->idx != last) {
+		c->legs[lg->idx] = c->legs[last];
+		c->ml[lg->idx] = c->ml[last];
+		c->legs[lg->idx]->idx = lg->idx;
+	}
+	c->n_legs--;
+	free(lg);
+}
+
+int
+dp_tick_rx(struct dp_tick_leg *lg, uint8_t pt,
+	   const struct dp_jitter_pkt *pkt, uint64_t now, dp_tick_evt_fn evt,
+	   void *arg)
+{
+	struct dp_tick_stats *st = &lg->conf->st;
+	int rc = DP_TICK_RX_OK;
+
+	if (!receiving(lg)) {
+		rc = DP_TICK_RX_NOT_RECEIVING;
+	} else if (lg->cfg.dtmf_pt != 0 && pt == lg->cfg.dtmf_pt) {
+		struct dp_dtmf_digit d[DP_DTMF_REPORTS_MAX];
+		int n = dp_dtmf_4733_rx(&lg->dtmf, pkt->ts, pkt->payload,
+					pkt->len_bytes, now, d);
+
+		report_digits(lg, d, n, evt, arg);
+	} else if (pt != lg->cfg.pt) {
+		rc = DP_TICK_RX_BAD_PT;
+	} else if (dp_jitter_insert(&lg->jb, pkt, now) == 0) {
+		rc = DP_TICK_RX_JITTER;
+	}
+	if (rc == DP_TICK_RX_OK || rc == DP_TICK_RX_JITTER) {
+		/* late or duplicate media is still media: not a timeout */
+		lg->last_rx = now;
+		lg->timed_out = false;
+		lg->n_rx++;
+	}
+	st->rx_drop[rc]++;
+	return rc;
+}
+
+/* A pulled frame to linear samples at the conference rate in lg->pcm:
+ * decode, resample, gain, concealment history, in-band DTMF. */
+static void
+decode_frame(struct dp_tick_leg *lg, const uint8_t *payload,
+	     dp_tick_evt_fn evt, void *arg)
+{
+	struct dp_tick_conf *c = lg->conf;
+	uint32_t fs = c->mix.frame_samples;
+	int16_t *in = lg->resample ? lg->leg_pcm : lg->pcm;
+
+	if (lg->g711)
+		dp_g711_decode(lg->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
+			       DP_LAW_ULAW, in, payload, lg->leg_samples);
+	else
+		dp_l16_decode(in, payload, lg->leg_samples);
+	if ((lg->cfg.flags & SHM_LEG_INBAND_DTMF) && lg->cfg.rate_hz == 8000) {
+		struct dp_dtmf_digit d[DP_DTMF_REPORTS_MAX];
+		int n = dp_dtmf_inband_rx(&lg->inband, in, lg->leg_samples, d,
+					  DP_DTMF_REPORTS_MAX);
+
+		report_digits(lg, d, n, evt, arg);
+	}
+	if (lg->resample)
+		dp_resample_frame(&lg->rs.to_conf, lg->pcm, lg->leg_pcm);
+	dp_mix_apply_gain(&c->mix, lg->pcm, lg->gain_q12);
+	if (c->rate_hz == DP_PLC_RATE_HZ)
+		dp_plc_good(&lg->plc, lg->pcm, fs);
+	lg->plc_ok = true;
+}
+
+/* Input of one leg for the mixer this tick. */
+static void
+pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
+     dp_tick_evt_fn evt, void *arg)
+{
+	struct dp_tick_conf *c = lg->conf;
+	struct dp_dtmf_digit d;
+	struct dp_jitter_frame fr;
+
+	ml->pcm = NULL;
+	ml->g711 = NULL;
+	if (!receiving(lg))
+		return;
+	switch (dp_jitter_pull(&lg->jb, &fr)) {
+	case DP_JITTER_FRAME:
+		c->st.frames++;
+		if (lg->g711_direct && !lg->after_loss) {
+			ml->g711 = fr.payload;	/* the mixer decodes it */
+		} else {
+			decode_frame(lg, fr.payload, evt, arg);
+			ml->pcm = lg->pcm;
+		}
+		lg->after_loss = false;
+		break;
+	case DP_JITTER_MISSING:
+		c->st.concealed++;
+		if (lg->plc_ok && c->rate_hz == DP_PLC_RATE_HZ) {
+			dp_plc_fill(&lg->plc, lg->pcm, c->mix.frame_samples);
+			ml->pcm = lg->pcm;
+			lg->after_loss = true;
+		} else {
+			ml->pcm = zeros;	/* it was silent: stays so */
+		}
+		break;
+	default:
+		c->st.empty++;
+		break;
+	}
+	if (dp_dtmf_4733_poll(&lg->dtmf, now, &d) > 0)
+		report_digits(lg, &d, 1, evt, arg);
+	if (lg->cfg.timeout_ms != 0 && !lg->timed_out &&
+	    now - lg->last_rx > (uint64_t)lg->cfg.timeout_ms * c->clock_hz /
+					1000u) {
+		struct shm_msg m;
+
+		evt_init(&m, SHM_EVT_MEDIA_TIMEOUT, c->conf_id);
+		m.body.timeout.leg_id = lg->leg_id;
+		m.body.timeout.idle_ms = (uint32_t)((now - lg->last_rx) *
+						    1000u / c->clock_hz);
+		lg->timed_out = true;
+		evt(arg, &m);
+	}
+}
+
+/* The payload lg is sent this tick, into tx_buf at its frame's place
+ * unless it can point at the shared buffer. */
+static const uint8_t *
+payload_for(struct dp_tick_leg *lg, const struct dp_mix_leg *ml, bool *shared)
+{
+	struct dp_tick_conf *c = lg->conf;
+	uint8_t *dst = lg->tx_buf + lg->tx_frames * lg->frame_bytes;
+	const int16_t *pcm;
+	uint32_t len;
+
+	*shared = false;
+	if (ml->out != NULL && !ml->contrib) {
+		const uint8_t *p = dp_mix_enc_shared(&c->enc, lg->enc_slot,
+						     ml->out, c->frame, &len);
+
+		if (lg->frames_per_pkt == 1) {
+			*shared = true;
+			return p;
+		}
+		memcpy(dst, p, len);
+		return dst;
+	}
+	pcm = ml->out != NULL ? ml->out : zeros;	/* deaf: silence */
+	if (lg->resample) {
+		dp_resample_frame(&lg->rs.to_leg, lg->leg_pcm, pcm);
+		pcm = lg->leg_pcm;
+	}
+	if (lg->g711)
+		dp_g711_encode(lg->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
+			       DP_LAW_ULAW, dst, pcm, lg->leg_samples);
+	else
+		dp_l16_encode(dst, pcm, lg->leg_samples);
+	return dst;
+}
+
+static void
+talker_evt(struct dp_tick_leg *lg, const struct dp_mix_leg *ml,
+	   dp_tick_evt_fn evt, void *arg)
+{
+	struct shm_msg m;
+	double ms = (double)ml->level / lg->conf->mix.frame_samples;
+	double db = ms > 0 ? 10.0 * log10(ms / (32768.0 * 32768.0)) : -96.0;
+
+	evt_init(&m, SHM_EVT_TALKER, lg->conf->conf_id);
+	m.body.talker.leg_id = lg->leg_id;
+	m.body.talker.talking = ml->talking;
+	m.body.talker.level_dbov_q8 = (int16_t)lrint((db < -96.0 ? -96.0 :
+						      db) * 256.0);
+	evt(arg, &m);
+}
+
+void
+dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
+	    dp_tick_evt_fn evt, void *arg)
+{
+	uint32_t n = c->n_legs, nc;
+
+	c->frame++;
+	c->st.ticks++;
+	for (uint32_t i = 0; i < n; i++)
+		pull(c->legs[i], &c->ml[i], now, evt, arg);
+	nc = dp_mix_frame(&c->mix, c->ml, n);
+	for (uint32_t i = 0; i < n; i++) {
+		struct dp_tick_leg *lg = c->legs[i];
+		struct dp_mix_leg *ml = &c->ml[i];
+		struct dp_tick_out o;
+		bool heard;
+
+		if (ml->g711 != NULL) {
+			/* the mixer decoded it, or found it silent */
+			lg->plc_ok = ml->src == lg->decoded;
+			if (lg->plc_ok)
+				dp_plc_good(&lg->plc, lg->decoded,
+					    c->mix.frame_samples);
+		}
+		if (ml->talk_changed)
+			talker_evt(lg, ml, evt, arg);
+		if (!sending(lg))
+			continue;
+		o.payload = payload_for(lg, ml, &o.shared);
+		heard = ml->out != NULL && nc > (ml->contrib ? 1u : 0u);
+		lg->pend_heard |= heard;
+		if (++lg->tx_frames < lg->frames_per_pkt)
+			continue;
+		heard = lg->pend_heard;
+		lg->pend_heard = false;
+		o.ctx = lg->ctx;
+		o.leg_id = lg->leg_id;
+		o.len_bytes = lg->frame_bytes * lg->frames_per_pkt;
+		if (lg->frames_per_pkt > 1)
+			o.payload = lg->tx_buf;
+		o.marker = heard && !lg->heard;
+		o.pt = lg->cfg.pt;
+		o.seq = lg->tx_seq++;
+		o.ts = lg->tx_ts;
+		o.ssrc = lg->cfg.ssrc;
+		lg->tx_ts += lg->leg_samples * lg->frames_per_pkt;
+		lg->tx_frames = 0;
+		lg->heard = heard;
+		lg->n_tx++;
+		c->st.pkts_out++;
+		c->st.shared_out += o.shared;
+		send(arg, &o);
+	}
+}

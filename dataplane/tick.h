@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tick.h: a conference's media, one tick at a time. Each leg has a jitter
+ * buffer, loss concealment, RFC 4733 and (optionally) in-band DTMF, a
+ * resampler for L16 at another rate, and its RTP send state; each
+ * conference has its mixer (mix.h) and its shared-payload cache
+ * (mix_enc.h). dp_tick_rx() takes one leg's validated RTP payload;
+ * dp_tick_run() pulls one frame per leg, conceals what is missing, mixes,
+ * encodes and hands each leg its packet through a callback, and reports
+ * talker changes, digits and media timeouts as struct shm_msg events.
+ *
+ *   G.711 legs of an 8 kHz conference go to the mixer as codes: a silent
+ *   frame is not decoded at all (mix.h). Everything else is decoded (and
+ *   resampled, gained, concealed) here first.
+ *   A listener that is not a contributor is handed the shared payload
+ *   (out.shared: the same bytes for every such listener of that codec and
+ *   rate, valid until the next tick), so the packet layer can attach it
+ *   without copying.
+ *   A leg whose ptime is a multiple of the conference's gets one packet
+ *   every that many ticks, its frames copied together.
+ *
+ * No DPDK: the packet layer (lcore.c) owns addressing and mbufs and passes
+ * its own per-leg pointer (ctx) through. Memory: legs are allocated on leg
+ * add and freed on remove (cold path, control commands); the tick itself
+ * allocates nothing. One conference's legs and ticks run on its owning
+ * worker only.
+ */
+#ifndef TUTTI_DP_TICK_H
+#define TUTTI_DP_TICK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dtmf.h"
+#include "jitter.h"
+#include "mix.h"
+#include "mix_enc.h"
+#include "plc.h"
+#include "resample.h"
+#include "shm_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DP_TICK_MAX_PAYLOAD	3840	/* bytes per packet sent */
+#define DP_TICK_LEG_SAMPLES	1920	/* one tick at the leg's rate: 40 ms
+					 * at 48 kHz */
+#define DP_TICK_MAX_FRAMES_PER_PKT	4	/* leg ptime / conference ptime */
+#define DP_TICK_JITTER_MS	60	/* initial adaptive depth */
+#define DP_TICK_JITTER_MAX_MS	200
+
+/* One packet for a leg, handed to the send callback. */
+struct dp_tick_out {
+	void *ctx;		/* the leg's ctx (dp_tick_leg_add) */
+	uint32_t leg_id;
+	const uint8_t *payload;
+	uint32_t len_bytes;
+	bool shared;		/* payload is the conference's shared buffer */
+	bool marker;		/* first packet of a talk spurt */
+	uint8_t pt;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+};
+
+typedef void (*dp_tick_send_fn)(void *arg, const struct dp_tick_out *out);
+typedef void (*dp_tick_evt_fn)(void *arg, const struct shm_msg *evt);
+
+/* Why dp_tick_rx() did not take a payload (0: taken). */
+enum dp_tick_rx_drop {
+	DP_TICK_RX_OK = 0,
+	DP_TICK_RX_BAD_PT = 1,		/* neither the codec's nor DTMF's */
+	DP_TICK_RX_JITTER = 2,		/* the jitter buffer dropped it */
+	DP_TICK_RX_NOT_RECEIVING = 3,	/* leg is sendonly or inactive */
+};
+
+struct dp_tick_conf;
+
+struct dp_tick_leg {
+	uint32_t leg_id;
+	void *ctx;
+	struct dp_tick_conf *conf;
+	uint32_t idx;			/* position in conf->legs/ml */
+	struct shm_msg_leg cfg;
+	uint32_t leg_samples;		/* one tick at the leg's rate */
+	uint32_t frame_bytes;		/* one tick of payload */
+	uint32_t frames_per_pkt;
+	bool g711;			/* PCMU/PCMA at 8 kHz */
+	bool g711_direct;		/* codes go to the mixer as they are */
+	bool resample;
+	bool plc_ok;			/* the last frame was decoded */
+	bool after_loss;		/* the last pull was concealed */
+	bool heard;			/* what it was sent last was sound */
+	bool pend_heard;		/* ... in the packet being filled */
+	bool timed_out;
+	int32_t gain_q12;
+	int enc_slot;
+	uint64_t last_rx;		/* clock units */
+	uint64_t n_rx, n_tx, n_dtmf;
+	uint16_t tx_seq;
+	uint32_t tx_ts;
+	uint32_t tx_frames;		/* frames in tx_buf */
+	struct dp_jitter jb;
+	struct dp_plc plc;
+	struct dp_resample_leg rs;
+	struct dp_dtmf_4733 dtmf;
+	struct dp_dtmf_inband inband;
+	int16_t pcm[DP_MIX_MAX_FRAME];		/* at the conference rate */
+	int16_t decoded[DP_MIX_MAX_FRAME];	/* mixer's G.711 decode */
+	int16_t personal[DP_MIX_MAX_FRAME];	/* its personal mix */
+	int16_t leg_pcm[DP_TICK_LEG_SAMPLES];	/* at the leg's rate */
+	uint8_t tx_buf[DP_TICK_MAX_PAYLOAD];
+};
+
+struct dp_tick_stats {
+	uint64_t ticks;
+	uint64_t frames;		/* pulled frames played */
+	uint64_t concealed;		/* frames made up by PLC */
+	uint64_t empty;			/* nothing to play (not started) */
+	uint64_t pkts_out;
+	uint64_t shared_out;		/* of which with the shared payload */
+	uint64_t rx_drop[4];		/* enum dp_tick_rx_drop */
+};
+
+struct dp_tick_conf {
+	uint32_t conf_id;
+	uint32_t rate_hz;
+	uint32_t ptime_ms;
+	uint64_t clock_hz;		/* unit of `now` */
+	uint64_t frame;			/* ticks run */
+	uint32_t n_legs;
+	uint32_t cap;
+	struct dp_tick_leg **legs;	/* [cap] */
+	struct dp_mix_leg *ml;		/* [cap], same order */
+	struct dp_tick_stats st;
+	struct dp_mix_enc enc;
+	struct dp_mix mix;
+};
+
+/*
+ * Set up c (caller storage) for conference conf_id: mixing rate (8000 or
+ * 16000), ptime (10, 20, 30, 40), K talkers (0: default 4; 255: everyone),
+ * flags (enum shm_conf_flag), clock_hz the unit of every `now`. Returns 0
+ * or -EINVAL. Cold path.
+ */
+int dp_tick_conf_init(struct dp_tick_conf *c, uint32_t conf_id,
+		      const struct shm_msg_conf *cfg, uint64_t clock_hz);
+
+/* Free every leg and the arrays. Cold path. */
+void dp_tick_conf_fini(struct dp_tick_conf *c);
+
+/*
+ * Add a leg (allocated here) with its signalled parameters; ctx is the
+ * caller's, passed back in every dp_tick_out. Returns the leg or NULL with
+ * *err = -EINVAL (codec, rate, ptime not supported), -ENOMEM or -ENOSPC.
+ * Cold path.
+ */
+struct dp_tick_leg *dp_tick_leg_add(struct dp_tick_conf *c,
+				    const struct shm_msg_leg *l, void *ctx,
+				    uint64_t now, int *err);
+
+/*
+ * Apply new parameters to a leg (re-INVITE): mute, deaf, gain, direction
+ * and timeout take effect at the next tick; a new codec, rate or ptime
+ * resets its media state. Returns 0 or as dp_tick_leg_add. Cold path.
+ */
+int dp_tick_leg_update(struct dp_tick_leg *lg, const struct shm_msg_leg *l,
+		       uint64_t now);
+
+/* Remove and free a leg. Cold path. */
+void dp_tick_leg_remove(struct dp_tick_leg *lg);
+
+/*
+ * One validated RTP packet for leg (payload type, sequence, timestamp,
+ * SSRC, marker and payload in pkt; pt its payload type), arrived at now.
+ * DTMF digits found are reported through evt. Returns enum
+ * dp_tick_rx_drop. Owning lcore, hot path.
+ */
+int dp_tick_rx(struct dp_tick_leg *lg, uint8_t pt,
+	       const struct dp_jitter_pkt *pkt, uint64_t now,
+	       dp_tick_evt_fn evt, void *arg);
+
+/*
+ * Run one tick of c at now: pull, conceal, mix, encode, send (through
+ * send), and events (talker changes, media timeouts, RFC 4733 digits whose
+ * end packets were lost). Owning lcore, hot path.
+ */
+void dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
+		 dp_tick_evt_fn evt, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUTTI_DP_TICK_H */

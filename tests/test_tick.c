@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_tick.c: a conference's media path without packets: RTP payloads into
+ * dp_tick_rx() as a phone would send them, dp_tick_run() every 20 ms, and
+ * what each leg is sent checked as the phone would hear it (SpanDSP's
+ * Goertzel filter), with its RTP fields: each leg hears the others' tones
+ * and not its own, silent listeners get the shared payload, sequence and
+ * timestamps run on, the marker starts a spurt; loss is concealed; RFC 4733
+ * digits, talker changes and media timeouts come out as events; an L16 leg
+ * at 16 kHz and a 40 ms leg in a 20 ms conference; directions and unknown
+ * payload types. Unit test, no DPDK.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <check.h>
+#include <spandsp.h>
+
+#include "check_main.h"
+#include "g711.h"
+#include "l16.h"
+#include "tick.h"
+
+#define US	1000000u	/* clock: microseconds */
+#define TICK_US	20000u
+#define MAXL	8
+#define HEARD_MAX	(16000 * 4)	/* 4 s at up to 16 kHz */
+
+struct phone {
+	struct shm_msg_leg cfg;
+	struct dp_tick_leg *lg;
+	double freq;		/* its tone, 0 = silent */
+	uint16_t seq;
+	uint32_t ts;
+	uint64_t phase;		/* samples sent */
+	bool mute_tx;		/* stops sending (loss, timeout) */
+	/* what it received */
+	uint32_t n_pkts, n_shared, n_marker;
+	bool have_last;
+	uint16_t last_seq;
+	uint32_t last_ts;
+	uint32_t bad_seq, bad_ts, bad_hdr;
+	int16_t heard[HEARD_MAX];
+	uint32_t n_heard;
+};
+
+static struct dp_tick_conf C;
+static struct phone P[MAXL];
+static uint32_t n_phones;
+static struct shm_msg evts[256];
+static uint32_t n_evts;
+
+static void
+on_evt(void *arg, const struct shm_msg *m)
+{
+	(void)arg;
+	ck_assert_uint_lt(n_evts, 256);
+	evts[n_evts++] = *m;
+}
+
+static void
+on_send(void *arg, const struct dp_tick_out *o)
+{
+	struct phone *p = o->ctx;
+	uint32_t samples = p->cfg.codec == SHM_CODEC_L16 ? o->len_bytes / 2 :
+			   o->len_bytes;
+
+	(void)arg;
+	p->n_pkts++;
+	p->n_shared += o->shared;
+	p->n_marker += o->marker;
+	if (o->ssrc != p->cfg.ssrc || o->pt != p->cfg.pt ||
+	    o->leg_id != p->cfg.leg_id)
+		p->bad_hdr++;
+	if (p->have_last && (uint16_t)(p->last_seq + 1) != o->seq)
+		p->bad_seq++;
+	if (p->have_last && o->ts - p->last_ts != samples)
+		p->bad_ts++;
+	p->have_last = true;
+	p->last_seq = o->seq;
+	p->last_ts = o->ts;
+	if (p->n_heard + samples > HEARD_MAX)
+		return;
+	if (p->cfg.codec == SHM_CODEC_L16)
+		dp_l16_decode(p->heard + p->n_heard, o->payload, samples);
+	else
+		dp_g711_decode(p->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
+			       DP_LAW_ULAW, p->heard + p->n_heard, o->payload,
+			       samples);
+	p->n_heard += samples;
+}
+
+static void
+conf_setup(uint32_t rate, uint8_t k)
+{
+	struct shm_msg_conf cc = { .rate_hz = rate, .ptime_ms = 20,
+				   .n_talkers = k };
+
+	memset(P, 0, sizeof(P));
+	n_phones = 0;
+	n_evts = 0;
+	ck_assert_int_eq(dp_tick_conf_init(&C, 77, &cc, US), 0);
+}
+
+static struct phone *
+phone_add(uint8_t codec, uint32_t rate, uint8_t ptime, double freq)
+{
+	struct phone *p = &P[n_phones];
+	int err;
+
+	p->cfg = (struct shm_msg_leg){
+		.leg_id = 100 + n_phones,
+		.ssrc = 0xabc000u + n_phones,
+		.codec = codec,
+		.pt = codec == SHM_CODEC_PCMA ? 8 :
+		      codec == SHM_CODEC_PCMU ? 0 : 96,
+		.dtmf_pt = 101,
+		.dir = SHM_DIR_SENDRECV,
+		.rate_hz = rate,
+		.ptime_ms = ptime,
+		.timeout_ms = 500,
+	};
+	p->freq = freq;
+	p->seq = (uint16_t)(65530 + n_phones);	/* wraps soon */
+	p->ts = 0xfffff000u;
+	p->lg = dp_tick_leg_add(&C, &p->cfg, p, 0, &err);
+	ck_assert_msg(p->lg != NULL, "leg add: %d", err);
+	n_phones++;
+	return p;
+}
+
+/* The phone sends 20 ms of its tone (or silence). */
+static void
+phone_send(struct phone *p, uint64_t now)
+{
+	uint32_t n = p->cfg.rate_hz / 50;
+	uint8_t wire[1920];
+	int16_t pcm[960];
+	struct dp_jitter_pkt pkt;
+
+	for (uint32_t s = 0; s < n; s++, p->phase++)
+		pcm[s] = p->freq > 0 ? (int16_t)lrint(6000.0 * sin(2.0 * M_PI *
+			p->freq * (double)p->phase / p->cfg.rate_hz)) : 0;
+	if (p->cfg.codec == SHM_CODEC_L16)
+		dp_l16_encode(wire, pcm, n);
+	else
+		dp_g711_encode(p->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
+			       DP_LAW_ULAW, wire, pcm, n);
+	pkt = (struct dp_jitter_pkt){
+		.payload = wire,
+		.len_bytes = p->cfg.codec == SHM_CODEC_L16 ? 2 * n : n,
+		.ssrc = 0x5000u + p->cfg.leg_id, .ts = p->ts, .seq = p->seq,
+	};
+	p->seq++;
+	p->ts += n;
+	if (!p->mute_tx)
+		ck_assert_int_eq(dp_tick_rx(p->lg, p->cfg.pt, &pkt, now,
+					    on_evt, NULL), DP_TICK_RX_OK);
+}
+
+/* Run n ticks: every phone sends, then the focus ticks. */
+static uint64_t
+run(uint64_t t, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++, t += TICK_US) {
+		for (uint32_t j = 0; j < n_phones; j++)
+			phone_send(&P[j], t);
+		dp_tick_run(&C, t + TICK_US / 2, on_send, on_evt, NULL);
+	}
+	return t;
+}
+
+static double
+level_db(const struct phone *p, double freq, uint32_t skip, double ref)
+{
+	goertzel_descriptor_t d;
+	goertzel_state_t s;
+	uint32_t n = p->n_heard - skip;
+
+	/* SpanDSP's Goertzel assumes 8 kHz: scale the frequency */
+	make_goertzel_descriptor(&d, (float)(freq * 8000.0 / p->cfg.rate_hz),
+				 (int)n);
+	goertzel_init(&s, &d);
+	goertzel_update(&s, p->heard + skip, (int)n);
+	return 10.0 * log10((goertzel_result(&s) + 1e-9) / ref);
+}
+
+/* Power of a 6000-amplitude tone over n samples, the reference. */
+static double
+ref_power(double freq, uint32_t rate, uint32_t n)
+{
+	static int16_t x[HEARD_MAX];
+	goertzel_descriptor_t d;
+	goertzel_state_t s;
+
+	for (uint32_t i = 0; i < n; i++)
+		x[i] = (int16_t)lrint(6000.0 * sin(2.0 * M_PI * freq * i /
+						   rate));
+	make_goertzel_descriptor(&d, (float)(freq * 8000.0 / rate), (int)n);
+	goertzel_init(&s, &d);
+	goertzel_update(&s, x, (int)n);
+	return goertzel_result(&s);
+}
+
+static uint32_t
+count_evts(uint16_t type)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < n_evts; i++)
+		n += evts[i].hdr.type == type;
+	return n;
+}
+
+START_TEST(test_tick_each_hears_the_others)
+{
+	static const double f[3] = { 450.0, 800.0, 1300.0 };
+	uint64_t t;
+
+	conf_setup(8000, 0);
+	phone_add(SHM_CODEC_PCMU, 8000, 20, f[0]);
+	phone_add(SHM_CODEC_PCMA, 8000, 20, f[1]);
+	phone_add(SHM_CODEC_PCMU, 8000, 20, f[2]);
+	phone_add(SHM_CODEC_PCMU, 8000, 20, 0);		/* listens */
+	phone_add(SHM_CODEC_PCMA, 8000, 20, 0);		/* listens */
+	t = run(0, 100);
+	(void)t;
+	for (uint32_t i = 0; i < n_phones; i++) {
+		struct phone *p = &P[i];
+		uint32_t skip = 8000 / 2;	/* after the buffer filled */
+
+		ck_assert_uint_eq(p->n_pkts, 100);
+		ck_assert_uint_eq(p->bad_seq + p->bad_ts + p->bad_hdr, 0);
+		ck_assert_uint_eq(p->n_marker, 1);
+		for (int t2 = 0; t2 < 3; t2++) {
+			uint32_t n = p->n_heard - skip;
+			double db = level_db(p, f[t2], skip,
+					     ref_power(f[t2], 8000, n));
+
+			if ((uint32_t)t2 == i)
+				ck_assert_msg(db < -40.0, "leg %u hears itself"
+					      " at %.1f dB", i, db);
+			else
+				ck_assert_msg(fabs(db) < 1.0, "leg %u hears "
+					      "%d at %.1f dB", i, t2, db);
+		}
+	}
+	/* the two listeners: the shared payload once sound flowed */
+	ck_assert_uint_gt(P[3].n_shared, 90);
+	ck_assert_uint_gt(P[4].n_shared, 90);
+	/* a talker only before its own voice starts (the buffer's depth) */
+	ck_assert_uint_eq(P[0].n_shared, DP_TICK_JITTER_MS / 20);
+	ck_assert_uint_eq(C.st.frames + C.st.empty, 100 * 5);
+	ck_assert_uint_eq(count_evts(SHM_EVT_TALKER), 3);
+	ck_assert_uint_eq(count_evts(SHM_EVT_MEDIA_TIMEOUT), 0);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+/* An L16 16 kHz leg in an 8 kHz conference and a 40 ms PCMU leg. */
+START_TEST(test_tick_rates_and_ptimes)
+{
+	struct phone *wide, *slow;
+
+	conf_setup(8000, 0);
+	wide = phone_add(SHM_CODEC_L16, 16000, 20, 700.0);
+	slow = phone_add(SHM_CODEC_PCMU, 8000, 40, 1100.0);
+	run(0, 100);
+	ck_assert_uint_eq(wide->n_pkts, 100);
+	ck_assert_uint_eq(slow->n_pkts, 50);		/* one per 40 ms */
+	ck_assert_uint_eq(slow->bad_seq + slow->bad_ts + wide->bad_ts, 0);
+	ck_assert_uint_eq(wide->n_heard, 100 * 320);
+	ck_assert_uint_eq(slow->n_heard, 50 * 320);
+	{
+		double db = level_db(wide, 1100.0, 8000, ref_power(1100.0,
+				     16000, wide->n_heard - 8000));
+
+		ck_assert_msg(fabs(db) < 1.5, "wide hears slow at %.2f dB", db);
+	}
+	ck_assert(fabs(level_db(slow, 700.0, 4000, ref_power(700.0, 8000,
+		  slow->n_heard - 4000))) < 1.5);
+	ck_assert(level_db(wide, 700.0, 8000, ref_power(700.0, 16000,
+		  wide->n_heard - 8000)) < -40.0);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+/* Lost packets: concealed (the listener still hears the tone), and after
+ * the timeout one MEDIA_TIMEOUT; sending again re-arms it. */
+START_TEST(test_tick_loss_and_timeout)
+{
+	struct phone *a, *b;
+	uint64_t t;
+	uint64_t concealed;
+
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
+	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	t = run(0, 50);
+	concealed = C.st.concealed;
+	a->mute_tx = true;
+	t = run(t, 1);		/* one lost packet */
+	a->mute_tx = false;
+	t = run(t, 10);
+	ck_assert_uint_eq(C.st.concealed - concealed, 1);
+	ck_assert_uint_eq(count_evts(SHM_EVT_MEDIA_TIMEOUT), 0);
+	a->mute_tx = true;
+	t = run(t, 40);		/* 800 ms: past 500 ms */
+	ck_assert_uint_eq(count_evts(SHM_EVT_MEDIA_TIMEOUT), 1);
+	ck_assert_uint_eq(evts[n_evts - 1].hdr.type == SHM_EVT_TALKER ||
+			  evts[n_evts - 1].hdr.type ==
+			  SHM_EVT_MEDIA_TIMEOUT, 1);
+	a->mute_tx = false;
+	t = run(t, 10);
+	a->mute_tx = true;
+	run(t, 40);
+	ck_assert_uint_eq(count_evts(SHM_EVT_MEDIA_TIMEOUT), 2);
+	for (uint32_t i = 0; i < n_evts; i++)
+		if (evts[i].hdr.type == SHM_EVT_MEDIA_TIMEOUT) {
+			ck_assert_uint_eq(evts[i].body.timeout.leg_id,
+					  a->cfg.leg_id);
+			ck_assert_uint_ge(evts[i].body.timeout.idle_ms, 500);
+			ck_assert_uint_eq(evts[i].hdr.conf_id, 77);
+		}
+	ck_assert_uint_eq(b->bad_seq + b->bad_ts, 0);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+/* RFC 4733: digit 5 for 100 ms with three end packets: one event. */
+START_TEST(test_tick_rfc4733_digit)
+{
+	struct phone *a;
+	uint8_t ev[4];
+	struct dp_jitter_pkt pkt = { .payload = ev, .len_bytes = 4,
+				     .ssrc = 1, .ts = 8000 };
+
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	for (int i = 1; i <= 8; i++) {
+		uint16_t dur = (uint16_t)(i <= 5 ? i * 160 : 800);
+
+		ev[0] = 5;
+		ev[1] = (uint8_t)((i >= 5 ? 0x80 : 0) | 10);
+		ev[2] = (uint8_t)(dur >> 8);
+		ev[3] = (uint8_t)dur;
+		pkt.seq = (uint16_t)i;
+		pkt.marker = i == 1;
+		ck_assert_int_eq(dp_tick_rx(a->lg, 101, &pkt, i * TICK_US,
+					    on_evt, NULL), DP_TICK_RX_OK);
+	}
+	ck_assert_uint_eq(count_evts(SHM_EVT_DTMF), 1);
+	ck_assert_int_eq(evts[0].body.dtmf.digit, '5');
+	ck_assert_uint_eq(evts[0].body.dtmf.duration_ms, 100);
+	ck_assert_uint_eq(evts[0].body.dtmf.leg_id, a->cfg.leg_id);
+	/* an unknown payload type is refused and counted */
+	pkt.seq = 9;
+	ck_assert_int_eq(dp_tick_rx(a->lg, 99, &pkt, 9 * TICK_US, on_evt,
+				    NULL), DP_TICK_RX_BAD_PT);
+	ck_assert_uint_eq(C.st.rx_drop[DP_TICK_RX_BAD_PT], 1);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+/* recvonly: heard by others, sent nothing; sendonly: sends, its media is
+ * refused; remove keeps the others running. */
+START_TEST(test_tick_directions_and_remove)
+{
+	struct phone *a, *b, *c;
+	struct dp_jitter_pkt pkt = { .payload = (const uint8_t *)"x",
+				     .len_bytes = 1 };
+	uint32_t before;
+
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 500.0);
+	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 900.0);
+	c = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	a->cfg.dir = SHM_DIR_RECVONLY;
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, 0), 0);
+	b->cfg.dir = SHM_DIR_SENDONLY;
+	ck_assert_int_eq(dp_tick_leg_update(b->lg, &b->cfg, 0), 0);
+	b->mute_tx = true;
+	run(0, 50);
+	ck_assert_uint_eq(a->n_pkts, 0);
+	ck_assert_uint_eq(b->n_pkts, 50);
+	ck_assert_int_eq(dp_tick_rx(b->lg, 0, &pkt, 0, on_evt, NULL),
+			 DP_TICK_RX_NOT_RECEIVING);
+	ck_assert(level_db(c, 500.0, 4000, ref_power(500.0, 8000,
+		  c->n_heard - 4000)) > -1.0);
+	ck_assert(level_db(b, 500.0, 4000, ref_power(500.0, 8000,
+		  b->n_heard - 4000)) > -1.0);
+	/* a bad codec change is refused and changes nothing */
+	a->cfg.rate_hz = 16000;
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, 0), -EINVAL);
+	a->cfg.rate_hz = 8000;
+	dp_tick_leg_remove(a->lg);
+	ck_assert_uint_eq(C.n_legs, 2);
+	before = c->n_pkts;
+	a->mute_tx = true;
+	n_phones = 0;		/* run() sends only for the legs still in */
+	for (int i = 0; i < 5; i++)
+		dp_tick_run(&C, 2000000u + i * TICK_US, on_send, on_evt, NULL);
+	ck_assert_uint_eq(c->n_pkts - before, 5);
+	ck_assert_uint_eq(c->bad_seq + c->bad_ts, 0);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+START_TEST(test_tick_bad_legs_refused)
+{
+	struct shm_msg_leg l = { .leg_id = 1, .codec = SHM_CODEC_PCMU,
+				 .rate_hz = 16000, .ptime_ms = 20 };
+	int err = 0;
+
+	conf_setup(8000, 0);
+	ck_assert_ptr_null(dp_tick_leg_add(&C, &l, NULL, 0, &err));
+	ck_assert_int_eq(err, -EINVAL);			/* PCMU is 8 kHz */
+	l.rate_hz = 8000;
+	l.ptime_ms = 30;				/* not 20 * k */
+	ck_assert_ptr_null(dp_tick_leg_add(&C, &l, NULL, 0, &err));
+	l.ptime_ms = 100;				/* more than 4 ticks */
+	ck_assert_ptr_null(dp_tick_leg_add(&C, &l, NULL, 0, &err));
+	l.codec = 7;
+	l.ptime_ms = 20;
+	ck_assert_ptr_null(dp_tick_leg_add(&C, &l, NULL, 0, &err));
+	ck_assert_uint_eq(C.n_legs, 0);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("tick");
+	TCase *tc = tcase_create("tick");
+
+	tcase_add_test(tc, test_tick_each_hears_the_others);
+	tcase_add_test(tc, test_tick_rates_and_ptimes);
+	tcase_add_test(tc, test_tick_loss_and_timeout);
+	tcase_add_test(tc, test_tick_rfc4733_digit);
+	tcase_add_test(tc, test_tick_directions_and_remove);
+	tcase_add_test(tc, test_tick_bad_legs_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
