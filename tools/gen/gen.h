@@ -61,6 +61,7 @@ struct gen_ctx {
 	uint64_t duration_tsc;		/* 0 = until a signal */
 	uint64_t drain_tsc;		/* receive for this long after */
 	uint64_t report_tsc;		/* progress line period, 0 = none */
+	uint32_t window;		/* blast: packets in flight, 0 = any */
 	uint16_t frame_bytes;		/* PCMU payload: 8 per ms */
 	uint32_t n_tone_frames;		/* GEN_TONE_SAMPLES / frame_bytes */
 	uint8_t tone[GEN_TONE_SAMPLES];	/* mu-law tone and noise */
@@ -77,6 +78,8 @@ struct gen_ctx {
 	uint64_t next_due_tsc;
 	struct rte_mbuf *pending[GEN_BURST]; /* refused by the NIC, resent */
 	uint16_t n_pending;
+	uint64_t last_rx_tsc;		/* last burst received */
+	uint64_t forgiven;		/* blast: in flight given up as lost */
 
 	/* counters (this lcore only) */
 	uint64_t tx_pkts;
@@ -90,6 +93,7 @@ struct gen_ctx {
 	uint64_t no_mbuf;
 	uint64_t tx_drop;		/* reflect: the NIC refused, freed */
 	uint64_t arp_rx, arp_tx;
+	uint64_t stalls;		/* blast: window full, nothing came back */
 	uint64_t end_tsc;		/* when the loop returned */
 } __rte_cache_aligned;
 

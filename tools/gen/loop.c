@@ -458,10 +458,25 @@ tx_step(struct gen_ctx *g, uint64_t now)
 	uint64_t epoch = (now - g->start_tsc) / g->rotate_tsc;
 	uint32_t n_legs = g->scn.n_legs;
 	uint16_t n = 0, sent;
+	uint16_t room = GEN_BURST;
 
 	if (flush_pending(g))
 		return;
-	while (n < GEN_BURST && (blast || g->next_due_tsc <= now)) {
+	if (blast && g->window != 0) {
+		/* closed loop: never more in flight than the rings hold */
+		uint64_t in_flight = g->tx_pkts - g->rx_pkts - g->forgiven;
+
+		if (in_flight >= g->window) {
+			if (now - g->last_rx_tsc > g->period_tsc) {
+				g->stalls++;	/* lost: stop waiting for them */
+				g->forgiven += in_flight;
+			}
+			return;
+		}
+		if (g->window - in_flight < room)
+			room = (uint16_t)(g->window - in_flight);
+	}
+	while (n < room && (blast || g->next_due_tsc <= now)) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
 
 		if (unlikely(m == NULL)) {
@@ -559,6 +574,8 @@ gen_run(struct gen_ctx *g)
 
 		now = rte_rdtsc();
 		n = rte_eth_rx_burst(g->port_id, 0, pkts, GEN_BURST);
+		if (n != 0)
+			g->last_rx_tsc = now;
 		if (g->mode == GEN_MODE_REFLECT) {
 			if (n != 0)
 				rx_reflect(g, pkts, n);

@@ -42,6 +42,7 @@ struct gen_opts {
 	double rotate_s;
 	double link_wait_s;
 	uint32_t n_mbufs;
+	uint32_t window;	/* blast: packets in flight at most */
 	bool json;
 	bool quiet;
 	const char *write_prov;	/* write the provisioning file and exit */
@@ -96,6 +97,9 @@ usage(FILE *f)
 "  --drain-s S            keep receiving after sending stops (default 0.3)\n"
 "  --link-wait S          wait for the link to come up (default 10)\n"
 "  --mbufs N              mbufs in the pool (default 8191)\n"
+"  --window N             blast: at most N packets in flight (default 1024,\n"
+"                         one memif ring: no loss at the reflector); 0 =\n"
+"                         open loop, as fast as the NIC takes them\n"
 "  --write-provision FILE write the tutti-dp provisioning file of the\n"
 "                         scenario (--legs, --confs, ...) and exit; needs\n"
 "                         no EAL options\n"
@@ -104,7 +108,8 @@ usage(FILE *f)
 "  -h, --help             this help\n"
 "  --version              print the version\n"
 "\n"
-"Example (two processes, no hugepages; the benchmark is bench/sysbench):\n"
+"Example (two processes, no hugepages; start the memif server first; the\n"
+"benchmark is bench/sysbench):\n"
 "  tutti-gen -l 0 --no-huge -m 128 --no-pci --no-shconf --file-prefix r \\\n"
 "      --vdev net_memif0,role=server,socket=/tmp/t.sock -- --mode reflect\n"
 "  tutti-gen -l 1 --no-huge -m 128 --no-pci --no-shconf --file-prefix g \\\n"
@@ -179,6 +184,7 @@ static const struct num_opt num_opts[] = {
 	  offsetof(struct gen_opts, link_wait_s) },
 	{ "mbufs", 1023, 1 << 22, NUM_U32,
 	  offsetof(struct gen_opts, n_mbufs) },
+	{ "window", 0, 1 << 20, NUM_U32, offsetof(struct gen_opts, window) },
 };
 
 static int
@@ -235,6 +241,7 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 	o->rotate_s = 5;
 	o->link_wait_s = 10;
 	o->n_mbufs = 8191;
+	o->window = 1024;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		if (c >= NUM_OPT_BASE) {
@@ -328,11 +335,17 @@ on_signal(int sig)
 	gen_quit = true;
 }
 
+/*
+ * Wait for the link. A memif client that started before its server's
+ * socket existed never retries by itself: restart the port every second
+ * (harmless for a server or another PMD whose link is down anyway).
+ */
 static int
 wait_link(uint16_t port, double wait_s, struct rte_eth_link *link)
 {
-	uint64_t end = rte_get_timer_cycles() +
-		       (uint64_t)(wait_s * (double)rte_get_timer_hz());
+	uint64_t hz = rte_get_timer_hz(), now = rte_get_timer_cycles();
+	uint64_t end = now + (uint64_t)(wait_s * (double)hz);
+	uint64_t retry = now + hz;
 
 	for (;;) {
 		memset(link, 0, sizeof(*link));
@@ -341,8 +354,15 @@ wait_link(uint16_t port, double wait_s, struct rte_eth_link *link)
 			return 0;
 		if (gen_quit)
 			return -EINTR;
-		if (rte_get_timer_cycles() >= end)
+		now = rte_get_timer_cycles();
+		if (now >= end)
 			return -ETIMEDOUT;
+		if (now >= retry) {
+			rte_eth_dev_stop(port);
+			if (rte_eth_dev_start(port) < 0)
+				return -EIO;
+			retry = now + hz;
+		}
 		rte_delay_us_sleep(10 * 1000);
 	}
 }
@@ -389,9 +409,11 @@ print_json(const struct report *r)
 	       ",\"rx_other\":%" PRIu64 ",\"tx_late\":%" PRIu64
 	       ",\"tx_full\":%" PRIu64 ",\"tx_drop\":%" PRIu64
 	       ",\"no_mbuf\":%" PRIu64 ",\"arp_rx\":%" PRIu64
-	       ",\"arp_tx\":%" PRIu64 "}\n",
+	       ",\"arp_tx\":%" PRIu64 ",\"window\":%u,\"stalls\":%" PRIu64
+	       "}\n",
 	       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other, g->tx_late,
-	       g->tx_full, g->tx_drop, g->no_mbuf, g->arp_rx, g->arp_tx);
+	       g->tx_full, g->tx_drop, g->no_mbuf, g->arp_rx, g->arp_tx,
+	       g->mode == GEN_MODE_BLAST ? g->window : 0, g->stalls);
 }
 
 static void
@@ -470,6 +492,7 @@ setup(struct gen_ctx *g, const struct gen_opts *o, struct dp_port *port)
 	g->port_id = o->port_id;
 	g->dst_mac = o->dst_mac;
 	g->have_dst_mac = o->have_dst_mac;
+	g->window = o->window;
 	g->tsc_hz = rte_get_tsc_hz();
 	g->period_tsc = g->tsc_hz * g->scn.ptime_ms / 1000;
 	g->rotate_tsc = (uint64_t)(o->rotate_s * (double)g->tsc_hz);
@@ -490,10 +513,14 @@ setup(struct gen_ctx *g, const struct gen_opts *o, struct dp_port *port)
 	rc = dp_port_init(port, o->port_id, 1, htonl(g->scn.gen_ip), g->pool,
 			  1024, 1024, err, sizeof(err));
 	if (rc < 0) {
-		LOG_ERR("%s", err);
+		LOG_ERR("%s%s", err, strstr(err, "memif") == NULL ? "" :
+			" (a memif client needs its server's socket: start "
+			"the server first)");
 		return rc;
 	}
 	g->mac = port->mac;
+	LOG_INFO("port %u (%s): waiting up to %.0f s for the link", o->port_id,
+		 port->name, o->link_wait_s);
 	rc = wait_link(o->port_id, o->link_wait_s, &link);
 	if (rc < 0) {
 		LOG_ERR("port %u (%s): link %s after %.0f s: is the peer "
