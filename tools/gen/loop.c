@@ -28,7 +28,7 @@
 #define RTP_HDR_LEN	12
 #define HDRS_LEN	(RTE_ETHER_HDR_LEN + 20 + 8 + RTP_HDR_LEN)
 #define IP_DF		0x4000
-#define TX_RETRIES	64	/* reflect: tries before freeing a burst */
+#define TX_RETRIES	64	/* ARP replies: tries before freeing one */
 
 volatile bool gen_quit;
 
@@ -369,7 +369,8 @@ reflect_one(struct gen_ctx *g, const struct rte_mbuf *m, const struct hdrs *h)
 
 /*
  * A received burst, consumed whole: ARP answered; in reflect mode every
- * IPv4 packet sent back, otherwise counted and freed. What goes back is
+ * IPv4 packet sent back (what the NIC refuses waits in g->pending, which
+ * must be empty on entry), otherwise counted and freed. ARP replies are
  * retried TX_RETRIES times while the NIC is full, then freed and counted.
  * Specialised per mode (reflect is a compile-time constant).
  */
@@ -400,13 +401,21 @@ rx_burst(struct gen_ctx *g, struct rte_mbuf **pkts, uint16_t n,
 		rte_pktmbuf_free_bulk(done, n_done);
 	if (n_out == 0)
 		return;
+	if (reflect) {
+		/* never drop: hold the rest, receive no more until it is sent
+		 * (the peer then sees a full ring, not a loss) */
+		sent = rte_eth_tx_burst(g->port_id, 0, out, n_out);
+		g->tx_pkts += sent;
+		if (sent < n_out)
+			g->tx_full++;
+		for (uint16_t i = sent; i < n_out; i++)
+			g->pending[g->n_pending++] = out[i];
+		return;
+	}
 	for (int t = 0; t < TX_RETRIES && sent < n_out; t++)
 		sent += rte_eth_tx_burst(g->port_id, 0, out + sent,
 					 n_out - sent);
-	if (reflect)
-		g->tx_pkts += sent;
-	else
-		g->arp_tx += sent;
+	g->arp_tx += sent;
 	if (sent < n_out) {
 		g->tx_full++;
 		g->tx_drop += n_out - sent;
@@ -573,7 +582,9 @@ gen_run(struct gen_ctx *g)
 		uint16_t n;
 
 		now = rte_rdtsc();
-		n = rte_eth_rx_burst(g->port_id, 0, pkts, GEN_BURST);
+		/* reflect: nothing new until what the NIC refused is sent */
+		n = g->mode == GEN_MODE_REFLECT && flush_pending(g) ? 0 :
+		    rte_eth_rx_burst(g->port_id, 0, pkts, GEN_BURST);
 		if (n != 0)
 			g->last_rx_tsc = now;
 		if (g->mode == GEN_MODE_REFLECT) {

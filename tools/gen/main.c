@@ -97,9 +97,10 @@ usage(FILE *f)
 "  --drain-s S            keep receiving after sending stops (default 0.3)\n"
 "  --link-wait S          wait for the link to come up (default 10)\n"
 "  --mbufs N              mbufs in the pool (default 8191)\n"
-"  --window N             blast: at most N packets in flight (default 1024,\n"
-"                         one memif ring: no loss at the reflector); 0 =\n"
-"                         open loop, as fast as the NIC takes them\n"
+"  --window N             blast: at most N packets in flight (default 512,\n"
+"                         half a memif ring: the reflector never finds its\n"
+"                         ring full); 0 = open loop, as fast as the NIC\n"
+"                         takes them\n"
 "  --write-provision FILE write the tutti-dp provisioning file of the\n"
 "                         scenario (--legs, --confs, ...) and exit; needs\n"
 "                         no EAL options\n"
@@ -241,7 +242,7 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 	o->rotate_s = 5;
 	o->link_wait_s = 10;
 	o->n_mbufs = 8191;
-	o->window = 1024;
+	o->window = 512;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		if (c >= NUM_OPT_BASE) {
