@@ -80,7 +80,7 @@ check "an unknown option is refused" \
 legs=1000 confs=100 dur=2
 start_reflect rtp
 out=$(run_client rtp --mode rtp --legs $legs --confs $confs --talkers 3 \
-	--rotate-s 0.5 --duration $dur)
+	--rotate-s 0.5 --duration $dur --per-leg "$dir/legs.csv")
 rc=$?
 check "rtp run exits 0" test $rc -eq 0
 [[ $rc -eq 0 ]] || cat "$dir/rtp.err" "$dir/rtp.reflect" >&2
@@ -98,6 +98,9 @@ check "no reordering, gaps or duplicates" test \
 check "checksums valid after the round trip" \
 	test "$(jget "$out" rx_bad_cksum)$(jget "$out" rx_bad_rtp)" = 00
 check "the target's MAC was found with ARP" test "$(jget "$out" arp_rx)" -ge 1
+check "--per-leg: one row per leg, each received all it expected, none lost" \
+	test "$(awk -F, 'NR > 1 && $3 > 0 && $3 == $4 && $5 == 0 { n++ }
+		END { print n + 0 }' "$dir/legs.csv")" = $legs
 stop_reflect
 check "reflect exits 0 on SIGINT" test $? -eq 0
 rout=$(grep '^{' "$dir/rtp.reflect")

@@ -40,6 +40,14 @@ struct gen_leg_rx {
 	uint16_t max_seq;	/* highest sequence number received */
 };
 
+/* Packets a leg should have received: highest sequence - first + 1. */
+static inline uint64_t
+gen_leg_expected(const struct gen_leg_rx *l)
+{
+	return l->rx == 0 ? 0 : (uint64_t)l->cycles + l->max_seq -
+					l->base_seq + 1;
+}
+
 /* Totals over the legs, computed on demand (cold). */
 struct gen_rx_sum {
 	uint64_t rx, expected, lost, ooo, gaps, dups;

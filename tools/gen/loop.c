@@ -522,11 +522,10 @@ gen_rx_sum(const struct gen_ctx *g, struct gen_rx_sum *s)
 	memset(s, 0, sizeof(*s));
 	for (uint32_t i = 0; i < g->scn.n_legs; i++) {
 		const struct gen_leg_rx *l = &g->legs[i];
-		uint64_t exp;
+		uint64_t exp = gen_leg_expected(l);
 
 		if (l->rx == 0)
 			continue;
-		exp = (uint64_t)l->cycles + l->max_seq - l->base_seq + 1;
 		s->legs_seen++;
 		s->rx += l->rx;
 		s->expected += exp;

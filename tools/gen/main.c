@@ -46,6 +46,7 @@ struct gen_opts {
 	bool json;
 	bool quiet;
 	const char *write_prov;	/* write the provisioning file and exit */
+	const char *per_leg;	/* CSV of the per-leg counters at the end */
 };
 
 static const char *const mode_names[] = { "rtp", "reflect", "blast" };
@@ -104,6 +105,9 @@ usage(FILE *f)
 "  --write-provision FILE write the tutti-dp provisioning file of the\n"
 "                         scenario (--legs, --confs, ...) and exit; needs\n"
 "                         no EAL options\n"
+"  --per-leg FILE         at the end, write every leg's counters to FILE\n"
+"                         (CSV: leg id, conference id, received,\n"
+"                         expected, lost, out of order, gaps, duplicates)\n"
 "  --json                 the final report as one JSON object\n"
 "  --quiet                no progress lines\n"
 "  -h, --help             this help\n"
@@ -222,12 +226,13 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "dst-ip", required_argument, NULL, 'I' },
 		{ "dst-mac", required_argument, NULL, 'M' },
 		{ "write-provision", required_argument, NULL, 'W' },
+		{ "per-leg", required_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
-	size_t n_longs = 9;
+	size_t n_longs = 10;
 	bool duration_given = false;
 	int c, m;
 
@@ -283,6 +288,9 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 		case 'W':
 			o->write_prov = optarg;
 			break;
+		case 'P':
+			o->per_leg = optarg;
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -326,6 +334,33 @@ write_prov(const struct gen_opts *o)
 		rc = -EIO;
 	if (rc < 0)
 		LOG_ERR("--write-provision %s: write error", o->write_prov);
+	return rc;
+}
+
+static int
+write_per_leg(const struct gen_ctx *g, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+
+	if (f == NULL) {
+		LOG_ERR("--per-leg %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "leg,conference,rx,expected,lost,ooo,gaps,dups\n");
+	for (uint32_t i = 0; i < g->scn.n_legs; i++) {
+		const struct gen_leg_rx *l = &g->legs[i];
+		uint64_t exp = gen_leg_expected(l);
+
+		fprintf(f, "%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%u,%u,%u\n", i + 1,
+			gen_scn_leg_conf(&g->scn, i) + 1, l->rx, exp,
+			exp > l->rx ? exp - l->rx : 0, l->ooo, l->gaps,
+			l->dups);
+	}
+	if (fclose(f) != 0) {
+		LOG_ERR("--per-leg %s: write error", path);
+		rc = -EIO;
+	}
 	return rc;
 }
 
@@ -401,6 +436,8 @@ print_json(const struct report *r)
 	       r->tx_s > 0 ? (double)g->tx_pkts / r->tx_s : 0.0,
 	       r->tx_s > 0 ? (double)g->rx_pkts / r->tx_s : 0.0,
 	       g->mode == GEN_MODE_RTP ? target : 0.0);
+	printf("\"expected_by_time\":%.0f,", g->mode == GEN_MODE_RTP ?
+	       target * r->tx_s : 0.0);
 	printf("\"legs_seen\":%u,\"rx_rtp\":%" PRIu64 ",\"expected\":%" PRIu64
 	       ",\"lost\":%" PRIu64 ",\"loss_pct\":%.6f,\"ooo\":%" PRIu64
 	       ",\"gaps\":%" PRIu64 ",\"dups\":%" PRIu64 ",",
@@ -609,6 +646,8 @@ main(int argc, char **argv)
 		 g->mode == GEN_MODE_REFLECT ? "reflecting" : "sending");
 	gen_run(g);
 	report(g, &port, o.json);
+	if (o.per_leg != NULL && g->mode != GEN_MODE_REFLECT)
+		rc = write_per_leg(g, o.per_leg);
 out:
 	dp_port_fini(&port);
 	if (g != NULL) {
