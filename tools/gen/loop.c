@@ -566,6 +566,24 @@ progress(struct gen_ctx *g, uint64_t now, uint64_t *last_tx,
 		g->tx_late);
 }
 
+/*
+ * Once a second: a peer that went away (memif client stopped) leaves what
+ * it refused in g->pending; a later peer must not get those stale packets.
+ */
+static DP_COLD void
+peer_check(struct gen_ctx *g)
+{
+	struct rte_eth_link link;
+
+	if (g->n_pending == 0 ||
+	    rte_eth_link_get_nowait(g->port_id, &link) != 0 ||
+	    link.link_status == RTE_ETH_LINK_UP)
+		return;
+	g->tx_drop += g->n_pending;
+	rte_pktmbuf_free_bulk(g->pending, g->n_pending);
+	g->n_pending = 0;
+}
+
 int
 gen_run(struct gen_ctx *g)
 {
@@ -574,6 +592,7 @@ gen_run(struct gen_ctx *g)
 	uint64_t now = rte_rdtsc(), end = UINT64_MAX;
 	uint64_t last_tx = 0, last_rx = 0, last_tsc = now;
 	uint64_t next_report = g->report_tsc ? now + g->report_tsc : UINT64_MAX;
+	uint64_t next_check = now + g->tsc_hz;
 
 	g->start_tsc = g->next_due_tsc = now;
 	g->stop_tsc = g->duration_tsc ? now + g->duration_tsc : UINT64_MAX;
@@ -594,6 +613,10 @@ gen_run(struct gen_ctx *g)
 				rx_count(g, pkts, n);
 			if (sending)
 				tx_step(g, now);
+		}
+		if (unlikely(now >= next_check)) {
+			peer_check(g);
+			next_check = now + g->tsc_hz;
 		}
 		if (unlikely(now >= next_report)) {
 			progress(g, now, &last_tx, &last_rx, &last_tsc);
