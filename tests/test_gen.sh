@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/test_gen.sh: tutti-gen end to end: two real processes (DPDK EAL, no
+# hugepages) over a memif link. rtp against reflect: every packet comes
+# back, exactly N legs seen, zero loss, valid checksums, no reordering;
+# blast against reflect: packets flow both ways at full speed with valid
+# checksums; --write-provision gives a file tutti-dp --provision accepts.
+# usage: test_gen.sh TUTTI_GEN [TUTTI_DP]
+set -uo pipefail
+
+gen=${1:?usage: test_gen.sh TUTTI_GEN [TUTTI_DP]}
+dp=${2:-}
+dir=$(mktemp -d /tmp/tutti-gen-test.XXXXXX)
+pids=()
+fails=0
+n=0
+
+cleanup() {
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	rm -rf "$dir"
+	rm -f "/dev/shm/tutti-gen-test-$$"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
+check() {	# check DESCRIPTION CONDITION...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+# jget JSON KEY: a number from tutti-gen's one-line JSON report
+jget() { sed -n "s/.*[{,]\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }
+# first and last CPU this process may use (EAL pins one lcore to each)
+cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+cpu_a=$(tr ',-' '\n\n' <<<"$cpus" | head -1)
+cpu_b=$(tr ',-' '\n\n' <<<"$cpus" | tail -1)
+eal=(--no-huge -m 128 --no-pci --no-shconf --no-telemetry
+	--log-level=lib.eal:warning --log-level=pmd.net.memif:error)
+
+start_reflect() {	# start_reflect NAME: memif server, in the background
+	"$gen" --lcores "0@$cpu_a" "${eal[@]}" --file-prefix "gt$$r$1" \
+		--vdev="net_memif0,role=server,socket=$dir/$1.sock" -- \
+		--mode reflect --quiet --json >"$dir/$1.reflect" 2>&1 &
+	pids+=($!)
+	reflect_pid=$!
+	# a memif client fails at once if the server's (abstract) socket is
+	# not there yet: wait until the server waits for its link
+	for _ in $(seq 200); do
+		grep -q 'waiting up to' "$dir/$1.reflect" && break
+		sleep 0.05
+	done
+}
+run_client() {	# run_client NAME ARGS...: memif client, in the foreground
+	local name=$1
+	shift
+	timeout 60 "$gen" --lcores "0@$cpu_b" "${eal[@]}" \
+		--file-prefix "gt$$c$name" \
+		--vdev="net_memif0,role=client,socket=$dir/$name.sock" -- \
+		--quiet --json "$@" 2>"$dir/$name.err"
+}
+stop_reflect() {	# SIGINT: it prints its report and exits 0
+	kill -INT "$reflect_pid"
+	wait "$reflect_pid"
+	local rc=$?
+	pids=()
+	return $rc
+}
+
+# --- options ---
+check "--help prints the usage" \
+	bash -c "'$gen' --help | grep -q 'usage: tutti-gen'"
+check "--version" bash -c "'$gen' --version | grep -q '^tutti-gen '"
+check "an unknown option is refused" \
+	bash -c "! '$gen' -- --colour=red 2>/dev/null"
+
+# --- rtp against reflect ---
+legs=1000 confs=100 dur=2
+start_reflect rtp
+out=$(run_client rtp --mode rtp --legs $legs --confs $confs --talkers 3 \
+	--rotate-s 0.5 --duration $dur --per-leg "$dir/legs.csv")
+rc=$?
+check "rtp run exits 0" test $rc -eq 0
+[[ $rc -eq 0 ]] || cat "$dir/rtp.err" "$dir/rtp.reflect" >&2
+echo "# rtp: $out"
+tx=$(jget "$out" tx_pkts)
+want=$((legs * 50 * dur))
+check "rtp sends N legs x 50 pps x duration ($tx of ~$want)" \
+	test "${tx:-0}" -ge $((want * 95 / 100)) -a "${tx:-0}" -le $((want * 105 / 100))
+check "every packet comes back" test "$(jget "$out" rx_rtp)" = "$tx"
+check "exactly N legs seen" test "$(jget "$out" legs_seen)" = $legs
+check "zero loss" test "$(jget "$out" lost)" = 0
+check "expected equals sent" test "$(jget "$out" expected)" = "$tx"
+check "no reordering, gaps or duplicates" test \
+	"$(jget "$out" ooo)$(jget "$out" gaps)$(jget "$out" dups)" = 000
+check "checksums valid after the round trip" \
+	test "$(jget "$out" rx_bad_cksum)$(jget "$out" rx_bad_rtp)" = 00
+check "the target's MAC was found with ARP" test "$(jget "$out" arp_rx)" -ge 1
+check "--per-leg: one row per leg, each received all it expected, none lost" \
+	test "$(awk -F, 'NR > 1 && $3 > 0 && $3 == $4 && $5 == 0 { n++ }
+		END { print n + 0 }' "$dir/legs.csv")" = $legs
+stop_reflect
+check "reflect exits 0 on SIGINT" test $? -eq 0
+rout=$(grep '^{' "$dir/rtp.reflect")
+echo "# reflect: $rout"
+# the reflector also answered the ARP request: one more each way
+check "reflect sent back all it received, dropped none" test \
+	"$(jget "$rout" rx_pkts)" = "$(jget "$rout" tx_pkts)" -a \
+	"$(jget "$rout" tx_drop)" = 0 -a "$(jget "$rout" rx_pkts)" = $((tx + 1))
+
+# --- blast against reflect ---
+start_reflect blast
+out=$(run_client blast --mode blast --legs 64 --confs 8 --duration 1)
+check "blast run exits 0" test $? -eq 0
+echo "# blast: $out"
+rx=$(jget "$out" rx_rtp)
+check "blast: packets come back ($rx)" test "${rx:-0}" -gt 0
+check "blast: faster than the rtp run's 50 kpps" \
+	test "$(jget "$out" rx_pps | cut -d. -f1)" -gt 50000
+check "blast: all 64 legs seen, valid checksums, no reordering" test \
+	"$(jget "$out" legs_seen)/$(jget "$out" rx_bad_cksum)/$(jget "$out" ooo)" = "64/0/0"
+stop_reflect
+check "blast: reflect exits 0" test $? -eq 0
+
+# --- the provisioning file, read by tutti-dp itself ---
+"$gen" -- --legs 100 --confs 10 --write-provision "$dir/s.prov"
+check "--write-provision writes a file without EAL" test -s "$dir/s.prov"
+if [[ -n "$dp" ]]; then
+	timeout 30 "$dp" --lcores "0@$cpu_a" "${eal[@]}" \
+		--file-prefix "gt$$dp" -- --region "/tutti-gen-test-$$" \
+		--provision "$dir/s.prov" --idle-sleep-us 100 >"$dir/dp.log" 2>&1 &
+	dp_pid=$!
+	pids+=($dp_pid)
+	for _ in $(seq 100); do
+		grep -q 'ready: region' "$dir/dp.log" && break
+		sleep 0.1
+	done
+	check "tutti-dp --provision takes the generator's file" \
+		grep -q 'provisioned 10 conferences and 100 legs' "$dir/dp.log"
+	kill -INT "$dp_pid"
+	wait "$dp_pid"
+	pids=()
+fi
+
+echo "1..$n"
+exit $((fails != 0))

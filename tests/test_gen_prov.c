@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_gen_prov.c: tutti-gen's scenario (tools/gen/scn.c). The provisioning
+ * file it writes is parsed back with tutti-dp's own parser (prov.c) and
+ * must give exactly the generator's legs: conference, remote address and
+ * port, local port, codec, ptime; the address -> leg mapping the receiver
+ * uses inverts the layout; each conference has K talkers at a time and
+ * they rotate; inconsistent scenarios are refused.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "prov.h"
+#include "scn.h"
+#include "shm_msg.h"
+
+/* [legs, confs, talkers, legs_per_ip, ptime] */
+static const uint32_t scenarios[][5] = {
+	{ 100, 10, 3, 16384, 20 },	/* the defaults */
+	{ 1, 1, 1, 16384, 20 },
+	{ 10, 3, 1, 16384, 30 },	/* uneven conferences */
+	{ 23, 4, 2, 5, 20 },		/* conferences cross address blocks */
+	{ 40000, 4000, 3, 16384, 20 },	/* three source addresses */
+	{ 50, 50, 0, 7, 10 },		/* one leg each, nobody talks */
+};
+
+static void
+scenario(struct gen_scn *s, int i)
+{
+	gen_scn_defaults(s);
+	s->n_legs = scenarios[i][0];
+	s->n_confs = scenarios[i][1];
+	s->n_talkers = scenarios[i][2];
+	s->legs_per_ip = scenarios[i][3];
+	s->ptime_ms = (uint8_t)scenarios[i][4];
+}
+
+START_TEST(test_gen_prov_parses_back_to_the_same_legs)
+{
+	struct gen_scn s;
+	struct dp_prov p;
+	char err[512], *text = NULL;
+	size_t len = 0, confs = 0, legs = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	scenario(&s, _i);
+	ck_assert_int_eq(gen_scn_check(&s, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(gen_scn_write_prov(&s, f), 0);
+	fclose(f);
+	ck_assert_msg(dp_prov_parse(&p, text, "gen.prov", 1, err,
+				    sizeof(err)) == 0, "%s\n%s", err, text);
+	ck_assert_uint_eq(p.n_confs, s.n_confs);
+	ck_assert_uint_eq(p.n_legs, s.n_legs);
+	for (size_t k = 0; k < p.n_cmds; k++) {
+		const struct shm_msg *m = &p.cmds[k].msg;
+		const struct shm_msg_leg *l = &m->body.leg;
+		uint32_t i, ip;
+
+		ck_assert_int_eq(shm_msg_validate(m), 0);
+		if (m->hdr.type == SHM_CMD_CONF_CREATE) {
+			/* conferences come in order, ids from 1 */
+			ck_assert_uint_eq(m->hdr.conf_id, ++confs);
+			ck_assert_uint_eq(m->body.conf.n_talkers, s.n_talkers);
+			ck_assert_uint_eq(m->body.conf.ptime_ms, s.ptime_ms);
+			continue;
+		}
+		ck_assert_uint_eq(m->hdr.type, SHM_CMD_LEG_ADD);
+		i = l->leg_id - 1;
+		ck_assert_uint_eq(i, legs++);	/* every leg, in order */
+		ck_assert_uint_eq(m->hdr.conf_id, gen_scn_leg_conf(&s, i) + 1);
+		memcpy(&ip, &l->addr[12], 4);
+		ck_assert_uint_eq(ntohl(ip), gen_scn_leg_ip(&s, i));
+		ck_assert_uint_eq(ntohs(l->remote_port),
+				  s.gen_port + gen_scn_leg_port_off(&s, i));
+		ck_assert_uint_eq(ntohs(l->local_port),
+				  s.dp_port + gen_scn_leg_port_off(&s, i));
+		ck_assert_uint_eq(l->codec, SHM_CODEC_PCMU);
+		ck_assert_uint_eq(l->pt, 0);
+		ck_assert_uint_eq(l->ptime_ms, s.ptime_ms);
+	}
+	ck_assert_uint_eq(legs, s.n_legs);
+	dp_prov_free(&p);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_gen_leg_of_inverts_the_layout)
+{
+	struct gen_scn s;
+
+	scenario(&s, _i);
+	for (uint32_t i = 0; i < s.n_legs; i++) {
+		uint32_t ip = gen_scn_leg_ip(&s, i);
+		uint16_t port = (uint16_t)(s.gen_port +
+					   gen_scn_leg_port_off(&s, i));
+
+		ck_assert_int_eq(gen_scn_leg_of(&s, ip, port), i);
+		ck_assert_int_eq(gen_scn_leg_of(&s, ip, port + 1), -1);
+	}
+	ck_assert_int_eq(gen_scn_leg_of(&s, s.gen_ip - 1, s.gen_port), -1);
+	ck_assert_int_eq(gen_scn_leg_of(&s, s.gen_ip, s.gen_port - 2), -1);
+	ck_assert_int_eq(gen_scn_leg_of(&s, s.dp_ip, s.gen_port), -1);
+	/* one past the last leg */
+	ck_assert_int_eq(gen_scn_leg_of(&s, gen_scn_leg_ip(&s, s.n_legs),
+					(uint16_t)(s.gen_port +
+						   gen_scn_leg_port_off(
+							   &s, s.n_legs))),
+			 -1);
+}
+END_TEST
+
+START_TEST(test_gen_talkers_per_conference_rotate)
+{
+	struct gen_scn s;
+
+	scenario(&s, _i);
+	for (uint32_t c = 0; c < s.n_confs; c++) {
+		uint32_t first = gen_scn_conf_first(&s, c);
+		uint32_t size = gen_scn_conf_first(&s, c + 1) - first;
+		uint32_t want = s.n_talkers < size ? s.n_talkers : size;
+		bool moved = size <= s.n_talkers || s.n_talkers == 0;
+
+		ck_assert_uint_ge(size, 1);
+		for (uint64_t e = 0; e < 5; e++) {
+			uint32_t n = 0;
+
+			for (uint32_t i = first; i < first + size; i++) {
+				ck_assert_uint_eq(gen_scn_leg_conf(&s, i), c);
+				n += gen_scn_is_talker(&s, i, e);
+				moved |= gen_scn_is_talker(&s, i, e) !=
+					 gen_scn_is_talker(&s, i, e + 1);
+			}
+			ck_assert_uint_eq(n, want);
+		}
+		ck_assert_msg(moved, "conference %u: talkers never change", c);
+	}
+}
+END_TEST
+
+START_TEST(test_gen_scn_refuses_inconsistent)
+{
+	struct gen_scn s;
+	char err[256];
+
+	gen_scn_defaults(&s);
+	s.dp_ip = s.gen_ip;
+	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "--dst-ip"));
+	gen_scn_defaults(&s);
+	s.n_legs = 40000;
+	s.legs_per_ip = 30000;
+	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "ports run past 65535"));
+	gen_scn_defaults(&s);
+	s.n_confs = s.n_legs + 1;
+	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
+	gen_scn_defaults(&s);
+	s.ptime_ms = 25;
+	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("gen_prov");
+	TCase *tc = tcase_create("scenario");
+	int n = (int)(sizeof(scenarios) / sizeof(scenarios[0]));
+
+	tcase_add_loop_test(tc, test_gen_prov_parses_back_to_the_same_legs, 0,
+			    n);
+	tcase_add_loop_test(tc, test_gen_leg_of_inverts_the_layout, 0, n);
+	tcase_add_loop_test(tc, test_gen_talkers_per_conference_rotate, 0, n);
+	tcase_add_test(tc, test_gen_scn_refuses_inconsistent);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,660 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c: tutti-gen, the DPDK packet generator of the system benchmark
+ * (issue 4): options, EAL, the port, the run, and the reports (a progress
+ * line a second on stderr, a table or JSON on stdout at the end). Cold
+ * path; the packet loops are in loop.c and run on the main lcore.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "compiler.h"
+#include "gen.h"
+#include "log.h"
+#include "port.h"
+#include "scn.h"
+
+#define GEN_VERSION	"0.1.0"
+
+struct gen_opts {
+	enum gen_mode mode;
+	struct gen_scn scn;
+	uint16_t port_id;
+	struct rte_ether_addr dst_mac;
+	bool have_dst_mac;
+	double duration_s;	/* 0 = until a signal */
+	double drain_s;
+	double rotate_s;
+	double link_wait_s;
+	uint32_t n_mbufs;
+	uint32_t window;	/* blast: packets in flight at most */
+	bool json;
+	bool quiet;
+	const char *write_prov;	/* write the provisioning file and exit */
+	const char *per_leg;	/* CSV of the per-leg counters at the end */
+};
+
+static const char *const mode_names[] = { "rtp", "reflect", "blast" };
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: tutti-gen [EAL options] -- [options]\n"
+"\n"
+"The packet generator of Tutti's system benchmark. On one DPDK port (memif\n"
+"towards tutti-dp or another tutti-gen) it\n"
+"  --mode rtp      emulates N participants in M conferences: each leg sends\n"
+"                  G.711 PCMU RTP (ptime 20 ms: 50 pps, 160 bytes) from its\n"
+"                  own address:port with its own SSRC, spread evenly over\n"
+"                  the ptime; K talkers per conference send a tone, the\n"
+"                  others mu-law silence, and the talkers rotate. It counts\n"
+"                  what comes back per leg (loss, out of order, gaps).\n"
+"  --mode reflect  sends back everything it receives, addresses swapped\n"
+"                  (the partner for a forwarding ceiling)\n"
+"  --mode blast    sends the same legs' packets as fast as the link takes\n"
+"                  them and counts what comes back (against reflect: the\n"
+"                  link's forwarding ceiling in packets/s)\n"
+"It answers ARP for its addresses and finds the target's MAC with ARP\n"
+"unless --dst-mac is given. Leg i (0-based, leg id i+1) sends from\n"
+"--ip + i/--legs-per-ip, port --gen-port + 2*(i mod --legs-per-ip), to\n"
+"--dst-ip, port --dp-port + 2*(i mod --legs-per-ip): the legs written by\n"
+"--write-provision for tutti-dp --provision.\n"
+"\n"
+"EAL options (DPDK's): e.g. -l 1 --no-huge -m 128 --no-pci --no-shconf\n"
+"  --file-prefix gen1 --vdev net_memif0,role=server,socket=/tmp/gen.sock\n"
+"\n"
+"Options:\n"
+"  --mode MODE            rtp (default), reflect or blast\n"
+"  --port N               DPDK port (default 0)\n"
+"  --legs N               participants N (default 100)\n"
+"  --confs M              conferences M (default 10)\n"
+"  --talkers K            talkers per conference at a time (default 3)\n"
+"  --rotate-s S           talkers change every S seconds (default 5)\n"
+"  --ptime MS             10, 20 (default), 30 or 40\n"
+"  --ip A.B.C.D           first source address (default 198.18.0.2)\n"
+"  --dst-ip A.B.C.D       the target's address (default 198.18.0.1)\n"
+"  --dst-mac MAC          the target's MAC (default: ask with ARP)\n"
+"  --gen-port P           first source UDP port (default 20000)\n"
+"  --dp-port P            first target UDP port (default 20000)\n"
+"  --legs-per-ip N        legs per source address (default 16384)\n"
+"  --duration S           seconds of traffic, 0 = until Ctrl-C (default 10;\n"
+"                         reflect: default 0)\n"
+"  --drain-s S            keep receiving after sending stops (default 0.3)\n"
+"  --link-wait S          wait for the link to come up (default 10)\n"
+"  --mbufs N              mbufs in the pool (default 8191)\n"
+"  --window N             blast: at most N packets in flight (default 512,\n"
+"                         half a memif ring: the reflector never finds its\n"
+"                         ring full); 0 = open loop, as fast as the NIC\n"
+"                         takes them\n"
+"  --write-provision FILE write the tutti-dp provisioning file of the\n"
+"                         scenario (--legs, --confs, ...) and exit; needs\n"
+"                         no EAL options\n"
+"  --per-leg FILE         at the end, write every leg's counters to FILE\n"
+"                         (CSV: leg id, conference id, received,\n"
+"                         expected, lost, out of order, gaps, duplicates)\n"
+"  --json                 the final report as one JSON object\n"
+"  --quiet                no progress lines\n"
+"  -h, --help             this help\n"
+"  --version              print the version\n"
+"\n"
+"Example (two processes, no hugepages; start the memif server first; the\n"
+"benchmark is bench/sysbench):\n"
+"  tutti-gen -l 0 --no-huge -m 128 --no-pci --no-shconf --file-prefix r \\\n"
+"      --vdev net_memif0,role=server,socket=/tmp/t.sock -- --mode reflect\n"
+"  tutti-gen -l 1 --no-huge -m 128 --no-pci --no-shconf --file-prefix g \\\n"
+"      --vdev net_memif0,role=client,socket=/tmp/t.sock -- --legs 1000 \\\n"
+"      --confs 100 --duration 5\n");
+}
+
+static int
+parse_num(const char *opt, const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		LOG_ERR("--%s %s: expected a number in %.10g..%.10g", opt, s, min,
+			max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_ip(const char *opt, const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1 || a.s_addr == 0) {
+		LOG_ERR("--%s %s: expected an IPv4 address", opt, s);
+		return -EINVAL;
+	}
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+/* Numeric options: where each goes in struct gen_opts, and its range. */
+enum num_type { NUM_U8, NUM_U16, NUM_U32, NUM_DBL };
+
+struct num_opt {
+	const char *name;
+	double min, max;
+	enum num_type type;
+	size_t off;		/* offsetof(struct gen_opts, ...) */
+};
+
+#define NUM_OPT_BASE	1000	/* getopt value of num_opts[0] */
+
+static const struct num_opt num_opts[] = {
+	{ "port", 0, RTE_MAX_ETHPORTS - 1, NUM_U16,
+	  offsetof(struct gen_opts, port_id) },
+	{ "legs", 1, GEN_SCN_MAX_LEGS, NUM_U32,
+	  offsetof(struct gen_opts, scn.n_legs) },
+	{ "confs", 1, GEN_SCN_MAX_LEGS, NUM_U32,
+	  offsetof(struct gen_opts, scn.n_confs) },
+	{ "talkers", 0, 255, NUM_U32,
+	  offsetof(struct gen_opts, scn.n_talkers) },
+	{ "rotate-s", 0.02, 3600, NUM_DBL,
+	  offsetof(struct gen_opts, rotate_s) },
+	{ "ptime", 10, 40, NUM_U8, offsetof(struct gen_opts, scn.ptime_ms) },
+	{ "gen-port", 1, 65535, NUM_U16,
+	  offsetof(struct gen_opts, scn.gen_port) },
+	{ "dp-port", 1, 65535, NUM_U16,
+	  offsetof(struct gen_opts, scn.dp_port) },
+	{ "legs-per-ip", 1, 32768, NUM_U32,
+	  offsetof(struct gen_opts, scn.legs_per_ip) },
+	{ "duration", 0, 1e6, NUM_DBL,
+	  offsetof(struct gen_opts, duration_s) },
+	{ "drain-s", 0, 60, NUM_DBL, offsetof(struct gen_opts, drain_s) },
+	{ "link-wait", 0, 3600, NUM_DBL,
+	  offsetof(struct gen_opts, link_wait_s) },
+	{ "mbufs", 1023, 1 << 22, NUM_U32,
+	  offsetof(struct gen_opts, n_mbufs) },
+	{ "window", 0, 1 << 20, NUM_U32, offsetof(struct gen_opts, window) },
+};
+
+static int
+set_num(struct gen_opts *o, const struct num_opt *n, const char *arg)
+{
+	char *field = (char *)o + n->off;
+	double v;
+
+	if (parse_num(n->name, arg, n->min, n->max, &v) < 0)
+		return -EINVAL;
+	switch (n->type) {
+	case NUM_U8:
+		*(uint8_t *)field = (uint8_t)v;
+		break;
+	case NUM_U16:
+		*(uint16_t *)field = (uint16_t)v;
+		break;
+	case NUM_U32:
+		*(uint32_t *)field = (uint32_t)v;
+		break;
+	case NUM_DBL:
+		*(double *)field = v;
+		break;
+	}
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct gen_opts *o)
+{
+	struct option longs[TUTTI_ARRAY_SIZE(num_opts) + 16] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "ip", required_argument, NULL, 'i' },
+		{ "dst-ip", required_argument, NULL, 'I' },
+		{ "dst-mac", required_argument, NULL, 'M' },
+		{ "write-provision", required_argument, NULL, 'W' },
+		{ "per-leg", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+	};
+	size_t n_longs = 10;
+	bool duration_given = false;
+	int c, m;
+
+	for (size_t i = 0; i < TUTTI_ARRAY_SIZE(num_opts); i++)
+		longs[n_longs++] = (struct option){ num_opts[i].name,
+						    required_argument, NULL,
+						    NUM_OPT_BASE + (int)i };
+	memset(o, 0, sizeof(*o));
+	gen_scn_defaults(&o->scn);
+	o->duration_s = 10;
+	o->drain_s = 0.3;
+	o->rotate_s = 5;
+	o->link_wait_s = 10;
+	o->n_mbufs = 8191;
+	o->window = 512;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		if (c >= NUM_OPT_BASE) {
+			if (set_num(o, &num_opts[c - NUM_OPT_BASE], optarg))
+				return -EINVAL;
+			duration_given |= strcmp(num_opts[c - NUM_OPT_BASE].name,
+						 "duration") == 0;
+			continue;
+		}
+		switch (c) {
+		case 'm':
+			for (m = 0; m < 3; m++)
+				if (strcmp(optarg, mode_names[m]) == 0)
+					break;
+			if (m == 3) {
+				LOG_ERR("--mode %s: expected rtp, reflect or "
+					"blast", optarg);
+				return -EINVAL;
+			}
+			o->mode = (enum gen_mode)m;
+			break;
+		case 'i':
+			if (parse_ip("ip", optarg, &o->scn.gen_ip))
+				return -EINVAL;
+			break;
+		case 'I':
+			if (parse_ip("dst-ip", optarg, &o->scn.dp_ip))
+				return -EINVAL;
+			break;
+		case 'M':
+			if (rte_ether_unformat_addr(optarg, &o->dst_mac) < 0) {
+				LOG_ERR("--dst-mac %s: expected a MAC such as "
+					"02:00:00:00:00:01", optarg);
+				return -EINVAL;
+			}
+			o->have_dst_mac = true;
+			break;
+		case 'W':
+			o->write_prov = optarg;
+			break;
+		case 'P':
+			o->per_leg = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tutti-gen %s\n", GEN_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "try 'tutti-gen -- --help'\n");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		LOG_ERR("unexpected argument '%s' (try 'tutti-gen -- --help')",
+			argv[optind]);
+		return -EINVAL;
+	}
+	if (o->mode == GEN_MODE_REFLECT && !duration_given)
+		o->duration_s = 0;
+	return 0;
+}
+
+static int
+write_prov(const struct gen_opts *o)
+{
+	FILE *f = fopen(o->write_prov, "w");
+	int rc;
+
+	if (f == NULL) {
+		LOG_ERR("--write-provision %s: %s", o->write_prov,
+			strerror(errno));
+		return -errno;
+	}
+	rc = gen_scn_write_prov(&o->scn, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc < 0)
+		LOG_ERR("--write-provision %s: write error", o->write_prov);
+	return rc;
+}
+
+static int
+write_per_leg(const struct gen_ctx *g, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+
+	if (f == NULL) {
+		LOG_ERR("--per-leg %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "leg,conference,rx,expected,lost,ooo,gaps,dups\n");
+	for (uint32_t i = 0; i < g->scn.n_legs; i++) {
+		const struct gen_leg_rx *l = &g->legs[i];
+		uint64_t exp = gen_leg_expected(l);
+
+		fprintf(f, "%u,%u,%u,%" PRIu64 ",%" PRIu64 ",%u,%u,%u\n", i + 1,
+			gen_scn_leg_conf(&g->scn, i) + 1, l->rx, exp,
+			exp > l->rx ? exp - l->rx : 0, l->ooo, l->gaps,
+			l->dups);
+	}
+	if (fclose(f) != 0) {
+		LOG_ERR("--per-leg %s: write error", path);
+		rc = -EIO;
+	}
+	return rc;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	gen_quit = true;
+}
+
+/*
+ * Wait for the link. A memif client that started before its server's
+ * socket existed never retries by itself: restart the port every second
+ * (harmless for a server or another PMD whose link is down anyway).
+ */
+static int
+wait_link(uint16_t port, double wait_s, struct rte_eth_link *link)
+{
+	uint64_t hz = rte_get_timer_hz(), now = rte_get_timer_cycles();
+	uint64_t end = now + (uint64_t)(wait_s * (double)hz);
+	uint64_t retry = now + hz;
+
+	for (;;) {
+		memset(link, 0, sizeof(*link));
+		if (rte_eth_link_get_nowait(port, link) == 0 &&
+		    link->link_status == RTE_ETH_LINK_UP)
+			return 0;
+		if (gen_quit)
+			return -EINTR;
+		now = rte_get_timer_cycles();
+		if (now >= end)
+			return -ETIMEDOUT;
+		if (now >= retry) {
+			rte_eth_dev_stop(port);
+			if (rte_eth_dev_start(port) < 0)
+				return -EIO;
+			retry = now + hz;
+		}
+		rte_delay_us_sleep(10 * 1000);
+	}
+}
+
+struct report {
+	const struct gen_ctx *g;
+	const struct dp_port *port;
+	const struct rte_eth_link *link;
+	struct gen_rx_sum s;
+	double tx_s;		/* seconds of sending */
+	double run_s;		/* seconds of the whole run, drain included */
+	double loss_pct;
+};
+
+static void
+print_json(const struct report *r)
+{
+	const struct gen_ctx *g = r->g;
+	const struct gen_scn *s = &g->scn;
+	double target = (double)s->n_legs * 1000.0 / s->ptime_ms;
+
+	printf("{\"tool\":\"tutti-gen\",\"version\":\"%s\",\"mode\":\"%s\","
+	       "\"legs\":%u,\"confs\":%u,\"talkers\":%u,\"ptime_ms\":%u,"
+	       "\"duration_s\":%.3f,\"run_s\":%.3f,\"lcore\":%u,"
+	       "\"link\":{\"port\":%u,\"name\":\"%s\",\"driver\":\"%s\","
+	       "\"up\":%s,\"speed_mbps\":%u},",
+	       GEN_VERSION, mode_names[g->mode], s->n_legs, s->n_confs,
+	       s->n_talkers, s->ptime_ms, r->tx_s, r->run_s, rte_lcore_id(),
+	       r->port->port_id, r->port->name, r->port->driver,
+	       r->link->link_status ? "true" : "false",
+	       r->link->link_speed);
+	printf("\"tx_pkts\":%" PRIu64 ",\"rx_pkts\":%" PRIu64 ","
+	       "\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"target_pps\":%.0f,",
+	       g->tx_pkts, g->rx_pkts,
+	       r->tx_s > 0 ? (double)g->tx_pkts / r->tx_s : 0.0,
+	       r->tx_s > 0 ? (double)g->rx_pkts / r->tx_s : 0.0,
+	       g->mode == GEN_MODE_RTP ? target : 0.0);
+	printf("\"expected_by_time\":%.0f,", g->mode == GEN_MODE_RTP ?
+	       target * r->tx_s : 0.0);
+	printf("\"legs_seen\":%u,\"rx_rtp\":%" PRIu64 ",\"expected\":%" PRIu64
+	       ",\"lost\":%" PRIu64 ",\"loss_pct\":%.6f,\"ooo\":%" PRIu64
+	       ",\"gaps\":%" PRIu64 ",\"dups\":%" PRIu64 ",",
+	       r->s.legs_seen, g->rx_rtp, r->s.expected, r->s.lost,
+	       r->loss_pct, r->s.ooo, r->s.gaps, r->s.dups);
+	printf("\"rx_bad_cksum\":%" PRIu64 ",\"rx_bad_rtp\":%" PRIu64
+	       ",\"rx_other\":%" PRIu64 ",\"tx_late\":%" PRIu64
+	       ",\"tx_full\":%" PRIu64 ",\"tx_drop\":%" PRIu64
+	       ",\"no_mbuf\":%" PRIu64 ",\"arp_rx\":%" PRIu64
+	       ",\"arp_tx\":%" PRIu64 ",\"window\":%u,\"stalls\":%" PRIu64
+	       "}\n",
+	       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other, g->tx_late,
+	       g->tx_full, g->tx_drop, g->no_mbuf, g->arp_rx, g->arp_tx,
+	       g->mode == GEN_MODE_BLAST ? g->window : 0, g->stalls);
+}
+
+static void
+print_table(const struct report *r)
+{
+	const struct gen_ctx *g = r->g;
+	const struct gen_scn *s = &g->scn;
+	double tx_s = r->tx_s > 0 ? r->tx_s : 1;
+
+	printf("tutti-gen %s, mode %s", GEN_VERSION, mode_names[g->mode]);
+	if (g->mode != GEN_MODE_REFLECT)
+		printf(": %u legs in %u conferences, %u talker%s each, ptime "
+		       "%u ms", s->n_legs, s->n_confs, s->n_talkers,
+		       s->n_talkers == 1 ? "" : "s", s->ptime_ms);
+	printf("\n  %-14s %s (%s), port %u, %s, lcore %u\n", "link",
+	       r->port->name, r->port->driver, r->port->port_id,
+	       r->link->link_status ? "up" : "down", rte_lcore_id());
+	printf("  %-14s %.2f s (%.2f s with the drain)\n", "duration",
+	       r->tx_s, r->run_s);
+	printf("  %-14s %" PRIu64 " packets, %.0f pps", "sent", g->tx_pkts,
+	       (double)g->tx_pkts / tx_s);
+	if (g->mode == GEN_MODE_RTP)
+		printf(" (target %.0f)", (double)s->n_legs * 1000.0 /
+		       s->ptime_ms);
+	printf("\n  %-14s %" PRIu64 " packets, %.0f pps\n", "received",
+	       g->rx_pkts, (double)g->rx_pkts / tx_s);
+	if (g->mode != GEN_MODE_REFLECT) {
+		printf("  %-14s %u of %u\n", "legs seen", r->s.legs_seen,
+		       s->n_legs);
+		printf("  %-14s %" PRIu64 " of %" PRIu64 " expected (%.4f %%)"
+		       "\n", "lost", r->s.lost, r->s.expected, r->loss_pct);
+		printf("  %-14s %" PRIu64 " out of order, %" PRIu64 " gaps, "
+		       "%" PRIu64 " duplicates\n", "sequence", r->s.ooo,
+		       r->s.gaps, r->s.dups);
+		printf("  %-14s %" PRIu64 " bad checksum, %" PRIu64 " bad RTP, "
+		       "%" PRIu64 " not for a leg\n", "refused",
+		       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other);
+		printf("  %-14s %" PRIu64 " late sends (> 1 ptime), %" PRIu64
+		       " NIC-full bursts, %" PRIu64 " no mbuf\n", "generator",
+		       g->tx_late, g->tx_full, g->no_mbuf);
+	} else {
+		printf("  %-14s %" PRIu64 " dropped (NIC full), %" PRIu64
+		       " not IPv4\n", "refused", g->tx_drop, g->rx_other);
+	}
+}
+
+static void
+report(const struct gen_ctx *g, const struct dp_port *port, bool json)
+{
+	struct rte_eth_link link;
+	struct report r = { .g = g, .port = port, .link = &link };
+
+	memset(&link, 0, sizeof(link));
+	rte_eth_link_get_nowait(port->port_id, &link);
+	gen_rx_sum(g, &r.s);
+	r.tx_s = (double)(g->stop_tsc - g->start_tsc) / (double)g->tsc_hz;
+	r.run_s = (double)(g->end_tsc - g->start_tsc) / (double)g->tsc_hz;
+	r.loss_pct = r.s.expected ? 100.0 * (double)r.s.lost /
+				    (double)r.s.expected : 0.0;
+	if (json)
+		print_json(&r);
+	else
+		print_table(&r);
+	fflush(stdout);
+}
+
+static int
+setup(struct gen_ctx *g, const struct gen_opts *o, struct dp_port *port)
+{
+	struct rte_eth_link link;
+	char err[256];
+	int rc;
+
+	g->mode = o->mode;
+	g->scn = o->scn;
+	g->port_id = o->port_id;
+	g->dst_mac = o->dst_mac;
+	g->have_dst_mac = o->have_dst_mac;
+	g->window = o->window;
+	g->tsc_hz = rte_get_tsc_hz();
+	g->period_tsc = g->tsc_hz * g->scn.ptime_ms / 1000;
+	g->rotate_tsc = (uint64_t)(o->rotate_s * (double)g->tsc_hz);
+	g->duration_tsc = (uint64_t)(o->duration_s * (double)g->tsc_hz);
+	g->drain_tsc = (uint64_t)(o->drain_s * (double)g->tsc_hz);
+	g->report_tsc = o->quiet ? 0 : g->tsc_hz;
+	gen_payload_init(g);
+	g->legs = rte_zmalloc("gen_legs", sizeof(*g->legs) * g->scn.n_legs,
+			      RTE_CACHE_LINE_SIZE);
+	g->pool = rte_pktmbuf_pool_create("gen_pool", o->n_mbufs, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE,
+					  (int)rte_socket_id());
+	if (g->legs == NULL || g->pool == NULL) {
+		LOG_ERR("out of DPDK memory for %u legs and %u mbufs (raise "
+			"-m)", g->scn.n_legs, o->n_mbufs);
+		return -ENOMEM;
+	}
+	rc = dp_port_init(port, o->port_id, 1, htonl(g->scn.gen_ip), g->pool,
+			  1024, 1024, err, sizeof(err));
+	if (rc < 0) {
+		LOG_ERR("%s%s", err, strstr(err, "memif") == NULL ? "" :
+			" (a memif client needs its server's socket: start "
+			"the server first)");
+		return rc;
+	}
+	g->mac = port->mac;
+	LOG_INFO("port %u (%s): waiting up to %.0f s for the link", o->port_id,
+		 port->name, o->link_wait_s);
+	rc = wait_link(o->port_id, o->link_wait_s, &link);
+	if (rc < 0) {
+		LOG_ERR("port %u (%s): link %s after %.0f s: is the peer "
+			"running (memif: the other role, same socket)?",
+			o->port_id, port->name,
+			rc == -EINTR ? "interrupted" : "still down",
+			o->link_wait_s);
+		return rc;
+	}
+	if (g->mode != GEN_MODE_REFLECT && !g->have_dst_mac) {
+		struct in_addr a = { .s_addr = htonl(g->scn.dp_ip) };
+
+		rc = gen_arp_resolve(g, 5000);
+		if (rc < 0) {
+			LOG_ERR("no ARP answer for %s in 5 s: give --dst-mac, "
+				"or make the target answer ARP", inet_ntoa(a));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gen_opts o;
+	struct gen_ctx *g = NULL;
+	struct dp_port port = { .started = false };
+	int dd = argc, eal_args, rc;
+	char err[256];
+
+	tutti_log_init("tutti-gen", TUTTI_LOG_INFO);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0 && dd == argc)
+			dd = i;
+		else if (strcmp(argv[i], "--help") == 0 ||
+			 strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("tutti-gen %s\n", GEN_VERSION);
+			return 0;
+		}
+	/* our options first (after "--"): --write-provision needs no EAL */
+	if (dd < argc) {
+		argv[dd] = (char *)"tutti-gen";
+		rc = parse_opts(argc - dd, argv + dd, &o);
+		argv[dd] = (char *)"--";
+	} else {
+		char *none[] = { (char *)"tutti-gen", NULL };
+
+		rc = parse_opts(1, none, &o);
+	}
+	if (rc < 0)
+		return 1;
+	if (gen_scn_check(&o.scn, err, sizeof(err)) < 0) {
+		LOG_ERR("%s", err);
+		return 1;
+	}
+	if (o.write_prov != NULL)
+		return write_prov(&o) < 0 ? 1 : 0;
+	eal_args = rte_eal_init(dd, argv);
+	if (eal_args < 0) {
+		LOG_ERR("EAL initialisation failed: %s (see the EAL messages "
+			"above; try 'tutti-gen --help')",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (rte_lcore_count() > 1)
+		LOG_WARN("%u lcores given: tutti-gen runs on the main lcore "
+			 "(%u) only", rte_lcore_count(), rte_get_main_lcore());
+	g = rte_zmalloc("gen_ctx", sizeof(*g), RTE_CACHE_LINE_SIZE);
+	if (g == NULL) {
+		LOG_ERR("out of DPDK memory (raise -m)");
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = setup(g, &o, &port);
+	if (rc < 0)
+		goto out;
+	LOG_INFO("%s on %s (port %u), lcore %u: %s", mode_names[g->mode],
+		 port.name, port.port_id, rte_lcore_id(),
+		 g->mode == GEN_MODE_REFLECT ? "reflecting" : "sending");
+	gen_run(g);
+	report(g, &port, o.json);
+	if (o.per_leg != NULL && g->mode != GEN_MODE_REFLECT)
+		rc = write_per_leg(g, o.per_leg);
+out:
+	dp_port_fini(&port);
+	if (g != NULL) {
+		rte_free(g->legs);
+		rte_mempool_free(g->pool);
+	}
+	rte_free(g);
+	rte_eal_cleanup();
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * scn.c: scenario checks and the provisioning file writer (see scn.h).
+ * Cold path: tutti-gen's start-up, or --write-provision alone.
+ */
+#include "scn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+
+#include "compiler.h"
+
+void
+gen_scn_defaults(struct gen_scn *s)
+{
+	*s = (struct gen_scn){
+		.n_legs = 100,
+		.n_confs = 10,
+		.n_talkers = 3,
+		.legs_per_ip = 16384,
+		.gen_ip = (198u << 24) | (18u << 16) | 2,	/* 198.18.0.2 */
+		.dp_ip = (198u << 24) | (18u << 16) | 1,	/* 198.18.0.1 */
+		.gen_port = 20000,
+		.dp_port = 20000,
+		.ptime_ms = 20,
+	};
+}
+
+uint32_t
+gen_scn_n_ips(const struct gen_scn *s)
+{
+	return (s->n_legs + s->legs_per_ip - 1) / s->legs_per_ip;
+}
+
+static int TUTTI_PRINTF(3, 4)
+bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int
+gen_scn_check(const struct gen_scn *s, char *err, size_t errlen)
+{
+	uint32_t span;
+
+	if (s->n_legs == 0 || s->n_legs > GEN_SCN_MAX_LEGS)
+		return bad(err, errlen, "--legs %u: expected 1..%u", s->n_legs,
+			   GEN_SCN_MAX_LEGS);
+	if (s->n_confs == 0 || s->n_confs > s->n_legs)
+		return bad(err, errlen, "--confs %u: expected 1..%u (at most "
+			   "one conference per leg)", s->n_confs, s->n_legs);
+	if (s->n_talkers > 255)
+		return bad(err, errlen, "--talkers %u: expected 0..255",
+			   s->n_talkers);
+	if (s->ptime_ms < 10 || s->ptime_ms > 40 || s->ptime_ms % 10 != 0)
+		return bad(err, errlen, "--ptime %u: expected 10, 20, 30 or "
+			   "40 ms", s->ptime_ms);
+	if (s->legs_per_ip == 0)
+		return bad(err, errlen, "--legs-per-ip: expected >= 1");
+	span = 2 * ((s->n_legs < s->legs_per_ip ? s->n_legs :
+		     s->legs_per_ip) - 1);
+	if ((uint32_t)s->gen_port + span > 65535 ||
+	    (uint32_t)s->dp_port + span > 65535)
+		return bad(err, errlen, "ports run past 65535: %u legs per "
+			   "address take %u ports from %u (generator) and %u "
+			   "(target); lower --legs-per-ip or the first ports",
+			   s->legs_per_ip, span + 1, s->gen_port, s->dp_port);
+	if (s->gen_ip == 0 || s->gen_ip + gen_scn_n_ips(s) - 1 < s->gen_ip)
+		return bad(err, errlen, "--ip: the source addresses wrap");
+	if (s->dp_ip >= s->gen_ip &&
+	    s->dp_ip - s->gen_ip < gen_scn_n_ips(s))
+		return bad(err, errlen, "--dst-ip is one of the %u source "
+			   "addresses from --ip", gen_scn_n_ips(s));
+	return 0;
+}
+
+static void
+ip_str(uint32_t ip, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255,
+		 (ip >> 8) & 255, ip & 255);
+}
+
+int
+gen_scn_write_prov(const struct gen_scn *s, FILE *f)
+{
+	char ip[16], dp[16];
+
+	ip_str(s->dp_ip, dp, sizeof(dp));
+	fprintf(f, "# tutti-gen scenario: %u legs in %u conferences, %u "
+		"talker%s each, ptime %u ms\n# target %s, first port %u; "
+		"generator from the address and port in each remote=\n",
+		s->n_legs, s->n_confs, s->n_talkers,
+		s->n_talkers == 1 ? "" : "s", s->ptime_ms, dp, s->dp_port);
+	for (uint32_t c = 0; c < s->n_confs; c++) {
+		uint32_t i = gen_scn_conf_first(s, c);
+		uint32_t end = gen_scn_conf_first(s, c + 1);
+
+		fprintf(f, "conference %u ptime=%u", c + 1, s->ptime_ms);
+		if (s->n_talkers > 0)
+			fprintf(f, " talkers=%u", s->n_talkers);
+		fputc('\n', f);
+		while (i < end) {
+			/* a run stays inside one source-address block */
+			uint32_t blk_end = (i / s->legs_per_ip + 1) *
+					   s->legs_per_ip;
+			uint32_t last = (end < blk_end ? end : blk_end) - 1;
+
+			ip_str(gen_scn_leg_ip(s, i), ip, sizeof(ip));
+			fprintf(f, "legs %u-%u conference=%u remote=%s:%u "
+				"local=%u codec=PCMU ptime=%u\n", i + 1,
+				last + 1, c + 1, ip,
+				s->gen_port + gen_scn_leg_port_off(s, i),
+				s->dp_port + gen_scn_leg_port_off(s, i),
+				s->ptime_ms);
+			i = last + 1;
+		}
+	}
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}

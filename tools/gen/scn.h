@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * scn.h: the scenario tutti-gen emulates, N participants (legs) in M
+ * conferences, and the provisioning file (dataplane/prov.h format) that
+ * makes tutti-dp run the same legs without SIP. Pure arithmetic, no DPDK:
+ * the generator's hot path maps legs to addresses with it, and the unit
+ * test (tests/test_gen_prov.c) parses the file back with prov.c.
+ *
+ * Layout: leg i (0-based; its leg id is i + 1) belongs to conference
+ * c = the one whose range [c*N/M, (c+1)*N/M) holds i, id c + 1. Legs are
+ * spread over source addresses in blocks of legs_per_ip: leg i sends from
+ * gen_ip + i / legs_per_ip, UDP port gen_port + 2 * (i % legs_per_ip), to
+ * the target's port dp_port + 2 * (i % legs_per_ip) (the same offset, as
+ * prov.h's "legs" ranges want). Beyond one block, target ports repeat with
+ * another remote address: legs are told apart by their 5-tuple.
+ */
+#ifndef TUTTI_GEN_SCN_H
+#define TUTTI_GEN_SCN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GEN_SCN_MAX_LEGS	(1u << 22)
+
+struct gen_scn {
+	uint32_t n_legs;	/* N */
+	uint32_t n_confs;	/* M, 1..N */
+	uint32_t n_talkers;	/* K talkers per conference at a time */
+	uint32_t legs_per_ip;	/* legs sharing one source address */
+	uint32_t gen_ip;	/* first source address, host order */
+	uint32_t dp_ip;		/* the target's address, host order */
+	uint16_t gen_port;	/* first source UDP port */
+	uint16_t dp_port;	/* first target UDP port */
+	uint8_t ptime_ms;	/* 10, 20, 30 or 40 */
+};
+
+/* Defaults: 100 legs, 10 conferences, 3 talkers, 198.18.0.2 -> .1. */
+void gen_scn_defaults(struct gen_scn *s);
+
+/*
+ * Check that the scenario is consistent (counts, ports within 65535, the
+ * target outside the source block). Returns 0 or -EINVAL with err set.
+ */
+int gen_scn_check(const struct gen_scn *s, char *err, size_t errlen);
+
+/* Number of source addresses the scenario uses. */
+uint32_t gen_scn_n_ips(const struct gen_scn *s);
+
+/* First leg index of conference c (0-based); c == n_confs gives n_legs. */
+static inline uint32_t
+gen_scn_conf_first(const struct gen_scn *s, uint32_t c)
+{
+	return (uint32_t)((uint64_t)c * s->n_legs / s->n_confs);
+}
+
+/* Conference index (0-based) of leg i. */
+static inline uint32_t
+gen_scn_leg_conf(const struct gen_scn *s, uint32_t i)
+{
+	return (uint32_t)(((uint64_t)i + 1) * s->n_confs - 1) / s->n_legs;
+}
+
+/* Source address (host order) of leg i. */
+static inline uint32_t
+gen_scn_leg_ip(const struct gen_scn *s, uint32_t i)
+{
+	return s->gen_ip + i / s->legs_per_ip;
+}
+
+/* Port offset of leg i from gen_port and from dp_port. */
+static inline uint32_t
+gen_scn_leg_port_off(const struct gen_scn *s, uint32_t i)
+{
+	return 2 * (i % s->legs_per_ip);
+}
+
+/*
+ * The leg that owns source address ip, port (host order), or -1: what
+ * comes back to the generator is addressed to it.
+ */
+static inline int64_t
+gen_scn_leg_of(const struct gen_scn *s, uint32_t ip, uint16_t port)
+{
+	uint32_t b = ip - s->gen_ip, off = (uint32_t)(port - s->gen_port);
+	uint64_t i;
+
+	if (ip < s->gen_ip || port < s->gen_port || (off & 1) != 0 ||
+	    off / 2 >= s->legs_per_ip)
+		return -1;
+	i = (uint64_t)b * s->legs_per_ip + off / 2;
+	return i < s->n_legs ? (int64_t)i : -1;
+}
+
+/*
+ * Whether leg i talks during rotation epoch e: each conference's K talkers
+ * are a window of consecutive members that moves on by K every epoch.
+ */
+static inline bool
+gen_scn_is_talker(const struct gen_scn *s, uint32_t i, uint64_t epoch)
+{
+	uint32_t c = gen_scn_leg_conf(s, i);
+	uint32_t first = gen_scn_conf_first(s, c);
+	uint32_t size = gen_scn_conf_first(s, c + 1) - first;
+	uint32_t start = (uint32_t)((epoch * s->n_talkers) % size);
+
+	return (i - first + size - start) % size < s->n_talkers;
+}
+
+/*
+ * Write the provisioning file for the scenario to f: one "conference" line
+ * per conference (talkers=K, ptime) and "legs" ranges, split where a
+ * conference crosses a source-address block. Returns 0 or -EIO.
+ */
+int gen_scn_write_prov(const struct gen_scn *s, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUTTI_GEN_SCN_H */
