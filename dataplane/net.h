@@ -248,6 +248,36 @@ enum dp_net_tx_flag {
 int dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 		     const struct dp_net_flow *fl, unsigned int flags);
 
+/* Big-endian (network order) fields at any alignment, for the edge. */
+static inline uint16_t
+dp_net_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+dp_net_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+dp_net_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+dp_net_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 /*
  * Internet checksum (RFC 1071) of len bytes, added to the 32-bit partial
  * sum `sum` and folded: the ones' complement sum, not complemented, in

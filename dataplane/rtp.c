@@ -10,31 +10,13 @@
 #include <errno.h>
 #include <string.h>
 
-#include <arpa/inet.h>
+#include "net.h"
 
 #define SEQ_MOD	    (1u << 16)
 #define RTCP_MUX_LO 192 /* RFC 5761 4: second octet 192..223 */
 #define RTCP_MUX_HI 223
 #define LOST_MAX    0x7fffff /* 24-bit signed report field */
 #define LOST_MIN    (-0x800000)
-
-static uint32_t
-load32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return ntohl(v);
-}
-
-static uint16_t
-load16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return ntohs(v);
-}
 
 bool
 dp_rtp_is_rtcp(const uint8_t *buf, uint32_t len)
@@ -68,7 +50,7 @@ dp_rtp_parse(const uint8_t *buf, uint32_t len, struct dp_rtp_pkt *out)
 	if (buf[0] & 0x10) {
 		if (hdr + 4 > len)
 			return bad(out, DP_RTP_DROP_EXT);
-		hdr += 4 + 4u * load16(buf + hdr + 2);
+		hdr += 4 + 4u * dp_net_get16(buf + hdr + 2);
 		if (hdr > len)
 			return bad(out, DP_RTP_DROP_EXT);
 	}
@@ -79,9 +61,9 @@ dp_rtp_parse(const uint8_t *buf, uint32_t len, struct dp_rtp_pkt *out)
 	}
 	out->marker = (buf[1] & 0x80) != 0;
 	out->pt = buf[1] & 0x7f;
-	out->seq = load16(buf + 2);
-	out->ts = load32(buf + 4);
-	out->ssrc = load32(buf + 8);
+	out->seq = dp_net_get16(buf + 2);
+	out->ts = dp_net_get32(buf + 4);
+	out->ssrc = dp_net_get32(buf + 8);
 	out->payload = buf + hdr;
 	out->len_bytes = len - hdr - pad;
 	return 0;
@@ -404,14 +386,11 @@ void
 dp_rtp_write_hdr(uint8_t *buf, uint8_t pt, bool marker, uint16_t seq,
 		 uint32_t ts, uint32_t ssrc)
 {
-	uint16_t seq_be = htons(seq);
-	uint32_t ts_be = htonl(ts), ssrc_be = htonl(ssrc);
-
 	buf[0] = 0x80;
 	buf[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
-	memcpy(buf + 2, &seq_be, 2);
-	memcpy(buf + 4, &ts_be, 4);
-	memcpy(buf + 8, &ssrc_be, 4);
+	dp_net_put16(buf + 2, seq);
+	dp_net_put32(buf + 4, ts);
+	dp_net_put32(buf + 8, ssrc);
 }
 
 void
