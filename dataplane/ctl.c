@@ -12,8 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include "io.h"
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "shm_ring.h"
@@ -56,31 +60,70 @@ conf_set(struct dp_conf *c, uint32_t conf_id, const struct shm_msg_conf *b)
 	c->n_talkers = b->n_talkers ? b->n_talkers : 4;
 	c->flags = b->flags;
 	c->max_legs = b->max_legs;
+	if (c->tc != NULL) {	/* what can change while it runs */
+		c->tc->mix.cfg.max_talkers = b->n_talkers == 0 ?
+			DP_MIX_DEFAULT_K : b->n_talkers == 255 ? DP_MIX_ALL :
+			b->n_talkers;
+		c->tc->mix.cfg.limiter = (b->flags & SHM_CONF_LIMITER) != 0;
+	}
 }
 
 static int
 conf_create(struct dp_lcore *lc, const struct shm_msg *m)
 {
 	struct dp_conf *c = dp_ctl_conf_find(lc, m->hdr.conf_id);
+	const struct shm_msg_conf *b = &m->body.conf;
+	uint64_t now = rte_rdtsc(), ms = lc->tsc_hz / 1000u;
 	uint32_t i;
 	int rc;
 
-	if (c != NULL) {		/* replay: same conference, new params */
-		conf_set(c, m->hdr.conf_id, &m->body.conf);
+	if (b->n_talkers > DP_MIX_MAX_K && b->n_talkers != 255)
+		return -EINVAL;
+	if (c != NULL) {	/* replay: same conference, new params */
+		if (c->rate_hz != b->rate_hz || c->ptime_ms != b->ptime_ms)
+			return -EBUSY;	/* not while it runs */
+		conf_set(c, m->hdr.conf_id, b);
 		return 0;
 	}
 	if (lc->n_conf_free == 0)
 		return -ENOSPC;
 	i = lc->conf_free[lc->n_conf_free - 1];
-	rc = dp_idmap_put(&lc->conf_map, m->hdr.conf_id, i);
-	if (rc < 0)
-		return rc;
-	lc->n_conf_free--;
 	c = &lc->confs[i];
 	memset(c, 0, sizeof(*c));
-	conf_set(c, m->hdr.conf_id, &m->body.conf);
+	c->tc = rte_zmalloc_socket("dp_tick_conf", sizeof(*c->tc),
+				   RTE_CACHE_LINE_SIZE,
+				   (int)rte_lcore_to_socket_id(lc->lcore_id));
+	if (c->tc == NULL)
+		return -ENOMEM;
+	rc = dp_tick_conf_init(c->tc, m->hdr.conf_id, b, lc->tsc_hz);
+	if (rc == 0)
+		rc = dp_idmap_put(&lc->conf_map, m->hdr.conf_id, i);
+	if (rc < 0) {
+		rte_free(c->tc);
+		c->tc = NULL;
+		return rc;
+	}
+	lc->n_conf_free--;
+	conf_set(c, m->hdr.conf_id, b);
+	/* ticks on a 1 ms grid, spread over the ptime by conference */
+	c->period = ms * b->ptime_ms;
+	c->next_tick = (now / c->period + 1) * c->period +
+		       (i % b->ptime_ms) * ms;
+	lc->active[lc->n_active++] = i;
 	lc->st.n_confs++;
 	return 0;
+}
+
+/* The packet path's side of a leg goes (its tick leg is freed by the
+ * caller: dp_tick_leg_remove() or dp_tick_conf_fini()). */
+static void
+leg_rt_clear(struct dp_lcore *lc, struct dp_leg_rt *rt)
+{
+	if (rt->tl == NULL)
+		return;
+	dp_idmap_del(&lc->port_map, rt->local_port);
+	dp_io_port_release(lc, rt->local_port);
+	memset(rt, 0, sizeof(*rt));
 }
 
 static void
@@ -88,6 +131,7 @@ leg_free(struct dp_lcore *lc, struct shm_leg_entry *e)
 {
 	uint32_t idx = (uint32_t)(e - lc->legs);
 
+	leg_rt_clear(lc, &lc->rt[idx]);
 	dp_idmap_del(&lc->leg_map, e->leg.leg_id);
 	shm_pub_begin(&e->pub_seq);
 	e->state = SHM_LEG_FREE;
@@ -115,6 +159,14 @@ conf_destroy(struct dp_lcore *lc, const struct shm_msg *m)
 	}
 	dp_idmap_get(&lc->conf_map, c->conf_id, &i);
 	dp_idmap_del(&lc->conf_map, c->conf_id);
+	dp_tick_conf_fini(c->tc);
+	rte_free(c->tc);
+	c->tc = NULL;
+	for (uint32_t k = 0; k < lc->n_active; k++)
+		if (lc->active[k] == i) {
+			lc->active[k] = lc->active[--lc->n_active];
+			break;
+		}
 	c->conf_id = 0;
 	lc->conf_free[lc->n_conf_free++] = i;
 	lc->st.n_confs--;
@@ -139,6 +191,75 @@ leg_write(struct shm_leg_entry *e, uint32_t conf_id, uint16_t worker,
 	shm_pub_end(&e->pub_seq);
 }
 
+/* Media and packet state of a new leg in slot i of conference c. */
+static int
+leg_rt_setup(struct dp_lcore *lc, struct dp_conf *c, uint32_t i,
+	     const struct shm_msg_leg *l)
+{
+	struct dp_leg_rt *rt = &lc->rt[i];
+	struct dp_rtp_rx_cfg rc_cfg;
+	uint64_t now = rte_rdtsc();
+	int rc, err;
+
+	memset(rt, 0, sizeof(*rt));
+	rc = dp_rtp_rx_cfg_from_leg(&rc_cfg, l, lc->tsc_hz);
+	if (rc == 0)
+		rc = dp_rtp_rx_init(&rt->rtp, &rc_cfg);
+	if (rc < 0)
+		return rc;
+	dp_io_leg_flow(lc, rt, l);
+	rc = dp_io_port_claim(lc, rt->local_port);
+	if (rc == 0 && dp_idmap_get(&lc->port_map, rt->local_port,
+				    &(uint32_t){ 0 }))
+		rc = -EADDRINUSE;
+	if (rc < 0)
+		return rc;
+	rt->tl = dp_tick_leg_add(c->tc, l, rt, now, &err);
+	if (rt->tl == NULL) {
+		dp_io_port_release(lc, rt->local_port);
+		return err;
+	}
+	rc = dp_idmap_put(&lc->port_map, rt->local_port, i);
+	if (rc < 0) {
+		dp_tick_leg_remove(rt->tl);
+		dp_io_port_release(lc, rt->local_port);
+		rt->tl = NULL;
+		return rc;
+	}
+	rt->conf_idx = (uint32_t)(c - lc->confs);
+	rt->next_rtcp = now + lc->tsc_hz * 5 / 2;	/* RFC 3550: 2.5 s */
+	return 0;
+}
+
+/* New parameters for a running leg (re-INVITE, or a replayed add). */
+static int
+leg_rt_update(struct dp_lcore *lc, uint32_t i, const struct shm_msg_leg *l)
+{
+	struct dp_leg_rt *rt = &lc->rt[i];
+	const struct shm_msg_leg *o = &rt->tl->cfg;
+	int rc;
+
+	if (l->local_port != o->local_port)
+		return -EINVAL;	/* a new port is a new leg */
+	rc = dp_tick_leg_update(rt->tl, l, rte_rdtsc());
+	if (rc < 0)
+		return rc;
+	if (memcmp(l->addr, o->addr, sizeof(l->addr)) != 0 ||
+	    l->remote_port != o->remote_port || l->pt != o->pt ||
+	    l->dtmf_pt != o->dtmf_pt || l->rate_hz != o->rate_hz ||
+	    ((l->flags ^ o->flags) & SHM_LEG_LATCH)) {
+		struct dp_rtp_rx_cfg cfg;
+
+		rc = dp_rtp_rx_cfg_from_leg(&cfg, l, lc->tsc_hz);
+		if (rc == 0)
+			rc = dp_rtp_rx_init(&rt->rtp, &cfg);
+		if (rc < 0)
+			return rc;
+		dp_io_leg_flow(lc, rt, l);
+	}
+	return 0;
+}
+
 static int
 leg_add(struct dp_lcore *lc, const struct shm_msg *m)
 {
@@ -152,6 +273,10 @@ leg_add(struct dp_lcore *lc, const struct shm_msg *m)
 	if (e != NULL) {
 		if (e->conf_id != c->conf_id)
 			return -EEXIST;	/* id in use by another conference */
+		rc = leg_rt_update(lc, (uint32_t)(e - lc->legs),
+				   &m->body.leg);
+		if (rc < 0)
+			return rc;
 		leg_write(e, c->conf_id, (uint16_t)lc->worker, &m->body.leg,
 			  false);	/* replay: idempotent */
 		return 0;
@@ -161,9 +286,15 @@ leg_add(struct dp_lcore *lc, const struct shm_msg *m)
 	if (lc->n_leg_free == 0)
 		return -ENOSPC;
 	i = lc->leg_free[lc->n_leg_free - 1];
-	rc = dp_idmap_put(&lc->leg_map, m->body.leg.leg_id, i);
+	rc = leg_rt_setup(lc, c, i, &m->body.leg);
 	if (rc < 0)
 		return rc;
+	rc = dp_idmap_put(&lc->leg_map, m->body.leg.leg_id, i);
+	if (rc < 0) {
+		dp_tick_leg_remove(lc->rt[i].tl);
+		leg_rt_clear(lc, &lc->rt[i]);
+		return rc;
+	}
 	lc->n_leg_free--;
 	leg_write(&lc->legs[i], c->conf_id, (uint16_t)lc->worker, &m->body.leg,
 		  true);
@@ -177,8 +308,13 @@ leg_update(struct dp_lcore *lc, const struct shm_msg *m)
 {
 	struct shm_leg_entry *e = dp_ctl_leg_find(lc, m->body.leg.leg_id);
 
+	int rc;
+
 	if (e == NULL || e->conf_id != m->hdr.conf_id)
 		return -ENOENT;
+	rc = leg_rt_update(lc, (uint32_t)(e - lc->legs), &m->body.leg);
+	if (rc < 0)
+		return rc;
 	leg_write(e, e->conf_id, (uint16_t)lc->worker, &m->body.leg, false);
 	return 0;
 }
@@ -194,6 +330,7 @@ leg_remove(struct dp_lcore *lc, const struct shm_msg *m)
 	c = dp_ctl_conf_find(lc, e->conf_id);
 	if (c != NULL)
 		c->n_legs--;
+	dp_tick_leg_remove(lc->rt[e - lc->legs].tl);
 	leg_free(lc, e);
 	return 0;
 }

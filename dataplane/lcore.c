@@ -17,6 +17,7 @@
 #include <rte_pause.h>
 
 #include "ctl.h"
+#include "io.h"
 #include "shm_msg.h"
 #include "shm_region.h"
 
@@ -28,7 +29,7 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	uint32_t conf_slots = dp_idmap_slots_for(max_confs);
-	struct dp_idmap_ent *conf_ent, *leg_ent;
+	struct dp_idmap_ent *conf_ent, *leg_ent, *port_ent;
 	uint32_t leg_slots;
 
 	memset(lc, 0, sizeof(*lc));
@@ -50,20 +51,30 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 					  socket);
 	conf_ent = rte_malloc_socket("dp_conf_map",
 				     sizeof(*conf_ent) * conf_slots, 0, socket);
+	lc->rt = rte_zmalloc_socket("dp_leg_rt",
+				    sizeof(*lc->rt) * lc->n_leg_slots,
+				    RTE_CACHE_LINE_SIZE, socket);
+	lc->active = rte_malloc_socket("dp_active",
+				       sizeof(uint32_t) * max_confs, 0, socket);
+	port_ent = rte_malloc_socket("dp_port_map",
+				     sizeof(*port_ent) * leg_slots, 0, socket);
 	lc->leg_free = rte_malloc_socket("dp_leg_free",
 					 sizeof(uint32_t) * lc->n_leg_slots, 0,
 					 socket);
 	leg_ent = rte_malloc_socket("dp_leg_map",
 				    sizeof(*leg_ent) * leg_slots, 0, socket);
 	if (lc->confs == NULL || lc->conf_free == NULL || conf_ent == NULL ||
-	    lc->leg_free == NULL || leg_ent == NULL) {
+	    lc->leg_free == NULL || leg_ent == NULL || lc->rt == NULL ||
+	    lc->active == NULL || port_ent == NULL) {
 		rte_free(conf_ent);
 		rte_free(leg_ent);
+		rte_free(port_ent);
 		dp_lcore_fini(lc);
 		return -ENOMEM;
 	}
 	dp_idmap_init(&lc->conf_map, conf_ent, conf_slots);
 	dp_idmap_init(&lc->leg_map, leg_ent, leg_slots);
+	dp_idmap_init(&lc->port_map, port_ent, leg_slots);
 	/* Free stacks pop the lowest index first. */
 	for (uint32_t i = 0; i < max_confs; i++)
 		lc->conf_free[i] = max_confs - 1 - i;
@@ -75,6 +86,7 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 	lc->tsc_hz = rte_get_tsc_hz();
 	lc->pub_period_tsc = lc->tsc_hz / 10;	/* 100 ms */
 	lc->pubs_per_evt = 10;			/* a stats event a second */
+	lc->tick_check_tsc = lc->tsc_hz / 1000000u * DP_TICK_CHECK_US;
 	return 0;
 }
 
@@ -85,6 +97,21 @@ dp_lcore_fini(struct dp_lcore *lc)
 		rte_free(lc->conf_map.ent);
 	if (lc->leg_map.ent != NULL)
 		rte_free(lc->leg_map.ent);
+	if (lc->port_map.ent != NULL)
+		rte_free(lc->port_map.ent);
+	for (uint32_t k = 0; lc->active != NULL && k < lc->n_active; k++) {
+		struct dp_conf *c = &lc->confs[lc->active[k]];
+
+		dp_tick_conf_fini(c->tc);
+		rte_free(c->tc);
+		c->tc = NULL;
+	}
+	rte_free(lc->rt);
+	rte_free(lc->active);
+	lc->rt = NULL;
+	lc->active = NULL;
+	lc->n_active = 0;
+	lc->port_map.ent = NULL;
 	rte_free(lc->confs);
 	rte_free(lc->conf_free);
 	rte_free(lc->leg_free);
@@ -143,9 +170,11 @@ dp_lcore_run(void *arg)
 		uint64_t now = rte_rdtsc();
 		unsigned int work = 0;
 
+		work += dp_io_poll(lc, now);
 		if ((it & (DP_CTL_EVERY - 1)) == 0)
 			work += dp_ctl_poll(lc, now);
 		if (unlikely(now >= lc->next_pub_tsc)) {
+			dp_io_housekeeping(lc, now);
 			dp_lcore_publish(lc, now);
 			lc->next_pub_tsc = now + lc->pub_period_tsc;
 			if (lc->is_main)

@@ -15,14 +15,25 @@
 #include <rte_common.h>
 
 #include "idmap.h"
+#include "net.h"
+#include "rtcp.h"
+#include "rtp.h"
 #include "shm_proto.h"
 
+struct rte_mbuf;
+struct rte_mempool;
 struct rte_ring;
 struct shm_region;
+struct dp_port;
+struct dp_tick_conf;
+struct dp_tick_leg;
 
 #define DP_BURST	32	/* packets or messages per burst */
 #define DP_CTL_BUDGET	32	/* commands applied per control poll */
 #define DP_CTL_EVERY	16	/* poll control every 16 loop iterations */
+
+#define DP_TX_BURST	32	/* packets queued before a transmit */
+#define DP_TICK_CHECK_US	100	/* how often due ticks are looked for */
 
 /* A conference owned by this worker. */
 struct dp_conf {
@@ -33,6 +44,24 @@ struct dp_conf {
 	uint8_t flags;		/* enum shm_conf_flag */
 	uint32_t max_legs;	/* 0 = no limit */
 	uint32_t n_legs;
+	struct dp_tick_conf *tc;	/* its media (tick.h) */
+	uint64_t next_tick;	/* TSC */
+	uint64_t period;	/* TSC ticks per ptime */
+};
+
+/* The packet path's state of a leg, parallel to dp_lcore.legs. */
+struct dp_leg_rt {
+	struct dp_tick_leg *tl;		/* NULL: slot free */
+	uint32_t conf_idx;
+	uint16_t local_port;		/* host order; RTCP on +1 */
+	bool mac_known;			/* flow.dst_mac is the next hop */
+	uint64_t next_arp;		/* TSC: next ARP request */
+	uint64_t next_rtcp;		/* TSC: next SR/RR */
+	uint32_t tx_pkts, tx_octets;	/* for the SR */
+	uint32_t last_ts;
+	uint64_t rtcp_rx;		/* RTCP compounds accepted */
+	struct dp_net_flow flow;	/* where its RTP goes */
+	struct dp_rtp_rx rtp;
 };
 
 struct dp_lcore {
@@ -54,6 +83,26 @@ struct dp_lcore {
 	struct dp_idmap conf_map;	/* conf_id -> index into confs */
 	uint32_t *conf_free;		/* stack of free conference indexes */
 	uint32_t n_conf_free;
+
+	/* media and packets */
+	struct dp_leg_rt *rt;		/* [n_leg_slots] */
+	struct dp_idmap port_map;	/* local RTP port -> leg index */
+	uint32_t *active;		/* conference indexes with a tick */
+	uint32_t n_active;
+	uint64_t next_tick_check;	/* TSC */
+	uint64_t tick_check_tsc;
+	const struct dp_port *port;	/* NULL: no NIC (control only) */
+	bool has_rxq;			/* polls rxq itself */
+	uint16_t rxq, txq;
+	struct rte_mempool *pool;
+	struct rte_ring *dispatch;	/* what other workers received for it */
+	struct dp_net_iface ifc;
+	unsigned int tx_flags;		/* enum dp_net_tx_flag */
+	struct dp_net_stats net_st;
+	struct dp_rtcp_stats rtcp_st;
+	uint64_t rtp_drops[DP_RTP_DROP_MAX_];
+	uint16_t n_tx;
+	struct rte_mbuf *tx[DP_TX_BURST];
 
 	/* timing */
 	uint64_t tsc_hz;

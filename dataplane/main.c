@@ -5,6 +5,7 @@
  * lcore's housekeeping (heartbeat, watching for the control plane). No
  * packet logic here.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -20,11 +21,15 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 
+#include "io.h"
 #include "lcore.h"
 #include "log.h"
+#include "port.h"
 #include "ctl.h"
 #include "prov.h"
+#include "shm_msg.h"
 #include "shm_region.h"
 #include "simd.h"
 
@@ -38,7 +43,15 @@ struct dp_opts {
 	uint64_t idle_sleep_us;
 	enum dp_simd simd;
 	const char *provision;	/* file of conferences and legs, or NULL */
+	bool have_addr;		/* --addr given: drive port addr_port */
+	uint16_t addr_port;
+	uint32_t addr_ip;	/* network order */
+	uint32_t n_mbufs;
+	uint16_t rx_desc, tx_desc;
 };
+
+static struct dp_port port;
+static struct rte_mempool *pool;
 
 static struct shm_region region;
 static struct dp_lcore *lcores;		/* one per worker */
@@ -78,6 +91,13 @@ usage(FILE *f)
 "                         production; the demo and tests use 100)\n"
 "  --simd ISA             highest SIMD kernels to use: auto, scalar, avx2,\n"
 "                         avx512 (default auto: the best this CPU has)\n"
+"  --addr PORT=A.B.C.D    own IPv4 address A.B.C.D on ethdev PORT (e.g.\n"
+"                         0=198.18.0.2): answer ARP and ping there, take\n"
+"                         RTP for the legs' ports, send the mixes; without\n"
+"                         --addr no port is used (control only). One port\n"
+"                         for now.\n"
+"  --mbufs N              packet buffers (default 8191)\n"
+"  --rx-desc N, --tx-desc N  descriptors per queue (default 1024)\n"
 "  --provision FILE       create the conferences and legs in FILE at start,\n"
 "                         without SIP (for packet generators); the format is\n"
 "                         in dataplane/prov.h and the README\n"
@@ -87,7 +107,10 @@ usage(FILE *f)
 "\n"
 "Example (no hugepages, no NIC, one worker):\n"
 "  tutti-dp -l 1 --no-huge -m 128 --no-pci --no-shconf --no-telemetry \\\n"
-"      -- --region /tutti\n",
+"      -- --region /tutti\n"
+"With a veth (tools/lab) through af_packet:\n"
+"  tutti-dp -l 1 --no-huge -m 256 --no-pci --vdev \\\n"
+"      net_af_packet0,iface=tutti-dp0 -- --addr 0=198.18.0.2\n",
 		SHM_DEFAULT_NAME, SHM_RING_SLOTS_DEFAULT, SHM_LEGS_DEFAULT);
 }
 
@@ -122,6 +145,10 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "simd", required_argument, NULL, 'S' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "provision", required_argument, NULL, 'P' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ "mbufs", required_argument, NULL, 'm' },
+		{ "rx-desc", required_argument, NULL, 'R' },
+		{ "tx-desc", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -137,6 +164,10 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->idle_sleep_us = 0;
 	o->simd = dp_simd_best();
 	o->provision = NULL;
+	o->have_addr = false;
+	o->n_mbufs = 8191;
+	o->rx_desc = 1024;
+	o->tx_desc = 1024;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -186,6 +217,34 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			break;
 		case 'P':
 			o->provision = optarg;
+			break;
+		case 'a':
+			if (o->have_addr) {
+				LOG_ERR("--addr %s: one port for now", optarg);
+				return -EINVAL;
+			}
+			if (dp_port_parse_addr(optarg, &o->addr_port,
+					       &o->addr_ip) < 0) {
+				LOG_ERR("--addr %s: expected PORT=A.B.C.D, e.g. "
+					"0=198.18.0.2", optarg);
+				return -EINVAL;
+			}
+			o->have_addr = true;
+			break;
+		case 'm':
+			if (parse_u64("mbufs", optarg, 511, 1u << 24, &v))
+				return -EINVAL;
+			o->n_mbufs = (uint32_t)v;
+			break;
+		case 'R':
+		case 'T':
+			if (parse_u64(c == 'R' ? "rx-desc" : "tx-desc", optarg,
+				      64, 16384, &v))
+				return -EINVAL;
+			if (c == 'R')
+				o->rx_desc = (uint16_t)v;
+			else
+				o->tx_desc = (uint16_t)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -316,6 +375,49 @@ start_workers(const struct dp_opts *o)
 	return 0;
 }
 
+/* The port, its pool and every worker's queues (cold). */
+static int
+start_port(const struct dp_opts *o)
+{
+	char err[256], ip[INET_ADDRSTRLEN];
+	int rc = dp_io_init(n_workers);
+
+	if (rc < 0) {
+		LOG_ERR("cannot create the dispatch rings: %s (raise -m?)",
+			strerror(-rc));
+		return rc;
+	}
+	if (!o->have_addr)
+		return 0;
+	pool = rte_pktmbuf_pool_create("dp_mbufs", o->n_mbufs, 256, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       (int)rte_socket_id());
+	if (pool == NULL) {
+		LOG_ERR("cannot create %u packet buffers: %s (raise -m, or "
+			"lower --mbufs)", o->n_mbufs, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	rc = dp_port_init(&port, o->addr_port, (uint16_t)n_workers,
+			  o->addr_ip, pool, o->rx_desc, o->tx_desc, err,
+			  sizeof(err));
+	if (rc < 0) {
+		LOG_ERR("%s", err);
+		return rc;
+	}
+	for (unsigned int w = 0; w < n_workers; w++)
+		dp_io_attach(&lcores[w], &port, pool);
+	inet_ntop(AF_INET, &o->addr_ip, ip, sizeof(ip));
+	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
+		 "%u receive queue%s (%s), checksums in %s, out %s",
+		 port.port_id, port.name, port.driver,
+		 RTE_ETHER_ADDR_BYTES(&port.mac), ip, port.n_rxq,
+		 port.n_rxq == 1 ? "" : "s", port.n_rxq < n_workers ?
+		 "workers without one get their packets by software "
+		 "dispatch" : "one per worker", port.rx_cksum ? "NIC" :
+		 "software", port.tx_cksum ? "NIC" : "software");
+	return 0;
+}
+
 /* Attachers may come in from now on. */
 static void
 announce_ready(const struct dp_opts *o)
@@ -379,9 +481,16 @@ log_totals(void)
 		for (int i = 0; i < SHM_DROP_MAX_; i++)
 			drops += s->drops[i];
 		LOG_INFO("worker %u (lcore %u): %" PRIu64 " commands, %" PRIu64
-			 " events, %" PRIu64 " drops, %u conferences, %u legs",
-			 w, s->lcore, s->cmds, s->evts, drops, s->n_confs,
-			 s->n_legs);
+			 " events, %u conferences, %u legs; %" PRIu64 " ticks, %"
+			 PRIu64 " late ticks, worst tick %" PRIu64 " us; %"
+			 PRIu64 " packets in, %" PRIu64 " out, %" PRIu64
+			 " drops", w, s->lcore, s->cmds, s->evts, s->n_confs,
+			 s->n_legs, s->ticks, s->late_ticks,
+			 s->tick_ns_max / 1000, s->rx_pkts, s->tx_pkts, drops);
+		for (int i = 0; i < SHM_DROP_MAX_; i++)
+			if (s->drops[i] != 0)
+				LOG_INFO("worker %u: %" PRIu64 " dropped: %s", w,
+					 s->drops[i], shm_drop_name(i));
 	}
 }
 
@@ -419,6 +528,8 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	rc = start_workers(&o);
+	if (rc == 0)
+		rc = start_port(&o);
 	if (rc < 0)
 		goto out_region;
 	if (o.provision != NULL && (rc = provision(o.provision)) < 0)
@@ -440,9 +551,12 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	log_totals();
 out_region:
+	dp_port_fini(&port);
+	dp_io_fini();
 	if (lcores != NULL)
 		for (unsigned int w = 0; w < n_workers; w++)
 			dp_lcore_fini(&lcores[w]);
+	rte_mempool_free(pool);
 	rte_free(lcores);
 	shm_region_detach(&region);
 out_eal:

@@ -194,6 +194,8 @@ shm_drop_name(unsigned int reason)
 		[SHM_DROP_TX_FULL] = "tx_full",
 		[SHM_DROP_BAD_CMD] = "bad_cmd",
 		[SHM_DROP_EVT_FULL] = "evt_full",
+		[SHM_DROP_NO_ARP] = "no_arp",
+		[SHM_DROP_BAD_RTCP] = "bad_rtcp",
 	};
 
 	if (reason >= SHM_DROP_MAX_ || names[reason] == NULL)

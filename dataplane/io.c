@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * io.c: a worker's packet path (see io.h): receive, steer, RTP/RTCP in,
+ * ticks, RTP/RTCP/ARP out. Hot path on the owning worker.
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "ctl.h"
+#include "port.h"
+#include "shm_region.h"
+
+#define ARP_SLOTS	1024	/* next hops known, all workers */
+#define RTCP_CNAME	"tutti@focus"
+
+/* Owner worker of each local UDP port; written by the owner only. */
+static uint8_t port_owner[65536];
+static struct rte_ring *dispatch[SHM_MAX_WORKERS];
+static unsigned int n_dispatch;
+
+/* Next hops learnt from ARP replies: ip written last (release). */
+static struct {
+	uint32_t ip_be;
+	uint8_t mac[6];
+} arp_tab[ARP_SLOTS];
+
+int
+dp_io_init(unsigned int n_workers)
+{
+	memset(port_owner, DP_IO_NO_OWNER, sizeof(port_owner));
+	for (unsigned int w = 0; w < n_workers && n_workers > 1; w++) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "dp_dispatch_%u", w);
+		dispatch[w] = rte_ring_create(name, DP_IO_DISPATCH_SLOTS,
+					      SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (dispatch[w] == NULL)
+			return -ENOMEM;
+		n_dispatch = w + 1;
+	}
+	return 0;
+}
+
+void
+dp_io_fini(void)
+{
+	for (unsigned int w = 0; w < n_dispatch; w++) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(dispatch[w], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dispatch[w]);
+		dispatch[w] = NULL;
+	}
+	n_dispatch = 0;
+}
+
+void
+dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
+	     struct rte_mempool *pool)
+{
+	lc->port = p;
+	lc->pool = pool;
+	lc->txq = (uint16_t)lc->worker;
+	lc->has_rxq = lc->worker < p->n_rxq;
+	lc->rxq = (uint16_t)lc->worker;
+	lc->dispatch = lc->worker < n_dispatch ? dispatch[lc->worker] : NULL;
+	memcpy(lc->ifc.mac, p->mac.addr_bytes, 6);
+	lc->ifc.ip_be = p->ipv4;
+	lc->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
+}
+
+int
+dp_io_port_claim(struct dp_lcore *lc, uint16_t port)
+{
+	uint8_t me = (uint8_t)lc->worker;
+
+	if (port == 0 || port == 65535)
+		return -EINVAL;
+	for (int k = 0; k < 2; k++) {
+		uint8_t o = __atomic_load_n(&port_owner[port + k],
+					    __ATOMIC_RELAXED);
+
+		if (o != DP_IO_NO_OWNER && o != me)
+			return -EADDRINUSE;
+	}
+	__atomic_store_n(&port_owner[port], me, __ATOMIC_RELEASE);
+	__atomic_store_n(&port_owner[port + 1], me, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void
+dp_io_port_release(struct dp_lcore *lc, uint16_t port)
+{
+	for (int k = 0; k < 2 && port + k < 65536; k++)
+		if (port_owner[port + k] == lc->worker)
+			__atomic_store_n(&port_owner[port + k],
+					 (uint8_t)DP_IO_NO_OWNER,
+					 __ATOMIC_RELEASE);
+}
+
+static uint32_t
+arp_slot(uint32_t ip_be)
+{
+	return (ip_be * 2654435761u) >> 22;	/* 10 bits */
+}
+
+static void
+arp_learn(uint32_t ip_be, const uint8_t mac[6])
+{
+	uint32_t i = arp_slot(ip_be);
+
+	/* a racing reader sees the old ip (miss) or the new pair */
+	__atomic_store_n(&arp_tab[i].ip_be, 0, __ATOMIC_RELEASE);
+	memcpy(arp_tab[i].mac, mac, 6);
+	__atomic_store_n(&arp_tab[i].ip_be, ip_be, __ATOMIC_RELEASE);
+}
+
+static bool
+arp_lookup(uint32_t ip_be, uint8_t mac[6])
+{
+	uint32_t i = arp_slot(ip_be);
+
+	if (__atomic_load_n(&arp_tab[i].ip_be, __ATOMIC_ACQUIRE) != ip_be)
+		return false;
+	memcpy(mac, arp_tab[i].mac, 6);
+	return __atomic_load_n(&arp_tab[i].ip_be, __ATOMIC_ACQUIRE) == ip_be;
+}
+
+void
+dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
+	       const struct shm_msg_leg *l)
+{
+	uint32_t ip_be;
+
+	memcpy(&ip_be, l->addr + 12, 4);	/* IPv4-mapped */
+	if (rt->flow.dst_ip_be != ip_be || rt->flow.dst_port_be !=
+	    l->remote_port)
+		rt->mac_known = false;
+	memcpy(rt->flow.src_mac, lc->ifc.mac, 6);
+	rt->flow.src_ip_be = lc->ifc.ip_be;
+	rt->flow.dst_ip_be = ip_be;
+	rt->flow.src_port_be = l->local_port;
+	rt->flow.dst_port_be = l->remote_port;
+	rt->flow.tos = 0xb8;	/* DSCP EF, RFC 4594 telephony */
+	rt->local_port = rte_be_to_cpu_16(l->local_port);
+}
+
+static void
+tx_queue(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	lc->tx[lc->n_tx++] = m;
+	if (lc->n_tx == DP_TX_BURST)
+		dp_io_flush(lc);
+}
+
+void
+dp_io_flush(struct dp_lcore *lc)
+{
+	uint16_t sent;
+
+	if (lc->n_tx == 0)
+		return;
+	sent = rte_eth_tx_burst(lc->port->port_id, lc->txq, lc->tx, lc->n_tx);
+	for (uint16_t i = 0; i < sent; i++)
+		lc->st.tx_bytes += lc->tx[i]->pkt_len;
+	lc->st.tx_pkts += sent;
+	if (sent < lc->n_tx) {
+		lc->st.drops[SHM_DROP_TX_FULL] += lc->n_tx - sent;
+		rte_pktmbuf_free_bulk(lc->tx + sent, lc->n_tx - sent);
+	}
+	lc->n_tx = 0;
+}
+
+/* A UDP datagram of len bytes at d (headers in front) to rt's flow. */
+static void
+send_udp(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_leg_rt *rt,
+	 uint8_t *d, uint32_t len)
+{
+	dp_net_build_udp(d, len, &rt->flow, lc->tx_flags);
+	if (lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+			       RTE_MBUF_F_TX_UDP_CKSUM;
+		m->l2_len = DP_NET_ETH_LEN;
+		m->l3_len = DP_NET_IPV4_LEN;
+	}
+	tx_queue(lc, m);
+}
+
+static void
+arp_request(struct dp_lcore *lc, uint32_t ip_be)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
+	struct dp_net_eth *e;
+	struct dp_net_arp *a;
+
+	if (m == NULL) {
+		lc->st.drops[SHM_DROP_NO_MBUF]++;
+		return;
+	}
+	e = (struct dp_net_eth *)rte_pktmbuf_append(m, DP_NET_ARP_FRAME_LEN);
+	if (e == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	a = (struct dp_net_arp *)(e + 1);
+	memset(e->dst, 0xff, 6);
+	memcpy(e->src, lc->ifc.mac, 6);
+	e->type_be = rte_cpu_to_be_16(DP_NET_ETHERTYPE_ARP);
+	a->htype_be = rte_cpu_to_be_16(1);
+	a->ptype_be = rte_cpu_to_be_16(DP_NET_ETHERTYPE_IPV4);
+	a->hlen = 6;
+	a->plen = 4;
+	a->op_be = rte_cpu_to_be_16(1);
+	memcpy(a->sha, lc->ifc.mac, 6);
+	a->spa_be = lc->ifc.ip_be;
+	memset(a->tha, 0, 6);
+	a->tpa_be = ip_be;
+	tx_queue(lc, m);
+}
+
+void
+dp_io_evt(void *arg, const struct shm_msg *m)
+{
+	dp_ctl_send_evt(arg, m);
+}
+
+void
+dp_io_tick_send(void *arg, const struct dp_tick_out *o)
+{
+	struct dp_lcore *lc = arg;
+	struct dp_leg_rt *rt = o->ctx;
+	uint32_t len = DP_RTP_HDR_LEN + o->len_bytes;
+	struct rte_mbuf *m;
+	uint8_t *d;
+
+	if (lc->port == NULL)
+		return;		/* no NIC: control-plane tests only */
+	if (!rt->mac_known) {
+		if (!arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
+			lc->st.drops[SHM_DROP_NO_ARP]++;
+			return;
+		}
+		rt->mac_known = true;
+	}
+	m = rte_pktmbuf_alloc(lc->pool);
+	if (m == NULL) {
+		lc->st.drops[SHM_DROP_NO_MBUF]++;
+		return;
+	}
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DP_NET_HDR_LEN +
+							 len));
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		lc->st.drops[SHM_DROP_NO_MBUF]++;
+		return;
+	}
+	/* shared payloads are copied too (160 bytes for G.711): attaching
+	 * them as external buffers is left for later */
+	dp_rtp_write_hdr(d + DP_NET_HDR_LEN, o->pt, o->marker, o->seq, o->ts,
+			 o->ssrc);
+	memcpy(d + DP_NET_HDR_LEN + DP_RTP_HDR_LEN, o->payload, o->len_bytes);
+	rt->tx_pkts++;
+	rt->tx_octets += o->len_bytes;
+	rt->last_ts = o->ts;
+	send_udp(lc, m, rt, d, len);
+}
+
+static void
+rtcp_in(struct dp_lcore *lc, struct dp_leg_rt *rt, const uint8_t *p,
+	uint32_t len, uint64_t now)
+{
+	struct dp_rtcp_info info;
+
+	if (dp_rtcp_parse(p, len, rt->tl->cfg.ssrc, &info, &lc->rtcp_st) < 0) {
+		lc->st.drops[SHM_DROP_BAD_RTCP]++;
+		return;
+	}
+	rt->rtcp_rx++;
+	if (info.has_sr)
+		dp_rtp_rx_note_sr(&rt->rtp, info.ssrc, info.ntp, now);
+}
+
+static void
+udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
+{
+	uint16_t port = rte_be_to_cpu_16(r->dst_port_be);
+	struct dp_jitter_pkt jp;
+	struct dp_rtp_pkt p;
+	struct dp_leg_rt *rt;
+	uint32_t idx;
+	int rc;
+
+	if (!dp_idmap_get(&lc->port_map, port, &idx)) {
+		if (port > 1 && dp_idmap_get(&lc->port_map, port - 1u, &idx))
+			rtcp_in(lc, &lc->rt[idx], r->payload, r->len_bytes,
+				now);
+		else
+			lc->st.drops[SHM_DROP_NOT_FOR_US]++;
+		return;
+	}
+	rt = &lc->rt[idx];
+	if (dp_rtp_is_rtcp(r->payload, r->len_bytes)) {	/* rtcp-mux */
+		rtcp_in(lc, rt, r->payload, r->len_bytes, now);
+		return;
+	}
+	if (dp_rtp_rx(&rt->rtp, r->payload, r->len_bytes, r->src_ip_be,
+		      r->src_port_be, now, &p) == DP_RTP_DROP) {
+		lc->st.drops[dp_rtp_drop_shm(p.drop)]++;
+		lc->rtp_drops[p.drop]++;
+		return;
+	}
+	if (p.flags & DP_RTP_RX_LATCHED) {
+		rt->flow.dst_ip_be = r->src_ip_be;
+		rt->flow.dst_port_be = r->src_port_be;
+	}
+	if (r->src_ip_be == rt->flow.dst_ip_be) {
+		memcpy(rt->flow.dst_mac, r->src_mac, 6);
+		rt->mac_known = true;
+	}
+	jp = (struct dp_jitter_pkt){ .payload = p.payload,
+				     .len_bytes = p.len_bytes, .ssrc = p.ssrc,
+				     .ts = p.ts, .seq = p.seq,
+				     .marker = p.marker };
+	rc = dp_tick_rx(rt->tl, p.pt, &jp, now, dp_io_evt, lc);
+	if (rc == DP_TICK_RX_JITTER)
+		lc->st.drops[SHM_DROP_JB_LATE]++;
+	else if (rc == DP_TICK_RX_BAD_PT)
+		lc->st.drops[SHM_DROP_BAD_PT]++;
+	else if (rc == DP_TICK_RX_NOT_RECEIVING)
+		lc->st.drops[SHM_DROP_NOT_FOR_US]++;
+}
+
+static unsigned int
+rx_flags(const struct rte_mbuf *m)
+{
+	unsigned int f = 0;
+	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		f |= DP_NET_RX_IP_CSUM_GOOD;
+	else if (ip == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		f |= DP_NET_RX_IP_CSUM_BAD;
+	if (l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		f |= DP_NET_RX_L4_CSUM_GOOD;
+	else if (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		f |= DP_NET_RX_L4_CSUM_BAD;
+	return f;
+}
+
+/* One received frame. The mbuf is freed, sent back or handed on. */
+static void
+rx_one(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t now)
+{
+	struct dp_net_rx r;
+	uint8_t owner;
+
+	lc->st.rx_pkts++;
+	lc->st.rx_bytes += m->pkt_len;
+	if (m->nb_segs != 1) {		/* jumbo chains are not RTP */
+		lc->st.drops[SHM_DROP_NOT_FOR_US]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	switch (dp_net_classify(&lc->ifc, rte_pktmbuf_mtod(m, uint8_t *),
+				m->data_len, rx_flags(m), &r, &lc->net_st)) {
+	case DP_NET_REPLY:	/* ARP or echo reply, built in place */
+		m->data_len = (uint16_t)r.reply_len;
+		m->pkt_len = r.reply_len;
+		m->ol_flags = 0;
+		tx_queue(lc, m);
+		return;
+	case DP_NET_ARP_SEEN:
+		arp_learn(r.src_ip_be, r.src_mac);
+		break;
+	case DP_NET_DROP:
+		lc->st.drops[dp_net_drop_shm(r.drop)]++;
+		break;
+	case DP_NET_UDP:
+		owner = __atomic_load_n(&port_owner[rte_be_to_cpu_16(
+						r.dst_port_be)],
+					__ATOMIC_ACQUIRE);
+		if (owner != lc->worker && owner != DP_IO_NO_OWNER &&
+		    owner < n_dispatch) {
+			lc->st.rx_pkts--;	/* counted by the owner */
+			lc->st.rx_bytes -= m->pkt_len;
+			if (rte_ring_enqueue(dispatch[owner], m) != 0) {
+				lc->st.drops[SHM_DROP_NO_MBUF]++;
+				rte_pktmbuf_free(m);
+			}
+			return;
+		}
+		udp_in(lc, &r, now);
+		break;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void
+run_ticks(struct dp_lcore *lc, uint64_t now)
+{
+	for (uint32_t k = 0; k < lc->n_active; k++) {
+		struct dp_conf *c = &lc->confs[lc->active[k]];
+		uint64_t t0, dt, ns;
+
+		if (now < c->next_tick)
+			continue;
+		if (now - c->next_tick >= c->period)
+			lc->st.late_ticks += (now - c->next_tick) / c->period;
+		t0 = rte_rdtsc();
+		dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
+		dt = rte_rdtsc() - t0;
+		ns = dt * 1000000000u / lc->tsc_hz;
+		lc->st.ticks++;
+		lc->st.tick_ns_sum += ns;
+		if (ns > lc->st.tick_ns_max)
+			lc->st.tick_ns_max = ns;
+		c->next_tick += c->period;
+		if (c->next_tick <= now)	/* far behind: skip, counted */
+			c->next_tick += ((now - c->next_tick) / c->period + 1) *
+					c->period;
+	}
+}
+
+unsigned int
+dp_io_poll(struct dp_lcore *lc, uint64_t now)
+{
+	struct rte_mbuf *b[DP_BURST];
+	unsigned int n = 0, k;
+
+	if (lc->port != NULL && lc->has_rxq) {
+		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
+		for (unsigned int i = 0; i < k; i++)
+			rx_one(lc, b[i], now);
+		n += k;
+	}
+	if (lc->dispatch != NULL) {
+		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
+					      DP_BURST, NULL);
+		for (unsigned int i = 0; i < k; i++)
+			rx_one(lc, b[i], now);
+		n += k;
+	}
+	if (now >= lc->next_tick_check) {
+		lc->next_tick_check = now + lc->tick_check_tsc;
+		run_ticks(lc, now);
+	}
+	if (lc->port != NULL)
+		dp_io_flush(lc);
+	return n;
+}
+
+/* NTP time (32.32) now, from the wall clock: housekeeping only. */
+static uint64_t
+ntp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec + 2208988800u) << 32 |
+	       (uint64_t)(((uint64_t)ts.tv_nsec << 32) / 1000000000u);
+}
+
+static void
+rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
+	 uint64_t ntp)
+{
+	struct dp_rtp_report rb;
+	struct dp_rtcp_sender s = {
+		.ssrc = rt->tl->cfg.ssrc, .ntp = ntp, .rtp_ts = rt->last_ts,
+		.n_pkts = rt->tx_pkts, .n_octets = rt->tx_octets,
+	};
+	bool have_rb = dp_rtp_rx_report(&rt->rtp, now, &rb) == 0;
+	struct rte_mbuf *m;
+	uint8_t *d;
+	int len;
+
+	if (!rt->mac_known)
+		return;
+	m = rte_pktmbuf_alloc(lc->pool);
+	if (m == NULL) {
+		lc->st.drops[SHM_DROP_NO_MBUF]++;
+		return;
+	}
+	d = (uint8_t *)rte_pktmbuf_append(m, DP_NET_HDR_LEN +
+					  DP_RTCP_BUILD_MAX);
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	len = rt->tx_pkts > 0 ?
+	      dp_rtcp_build_sr(d + DP_NET_HDR_LEN, DP_RTCP_BUILD_MAX, &s,
+			       have_rb ? &rb : NULL,
+			       (const uint8_t *)RTCP_CNAME,
+			       sizeof(RTCP_CNAME) - 1) :
+	      dp_rtcp_build_rr(d + DP_NET_HDR_LEN, DP_RTCP_BUILD_MAX, s.ssrc,
+			       have_rb ? &rb : NULL,
+			       (const uint8_t *)RTCP_CNAME,
+			       sizeof(RTCP_CNAME) - 1);
+	if (len < 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_trim(m, (uint16_t)(DP_RTCP_BUILD_MAX - len));
+	{
+		/* RTCP goes to the RTP port + 1 of the leg */
+		struct dp_leg_rt r2 = *rt;
+
+		r2.flow.src_port_be = rte_cpu_to_be_16(
+			rte_be_to_cpu_16(rt->flow.src_port_be) + 1);
+		r2.flow.dst_port_be = rte_cpu_to_be_16(
+			rte_be_to_cpu_16(rt->flow.dst_port_be) + 1);
+		send_udp(lc, m, &r2, d, (uint32_t)len);
+	}
+}
+
+void
+dp_io_housekeeping(struct dp_lcore *lc, uint64_t now)
+{
+	uint64_t ntp = 0;
+
+	for (uint32_t k = 0; k < lc->n_active; k++) {
+		struct dp_tick_conf *tc = lc->confs[lc->active[k]].tc;
+
+		for (uint32_t i = 0; i < tc->n_legs; i++) {
+			struct dp_leg_rt *rt = tc->legs[i]->ctx;
+			struct shm_leg_entry *e = &lc->legs[rt - lc->rt];
+
+			shm_pub_begin(&e->pub_seq);
+			e->rx_pkts = rt->rtp.st.n_pkts;
+			e->tx_pkts = tc->legs[i]->n_tx;
+			e->lost = (uint64_t)(dp_rtp_rx_lost(&rt->rtp) > 0 ?
+					     dp_rtp_rx_lost(&rt->rtp) : 0);
+			e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
+			shm_pub_end(&e->pub_seq);
+			if (lc->port == NULL)
+				continue;
+			if (!rt->mac_known && now >= rt->next_arp &&
+			    !arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
+				arp_request(lc, rt->flow.dst_ip_be);
+				rt->next_arp = now + lc->tsc_hz;
+			}
+			if (now >= rt->next_rtcp) {
+				struct dp_rtcp_interval in = {
+					.members = 2, .senders = 2,
+					.avg_rtcp_size = 100,
+					.we_sent = rt->tx_pkts > 0,
+				};
+				if (ntp == 0)
+					ntp = ntp_now();
+				rtcp_out(lc, rt, now, ntp);
+				rt->next_rtcp = now + dp_rtcp_interval_us(&in,
+					(uint32_t)(now ^ (now >> 32)) *
+					2654435761u) * (lc->tsc_hz / 1000000u);
+			}
+		}
+	}
+	if (lc->port != NULL)
+		dp_io_flush(lc);
+}

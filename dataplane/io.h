@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * io.h: the packet path of a worker: receive bursts, the packet edge
+ * (net.h: ARP, ICMP echo, IPv4/UDP), steering to the worker that owns the
+ * leg, RTP and RTCP in (rtp.h, rtcp.h) to the conference tick (tick.h),
+ * the ticks themselves on their ptime from the TSC, and RTP, RTCP and ARP
+ * out in bursts.
+ *
+ * Steering. Each worker has its own transmit queue. A worker polls its own
+ * receive queue if the port has one for it; the others are fed only by
+ * software dispatch: a UDP packet whose destination port belongs to a leg
+ * of another worker goes to that worker's dispatch ring (rte_ring, many
+ * producers, one consumer) and is classified again there. The owner of
+ * every local port is in one table all workers read, written only by the
+ * owner on leg add/remove. (rte_flow rules on the UDP port that put the
+ * packets on the owner's queue are not done yet: every port here is
+ * af_packet, memif, net_ring or net_null, none of which has rte_flow.)
+ *
+ * Next hop. A leg's packets go to the source MAC of the last valid RTP
+ * packet from it (so a router in between is learnt too); before the first
+ * packet, to the MAC from an ARP reply (a request is sent once a second
+ * while it is unknown). Until then its packets are dropped and counted
+ * (SHM_DROP_NO_ARP).
+ *
+ * Hot path, owning worker, no allocation, no locks, no logging; dp_io_init
+ * and dp_io_attach are cold.
+ */
+#ifndef TUTTI_DP_IO_H
+#define TUTTI_DP_IO_H
+
+#include <stdint.h>
+
+#include "lcore.h"
+#include "tick.h"
+
+#define DP_IO_NO_OWNER		0xff
+#define DP_IO_DISPATCH_SLOTS	4096	/* per worker ring, packets */
+
+/* The ports' owner table and the dispatch rings for n_workers (cold).
+ * Returns 0 or -ENOMEM. */
+int dp_io_init(unsigned int n_workers);
+
+/* Free what dp_io_init() made (cold). */
+void dp_io_fini(void);
+
+/* Give worker lc its queues on port p (receive queue lc->worker if the
+ * port has that many) and pool; transmit checksums offloaded if p can. */
+void dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
+		  struct rte_mempool *pool);
+
+/* Receive, run due ticks, send. Returns the packets handled. */
+unsigned int dp_io_poll(struct dp_lcore *lc, uint64_t now);
+
+/* Send what is queued. */
+void dp_io_flush(struct dp_lcore *lc);
+
+/* Claim local RTP port (and port + 1 for RTCP) for lc's worker; -EADDRINUSE
+ * if another worker has it. Release it again. Owning worker, cold. */
+int dp_io_port_claim(struct dp_lcore *lc, uint16_t port);
+void dp_io_port_release(struct dp_lcore *lc, uint16_t port);
+
+/* The addressing of a leg from its command (cold). */
+void dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
+		    const struct shm_msg_leg *l);
+
+/* Every 100 ms on the owning worker: leg table counters, RTCP reports,
+ * ARP requests for legs whose next hop is unknown. */
+void dp_io_housekeeping(struct dp_lcore *lc, uint64_t now);
+
+/* Callbacks of the tick (arg is the struct dp_lcore *). */
+void dp_io_tick_send(void *arg, const struct dp_tick_out *o);
+void dp_io_evt(void *arg, const struct shm_msg *m);
+
+#endif /* TUTTI_DP_IO_H */
