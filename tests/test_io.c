@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_io.c: a worker's packet path (io.c) in-process on a ring-backed
+ * ethdev (rte_eth_from_rings, real EAL, no hugepages): frames are put on
+ * the port's receive ring, dp_io_poll() runs with a clock the test moves,
+ * and what the worker sends is taken off the transmit ring and checked
+ * byte by byte. ARP and ping are answered; RTP from two legs comes back as
+ * one packet per leg per tick with valid checksums, the leg's SSRC and
+ * payload type and running sequence numbers, each leg hearing the other;
+ * a leg not heard from yet costs an ARP request, not a packet; ticks that
+ * start more than a ptime late are counted; malformed frames are counted
+ * by reason. Unit suite (no root, no network).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "check_main.h"
+#include "ctl.h"
+#include "g711.h"
+#include "io.h"
+#include "lcore.h"
+#include "net.h"
+#include "port.h"
+#include "rtp.h"
+#include "shm_msg.h"
+#include "shm_region.h"
+
+#define FS	160
+
+static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static struct rte_ring *rxr, *txr;
+static struct rte_mempool *pool;
+static struct shm_region region;
+static struct dp_port port;
+static struct dp_lcore lc;
+static char region_name[64];
+static uint32_t dp_ip, peer_ip;
+
+/* tutti-dp's main.c has the main lcore's housekeeping; not run here. */
+void
+dp_housekeeping(uint64_t now_tsc)
+{
+	(void)now_tsc;
+}
+
+static void
+eal_once(void)
+{
+	static bool done;
+	char prefix[64];
+	char *argv[] = { "test_io", "-l", "0", "--no-huge", "-m", "256",
+			 "--no-pci", "--no-shconf", "--no-telemetry",
+			 "--log-level=lib.eal:error", "--file-prefix", prefix,
+			 NULL };
+	int port_id;
+
+	if (done)
+		return;
+	snprintf(prefix, sizeof(prefix), "test_io_%d", (int)getpid());
+	ck_assert_int_ge(rte_eal_init(12, argv), 0);
+	rxr = rte_ring_create("io_rx", 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	txr = rte_ring_create("io_tx", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	pool = rte_pktmbuf_pool_create("io_pool", 8191, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	ck_assert(rxr && txr && pool);
+	port_id = rte_eth_from_rings("io_port", &rxr, 1, &txr, 1, 0);
+	ck_assert_int_ge(port_id, 0);
+	inet_pton(AF_INET, "198.18.0.2", &dp_ip);
+	inet_pton(AF_INET, "198.18.0.1", &peer_ip);
+	done = true;
+}
+
+static void
+setup(void)
+{
+	struct shm_region_cfg cfg = { .n_workers = 1, .n_legs = 64 };
+	char err[256];
+	struct rte_mbuf *m;
+
+	eal_once();
+	snprintf(region_name, sizeof(region_name), "/tutti-test-io-%d",
+		 (int)getpid());
+	cfg.name = region_name;
+	ck_assert_int_eq(shm_region_create(&region, &cfg, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(dp_lcore_init(&lc, &region, 0, rte_lcore_id(), 8),
+			 0);
+	ck_assert_int_eq(dp_io_init(1), 0);
+	if (!port.started)	/* once: closing a ring port removes it */
+		ck_assert_int_eq(dp_port_init(&port, 0, 1, dp_ip, pool, 256,
+					      256, err, sizeof(err)), 0);
+	dp_io_attach(&lc, &port, pool);
+	while (rte_ring_dequeue(txr, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+static void
+teardown(void)
+{
+	dp_lcore_fini(&lc);
+	dp_io_fini();
+	shm_region_detach(&region);
+	shm_unlink(region_name);
+}
+
+/* A frame from the peer into the port's receive ring. */
+static void
+rx_frame(const uint8_t *f, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	ck_assert_ptr_nonnull(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
+	ck_assert_int_eq(rte_ring_enqueue(rxr, m), 0);
+}
+
+/* The frame of a UDP datagram from the peer's port sport to our dport. */
+static uint32_t
+make_udp(uint8_t *f, uint16_t sport, uint16_t dport, const uint8_t *pay,
+	 uint32_t len)
+{
+	struct dp_net_flow fl = { .src_ip_be = peer_ip, .dst_ip_be = dp_ip,
+				  .src_port_be = htons(sport),
+				  .dst_port_be = htons(dport) };
+
+	memcpy(fl.src_mac, peer_mac, 6);
+	memcpy(fl.dst_mac, port.mac.addr_bytes, 6);
+	memcpy(f + DP_NET_HDR_LEN, pay, len);
+	ck_assert_int_eq(dp_net_build_udp(f, len, &fl, 0), 0);
+	return DP_NET_HDR_LEN + len;
+}
+
+static void
+rx_udp(uint16_t sport, uint16_t dport, const uint8_t *pay, uint32_t len)
+{
+	uint8_t f[DP_NET_HDR_LEN + 1500];
+
+	rx_frame(f, make_udp(f, sport, dport, pay, len));
+}
+
+static void
+rx_rtp(uint16_t sport, uint16_t dport, uint8_t pt, uint16_t seq,
+       uint32_t ssrc, double freq)
+{
+	uint8_t pkt[12 + FS];
+	int16_t pcm[FS];
+
+	dp_rtp_write_hdr(pkt, pt, seq == 0, seq, (uint32_t)seq * FS, ssrc);
+	for (int k = 0; k < FS; k++)
+		pcm[k] = (int16_t)lrint(6000.0 * sin(2.0 * M_PI * freq *
+						     (seq * FS + k) / 8000.0));
+	dp_g711_encode(pt == 8 ? DP_LAW_ALAW : DP_LAW_ULAW, pkt + 12, pcm,
+		       FS);
+	rx_udp(sport, dport, pkt, sizeof(pkt));
+}
+
+/* Take what was sent; n of them at most. */
+static unsigned int
+tx_take(struct rte_mbuf **out, unsigned int n)
+{
+	return rte_ring_dequeue_burst(txr, (void **)out, n, NULL);
+}
+
+static void
+apply(const struct shm_msg *m)
+{
+	ck_assert_int_eq(dp_ctl_apply(&lc, m), 0);
+}
+
+static void
+add_conf_and_legs(void)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_CMD_CONF_CREATE, 1, 7);
+	m.body.conf.rate_hz = 8000;
+	m.body.conf.ptime_ms = 20;
+	apply(&m);
+	for (int i = 0; i < 2; i++) {
+		shm_msg_init(&m, SHM_CMD_LEG_ADD, 2 + (uint32_t)i, 7);
+		m.body.leg.leg_id = 70 + (uint32_t)i;
+		m.body.leg.ssrc = 0x7000u + (uint32_t)i;
+		m.body.leg.addr[10] = m.body.leg.addr[11] = 0xff;
+		memcpy(m.body.leg.addr + 12, &peer_ip, 4);
+		m.body.leg.remote_port = htons((uint16_t)(40000 + 2 * i));
+		m.body.leg.local_port = htons((uint16_t)(20000 + 2 * i));
+		m.body.leg.codec = i ? SHM_CODEC_PCMA : SHM_CODEC_PCMU;
+		m.body.leg.pt = i ? 8 : 0;
+		m.body.leg.dtmf_pt = 101;
+		m.body.leg.rate_hz = 8000;
+		m.body.leg.ptime_ms = 20;
+		apply(&m);
+	}
+}
+
+START_TEST(test_io_answers_arp_and_ping)
+{
+	uint8_t f[64] = { 0 };
+	struct dp_net_eth *e = (struct dp_net_eth *)f;
+	struct dp_net_arp *a = (struct dp_net_arp *)(e + 1);
+	struct rte_mbuf *out[4];
+	const struct dp_net_arp *ra;
+
+	memset(e->dst, 0xff, 6);
+	memcpy(e->src, peer_mac, 6);
+	e->type_be = htons(DP_NET_ETHERTYPE_ARP);
+	a->htype_be = htons(1);
+	a->ptype_be = htons(DP_NET_ETHERTYPE_IPV4);
+	a->hlen = 6;
+	a->plen = 4;
+	a->op_be = htons(1);
+	memcpy(a->sha, peer_mac, 6);
+	a->spa_be = peer_ip;
+	a->tpa_be = dp_ip;
+	rx_frame(f, 60);
+	dp_io_poll(&lc, 1);
+	ck_assert_uint_eq(tx_take(out, 4), 1);
+	ra = rte_pktmbuf_mtod_offset(out[0], const struct dp_net_arp *,
+				     DP_NET_ETH_LEN);
+	ck_assert_uint_eq(ntohs(ra->op_be), 2);
+	ck_assert_mem_eq(ra->sha, port.mac.addr_bytes, 6);
+	ck_assert_uint_eq(ra->spa_be, dp_ip);
+	ck_assert_mem_eq(ra->tha, peer_mac, 6);
+	ck_assert_uint_eq(ra->tpa_be, peer_ip);
+	ck_assert_mem_eq(rte_pktmbuf_mtod(out[0], uint8_t *), peer_mac, 6);
+	rte_pktmbuf_free(out[0]);
+}
+END_TEST
+
+START_TEST(test_io_rtp_in_mixes_out)
+{
+	struct rte_mbuf *out[256];
+	struct dp_conf *c;
+	uint16_t last_seq[2] = { 0 };
+	uint32_t got[2] = { 0 }, n;
+	uint64_t now;
+
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	ck_assert_ptr_nonnull(c);
+	now = c->next_tick;
+	/* nothing heard from the legs yet: an ARP request each, no RTP */
+	dp_io_housekeeping(&lc, now);
+	n = tx_take(out, 256);
+	ck_assert_uint_eq(n, 2);
+	for (uint32_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(ntohs(rte_pktmbuf_mtod(out[i],
+			struct dp_net_eth *)->type_be), DP_NET_ETHERTYPE_ARP);
+		rte_pktmbuf_free(out[i]);
+	}
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(tx_take(out, 256), 0);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_NO_ARP], 2);
+
+	/* 50 ticks: both legs send a tone every 20 ms */
+	for (uint16_t t = 0; t < 50; t++) {
+		rx_rtp(40000, 20000, 0, t, 0xa0, 500.0);
+		rx_rtp(40002, 20002, 8, t, 0xa1, 900.0);
+		now += c->period;
+		dp_io_poll(&lc, now);
+		n = tx_take(out, 256);
+		for (uint32_t i = 0; i < n; i++) {
+			uint8_t *d = rte_pktmbuf_mtod(out[i], uint8_t *);
+			const struct dp_net_udp *u = (const void *)(d +
+				DP_NET_ETH_LEN + DP_NET_IPV4_LEN);
+			int leg = ntohs(u->dst_port_be) == 40002;
+			struct dp_net_iface peer = { .ip_be = peer_ip };
+			struct dp_net_stats st = { 0 };
+			struct dp_net_rx r;
+			struct dp_rtp_pkt p;
+
+			/* the peer's own edge accepts it: checksums good */
+			memcpy(peer.mac, peer_mac, 6);
+			ck_assert_int_eq(dp_net_classify(&peer, d,
+				out[i]->data_len, 0, &r, &st), DP_NET_UDP);
+			ck_assert_uint_eq(ntohs(r.src_port_be),
+					  20000 + 2 * leg);
+			ck_assert_int_eq(dp_rtp_parse(r.payload, r.len_bytes,
+						      &p), 0);
+			ck_assert_uint_eq(p.ssrc, 0x7000u + (uint32_t)leg);
+			ck_assert_uint_eq(p.pt, leg ? 8 : 0);
+			ck_assert_uint_eq(p.len_bytes, FS);
+			if (got[leg] > 0)
+				ck_assert_uint_eq(p.seq,
+					(uint16_t)(last_seq[leg] + 1));
+			last_seq[leg] = p.seq;
+			got[leg]++;
+			rte_pktmbuf_free(out[i]);
+		}
+	}
+	/* one packet per leg per tick once its MAC was learnt */
+	ck_assert_uint_ge(got[0], 49);
+	ck_assert_uint_ge(got[1], 49);
+	ck_assert_uint_eq(lc.st.ticks, 51);
+	ck_assert_uint_eq(lc.st.late_ticks, 0);
+	ck_assert_uint_eq(lc.st.rx_pkts, 100);
+	/* a tick three periods late: counted, the missed ones skipped */
+	now += 4 * c->period;
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.st.late_ticks, 3);
+	ck_assert_uint_eq(lc.st.ticks, 52);
+	ck_assert_uint_gt(c->next_tick, now);
+	n = tx_take(out, 256);
+	rte_pktmbuf_free_bulk(out, n);
+}
+END_TEST
+
+START_TEST(test_io_counts_malformed)
+{
+	uint8_t pkt[12 + FS] = { 0 };
+	uint8_t f[DP_NET_HDR_LEN + 200];
+	struct rte_mbuf *out[16];
+	uint32_t len;
+	struct dp_conf *c;
+
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	/* RTP version 1 */
+	dp_rtp_write_hdr(pkt, 0, false, 1, 160, 5);
+	pkt[0] = 0x40;
+	rx_udp(40000, 20000, pkt, sizeof(pkt));
+	/* payload type nobody signalled */
+	dp_rtp_write_hdr(pkt, 96, false, 1, 160, 5);
+	rx_udp(40000, 20000, pkt, sizeof(pkt));
+	/* a port with no leg */
+	dp_rtp_write_hdr(pkt, 0, false, 1, 160, 5);
+	rx_udp(40000, 30000, pkt, sizeof(pkt));
+	/* a bad IPv4 header checksum */
+	len = make_udp(f, 40000, 20000, pkt, sizeof(pkt));
+	f[DP_NET_ETH_LEN + 10] ^= 0x55;
+	rx_frame(f, len);
+	/* from another source than the signalled one */
+	rx_udp(40004, 20000, pkt, sizeof(pkt));
+	dp_io_poll(&lc, c->next_tick - 1);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_BAD_RTP], 1);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_BAD_PT], 1);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_NOT_FOR_US], 1);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_BAD_IP], 1);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_BAD_SRC], 1);
+	ck_assert_uint_eq(tx_take(out, 16), 0);
+	/* and a good one still goes through afterwards */
+	rx_rtp(40000, 20000, 0, 0, 0xa0, 500.0);
+	dp_io_poll(&lc, c->next_tick - 1);
+	ck_assert_uint_eq(lc.rt[0].rtp.st.n_pkts + lc.rt[1].rtp.st.n_pkts,
+			  1);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("io");
+	TCase *tc = tcase_create("ring_port");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_io_answers_arp_and_ping);
+	tcase_add_test(tc, test_io_rtp_in_mixes_out);
+	tcase_add_test(tc, test_io_counts_malformed);
+	suite_add_tcase(s, tc);
+	return s;
+}
