@@ -279,6 +279,8 @@ dp_net_classify(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 	if (len < DP_NET_ETH_LEN)
 		return drop(out, st, DP_NET_DROP_ETH_TRUNC);
 	type = ntohs(eth->type_be);
+	if (is_group_mac(eth->src))	/* invalid: never a next hop */
+		return drop(out, st, DP_NET_DROP_MCAST_MAC);
 	if (is_group_mac(eth->dst)) {
 		if (type != DP_NET_ETHERTYPE_ARP || !is_bcast_mac(eth->dst))
 			return drop(out, st, DP_NET_DROP_MCAST_MAC);

@@ -9,8 +9,9 @@
  * Dataplane, owning worker lcore, hot path; no allocation, no logging.
  *
  * What is accepted (everything else is a counted drop, enum dp_net_drop):
- *   - Ethernet II to our MAC, or to broadcast for ARP only. No VLAN tags
- *     (strip them in the NIC). Other multicast MACs are dropped.
+ *   - Ethernet II to our MAC, or to broadcast for ARP only, from a
+ *     unicast MAC. No VLAN tags (strip them in the NIC). Other multicast
+ *     destinations and any group source MAC are dropped.
  *   - ARP request (Ethernet/IPv4, op 1) whose target is our address,
  *     including RFC 5227 probes (sender 0.0.0.0): the frame is rewritten
  *     as the reply, 42 bytes. An ARP reply whose target is us is reported
@@ -143,7 +144,7 @@ enum dp_net_verdict {
 enum dp_net_drop {
 	DP_NET_DROP_ETH_TRUNC = 0,   /* shorter than an Ethernet header */
 	DP_NET_DROP_NOT_OUR_MAC = 1, /* unicast to another MAC */
-	DP_NET_DROP_MCAST_MAC = 2,   /* multicast, or broadcast but not ARP */
+	DP_NET_DROP_MCAST_MAC = 2,   /* group src, mcast dst, bcast non-ARP */
 	DP_NET_DROP_ETHERTYPE = 3,   /* not IPv4 or ARP (IPv6, VLAN, LLC) */
 	DP_NET_DROP_ARP_BAD = 4,     /* short, not Ethernet/IPv4, group sha */
 	DP_NET_DROP_ARP_OP = 5,	     /* not a request or reply */

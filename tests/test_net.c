@@ -334,6 +334,7 @@ static const struct drop_case drops[] = {
 	{ "ARP to other MAC", ARP, 0, 6, { 2, 0, 0, 0, 0, 2 }, 0, 0, 0,
 	  D(NOT_OUR_MAC) },
 	{ "multicast MAC", UDP, 0, 3, { 1, 0, 0x5e }, 0, 0, 0, D(MCAST_MAC) },
+	{ "group source MAC", UDP, 6, 1, { 3 }, 0, 0, 0, D(MCAST_MAC) },
 	{ "broadcast IPv4", UDP, 0, 6, { 255, 255, 255, 255, 255, 255 }, 0, 0, 0,
 	  D(MCAST_MAC) },
 	{ "IPv6", UDP, 12, 2, { 0x86, 0xdd }, 0, 0, 0, D(ETHERTYPE) },
