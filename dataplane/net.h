@@ -249,6 +249,15 @@ enum dp_net_tx_flag {
 int dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 		     const struct dp_net_flow *fl, unsigned int flags);
 
+/*
+ * Write a DP_NET_ARP_FRAME_LEN-byte broadcast ARP request from ifc asking
+ * for target_ip_be: how a worker learns a leg's next-hop MAC before the
+ * leg has sent anything (the answer comes back as DP_NET_ARP_SEEN). With
+ * target_ip_be == ifc->ip_be it is a gratuitous announcement (RFC 5227).
+ */
+void dp_net_build_arp_request(uint8_t *frame, const struct dp_net_iface *ifc,
+			      uint32_t target_ip_be);
+
 /* Big-endian (network order) fields at any alignment, for the edge. */
 static inline uint16_t
 dp_net_get16(const uint8_t *p)
