@@ -279,6 +279,8 @@ dp_net_classify(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 	if (len < DP_NET_ETH_LEN)
 		return drop(out, st, DP_NET_DROP_ETH_TRUNC);
 	type = ntohs(eth->type_be);
+	if (is_group_mac(eth->src)) /* invalid: never a next hop */
+		return drop(out, st, DP_NET_DROP_MCAST_MAC);
 	if (is_group_mac(eth->dst)) {
 		if (type != DP_NET_ETHERTYPE_ARP || !is_bcast_mac(eth->dst))
 			return drop(out, st, DP_NET_DROP_MCAST_MAC);
@@ -394,4 +396,25 @@ dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 	if (u->csum == 0)
 		u->csum = 0xffff;
 	return 0;
+}
+
+void
+dp_net_build_arp_request(uint8_t *frame, const struct dp_net_iface *ifc,
+			 uint32_t target_ip_be)
+{
+	struct dp_net_eth *eth = (struct dp_net_eth *)frame;
+	struct dp_net_arp *a = (struct dp_net_arp *)(frame + DP_NET_ETH_LEN);
+
+	memset(eth->dst, 0xff, 6);
+	memcpy(eth->src, ifc->mac, 6);
+	eth->type_be = htons(DP_NET_ETHERTYPE_ARP);
+	a->htype_be = htons(ARP_HTYPE_ETH);
+	a->ptype_be = htons(DP_NET_ETHERTYPE_IPV4);
+	a->hlen = 6;
+	a->plen = 4;
+	a->op_be = htons(ARP_OP_REQUEST);
+	memcpy(a->sha, ifc->mac, 6);
+	a->spa_be = ifc->ip_be;
+	memset(a->tha, 0, 6);
+	a->tpa_be = target_ip_be;
 }

@@ -9,8 +9,9 @@
  * Dataplane, owning worker lcore, hot path; no allocation, no logging.
  *
  * What is accepted (everything else is a counted drop, enum dp_net_drop):
- *   - Ethernet II to our MAC, or to broadcast for ARP only. No VLAN tags
- *     (strip them in the NIC). Other multicast MACs are dropped.
+ *   - Ethernet II to our MAC, or to broadcast for ARP only, from a
+ *     unicast MAC. No VLAN tags (strip them in the NIC). Other multicast
+ *     destinations and any group source MAC are dropped.
  *   - ARP request (Ethernet/IPv4, op 1) whose target is our address,
  *     including RFC 5227 probes (sender 0.0.0.0): the frame is rewritten
  *     as the reply, 42 bytes. An ARP reply whose target is us is reported
@@ -143,7 +144,7 @@ enum dp_net_verdict {
 enum dp_net_drop {
 	DP_NET_DROP_ETH_TRUNC = 0,   /* shorter than an Ethernet header */
 	DP_NET_DROP_NOT_OUR_MAC = 1, /* unicast to another MAC */
-	DP_NET_DROP_MCAST_MAC = 2,   /* multicast, or broadcast but not ARP */
+	DP_NET_DROP_MCAST_MAC = 2,   /* group src, mcast dst, bcast non-ARP */
 	DP_NET_DROP_ETHERTYPE = 3,   /* not IPv4 or ARP (IPv6, VLAN, LLC) */
 	DP_NET_DROP_ARP_BAD = 4,     /* short, not Ethernet/IPv4, group sha */
 	DP_NET_DROP_ARP_OP = 5,	     /* not a request or reply */
@@ -247,6 +248,15 @@ enum dp_net_tx_flag {
  */
 int dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 		     const struct dp_net_flow *fl, unsigned int flags);
+
+/*
+ * Write a DP_NET_ARP_FRAME_LEN-byte broadcast ARP request from ifc asking
+ * for target_ip_be: how a worker learns a leg's next-hop MAC before the
+ * leg has sent anything (the answer comes back as DP_NET_ARP_SEEN). With
+ * target_ip_be == ifc->ip_be it is a gratuitous announcement (RFC 5227).
+ */
+void dp_net_build_arp_request(uint8_t *frame, const struct dp_net_iface *ifc,
+			      uint32_t target_ip_be);
 
 /* Big-endian (network order) fields at any alignment, for the edge. */
 static inline uint16_t

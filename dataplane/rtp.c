@@ -200,26 +200,32 @@ rx_drop(struct dp_rtp_rx *rx, struct dp_rtp_pkt *p, enum dp_rtp_drop why)
 
 /*
  * RFC 3550 A.8, with the arrival time in timestamp units (mod 2^32). The
- * Q40 factor is at most 2^-40 * clock_hz / rate_hz too big, so an arrival
- * is off by less than 0.2 units after a year of nanoseconds: differences
- * of whole units come out exact.
+ * Q40 factor is rounded up by less than 2^-40, so arrivals carry an error
+ * of under now / 2^40 units that grows by under 2e-5 units over 20 ms:
+ * differences of arrivals come out right to within one unit. |D| is
+ * clamped to 2^27 units (over 45 minutes at 48 kHz: a timestamp jump, not
+ * jitter) so that J * 16 never overflows.
  */
+#define JITTER_D_MAX (1u << 27)
+
 static void
 update_jitter(struct dp_rtp_rx *rx, uint32_t ts, uint64_t now)
 {
 	uint32_t arrival =
 		(uint32_t)(((unsigned __int128)now * rx->now_mult_q40) >> 40);
 	uint32_t transit = arrival - ts;
-	int32_t d = (int32_t)(transit - rx->transit);
+	uint32_t d = transit - rx->transit;
 
 	rx->transit = transit;
 	if (!rx->have_transit) {
 		rx->have_transit = true;
 		return;
 	}
-	if (d < 0)
-		d = -d;
-	rx->jitter_q4 += (uint32_t)d - ((rx->jitter_q4 + 8) >> 4);
+	if (d & 0x80000000u) /* negative: |D| in unsigned arithmetic */
+		d = 0u - d;
+	if (d > JITTER_D_MAX)
+		d = JITTER_D_MAX;
+	rx->jitter_q4 += d - ((rx->jitter_q4 + 8) >> 4);
 }
 
 enum dp_rtp_verdict

@@ -7,10 +7,17 @@
  * dp_net_classify() gave it for a leg's port:
  *
  *   switch (dp_rtp_rx(&leg->rtp, payload, len, src_ip, src_port, now, &p)) {
- *   case DP_RTP_AUDIO: dp_jitter_insert(&leg->jb, &jp(p), now); break;
- *   case DP_RTP_EVENT: dp_dtmf_4733_rx(...p.payload, p.len_bytes...); break;
- *   case DP_RTP_DROP:  count dp_rtp_drop_shm(p.drop), free the mbuf;
+ *   case DP_RTP_AUDIO:	(struct dp_jitter_pkt: p's first six fields)
+ *	dp_jitter_insert(&leg->jb, &(struct dp_jitter_pkt){ p.payload,
+ *			 p.len_bytes, p.ssrc, p.ts, p.seq, p.marker }, now);
+ *	break;
+ *   case DP_RTP_EVENT: dp_dtmf_4733_rx() on p.payload, p.len_bytes; break;
+ *   case DP_RTP_DROP:  count dp_rtp_drop_shm(p.drop); free the mbuf;
  *   }
+ *   if (p.flags & DP_RTP_RX_LATCHED): send to the latched source from now
+ *   (leg->rtp.src_ip_be/src_port_be, next hop dp_net_rx.src_mac).
+ *   Published per leg: st.n_pkts, dp_rtp_rx_lost() (>= 0),
+ *   dp_rtp_rx_jitter_us(); media timeout from leg->rtp.last_now.
  *
  * Validation (dp_rtp_parse, reasons in enum dp_rtp_drop): version 2; the
  * fixed header, CSRC list and extension (RFC 8285 or any profile: skipped)

@@ -334,6 +334,7 @@ static const struct drop_case drops[] = {
 	{ "ARP to other MAC", ARP, 0, 6, { 2, 0, 0, 0, 0, 2 }, 0, 0, 0,
 	  D(NOT_OUR_MAC) },
 	{ "multicast MAC", UDP, 0, 3, { 1, 0, 0x5e }, 0, 0, 0, D(MCAST_MAC) },
+	{ "group source MAC", UDP, 6, 1, { 3 }, 0, 0, 0, D(MCAST_MAC) },
 	{ "broadcast IPv4", UDP, 0, 6, { 255, 255, 255, 255, 255, 255 }, 0, 0, 0,
 	  D(MCAST_MAC) },
 	{ "IPv6", UDP, 12, 2, { 0x86, 0xdd }, 0, 0, 0, D(ETHERTYPE) },
@@ -479,6 +480,37 @@ START_TEST(test_net_arp_reply_bytes)
 	ck_assert_uint_eq(st.n_arp_seen, 1);
 	ck_assert_uint_eq(st.n_arp_reply, 2);
 	ck_assert_uint_eq(drops_total(&st), 0);
+}
+END_TEST
+
+/* Our request, answered by the peer, is learnt back: the next hop. */
+START_TEST(test_net_arp_request_round_trip)
+{
+	struct dp_net_iface peer;
+	struct dp_net_stats peer_st = { 0 };
+	struct dp_net_rx peer_out;
+	static uint8_t want[FRAME_MAX];
+	uint32_t peer_ip_be;
+
+	memcpy(&peer_ip_be, peer_ip, 4);
+	memcpy(peer.mac, peer_mac, 6);
+	peer.ip_be = peer_ip_be;
+	memset(fr, 0xee, 64);
+	dp_net_build_arp_request(fr, &ifc, peer_ip_be);
+	ck_assert_uint_eq(fr[DP_NET_ARP_FRAME_LEN], 0xee);
+	mk_arp(want); /* the peer's request for us, mirrored */
+	memcpy(want + 6, our_mac, 6);
+	memcpy(want + 22, our_mac, 6);
+	memcpy(want + 28, our_ip, 4);
+	memcpy(want + 38, peer_ip, 4);
+	ck_assert_mem_eq(fr, want, DP_NET_ARP_FRAME_LEN);
+	ck_assert_int_eq(dp_net_classify(&peer, fr, DP_NET_ARP_FRAME_LEN, 0,
+					 &peer_out, &peer_st),
+			 DP_NET_REPLY);
+	ck_assert_int_eq(cls(peer_out.reply_len, 0), DP_NET_ARP_SEEN);
+	ck_assert_mem_eq(out.src_mac, peer_mac, 6);
+	ck_assert_uint_eq(out.src_ip_be, peer_ip_be);
+	ck_assert_uint_eq(st.n_arp_seen, 1);
 }
 END_TEST
 
@@ -656,6 +688,7 @@ test_suite(void)
 	tc = tcase_create("replies");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_net_arp_reply_bytes);
+	tcase_add_test(tc, test_net_arp_request_round_trip);
 	tcase_add_loop_test(tc, test_net_icmp_echo_reply_bytes, 0, 3);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("build");

@@ -63,14 +63,22 @@ mk(uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc)
 	return 32;
 }
 
+/* Receive a packet mk() writes, from ip:port at now, into pkt. */
+static enum dp_rtp_verdict
+rx_from(uint8_t pt, uint16_t seq, uint32_t ts, uint32_t ssrc, uint32_t ip,
+	uint16_t port, uint64_t now)
+{
+	uint32_t len = mk(pt, seq, ts, ssrc);
+
+	return dp_rtp_rx(&rx, buf, len, ip, port, now, &pkt);
+}
+
 /* Receive one audio packet from the peer at ts (arrival = ts + off). */
 static enum dp_rtp_verdict
 rcv(uint32_t ssrc, uint16_t seq, uint32_t ts, int off)
 {
-	uint32_t len = mk(PT_AUDIO, seq, ts, ssrc);
-
-	return dp_rtp_rx(&rx, buf, len, peer_ip, peer_port,
-			 (uint64_t)1000000 + ts + (uint64_t)(int64_t)off, &pkt);
+	return rx_from(PT_AUDIO, seq, ts, ssrc, peer_ip, peer_port,
+		       (uint64_t)1000000 + ts + (uint64_t)(int64_t)off);
 }
 
 START_TEST(test_rtp_parse_full_header)
@@ -162,17 +170,15 @@ END_TEST
 
 START_TEST(test_rtp_payload_types)
 {
-	uint32_t len;
-
 	init_rx(DP_RTP_LATCH_FIXED);
 	ck_assert_int_eq(rcv(SSRC_A, 1, 160, 0), DP_RTP_AUDIO);
-	len = mk(PT_EVENT, 2, 160, SSRC_A);
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, peer_ip, peer_port, 0, &pkt),
-			 DP_RTP_EVENT);
+	ck_assert_int_eq(
+		rx_from(PT_EVENT, 2, 160, SSRC_A, peer_ip, peer_port, 0),
+		DP_RTP_EVENT);
 	ck_assert_ptr_eq(pkt.payload, buf + 12);
 	ck_assert_uint_eq(pkt.len_bytes, 20);
-	len = mk(0, 3, 320, SSRC_A); /* PCMU: not this leg's */
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, peer_ip, peer_port, 0, &pkt),
+	/* PCMU: not this leg's */
+	ck_assert_int_eq(rx_from(0, 3, 320, SSRC_A, peer_ip, peer_port, 0),
 			 DP_RTP_DROP);
 	ck_assert_int_eq(pkt.drop, DP_RTP_DROP_PT);
 	ck_assert_uint_eq(rx.st.n_pkts, 2);
@@ -182,8 +188,7 @@ START_TEST(test_rtp_payload_types)
 
 	/* dtmf_pt 0 means none: PT 0 is not an event */
 	rx.cfg.dtmf_pt = 0;
-	len = mk(0, 3, 320, SSRC_A);
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, peer_ip, peer_port, 0, &pkt),
+	ck_assert_int_eq(rx_from(0, 3, 320, SSRC_A, peer_ip, peer_port, 0),
 			 DP_RTP_DROP);
 	ck_assert_int_eq(pkt.drop, DP_RTP_DROP_PT);
 }
@@ -191,59 +196,55 @@ END_TEST
 
 START_TEST(test_rtp_latch_fixed)
 {
-	uint32_t len;
-
 	init_rx(DP_RTP_LATCH_FIXED);
-	len = mk(PT_AUDIO, 1, 160, SSRC_A);
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, other_ip, peer_port, 0, &pkt),
-			 DP_RTP_DROP);
+	ck_assert_int_eq(
+		rx_from(PT_AUDIO, 1, 160, SSRC_A, other_ip, peer_port, 0),
+		DP_RTP_DROP);
 	ck_assert_int_eq(pkt.drop, DP_RTP_DROP_SRC);
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, peer_ip, other_port, 0, &pkt),
-			 DP_RTP_DROP);
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, peer_ip, peer_port, 0, &pkt),
-			 DP_RTP_AUDIO);
+	ck_assert_int_eq(
+		rx_from(PT_AUDIO, 1, 160, SSRC_A, peer_ip, other_port, 0),
+		DP_RTP_DROP);
+	ck_assert_int_eq(
+		rx_from(PT_AUDIO, 1, 160, SSRC_A, peer_ip, peer_port, 0),
+		DP_RTP_AUDIO);
 	ck_assert_uint_eq(pkt.flags, DP_RTP_RX_NEW_SSRC); /* not LATCHED */
 	ck_assert_uint_eq(rx.st.n_drop[DP_RTP_DROP_SRC], 2);
 	ck_assert_uint_eq(rx.st.n_latch, 0);
 	dp_rtp_rx_unlatch(&rx); /* no effect on a fixed source */
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, other_ip, peer_port, 0, &pkt),
-			 DP_RTP_DROP);
+	ck_assert_int_eq(
+		rx_from(PT_AUDIO, 1, 160, SSRC_A, other_ip, peer_port, 0),
+		DP_RTP_DROP);
 }
 END_TEST
 
 START_TEST(test_rtp_latch_first)
 {
-	uint32_t len;
-
 	init_rx(DP_RTP_LATCH_FIRST);
 	/* a packet with an unknown PT latches nothing */
-	len = mk(0, 1, 160, SSRC_A);
-	ck_assert_int_eq(
-		dp_rtp_rx(&rx, buf, len, other_ip, other_port, 0, &pkt),
-		DP_RTP_DROP);
+	ck_assert_int_eq(rx_from(0, 1, 160, SSRC_A, other_ip, other_port, 0),
+			 DP_RTP_DROP);
 	ck_assert_int_eq(pkt.drop, DP_RTP_DROP_PT);
 	/* the first valid one does, from anywhere */
-	len = mk(PT_AUDIO, 1, 160, SSRC_A);
 	ck_assert_int_eq(
-		dp_rtp_rx(&rx, buf, len, other_ip, other_port, 0, &pkt),
+		rx_from(PT_AUDIO, 1, 160, SSRC_A, other_ip, other_port, 0),
 		DP_RTP_AUDIO);
 	ck_assert_uint_eq(pkt.flags, DP_RTP_RX_NEW_SSRC | DP_RTP_RX_LATCHED);
 	ck_assert_uint_eq(rx.src_ip_be, other_ip);
 	ck_assert_uint_eq(rx.src_port_be, other_port);
 	/* then only from there: the signalled address is refused too */
-	len = mk(PT_AUDIO, 2, 320, SSRC_A);
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, peer_ip, peer_port, 0, &pkt),
-			 DP_RTP_DROP);
+	ck_assert_int_eq(
+		rx_from(PT_AUDIO, 2, 320, SSRC_A, peer_ip, peer_port, 0),
+		DP_RTP_DROP);
 	ck_assert_int_eq(pkt.drop, DP_RTP_DROP_SRC);
 	ck_assert_int_eq(
-		dp_rtp_rx(&rx, buf, len, other_ip, other_port, 0, &pkt),
+		rx_from(PT_AUDIO, 2, 320, SSRC_A, other_ip, other_port, 0),
 		DP_RTP_AUDIO);
 	ck_assert_uint_eq(pkt.flags, 0);
 	/* unlatch: the next valid source wins, SSRC state kept */
 	dp_rtp_rx_unlatch(&rx);
-	len = mk(PT_AUDIO, 3, 480, SSRC_A);
-	ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, peer_ip, peer_port, 0, &pkt),
-			 DP_RTP_AUDIO);
+	ck_assert_int_eq(
+		rx_from(PT_AUDIO, 3, 480, SSRC_A, peer_ip, peer_port, 0),
+		DP_RTP_AUDIO);
 	ck_assert_uint_eq(pkt.flags, DP_RTP_RX_LATCHED);
 	ck_assert_uint_eq(rx.st.n_latch, 2);
 	ck_assert_uint_eq(rx.st.n_pkts, 3);
@@ -381,14 +382,33 @@ START_TEST(test_rtp_jitter_a8)
 	/* events do not move it */
 	ev = dp_rtp_rx_jitter_ts(&rx);
 	for (int i = 20; i < 25; i++) {
-		uint32_t len = mk(PT_EVENT, (uint16_t)i, 9999, SSRC_A);
 
-		ck_assert_int_eq(dp_rtp_rx(&rx, buf, len, peer_ip, peer_port,
-					   (uint64_t)i * 1000, &pkt),
+		ck_assert_int_eq(rx_from(PT_EVENT, (uint16_t)i, 9999, SSRC_A,
+					 peer_ip, peer_port,
+					 (uint64_t)i * 1000),
 				 DP_RTP_EVENT);
 	}
 	ck_assert_uint_eq(dp_rtp_rx_jitter_ts(&rx), ev);
 	ck_assert_uint_eq(dp_rtp_rx_jitter_us(&rx), ev * 125);
+}
+END_TEST
+
+/* A transit jump of 2^31 units (found by fuzz_rtp): |D| clamped to 2^27. */
+START_TEST(test_rtp_jitter_clamps_jump)
+{
+	init_rx(DP_RTP_LATCH_FIXED);
+	ck_assert_int_eq(rx_from(PT_AUDIO, 1, 0, SSRC_A, peer_ip, peer_port, 0),
+			 DP_RTP_AUDIO);
+	ck_assert_int_eq(rx_from(PT_AUDIO, 2, 0x80000000u, SSRC_A, peer_ip,
+				 peer_port, 0),
+			 DP_RTP_AUDIO);
+	ck_assert_uint_eq(dp_rtp_rx_jitter_ts(&rx), (1u << 27) / 16);
+	for (uint16_t s = 3; s < 2000; s++) {
+		rx_from(PT_AUDIO, s, (s & 1) ? 0x80000000u : 0, SSRC_A, peer_ip,
+			peer_port, 0);
+	}
+	ck_assert_uint_le(dp_rtp_rx_jitter_ts(&rx), 1u << 27);
+	ck_assert_uint_ge(dp_rtp_rx_jitter_ts(&rx), (1u << 27) - 16);
 }
 END_TEST
 
@@ -402,13 +422,9 @@ START_TEST(test_rtp_jitter_ns_clock)
 		.latch = DP_RTP_LATCH_FIRST,
 	};
 	uint64_t t0 = 123456789012345ull;
-	uint32_t len;
-
 	ck_assert_int_eq(dp_rtp_rx_init(&rx, &c), 0);
-	len = mk(PT_AUDIO, 1, 1000, SSRC_A);
-	dp_rtp_rx(&rx, buf, len, peer_ip, peer_port, t0, &pkt);
-	len = mk(PT_AUDIO, 2, 1160, SSRC_A);
-	dp_rtp_rx(&rx, buf, len, peer_ip, peer_port, t0 + 40000000, &pkt);
+	rx_from(PT_AUDIO, 1, 1000, SSRC_A, peer_ip, peer_port, t0);
+	rx_from(PT_AUDIO, 2, 1160, SSRC_A, peer_ip, peer_port, t0 + 40000000);
 	/* D = 160: J = 160 / 16 = 10 */
 	ck_assert_uint_eq(dp_rtp_rx_jitter_ts(&rx), 10);
 	ck_assert_uint_eq(dp_rtp_rx_jitter_us(&rx), 1250);
@@ -576,6 +592,7 @@ test_suite(void)
 	tcase_add_test(tc, test_rtp_seq_jump_resyncs_on_second);
 	tcase_add_test(tc, test_rtp_ssrc_change);
 	tcase_add_test(tc, test_rtp_jitter_a8);
+	tcase_add_test(tc, test_rtp_jitter_clamps_jump);
 	tcase_add_test(tc, test_rtp_jitter_ns_clock);
 	tcase_add_test(tc, test_rtp_report_lsr_dlsr);
 	suite_add_tcase(s, tc);
