@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_sip.c: the SIP layer (controlplane/sip.c, sip_transport.c) in this
+ * process on 127.0.0.1 and a free port, driven by the real SIPp (Debian's
+ * sip-tester) over UDP and TCP with the scenarios in tests/sipp/, and by raw
+ * byte strings from plain sockets. Assertions are on SIPp's exit status
+ * and on the layer's counters; every wait is a bounded wait for an event.
+ * Checklist IDs (S-nn) are in the test comments.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "log.h"
+#include "sip.h"
+#include "sip_transport.h"
+
+#define SIPP_WAIT_MS 30000
+
+static struct cp_sip *sip;
+
+static struct {
+	int invites, acks, cancels;
+	int ends[3]; /* by enum cp_sip_end */
+} app;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Run the SIP layer until cond holds or ms pass; the value of cond (which
+ * is evaluated once more at the end: no side effects in cond).
+ */
+#define POLL_UNTIL(cond, ms)                       \
+	({                                         \
+		uint64_t end_ = now_ms() + (ms);   \
+		while (!(cond) && now_ms() < end_) \
+			cp_sip_poll(sip, 10);      \
+		(cond);                            \
+	})
+
+static const char *const sdp =
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+	"t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+
+/* The stand-in conference logic: "ring" rings forever, the rest get 200. */
+static void
+on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
+{
+	(void)ctx;
+	(void)d;
+	app.invites++;
+	if (strncmp(cp_sip_req_uri(req), "sip:ring@", 9) == 0)
+		ck_assert_int_eq(cp_sip_reply(sip, req, 180, NULL, NULL), 0);
+	else
+		ck_assert_int_eq(
+			cp_sip_reply(sip, req, 200, "application/sdp", sdp), 0);
+	ck_assert_int_eq(cp_sip_reply(sip, req, 100, NULL, NULL), -EINVAL);
+}
+
+static void
+on_cancel(void *ctx, struct cp_sip_req *req)
+{
+	(void)ctx;
+	(void)req;
+	app.cancels++;
+}
+
+static void
+on_ack(void *ctx, struct cp_sip_dialog *d)
+{
+	(void)ctx;
+	(void)d;
+	app.acks++;
+}
+
+static void
+on_end(void *ctx, struct cp_sip_dialog *d, enum cp_sip_end why)
+{
+	(void)ctx;
+	(void)d;
+	app.ends[why]++;
+}
+
+static void
+open_sip(bool reject_mf0)
+{
+	struct cp_sip_conf conf = {
+		.addr = "127.0.0.1",
+		.t1_ms = 50, /* 2xx give-up at 64*T1 = 3.2 s */
+		.t2_ms = 400,
+		.max_msg_bytes = 4096,
+		.reject_max_forwards_0 = reject_mf0,
+	};
+	struct cp_sip_app a = {
+		.on_invite = on_invite,
+		.on_cancel = on_cancel,
+		.on_ack = on_ack,
+		.on_dialog_end = on_end,
+	};
+
+	memset(&app, 0, sizeof(app));
+	if (getenv("TEST_SIP_DEBUG") != NULL)
+		tutti_log_init("test_sip", TUTTI_LOG_DEBUG);
+	ck_assert_int_eq(cp_sip_open(&sip, &conf, &a), 0);
+	ck_assert_int_ne(cp_sip_port(sip), 0);
+}
+
+static void
+setup(void)
+{
+	open_sip(false);
+}
+
+static void
+setup_mf0(void)
+{
+	open_sip(true);
+}
+
+static void
+teardown(void)
+{
+	char json[2048];
+
+	cp_sip_stats_json(sip, json, sizeof(json));
+	fprintf(stderr, "# stats %s\n", json);
+	cp_sip_close(sip);
+	sip = NULL;
+}
+
+/* A port free for both UDP and TCP on 127.0.0.1, for SIPp's own socket. */
+static int
+free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/*
+ * Run sipp with scenario tests/sipp/<scen>.xml for one call over tp ("u1"
+ * or "t1") against the layer, polling the layer meanwhile. Returns sipp's
+ * exit status (0 = the call passed).
+ */
+static int
+run_sipp(const char *scen, const char *tp, const char *service)
+{
+	const char *dir = getenv("SIPP_SCENARIOS");
+	char path[512], remote[64], lport[16], log[128];
+	int status = -1;
+	uint64_t end;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/%s.xml", dir, scen);
+	snprintf(remote, sizeof(remote), "127.0.0.1:%u", cp_sip_port(sip));
+	snprintf(lport, sizeof(lport), "%d", free_port());
+	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(in, STDIN_FILENO);
+		dup2(out, STDOUT_FILENO);
+		dup2(out, STDERR_FILENO);
+		const char *argv[] = {
+			"sipp",
+			"-sf",
+			path,
+			"-m",
+			"1",
+			"-t",
+			tp,
+			"-s",
+			service,
+			"-i",
+			"127.0.0.1",
+			"-p",
+			lport,
+			"-timeout",
+			"25s",
+			"-timeout_error",
+			"-nostdin",
+			remote,
+			/* options.xml: Max-Forwards 0 (S-11) */
+			strcmp(scen, "options") == 0 ? "-set" : NULL,
+			"mf",
+			"0",
+			NULL,
+		};
+
+		execvp("sipp", (char *const *)argv);
+		_exit(127);
+	}
+	end = now_ms() + SIPP_WAIT_MS;
+	while (now_ms() < end) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		cp_sip_poll(sip, 10);
+	}
+	if (now_ms() >= end) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("sipp %s %s did not finish", scen, tp);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		fprintf(stderr, "# sipp %s %s exit %d, see %s\n", scen, tp,
+			WEXITSTATUS(status), log);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static const char *const tps[] = { "u1", "t1" };
+
+/* F-12, S-11: OPTIONS gets 200 with capabilities, Max-Forwards 0 too. */
+START_TEST(test_sip_options_200)
+{
+	ck_assert_int_eq(run_sipp("options", tps[_i], "focus"), 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_2xx, 1);
+}
+END_TEST
+
+/* [Policy] reject_max_forwards_0: 483 as a proxy would answer. */
+START_TEST(test_sip_max_forwards_0_483)
+{
+	ck_assert_int_eq(run_sipp("options483", tps[_i], "focus"), 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 1);
+}
+END_TEST
+
+/* S-08: CSeq number above 2^32-1 (RFC 4475 §3.1.2.4 kind): 400. */
+START_TEST(test_sip_bad_cseq_400)
+{
+	ck_assert_int_eq(run_sipp("bad_cseq", tps[_i], "focus"), 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->parse_bad, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 1);
+}
+END_TEST
+
+/* S-18, S-20, S-22: INVITE, 100, 200, ACK, BYE, 200. */
+START_TEST(test_sip_call_invite_ack_bye)
+{
+	ck_assert_int_eq(run_sipp("call", tps[_i], "room"), 0);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_RECEIVED] == 1, 5000));
+	ck_assert_int_eq(app.invites, 1);
+	ck_assert_int_eq(app.acks, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->ack_2xx, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_1xx, 1);
+	ck_assert_uint_ge(cp_sip_stats(sip)->tx_2xx, 2);
+}
+END_TEST
+
+/* S-20: no ACK: the 2xx again at T1, 2T1, ... then BYE at 64*T1. */
+START_TEST(test_sip_noack_retransmits_then_bye)
+{
+	ck_assert_int_eq(run_sipp("noack", tps[_i], "room"), 0);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_NO_ACK] == 1, 5000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->no_ack, 1);
+	/* 50, 150, 350, 750, 1150, ... ms: at least 5 before 3.2 s */
+	ck_assert_uint_ge(cp_sip_stats(sip)->retrans_2xx, 5);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_requests, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+}
+END_TEST
+
+/* S-23: CANCEL of a ringing INVITE: 200, then 487. */
+START_TEST(test_sip_cancel_487)
+{
+	ck_assert_int_eq(run_sipp("cancel", tps[_i], "ring"), 0);
+	ck_assert_int_eq(app.cancels, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+}
+END_TEST
+
+/* ---- raw bytes over plain sockets ---- */
+
+static int
+udp_peer(struct sockaddr_in *to)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	*to = a;
+	to->sin_port = htons(cp_sip_port(sip));
+	return fd;
+}
+
+static void
+udp_send(int fd, const struct sockaddr_in *to, const char *msg, size_t len)
+{
+	ck_assert_int_eq(sendto(fd, msg, len, 0, (const struct sockaddr *)to,
+				sizeof(*to)),
+			 (ssize_t)len);
+}
+
+/* Poll until a datagram arrives on fd; its text in buf ("" if none). */
+static void
+udp_recv(int fd, char *buf, size_t len)
+{
+	uint64_t end = now_ms() + 3000;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, len - 1, 0)) <= 0 && now_ms() < end)
+		cp_sip_poll(sip, 10);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+#define REQ(method, branch, callid, cseq, extra) \
+	REQ_TO("focus", method, branch, callid, cseq, extra)
+#define REQ_TO(user, method, branch, callid, cseq, extra)                   \
+	method " sip:" user "@127.0.0.1 SIP/2.0\r\n"                        \
+	       "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=" branch ";rport\r\n" \
+	       "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"    \
+	       "Call-ID: " callid "\r\nCSeq: " cseq "\r\n"                  \
+	       "Max-Forwards: 70\r\n" extra "Content-Length: 0\r\n\r\n"
+
+/* S-12: rport and received filled; the answer goes to the source. */
+START_TEST(test_sip_rport_received)
+{
+	static const char m[] =
+		REQ("OPTIONS", "z9hG4bK1", "c1", "1 OPTIONS", "");
+	struct sockaddr_in to;
+	char buf[4096], want[64];
+	int fd = udp_peer(&to);
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+
+	getsockname(fd, (struct sockaddr *)&me, &len);
+	udp_send(fd, &to, m, sizeof(m) - 1);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	snprintf(want, sizeof(want), "rport=%u", ntohs(me.sin_port));
+	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "received=127.0.0.1") != NULL, "%s", buf);
+	close(fd);
+}
+END_TEST
+
+/* S-01: no Via: dropped, counted (nowhere to answer). */
+START_TEST(test_sip_no_via_dropped)
+{
+	static const char no_via[] =
+		"OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+		"From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+		"Call-ID: c3\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+
+	udp_send(fd, &to, no_via, sizeof(no_via) - 1);
+	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->drop_no_via == 1, 3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 0);
+	close(fd);
+}
+END_TEST
+
+/* One request, the status line its answer starts with, a text it has. */
+static const struct {
+	const char *req, *status, *has;
+} answers[] = {
+	/* S-01: no Call-ID */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK2;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+	  "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+	  "SIP/2.0 400", "CSeq: 1 OPTIONS" },
+	/* S-08: CSeq method other than the request's (RFC 4475 §3.1.2.17) */
+	{ REQ("OPTIONS", "z9hG4bK10", "c10", "1 INVITE", ""), "SIP/2.0 400",
+	  "Call-ID: c10" },
+	/* S-07 */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/7.0\r\n"
+	  "Via: SIP/7.0/UDP 10.0.0.1:5099;branch=z9hG4bK11;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+	  "Call-ID: c11\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+	  "SIP/2.0 505", "Call-ID: c11" },
+	/* S-03: unknown method, known but unsupported method */
+	{ REQ("FOO", "z9hG4bK4", "c4", "1 FOO", ""), "SIP/2.0 501",
+	  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE" },
+	{ REQ("REGISTER", "z9hG4bK5", "c5", "1 REGISTER", ""), "SIP/2.0 405",
+	  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE" },
+	/* S-04 */
+	{ REQ("OPTIONS", "z9hG4bK6", "c6", "1 OPTIONS", "Require: foo\r\n"),
+	  "SIP/2.0 420", "Unsupported: foo" },
+	/* S-11: a UAS processes Max-Forwards: 0 (default policy) */
+	{ REQ("OPTIONS", "z9hG4bK12", "c12", "1 OPTIONS",
+	      "Max-Forwards: 0\r\n"),
+	  "SIP/2.0 200", "Allow: INVITE" },
+	/* S-17: BYE outside any dialog */
+	{ REQ("BYE", "z9hG4bK13", "c13", "1 BYE", ""), "SIP/2.0 481",
+	  "Call-ID: c13" },
+	/* S-23: CANCEL matching nothing */
+	{ REQ("CANCEL", "z9hG4bK14", "c14", "1 CANCEL", ""), "SIP/2.0 481",
+	  "Call-ID: c14" },
+};
+
+START_TEST(test_sip_answers)
+{
+	struct sockaddr_in to;
+	char buf[4096];
+	int fd = udp_peer(&to);
+
+	udp_send(fd, &to, answers[_i].req, strlen(answers[_i].req));
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, answers[_i].status,
+			      strlen(answers[_i].status)) == 0,
+		      "%s", buf);
+	ck_assert_msg(strstr(buf, answers[_i].has) != NULL, "%s", buf);
+	close(fd);
+}
+END_TEST
+
+static bool
+stats_have(const char *needle)
+{
+	static char json[2048];
+
+	cp_sip_stats_json(sip, json, sizeof(json));
+	return strstr(json, needle) != NULL;
+}
+
+/* Garbage and oversize datagrams: counted drops, no answer. */
+START_TEST(test_sip_garbage_and_huge)
+{
+	static const char junk[] = "\x01\x02 this is not SIP\r\n\r\n";
+	struct sockaddr_in to;
+	char big[5000];
+	int fd = udp_peer(&to);
+	const struct cp_sip_stats *st = cp_sip_stats(sip);
+
+	udp_send(fd, &to, junk, sizeof(junk) - 1);
+	ck_assert(POLL_UNTIL(st->parse_bad == 1, 3000));
+	memset(big, 'A', sizeof(big));
+	udp_send(fd, &to, big, sizeof(big)); /* max_msg_bytes is 4096 */
+	ck_assert(POLL_UNTIL(stats_have("\"drop_too_big\":1"), 3000));
+	ck_assert_uint_eq(st->tx_4xx + st->tx_2xx, 0);
+	close(fd);
+}
+END_TEST
+
+/* S-16: a merged request (same From-tag/Call-ID/CSeq, other branch): 482. */
+START_TEST(test_sip_merged_482)
+{
+	static const char a[] =
+		REQ_TO("ring", "INVITE", "z9hG4bK7a", "c7", "1 INVITE", "");
+	static const char b[] =
+		REQ_TO("ring", "INVITE", "z9hG4bK7b", "c7", "1 INVITE", "");
+	static const char own[] = REQ("OPTIONS",
+				      "z9hG4bK8;rport\r\n"
+				      "Via: SIP/2.0/UDP 1.2.3.4;branch="
+				      "z9hG4bK-tutti-0",
+				      "c8", "1 OPTIONS", "");
+	struct sockaddr_in to;
+	char buf[4096];
+	int fd = udp_peer(&to);
+
+	udp_send(fd, &to, a, sizeof(a) - 1); /* rings: held open */
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 100", 11) == 0, "%s", buf);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 180", 11) == 0, "%s", buf);
+	udp_send(fd, &to, b, sizeof(b) - 1);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 482", 11) == 0, "%s", buf);
+	udp_send(fd, &to, own, sizeof(own) - 1);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 482", 11) == 0, "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->loops, 2);
+	ck_assert_int_eq(app.invites, 1);
+	close(fd);
+}
+END_TEST
+
+/* S-09 on TCP: a message without Content-Length closes the connection. */
+START_TEST(test_sip_tcp_needs_content_length)
+{
+	static const char m[] =
+		"OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 10.0.0.1:5099;branch=z9hG4bK9\r\n"
+		"From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+		"Call-ID: c9\r\nCSeq: 1 OPTIONS\r\n\r\n";
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char buf[64];
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(cp_sip_port(sip));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	ck_assert_int_eq(write(fd, m, sizeof(m) - 1), (ssize_t)sizeof(m) - 1);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ck_assert(POLL_UNTIL(recv(fd, buf, sizeof(buf), 0) == 0, 3000));
+	close(fd);
+}
+END_TEST
+
+/* The TCP framer on byte strings: whole, partial, CRLF, bad, too big. */
+START_TEST(test_sip_tcp_framing)
+{
+	static const char two[] = "\r\n\r\nOPTIONS x SIP/2.0\r\nl: 3\r\n\r\n"
+				  "abcBYE";
+	size_t skip = 0;
+
+	ck_assert_int_eq(
+		cp_sip_transport_frame(two, sizeof(two) - 1, 4096, &skip), 30);
+	ck_assert_uint_eq(skip, 4);
+	skip = 0;
+	ck_assert_int_eq(cp_sip_transport_frame(two, 20, 4096, &skip), 0);
+	skip = 0;
+	ck_assert_int_eq(cp_sip_transport_frame(two, 33, 4096, &skip), 0);
+	skip = 0;
+	ck_assert_int_eq(
+		cp_sip_transport_frame("A\r\nContent-Length: -1\r\n\r\n", 25,
+				       4096, &skip),
+		-EPROTO);
+	skip = 0;
+	ck_assert_int_eq(cp_sip_transport_frame(
+				 "A\r\nContent-Length: 1\r\nl: 2\r\n\r\nxx", 32,
+				 4096, &skip),
+			 -EPROTO);
+	skip = 0;
+	ck_assert_int_eq(
+		cp_sip_transport_frame("A\r\nContent-Length: 5000\r\n\r\n", 27,
+				       4096, &skip),
+		-EMSGSIZE);
+	skip = 0;
+	ck_assert_int_eq(cp_sip_transport_frame("AAAA", 4, 4, &skip),
+			 -EMSGSIZE);
+}
+END_TEST
+
+const char *
+test_skip_reason(void)
+{
+	if (system("command -v sipp >/dev/null 2>&1") != 0)
+		return "sipp (Debian package sip-tester) is not installed";
+	return NULL;
+}
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("sip");
+	TCase *tc = tcase_create("sipp");
+	TCase *mf = tcase_create("sipp_max_forwards_policy");
+	TCase *raw = tcase_create("raw");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_sip_options_200, 0, 2);
+	tcase_add_loop_test(tc, test_sip_bad_cseq_400, 0, 2);
+	tcase_add_loop_test(tc, test_sip_call_invite_ack_bye, 0, 2);
+	tcase_add_loop_test(tc, test_sip_noack_retransmits_then_bye, 0, 2);
+	tcase_add_loop_test(tc, test_sip_cancel_487, 0, 2);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(mf, setup_mf0, teardown);
+	tcase_set_timeout(mf, 60);
+	tcase_add_loop_test(mf, test_sip_max_forwards_0_483, 0, 2);
+	suite_add_tcase(s, mf);
+	tcase_add_checked_fixture(raw, setup, teardown);
+	tcase_add_test(raw, test_sip_rport_received);
+	tcase_add_test(raw, test_sip_no_via_dropped);
+	tcase_add_loop_test(raw, test_sip_answers, 0,
+			    sizeof(answers) / sizeof(answers[0]));
+	tcase_add_test(raw, test_sip_garbage_and_huge);
+	tcase_add_test(raw, test_sip_merged_482);
+	tcase_add_test(raw, test_sip_tcp_needs_content_length);
+	tcase_add_test(raw, test_sip_tcp_framing);
+	suite_add_tcase(s, raw);
+	return s;
+}
