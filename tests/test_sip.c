@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #include "check_main.h"
 #include "log.h"
+#include "proc.h"
 #include "sip.h"
 #include "sip_transport.h"
 
@@ -167,7 +169,8 @@ free_port(void)
  * exit status (0 = the call passed).
  */
 static int
-run_sipp(const char *scen, const char *tp, const char *service)
+run_sipp_at(uint16_t port, const char *scen, const char *tp,
+	    const char *service)
 {
 	const char *dir = getenv("SIPP_SCENARIOS");
 	char path[512], remote[64], lport[16], log[128];
@@ -177,7 +180,7 @@ run_sipp(const char *scen, const char *tp, const char *service)
 
 	ck_assert_ptr_nonnull(dir);
 	snprintf(path, sizeof(path), "%s/%s.xml", dir, scen);
-	snprintf(remote, sizeof(remote), "127.0.0.1:%u", cp_sip_port(sip));
+	snprintf(remote, sizeof(remote), "127.0.0.1:%u", port);
 	snprintf(lport, sizeof(lport), "%d", free_port());
 	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
 	pid = fork();
@@ -224,7 +227,10 @@ run_sipp(const char *scen, const char *tp, const char *service)
 
 		if (w == pid)
 			break;
-		cp_sip_poll(sip, 10);
+		if (sip != NULL)
+			cp_sip_poll(sip, 10);
+		else
+			poll(NULL, 0, 10); /* tutti-cp serves it */
 	}
 	if (now_ms() >= end) {
 		kill(pid, SIGKILL);
@@ -235,6 +241,12 @@ run_sipp(const char *scen, const char *tp, const char *service)
 		fprintf(stderr, "# sipp %s %s exit %d, see %s\n", scen, tp,
 			WEXITSTATUS(status), log);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int
+run_sipp(const char *scen, const char *tp, const char *service)
+{
+	return run_sipp_at(cp_sip_port(sip), scen, tp, service);
 }
 
 static const char *const tps[] = { "u1", "t1" };
@@ -298,6 +310,30 @@ START_TEST(test_sip_cancel_487)
 	ck_assert_int_eq(run_sipp("cancel", tps[_i], "ring"), 0);
 	ck_assert_int_eq(app.cancels, 1);
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+}
+END_TEST
+
+/* tutti-cp --sip serves SIP from its loop, even while it waits for tutti-dp. */
+START_TEST(test_sip_tutti_cp_option)
+{
+	char *argv[] = { getenv("TUTTI_CP"), "--region", "/tutti-test-sip-none",
+			 "--wait",	     "60",	 "--sip",
+			 "127.0.0.1:0",	     NULL };
+	static struct proc p; /* 64 KiB of output: not on the stack */
+	const char *at;
+	unsigned int port = 0;
+
+	ck_assert_ptr_nonnull(argv[0]);
+	ck_assert_int_eq(proc_start(&p, argv), 0);
+	ck_assert_msg(proc_expect(&p, "waiting for tutti-dp", 10000), "%s",
+		      p.out);
+	at = strstr(p.out, "SIP on 127.0.0.1 port ");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(sscanf(at, "SIP on 127.0.0.1 port %u", &port), 1);
+	ck_assert_int_eq(
+		run_sipp_at((uint16_t)port, "options", tps[_i], "focus"), 0);
+	ck_assert_int_eq(proc_stop(&p, SIGTERM, 10000), 0);
+	ck_assert_msg(strstr(p.out, "\"tx_2xx\":1,") != NULL, "%s", p.out);
 }
 END_TEST
 
@@ -573,6 +609,7 @@ test_suite(void)
 	TCase *tc = tcase_create("sipp");
 	TCase *mf = tcase_create("sipp_max_forwards_policy");
 	TCase *raw = tcase_create("raw");
+	TCase *cp = tcase_create("tutti_cp");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -586,6 +623,9 @@ test_suite(void)
 	tcase_set_timeout(mf, 60);
 	tcase_add_loop_test(mf, test_sip_max_forwards_0_483, 0, 2);
 	suite_add_tcase(s, mf);
+	tcase_set_timeout(cp, 60);
+	tcase_add_loop_test(cp, test_sip_tutti_cp_option, 0, 2);
+	suite_add_tcase(s, cp);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
 	tcase_add_test(raw, test_sip_no_via_dropped);
