@@ -376,6 +376,28 @@ validate(const osip_message_t *m)
 	return 0;
 }
 
+/*
+ * S-09 on UDP: a Content-Length longer than the rest of the datagram, or
+ * not a number (libosip2 accepts both). Bytes after the body are ignored.
+ */
+static bool
+body_truncated(const char *buf, size_t len, const osip_message_t *m)
+{
+	const char *h = memmem(buf, len, "\r\n\r\n", 4);
+	size_t avail = h != NULL ? len - (size_t)(h + 4 - buf) : 0;
+	const char *v;
+	char *end;
+	unsigned long cl;
+
+	if (m->content_length == NULL || m->content_length->value == NULL)
+		return false;
+	v = m->content_length->value;
+	errno = 0;
+	cl = strtoul(v, &end, 10);
+	return v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 ||
+	       cl > avail;
+}
+
 static bool
 same_call(osip_transaction_t *tr, const osip_message_t *m)
 {
@@ -518,6 +540,11 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	m = evt->sip;
 	if (MSG_IS_RESPONSE(m)) {
 		sip->st.rx_responses++;
+		if (from->proto == CP_SIP_UDP && body_truncated(buf, len, m)) {
+			sip->st.parse_bad++; /* S-09: dropped */
+			osip_event_free(evt);
+			return;
+		}
 		if (osip_find_transaction_and_add_event(sip->osip, evt) != 0) {
 			sip->st.drop_stray++;
 			osip_event_free(evt);
@@ -531,7 +558,11 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 		return;
 	}
 	fix_via(m, from);
-	if ((code = validate(m)) != 0) {
+	code = validate(m);
+	if (code == 0 && from->proto == CP_SIP_UDP &&
+	    body_truncated(buf, len, m))
+		code = 400;
+	if (code != 0) {
 		sip->st.parse_bad++;
 		if (!MSG_IS_ACK(m))
 			reply_stateless(sip, from, m, code);
@@ -742,6 +773,30 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 	}
 }
 
+/* Our BYE got its final response or timed out: the dialog is over. */
+static void
+bye_done(struct txn *t)
+{
+	struct cp_sip_dialog *d = t->dlg;
+
+	if (d == NULL)
+		return;
+	t->dlg = NULL;
+	dialog_end(t->sip, d,
+		   d->no_ack ? CP_SIP_END_NO_ACK : CP_SIP_END_BYE_SENT);
+}
+
+static void
+on_nict_final(int type, osip_transaction_t *tr, osip_message_t *m)
+{
+	struct txn *t = osip_transaction_get_reserved1(tr);
+
+	(void)type;
+	(void)m;
+	if (t != NULL)
+		bye_done(t);
+}
+
 static void
 on_kill(int type, osip_transaction_t *tr)
 {
@@ -766,10 +821,7 @@ collect(struct cp_sip *sip)
 		osip_list_remove(&sip->garbage, 0);
 		if (t->req != NULL)
 			req_free(sip, t->req);
-		if (t->dlg != NULL)
-			dialog_end(sip, t->dlg,
-				   t->dlg->no_ack ? CP_SIP_END_NO_ACK
-						  : CP_SIP_END_BYE_SENT);
+		bye_done(t); /* if no final response ended it first */
 		free(t);
 		osip_transaction_free2(tr);
 	}
@@ -823,8 +875,16 @@ set_callbacks(osip_t *o)
 		OSIP_NIST_UNKNOWN_REQUEST_RECEIVED,
 	};
 
+	static const int nict_final[] = {
+		OSIP_NICT_STATUS_2XX_RECEIVED, OSIP_NICT_STATUS_3XX_RECEIVED,
+		OSIP_NICT_STATUS_4XX_RECEIVED, OSIP_NICT_STATUS_5XX_RECEIVED,
+		OSIP_NICT_STATUS_6XX_RECEIVED, OSIP_NICT_STATUS_TIMEOUT,
+	};
+
 	osip_set_cb_send_message(o, osip_send_cb);
 	osip_set_message_callback(o, OSIP_IST_INVITE_RECEIVED, on_ist_invite);
+	for (size_t i = 0; i < sizeof(nict_final) / sizeof(nict_final[0]); i++)
+		osip_set_message_callback(o, nict_final[i], on_nict_final);
 	for (size_t i = 0; i < sizeof(nist) / sizeof(nist[0]); i++)
 		osip_set_message_callback(o, nist[i], on_nist_request);
 	for (int k = 0; k < OSIP_KILL_CALLBACK_COUNT; k++)

@@ -61,7 +61,10 @@ static const char *const sdp =
 	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
 	"t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
 
-/* The stand-in conference logic: "ring" rings forever, the rest get 200. */
+/*
+ * The stand-in conference logic: "ring" rings forever, the rest get 200;
+ * a call whose Call-ID starts with "hangup" is hung up once ACKed.
+ */
 static void
 on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
 {
@@ -88,8 +91,9 @@ static void
 on_ack(void *ctx, struct cp_sip_dialog *d)
 {
 	(void)ctx;
-	(void)d;
 	app.acks++;
+	if (strncmp(cp_sip_dialog_call_id(d), "hangup", 6) == 0)
+		ck_assert_int_eq(cp_sip_dialog_bye(sip, d), 0);
 }
 
 static void
@@ -101,7 +105,7 @@ on_end(void *ctx, struct cp_sip_dialog *d, enum cp_sip_end why)
 }
 
 static void
-open_sip(bool reject_mf0)
+open_sip(bool reject_mf0, uint32_t max_conns)
 {
 	struct cp_sip_conf conf = {
 		.addr = "127.0.0.1",
@@ -109,6 +113,7 @@ open_sip(bool reject_mf0)
 		.t2_ms = 400,
 		.max_msg_bytes = 4096,
 		.reject_max_forwards_0 = reject_mf0,
+		.max_conns = max_conns,
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -127,13 +132,13 @@ open_sip(bool reject_mf0)
 static void
 setup(void)
 {
-	open_sip(false);
+	open_sip(false, 0);
 }
 
 static void
 setup_mf0(void)
 {
-	open_sip(true);
+	open_sip(true, 0);
 }
 
 static void
@@ -452,6 +457,13 @@ static const struct {
 	{ REQ("OPTIONS", "z9hG4bK12", "c12", "1 OPTIONS",
 	      "Max-Forwards: 0\r\n"),
 	  "SIP/2.0 200", "Allow: INVITE" },
+	/* S-09: UDP Content-Length beyond the datagram */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK15;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+	  "Call-ID: c15\r\nCSeq: 1 OPTIONS\r\nContent-Length: 50\r\n\r\n"
+	  "short",
+	  "SIP/2.0 400", "Call-ID: c15" },
 	/* S-17: BYE outside any dialog */
 	{ REQ("BYE", "z9hG4bK13", "c13", "1 BYE", ""), "SIP/2.0 481",
 	  "Call-ID: c13" },
@@ -534,6 +546,162 @@ START_TEST(test_sip_merged_482)
 	ck_assert_uint_eq(cp_sip_stats(sip)->loops, 2);
 	ck_assert_int_eq(app.invites, 1);
 	close(fd);
+}
+END_TEST
+
+/* Read from a TCP socket until want appears (or 3 s); what came, in buf. */
+static void
+tcp_recv(int fd, char *buf, size_t len, const char *want)
+{
+	uint64_t end = now_ms() + 3000;
+	size_t got = 0;
+
+	buf[0] = '\0';
+	while (strstr(buf, want) == NULL && now_ms() < end) {
+		ssize_t n = recv(fd, buf + got, len - 1 - got, MSG_DONTWAIT);
+
+		if (n > 0) {
+			got += (size_t)n;
+			buf[got] = '\0';
+		}
+		cp_sip_poll(sip, 10);
+	}
+}
+
+static int
+tcp_connect(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(cp_sip_port(sip));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	return fd;
+}
+
+#define TCP_OPTIONS(callid)                                           \
+	"OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"                     \
+	"Via: SIP/2.0/TCP 10.0.0.1:5099;branch=z9hG4bK" callid "\r\n" \
+	"From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"     \
+	"Call-ID: " callid "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+
+/*
+ * TCP framing over a real connection: one message in three pieces, then
+ * a keep-alive CRLF and two messages in one write; answers come back on
+ * the same connection (RFC 3261 §18.2.2).
+ */
+START_TEST(test_sip_tcp_stream_framing)
+{
+	static const char one[] = TCP_OPTIONS("t1");
+	static const char two[] = "\r\n" TCP_OPTIONS("t2") TCP_OPTIONS("t3");
+	char buf[8192];
+	int fd = tcp_connect();
+
+	ck_assert_int_eq(write(fd, one, 10), 10);
+	cp_sip_poll(sip, 0);
+	ck_assert_int_eq(write(fd, one + 10, 100), 100);
+	cp_sip_poll(sip, 0);
+	ck_assert_int_eq(write(fd, one + 110, sizeof(one) - 111),
+			 (ssize_t)sizeof(one) - 111);
+	tcp_recv(fd, buf, sizeof(buf), "Call-ID: t1");
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	ck_assert_int_eq(write(fd, two, sizeof(two) - 1),
+			 (ssize_t)sizeof(two) - 1);
+	tcp_recv(fd, buf, sizeof(buf), "Call-ID: t3");
+	ck_assert_msg(strstr(buf, "Call-ID: t2") != NULL, "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_2xx, 3);
+	close(fd);
+}
+END_TEST
+
+/* S-10: a TCP message over max_msg_bytes closes the connection. */
+START_TEST(test_sip_tcp_too_big)
+{
+	char big[6000];
+	int fd = tcp_connect();
+
+	memset(big, 'A', sizeof(big));
+	memcpy(big, "OPTIONS ", 8);
+	ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ck_assert(POLL_UNTIL(recv(fd, big, sizeof(big), 0) == 0, 3000));
+	ck_assert(stats_have("\"drop_too_big\":1"));
+	close(fd);
+}
+END_TEST
+
+/* The connection limit: one more connection is closed and counted. */
+START_TEST(test_sip_tcp_conn_limit)
+{
+	char buf[64];
+	int a, b;
+
+	cp_sip_close(sip);
+	open_sip(false, 1);
+	a = tcp_connect();
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_accepted\":1"), 3000));
+	b = tcp_connect();
+	fcntl(b, F_SETFL, O_NONBLOCK);
+	ck_assert(POLL_UNTIL(recv(b, buf, sizeof(buf), 0) == 0, 3000));
+	ck_assert(stats_have("\"drop_conn_limit\":1"));
+	close(a);
+	close(b);
+}
+END_TEST
+
+/*
+ * S-18: our BYE follows the Record-Route set: it goes to the proxy named
+ * in Record-Route (another socket of the test, on loopback), with a Route
+ * header, and its Request-URI is the caller's Contact (never contacted:
+ * discard port on loopback).
+ */
+START_TEST(test_sip_bye_follows_record_route)
+{
+	struct sockaddr_in to, rr;
+	socklen_t len = sizeof(rr);
+	int caller = udp_peer(&to), proxy = udp_peer(&to);
+	char inv[1024], msg[4096], ack[1024], tag[64];
+	const char *t;
+
+	getsockname(proxy, (struct sockaddr *)&rr, &len);
+	snprintf(inv, sizeof(inv),
+		 REQ_TO("room", "INVITE", "z9hG4bK20", "hangup-1", "1 INVITE",
+			"Record-Route: <sip:127.0.0.1:%u;lr>\r\n"
+			"Contact: <sip:caller@127.0.0.1:9>\r\n"),
+		 ntohs(rr.sin_port));
+	udp_send(caller, &to, inv, strlen(inv));
+	do
+		udp_recv(caller, msg, sizeof(msg));
+	while (strncmp(msg, "SIP/2.0 100", 11) == 0);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	ck_assert_ptr_nonnull(strstr(msg, "Record-Route: <sip:127.0.0.1:"));
+	t = strstr(strstr(msg, "\r\nTo:"), ";tag=");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(sscanf(t, ";tag=%63[0-9a-f]", tag), 1);
+	snprintf(
+		ack, sizeof(ack),
+		"ACK sip:127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK21;rport\r\n"
+		"From: <sip:a@x>;tag=f1\r\nTo: <sip:room@127.0.0.1>;tag=%s\r\n"
+		"Call-ID: hangup-1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		tag);
+	udp_send(caller, &to, ack, strlen(ack));
+	do
+		udp_recv(proxy, msg, sizeof(msg)); /* skip 2xx copies */
+	while (strncmp(msg, "SIP/2.0 200", 11) == 0);
+	ck_assert_msg(strncmp(msg, "BYE sip:caller@127.0.0.1:9 SIP/2.0", 34) ==
+			      0,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "Route: <sip:127.0.0.1:") != NULL, "%s", msg);
+	/* Answer: the BYE with a status line instead of its request line. */
+	snprintf(ack, sizeof(ack), "SIP/2.0 200 OK%s", strstr(msg, "\r\n"));
+	udp_send(proxy, &to, ack, strlen(ack));
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 3000));
+	ck_assert_int_eq(app.acks, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+	close(caller);
+	close(proxy);
 }
 END_TEST
 
@@ -635,6 +803,10 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_merged_482);
 	tcase_add_test(raw, test_sip_tcp_needs_content_length);
 	tcase_add_test(raw, test_sip_tcp_framing);
+	tcase_add_test(raw, test_sip_tcp_stream_framing);
+	tcase_add_test(raw, test_sip_tcp_too_big);
+	tcase_add_test(raw, test_sip_tcp_conn_limit);
+	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	suite_add_tcase(s, raw);
 	return s;
 }
