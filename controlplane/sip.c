@@ -643,6 +643,36 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	return 0;
 }
 
+/*
+ * A request inside dialog d (S-17): its CSeq must be above the last one
+ * (else 500); a target refresh (re-INVITE) takes the new Contact as the
+ * remote target. Returns 0 or the status to answer.
+ */
+static int
+dialog_request(struct cp_sip *sip, struct cp_sip_dialog *d, osip_message_t *m)
+{
+	unsigned long n = strtoul(m->cseq->number, NULL, 10);
+	osip_contact_t *c = NULL, *copy = NULL;
+
+	if ((long long)n <= (long long)d->od->remote_cseq)
+		return 500;
+	if (MSG_IS_INVITE(m)) {
+		/* §14.2: one INVITE at a time in a dialog */
+		for (struct cp_sip_req *r = sip->reqs; r; r = r->next)
+			if (r->dialog == d && !r->final_sent)
+				return 500;
+		if (d->resp_2xx != NULL)
+			return 500; /* the last 2xx is not ACKed yet */
+	}
+	d->od->remote_cseq = (int)n;
+	if (MSG_IS_INVITE(m) && osip_message_get_contact(m, 0, &c) >= 0 &&
+	    c != NULL && c->url != NULL && osip_contact_clone(c, &copy) == 0) {
+		osip_contact_free(d->od->remote_contact_uri);
+		d->od->remote_contact_uri = copy;
+	}
+	return 0;
+}
+
 static struct cp_sip_req *
 req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 {
@@ -706,9 +736,8 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 			reply_code(sip, tr, 481, 0, NULL, NULL);
 			return;
 		}
-		if (osip_dialog_update_osip_cseq_as_uas(d->od, m) != 0 ||
-		    strtol(m->cseq->number, NULL, 10) <= d->od->remote_cseq) {
-			reply_code(sip, tr, 500, 0, NULL, NULL);
+		if (dialog_request(sip, d, m) != 0) {
+			reply_code(sip, tr, 500, 0, "Retry-After", "1");
 			return;
 		}
 	}
@@ -765,6 +794,10 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 		d = find_dialog(sip, m);
 		if (d == NULL) {
 			reply_code(sip, tr, 481, 0, NULL, NULL);
+			return;
+		}
+		if (dialog_request(sip, d, m) != 0) {
+			reply_code(sip, tr, 500, 0, NULL, NULL);
 			return;
 		}
 		reply_txn(tr, build_response(m, 200, NULL, 0));
@@ -1059,7 +1092,6 @@ add_dialog(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	struct txn *t = osip_transaction_get_reserved1(req->tr);
 	osip_message_t *inv = req->tr->orig_request;
 	struct cp_sip_dialog *d = calloc(1, sizeof(*d));
-	const char *br = branch_of(osip_list_get(&inv->vias, 0));
 
 	if (d == NULL)
 		return -ENOMEM;
@@ -1069,8 +1101,6 @@ add_dialog(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	}
 	d->sip = sip;
 	d->peer = t->peer;
-	d->invite_branch = strdup(br ? br : "");
-	d->invite_cseq = (uint32_t)strtoul(inv->cseq->number, NULL, 10);
 	d->od->local_cseq = 1;
 	d->next = sip->dialogs;
 	sip->dialogs = d;
@@ -1096,11 +1126,44 @@ decorate_2xx(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 			(int (*)(void *, void **))osip_record_route_clone);
 }
 
+/*
+ * A 2xx to an INVITE or re-INVITE: the dialog (new or not) keeps it for
+ * retransmission until the ACK of this INVITE (its CSeq) arrives.
+ */
+static int
+arm_2xx(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
+{
+	struct txn *t = osip_transaction_get_reserved1(req->tr);
+	osip_message_t *inv = req->tr->orig_request;
+	const char *br = branch_of(osip_list_get(&inv->vias, 0));
+	struct cp_sip_dialog *d;
+	uint64_t now = now_ms();
+	int rc;
+
+	decorate_2xx(sip, req, r);
+	if (req->dialog == NULL && (rc = add_dialog(sip, req, r)) < 0)
+		return rc;
+	d = req->dialog;
+	free(d->invite_branch);
+	d->invite_branch = strdup(br != NULL ? br : "");
+	d->invite_cseq = (uint32_t)strtoul(inv->cseq->number, NULL, 10);
+	free(d->resp_2xx);
+	d->resp_2xx = NULL;
+	if (osip_message_to_str(r, &d->resp_2xx, &d->resp_len) != 0) {
+		sip->st.tx_failed++; /* sent once by the IST, never again */
+		return 0;
+	}
+	response_dest(&t->peer, r, &d->resp_peer);
+	d->interval_ms = sip->conf.t1_ms;
+	d->next_ms = now + d->interval_ms;
+	d->give_up_ms = now + 64ULL * sip->conf.t1_ms;
+	return 0;
+}
+
 int
 cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 	     const char *content_type, const char *body)
 {
-	struct txn *t;
 	osip_message_t *r;
 	char cl[24];
 	int rc;
@@ -1109,7 +1172,6 @@ cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 		return -EINVAL;
 	if (req->final_sent)
 		return -EALREADY;
-	t = osip_transaction_get_reserved1(req->tr);
 	r = build_response(req->tr->orig_request, code, req->to_tag,
 			   code / 100 == 2 ? WITH_CAPS : 0);
 	if (r == NULL)
@@ -1122,24 +1184,9 @@ cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 		r->content_length = NULL;
 		osip_message_set_content_length(r, cl);
 	}
-	if (code / 100 == 2) {
-		decorate_2xx(sip, req, r);
-		if (req->dialog == NULL && (rc = add_dialog(sip, req, r)) < 0) {
-			osip_message_free(r);
-			return rc;
-		}
-		free(req->dialog->resp_2xx);
-		req->dialog->resp_2xx = NULL;
-		if (osip_message_to_str(r, &req->dialog->resp_2xx,
-					&req->dialog->resp_len) == 0) {
-			struct cp_sip_dialog *d = req->dialog;
-			uint64_t now = now_ms();
-
-			response_dest(&t->peer, r, &d->resp_peer);
-			d->interval_ms = sip->conf.t1_ms;
-			d->next_ms = now + d->interval_ms;
-			d->give_up_ms = now + 64ULL * sip->conf.t1_ms;
-		}
+	if (code / 100 == 2 && (rc = arm_2xx(sip, req, r)) < 0) {
+		osip_message_free(r);
+		return rc;
 	}
 	if (code >= 200)
 		req->final_sent = true;

@@ -651,6 +651,64 @@ START_TEST(test_sip_tcp_conn_limit)
 END_TEST
 
 /*
+ * Call the layer from the raw socket caller: INVITE (Call-ID callid,
+ * CSeq 1, extra headers), skip the 100, expect the 200; its To-tag in tag.
+ */
+static void
+raw_call(int caller, const struct sockaddr_in *to, const char *callid,
+	 const char *extra, char tag[64])
+{
+	char inv[1024], msg[4096];
+	const char *t;
+
+	snprintf(inv, sizeof(inv),
+		 "INVITE sip:room@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK-%s;rport\r\n"
+		 "From: <sip:a@x>;tag=f1\r\nTo: <sip:room@127.0.0.1>\r\n"
+		 "Call-ID: %s\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+		 "%sContent-Length: 0\r\n\r\n",
+		 callid, callid, extra);
+	udp_send(caller, to, inv, strlen(inv));
+	do
+		udp_recv(caller, msg, sizeof(msg));
+	while (strncmp(msg, "SIP/2.0 100", 11) == 0);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	t = strstr(msg, "\r\nTo:");
+	t = t != NULL ? strstr(t, ";tag=") : NULL;
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(sscanf(t, ";tag=%63[0-9a-f]", tag), 1);
+}
+
+/* Send a request inside the dialog raw_call() made (new branch each). */
+static void
+raw_in_dialog(int caller, const struct sockaddr_in *to, const char *method,
+	      const char *callid, const char *tag, unsigned int cseq,
+	      const char *extra)
+{
+	char m[1024];
+
+	snprintf(m, sizeof(m),
+		 "%s sip:room@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK-%s-%s-%u;"
+		 "rport\r\n"
+		 "From: <sip:a@x>;tag=f1\r\nTo: <sip:room@127.0.0.1>;tag=%s\r\n"
+		 "Call-ID: %s\r\nCSeq: %u %s\r\n%sContent-Length: 0\r\n\r\n",
+		 method, callid, method, cseq, tag, callid, cseq, method,
+		 extra);
+	udp_send(caller, to, m, strlen(m));
+}
+
+/* Receive on fd, skipping 100 and 2xx copies; the first other message. */
+static void
+udp_recv_skip(int fd, char *buf, size_t len, const char *skip)
+{
+	do
+		udp_recv(fd, buf, len);
+	while (strncmp(buf, "SIP/2.0 100", 11) == 0 ||
+	       (skip != NULL && strncmp(buf, skip, strlen(skip)) == 0));
+}
+
+/*
  * S-18: our BYE follows the Record-Route set: it goes to the proxy named
  * in Record-Route (another socket of the test, on loopback), with a Route
  * header, and its Request-URI is the caller's Contact (never contacted:
@@ -661,47 +719,66 @@ START_TEST(test_sip_bye_follows_record_route)
 	struct sockaddr_in to, rr;
 	socklen_t len = sizeof(rr);
 	int caller = udp_peer(&to), proxy = udp_peer(&to);
-	char inv[1024], msg[4096], ack[1024], tag[64];
-	const char *t;
+	char hdrs[256], msg[4096], tag[64];
 
 	getsockname(proxy, (struct sockaddr *)&rr, &len);
-	snprintf(inv, sizeof(inv),
-		 REQ_TO("room", "INVITE", "z9hG4bK20", "hangup-1", "1 INVITE",
-			"Record-Route: <sip:127.0.0.1:%u;lr>\r\n"
-			"Contact: <sip:caller@127.0.0.1:9>\r\n"),
+	snprintf(hdrs, sizeof(hdrs),
+		 "Record-Route: <sip:127.0.0.1:%u;lr>\r\n"
+		 "Contact: <sip:caller@127.0.0.1:9>\r\n",
 		 ntohs(rr.sin_port));
-	udp_send(caller, &to, inv, strlen(inv));
-	do
-		udp_recv(caller, msg, sizeof(msg));
-	while (strncmp(msg, "SIP/2.0 100", 11) == 0);
-	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
-	ck_assert_ptr_nonnull(strstr(msg, "Record-Route: <sip:127.0.0.1:"));
-	t = strstr(strstr(msg, "\r\nTo:"), ";tag=");
-	ck_assert_ptr_nonnull(t);
-	ck_assert_int_eq(sscanf(t, ";tag=%63[0-9a-f]", tag), 1);
-	snprintf(
-		ack, sizeof(ack),
-		"ACK sip:127.0.0.1 SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK21;rport\r\n"
-		"From: <sip:a@x>;tag=f1\r\nTo: <sip:room@127.0.0.1>;tag=%s\r\n"
-		"Call-ID: hangup-1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
-		tag);
-	udp_send(caller, &to, ack, strlen(ack));
-	do
-		udp_recv(proxy, msg, sizeof(msg)); /* skip 2xx copies */
-	while (strncmp(msg, "SIP/2.0 200", 11) == 0);
+	raw_call(caller, &to, "hangup-1", hdrs, tag);
+	raw_in_dialog(caller, &to, "ACK", "hangup-1", tag, 1, "");
+	udp_recv(proxy, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "BYE sip:caller@127.0.0.1:9 SIP/2.0", 34) ==
 			      0,
 		      "%s", msg);
 	ck_assert_msg(strstr(msg, "Route: <sip:127.0.0.1:") != NULL, "%s", msg);
 	/* Answer: the BYE with a status line instead of its request line. */
-	snprintf(ack, sizeof(ack), "SIP/2.0 200 OK%s", strstr(msg, "\r\n"));
-	udp_send(proxy, &to, ack, strlen(ack));
+	snprintf(hdrs, sizeof(hdrs), "SIP/2.0 200 OK");
+	memmove(msg + strlen(hdrs), strstr(msg, "\r\n"),
+		strlen(strstr(msg, "\r\n")) + 1);
+	memcpy(msg, hdrs, strlen(hdrs));
+	udp_send(proxy, &to, msg, strlen(msg));
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 3000));
 	ck_assert_int_eq(app.acks, 1);
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
 	close(caller);
 	close(proxy);
+}
+END_TEST
+
+/*
+ * S-17, §14.2: a re-INVITE refreshes the target and gets its own 2xx and
+ * ACK; in-dialog CSeqs must go up (500 otherwise); the BYE ends the call.
+ */
+START_TEST(test_sip_reinvite_and_cseq)
+{
+	struct sockaddr_in to;
+	int caller = udp_peer(&to);
+	char msg[4096], tag[64];
+
+	raw_call(caller, &to, "re-1", "Contact: <sip:caller@127.0.0.1:9>\r\n",
+		 tag);
+	raw_in_dialog(caller, &to, "ACK", "re-1", tag, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	raw_in_dialog(caller, &to, "INVITE", "re-1", tag, 2,
+		      "Contact: <sip:caller@127.0.0.1:8>\r\n");
+	udp_recv_skip(caller, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "CSeq: 2 INVITE") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, tag) != NULL, "%s", msg);
+	raw_in_dialog(caller, &to, "ACK", "re-1", tag, 2, "");
+	ck_assert(POLL_UNTIL(app.acks == 2, 3000));
+	raw_in_dialog(caller, &to, "BYE", "re-1", tag, 1, "");
+	udp_recv_skip(caller, msg, sizeof(msg), "SIP/2.0 200");
+	ck_assert_msg(strncmp(msg, "SIP/2.0 500", 11) == 0, "%s", msg);
+	raw_in_dialog(caller, &to, "BYE", "re-1", tag, 3, "");
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_RECEIVED] == 1, 3000));
+	ck_assert_int_eq(app.invites, 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->ack_2xx, 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->no_ack, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 1);
+	close(caller);
 }
 END_TEST
 
@@ -807,6 +884,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_too_big);
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
+	tcase_add_test(raw, test_sip_reinvite_and_cseq);
 	suite_add_tcase(s, raw);
 	return s;
 }
