@@ -58,8 +58,9 @@ usage(FILE *f)
 "  --region NAME      shared region of tutti-dp (default %s)\n"
 "  --wait SECONDS     how long to wait at start for tutti-dp to create the\n"
 "                     region (default 30; 0 = do not wait)\n"
-"  --sip ADDR:PORT    serve SIP over UDP and TCP on this numeric address and\n"
-"                     port, e.g. 127.0.0.1:5060 or [::1]:5060 (default: no\n"
+"  --sip ADDR:PORT    serve SIP over UDP and TCP on this address and port,\n"
+"                     e.g. 198.18.0.1:5060 or [::1]:5060; a specific numeric\n"
+"                     address, as it goes in Via and Contact (default: no\n"
 "                     SIP, so that tests may run several tutti-cp at once)\n"
 "  --log-level LEVEL  error, warn, info (default), debug\n"
 "  -h, --help         this help\n"
@@ -198,7 +199,8 @@ open_sip(const struct cp_opts *o)
 		return 0;
 	if ((rc = cp_sip_open(&sip, &conf, NULL)) < 0) {
 		LOG_ERR("--sip %s:%u: %s", o->sip_addr, o->sip_port,
-			strerror(-rc));
+			rc == -EINVAL ? "not a specific numeric address" :
+					strerror(-rc));
 		return rc;
 	}
 	LOG_INFO("SIP on %s port %u, UDP and TCP", o->sip_addr,

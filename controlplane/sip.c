@@ -926,6 +926,19 @@ set_callbacks(osip_t *o)
 		osip_set_transport_error_callback(o, k, on_transport_error);
 }
 
+/* 0.0.0.0 or ::: fine to bind, useless in a Via or a Contact. */
+static bool
+is_wildcard(const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	return inet_pton(AF_INET6, addr, &a6) == 1 &&
+	       memcmp(&a6, &in6addr_any, sizeof(a6)) == 0;
+}
+
 int
 cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	    const struct cp_sip_app *app)
@@ -935,7 +948,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	int rc;
 
 	if (out == NULL || conf == NULL || conf->addr == NULL ||
-	    strlen(conf->addr) > 45)
+	    strlen(conf->addr) > 45 || is_wildcard(conf->addr))
 		return -EINVAL;
 	if ((sip = calloc(1, sizeof(*sip))) == NULL)
 		return -ENOMEM;

@@ -55,7 +55,11 @@ struct cp_sip_app {
 };
 
 struct cp_sip_conf {
-	const char *addr;     /* numeric address to bind, e.g. "127.0.0.1" */
+	/*
+	 * Numeric address to bind, e.g. "127.0.0.1"; also the host of our
+	 * Via and Contact, so not a wildcard (0.0.0.0, ::): -EINVAL.
+	 */
+	const char *addr;
 	uint16_t port;	      /* 0 = a free port (see cp_sip_port()) */
 	size_t max_msg_bytes; /* 0 = 65535 */
 	uint32_t max_conns;   /* TCP; 0 = 256 */

@@ -837,6 +837,26 @@ START_TEST(test_sip_tcp_needs_content_length)
 }
 END_TEST
 
+/* Addresses: numeric and specific only (it is our Via and Contact). */
+START_TEST(test_sip_open_rejects_bad_addresses)
+{
+	static const char *const bad[] = { "0.0.0.0", "::", "localhost",
+					   "127.0.0.1:5060", "" };
+	struct cp_sip_conf conf = { 0 };
+	struct cp_sip *s2 = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf.addr = bad[i];
+		ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), -EINVAL);
+	}
+	conf.addr = "127.0.0.1";
+	conf.port = cp_sip_port(sip); /* taken by the fixture */
+	ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), -EADDRINUSE);
+	ck_assert_ptr_null(s2);
+	cp_sip_close(NULL);
+}
+END_TEST
+
 /* The TCP framer on byte strings: whole, partial, CRLF, bad, too big. */
 START_TEST(test_sip_tcp_framing)
 {
@@ -913,6 +933,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_merged_482);
 	tcase_add_test(raw, test_sip_tcp_needs_content_length);
 	tcase_add_test(raw, test_sip_tcp_framing);
+	tcase_add_test(raw, test_sip_open_rejects_bad_addresses);
 	tcase_add_test(raw, test_sip_tcp_stream_framing);
 	tcase_add_test(raw, test_sip_tcp_too_big);
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
