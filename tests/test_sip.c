@@ -62,7 +62,8 @@ static const char *const sdp =
 	"t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
 
 /*
- * The stand-in conference logic: "ring" rings forever, the rest get 200;
+ * The stand-in conference logic: "ring" rings forever, "busy" gets 486,
+ * the rest get 200;
  * a call whose Call-ID starts with "hangup" is hung up once ACKed.
  */
 static void
@@ -73,6 +74,8 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
 	app.invites++;
 	if (strncmp(cp_sip_req_uri(req), "sip:ring@", 9) == 0)
 		ck_assert_int_eq(cp_sip_reply(sip, req, 180, NULL, NULL), 0);
+	else if (strncmp(cp_sip_req_uri(req), "sip:busy@", 9) == 0)
+		ck_assert_int_eq(cp_sip_reply(sip, req, 486, NULL, NULL), 0);
 	else
 		ck_assert_int_eq(
 			cp_sip_reply(sip, req, 200, "application/sdp", sdp), 0);
@@ -497,6 +500,12 @@ static const struct {
 	  "Call-ID: c15\r\nCSeq: 1 OPTIONS\r\nContent-Length: 50\r\n\r\n"
 	  "short",
 	  "SIP/2.0 400", "Call-ID: c15" },
+	/* S-02: compact forms, folded line, odd case (RFC 4475 §3.1.1.x) */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+	  "v: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK16;rport\r\n"
+	  "f: <sip:a@x>;tag=f1\r\nt: <sip:focus@127.0.0.1>\r\n"
+	  "i: c16\r\ncSeQ:\r\n   1 OPTIONS\r\nl: 0\r\n\r\n",
+	  "SIP/2.0 200", "c16" },
 	/* S-17: BYE outside any dialog */
 	{ REQ("BYE", "z9hG4bK13", "c13", "1 BYE", ""), "SIP/2.0 481",
 	  "Call-ID: c13" },
@@ -742,6 +751,41 @@ udp_recv_skip(int fd, char *buf, size_t len, const char *skip)
 }
 
 /*
+ * S-19, Timer G: a non-2xx final answer to an INVITE over UDP is resent
+ * (T1 = 500 ms in libosip2) until the ACK, which the IST absorbs.
+ */
+START_TEST(test_sip_486_resent_until_ack)
+{
+	static const char inv[] =
+		REQ_TO("busy", "INVITE", "z9hG4bK30", "c30", "1 INVITE", "");
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], tag[64], ack[512];
+	const char *t;
+
+	udp_send(fd, &to, inv, sizeof(inv) - 1);
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 486", 11) == 0, "%s", msg);
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 486", 11) == 0, "%s", msg);
+	t = strstr(strstr(msg, "\r\nTo:"), ";tag=");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(sscanf(t, ";tag=%63[0-9a-f]", tag), 1);
+	snprintf(ack, sizeof(ack),
+		 "ACK sip:busy@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK30;rport\r\n"
+		 "From: <sip:a@x>;tag=f1\r\nTo: <sip:busy@127.0.0.1>;tag=%s\r\n"
+		 "Call-ID: c30\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		 tag);
+	udp_send(fd, &to, ack, strlen(ack));
+	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->rx_requests == 2, 3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->drop_stray, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	close(fd);
+}
+END_TEST
+
+/*
  * S-18: our BYE follows the Record-Route set: it goes to the proxy named
  * in Record-Route (another socket of the test, on loopback), with a Route
  * header, and its Request-URI is the caller's Contact (never contacted:
@@ -939,6 +983,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	tcase_add_test(raw, test_sip_reinvite_and_cseq);
+	tcase_add_test(raw, test_sip_486_resent_until_ack);
 	suite_add_tcase(s, raw);
 	return s;
 }
