@@ -211,7 +211,7 @@ open_sip(const struct cp_opts *o)
 static void
 close_sip(void)
 {
-	char json[1024];
+	char json[2048];
 
 	if (sip == NULL)
 		return;

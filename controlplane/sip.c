@@ -280,6 +280,8 @@ reply_stateless(struct cp_sip *sip, const struct cp_sip_peer *from,
 		sip->st.tx_failed++;
 		return;
 	}
+	if (code == 503)
+		osip_message_set_header(r, "Retry-After", "5");
 	response_dest(from, r, &to);
 	send_raw(sip, &to, r);
 	osip_message_free(r);
@@ -585,6 +587,14 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	if (is_loop(sip, m)) {
 		sip->st.loops++;
 		reply_stateless(sip, from, m, 482);
+		osip_event_free(evt);
+		return;
+	}
+	if ((uint32_t)(osip_list_size(&sip->osip->osip_ist_transactions) +
+		       osip_list_size(&sip->osip->osip_nist_transactions)) >=
+	    sip->conf.max_transactions) {
+		sip->st.overload++; /* S-10: memory stays bounded */
+		reply_stateless(sip, from, m, 503);
 		osip_event_free(evt);
 		return;
 	}
@@ -954,6 +964,8 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		return -ENOMEM;
 	sip->conf = *conf;
 	sip->conf.addr = NULL; /* borrowed: the copy in host is used */
+	if (sip->conf.max_transactions == 0)
+		sip->conf.max_transactions = 4096;
 	if (sip->conf.t1_ms == 0)
 		sip->conf.t1_ms = 500;
 	if (sip->conf.t2_ms == 0)

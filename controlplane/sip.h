@@ -60,11 +60,12 @@ struct cp_sip_conf {
 	 * Via and Contact, so not a wildcard (0.0.0.0, ::): -EINVAL.
 	 */
 	const char *addr;
-	uint16_t port;	      /* 0 = a free port (see cp_sip_port()) */
-	size_t max_msg_bytes; /* 0 = 65535 */
-	uint32_t max_conns;   /* TCP; 0 = 256 */
-	uint32_t t1_ms;	      /* 2xx retransmission T1; 0 = 500 */
-	uint32_t t2_ms;	      /* its cap; 0 = 4000 */
+	uint16_t port;		   /* 0 = a free port (see cp_sip_port()) */
+	size_t max_msg_bytes;	   /* 0 = 65535 */
+	uint32_t max_conns;	   /* TCP; 0 = 256 */
+	uint32_t max_transactions; /* server ones; more get 503; 0 = 4096 */
+	uint32_t t1_ms;		   /* 2xx retransmission T1; 0 = 500 */
+	uint32_t t2_ms;		   /* its cap; 0 = 4000 */
 	/*
 	 * [Policy] Max-Forwards: 0 on a request to this UAS. RFC 3261 §8.2 and
 	 * RFC 4475 §3.3.11 (checklist S-11) say process it, and that is the
@@ -93,6 +94,7 @@ struct cp_sip_conf {
 	X(ack_2xx)		/* ACKs for our 2xx */			\
 	X(no_ack)		/* 2xx never ACKed: BYE sent */		\
 	X(loops)		/* 482: looped or merged requests */	\
+	X(overload)		/* 503: max_transactions reached */	\
 	X(dialogs_created)						\
 	X(dialogs_active)
 /* clang-format on */

@@ -108,7 +108,7 @@ on_end(void *ctx, struct cp_sip_dialog *d, enum cp_sip_end why)
 }
 
 static void
-open_sip(bool reject_mf0, uint32_t max_conns)
+open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 {
 	struct cp_sip_conf conf = {
 		.addr = "127.0.0.1",
@@ -117,6 +117,7 @@ open_sip(bool reject_mf0, uint32_t max_conns)
 		.max_msg_bytes = 4096,
 		.reject_max_forwards_0 = reject_mf0,
 		.max_conns = max_conns,
+		.max_transactions = max_txns,
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -135,13 +136,13 @@ open_sip(bool reject_mf0, uint32_t max_conns)
 static void
 setup(void)
 {
-	open_sip(false, 0);
+	open_sip(false, 0, 0);
 }
 
 static void
 setup_mf0(void)
 {
-	open_sip(true, 0);
+	open_sip(true, 0, 0);
 }
 
 static void
@@ -680,7 +681,7 @@ START_TEST(test_sip_tcp_conn_limit)
 	int a, b;
 
 	cp_sip_close(sip);
-	open_sip(false, 1);
+	open_sip(false, 1, 0);
 	a = tcp_connect();
 	ck_assert(POLL_UNTIL(stats_have("\"tcp_accepted\":1"), 3000));
 	b = tcp_connect();
@@ -781,6 +782,32 @@ START_TEST(test_sip_486_resent_until_ack)
 	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->rx_requests == 2, 3000));
 	ck_assert_uint_eq(cp_sip_stats(sip)->drop_stray, 0);
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	close(fd);
+}
+END_TEST
+
+/* S-10: at max_transactions, new requests get 503 with Retry-After. */
+START_TEST(test_sip_overload_503)
+{
+	static const char inv[] =
+		REQ_TO("ring", "INVITE", "z9hG4bK31", "c31", "1 INVITE", "");
+	static const char opt[] =
+		REQ("OPTIONS", "z9hG4bK32", "c32", "1 OPTIONS", "");
+	struct sockaddr_in to;
+	char msg[4096];
+	int fd;
+
+	cp_sip_close(sip);
+	open_sip(false, 0, 1);
+	fd = udp_peer(&to);
+	udp_send(fd, &to, inv, sizeof(inv) - 1); /* rings: held open */
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 180", 11) == 0, "%s", msg);
+	udp_send(fd, &to, opt, sizeof(opt) - 1);
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 503", 11) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "Retry-After: 5") != NULL, "%s", msg);
+	ck_assert_uint_eq(cp_sip_stats(sip)->overload, 1);
 	close(fd);
 }
 END_TEST
@@ -984,6 +1011,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	tcase_add_test(raw, test_sip_reinvite_and_cseq);
 	tcase_add_test(raw, test_sip_486_resent_until_ack);
+	tcase_add_test(raw, test_sip_overload_503);
 	suite_add_tcase(s, raw);
 	return s;
 }
