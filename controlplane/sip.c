@@ -66,7 +66,7 @@ struct cp_sip_req {
 	struct cp_sip *sip;
 	osip_transaction_t *tr;	      /* its IST */
 	struct cp_sip_dialog *dialog; /* re-INVITE: its dialog */
-	char *uri, *call_id, *body;
+	char *uri, *call_id, *body, *from, *to;
 	char to_tag[TAG_HEX + 1];
 	bool final_sent;
 	void *app;
@@ -88,6 +88,7 @@ struct cp_sip {
 	struct cp_sip_app app;
 	struct cp_sip_conf conf;
 	char host[64]; /* for Via and Contact */
+	char contact_params[128];
 	struct cp_sip_req *reqs;
 	struct cp_sip_dialog *dialogs;
 	osip_list_t garbage; /* killed transactions to free */
@@ -317,6 +318,18 @@ reply_code(struct cp_sip *sip, osip_transaction_t *tr, int code,
 	if (header != NULL)
 		osip_message_set_header(r, header, value);
 	reply_txn(tr, r);
+}
+
+/* Our Contact, with the configured header parameters (e.g. ;isfocus). */
+static const char *
+contact_of(const struct cp_sip *sip, enum cp_sip_proto proto, char *buf,
+	   size_t len)
+{
+	snprintf(buf, len, "<sip:%s:%u%s>%s", sip->host,
+		 cp_sip_transport_port(sip->tp),
+		 proto == CP_SIP_TCP ? ";transport=tcp" : "",
+		 sip->contact_params);
+	return buf;
 }
 
 /* RFC 3581 §4 and RFC 3261 §18.2.1: received= and rport= on the top Via. */
@@ -683,34 +696,17 @@ dialog_request(struct cp_sip *sip, struct cp_sip_dialog *d, osip_message_t *m)
 	return 0;
 }
 
-static struct cp_sip_req *
-req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
+/* A URI as a malloc'ed string ("" for none); NULL only without memory. */
+static char *
+uri_dup(osip_uri_t *u)
 {
-	struct cp_sip_req *r = calloc(1, sizeof(*r));
-	osip_body_t *b = NULL;
-	char *uri = NULL;
+	char *s = NULL, *copy;
 
-	if (r == NULL)
-		return NULL;
-	r->sip = sip;
-	r->tr = tr;
-	osip_uri_to_str(m->req_uri, &uri);
-	r->uri = strdup(uri ? uri : "");
-	osip_free(uri);
-	r->call_id = strdup(m->call_id->number);
-	osip_message_get_body(m, 0, &b);
-	r->body = strdup(b != NULL && b->body != NULL ? b->body : "");
-	random_hex(r->to_tag, TAG_HEX);
-	if (r->uri == NULL || r->call_id == NULL || r->body == NULL) {
-		free(r->uri);
-		free(r->call_id);
-		free(r->body);
-		free(r);
-		return NULL;
-	}
-	r->next = sip->reqs;
-	sip->reqs = r;
-	return r;
+	if (u != NULL)
+		osip_uri_to_str(u, &s);
+	copy = strdup(s != NULL ? s : "");
+	osip_free(s);
+	return copy;
 }
 
 static void
@@ -726,7 +722,36 @@ req_free(struct cp_sip *sip, struct cp_sip_req *r)
 	free(r->uri);
 	free(r->call_id);
 	free(r->body);
+	free(r->from);
+	free(r->to);
 	free(r);
+}
+
+static struct cp_sip_req *
+req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
+{
+	struct cp_sip_req *r = calloc(1, sizeof(*r));
+	osip_body_t *b = NULL;
+
+	if (r == NULL)
+		return NULL;
+	r->sip = sip;
+	r->tr = tr;
+	r->next = sip->reqs;
+	sip->reqs = r;
+	r->uri = uri_dup(m->req_uri);
+	r->from = uri_dup(m->from->url);
+	r->to = uri_dup(m->to->url);
+	r->call_id = strdup(m->call_id->number);
+	osip_message_get_body(m, 0, &b);
+	r->body = strdup(b != NULL && b->body != NULL ? b->body : "");
+	random_hex(r->to_tag, TAG_HEX);
+	if (r->uri == NULL || r->from == NULL || r->to == NULL ||
+	    r->call_id == NULL || r->body == NULL) {
+		req_free(sip, r);
+		return NULL;
+	}
+	return r;
 }
 
 static void
@@ -799,7 +824,11 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 	if (MSG_IS_CANCEL(m)) {
 		handle_cancel(sip, tr, m);
 	} else if (MSG_IS_OPTIONS(m)) {
-		reply_code(sip, tr, 200, WITH_CAPS, NULL, NULL);
+		char contact[256];
+
+		reply_code(sip, tr, 200, WITH_CAPS, "Contact",
+			   contact_of(sip, t->peer.proto, contact,
+				      sizeof(contact)));
 	} else if (MSG_IS_BYE(m)) {
 		d = find_dialog(sip, m);
 		if (d == NULL) {
@@ -958,12 +987,17 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	int rc;
 
 	if (out == NULL || conf == NULL || conf->addr == NULL ||
-	    strlen(conf->addr) > 45 || is_wildcard(conf->addr))
+	    strlen(conf->addr) > 45 || is_wildcard(conf->addr) ||
+	    (conf->contact_params != NULL &&
+	     strlen(conf->contact_params) >= sizeof(sip->contact_params)))
 		return -EINVAL;
 	if ((sip = calloc(1, sizeof(*sip))) == NULL)
 		return -ENOMEM;
 	sip->conf = *conf;
 	sip->conf.addr = NULL; /* borrowed: the copy in host is used */
+	sip->conf.contact_params = NULL;
+	if (conf->contact_params != NULL)
+		strcpy(sip->contact_params, conf->contact_params);
 	if (sip->conf.max_transactions == 0)
 		sip->conf.max_transactions = 4096;
 	if (sip->conf.t1_ms == 0)
@@ -1140,12 +1174,10 @@ static void
 decorate_2xx(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 {
 	struct txn *t = osip_transaction_get_reserved1(req->tr);
-	char contact[128];
+	char contact[256];
 
-	snprintf(contact, sizeof(contact), "<sip:%s:%u%s>", sip->host,
-		 cp_sip_port(sip),
-		 t->peer.proto == CP_SIP_TCP ? ";transport=tcp" : "");
-	osip_message_set_contact(r, contact);
+	osip_message_set_contact(
+		r, contact_of(sip, t->peer.proto, contact, sizeof(contact)));
 	osip_list_clone(&req->tr->orig_request->record_routes,
 			&r->record_routes,
 			(int (*)(void *, void **))osip_record_route_clone);
@@ -1223,6 +1255,18 @@ const char *
 cp_sip_req_uri(const struct cp_sip_req *req)
 {
 	return req->uri;
+}
+
+const char *
+cp_sip_req_from(const struct cp_sip_req *req)
+{
+	return req->from;
+}
+
+const char *
+cp_sip_req_to(const struct cp_sip_req *req)
+{
+	return req->to;
 }
 
 const char *

@@ -64,8 +64,14 @@ struct cp_sip_conf {
 	size_t max_msg_bytes;	   /* 0 = 65535 */
 	uint32_t max_conns;	   /* TCP; 0 = 256 */
 	uint32_t max_transactions; /* server ones; more get 503; 0 = 4096 */
-	uint32_t t1_ms;		   /* 2xx retransmission T1; 0 = 500 */
-	uint32_t t2_ms;		   /* its cap; 0 = 4000 */
+	/*
+	 * Header parameters after our Contact's ">" in 2xx to INVITE and in
+	 * 200 to OPTIONS, e.g. ";isfocus" (RFC 4579 §4.2); copied; NULL =
+	 * none; at most 127 characters.
+	 */
+	const char *contact_params;
+	uint32_t t1_ms; /* 2xx retransmission T1; 0 = 500 */
+	uint32_t t2_ms; /* its cap; 0 = 4000 */
 	/*
 	 * [Policy] Max-Forwards: 0 on a request to this UAS. RFC 3261 §8.2 and
 	 * RFC 4475 §3.3.11 (checklist S-11) say process it, and that is the
@@ -137,8 +143,13 @@ int cp_sip_poll(struct cp_sip *sip, int timeout_ms);
 int cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 		 const char *content_type, const char *body);
 
-/* Request-URI, Call-ID and body (NUL terminated, "" if none) of req. */
+/*
+ * Request-URI, From and To URIs (no display name, no tag), Call-ID and
+ * body (NUL terminated, "" if none) of req; valid as long as req.
+ */
 const char *cp_sip_req_uri(const struct cp_sip_req *req);
+const char *cp_sip_req_from(const struct cp_sip_req *req);
+const char *cp_sip_req_to(const struct cp_sip_req *req);
 const char *cp_sip_req_call_id(const struct cp_sip_req *req);
 const char *cp_sip_req_body(const struct cp_sip_req *req);
 /* The application's pointer on req/dialog (NULL until set). */

@@ -33,7 +33,8 @@ static struct cp_sip *sip;
 
 static struct {
 	int invites, acks, cancels;
-	int ends[3]; /* by enum cp_sip_end */
+	int ends[3];		 /* by enum cp_sip_end */
+	char from[128], to[128]; /* URIs of the last INVITE */
 } app;
 
 static uint64_t
@@ -72,6 +73,8 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
 	(void)ctx;
 	(void)d;
 	app.invites++;
+	snprintf(app.from, sizeof(app.from), "%s", cp_sip_req_from(req));
+	snprintf(app.to, sizeof(app.to), "%s", cp_sip_req_to(req));
 	if (strncmp(cp_sip_req_uri(req), "sip:ring@", 9) == 0)
 		ck_assert_int_eq(cp_sip_reply(sip, req, 180, NULL, NULL), 0);
 	else if (strncmp(cp_sip_req_uri(req), "sip:busy@", 9) == 0)
@@ -118,6 +121,7 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.reject_max_forwards_0 = reject_mf0,
 		.max_conns = max_conns,
 		.max_transactions = max_txns,
+		.contact_params = ";isfocus",
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -490,10 +494,16 @@ static const struct {
 	/* S-04 */
 	{ REQ("OPTIONS", "z9hG4bK6", "c6", "1 OPTIONS", "Require: foo\r\n"),
 	  "SIP/2.0 420", "Unsupported: foo" },
-	/* S-11: a UAS processes Max-Forwards: 0 (default policy) */
-	{ REQ("OPTIONS", "z9hG4bK12", "c12", "1 OPTIONS",
-	      "Max-Forwards: 0\r\n"),
-	  "SIP/2.0 200", "Allow: INVITE" },
+	/*
+	 * S-11: a UAS processes Max-Forwards: 0 (default policy); F-08: the
+	 * 200 to OPTIONS has our Contact with the configured ;isfocus
+	 */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK12;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+	  "Call-ID: c12\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\n"
+	  "Content-Length: 0\r\n\r\n",
+	  "SIP/2.0 200", ">;isfocus\r\n" },
 	/* S-09: UDP Content-Length beyond the datagram */
 	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
 	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK15;rport\r\n"
@@ -879,6 +889,8 @@ START_TEST(test_sip_reinvite_and_cseq)
 	raw_in_dialog(caller, &to, "BYE", "re-1", tag, 3, "");
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_RECEIVED] == 1, 3000));
 	ck_assert_int_eq(app.invites, 2);
+	ck_assert_str_eq(app.from, "sip:a@x");
+	ck_assert_str_eq(app.to, "sip:room@127.0.0.1");
 	ck_assert_uint_eq(cp_sip_stats(sip)->ack_2xx, 2);
 	ck_assert_uint_eq(cp_sip_stats(sip)->no_ack, 0);
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 1);
