@@ -862,6 +862,28 @@ START_TEST(test_sip_bye_follows_record_route)
 END_TEST
 
 /*
+ * S-20, RFC 6026 §7.1: the INVITE sent again after our 2xx is absorbed: no
+ * second call, the same To-tag on the 2xx copies.
+ */
+START_TEST(test_sip_invite_again_after_2xx)
+{
+	struct sockaddr_in to;
+	int caller = udp_peer(&to);
+	char tag1[64], tag2[64];
+
+	raw_call(caller, &to, "again-1", "", tag1);
+	raw_call(caller, &to, "again-1", "", tag2);
+	ck_assert_str_eq(tag1, tag2);
+	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->rx_retransmissions == 1, 3000));
+	ck_assert_int_eq(app.invites, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 1);
+	raw_in_dialog(caller, &to, "ACK", "again-1", tag1, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	close(caller);
+}
+END_TEST
+
+/*
  * S-17, §14.2: a re-INVITE refreshes the target and gets its own 2xx and
  * ACK; in-dialog CSeqs must go up (500 otherwise); the BYE ends the call.
  */
@@ -1022,6 +1044,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	tcase_add_test(raw, test_sip_reinvite_and_cseq);
+	tcase_add_test(raw, test_sip_invite_again_after_2xx);
 	tcase_add_test(raw, test_sip_486_resent_until_ack);
 	tcase_add_test(raw, test_sip_overload_503);
 	suite_add_tcase(s, raw);
