@@ -962,6 +962,64 @@ START_TEST(test_sip_open_rejects_bad_addresses)
 }
 END_TEST
 
+/*
+ * Robustness: thousands of mutated and truncated requests (seeded, so a
+ * failure repeats); the layer survives, counts each datagram, and still
+ * answers a clean OPTIONS. No application: INVITEs get 480 and no dialog
+ * exists, so nothing is ever sent but answers to the source (loopback).
+ */
+START_TEST(test_sip_mutated_requests)
+{
+	static const char *const base[] = {
+		REQ("OPTIONS", "z9hG4bK40", "c40", "1 OPTIONS",
+		    "Require: foo\r\nAccept: application/sdp\r\n"),
+		REQ_TO("room", "INVITE", "z9hG4bK41", "c41", "1 INVITE",
+		       "Contact: <sip:a@127.0.0.1:9>\r\n"),
+	};
+	/* Longer branch and Call-ID than any mutation can make: no match. */
+	static const char ok[] =
+		REQ("OPTIONS", "z9hG4bK-clean", "clean-42", "1 OPTIONS", "");
+	struct cp_sip_conf conf = { .addr = "127.0.0.1" };
+	struct sockaddr_in to;
+	unsigned int seed = 4475;
+	char m[1024], buf[4096];
+	int fd, n_sent = 0;
+
+	cp_sip_close(sip);
+	ck_assert_int_eq(cp_sip_open(&sip, &conf, NULL), 0);
+	fd = udp_peer(&to);
+	for (int i = 0; i < 3000; i++) {
+		const char *b = base[i & 1];
+		size_t len = strlen(b);
+
+		memcpy(m, b, len);
+		for (int k = rand_r(&seed) % 4; k >= 0; k--)
+			m[rand_r(&seed) % len] = (char)(rand_r(&seed) & 0xff);
+		if (rand_r(&seed) % 4 == 0)
+			len = (size_t)rand_r(&seed) % len + 1;
+		udp_send(fd, &to, m, len);
+		n_sent++;
+		if (i % 32 == 0)
+			while (cp_sip_poll(sip, 0) > 0)
+				while (recv(fd, buf, sizeof(buf), 0) > 0)
+					;
+	}
+	ck_assert(POLL_UNTIL(stats_have("\"rx_udp\":3000,") ||
+				     cp_sip_poll(sip, 0) < 0,
+			     5000));
+	ck_assert_int_eq(n_sent, 3000);
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		;
+	udp_send(fd, &to, ok, sizeof(ok) - 1);
+	udp_recv_skip(fd, buf, sizeof(buf), "SIP/2.0 4"); /* late answers */
+	while (strstr(buf, "Call-ID: clean-42") == NULL && buf[0] != '\0')
+		udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	close(fd);
+}
+END_TEST
+
 /* The TCP framer on byte strings: whole, partial, CRLF, bad, too big. */
 START_TEST(test_sip_tcp_framing)
 {
@@ -1039,6 +1097,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_needs_content_length);
 	tcase_add_test(raw, test_sip_tcp_framing);
 	tcase_add_test(raw, test_sip_open_rejects_bad_addresses);
+	tcase_add_test(raw, test_sip_mutated_requests);
 	tcase_add_test(raw, test_sip_tcp_stream_framing);
 	tcase_add_test(raw, test_sip_tcp_too_big);
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
