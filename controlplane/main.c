@@ -3,8 +3,9 @@
  * main.c: tutti-cp start-up, signals and the event loop. It attaches to the
  * region tutti-dp created, says hello to every worker, learns what the data
  * plane is already running from the leg table, and keeps watch: if the data
- * plane goes away it waits for the next one. SIP, SDP, policy and
- * notifications join this loop with the focus issues.
+ * plane goes away it waits for the next one. With --sip it also serves SIP
+ * (sip.h) from the same loop: every wait is a poll of the SIP sockets.
+ * SDP, policy and notifications join this loop with the focus issues.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include "dpctl.h"
 #include "log.h"
 #include "shm_msg.h"
+#include "sip.h"
 
 #define CP_VERSION	"0.1.0"
 #define CP_LOOP_NS	(10ULL * 1000 * 1000)	/* event loop period */
@@ -27,9 +29,12 @@
 struct cp_opts {
 	const char *region;
 	uint64_t wait_s;	/* how long to wait for tutti-dp at start */
+	char sip_addr[64];	/* --sip address; "" = no SIP */
+	uint16_t sip_port;
 };
 
 static volatile sig_atomic_t quit;
+static struct cp_sip *sip;	/* NULL without --sip */
 
 struct hello_state {
 	uint32_t want;		/* HELLOs sent */
@@ -53,10 +58,43 @@ usage(FILE *f)
 "  --region NAME      shared region of tutti-dp (default %s)\n"
 "  --wait SECONDS     how long to wait at start for tutti-dp to create the\n"
 "                     region (default 30; 0 = do not wait)\n"
+"  --sip ADDR:PORT    serve SIP over UDP and TCP on this address and port,\n"
+"                     e.g. 198.18.0.1:5060 or [::1]:5060; a specific numeric\n"
+"                     address, as it goes in Via and Contact (default: no\n"
+"                     SIP, so that tests may run several tutti-cp at once)\n"
 "  --log-level LEVEL  error, warn, info (default), debug\n"
 "  -h, --help         this help\n"
 "  --version          print the version\n",
 		SHM_DEFAULT_NAME);
+}
+
+/* "ADDR:PORT" or "[V6ADDR]:PORT" into o->sip_addr and o->sip_port. */
+static int
+parse_sip(const char *arg, struct cp_opts *o)
+{
+	const char *colon = strrchr(arg, ':');
+	const char *a = arg;
+	size_t alen;
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL)
+		return -EINVAL;
+	alen = (size_t)(colon - arg);
+	if (alen >= 2 && arg[0] == '[' && arg[alen - 1] == ']') {
+		a++;
+		alen -= 2;
+	}
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (alen == 0 || alen >= sizeof(o->sip_addr) || errno != 0 ||
+	    *end != '\0' || colon[1] == '\0' || colon[1] == '-' ||
+	    port > 65535)
+		return -EINVAL;
+	memcpy(o->sip_addr, a, alen);
+	o->sip_addr[alen] = '\0';
+	o->sip_port = (uint16_t)port;
+	return 0;
 }
 
 static int
@@ -66,6 +104,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "region", required_argument, NULL, 'r' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "sip", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -76,6 +115,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 
 	o->region = SHM_DEFAULT_NAME;
 	o->wait_s = 30;
+	o->sip_addr[0] = '\0';
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -88,6 +128,13 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			    optarg[0] == '\0' || o->wait_s > 86400) {
 				LOG_ERR("--wait %s: expected seconds, 0..86400",
 					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 's':
+			if (parse_sip(optarg, o) < 0) {
+				LOG_ERR("--sip %s: expected ADDR:PORT with a "
+					"numeric address", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -125,13 +172,53 @@ on_signal(int sig)
 	quit = 1;
 }
 
+/* Wait ns; with SIP, the wait is spent serving it. */
 static void
 sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
 			       .tv_nsec = (long)(ns % 1000000000ULL) };
 
+	if (sip != NULL && ns >= 1000000ULL) {
+		cp_sip_poll(sip, (int)(ns / 1000000ULL));
+		return;
+	}
+	if (sip != NULL)
+		cp_sip_poll(sip, 0);
 	nanosleep(&ts, NULL);	/* a signal cuts it short: fine */
+}
+
+static int
+open_sip(const struct cp_opts *o)
+{
+	struct cp_sip_conf conf = { .addr = o->sip_addr,
+				    .port = o->sip_port };
+	int rc;
+
+	if (o->sip_addr[0] == '\0')
+		return 0;
+	if ((rc = cp_sip_open(&sip, &conf, NULL)) < 0) {
+		LOG_ERR("--sip %s:%u: %s", o->sip_addr, o->sip_port,
+			rc == -EINVAL ? "not a specific numeric address" :
+					strerror(-rc));
+		return rc;
+	}
+	LOG_INFO("SIP on %s port %u, UDP and TCP", o->sip_addr,
+		 cp_sip_port(sip));
+	return 0;
+}
+
+static void
+close_sip(void)
+{
+	char json[2048];
+
+	if (sip == NULL)
+		return;
+	cp_sip_stats_json(sip, json, sizeof(json));
+	LOG_INFO("SIP counters: %s", json);
+	cp_sip_close(sip);
+	sip = NULL;
 }
 
 static void
@@ -297,9 +384,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	cp_dpctl_init(&d, on_event, NULL);
 	LOG_INFO("tutti-cp %s starting: region %s", CP_VERSION, o.region);
+	if (open_sip(&o) < 0)
+		return 1;
 	rc = attach_wait(&d, o.region, o.wait_s * 1000000000ULL, false, err,
 			 sizeof(err));
 	if (rc < 0) {
+		close_sip();
 		if (quit)
 			return 0;
 		LOG_ERR("cannot attach to tutti-dp: %s", err);
@@ -319,6 +409,7 @@ main(int argc, char **argv)
 				if (quit)
 					break;
 				LOG_ERR("cannot attach to tutti-dp: %s", err);
+				close_sip();
 				return 1;
 			}
 			say_found(&d, gen);
@@ -332,5 +423,6 @@ main(int argc, char **argv)
 		 " answered, %" PRIu64 " events", d.n_sent, d.n_status,
 		 d.n_events);
 	cp_dpctl_detach(&d);
+	close_sip();
 	return 0;
 }

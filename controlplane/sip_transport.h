@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sip_transport.h: the SIP transport of tutti-cp (RFC 3261 §18): one UDP
+ * socket and one TCP listener on the same address and port, accepted TCP
+ * connections framed by Content-Length, and sending back to a peer (over the
+ * connection a request came on, for TCP). Non-blocking; everything sits
+ * behind one epoll fd that the caller's loop polls (or calls
+ * cp_sip_transport_poll() with a timeout). Knows nothing of libosip2: it
+ * hands whole messages up as bytes. Control-plane main thread only.
+ */
+#ifndef TUTTI_CP_SIP_TRANSPORT_H
+#define TUTTI_CP_SIP_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum cp_sip_proto {
+	CP_SIP_UDP = 0,
+	CP_SIP_TCP = 1,
+};
+
+/* Where a message came from, or where one goes. */
+struct cp_sip_peer {
+	enum cp_sip_proto proto;
+	uint32_t conn_id; /* TCP: the connection (0 = none); UDP: 0 */
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+};
+
+struct cp_sip_transport_conf {
+	const char *addr;     /* numeric IPv4 or IPv6 address to bind */
+	uint16_t port;	      /* 0 = any free port (see _port()) */
+	size_t max_msg_bytes; /* 0 = 65535 (RFC 3261 §18.1.1) */
+	uint32_t max_conns;   /* TCP connections at once; 0 = 256 */
+};
+
+/* Counters; every dropped byte stream or datagram lands in one of them. */
+struct cp_sip_transport_stats {
+	uint64_t rx_udp, rx_tcp; /* messages handed up */
+	uint64_t tx_udp, tx_tcp; /* messages sent */
+	uint64_t tcp_accepted, tcp_closed;
+	uint64_t drop_too_big;	   /* datagram or TCP message over max */
+	uint64_t drop_conn_limit;  /* connections refused at max_conns */
+	uint64_t drop_tcp_framing; /* no or bad Content-Length on TCP */
+	uint64_t drop_tx;	   /* send failed or connection gone */
+};
+
+struct cp_sip_transport;
+
+/*
+ * Called for each whole message (one datagram, or one Content-Length framed
+ * message from a TCP stream). msg is borrowed for the call only and is NUL
+ * terminated at msg[len]. The callback may call cp_sip_transport_send().
+ */
+typedef void (*cp_sip_transport_rx_fn)(void *ctx,
+				       const struct cp_sip_peer *from,
+				       const char *msg, size_t len);
+
+/*
+ * Bind UDP and TCP on conf->addr:conf->port (the same port: with port 0 the
+ * UDP port picked by the kernel is reused for TCP). Returns 0 and *out, or
+ * -errno (-EINVAL for a bad address, -EADDRINUSE, ...).
+ */
+int cp_sip_transport_open(struct cp_sip_transport **out,
+			  const struct cp_sip_transport_conf *conf,
+			  cp_sip_transport_rx_fn rx, void *ctx);
+
+/* Close every socket and free. NULL is a no-op. */
+void cp_sip_transport_close(struct cp_sip_transport *tp);
+
+/* The epoll fd: readable when cp_sip_transport_poll() has work. */
+int cp_sip_transport_fd(const struct cp_sip_transport *tp);
+
+/* The bound port (host order) and address family. */
+uint16_t cp_sip_transport_port(const struct cp_sip_transport *tp);
+int cp_sip_transport_family(const struct cp_sip_transport *tp);
+
+/*
+ * Wait up to timeout_ms (0 = do not wait, -1 = forever) for socket events,
+ * then receive, accept and frame everything ready, calling rx per message.
+ * Returns the number of messages handed up, or -errno on an epoll failure.
+ */
+int cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms);
+
+/*
+ * Send one message. UDP: to->addr, from the listening socket (so the source
+ * port is the one peers know, RFC 3581 §4). TCP: on connection to->conn_id
+ * if it is still open; this transport does not open connections, so a gone
+ * connection returns -ENOTCONN. Returns 0 or -errno; failures are counted.
+ */
+int cp_sip_transport_send(struct cp_sip_transport *tp,
+			  const struct cp_sip_peer *to, const char *buf,
+			  size_t len);
+
+/*
+ * Fill peer->addr/addr_len from a numeric host (IPv4, IPv6 with or without
+ * brackets) and port; proto and conn_id are left alone. Returns 0 or
+ * -EINVAL (not numeric: this layer resolves no names).
+ */
+int cp_sip_transport_addr(struct cp_sip_peer *peer, const char *host,
+			  uint16_t port);
+
+/* True while TCP connection conn_id is open. */
+bool cp_sip_transport_conn_is_open(const struct cp_sip_transport *tp,
+				   uint32_t conn_id);
+
+const struct cp_sip_transport_stats *cp_sip_transport_stats(
+	const struct cp_sip_transport *tp);
+
+/*
+ * TCP framing of a stream buffer (exposed for tests): look for one whole
+ * message at the start of buf[0..len). Leading CRLFs (keep-alives) are
+ * skipped and their count is added to *skip. Returns the message length
+ * (> 0, starting at buf + *skip), 0 when more bytes are needed, -EPROTO
+ * when the headers have no valid Content-Length, -EMSGSIZE when the
+ * message would exceed max_bytes.
+ */
+long cp_sip_transport_frame(const char *buf, size_t len, size_t max_bytes,
+			    size_t *skip);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUTTI_CP_SIP_TRANSPORT_H */

@@ -1,0 +1,1111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_sip.c: the SIP layer (controlplane/sip.c, sip_transport.c) in this
+ * process on 127.0.0.1 and a free port, driven by the real SIPp (Debian's
+ * sip-tester) over UDP and TCP with the scenarios in tests/sipp/, and by raw
+ * byte strings from plain sockets. Assertions are on SIPp's exit status
+ * and on the layer's counters; every wait is a bounded wait for an event.
+ * Checklist IDs (S-nn) are in the test comments.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "log.h"
+#include "proc.h"
+#include "sip.h"
+#include "sip_transport.h"
+
+#define SIPP_WAIT_MS 30000
+
+static struct cp_sip *sip;
+
+static struct {
+	int invites, acks, cancels;
+	int ends[3];		 /* by enum cp_sip_end */
+	char from[128], to[128]; /* URIs of the last INVITE */
+} app;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Run the SIP layer until cond holds or ms pass; the value of cond (which
+ * is evaluated once more at the end: no side effects in cond).
+ */
+#define POLL_UNTIL(cond, ms)                       \
+	({                                         \
+		uint64_t end_ = now_ms() + (ms);   \
+		while (!(cond) && now_ms() < end_) \
+			cp_sip_poll(sip, 10);      \
+		(cond);                            \
+	})
+
+static const char *const sdp =
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+	"t=0 0\r\nm=audio 40000 RTP/AVP 0\r\n";
+
+/*
+ * The stand-in conference logic: "ring" rings forever, "busy" gets 486,
+ * the rest get 200;
+ * a call whose Call-ID starts with "hangup" is hung up once ACKed.
+ */
+static void
+on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
+{
+	(void)ctx;
+	(void)d;
+	app.invites++;
+	snprintf(app.from, sizeof(app.from), "%s", cp_sip_req_from(req));
+	snprintf(app.to, sizeof(app.to), "%s", cp_sip_req_to(req));
+	if (strncmp(cp_sip_req_uri(req), "sip:ring@", 9) == 0)
+		ck_assert_int_eq(cp_sip_reply(sip, req, 180, NULL, NULL), 0);
+	else if (strncmp(cp_sip_req_uri(req), "sip:busy@", 9) == 0)
+		ck_assert_int_eq(cp_sip_reply(sip, req, 486, NULL, NULL), 0);
+	else
+		ck_assert_int_eq(
+			cp_sip_reply(sip, req, 200, "application/sdp", sdp), 0);
+	ck_assert_int_eq(cp_sip_reply(sip, req, 100, NULL, NULL), -EINVAL);
+}
+
+static void
+on_cancel(void *ctx, struct cp_sip_req *req)
+{
+	(void)ctx;
+	(void)req;
+	app.cancels++;
+}
+
+static void
+on_ack(void *ctx, struct cp_sip_dialog *d)
+{
+	(void)ctx;
+	app.acks++;
+	if (strncmp(cp_sip_dialog_call_id(d), "hangup", 6) == 0)
+		ck_assert_int_eq(cp_sip_dialog_bye(sip, d), 0);
+}
+
+static void
+on_end(void *ctx, struct cp_sip_dialog *d, enum cp_sip_end why)
+{
+	(void)ctx;
+	(void)d;
+	app.ends[why]++;
+}
+
+static void
+open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
+{
+	struct cp_sip_conf conf = {
+		.addr = "127.0.0.1",
+		.t1_ms = 50, /* 2xx give-up at 64*T1 = 3.2 s */
+		.t2_ms = 400,
+		.max_msg_bytes = 4096,
+		.reject_max_forwards_0 = reject_mf0,
+		.max_conns = max_conns,
+		.max_transactions = max_txns,
+		.contact_params = ";isfocus",
+	};
+	struct cp_sip_app a = {
+		.on_invite = on_invite,
+		.on_cancel = on_cancel,
+		.on_ack = on_ack,
+		.on_dialog_end = on_end,
+	};
+
+	memset(&app, 0, sizeof(app));
+	if (getenv("TEST_SIP_DEBUG") != NULL)
+		tutti_log_init("test_sip", TUTTI_LOG_DEBUG);
+	ck_assert_int_eq(cp_sip_open(&sip, &conf, &a), 0);
+	ck_assert_int_ne(cp_sip_port(sip), 0);
+}
+
+static void
+setup(void)
+{
+	open_sip(false, 0, 0);
+}
+
+static void
+setup_mf0(void)
+{
+	open_sip(true, 0, 0);
+}
+
+static void
+teardown(void)
+{
+	char json[2048];
+
+	cp_sip_stats_json(sip, json, sizeof(json));
+	fprintf(stderr, "# stats %s\n", json);
+	cp_sip_close(sip);
+	sip = NULL;
+}
+
+/* A port free for both UDP and TCP on 127.0.0.1, for SIPp's own socket. */
+static int
+free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/*
+ * Run sipp with scenario tests/sipp/<scen>.xml for one call over tp ("u1"
+ * or "t1") against port, setting the scenario's global var to val (var
+ * may be NULL), and polling the in-process layer meanwhile if there is
+ * one. SIPp's output goes to sipp_<scen>_<tp>.log. Returns sipp's exit
+ * status (0 = the call passed).
+ */
+static int
+run_sipp_set(uint16_t port, const char *scen, const char *tp,
+	     const char *service, const char *var, const char *val)
+{
+	const char *dir = getenv("SIPP_SCENARIOS");
+	char path[512], remote[64], lport[16], log[128];
+	int status = -1;
+	uint64_t end;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(dir);
+	snprintf(path, sizeof(path), "%s/%s.xml", dir, scen);
+	snprintf(remote, sizeof(remote), "127.0.0.1:%u", port);
+	snprintf(lport, sizeof(lport), "%d", free_port());
+	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(in, STDIN_FILENO);
+		dup2(out, STDOUT_FILENO);
+		dup2(out, STDERR_FILENO);
+		/* clang-format off */
+		const char *argv[] = {
+			"sipp", "-sf", path, "-m", "1", "-t", tp, "-s", service,
+			"-i", "127.0.0.1", "-p", lport, "-timeout", "25s",
+			"-timeout_error", "-nostdin", remote,
+			var != NULL ? "-set" : NULL, var, val, NULL,
+		};
+		/* clang-format on */
+
+		execvp("sipp", (char *const *)argv);
+		_exit(127);
+	}
+	end = now_ms() + SIPP_WAIT_MS;
+	while (now_ms() < end) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (sip != NULL)
+			cp_sip_poll(sip, 10);
+		else
+			poll(NULL, 0, 10); /* tutti-cp serves it */
+	}
+	if (now_ms() >= end) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("sipp %s %s did not finish", scen, tp);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		fprintf(stderr, "# sipp %s %s exit %d, see %s\n", scen, tp,
+			WEXITSTATUS(status), log);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int
+run_sipp(const char *scen, const char *tp, const char *service)
+{
+	return run_sipp_set(cp_sip_port(sip), scen, tp, service, NULL, NULL);
+}
+
+/*
+ * From SIPp's final statistics screen in its log: how many retransmissions
+ * it received of the messages whose rows start with row ("200 <"), summed
+ * over every such row of the scenario.
+ */
+static unsigned long
+sipp_retrans(const char *scen, const char *tp, const char *row)
+{
+	static char out[1 << 16];
+	char log[128];
+	unsigned long sum = 0;
+	const char *p, *screen = NULL;
+	FILE *f;
+	size_t n;
+
+	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
+	f = fopen(log, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	fclose(f);
+	out[n] = '\0';
+	for (p = strstr(out, "Messages  Retrans"); p != NULL;
+	     p = strstr(p + 1, "Messages  Retrans"))
+		screen = p;
+	ck_assert_msg(screen != NULL, "no statistics screen in %s", log);
+	for (p = strstr(screen, row); p != NULL; p = strstr(p + 1, row)) {
+		unsigned long msgs, retrans;
+
+		if (sscanf(p + strlen(row) + strspn(p + strlen(row), "-"),
+			   "%lu %lu", &msgs, &retrans) == 2)
+			sum += retrans;
+	}
+	return sum;
+}
+
+static const char *const tps[] = { "u1", "t1" };
+
+/* F-12, S-11: OPTIONS gets 200 with capabilities, Max-Forwards 0 too. */
+START_TEST(test_sip_options_200)
+{
+	ck_assert_int_eq(run_sipp_set(cp_sip_port(sip), "options", tps[_i],
+				      "focus", "mf", "0"),
+			 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_2xx, 1);
+}
+END_TEST
+
+/* [Policy] reject_max_forwards_0: 483 as a proxy would answer. */
+START_TEST(test_sip_max_forwards_0_483)
+{
+	ck_assert_int_eq(run_sipp("options483", tps[_i], "focus"), 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 1);
+}
+END_TEST
+
+/* S-08: CSeq number above 2^32-1 (RFC 4475 §3.1.2.4 kind): 400. */
+START_TEST(test_sip_bad_cseq_400)
+{
+	ck_assert_int_eq(run_sipp("bad_cseq", tps[_i], "focus"), 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->parse_bad, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 1);
+}
+END_TEST
+
+/* S-18, S-20, S-22: INVITE, 100, 200, ACK, BYE, 200. */
+START_TEST(test_sip_call_invite_ack_bye)
+{
+	ck_assert_int_eq(run_sipp("call", tps[_i], "room"), 0);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_RECEIVED] == 1, 5000));
+	ck_assert_int_eq(app.invites, 1);
+	ck_assert_int_eq(app.acks, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->ack_2xx, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_1xx, 1);
+	ck_assert_uint_ge(cp_sip_stats(sip)->tx_2xx, 2);
+}
+END_TEST
+
+/* S-20: no ACK: the 2xx again at T1, 2T1, ... then BYE at 64*T1. */
+START_TEST(test_sip_noack_retransmits_then_bye)
+{
+	/*
+	 * Over TCP the scenario counts the copies itself (copies starts at
+	 * 0); over UDP SIPp absorbs them as retransmissions (copies starts at
+	 * 3, neutral) and counts them on its statistics screen.
+	 */
+	ck_assert_int_eq(run_sipp_set(cp_sip_port(sip), "noack", tps[_i],
+				      "room", "copies", _i == 0 ? "3" : "0"),
+			 0);
+	if (_i == 0)
+		ck_assert_uint_ge(sipp_retrans("noack", "u1", "200 <"), 3);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_NO_ACK] == 1, 5000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->no_ack, 1);
+	/* 50, 150, 350, 750, 1150, ... ms: at least 5 before 3.2 s */
+	ck_assert_uint_ge(cp_sip_stats(sip)->retrans_2xx, 5);
+	ck_assert_uint_le(cp_sip_stats(sip)->retrans_2xx, 10); /* schedule */
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_requests, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+}
+END_TEST
+
+/* S-23: CANCEL of a ringing INVITE: 200, then 487. */
+START_TEST(test_sip_cancel_487)
+{
+	ck_assert_int_eq(run_sipp("cancel", tps[_i], "ring"), 0);
+	ck_assert_int_eq(app.cancels, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+}
+END_TEST
+
+/* tutti-cp --sip serves SIP from its loop, even while it waits for tutti-dp. */
+START_TEST(test_sip_tutti_cp_option)
+{
+	char *argv[] = { getenv("TUTTI_CP"), "--region", "/tutti-test-sip-none",
+			 "--wait",	     "60",	 "--sip",
+			 "127.0.0.1:0",	     NULL };
+	static struct proc p; /* 64 KiB of output: not on the stack */
+	const char *at;
+	unsigned int port = 0;
+
+	ck_assert_ptr_nonnull(argv[0]);
+	ck_assert_int_eq(proc_start(&p, argv), 0);
+	ck_assert_msg(proc_expect(&p, "waiting for tutti-dp", 10000), "%s",
+		      p.out);
+	at = strstr(p.out, "SIP on 127.0.0.1 port ");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(sscanf(at, "SIP on 127.0.0.1 port %u", &port), 1);
+	ck_assert_int_eq(run_sipp_set((uint16_t)port, "options", tps[_i],
+				      "focus", "mf", "70"),
+			 0);
+	ck_assert_int_eq(proc_stop(&p, SIGTERM, 10000), 0);
+	ck_assert_msg(strstr(p.out, "\"tx_2xx\":1,") != NULL, "%s", p.out);
+}
+END_TEST
+
+/* ---- raw bytes over plain sockets ---- */
+
+static int
+udp_peer(struct sockaddr_in *to)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	*to = a;
+	to->sin_port = htons(cp_sip_port(sip));
+	return fd;
+}
+
+static void
+udp_send(int fd, const struct sockaddr_in *to, const char *msg, size_t len)
+{
+	ck_assert_int_eq(sendto(fd, msg, len, 0, (const struct sockaddr *)to,
+				sizeof(*to)),
+			 (ssize_t)len);
+}
+
+/* Poll until a datagram arrives on fd; its text in buf ("" if none). */
+static void
+udp_recv(int fd, char *buf, size_t len)
+{
+	uint64_t end = now_ms() + 3000;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, len - 1, 0)) <= 0 && now_ms() < end)
+		cp_sip_poll(sip, 10);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+#define REQ(method, branch, callid, cseq, extra) \
+	REQ_TO("focus", method, branch, callid, cseq, extra)
+#define REQ_TO(user, method, branch, callid, cseq, extra)                   \
+	method " sip:" user "@127.0.0.1 SIP/2.0\r\n"                        \
+	       "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=" branch ";rport\r\n" \
+	       "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"    \
+	       "Call-ID: " callid "\r\nCSeq: " cseq "\r\n"                  \
+	       "Max-Forwards: 70\r\n" extra "Content-Length: 0\r\n\r\n"
+
+/* S-12: rport and received filled; the answer goes to the source. */
+START_TEST(test_sip_rport_received)
+{
+	static const char m[] =
+		REQ("OPTIONS", "z9hG4bK1", "c1", "1 OPTIONS", "");
+	struct sockaddr_in to;
+	char buf[4096], want[64];
+	int fd = udp_peer(&to);
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+
+	getsockname(fd, (struct sockaddr *)&me, &len);
+	udp_send(fd, &to, m, sizeof(m) - 1);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	snprintf(want, sizeof(want), "rport=%u", ntohs(me.sin_port));
+	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "received=127.0.0.1") != NULL, "%s", buf);
+	close(fd);
+}
+END_TEST
+
+/* S-01: no Via: dropped, counted (nowhere to answer). */
+START_TEST(test_sip_no_via_dropped)
+{
+	static const char no_via[] =
+		"OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+		"From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+		"Call-ID: c3\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+
+	udp_send(fd, &to, no_via, sizeof(no_via) - 1);
+	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->drop_no_via == 1, 3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 0);
+	close(fd);
+}
+END_TEST
+
+/* One request, the status line its answer starts with, a text it has. */
+static const struct {
+	const char *req, *status, *has;
+} answers[] = {
+	/* S-01: no Call-ID */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK2;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+	  "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+	  "SIP/2.0 400", "CSeq: 1 OPTIONS" },
+	/* S-08: CSeq method other than the request's (RFC 4475 §3.1.2.17) */
+	{ REQ("OPTIONS", "z9hG4bK10", "c10", "1 INVITE", ""), "SIP/2.0 400",
+	  "Call-ID: c10" },
+	/* S-07 */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/7.0\r\n"
+	  "Via: SIP/7.0/UDP 10.0.0.1:5099;branch=z9hG4bK11;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+	  "Call-ID: c11\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+	  "SIP/2.0 505", "Call-ID: c11" },
+	/* S-03: unknown method, known but unsupported method */
+	{ REQ("FOO", "z9hG4bK4", "c4", "1 FOO", ""), "SIP/2.0 501",
+	  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE" },
+	{ REQ("REGISTER", "z9hG4bK5", "c5", "1 REGISTER", ""), "SIP/2.0 405",
+	  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE" },
+	/* S-04 */
+	{ REQ("OPTIONS", "z9hG4bK6", "c6", "1 OPTIONS", "Require: foo\r\n"),
+	  "SIP/2.0 420", "Unsupported: foo" },
+	/*
+	 * S-11: a UAS processes Max-Forwards: 0 (default policy); F-08: the
+	 * 200 to OPTIONS has our Contact with the configured ;isfocus
+	 */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK12;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+	  "Call-ID: c12\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\n"
+	  "Content-Length: 0\r\n\r\n",
+	  "SIP/2.0 200", ">;isfocus\r\n" },
+	/* S-09: UDP Content-Length beyond the datagram */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK15;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+	  "Call-ID: c15\r\nCSeq: 1 OPTIONS\r\nContent-Length: 50\r\n\r\n"
+	  "short",
+	  "SIP/2.0 400", "Call-ID: c15" },
+	/* S-02: compact forms, folded line, odd case (RFC 4475 §3.1.1.x) */
+	{ "OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+	  "v: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK16;rport\r\n"
+	  "f: <sip:a@x>;tag=f1\r\nt: <sip:focus@127.0.0.1>\r\n"
+	  "i: c16\r\ncSeQ:\r\n   1 OPTIONS\r\nl: 0\r\n\r\n",
+	  "SIP/2.0 200", "c16" },
+	/* S-17: BYE outside any dialog */
+	{ REQ("BYE", "z9hG4bK13", "c13", "1 BYE", ""), "SIP/2.0 481",
+	  "Call-ID: c13" },
+	/* S-23: CANCEL matching nothing */
+	{ REQ("CANCEL", "z9hG4bK14", "c14", "1 CANCEL", ""), "SIP/2.0 481",
+	  "Call-ID: c14" },
+};
+
+START_TEST(test_sip_answers)
+{
+	struct sockaddr_in to;
+	char buf[4096];
+	int fd = udp_peer(&to);
+
+	udp_send(fd, &to, answers[_i].req, strlen(answers[_i].req));
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, answers[_i].status,
+			      strlen(answers[_i].status)) == 0,
+		      "%s", buf);
+	ck_assert_msg(strstr(buf, answers[_i].has) != NULL, "%s", buf);
+	close(fd);
+}
+END_TEST
+
+static bool
+stats_have(const char *needle)
+{
+	static char json[2048];
+
+	cp_sip_stats_json(sip, json, sizeof(json));
+	return strstr(json, needle) != NULL;
+}
+
+/* Garbage and oversize datagrams: counted drops, no answer. */
+START_TEST(test_sip_garbage_and_huge)
+{
+	static const char junk[] = "\x01\x02 this is not SIP\r\n\r\n";
+	struct sockaddr_in to;
+	char big[5000];
+	int fd = udp_peer(&to);
+	const struct cp_sip_stats *st = cp_sip_stats(sip);
+
+	udp_send(fd, &to, junk, sizeof(junk) - 1);
+	ck_assert(POLL_UNTIL(st->parse_bad == 1, 3000));
+	memset(big, 'A', sizeof(big));
+	udp_send(fd, &to, big, sizeof(big)); /* max_msg_bytes is 4096 */
+	ck_assert(POLL_UNTIL(stats_have("\"drop_too_big\":1"), 3000));
+	ck_assert_uint_eq(st->tx_4xx + st->tx_2xx, 0);
+	close(fd);
+}
+END_TEST
+
+/* S-16: a merged request (same From-tag/Call-ID/CSeq, other branch): 482. */
+START_TEST(test_sip_merged_482)
+{
+	static const char a[] =
+		REQ_TO("ring", "INVITE", "z9hG4bK7a", "c7", "1 INVITE", "");
+	static const char b[] =
+		REQ_TO("ring", "INVITE", "z9hG4bK7b", "c7", "1 INVITE", "");
+	static const char own[] = REQ("OPTIONS",
+				      "z9hG4bK8;rport\r\n"
+				      "Via: SIP/2.0/UDP 1.2.3.4;branch="
+				      "z9hG4bK-tutti-0",
+				      "c8", "1 OPTIONS", "");
+	struct sockaddr_in to;
+	char buf[4096];
+	int fd = udp_peer(&to);
+
+	udp_send(fd, &to, a, sizeof(a) - 1); /* rings: held open */
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 100", 11) == 0, "%s", buf);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 180", 11) == 0, "%s", buf);
+	udp_send(fd, &to, b, sizeof(b) - 1);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 482", 11) == 0, "%s", buf);
+	udp_send(fd, &to, own, sizeof(own) - 1);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 482", 11) == 0, "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->loops, 2);
+	ck_assert_int_eq(app.invites, 1);
+	close(fd);
+}
+END_TEST
+
+/* Read from a TCP socket until want appears (or 3 s); what came, in buf. */
+static void
+tcp_recv(int fd, char *buf, size_t len, const char *want)
+{
+	uint64_t end = now_ms() + 3000;
+	size_t got = 0;
+
+	buf[0] = '\0';
+	while (strstr(buf, want) == NULL && now_ms() < end) {
+		ssize_t n = recv(fd, buf + got, len - 1 - got, MSG_DONTWAIT);
+
+		if (n > 0) {
+			got += (size_t)n;
+			buf[got] = '\0';
+		}
+		cp_sip_poll(sip, 10);
+	}
+}
+
+static int
+tcp_connect(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(cp_sip_port(sip));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	return fd;
+}
+
+#define TCP_OPTIONS(callid)                                           \
+	"OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"                     \
+	"Via: SIP/2.0/TCP 10.0.0.1:5099;branch=z9hG4bK" callid "\r\n" \
+	"From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"     \
+	"Call-ID: " callid "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+
+/*
+ * TCP framing over a real connection: one message in three pieces, then
+ * a keep-alive CRLF and two messages in one write; answers come back on
+ * the same connection (RFC 3261 §18.2.2).
+ */
+START_TEST(test_sip_tcp_stream_framing)
+{
+	static const char one[] = TCP_OPTIONS("t1");
+	static const char two[] = "\r\n" TCP_OPTIONS("t2") TCP_OPTIONS("t3");
+	char buf[8192];
+	int fd = tcp_connect();
+
+	ck_assert_int_eq(write(fd, one, 10), 10);
+	cp_sip_poll(sip, 0);
+	ck_assert_int_eq(write(fd, one + 10, 100), 100);
+	cp_sip_poll(sip, 0);
+	ck_assert_int_eq(write(fd, one + 110, sizeof(one) - 111),
+			 (ssize_t)sizeof(one) - 111);
+	tcp_recv(fd, buf, sizeof(buf), "Call-ID: t1");
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	ck_assert_int_eq(write(fd, two, sizeof(two) - 1),
+			 (ssize_t)sizeof(two) - 1);
+	tcp_recv(fd, buf, sizeof(buf), "Call-ID: t3");
+	ck_assert_msg(strstr(buf, "Call-ID: t2") != NULL, "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_2xx, 3);
+	close(fd);
+}
+END_TEST
+
+/* S-10: a TCP message over max_msg_bytes closes the connection. */
+START_TEST(test_sip_tcp_too_big)
+{
+	char big[6000];
+	int fd = tcp_connect();
+
+	memset(big, 'A', sizeof(big));
+	memcpy(big, "OPTIONS ", 8);
+	ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ck_assert(POLL_UNTIL(recv(fd, big, sizeof(big), 0) == 0, 3000));
+	ck_assert(stats_have("\"drop_too_big\":1"));
+	close(fd);
+}
+END_TEST
+
+/* The connection limit: one more connection is closed and counted. */
+START_TEST(test_sip_tcp_conn_limit)
+{
+	char buf[64];
+	int a, b;
+
+	cp_sip_close(sip);
+	open_sip(false, 1, 0);
+	a = tcp_connect();
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_accepted\":1"), 3000));
+	b = tcp_connect();
+	fcntl(b, F_SETFL, O_NONBLOCK);
+	ck_assert(POLL_UNTIL(recv(b, buf, sizeof(buf), 0) == 0, 3000));
+	ck_assert(stats_have("\"drop_conn_limit\":1"));
+	close(a);
+	close(b);
+}
+END_TEST
+
+/*
+ * Call the layer from the raw socket caller: INVITE (Call-ID callid,
+ * CSeq 1, extra headers), skip the 100, expect the 200; its To-tag in tag.
+ */
+static void
+raw_call(int caller, const struct sockaddr_in *to, const char *callid,
+	 const char *extra, char tag[64])
+{
+	char inv[1024], msg[4096];
+	const char *t;
+
+	snprintf(inv, sizeof(inv),
+		 "INVITE sip:room@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK-%s;rport\r\n"
+		 "From: <sip:a@x>;tag=f1\r\nTo: <sip:room@127.0.0.1>\r\n"
+		 "Call-ID: %s\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+		 "%sContent-Length: 0\r\n\r\n",
+		 callid, callid, extra);
+	udp_send(caller, to, inv, strlen(inv));
+	do
+		udp_recv(caller, msg, sizeof(msg));
+	while (strncmp(msg, "SIP/2.0 100", 11) == 0);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	t = strstr(msg, "\r\nTo:");
+	t = t != NULL ? strstr(t, ";tag=") : NULL;
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(sscanf(t, ";tag=%63[0-9a-f]", tag), 1);
+}
+
+/* Send a request inside the dialog raw_call() made (new branch each). */
+static void
+raw_in_dialog(int caller, const struct sockaddr_in *to, const char *method,
+	      const char *callid, const char *tag, unsigned int cseq,
+	      const char *extra)
+{
+	char m[1024];
+
+	snprintf(m, sizeof(m),
+		 "%s sip:room@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK-%s-%s-%u;"
+		 "rport\r\n"
+		 "From: <sip:a@x>;tag=f1\r\nTo: <sip:room@127.0.0.1>;tag=%s\r\n"
+		 "Call-ID: %s\r\nCSeq: %u %s\r\n%sContent-Length: 0\r\n\r\n",
+		 method, callid, method, cseq, tag, callid, cseq, method,
+		 extra);
+	udp_send(caller, to, m, strlen(m));
+}
+
+/* Receive on fd, skipping 100 and 2xx copies; the first other message. */
+static void
+udp_recv_skip(int fd, char *buf, size_t len, const char *skip)
+{
+	do
+		udp_recv(fd, buf, len);
+	while (strncmp(buf, "SIP/2.0 100", 11) == 0 ||
+	       (skip != NULL && strncmp(buf, skip, strlen(skip)) == 0));
+}
+
+/*
+ * S-19, Timer G: a non-2xx final answer to an INVITE over UDP is resent
+ * (T1 = 500 ms in libosip2) until the ACK, which the IST absorbs.
+ */
+START_TEST(test_sip_486_resent_until_ack)
+{
+	static const char inv[] =
+		REQ_TO("busy", "INVITE", "z9hG4bK30", "c30", "1 INVITE", "");
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], tag[64], ack[512];
+	const char *t;
+
+	udp_send(fd, &to, inv, sizeof(inv) - 1);
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 486", 11) == 0, "%s", msg);
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 486", 11) == 0, "%s", msg);
+	t = strstr(strstr(msg, "\r\nTo:"), ";tag=");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(sscanf(t, ";tag=%63[0-9a-f]", tag), 1);
+	snprintf(ack, sizeof(ack),
+		 "ACK sip:busy@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK30;rport\r\n"
+		 "From: <sip:a@x>;tag=f1\r\nTo: <sip:busy@127.0.0.1>;tag=%s\r\n"
+		 "Call-ID: c30\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		 tag);
+	udp_send(fd, &to, ack, strlen(ack));
+	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->rx_requests == 2, 3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->drop_stray, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	close(fd);
+}
+END_TEST
+
+/* S-10: at max_transactions, new requests get 503 with Retry-After. */
+START_TEST(test_sip_overload_503)
+{
+	static const char inv[] =
+		REQ_TO("ring", "INVITE", "z9hG4bK31", "c31", "1 INVITE", "");
+	static const char opt[] =
+		REQ("OPTIONS", "z9hG4bK32", "c32", "1 OPTIONS", "");
+	struct sockaddr_in to;
+	char msg[4096];
+	int fd;
+
+	cp_sip_close(sip);
+	open_sip(false, 0, 1);
+	fd = udp_peer(&to);
+	udp_send(fd, &to, inv, sizeof(inv) - 1); /* rings: held open */
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 180", 11) == 0, "%s", msg);
+	udp_send(fd, &to, opt, sizeof(opt) - 1);
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 503", 11) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "Retry-After: 5") != NULL, "%s", msg);
+	ck_assert_uint_eq(cp_sip_stats(sip)->overload, 1);
+	close(fd);
+}
+END_TEST
+
+/*
+ * S-18: our BYE follows the Record-Route set: it goes to the proxy named
+ * in Record-Route (another socket of the test, on loopback), with a Route
+ * header, and its Request-URI is the caller's Contact (never contacted:
+ * discard port on loopback).
+ */
+START_TEST(test_sip_bye_follows_record_route)
+{
+	struct sockaddr_in to, rr;
+	socklen_t len = sizeof(rr);
+	int caller = udp_peer(&to), proxy = udp_peer(&to);
+	char hdrs[256], msg[4096], tag[64];
+
+	getsockname(proxy, (struct sockaddr *)&rr, &len);
+	snprintf(hdrs, sizeof(hdrs),
+		 "Record-Route: <sip:127.0.0.1:%u;lr>\r\n"
+		 "Contact: <sip:caller@127.0.0.1:9>\r\n",
+		 ntohs(rr.sin_port));
+	raw_call(caller, &to, "hangup-1", hdrs, tag);
+	raw_in_dialog(caller, &to, "ACK", "hangup-1", tag, 1, "");
+	udp_recv(proxy, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "BYE sip:caller@127.0.0.1:9 SIP/2.0", 34) ==
+			      0,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "Route: <sip:127.0.0.1:") != NULL, "%s", msg);
+	/* Answer: the BYE with a status line instead of its request line. */
+	snprintf(hdrs, sizeof(hdrs), "SIP/2.0 200 OK");
+	memmove(msg + strlen(hdrs), strstr(msg, "\r\n"),
+		strlen(strstr(msg, "\r\n")) + 1);
+	memcpy(msg, hdrs, strlen(hdrs));
+	udp_send(proxy, &to, msg, strlen(msg));
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 3000));
+	ck_assert_int_eq(app.acks, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+	close(caller);
+	close(proxy);
+}
+END_TEST
+
+/*
+ * S-20, RFC 6026 §7.1: the INVITE sent again after our 2xx is absorbed: no
+ * second call, the same To-tag on the 2xx copies.
+ */
+START_TEST(test_sip_invite_again_after_2xx)
+{
+	struct sockaddr_in to;
+	int caller = udp_peer(&to);
+	char tag1[64], tag2[64];
+
+	raw_call(caller, &to, "again-1", "", tag1);
+	raw_call(caller, &to, "again-1", "", tag2);
+	ck_assert_str_eq(tag1, tag2);
+	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->rx_retransmissions == 1, 3000));
+	ck_assert_int_eq(app.invites, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 1);
+	raw_in_dialog(caller, &to, "ACK", "again-1", tag1, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	close(caller);
+}
+END_TEST
+
+/*
+ * S-17, §14.2: a re-INVITE refreshes the target and gets its own 2xx and
+ * ACK; in-dialog CSeqs must go up (500 otherwise); the BYE ends the call.
+ */
+START_TEST(test_sip_reinvite_and_cseq)
+{
+	struct sockaddr_in to;
+	int caller = udp_peer(&to);
+	char msg[4096], tag[64];
+
+	raw_call(caller, &to, "re-1", "Contact: <sip:caller@127.0.0.1:9>\r\n",
+		 tag);
+	raw_in_dialog(caller, &to, "ACK", "re-1", tag, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	raw_in_dialog(caller, &to, "INVITE", "re-1", tag, 2,
+		      "Contact: <sip:caller@127.0.0.1:8>\r\n");
+	udp_recv_skip(caller, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "CSeq: 2 INVITE") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, tag) != NULL, "%s", msg);
+	raw_in_dialog(caller, &to, "ACK", "re-1", tag, 2, "");
+	ck_assert(POLL_UNTIL(app.acks == 2, 3000));
+	raw_in_dialog(caller, &to, "BYE", "re-1", tag, 1, "");
+	udp_recv_skip(caller, msg, sizeof(msg), "SIP/2.0 200");
+	ck_assert_msg(strncmp(msg, "SIP/2.0 500", 11) == 0, "%s", msg);
+	raw_in_dialog(caller, &to, "BYE", "re-1", tag, 3, "");
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_RECEIVED] == 1, 3000));
+	ck_assert_int_eq(app.invites, 2);
+	ck_assert_str_eq(app.from, "sip:a@x");
+	ck_assert_str_eq(app.to, "sip:room@127.0.0.1");
+	ck_assert_uint_eq(cp_sip_stats(sip)->ack_2xx, 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->no_ack, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 1);
+	close(caller);
+}
+END_TEST
+
+/* S-09 on TCP: a message without Content-Length closes the connection. */
+START_TEST(test_sip_tcp_needs_content_length)
+{
+	static const char m[] =
+		"OPTIONS sip:focus@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 10.0.0.1:5099;branch=z9hG4bK9\r\n"
+		"From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
+		"Call-ID: c9\r\nCSeq: 1 OPTIONS\r\n\r\n";
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char buf[64];
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(cp_sip_port(sip));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	ck_assert_int_eq(write(fd, m, sizeof(m) - 1), (ssize_t)sizeof(m) - 1);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ck_assert(POLL_UNTIL(recv(fd, buf, sizeof(buf), 0) == 0, 3000));
+	close(fd);
+}
+END_TEST
+
+/* Addresses: numeric and specific only (it is our Via and Contact). */
+START_TEST(test_sip_open_rejects_bad_addresses)
+{
+	static const char *const bad[] = { "0.0.0.0", "::", "localhost",
+					   "127.0.0.1:5060", "" };
+	struct cp_sip_conf conf = { 0 };
+	struct cp_sip *s2 = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf.addr = bad[i];
+		ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), -EINVAL);
+	}
+	conf.addr = "127.0.0.1";
+	conf.port = cp_sip_port(sip); /* taken by the fixture */
+	ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), -EADDRINUSE);
+	ck_assert_ptr_null(s2);
+	cp_sip_close(NULL);
+}
+END_TEST
+
+/*
+ * Robustness: thousands of mutated and truncated requests (seeded, so a
+ * failure repeats); the layer survives, counts each datagram, and still
+ * answers a clean OPTIONS. No application: INVITEs get 480 and no dialog
+ * exists, so nothing is ever sent but answers to the source (loopback).
+ */
+START_TEST(test_sip_mutated_requests)
+{
+	static const char *const base[] = {
+		REQ("OPTIONS", "z9hG4bK40", "c40", "1 OPTIONS",
+		    "Require: foo\r\nAccept: application/sdp\r\n"),
+		REQ_TO("room", "INVITE", "z9hG4bK41", "c41", "1 INVITE",
+		       "Contact: <sip:a@127.0.0.1:9>\r\n"),
+	};
+	/* Longer branch and Call-ID than any mutation can make: no match. */
+	static const char ok[] =
+		REQ("OPTIONS", "z9hG4bK-clean", "clean-42", "1 OPTIONS", "");
+	struct cp_sip_conf conf = { .addr = "127.0.0.1" };
+	struct sockaddr_in to;
+	unsigned int seed = 4475;
+	char m[1024], buf[4096];
+	int fd, n_sent = 0;
+
+	cp_sip_close(sip);
+	ck_assert_int_eq(cp_sip_open(&sip, &conf, NULL), 0);
+	fd = udp_peer(&to);
+	for (int i = 0; i < 3000; i++) {
+		const char *b = base[i & 1];
+		size_t len = strlen(b);
+
+		memcpy(m, b, len);
+		for (int k = rand_r(&seed) % 4; k >= 0; k--)
+			m[rand_r(&seed) % len] = (char)(rand_r(&seed) & 0xff);
+		if (rand_r(&seed) % 4 == 0)
+			len = (size_t)rand_r(&seed) % len + 1;
+		udp_send(fd, &to, m, len);
+		n_sent++;
+		if (i % 32 == 0)
+			while (cp_sip_poll(sip, 0) > 0)
+				while (recv(fd, buf, sizeof(buf), 0) > 0)
+					;
+	}
+	ck_assert(POLL_UNTIL(stats_have("\"rx_udp\":3000,") ||
+				     cp_sip_poll(sip, 0) < 0,
+			     5000));
+	ck_assert_int_eq(n_sent, 3000);
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		;
+	udp_send(fd, &to, ok, sizeof(ok) - 1);
+	udp_recv_skip(fd, buf, sizeof(buf), "SIP/2.0 4"); /* late answers */
+	while (strstr(buf, "Call-ID: clean-42") == NULL && buf[0] != '\0')
+		udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	close(fd);
+}
+END_TEST
+
+/* The TCP framer on byte strings: whole, partial, CRLF, bad, too big. */
+START_TEST(test_sip_tcp_framing)
+{
+	static const char two[] = "\r\n\r\nOPTIONS x SIP/2.0\r\nl: 3\r\n\r\n"
+				  "abcBYE";
+	size_t skip = 0;
+
+	ck_assert_int_eq(
+		cp_sip_transport_frame(two, sizeof(two) - 1, 4096, &skip), 30);
+	ck_assert_uint_eq(skip, 4);
+	skip = 0;
+	ck_assert_int_eq(cp_sip_transport_frame(two, 20, 4096, &skip), 0);
+	skip = 0;
+	ck_assert_int_eq(cp_sip_transport_frame(two, 33, 4096, &skip), 0);
+	skip = 0;
+	ck_assert_int_eq(
+		cp_sip_transport_frame("A\r\nContent-Length: -1\r\n\r\n", 25,
+				       4096, &skip),
+		-EPROTO);
+	skip = 0;
+	ck_assert_int_eq(cp_sip_transport_frame(
+				 "A\r\nContent-Length: 1\r\nl: 2\r\n\r\nxx", 32,
+				 4096, &skip),
+			 -EPROTO);
+	skip = 0;
+	ck_assert_int_eq(
+		cp_sip_transport_frame("A\r\nContent-Length: 5000\r\n\r\n", 27,
+				       4096, &skip),
+		-EMSGSIZE);
+	skip = 0;
+	ck_assert_int_eq(cp_sip_transport_frame("AAAA", 4, 4, &skip),
+			 -EMSGSIZE);
+}
+END_TEST
+
+const char *
+test_skip_reason(void)
+{
+	if (system("command -v sipp >/dev/null 2>&1") != 0)
+		return "sipp (Debian package sip-tester) is not installed";
+	return NULL;
+}
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("sip");
+	TCase *tc = tcase_create("sipp");
+	TCase *mf = tcase_create("sipp_max_forwards_policy");
+	TCase *raw = tcase_create("raw");
+	TCase *cp = tcase_create("tutti_cp");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_sip_options_200, 0, 2);
+	tcase_add_loop_test(tc, test_sip_bad_cseq_400, 0, 2);
+	tcase_add_loop_test(tc, test_sip_call_invite_ack_bye, 0, 2);
+	tcase_add_loop_test(tc, test_sip_noack_retransmits_then_bye, 0, 2);
+	tcase_add_loop_test(tc, test_sip_cancel_487, 0, 2);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(mf, setup_mf0, teardown);
+	tcase_set_timeout(mf, 60);
+	tcase_add_loop_test(mf, test_sip_max_forwards_0_483, 0, 2);
+	suite_add_tcase(s, mf);
+	tcase_set_timeout(cp, 60);
+	tcase_add_loop_test(cp, test_sip_tutti_cp_option, 0, 2);
+	suite_add_tcase(s, cp);
+	tcase_add_checked_fixture(raw, setup, teardown);
+	tcase_add_test(raw, test_sip_rport_received);
+	tcase_add_test(raw, test_sip_no_via_dropped);
+	tcase_add_loop_test(raw, test_sip_answers, 0,
+			    sizeof(answers) / sizeof(answers[0]));
+	tcase_add_test(raw, test_sip_garbage_and_huge);
+	tcase_add_test(raw, test_sip_merged_482);
+	tcase_add_test(raw, test_sip_tcp_needs_content_length);
+	tcase_add_test(raw, test_sip_tcp_framing);
+	tcase_add_test(raw, test_sip_open_rejects_bad_addresses);
+	tcase_add_test(raw, test_sip_mutated_requests);
+	tcase_add_test(raw, test_sip_tcp_stream_framing);
+	tcase_add_test(raw, test_sip_tcp_too_big);
+	tcase_add_test(raw, test_sip_tcp_conn_limit);
+	tcase_add_test(raw, test_sip_bye_follows_record_route);
+	tcase_add_test(raw, test_sip_reinvite_and_cseq);
+	tcase_add_test(raw, test_sip_invite_again_after_2xx);
+	tcase_add_test(raw, test_sip_486_resent_until_ack);
+	tcase_add_test(raw, test_sip_overload_503);
+	suite_add_tcase(s, raw);
+	return s;
+}
