@@ -398,6 +398,8 @@ rx_one(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t now)
 			if (rte_ring_enqueue(dispatch[owner], m) != 0) {
 				lc->st.drops[SHM_DROP_NO_MBUF]++;
 				rte_pktmbuf_free(m);
+			} else {
+				lc->n_dispatched++;
 			}
 			return;
 		}

@@ -101,6 +101,7 @@ struct dp_lcore {
 	struct dp_net_stats net_st;
 	struct dp_rtcp_stats rtcp_st;
 	uint64_t rtp_drops[DP_RTP_DROP_MAX_];
+	uint64_t n_dispatched;		/* packets passed to their owner */
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_TX_BURST];
 

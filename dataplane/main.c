@@ -487,6 +487,10 @@ log_totals(void)
 			 " drops", w, s->lcore, s->cmds, s->evts, s->n_confs,
 			 s->n_legs, s->ticks, s->late_ticks,
 			 s->tick_ns_max / 1000, s->rx_pkts, s->tx_pkts, drops);
+		if (lcores[w].n_dispatched != 0)
+			LOG_INFO("worker %u: %" PRIu64 " packets passed to the "
+				 "worker owning their leg", w,
+				 lcores[w].n_dispatched);
 		for (int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s->drops[i] != 0)
 				LOG_INFO("worker %u: %" PRIu64 " dropped: %s", w,

@@ -43,6 +43,8 @@
 
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static struct rte_ring *rxr, *txr;
+static struct rte_ring *rxr2[2], *txr2[2];	/* two queue pairs */
+static int port2_id;
 static struct rte_mempool *pool;
 static struct shm_region region;
 static struct dp_port port;
@@ -79,6 +81,17 @@ eal_once(void)
 	ck_assert(rxr && txr && pool);
 	port_id = rte_eth_from_rings("io_port", &rxr, 1, &txr, 1, 0);
 	ck_assert_int_ge(port_id, 0);
+	for (int q = 0; q < 2; q++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "io2_rx%d", q);
+		rxr2[q] = rte_ring_create(name, 1024, 0, 0);
+		snprintf(name, sizeof(name), "io2_tx%d", q);
+		txr2[q] = rte_ring_create(name, 4096, 0, 0);
+		ck_assert(rxr2[q] && txr2[q]);
+	}
+	port2_id = rte_eth_from_rings("io_port2", rxr2, 2, txr2, 2, 0);
+	ck_assert_int_ge(port2_id, 0);
 	inet_pton(AF_INET, "198.18.0.2", &dp_ip);
 	inet_pton(AF_INET, "198.18.0.1", &peer_ip);
 	done = true;
@@ -360,6 +373,115 @@ START_TEST(test_io_counts_malformed)
 }
 END_TEST
 
+/* Two workers on a port with two queues: a packet for worker 1's leg
+ * that arrives on worker 0's queue is passed to worker 1 (software
+ * dispatch) and handled there, once. */
+START_TEST(test_io_dispatch_to_owner)
+{
+	static struct dp_port p2;
+	static struct dp_lcore w1;
+	struct shm_region r2;
+	struct shm_region_cfg cfg = { .n_workers = 2, .n_legs = 64 };
+	char err[256], name[64];
+	struct rte_mbuf *m, *out[64];
+	struct shm_msg msg;
+	uint8_t pkt[12 + FS] = { 0 };
+	uint8_t f[DP_NET_HDR_LEN + 200];
+	uint32_t len;
+	struct dp_conf *c;
+	unsigned int n;
+
+	/* the fixture's worker is worker 0 of a one-worker region: make a
+	 * two-worker one for this case */
+	dp_lcore_fini(&lc);
+	dp_io_fini();
+	snprintf(name, sizeof(name), "/tutti-test-io2-%d", (int)getpid());
+	cfg.name = name;
+	ck_assert_int_eq(shm_region_create(&r2, &cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(dp_lcore_init(&lc, &r2, 0, rte_lcore_id(), 8), 0);
+	ck_assert_int_eq(dp_lcore_init(&w1, &r2, 1, rte_lcore_id(), 8), 0);
+	ck_assert_int_eq(dp_io_init(2), 0);
+	ck_assert_int_eq(dp_port_init(&p2, (uint16_t)port2_id, 2, dp_ip, pool,
+				      256, 256, err, sizeof(err)), 0);
+	ck_assert_uint_eq(p2.n_rxq, 2);
+	dp_io_attach(&lc, &p2, pool);
+	dp_io_attach(&w1, &p2, pool);
+	/* conference 9 and its leg on worker 1 */
+	shm_msg_init(&msg, SHM_CMD_CONF_CREATE, 1, 9);
+	msg.body.conf.rate_hz = 8000;
+	msg.body.conf.ptime_ms = 20;
+	ck_assert_int_eq(dp_ctl_apply(&w1, &msg), 0);
+	shm_msg_init(&msg, SHM_CMD_LEG_ADD, 2, 9);
+	msg.body.leg.leg_id = 90;
+	msg.body.leg.ssrc = 0x9000;
+	msg.body.leg.addr[10] = msg.body.leg.addr[11] = 0xff;
+	memcpy(msg.body.leg.addr + 12, &peer_ip, 4);
+	msg.body.leg.remote_port = htons(41000);
+	msg.body.leg.local_port = htons(21000);
+	msg.body.leg.pt = 0;
+	msg.body.leg.rate_hz = 8000;
+	msg.body.leg.ptime_ms = 20;
+	ck_assert_int_eq(dp_ctl_apply(&w1, &msg), 0);
+	/* worker 0 cannot take the same port */
+	shm_msg_init(&msg, SHM_CMD_CONF_CREATE, 3, 8);
+	msg.body.conf.rate_hz = 8000;
+	msg.body.conf.ptime_ms = 20;
+	ck_assert_int_eq(dp_ctl_apply(&lc, &msg), 0);
+	shm_msg_init(&msg, SHM_CMD_LEG_ADD, 4, 8);
+	msg.body.leg.leg_id = 80;
+	msg.body.leg.addr[10] = msg.body.leg.addr[11] = 0xff;
+	memcpy(msg.body.leg.addr + 12, &peer_ip, 4);
+	msg.body.leg.remote_port = htons(41002);
+	msg.body.leg.local_port = htons(21000);
+	msg.body.leg.rate_hz = 8000;
+	msg.body.leg.ptime_ms = 20;
+	ck_assert_int_eq(dp_ctl_apply(&lc, &msg), -EADDRINUSE);
+
+	/* an RTP packet for worker 1's leg on worker 0's queue */
+	dp_rtp_write_hdr(pkt, 0, true, 1, 160, 0x55);
+	{
+		struct dp_net_flow fl = { .src_ip_be = peer_ip,
+					  .dst_ip_be = dp_ip,
+					  .src_port_be = htons(41000),
+					  .dst_port_be = htons(21000) };
+
+		memcpy(fl.src_mac, peer_mac, 6);
+		memcpy(fl.dst_mac, p2.mac.addr_bytes, 6);
+		memcpy(f + DP_NET_HDR_LEN, pkt, sizeof(pkt));
+		ck_assert_int_eq(dp_net_build_udp(f, sizeof(pkt), &fl, 0), 0);
+		len = DP_NET_HDR_LEN + sizeof(pkt);
+	}
+	m = rte_pktmbuf_alloc(pool);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
+	ck_assert_int_eq(rte_ring_enqueue(rxr2[0], m), 0);
+	c = dp_ctl_conf_find(&w1, 9);
+	dp_io_poll(&lc, c->next_tick - 1);	/* worker 0: passes it on */
+	ck_assert_uint_eq(lc.n_dispatched, 1);
+	ck_assert_uint_eq(lc.st.rx_pkts, 0);	/* counted by the owner */
+	dp_io_poll(&w1, c->next_tick - 1);	/* worker 1: takes it */
+	ck_assert_uint_eq(w1.st.rx_pkts, 1);
+	ck_assert_uint_eq(w1.rt[0].rtp.st.n_pkts, 1);
+	ck_assert_uint_eq(w1.n_dispatched, 0);
+	/* and worker 1 answers on its own transmit queue */
+	dp_io_poll(&w1, c->next_tick + w1.tick_check_tsc);
+	n = rte_ring_dequeue_burst(txr2[1], (void **)out, 64, NULL);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(rte_ring_count(txr2[0]), 0);
+	rte_pktmbuf_free_bulk(out, n);
+
+	dp_lcore_fini(&w1);
+	dp_lcore_fini(&lc);
+	dp_port_fini(&p2);
+	dp_io_fini();
+	shm_region_detach(&r2);
+	shm_unlink(name);
+	/* back to what the fixture's teardown expects */
+	ck_assert_int_eq(dp_lcore_init(&lc, &region, 0, rte_lcore_id(), 8),
+			 0);
+	ck_assert_int_eq(dp_io_init(1), 0);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -370,6 +492,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_answers_arp_and_ping);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_counts_malformed);
+	tcase_add_test(tc, test_io_dispatch_to_owner);
 	suite_add_tcase(s, tc);
 	return s;
 }
