@@ -18,10 +18,19 @@
 
 #include "ctl.h"
 #include "io.h"
+#include "tick.h"
 #include "shm_msg.h"
 #include "shm_region.h"
 
 volatile bool dp_quit;
+
+/* Legs' media state on the DPDK heap (hugepages when there are). */
+static void *
+tick_leg_alloc(size_t size)
+{
+	return rte_malloc_socket("dp_tick_leg", size, RTE_CACHE_LINE_SIZE,
+				 (int)rte_socket_id());
+}
 
 int
 dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
@@ -32,6 +41,7 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 	struct dp_idmap_ent *conf_ent, *leg_ent, *port_ent;
 	uint32_t leg_slots;
 
+	dp_tick_set_allocator(tick_leg_alloc, rte_free);
 	memset(lc, 0, sizeof(*lc));
 	lc->worker = worker;
 	lc->lcore_id = lcore_id;

@@ -18,6 +18,22 @@
 
 static const int16_t zeros[DP_MIX_MAX_FRAME];
 
+static void *
+default_alloc(size_t size)
+{
+	return aligned_alloc(64, (size + 63) & ~(size_t)63);
+}
+
+static void *(*leg_alloc)(size_t size) = default_alloc;
+static void (*leg_release)(void *p) = free;
+
+void
+dp_tick_set_allocator(void *(*alloc)(size_t size), void (*release)(void *p))
+{
+	leg_alloc = alloc != NULL ? alloc : default_alloc;
+	leg_release = release != NULL ? release : free;
+}
+
 static bool
 receiving(const struct dp_tick_leg *lg)
 {
@@ -230,7 +246,7 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 		c->ml = ml;
 		c->cap = cap;
 	}
-	lg = aligned_alloc(64, (sizeof(*lg) + 63) & ~(size_t)63);
+	lg = leg_alloc(sizeof(*lg));
 	if (lg == NULL) {
 		*err = -ENOMEM;
 		return NULL;
@@ -245,7 +261,7 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 	if (rc == 0)
 		rc = leg_setup(lg, l, now);
 	if (rc < 0) {
-		free(lg);
+		leg_release(lg);
 		*err = rc;
 		return NULL;
 	}
@@ -301,7 +317,7 @@ dp_tick_leg_remove(struct dp_tick_leg *lg)
 		c->legs[lg->idx]->idx = lg->idx;
 	}
 	c->n_legs--;
-	free(lg);
+	leg_release(lg);
 }
 
 int

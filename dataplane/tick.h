@@ -29,6 +29,7 @@
 #define TUTTI_DP_TICK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dtmf.h"
@@ -137,6 +138,14 @@ struct dp_tick_conf {
 	struct dp_mix_enc enc;
 	struct dp_mix mix;
 };
+
+/*
+ * Where legs are allocated (cold path): by default aligned_alloc/free;
+ * tutti-dp hands in its NUMA-local, hugepage-backed heap. Set once, before
+ * any leg is added.
+ */
+void dp_tick_set_allocator(void *(*alloc)(size_t size),
+			   void (*release)(void *p));
 
 /*
  * Set up c (caller storage) for conference conf_id: mixing rate (8000 or

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench_io.c: a worker's whole 20 ms for N G.711 participants in
+ * conferences of 10 (3 talkers each, the rest near-silent), in-process on a
+ * ring-backed ethdev (real EAL, no hugepages): each of N RTP frames taken
+ * off the receive ring, classified (software checksums), steered, checked
+ * and put in its jitter buffer; every conference ticked once (pull, mix,
+ * encode); N RTP packets built and put on the transmit ring. What a NIC
+ * costs is left out (the rings pass pointers), so this is the data plane's
+ * own ceiling; bench/sysbench measures it behind memif with a generator.
+ *
+ *   io/frame/<N>   ns/participant = wall time of one 20 ms frame / N;
+ *                  participants/core = 20 ms / ns/participant
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "ctl.h"
+#include "g711.h"
+#include "gb_shim.h"
+#include "io.h"
+#include "lcore.h"
+#include "net.h"
+#include "port.h"
+#include "rtp.h"
+#include "shm_msg.h"
+#include "shm_region.h"
+
+#define FS		160
+#define PER_CONF	10
+#define TALKERS		3
+#define MAX_N		20000
+
+static struct rte_ring *rxr, *txr;
+static struct rte_mempool *pool;
+static struct dp_port port;
+static uint32_t dp_ip, peer_ip;
+static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+
+void
+dp_housekeeping(uint64_t now_tsc)
+{
+	(void)now_tsc;
+}
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Frames the generator would send: leg i's RTP, checksum 0 (RFC 768) so
+ * only seq and timestamp change from frame to frame. */
+static uint8_t (*frames)[DP_NET_HDR_LEN + 12 + FS];
+
+static void
+make_frames(uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *f = frames[i];
+		struct dp_net_flow fl = {
+			.src_ip_be = peer_ip, .dst_ip_be = dp_ip,
+			.src_port_be = htons((uint16_t)(40000 + i)),
+			.dst_port_be = htons((uint16_t)(20000 + 2 * i)),
+		};
+		bool talks = i % PER_CONF < TALKERS;
+		int16_t pcm[FS];
+
+		memcpy(fl.src_mac, peer_mac, 6);
+		memcpy(fl.dst_mac, port.mac.addr_bytes, 6);
+		dp_rtp_write_hdr(f + DP_NET_HDR_LEN, 0, false, 0, 0, 0x100 + i);
+		for (int k = 0; k < FS; k++)
+			pcm[k] = talks ? (int16_t)lrint(6000.0 * sin(2.0 *
+				M_PI * (300.0 + 100.0 * (i % PER_CONF)) * k /
+				8000.0)) : (int16_t)(k % 3 - 1);
+		dp_g711_encode(DP_LAW_ULAW, f + DP_NET_HDR_LEN + 12, pcm, FS);
+		dp_net_build_udp(f, 12 + FS, &fl, 0);
+		memset(f + DP_NET_ETH_LEN + DP_NET_IPV4_LEN + 6, 0, 2);
+	}
+}
+
+static void
+bench_frame(struct gb_state *st, void *arg)
+{
+	static struct shm_region region;
+	static struct dp_lcore lc;
+	struct shm_region_cfg cfg = { .n_workers = 1, .n_legs = MAX_N + 64 };
+	uint32_t n = (uint32_t)gb_range(st, 0), confs = n / PER_CONF;
+	struct rte_mbuf *b[64];
+	char err[256], name[64];
+	uint64_t now, period = 0, frame = 0;
+	double t0, t1;
+
+	(void)arg;
+	snprintf(name, sizeof(name), "/tutti-bench-io-%d", (int)getpid());
+	cfg.name = name;
+	if (shm_region_create(&region, &cfg, err, sizeof(err)) < 0 ||
+	    dp_lcore_init(&lc, &region, 0, rte_lcore_id(), confs + 8) < 0 ||
+	    dp_io_init(1) < 0) {
+		gb_skip_with_error(st, "set-up failed");
+		return;
+	}
+	dp_io_attach(&lc, &port, pool);
+	for (uint32_t c = 0; c < confs; c++) {
+		struct shm_msg m;
+
+		shm_msg_init(&m, SHM_CMD_CONF_CREATE, 1, c + 1);
+		m.body.conf.rate_hz = 8000;
+		m.body.conf.ptime_ms = 20;
+		dp_ctl_apply(&lc, &m);
+		for (uint32_t j = 0; j < PER_CONF; j++) {
+			uint32_t i = c * PER_CONF + j;
+
+			shm_msg_init(&m, SHM_CMD_LEG_ADD, 2, c + 1);
+			m.body.leg.leg_id = i + 1;
+			m.body.leg.ssrc = 0x10000 + i;
+			m.body.leg.addr[10] = m.body.leg.addr[11] = 0xff;
+			memcpy(m.body.leg.addr + 12, &peer_ip, 4);
+			m.body.leg.remote_port = htons((uint16_t)(40000 + i));
+			m.body.leg.local_port = htons((uint16_t)(20000 + 2 * i));
+			m.body.leg.rate_hz = 8000;
+			m.body.leg.ptime_ms = 20;
+			if (dp_ctl_apply(&lc, &m) < 0) {
+				gb_skip_with_error(st, "leg add failed");
+				return;
+			}
+		}
+	}
+	/* every conference on the same tick: one poll runs them all */
+	now = rte_rdtsc();
+	for (uint32_t k = 0; k < lc.n_active; k++) {
+		lc.confs[lc.active[k]].next_tick = now;
+		period = lc.confs[lc.active[k]].period;
+	}
+	make_frames(n);
+
+	t0 = now_ns();
+	while (gb_keep_running(st)) {
+		unsigned int got;
+
+		/* the generator's frames on the receive ring */
+		for (uint32_t i = 0; i < n; i += 64) {
+			uint32_t k = n - i < 64 ? n - i : 64;
+
+			if (rte_pktmbuf_alloc_bulk(pool, b, k) != 0)
+				break;
+			for (uint32_t j = 0; j < k; j++) {
+				uint8_t *f = frames[i + j];
+				uint8_t *r = f + DP_NET_HDR_LEN;
+
+				r[2] = (uint8_t)(frame >> 8);
+				r[3] = (uint8_t)frame;
+				r[4] = (uint8_t)((frame * FS) >> 24);
+				r[5] = (uint8_t)((frame * FS) >> 16);
+				r[6] = (uint8_t)((frame * FS) >> 8);
+				r[7] = (uint8_t)(frame * FS);
+				memcpy(rte_pktmbuf_append(b[j],
+					sizeof(frames[0])), f,
+				       sizeof(frames[0]));
+			}
+			rte_ring_enqueue_bulk(rxr, (void **)b, k, NULL);
+			/* the worker takes them as they come */
+			while (rte_ring_count(rxr) >= DP_BURST)
+				dp_io_poll(&lc, now);
+		}
+		while (rte_ring_count(rxr) > 0)
+			dp_io_poll(&lc, now);
+		/* the tick */
+		now += period;
+		lc.next_tick_check = 0;
+		dp_io_poll(&lc, now);
+		/* the NIC takes what was sent */
+		while ((got = rte_ring_dequeue_burst(txr, (void **)b, 64,
+						     NULL)) > 0)
+			rte_pktmbuf_free_bulk(b, got);
+		frame++;
+	}
+	t1 = now_ns();
+	gb_set_items(st, gb_iterations(st) * (int64_t)n);
+	gb_counter(st, "ns/participant", gb_iterations(st) ? (t1 - t0) /
+		   ((double)gb_iterations(st) * n) : 0, false, false);
+	gb_counter(st, "participants/core", gb_iterations(st) ? 20e6 /
+		   ((t1 - t0) / ((double)gb_iterations(st) * n)) : 0, false,
+		   false);
+	gb_counter(st, "late_ticks", (double)lc.st.late_ticks, false, false);
+	gb_counter(st, "tx_per_frame", gb_iterations(st) ?
+		   (double)lc.st.tx_pkts / (double)gb_iterations(st) : 0,
+		   false, false);
+	dp_lcore_fini(&lc);
+	dp_io_fini();
+	shm_region_detach(&region);
+	shm_unlink(name);
+}
+
+int
+main(int argc, char **argv)
+{
+	char prefix[64];
+	char *eal[] = { "bench_io", "-l", "0", "--no-huge", "-m", "1024",
+			"--no-pci", "--no-shconf", "--no-telemetry",
+			"--log-level=lib.eal:error", "--file-prefix", prefix,
+			NULL };
+	struct gb_bench *b;
+	char err[256];
+
+	snprintf(prefix, sizeof(prefix), "bench_io_%d", (int)getpid());
+	if (rte_eal_init(12, eal) < 0) {
+		fprintf(stderr, "bench_io: EAL init failed\n");
+		return 1;
+	}
+	rxr = rte_ring_create("bio_rx", 32768, 0, RING_F_SP_ENQ |
+			      RING_F_SC_DEQ);
+	txr = rte_ring_create("bio_tx", 32768, 0, RING_F_SP_ENQ |
+			      RING_F_SC_DEQ);
+	pool = rte_pktmbuf_pool_create("bio_pool", 65535, 256, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	frames = calloc(MAX_N, sizeof(*frames));
+	inet_pton(AF_INET, "198.18.0.2", &dp_ip);
+	inet_pton(AF_INET, "198.18.0.1", &peer_ip);
+	if (!rxr || !txr || !pool || !frames ||
+	    rte_eth_from_rings("bio_port", &rxr, 1, &txr, 1, 0) < 0 ||
+	    dp_port_init(&port, 0, 1, dp_ip, pool, 1024, 1024, err,
+			 sizeof(err)) < 0) {
+		fprintf(stderr, "bench_io: set-up failed\n");
+		return 1;
+	}
+	b = gb_register("io/frame", bench_frame, NULL);
+	gb_use_real_time(b);
+	gb_arg(b, 1000);
+	gb_arg(b, 5000);
+	gb_arg(b, 20000);
+	return gb_main(argc, argv);
+}
