@@ -1091,6 +1091,19 @@ codec_ok(const struct cp_sdp_codec *c)
 	return c->codec == SHM_CODEC_L16 && l16_rate_ok(c->rate_hz);
 }
 
+/* A NUL-terminated string of printable ASCII within cap bytes; spaces
+ * only if allowed. */
+static bool
+is_text(const char *s, size_t cap, bool spaces)
+{
+	if (memchr(s, '\0', cap) == NULL)
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < 0x20 || *s > 0x7e || (*s == ' ' && !spaces))
+			return false;
+	return true;
+}
+
 static int
 check_args(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
 	   char *err, size_t errlen)
@@ -1107,11 +1120,9 @@ check_args(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
 		return fail(err, errlen, -EINVAL,
 			    "configured ptime %u is not 10, 20, 30 or 40",
 			    cfg->ptime_ms);
-	if (memchr(cfg->user, '\0', sizeof(cfg->user)) == NULL ||
-	    memchr(cfg->session, '\0', sizeof(cfg->session)) == NULL ||
+	if (!is_text(cfg->user, sizeof(cfg->user), false) ||
 	    cfg->user[0] == '\0' ||
-	    strcspn(cfg->user, " \t\r\n") != strlen(cfg->user) ||
-	    strcspn(cfg->session, "\r\n") != strlen(cfg->session))
+	    !is_text(cfg->session, sizeof(cfg->session), true))
 		return fail(err, errlen, -EINVAL,
 			    "configured o= user or s= text is invalid");
 	if (memcmp(local->addr, v4mapped, sizeof(v4mapped)) != 0 ||

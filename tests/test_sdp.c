@@ -1168,6 +1168,14 @@ START_TEST(test_sdp_bad_arguments)
 	cfg.ptime_ms = 25;
 	ck_assert_int_eq(answer(linphone_offer), -EINVAL);
 	ck_assert_str_eq(err, "configured ptime 25 is not 10, 20, 30 or 40");
+	cfg.ptime_ms = 20;
+	snprintf(cfg.user, sizeof(cfg.user), "two words");
+	ck_assert_int_eq(answer(linphone_offer), -EINVAL);
+	ck_assert_str_eq(err, "configured o= user or s= text is invalid");
+	snprintf(cfg.user, sizeof(cfg.user), "tutti");
+	snprintf(cfg.session, sizeof(cfg.session), "x\r\nm=video 1 RTP/AVP 0");
+	ck_assert_int_eq(answer(linphone_offer), -EINVAL);
+	cfg.ptime_ms = 25;
 	ck_assert_int_eq(cp_sdp_sip_status(-EINVAL), 500);
 	ck_assert_int_eq(cp_sdp_warning_code(-EPROTO), 0);
 	/* err may be absent */
