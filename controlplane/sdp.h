@@ -2,8 +2,9 @@
 /*
  * sdp.h: SDP offer/answer (RFC 3264 over RFC 4566) for the focus's audio
  * legs. A pure library: text in, text and a negotiated result out, no I/O,
- * no allocation, no global state. Control plane, any thread (the caller
- * serialises calls on one struct cp_sdp_sess).
+ * no allocation (about 32 KiB of stack per call), no global state. Control
+ * plane, any thread (the caller serialises calls on one struct
+ * cp_sdp_sess).
  *
  * The focus runs one audio stream per leg with one codec: PCMU or PCMA
  * (8000 Hz), or mono L16 at 8000, 16000, 32000, 44100 or 48000 Hz (static

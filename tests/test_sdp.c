@@ -375,6 +375,21 @@ reoffer(unsigned int version, const char *ip, unsigned int port,
 
 START_TEST(test_sdp_hold_resume_versions)
 {
+	static const char *const hold_want[] = {
+		"v=0",
+		"o=tutti 1000 2 IN IP4 192.0.2.1",
+		"s=tutti",
+		"c=IN IP4 192.0.2.1",
+		"t=0 0",
+		"m=audio 40000 RTP/AVP 0 101",
+		"a=rtpmap:0 PCMU/8000",
+		"a=rtpmap:101 telephone-event/8000",
+		"a=fmtp:101 0-15",
+		"a=ptime:20",
+		"a=recvonly",
+		NULL,
+	};
+
 	answer_ok(reoffer(1, "198.51.100.7", 5000, "sendrecv"));
 	ck_assert(res.sdp_changed);
 	ck_assert_ptr_nonnull(strstr(ans, "o=tutti 1000 1 IN"));
@@ -382,8 +397,7 @@ START_TEST(test_sdp_hold_resume_versions)
 	answer_ok(reoffer(2, "198.51.100.7", 5000, "sendonly"));
 	ck_assert_uint_eq(res.dir, SHM_DIR_RECVONLY);
 	ck_assert(res.sdp_changed);
-	ck_assert_ptr_nonnull(strstr(ans, "o=tutti 1000 2 IN"));
-	ck_assert_ptr_nonnull(strstr(ans, "\r\na=recvonly\r\n"));
+	check_lines(ans, hold_want);
 	/* the same hold again (session refresh): nothing changes */
 	answer_ok(reoffer(2, "198.51.100.7", 5000, "sendonly"));
 	ck_assert(!res.sdp_changed);
