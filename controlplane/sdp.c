@@ -891,19 +891,19 @@ describe_pts(const struct attrs *a, const struct pts *p, char *o, size_t cap)
 
 	o[0] = '\0';
 	for (unsigned int i = 0; i < p->n && n < cap; i++) {
+		const char *sep = i ? ", " : "";
 		struct fmtmap f;
 		int w;
 
-		if (fmt_of(a, p->pt[i], &f))
-			w = snprintf(o + n, cap - n, "%s%u %.*s/%u%s",
-				     i ? ", " : "", p->pt[i], (int)f.name.n,
-				     f.name.p, f.rate,
-				     f.ch == 2	? "/2"
-				     : f.ch > 2 ? "/n"
-						: "");
+		if (!fmt_of(a, p->pt[i], &f))
+			w = snprintf(o + n, cap - n, "%s%u", sep, p->pt[i]);
+		else if (f.ch == 1)
+			w = snprintf(o + n, cap - n, "%s%u %.*s/%u", sep,
+				     p->pt[i], (int)f.name.n, f.name.p, f.rate);
 		else
-			w = snprintf(o + n, cap - n, "%s%u", i ? ", " : "",
-				     p->pt[i]);
+			w = snprintf(o + n, cap - n, "%s%u %.*s/%u/%u", sep,
+				     p->pt[i], (int)f.name.n, f.name.p, f.rate,
+				     f.ch);
 		if (w < 0)
 			break;
 		n += (size_t)w;
