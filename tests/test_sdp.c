@@ -351,6 +351,36 @@ START_TEST(test_sdp_answers_yealink)
 }
 END_TEST
 
+/* FreeSWITCH-like: c= only at media level (the video m= line has none and
+ * is rejected anyway), comfort noise, a=rtcp with an address. */
+START_TEST(test_sdp_answers_media_level_c_only)
+{
+	static const char offer[] = "v=0\r\n"
+				    "o=FreeSWITCH 1700000000 1700000001 IN "
+				    "IP4 10.9.8.7\r\n"
+				    "s=FreeSWITCH\r\n"
+				    "t=0 0\r\n"
+				    "m=video 0 RTP/AVP 102\r\n"
+				    "m=audio 16384 RTP/AVP 8 0 101 13\r\n"
+				    "c=IN IP4 10.9.8.7\r\n"
+				    "a=rtpmap:101 telephone-event/8000\r\n"
+				    "a=fmtp:101 0-16\r\n"
+				    "a=rtpmap:13 CN/8000\r\n"
+				    "a=silenceSupp:off - - - -\r\n"
+				    "a=ptime:20\r\n"
+				    "a=rtcp:16385 IN IP4 10.9.8.7\r\n"
+				    "a=sendrecv\r\n";
+
+	answer_ok(offer);
+	ck_assert_uint_eq(res.media_idx, 1);
+	ck_assert_uint_eq(res.pt, 0);
+	ck_assert_uint_eq(res.dtmf_pt, 101);
+	check_remote("10.9.8.7", 16384);
+	ck_assert_ptr_nonnull(strstr(ans, "\r\nm=video 0 RTP/AVP 102\r\n"
+					  "m=audio 40000 RTP/AVP 0 101\r\n"));
+}
+END_TEST
+
 /* ---- hold, resume, address change, o= version ---- */
 
 #define HOLD_HEAD                                     \
@@ -1246,6 +1276,7 @@ test_suite(void)
 	tcase_add_test(tc, test_sdp_answers_sipp_default);
 	tcase_add_test(tc, test_sdp_answers_desk_phone_many_codecs);
 	tcase_add_test(tc, test_sdp_answers_yealink);
+	tcase_add_test(tc, test_sdp_answers_media_level_c_only);
 
 	tc = new_tcase(s, "reinvite");
 	tcase_add_test(tc, test_sdp_hold_resume_versions);
