@@ -1122,7 +1122,8 @@ check_args(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
 			    cfg->ptime_ms);
 	if (!is_text(cfg->user, sizeof(cfg->user), false) ||
 	    cfg->user[0] == '\0' ||
-	    !is_text(cfg->session, sizeof(cfg->session), true))
+	    !is_text(cfg->session, sizeof(cfg->session), true) ||
+	    cfg->session[0] == '\0')
 		return fail(err, errlen, -EINVAL,
 			    "configured o= user or s= text is invalid");
 	if (memcmp(local->addr, v4mapped, sizeof(v4mapped)) != 0 ||

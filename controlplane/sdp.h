@@ -77,8 +77,8 @@ struct cp_sdp_cfg {
 	unsigned int n_prefs;
 	bool dtmf;		       /* offer and accept telephone-event */
 	uint8_t ptime_ms;	       /* a=ptime the focus asks: 10..40 */
-	char user[CP_SDP_NAME_MAX];    /* o= username: no spaces */
-	char session[CP_SDP_NAME_MAX]; /* s= text: printable ASCII */
+	char user[CP_SDP_NAME_MAX];    /* o= username: printable, no spaces */
+	char session[CP_SDP_NAME_MAX]; /* s= text: printable, not empty */
 };
 
 /*

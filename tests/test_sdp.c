@@ -1219,6 +1219,8 @@ START_TEST(test_sdp_bad_arguments)
 	snprintf(cfg.user, sizeof(cfg.user), "tutti");
 	snprintf(cfg.session, sizeof(cfg.session), "x\r\nm=video 1 RTP/AVP 0");
 	ck_assert_int_eq(answer(linphone_offer), -EINVAL);
+	cfg.session[0] = '\0'; /* s= must not be empty (RFC 4566) */
+	ck_assert_int_eq(answer(linphone_offer), -EINVAL);
 	cfg.ptime_ms = 25;
 	ck_assert_int_eq(cp_sdp_sip_status(-EINVAL), 500);
 	ck_assert_int_eq(cp_sdp_warning_code(-EPROTO), 0);
