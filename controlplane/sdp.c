@@ -849,9 +849,9 @@ dir_and(unsigned int a, unsigned int b)
 }
 
 /*
- * The usable address of m into r (addr, remote_port); clears the focus's
- * sending from *dir for c=0.0.0.0. -EPROTO when m has no c= at all,
- * -EAFNOSUPPORT when it is not unicast IPv4.
+ * The usable address of m into r (addr, remote_port); for c=0.0.0.0 clears
+ * the focus's sending from r->dir and sets r->held. -EPROTO when m has no
+ * c= at all, -EAFNOSUPPORT when it is not unicast IPv4.
  */
 static int
 media_conn(const struct sdp *s, const struct media *m, struct cp_sdp_result *r,
@@ -878,8 +878,10 @@ media_conn(const struct sdp *s, const struct media *m, struct cp_sdp_result *r,
 	r->addr[10] = r->addr[11] = 0xff;
 	memcpy(&r->addr[12], c->ip, 4);
 	r->remote_port = htons((uint16_t)m->port);
-	if (memcmp(c->ip, "\0\0\0\0", 4) == 0)
+	if (memcmp(c->ip, "\0\0\0\0", 4) == 0) {
 		r->dir = dir_and(r->dir, SHM_DIR_RECVONLY);
+		r->held = true;
+	}
 	return 0;
 }
 
@@ -957,6 +959,7 @@ eval_audio(const struct sdp *s, const struct media *m,
 			    m->line, m->n_ports);
 	memset(r, 0, sizeof(*r));
 	r->dir = dir_and(dir_mirror((unsigned int)a.dir), local->dir);
+	r->held = !dir_recvs((unsigned int)a.dir);
 	if ((rc = media_conn(s, m, r, err, errlen)) < 0)
 		return rc;
 	media_pts(m, &p);
@@ -1439,6 +1442,7 @@ cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 			    dir_name[a.dir], dir_name[local->dir]);
 	memset(&r, 0, sizeof(r));
 	r.dir = dir_and(dir_mirror((unsigned int)a.dir), local->dir);
+	r.held = !dir_recvs((unsigned int)a.dir);
 	if ((rc = media_conn(&s, m, &r, err, errlen)) < 0)
 		return rc;
 	n_f = offer_fmts(cfg, f);

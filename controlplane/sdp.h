@@ -118,6 +118,13 @@ struct cp_sdp_result {
 	uint16_t media_idx;   /* the m= line used, 0-based */
 	bool sdp_changed;     /* answer/offer: o= version was bumped (or
 				 * this is the dialog's first SDP) */
+	/*
+	 * The peer put the stream on hold: it will not receive (its SDP
+	 * says sendonly or inactive, or c=0.0.0.0). What it still sends is
+	 * typically music on hold, so conference policy should not mix it
+	 * (SHM_LEG_MUTE) and show the participant as on hold.
+	 */
+	bool held;
 };
 
 /*
@@ -197,7 +204,8 @@ int cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 
 /*
  * Copy the negotiated fields (codec, pt, dtmf_pt, dir, rate_hz, ptime_ms,
- * addr, remote_port) into leg; its other fields are left alone.
+ * addr, remote_port) into leg; its other fields are left alone, flags
+ * included (SHM_LEG_MUTE for a held peer is the conference's policy).
  */
 void cp_sdp_result_to_leg(const struct cp_sdp_result *res,
 			  struct shm_msg_leg *leg);

@@ -153,6 +153,7 @@ START_TEST(test_sdp_answers_baresip)
 	ck_assert_uint_eq(res.dir, SHM_DIR_SENDRECV);
 	ck_assert_uint_eq(res.media_idx, 0);
 	ck_assert(res.sdp_changed);
+	ck_assert(!res.held);
 	check_remote("10.0.0.2", 10000);
 }
 END_TEST
@@ -427,6 +428,7 @@ START_TEST(test_sdp_hold_resume_versions)
 	answer_ok(reoffer(2, "198.51.100.7", 5000, "sendonly"));
 	ck_assert_uint_eq(res.dir, SHM_DIR_RECVONLY);
 	ck_assert(res.sdp_changed);
+	ck_assert(res.held);
 	check_lines(ans, hold_want);
 	/* the same hold again (session refresh): nothing changes */
 	answer_ok(reoffer(2, "198.51.100.7", 5000, "sendonly"));
@@ -435,15 +437,18 @@ START_TEST(test_sdp_hold_resume_versions)
 	/* inactive */
 	answer_ok(reoffer(3, "198.51.100.7", 5000, "inactive"));
 	ck_assert_uint_eq(res.dir, SHM_DIR_INACTIVE);
+	ck_assert(res.held);
 	ck_assert_ptr_nonnull(strstr(ans, "o=tutti 1000 3 IN"));
 	ck_assert_ptr_nonnull(strstr(ans, "\r\na=inactive\r\n"));
 	/* recvonly offer: the focus only sends */
 	answer_ok(reoffer(4, "198.51.100.7", 5000, "recvonly"));
 	ck_assert_uint_eq(res.dir, SHM_DIR_SENDONLY);
+	ck_assert(!res.held); /* it listens: not a hold */
 	ck_assert_ptr_nonnull(strstr(ans, "\r\na=sendonly\r\n"));
 	/* resume */
 	answer_ok(reoffer(5, "198.51.100.7", 5000, "sendrecv"));
 	ck_assert_uint_eq(res.dir, SHM_DIR_SENDRECV);
+	ck_assert(!res.held);
 	ck_assert_ptr_nonnull(strstr(ans, "o=tutti 1000 5 IN"));
 	ck_assert_uint_eq(sess.id, 1000);
 }
@@ -455,6 +460,7 @@ START_TEST(test_sdp_hold_rfc2543_zero_address)
 {
 	answer_ok(reoffer(1, "0.0.0.0", 5000, "sendrecv"));
 	ck_assert_uint_eq(res.dir, SHM_DIR_RECVONLY);
+	ck_assert(res.held);
 	check_remote("0.0.0.0", 5000);
 	ck_assert_ptr_nonnull(strstr(ans, "\r\na=recvonly\r\n"));
 	answer_ok(reoffer(2, "0.0.0.0", 5000, "recvonly"));
@@ -1113,6 +1119,7 @@ START_TEST(test_sdp_process_answer_direction_rules)
 					     "a=recvonly\r\n"),
 			 0);
 	ck_assert_uint_eq(res.dir, SHM_DIR_SENDONLY);
+	ck_assert(!res.held);
 	local.dir = SHM_DIR_INACTIVE;
 	ck_assert_int_eq(process(ANSWER_HEAD "m=audio 7000 RTP/AVP 0\r\n"
 					     "a=recvonly\r\n"),
@@ -1121,6 +1128,7 @@ START_TEST(test_sdp_process_answer_direction_rules)
 					     "a=inactive\r\n"),
 			 0);
 	ck_assert_uint_eq(res.dir, SHM_DIR_INACTIVE);
+	ck_assert(res.held);
 	/* an answer at 0.0.0.0: the focus sends nothing */
 	local.dir = SHM_DIR_SENDRECV;
 	ck_assert_int_eq(process("v=0\r\no=- 5 5 IN IP4 1.1.1.1\r\ns=-\r\n"
