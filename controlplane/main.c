@@ -17,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
+#include "conf.h"
 #include "dpctl.h"
 #include "log.h"
 #include "shm_msg.h"
@@ -31,10 +34,13 @@ struct cp_opts {
 	uint64_t wait_s;	/* how long to wait for tutti-dp at start */
 	char sip_addr[64];	/* --sip address; "" = no SIP */
 	uint16_t sip_port;
+	struct cp_focus_cfg focus;
+	bool names_given;	/* --conference used: replace the default */
 };
 
 static volatile sig_atomic_t quit;
 static struct cp_sip *sip;	/* NULL without --sip */
+static struct cp_focus *focus;
 
 struct hello_state {
 	uint32_t want;		/* HELLOs sent */
@@ -62,6 +68,20 @@ usage(FILE *f)
 "                     e.g. 198.18.0.1:5060 or [::1]:5060; a specific numeric\n"
 "                     address, as it goes in Via and Contact (default: no\n"
 "                     SIP, so that tests may run several tutti-cp at once)\n"
+"  --media-ip A.B.C.D the address tutti-dp owns (its --addr), offered in\n"
+"                     SDP as where participants send RTP (default: the\n"
+"                     --sip address)\n"
+"  --rtp-ports MIN-MAX  tutti-dp's RTP ports for legs, even (default\n"
+"                     20000-29998)\n"
+"  --conference NAME  a standing conference, sip:NAME@<sip address>\n"
+"                     (repeatable; default: demo)\n"
+"  --factory NAME     the conference factory, sip:NAME@... (RFC 4579:\n"
+"                     an INVITE there creates a conference; default\n"
+"                     factory)\n"
+"  --codecs LIST      codec preference, e.g. PCMU,PCMA,L16/16000\n"
+"                     (default PCMU,PCMA)\n"
+"  --media-timeout S  hang up a participant after S seconds without RTP\n"
+"                     (default 30; 0 = never)\n"
 "  --log-level LEVEL  error, warn, info (default), debug\n"
 "  -h, --help         this help\n"
 "  --version          print the version\n",
@@ -105,19 +125,101 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "wait", required_argument, NULL, 'w' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "sip", required_argument, NULL, 's' },
+		{ "media-ip", required_argument, NULL, 'm' },
+		{ "rtp-ports", required_argument, NULL, 'p' },
+		{ "conference", required_argument, NULL, 'c' },
+		{ "factory", required_argument, NULL, 'f' },
+		{ "codecs", required_argument, NULL, 'C' },
+		{ "media-timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum tutti_log_level lvl;
+	unsigned long v;
 	char *end;
 	int c;
 
 	o->region = SHM_DEFAULT_NAME;
 	o->wait_s = 30;
 	o->sip_addr[0] = '\0';
+	cp_focus_cfg_init(&o->focus);
+	o->names_given = false;
+	memset(o->focus.media_addr + 12, 0, 4);
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
+		case 'm':
+			if (inet_pton(AF_INET, optarg,
+				      o->focus.media_addr + 12) != 1) {
+				LOG_ERR("--media-ip %s: expected an IPv4 "
+					"address", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'p': {
+			unsigned int lo, hi;
+			char tail;
+
+			if (sscanf(optarg, "%u-%u%c", &lo, &hi, &tail) != 2 ||
+			    lo < 1024 || lo % 2 != 0 || hi < lo || hi > 65534) {
+				LOG_ERR("--rtp-ports %s: expected MIN-MAX, MIN "
+					"even, 1024..65534", optarg);
+				return -EINVAL;
+			}
+			o->focus.rtp_port_min = (uint16_t)lo;
+			o->focus.rtp_port_max = (uint16_t)hi;
+			break;
+		}
+		case 'c':
+			if (!o->names_given)
+				o->focus.n_names = 0;
+			o->names_given = true;
+			if (o->focus.n_names == CP_CONF_MAX_STATIC ||
+			    strlen(optarg) >= CP_CONF_NAME_MAX ||
+			    strpbrk(optarg, "@:;<> ") != NULL ||
+			    optarg[0] == '\0') {
+				LOG_ERR("--conference %s: a user part of up to "
+					"%d characters, at most %d of them",
+					optarg, CP_CONF_NAME_MAX - 1,
+					CP_CONF_MAX_STATIC);
+				return -EINVAL;
+			}
+			snprintf(o->focus.names[o->focus.n_names++],
+				 CP_CONF_NAME_MAX, "%s", optarg);
+			break;
+		case 'f':
+			if (strlen(optarg) >= CP_CONF_NAME_MAX ||
+			    strpbrk(optarg, "@:;<> ") != NULL ||
+			    optarg[0] == '\0') {
+				LOG_ERR("--factory %s: a user part of up to %d "
+					"characters", optarg,
+					CP_CONF_NAME_MAX - 1);
+				return -EINVAL;
+			}
+			snprintf(o->focus.factory, CP_CONF_NAME_MAX, "%s",
+				 optarg);
+			break;
+		case 'C': {
+			char e[160];
+
+			if (cp_sdp_cfg_set_codecs(&o->focus.sdp, optarg, e,
+						  sizeof(e)) < 0) {
+				LOG_ERR("--codecs %s: %s", optarg, e);
+				return -EINVAL;
+			}
+			break;
+		}
+		case 't':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    v > 65) {
+				LOG_ERR("--media-timeout %s: seconds, 0..65",
+					optarg);
+				return -EINVAL;
+			}
+			o->focus.media_timeout_ms = (uint16_t)(v * 1000);
+			break;
 		case 'r':
 			o->region = optarg;
 			break;
@@ -162,6 +264,12 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			argv[optind]);
 		return -EINVAL;
 	}
+	if (memcmp(o->focus.media_addr + 12, "\0\0\0\0", 4) == 0 &&
+	    o->sip_addr[0] != '\0' &&
+	    inet_pton(AF_INET, o->sip_addr, o->focus.media_addr + 12) != 1) {
+		LOG_ERR("--media-ip is needed: the --sip address is not IPv4");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -192,19 +300,26 @@ static int
 open_sip(const struct cp_opts *o)
 {
 	struct cp_sip_conf conf = { .addr = o->sip_addr,
-				    .port = o->sip_port };
+				    .port = o->sip_port,
+				    .contact_params = ";isfocus" };
+	struct cp_sip_app app;
 	int rc;
 
 	if (o->sip_addr[0] == '\0')
 		return 0;
-	if ((rc = cp_sip_open(&sip, &conf, NULL)) < 0) {
+	cp_focus_sip_app(focus, &app);
+	if ((rc = cp_sip_open(&sip, &conf, &app)) < 0) {
 		LOG_ERR("--sip %s:%u: %s", o->sip_addr, o->sip_port,
 			rc == -EINVAL ? "not a specific numeric address" :
 					strerror(-rc));
 		return rc;
 	}
-	LOG_INFO("SIP on %s port %u, UDP and TCP", o->sip_addr,
-		 cp_sip_port(sip));
+	cp_focus_set_sip(focus, sip);
+	LOG_INFO("SIP on %s port %u, UDP and TCP; conference factory "
+		 "sip:%s@%s, %u standing conference%s (first sip:%s@%s)",
+		 o->sip_addr, cp_sip_port(sip), o->focus.factory, o->sip_addr,
+		 o->focus.n_names, o->focus.n_names == 1 ? "" : "s",
+		 o->focus.n_names ? o->focus.names[0] : "-", o->sip_addr);
 	return 0;
 }
 
@@ -236,6 +351,8 @@ static void
 on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 {
 	(void)ctx;
+	if (focus != NULL)
+		cp_focus_on_event(focus, worker, ev);
 	if (ev->hdr.type == SHM_EVT_STATS)
 		LOG_DEBUG("worker %u: %u conferences, %u legs, %" PRIu64
 			  " rx, %" PRIu64 " tx, %" PRIu64 " drops, %u late "
@@ -384,8 +501,15 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	cp_dpctl_init(&d, on_event, NULL);
 	LOG_INFO("tutti-cp %s starting: region %s", CP_VERSION, o.region);
-	if (open_sip(&o) < 0)
+	rc = cp_focus_new(&focus, &o.focus, &d);
+	if (rc < 0) {
+		LOG_ERR("cannot set up the focus: %s", strerror(-rc));
 		return 1;
+	}
+	if (open_sip(&o) < 0) {
+		cp_focus_free(focus);
+		return 1;
+	}
 	rc = attach_wait(&d, o.region, o.wait_s * 1000000000ULL, false, err,
 			 sizeof(err));
 	if (rc < 0) {
@@ -415,6 +539,7 @@ main(int argc, char **argv)
 			say_found(&d, gen);
 			gen = d.generation;
 			say_hello(&d);
+			cp_focus_replay(focus);
 			continue;
 		}
 		sleep_ns(CP_LOOP_NS);
@@ -424,5 +549,6 @@ main(int argc, char **argv)
 		 d.n_events);
 	cp_dpctl_detach(&d);
 	close_sip();
+	cp_focus_free(focus);
 	return 0;
 }

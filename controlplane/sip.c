@@ -59,6 +59,7 @@ struct cp_sip_dialog {
 	bool bye_sent;
 	bool no_ack;
 	void *app;
+	char contact_user[64];	/* user part of our Contact, "" = none */
 	struct cp_sip_dialog *next;
 };
 
@@ -70,6 +71,7 @@ struct cp_sip_req {
 	char to_tag[TAG_HEX + 1];
 	bool final_sent;
 	void *app;
+	char contact_user[64];	/* user part of our Contact, "" = none */
 	struct cp_sip_req *next;
 };
 
@@ -322,14 +324,21 @@ reply_code(struct cp_sip *sip, osip_transaction_t *tr, int code,
 
 /* Our Contact, with the configured header parameters (e.g. ;isfocus). */
 static const char *
-contact_of(const struct cp_sip *sip, enum cp_sip_proto proto, char *buf,
-	   size_t len)
+contact_user_of(const struct cp_sip *sip, enum cp_sip_proto proto,
+		const char *user, char *buf, size_t len)
 {
-	snprintf(buf, len, "<sip:%s:%u%s>%s", sip->host,
-		 cp_sip_transport_port(sip->tp),
+	snprintf(buf, len, "<sip:%s%s%s:%u%s>%s", user, user[0] ? "@" : "",
+		 sip->host, cp_sip_transport_port(sip->tp),
 		 proto == CP_SIP_TCP ? ";transport=tcp" : "",
 		 sip->contact_params);
 	return buf;
+}
+
+static const char *
+contact_of(const struct cp_sip *sip, enum cp_sip_proto proto, char *buf,
+	   size_t len)
+{
+	return contact_user_of(sip, proto, "", buf, len);
 }
 
 /* RFC 3581 §4 and RFC 3261 §18.2.1: received= and rport= on the top Via. */
@@ -824,7 +833,7 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 	if (MSG_IS_CANCEL(m)) {
 		handle_cancel(sip, tr, m);
 	} else if (MSG_IS_OPTIONS(m)) {
-		char contact[256];
+		char contact[512];
 
 		reply_code(sip, tr, 200, WITH_CAPS, "Contact",
 			   contact_of(sip, t->peer.proto, contact,
@@ -1160,6 +1169,8 @@ add_dialog(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	}
 	d->sip = sip;
 	d->peer = t->peer;
+	d->app = req->app;	/* the INVITE's application pointer */
+	memcpy(d->contact_user, req->contact_user, sizeof(d->contact_user));
 	d->od->local_cseq = 1;
 	d->next = sip->dialogs;
 	sip->dialogs = d;
@@ -1174,10 +1185,13 @@ static void
 decorate_2xx(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 {
 	struct txn *t = osip_transaction_get_reserved1(req->tr);
-	char contact[256];
+	char contact[512];
 
-	osip_message_set_contact(
-		r, contact_of(sip, t->peer.proto, contact, sizeof(contact)));
+	const char *user = req->contact_user[0] ? req->contact_user :
+			   req->dialog != NULL ? req->dialog->contact_user : "";
+
+	osip_message_set_contact(r, contact_user_of(sip, t->peer.proto, user,
+						    contact, sizeof(contact)));
 	osip_list_clone(&req->tr->orig_request->record_routes,
 			&r->record_routes,
 			(int (*)(void *, void **))osip_record_route_clone);
@@ -1279,6 +1293,17 @@ const char *
 cp_sip_req_body(const struct cp_sip_req *req)
 {
 	return req->body;
+}
+
+int
+cp_sip_req_set_contact_user(struct cp_sip_req *req, const char *user)
+{
+	size_t n = strlen(user);
+
+	if (n >= sizeof(req->contact_user) || strpbrk(user, "@:;<>\" \r\n"))
+		return -EINVAL;
+	memcpy(req->contact_user, user, n + 1);
+	return 0;
 }
 
 void

@@ -152,7 +152,16 @@ const char *cp_sip_req_from(const struct cp_sip_req *req);
 const char *cp_sip_req_to(const struct cp_sip_req *req);
 const char *cp_sip_req_call_id(const struct cp_sip_req *req);
 const char *cp_sip_req_body(const struct cp_sip_req *req);
-/* The application's pointer on req/dialog (NULL until set). */
+/*
+ * The user part of our Contact in req's answers and in its dialog, e.g.
+ * the conference's "conf-1f2e..." so that the Contact is the conference
+ * URI (RFC 4579 4.2); by default the Contact has no user part. Returns 0 or
+ * -EINVAL (too long, or a character that does not belong in a user part).
+ */
+int cp_sip_req_set_contact_user(struct cp_sip_req *req, const char *user);
+
+/* The application's pointer on req/dialog (NULL until set). The dialog a
+ * 2xx creates starts with its INVITE's pointer. */
 void cp_sip_req_set_app(struct cp_sip_req *req, void *app);
 void *cp_sip_req_app(const struct cp_sip_req *req);
 void cp_sip_dialog_set_app(struct cp_sip_dialog *d, void *app);

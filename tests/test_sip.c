@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -380,6 +381,99 @@ START_TEST(test_sip_tutti_cp_option)
 			 0);
 	ck_assert_int_eq(proc_stop(&p, SIGTERM, 10000), 0);
 	ck_assert_msg(strstr(p.out, "\"tx_2xx\":1,") != NULL, "%s", p.out);
+}
+END_TEST
+
+/* ---- the focus: tutti-cp with a real tutti-dp (no NIC) ---- */
+
+static struct proc focus_dp, focus_cp;
+static unsigned int focus_port;
+static char focus_region[64];
+
+static void
+focus_setup(void)
+{
+	char cpu[16];
+	char *dp_argv[] = { getenv("TUTTI_DP"), "-l", cpu, "--no-huge", "-m",
+			    "256", "--no-pci", "--no-shconf", "--no-telemetry",
+			    "--log-level=lib.eal:warning", "--",
+			    "--region", focus_region, "--legs", "256",
+			    "--idle-sleep-us", "100", NULL };
+	char *cp_argv[] = { getenv("TUTTI_CP"), "--region", focus_region,
+			    "--sip", "127.0.0.1:0", "--media-ip",
+			    "198.18.0.2", "--rtp-ports", "30000-30998",
+			    "--conference", "demo", "--conference", "room2",
+			    NULL };
+	const char *at;
+
+	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
+	snprintf(focus_region, sizeof(focus_region), "/tutti-test-focus-%d",
+		 (int)getpid());
+	ck_assert_ptr_nonnull(dp_argv[0]);
+	ck_assert_int_eq(proc_start(&focus_dp, dp_argv), 0);
+	ck_assert_msg(proc_expect(&focus_dp, "ready: region", 20000), "%s",
+		      focus_dp.out);
+	ck_assert_int_eq(proc_start(&focus_cp, cp_argv), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "answered on all", 20000), "%s",
+		      focus_cp.out);
+	at = strstr(focus_cp.out, "SIP on 127.0.0.1 port ");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(sscanf(at, "SIP on 127.0.0.1 port %u", &focus_port),
+			 1);
+}
+
+static void
+focus_teardown(void)
+{
+	proc_stop(&focus_cp, SIGTERM, 10000);
+	proc_stop(&focus_dp, SIGTERM, 10000);
+	shm_unlink(focus_region);
+}
+
+/* F-08..F-10, F-14: dial in, hold, hang up; the data plane took the leg
+ * (the join is logged only after tutti-dp's status) and lost it again. */
+START_TEST(test_focus_dial_in_hold_bye)
+{
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_join",
+				      tps[_i], "demo", NULL, NULL), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "left conference demo (hung up)",
+				  10000), "%s", focus_cp.out);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out,
+				     "joined conference demo (leg 1, PCMU/8000,"
+				     " RTP port 30000"));
+}
+END_TEST
+
+/* F-04, F-03: the factory creates a conference with 64 random bits in
+ * its URI; it ends with its last participant. */
+START_TEST(test_focus_factory_creates_and_ends)
+{
+	const char *at;
+	char name[64];
+
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_join",
+				      tps[_i], "factory", NULL, NULL), 0);
+	ck_assert_msg(proc_expect(&focus_cp, " ended", 10000), "%s",
+		      focus_cp.out);
+	at = strstr(focus_cp.out, "conference conf-");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(sscanf(at, "conference %63s created", name), 1);
+	ck_assert_uint_eq(strlen(name), strlen("conf-") + 16);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out, "through the factory"));
+}
+END_TEST
+
+/* F-06: not a conference, 404; no codec in common, 488. Nothing is left
+ * behind on the data plane. */
+START_TEST(test_focus_404_and_488)
+{
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_404",
+				      tps[_i], "nosuchroom", NULL, NULL), 0);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_488",
+				      tps[_i], "room2", NULL, NULL), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "SDP refused", 10000), "%s",
+		      focus_cp.out);
+	ck_assert_ptr_null(strstr(focus_cp.out, "joined"));
 }
 END_TEST
 
@@ -1071,6 +1165,7 @@ test_suite(void)
 	TCase *mf = tcase_create("sipp_max_forwards_policy");
 	TCase *raw = tcase_create("raw");
 	TCase *cp = tcase_create("tutti_cp");
+	TCase *focus;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -1087,6 +1182,13 @@ test_suite(void)
 	tcase_set_timeout(cp, 60);
 	tcase_add_loop_test(cp, test_sip_tutti_cp_option, 0, 2);
 	suite_add_tcase(s, cp);
+	focus = tcase_create("focus");
+	tcase_add_checked_fixture(focus, focus_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_dial_in_hold_bye, 0, 2);
+	tcase_add_loop_test(focus, test_focus_factory_creates_and_ends, 0, 2);
+	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
+	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
 	tcase_add_test(raw, test_sip_no_via_dropped);

@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * conf.c: conferences and participants of the focus (see conf.h): the SIP
+ * callbacks, the data-plane commands they turn into, and what the data
+ * plane reports back. Control-plane main thread.
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <arpa/inet.h>
+
+#include "dpctl.h"
+#include "log.h"
+#include "shm_msg.h"
+#include "sip.h"
+
+struct part;
+
+struct conf {
+	struct conf *next;
+	uint32_t conf_id;
+	unsigned int worker;
+	char name[CP_CONF_NAME_MAX];	/* user part of its URI */
+	bool adhoc;			/* made by the factory: ends empty */
+	bool on_dp;			/* CONF_CREATE sent */
+	uint32_t n_parts;
+	struct part *parts;
+};
+
+enum part_state {
+	PART_JOINING = 0,	/* LEG_ADD sent, INVITE not answered */
+	PART_CONNECTED = 1,	/* 200 sent (ACK or not yet) */
+	PART_UPDATING = 2,	/* re-INVITE: LEG_UPDATE sent */
+	PART_GONE = 3,		/* cancelled while joining */
+};
+
+struct part {
+	struct part *next;	/* in its conference */
+	struct conf *conf;
+	uint32_t leg_id;
+	uint16_t port;		/* focus RTP port, host order */
+	enum part_state state;
+	struct cp_sip_req *req;		/* INVITE being answered */
+	struct cp_sip_dialog *dialog;	/* once ACKed */
+	struct shm_msg_leg leg;		/* as sent to the data plane */
+	struct cp_sdp_sess sess;
+	char answer[CP_SDP_OUT_MAX];	/* the SDP to send */
+	char from[96];
+};
+
+struct cp_focus {
+	struct cp_focus_cfg cfg;
+	struct cp_dpctl *d;
+	struct cp_sip *sip;
+	struct conf *confs;
+	uint32_t next_conf_id;
+	uint32_t next_leg_id;
+	uint8_t *port_used;	/* one byte per even port of the range */
+	uint32_t n_ports, next_port;
+	uint32_t *worker_legs;	/* load per worker */
+	struct cp_focus_stats st;
+};
+
+void
+cp_focus_cfg_init(struct cp_focus_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->media_addr[10] = cfg->media_addr[11] = 0xff;
+	cfg->rtp_port_min = 20000;
+	cfg->rtp_port_max = 29998;
+	snprintf(cfg->factory, sizeof(cfg->factory), "factory");
+	snprintf(cfg->names[0], sizeof(cfg->names[0]), "demo");
+	cfg->n_names = 1;
+	cfg->rate_hz = 8000;
+	cfg->ptime_ms = 20;
+	cfg->media_timeout_ms = 30000;
+	cp_sdp_cfg_init(&cfg->sdp);
+}
+
+static uint64_t
+rand64(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (uint64_t)random() << 32 ^ (uint64_t)random();
+	return v;
+}
+
+static struct conf *
+conf_find(struct cp_focus *f, const char *name)
+{
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static struct conf *
+conf_new(struct cp_focus *f, const char *name, bool adhoc)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+	uint32_t n_w, best = 0;
+
+	if (c == NULL)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->adhoc = adhoc;
+	c->conf_id = ++f->next_conf_id;
+	/* the least loaded worker owns it from now on */
+	n_w = f->d->up ? f->d->region.hdr->n_workers : 1;
+	for (uint32_t w = 1; w < n_w; w++)
+		if (f->worker_legs[w] < f->worker_legs[best])
+			best = w;
+	c->worker = best;
+	c->next = f->confs;
+	f->confs = c;
+	f->st.n_confs++;
+	return c;
+}
+
+static void
+send_conf(struct cp_focus *f, struct conf *c, uint16_t type)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, type, 0, c->conf_id);
+	m.body.conf.rate_hz = f->cfg.rate_hz;
+	m.body.conf.ptime_ms = f->cfg.ptime_ms;
+	m.body.conf.n_talkers = 0;
+	if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
+		f->st.dp_errors++;
+	c->on_dp = type == SHM_CMD_CONF_CREATE;
+}
+
+static void
+conf_end(struct cp_focus *f, struct conf *c)
+{
+	struct conf **pp;
+
+	if (c->on_dp)
+		send_conf(f, c, SHM_CMD_CONF_DESTROY);
+	for (pp = &f->confs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	LOG_INFO("conference %s ended", c->name);
+	f->st.n_confs--;
+	free(c);
+}
+
+int
+cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
+	     struct cp_dpctl *d)
+{
+	struct cp_focus *f;
+
+	if (cfg->rtp_port_min < 1024 || cfg->rtp_port_min % 2 != 0 ||
+	    cfg->rtp_port_max < cfg->rtp_port_min ||
+	    cfg->rtp_port_max > 65534 || cfg->factory[0] == '\0')
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -ENOMEM;
+	f->cfg = *cfg;
+	f->d = d;
+	f->n_ports = (cfg->rtp_port_max - cfg->rtp_port_min) / 2 + 1;
+	f->port_used = calloc(f->n_ports, 1);
+	f->worker_legs = calloc(SHM_MAX_WORKERS, sizeof(uint32_t));
+	if (f->port_used == NULL || f->worker_legs == NULL) {
+		cp_focus_free(f);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < cfg->n_names; i++)
+		if (conf_new(f, cfg->names[i], false) == NULL) {
+			cp_focus_free(f);
+			return -ENOMEM;
+		}
+	*out = f;
+	return 0;
+}
+
+void
+cp_focus_free(struct cp_focus *f)
+{
+	if (f == NULL)
+		return;
+	while (f->confs != NULL) {
+		struct conf *c = f->confs;
+
+		while (c->parts != NULL) {
+			struct part *p = c->parts;
+
+			c->parts = p->next;
+			free(p);
+		}
+		f->confs = c->next;
+		free(c);
+	}
+	free(f->port_used);
+	free(f->worker_legs);
+	free(f);
+}
+
+void
+cp_focus_set_sip(struct cp_focus *f, struct cp_sip *sip)
+{
+	f->sip = sip;
+}
+
+const struct cp_focus_stats *
+cp_focus_stats(const struct cp_focus *f)
+{
+	return &f->st;
+}
+
+static int
+port_take(struct cp_focus *f, uint16_t *port)
+{
+	for (uint32_t k = 0; k < f->n_ports; k++) {
+		uint32_t i = (f->next_port + k) % f->n_ports;
+
+		if (!f->port_used[i]) {
+			f->port_used[i] = 1;
+			f->next_port = i + 1;
+			*port = (uint16_t)(f->cfg.rtp_port_min + 2 * i);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void
+port_give(struct cp_focus *f, uint16_t port)
+{
+	uint32_t i = (uint32_t)(port - f->cfg.rtp_port_min) / 2;
+
+	if (i < f->n_ports)
+		f->port_used[i] = 0;
+}
+
+/* The user part of a SIP URI ("sip:demo@198.18.0.1;x" -> "demo"). */
+static int
+uri_user(const char *uri, char *out, size_t len)
+{
+	const char *p = strchr(uri, ':'), *at;
+	size_t n;
+
+	if (p == NULL || (at = strchr(p + 1, '@')) == NULL)
+		return -EINVAL;
+	n = (size_t)(at - p - 1);
+	if (n == 0 || n >= len)
+		return -EINVAL;
+	memcpy(out, p + 1, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static struct part *
+part_find_leg(struct cp_focus *f, uint32_t leg_id)
+{
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		for (struct part *p = c->parts; p != NULL; p = p->next)
+			if (p->leg_id == leg_id)
+				return p;
+	return NULL;
+}
+
+/* Unlink and free p; the conference ends if it was ad hoc and is now
+ * empty. */
+static void
+part_free(struct cp_focus *f, struct part *p, bool remove_leg)
+{
+	struct conf *c = p->conf;
+	struct part **pp;
+
+	if (remove_leg) {
+		struct shm_msg m;
+
+		shm_msg_init(&m, SHM_CMD_LEG_REMOVE, 0, c->conf_id);
+		m.body.leg.leg_id = p->leg_id;
+		if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
+			f->st.dp_errors++;
+	}
+	for (pp = &c->parts; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	c->n_parts--;
+	f->worker_legs[c->worker]--;
+	f->st.n_participants--;
+	port_give(f, p->port);
+	free(p);
+	if (c->adhoc && c->n_parts == 0)
+		conf_end(f, c);
+}
+
+/* The data plane's answer to a participant's LEG_ADD or LEG_UPDATE. */
+static void
+on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
+{
+	struct cp_focus *f = ((void **)cookie)[0];
+	uint32_t leg_id = cmd->body.leg.leg_id;
+	struct part *p = part_find_leg(f, leg_id);
+
+	free(cookie);
+	if (p == NULL)
+		return;
+	if (p->state == PART_GONE) {	/* cancelled meanwhile */
+		part_free(f, p, status == 0);
+		return;
+	}
+	if (p->req == NULL)
+		return;
+	if (status < 0) {
+		LOG_WARN("conference %s: leg %u for %s refused by tutti-dp: "
+			 "%s", p->conf->name, leg_id, p->from,
+			 strerror(-status));
+		f->st.dp_errors++;
+		cp_sip_reply(f->sip, p->req, 503, NULL, NULL);
+		p->req = NULL;
+		if (p->state == PART_JOINING)
+			part_free(f, p, false);
+		else
+			p->state = PART_CONNECTED;
+		return;
+	}
+	cp_sip_reply(f->sip, p->req, 200, "application/sdp", p->answer);
+	if (p->state == PART_JOINING) {
+		f->st.joined++;
+		LOG_INFO("%s joined conference %s (leg %u, %s/%u, RTP port %u, "
+			 "worker %u)", p->from, p->conf->name, leg_id,
+			 shm_codec_name(p->leg.codec), p->leg.rate_hz,
+			 p->port, p->conf->worker);
+	}
+	p->req = NULL;
+	p->state = PART_CONNECTED;
+}
+
+static void
+send_leg(struct cp_focus *f, struct part *p, uint16_t type)
+{
+	struct shm_msg m;
+	void **cookie = malloc(sizeof(void *));
+
+	shm_msg_init(&m, type, 0, p->conf->conf_id);
+	m.body.leg = p->leg;
+	if (cookie == NULL) {
+		f->st.dp_errors++;
+		return;
+	}
+	cookie[0] = f;
+	if (cp_dpctl_send(f->d, p->conf->worker, &m, on_leg_status,
+			  cookie) < 0) {
+		free(cookie);
+		f->st.dp_errors++;
+		if (p->req != NULL) {
+			cp_sip_reply(f->sip, p->req, 503, NULL, NULL);
+			p->req = NULL;
+		}
+	}
+}
+
+/* Answer p's offer into p->answer and p->leg. Returns 0 or a SIP code. */
+static int
+negotiate(struct cp_focus *f, struct part *p, const char *offer)
+{
+	struct cp_sdp_local local;
+	struct cp_sdp_result res;
+	char err[160];
+	int rc;
+
+	memcpy(local.addr, f->cfg.media_addr, 16);
+	local.port = p->port;
+	local.dir = SHM_DIR_SENDRECV;
+	if (offer[0] == '\0')
+		return 488;	/* no offer in the INVITE: not yet */
+	rc = cp_sdp_answer(&f->cfg.sdp, &local, &p->sess, offer,
+			   strlen(offer), &res, p->answer, sizeof(p->answer),
+			   err, sizeof(err));
+	if (rc < 0) {
+		LOG_INFO("conference %s: %s: SDP refused: %s", p->conf->name,
+			 p->from, err);
+		return cp_sdp_sip_status(rc);
+	}
+	cp_sdp_result_to_leg(&res, &p->leg);
+	if (res.held)
+		p->leg.flags |= SHM_LEG_MUTE;	/* no music on hold */
+	else
+		p->leg.flags &= (uint8_t)~SHM_LEG_MUTE;
+	return 0;
+}
+
+static void
+on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
+{
+	struct cp_focus *f = ctx;
+	char user[CP_CONF_NAME_MAX];
+	struct conf *c;
+	struct part *p;
+	int code;
+
+	if (dialog != NULL) {	/* re-INVITE */
+		p = cp_sip_dialog_app(dialog);
+		if (p == NULL || p->req != NULL) {
+			cp_sip_reply(f->sip, req, p == NULL ? 481 : 491, NULL,
+				     NULL);
+			return;
+		}
+		code = negotiate(f, p, cp_sip_req_body(req));
+		if (code != 0) {
+			cp_sip_reply(f->sip, req, code, NULL, NULL);
+			return;
+		}
+		p->req = req;
+		p->state = PART_UPDATING;
+		send_leg(f, p, SHM_CMD_LEG_UPDATE);
+		return;
+	}
+	if (!f->d->up) {
+		cp_sip_reply(f->sip, req, 503, NULL, NULL);
+		f->st.refused++;
+		return;
+	}
+	if (uri_user(cp_sip_req_uri(req), user, sizeof(user)) < 0) {
+		cp_sip_reply(f->sip, req, 404, NULL, NULL);
+		f->st.refused++;
+		return;
+	}
+	if (strcmp(user, f->cfg.factory) == 0) {
+		char name[CP_CONF_NAME_MAX];
+
+		/* RFC 4579 5.4: an unguessable URI (64 random bits) */
+		snprintf(name, sizeof(name), "conf-%016" PRIx64, rand64());
+		c = conf_new(f, name, true);
+		if (c == NULL) {
+			cp_sip_reply(f->sip, req, 500, NULL, NULL);
+			return;
+		}
+		LOG_INFO("conference %s created by %s through the factory",
+			 c->name, cp_sip_req_from(req));
+	} else if ((c = conf_find(f, user)) == NULL) {
+		cp_sip_reply(f->sip, req, 404, NULL, NULL);
+		f->st.refused++;
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL || port_take(f, &p->port) < 0) {
+		cp_sip_reply(f->sip, req, p == NULL ? 500 : 503, NULL, NULL);
+		free(p);
+		f->st.refused++;
+		if (c->adhoc && c->n_parts == 0)
+			conf_end(f, c);
+		return;
+	}
+	p->conf = c;
+	p->leg_id = ++f->next_leg_id;
+	snprintf(p->from, sizeof(p->from), "%s", cp_sip_req_from(req));
+	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
+	p->leg.leg_id = p->leg_id;
+	p->leg.ssrc = (uint32_t)rand64();
+	p->leg.local_port = htons(p->port);
+	p->leg.timeout_ms = f->cfg.media_timeout_ms;
+	p->next = c->parts;
+	c->parts = p;
+	c->n_parts++;
+	f->worker_legs[c->worker]++;
+	f->st.n_participants++;
+	code = negotiate(f, p, cp_sip_req_body(req));
+	if (code != 0) {
+		cp_sip_reply(f->sip, req, code, NULL, NULL);
+		f->st.refused++;
+		part_free(f, p, false);
+		return;
+	}
+	p->req = req;
+	p->state = PART_JOINING;
+	cp_sip_req_set_app(req, p);
+	/* the Contact is the conference URI, with ;isfocus (RFC 4579 4.2) */
+	cp_sip_req_set_contact_user(req, c->name);
+	if (!c->on_dp)
+		send_conf(f, c, SHM_CMD_CONF_CREATE);
+	send_leg(f, p, SHM_CMD_LEG_ADD);
+}
+
+static void
+on_cancel(void *ctx, struct cp_sip_req *req)
+{
+	struct part *p = cp_sip_req_app(req);
+
+	(void)ctx;
+	if (p != NULL && p->req == req) {
+		p->req = NULL;
+		p->state = PART_GONE;	/* freed when the data plane answers */
+	}
+}
+
+static void
+on_ack(void *ctx, struct cp_sip_dialog *dialog)
+{
+	struct part *p = cp_sip_dialog_app(dialog);
+
+	(void)ctx;
+	if (p != NULL)
+		p->dialog = dialog;
+}
+
+static void
+on_dialog_end(void *ctx, struct cp_sip_dialog *dialog, enum cp_sip_end why)
+{
+	struct cp_focus *f = ctx;
+	struct part *p = cp_sip_dialog_app(dialog);
+
+	if (p == NULL)
+		return;
+	LOG_INFO("%s left conference %s (%s)", p->from, p->conf->name,
+		 why == CP_SIP_END_BYE_RECEIVED ? "hung up" :
+		 why == CP_SIP_END_BYE_SENT ? "sent away by the focus" :
+		 "never acknowledged the answer");
+	f->st.left++;
+	part_free(f, p, true);
+}
+
+void
+cp_focus_sip_app(struct cp_focus *f, struct cp_sip_app *app)
+{
+	memset(app, 0, sizeof(*app));
+	app->on_invite = on_invite;
+	app->on_cancel = on_cancel;
+	app->on_ack = on_ack;
+	app->on_dialog_end = on_dialog_end;
+	app->ctx = f;
+}
+
+void
+cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
+{
+	struct cp_focus *f = ctx;
+	struct part *p;
+
+	(void)worker;
+	switch (ev->hdr.type) {
+	case SHM_EVT_MEDIA_TIMEOUT:
+		p = part_find_leg(f, ev->body.timeout.leg_id);
+		if (p == NULL)
+			return;
+		f->st.timeouts++;
+		LOG_INFO("%s in conference %s: no media for %u ms: hanging up",
+			 p->from, p->conf->name, ev->body.timeout.idle_ms);
+		if (p->dialog != NULL && f->sip != NULL)
+			cp_sip_dialog_bye(f->sip, p->dialog);
+		break;
+	case SHM_EVT_TALKER:
+		p = part_find_leg(f, ev->body.talker.leg_id);
+		if (p != NULL)
+			LOG_DEBUG("conference %s: %s %s talking", p->conf->name,
+				  p->from, ev->body.talker.talking ?
+				  "started" : "stopped");
+		break;
+	case SHM_EVT_DTMF:
+		p = part_find_leg(f, ev->body.dtmf.leg_id);
+		if (p != NULL)
+			LOG_INFO("conference %s: %s pressed %c", p->conf->name,
+				 p->from, ev->body.dtmf.digit);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+cp_focus_replay(struct cp_focus *f)
+{
+	uint32_t n_confs = 0, n_legs = 0;
+
+	for (struct conf *c = f->confs; c != NULL; c = c->next) {
+		if (!c->on_dp)
+			continue;
+		if (c->worker >= f->d->region.hdr->n_workers)
+			c->worker = 0;	/* fewer workers than before */
+		send_conf(f, c, SHM_CMD_CONF_CREATE);
+		n_confs++;
+		for (struct part *p = c->parts; p != NULL; p = p->next) {
+			struct shm_msg m;
+
+			if (p->state == PART_GONE)
+				continue;
+			shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, c->conf_id);
+			m.body.leg = p->leg;
+			if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
+				f->st.dp_errors++;
+			n_legs++;
+		}
+	}
+	if (n_confs > 0)
+		LOG_INFO("told the new tutti-dp about %u conference%s and %u "
+			 "leg%s", n_confs, n_confs == 1 ? "" : "s", n_legs,
+			 n_legs == 1 ? "" : "s");
+}

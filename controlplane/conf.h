@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * conf.h: the focus's conferences and participants (RFC 4353, RFC 4579):
+ * an INVITE to a conference URI joins it, an INVITE to the factory URI
+ * creates an ad-hoc conference with an unguessable URI (64 random bits)
+ * and joins it, any other URI gets 404. Each participant's SDP is answered
+ * (sdp.h), its leg is added on the data plane (a port from the RTP range,
+ * the conference's worker: the least loaded when the conference started)
+ * and the 200 goes out once the data plane has taken the leg; re-INVITEs
+ * update it (hold mutes it), BYE and a data-plane media timeout remove it,
+ * and an ad-hoc conference ends with its last participant. After a data
+ * plane restart every conference and leg is sent again.
+ *
+ * Control-plane main thread only. The SIP layer calls in through the
+ * struct cp_sip_app from cp_focus_sip_app(); data-plane statuses and events
+ * through cp_focus_on_event().
+ */
+#ifndef TUTTI_CP_CONF_H
+#define TUTTI_CP_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdp.h"
+#include "shm_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct cp_dpctl;
+struct cp_sip;
+struct cp_sip_app;
+struct cp_focus;
+
+#define CP_CONF_MAX_STATIC	16	/* configured conference names */
+#define CP_CONF_NAME_MAX	40	/* user part of a conference URI */
+
+struct cp_focus_cfg {
+	uint8_t media_addr[16];	/* tutti-dp's RTP address, IPv4-mapped */
+	uint16_t rtp_port_min;	/* even; legs get min, min + 2, ... */
+	uint16_t rtp_port_max;
+	char factory[CP_CONF_NAME_MAX];	/* user part of the factory URI */
+	char names[CP_CONF_MAX_STATIC][CP_CONF_NAME_MAX]; /* static confs */
+	unsigned int n_names;
+	uint32_t rate_hz;	/* mixing rate of new conferences */
+	uint8_t ptime_ms;	/* their tick */
+	uint16_t media_timeout_ms;	/* 0 = never */
+	struct cp_sdp_cfg sdp;
+};
+
+/* Defaults: factory "factory", conference "demo", ports 20000-29998,
+ * 8 kHz, 20 ms, 30 s media timeout, cp_sdp_cfg_init(). */
+void cp_focus_cfg_init(struct cp_focus_cfg *cfg);
+
+/*
+ * Make the focus over data-plane control d. Returns 0 and *out, or -EINVAL
+ * (port range, names) or -ENOMEM.
+ */
+int cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
+		 struct cp_dpctl *d);
+void cp_focus_free(struct cp_focus *f);
+
+/* The SIP callbacks to open the SIP layer with (ctx is f), then tell f the
+ * layer it answers through. */
+void cp_focus_sip_app(struct cp_focus *f, struct cp_sip_app *app);
+void cp_focus_set_sip(struct cp_focus *f, struct cp_sip *sip);
+
+/* A data-plane event (the cp_dpctl event callback; ctx is f). */
+void cp_focus_on_event(void *ctx, unsigned int worker,
+		       const struct shm_msg *evt);
+
+/* The data plane restarted (a new generation): send every conference and
+ * leg again. */
+void cp_focus_replay(struct cp_focus *f);
+
+struct cp_focus_stats {
+	uint32_t n_confs;
+	uint32_t n_participants;
+	uint64_t joined, left, refused, timeouts, dp_errors;
+};
+const struct cp_focus_stats *cp_focus_stats(const struct cp_focus *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUTTI_CP_CONF_H */
