@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "dpctl.h"
 #include "log.h"
 #include "shm_msg.h"
+#include "shm_region.h"
 #include "sip.h"
 
 struct part;
@@ -50,6 +52,7 @@ struct part {
 	struct shm_msg_leg leg;		/* as sent to the data plane */
 	struct cp_sdp_sess sess;
 	char answer[CP_SDP_OUT_MAX];	/* the SDP to send */
+	uint8_t op_flags;		/* mute/deaf set by the operator */
 	char from[96];
 };
 
@@ -368,6 +371,18 @@ send_leg(struct cp_focus *f, struct part *p, uint16_t type)
 	}
 }
 
+/* Tell the data plane p's new flags (no SIP transaction waits on it). */
+static void
+send_leg_update(struct cp_focus *f, struct part *p)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_CMD_LEG_UPDATE, 0, p->conf->conf_id);
+	m.body.leg = p->leg;
+	if (cp_dpctl_send(f->d, p->conf->worker, &m, NULL, NULL) < 0)
+		f->st.dp_errors++;
+}
+
 /* Answer p's offer into p->answer and p->leg. Returns 0 or a SIP code. */
 static int
 negotiate(struct cp_focus *f, struct part *p, const char *offer)
@@ -391,10 +406,10 @@ negotiate(struct cp_focus *f, struct part *p, const char *offer)
 		return cp_sdp_sip_status(rc);
 	}
 	cp_sdp_result_to_leg(&res, &p->leg);
-	if (res.held)
-		p->leg.flags |= SHM_LEG_MUTE;	/* no music on hold */
-	else
-		p->leg.flags &= (uint8_t)~SHM_LEG_MUTE;
+	/* a held peer is not mixed (no music on hold); the operator's mute
+	 * and deaf stay */
+	p->leg.flags = (uint8_t)((p->leg.flags & ~(SHM_LEG_MUTE | SHM_LEG_DEAF)) |
+				 p->op_flags | (res.held ? SHM_LEG_MUTE : 0));
 	return 0;
 }
 
@@ -603,4 +618,266 @@ cp_focus_replay(struct cp_focus *f)
 		LOG_INFO("told the new tutti-dp about %u conference%s and %u "
 			 "leg%s", n_confs, n_confs == 1 ? "" : "s", n_legs,
 			 n_legs == 1 ? "" : "s");
+}
+
+/* ---- the operator socket's commands (tuttictl) ---- */
+
+struct out {
+	char *p;
+	size_t len, off;
+};
+
+static void TUTTI_PRINTF(2, 3)
+put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->off >= o->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->p + o->off, o->len - o->off, fmt, ap);
+	va_end(ap);
+	o->off = n < 0 ? o->len : o->off + (size_t)n;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void
+put_str(struct out *o, const char *s)
+{
+	put(o, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			put(o, "\\%c", c);
+		else if (c < 0x20)
+			put(o, "\\u%04x", c);
+		else
+			put(o, "%c", c);
+	}
+	put(o, "\"");
+}
+
+static void TUTTI_PRINTF(2, 3)
+put_error(struct out *o, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o->off = 0;
+	put(o, "{\"error\":");
+	put_str(o, msg);
+	put(o, "}");
+}
+
+struct legs_of {
+	uint32_t conf_id;
+	uint32_t n, cap;
+	struct shm_leg_entry *e;
+};
+
+static void
+collect_leg(void *ctx, const struct shm_leg_entry *e)
+{
+	struct legs_of *l = ctx;
+
+	if (e->conf_id == l->conf_id && l->n < l->cap)
+		l->e[l->n++] = *e;
+}
+
+static const char *
+state_name(const struct part *p)
+{
+	static const char *const names[] = { "joining", "connected",
+					     "updating", "leaving" };
+
+	return names[p->state];
+}
+
+static void
+show_conf(struct cp_focus *f, struct conf *c, struct out *o)
+{
+	struct legs_of l = { .conf_id = c->conf_id, .cap = c->n_parts };
+	bool first = true;
+
+	l.e = calloc(l.cap ? l.cap : 1, sizeof(*l.e));
+	if (l.e != NULL && c->on_dp)
+		cp_dpctl_legs(f->d, collect_leg, &l);
+	put(o, "{\"conference\":{\"name\":");
+	put_str(o, c->name);
+	put(o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,\"participants\":[",
+	    c->conf_id, c->worker, c->adhoc ? "true" : "false");
+	for (struct part *p = c->parts; p != NULL; p = p->next) {
+		const struct shm_leg_entry *e = NULL;
+
+		for (uint32_t i = 0; l.e != NULL && i < l.n; i++)
+			if (l.e[i].leg.leg_id == p->leg_id)
+				e = &l.e[i];
+		put(o, "%s{\"leg_id\":%u,\"from\":", first ? "" : ",",
+		    p->leg_id);
+		put_str(o, p->from);
+		put(o, ",\"state\":\"%s\",\"codec\":\"%s\",\"rate_hz\":%u,"
+		    "\"ptime_ms\":%u,\"rtp_port\":%u,\"muted\":%s,\"deaf\":%s,"
+		    "\"on_dp\":%s,\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
+		    ",\"lost\":%" PRIu64 ",\"jitter_us\":%u}", state_name(p),
+		    shm_codec_name(p->leg.codec), p->leg.rate_hz,
+		    p->leg.ptime_ms, p->port,
+		    (p->leg.flags & SHM_LEG_MUTE) ? "true" : "false",
+		    (p->leg.flags & SHM_LEG_DEAF) ? "true" : "false",
+		    e != NULL ? "true" : "false", e ? e->rx_pkts : 0,
+		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0);
+		first = false;
+	}
+	put(o, "]}}");
+	free(l.e);
+}
+
+/* The participant of c that who names: its leg id, or its From URI
+ * (exactly, or the one From containing who). NULL: none or ambiguous. */
+static struct part *
+find_who(struct conf *c, const char *who, bool *ambiguous)
+{
+	char *end;
+	unsigned long id = strtoul(who, &end, 10);
+	struct part *hit = NULL;
+
+	*ambiguous = false;
+	for (struct part *p = c->parts; p != NULL; p = p->next) {
+		if ((*end == '\0' && p->leg_id == id) ||
+		    strcmp(p->from, who) == 0)
+			return p;
+		if (strstr(p->from, who) != NULL) {
+			if (hit != NULL)
+				*ambiguous = true;
+			hit = p;
+		}
+	}
+	return *ambiguous ? NULL : hit;
+}
+
+static void
+stats_json(struct cp_focus *f, struct out *o)
+{
+	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0;
+
+	put(o, "{\"dp_up\":%s,\"conferences\":%u,\"participants\":%u,"
+	    "\"joined\":%" PRIu64 ",\"left\":%" PRIu64 ",\"refused\":%"
+	    PRIu64 ",\"timeouts\":%" PRIu64 ",\"workers\":[",
+	    f->d->up ? "true" : "false", f->st.n_confs, f->st.n_participants,
+	    f->st.joined, f->st.left, f->st.refused, f->st.timeouts);
+	for (uint32_t w = 0; w < n_w; w++) {
+		struct shm_worker_stats s;
+		bool first = true;
+
+		shm_read_stats(shm_region_stats(&f->d->region, w), &s);
+		put(o, "%s{\"worker\":%u,\"lcore\":%u,\"confs\":%u,\"legs\":%u,"
+		    "\"busy_pct\":%.1f,\"ticks\":%" PRIu64 ",\"late_ticks\":%"
+		    PRIu64 ",\"tick_us_max\":%.1f,\"tick_us_mean\":%.1f,"
+		    "\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
+		    ",\"drops\":{", w ? "," : "", w, s.lcore, s.n_confs,
+		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
+		    (double)s.total_cycles : 0.0, s.ticks, s.late_ticks,
+		    (double)s.tick_ns_max / 1000.0, s.ticks ?
+		    (double)s.tick_ns_sum / (double)s.ticks / 1000.0 : 0.0,
+		    s.rx_pkts, s.tx_pkts);
+		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
+			if (s.drops[i] != 0) {
+				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
+				    shm_drop_name(i), s.drops[i]);
+				first = false;
+			}
+		put(o, "}}");
+	}
+	put(o, "]}");
+}
+
+void
+cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
+{
+	struct cp_focus *f = ctx;
+	struct out o = { .p = buf, .len = len };
+	char cmd[32] = "", name[CP_CONF_NAME_MAX] = "", who[128] = "";
+	struct conf *c = NULL;
+	struct part *p;
+	bool amb;
+	int n = sscanf(req, "%31s %39s %127s", cmd, name, who);
+
+	buf[0] = '\0';
+	if (n >= 2 && (c = conf_find(f, name)) == NULL &&
+	    strcmp(cmd, "help") != 0) {
+		put_error(&o, "no conference '%s' (try 'list')", name);
+		return;
+	}
+	if (n < 1 || strcmp(cmd, "help") == 0) {
+		put(&o, "{\"commands\":[\"list\",\"show CONF\",\"mute CONF WHO\","
+		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
+		    "\"kick CONF WHO\",\"end CONF\",\"stats\"]}");
+	} else if (strcmp(cmd, "list") == 0) {
+		bool first = true;
+
+		put(&o, "{\"conferences\":[");
+		for (c = f->confs; c != NULL; c = c->next) {
+			put(&o, "%s{\"name\":", first ? "" : ",");
+			put_str(&o, c->name);
+			put(&o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,"
+			    "\"participants\":%u}", c->conf_id, c->worker,
+			    c->adhoc ? "true" : "false", c->n_parts);
+			first = false;
+		}
+		put(&o, "]}");
+	} else if (strcmp(cmd, "stats") == 0) {
+		stats_json(f, &o);
+	} else if (c == NULL) {
+		put_error(&o, "'%s' needs a conference name", cmd);
+	} else if (strcmp(cmd, "show") == 0) {
+		show_conf(f, c, &o);
+	} else if (strcmp(cmd, "end") == 0) {
+		uint32_t k = 0;
+
+		for (p = c->parts; p != NULL; p = p->next)
+			if (p->dialog != NULL && f->sip != NULL &&
+			    cp_sip_dialog_bye(f->sip, p->dialog) == 0)
+				k++;
+		put(&o, "{\"ok\":true,\"hung_up\":%u}", k);
+	} else if (n < 3) {
+		put_error(&o, "'%s' needs a conference and a participant (leg "
+			  "id or From URI)", cmd);
+	} else if ((p = find_who(c, who, &amb)) == NULL) {
+		put_error(&o, amb ? "'%s' matches more than one participant" :
+			  "no participant '%s' here (try 'show')", who);
+	} else if (strcmp(cmd, "kick") == 0) {
+		if (p->dialog == NULL || f->sip == NULL ||
+		    cp_sip_dialog_bye(f->sip, p->dialog) < 0) {
+			put_error(&o, "cannot hang up %s now (not connected)",
+				  p->from);
+			return;
+		}
+		put(&o, "{\"ok\":true,\"leg_id\":%u}", p->leg_id);
+	} else {
+		uint8_t flag = strstr(cmd, "mute") ? SHM_LEG_MUTE :
+			       strstr(cmd, "deaf") ? SHM_LEG_DEAF : 0;
+		bool set = strncmp(cmd, "un", 2) != 0;
+
+		if (flag == 0 || (strcmp(cmd, "mute") && strcmp(cmd, "unmute") &&
+				  strcmp(cmd, "deaf") && strcmp(cmd, "undeaf"))) {
+			put_error(&o, "unknown command '%s' (try 'help')", cmd);
+			return;
+		}
+		if (set)
+			p->op_flags |= flag;
+		else
+			p->op_flags &= (uint8_t)~flag;
+		p->leg.flags = (uint8_t)((p->leg.flags & ~flag) |
+					 (p->op_flags & flag));
+		send_leg_update(f, p);
+		put(&o, "{\"ok\":true,\"leg_id\":%u,\"muted\":%s,\"deaf\":%s}",
+		    p->leg_id, (p->leg.flags & SHM_LEG_MUTE) ? "true" : "false",
+		    (p->leg.flags & SHM_LEG_DEAF) ? "true" : "false");
+		LOG_INFO("conference %s: %s %sd by the operator", c->name,
+			 p->from, cmd);
+	}
 }

@@ -75,6 +75,14 @@ void cp_focus_on_event(void *ctx, unsigned int worker,
  * leg again. */
 void cp_focus_replay(struct cp_focus *f);
 
+/*
+ * Answer one operator request (tuttictl; the cp_ctlsock_fn of ctlsock.h,
+ * ctx is f): list, show CONF, mute/unmute/deaf/undeaf/kick CONF WHO (a leg
+ * id or a From URI, or a unique part of one), end CONF, stats, help. The
+ * answer is one JSON object, {"error": "..."} for a bad request.
+ */
+void cp_focus_ctl(void *ctx, const char *req, char *out, size_t out_len);
+
 struct cp_focus_stats {
 	uint32_t n_confs;
 	uint32_t n_participants;

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 
 #include "conf.h"
+#include "ctlsock.h"
 #include "dpctl.h"
 #include "log.h"
 #include "shm_msg.h"
@@ -35,12 +36,14 @@ struct cp_opts {
 	char sip_addr[64];	/* --sip address; "" = no SIP */
 	uint16_t sip_port;
 	struct cp_focus_cfg focus;
+	char ctl_path[108];	/* operator socket */
 	bool names_given;	/* --conference used: replace the default */
 };
 
 static volatile sig_atomic_t quit;
 static struct cp_sip *sip;	/* NULL without --sip */
 static struct cp_focus *focus;
+static struct cp_ctlsock *ctl;
 
 struct hello_state {
 	uint32_t want;		/* HELLOs sent */
@@ -82,6 +85,8 @@ usage(FILE *f)
 "                     (default PCMU,PCMA)\n"
 "  --media-timeout S  hang up a participant after S seconds without RTP\n"
 "                     (default 30; 0 = never)\n"
+"  --ctl PATH         the operator socket tuttictl talks to (default\n"
+"                     /run/tutti-cp.<region>.sock as root, else in /tmp)\n"
 "  --log-level LEVEL  error, warn, info (default), debug\n"
 "  -h, --help         this help\n"
 "  --version          print the version\n",
@@ -131,6 +136,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "factory", required_argument, NULL, 'f' },
 		{ "codecs", required_argument, NULL, 'C' },
 		{ "media-timeout", required_argument, NULL, 't' },
+		{ "ctl", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -145,9 +151,19 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->sip_addr[0] = '\0';
 	cp_focus_cfg_init(&o->focus);
 	o->names_given = false;
+	o->ctl_path[0] = '\0';
 	memset(o->focus.media_addr + 12, 0, 4);
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			if (strlen(optarg) >= sizeof(o->ctl_path)) {
+				LOG_ERR("--ctl %s: longer than %zu characters",
+					optarg, sizeof(o->ctl_path) - 1);
+				return -EINVAL;
+			}
+			snprintf(o->ctl_path, sizeof(o->ctl_path), "%s",
+				 optarg);
+			break;
 		case 'm':
 			if (inet_pton(AF_INET, optarg,
 				      o->focus.media_addr + 12) != 1) {
@@ -264,6 +280,9 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			argv[optind]);
 		return -EINVAL;
 	}
+	if (o->ctl_path[0] == '\0')
+		snprintf(o->ctl_path, sizeof(o->ctl_path), "%s/tutti-cp.%s.sock",
+			 geteuid() == 0 ? "/run" : "/tmp", o->region + 1);
 	if (memcmp(o->focus.media_addr + 12, "\0\0\0\0", 4) == 0 &&
 	    o->sip_addr[0] != '\0' &&
 	    inet_pton(AF_INET, o->sip_addr, o->focus.media_addr + 12) != 1) {
@@ -287,6 +306,7 @@ sleep_ns(uint64_t ns)
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
 			       .tv_nsec = (long)(ns % 1000000000ULL) };
 
+	cp_ctlsock_poll(ctl);
 	if (sip != NULL && ns >= 1000000ULL) {
 		cp_sip_poll(sip, (int)(ns / 1000000ULL));
 		return;
@@ -510,10 +530,19 @@ main(int argc, char **argv)
 		cp_focus_free(focus);
 		return 1;
 	}
+	rc = cp_ctlsock_open(&ctl, o.ctl_path, cp_focus_ctl, focus);
+	if (rc < 0)
+		LOG_WARN("no operator socket at %s: %s (tuttictl will not "
+			 "reach this tutti-cp)", o.ctl_path, strerror(-rc));
+	else
+		LOG_INFO("operator socket %s (tuttictl --socket %s)",
+			 o.ctl_path, o.ctl_path);
 	rc = attach_wait(&d, o.region, o.wait_s * 1000000000ULL, false, err,
 			 sizeof(err));
 	if (rc < 0) {
 		close_sip();
+		cp_ctlsock_close(ctl);
+		ctl = NULL;
 		if (quit)
 			return 0;
 		LOG_ERR("cannot attach to tutti-dp: %s", err);
@@ -534,6 +563,8 @@ main(int argc, char **argv)
 					break;
 				LOG_ERR("cannot attach to tutti-dp: %s", err);
 				close_sip();
+				cp_ctlsock_close(ctl);
+				ctl = NULL;
 				return 1;
 			}
 			say_found(&d, gen);
@@ -549,6 +580,7 @@ main(int argc, char **argv)
 		 d.n_events);
 	cp_dpctl_detach(&d);
 	close_sip();
+	cp_ctlsock_close(ctl);
 	cp_focus_free(focus);
 	return 0;
 }

@@ -541,7 +541,7 @@ dp_io_housekeeping(struct dp_lcore *lc, uint64_t now)
 
 			shm_pub_begin(&e->pub_seq);
 			e->rx_pkts = rt->rtp.st.n_pkts;
-			e->tx_pkts = tc->legs[i]->n_tx;
+			e->tx_pkts = rt->tx_pkts;	/* queued to the NIC */
 			e->lost = (uint64_t)(dp_rtp_rx_lost(&rt->rtp) > 0 ?
 					     dp_rtp_rx_lost(&rt->rtp) : 0);
 			e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);

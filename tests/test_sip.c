@@ -184,14 +184,26 @@ free_port(void)
  * one. SIPp's output goes to sipp_<scen>_<tp>.log. Returns sipp's exit
  * status (0 = the call passed).
  */
+static pid_t sipp_start(uint16_t port, const char *scen, const char *tp,
+			const char *service, const char *var,
+			const char *val);
+static int sipp_wait(pid_t pid, const char *scen, const char *tp);
+
 static int
 run_sipp_set(uint16_t port, const char *scen, const char *tp,
 	     const char *service, const char *var, const char *val)
 {
+	return sipp_wait(sipp_start(port, scen, tp, service, var, val), scen,
+			 tp);
+}
+
+/* Start sipp as run_sipp_set() does, without waiting for it. */
+static pid_t
+sipp_start(uint16_t port, const char *scen, const char *tp,
+	   const char *service, const char *var, const char *val)
+{
 	const char *dir = getenv("SIPP_SCENARIOS");
 	char path[512], remote[64], lport[16], log[128];
-	int status = -1;
-	uint64_t end;
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(dir);
@@ -220,6 +232,19 @@ run_sipp_set(uint16_t port, const char *scen, const char *tp,
 		execvp("sipp", (char *const *)argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Wait for a sipp of sipp_start(), polling the in-process layer if there
+ * is one. Returns its exit status (0 = the call passed). */
+static int
+sipp_wait(pid_t pid, const char *scen, const char *tp)
+{
+	char log[128];
+	int status = -1;
+	uint64_t end;
+
+	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
 	end = now_ms() + SIPP_WAIT_MS;
 	while (now_ms() < end) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
@@ -389,6 +414,7 @@ END_TEST
 static struct proc focus_dp, focus_cp;
 static unsigned int focus_port;
 static char focus_region[64];
+static char focus_ctl[108];
 
 static void
 focus_setup(void)
@@ -403,11 +429,13 @@ focus_setup(void)
 			    "--sip", "127.0.0.1:0", "--media-ip",
 			    "198.18.0.2", "--rtp-ports", "30000-30998",
 			    "--conference", "demo", "--conference", "room2",
-			    NULL };
+			    "--ctl", focus_ctl, NULL };
 	const char *at;
 
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
 	snprintf(focus_region, sizeof(focus_region), "/tutti-test-focus-%d",
+		 (int)getpid());
+	snprintf(focus_ctl, sizeof(focus_ctl), "/tmp/tutti-test-focus-%d.sock",
 		 (int)getpid());
 	ck_assert_ptr_nonnull(dp_argv[0]);
 	ck_assert_int_eq(proc_start(&focus_dp, dp_argv), 0);
@@ -474,6 +502,67 @@ START_TEST(test_focus_404_and_488)
 	ck_assert_msg(proc_expect(&focus_cp, "SDP refused", 10000), "%s",
 		      focus_cp.out);
 	ck_assert_ptr_null(strstr(focus_cp.out, "joined"));
+}
+END_TEST
+
+/* Run tuttictl against the focus; its stdout in out. Returns its exit
+ * status. */
+static int
+tuttictl(char *out, size_t len, const char *args)
+{
+	char cmd[512];
+	size_t n = 0;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s --socket %s %s 2>&1", getenv("TUTTICTL"),
+		 focus_ctl, args);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	while (n + 1 < len && fgets(out + n, (int)(len - n), f) != NULL)
+		n += strlen(out + n);
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* tuttictl (issue 7): list, show, mute (the leg goes to the data plane
+ * muted), a clear error for an unknown conference, kick (the focus sends
+ * BYE, the participant is gone). */
+START_TEST(test_focus_tuttictl)
+{
+	char out[8192];
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(getenv("TUTTICTL"));
+	pid = sipp_start((uint16_t)focus_port, "focus_kicked", tps[_i], "demo",
+			 NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference demo", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "list"), 0);
+	ck_assert_msg(strstr(out, "demo") && strstr(out, "room2"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"), 0);
+	ck_assert_msg(strstr(out, "\"from\":\"sip:sipp@127.0.0.1:") &&
+		      strstr(out, "\"on_dp\":true") &&
+		      strstr(out, "\"muted\":false"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "mute demo sipp"), 0);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"), 0);
+	ck_assert_msg(strstr(out, "\"muted\":true"), "%s", out);
+	ck_assert_msg(proc_expect(&focus_cp, "muted by the operator", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "show nosuch"), 1);
+	ck_assert_msg(strstr(out, "no conference 'nosuch'"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick demo nobody"), 1);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick demo sipp"), 0);
+	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tps[_i]), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "sent away by the focus", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json list"), 0);
+	ck_assert_msg(strstr(out, "\"name\":\"demo\",\"conf_id\":1,"
+			      "\"worker\":0,\"adhoc\":false,"
+			      "\"participants\":0"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "tutti-dp up"), "%s", out);
 }
 END_TEST
 
@@ -1188,6 +1277,7 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_dial_in_hold_bye, 0, 2);
 	tcase_add_loop_test(focus, test_focus_factory_creates_and_ends, 0, 2);
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
+	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);

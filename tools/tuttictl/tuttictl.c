@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tuttictl: the operator's command line for a running tutti-cp, over its
+ * Unix socket (tutti-cp --ctl). Tables for people, --json for machines.
+ *
+ *   tuttictl list                     conferences
+ *   tuttictl show CONF                its participants, with media counters
+ *   tuttictl mute|unmute|deaf|undeaf|kick CONF WHO
+ *   tuttictl end CONF                 hang up everyone in CONF
+ *   tuttictl stats                    per-worker load, ticks, packets, drops
+ *
+ * WHO is a leg id, a From URI, or a unique part of one. The answers are
+ * tutti-cp's JSON; the tables are made from it with a small reader of the
+ * flat shapes tutti-cp writes (no JSON library needed for that).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define RESP_MAX	(256 * 1024)
+#define WAIT_MS		5000
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: tuttictl [--socket PATH | --region NAME] [--json] COMMAND [ARGS]\n"
+"\n"
+"Talks to a running tutti-cp over its operator socket.\n"
+"\n"
+"Commands:\n"
+"  list                      the conferences\n"
+"  show CONF                 its participants, with their media counters\n"
+"  mute CONF WHO, unmute CONF WHO\n"
+"                            stop / start mixing WHO's voice\n"
+"  deaf CONF WHO, undeaf CONF WHO\n"
+"                            stop / start sending WHO the mix\n"
+"  kick CONF WHO             hang up WHO (a BYE from the focus)\n"
+"  end CONF                  hang up everyone in CONF\n"
+"  stats                     per-worker load, ticks, packets and drops\n"
+"WHO is a leg id, a From URI, or a unique part of one.\n"
+"\n"
+"Options:\n"
+"  --socket PATH   tutti-cp's operator socket (its --ctl)\n"
+"  --region NAME   find the socket from tutti-cp's region name (default\n"
+"                  /tutti): /run/tutti-cp.NAME.sock as root, else /tmp\n"
+"  --json          print tutti-cp's JSON answer as it is\n"
+"  -h, --help      this help\n");
+}
+
+static int
+ask(const char *path, const char *req, char *resp, size_t len)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	size_t off = 0;
+	int fd;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, WAIT_MS) <= 0)
+			break;
+		n = read(fd, resp + off, len - 1 - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+		if (off == len - 1 || memchr(resp, '\n', off) != NULL)
+			break;
+	}
+	close(fd);
+	resp[off] = '\0';
+	if (off > 0 && resp[off - 1] == '\n')
+		resp[off - 1] = '\0';
+	return off > 0 ? 0 : -ETIMEDOUT;
+}
+
+/* The value of "key": in the object starting at p (string without quotes,
+ * or number/true/false), into out. Returns a pointer past it or NULL. */
+static const char *
+get(const char *p, const char *end, const char *key, char *out, size_t len)
+{
+	char k[64];
+	const char *v;
+	size_t n = 0;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	v = strstr(p, k);
+	if (v == NULL || (end != NULL && v >= end))
+		return NULL;
+	v += strlen(k);
+	if (*v == '"') {
+		for (v++; *v != '\0' && *v != '"' && n + 1 < len; v++) {
+			if (*v == '\\' && v[1] != '\0')
+				v++;
+			out[n++] = *v;
+		}
+	} else {
+		while (*v != '\0' && *v != ',' && *v != '}' && n + 1 < len)
+			out[n++] = *v++;
+	}
+	out[n] = '\0';
+	return v;
+}
+
+/* Each object of the array named key: calls row(obj, obj_end). */
+static void
+each(const char *resp, const char *key, void (*row)(const char *, const char *))
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\":[", key);
+	p = strstr(resp, k);
+	if (p == NULL)
+		return;
+	p += strlen(k);
+	while (*p == '{' || *p == ',') {
+		const char *q;
+		int depth = 0;
+
+		if (*p == ',')
+			p++;
+		for (q = p; *q != '\0'; q++) {
+			if (*q == '{')
+				depth++;
+			else if (*q == '}' && --depth == 0)
+				break;
+		}
+		if (*q == '\0')
+			return;
+		row(p, q);
+		p = q + 1;
+	}
+}
+
+static void
+row_conf(const char *o, const char *e)
+{
+	char name[64], id[16], w[8], ad[8], n[16];
+
+	get(o, e, "name", name, sizeof(name));
+	get(o, e, "conf_id", id, sizeof(id));
+	get(o, e, "worker", w, sizeof(w));
+	get(o, e, "adhoc", ad, sizeof(ad));
+	get(o, e, "participants", n, sizeof(n));
+	printf("%-28s %7s %6s %-8s %12s\n", name, id, w,
+	       strcmp(ad, "true") == 0 ? "ad hoc" : "standing", n);
+}
+
+static void
+row_part(const char *o, const char *e)
+{
+	char id[16], from[96], st[16], codec[16], rate[16], port[8], mu[8],
+	     de[8], rx[24], tx[24], lost[24], jit[16];
+
+	get(o, e, "leg_id", id, sizeof(id));
+	get(o, e, "from", from, sizeof(from));
+	get(o, e, "state", st, sizeof(st));
+	get(o, e, "codec", codec, sizeof(codec));
+	get(o, e, "rate_hz", rate, sizeof(rate));
+	get(o, e, "rtp_port", port, sizeof(port));
+	get(o, e, "muted", mu, sizeof(mu));
+	get(o, e, "deaf", de, sizeof(de));
+	get(o, e, "rx_pkts", rx, sizeof(rx));
+	get(o, e, "tx_pkts", tx, sizeof(tx));
+	get(o, e, "lost", lost, sizeof(lost));
+	get(o, e, "jitter_us", jit, sizeof(jit));
+	printf("%6s  %-32s %-10s %-4s/%-5s %5s %-5s %-5s %9s %9s %6s %8s\n", id,
+	       from, st, codec, rate, port, strcmp(mu, "true") ? "" : "muted",
+	       strcmp(de, "true") ? "" : "deaf", rx, tx, lost, jit);
+}
+
+static void
+row_worker(const char *o, const char *e)
+{
+	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
+	     tmax[16], tmean[16], rx[24], tx[24];
+	const char *d;
+
+	get(o, e, "worker", w, sizeof(w));
+	get(o, e, "lcore", lc, sizeof(lc));
+	get(o, e, "confs", c, sizeof(c));
+	get(o, e, "legs", l, sizeof(l));
+	get(o, e, "busy_pct", busy, sizeof(busy));
+	get(o, e, "ticks", ticks, sizeof(ticks));
+	get(o, e, "late_ticks", late, sizeof(late));
+	get(o, e, "tick_us_max", tmax, sizeof(tmax));
+	get(o, e, "tick_us_mean", tmean, sizeof(tmean));
+	get(o, e, "rx_pkts", rx, sizeof(rx));
+	get(o, e, "tx_pkts", tx, sizeof(tx));
+	printf("%6s %5s %6s %7s %6s%% %10s %6s %8s %8s %11s %11s", w, lc, c, l,
+	       busy, ticks, late, tmean, tmax, rx, tx);
+	d = strstr(o, "\"drops\":{");
+	if (d != NULL && d < e) {
+		const char *q = d + strlen("\"drops\":{");
+		const char *z = strchr(q, '}');
+
+		printf("  %.*s", z ? (int)(z - q) : 0, q);
+	}
+	printf("\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL, *region = "/tutti";
+	char path[128], req[512], err[512];
+	static char resp[RESP_MAX];
+	bool json = false;
+	size_t off = 0;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'r': region = optarg; break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "try 'tuttictl --help'\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (sock == NULL) {
+		snprintf(path, sizeof(path), "%s/tutti-cp.%s.sock",
+			 geteuid() == 0 ? "/run" : "/tmp",
+			 region[0] == '/' ? region + 1 : region);
+		sock = path;
+	}
+	for (int i = optind; i < argc && off < sizeof(req) - 2; i++)
+		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s%s",
+					i > optind ? " " : "", argv[i]);
+	snprintf(req + off, sizeof(req) - off, "\n");
+	rc = ask(sock, req, resp, sizeof(resp));
+	if (rc < 0) {
+		fprintf(stderr, "tuttictl: cannot reach tutti-cp at %s: %s (is "
+			"it running? see its --ctl, or give --socket)\n", sock,
+			strerror(-rc));
+		return 1;
+	}
+	if (get(resp, NULL, "error", err, sizeof(err)) != NULL &&
+	    strncmp(resp, "{\"error\"", 8) == 0) {
+		if (json)
+			printf("%s\n", resp);
+		fprintf(stderr, "tuttictl: %s\n", err);
+		return 1;
+	}
+	if (json) {
+		printf("%s\n", resp);
+		return 0;
+	}
+	if (strcmp(argv[optind], "list") == 0) {
+		printf("%-28s %7s %6s %-8s %12s\n", "CONFERENCE", "ID",
+		       "WORKER", "KIND", "PARTICIPANTS");
+		each(resp, "conferences", row_conf);
+	} else if (strcmp(argv[optind], "show") == 0) {
+		printf("%6s  %-32s %-10s %-10s %5s %-5s %-5s %9s %9s %6s %8s\n",
+		       "LEG", "FROM", "STATE", "CODEC", "PORT", "", "",
+		       "RX PKTS", "TX PKTS", "LOST", "JITTER");
+		each(resp, "participants", row_part);
+	} else if (strcmp(argv[optind], "stats") == 0) {
+		char v[32];
+
+		get(resp, NULL, "conferences", v, sizeof(v));
+		printf("conferences %s", v);
+		get(resp, NULL, "participants", v, sizeof(v));
+		printf(", participants %s", v);
+		get(resp, NULL, "dp_up", v, sizeof(v));
+		printf(", tutti-dp %s\n", strcmp(v, "true") ? "DOWN" : "up");
+		printf("%6s %5s %6s %7s %7s %10s %6s %8s %8s %11s %11s  %s\n",
+		       "WORKER", "LCORE", "CONFS", "LEGS", "BUSY", "TICKS",
+		       "LATE", "TICK us", "MAX us", "RX PKTS", "TX PKTS",
+		       "DROPS");
+		each(resp, "workers", row_worker);
+	} else {
+		printf("%s\n", resp);
+	}
+	return 0;
+}
