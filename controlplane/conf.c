@@ -881,3 +881,134 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			 p->from, cmd);
 	}
 }
+
+/* ---- Prometheus exposition (metrics.h) ---- */
+
+static void
+collect_all(void *ctx, const struct shm_leg_entry *e)
+{
+	struct legs_of *l = ctx;
+
+	if (l->n < l->cap)
+		l->e[l->n++] = *e;
+}
+
+static const char *
+conf_name_of(struct cp_focus *f, uint32_t conf_id)
+{
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		if (c->conf_id == conf_id)
+			return c->name;
+	return "";
+}
+
+size_t
+cp_focus_metrics(void *ctx, char *buf, size_t len)
+{
+	struct cp_focus *f = ctx;
+	struct out o = { .p = buf, .len = len };
+	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0;
+	struct legs_of l = { 0 };
+
+	buf[0] = '\0';
+	put(&o, "# HELP tutti_dataplane_up 1 while tutti-cp is attached to a "
+	    "live tutti-dp.\n# TYPE tutti_dataplane_up gauge\n"
+	    "tutti_dataplane_up %d\n", f->d->up ? 1 : 0);
+	put(&o, "# HELP tutti_conferences Conferences the focus runs.\n"
+	    "# TYPE tutti_conferences gauge\ntutti_conferences %u\n",
+	    f->st.n_confs);
+	put(&o, "# HELP tutti_participants Participants per conference.\n"
+	    "# TYPE tutti_participants gauge\n");
+	for (struct conf *c = f->confs; c != NULL; c = c->next) {
+		put(&o, "tutti_participants{conference=");
+		put_str(&o, c->name);
+		put(&o, "} %u\n", c->n_parts);
+	}
+	put(&o, "# HELP tutti_joined_total Participants that joined.\n"
+	    "# TYPE tutti_joined_total counter\ntutti_joined_total %" PRIu64
+	    "\n# HELP tutti_left_total Participants that left.\n"
+	    "# TYPE tutti_left_total counter\ntutti_left_total %" PRIu64
+	    "\n# HELP tutti_refused_total INVITEs refused (404, 488, 503...).\n"
+	    "# TYPE tutti_refused_total counter\ntutti_refused_total %" PRIu64
+	    "\n# HELP tutti_media_timeouts_total Calls ended for lack of "
+	    "media.\n# TYPE tutti_media_timeouts_total counter\n"
+	    "tutti_media_timeouts_total %" PRIu64 "\n", f->st.joined,
+	    f->st.left, f->st.refused, f->st.timeouts);
+
+	/* per worker core */
+	put(&o, "# HELP tutti_worker_ticks_total Conference ticks run.\n"
+	    "# TYPE tutti_worker_ticks_total counter\n"
+	    "# HELP tutti_worker_late_ticks_total Ticks started more than a "
+	    "ptime late.\n# TYPE tutti_worker_late_ticks_total counter\n"
+	    "# HELP tutti_worker_busy_ratio Share of the core spent working.\n"
+	    "# TYPE tutti_worker_busy_ratio gauge\n"
+	    "# HELP tutti_worker_tick_seconds_max Longest tick.\n"
+	    "# TYPE tutti_worker_tick_seconds_max gauge\n"
+	    "# HELP tutti_worker_packets_total Packets in and out.\n"
+	    "# TYPE tutti_worker_packets_total counter\n"
+	    "# HELP tutti_worker_drops_total Packets and events dropped, by "
+	    "reason.\n# TYPE tutti_worker_drops_total counter\n");
+	for (uint32_t w = 0; w < n_w; w++) {
+		struct shm_worker_stats s;
+
+		shm_read_stats(shm_region_stats(&f->d->region, w), &s);
+		put(&o, "tutti_worker_ticks_total{worker=\"%u\"} %" PRIu64 "\n"
+		    "tutti_worker_late_ticks_total{worker=\"%u\"} %" PRIu64
+		    "\ntutti_worker_busy_ratio{worker=\"%u\"} %.4f\n"
+		    "tutti_worker_tick_seconds_max{worker=\"%u\"} %.6f\n"
+		    "tutti_worker_packets_total{worker=\"%u\",dir=\"rx\"} %"
+		    PRIu64 "\ntutti_worker_packets_total{worker=\"%u\","
+		    "dir=\"tx\"} %" PRIu64 "\n", w, s.ticks, w, s.late_ticks, w,
+		    s.total_cycles ? (double)s.busy_cycles /
+		    (double)s.total_cycles : 0.0, w,
+		    (double)s.tick_ns_max / 1e9, w, s.rx_pkts, w, s.tx_pkts);
+		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
+			if (shm_drop_name(i)[0] != '?')
+				put(&o, "tutti_worker_drops_total{worker=\"%u\","
+				    "reason=\"%s\"} %" PRIu64 "\n", w,
+				    shm_drop_name(i), s.drops[i]);
+	}
+
+	/* per leg, from the data plane's leg table */
+	put(&o, "# HELP tutti_leg_packets_total RTP packets of a leg.\n"
+	    "# TYPE tutti_leg_packets_total counter\n"
+	    "# HELP tutti_leg_lost_packets_total RTP packets lost (sequence "
+	    "gaps).\n# TYPE tutti_leg_lost_packets_total counter\n"
+	    "# HELP tutti_leg_jitter_seconds RFC 3550 interarrival jitter.\n"
+	    "# TYPE tutti_leg_jitter_seconds gauge\n");
+	l.cap = f->st.n_participants + 64;
+	l.e = calloc(l.cap, sizeof(*l.e));
+	if (l.e != NULL)
+		cp_dpctl_legs(f->d, collect_all, &l);
+	for (uint32_t i = 0; i < l.n; i++) {
+		const struct shm_leg_entry *e = &l.e[i];
+		char lab[160];
+		struct out lo = { .p = lab, .len = sizeof(lab) };
+
+		put(&lo, "conference=");
+		put_str(&lo, conf_name_of(f, e->conf_id));
+		put(&lo, ",leg=\"%u\"", e->leg.leg_id);
+		put(&o, "tutti_leg_packets_total{%s,dir=\"rx\"} %" PRIu64 "\n"
+		    "tutti_leg_packets_total{%s,dir=\"tx\"} %" PRIu64 "\n"
+		    "tutti_leg_lost_packets_total{%s} %" PRIu64 "\n"
+		    "tutti_leg_jitter_seconds{%s} %.6f\n", lab, e->rx_pkts,
+		    lab, e->tx_pkts, lab, e->lost, lab,
+		    (double)e->jitter_us / 1e6);
+	}
+	free(l.e);
+
+	/* the SIP layer's counters */
+	if (f->sip != NULL) {
+		const struct cp_sip_stats *s = cp_sip_stats(f->sip);
+
+		put(&o, "# HELP tutti_sip_events_total SIP layer counters "
+		    "(requests, responses by class, retransmissions, drops, "
+		    "dialogs).\n# TYPE tutti_sip_events_total counter\n");
+#define SIP_METRIC(n) \
+		put(&o, "tutti_sip_events_total{what=\"" #n "\"} %" PRIu64 \
+		    "\n", s->n);
+		CP_SIP_STATS(SIP_METRIC)
+#undef SIP_METRIC
+	}
+	return o.off < len ? o.off : len - 1;
+}

@@ -83,6 +83,11 @@ void cp_focus_replay(struct cp_focus *f);
  */
 void cp_focus_ctl(void *ctx, const char *req, char *out, size_t out_len);
 
+/* Write the Prometheus exposition (the cp_metrics_fn of metrics.h, ctx is
+ * f): conferences and participants, per worker core, per leg, SIP
+ * counters. Returns its length. */
+size_t cp_focus_metrics(void *ctx, char *buf, size_t len);
+
 struct cp_focus_stats {
 	uint32_t n_confs;
 	uint32_t n_participants;

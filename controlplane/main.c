@@ -21,6 +21,7 @@
 
 #include "conf.h"
 #include "ctlsock.h"
+#include "metrics.h"
 #include "dpctl.h"
 #include "log.h"
 #include "shm_msg.h"
@@ -37,6 +38,8 @@ struct cp_opts {
 	uint16_t sip_port;
 	struct cp_focus_cfg focus;
 	char ctl_path[108];	/* operator socket */
+	char metrics_addr[64];	/* --metrics address; "" = none */
+	uint16_t metrics_port;
 	bool names_given;	/* --conference used: replace the default */
 };
 
@@ -44,6 +47,7 @@ static volatile sig_atomic_t quit;
 static struct cp_sip *sip;	/* NULL without --sip */
 static struct cp_focus *focus;
 static struct cp_ctlsock *ctl;
+static struct cp_metrics *metrics;
 
 struct hello_state {
 	uint32_t want;		/* HELLOs sent */
@@ -85,6 +89,8 @@ usage(FILE *f)
 "                     (default PCMU,PCMA)\n"
 "  --media-timeout S  hang up a participant after S seconds without RTP\n"
 "                     (default 30; 0 = never)\n"
+"  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
+"                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
 "                     /run/tutti-cp.<region>.sock as root, else in /tmp)\n"
 "  --log-level LEVEL  error, warn, info (default), debug\n"
@@ -137,6 +143,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "codecs", required_argument, NULL, 'C' },
 		{ "media-timeout", required_argument, NULL, 't' },
 		{ "ctl", required_argument, NULL, 'k' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -152,9 +159,24 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	cp_focus_cfg_init(&o->focus);
 	o->names_given = false;
 	o->ctl_path[0] = '\0';
+	o->metrics_addr[0] = '\0';
 	memset(o->focus.media_addr + 12, 0, 4);
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
+		case 'M': {
+			struct cp_opts t;
+
+			if (parse_sip(optarg, &t) < 0 ||
+			    strchr(t.sip_addr, ':') != NULL) {
+				LOG_ERR("--metrics %s: expected A.B.C.D:PORT",
+					optarg);
+				return -EINVAL;
+			}
+			memcpy(o->metrics_addr, t.sip_addr,
+			       sizeof(o->metrics_addr));
+			o->metrics_port = t.sip_port;
+			break;
+		}
 		case 'k':
 			if (strlen(optarg) >= sizeof(o->ctl_path)) {
 				LOG_ERR("--ctl %s: longer than %zu characters",
@@ -307,6 +329,7 @@ sleep_ns(uint64_t ns)
 			       .tv_nsec = (long)(ns % 1000000000ULL) };
 
 	cp_ctlsock_poll(ctl);
+	cp_metrics_poll(metrics);
 	if (sip != NULL && ns >= 1000000ULL) {
 		cp_sip_poll(sip, (int)(ns / 1000000ULL));
 		return;
@@ -537,6 +560,20 @@ main(int argc, char **argv)
 	else
 		LOG_INFO("operator socket %s (tuttictl --socket %s)",
 			 o.ctl_path, o.ctl_path);
+	if (o.metrics_addr[0] != '\0') {
+		rc = cp_metrics_open(&metrics, o.metrics_addr, o.metrics_port,
+				     cp_focus_metrics, focus);
+		if (rc < 0) {
+			LOG_ERR("--metrics %s:%u: %s", o.metrics_addr,
+				o.metrics_port, strerror(-rc));
+			cp_ctlsock_close(ctl);
+			close_sip();
+			cp_focus_free(focus);
+			return 1;
+		}
+		LOG_INFO("metrics on http://%s:%u/metrics", o.metrics_addr,
+			 cp_metrics_port(metrics));
+	}
 	rc = attach_wait(&d, o.region, o.wait_s * 1000000000ULL, false, err,
 			 sizeof(err));
 	if (rc < 0) {
@@ -581,6 +618,7 @@ main(int argc, char **argv)
 	cp_dpctl_detach(&d);
 	close_sip();
 	cp_ctlsock_close(ctl);
+	cp_metrics_close(metrics);
 	cp_focus_free(focus);
 	return 0;
 }

@@ -415,6 +415,7 @@ static struct proc focus_dp, focus_cp;
 static unsigned int focus_port;
 static char focus_region[64];
 static char focus_ctl[108];
+static unsigned int focus_metrics_port;
 
 static void
 focus_setup(void)
@@ -429,7 +430,8 @@ focus_setup(void)
 			    "--sip", "127.0.0.1:0", "--media-ip",
 			    "198.18.0.2", "--rtp-ports", "30000-30998",
 			    "--conference", "demo", "--conference", "room2",
-			    "--ctl", focus_ctl, NULL };
+			    "--ctl", focus_ctl, "--metrics", "127.0.0.1:0",
+			    NULL };
 	const char *at;
 
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
@@ -448,6 +450,10 @@ focus_setup(void)
 	ck_assert_ptr_nonnull(at);
 	ck_assert_int_eq(sscanf(at, "SIP on 127.0.0.1 port %u", &focus_port),
 			 1);
+	at = strstr(focus_cp.out, "metrics on http://127.0.0.1:");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(sscanf(at, "metrics on http://127.0.0.1:%u",
+				&focus_metrics_port), 1);
 }
 
 static void
@@ -563,6 +569,81 @@ START_TEST(test_focus_tuttictl)
 			      "\"participants\":0"), "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "tutti-dp up"), "%s", out);
+}
+END_TEST
+
+/* One HTTP GET of path from the metrics endpoint; the whole answer. */
+static void
+http_get(const char *path, char *out, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)focus_metrics_port) };
+	char req[256];
+	size_t n = 0;
+	ssize_t k;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: test\r\n\r\n",
+		 path);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	while (n + 1 < len && (k = read(fd, out + n, len - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(fd);
+}
+
+/* Metrics (issue 7): scraped and parsed while a participant is in. Every
+ * sample line is "name{labels} value"; the figures match the state. */
+START_TEST(test_focus_metrics)
+{
+	static char out[1 << 20];
+	char *line, *save, *body;
+	unsigned int samples = 0;
+	pid_t pid;
+
+	pid = sipp_start((uint16_t)focus_port, "focus_kicked", tps[_i], "demo",
+			 NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference demo", 10000),
+		      "%s", focus_cp.out);
+	http_get("/", out, sizeof(out));
+	ck_assert_msg(strncmp(out, "HTTP/1.0 404", 12) == 0, "%s", out);
+	http_get("/metrics", out, sizeof(out));
+	ck_assert_msg(strncmp(out, "HTTP/1.0 200", 12) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "text/plain; version=0.0.4"));
+	body = strstr(out, "\r\n\r\n");
+	ck_assert_ptr_nonnull(body);
+	ck_assert_ptr_nonnull(strstr(body, "\ntutti_dataplane_up 1\n"));
+	ck_assert_ptr_nonnull(strstr(body,
+		"\ntutti_participants{conference=\"demo\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(body,
+		"\ntutti_participants{conference=\"room2\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(body, "tutti_worker_ticks_total"
+				     "{worker=\"0\"} "));
+	ck_assert_ptr_nonnull(strstr(body, "tutti_leg_packets_total"
+				     "{conference=\"demo\",leg=\""));
+	ck_assert_ptr_nonnull(strstr(body, "tutti_sip_events_total"
+				     "{what=\"rx_requests\"} "));
+	for (line = strtok_r(body + 4, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char name[128], val[64];
+		const char *sp;
+
+		if (line[0] == '#')
+			continue;
+		sp = strrchr(line, ' ');
+		ck_assert_msg(sp != NULL, "bad line '%s'", line);
+		ck_assert_int_eq(sscanf(line, "%127[a-z_]", name), 1);
+		ck_assert_int_eq(sscanf(sp + 1, "%63s", val), 1);
+		ck_assert_msg(strspn(val, "0123456789.e+-") == strlen(val),
+			      "bad value in '%s'", line);
+		samples++;
+	}
+	ck_assert_uint_gt(samples, 20);
+	ck_assert_int_eq(tuttictl(out, 4096, "kick demo sipp"), 0);
+	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tps[_i]), 0);
 }
 END_TEST
 
@@ -1278,6 +1359,7 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_factory_creates_and_ends, 0, 2);
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
+	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
