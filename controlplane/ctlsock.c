@@ -63,30 +63,55 @@ fail:;
 	return rc;
 }
 
-static void
-serve(struct cp_ctlsock *s, int c)
+size_t
+cp_sock_read_until(int c, char *buf, size_t cap, const char *end,
+		   int wait_ms)
 {
-	char req[CP_CTLSOCK_REQ_MAX];
-	size_t len = 0, off = 0;
-	char *nl = NULL;
+	size_t len = 0;
 
-	while (len < sizeof(req) - 1) {
+	buf[0] = '\0';
+	while (len < cap - 1 && strstr(buf, end) == NULL) {
 		struct pollfd p = { .fd = c, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&p, 1, READ_WAIT_MS) <= 0)
+		if (poll(&p, 1, wait_ms) <= 0)
 			break;
-		n = read(c, req + len, sizeof(req) - 1 - len);
+		n = read(c, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EAGAIN)
 			continue;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
-		req[len] = '\0';
-		if ((nl = strchr(req, '\n')) != NULL)
-			break;
+		buf[len] = '\0';
 	}
-	req[len] = '\0';
+	return len;
+}
+
+void
+cp_sock_write_all(int c, const char *p, size_t len, int wait_ms)
+{
+	while (len > 0) {
+		struct pollfd pf = { .fd = c, .events = POLLOUT };
+		ssize_t n = write(c, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (!(n < 0 && errno == EAGAIN &&
+			     poll(&pf, 1, wait_ms) > 0)) {
+			return;	/* the client went away */
+		}
+	}
+}
+
+static void
+serve(struct cp_ctlsock *s, int c)
+{
+	char req[CP_CTLSOCK_REQ_MAX];
+	size_t len = cp_sock_read_until(c, req, sizeof(req), "\n",
+					READ_WAIT_MS);
+	char *nl = strchr(req, '\n');
+
 	if (nl != NULL)
 		*nl = '\0';
 	if (nl == NULL && len == sizeof(req) - 1)
@@ -97,18 +122,7 @@ serve(struct cp_ctlsock *s, int c)
 		s->fn(s->ctx, req, s->out, CP_CTLSOCK_RESP_MAX - 1);
 	len = strlen(s->out);
 	s->out[len++] = '\n';
-	while (off < len) {
-		struct pollfd p = { .fd = c, .events = POLLOUT };
-		ssize_t n = write(c, s->out + off, len - off);
-
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EAGAIN && poll(&p, 1, READ_WAIT_MS) > 0)
-			continue;
-		break;	/* the client went away */
-	}
+	cp_sock_write_all(c, s->out, len, READ_WAIT_MS);
 }
 
 void

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "ctlsock.h"
+
 #define WAIT_MS		200
 
 struct cp_metrics {
@@ -71,47 +73,12 @@ cp_metrics_port(const struct cp_metrics *m)
 }
 
 static void
-write_all(int c, const char *p, size_t len)
-{
-	while (len > 0) {
-		struct pollfd pf = { .fd = c, .events = POLLOUT };
-		ssize_t n = write(c, p, len);
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		} else if (n < 0 && errno == EAGAIN &&
-			   poll(&pf, 1, WAIT_MS) > 0) {
-			continue;
-		} else {
-			return;
-		}
-	}
-}
-
-static void
 serve(struct cp_metrics *m, int c)
 {
 	char req[2048];
-	size_t len = 0;
 	bool ok;
 
-	req[0] = '\0';
-	while (len < sizeof(req) - 1 && strstr(req, "\r\n\r\n") == NULL) {
-		struct pollfd p = { .fd = c, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, WAIT_MS) <= 0)
-			break;
-		n = read(c, req + len, sizeof(req) - 1 - len);
-		if (n < 0 && errno == EAGAIN)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		req[len] = '\0';
-	}
-	req[len] = '\0';
+	cp_sock_read_until(c, req, sizeof(req), "\r\n\r\n", WAIT_MS);
 	ok = strncmp(req, "GET /metrics ", 13) == 0 ||
 	     strncmp(req, "GET /metrics?", 13) == 0;
 	if (!ok) {
@@ -119,7 +86,7 @@ serve(struct cp_metrics *m, int c)
 			"Content-Type: text/plain\r\nContent-Length: 25\r\n"
 			"Connection: close\r\n\r\nonly GET /metrics here\r\n\r\n";
 
-		write_all(c, nf, sizeof(nf) - 1);
+		cp_sock_write_all(c, nf, sizeof(nf) - 1, WAIT_MS);
 		return;
 	}
 	{
@@ -128,8 +95,8 @@ serve(struct cp_metrics *m, int c)
 				 "text/plain; version=0.0.4\r\nContent-Length: "
 				 "%zu\r\nConnection: close\r\n\r\n", body);
 
-		write_all(c, m->buf, (size_t)h);
-		write_all(c, m->buf + 256, body);
+		cp_sock_write_all(c, m->buf, (size_t)h, WAIT_MS);
+		cp_sock_write_all(c, m->buf + 256, body, WAIT_MS);
 	}
 }
 
