@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tools/run (the README's first command): as root it builds a lab of its
 # own names, starts both processes, which find each other, and the demo
-# phones, which each hear the other two tones and their own far down; then
+# phones, which call in over SIP and each hear the other two tones and
+# their own far down; then
 # everything stops and the lab and the region are gone. Without root it
 # runs the two processes alone (--no-lab).
 set -eu
@@ -23,7 +24,7 @@ fi
 cat "$out"
 want="found tutti-dp|found tutti-cp pid|answered on all|tools/run: stopped"
 if [ "$(id -u)" -eq 0 ]; then
-	want="$want|lab tutti-rt$id removed|tutti-phone 450Hz:  2s|tutti-phone 800Hz:  2s|tutti-phone 1300Hz:  2s"
+	want="$want|lab tutti-rt$id removed|tutti-phone 450Hz:  2s|tutti-phone 800Hz:  2s|tutti-phone 1300Hz:  2s|phone@198.18.0.1:40001 joined conference demo|phone@198.18.0.1:40003 joined conference demo|phone@198.18.0.1:40005 joined conference demo|metrics on http://198.18.0.1:9100"
 fi
 IFS='|'
 for w in $want; do

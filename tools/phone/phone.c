@@ -25,6 +25,7 @@
 #include <spandsp.h>
 
 #include "g711.h"
+#include "sipcall.h"
 
 #define FS		160
 #define MAX_LISTEN	8
@@ -42,13 +43,16 @@ struct opts {
 	int duration_s;		/* 0: until a signal */
 	bool json;
 	const char *name;
+	const char *sip_uri;	/* call in, or NULL (--remote given) */
+	uint16_t sip_port;	/* its SIP port; 0 = RTP port + 1 */
 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: tutti-phone --local A.B.C.D:PORT --remote A.B.C.D:PORT [options]\n"
+"usage: tutti-phone --local A.B.C.D:PORT (--remote A.B.C.D:PORT | --call URI)\n"
+"                   [options]\n"
 "\n"
 "A kernel-socket RTP phone: sends a tone in G.711 every 20 ms to --remote\n"
 "(the focus) from --local, and prints once a second what it receives:\n"
@@ -56,7 +60,12 @@ usage(FILE *f)
 "relative to a full-level (-15 dBov) tone.\n"
 "\n"
 "  --local A:P        address and port to send from and listen on\n"
-"  --remote A:P       where to send (tutti-dp's address and leg port)\n"
+"  --remote A:P       where to send (tutti-dp's address and leg port), for\n"
+"                     a provisioned leg (tutti-dp --provision)\n"
+"  --call URI         call in over SIP instead, e.g. sip:demo@198.18.0.1:5060\n"
+"                     (numeric address): INVITE with this phone's RTP\n"
+"                     port, the answer says where to send; BYE at the end\n"
+"  --sip-port N       the phone's SIP port (default: its RTP port + 1)\n"
 "  --codec C          PCMU (default) or PCMA\n"
 "  --tone HZ          frequency to send (default 0: silence)\n"
 "  --level DBOV       its level (default -15)\n"
@@ -101,6 +110,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "name", required_argument, NULL, 'n' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "call", required_argument, NULL, 'C' },
+		{ "sip-port", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -184,6 +195,21 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'j':
 			o->json = true;
 			break;
+		case 'C':
+			o->sip_uri = optarg;
+			have_r = true;
+			break;
+		case 'P': {
+			long p = strtol(optarg, &end, 10);
+
+			if (*end != '\0' || p <= 0 || p > 65535) {
+				fprintf(stderr, "tutti-phone: --sip-port %s: a "
+					"port number\n", optarg);
+				return -EINVAL;
+			}
+			o->sip_port = (uint16_t)p;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -193,8 +219,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (!have_l || !have_r) {
-		fprintf(stderr, "tutti-phone: --local and --remote are needed "
-			"(try --help)\n");
+		fprintf(stderr, "tutti-phone: --local and --remote or --call are "
+			"needed (try --help)\n");
 		return -EINVAL;
 	}
 	o->pt = o->law == DP_LAW_ALAW ? 8 : 0;
@@ -234,6 +260,7 @@ main(int argc, char **argv)
 	uint16_t last_seq = 0;
 	bool have_seq = false;
 	int n_heard = 0, sec = 0, s;
+	struct sipcall call = { .fd = -1 };
 	char label[32];
 
 	if (parse_opts(argc, argv, &o) < 0)
@@ -250,8 +277,30 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (o.sip_uri != NULL) {
+		struct sockaddr_in sl = o.local;
+		int rc;
+
+		sl.sin_port = htons(o.sip_port ? o.sip_port :
+				    (uint16_t)(ntohs(o.local.sin_port) + 1));
+		rc = sipcall_dial(&call, o.sip_uri, &sl,
+				  ntohs(o.local.sin_port), o.pt, &o.remote,
+				  10000);
+		if (rc != 0) {
+			fprintf(stderr, "tutti-phone %s: call to %s failed: "
+				"%s%d%s\n", label, o.sip_uri, rc > 0 ?
+				"SIP " : "", rc > 0 ? rc : -rc, rc > 0 ? "" :
+				" (errno)");
+			sipcall_hangup(&call, 0);
+			return 1;
+		}
+		printf("tutti-phone %s: in the conference %s: RTP to %s:%u\n",
+		       label, o.sip_uri, inet_ntoa(o.remote.sin_addr),
+		       ntohs(o.remote.sin_port));
+		fflush(stdout);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (uint32_t n = 0; !quit; n++) {
+	for (uint32_t n = 0; !quit && !call.ended; n++) {
 		uint8_t pkt[12 + FS];
 		int16_t pcm[FS];
 
@@ -288,6 +337,8 @@ main(int argc, char **argv)
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			ms = (next.tv_sec - now.tv_sec) * 1000 +
 			     (next.tv_nsec - now.tv_nsec) / 1000000;
+			if (call.fd > 0)
+				sipcall_input(&call);
 			if (ms < 0 || quit || poll(&p, 1, (int)ms) <= 0)
 				break;
 			while ((len = recv(s, buf, sizeof(buf), 0)) > 12) {
@@ -343,6 +394,9 @@ main(int argc, char **argv)
 		if (o.duration_s > 0 && sec >= o.duration_s)
 			break;
 	}
+	if (call.ended)
+		printf("tutti-phone %s: the focus hung up\n", label);
+	sipcall_hangup(&call, 2000);
 	close(s);
 	return 0;
 }

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sipcall.c: a minimal SIP UAC over UDP for tutti-phone (see sipcall.h).
+ */
+#include "sipcall.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define T1_MS	500
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void
+rnd_hex(char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i + 1 < n; i++)
+		out[i] = hex[rand() & 15];
+	out[n - 1] = '\0';
+}
+
+/* The value of header name (case-insensitive, at a line start) in msg. */
+static int
+header(const char *msg, const char *name, char *out, size_t len)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = msg; p != NULL && *p != '\0';
+	     p = strstr(p, "\r\n") ? strstr(p, "\r\n") + 2 : NULL) {
+		if (p[0] == '\r' && p[1] == '\n')
+			break;	/* end of headers */
+		if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+			const char *v = p + nl + 1, *e = strstr(v, "\r\n");
+			size_t n;
+
+			while (*v == ' ')
+				v++;
+			n = e ? (size_t)(e - v) : strlen(v);
+			if (n >= len)
+				n = len - 1;
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int
+send_msg(struct sipcall *c, const char *msg)
+{
+	return sendto(c->fd, msg, strlen(msg), 0,
+		      (const struct sockaddr *)&c->focus,
+		      sizeof(c->focus)) < 0 ? -errno : 0;
+}
+
+static void
+request(struct sipcall *c, char *buf, size_t len, const char *method,
+	const char *branch, uint32_t cseq, const char *ctype,
+	const char *body)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &c->local.sin_addr, ip, sizeof(ip));
+	snprintf(buf, len,
+		 "%s %s SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK%s;rport\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "From: <sip:phone@%s:%u>;tag=%s\r\n"
+		 "To: <%s>%s%s\r\n"
+		 "Call-ID: %s\r\n"
+		 "CSeq: %u %s\r\n"
+		 "Contact: <sip:phone@%s:%u>\r\n"
+		 "User-Agent: tutti-phone\r\n"
+		 "%s%s%s"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 method, c->uri, ip, ntohs(c->local.sin_port), branch, ip,
+		 ntohs(c->local.sin_port), c->from_tag, c->uri,
+		 c->to_tag[0] ? ";tag=" : "", c->to_tag, c->call_id, cseq,
+		 method, ip, ntohs(c->local.sin_port),
+		 ctype ? "Content-Type: " : "", ctype ? ctype : "",
+		 ctype ? "\r\n" : "", body ? strlen(body) : 0,
+		 body ? body : "");
+}
+
+/* Wait for a response to cseq/method, resending msg on timer A; its
+ * status, or 0 on timeout. The response is left in resp. */
+static int
+transact(struct sipcall *c, const char *msg, const char *method, uint32_t cseq,
+	 char *resp, size_t len, int wait_ms)
+{
+	uint64_t end = now_ms() + (uint64_t)wait_ms, next = 0;
+	uint32_t t = T1_MS;
+	char want[64];
+
+	snprintf(want, sizeof(want), "%u %s", cseq, method);
+	while (now_ms() < end) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		char cs[64];
+		ssize_t n;
+		int code;
+
+		if (now_ms() >= next) {
+			send_msg(c, msg);
+			next = now_ms() + t;
+			t = t * 2 > 4000 ? 4000 : t * 2;
+		}
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(c->fd, resp, len - 1, 0);
+		if (n <= 0)
+			continue;
+		resp[n] = '\0';
+		if (sscanf(resp, "SIP/2.0 %d", &code) != 1 ||
+		    header(resp, "CSeq", cs, sizeof(cs)) < 0 ||
+		    strcmp(cs, want) != 0)
+			continue;	/* a request, or another transaction */
+		if (code >= 200)
+			return code;
+		next = end;	/* provisional: stop resending */
+	}
+	return 0;
+}
+
+int
+sipcall_dial(struct sipcall *c, const char *uri,
+	     const struct sockaddr_in *local, uint16_t rtp_port, uint8_t pt,
+	     struct sockaddr_in *remote, int wait_ms)
+{
+	char ip[INET_ADDRSTRLEN], host[64], sdp[512], msg[2048], branch[24];
+	static char resp[8192];
+	const char *at, *body, *m, *cl;
+	unsigned int port = 5060, rport;
+	char to[256];
+	int code;
+
+	memset(c, 0, sizeof(*c));
+	if (strncmp(uri, "sip:", 4) != 0 || (at = strchr(uri, '@')) == NULL ||
+	    strlen(uri) >= sizeof(c->uri) ||
+	    sscanf(at + 1, "%63[0-9.]:%u", host, &port) < 1)
+		return -EINVAL;
+	snprintf(c->uri, sizeof(c->uri), "%s", uri);
+	c->focus.sin_family = AF_INET;
+	c->focus.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &c->focus.sin_addr) != 1)
+		return -EINVAL;
+	c->local = *local;
+	srand((unsigned int)(now_ms() ^ (uint64_t)getpid() << 16 ^ rtp_port));
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (c->fd < 0 || bind(c->fd, (const struct sockaddr *)&c->local,
+			      sizeof(c->local)) != 0)
+		return -errno;
+	rnd_hex(c->call_id, 25);
+	rnd_hex(c->from_tag, 13);
+	inet_ntop(AF_INET, &local->sin_addr, ip, sizeof(ip));
+	snprintf(sdp, sizeof(sdp),
+		 "v=0\r\no=phone 1 1 IN IP4 %s\r\ns=tutti-phone\r\n"
+		 "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %u\r\n"
+		 "a=rtpmap:%u %s/8000\r\na=ptime:20\r\na=sendrecv\r\n",
+		 ip, ip, rtp_port, pt, pt, pt == 8 ? "PCMA" : "PCMU");
+	rnd_hex(branch, 17);
+	c->cseq = 1;
+	request(c, msg, sizeof(msg), "INVITE", branch, 1, "application/sdp",
+		sdp);
+	code = transact(c, msg, "INVITE", 1, resp, sizeof(resp), wait_ms);
+	c->status = code;
+	if (code == 0)
+		return -ETIMEDOUT;
+	/* the To tag of the answer, for the ACK and the dialog */
+	if (header(resp, "To", to, sizeof(to)) == 0 &&
+	    (at = strstr(to, "tag=")) != NULL)
+		sscanf(at + 4, "%63[^;> ]", c->to_tag);
+	if (code >= 300) {
+		/* ACK for a non-2xx: same branch as the INVITE */
+		request(c, msg, sizeof(msg), "ACK", branch, 1, NULL, NULL);
+		send_msg(c, msg);
+		return code;
+	}
+	rnd_hex(branch, 17);
+	request(c, msg, sizeof(msg), "ACK", branch, 1, NULL, NULL);
+	send_msg(c, msg);
+	body = strstr(resp, "\r\n\r\n");
+	if (body == NULL || (cl = strstr(body, "c=IN IP4 ")) == NULL ||
+	    (m = strstr(body, "m=audio ")) == NULL ||
+	    sscanf(cl + 9, "%63[0-9.]", host) != 1 ||
+	    sscanf(m + 8, "%u", &rport) != 1)
+		return -EPROTO;
+	memset(remote, 0, sizeof(*remote));
+	remote->sin_family = AF_INET;
+	remote->sin_port = htons((uint16_t)rport);
+	return inet_pton(AF_INET, host, &remote->sin_addr) == 1 ? 0 : -EPROTO;
+}
+
+void
+sipcall_input(struct sipcall *c)
+{
+	char buf[4096], via[256], from[256], to[256], cid[128], cs[64],
+	     resp[2048];
+	ssize_t n;
+
+	while ((n = recv(c->fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		if (strncmp(buf, "BYE ", 4) != 0)
+			continue;	/* retransmitted 200s and the like */
+		if (header(buf, "Via", via, sizeof(via)) < 0 ||
+		    header(buf, "From", from, sizeof(from)) < 0 ||
+		    header(buf, "To", to, sizeof(to)) < 0 ||
+		    header(buf, "Call-ID", cid, sizeof(cid)) < 0 ||
+		    header(buf, "CSeq", cs, sizeof(cs)) < 0)
+			continue;
+		snprintf(resp, sizeof(resp), "SIP/2.0 200 OK\r\nVia: %s\r\n"
+			 "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+			 "Content-Length: 0\r\n\r\n", via, from, to, cid, cs);
+		send_msg(c, resp);
+		c->ended = true;
+	}
+}
+
+void
+sipcall_hangup(struct sipcall *c, int wait_ms)
+{
+	char msg[2048], branch[24];
+	static char resp[8192];
+
+	if (c->fd <= 0)
+		return;
+	if (!c->ended && c->status >= 200 && c->status < 300) {
+		rnd_hex(branch, 17);
+		request(c, msg, sizeof(msg), "BYE", branch, ++c->cseq, NULL,
+			NULL);
+		transact(c, msg, "BYE", c->cseq, resp, sizeof(resp), wait_ms);
+		c->ended = true;
+	}
+	close(c->fd);
+	c->fd = -1;
+}
