@@ -53,6 +53,7 @@ struct part {
 	struct cp_sdp_sess sess;
 	char answer[CP_SDP_OUT_MAX];	/* the SDP to send */
 	uint8_t op_flags;		/* mute/deaf set by the operator */
+	bool talking;			/* the data plane says so */
 	char from[96];
 };
 
@@ -574,10 +575,11 @@ cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 		break;
 	case SHM_EVT_TALKER:
 		p = part_find_leg(f, ev->body.talker.leg_id);
-		if (p != NULL)
-			LOG_DEBUG("conference %s: %s %s talking", p->conf->name,
-				  p->from, ev->body.talker.talking ?
-				  "started" : "stopped");
+		if (p == NULL)
+			return;
+		p->talking = ev->body.talker.talking != 0;
+		LOG_DEBUG("conference %s: %s %s talking", p->conf->name,
+			  p->from, p->talking ? "started" : "stopped");
 		break;
 	case SHM_EVT_DTMF:
 		p = part_find_leg(f, ev->body.dtmf.leg_id);
@@ -689,6 +691,16 @@ collect_leg(void *ctx, const struct shm_leg_entry *e)
 		l->e[l->n++] = *e;
 }
 
+static uint32_t
+talkers(const struct conf *c)
+{
+	uint32_t n = 0;
+
+	for (const struct part *p = c->parts; p != NULL; p = p->next)
+		n += p->talking;
+	return n;
+}
+
 static const char *
 state_name(const struct part *p)
 {
@@ -722,12 +734,14 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		put_str(o, p->from);
 		put(o, ",\"state\":\"%s\",\"codec\":\"%s\",\"rate_hz\":%u,"
 		    "\"ptime_ms\":%u,\"rtp_port\":%u,\"muted\":%s,\"deaf\":%s,"
-		    "\"on_dp\":%s,\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
+		    "\"talking\":%s,\"on_dp\":%s,\"rx_pkts\":%" PRIu64
+		    ",\"tx_pkts\":%" PRIu64
 		    ",\"lost\":%" PRIu64 ",\"jitter_us\":%u}", state_name(p),
 		    shm_codec_name(p->leg.codec), p->leg.rate_hz,
 		    p->leg.ptime_ms, p->port,
 		    (p->leg.flags & SHM_LEG_MUTE) ? "true" : "false",
 		    (p->leg.flags & SHM_LEG_DEAF) ? "true" : "false",
+		    p->talking ? "true" : "false",
 		    e != NULL ? "true" : "false", e ? e->rx_pkts : 0,
 		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0);
 		first = false;
@@ -764,11 +778,16 @@ stats_json(struct cp_focus *f, struct out *o)
 {
 	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0;
 
+	uint32_t t = 0;
+
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		t += talkers(c);
 	put(o, "{\"dp_up\":%s,\"conferences\":%u,\"participants\":%u,"
+	    "\"talkers\":%u,"
 	    "\"joined\":%" PRIu64 ",\"left\":%" PRIu64 ",\"refused\":%"
 	    PRIu64 ",\"timeouts\":%" PRIu64 ",\"workers\":[",
 	    f->d->up ? "true" : "false", f->st.n_confs, f->st.n_participants,
-	    f->st.joined, f->st.left, f->st.refused, f->st.timeouts);
+	    t, f->st.joined, f->st.left, f->st.refused, f->st.timeouts);
 	for (uint32_t w = 0; w < n_w; w++) {
 		struct shm_worker_stats s;
 		bool first = true;
@@ -824,8 +843,9 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			put(&o, "%s{\"name\":", first ? "" : ",");
 			put_str(&o, c->name);
 			put(&o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,"
-			    "\"participants\":%u}", c->conf_id, c->worker,
-			    c->adhoc ? "true" : "false", c->n_parts);
+			    "\"participants\":%u,\"talkers\":%u}", c->conf_id,
+			    c->worker, c->adhoc ? "true" : "false", c->n_parts,
+			    talkers(c));
 			first = false;
 		}
 		put(&o, "]}");
@@ -923,6 +943,13 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 		put(&o, "tutti_participants{conference=");
 		put_str(&o, c->name);
 		put(&o, "} %u\n", c->n_parts);
+	}
+	put(&o, "# HELP tutti_talkers Participants talking now, per "
+	    "conference.\n# TYPE tutti_talkers gauge\n");
+	for (struct conf *c = f->confs; c != NULL; c = c->next) {
+		put(&o, "tutti_talkers{conference=");
+		put_str(&o, c->name);
+		put(&o, "} %u\n", talkers(c));
 	}
 	put(&o, "# HELP tutti_joined_total Participants that joined.\n"
 	    "# TYPE tutti_joined_total counter\ntutti_joined_total %" PRIu64

@@ -157,15 +157,16 @@ each(const char *resp, const char *key, void (*row)(const char *, const char *))
 static void
 row_conf(const char *o, const char *e)
 {
-	char name[64], id[16], w[8], ad[8], n[16];
+	char name[64], id[16], w[8], ad[8], n[16], t[16];
 
 	get(o, e, "name", name, sizeof(name));
 	get(o, e, "conf_id", id, sizeof(id));
 	get(o, e, "worker", w, sizeof(w));
 	get(o, e, "adhoc", ad, sizeof(ad));
 	get(o, e, "participants", n, sizeof(n));
-	printf("%-28s %7s %6s %-8s %12s\n", name, id, w,
-	       strcmp(ad, "true") == 0 ? "ad hoc" : "standing", n);
+	get(o, e, "talkers", t, sizeof(t));
+	printf("%-28s %7s %6s %-8s %12s %8s\n", name, id, w,
+	       strcmp(ad, "true") == 0 ? "ad hoc" : "standing", n, t);
 }
 
 static void
@@ -282,8 +283,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[optind], "list") == 0) {
-		printf("%-28s %7s %6s %-8s %12s\n", "CONFERENCE", "ID",
-		       "WORKER", "KIND", "PARTICIPANTS");
+		printf("%-28s %7s %6s %-8s %12s %8s\n", "CONFERENCE", "ID",
+		       "WORKER", "KIND", "PARTICIPANTS", "TALKING");
 		each(resp, "conferences", row_conf);
 	} else if (strcmp(argv[optind], "show") == 0) {
 		printf("%6s  %-32s %-10s %-10s %5s %-5s %-5s %9s %9s %6s %8s\n",
@@ -297,6 +298,8 @@ main(int argc, char **argv)
 		printf("conferences %s", v);
 		get(resp, NULL, "participants", v, sizeof(v));
 		printf(", participants %s", v);
+		get(resp, NULL, "talkers", v, sizeof(v));
+		printf(", talking %s", v);
 		get(resp, NULL, "dp_up", v, sizeof(v));
 		printf(", tutti-dp %s\n", strcmp(v, "true") ? "DOWN" : "up");
 		printf("%6s %5s %6s %7s %7s %10s %6s %8s %8s %11s %11s  %s\n",
