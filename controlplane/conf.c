@@ -136,7 +136,8 @@ send_conf(struct cp_focus *f, struct conf *c, uint16_t type)
 	shm_msg_init(&m, type, 0, c->conf_id);
 	m.body.conf.rate_hz = f->cfg.rate_hz;
 	m.body.conf.ptime_ms = f->cfg.ptime_ms;
-	m.body.conf.n_talkers = 0;
+	m.body.conf.n_talkers = f->cfg.talkers;
+	m.body.conf.flags = f->cfg.limiter ? SHM_CONF_LIMITER : 0;
 	if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
 		f->st.dp_errors++;
 	c->on_dp = type == SHM_CMD_CONF_CREATE;

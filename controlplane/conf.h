@@ -46,6 +46,8 @@ struct cp_focus_cfg {
 	unsigned int n_names;
 	uint32_t rate_hz;	/* mixing rate of new conferences */
 	uint8_t ptime_ms;	/* their tick */
+	uint8_t talkers;	/* K loudest mixed; 0 = 4; 255 = everyone */
+	bool limiter;		/* soft limiter on the mixes */
 	uint16_t media_timeout_ms;	/* 0 = never */
 	struct cp_sdp_cfg sdp;
 };

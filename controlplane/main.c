@@ -87,6 +87,10 @@ usage(FILE *f)
 "                     factory)\n"
 "  --codecs LIST      codec preference, e.g. PCMU,PCMA,L16/16000\n"
 "                     (default PCMU,PCMA)\n"
+"  --mix-rate HZ      mixing rate of conferences: 8000 (default) or 16000\n"
+"  --ptime MS         their tick: 10, 20 (default), 30 or 40\n"
+"  --talkers K        mix the K loudest talkers, 1..64, or all (default 4)\n"
+"  --limiter          soft limiter instead of hard clipping on loud mixes\n"
 "  --media-timeout S  hang up a participant after S seconds without RTP\n"
 "                     (default 30; 0 = never)\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
@@ -144,6 +148,10 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "media-timeout", required_argument, NULL, 't' },
 		{ "ctl", required_argument, NULL, 'k' },
 		{ "metrics", required_argument, NULL, 'M' },
+		{ "mix-rate", required_argument, NULL, 'R' },
+		{ "ptime", required_argument, NULL, 'T' },
+		{ "talkers", required_argument, NULL, 'K' },
+		{ "limiter", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -163,6 +171,38 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	memset(o->focus.media_addr + 12, 0, 4);
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
+		case 'R':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || (v != 8000 && v != 16000)) {
+				LOG_ERR("--mix-rate %s: 8000 or 16000", optarg);
+				return -EINVAL;
+			}
+			o->focus.rate_hz = (uint32_t)v;
+			break;
+		case 'T':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || (v != 10 && v != 20 && v != 30 &&
+					    v != 40)) {
+				LOG_ERR("--ptime %s: 10, 20, 30 or 40", optarg);
+				return -EINVAL;
+			}
+			o->focus.ptime_ms = (uint8_t)v;
+			break;
+		case 'K':
+			if (strcmp(optarg, "all") == 0) {
+				o->focus.talkers = 255;
+				break;
+			}
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || v < 1 || v > 64) {
+				LOG_ERR("--talkers %s: 1..64, or all", optarg);
+				return -EINVAL;
+			}
+			o->focus.talkers = (uint8_t)v;
+			break;
+		case 'L':
+			o->focus.limiter = true;
+			break;
 		case 'M': {
 			struct cp_opts t;
 
