@@ -387,26 +387,42 @@ struct errs {
 	char *buf;
 	size_t len;
 	size_t used;
-	unsigned int n;
+	unsigned int n; /* problems found */
+	bool full;	/* buf took all it can */
 };
 
+/*
+ * Append one line to the caller's buffer. Only whole lines go after the
+ * first (which is cut to fit rather than lost): a reader never sees half
+ * a reason.
+ */
 static void
 err_append(struct errs *e, long line, const char *msg)
 {
-	int k;
+	char one[1200];
+	size_t n;
 
-	if (e->buf == NULL || e->used + 1 >= e->len)
+	if (e->buf == NULL || e->len == 0 || e->full)
 		return;
 	if (line > 0)
-		k = snprintf(e->buf + e->used, e->len - e->used, "%s%s:%ld: %s",
-			     e->used != 0 ? "\n" : "", e->name, line, msg);
+		snprintf(one, sizeof(one), "%s%s:%ld: %s",
+			 e->used != 0 ? "\n" : "", e->name, line, msg);
 	else
-		k = snprintf(e->buf + e->used, e->len - e->used, "%s%s: %s",
-			     e->used != 0 ? "\n" : "", e->name, msg);
-	if (k > 0)
-		e->used += (size_t)k;
-	if (e->used >= e->len)
-		e->used = e->len - 1;
+		snprintf(one, sizeof(one), "%s%s: %s", e->used != 0 ? "\n" : "",
+			 e->name, msg);
+	/* one problem, one line: quoted file text may hold line breaks */
+	for (n = e->used != 0; one[n] != '\0'; n++)
+		if ((unsigned char)one[n] < 0x20 || one[n] == 0x7f)
+			one[n] = '?';
+	if (e->used + n >= e->len) {
+		e->full = true;
+		if (e->used != 0)
+			return;
+		n = e->len - 1;
+	}
+	memcpy(e->buf + e->used, one, n);
+	e->used += n;
+	e->buf[e->used] = '\0';
 }
 
 /* One problem: "NAME:LINE: msg" (line <= 0: "NAME: msg"). */
@@ -921,10 +937,11 @@ read_credentials(struct loader *l, const xmlNode *n)
 		return;
 	}
 	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-		struct user *u = &p->users[p->n_users];
+		struct user *u;
 
 		if (!is_el(c, "user"))
 			continue;
+		u = &p->users[p->n_users];
 		read_user(l, c, u);
 		if (u->name == NULL)
 			return;
@@ -1020,10 +1037,11 @@ read_policy(struct loader *l, const xmlNode *root)
 		return;
 	}
 	for (const xmlNode *c = root->children; c != NULL; c = c->next) {
-		struct conf_entry *ce = &p->confs[p->n_confs];
+		struct conf_entry *ce;
 
 		if (!is_el(c, "conference"))
 			continue;
+		ce = &p->confs[p->n_confs];
 		ce->line = (unsigned int)line_of(c);
 		read_conf_key(l, c, ce, p->n_confs);
 		read_rules(l, c, true, &own);

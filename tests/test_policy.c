@@ -259,7 +259,29 @@ START_TEST(test_policy_error_text_is_truncated_safely)
 			 -EINVAL);
 	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
 	ck_assert_int_eq(cp_policy_load(path, &p, NULL, 0), -EINVAL);
+	memset(small, 'x', sizeof(small));
+	ck_assert_int_eq(cp_policy_load(path, &p, small, 0), -EINVAL);
+	ck_assert_int_eq(small[0], 'x'); /* untouched */
 }
+END_TEST
+
+/* Lines after the first are whole or left out. */
+START_TEST(test_policy_error_text_keeps_whole_lines)
+{
+	struct cp_policy *p = NULL;
+	char path[400], want[600], buf[1300];
+
+	vector_path(path, sizeof(path), "bad_auth.xml");
+	snprintf(want, sizeof(want),
+		 "%s:4: join: auth=\"true\" needs "
+		 "<credentials>",
+		 path);
+	/* room for the first line and most of the second, not all of it */
+	ck_assert_int_eq(cp_policy_load(path, &p, buf, strlen(want) * 2),
+			 -EINVAL);
+	ck_assert_str_eq(buf, want);
+}
+END_TEST
 END_TEST
 
 START_TEST(test_policy_reports_at_most_50_errors)
@@ -899,6 +921,7 @@ test_suite(void)
 			    0, sizeof(bad_files) / sizeof(bad_files[0]));
 	tcase_add_test(tc, test_policy_refuses_missing_and_huge_files);
 	tcase_add_test(tc, test_policy_error_text_is_truncated_safely);
+	tcase_add_test(tc, test_policy_error_text_keeps_whole_lines);
 	tcase_add_test(tc, test_policy_reports_at_most_50_errors);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reload");
