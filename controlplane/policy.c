@@ -236,14 +236,16 @@ skip_display_name(const char *s)
 }
 
 /*
- * Normalise a URI or pattern into out (URI_MAX): the part inside <> if
- * any (after a quoted display name), trimmed; parameters and headers
- * after the host dropped; scheme and host lower-cased. Returns false when
- * it does not fit, has no closing '>' or more than one '@' (not a SIP
- * URI: "sip:x@evil;p=@example.com" must not look like example.com).
+ * Normalise a URI (or, with glob, a pattern) into out (URI_MAX): the part
+ * inside <> if any (after a quoted display name), trimmed; parameters and
+ * headers after the host dropped (a pattern keeps its '?' globs: it has
+ * no parameters, pattern_problem() sees to that); scheme and host
+ * lower-cased. Returns false when it does not fit, has no closing '>' or
+ * more than one '@' (not a SIP URI: "sip:x@evil;p=@example.com" must not
+ * look like example.com).
  */
 static bool
-norm_uri(const char *in, char *out)
+norm_uri(const char *in, char *out, bool glob_pattern)
 {
 	const char *b, *e;
 	size_t n, host, i;
@@ -266,7 +268,7 @@ norm_uri(const char *in, char *out)
 		return false;
 	memcpy(out, b, n);
 	out[n] = '\0';
-	/* the host starts after the last '@', else after "scheme:" */
+	/* the host starts after the '@', else after "scheme:" */
 	at = strchr(out, '@');
 	if (at != NULL && strchr(at + 1, '@') != NULL)
 		return false;
@@ -274,7 +276,7 @@ norm_uri(const char *in, char *out)
 	host = at != NULL      ? (size_t)(at - out) + 1
 	       : colon != NULL ? (size_t)(colon - out) + 1
 			       : 0;
-	out[host + strcspn(out + host, ";?")] = '\0';
+	out[host + strcspn(out + host, glob_pattern ? ";" : ";?")] = '\0';
 	for (i = 0; colon != NULL && out + i < colon; i++)
 		out[i] = lower(out[i]);
 	for (i = host; out[i] != '\0'; i++)
@@ -282,7 +284,10 @@ norm_uri(const char *in, char *out)
 	return true;
 }
 
-/* Glob: '*' any run (also empty), '?' one character; linear backtrack. */
+/*
+ * Glob: '*' any run (also empty), '?' one character. Backtracks only to
+ * the last '*': O(len(pat) * len(s)) at worst, both under URI_MAX.
+ */
 static bool
 glob(const char *pat, const char *s)
 {
@@ -312,9 +317,9 @@ cp_policy_uri_matches(const char *pattern, const char *uri)
 {
 	char p[URI_MAX], u[URI_MAX];
 
-	if (pattern == NULL || uri == NULL || !norm_uri(pattern, p))
+	if (pattern == NULL || uri == NULL || !norm_uri(pattern, p, true))
 		return false;
-	if (!norm_uri(uri, u))
+	if (!norm_uri(uri, u, false))
 		u[0] = '\0'; /* matches only patterns that take anything */
 	return glob(p, u);
 }
@@ -578,7 +583,7 @@ read_patterns(struct loader *l, const xmlNode *n, const char *name,
 				pat, why);
 			continue;
 		}
-		norm_uri(pat, norm);
+		norm_uri(pat, norm, true);
 		if ((v[i] = arena_strdup(l->p, norm)) == NULL) {
 			l->rc = -ENOMEM;
 			return;
@@ -895,7 +900,8 @@ read_user(struct loader *l, const xmlNode *c, struct user *u)
 		for (size_t i = 0; i <= 64; i++)
 			u->ha1[CP_DIGEST_SHA256][i] = lower(sha[i]);
 	if (uri != NULL) {
-		if (!norm_uri(uri, norm) || strpbrk(norm, "*?") != NULL ||
+		if (!norm_uri(uri, norm, false) ||
+		    strpbrk(norm, "*?") != NULL ||
 		    pattern_problem(norm) != NULL || strcmp(norm, "*") == 0)
 			err_add(l->e, line_of(c),
 				"user '%s': uri '%s': "
@@ -973,7 +979,7 @@ read_conf_key(struct loader *l, const xmlNode *n, struct conf_entry *ce,
 		return;
 	}
 	if (uri != NULL) {
-		if (!norm_uri(uri, norm) || !is_sip_uri(norm) ||
+		if (!norm_uri(uri, norm, false) || !is_sip_uri(norm) ||
 		    strpbrk(norm, "*? ") != NULL || strchr(norm, '@') == NULL) {
 			err_add(l->e, ce->line,
 				"conference uri '%s': expected "
@@ -1212,7 +1218,7 @@ cp_policy_conf(const struct cp_policy *p, const char *conf_uri,
 	const struct conf_entry *ce = NULL;
 	const struct rules *r;
 
-	if (conf_uri != NULL && norm_uri(conf_uri, norm))
+	if (conf_uri != NULL && norm_uri(conf_uri, norm, false))
 		ce = find_conf(p, norm);
 	r = ce != NULL ? &ce->r : &p->dflt;
 	memset(out, 0, sizeof(*out));
@@ -1266,7 +1272,7 @@ verify(const struct cp_policy *p, const struct cp_policy_req *req, bool *stale)
 	    strcmp(c.realm, p->realm) != 0 ||
 	    (u = find_user(p, c.username)) == NULL)
 		return NULL;
-	if (!norm_uri(c.uri, a) || !norm_uri(req->conf_uri, b) ||
+	if (!norm_uri(c.uri, a, false) || !norm_uri(req->conf_uri, b, false) ||
 	    strcmp(a, b) != 0)
 		return NULL;
 	nonce = cp_digest_nonce_check(&p->key, p->realm, c.nonce, req->now_s,
@@ -1360,7 +1366,7 @@ target_ok(const struct cp_policy *p, const struct cp_policy_req *req,
 {
 	char t[URI_MAX];
 
-	if (!norm_uri(req->target_uri, t) || !is_sip_uri(t))
+	if (!norm_uri(req->target_uri, t, false) || !is_sip_uri(t))
 		return false;
 	if (req->op == CP_POLICY_REFER_INVITE &&
 	    (strcmp(t, conf_norm) == 0 || find_conf(p, t) != NULL))
@@ -1415,7 +1421,7 @@ cp_policy_decide(const struct cp_policy *p, const struct cp_policy_req *req,
 
 	memset(d, 0, sizeof(*d));
 	if (p == NULL || req == NULL || !req_ok(req) ||
-	    !norm_uri(req->conf_uri, conf))
+	    !norm_uri(req->conf_uri, conf, false))
 		return verdict(d, CP_POLICY_DENY, 500, "Server Internal Error",
 			       CP_POLICY_CAUSE_BAD_REQUEST);
 	if (req->op != CP_POLICY_CREATE)
@@ -1432,8 +1438,8 @@ cp_policy_decide(const struct cp_policy *p, const struct cp_policy_req *req,
 		u = verify(p, req, &stale);
 	if (u != NULL)
 		snprintf(d->auth_user, sizeof(d->auth_user), "%s", u->name);
-	if (u == NULL || u->uri == NULL || !norm_uri(u->uri, who))
-		if (!norm_uri(req->from_uri, who))
+	if (u == NULL || u->uri == NULL || !norm_uri(u->uri, who, false))
+		if (!norm_uri(req->from_uri, who, false))
 			who[0] = '\0';
 	d->moderator = req->is_creator || any_match(&r->moderators, who);
 	if (req->op == CP_POLICY_DTMF)

@@ -14,8 +14,12 @@
  *   "collect": answer and collect a PIN, or more DTMF digits
  *
  * Order of checks: conference, authentication, authorization, lock, size,
- * PIN. Moderators (pattern list, or the conference's creator) pass a lock
- * and every operation whose rule does not say moderators="false".
+ * PIN. Who asks is the uri of the user Digest authenticated, else the From
+ * URI, which anyone can forge: give operations that grant rights
+ * auth="true". A <deny> pattern match refuses anyone; then moderators (a
+ * pattern list, or the conference's creator) pass unless the rule says
+ * moderators="false"; then an <allow> match passes. Moderators also pass a
+ * lock, not the size limit.
  *
  * A field a conference leaves out comes from <default>, and one <default>
  * leaves out from the built-in defaults: anyone may join, create and

@@ -429,6 +429,9 @@ static const struct {
 	/* ? is one character; * backtracks */
 	{ "sip:bo?@example.com", "sip:bob@example.com", true },
 	{ "sip:bo?@example.com", "sip:bo@example.com", false },
+	{ "sip:*@example.co?", "sip:bob@example.com", true },
+	{ "sip:*@example.co?", "sip:bob@example.co", false },
+	{ "sip:example.co?", "sip:example.com", true },
 	{ "sip:*a*b*@x", "sip:xaybz@x", true },
 	{ "sip:*ab@x", "sip:aab@x", true },
 	{ "sip:*ab@x", "sip:aba@x", false },
