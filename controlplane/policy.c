@@ -937,6 +937,8 @@ read_credentials(struct loader *l, const xmlNode *n)
 			"credentials: nonce-lifetime %s: "
 			"expected 1 to %d seconds",
 			lt, MAX_TIMEOUT_S);
+	if (k == 0)
+		err_add(l->e, line_of(n), "credentials: no <user>");
 	if (k != 0 &&
 	    (p->users = arena_alloc(p, k * sizeof(*p->users))) == NULL) {
 		l->rc = -ENOMEM;

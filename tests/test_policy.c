@@ -199,6 +199,7 @@ static const struct {
 	  ":6: user 'bob' is defined twice\n"
 	  ":7: user 'carol': uri 'sip:*@example.com': expected a URI such as "
 	  "sip:alice@example.com" },
+	{ "bad_no_users.xml", ":3: credentials: no <user>" },
 	{ "bad_auth.xml", ":4: join: auth=\"true\" needs <credentials>\n"
 			  ":7: subscribe: auth=\"true\" needs <credentials>" },
 };
