@@ -27,6 +27,26 @@
  * no Digest, lifetime creator-leaves (RFC 4579 §5.12, D4), DTMF *6 toggles
  * one's own mute, *1 toggles the lock, *9 mutes all, *0 unmutes all.
  *
+ * How the SIP layer uses it (one request):
+ *
+ *	struct cp_policy_req r = { .op = CP_POLICY_JOIN, .from_uri = from,
+ *		.conf_uri = request_uri, .authorization = authz_or_null,
+ *		.n_participants = n, .conf_active = exists, .locked = locked,
+ *		.now_s = time(NULL) };
+ *	struct cp_policy_decision d;
+ *
+ *	switch (cp_policy_decide(policy, &r, &d)) {
+ *	case CP_POLICY_ALLOW:	  go on; keep d.auth_user on the dialog
+ *	case CP_POLICY_CHALLENGE: 401, one WWW-Authenticate per
+ *				  d.www_authenticate[0 .. d.n_challenges-1]
+ *	case CP_POLICY_DENY:	  reply d.status d.reason (d.cause: roster)
+ *	case CP_POLICY_COLLECT:	  answer, prompt, collect digits ('#' ends a
+ *				  PIN), decide again with r.pin or r.dtmf
+ *	}
+ *
+ * On SIGHUP set a flag; in the event loop call cp_policy_reload() and log
+ * each line of err when it fails (the old policy stays in force).
+ *
  * Pure library: no SIP stack, no clock (time is passed in), no global
  * state but libxml2's. Control-plane main thread (cp_policy_decide() may
  * run on any thread while nothing reloads the same policy).
