@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <arpa/inet.h>
 
 #include "dpctl.h"
 #include "log.h"
+#include "policy.h"
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "sip.h"
@@ -30,6 +32,9 @@ struct conf {
 	char name[CP_CONF_NAME_MAX];	/* user part of its URI */
 	bool adhoc;			/* made by the factory: ends empty */
 	bool on_dp;			/* CONF_CREATE sent */
+	bool locked;			/* no one new joins (but moderators) */
+	enum cp_policy_lifetime lifetime;
+	char creator[96];		/* From of who made it ("" standing) */
 	uint32_t n_parts;
 	struct part *parts;
 };
@@ -54,8 +59,16 @@ struct part {
 	char answer[CP_SDP_OUT_MAX];	/* the SDP to send */
 	uint8_t op_flags;		/* mute/deaf set by the operator */
 	bool talking;			/* the data plane says so */
+	bool pin_pending;		/* in, deaf and mute, until the PIN */
+	bool held;			/* its SDP put us on hold */
+	bool moderator;
+	char pin[CP_POLICY_PIN_MAX + 1];	/* digits so far */
+	char dtmf[CP_POLICY_DTMF_MAX + 1];	/* command digits so far */
+	char auth_user[CP_POLICY_USER_MAX];	/* Digest, or "" */
 	char from[96];
 };
+
+static void conf_apply_policy(struct cp_focus *f, struct conf *c);
 
 struct cp_focus {
 	struct cp_focus_cfg cfg;
@@ -67,6 +80,7 @@ struct cp_focus {
 	uint8_t *port_used;	/* one byte per even port of the range */
 	uint32_t n_ports, next_port;
 	uint32_t *worker_legs;	/* load per worker */
+	const struct cp_policy *policy;	/* NULL: anyone may */
 	struct cp_focus_stats st;
 };
 
@@ -78,6 +92,7 @@ cp_focus_cfg_init(struct cp_focus_cfg *cfg)
 	cfg->rtp_port_min = 20000;
 	cfg->rtp_port_max = 29998;
 	snprintf(cfg->factory, sizeof(cfg->factory), "factory");
+	snprintf(cfg->host, sizeof(cfg->host), "127.0.0.1");
 	snprintf(cfg->names[0], sizeof(cfg->names[0]), "demo");
 	cfg->n_names = 1;
 	cfg->rate_hz = 8000;
@@ -125,6 +140,7 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	c->next = f->confs;
 	f->confs = c;
 	f->st.n_confs++;
+	conf_apply_policy(f, c);
 	return c;
 }
 
@@ -211,6 +227,17 @@ cp_focus_free(struct cp_focus *f)
 	free(f->port_used);
 	free(f->worker_legs);
 	free(f);
+}
+
+void
+cp_focus_set_policy(struct cp_focus *f, const struct cp_policy *p)
+{
+	bool first = f->policy == NULL;
+
+	f->policy = p;
+	if (first)	/* the standing conferences start as it says */
+		for (struct conf *c = f->confs; c != NULL; c = c->next)
+			conf_apply_policy(f, c);
 }
 
 void
@@ -302,8 +329,17 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 	f->worker_legs[c->worker]--;
 	f->st.n_participants--;
 	port_give(f, p->port);
+	if (c->lifetime == CP_POLICY_END_CREATOR_LEAVES && c->creator[0] &&
+	    strcmp(c->creator, p->from) == 0) {
+		/* RFC 4579 5.12: the creator's conference ends with it */
+		LOG_INFO("conference %s: its creator left: ending it", c->name);
+		c->creator[0] = '\0';
+		for (struct part *q = c->parts; q != NULL; q = q->next)
+			if (q != p && q->dialog != NULL && f->sip != NULL)
+				cp_sip_dialog_bye(f->sip, q->dialog);
+	}
 	free(p);
-	if (c->adhoc && c->n_parts == 0)
+	if (c->adhoc && c->n_parts == 0 && c->lifetime != CP_POLICY_END_NEVER)
 		conf_end(f, c);
 }
 
@@ -373,6 +409,92 @@ send_leg(struct cp_focus *f, struct part *p, uint16_t type)
 	}
 }
 
+/* p's mute and deaf: a held peer is not mixed (no music on hold), the
+ * operator's and the policy's (DTMF) choices, and a PIN still to come. */
+static void
+leg_flags(struct part *p)
+{
+	uint8_t fl = p->op_flags;
+
+	if (p->held)
+		fl |= SHM_LEG_MUTE;
+	if (p->pin_pending)
+		fl |= SHM_LEG_MUTE | SHM_LEG_DEAF;
+	p->leg.flags = (uint8_t)((p->leg.flags & ~(SHM_LEG_MUTE |
+						   SHM_LEG_DEAF)) | fl);
+}
+
+/* The URI of conference c as requests name it. */
+static void
+conf_uri(const struct cp_focus *f, const struct conf *c, char *out,
+	 size_t len)
+{
+	snprintf(out, len, "sip:%s@%s", c->name, f->cfg.host);
+}
+
+/* What the policy says about c when it starts (lock, lifetime). */
+static void
+conf_apply_policy(struct cp_focus *f, struct conf *c)
+{
+	struct cp_policy_conf_info info;
+	char uri[128];
+
+	/* RFC 4579 5.12: an ad-hoc conference ends with its creator */
+	c->lifetime = c->adhoc ? CP_POLICY_END_CREATOR_LEAVES :
+		      CP_POLICY_END_NEVER;
+	if (f->policy == NULL)
+		return;
+	conf_uri(f, c, uri, sizeof(uri));
+	cp_policy_conf(f->policy, uri, &info);
+	c->locked = info.locked;
+	c->lifetime = c->adhoc ? info.lifetime : CP_POLICY_END_NEVER;
+}
+
+/*
+ * May req join c (or create a conference)? Answers the INVITE itself when
+ * not (401 with the challenges, or the policy's refusal). dec gets the
+ * decision (COLLECT: join, then the PIN).
+ */
+static bool
+admit(struct cp_focus *f, struct cp_sip_req *req, struct conf *c,
+      bool create, struct cp_policy_decision *dec)
+{
+	struct cp_policy_req r = {
+		.op = create ? CP_POLICY_CREATE : CP_POLICY_JOIN,
+		.from_uri = cp_sip_req_from(req),
+		.conf_uri = cp_sip_req_uri(req),
+		.authorization = cp_sip_req_authorization(req),
+		.n_participants = c != NULL ? c->n_parts : 0,
+		.conf_active = c != NULL,
+		.locked = c != NULL && c->locked,
+		.now_s = (uint64_t)time(NULL),
+	};
+	const char *hdrs[2][2];
+
+	if (f->policy == NULL)
+		return true;
+	switch (cp_policy_decide(f->policy, &r, dec)) {
+	case CP_POLICY_ALLOW:
+	case CP_POLICY_COLLECT:
+		return true;
+	case CP_POLICY_CHALLENGE:
+		for (unsigned int i = 0; i < dec->n_challenges && i < 2; i++) {
+			hdrs[i][0] = "WWW-Authenticate";
+			hdrs[i][1] = dec->www_authenticate[i];
+		}
+		cp_sip_reply_hdrs(f->sip, req, 401, hdrs, dec->n_challenges,
+				  NULL, NULL);
+		return false;
+	default:
+		LOG_INFO("%s may not %s %s: %d %s", r.from_uri,
+			 cp_policy_op_name(r.op), r.conf_uri, dec->status,
+			 dec->reason);
+		cp_sip_reply(f->sip, req, dec->status, NULL, NULL);
+		f->st.refused++;
+		return false;
+	}
+}
+
 /* Tell the data plane p's new flags (no SIP transaction waits on it). */
 static void
 send_leg_update(struct cp_focus *f, struct part *p)
@@ -408,10 +530,8 @@ negotiate(struct cp_focus *f, struct part *p, const char *offer)
 		return cp_sdp_sip_status(rc);
 	}
 	cp_sdp_result_to_leg(&res, &p->leg);
-	/* a held peer is not mixed (no music on hold); the operator's mute
-	 * and deaf stay */
-	p->leg.flags = (uint8_t)((p->leg.flags & ~(SHM_LEG_MUTE | SHM_LEG_DEAF)) |
-				 p->op_flags | (res.held ? SHM_LEG_MUTE : 0));
+	p->held = res.held;
+	leg_flags(p);
 	return 0;
 }
 
@@ -419,6 +539,7 @@ static void
 on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 {
 	struct cp_focus *f = ctx;
+	struct cp_policy_decision dec = { .verdict = CP_POLICY_ALLOW };
 	char user[CP_CONF_NAME_MAX];
 	struct conf *c;
 	struct part *p;
@@ -451,7 +572,17 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 		f->st.refused++;
 		return;
 	}
-	if (strcmp(user, f->cfg.factory) == 0) {
+	bool create = strcmp(user, f->cfg.factory) == 0;
+
+	c = create ? NULL : conf_find(f, user);
+	if (!create && c == NULL) {
+		cp_sip_reply(f->sip, req, 404, NULL, NULL);
+		f->st.refused++;
+		return;
+	}
+	if (!admit(f, req, c, create, &dec))
+		return;
+	if (create) {
 		char name[CP_CONF_NAME_MAX];
 
 		/* RFC 4579 5.4: an unguessable URI (64 random bits) */
@@ -461,12 +592,11 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 			cp_sip_reply(f->sip, req, 500, NULL, NULL);
 			return;
 		}
+		snprintf(c->creator, sizeof(c->creator), "%s",
+			 cp_sip_req_from(req));
+		conf_apply_policy(f, c);
 		LOG_INFO("conference %s created by %s through the factory",
 			 c->name, cp_sip_req_from(req));
-	} else if ((c = conf_find(f, user)) == NULL) {
-		cp_sip_reply(f->sip, req, 404, NULL, NULL);
-		f->st.refused++;
-		return;
 	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL || port_take(f, &p->port) < 0) {
@@ -485,6 +615,15 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	p->leg.ssrc = (uint32_t)rand64();
 	p->leg.local_port = htons(p->port);
 	p->leg.timeout_ms = f->cfg.media_timeout_ms;
+	p->moderator = dec.moderator || create;
+	snprintf(p->auth_user, sizeof(p->auth_user), "%s", dec.auth_user);
+	if (dec.verdict == CP_POLICY_COLLECT) {
+		/* in, but deaf and mute until the PIN and '#' */
+		p->pin_pending = true;
+		p->leg.flags |= SHM_LEG_DEAF | SHM_LEG_MUTE;
+		LOG_INFO("conference %s: %s must enter the PIN (then #)",
+			 c->name, p->from);
+	}
 	p->next = c->parts;
 	c->parts = p;
 	c->n_parts++;
@@ -556,6 +695,137 @@ cp_focus_sip_app(struct cp_focus *f, struct cp_sip_app *app)
 	app->ctx = f;
 }
 
+static void
+append_digit(char *buf, size_t len, char d)
+{
+	size_t n = strlen(buf);
+
+	if (n + 1 < len) {
+		buf[n] = d;
+		buf[n + 1] = '\0';
+	} else {	/* too long for anything: start over */
+		buf[0] = d;
+		buf[1] = '\0';
+	}
+}
+
+/* What a DTMF command does (the policy allowed it). */
+static void
+dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
+{
+	struct conf *c = p->conf;
+
+	switch (a) {
+	case CP_POLICY_DTMF_MUTE_SELF:
+	case CP_POLICY_DTMF_UNMUTE_SELF:
+	case CP_POLICY_DTMF_TOGGLE_MUTE_SELF:
+		if (a == CP_POLICY_DTMF_MUTE_SELF ||
+		    (a == CP_POLICY_DTMF_TOGGLE_MUTE_SELF &&
+		     !(p->op_flags & SHM_LEG_MUTE)))
+			p->op_flags |= SHM_LEG_MUTE;
+		else
+			p->op_flags &= (uint8_t)~SHM_LEG_MUTE;
+		leg_flags(p);
+		send_leg_update(f, p);
+		LOG_INFO("conference %s: %s %s itself", c->name, p->from,
+			 (p->op_flags & SHM_LEG_MUTE) ? "muted" : "unmuted");
+		break;
+	case CP_POLICY_DTMF_LOCK:
+	case CP_POLICY_DTMF_UNLOCK:
+	case CP_POLICY_DTMF_TOGGLE_LOCK:
+		c->locked = a == CP_POLICY_DTMF_LOCK ||
+			    (a == CP_POLICY_DTMF_TOGGLE_LOCK && !c->locked);
+		LOG_INFO("conference %s %s by %s", c->name,
+			 c->locked ? "locked" : "unlocked", p->from);
+		break;
+	case CP_POLICY_DTMF_MUTE_ALL:
+	case CP_POLICY_DTMF_UNMUTE_ALL:
+		for (struct part *q = c->parts; q != NULL; q = q->next) {
+			if (q == p)
+				continue;
+			if (a == CP_POLICY_DTMF_MUTE_ALL)
+				q->op_flags |= SHM_LEG_MUTE;
+			else
+				q->op_flags &= (uint8_t)~SHM_LEG_MUTE;
+			leg_flags(q);
+			send_leg_update(f, q);
+		}
+		LOG_INFO("conference %s: everyone %s by %s", c->name,
+			 a == CP_POLICY_DTMF_MUTE_ALL ? "muted" : "unmuted",
+			 p->from);
+		break;
+	case CP_POLICY_DTMF_END:
+		LOG_INFO("conference %s ended by %s", c->name, p->from);
+		for (struct part *q = c->parts; q != NULL; q = q->next)
+			if (q->dialog != NULL && f->sip != NULL)
+				cp_sip_dialog_bye(f->sip, q->dialog);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A digit from p: the PIN while one is awaited, else a DTMF command. */
+static void
+on_digit(struct cp_focus *f, struct part *p, char d)
+{
+	struct cp_policy_decision dec;
+	struct cp_policy_req r = { .from_uri = p->from,
+				   .auth_user = p->auth_user[0] ? p->auth_user :
+						NULL,
+				   .is_creator = p->conf->creator[0] &&
+						 strcmp(p->conf->creator,
+							p->from) == 0,
+				   .n_participants = p->conf->n_parts - 1,
+				   .conf_active = true,
+				   .locked = p->conf->locked,
+				   .now_s = (uint64_t)time(NULL) };
+	char uri[128];
+
+	if (f->policy == NULL)
+		return;
+	conf_uri(f, p->conf, uri, sizeof(uri));
+	r.conf_uri = uri;
+	if (p->pin_pending) {
+		if (d != '#') {
+			append_digit(p->pin, sizeof(p->pin), d);
+			return;
+		}
+		r.op = CP_POLICY_JOIN;
+		r.pin = p->pin;
+		if (cp_policy_decide(f->policy, &r, &dec) == CP_POLICY_ALLOW) {
+			p->pin_pending = false;
+			leg_flags(p);
+			send_leg_update(f, p);
+			LOG_INFO("conference %s: %s entered the right PIN",
+				 p->conf->name, p->from);
+		} else {
+			LOG_INFO("conference %s: %s entered a wrong PIN: "
+				 "hanging up", p->conf->name, p->from);
+			f->st.refused++;
+			if (p->dialog != NULL && f->sip != NULL)
+				cp_sip_dialog_bye(f->sip, p->dialog);
+		}
+		p->pin[0] = '\0';
+		return;
+	}
+	append_digit(p->dtmf, sizeof(p->dtmf), d);
+	r.op = CP_POLICY_DTMF;
+	r.dtmf = p->dtmf;
+	switch (cp_policy_decide(f->policy, &r, &dec)) {
+	case CP_POLICY_COLLECT:
+		return;		/* the start of a command: wait for more */
+	case CP_POLICY_ALLOW:
+		dtmf_action(f, p, dec.action);
+		break;
+	default:
+		LOG_DEBUG("conference %s: %s: DTMF %s: %d %s", p->conf->name,
+			  p->from, p->dtmf, dec.status, dec.reason);
+		break;
+	}
+	p->dtmf[0] = '\0';
+}
+
 void
 cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 {
@@ -584,9 +854,11 @@ cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 		break;
 	case SHM_EVT_DTMF:
 		p = part_find_leg(f, ev->body.dtmf.leg_id);
-		if (p != NULL)
-			LOG_INFO("conference %s: %s pressed %c", p->conf->name,
-				 p->from, ev->body.dtmf.digit);
+		if (p == NULL)
+			return;
+		LOG_DEBUG("conference %s: %s pressed %c", p->conf->name,
+			  p->from, ev->body.dtmf.digit);
+		on_digit(f, p, (char)ev->body.dtmf.digit);
 		break;
 	default:
 		break;
@@ -892,8 +1164,7 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			p->op_flags |= flag;
 		else
 			p->op_flags &= (uint8_t)~flag;
-		p->leg.flags = (uint8_t)((p->leg.flags & ~flag) |
-					 (p->op_flags & flag));
+		leg_flags(p);
 		send_leg_update(f, p);
 		put(&o, "{\"ok\":true,\"leg_id\":%u,\"muted\":%s,\"deaf\":%s}",
 		    p->leg_id, (p->leg.flags & SHM_LEG_MUTE) ? "true" : "false",

@@ -30,6 +30,7 @@ extern "C" {
 #endif
 
 struct cp_dpctl;
+struct cp_policy;
 struct cp_sip;
 struct cp_sip_app;
 struct cp_focus;
@@ -42,6 +43,7 @@ struct cp_focus_cfg {
 	uint16_t rtp_port_min;	/* even; legs get min, min + 2, ... */
 	uint16_t rtp_port_max;
 	char factory[CP_CONF_NAME_MAX];	/* user part of the factory URI */
+	char host[64];		/* host part of our URIs (the SIP address) */
 	char names[CP_CONF_MAX_STATIC][CP_CONF_NAME_MAX]; /* static confs */
 	unsigned int n_names;
 	uint32_t rate_hz;	/* mixing rate of new conferences */
@@ -63,6 +65,13 @@ void cp_focus_cfg_init(struct cp_focus_cfg *cfg);
 int cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 		 struct cp_dpctl *d);
 void cp_focus_free(struct cp_focus *f);
+
+/*
+ * The conference policy to decide by (policy.h): NULL (the default) lets
+ * anyone join and create. Set again after a SIGHUP reload. f only borrows
+ * it.
+ */
+void cp_focus_set_policy(struct cp_focus *f, const struct cp_policy *p);
 
 /* The SIP callbacks to open the SIP layer with (ctx is f), then tell f the
  * layer it answers through. */

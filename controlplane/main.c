@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "ctlsock.h"
 #include "metrics.h"
+#include "policy.h"
 #include "dpctl.h"
 #include "log.h"
 #include "shm_msg.h"
@@ -39,11 +40,14 @@ struct cp_opts {
 	struct cp_focus_cfg focus;
 	char ctl_path[108];	/* operator socket */
 	char metrics_addr[64];	/* --metrics address; "" = none */
+	const char *policy_path;	/* --policy FILE, or NULL */
 	uint16_t metrics_port;
 	bool names_given;	/* --conference used: replace the default */
 };
 
 static volatile sig_atomic_t quit;
+static volatile sig_atomic_t reload;	/* SIGHUP: read the policy again */
+static struct cp_policy *policy;
 static struct cp_sip *sip;	/* NULL without --sip */
 static struct cp_focus *focus;
 static struct cp_ctlsock *ctl;
@@ -93,6 +97,12 @@ usage(FILE *f)
 "  --limiter          soft limiter instead of hard clipping on loud mixes\n"
 "  --media-timeout S  hang up a participant after S seconds without RTP\n"
 "                     (default 30; 0 = never)\n"
+"  --policy FILE      the conference policy (XML, schema policy.xsd): who\n"
+"                     may join, create, refer, subscribe; PINs, Digest,\n"
+"                     DTMF commands, lifetimes; a bad file is refused\n"
+"                     with FILE:LINE: reason; SIGHUP reads it again (a\n"
+"                     bad file then keeps the policy in force). Default:\n"
+"                     anyone may join and create\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -152,6 +162,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "ptime", required_argument, NULL, 'T' },
 		{ "talkers", required_argument, NULL, 'K' },
 		{ "limiter", no_argument, NULL, 'L' },
+		{ "policy", required_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -168,6 +179,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->names_given = false;
 	o->ctl_path[0] = '\0';
 	o->metrics_addr[0] = '\0';
+	o->policy_path = NULL;
 	memset(o->focus.media_addr + 12, 0, 4);
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -202,6 +214,9 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			break;
 		case 'L':
 			o->focus.limiter = true;
+			break;
+		case 'y':
+			o->policy_path = optarg;
 			break;
 		case 'M': {
 			struct cp_opts t;
@@ -342,6 +357,9 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			argv[optind]);
 		return -EINVAL;
 	}
+	if (o->sip_addr[0] != '\0')
+		snprintf(o->focus.host, sizeof(o->focus.host), "%s",
+			 o->sip_addr);
 	if (o->ctl_path[0] == '\0')
 		snprintf(o->ctl_path, sizeof(o->ctl_path), "%s/tutti-cp.%s.sock",
 			 geteuid() == 0 ? "/run" : "/tmp", o->region + 1);
@@ -357,8 +375,44 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	quit = 1;
+	if (sig == SIGHUP)
+		reload = 1;
+	else
+		quit = 1;
+}
+
+/* Each line of a policy loader's message, logged as an error. */
+static void
+log_lines(const char *what, const char *err)
+{
+	const char *p = err;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		LOG_ERR("%s%.*s", what, n, p);
+		p += n + (nl != NULL);
+	}
+}
+
+/* SIGHUP: the policy file again; a bad one keeps the one in force. */
+static void
+reload_policy(const struct cp_opts *o)
+{
+	static char err[8192];
+
+	reload = 0;
+	if (o->policy_path == NULL) {
+		LOG_INFO("SIGHUP: no --policy to read again");
+		return;
+	}
+	if (cp_policy_reload(&policy, o->policy_path, err, sizeof(err)) < 0) {
+		log_lines("policy reload refused, the old one stays: ", err);
+		return;
+	}
+	cp_focus_set_policy(focus, policy);
+	LOG_INFO("policy %s read again", o->policy_path);
 }
 
 /* Wait ns; with SIP, the wait is spent serving it. */
@@ -581,14 +635,29 @@ main(int argc, char **argv)
 		return 2;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.policy_path != NULL) {
+		static char perr[8192];
+
+		if (cp_policy_load(o.policy_path, &policy, perr,
+				   sizeof(perr)) < 0) {
+			log_lines("", perr);
+			LOG_ERR("policy %s refused (see above)", o.policy_path);
+			return 2;
+		}
+		LOG_INFO("policy %s", o.policy_path);
+	}
 	cp_dpctl_init(&d, on_event, NULL);
 	LOG_INFO("tutti-cp %s starting: region %s", CP_VERSION, o.region);
 	rc = cp_focus_new(&focus, &o.focus, &d);
 	if (rc < 0) {
 		LOG_ERR("cannot set up the focus: %s", strerror(-rc));
+		cp_policy_destroy(policy);
 		return 1;
 	}
+	if (policy != NULL)
+		cp_focus_set_policy(focus, policy);
 	if (open_sip(&o) < 0) {
 		cp_focus_free(focus);
 		return 1;
@@ -650,6 +719,8 @@ main(int argc, char **argv)
 			cp_focus_replay(focus);
 			continue;
 		}
+		if (reload)
+			reload_policy(&o);
 		sleep_ns(CP_LOOP_NS);
 	}
 	LOG_INFO("stopping: %" PRIu64 " commands sent, %" PRIu64
@@ -660,5 +731,6 @@ main(int argc, char **argv)
 	cp_ctlsock_close(ctl);
 	cp_metrics_close(metrics);
 	cp_focus_free(focus);
+	cp_policy_destroy(policy);
 	return 0;
 }

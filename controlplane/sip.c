@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -68,6 +69,7 @@ struct cp_sip_req {
 	osip_transaction_t *tr;	      /* its IST */
 	struct cp_sip_dialog *dialog; /* re-INVITE: its dialog */
 	char *uri, *call_id, *body, *from, *to;
+	char *authorization;	/* first Authorization value, or NULL */
 	char to_tag[TAG_HEX + 1];
 	bool final_sent;
 	void *app;
@@ -733,6 +735,7 @@ req_free(struct cp_sip *sip, struct cp_sip_req *r)
 	free(r->body);
 	free(r->from);
 	free(r->to);
+	osip_free(r->authorization);
 	free(r);
 }
 
@@ -754,6 +757,12 @@ req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	r->call_id = strdup(m->call_id->number);
 	osip_message_get_body(m, 0, &b);
 	r->body = strdup(b != NULL && b->body != NULL ? b->body : "");
+	{
+		osip_authorization_t *a = NULL;
+
+		if (osip_message_get_authorization(m, 0, &a) >= 0 && a != NULL)
+			osip_authorization_to_str(a, &r->authorization);
+	}
 	random_hex(r->to_tag, TAG_HEX);
 	if (r->uri == NULL || r->from == NULL || r->to == NULL ||
 	    r->call_id == NULL || r->body == NULL) {
@@ -1235,6 +1244,14 @@ int
 cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 	     const char *content_type, const char *body)
 {
+	return cp_sip_reply_hdrs(sip, req, code, NULL, 0, content_type, body);
+}
+
+int
+cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
+		  const char *const (*hdrs)[2], unsigned int n_hdrs,
+		  const char *content_type, const char *body)
+{
 	osip_message_t *r;
 	char cl[24];
 	int rc;
@@ -1247,6 +1264,11 @@ cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 			   code / 100 == 2 ? WITH_CAPS : 0);
 	if (r == NULL)
 		return -ENOMEM;
+	for (unsigned int i = 0; i < n_hdrs; i++)
+		if (strcasecmp(hdrs[i][0], "WWW-Authenticate") == 0)
+			osip_message_set_www_authenticate(r, hdrs[i][1]);
+		else
+			osip_message_set_header(r, hdrs[i][0], hdrs[i][1]);
 	if (content_type != NULL && body != NULL) {
 		osip_message_set_content_type(r, content_type);
 		osip_message_set_body(r, body, strlen(body));
@@ -1287,6 +1309,12 @@ const char *
 cp_sip_req_call_id(const struct cp_sip_req *req)
 {
 	return req->call_id;
+}
+
+const char *
+cp_sip_req_authorization(const struct cp_sip_req *req)
+{
+	return req->authorization;
 }
 
 const char *

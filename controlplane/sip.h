@@ -144,6 +144,17 @@ int cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 		 const char *content_type, const char *body);
 
 /*
+ * As cp_sip_reply(), with n_hdrs extra header fields {name, value}, e.g.
+ * {"WWW-Authenticate", "Digest realm=..."} for a 401 or {"Warning", ...}.
+ */
+int cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
+		      const char *const (*hdrs)[2], unsigned int n_hdrs,
+		      const char *content_type, const char *body);
+
+/* The INVITE's first Authorization header value, or NULL. */
+const char *cp_sip_req_authorization(const struct cp_sip_req *req);
+
+/*
  * Request-URI, From and To URIs (no display name, no tag), Call-ID and
  * body (NUL terminated, "" if none) of req; valid as long as req.
  */

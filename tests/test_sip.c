@@ -417,6 +417,8 @@ static char focus_region[64];
 static char focus_ctl[108];
 static unsigned int focus_metrics_port;
 
+static char *focus_policy;	/* --policy for the next fixture */
+
 static void
 focus_setup(void)
 {
@@ -431,7 +433,10 @@ focus_setup(void)
 			    "198.18.0.2", "--rtp-ports", "30000-30998",
 			    "--conference", "demo", "--conference", "room2",
 			    "--ctl", focus_ctl, "--metrics", "127.0.0.1:0",
-			    NULL };
+			    focus_policy ? "--policy" : NULL, focus_policy,
+			    /* the policy's conferences stand too */
+			    "--conference", "closed", "--conference", "small",
+			    "--conference", "secret", NULL };
 	const char *at;
 
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
@@ -644,6 +649,47 @@ START_TEST(test_focus_metrics)
 	ck_assert_uint_gt(samples, 20);
 	ck_assert_int_eq(tuttictl(out, 4096, "kick demo sipp"), 0);
 	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tps[_i]), 0);
+}
+END_TEST
+
+static void
+focus_policy_setup(void)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/../vectors/focus/policy.xml",
+		 getenv("SIPP_SCENARIOS"));
+	focus_policy = path;
+	focus_setup();
+	focus_policy = NULL;
+}
+
+/* The conference policy decides (F-14, F-15, D5): a join it does not
+ * allow gets 403, a full conference 486, a conference behind Digest a 401
+ * with a SHA-256 and an MD5 challenge. */
+START_TEST(test_focus_policy)
+{
+	pid_t pid;
+
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_403",
+				      tps[_i], "closed", NULL, NULL), 0);
+	pid = sipp_start((uint16_t)focus_port, "focus_kicked", tps[_i],
+			 "small", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference small", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_486",
+				      tps[_i], "small", NULL, NULL), 0);
+	{
+		char out[4096];
+
+		ck_assert_int_eq(tuttictl(out, sizeof(out), "kick small sipp"),
+				 0);
+	}
+	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tps[_i]), 0);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_auth",
+				      tps[_i], "secret", NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out, "may not join"));
+	ck_assert_ptr_null(strstr(focus_cp.out, "joined conference secret"));
 }
 END_TEST
 
@@ -1360,6 +1406,11 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_policy");
+	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_policy, 0, 2);
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
