@@ -578,6 +578,9 @@ cp_cevt_sub_due(struct cp_cevt_sub *s, uint64_t now_ms,
 
 	if (s == NULL || out == NULL)
 		return -EINVAL;
+	/* a change nobody noted: its window opens now */
+	if (s->started && !s->pending && cp_roster_seq(s->r) != s->sent_seq)
+		cp_cevt_sub_note_change(s, now_ms);
 	if (!s->pending || now_ms < cp_cevt_sub_next_ms(s))
 		return 0;
 	v = s->version + 1;

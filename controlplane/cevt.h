@@ -143,7 +143,12 @@ uint64_t cp_cevt_sub_next_ms(const struct cp_cevt_sub *s);
  * document (partial; full if the roster no longer has what a partial
  * needs) and return 1 with *out. Returns 0 if nothing is due (or the
  * changes cancelled out: then nothing stays pending), -EMSGSIZE or -ENOMEM
- * (the changes stay pending).
+ * (the changes stay pending; on -EMSGSIZE the subscription cannot be
+ * served under max_bytes, so the caller ends it or raises the limit).
+ * A roster change that was never noted is noticed here, its window
+ * opening at now_ms. Call it only when no NOTIFY of this subscription is
+ * in flight (one at a time per dialog, checklist F-57): changes made
+ * meanwhile simply wait for the next call.
  */
 int cp_cevt_sub_due(struct cp_cevt_sub *s, uint64_t now_ms,
 		    struct cp_cevt_doc *out);

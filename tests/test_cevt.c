@@ -177,12 +177,26 @@ check_tree(xmlNodePtr n, bool parent_full, const char *doc)
 	}
 }
 
+/* xmlSchemaValidateDoc(): 0 if valid; messages in xml_err. */
+static int
+schema_validate(xmlDocPtr x)
+{
+	xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
+	int rc;
+
+	ck_assert_ptr_nonnull(vc);
+	xml_err[0] = '\0';
+	xmlSchemaSetValidErrors(vc, collect, collect, NULL);
+	rc = xmlSchemaValidateDoc(vc, x);
+	xmlSchemaFreeValidCtxt(vc);
+	return rc;
+}
+
 /* Parse d, validate against the schema and the rules; caller frees. */
 static xmlDocPtr
 check_doc(const struct cp_cevt_doc *d)
 {
 	static const char *const states[] = { "full", "partial", "deleted" };
-	xmlSchemaValidCtxtPtr vc;
 	xmlNodePtr root;
 	xmlDocPtr x;
 	char ver[16];
@@ -193,12 +207,7 @@ check_doc(const struct cp_cevt_doc *d)
 	x = xmlReadMemory(d->xml, (int)d->len_bytes, "doc.xml", NULL,
 			  XML_PARSE_NONET | XML_PARSE_NOBLANKS);
 	ck_assert_msg(x != NULL, "not well-formed:\n%s", d->xml);
-	vc = xmlSchemaNewValidCtxt(schema);
-	ck_assert_ptr_nonnull(vc);
-	xml_err[0] = '\0';
-	xmlSchemaSetValidErrors(vc, collect, collect, NULL);
-	rc = xmlSchemaValidateDoc(vc, x);
-	xmlSchemaFreeValidCtxt(vc);
+	rc = schema_validate(x);
 	ck_assert_msg(rc == 0, "invalid (%d): %s\n%s", rc, xml_err, d->xml);
 
 	root = xmlDocGetRootElement(x);
@@ -506,6 +515,119 @@ START_TEST(test_cevt_escapes_text_and_attributes)
 }
 END_TEST
 
+/* The harness itself: the checklist's known-invalid documents fail. */
+START_TEST(test_cevt_schema_rejects_known_bad_documents)
+{
+	static const char *const bad[] = {
+		/* no namespace, as in the RFC 4579 examples */
+		"<conference-info entity=\"sip:c@x\" version=\"1\"/>",
+		"<conference-info xmlns=\"" CP_CEVT_NS "\" entity=\"sip:c@x\""
+		" version=\"1\"><users><user entity=\"sip:a@x\"><endpoint"
+		" entity=\"e\"><status>held</status></endpoint></user>"
+		"</users></conference-info>",
+		"<conference-info xmlns=\"" CP_CEVT_NS "\" version=\"1\"/>",
+	};
+	static const char good[] = "<conference-info xmlns=\"" CP_CEVT_NS
+				   "\" entity=\"sip:c@x\" version=\"1\"/>";
+	xmlDocPtr x;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		x = xmlReadMemory(bad[i], (int)strlen(bad[i]), "bad.xml", NULL,
+				  XML_PARSE_NONET);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_msg(schema_validate(x) != 0, "accepted: %s", bad[i]);
+		xmlFreeDoc(x);
+	}
+	x = xmlReadMemory(good, (int)strlen(good), "good.xml", NULL,
+			  XML_PARSE_NONET);
+	ck_assert_int_eq(schema_validate(x), 0);
+	xmlFreeDoc(x);
+}
+END_TEST
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* The next partial of s (interval 0), checked; caller frees. */
+static void
+next_partial(struct cp_cevt_sub *s, uint64_t now, struct cp_cevt_doc *d)
+{
+	cp_cevt_sub_note_change(s, now);
+	ck_assert_int_eq(cp_cevt_sub_due(s, now, d), 1);
+	ck_assert_int_eq(d->state, CP_CEVT_PARTIAL);
+	xmlFreeDoc(check_doc(d));
+}
+
+START_TEST(test_cevt_removals_and_returns)
+{
+	struct cp_roster *r = example_roster();
+	struct cp_cevt_sub *s = sub_now(r, false);
+	const char *anon = "sip:anonymous1@anonymous.invalid";
+	const char *alice = "sip:alice@example.com";
+	const char *alice_ep = "sip:alice@198.51.100.10:5060";
+	struct cp_cevt_doc d;
+
+	ck_assert_int_eq(cp_cevt_sub_full(s, 0, &d), 0);
+	cp_cevt_doc_free(&d);
+
+	/* an endpoint goes: deleted inside a partial user */
+	ck_assert_int_eq(cp_roster_ep_remove(r, "sip:bob@example.org",
+					     "sip:bob@203.0.113.20:5070"), 0);
+	next_partial(s, 1, &d);
+	ck_assert_ptr_nonnull(strstr(d.xml,
+		"<user entity=\"sip:bob@example.org\" state=\"partial\">"
+		"<endpoint entity=\"sip:bob@203.0.113.20:5070\" "
+		"state=\"deleted\"/></user>"));
+	cp_cevt_doc_free(&d);
+
+	/* a stream goes: its endpoint is resent whole, without it */
+	ck_assert_int_eq(cp_roster_media_remove(r, alice, alice_ep, "1"), 0);
+	next_partial(s, 2, &d);
+	ck_assert_ptr_nonnull(strstr(d.xml, "<endpoint entity=\"sip:alice@"
+					    "198.51.100.10:5060\" state=\""
+					    "full\">"));
+	ck_assert_ptr_null(strstr(d.xml, "<media"));
+	ck_assert_ptr_nonnull(strstr(d.xml, "<call-info>"));
+	cp_cevt_doc_free(&d);
+
+	/* a field goes (display-text): the user is resent whole */
+	ck_assert_int_eq(cp_roster_user_set_display(r, alice, NULL), 0);
+	next_partial(s, 3, &d);
+	ck_assert_ptr_nonnull(strstr(d.xml, "<user entity=\"sip:alice@"
+					    "example.com\" state=\"full\">"));
+	ck_assert_ptr_nonnull(strstr(d.xml, "<entry>creator</entry>"));
+	cp_cevt_doc_free(&d);
+
+	/* leaves and comes back within one window: once, whole */
+	ck_assert_int_eq(cp_roster_user_remove(r, anon), 0);
+	join(r, anon, "Anonymous 1", anon, T0 + 400, 99);
+	next_partial(s, 4, &d);
+	ck_assert_int_eq(count(d.xml, anon), 2);	/* user + endpoint */
+	ck_assert_ptr_null(strstr(d.xml, "deleted"));
+	ck_assert_ptr_nonnull(strstr(d.xml, "state=\"full\"><display-text>"
+					    "Anonymous 1"));
+	cp_cevt_doc_free(&d);
+
+	/* and leaves for good */
+	ck_assert_int_eq(cp_roster_user_remove(r, anon), 0);
+	next_partial(s, 5, &d);
+	ck_assert_ptr_nonnull(strstr(d.xml, "<user entity=\"sip:anonymous1@"
+					    "anonymous.invalid\" state=\""
+					    "deleted\"/>"));
+	ck_assert_uint_eq(d.version, 6);
+	cp_cevt_doc_free(&d);
+	cp_cevt_sub_destroy(s);
+	cp_roster_destroy(r);
+}
+END_TEST
+
 /* ---- sizes -------------------------------------------------------------- */
 
 START_TEST(test_cevt_size_limits)
@@ -592,6 +714,14 @@ START_TEST(test_cevt_coalesces_burst_into_one_partial)
 	ck_assert_uint_eq(cp_cevt_sub_next_ms(s), 60000);
 	ck_assert_int_eq(cp_cevt_sub_due(s, 60000, &d), 1);
 	ck_assert_uint_eq(d.version, 3);
+	check_and_free(&d);
+	/* a change nobody noted is picked up by due(), interval kept */
+	ck_assert_int_eq(cp_roster_set_locked(r, false), 0);
+	ck_assert_int_eq(cp_cevt_sub_due(s, 61000, &d), 0);
+	ck_assert_uint_eq(cp_cevt_sub_next_ms(s), 65000);
+	ck_assert_int_eq(cp_cevt_sub_due(s, 65000, &d), 1);
+	ck_assert_uint_eq(d.version, 4);
+	ck_assert_ptr_nonnull(strstr(d.xml, "<locked>false</locked>"));
 	check_and_free(&d);
 	cp_cevt_sub_destroy(s);
 	cp_roster_destroy(r);
@@ -1114,7 +1244,7 @@ reconstruct(uint64_t seed, size_t max_tombs, int n_steps)
 	struct cp_cevt_cfg cfg;
 	struct cp_roster *r;
 	struct cp_cevt_doc d;
-	unsigned int n_docs = 0;
+	unsigned int n_docs = 0, n_asked_full = 0, n_full = 0;
 	uint64_t now = 0;
 
 	rng = seed;
@@ -1140,6 +1270,7 @@ reconstruct(uint64_t seed, size_t max_tombs, int n_steps)
 						 0);
 				replica_apply(&p[i], r, &d);
 				n_docs++;
+				n_asked_full++;
 				continue;
 			}
 			cp_cevt_sub_note_change(p[i].sub, now);
@@ -1153,10 +1284,16 @@ reconstruct(uint64_t seed, size_t max_tombs, int n_steps)
 	}
 	for (int i = 0; i < N_REPLICAS; i++) {
 		ck_assert_uint_gt(p[i].n_partial, 10);
+		n_full += p[i].n_full;
 		xmlFreeDoc(p[i].doc);
 		cp_cevt_sub_destroy(p[i].sub);
 	}
 	ck_assert_uint_gt(n_docs, (unsigned int)n_steps / 4);
+	/* few tombstones: some partials had to become full documents */
+	if (max_tombs != 0)
+		ck_assert_uint_gt(n_full, n_asked_full);
+	else
+		ck_assert_uint_eq(n_full, n_asked_full);
 	cp_roster_destroy(r);
 }
 
@@ -1167,7 +1304,7 @@ static const struct {
 	{ 0x9e3779b97f4a7c15ull, 0 },
 	{ 0x1234567887654321ull, 0 },
 	{ 0xdeadbeefcafef00dull, 2 },	/* tombstones dropped: full fallback */
-	{ 0x0123456789abcdefull, 5 },
+	{ 0x0123456789abcdefull, 3 },
 };
 
 START_TEST(test_cevt_reconstruction_matches_full_state)
@@ -1186,6 +1323,8 @@ test_suite(void)
 	tcase_add_unchecked_fixture(tc, schema_load, schema_free);
 	tcase_add_test(tc, test_cevt_golden_full_and_partials);
 	tcase_add_test(tc, test_cevt_escapes_text_and_attributes);
+	tcase_add_test(tc, test_cevt_schema_rejects_known_bad_documents);
+	tcase_add_test(tc, test_cevt_removals_and_returns);
 	tcase_add_test(tc, test_cevt_size_limits);
 	suite_add_tcase(s, tc);
 
