@@ -28,6 +28,21 @@
  * change of a burst and interval_ms after the previous document (RFC 4575
  * §3.9 recommends 5 s), so all changes in between make one partial.
  *
+ * Wiring, for the SIP layer (one roster per conference, one sub per
+ * SUBSCRIBE dialog):
+ *
+ *   conference created   cp_roster_create(&r, conference_uri, 0)
+ *   SUBSCRIBE, refresh   cp_cevt_sub_create(&s, r, &cfg) (first time);
+ *                        cp_cevt_sub_full(s, now, &doc): NOTIFY body
+ *   roster event         cp_roster_*(r, ...), then for every sub of r:
+ *                        cp_cevt_sub_note_change(s, now)
+ *   timer / loop tick    cp_cevt_sub_due(s, now, &doc) == 1: NOTIFY body
+ *                        (arm the timer at cp_cevt_sub_next_ms(s))
+ *   doc.needs_tcp        send that NOTIFY over TCP (RFC 3261 §18.1.1)
+ *   unsubscribe, expiry  cp_cevt_sub_destroy(s)
+ *   conference ends      cp_cevt_sub_deleted(s, &doc) in the NOTIFY with
+ *                        terminated;reason=noresource, then destroy all
+ *
  * libxml2 appears only in cevt.c. Control-plane main thread only.
  */
 #ifndef TUTTI_CP_CEVT_H
