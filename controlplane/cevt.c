@@ -157,18 +157,31 @@ write_exec(struct wctx *c, const char *name, const struct rs_exec *x)
 	el_end(c);
 }
 
+/*
+ * A stream, whole (full endpoint, or added after since), or only its
+ * sub-elements changed after since: <media> has no state attribute, and
+ * a subscriber replaces a known stream's sub-elements one by one.
+ */
 static void
-write_media(struct wctx *c, const struct rs_ep *e, const struct rs_media *m)
+write_media(struct wctx *c, const struct rs_ep *e, const struct rs_media *m,
+	    uint64_t since)
 {
+	bool whole = m->created_seq > since;	/* since 0: a full document */
+	const uint64_t *f = m->field_seq;
+
 	el_start(c, "media");
 	attr(c, "id", m->id);
-	el_text(c, "display-text", m->display_text);
-	el_text(c, "type", m->type);
-	el_text(c, "label", m->label);
-	if (m->has_src_id)
+	if (whole || f[RS_MEDIA_DISPLAY] > since)
+		el_text(c, "display-text", m->display_text);
+	if (whole || f[RS_MEDIA_TYPE] > since)
+		el_text(c, "type", m->type);
+	if (whole || f[RS_MEDIA_LABEL] > since)
+		el_text(c, "label", m->label);
+	if ((whole || f[RS_MEDIA_SRC_ID] > since) && m->has_src_id)
 		el_u32(c, "src-id", m->src_id);
-	el_text(c, "status",
-		cp_roster_media_dir_name(cp_roster_media_report(e, m)));
+	if (whole || f[RS_MEDIA_STATUS] > since)
+		el_text(c, "status", cp_roster_media_dir_name(
+					     cp_roster_media_report(e, m)));
 	el_end(c);
 }
 
@@ -203,8 +216,8 @@ write_ep(struct wctx *c, const struct rs_ep *e, bool full)
 	if (full || f[RS_EP_DISC_INFO] > since)
 		write_exec(c, "disconnection-info", &e->disc_info);
 	for (size_t i = 0; i < e->n_media; i++)
-		if (full || e->media[i].seq > since)
-			write_media(c, e, &e->media[i]);
+		if (e->media[i].seq > since)
+			write_media(c, e, &e->media[i], since);
 	if ((full || f[RS_EP_CALL_INFO] > since) && e->call_id != NULL) {
 		el_start(c, "call-info");
 		el_start(c, "sip");

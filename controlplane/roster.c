@@ -922,7 +922,10 @@ ep_report_diff(struct cp_roster *r, struct rs_user *u, struct rs_ep *e,
 		ep_stamp(r, u, e, RS_EP_STATUS, false);
 	for (size_t i = 0; old_dirs != NULL && i < e->n_media; i++) {
 		if (cp_roster_media_report(e, &e->media[i]) != old_dirs[i]) {
-			e->media[i].seq = e->mod_seq = u->mod_seq = stamp(r);
+			struct rs_media *m = &e->media[i];
+
+			m->field_seq[RS_MEDIA_STATUS] = m->seq = stamp(r);
+			e->mod_seq = u->mod_seq = m->seq;
 		}
 	}
 }
@@ -1160,13 +1163,37 @@ media_lost_field(const struct rs_media *a, const struct rs_media *b)
 	       (a->has_src_id && !b->has_src_id);
 }
 
+/*
+ * Stamp in b the sub-elements that differ from a (b inherits a's stamps);
+ * a negotiated direction change the report does not show stamps nothing.
+ * Returns whether anything was stamped.
+ */
 static bool
-media_eq(const struct rs_media *a, const struct rs_media *b)
+media_stamp_diff(struct cp_roster *r, const struct rs_ep *e,
+		 const struct rs_media *a, struct rs_media *b)
 {
-	return str_eq(a->display_text, b->display_text) &&
-	       str_eq(a->type, b->type) && str_eq(a->label, b->label) &&
-	       a->has_src_id == b->has_src_id && a->src_id == b->src_id &&
-	       a->dir == b->dir;
+	bool ch[RS_MEDIA_N_FIELDS] = {
+		[RS_MEDIA_DISPLAY] = !str_eq(a->display_text, b->display_text),
+		[RS_MEDIA_TYPE] = !str_eq(a->type, b->type),
+		[RS_MEDIA_LABEL] = !str_eq(a->label, b->label),
+		[RS_MEDIA_SRC_ID] = a->has_src_id != b->has_src_id ||
+				    a->src_id != b->src_id,
+		[RS_MEDIA_STATUS] = cp_roster_media_report(e, a) !=
+				    cp_roster_media_report(e, b),
+	};
+	uint64_t s = 0;
+
+	b->created_seq = a->created_seq;
+	b->seq = a->seq;
+	memcpy(b->field_seq, a->field_seq, sizeof(b->field_seq));
+	for (size_t f = 0; f < RS_MEDIA_N_FIELDS; f++) {
+		if (!ch[f])
+			continue;
+		if (s == 0)
+			s = stamp(r);
+		b->field_seq[f] = b->seq = s;
+	}
+	return s != 0;
 }
 
 static struct rs_media *
@@ -1199,22 +1226,21 @@ cp_roster_media_set(struct cp_roster *r, const char *user, const char *ep,
 	if ((rc = media_copy(&n, m)) < 0)
 		return rc;
 	if ((old = media_find(e, n.id, NULL)) != NULL) {
-		if (media_eq(old, &n)) {
-			media_free(&n);
-			return 0;
-		}
-		n.seq = stamp(r);
-		if (media_lost_field(old, &n))
+		bool changed = media_stamp_diff(r, e, old, &n);
+
+		if (changed && media_lost_field(old, &n))
 			e->full_seq = n.seq;
 		media_free(old);
 		*old = n;
+		if (!changed)
+			return 0;
 	} else {
 		if (grow((void **)&e->media, &e->cap_media, e->n_media,
 			 sizeof(e->media[0])) < 0) {
 			media_free(&n);
 			return -ENOMEM;
 		}
-		n.seq = stamp(r);
+		n.created_seq = n.seq = stamp(r);
 		e->media[e->n_media++] = n;
 	}
 	e->mod_seq = u->mod_seq = n.seq;

@@ -43,12 +43,24 @@ struct rs_host {
 	size_t n_uris;
 };
 
+/* Media sub-elements, each stamped (a partial media replaces them 1 by 1). */
+enum rs_media_field {
+	RS_MEDIA_DISPLAY,
+	RS_MEDIA_TYPE,
+	RS_MEDIA_LABEL,
+	RS_MEDIA_SRC_ID,
+	RS_MEDIA_STATUS,	/* the reported one (focus mute applied) */
+	RS_MEDIA_N_FIELDS,
+};
+
 struct rs_media {
 	char *id, *display_text, *type, *label;
 	bool has_src_id;
 	uint32_t src_id;
 	enum cp_roster_media_dir dir;	/* negotiated */
-	uint64_t seq;			/* added or changed: sent whole */
+	uint64_t created_seq;		/* added: sent whole */
+	uint64_t seq;			/* latest stamp */
+	uint64_t field_seq[RS_MEDIA_N_FIELDS];
 };
 
 /* Endpoint fields, each stamped on its own (partial endpoints). */
