@@ -628,6 +628,53 @@ START_TEST(test_cevt_removals_and_returns)
 }
 END_TEST
 
+/*
+ * The document due for s at now: valid, of this state and version, holding
+ * needle (if not NULL). Freed.
+ */
+static void
+due_expect(struct cp_cevt_sub *s, uint64_t now, enum cp_cevt_state state,
+	   uint32_t version, const char *needle)
+{
+	struct cp_cevt_doc d;
+
+	ck_assert_int_eq(cp_cevt_sub_due(s, now, &d), 1);
+	ck_assert_int_eq(d.state, state);
+	ck_assert_uint_eq(d.version, version);
+	if (needle != NULL)
+		ck_assert_msg(strstr(d.xml, needle) != NULL, "no %s in:\n%s",
+			      needle, d.xml);
+	check_and_free(&d);
+}
+
+/* A bounded journal: past its horizon a partial is refused, full sent. */
+START_TEST(test_cevt_journal_horizon_forces_full)
+{
+	struct cp_cevt_sub *s;
+	struct cp_roster *r;
+	struct cp_cevt_doc d;
+	uint64_t seq;
+
+	ck_assert_int_eq(cp_roster_create(&r, CONF, 1), 0);	/* 1 tomb */
+	join(r, "sip:a@x", NULL, "a", T0, 1);
+	join(r, "sip:b@x", NULL, "b", T0, 2);
+	ck_assert_int_eq(cp_cevt_sub_create(&s, r, NULL), 0);
+	ck_assert_int_eq(cp_cevt_sub_full(s, 0, &d), 0);
+	cp_cevt_doc_free(&d);
+	seq = cp_roster_seq(r);
+	ck_assert(cp_roster_can_diff(r, seq));
+	ck_assert_int_eq(cp_roster_user_remove(r, "sip:a@x"), 0);
+	ck_assert(cp_roster_can_diff(r, seq));
+	ck_assert_int_eq(cp_roster_user_remove(r, "sip:b@x"), 0);
+	ck_assert(!cp_roster_can_diff(r, seq));		/* a's tomb dropped */
+	ck_assert_int_eq(cp_cevt_build_partial(r, seq, 2, NULL, &d), -ESTALE);
+	cp_cevt_sub_note_change(s, 1);
+	due_expect(s, 5000, CP_CEVT_FULL, 2, "<users state=\"full\"/>");
+	cp_cevt_sub_destroy(s);
+	cp_roster_destroy(r);
+}
+END_TEST
+
 /* ---- sizes -------------------------------------------------------------- */
 
 START_TEST(test_cevt_size_limits)
@@ -712,17 +759,12 @@ START_TEST(test_cevt_coalesces_burst_into_one_partial)
 	ck_assert_int_eq(cp_roster_set_locked(r, true), 0);
 	cp_cevt_sub_note_change(s, 60000);
 	ck_assert_uint_eq(cp_cevt_sub_next_ms(s), 60000);
-	ck_assert_int_eq(cp_cevt_sub_due(s, 60000, &d), 1);
-	ck_assert_uint_eq(d.version, 3);
-	check_and_free(&d);
+	due_expect(s, 60000, CP_CEVT_PARTIAL, 3, "<locked>true</locked>");
 	/* a change nobody noted is picked up by due(), interval kept */
 	ck_assert_int_eq(cp_roster_set_locked(r, false), 0);
 	ck_assert_int_eq(cp_cevt_sub_due(s, 61000, &d), 0);
 	ck_assert_uint_eq(cp_cevt_sub_next_ms(s), 65000);
-	ck_assert_int_eq(cp_cevt_sub_due(s, 65000, &d), 1);
-	ck_assert_uint_eq(d.version, 4);
-	ck_assert_ptr_nonnull(strstr(d.xml, "<locked>false</locked>"));
-	check_and_free(&d);
+	due_expect(s, 65000, CP_CEVT_PARTIAL, 4, "<locked>false</locked>");
 	cp_cevt_sub_destroy(s);
 	cp_roster_destroy(r);
 }
@@ -759,9 +801,7 @@ START_TEST(test_cevt_hold_ms_gathers_and_refresh_is_immediate)
 	ck_assert_int_eq(cp_roster_set_locked(r, false), 0);
 	cp_cevt_sub_note_change(s, 11000);
 	ck_assert_uint_eq(cp_cevt_sub_next_ms(s), 15250);
-	ck_assert_int_eq(cp_cevt_sub_due(s, 15250, &d), 1);
-	ck_assert_uint_eq(d.version, 3);
-	check_and_free(&d);
+	due_expect(s, 15250, CP_CEVT_PARTIAL, 3, "<locked>false</locked>");
 	ck_assert_int_eq(cp_cevt_sub_deleted(s, &d), 0);
 	ck_assert_uint_eq(d.version, 4);
 	check_and_free(&d);
@@ -1325,6 +1365,7 @@ test_suite(void)
 	tcase_add_test(tc, test_cevt_escapes_text_and_attributes);
 	tcase_add_test(tc, test_cevt_schema_rejects_known_bad_documents);
 	tcase_add_test(tc, test_cevt_removals_and_returns);
+	tcase_add_test(tc, test_cevt_journal_horizon_forces_full);
 	tcase_add_test(tc, test_cevt_size_limits);
 	suite_add_tcase(s, tc);
 
