@@ -195,7 +195,11 @@ int cp_roster_ep_set_status(struct cp_roster *r, const char *user,
 /* The focus stops (or resumes) mixing this endpoint's audio. */
 int cp_roster_ep_set_muted(struct cp_roster *r, const char *user,
 			   const char *ep, bool muted);
-/* The participant held (or resumed) the focus (its re-INVITE). */
+/*
+ * The participant held (or resumed) the focus (its re-INVITE). The
+ * streams' directions come from the same SDP: update them with
+ * cp_roster_media_set().
+ */
 int cp_roster_ep_set_held(struct cp_roster *r, const char *user,
 			  const char *ep, bool held);
 /* The reported <status> (with hold and mute applied). */
