@@ -121,20 +121,21 @@ str_update(char **dst, const char *src, bool *cleared)
 	return 1;
 }
 
-/* Room for one more element in an array of *cap (n in use); -ENOMEM. */
-static int
-grow(void **arr, size_t *cap, size_t n, size_t elem_bytes)
+/*
+ * arr (n of *cap elements in use) with room for one more: arr itself, or
+ * a larger copy (*cap updated). NULL if out of memory, arr untouched.
+ */
+static void *
+grow(void *arr, size_t *cap, size_t n, size_t elem_bytes)
 {
 	size_t c = *cap ? 2 * *cap : 4;
 	void *a;
 
 	if (n < *cap)
-		return 0;
-	if ((a = realloc(*arr, c * elem_bytes)) == NULL)
-		return -ENOMEM;
-	*arr = a;
-	*cap = c;
-	return 0;
+		return arr;
+	if ((a = realloc(arr, c * elem_bytes)) != NULL)
+		*cap = c;
+	return a;
 }
 
 /* ---- conference-level pieces -------------------------------------------- */
@@ -479,6 +480,7 @@ tomb_add(struct cp_roster *r, const char *user, const char *ep,
 	 uint64_t origin_seq, uint64_t seq)
 {
 	struct rs_tomb t = { .origin_seq = origin_seq, .seq = seq };
+	struct rs_tomb *tombs;
 
 	if ((t.user = strdup(user)) == NULL ||
 	    (ep != NULL && (t.ep = strdup(ep)) == NULL))
@@ -488,9 +490,10 @@ tomb_add(struct cp_roster *r, const char *user, const char *ep,
 			r->horizon_seq = r->tombs[0].seq;
 		tomb_drop(r, 0);
 	}
-	if (grow((void **)&r->tombs, &r->cap_tombs, r->n_tombs,
-		 sizeof(r->tombs[0])) < 0)
+	if ((tombs = grow(r->tombs, &r->cap_tombs, r->n_tombs,
+			  sizeof(*tombs))) == NULL)
 		goto out_nomem;
+	r->tombs = tombs;
 	r->tombs[r->n_tombs++] = t;
 	return 0;
 out_nomem:
@@ -701,7 +704,7 @@ int
 cp_roster_user_add(struct cp_roster *r, const char *entity,
 		   const char *display_text)
 {
-	struct rs_user *u;
+	struct rs_user *u, **users;
 	int rc = -ENOMEM;
 
 	if (r == NULL || entity == NULL || entity[0] == '\0')
@@ -715,9 +718,10 @@ cp_roster_user_add(struct cp_roster *r, const char *entity,
 	if (cp_roster_user_find(r, u->entity, NULL) != NULL)
 		goto out_free;
 	rc = -ENOMEM;
-	if (grow((void **)&r->users, &r->cap_users, r->n_users,
-		 sizeof(r->users[0])) < 0)
+	if ((users = grow(r->users, &r->cap_users, r->n_users,
+			  sizeof(*users))) == NULL)
 		goto out_free;
+	r->users = users;
 	u->origin_seq = u->full_seq = u->mod_seq = stamp(r);
 	r->users[r->n_users++] = u;
 	return 0;
@@ -858,7 +862,7 @@ cp_roster_ep_add(struct cp_roster *r, const char *user, const char *ep,
 		 const char *display_text, enum cp_roster_ep_status status)
 {
 	struct rs_user *u;
-	struct rs_ep *e;
+	struct rs_ep *e, **eps;
 	int rc;
 
 	if (r == NULL || ep == NULL || ep[0] == '\0' ||
@@ -876,9 +880,9 @@ cp_roster_ep_add(struct cp_roster *r, const char *user, const char *ep,
 	if (cp_roster_ep_find(u, e->entity, NULL) != NULL)
 		goto out_free;
 	rc = -ENOMEM;
-	if (grow((void **)&u->eps, &u->cap_eps, u->n_eps,
-		 sizeof(u->eps[0])) < 0)
+	if ((eps = grow(u->eps, &u->cap_eps, u->n_eps, sizeof(*eps))) == NULL)
 		goto out_free;
+	u->eps = eps;
 	e->status = status;
 	e->origin_seq = e->full_seq = e->mod_seq = u->mod_seq = stamp(r);
 	u->eps[u->n_eps++] = e;
@@ -1235,11 +1239,14 @@ cp_roster_media_set(struct cp_roster *r, const char *user, const char *ep,
 		if (!changed)
 			return 0;
 	} else {
-		if (grow((void **)&e->media, &e->cap_media, e->n_media,
-			 sizeof(e->media[0])) < 0) {
+		struct rs_media *a = grow(e->media, &e->cap_media, e->n_media,
+					  sizeof(*a));
+
+		if (a == NULL) {
 			media_free(&n);
 			return -ENOMEM;
 		}
+		e->media = a;
 		n.created_seq = n.seq = stamp(r);
 		e->media[e->n_media++] = n;
 	}
