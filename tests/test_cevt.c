@@ -718,6 +718,38 @@ START_TEST(test_cevt_size_limits)
 }
 END_TEST
 
+/* The benchmark's size: 1,000 users, full and one-change partial. */
+START_TEST(test_cevt_thousand_users)
+{
+	struct cp_roster *r;
+	struct cp_cevt_sub *s;
+	struct cp_cevt_doc d;
+	char u[64];
+
+	ck_assert_int_eq(cp_roster_create(&r, CONF, 0), 0);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(u, sizeof(u), "sip:user%d@example.com", i);
+		join(r, u, "Participant", u, T0 + i, (uint32_t)i * 7919u);
+	}
+	ck_assert_uint_eq(cp_roster_user_count(r), 1000);
+	s = sub_now(r, false);
+	ck_assert_int_eq(cp_cevt_sub_full(s, 0, &d), 0);
+	ck_assert(d.needs_tcp);
+	ck_assert_ptr_nonnull(strstr(d.xml, "<user-count>1000</user-count>"));
+	check_and_free(&d);
+	ck_assert_int_eq(cp_roster_ep_set_muted(r, "sip:user500@example.com",
+						"sip:user500@example.com",
+						true), 0);
+	cp_cevt_sub_note_change(s, 1);
+	ck_assert_int_eq(cp_cevt_sub_due(s, 1, &d), 1);
+	ck_assert(!d.needs_tcp);
+	ck_assert_int_eq(count(d.xml, "<user "), 1);
+	check_and_free(&d);
+	cp_cevt_sub_destroy(s);
+	cp_roster_destroy(r);
+}
+END_TEST
+
 /* ---- rate control and versions ------------------------------------------ */
 
 START_TEST(test_cevt_coalesces_burst_into_one_partial)
@@ -1367,6 +1399,7 @@ test_suite(void)
 	tcase_add_test(tc, test_cevt_removals_and_returns);
 	tcase_add_test(tc, test_cevt_journal_horizon_forces_full);
 	tcase_add_test(tc, test_cevt_size_limits);
+	tcase_add_test(tc, test_cevt_thousand_users);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rate");
