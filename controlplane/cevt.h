@@ -60,7 +60,12 @@ extern "C" {
 
 #define CP_CEVT_MIME		"application/conference-info+xml"
 #define CP_CEVT_NS		"urn:ietf:params:xml:ns:conference-info"
-#define CP_CEVT_UDP_MAX_BYTES	1300	/* RFC 3261 §18.1.1, whole message */
+/*
+ * RFC 3261 §18.1.1: a message over 1300 bytes (path MTU unknown) goes over
+ * TCP. The default body limit; a caller that knows its header size passes
+ * udp_max_bytes = 1300 - headers.
+ */
+#define CP_CEVT_UDP_MAX_BYTES	1300
 #define CP_CEVT_INTERVAL_MS	5000	/* RFC 4575 §3.9 */
 
 struct cp_cevt_cfg {
