@@ -17,8 +17,10 @@
 #include <arpa/inet.h>
 
 #include "dpctl.h"
+#include "cevt.h"
 #include "log.h"
 #include "policy.h"
+#include "roster.h"
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "sip.h"
@@ -35,6 +37,7 @@ struct conf {
 	bool locked;			/* no one new joins (but moderators) */
 	enum cp_policy_lifetime lifetime;
 	char creator[96];		/* From of who made it ("" standing) */
+	struct cp_roster *roster;	/* RFC 4575 state, NULL if no memory */
 	uint32_t n_parts;
 	struct part *parts;
 };
@@ -69,6 +72,8 @@ struct part {
 };
 
 static void conf_apply_policy(struct cp_focus *f, struct conf *c);
+static void conf_uri(const struct cp_focus *f, const struct conf *c,
+		     char *out, size_t len);
 
 struct cp_focus {
 	struct cp_focus_cfg cfg;
@@ -120,6 +125,102 @@ conf_find(struct cp_focus *f, const char *name)
 	return NULL;
 }
 
+/* The conference's roster: its URI, description, and lock. */
+static void
+roster_start(struct cp_focus *f, struct conf *c, const char *subject,
+	     uint32_t max_users)
+{
+	char uri[128];
+	struct cp_roster_uri cu, su;
+	struct cp_roster_avail_media am = { .label = "audio", .type = "audio",
+					    .status =
+						    CP_ROSTER_MEDIA_SENDRECV };
+	struct cp_roster_desc d = { .subject = subject && subject[0] ?
+						       subject : NULL,
+				    .conf_uris = &cu, .n_conf_uris = 1,
+				    .service_uris = &su, .n_service_uris = 1,
+				    .maximum_user_count = max_users,
+				    .media = &am, .n_media = 1 };
+
+	conf_uri(f, c, uri, sizeof(uri));
+	cu = (struct cp_roster_uri){ .uri = uri, .purpose = "participation" };
+	su = (struct cp_roster_uri){ .uri = uri, .purpose = "event" };
+	if (c->roster == NULL && cp_roster_create(&c->roster, uri, 0) < 0)
+		return;
+	cp_roster_set_desc(c->roster, &d);
+	cp_roster_set_locked(c->roster, c->locked);
+}
+
+/* The endpoint entity of a participant: its From URI and leg. */
+static void
+ep_of(const struct part *p, char *out, size_t len)
+{
+	snprintf(out, len, "%s;leg=%u", p->from, p->leg_id);
+}
+
+static enum cp_roster_media_dir
+roster_dir(uint8_t shm_dir)
+{
+	/* the focus's view in shm_msg_leg; the roster wants the peer's */
+	switch (shm_dir) {
+	case SHM_DIR_SENDONLY:
+		return CP_ROSTER_MEDIA_RECVONLY;
+	case SHM_DIR_RECVONLY:
+		return CP_ROSTER_MEDIA_SENDONLY;
+	case SHM_DIR_INACTIVE:
+		return CP_ROSTER_MEDIA_INACTIVE;
+	default:
+		return CP_ROSTER_MEDIA_SENDRECV;
+	}
+}
+
+/* p's endpoint as the roster should show it now (joined or changed). */
+static void
+roster_part(struct conf *c, struct part *p)
+{
+	char ep[160];
+	struct cp_roster_media m = { .id = "1", .type = "audio",
+				     .label = "audio",
+				     .dir = roster_dir(p->leg.dir) };
+	const char *roles[1] = { "moderator" };
+
+	if (c->roster == NULL)
+		return;
+	ep_of(p, ep, sizeof(ep));
+	if (!cp_roster_has_user(c->roster, p->from))
+		cp_roster_user_add(c->roster, p->from, NULL);
+	if (p->moderator)
+		cp_roster_user_set_roles(c->roster, p->from, roles, 1);
+	if (cp_roster_ep_add(c->roster, p->from, ep, NULL,
+			     CP_ROSTER_EP_CONNECTED) == 0) {
+		struct cp_roster_exec when = { .when_s = (int64_t)time(NULL) };
+
+		cp_roster_ep_set_joining(c->roster, p->from, ep,
+					 CP_ROSTER_JOIN_DIALED_IN, &when);
+	}
+	cp_roster_ep_set_muted(c->roster, p->from, ep,
+			       (p->op_flags & SHM_LEG_MUTE) || p->pin_pending);
+	cp_roster_ep_set_held(c->roster, p->from, ep, p->held);
+	cp_roster_media_set(c->roster, p->from, ep, &m);
+}
+
+/* p's endpoint leaves the roster (and its user, with its last one). */
+static void
+roster_leave(struct conf *c, struct part *p)
+{
+	char ep[160];
+
+	if (c->roster == NULL || !cp_roster_has_user(c->roster, p->from))
+		return;
+	ep_of(p, ep, sizeof(ep));
+	cp_roster_ep_remove(c->roster, p->from, ep);
+	for (struct part *q = c->parts; q != NULL; q = q->next)
+		if (q != p && strcmp(q->from, p->from) == 0 &&
+		    q->state != PART_JOINING)
+			return;	/* another endpoint of the same user */
+	cp_roster_user_remove(c->roster, p->from);
+}
+
 static struct conf *
 conf_new(struct cp_focus *f, const char *name, bool adhoc)
 {
@@ -141,6 +242,8 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	f->confs = c;
 	f->st.n_confs++;
 	conf_apply_policy(f, c);
+	if (c->roster == NULL)
+		roster_start(f, c, NULL, 0);
 	return c;
 }
 
@@ -173,6 +276,7 @@ conf_end(struct cp_focus *f, struct conf *c)
 		}
 	LOG_INFO("conference %s ended", c->name);
 	f->st.n_confs--;
+	cp_roster_destroy(c->roster);
 	free(c);
 }
 
@@ -222,6 +326,7 @@ cp_focus_free(struct cp_focus *f)
 			free(p);
 		}
 		f->confs = c->next;
+		cp_roster_destroy(c->roster);
 		free(c);
 	}
 	free(f->port_used);
@@ -312,6 +417,8 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 	struct conf *c = p->conf;
 	struct part **pp;
 
+	if (p->state != PART_JOINING && p->state != PART_GONE)
+		roster_leave(c, p);
 	if (remove_leg) {
 		struct shm_msg m;
 
@@ -374,6 +481,7 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 		return;
 	}
 	cp_sip_reply(f->sip, p->req, 200, "application/sdp", p->answer);
+	roster_part(p->conf, p);
 	if (p->state == PART_JOINING) {
 		f->st.joined++;
 		LOG_INFO("%s joined conference %s (leg %u, %s/%u, RTP port %u, "
@@ -448,6 +556,8 @@ conf_apply_policy(struct cp_focus *f, struct conf *c)
 	cp_policy_conf(f->policy, uri, &info);
 	c->locked = info.locked;
 	c->lifetime = c->adhoc ? info.lifetime : CP_POLICY_END_NEVER;
+	roster_start(f, c, info.subject, info.max_participants == UINT32_MAX ?
+		     0 : info.max_participants);
 }
 
 /*
@@ -500,6 +610,9 @@ static void
 send_leg_update(struct cp_focus *f, struct part *p)
 {
 	struct shm_msg m;
+
+	if (p->state == PART_CONNECTED || p->state == PART_UPDATING)
+		roster_part(p->conf, p);
 
 	shm_msg_init(&m, SHM_CMD_LEG_UPDATE, 0, p->conf->conf_id);
 	m.body.leg = p->leg;
@@ -735,6 +848,8 @@ dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
 	case CP_POLICY_DTMF_TOGGLE_LOCK:
 		c->locked = a == CP_POLICY_DTMF_LOCK ||
 			    (a == CP_POLICY_DTMF_TOGGLE_LOCK && !c->locked);
+		if (c->roster != NULL)
+			cp_roster_set_locked(c->roster, c->locked);
 		LOG_INFO("conference %s %s by %s", c->name,
 			 c->locked ? "locked" : "unlocked", p->from);
 		break;
@@ -1105,7 +1220,8 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		return;
 	}
 	if (n < 1 || strcmp(cmd, "help") == 0) {
-		put(&o, "{\"commands\":[\"list\",\"show CONF\",\"mute CONF WHO\","
+		put(&o, "{\"commands\":[\"list\",\"show CONF\",\"roster CONF\","
+		    "\"mute CONF WHO\","
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
 		    "\"kick CONF WHO\",\"end CONF\",\"stats\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
@@ -1128,6 +1244,23 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put_error(&o, "'%s' needs a conference name", cmd);
 	} else if (strcmp(cmd, "show") == 0) {
 		show_conf(f, c, &o);
+	} else if (strcmp(cmd, "roster") == 0) {
+		struct cp_cevt_cfg cfg;
+		struct cp_cevt_doc doc = { 0 };
+
+		cp_cevt_cfg_default(&cfg);
+		cfg.indent = true;
+		if (c->roster == NULL ||
+		    cp_cevt_build_full(c->roster, 1, &cfg, &doc) < 0) {
+			put_error(&o, "no roster for %s", c->name);
+			return;
+		}
+		put(&o, "{\"conference\":");
+		put_str(&o, c->name);
+		put(&o, ",\"conference_info\":");
+		put_str(&o, doc.xml);
+		put(&o, "}");
+		cp_cevt_doc_free(&doc);
 	} else if (strcmp(cmd, "end") == 0) {
 		uint32_t k = 0;
 

@@ -556,7 +556,29 @@ START_TEST(test_focus_tuttictl)
 	ck_assert_msg(strstr(out, "\"from\":\"sip:sipp@127.0.0.1:") &&
 		      strstr(out, "\"on_dp\":true") &&
 		      strstr(out, "\"muted\":false"), "%s", out);
+	/* the RFC 4575 roster: valid against the schema, the caller in */
+	{
+		char cmd[1024];
+		int st;
+
+		snprintf(cmd, sizeof(cmd), "%s --socket %s roster demo | "
+			 "xmllint --nonet --noout --schema %s/../vectors/"
+			 "conference-info.xsd - 2>&1", getenv("TUTTICTL"),
+			 focus_ctl, getenv("SIPP_SCENARIOS"));
+		st = system(cmd);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			      "roster does not validate (%s)", cmd);
+	}
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster demo"), 0);
+	ck_assert_msg(strstr(out, "<conference-info") &&
+		      strstr(out, "entity=\"sip:demo@127.0.0.1\"") &&
+		      strstr(out, "<user entity=\"sip:sipp@127.0.0.1:") &&
+		      strstr(out, "<status>connected</status>") &&
+		      strstr(out, "<joining-method>dialed-in</joining-method>"), "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "mute demo sipp"), 0);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster demo"), 0);
+	ck_assert_msg(strstr(out, "<status>muted-via-focus</status>"), "%s",
+		      out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"), 0);
 	ck_assert_msg(strstr(out, "\"muted\":true"), "%s", out);
 	ck_assert_msg(proc_expect(&focus_cp, "muted by the operator", 10000),

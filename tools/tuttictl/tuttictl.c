@@ -38,6 +38,7 @@ usage(FILE *f)
 "Commands:\n"
 "  list                      the conferences\n"
 "  show CONF                 its participants, with their media counters\n"
+"  roster CONF               its RFC 4575 conference-info document (full)\n"
 "  mute CONF WHO, unmute CONF WHO\n"
 "                            stop / start mixing WHO's voice\n"
 "  deaf CONF WHO, undeaf CONF WHO\n"
@@ -307,6 +308,22 @@ main(int argc, char **argv)
 		       "LATE", "TICK us", "MAX us", "RX PKTS", "TX PKTS",
 		       "DROPS");
 		each(resp, "workers", row_worker);
+	} else if (strcmp(argv[optind], "roster") == 0) {
+		/* the conference-info document, unescaped from its JSON */
+		const char *v = strstr(resp, "\"conference_info\":\"");
+
+		for (v = v ? v + 19 : ""; *v != '\0' && *v != '"'; v++) {
+			unsigned int u;
+
+			if (*v != '\\') {
+				putchar(*v);
+			} else if (v[1] == 'u' && sscanf(v + 2, "%4x", &u) == 1) {
+				putchar((int)u);
+				v += 5;
+			} else if (v[1] != '\0') {
+				putchar(*++v);
+			}
+		}
 	} else {
 		printf("%s\n", resp);
 	}
