@@ -24,6 +24,7 @@
 #include <rte_mbuf.h>
 
 #include "compiler.h"
+#include "fleet.h"
 #include "gen.h"
 #include "log.h"
 #include "port.h"
@@ -56,6 +57,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: tutti-gen [EAL options] -- [options]\n"
+"       tutti-gen --functional [options]   (kernel sockets and SIP: N\n"
+"                 participants that call in and judge what they hear;\n"
+"                 tutti-gen --functional --help)\n"
 "\n"
 "The packet generator of Tutti's system benchmark. On one DPDK port (memif\n"
 "towards tutti-dp or another tutti-gen) it\n"
@@ -591,6 +595,9 @@ main(int argc, char **argv)
 	char err[256];
 
 	tutti_log_init("tutti-gen", TUTTI_LOG_INFO);
+	/* the functional mode: SIP and kernel sockets, no EAL (fleet.h) */
+	if (argc > 1 && strcmp(argv[1], "--functional") == 0)
+		return fleet_main(argc - 1, argv + 1);
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0 && dd == argc)
 			dd = i;

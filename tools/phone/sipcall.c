@@ -17,15 +17,6 @@
 
 #define T1_MS	500
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 static void
 rnd_hex(char *out, size_t n)
 {
@@ -106,20 +97,20 @@ static int
 transact(struct sipcall *c, const char *msg, const char *method, uint32_t cseq,
 	 char *resp, size_t len, int wait_ms)
 {
-	uint64_t end = now_ms() + (uint64_t)wait_ms, next = 0;
+	uint64_t end = phone_now_ms() + (uint64_t)wait_ms, next = 0;
 	uint32_t t = T1_MS;
 	char want[64];
 
 	snprintf(want, sizeof(want), "%u %s", cseq, method);
-	while (now_ms() < end) {
+	while (phone_now_ms() < end) {
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		char cs[64];
 		ssize_t n;
 		int code;
 
-		if (now_ms() >= next) {
+		if (phone_now_ms() >= next) {
 			send_msg(c, msg);
-			next = now_ms() + t;
+			next = phone_now_ms() + t;
 			t = t * 2 > 4000 ? 4000 : t * 2;
 		}
 		if (poll(&p, 1, 50) <= 0)
@@ -162,7 +153,7 @@ sipcall_dial(struct sipcall *c, const char *uri,
 	if (inet_pton(AF_INET, host, &c->focus.sin_addr) != 1)
 		return -EINVAL;
 	c->local = *local;
-	srand((unsigned int)(now_ms() ^ (uint64_t)getpid() << 16 ^ rtp_port));
+	srand((unsigned int)(phone_now_ms() ^ (uint64_t)getpid() << 16 ^ rtp_port));
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (c->fd < 0 || bind(c->fd, (const struct sockaddr *)&c->local,
 			      sizeof(c->local)) != 0)

@@ -12,6 +12,17 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
+
+/* CLOCK_MONOTONIC in milliseconds (the phones' clock). */
+static inline uint64_t
+phone_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
 
 struct sipcall {
 	int fd;				/* UDP, bound to the phone's address */

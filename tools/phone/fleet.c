@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fleet.c: tutti-gen --functional (see fleet.h).
+ */
+#include "fleet.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <spandsp.h>
+
+#include "g711.h"
+#include "sipcall.h"
+
+#define FS		160
+#define MAX_PHONES	512
+#define MAX_TONES	32
+#define WINDOW		(8000 * 2)	/* samples analysed: the last 2 s */
+#define PASS_OTHERS_DB	(-10.0)	/* a talker heard at least this loud */
+#define PASS_OWN_DB	(-30.0)	/* one's own tone at most this loud */
+#define GAP_MS		60.0	/* no packet for this long: a gap */
+
+static volatile sig_atomic_t quit;
+
+struct phone {
+	int fd;
+	struct sockaddr_in local, remote;
+	struct sipcall call;
+	double tone_hz;		/* 0: speech file or silence */
+	bool speech;
+	bool in_call, joined_once, left;
+	uint64_t join_ms, leave_ms;
+	uint32_t n;		/* packets sent */
+	/* what it received */
+	uint64_t rx;
+	bool have_seq;
+	uint32_t first_ext, max_ext;	/* extended sequence numbers */
+	uint16_t max_seq;
+	uint32_t cycles;
+	double last_ms, jitter_ts;
+	uint32_t last_ts;
+	uint32_t gaps;
+	int16_t ring[WINDOW];
+	uint32_t ring_pos, ring_fill;
+	/* the verdict */
+	double others_min_db, own_db, loss_pct;
+	bool pass;
+	char why[96];
+};
+
+static struct phone ph[MAX_PHONES];
+static int16_t *speech;
+static uint32_t speech_len;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: tutti-gen --functional --local A.B.C.D --count N\n"
+"                 (--call URI | --remote A.B.C.D:PORT) [options]\n"
+"\n"
+"N participants from kernel sockets: each calls in (SIP INVITE with its\n"
+"SDP; or sends to a provisioned leg), sends RTP with its talk pattern and\n"
+"measures what it gets back. A progress line a second on stderr; at the\n"
+"end a table (or --json) and a verdict per participant: PASS when it got\n"
+"the mix with < 1 %% loss, every other talker's tone at least %.0f dB and\n"
+"its own at most %.0f dB (relative to the tone sent). Exit status 1 if any\n"
+"fails.\n"
+"\n"
+"  --local A.B.C.D      the participants' address\n"
+"  --base-port P        participant i uses RTP port P + 2i, SIP P + 2i + 1\n"
+"                       (default 40000)\n"
+"  --count N            participants (1..%d)\n"
+"  --call URI           call this conference, e.g. sip:demo@198.18.0.1:5060\n"
+"  --remote A.B.C.D:P   or send to provisioned legs: participant i to port\n"
+"                       P + 2i\n"
+"  --codec C            PCMU (default) or PCMA\n"
+"  --tones LIST         Hz per participant, in turn (0 = silent), e.g.\n"
+"                       450,800,1300,0 (default: 450,800,1300 then silent)\n"
+"  --speech FILE        a WAV (8 kHz, 16-bit, mono) the silent ones play\n"
+"  --stagger-ms MS      participant i joins at i * MS (default 0)\n"
+"  --leave-after S      participants leave after S s (default: at the end)\n"
+"  --duration S         seconds in all (default 10)\n"
+"  --json               JSON summary on stdout\n"
+"  -h, --help           this help\n", PASS_OTHERS_DB, PASS_OWN_DB,
+		MAX_PHONES);
+}
+
+static int
+load_wav(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t h[44];
+	long sz;
+
+	if (f == NULL || fread(h, 1, 44, f) != 44 || memcmp(h, "RIFF", 4) ||
+	    memcmp(h + 8, "WAVE", 4) || h[22] != 1 || h[34] != 16 ||
+	    (h[24] | h[25] << 8) != 8000) {
+		if (f)
+			fclose(f);
+		return -EINVAL;
+	}
+	fseek(f, 0, SEEK_END);
+	sz = ftell(f) - 44;
+	fseek(f, 44, SEEK_SET);
+	speech = malloc((size_t)sz);
+	if (speech == NULL || sz < 2 * FS) {
+		fclose(f);
+		return -EINVAL;
+	}
+	speech_len = (uint32_t)(fread(speech, 2, (size_t)sz / 2, f));
+	fclose(f);
+	return 0;
+}
+
+static void
+send_frame(struct phone *p, enum dp_law law, uint8_t pt)
+{
+	uint8_t pkt[12 + FS];
+	int16_t pcm[FS];
+	double amp = 32768.0 * pow(10.0, -15.0 / 20.0) * sqrt(2.0);
+	uint32_t n = p->n++;
+
+	pkt[0] = 0x80;
+	pkt[1] = (uint8_t)(pt | (n == 0 ? 0x80 : 0));
+	pkt[2] = (uint8_t)(n >> 8);
+	pkt[3] = (uint8_t)n;
+	for (int k = 0; k < 4; k++) {
+		pkt[4 + k] = (uint8_t)((n * FS) >> (24 - 8 * k));
+		pkt[8 + k] = (uint8_t)(ntohs(p->local.sin_port) >> (24 - 8 * k));
+	}
+	for (int k = 0; k < FS; k++)
+		pcm[k] = p->tone_hz > 0 ? (int16_t)lrint(amp * sin(2.0 * M_PI *
+			p->tone_hz * (n * FS + k) / 8000.0)) :
+			 p->speech ? speech[(n * FS + (uint32_t)k) %
+					    speech_len] : 0;
+	dp_g711_encode(law, pkt + 12, pcm, FS);
+	sendto(p->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->remote,
+	       sizeof(p->remote));
+}
+
+static void
+receive(struct phone *p, enum dp_law law)
+{
+	uint8_t buf[2048];
+	ssize_t len;
+
+	while ((len = recv(p->fd, buf, sizeof(buf), 0)) > 12) {
+		uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+		uint32_t ts = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
+			      (uint32_t)buf[6] << 8 | buf[7];
+		double t = (double)phone_now_ms();
+		int16_t pcm[FS];
+
+		if (!p->have_seq) {
+			p->have_seq = true;
+			p->max_seq = seq;
+			p->first_ext = seq;
+			p->max_ext = seq;
+		} else {
+			if (seq < p->max_seq && p->max_seq - seq > 30000)
+				p->cycles += 65536;	/* wrapped */
+			if ((uint16_t)(seq - p->max_seq) < 30000) {
+				p->max_seq = seq;
+				p->max_ext = p->cycles + seq;
+			}
+			/* RFC 3550 A.8 interarrival jitter, in ts units */
+			{
+				double d = (t - p->last_ms) * 8.0 -
+					   (double)(int32_t)(ts - p->last_ts);
+
+				p->jitter_ts += (fabs(d) - p->jitter_ts) / 16.0;
+			}
+			if (t - p->last_ms > GAP_MS)
+				p->gaps++;
+		}
+		p->last_ms = t;
+		p->last_ts = ts;
+		p->rx++;
+		if (len != 12 + FS)
+			continue;
+		dp_g711_decode(law, pcm, buf + 12, FS);
+		for (int k = 0; k < FS; k++) {
+			p->ring[p->ring_pos] = pcm[k];
+			p->ring_pos = (p->ring_pos + 1) % WINDOW;
+		}
+		p->ring_fill = p->ring_fill + FS > WINDOW ? WINDOW :
+			       p->ring_fill + FS;
+	}
+}
+
+static double
+level_db(const struct phone *p, double freq)
+{
+	static int16_t lin[WINDOW];
+	double amp = 32768.0 * pow(10.0, -15.0 / 20.0) * sqrt(2.0);
+	int n = (int)p->ring_fill;
+	goertzel_descriptor_t d;
+	goertzel_state_t s;
+
+	if (n < FS)
+		return -99.0;
+	for (int i = 0; i < n; i++)	/* oldest first */
+		lin[i] = p->ring[(p->ring_pos + WINDOW - (uint32_t)n +
+				  (uint32_t)i) % WINDOW];
+	make_goertzel_descriptor(&d, (float)freq, n);
+	goertzel_init(&s, &d);
+	goertzel_update(&s, lin, n);
+	/* SpanDSP's Goertzel: (A n / sqrt 2)^2 / 2 for a centred tone */
+	return 10.0 * log10((goertzel_result(&s) + 1e-9) /
+			    ((amp * n) * (amp * n) / 2.0));
+}
+
+static void
+judge(struct phone *p, int n)
+{
+	uint32_t expected = p->have_seq ? p->max_ext - p->first_ext + 1 : 0;
+
+	p->loss_pct = expected ? 100.0 * (double)(expected > p->rx ?
+				 expected - p->rx : 0) / expected : 100.0;
+	p->others_min_db = 99.0;
+	p->own_db = p->tone_hz > 0 ? level_db(p, p->tone_hz) : -99.0;
+	for (int j = 0; j < n; j++)
+		if (&ph[j] != p && ph[j].tone_hz > 0 && ph[j].in_call &&
+		    ph[j].tone_hz != p->tone_hz) {
+			double db = level_db(p, ph[j].tone_hz);
+
+			if (db < p->others_min_db)
+				p->others_min_db = db;
+		}
+	p->pass = false;
+	if (p->rx == 0)
+		snprintf(p->why, sizeof(p->why), "received nothing");
+	else if (p->loss_pct >= 1.0)
+		snprintf(p->why, sizeof(p->why), "loss %.2f %%", p->loss_pct);
+	else if (p->others_min_db < PASS_OTHERS_DB)
+		snprintf(p->why, sizeof(p->why), "a talker missing (%.0f dB)",
+			 p->others_min_db);
+	else if (p->own_db > PASS_OWN_DB)
+		snprintf(p->why, sizeof(p->why), "hears itself (%.0f dB)",
+			 p->own_db);
+	else
+		p->pass = true;
+}
+
+int
+fleet_main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "local", required_argument, NULL, 'l' },
+		{ "base-port", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "call", required_argument, NULL, 'C' },
+		{ "remote", required_argument, NULL, 'r' },
+		{ "codec", required_argument, NULL, 'c' },
+		{ "tones", required_argument, NULL, 't' },
+		{ "speech", required_argument, NULL, 's' },
+		{ "stagger-ms", required_argument, NULL, 'S' },
+		{ "leave-after", required_argument, NULL, 'L' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *local = NULL, *call = NULL, *remote = NULL;
+	double tones[MAX_TONES] = { 450, 800, 1300 };
+	int n_tones = 3, count = 0, base = 40000, c, n_pass = 0;
+	uint64_t stagger = 0, leave_s = 0, duration_s = 10, t0, next, last_s;
+	enum dp_law law = DP_LAW_ULAW;
+	struct sockaddr_in rem = { 0 };
+	bool json = false;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'l': local = optarg; break;
+		case 'b': base = atoi(optarg); break;
+		case 'n': count = atoi(optarg); break;
+		case 'C': call = optarg; break;
+		case 'r': remote = optarg; break;
+		case 'c':
+			law = strcasecmp(optarg, "PCMA") == 0 ? DP_LAW_ALAW :
+			      DP_LAW_ULAW;
+			break;
+		case 't':
+			n_tones = 0;
+			for (char *tok = strtok(optarg, ","); tok != NULL &&
+			     n_tones < MAX_TONES; tok = strtok(NULL, ","))
+				tones[n_tones++] = atof(tok);
+			break;
+		case 's':
+			if (load_wav(optarg) < 0) {
+				fprintf(stderr, "tutti-gen: --speech %s: not "
+					"an 8 kHz 16-bit mono WAV\n", optarg);
+				return 2;
+			}
+			break;
+		case 'S': stagger = strtoull(optarg, NULL, 10); break;
+		case 'L': leave_s = strtoull(optarg, NULL, 10); break;
+		case 'd': duration_s = strtoull(optarg, NULL, 10); break;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "try 'tutti-gen --functional --help'\n");
+			return 2;
+		}
+	}
+	if (local == NULL || count < 1 || count > MAX_PHONES ||
+	    (call == NULL) == (remote == NULL) || base < 1024 ||
+	    base + 2 * count > 65535 || duration_s == 0) {
+		fprintf(stderr, "tutti-gen --functional: --local, --count 1..%d "
+			"and one of --call and --remote are needed (try "
+			"--help)\n", MAX_PHONES);
+		return 2;
+	}
+	if (remote != NULL) {
+		char host[64];
+		unsigned int port;
+
+		if (sscanf(remote, "%63[0-9.]:%u", host, &port) != 2 ||
+		    inet_pton(AF_INET, host, &rem.sin_addr) != 1) {
+			fprintf(stderr, "tutti-gen: --remote %s: A.B.C.D:PORT\n",
+				remote);
+			return 2;
+		}
+		rem.sin_family = AF_INET;
+		rem.sin_port = htons((uint16_t)port);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (int i = 0; i < count; i++) {
+		struct phone *p = &ph[i];
+
+		memset(p, 0, sizeof(*p));
+		p->call.fd = -1;
+		p->tone_hz = tones[i % n_tones];
+		if (i >= n_tones)
+			p->tone_hz = 0;
+		p->speech = p->tone_hz == 0 && speech != NULL;
+		p->local.sin_family = AF_INET;
+		p->local.sin_port = htons((uint16_t)(base + 2 * i));
+		if (inet_pton(AF_INET, local, &p->local.sin_addr) != 1) {
+			fprintf(stderr, "tutti-gen: --local %s: an IPv4 "
+				"address\n", local);
+			return 2;
+		}
+		p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (p->fd < 0 || bind(p->fd, (struct sockaddr *)&p->local,
+				      sizeof(p->local)) != 0) {
+			fprintf(stderr, "tutti-gen: participant %d: port %d: "
+				"%s\n", i, base + 2 * i, strerror(errno));
+			return 1;
+		}
+	}
+	t0 = phone_now_ms();
+	next = t0;
+	last_s = 0;
+	while (!quit) {
+		uint64_t now = phone_now_ms(), el = now - t0;
+		struct pollfd pf[MAX_PHONES];
+
+		if (el >= duration_s * 1000)
+			break;
+		for (int i = 0; i < count; i++) {
+			struct phone *p = &ph[i];
+
+			if (!p->joined_once && el >= (uint64_t)i * stagger) {
+				p->joined_once = true;
+				if (call != NULL) {
+					struct sockaddr_in sl = p->local;
+					int rc;
+
+					sl.sin_port = htons((uint16_t)(base +
+								       2 * i + 1));
+					rc = sipcall_dial(&p->call, call, &sl,
+						ntohs(p->local.sin_port),
+						law == DP_LAW_ALAW ? 8 : 0,
+						&p->remote, 5000);
+					if (rc != 0) {
+						fprintf(stderr, "tutti-gen: "
+							"participant %d: call "
+							"failed: %d\n", i, rc);
+						sipcall_hangup(&p->call, 0);
+						continue;
+					}
+				} else {
+					p->remote = rem;
+					p->remote.sin_port = htons((uint16_t)(
+						ntohs(rem.sin_port) + 2 * i));
+				}
+				p->in_call = true;
+				p->join_ms = now;
+			}
+			if (p->in_call && leave_s > 0 &&
+			    now - p->join_ms >= leave_s * 1000) {
+				sipcall_hangup(&p->call, 1000);
+				p->in_call = false;
+				p->left = true;
+			}
+		}
+		/* one frame per participant per 20 ms */
+		if (now >= next) {
+			for (int i = 0; i < count; i++)
+				if (ph[i].in_call)
+					send_frame(&ph[i], law,
+						   law == DP_LAW_ALAW ? 8 : 0);
+			next += 20;
+		}
+		for (int i = 0; i < count; i++)
+			pf[i] = (struct pollfd){ .fd = ph[i].fd,
+						 .events = POLLIN };
+		poll(pf, (nfds_t)count, next > now ? (int)(next - now) : 0);
+		for (int i = 0; i < count; i++) {
+			receive(&ph[i], law);
+			if (ph[i].call.fd > 0) {
+				sipcall_input(&ph[i].call);
+				if (ph[i].call.ended && ph[i].in_call) {
+					ph[i].in_call = false;
+					ph[i].left = true;
+				}
+			}
+		}
+		if (el / 1000 > last_s) {
+			uint64_t rx = 0, tx = 0;
+			int in = 0;
+
+			last_s = el / 1000;
+			for (int i = 0; i < count; i++) {
+				rx += ph[i].rx;
+				tx += ph[i].n;
+				in += ph[i].in_call;
+			}
+			fprintf(stderr, "tutti-gen functional: %3" PRIu64 "s  %d/%d"
+				" in the call, sent %" PRIu64 ", got %" PRIu64
+				"\n", last_s, in, count, tx, rx);
+		}
+	}
+	for (int i = 0; i < count; i++) {
+		judge(&ph[i], count);
+		n_pass += ph[i].pass;
+	}
+	if (json) {
+		printf("{\"tool\":\"tutti-gen\",\"mode\":\"functional\","
+		       "\"participants\":%d,\"passed\":%d,\"results\":[",
+		       count, n_pass);
+		for (int i = 0; i < count; i++) {
+			const struct phone *p = &ph[i];
+
+			printf("%s{\"id\":%d,\"port\":%d,\"tone_hz\":%g,"
+			       "\"rx\":%" PRIu64 ",\"loss_pct\":%.3f,"
+			       "\"jitter_ms\":%.2f,\"gaps\":%u,"
+			       "\"others_min_db\":%.1f,\"own_db\":%.1f,"
+			       "\"pass\":%s,\"why\":\"%s\"}", i ? "," : "", i,
+			       base + 2 * i, p->tone_hz, p->rx, p->loss_pct,
+			       p->jitter_ts / 8.0, p->gaps, p->others_min_db,
+			       p->own_db, p->pass ? "true" : "false", p->why);
+		}
+		printf("]}\n");
+	} else {
+		printf("%4s %6s %6s %7s %7s %9s %5s %11s %7s  %s\n", "#",
+		       "PORT", "TONE", "RX", "LOSS%", "JITTER ms", "GAPS",
+		       "OTHERS dB", "OWN dB", "VERDICT");
+		for (int i = 0; i < count; i++) {
+			const struct phone *p = &ph[i];
+
+			printf("%4d %6d %6g %7" PRIu64 " %7.2f %9.2f %5u %11.1f"
+			       " %7.1f  %s%s%s\n", i, base + 2 * i, p->tone_hz,
+			       p->rx, p->loss_pct, p->jitter_ts / 8.0, p->gaps,
+			       p->others_min_db, p->own_db, p->pass ? "PASS" :
+			       "FAIL", p->pass ? "" : ": ", p->why);
+		}
+		printf("%d of %d passed\n", n_pass, count);
+	}
+	for (int i = 0; i < count; i++) {
+		sipcall_hangup(&ph[i].call, 1000);
+		close(ph[i].fd);
+	}
+	free(speech);
+	return n_pass == count ? 0 : 1;
+}
