@@ -1824,7 +1824,7 @@ static void
 handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 		 struct txn *t)
 {
-	const char *ev = hdr(m, "event", "o", 0), *a;
+	const char *ev = hdr(m, "event", "o", 0);
 	int64_t expires = expires_of(m);
 	struct cp_sip_dialog *d = NULL;
 	struct cp_sip_sub *sub = NULL;
@@ -1863,10 +1863,17 @@ handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 			   "399 tutti \"one Contact needed\"");
 		return;
 	}
-	for (int i = 0; (a = hdr(m, "accept", NULL, i)) != NULL; i++)
-		if (n < sizeof(accept))
+	/* libosip2 parses Accept into m->accepts; an empty one is "" */
+	for (int i = 0; i < osip_list_size(&m->accepts); i++) {
+		char *a = NULL;
+
+		if (osip_accept_to_str(osip_list_get(&m->accepts, i), &a) ==
+			    0 &&
+		    n < sizeof(accept))
 			n += (size_t)snprintf(accept + n, sizeof(accept) - n,
 					      "%s%s", i ? ", " : "", a);
+		osip_free(a);
+	}
 	if ((r = req_new(sip, tr, m)) == NULL) {
 		reply_code(sip, tr, 500, 0, NULL, NULL);
 		return;
@@ -1876,8 +1883,7 @@ handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 	r->sub = sub;
 	snprintf(r->event, sizeof(r->event), "%s", ev);
 	sip->app.on_subscribe(sip->app.ctx, r, ev, expires,
-			      hdr(m, "accept", NULL, 0) != NULL ? accept
-								: NULL);
+			      osip_list_size(&m->accepts) > 0 ? accept : NULL);
 }
 
 const char *

@@ -36,6 +36,15 @@ static struct {
 	int invites, acks, cancels;
 	int ends[3];		 /* by enum cp_sip_end */
 	char from[128], to[128]; /* URIs of the last INVITE */
+	/* dial-out */
+	int progress, answered, failed_code;
+	bool cancel_on_180, bye_on_answer;
+	char answer[512];
+	/* REFER and SUBSCRIBE */
+	int refers, subscribes, refreshes, sub_ends[4];
+	char refer_to[128], refer_method[16], referred_by[128];
+	unsigned int version; /* of the test's conference-info bodies */
+	char accept[128];     /* of the last new SUBSCRIBE */
 } app;
 
 static uint64_t
@@ -112,6 +121,122 @@ on_end(void *ctx, struct cp_sip_dialog *d, enum cp_sip_end why)
 }
 
 static void
+on_call_progress(void *ctx, struct cp_sip_call *call, int code)
+{
+	(void)ctx;
+	ck_assert_int_eq(code, 180);
+	app.progress++;
+	if (app.cancel_on_180)
+		ck_assert_int_eq(cp_sip_invite_cancel(sip, call), 0);
+}
+
+static void
+on_call_answered(void *ctx, struct cp_sip_call *call, struct cp_sip_dialog *d,
+		 const char *content_type, const char *body)
+{
+	(void)ctx;
+	(void)call;
+	app.answered++;
+	ck_assert_str_eq(content_type, "application/sdp");
+	snprintf(app.answer, sizeof(app.answer), "%s", body);
+	if (app.bye_on_answer)
+		ck_assert_int_eq(cp_sip_dialog_bye(sip, d), 0);
+}
+
+static void
+on_call_failed(void *ctx, struct cp_sip_call *call, int code)
+{
+	(void)ctx;
+	(void)call;
+	app.failed_code = code;
+}
+
+/* The stand-in conference: accept every REFER, report 100 then 200. */
+static void
+on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
+	 const char *method, const char *referred_by)
+{
+	struct cp_sip_sub *sub = NULL;
+
+	(void)ctx;
+	app.refers++;
+	snprintf(app.refer_to, sizeof(app.refer_to), "%s", refer_to);
+	snprintf(app.refer_method, sizeof(app.refer_method), "%s",
+		 method != NULL ? method : "");
+	snprintf(app.referred_by, sizeof(app.referred_by), "%s",
+		 referred_by != NULL ? referred_by : "");
+	ck_assert_int_eq(cp_sip_req_set_contact_user(req, "conf"), 0);
+	ck_assert_int_eq(cp_sip_sub_answer(sip, req, 202, 120, NULL, &sub), 0);
+	ck_assert(cp_sip_sub_is_refer(sub));
+	ck_assert_int_eq(cp_sip_refer_notify(sip, sub, 100, NULL, false), 0);
+	/* queued behind the first (F-57) */
+	ck_assert_int_eq(cp_sip_refer_notify(sip, sub, 200, NULL, true), 0);
+	ck_assert_int_eq(cp_sip_refer_notify(sip, sub, 200, NULL, true),
+			 -ESHUTDOWN);
+}
+
+/* A stand-in conference-info body, one version per NOTIFY. */
+static void
+notify_doc(struct cp_sip_sub *sub, enum cp_sip_sub_state state)
+{
+	char doc[512];
+
+	snprintf(doc, sizeof(doc),
+		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+		 "<conference-info xmlns=\"urn:ietf:params:xml:ns:"
+		 "conference-info\" entity=\"sip:conf@127.0.0.1\" "
+		 "state=\"%s\" version=\"%u\"/>\r\n",
+		 state == CP_SIP_SUB_TERMINATED ? "deleted" : "full",
+		 ++app.version);
+	ck_assert_int_eq(
+		cp_sip_notify(
+			sip, sub, "application/conference-info+xml", doc, state,
+			state == CP_SIP_SUB_TERMINATED ? "timeout" : NULL, 0),
+		0);
+}
+
+/* Event: conference: at least 60 s (423), at most 3600 s. */
+static void
+on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
+	     int64_t expires, const char *accept)
+{
+	struct cp_sip_sub *sub = cp_sip_req_sub(req), *got = NULL;
+	uint32_t granted =
+		expires < 0 || expires > 3600 ? 3600 : (uint32_t)expires;
+
+	(void)ctx;
+	ck_assert_str_eq(event, "conference");
+	if (sub != NULL)
+		app.refreshes++;
+	else
+		app.subscribes++;
+	if (sub == NULL)
+		snprintf(app.accept, sizeof(app.accept), "%s",
+			 accept != NULL ? accept : "(none)");
+	if (expires > 0 && expires < 60) {
+		ck_assert_int_eq(
+			cp_sip_sub_answer(sip, req, 423, 60, NULL, NULL), 0);
+		return;
+	}
+	ck_assert_int_eq(cp_sip_req_set_contact_user(req, "conf"), 0);
+	ck_assert_int_eq(cp_sip_sub_answer(sip, req, 200, granted, NULL, &got),
+			 0);
+	ck_assert_ptr_nonnull(got);
+	ck_assert(sub == NULL || sub == got);
+	ck_assert(!cp_sip_sub_is_refer(got));
+	notify_doc(got,
+		   granted == 0 ? CP_SIP_SUB_TERMINATED : CP_SIP_SUB_ACTIVE);
+}
+
+static void
+on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
+{
+	(void)ctx;
+	(void)sub;
+	app.sub_ends[why]++;
+}
+
+static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 {
 	struct cp_sip_conf conf = {
@@ -129,6 +254,12 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.on_cancel = on_cancel,
 		.on_ack = on_ack,
 		.on_dialog_end = on_end,
+		.on_call_progress = on_call_progress,
+		.on_call_answered = on_call_answered,
+		.on_call_failed = on_call_failed,
+		.on_refer = on_refer,
+		.on_subscribe = on_subscribe,
+		.on_sub_end = on_sub_end,
 	};
 
 	memset(&app, 0, sizeof(app));
@@ -181,12 +312,14 @@ free_port(void)
  * Run sipp with scenario tests/sipp/<scen>.xml for one call over tp ("u1"
  * or "t1") against port, setting the scenario's global var to val (var
  * may be NULL), and polling the in-process layer meanwhile if there is
- * one. SIPp's output goes to sipp_<scen>_<tp>.log. Returns sipp's exit
- * status (0 = the call passed).
+ * one. SIPp's output goes to sipp_<scen>_<tp>.log. SIPp listens on
+ * sipp_port; started (may be NULL) runs once SIPp is forked, to start a
+ * call towards it. Returns sipp's exit status (0 = the call passed).
  */
 static int
-run_sipp_set(uint16_t port, const char *scen, const char *tp,
-	     const char *service, const char *var, const char *val)
+run_sipp_at(uint16_t port, const char *scen, const char *tp,
+	    const char *service, const char *var, const char *val,
+	    int sipp_port, void (*started)(int sipp_port))
 {
 	const char *dir = getenv("SIPP_SCENARIOS");
 	char path[512], remote[64], lport[16], log[128];
@@ -197,7 +330,7 @@ run_sipp_set(uint16_t port, const char *scen, const char *tp,
 	ck_assert_ptr_nonnull(dir);
 	snprintf(path, sizeof(path), "%s/%s.xml", dir, scen);
 	snprintf(remote, sizeof(remote), "127.0.0.1:%u", port);
-	snprintf(lport, sizeof(lport), "%d", free_port());
+	snprintf(lport, sizeof(lport), "%d", sipp_port);
 	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -220,6 +353,8 @@ run_sipp_set(uint16_t port, const char *scen, const char *tp,
 		execvp("sipp", (char *const *)argv);
 		_exit(127);
 	}
+	if (started != NULL)
+		started(sipp_port); /* SIPp may not listen yet: Timer A copes */
 	end = now_ms() + SIPP_WAIT_MS;
 	while (now_ms() < end) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
@@ -240,6 +375,14 @@ run_sipp_set(uint16_t port, const char *scen, const char *tp,
 		fprintf(stderr, "# sipp %s %s exit %d, see %s\n", scen, tp,
 			WEXITSTATUS(status), log);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int
+run_sipp_set(uint16_t port, const char *scen, const char *tp,
+	     const char *service, const char *var, const char *val)
+{
+	return run_sipp_at(port, scen, tp, service, var, val, free_port(),
+			   NULL);
 }
 
 static int
@@ -356,6 +499,189 @@ START_TEST(test_sip_cancel_487)
 	ck_assert_int_eq(run_sipp("cancel", tps[_i], "ring"), 0);
 	ck_assert_int_eq(app.cancels, 1);
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+}
+END_TEST
+
+/* ---- dial-out (the UAC) against SIPp as the callee ---- */
+
+/* Nothing left behind: no dialog, no subscription. */
+static void
+assert_all_ended(void)
+{
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 0);
+}
+
+static struct cp_sip_call *dialed;
+
+static void
+dial(int sipp_port)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "sip:callee@127.0.0.1:%d", sipp_port);
+	ck_assert_int_eq(cp_sip_invite(sip, target, "sip:conf@127.0.0.1",
+				       "conf", "application/sdp", sdp, &app,
+				       &dialed),
+			 0);
+	ck_assert_ptr_eq(cp_sip_call_app(dialed), &app);
+	ck_assert_ptr_nonnull(cp_sip_call_call_id(dialed));
+}
+
+/* Ring for ever unless cancelled: the local ring timeout does it. */
+static void
+dial_ring_timeout(int sipp_port)
+{
+	dial(sipp_port);
+	cp_sip_call_set_ring_timeout(dialed, 300);
+}
+
+/*
+ * F-19, F-08, S-18: INVITE (Contact ;isfocus, SDP), 180, 200 with
+ * Record-Route, our ACK; then BYE from the focus along the route set
+ * (_i 0) or from the callee (_i 1).
+ */
+START_TEST(test_sip_dial_out_answered)
+{
+	app.bye_on_answer = _i == 0;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout", "u1",
+				     "callee", "hangup",
+				     _i == 0 ? "focus" : "sipp", free_port(),
+				     dial),
+			 0);
+	ck_assert(POLL_UNTIL(app.ends[_i == 0 ? CP_SIP_END_BYE_SENT
+					      : CP_SIP_END_BYE_RECEIVED] == 1,
+			     5000));
+	ck_assert_int_eq(app.progress, 1);
+	ck_assert_int_eq(app.answered, 1);
+	ck_assert_int_eq(app.failed_code, 0);
+	ck_assert_ptr_nonnull(strstr(app.answer, "m=audio "));
+	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 1);
+	ck_assert_uint_ge(cp_sip_stats(sip)->acks_sent, 1);
+	assert_all_ended();
+}
+END_TEST
+
+/* F-26: a busy callee: 486 reported, the ICT's ACK ends it. */
+START_TEST(test_sip_dial_out_rejected)
+{
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_reject", "u1",
+				     "callee", NULL, NULL, free_port(), dial),
+			 0);
+	ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 486);
+	ck_assert_int_eq(app.answered, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+}
+END_TEST
+
+/* F-27: CANCEL on 180 (_i 0) or by the ring timeout (_i 1): 487. */
+START_TEST(test_sip_dial_out_cancelled)
+{
+	app.cancel_on_180 = _i == 0;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_cancel", "u1",
+				     "callee", NULL, NULL, free_port(),
+				     _i == 0 ? dial : dial_ring_timeout),
+			 0);
+	ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 487);
+	ck_assert_int_eq(app.progress, 1);
+	ck_assert_int_eq(app.answered, 0);
+}
+END_TEST
+
+/* Bad targets: no DNS, no TCP dial-out, nothing injected. */
+START_TEST(test_sip_dial_out_bad_targets)
+{
+	static const char *const bad[] = {
+		"sip:bob@example.com", "sip:bob@127.0.0.1;transport=tcp",
+		"tel:+15551234",       "sip:bob@127.0.0.1>\r\nX: y",
+		"sip:bob@127.0.0.1:0",
+	};
+	struct cp_sip_call *c = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(cp_sip_invite(sip, bad[i], "sip:conf@127.0.0.1",
+					    "conf", NULL, NULL, NULL,
+					    &c) == -EINVAL,
+			      "%s", bad[i]);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 0);
+}
+END_TEST
+
+/* ---- REFER and SUBSCRIBE ---- */
+
+/*
+ * Run a scenario whose subscription ends with a terminated NOTIFY it
+ * accepts: n_notify NOTIFYs sent, none failed, nothing left.
+ */
+static void
+run_until_sub_ends(const char *scen, const char *tp, const char *var,
+		   const char *val, uint64_t n_notify)
+{
+	ck_assert_int_eq(
+		run_sipp_set(cp_sip_port(sip), scen, tp, "conf", var, val), 0);
+	ck_assert(
+		POLL_UNTIL(app.sub_ends[CP_SIP_SUB_END_TERMINATED] == 1, 5000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_sent, n_notify);
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 0);
+	assert_all_ended();
+}
+
+/*
+ * F-19..F-36: REFER out of dialog, 202, NOTIFY 100 Trying (active), then
+ * the final NOTIFY 200 OK (terminated;reason=noresource); the refer
+ * subscription and its dialog end with it. _i/2 picks the Refer-To: no
+ * method, or method=BYE as a URI parameter inside < > (RFC 8217).
+ */
+START_TEST(test_sip_refer_202_and_notifies)
+{
+	const char *rt = _i / 2 == 0 ? "<sip:carol@127.0.0.1:5999>"
+				     : "\"Carol\" <sip:carol@127.0.0.1;"
+				       "method=BYE>;x=1";
+
+	run_until_sub_ends("refer", tps[_i % 2], "rt", rt, 2);
+	ck_assert_int_eq(app.refers, 1);
+	ck_assert_str_eq(app.refer_to, _i / 2 == 0 ? "sip:carol@127.0.0.1:5999"
+						   : "sip:carol@127.0.0.1");
+	ck_assert_str_eq(app.refer_method, _i / 2 == 0 ? "" : "BYE");
+	ck_assert_ptr_nonnull(strstr(app.referred_by, "<sip:sipp@127.0.0.1"));
+}
+END_TEST
+
+/* F-30: method=BYE as a Refer-To header parameter: 400, no on_refer. */
+START_TEST(test_sip_refer_method_header_param_400)
+{
+	ck_assert_int_eq(run_sipp("refer_400", tps[_i], "conf"), 0);
+	ck_assert_int_eq(app.refers, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 1);
+}
+END_TEST
+
+/*
+ * F-41..F-50: SUBSCRIBE, 200 with Expires, NOTIFY with the app's body;
+ * a refresh, 200 and a full NOTIFY; Expires 0, 200 and the final NOTIFY
+ * terminated;reason=timeout. Over TCP the NOTIFYs use the connection.
+ */
+START_TEST(test_sip_subscribe_refresh_unsubscribe)
+{
+	run_until_sub_ends("subscribe", tps[_i], NULL, NULL, 3);
+	ck_assert_int_eq(app.subscribes, 1);
+	ck_assert_int_eq(app.refreshes, 2);
+	ck_assert_str_eq(app.accept, "application/conference-info+xml");
+	ck_assert_uint_eq(app.version, 3);
+}
+END_TEST
+
+/* F-47: Expires below the minimum: 423 with Min-Expires. */
+START_TEST(test_sip_subscribe_423)
+{
+	ck_assert_int_eq(run_sipp("subscribe_423", tps[_i], "conf"), 0);
+	ck_assert_int_eq(app.subscribes, 1);
+	ck_assert_str_eq(app.accept, "(none)");
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 1);
+	assert_all_ended();
 }
 END_TEST
 
@@ -1174,6 +1500,14 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_call_invite_ack_bye, 0, 2);
 	tcase_add_loop_test(tc, test_sip_noack_retransmits_then_bye, 0, 2);
 	tcase_add_loop_test(tc, test_sip_cancel_487, 0, 2);
+	tcase_add_loop_test(tc, test_sip_dial_out_answered, 0, 2);
+	tcase_add_test(tc, test_sip_dial_out_rejected);
+	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
+	tcase_add_test(tc, test_sip_dial_out_bad_targets);
+	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 4);
+	tcase_add_loop_test(tc, test_sip_refer_method_header_param_400, 0, 2);
+	tcase_add_loop_test(tc, test_sip_subscribe_refresh_unsubscribe, 0, 2);
+	tcase_add_loop_test(tc, test_sip_subscribe_423, 0, 2);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(mf, setup_mf0, teardown);
 	tcase_set_timeout(mf, 60);
