@@ -48,7 +48,6 @@
 
 #define BRANCH_PREFIX "z9hG4bK-tutti-"
 #define SIP_ALLOW     "INVITE, ACK, CANCEL, OPTIONS, BYE"
-#define SIP_EVENTS    "conference, refer" /* Allow-Events (F-11) */
 #define SIPFRAG	      "message/sipfrag;version=2.0"
 #define SIP_ACCEPT    "application/sdp"
 #define SIP_SUPPORTED ""   /* no extensions yet */
@@ -130,6 +129,7 @@ struct cp_sip_req {
 	struct cp_sip_sub *sub; /* SUBSCRIBE: the one it refreshes */
 	char event[128];	/* SUBSCRIBE: its Event value */
 	uint32_t cseq;
+	int64_t expires; /* SUBSCRIBE: Expires asked, -1 = none */
 	void *app;
 	char contact_user[64]; /* user part of our Contact, "" = none */
 	struct cp_sip_req *next;
@@ -155,6 +155,7 @@ struct cp_sip {
 	char host[64]; /* for Via and Contact */
 	char contact_params[128];
 	char allow[96];
+	char events[32]; /* Allow-Events (F-11): what the app handles */
 	struct cp_sip_req *reqs;
 	struct cp_sip_dialog *dialogs;
 	struct cp_sip_call *calls;
@@ -346,8 +347,8 @@ build_response(const struct cp_sip *sip, const osip_message_t *req, int code,
 		osip_message_set_accept(r, SIP_ACCEPT);
 		osip_message_set_header(r, "Supported", SIP_SUPPORTED);
 	}
-	if (with & (WITH_CAPS | WITH_EVENTS))
-		osip_message_set_header(r, "Allow-Events", SIP_EVENTS);
+	if ((with & (WITH_CAPS | WITH_EVENTS)) && sip->events[0] != '\0')
+		osip_message_set_header(r, "Allow-Events", sip->events);
 	osip_message_set_header(r, "Server", "tutti-cp");
 	osip_message_set_content_length(r, "0");
 	return r;
@@ -1150,6 +1151,12 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	snprintf(sip->allow, sizeof(sip->allow), "%s%s%s", SIP_ALLOW,
 		 sip->app.on_refer != NULL ? ", REFER" : "",
 		 sip->app.on_subscribe != NULL ? ", SUBSCRIBE" : "");
+	snprintf(sip->events, sizeof(sip->events), "%s%s%s",
+		 sip->app.on_subscribe != NULL ? "conference" : "",
+		 sip->app.on_subscribe != NULL && sip->app.on_refer != NULL
+			 ? ", "
+			 : "",
+		 sip->app.on_refer != NULL ? "refer" : "");
 	snprintf(sip->host, sizeof(sip->host),
 		 strchr(conf->addr, ':') ? "[%s]" : "%s", conf->addr);
 	osip_list_init(&sip->garbage);
@@ -1881,6 +1888,7 @@ handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 	t->req = r;
 	r->dialog = d;
 	r->sub = sub;
+	r->expires = expires;
 	snprintf(r->event, sizeof(r->event), "%s", ev);
 	sip->app.on_subscribe(sip->app.ctx, r, ev, expires,
 			      osip_list_size(&m->accepts) > 0 ? accept : NULL);
@@ -1983,7 +1991,7 @@ send_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
 	osip_message_set_contact(m, contact_user_of(sip, t->peer.proto,
 						    d->contact_user, buf,
 						    sizeof(buf)));
-	osip_message_set_header(m, "Allow-Events", SIP_EVENTS);
+	osip_message_set_header(m, "Allow-Events", sip->events);
 	set_body(m, n->content_type, n->body);
 	if (t->peer.proto == CP_SIP_UDP &&
 	    osip_message_to_str(m, &str, &len) == 0 &&
@@ -2120,6 +2128,10 @@ cp_sip_sub_answer(struct cp_sip *sip, struct cp_sip_req *req, int code,
 	orig = req->tr->orig_request;
 	if (code >= 300 && code != 423)
 		return cp_sip_reply(sip, req, code, NULL, NULL);
+	/* never longer than asked (RFC 6665 §4.2.1.1) */
+	if (code < 300 && MSG_IS_SUBSCRIBE(orig) && req->expires >= 0 &&
+	    expires_s > req->expires)
+		expires_s = (uint32_t)req->expires;
 	r = build_response(sip, orig, code, req->to_tag,
 			   code == 423 ? 0 : WITH_CAPS);
 	if (r == NULL)
@@ -2509,7 +2521,8 @@ cp_sip_invite(struct cp_sip *sip, const char *target_uri, const char *from_uri,
 				 contact_user_of(sip, CP_SIP_UDP, contact_user,
 						 buf, sizeof(buf)));
 	osip_message_set_allow(m, sip->allow);
-	osip_message_set_header(m, "Allow-Events", SIP_EVENTS);
+	if (sip->events[0] != '\0')
+		osip_message_set_header(m, "Allow-Events", sip->events);
 	osip_message_set_content_length(m, "0");
 	set_body(m, content_type, body);
 	if (m->from == NULL || m->to == NULL || m->call_id == NULL ||

@@ -10,6 +10,9 @@
  * REFER (RFC 3515, Refer-To per RFC 8217) and SUBSCRIBE (RFC 6665) as
  * subscriptions the application accepts, with NOTIFYs it sends through
  * cp_sip_notify() / cp_sip_refer_notify(), one in flight per subscription.
+ * Allow (REFER, SUBSCRIBE) and Allow-Events (conference, refer) in 2xx to
+ * INVITE, in 200 to OPTIONS and in our requests follow the callbacks set
+ * (on_subscribe, on_refer; F-11, F-12).
  * The conference logic plugs in through struct cp_sip_app. libosip2 types
  * never leave sip.c. Control-plane main thread only.
  *
@@ -300,9 +303,9 @@ const char *cp_sip_call_call_id(const struct cp_sip_call *call);
  * - code 200..299: accept. A new subscription (and, out of dialog, its
  *   dialog: our To-tag, Contact with contact_params, Record-Route copied)
  *   is returned in *sub with pointer app; a refresh updates the existing
- *   one (*sub = it, app left alone). expires_s is the length granted
- *   (never more than asked, RFC 6665 §4.2.1.1); answers to SUBSCRIBE
- *   carry it in Expires. An unsubscribe (Expires: 0) is accepted with
+ *   one (*sub = it, app left alone). expires_s is the length granted,
+ *   cut to what a SUBSCRIBE asked (RFC 6665 §4.2.1.1); answers to
+ *   SUBSCRIBE carry it in Expires. An unsubscribe (Expires: 0) is accepted with
  *   expires_s 0; then send the final NOTIFY (terminated;reason=timeout).
  *   Send the first NOTIFY right after accepting (F-33, F-48).
  * - code 423: expires_s is the Min-Expires value.

@@ -45,6 +45,7 @@ static struct {
 	char refer_to[128], refer_method[16], referred_by[128];
 	unsigned int version; /* of the test's conference-info bodies */
 	char accept[128];     /* of the last new SUBSCRIBE */
+	uint32_t grant_s;     /* 0: what was asked, at most 3600 s */
 } app;
 
 static uint64_t
@@ -218,6 +219,8 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 			cp_sip_sub_answer(sip, req, 423, 60, NULL, NULL), 0);
 		return;
 	}
+	if (app.grant_s != 0 && expires != 0)
+		granted = app.grant_s;
 	ck_assert_int_eq(cp_sip_req_set_contact_user(req, "conf"), 0);
 	ck_assert_int_eq(cp_sip_sub_answer(sip, req, 200, granted, NULL, &got),
 			 0);
@@ -943,6 +946,36 @@ static const struct {
 	/* S-23: CANCEL matching nothing */
 	{ REQ("CANCEL", "z9hG4bK14", "c14", "1 CANCEL", ""), "SIP/2.0 481",
 	  "Call-ID: c14" },
+	/* F-41: no Event, an unknown package: 489 with Allow-Events */
+	{ REQ("SUBSCRIBE", "z9hG4bK20", "c20", "1 SUBSCRIBE",
+	      "Contact: <sip:a@10.0.0.1>\r\n"),
+	  "SIP/2.0 489", "Allow-Events: conference, refer\r\n" },
+	{ REQ("SUBSCRIBE", "z9hG4bK21", "c21", "1 SUBSCRIBE",
+	      "Contact: <sip:a@10.0.0.1>\r\no: presence\r\n"),
+	  "SIP/2.0 489", "Allow-Events: conference, refer\r\n" },
+	/* F-39: a refer SUBSCRIBE with no REFER behind it */
+	{ REQ("SUBSCRIBE", "z9hG4bK22", "c22", "1 SUBSCRIBE",
+	      "Contact: <sip:a@10.0.0.1>\r\nEvent: refer\r\n"),
+	  "SIP/2.0 403", "Call-ID: c22" },
+	/* S-17: a refresh for no dialog */
+	{ "SUBSCRIBE sip:conf@127.0.0.1 SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK23;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:conf@127.0.0.1>;tag=gone\r\n"
+	  "Call-ID: c23\r\nCSeq: 2 SUBSCRIBE\r\nEvent: conference\r\n"
+	  "Content-Length: 0\r\n\r\n",
+	  "SIP/2.0 481", "Call-ID: c23" },
+	/* F-20: a REFER needs one Contact and one Refer-To */
+	{ REQ("REFER", "z9hG4bK24", "c24", "1 REFER",
+	      "Refer-To: <sip:b@10.0.0.2>\r\n"),
+	  "SIP/2.0 400", "one Contact" },
+	{ REQ("REFER", "z9hG4bK25", "c25", "1 REFER",
+	      "Contact: <sip:a@10.0.0.1>\r\nRefer-To: <sip:b@10.0.0.2>\r\n"
+	      "Refer-To: <sip:c@10.0.0.3>\r\n"),
+	  "SIP/2.0 400", "exactly one Refer-To" },
+	{ REQ("REFER", "z9hG4bK26", "c26", "1 REFER",
+	      "Contact: <sip:a@10.0.0.1>\r\n"
+	      "r: <sip:b@10.0.0.2>, <sip:c@10.0.0.3>\r\n"),
+	  "SIP/2.0 400", "RFC 8217" },
 };
 
 START_TEST(test_sip_answers)
@@ -1180,6 +1213,133 @@ udp_recv_skip(int fd, char *buf, size_t len, const char *skip)
 	while (strncmp(buf, "SIP/2.0 100", 11) == 0 ||
 	       (skip != NULL && strncmp(buf, skip, strlen(skip)) == 0));
 }
+
+/* The port fd is bound to, for a Contact that reaches it. */
+static unsigned int
+fd_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/*
+ * Receive the next request on fd (responses skipped), check its method
+ * and answer it with code (Via, From, To, Call-ID, CSeq copied). The
+ * request stays in req.
+ */
+static void
+raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
+	   char *req, size_t len)
+{
+	static const char *const copy[] = { "Via:", "From:", "To:",
+					    "Call-ID:", "CSeq:" };
+	char resp[2048];
+	int n;
+
+	do
+		udp_recv(fd, req, len);
+	while (strncmp(req, "SIP/2.0 ", 8) == 0);
+	ck_assert_msg(strncmp(req, method, strlen(method)) == 0, "%s", req);
+	n = snprintf(resp, sizeof(resp), "SIP/2.0 %d Whatever\r\n", code);
+	for (const char *l = strstr(req, "\r\n") + 2, *e;
+	     (e = strstr(l, "\r\n")) != NULL && e != l; l = e + 2)
+		for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+			if (strncmp(l, copy[i], strlen(copy[i])) == 0)
+				n += snprintf(resp + n, sizeof(resp) - (size_t)n,
+					      "%.*s\r\n", (int)(e - l), l);
+	n += snprintf(resp + n, sizeof(resp) - (size_t)n,
+		      "Content-Length: 0\r\n\r\n");
+	udp_send(fd, to, resp, (size_t)n);
+}
+
+/*
+ * F-34, RFC 3515 §2.4.6: REFERs inside an INVITE dialog; the NOTIFYs use
+ * that dialog, the second REFER's with Event: refer;id=<its CSeq>. F-52:
+ * a 481 to a NOTIFY ends that subscription (its queued final NOTIFY is
+ * dropped) but not the call.
+ */
+START_TEST(test_sip_refer_in_dialog)
+{
+	struct sockaddr_in to;
+	int caller = udp_peer(&to);
+	char msg[4096], tag[64], contact[96];
+
+	snprintf(contact, sizeof(contact),
+		 "Contact: <sip:caller@127.0.0.1:%u>\r\n", fd_port(caller));
+	raw_call(caller, &to, "ref-1", contact, tag);
+	raw_in_dialog(caller, &to, "ACK", "ref-1", tag, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	raw_in_dialog(caller, &to, "REFER", "ref-1", tag, 2,
+		      "Refer-To: <sip:bob@127.0.0.1>\r\n");
+	udp_recv_skip(caller, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 202", 11) == 0, "%s", msg);
+	raw_answer(caller, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "\r\nEvent: refer\r\n") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "Call-ID: ref-1\r\n") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, tag) != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "CSeq: 2 NOTIFY") != NULL, "%s", msg);
+	raw_answer(caller, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "terminated;reason=noresource") != NULL,
+		      "%s", msg);
+	ck_assert(POLL_UNTIL(app.sub_ends[CP_SIP_SUB_END_TERMINATED] == 1,
+			     3000));
+	raw_in_dialog(caller, &to, "REFER", "ref-1", tag, 3,
+		      "Refer-To: <sip:carol@127.0.0.1>\r\n");
+	udp_recv_skip(caller, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 202", 11) == 0, "%s", msg);
+	raw_answer(caller, &to, "NOTIFY", 481, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "\r\nEvent: refer;id=3\r\n") != NULL,
+		      "%s", msg);
+	ck_assert(POLL_UNTIL(app.sub_ends[CP_SIP_SUB_END_NOTIFY_FAILED] == 1,
+			     3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 1);
+	raw_in_dialog(caller, &to, "BYE", "ref-1", tag, 4, "");
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_RECEIVED] == 1, 3000));
+	assert_all_ended();
+	close(caller);
+}
+END_TEST
+
+/*
+ * F-47, F-50: the focus grants less than asked (1 s); unrefreshed, the
+ * subscription ends with NOTIFY terminated;reason=timeout.
+ */
+START_TEST(test_sip_subscription_expires)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], sub[512];
+	int n;
+
+	app.grant_s = 1;
+	n = snprintf(sub, sizeof(sub),
+		     "SUBSCRIBE sip:conf@127.0.0.1 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-exp;rport\r\n"
+		     "From: <sip:a@x>;tag=f1\r\nTo: <sip:conf@127.0.0.1>\r\n"
+		     "Call-ID: exp-1\r\nCSeq: 1 SUBSCRIBE\r\n"
+		     "Contact: <sip:a@127.0.0.1:%u>\r\nEvent: conference\r\n"
+		     "Expires: 600\r\nContent-Length: 0\r\n\r\n",
+		     fd_port(fd), fd_port(fd));
+	udp_send(fd, &to, sub, (size_t)n);
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nExpires: 1\r\n") != NULL, "%s", msg);
+	raw_answer(fd, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "active;expires=1\r\n") != NULL, "%s", msg);
+	raw_answer(fd, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "Subscription-State: terminated;reason="
+				  "timeout\r\n") != NULL,
+		      "%s", msg);
+	ck_assert(POLL_UNTIL(app.sub_ends[CP_SIP_SUB_END_EXPIRED] == 1, 3000));
+	assert_all_ended();
+	close(fd);
+}
+END_TEST
 
 /*
  * S-19, Timer G: a non-2xx final answer to an INVITE over UDP is resent
@@ -1542,6 +1702,8 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_invite_again_after_2xx);
 	tcase_add_test(raw, test_sip_486_resent_until_ack);
 	tcase_add_test(raw, test_sip_overload_503);
+	tcase_add_test(raw, test_sip_refer_in_dialog);
+	tcase_add_test(raw, test_sip_subscription_expires);
 	suite_add_tcase(s, raw);
 	return s;
 }
