@@ -1543,19 +1543,72 @@ START_TEST(test_sip_open_rejects_bad_addresses)
 END_TEST
 
 /*
+ * A lenient stand-in for the mutated REFERs and SUBSCRIBEs: accept and
+ * notify whatever gets through. Their Contacts name a.invalid, so no
+ * mutation makes a NOTIFY leave 127.0.0.1 (the layer falls back to the
+ * request's source for a host it cannot use).
+ */
+static void
+fuzz_refer(void *ctx, struct cp_sip_req *req, const char *uri,
+	   const char *method, const char *by)
+{
+	struct cp_sip_sub *s = NULL;
+
+	(void)ctx;
+	(void)uri;
+	(void)method;
+	(void)by;
+	if (cp_sip_sub_answer(sip, req, 202, 60, NULL, &s) == 0) {
+		cp_sip_refer_notify(sip, s, 100, NULL, false);
+		cp_sip_refer_notify(sip, s, 503, NULL, true);
+	}
+}
+
+static void
+fuzz_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
+	       int64_t expires, const char *accept)
+{
+	struct cp_sip_sub *s = NULL;
+
+	(void)ctx;
+	(void)event;
+	(void)accept;
+	if (cp_sip_sub_answer(sip, req, 200, 60, NULL, &s) == 0)
+		cp_sip_notify(sip, s, "application/conference-info+xml",
+			      "<x/>",
+			      expires == 0 ? CP_SIP_SUB_TERMINATED
+					   : CP_SIP_SUB_ACTIVE,
+			      "timeout", 0);
+}
+
+/*
  * Robustness: thousands of mutated and truncated requests (seeded, so a
  * failure repeats); the layer survives, counts each datagram, and still
- * answers a clean OPTIONS. No application: INVITEs get 480 and no dialog
- * exists, so nothing is ever sent but answers to the source (loopback).
+ * answers a clean OPTIONS. _i 0: OPTIONS and INVITE with no application:
+ * INVITEs get 480 and no dialog exists, so nothing is ever sent but
+ * answers to the source (loopback). _i 1: REFER and SUBSCRIBE (Refer-To
+ * after RFC 8217, Event with id, Accept) to the lenient app above.
  */
 START_TEST(test_sip_mutated_requests)
 {
-	static const char *const base[] = {
-		REQ("OPTIONS", "z9hG4bK40", "c40", "1 OPTIONS",
-		    "Require: foo\r\nAccept: application/sdp\r\n"),
-		REQ_TO("room", "INVITE", "z9hG4bK41", "c41", "1 INVITE",
-		       "Contact: <sip:a@127.0.0.1:9>\r\n"),
+	static const char *const bases[][2] = {
+		{ REQ("OPTIONS", "z9hG4bK40", "c40", "1 OPTIONS",
+		      "Require: foo\r\nAccept: application/sdp\r\n"),
+		  REQ_TO("room", "INVITE", "z9hG4bK41", "c41", "1 INVITE",
+			 "Contact: <sip:a@127.0.0.1:9>\r\n") },
+		{ REQ_TO("conf", "REFER", "z9hG4bK43", "c43", "1 REFER",
+			 "Contact: <sip:a@a.invalid>\r\nRefer-To: \"B\" "
+			 "<sip:b@a.invalid;method=BYE?x=y>;p=1\r\n"
+			 "Referred-By: <sip:a@x>\r\n"),
+		  REQ_TO("conf", "SUBSCRIBE", "z9hG4bK44", "c44",
+			 "1 SUBSCRIBE",
+			 "Contact: <sip:a@a.invalid>\r\n"
+			 "Event: conference;id=1\r\nExpires: 60\r\n"
+			 "Accept: application/conference-info+xml\r\n") },
 	};
+	const char *const *base = bases[_i];
+	struct cp_sip_app fuzz = { .on_refer = fuzz_refer,
+				   .on_subscribe = fuzz_subscribe };
 	/* Longer branch and Call-ID than any mutation can make: no match. */
 	static const char ok[] =
 		REQ("OPTIONS", "z9hG4bK-clean", "clean-42", "1 OPTIONS", "");
@@ -1566,7 +1619,7 @@ START_TEST(test_sip_mutated_requests)
 	int fd, n_sent = 0;
 
 	cp_sip_close(sip);
-	ck_assert_int_eq(cp_sip_open(&sip, &conf, NULL), 0);
+	ck_assert_int_eq(cp_sip_open(&sip, &conf, _i == 1 ? &fuzz : NULL), 0);
 	fd = udp_peer(&to);
 	for (int i = 0; i < 3000; i++) {
 		const char *b = base[i & 1];
@@ -1595,7 +1648,10 @@ START_TEST(test_sip_mutated_requests)
 	while (strstr(buf, "Call-ID: clean-42") == NULL && buf[0] != '\0')
 		udp_recv(fd, buf, sizeof(buf));
 	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
-	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	if (_i == 0)
+		ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	else
+		ck_assert_uint_gt(cp_sip_stats(sip)->notify_sent, 0);
 	close(fd);
 }
 END_TEST
@@ -1693,7 +1749,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_needs_content_length);
 	tcase_add_test(raw, test_sip_tcp_framing);
 	tcase_add_test(raw, test_sip_open_rejects_bad_addresses);
-	tcase_add_test(raw, test_sip_mutated_requests);
+	tcase_add_loop_test(raw, test_sip_mutated_requests, 0, 2);
 	tcase_add_test(raw, test_sip_tcp_stream_framing);
 	tcase_add_test(raw, test_sip_tcp_too_big);
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
