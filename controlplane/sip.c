@@ -2452,31 +2452,129 @@ is_uri_safe(const char *s)
 	return s != NULL && strpbrk(s, "\r\n<>\" ") == NULL;
 }
 
-int
-cp_sip_invite(struct cp_sip *sip, const char *target_uri, const char *from_uri,
-	      const char *contact_user, const char *content_type,
-	      const char *body, void *app, struct cp_sip_call **out)
+/* Headers a URI may not set in our INVITE: ours, or the transaction's. */
+static bool
+is_reserved_header(const char *name)
 {
+	static const char *const reserved[] = {
+		"via",
+		"from",
+		"to",
+		"call-id",
+		"cseq",
+		"contact",
+		"route",
+		"record-route",
+		"max-forwards",
+		"content-length",
+		"content-type",
+		"body",
+		/* compact forms (RFC 3261 §7.3.3) */
+		"v",
+		"f",
+		"t",
+		"i",
+		"m",
+		"l",
+		"c",
+	};
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcasecmp(name, reserved[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The dial-out INVITE to u (its URI headers, e.g. ?Replaces=, become
+ * headers of the request, RFC 3261 §19.1.5, F-24), or NULL. Takes u.
+ */
+static osip_message_t *
+build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
+	     osip_uri_t *u)
+{
+	const char *cu = o->contact_user != NULL ? o->contact_user : "";
+	osip_message_t *m;
+	char buf[768], id[TAG_HEX + 1], *target = NULL;
+
+	if (osip_message_init(&m) != 0) {
+		osip_uri_free(u);
+		return NULL;
+	}
+	for (int i = 0; i < osip_list_size(&u->url_headers); i++) {
+		osip_uri_header_t *h = osip_list_get(&u->url_headers, i);
+
+		if (h->gname != NULL && h->gvalue != NULL &&
+		    !is_reserved_header(h->gname) && is_header_safe(h->gname) &&
+		    is_header_safe(h->gvalue))
+			osip_message_set_header(m, h->gname, h->gvalue);
+	}
+	osip_uri_header_freelist(&u->url_headers);
+	osip_message_set_method(m, osip_strdup("INVITE"));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (osip_uri_to_str(u, &target) == 0) {
+		snprintf(buf, sizeof(buf), "<%s>", target);
+		osip_message_set_to(m, buf);
+	}
+	osip_free(target);
+	osip_message_set_uri(m, u);
+	random_hex(id, TAG_HEX);
+	snprintf(buf, sizeof(buf),
+		 "SIP/2.0/UDP %s:%u;branch=" BRANCH_PREFIX "%s;rport",
+		 sip->host, cp_sip_port(sip), id);
+	osip_message_set_via(m, buf);
+	random_hex(id, TAG_HEX);
+	snprintf(buf, sizeof(buf), "<%s>;tag=%s", o->from_uri, id);
+	osip_message_set_from(m, buf);
+	random_hex(id, TAG_HEX);
+	snprintf(buf, sizeof(buf), "%s@%s", id, sip->host);
+	osip_message_set_call_id(m, buf);
+	osip_message_set_cseq(m, "1 INVITE");
+	osip_message_set_max_forwards(m, "70");
+	osip_message_set_contact(
+		m, contact_user_of(sip, CP_SIP_UDP, cu, buf, sizeof(buf)));
+	if (o->referred_by != NULL) /* unchanged (RFC 3892 §2.2) */
+		osip_message_set_header(m, "Referred-By", o->referred_by);
+	osip_message_set_allow(m, sip->allow);
+	if (sip->events[0] != '\0')
+		osip_message_set_header(m, "Allow-Events", sip->events);
+	osip_message_set_content_length(m, "0");
+	set_body(m, o->content_type, o->body);
+	if (m->from == NULL || m->to == NULL || m->call_id == NULL ||
+	    m->cseq == NULL || osip_list_size(&m->vias) != 1 ||
+	    osip_list_size(&m->contacts) != 1) {
+		osip_message_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+int
+cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
+		 struct cp_sip_call **out)
+{
+	const char *cu =
+		o != NULL && o->contact_user != NULL ? o->contact_user : "";
 	osip_uri_param_t *tp = NULL;
 	struct cp_sip_call *c;
 	osip_message_t *m;
 	osip_uri_t *u = NULL;
 	struct txn *t;
-	char buf[768], id[TAG_HEX + 1];
 	long port;
 	int rc = -EINVAL;
 
-	if (contact_user == NULL)
-		contact_user = "";
-	if (sip == NULL || out == NULL || !is_uri_safe(target_uri) ||
-	    !is_uri_safe(from_uri) || strlen(target_uri) > 256 ||
-	    strlen(from_uri) > 256 || strlen(contact_user) >= 64 ||
-	    strpbrk(contact_user, "@:;<>\" \r\n") != NULL ||
-	    (content_type != NULL && !is_header_safe(content_type)))
+	if (sip == NULL || o == NULL || out == NULL ||
+	    !is_uri_safe(o->target_uri) || !is_uri_safe(o->from_uri) ||
+	    strlen(o->target_uri) > 256 || strlen(o->from_uri) > 256 ||
+	    strlen(cu) >= sizeof(c->contact_user) ||
+	    strpbrk(cu, "@:;<>\" \r\n") != NULL ||
+	    (o->content_type != NULL && !is_header_safe(o->content_type)) ||
+	    (o->referred_by != NULL &&
+	     (!is_header_safe(o->referred_by) || strlen(o->referred_by) > 512)))
 		return -EINVAL;
 	if (osip_uri_init(&u) != 0)
 		return -ENOMEM;
-	if (osip_uri_parse(u, target_uri) != 0 || u->scheme == NULL ||
+	if (osip_uri_parse(u, o->target_uri) != 0 || u->scheme == NULL ||
 	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL)
 		goto out_uri;
 	osip_uri_uparam_get_byname(u, "transport", &tp);
@@ -2496,42 +2594,10 @@ cp_sip_invite(struct cp_sip *sip, const char *target_uri, const char *from_uri,
 		rc = -EINVAL; /* a name: no DNS here */
 		goto out_txn;
 	}
-	if (osip_message_init(&m) != 0)
+	m = build_invite(sip, o, u);
+	u = NULL; /* build_invite's */
+	if (m == NULL)
 		goto out_txn;
-	osip_message_set_method(m, osip_strdup("INVITE"));
-	osip_message_set_version(m, osip_strdup("SIP/2.0"));
-	osip_message_set_uri(m, u);
-	u = NULL; /* m's now */
-	random_hex(id, TAG_HEX);
-	snprintf(buf, sizeof(buf),
-		 "SIP/2.0/UDP %s:%u;branch=" BRANCH_PREFIX "%s;rport",
-		 sip->host, cp_sip_port(sip), id);
-	osip_message_set_via(m, buf);
-	random_hex(id, TAG_HEX);
-	snprintf(buf, sizeof(buf), "<%s>;tag=%s", from_uri, id);
-	osip_message_set_from(m, buf);
-	snprintf(buf, sizeof(buf), "<%s>", target_uri);
-	osip_message_set_to(m, buf);
-	random_hex(id, TAG_HEX);
-	snprintf(buf, sizeof(buf), "%s@%s", id, sip->host);
-	osip_message_set_call_id(m, buf);
-	osip_message_set_cseq(m, "1 INVITE");
-	osip_message_set_max_forwards(m, "70");
-	osip_message_set_contact(m,
-				 contact_user_of(sip, CP_SIP_UDP, contact_user,
-						 buf, sizeof(buf)));
-	osip_message_set_allow(m, sip->allow);
-	if (sip->events[0] != '\0')
-		osip_message_set_header(m, "Allow-Events", sip->events);
-	osip_message_set_content_length(m, "0");
-	set_body(m, content_type, body);
-	if (m->from == NULL || m->to == NULL || m->call_id == NULL ||
-	    m->cseq == NULL || osip_list_size(&m->vias) != 1 ||
-	    osip_list_size(&m->contacts) != 1) {
-		osip_message_free(m);
-		rc = -EINVAL;
-		goto out_txn;
-	}
 	if ((c->call_id = strdup(m->call_id->number)) == NULL) {
 		osip_message_free(m);
 		goto out_txn;
@@ -2544,8 +2610,9 @@ cp_sip_invite(struct cp_sip *sip, const char *target_uri, const char *from_uri,
 		return rc;
 	}
 	c->sip = sip;
-	c->app = app;
-	snprintf(c->contact_user, sizeof(c->contact_user), "%s", contact_user);
+	c->app = o->app;
+	snprintf(c->contact_user, sizeof(c->contact_user), "%s", cu);
+	cp_sip_call_set_ring_timeout(c, o->ring_timeout_ms);
 	c->next = sip->calls;
 	sip->calls = c;
 	sip->st.calls_out++;
@@ -2558,6 +2625,23 @@ out_call:
 out_uri:
 	osip_uri_free(u);
 	return rc;
+}
+
+int
+cp_sip_invite(struct cp_sip *sip, const char *target_uri, const char *from_uri,
+	      const char *contact_user, const char *content_type,
+	      const char *body, void *app, struct cp_sip_call **out)
+{
+	struct cp_sip_invite_opts o = {
+		.target_uri = target_uri,
+		.from_uri = from_uri,
+		.contact_user = contact_user,
+		.content_type = content_type,
+		.body = body,
+		.app = app,
+	};
+
+	return cp_sip_invite_ex(sip, &o, out);
 }
 
 int

@@ -280,6 +280,27 @@ int cp_sip_invite(struct cp_sip *sip, const char *target_uri,
 		  const char *content_type, const char *body, void *app,
 		  struct cp_sip_call **call);
 
+/* Everything a dial-out can say (cp_sip_invite_ex()). */
+struct cp_sip_invite_opts {
+	const char *target_uri;	  /* as cp_sip_invite(); URI headers such as
+				   * ?Replaces=... become INVITE headers (F-24),
+				   * except Via, From, To, Call-ID, CSeq,
+				   * Contact, Route, Record-Route, Max-Forwards,
+				   * Content-Length and Content-Type */
+	const char *from_uri;	  /* as cp_sip_invite() */
+	const char *contact_user; /* NULL = none */
+	const char *content_type; /* with body; NULL = no body */
+	const char *body;
+	const char *referred_by;  /* Referred-By value, copied unchanged (RFC
+				   * 3892 §2.2, F-24); NULL = none */
+	uint32_t ring_timeout_ms; /* 0 = none; cp_sip_call_set_ring_timeout() */
+	void *app;
+};
+
+/* cp_sip_invite() with options; the same returns (-EINVAL, -ENOMEM). */
+int cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
+		     struct cp_sip_call **call);
+
 /*
  * Cancel a dial-out: CANCEL goes out now, or with the first provisional if
  * none has come yet (RFC 3261 §9.1); the INVITE then fails with 487 (or is

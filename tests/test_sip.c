@@ -1342,6 +1342,46 @@ START_TEST(test_sip_subscription_expires)
 END_TEST
 
 /*
+ * F-24: a dial-out carries Referred-By unchanged, and the target's URI
+ * headers as headers (Replaces), but never one of ours (Via); the
+ * Request-URI and To lose the headers.
+ */
+START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
+{
+	struct cp_sip_invite_opts o = {
+		.from_uri = "sip:conf@127.0.0.1",
+		.contact_user = "conf",
+		.referred_by = "<sip:alice@127.0.0.1>;cid=x",
+	};
+	struct sockaddr_in to;
+	int callee = udp_peer(&to);
+	char target[160], line[96], msg[4096];
+	struct cp_sip_call *c = NULL;
+
+	snprintf(target, sizeof(target),
+		 "sip:bob@127.0.0.1:%u?Replaces=abc%%40x%%3Bto-tag%%3D1"
+		 "&Via=SIP/2.0/UDP%%2010.9.9.9&v=x",
+		 fd_port(callee));
+	o.target_uri = target;
+	ck_assert_int_eq(cp_sip_invite_ex(sip, &o, &c), 0);
+	raw_answer(callee, &to, "INVITE", 486, msg, sizeof(msg));
+	snprintf(line, sizeof(line), "INVITE sip:bob@127.0.0.1:%u SIP/2.0\r\n",
+		 fd_port(callee));
+	ck_assert_msg(strncmp(msg, line, strlen(line)) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nReplaces: abc@x;to-tag=1\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nReferred-By: <sip:alice@127.0.0.1>;"
+				  "cid=x\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "10.9.9.9") == NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nv:") == NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "?") == NULL, "%s", msg);
+	ck_assert(POLL_UNTIL(app.failed_code == 486, 3000));
+	close(callee);
+}
+END_TEST
+
+/*
  * S-19, Timer G: a non-2xx final answer to an INVITE over UDP is resent
  * (T1 = 500 ms in libosip2) until the ACK, which the IST absorbs.
  */
@@ -1760,6 +1800,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_overload_503);
 	tcase_add_test(raw, test_sip_refer_in_dialog);
 	tcase_add_test(raw, test_sip_subscription_expires);
+	tcase_add_test(raw, test_sip_dial_out_referred_by_and_uri_headers);
 	suite_add_tcase(s, raw);
 	return s;
 }
