@@ -14,7 +14,15 @@
  *
  * libosip2's IST ends when a 2xx is sent (RFC 3261 before RFC 6026), so the
  * core keeps the 2xx in the dialog, retransmits it until the ACK (§13.3.1.4)
- * and absorbs retransmitted INVITEs itself.
+ * and absorbs retransmitted INVITEs itself. Likewise its ICT ends on a 2xx:
+ * the dialog keeps our ACK and sends it again for each copy of the 2xx
+ * (§13.2.2.4).
+ *
+ * Subscriptions (REFER's implicit one, SUBSCRIBE for conference) live in
+ * a dialog: the INVITE dialog a REFER came in, or one our 2xx created,
+ * which ends with its last subscription. NOTIFYs queue per subscription
+ * and go one NICT at a time. The NIST machines run before the NICT ones so
+ * that the 2xx accepting a subscription leaves before its first NOTIFY.
  */
 #include "sip.h"
 
@@ -40,12 +48,13 @@
 
 #define BRANCH_PREFIX "z9hG4bK-tutti-"
 #define SIP_ALLOW     "INVITE, ACK, CANCEL, OPTIONS, BYE"
+#define SIPFRAG	      "message/sipfrag;version=2.0"
 #define SIP_ACCEPT    "application/sdp"
 #define SIP_SUPPORTED ""   /* no extensions yet */
 #define TAG_HEX	      16   /* 64 random bits (RFC 3261 §19.3: >= 32) */
 #define MAX_WAIT_MS   1000 /* longest sleep in cp_sip_poll() */
 
-enum { WITH_ALLOW = 1, WITH_CAPS = 2 };
+enum { WITH_ALLOW = 1, WITH_CAPS = 2, WITH_EVENTS = 4 };
 
 struct cp_sip_dialog {
 	struct cp_sip *sip;
@@ -59,9 +68,54 @@ struct cp_sip_dialog {
 	uint64_t next_ms, interval_ms, give_up_ms;
 	bool bye_sent;
 	bool no_ack;
+	bool uac;      /* made by the 2xx to our INVITE */
+	bool sub_only; /* made by a 2xx to SUBSCRIBE/REFER: no INVITE */
+	char *ack;     /* uac: our ACK, resent for each 2xx copy */
+	size_t ack_len;
+	uint32_t n_subs;   /* subscriptions living in this dialog */
+	uint32_t n_refers; /* REFERs accepted in it (for ;id=, F-34) */
 	void *app;
-	char contact_user[64];	/* user part of our Contact, "" = none */
+	char contact_user[64]; /* user part of our Contact, "" = none */
 	struct cp_sip_dialog *next;
+};
+
+/* A dial-out INVITE until its final response. */
+struct cp_sip_call {
+	struct cp_sip *sip;
+	osip_transaction_t *tr; /* its ICT */
+	struct cp_sip_peer peer;
+	char *call_id;
+	bool got_1xx; /* a CANCEL may go (§9.1) */
+	bool cancel_wanted, cancel_sent;
+	uint64_t ring_deadline_ms; /* 0 = none */
+	void *app;
+	char contact_user[64];
+	struct cp_sip_call *next;
+};
+
+/* A NOTIFY waiting for its turn (F-57). */
+struct notify_q {
+	char *content_type, *body; /* NULL: no body */
+	enum cp_sip_sub_state state;
+	char reason[32];
+	uint32_t expires_s; /* 0 = time left */
+	struct notify_q *next;
+};
+
+struct cp_sip_sub {
+	struct cp_sip *sip;
+	struct cp_sip_dialog *d;
+	bool refer;
+	bool in_flight;	   /* a NOTIFY NICT is running */
+	bool final_queued; /* a terminated NOTIFY is queued or sent */
+	bool expired;	   /* the final NOTIFY is ours, on expiry */
+	char event[128];   /* the Event value our NOTIFYs carry */
+	char *subscriber;
+	uint64_t expires_at_ms;
+	struct notify_q *q, **q_tail;
+	struct txn *tx; /* in flight */
+	void *app;
+	struct cp_sip_sub *next;
 };
 
 struct cp_sip_req {
@@ -72,8 +126,13 @@ struct cp_sip_req {
 	char *authorization;	/* first Authorization value, or NULL */
 	char to_tag[TAG_HEX + 1];
 	bool final_sent;
+	bool invite;		/* else REFER or SUBSCRIBE (on a NIST) */
+	struct cp_sip_sub *sub; /* SUBSCRIBE: the one it refreshes */
+	char event[128];	/* SUBSCRIBE: its Event value */
+	uint32_t cseq;
+	int64_t expires; /* SUBSCRIBE: Expires asked, -1 = none */
 	void *app;
-	char contact_user[64];	/* user part of our Contact, "" = none */
+	char contact_user[64]; /* user part of our Contact, "" = none */
 	struct cp_sip_req *next;
 };
 
@@ -82,8 +141,11 @@ struct txn {
 	struct cp_sip *sip;
 	struct cp_sip_peer peer; /* server: request source; client: next hop */
 	bool client;
-	struct cp_sip_req *req;	   /* IST: the INVITE */
+	struct cp_sip_req *req;	   /* IST: the INVITE; NIST: REFER, SUBSCRIBE */
 	struct cp_sip_dialog *dlg; /* NICT BYE: the dialog it ends */
+	struct cp_sip_call *call;  /* ICT: the dial-out */
+	struct cp_sip_sub *sub;	   /* NICT NOTIFY: its subscription */
+	bool notify_final;	   /* that NOTIFY said terminated */
 };
 
 struct cp_sip {
@@ -93,11 +155,31 @@ struct cp_sip {
 	struct cp_sip_conf conf;
 	char host[64]; /* for Via and Contact */
 	char contact_params[128];
+	char allow[96];
+	char events[32]; /* Allow-Events (F-11): what the app handles */
 	struct cp_sip_req *reqs;
 	struct cp_sip_dialog *dialogs;
+	struct cp_sip_call *calls;
+	struct cp_sip_sub *subs;
 	osip_list_t garbage; /* killed transactions to free */
 	struct cp_sip_stats st;
 };
+
+static void handle_refer(struct cp_sip *sip, osip_transaction_t *tr,
+			 osip_message_t *m, struct txn *t);
+static void handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr,
+			     osip_message_t *m, struct txn *t);
+static void notify_done(struct txn *t, int code);
+static void call_fail(struct txn *t, int code);
+static bool reack(struct cp_sip *sip, const osip_message_t *m);
+static void sub_end(struct cp_sip *sip, struct cp_sip_sub *sub,
+		    enum cp_sip_sub_end why);
+static void sub_free(struct cp_sip *sip, struct cp_sip_sub *sub);
+static uint64_t run_app_timers(struct cp_sip *sip, uint64_t now);
+static void call_free(struct cp_sip *sip, struct cp_sip_call *c);
+static void on_ict_1xx(int type, osip_transaction_t *tr, osip_message_t *m);
+static void on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m);
+static void on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m);
 
 static uint64_t
 now_ms(void)
@@ -235,8 +317,8 @@ osip_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host, int port,
 }
 
 static osip_message_t *
-build_response(const osip_message_t *req, int code, const char *to_tag,
-	       unsigned int with)
+build_response(const struct cp_sip *sip, const osip_message_t *req, int code,
+	       const char *to_tag, unsigned int with)
 {
 	const char *reason = osip_message_get_reason(code);
 	osip_message_t *r;
@@ -261,11 +343,13 @@ build_response(const osip_message_t *req, int code, const char *to_tag,
 	if (req->cseq != NULL)
 		osip_cseq_clone(req->cseq, &r->cseq);
 	if (with & (WITH_ALLOW | WITH_CAPS))
-		osip_message_set_allow(r, SIP_ALLOW);
+		osip_message_set_allow(r, sip->allow);
 	if (with & WITH_CAPS) {
 		osip_message_set_accept(r, SIP_ACCEPT);
 		osip_message_set_header(r, "Supported", SIP_SUPPORTED);
 	}
+	if ((with & (WITH_CAPS | WITH_EVENTS)) && sip->events[0] != '\0')
+		osip_message_set_header(r, "Allow-Events", sip->events);
 	osip_message_set_header(r, "Server", "tutti-cp");
 	osip_message_set_content_length(r, "0");
 	return r;
@@ -281,7 +365,7 @@ reply_stateless(struct cp_sip *sip, const struct cp_sip_peer *from,
 	osip_message_t *r;
 
 	random_hex(tag, TAG_HEX);
-	if ((r = build_response(req, code, tag, 0)) == NULL) {
+	if ((r = build_response(sip, req, code, tag, 0)) == NULL) {
 		sip->st.tx_failed++;
 		return;
 	}
@@ -314,7 +398,7 @@ reply_code(struct cp_sip *sip, osip_transaction_t *tr, int code,
 	osip_message_t *r;
 
 	random_hex(tag, TAG_HEX);
-	r = build_response(tr->orig_request, code, tag, with);
+	r = build_response(sip, tr->orig_request, code, tag, with);
 	if (r == NULL) {
 		sip->st.tx_failed++;
 		return;
@@ -482,12 +566,10 @@ find_dialog(struct cp_sip *sip, const osip_message_t *m)
 }
 
 static void
-dialog_end(struct cp_sip *sip, struct cp_sip_dialog *d, enum cp_sip_end why)
+dialog_free(struct cp_sip *sip, struct cp_sip_dialog *d)
 {
 	struct cp_sip_dialog **pp;
 
-	if (sip->app.on_dialog_end != NULL)
-		sip->app.on_dialog_end(sip->app.ctx, d, why);
 	for (pp = &sip->dialogs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == d) {
 			*pp = d->next;
@@ -500,7 +582,28 @@ dialog_end(struct cp_sip *sip, struct cp_sip_dialog *d, enum cp_sip_end why)
 	osip_dialog_free(d->od);
 	free(d->invite_branch);
 	free(d->resp_2xx);
+	free(d->ack);
 	free(d);
+}
+
+/*
+ * The INVITE usage of d is over: so are the subscriptions sharing it (a
+ * simplification of RFC 5057: they would outlive a BYE), then d.
+ */
+static void
+dialog_end(struct cp_sip *sip, struct cp_sip_dialog *d, enum cp_sip_end why)
+{
+	struct cp_sip_sub *sub, *next;
+
+	for (sub = sip->subs; sub != NULL && !d->sub_only && d->n_subs > 0;
+	     sub = next) {
+		next = sub->next;
+		if (sub->d == d)
+			sub_end(sip, sub, CP_SIP_SUB_END_DIALOG_GONE);
+	}
+	if (sip->app.on_dialog_end != NULL && !d->sub_only)
+		sip->app.on_dialog_end(sip->app.ctx, d, why);
+	dialog_free(sip, d);
 }
 
 /* ACK: for a non-2xx it belongs to the IST; for our 2xx to the dialog. */
@@ -572,7 +675,10 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 			return;
 		}
 		if (osip_find_transaction_and_add_event(sip->osip, evt) != 0) {
-			sip->st.drop_stray++;
+			if (reack(sip, m))
+				sip->st.rx_retransmissions++;
+			else
+				sip->st.drop_stray++;
 			osip_event_free(evt);
 		}
 		return;
@@ -646,7 +752,9 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	};
 	osip_header_t *h = NULL;
 	bool supported = MSG_IS_INVITE(m) || MSG_IS_OPTIONS(m) ||
-			 MSG_IS_BYE(m) || MSG_IS_CANCEL(m);
+			 MSG_IS_BYE(m) || MSG_IS_CANCEL(m) ||
+			 (MSG_IS_REFER(m) && sip->app.on_refer != NULL) ||
+			 (MSG_IS_SUBSCRIBE(m) && sip->app.on_subscribe != NULL);
 
 	if (!supported) {
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -699,8 +807,9 @@ dialog_request(struct cp_sip *sip, struct cp_sip_dialog *d, osip_message_t *m)
 			return 500; /* the last 2xx is not ACKed yet */
 	}
 	d->od->remote_cseq = (int)n;
-	if (MSG_IS_INVITE(m) && osip_message_get_contact(m, 0, &c) >= 0 &&
-	    c != NULL && c->url != NULL && osip_contact_clone(c, &copy) == 0) {
+	if ((MSG_IS_INVITE(m) || MSG_IS_SUBSCRIBE(m)) &&
+	    osip_message_get_contact(m, 0, &c) >= 0 && c != NULL &&
+	    c->url != NULL && osip_contact_clone(c, &copy) == 0) {
 		osip_contact_free(d->od->remote_contact_uri);
 		d->od->remote_contact_uri = copy;
 	}
@@ -755,6 +864,8 @@ req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	r->from = uri_dup(m->from->url);
 	r->to = uri_dup(m->to->url);
 	r->call_id = strdup(m->call_id->number);
+	r->invite = MSG_IS_INVITE(m);
+	r->cseq = (uint32_t)strtoul(m->cseq->number, NULL, 10);
 	osip_message_get_body(m, 0, &b);
 	r->body = strdup(b != NULL && b->body != NULL ? b->body : "");
 	{
@@ -800,7 +911,7 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 	}
 	t->req = r;
 	r->dialog = d;
-	reply_txn(tr, build_response(m, 100, NULL, 0));
+	reply_txn(tr, build_response(sip, m, 100, NULL, 0));
 	if (sip->app.on_invite != NULL)
 		sip->app.on_invite(sip->app.ctx, r, d);
 	else
@@ -821,7 +932,7 @@ handle_cancel(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 		reply_code(sip, tr, 481, 0, NULL, NULL);
 		return;
 	}
-	reply_txn(tr, build_response(m, 200, r->to_tag, 0));
+	reply_txn(tr, build_response(sip, m, 200, r->to_tag, 0));
 	if (r->final_sent)
 		return; /* S-23: a CANCEL after the final changes nothing */
 	cp_sip_reply(sip, r, 487, NULL, NULL);
@@ -849,7 +960,7 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 				      sizeof(contact)));
 	} else if (MSG_IS_BYE(m)) {
 		d = find_dialog(sip, m);
-		if (d == NULL) {
+		if (d == NULL || d->sub_only) { /* no INVITE usage there */
 			reply_code(sip, tr, 481, 0, NULL, NULL);
 			return;
 		}
@@ -857,9 +968,13 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 			reply_code(sip, tr, 500, 0, NULL, NULL);
 			return;
 		}
-		reply_txn(tr, build_response(m, 200, NULL, 0));
+		reply_txn(tr, build_response(sip, m, 200, NULL, 0));
 		if (!d->bye_sent) /* else our BYE's end finishes it */
 			dialog_end(sip, d, CP_SIP_END_BYE_RECEIVED);
+	} else if (MSG_IS_REFER(m)) {
+		handle_refer(sip, tr, m, t);
+	} else if (MSG_IS_SUBSCRIBE(m)) {
+		handle_subscribe(sip, tr, m, t);
 	}
 }
 
@@ -881,10 +996,13 @@ on_nict_final(int type, osip_transaction_t *tr, osip_message_t *m)
 {
 	struct txn *t = osip_transaction_get_reserved1(tr);
 
-	(void)type;
-	(void)m;
-	if (t != NULL)
-		bye_done(t);
+	if (t == NULL)
+		return;
+	bye_done(t);
+	notify_done(t, type == OSIP_NICT_STATUS_TIMEOUT || m == NULL ||
+				       !MSG_IS_RESPONSE(m)
+			       ? 408
+			       : m->status_code);
 }
 
 static void
@@ -912,6 +1030,8 @@ collect(struct cp_sip *sip)
 		if (t->req != NULL)
 			req_free(sip, t->req);
 		bye_done(t); /* if no final response ended it first */
+		notify_done(t, 408);
+		call_fail(t, 503);
 		free(t);
 		osip_transaction_free2(tr);
 	}
@@ -934,8 +1054,8 @@ run_machines(struct cp_sip *sip)
 	osip_timers_nist_execute(sip->osip);
 	osip_ict_execute(sip->osip);
 	osip_ist_execute(sip->osip);
+	osip_nist_execute(sip->osip); /* a 2xx to SUBSCRIBE before NOTIFY */
 	osip_nict_execute(sip->osip);
-	osip_nist_execute(sip->osip);
 	collect(sip);
 }
 
@@ -971,8 +1091,18 @@ set_callbacks(osip_t *o)
 		OSIP_NICT_STATUS_6XX_RECEIVED, OSIP_NICT_STATUS_TIMEOUT,
 	};
 
+	static const int ict_fail[] = {
+		OSIP_ICT_STATUS_3XX_RECEIVED, OSIP_ICT_STATUS_4XX_RECEIVED,
+		OSIP_ICT_STATUS_5XX_RECEIVED, OSIP_ICT_STATUS_6XX_RECEIVED,
+		OSIP_ICT_STATUS_TIMEOUT,
+	};
+
 	osip_set_cb_send_message(o, osip_send_cb);
 	osip_set_message_callback(o, OSIP_IST_INVITE_RECEIVED, on_ist_invite);
+	osip_set_message_callback(o, OSIP_ICT_STATUS_1XX_RECEIVED, on_ict_1xx);
+	osip_set_message_callback(o, OSIP_ICT_STATUS_2XX_RECEIVED, on_ict_2xx);
+	for (size_t i = 0; i < sizeof(ict_fail) / sizeof(ict_fail[0]); i++)
+		osip_set_message_callback(o, ict_fail[i], on_ict_fail);
 	for (size_t i = 0; i < sizeof(nict_final) / sizeof(nict_final[0]); i++)
 		osip_set_message_callback(o, nict_final[i], on_nict_final);
 	for (size_t i = 0; i < sizeof(nist) / sizeof(nist[0]); i++)
@@ -1022,8 +1152,19 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		sip->conf.t1_ms = 500;
 	if (sip->conf.t2_ms == 0)
 		sip->conf.t2_ms = 4000;
+	if (sip->conf.udp_limit_bytes == 0)
+		sip->conf.udp_limit_bytes = 1300;
 	if (app != NULL)
 		sip->app = *app;
+	snprintf(sip->allow, sizeof(sip->allow), "%s%s%s", SIP_ALLOW,
+		 sip->app.on_refer != NULL ? ", REFER" : "",
+		 sip->app.on_subscribe != NULL ? ", SUBSCRIBE" : "");
+	snprintf(sip->events, sizeof(sip->events), "%s%s%s",
+		 sip->app.on_subscribe != NULL ? "conference" : "",
+		 sip->app.on_subscribe != NULL && sip->app.on_refer != NULL
+			 ? ", "
+			 : "",
+		 sip->app.on_refer != NULL ? "refer" : "");
 	snprintf(sip->host, sizeof(sip->host),
 		 strchr(conf->addr, ':') ? "[%s]" : "%s", conf->addr);
 	osip_list_init(&sip->garbage);
@@ -1073,6 +1214,10 @@ cp_sip_close(struct cp_sip *sip)
 	if (sip == NULL)
 		return;
 	sip->app = (struct cp_sip_app){ 0 }; /* no callbacks while dying */
+	while (sip->subs != NULL)
+		sub_free(sip, sip->subs);
+	while (sip->calls != NULL)
+		call_free(sip, sip->calls);
 	drop_list(&sip->osip->osip_ict_transactions);
 	drop_list(&sip->osip->osip_ist_transactions);
 	drop_list(&sip->osip->osip_nict_transactions);
@@ -1142,12 +1287,16 @@ int
 cp_sip_poll(struct cp_sip *sip, int timeout_ms)
 {
 	struct timeval tv = { 0 };
-	uint64_t now = now_ms(), next;
+	uint64_t now = now_ms(), next, next_app;
 	long wait;
 	int n;
 
 	run_machines(sip);
 	next = run_2xx_timers(sip, now);
+	next_app = run_app_timers(sip, now);
+	if (next_app < next)
+		next = next_app;
+	run_machines(sip); /* what the timers queued */
 	osip_timers_gettimeout(sip->osip, &tv);
 	wait = tv.tv_sec * 1000L + tv.tv_usec / 1000L;
 	if (wait > MAX_WAIT_MS)
@@ -1159,6 +1308,7 @@ cp_sip_poll(struct cp_sip *sip, int timeout_ms)
 	n = cp_sip_transport_poll(sip->tp, (int)wait);
 	run_machines(sip);
 	run_2xx_timers(sip, now_ms());
+	run_app_timers(sip, now_ms());
 	run_machines(sip); /* a BYE the timers queued goes out now */
 	return n;
 }
@@ -1178,7 +1328,7 @@ add_dialog(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	}
 	d->sip = sip;
 	d->peer = t->peer;
-	d->app = req->app;	/* the INVITE's application pointer */
+	d->app = req->app; /* the INVITE's application pointer */
 	memcpy(d->contact_user, req->contact_user, sizeof(d->contact_user));
 	d->od->local_cseq = 1;
 	d->next = sip->dialogs;
@@ -1196,8 +1346,9 @@ decorate_2xx(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	struct txn *t = osip_transaction_get_reserved1(req->tr);
 	char contact[512];
 
-	const char *user = req->contact_user[0] ? req->contact_user :
-			   req->dialog != NULL ? req->dialog->contact_user : "";
+	const char *user = req->contact_user[0]	 ? req->contact_user
+			   : req->dialog != NULL ? req->dialog->contact_user
+						 : "";
 
 	osip_message_set_contact(r, contact_user_of(sip, t->peer.proto, user,
 						    contact, sizeof(contact)));
@@ -1240,6 +1391,22 @@ arm_2xx(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	return 0;
 }
 
+/* Body and Content-Length (0 without a body). */
+static void
+set_body(osip_message_t *m, const char *content_type, const char *body)
+{
+	char cl[24];
+
+	if (content_type == NULL || body == NULL)
+		return;
+	osip_message_set_content_type(m, content_type);
+	osip_message_set_body(m, body, strlen(body));
+	snprintf(cl, sizeof(cl), "%zu", strlen(body));
+	osip_content_length_free(m->content_length);
+	m->content_length = NULL;
+	osip_message_set_content_length(m, cl);
+}
+
 int
 cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 	     const char *content_type, const char *body)
@@ -1253,15 +1420,17 @@ cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
 		  const char *content_type, const char *body)
 {
 	osip_message_t *r;
-	char cl[24];
+	unsigned int with = code / 100 == 2 ? WITH_CAPS : 0;
 	int rc;
 
-	if (sip == NULL || req == NULL || code < 101 || code > 699)
+	if (sip == NULL || req == NULL || code < 101 || code > 699 ||
+	    (!req->invite && code < 300))
 		return -EINVAL;
 	if (req->final_sent)
 		return -EALREADY;
-	r = build_response(req->tr->orig_request, code, req->to_tag,
-			   code / 100 == 2 ? WITH_CAPS : 0);
+	if (code == 489 || code == 405)
+		with |= code == 405 ? WITH_ALLOW : WITH_EVENTS;
+	r = build_response(sip, req->tr->orig_request, code, req->to_tag, with);
 	if (r == NULL)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < n_hdrs; i++)
@@ -1269,14 +1438,7 @@ cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
 			osip_message_set_www_authenticate(r, hdrs[i][1]);
 		else
 			osip_message_set_header(r, hdrs[i][0], hdrs[i][1]);
-	if (content_type != NULL && body != NULL) {
-		osip_message_set_content_type(r, content_type);
-		osip_message_set_body(r, body, strlen(body));
-		snprintf(cl, sizeof(cl), "%zu", strlen(body));
-		osip_content_length_free(r->content_length);
-		r->content_length = NULL;
-		osip_message_set_content_length(r, cl);
-	}
+	set_body(r, content_type, body);
 	if (code / 100 == 2 && (rc = arm_2xx(sip, req, r)) < 0) {
 		osip_message_free(r);
 		return rc;
@@ -1390,8 +1552,13 @@ dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
 		*to = d->peer; /* a name: the INVITE's source instead */
 }
 
+/*
+ * A request in d (§12.2.1.1): remote target, route set, tags, the next
+ * local CSeq (or the INVITE's, for an ACK), a new branch.
+ */
 static osip_message_t *
-build_bye(struct cp_sip *sip, struct cp_sip_dialog *d, bool tcp)
+build_request(struct cp_sip *sip, struct cp_sip_dialog *d, const char *method,
+	      bool tcp)
 {
 	osip_dialog_t *od = d->od;
 	osip_message_t *m;
@@ -1400,7 +1567,7 @@ build_bye(struct cp_sip *sip, struct cp_sip_dialog *d, bool tcp)
 
 	if (od->remote_contact_uri == NULL || osip_message_init(&m) != 0)
 		return NULL;
-	osip_message_set_method(m, osip_strdup("BYE"));
+	osip_message_set_method(m, osip_strdup(method));
 	osip_message_set_version(m, osip_strdup("SIP/2.0"));
 	osip_uri_clone(od->remote_contact_uri->url, &uri);
 	osip_message_set_uri(m, uri);
@@ -1411,7 +1578,9 @@ build_bye(struct cp_sip *sip, struct cp_sip_dialog *d, bool tcp)
 		osip_from_set_tag(m->from, osip_strdup(od->local_tag));
 	osip_to_clone(od->remote_uri, &m->to);
 	osip_message_set_call_id(m, od->call_id);
-	snprintf(buf, sizeof(buf), "%d BYE", ++od->local_cseq);
+	if (strcmp(method, "ACK") != 0)
+		od->local_cseq++;
+	snprintf(buf, sizeof(buf), "%d %s", od->local_cseq, method);
 	osip_message_set_cseq(m, buf);
 	random_hex(br, TAG_HEX);
 	snprintf(buf, sizeof(buf),
@@ -1427,42 +1596,1148 @@ build_bye(struct cp_sip *sip, struct cp_sip_dialog *d, bool tcp)
 	return m;
 }
 
+/*
+ * Send request m in a new client transaction (kind ICT or NICT) with our
+ * state t (peer set). Takes m and t, also on failure. Returns 0 or -ENOMEM.
+ */
+static int
+start_client(struct cp_sip *sip, osip_fsm_type_t kind, osip_message_t *m,
+	     struct txn *t, osip_transaction_t **out)
+{
+	osip_transaction_t *tr;
+	osip_event_t *evt;
+
+	t->sip = sip;
+	t->client = true;
+	if (osip_transaction_init(&tr, kind, sip->osip, m) != 0) {
+		osip_message_free(m);
+		free(t);
+		return -ENOMEM;
+	}
+	osip_transaction_set_reserved1(tr, t);
+	if ((evt = osip_new_outgoing_sipmessage(m)) == NULL) {
+		/* t is freed with tr by the next collect() */
+		osip_message_free(m);
+		osip_remove_transaction(sip->osip, tr);
+		osip_list_add(&sip->garbage, tr, -1);
+		return -ENOMEM;
+	}
+	evt->transactionid = tr->transactionid;
+	osip_transaction_add_event(tr, evt);
+	if (out != NULL)
+		*out = tr;
+	return 0;
+}
+
 int
 cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d)
 {
-	osip_transaction_t *tr;
 	osip_message_t *bye;
-	osip_event_t *evt;
 	struct txn *t;
+	int rc;
 
-	if (sip == NULL || d == NULL)
+	if (sip == NULL || d == NULL || d->sub_only)
 		return -EINVAL;
 	if (d->bye_sent)
 		return -EALREADY;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -ENOMEM;
-	t->sip = sip;
-	t->client = true;
-	t->dlg = d;
 	dialog_next_hop(sip, d, &t->peer);
-	bye = build_bye(sip, d, t->peer.proto == CP_SIP_TCP);
+	bye = build_request(sip, d, "BYE", t->peer.proto == CP_SIP_TCP);
 	if (bye == NULL) {
 		free(t);
 		return -ENOMEM;
 	}
-	if (osip_transaction_init(&tr, NICT, sip->osip, bye) != 0) {
-		osip_message_free(bye);
-		free(t);
-		return -ENOMEM;
-	}
-	osip_transaction_set_reserved1(tr, t);
-	evt = osip_new_outgoing_sipmessage(bye);
-	evt->transactionid = tr->transactionid;
-	osip_transaction_add_event(tr, evt);
+	if ((rc = start_client(sip, NICT, bye, t, NULL)) < 0)
+		return rc;
+	t->dlg = d;
 	d->bye_sent = true;
 	free(d->resp_2xx); /* no more 2xx once we hang up */
 	d->resp_2xx = NULL;
 	return 0;
+}
+
+/* ---- helpers for REFER, SUBSCRIBE and the UAC ---- */
+
+/* The i-th header called name (or its compact form), NULL if none. */
+static const char *
+hdr(const osip_message_t *m, const char *name, const char *compact, int i)
+{
+	for (int k = 0; k < osip_list_size(&m->headers); k++) {
+		osip_header_t *h = osip_list_get(&m->headers, k);
+
+		if (h->hname == NULL ||
+		    (strcasecmp(h->hname, name) != 0 &&
+		     (compact == NULL || strcasecmp(h->hname, compact) != 0)))
+			continue;
+		if (i-- == 0)
+			return h->hvalue != NULL ? h->hvalue : "";
+	}
+	return NULL;
+}
+
+/* A string the caller puts into a header: no CR, LF or NUL tricks. */
+static bool
+is_header_safe(const char *s)
+{
+	return s != NULL && strpbrk(s, "\r\n") == NULL;
+}
+
+/* Is ";name" (any case, with or without a value) among params? */
+static bool
+has_param(const char *params, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = strchr(params, ';'); p != NULL;
+	     p = strchr(p + 1, ';')) {
+		const char *q = p + 1 + strspn(p + 1, " \t");
+
+		if (strncasecmp(q, name, n) == 0 &&
+		    strchr("= \t;", q[n]) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Refer-To (RFC 3515 §2.1): one name-addr or addr-spec. RFC 8217 §3-4:
+ * parameters outside < > (or after a bare URI) belong to the header, so a
+ * "method" there is refused (F-30) rather than taken for the URI's. On
+ * success *uri is the URI without its method parameter (malloc'ed) and
+ * method its value ("" if none). Returns 0, or 400, or -ENOMEM.
+ */
+static int
+parse_refer_to(const char *v, char **uri, char *method, size_t method_len)
+{
+	const char *lt = strchr(v, '<'), *gt, *params;
+	osip_uri_param_t *mp = NULL;
+	osip_uri_t *u = NULL;
+	char *inner, *str = NULL;
+	int rc = 400;
+
+	method[0] = '\0';
+	if (lt != NULL) {
+		if ((gt = strchr(lt, '>')) == NULL)
+			return 400;
+		inner = strndup(lt + 1, (size_t)(gt - lt - 1));
+		params = gt + 1;
+	} else {
+		size_t n;
+
+		v += strspn(v, " \t");
+		n = strcspn(v, "; \t");
+		inner = strndup(v, n);
+		params = v + n;
+	}
+	if (inner == NULL)
+		return -ENOMEM;
+	/* a comma outside < >: a second value (F-20) */
+	if (strchr(params, ',') != NULL || has_param(params, "method"))
+		goto out_inner;
+	if (osip_uri_init(&u) != 0) {
+		rc = -ENOMEM;
+		goto out_inner;
+	}
+	if (osip_uri_parse(u, inner) != 0 || u->scheme == NULL)
+		goto out_uri;
+	osip_uri_uparam_get_byname(u, "method", &mp);
+	if (mp != NULL) {
+		snprintf(method, method_len, "%s",
+			 mp->gvalue != NULL ? mp->gvalue : "");
+		for (int i = 0; i < osip_list_size(&u->url_params); i++)
+			if (osip_list_get(&u->url_params, i) == mp) {
+				osip_list_remove(&u->url_params, i);
+				osip_uri_param_free(mp);
+				break;
+			}
+	}
+	if (osip_uri_to_str(u, &str) != 0 || (*uri = strdup(str)) == NULL)
+		rc = -ENOMEM;
+	else
+		rc = 0;
+	osip_free(str);
+out_uri:
+	osip_uri_free(u);
+out_inner:
+	free(inner);
+	return rc;
+}
+
+static struct cp_sip_sub *
+find_sub(struct cp_sip *sip, struct cp_sip_dialog *d, const char *event)
+{
+	for (struct cp_sip_sub *s = sip->subs; s != NULL; s = s->next)
+		if (s->d == d && strcmp(s->event, event) == 0 &&
+		    !s->final_queued)
+			return s;
+	return NULL;
+}
+
+/* A request in dialog (To-tag): *d or 481/500 answered; false then. */
+static bool
+in_dialog(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
+	  struct cp_sip_dialog **d)
+{
+	*d = find_dialog(sip, m);
+	if (*d == NULL) {
+		reply_code(sip, tr, 481, 0, NULL, NULL);
+		return false;
+	}
+	if (dialog_request(sip, *d, m) != 0) {
+		reply_code(sip, tr, 500, 0, NULL, NULL);
+		return false;
+	}
+	return true;
+}
+
+static void
+handle_refer(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
+	     struct txn *t)
+{
+	const char *rt = hdr(m, "refer-to", "r", 0);
+	const char *by = hdr(m, "referred-by", "b", 0);
+	struct cp_sip_dialog *d = NULL;
+	struct cp_sip_req *r;
+	char method[16], *uri = NULL;
+	int rc;
+
+	if (tag_of(m->to) != NULL) {
+		if (!in_dialog(sip, tr, m, &d))
+			return;
+	} else if (osip_list_size(&m->contacts) != 1) {
+		/* REFER makes a dialog: exactly one Contact (F-20) */
+		reply_code(sip, tr, 400, 0, "Warning",
+			   "399 tutti \"one Contact needed\"");
+		return;
+	}
+	if (rt == NULL || hdr(m, "refer-to", "r", 1) != NULL) {
+		reply_code(sip, tr, 400, 0, "Warning",
+			   "399 tutti \"exactly one Refer-To needed\"");
+		return;
+	}
+	rc = parse_refer_to(rt, &uri, method, sizeof(method));
+	if (rc != 0) {
+		reply_code(sip, tr, rc == 400 ? 400 : 500, 0, "Warning",
+			   "399 tutti \"bad Refer-To; method goes inside "
+			   "< > as a URI parameter (RFC 8217)\"");
+		return;
+	}
+	if ((r = req_new(sip, tr, m)) == NULL) {
+		free(uri);
+		reply_code(sip, tr, 500, 0, NULL, NULL);
+		return;
+	}
+	t->req = r;
+	r->dialog = d;
+	sip->app.on_refer(sip->app.ctx, r, uri, method[0] ? method : NULL, by);
+	free(uri);
+}
+
+/* Expires of a SUBSCRIBE: -1 absent, -2 not a number; clamped (F-47). */
+static int64_t
+expires_of(const osip_message_t *m)
+{
+	const char *v = hdr(m, "expires", NULL, 0);
+	unsigned long long n;
+	char *end;
+
+	if (v == NULL)
+		return -1;
+	v += strspn(v, " \t");
+	if (*v < '0' || *v > '9')
+		return -2;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end != '\0' && strspn(end, " \t") != strlen(end))
+		return -2;
+	return errno != 0 || n > UINT32_MAX ? (int64_t)UINT32_MAX : (int64_t)n;
+}
+
+static void
+handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
+		 struct txn *t)
+{
+	const char *ev = hdr(m, "event", "o", 0);
+	int64_t expires = expires_of(m);
+	struct cp_sip_dialog *d = NULL;
+	struct cp_sip_sub *sub = NULL;
+	struct cp_sip_req *r;
+	char pkg[64], accept[256] = "";
+	size_t n = 0;
+
+	if (ev == NULL) { /* RFC 6665 §4.2.3; F-41 */
+		reply_code(sip, tr, 489, WITH_EVENTS, NULL, NULL);
+		return;
+	}
+	if (hdr(m, "event", "o", 1) != NULL || expires == -2) {
+		reply_code(sip, tr, 400, 0, NULL, NULL);
+		return;
+	}
+	snprintf(pkg, sizeof(pkg), "%.*s", (int)strcspn(ev, "; \t"), ev);
+	if (strcmp(pkg, "conference") != 0 && strcmp(pkg, "refer") != 0) {
+		reply_code(sip, tr, 489, WITH_EVENTS, NULL, NULL);
+		return;
+	}
+	if (tag_of(m->to) != NULL) {
+		if (!in_dialog(sip, tr, m, &d))
+			return;
+		if ((sub = find_sub(sip, d, ev)) == NULL) {
+			/* RFC 6665 §4.5.2 (F-51); F-39 for refer */
+			reply_code(sip, tr, 403, 0, "Warning",
+				   "399 tutti \"no such subscription; "
+				   "dialog sharing not supported\"");
+			return;
+		}
+	} else if (strcmp(pkg, "refer") == 0) {
+		reply_code(sip, tr, 403, 0, NULL, NULL); /* F-39 */
+		return;
+	} else if (osip_list_size(&m->contacts) != 1) {
+		reply_code(sip, tr, 400, 0, "Warning",
+			   "399 tutti \"one Contact needed\"");
+		return;
+	}
+	/* libosip2 parses Accept into m->accepts; an empty one is "" */
+	for (int i = 0; i < osip_list_size(&m->accepts); i++) {
+		char *a = NULL;
+
+		if (osip_accept_to_str(osip_list_get(&m->accepts, i), &a) ==
+			    0 &&
+		    n < sizeof(accept))
+			n += (size_t)snprintf(accept + n, sizeof(accept) - n,
+					      "%s%s", i ? ", " : "", a);
+		osip_free(a);
+	}
+	if ((r = req_new(sip, tr, m)) == NULL) {
+		reply_code(sip, tr, 500, 0, NULL, NULL);
+		return;
+	}
+	t->req = r;
+	r->dialog = d;
+	r->sub = sub;
+	r->expires = expires;
+	snprintf(r->event, sizeof(r->event), "%s", ev);
+	sip->app.on_subscribe(sip->app.ctx, r, ev, expires,
+			      osip_list_size(&m->accepts) > 0 ? accept : NULL);
+}
+
+const char *
+cp_sip_req_method(const struct cp_sip_req *req)
+{
+	return req->tr->orig_request->sip_method;
+}
+
+struct cp_sip_dialog *
+cp_sip_req_dialog(const struct cp_sip_req *req)
+{
+	return req->dialog;
+}
+
+struct cp_sip_sub *
+cp_sip_req_sub(const struct cp_sip_req *req)
+{
+	return req->sub;
+}
+
+/* ---- subscriptions and NOTIFY ---- */
+
+static void
+sub_free(struct cp_sip *sip, struct cp_sip_sub *sub)
+{
+	struct cp_sip_sub **pp;
+	struct notify_q *n;
+
+	for (pp = &sip->subs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == sub) {
+			*pp = sub->next;
+			break;
+		}
+	for (struct cp_sip_req *r = sip->reqs; r != NULL; r = r->next)
+		if (r->sub == sub)
+			r->sub = NULL;
+	if (sub->tx != NULL)
+		sub->tx->sub = NULL;
+	while ((n = sub->q) != NULL) {
+		sub->q = n->next;
+		free(n->content_type);
+		free(n->body);
+		free(n);
+	}
+	sip->st.subs_active--;
+	sub->d->n_subs--;
+	free(sub->subscriber);
+	free(sub);
+}
+
+static void
+sub_end(struct cp_sip *sip, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
+{
+	struct cp_sip_dialog *d = sub->d;
+
+	if (sip->app.on_sub_end != NULL)
+		sip->app.on_sub_end(sip->app.ctx, sub, why);
+	sub_free(sip, sub);
+	if (d->sub_only && d->n_subs == 0)
+		dialog_free(sip, d);
+}
+
+static int
+send_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
+	    const struct notify_q *n)
+{
+	struct cp_sip_dialog *d = sub->d;
+	struct txn *t = calloc(1, sizeof(*t));
+	uint64_t now = now_ms();
+	osip_message_t *m;
+	char buf[512], *str = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (t == NULL)
+		return -ENOMEM;
+	dialog_next_hop(sip, d, &t->peer);
+	if ((m = build_request(sip, d, "NOTIFY",
+			       t->peer.proto == CP_SIP_TCP)) == NULL) {
+		free(t);
+		return -ENOMEM;
+	}
+	osip_message_set_header(m, "Event", sub->event);
+	if (n->state == CP_SIP_SUB_TERMINATED) {
+		snprintf(buf, sizeof(buf), "terminated%s%s",
+			 n->reason[0] ? ";reason=" : "", n->reason);
+	} else {
+		uint64_t left = n->expires_s;
+
+		if (left == 0 && sub->expires_at_ms > now)
+			left = (sub->expires_at_ms - now + 999) / 1000;
+		snprintf(buf, sizeof(buf), "%s;expires=%" PRIu64,
+			 n->state == CP_SIP_SUB_ACTIVE ? "active" : "pending",
+			 left);
+	}
+	osip_message_set_header(m, "Subscription-State", buf);
+	osip_message_set_contact(m, contact_user_of(sip, t->peer.proto,
+						    d->contact_user, buf,
+						    sizeof(buf)));
+	osip_message_set_header(m, "Allow-Events", sip->events);
+	set_body(m, n->content_type, n->body);
+	if (t->peer.proto == CP_SIP_UDP &&
+	    osip_message_to_str(m, &str, &len) == 0 &&
+	    len > sip->conf.udp_limit_bytes) {
+		/* no TCP connection of ours to the subscriber (S-32) */
+		sip->st.notify_udp_big++;
+		LOG_INFO("sip: NOTIFY of %zu bytes over UDP to %s (call %s)",
+			 len, sub->subscriber, d->od->call_id);
+	}
+	osip_free(str);
+	t->sub = sub;
+	t->notify_final = n->state == CP_SIP_SUB_TERMINATED;
+	if ((rc = start_client(sip, NICT, m, t, NULL)) < 0)
+		return rc;
+	sub->tx = t;
+	sub->in_flight = true;
+	sip->st.notify_sent++;
+	return 0;
+}
+
+/* Send the next queued NOTIFY unless one is in flight (F-57). */
+static void
+sub_pump(struct cp_sip *sip, struct cp_sip_sub *sub)
+{
+	while (!sub->in_flight && sub->q != NULL) {
+		struct notify_q *n = sub->q;
+		bool final = n->state == CP_SIP_SUB_TERMINATED;
+		int rc;
+
+		sub->q = n->next;
+		if (sub->q == NULL)
+			sub->q_tail = &sub->q;
+		rc = send_notify(sip, sub, n);
+		free(n->content_type);
+		free(n->body);
+		free(n);
+		if (rc < 0) {
+			sip->st.tx_failed++;
+			if (final) {
+				sub_end(sip, sub,
+					sub->expired
+						? CP_SIP_SUB_END_EXPIRED
+						: CP_SIP_SUB_END_TERMINATED);
+				return;
+			}
+		}
+	}
+}
+
+/* RFC 6665 §4.2.2: these answers to a NOTIFY end the subscription. */
+static bool
+notify_fatal(int code)
+{
+	return code == 404 || code == 405 || code == 408 || code == 410 ||
+	       code == 416 || (code >= 480 && code <= 485) || code == 489 ||
+	       code == 501 || code == 604;
+}
+
+/* A NOTIFY's transaction finished with code (408: timeout). */
+static void
+notify_done(struct txn *t, int code)
+{
+	struct cp_sip_sub *sub = t->sub;
+	struct cp_sip *sip = t->sip;
+
+	if (sub == NULL)
+		return;
+	t->sub = NULL;
+	sub->tx = NULL;
+	sub->in_flight = false;
+	if (code / 100 != 2 && notify_fatal(code)) {
+		sip->st.notify_failed++;
+		LOG_INFO("sip: NOTIFY to %s got %d: subscription ended",
+			 sub->subscriber, code);
+		sub_end(sip, sub, CP_SIP_SUB_END_NOTIFY_FAILED);
+	} else if (t->notify_final) {
+		sub_end(sip, sub,
+			sub->expired ? CP_SIP_SUB_END_EXPIRED
+				     : CP_SIP_SUB_END_TERMINATED);
+	} else {
+		sub_pump(sip, sub);
+	}
+}
+
+static struct cp_sip_sub *
+sub_new(struct cp_sip *sip, struct cp_sip_req *req, void *app)
+{
+	struct cp_sip_sub *sub = calloc(1, sizeof(*sub));
+
+	if (sub == NULL)
+		return NULL;
+	sub->sip = sip;
+	sub->app = app;
+	sub->refer = !MSG_IS_SUBSCRIBE(req->tr->orig_request);
+	sub->q_tail = &sub->q;
+	return sub;
+}
+
+/* sub now lives in d (RFC 3515 §2.4.6: ;id= from the second REFER on). */
+static void
+sub_attach(struct cp_sip *sip, struct cp_sip_sub *sub, struct cp_sip_req *req,
+	   struct cp_sip_dialog *d)
+{
+	sub->d = d;
+	if (!sub->refer)
+		snprintf(sub->event, sizeof(sub->event), "%s", req->event);
+	else if (d->n_refers++ == 0)
+		snprintf(sub->event, sizeof(sub->event), "refer");
+	else
+		snprintf(sub->event, sizeof(sub->event), "refer;id=%" PRIu32,
+			 req->cseq);
+	sub->subscriber = uri_dup(
+		d->od->remote_uri != NULL ? d->od->remote_uri->url : NULL);
+	d->n_subs++;
+	sub->next = sip->subs;
+	sip->subs = sub;
+	sip->st.subs_active++;
+}
+
+int
+cp_sip_sub_answer(struct cp_sip *sip, struct cp_sip_req *req, int code,
+		  uint32_t expires_s, void *app, struct cp_sip_sub **out)
+{
+	struct cp_sip_sub *sub = NULL;
+	osip_message_t *orig, *r;
+	char buf[24];
+	int rc;
+
+	if (sip == NULL || req == NULL || req->invite || code < 200 ||
+	    code > 699)
+		return -EINVAL;
+	if (req->final_sent)
+		return -EALREADY;
+	orig = req->tr->orig_request;
+	if (code >= 300 && code != 423)
+		return cp_sip_reply(sip, req, code, NULL, NULL);
+	/* never longer than asked (RFC 6665 §4.2.1.1) */
+	if (code < 300 && MSG_IS_SUBSCRIBE(orig) && req->expires >= 0 &&
+	    expires_s > req->expires)
+		expires_s = (uint32_t)req->expires;
+	r = build_response(sip, orig, code, req->to_tag,
+			   code == 423 ? 0 : WITH_CAPS);
+	if (r == NULL)
+		return -ENOMEM;
+	snprintf(buf, sizeof(buf), "%" PRIu32, expires_s);
+	if (code == 423) {
+		osip_message_set_header(r, "Min-Expires", buf);
+		goto out_send;
+	}
+	if (MSG_IS_SUBSCRIBE(orig))
+		osip_message_set_expires(r, buf);
+	if (req->sub != NULL) {
+		sub = req->sub; /* a refresh */
+		decorate_2xx(sip, req, r);
+	} else {
+		rc = -ENOMEM;
+		if ((sub = sub_new(sip, req, app)) == NULL)
+			goto out_free;
+		decorate_2xx(sip, req, r);
+		if (req->dialog == NULL) {
+			if ((rc = add_dialog(sip, req, r)) < 0)
+				goto out_free_sub;
+			req->dialog->sub_only = true;
+		}
+		sub_attach(sip, sub, req, req->dialog);
+	}
+	sub->expires_at_ms = now_ms() + 1000ULL * expires_s;
+out_send:
+	req->final_sent = true;
+	reply_txn(req->tr, r);
+	if (out != NULL)
+		*out = sub;
+	return 0;
+out_free_sub:
+	free(sub);
+out_free:
+	osip_message_free(r);
+	return rc;
+}
+
+int
+cp_sip_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
+	      const char *content_type, const char *body,
+	      enum cp_sip_sub_state state, const char *reason,
+	      uint32_t expires_left_s)
+{
+	struct notify_q *n;
+
+	if (sip == NULL || sub == NULL || state > CP_SIP_SUB_TERMINATED ||
+	    (reason != NULL && (strlen(reason) >= sizeof(n->reason) ||
+				strpbrk(reason, "\r\n;, ") != NULL)) ||
+	    (content_type != NULL && !is_header_safe(content_type)))
+		return -EINVAL;
+	if (sub->final_queued)
+		return -ESHUTDOWN;
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return -ENOMEM;
+	if (content_type != NULL && body != NULL &&
+	    ((n->content_type = strdup(content_type)) == NULL ||
+	     (n->body = strdup(body)) == NULL)) {
+		free(n->content_type);
+		free(n);
+		return -ENOMEM;
+	}
+	n->state = state;
+	n->expires_s = expires_left_s;
+	if (reason != NULL && state == CP_SIP_SUB_TERMINATED)
+		snprintf(n->reason, sizeof(n->reason), "%s", reason);
+	*sub->q_tail = n;
+	sub->q_tail = &n->next;
+	if (state == CP_SIP_SUB_TERMINATED)
+		sub->final_queued = true;
+	sub_pump(sip, sub);
+	return 0;
+}
+
+int
+cp_sip_refer_notify(struct cp_sip *sip, struct cp_sip_sub *sub, int status_code,
+		    const char *reason, bool final)
+{
+	char body[160];
+
+	if (sub == NULL || !sub->refer || status_code < 100 ||
+	    status_code > 699 || (reason != NULL && !is_header_safe(reason)))
+		return -EINVAL;
+	if (reason == NULL)
+		reason = osip_message_get_reason(status_code);
+	snprintf(body, sizeof(body), "SIP/2.0 %d %s\r\n", status_code,
+		 reason != NULL ? reason : "Unknown");
+	return cp_sip_notify(sip, sub, SIPFRAG, body,
+			     final ? CP_SIP_SUB_TERMINATED : CP_SIP_SUB_ACTIVE,
+			     final ? "noresource" : NULL, 0);
+}
+
+void
+cp_sip_sub_set_app(struct cp_sip_sub *sub, void *app)
+{
+	sub->app = app;
+}
+
+void *
+cp_sip_sub_app(const struct cp_sip_sub *sub)
+{
+	return sub->app;
+}
+
+bool
+cp_sip_sub_is_refer(const struct cp_sip_sub *sub)
+{
+	return sub->refer;
+}
+
+const char *
+cp_sip_sub_subscriber(const struct cp_sip_sub *sub)
+{
+	return sub->subscriber != NULL ? sub->subscriber : "";
+}
+
+/* ---- dial-out: the UAC ---- */
+
+static void
+call_free(struct cp_sip *sip, struct cp_sip_call *c)
+{
+	struct cp_sip_call **pp;
+	struct txn *t =
+		c->tr != NULL ? osip_transaction_get_reserved1(c->tr) : NULL;
+
+	for (pp = &sip->calls; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (t != NULL)
+		t->call = NULL;
+	free(c->call_id);
+	free(c);
+}
+
+static void
+call_fail(struct txn *t, int code)
+{
+	struct cp_sip_call *c = t->call;
+	struct cp_sip *sip = t->sip;
+
+	if (c == NULL)
+		return;
+	t->call = NULL;
+	if (sip->app.on_call_failed != NULL)
+		sip->app.on_call_failed(sip->app.ctx, c, code);
+	call_free(sip, c);
+}
+
+/* CANCEL (§9.1): the INVITE's Request-URI, top Via, From, To, Call-ID. */
+static int
+send_cancel(struct cp_sip *sip, struct cp_sip_call *c)
+{
+	osip_message_t *inv = c->tr->orig_request, *m;
+	osip_via_t *via = NULL;
+	struct txn *t;
+
+	if (inv == NULL || osip_message_init(&m) != 0)
+		return -ENOMEM;
+	osip_message_set_method(m, osip_strdup("CANCEL"));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	osip_uri_clone(inv->req_uri, &m->req_uri);
+	if (osip_via_clone(osip_list_get(&inv->vias, 0), &via) == 0)
+		osip_list_add(&m->vias, via, -1);
+	osip_from_clone(inv->from, &m->from);
+	osip_to_clone(inv->to, &m->to);
+	osip_call_id_clone(inv->call_id, &m->call_id);
+	if (osip_cseq_init(&m->cseq) == 0) {
+		osip_cseq_set_number(m->cseq, osip_strdup(inv->cseq->number));
+		osip_cseq_set_method(m->cseq, osip_strdup("CANCEL"));
+	}
+	osip_message_set_max_forwards(m, "70");
+	osip_message_set_content_length(m, "0");
+	if (m->req_uri == NULL || via == NULL || m->from == NULL ||
+	    m->to == NULL || m->call_id == NULL || m->cseq == NULL ||
+	    (t = calloc(1, sizeof(*t))) == NULL) {
+		osip_message_free(m);
+		return -ENOMEM;
+	}
+	t->peer = c->peer;
+	c->cancel_sent = true;
+	return start_client(sip, NICT, m, t, NULL);
+}
+
+static void
+on_ict_1xx(int type, osip_transaction_t *tr, osip_message_t *m)
+{
+	struct txn *t = osip_transaction_get_reserved1(tr);
+	struct cp_sip_call *c = t != NULL ? t->call : NULL;
+	struct cp_sip *sip;
+
+	(void)type;
+	if (c == NULL || m == NULL)
+		return;
+	sip = c->sip;
+	c->got_1xx = true;
+	if (c->cancel_wanted && !c->cancel_sent && send_cancel(sip, c) < 0)
+		sip->st.tx_failed++;
+	if (m->status_code > 100 && sip->app.on_call_progress != NULL)
+		sip->app.on_call_progress(sip->app.ctx, c, m->status_code);
+}
+
+/*
+ * The dialog a 2xx to our INVITE makes (§12.1.2: the route set is the
+ * reversed Record-Route), and the ACK for it (§13.2.2.4), kept for
+ * the 2xx's retransmissions.
+ */
+static struct cp_sip_dialog *
+uac_dialog(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *resp)
+{
+	struct cp_sip_dialog *d = calloc(1, sizeof(*d));
+	struct cp_sip_peer to;
+	osip_message_t *ack;
+
+	if (d == NULL)
+		return NULL;
+	if (osip_dialog_init_as_uac(&d->od, resp) != 0) {
+		free(d);
+		return NULL;
+	}
+	d->sip = sip;
+	d->peer = c->peer;
+	d->uac = true;
+	d->app = c->app;
+	memcpy(d->contact_user, c->contact_user, sizeof(d->contact_user));
+	d->next = sip->dialogs;
+	sip->dialogs = d;
+	sip->st.dialogs_created++;
+	sip->st.dialogs_active++;
+	dialog_next_hop(sip, d, &to);
+	if ((ack = build_request(sip, d, "ACK", to.proto == CP_SIP_TCP)) ==
+		    NULL ||
+	    osip_message_to_str(ack, &d->ack, &d->ack_len) != 0) {
+		sip->st.tx_failed++;
+	} else if (cp_sip_transport_send(sip->tp, &to, d->ack, d->ack_len) ==
+		   0) {
+		sip->st.acks_sent++;
+		sip->st.tx_requests++;
+	}
+	if (ack != NULL)
+		osip_message_free(ack);
+	return d;
+}
+
+/* A copy of the 2xx to our INVITE: ACK it again. */
+static bool
+reack(struct cp_sip *sip, const osip_message_t *m)
+{
+	struct cp_sip_peer to;
+
+	if (m->status_code / 100 != 2 || m->cseq == NULL ||
+	    !str_eq(m->cseq->method, "INVITE") || m->call_id == NULL)
+		return false;
+	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
+		if (d->uac && d->ack != NULL &&
+		    str_eq(d->od->call_id, m->call_id->number) &&
+		    str_eq(d->od->local_tag, tag_of(m->from)) &&
+		    str_eq(d->od->remote_tag, tag_of(m->to))) {
+			dialog_next_hop(sip, d, &to);
+			if (cp_sip_transport_send(sip->tp, &to, d->ack,
+						  d->ack_len) == 0)
+				sip->st.acks_sent++;
+			return true;
+		}
+	return false;
+}
+
+static void
+on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
+{
+	struct txn *t = osip_transaction_get_reserved1(tr);
+	struct cp_sip_call *c = t != NULL ? t->call : NULL;
+	struct cp_sip_dialog *d;
+	osip_body_t *b = NULL;
+	char *ct = NULL;
+	struct cp_sip *sip;
+
+	(void)type;
+	if (c == NULL || m == NULL)
+		return;
+	sip = c->sip;
+	if ((d = uac_dialog(sip, c, m)) == NULL) {
+		call_fail(t, 500); /* no memory: the callee will time out */
+		return;
+	}
+	t->call = NULL;
+	osip_message_get_body(m, 0, &b);
+	if (m->content_type != NULL)
+		osip_content_type_to_str(m->content_type, &ct);
+	if (sip->app.on_call_answered != NULL)
+		sip->app.on_call_answered(sip->app.ctx, c, d, ct,
+					  b != NULL && b->body != NULL ? b->body
+								       : "");
+	osip_free(ct);
+	call_free(sip, c);
+}
+
+static void
+on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m)
+{
+	struct txn *t = osip_transaction_get_reserved1(tr);
+
+	if (t == NULL)
+		return;
+	call_fail(t, type == OSIP_ICT_STATUS_TIMEOUT || m == NULL ||
+				     !MSG_IS_RESPONSE(m)
+			     ? 408
+			     : m->status_code);
+}
+
+/* A user part for a Contact, or a URI for a header: no injection. */
+static bool
+is_uri_safe(const char *s)
+{
+	return s != NULL && strpbrk(s, "\r\n<>\" ") == NULL;
+}
+
+/* Headers a URI may not set in our INVITE: ours, or the transaction's. */
+static bool
+is_reserved_header(const char *name)
+{
+	static const char *const reserved[] = {
+		"via",
+		"from",
+		"to",
+		"call-id",
+		"cseq",
+		"contact",
+		"route",
+		"record-route",
+		"max-forwards",
+		"content-length",
+		"content-type",
+		"body",
+		/* compact forms (RFC 3261 §7.3.3) */
+		"v",
+		"f",
+		"t",
+		"i",
+		"m",
+		"l",
+		"c",
+	};
+
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcasecmp(name, reserved[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The dial-out INVITE to u (its URI headers, e.g. ?Replaces=, become
+ * headers of the request, RFC 3261 §19.1.5, F-24), or NULL. Takes u.
+ */
+static osip_message_t *
+build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
+	     osip_uri_t *u)
+{
+	const char *cu = o->contact_user != NULL ? o->contact_user : "";
+	osip_message_t *m;
+	char buf[768], id[TAG_HEX + 1], *target = NULL;
+
+	if (osip_message_init(&m) != 0) {
+		osip_uri_free(u);
+		return NULL;
+	}
+	for (int i = 0; i < osip_list_size(&u->url_headers); i++) {
+		osip_uri_header_t *h = osip_list_get(&u->url_headers, i);
+
+		if (h->gname != NULL && h->gvalue != NULL &&
+		    !is_reserved_header(h->gname) && is_header_safe(h->gname) &&
+		    is_header_safe(h->gvalue))
+			osip_message_set_header(m, h->gname, h->gvalue);
+	}
+	osip_uri_header_freelist(&u->url_headers);
+	osip_message_set_method(m, osip_strdup("INVITE"));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (osip_uri_to_str(u, &target) == 0) {
+		snprintf(buf, sizeof(buf), "<%s>", target);
+		osip_message_set_to(m, buf);
+	}
+	osip_free(target);
+	osip_message_set_uri(m, u);
+	random_hex(id, TAG_HEX);
+	snprintf(buf, sizeof(buf),
+		 "SIP/2.0/UDP %s:%u;branch=" BRANCH_PREFIX "%s;rport",
+		 sip->host, cp_sip_port(sip), id);
+	osip_message_set_via(m, buf);
+	random_hex(id, TAG_HEX);
+	snprintf(buf, sizeof(buf), "<%s>;tag=%s", o->from_uri, id);
+	osip_message_set_from(m, buf);
+	random_hex(id, TAG_HEX);
+	snprintf(buf, sizeof(buf), "%s@%s", id, sip->host);
+	osip_message_set_call_id(m, buf);
+	osip_message_set_cseq(m, "1 INVITE");
+	osip_message_set_max_forwards(m, "70");
+	osip_message_set_contact(
+		m, contact_user_of(sip, CP_SIP_UDP, cu, buf, sizeof(buf)));
+	if (o->referred_by != NULL) /* unchanged (RFC 3892 §2.2) */
+		osip_message_set_header(m, "Referred-By", o->referred_by);
+	osip_message_set_allow(m, sip->allow);
+	if (sip->events[0] != '\0')
+		osip_message_set_header(m, "Allow-Events", sip->events);
+	osip_message_set_content_length(m, "0");
+	set_body(m, o->content_type, o->body);
+	if (m->from == NULL || m->to == NULL || m->call_id == NULL ||
+	    m->cseq == NULL || osip_list_size(&m->vias) != 1 ||
+	    osip_list_size(&m->contacts) != 1) {
+		osip_message_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+int
+cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
+		 struct cp_sip_call **out)
+{
+	const char *cu =
+		o != NULL && o->contact_user != NULL ? o->contact_user : "";
+	osip_uri_param_t *tp = NULL;
+	struct cp_sip_call *c;
+	osip_message_t *m;
+	osip_uri_t *u = NULL;
+	struct txn *t;
+	long port;
+	int rc = -EINVAL;
+
+	if (sip == NULL || o == NULL || out == NULL ||
+	    !is_uri_safe(o->target_uri) || !is_uri_safe(o->from_uri) ||
+	    strlen(o->target_uri) > 256 || strlen(o->from_uri) > 256 ||
+	    strlen(cu) >= sizeof(c->contact_user) ||
+	    strpbrk(cu, "@:;<>\" \r\n") != NULL ||
+	    (o->content_type != NULL && !is_header_safe(o->content_type)) ||
+	    (o->referred_by != NULL &&
+	     (!is_header_safe(o->referred_by) || strlen(o->referred_by) > 512)))
+		return -EINVAL;
+	if (osip_uri_init(&u) != 0)
+		return -ENOMEM;
+	if (osip_uri_parse(u, o->target_uri) != 0 || u->scheme == NULL ||
+	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL)
+		goto out_uri;
+	osip_uri_uparam_get_byname(u, "transport", &tp);
+	if (tp != NULL &&
+	    (tp->gvalue == NULL || strcasecmp(tp->gvalue, "udp") != 0))
+		goto out_uri; /* we open no TCP connections */
+	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
+	if (port <= 0 || port > 65535)
+		goto out_uri;
+	rc = -ENOMEM;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto out_uri;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		goto out_call;
+	c->peer.proto = CP_SIP_UDP;
+	if (cp_sip_transport_addr(&c->peer, u->host, (uint16_t)port) < 0) {
+		rc = -EINVAL; /* a name: no DNS here */
+		goto out_txn;
+	}
+	m = build_invite(sip, o, u);
+	u = NULL; /* build_invite's */
+	if (m == NULL)
+		goto out_txn;
+	if ((c->call_id = strdup(m->call_id->number)) == NULL) {
+		osip_message_free(m);
+		goto out_txn;
+	}
+	t->peer = c->peer;
+	t->call = c;
+	if ((rc = start_client(sip, ICT, m, t, &c->tr)) < 0) {
+		free(c->call_id);
+		free(c);
+		return rc;
+	}
+	c->sip = sip;
+	c->app = o->app;
+	snprintf(c->contact_user, sizeof(c->contact_user), "%s", cu);
+	cp_sip_call_set_ring_timeout(c, o->ring_timeout_ms);
+	c->next = sip->calls;
+	sip->calls = c;
+	sip->st.calls_out++;
+	*out = c;
+	return 0;
+out_txn:
+	free(t);
+out_call:
+	free(c);
+out_uri:
+	osip_uri_free(u);
+	return rc;
+}
+
+int
+cp_sip_invite(struct cp_sip *sip, const char *target_uri, const char *from_uri,
+	      const char *contact_user, const char *content_type,
+	      const char *body, void *app, struct cp_sip_call **out)
+{
+	struct cp_sip_invite_opts o = {
+		.target_uri = target_uri,
+		.from_uri = from_uri,
+		.contact_user = contact_user,
+		.content_type = content_type,
+		.body = body,
+		.app = app,
+	};
+
+	return cp_sip_invite_ex(sip, &o, out);
+}
+
+int
+cp_sip_invite_cancel(struct cp_sip *sip, struct cp_sip_call *call)
+{
+	if (sip == NULL || call == NULL)
+		return -EINVAL;
+	if (call->cancel_wanted)
+		return -EALREADY;
+	call->cancel_wanted = true;
+	call->ring_deadline_ms = 0;
+	if (call->got_1xx)
+		return send_cancel(sip, call);
+	return 0;
+}
+
+void
+cp_sip_call_set_ring_timeout(struct cp_sip_call *call, uint32_t ring_timeout_ms)
+{
+	call->ring_deadline_ms =
+		ring_timeout_ms != 0 ? now_ms() + ring_timeout_ms : 0;
+}
+
+void *
+cp_sip_call_app(const struct cp_sip_call *call)
+{
+	return call->app;
+}
+
+const char *
+cp_sip_call_call_id(const struct cp_sip_call *call)
+{
+	return call->call_id;
+}
+
+/* Ring timeouts and subscription expiry: the next due time. */
+static uint64_t
+run_app_timers(struct cp_sip *sip, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	struct cp_sip_call *c, *cn;
+	struct cp_sip_sub *s, *sn;
+
+	for (c = sip->calls; c != NULL; c = cn) {
+		cn = c->next;
+		if (c->ring_deadline_ms == 0)
+			continue;
+		if (now >= c->ring_deadline_ms) {
+			LOG_INFO("sip: call %s rang too long: CANCEL",
+				 c->call_id);
+			cp_sip_invite_cancel(sip, c);
+		} else if (c->ring_deadline_ms < next) {
+			next = c->ring_deadline_ms;
+		}
+	}
+	for (s = sip->subs; s != NULL; s = sn) {
+		sn = s->next;
+		if (s->final_queued)
+			continue;
+		if (now >= s->expires_at_ms) {
+			/* RFC 6665 §4.2.1.4, F-50 */
+			s->expired = true;
+			cp_sip_notify(sip, s, NULL, NULL, CP_SIP_SUB_TERMINATED,
+				      "timeout", 0);
+		} else if (s->expires_at_ms < next) {
+			next = s->expires_at_ms;
+		}
+	}
+	return next;
 }
 
 const struct cp_sip_stats *

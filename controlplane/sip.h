@@ -6,8 +6,19 @@
  * 501, 405, 505), OPTIONS, INVITE with 100 Trying and the application's
  * final response, 2xx retransmitted until ACK (T1 doubling to T2; after
  * 64*T1 a BYE), dialogs with the Record-Route set, BYE, CANCEL (200 + 487).
+ * A UAC for dial-out INVITEs (ICT, ACK for 2xx, CANCEL, ring timeout).
+ * REFER (RFC 3515, Refer-To per RFC 8217) and SUBSCRIBE (RFC 6665) as
+ * subscriptions the application accepts, with NOTIFYs it sends through
+ * cp_sip_notify() / cp_sip_refer_notify(), one in flight per subscription.
+ * Allow (REFER, SUBSCRIBE) and Allow-Events (conference, refer) in 2xx to
+ * INVITE, in 200 to OPTIONS and in our requests follow the callbacks set
+ * (on_subscribe, on_refer; F-11, F-12).
  * The conference logic plugs in through struct cp_sip_app. libosip2 types
  * never leave sip.c. Control-plane main thread only.
+ *
+ * Address resolution: this layer resolves no names. Targets of dial-outs
+ * and of in-dialog requests must carry a numeric IPv4 (or IPv6) host and
+ * optionally a port (default 5060); dial-outs go over UDP only.
  */
 #ifndef TUTTI_CP_SIP_H
 #define TUTTI_CP_SIP_H
@@ -21,14 +32,31 @@ extern "C" {
 #endif
 
 struct cp_sip;
-struct cp_sip_req;    /* a received INVITE awaiting its final answer */
-struct cp_sip_dialog; /* an INVITE dialog, this side the UAS */
+struct cp_sip_req;    /* a received request awaiting its final answer */
+struct cp_sip_dialog; /* an INVITE dialog, this side the UAS or the UAC */
+struct cp_sip_call;   /* a dial-out INVITE awaiting its final answer */
+struct cp_sip_sub;    /* a subscription we notify (conference or refer) */
 
 /* Why a dialog ended (cp_sip_app.on_dialog_end). */
 enum cp_sip_end {
 	CP_SIP_END_BYE_RECEIVED = 0, /* the peer hung up */
 	CP_SIP_END_BYE_SENT = 1,     /* cp_sip_dialog_bye() finished */
 	CP_SIP_END_NO_ACK = 2,	     /* 2xx never ACKed: BYE sent */
+};
+
+/* Why a subscription ended (cp_sip_app.on_sub_end). */
+enum cp_sip_sub_end {
+	CP_SIP_SUB_END_TERMINATED = 0,	  /* our terminated NOTIFY is done */
+	CP_SIP_SUB_END_NOTIFY_FAILED = 1, /* 481, timeout: RFC 6665 §4.2.2 */
+	CP_SIP_SUB_END_EXPIRED = 2,	  /* not refreshed in time */
+	CP_SIP_SUB_END_DIALOG_GONE = 3,	  /* its INVITE dialog ended */
+};
+
+/* Subscription-State of a NOTIFY (RFC 6665 §4.1.3). */
+enum cp_sip_sub_state {
+	CP_SIP_SUB_ACTIVE = 0,
+	CP_SIP_SUB_PENDING = 1,
+	CP_SIP_SUB_TERMINATED = 2,
 };
 
 /*
@@ -52,6 +80,51 @@ struct cp_sip_app {
 	void (*on_dialog_end)(void *ctx, struct cp_sip_dialog *dialog,
 			      enum cp_sip_end why);
 	void *ctx;
+
+	/*
+	 * Dial-out (cp_sip_invite()). on_call_progress: a 1xx other than
+	 * 100 (180, 183). on_call_answered: a 2xx arrived and was ACKed;
+	 * dialog is the new INVITE dialog (its app pointer is the call's),
+	 * body the answer ("" if none). on_call_failed: a final non-2xx
+	 * (the ICT ACKs it), 408 for no answer (Timer B), 503 when the
+	 * INVITE could not be sent. The call is freed after either of the
+	 * last two returns.
+	 */
+	void (*on_call_progress)(void *ctx, struct cp_sip_call *call, int code);
+	void (*on_call_answered)(void *ctx, struct cp_sip_call *call,
+				 struct cp_sip_dialog *dialog,
+				 const char *content_type, const char *body);
+	void (*on_call_failed)(void *ctx, struct cp_sip_call *call, int code);
+
+	/*
+	 * A REFER (in dialog: cp_sip_req_dialog(req) != NULL), already
+	 * checked: one Refer-To, a Contact, no "method" header parameter
+	 * outside < > (those get 400, RFC 8217 §3-4, checklist F-20, F-30).
+	 * refer_to_uri is the URI inside < > without its method parameter;
+	 * method_param is that parameter's value ("BYE"), NULL if none;
+	 * referred_by is the Referred-By header value, NULL if none. Answer
+	 * with cp_sip_sub_answer() (2xx: a refer subscription) or
+	 * cp_sip_reply() (4xx-6xx). NULL: REFER gets 405.
+	 */
+	void (*on_refer)(void *ctx, struct cp_sip_req *req,
+			 const char *refer_to_uri, const char *method_param,
+			 const char *referred_by);
+	/*
+	 * A SUBSCRIBE for Event: conference, new or a refresh of sub
+	 * (cp_sip_req_sub(req) != NULL; expires 0 = unsubscribe). event is
+	 * the Event header as sent (echoed in NOTIFYs), expires the
+	 * requested seconds (-1 if absent), accept the Accept header (NULL
+	 * if none). Answer with cp_sip_sub_answer(): 200, 403, 404, 406,
+	 * 423 (with Min-Expires), 489. No Event or another package gets 489
+	 * here; refer SUBSCRIBEs get 403 (F-39); SUBSCRIBE inside an INVITE
+	 * dialog gets 403 (no dialog sharing, RFC 6665 §4.5.2). NULL: 405.
+	 */
+	void (*on_subscribe)(void *ctx, struct cp_sip_req *req,
+			     const char *event, int64_t expires,
+			     const char *accept);
+	/* sub is over (see enum cp_sip_sub_end); it is freed after. */
+	void (*on_sub_end)(void *ctx, struct cp_sip_sub *sub,
+			   enum cp_sip_sub_end why);
 };
 
 struct cp_sip_conf {
@@ -78,6 +151,11 @@ struct cp_sip_conf {
 	 * default; true answers 483 instead, as a proxy would (§16.3).
 	 */
 	bool reject_max_forwards_0;
+	/*
+	 * NOTIFYs over UDP longer than this are counted in notify_udp_big
+	 * and logged (RFC 3261 §18.1.1 wants TCP above 1300); 0 = 1300.
+	 */
+	uint32_t udp_limit_bytes;
 };
 
 /*
@@ -102,7 +180,13 @@ struct cp_sip_conf {
 	X(loops)		/* 482: looped or merged requests */	\
 	X(overload)		/* 503: max_transactions reached */	\
 	X(dialogs_created)						\
-	X(dialogs_active)
+	X(dialogs_active)						\
+	X(calls_out)		/* dial-out INVITEs sent */		\
+	X(acks_sent)		/* ACKs for 2xx to our INVITEs */	\
+	X(subs_active)		/* conference and refer subscriptions */ \
+	X(notify_sent)							\
+	X(notify_failed)	/* ended a subscription */		\
+	X(notify_udp_big)	/* over udp_limit_bytes, sent anyway */
 /* clang-format on */
 
 struct cp_sip_stats {
@@ -138,7 +222,8 @@ int cp_sip_poll(struct cp_sip *sip, int timeout_ms);
  * answer ends req. A 2xx creates the dialog (To-tag, Contact, Record-Route
  * copied) and is retransmitted until the ACK. content_type and body may be
  * NULL (no body). Returns 0, -EINVAL (bad code), -EALREADY (already
- * answered finally), -ENOMEM.
+ * answered finally), -ENOMEM. A REFER or SUBSCRIBE takes 300..699 only
+ * (cp_sip_sub_answer() accepts); a 489 carries Allow-Events.
  */
 int cp_sip_reply(struct cp_sip *sip, struct cp_sip_req *req, int code,
 		 const char *content_type, const char *body);
@@ -178,12 +263,126 @@ void *cp_sip_req_app(const struct cp_sip_req *req);
 void cp_sip_dialog_set_app(struct cp_sip_dialog *d, void *app);
 void *cp_sip_dialog_app(const struct cp_sip_dialog *d);
 const char *cp_sip_dialog_call_id(const struct cp_sip_dialog *d);
+/* The method of req ("INVITE", "REFER", "SUBSCRIBE"). */
+const char *cp_sip_req_method(const struct cp_sip_req *req);
+/* The dialog req arrived in, NULL if none (valid while req is). */
+struct cp_sip_dialog *cp_sip_req_dialog(const struct cp_sip_req *req);
+/* The subscription a SUBSCRIBE refreshes, NULL for a new one. */
+struct cp_sip_sub *cp_sip_req_sub(const struct cp_sip_req *req);
 
 /*
  * Hang up: send BYE on d (along its route set). on_dialog_end follows with
  * CP_SIP_END_BYE_SENT when the BYE transaction ends. Returns 0 or -errno.
  */
 int cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d);
+
+/*
+ * Dial out: send INVITE to target_uri (a SIP URI with a numeric host and
+ * optional port; UDP), From from_uri with a new tag, Contact
+ * <sip:contact_user@our-address> plus cp_sip_conf.contact_params (e.g.
+ * ";isfocus", F-08, F-19), and the body if content_type and body are both
+ * non-NULL. The ICT retransmits (Timer A) and gives up after Timer B;
+ * see on_call_*. app is the call's pointer, and its dialog's. Returns 0
+ * and *call (valid until on_call_answered or on_call_failed returns), or
+ * -EINVAL (a URI not SIP, not numeric, or with CR/LF/< >), -ENOMEM.
+ */
+int cp_sip_invite(struct cp_sip *sip, const char *target_uri,
+		  const char *from_uri, const char *contact_user,
+		  const char *content_type, const char *body, void *app,
+		  struct cp_sip_call **call);
+
+/* Everything a dial-out can say (cp_sip_invite_ex()). */
+struct cp_sip_invite_opts {
+	const char *target_uri;	  /* as cp_sip_invite(); URI headers such as
+				   * ?Replaces=... become INVITE headers (F-24),
+				   * except Via, From, To, Call-ID, CSeq,
+				   * Contact, Route, Record-Route, Max-Forwards,
+				   * Content-Length and Content-Type */
+	const char *from_uri;	  /* as cp_sip_invite() */
+	const char *contact_user; /* NULL = none */
+	const char *content_type; /* with body; NULL = no body */
+	const char *body;
+	const char *referred_by;  /* Referred-By value, copied unchanged (RFC
+				   * 3892 §2.2, F-24); NULL = none */
+	uint32_t ring_timeout_ms; /* 0 = none; cp_sip_call_set_ring_timeout() */
+	void *app;
+};
+
+/* cp_sip_invite() with options; the same returns (-EINVAL, -ENOMEM). */
+int cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
+		     struct cp_sip_call **call);
+
+/*
+ * Cancel a dial-out: CANCEL goes out now, or with the first provisional if
+ * none has come yet (RFC 3261 §9.1); the INVITE then fails with 487 (or is
+ * answered if a 2xx crossed the CANCEL: hang that up with BYE). Returns 0,
+ * -EALREADY if already cancelled.
+ */
+int cp_sip_invite_cancel(struct cp_sip *sip, struct cp_sip_call *call);
+
+/*
+ * Local ring timeout: cancel the call (as cp_sip_invite_cancel()) if no
+ * final answer has come within ring_timeout_ms from now; 0 disarms.
+ */
+void cp_sip_call_set_ring_timeout(struct cp_sip_call *call,
+				  uint32_t ring_timeout_ms);
+
+void *cp_sip_call_app(const struct cp_sip_call *call);
+const char *cp_sip_call_call_id(const struct cp_sip_call *call);
+
+/*
+ * Answer a REFER or SUBSCRIBE (on_refer, on_subscribe).
+ * - code 200..299: accept. A new subscription (and, out of dialog, its
+ *   dialog: our To-tag, Contact with contact_params, Record-Route copied)
+ *   is returned in *sub with pointer app; a refresh updates the existing
+ *   one (*sub = it, app left alone). expires_s is the length granted,
+ *   cut to what a SUBSCRIBE asked (RFC 6665 §4.2.1.1); answers to
+ *   SUBSCRIBE carry it in Expires. An unsubscribe (Expires: 0) is accepted with
+ *   expires_s 0; then send the final NOTIFY (terminated;reason=timeout).
+ *   Send the first NOTIFY right after accepting (F-33, F-48).
+ * - code 423: expires_s is the Min-Expires value.
+ * - other codes 300..699: a rejection (as cp_sip_reply()).
+ * sub may be NULL for rejections. Returns 0, -EINVAL (bad code, or req is
+ * not a REFER/SUBSCRIBE), -EALREADY, -ENOMEM.
+ */
+int cp_sip_sub_answer(struct cp_sip *sip, struct cp_sip_req *req, int code,
+		      uint32_t expires_s, void *app, struct cp_sip_sub **sub);
+
+/*
+ * Send a NOTIFY on sub: in its dialog along the route set, Event echoed,
+ * our Contact, Subscription-State state with expires=expires_left_s for
+ * active and pending (0 = the time left by our clock); terminated gets
+ * ";reason=<reason>" if reason is non-NULL and never expires=. A body only
+ * if content_type and body are non-NULL. One NOTIFY per subscription is
+ * in flight at a time (F-57): later ones wait their turn. Sent on the TCP
+ * connection the subscription came on while it is open, else over UDP
+ * (counted in notify_udp_big beyond udp_limit_bytes). After a terminated
+ * NOTIFY completes the subscription ends (on_sub_end TERMINATED); a 481,
+ * a timeout or another RFC 6665 §4.2.2 answer ends it (NOTIFY_FAILED).
+ * Returns 0, -EINVAL, -ESHUTDOWN (a terminated NOTIFY is already queued),
+ * -ENOMEM.
+ */
+int cp_sip_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
+		  const char *content_type, const char *body,
+		  enum cp_sip_sub_state state, const char *reason,
+		  uint32_t expires_left_s);
+
+/*
+ * Refer progress (RFC 3515 §2.4.4-2.4.7, F-33..F-36): a NOTIFY with
+ * Event: refer (;id=<REFER CSeq> for later REFERs in one dialog),
+ * Content-Type: message/sipfrag;version=2.0 and the body "SIP/2.0
+ * <status_code> <reason>"; final: terminated;reason=noresource, else
+ * active. reason NULL = the standard phrase. Returns as cp_sip_notify().
+ */
+int cp_sip_refer_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
+			int status_code, const char *reason, bool final);
+
+void cp_sip_sub_set_app(struct cp_sip_sub *sub, void *app);
+void *cp_sip_sub_app(const struct cp_sip_sub *sub);
+/* true for a refer subscription, false for Event: conference */
+bool cp_sip_sub_is_refer(const struct cp_sip_sub *sub);
+/* The subscriber's URI (the dialog's remote URI, no tag). */
+const char *cp_sip_sub_subscriber(const struct cp_sip_sub *sub);
 
 const struct cp_sip_stats *cp_sip_stats(const struct cp_sip *sip);
 

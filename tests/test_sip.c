@@ -36,6 +36,16 @@ static struct {
 	int invites, acks, cancels;
 	int ends[3];		 /* by enum cp_sip_end */
 	char from[128], to[128]; /* URIs of the last INVITE */
+	/* dial-out */
+	int progress, answered, failed_code;
+	bool cancel_on_180, bye_on_answer;
+	char answer[512];
+	/* REFER and SUBSCRIBE */
+	int refers, subscribes, refreshes, sub_ends[4];
+	char refer_to[128], refer_method[16], referred_by[128];
+	unsigned int version; /* of the test's conference-info bodies */
+	char accept[128];     /* of the last new SUBSCRIBE */
+	uint32_t grant_s;     /* 0: what was asked, at most 3600 s */
 } app;
 
 static uint64_t
@@ -112,6 +122,124 @@ on_end(void *ctx, struct cp_sip_dialog *d, enum cp_sip_end why)
 }
 
 static void
+on_call_progress(void *ctx, struct cp_sip_call *call, int code)
+{
+	(void)ctx;
+	ck_assert_int_eq(code, 180);
+	app.progress++;
+	if (app.cancel_on_180)
+		ck_assert_int_eq(cp_sip_invite_cancel(sip, call), 0);
+}
+
+static void
+on_call_answered(void *ctx, struct cp_sip_call *call, struct cp_sip_dialog *d,
+		 const char *content_type, const char *body)
+{
+	(void)ctx;
+	(void)call;
+	app.answered++;
+	ck_assert_str_eq(content_type, "application/sdp");
+	snprintf(app.answer, sizeof(app.answer), "%s", body);
+	if (app.bye_on_answer)
+		ck_assert_int_eq(cp_sip_dialog_bye(sip, d), 0);
+}
+
+static void
+on_call_failed(void *ctx, struct cp_sip_call *call, int code)
+{
+	(void)ctx;
+	(void)call;
+	app.failed_code = code;
+}
+
+/* The stand-in conference: accept every REFER, report 100 then 200. */
+static void
+on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
+	 const char *method, const char *referred_by)
+{
+	struct cp_sip_sub *sub = NULL;
+
+	(void)ctx;
+	app.refers++;
+	snprintf(app.refer_to, sizeof(app.refer_to), "%s", refer_to);
+	snprintf(app.refer_method, sizeof(app.refer_method), "%s",
+		 method != NULL ? method : "");
+	snprintf(app.referred_by, sizeof(app.referred_by), "%s",
+		 referred_by != NULL ? referred_by : "");
+	ck_assert_int_eq(cp_sip_req_set_contact_user(req, "conf"), 0);
+	ck_assert_int_eq(cp_sip_sub_answer(sip, req, 202, 120, NULL, &sub), 0);
+	ck_assert(cp_sip_sub_is_refer(sub));
+	ck_assert_int_eq(cp_sip_refer_notify(sip, sub, 100, NULL, false), 0);
+	/* queued behind the first (F-57) */
+	ck_assert_int_eq(cp_sip_refer_notify(sip, sub, 200, NULL, true), 0);
+	ck_assert_int_eq(cp_sip_refer_notify(sip, sub, 200, NULL, true),
+			 -ESHUTDOWN);
+}
+
+/* A stand-in conference-info body, one version per NOTIFY. */
+static void
+notify_doc(struct cp_sip_sub *sub, enum cp_sip_sub_state state)
+{
+	char doc[512];
+
+	snprintf(doc, sizeof(doc),
+		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+		 "<conference-info xmlns=\"urn:ietf:params:xml:ns:"
+		 "conference-info\" entity=\"sip:conf@127.0.0.1\" "
+		 "state=\"%s\" version=\"%u\"/>\r\n",
+		 state == CP_SIP_SUB_TERMINATED ? "deleted" : "full",
+		 ++app.version);
+	ck_assert_int_eq(
+		cp_sip_notify(
+			sip, sub, "application/conference-info+xml", doc, state,
+			state == CP_SIP_SUB_TERMINATED ? "timeout" : NULL, 0),
+		0);
+}
+
+/* Event: conference: at least 60 s (423), at most 3600 s. */
+static void
+on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
+	     int64_t expires, const char *accept)
+{
+	struct cp_sip_sub *sub = cp_sip_req_sub(req), *got = NULL;
+	uint32_t granted =
+		expires < 0 || expires > 3600 ? 3600 : (uint32_t)expires;
+
+	(void)ctx;
+	ck_assert_str_eq(event, "conference");
+	if (sub != NULL)
+		app.refreshes++;
+	else
+		app.subscribes++;
+	if (sub == NULL)
+		snprintf(app.accept, sizeof(app.accept), "%s",
+			 accept != NULL ? accept : "(none)");
+	if (expires > 0 && expires < 60) {
+		ck_assert_int_eq(
+			cp_sip_sub_answer(sip, req, 423, 60, NULL, NULL), 0);
+		return;
+	}
+	if (app.grant_s != 0 && expires != 0)
+		granted = app.grant_s;
+	ck_assert_int_eq(cp_sip_req_set_contact_user(req, "conf"), 0);
+	ck_assert_int_eq(cp_sip_sub_answer(sip, req, 200, granted, NULL, &got),
+			 0);
+	ck_assert_ptr_nonnull(got);
+	ck_assert(sub == NULL || sub == got);
+	ck_assert(!cp_sip_sub_is_refer(got));
+	notify_doc(got,
+		   granted == 0 ? CP_SIP_SUB_TERMINATED : CP_SIP_SUB_ACTIVE);
+}
+
+static void
+on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
+{
+	(void)ctx;
+	(void)sub;
+	app.sub_ends[why]++;
+}
+
+static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 {
 	struct cp_sip_conf conf = {
@@ -129,6 +257,12 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.on_cancel = on_cancel,
 		.on_ack = on_ack,
 		.on_dialog_end = on_end,
+		.on_call_progress = on_call_progress,
+		.on_call_answered = on_call_answered,
+		.on_call_failed = on_call_failed,
+		.on_refer = on_refer,
+		.on_subscribe = on_subscribe,
+		.on_sub_end = on_sub_end,
 	};
 
 	memset(&app, 0, sizeof(app));
@@ -178,29 +312,15 @@ free_port(void)
 }
 
 /*
- * Run sipp with scenario tests/sipp/<scen>.xml for one call over tp ("u1"
- * or "t1") against port, setting the scenario's global var to val (var
- * may be NULL), and polling the in-process layer meanwhile if there is
- * one. SIPp's output goes to sipp_<scen>_<tp>.log. Returns sipp's exit
- * status (0 = the call passed).
+ * Start sipp with scenario tests/sipp/<scen>.xml for one call over tp ("u1"
+ * or "t1") against port, listening on sipp_port, setting the scenario's
+ * global var to val (var may be NULL). SIPp's output goes to
+ * sipp_<scen>_<tp>.log. Returns its pid; sipp_wait() waits for it.
  */
-static pid_t sipp_start(uint16_t port, const char *scen, const char *tp,
-			const char *service, const char *var,
-			const char *val);
-static int sipp_wait(pid_t pid, const char *scen, const char *tp);
-
-static int
-run_sipp_set(uint16_t port, const char *scen, const char *tp,
-	     const char *service, const char *var, const char *val)
-{
-	return sipp_wait(sipp_start(port, scen, tp, service, var, val), scen,
-			 tp);
-}
-
-/* Start sipp as run_sipp_set() does, without waiting for it. */
 static pid_t
-sipp_start(uint16_t port, const char *scen, const char *tp,
-	   const char *service, const char *var, const char *val)
+sipp_start_at(uint16_t port, const char *scen, const char *tp,
+	      const char *service, const char *var, const char *val,
+	      int sipp_port)
 {
 	const char *dir = getenv("SIPP_SCENARIOS");
 	char path[512], remote[64], lport[16], log[128];
@@ -209,7 +329,7 @@ sipp_start(uint16_t port, const char *scen, const char *tp,
 	ck_assert_ptr_nonnull(dir);
 	snprintf(path, sizeof(path), "%s/%s.xml", dir, scen);
 	snprintf(remote, sizeof(remote), "127.0.0.1:%u", port);
-	snprintf(lport, sizeof(lport), "%d", free_port());
+	snprintf(lport, sizeof(lport), "%d", sipp_port);
 	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -235,8 +355,17 @@ sipp_start(uint16_t port, const char *scen, const char *tp,
 	return pid;
 }
 
-/* Wait for a sipp of sipp_start(), polling the in-process layer if there
- * is one. Returns its exit status (0 = the call passed). */
+static pid_t
+sipp_start(uint16_t port, const char *scen, const char *tp,
+	   const char *service, const char *var, const char *val)
+{
+	return sipp_start_at(port, scen, tp, service, var, val, free_port());
+}
+
+/*
+ * Wait for a sipp of sipp_start(), polling the in-process layer meanwhile
+ * if there is one. Returns its exit status (0 = the call passed).
+ */
 static int
 sipp_wait(pid_t pid, const char *scen, const char *tp)
 {
@@ -265,6 +394,31 @@ sipp_wait(pid_t pid, const char *scen, const char *tp)
 		fprintf(stderr, "# sipp %s %s exit %d, see %s\n", scen, tp,
 			WEXITSTATUS(status), log);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/*
+ * Run one sipp call (sipp_start_at(), sipp_wait()); started (may be NULL)
+ * runs once SIPp is forked, to start a call towards it.
+ */
+static int
+run_sipp_at(uint16_t port, const char *scen, const char *tp,
+	    const char *service, const char *var, const char *val,
+	    int sipp_port, void (*started)(int sipp_port))
+{
+	pid_t pid = sipp_start_at(port, scen, tp, service, var, val,
+				  sipp_port);
+
+	if (started != NULL)
+		started(sipp_port); /* SIPp may not listen yet: Timer A copes */
+	return sipp_wait(pid, scen, tp);
+}
+
+static int
+run_sipp_set(uint16_t port, const char *scen, const char *tp,
+	     const char *service, const char *var, const char *val)
+{
+	return run_sipp_at(port, scen, tp, service, var, val, free_port(),
+			   NULL);
 }
 
 static int
@@ -381,6 +535,189 @@ START_TEST(test_sip_cancel_487)
 	ck_assert_int_eq(run_sipp("cancel", tps[_i], "ring"), 0);
 	ck_assert_int_eq(app.cancels, 1);
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+}
+END_TEST
+
+/* ---- dial-out (the UAC) against SIPp as the callee ---- */
+
+/* Nothing left behind: no dialog, no subscription. */
+static void
+assert_all_ended(void)
+{
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 0);
+}
+
+static struct cp_sip_call *dialed;
+
+static void
+dial(int sipp_port)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "sip:callee@127.0.0.1:%d", sipp_port);
+	ck_assert_int_eq(cp_sip_invite(sip, target, "sip:conf@127.0.0.1",
+				       "conf", "application/sdp", sdp, &app,
+				       &dialed),
+			 0);
+	ck_assert_ptr_eq(cp_sip_call_app(dialed), &app);
+	ck_assert_ptr_nonnull(cp_sip_call_call_id(dialed));
+}
+
+/* Ring for ever unless cancelled: the local ring timeout does it. */
+static void
+dial_ring_timeout(int sipp_port)
+{
+	dial(sipp_port);
+	cp_sip_call_set_ring_timeout(dialed, 300);
+}
+
+/*
+ * F-19, F-08, S-18: INVITE (Contact ;isfocus, SDP), 180, 200 with
+ * Record-Route, our ACK; then BYE from the focus along the route set
+ * (_i 0) or from the callee (_i 1).
+ */
+START_TEST(test_sip_dial_out_answered)
+{
+	app.bye_on_answer = _i == 0;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout", "u1",
+				     "callee", "hangup",
+				     _i == 0 ? "focus" : "sipp", free_port(),
+				     dial),
+			 0);
+	ck_assert(POLL_UNTIL(app.ends[_i == 0 ? CP_SIP_END_BYE_SENT
+					      : CP_SIP_END_BYE_RECEIVED] == 1,
+			     5000));
+	ck_assert_int_eq(app.progress, 1);
+	ck_assert_int_eq(app.answered, 1);
+	ck_assert_int_eq(app.failed_code, 0);
+	ck_assert_ptr_nonnull(strstr(app.answer, "m=audio "));
+	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 1);
+	ck_assert_uint_ge(cp_sip_stats(sip)->acks_sent, 1);
+	assert_all_ended();
+}
+END_TEST
+
+/* F-26: a busy callee: 486 reported, the ICT's ACK ends it. */
+START_TEST(test_sip_dial_out_rejected)
+{
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_reject", "u1",
+				     "callee", NULL, NULL, free_port(), dial),
+			 0);
+	ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 486);
+	ck_assert_int_eq(app.answered, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+}
+END_TEST
+
+/* F-27: CANCEL on 180 (_i 0) or by the ring timeout (_i 1): 487. */
+START_TEST(test_sip_dial_out_cancelled)
+{
+	app.cancel_on_180 = _i == 0;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_cancel", "u1",
+				     "callee", NULL, NULL, free_port(),
+				     _i == 0 ? dial : dial_ring_timeout),
+			 0);
+	ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 487);
+	ck_assert_int_eq(app.progress, 1);
+	ck_assert_int_eq(app.answered, 0);
+}
+END_TEST
+
+/* Bad targets: no DNS, no TCP dial-out, nothing injected. */
+START_TEST(test_sip_dial_out_bad_targets)
+{
+	static const char *const bad[] = {
+		"sip:bob@example.com", "sip:bob@127.0.0.1;transport=tcp",
+		"tel:+15551234",       "sip:bob@127.0.0.1>\r\nX: y",
+		"sip:bob@127.0.0.1:0",
+	};
+	struct cp_sip_call *c = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(cp_sip_invite(sip, bad[i], "sip:conf@127.0.0.1",
+					    "conf", NULL, NULL, NULL,
+					    &c) == -EINVAL,
+			      "%s", bad[i]);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 0);
+}
+END_TEST
+
+/* ---- REFER and SUBSCRIBE ---- */
+
+/*
+ * Run a scenario whose subscription ends with a terminated NOTIFY it
+ * accepts: n_notify NOTIFYs sent, none failed, nothing left.
+ */
+static void
+run_until_sub_ends(const char *scen, const char *tp, const char *var,
+		   const char *val, uint64_t n_notify)
+{
+	ck_assert_int_eq(
+		run_sipp_set(cp_sip_port(sip), scen, tp, "conf", var, val), 0);
+	ck_assert(
+		POLL_UNTIL(app.sub_ends[CP_SIP_SUB_END_TERMINATED] == 1, 5000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_sent, n_notify);
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 0);
+	assert_all_ended();
+}
+
+/*
+ * F-19..F-36: REFER out of dialog, 202, NOTIFY 100 Trying (active), then
+ * the final NOTIFY 200 OK (terminated;reason=noresource); the refer
+ * subscription and its dialog end with it. _i/2 picks the Refer-To: no
+ * method, or method=BYE as a URI parameter inside < > (RFC 8217).
+ */
+START_TEST(test_sip_refer_202_and_notifies)
+{
+	const char *rt = _i / 2 == 0 ? "<sip:carol@127.0.0.1:5999>"
+				     : "\"Carol\" <sip:carol@127.0.0.1;"
+				       "method=BYE>;x=1";
+
+	run_until_sub_ends("refer", tps[_i % 2], "rt", rt, 2);
+	ck_assert_int_eq(app.refers, 1);
+	ck_assert_str_eq(app.refer_to, _i / 2 == 0 ? "sip:carol@127.0.0.1:5999"
+						   : "sip:carol@127.0.0.1");
+	ck_assert_str_eq(app.refer_method, _i / 2 == 0 ? "" : "BYE");
+	ck_assert_ptr_nonnull(strstr(app.referred_by, "<sip:sipp@127.0.0.1"));
+}
+END_TEST
+
+/* F-30: method=BYE as a Refer-To header parameter: 400, no on_refer. */
+START_TEST(test_sip_refer_method_header_param_400)
+{
+	ck_assert_int_eq(run_sipp("refer_400", tps[_i], "conf"), 0);
+	ck_assert_int_eq(app.refers, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 1);
+}
+END_TEST
+
+/*
+ * F-41..F-50: SUBSCRIBE, 200 with Expires, NOTIFY with the app's body;
+ * a refresh, 200 and a full NOTIFY; Expires 0, 200 and the final NOTIFY
+ * terminated;reason=timeout. Over TCP the NOTIFYs use the connection.
+ */
+START_TEST(test_sip_subscribe_refresh_unsubscribe)
+{
+	run_until_sub_ends("subscribe", tps[_i], NULL, NULL, 3);
+	ck_assert_int_eq(app.subscribes, 1);
+	ck_assert_int_eq(app.refreshes, 2);
+	ck_assert_str_eq(app.accept, "application/conference-info+xml");
+	ck_assert_uint_eq(app.version, 3);
+}
+END_TEST
+
+/* F-47: Expires below the minimum: 423 with Min-Expires. */
+START_TEST(test_sip_subscribe_423)
+{
+	ck_assert_int_eq(run_sipp("subscribe_423", tps[_i], "conf"), 0);
+	ck_assert_int_eq(app.subscribes, 1);
+	ck_assert_str_eq(app.accept, "(none)");
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 1);
+	assert_all_ended();
 }
 END_TEST
 
@@ -855,6 +1192,36 @@ static const struct {
 	/* S-23: CANCEL matching nothing */
 	{ REQ("CANCEL", "z9hG4bK14", "c14", "1 CANCEL", ""), "SIP/2.0 481",
 	  "Call-ID: c14" },
+	/* F-41: no Event, an unknown package: 489 with Allow-Events */
+	{ REQ("SUBSCRIBE", "z9hG4bK20", "c20", "1 SUBSCRIBE",
+	      "Contact: <sip:a@10.0.0.1>\r\n"),
+	  "SIP/2.0 489", "Allow-Events: conference, refer\r\n" },
+	{ REQ("SUBSCRIBE", "z9hG4bK21", "c21", "1 SUBSCRIBE",
+	      "Contact: <sip:a@10.0.0.1>\r\no: presence\r\n"),
+	  "SIP/2.0 489", "Allow-Events: conference, refer\r\n" },
+	/* F-39: a refer SUBSCRIBE with no REFER behind it */
+	{ REQ("SUBSCRIBE", "z9hG4bK22", "c22", "1 SUBSCRIBE",
+	      "Contact: <sip:a@10.0.0.1>\r\nEvent: refer\r\n"),
+	  "SIP/2.0 403", "Call-ID: c22" },
+	/* S-17: a refresh for no dialog */
+	{ "SUBSCRIBE sip:conf@127.0.0.1 SIP/2.0\r\n"
+	  "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK23;rport\r\n"
+	  "From: <sip:a@x>;tag=f1\r\nTo: <sip:conf@127.0.0.1>;tag=gone\r\n"
+	  "Call-ID: c23\r\nCSeq: 2 SUBSCRIBE\r\nEvent: conference\r\n"
+	  "Content-Length: 0\r\n\r\n",
+	  "SIP/2.0 481", "Call-ID: c23" },
+	/* F-20: a REFER needs one Contact and one Refer-To */
+	{ REQ("REFER", "z9hG4bK24", "c24", "1 REFER",
+	      "Refer-To: <sip:b@10.0.0.2>\r\n"),
+	  "SIP/2.0 400", "one Contact" },
+	{ REQ("REFER", "z9hG4bK25", "c25", "1 REFER",
+	      "Contact: <sip:a@10.0.0.1>\r\nRefer-To: <sip:b@10.0.0.2>\r\n"
+	      "Refer-To: <sip:c@10.0.0.3>\r\n"),
+	  "SIP/2.0 400", "exactly one Refer-To" },
+	{ REQ("REFER", "z9hG4bK26", "c26", "1 REFER",
+	      "Contact: <sip:a@10.0.0.1>\r\n"
+	      "r: <sip:b@10.0.0.2>, <sip:c@10.0.0.3>\r\n"),
+	  "SIP/2.0 400", "RFC 8217" },
 };
 
 START_TEST(test_sip_answers)
@@ -1093,6 +1460,173 @@ udp_recv_skip(int fd, char *buf, size_t len, const char *skip)
 	       (skip != NULL && strncmp(buf, skip, strlen(skip)) == 0));
 }
 
+/* The port fd is bound to, for a Contact that reaches it. */
+static unsigned int
+fd_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/*
+ * Receive the next request on fd (responses skipped), check its method
+ * and answer it with code (Via, From, To, Call-ID, CSeq copied). The
+ * request stays in req.
+ */
+static void
+raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
+	   char *req, size_t len)
+{
+	static const char *const copy[] = { "Via:", "From:", "To:",
+					    "Call-ID:", "CSeq:" };
+	char resp[2048];
+	int n;
+
+	do
+		udp_recv(fd, req, len);
+	while (strncmp(req, "SIP/2.0 ", 8) == 0);
+	ck_assert_msg(strncmp(req, method, strlen(method)) == 0, "%s", req);
+	n = snprintf(resp, sizeof(resp), "SIP/2.0 %d Whatever\r\n", code);
+	for (const char *l = strstr(req, "\r\n") + 2, *e;
+	     (e = strstr(l, "\r\n")) != NULL && e != l; l = e + 2)
+		for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+			if (strncmp(l, copy[i], strlen(copy[i])) == 0)
+				n += snprintf(resp + n, sizeof(resp) - (size_t)n,
+					      "%.*s\r\n", (int)(e - l), l);
+	n += snprintf(resp + n, sizeof(resp) - (size_t)n,
+		      "Content-Length: 0\r\n\r\n");
+	udp_send(fd, to, resp, (size_t)n);
+}
+
+/*
+ * F-34, RFC 3515 §2.4.6: REFERs inside an INVITE dialog; the NOTIFYs use
+ * that dialog, the second REFER's with Event: refer;id=<its CSeq>. F-52:
+ * a 481 to a NOTIFY ends that subscription (its queued final NOTIFY is
+ * dropped) but not the call.
+ */
+START_TEST(test_sip_refer_in_dialog)
+{
+	struct sockaddr_in to;
+	int caller = udp_peer(&to);
+	char msg[4096], tag[64], contact[96];
+
+	snprintf(contact, sizeof(contact),
+		 "Contact: <sip:caller@127.0.0.1:%u>\r\n", fd_port(caller));
+	raw_call(caller, &to, "ref-1", contact, tag);
+	raw_in_dialog(caller, &to, "ACK", "ref-1", tag, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	raw_in_dialog(caller, &to, "REFER", "ref-1", tag, 2,
+		      "Refer-To: <sip:bob@127.0.0.1>\r\n");
+	udp_recv_skip(caller, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 202", 11) == 0, "%s", msg);
+	raw_answer(caller, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "\r\nEvent: refer\r\n") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "Call-ID: ref-1\r\n") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, tag) != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "CSeq: 2 NOTIFY") != NULL, "%s", msg);
+	raw_answer(caller, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "terminated;reason=noresource") != NULL,
+		      "%s", msg);
+	ck_assert(POLL_UNTIL(app.sub_ends[CP_SIP_SUB_END_TERMINATED] == 1,
+			     3000));
+	raw_in_dialog(caller, &to, "REFER", "ref-1", tag, 3,
+		      "Refer-To: <sip:carol@127.0.0.1>\r\n");
+	udp_recv_skip(caller, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 202", 11) == 0, "%s", msg);
+	raw_answer(caller, &to, "NOTIFY", 481, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "\r\nEvent: refer;id=3\r\n") != NULL,
+		      "%s", msg);
+	ck_assert(POLL_UNTIL(app.sub_ends[CP_SIP_SUB_END_NOTIFY_FAILED] == 1,
+			     3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 1);
+	raw_in_dialog(caller, &to, "BYE", "ref-1", tag, 4, "");
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_RECEIVED] == 1, 3000));
+	assert_all_ended();
+	close(caller);
+}
+END_TEST
+
+/*
+ * F-47, F-50: the focus grants less than asked (1 s); unrefreshed, the
+ * subscription ends with NOTIFY terminated;reason=timeout.
+ */
+START_TEST(test_sip_subscription_expires)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], sub[512];
+	int n;
+
+	app.grant_s = 1;
+	n = snprintf(sub, sizeof(sub),
+		     "SUBSCRIBE sip:conf@127.0.0.1 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-exp;rport\r\n"
+		     "From: <sip:a@x>;tag=f1\r\nTo: <sip:conf@127.0.0.1>\r\n"
+		     "Call-ID: exp-1\r\nCSeq: 1 SUBSCRIBE\r\n"
+		     "Contact: <sip:a@127.0.0.1:%u>\r\nEvent: conference\r\n"
+		     "Expires: 600\r\nContent-Length: 0\r\n\r\n",
+		     fd_port(fd), fd_port(fd));
+	udp_send(fd, &to, sub, (size_t)n);
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nExpires: 1\r\n") != NULL, "%s", msg);
+	raw_answer(fd, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "active;expires=1\r\n") != NULL, "%s", msg);
+	raw_answer(fd, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "Subscription-State: terminated;reason="
+				  "timeout\r\n") != NULL,
+		      "%s", msg);
+	ck_assert(POLL_UNTIL(app.sub_ends[CP_SIP_SUB_END_EXPIRED] == 1, 3000));
+	assert_all_ended();
+	close(fd);
+}
+END_TEST
+
+/*
+ * F-24: a dial-out carries Referred-By unchanged, and the target's URI
+ * headers as headers (Replaces), but never one of ours (Via); the
+ * Request-URI and To lose the headers.
+ */
+START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
+{
+	struct cp_sip_invite_opts o = {
+		.from_uri = "sip:conf@127.0.0.1",
+		.contact_user = "conf",
+		.referred_by = "<sip:alice@127.0.0.1>;cid=x",
+	};
+	struct sockaddr_in to;
+	int callee = udp_peer(&to);
+	char target[160], line[96], msg[4096];
+	struct cp_sip_call *c = NULL;
+
+	snprintf(target, sizeof(target),
+		 "sip:bob@127.0.0.1:%u?Replaces=abc%%40x%%3Bto-tag%%3D1"
+		 "&Via=SIP/2.0/UDP%%2010.9.9.9&v=x",
+		 fd_port(callee));
+	o.target_uri = target;
+	ck_assert_int_eq(cp_sip_invite_ex(sip, &o, &c), 0);
+	raw_answer(callee, &to, "INVITE", 486, msg, sizeof(msg));
+	snprintf(line, sizeof(line), "INVITE sip:bob@127.0.0.1:%u SIP/2.0\r\n",
+		 fd_port(callee));
+	ck_assert_msg(strncmp(msg, line, strlen(line)) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nReplaces: abc@x;to-tag=1\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nReferred-By: <sip:alice@127.0.0.1>;"
+				  "cid=x\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "10.9.9.9") == NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nv:") == NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "?") == NULL, "%s", msg);
+	ck_assert(POLL_UNTIL(app.failed_code == 486, 3000));
+	close(callee);
+}
+END_TEST
+
 /*
  * S-19, Timer G: a non-2xx final answer to an INVITE over UDP is resent
  * (T1 = 500 ms in libosip2) until the ACK, which the IST absorbs.
@@ -1295,19 +1829,72 @@ START_TEST(test_sip_open_rejects_bad_addresses)
 END_TEST
 
 /*
+ * A lenient stand-in for the mutated REFERs and SUBSCRIBEs: accept and
+ * notify whatever gets through. Their Contacts name a.invalid, so no
+ * mutation makes a NOTIFY leave 127.0.0.1 (the layer falls back to the
+ * request's source for a host it cannot use).
+ */
+static void
+fuzz_refer(void *ctx, struct cp_sip_req *req, const char *uri,
+	   const char *method, const char *by)
+{
+	struct cp_sip_sub *s = NULL;
+
+	(void)ctx;
+	(void)uri;
+	(void)method;
+	(void)by;
+	if (cp_sip_sub_answer(sip, req, 202, 60, NULL, &s) == 0) {
+		cp_sip_refer_notify(sip, s, 100, NULL, false);
+		cp_sip_refer_notify(sip, s, 503, NULL, true);
+	}
+}
+
+static void
+fuzz_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
+	       int64_t expires, const char *accept)
+{
+	struct cp_sip_sub *s = NULL;
+
+	(void)ctx;
+	(void)event;
+	(void)accept;
+	if (cp_sip_sub_answer(sip, req, 200, 60, NULL, &s) == 0)
+		cp_sip_notify(sip, s, "application/conference-info+xml",
+			      "<x/>",
+			      expires == 0 ? CP_SIP_SUB_TERMINATED
+					   : CP_SIP_SUB_ACTIVE,
+			      "timeout", 0);
+}
+
+/*
  * Robustness: thousands of mutated and truncated requests (seeded, so a
  * failure repeats); the layer survives, counts each datagram, and still
- * answers a clean OPTIONS. No application: INVITEs get 480 and no dialog
- * exists, so nothing is ever sent but answers to the source (loopback).
+ * answers a clean OPTIONS. _i 0: OPTIONS and INVITE with no application:
+ * INVITEs get 480 and no dialog exists, so nothing is ever sent but
+ * answers to the source (loopback). _i 1: REFER and SUBSCRIBE (Refer-To
+ * after RFC 8217, Event with id, Accept) to the lenient app above.
  */
 START_TEST(test_sip_mutated_requests)
 {
-	static const char *const base[] = {
-		REQ("OPTIONS", "z9hG4bK40", "c40", "1 OPTIONS",
-		    "Require: foo\r\nAccept: application/sdp\r\n"),
-		REQ_TO("room", "INVITE", "z9hG4bK41", "c41", "1 INVITE",
-		       "Contact: <sip:a@127.0.0.1:9>\r\n"),
+	static const char *const bases[][2] = {
+		{ REQ("OPTIONS", "z9hG4bK40", "c40", "1 OPTIONS",
+		      "Require: foo\r\nAccept: application/sdp\r\n"),
+		  REQ_TO("room", "INVITE", "z9hG4bK41", "c41", "1 INVITE",
+			 "Contact: <sip:a@127.0.0.1:9>\r\n") },
+		{ REQ_TO("conf", "REFER", "z9hG4bK43", "c43", "1 REFER",
+			 "Contact: <sip:a@a.invalid>\r\nRefer-To: \"B\" "
+			 "<sip:b@a.invalid;method=BYE?x=y>;p=1\r\n"
+			 "Referred-By: <sip:a@x>\r\n"),
+		  REQ_TO("conf", "SUBSCRIBE", "z9hG4bK44", "c44",
+			 "1 SUBSCRIBE",
+			 "Contact: <sip:a@a.invalid>\r\n"
+			 "Event: conference;id=1\r\nExpires: 60\r\n"
+			 "Accept: application/conference-info+xml\r\n") },
 	};
+	const char *const *base = bases[_i];
+	struct cp_sip_app fuzz = { .on_refer = fuzz_refer,
+				   .on_subscribe = fuzz_subscribe };
 	/* Longer branch and Call-ID than any mutation can make: no match. */
 	static const char ok[] =
 		REQ("OPTIONS", "z9hG4bK-clean", "clean-42", "1 OPTIONS", "");
@@ -1318,7 +1905,7 @@ START_TEST(test_sip_mutated_requests)
 	int fd, n_sent = 0;
 
 	cp_sip_close(sip);
-	ck_assert_int_eq(cp_sip_open(&sip, &conf, NULL), 0);
+	ck_assert_int_eq(cp_sip_open(&sip, &conf, _i == 1 ? &fuzz : NULL), 0);
 	fd = udp_peer(&to);
 	for (int i = 0; i < 3000; i++) {
 		const char *b = base[i & 1];
@@ -1347,7 +1934,10 @@ START_TEST(test_sip_mutated_requests)
 	while (strstr(buf, "Call-ID: clean-42") == NULL && buf[0] != '\0')
 		udp_recv(fd, buf, sizeof(buf));
 	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
-	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	if (_i == 0)
+		ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	else
+		ck_assert_uint_gt(cp_sip_stats(sip)->notify_sent, 0);
 	close(fd);
 }
 END_TEST
@@ -1412,6 +2002,14 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_call_invite_ack_bye, 0, 2);
 	tcase_add_loop_test(tc, test_sip_noack_retransmits_then_bye, 0, 2);
 	tcase_add_loop_test(tc, test_sip_cancel_487, 0, 2);
+	tcase_add_loop_test(tc, test_sip_dial_out_answered, 0, 2);
+	tcase_add_test(tc, test_sip_dial_out_rejected);
+	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
+	tcase_add_test(tc, test_sip_dial_out_bad_targets);
+	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 4);
+	tcase_add_loop_test(tc, test_sip_refer_method_header_param_400, 0, 2);
+	tcase_add_loop_test(tc, test_sip_subscribe_refresh_unsubscribe, 0, 2);
+	tcase_add_loop_test(tc, test_sip_subscribe_423, 0, 2);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(mf, setup_mf0, teardown);
 	tcase_set_timeout(mf, 60);
@@ -1444,7 +2042,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_needs_content_length);
 	tcase_add_test(raw, test_sip_tcp_framing);
 	tcase_add_test(raw, test_sip_open_rejects_bad_addresses);
-	tcase_add_test(raw, test_sip_mutated_requests);
+	tcase_add_loop_test(raw, test_sip_mutated_requests, 0, 2);
 	tcase_add_test(raw, test_sip_tcp_stream_framing);
 	tcase_add_test(raw, test_sip_tcp_too_big);
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
@@ -1453,6 +2051,9 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_invite_again_after_2xx);
 	tcase_add_test(raw, test_sip_486_resent_until_ack);
 	tcase_add_test(raw, test_sip_overload_503);
+	tcase_add_test(raw, test_sip_refer_in_dialog);
+	tcase_add_test(raw, test_sip_subscription_expires);
+	tcase_add_test(raw, test_sip_dial_out_referred_by_and_uri_headers);
 	suite_add_tcase(s, raw);
 	return s;
 }
