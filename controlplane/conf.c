@@ -26,6 +26,7 @@
 #include "sip.h"
 
 struct part;
+struct watcher;
 
 struct conf {
 	struct conf *next;
@@ -38,6 +39,7 @@ struct conf {
 	enum cp_policy_lifetime lifetime;
 	char creator[96];		/* From of who made it ("" standing) */
 	struct cp_roster *roster;	/* RFC 4575 state, NULL if no memory */
+	struct watcher *watchers;	/* SUBSCRIBE Event: conference */
 	uint32_t n_parts;
 	struct part *parts;
 };
@@ -68,12 +70,25 @@ struct part {
 	char pin[CP_POLICY_PIN_MAX + 1];	/* digits so far */
 	char dtmf[CP_POLICY_DTMF_MAX + 1];	/* command digits so far */
 	char auth_user[CP_POLICY_USER_MAX];	/* Digest, or "" */
+	bool dialed_out;		/* the focus called it (REFER, tuttictl) */
+	struct cp_sip_call *call;	/* dial-out in progress */
+	struct cp_sip_sub *refer_sub;	/* who asked, told of progress */
 	char from[96];
 };
 
 static void conf_apply_policy(struct cp_focus *f, struct conf *c);
+static struct part *find_who(struct conf *c, const char *who,
+			     bool *ambiguous);
 static void conf_uri(const struct cp_focus *f, const struct conf *c,
 		     char *out, size_t len);
+
+/* A subscriber to a conference's state (RFC 4575 over RFC 6665). */
+struct watcher {
+	struct watcher *next;
+	struct conf *conf;
+	struct cp_sip_sub *sub;
+	struct cp_cevt_sub *cs;		/* versions, partials, rate */
+};
 
 struct cp_focus {
 	struct cp_focus_cfg cfg;
@@ -86,6 +101,7 @@ struct cp_focus {
 	uint32_t n_ports, next_port;
 	uint32_t *worker_legs;	/* load per worker */
 	const struct cp_policy *policy;	/* NULL: anyone may */
+	struct cp_cevt_cfg cevt;	/* notification rate and sizes */
 	struct cp_focus_stats st;
 };
 
@@ -103,6 +119,7 @@ cp_focus_cfg_init(struct cp_focus_cfg *cfg)
 	cfg->rate_hz = 8000;
 	cfg->ptime_ms = 20;
 	cfg->media_timeout_ms = 30000;
+	cfg->notify_interval_ms = 1000;
 	cp_sdp_cfg_init(&cfg->sdp);
 }
 
@@ -151,6 +168,27 @@ roster_start(struct cp_focus *f, struct conf *c, const char *subject,
 	cp_roster_set_locked(c->roster, c->locked);
 }
 
+static uint64_t
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* c's roster changed: each subscriber's next partial document is due
+ * (cp_focus_poll() sends them, at most one per interval). */
+static void
+roster_changed(struct conf *c)
+{
+	uint64_t now = mono_ms();
+
+	for (struct watcher *w = c->watchers; w != NULL; w = w->next)
+		if (w->cs != NULL)
+			cp_cevt_sub_note_change(w->cs, now);
+}
+
 /* The endpoint entity of a participant: its From URI and leg. */
 static void
 ep_of(const struct part *p, char *out, size_t len)
@@ -196,12 +234,15 @@ roster_part(struct conf *c, struct part *p)
 		struct cp_roster_exec when = { .when_s = (int64_t)time(NULL) };
 
 		cp_roster_ep_set_joining(c->roster, p->from, ep,
+					 p->dialed_out ?
+					 CP_ROSTER_JOIN_DIALED_OUT :
 					 CP_ROSTER_JOIN_DIALED_IN, &when);
 	}
 	cp_roster_ep_set_muted(c->roster, p->from, ep,
 			       (p->op_flags & SHM_LEG_MUTE) || p->pin_pending);
 	cp_roster_ep_set_held(c->roster, p->from, ep, p->held);
 	cp_roster_media_set(c->roster, p->from, ep, &m);
+	roster_changed(c);
 }
 
 /* p's endpoint leaves the roster (and its user, with its last one). */
@@ -217,8 +258,10 @@ roster_leave(struct conf *c, struct part *p)
 	for (struct part *q = c->parts; q != NULL; q = q->next)
 		if (q != p && strcmp(q->from, p->from) == 0 &&
 		    q->state != PART_JOINING)
-			return;	/* another endpoint of the same user */
+			goto out;	/* another endpoint of the same user */
 	cp_roster_user_remove(c->roster, p->from);
+out:
+	roster_changed(c);
 }
 
 static struct conf *
@@ -276,6 +319,24 @@ conf_end(struct cp_focus *f, struct conf *c)
 		}
 	LOG_INFO("conference %s ended", c->name);
 	f->st.n_confs--;
+	/* RFC 4575: subscribers get a final NOTIFY, noresource */
+	while (c->watchers != NULL) {
+		struct watcher *w = c->watchers;
+		struct cp_cevt_doc doc = { 0 };
+
+		c->watchers = w->next;
+		w->conf = NULL;
+		if (w->cs != NULL && f->sip != NULL &&
+		    cp_cevt_sub_deleted(w->cs, &doc) == 0) {
+			cp_sip_notify(f->sip, w->sub,
+				      "application/conference-info+xml",
+				      doc.xml, CP_SIP_SUB_TERMINATED,
+				      "noresource", 0);
+			cp_cevt_doc_free(&doc);
+		}
+		cp_cevt_sub_destroy(w->cs);
+		w->cs = NULL;	/* w itself goes on on_sub_end */
+	}
 	cp_roster_destroy(c->roster);
 	free(c);
 }
@@ -295,6 +356,9 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 		return -ENOMEM;
 	f->cfg = *cfg;
 	f->d = d;
+	cp_cevt_cfg_default(&f->cevt);
+	f->cevt.interval_ms = cfg->notify_interval_ms;
+	f->cevt.hold_ms = cfg->notify_interval_ms / 10;
 	f->n_ports = (cfg->rtp_port_max - cfg->rtp_port_min) / 2 + 1;
 	f->port_used = calloc(f->n_ports, 1);
 	f->worker_legs = calloc(SHM_MAX_WORKERS, sizeof(uint32_t));
@@ -451,6 +515,39 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 }
 
 /* The data plane's answer to a participant's LEG_ADD or LEG_UPDATE. */
+/* Refer progress to whoever asked for a dial-out (F-33..F-36). */
+static void
+refer_progress(struct cp_focus *f, struct part *p, int code, bool final)
+{
+	if (p->refer_sub == NULL || f->sip == NULL)
+		return;
+	cp_sip_refer_notify(f->sip, p->refer_sub, code, NULL, final);
+	if (final)
+		p->refer_sub = NULL;
+}
+
+/* The data plane's answer to a dialled-out participant's LEG_ADD. */
+static void
+dialed_leg_status(struct cp_focus *f, struct part *p, int status)
+{
+	if (status < 0) {
+		LOG_WARN("conference %s: leg for %s refused by tutti-dp: %s",
+			 p->conf->name, p->from, strerror(-status));
+		f->st.dp_errors++;
+		refer_progress(f, p, 503, true);
+		if (p->dialog != NULL)
+			cp_sip_dialog_bye(f->sip, p->dialog);
+		return;
+	}
+	p->state = PART_CONNECTED;
+	f->st.joined++;
+	roster_part(p->conf, p);
+	refer_progress(f, p, 200, true);
+	LOG_INFO("%s joined conference %s, dialled out (leg %u, %s/%u, RTP "
+		 "port %u)", p->from, p->conf->name, p->leg_id,
+		 shm_codec_name(p->leg.codec), p->leg.rate_hz, p->port);
+}
+
 static void
 on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 {
@@ -463,6 +560,10 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 		return;
 	if (p->state == PART_GONE) {	/* cancelled meanwhile */
 		part_free(f, p, status == 0);
+		return;
+	}
+	if (p->req == NULL && p->dialed_out && p->state == PART_JOINING) {
+		dialed_leg_status(f, p, status);
 		return;
 	}
 	if (p->req == NULL)
@@ -797,6 +898,394 @@ on_dialog_end(void *ctx, struct cp_sip_dialog *dialog, enum cp_sip_end why)
 	part_free(f, p, true);
 }
 
+/* ---- RFC 4575 subscriptions ---- */
+
+#define SUB_MIN_EXPIRES	60	/* seconds: less gets 423 */
+#define SUB_MAX_EXPIRES	3600
+
+static void
+notify_doc(struct cp_focus *f, struct watcher *w, struct cp_cevt_doc *doc,
+	   enum cp_sip_sub_state st, const char *reason)
+{
+	cp_sip_notify(f->sip, w->sub, "application/conference-info+xml",
+		      doc->xml, st, reason, 0);
+	cp_cevt_doc_free(doc);
+}
+
+/* The full state now (subscribe, refresh), terminated for a fetch or an
+ * unsubscribe. */
+static void
+notify_full(struct cp_focus *f, struct watcher *w, bool last)
+{
+	struct cp_cevt_doc doc = { 0 };
+
+	if (w->cs == NULL || cp_cevt_sub_full(w->cs, mono_ms(), &doc) < 0)
+		return;
+	notify_doc(f, w, &doc, last ? CP_SIP_SUB_TERMINATED :
+		   CP_SIP_SUB_ACTIVE, last ? "timeout" : NULL);
+}
+
+static void
+on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
+	     int64_t expires, const char *accept)
+{
+	struct cp_focus *f = ctx;
+	struct cp_sip_sub *old = cp_sip_req_sub(req), *sub = NULL;
+	char user[CP_CONF_NAME_MAX];
+	struct watcher *w;
+	struct conf *c;
+	uint32_t granted;
+
+	(void)event;
+	granted = expires < 0 || expires > SUB_MAX_EXPIRES ? SUB_MAX_EXPIRES :
+		  (uint32_t)expires;
+	if (old != NULL) {	/* a refresh, or the end */
+		w = cp_sip_sub_app(old);
+		cp_sip_sub_answer(f->sip, req, 200, granted, w, &sub);
+		if (w != NULL)
+			notify_full(f, w, granted == 0);
+		return;
+	}
+	if (uri_user(cp_sip_req_uri(req), user, sizeof(user)) < 0 ||
+	    (c = conf_find(f, user)) == NULL) {
+		cp_sip_sub_answer(f->sip, req, 404, 0, NULL, NULL);
+		return;
+	}
+	if (accept != NULL &&
+	    strstr(accept, "application/conference-info+xml") == NULL &&
+	    strstr(accept, "*/*") == NULL) {
+		cp_sip_sub_answer(f->sip, req, 406, 0, NULL, NULL);
+		return;
+	}
+	if (f->policy != NULL) {
+		struct cp_policy_req r = {
+			.op = CP_POLICY_SUBSCRIBE,
+			.from_uri = cp_sip_req_from(req),
+			.conf_uri = cp_sip_req_uri(req),
+			.authorization = cp_sip_req_authorization(req),
+			.conf_active = true, .locked = c->locked,
+			.n_participants = c->n_parts,
+			.now_s = (uint64_t)time(NULL),
+		};
+		struct cp_policy_decision d;
+		const char *hdrs[2][2];
+
+		switch (cp_policy_decide(f->policy, &r, &d)) {
+		case CP_POLICY_ALLOW:
+		case CP_POLICY_COLLECT:
+			break;
+		case CP_POLICY_CHALLENGE:
+			for (unsigned int i = 0; i < d.n_challenges && i < 2;
+			     i++) {
+				hdrs[i][0] = "WWW-Authenticate";
+				hdrs[i][1] = d.www_authenticate[i];
+			}
+			cp_sip_reply_hdrs(f->sip, req, 401, hdrs,
+					  d.n_challenges, NULL, NULL);
+			return;
+		default:
+			cp_sip_sub_answer(f->sip, req, d.status, 0, NULL,
+					  NULL);
+			return;
+		}
+	}
+	if (expires > 0 && expires < SUB_MIN_EXPIRES) {
+		cp_sip_sub_answer(f->sip, req, 423, SUB_MIN_EXPIRES, NULL,
+				  NULL);
+		return;
+	}
+	cp_sip_req_set_contact_user(req, c->name);	/* F-10 */
+	w = calloc(1, sizeof(*w));
+	if (w == NULL || c->roster == NULL ||
+	    cp_cevt_sub_create(&w->cs, c->roster, &f->cevt) < 0 ||
+	    cp_sip_sub_answer(f->sip, req, 200, granted, w, &w->sub) < 0) {
+		if (w != NULL)
+			cp_cevt_sub_destroy(w->cs);
+		free(w);
+		cp_sip_sub_answer(f->sip, req, 500, 0, NULL, NULL);
+		return;
+	}
+	w->conf = c;
+	w->next = c->watchers;
+	c->watchers = w;
+	LOG_INFO("%s subscribed to conference %s (%u s)",
+		 cp_sip_req_from(req), c->name, granted);
+	notify_full(f, w, granted == 0);	/* F-48: at once */
+}
+
+static void
+on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
+{
+	struct cp_focus *f = ctx;
+	void *app = cp_sip_sub_app(sub);
+
+	(void)why;
+	if (cp_sip_sub_is_refer(sub)) {
+		struct part *p = app;
+
+		if (p != NULL && p->refer_sub == sub)
+			p->refer_sub = NULL;
+		return;
+	}
+	if (app != NULL) {
+		struct watcher *w = app, **pp;
+
+		for (pp = w->conf ? &w->conf->watchers : NULL;
+		     pp != NULL && *pp != NULL; pp = &(*pp)->next)
+			if (*pp == w) {
+				*pp = w->next;
+				break;
+			}
+		cp_cevt_sub_destroy(w->cs);
+		free(w);
+	}
+	(void)f;
+}
+
+void
+cp_focus_poll(struct cp_focus *f)
+{
+	uint64_t now = mono_ms();
+
+	if (f->sip == NULL)
+		return;
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		for (struct watcher *w = c->watchers; w != NULL; w = w->next) {
+			struct cp_cevt_doc doc = { 0 };
+
+			if (w->cs != NULL &&
+			    cp_cevt_sub_due(w->cs, now, &doc) == 1)
+				notify_doc(f, w, &doc, CP_SIP_SUB_ACTIVE,
+					   NULL);
+		}
+}
+
+/* ---- dial-out: REFER (RFC 4579 5.5, 5.11) and the operator ---- */
+
+static struct part *
+dial_out(struct cp_focus *f, struct conf *c, const char *uri,
+	 const char *referred_by, int *err)
+{
+	struct cp_sdp_local local;
+	struct cp_sip_invite_opts o = { 0 };
+	char from[128];
+	struct part *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || port_take(f, &p->port) < 0) {
+		*err = p == NULL ? -ENOMEM : -ENOSPC;
+		free(p);
+		return NULL;
+	}
+	p->conf = c;
+	p->leg_id = ++f->next_leg_id;
+	p->dialed_out = true;
+	p->state = PART_JOINING;
+	snprintf(p->from, sizeof(p->from), "%s", uri);
+	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
+	p->leg.leg_id = p->leg_id;
+	p->leg.ssrc = (uint32_t)rand64();
+	p->leg.local_port = htons(p->port);
+	p->leg.timeout_ms = f->cfg.media_timeout_ms;
+	memcpy(local.addr, f->cfg.media_addr, 16);
+	local.port = p->port;
+	local.dir = SHM_DIR_SENDRECV;
+	if (cp_sdp_offer(&f->cfg.sdp, &local, &p->sess, p->answer,
+			 sizeof(p->answer), NULL) < 0) {
+		port_give(f, p->port);
+		free(p);
+		*err = -EINVAL;
+		return NULL;
+	}
+	conf_uri(f, c, from, sizeof(from));
+	o.target_uri = uri;
+	o.from_uri = from;
+	o.contact_user = c->name;	/* the conference URI, ;isfocus */
+	o.content_type = "application/sdp";
+	o.body = p->answer;
+	o.referred_by = referred_by;	/* F-24: copied unchanged */
+	o.ring_timeout_ms = 30000;
+	o.app = p;
+	*err = cp_sip_invite_ex(f->sip, &o, &p->call);
+	if (*err < 0) {
+		port_give(f, p->port);
+		free(p);
+		return NULL;
+	}
+	p->next = c->parts;
+	c->parts = p;
+	c->n_parts++;
+	f->worker_legs[c->worker]++;
+	f->st.n_participants++;
+	LOG_INFO("conference %s: dialling %s%s%s", c->name, uri,
+		 referred_by ? " for " : "", referred_by ? referred_by : "");
+	return p;
+}
+
+int
+cp_focus_dial(struct cp_focus *f, const char *name, const char *uri)
+{
+	struct conf *c = conf_find(f, name);
+	int err = 0;
+
+	if (c == NULL)
+		return -ENOENT;
+	if (f->sip == NULL || strncmp(uri, "sip:", 4) != 0)
+		return -EINVAL;
+	return dial_out(f, c, uri, NULL, &err) != NULL ? 0 : err;
+}
+
+static void
+on_call_progress(void *ctx, struct cp_sip_call *call, int code)
+{
+	struct part *p = cp_sip_call_app(call);
+
+	/* intermediate sipfrags are optional (F-35): the referrer hears
+	 * 100 Trying and the final answer only */
+	(void)ctx;
+	if (p != NULL)
+		LOG_DEBUG("conference %s: %s: %d", p->conf->name, p->from,
+			  code);
+}
+
+static void
+on_call_answered(void *ctx, struct cp_sip_call *call,
+		 struct cp_sip_dialog *dialog, const char *content_type,
+		 const char *body)
+{
+	struct cp_focus *f = ctx;
+	struct part *p = cp_sip_call_app(call);
+	struct cp_sdp_local local;
+	struct cp_sdp_result res;
+	char err[160];
+
+	(void)content_type;
+	if (p == NULL)
+		return;
+	p->call = NULL;
+	p->dialog = dialog;
+	memcpy(local.addr, f->cfg.media_addr, 16);
+	local.port = p->port;
+	local.dir = SHM_DIR_SENDRECV;
+	if (cp_sdp_process_answer(&f->cfg.sdp, &local, body, strlen(body),
+				  &res, err, sizeof(err)) < 0) {
+		LOG_INFO("conference %s: %s answered with SDP we cannot use: "
+			 "%s: hanging up", p->conf->name, p->from, err);
+		refer_progress(f, p, 488, true);
+		cp_sip_dialog_bye(f->sip, dialog);
+		return;
+	}
+	cp_sdp_result_to_leg(&res, &p->leg);
+	p->held = res.held;
+	leg_flags(p);
+	if (!p->conf->on_dp)
+		send_conf(f, p->conf, SHM_CMD_CONF_CREATE);
+	send_leg(f, p, SHM_CMD_LEG_ADD);
+}
+
+static void
+on_call_failed(void *ctx, struct cp_sip_call *call, int code)
+{
+	struct cp_focus *f = ctx;
+	struct part *p = cp_sip_call_app(call);
+
+	if (p == NULL)
+		return;
+	LOG_INFO("conference %s: %s did not answer the focus: %d",
+		 p->conf->name, p->from, code);
+	p->call = NULL;
+	refer_progress(f, p, code, true);
+	part_free(f, p, false);
+}
+
+static void
+on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
+	 const char *method, const char *referred_by)
+{
+	struct cp_focus *f = ctx;
+	struct cp_sip_dialog *d = cp_sip_req_dialog(req);
+	bool bye = method != NULL && strcasecmp(method, "BYE") == 0;
+	char user[CP_CONF_NAME_MAX], ruser[CP_CONF_NAME_MAX];
+	struct cp_sip_sub *sub = NULL;
+	struct conf *c = NULL;
+	struct part *p;
+	int err = 0;
+
+	if (d != NULL && (p = cp_sip_dialog_app(d)) != NULL)
+		c = p->conf;
+	else if (uri_user(cp_sip_req_uri(req), user, sizeof(user)) == 0)
+		c = conf_find(f, user);
+	if (c == NULL) {
+		cp_sip_reply(f->sip, req, 404, NULL, NULL);
+		return;
+	}
+	if (method != NULL && !bye && strcasecmp(method, "INVITE") != 0) {
+		cp_sip_reply(f->sip, req, 501, NULL, NULL);	/* F-25 */
+		return;
+	}
+	/* F-22: only SIP; F-23: never the focus itself */
+	if (strncmp(refer_to, "sip:", 4) != 0 ||
+	    (!bye && uri_user(refer_to, ruser, sizeof(ruser)) == 0 &&
+	     (strcmp(ruser, f->cfg.factory) == 0 || conf_find(f, ruser)) &&
+	     strstr(refer_to, f->cfg.host) != NULL)) {
+		cp_sip_reply(f->sip, req, 403, NULL, NULL);
+		return;
+	}
+	if (f->policy != NULL) {
+		char cu[128];
+		struct cp_policy_req r = {
+			.op = bye ? CP_POLICY_REFER_BYE :
+				    CP_POLICY_REFER_INVITE,
+			.from_uri = cp_sip_req_from(req), .target_uri = refer_to,
+			.authorization = cp_sip_req_authorization(req),
+			.conf_active = true, .locked = c->locked,
+			.n_participants = c->n_parts,
+			.is_creator = c->creator[0] &&
+				      strcmp(c->creator, cp_sip_req_from(req)) ==
+				      0,
+			.now_s = (uint64_t)time(NULL),
+		};
+		struct cp_policy_decision dec;
+
+		conf_uri(f, c, cu, sizeof(cu));
+		r.conf_uri = cu;
+		if (cp_policy_decide(f->policy, &r, &dec) != CP_POLICY_ALLOW) {
+			LOG_INFO("%s may not REFER %s in %s: %d", r.from_uri,
+				 refer_to, c->name, dec.status ? dec.status :
+				 403);
+			cp_sip_reply(f->sip, req, dec.status ? dec.status : 403,
+				     NULL, NULL);
+			return;
+		}
+	}
+	cp_sip_req_set_contact_user(req, c->name);	/* F-10 */
+	if (bye) {	/* F-28: the focus hangs up on its own dialog */
+		bool amb;
+
+		p = find_who(c, refer_to, &amb);
+		if (p == NULL || p->dialog == NULL) {
+			cp_sip_reply(f->sip, req, 404, NULL, NULL);	/* F-31 */
+			return;
+		}
+		if (cp_sip_sub_answer(f->sip, req, 202, 60, NULL, &sub) < 0)
+			return;
+		cp_sip_refer_notify(f->sip, sub, 100, NULL, false);
+		LOG_INFO("conference %s: %s removed by REFER from %s", c->name,
+			 p->from, cp_sip_req_from(req));
+		cp_sip_dialog_bye(f->sip, p->dialog);
+		cp_sip_refer_notify(f->sip, sub, 200, NULL, true);
+		return;
+	}
+	p = dial_out(f, c, refer_to, referred_by, &err);
+	if (p == NULL) {
+		cp_sip_reply(f->sip, req, err == -ENOSPC ? 503 : 500, NULL,
+			     NULL);
+		return;
+	}
+	if (cp_sip_sub_answer(f->sip, req, 202, 60, p, &p->refer_sub) == 0)
+		cp_sip_refer_notify(f->sip, p->refer_sub, 100, NULL,
+				    false);	/* F-33 */
+}
+
 void
 cp_focus_sip_app(struct cp_focus *f, struct cp_sip_app *app)
 {
@@ -805,6 +1294,12 @@ cp_focus_sip_app(struct cp_focus *f, struct cp_sip_app *app)
 	app->on_cancel = on_cancel;
 	app->on_ack = on_ack;
 	app->on_dialog_end = on_dialog_end;
+	app->on_subscribe = on_subscribe;
+	app->on_sub_end = on_sub_end;
+	app->on_refer = on_refer;
+	app->on_call_progress = on_call_progress;
+	app->on_call_answered = on_call_answered;
+	app->on_call_failed = on_call_failed;
 	app->ctx = f;
 }
 
@@ -850,6 +1345,7 @@ dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
 			    (a == CP_POLICY_DTMF_TOGGLE_LOCK && !c->locked);
 		if (c->roster != NULL)
 			cp_roster_set_locked(c->roster, c->locked);
+		roster_changed(c);
 		LOG_INFO("conference %s %s by %s", c->name,
 			 c->locked ? "locked" : "unlocked", p->from);
 		break;
@@ -1221,7 +1717,7 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 	}
 	if (n < 1 || strcmp(cmd, "help") == 0) {
 		put(&o, "{\"commands\":[\"list\",\"show CONF\",\"roster CONF\","
-		    "\"mute CONF WHO\","
+		    "\"mute CONF WHO\",\"dial CONF URI\","
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
 		    "\"kick CONF WHO\",\"end CONF\",\"stats\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
@@ -1261,6 +1757,17 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put_str(&o, doc.xml);
 		put(&o, "}");
 		cp_cevt_doc_free(&doc);
+	} else if (strcmp(cmd, "dial") == 0) {
+		int rc = n < 3 ? -EINVAL : cp_focus_dial(f, c->name, who);
+
+		if (rc < 0) {
+			put_error(&o, "cannot dial '%s': %s (a sip: URI with a "
+				  "numeric address)", who, strerror(-rc));
+			return;
+		}
+		put(&o, "{\"ok\":true,\"dialling\":");
+		put_str(&o, who);
+		put(&o, "}");
 	} else if (strcmp(cmd, "end") == 0) {
 		uint32_t k = 0;
 

@@ -50,6 +50,8 @@ struct cp_focus_cfg {
 	uint8_t ptime_ms;	/* their tick */
 	uint8_t talkers;	/* K loudest mixed; 0 = 4; 255 = everyone */
 	bool limiter;		/* soft limiter on the mixes */
+	uint32_t notify_interval_ms;	/* RFC 4575 partials: at most one per
+					 * subscriber per this (default 1000) */
 	uint16_t media_timeout_ms;	/* 0 = never */
 	struct cp_sdp_cfg sdp;
 };
@@ -77,6 +79,16 @@ void cp_focus_set_policy(struct cp_focus *f, const struct cp_policy *p);
  * layer it answers through. */
 void cp_focus_sip_app(struct cp_focus *f, struct cp_sip_app *app);
 void cp_focus_set_sip(struct cp_focus *f, struct cp_sip *sip);
+
+/* Timers: conference notifications that are due. Call from the loop. */
+void cp_focus_poll(struct cp_focus *f);
+
+/*
+ * Dial uri (sip:user@A.B.C.D[:port]) into conference name (the operator's
+ * "dial", and REFER's). Returns 0 (the outcome is logged) or -ENOENT (no
+ * such conference), -EINVAL (the URI), -ENOSPC (no RTP port), -ENOMEM.
+ */
+int cp_focus_dial(struct cp_focus *f, const char *name, const char *uri);
 
 /* A data-plane event (the cp_dpctl event callback; ctx is f). */
 void cp_focus_on_event(void *ctx, unsigned int worker,

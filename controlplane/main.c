@@ -91,6 +91,8 @@ usage(FILE *f)
 "                     factory)\n"
 "  --codecs LIST      codec preference, e.g. PCMU,PCMA,L16/16000\n"
 "                     (default PCMU,PCMA)\n"
+"  --notify-interval-ms MS  RFC 4575 partial notifications: at most one\n"
+"                     per subscriber per MS (default 1000)\n"
 "  --mix-rate HZ      mixing rate of conferences: 8000 (default) or 16000\n"
 "  --ptime MS         their tick: 10, 20 (default), 30 or 40\n"
 "  --talkers K        mix the K loudest talkers, 1..64, or all (default 4)\n"
@@ -163,6 +165,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "talkers", required_argument, NULL, 'K' },
 		{ "limiter", no_argument, NULL, 'L' },
 		{ "policy", required_argument, NULL, 'y' },
+		{ "notify-interval-ms", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -217,6 +220,15 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			break;
 		case 'y':
 			o->policy_path = optarg;
+			break;
+		case 'N':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || v < 10 || v > 600000) {
+				LOG_ERR("--notify-interval-ms %s: 10..600000",
+					optarg);
+				return -EINVAL;
+			}
+			o->focus.notify_interval_ms = (uint32_t)v;
 			break;
 		case 'M': {
 			struct cp_opts t;
@@ -424,6 +436,8 @@ sleep_ns(uint64_t ns)
 
 	cp_ctlsock_poll(ctl);
 	cp_metrics_poll(metrics);
+	if (focus != NULL)
+		cp_focus_poll(focus);
 	if (sip != NULL && ns >= 1000000ULL) {
 		cp_sip_poll(sip, (int)(ns / 1000000ULL));
 		return;

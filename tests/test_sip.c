@@ -770,10 +770,12 @@ focus_setup(void)
 			    "198.18.0.2", "--rtp-ports", "30000-30998",
 			    "--conference", "demo", "--conference", "room2",
 			    "--ctl", focus_ctl, "--metrics", "127.0.0.1:0",
-			    focus_policy ? "--policy" : NULL, focus_policy,
 			    /* the policy's conferences stand too */
 			    "--conference", "closed", "--conference", "small",
-			    "--conference", "secret", NULL };
+			    "--conference", "secret", "--conference", "conf",
+			    "--notify-interval-ms", "100",
+			    focus_policy ? "--policy" : NULL, focus_policy,
+			    NULL };
 	const char *at;
 
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
@@ -1049,6 +1051,70 @@ START_TEST(test_focus_policy)
 				      tps[_i], "secret", NULL, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(focus_cp.out, "may not join"));
 	ck_assert_ptr_null(strstr(focus_cp.out, "joined conference secret"));
+}
+END_TEST
+
+/* RFC 4575 (F-41..F-50): a subscriber to conference "conf" gets the full
+ * state, a partial when a participant joins (version + 1), the full state
+ * again on refresh, and the final NOTIFY on unsubscribe. */
+START_TEST(test_focus_subscribe)
+{
+	pid_t sub, caller;
+
+	sub = sipp_start((uint16_t)focus_port, "focus_subscribe", tps[_i],
+			 "conf", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "subscribed to conference conf",
+				  10000), "%s", focus_cp.out);
+	caller = sipp_start((uint16_t)focus_port, "focus_kicked", tps[_i],
+			    "conf", NULL, NULL);
+	ck_assert_int_eq(sipp_wait(sub, "focus_subscribe", tps[_i]), 0);
+	{
+		char out[4096];
+
+		ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf sipp"),
+				 0);
+	}
+	ck_assert_int_eq(sipp_wait(caller, "focus_kicked", tps[_i]), 0);
+}
+END_TEST
+
+/* With the callee's SIPp listening on sipp_port: a REFER asks the focus
+ * to call it; once the referrer heard the final 200, send it away. */
+static void
+dial_callee_refer_kick(int sipp_port)
+{
+	static char rt[160];
+	char out[4096];
+
+	snprintf(rt, sizeof(rt), "<sip:callee@127.0.0.1:%d>", sipp_port);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "refer", "u1",
+				      "conf", "rt", rt), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf, dialled "
+				  "out", 10000), "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
+	ck_assert_msg(strstr(out, "\"from\":\"sip:callee@127.0.0.1:") &&
+		      strstr(out, "\"on_dp\":true"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+}
+
+/* RFC 4579 5.5 (F-19..F-36): a REFER to the conference makes the focus
+ * dial the target (SIPp as the callee answers), with 100 Trying and a
+ * final 200 OK sipfrag to the referrer; the callee is in the conference;
+ * then tuttictl dials too; both are sent away with BYE. */
+START_TEST(test_focus_refer_dials_out)
+{
+	char out[8192];
+
+	ck_assert_int_eq(run_sipp_at((uint16_t)focus_port, "uas_dialout",
+				     tps[_i], "conf", NULL, NULL, free_port(),
+				     dial_callee_refer_kick), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "callee@127.0.0.1", 10000),
+		      "%s", focus_cp.out);
+	/* the operator dials too (issue 7): an unknown conference is an
+	 * error, a bad URI too */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "dial nosuch "
+				  "sip:x@127.0.0.1:9"), 1);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "dial conf tel:123"), 1);
 }
 END_TEST
 
@@ -2026,6 +2092,8 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
+	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
+	tcase_add_loop_test(focus, test_focus_refer_dials_out, 0, 1);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_policy");
 	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);
