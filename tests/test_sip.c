@@ -755,6 +755,7 @@ static char focus_ctl[108];
 static unsigned int focus_metrics_port;
 
 static char *focus_policy;	/* --policy for the next fixture */
+static char *focus_extra[2];	/* one more option and its value */
 
 static void
 focus_setup(void)
@@ -775,7 +776,14 @@ focus_setup(void)
 			    "--conference", "secret", "--conference", "conf",
 			    "--notify-interval-ms", "100",
 			    focus_policy ? "--policy" : NULL, focus_policy,
-			    NULL };
+			    NULL, NULL, NULL };
+	/* an extra option goes where the policy's would have been */
+	if (focus_policy == NULL && focus_extra[0] != NULL) {
+		size_t n = sizeof(cp_argv) / sizeof(cp_argv[0]);
+
+		cp_argv[n - 5] = focus_extra[0];
+		cp_argv[n - 4] = focus_extra[1];
+	}
 	const char *at;
 
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
@@ -1051,6 +1059,27 @@ START_TEST(test_focus_policy)
 				      tps[_i], "secret", NULL, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(focus_cp.out, "may not join"));
 	ck_assert_ptr_null(strstr(focus_cp.out, "joined conference secret"));
+}
+END_TEST
+
+static void
+focus_timeout_setup(void)
+{
+	focus_extra[0] = "--media-timeout";
+	focus_extra[1] = "1";
+	focus_setup();
+	focus_extra[0] = NULL;
+}
+
+/* A participant that sends no RTP is hung up on when the data plane
+ * reports the media timeout (issue 5: BYE on media timeout). */
+START_TEST(test_focus_media_timeout_bye)
+{
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_kicked",
+				      tps[_i], "demo", NULL, NULL), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "no media for", 10000), "%s",
+		      focus_cp.out);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out, "sent away by the focus"));
 }
 END_TEST
 
@@ -2094,6 +2123,11 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
 	tcase_add_loop_test(focus, test_focus_refer_dials_out, 0, 1);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_timeout");
+	tcase_add_checked_fixture(focus, focus_timeout_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_media_timeout_bye, 0, 1);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_policy");
 	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);
