@@ -1526,6 +1526,226 @@ cp_sip_dialog_call_id(const struct cp_sip_dialog *d)
 	return d->od->call_id;
 }
 
+/* ---- dialogs saved and restored across a restart (conf.c's state) ---- */
+
+/* s into buf[len]; false if it did not fit. Frees s (osip's). */
+static bool
+take_str(char *buf, size_t len, char *s)
+{
+	bool ok = s != NULL && strlen(s) < len;
+
+	if (ok)
+		memcpy(buf, s, strlen(s) + 1);
+	osip_free(s);
+	return ok;
+}
+
+static bool
+copy_str(char *buf, size_t len, const char *s)
+{
+	if (s == NULL)
+		s = "";
+	if (strlen(s) >= len)
+		return false;
+	memcpy(buf, s, strlen(s) + 1);
+	return true;
+}
+
+int
+cp_sip_dialog_save(const struct cp_sip_dialog *d,
+		   struct cp_sip_dialog_state *st)
+{
+	const osip_dialog_t *od = d->od;
+	const struct sockaddr_storage *a = &d->peer.addr;
+	char host[INET6_ADDRSTRLEN], *s = NULL;
+	const char *dn;
+	size_t off = 0;
+	uint16_t port;
+
+	if (d->sub_only || od->remote_contact_uri == NULL)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->uac = d->uac;
+	st->tcp = d->peer.proto == CP_SIP_TCP;
+	st->local_cseq = (uint32_t)od->local_cseq;
+	st->remote_cseq = od->remote_cseq < 0 ? 0 : (uint32_t)od->remote_cseq;
+	if (!copy_str(st->call_id, sizeof(st->call_id), od->call_id) ||
+	    !copy_str(st->local_tag, sizeof(st->local_tag), od->local_tag) ||
+	    !copy_str(st->remote_tag, sizeof(st->remote_tag), od->remote_tag) ||
+	    !copy_str(st->contact_user, sizeof(st->contact_user),
+		      d->contact_user) ||
+	    osip_from_to_str(od->local_uri, &s) != 0 ||
+	    !take_str(st->local_uri, sizeof(st->local_uri), s) ||
+	    osip_to_to_str(od->remote_uri, &s) != 0 ||
+	    !take_str(st->remote_uri, sizeof(st->remote_uri), s) ||
+	    osip_uri_to_str(od->remote_contact_uri->url, &s) != 0 ||
+	    !take_str(st->remote_target, sizeof(st->remote_target), s))
+		return -ENAMETOOLONG;
+	dn = od->remote_uri->displayname;
+	if (dn != NULL) { /* without its quotes */
+		size_t n = strlen(dn);
+
+		if (n >= 2 && dn[0] == '"' && dn[n - 1] == '"')
+			snprintf(st->remote_display, sizeof(st->remote_display),
+				 "%.*s", (int)(n - 2), dn + 1);
+		else
+			copy_str(st->remote_display, sizeof(st->remote_display),
+				 dn);
+	}
+	for (int i = 0; i < osip_list_size(&od->route_set); i++) {
+		osip_route_t *rt = osip_list_get(&od->route_set, i);
+
+		if (osip_route_to_str(rt, &s) != 0)
+			return -ENAMETOOLONG;
+		if (off + strlen(s) + 3 > sizeof(st->route_set)) {
+			osip_free(s);
+			return -ENAMETOOLONG;
+		}
+		off += (size_t)snprintf(st->route_set + off,
+					sizeof(st->route_set) - off, "%s%s",
+					i ? ", " : "", s);
+		osip_free(s);
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const void *)a;
+
+		inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof(host));
+		port = ntohs(a6->sin6_port);
+		snprintf(st->peer, sizeof(st->peer), "[%s]:%u", host, port);
+	} else {
+		const struct sockaddr_in *a4 = (const void *)a;
+
+		inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
+		port = ntohs(a4->sin_port);
+		snprintf(st->peer, sizeof(st->peer), "%s:%u", host, port);
+	}
+	return 0;
+}
+
+/* The route set "<a>, <b>" into od (commas inside < > or quotes stay). */
+static int
+parse_route_set(osip_dialog_t *od, const char *set)
+{
+	char buf[sizeof(((struct cp_sip_dialog_state *)0)->route_set)];
+	bool in_angle = false, in_quote = false;
+	char *start = buf;
+
+	if (!copy_str(buf, sizeof(buf), set))
+		return -EINVAL;
+	for (char *p = buf;; p++) {
+		osip_route_t *rt;
+
+		if (*p == '"')
+			in_quote = !in_quote;
+		else if (*p == '<' && !in_quote)
+			in_angle = true;
+		else if (*p == '>' && !in_quote)
+			in_angle = false;
+		if (*p != '\0' && (*p != ',' || in_angle || in_quote))
+			continue;
+		bool last = *p == '\0';
+
+		*p = '\0';
+		start += strspn(start, " \t");
+		if (*start != '\0') {
+			if (osip_route_init(&rt) != 0)
+				return -ENOMEM;
+			if (osip_route_parse(rt, start) != 0) {
+				osip_route_free(rt);
+				return -EINVAL;
+			}
+			osip_list_add(&od->route_set, rt, -1);
+		}
+		if (last)
+			return 0;
+		start = p + 1;
+	}
+}
+
+/* The fields of st into a new osip dialog. */
+static int
+od_from_state(const struct cp_sip_dialog_state *st, osip_dialog_t **out)
+{
+	osip_dialog_t *od = osip_malloc(sizeof(*od));
+	char target[sizeof(st->remote_target) + 2];
+	int rc = -EINVAL;
+
+	if (od == NULL)
+		return -ENOMEM;
+	memset(od, 0, sizeof(*od));
+	osip_list_init(&od->route_set);
+	od->type = st->uac ? CALLER : CALLEE;
+	od->state = DIALOG_CONFIRMED;
+	od->local_cseq = (int)st->local_cseq;
+	od->remote_cseq = (int)st->remote_cseq;
+	od->call_id = osip_strdup(st->call_id);
+	od->local_tag = osip_strdup(st->local_tag);
+	od->remote_tag = osip_strdup(st->remote_tag);
+	snprintf(target, sizeof(target), "<%s>", st->remote_target);
+	if (od->call_id == NULL || od->local_tag == NULL ||
+	    od->remote_tag == NULL || osip_from_init(&od->local_uri) != 0 ||
+	    osip_to_init(&od->remote_uri) != 0 ||
+	    osip_contact_init(&od->remote_contact_uri) != 0) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	if (st->call_id[0] == '\0' || st->local_tag[0] == '\0' ||
+	    osip_from_parse(od->local_uri, st->local_uri) != 0 ||
+	    osip_to_parse(od->remote_uri, st->remote_uri) != 0 ||
+	    osip_contact_parse(od->remote_contact_uri, target) != 0 ||
+	    od->remote_contact_uri->url == NULL ||
+	    (rc = parse_route_set(od, st->route_set)) < 0)
+		goto out_free;
+	*out = od;
+	return 0;
+out_free:
+	osip_dialog_free(od);
+	return rc < 0 ? rc : -EINVAL;
+}
+
+int
+cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
+		      void *app, struct cp_sip_dialog **out)
+{
+	struct cp_sip_dialog *d;
+	const char *colon = strrchr(st->peer, ':');
+	char host[sizeof(st->peer)];
+	unsigned long port;
+	int rc;
+
+	if (colon == NULL || colon == st->peer ||
+	    (port = strtoul(colon + 1, NULL, 10)) == 0 || port > 65535)
+		return -EINVAL;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - st->peer), st->peer);
+	for (d = sip->dialogs; d != NULL; d = d->next)
+		if (str_eq(d->od->call_id, st->call_id) &&
+		    str_eq(d->od->local_tag, st->local_tag) &&
+		    str_eq(d->od->remote_tag, st->remote_tag))
+			return -EINVAL; /* restored twice */
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return -ENOMEM;
+	/* the connection is gone: dialog_next_hop() falls back to UDP */
+	d->peer.proto = st->tcp ? CP_SIP_TCP : CP_SIP_UDP;
+	if (cp_sip_transport_addr(&d->peer, host, (uint16_t)port) < 0 ||
+	    !copy_str(d->contact_user, sizeof(d->contact_user),
+		      st->contact_user)) {
+		free(d);
+		return -EINVAL;
+	}
+	if ((rc = od_from_state(st, &d->od)) < 0) {
+		free(d);
+		return rc;
+	}
+	d->sip = sip;
+	d->uac = st->uac;
+	d->app = app;
+	d->next = sip->dialogs;
+	sip->dialogs = d;
+	sip->st.dialogs_active++;
+	*out = d;
+	return 0;
+}
+
 /* Next hop of an in-dialog request (§12.2.1.1, loose routing). */
 static void
 dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,

@@ -271,6 +271,48 @@ struct cp_sip_dialog *cp_sip_req_dialog(const struct cp_sip_req *req);
 struct cp_sip_sub *cp_sip_req_sub(const struct cp_sip_req *req);
 
 /*
+ * An INVITE dialog as plain fields, so that a restarted tutti-cp can go on
+ * with it (the state file, conf.c): cp_sip_dialog_save() fills it,
+ * cp_sip_dialog_restore() makes the dialog again. Strings are NUL
+ * terminated; URIs and name-addrs as they go on the wire.
+ */
+struct cp_sip_dialog_state {
+	bool uac; /* we sent the INVITE (dial-out) */
+	bool tcp; /* its requests came over TCP */
+	char call_id[128];
+	char local_tag[64];
+	char remote_tag[64];
+	char local_uri[256];	 /* our From (UAC) or To (UAS), with tag */
+	char remote_uri[256];	 /* the peer's, with its tag */
+	char remote_display[96]; /* the peer's display name, "" = none */
+	char remote_target[256]; /* the peer's Contact URI */
+	char route_set[1024];	 /* Route values in order, ", " between */
+	uint32_t local_cseq;	 /* last CSeq we sent */
+	uint32_t remote_cseq;	 /* last CSeq we received */
+	char peer[64];		 /* the INVITE's source: A.B.C.D:P, [V6]:P */
+	char contact_user[64];	 /* user part of our Contact, "" = none */
+};
+
+/*
+ * Write d's fields into *st. Returns 0, -EINVAL (a subscription-only
+ * dialog), -ENAMETOOLONG (a field does not fit).
+ */
+int cp_sip_dialog_save(const struct cp_sip_dialog *d,
+		       struct cp_sip_dialog_state *st);
+
+/*
+ * Make a confirmed dialog from st (saved by another process): in-dialog
+ * requests that match it (BYE, re-INVITE) reach the callbacks as for any
+ * dialog, cp_sip_dialog_bye() works on it. A TCP connection does not
+ * survive a restart: requests we send go over UDP to the remote target.
+ * app is the dialog's pointer. Returns 0 and *out, -EINVAL (a field that
+ * does not parse, or a Call-ID and tags already in use), -ENOMEM.
+ */
+int cp_sip_dialog_restore(struct cp_sip *sip,
+			  const struct cp_sip_dialog_state *st, void *app,
+			  struct cp_sip_dialog **out);
+
+/*
  * Hang up: send BYE on d (along its route set). on_dialog_end follows with
  * CP_SIP_END_BYE_SENT when the BYE transaction ends. Returns 0 or -errno.
  */
