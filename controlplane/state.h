@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * state.h: tutti-cp's state file, what a restarted tutti-cp needs to take
+ * over the calls in progress while tutti-dp keeps their legs running: per
+ * conference its name, id, worker and kind, per participant its leg, RTP
+ * port, From, SIP dialog (sip.h's struct cp_sip_dialog_state), the SDP it
+ * negotiated and the operator's mute and deaf. conf.c fills and reads
+ * struct cp_state; this module only writes and parses the file.
+ *
+ * The file is text, one record per line, "key=value" fields with
+ * %XX-escaped values, under a version line ("tutti-cp-state 1") and ending
+ * with a line that counts the records. It is replaced atomically (a
+ * temporary file, fsync, rename, fsync of the directory). A file of another
+ * version, or one that does not parse, is refused with FILE:LINE: reason.
+ *
+ * Control-plane main thread, cold path (joins, leaves, re-INVITEs, mutes:
+ * never per packet).
+ */
+#ifndef TUTTI_CP_STATE_H
+#define TUTTI_CP_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shm_proto.h"
+#include "sip.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CP_STATE_VERSION 1
+
+struct cp_state_conf {
+	char name[40];	  /* user part of its URI */
+	char uri[128];	  /* its URI, for the log */
+	uint32_t conf_id; /* on the data plane */
+	uint32_t worker;  /* the worker that runs it */
+	bool adhoc;	  /* made by the factory */
+	bool locked;
+	bool on_dp;	  /* CONF_CREATE was sent */
+	char creator[96]; /* From of who made it, "" = standing */
+};
+
+struct cp_state_part {
+	char conf[40]; /* its conference's name */
+	uint32_t leg_id;
+	uint16_t port;	  /* focus RTP port, host order */
+	char from[96];	  /* From URI */
+	char display[96]; /* From display name, "" = none */
+	bool dialed_out;  /* the focus called it */
+	bool moderator;
+	bool held;	    /* its SDP put the focus on hold */
+	uint8_t op_flags;   /* SHM_LEG_MUTE | SHM_LEG_DEAF by the operator */
+	char auth_user[64]; /* Digest user, "" = none */
+	uint64_t sdp_id;    /* o= of the SDP the focus sent */
+	uint64_t sdp_version;
+	uint64_t sdp_hash;	/* of that SDP (struct cp_sdp_sess) */
+	struct shm_msg_leg leg; /* negotiated media, as sent to tutti-dp;
+				 * leg.leg_id is leg_id */
+	struct cp_sip_dialog_state dlg;
+};
+
+struct cp_state {
+	uint64_t dp_generation; /* region generation the legs ran in */
+	uint32_t n_confs, n_parts;
+	struct cp_state_conf *confs; /* owned */
+	struct cp_state_part *parts; /* owned */
+};
+
+/*
+ * Append one record (grows the arrays). Returns a zeroed record to fill,
+ * or NULL without memory.
+ */
+struct cp_state_conf *cp_state_add_conf(struct cp_state *st);
+struct cp_state_part *cp_state_add_part(struct cp_state *st);
+
+/* Free the records (st itself is the caller's); st is left empty. */
+void cp_state_clear(struct cp_state *st);
+
+/*
+ * Replace path with st, atomically (path.tmp, fsync, rename). Returns 0 or
+ * -errno; err says what failed.
+ */
+int cp_state_write(const char *path, const struct cp_state *st, char *err,
+		   size_t errlen);
+
+/*
+ * Read path into st (empty on entry; left empty on failure). Returns 0,
+ * -ENOENT (no file), -EPROTO (another version or a corrupt file: err is
+ * "PATH:LINE: reason"), other -errno.
+ */
+int cp_state_read(const char *path, struct cp_state *st, char *err,
+		  size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUTTI_CP_STATE_H */

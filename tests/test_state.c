@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_state.c: tutti-cp's state file (controlplane/state.c): what is
+ * written reads back the same, values with spaces, '%' and UTF-8 survive,
+ * and a file of another version, a truncated or corrupt one is refused
+ * with FILE:LINE: reason and leaves nothing behind.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include "check_main.h"
+#include "state.h"
+
+static char path[64];
+
+static void
+setup(void)
+{
+	snprintf(path, sizeof(path), "/tmp/test_state-%d", (int)getpid());
+}
+
+static void
+teardown(void)
+{
+	unlink(path);
+}
+
+static void
+sample(struct cp_state *st)
+{
+	struct cp_state_conf *c;
+	struct cp_state_part *p;
+
+	memset(st, 0, sizeof(*st));
+	st->dp_generation = 0x8d2c00000000beefULL;
+	c = cp_state_add_conf(st);
+	ck_assert_ptr_nonnull(c);
+	snprintf(c->name, sizeof(c->name), "conf-00112233aabbccdd");
+	snprintf(c->uri, sizeof(c->uri), "sip:%s@198.18.0.1", c->name);
+	c->conf_id = 7;
+	c->worker = 1;
+	c->adhoc = true;
+	c->on_dp = true;
+	snprintf(c->creator, sizeof(c->creator), "sip:alice@198.18.0.1");
+	p = cp_state_add_part(st);
+	ck_assert_ptr_nonnull(p);
+	snprintf(p->conf, sizeof(p->conf), "%s", c->name);
+	p->leg_id = p->leg.leg_id = 42;
+	p->port = 20084;
+	snprintf(p->from, sizeof(p->from), "sip:alice@198.18.0.1:5062");
+	snprintf(p->display, sizeof(p->display), "Ålice 100%% =x");
+	p->moderator = true;
+	p->op_flags = SHM_LEG_MUTE;
+	p->sdp_id = 123456789012345ULL;
+	p->sdp_version = 3;
+	p->sdp_hash = 0xfedcba9876543210ULL;
+	p->leg.ssrc = 0xdeadbeef;
+	p->leg.codec = SHM_CODEC_L16;
+	p->leg.pt = 96;
+	p->leg.dtmf_pt = 101;
+	p->leg.rate_hz = 16000;
+	p->leg.ptime_ms = 20;
+	p->leg.dir = SHM_DIR_RECVONLY;
+	p->leg.addr[10] = p->leg.addr[11] = 0xff;
+	inet_pton(AF_INET, "198.18.0.1", p->leg.addr + 12);
+	p->leg.remote_port = htons(41000);
+	p->leg.local_port = htons(20084);
+	p->leg.flags = SHM_LEG_MUTE | SHM_LEG_LATCH;
+	p->leg.gain_db_q8 = -768;
+	p->leg.timeout_ms = 30000;
+	snprintf(p->dlg.call_id, sizeof(p->dlg.call_id), "a84b4c76e66710@x");
+	snprintf(p->dlg.local_tag, sizeof(p->dlg.local_tag), "f0c8a2e1");
+	snprintf(p->dlg.remote_tag, sizeof(p->dlg.remote_tag), "1928301774");
+	snprintf(p->dlg.local_uri, sizeof(p->dlg.local_uri),
+		 "<sip:conf@198.18.0.1>;tag=f0c8a2e1");
+	snprintf(p->dlg.remote_uri, sizeof(p->dlg.remote_uri),
+		 "\"Ålice 100%% =x\" "
+		 "<sip:alice@198.18.0.1:5062>;tag=1928301774");
+	snprintf(p->dlg.remote_display, sizeof(p->dlg.remote_display), "%s",
+		 p->display);
+	snprintf(p->dlg.remote_target, sizeof(p->dlg.remote_target),
+		 "sip:alice@198.18.0.1:5062;transport=udp");
+	snprintf(p->dlg.route_set, sizeof(p->dlg.route_set),
+		 "<sip:p1.example;lr>, <sip:p2.example;lr>");
+	p->dlg.local_cseq = 1;
+	p->dlg.remote_cseq = 102;
+	snprintf(p->dlg.peer, sizeof(p->dlg.peer), "198.18.0.1:5062");
+	snprintf(p->dlg.contact_user, sizeof(p->dlg.contact_user), "%s",
+		 c->name);
+}
+
+static void
+write_text(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+START_TEST(test_state_round_trip)
+{
+	struct cp_state a, b;
+	char err[256] = "";
+
+	sample(&a);
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.dp_generation, a.dp_generation);
+	ck_assert_uint_eq(b.n_confs, 1);
+	ck_assert_uint_eq(b.n_parts, 1);
+	ck_assert_mem_eq(&b.confs[0], &a.confs[0], sizeof(a.confs[0]));
+	ck_assert_str_eq(b.parts[0].display, a.parts[0].display);
+	ck_assert_str_eq(b.parts[0].dlg.remote_uri, a.parts[0].dlg.remote_uri);
+	ck_assert_mem_eq(&b.parts[0], &a.parts[0], sizeof(a.parts[0]));
+	cp_state_clear(&a);
+	cp_state_clear(&b);
+	/* no temporary file left behind */
+	snprintf(err, sizeof(err), "%s.tmp", path);
+	ck_assert_int_ne(access(err, F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_state_missing_file_is_enoent)
+{
+	struct cp_state st;
+	char err[256];
+
+	ck_assert_int_eq(cp_state_read(path, &st, err, sizeof(err)), -ENOENT);
+	ck_assert_uint_eq(st.n_parts, 0);
+}
+END_TEST
+
+/* Refused files: what they hold, and the FILE:LINE: reason expected. */
+static const struct {
+	const char *text;
+	const char *why; /* after "PATH" */
+} bad[] = {
+	{ "tutti-cp-state 2\ndp generation=0x1\nend confs=0 parts=0\n",
+	  ":1: version 2; this tutti-cp reads version 1" },
+	{ "hello\n", ":1: not a tutti-cp state file" },
+	{ "", ":1: empty file" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n"
+	  "conf name=demo uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
+	  "creator=\n",
+	  ":4: no end line (truncated?)" },
+	{ "tutti-cp-state 1\n# c\ndp generation=0x1\n"
+	  "conf name=demo uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
+	  "creator= colour=red\nend confs=1 parts=0\n",
+	  ":4: unknown field 'colour'" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n"
+	  "conf name=demo uri=x id=1 worker=0 adhoc=2 locked=0 on_dp=1 "
+	  "creator=\nend confs=1 parts=0\n",
+	  ":3: adhoc: expected 0 or 1" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n"
+	  "conf name=demo uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1\n"
+	  "end confs=1 parts=0\n",
+	  ":3: field 'creator' missing" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n"
+	  "conf name=demo uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
+	  "creator=\nend confs=2 parts=0\n",
+	  ":4: the end line does not count" },
+	{ "tutti-cp-state 1\ndp generation=0x1\nend confs=0 parts=0\nx\n",
+	  ":4: text after the end line" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n"
+	  "conf name=de%2 uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
+	  "creator=\nend confs=1 parts=0\n",
+	  ":3: name: bad %-escape" },
+};
+
+START_TEST(test_state_refuses_bad_files)
+{
+	struct cp_state st;
+	char err[512], want[512];
+
+	write_text(bad[_i].text);
+	snprintf(want, sizeof(want), "%s%s", path, bad[_i].why);
+	ck_assert_int_eq(cp_state_read(path, &st, err, sizeof(err)), -EPROTO);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+		      "got '%s', "
+		      "want '%s'",
+		      err, want);
+	ck_assert_uint_eq(st.n_confs, 0);
+	ck_assert_ptr_null(st.confs);
+}
+END_TEST
+
+/* A part whose conference has no record is refused as a whole. */
+START_TEST(test_state_refuses_part_without_conf)
+{
+	struct cp_state a, b;
+	char err[512];
+
+	sample(&a);
+	snprintf(a.parts[0].conf, sizeof(a.parts[0].conf), "other");
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), -EPROTO);
+	ck_assert_msg(strstr(err, "conference 'other', which has no conf "
+				  "record"),
+		      "%s", err);
+	cp_state_clear(&a);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("file");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_state_round_trip);
+	tcase_add_test(tc, test_state_missing_file_is_enoent);
+	tcase_add_loop_test(tc, test_state_refuses_bad_files, 0,
+			    sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_state_refuses_part_without_conf);
+	suite_add_tcase(s, tc);
+	return s;
+}
