@@ -24,6 +24,7 @@
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "sip.h"
+#include "state.h"
 
 struct part;
 struct watcher;
@@ -103,7 +104,24 @@ struct cp_focus {
 	const struct cp_policy *policy;	/* NULL: anyone may */
 	struct cp_cevt_cfg cevt;	/* notification rate and sizes */
 	struct cp_focus_stats st;
+	/* the state file (state.h) */
+	bool state_ready;	/* taken over: writes may start */
+	bool state_dirty;	/* a change since the last write */
+	bool state_failed;	/* the last write failed (logged once) */
+	uint64_t state_gen;	/* region generation of the legs */
 };
+
+static void state_save(struct cp_focus *f);
+static void orphan_timeout(struct cp_focus *f, unsigned int worker,
+			   const struct shm_msg *ev);
+
+/* Something a restarted tutti-cp would need changed: write the state file
+ * from the loop (cp_focus_poll()), once however many changes came. */
+static void
+state_changed(struct cp_focus *f)
+{
+	f->state_dirty = true;
+}
 
 void
 cp_focus_cfg_init(struct cp_focus_cfg *cfg)
@@ -303,6 +321,7 @@ send_conf(struct cp_focus *f, struct conf *c, uint16_t type)
 	if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
 		f->st.dp_errors++;
 	c->on_dp = type == SHM_CMD_CONF_CREATE;
+	state_changed(f);
 }
 
 static void
@@ -380,6 +399,9 @@ cp_focus_free(struct cp_focus *f)
 {
 	if (f == NULL)
 		return;
+	/* the calls go on in the data plane: a next tutti-cp takes them */
+	if (f->state_dirty && f->state_ready)
+		state_save(f);
 	while (f->confs != NULL) {
 		struct conf *c = f->confs;
 
@@ -481,6 +503,7 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 	struct conf *c = p->conf;
 	struct part **pp;
 
+	state_changed(f);
 	if (p->state != PART_JOINING && p->state != PART_GONE)
 		roster_leave(c, p);
 	if (remove_leg) {
@@ -542,6 +565,7 @@ dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 	p->state = PART_CONNECTED;
 	f->st.joined++;
 	roster_part(p->conf, p);
+	state_changed(f);
 	refer_progress(f, p, 200, true);
 	LOG_INFO("%s joined conference %s, dialled out (leg %u, %s/%u, RTP "
 		 "port %u)", p->from, p->conf->name, p->leg_id,
@@ -583,6 +607,7 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	}
 	cp_sip_reply(f->sip, p->req, 200, "application/sdp", p->answer);
 	roster_part(p->conf, p);
+	state_changed(f);
 	if (p->state == PART_JOINING) {
 		f->st.joined++;
 		LOG_INFO("%s joined conference %s (leg %u, %s/%u, RTP port %u, "
@@ -714,6 +739,7 @@ send_leg_update(struct cp_focus *f, struct part *p)
 
 	if (p->state == PART_CONNECTED || p->state == PART_UPDATING)
 		roster_part(p->conf, p);
+	state_changed(f);
 
 	shm_msg_init(&m, SHM_CMD_LEG_UPDATE, 0, p->conf->conf_id);
 	m.body.leg = p->leg;
@@ -877,9 +903,10 @@ on_ack(void *ctx, struct cp_sip_dialog *dialog)
 {
 	struct part *p = cp_sip_dialog_app(dialog);
 
-	(void)ctx;
-	if (p != NULL)
+	if (p != NULL) {
 		p->dialog = dialog;
+		state_changed(ctx);	/* joined, or a re-INVITE is done */
+	}
 }
 
 static void
@@ -1047,6 +1074,8 @@ cp_focus_poll(struct cp_focus *f)
 {
 	uint64_t now = mono_ms();
 
+	if (f->state_dirty && f->state_ready)
+		state_save(f);
 	if (f->sip == NULL)
 		return;
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
@@ -1258,6 +1287,7 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		}
 	}
 	cp_sip_req_set_contact_user(req, c->name);	/* F-10 */
+	state_changed(f);	/* NOTIFYs in its dialog move our CSeq */
 	if (bye) {	/* F-28: the focus hangs up on its own dialog */
 		bool amb;
 
@@ -1346,6 +1376,7 @@ dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
 		if (c->roster != NULL)
 			cp_roster_set_locked(c->roster, c->locked);
 		roster_changed(c);
+		state_changed(f);
 		LOG_INFO("conference %s %s by %s", c->name,
 			 c->locked ? "locked" : "unlocked", p->from);
 		break;
@@ -1443,12 +1474,13 @@ cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 	struct cp_focus *f = ctx;
 	struct part *p;
 
-	(void)worker;
 	switch (ev->hdr.type) {
 	case SHM_EVT_MEDIA_TIMEOUT:
 		p = part_find_leg(f, ev->body.timeout.leg_id);
-		if (p == NULL)
+		if (p == NULL) {
+			orphan_timeout(f, worker, ev);
 			return;
+		}
 		f->st.timeouts++;
 		LOG_INFO("%s in conference %s: no media for %u ms: hanging up",
 			 p->from, p->conf->name, ev->body.timeout.idle_ms);
@@ -1504,6 +1536,455 @@ cp_focus_replay(struct cp_focus *f)
 		LOG_INFO("told the new tutti-dp about %u conference%s and %u "
 			 "leg%s", n_confs, n_confs == 1 ? "" : "s", n_legs,
 			 n_legs == 1 ? "" : "s");
+	f->state_gen = f->d->generation;
+	state_changed(f);
+}
+
+/* ---- the state file (state.h) and taking over after a restart ---- */
+
+/* Is p's call worth keeping across a restart (answered, with a dialog)? */
+static bool
+part_is_kept(const struct cp_focus *f, const struct part *p)
+{
+	return (p->state == PART_CONNECTED || p->state == PART_UPDATING) &&
+	       (f->sip == NULL || p->dialog != NULL);
+}
+
+static int
+state_fill_part(struct cp_focus *f, const struct part *p,
+		struct cp_state_part *sp)
+{
+	snprintf(sp->conf, sizeof(sp->conf), "%s", p->conf->name);
+	sp->leg_id = p->leg_id;
+	sp->port = p->port;
+	snprintf(sp->from, sizeof(sp->from), "%s", p->from);
+	sp->dialed_out = p->dialed_out;
+	sp->moderator = p->moderator;
+	sp->held = p->held;
+	sp->op_flags = p->op_flags;
+	snprintf(sp->auth_user, sizeof(sp->auth_user), "%s", p->auth_user);
+	sp->sdp_id = p->sess.id;
+	sp->sdp_version = p->sess.version;
+	sp->sdp_hash = p->sess.last_hash;
+	sp->leg = p->leg;
+	if (f->sip == NULL || p->dialog == NULL)
+		return 0;
+	if (cp_sip_dialog_save(p->dialog, &sp->dlg) < 0)
+		return -ENAMETOOLONG;
+	snprintf(sp->display, sizeof(sp->display), "%s",
+		 sp->dlg.remote_display);
+	return 0;
+}
+
+/* Write the state file now (cp_focus_poll(), cp_focus_free()). */
+static void
+state_save(struct cp_focus *f)
+{
+	struct cp_state st = { 0 };
+	char err[512];
+	int rc = -ENOMEM;
+
+	f->state_dirty = false;
+	if (f->cfg.state_path == NULL)
+		return;
+	st.dp_generation = f->state_gen;
+	for (struct conf *c = f->confs; c != NULL; c = c->next) {
+		struct cp_state_conf *sc;
+
+		if (!c->on_dp)
+			continue;	/* nothing of it runs */
+		if ((sc = cp_state_add_conf(&st)) == NULL)
+			goto out_fail;
+		snprintf(sc->name, sizeof(sc->name), "%s", c->name);
+		conf_uri(f, c, sc->uri, sizeof(sc->uri));
+		sc->conf_id = c->conf_id;
+		sc->worker = c->worker;
+		sc->adhoc = c->adhoc;
+		sc->locked = c->locked;
+		sc->on_dp = c->on_dp;
+		snprintf(sc->creator, sizeof(sc->creator), "%s", c->creator);
+		for (struct part *p = c->parts; p != NULL; p = p->next) {
+			struct cp_state_part *sp;
+
+			if (!part_is_kept(f, p))
+				continue;
+			if ((sp = cp_state_add_part(&st)) == NULL)
+				goto out_fail;
+			if (state_fill_part(f, p, sp) < 0) {
+				LOG_WARN("conference %s: %s: its SIP dialog "
+					 "does not fit the state file: a "
+					 "restarted tutti-cp will not take it "
+					 "over", c->name, p->from);
+				st.n_parts--;
+			}
+		}
+	}
+	rc = cp_state_write(f->cfg.state_path, &st, err, sizeof(err));
+	cp_state_clear(&st);
+	if (rc < 0)
+		goto out_say;
+	if (f->state_failed)
+		LOG_INFO("state file %s written again", f->cfg.state_path);
+	f->state_failed = false;
+	return;
+out_fail:
+	cp_state_clear(&st);
+	snprintf(err, sizeof(err), "%s: out of memory", f->cfg.state_path);
+out_say:
+	/* the next change tries again */
+	if (!f->state_failed)
+		LOG_ERR("cannot write the state file: %s (a restarted tutti-cp "
+			"could not take over the calls)", err);
+	f->state_failed = true;
+}
+
+/* A leg no participant owns: remove it from the data plane. */
+static void
+remove_leg(struct cp_focus *f, unsigned int worker, uint32_t conf_id,
+	   uint32_t leg_id)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_CMD_LEG_REMOVE, 0, conf_id);
+	m.body.leg.leg_id = leg_id;
+	if (cp_dpctl_send(f->d, worker, &m, NULL, NULL) < 0)
+		f->st.dp_errors++;
+}
+
+struct leg_find {
+	uint32_t leg_id;
+	bool found;
+	struct shm_leg_entry e;
+};
+
+static void
+find_leg(void *ctx, const struct shm_leg_entry *e)
+{
+	struct leg_find *lf = ctx;
+
+	if (e->leg.leg_id == lf->leg_id) {
+		lf->e = *e;
+		lf->found = true;
+	}
+}
+
+/*
+ * The media of a leg no participant owns timed out: one left running
+ * after a takeover without state. Remove it, and free its port.
+ */
+static void
+orphan_timeout(struct cp_focus *f, unsigned int worker,
+	       const struct shm_msg *ev)
+{
+	struct leg_find lf = { .leg_id = ev->body.timeout.leg_id };
+
+	if (!f->state_ready)
+		return;
+	cp_dpctl_legs(f->d, find_leg, &lf);
+	LOG_INFO("leg %u (conference id %u), which no participant owns, has "
+		 "had no media for %u ms: removing it", lf.leg_id,
+		 ev->hdr.conf_id, ev->body.timeout.idle_ms);
+	remove_leg(f, worker, ev->hdr.conf_id, lf.leg_id);
+	if (!lf.found)
+		return;
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		for (struct part *p = c->parts; p != NULL; p = p->next)
+			if (p->port == ntohs(lf.e.leg.local_port))
+				return;	/* given again since */
+	port_give(f, ntohs(lf.e.leg.local_port));
+}
+
+/* The data plane's leg table, copied. */
+struct leg_list {
+	uint32_t n, cap;
+	struct shm_leg_entry *e;
+	bool *claimed;		/* by a participant of the state */
+	bool oom;
+};
+
+static void
+grow_leg(void *ctx, const struct shm_leg_entry *e)
+{
+	struct leg_list *l = ctx;
+
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? 2 * l->cap : 64;
+		struct shm_leg_entry *ne = realloc(l->e, cap * sizeof(*ne));
+
+		if (ne == NULL) {
+			l->oom = true;
+			return;
+		}
+		l->e = ne;
+		l->cap = cap;
+	}
+	l->e[l->n++] = *e;
+}
+
+static const struct cp_state_conf *
+state_conf(const struct cp_state *st, const char *name)
+{
+	for (uint32_t i = 0; i < st->n_confs; i++)
+		if (strcmp(st->confs[i].name, name) == 0)
+			return &st->confs[i];
+	return NULL;
+}
+
+/* The leg of participant sp in the table: same id, conference and port. */
+static int
+leg_of(const struct leg_list *l, const struct cp_state_conf *sc,
+       const struct cp_state_part *sp)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		if (l->e[i].leg.leg_id == sp->leg_id &&
+		    l->e[i].conf_id == sc->conf_id &&
+		    l->e[i].worker == sc->worker &&
+		    ntohs(l->e[i].leg.local_port) == sp->port)
+			return (int)i;
+	return -1;
+}
+
+/* The conference of a state record, made again (or the standing one of
+ * that name, taking the id and worker the data plane runs it under). */
+static struct conf *
+restore_conf(struct cp_focus *f, const struct cp_state_conf *sc)
+{
+	struct conf *c = conf_find(f, sc->name);
+
+	if (c == NULL) {
+		if ((c = conf_new(f, sc->name, sc->adhoc)) == NULL)
+			return NULL;
+		snprintf(c->creator, sizeof(c->creator), "%s", sc->creator);
+		conf_apply_policy(f, c);
+	}
+	c->conf_id = sc->conf_id;
+	c->worker = sc->worker;
+	c->on_dp = true;
+	c->locked = sc->locked;
+	if (c->roster != NULL)
+		cp_roster_set_locked(c->roster, c->locked);
+	return c;
+}
+
+/* A participant of the state whose leg runs: in again, SIP and all. */
+static int
+restore_part(struct cp_focus *f, struct conf *c,
+	     const struct cp_state_part *sp, const struct shm_leg_entry *e)
+{
+	struct part *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (p == NULL)
+		return -ENOMEM;
+	p->conf = c;
+	p->leg_id = sp->leg_id;
+	p->port = sp->port;
+	p->state = PART_CONNECTED;
+	p->leg = e->leg;	/* what runs, should the file lag behind */
+	if (memcmp(&p->leg, &sp->leg, sizeof(p->leg)) != 0)
+		LOG_INFO("conference %s: leg %u: tutti-dp runs a later "
+			 "version of it than the state file: keeping tutti-dp's",
+			 c->name, p->leg_id);
+	p->op_flags = sp->op_flags;
+	p->held = sp->held;
+	p->moderator = sp->moderator;
+	p->dialed_out = sp->dialed_out;
+	snprintf(p->auth_user, sizeof(p->auth_user), "%s", sp->auth_user);
+	snprintf(p->from, sizeof(p->from), "%s", sp->from);
+	cp_sdp_sess_init(&p->sess, sp->sdp_id, sp->sdp_version);
+	p->sess.last_hash = sp->sdp_hash;
+	p->sess.sent = true;
+	if (f->sip != NULL &&
+	    (rc = cp_sip_dialog_restore(f->sip, &sp->dlg, p, &p->dialog)) < 0) {
+		free(p);
+		return rc;
+	}
+	if (p->port >= f->cfg.rtp_port_min && p->port <= f->cfg.rtp_port_max)
+		f->port_used[(p->port - f->cfg.rtp_port_min) / 2] = 1;
+	else
+		LOG_WARN("conference %s: leg %u uses RTP port %u, outside "
+			 "--rtp-ports", c->name, p->leg_id, p->port);
+	p->next = c->parts;
+	c->parts = p;
+	c->n_parts++;
+	f->worker_legs[c->worker]++;
+	f->st.n_participants++;
+	roster_part(c, p);
+	return 0;
+}
+
+/* A participant of the state whose leg is gone: hang up its call. */
+static void
+drop_part(struct cp_focus *f, const struct cp_state_part *sp,
+	  const char *why)
+{
+	struct cp_sip_dialog *d = NULL;
+	int rc;
+
+	LOG_INFO("state: %s in conference %s (leg %u): %s: hanging up",
+		 sp->from, sp->conf, sp->leg_id, why);
+	if (f->sip == NULL)
+		return;
+	rc = cp_sip_dialog_restore(f->sip, &sp->dlg, NULL, &d);
+	if (rc == 0)
+		rc = cp_sip_dialog_bye(f->sip, d);
+	if (rc < 0)
+		LOG_WARN("state: cannot send BYE to %s: %s", sp->from,
+			 strerror(-rc));
+}
+
+/* Ids and ports never to hand out again: everything the table holds. */
+static void
+reserve_ids(struct cp_focus *f, const struct leg_list *l,
+	    const struct cp_state *st, bool reserve_ports)
+{
+	uint32_t max_conf = f->next_conf_id;
+
+	for (uint32_t i = 0; i < l->n; i++) {
+		uint16_t port = ntohs(l->e[i].leg.local_port);
+
+		if (l->e[i].leg.leg_id > f->next_leg_id)
+			f->next_leg_id = l->e[i].leg.leg_id;
+		if (l->e[i].conf_id > max_conf)
+			max_conf = l->e[i].conf_id;
+		if (reserve_ports && !l->claimed[i] &&
+		    port >= f->cfg.rtp_port_min &&
+		    port <= f->cfg.rtp_port_max)
+			f->port_used[(port - f->cfg.rtp_port_min) / 2] = 1;
+	}
+	for (uint32_t i = 0; i < st->n_confs; i++)
+		if (st->confs[i].conf_id > max_conf)
+			max_conf = st->confs[i].conf_id;
+	for (uint32_t i = 0; i < st->n_parts; i++)
+		if (st->parts[i].leg_id > f->next_leg_id)
+			f->next_leg_id = st->parts[i].leg_id;
+	/* a conference not on the data plane must not take an id that is */
+	f->next_conf_id = max_conf;
+	for (struct conf *c = f->confs; c != NULL; c = c->next) {
+		bool taken = false;
+
+		for (uint32_t i = 0; i < l->n; i++)
+			taken |= l->e[i].conf_id == c->conf_id;
+		for (uint32_t i = 0; i < st->n_confs; i++)
+			taken |= st->confs[i].conf_id == c->conf_id;
+		if (!c->on_dp && taken)
+			c->conf_id = ++f->next_conf_id;
+	}
+}
+
+void
+cp_focus_takeover(struct cp_focus *f)
+{
+	const char *path = f->cfg.state_path;
+	struct cp_state st = { 0 };
+	struct leg_list l = { 0 };
+	uint32_t n_in = 0, n_gone = 0, n_removed = 0;
+	bool trusted = false;	/* the state says what every leg is */
+	char err[512];
+	int rc;
+
+	f->state_gen = f->d->generation;
+	if (path == NULL)
+		return;
+	cp_dpctl_legs(f->d, grow_leg, &l);
+	l.claimed = calloc(l.n ? l.n : 1, sizeof(bool));
+	if (l.oom || l.claimed == NULL) {
+		LOG_ERR("takeover: out of memory reading the leg table: the "
+			"data plane's legs are left alone");
+		goto out;
+	}
+	rc = cp_state_read(path, &st, err, sizeof(err));
+	if (rc == 0 && st.dp_generation != f->d->generation) {
+		LOG_WARN("state file %s is of tutti-dp generation %#" PRIx64
+			 ", this one is %#" PRIx64 ": its calls' legs are gone",
+			 path, st.dp_generation, f->d->generation);
+	} else if (rc == -ENOENT) {
+		LOG_INFO("no state file %s: no calls to take over%s", path,
+			 l.n ? "" : " (and tutti-dp runs none)");
+	} else if (rc < 0) {
+		char aside[4096];
+
+		LOG_ERR("state file refused: %s", err);
+		snprintf(aside, sizeof(aside), "%s.refused", path);
+		if (rc == -EPROTO && rename(path, aside) == 0)
+			LOG_ERR("state file set aside as %s; starting with no "
+				"calls", aside);
+	}
+	trusted = rc == 0;
+	for (uint32_t i = 0; i < st.n_parts; i++) {
+		const struct cp_state_part *sp = &st.parts[i];
+		const struct cp_state_conf *sc = state_conf(&st, sp->conf);
+		int k = st.dp_generation == f->d->generation ?
+				leg_of(&l, sc, sp) : -1;
+		struct conf *c;
+
+		if (k < 0) {
+			drop_part(f, sp, "tutti-dp no longer runs its leg");
+			n_gone++;
+			continue;
+		}
+		if ((c = restore_conf(f, sc)) == NULL ||
+		    (rc = restore_part(f, c, sp, &l.e[k])) < 0) {
+			LOG_ERR("state: %s in conference %s (leg %u): cannot "
+				"take it over: %s", sp->from, sp->conf,
+				sp->leg_id, c == NULL ? "out of memory" :
+				strerror(-rc));
+			continue;	/* its leg is removed below */
+		}
+		l.claimed[k] = true;
+		n_in++;
+		LOG_INFO("took over %s in conference %s (leg %u, %s/%u, RTP "
+			 "port %u, worker %u)", sp->from, c->name, sp->leg_id,
+			 shm_codec_name(l.e[k].leg.codec), l.e[k].leg.rate_hz,
+			 sp->port, c->worker);
+	}
+	/* standing conferences the data plane still runs keep their id */
+	for (uint32_t i = 0; i < st.n_confs; i++) {
+		const struct cp_state_conf *sc = &st.confs[i];
+		struct conf *c = conf_find(f, sc->name);
+		struct shm_msg m;
+
+		if (st.dp_generation != f->d->generation ||
+		    sc->worker >= f->d->region.hdr->n_workers ||
+		    (c != NULL && c->on_dp))
+			continue;
+		if (c != NULL && !c->adhoc) {
+			restore_conf(f, sc);
+			continue;
+		}
+		/* an ad-hoc one left empty: it ends */
+		shm_msg_init(&m, SHM_CMD_CONF_DESTROY, 0, sc->conf_id);
+		if (cp_dpctl_send(f->d, sc->worker, &m, NULL, NULL) < 0)
+			f->st.dp_errors++;
+		LOG_INFO("state: conference %s has no one left: ending it",
+			 sc->name);
+	}
+	for (uint32_t i = 0; i < l.n && trusted; i++) {
+		if (l.claimed[i])
+			continue;
+		LOG_INFO("leg %u (conference id %u, worker %u, RTP port %u) is "
+			 "not in the state file: removing it from tutti-dp",
+			 l.e[i].leg.leg_id, l.e[i].conf_id, l.e[i].worker,
+			 ntohs(l.e[i].leg.local_port));
+		remove_leg(f, l.e[i].worker, l.e[i].conf_id,
+			   l.e[i].leg.leg_id);
+		n_removed++;
+	}
+	reserve_ids(f, &l, &st, !trusted);
+	if (!trusted && l.n > 0)
+		LOG_WARN("takeover: tutti-dp's %u leg%s left running unowned; "
+			 "each is removed when its media times out", l.n,
+			 l.n == 1 ? " is" : "s are");
+	LOG_INFO("takeover: %u participant%s taken over, %u hung up (leg "
+		 "gone), %u leg%s removed (no state)", n_in,
+		 n_in == 1 ? "" : "s", n_gone, n_removed,
+		 n_removed == 1 ? "" : "s");
+out:
+	f->state_ready = true;
+	state_changed(f);
+	cp_state_clear(&st);
+	free(l.claimed);
+	free(l.e);
 }
 
 /* ---- the operator socket's commands (tuttictl) ---- */

@@ -54,6 +54,8 @@ struct cp_focus_cfg {
 					 * subscriber per this (default 1000) */
 	uint16_t media_timeout_ms;	/* 0 = never */
 	struct cp_sdp_cfg sdp;
+	const char *state_path;	/* the state file (state.h), NULL = none;
+				 * borrowed for the focus's life */
 };
 
 /* Defaults: factory "factory", conference "demo", ports 20000-29998,
@@ -97,6 +99,19 @@ void cp_focus_on_event(void *ctx, unsigned int worker,
 /* The data plane restarted (a new generation): send every conference and
  * leg again. */
 void cp_focus_replay(struct cp_focus *f);
+
+/*
+ * Take over from an earlier tutti-cp, once attached at start: read the
+ * state file (cfg.state_path) and the data plane's leg table; a
+ * participant in both gets its conference, SIP dialog, RTP port and
+ * roster entry back while its leg keeps running untouched; a leg the
+ * state does not know is removed, a participant whose leg is gone gets a
+ * BYE. A refused file (another version, corrupt) is set aside as
+ * FILE.refused and the legs are left alone (each is removed when its media
+ * times out); so are they without a file. From then on the state file is
+ * written after every change (cp_focus_poll()). Logs what it did.
+ */
+void cp_focus_takeover(struct cp_focus *f);
 
 /*
  * Answer one operator request (tuttictl; the cp_ctlsock_fn of ctlsock.h,

@@ -39,6 +39,7 @@ struct cp_opts {
 	uint16_t sip_port;
 	struct cp_focus_cfg focus;
 	char ctl_path[108];	/* operator socket */
+	char state_path[4096];	/* --state FILE */
 	char metrics_addr[64];	/* --metrics address; "" = none */
 	const char *policy_path;	/* --policy FILE, or NULL */
 	uint16_t metrics_port;
@@ -109,6 +110,16 @@ usage(FILE *f)
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
 "                     /run/tutti-cp.<region>.sock as root, else in /tmp)\n"
+"  --state FILE       the calls in progress, kept so that a restarted\n"
+"                     tutti-cp takes them over while tutti-dp keeps their\n"
+"                     audio running (default /run/tutti-cp.<region>.state\n"
+"                     as root, else in /tmp). Written (atomically) on\n"
+"                     joins, leaves, re-INVITEs and mutes; read at start:\n"
+"                     participants whose legs still run are taken over,\n"
+"                     other legs are removed, calls whose legs are gone\n"
+"                     get a BYE. A file of another version or a corrupt\n"
+"                     one is refused with FILE:LINE: reason, set aside as\n"
+"                     FILE.refused, and the legs are left alone\n"
 "  --log-level LEVEL  error, warn, info (default), debug\n"
 "  -h, --help         this help\n"
 "  --version          print the version\n",
@@ -159,6 +170,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "codecs", required_argument, NULL, 'C' },
 		{ "media-timeout", required_argument, NULL, 't' },
 		{ "ctl", required_argument, NULL, 'k' },
+		{ "state", required_argument, NULL, 'S' },
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "mix-rate", required_argument, NULL, 'R' },
 		{ "ptime", required_argument, NULL, 'T' },
@@ -181,6 +193,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	cp_focus_cfg_init(&o->focus);
 	o->names_given = false;
 	o->ctl_path[0] = '\0';
+	o->state_path[0] = '\0';
 	o->metrics_addr[0] = '\0';
 	o->policy_path = NULL;
 	memset(o->focus.media_addr + 12, 0, 4);
@@ -251,6 +264,17 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				return -EINVAL;
 			}
 			snprintf(o->ctl_path, sizeof(o->ctl_path), "%s",
+				 optarg);
+			break;
+		case 'S':
+			if (strlen(optarg) >= sizeof(o->state_path) ||
+			    optarg[0] == '\0') {
+				LOG_ERR("--state %s: a path of 1 to %zu "
+					"characters", optarg,
+					sizeof(o->state_path) - 1);
+				return -EINVAL;
+			}
+			snprintf(o->state_path, sizeof(o->state_path), "%s",
 				 optarg);
 			break;
 		case 'm':
@@ -375,6 +399,11 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	if (o->ctl_path[0] == '\0')
 		snprintf(o->ctl_path, sizeof(o->ctl_path), "%s/tutti-cp.%s.sock",
 			 geteuid() == 0 ? "/run" : "/tmp", o->region + 1);
+	if (o->state_path[0] == '\0')
+		snprintf(o->state_path, sizeof(o->state_path),
+			 "%s/tutti-cp.%s.state",
+			 geteuid() == 0 ? "/run" : "/tmp", o->region + 1);
+	o->focus.state_path = o->state_path;
 	if (memcmp(o->focus.media_addr + 12, "\0\0\0\0", 4) == 0 &&
 	    o->sip_addr[0] != '\0' &&
 	    inet_pton(AF_INET, o->sip_addr, o->focus.media_addr + 12) != 1) {
@@ -711,6 +740,8 @@ main(int argc, char **argv)
 	say_found(&d, 0);
 	gen = d.generation;
 	say_hello(&d);
+	LOG_INFO("state file %s", o.state_path);
+	cp_focus_takeover(focus);
 	while (!quit) {
 		rc = cp_dpctl_poll(&d, shm_now_ns(), err, sizeof(err));
 		if (rc == -ENOTCONN) {

@@ -29,7 +29,7 @@ fail() { echo "FAIL: $*" >&2; cat "$out"/* >&2; exit 1; }
 pids+=($!)
 ip netns exec "$ns" "$build/controlplane/tutti-cp" --region "$region" \
 	--wait 30 --sip 198.18.0.1:5060 --media-ip 198.18.0.2 \
-	--ctl "$out/ctl.sock" >"$out/cp.log" 2>&1 &
+	--ctl "$out/ctl.sock" --state "$out/cp.state" >"$out/cp.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
 	grep -q "answered on all" "$out/cp.log" && break

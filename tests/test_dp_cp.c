@@ -27,6 +27,7 @@
 #define WAIT_MS	20000	/* upper bound on waiting for a log line */
 
 static char region_name[SHM_NAME_MAX];
+static char state_path[96];	/* tutti-cp's --state */
 static char cpu[16];
 
 static const char *
@@ -45,6 +46,7 @@ setup(void)
 
 	snprintf(region_name, sizeof(region_name), "/tutti-it-%d-%d",
 		 (int)getpid(), n++);
+	snprintf(state_path, sizeof(state_path), "/tmp%s.state", region_name);
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
 }
 
@@ -52,6 +54,7 @@ static void
 teardown(void)
 {
 	shm_unlink(region_name);
+	unlink(state_path);
 }
 
 static void
@@ -89,7 +92,8 @@ static void
 start_cp(struct proc *p, const char *wait_s)
 {
 	char *argv[] = { (char *)bin("TUTTI_CP"), "--region", region_name,
-			 "--wait", (char *)wait_s, NULL };
+			 "--wait", (char *)wait_s, "--state", state_path,
+			 NULL };
 
 	ck_assert_int_eq(proc_start(p, argv), 0);
 }

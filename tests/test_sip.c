@@ -752,6 +752,7 @@ static struct proc focus_dp, focus_cp;
 static unsigned int focus_port;
 static char focus_region[64];
 static char focus_ctl[108];
+static char focus_state[108];
 static unsigned int focus_metrics_port;
 
 static char *focus_policy;	/* --policy for the next fixture */
@@ -775,6 +776,7 @@ focus_setup(void)
 			    "--conference", "closed", "--conference", "small",
 			    "--conference", "secret", "--conference", "conf",
 			    "--notify-interval-ms", "100",
+			    "--state", focus_state,
 			    focus_policy ? "--policy" : NULL, focus_policy,
 			    NULL, NULL, NULL };
 	/* an extra option goes where the policy's would have been */
@@ -791,6 +793,9 @@ focus_setup(void)
 		 (int)getpid());
 	snprintf(focus_ctl, sizeof(focus_ctl), "/tmp/tutti-test-focus-%d.sock",
 		 (int)getpid());
+	snprintf(focus_state, sizeof(focus_state),
+		 "/tmp/tutti-test-focus-%d.state", (int)getpid());
+	unlink(focus_state);
 	ck_assert_ptr_nonnull(dp_argv[0]);
 	ck_assert_int_eq(proc_start(&focus_dp, dp_argv), 0);
 	ck_assert_msg(proc_expect(&focus_dp, "ready: region", 20000), "%s",
@@ -814,6 +819,7 @@ focus_teardown(void)
 	proc_stop(&focus_cp, SIGTERM, 10000);
 	proc_stop(&focus_dp, SIGTERM, 10000);
 	shm_unlink(focus_region);
+	unlink(focus_state);
 }
 
 /* F-08..F-10, F-14: dial in, hold, hang up; the data plane took the leg
