@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -132,4 +134,26 @@ proc_first_cpu(void)
 			if (CPU_ISSET(i, &set))
 				return i;
 	return 0;
+}
+
+int
+proc_capture(char *out, size_t len, const char *fmt, ...)
+{
+	char cmd[2048];
+	size_t n = 0;
+	va_list ap;
+	FILE *f;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " 2>&1");
+	out[0] = '\0';
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	while (n + 1 < len && fgets(out + n, (int)(len - n), f) != NULL)
+		n += strlen(out + n);
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }

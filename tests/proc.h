@@ -33,6 +33,14 @@ int proc_stop(struct proc *p, int sig, int timeout_ms);
 /* Wait for exit without signalling. Returns as proc_stop. */
 int proc_wait(struct proc *p, int timeout_ms);
 
+/*
+ * Run a shell command (printf-style), its stdout and stderr into out
+ * (NUL terminated, cut to len - 1). Returns its exit status, 128 if it did
+ * not exit, -1 if it could not run.
+ */
+int proc_capture(char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* First CPU this process may run on (for EAL -l). */
 int proc_first_cpu(void);
 

@@ -874,20 +874,8 @@ END_TEST
 static int
 tuttictl(char *out, size_t len, const char *args)
 {
-	char cmd[512];
-	size_t n = 0;
-	FILE *f;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s --socket %s %s 2>&1", getenv("TUTTICTL"),
-		 focus_ctl, args);
-	f = popen(cmd, "r");
-	ck_assert_ptr_nonnull(f);
-	while (n + 1 < len && fgets(out + n, (int)(len - n), f) != NULL)
-		n += strlen(out + n);
-	out[n] = '\0';
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return proc_capture(out, len, "%s --socket %s %s", getenv("TUTTICTL"),
+			    focus_ctl, args);
 }
 
 /* tuttictl (issue 7): list, show, mute (the leg goes to the data plane

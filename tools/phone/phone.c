@@ -394,8 +394,19 @@ main(int argc, char **argv)
 		if (o.duration_s > 0 && sec >= o.duration_s)
 			break;
 	}
-	if (call.ended)
+	if (call.ended) {
 		printf("tutti-phone %s: the focus hung up\n", label);
+	} else if (call.fd > 0) {
+		int code = sipcall_hangup(&call, 2000);
+
+		if (code != 0)
+			printf("tutti-phone %s: hung up: BYE answered %d\n",
+			       label, code);
+		else
+			printf("tutti-phone %s: hung up: no answer to BYE\n",
+			       label);
+	}
+	fflush(stdout);
 	sipcall_hangup(&call, 2000);
 	close(s);
 	return 0;

@@ -224,21 +224,24 @@ sipcall_input(struct sipcall *c)
 	}
 }
 
-void
+int
 sipcall_hangup(struct sipcall *c, int wait_ms)
 {
 	char msg[2048], branch[24];
 	static char resp[8192];
+	int code = 0;
 
 	if (c->fd <= 0)
-		return;
+		return 0;
 	if (!c->ended && c->status >= 200 && c->status < 300) {
 		rnd_hex(branch, 17);
 		request(c, msg, sizeof(msg), "BYE", branch, ++c->cseq, NULL,
 			NULL);
-		transact(c, msg, "BYE", c->cseq, resp, sizeof(resp), wait_ms);
+		code = transact(c, msg, "BYE", c->cseq, resp, sizeof(resp),
+				wait_ms);
 		c->ended = true;
 	}
 	close(c->fd);
 	c->fd = -1;
+	return code;
 }

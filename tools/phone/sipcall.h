@@ -48,7 +48,10 @@ int sipcall_dial(struct sipcall *c, const char *uri,
 /* Handle what arrived on c->fd (a BYE: answer 200, ended). */
 void sipcall_input(struct sipcall *c);
 
-/* Hang up: BYE, waiting up to wait_ms for its 200. */
-void sipcall_hangup(struct sipcall *c, int wait_ms);
+/*
+ * Hang up: BYE, waiting up to wait_ms for its 200. Returns the BYE's final
+ * status, 0 if none came or no BYE was due (the call had ended).
+ */
+int sipcall_hangup(struct sipcall *c, int wait_ms);
 
 #endif /* TUTTI_PHONE_SIPCALL_H */

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_restart.c: a tutti-cp restart does not end the calls (issue 5).
+ * The test builds its own lab (tools/lab: a network namespace and a veth
+ * pair, tutti-dp on the root side through af_packet owning 198.18.0.2,
+ * tutti-cp's SIP in the namespace), and two tutti-phones call conference
+ * demo over SIP, each sending its tone. Then tutti-cp is killed (SIGKILL):
+ * the data plane goes on mixing (the phones still hear each other, the leg
+ * table's counters rise); a new tutti-cp takes the calls over from the
+ * state file: tuttictl shows the same participants, a third phone that
+ * joins hears the two and is heard, mute and kick work on them, and a
+ * restored phone's BYE gets 200 and its leg leaves the data plane. Every
+ * wait is for a condition, with a deadline. Needs root (network
+ * namespaces); skipped by name otherwise.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "check_main.h"
+#include "proc.h"
+#include "shm_region.h"
+
+#define WAIT_MS	 20000
+#define HEARD_DB (-10.0) /* a tone at (about) full level */
+#define QUIET_DB (-30.0) /* a tone that is gone */
+
+static char ns[32], dp_if[16], lab_if[16], region[64], ctl[108], state[128],
+	ip[32];
+static struct proc dp, cp, phone[3];
+static const int tone[3] = { 450, 800, 1300 };
+
+const char *
+test_skip_reason(void)
+{
+	if (geteuid() != 0)
+		return "needs root to create a network namespace";
+	if (access("/usr/sbin/ip", X_OK) != 0 && access("/sbin/ip", X_OK) != 0)
+		return "needs ip (iproute2)";
+	return NULL;
+}
+
+static const char *
+env(const char *var)
+{
+	const char *p = getenv(var);
+
+	ck_assert_msg(p != NULL, "%s not set (run through meson test)", var);
+	return p;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int
+lab(const char *verb)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s %s --ns %s --dp-if %s --lab-if %s "
+		 ">/dev/null 2>&1",
+		 env("TUTTI_LAB"), verb, ns, dp_if, lab_if);
+	return system(cmd);
+}
+
+static void
+start_cp(void)
+{
+	char *argv[] = { ip,
+			 "netns",
+			 "exec",
+			 ns,
+			 (char *)env("TUTTI_CP"),
+			 "--region",
+			 region,
+			 "--wait",
+			 "30",
+			 "--sip",
+			 "198.18.0.1:5060",
+			 "--media-ip",
+			 "198.18.0.2",
+			 "--conference",
+			 "demo",
+			 "--ctl",
+			 ctl,
+			 "--state",
+			 state,
+			 NULL };
+
+	ck_assert_int_eq(proc_start(&cp, argv), 0);
+	ck_assert_msg(proc_expect(&cp, "answered on all", WAIT_MS), "%s",
+		      cp.out);
+}
+
+/* Phone i calls demo from 198.18.0.1:41000 + 2i (SIP one port up). */
+static void
+start_phone(int i)
+{
+	char local[32], hz[16], name[8];
+	char *argv[] = { ip,
+			 "netns",
+			 "exec",
+			 ns,
+			 (char *)env("TUTTI_PHONE"),
+			 "--local",
+			 local,
+			 "--call",
+			 "sip:demo@198.18.0.1:5060",
+			 "--tone",
+			 hz,
+			 "--listen",
+			 "450,800,1300",
+			 "--name",
+			 name,
+			 "--json",
+			 NULL };
+
+	snprintf(local, sizeof(local), "198.18.0.1:%d", 41000 + 2 * i);
+	snprintf(hz, sizeof(hz), "%d", tone[i]);
+	snprintf(name, sizeof(name), "%c", 'a' + i);
+	ck_assert_int_eq(proc_start(&phone[i], argv), 0);
+	ck_assert_msg(proc_expect(&phone[i], "in the conference", WAIT_MS),
+		      "%s", phone[i].out);
+}
+
+/* The From of phone i, as the focus knows it. */
+static const char *
+from_of(int i)
+{
+	static char buf[3][64];
+
+	snprintf(buf[i], sizeof(buf[i]), "sip:phone@198.18.0.1:%d",
+		 41001 + 2 * i);
+	return buf[i];
+}
+
+/*
+ * Does one line of the phone's per-second JSON say that it got a full
+ * second of packets and hears hz at least at min_db (or, quiet, below it)?
+ */
+static bool
+line_ok(const char *line, int hz, double db, bool quiet)
+{
+	char key[24];
+	const char *at = strstr(line, "\"rx_last_s\":");
+	int rx = 0;
+	double lvl;
+
+	if (at == NULL || sscanf(at, "\"rx_last_s\":%d", &rx) != 1 || rx < 45)
+		return false;
+	snprintf(key, sizeof(key), "\"%d\":", hz);
+	if ((at = strstr(line, key)) == NULL ||
+	    sscanf(at + strlen(key), "%lf", &lvl) != 1)
+		return false;
+	return quiet ? lvl <= db : lvl >= db;
+}
+
+/*
+ * Wait until phone i has printed n seconds in a row, after output offset
+ * from, that line_ok(). Returns true if it did before the deadline.
+ */
+static bool
+phone_hears(int i, size_t from, int hz, double db, bool quiet, int n)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+
+	for (;;) {
+		int run = 0;
+		const char *p = phone[i].out + from;
+
+		while ((p = strstr(p, "{\"phone\":")) != NULL) {
+			const char *nl = strchr(p, '\n');
+			char line[512];
+
+			if (nl == NULL)
+				break; /* not whole yet */
+			snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
+			run = line_ok(line, hz, db, quiet) ? run + 1 : 0;
+			if (run >= n)
+				return true;
+			p = nl;
+		}
+		if (now_ms() >= end)
+			return false;
+		proc_expect(&phone[i], "\001", 100); /* read 100 ms more */
+	}
+}
+
+/* Run tuttictl against the focus; its output in out; its exit status. */
+static int
+tuttictl(char *out, size_t len, const char *args)
+{
+	return proc_capture(out, len, "%s --socket %s %s", env("TUTTICTL"), ctl,
+			    args);
+}
+
+/* Participant records in the state file. */
+static int
+state_parts(void)
+{
+	char line[8192];
+	int n = 0;
+	FILE *f = fopen(state, "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strncmp(line, "part ", 5) == 0;
+	fclose(f);
+	return n;
+}
+
+static bool
+wait_state_parts(int n)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+
+	while (state_parts() != n && now_ms() < end)
+		proc_expect(&cp, "\001", 50);
+	return state_parts() == n;
+}
+
+/* The data plane's legs, read from the region: how many, and the sum of
+ * their rx and tx packet counters. */
+static unsigned int
+dp_legs(uint64_t *pkts)
+{
+	struct shm_region r;
+	char err[256];
+	unsigned int n = 0;
+
+	*pkts = 0;
+	memset(&r, 0, sizeof(r));
+	ck_assert_msg(shm_region_attach(&r, region, 0, shm_now_ns(), err,
+					sizeof(err)) == 0,
+		      "%s", err);
+	for (uint32_t w = 0; w < r.hdr->n_workers; w++) {
+		uint32_t n_slots;
+		struct shm_leg_entry *e = shm_region_legs(&r, w, &n_slots);
+
+		for (uint32_t i = 0; i < n_slots; i++) {
+			struct shm_leg_entry c;
+
+			shm_read_leg(&e[i], &c);
+			if (c.state != SHM_LEG_ACTIVE)
+				continue;
+			n++;
+			*pkts += c.rx_pkts + c.tx_pkts;
+		}
+	}
+	shm_region_detach(&r);
+	return n;
+}
+
+static void
+setup(void)
+{
+	int id = (int)getpid() % 100000;
+	char cpu[16];
+	char vdev[64];
+	char *dp_argv[] = { (char *)env("TUTTI_DP"),
+			    "-l",
+			    cpu,
+			    "--no-huge",
+			    "-m",
+			    "256",
+			    "--no-pci",
+			    "--no-shconf",
+			    "--no-telemetry",
+			    "--log-level=lib.eal:warning",
+			    "--vdev",
+			    vdev,
+			    "--",
+			    "--region",
+			    region,
+			    "--idle-sleep-us",
+			    "100",
+			    "--addr",
+			    "0=198.18.0.2",
+			    NULL };
+
+	snprintf(ip, sizeof(ip), "%s",
+		 access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip"
+						   : "/sbin/ip");
+	snprintf(ns, sizeof(ns), "tutti-r%d", id);
+	snprintf(dp_if, sizeof(dp_if), "trd%d", id);
+	snprintf(lab_if, sizeof(lab_if), "trl%d", id);
+	snprintf(region, sizeof(region), "/tutti-restart-%d", id);
+	snprintf(ctl, sizeof(ctl), "/tmp/tutti-restart-%d.sock", id);
+	snprintf(state, sizeof(state), "/tmp/tutti-restart-%d.state", id);
+	snprintf(vdev, sizeof(vdev), "net_af_packet0,iface=%s", dp_if);
+	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
+	unlink(state);
+	ck_assert_int_eq(lab("up"), 0);
+	ck_assert_int_eq(proc_start(&dp, dp_argv), 0);
+	ck_assert_msg(proc_expect(&dp, "ready: region", WAIT_MS), "%s", dp.out);
+	start_cp();
+}
+
+static void
+teardown(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (phone[i].pid > 0)
+			proc_stop(&phone[i], SIGKILL, 5000);
+	if (cp.pid > 0)
+		proc_stop(&cp, SIGTERM, 10000);
+	proc_stop(&dp, SIGTERM, 10000);
+	lab("down");
+	unlink(state);
+	unlink(ctl);
+	shm_unlink(region);
+}
+
+/*
+ * Two phones in conference demo, hearing each other, their calls in the
+ * state file; then tutti-cp is killed, and the data plane goes on mixing.
+ */
+static void
+two_calls_then_kill(void)
+{
+	uint64_t before, during;
+	size_t mark[2];
+
+	/* two phones in the conference, hearing each other */
+	start_phone(0);
+	start_phone(1);
+	ck_assert_msg(phone_hears(0, 0, 800, HEARD_DB, false, 1) &&
+			      phone_hears(1, 0, 450, HEARD_DB, false, 1),
+		      "a: %s\nb: %s\ncp: %s", phone[0].out, phone[1].out,
+		      cp.out);
+	ck_assert_msg(wait_state_parts(2), "state file: %d parts\n%s",
+		      state_parts(), cp.out);
+
+	/* tutti-cp dies: the data plane goes on mixing */
+	ck_assert_uint_eq(dp_legs(&before), 2);
+	mark[0] = phone[0].len;
+	mark[1] = phone[1].len;
+	ck_assert_int_eq(proc_stop(&cp, SIGKILL, 10000), 128 + SIGKILL);
+	ck_assert_msg(phone_hears(0, mark[0], 800, HEARD_DB, false, 2) &&
+			      phone_hears(1, mark[1], 450, HEARD_DB, false, 2),
+		      "a: %s\nb: %s", phone[0].out + mark[0],
+		      phone[1].out + mark[1]);
+	ck_assert_uint_eq(dp_legs(&during), 2);
+	ck_assert_uint_gt(during, before + 100); /* 50 pps each way */
+	ck_assert_msg(proc_expect(&dp, "media continues", WAIT_MS), "%s",
+		      dp.out);
+}
+
+/* Replace text old by new (once) in the state file. */
+static void
+edit_state(const char *old, const char *new)
+{
+	static char buf[1 << 16], out[1 << 16];
+	FILE *f = fopen(state, "r");
+	size_t n;
+	char *at;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	at = strstr(buf, old);
+	ck_assert_msg(at != NULL, "no '%s' in %s", old, buf);
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - buf), buf, new,
+		 at + strlen(old));
+	f = fopen(state, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(out, f);
+	fclose(f);
+}
+
+/* Main path: both calls are taken over and go on as if nothing happened. */
+START_TEST(test_restart_calls_survive)
+{
+	char out[16384];
+	size_t mark[3];
+
+	two_calls_then_kill();
+
+	/* a new tutti-cp takes the calls over */
+	start_cp();
+	ck_assert_msg(proc_expect(&cp, "takeover: 2 participants taken over",
+				  WAIT_MS),
+		      "%s", cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"), 0);
+	for (int i = 0; i < 2; i++) {
+		char want[256];
+
+		snprintf(want, sizeof(want),
+			 "\"from\":\"%s\",\"state\":"
+			 "\"connected\"",
+			 from_of(i));
+		ck_assert_msg(strstr(out, want) != NULL, "%s\n%s", want, out);
+	}
+	ck_assert_msg(strstr(out, "\"on_dp\":false") == NULL, "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster demo"), 0);
+	ck_assert_msg(strstr(out, from_of(0)) && strstr(out, from_of(1)), "%s",
+		      out);
+
+	/* a third phone joins: it hears the two, they hear it */
+	mark[0] = phone[0].len;
+	start_phone(2);
+	ck_assert_msg(proc_expect(&cp, "joined conference demo", WAIT_MS), "%s",
+		      cp.out);
+	/* a leg id and an RTP port of its own */
+	ck_assert_msg(strstr(cp.out, "joined conference demo (leg 3, PCMU/8000,"
+				     " RTP port 20004,"),
+		      "%s", cp.out);
+	ck_assert_msg(phone_hears(2, 0, 450, HEARD_DB, false, 1) &&
+			      phone_hears(2, 0, 800, HEARD_DB, false, 1) &&
+			      phone_hears(0, mark[0], 1300, HEARD_DB, false, 1),
+		      "c: %s\na: %s\ncp: %s", phone[2].out,
+		      phone[0].out + mark[0], cp.out);
+	ck_assert_msg(wait_state_parts(3), "state file: %d parts\n%s",
+		      state_parts(), cp.out);
+
+	/* the operator mutes a restored participant: no one hears it */
+	mark[2] = phone[2].len;
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "mute demo 41001"), 0);
+	ck_assert_msg(phone_hears(2, mark[2], 450, QUIET_DB, true, 1),
+		      "c: %s\ncp: %s", phone[2].out + mark[2], cp.out);
+
+	/* and kicks the other: the focus's BYE on the restored dialog */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick demo 41003"), 0);
+	ck_assert_msg(proc_expect(&phone[1], "the focus hung up", WAIT_MS),
+		      "%s", phone[1].out);
+	ck_assert_int_eq(proc_wait(&phone[1], 10000), 0);
+	phone[1].pid = 0;
+	ck_assert_msg(proc_expect(&cp, "sent away by the focus", WAIT_MS), "%s",
+		      cp.out);
+
+	/* the first hangs up: 200 to its BYE, and its leg is gone */
+	ck_assert_int_eq(proc_stop(&phone[0], SIGTERM, 10000), 0);
+	phone[0].pid = 0;
+	ck_assert_msg(strstr(phone[0].out, "hung up: BYE answered 200"), "%s",
+		      phone[0].out);
+	ck_assert_msg(
+		proc_expect(&cp, "left conference demo (hung up)", WAIT_MS),
+		"%s", cp.out);
+	{
+		uint64_t end = now_ms() + WAIT_MS, pkts;
+
+		while (dp_legs(&pkts) != 1 && now_ms() < end)
+			proc_expect(&cp, "\001", 50);
+		ck_assert_uint_eq(dp_legs(&pkts), 1); /* the third's */
+	}
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"), 0);
+	ck_assert_msg(strstr(out, from_of(0)) == NULL &&
+			      strstr(out, from_of(1)) == NULL &&
+			      strstr(out, from_of(2)) != NULL,
+		      "%s", out);
+	ck_assert_msg(wait_state_parts(1), "state file: %d parts\n%s",
+		      state_parts(), cp.out);
+}
+END_TEST
+
+/*
+ * A state file that cannot be read is refused with FILE:LINE: reason and
+ * set aside; tutti-cp starts without calls, and leaves the legs alone:
+ * the phones still hear each other.
+ */
+START_TEST(test_restart_refuses_corrupt_state)
+{
+	char out[16384], want[256], aside[160];
+	size_t mark[2];
+	uint64_t pkts;
+
+	two_calls_then_kill();
+	edit_state("end confs=1", "end confs=7");
+	mark[0] = phone[0].len;
+	mark[1] = phone[1].len;
+	start_cp();
+	snprintf(want, sizeof(want), "state file refused: %s:", state);
+	ck_assert_msg(proc_expect(&cp, "takeover: 0 participants", WAIT_MS) &&
+			      strstr(cp.out, want) &&
+			      strstr(cp.out, ": the end line does not count") &&
+			      strstr(cp.out, "2 legs are left running unowned"),
+		      "%s", cp.out);
+	snprintf(aside, sizeof(aside), "%s.refused", state);
+	ck_assert_int_eq(access(aside, F_OK), 0);
+	unlink(aside);
+	ck_assert_uint_eq(dp_legs(&pkts), 2);
+	ck_assert_msg(phone_hears(0, mark[0], 800, HEARD_DB, false, 2) &&
+			      phone_hears(1, mark[1], 450, HEARD_DB, false, 2),
+		      "a: %s\nb: %s", phone[0].out + mark[0],
+		      phone[1].out + mark[1]);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json list"), 0);
+	ck_assert_msg(strstr(out, "\"participants\":0"), "%s", out);
+}
+END_TEST
+
+/*
+ * The state and the leg table disagree: phone b's record names a leg the
+ * data plane does not run (so b gets a BYE), and b's real leg is in no
+ * record (so it is removed). Phone a is taken over.
+ */
+START_TEST(test_restart_state_and_legs_disagree)
+{
+	uint64_t pkts, end;
+
+	two_calls_then_kill();
+	edit_state(" leg=2 ", " leg=99 ");
+	start_cp();
+	ck_assert_msg(proc_expect(&cp,
+				  "takeover: 1 participant taken over, "
+				  "1 hung up (leg gone), 1 leg removed",
+				  WAIT_MS),
+		      "%s", cp.out);
+	ck_assert_msg(strstr(cp.out, "(leg 99): tutti-dp no longer runs its "
+				     "leg: hanging up") &&
+			      strstr(cp.out,
+				     "leg 2 (conference id 1, worker 0, RTP "
+				     "port 20002) is not in the state file: "
+				     "removing"),
+		      "%s", cp.out);
+	ck_assert_msg(proc_expect(&phone[1], "the focus hung up", WAIT_MS),
+		      "%s", phone[1].out);
+	end = now_ms() + WAIT_MS;
+	while (dp_legs(&pkts) != 1 && now_ms() < end)
+		proc_expect(&cp, "\001", 50);
+	ck_assert_uint_eq(dp_legs(&pkts), 1);
+	ck_assert_int_eq(proc_stop(&phone[0], SIGTERM, 10000), 0);
+	phone[0].pid = 0;
+	ck_assert_msg(strstr(phone[0].out, "hung up: BYE answered 200"), "%s",
+		      phone[0].out);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("restart");
+	TCase *tc = tcase_create("takeover");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_restart_calls_survive);
+	tcase_add_test(tc, test_restart_refuses_corrupt_state);
+	tcase_add_test(tc, test_restart_state_and_legs_disagree);
+	suite_add_tcase(s, tc);
+	return s;
+}
