@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+
 #include "check_main.h"
 #include "log.h"
 #include "proc.h"
@@ -317,6 +320,9 @@ free_port(void)
  * global var to val (var may be NULL). SIPp's output goes to
  * sipp_<scen>_<tp>.log. Returns its pid; sipp_wait() waits for it.
  */
+/* When set, the next sipp_start*() traces its messages to this file. */
+static const char *sipp_trace;
+
 static pid_t
 sipp_start_at(uint16_t port, const char *scen, const char *tp,
 	      const char *service, const char *var, const char *val,
@@ -345,9 +351,21 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 			"sipp", "-sf", path, "-m", "1", "-t", tp, "-s", service,
 			"-i", "127.0.0.1", "-p", lport, "-timeout", "25s",
 			"-timeout_error", "-nostdin", remote,
-			var != NULL ? "-set" : NULL, var, val, NULL,
+			NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		};
 		/* clang-format on */
+		size_t a = 18;
+
+		if (sipp_trace != NULL) {
+			argv[a++] = "-trace_msg";
+			argv[a++] = "-message_file";
+			argv[a++] = sipp_trace;
+		}
+		if (var != NULL) {
+			argv[a++] = "-set";
+			argv[a++] = var;
+			argv[a++] = val;
+		}
 
 		execvp("sipp", (char *const *)argv);
 		_exit(127);
@@ -774,6 +792,7 @@ focus_setup(void)
 			    /* the policy's conferences stand too */
 			    "--conference", "closed", "--conference", "small",
 			    "--conference", "secret", "--conference", "conf",
+			    "--conference", "watched",
 			    "--notify-interval-ms", "100",
 			    focus_policy ? "--policy" : NULL, focus_policy,
 			    NULL, NULL, NULL };
@@ -1104,6 +1123,221 @@ START_TEST(test_focus_subscribe)
 				 0);
 	}
 	ck_assert_int_eq(sipp_wait(caller, "focus_kicked", tps[_i]), 0);
+}
+END_TEST
+
+/* ---- RFC 4575 documents as a subscriber saw them (SIPp's trace) ---- */
+
+/* The bodies of the NOTIFYs SIPp received, in order, from its
+ * -trace_msg file; also each one's Subscription-State. Returns how many. */
+static int
+traced_notifies(const char *path, char **body, char **state, int max)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int k = 0;
+	char *m;
+
+	ck_assert_msg(f != NULL, "no SIPp trace %s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (m = buf; k < max && (m = strstr(m, "message received")) != NULL;
+	     m++) {
+		char *msg = strstr(m, "\n\n"), *b, *e, *ss;
+
+		if (msg == NULL)
+			break;
+		msg += 2;
+		if (strncmp(msg, "NOTIFY ", 7) != 0)
+			continue;
+		b = strstr(msg, "\r\n\r\n");
+		ck_assert_ptr_nonnull(b);
+		b += 4;
+		e = strstr(b, "\n----------");	/* the next entry */
+		body[k] = strndup(b, e != NULL ? (size_t)(e - b) : strlen(b));
+		ss = strstr(msg, "Subscription-State:");
+		ck_assert_msg(ss != NULL && ss < b, "NOTIFY %d: no state", k);
+		state[k] = strndup(ss + 19, strcspn(ss + 19, "\r\n"));
+		k++;
+	}
+	return k;
+}
+
+/* Whether the last NOTIFY traced so far has needle in its body. */
+static bool
+last_notify_has(const char *path, const char *needle)
+{
+	char *body[64], *state[64];
+	int n = access(path, R_OK) == 0 ?
+		traced_notifies(path, body, state, 64) : 0;
+	bool yes = n > 0 && strstr(body[n - 1], needle) != NULL;
+
+	for (int i = 0; i < n; i++) {
+		free(body[i]);
+		free(state[i]);
+	}
+	return yes;
+}
+
+/* Wait (with a deadline) until the subscriber has seen needle last. */
+static void
+await_notify(const char *path, const char *needle)
+{
+	uint64_t end = now_ms() + 10000;
+
+	while (!last_notify_has(path, needle) && now_ms() < end)
+		poll(NULL, 0, 20);
+	ck_assert_msg(last_notify_has(path, needle),
+		      "the subscriber never saw '%s' (trace %s)", needle, path);
+}
+
+/* Parse doc and validate it against the RFC 4575 schema; returns it. */
+static xmlDocPtr
+valid_doc(const char *xml, int i)
+{
+	static xmlSchemaPtr schema;
+	xmlSchemaValidCtxtPtr vc;
+	xmlDocPtr d;
+
+	if (schema == NULL) {
+		xmlSchemaParserCtxtPtr pc =
+			xmlSchemaNewParserCtxt(getenv("CONFERENCE_INFO_XSD"));
+
+		ck_assert_ptr_nonnull(pc);
+		schema = xmlSchemaParse(pc);
+		xmlSchemaFreeParserCtxt(pc);
+		ck_assert_ptr_nonnull(schema);
+	}
+	d = xmlReadMemory(xml, (int)strlen(xml), "notify.xml", NULL,
+			  XML_PARSE_NONET);
+	ck_assert_msg(d != NULL, "NOTIFY %d: not XML: %s", i, xml);
+	vc = xmlSchemaNewValidCtxt(schema);
+	ck_assert_msg(xmlSchemaValidateDoc(vc, d) == 0,
+		      "NOTIFY %d: not valid RFC 4575: %s", i, xml);
+	xmlSchemaFreeValidCtxt(vc);
+	return d;
+}
+
+/*
+ * Issue 6: a subscriber follows an ad hoc conference from its start to its
+ * end. Every NOTIFY body validates against the RFC 4575 schema; versions
+ * rise by one from 1 (full) with partials after; the partials say, in
+ * this order, that B joined, that the operator muted B (muted-via-focus),
+ * that B was sent away (disconnected, booted); when the creator leaves the
+ * conference ends and the last NOTIFY is terminated;reason=noresource.
+ */
+START_TEST(test_focus_watch_to_the_end)
+{
+	char trace[128], name[64], need[160], out[8192], who[32];
+	char *body[64], *state[64];
+	int a_port = free_port(), b_port = free_port(), n, i, step = 0;
+	pid_t a, b, w;
+	const char *at;
+
+	snprintf(trace, sizeof(trace), "sipp_focus_watch_%s.msg", tps[_i]);
+	unlink(trace);
+	a = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i],
+			  "factory", NULL, NULL, a_port);
+	ck_assert_msg(proc_expect(&focus_cp, "through the factory", 10000),
+		      "%s", focus_cp.out);
+	at = strstr(focus_cp.out, "conference conf-");
+	ck_assert_int_eq(sscanf(at, "conference %63s created", name), 1);
+
+	sipp_trace = trace;
+	w = sipp_start((uint16_t)focus_port, "focus_watch", tps[_i], name,
+		       NULL, NULL);
+	sipp_trace = NULL;
+	snprintf(need, sizeof(need), "subscribed to conference %s", name);
+	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+
+	b = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i], name,
+			  NULL, NULL, b_port);
+	snprintf(need, sizeof(need), "127.0.0.1:%d joined conference %s",
+		 b_port, name);
+	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	/* each change is seen before the next is made: no coalescing here */
+	snprintf(who, sizeof(who), "127.0.0.1:%d", b_port);
+	await_notify(trace, who);
+	snprintf(need, sizeof(need), "mute %s %s", name, who);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	await_notify(trace, "muted-via-focus");
+	snprintf(need, sizeof(need), "kick %s %s", name, who);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	ck_assert_int_eq(sipp_wait(b, "focus_kicked", tps[_i]), 0);
+	await_notify(trace, "booted");
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, a_port);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
+	ck_assert_int_eq(sipp_wait(w, "focus_watch", tps[_i]), 0);
+
+	n = traced_notifies(trace, body, state, 64);
+	ck_assert_int_ge(n, 5);
+	for (i = 0; i < n; i++) {
+		xmlDocPtr d = valid_doc(body[i], i);
+		xmlNodePtr r = xmlDocGetRootElement(d);
+		xmlChar *v = xmlGetProp(r, (const xmlChar *)"version");
+		xmlChar *st = xmlGetProp(r, (const xmlChar *)"state");
+
+		ck_assert_msg(v != NULL && atoi((char *)v) == i + 1,
+			      "NOTIFY %d: version %s", i, v);
+		/* the conference's last word: deleted (RFC 4575 4.1) */
+		ck_assert_str_eq((char *)st, i == 0 ? "full" : i == n - 1 ?
+				 "deleted" : "partial");
+		if (i == n - 1)
+			ck_assert_str_eq(state[i], " terminated;reason=noresource");
+		else
+			ck_assert_msg(strncmp(state[i], " active;expires=", 16)
+				      == 0, "NOTIFY %d: %s", i, state[i]);
+		/* the story, in order */
+		if (step == 0 && strstr(body[i], "dialed-in") &&
+		    strstr(body[i], who))
+			step = 1;
+		else if (step == 1 && strstr(body[i], "muted-via-focus"))
+			step = 2;
+		else if (step == 2 && strstr(body[i], "booted"))
+			step = 3;
+		xmlFree(v);
+		xmlFree(st);
+		xmlFreeDoc(d);
+		free(body[i]);
+		free(state[i]);
+	}
+	ck_assert_int_eq(step, 3);
+}
+END_TEST
+
+/* RFC 6665 4.2.1 with the policy's <confirm>: the subscription is pending
+ * (a NOTIFY without a body) until the operator approves (the full state
+ * follows) or rejects it (terminated;reason=rejected). */
+START_TEST(test_focus_pending_subscription)
+{
+	char out[4096];
+	pid_t w;
+
+	w = sipp_start((uint16_t)focus_port, "focus_pending_approve", tps[_i],
+		       "watched", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "tuttictl approve watched 1",
+				  10000), "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json watchers watched"),
+			 0);
+	ck_assert_msg(strstr(out, "{\"id\":1,\"from\":") &&
+		      strstr(out, "\"state\":\"pending\""), "%s", out);
+	ck_assert_int_ne(tuttictl(out, sizeof(out), "approve watched 7"), 0);
+	ck_assert_msg(strstr(out, "no pending watcher 7"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "approve watched 1"), 0);
+	ck_assert_int_eq(sipp_wait(w, "focus_pending_approve", tps[_i]), 0);
+
+	w = sipp_start((uint16_t)focus_port, "focus_pending_reject", tps[_i],
+		       "watched", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "tuttictl approve watched 2",
+				  10000), "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "reject watched 2"), 0);
+	ck_assert_int_eq(sipp_wait(w, "focus_pending_reject", tps[_i]), 0);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json watchers watched"),
+			 0);
+	ck_assert_msg(strstr(out, "\"watchers\":[]"), "%s", out);
 }
 END_TEST
 
@@ -2122,6 +2356,7 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
+	tcase_add_loop_test(focus, test_focus_watch_to_the_end, 0, 2);
 	tcase_add_loop_test(focus, test_focus_refer_dials_out, 0, 1);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_timeout");
@@ -2133,6 +2368,7 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_policy, 0, 2);
+	tcase_add_loop_test(focus, test_focus_pending_subscription, 0, 2);
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
