@@ -1499,7 +1499,29 @@ cp_sip_dialog_call_id(const struct cp_sip_dialog *d)
 	return d->od->call_id;
 }
 
-/* Next hop of an in-dialog request (§12.2.1.1, loose routing). */
+/* u's ;transport= value, "udp" if none. */
+static const char *
+uri_transport(osip_uri_t *u)
+{
+	osip_uri_param_t *tp = NULL;
+
+	osip_uri_uparam_get_byname(u, "transport", &tp);
+	return tp != NULL && tp->gvalue != NULL ? tp->gvalue : "udp";
+}
+
+/* Does u ask for TCP (;transport=tcp)? */
+static bool
+uri_wants_tcp(osip_uri_t *u)
+{
+	return strcasecmp(uri_transport(u), "tcp") == 0;
+}
+
+/*
+ * Next hop of an in-dialog request (§12.2.1.1, loose routing): the
+ * connection the dialog's requests came on while it is open; else a
+ * connection we open when the next hop says ;transport=tcp (kept for the
+ * dialog's later requests); else UDP.
+ */
 static void
 dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
 		struct cp_sip_peer *to)
@@ -1523,6 +1545,8 @@ dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
 	if (port <= 0 || port > 65535 ||
 	    cp_sip_transport_addr(to, u->host, (uint16_t)port) < 0)
 		*to = d->peer; /* a name: the INVITE's source instead */
+	else if (uri_wants_tcp(u) && cp_sip_transport_connect(sip->tp, to) == 0)
+		d->peer = *to;
 }
 
 /*
@@ -2491,7 +2515,7 @@ is_reserved_header(const char *name)
  */
 static osip_message_t *
 build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
-	     osip_uri_t *u)
+	     osip_uri_t *u, enum cp_sip_proto proto)
 {
 	const char *cu = o->contact_user != NULL ? o->contact_user : "";
 	osip_message_t *m;
@@ -2520,8 +2544,9 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	osip_message_set_uri(m, u);
 	random_hex(id, TAG_HEX);
 	snprintf(buf, sizeof(buf),
-		 "SIP/2.0/UDP %s:%u;branch=" BRANCH_PREFIX "%s;rport",
-		 sip->host, cp_sip_port(sip), id);
+		 "SIP/2.0/%s %s:%u;branch=" BRANCH_PREFIX "%s;rport",
+		 proto == CP_SIP_TCP ? "TCP" : "UDP", sip->host,
+		 cp_sip_port(sip), id);
 	osip_message_set_via(m, buf);
 	random_hex(id, TAG_HEX);
 	snprintf(buf, sizeof(buf), "<%s>;tag=%s", o->from_uri, id);
@@ -2532,7 +2557,7 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	osip_message_set_cseq(m, "1 INVITE");
 	osip_message_set_max_forwards(m, "70");
 	osip_message_set_contact(
-		m, contact_user_of(sip, CP_SIP_UDP, cu, buf, sizeof(buf)));
+		m, contact_user_of(sip, proto, cu, buf, sizeof(buf)));
 	if (o->referred_by != NULL) /* unchanged (RFC 3892 §2.2) */
 		osip_message_set_header(m, "Referred-By", o->referred_by);
 	osip_message_set_allow(m, sip->allow);
@@ -2555,7 +2580,6 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 {
 	const char *cu =
 		o != NULL && o->contact_user != NULL ? o->contact_user : "";
-	osip_uri_param_t *tp = NULL;
 	struct cp_sip_call *c;
 	osip_message_t *m;
 	osip_uri_t *u = NULL;
@@ -2575,12 +2599,9 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	if (osip_uri_init(&u) != 0)
 		return -ENOMEM;
 	if (osip_uri_parse(u, o->target_uri) != 0 || u->scheme == NULL ||
-	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL)
-		goto out_uri;
-	osip_uri_uparam_get_byname(u, "transport", &tp);
-	if (tp != NULL &&
-	    (tp->gvalue == NULL || strcasecmp(tp->gvalue, "udp") != 0))
-		goto out_uri; /* we open no TCP connections */
+	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL ||
+	    (!uri_wants_tcp(u) && strcasecmp(uri_transport(u), "udp") != 0))
+		goto out_uri; /* no TLS, SCTP, ... */
 	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
 	if (port <= 0 || port > 65535)
 		goto out_uri;
@@ -2594,7 +2615,11 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 		rc = -EINVAL; /* a name: no DNS here */
 		goto out_txn;
 	}
-	m = build_invite(sip, o, u);
+	if (uri_wants_tcp(u) &&
+	    (rc = cp_sip_transport_connect(sip->tp, &c->peer)) < 0)
+		goto out_txn;
+	rc = -ENOMEM;
+	m = build_invite(sip, o, u, c->peer.proto);
 	u = NULL; /* build_invite's */
 	if (m == NULL)
 		goto out_txn;
@@ -2734,12 +2759,13 @@ cp_sip_stats_json(const struct cp_sip *sip, char *buf, size_t len)
 	CP_SIP_STATS(SIP_FIELD)
 	ADD("\"transport\":{\"rx_udp\":%" PRIu64 ",\"rx_tcp\":%" PRIu64
 	    ",\"tx_udp\":%" PRIu64 ",\"tx_tcp\":%" PRIu64
-	    ",\"tcp_accepted\":%" PRIu64 ",\"tcp_closed\":%" PRIu64
-	    ",\"drop_too_big\":%" PRIu64 ",\"drop_conn_limit\":%" PRIu64
-	    ",\"drop_tcp_framing\":%" PRIu64 ",\"drop_tx\":%" PRIu64 "}}",
+	    ",\"tcp_accepted\":%" PRIu64 ",\"tcp_connected\":%" PRIu64
+	    ",\"tcp_closed\":%" PRIu64 ",\"drop_too_big\":%" PRIu64
+	    ",\"drop_conn_limit\":%" PRIu64 ",\"drop_tcp_framing\":%" PRIu64
+	    ",\"drop_tx\":%" PRIu64 "}}",
 	    ts->rx_udp, ts->rx_tcp, ts->tx_udp, ts->tx_tcp, ts->tcp_accepted,
-	    ts->tcp_closed, ts->drop_too_big, ts->drop_conn_limit,
-	    ts->drop_tcp_framing, ts->drop_tx);
+	    ts->tcp_connected, ts->tcp_closed, ts->drop_too_big,
+	    ts->drop_conn_limit, ts->drop_tcp_framing, ts->drop_tx);
 #undef SIP_FIELD
 #undef ADD
 	return n;

@@ -18,7 +18,11 @@
  *
  * Address resolution: this layer resolves no names. Targets of dial-outs
  * and of in-dialog requests must carry a numeric IPv4 (or IPv6) host and
- * optionally a port (default 5060); dial-outs go over UDP only.
+ * optionally a port (default 5060). Transport: UDP, or TCP where the next
+ * hop's URI says ;transport=tcp (a connection this layer opens) or where
+ * the dialog's requests came on a TCP connection that is still open.
+ * A TCP connection that fails is not reported: the transaction times out
+ * (Timer B/F).
  */
 #ifndef TUTTI_CP_SIP_H
 #define TUTTI_CP_SIP_H
@@ -266,8 +270,8 @@ struct cp_sip_sub *cp_sip_req_sub(const struct cp_sip_req *req);
 int cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d);
 
 /*
- * Dial out: send INVITE to target_uri (a SIP URI with a numeric host and
- * optional port; UDP), From from_uri with a new tag, Contact
+ * Dial out: send INVITE to target_uri (a SIP URI with a numeric host,
+ * optional port, ;transport=udp or tcp; no other), From from_uri with a new tag, Contact
  * <sip:contact_user@our-address> plus cp_sip_conf.contact_params (e.g.
  * ";isfocus", F-08, F-19), and the body if content_type and body are both
  * non-NULL. The ICT retransmits (Timer A) and gives up after Timer B;
@@ -344,8 +348,9 @@ int cp_sip_sub_answer(struct cp_sip *sip, struct cp_sip_req *req, int code,
  * ";reason=<reason>" if reason is non-NULL and never expires=. A body only
  * if content_type and body are non-NULL. One NOTIFY per subscription is
  * in flight at a time (F-57): later ones wait their turn. Sent on the TCP
- * connection the subscription came on while it is open, else over UDP
- * (counted in notify_udp_big beyond udp_limit_bytes). After a terminated
+ * connection the subscription came on while it is open, else on one we
+ * open if the subscriber's Contact (or first Route) says ;transport=tcp,
+ * else over UDP (counted in notify_udp_big beyond udp_limit_bytes, S-32). After a terminated
  * NOTIFY completes the subscription ends (on_sub_end TERMINATED); a 481,
  * a timeout or another RFC 6665 §4.2.2 answer ends it (NOTIFY_FAILED).
  * Returns 0, -EINVAL, -ESHUTDOWN (a terminated NOTIFY is already queued),

@@ -39,6 +39,7 @@ static struct {
 	/* dial-out */
 	int progress, answered, failed_code;
 	bool cancel_on_180, bye_on_answer;
+	bool dial_tcp; /* dial() adds ;transport=tcp */
 	char answer[512];
 	/* REFER and SUBSCRIBE */
 	int refers, subscribes, refreshes, sub_ends[4];
@@ -46,6 +47,7 @@ static struct {
 	unsigned int version; /* of the test's conference-info bodies */
 	char accept[128];     /* of the last new SUBSCRIBE */
 	uint32_t grant_s;     /* 0: what was asked, at most 3600 s */
+	bool big_body;	      /* NOTIFY bodies over 1300 bytes */
 } app;
 
 static uint64_t
@@ -55,6 +57,15 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+stats_have(const char *needle)
+{
+	static char json[2048];
+
+	cp_sip_stats_json(sip, json, sizeof(json));
+	return strstr(json, needle) != NULL;
 }
 
 /*
@@ -180,15 +191,19 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 static void
 notify_doc(struct cp_sip_sub *sub, enum cp_sip_sub_state state)
 {
-	char doc[512];
+	char doc[2048];
+	int n;
 
-	snprintf(doc, sizeof(doc),
-		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-		 "<conference-info xmlns=\"urn:ietf:params:xml:ns:"
-		 "conference-info\" entity=\"sip:conf@127.0.0.1\" "
-		 "state=\"%s\" version=\"%u\"/>\r\n",
-		 state == CP_SIP_SUB_TERMINATED ? "deleted" : "full",
-		 ++app.version);
+	n = snprintf(doc, sizeof(doc),
+		     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+		     "<conference-info xmlns=\"urn:ietf:params:xml:ns:"
+		     "conference-info\" entity=\"sip:conf@127.0.0.1\" "
+		     "state=\"%s\" version=\"%u\"/>\r\n",
+		     state == CP_SIP_SUB_TERMINATED ? "deleted" : "full",
+		     ++app.version);
+	if (app.big_body) /* past the 1300 bytes of RFC 3261 §18.1.1 */
+		snprintf(doc + n, sizeof(doc) - (size_t)n, "<!-- %1400s -->\r\n",
+			 "");
 	ck_assert_int_eq(
 		cp_sip_notify(
 			sip, sub, "application/conference-info+xml", doc, state,
@@ -517,12 +532,40 @@ assert_all_ended(void)
 
 static struct cp_sip_call *dialed;
 
+/*
+ * Over TCP nothing retransmits the INVITE: wait until SIPp listens (a
+ * probe connection, bounded), so that the focus's connect() is not refused.
+ */
+static void
+wait_tcp_listener(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port) };
+	uint64_t end = now_ms() + 5000;
+	bool up = false;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	while (!up && now_ms() < end) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		ck_assert_int_ge(fd, 0);
+		up = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(fd);
+		if (!up)
+			poll(NULL, 0, 10);
+	}
+	ck_assert_msg(up, "nothing listens on TCP port %d", port);
+}
+
 static void
 dial(int sipp_port)
 {
 	char target[64];
 
-	snprintf(target, sizeof(target), "sip:callee@127.0.0.1:%d", sipp_port);
+	if (app.dial_tcp)
+		wait_tcp_listener(sipp_port);
+	snprintf(target, sizeof(target), "sip:callee@127.0.0.1:%d%s", sipp_port,
+		 app.dial_tcp ? ";transport=tcp" : "");
 	ck_assert_int_eq(cp_sip_invite(sip, target, "sip:conf@127.0.0.1",
 				       "conf", "application/sdp", sdp, &app,
 				       &dialed),
@@ -542,19 +585,26 @@ dial_ring_timeout(int sipp_port)
 /*
  * F-19, F-08, S-18: INVITE (Contact ;isfocus, SDP), 180, 200 with
  * Record-Route, our ACK; then BYE from the focus along the route set
- * (_i 0) or from the callee (_i 1).
+ * (_i even) or from the callee (_i odd); over UDP (_i 0, 1) or over a
+ * TCP connection the focus opens (;transport=tcp, _i 2, 3).
  */
 START_TEST(test_sip_dial_out_answered)
 {
-	app.bye_on_answer = _i == 0;
-	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout", "u1",
-				     "callee", "hangup",
-				     _i == 0 ? "focus" : "sipp", free_port(),
-				     dial),
+	bool focus_hangs_up = _i % 2 == 0;
+
+	app.bye_on_answer = focus_hangs_up;
+	app.dial_tcp = _i / 2 == 1;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout",
+				     tps[_i / 2], "callee", "hangup",
+				     focus_hangs_up ? "focus" : "sipp",
+				     free_port(), dial),
 			 0);
-	ck_assert(POLL_UNTIL(app.ends[_i == 0 ? CP_SIP_END_BYE_SENT
+	ck_assert(POLL_UNTIL(app.ends[focus_hangs_up
+					      ? CP_SIP_END_BYE_SENT
 					      : CP_SIP_END_BYE_RECEIVED] == 1,
 			     5000));
+	ck_assert(stats_have(app.dial_tcp ? "\"tcp_connected\":1,"
+				      : "\"tcp_connected\":0,"));
 	ck_assert_int_eq(app.progress, 1);
 	ck_assert_int_eq(app.answered, 1);
 	ck_assert_int_eq(app.failed_code, 0);
@@ -597,7 +647,7 @@ END_TEST
 START_TEST(test_sip_dial_out_bad_targets)
 {
 	static const char *const bad[] = {
-		"sip:bob@example.com", "sip:bob@127.0.0.1;transport=tcp",
+		"sip:bob@example.com", "sip:bob@127.0.0.1;transport=tls",
 		"tel:+15551234",       "sip:bob@127.0.0.1>\r\nX: y",
 		"sip:bob@127.0.0.1:0",
 	};
@@ -994,14 +1044,6 @@ START_TEST(test_sip_answers)
 }
 END_TEST
 
-static bool
-stats_have(const char *needle)
-{
-	static char json[2048];
-
-	cp_sip_stats_json(sip, json, sizeof(json));
-	return strstr(json, needle) != NULL;
-}
 
 /* Garbage and oversize datagrams: counted drops, no answer. */
 START_TEST(test_sip_garbage_and_huge)
@@ -1225,34 +1267,41 @@ fd_port(int fd)
 	return ntohs(a.sin_port);
 }
 
+/* A response with code to req (Via, From, To, Call-ID, CSeq copied). */
+static int
+make_answer(const char *req, int code, char *resp, size_t len)
+{
+	static const char *const copy[] = { "Via:", "From:", "To:",
+					    "Call-ID:", "CSeq:" };
+	int n;
+
+	n = snprintf(resp, len, "SIP/2.0 %d Whatever\r\n", code);
+	for (const char *l = strstr(req, "\r\n") + 2, *e;
+	     (e = strstr(l, "\r\n")) != NULL && e != l; l = e + 2)
+		for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+			if (strncmp(l, copy[i], strlen(copy[i])) == 0)
+				n += snprintf(resp + n, len - (size_t)n,
+					      "%.*s\r\n", (int)(e - l), l);
+	n += snprintf(resp + n, len - (size_t)n, "Content-Length: 0\r\n\r\n");
+	return n;
+}
+
 /*
  * Receive the next request on fd (responses skipped), check its method
- * and answer it with code (Via, From, To, Call-ID, CSeq copied). The
- * request stays in req.
+ * and answer it with code. The request stays in req.
  */
 static void
 raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
 	   char *req, size_t len)
 {
-	static const char *const copy[] = { "Via:", "From:", "To:",
-					    "Call-ID:", "CSeq:" };
 	char resp[2048];
-	int n;
 
 	do
 		udp_recv(fd, req, len);
 	while (strncmp(req, "SIP/2.0 ", 8) == 0);
 	ck_assert_msg(strncmp(req, method, strlen(method)) == 0, "%s", req);
-	n = snprintf(resp, sizeof(resp), "SIP/2.0 %d Whatever\r\n", code);
-	for (const char *l = strstr(req, "\r\n") + 2, *e;
-	     (e = strstr(l, "\r\n")) != NULL && e != l; l = e + 2)
-		for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
-			if (strncmp(l, copy[i], strlen(copy[i])) == 0)
-				n += snprintf(resp + n, sizeof(resp) - (size_t)n,
-					      "%.*s\r\n", (int)(e - l), l);
-	n += snprintf(resp + n, sizeof(resp) - (size_t)n,
-		      "Content-Length: 0\r\n\r\n");
-	udp_send(fd, to, resp, (size_t)n);
+	udp_send(fd, to, resp, (size_t)make_answer(req, code, resp,
+						    sizeof(resp)));
 }
 
 /*
@@ -1305,6 +1354,89 @@ START_TEST(test_sip_refer_in_dialog)
 }
 END_TEST
 
+/* A SUBSCRIBE for the conference from fd, Contact port and parameters. */
+static void
+raw_subscribe(int fd, const struct sockaddr_in *to, const char *callid,
+	      unsigned int contact_port, const char *contact_params)
+{
+	char sub[512];
+	int n;
+
+	n = snprintf(sub, sizeof(sub),
+		     "SUBSCRIBE sip:conf@127.0.0.1 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-%s;rport\r\n"
+		     "From: <sip:a@x>;tag=f1\r\nTo: <sip:conf@127.0.0.1>\r\n"
+		     "Call-ID: %s\r\nCSeq: 1 SUBSCRIBE\r\n"
+		     "Contact: <sip:a@127.0.0.1:%u%s>\r\n"
+		     "Event: conference\r\nExpires: 600\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     fd_port(fd), callid, callid, contact_port, contact_params);
+	udp_send(fd, to, sub, (size_t)n);
+}
+
+/*
+ * S-32, F-48: a subscriber on UDP whose Contact says ;transport=tcp gets
+ * its NOTIFYs on a TCP connection the focus opens to that Contact.
+ */
+START_TEST(test_sip_notify_on_tcp_we_open)
+{
+	struct sockaddr_in to, a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int fd = udp_peer(&to), conn = -1, n;
+	int lis = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	char msg[4096], resp[1024], line[96];
+	uint64_t end;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(lis, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(lis, 1), 0);
+	ck_assert_int_eq(getsockname(lis, (struct sockaddr *)&a, &alen), 0);
+	raw_subscribe(fd, &to, "tcp-1", ntohs(a.sin_port), ";transport=tcp");
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	for (end = now_ms() + 3000; conn < 0 && now_ms() < end;)
+		if ((conn = accept(lis, NULL, NULL)) < 0)
+			cp_sip_poll(sip, 10);
+	ck_assert_int_ge(conn, 0);
+	tcp_recv(conn, msg, sizeof(msg), "version=\"1\"/>\r\n");
+	snprintf(line, sizeof(line),
+		 "NOTIFY sip:a@127.0.0.1:%u;transport=tcp SIP/2.0\r\n",
+		 ntohs(a.sin_port));
+	ck_assert_msg(strncmp(msg, line, strlen(line)) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "Via: SIP/2.0/TCP ") != NULL, "%s", msg);
+	n = make_answer(msg, 200, resp, sizeof(resp));
+	ck_assert_int_eq(send(conn, resp, (size_t)n, 0), n);
+	ck_assert(POLL_UNTIL(stats_have("\"rx_tcp\":1,"), 3000));
+	ck_assert(stats_have("\"tcp_connected\":1,"));
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 1);
+	close(conn);
+	close(lis);
+	close(fd);
+}
+END_TEST
+
+/*
+ * S-32: no TCP to the subscriber (UDP Contact): a NOTIFY over 1300 bytes
+ * still goes over UDP, counted in notify_udp_big.
+ */
+START_TEST(test_sip_notify_big_over_udp_counted)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096];
+
+	app.big_body = true;
+	raw_subscribe(fd, &to, "big-1", fd_port(fd), "");
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	raw_answer(fd, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_uint_gt(strlen(msg), 1300);
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_udp_big, 1);
+	close(fd);
+}
+END_TEST
+
 /*
  * F-47, F-50: the focus grants less than asked (1 s); unrefreshed, the
  * subscription ends with NOTIFY terminated;reason=timeout.
@@ -1313,19 +1445,10 @@ START_TEST(test_sip_subscription_expires)
 {
 	struct sockaddr_in to;
 	int fd = udp_peer(&to);
-	char msg[4096], sub[512];
-	int n;
+	char msg[4096];
 
 	app.grant_s = 1;
-	n = snprintf(sub, sizeof(sub),
-		     "SUBSCRIBE sip:conf@127.0.0.1 SIP/2.0\r\n"
-		     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-exp;rport\r\n"
-		     "From: <sip:a@x>;tag=f1\r\nTo: <sip:conf@127.0.0.1>\r\n"
-		     "Call-ID: exp-1\r\nCSeq: 1 SUBSCRIBE\r\n"
-		     "Contact: <sip:a@127.0.0.1:%u>\r\nEvent: conference\r\n"
-		     "Expires: 600\r\nContent-Length: 0\r\n\r\n",
-		     fd_port(fd), fd_port(fd));
-	udp_send(fd, &to, sub, (size_t)n);
+	raw_subscribe(fd, &to, "exp-1", fd_port(fd), "");
 	udp_recv(fd, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
 	ck_assert_msg(strstr(msg, "\r\nExpires: 1\r\n") != NULL, "%s", msg);
@@ -1756,7 +1879,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_call_invite_ack_bye, 0, 2);
 	tcase_add_loop_test(tc, test_sip_noack_retransmits_then_bye, 0, 2);
 	tcase_add_loop_test(tc, test_sip_cancel_487, 0, 2);
-	tcase_add_loop_test(tc, test_sip_dial_out_answered, 0, 2);
+	tcase_add_loop_test(tc, test_sip_dial_out_answered, 0, 4);
 	tcase_add_test(tc, test_sip_dial_out_rejected);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
@@ -1800,6 +1923,8 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_overload_503);
 	tcase_add_test(raw, test_sip_refer_in_dialog);
 	tcase_add_test(raw, test_sip_subscription_expires);
+	tcase_add_test(raw, test_sip_notify_on_tcp_we_open);
+	tcase_add_test(raw, test_sip_notify_big_over_udp_counted);
 	tcase_add_test(raw, test_sip_dial_out_referred_by_and_uri_headers);
 	suite_add_tcase(s, raw);
 	return s;
