@@ -2702,7 +2702,39 @@ cp_sip_call_call_id(const struct cp_sip_call *call)
 	return call->call_id;
 }
 
-/* Ring timeouts and subscription expiry: the next due time. */
+/*
+ * Our client transactions whose TCP connection is gone (refused, reset,
+ * closed) end now, not at Timer B/F: over TCP nothing retransmits. The
+ * next collect() reports them (a dial-out fails with 503, a NOTIFY as a
+ * timeout, a BYE ends its dialog).
+ */
+static void
+fail_dead_tcp(struct cp_sip *sip)
+{
+	osip_list_t *lists[] = { &sip->osip->osip_ict_transactions,
+				 &sip->osip->osip_nict_transactions };
+
+	for (size_t l = 0; l < 2; l++)
+		for (int i = 0; i < osip_list_size(lists[l]);) {
+			osip_transaction_t *tr = osip_list_get(lists[l], i);
+			struct txn *t = osip_transaction_get_reserved1(tr);
+
+			if (t == NULL || !t->client ||
+			    t->peer.proto != CP_SIP_TCP ||
+			    cp_sip_transport_conn_is_open(sip->tp,
+							  t->peer.conn_id)) {
+				i++;
+				continue;
+			}
+			osip_remove_transaction(sip->osip, tr); /* from l */
+			osip_list_add(&sip->garbage, tr, -1);
+		}
+}
+
+/*
+ * Ring timeouts, subscription expiry, dead TCP connections: the next due
+ * time.
+ */
 static uint64_t
 run_app_timers(struct cp_sip *sip, uint64_t now)
 {
@@ -2710,6 +2742,7 @@ run_app_timers(struct cp_sip *sip, uint64_t now)
 	struct cp_sip_call *c, *cn;
 	struct cp_sip_sub *s, *sn;
 
+	fail_dead_tcp(sip);
 	for (c = sip->calls; c != NULL; c = cn) {
 		cn = c->next;
 		if (c->ring_deadline_ms == 0)

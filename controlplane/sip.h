@@ -21,8 +21,8 @@
  * optionally a port (default 5060). Transport: UDP, or TCP where the next
  * hop's URI says ;transport=tcp (a connection this layer opens) or where
  * the dialog's requests came on a TCP connection that is still open.
- * A TCP connection that fails is not reported: the transaction times out
- * (Timer B/F).
+ * When the TCP connection of one of our requests fails or closes before
+ * its answer, the request fails at once (a dial-out with 503).
  */
 #ifndef TUTTI_CP_SIP_H
 #define TUTTI_CP_SIP_H
@@ -91,7 +91,7 @@ struct cp_sip_app {
 	 * dialog is the new INVITE dialog (its app pointer is the call's),
 	 * body the answer ("" if none). on_call_failed: a final non-2xx
 	 * (the ICT ACKs it), 408 for no answer (Timer B), 503 when the
-	 * INVITE could not be sent. The call is freed after either of the
+	 * INVITE could not be sent (e.g. its TCP connection was refused). The call is freed after either of the
 	 * last two returns.
 	 */
 	void (*on_call_progress)(void *ctx, struct cp_sip_call *call, int code);

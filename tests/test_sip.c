@@ -663,6 +663,23 @@ START_TEST(test_sip_dial_out_bad_targets)
 }
 END_TEST
 
+/* Over TCP nothing retransmits: a refused connection fails the call now. */
+START_TEST(test_sip_dial_out_tcp_refused_503)
+{
+	struct cp_sip_call *c = NULL;
+	char target[64];
+
+	snprintf(target, sizeof(target), "sip:x@127.0.0.1:%d;transport=tcp",
+		 free_port());
+	ck_assert_int_eq(cp_sip_invite(sip, target, "sip:conf@127.0.0.1",
+				       "conf", NULL, NULL, NULL, &c),
+			 0);
+	ck_assert(POLL_UNTIL(app.failed_code != 0, 3000));
+	ck_assert_int_eq(app.failed_code, 503);
+	ck_assert(stats_have("\"tcp_connected\":1,"));
+}
+END_TEST
+
 /* ---- REFER and SUBSCRIBE ---- */
 
 /*
@@ -1883,6 +1900,7 @@ test_suite(void)
 	tcase_add_test(tc, test_sip_dial_out_rejected);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
+	tcase_add_test(tc, test_sip_dial_out_tcp_refused_503);
 	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 4);
 	tcase_add_loop_test(tc, test_sip_refer_method_header_param_400, 0, 2);
 	tcase_add_loop_test(tc, test_sip_subscribe_refresh_unsubscribe, 0, 2);
