@@ -23,6 +23,22 @@
  * the dialog's requests came on a TCP connection that is still open.
  * When the TCP connection of one of our requests fails or closes before
  * its answer, the request fails at once (a dial-out with 503).
+ *
+ * How a focus uses it (RFC 4579):
+ * - REFER dial-out (§5.5): on_refer with method_param NULL or "INVITE":
+ *   cp_sip_req_set_contact_user(req, conf), cp_sip_sub_answer(202 or 200,
+ *   D2), cp_sip_refer_notify(100) at once (F-33); cp_sip_invite_ex() with
+ *   referred_by; on_call_progress may send refer_notify(180) (at most one
+ *   per second, F-35); on_call_answered/on_call_failed send the final one
+ *   (F-36). An early on_sub_end of the refer subscription does not stop
+ *   the dial-out (F-38).
+ * - REFER method=BYE (§5.11): cp_sip_dialog_bye() on the participant's
+ *   dialog; the final refer NOTIFY carries the BYE's outcome.
+ * - Event: conference: on_subscribe, cp_sip_sub_answer(200), then a full
+ *   document with cp_sip_notify() (F-48), also after each refresh (F-49);
+ *   terminated;reason=timeout after an unsubscribe (F-50), noresource
+ *   when the conference ends (F-77). Subscriptions sharing an INVITE
+ *   dialog (REFER inside a call) end with it (DIALOG_GONE).
  */
 #ifndef TUTTI_CP_SIP_H
 #define TUTTI_CP_SIP_H
@@ -115,7 +131,8 @@ struct cp_sip_app {
 			 const char *referred_by);
 	/*
 	 * A SUBSCRIBE for Event: conference, new or a refresh of sub
-	 * (cp_sip_req_sub(req) != NULL; expires 0 = unsubscribe). event is
+	 * (cp_sip_req_sub(req) != NULL; expires 0 = unsubscribe; a refresh
+	 * may be of a refer subscription: cp_sip_sub_is_refer()). event is
 	 * the Event header as sent (echoed in NOTIFYs), expires the
 	 * requested seconds (-1 if absent), accept the Accept header (NULL
 	 * if none). Answer with cp_sip_sub_answer(): 200, 403, 404, 406,
