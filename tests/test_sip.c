@@ -1393,7 +1393,9 @@ raw_subscribe(int fd, const struct sockaddr_in *to, const char *callid,
 
 /*
  * S-32, F-48: a subscriber on UDP whose Contact says ;transport=tcp gets
- * its NOTIFYs on a TCP connection the focus opens to that Contact.
+ * its NOTIFYs on a TCP connection the focus opens to that Contact. F-52:
+ * if that connection closes before the 200 (_i 1), the NOTIFY fails as a
+ * timeout would, at once, and the subscription ends.
  */
 START_TEST(test_sip_notify_on_tcp_we_open)
 {
@@ -1421,10 +1423,19 @@ START_TEST(test_sip_notify_on_tcp_we_open)
 		 ntohs(a.sin_port));
 	ck_assert_msg(strncmp(msg, line, strlen(line)) == 0, "%s", msg);
 	ck_assert_msg(strstr(msg, "Via: SIP/2.0/TCP ") != NULL, "%s", msg);
+	ck_assert(stats_have("\"tcp_connected\":1,"));
+	if (_i == 1) {
+		close(conn);
+		ck_assert(POLL_UNTIL(
+			app.sub_ends[CP_SIP_SUB_END_NOTIFY_FAILED] == 1, 3000));
+		assert_all_ended();
+		close(lis);
+		close(fd);
+		return;
+	}
 	n = make_answer(msg, 200, resp, sizeof(resp));
 	ck_assert_int_eq(send(conn, resp, (size_t)n, 0), n);
 	ck_assert(POLL_UNTIL(stats_have("\"rx_tcp\":1,"), 3000));
-	ck_assert(stats_have("\"tcp_connected\":1,"));
 	ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 0);
 	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 1);
 	close(conn);
@@ -1941,7 +1952,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_overload_503);
 	tcase_add_test(raw, test_sip_refer_in_dialog);
 	tcase_add_test(raw, test_sip_subscription_expires);
-	tcase_add_test(raw, test_sip_notify_on_tcp_we_open);
+	tcase_add_loop_test(raw, test_sip_notify_on_tcp_we_open, 0, 2);
 	tcase_add_test(raw, test_sip_notify_big_over_udp_counted);
 	tcase_add_test(raw, test_sip_dial_out_referred_by_and_uri_headers);
 	suite_add_tcase(s, raw);
