@@ -69,6 +69,7 @@ struct cp_sip_dialog {
 	bool bye_sent;
 	bool no_ack;
 	bool uac;      /* made by the 2xx to our INVITE */
+	bool orphan;   /* uac: a forked 2xx's, hung up unseen by the app */
 	bool sub_only; /* made by a 2xx to SUBSCRIBE/REFER: no INVITE */
 	char *ack;     /* uac: our ACK, resent for each 2xx copy */
 	size_t ack_len;
@@ -170,7 +171,7 @@ static void handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr,
 			     osip_message_t *m, struct txn *t);
 static void notify_done(struct txn *t, int code);
 static void call_fail(struct txn *t, int code);
-static bool reack(struct cp_sip *sip, const osip_message_t *m);
+static bool reack(struct cp_sip *sip, osip_message_t *m);
 static void sub_end(struct cp_sip *sip, struct cp_sip_sub *sub,
 		    enum cp_sip_sub_end why);
 static void sub_free(struct cp_sip *sip, struct cp_sip_sub *sub);
@@ -207,6 +208,38 @@ static bool
 str_eq(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * Is s (a whole Call-ID, as osip_dialog_t keeps it) the Call-ID cid, which
+ * libosip2 splits at the '@' into number and host?
+ */
+static bool
+call_id_is(const char *s, const osip_call_id_t *cid)
+{
+	size_t n;
+
+	if (s == NULL || cid == NULL || cid->number == NULL)
+		return false;
+	n = strlen(cid->number);
+	if (strncmp(s, cid->number, n) != 0)
+		return false;
+	if (cid->host == NULL)
+		return s[n] == '\0';
+	return s[n] == '@' && strcmp(s + n + 1, cid->host) == 0;
+}
+
+/* The whole Call-ID of m, malloc'ed (NULL without memory). */
+static char *
+call_id_dup(const osip_message_t *m)
+{
+	char *s = NULL, *copy;
+
+	if (osip_call_id_to_str(m->call_id, &s) != 0)
+		return NULL;
+	copy = strdup(s);
+	osip_free(s);
+	return copy;
 }
 
 static const char *
@@ -511,7 +544,7 @@ static bool
 same_call(osip_transaction_t *tr, const osip_message_t *m)
 {
 	return tr->callid != NULL && tr->cseq != NULL &&
-	       str_eq(tr->callid->number, m->call_id->number) &&
+	       osip_call_id_match(tr->callid, m->call_id) == 0 &&
 	       str_eq(tag_of(tr->from), tag_of(m->from)) &&
 	       str_eq(tr->cseq->number, m->cseq->number) &&
 	       str_eq(tr->cseq->method, m->cseq->method);
@@ -539,7 +572,7 @@ is_loop(struct cp_sip *sip, const osip_message_t *m)
 	if (tag_of(m->to) != NULL)
 		return false;
 	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
-		if (str_eq(d->od->call_id, m->call_id->number) &&
+		if (call_id_is(d->od->call_id, m->call_id) &&
 		    str_eq(d->od->remote_tag, tag_of(m->from)) &&
 		    strtoul(m->cseq->number, NULL, 10) == d->invite_cseq &&
 		    MSG_IS_INVITE(m) && !str_eq(d->invite_branch, br))
@@ -600,7 +633,7 @@ dialog_end(struct cp_sip *sip, struct cp_sip_dialog *d, enum cp_sip_end why)
 		if (sub->d == d)
 			sub_end(sip, sub, CP_SIP_SUB_END_DIALOG_GONE);
 	}
-	if (sip->app.on_dialog_end != NULL && !d->sub_only)
+	if (sip->app.on_dialog_end != NULL && !d->sub_only && !d->orphan)
 		sip->app.on_dialog_end(sip->app.ctx, d, why);
 	dialog_free(sip, d);
 }
@@ -643,7 +676,7 @@ absorb_invite(struct cp_sip *sip, const osip_message_t *m)
 		return false;
 	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
 		if (str_eq(d->invite_branch, br) &&
-		    str_eq(d->od->call_id, m->call_id->number) &&
+		    call_id_is(d->od->call_id, m->call_id) &&
 		    str_eq(d->od->remote_tag, tag_of(m->from)))
 			return true; /* the 2xx timer resends, not this */
 	return false;
@@ -861,7 +894,7 @@ req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	r->uri = uri_dup(m->req_uri);
 	r->from = uri_dup(m->from->url);
 	r->to = uri_dup(m->to->url);
-	r->call_id = strdup(m->call_id->number);
+	r->call_id = call_id_dup(m);
 	r->invite = MSG_IS_INVITE(m);
 	r->cseq = (uint32_t)strtoul(m->cseq->number, NULL, 10);
 	osip_message_get_body(m, 0, &b);
@@ -918,7 +951,7 @@ handle_cancel(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 
 	for (r = sip->reqs; r != NULL; r = r->next)
 		if (str_eq(branch_of(r->tr->topvia), br) &&
-		    str_eq(r->call_id, m->call_id->number))
+		    call_id_is(r->call_id, m->call_id))
 			break;
 	if (r == NULL) {
 		reply_code(sip, tr, 481, 0, NULL, NULL);
@@ -2403,27 +2436,46 @@ uac_dialog(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *resp)
 	return d;
 }
 
-/* A copy of the 2xx to our INVITE: ACK it again. */
+/*
+ * A 2xx to our INVITE after the first one: a copy gets our ACK again; one
+ * from another branch of a forked INVITE (another To-tag) gets an ACK and
+ * a BYE, and the app never sees that dialog (§13.2.2.4).
+ */
 static bool
-reack(struct cp_sip *sip, const osip_message_t *m)
+reack(struct cp_sip *sip, osip_message_t *m)
 {
+	struct cp_sip_dialog *sibling = NULL, *d;
+	struct cp_sip_call fork = { .sip = sip };
 	struct cp_sip_peer to;
 
 	if (m->status_code / 100 != 2 || m->cseq == NULL ||
 	    !str_eq(m->cseq->method, "INVITE") || m->call_id == NULL)
 		return false;
-	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
-		if (d->uac && d->ack != NULL &&
-		    str_eq(d->od->call_id, m->call_id->number) &&
-		    str_eq(d->od->local_tag, tag_of(m->from)) &&
-		    str_eq(d->od->remote_tag, tag_of(m->to))) {
-			dialog_next_hop(sip, d, &to);
-			if (cp_sip_transport_send(sip->tp, &to, d->ack,
-						  d->ack_len) == 0)
-				sip->st.acks_sent++;
-			return true;
-		}
-	return false;
+	for (d = sip->dialogs; d != NULL; d = d->next) {
+		if (!d->uac || !call_id_is(d->od->call_id, m->call_id) ||
+		    !str_eq(d->od->local_tag, tag_of(m->from)))
+			continue;
+		sibling = d;
+		if (d->ack == NULL || !str_eq(d->od->remote_tag, tag_of(m->to)))
+			continue;
+		dialog_next_hop(sip, d, &to);
+		if (cp_sip_transport_send(sip->tp, &to, d->ack, d->ack_len) ==
+		    0)
+			sip->st.acks_sent++;
+		return true;
+	}
+	if (sibling == NULL)
+		return false;
+	fork.peer = sibling->peer;
+	memcpy(fork.contact_user, sibling->contact_user,
+	       sizeof(fork.contact_user));
+	if ((d = uac_dialog(sip, &fork, m)) != NULL) {
+		d->orphan = true;
+		LOG_INFO("sip: forked 2xx for call %s: ACK and BYE",
+			 d->od->call_id);
+		cp_sip_dialog_bye(sip, d);
+	}
+	return true;
 }
 
 static void
@@ -2623,7 +2675,7 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	u = NULL; /* build_invite's */
 	if (m == NULL)
 		goto out_txn;
-	if ((c->call_id = strdup(m->call_id->number)) == NULL) {
+	if ((c->call_id = call_id_dup(m)) == NULL) {
 		osip_message_free(m);
 		goto out_txn;
 	}
