@@ -107,8 +107,8 @@ struct cp_sip_app {
 	 * dialog is the new INVITE dialog (its app pointer is the call's),
 	 * body the answer ("" if none). on_call_failed: a final non-2xx
 	 * (the ICT ACKs it), 408 for no answer (Timer B), 503 when the
-	 * INVITE could not be sent (e.g. its TCP connection was refused). The call is freed after either of the
-	 * last two returns.
+	 * INVITE could not be sent (e.g. its TCP connection was refused).
+	 * The call is freed after either of the last two returns.
 	 */
 	void (*on_call_progress)(void *ctx, struct cp_sip_call *call, int code);
 	void (*on_call_answered)(void *ctx, struct cp_sip_call *call,
@@ -288,8 +288,8 @@ int cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d);
 
 /*
  * Dial out: send INVITE to target_uri (a SIP URI with a numeric host,
- * optional port, ;transport=udp or tcp; no other), From from_uri with a new tag, Contact
- * <sip:contact_user@our-address> plus cp_sip_conf.contact_params (e.g.
+ * optional port, ;transport=udp or tcp; no other), From from_uri with a
+ * new tag, Contact <sip:contact_user@our-address> plus cp_sip_conf.contact_params (e.g.
  * ";isfocus", F-08, F-19), and the body if content_type and body are both
  * non-NULL. The ICT retransmits (Timer A) and gives up after Timer B;
  * see on_call_*. app is the call's pointer, and its dialog's. Returns 0
@@ -367,9 +367,10 @@ int cp_sip_sub_answer(struct cp_sip *sip, struct cp_sip_req *req, int code,
  * in flight at a time (F-57): later ones wait their turn. Sent on the TCP
  * connection the subscription came on while it is open, else on one we
  * open if the subscriber's Contact (or first Route) says ;transport=tcp,
- * else over UDP (counted in notify_udp_big beyond udp_limit_bytes, S-32). After a terminated
- * NOTIFY completes the subscription ends (on_sub_end TERMINATED); a 481,
- * a timeout or another RFC 6665 §4.2.2 answer ends it (NOTIFY_FAILED).
+ * else over UDP (counted in notify_udp_big beyond udp_limit_bytes, S-32).
+ * After a terminated NOTIFY completes the subscription ends (on_sub_end
+ * TERMINATED); a 481, a timeout or another RFC 6665 §4.2.2 answer ends it
+ * (NOTIFY_FAILED).
  * Returns 0, -EINVAL, -ESHUTDOWN (a terminated NOTIFY is already queued),
  * -ENOMEM.
  */
