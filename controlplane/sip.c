@@ -1773,8 +1773,9 @@ parse_refer_to(const char *v, char **uri, char *method, size_t method_len)
 		goto out_uri;
 	osip_uri_uparam_get_byname(u, "method", &mp);
 	if (mp != NULL) {
-		snprintf(method, method_len, "%s",
-			 mp->gvalue != NULL ? mp->gvalue : "");
+		if (mp->gvalue == NULL || strlen(mp->gvalue) >= method_len)
+			goto out_uri; /* no method is that long */
+		snprintf(method, method_len, "%s", mp->gvalue);
 		for (int i = 0; i < osip_list_size(&u->url_params); i++)
 			if (osip_list_get(&u->url_params, i) == mp) {
 				osip_list_remove(&u->url_params, i);

@@ -120,8 +120,10 @@ struct cp_sip_app {
 	 * A REFER (in dialog: cp_sip_req_dialog(req) != NULL), already
 	 * checked: one Refer-To, a Contact, no "method" header parameter
 	 * outside < > (those get 400, RFC 8217 §3-4, checklist F-20, F-30).
-	 * refer_to_uri is the URI inside < > without its method parameter;
-	 * method_param is that parameter's value ("BYE"), NULL if none;
+	 * refer_to_uri is the URI inside < > without its method parameter
+	 * (URI headers such as ?Replaces= kept: cp_sip_invite_ex() turns
+	 * them into INVITE headers, F-24); method_param is that parameter's
+	 * value ("BYE"), NULL if none;
 	 * referred_by is the Referred-By header value, NULL if none. Answer
 	 * with cp_sip_sub_answer() (2xx: a refer subscription) or
 	 * cp_sip_reply() (4xx-6xx). NULL: REFER gets 405.

@@ -704,19 +704,26 @@ run_until_sub_ends(const char *scen, const char *tp, const char *var,
  * F-19..F-36: REFER out of dialog, 202, NOTIFY 100 Trying (active), then
  * the final NOTIFY 200 OK (terminated;reason=noresource); the refer
  * subscription and its dialog end with it. _i/2 picks the Refer-To: no
- * method, or method=BYE as a URI parameter inside < > (RFC 8217).
+ * method; method=BYE as a URI parameter inside < > (RFC 8217, F-28); a
+ * URI header (?Replaces=, F-24) kept for the dial-out.
  */
 START_TEST(test_sip_refer_202_and_notifies)
 {
-	const char *rt = _i / 2 == 0 ? "<sip:carol@127.0.0.1:5999>"
-				     : "\"Carol\" <sip:carol@127.0.0.1;"
-				       "method=BYE>;x=1";
+	static const struct {
+		const char *refer_to, *uri, *method;
+	} rt[] = {
+		{ "<sip:carol@127.0.0.1:5999>", "sip:carol@127.0.0.1:5999",
+		  "" },
+		{ "\"Carol\" <sip:carol@127.0.0.1;method=BYE>;x=1",
+		  "sip:carol@127.0.0.1", "BYE" },
+		{ "<sip:carol@127.0.0.1?Replaces=a%40b%3Bto-tag%3D1>",
+		  "sip:carol@127.0.0.1?Replaces=a%40b%3Bto-tag%3D1", "" },
+	};
 
-	run_until_sub_ends("refer", tps[_i % 2], "rt", rt, 2);
+	run_until_sub_ends("refer", tps[_i % 2], "rt", rt[_i / 2].refer_to, 2);
 	ck_assert_int_eq(app.refers, 1);
-	ck_assert_str_eq(app.refer_to, _i / 2 == 0 ? "sip:carol@127.0.0.1:5999"
-						   : "sip:carol@127.0.0.1");
-	ck_assert_str_eq(app.refer_method, _i / 2 == 0 ? "" : "BYE");
+	ck_assert_str_eq(app.refer_to, rt[_i / 2].uri);
+	ck_assert_str_eq(app.refer_method, rt[_i / 2].method);
 	ck_assert_ptr_nonnull(strstr(app.referred_by, "<sip:sipp@127.0.0.1"));
 }
 END_TEST
@@ -1040,6 +1047,10 @@ static const struct {
 	      "Contact: <sip:a@10.0.0.1>\r\nRefer-To: <sip:b@10.0.0.2>\r\n"
 	      "Refer-To: <sip:c@10.0.0.3>\r\n"),
 	  "SIP/2.0 400", "exactly one Refer-To" },
+	{ REQ("REFER", "z9hG4bK27", "c27", "1 REFER",
+	      "Contact: <sip:a@10.0.0.1>\r\n"
+	      "Refer-To: <sip:b@10.0.0.2;method=ABCDEFGHIJKLMNOPQRSTUVWXYZ>\r\n"),
+	  "SIP/2.0 400", "Call-ID: c27" },
 	{ REQ("REFER", "z9hG4bK26", "c26", "1 REFER",
 	      "Contact: <sip:a@10.0.0.1>\r\n"
 	      "r: <sip:b@10.0.0.2>, <sip:c@10.0.0.3>\r\n"),
@@ -1971,7 +1982,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
 	tcase_add_test(tc, test_sip_dial_out_tcp_refused_503);
-	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 4);
+	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 6);
 	tcase_add_loop_test(tc, test_sip_refer_method_header_param_400, 0, 2);
 	tcase_add_loop_test(tc, test_sip_subscribe_refresh_unsubscribe, 0, 2);
 	tcase_add_loop_test(tc, test_sip_subscribe_423, 0, 2);
