@@ -1021,6 +1021,11 @@ static const struct {
 	/* S-23: CANCEL matching nothing */
 	{ REQ("CANCEL", "z9hG4bK14", "c14", "1 CANCEL", ""), "SIP/2.0 481",
 	  "Call-ID: c14" },
+	/* F-11, F-12: the packages and methods the app handles */
+	{ REQ("OPTIONS", "z9hG4bK28", "c28", "1 OPTIONS", ""), "SIP/2.0 200",
+	  "Allow-Events: conference, refer\r\n" },
+	{ REQ("OPTIONS", "z9hG4bK29", "c29", "1 OPTIONS", ""), "SIP/2.0 200",
+	  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE\r\n" },
 	/* F-41: no Event, an unknown package: 489 with Allow-Events */
 	{ REQ("SUBSCRIBE", "z9hG4bK20", "c20", "1 SUBSCRIBE",
 	      "Contact: <sip:a@10.0.0.1>\r\n"),
