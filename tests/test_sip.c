@@ -1385,7 +1385,7 @@ END_TEST
 
 /* RFC 6665 4.2.1 with the policy's <confirm>: the subscription is pending
  * (a NOTIFY without a body) until the operator approves (the full state
- * follows) or rejects it (terminated;reason=rejected). */
+ * follows) or rejects it (terminated;reason=rejected); a <deny> gets 403. */
 START_TEST(test_focus_pending_subscription)
 {
 	char out[4096];
@@ -1409,6 +1409,10 @@ START_TEST(test_focus_pending_subscription)
 	ck_assert_msg(proc_expect(&focus_cp, "tuttictl approve watched 2",
 				  10000), "%s", focus_cp.out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "reject watched 2"), 0);
+	/* denied outright: 403, nothing to approve */
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port,
+				      "focus_subscribe_403", tps[_i], "watched",
+				      NULL, NULL), 0);
 	ck_assert_int_eq(sipp_wait(w, "focus_pending_reject", tps[_i]), 0);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json watchers watched"),
 			 0);
