@@ -1184,6 +1184,10 @@ START_TEST(test_focus_subscribe)
 {
 	pid_t sub, caller;
 
+	/* F-47: the focus's minimum is 60 s */
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "subscribe_423",
+				      tps[_i], "conf", NULL, NULL), 0);
+
 	sub = sipp_start((uint16_t)focus_port, "focus_subscribe", tps[_i],
 			 "conf", NULL, NULL);
 	ck_assert_msg(proc_expect(&focus_cp, "subscribed to conference conf",
