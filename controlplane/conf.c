@@ -85,6 +85,8 @@ struct part {
 	char dtmf[CP_POLICY_DTMF_MAX + 1];	/* command digits so far */
 	char auth_user[CP_POLICY_USER_MAX];	/* Digest, or "" */
 	bool dialed_out;		/* the focus called it (REFER, tuttictl) */
+	bool restored;			/* taken over; media not yet seen */
+	uint64_t restored_rx;		/* its leg's rx_pkts at the takeover */
 	struct cp_sip_call *call;	/* dial-out in progress */
 	struct cp_sip_sub *refer_sub;	/* who asked, told of progress */
 	enum cp_roster_disconnection disc;	/* why the focus hung up */
@@ -129,9 +131,12 @@ struct cp_focus {
 	bool state_dirty;	/* a change since the last write */
 	bool state_failed;	/* the last write failed (logged once) */
 	uint64_t state_gen;	/* region generation of the legs */
+	uint64_t restored_check_ms;	/* when to look for media on the legs
+					 * taken over; 0 = done */
 };
 
 static void state_save(struct cp_focus *f);
+static void restored_check(struct cp_focus *f);
 static void orphan_timeout(struct cp_focus *f, unsigned int worker,
 			   const struct shm_msg *ev);
 
@@ -1190,6 +1195,8 @@ cp_focus_poll(struct cp_focus *f)
 
 	if (f->state_dirty && f->state_ready)
 		state_save(f);
+	if (f->restored_check_ms != 0 && now >= f->restored_check_ms)
+		restored_check(f);
 	if (f->sip == NULL)
 		return;
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
@@ -1842,6 +1849,39 @@ grow_leg(void *ctx, const struct shm_leg_entry *e)
 	l->e[l->n++] = *e;
 }
 
+/*
+ * A media timeout the data plane reported while no tutti-cp was there is
+ * lost (the data plane says it once). So, one media timeout after the
+ * takeover, a participant taken over whose leg has received nothing since
+ * is hung up as a media timeout would have.
+ */
+static void
+restored_check(struct cp_focus *f)
+{
+	struct leg_list l = { 0 };
+
+	f->restored_check_ms = 0;
+	cp_dpctl_legs(f->d, grow_leg, &l);
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		for (struct part *p = c->parts; p != NULL; p = p->next) {
+			bool idle = false;
+
+			if (!p->restored)
+				continue;
+			p->restored = false;
+			for (uint32_t i = 0; i < l.n; i++)
+				if (l.e[i].leg.leg_id == p->leg_id)
+					idle = l.e[i].rx_pkts == p->restored_rx;
+			if (!idle)
+				continue;
+			f->st.timeouts++;
+			LOG_INFO("%s in conference %s: no media since the "
+				 "takeover: hanging up", p->from, c->name);
+			send_away(f, p, CP_ROSTER_DISC_FAILED, "no media");
+		}
+	free(l.e);
+}
+
 static const struct cp_state_conf *
 state_conf(const struct cp_state *st, const char *name)
 {
@@ -1902,6 +1942,11 @@ restore_part(struct cp_focus *f, struct conf *c,
 	p->port = sp->port;
 	p->state = PART_CONNECTED;
 	p->leg = e->leg;	/* what runs, should the file lag behind */
+	p->restored = e->leg.timeout_ms != 0;
+	p->restored_rx = e->rx_pkts;
+	if (p->restored &&
+	    mono_ms() + e->leg.timeout_ms + 1000 > f->restored_check_ms)
+		f->restored_check_ms = mono_ms() + e->leg.timeout_ms + 1000;
 	if (memcmp(&p->leg, &sp->leg, sizeof(p->leg)) != 0)
 		LOG_INFO("conference %s: leg %u: tutti-dp runs a later "
 			 "version of it than the state file: keeping tutti-dp's",

@@ -106,7 +106,8 @@ void cp_focus_replay(struct cp_focus *f);
  * participant in both gets its conference, SIP dialog, RTP port and
  * roster entry back while its leg keeps running untouched; a leg the
  * state does not know is removed, a participant whose leg is gone gets a
- * BYE. A refused file (another version, corrupt) is set aside as
+ * BYE, and so does one whose leg received nothing for a media timeout
+ * after the takeover (cp_focus_poll() looks). A refused file (another version, corrupt) is set aside as
  * FILE.refused and the legs are left alone (each is removed when its media
  * times out); so are they without a file. From then on the state file is
  * written after every change (cp_focus_poll()). Logs what it did.

@@ -37,6 +37,7 @@ static char ns[32], dp_if[16], lab_if[16], region[64], ctl[108], state[128],
 	ip[32];
 static struct proc dp, cp, phone[3];
 static const int tone[3] = { 450, 800, 1300 };
+static const char *cp_timeout = "30"; /* tutti-cp --media-timeout */
 
 const char *
 test_skip_reason(void)
@@ -81,26 +82,13 @@ lab(const char *verb)
 static void
 start_cp(void)
 {
-	char *argv[] = { ip,
-			 "netns",
-			 "exec",
-			 ns,
-			 (char *)env("TUTTI_CP"),
-			 "--region",
-			 region,
-			 "--wait",
-			 "30",
-			 "--sip",
-			 "198.18.0.1:5060",
-			 "--media-ip",
-			 "198.18.0.2",
-			 "--conference",
-			 "demo",
-			 "--ctl",
-			 ctl,
-			 "--state",
-			 state,
-			 NULL };
+	/* clang-format off */
+	char *argv[] = { ip, "netns", "exec", ns, (char *)env("TUTTI_CP"),
+			 "--region", region, "--wait", "30",
+			 "--sip", "198.18.0.1:5060", "--media-ip", "198.18.0.2",
+			 "--conference", "demo", "--ctl", ctl, "--state", state,
+			 "--media-timeout", (char *)cp_timeout, NULL };
+	/* clang-format on */
 
 	ck_assert_int_eq(proc_start(&cp, argv), 0);
 	ck_assert_msg(proc_expect(&cp, "answered on all", WAIT_MS), "%s",
@@ -112,23 +100,12 @@ static void
 start_phone(int i)
 {
 	char local[32], hz[16], name[8];
-	char *argv[] = { ip,
-			 "netns",
-			 "exec",
-			 ns,
-			 (char *)env("TUTTI_PHONE"),
-			 "--local",
-			 local,
-			 "--call",
-			 "sip:demo@198.18.0.1:5060",
-			 "--tone",
-			 hz,
-			 "--listen",
-			 "450,800,1300",
-			 "--name",
-			 name,
-			 "--json",
-			 NULL };
+	/* clang-format off */
+	char *argv[] = { ip, "netns", "exec", ns, (char *)env("TUTTI_PHONE"),
+			 "--local", local, "--call", "sip:demo@198.18.0.1:5060",
+			 "--tone", hz, "--listen", "450,800,1300",
+			 "--name", name, "--json", NULL };
+	/* clang-format on */
 
 	snprintf(local, sizeof(local), "198.18.0.1:%d", 41000 + 2 * i);
 	snprintf(hz, sizeof(hz), "%d", tone[i]);
@@ -236,9 +213,9 @@ wait_state_parts(int n)
 }
 
 /* The data plane's legs, read from the region: how many, and the sum of
- * their rx and tx packet counters. */
+ * their rx and tx packet counters (only_leg's rx only, if not 0). */
 static unsigned int
-dp_legs(uint64_t *pkts)
+dp_legs_of(uint32_t only_leg, uint64_t *pkts)
 {
 	struct shm_region r;
 	char err[256];
@@ -260,11 +237,20 @@ dp_legs(uint64_t *pkts)
 			if (c.state != SHM_LEG_ACTIVE)
 				continue;
 			n++;
-			*pkts += c.rx_pkts + c.tx_pkts;
+			if (only_leg == 0)
+				*pkts += c.rx_pkts + c.tx_pkts;
+			else if (c.leg.leg_id == only_leg)
+				*pkts = c.rx_pkts;
 		}
 	}
 	shm_region_detach(&r);
 	return n;
+}
+
+static unsigned int
+dp_legs(uint64_t *pkts)
+{
+	return dp_legs_of(0, pkts);
 }
 
 static void
@@ -273,26 +259,14 @@ setup(void)
 	int id = (int)getpid() % 100000;
 	char cpu[16];
 	char vdev[64];
-	char *dp_argv[] = { (char *)env("TUTTI_DP"),
-			    "-l",
-			    cpu,
-			    "--no-huge",
-			    "-m",
-			    "256",
-			    "--no-pci",
-			    "--no-shconf",
-			    "--no-telemetry",
-			    "--log-level=lib.eal:warning",
-			    "--vdev",
-			    vdev,
-			    "--",
-			    "--region",
-			    region,
-			    "--idle-sleep-us",
-			    "100",
-			    "--addr",
-			    "0=198.18.0.2",
+	/* clang-format off */
+	char *dp_argv[] = { (char *)env("TUTTI_DP"), "-l", cpu, "--no-huge",
+			    "-m", "256", "--no-pci", "--no-shconf",
+			    "--no-telemetry", "--log-level=lib.eal:warning",
+			    "--vdev", vdev, "--", "--region", region,
+			    "--idle-sleep-us", "100", "--addr", "0=198.18.0.2",
 			    NULL };
+	/* clang-format on */
 
 	snprintf(ip, sizeof(ip), "%s",
 		 access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip"
@@ -542,6 +516,63 @@ START_TEST(test_restart_state_and_legs_disagree)
 }
 END_TEST
 
+static void
+setup_short_timeout(void)
+{
+	cp_timeout = "1";
+	setup();
+}
+
+static void
+teardown_short_timeout(void)
+{
+	teardown();
+	cp_timeout = "30";
+}
+
+/*
+ * A call whose media stops while no tutti-cp runs: the data plane reports
+ * its media timeout once, to no one. The next tutti-cp hangs up on it one
+ * media timeout after taking it over, and keeps the call whose media flows.
+ */
+START_TEST(test_restart_media_lost_while_down)
+{
+	uint64_t rx, last = 0, end, still_since;
+
+	two_calls_then_kill();
+	ck_assert_int_eq(proc_stop(&phone[1], SIGKILL, 10000), 128 + SIGKILL);
+	phone[1].pid = 0;
+	/* wait until b's leg has had nothing for two media timeouts */
+	end = now_ms() + WAIT_MS;
+	still_since = now_ms();
+	while (now_ms() < end && now_ms() - still_since < 2000) {
+		dp_legs_of(2, &rx);
+		if (rx != last)
+			still_since = now_ms();
+		last = rx;
+		proc_expect(&dp, "\001", 100);
+	}
+	ck_assert_uint_ge(now_ms() - still_since, 2000);
+	start_cp();
+	ck_assert_msg(proc_expect(&cp, "takeover: 2 participants taken over",
+				  WAIT_MS),
+		      "%s", cp.out);
+	ck_assert_msg(proc_expect(&cp,
+				  "sip:phone@198.18.0.1:41003 in "
+				  "conference demo: no media since the "
+				  "takeover: hanging up",
+				  WAIT_MS),
+		      "%s", cp.out);
+	ck_assert_msg(strstr(cp.out, "41001 in conference demo: no media") ==
+			      NULL,
+		      "%s", cp.out);
+	ck_assert_int_eq(proc_stop(&phone[0], SIGTERM, 10000), 0);
+	phone[0].pid = 0;
+	ck_assert_msg(strstr(phone[0].out, "hung up: BYE answered 200"), "%s",
+		      phone[0].out);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -553,6 +584,12 @@ test_suite(void)
 	tcase_add_test(tc, test_restart_calls_survive);
 	tcase_add_test(tc, test_restart_refuses_corrupt_state);
 	tcase_add_test(tc, test_restart_state_and_legs_disagree);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("media_timeout");
+	tcase_add_checked_fixture(tc, setup_short_timeout,
+				  teardown_short_timeout);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, test_restart_media_lost_while_down);
 	suite_add_tcase(s, tc);
 	return s;
 }
