@@ -131,6 +131,7 @@ struct cp_focus {
 	bool state_dirty;	/* a change since the last write */
 	bool state_failed;	/* the last write failed (logged once) */
 	uint64_t state_gen;	/* region generation of the legs */
+	uint64_t state_next_ms;	/* no write before (pacing, see state_save) */
 	uint64_t restored_check_ms;	/* when to look for media on the legs
 					 * taken over; 0 = done */
 };
@@ -1193,7 +1194,7 @@ cp_focus_poll(struct cp_focus *f)
 {
 	uint64_t now = mono_ms();
 
-	if (f->state_dirty && f->state_ready)
+	if (f->state_dirty && f->state_ready && now >= f->state_next_ms)
 		state_save(f);
 	if (f->restored_check_ms != 0 && now >= f->restored_check_ms)
 		restored_check(f);
@@ -1704,11 +1705,18 @@ state_fill_part(struct cp_focus *f, const struct part *p,
 	return 0;
 }
 
-/* Write the state file now (cp_focus_poll(), cp_focus_free()). */
+/*
+ * Write the state file now (cp_focus_poll(), cp_focus_free()). A write
+ * costs time in proportion to the calls (and an fsync), so the next one
+ * waits ten times as long as this one took: a small focus writes after
+ * every change, a big one during a burst of joins spends at most a tenth
+ * of its loop on the file.
+ */
 static void
 state_save(struct cp_focus *f)
 {
 	struct cp_state st = { 0 };
+	uint64_t t0 = shm_now_ns();
 	char err[512];
 	int rc = -ENOMEM;
 
@@ -1749,6 +1757,7 @@ state_save(struct cp_focus *f)
 	}
 	rc = cp_state_write(f->cfg.state_path, &st, err, sizeof(err));
 	cp_state_clear(&st);
+	f->state_next_ms = mono_ms() + (shm_now_ns() - t0) * 10 / 1000000;
 	if (rc < 0)
 		goto out_say;
 	if (f->state_failed)
