@@ -51,6 +51,7 @@ static struct {
 	char accept[128];     /* of the last new SUBSCRIBE */
 	uint32_t grant_s;     /* 0: what was asked, at most 3600 s */
 	bool big_body;	      /* NOTIFY bodies over 1300 bytes */
+	struct cp_sip_dialog *dialog; /* the last one ACKed */
 } app;
 
 static uint64_t
@@ -123,6 +124,7 @@ on_ack(void *ctx, struct cp_sip_dialog *d)
 {
 	(void)ctx;
 	app.acks++;
+	app.dialog = d;
 	if (strncmp(cp_sip_dialog_call_id(d), "hangup", 6) == 0)
 		ck_assert_int_eq(cp_sip_dialog_bye(sip, d), 0);
 }
@@ -131,7 +133,8 @@ static void
 on_end(void *ctx, struct cp_sip_dialog *d, enum cp_sip_end why)
 {
 	(void)ctx;
-	(void)d;
+	if (app.dialog == d)
+		app.dialog = NULL;
 	app.ends[why]++;
 }
 
@@ -2382,6 +2385,97 @@ START_TEST(test_sip_reinvite_and_cseq)
 END_TEST
 
 /* S-09 on TCP: a message without Content-Length closes the connection. */
+/*
+ * A dialog saved by one SIP layer and restored in another (a restarted
+ * tutti-cp): the caller's re-INVITE is answered in it (same tags), a stale
+ * CSeq still gets 500, and our BYE follows the saved route set with the
+ * next CSeq and the saved tags.
+ */
+START_TEST(test_sip_dialog_save_restore)
+{
+	struct cp_sip_dialog_state st;
+	struct cp_sip_dialog *d = NULL, *again = NULL;
+	struct sockaddr_in to;
+	int caller = udp_peer(&to);
+	char hdrs[256], msg[4096], tag[64], want[128];
+	unsigned int port = (unsigned int)fd_port(caller);
+
+	snprintf(hdrs, sizeof(hdrs),
+		 "Record-Route: <sip:127.0.0.1:%u;lr>\r\n"
+		 "Contact: <sip:caller@127.0.0.1:%u>\r\n", port, port);
+	raw_call(caller, &to, "rs-1", hdrs, tag);
+	raw_in_dialog(caller, &to, "ACK", "rs-1", tag, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	ck_assert_ptr_nonnull(app.dialog);
+	ck_assert_int_eq(cp_sip_dialog_save(app.dialog, &st), 0);
+	ck_assert_str_eq(st.call_id, "rs-1");
+	ck_assert_str_eq(st.local_tag, tag);
+	ck_assert_str_eq(st.remote_tag, "f1");
+	ck_assert_uint_eq(st.remote_cseq, 1);
+	ck_assert(!st.uac && !st.tcp);
+	snprintf(want, sizeof(want), "sip:caller@127.0.0.1:%u", port);
+	ck_assert_str_eq(st.remote_target, want);
+	snprintf(want, sizeof(want), "<sip:127.0.0.1:%u;lr>", port);
+	ck_assert_str_eq(st.route_set, want);
+
+	/* "restart": a new layer, which knows nothing but st */
+	cp_sip_close(sip);
+	open_sip(false, 0, 0);
+	to.sin_port = htons(cp_sip_port(sip));
+	{	/* fields that do not make a dialog */
+		struct cp_sip_dialog_state bad = st;
+
+		snprintf(bad.peer, sizeof(bad.peer), "nohost");
+		ck_assert_int_eq(cp_sip_dialog_restore(sip, &bad, &app, &d),
+				 -EINVAL);
+		bad = st;
+		bad.call_id[0] = '\0';
+		ck_assert_int_eq(cp_sip_dialog_restore(sip, &bad, &app, &d),
+				 -EINVAL);
+		bad = st;
+		snprintf(bad.route_set, sizeof(bad.route_set), "<sip:a;lr>, ,");
+		ck_assert_int_eq(cp_sip_dialog_restore(sip, &bad, &app, &d),
+				 0);	/* empty entries are skipped */
+		ck_assert_int_eq(cp_sip_dialog_restore(sip, &st, &app, &again),
+				 -EINVAL);	/* the same Call-ID and tags */
+		cp_sip_close(sip);
+		open_sip(false, 0, 0);
+		to.sin_port = htons(cp_sip_port(sip));
+		d = NULL;
+	}
+	ck_assert_int_eq(cp_sip_dialog_restore(sip, &st, &app, &d), 0);
+	ck_assert_int_eq(cp_sip_dialog_restore(sip, &st, &app, &again),
+			 -EINVAL);
+	ck_assert_ptr_eq(cp_sip_dialog_app(d), &app);
+	raw_in_dialog(caller, &to, "INVITE", "rs-1", tag, 2, "");
+	udp_recv_skip(caller, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, tag) != NULL, "%s", msg);
+	raw_in_dialog(caller, &to, "ACK", "rs-1", tag, 2, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	ck_assert_ptr_eq(app.dialog, d);
+	raw_in_dialog(caller, &to, "BYE", "rs-1", tag, 2, "");
+	udp_recv_skip(caller, msg, sizeof(msg), "SIP/2.0 200");
+	ck_assert_msg(strncmp(msg, "SIP/2.0 500", 11) == 0, "%s", msg);
+
+	ck_assert_int_eq(cp_sip_dialog_bye(sip, d), 0);
+	raw_answer(caller, &to, "BYE", 200, msg, sizeof(msg));
+	snprintf(want, sizeof(want), "BYE sip:caller@127.0.0.1:%u SIP/2.0",
+		 port);
+	ck_assert_msg(strncmp(msg, want, strlen(want)) == 0, "%s", msg);
+	snprintf(want, sizeof(want), "Route: <sip:127.0.0.1:%u;lr>", port);
+	ck_assert_msg(strstr(msg, want) != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "CSeq: 2 BYE") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "Call-ID: rs-1") != NULL, "%s", msg);
+	snprintf(want, sizeof(want), ";tag=%s", tag);
+	ck_assert_msg(strstr(msg, want) != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, ";tag=f1") != NULL, "%s", msg);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+	close(caller);
+}
+END_TEST
+
 START_TEST(test_sip_tcp_needs_content_length)
 {
 	static const char m[] =
@@ -2653,6 +2747,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	tcase_add_test(raw, test_sip_reinvite_and_cseq);
+	tcase_add_test(raw, test_sip_dialog_save_restore);
 	tcase_add_loop_test(raw, test_sip_invite_again_after_2xx, 0, 2);
 	tcase_add_test(raw, test_sip_486_resent_until_ack);
 	tcase_add_test(raw, test_sip_overload_503);
