@@ -46,6 +46,8 @@ test_skip_reason(void)
 		return "needs root to create a network namespace";
 	if (access("/usr/sbin/ip", X_OK) != 0 && access("/sbin/ip", X_OK) != 0)
 		return "needs ip (iproute2)";
+	if (system("command -v sipp >/dev/null 2>&1") != 0)
+		return "needs sipp (sip-tester)";
 	return NULL;
 }
 
@@ -86,7 +88,8 @@ start_cp(void)
 	char *argv[] = { ip, "netns", "exec", ns, (char *)env("TUTTI_CP"),
 			 "--region", region, "--wait", "30",
 			 "--sip", "198.18.0.1:5060", "--media-ip", "198.18.0.2",
-			 "--conference", "demo", "--ctl", ctl, "--state", state,
+			 "--conference", "demo", "--conference", "conf",
+			 "--ctl", ctl, "--state", state,
 			 "--media-timeout", (char *)cp_timeout, NULL };
 	/* clang-format on */
 
@@ -372,6 +375,10 @@ START_TEST(test_restart_calls_survive)
 	ck_assert_msg(proc_expect(&cp, "takeover: 2 participants taken over",
 				  WAIT_MS),
 		      "%s", cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json list"), 0);
+	ck_assert_msg(strstr(out, "\"name\":\"demo\",\"conf_id\":1,") &&
+			      strstr(out, "\"participants\":2,"),
+		      "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"), 0);
 	for (int i = 0; i < 2; i++) {
 		char want[256];
@@ -516,6 +523,50 @@ START_TEST(test_restart_state_and_legs_disagree)
 }
 END_TEST
 
+/*
+ * A call the focus dialled out (the focus is the UAC of its dialog) is
+ * taken over too: after the restart the operator's kick sends BYE on the
+ * restored dialog, along the callee's Record-Route, and SIPp (the callee,
+ * tests/sipp/uas_dialout.xml) answers it 200.
+ */
+START_TEST(test_restart_dialled_out_call)
+{
+	char out[4096], cmd[1024], log[160];
+	static struct proc sipp; /* 64 KiB of output: not on the stack */
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+
+	snprintf(log, sizeof(log), "%s.sipp", state);
+	snprintf(cmd, sizeof(cmd),
+		 "exec %s netns exec %s sipp -sf %s/uas_dialout.xml -m 1 "
+		 "-t u1 -i 198.18.0.1 -p 5070 -timeout 60s -timeout_error "
+		 "-nostdin 198.18.0.1:5060 >%s 2>&1",
+		 ip, ns, env("SIPP_SCENARIOS"), log);
+	ck_assert_int_eq(proc_start(&sipp, argv), 0);
+	/* SIPp may not listen yet: the INVITE's Timer A copes */
+	ck_assert_int_eq(tuttictl(out, sizeof(out),
+				  "dial conf sip:callee@198.18.0.1:5070"),
+			 0);
+	ck_assert_msg(proc_expect(&cp, "joined conference conf, dialled out",
+				  WAIT_MS),
+		      "%s", cp.out);
+	ck_assert_msg(wait_state_parts(1), "state file: %d parts\n%s",
+		      state_parts(), cp.out);
+	ck_assert_int_eq(proc_stop(&cp, SIGKILL, 10000), 128 + SIGKILL);
+	start_cp();
+	ck_assert_msg(
+		proc_expect(&cp, "takeover: 1 participant taken over", WAIT_MS),
+		"%s", cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	ck_assert_int_eq(proc_wait(&sipp, WAIT_MS), 0);
+	ck_assert_msg(proc_expect(&cp,
+				  "left conference conf (sent away by "
+				  "the focus)",
+				  WAIT_MS),
+		      "%s", cp.out);
+	unlink(log);
+}
+END_TEST
+
 static void
 setup_short_timeout(void)
 {
@@ -584,6 +635,7 @@ test_suite(void)
 	tcase_add_test(tc, test_restart_calls_survive);
 	tcase_add_test(tc, test_restart_refuses_corrupt_state);
 	tcase_add_test(tc, test_restart_state_and_legs_disagree);
+	tcase_add_test(tc, test_restart_dialled_out_call);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("media_timeout");
 	tcase_add_checked_fixture(tc, setup_short_timeout,
