@@ -1690,6 +1690,7 @@ state_fill_part(struct cp_focus *f, const struct part *p,
 	sp->dialed_out = p->dialed_out;
 	sp->moderator = p->moderator;
 	sp->held = p->held;
+	sp->pin_pending = p->pin_pending;
 	sp->op_flags = p->op_flags;
 	snprintf(sp->auth_user, sizeof(sp->auth_user), "%s", p->auth_user);
 	sp->sdp_id = p->sess.id;
@@ -1962,6 +1963,7 @@ restore_part(struct cp_focus *f, struct conf *c,
 			 c->name, p->leg_id);
 	p->op_flags = sp->op_flags;
 	p->held = sp->held;
+	p->pin_pending = sp->pin_pending;
 	p->moderator = sp->moderator;
 	p->dialed_out = sp->dialed_out;
 	snprintf(p->auth_user, sizeof(p->auth_user), "%s", sp->auth_user);

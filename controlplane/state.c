@@ -70,6 +70,7 @@ static const struct field part_fields[] = {
 	PF("dialed_out", K_BOOL, dialed_out),
 	PF("moderator", K_BOOL, moderator),
 	PF("held", K_BOOL, held),
+	PF("pin_pending", K_BOOL, pin_pending),
 	PF("op_flags", K_U8, op_flags),
 	PF("auth_user", K_STR, auth_user),
 	PF("sdp_id", K_U64, sdp_id),

@@ -52,6 +52,7 @@ struct cp_state_part {
 	bool dialed_out;  /* the focus called it */
 	bool moderator;
 	bool held;	    /* its SDP put the focus on hold */
+	bool pin_pending;   /* in, deaf and mute, until its PIN */
 	uint8_t op_flags;   /* SHM_LEG_MUTE | SHM_LEG_DEAF by the operator */
 	char auth_user[64]; /* Digest user, "" = none */
 	uint64_t sdp_id;    /* o= of the SDP the focus sent */

@@ -55,6 +55,7 @@ sample(struct cp_state *st)
 	snprintf(p->from, sizeof(p->from), "sip:alice@198.18.0.1:5062");
 	snprintf(p->display, sizeof(p->display), "Ålice 100%% =x");
 	p->moderator = true;
+	p->pin_pending = true;
 	p->op_flags = SHM_LEG_MUTE;
 	p->sdp_id = 123456789012345ULL;
 	p->sdp_version = 3;
