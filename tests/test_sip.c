@@ -345,7 +345,7 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 	      int sipp_port)
 {
 	const char *dir = getenv("SIPP_SCENARIOS");
-	char path[512], remote[64], lport[16], log[128];
+	char path[512], remote[64], lport[16], log[128], auth_uri[128];
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(dir);
@@ -353,6 +353,7 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 	snprintf(remote, sizeof(remote), "127.0.0.1:%u", port);
 	snprintf(lport, sizeof(lport), "%d", sipp_port);
 	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
+	snprintf(auth_uri, sizeof(auth_uri), "%s@%s", service, remote);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -367,18 +368,23 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 			"sipp", "-sf", path, "-m", "1", "-t", tp, "-s", service,
 			"-i", "127.0.0.1", "-p", lport, "-timeout", "25s",
 			"-timeout_error", "-nostdin", remote,
+			/* [authentication]: the policy's user, and the
+			 * Request-URI as digest uri (SIPp's default is the
+			 * bare address, which the focus refuses) */
+			"-au", "sipp", "-auth_uri", auth_uri,
 			NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		};
 		/* clang-format on */
-		size_t a = 18;
+		size_t a = 22;
 
 		if (sipp_trace != NULL) {
 			argv[a++] = "-trace_msg";
 			argv[a++] = "-message_file";
 			argv[a++] = sipp_trace;
 		}
-		if (var != NULL) {
-			argv[a++] = "-set";
+		if (var != NULL) { /* -set VAR VAL, or an option -X VAL */
+			if (var[0] != '-')
+				argv[a++] = "-set";
 			argv[a++] = var;
 			argv[a++] = val;
 		}
@@ -1115,16 +1121,23 @@ START_TEST(test_focus_metrics)
 }
 END_TEST
 
+/* The focus with the policy tests/vectors/focus/<file>. */
 static void
-focus_policy_setup(void)
+focus_setup_with_policy(const char *file)
 {
 	static char path[512];
 
-	snprintf(path, sizeof(path), "%s/../vectors/focus/policy.xml",
-		 getenv("SIPP_SCENARIOS"));
+	snprintf(path, sizeof(path), "%s/../vectors/focus/%s",
+		 getenv("SIPP_SCENARIOS"), file);
 	focus_policy = path;
 	focus_setup();
 	focus_policy = NULL;
+}
+
+static void
+focus_policy_setup(void)
+{
+	focus_setup_with_policy("policy.xml");
 }
 
 /* The conference policy decides (F-14, F-15, D5): a join it does not
@@ -1153,6 +1166,30 @@ START_TEST(test_focus_policy)
 				      tps[_i], "secret", NULL, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(focus_cp.out, "may not join"));
 	ck_assert_ptr_null(strstr(focus_cp.out, "joined conference secret"));
+}
+END_TEST
+
+static void
+focus_md5_setup(void)
+{
+	focus_setup_with_policy("policy_md5.xml");
+}
+
+/* D5 with a real client: SIPp answers the MD5 challenge (the focus offers
+ * only MD5 when the credentials hold only MD5 hashes) and joins; with a
+ * wrong password it is challenged again and never joins. */
+START_TEST(test_focus_digest_round_trip)
+{
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_auth_md5",
+				      tps[_i], "secret", "-ap", "wrong"), 0);
+	ck_assert_ptr_null(strstr(focus_cp.out, "joined conference secret"));
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_auth_md5",
+				      tps[_i], "secret", "-ap", "secret"), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "left conference secret (hung up)",
+				  10000), "%s", focus_cp.out);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out,
+				     "sip:sipp@127.0.0.1 joined conference "
+				     "secret"));
 }
 END_TEST
 
@@ -2642,6 +2679,11 @@ test_suite(void)
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_policy, 0, 2);
 	tcase_add_loop_test(focus, test_focus_pending_subscription, 0, 2);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_md5");
+	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_digest_round_trip, 0, 2);
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
