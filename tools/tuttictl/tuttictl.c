@@ -10,6 +10,7 @@
  *   tuttictl dial CONF URI            the focus calls URI into CONF
  *   tuttictl lock|unlock CONF         refuse / admit new participants
  *   tuttictl end CONF                 hang up everyone in CONF
+ *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *
  * WHO is a leg id, a From URI, or a unique part of one. The answers are
@@ -52,6 +53,9 @@ usage(FILE *f)
 "  lock CONF, unlock CONF    refuse new participants (403; the policy's\n"
 "                            moderators still join) / admit them again\n"
 "  end CONF                  hang up everyone in CONF\n"
+"  watchers CONF             its RFC 4575 subscribers, pending ones first\n"
+"  approve CONF ID, reject CONF ID\n"
+"                            a pending subscription (policy <confirm>)\n"
 "  stats                     per-worker load, ticks, packets and drops\n"
 "WHO is a leg id, a From URI, or a unique part of one.\n"
 "\n"
