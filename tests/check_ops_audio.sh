@@ -12,11 +12,13 @@
 #   unmute A     B and C hear A again; the roster says connected
 #   deaf B       B hears nothing; A and C still hear each other and B
 #   undeaf B     B hears A and C again
-#   kick C       C gets a BYE from the focus, is gone from roster and show
+#   kick C       C gets a BYE from the focus, is gone from show and the
+#                mix; the roster says disconnected (booted), then drops C
 #   lock         a new participant D (1700 Hz) gets 403; the roster's
 #                conference-state says locked
 #   unlock       D gets in and A and B hear it
-#   end          everyone gets a BYE; no participants left
+#   end          everyone gets a BYE; no participants left (the roster:
+#                booted, then no one)
 # Needs root (network namespaces): SKIP (77) without.
 set -u
 [[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
@@ -88,8 +90,9 @@ wait_for() { # what, command...
 
 # What tutti-cp says about demo against expectations. roster: the RFC
 # 4575 document (tuttictl roster), then who (a part of a user's entity)
-# and its endpoint status and media status, or "absent"; or "locked
-# true|false" for the conference state. show: tuttictl --json show, then
+# and its endpoint status and media status (or its disconnection-method
+# when the status is disconnected), or "absent"; or "locked true|false"
+# for the conference state. show: tuttictl --json show, then
 # who (a part of a From) and its "muted" or "deaf" value, or "absent"; or
 # "count N" participants.
 focus_says() {
@@ -114,9 +117,12 @@ def roster():
              if args[0] in u.get("entity", "")]
     if args[1] == "absent":
         return not users
-    return any(ep.findtext("c:status", None, ns) == args[1] and
-               args[2] in [m.findtext("c:status", None, ns)
+    def status_ok(ep):
+        if args[1] == "disconnected":
+            return ep.findtext("c:disconnection-method", None, ns) == args[2]
+        return args[2] in [m.findtext("c:status", None, ns)
                            for m in ep.findall("c:media", ns)]
+    return any(ep.findtext("c:status", None, ns) == args[1] and status_ok(ep)
                for u in users for ep in u.findall("c:endpoint", ns))
 
 def show():
@@ -134,7 +140,10 @@ PY
 roster_says() { focus_says roster "$@"; }
 show_says() { focus_says show "$@"; }
 
-lab_focus_up || fail "the focus in the lab did not come up"
+# a departed endpoint stays in the roster, disconnected, for two
+# notification intervals and a half: 6.5 s to see it there
+lab_focus_up --notify-interval-ms 3000 ||
+	fail "the focus in the lab did not come up"
 
 ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --count 3 \
 	--tones 450,800,1300 --also-hear 1700 --call "$call" --duration 300 \
@@ -178,11 +187,12 @@ step "undeaf B: B hears A and C again"
 operate kick demo "$C"
 wait_for "C gets a BYE" window_holds \
 	"P[2]['bye_from_focus'] and not P[2]['in_call']"
-wait_for "C gone from the roster" roster_says "$C" absent
+wait_for "roster: C disconnected, booted" roster_says "$C" disconnected booted
 wait_for "C gone from show" show_says "$C" absent
 wait_for "A and B no longer hear C" window_holds \
 	"hears(0, 800) and not_hears(0, 1300) and hears(1, 450) and
 	 not_hears(1, 1300)"
+wait_for "C gone from the roster" roster_says "$C" absent
 step "kick C: the focus hung up on C; C is gone from the roster and the mix"
 
 tctl lock demo >"$out/lock.out" || fail "tuttictl lock"
@@ -220,6 +230,7 @@ operate end demo
 wait_for "A and B get a BYE" window_holds \
 	"all(P[i]['bye_from_focus'] and not P[i]['in_call'] for i in range(3))"
 wait_for "no one left" show_says count 0
+wait_for "roster: A booted" roster_says "$A" disconnected booted
 wait_for "no one in the roster" roster_says "phone@" absent
 step "end: everyone hung up"
 echo "ok: tuttictl's commands, checked in the roster and in the audio"

@@ -9,6 +9,7 @@
 # lab_focus_cleanup.
 
 # Up, and tutti-cp attached to tutti-dp; non-zero if not within 20 s.
+# Arguments: more tutti-cp options.
 lab_focus_up() {
 	local end=$((SECONDS + 20))
 
@@ -22,7 +23,7 @@ lab_focus_up() {
 	pids+=($!)
 	ip netns exec "$ns" "$build/controlplane/tutti-cp" --region "$region" \
 		--wait 30 --sip 198.18.0.1:5060 --media-ip 198.18.0.2 \
-		--ctl "$out/ctl.sock" >"$out/cp.log" 2>&1 &
+		--ctl "$out/ctl.sock" "$@" >"$out/cp.log" 2>&1 &
 	pids+=($!)
 	until grep -q "answered on all" "$out/cp.log" 2>/dev/null; do
 		((SECONDS < end)) || return 1
