@@ -1174,15 +1174,21 @@ cp_focus_poll(struct cp_focus *f)
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
 		if (c->gone != NULL)
 			roster_reap(c, now, false);
-	for (struct conf *c = f->confs; c != NULL; c = c->next)
+	for (struct conf *c = f->confs; c != NULL; c = c->next) {
+		/* one partial per batch of changes, not one per subscriber */
+		struct cp_cevt_cache cache = { 0 };
+
 		for (struct watcher *w = c->watchers; w != NULL; w = w->next) {
 			struct cp_cevt_doc doc = { 0 };
 
 			if (w->cs != NULL &&
-			    cp_cevt_sub_due(w->cs, now, &doc) == 1)
+			    cp_cevt_sub_due_cached(w->cs, now, &cache,
+						   &doc) == 1)
 				notify_doc(f, w, &doc, CP_SIP_SUB_ACTIVE,
 					   NULL);
 		}
+		cp_cevt_cache_clear(&cache);
+	}
 }
 
 /* ---- dial-out: REFER (RFC 4579 5.5, 5.11) and the operator ---- */

@@ -110,6 +110,7 @@ struct cp_sip_sub {
 	bool in_flight;	   /* a NOTIFY NICT is running */
 	bool final_queued; /* a terminated NOTIFY is queued or sent */
 	bool expired;	   /* the final NOTIFY is ours, on expiry */
+	bool no_tcp;	   /* a TCP connect for a big NOTIFY failed */
 	char event[128];   /* the Event value our NOTIFYs carry */
 	char *subscriber;
 	uint64_t expires_at_ms;
@@ -147,6 +148,7 @@ struct txn {
 	struct cp_sip_call *call;  /* ICT: the dial-out */
 	struct cp_sip_sub *sub;	   /* NICT NOTIFY: its subscription */
 	bool notify_final;	   /* that NOTIFY said terminated */
+	struct notify_q *retry_udp; /* over TCP for its size: if that fails */
 };
 
 struct cp_sip {
@@ -2039,6 +2041,62 @@ sub_end(struct cp_sip *sip, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 		dialog_free(sip, d);
 }
 
+static void
+notify_q_free(struct notify_q *n)
+{
+	if (n == NULL)
+		return;
+	free(n->content_type);
+	free(n->body);
+	free(n);
+}
+
+/*
+ * RFC 3261 18.1.1 (S-32): a request over 1300 bytes (udp_limit_bytes) that
+ * would go over UDP goes over a TCP connection of ours to the same address
+ * instead: top Via and Contact say TCP. Keeps a copy of n in t to send
+ * again over UDP if the connection fails (the SHOULD of 18.1.1). Returns
+ * true if m is now for TCP.
+ */
+static bool
+notify_over_tcp(struct cp_sip *sip, struct cp_sip_sub *sub, struct txn *t,
+		osip_message_t *m, const struct notify_q *n, size_t len)
+{
+	struct cp_sip_peer tcp = t->peer;
+	struct notify_q *copy;
+	osip_via_t *via = osip_list_get(&m->vias, 0);
+	char buf[512];
+
+	tcp.proto = CP_SIP_TCP;
+	tcp.conn_id = 0;
+	if (sub->no_tcp || via == NULL || (copy = calloc(1, sizeof(*copy))) ==
+							   NULL)
+		return false;
+	*copy = *n;
+	copy->next = NULL;
+	copy->content_type = n->content_type ? strdup(n->content_type) : NULL;
+	copy->body = n->body ? strdup(n->body) : NULL;
+	if ((n->content_type && !copy->content_type) ||
+	    (n->body && !copy->body) ||
+	    cp_sip_transport_connect(sip->tp, &tcp) < 0) {
+		notify_q_free(copy);
+		return false;
+	}
+	osip_free(via->protocol);
+	via->protocol = osip_strdup("TCP");
+	osip_list_special_free(&m->contacts,
+			       (void (*)(void *))osip_contact_free);
+	osip_message_set_contact(m, contact_user_of(sip, CP_SIP_TCP,
+						    sub->d->contact_user, buf,
+						    sizeof(buf)));
+	t->peer = tcp;
+	t->retry_udp = copy;
+	sip->st.notify_tcp_big++;
+	LOG_DEBUG("sip: NOTIFY of %zu bytes to %s over TCP (RFC 3261 18.1.1)",
+		  len, sub->subscriber);
+	return true;
+}
+
 static int
 send_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
 	    const struct notify_q *n)
@@ -2080,11 +2138,13 @@ send_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
 	set_body(m, n->content_type, n->body);
 	if (t->peer.proto == CP_SIP_UDP &&
 	    osip_message_to_str(m, &str, &len) == 0 &&
-	    len > sip->conf.udp_limit_bytes) {
-		/* no TCP connection of ours to the subscriber (S-32) */
+	    len > sip->conf.udp_limit_bytes &&
+	    !notify_over_tcp(sip, sub, t, m, n, len)) {
+		/* no TCP to the subscriber: UDP it is (S-32) */
 		sip->st.notify_udp_big++;
-		LOG_INFO("sip: NOTIFY of %zu bytes over UDP to %s (call %s)",
-			 len, sub->subscriber, d->od->call_id);
+		LOG_INFO("sip: NOTIFY of %zu bytes over UDP to %s (call %s): "
+			 "no TCP connection to it", len, sub->subscriber,
+			 d->od->call_id);
 	}
 	osip_free(str);
 	t->sub = sub;
@@ -2141,12 +2201,32 @@ notify_done(struct txn *t, int code)
 {
 	struct cp_sip_sub *sub = t->sub;
 	struct cp_sip *sip = t->sip;
+	struct notify_q *retry = t->retry_udp;
 
-	if (sub == NULL)
+	t->retry_udp = NULL;
+	if (sub == NULL) {
+		notify_q_free(retry);
 		return;
+	}
 	t->sub = NULL;
 	sub->tx = NULL;
 	sub->in_flight = false;
+	if (retry != NULL && code == 408 &&
+	    !cp_sip_transport_conn_is_open(sip->tp, t->peer.conn_id)) {
+		/* the connection for its size failed: UDP, now and after */
+		LOG_INFO("sip: no TCP connection to %s for a big NOTIFY: "
+			 "sending it over UDP", sub->subscriber);
+		sub->no_tcp = true;
+		if (t->notify_final)
+			sub->final_queued = true;
+		retry->next = sub->q;
+		sub->q = retry;
+		if (sub->q_tail == &sub->q)
+			sub->q_tail = &retry->next;
+		sub_pump(sip, sub);
+		return;
+	}
+	notify_q_free(retry);
 	if (code / 100 != 2 && notify_fatal(code)) {
 		sip->st.notify_failed++;
 		LOG_INFO("sip: NOTIFY to %s got %d: subscription ended",

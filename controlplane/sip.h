@@ -175,8 +175,9 @@ struct cp_sip_conf {
 	 */
 	bool reject_max_forwards_0;
 	/*
-	 * NOTIFYs over UDP longer than this are counted in notify_udp_big
-	 * and logged (RFC 3261 §18.1.1 wants TCP above 1300); 0 = 1300.
+	 * NOTIFYs longer than this that would go over UDP go over a TCP
+	 * connection to the same address (RFC 3261 §18.1.1, notify_tcp_big);
+	 * if that fails, over UDP after all (notify_udp_big); 0 = 1300.
 	 */
 	uint32_t udp_limit_bytes;
 };
@@ -209,7 +210,8 @@ struct cp_sip_conf {
 	X(subs_active)		/* conference and refer subscriptions */ \
 	X(notify_sent)							\
 	X(notify_failed)	/* ended a subscription */		\
-	X(notify_udp_big)	/* over udp_limit_bytes, sent anyway */
+	X(notify_udp_big)	/* over udp_limit_bytes, sent anyway */ \
+	X(notify_tcp_big)	/* over udp_limit_bytes: over TCP instead */
 /* clang-format on */
 
 struct cp_sip_stats {
@@ -380,7 +382,8 @@ int cp_sip_sub_answer(struct cp_sip *sip, struct cp_sip_req *req, int code,
  * in flight at a time (F-57): later ones wait their turn. Sent on the TCP
  * connection the subscription came on while it is open, else on one we
  * open if the subscriber's Contact (or first Route) says ;transport=tcp,
- * else over UDP (counted in notify_udp_big beyond udp_limit_bytes, S-32).
+ * else over UDP; beyond udp_limit_bytes over a TCP connection we open to
+ * that address, or UDP if it fails (S-32).
  * After a terminated NOTIFY completes the subscription ends (on_sub_end
  * TERMINATED); a 481, a timeout or another RFC 6665 §4.2.2 answer ends it
  * (NOTIFY_FAILED).

@@ -1229,6 +1229,10 @@ START_TEST(test_focus_subscribe)
 {
 	pid_t sub, caller;
 
+	/* F-47: the focus's minimum is 60 s */
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "subscribe_423",
+				      tps[_i], "conf", NULL, NULL), 0);
+
 	sub = sipp_start((uint16_t)focus_port, "focus_subscribe", tps[_i],
 			 "conf", NULL, NULL);
 	ck_assert_msg(proc_expect(&focus_cp, "subscribed to conference conf",
@@ -1430,7 +1434,7 @@ END_TEST
 
 /* RFC 6665 4.2.1 with the policy's <confirm>: the subscription is pending
  * (a NOTIFY without a body) until the operator approves (the full state
- * follows) or rejects it (terminated;reason=rejected). */
+ * follows) or rejects it (terminated;reason=rejected); a <deny> gets 403. */
 START_TEST(test_focus_pending_subscription)
 {
 	char out[4096];
@@ -1454,6 +1458,10 @@ START_TEST(test_focus_pending_subscription)
 	ck_assert_msg(proc_expect(&focus_cp, "tuttictl approve watched 2",
 				  10000), "%s", focus_cp.out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "reject watched 2"), 0);
+	/* denied outright: 403, nothing to approve */
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port,
+				      "focus_subscribe_403", tps[_i], "watched",
+				      NULL, NULL), 0);
 	ck_assert_int_eq(sipp_wait(w, "focus_pending_reject", tps[_i]), 0);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json watchers watched"),
 			 0);
@@ -2095,22 +2103,60 @@ START_TEST(test_sip_notify_on_tcp_we_open)
 END_TEST
 
 /*
- * S-32: no TCP to the subscriber (UDP Contact): a NOTIFY over 1300 bytes
- * still goes over UDP, counted in notify_udp_big.
+ * S-32, RFC 3261 18.1.1: a NOTIFY over 1300 bytes to a UDP subscriber goes
+ * over a TCP connection the layer opens to the same address and port (_i
+ * 0: a listener is there; Via says TCP). _i 1: nothing listens on TCP: the
+ * connection fails and the NOTIFY goes over UDP after all, counted in
+ * notify_udp_big.
  */
-START_TEST(test_sip_notify_big_over_udp_counted)
+START_TEST(test_sip_notify_big_over_tcp_or_udp)
 {
-	struct sockaddr_in to;
-	int fd = udp_peer(&to);
-	char msg[4096];
+	struct sockaddr_in to, a = { .sin_family = AF_INET };
+	int fd = udp_peer(&to), lis = -1, conn = -1, n;
+	char msg[4096], resp[1024];
+	uint64_t end;
 
 	app.big_body = true;
+	if (_i == 0) {
+		lis = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a.sin_port = htons(fd_port(fd));
+		ck_assert_int_eq(bind(lis, (struct sockaddr *)&a, sizeof(a)),
+				 0);
+		ck_assert_int_eq(listen(lis, 1), 0);
+	}
 	raw_subscribe(fd, &to, "big-1", fd_port(fd), "");
 	udp_recv(fd, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	if (_i == 0) {
+		for (end = now_ms() + 3000; conn < 0 && now_ms() < end;)
+			if ((conn = accept(lis, NULL, NULL)) < 0)
+				cp_sip_poll(sip, 10);
+		ck_assert_int_ge(conn, 0);
+		tcp_recv(conn, msg, sizeof(msg), "-->\r\n");
+		ck_assert_msg(strncmp(msg, "NOTIFY ", 7) == 0, "%s", msg);
+		ck_assert_msg(strstr(msg, "Via: SIP/2.0/TCP ") != NULL, "%s",
+			      msg);
+		ck_assert_msg(strstr(msg, ";transport=tcp>") != NULL, "%s",
+			      msg);
+		ck_assert_uint_gt(strlen(msg), 1300);
+		n = make_answer(msg, 200, resp, sizeof(resp));
+		ck_assert_int_eq(send(conn, resp, (size_t)n, 0), n);
+		ck_assert(POLL_UNTIL(stats_have("\"rx_tcp\":1,"), 3000));
+		ck_assert_uint_eq(cp_sip_stats(sip)->notify_tcp_big, 1);
+		ck_assert_uint_eq(cp_sip_stats(sip)->notify_udp_big, 0);
+		ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 0);
+		close(conn);
+		close(lis);
+		close(fd);
+		return;
+	}
 	raw_answer(fd, &to, "NOTIFY", 200, msg, sizeof(msg));
 	ck_assert_uint_gt(strlen(msg), 1300);
+	ck_assert_msg(strstr(msg, "Via: SIP/2.0/UDP ") != NULL, "%s", msg);
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_tcp_big, 1);
 	ck_assert_uint_eq(cp_sip_stats(sip)->notify_udp_big, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 1);
 	close(fd);
 }
 END_TEST
@@ -2666,7 +2712,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_refer_in_dialog);
 	tcase_add_test(raw, test_sip_subscription_expires);
 	tcase_add_loop_test(raw, test_sip_notify_on_tcp_we_open, 0, 2);
-	tcase_add_test(raw, test_sip_notify_big_over_udp_counted);
+	tcase_add_loop_test(raw, test_sip_notify_big_over_tcp_or_udp, 0, 2);
 	tcase_add_test(raw, test_sip_dial_out_referred_by_and_uri_headers);
 	tcase_add_test(raw, test_sip_dial_out_forked_2xx);
 	suite_add_tcase(s, raw);
