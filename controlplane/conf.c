@@ -773,8 +773,16 @@ admit(struct cp_focus *f, struct cp_sip_req *req, struct conf *c,
 	};
 	const char *hdrs[2][2];
 
-	if (f->policy == NULL)
-		return true;
+	if (f->policy == NULL) {
+		/* no policy, no moderators: a lock keeps everyone out */
+		if (r.op != CP_POLICY_JOIN || !r.locked)
+			return true;
+		LOG_INFO("%s may not join %s: 403 Conference Locked",
+			 r.from_uri, r.conf_uri);
+		cp_sip_reply(f->sip, req, 403, NULL, NULL);
+		f->st.refused++;
+		return false;
+	}
 	switch (cp_policy_decide(f->policy, &r, dec)) {
 	case CP_POLICY_ALLOW:
 	case CP_POLICY_COLLECT:
@@ -1440,6 +1448,19 @@ append_digit(char *buf, size_t len, char d)
 	}
 }
 
+/* Lock or unlock c (by: who asked, for the log): while locked, joins
+ * are refused (the policy lets its moderators in). The roster says so. */
+static void
+set_locked(struct conf *c, bool locked, const char *by)
+{
+	c->locked = locked;
+	if (c->roster != NULL)
+		cp_roster_set_locked(c->roster, c->locked);
+	roster_changed(c);
+	LOG_INFO("conference %s %s by %s", c->name,
+		 c->locked ? "locked" : "unlocked", by);
+}
+
 /* What a DTMF command does (the policy allowed it). */
 static void
 dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
@@ -1464,13 +1485,9 @@ dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
 	case CP_POLICY_DTMF_LOCK:
 	case CP_POLICY_DTMF_UNLOCK:
 	case CP_POLICY_DTMF_TOGGLE_LOCK:
-		c->locked = a == CP_POLICY_DTMF_LOCK ||
-			    (a == CP_POLICY_DTMF_TOGGLE_LOCK && !c->locked);
-		if (c->roster != NULL)
-			cp_roster_set_locked(c->roster, c->locked);
-		roster_changed(c);
-		LOG_INFO("conference %s %s by %s", c->name,
-			 c->locked ? "locked" : "unlocked", p->from);
+		set_locked(c, a == CP_POLICY_DTMF_LOCK ||
+			      (a == CP_POLICY_DTMF_TOGGLE_LOCK && !c->locked),
+			   p->from);
 		break;
 	case CP_POLICY_DTMF_MUTE_ALL:
 	case CP_POLICY_DTMF_UNMUTE_ALL:
@@ -1726,8 +1743,9 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		cp_dpctl_legs(f->d, collect_leg, &l);
 	put(o, "{\"conference\":{\"name\":");
 	put_str(o, c->name);
-	put(o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,\"participants\":[",
-	    c->conf_id, c->worker, c->adhoc ? "true" : "false");
+	put(o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,\"locked\":%s,"
+	    "\"participants\":[", c->conf_id, c->worker,
+	    c->adhoc ? "true" : "false", c->locked ? "true" : "false");
 	for (struct part *p = c->parts; p != NULL; p = p->next) {
 		const struct shm_leg_entry *e = NULL;
 
@@ -1891,6 +1909,21 @@ approve(struct cp_focus *f, struct conf *c, bool yes, const char *id,
 	    yes ? "active" : "terminated");
 }
 
+static bool
+known_cmd(const char *cmd)
+{
+	static const char *const cmds[] = {
+		"help", "list", "stats", "show", "roster", "dial", "lock",
+		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
+		"watchers", "approve", "reject",
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmd, cmds[i]) == 0)
+			return true;
+	return false;
+}
+
 void
 cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 {
@@ -1903,6 +1936,10 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 	int n = sscanf(req, "%31s %39s %127s", cmd, name, who);
 
 	buf[0] = '\0';
+	if (n >= 1 && !known_cmd(cmd)) {
+		put_error(&o, "unknown command '%s' (try 'help')", cmd);
+		return;
+	}
 	if (n >= 2 && (c = conf_find(f, name)) == NULL &&
 	    strcmp(cmd, "help") != 0) {
 		put_error(&o, "no conference '%s' (try 'list')", name);
@@ -1912,8 +1949,9 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put(&o, "{\"commands\":[\"list\",\"show CONF\",\"roster CONF\","
 		    "\"mute CONF WHO\",\"dial CONF URI\","
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
-		    "\"kick CONF WHO\",\"end CONF\",\"watchers CONF\","
-		    "\"approve CONF ID\",\"reject CONF ID\",\"stats\"]}");
+		    "\"kick CONF WHO\",\"lock CONF\",\"unlock CONF\","
+		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
+		    "\"reject CONF ID\",\"stats\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 
@@ -1922,9 +1960,10 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			put(&o, "%s{\"name\":", first ? "" : ",");
 			put_str(&o, c->name);
 			put(&o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,"
-			    "\"participants\":%u,\"talkers\":%u}", c->conf_id,
-			    c->worker, c->adhoc ? "true" : "false", c->n_parts,
-			    talkers(c));
+			    "\"participants\":%u,\"talkers\":%u,\"locked\":%s}",
+			    c->conf_id, c->worker, c->adhoc ? "true" : "false",
+			    c->n_parts, talkers(c),
+			    c->locked ? "true" : "false");
 			first = false;
 		}
 		put(&o, "]}");
@@ -1962,6 +2001,11 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put(&o, "{\"ok\":true,\"dialling\":");
 		put_str(&o, who);
 		put(&o, "}");
+	} else if (strcmp(cmd, "lock") == 0 || strcmp(cmd, "unlock") == 0) {
+		set_locked(c, cmd[0] == 'l', "the operator");
+		put(&o, "{\"ok\":true,\"conference\":");
+		put_str(&o, c->name);
+		put(&o, ",\"locked\":%s}", c->locked ? "true" : "false");
 	} else if (strcmp(cmd, "end") == 0) {
 		uint32_t k = 0;
 
@@ -1989,15 +2033,10 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		}
 		put(&o, "{\"ok\":true,\"leg_id\":%u}", p->leg_id);
 	} else {
-		uint8_t flag = strstr(cmd, "mute") ? SHM_LEG_MUTE :
-			       strstr(cmd, "deaf") ? SHM_LEG_DEAF : 0;
+		/* mute, unmute, deaf, undeaf: known_cmd() let nothing else by */
+		uint8_t flag = strstr(cmd, "mute") ? SHM_LEG_MUTE : SHM_LEG_DEAF;
 		bool set = strncmp(cmd, "un", 2) != 0;
 
-		if (flag == 0 || (strcmp(cmd, "mute") && strcmp(cmd, "unmute") &&
-				  strcmp(cmd, "deaf") && strcmp(cmd, "undeaf"))) {
-			put_error(&o, "unknown command '%s' (try 'help')", cmd);
-			return;
-		}
 		if (set)
 			p->op_flags |= flag;
 		else

@@ -1046,6 +1046,51 @@ START_TEST(test_focus_tuttictl)
 }
 END_TEST
 
+/* tuttictl lock/unlock (issue 7): while room2 is locked a join gets 403
+ * (with or without a policy: this runs in both fixtures), list and the
+ * roster say so; unlocked, the same caller joins. Bad requests get clear
+ * errors. */
+START_TEST(test_focus_tuttictl_lock)
+{
+	char out[8192];
+	pid_t pid;
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "help"), 0);
+	ck_assert_msg(strstr(out, "\"lock CONF\"") &&
+		      strstr(out, "\"unlock CONF\""), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "lock"), 1);
+	ck_assert_msg(strstr(out, "'lock' needs a conference name"), "%s",
+		      out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "lock nosuch"), 1);
+	ck_assert_msg(strstr(out, "no conference 'nosuch'"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "frob room2"), 1);
+	ck_assert_msg(strstr(out, "unknown command 'frob'"), "%s", out);
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "lock room2"), 0);
+	ck_assert_msg(strstr(out, "conference room2: locked"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json list"), 0);
+	ck_assert_msg(strstr(out, "\"name\":\"room2\"") &&
+		      strstr(out, "\"talkers\":0,\"locked\":true"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster room2"), 0);
+	ck_assert_msg(strstr(out, "<locked>true</locked>"), "%s", out);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_403",
+				      tps[_i], "room2", NULL, NULL), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "403 Conference Locked", 10000),
+		      "%s", focus_cp.out);
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "unlock room2"), 0);
+	ck_assert_msg(strstr(out, "conference room2: unlocked"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster room2"), 0);
+	ck_assert_msg(strstr(out, "<locked>false</locked>"), "%s", out);
+	pid = sipp_start((uint16_t)focus_port, "focus_kicked", tps[_i],
+			 "room2", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference room2", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick room2 sipp"), 0);
+	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tps[_i]), 0);
+}
+END_TEST
+
 /* One HTTP GET of path from the metrics endpoint; the whole answer. */
 static void
 http_get(const char *path, char *out, size_t len)
@@ -2664,6 +2709,7 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_factory_creates_and_ends, 0, 2);
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
+	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
 	tcase_add_loop_test(focus, test_focus_watch_to_the_end, 0, 2);
@@ -2679,6 +2725,7 @@ test_suite(void)
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_policy, 0, 2);
 	tcase_add_loop_test(focus, test_focus_pending_subscription, 0, 2);
+	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);

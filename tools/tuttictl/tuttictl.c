@@ -5,7 +5,10 @@
  *
  *   tuttictl list                     conferences
  *   tuttictl show CONF                its participants, with media counters
+ *   tuttictl roster CONF              its RFC 4575 conference-info document
  *   tuttictl mute|unmute|deaf|undeaf|kick CONF WHO
+ *   tuttictl dial CONF URI            the focus calls URI into CONF
+ *   tuttictl lock|unlock CONF         refuse / admit new participants
  *   tuttictl end CONF                 hang up everyone in CONF
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
@@ -45,6 +48,10 @@ usage(FILE *f)
 "  deaf CONF WHO, undeaf CONF WHO\n"
 "                            stop / start sending WHO the mix\n"
 "  kick CONF WHO             hang up WHO (a BYE from the focus)\n"
+"  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port])\n"
+"                            into CONF\n"
+"  lock CONF, unlock CONF    refuse new participants (403; the policy's\n"
+"                            moderators still join) / admit them again\n"
 "  end CONF                  hang up everyone in CONF\n"
 "  watchers CONF             its RFC 4575 subscribers, pending ones first\n"
 "  approve CONF ID, reject CONF ID\n"
@@ -162,7 +169,7 @@ each(const char *resp, const char *key, void (*row)(const char *, const char *))
 static void
 row_conf(const char *o, const char *e)
 {
-	char name[64], id[16], w[8], ad[8], n[16], t[16];
+	char name[64], id[16], w[8], ad[8], n[16], t[16], lk[8] = "";
 
 	get(o, e, "name", name, sizeof(name));
 	get(o, e, "conf_id", id, sizeof(id));
@@ -170,8 +177,10 @@ row_conf(const char *o, const char *e)
 	get(o, e, "adhoc", ad, sizeof(ad));
 	get(o, e, "participants", n, sizeof(n));
 	get(o, e, "talkers", t, sizeof(t));
-	printf("%-28s %7s %6s %-8s %12s %8s\n", name, id, w,
-	       strcmp(ad, "true") == 0 ? "ad hoc" : "standing", n, t);
+	get(o, e, "locked", lk, sizeof(lk));
+	printf("%-28s %7s %6s %-8s %12s %8s  %s\n", name, id, w,
+	       strcmp(ad, "true") == 0 ? "ad hoc" : "standing", n, t,
+	       strcmp(lk, "true") == 0 ? "locked" : "");
 }
 
 static void
@@ -288,10 +297,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[optind], "list") == 0) {
-		printf("%-28s %7s %6s %-8s %12s %8s\n", "CONFERENCE", "ID",
-		       "WORKER", "KIND", "PARTICIPANTS", "TALKING");
+		printf("%-28s %7s %6s %-8s %12s %8s  %s\n", "CONFERENCE", "ID",
+		       "WORKER", "KIND", "PARTICIPANTS", "TALKING", "LOCK");
 		each(resp, "conferences", row_conf);
 	} else if (strcmp(argv[optind], "show") == 0) {
+		char v[8] = "";
+
+		get(resp, NULL, "locked", v, sizeof(v));
+		if (strcmp(v, "true") == 0)
+			printf("locked: new participants get 403\n");
 		printf("%6s  %-32s %-10s %-10s %5s %-5s %-5s %9s %9s %6s %8s\n",
 		       "LEG", "FROM", "STATE", "CODEC", "PORT", "", "",
 		       "RX PKTS", "TX PKTS", "LOST", "JITTER");
@@ -312,6 +326,16 @@ main(int argc, char **argv)
 		       "LATE", "TICK us", "MAX us", "RX PKTS", "TX PKTS",
 		       "DROPS");
 		each(resp, "workers", row_worker);
+	} else if (strcmp(argv[optind], "lock") == 0 ||
+		   strcmp(argv[optind], "unlock") == 0) {
+		char name[64] = "", v[8] = "";
+
+		get(resp, NULL, "conference", name, sizeof(name));
+		get(resp, NULL, "locked", v, sizeof(v));
+		printf("conference %s: %s\n", name, strcmp(v, "true") ?
+		       "unlocked, new participants join" :
+		       "locked, new participants get 403 (but the policy's "
+		       "moderators)");
 	} else if (strcmp(argv[optind], "roster") == 0) {
 		/* the conference-info document, unescaped from its JSON */
 		const char *v = strstr(resp, "\"conference_info\":\"");
