@@ -1507,7 +1507,8 @@ START_TEST(test_focus_pending_subscription)
 END_TEST
 
 /* With the callee's SIPp listening on sipp_port: a REFER asks the focus
- * to call it; once the referrer heard the final 200, send it away. */
+ * to call it; once the referrer heard the final 200, a second REFER
+ * (method=BYE) sends it away. */
 static void
 dial_callee_refer_kick(int sipp_port)
 {
@@ -1522,13 +1523,20 @@ dial_callee_refer_kick(int sipp_port)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
 	ck_assert_msg(strstr(out, "\"from\":\"sip:callee@127.0.0.1:") &&
 		      strstr(out, "\"on_dp\":true"), "%s", out);
-	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	/* F-28..F-31: a REFER with method=BYE sends it away, sipfrag 200 */
+	snprintf(rt, sizeof(rt), "<sip:callee@127.0.0.1:%d;method=BYE>",
+		 sipp_port);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "refer", "u1",
+				      "conf", "rt", rt), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "removed by REFER", 10000), "%s",
+		      focus_cp.out);
 }
 
 /* RFC 4579 5.5 (F-19..F-36): a REFER to the conference makes the focus
  * dial the target (SIPp as the callee answers), with 100 Trying and a
  * final 200 OK sipfrag to the referrer; the callee is in the conference;
- * then tuttictl dials too; both are sent away with BYE. */
+ * a REFER with method=BYE in Refer-To removes it (the focus's BYE, 100 and
+ * 200 sipfrag to the referrer); tuttictl's dial refuses bad targets. */
 START_TEST(test_focus_refer_dials_out)
 {
 	char out[8192];
