@@ -109,6 +109,13 @@ struct watcher {
 	char from[128];
 };
 
+/* A worker's counters at the last sample, and the rates since the one
+ * before: what tuttictl stats shows as load and packets/s. */
+struct rate {
+	uint64_t rx, tx, busy, total;
+	double rx_pps, tx_pps, load_pct;
+};
+
 struct cp_focus {
 	struct cp_focus_cfg cfg;
 	struct cp_dpctl *d;
@@ -120,6 +127,8 @@ struct cp_focus {
 	uint8_t *port_used;	/* one byte per even port of the range */
 	uint32_t n_ports, next_port;
 	uint32_t *worker_legs;	/* load per worker */
+	struct rate *rates;	/* per worker: the last second's rates */
+	uint64_t rates_ms;	/* when they were last sampled */
 	const struct cp_policy *policy;	/* NULL: anyone may */
 	struct cp_cevt_cfg cevt;	/* notification rate and sizes */
 	struct cp_focus_stats st;
@@ -452,6 +461,7 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 	f->n_ports = (cfg->rtp_port_max - cfg->rtp_port_min) / 2 + 1;
 	f->port_used = calloc(f->n_ports, 1);
 	f->worker_legs = calloc(SHM_MAX_WORKERS, sizeof(uint32_t));
+	f->rates = calloc(SHM_MAX_WORKERS, sizeof(*f->rates));
 	if (f->port_used == NULL || f->worker_legs == NULL) {
 		cp_focus_free(f);
 		return -ENOMEM;
@@ -486,6 +496,7 @@ cp_focus_free(struct cp_focus *f)
 	}
 	free(f->port_used);
 	free(f->worker_legs);
+	free(f->rates);
 	free(f);
 }
 
@@ -1164,11 +1175,43 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 	(void)f;
 }
 
+/* Once a second: each worker's packets/s and load over the last second. */
+static void
+sample_rates(struct cp_focus *f, uint64_t now)
+{
+	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0;
+	double dt = (double)(now - f->rates_ms) / 1000.0;
+
+	if (f->rates == NULL || now - f->rates_ms < 1000)
+		return;
+	for (uint32_t w = 0; w < n_w && w < SHM_MAX_WORKERS; w++) {
+		struct rate *r = &f->rates[w];
+		struct shm_worker_stats st;
+
+		shm_read_stats(shm_region_stats(&f->d->region, w), &st);
+		/* a restarted data plane counts from zero: start over */
+		if (f->rates_ms != 0 && st.rx_pkts >= r->rx &&
+		    st.tx_pkts >= r->tx && st.total_cycles > r->total) {
+			r->rx_pps = (double)(st.rx_pkts - r->rx) / dt;
+			r->tx_pps = (double)(st.tx_pkts - r->tx) / dt;
+			r->load_pct = 100.0 * (double)(st.busy_cycles -
+						       r->busy) /
+				      (double)(st.total_cycles - r->total);
+		}
+		r->rx = st.rx_pkts;
+		r->tx = st.tx_pkts;
+		r->busy = st.busy_cycles;
+		r->total = st.total_cycles;
+	}
+	f->rates_ms = now;
+}
+
 void
 cp_focus_poll(struct cp_focus *f)
 {
 	uint64_t now = mono_ms();
 
+	sample_rates(f, now);
 	if (f->sip == NULL)
 		return;
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
@@ -1820,12 +1863,15 @@ stats_json(struct cp_focus *f, struct out *o)
 		    "\"busy_pct\":%.1f,\"ticks\":%" PRIu64 ",\"late_ticks\":%"
 		    PRIu64 ",\"tick_us_max\":%.1f,\"tick_us_mean\":%.1f,"
 		    "\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
+		    ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"drops\":{", w ? "," : "", w, s.lcore, s.n_confs,
 		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
 		    (double)s.total_cycles : 0.0, s.ticks, s.late_ticks,
 		    (double)s.tick_ns_max / 1000.0, s.ticks ?
 		    (double)s.tick_ns_sum / (double)s.ticks / 1000.0 : 0.0,
-		    s.rx_pkts, s.tx_pkts);
+		    s.rx_pkts, s.tx_pkts, f->rates ? f->rates[w].load_pct : 0.0,
+		    f->rates ? f->rates[w].rx_pps : 0.0,
+		    f->rates ? f->rates[w].tx_pps : 0.0);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s.drops[i] != 0) {
 				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",

@@ -157,6 +157,19 @@ wait_for "each hears the other two and not itself" window_holds \
 	 hears(2, 450) and hears(2, 800) and not_hears(2, 1300)"
 step "A, B and C each hear the other two and not themselves"
 
+# live stats: three legs at 50 packets/s each go in, and three mixes out
+stats_rates() {
+	tctl --json stats | python3 -c '
+import json, sys
+w = json.load(sys.stdin)["workers"]
+rx = sum(x["rx_pps"] for x in w); tx = sum(x["tx_pps"] for x in w)
+sys.exit(0 if 120 <= rx <= 180 and 120 <= tx <= 180 and
+         all(0 <= x["load_pct_1s"] <= 100 for x in w) else 1)'
+}
+wait_for "stats: about 150 packets/s in and out" stats_rates
+tctl stats | grep -q "RX/s" || fail "tuttictl stats: no RX/s column"
+step "stats: about 150 packets/s in and 150 out, load in the last second"
+
 operate mute demo "$A"
 wait_for "B and C stop hearing A" window_holds \
 	"not_hears(1, 450) and not_hears(2, 450) and

@@ -56,7 +56,9 @@ usage(FILE *f)
 "  watchers CONF             its RFC 4575 subscribers, pending ones first\n"
 "  approve CONF ID, reject CONF ID\n"
 "                            a pending subscription (policy <confirm>)\n"
-"  stats                     per-worker load, ticks, packets and drops\n"
+"  stats                     per worker: load and packets/s over the last\n"
+"                            second, busy share since start, ticks, late\n"
+"                            ticks, tick time, packets, drops by reason\n"
 "WHO is a leg id, a From URI, or a unique part of one.\n"
 "\n"
 "Options:\n"
@@ -210,7 +212,7 @@ static void
 row_worker(const char *o, const char *e)
 {
 	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
-	     tmax[16], tmean[16], rx[24], tx[24];
+	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24];
 	const char *d;
 
 	get(o, e, "worker", w, sizeof(w));
@@ -224,8 +226,12 @@ row_worker(const char *o, const char *e)
 	get(o, e, "tick_us_mean", tmean, sizeof(tmean));
 	get(o, e, "rx_pkts", rx, sizeof(rx));
 	get(o, e, "tx_pkts", tx, sizeof(tx));
-	printf("%6s %5s %6s %7s %6s%% %10s %6s %8s %8s %11s %11s", w, lc, c, l,
-	       busy, ticks, late, tmean, tmax, rx, tx);
+	get(o, e, "load_pct_1s", load, sizeof(load));
+	get(o, e, "rx_pps", rxr, sizeof(rxr));
+	get(o, e, "tx_pps", txr, sizeof(txr));
+	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s",
+	       w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean, tmax, rx,
+	       tx);
 	d = strstr(o, "\"drops\":{");
 	if (d != NULL && d < e) {
 		const char *q = d + strlen("\"drops\":{");
@@ -321,10 +327,10 @@ main(int argc, char **argv)
 		printf(", talking %s", v);
 		get(resp, NULL, "dp_up", v, sizeof(v));
 		printf(", tutti-dp %s\n", strcmp(v, "true") ? "DOWN" : "up");
-		printf("%6s %5s %6s %7s %7s %10s %6s %8s %8s %11s %11s  %s\n",
-		       "WORKER", "LCORE", "CONFS", "LEGS", "BUSY", "TICKS",
-		       "LATE", "TICK us", "MAX us", "RX PKTS", "TX PKTS",
-		       "DROPS");
+		printf("%6s %5s %6s %7s %7s %7s %9s %9s %10s %6s %8s %8s %11s "
+		       "%11s  %s\n", "WORKER", "LCORE", "CONFS", "LEGS", "LOAD",
+		       "BUSY", "RX/s", "TX/s", "TICKS", "LATE", "TICK us",
+		       "MAX us", "RX PKTS", "TX PKTS", "DROPS");
 		each(resp, "workers", row_worker);
 	} else if (strcmp(argv[optind], "lock") == 0 ||
 		   strcmp(argv[optind], "unlock") == 0) {
