@@ -72,27 +72,21 @@ static const int tone_hz[PHONES] = { 450, 800, 1300 };
 static char ns[32], dp_if[16], lab_if[16], region[64], dir[64];
 static bool have_dir, have_lab; /* what setup made, for the test to check */
 
-/* name's path in PATH, in buf; NULL if it is not there. */
+/* name's path in PATH or the system folders, in buf; NULL if not there. */
 static const char *
 find_exe(const char *name, char *buf, size_t size)
 {
 	const char *path = getenv("PATH");
-	char *dirs, *save;
+	char dirs[4096], *save;
 
-	dirs = strdup(path != NULL && *path != '\0'
-			      ? path
-			      : "/usr/sbin:/usr/bin:/sbin:/bin");
-	if (dirs == NULL)
-		return NULL;
+	snprintf(dirs, sizeof(dirs), "%s:/usr/sbin:/usr/bin:/sbin:/bin",
+		 path != NULL ? path : "");
 	for (char *d = strtok_r(dirs, ":", &save); d != NULL;
 	     d = strtok_r(NULL, ":", &save)) {
 		snprintf(buf, size, "%s/%s", d, name);
-		if (access(buf, X_OK) == 0) {
-			free(dirs);
+		if (access(buf, X_OK) == 0)
 			return buf;
-		}
 	}
-	free(dirs);
 	return NULL;
 }
 
