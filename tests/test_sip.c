@@ -2351,13 +2351,16 @@ START_TEST(test_sip_486_resent_until_ack)
 }
 END_TEST
 
-/* S-10: at max_transactions, new requests get 503 with Retry-After. */
+/* S-10: at max_transactions, new requests get 503 with Retry-After; a
+ * CANCEL (like an in-dialog request) still gets through. */
 START_TEST(test_sip_overload_503)
 {
 	static const char inv[] =
 		REQ_TO("ring", "INVITE", "z9hG4bK31", "c31", "1 INVITE", "");
 	static const char opt[] =
 		REQ("OPTIONS", "z9hG4bK32", "c32", "1 OPTIONS", "");
+	static const char cancel[] =
+		REQ_TO("ring", "CANCEL", "z9hG4bK31", "c31", "1 CANCEL", "");
 	struct sockaddr_in to;
 	char msg[4096];
 	int fd;
@@ -2372,6 +2375,14 @@ START_TEST(test_sip_overload_503)
 	udp_recv(fd, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "SIP/2.0 503", 11) == 0, "%s", msg);
 	ck_assert_msg(strstr(msg, "Retry-After: 5") != NULL, "%s", msg);
+	ck_assert_uint_eq(cp_sip_stats(sip)->overload, 1);
+	/* what ends a call still gets through: CANCEL, 200 and 487 */
+	udp_send(fd, &to, cancel, sizeof(cancel) - 1);
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0 &&
+		      strstr(msg, "CSeq: 1 CANCEL"), "%s", msg);
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 487", 11) == 0, "%s", msg);
 	ck_assert_uint_eq(cp_sip_stats(sip)->overload, 1);
 	close(fd);
 }
