@@ -62,6 +62,7 @@ static char worker_list[256];		/* "1,2": worker lcores, for logs */
 static struct {
 	uint32_t pid;		/* 0 = none seen */
 	bool lost;		/* heartbeat stopped */
+	uint64_t lost_beat;	/* its last heartbeat when it was lost */
 	uint64_t next_ns;	/* next housekeeping, CLOCK_MONOTONIC */
 } cp;
 
@@ -302,10 +303,14 @@ dp_housekeeping(uint64_t now_tsc)
 		   ((now > beat && now - beat > SHM_HEARTBEAT_STALE_NS) ||
 		    !cp_alive(pid))) {
 		cp.lost = true;
+		cp.lost_beat = beat;
 		LOG_WARN("tutti-cp pid %u stopped (no heartbeat for %" PRIu64
 			 " ms); media continues, waiting for a control plane",
 			 pid, (now - beat) / 1000000);
-	} else if (cp.lost && now > beat && now - beat < SHM_HEARTBEAT_NS * 5) {
+	} else if (cp.lost && beat != cp.lost_beat && cp_alive(pid) &&
+		   now > beat && now - beat < SHM_HEARTBEAT_NS * 5) {
+		/* a new beat from a live process: not the last one of a
+		 * process that died (SIGKILL) a moment ago */
 		cp.lost = false;
 		LOG_INFO("tutti-cp pid %u is back", pid);
 	}

@@ -337,6 +337,8 @@ two_calls_then_kill(void)
 	ck_assert_uint_gt(during, before + 100); /* 50 pps each way */
 	ck_assert_msg(proc_expect(&dp, "media continues", WAIT_MS), "%s",
 		      dp.out);
+	/* said once: a dead process's last heartbeat is not a comeback */
+	ck_assert_msg(strstr(dp.out, "is back") == NULL, "%s", dp.out);
 }
 
 /* Replace text old by new (once) in the state file. */
