@@ -288,6 +288,24 @@ sync_dir(const char *path)
 	}
 }
 
+void
+cp_state_print(FILE *f, const struct cp_state *st)
+{
+	fprintf(f,
+		"tutti-cp-state %d\n"
+		"# the calls tutti-cp runs, for a restarted tutti-cp to take "
+		"over (see tutti-cp --help)\n",
+		CP_STATE_VERSION);
+	fprintf(f, "dp generation=0x%" PRIx64 "\n", st->dp_generation);
+	for (uint32_t i = 0; i < st->n_confs; i++)
+		put_record(f, "conf", &st->confs[i], conf_fields,
+			   N_OF(conf_fields));
+	for (uint32_t i = 0; i < st->n_parts; i++)
+		put_record(f, "part", &st->parts[i], part_fields,
+			   N_OF(part_fields));
+	fprintf(f, "end confs=%u parts=%u\n", st->n_confs, st->n_parts);
+}
+
 int
 cp_state_write(const char *path, const struct cp_state *st, char *err,
 	       size_t errlen)
@@ -306,19 +324,7 @@ cp_state_write(const char *path, const struct cp_state *st, char *err,
 			close(fd);
 		return rc;
 	}
-	fprintf(f,
-		"tutti-cp-state %d\n"
-		"# the calls tutti-cp runs, for a restarted tutti-cp to take "
-		"over (see tutti-cp --help)\n",
-		CP_STATE_VERSION);
-	fprintf(f, "dp generation=0x%" PRIx64 "\n", st->dp_generation);
-	for (uint32_t i = 0; i < st->n_confs; i++)
-		put_record(f, "conf", &st->confs[i], conf_fields,
-			   N_OF(conf_fields));
-	for (uint32_t i = 0; i < st->n_parts; i++)
-		put_record(f, "part", &st->parts[i], part_fields,
-			   N_OF(part_fields));
-	fprintf(f, "end confs=%u parts=%u\n", st->n_confs, st->n_parts);
+	cp_state_print(f, st);
 	if (fflush(f) != 0 || fsync(fd) != 0) {
 		rc = -errno;
 		say(err, errlen, "%s: %s", tmp, strerror(errno));
@@ -599,12 +605,6 @@ check_records(const struct cp_state *st, char *why, size_t whylen)
 int
 cp_state_read(const char *path, struct cp_state *st, char *err, size_t errlen)
 {
-	char why[256];
-	const char *bad = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
-	bool have_version = false, have_dp = false, ended = false;
 	FILE *f = fopen(path, "re");
 	int rc;
 
@@ -614,16 +614,39 @@ cp_state_read(const char *path, struct cp_state *st, char *err, size_t errlen)
 		say(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	while (bad == NULL && getline(&line, &cap, f) >= 0) {
-		char *rest;
+	rc = cp_state_parse(f, path, st, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int
+cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
+	       size_t errlen)
+{
+	char why[256];
+	const char *bad = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	bool have_version = false, have_dp = false, ended = false;
+	ssize_t n;
+
+	memset(st, 0, sizeof(*st));
+	while (bad == NULL && (n = getline(&line, &cap, f)) >= 0) {
+		char *rest, tail;
 		int ver;
 
 		lineno++;
+		if (strlen(line) != (size_t)n) {
+			bad = "a NUL byte";
+			break;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		if (!have_version) {
-			if (sscanf(line, "tutti-cp-state %d", &ver) != 1)
+			if (sscanf(line, "tutti-cp-state %d%c", &ver, &tail) !=
+			    1)
 				bad = "not a tutti-cp state file (no "
 				      "'tutti-cp-state VERSION' line)";
 			else if (ver != CP_STATE_VERSION) {
@@ -669,7 +692,6 @@ cp_state_read(const char *path, struct cp_state *st, char *err, size_t errlen)
 				p->leg.leg_id = p->leg_id; /* one field */
 		} else if (strcmp(line, "end") == 0 && rest != NULL) {
 			unsigned int nc, np;
-			char tail;
 
 			if (sscanf(rest, "confs=%u parts=%u%c", &nc, &np,
 				   &tail) != 2 ||
@@ -689,7 +711,6 @@ cp_state_read(const char *path, struct cp_state *st, char *err, size_t errlen)
 		}
 	}
 	free(line);
-	fclose(f);
 	if (bad == NULL && !ended) {
 		lineno++;
 		bad = !have_version ? "empty file" : "no end line (truncated?)";

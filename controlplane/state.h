@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "shm_proto.h"
 #include "sip.h"
@@ -94,6 +95,15 @@ int cp_state_write(const char *path, const struct cp_state *st, char *err,
  */
 int cp_state_read(const char *path, struct cp_state *st, char *err,
 		  size_t errlen);
+
+/*
+ * The two halves of the above on an open stream (tests, fuzzing):
+ * cp_state_print() writes st's text to f; cp_state_parse() reads f as
+ * cp_state_read() reads a file, name standing for its path in err.
+ */
+void cp_state_print(FILE *f, const struct cp_state *st);
+int cp_state_parse(FILE *f, const char *name, struct cp_state *st, char *err,
+		   size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -146,6 +146,7 @@ static const struct {
 	{ "tutti-cp-state 2\ndp generation=0x1\nend confs=0 parts=0\n",
 	  ":1: version 2; this tutti-cp reads version 1" },
 	{ "hello\n", ":1: not a tutti-cp state file" },
+	{ "tutti-cp-state 1x\n", ":1: not a tutti-cp state file" },
 	{ "", ":1: empty file" },
 	{ "tutti-cp-state 1\ndp generation=0x1\n"
 	  "conf name=demo uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
