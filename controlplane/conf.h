@@ -107,10 +107,11 @@ void cp_focus_replay(struct cp_focus *f);
  * roster entry back while its leg keeps running untouched; a leg the
  * state does not know is removed, a participant whose leg is gone gets a
  * BYE, and so does one whose leg received nothing for a media timeout
- * after the takeover (cp_focus_poll() looks). A refused file (another version, corrupt) is set aside as
- * FILE.refused and the legs are left alone (each is removed when its media
- * times out); so are they without a file. From then on the state file is
- * written after every change (cp_focus_poll()). Logs what it did.
+ * after the takeover (cp_focus_poll() looks). A refused file (another
+ * version, corrupt) is set aside as FILE.refused and the legs are left
+ * alone (each is removed when its media times out); so are they without a
+ * file. From then on the state file is written after changes, paced by
+ * what a write costs (cp_focus_poll()). Logs what it did.
  */
 void cp_focus_takeover(struct cp_focus *f);
 
