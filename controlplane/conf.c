@@ -505,9 +505,6 @@ cp_focus_free(struct cp_focus *f)
 {
 	if (f == NULL)
 		return;
-	/* the calls go on in the data plane: a next tutti-cp takes them */
-	if (f->state_dirty && f->state_ready)
-		state_save(f);
 	while (f->confs != NULL) {
 		struct conf *c = f->confs;
 
@@ -1730,6 +1727,13 @@ cp_focus_replay(struct cp_focus *f)
 }
 
 /* ---- the state file (state.h) and taking over after a restart ---- */
+
+void
+cp_focus_flush(struct cp_focus *f)
+{
+	if (f->state_dirty && f->state_ready)
+		state_save(f);
+}
 
 /* Is p's call worth keeping across a restart (answered, with a dialog)? */
 static bool

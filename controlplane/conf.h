@@ -116,6 +116,13 @@ void cp_focus_replay(struct cp_focus *f);
 void cp_focus_takeover(struct cp_focus *f);
 
 /*
+ * Write the state file now if anything changed since the last write: at a
+ * clean stop, before the SIP layer closes (its dialogs go in the file);
+ * the calls go on in the data plane for the next tutti-cp to take over.
+ */
+void cp_focus_flush(struct cp_focus *f);
+
+/*
  * Answer one operator request (tuttictl; the cp_ctlsock_fn of ctlsock.h,
  * ctx is f): list, show CONF, roster CONF, mute/unmute/deaf/undeaf/kick
  * CONF WHO (a leg id or a From URI, or a unique part of one), dial CONF

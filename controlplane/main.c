@@ -753,6 +753,7 @@ main(int argc, char **argv)
 				if (quit)
 					break;
 				LOG_ERR("cannot attach to tutti-dp: %s", err);
+				cp_focus_flush(focus);
 				close_sip();
 				cp_ctlsock_close(ctl);
 				ctl = NULL;
@@ -771,6 +772,7 @@ main(int argc, char **argv)
 	LOG_INFO("stopping: %" PRIu64 " commands sent, %" PRIu64
 		 " answered, %" PRIu64 " events", d.n_sent, d.n_status,
 		 d.n_events);
+	cp_focus_flush(focus);	/* before the SIP layer and its dialogs go */
 	cp_dpctl_detach(&d);
 	close_sip();
 	cp_ctlsock_close(ctl);

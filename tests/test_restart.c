@@ -527,9 +527,10 @@ END_TEST
 
 /*
  * A call the focus dialled out (the focus is the UAC of its dialog) is
- * taken over too: after the restart the operator's kick sends BYE on the
- * restored dialog, along the callee's Record-Route, and SIPp (the callee,
- * tests/sipp/uas_dialout.xml) answers it 200.
+ * taken over too, here after a clean stop (SIGTERM) that came right after
+ * the operator muted it: the mute is kept, and the operator's kick sends
+ * BYE on the restored dialog, along the callee's Record-Route, and SIPp
+ * (the callee, tests/sipp/uas_dialout.xml) answers it 200.
  */
 START_TEST(test_restart_dialled_out_call)
 {
@@ -553,11 +554,15 @@ START_TEST(test_restart_dialled_out_call)
 		      "%s", cp.out);
 	ck_assert_msg(wait_state_parts(1), "state file: %d parts\n%s",
 		      state_parts(), cp.out);
-	ck_assert_int_eq(proc_stop(&cp, SIGKILL, 10000), 128 + SIGKILL);
+	/* a change just before a clean stop still reaches the file */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "mute conf callee"), 0);
+	ck_assert_int_eq(proc_stop(&cp, SIGTERM, 10000), 0);
 	start_cp();
 	ck_assert_msg(
 		proc_expect(&cp, "takeover: 1 participant taken over", WAIT_MS),
 		"%s", cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
+	ck_assert_msg(strstr(out, "\"muted\":true"), "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
 	ck_assert_int_eq(proc_wait(&sipp, WAIT_MS), 0);
 	ck_assert_msg(proc_expect(&cp,
