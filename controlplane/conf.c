@@ -1695,7 +1695,14 @@ stats_json(struct cp_focus *f, struct out *o)
 			}
 		put(o, "}}");
 	}
-	put(o, "]}");
+	put(o, "]");
+	if (f->sip != NULL) {	/* the SIP layer's counters, rate limit too */
+		char sip[2048];
+
+		cp_sip_stats_json(f->sip, sip, sizeof(sip));
+		put(o, ",\"sip\":%s", sip);
+	}
+	put(o, "}");
 }
 
 void

@@ -44,6 +44,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "log.h"
+#include "ratelimit.h"
 #include "sip_transport.h"
 
 #define BRANCH_PREFIX "z9hG4bK-tutti-"
@@ -162,6 +163,7 @@ struct cp_sip {
 	struct cp_sip_call *calls;
 	struct cp_sip_sub *subs;
 	osip_list_t garbage; /* killed transactions to free */
+	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
 };
 
@@ -782,6 +784,47 @@ reply_unparsed(struct cp_sip *sip, const struct cp_sip_peer *from,
 	free(out);
 }
 
+/*
+ * The per-source rate limit (cp_sip_conf.rate_limit_per_s) on a request
+ * that would start something: answered 503 or dropped, counted, and
+ * reported in one log line per source and interval. True if limited.
+ */
+static bool
+rate_limited(struct cp_sip *sip, const struct cp_sip_peer *from,
+	     const osip_message_t *m)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	uint64_t report;
+	enum cp_ratelimit_verdict v;
+
+	if (sip->rl == NULL || tag_of(m->to) != NULL || MSG_IS_ACK(m) ||
+	    MSG_IS_BYE(m) || MSG_IS_CANCEL(m))
+		return false;
+	v = cp_ratelimit_check(sip->rl, (const struct sockaddr *)&from->addr,
+			       now_ms(), &report);
+	if (v == CP_RATELIMIT_PASS)
+		return false;
+	if (v == CP_RATELIMIT_REFUSE) {
+		sip->st.ratelimited++;
+		reply_stateless(sip, from, m, 503);
+	} else {
+		sip->st.ratelimit_drop++;
+	}
+	if (report != 0) {
+		const struct sockaddr_in *a4 = (const void *)&from->addr;
+		const struct sockaddr_in6 *a6 = (const void *)&from->addr;
+
+		if (from->addr.ss_family == AF_INET)
+			inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
+		else if (from->addr.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
+		LOG_WARN("rate limit: %s sends more than %u new requests/s; "
+			 "%" PRIu64 " refused or dropped since its last report",
+			 ip, sip->conf.rate_limit_per_s, report);
+	}
+	return true;
+}
+
 static void
 on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 {
@@ -853,6 +896,10 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	if (is_loop(sip, m)) {
 		sip->st.loops++;
 		reply_stateless(sip, from, m, 482);
+		osip_event_free(evt);
+		return;
+	}
+	if (rate_limited(sip, from, m)) {
 		osip_event_free(evt);
 		return;
 	}
@@ -1355,6 +1402,13 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	snprintf(sip->host, sizeof(sip->host),
 		 strchr(conf->addr, ':') ? "[%s]" : "%s", conf->addr);
 	osip_list_init(&sip->garbage);
+	if (conf->rate_limit_per_s != 0 &&
+	    (rc = cp_ratelimit_new(
+		     &sip->rl,
+		     &(struct cp_ratelimit_conf){
+			     .rate_per_s = conf->rate_limit_per_s,
+			     .burst = conf->rate_burst })) < 0)
+		goto out_free;
 	tc = (struct cp_sip_transport_conf){
 		.addr = conf->addr,
 		.port = conf->port,
@@ -1375,6 +1429,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 out_close_tp:
 	cp_sip_transport_close(sip->tp);
 out_free:
+	cp_ratelimit_free(sip->rl);
 	free(sip);
 	return rc;
 }
@@ -1416,6 +1471,7 @@ cp_sip_close(struct cp_sip *sip)
 		req_free(sip, sip->reqs);
 	osip_release(sip->osip);
 	cp_sip_transport_close(sip->tp);
+	cp_ratelimit_free(sip->rl);
 	free(sip);
 }
 

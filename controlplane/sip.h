@@ -156,6 +156,15 @@ struct cp_sip_conf {
 	 * and logged (RFC 3261 §18.1.1 wants TCP above 1300); 0 = 1300.
 	 */
 	uint32_t udp_limit_bytes;
+	/*
+	 * Per-source limit (ratelimit.h) on new requests: no To-tag, not ACK,
+	 * BYE or CANCEL, not a retransmission. Over it: 503 with Retry-After
+	 * (ratelimited), or nothing past 10 such answers a second per source
+	 * (ratelimit_drop). Responses and in-dialog requests are never
+	 * limited. 0 = no limit; burst 0 = twice the rate.
+	 */
+	uint32_t rate_limit_per_s;
+	uint32_t rate_burst;
 };
 
 /*
@@ -179,6 +188,8 @@ struct cp_sip_conf {
 	X(no_ack)		/* 2xx never ACKed: BYE sent */		\
 	X(loops)		/* 482: looped or merged requests */	\
 	X(overload)		/* 503: max_transactions reached */	\
+	X(ratelimited)		/* 503: a source over rate_limit_per_s */ \
+	X(ratelimit_drop)	/* ... and over its 503s: no answer */	\
 	X(dialogs_created)						\
 	X(dialogs_active)						\
 	X(calls_out)		/* dial-out INVITEs sent */		\

@@ -363,6 +363,9 @@ START_TEST(test_torture_all_in_a_row)
 	}
 	ck_assert_uint_eq(counter("parse_bad"), bad);
 	ck_assert_uint_eq(counter("drop_stray"), stray);
+	/* one source, ~100 requests: under the default --rate-limit */
+	ck_assert_uint_eq(counter("ratelimited") + counter("ratelimit_drop"),
+			  0);
 }
 END_TEST
 
