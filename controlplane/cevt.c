@@ -586,6 +586,70 @@ int
 cp_cevt_sub_due(struct cp_cevt_sub *s, uint64_t now_ms,
 		struct cp_cevt_doc *out)
 {
+	return cp_cevt_sub_due_cached(s, now_ms, NULL, out);
+}
+
+void
+cp_cevt_cache_clear(struct cp_cevt_cache *c)
+{
+	if (c == NULL)
+		return;
+	cp_cevt_doc_free(&c->doc);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The cached document with version v: a copy with the digits replaced. */
+static int
+from_cache(const struct cp_cevt_cache *c, const struct cp_cevt_sub *s,
+	   uint32_t v, struct cp_cevt_doc *out)
+{
+	char digits[12];
+	size_t n = (size_t)snprintf(digits, sizeof(digits), "%u", v);
+	size_t len = c->doc.len_bytes - c->ver_len + n;
+	char *x = xmlMalloc(len + 1);
+
+	if (x == NULL)
+		return -ENOMEM;
+	memcpy(x, c->doc.xml, c->ver_at);
+	memcpy(x + c->ver_at, digits, n);
+	memcpy(x + c->ver_at + n, c->doc.xml + c->ver_at + c->ver_len,
+	       c->doc.len_bytes - c->ver_at - c->ver_len + 1);
+	*out = c->doc;
+	out->xml = x;
+	out->len_bytes = len;
+	out->version = v;
+	out->needs_tcp = len > udp_limit(&s->cfg);
+	return 0;
+}
+
+/* Keep a copy of a partial just built in cache, for the next ones. */
+static void
+to_cache(struct cp_cevt_cache *c, const struct cp_cevt_sub *s,
+	 uint64_t from_seq, const struct cp_cevt_doc *d)
+{
+	const char *root = strstr(d->xml, "<conference-info");
+	const char *at = root != NULL ? strstr(root, " version=\"") : NULL;
+
+	cp_cevt_cache_clear(c);
+	if (at == NULL || (c->doc.xml = (char *)xmlStrdup(
+				   (const xmlChar *)d->xml)) == NULL)
+		return;
+	c->r = s->r;
+	c->from_seq = from_seq;
+	c->to_seq = cp_roster_seq(s->r);
+	c->doc.len_bytes = d->len_bytes;
+	c->doc.version = d->version;
+	c->doc.state = d->state;
+	c->doc.needs_tcp = d->needs_tcp;
+	c->ver_at = (size_t)(at + strlen(" version=\"") - d->xml);
+	c->ver_len = strspn(d->xml + c->ver_at, "0123456789");
+}
+
+int
+cp_cevt_sub_due_cached(struct cp_cevt_sub *s, uint64_t now_ms,
+		       struct cp_cevt_cache *cache, struct cp_cevt_doc *out)
+{
+	uint64_t from;
 	uint32_t v;
 	int rc;
 
@@ -597,7 +661,17 @@ cp_cevt_sub_due(struct cp_cevt_sub *s, uint64_t now_ms,
 	if (!s->pending || now_ms < cp_cevt_sub_next_ms(s))
 		return 0;
 	v = s->version + 1;
+	from = s->sent_seq;
+	if (cache != NULL && cache->doc.xml != NULL && cache->r == s->r &&
+	    cache->from_seq == from && cache->to_seq == cp_roster_seq(s->r)) {
+		if ((rc = from_cache(cache, s, v, out)) < 0)
+			return rc;
+		sent(s, now_ms);
+		return 1;
+	}
 	rc = cp_cevt_build_partial(s->r, s->sent_seq, v, &s->cfg, out);
+	if (rc == 0 && cache != NULL)
+		to_cache(cache, s, from, out);
 	if (rc == -ESTALE)
 		rc = cp_cevt_build_full(s->r, v, &s->cfg, out);
 	if (rc == -ENODATA) {

@@ -174,6 +174,26 @@ int cp_cevt_sub_due(struct cp_cevt_sub *s, uint64_t now_ms,
 		    struct cp_cevt_doc *out);
 
 /*
+ * A partial document shared by the subscribers due together: they cover
+ * the same roster changes (same sent_seq to the same roster seq), so the
+ * document is built once and each gets a copy with its own version. One
+ * cache per roster and loop pass; the subscriptions that share it must
+ * have the same cfg. Zero it before use, cp_cevt_cache_clear() after.
+ */
+struct cp_cevt_cache {
+	const struct cp_roster *r;
+	uint64_t from_seq, to_seq;
+	struct cp_cevt_doc doc;	/* as built for its first subscriber */
+	size_t ver_at, ver_len;	/* the digits of version="..." in doc.xml */
+};
+
+/* As cp_cevt_sub_due(), through cache (NULL: as cp_cevt_sub_due()). */
+int cp_cevt_sub_due_cached(struct cp_cevt_sub *s, uint64_t now_ms,
+			   struct cp_cevt_cache *cache,
+			   struct cp_cevt_doc *out);
+void cp_cevt_cache_clear(struct cp_cevt_cache *c);
+
+/*
  * The last document of the subscription when the conference ends
  * (state="deleted", RFC 4575 §4.6; goes with Subscription-State:
  * terminated;reason=noresource). Returns 0 and *out, or -ENOMEM.

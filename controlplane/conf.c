@@ -40,8 +40,21 @@ struct conf {
 	char creator[96];		/* From of who made it ("" standing) */
 	struct cp_roster *roster;	/* RFC 4575 state, NULL if no memory */
 	struct watcher *watchers;	/* SUBSCRIBE Event: conference */
+	struct gone *gone;		/* departed, still in the roster */
 	uint32_t n_parts;
 	struct part *parts;
+};
+
+/*
+ * An endpoint that left stays in the roster as disconnected, with how and
+ * why (RFC 4575 5.7.2, disconnection-method and -info), long enough for
+ * every subscriber's next partial to say so; then it is deleted.
+ */
+struct gone {
+	struct gone *next;
+	uint64_t until_ms;
+	char user[96];
+	char ep[160];
 };
 
 enum part_state {
@@ -73,6 +86,8 @@ struct part {
 	bool dialed_out;		/* the focus called it (REFER, tuttictl) */
 	struct cp_sip_call *call;	/* dial-out in progress */
 	struct cp_sip_sub *refer_sub;	/* who asked, told of progress */
+	enum cp_roster_disconnection disc;	/* why the focus hung up */
+	const char *disc_reason;		/* static text, or NULL */
 	char from[96];
 };
 
@@ -87,7 +102,11 @@ struct watcher {
 	struct watcher *next;
 	struct conf *conf;
 	struct cp_sip_sub *sub;
-	struct cp_cevt_sub *cs;		/* versions, partials, rate */
+	struct cp_cevt_sub *cs;		/* versions, partials, rate; NULL
+					 * while pending */
+	uint32_t id;			/* for tuttictl approve/reject */
+	bool pending;			/* <confirm>: waits for the operator */
+	char from[128];
 };
 
 struct cp_focus {
@@ -97,6 +116,7 @@ struct cp_focus {
 	struct conf *confs;
 	uint32_t next_conf_id;
 	uint32_t next_leg_id;
+	uint32_t next_watcher_id;
 	uint8_t *port_used;	/* one byte per even port of the range */
 	uint32_t n_ports, next_port;
 	uint32_t *worker_legs;	/* load per worker */
@@ -245,23 +265,89 @@ roster_part(struct conf *c, struct part *p)
 	roster_changed(c);
 }
 
-/* p's endpoint leaves the roster (and its user, with its last one). */
-static void
-roster_leave(struct conf *c, struct part *p)
+/* How long a departed endpoint stays (struct gone): two notification
+ * intervals and a margin, so the partial that says so is built first. */
+static uint64_t
+linger_ms(const struct cp_focus *f)
 {
+	return 2 * (uint64_t)f->cfg.notify_interval_ms + 500;
+}
+
+/* p's endpoint is disconnected: say how and why, delete it later. */
+static void
+roster_leave(struct cp_focus *f, struct conf *c, struct part *p)
+{
+	struct cp_roster_exec info = {
+		.when_s = (int64_t)time(NULL),
+		.reason = p->disc_reason,
+	};
+	struct gone *g;
 	char ep[160];
 
 	if (c->roster == NULL || !cp_roster_has_user(c->roster, p->from))
 		return;
 	ep_of(p, ep, sizeof(ep));
-	cp_roster_ep_remove(c->roster, p->from, ep);
-	for (struct part *q = c->parts; q != NULL; q = q->next)
-		if (q != p && strcmp(q->from, p->from) == 0 &&
-		    q->state != PART_JOINING)
-			goto out;	/* another endpoint of the same user */
-	cp_roster_user_remove(c->roster, p->from);
-out:
+	cp_roster_ep_set_status(c->roster, p->from, ep,
+				CP_ROSTER_EP_DISCONNECTED);
+	cp_roster_ep_set_disconnection(c->roster, p->from, ep,
+				       p->disc != CP_ROSTER_DISC_NONE ?
+				       p->disc : CP_ROSTER_DISC_DEPARTED,
+				       &info);
 	roster_changed(c);
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		cp_roster_ep_remove(c->roster, p->from, ep);
+		return;		/* deleted at once: still a true roster */
+	}
+	g->until_ms = mono_ms() + linger_ms(f);
+	snprintf(g->user, sizeof(g->user), "%s", p->from);
+	snprintf(g->ep, sizeof(g->ep), "%s", ep);
+	g->next = c->gone;
+	c->gone = g;
+}
+
+/* Delete the departed endpoints whose time is up (all with all), and
+ * their users when nothing else of theirs is left. */
+static void
+roster_reap(struct conf *c, uint64_t now, bool all)
+{
+	struct gone **gp = &c->gone, *g;
+	bool changed = false;
+
+	while ((g = *gp) != NULL) {
+		bool keep_user = false;
+
+		if (!all && g->until_ms > now) {
+			gp = &g->next;
+			continue;
+		}
+		*gp = g->next;
+		if (c->roster != NULL) {
+			cp_roster_ep_remove(c->roster, g->user, g->ep);
+			for (struct part *q = c->parts; q != NULL; q = q->next)
+				keep_user |= strcmp(q->from, g->user) == 0 &&
+					     q->state != PART_JOINING;
+			for (struct gone *o = c->gone; o != NULL; o = o->next)
+				keep_user |= strcmp(o->user, g->user) == 0;
+			if (!keep_user)
+				cp_roster_user_remove(c->roster, g->user);
+			changed = true;
+		}
+		free(g);
+	}
+	if (changed)
+		roster_changed(c);
+}
+
+/* Hang up on p (BYE), saying in the roster how and why it left. */
+static int
+send_away(struct cp_focus *f, struct part *p,
+	  enum cp_roster_disconnection how, const char *why)
+{
+	if (p->dialog == NULL || f->sip == NULL)
+		return -ENOTCONN;
+	p->disc = how;
+	p->disc_reason = why;
+	return cp_sip_dialog_bye(f->sip, p->dialog);
 }
 
 static struct conf *
@@ -312,6 +398,7 @@ conf_end(struct cp_focus *f, struct conf *c)
 
 	if (c->on_dp)
 		send_conf(f, c, SHM_CMD_CONF_DESTROY);
+	roster_reap(c, 0, true);
 	for (pp = &f->confs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
@@ -333,6 +420,9 @@ conf_end(struct cp_focus *f, struct conf *c)
 				      doc.xml, CP_SIP_SUB_TERMINATED,
 				      "noresource", 0);
 			cp_cevt_doc_free(&doc);
+		} else if (w->pending && f->sip != NULL) {
+			cp_sip_notify(f->sip, w->sub, NULL, NULL,
+				      CP_SIP_SUB_TERMINATED, "noresource", 0);
 		}
 		cp_cevt_sub_destroy(w->cs);
 		w->cs = NULL;	/* w itself goes on on_sub_end */
@@ -390,6 +480,7 @@ cp_focus_free(struct cp_focus *f)
 			free(p);
 		}
 		f->confs = c->next;
+		roster_reap(c, 0, true);
 		cp_roster_destroy(c->roster);
 		free(c);
 	}
@@ -482,7 +573,7 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 	struct part **pp;
 
 	if (p->state != PART_JOINING && p->state != PART_GONE)
-		roster_leave(c, p);
+		roster_leave(f, c, p);
 	if (remove_leg) {
 		struct shm_msg m;
 
@@ -506,8 +597,9 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 		LOG_INFO("conference %s: its creator left: ending it", c->name);
 		c->creator[0] = '\0';
 		for (struct part *q = c->parts; q != NULL; q = q->next)
-			if (q != p && q->dialog != NULL && f->sip != NULL)
-				cp_sip_dialog_bye(f->sip, q->dialog);
+			if (q != p)
+				send_away(f, q, CP_ROSTER_DISC_BOOTED,
+					  "the conference ended");
 	}
 	free(p);
 	if (c->adhoc && c->n_parts == 0 && c->lifetime != CP_POLICY_END_NEVER)
@@ -535,8 +627,7 @@ dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 			 p->conf->name, p->from, strerror(-status));
 		f->st.dp_errors++;
 		refer_progress(f, p, 503, true);
-		if (p->dialog != NULL)
-			cp_sip_dialog_bye(f->sip, p->dialog);
+		send_away(f, p, CP_ROSTER_DISC_FAILED, "no media resources");
 		return;
 	}
 	p->state = PART_CONNECTED;
@@ -894,6 +985,10 @@ on_dialog_end(void *ctx, struct cp_sip_dialog *dialog, enum cp_sip_end why)
 		 why == CP_SIP_END_BYE_RECEIVED ? "hung up" :
 		 why == CP_SIP_END_BYE_SENT ? "sent away by the focus" :
 		 "never acknowledged the answer");
+	if (why == CP_SIP_END_NO_ACK && p->disc == CP_ROSTER_DISC_NONE) {
+		p->disc = CP_ROSTER_DISC_FAILED;
+		p->disc_reason = "no ACK";
+	}
 	f->st.left++;
 	part_free(f, p, true);
 }
@@ -913,12 +1008,19 @@ notify_doc(struct cp_focus *f, struct watcher *w, struct cp_cevt_doc *doc,
 }
 
 /* The full state now (subscribe, refresh), terminated for a fetch or an
- * unsubscribe. */
+ * unsubscribe. A pending subscriber learns nothing of the conference
+ * (RFC 6665 4.2.1): a NOTIFY without a body says where it stands. */
 static void
 notify_full(struct cp_focus *f, struct watcher *w, bool last)
 {
 	struct cp_cevt_doc doc = { 0 };
 
+	if (w->pending) {
+		cp_sip_notify(f->sip, w->sub, NULL, NULL,
+			      last ? CP_SIP_SUB_TERMINATED : CP_SIP_SUB_PENDING,
+			      last ? "timeout" : NULL, 0);
+		return;
+	}
 	if (w->cs == NULL || cp_cevt_sub_full(w->cs, mono_ms(), &doc) < 0)
 		return;
 	notify_doc(f, w, &doc, last ? CP_SIP_SUB_TERMINATED :
@@ -935,6 +1037,7 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 	struct watcher *w;
 	struct conf *c;
 	uint32_t granted;
+	bool pending = false;
 
 	(void)event;
 	granted = expires < 0 || expires > SUB_MAX_EXPIRES ? SUB_MAX_EXPIRES :
@@ -974,6 +1077,9 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 		case CP_POLICY_ALLOW:
 		case CP_POLICY_COLLECT:
 			break;
+		case CP_POLICY_CONFIRM:
+			pending = true;
+			break;
 		case CP_POLICY_CHALLENGE:
 			for (unsigned int i = 0; i < d.n_challenges && i < 2;
 			     i++) {
@@ -997,7 +1103,7 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 	cp_sip_req_set_contact_user(req, c->name);	/* F-10 */
 	w = calloc(1, sizeof(*w));
 	if (w == NULL || c->roster == NULL ||
-	    cp_cevt_sub_create(&w->cs, c->roster, &f->cevt) < 0 ||
+	    (!pending && cp_cevt_sub_create(&w->cs, c->roster, &f->cevt) < 0) ||
 	    cp_sip_sub_answer(f->sip, req, 200, granted, w, &w->sub) < 0) {
 		if (w != NULL)
 			cp_cevt_sub_destroy(w->cs);
@@ -1006,10 +1112,18 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 		return;
 	}
 	w->conf = c;
+	w->pending = pending;
+	w->id = ++f->next_watcher_id;
+	snprintf(w->from, sizeof(w->from), "%s", cp_sip_req_from(req));
 	w->next = c->watchers;
 	c->watchers = w;
-	LOG_INFO("%s subscribed to conference %s (%u s)",
-		 cp_sip_req_from(req), c->name, granted);
+	if (pending)
+		LOG_INFO("%s asks to follow conference %s: pending until the "
+			 "operator approves (tuttictl approve %s %u)", w->from,
+			 c->name, c->name, w->id);
+	else
+		LOG_INFO("%s subscribed to conference %s (%u s)", w->from,
+			 c->name, granted);
 	notify_full(f, w, granted == 0);	/* F-48: at once */
 }
 
@@ -1050,14 +1164,23 @@ cp_focus_poll(struct cp_focus *f)
 	if (f->sip == NULL)
 		return;
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		if (c->gone != NULL)
+			roster_reap(c, now, false);
+	for (struct conf *c = f->confs; c != NULL; c = c->next) {
+		/* one partial per batch of changes, not one per subscriber */
+		struct cp_cevt_cache cache = { 0 };
+
 		for (struct watcher *w = c->watchers; w != NULL; w = w->next) {
 			struct cp_cevt_doc doc = { 0 };
 
 			if (w->cs != NULL &&
-			    cp_cevt_sub_due(w->cs, now, &doc) == 1)
+			    cp_cevt_sub_due_cached(w->cs, now, &cache,
+						   &doc) == 1)
 				notify_doc(f, w, &doc, CP_SIP_SUB_ACTIVE,
 					   NULL);
 		}
+		cp_cevt_cache_clear(&cache);
+	}
 }
 
 /* ---- dial-out: REFER (RFC 4579 5.5, 5.11) and the operator ---- */
@@ -1271,7 +1394,7 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		cp_sip_refer_notify(f->sip, sub, 100, NULL, false);
 		LOG_INFO("conference %s: %s removed by REFER from %s", c->name,
 			 p->from, cp_sip_req_from(req));
-		cp_sip_dialog_bye(f->sip, p->dialog);
+		send_away(f, p, CP_ROSTER_DISC_BOOTED, "removed by REFER");
 		cp_sip_refer_notify(f->sip, sub, 200, NULL, true);
 		return;
 	}
@@ -1368,8 +1491,8 @@ dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
 	case CP_POLICY_DTMF_END:
 		LOG_INFO("conference %s ended by %s", c->name, p->from);
 		for (struct part *q = c->parts; q != NULL; q = q->next)
-			if (q->dialog != NULL && f->sip != NULL)
-				cp_sip_dialog_bye(f->sip, q->dialog);
+			send_away(f, q, CP_ROSTER_DISC_BOOTED,
+				  "the conference ended");
 		break;
 	default:
 		break;
@@ -1414,8 +1537,7 @@ on_digit(struct cp_focus *f, struct part *p, char d)
 			LOG_INFO("conference %s: %s entered a wrong PIN: "
 				 "hanging up", p->conf->name, p->from);
 			f->st.refused++;
-			if (p->dialog != NULL && f->sip != NULL)
-				cp_sip_dialog_bye(f->sip, p->dialog);
+			send_away(f, p, CP_ROSTER_DISC_BOOTED, "wrong PIN");
 		}
 		p->pin[0] = '\0';
 		return;
@@ -1452,8 +1574,7 @@ cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 		f->st.timeouts++;
 		LOG_INFO("%s in conference %s: no media for %u ms: hanging up",
 			 p->from, p->conf->name, ev->body.timeout.idle_ms);
-		if (p->dialog != NULL && f->sip != NULL)
-			cp_sip_dialog_bye(f->sip, p->dialog);
+		send_away(f, p, CP_ROSTER_DISC_FAILED, "no media");
 		break;
 	case SHM_EVT_TALKER:
 		p = part_find_leg(f, ev->body.talker.leg_id);
@@ -1705,6 +1826,78 @@ stats_json(struct cp_focus *f, struct out *o)
 	put(o, "}");
 }
 
+/* The subscribers of c (RFC 4575), pending ones first to catch the eye. */
+static void
+watchers_json(const struct conf *c, struct out *o)
+{
+	bool first = true;
+
+	put(o, "{\"conference\":");
+	put_str(o, c->name);
+	put(o, ",\"watchers\":[");
+	for (int pass = 0; pass < 2; pass++)
+		for (const struct watcher *w = c->watchers; w != NULL;
+		     w = w->next) {
+			if (w->pending != (pass == 0))
+				continue;
+			put(o, "%s{\"id\":%u,\"from\":", first ? "" : ",",
+			    w->id);
+			put_str(o, w->from);
+			put(o, ",\"state\":\"%s\"}",
+			    w->pending ? "pending" : "active");
+			first = false;
+		}
+	put(o, "]}");
+}
+
+/* tuttictl approve|reject CONF ID: a pending subscription becomes active
+ * with the full state at once, or ends (terminated;reason=rejected). */
+static void
+approve(struct cp_focus *f, struct conf *c, bool yes, const char *id,
+	struct out *o)
+{
+	struct watcher *w;
+	char *end;
+	unsigned long v = id != NULL ? strtoul(id, &end, 10) : 0;
+
+	if (id == NULL || *end != '\0' || v == 0) {
+		put_error(o, "'%s' needs a conference and a watcher id (try "
+			  "'watchers %s')", yes ? "approve" : "reject",
+			  c->name);
+		return;
+	}
+	for (w = c->watchers; w != NULL && w->id != v; w = w->next)
+		;
+	if (w == NULL || !w->pending) {
+		put_error(o, "no pending watcher %lu in %s (try 'watchers %s')",
+			  v, c->name, c->name);
+		return;
+	}
+	LOG_INFO("conference %s: the operator %s %s's subscription", c->name,
+		 yes ? "approved" : "rejected", w->from);
+	if (yes) {
+		if (c->roster == NULL ||
+		    cp_cevt_sub_create(&w->cs, c->roster, &f->cevt) < 0) {
+			put_error(o, "cannot start watcher %lu: out of memory",
+				  v);
+			return;
+		}
+		w->pending = false;
+		notify_full(f, w, false);
+	} else {
+		struct watcher **pp;
+
+		cp_sip_notify(f->sip, w->sub, NULL, NULL,
+			      CP_SIP_SUB_TERMINATED, "rejected", 0);
+		for (pp = &c->watchers; *pp != w; pp = &(*pp)->next)
+			;
+		*pp = w->next;	/* w goes on on_sub_end */
+		w->conf = NULL;
+	}
+	put(o, "{\"ok\":true,\"id\":%lu,\"state\":\"%s\"}", v,
+	    yes ? "active" : "terminated");
+}
+
 void
 cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 {
@@ -1726,7 +1919,8 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put(&o, "{\"commands\":[\"list\",\"show CONF\",\"roster CONF\","
 		    "\"mute CONF WHO\",\"dial CONF URI\","
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
-		    "\"kick CONF WHO\",\"end CONF\",\"stats\"]}");
+		    "\"kick CONF WHO\",\"end CONF\",\"watchers CONF\","
+		    "\"approve CONF ID\",\"reject CONF ID\",\"stats\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 
@@ -1779,10 +1973,14 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		uint32_t k = 0;
 
 		for (p = c->parts; p != NULL; p = p->next)
-			if (p->dialog != NULL && f->sip != NULL &&
-			    cp_sip_dialog_bye(f->sip, p->dialog) == 0)
+			if (send_away(f, p, CP_ROSTER_DISC_BOOTED,
+				      "the operator ended the conference") == 0)
 				k++;
 		put(&o, "{\"ok\":true,\"hung_up\":%u}", k);
+	} else if (strcmp(cmd, "watchers") == 0) {
+		watchers_json(c, &o);
+	} else if (strcmp(cmd, "approve") == 0 || strcmp(cmd, "reject") == 0) {
+		approve(f, c, cmd[0] == 'a', n < 3 ? NULL : who, &o);
 	} else if (n < 3) {
 		put_error(&o, "'%s' needs a conference and a participant (leg "
 			  "id or From URI)", cmd);
@@ -1790,8 +1988,8 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put_error(&o, amb ? "'%s' matches more than one participant" :
 			  "no participant '%s' here (try 'show')", who);
 	} else if (strcmp(cmd, "kick") == 0) {
-		if (p->dialog == NULL || f->sip == NULL ||
-		    cp_sip_dialog_bye(f->sip, p->dialog) < 0) {
+		if (send_away(f, p, CP_ROSTER_DISC_BOOTED,
+			      "sent away by the operator") < 0) {
 			put_error(&o, "cannot hang up %s now (not connected)",
 				  p->from);
 			return;

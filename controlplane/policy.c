@@ -80,6 +80,7 @@ struct access {
 	bool moderators; /* moderators pass */
 	struct patterns allow;
 	struct patterns deny;
+	struct patterns confirm; /* subscribe only: pending until approved */
 };
 
 struct dtmf_cmd {
@@ -611,6 +612,13 @@ read_access(struct loader *l, const xmlNode *n, enum access_op op, bool in_conf,
 			field_names[F_ACCESS_ + op]);
 	read_patterns(l, n, "allow", field_names[F_ACCESS_ + op], &a->allow);
 	read_patterns(l, n, "deny", field_names[F_ACCESS_ + op], &a->deny);
+	read_patterns(l, n, "confirm", field_names[F_ACCESS_ + op],
+		      &a->confirm);
+	if (a->confirm.n > 0 && op != ACC_SUBSCRIBE)
+		err_add(l->e, line_of(n),
+			"%s: <confirm> is only for <subscribe> (a pending "
+			"subscription waits for the operator)",
+			field_names[F_ACCESS_ + op]);
 }
 
 static bool
@@ -1450,6 +1458,12 @@ cp_policy_decide(const struct cp_policy *p, const struct cp_policy_req *req,
 	acc = &r->access[op_access[req->op]];
 	if (acc->auth && u == NULL)
 		return challenge(p, req, stale, d);
+	if (!any_match(&acc->deny, who) &&
+	    !((d->moderator && acc->moderators) ||
+	      any_match(&acc->allow, who)) &&
+	    any_match(&acc->confirm, who))
+		return verdict(d, CP_POLICY_CONFIRM, 200, "OK",
+			       CP_POLICY_CAUSE_NONE);
 	if (any_match(&acc->deny, who) ||
 	    !((d->moderator && acc->moderators) || any_match(&acc->allow, who)))
 		return verdict(d, CP_POLICY_DENY, 403, "Forbidden",
@@ -1483,9 +1497,9 @@ const char *
 cp_policy_verdict_name(enum cp_policy_verdict v)
 {
 	static const char *const names[] = { "allow", "challenge", "deny",
-					     "collect" };
+					     "collect", "confirm" };
 
-	return (unsigned int)v < 4 ? names[v] : "?";
+	return (unsigned int)v < 5 ? names[v] : "?";
 }
 
 const char *

@@ -87,6 +87,11 @@ enum cp_policy_verdict {
 	CP_POLICY_CHALLENGE = 1, /* send 401 with d->www_authenticate[] */
 	CP_POLICY_DENY = 2,	 /* send d->status with d->reason */
 	CP_POLICY_COLLECT = 3,	 /* collect DTMF (d->collect), decide again */
+	/*
+	 * SUBSCRIBE from a <confirm> match: accept the subscription as
+	 * pending (RFC 6665 4.2.1) until the operator approves or rejects it.
+	 */
+	CP_POLICY_CONFIRM = 4,
 };
 
 /* Why a request was denied: what a roster entry says (RFC 4575 §5.7.6). */

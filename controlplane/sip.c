@@ -70,6 +70,7 @@ struct cp_sip_dialog {
 	bool bye_sent;
 	bool no_ack;
 	bool uac;      /* made by the 2xx to our INVITE */
+	bool orphan;   /* uac: a forked 2xx's, hung up unseen by the app */
 	bool sub_only; /* made by a 2xx to SUBSCRIBE/REFER: no INVITE */
 	char *ack;     /* uac: our ACK, resent for each 2xx copy */
 	size_t ack_len;
@@ -110,6 +111,7 @@ struct cp_sip_sub {
 	bool in_flight;	   /* a NOTIFY NICT is running */
 	bool final_queued; /* a terminated NOTIFY is queued or sent */
 	bool expired;	   /* the final NOTIFY is ours, on expiry */
+	bool no_tcp;	   /* a TCP connect for a big NOTIFY failed */
 	char event[128];   /* the Event value our NOTIFYs carry */
 	char *subscriber;
 	uint64_t expires_at_ms;
@@ -147,6 +149,7 @@ struct txn {
 	struct cp_sip_call *call;  /* ICT: the dial-out */
 	struct cp_sip_sub *sub;	   /* NICT NOTIFY: its subscription */
 	bool notify_final;	   /* that NOTIFY said terminated */
+	struct notify_q *retry_udp; /* over TCP for its size: if that fails */
 };
 
 struct cp_sip {
@@ -173,7 +176,7 @@ static void handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr,
 			     osip_message_t *m, struct txn *t);
 static void notify_done(struct txn *t, int code);
 static void call_fail(struct txn *t, int code);
-static bool reack(struct cp_sip *sip, const osip_message_t *m);
+static bool reack(struct cp_sip *sip, osip_message_t *m);
 static void sub_end(struct cp_sip *sip, struct cp_sip_sub *sub,
 		    enum cp_sip_sub_end why);
 static void sub_free(struct cp_sip *sip, struct cp_sip_sub *sub);
@@ -210,6 +213,38 @@ static bool
 str_eq(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * Is s (a whole Call-ID, as osip_dialog_t keeps it) the Call-ID cid, which
+ * libosip2 splits at the '@' into number and host?
+ */
+static bool
+call_id_is(const char *s, const osip_call_id_t *cid)
+{
+	size_t n;
+
+	if (s == NULL || cid == NULL || cid->number == NULL)
+		return false;
+	n = strlen(cid->number);
+	if (strncmp(s, cid->number, n) != 0)
+		return false;
+	if (cid->host == NULL)
+		return s[n] == '\0';
+	return s[n] == '@' && strcmp(s + n + 1, cid->host) == 0;
+}
+
+/* The whole Call-ID of m, malloc'ed (NULL without memory). */
+static char *
+call_id_dup(const osip_message_t *m)
+{
+	char *s = NULL, *copy;
+
+	if (osip_call_id_to_str(m->call_id, &s) != 0)
+		return NULL;
+	copy = strdup(s);
+	osip_free(s);
+	return copy;
 }
 
 static const char *
@@ -514,7 +549,7 @@ static bool
 same_call(osip_transaction_t *tr, const osip_message_t *m)
 {
 	return tr->callid != NULL && tr->cseq != NULL &&
-	       str_eq(tr->callid->number, m->call_id->number) &&
+	       osip_call_id_match(tr->callid, m->call_id) == 0 &&
 	       str_eq(tag_of(tr->from), tag_of(m->from)) &&
 	       str_eq(tr->cseq->number, m->cseq->number) &&
 	       str_eq(tr->cseq->method, m->cseq->method);
@@ -542,7 +577,7 @@ is_loop(struct cp_sip *sip, const osip_message_t *m)
 	if (tag_of(m->to) != NULL)
 		return false;
 	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
-		if (str_eq(d->od->call_id, m->call_id->number) &&
+		if (call_id_is(d->od->call_id, m->call_id) &&
 		    str_eq(d->od->remote_tag, tag_of(m->from)) &&
 		    strtoul(m->cseq->number, NULL, 10) == d->invite_cseq &&
 		    MSG_IS_INVITE(m) && !str_eq(d->invite_branch, br))
@@ -603,7 +638,7 @@ dialog_end(struct cp_sip *sip, struct cp_sip_dialog *d, enum cp_sip_end why)
 		if (sub->d == d)
 			sub_end(sip, sub, CP_SIP_SUB_END_DIALOG_GONE);
 	}
-	if (sip->app.on_dialog_end != NULL && !d->sub_only)
+	if (sip->app.on_dialog_end != NULL && !d->sub_only && !d->orphan)
 		sip->app.on_dialog_end(sip->app.ctx, d, why);
 	dialog_free(sip, d);
 }
@@ -646,7 +681,7 @@ absorb_invite(struct cp_sip *sip, const osip_message_t *m)
 		return false;
 	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
 		if (str_eq(d->invite_branch, br) &&
-		    str_eq(d->od->call_id, m->call_id->number) &&
+		    call_id_is(d->od->call_id, m->call_id) &&
 		    str_eq(d->od->remote_tag, tag_of(m->from)))
 			return true; /* the 2xx timer resends, not this */
 	return false;
@@ -1097,7 +1132,7 @@ req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	r->uri = uri_dup(m->req_uri);
 	r->from = uri_dup(m->from->url);
 	r->to = uri_dup(m->to->url);
-	r->call_id = strdup(m->call_id->number);
+	r->call_id = call_id_dup(m);
 	r->invite = MSG_IS_INVITE(m);
 	r->cseq = (uint32_t)strtoul(m->cseq->number, NULL, 10);
 	osip_message_get_body(m, 0, &b);
@@ -1160,7 +1195,7 @@ handle_cancel(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 
 	for (r = sip->reqs; r != NULL; r = r->next)
 		if (str_eq(branch_of(r->tr->topvia), br) &&
-		    str_eq(r->call_id, m->call_id->number))
+		    call_id_is(r->call_id, m->call_id))
 			break;
 	if (r == NULL) {
 		reply_code(sip, tr, 481, 0, NULL, NULL);
@@ -1769,7 +1804,29 @@ cp_sip_dialog_call_id(const struct cp_sip_dialog *d)
 	return d->od->call_id;
 }
 
-/* Next hop of an in-dialog request (§12.2.1.1, loose routing). */
+/* u's ;transport= value, "udp" if none. */
+static const char *
+uri_transport(osip_uri_t *u)
+{
+	osip_uri_param_t *tp = NULL;
+
+	osip_uri_uparam_get_byname(u, "transport", &tp);
+	return tp != NULL && tp->gvalue != NULL ? tp->gvalue : "udp";
+}
+
+/* Does u ask for TCP (;transport=tcp)? */
+static bool
+uri_wants_tcp(osip_uri_t *u)
+{
+	return strcasecmp(uri_transport(u), "tcp") == 0;
+}
+
+/*
+ * Next hop of an in-dialog request (§12.2.1.1, loose routing): the
+ * connection the dialog's requests came on while it is open; else a
+ * connection we open when the next hop says ;transport=tcp (kept for the
+ * dialog's later requests); else UDP.
+ */
 static void
 dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
 		struct cp_sip_peer *to)
@@ -1793,6 +1850,8 @@ dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
 	if (port <= 0 || port > 65535 ||
 	    cp_sip_transport_addr(to, u->host, (uint16_t)port) < 0)
 		*to = d->peer; /* a name: the INVITE's source instead */
+	else if (uri_wants_tcp(u) && cp_sip_transport_connect(sip->tp, to) == 0)
+		d->peer = *to;
 }
 
 /*
@@ -1986,8 +2045,9 @@ parse_refer_to(const char *v, char **uri, char *method, size_t method_len)
 		goto out_uri;
 	osip_uri_uparam_get_byname(u, "method", &mp);
 	if (mp != NULL) {
-		snprintf(method, method_len, "%s",
-			 mp->gvalue != NULL ? mp->gvalue : "");
+		if (mp->gvalue == NULL || strlen(mp->gvalue) >= method_len)
+			goto out_uri; /* no method is that long */
+		snprintf(method, method_len, "%s", mp->gvalue);
 		for (int i = 0; i < osip_list_size(&u->url_params); i++)
 			if (osip_list_get(&u->url_params, i) == mp) {
 				osip_list_remove(&u->url_params, i);
@@ -2224,6 +2284,62 @@ sub_end(struct cp_sip *sip, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 		dialog_free(sip, d);
 }
 
+static void
+notify_q_free(struct notify_q *n)
+{
+	if (n == NULL)
+		return;
+	free(n->content_type);
+	free(n->body);
+	free(n);
+}
+
+/*
+ * RFC 3261 18.1.1 (S-32): a request over 1300 bytes (udp_limit_bytes) that
+ * would go over UDP goes over a TCP connection of ours to the same address
+ * instead: top Via and Contact say TCP. Keeps a copy of n in t to send
+ * again over UDP if the connection fails (the SHOULD of 18.1.1). Returns
+ * true if m is now for TCP.
+ */
+static bool
+notify_over_tcp(struct cp_sip *sip, struct cp_sip_sub *sub, struct txn *t,
+		osip_message_t *m, const struct notify_q *n, size_t len)
+{
+	struct cp_sip_peer tcp = t->peer;
+	struct notify_q *copy;
+	osip_via_t *via = osip_list_get(&m->vias, 0);
+	char buf[512];
+
+	tcp.proto = CP_SIP_TCP;
+	tcp.conn_id = 0;
+	if (sub->no_tcp || via == NULL || (copy = calloc(1, sizeof(*copy))) ==
+							   NULL)
+		return false;
+	*copy = *n;
+	copy->next = NULL;
+	copy->content_type = n->content_type ? strdup(n->content_type) : NULL;
+	copy->body = n->body ? strdup(n->body) : NULL;
+	if ((n->content_type && !copy->content_type) ||
+	    (n->body && !copy->body) ||
+	    cp_sip_transport_connect(sip->tp, &tcp) < 0) {
+		notify_q_free(copy);
+		return false;
+	}
+	osip_free(via->protocol);
+	via->protocol = osip_strdup("TCP");
+	osip_list_special_free(&m->contacts,
+			       (void (*)(void *))osip_contact_free);
+	osip_message_set_contact(m, contact_user_of(sip, CP_SIP_TCP,
+						    sub->d->contact_user, buf,
+						    sizeof(buf)));
+	t->peer = tcp;
+	t->retry_udp = copy;
+	sip->st.notify_tcp_big++;
+	LOG_DEBUG("sip: NOTIFY of %zu bytes to %s over TCP (RFC 3261 18.1.1)",
+		  len, sub->subscriber);
+	return true;
+}
+
 static int
 send_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
 	    const struct notify_q *n)
@@ -2265,11 +2381,13 @@ send_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
 	set_body(m, n->content_type, n->body);
 	if (t->peer.proto == CP_SIP_UDP &&
 	    osip_message_to_str(m, &str, &len) == 0 &&
-	    len > sip->conf.udp_limit_bytes) {
-		/* no TCP connection of ours to the subscriber (S-32) */
+	    len > sip->conf.udp_limit_bytes &&
+	    !notify_over_tcp(sip, sub, t, m, n, len)) {
+		/* no TCP to the subscriber: UDP it is (S-32) */
 		sip->st.notify_udp_big++;
-		LOG_INFO("sip: NOTIFY of %zu bytes over UDP to %s (call %s)",
-			 len, sub->subscriber, d->od->call_id);
+		LOG_INFO("sip: NOTIFY of %zu bytes over UDP to %s (call %s): "
+			 "no TCP connection to it", len, sub->subscriber,
+			 d->od->call_id);
 	}
 	osip_free(str);
 	t->sub = sub;
@@ -2326,12 +2444,32 @@ notify_done(struct txn *t, int code)
 {
 	struct cp_sip_sub *sub = t->sub;
 	struct cp_sip *sip = t->sip;
+	struct notify_q *retry = t->retry_udp;
 
-	if (sub == NULL)
+	t->retry_udp = NULL;
+	if (sub == NULL) {
+		notify_q_free(retry);
 		return;
+	}
 	t->sub = NULL;
 	sub->tx = NULL;
 	sub->in_flight = false;
+	if (retry != NULL && code == 408 &&
+	    !cp_sip_transport_conn_is_open(sip->tp, t->peer.conn_id)) {
+		/* the connection for its size failed: UDP, now and after */
+		LOG_INFO("sip: no TCP connection to %s for a big NOTIFY: "
+			 "sending it over UDP", sub->subscriber);
+		sub->no_tcp = true;
+		if (t->notify_final)
+			sub->final_queued = true;
+		retry->next = sub->q;
+		sub->q = retry;
+		if (sub->q_tail == &sub->q)
+			sub->q_tail = &retry->next;
+		sub_pump(sip, sub);
+		return;
+	}
+	notify_q_free(retry);
 	if (code / 100 != 2 && notify_fatal(code)) {
 		sip->st.notify_failed++;
 		LOG_INFO("sip: NOTIFY to %s got %d: subscription ended",
@@ -2649,27 +2787,46 @@ uac_dialog(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *resp)
 	return d;
 }
 
-/* A copy of the 2xx to our INVITE: ACK it again. */
+/*
+ * A 2xx to our INVITE after the first one: a copy gets our ACK again; one
+ * from another branch of a forked INVITE (another To-tag) gets an ACK and
+ * a BYE, and the app never sees that dialog (§13.2.2.4).
+ */
 static bool
-reack(struct cp_sip *sip, const osip_message_t *m)
+reack(struct cp_sip *sip, osip_message_t *m)
 {
+	struct cp_sip_dialog *sibling = NULL, *d;
+	struct cp_sip_call fork = { .sip = sip };
 	struct cp_sip_peer to;
 
 	if (m->status_code / 100 != 2 || m->cseq == NULL ||
 	    !str_eq(m->cseq->method, "INVITE") || m->call_id == NULL)
 		return false;
-	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
-		if (d->uac && d->ack != NULL &&
-		    str_eq(d->od->call_id, m->call_id->number) &&
-		    str_eq(d->od->local_tag, tag_of(m->from)) &&
-		    str_eq(d->od->remote_tag, tag_of(m->to))) {
-			dialog_next_hop(sip, d, &to);
-			if (cp_sip_transport_send(sip->tp, &to, d->ack,
-						  d->ack_len) == 0)
-				sip->st.acks_sent++;
-			return true;
-		}
-	return false;
+	for (d = sip->dialogs; d != NULL; d = d->next) {
+		if (!d->uac || !call_id_is(d->od->call_id, m->call_id) ||
+		    !str_eq(d->od->local_tag, tag_of(m->from)))
+			continue;
+		sibling = d;
+		if (d->ack == NULL || !str_eq(d->od->remote_tag, tag_of(m->to)))
+			continue;
+		dialog_next_hop(sip, d, &to);
+		if (cp_sip_transport_send(sip->tp, &to, d->ack, d->ack_len) ==
+		    0)
+			sip->st.acks_sent++;
+		return true;
+	}
+	if (sibling == NULL)
+		return false;
+	fork.peer = sibling->peer;
+	memcpy(fork.contact_user, sibling->contact_user,
+	       sizeof(fork.contact_user));
+	if ((d = uac_dialog(sip, &fork, m)) != NULL) {
+		d->orphan = true;
+		LOG_INFO("sip: forked 2xx for call %s: ACK and BYE",
+			 d->od->call_id);
+		cp_sip_dialog_bye(sip, d);
+	}
+	return true;
 }
 
 static void
@@ -2761,7 +2918,7 @@ is_reserved_header(const char *name)
  */
 static osip_message_t *
 build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
-	     osip_uri_t *u)
+	     osip_uri_t *u, enum cp_sip_proto proto)
 {
 	const char *cu = o->contact_user != NULL ? o->contact_user : "";
 	osip_message_t *m;
@@ -2790,8 +2947,9 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	osip_message_set_uri(m, u);
 	random_hex(id, TAG_HEX);
 	snprintf(buf, sizeof(buf),
-		 "SIP/2.0/UDP %s:%u;branch=" BRANCH_PREFIX "%s;rport",
-		 sip->host, cp_sip_port(sip), id);
+		 "SIP/2.0/%s %s:%u;branch=" BRANCH_PREFIX "%s;rport",
+		 proto == CP_SIP_TCP ? "TCP" : "UDP", sip->host,
+		 cp_sip_port(sip), id);
 	osip_message_set_via(m, buf);
 	random_hex(id, TAG_HEX);
 	snprintf(buf, sizeof(buf), "<%s>;tag=%s", o->from_uri, id);
@@ -2802,7 +2960,7 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	osip_message_set_cseq(m, "1 INVITE");
 	osip_message_set_max_forwards(m, "70");
 	osip_message_set_contact(
-		m, contact_user_of(sip, CP_SIP_UDP, cu, buf, sizeof(buf)));
+		m, contact_user_of(sip, proto, cu, buf, sizeof(buf)));
 	if (o->referred_by != NULL) /* unchanged (RFC 3892 §2.2) */
 		osip_message_set_header(m, "Referred-By", o->referred_by);
 	osip_message_set_allow(m, sip->allow);
@@ -2825,7 +2983,6 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 {
 	const char *cu =
 		o != NULL && o->contact_user != NULL ? o->contact_user : "";
-	osip_uri_param_t *tp = NULL;
 	struct cp_sip_call *c;
 	osip_message_t *m;
 	osip_uri_t *u = NULL;
@@ -2845,12 +3002,9 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	if (osip_uri_init(&u) != 0)
 		return -ENOMEM;
 	if (osip_uri_parse(u, o->target_uri) != 0 || u->scheme == NULL ||
-	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL)
-		goto out_uri;
-	osip_uri_uparam_get_byname(u, "transport", &tp);
-	if (tp != NULL &&
-	    (tp->gvalue == NULL || strcasecmp(tp->gvalue, "udp") != 0))
-		goto out_uri; /* we open no TCP connections */
+	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL ||
+	    (!uri_wants_tcp(u) && strcasecmp(uri_transport(u), "udp") != 0))
+		goto out_uri; /* no TLS, SCTP, ... */
 	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
 	if (port <= 0 || port > 65535)
 		goto out_uri;
@@ -2864,11 +3018,15 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 		rc = -EINVAL; /* a name: no DNS here */
 		goto out_txn;
 	}
-	m = build_invite(sip, o, u);
+	if (uri_wants_tcp(u) &&
+	    (rc = cp_sip_transport_connect(sip->tp, &c->peer)) < 0)
+		goto out_txn;
+	rc = -ENOMEM;
+	m = build_invite(sip, o, u, c->peer.proto);
 	u = NULL; /* build_invite's */
 	if (m == NULL)
 		goto out_txn;
-	if ((c->call_id = strdup(m->call_id->number)) == NULL) {
+	if ((c->call_id = call_id_dup(m)) == NULL) {
 		osip_message_free(m);
 		goto out_txn;
 	}
@@ -2947,7 +3105,39 @@ cp_sip_call_call_id(const struct cp_sip_call *call)
 	return call->call_id;
 }
 
-/* Ring timeouts and subscription expiry: the next due time. */
+/*
+ * Our client transactions whose TCP connection is gone (refused, reset,
+ * closed) end now, not at Timer B/F: over TCP nothing retransmits. The
+ * next collect() reports them (a dial-out fails with 503, a NOTIFY as a
+ * timeout, a BYE ends its dialog).
+ */
+static void
+fail_dead_tcp(struct cp_sip *sip)
+{
+	osip_list_t *lists[] = { &sip->osip->osip_ict_transactions,
+				 &sip->osip->osip_nict_transactions };
+
+	for (size_t l = 0; l < 2; l++)
+		for (int i = 0; i < osip_list_size(lists[l]);) {
+			osip_transaction_t *tr = osip_list_get(lists[l], i);
+			struct txn *t = osip_transaction_get_reserved1(tr);
+
+			if (t == NULL || !t->client ||
+			    t->peer.proto != CP_SIP_TCP ||
+			    cp_sip_transport_conn_is_open(sip->tp,
+							  t->peer.conn_id)) {
+				i++;
+				continue;
+			}
+			osip_remove_transaction(sip->osip, tr); /* from l */
+			osip_list_add(&sip->garbage, tr, -1);
+		}
+}
+
+/*
+ * Ring timeouts, subscription expiry, dead TCP connections: the next due
+ * time.
+ */
 static uint64_t
 run_app_timers(struct cp_sip *sip, uint64_t now)
 {
@@ -2955,6 +3145,7 @@ run_app_timers(struct cp_sip *sip, uint64_t now)
 	struct cp_sip_call *c, *cn;
 	struct cp_sip_sub *s, *sn;
 
+	fail_dead_tcp(sip);
 	for (c = sip->calls; c != NULL; c = cn) {
 		cn = c->next;
 		if (c->ring_deadline_ms == 0)
@@ -3004,12 +3195,13 @@ cp_sip_stats_json(const struct cp_sip *sip, char *buf, size_t len)
 	CP_SIP_STATS(SIP_FIELD)
 	ADD("\"transport\":{\"rx_udp\":%" PRIu64 ",\"rx_tcp\":%" PRIu64
 	    ",\"tx_udp\":%" PRIu64 ",\"tx_tcp\":%" PRIu64
-	    ",\"tcp_accepted\":%" PRIu64 ",\"tcp_closed\":%" PRIu64
-	    ",\"drop_too_big\":%" PRIu64 ",\"drop_conn_limit\":%" PRIu64
-	    ",\"drop_tcp_framing\":%" PRIu64 ",\"drop_tx\":%" PRIu64 "}}",
+	    ",\"tcp_accepted\":%" PRIu64 ",\"tcp_connected\":%" PRIu64
+	    ",\"tcp_closed\":%" PRIu64 ",\"drop_too_big\":%" PRIu64
+	    ",\"drop_conn_limit\":%" PRIu64 ",\"drop_tcp_framing\":%" PRIu64
+	    ",\"drop_tx\":%" PRIu64 "}}",
 	    ts->rx_udp, ts->rx_tcp, ts->tx_udp, ts->tx_tcp, ts->tcp_accepted,
-	    ts->tcp_closed, ts->drop_too_big, ts->drop_conn_limit,
-	    ts->drop_tcp_framing, ts->drop_tx);
+	    ts->tcp_connected, ts->tcp_closed, ts->drop_too_big,
+	    ts->drop_conn_limit, ts->drop_tcp_framing, ts->drop_tx);
 #undef SIP_FIELD
 #undef ADD
 	return n;

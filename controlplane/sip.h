@@ -18,7 +18,27 @@
  *
  * Address resolution: this layer resolves no names. Targets of dial-outs
  * and of in-dialog requests must carry a numeric IPv4 (or IPv6) host and
- * optionally a port (default 5060); dial-outs go over UDP only.
+ * optionally a port (default 5060). Transport: UDP, or TCP where the next
+ * hop's URI says ;transport=tcp (a connection this layer opens) or where
+ * the dialog's requests came on a TCP connection that is still open.
+ * When the TCP connection of one of our requests fails or closes before
+ * its answer, the request fails at once (a dial-out with 503).
+ *
+ * How a focus uses it (RFC 4579):
+ * - REFER dial-out (§5.5): on_refer with method_param NULL or "INVITE":
+ *   cp_sip_req_set_contact_user(req, conf), cp_sip_sub_answer(202 or 200,
+ *   D2), cp_sip_refer_notify(100) at once (F-33); cp_sip_invite_ex() with
+ *   referred_by; on_call_progress may send refer_notify(180) (at most one
+ *   per second, F-35); on_call_answered/on_call_failed send the final one
+ *   (F-36). An early on_sub_end of the refer subscription does not stop
+ *   the dial-out (F-38).
+ * - REFER method=BYE (§5.11): cp_sip_dialog_bye() on the participant's
+ *   dialog; the final refer NOTIFY carries the BYE's outcome.
+ * - Event: conference: on_subscribe, cp_sip_sub_answer(200), then a full
+ *   document with cp_sip_notify() (F-48), also after each refresh (F-49);
+ *   terminated;reason=timeout after an unsubscribe (F-50), noresource
+ *   when the conference ends (F-77). Subscriptions sharing an INVITE
+ *   dialog (REFER inside a call) end with it (DIALOG_GONE).
  */
 #ifndef TUTTI_CP_SIP_H
 #define TUTTI_CP_SIP_H
@@ -87,8 +107,8 @@ struct cp_sip_app {
 	 * dialog is the new INVITE dialog (its app pointer is the call's),
 	 * body the answer ("" if none). on_call_failed: a final non-2xx
 	 * (the ICT ACKs it), 408 for no answer (Timer B), 503 when the
-	 * INVITE could not be sent. The call is freed after either of the
-	 * last two returns.
+	 * INVITE could not be sent (e.g. its TCP connection was refused).
+	 * The call is freed after either of the last two returns.
 	 */
 	void (*on_call_progress)(void *ctx, struct cp_sip_call *call, int code);
 	void (*on_call_answered)(void *ctx, struct cp_sip_call *call,
@@ -100,8 +120,10 @@ struct cp_sip_app {
 	 * A REFER (in dialog: cp_sip_req_dialog(req) != NULL), already
 	 * checked: one Refer-To, a Contact, no "method" header parameter
 	 * outside < > (those get 400, RFC 8217 §3-4, checklist F-20, F-30).
-	 * refer_to_uri is the URI inside < > without its method parameter;
-	 * method_param is that parameter's value ("BYE"), NULL if none;
+	 * refer_to_uri is the URI inside < > without its method parameter
+	 * (URI headers such as ?Replaces= kept: cp_sip_invite_ex() turns
+	 * them into INVITE headers, F-24); method_param is that parameter's
+	 * value ("BYE"), NULL if none;
 	 * referred_by is the Referred-By header value, NULL if none. Answer
 	 * with cp_sip_sub_answer() (2xx: a refer subscription) or
 	 * cp_sip_reply() (4xx-6xx). NULL: REFER gets 405.
@@ -111,7 +133,8 @@ struct cp_sip_app {
 			 const char *referred_by);
 	/*
 	 * A SUBSCRIBE for Event: conference, new or a refresh of sub
-	 * (cp_sip_req_sub(req) != NULL; expires 0 = unsubscribe). event is
+	 * (cp_sip_req_sub(req) != NULL; expires 0 = unsubscribe; a refresh
+	 * may be of a refer subscription: cp_sip_sub_is_refer()). event is
 	 * the Event header as sent (echoed in NOTIFYs), expires the
 	 * requested seconds (-1 if absent), accept the Accept header (NULL
 	 * if none). Answer with cp_sip_sub_answer(): 200, 403, 404, 406,
@@ -152,8 +175,9 @@ struct cp_sip_conf {
 	 */
 	bool reject_max_forwards_0;
 	/*
-	 * NOTIFYs over UDP longer than this are counted in notify_udp_big
-	 * and logged (RFC 3261 §18.1.1 wants TCP above 1300); 0 = 1300.
+	 * NOTIFYs longer than this that would go over UDP go over a TCP
+	 * connection to the same address (RFC 3261 §18.1.1, notify_tcp_big);
+	 * if that fails, over UDP after all (notify_udp_big); 0 = 1300.
 	 */
 	uint32_t udp_limit_bytes;
 	/*
@@ -197,7 +221,8 @@ struct cp_sip_conf {
 	X(subs_active)		/* conference and refer subscriptions */ \
 	X(notify_sent)							\
 	X(notify_failed)	/* ended a subscription */		\
-	X(notify_udp_big)	/* over udp_limit_bytes, sent anyway */
+	X(notify_udp_big)	/* over udp_limit_bytes, sent anyway */ \
+	X(notify_tcp_big)	/* over udp_limit_bytes: over TCP instead */
 /* clang-format on */
 
 struct cp_sip_stats {
@@ -288,9 +313,9 @@ struct cp_sip_sub *cp_sip_req_sub(const struct cp_sip_req *req);
 int cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d);
 
 /*
- * Dial out: send INVITE to target_uri (a SIP URI with a numeric host and
- * optional port; UDP), From from_uri with a new tag, Contact
- * <sip:contact_user@our-address> plus cp_sip_conf.contact_params (e.g.
+ * Dial out: send INVITE to target_uri (a SIP URI with a numeric host,
+ * optional port, ;transport=udp or tcp; no other), From from_uri with a
+ * new tag, Contact <sip:contact_user@our-address> plus cp_sip_conf.contact_params (e.g.
  * ";isfocus", F-08, F-19), and the body if content_type and body are both
  * non-NULL. The ICT retransmits (Timer A) and gives up after Timer B;
  * see on_call_*. app is the call's pointer, and its dialog's. Returns 0
@@ -366,10 +391,13 @@ int cp_sip_sub_answer(struct cp_sip *sip, struct cp_sip_req *req, int code,
  * ";reason=<reason>" if reason is non-NULL and never expires=. A body only
  * if content_type and body are non-NULL. One NOTIFY per subscription is
  * in flight at a time (F-57): later ones wait their turn. Sent on the TCP
- * connection the subscription came on while it is open, else over UDP
- * (counted in notify_udp_big beyond udp_limit_bytes). After a terminated
- * NOTIFY completes the subscription ends (on_sub_end TERMINATED); a 481,
- * a timeout or another RFC 6665 §4.2.2 answer ends it (NOTIFY_FAILED).
+ * connection the subscription came on while it is open, else on one we
+ * open if the subscriber's Contact (or first Route) says ;transport=tcp,
+ * else over UDP; beyond udp_limit_bytes over a TCP connection we open to
+ * that address, or UDP if it fails (S-32).
+ * After a terminated NOTIFY completes the subscription ends (on_sub_end
+ * TERMINATED); a 481, a timeout or another RFC 6665 §4.2.2 answer ends it
+ * (NOTIFY_FAILED).
  * Returns 0, -EINVAL, -ESHUTDOWN (a terminated NOTIFY is already queued),
  * -ENOMEM.
  */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sip_transport.c: see sip_transport.h. Control-plane main thread, cold
- * path (signalling rates). TCP sends are non-blocking and not queued: a
- * connection whose socket buffer is full is closed and the message counted
- * in drop_tx, which at signalling rates means a dead peer.
+ * path (signalling rates). TCP sends are non-blocking. What the socket
+ * does not take at once (a connection we opened and that is still
+ * connecting, or a full socket buffer) waits in the connection's output
+ * queue of up to 4 messages' worth, flushed when epoll says writable;
+ * beyond that the connection is closed and the message counted in drop_tx,
+ * which at signalling rates means a dead peer.
  */
 #include "sip_transport.h"
 
@@ -28,8 +31,11 @@
 struct conn {
 	int fd; /* -1 = free slot */
 	uint32_t id;
-	char *buf; /* max_msg_bytes + 1 */
+	bool connecting; /* ours, connect() in progress */
+	char *buf;	 /* max_msg_bytes + 1 */
 	size_t len;
+	char *out; /* output queue, 4 * max_msg_bytes, NULL when empty */
+	size_t out_len;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 };
@@ -49,11 +55,17 @@ struct cp_sip_transport {
 };
 
 static int
+ep_ctl(int ep, int op, int fd, uint64_t tag, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	return epoll_ctl(ep, op, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int
 ep_add(int ep, int fd, uint64_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-
-	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	return ep_ctl(ep, EPOLL_CTL_ADD, fd, tag, EPOLLIN);
 }
 
 static int
@@ -179,6 +191,12 @@ conn_close(struct cp_sip_transport *tp, struct conn *c)
 	close(c->fd); /* also leaves the epoll set */
 	free(c->buf);
 	c->buf = NULL;
+	if (c->out != NULL)
+		tp->st.drop_tx++; /* what was still queued */
+	free(c->out);
+	c->out = NULL;
+	c->out_len = 0;
+	c->connecting = false;
 	c->fd = -1;
 	c->len = 0;
 	tp->st.tcp_closed++;
@@ -439,6 +457,60 @@ rx_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 	}
 }
 
+/* Queue the bytes the socket did not take; false (c closed) if full. */
+static bool
+conn_queue(struct cp_sip_transport *tp, struct conn *c, uint64_t tag,
+	   const char *buf, size_t len)
+{
+	size_t cap = 4 * tp->max_msg;
+
+	if (c->out_len + len > cap ||
+	    (c->out == NULL && (c->out = malloc(cap)) == NULL)) {
+		conn_close(tp, c);
+		return false;
+	}
+	memcpy(c->out + c->out_len, buf, len);
+	c->out_len += len;
+	ep_ctl(tp->ep, EPOLL_CTL_MOD, c->fd, tag, EPOLLIN | EPOLLOUT);
+	return true;
+}
+
+/* Connected (or failed), or room again in the socket: flush the queue. */
+static void
+conn_writable(struct cp_sip_transport *tp, struct conn *c, uint64_t tag)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	ssize_t n;
+
+	if (c->connecting) {
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+		    err != 0) {
+			LOG_DEBUG("sip: tcp connection %u failed: %s", c->id,
+				  strerror(err));
+			conn_close(tp, c);
+			return;
+		}
+		c->connecting = false;
+	}
+	if (c->out_len > 0) {
+		n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			conn_close(tp, c);
+			return;
+		}
+		if (n > 0) {
+			c->out_len -= (size_t)n;
+			memmove(c->out, c->out + n, c->out_len);
+		}
+	}
+	if (c->out_len == 0) {
+		free(c->out);
+		c->out = NULL;
+		ep_ctl(tp->ep, EPOLL_CTL_MOD, c->fd, tag, EPOLLIN);
+	}
+}
+
 int
 cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms)
 {
@@ -456,8 +528,15 @@ cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms)
 		else if (tag == TAG_LISTEN)
 			accept_conns(tp);
 		else if (tag - TAG_CONN0 < tp->max_conns &&
-			 tp->conns[tag - TAG_CONN0].fd >= 0)
-			rx_conn(tp, &tp->conns[tag - TAG_CONN0], &n_msgs);
+			 tp->conns[tag - TAG_CONN0].fd >= 0) {
+			struct conn *c = &tp->conns[tag - TAG_CONN0];
+
+			if (evs[i].events & (EPOLLOUT | EPOLLERR))
+				conn_writable(tp, c, tag);
+			if (c->fd >= 0 && !c->connecting &&
+			    (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+				rx_conn(tp, c, &n_msgs);
+		}
 	}
 	return n_msgs;
 }
@@ -483,6 +562,7 @@ cp_sip_transport_send(struct cp_sip_transport *tp, const struct cp_sip_peer *to,
 		      const char *buf, size_t len)
 {
 	struct conn *c;
+	uint64_t tag;
 	ssize_t n;
 
 	if (to->proto == CP_SIP_UDP) {
@@ -499,14 +579,74 @@ cp_sip_transport_send(struct cp_sip_transport *tp, const struct cp_sip_peer *to,
 		tp->st.drop_tx++;
 		return -ENOTCONN;
 	}
-	n = send(c->fd, buf, len, MSG_NOSIGNAL);
-	if (n != (ssize_t)len) {
-		int rc = n < 0 ? -errno : -EAGAIN;
+	tag = TAG_CONN0 + (uint64_t)(c - tp->conns);
+	if (c->connecting || c->out_len > 0) {
+		n = 0; /* after what waits */
+	} else {
+		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			int rc = -errno;
 
+			tp->st.drop_tx++;
+			conn_close(tp, c);
+			return rc;
+		}
+		n = n < 0 ? 0 : n;
+	}
+	if ((size_t)n < len &&
+	    !conn_queue(tp, c, tag, buf + n, len - (size_t)n)) {
 		tp->st.drop_tx++;
-		conn_close(tp, c); /* a partial write broke the framing */
-		return rc;
+		return -ENOBUFS;
 	}
 	tp->st.tx_tcp++;
+	return 0;
+}
+
+int
+cp_sip_transport_connect(struct cp_sip_transport *tp, struct cp_sip_peer *peer)
+{
+	struct conn *c = NULL;
+	int one = 1, fd;
+	uint32_t i;
+
+	if (peer->addr.ss_family != tp->family)
+		return -EAFNOSUPPORT;
+	for (i = 0; i < tp->max_conns && c == NULL; i++)
+		if (tp->conns[i].fd < 0)
+			c = &tp->conns[i];
+	if (c == NULL) {
+		tp->st.drop_conn_limit++;
+		return -EMFILE;
+	}
+	fd = socket(tp->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (const struct sockaddr *)&peer->addr, peer->addr_len) <
+		    0 &&
+	    errno != EINPROGRESS) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	if ((c->buf = malloc(tp->max_msg + 1)) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->fd = fd;
+	c->id = ++tp->next_id ? tp->next_id : ++tp->next_id;
+	c->len = 0;
+	c->connecting = true; /* the first EPOLLOUT tells how it went */
+	c->addr = peer->addr;
+	c->addr_len = peer->addr_len;
+	if (ep_ctl(tp->ep, EPOLL_CTL_ADD, fd, TAG_CONN0 + (uint64_t)(i - 1),
+		   EPOLLIN | EPOLLOUT) < 0) {
+		conn_close(tp, c);
+		return -ENOMEM;
+	}
+	tp->st.tcp_connected++;
+	peer->proto = CP_SIP_TCP;
+	peer->conn_id = c->id;
 	return 0;
 }

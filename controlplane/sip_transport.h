@@ -45,6 +45,7 @@ struct cp_sip_transport_stats {
 	uint64_t rx_udp, rx_tcp; /* messages handed up */
 	uint64_t tx_udp, tx_tcp; /* messages sent */
 	uint64_t tcp_accepted, tcp_closed;
+	uint64_t tcp_connected;	   /* connections we opened */
 	uint64_t drop_too_big;	   /* datagram or TCP message over max */
 	uint64_t drop_conn_limit;  /* connections refused at max_conns */
 	uint64_t drop_tcp_framing; /* no or bad Content-Length on TCP */
@@ -91,8 +92,10 @@ int cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms);
 /*
  * Send one message. UDP: to->addr, from the listening socket (so the source
  * port is the one peers know, RFC 3581 §4). TCP: on connection to->conn_id
- * if it is still open; this transport does not open connections, so a gone
- * connection returns -ENOTCONN. Returns 0 or -errno; failures are counted.
+ * if it is still open (else -ENOTCONN); what the socket does not take now
+ * (still connecting, buffer full) is queued, up to 4 * max_msg_bytes, else
+ * the connection closes (-ENOBUFS). Returns 0 or -errno; failures are
+ * counted.
  */
 int cp_sip_transport_send(struct cp_sip_transport *tp,
 			  const struct cp_sip_peer *to, const char *buf,
@@ -105,6 +108,16 @@ int cp_sip_transport_send(struct cp_sip_transport *tp,
  */
 int cp_sip_transport_addr(struct cp_sip_peer *peer, const char *host,
 			  uint16_t port);
+
+/*
+ * Open a TCP connection to peer->addr (non-blocking: messages sent before
+ * it is up wait in its queue; if it fails it closes, and they count in
+ * drop_tx). Sets peer->proto = CP_SIP_TCP and peer->conn_id. Its incoming
+ * messages are handed up like those of accepted connections. Returns 0 or
+ * -errno (-EMFILE at max_conns, -EAFNOSUPPORT for the other family).
+ */
+int cp_sip_transport_connect(struct cp_sip_transport *tp,
+			     struct cp_sip_peer *peer);
 
 /* True while TCP connection conn_id is open. */
 bool cp_sip_transport_conn_is_open(const struct cp_sip_transport *tp,

@@ -802,6 +802,66 @@ START_TEST(test_cevt_coalesces_burst_into_one_partial)
 }
 END_TEST
 
+/* Subscribers due together share one build: each copy equals what it
+ * would have been built alone, but for its own version; a subscriber at
+ * another starting point gets its own document. */
+START_TEST(test_cevt_cache_shares_one_partial)
+{
+	struct cp_roster *r = example_roster();
+	struct cp_cevt_sub *s[3];
+	struct cp_cevt_cache cache = { 0 };
+	struct cp_cevt_doc d[3], alone;
+	uint64_t seq0;
+	char u[64], *v;
+
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(cp_cevt_sub_create(&s[i], r, NULL), 0);
+		ck_assert_int_eq(cp_cevt_sub_full(s[i], 1000, &d[i]), 0);
+		check_and_free(&d[i]);
+	}
+	/* s[2] is a version ahead, s[1] has seen the first join already */
+	ck_assert_int_eq(cp_cevt_sub_full(s[2], 1000, &d[2]), 0);
+	check_and_free(&d[2]);
+	seq0 = cp_roster_seq(r);
+	join(r, "sip:a@example.com", NULL, "sip:a@example.com", T0, 1);
+	cp_cevt_sub_note_change(s[1], 1100);
+	ck_assert_int_eq(cp_cevt_sub_due(s[1], 6000, &d[1]), 1);
+	check_and_free(&d[1]);
+	for (int i = 0; i < 5; i++) {
+		snprintf(u, sizeof(u), "sip:b%d@example.com", i);
+		join(r, u, NULL, u, T0 + i, (uint32_t)i + 2);
+	}
+	for (int i = 0; i < 3; i++)
+		cp_cevt_sub_note_change(s[i], 7000);
+	/* what s[0] would get alone, from the same starting point */
+	ck_assert_int_eq(cp_cevt_build_partial(r, seq0, 2, NULL, &alone), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(cp_cevt_sub_due_cached(s[i], 20000, &cache,
+							&d[i]), 1);
+	ck_assert_uint_eq(d[0].version, 2);
+	ck_assert_uint_eq(d[2].version, 3);
+	ck_assert_str_eq(d[0].xml, alone.xml);
+	ck_assert_ptr_nonnull(strstr(d[2].xml, " version=\"3\""));
+	ck_assert_uint_eq(d[2].len_bytes, strlen(d[2].xml));
+	/* same changes as s[0]: the same document but its version */
+	ck_assert_uint_eq(d[2].len_bytes, d[0].len_bytes);
+	v = strstr(d[2].xml, " version=\"3\"");
+	v[10] = '2';
+	ck_assert_str_eq(d[2].xml, d[0].xml);
+	v[10] = '3';
+	/* s[1] started later: no sip:a in its partial */
+	ck_assert_ptr_null(strstr(d[1].xml, "sip:a@example.com"));
+	ck_assert_ptr_nonnull(strstr(d[0].xml, "sip:a@example.com"));
+	for (int i = 0; i < 3; i++) {
+		check_and_free(&d[i]);
+		cp_cevt_sub_destroy(s[i]);
+	}
+	cp_cevt_doc_free(&alone);
+	cp_cevt_cache_clear(&cache);
+	cp_roster_destroy(r);
+}
+END_TEST
+
 START_TEST(test_cevt_hold_ms_gathers_and_refresh_is_immediate)
 {
 	struct cp_roster *r = example_roster();
@@ -1405,6 +1465,7 @@ test_suite(void)
 	tc = tcase_create("rate");
 	tcase_add_unchecked_fixture(tc, schema_load, schema_free);
 	tcase_add_test(tc, test_cevt_coalesces_burst_into_one_partial);
+	tcase_add_test(tc, test_cevt_cache_shares_one_partial);
 	tcase_add_test(tc, test_cevt_hold_ms_gathers_and_refresh_is_immediate);
 	tcase_add_test(tc, test_cevt_change_that_cancels_out_sends_nothing);
 	suite_add_tcase(s, tc);

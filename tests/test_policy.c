@@ -200,6 +200,8 @@ static const struct {
 	  ":7: user 'carol': uri 'sip:*@example.com': expected a URI such as "
 	  "sip:alice@example.com" },
 	{ "bad_no_users.xml", ":3: credentials: no <user>" },
+	{ "bad_confirm.xml", ":4: join: <confirm> is only for <subscribe> (a "
+			     "pending subscription waits for the operator)" },
 	{ "bad_auth.xml", ":4: join: auth=\"true\" needs <credentials>\n"
 			  ":7: subscribe: auth=\"true\" needs <credentials>" },
 };
@@ -516,6 +518,7 @@ struct row {
 #define ALLOW	CP_POLICY_ALLOW, 200, CP_POLICY_CAUSE_NONE
 #define CHAL	CP_POLICY_CHALLENGE, 401, CP_POLICY_CAUSE_NONE
 #define COLLECT CP_POLICY_COLLECT, 0, CP_POLICY_CAUSE_NONE
+#define CONFIRM CP_POLICY_CONFIRM, 200, CP_POLICY_CAUSE_NONE
 #define D404	CP_POLICY_DENY, 404, CP_POLICY_CAUSE_UNKNOWN_CONF
 #define D403	CP_POLICY_DENY, 403, CP_POLICY_CAUSE_NOT_ALLOWED
 #define LOCKED	CP_POLICY_DENY, 403, CP_POLICY_CAUSE_LOCKED
@@ -618,7 +621,10 @@ static const struct row rows[] = {
 	{ S, BOB, ADHOC, 0, 0, 0, NOAUTH, 3, false, 0, 0, D404 },
 	{ S, BOB, BOARD, 0, 0, 0, NOAUTH, 3, 0, 0, 0, CHAL },
 	{ S, CAROL, BOARD, 0, 0, 0, A_CAROL, 3, 0, 0, 0, ALLOW },
-	{ S, EVE, LOBBY, 0, 0, 0, NOAUTH, 3, 0, 0, 0, D403 }, /* default's */
+	/* the lobby's own: ours at once, anyone else pending approval */
+	{ S, EVE, LOBBY, 0, 0, 0, NOAUTH, 3, 0, 0, 0, CONFIRM },
+	{ S, BOB, LOBBY, 0, 0, 0, NOAUTH, 3, 0, 0, 0, ALLOW },
+	{ J, EVE, LOBBY, 0, 0, 0, NOAUTH, 3, 0, 0, 0, ALLOW },
 	/* DTMF: the default map on ad-hoc conferences */
 	{ D, BOB, ADHOC, 0, 0, "*6", NOAUTH, 3, true, 0, 0, ALLOW,
 	  CP_POLICY_DTMF_TOGGLE_MUTE_SELF },

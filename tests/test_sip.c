@@ -22,6 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+
 #include "check_main.h"
 #include "log.h"
 #include "proc.h"
@@ -39,6 +42,7 @@ static struct {
 	/* dial-out */
 	int progress, answered, failed_code;
 	bool cancel_on_180, bye_on_answer;
+	bool dial_tcp; /* dial() adds ;transport=tcp */
 	char answer[512];
 	/* REFER and SUBSCRIBE */
 	int refers, subscribes, refreshes, sub_ends[4];
@@ -46,6 +50,7 @@ static struct {
 	unsigned int version; /* of the test's conference-info bodies */
 	char accept[128];     /* of the last new SUBSCRIBE */
 	uint32_t grant_s;     /* 0: what was asked, at most 3600 s */
+	bool big_body;	      /* NOTIFY bodies over 1300 bytes */
 } app;
 
 static uint64_t
@@ -55,6 +60,15 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+stats_have(const char *needle)
+{
+	static char json[2048];
+
+	cp_sip_stats_json(sip, json, sizeof(json));
+	return strstr(json, needle) != NULL;
 }
 
 /*
@@ -138,7 +152,8 @@ on_call_answered(void *ctx, struct cp_sip_call *call, struct cp_sip_dialog *d,
 	(void)ctx;
 	(void)call;
 	app.answered++;
-	ck_assert_str_eq(content_type, "application/sdp");
+	if (body[0] != '\0')
+		ck_assert_str_eq(content_type, "application/sdp");
 	snprintf(app.answer, sizeof(app.answer), "%s", body);
 	if (app.bye_on_answer)
 		ck_assert_int_eq(cp_sip_dialog_bye(sip, d), 0);
@@ -180,15 +195,19 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 static void
 notify_doc(struct cp_sip_sub *sub, enum cp_sip_sub_state state)
 {
-	char doc[512];
+	char doc[2048];
+	int n;
 
-	snprintf(doc, sizeof(doc),
-		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
-		 "<conference-info xmlns=\"urn:ietf:params:xml:ns:"
-		 "conference-info\" entity=\"sip:conf@127.0.0.1\" "
-		 "state=\"%s\" version=\"%u\"/>\r\n",
-		 state == CP_SIP_SUB_TERMINATED ? "deleted" : "full",
-		 ++app.version);
+	n = snprintf(doc, sizeof(doc),
+		     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+		     "<conference-info xmlns=\"urn:ietf:params:xml:ns:"
+		     "conference-info\" entity=\"sip:conf@127.0.0.1\" "
+		     "state=\"%s\" version=\"%u\"/>\r\n",
+		     state == CP_SIP_SUB_TERMINATED ? "deleted" : "full",
+		     ++app.version);
+	if (app.big_body) /* past the 1300 bytes of RFC 3261 §18.1.1 */
+		snprintf(doc + n, sizeof(doc) - (size_t)n, "<!-- %1400s -->\r\n",
+			 "");
 	ck_assert_int_eq(
 		cp_sip_notify(
 			sip, sub, "application/conference-info+xml", doc, state,
@@ -317,6 +336,9 @@ free_port(void)
  * global var to val (var may be NULL). SIPp's output goes to
  * sipp_<scen>_<tp>.log. Returns its pid; sipp_wait() waits for it.
  */
+/* When set, the next sipp_start*() traces its messages to this file. */
+static const char *sipp_trace;
+
 static pid_t
 sipp_start_at(uint16_t port, const char *scen, const char *tp,
 	      const char *service, const char *var, const char *val,
@@ -345,9 +367,21 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 			"sipp", "-sf", path, "-m", "1", "-t", tp, "-s", service,
 			"-i", "127.0.0.1", "-p", lport, "-timeout", "25s",
 			"-timeout_error", "-nostdin", remote,
-			var != NULL ? "-set" : NULL, var, val, NULL,
+			NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		};
 		/* clang-format on */
+		size_t a = 18;
+
+		if (sipp_trace != NULL) {
+			argv[a++] = "-trace_msg";
+			argv[a++] = "-message_file";
+			argv[a++] = sipp_trace;
+		}
+		if (var != NULL) {
+			argv[a++] = "-set";
+			argv[a++] = var;
+			argv[a++] = val;
+		}
 
 		execvp("sipp", (char *const *)argv);
 		_exit(127);
@@ -550,12 +584,40 @@ assert_all_ended(void)
 
 static struct cp_sip_call *dialed;
 
+/*
+ * Over TCP nothing retransmits the INVITE: wait until SIPp listens (a
+ * probe connection, bounded), so that the focus's connect() is not refused.
+ */
+static void
+wait_tcp_listener(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port) };
+	uint64_t end = now_ms() + 5000;
+	bool up = false;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	while (!up && now_ms() < end) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		ck_assert_int_ge(fd, 0);
+		up = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(fd);
+		if (!up)
+			poll(NULL, 0, 10);
+	}
+	ck_assert_msg(up, "nothing listens on TCP port %d", port);
+}
+
 static void
 dial(int sipp_port)
 {
 	char target[64];
 
-	snprintf(target, sizeof(target), "sip:callee@127.0.0.1:%d", sipp_port);
+	if (app.dial_tcp)
+		wait_tcp_listener(sipp_port);
+	snprintf(target, sizeof(target), "sip:callee@127.0.0.1:%d%s", sipp_port,
+		 app.dial_tcp ? ";transport=tcp" : "");
 	ck_assert_int_eq(cp_sip_invite(sip, target, "sip:conf@127.0.0.1",
 				       "conf", "application/sdp", sdp, &app,
 				       &dialed),
@@ -575,19 +637,26 @@ dial_ring_timeout(int sipp_port)
 /*
  * F-19, F-08, S-18: INVITE (Contact ;isfocus, SDP), 180, 200 with
  * Record-Route, our ACK; then BYE from the focus along the route set
- * (_i 0) or from the callee (_i 1).
+ * (_i even) or from the callee (_i odd); over UDP (_i 0, 1) or over a
+ * TCP connection the focus opens (;transport=tcp, _i 2, 3).
  */
 START_TEST(test_sip_dial_out_answered)
 {
-	app.bye_on_answer = _i == 0;
-	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout", "u1",
-				     "callee", "hangup",
-				     _i == 0 ? "focus" : "sipp", free_port(),
-				     dial),
+	bool focus_hangs_up = _i % 2 == 0;
+
+	app.bye_on_answer = focus_hangs_up;
+	app.dial_tcp = _i / 2 == 1;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout",
+				     tps[_i / 2], "callee", "hangup",
+				     focus_hangs_up ? "focus" : "sipp",
+				     free_port(), dial),
 			 0);
-	ck_assert(POLL_UNTIL(app.ends[_i == 0 ? CP_SIP_END_BYE_SENT
+	ck_assert(POLL_UNTIL(app.ends[focus_hangs_up
+					      ? CP_SIP_END_BYE_SENT
 					      : CP_SIP_END_BYE_RECEIVED] == 1,
 			     5000));
+	ck_assert(stats_have(app.dial_tcp ? "\"tcp_connected\":1,"
+				      : "\"tcp_connected\":0,"));
 	ck_assert_int_eq(app.progress, 1);
 	ck_assert_int_eq(app.answered, 1);
 	ck_assert_int_eq(app.failed_code, 0);
@@ -630,7 +699,7 @@ END_TEST
 START_TEST(test_sip_dial_out_bad_targets)
 {
 	static const char *const bad[] = {
-		"sip:bob@example.com", "sip:bob@127.0.0.1;transport=tcp",
+		"sip:bob@example.com", "sip:bob@127.0.0.1;transport=tls",
 		"tel:+15551234",       "sip:bob@127.0.0.1>\r\nX: y",
 		"sip:bob@127.0.0.1:0",
 	};
@@ -643,6 +712,23 @@ START_TEST(test_sip_dial_out_bad_targets)
 			      "%s", bad[i]);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 0);
+}
+END_TEST
+
+/* Over TCP nothing retransmits: a refused connection fails the call now. */
+START_TEST(test_sip_dial_out_tcp_refused_503)
+{
+	struct cp_sip_call *c = NULL;
+	char target[64];
+
+	snprintf(target, sizeof(target), "sip:x@127.0.0.1:%d;transport=tcp",
+		 free_port());
+	ck_assert_int_eq(cp_sip_invite(sip, target, "sip:conf@127.0.0.1",
+				       "conf", NULL, NULL, NULL, &c),
+			 0);
+	ck_assert(POLL_UNTIL(app.failed_code != 0, 3000));
+	ck_assert_int_eq(app.failed_code, 503);
+	ck_assert(stats_have("\"tcp_connected\":1,"));
 }
 END_TEST
 
@@ -669,19 +755,26 @@ run_until_sub_ends(const char *scen, const char *tp, const char *var,
  * F-19..F-36: REFER out of dialog, 202, NOTIFY 100 Trying (active), then
  * the final NOTIFY 200 OK (terminated;reason=noresource); the refer
  * subscription and its dialog end with it. _i/2 picks the Refer-To: no
- * method, or method=BYE as a URI parameter inside < > (RFC 8217).
+ * method; method=BYE as a URI parameter inside < > (RFC 8217, F-28); a
+ * URI header (?Replaces=, F-24) kept for the dial-out.
  */
 START_TEST(test_sip_refer_202_and_notifies)
 {
-	const char *rt = _i / 2 == 0 ? "<sip:carol@127.0.0.1:5999>"
-				     : "\"Carol\" <sip:carol@127.0.0.1;"
-				       "method=BYE>;x=1";
+	static const struct {
+		const char *refer_to, *uri, *method;
+	} rt[] = {
+		{ "<sip:carol@127.0.0.1:5999>", "sip:carol@127.0.0.1:5999",
+		  "" },
+		{ "\"Carol\" <sip:carol@127.0.0.1;method=BYE>;x=1",
+		  "sip:carol@127.0.0.1", "BYE" },
+		{ "<sip:carol@127.0.0.1?Replaces=a%40b%3Bto-tag%3D1>",
+		  "sip:carol@127.0.0.1?Replaces=a%40b%3Bto-tag%3D1", "" },
+	};
 
-	run_until_sub_ends("refer", tps[_i % 2], "rt", rt, 2);
+	run_until_sub_ends("refer", tps[_i % 2], "rt", rt[_i / 2].refer_to, 2);
 	ck_assert_int_eq(app.refers, 1);
-	ck_assert_str_eq(app.refer_to, _i / 2 == 0 ? "sip:carol@127.0.0.1:5999"
-						   : "sip:carol@127.0.0.1");
-	ck_assert_str_eq(app.refer_method, _i / 2 == 0 ? "" : "BYE");
+	ck_assert_str_eq(app.refer_to, rt[_i / 2].uri);
+	ck_assert_str_eq(app.refer_method, rt[_i / 2].method);
 	ck_assert_ptr_nonnull(strstr(app.referred_by, "<sip:sipp@127.0.0.1"));
 }
 END_TEST
@@ -774,6 +867,7 @@ focus_setup(void)
 			    /* the policy's conferences stand too */
 			    "--conference", "closed", "--conference", "small",
 			    "--conference", "secret", "--conference", "conf",
+			    "--conference", "watched",
 			    "--notify-interval-ms", "100",
 			    focus_policy ? "--policy" : NULL, focus_policy,
 			    NULL, NULL, NULL };
@@ -1090,6 +1184,10 @@ START_TEST(test_focus_subscribe)
 {
 	pid_t sub, caller;
 
+	/* F-47: the focus's minimum is 60 s */
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "subscribe_423",
+				      tps[_i], "conf", NULL, NULL), 0);
+
 	sub = sipp_start((uint16_t)focus_port, "focus_subscribe", tps[_i],
 			 "conf", NULL, NULL);
 	ck_assert_msg(proc_expect(&focus_cp, "subscribed to conference conf",
@@ -1104,6 +1202,225 @@ START_TEST(test_focus_subscribe)
 				 0);
 	}
 	ck_assert_int_eq(sipp_wait(caller, "focus_kicked", tps[_i]), 0);
+}
+END_TEST
+
+/* ---- RFC 4575 documents as a subscriber saw them (SIPp's trace) ---- */
+
+/* The bodies of the NOTIFYs SIPp received, in order, from its
+ * -trace_msg file; also each one's Subscription-State. Returns how many. */
+static int
+traced_notifies(const char *path, char **body, char **state, int max)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int k = 0;
+	char *m;
+
+	ck_assert_msg(f != NULL, "no SIPp trace %s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (m = buf; k < max && (m = strstr(m, "message received")) != NULL;
+	     m++) {
+		char *msg = strstr(m, "\n\n"), *b, *e, *ss;
+
+		if (msg == NULL)
+			break;
+		msg += 2;
+		if (strncmp(msg, "NOTIFY ", 7) != 0)
+			continue;
+		b = strstr(msg, "\r\n\r\n");
+		ck_assert_ptr_nonnull(b);
+		b += 4;
+		e = strstr(b, "\n----------");	/* the next entry */
+		body[k] = strndup(b, e != NULL ? (size_t)(e - b) : strlen(b));
+		ss = strstr(msg, "Subscription-State:");
+		ck_assert_msg(ss != NULL && ss < b, "NOTIFY %d: no state", k);
+		state[k] = strndup(ss + 19, strcspn(ss + 19, "\r\n"));
+		k++;
+	}
+	return k;
+}
+
+/* Whether the last NOTIFY traced so far has needle in its body. */
+static bool
+last_notify_has(const char *path, const char *needle)
+{
+	char *body[64], *state[64];
+	int n = access(path, R_OK) == 0 ?
+		traced_notifies(path, body, state, 64) : 0;
+	bool yes = n > 0 && strstr(body[n - 1], needle) != NULL;
+
+	for (int i = 0; i < n; i++) {
+		free(body[i]);
+		free(state[i]);
+	}
+	return yes;
+}
+
+/* Wait (with a deadline) until the subscriber has seen needle last. */
+static void
+await_notify(const char *path, const char *needle)
+{
+	uint64_t end = now_ms() + 10000;
+
+	while (!last_notify_has(path, needle) && now_ms() < end)
+		poll(NULL, 0, 20);
+	ck_assert_msg(last_notify_has(path, needle),
+		      "the subscriber never saw '%s' (trace %s)", needle, path);
+}
+
+/* Parse doc and validate it against the RFC 4575 schema; returns it. */
+static xmlDocPtr
+valid_doc(const char *xml, int i)
+{
+	static xmlSchemaPtr schema;
+	xmlSchemaValidCtxtPtr vc;
+	xmlDocPtr d;
+
+	if (schema == NULL) {
+		xmlSchemaParserCtxtPtr pc =
+			xmlSchemaNewParserCtxt(getenv("CONFERENCE_INFO_XSD"));
+
+		ck_assert_ptr_nonnull(pc);
+		schema = xmlSchemaParse(pc);
+		xmlSchemaFreeParserCtxt(pc);
+		ck_assert_ptr_nonnull(schema);
+	}
+	d = xmlReadMemory(xml, (int)strlen(xml), "notify.xml", NULL,
+			  XML_PARSE_NONET);
+	ck_assert_msg(d != NULL, "NOTIFY %d: not XML: %s", i, xml);
+	vc = xmlSchemaNewValidCtxt(schema);
+	ck_assert_msg(xmlSchemaValidateDoc(vc, d) == 0,
+		      "NOTIFY %d: not valid RFC 4575: %s", i, xml);
+	xmlSchemaFreeValidCtxt(vc);
+	return d;
+}
+
+/*
+ * Issue 6: a subscriber follows an ad hoc conference from its start to its
+ * end. Every NOTIFY body validates against the RFC 4575 schema; versions
+ * rise by one from 1 (full) with partials after; the partials say, in
+ * this order, that B joined, that the operator muted B (muted-via-focus),
+ * that B was sent away (disconnected, booted); when the creator leaves the
+ * conference ends and the last NOTIFY is terminated;reason=noresource.
+ */
+START_TEST(test_focus_watch_to_the_end)
+{
+	char trace[128], name[64], need[160], out[8192], who[32];
+	char *body[64], *state[64];
+	int a_port = free_port(), b_port = free_port(), n, i, step = 0;
+	pid_t a, b, w;
+	const char *at;
+
+	snprintf(trace, sizeof(trace), "sipp_focus_watch_%s.msg", tps[_i]);
+	unlink(trace);
+	a = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i],
+			  "factory", NULL, NULL, a_port);
+	ck_assert_msg(proc_expect(&focus_cp, "through the factory", 10000),
+		      "%s", focus_cp.out);
+	at = strstr(focus_cp.out, "conference conf-");
+	ck_assert_int_eq(sscanf(at, "conference %63s created", name), 1);
+
+	sipp_trace = trace;
+	w = sipp_start((uint16_t)focus_port, "focus_watch", tps[_i], name,
+		       NULL, NULL);
+	sipp_trace = NULL;
+	snprintf(need, sizeof(need), "subscribed to conference %s", name);
+	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+
+	b = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i], name,
+			  NULL, NULL, b_port);
+	snprintf(need, sizeof(need), "127.0.0.1:%d joined conference %s",
+		 b_port, name);
+	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	/* each change is seen before the next is made: no coalescing here */
+	snprintf(who, sizeof(who), "127.0.0.1:%d", b_port);
+	await_notify(trace, who);
+	snprintf(need, sizeof(need), "mute %s %s", name, who);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	await_notify(trace, "muted-via-focus");
+	snprintf(need, sizeof(need), "kick %s %s", name, who);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	ck_assert_int_eq(sipp_wait(b, "focus_kicked", tps[_i]), 0);
+	await_notify(trace, "booted");
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, a_port);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
+	ck_assert_int_eq(sipp_wait(w, "focus_watch", tps[_i]), 0);
+
+	n = traced_notifies(trace, body, state, 64);
+	ck_assert_int_ge(n, 5);
+	for (i = 0; i < n; i++) {
+		xmlDocPtr d = valid_doc(body[i], i);
+		xmlNodePtr r = xmlDocGetRootElement(d);
+		xmlChar *v = xmlGetProp(r, (const xmlChar *)"version");
+		xmlChar *st = xmlGetProp(r, (const xmlChar *)"state");
+
+		ck_assert_msg(v != NULL && atoi((char *)v) == i + 1,
+			      "NOTIFY %d: version %s", i, v);
+		/* the conference's last word: deleted (RFC 4575 4.1) */
+		ck_assert_str_eq((char *)st, i == 0 ? "full" : i == n - 1 ?
+				 "deleted" : "partial");
+		if (i == n - 1)
+			ck_assert_str_eq(state[i], " terminated;reason=noresource");
+		else
+			ck_assert_msg(strncmp(state[i], " active;expires=", 16)
+				      == 0, "NOTIFY %d: %s", i, state[i]);
+		/* the story, in order */
+		if (step == 0 && strstr(body[i], "dialed-in") &&
+		    strstr(body[i], who))
+			step = 1;
+		else if (step == 1 && strstr(body[i], "muted-via-focus"))
+			step = 2;
+		else if (step == 2 && strstr(body[i], "booted"))
+			step = 3;
+		xmlFree(v);
+		xmlFree(st);
+		xmlFreeDoc(d);
+		free(body[i]);
+		free(state[i]);
+	}
+	ck_assert_int_eq(step, 3);
+}
+END_TEST
+
+/* RFC 6665 4.2.1 with the policy's <confirm>: the subscription is pending
+ * (a NOTIFY without a body) until the operator approves (the full state
+ * follows) or rejects it (terminated;reason=rejected); a <deny> gets 403. */
+START_TEST(test_focus_pending_subscription)
+{
+	char out[4096];
+	pid_t w;
+
+	w = sipp_start((uint16_t)focus_port, "focus_pending_approve", tps[_i],
+		       "watched", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "tuttictl approve watched 1",
+				  10000), "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json watchers watched"),
+			 0);
+	ck_assert_msg(strstr(out, "{\"id\":1,\"from\":") &&
+		      strstr(out, "\"state\":\"pending\""), "%s", out);
+	ck_assert_int_ne(tuttictl(out, sizeof(out), "approve watched 7"), 0);
+	ck_assert_msg(strstr(out, "no pending watcher 7"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "approve watched 1"), 0);
+	ck_assert_int_eq(sipp_wait(w, "focus_pending_approve", tps[_i]), 0);
+
+	w = sipp_start((uint16_t)focus_port, "focus_pending_reject", tps[_i],
+		       "watched", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "tuttictl approve watched 2",
+				  10000), "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "reject watched 2"), 0);
+	/* denied outright: 403, nothing to approve */
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port,
+				      "focus_subscribe_403", tps[_i], "watched",
+				      NULL, NULL), 0);
+	ck_assert_int_eq(sipp_wait(w, "focus_pending_reject", tps[_i]), 0);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json watchers watched"),
+			 0);
+	ck_assert_msg(strstr(out, "\"watchers\":[]"), "%s", out);
 }
 END_TEST
 
@@ -1287,6 +1604,11 @@ static const struct {
 	/* S-23: CANCEL matching nothing */
 	{ REQ("CANCEL", "z9hG4bK14", "c14", "1 CANCEL", ""), "SIP/2.0 481",
 	  "Call-ID: c14" },
+	/* F-11, F-12: the packages and methods the app handles */
+	{ REQ("OPTIONS", "z9hG4bK28", "c28", "1 OPTIONS", ""), "SIP/2.0 200",
+	  "Allow-Events: conference, refer\r\n" },
+	{ REQ("OPTIONS", "z9hG4bK29", "c29", "1 OPTIONS", ""), "SIP/2.0 200",
+	  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE\r\n" },
 	/* F-41: no Event, an unknown package: 489 with Allow-Events */
 	{ REQ("SUBSCRIBE", "z9hG4bK20", "c20", "1 SUBSCRIBE",
 	      "Contact: <sip:a@10.0.0.1>\r\n"),
@@ -1313,6 +1635,10 @@ static const struct {
 	      "Contact: <sip:a@10.0.0.1>\r\nRefer-To: <sip:b@10.0.0.2>\r\n"
 	      "Refer-To: <sip:c@10.0.0.3>\r\n"),
 	  "SIP/2.0 400", "exactly one Refer-To" },
+	{ REQ("REFER", "z9hG4bK27", "c27", "1 REFER",
+	      "Contact: <sip:a@10.0.0.1>\r\n"
+	      "Refer-To: <sip:b@10.0.0.2;method=ABCDEFGHIJKLMNOPQRSTUVWXYZ>\r\n"),
+	  "SIP/2.0 400", "Call-ID: c27" },
 	{ REQ("REFER", "z9hG4bK26", "c26", "1 REFER",
 	      "Contact: <sip:a@10.0.0.1>\r\n"
 	      "r: <sip:b@10.0.0.2>, <sip:c@10.0.0.3>\r\n"),
@@ -1335,14 +1661,6 @@ START_TEST(test_sip_answers)
 }
 END_TEST
 
-static bool
-stats_have(const char *needle)
-{
-	static char json[2048];
-
-	cp_sip_stats_json(sip, json, sizeof(json));
-	return strstr(json, needle) != NULL;
-}
 
 /* Garbage and oversize datagrams: counted drops, no answer. */
 START_TEST(test_sip_garbage_and_huge)
@@ -1567,33 +1885,53 @@ fd_port(int fd)
 }
 
 /*
+ * A response with code to req (Via, From, To, Call-ID, CSeq copied; the
+ * To gets ;tag=to_tag unless NULL), extra headers (NULL = none) last.
+ */
+static int
+make_answer_ex(const char *req, int code, const char *to_tag,
+	       const char *extra, char *resp, size_t len)
+{
+	static const char *const copy[] = { "Via:", "From:", "To:",
+					    "Call-ID:", "CSeq:" };
+	int n;
+
+	n = snprintf(resp, len, "SIP/2.0 %d Whatever\r\n", code);
+	for (const char *l = strstr(req, "\r\n") + 2, *e;
+	     (e = strstr(l, "\r\n")) != NULL && e != l; l = e + 2)
+		for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+			if (strncmp(l, copy[i], strlen(copy[i])) == 0)
+				n += snprintf(resp + n, len - (size_t)n,
+					      "%.*s%s%s\r\n", (int)(e - l), l,
+					      i == 2 && to_tag ? ";tag=" : "",
+					      i == 2 && to_tag ? to_tag : "");
+	n += snprintf(resp + n, len - (size_t)n,
+		      "%sContent-Length: 0\r\n\r\n", extra ? extra : "");
+	return n;
+}
+
+static int
+make_answer(const char *req, int code, char *resp, size_t len)
+{
+	return make_answer_ex(req, code, NULL, NULL, resp, len);
+}
+
+/*
  * Receive the next request on fd (responses skipped), check its method
- * and answer it with code (Via, From, To, Call-ID, CSeq copied). The
- * request stays in req.
+ * and answer it with code. The request stays in req.
  */
 static void
 raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
 	   char *req, size_t len)
 {
-	static const char *const copy[] = { "Via:", "From:", "To:",
-					    "Call-ID:", "CSeq:" };
 	char resp[2048];
-	int n;
 
 	do
 		udp_recv(fd, req, len);
 	while (strncmp(req, "SIP/2.0 ", 8) == 0);
 	ck_assert_msg(strncmp(req, method, strlen(method)) == 0, "%s", req);
-	n = snprintf(resp, sizeof(resp), "SIP/2.0 %d Whatever\r\n", code);
-	for (const char *l = strstr(req, "\r\n") + 2, *e;
-	     (e = strstr(l, "\r\n")) != NULL && e != l; l = e + 2)
-		for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
-			if (strncmp(l, copy[i], strlen(copy[i])) == 0)
-				n += snprintf(resp + n, sizeof(resp) - (size_t)n,
-					      "%.*s\r\n", (int)(e - l), l);
-	n += snprintf(resp + n, sizeof(resp) - (size_t)n,
-		      "Content-Length: 0\r\n\r\n");
-	udp_send(fd, to, resp, (size_t)n);
+	udp_send(fd, to, resp, (size_t)make_answer(req, code, resp,
+						    sizeof(resp)));
 }
 
 /*
@@ -1646,6 +1984,138 @@ START_TEST(test_sip_refer_in_dialog)
 }
 END_TEST
 
+/* A SUBSCRIBE for the conference from fd, Contact port and parameters. */
+static void
+raw_subscribe(int fd, const struct sockaddr_in *to, const char *callid,
+	      unsigned int contact_port, const char *contact_params)
+{
+	char sub[512];
+	int n;
+
+	n = snprintf(sub, sizeof(sub),
+		     "SUBSCRIBE sip:conf@127.0.0.1 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-%s;rport\r\n"
+		     "From: <sip:a@x>;tag=f1\r\nTo: <sip:conf@127.0.0.1>\r\n"
+		     "Call-ID: %s\r\nCSeq: 1 SUBSCRIBE\r\n"
+		     "Contact: <sip:a@127.0.0.1:%u%s>\r\n"
+		     "Event: conference\r\nExpires: 600\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     fd_port(fd), callid, callid, contact_port, contact_params);
+	udp_send(fd, to, sub, (size_t)n);
+}
+
+/*
+ * S-32, F-48: a subscriber on UDP whose Contact says ;transport=tcp gets
+ * its NOTIFYs on a TCP connection the focus opens to that Contact. F-52:
+ * if that connection closes before the 200 (_i 1), the NOTIFY fails as a
+ * timeout would, at once, and the subscription ends.
+ */
+START_TEST(test_sip_notify_on_tcp_we_open)
+{
+	struct sockaddr_in to, a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int fd = udp_peer(&to), conn = -1, n;
+	int lis = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	char msg[4096], resp[1024], line[96];
+	uint64_t end;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(lis, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(lis, 1), 0);
+	ck_assert_int_eq(getsockname(lis, (struct sockaddr *)&a, &alen), 0);
+	raw_subscribe(fd, &to, "tcp-1", ntohs(a.sin_port), ";transport=tcp");
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	for (end = now_ms() + 3000; conn < 0 && now_ms() < end;)
+		if ((conn = accept(lis, NULL, NULL)) < 0)
+			cp_sip_poll(sip, 10);
+	ck_assert_int_ge(conn, 0);
+	tcp_recv(conn, msg, sizeof(msg), "version=\"1\"/>\r\n");
+	snprintf(line, sizeof(line),
+		 "NOTIFY sip:a@127.0.0.1:%u;transport=tcp SIP/2.0\r\n",
+		 ntohs(a.sin_port));
+	ck_assert_msg(strncmp(msg, line, strlen(line)) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "Via: SIP/2.0/TCP ") != NULL, "%s", msg);
+	ck_assert(stats_have("\"tcp_connected\":1,"));
+	if (_i == 1) {
+		close(conn);
+		ck_assert(POLL_UNTIL(
+			app.sub_ends[CP_SIP_SUB_END_NOTIFY_FAILED] == 1, 3000));
+		assert_all_ended();
+		close(lis);
+		close(fd);
+		return;
+	}
+	n = make_answer(msg, 200, resp, sizeof(resp));
+	ck_assert_int_eq(send(conn, resp, (size_t)n, 0), n);
+	ck_assert(POLL_UNTIL(stats_have("\"rx_tcp\":1,"), 3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 1);
+	close(conn);
+	close(lis);
+	close(fd);
+}
+END_TEST
+
+/*
+ * S-32, RFC 3261 18.1.1: a NOTIFY over 1300 bytes to a UDP subscriber goes
+ * over a TCP connection the layer opens to the same address and port (_i
+ * 0: a listener is there; Via says TCP). _i 1: nothing listens on TCP: the
+ * connection fails and the NOTIFY goes over UDP after all, counted in
+ * notify_udp_big.
+ */
+START_TEST(test_sip_notify_big_over_tcp_or_udp)
+{
+	struct sockaddr_in to, a = { .sin_family = AF_INET };
+	int fd = udp_peer(&to), lis = -1, conn = -1, n;
+	char msg[4096], resp[1024];
+	uint64_t end;
+
+	app.big_body = true;
+	if (_i == 0) {
+		lis = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a.sin_port = htons(fd_port(fd));
+		ck_assert_int_eq(bind(lis, (struct sockaddr *)&a, sizeof(a)),
+				 0);
+		ck_assert_int_eq(listen(lis, 1), 0);
+	}
+	raw_subscribe(fd, &to, "big-1", fd_port(fd), "");
+	udp_recv(fd, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	if (_i == 0) {
+		for (end = now_ms() + 3000; conn < 0 && now_ms() < end;)
+			if ((conn = accept(lis, NULL, NULL)) < 0)
+				cp_sip_poll(sip, 10);
+		ck_assert_int_ge(conn, 0);
+		tcp_recv(conn, msg, sizeof(msg), "-->\r\n");
+		ck_assert_msg(strncmp(msg, "NOTIFY ", 7) == 0, "%s", msg);
+		ck_assert_msg(strstr(msg, "Via: SIP/2.0/TCP ") != NULL, "%s",
+			      msg);
+		ck_assert_msg(strstr(msg, ";transport=tcp>") != NULL, "%s",
+			      msg);
+		ck_assert_uint_gt(strlen(msg), 1300);
+		n = make_answer(msg, 200, resp, sizeof(resp));
+		ck_assert_int_eq(send(conn, resp, (size_t)n, 0), n);
+		ck_assert(POLL_UNTIL(stats_have("\"rx_tcp\":1,"), 3000));
+		ck_assert_uint_eq(cp_sip_stats(sip)->notify_tcp_big, 1);
+		ck_assert_uint_eq(cp_sip_stats(sip)->notify_udp_big, 0);
+		ck_assert_uint_eq(cp_sip_stats(sip)->notify_failed, 0);
+		close(conn);
+		close(lis);
+		close(fd);
+		return;
+	}
+	raw_answer(fd, &to, "NOTIFY", 200, msg, sizeof(msg));
+	ck_assert_uint_gt(strlen(msg), 1300);
+	ck_assert_msg(strstr(msg, "Via: SIP/2.0/UDP ") != NULL, "%s", msg);
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_tcp_big, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->notify_udp_big, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->subs_active, 1);
+	close(fd);
+}
+END_TEST
+
 /*
  * F-47, F-50: the focus grants less than asked (1 s); unrefreshed, the
  * subscription ends with NOTIFY terminated;reason=timeout.
@@ -1654,19 +2124,10 @@ START_TEST(test_sip_subscription_expires)
 {
 	struct sockaddr_in to;
 	int fd = udp_peer(&to);
-	char msg[4096], sub[512];
-	int n;
+	char msg[4096];
 
 	app.grant_s = 1;
-	n = snprintf(sub, sizeof(sub),
-		     "SUBSCRIBE sip:conf@127.0.0.1 SIP/2.0\r\n"
-		     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-exp;rport\r\n"
-		     "From: <sip:a@x>;tag=f1\r\nTo: <sip:conf@127.0.0.1>\r\n"
-		     "Call-ID: exp-1\r\nCSeq: 1 SUBSCRIBE\r\n"
-		     "Contact: <sip:a@127.0.0.1:%u>\r\nEvent: conference\r\n"
-		     "Expires: 600\r\nContent-Length: 0\r\n\r\n",
-		     fd_port(fd), fd_port(fd));
-	udp_send(fd, &to, sub, (size_t)n);
+	raw_subscribe(fd, &to, "exp-1", fd_port(fd), "");
 	udp_recv(fd, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
 	ck_assert_msg(strstr(msg, "\r\nExpires: 1\r\n") != NULL, "%s", msg);
@@ -1718,6 +2179,49 @@ START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
 	ck_assert_msg(strstr(msg, "\r\nv:") == NULL, "%s", msg);
 	ck_assert_msg(strstr(msg, "?") == NULL, "%s", msg);
 	ck_assert(POLL_UNTIL(app.failed_code == 486, 3000));
+	close(callee);
+}
+END_TEST
+
+/*
+ * RFC 3261 §13.2.2.4: a forked dial-out answered by two branches: the
+ * first 2xx is the call; the second gets an ACK and a BYE and the app
+ * never hears of it.
+ */
+START_TEST(test_sip_dial_out_forked_2xx)
+{
+	struct sockaddr_in to;
+	int callee = udp_peer(&to);
+	char target[64], inv[4096], msg[4096], resp[2048], ct[96];
+	struct cp_sip_call *c = NULL;
+
+	snprintf(target, sizeof(target), "sip:bob@127.0.0.1:%u",
+		 fd_port(callee));
+	snprintf(ct, sizeof(ct), "Contact: <sip:bob@127.0.0.1:%u>\r\n",
+		 fd_port(callee));
+	ck_assert_int_eq(cp_sip_invite(sip, target, "sip:conf@127.0.0.1",
+				       "conf", "application/sdp", sdp, NULL,
+				       &c),
+			 0);
+	udp_recv(callee, inv, sizeof(inv));
+	ck_assert_msg(strncmp(inv, "INVITE ", 7) == 0, "%s", inv);
+	for (int b = 0; b < 2; b++) { /* each branch's 200 gets an ACK */
+		char tag[16];
+
+		snprintf(tag, sizeof(tag), "branch-%c", 'a' + b);
+		udp_send(callee, &to, resp,
+			 (size_t)make_answer_ex(inv, 200, tag, ct, resp,
+						sizeof(resp)));
+		udp_recv(callee, msg, sizeof(msg));
+		ck_assert_msg(strncmp(msg, "ACK ", 4) == 0 &&
+				      strstr(msg, tag) != NULL,
+			      "%s", msg);
+	}
+	raw_answer(callee, &to, "BYE", 200, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "tag=branch-b") != NULL, "%s", msg);
+	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->dialogs_active == 1, 3000));
+	ck_assert_int_eq(app.answered, 1);
+	ck_assert_int_eq(app.ends[CP_SIP_END_BYE_SENT], 0);
 	close(callee);
 }
 END_TEST
@@ -1918,15 +2422,17 @@ START_TEST(test_sip_invite_again_after_2xx)
 {
 	struct sockaddr_in to;
 	int caller = udp_peer(&to);
+	/* a Call-ID with a host part too: libosip2 splits it at the '@' */
+	const char *id = _i == 0 ? "again-1" : "again-2@10.0.0.1";
 	char tag1[64], tag2[64];
 
-	raw_call(caller, &to, "again-1", "", tag1);
-	raw_call(caller, &to, "again-1", "", tag2);
+	raw_call(caller, &to, id, "", tag1);
+	raw_call(caller, &to, id, "", tag2);
 	ck_assert_str_eq(tag1, tag2);
 	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->rx_retransmissions == 1, 3000));
 	ck_assert_int_eq(app.invites, 1);
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 1);
-	raw_in_dialog(caller, &to, "ACK", "again-1", tag1, 1, "");
+	raw_in_dialog(caller, &to, "ACK", id, tag1, 1, "");
 	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
 	close(caller);
 }
@@ -2185,11 +2691,12 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_call_invite_ack_bye, 0, 2);
 	tcase_add_loop_test(tc, test_sip_noack_retransmits_then_bye, 0, 2);
 	tcase_add_loop_test(tc, test_sip_cancel_487, 0, 2);
-	tcase_add_loop_test(tc, test_sip_dial_out_answered, 0, 2);
+	tcase_add_loop_test(tc, test_sip_dial_out_answered, 0, 4);
 	tcase_add_test(tc, test_sip_dial_out_rejected);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
-	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 4);
+	tcase_add_test(tc, test_sip_dial_out_tcp_refused_503);
+	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 6);
 	tcase_add_loop_test(tc, test_sip_refer_method_header_param_400, 0, 2);
 	tcase_add_loop_test(tc, test_sip_subscribe_refresh_unsubscribe, 0, 2);
 	tcase_add_loop_test(tc, test_sip_subscribe_423, 0, 2);
@@ -2210,6 +2717,7 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
+	tcase_add_loop_test(focus, test_focus_watch_to_the_end, 0, 2);
 	tcase_add_loop_test(focus, test_focus_refer_dials_out, 0, 1);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_timeout");
@@ -2221,6 +2729,7 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_policy, 0, 2);
+	tcase_add_loop_test(focus, test_focus_pending_subscription, 0, 2);
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
@@ -2238,13 +2747,16 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	tcase_add_test(raw, test_sip_reinvite_and_cseq);
-	tcase_add_test(raw, test_sip_invite_again_after_2xx);
+	tcase_add_loop_test(raw, test_sip_invite_again_after_2xx, 0, 2);
 	tcase_add_test(raw, test_sip_486_resent_until_ack);
 	tcase_add_test(raw, test_sip_overload_503);
 	tcase_add_test(raw, test_sip_rate_limit);
 	tcase_add_test(raw, test_sip_refer_in_dialog);
 	tcase_add_test(raw, test_sip_subscription_expires);
+	tcase_add_loop_test(raw, test_sip_notify_on_tcp_we_open, 0, 2);
+	tcase_add_loop_test(raw, test_sip_notify_big_over_tcp_or_udp, 0, 2);
 	tcase_add_test(raw, test_sip_dial_out_referred_by_and_uri_headers);
+	tcase_add_test(raw, test_sip_dial_out_forked_2xx);
 	suite_add_tcase(s, raw);
 	return s;
 }

@@ -7,6 +7,7 @@
  *   tuttictl show CONF                its participants, with media counters
  *   tuttictl mute|unmute|deaf|undeaf|kick CONF WHO
  *   tuttictl end CONF                 hang up everyone in CONF
+ *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *
  * WHO is a leg id, a From URI, or a unique part of one. The answers are
@@ -45,6 +46,9 @@ usage(FILE *f)
 "                            stop / start sending WHO the mix\n"
 "  kick CONF WHO             hang up WHO (a BYE from the focus)\n"
 "  end CONF                  hang up everyone in CONF\n"
+"  watchers CONF             its RFC 4575 subscribers, pending ones first\n"
+"  approve CONF ID, reject CONF ID\n"
+"                            a pending subscription (policy <confirm>)\n"
 "  stats                     per-worker load, ticks, packets and drops\n"
 "WHO is a leg id, a From URI, or a unique part of one.\n"
 "\n"
