@@ -165,7 +165,7 @@ struct cp_sip {
 	struct cp_sip_dialog *dialogs;
 	struct cp_sip_call *calls;
 	struct cp_sip_sub *subs;
-	osip_list_t garbage; /* killed transactions to free */
+	osip_list_t garbage;	 /* killed transactions to free */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
 };
@@ -687,6 +687,60 @@ absorb_invite(struct cp_sip *sip, const osip_message_t *m)
 	return false;
 }
 
+/*
+ * The per-source rate limit (cp_sip_conf.rate_limit_per_s): the verdict
+ * for one more request from from, reported in one log line per source and
+ * interval.
+ */
+static enum cp_ratelimit_verdict
+limit_verdict(struct cp_sip *sip, const struct cp_sip_peer *from)
+{
+	const struct sockaddr_in *a4 = (const void *)&from->addr;
+	const struct sockaddr_in6 *a6 = (const void *)&from->addr;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	enum cp_ratelimit_verdict v;
+	uint64_t report;
+
+	if (sip->rl == NULL)
+		return CP_RATELIMIT_PASS;
+	v = cp_ratelimit_check(sip->rl, (const struct sockaddr *)&from->addr,
+			       now_ms(), &report);
+	if (report == 0)
+		return v;
+	if (from->addr.ss_family == AF_INET)
+		inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
+	else if (from->addr.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
+	LOG_WARN("rate limit: %s sends more than %u new requests/s; %" PRIu64
+		 " refused or dropped since its last report",
+		 ip, sip->conf.rate_limit_per_s, report);
+	return v;
+}
+
+/*
+ * A request that would start something (or a bad one we would answer)
+ * over its source's rate: answered 503 or dropped, counted. True if so.
+ */
+static bool
+rate_limited(struct cp_sip *sip, const struct cp_sip_peer *from,
+	     const osip_message_t *m)
+{
+	if (sip->rl == NULL || tag_of(m->to) != NULL || MSG_IS_ACK(m) ||
+	    MSG_IS_BYE(m) || MSG_IS_CANCEL(m))
+		return false;
+	switch (limit_verdict(sip, from)) {
+	case CP_RATELIMIT_PASS:
+		return false;
+	case CP_RATELIMIT_REFUSE:
+		sip->st.ratelimited++;
+		reply_stateless(sip, from, m, 503);
+		return true;
+	default:
+		sip->st.ratelimit_drop++;
+		return true;
+	}
+}
+
 /* Is the header line p[0..n) named name, or its compact form (§7.3.3)? */
 static bool
 hdr_is(const char *p, size_t n, const char *name, char compact)
@@ -795,6 +849,11 @@ reply_unparsed(struct cp_sip *sip, const struct cp_sip_peer *from,
 		free(out);
 		return;
 	}
+	if (limit_verdict(sip, from) != CP_RATELIMIT_PASS) {
+		sip->st.ratelimit_drop++; /* bad and over the rate: silence */
+		free(out);
+		return;
+	}
 	random_hex(tag, TAG_HEX);
 	for (int k = 0; k < 4; k++) {
 		memcpy(out + n, one[k], one_len[k]);
@@ -817,47 +876,6 @@ reply_unparsed(struct cp_sip *sip, const struct cp_sip_peer *from,
 	else
 		sip->st.tx_5xx++;
 	free(out);
-}
-
-/*
- * The per-source rate limit (cp_sip_conf.rate_limit_per_s) on a request
- * that would start something: answered 503 or dropped, counted, and
- * reported in one log line per source and interval. True if limited.
- */
-static bool
-rate_limited(struct cp_sip *sip, const struct cp_sip_peer *from,
-	     const osip_message_t *m)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	uint64_t report;
-	enum cp_ratelimit_verdict v;
-
-	if (sip->rl == NULL || tag_of(m->to) != NULL || MSG_IS_ACK(m) ||
-	    MSG_IS_BYE(m) || MSG_IS_CANCEL(m))
-		return false;
-	v = cp_ratelimit_check(sip->rl, (const struct sockaddr *)&from->addr,
-			       now_ms(), &report);
-	if (v == CP_RATELIMIT_PASS)
-		return false;
-	if (v == CP_RATELIMIT_REFUSE) {
-		sip->st.ratelimited++;
-		reply_stateless(sip, from, m, 503);
-	} else {
-		sip->st.ratelimit_drop++;
-	}
-	if (report != 0) {
-		const struct sockaddr_in *a4 = (const void *)&from->addr;
-		const struct sockaddr_in6 *a6 = (const void *)&from->addr;
-
-		if (from->addr.ss_family == AF_INET)
-			inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
-		else if (from->addr.ss_family == AF_INET6)
-			inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
-		LOG_WARN("rate limit: %s sends more than %u new requests/s; "
-			 "%" PRIu64 " refused or dropped since its last report",
-			 ip, sip->conf.rate_limit_per_s, report);
-	}
-	return true;
 }
 
 static void
@@ -910,7 +928,7 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 		code = 400;
 	if (code != 0) {
 		sip->st.parse_bad++;
-		if (!MSG_IS_ACK(m))
+		if (!MSG_IS_ACK(m) && !rate_limited(sip, from, m))
 			reply_stateless(sip, from, m, code);
 		osip_event_free(evt);
 		return;
@@ -1438,11 +1456,10 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		 strchr(conf->addr, ':') ? "[%s]" : "%s", conf->addr);
 	osip_list_init(&sip->garbage);
 	if (conf->rate_limit_per_s != 0 &&
-	    (rc = cp_ratelimit_new(
-		     &sip->rl,
-		     &(struct cp_ratelimit_conf){
-			     .rate_per_s = conf->rate_limit_per_s,
-			     .burst = conf->rate_burst })) < 0)
+	    (rc = cp_ratelimit_new(&sip->rl,
+				   &(struct cp_ratelimit_conf){
+					   .rate_per_s = conf->rate_limit_per_s,
+					   .burst = conf->rate_burst })) < 0)
 		goto out_free;
 	tc = (struct cp_sip_transport_conf){
 		.addr = conf->addr,

@@ -184,8 +184,9 @@ struct cp_sip_conf {
 	 * Per-source limit (ratelimit.h) on new requests: no To-tag, not ACK,
 	 * BYE or CANCEL, not a retransmission. Over it: 503 with Retry-After
 	 * (ratelimited), or nothing past 10 such answers a second per source
-	 * (ratelimit_drop). Responses and in-dialog requests are never
-	 * limited. 0 = no limit; burst 0 = twice the rate.
+	 * (ratelimit_drop). Malformed requests count too (no 400 beyond the
+	 * rate). Responses and in-dialog requests are never limited. 0 = no
+	 * limit; burst 0 = twice the rate.
 	 */
 	uint32_t rate_limit_per_s;
 	uint32_t rate_burst;

@@ -2301,6 +2301,8 @@ START_TEST(test_sip_rate_limit)
 		REQ("BYE", "z9hG4bKrl-bye", "rl-bye", "1 BYE", "");
 	static const char opt[] =
 		REQ("OPTIONS", "z9hG4bKrl-other", "rl-other", "1 OPTIONS", "");
+	static const char bad[] = /* CSeq method mismatch: 400 */
+		REQ("OPTIONS", "z9hG4bKrl-bad", "rl-bad", "1 INVITE", "");
 	static const char resp[] =
 		"SIP/2.0 200 OK\r\n"
 		"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-nobody\r\n"
@@ -2357,11 +2359,19 @@ START_TEST(test_sip_rate_limit)
 	other.sin_addr.s_addr = htonl(0x7f000002); /* 127.0.0.2 */
 	ck_assert_int_eq(bind(fd2, (struct sockaddr *)&other, sizeof(other)),
 			 0);
-	/* then a BYE from the limited one is answered (481: no dialog) */
+	/*
+	 * then the limited one: a malformed request gets no 400 (a 503 if
+	 * the refusal budget has refilled meanwhile), a BYE is answered (481:
+	 * no dialog)
+	 */
+	udp_send(fd, &to, bad, sizeof(bad) - 1);
 	for (int i = 0; i < 2; i++) {
 		udp_send(i ? fd : fd2, &to, i ? bye : opt,
 			 strlen(i ? bye : opt));
 		udp_recv(i ? fd : fd2, buf, sizeof(buf));
+		if (i == 1 && strncmp(buf, "SIP/2.0 503", 11) == 0 &&
+		    strstr(buf, "rl-bad") != NULL)
+			udp_recv(fd, buf, sizeof(buf));
 		ck_assert_msg(strncmp(buf, i ? "SIP/2.0 481" : "SIP/2.0 200",
 				      11) == 0,
 			      "%s", buf);
@@ -2369,7 +2379,8 @@ START_TEST(test_sip_rate_limit)
 	/* and a response from it is not limited either */
 	udp_send(fd, &to, resp, sizeof(resp) - 1);
 	ck_assert(POLL_UNTIL(st->drop_stray == 1, 3000));
-	ck_assert_uint_eq(st->ratelimited + st->ratelimit_drop, 30 - n200);
+	ck_assert_uint_eq(st->ratelimited + st->ratelimit_drop, 31 - n200);
+	ck_assert_uint_eq(st->tx_4xx, 1); /* the 481 */
 	close(fd);
 	close(fd2);
 }
