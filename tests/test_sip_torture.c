@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,7 @@ static struct sockaddr_in focus; /* its SIP address */
 static uint16_t metrics_port;
 static int sock = -1;		 /* our UDP socket, *:5060 */
 static int conn = -1;		 /* a TCP connection to it, or -1 */
+static char *extra[4];		 /* more tutti-cp options (NULL: none) */
 static char me[INET_ADDRSTRLEN]; /* its address */
 static unsigned int n_alive;
 
@@ -157,6 +159,10 @@ setup(void)
 			 "127.0.0.1:0",
 			 "--ctl",
 			 ctl,
+			 extra[0],
+			 extra[1],
+			 extra[2],
+			 extra[3],
 			 NULL };
 	const char *at;
 	unsigned int port;
@@ -450,6 +456,121 @@ START_TEST(test_torture_all_in_a_row)
 }
 END_TEST
 
+static void
+setup_rate_limit(void)
+{
+	static char *rl[] = { "--rate-limit", "1", "--rate-burst", "3" };
+
+	memcpy(extra, rl, sizeof(extra));
+	setup();
+}
+
+/* The operator socket's answer to req, as tuttictl gets it. */
+static void
+ctl_ask(const char *req, char *out, size_t len)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t got = 0;
+	ssize_t n;
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", ctl);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	dprintf(fd, "%s\n", req);
+	while (got + 1 < len && (n = read(fd, out + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fd);
+}
+
+/*
+ * tutti-cp --rate-limit 1 --rate-burst 3, end to end: 20 OPTIONS at once
+ * from our address get 3 200s, then 503s with Retry-After (10, the
+ * refusal budget), then nothing; the metrics and the operator socket count
+ * them and the log says so once. OPTIONS from another address (127.0.0.1)
+ * are answered meanwhile; the second of them is answered after all of
+ * ours were. Only the refill during the burst depends on time, and it is
+ * allowed for from the measured time.
+ */
+START_TEST(test_rate_limit_end_to_end)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	unsigned int n200 = 0, n503 = 0;
+	static char buf[65536];
+	long long t0 = now_ms(), secs;
+	char line[128];
+	int other, n;
+	ssize_t k;
+	const char *p;
+
+	for (int i = 0; i < 20; i++) {
+		n = snprintf(buf, sizeof(buf),
+			     "OPTIONS sip:demo@127.0.0.1 SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP %s;branch=z9hG4bK-rl%d\r\n"
+			     "From: <sip:t@%s>;tag=t\r\nTo: <sip:demo@x>\r\n"
+			     "Call-ID: rl-%d\r\nCSeq: 1 OPTIONS\r\n"
+			     "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+			     me, i, me, i);
+		put_msg(buf, (size_t)n);
+	}
+	other = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(other, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(other, (struct sockaddr *)&a, &alen), 0);
+	for (int i = 0; i < 2; i++) {
+		struct pollfd pf = { .fd = other, .events = POLLIN };
+
+		n = snprintf(buf, sizeof(buf),
+			     "OPTIONS sip:demo@127.0.0.1 SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-o%d"
+			     ";rport\r\nFrom: <sip:o@x>;tag=o\r\n"
+			     "To: <sip:demo@x>\r\nCall-ID: other-%d\r\n"
+			     "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+			     "Content-Length: 0\r\n\r\n",
+			     ntohs(a.sin_port), i, i);
+		ck_assert_int_eq(sendto(other, buf, (size_t)n, 0,
+					(struct sockaddr *)&focus,
+					sizeof(focus)),
+				 n);
+		ck_assert_int_eq(poll(&pf, 1, WAIT_MS), 1);
+		k = recv(other, buf, sizeof(buf) - 1, 0);
+		ck_assert_int_gt(k, 0);
+		buf[k] = '\0';
+		ck_assert_msg(status_of(buf) == 200, "%s", buf);
+	}
+	close(other);
+	secs = (now_ms() - t0) / 1000 + 1;
+	while ((k = recv(sock, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		buf[k] = '\0';
+		ck_assert_ptr_nonnull(strstr(buf, "Call-ID: rl-"));
+		if (status_of(buf) == 200) {
+			n200++;
+		} else {
+			ck_assert_msg(status_of(buf) == 503 &&
+					      strstr(buf, "Retry-After: ") !=
+						      NULL,
+				      "%s", buf);
+			n503++;
+		}
+	}
+	ck_assert_uint_ge(n200, 3);
+	ck_assert_uint_le(n200, 3 + (unsigned long long)secs);
+	ck_assert_uint_ge(n503, 10);
+	ck_assert_uint_le(n503, 10 + 10 * (unsigned long long)secs);
+	ck_assert_uint_eq(counter("ratelimited"), n503);
+	ck_assert_uint_eq(counter("ratelimit_drop"), 20 - n200 - n503);
+	ctl_ask("stats", buf, sizeof(buf));
+	snprintf(line, sizeof(line), "\"ratelimited\":%u,", n503);
+	ck_assert_msg(strstr(buf, line) != NULL, "%s", buf);
+	snprintf(line, sizeof(line), "rate limit: %s sends more than 1 ", me);
+	ck_assert_msg(proc_expect(&cp, line, WAIT_MS), "%s", cp.out);
+	p = strstr(cp.out, line);
+	ck_assert_msg(strstr(p + 1, line) == NULL, "said twice:\n%s", cp.out);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -462,6 +583,11 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_torture_message_tcp, 0,
 			    sizeof(over_tcp) / sizeof(over_tcp[0]));
 	tcase_add_test(tc, test_torture_all_in_a_row);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rate_limit");
+	tcase_add_checked_fixture(tc, setup_rate_limit, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_rate_limit_end_to_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
