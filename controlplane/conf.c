@@ -109,6 +109,13 @@ struct watcher {
 	char from[128];
 };
 
+/* A worker's counters at the last sample, and the rates since the one
+ * before: what tuttictl stats shows as load and packets/s. */
+struct rate {
+	uint64_t rx, tx, busy, total;
+	double rx_pps, tx_pps, load_pct;
+};
+
 struct cp_focus {
 	struct cp_focus_cfg cfg;
 	struct cp_dpctl *d;
@@ -120,6 +127,8 @@ struct cp_focus {
 	uint8_t *port_used;	/* one byte per even port of the range */
 	uint32_t n_ports, next_port;
 	uint32_t *worker_legs;	/* load per worker */
+	struct rate *rates;	/* per worker: the last second's rates */
+	uint64_t rates_ms;	/* when they were last sampled */
 	const struct cp_policy *policy;	/* NULL: anyone may */
 	struct cp_cevt_cfg cevt;	/* notification rate and sizes */
 	struct cp_focus_stats st;
@@ -452,6 +461,7 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 	f->n_ports = (cfg->rtp_port_max - cfg->rtp_port_min) / 2 + 1;
 	f->port_used = calloc(f->n_ports, 1);
 	f->worker_legs = calloc(SHM_MAX_WORKERS, sizeof(uint32_t));
+	f->rates = calloc(SHM_MAX_WORKERS, sizeof(*f->rates));
 	if (f->port_used == NULL || f->worker_legs == NULL) {
 		cp_focus_free(f);
 		return -ENOMEM;
@@ -486,6 +496,7 @@ cp_focus_free(struct cp_focus *f)
 	}
 	free(f->port_used);
 	free(f->worker_legs);
+	free(f->rates);
 	free(f);
 }
 
@@ -773,8 +784,16 @@ admit(struct cp_focus *f, struct cp_sip_req *req, struct conf *c,
 	};
 	const char *hdrs[2][2];
 
-	if (f->policy == NULL)
-		return true;
+	if (f->policy == NULL) {
+		/* no policy, no moderators: a lock keeps everyone out */
+		if (r.op != CP_POLICY_JOIN || !r.locked)
+			return true;
+		LOG_INFO("%s may not join %s: 403 Conference Locked",
+			 r.from_uri, r.conf_uri);
+		cp_sip_reply(f->sip, req, 403, NULL, NULL);
+		f->st.refused++;
+		return false;
+	}
 	switch (cp_policy_decide(f->policy, &r, dec)) {
 	case CP_POLICY_ALLOW:
 	case CP_POLICY_COLLECT:
@@ -1156,11 +1175,43 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 	(void)f;
 }
 
+/* Once a second: each worker's packets/s and load over the last second. */
+static void
+sample_rates(struct cp_focus *f, uint64_t now)
+{
+	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0;
+	double dt = (double)(now - f->rates_ms) / 1000.0;
+
+	if (f->rates == NULL || now - f->rates_ms < 1000)
+		return;
+	for (uint32_t w = 0; w < n_w && w < SHM_MAX_WORKERS; w++) {
+		struct rate *r = &f->rates[w];
+		struct shm_worker_stats st;
+
+		shm_read_stats(shm_region_stats(&f->d->region, w), &st);
+		/* a restarted data plane counts from zero: start over */
+		if (f->rates_ms != 0 && st.rx_pkts >= r->rx &&
+		    st.tx_pkts >= r->tx && st.total_cycles > r->total) {
+			r->rx_pps = (double)(st.rx_pkts - r->rx) / dt;
+			r->tx_pps = (double)(st.tx_pkts - r->tx) / dt;
+			r->load_pct = 100.0 * (double)(st.busy_cycles -
+						       r->busy) /
+				      (double)(st.total_cycles - r->total);
+		}
+		r->rx = st.rx_pkts;
+		r->tx = st.tx_pkts;
+		r->busy = st.busy_cycles;
+		r->total = st.total_cycles;
+	}
+	f->rates_ms = now;
+}
+
 void
 cp_focus_poll(struct cp_focus *f)
 {
 	uint64_t now = mono_ms();
 
+	sample_rates(f, now);
 	if (f->sip == NULL)
 		return;
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
@@ -1440,6 +1491,19 @@ append_digit(char *buf, size_t len, char d)
 	}
 }
 
+/* Lock or unlock c (by: who asked, for the log): while locked, joins
+ * are refused (the policy lets its moderators in). The roster says so. */
+static void
+set_locked(struct conf *c, bool locked, const char *by)
+{
+	c->locked = locked;
+	if (c->roster != NULL)
+		cp_roster_set_locked(c->roster, c->locked);
+	roster_changed(c);
+	LOG_INFO("conference %s %s by %s", c->name,
+		 c->locked ? "locked" : "unlocked", by);
+}
+
 /* What a DTMF command does (the policy allowed it). */
 static void
 dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
@@ -1464,13 +1528,9 @@ dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
 	case CP_POLICY_DTMF_LOCK:
 	case CP_POLICY_DTMF_UNLOCK:
 	case CP_POLICY_DTMF_TOGGLE_LOCK:
-		c->locked = a == CP_POLICY_DTMF_LOCK ||
-			    (a == CP_POLICY_DTMF_TOGGLE_LOCK && !c->locked);
-		if (c->roster != NULL)
-			cp_roster_set_locked(c->roster, c->locked);
-		roster_changed(c);
-		LOG_INFO("conference %s %s by %s", c->name,
-			 c->locked ? "locked" : "unlocked", p->from);
+		set_locked(c, a == CP_POLICY_DTMF_LOCK ||
+			      (a == CP_POLICY_DTMF_TOGGLE_LOCK && !c->locked),
+			   p->from);
 		break;
 	case CP_POLICY_DTMF_MUTE_ALL:
 	case CP_POLICY_DTMF_UNMUTE_ALL:
@@ -1726,8 +1786,9 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		cp_dpctl_legs(f->d, collect_leg, &l);
 	put(o, "{\"conference\":{\"name\":");
 	put_str(o, c->name);
-	put(o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,\"participants\":[",
-	    c->conf_id, c->worker, c->adhoc ? "true" : "false");
+	put(o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,\"locked\":%s,"
+	    "\"participants\":[", c->conf_id, c->worker,
+	    c->adhoc ? "true" : "false", c->locked ? "true" : "false");
 	for (struct part *p = c->parts; p != NULL; p = p->next) {
 		const struct shm_leg_entry *e = NULL;
 
@@ -1802,12 +1863,15 @@ stats_json(struct cp_focus *f, struct out *o)
 		    "\"busy_pct\":%.1f,\"ticks\":%" PRIu64 ",\"late_ticks\":%"
 		    PRIu64 ",\"tick_us_max\":%.1f,\"tick_us_mean\":%.1f,"
 		    "\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
+		    ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"drops\":{", w ? "," : "", w, s.lcore, s.n_confs,
 		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
 		    (double)s.total_cycles : 0.0, s.ticks, s.late_ticks,
 		    (double)s.tick_ns_max / 1000.0, s.ticks ?
 		    (double)s.tick_ns_sum / (double)s.ticks / 1000.0 : 0.0,
-		    s.rx_pkts, s.tx_pkts);
+		    s.rx_pkts, s.tx_pkts, f->rates ? f->rates[w].load_pct : 0.0,
+		    f->rates ? f->rates[w].rx_pps : 0.0,
+		    f->rates ? f->rates[w].tx_pps : 0.0);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s.drops[i] != 0) {
 				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
@@ -1898,6 +1962,21 @@ approve(struct cp_focus *f, struct conf *c, bool yes, const char *id,
 	    yes ? "active" : "terminated");
 }
 
+static bool
+known_cmd(const char *cmd)
+{
+	static const char *const cmds[] = {
+		"help", "list", "stats", "show", "roster", "dial", "lock",
+		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
+		"watchers", "approve", "reject",
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmd, cmds[i]) == 0)
+			return true;
+	return false;
+}
+
 void
 cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 {
@@ -1910,6 +1989,10 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 	int n = sscanf(req, "%31s %39s %127s", cmd, name, who);
 
 	buf[0] = '\0';
+	if (n >= 1 && !known_cmd(cmd)) {
+		put_error(&o, "unknown command '%s' (try 'help')", cmd);
+		return;
+	}
 	if (n >= 2 && (c = conf_find(f, name)) == NULL &&
 	    strcmp(cmd, "help") != 0) {
 		put_error(&o, "no conference '%s' (try 'list')", name);
@@ -1919,8 +2002,9 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put(&o, "{\"commands\":[\"list\",\"show CONF\",\"roster CONF\","
 		    "\"mute CONF WHO\",\"dial CONF URI\","
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
-		    "\"kick CONF WHO\",\"end CONF\",\"watchers CONF\","
-		    "\"approve CONF ID\",\"reject CONF ID\",\"stats\"]}");
+		    "\"kick CONF WHO\",\"lock CONF\",\"unlock CONF\","
+		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
+		    "\"reject CONF ID\",\"stats\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 
@@ -1929,9 +2013,10 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			put(&o, "%s{\"name\":", first ? "" : ",");
 			put_str(&o, c->name);
 			put(&o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,"
-			    "\"participants\":%u,\"talkers\":%u}", c->conf_id,
-			    c->worker, c->adhoc ? "true" : "false", c->n_parts,
-			    talkers(c));
+			    "\"participants\":%u,\"talkers\":%u,\"locked\":%s}",
+			    c->conf_id, c->worker, c->adhoc ? "true" : "false",
+			    c->n_parts, talkers(c),
+			    c->locked ? "true" : "false");
 			first = false;
 		}
 		put(&o, "]}");
@@ -1969,6 +2054,11 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put(&o, "{\"ok\":true,\"dialling\":");
 		put_str(&o, who);
 		put(&o, "}");
+	} else if (strcmp(cmd, "lock") == 0 || strcmp(cmd, "unlock") == 0) {
+		set_locked(c, cmd[0] == 'l', "the operator");
+		put(&o, "{\"ok\":true,\"conference\":");
+		put_str(&o, c->name);
+		put(&o, ",\"locked\":%s}", c->locked ? "true" : "false");
 	} else if (strcmp(cmd, "end") == 0) {
 		uint32_t k = 0;
 
@@ -1996,15 +2086,10 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		}
 		put(&o, "{\"ok\":true,\"leg_id\":%u}", p->leg_id);
 	} else {
-		uint8_t flag = strstr(cmd, "mute") ? SHM_LEG_MUTE :
-			       strstr(cmd, "deaf") ? SHM_LEG_DEAF : 0;
+		/* mute, unmute, deaf, undeaf: known_cmd() let nothing else by */
+		uint8_t flag = strstr(cmd, "mute") ? SHM_LEG_MUTE : SHM_LEG_DEAF;
 		bool set = strncmp(cmd, "un", 2) != 0;
 
-		if (flag == 0 || (strcmp(cmd, "mute") && strcmp(cmd, "unmute") &&
-				  strcmp(cmd, "deaf") && strcmp(cmd, "undeaf"))) {
-			put_error(&o, "unknown command '%s' (try 'help')", cmd);
-			return;
-		}
 		if (set)
 			p->op_flags |= flag;
 		else

@@ -100,9 +100,13 @@ void cp_focus_replay(struct cp_focus *f);
 
 /*
  * Answer one operator request (tuttictl; the cp_ctlsock_fn of ctlsock.h,
- * ctx is f): list, show CONF, mute/unmute/deaf/undeaf/kick CONF WHO (a leg
- * id or a From URI, or a unique part of one), end CONF, stats, help. The
- * answer is one JSON object, {"error": "..."} for a bad request.
+ * ctx is f): list, show CONF, roster CONF, mute/unmute/deaf/undeaf/kick
+ * CONF WHO (a leg id or a From URI, or a unique part of one), dial CONF
+ * URI, lock/unlock CONF (while locked, every join gets 403 but those of
+ * the policy's moderators; without a policy, every one), end CONF,
+ * watchers CONF, approve/reject CONF ID (a pending subscription), stats,
+ * help. The answer is one JSON object, {"error": "..."} for a bad request;
+ * a command it does not know gets "unknown command".
  */
 void cp_focus_ctl(void *ctx, const char *req, char *out, size_t out_len);
 

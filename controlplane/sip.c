@@ -166,9 +166,21 @@ struct cp_sip {
 	struct cp_sip_call *calls;
 	struct cp_sip_sub *subs;
 	osip_list_t garbage;	 /* killed transactions to free */
+	uint32_t n_2xx;		 /* dialogs resending a 2xx until ACK */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
 };
+
+/* The dialog's 2xx is done with (ACK, hang-up, given up, freed). */
+static void
+drop_2xx(struct cp_sip *sip, struct cp_sip_dialog *d)
+{
+	if (d->resp_2xx == NULL)
+		return;
+	free(d->resp_2xx);
+	d->resp_2xx = NULL;
+	sip->n_2xx--;
+}
 
 static void handle_refer(struct cp_sip *sip, osip_transaction_t *tr,
 			 osip_message_t *m, struct txn *t);
@@ -582,14 +594,17 @@ is_loop(struct cp_sip *sip, const osip_message_t *m)
 		    strtoul(m->cseq->number, NULL, 10) == d->invite_cseq &&
 		    MSG_IS_INVITE(m) && !str_eq(d->invite_branch, br))
 			return true; /* merged with an answered INVITE */
-	for (size_t l = 0; l < 2; l++)
-		for (int i = 0; i < osip_list_size(lists[l]); i++) {
-			osip_transaction_t *tr = osip_list_get(lists[l], i);
+	/* iterate: osip_list_get(i) walks from the head each time */
+	for (size_t l = 0; l < 2; l++) {
+		osip_list_iterator_t it;
+		osip_transaction_t *tr = osip_list_get_first(lists[l], &it);
 
+		for (; osip_list_iterator_has_elem(it);
+		     tr = osip_list_get_next(&it))
 			if (same_call(tr, m) &&
 			    !str_eq(branch_of(tr->topvia), br))
 				return true;
-		}
+	}
 	return false;
 }
 
@@ -618,7 +633,7 @@ dialog_free(struct cp_sip *sip, struct cp_sip_dialog *d)
 	sip->st.dialogs_active--;
 	osip_dialog_free(d->od);
 	free(d->invite_branch);
-	free(d->resp_2xx);
+	drop_2xx(sip, d);
 	free(d->ack);
 	free(d);
 }
@@ -655,8 +670,7 @@ handle_ack(struct cp_sip *sip, osip_event_t *evt)
 	d = find_dialog(sip, m);
 	if (d != NULL && d->resp_2xx != NULL &&
 	    strtoul(m->cseq->number, NULL, 10) == d->invite_cseq) {
-		free(d->resp_2xx);
-		d->resp_2xx = NULL;
+		drop_2xx(sip, d);
 		sip->st.ack_2xx++;
 		osip_dialog_set_state(d->od, DIALOG_CONFIRMED);
 		if (sip->app.on_ack != NULL)
@@ -886,6 +900,7 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	osip_transaction_t *tr;
 	osip_message_t *m;
 	struct txn *t;
+	uint32_t n_tr;
 	int code;
 
 	if (evt == NULL || evt->sip == NULL) {
@@ -956,10 +971,18 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 		osip_event_free(evt);
 		return;
 	}
-	if ((uint32_t)(osip_list_size(&sip->osip->osip_ist_transactions) +
-		       osip_list_size(&sip->osip->osip_nist_transactions)) >=
-	    sip->conf.max_transactions) {
-		sip->st.overload++; /* S-10: memory stays bounded */
+	/*
+	 * S-10: memory stays bounded. Most live transactions only wait out
+	 * Timer J/I (32 s), so the cap turns new work away, not the requests
+	 * that end calls or continue them (a To-tag, CANCEL): those may use
+	 * a second cap's worth, so a busy focus still hangs up.
+	 */
+	n_tr = (uint32_t)(osip_list_size(&sip->osip->osip_ist_transactions) +
+			  osip_list_size(&sip->osip->osip_nist_transactions));
+	if (n_tr >= 2 * sip->conf.max_transactions ||
+	    (n_tr >= sip->conf.max_transactions && tag_of(m->to) == NULL &&
+	     !MSG_IS_CANCEL(m))) {
+		sip->st.overload++;
 		reply_stateless(sip, from, m, 503);
 		osip_event_free(evt);
 		return;
@@ -1546,13 +1569,14 @@ run_2xx_timers(struct cp_sip *sip, uint64_t now)
 	uint64_t next = UINT64_MAX;
 	struct cp_sip_dialog *d, *dn;
 
+	if (sip->n_2xx == 0)
+		return next;	/* thousands of quiet calls cost nothing */
 	for (d = sip->dialogs; d != NULL; d = dn) {
 		dn = d->next;
 		if (d->resp_2xx == NULL)
 			continue;
 		if (now >= d->give_up_ms) {
-			free(d->resp_2xx);
-			d->resp_2xx = NULL;
+			drop_2xx(sip, d);
 			d->no_ack = true;
 			sip->st.no_ack++;
 			LOG_INFO("sip: no ACK for the 2xx of call %s: BYE",
@@ -1673,12 +1697,13 @@ arm_2xx(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	free(d->invite_branch);
 	d->invite_branch = strdup(br != NULL ? br : "");
 	d->invite_cseq = (uint32_t)strtoul(inv->cseq->number, NULL, 10);
-	free(d->resp_2xx);
-	d->resp_2xx = NULL;
+	drop_2xx(sip, d);
 	if (osip_message_to_str(r, &d->resp_2xx, &d->resp_len) != 0) {
+		d->resp_2xx = NULL;
 		sip->st.tx_failed++; /* sent once by the IST, never again */
 		return 0;
 	}
+	sip->n_2xx++;
 	response_dest(&t->peer, r, &d->resp_peer);
 	d->interval_ms = sip->conf.t1_ms;
 	d->next_ms = now + d->interval_ms;
@@ -1971,8 +1996,7 @@ cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d)
 		return rc;
 	t->dlg = d;
 	d->bye_sent = true;
-	free(d->resp_2xx); /* no more 2xx once we hang up */
-	d->resp_2xx = NULL;
+	drop_2xx(sip, d); /* no more 2xx once we hang up */
 	return 0;
 }
 

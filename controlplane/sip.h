@@ -159,7 +159,9 @@ struct cp_sip_conf {
 	uint16_t port;		   /* 0 = a free port (see cp_sip_port()) */
 	size_t max_msg_bytes;	   /* 0 = 65535 */
 	uint32_t max_conns;	   /* TCP; 0 = 256 */
-	uint32_t max_transactions; /* server ones; more get 503; 0 = 4096 */
+	/* server ones; new requests beyond get 503, in-dialog ones and
+	 * CANCEL beyond twice as many; 0 = 4096 */
+	uint32_t max_transactions;
 	/*
 	 * Header parameters after our Contact's ">" in 2xx to INVITE and in
 	 * 200 to OPTIONS, e.g. ";isfocus" (RFC 4579 §4.2); copied; NULL =

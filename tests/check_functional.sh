@@ -11,30 +11,12 @@ set -u
 top=$1 build=$2
 id=$$ ns=tutti-fn$$ dpif=tfd$$ labif=tfl$$ region=/tutti-fn$$
 gen=$build/tools/gen/tutti-gen
+. "$top/tests/lab_focus.sh"
 out=$(mktemp -d)
 pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	"$top/tools/lab" down --ns "$ns" --dp-if "$dpif" --lab-if "$labif"
-	rm -rf "$out"
-}
-trap cleanup EXIT
+trap lab_focus_cleanup EXIT
 fail() { echo "FAIL: $*" >&2; cat "$out"/* >&2; exit 1; }
-"$top/tools/lab" up --ns "$ns" --dp-if "$dpif" --lab-if "$labif" >/dev/null ||
-	fail "lab"
-"$build/dataplane/tutti-dp" -l "$(($(nproc) - 1))" --no-huge -m 256 --no-pci \
-	--no-shconf --no-telemetry --log-level=lib.eal:warning \
-	--vdev "net_af_packet0,iface=$dpif" -- --region "$region" \
-	--idle-sleep-us 100 --addr 0=198.18.0.2 >"$out/dp.log" 2>&1 &
-pids+=($!)
-ip netns exec "$ns" "$build/controlplane/tutti-cp" --region "$region" \
-	--wait 30 --sip 198.18.0.1:5060 --media-ip 198.18.0.2 \
-	--ctl "$out/ctl.sock" >"$out/cp.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-	grep -q "answered on all" "$out/cp.log" && break
-	sleep 0.1
-done
+lab_focus_up || fail "the focus in the lab did not come up"
 
 # (1) the real focus
 ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --count 4 \

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # tutti-tune's proposals on topologies of machines larger than this one
-# (hwloc synthetic descriptions, and one exported to XML and read back as a
-# recorded file would be): workers on distinct physical cores of the ports'
+# (hwloc synthetic descriptions; one exported to XML and read back; XML
+# files in lstopo's form with the NIC as a PCI device, tests/vectors/tune): workers on distinct physical cores of the ports'
 # node, no SMT sibling and not core 0 or an interrupt-heavy CPU, the main
 # lcore with tutti-cp on core 0's sibling; a benchmark over the candidate
 # maps picks the best and draws the chart.
@@ -40,6 +40,21 @@ echo "$j" | grep -q '"workers":\[1,3\]' || fail "CPU 2 takes the interrupts: $j"
 "$T" --topology "$tmp/t.xml" --port-node 2 --json >"$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" || fail "XML round trip differs"
 grep -q '"workers":\[24,26,28,30,32,34\]' "$tmp/a" || fail "node 2: $(cat "$tmp/a")"
+
+# recorded topologies with the NIC as a PCI device (tests/vectors/tune):
+# --port finds its node; workers one per core there, siblings idle
+V=${TUNE_VECTORS:?}
+j=$("$T" --topology "$V/2s16c2t-nic-on-socket1.xml" --port 0000:86:00.0 --json)
+echo "$j" | grep -q '"ports_node":1,' || fail "NIC not found on node 1: $j"
+echo "$j" | grep -q '"workers":\[32,34,36,38,40,42,44,46,48,50,52,54,56,58,60,62\]' ||
+	fail "not one thread per core of socket 1: $j"
+j=$("$T" --topology "$V/1s4n8c2t-nic-on-node2.xml" --port 0000:c1:00.0 \
+	--workers 4 --json)
+echo "$j" | grep -q '"ports_node":2,' || fail "NIC not found on node 2: $j"
+echo "$j" | grep -q '"workers":\[32,34,36,38\]' || fail "node 2 of 4: $j"
+if "$T" --topology "$V/2s16c2t-nic-on-socket1.xml" --port 0000:99:00.0 \
+	2>"$tmp/e"; then fail "unknown port accepted"; fi
+grep -q "no PCI device 0000:99:00.0" "$tmp/e" || fail "no clear error"
 
 # --bench: the score is the last number printed; the best map wins; chart
 j=$("$T" --synthetic "numa:2 core:4 pu:1" --port-node 0 \

@@ -345,7 +345,7 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 	      int sipp_port)
 {
 	const char *dir = getenv("SIPP_SCENARIOS");
-	char path[512], remote[64], lport[16], log[128];
+	char path[512], remote[64], lport[16], log[128], auth_uri[128];
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(dir);
@@ -353,6 +353,7 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 	snprintf(remote, sizeof(remote), "127.0.0.1:%u", port);
 	snprintf(lport, sizeof(lport), "%d", sipp_port);
 	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
+	snprintf(auth_uri, sizeof(auth_uri), "%s@%s", service, remote);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -367,18 +368,23 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 			"sipp", "-sf", path, "-m", "1", "-t", tp, "-s", service,
 			"-i", "127.0.0.1", "-p", lport, "-timeout", "25s",
 			"-timeout_error", "-nostdin", remote,
+			/* [authentication]: the policy's user, and the
+			 * Request-URI as digest uri (SIPp's default is the
+			 * bare address, which the focus refuses) */
+			"-au", "sipp", "-auth_uri", auth_uri,
 			NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		};
 		/* clang-format on */
-		size_t a = 18;
+		size_t a = 22;
 
 		if (sipp_trace != NULL) {
 			argv[a++] = "-trace_msg";
 			argv[a++] = "-message_file";
 			argv[a++] = sipp_trace;
 		}
-		if (var != NULL) {
-			argv[a++] = "-set";
+		if (var != NULL) { /* -set VAR VAL, or an option -X VAL */
+			if (var[0] != '-')
+				argv[a++] = "-set";
 			argv[a++] = var;
 			argv[a++] = val;
 		}
@@ -1040,6 +1046,51 @@ START_TEST(test_focus_tuttictl)
 }
 END_TEST
 
+/* tuttictl lock/unlock (issue 7): while room2 is locked a join gets 403
+ * (with or without a policy: this runs in both fixtures), list and the
+ * roster say so; unlocked, the same caller joins. Bad requests get clear
+ * errors. */
+START_TEST(test_focus_tuttictl_lock)
+{
+	char out[8192];
+	pid_t pid;
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "help"), 0);
+	ck_assert_msg(strstr(out, "\"lock CONF\"") &&
+		      strstr(out, "\"unlock CONF\""), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "lock"), 1);
+	ck_assert_msg(strstr(out, "'lock' needs a conference name"), "%s",
+		      out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "lock nosuch"), 1);
+	ck_assert_msg(strstr(out, "no conference 'nosuch'"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "frob room2"), 1);
+	ck_assert_msg(strstr(out, "unknown command 'frob'"), "%s", out);
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "lock room2"), 0);
+	ck_assert_msg(strstr(out, "conference room2: locked"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json list"), 0);
+	ck_assert_msg(strstr(out, "\"name\":\"room2\"") &&
+		      strstr(out, "\"talkers\":0,\"locked\":true"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster room2"), 0);
+	ck_assert_msg(strstr(out, "<locked>true</locked>"), "%s", out);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_403",
+				      tps[_i], "room2", NULL, NULL), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "403 Conference Locked", 10000),
+		      "%s", focus_cp.out);
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "unlock room2"), 0);
+	ck_assert_msg(strstr(out, "conference room2: unlocked"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster room2"), 0);
+	ck_assert_msg(strstr(out, "<locked>false</locked>"), "%s", out);
+	pid = sipp_start((uint16_t)focus_port, "focus_kicked", tps[_i],
+			 "room2", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference room2", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick room2 sipp"), 0);
+	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tps[_i]), 0);
+}
+END_TEST
+
 /* One HTTP GET of path from the metrics endpoint; the whole answer. */
 static void
 http_get(const char *path, char *out, size_t len)
@@ -1115,16 +1166,23 @@ START_TEST(test_focus_metrics)
 }
 END_TEST
 
+/* The focus with the policy tests/vectors/focus/<file>. */
 static void
-focus_policy_setup(void)
+focus_setup_with_policy(const char *file)
 {
 	static char path[512];
 
-	snprintf(path, sizeof(path), "%s/../vectors/focus/policy.xml",
-		 getenv("SIPP_SCENARIOS"));
+	snprintf(path, sizeof(path), "%s/../vectors/focus/%s",
+		 getenv("SIPP_SCENARIOS"), file);
 	focus_policy = path;
 	focus_setup();
 	focus_policy = NULL;
+}
+
+static void
+focus_policy_setup(void)
+{
+	focus_setup_with_policy("policy.xml");
 }
 
 /* The conference policy decides (F-14, F-15, D5): a join it does not
@@ -1153,6 +1211,30 @@ START_TEST(test_focus_policy)
 				      tps[_i], "secret", NULL, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(focus_cp.out, "may not join"));
 	ck_assert_ptr_null(strstr(focus_cp.out, "joined conference secret"));
+}
+END_TEST
+
+static void
+focus_md5_setup(void)
+{
+	focus_setup_with_policy("policy_md5.xml");
+}
+
+/* D5 with a real client: SIPp answers the MD5 challenge (the focus offers
+ * only MD5 when the credentials hold only MD5 hashes) and joins; with a
+ * wrong password it is challenged again and never joins. */
+START_TEST(test_focus_digest_round_trip)
+{
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_auth_md5",
+				      tps[_i], "secret", "-ap", "wrong"), 0);
+	ck_assert_ptr_null(strstr(focus_cp.out, "joined conference secret"));
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_auth_md5",
+				      tps[_i], "secret", "-ap", "secret"), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "left conference secret (hung up)",
+				  10000), "%s", focus_cp.out);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out,
+				     "sip:sipp@127.0.0.1 joined conference "
+				     "secret"));
 }
 END_TEST
 
@@ -1425,7 +1507,8 @@ START_TEST(test_focus_pending_subscription)
 END_TEST
 
 /* With the callee's SIPp listening on sipp_port: a REFER asks the focus
- * to call it; once the referrer heard the final 200, send it away. */
+ * to call it; once the referrer heard the final 200, a second REFER
+ * (method=BYE) sends it away. */
 static void
 dial_callee_refer_kick(int sipp_port)
 {
@@ -1440,13 +1523,20 @@ dial_callee_refer_kick(int sipp_port)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
 	ck_assert_msg(strstr(out, "\"from\":\"sip:callee@127.0.0.1:") &&
 		      strstr(out, "\"on_dp\":true"), "%s", out);
-	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	/* F-28..F-31: a REFER with method=BYE sends it away, sipfrag 200 */
+	snprintf(rt, sizeof(rt), "<sip:callee@127.0.0.1:%d;method=BYE>",
+		 sipp_port);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "refer", "u1",
+				      "conf", "rt", rt), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "removed by REFER", 10000), "%s",
+		      focus_cp.out);
 }
 
 /* RFC 4579 5.5 (F-19..F-36): a REFER to the conference makes the focus
  * dial the target (SIPp as the callee answers), with 100 Trying and a
  * final 200 OK sipfrag to the referrer; the callee is in the conference;
- * then tuttictl dials too; both are sent away with BYE. */
+ * a REFER with method=BYE in Refer-To removes it (the focus's BYE, 100 and
+ * 200 sipfrag to the referrer); tuttictl's dial refuses bad targets. */
 START_TEST(test_focus_refer_dials_out)
 {
 	char out[8192];
@@ -2261,13 +2351,16 @@ START_TEST(test_sip_486_resent_until_ack)
 }
 END_TEST
 
-/* S-10: at max_transactions, new requests get 503 with Retry-After. */
+/* S-10: at max_transactions, new requests get 503 with Retry-After; a
+ * CANCEL (like an in-dialog request) still gets through. */
 START_TEST(test_sip_overload_503)
 {
 	static const char inv[] =
 		REQ_TO("ring", "INVITE", "z9hG4bK31", "c31", "1 INVITE", "");
 	static const char opt[] =
 		REQ("OPTIONS", "z9hG4bK32", "c32", "1 OPTIONS", "");
+	static const char cancel[] =
+		REQ_TO("ring", "CANCEL", "z9hG4bK31", "c31", "1 CANCEL", "");
 	struct sockaddr_in to;
 	char msg[4096];
 	int fd;
@@ -2282,6 +2375,14 @@ START_TEST(test_sip_overload_503)
 	udp_recv(fd, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "SIP/2.0 503", 11) == 0, "%s", msg);
 	ck_assert_msg(strstr(msg, "Retry-After: 5") != NULL, "%s", msg);
+	ck_assert_uint_eq(cp_sip_stats(sip)->overload, 1);
+	/* what ends a call still gets through: CANCEL, 200 and 487 */
+	udp_send(fd, &to, cancel, sizeof(cancel) - 1);
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0 &&
+		      strstr(msg, "CSeq: 1 CANCEL"), "%s", msg);
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 487", 11) == 0, "%s", msg);
 	ck_assert_uint_eq(cp_sip_stats(sip)->overload, 1);
 	close(fd);
 }
@@ -2726,6 +2827,7 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_factory_creates_and_ends, 0, 2);
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
+	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
 	tcase_add_loop_test(focus, test_focus_watch_to_the_end, 0, 2);
@@ -2741,6 +2843,12 @@ test_suite(void)
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_policy, 0, 2);
 	tcase_add_loop_test(focus, test_focus_pending_subscription, 0, 2);
+	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_md5");
+	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_digest_round_trip, 0, 2);
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);

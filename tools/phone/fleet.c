@@ -32,6 +32,8 @@
 #define PASS_OTHERS_DB	(-10.0)	/* a talker heard at least this loud */
 #define PASS_OWN_DB	(-30.0)	/* one's own tone at most this loud */
 #define GAP_MS		60.0	/* no packet for this long: a gap */
+#define REPORT_MIN_MS	200	/* --report-ms bounds: at least 10 frames, */
+#define REPORT_MAX_MS	2000	/* at most what the ring holds (WINDOW) */
 
 static volatile sig_atomic_t quit;
 
@@ -42,6 +44,7 @@ struct phone {
 	double tone_hz;		/* 0: speech file or silence */
 	bool speech;
 	bool in_call, joined_once, left;
+	bool bye_rx;		/* the focus hung up (a BYE came) */
 	uint64_t join_ms, leave_ms;
 	uint32_t n;		/* packets sent */
 	/* what it received */
@@ -55,6 +58,9 @@ struct phone {
 	uint32_t gaps;
 	int16_t ring[WINDOW];
 	uint32_t ring_pos, ring_fill;
+	/* the current --report-ms window */
+	uint32_t win_fill;	/* samples in it (at most WINDOW) */
+	uint64_t win_rx;	/* packets in it */
 	/* the verdict */
 	double others_min_db, own_db, loss_pct;
 	bool pass;
@@ -100,10 +106,26 @@ usage(FILE *f)
 "  --speech FILE        a WAV (8 kHz, 16-bit, mono) the silent ones play\n"
 "  --stagger-ms MS      participant i joins at i * MS (default 0)\n"
 "  --leave-after S      participants leave after S s (default: at the end)\n"
-"  --duration S         seconds in all (default 10)\n"
+"  --duration S         seconds in all (default 10; SIGINT or SIGTERM\n"
+"                       end it early, with the summary)\n"
 "  --json               JSON summary on stdout\n"
-"  -h, --help           this help\n", PASS_OTHERS_DB, PASS_OWN_DB,
-		MAX_PHONES);
+"  --report-ms MS       also judge what each participant hears in windows\n"
+"                       of MS ms (%d..%d): a JSON line per window on\n"
+"                       stdout (whatever --json says), e.g.\n"
+"                       {\"window\":3,\"t_ms\":2000,\"participants\":[{\"id\":0,\n"
+"                       \"in_call\":true,\"sip_status\":200,\n"
+"                       \"bye_from_focus\":false,\"rx\":25,\"levels_db\":\n"
+"                       {\"450\":-81.0,\"800\":-0.4,\"1300\":-0.3}}]}\n"
+"                       levels_db: each tone's level in the window (dB\n"
+"                       re the tone sent; -99 when nothing came)\n"
+"  --also-hear LIST     more tones (Hz) for levels_db, e.g. another\n"
+"                       fleet's participants in the same conference\n"
+"  -h, --help           this help\n"
+"\n"
+"The final JSON's results also give each participant's sip_status (the\n"
+"answer to its INVITE, 0: none) and bye_from_focus.\n",
+		PASS_OTHERS_DB, PASS_OWN_DB, MAX_PHONES, REPORT_MIN_MS,
+		REPORT_MAX_MS);
 }
 
 static int
@@ -206,15 +228,20 @@ receive(struct phone *p, enum dp_law law)
 		}
 		p->ring_fill = p->ring_fill + FS > WINDOW ? WINDOW :
 			       p->ring_fill + FS;
+		p->win_fill = p->win_fill + FS > WINDOW ? WINDOW :
+			      p->win_fill + FS;
+		p->win_rx++;
 	}
 }
 
+/* The level of freq in the last n_samples p received (n_samples <=
+ * p->ring_fill), in dB relative to the tone a participant sends. */
 static double
-level_db(const struct phone *p, double freq)
+level_db(const struct phone *p, double freq, uint32_t n_samples)
 {
 	static int16_t lin[WINDOW];
 	double amp = 32768.0 * pow(10.0, -15.0 / 20.0) * sqrt(2.0);
-	int n = (int)p->ring_fill;
+	int n = (int)n_samples;
 	goertzel_descriptor_t d;
 	goertzel_state_t s;
 
@@ -239,11 +266,12 @@ judge(struct phone *p, int n)
 	p->loss_pct = expected ? 100.0 * (double)(expected > p->rx ?
 				 expected - p->rx : 0) / expected : 100.0;
 	p->others_min_db = 99.0;
-	p->own_db = p->tone_hz > 0 ? level_db(p, p->tone_hz) : -99.0;
+	p->own_db = p->tone_hz > 0 ? level_db(p, p->tone_hz, p->ring_fill) :
+		    -99.0;
 	for (int j = 0; j < n; j++)
 		if (&ph[j] != p && ph[j].tone_hz > 0 && ph[j].in_call &&
 		    ph[j].tone_hz != p->tone_hz) {
-			double db = level_db(p, ph[j].tone_hz);
+			double db = level_db(p, ph[j].tone_hz, p->ring_fill);
 
 			if (db < p->others_min_db)
 				p->others_min_db = db;
@@ -263,6 +291,46 @@ judge(struct phone *p, int n)
 		p->pass = true;
 }
 
+/* One --report-ms line: what each participant heard since the last one
+ * (the tones of tones[0..n_tones), all of them, own included); then a new
+ * window starts. */
+static void
+report_window(int count, uint64_t window, uint64_t t_ms, const double *tones,
+	      int n_tones)
+{
+	printf("{\"window\":%" PRIu64 ",\"t_ms\":%" PRIu64
+	       ",\"participants\":[", window, t_ms);
+	for (int i = 0; i < count; i++) {
+		struct phone *p = &ph[i];
+
+		printf("%s{\"id\":%d,\"tone_hz\":%g,\"in_call\":%s,"
+		       "\"sip_status\":%d,\"bye_from_focus\":%s,\"rx\":%"
+		       PRIu64 ",\"levels_db\":{", i ? "," : "", i, p->tone_hz,
+		       p->in_call ? "true" : "false", p->call.status,
+		       p->bye_rx ? "true" : "false", p->win_rx);
+		for (int k = 0; k < n_tones; k++)
+			printf("%s\"%g\":%.1f", k ? "," : "", tones[k],
+			       level_db(p, tones[k], p->win_fill));
+		printf("}}");
+		p->win_fill = 0;
+		p->win_rx = 0;
+	}
+	printf("]}\n");
+	fflush(stdout);
+}
+
+/* Parse a comma-separated list of Hz into out (at most max); the count. */
+static int
+parse_tones(char *list, double *out, int max)
+{
+	int n = 0;
+
+	for (char *tok = strtok(list, ","); tok != NULL && n < max;
+	     tok = strtok(NULL, ","))
+		out[n++] = atof(tok);
+	return n;
+}
+
 int
 fleet_main(int argc, char **argv)
 {
@@ -279,13 +347,19 @@ fleet_main(int argc, char **argv)
 		{ "leave-after", required_argument, NULL, 'L' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "report-ms", required_argument, NULL, 'R' },
+		{ "also-hear", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *local = NULL, *call = NULL, *remote = NULL;
 	double tones[MAX_TONES] = { 450, 800, 1300 };
-	int n_tones = 3, count = 0, base = 40000, c, n_pass = 0;
+	double heard[2 * MAX_TONES];	/* tones the window lines report */
+	int n_tones = 3, count = 0, base = 40000, c, n_pass = 0, n_heard = 0;
+	int n_also = 0;
+	double also[MAX_TONES];
 	uint64_t stagger = 0, leave_s = 0, duration_s = 10, t0, next, last_s;
+	uint64_t report_ms = 0, next_report = 0, n_windows = 0;
 	enum dp_law law = DP_LAW_ULAW;
 	struct sockaddr_in rem = { 0 };
 	bool json = false;
@@ -303,11 +377,12 @@ fleet_main(int argc, char **argv)
 			      DP_LAW_ULAW;
 			break;
 		case 't':
-			n_tones = 0;
-			for (char *tok = strtok(optarg, ","); tok != NULL &&
-			     n_tones < MAX_TONES; tok = strtok(NULL, ","))
-				tones[n_tones++] = atof(tok);
+			n_tones = parse_tones(optarg, tones, MAX_TONES);
 			break;
+		case 'A':
+			n_also = parse_tones(optarg, also, MAX_TONES);
+			break;
+		case 'R': report_ms = strtoull(optarg, NULL, 10); break;
 		case 's':
 			if (load_wav(optarg) < 0) {
 				fprintf(stderr, "tutti-gen: --speech %s: not "
@@ -333,6 +408,24 @@ fleet_main(int argc, char **argv)
 			"--help)\n", MAX_PHONES);
 		return 2;
 	}
+	if (report_ms != 0 && (report_ms < REPORT_MIN_MS ||
+			       report_ms > REPORT_MAX_MS)) {
+		fprintf(stderr, "tutti-gen --functional: --report-ms %" PRIu64
+			": %d..%d\n", report_ms, REPORT_MIN_MS, REPORT_MAX_MS);
+		return 2;
+	}
+	/* the window lines: the fleet's tones, then the others asked for */
+	for (int i = 0; i < count && i < n_tones; i++) {
+		bool dup = tones[i] <= 0;
+
+		for (int k = 0; k < n_heard && !dup; k++)
+			dup = heard[k] == tones[i];
+		if (!dup)
+			heard[n_heard++] = tones[i];
+	}
+	for (int i = 0; i < n_also; i++)
+		if (also[i] > 0)
+			heard[n_heard++] = also[i];
 	if (remote != NULL) {
 		char host[64];
 		unsigned int port;
@@ -374,6 +467,7 @@ fleet_main(int argc, char **argv)
 	}
 	t0 = phone_now_ms();
 	next = t0;
+	next_report = report_ms;
 	last_s = 0;
 	while (!quit) {
 		uint64_t now = phone_now_ms(), el = now - t0;
@@ -437,8 +531,13 @@ fleet_main(int argc, char **argv)
 				if (ph[i].call.ended && ph[i].in_call) {
 					ph[i].in_call = false;
 					ph[i].left = true;
+					ph[i].bye_rx = true;
 				}
 			}
+		}
+		if (report_ms != 0 && el >= next_report) {
+			report_window(count, ++n_windows, el, heard, n_heard);
+			next_report += report_ms;
 		}
 		if (el / 1000 > last_s) {
 			uint64_t rx = 0, tx = 0;
@@ -470,10 +569,13 @@ fleet_main(int argc, char **argv)
 			       "\"rx\":%" PRIu64 ",\"loss_pct\":%.3f,"
 			       "\"jitter_ms\":%.2f,\"gaps\":%u,"
 			       "\"others_min_db\":%.1f,\"own_db\":%.1f,"
+			       "\"sip_status\":%d,\"bye_from_focus\":%s,"
 			       "\"pass\":%s,\"why\":\"%s\"}", i ? "," : "", i,
 			       base + 2 * i, p->tone_hz, p->rx, p->loss_pct,
 			       p->jitter_ts / 8.0, p->gaps, p->others_min_db,
-			       p->own_db, p->pass ? "true" : "false", p->why);
+			       p->own_db, p->call.status,
+			       p->bye_rx ? "true" : "false",
+			       p->pass ? "true" : "false", p->why);
 		}
 		printf("]}\n");
 	} else {

@@ -6,8 +6,10 @@
  * file, silence; joining one after another, leaving early), and measure
  * what each receives: loss, jitter, gaps, and whether the other talkers'
  * tones are there and its own is not (SpanDSP's Goertzel). A progress line
- * a second; a summary table, or JSON, and a verdict per participant at the
- * end (exit status 1 if any fails).
+ * a second; with --report-ms, a JSON line per window of what each one
+ * heard (for tests that change the conference while it runs); a summary
+ * table, or JSON, and a verdict per participant at the end (exit status 1
+ * if any fails).
  */
 #ifndef TUTTI_PHONE_FLEET_H
 #define TUTTI_PHONE_FLEET_H

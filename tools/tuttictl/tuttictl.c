@@ -5,7 +5,10 @@
  *
  *   tuttictl list                     conferences
  *   tuttictl show CONF                its participants, with media counters
+ *   tuttictl roster CONF              its RFC 4575 conference-info document
  *   tuttictl mute|unmute|deaf|undeaf|kick CONF WHO
+ *   tuttictl dial CONF URI            the focus calls URI into CONF
+ *   tuttictl lock|unlock CONF         refuse / admit new participants
  *   tuttictl end CONF                 hang up everyone in CONF
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
@@ -45,11 +48,17 @@ usage(FILE *f)
 "  deaf CONF WHO, undeaf CONF WHO\n"
 "                            stop / start sending WHO the mix\n"
 "  kick CONF WHO             hang up WHO (a BYE from the focus)\n"
+"  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port])\n"
+"                            into CONF\n"
+"  lock CONF, unlock CONF    refuse new participants (403; the policy's\n"
+"                            moderators still join) / admit them again\n"
 "  end CONF                  hang up everyone in CONF\n"
 "  watchers CONF             its RFC 4575 subscribers, pending ones first\n"
 "  approve CONF ID, reject CONF ID\n"
 "                            a pending subscription (policy <confirm>)\n"
-"  stats                     per-worker load, ticks, packets and drops\n"
+"  stats                     per worker: load and packets/s over the last\n"
+"                            second, busy share since start, ticks, late\n"
+"                            ticks, tick time, packets, drops by reason\n"
 "WHO is a leg id, a From URI, or a unique part of one.\n"
 "\n"
 "Options:\n"
@@ -162,7 +171,7 @@ each(const char *resp, const char *key, void (*row)(const char *, const char *))
 static void
 row_conf(const char *o, const char *e)
 {
-	char name[64], id[16], w[8], ad[8], n[16], t[16];
+	char name[64], id[16], w[8], ad[8], n[16], t[16], lk[8] = "";
 
 	get(o, e, "name", name, sizeof(name));
 	get(o, e, "conf_id", id, sizeof(id));
@@ -170,8 +179,10 @@ row_conf(const char *o, const char *e)
 	get(o, e, "adhoc", ad, sizeof(ad));
 	get(o, e, "participants", n, sizeof(n));
 	get(o, e, "talkers", t, sizeof(t));
-	printf("%-28s %7s %6s %-8s %12s %8s\n", name, id, w,
-	       strcmp(ad, "true") == 0 ? "ad hoc" : "standing", n, t);
+	get(o, e, "locked", lk, sizeof(lk));
+	printf("%-28s %7s %6s %-8s %12s %8s  %s\n", name, id, w,
+	       strcmp(ad, "true") == 0 ? "ad hoc" : "standing", n, t,
+	       strcmp(lk, "true") == 0 ? "locked" : "");
 }
 
 static void
@@ -201,7 +212,7 @@ static void
 row_worker(const char *o, const char *e)
 {
 	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
-	     tmax[16], tmean[16], rx[24], tx[24];
+	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24];
 	const char *d;
 
 	get(o, e, "worker", w, sizeof(w));
@@ -215,8 +226,12 @@ row_worker(const char *o, const char *e)
 	get(o, e, "tick_us_mean", tmean, sizeof(tmean));
 	get(o, e, "rx_pkts", rx, sizeof(rx));
 	get(o, e, "tx_pkts", tx, sizeof(tx));
-	printf("%6s %5s %6s %7s %6s%% %10s %6s %8s %8s %11s %11s", w, lc, c, l,
-	       busy, ticks, late, tmean, tmax, rx, tx);
+	get(o, e, "load_pct_1s", load, sizeof(load));
+	get(o, e, "rx_pps", rxr, sizeof(rxr));
+	get(o, e, "tx_pps", txr, sizeof(txr));
+	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s",
+	       w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean, tmax, rx,
+	       tx);
 	d = strstr(o, "\"drops\":{");
 	if (d != NULL && d < e) {
 		const char *q = d + strlen("\"drops\":{");
@@ -288,10 +303,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[optind], "list") == 0) {
-		printf("%-28s %7s %6s %-8s %12s %8s\n", "CONFERENCE", "ID",
-		       "WORKER", "KIND", "PARTICIPANTS", "TALKING");
+		printf("%-28s %7s %6s %-8s %12s %8s  %s\n", "CONFERENCE", "ID",
+		       "WORKER", "KIND", "PARTICIPANTS", "TALKING", "LOCK");
 		each(resp, "conferences", row_conf);
 	} else if (strcmp(argv[optind], "show") == 0) {
+		char v[8] = "";
+
+		get(resp, NULL, "locked", v, sizeof(v));
+		if (strcmp(v, "true") == 0)
+			printf("locked: new participants get 403\n");
 		printf("%6s  %-32s %-10s %-10s %5s %-5s %-5s %9s %9s %6s %8s\n",
 		       "LEG", "FROM", "STATE", "CODEC", "PORT", "", "",
 		       "RX PKTS", "TX PKTS", "LOST", "JITTER");
@@ -307,10 +327,10 @@ main(int argc, char **argv)
 		printf(", talking %s", v);
 		get(resp, NULL, "dp_up", v, sizeof(v));
 		printf(", tutti-dp %s\n", strcmp(v, "true") ? "DOWN" : "up");
-		printf("%6s %5s %6s %7s %7s %10s %6s %8s %8s %11s %11s  %s\n",
-		       "WORKER", "LCORE", "CONFS", "LEGS", "BUSY", "TICKS",
-		       "LATE", "TICK us", "MAX us", "RX PKTS", "TX PKTS",
-		       "DROPS");
+		printf("%6s %5s %6s %7s %7s %7s %9s %9s %10s %6s %8s %8s %11s "
+		       "%11s  %s\n", "WORKER", "LCORE", "CONFS", "LEGS", "LOAD",
+		       "BUSY", "RX/s", "TX/s", "TICKS", "LATE", "TICK us",
+		       "MAX us", "RX PKTS", "TX PKTS", "DROPS");
 		each(resp, "workers", row_worker);
 		/* the SIP layer's counters, if tutti-cp serves SIP */
 		for (size_t i = 0; i < 4; i++) {
@@ -325,6 +345,16 @@ main(int argc, char **argv)
 				break;
 			printf("%s%s%s", sip[i][1], v, i == 3 ? "\n" : "");
 		}
+	} else if (strcmp(argv[optind], "lock") == 0 ||
+		   strcmp(argv[optind], "unlock") == 0) {
+		char name[64] = "", v[8] = "";
+
+		get(resp, NULL, "conference", name, sizeof(name));
+		get(resp, NULL, "locked", v, sizeof(v));
+		printf("conference %s: %s\n", name, strcmp(v, "true") ?
+		       "unlocked, new participants join" :
+		       "locked, new participants get 403 (but the policy's "
+		       "moderators)");
 	} else if (strcmp(argv[optind], "roster") == 0) {
 		/* the conference-info document, unescaped from its JSON */
 		const char *v = strstr(resp, "\"conference_info\":\"");

@@ -1,0 +1,249 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# tuttictl's commands against a running focus, each effect checked in the
+# roster and in the audio (issue 7). In a lab of the test's own names
+# (tutti-dp over af_packet, tutti-cp in the namespace with --ctl, no
+# policy), three tutti-gen --functional participants A, B, C with the tones
+# 450, 800 and 1300 Hz call conference demo and report every 500 ms what
+# each heard. Then, each step waiting for its condition with a deadline:
+#   at first     each hears the other two and not itself
+#   mute A       B and C no longer hear A; A is muted in show --json and
+#                muted-via-focus (media recvonly) in the RFC 4575 roster
+#   unmute A     B and C hear A again; the roster says connected
+#   deaf B       B hears nothing; A and C still hear each other and B
+#   undeaf B     B hears A and C again
+#   kick C       C gets a BYE from the focus, is gone from show and the
+#                mix; the roster says disconnected (booted), then drops C
+#   lock         a new participant D (1700 Hz) gets 403; the roster's
+#                conference-state says locked
+#   unlock       D gets in and A and B hear it
+#   end          everyone gets a BYE; no participants left (the roster:
+#                booted, then no one)
+# Needs root (network namespaces): SKIP (77) without.
+set -u
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
+top=$1 build=$2
+ns=tutti-op$$ dpif=tod$$ labif=tol$$ region=/tutti-op$$
+gen=$build/tools/gen/tutti-gen
+ctl=$build/tools/tuttictl/tuttictl
+. "$top/tests/lab_focus.sh"
+out=$(mktemp -d)
+fleet=$out/fleet.jsonl
+call=sip:demo@198.18.0.1:5060
+A=198.18.0.1:40001 B=198.18.0.1:40003 C=198.18.0.1:40005
+D=198.18.0.1:40101
+DEADLINE_S=20
+pids=()
+trap lab_focus_cleanup EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$out"/*.log "$out"/*.err; do
+		[[ -f $f ]] && { echo "== $f" >&2; tail -n 30 "$f" >&2; }
+	done
+	echo "== the last windows" >&2
+	tail -n 4 "$fleet" >&2
+	exit 1
+}
+tctl() { "$ctl" --socket "$out/ctl.sock" "$@"; }
+# An operator command, then look at the windows from now on.
+operate() { tctl "$@" >/dev/null || fail "tuttictl $*"; set_mark; }
+step() { echo "ok: $*"; }
+
+# mark: the windows written from now on are the ones a check looks at
+mark=0
+set_mark() { mark=$(wc -l <"$fleet"); }
+
+# A window since the mark in which the Python expression holds. In it, P
+# is the window's participants (0 A, 1 B, 2 C), hears(i, hz) and
+# not_hears(i, hz) judge participant i's level of a tone (>= -10 dB, <=
+# -30 dB re the tone sent: tutti-gen --functional's own thresholds).
+window_holds() {
+	python3 - "$fleet" "$mark" "$1" <<'PY'
+import json, sys
+path, since, expr = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for line in open(path).read().splitlines()[since:]:
+    try:
+        w = json.loads(line)
+    except ValueError:
+        continue		# being written
+    P = w.get("participants")
+    if P is None:
+        continue
+    lv = lambda i, hz: P[i]["levels_db"].get("%g" % hz, -99.0)
+    hears = lambda i, hz: P[i]["rx"] > 0 and lv(i, hz) >= -10.0
+    not_hears = lambda i, hz: lv(i, hz) <= -30.0
+    if eval("(" + expr + ")"):
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
+# Wait until a check (a command and its arguments) succeeds, or fail.
+wait_for() { # what, command...
+	local what=$1 end=$((SECONDS + DEADLINE_S))
+	shift
+	until "$@"; do
+		((SECONDS < end)) || fail "$what (no sign within ${DEADLINE_S} s)"
+		sleep 0.2
+	done
+}
+
+# What tutti-cp says about demo against expectations. roster: the RFC
+# 4575 document (tuttictl roster), then who (a part of a user's entity)
+# and its endpoint status and media status (or its disconnection-method
+# when the status is disconnected), or "absent"; or "locked true|false"
+# for the conference state. show: tuttictl --json show, then
+# who (a part of a From) and its "muted" or "deaf" value, or "absent"; or
+# "count N" participants.
+focus_says() {
+	local what=$1
+	shift
+	case $what in
+		roster) tctl roster demo ;;
+		show) tctl --json show demo ;;
+	esac >"$out/$what.out" 2>>"$out/ctl.err" || return 1
+	python3 - "$what" "$out/$what.out" "$@" <<'PY'
+import json, sys
+import xml.etree.ElementTree as ET
+what, path, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+
+def roster():
+    ns = {"c": "urn:ietf:params:xml:ns:conference-info"}
+    root = ET.parse(path).getroot()
+    if args[0] == "locked":
+        v = root.findtext("c:conference-state/c:locked", None, ns)
+        return v == args[1]
+    users = [u for u in root.findall("c:users/c:user", ns)
+             if args[0] in u.get("entity", "")]
+    if args[1] == "absent":
+        return not users
+    def status_ok(ep):
+        if args[1] == "disconnected":
+            return ep.findtext("c:disconnection-method", None, ns) == args[2]
+        return args[2] in [m.findtext("c:status", None, ns)
+                           for m in ep.findall("c:media", ns)]
+    return any(ep.findtext("c:status", None, ns) == args[1] and status_ok(ep)
+               for u in users for ep in u.findall("c:endpoint", ns))
+
+def show():
+    parts = json.load(open(path))["conference"]["participants"]
+    if args[0] == "count":
+        return len(parts) == int(args[1])
+    mine = [p for p in parts if args[0] in p["from"]]
+    if args[1] == "absent":
+        return not mine
+    return len(mine) == 1 and str(mine[0][args[1]]).lower() == args[2]
+
+sys.exit(0 if (roster() if what == "roster" else show()) else 1)
+PY
+}
+roster_says() { focus_says roster "$@"; }
+show_says() { focus_says show "$@"; }
+
+# a departed endpoint stays in the roster, disconnected, for two
+# notification intervals and a half: 6.5 s to see it there
+lab_focus_up --notify-interval-ms 3000 ||
+	fail "the focus in the lab did not come up"
+
+ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --count 3 \
+	--tones 450,800,1300 --also-hear 1700 --call "$call" --duration 300 \
+	--report-ms 500 >"$fleet" 2>"$out/fleet.err" &
+pids+=($!)
+
+wait_for "each hears the other two and not itself" window_holds \
+	"all(P[i]['in_call'] for i in range(3)) and
+	 hears(0, 800) and hears(0, 1300) and not_hears(0, 450) and
+	 hears(1, 450) and hears(1, 1300) and not_hears(1, 800) and
+	 hears(2, 450) and hears(2, 800) and not_hears(2, 1300)"
+step "A, B and C each hear the other two and not themselves"
+
+# live stats: three legs at 50 packets/s each go in, and three mixes out
+stats_rates() {
+	tctl --json stats | python3 -c '
+import json, sys
+w = json.load(sys.stdin)["workers"]
+rx = sum(x["rx_pps"] for x in w); tx = sum(x["tx_pps"] for x in w)
+sys.exit(0 if 120 <= rx <= 180 and 120 <= tx <= 180 and
+         all(0 <= x["load_pct_1s"] <= 100 for x in w) else 1)'
+}
+wait_for "stats: about 150 packets/s in and out" stats_rates
+tctl stats | grep -q "RX/s" || fail "tuttictl stats: no RX/s column"
+step "stats: about 150 packets/s in and 150 out, load in the last second"
+
+operate mute demo "$A"
+wait_for "B and C stop hearing A" window_holds \
+	"not_hears(1, 450) and not_hears(2, 450) and
+	 hears(1, 1300) and hears(2, 800) and hears(0, 800) and hears(0, 1300)"
+wait_for "show: A muted" show_says "$A" muted true
+wait_for "roster: A muted-via-focus, media recvonly" \
+	roster_says "$A" muted-via-focus recvonly
+step "mute A: B and C no longer hear A; A still hears them; roster and show say muted"
+
+operate unmute demo "$A"
+wait_for "B and C hear A again" window_holds "hears(1, 450) and hears(2, 450)"
+wait_for "show: A not muted" show_says "$A" muted false
+wait_for "roster: A connected, sendrecv" roster_says "$A" connected sendrecv
+step "unmute A: B and C hear A again; roster says connected"
+
+operate deaf demo "$B"
+wait_for "B hears nothing, A and C still hear each other and B" window_holds \
+	"not_hears(1, 450) and not_hears(1, 1300) and
+	 hears(0, 1300) and hears(0, 800) and hears(2, 450) and hears(2, 800)"
+wait_for "show: B deaf" show_says "$B" deaf true
+step "deaf B: B hears nothing; A and C hear each other and B"
+
+operate undeaf demo "$B"
+wait_for "B hears A and C again" window_holds "hears(1, 450) and hears(1, 1300)"
+wait_for "show: B not deaf" show_says "$B" deaf false
+step "undeaf B: B hears A and C again"
+
+operate kick demo "$C"
+wait_for "C gets a BYE" window_holds \
+	"P[2]['bye_from_focus'] and not P[2]['in_call']"
+wait_for "roster: C disconnected, booted" roster_says "$C" disconnected booted
+wait_for "C gone from show" show_says "$C" absent
+wait_for "A and B no longer hear C" window_holds \
+	"hears(0, 800) and not_hears(0, 1300) and hears(1, 450) and
+	 not_hears(1, 1300)"
+wait_for "C gone from the roster" roster_says "$C" absent
+step "kick C: the focus hung up on C; C is gone from the roster and the mix"
+
+tctl lock demo >"$out/lock.out" || fail "tuttictl lock"
+grep -q ": locked" "$out/lock.out" || fail "tuttictl lock said: $(cat "$out/lock.out")"
+wait_for "roster: locked" roster_says locked true
+tctl --json list | grep -q '"name":"demo",[^}]*"locked":true' ||
+	fail "list: demo not locked"
+ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --base-port 40100 \
+	--count 1 --tones 1700 --call "$call" --duration 2 --json \
+	>"$out/d_locked.json" 2>"$out/d_locked.err"
+grep -q '"sip_status":403' "$out/d_locked.json" ||
+	fail "a join while locked: $(cat "$out/d_locked.json")"
+show_says count 2 || fail "a participant joined the locked conference"
+step "lock: a new participant gets 403"
+
+tctl unlock demo >/dev/null || fail "tuttictl unlock"
+wait_for "roster: unlocked" roster_says locked false
+ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --base-port 40100 \
+	--count 1 --tones 1700 --call "$call" --duration 6 --json \
+	>"$out/d_open.json" 2>"$out/d_open.err" &
+dpid=$!
+pids+=($dpid)
+set_mark
+wait_for "D in the roster" roster_says "$D" connected sendrecv
+wait_for "A and B hear D" window_holds "hears(0, 1700) and hears(1, 1700)"
+wait "$dpid"
+grep -q '"sip_status":200' "$out/d_open.json" ||
+	fail "a join after unlock: $(cat "$out/d_open.json")"
+grep -q '"passed":1' "$out/d_open.json" ||
+	fail "D's verdict: $(cat "$out/d_open.json")"
+step "unlock: a new participant gets in, A and B hear it"
+
+wait_for "D gone" show_says "$D" absent
+operate end demo
+wait_for "A and B get a BYE" window_holds \
+	"all(P[i]['bye_from_focus'] and not P[i]['in_call'] for i in range(3))"
+wait_for "no one left" show_says count 0
+wait_for "roster: A booted" roster_says "$A" disconnected booted
+wait_for "no one in the roster" roster_says "phone@" absent
+step "end: everyone hung up"
+echo "ok: tuttictl's commands, checked in the roster and in the audio"

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/lab_focus.sh, sourced by the lab tests (check_functional.sh,
+# check_ops_audio.sh): the whole focus in a lab of the caller's names.
+# tutti-dp drives the root side of the veth through af_packet and owns
+# 198.18.0.2; tutti-cp runs in the namespace, SIP on 198.18.0.1:5060, its
+# operator socket at $out/ctl.sock, logs in $out/dp.log and $out/cp.log.
+# The caller sets top build ns dpif labif region out and an array pids
+# (the processes started are appended), and traps EXIT with
+# lab_focus_cleanup.
+
+# Up, and tutti-cp attached to tutti-dp; non-zero if not within 20 s.
+# Arguments: more tutti-cp options.
+lab_focus_up() {
+	local end=$((SECONDS + 20))
+
+	"$top/tools/lab" up --ns "$ns" --dp-if "$dpif" --lab-if "$labif" \
+		>/dev/null || return 1
+	"$build/dataplane/tutti-dp" -l "$(($(nproc) - 1))" --no-huge -m 256 \
+		--no-pci --no-shconf --no-telemetry \
+		--log-level=lib.eal:warning \
+		--vdev "net_af_packet0,iface=$dpif" -- --region "$region" \
+		--idle-sleep-us 100 --addr 0=198.18.0.2 >"$out/dp.log" 2>&1 &
+	pids+=($!)
+	ip netns exec "$ns" "$build/controlplane/tutti-cp" --region "$region" \
+		--wait 30 --sip 198.18.0.1:5060 --media-ip 198.18.0.2 \
+		--ctl "$out/ctl.sock" "$@" >"$out/cp.log" 2>&1 &
+	pids+=($!)
+	until grep -q "answered on all" "$out/cp.log" 2>/dev/null; do
+		((SECONDS < end)) || return 1
+		sleep 0.1
+	done
+}
+
+# The EXIT trap: end the processes in pids (by PID), remove the lab and
+# $out (idempotent).
+lab_focus_cleanup() {
+	local p
+
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	"$top/tools/lab" down --ns "$ns" --dp-if "$dpif" --lab-if "$labif"
+	rm -rf "$out"
+}
