@@ -732,15 +732,40 @@ limit_verdict(struct cp_sip *sip, const struct cp_sip_peer *from)
 }
 
 /*
- * A request that would start something (or a bad one we would answer)
- * over its source's rate: answered 503 or dropped, counted. True if so.
+ * Requests that continue something we know are never limited: an ACK
+ * (never answered anyway), a CANCEL of a pending INVITE, any request in a
+ * dialog we have. A BYE or CANCEL matching nothing would get a 481: an
+ * answer like any other, so it counts.
+ */
+static bool
+continues_known(struct cp_sip *sip, const osip_message_t *m)
+{
+	const char *br = branch_of(osip_list_get(&m->vias, 0));
+
+	if (MSG_IS_ACK(m))
+		return true;
+	if (m->call_id == NULL || m->from == NULL || m->to == NULL)
+		return false;
+	if (MSG_IS_CANCEL(m)) {
+		for (struct cp_sip_req *r = sip->reqs; r != NULL; r = r->next)
+			if (str_eq(branch_of(r->tr->topvia), br) &&
+			    str_eq(r->call_id, m->call_id->number))
+				return true;
+		return false;
+	}
+	return tag_of(m->to) != NULL && find_dialog(sip, m) != NULL;
+}
+
+/*
+ * A request over its source's rate that does not continue something known
+ * (a new one, or a bad one we would answer): answered 503 or dropped,
+ * counted. True if so.
  */
 static bool
 rate_limited(struct cp_sip *sip, const struct cp_sip_peer *from,
 	     const osip_message_t *m)
 {
-	if (sip->rl == NULL || tag_of(m->to) != NULL || MSG_IS_ACK(m) ||
-	    MSG_IS_BYE(m) || MSG_IS_CANCEL(m))
+	if (sip->rl == NULL || continues_known(sip, m))
 		return false;
 	switch (limit_verdict(sip, from)) {
 	case CP_RATELIMIT_PASS:

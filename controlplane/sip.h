@@ -183,12 +183,14 @@ struct cp_sip_conf {
 	 */
 	uint32_t udp_limit_bytes;
 	/*
-	 * Per-source limit (ratelimit.h) on new requests: no To-tag, not ACK,
-	 * BYE or CANCEL, not a retransmission. Over it: 503 with Retry-After
-	 * (ratelimited), or nothing past 10 such answers a second per source
-	 * (ratelimit_drop). Malformed requests count too (no 400 beyond the
-	 * rate). Responses and in-dialog requests are never limited. 0 = no
-	 * limit; burst 0 = twice the rate.
+	 * Per-source limit (ratelimit.h) on requests that do not continue
+	 * something known (ACKs, CANCELs of a pending INVITE, requests in one
+	 * of our dialogs and retransmissions are never limited; responses
+	 * neither). Over it: 503 with Retry-After (ratelimited), or nothing
+	 * past 10 such answers a second per source (ratelimit_drop).
+	 * Malformed requests and a BYE or CANCEL matching nothing count too:
+	 * no 400 or 481 beyond the rate. 0 = no limit; burst 0 = twice the
+	 * rate.
 	 */
 	uint32_t rate_limit_per_s;
 	uint32_t rate_burst;
