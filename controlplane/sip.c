@@ -797,12 +797,16 @@ hdr_is(const char *p, size_t n, const char *name, char compact)
 	return i < n && p[i] == ':';
 }
 
-/* Does p[0..n) hold "tag" in any case (a To-tag is there already)? */
+/*
+ * Does p[0..n) hold a tag parameter ("tag" after ';' or LWS, in any case:
+ * a To-tag is there already)?
+ */
 static bool
 has_tag(const char *p, size_t n)
 {
-	for (size_t i = 0; i + 3 <= n; i++)
-		if (strncasecmp(p + i, "tag", 3) == 0)
+	for (size_t i = 1; i + 3 <= n; i++)
+		if ((p[i - 1] == ';' || p[i - 1] == ' ' || p[i - 1] == '\t') &&
+		    strncasecmp(p + i, "tag", 3) == 0)
 			return true;
 	return false;
 }

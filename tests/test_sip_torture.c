@@ -62,7 +62,8 @@ static const struct torture {
 	{ "scalar02", "scalar02.23o0", "SIP/2.0 400", NULL, 1, 0 }, /* S-08 */
 	{ "scalarlg", "scalarlg.noase", NULL, NULL, 0, 1 },
 	{ "quotbal", "quotbal.aksdj", "SIP/2.0 400", ";tag=", 1, 0 },
-	{ "ltgtruri", "ltgtruri.1@", "SIP/2.0 400", NULL, 1, 0 },
+	{ "ltgtruri", "ltgtruri.1@", "SIP/2.0 400",
+	  "To: sip:user@example.com;tag=", 1, 0 },
 	{ "lwsruri", "lwsruri.asdf", "SIP/2.0 400", NULL, 1, 0 },
 	{ "lwsstart", "lwsstart.dfknq", "SIP/2.0 400", NULL, 1, 0 },
 	{ "trws", "trws.oicu", "SIP/2.0 400", NULL, 1, 0 },
