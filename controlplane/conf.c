@@ -683,7 +683,19 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 			p->state = PART_CONNECTED;
 		return;
 	}
-	cp_sip_reply(f->sip, p->req, 200, "application/sdp", p->answer);
+	if (cp_sip_reply(f->sip, p->req, 200, "application/sdp",
+			 p->answer) < 0) {
+		/* the INVITE is gone (abandoned, or no memory): no dialog
+		 * will ever end this participant, so it goes now */
+		LOG_WARN("conference %s: cannot answer %s: dropping leg %u",
+			 p->conf->name, p->from, leg_id);
+		p->req = NULL;
+		if (p->state == PART_JOINING)
+			part_free(f, p, true);
+		else
+			p->state = PART_CONNECTED;	/* re-INVITE */
+		return;
+	}
 	roster_part(p->conf, p);
 	if (p->state == PART_JOINING) {
 		f->st.joined++;
