@@ -196,6 +196,7 @@ teardown(void)
 	int rc = proc_stop(&cp, SIGTERM, 10000);
 
 	close(sock);
+	unlink(ctl); /* left behind if tutti-cp did not end well */
 	ck_assert_msg(rc == 0, "tutti-cp exit %d:\n%s", rc, cp.out);
 	ck_assert_msg(strstr(cp.out, "Sanitizer") == NULL, "%s", cp.out);
 }
