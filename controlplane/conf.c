@@ -41,6 +41,10 @@ struct conf {
 	struct cp_roster *roster;	/* RFC 4575 state, NULL if no memory */
 	struct watcher *watchers;	/* SUBSCRIBE Event: conference */
 	struct gone *gone;		/* departed, still in the roster */
+	/* the policy's <dial-out>: called once, when the focus can */
+	bool dial_due, dial_done;
+	unsigned int n_dial;
+	char dial[CP_POLICY_DIAL_MAX][CP_POLICY_URI_MAX];
 	uint32_t n_parts;
 	struct part *parts;
 };
@@ -92,6 +96,9 @@ struct part {
 };
 
 static void conf_apply_policy(struct cp_focus *f, struct conf *c);
+static struct part *dial_out(struct cp_focus *f, struct conf *c,
+			     const char *uri, const char *referred_by,
+			     int *err);
 static struct part *find_who(struct conf *c, const char *who,
 			     bool *ambiguous);
 static void conf_uri(const struct cp_focus *f, const struct conf *c,
@@ -771,6 +778,9 @@ conf_apply_policy(struct cp_focus *f, struct conf *c)
 	cp_policy_conf(f->policy, uri, &info);
 	c->locked = info.locked;
 	c->lifetime = c->adhoc ? info.lifetime : CP_POLICY_END_NEVER;
+	c->n_dial = info.n_dial_out;
+	memcpy(c->dial, info.dial_out, sizeof(c->dial));
+	c->dial_due = c->n_dial > 0 && !c->dial_done;
 	roster_start(f, c, info.subject, info.max_participants == UINT32_MAX ?
 		     0 : info.max_participants);
 }
@@ -1187,6 +1197,25 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 	(void)f;
 }
 
+/* The policy's <dial-out> for c, once (RFC 4579 5.5 without a REFER). */
+static void
+dial_policy(struct cp_focus *f, struct conf *c)
+{
+	c->dial_due = false;
+	c->dial_done = true;
+	for (unsigned int i = 0; i < c->n_dial; i++) {
+		int err = 0;
+
+		if (dial_out(f, c, c->dial[i], NULL, &err) == NULL)
+			LOG_WARN("conference %s: cannot dial %s as the policy "
+				 "says: %s", c->name, c->dial[i],
+				 strerror(-err));
+		else
+			LOG_INFO("conference %s: dialling %s (policy)",
+				 c->name, c->dial[i]);
+	}
+}
+
 /* Once a second: each worker's packets/s and load over the last second. */
 static void
 sample_rates(struct cp_focus *f, uint64_t now)
@@ -1226,6 +1255,9 @@ cp_focus_poll(struct cp_focus *f)
 	sample_rates(f, now);
 	if (f->sip == NULL)
 		return;
+	for (struct conf *c = f->confs; c != NULL && f->d->up; c = c->next)
+		if (c->dial_due)
+			dial_policy(f, c);
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
 		if (c->gone != NULL)
 			roster_reap(c, now, false);

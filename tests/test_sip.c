@@ -1227,6 +1227,48 @@ focus_md5_setup(void)
 	focus_setup_with_policy("policy_md5.xml");
 }
 
+/*
+ * Issue 5 item 4: the policy's <dial-out> makes the focus call SIPp (the
+ * callee, already listening) when conference conf starts; the callee is
+ * in the conference, dialled out; the operator sends it away.
+ */
+START_TEST(test_focus_policy_dials_out)
+{
+	static char path[128];
+	int sipp_port = free_port();
+	char out[4096];
+	pid_t callee;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/tutti-test-dial-%d.xml",
+		 (int)getpid());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
+		"conference-policy\">\n"
+		"  <conference user=\"conf\">\n"
+		"    <dial-out>\n"
+		"      <uri>sip:callee@127.0.0.1:%d%s</uri>\n"
+		"    </dial-out>\n"
+		"  </conference>\n"
+		"</conference-policy>\n", sipp_port,
+		_i == 1 ? ";transport=tcp" : "");
+	fclose(f);
+	callee = sipp_start_at(9, "uas_dialout", tps[_i], "conf", NULL, NULL,
+			       sipp_port);
+	focus_policy = path;
+	focus_setup();
+	focus_policy = NULL;
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf, dialled "
+				  "out", 10000), "%s", focus_cp.out);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out, "dialling sip:callee@"));
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	ck_assert_int_eq(sipp_wait(callee, "uas_dialout", tps[_i]), 0);
+	focus_teardown();
+	unlink(path);
+}
+END_TEST
+
 /* D5 with a real client: SIPp answers the MD5 challenge (the focus offers
  * only MD5 when the credentials hold only MD5 hashes) and joins; with a
  * wrong password it is challenged again and never joins. */
@@ -2877,6 +2919,10 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_policy, 0, 2);
 	tcase_add_loop_test(focus, test_focus_pending_subscription, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_dial");
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_policy_dials_out, 0, 2);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);
