@@ -42,6 +42,10 @@ struct conf {
 	struct cp_roster *roster;	/* RFC 4575 state, NULL if no memory */
 	struct watcher *watchers;	/* SUBSCRIBE Event: conference */
 	struct gone *gone;		/* departed, still in the roster */
+	/* the policy's <dial-out>: called once, when the focus can */
+	bool dial_due, dial_done;
+	unsigned int n_dial;
+	char dial[CP_POLICY_DIAL_MAX][CP_POLICY_URI_MAX];
 	uint32_t n_parts;
 	struct part *parts;
 };
@@ -95,6 +99,9 @@ struct part {
 };
 
 static void conf_apply_policy(struct cp_focus *f, struct conf *c);
+static struct part *dial_out(struct cp_focus *f, struct conf *c,
+			     const char *uri, const char *referred_by,
+			     int *err);
 static struct part *find_who(struct conf *c, const char *who,
 			     bool *ambiguous);
 static void conf_uri(const struct cp_focus *f, const struct conf *c,
@@ -710,7 +717,19 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 			p->state = PART_CONNECTED;
 		return;
 	}
-	cp_sip_reply(f->sip, p->req, 200, "application/sdp", p->answer);
+	if (cp_sip_reply(f->sip, p->req, 200, "application/sdp",
+			 p->answer) < 0) {
+		/* the INVITE is gone (abandoned, or no memory): no dialog
+		 * will ever end this participant, so it goes now */
+		LOG_WARN("conference %s: cannot answer %s: dropping leg %u",
+			 p->conf->name, p->from, leg_id);
+		p->req = NULL;
+		if (p->state == PART_JOINING)
+			part_free(f, p, true);
+		else
+			p->state = PART_CONNECTED;	/* re-INVITE */
+		return;
+	}
 	roster_part(p->conf, p);
 	state_changed(f);
 	if (p->state == PART_JOINING) {
@@ -787,6 +806,9 @@ conf_apply_policy(struct cp_focus *f, struct conf *c)
 	cp_policy_conf(f->policy, uri, &info);
 	c->locked = info.locked;
 	c->lifetime = c->adhoc ? info.lifetime : CP_POLICY_END_NEVER;
+	c->n_dial = info.n_dial_out;
+	memcpy(c->dial, info.dial_out, sizeof(c->dial));
+	c->dial_due = c->n_dial > 0 && !c->dial_done;
 	roster_start(f, c, info.subject, info.max_participants == UINT32_MAX ?
 		     0 : info.max_participants);
 }
@@ -1205,6 +1227,25 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 	(void)f;
 }
 
+/* The policy's <dial-out> for c, once (RFC 4579 5.5 without a REFER). */
+static void
+dial_policy(struct cp_focus *f, struct conf *c)
+{
+	c->dial_due = false;
+	c->dial_done = true;
+	for (unsigned int i = 0; i < c->n_dial; i++) {
+		int err = 0;
+
+		if (dial_out(f, c, c->dial[i], NULL, &err) == NULL)
+			LOG_WARN("conference %s: cannot dial %s as the policy "
+				 "says: %s", c->name, c->dial[i],
+				 strerror(-err));
+		else
+			LOG_INFO("conference %s: dialling %s (policy)",
+				 c->name, c->dial[i]);
+	}
+}
+
 /* Once a second: each worker's packets/s and load over the last second. */
 static void
 sample_rates(struct cp_focus *f, uint64_t now)
@@ -1248,6 +1289,9 @@ cp_focus_poll(struct cp_focus *f)
 	sample_rates(f, now);
 	if (f->sip == NULL)
 		return;
+	for (struct conf *c = f->confs; c != NULL && f->d->up; c = c->next)
+		if (c->dial_due)
+			dial_policy(f, c);
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
 		if (c->gone != NULL)
 			roster_reap(c, now, false);
@@ -2421,7 +2465,14 @@ stats_json(struct cp_focus *f, struct out *o)
 			}
 		put(o, "}}");
 	}
-	put(o, "]}");
+	put(o, "]");
+	if (f->sip != NULL) {	/* the SIP layer's counters, rate limit too */
+		char sip[2048];
+
+		cp_sip_stats_json(f->sip, sip, sizeof(sip));
+		put(o, ",\"sip\":%s", sip);
+	}
+	put(o, "}");
 }
 
 /* The subscribers of c (RFC 4575), pending ones first to catch the eye. */

@@ -44,6 +44,8 @@ struct cp_opts {
 	const char *policy_path;	/* --policy FILE, or NULL */
 	uint16_t metrics_port;
 	bool names_given;	/* --conference used: replace the default */
+	uint32_t rate_limit;	/* new SIP requests/s per source; 0 = off */
+	uint32_t rate_burst;	/* 0 = twice rate_limit */
 };
 
 static volatile sig_atomic_t quit;
@@ -106,6 +108,15 @@ usage(FILE *f)
 "                     with FILE:LINE: reason; SIGHUP reads it again (a\n"
 "                     bad file then keeps the policy in force). Default:\n"
 "                     anyone may join and create\n"
+"  --rate-limit N     new SIP requests (INVITE, OPTIONS, SUBSCRIBE, ...)\n"
+"                     per second from one source address (default 200;\n"
+"                     0 = no limit); more get 503 with Retry-After, and\n"
+"                     past 10 of those a second nothing. Responses, ACKs,\n"
+"                     requests in a dialog and CANCELs of a pending INVITE\n"
+"                     are never limited; malformed requests and a BYE or\n"
+"                     CANCEL matching nothing count\n"
+"  --rate-burst B     how many a source may send at once above that rate\n"
+"                     (default: twice the rate)\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -178,6 +189,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "limiter", no_argument, NULL, 'L' },
 		{ "policy", required_argument, NULL, 'y' },
 		{ "notify-interval-ms", required_argument, NULL, 'N' },
+		{ "rate-limit", required_argument, NULL, 'Q' },
+		{ "rate-burst", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -196,6 +209,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->state_path[0] = '\0';
 	o->metrics_addr[0] = '\0';
 	o->policy_path = NULL;
+	o->rate_limit = 200;
+	o->rate_burst = 0;
 	memset(o->focus.media_addr + 12, 0, 4);
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -233,6 +248,21 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			break;
 		case 'y':
 			o->policy_path = optarg;
+			break;
+		case 'Q':
+		case 'B':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    optarg[0] == '\0' || v > 1000000 ||
+			    (c == 'B' && v == 0)) {
+				LOG_ERR("--rate-%s %s: %s", c == 'Q' ? "limit" :
+					"burst", optarg, c == 'Q' ?
+					"0..1000000" : "1..1000000");
+				return -EINVAL;
+			}
+			*(c == 'Q' ? &o->rate_limit : &o->rate_burst) =
+				(uint32_t)v;
 			break;
 		case 'N':
 			v = strtoul(optarg, &end, 10);
@@ -481,7 +511,9 @@ open_sip(const struct cp_opts *o)
 {
 	struct cp_sip_conf conf = { .addr = o->sip_addr,
 				    .port = o->sip_port,
-				    .contact_params = ";isfocus" };
+				    .contact_params = ";isfocus",
+				    .rate_limit_per_s = o->rate_limit,
+				    .rate_burst = o->rate_burst };
 	struct cp_sip_app app;
 	int rc;
 

@@ -56,6 +56,7 @@ enum field {
 	F_LIFETIME,
 	F_MODERATORS,
 	F_DTMF,
+	F_DIAL_OUT,
 	F_ACCESS_, /* + enum access_op */
 	F_N_ = F_ACCESS_ + ACC_N_
 };
@@ -65,7 +66,8 @@ static const char *const field_names[F_N_] = {
 	"subject",   "max-participants",
 	"locked",    "pin",
 	"lifetime",  "moderators",
-	"dtmf",	     "join",
+	"dtmf",	     "dial-out",
+	"join",
 	"create",    "refer",
 	"refer-bye", "subscribe",
 };
@@ -97,6 +99,8 @@ struct rules {
 	enum cp_policy_lifetime lifetime;
 	uint32_t empty_timeout_s;
 	struct patterns moderators;
+	const char *dial_out[CP_POLICY_DIAL_MAX]; /* sip: URIs */
+	size_t n_dial_out;
 	struct access access[ACC_N_];
 	size_t n_dtmf;
 	const struct dtmf_cmd *dtmf;
@@ -742,6 +746,37 @@ read_lifetime(struct loader *l, const xmlNode *n, struct rules *r)
 			t, MAX_TIMEOUT_S);
 }
 
+/* <dial-out>: whom the focus calls when the conference starts. */
+static void
+read_dial_out(struct loader *l, const xmlNode *n, bool in_conf,
+	      struct rules *r)
+{
+	if (!in_conf)
+		err_add(l->e, line_of(n),
+			"dial-out: only in a <conference> (it names whom "
+			"that conference calls)");
+	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
+		const char *u, *at;
+
+		if (!is_el(c, "uri"))
+			continue;
+		u = text(l, c);
+		at = strchr(u, '@');
+		if (strncmp(u, "sip:", 4) != 0 || at == NULL || at == u + 4 ||
+		    at[1] == '\0' || strlen(u) >= CP_POLICY_URI_MAX ||
+		    strpbrk(u, " <>\"*") != NULL)
+			err_add(l->e, line_of(c),
+				"dial-out uri '%s': expected a SIP URI such "
+				"as sip:alice@192.0.2.10:5060", u);
+		else if (r->n_dial_out == CP_POLICY_DIAL_MAX)
+			err_add(l->e, line_of(c),
+				"dial-out: at most %d URIs",
+				CP_POLICY_DIAL_MAX);
+		else
+			r->dial_out[r->n_dial_out++] = u;
+	}
+}
+
 static void
 read_field(struct loader *l, const xmlNode *c, enum field f, bool in_conf,
 	   struct rules *r)
@@ -789,6 +824,9 @@ read_field(struct loader *l, const xmlNode *c, enum field f, bool in_conf,
 		break;
 	case F_DTMF:
 		read_dtmf(l, c, r);
+		break;
+	case F_DIAL_OUT:
+		read_dial_out(l, c, in_conf, r);
 		break;
 	default:
 		read_access(l, c, (enum access_op)(f - F_ACCESS_), in_conf,
@@ -850,6 +888,10 @@ merge(struct rules *dst, const struct rules *base, const struct rules *over)
 	if (over->set & (1u << F_DTMF)) {
 		m.n_dtmf = over->n_dtmf;
 		m.dtmf = over->dtmf;
+	}
+	if (over->set & (1u << F_DIAL_OUT)) {
+		m.n_dial_out = over->n_dial_out;
+		memcpy(m.dial_out, over->dial_out, sizeof(m.dial_out));
 	}
 	for (int a = 0; a < ACC_N_; a++)
 		if (over->set & (1u << (F_ACCESS_ + a)))
@@ -1240,6 +1282,10 @@ cp_policy_conf(const struct cp_policy *p, const char *conf_uri,
 	out->lifetime = r->lifetime;
 	out->empty_timeout_s = r->empty_timeout_s;
 	out->reserved = ce != NULL;
+	for (size_t i = 0; i < r->n_dial_out; i++)
+		snprintf(out->dial_out[i], sizeof(out->dial_out[i]), "%s",
+			 r->dial_out[i]);
+	out->n_dial_out = (unsigned int)r->n_dial_out;
 }
 
 static const struct user *

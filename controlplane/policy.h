@@ -72,6 +72,10 @@ struct cp_policy;
 #define CP_POLICY_DTMF_MAX 8
 /* Longest PIN, digits. */
 #define CP_POLICY_PIN_MAX 16
+/* Most URIs a conference dials when it starts (<dial-out>). */
+#define CP_POLICY_DIAL_MAX 8
+/* Longest such URI, with its NUL. */
+#define CP_POLICY_URI_MAX 128
 
 enum cp_policy_op {
 	CP_POLICY_JOIN = 0,	    /* INVITE to a conference URI */
@@ -192,6 +196,9 @@ struct cp_policy_conf_info {
 	enum cp_policy_lifetime lifetime;
 	uint32_t empty_timeout_s; /* END_EMPTY: grace before the end */
 	bool reserved;		  /* named by a <conference> entry */
+	/* <dial-out>: whom the focus calls when the conference starts */
+	unsigned int n_dial_out;
+	char dial_out[CP_POLICY_DIAL_MAX][CP_POLICY_URI_MAX];
 };
 
 /*

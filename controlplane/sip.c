@@ -44,6 +44,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "log.h"
+#include "ratelimit.h"
 #include "sip_transport.h"
 
 #define BRANCH_PREFIX "z9hG4bK-tutti-"
@@ -164,8 +165,9 @@ struct cp_sip {
 	struct cp_sip_dialog *dialogs;
 	struct cp_sip_call *calls;
 	struct cp_sip_sub *subs;
-	osip_list_t garbage; /* killed transactions to free */
-	uint32_t n_2xx;	     /* dialogs resending a 2xx until ACK */
+	osip_list_t garbage;	 /* killed transactions to free */
+	uint32_t n_2xx;		 /* dialogs resending a 2xx until ACK */
+	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
 };
 
@@ -699,6 +701,226 @@ absorb_invite(struct cp_sip *sip, const osip_message_t *m)
 	return false;
 }
 
+/*
+ * The per-source rate limit (cp_sip_conf.rate_limit_per_s): the verdict
+ * for one more request from from, reported in one log line per source and
+ * interval.
+ */
+static enum cp_ratelimit_verdict
+limit_verdict(struct cp_sip *sip, const struct cp_sip_peer *from)
+{
+	const struct sockaddr_in *a4 = (const void *)&from->addr;
+	const struct sockaddr_in6 *a6 = (const void *)&from->addr;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	enum cp_ratelimit_verdict v;
+	uint64_t report;
+
+	if (sip->rl == NULL)
+		return CP_RATELIMIT_PASS;
+	v = cp_ratelimit_check(sip->rl, (const struct sockaddr *)&from->addr,
+			       now_ms(), &report);
+	if (report == 0)
+		return v;
+	if (from->addr.ss_family == AF_INET)
+		inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
+	else if (from->addr.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
+	LOG_WARN("rate limit: %s sends more than %u new requests/s; %" PRIu64
+		 " refused or dropped since its last report",
+		 ip, sip->conf.rate_limit_per_s, report);
+	return v;
+}
+
+/*
+ * Requests that continue something we know are never limited: an ACK
+ * (never answered anyway), a CANCEL of a pending INVITE, any request in a
+ * dialog we have. A BYE or CANCEL matching nothing would get a 481: an
+ * answer like any other, so it counts.
+ */
+static bool
+continues_known(struct cp_sip *sip, const osip_message_t *m)
+{
+	const char *br = branch_of(osip_list_get(&m->vias, 0));
+
+	if (MSG_IS_ACK(m))
+		return true;
+	if (m->call_id == NULL || m->from == NULL || m->to == NULL)
+		return false;
+	if (MSG_IS_CANCEL(m)) {
+		for (struct cp_sip_req *r = sip->reqs; r != NULL; r = r->next)
+			if (str_eq(branch_of(r->tr->topvia), br) &&
+			    str_eq(r->call_id, m->call_id->number))
+				return true;
+		return false;
+	}
+	return tag_of(m->to) != NULL && find_dialog(sip, m) != NULL;
+}
+
+/*
+ * A request over its source's rate that does not continue something known
+ * (a new one, or a bad one we would answer): answered 503 or dropped,
+ * counted. True if so.
+ */
+static bool
+rate_limited(struct cp_sip *sip, const struct cp_sip_peer *from,
+	     const osip_message_t *m)
+{
+	if (sip->rl == NULL || continues_known(sip, m))
+		return false;
+	switch (limit_verdict(sip, from)) {
+	case CP_RATELIMIT_PASS:
+		return false;
+	case CP_RATELIMIT_REFUSE:
+		sip->st.ratelimited++;
+		reply_stateless(sip, from, m, 503);
+		return true;
+	default:
+		sip->st.ratelimit_drop++;
+		return true;
+	}
+}
+
+/* Is the header line p[0..n) named name, or its compact form (§7.3.3)? */
+static bool
+hdr_is(const char *p, size_t n, const char *name, char compact)
+{
+	size_t k = strlen(name), i;
+
+	if (n > k && strncasecmp(p, name, k) == 0)
+		i = k;
+	else if (compact != '\0' && n > 1 && (p[0] | 0x20) == compact)
+		i = 1;
+	else
+		return false;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i < n && p[i] == ':';
+}
+
+/*
+ * Does p[0..n) hold a tag parameter ("tag" after ';' or LWS, in any case:
+ * a To-tag is there already)?
+ */
+static bool
+has_tag(const char *p, size_t n)
+{
+	for (size_t i = 1; i + 3 <= n; i++)
+		if ((p[i - 1] == ';' || p[i - 1] == ' ' || p[i - 1] == '\t') &&
+		    strncasecmp(p + i, "tag", 3) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A request libosip2 cannot parse (RFC 4475 §3.1.2: an unterminated quote,
+ * LWS in the Request-URI, a broken Via, a Content-Length beyond the
+ * datagram): answer it statelessly, to its source, with 400, or 501 for a
+ * method we do not know (§8.2.1), copying its Via, From, To, Call-ID and
+ * CSeq lines byte for byte (folded lines too). Nothing is sent for an ACK,
+ * without those five headers, or when the first line does not end in
+ * SIP/2.0 (garbage, responses). Works on bytes: NULs are no problem.
+ */
+static void
+reply_unparsed(struct cp_sip *sip, const struct cp_sip_peer *from,
+	       const char *buf, size_t len)
+{
+	static const char *const methods[] = {
+		"INVITE",    "CANCEL",	"OPTIONS", "BYE",  "REGISTER",
+		"SUBSCRIBE", "NOTIFY",	"REFER",   "INFO", "UPDATE",
+		"PRACK",     "MESSAGE", "PUBLISH",
+	};
+	const char *end = memmem(buf, len, "\r\n\r\n", 4);
+	const char *eol = memmem(buf, len, "\r\n", 2);
+	const char *one[4] = { NULL }; /* From, To, Call-ID, CSeq */
+	size_t one_len[4] = { 0 }, hlen, n = 0, vias = 0, mlen;
+	const char *sp =
+		eol != NULL ? memchr(buf, ' ', (size_t)(eol - buf)) : NULL;
+	const char *first;
+	char tag[TAG_HEX + 1], *out;
+	int code = 501;
+
+	if (eol == NULL || sp == NULL || len < 8 ||
+	    strncmp(buf, "SIP/", 4) == 0)
+		return;
+	hlen = end != NULL ? (size_t)(end - buf) + 2 : len;
+	mlen = (size_t)(sp - buf);
+	first = eol + 2;
+	while (eol > buf && (eol[-1] == ' ' || eol[-1] == '\t'))
+		eol--;
+	if (eol - buf < 9 || memcmp(eol - 8, " SIP/2.0", 8) != 0 ||
+	    (mlen == 3 && memcmp(buf, "ACK", 3) == 0))
+		return;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (mlen == strlen(methods[i]) &&
+		    memcmp(buf, methods[i], mlen) == 0)
+			code = 400;
+	if ((out = malloc(hlen + 256)) == NULL) {
+		sip->st.tx_failed++;
+		return;
+	}
+	n = (size_t)snprintf(out, 256, "SIP/2.0 %d %s\r\n", code,
+			     code == 400 ? "Bad Request" : "Not Implemented");
+	/* each header runs to a CRLF that no SP or HT follows (folding) */
+	for (const char *p = first, *q; p < buf + hlen; p = q + 2) {
+		q = p;
+		while ((q = memmem(q, (size_t)(buf + hlen - q), "\r\n", 2)) !=
+			       NULL &&
+		       q + 2 < buf + hlen && (q[2] == ' ' || q[2] == '\t'))
+			q += 2;
+		if (q == NULL)
+			q = buf + hlen;
+		if (hdr_is(p, (size_t)(q - p), "Via", 'v')) {
+			memcpy(out + n, p, (size_t)(q - p));
+			n += (size_t)(q - p);
+			memcpy(out + n, "\r\n", 2);
+			n += 2;
+			vias++;
+			continue;
+		}
+		for (int k = 0; k < 4; k++)
+			if (one[k] == NULL &&
+			    hdr_is(p, (size_t)(q - p),
+				   (const char *const[]){
+					   "From", "To", "Call-ID", "CSeq" }[k],
+				   "fti\0"[k])) {
+				one[k] = p;
+				one_len[k] = (size_t)(q - p);
+			}
+	}
+	if (vias == 0 || one[0] == NULL || one[1] == NULL || one[2] == NULL ||
+	    one[3] == NULL) {
+		free(out);
+		return;
+	}
+	if (limit_verdict(sip, from) != CP_RATELIMIT_PASS) {
+		sip->st.ratelimit_drop++; /* bad and over the rate: silence */
+		free(out);
+		return;
+	}
+	random_hex(tag, TAG_HEX);
+	for (int k = 0; k < 4; k++) {
+		memcpy(out + n, one[k], one_len[k]);
+		n += one_len[k];
+		if (k == 1 && !has_tag(one[k], one_len[k]))
+			n += (size_t)sprintf(out + n, ";tag=%s", tag);
+		memcpy(out + n, "\r\n", 2);
+		n += 2;
+	}
+	n += (size_t)snprintf(out + n, hlen + 256 - n,
+			      "%s%s%sServer: tutti-cp\r\n"
+			      "Content-Length: 0\r\n\r\n",
+			      code == 501 ? "Allow: " : "",
+			      code == 501 ? sip->allow : "",
+			      code == 501 ? "\r\n" : "");
+	if (cp_sip_transport_send(sip->tp, from, out, n) < 0)
+		sip->st.tx_failed++;
+	else if (code == 400)
+		sip->st.tx_4xx++;
+	else
+		sip->st.tx_5xx++;
+	free(out);
+}
+
 static void
 on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 {
@@ -714,12 +936,16 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 		sip->st.parse_bad++;
 		if (evt != NULL)
 			osip_event_free(evt);
+		reply_unparsed(sip, from, buf, len);
 		return;
 	}
 	m = evt->sip;
 	if (MSG_IS_RESPONSE(m)) {
 		sip->st.rx_responses++;
-		if (from->proto == CP_SIP_UDP && body_truncated(buf, len, m)) {
+		/* RFC 4475 §3.1.2.19: a code past 699 (libosip2 wraps it) */
+		if (m->status_code < 100 || m->status_code > 699 ||
+		    (from->proto == CP_SIP_UDP &&
+		     body_truncated(buf, len, m))) {
 			sip->st.parse_bad++; /* S-09: dropped */
 			osip_event_free(evt);
 			return;
@@ -746,7 +972,7 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 		code = 400;
 	if (code != 0) {
 		sip->st.parse_bad++;
-		if (!MSG_IS_ACK(m))
+		if (!MSG_IS_ACK(m) && !rate_limited(sip, from, m))
 			reply_stateless(sip, from, m, code);
 		osip_event_free(evt);
 		return;
@@ -767,6 +993,10 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	if (is_loop(sip, m)) {
 		sip->st.loops++;
 		reply_stateless(sip, from, m, 482);
+		osip_event_free(evt);
+		return;
+	}
+	if (rate_limited(sip, from, m)) {
 		osip_event_free(evt);
 		return;
 	}
@@ -800,6 +1030,34 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	osip_transaction_add_event(tr, evt);
 }
 
+/*
+ * An INVITE's body must be SDP (S-06: else 415) and an Accept header must
+ * allow SDP, the type of our answer (RFC 4475 §3.3.15: else 406).
+ */
+static int
+check_invite_body(const osip_message_t *m)
+{
+	const osip_content_type_t *ct = m->content_type;
+	bool sdp_ok = osip_list_size(&m->accepts) == 0;
+
+	if (osip_list_size(&m->bodies) > 0 && ct != NULL &&
+	    (ct->type == NULL || ct->subtype == NULL ||
+	     strcasecmp(ct->type, "application") != 0 ||
+	     strcasecmp(ct->subtype, "sdp") != 0))
+		return 415;
+	for (int i = 0; i < osip_list_size(&m->accepts); i++) {
+		const osip_accept_t *a = osip_list_get(&m->accepts, i);
+
+		if (a != NULL && a->type != NULL && a->subtype != NULL &&
+		    (strcmp(a->type, "*") == 0 ||
+		     strcasecmp(a->type, "application") == 0) &&
+		    (strcmp(a->subtype, "*") == 0 ||
+		     strcasecmp(a->subtype, "sdp") == 0))
+			sdp_ok = true;
+	}
+	return sdp_ok ? 0 : 406;
+}
+
 /* Checks common to every new request (S-03, S-04, S-11). */
 static int
 precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
@@ -809,6 +1067,8 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 		"UPDATE",   "PRACK",	 "MESSAGE", "PUBLISH",
 	};
 	osip_header_t *h = NULL;
+	char unsup[256];
+	int code;
 	bool supported = MSG_IS_INVITE(m) || MSG_IS_OPTIONS(m) ||
 			 MSG_IS_BYE(m) || MSG_IS_CANCEL(m) ||
 			 (MSG_IS_REFER(m) && sip->app.on_refer != NULL) ||
@@ -824,13 +1084,34 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 		reply_code(sip, tr, 501, WITH_ALLOW, NULL, NULL);
 		return 501;
 	}
+	/* S-05: sip: and sips: only (RFC 4475 §3.3.2) */
+	if (m->req_uri->scheme == NULL ||
+	    (strcasecmp(m->req_uri->scheme, "sip") != 0 &&
+	     strcasecmp(m->req_uri->scheme, "sips") != 0)) {
+		reply_code(sip, tr, 416, 0, NULL, NULL);
+		return 416;
+	}
 	if (MSG_IS_CANCEL(m))
 		return 0;
-	/* No option tags are supported yet: every Require gets 420. */
-	if (osip_message_header_get_byname(m, "require", 0, &h) >= 0 &&
-	    h != NULL && h->hvalue != NULL) {
-		reply_code(sip, tr, 420, 0, "Unsupported", h->hvalue);
+	/*
+	 * No option tags are supported yet: every Require gets 420, listing
+	 * every tag of every Require header (RFC 4475 §3.3.5).
+	 */
+	unsup[0] = '\0';
+	for (int pos = 0;
+	     (pos = osip_message_header_get_byname(m, "require", pos, &h)) >= 0;
+	     pos++)
+		if (h != NULL && h->hvalue != NULL)
+			snprintf(unsup + strlen(unsup),
+				 sizeof(unsup) - strlen(unsup), "%s%s",
+				 unsup[0] != '\0' ? ", " : "", h->hvalue);
+	if (unsup[0] != '\0') {
+		reply_code(sip, tr, 420, 0, "Unsupported", unsup);
 		return 420;
+	}
+	if (MSG_IS_INVITE(m) && (code = check_invite_body(m)) != 0) {
+		reply_code(sip, tr, code, 0, "Accept", SIP_ACCEPT);
+		return code;
 	}
 	h = NULL;
 	if (sip->conf.reject_max_forwards_0 &&
@@ -1226,6 +1507,12 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	snprintf(sip->host, sizeof(sip->host),
 		 strchr(conf->addr, ':') ? "[%s]" : "%s", conf->addr);
 	osip_list_init(&sip->garbage);
+	if (conf->rate_limit_per_s != 0 &&
+	    (rc = cp_ratelimit_new(&sip->rl,
+				   &(struct cp_ratelimit_conf){
+					   .rate_per_s = conf->rate_limit_per_s,
+					   .burst = conf->rate_burst })) < 0)
+		goto out_free;
 	tc = (struct cp_sip_transport_conf){
 		.addr = conf->addr,
 		.port = conf->port,
@@ -1246,6 +1533,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 out_close_tp:
 	cp_sip_transport_close(sip->tp);
 out_free:
+	cp_ratelimit_free(sip->rl);
 	free(sip);
 	return rc;
 }
@@ -1287,6 +1575,7 @@ cp_sip_close(struct cp_sip *sip)
 		req_free(sip, sip->reqs);
 	osip_release(sip->osip);
 	cp_sip_transport_close(sip->tp);
+	cp_ratelimit_free(sip->rl);
 	free(sip);
 }
 

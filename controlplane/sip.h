@@ -182,6 +182,18 @@ struct cp_sip_conf {
 	 * if that fails, over UDP after all (notify_udp_big); 0 = 1300.
 	 */
 	uint32_t udp_limit_bytes;
+	/*
+	 * Per-source limit (ratelimit.h) on requests that do not continue
+	 * something known (ACKs, CANCELs of a pending INVITE, requests in one
+	 * of our dialogs and retransmissions are never limited; responses
+	 * neither). Over it: 503 with Retry-After (ratelimited), or nothing
+	 * past 10 such answers a second per source (ratelimit_drop).
+	 * Malformed requests and a BYE or CANCEL matching nothing count too:
+	 * no 400 or 481 beyond the rate. 0 = no limit; burst 0 = twice the
+	 * rate.
+	 */
+	uint32_t rate_limit_per_s;
+	uint32_t rate_burst;
 };
 
 /*
@@ -205,6 +217,8 @@ struct cp_sip_conf {
 	X(no_ack)		/* 2xx never ACKed: BYE sent */		\
 	X(loops)		/* 482: looped or merged requests */	\
 	X(overload)		/* 503: max_transactions reached */	\
+	X(ratelimited)		/* 503: a source over rate_limit_per_s */ \
+	X(ratelimit_drop)	/* ... and over its 503s: no answer */	\
 	X(dialogs_created)						\
 	X(dialogs_active)						\
 	X(calls_out)		/* dial-out INVITEs sent */		\

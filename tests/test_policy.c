@@ -200,6 +200,13 @@ static const struct {
 	  ":7: user 'carol': uri 'sip:*@example.com': expected a URI such as "
 	  "sip:alice@example.com" },
 	{ "bad_no_users.xml", ":3: credentials: no <user>" },
+	{ "bad_dial.xml",
+	  ":4: dial-out: only in a <conference> (it names whom that "
+	  "conference calls)\n"
+	  ":9: dial-out uri 'tel:+15551234': expected a SIP URI such as "
+	  "sip:alice@192.0.2.10:5060\n"
+	  ":10: dial-out uri 'sip:@192.0.2.11': expected a SIP URI such as "
+	  "sip:alice@192.0.2.10:5060" },
 	{ "bad_confirm.xml", ":4: join: <confirm> is only for <subscribe> (a "
 			     "pending subscription waits for the operator)" },
 	{ "bad_auth.xml", ":4: join: auth=\"true\" needs <credentials>\n"

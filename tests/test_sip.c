@@ -263,10 +263,15 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 	app.sub_ends[why]++;
 }
 
+/* --rate-limit for the next open_sip() (test_sip_rate_limit); 0 = none */
+static uint32_t rl_rate, rl_burst;
+
 static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 {
 	struct cp_sip_conf conf = {
+		.rate_limit_per_s = rl_rate,
+		.rate_burst = rl_burst,
 		.addr = "127.0.0.1",
 		.t1_ms = 50, /* 2xx give-up at 64*T1 = 3.2 s */
 		.t2_ms = 400,
@@ -1218,6 +1223,48 @@ focus_md5_setup(void)
 {
 	focus_setup_with_policy("policy_md5.xml");
 }
+
+/*
+ * Issue 5 item 4: the policy's <dial-out> makes the focus call SIPp (the
+ * callee, already listening) when conference conf starts; the callee is
+ * in the conference, dialled out; the operator sends it away.
+ */
+START_TEST(test_focus_policy_dials_out)
+{
+	static char path[128];
+	int sipp_port = free_port();
+	char out[4096];
+	pid_t callee;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/tutti-test-dial-%d.xml",
+		 (int)getpid());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
+		"conference-policy\">\n"
+		"  <conference user=\"conf\">\n"
+		"    <dial-out>\n"
+		"      <uri>sip:callee@127.0.0.1:%d%s</uri>\n"
+		"    </dial-out>\n"
+		"  </conference>\n"
+		"</conference-policy>\n", sipp_port,
+		_i == 1 ? ";transport=tcp" : "");
+	fclose(f);
+	callee = sipp_start_at(9, "uas_dialout", tps[_i], "conf", NULL, NULL,
+			       sipp_port);
+	focus_policy = path;
+	focus_setup();
+	focus_policy = NULL;
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf, dialled "
+				  "out", 10000), "%s", focus_cp.out);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out, "dialling sip:callee@"));
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	ck_assert_int_eq(sipp_wait(callee, "uas_dialout", tps[_i]), 0);
+	focus_teardown();
+	unlink(path);
+}
+END_TEST
 
 /* D5 with a real client: SIPp answers the MD5 challenge (the focus offers
  * only MD5 when the credentials hold only MD5 hashes) and joins; with a
@@ -2791,6 +2838,109 @@ START_TEST(test_sip_tcp_framing)
 }
 END_TEST
 
+/*
+ * --rate-limit (issue 5), 1/s with a burst of 5: a call (its INVITE takes
+ * a token, its ACK none), then 30 OPTIONS at once from the same source: 4
+ * get 200, the next 10 (the refusal budget) 503 with Retry-After, the rest
+ * nothing; all counted. Another source is served. From the limited one, a
+ * malformed request gets no 400 and a BYE for no dialog no 481 (a 503 at
+ * most, if the budget has refilled), but the BYE of its call is answered,
+ * and a response from it is not limited. Answers are counted; only the
+ * refill during the burst depends on time, allowed for from the measured
+ * time.
+ */
+START_TEST(test_sip_rate_limit)
+{
+	static const char opt[] =
+		REQ("OPTIONS", "z9hG4bKrl-other", "rl-other", "1 OPTIONS", "");
+	static const char bad[] = /* CSeq method mismatch: 400 */
+		REQ("OPTIONS", "z9hG4bKrl-bad", "rl-bad", "1 INVITE", "");
+	static const char bye[] = /* no dialog: 481 */
+		REQ("BYE", "z9hG4bKrl-bye", "rl-bye", "1 BYE", "");
+	static const char resp[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-nobody\r\n"
+		"From: <sip:a@x>;tag=f1\r\nTo: <sip:b@x>;tag=t1\r\n"
+		"Call-ID: rl-resp\r\nCSeq: 1 OPTIONS\r\nContent-Length: "
+		"0\r\n\r\n";
+	struct sockaddr_in to, other = { .sin_family = AF_INET };
+	const struct cp_sip_stats *st;
+	unsigned int n200 = 0, n503 = 0;
+	uint64_t t0, secs;
+	char m[512], buf[4096], tag[64];
+	ssize_t n;
+	int fd, fd2;
+
+	cp_sip_close(sip);
+	rl_rate = 1;
+	rl_burst = 5;
+	open_sip(false, 0, 0);
+	st = cp_sip_stats(sip);
+	fd = udp_peer(&to);
+	raw_call(fd, &to, "rl-call", "", tag);
+	raw_in_dialog(fd, &to, "ACK", "rl-call", tag, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	t0 = now_ms();
+	for (int i = 0; i < 30; i++) {
+		int k = snprintf(m, sizeof(m),
+				 REQ("OPTIONS", "z9hG4bKrl%d", "rlo-%d",
+				     "1 OPTIONS", ""),
+				 i, i);
+
+		udp_send(fd, &to, m, (size_t)k);
+	}
+	ck_assert(POLL_UNTIL(st->rx_requests == 32, 5000));
+	cp_sip_poll(sip, 0); /* the NISTs' 200s are out */
+	secs = (now_ms() - t0) / 1000 + 1;
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		if (strstr(buf, "Call-ID: rlo-") == NULL)
+			continue; /* a copy of the call's 200 */
+		if (strncmp(buf, "SIP/2.0 200", 11) == 0) {
+			n200++;
+		} else {
+			ck_assert_msg(strncmp(buf, "SIP/2.0 503", 11) == 0 &&
+					      strstr(buf, "Retry-After: ") !=
+						      NULL,
+				      "%s", buf);
+			n503++;
+		}
+	}
+	ck_assert_uint_ge(n200, 4);
+	ck_assert_uint_le(n200, 4 + secs);
+	ck_assert_uint_ge(n503, 10);
+	ck_assert_uint_le(n503, 10 + 10 * secs);
+	ck_assert_uint_eq(st->ratelimited, n503);
+	ck_assert_uint_eq(n200 + n503 + st->ratelimit_drop, 30);
+	/* another source address is served */
+	fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	other.sin_addr.s_addr = htonl(0x7f000002); /* 127.0.0.2 */
+	ck_assert_int_eq(bind(fd2, (struct sockaddr *)&other, sizeof(other)),
+			 0);
+	udp_send(fd2, &to, opt, sizeof(opt) - 1);
+	udp_recv(fd2, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	/* the limited source: nothing but 503 until the BYE's 200 */
+	udp_send(fd, &to, bad, sizeof(bad) - 1);
+	udp_send(fd, &to, bye, sizeof(bye) - 1);
+	raw_in_dialog(fd, &to, "BYE", "rl-call", tag, 2, "");
+	do {
+		udp_recv(fd, buf, sizeof(buf));
+		ck_assert_msg(strncmp(buf, "SIP/2.0 503", 11) == 0 ||
+				      strncmp(buf, "SIP/2.0 200", 11) == 0,
+			      "%s", buf);
+	} while (strstr(buf, "CSeq: 2 BYE") == NULL);
+	ck_assert_int_eq(app.ends[CP_SIP_END_BYE_RECEIVED], 1);
+	udp_send(fd, &to, resp, sizeof(resp) - 1);
+	ck_assert(POLL_UNTIL(st->drop_stray == 1, 3000));
+	ck_assert_uint_eq(st->ratelimited + st->ratelimit_drop, 32 - n200);
+	ck_assert_uint_eq(st->tx_4xx, 0); /* no 400, no 481 */
+	close(fd);
+	close(fd2);
+	rl_rate = 0;
+}
+END_TEST
+
 const char *
 test_skip_reason(void)
 {
@@ -2858,6 +3008,10 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_pending_subscription, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
 	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_dial");
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_policy_dials_out, 0, 2);
+	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
@@ -2883,6 +3037,7 @@ test_suite(void)
 	tcase_add_loop_test(raw, test_sip_invite_again_after_2xx, 0, 2);
 	tcase_add_test(raw, test_sip_486_resent_until_ack);
 	tcase_add_test(raw, test_sip_overload_503);
+	tcase_add_test(raw, test_sip_rate_limit);
 	tcase_add_test(raw, test_sip_refer_in_dialog);
 	tcase_add_test(raw, test_sip_subscription_expires);
 	tcase_add_loop_test(raw, test_sip_notify_on_tcp_we_open, 0, 2);

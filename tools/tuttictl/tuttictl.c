@@ -332,6 +332,19 @@ main(int argc, char **argv)
 		       "BUSY", "RX/s", "TX/s", "TICKS", "LATE", "TICK us",
 		       "MAX us", "RX PKTS", "TX PKTS", "DROPS");
 		each(resp, "workers", row_worker);
+		/* the SIP layer's counters, if tutti-cp serves SIP */
+		for (size_t i = 0; i < 4; i++) {
+			static const char *const sip[][2] = {
+				{ "rx_requests", "SIP: requests " },
+				{ "parse_bad", ", malformed " },
+				{ "ratelimited", ", refused by the rate limit " },
+				{ "ratelimit_drop", ", dropped by it " },
+			};
+
+			if (get(resp, NULL, sip[i][0], v, sizeof(v)) == NULL)
+				break;
+			printf("%s%s%s", sip[i][1], v, i == 3 ? "\n" : "");
+		}
 	} else if (strcmp(argv[optind], "lock") == 0 ||
 		   strcmp(argv[optind], "unlock") == 0) {
 		char name[64] = "", v[8] = "";
