@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,8 @@ proc_start(struct proc *p, char *const argv[])
 {
 	int fds[2];
 
+	pid_t parent = getpid();
+
 	memset(p, 0, sizeof(*p));
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
@@ -38,6 +41,11 @@ proc_start(struct proc *p, char *const argv[])
 		return -errno;
 	}
 	if (p->pid == 0) {
+		/* a failed check ends the test's process at once, without
+		 * its teardown: what it started must not outlive it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		dup2(fds[1], STDOUT_FILENO);
 		dup2(fds[1], STDERR_FILENO);
 		execv(argv[0], argv);

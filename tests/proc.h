@@ -18,7 +18,10 @@ struct proc {
 	size_t len;
 };
 
-/* Start argv[0] (a path) with argv. Returns 0 or -errno. */
+/*
+ * Start argv[0] (a path) with argv. It is killed (SIGKILL) if the calling
+ * process ends first, e.g. on a failed check. Returns 0 or -errno.
+ */
 int proc_start(struct proc *p, char *const argv[]);
 
 /*

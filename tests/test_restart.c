@@ -14,6 +14,7 @@
  * namespaces); skipped by name otherwise.
  */
 #include <errno.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,8 @@
 
 static char ns[32], dp_if[16], lab_if[16], region[64], ctl[108], state[128],
 	ip[32];
-static struct proc dp, cp, phone[3];
+static struct proc dp, cp, phone[3], sipp;
+static bool lab_is_up;
 static const int tone[3] = { 450, 800, 1300 };
 static const char *cp_timeout = "30"; /* tutti-cp --media-timeout */
 
@@ -58,6 +60,17 @@ env(const char *var)
 
 	ck_assert_msg(p != NULL, "%s not set (run through meson test)", var);
 	return p;
+}
+
+/* Stop p (sig, then reap) if it runs; forget its pid either way, so that
+ * nothing is ever sent to a pid that may have been reused. */
+static int
+stop(struct proc *p, int sig)
+{
+	int rc = p->pid > 0 ? proc_stop(p, sig, 10000) : -1;
+
+	p->pid = 0;
+	return rc;
 }
 
 static uint64_t
@@ -256,10 +269,11 @@ dp_legs(uint64_t *pkts)
 	return dp_legs_of(0, pkts);
 }
 
+static void names_of(int test_id);
+
 static void
 setup(void)
 {
-	int id = (int)getpid() % 100000;
 	char cpu[16];
 	char vdev[64];
 	/* clang-format off */
@@ -271,37 +285,103 @@ setup(void)
 			    NULL };
 	/* clang-format on */
 
-	snprintf(ip, sizeof(ip), "%s",
-		 access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip"
-						   : "/sbin/ip");
-	snprintf(ns, sizeof(ns), "tutti-r%d", id);
-	snprintf(dp_if, sizeof(dp_if), "trd%d", id);
-	snprintf(lab_if, sizeof(lab_if), "trl%d", id);
-	snprintf(region, sizeof(region), "/tutti-restart-%d", id);
-	snprintf(ctl, sizeof(ctl), "/tmp/tutti-restart-%d.sock", id);
-	snprintf(state, sizeof(state), "/tmp/tutti-restart-%d.state", id);
+	names_of((int)getpid() % 100000);
 	snprintf(vdev, sizeof(vdev), "net_af_packet0,iface=%s", dp_if);
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
 	unlink(state);
-	ck_assert_int_eq(lab("up"), 0);
+	lab_is_up = true; /* down is idempotent: also after a failed up */
+	ck_assert_int_eq(lab("up"), 0); /* removes leftovers of its names */
 	ck_assert_int_eq(proc_start(&dp, dp_argv), 0);
 	ck_assert_msg(proc_expect(&dp, "ready: region", WAIT_MS), "%s", dp.out);
 	start_cp();
 }
 
+/* Stop what the test started and remove the lab. Idempotent. */
 static void
-teardown(void)
+cleanup(void)
 {
 	for (int i = 0; i < 3; i++)
-		if (phone[i].pid > 0)
-			proc_stop(&phone[i], SIGKILL, 5000);
-	if (cp.pid > 0)
-		proc_stop(&cp, SIGTERM, 10000);
-	proc_stop(&dp, SIGTERM, 10000);
-	lab("down");
+		stop(&phone[i], SIGKILL);
+	stop(&sipp, SIGKILL);
+	stop(&cp, SIGTERM);
+	stop(&dp, SIGTERM);
+	if (lab_is_up)
+		lab("down");
+	lab_is_up = false;
 	unlink(state);
 	unlink(ctl);
 	shm_unlink(region);
+}
+
+static void
+teardown(void)
+{
+	cleanup();
+}
+
+/*
+ * Names: each test's own (its process id) under the runner's (so that a
+ * failed test's leftovers never meet the next test), set in setup(). The
+ * runner's own is set once per test case, in its process (unchecked
+ * fixture); at the end of the case it removes the labs and files of any
+ * test that failed: check ends a failed test's process at once, without
+ * its teardown (what it started dies with it: proc_start()).
+ */
+static int runner_id;
+
+static void
+names_setup(void)
+{
+	runner_id = (int)getpid() % 1000;
+	snprintf(ip, sizeof(ip), "%s",
+		 access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip"
+						   : "/sbin/ip");
+}
+
+static void
+names_of(int test_id)
+{
+	snprintf(ns, sizeof(ns), "tutti-r%d-%d", runner_id, test_id);
+	snprintf(dp_if, sizeof(dp_if), "trd%d-%d", runner_id, test_id);
+	snprintf(lab_if, sizeof(lab_if), "trl%d-%d", runner_id, test_id);
+	snprintf(region, sizeof(region), "/tutti-restart-%d-%d", runner_id,
+		 test_id);
+	snprintf(ctl, sizeof(ctl), "/tmp/tutti-restart-%d-%d.sock", runner_id,
+		 test_id);
+	snprintf(state, sizeof(state), "/tmp/tutti-restart-%d-%d.state",
+		 runner_id, test_id);
+}
+
+static void
+names_teardown(void)
+{
+	char cmd[512], line[128], prefix[32];
+	FILE *f;
+	glob_t g;
+
+	snprintf(prefix, sizeof(prefix), "tutti-r%d-", runner_id);
+	snprintf(cmd, sizeof(cmd), "%s netns list", ip);
+	if ((f = popen(cmd, "r")) != NULL) {
+		int id;
+
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, prefix, strlen(prefix)) == 0 &&
+			    sscanf(line + strlen(prefix), "%d", &id) == 1) {
+				names_of(id);
+				lab("down");
+			}
+		pclose(f);
+	}
+	snprintf(cmd, sizeof(cmd), "/dev/shm/tutti-restart-%d-*", runner_id);
+	if (glob(cmd, 0, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+	globfree(&g);
+	snprintf(cmd, sizeof(cmd), "/tmp/tutti-restart-%d-*", runner_id);
+	if (glob(cmd, 0, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+	globfree(&g);
 }
 
 /*
@@ -328,7 +408,7 @@ two_calls_then_kill(void)
 	ck_assert_uint_eq(dp_legs(&before), 2);
 	mark[0] = phone[0].len;
 	mark[1] = phone[1].len;
-	ck_assert_int_eq(proc_stop(&cp, SIGKILL, 10000), 128 + SIGKILL);
+	ck_assert_int_eq(stop(&cp, SIGKILL), 128 + SIGKILL);
 	ck_assert_msg(phone_hears(0, mark[0], 800, HEARD_DB, false, 2) &&
 			      phone_hears(1, mark[1], 450, HEARD_DB, false, 2),
 		      "a: %s\nb: %s", phone[0].out + mark[0],
@@ -424,13 +504,12 @@ START_TEST(test_restart_calls_survive)
 	ck_assert_msg(proc_expect(&phone[1], "the focus hung up", WAIT_MS),
 		      "%s", phone[1].out);
 	ck_assert_int_eq(proc_wait(&phone[1], 10000), 0);
-	phone[1].pid = 0;
+	phone[1].pid = 0; /* reaped */
 	ck_assert_msg(proc_expect(&cp, "sent away by the focus", WAIT_MS), "%s",
 		      cp.out);
 
 	/* the first hangs up: 200 to its BYE, and its leg is gone */
-	ck_assert_int_eq(proc_stop(&phone[0], SIGTERM, 10000), 0);
-	phone[0].pid = 0;
+	ck_assert_int_eq(stop(&phone[0], SIGTERM), 0);
 	ck_assert_msg(strstr(phone[0].out, "hung up: BYE answered 200"), "%s",
 		      phone[0].out);
 	ck_assert_msg(
@@ -518,8 +597,7 @@ START_TEST(test_restart_state_and_legs_disagree)
 	while (dp_legs(&pkts) != 1 && now_ms() < end)
 		proc_expect(&cp, "\001", 50);
 	ck_assert_uint_eq(dp_legs(&pkts), 1);
-	ck_assert_int_eq(proc_stop(&phone[0], SIGTERM, 10000), 0);
-	phone[0].pid = 0;
+	ck_assert_int_eq(stop(&phone[0], SIGTERM), 0);
 	ck_assert_msg(strstr(phone[0].out, "hung up: BYE answered 200"), "%s",
 		      phone[0].out);
 }
@@ -535,7 +613,6 @@ END_TEST
 START_TEST(test_restart_dialled_out_call)
 {
 	char out[4096], cmd[1024], log[160];
-	static struct proc sipp; /* 64 KiB of output: not on the stack */
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
 	snprintf(log, sizeof(log), "%s.sipp", state);
@@ -556,7 +633,7 @@ START_TEST(test_restart_dialled_out_call)
 		      state_parts(), cp.out);
 	/* a change just before a clean stop still reaches the file */
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "mute conf callee"), 0);
-	ck_assert_int_eq(proc_stop(&cp, SIGTERM, 10000), 0);
+	ck_assert_int_eq(stop(&cp, SIGTERM), 0);
 	start_cp();
 	ck_assert_msg(
 		proc_expect(&cp, "takeover: 1 participant taken over", WAIT_MS),
@@ -565,6 +642,7 @@ START_TEST(test_restart_dialled_out_call)
 	ck_assert_msg(strstr(out, "\"muted\":true"), "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
 	ck_assert_int_eq(proc_wait(&sipp, WAIT_MS), 0);
+	sipp.pid = 0; /* reaped */
 	ck_assert_msg(proc_expect(&cp,
 				  "left conference conf (sent away by "
 				  "the focus)",
@@ -598,8 +676,7 @@ START_TEST(test_restart_media_lost_while_down)
 	uint64_t rx, last = 0, end, still_since;
 
 	two_calls_then_kill();
-	ck_assert_int_eq(proc_stop(&phone[1], SIGKILL, 10000), 128 + SIGKILL);
-	phone[1].pid = 0;
+	ck_assert_int_eq(stop(&phone[1], SIGKILL), 128 + SIGKILL);
 	/* wait until b's leg has had nothing for two media timeouts */
 	end = now_ms() + WAIT_MS;
 	still_since = now_ms();
@@ -624,8 +701,7 @@ START_TEST(test_restart_media_lost_while_down)
 	ck_assert_msg(strstr(cp.out, "41001 in conference demo: no media") ==
 			      NULL,
 		      "%s", cp.out);
-	ck_assert_int_eq(proc_stop(&phone[0], SIGTERM, 10000), 0);
-	phone[0].pid = 0;
+	ck_assert_int_eq(stop(&phone[0], SIGTERM), 0);
 	ck_assert_msg(strstr(phone[0].out, "hung up: BYE answered 200"), "%s",
 		      phone[0].out);
 }
@@ -637,6 +713,7 @@ test_suite(void)
 	Suite *s = suite_create("restart");
 	TCase *tc = tcase_create("takeover");
 
+	tcase_add_unchecked_fixture(tc, names_setup, names_teardown);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, test_restart_calls_survive);
@@ -645,6 +722,7 @@ test_suite(void)
 	tcase_add_test(tc, test_restart_dialled_out_call);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("media_timeout");
+	tcase_add_unchecked_fixture(tc, names_setup, names_teardown);
 	tcase_add_checked_fixture(tc, setup_short_timeout,
 				  teardown_short_timeout);
 	tcase_set_timeout(tc, 240);
