@@ -182,12 +182,14 @@ dp_io_flush(struct dp_lcore *lc)
 	lc->n_tx = 0;
 }
 
-/* A UDP datagram of len bytes at d (headers in front) to rt's flow. */
+/* A UDP datagram of len bytes at d (headers in front) to rt's flow; the
+ * bytes after the first head are summed already (tail_sum, see
+ * dp_net_build_udp_sum()). */
 static void
 send_udp(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_leg_rt *rt,
-	 uint8_t *d, uint32_t len)
+	 uint8_t *d, uint32_t len, uint32_t head, uint16_t tail_sum)
 {
-	dp_net_build_udp(d, len, &rt->flow, lc->tx_flags);
+	dp_net_build_udp_sum(d, len, head, tail_sum, &rt->flow, lc->tx_flags);
 	if (lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 			       RTE_MBUF_F_TX_UDP_CKSUM;
@@ -235,6 +237,23 @@ dp_io_evt(void *arg, const struct shm_msg *m)
 	dp_ctl_send_evt(arg, m);
 }
 
+/* The checksum sum of a conference's shared payload this tick: the same
+ * bytes go to every listener that is not a contributor, so they are
+ * summed once (the tick hands them out one leg after another). */
+static uint16_t
+shared_sum(struct dp_lcore *lc, const struct dp_tick_out *o)
+{
+	if (lc->tx_sum.payload != o->payload ||
+	    lc->tx_sum.tick_gen != lc->tick_gen ||
+	    lc->tx_sum.len_bytes != o->len_bytes) {
+		lc->tx_sum.payload = o->payload;
+		lc->tx_sum.tick_gen = lc->tick_gen;
+		lc->tx_sum.len_bytes = o->len_bytes;
+		lc->tx_sum.sum = dp_net_csum_fold(o->payload, o->len_bytes, 0);
+	}
+	return lc->tx_sum.sum;
+}
+
 void
 dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 {
@@ -273,7 +292,11 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	rt->tx_pkts++;
 	rt->tx_octets += o->len_bytes;
 	rt->last_ts = o->ts;
-	send_udp(lc, m, rt, d, len);
+	if (o->shared && !(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
+		send_udp(lc, m, rt, d, len, DP_RTP_HDR_LEN,
+			 shared_sum(lc, o));
+	else
+		send_udp(lc, m, rt, d, len, len, 0);
 }
 
 static void
@@ -421,6 +444,7 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 		if (now - c->next_tick >= c->period)
 			lc->st.late_ticks += (now - c->next_tick) / c->period;
 		t0 = rte_rdtsc();
+		lc->tick_gen++;
 		dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
 		dt = rte_rdtsc() - t0;
 		ns = dt * 1000000000u / lc->tsc_hz;
@@ -523,7 +547,7 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 			rte_be_to_cpu_16(rt->flow.src_port_be) + 1);
 		r2.flow.dst_port_be = rte_cpu_to_be_16(
 			rte_be_to_cpu_16(rt->flow.dst_port_be) + 1);
-		send_udp(lc, m, &r2, d, (uint32_t)len);
+		send_udp(lc, m, &r2, d, (uint32_t)len, (uint32_t)len, 0);
 	}
 }
 

@@ -104,6 +104,13 @@ struct dp_lcore {
 	uint64_t n_dispatched;		/* packets passed to their owner */
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_TX_BURST];
+	uint64_t tick_gen;		/* ticks run: a shared payload's age */
+	struct {			/* the last shared payload summed */
+		const uint8_t *payload;
+		uint64_t tick_gen;
+		uint32_t len_bytes;
+		uint16_t sum;		/* dp_net_csum_fold() of it */
+	} tx_sum;
 
 	/* timing */
 	uint64_t tsc_hz;
