@@ -14,6 +14,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "ctl.h"
@@ -324,15 +325,16 @@ udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 	uint32_t idx;
 	int rc;
 
-	if (!dp_idmap_get(&lc->port_map, port, &idx)) {
-		if (port > 1 && dp_idmap_get(&lc->port_map, port - 1u, &idx))
-			rtcp_in(lc, &lc->rt[idx], r->payload, r->len_bytes,
+	idx = lc->port_leg[port];
+	if (idx == 0) {
+		if (port > 1 && (idx = lc->port_leg[port - 1u]) != 0)
+			rtcp_in(lc, &lc->rt[idx - 1], r->payload, r->len_bytes,
 				now);
 		else
 			lc->st.drops[SHM_DROP_NOT_FOR_US]++;
 		return;
 	}
-	rt = &lc->rt[idx];
+	rt = &lc->rt[idx - 1];
 	if (dp_rtp_is_rtcp(r->payload, r->len_bytes)) {	/* rtcp-mux */
 		rtcp_in(lc, rt, r->payload, r->len_bytes, now);
 		return;
@@ -382,11 +384,12 @@ rx_flags(const struct rte_mbuf *m)
 	return f;
 }
 
-/* One received frame. The mbuf is freed, sent back or handed on. */
-static void
-rx_one(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t now)
+/* One received frame up to its UDP datagram for this worker: true if *r
+ * describes one for udp_in() (the caller still holds m); otherwise m was
+ * freed, sent back or handed on. */
+static bool
+rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 {
-	struct dp_net_rx r;
 	uint8_t owner;
 
 	lc->st.rx_pkts++;
@@ -394,25 +397,25 @@ rx_one(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t now)
 	if (m->nb_segs != 1) {		/* jumbo chains are not RTP */
 		lc->st.drops[SHM_DROP_NOT_FOR_US]++;
 		rte_pktmbuf_free(m);
-		return;
+		return false;
 	}
 	switch (dp_net_classify(&lc->ifc, rte_pktmbuf_mtod(m, uint8_t *),
-				m->data_len, rx_flags(m), &r, &lc->net_st)) {
+				m->data_len, rx_flags(m), r, &lc->net_st)) {
 	case DP_NET_REPLY:	/* ARP or echo reply, built in place */
-		m->data_len = (uint16_t)r.reply_len;
-		m->pkt_len = r.reply_len;
+		m->data_len = (uint16_t)r->reply_len;
+		m->pkt_len = r->reply_len;
 		m->ol_flags = 0;
 		tx_queue(lc, m);
-		return;
+		return false;
 	case DP_NET_ARP_SEEN:
-		arp_learn(r.src_ip_be, r.src_mac);
+		arp_learn(r->src_ip_be, r->src_mac);
 		break;
 	case DP_NET_DROP:
-		lc->st.drops[dp_net_drop_shm(r.drop)]++;
+		lc->st.drops[dp_net_drop_shm(r->drop)]++;
 		break;
 	case DP_NET_UDP:
 		owner = __atomic_load_n(&port_owner[rte_be_to_cpu_16(
-						r.dst_port_be)],
+						r->dst_port_be)],
 					__ATOMIC_ACQUIRE);
 		if (owner != lc->worker && owner != DP_IO_NO_OWNER &&
 		    owner < n_dispatch) {
@@ -424,12 +427,57 @@ rx_one(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t now)
 			} else {
 				lc->n_dispatched++;
 			}
-			return;
+			return false;
 		}
-		udp_in(lc, &r, now);
-		break;
+		return true;
 	}
 	rte_pktmbuf_free(m);
+	return false;
+}
+
+/* Legs ahead of the datagram handled whose state is asked for. */
+#define RX_AHEAD	4
+
+/* A leg's packet-path state, then (once rt->tl can be read) its tick
+ * leg's: the lines udp_in() reads. */
+static inline void
+prefetch_rt(const struct dp_leg_rt *rt)
+{
+	for (size_t o = 0; o < sizeof(*rt); o += 64)
+		rte_prefetch0((const char *)rt + o);
+}
+
+/*
+ * A burst of received frames, in stages so that each leg's state is
+ * asked for before it is needed: every frame is classified first (its
+ * bytes are fresh from the driver) and its leg's state prefetched, then
+ * the datagrams go in. Every mbuf is freed, sent back or handed on.
+ */
+static void
+rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
+	 uint64_t now)
+{
+	struct dp_net_rx r[DP_BURST];
+	struct rte_mbuf *m[DP_BURST];
+	uint32_t leg[DP_BURST];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < k; i++) {
+		if (!rx_classify(lc, b[i], &r[n]))
+			continue;
+		m[n] = b[i];
+		leg[n] = lc->port_leg[rte_be_to_cpu_16(r[n].dst_port_be)];
+		if (leg[n] != 0)
+			prefetch_rt(&lc->rt[leg[n] - 1]);
+		n++;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (i + RX_AHEAD < n && leg[i + RX_AHEAD] != 0 &&
+		    lc->rt[leg[i + RX_AHEAD] - 1].tl != NULL)
+			dp_tick_leg_prefetch(lc->rt[leg[i + RX_AHEAD] - 1].tl);
+		udp_in(lc, &r[i], now);
+		rte_pktmbuf_free(m[i]);
+	}
 }
 
 static void
@@ -443,6 +491,9 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 			continue;
 		if (now - c->next_tick >= c->period)
 			lc->st.late_ticks += (now - c->next_tick) / c->period;
+		/* the next conference's first legs, while this one runs */
+		if (k + 1 < lc->n_active)
+			dp_tick_conf_prefetch(lc->confs[lc->active[k + 1]].tc);
 		t0 = rte_rdtsc();
 		lc->tick_gen++;
 		dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
@@ -467,15 +518,13 @@ dp_io_poll(struct dp_lcore *lc, uint64_t now)
 
 	if (lc->port != NULL && lc->has_rxq) {
 		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
-		for (unsigned int i = 0; i < k; i++)
-			rx_one(lc, b[i], now);
+		rx_burst(lc, b, k, now);
 		n += k;
 	}
 	if (lc->dispatch != NULL) {
 		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
 					      DP_BURST, NULL);
-		for (unsigned int i = 0; i < k; i++)
-			rx_one(lc, b[i], now);
+		rx_burst(lc, b, k, now);
 		n += k;
 	}
 	if (now >= lc->next_tick_check) {

@@ -224,6 +224,19 @@ int dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 enum dp_jitter_status dp_jitter_pull(struct dp_jitter *jb,
 				     struct dp_jitter_frame *out);
 
+/* Ask for the cache lines the next dp_jitter_pull() reads: the slot
+ * record and the frame at the play head (a hint; owning lcore). */
+static inline void
+dp_jitter_prefetch_pull(const struct dp_jitter *jb)
+{
+	uint32_t i = jb->play_pos & (DP_JITTER_SLOTS - 1u);
+	const uint8_t *d = jb->data + i * jb->stride;
+
+	__builtin_prefetch(&jb->slot[i]);
+	for (uint32_t o = 0; o < jb->frame_bytes && o < 192; o += 64)
+		__builtin_prefetch(d + o);
+}
+
 /* The counters (borrowed, live). Any code on the owning lcore. */
 const struct dp_jitter_stats *dp_jitter_stats(const struct dp_jitter *jb);
 

@@ -49,7 +49,8 @@ struct dp_conf {
 	uint64_t period;	/* TSC ticks per ptime */
 };
 
-/* The packet path's state of a leg, parallel to dp_lcore.legs. */
+/* The packet path's state of a leg, parallel to dp_lcore.legs; whole
+ * cache lines (six), so a prefetch of a leg's lines takes no neighbour's. */
 struct dp_leg_rt {
 	struct dp_tick_leg *tl;		/* NULL: slot free */
 	uint32_t conf_idx;
@@ -62,7 +63,7 @@ struct dp_leg_rt {
 	uint64_t rtcp_rx;		/* RTCP compounds accepted */
 	struct dp_net_flow flow;	/* where its RTP goes */
 	struct dp_rtp_rx rtp;
-};
+} __rte_cache_aligned;
 
 struct dp_lcore {
 	/* identity, set at start */
@@ -86,7 +87,9 @@ struct dp_lcore {
 
 	/* media and packets */
 	struct dp_leg_rt *rt;		/* [n_leg_slots] */
-	struct dp_idmap port_map;	/* local RTP port -> leg index */
+	uint32_t *port_leg;		/* [65536]: local RTP port -> leg
+					 * index + 1, 0: none (one load, and
+					 * neighbouring ports share lines) */
 	uint32_t *active;		/* conference indexes with a tick */
 	uint32_t n_active;
 	uint64_t next_tick_check;	/* TSC */
