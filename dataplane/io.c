@@ -600,47 +600,65 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 	}
 }
 
+/* One leg's share of housekeeping: its leg table entry, an ARP request
+ * while its next hop is unknown, its RTCP report when due. */
+static void
+hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
+{
+	struct shm_leg_entry *e = &lc->legs[rt - lc->rt];
+
+	shm_pub_begin(&e->pub_seq);
+	e->rx_pkts = rt->rtp.st.n_pkts;
+	e->tx_pkts = rt->tl->n_tx;
+	e->lost = (uint64_t)(dp_rtp_rx_lost(&rt->rtp) > 0 ?
+			     dp_rtp_rx_lost(&rt->rtp) : 0);
+	e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
+	shm_pub_end(&e->pub_seq);
+	if (lc->port == NULL)
+		return;
+	if (!rt->mac_known && now >= rt->next_arp &&
+	    !arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
+		arp_request(lc, rt->flow.dst_ip_be);
+		rt->next_arp = now + lc->tsc_hz;
+	}
+	if (now >= rt->next_rtcp) {
+		struct dp_rtcp_interval in = {
+			.members = 2, .senders = 2,
+			.avg_rtcp_size = 100,
+			.we_sent = rt->tx_pkts > 0,
+		};
+		if (*ntp == 0)
+			*ntp = ntp_now();
+		rtcp_out(lc, rt, now, *ntp);
+		rt->next_rtcp = now + dp_rtcp_interval_us(&in,
+			(uint32_t)(now ^ (now >> 32)) * 2654435761u) *
+			(lc->tsc_hz / 1000000u);
+	}
+}
+
+bool
+dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now, uint32_t budget)
+{
+	uint64_t ntp = 0;
+	uint32_t end = lc->hk_next + budget < lc->n_leg_slots &&
+		       lc->hk_next + budget > lc->hk_next ?
+		       lc->hk_next + budget : lc->n_leg_slots;
+
+	for (uint32_t i = lc->hk_next; i < end; i++) {
+		if (i + 4 < end)
+			rte_prefetch0(&lc->rt[i + 4].tl);
+		if (lc->rt[i].tl != NULL)
+			hk_leg(lc, &lc->rt[i], now, &ntp);
+	}
+	lc->hk_next = end < lc->n_leg_slots ? end : 0;
+	if (lc->port != NULL)
+		dp_io_flush(lc);
+	return lc->hk_next == 0;
+}
+
 void
 dp_io_housekeeping(struct dp_lcore *lc, uint64_t now)
 {
-	uint64_t ntp = 0;
-
-	for (uint32_t k = 0; k < lc->n_active; k++) {
-		struct dp_tick_conf *tc = lc->confs[lc->active[k]].tc;
-
-		for (uint32_t i = 0; i < tc->n_legs; i++) {
-			struct dp_leg_rt *rt = tc->legs[i]->ctx;
-			struct shm_leg_entry *e = &lc->legs[rt - lc->rt];
-
-			shm_pub_begin(&e->pub_seq);
-			e->rx_pkts = rt->rtp.st.n_pkts;
-			e->tx_pkts = tc->legs[i]->n_tx;
-			e->lost = (uint64_t)(dp_rtp_rx_lost(&rt->rtp) > 0 ?
-					     dp_rtp_rx_lost(&rt->rtp) : 0);
-			e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
-			shm_pub_end(&e->pub_seq);
-			if (lc->port == NULL)
-				continue;
-			if (!rt->mac_known && now >= rt->next_arp &&
-			    !arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
-				arp_request(lc, rt->flow.dst_ip_be);
-				rt->next_arp = now + lc->tsc_hz;
-			}
-			if (now >= rt->next_rtcp) {
-				struct dp_rtcp_interval in = {
-					.members = 2, .senders = 2,
-					.avg_rtcp_size = 100,
-					.we_sent = rt->tx_pkts > 0,
-				};
-				if (ntp == 0)
-					ntp = ntp_now();
-				rtcp_out(lc, rt, now, ntp);
-				rt->next_rtcp = now + dp_rtcp_interval_us(&in,
-					(uint32_t)(now ^ (now >> 32)) *
-					2654435761u) * (lc->tsc_hz / 1000000u);
-			}
-		}
-	}
-	if (lc->port != NULL)
-		dp_io_flush(lc);
+	lc->hk_next = 0;
+	dp_io_housekeeping_step(lc, now, UINT32_MAX);
 }

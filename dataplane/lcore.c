@@ -182,12 +182,15 @@ dp_lcore_run(void *arg)
 		if ((it & (DP_CTL_EVERY - 1)) == 0)
 			work += dp_ctl_poll(lc, now);
 		if (unlikely(now >= lc->next_pub_tsc)) {
-			dp_io_housekeeping(lc, now);
 			dp_lcore_publish(lc, now);
 			lc->next_pub_tsc = now + lc->pub_period_tsc;
+			lc->hk_run = true;	/* a new pass over the legs */
 			if (lc->is_main)
 				dp_housekeeping(now);
 		}
+		if (lc->hk_run)
+			lc->hk_run = !dp_io_housekeeping_step(lc, now,
+							      DP_HK_BUDGET);
 		lc->st.loops++;
 		if (work != 0) {
 			lc->st.busy_cycles += rte_rdtsc() - now;

@@ -34,6 +34,7 @@ struct dp_tick_leg;
 
 #define DP_TX_BURST	32	/* packets queued before a transmit */
 #define DP_TICK_CHECK_US	100	/* how often due ticks are looked for */
+#define DP_HK_BUDGET	32	/* leg slots housekept per loop iteration */
 
 /* A conference owned by this worker. */
 struct dp_conf {
@@ -123,6 +124,8 @@ struct dp_lcore {
 	uint32_t pubs_per_evt;		/* stats event every n publishes */
 	uint32_t pubs;
 	uint64_t idle_sleep_us;		/* 0 = poll without sleeping */
+	bool hk_run;			/* a housekeeping pass is under way */
+	uint32_t hk_next;		/* leg slot it goes on with */
 	uint64_t last_late_ticks;	/* at the previous stats event */
 
 	/* private counters, copied to pub by dp_lcore_publish() */
