@@ -480,9 +480,36 @@ rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
 	}
 }
 
+/* One burst from the receive queue and one from the dispatch ring.
+ * Returns the packets handled. */
+static unsigned int
+rx_poll(struct dp_lcore *lc, uint64_t now)
+{
+	struct rte_mbuf *b[DP_BURST];
+	unsigned int n = 0, k;
+
+	if (lc->port != NULL && lc->has_rxq) {
+		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
+		rx_burst(lc, b, k, now);
+		n += k;
+	}
+	if (lc->dispatch != NULL) {
+		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
+					      DP_BURST, NULL);
+		rx_burst(lc, b, k, now);
+		n += k;
+	}
+	return n;
+}
+
+/* Due ticks. The receive queue is polled again after every
+ * DP_TICK_RX_EVERY conferences: the conferences due in one millisecond
+ * can take longer than the queue's descriptors last at full rate. */
 static void
 run_ticks(struct dp_lcore *lc, uint64_t now)
 {
+	uint32_t ran = 0;
+
 	for (uint32_t k = 0; k < lc->n_active; k++) {
 		struct dp_conf *c = &lc->confs[lc->active[k]];
 		uint64_t t0, dt, ns;
@@ -507,26 +534,16 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 		if (c->next_tick <= now)	/* far behind: skip, counted */
 			c->next_tick += ((now - c->next_tick) / c->period + 1) *
 					c->period;
+		if (++ran % DP_TICK_RX_EVERY == 0)
+			rx_poll(lc, now);
 	}
 }
 
 unsigned int
 dp_io_poll(struct dp_lcore *lc, uint64_t now)
 {
-	struct rte_mbuf *b[DP_BURST];
-	unsigned int n = 0, k;
+	unsigned int n = rx_poll(lc, now);
 
-	if (lc->port != NULL && lc->has_rxq) {
-		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
-		rx_burst(lc, b, k, now);
-		n += k;
-	}
-	if (lc->dispatch != NULL) {
-		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
-					      DP_BURST, NULL);
-		rx_burst(lc, b, k, now);
-		n += k;
-	}
 	if (now >= lc->next_tick_check) {
 		lc->next_tick_check = now + lc->tick_check_tsc;
 		run_ticks(lc, now);

@@ -35,6 +35,7 @@ struct dp_tick_leg;
 #define DP_TX_BURST	32	/* packets queued before a transmit */
 #define DP_TICK_CHECK_US	100	/* how often due ticks are looked for */
 #define DP_HK_BUDGET	32	/* leg slots housekept per loop iteration */
+#define DP_TICK_RX_EVERY	8	/* conferences ticked between rx polls */
 
 /* A conference owned by this worker. */
 struct dp_conf {
