@@ -46,6 +46,7 @@ struct cp_opts {
 	bool names_given;	/* --conference used: replace the default */
 	uint32_t rate_limit;	/* new SIP requests/s per source; 0 = off */
 	uint32_t rate_burst;	/* 0 = twice rate_limit */
+	uint32_t max_txn;	/* server transactions before 503 */
 };
 
 static volatile sig_atomic_t quit;
@@ -117,6 +118,10 @@ usage(FILE *f)
 "                     CANCEL matching nothing count\n"
 "  --rate-burst B     how many a source may send at once above that rate\n"
 "                     (default: twice the rate)\n"
+"  --max-transactions N  live SIP server transactions before new requests\n"
+"                     get 503 (default 32768; each ended one lives 32 s\n"
+"                     more: allow 64 x the calls/s you expect); requests\n"
+"                     in a dialog and CANCELs may use as many again\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -191,6 +196,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "notify-interval-ms", required_argument, NULL, 'N' },
 		{ "rate-limit", required_argument, NULL, 'Q' },
 		{ "rate-burst", required_argument, NULL, 'B' },
+		{ "max-transactions", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -211,6 +217,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->policy_path = NULL;
 	o->rate_limit = 200;
 	o->rate_burst = 0;
+	o->max_txn = 32768;
 	memset(o->focus.media_addr + 12, 0, 4);
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -263,6 +270,15 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			}
 			*(c == 'Q' ? &o->rate_limit : &o->rate_burst) =
 				(uint32_t)v;
+			break;
+		case 'X':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || v < 16 || v > 1000000) {
+				LOG_ERR("--max-transactions %s: 16..1000000",
+					optarg);
+				return -EINVAL;
+			}
+			o->max_txn = (uint32_t)v;
 			break;
 		case 'N':
 			v = strtoul(optarg, &end, 10);
@@ -513,7 +529,8 @@ open_sip(const struct cp_opts *o)
 				    .port = o->sip_port,
 				    .contact_params = ";isfocus",
 				    .rate_limit_per_s = o->rate_limit,
-				    .rate_burst = o->rate_burst };
+				    .rate_burst = o->rate_burst,
+				    .max_transactions = o->max_txn };
 	struct cp_sip_app app;
 	int rc;
 

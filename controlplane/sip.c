@@ -166,7 +166,9 @@ struct cp_sip {
 	struct cp_sip_call *calls;
 	struct cp_sip_sub *subs;
 	osip_list_t garbage;	 /* killed transactions to free */
-	uint32_t n_2xx;		 /* dialogs resending a 2xx until ACK */
+	uint32_t n_2xx;	     /* dialogs resending a 2xx until ACK */
+	bool ev_queued;	     /* events queued on transactions since the last run */
+	uint64_t timers_due; /* when libosip2's timers are looked at next */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
 };
@@ -430,6 +432,7 @@ static void
 reply_txn(osip_transaction_t *tr, osip_message_t *r)
 {
 	osip_event_t *evt = osip_new_outgoing_sipmessage(r);
+	struct txn *t = osip_transaction_get_reserved1(tr);
 
 	if (evt == NULL) {
 		osip_message_free(r);
@@ -437,6 +440,8 @@ reply_txn(osip_transaction_t *tr, osip_message_t *r)
 	}
 	evt->transactionid = tr->transactionid;
 	osip_transaction_add_event(tr, evt);
+	if (t != NULL && t->sip != NULL)
+		t->sip->ev_queued = true;
 }
 
 static void
@@ -932,6 +937,8 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	uint32_t n_tr;
 	int code;
 
+	sip->ev_queued = true; /* whatever it becomes, it is an event */
+
 	if (evt == NULL || evt->sip == NULL) {
 		sip->st.parse_bad++;
 		if (evt != NULL)
@@ -1384,17 +1391,35 @@ on_transport_error(int type, osip_transaction_t *tr, int error)
 	LOG_DEBUG("sip: transport error %d", error);
 }
 
+/*
+ * libosip2 walks every transaction of a list on each *_execute() call, and
+ * thousands live at load (each waits out Timer J/I, 32 s): so its timers
+ * are looked at every TIMER_TICK_MS (the RFC 3261 timers are 500 ms and
+ * up), and its state machines only run when an event was queued.
+ */
+#define TIMER_TICK_MS 10
+
 static void
 run_machines(struct cp_sip *sip)
 {
-	osip_timers_ict_execute(sip->osip);
-	osip_timers_ist_execute(sip->osip);
-	osip_timers_nict_execute(sip->osip);
-	osip_timers_nist_execute(sip->osip);
-	osip_ict_execute(sip->osip);
-	osip_ist_execute(sip->osip);
-	osip_nist_execute(sip->osip); /* a 2xx to SUBSCRIBE before NOTIFY */
-	osip_nict_execute(sip->osip);
+	uint64_t now = now_ms();
+
+	if (now >= sip->timers_due) {
+		sip->timers_due = now + TIMER_TICK_MS;
+		osip_timers_ict_execute(sip->osip);
+		osip_timers_ist_execute(sip->osip);
+		osip_timers_nict_execute(sip->osip);
+		osip_timers_nist_execute(sip->osip);
+		sip->ev_queued = true;
+	}
+	/* events added while they run (answers from callbacks) run next */
+	while (sip->ev_queued) {
+		sip->ev_queued = false;
+		osip_ict_execute(sip->osip);
+		osip_ist_execute(sip->osip);
+		osip_nist_execute(sip->osip); /* a 2xx to SUBSCRIBE first */
+		osip_nict_execute(sip->osip);
+	}
 	collect(sip);
 }
 
@@ -1634,7 +1659,6 @@ run_2xx_timers(struct cp_sip *sip, uint64_t now)
 int
 cp_sip_poll(struct cp_sip *sip, int timeout_ms)
 {
-	struct timeval tv = { 0 };
 	uint64_t now = now_ms(), next, next_app;
 	long wait;
 	int n;
@@ -1645,10 +1669,15 @@ cp_sip_poll(struct cp_sip *sip, int timeout_ms)
 	if (next_app < next)
 		next = next_app;
 	run_machines(sip); /* what the timers queued */
-	osip_timers_gettimeout(sip->osip, &tv);
-	wait = tv.tv_sec * 1000L + tv.tv_usec / 1000L;
-	if (wait > MAX_WAIT_MS)
-		wait = MAX_WAIT_MS;
+	/* osip_timers_gettimeout() walks every transaction: with any alive,
+	 * wake up for the next timer tick instead */
+	wait = osip_list_size(&sip->osip->osip_ict_transactions) +
+		       osip_list_size(&sip->osip->osip_ist_transactions) +
+		       osip_list_size(&sip->osip->osip_nict_transactions) +
+		       osip_list_size(&sip->osip->osip_nist_transactions) > 0
+		       ? (long)(sip->timers_due > now ? sip->timers_due - now
+						      : 0)
+		       : MAX_WAIT_MS;
 	if (next != UINT64_MAX && (long)(next - now) < wait)
 		wait = next > now ? (long)(next - now) : 0;
 	if (timeout_ms >= 0 && timeout_ms < wait)
@@ -2218,6 +2247,7 @@ start_client(struct cp_sip *sip, osip_fsm_type_t kind, osip_message_t *m,
 	}
 	evt->transactionid = tr->transactionid;
 	osip_transaction_add_event(tr, evt);
+	sip->ev_queued = true;
 	if (out != NULL)
 		*out = tr;
 	return 0;

@@ -121,7 +121,7 @@ leg_rt_clear(struct dp_lcore *lc, struct dp_leg_rt *rt)
 {
 	if (rt->tl == NULL)
 		return;
-	dp_idmap_del(&lc->port_map, rt->local_port);
+	lc->port_leg[rt->local_port] = 0;
 	dp_io_port_release(lc, rt->local_port);
 	memset(rt, 0, sizeof(*rt));
 }
@@ -209,8 +209,7 @@ leg_rt_setup(struct dp_lcore *lc, struct dp_conf *c, uint32_t i,
 		return rc;
 	dp_io_leg_flow(lc, rt, l);
 	rc = dp_io_port_claim(lc, rt->local_port);
-	if (rc == 0 && dp_idmap_get(&lc->port_map, rt->local_port,
-				    &(uint32_t){ 0 }))
+	if (rc == 0 && lc->port_leg[rt->local_port] != 0)
 		rc = -EADDRINUSE;
 	if (rc < 0)
 		return rc;
@@ -219,13 +218,7 @@ leg_rt_setup(struct dp_lcore *lc, struct dp_conf *c, uint32_t i,
 		dp_io_port_release(lc, rt->local_port);
 		return err;
 	}
-	rc = dp_idmap_put(&lc->port_map, rt->local_port, i);
-	if (rc < 0) {
-		dp_tick_leg_remove(rt->tl);
-		dp_io_port_release(lc, rt->local_port);
-		rt->tl = NULL;
-		return rc;
-	}
+	lc->port_leg[rt->local_port] = i + 1;
 	rt->conf_idx = (uint32_t)(c - lc->confs);
 	rt->next_rtcp = now + lc->tsc_hz * 5 / 2;	/* RFC 3550: 2.5 s */
 	return 0;

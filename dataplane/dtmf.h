@@ -109,6 +109,13 @@ int dp_dtmf_4733_rx(struct dp_dtmf_4733 *d, uint32_t ts,
 int dp_dtmf_4733_poll(struct dp_dtmf_4733 *d, uint64_t now,
 		      struct dp_dtmf_digit *out);
 
+/* Whether an event is in progress (dp_dtmf_4733_poll() may end it). */
+static inline bool
+dp_dtmf_4733_is_active(const struct dp_dtmf_4733 *d)
+{
+	return d->active;
+}
+
 /* In-band detector of one leg. Fields are dtmf.c's. */
 struct dp_dtmf_inband {
 	/* SpanDSP dtmf_rx_state_t, opaque so its header stays in dtmf.c */

@@ -14,6 +14,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "ctl.h"
@@ -182,12 +183,14 @@ dp_io_flush(struct dp_lcore *lc)
 	lc->n_tx = 0;
 }
 
-/* A UDP datagram of len bytes at d (headers in front) to rt's flow. */
+/* A UDP datagram of len bytes at d (headers in front) to rt's flow; the
+ * bytes after the first head are summed already (tail_sum, see
+ * dp_net_build_udp_sum()). */
 static void
 send_udp(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_leg_rt *rt,
-	 uint8_t *d, uint32_t len)
+	 uint8_t *d, uint32_t len, uint32_t head, uint16_t tail_sum)
 {
-	dp_net_build_udp(d, len, &rt->flow, lc->tx_flags);
+	dp_net_build_udp_sum(d, len, head, tail_sum, &rt->flow, lc->tx_flags);
 	if (lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 			       RTE_MBUF_F_TX_UDP_CKSUM;
@@ -235,6 +238,23 @@ dp_io_evt(void *arg, const struct shm_msg *m)
 	dp_ctl_send_evt(arg, m);
 }
 
+/* The checksum sum of a conference's shared payload this tick: the same
+ * bytes go to every listener that is not a contributor, so they are
+ * summed once (the tick hands them out one leg after another). */
+static uint16_t
+shared_sum(struct dp_lcore *lc, const struct dp_tick_out *o)
+{
+	if (lc->tx_sum.payload != o->payload ||
+	    lc->tx_sum.tick_gen != lc->tick_gen ||
+	    lc->tx_sum.len_bytes != o->len_bytes) {
+		lc->tx_sum.payload = o->payload;
+		lc->tx_sum.tick_gen = lc->tick_gen;
+		lc->tx_sum.len_bytes = o->len_bytes;
+		lc->tx_sum.sum = dp_net_csum_fold(o->payload, o->len_bytes, 0);
+	}
+	return lc->tx_sum.sum;
+}
+
 void
 dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 {
@@ -273,7 +293,11 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	rt->tx_pkts++;
 	rt->tx_octets += o->len_bytes;
 	rt->last_ts = o->ts;
-	send_udp(lc, m, rt, d, len);
+	if (o->shared && !(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
+		send_udp(lc, m, rt, d, len, DP_RTP_HDR_LEN,
+			 shared_sum(lc, o));
+	else
+		send_udp(lc, m, rt, d, len, len, 0);
 }
 
 static void
@@ -301,15 +325,16 @@ udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 	uint32_t idx;
 	int rc;
 
-	if (!dp_idmap_get(&lc->port_map, port, &idx)) {
-		if (port > 1 && dp_idmap_get(&lc->port_map, port - 1u, &idx))
-			rtcp_in(lc, &lc->rt[idx], r->payload, r->len_bytes,
+	idx = lc->port_leg[port];
+	if (idx == 0) {
+		if (port > 1 && (idx = lc->port_leg[port - 1u]) != 0)
+			rtcp_in(lc, &lc->rt[idx - 1], r->payload, r->len_bytes,
 				now);
 		else
 			lc->st.drops[SHM_DROP_NOT_FOR_US]++;
 		return;
 	}
-	rt = &lc->rt[idx];
+	rt = &lc->rt[idx - 1];
 	if (dp_rtp_is_rtcp(r->payload, r->len_bytes)) {	/* rtcp-mux */
 		rtcp_in(lc, rt, r->payload, r->len_bytes, now);
 		return;
@@ -359,11 +384,12 @@ rx_flags(const struct rte_mbuf *m)
 	return f;
 }
 
-/* One received frame. The mbuf is freed, sent back or handed on. */
-static void
-rx_one(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t now)
+/* One received frame up to its UDP datagram for this worker: true if *r
+ * describes one for udp_in() (the caller still holds m); otherwise m was
+ * freed, sent back or handed on. */
+static bool
+rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 {
-	struct dp_net_rx r;
 	uint8_t owner;
 
 	lc->st.rx_pkts++;
@@ -371,25 +397,25 @@ rx_one(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t now)
 	if (m->nb_segs != 1) {		/* jumbo chains are not RTP */
 		lc->st.drops[SHM_DROP_NOT_FOR_US]++;
 		rte_pktmbuf_free(m);
-		return;
+		return false;
 	}
 	switch (dp_net_classify(&lc->ifc, rte_pktmbuf_mtod(m, uint8_t *),
-				m->data_len, rx_flags(m), &r, &lc->net_st)) {
+				m->data_len, rx_flags(m), r, &lc->net_st)) {
 	case DP_NET_REPLY:	/* ARP or echo reply, built in place */
-		m->data_len = (uint16_t)r.reply_len;
-		m->pkt_len = r.reply_len;
+		m->data_len = (uint16_t)r->reply_len;
+		m->pkt_len = r->reply_len;
 		m->ol_flags = 0;
 		tx_queue(lc, m);
-		return;
+		return false;
 	case DP_NET_ARP_SEEN:
-		arp_learn(r.src_ip_be, r.src_mac);
+		arp_learn(r->src_ip_be, r->src_mac);
 		break;
 	case DP_NET_DROP:
-		lc->st.drops[dp_net_drop_shm(r.drop)]++;
+		lc->st.drops[dp_net_drop_shm(r->drop)]++;
 		break;
 	case DP_NET_UDP:
 		owner = __atomic_load_n(&port_owner[rte_be_to_cpu_16(
-						r.dst_port_be)],
+						r->dst_port_be)],
 					__ATOMIC_ACQUIRE);
 		if (owner != lc->worker && owner != DP_IO_NO_OWNER &&
 		    owner < n_dispatch) {
@@ -401,17 +427,89 @@ rx_one(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t now)
 			} else {
 				lc->n_dispatched++;
 			}
-			return;
+			return false;
 		}
-		udp_in(lc, &r, now);
-		break;
+		return true;
 	}
 	rte_pktmbuf_free(m);
+	return false;
 }
 
+/* Legs ahead of the datagram handled whose state is asked for. */
+#define RX_AHEAD	4
+
+/* A leg's packet-path state, then (once rt->tl can be read) its tick
+ * leg's: the lines udp_in() reads. */
+static inline void
+prefetch_rt(const struct dp_leg_rt *rt)
+{
+	for (size_t o = 0; o < sizeof(*rt); o += 64)
+		rte_prefetch0((const char *)rt + o);
+}
+
+/*
+ * A burst of received frames, in stages so that each leg's state is
+ * asked for before it is needed: every frame is classified first (its
+ * bytes are fresh from the driver) and its leg's state prefetched, then
+ * the datagrams go in. Every mbuf is freed, sent back or handed on.
+ */
+static void
+rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
+	 uint64_t now)
+{
+	struct dp_net_rx r[DP_BURST];
+	struct rte_mbuf *m[DP_BURST];
+	uint32_t leg[DP_BURST];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < k; i++) {
+		if (!rx_classify(lc, b[i], &r[n]))
+			continue;
+		m[n] = b[i];
+		leg[n] = lc->port_leg[rte_be_to_cpu_16(r[n].dst_port_be)];
+		if (leg[n] != 0)
+			prefetch_rt(&lc->rt[leg[n] - 1]);
+		n++;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (i + RX_AHEAD < n && leg[i + RX_AHEAD] != 0 &&
+		    lc->rt[leg[i + RX_AHEAD] - 1].tl != NULL)
+			dp_tick_leg_prefetch(lc->rt[leg[i + RX_AHEAD] - 1].tl);
+		udp_in(lc, &r[i], now);
+		rte_pktmbuf_free(m[i]);
+	}
+}
+
+/* One burst from the receive queue and one from the dispatch ring.
+ * Returns the packets handled. */
+static unsigned int
+rx_poll(struct dp_lcore *lc, uint64_t now)
+{
+	struct rte_mbuf *b[DP_BURST];
+	unsigned int n = 0, k;
+
+	if (lc->port != NULL && lc->has_rxq) {
+		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
+		rx_burst(lc, b, k, now);
+		n += k;
+	}
+	if (lc->dispatch != NULL) {
+		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
+					      DP_BURST, NULL);
+		rx_burst(lc, b, k, now);
+		n += k;
+	}
+	return n;
+}
+
+/* Due ticks. The receive queue is polled again after every
+ * DP_TICK_RX_EVERY conferences: the conferences due in one millisecond
+ * can take longer than the queue's descriptors last at full rate. */
 static void
 run_ticks(struct dp_lcore *lc, uint64_t now)
 {
+	uint32_t ran = 0;
+
 	for (uint32_t k = 0; k < lc->n_active; k++) {
 		struct dp_conf *c = &lc->confs[lc->active[k]];
 		uint64_t t0, dt, ns;
@@ -420,7 +518,11 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 			continue;
 		if (now - c->next_tick >= c->period)
 			lc->st.late_ticks += (now - c->next_tick) / c->period;
+		/* the next conference's first legs, while this one runs */
+		if (k + 1 < lc->n_active)
+			dp_tick_conf_prefetch(lc->confs[lc->active[k + 1]].tc);
 		t0 = rte_rdtsc();
+		lc->tick_gen++;
 		dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
 		dt = rte_rdtsc() - t0;
 		ns = dt * 1000000000u / lc->tsc_hz;
@@ -432,28 +534,16 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 		if (c->next_tick <= now)	/* far behind: skip, counted */
 			c->next_tick += ((now - c->next_tick) / c->period + 1) *
 					c->period;
+		if (++ran % DP_TICK_RX_EVERY == 0)
+			rx_poll(lc, now);
 	}
 }
 
 unsigned int
 dp_io_poll(struct dp_lcore *lc, uint64_t now)
 {
-	struct rte_mbuf *b[DP_BURST];
-	unsigned int n = 0, k;
+	unsigned int n = rx_poll(lc, now);
 
-	if (lc->port != NULL && lc->has_rxq) {
-		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
-		for (unsigned int i = 0; i < k; i++)
-			rx_one(lc, b[i], now);
-		n += k;
-	}
-	if (lc->dispatch != NULL) {
-		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
-					      DP_BURST, NULL);
-		for (unsigned int i = 0; i < k; i++)
-			rx_one(lc, b[i], now);
-		n += k;
-	}
 	if (now >= lc->next_tick_check) {
 		lc->next_tick_check = now + lc->tick_check_tsc;
 		run_ticks(lc, now);
@@ -523,51 +613,69 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 			rte_be_to_cpu_16(rt->flow.src_port_be) + 1);
 		r2.flow.dst_port_be = rte_cpu_to_be_16(
 			rte_be_to_cpu_16(rt->flow.dst_port_be) + 1);
-		send_udp(lc, m, &r2, d, (uint32_t)len);
+		send_udp(lc, m, &r2, d, (uint32_t)len, (uint32_t)len, 0);
 	}
+}
+
+/* One leg's share of housekeeping: its leg table entry, an ARP request
+ * while its next hop is unknown, its RTCP report when due. */
+static void
+hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
+{
+	struct shm_leg_entry *e = &lc->legs[rt - lc->rt];
+
+	shm_pub_begin(&e->pub_seq);
+	e->rx_pkts = rt->rtp.st.n_pkts;
+	e->tx_pkts = rt->tx_pkts;	/* queued to the NIC */
+	e->lost = (uint64_t)(dp_rtp_rx_lost(&rt->rtp) > 0 ?
+			     dp_rtp_rx_lost(&rt->rtp) : 0);
+	e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
+	shm_pub_end(&e->pub_seq);
+	if (lc->port == NULL)
+		return;
+	if (!rt->mac_known && now >= rt->next_arp &&
+	    !arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
+		arp_request(lc, rt->flow.dst_ip_be);
+		rt->next_arp = now + lc->tsc_hz;
+	}
+	if (now >= rt->next_rtcp) {
+		struct dp_rtcp_interval in = {
+			.members = 2, .senders = 2,
+			.avg_rtcp_size = 100,
+			.we_sent = rt->tx_pkts > 0,
+		};
+		if (*ntp == 0)
+			*ntp = ntp_now();
+		rtcp_out(lc, rt, now, *ntp);
+		rt->next_rtcp = now + dp_rtcp_interval_us(&in,
+			(uint32_t)(now ^ (now >> 32)) * 2654435761u) *
+			(lc->tsc_hz / 1000000u);
+	}
+}
+
+bool
+dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now, uint32_t budget)
+{
+	uint64_t ntp = 0;
+	uint32_t end = lc->hk_next + budget < lc->n_leg_slots &&
+		       lc->hk_next + budget > lc->hk_next ?
+		       lc->hk_next + budget : lc->n_leg_slots;
+
+	for (uint32_t i = lc->hk_next; i < end; i++) {
+		if (i + 4 < end)
+			rte_prefetch0(&lc->rt[i + 4].tl);
+		if (lc->rt[i].tl != NULL)
+			hk_leg(lc, &lc->rt[i], now, &ntp);
+	}
+	lc->hk_next = end < lc->n_leg_slots ? end : 0;
+	if (lc->port != NULL)
+		dp_io_flush(lc);
+	return lc->hk_next == 0;
 }
 
 void
 dp_io_housekeeping(struct dp_lcore *lc, uint64_t now)
 {
-	uint64_t ntp = 0;
-
-	for (uint32_t k = 0; k < lc->n_active; k++) {
-		struct dp_tick_conf *tc = lc->confs[lc->active[k]].tc;
-
-		for (uint32_t i = 0; i < tc->n_legs; i++) {
-			struct dp_leg_rt *rt = tc->legs[i]->ctx;
-			struct shm_leg_entry *e = &lc->legs[rt - lc->rt];
-
-			shm_pub_begin(&e->pub_seq);
-			e->rx_pkts = rt->rtp.st.n_pkts;
-			e->tx_pkts = rt->tx_pkts;	/* queued to the NIC */
-			e->lost = (uint64_t)(dp_rtp_rx_lost(&rt->rtp) > 0 ?
-					     dp_rtp_rx_lost(&rt->rtp) : 0);
-			e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
-			shm_pub_end(&e->pub_seq);
-			if (lc->port == NULL)
-				continue;
-			if (!rt->mac_known && now >= rt->next_arp &&
-			    !arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
-				arp_request(lc, rt->flow.dst_ip_be);
-				rt->next_arp = now + lc->tsc_hz;
-			}
-			if (now >= rt->next_rtcp) {
-				struct dp_rtcp_interval in = {
-					.members = 2, .senders = 2,
-					.avg_rtcp_size = 100,
-					.we_sent = rt->tx_pkts > 0,
-				};
-				if (ntp == 0)
-					ntp = ntp_now();
-				rtcp_out(lc, rt, now, ntp);
-				rt->next_rtcp = now + dp_rtcp_interval_us(&in,
-					(uint32_t)(now ^ (now >> 32)) *
-					2654435761u) * (lc->tsc_hz / 1000000u);
-			}
-		}
-	}
-	if (lc->port != NULL)
-		dp_io_flush(lc);
+	lc->hk_next = 0;
+	dp_io_housekeeping_step(lc, now, UINT32_MAX);
 }

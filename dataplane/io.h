@@ -63,9 +63,19 @@ void dp_io_port_release(struct dp_lcore *lc, uint16_t port);
 void dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
 		    const struct shm_msg_leg *l);
 
-/* Every 100 ms on the owning worker: leg table counters, RTCP reports,
- * ARP requests for legs whose next hop is unknown. */
+/* On the owning worker: leg table counters, RTCP reports, ARP requests
+ * for legs whose next hop is unknown, for every leg at once. */
 void dp_io_housekeeping(struct dp_lcore *lc, uint64_t now);
+
+/*
+ * The same for at most budget leg slots, from where the last call stopped
+ * (lc->hk_next). Returns true when the pass over every slot is complete
+ * (the next call starts another). The worker loop spreads each 100 ms
+ * pass over its iterations this way: one walk over 20,000 legs at once
+ * is milliseconds of cache misses during which the receive ring fills.
+ */
+bool dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now,
+			     uint32_t budget);
 
 /* Callbacks of the tick (arg is the struct dp_lcore *). */
 void dp_io_tick_send(void *arg, const struct dp_tick_out *o);

@@ -54,6 +54,9 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg)
 
 	memset(jb, 0, sizeof(*jb));
 	jb->cfg = *cfg;
+	jb->frame_bytes = cfg->frame_bytes;
+	jb->stride = (cfg->frame_bytes + 63u) & ~63u;
+	jb->mode = (uint8_t)cfg->mode;
 	jb->tick_ts = cfg->rate_hz * cfg->tick_ms / 1000;
 	jb->min_f = min_f;
 	jb->max_f = max_f;
@@ -91,6 +94,13 @@ const struct dp_jitter_stats *
 dp_jitter_stats(const struct dp_jitter *jb)
 {
 	return &jb->st;
+}
+
+/* The frame of the slot holding position pos. */
+static inline uint8_t *
+slot_data(struct dp_jitter *jb, uint32_t pos)
+{
+	return jb->data + (pos & SLOT_MASK) * jb->stride;
 }
 
 /* Ticks from the play head to timestamp ts, rounded to the nearest tick. */
@@ -197,7 +207,7 @@ update_jitter(struct dp_jitter *jb, uint32_t ts, uint64_t now)
 			d = 1 << 24;
 		jb->jitter_q4 += (uint32_t)d - ((jb->jitter_q4 + 8) >> 4);
 		jb->st.jitter_ts = jb->jitter_q4 >> 4;
-		if (jb->cfg.mode == DP_JITTER_ADAPTIVE)
+		if (jb->mode == DP_JITTER_ADAPTIVE)
 			raise_target(jb, want_frames(jb));
 	}
 	jb->prev_now = now;
@@ -235,7 +245,7 @@ int
 dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		 uint64_t now)
 {
-	uint32_t fb = jb->cfg.frame_bytes;
+	uint32_t fb = jb->frame_bytes;
 	uint32_t k, stored = 0;
 	int32_t d, last;
 	bool dup = false;
@@ -291,7 +301,7 @@ dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		s->marker = pkt->marker && j == 0;
 		s->len_bytes = (uint16_t)fb;
 		s->state = SLOT_FULL;
-		memcpy(s->data, pkt->payload + j * fb, fb);
+		memcpy(slot_data(jb, pos), pkt->payload + j * fb, fb);
 		if ((int32_t)(pos - jb->top_pos) > 0)
 			jb->top_pos = pos;
 		stored++;
@@ -303,7 +313,7 @@ dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		return drop(jb, DP_JITTER_DROP_DUP);
 	update_jitter(jb, pkt->ts, now);
 	if (stored == 0) {
-		if (jb->cfg.mode == DP_JITTER_ADAPTIVE) {
+		if (jb->mode == DP_JITTER_ADAPTIVE) {
 			uint32_t w = jb->st.depth_frames + 1;
 
 			raise_target(jb, w < jb->max_f ? w : jb->max_f);
@@ -384,7 +394,7 @@ dp_jitter_pull(struct dp_jitter *jb, struct dp_jitter_frame *out)
 		jb->st.n_empty++;
 		return DP_JITTER_EMPTY;
 	}
-	if (jb->cfg.mode == DP_JITTER_ADAPTIVE && adapt_before_pull(jb))
+	if (jb->mode == DP_JITTER_ADAPTIVE && adapt_before_pull(jb))
 		return not_played(jb);	/* inserted frame: the head holds */
 
 	s = &jb->slot[jb->play_pos & SLOT_MASK];
@@ -394,7 +404,7 @@ dp_jitter_pull(struct dp_jitter *jb, struct dp_jitter_frame *out)
 		advance(jb, s);
 		return r;
 	}
-	out->payload = s->data;
+	out->payload = slot_data(jb, jb->play_pos);
 	out->len_bytes = s->len_bytes;
 	out->ts = s->ts;
 	out->seq = s->seq;

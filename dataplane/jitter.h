@@ -125,23 +125,28 @@ struct dp_jitter_frame {
 };
 
 struct dp_jitter_stats {
+	/* what every insert or pull updates first: one cache line */
 	uint64_t n_in;			/* packets offered */
 	uint64_t n_stored;		/* packets accepted (>= 1 frame kept) */
-	uint64_t n_drop[DP_JITTER_DROP_MAX_];	/* packets, by reason */
 	uint64_t n_frames;		/* pulls that returned a frame */
 	uint64_t n_missing;		/* pulls that returned MISSING */
 	uint64_t n_empty;		/* pulls that returned EMPTY */
+	uint32_t jitter_ts;		/* RFC 3550 J, timestamp units */
+	uint32_t target_frames;		/* depth wanted now */
+	uint32_t depth_frames;		/* depth applied now */
+	uint64_t n_drop[DP_JITTER_DROP_MAX_];	/* packets, by reason */
 	uint64_t n_overflow_frames;	/* buffered frames lost to max depth */
 	uint64_t n_resync;		/* timeline re-anchored (ts jump, gap) */
 	uint64_t n_ssrc_change;
 	uint64_t n_grow;		/* adaptive: frames inserted */
 	uint64_t n_shrink_silence;	/* adaptive: empty slots skipped */
 	uint64_t n_shrink_drop;		/* adaptive: frames dropped */
-	uint32_t jitter_ts;		/* RFC 3550 J, timestamp units */
-	uint32_t target_frames;		/* depth wanted now */
-	uint32_t depth_frames;		/* depth applied now */
 };
 
+/* A slot's bookkeeping; its frame is in dp_jitter.data, apart, so that a
+ * packet or a pull touches one line of these and only the lines of its
+ * own frame (cfg.frame_bytes rounded up to a cache line), not a whole
+ * DP_JITTER_FRAME_MAX slot. */
 struct dp_jitter_slot {
 	uint32_t pos;		/* play position this slot holds */
 	uint32_t ts;
@@ -149,36 +154,43 @@ struct dp_jitter_slot {
 	uint16_t seq;
 	uint8_t state;		/* enum slot_state in jitter.c */
 	bool marker;
-	uint8_t data[DP_JITTER_FRAME_MAX];
 };
 
-/* Per-leg state. Opaque: fields are jitter.c's; size known for storage. */
+/* Per-leg state. Opaque: fields are jitter.c's; size known for storage.
+ * What insert and pull use comes first (the fields, then the counters
+ * they update), then the slots' bookkeeping (8 lines), then the frames. */
 struct dp_jitter {
-	struct dp_jitter_cfg cfg;
+	uint32_t frame_bytes;	/* cfg.frame_bytes */
+	uint32_t stride;	/* bytes from one slot's frame to the next */
 	uint32_t tick_ts;	/* timestamp units per tick */
 	uint32_t min_f, max_f;	/* depth bounds, frames */
 	uint32_t early_f;	/* furthest tick a packet may reach */
 	uint32_t hist_f;	/* ticks behind the head still told apart */
-	uint64_t now_mult_q32;	/* clock units -> ts units, Q32 */
-	uint64_t now_delta_max;	/* clock units: bound for the Q32 product */
+	uint8_t mode;		/* enum dp_jitter_mode */
 	bool started;		/* a packet anchored the timeline */
 	bool played;		/* a frame was played since the anchor */
 	bool have_prev;		/* prev_* valid for the jitter estimate */
 	bool have_cand;		/* an outside packet is waiting (resync) */
 	bool have_old_ssrc;
-	uint32_t ssrc, old_ssrc;
 	uint16_t max_seq;	/* highest sequence number seen */
 	uint16_t cand_seq;	/* the waiting outside packet's seq */
+	uint32_t ssrc, old_ssrc;
 	uint32_t play_pos;	/* slot position the next pull plays */
 	uint32_t play_ts;	/* RTP timestamp the next pull plays */
 	uint32_t top_pos;	/* highest position stored since anchor */
 	uint32_t prev_ts;	/* jitter estimate: previous packet */
-	uint64_t prev_now;
 	uint32_t jitter_q4;	/* RFC 3550 J * 16 (A.8) */
 	uint32_t shrink_hold;	/* pulls with want < target */
 	uint32_t shrink_wait;	/* pulls with depth > target */
+	uint64_t prev_now;
+	uint64_t now_mult_q32;	/* clock units -> ts units, Q32 */
+	uint64_t now_delta_max;	/* clock units: bound for the Q32 product */
 	struct dp_jitter_stats st;
-	struct dp_jitter_slot slot[DP_JITTER_SLOTS];
+	struct dp_jitter_cfg cfg;
+	struct dp_jitter_slot slot[DP_JITTER_SLOTS]
+		__attribute__((aligned(64)));
+	uint8_t data[DP_JITTER_SLOTS * DP_JITTER_FRAME_MAX]
+		__attribute__((aligned(64)));
 };
 
 /*
@@ -211,6 +223,19 @@ int dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
  */
 enum dp_jitter_status dp_jitter_pull(struct dp_jitter *jb,
 				     struct dp_jitter_frame *out);
+
+/* Ask for the cache lines the next dp_jitter_pull() reads: the slot
+ * record and the frame at the play head (a hint; owning lcore). */
+static inline void
+dp_jitter_prefetch_pull(const struct dp_jitter *jb)
+{
+	uint32_t i = jb->play_pos & (DP_JITTER_SLOTS - 1u);
+	const uint8_t *d = jb->data + i * jb->stride;
+
+	__builtin_prefetch(&jb->slot[i]);
+	for (uint32_t o = 0; o < jb->frame_bytes && o < 192; o += 64)
+		__builtin_prefetch(d + o);
+}
 
 /* The counters (borrowed, live). Any code on the owning lcore. */
 const struct dp_jitter_stats *dp_jitter_stats(const struct dp_jitter *jb);

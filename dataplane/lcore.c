@@ -38,7 +38,7 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	uint32_t conf_slots = dp_idmap_slots_for(max_confs);
-	struct dp_idmap_ent *conf_ent, *leg_ent, *port_ent;
+	struct dp_idmap_ent *conf_ent, *leg_ent;
 	uint32_t leg_slots;
 
 	dp_tick_set_allocator(tick_leg_alloc, rte_free);
@@ -66,8 +66,9 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 				    RTE_CACHE_LINE_SIZE, socket);
 	lc->active = rte_malloc_socket("dp_active",
 				       sizeof(uint32_t) * max_confs, 0, socket);
-	port_ent = rte_malloc_socket("dp_port_map",
-				     sizeof(*port_ent) * leg_slots, 0, socket);
+	lc->port_leg = rte_zmalloc_socket("dp_port_leg",
+					  sizeof(*lc->port_leg) * 65536,
+					  RTE_CACHE_LINE_SIZE, socket);
 	lc->leg_free = rte_malloc_socket("dp_leg_free",
 					 sizeof(uint32_t) * lc->n_leg_slots, 0,
 					 socket);
@@ -75,16 +76,14 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 				    sizeof(*leg_ent) * leg_slots, 0, socket);
 	if (lc->confs == NULL || lc->conf_free == NULL || conf_ent == NULL ||
 	    lc->leg_free == NULL || leg_ent == NULL || lc->rt == NULL ||
-	    lc->active == NULL || port_ent == NULL) {
+	    lc->active == NULL || lc->port_leg == NULL) {
 		rte_free(conf_ent);
 		rte_free(leg_ent);
-		rte_free(port_ent);
 		dp_lcore_fini(lc);
 		return -ENOMEM;
 	}
 	dp_idmap_init(&lc->conf_map, conf_ent, conf_slots);
 	dp_idmap_init(&lc->leg_map, leg_ent, leg_slots);
-	dp_idmap_init(&lc->port_map, port_ent, leg_slots);
 	/* Free stacks pop the lowest index first. */
 	for (uint32_t i = 0; i < max_confs; i++)
 		lc->conf_free[i] = max_confs - 1 - i;
@@ -107,8 +106,6 @@ dp_lcore_fini(struct dp_lcore *lc)
 		rte_free(lc->conf_map.ent);
 	if (lc->leg_map.ent != NULL)
 		rte_free(lc->leg_map.ent);
-	if (lc->port_map.ent != NULL)
-		rte_free(lc->port_map.ent);
 	for (uint32_t k = 0; lc->active != NULL && k < lc->n_active; k++) {
 		struct dp_conf *c = &lc->confs[lc->active[k]];
 
@@ -121,7 +118,8 @@ dp_lcore_fini(struct dp_lcore *lc)
 	lc->rt = NULL;
 	lc->active = NULL;
 	lc->n_active = 0;
-	lc->port_map.ent = NULL;
+	rte_free(lc->port_leg);
+	lc->port_leg = NULL;
 	rte_free(lc->confs);
 	rte_free(lc->conf_free);
 	rte_free(lc->leg_free);
@@ -184,12 +182,15 @@ dp_lcore_run(void *arg)
 		if ((it & (DP_CTL_EVERY - 1)) == 0)
 			work += dp_ctl_poll(lc, now);
 		if (unlikely(now >= lc->next_pub_tsc)) {
-			dp_io_housekeeping(lc, now);
 			dp_lcore_publish(lc, now);
 			lc->next_pub_tsc = now + lc->pub_period_tsc;
+			lc->hk_run = true;	/* a new pass over the legs */
 			if (lc->is_main)
 				dp_housekeeping(now);
 		}
+		if (lc->hk_run)
+			lc->hk_run = !dp_io_housekeeping_step(lc, now,
+							      DP_HK_BUDGET);
 		lc->st.loops++;
 		if (work != 0) {
 			lc->st.busy_cycles += rte_rdtsc() - now;

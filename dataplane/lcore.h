@@ -34,6 +34,8 @@ struct dp_tick_leg;
 
 #define DP_TX_BURST	32	/* packets queued before a transmit */
 #define DP_TICK_CHECK_US	100	/* how often due ticks are looked for */
+#define DP_HK_BUDGET	32	/* leg slots housekept per loop iteration */
+#define DP_TICK_RX_EVERY	8	/* conferences ticked between rx polls */
 
 /* A conference owned by this worker. */
 struct dp_conf {
@@ -49,7 +51,8 @@ struct dp_conf {
 	uint64_t period;	/* TSC ticks per ptime */
 };
 
-/* The packet path's state of a leg, parallel to dp_lcore.legs. */
+/* The packet path's state of a leg, parallel to dp_lcore.legs; whole
+ * cache lines (six), so a prefetch of a leg's lines takes no neighbour's. */
 struct dp_leg_rt {
 	struct dp_tick_leg *tl;		/* NULL: slot free */
 	uint32_t conf_idx;
@@ -62,7 +65,7 @@ struct dp_leg_rt {
 	uint64_t rtcp_rx;		/* RTCP compounds accepted */
 	struct dp_net_flow flow;	/* where its RTP goes */
 	struct dp_rtp_rx rtp;
-};
+} __rte_cache_aligned;
 
 struct dp_lcore {
 	/* identity, set at start */
@@ -86,7 +89,9 @@ struct dp_lcore {
 
 	/* media and packets */
 	struct dp_leg_rt *rt;		/* [n_leg_slots] */
-	struct dp_idmap port_map;	/* local RTP port -> leg index */
+	uint32_t *port_leg;		/* [65536]: local RTP port -> leg
+					 * index + 1, 0: none (one load, and
+					 * neighbouring ports share lines) */
 	uint32_t *active;		/* conference indexes with a tick */
 	uint32_t n_active;
 	uint64_t next_tick_check;	/* TSC */
@@ -104,6 +109,13 @@ struct dp_lcore {
 	uint64_t n_dispatched;		/* packets passed to their owner */
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_TX_BURST];
+	uint64_t tick_gen;		/* ticks run: a shared payload's age */
+	struct {			/* the last shared payload summed */
+		const uint8_t *payload;
+		uint64_t tick_gen;
+		uint32_t len_bytes;
+		uint16_t sum;		/* dp_net_csum_fold() of it */
+	} tx_sum;
 
 	/* timing */
 	uint64_t tsc_hz;
@@ -113,6 +125,8 @@ struct dp_lcore {
 	uint32_t pubs_per_evt;		/* stats event every n publishes */
 	uint32_t pubs;
 	uint64_t idle_sleep_us;		/* 0 = poll without sleeping */
+	bool hk_run;			/* a housekeeping pass is under way */
+	uint32_t hk_next;		/* leg slot it goes on with */
 	uint64_t last_late_ticks;	/* at the previous stats event */
 
 	/* private counters, copied to pub by dp_lcore_publish() */

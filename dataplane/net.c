@@ -76,6 +76,17 @@ sum_bytes(const uint8_t *p, uint32_t len, uint64_t acc)
 	return acc;
 }
 
+/* sum_bytes() of exactly 20 bytes (an IPv4 header without options; a UDP
+ * header with an RTP header after it), without the loops. */
+static inline uint64_t
+sum20(const void *p)
+{
+	uint32_t x[5];
+
+	memcpy(x, p, sizeof(x));
+	return (uint64_t)x[0] + x[1] + x[2] + x[3] + x[4];
+}
+
 static uint16_t
 fold(uint64_t acc)
 {
@@ -260,7 +271,8 @@ classify_ipv4(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 		return drop(out, st, DP_NET_DROP_IP_LEN);
 	if ((flags & DP_NET_RX_IP_CSUM_BAD) ||
 	    (!(flags & DP_NET_RX_IP_CSUM_GOOD) &&
-	     dp_net_csum_fold(ip, ihl, 0) != 0xffff))
+	     fold(ihl == DP_NET_IPV4_LEN ? sum20(ip) :
+		  sum_bytes((const uint8_t *)ip, ihl, 0)) != 0xffff))
 		return drop(out, st, DP_NET_DROP_IP_CSUM);
 	if (ntohs(ip->frag_be) & IP_FRAG_MASK)
 		return drop(out, st, DP_NET_DROP_IP_FRAG);
@@ -372,6 +384,15 @@ int
 dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 		 const struct dp_net_flow *fl, unsigned int flags)
 {
+	return dp_net_build_udp_sum(hdr, payload_len, payload_len, 0, fl,
+				    flags);
+}
+
+int
+dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
+		     uint16_t tail_sum, const struct dp_net_flow *fl,
+		     unsigned int flags)
+{
 	struct dp_net_eth *eth = (struct dp_net_eth *)hdr;
 	struct dp_net_ipv4 *ip = (struct dp_net_ipv4 *)(hdr + DP_NET_ETH_LEN);
 	struct dp_net_udp *u =
@@ -382,6 +403,9 @@ dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 		return -EINVAL;
 	if (payload_len > DP_NET_UDP_PAYLOAD_MAX)
 		return -EMSGSIZE;
+	if (head_len > payload_len ||
+	    (head_len != payload_len && (head_len & 1) != 0))
+		return -EINVAL;
 	memcpy(eth->dst, fl->dst_mac, 6);
 	memcpy(eth->src, fl->src_mac, 6);
 	eth->type_be = htons(DP_NET_ETHERTYPE_IPV4);
@@ -405,9 +429,12 @@ dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 		u->csum = fold(s);
 		return 0;
 	}
-	ip->csum = (uint16_t)~dp_net_csum_fold(ip, DP_NET_IPV4_LEN, 0);
-	u->csum = (uint16_t)~fold(
-		sum_bytes((const uint8_t *)u, DP_NET_UDP_LEN + payload_len, s));
+	ip->csum = (uint16_t)~fold(sum20(ip));
+	/* the tail starts at an even offset: its sum adds as it is */
+	s += tail_sum;
+	u->csum = (uint16_t)~fold(head_len == 12 ? s + sum20(u) :
+				  sum_bytes((const uint8_t *)u,
+					    DP_NET_UDP_LEN + head_len, s));
 	if (u->csum == 0)
 		u->csum = 0xffff;
 	return 0;

@@ -250,6 +250,19 @@ int dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 		     const struct dp_net_flow *fl, unsigned int flags);
 
 /*
+ * dp_net_build_udp() with part of the payload's checksum done by the
+ * caller: only the first head_len payload bytes (even, <= payload_len;
+ * e.g. the RTP header) are summed here, and the rest is added as
+ * tail_sum, dp_net_csum_fold(tail, payload_len - head_len, 0). A payload
+ * sent to many legs is so summed once, not once per packet. Unused with
+ * DP_NET_TX_CSUM_OFFLOAD. Returns as dp_net_build_udp(), and -EINVAL for
+ * an odd or too long head_len. Hot path.
+ */
+int dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len,
+			 uint32_t head_len, uint16_t tail_sum,
+			 const struct dp_net_flow *fl, unsigned int flags);
+
+/*
  * Write a DP_NET_ARP_FRAME_LEN-byte broadcast ARP request from ifc asking
  * for target_ip_be: how a worker learns a leg's next-hop MAC before the
  * leg has sent anything (the answer comes back as DP_NET_ARP_SEEN). With

@@ -199,6 +199,7 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 	lg->resample = l->rate_hz != c->rate_hz;
 	lg->plc_ok = false;
 	lg->after_loss = false;
+	lg->dtmf_active = false;
 	lg->tx_frames = 0;
 	lg->last_rx = now;
 	return 0;
@@ -335,6 +336,8 @@ dp_tick_rx(struct dp_tick_leg *lg, uint8_t pt,
 		int n = dp_dtmf_4733_rx(&lg->dtmf, pkt->ts, pkt->payload,
 					pkt->len_bytes, now, d);
 
+		lg->dtmf_active = true;	/* pull() polls until it ends */
+
 		report_digits(lg, d, n, evt, arg);
 	} else if (pt != lg->cfg.pt) {
 		rc = DP_TICK_RX_BAD_PT;
@@ -419,8 +422,13 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 		c->st.empty++;
 		break;
 	}
-	if (dp_dtmf_4733_poll(&lg->dtmf, now, &d) > 0)
-		report_digits(lg, &d, 1, evt, arg);
+	/* only legs that sent an event lately: the rest never touch the
+	 * receiver's line */
+	if (lg->dtmf_active) {
+		if (dp_dtmf_4733_poll(&lg->dtmf, now, &d) > 0)
+			report_digits(lg, &d, 1, evt, arg);
+		lg->dtmf_active = dp_dtmf_4733_is_active(&lg->dtmf);
+	}
 	if (lg->cfg.timeout_ms != 0 && !lg->timed_out &&
 	    now - lg->last_rx > (uint64_t)lg->cfg.timeout_ms * c->clock_hz /
 					1000u) {
@@ -486,6 +494,17 @@ talker_evt(struct dp_tick_leg *lg, const struct dp_mix_leg *ml,
 	evt(arg, &m);
 }
 
+/* Legs ahead of the one pulled whose fields are asked for (2 * AHEAD) and
+ * then, once those are in, their jitter slot and frame (AHEAD). */
+#define AHEAD	2
+
+void
+dp_tick_conf_prefetch(const struct dp_tick_conf *c)
+{
+	for (uint32_t i = 0; i < c->n_legs && i < 2 * AHEAD; i++)
+		dp_tick_leg_prefetch(c->legs[i]);
+}
+
 void
 dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 	    dp_tick_evt_fn evt, void *arg)
@@ -494,8 +513,13 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 
 	c->frame++;
 	c->st.ticks++;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		if (i + 2 * AHEAD < n)
+			dp_tick_leg_prefetch(c->legs[i + 2 * AHEAD]);
+		if (i + AHEAD < n)
+			dp_jitter_prefetch_pull(&c->legs[i + AHEAD]->jb);
 		pull(c->legs[i], &c->ml[i], now, evt, arg);
+	}
 	nc = dp_mix_frame(&c->mix, c->ml, n);
 	for (uint32_t i = 0; i < n; i++) {
 		struct dp_tick_leg *lg = c->legs[i];
@@ -503,6 +527,11 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 		struct dp_tick_out o;
 		bool heard;
 
+		if (i + AHEAD < n) {	/* the packet layer's leg state */
+			__builtin_prefetch(c->legs[i + AHEAD]->ctx);
+			__builtin_prefetch((const char *)c->legs[i + AHEAD]->ctx +
+					   64);
+		}
 		if (ml->g711 != NULL) {
 			/* the mixer decoded it, or found it silent */
 			lg->plc_ok = ml->src == lg->decoded;

@@ -95,6 +95,7 @@ struct dp_tick_leg {
 	bool heard;			/* what it was sent last was sound */
 	bool pend_heard;		/* ... in the packet being filled */
 	bool timed_out;
+	bool dtmf_active;		/* an RFC 4733 event may be open */
 	int32_t gain_q12;
 	int enc_slot;
 	uint64_t last_rx;		/* clock units */
@@ -189,6 +190,27 @@ void dp_tick_leg_remove(struct dp_tick_leg *lg);
 int dp_tick_rx(struct dp_tick_leg *lg, uint8_t pt,
 	       const struct dp_jitter_pkt *pkt, uint64_t now,
 	       dp_tick_evt_fn evt, void *arg);
+
+/*
+ * Ask for the cache lines dp_tick_rx() reads first: the leg's own fields
+ * and its jitter buffer's (a hint; any time, owning lcore).
+ */
+static inline void
+dp_tick_leg_prefetch(const struct dp_tick_leg *lg)
+{
+	const char *p = (const char *)lg;
+	const char *j = (const char *)&lg->jb;
+
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
+	__builtin_prefetch(p + 128);
+	__builtin_prefetch(j);
+	__builtin_prefetch(j + 64);
+	__builtin_prefetch(j + 128);
+}
+
+/* dp_tick_leg_prefetch() for the first legs of c, whose tick is next. */
+void dp_tick_conf_prefetch(const struct dp_tick_conf *c);
 
 /*
  * Run one tick of c at now: pull, conceal, mix, encode, send (through

@@ -647,6 +647,34 @@ START_TEST(test_net_build_udp_offload)
 }
 END_TEST
 
+/* A tail summed by the caller gives the bytes of a whole-payload build,
+ * even lengths and odd; odd or too long heads are refused. */
+START_TEST(test_net_build_udp_sum_matches_whole)
+{
+	struct dp_net_flow fl = flow();
+	static uint8_t whole[DP_NET_HDR_LEN + 200];
+
+	for (uint32_t plen = 12; plen < 200; plen += 7) {
+		for (uint32_t head = 0; head <= 12; head += 4) {
+			uint8_t *p = fr + DP_NET_HDR_LEN;
+
+			for (uint32_t i = 0; i < plen; i++)
+				p[i] = (uint8_t)(i * 29 + plen);
+			ck_assert_int_eq(dp_net_build_udp(fr, plen, &fl, 0), 0);
+			memcpy(whole, fr, DP_NET_HDR_LEN + plen);
+			memset(fr, 0xee, DP_NET_HDR_LEN);
+			ck_assert_int_eq(dp_net_build_udp_sum(fr, plen, head,
+				dp_net_csum_fold(p + head, plen - head, 0),
+				&fl, 0), 0);
+			ck_assert_mem_eq(fr, whole, DP_NET_HDR_LEN + plen);
+		}
+	}
+	ck_assert_int_eq(dp_net_build_udp_sum(fr, 20, 3, 0, &fl, 0), -EINVAL);
+	ck_assert_int_eq(dp_net_build_udp_sum(fr, 20, 22, 0, &fl, 0),
+			 -EINVAL);
+}
+END_TEST
+
 /* net.c's word-at-a-time sum against the textbook one, any alignment. */
 START_TEST(test_net_csum_matches_reference)
 {
@@ -696,6 +724,7 @@ test_suite(void)
 	tcase_add_test(tc, test_net_build_udp_software);
 	tcase_add_test(tc, test_net_build_then_classify);
 	tcase_add_test(tc, test_net_build_udp_offload);
+	tcase_add_test(tc, test_net_build_udp_sum_matches_whole);
 	tcase_add_test(tc, test_net_csum_matches_reference);
 	suite_add_tcase(s, tc);
 	return s;
