@@ -1539,10 +1539,20 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 				    false);	/* F-33 */
 }
 
+/* A conference or the factory (OPTIONS to anything else: 404). */
+static bool
+serves_user(void *ctx, const char *user)
+{
+	struct cp_focus *f = ctx;
+
+	return strcmp(user, f->cfg.factory) == 0 || conf_find(f, user) != NULL;
+}
+
 void
 cp_focus_sip_app(struct cp_focus *f, struct cp_sip_app *app)
 {
 	memset(app, 0, sizeof(*app));
+	app->serves_user = serves_user;
 	app->on_invite = on_invite;
 	app->on_cancel = on_cancel;
 	app->on_ack = on_ack;

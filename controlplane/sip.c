@@ -1300,7 +1300,15 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 		handle_cancel(sip, tr, m);
 	} else if (MSG_IS_OPTIONS(m)) {
 		char contact[512];
+		const char *user = m->req_uri != NULL ? m->req_uri->username :
+							NULL;
 
+		if (user != NULL && user[0] != '\0' &&
+		    sip->app.serves_user != NULL &&
+		    !sip->app.serves_user(sip->app.ctx, user)) {
+			reply_code(sip, tr, 404, 0, NULL, NULL);
+			return;
+		}
 		reply_code(sip, tr, 200, WITH_CAPS, "Contact",
 			   contact_of(sip, t->peer.proto, contact,
 				      sizeof(contact)));

@@ -148,6 +148,13 @@ struct cp_sip_app {
 	/* sub is over (see enum cp_sip_sub_end); it is freed after. */
 	void (*on_sub_end)(void *ctx, struct cp_sip_sub *sub,
 			   enum cp_sip_sub_end why);
+	/*
+	 * Does the application serve this Request-URI user part? An OPTIONS
+	 * to one it does not gets 404, as an INVITE would (RFC 3261 11.2);
+	 * one without a user part (the server itself) always 200. NULL:
+	 * every user is served.
+	 */
+	bool (*serves_user)(void *ctx, const char *user);
 };
 
 struct cp_sip_conf {

@@ -848,7 +848,7 @@ START_TEST(test_sip_tutti_cp_option)
 	ck_assert_ptr_nonnull(at);
 	ck_assert_int_eq(sscanf(at, "SIP on 127.0.0.1 port %u", &port), 1);
 	ck_assert_int_eq(run_sipp_set((uint16_t)port, "options", tps[_i],
-				      "focus", "mf", "70"),
+				      "demo", "mf", "70"),
 			 0);
 	ck_assert_int_eq(proc_stop(&p, SIGTERM, 10000), 0);
 	ck_assert_msg(strstr(p.out, "\"tx_2xx\":1,") != NULL, "%s", p.out);
@@ -965,12 +965,17 @@ START_TEST(test_focus_factory_creates_and_ends)
 }
 END_TEST
 
-/* F-06: not a conference, 404; no codec in common, 488. Nothing is left
- * behind on the data plane. */
+/* F-06: not a conference, 404 (also to OPTIONS); no codec in common,
+ * 488. Nothing is left behind on the data plane. */
 START_TEST(test_focus_404_and_488)
 {
 	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_404",
 				      tps[_i], "nosuchroom", NULL, NULL), 0);
+	/* S-25: OPTIONS gets what an INVITE would: 404 there, 200 here */
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "options_404",
+				      tps[_i], "nosuchroom", NULL, NULL), 0);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "options",
+				      tps[_i], "factory", "mf", "70"), 0);
 	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_488",
 				      tps[_i], "room2", NULL, NULL), 0);
 	ck_assert_msg(proc_expect(&focus_cp, "SDP refused", 10000), "%s",

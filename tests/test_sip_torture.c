@@ -50,7 +50,8 @@ static const struct torture {
 	{ "lwsdisp", "lwsdisp.1234", "SIP/2.0 200", ";isfocus", 0, 0 },
 	{ "longreq", "longreq.one", "SIP/2.0 503", "sip1.example.com", 0, 0 },
 	{ "dblreq", "dblreq.0ha0isndaksdj", "SIP/2.0 405", NULL, 0, 0 },
-	{ "semiuri", "semiuri.0ha0", "SIP/2.0 200", NULL, 0, 0 },
+	/* its user part is "user;par=u@example.net": not a conference */
+	{ "semiuri", "semiuri.0ha0", "SIP/2.0 404", NULL, 0, 0 },
 	{ "transports", "transports.kijh", "SIP/2.0 200", "t5.example.com", 0,
 	  0 },
 	{ "unreason", "unreason.1234", NULL, NULL, 0, 1 },
@@ -160,6 +161,11 @@ setup(void)
 			 "127.0.0.1:0",
 			 "--ctl",
 			 ctl,
+			 /* the messages' Request-URI user, and the probe's */
+			 "--conference",
+			 "user",
+			 "--conference",
+			 "demo",
 			 extra[0],
 			 extra[1],
 			 extra[2],
