@@ -150,7 +150,14 @@ struct txn {
 	struct cp_sip_sub *sub;	   /* NICT NOTIFY: its subscription */
 	bool notify_final;	   /* that NOTIFY said terminated */
 	struct notify_q *retry_udp; /* over TCP for its size: if that fails */
+	/* server transactions with an RFC 3261 branch: in sip->srv */
+	osip_transaction_t *tr;
+	struct txn *hnext;
+	bool hashed, killed;
 };
+
+/* Buckets of the server-transaction index (a power of two). */
+#define SRV_BUCKETS 16384
 
 struct cp_sip {
 	osip_t *osip;
@@ -168,10 +175,120 @@ struct cp_sip {
 	osip_list_t garbage;	 /* killed transactions to free */
 	uint32_t n_2xx;	     /* dialogs resending a 2xx until ACK */
 	bool ev_queued;	     /* events queued on transactions since the last run */
+	/*
+	 * Server transactions by top Via branch (RFC 3261 17.2.3), and those
+	 * with events queued: libosip2 finds and runs them by walking every
+	 * transaction, thousands at load.
+	 */
+	struct txn **srv;
+	osip_transaction_t **dirty;
+	size_t n_dirty, cap_dirty;
+	bool walk_all; /* run every server transaction's events */
 	uint64_t timers_due; /* when libosip2's timers are looked at next */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
 };
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static uint32_t
+srv_hash(const char *branch)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *branch != '\0'; branch++)
+		h = (h ^ (uint8_t)*branch) * 16777619u;
+	return h & (SRV_BUCKETS - 1);
+}
+
+/* An RFC 3261 branch of via, or NULL (RFC 2543: libosip2 matches). */
+static const char *
+cookie_branch(osip_via_t *via)
+{
+	osip_generic_param_t *b = NULL;
+
+	if (via == NULL || osip_via_param_get_byname(via, "branch", &b) != 0 ||
+	    b == NULL || b->gvalue == NULL ||
+	    strncmp(b->gvalue, "z9hG4bK", 7) != 0)
+		return NULL;
+	return b->gvalue;
+}
+
+/* The server transaction m belongs to (17.2.3: branch, sent-by, method;
+ * ACK to INVITE's). *indexed: whether m could be looked up here at all. */
+static osip_transaction_t *
+srv_find(const struct cp_sip *sip, const osip_message_t *m, bool *indexed)
+{
+	osip_via_t *via = osip_list_get(&m->vias, 0);
+	const char *br = cookie_branch(via);
+	const char *meth = MSG_IS_ACK(m) ? "INVITE" : m->sip_method;
+
+	*indexed = br != NULL && sip->srv != NULL && meth != NULL;
+	if (!*indexed)
+		return NULL;
+	for (const struct txn *t = sip->srv[srv_hash(br)]; t; t = t->hnext) {
+		osip_via_t *ov = t->tr->topvia;
+
+		if (!t->killed && ov != NULL && t->tr->cseq != NULL &&
+		    str_eq(cookie_branch(ov), br) &&
+		    str_eq(t->tr->cseq->method, meth) &&
+		    str_eq(ov->host, via->host) && str_eq(ov->port, via->port))
+			return t->tr;
+	}
+	return NULL;
+}
+
+static void
+srv_add(struct cp_sip *sip, struct txn *t, osip_transaction_t *tr)
+{
+	const char *br = cookie_branch(tr->topvia);
+
+	t->tr = tr;
+	if (br == NULL || sip->srv == NULL)
+		return;
+	t->hnext = sip->srv[srv_hash(br)];
+	sip->srv[srv_hash(br)] = t;
+	t->hashed = true;
+}
+
+static void
+srv_del(struct cp_sip *sip, struct txn *t)
+{
+	struct txn **pp;
+
+	if (!t->hashed)
+		return;
+	for (pp = &sip->srv[srv_hash(cookie_branch(t->tr->topvia))];
+	     *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == t) {
+			*pp = t->hnext;
+			break;
+		}
+	t->hashed = false;
+}
+
+/* tr has events queued: run_machines() runs them (a server one alone). */
+static void
+mark_dirty(struct cp_sip *sip, osip_transaction_t *tr)
+{
+	if (sip->n_dirty == sip->cap_dirty) {
+		size_t cap = sip->cap_dirty ? 2 * sip->cap_dirty : 64;
+		osip_transaction_t **d = realloc(sip->dirty, cap * sizeof(*d));
+
+		if (d == NULL) {
+			sip->ev_queued = true; /* the whole walk then */
+			sip->walk_all = true;
+			return;
+		}
+		sip->dirty = d;
+		sip->cap_dirty = cap;
+	}
+	sip->dirty[sip->n_dirty++] = tr;
+}
 
 /* The dialog's 2xx is done with (ACK, hang-up, given up, freed). */
 static void
@@ -223,11 +340,6 @@ random_hex(char *out, size_t n_hex)
 	out[n_hex] = '\0';
 }
 
-static bool
-str_eq(const char *a, const char *b)
-{
-	return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
 
 /*
  * Is s (a whole Call-ID, as osip_dialog_t keeps it) the Call-ID cid, which
@@ -440,8 +552,12 @@ reply_txn(osip_transaction_t *tr, osip_message_t *r)
 	}
 	evt->transactionid = tr->transactionid;
 	osip_transaction_add_event(tr, evt);
-	if (t != NULL && t->sip != NULL)
-		t->sip->ev_queued = true;
+	if (t != NULL && t->sip != NULL && !t->killed) {
+		if (t->client)
+			t->sip->ev_queued = true;
+		else
+			mark_dirty(t->sip, tr);
+	}
 }
 
 static void
@@ -664,13 +780,34 @@ dialog_end(struct cp_sip *sip, struct cp_sip_dialog *d, enum cp_sip_end why)
 }
 
 /* ACK: for a non-2xx it belongs to the IST; for our 2xx to the dialog. */
+/* Give the request in evt to its server transaction, if it has one. */
+static bool
+add_to_server_txn(struct cp_sip *sip, osip_event_t *evt)
+{
+	bool indexed;
+	osip_transaction_t *tr = srv_find(sip, evt->sip, &indexed);
+
+	if (!indexed) { /* no RFC 3261 branch: libosip2 looks */
+		if (osip_find_transaction_and_add_event(sip->osip, evt) != 0)
+			return false;
+		sip->walk_all = true;
+		return true;
+	}
+	if (tr == NULL)
+		return false;
+	evt->transactionid = tr->transactionid;
+	osip_transaction_add_event(tr, evt);
+	mark_dirty(sip, tr);
+	return true;
+}
+
 static void
 handle_ack(struct cp_sip *sip, osip_event_t *evt)
 {
 	osip_message_t *m = evt->sip;
 	struct cp_sip_dialog *d;
 
-	if (osip_find_transaction_and_add_event(sip->osip, evt) == 0)
+	if (add_to_server_txn(sip, evt))
 		return;
 	d = find_dialog(sip, m);
 	if (d != NULL && d->resp_2xx != NULL &&
@@ -988,7 +1125,7 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 		handle_ack(sip, evt);
 		return;
 	}
-	if (osip_find_transaction_and_add_event(sip->osip, evt) == 0) {
+	if (add_to_server_txn(sip, evt)) {
 		sip->st.rx_retransmissions++;
 		return;
 	}
@@ -1034,7 +1171,9 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	t->sip = sip;
 	t->peer = *from;
 	osip_transaction_set_reserved1(tr, t);
+	srv_add(sip, t, tr);
 	osip_transaction_add_event(tr, evt);
+	mark_dirty(sip, tr);
 }
 
 /*
@@ -1368,6 +1507,7 @@ on_kill(int type, osip_transaction_t *tr)
 	osip_remove_transaction(t != NULL ? t->sip->osip : tr->config, tr);
 	if (t == NULL)
 		return;
+	t->killed = true;
 	osip_list_add(&t->sip->garbage, tr, -1);
 }
 
@@ -1381,6 +1521,10 @@ collect(struct cp_sip *sip)
 		struct txn *t = osip_transaction_get_reserved1(tr);
 
 		osip_list_remove(&sip->garbage, 0);
+		srv_del(sip, t);
+		for (size_t i = 0; i < sip->n_dirty; i++)
+			if (sip->dirty[i] == tr)
+				sip->dirty[i] = NULL;
 		if (t->req != NULL)
 			req_free(sip, t->req);
 		bye_done(t); /* if no final response ended it first */
@@ -1419,13 +1563,30 @@ run_machines(struct cp_sip *sip)
 		osip_timers_nict_execute(sip->osip);
 		osip_timers_nist_execute(sip->osip);
 		sip->ev_queued = true;
+		sip->walk_all = true; /* which ones timed out: all are seen */
 	}
 	/* events added while they run (answers from callbacks) run next */
-	while (sip->ev_queued) {
+	while (sip->ev_queued || sip->n_dirty > 0 || sip->walk_all) {
+		bool all = sip->walk_all;
+
 		sip->ev_queued = false;
-		osip_ict_execute(sip->osip);
-		osip_ist_execute(sip->osip);
-		osip_nist_execute(sip->osip); /* a 2xx to SUBSCRIBE first */
+		sip->walk_all = false;
+		if (all) {
+			osip_ist_execute(sip->osip);
+			osip_nist_execute(sip->osip); /* 2xx to SUBSCRIBE first */
+		}
+		/* server transactions with events: each alone (the list
+		 * grows while they run; collect() clears freed ones) */
+		for (size_t i = 0; i < sip->n_dirty; i++) {
+			osip_transaction_t *tr = sip->dirty[i];
+			osip_event_t *e;
+
+			while (tr != NULL && (e = osip_fifo_tryget(
+						      tr->transactionff)) != NULL)
+				osip_transaction_execute(tr, e);
+		}
+		sip->n_dirty = 0;
+		osip_ict_execute(sip->osip); /* clients: few */
 		osip_nict_execute(sip->osip);
 	}
 	collect(sip);
@@ -1513,6 +1674,8 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		return -EINVAL;
 	if ((sip = calloc(1, sizeof(*sip))) == NULL)
 		return -ENOMEM;
+	/* NULL (no memory) just means libosip2's own lookups */
+	sip->srv = calloc(SRV_BUCKETS, sizeof(*sip->srv));
 	sip->conf = *conf;
 	sip->conf.addr = NULL; /* borrowed: the copy in host is used */
 	sip->conf.contact_params = NULL;
@@ -1567,6 +1730,7 @@ out_close_tp:
 	cp_sip_transport_close(sip->tp);
 out_free:
 	cp_ratelimit_free(sip->rl);
+	free(sip->srv);
 	free(sip);
 	return rc;
 }
@@ -1609,6 +1773,8 @@ cp_sip_close(struct cp_sip *sip)
 	osip_release(sip->osip);
 	cp_sip_transport_close(sip->tp);
 	cp_ratelimit_free(sip->rl);
+	free(sip->srv);
+	free(sip->dirty);
 	free(sip);
 }
 
