@@ -44,11 +44,6 @@ cp_dpctl_init(struct cp_dpctl *d, cp_dpctl_event_fn on_event, void *ctx)
 	d->next_seq = 1;
 }
 
-static bool
-pid_alive(uint32_t pid)
-{
-	return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-}
 
 static void
 beat(struct cp_dpctl *d, uint64_t now_ns)
@@ -76,7 +71,7 @@ cp_dpctl_attach(struct cp_dpctl *d, const char *name, uint64_t now_ns,
 	h = d->region.hdr;
 	other = __atomic_load_n(&h->cp_pid, __ATOMIC_ACQUIRE);
 	other_beat = __atomic_load_n(&h->cp_heartbeat_ns, __ATOMIC_ACQUIRE);
-	if (other != 0 && other != (uint32_t)getpid() && pid_alive(other) &&
+	if (other != 0 && other != (uint32_t)getpid() && shm_pid_alive(other) &&
 	    now_ns - other_beat < SHM_HEARTBEAT_STALE_NS) {
 		say(err, errlen, "another tutti-cp (pid %u) is attached to "
 		    "region %s: the rings have one producer and one consumer, "
@@ -217,7 +212,7 @@ dp_gone(struct cp_dpctl *d, uint64_t now_ns, char *err, size_t errlen)
 		say(err, errlen, "tutti-dp pid %u stopped", d->dp_pid);
 		return true;
 	}
-	if (!pid_alive(d->dp_pid)) {
+	if (!shm_pid_alive(d->dp_pid)) {
 		say(err, errlen, "tutti-dp pid %u exited without closing "
 		    "the region", d->dp_pid);
 		return true;

@@ -266,11 +266,6 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	return 0;
 }
 
-static bool
-cp_alive(uint32_t pid)
-{
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
 
 /* Main lcore, every publish period (100 ms): called from its loop. */
 void
@@ -301,13 +296,13 @@ dp_housekeeping(uint64_t now_tsc)
 		cp.pid = 0;
 	} else if (pid != 0 && !cp.lost &&
 		   ((now > beat && now - beat > SHM_HEARTBEAT_STALE_NS) ||
-		    !cp_alive(pid))) {
+		    !shm_pid_alive(pid))) {
 		cp.lost = true;
 		cp.lost_beat = beat;
 		LOG_WARN("tutti-cp pid %u stopped (no heartbeat for %" PRIu64
 			 " ms); media continues, waiting for a control plane",
 			 pid, (now - beat) / 1000000);
-	} else if (cp.lost && beat != cp.lost_beat && cp_alive(pid) &&
+	} else if (cp.lost && beat != cp.lost_beat && shm_pid_alive(pid) &&
 		   now > beat && now - beat < SHM_HEARTBEAT_NS * 5) {
 		/* a new beat from a live process: not the last one of a
 		 * process that died (SIGKILL) a moment ago */

@@ -47,11 +47,6 @@ new_generation(void)
 	return g;
 }
 
-static bool
-pid_alive(uint32_t pid)
-{
-	return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
-}
 
 /*
  * Refuse to replace a region that a live data plane (of any version: the
@@ -76,7 +71,7 @@ check_not_in_use(const char *name, char *err, size_t errlen)
 			if (h->magic == SHM_MAGIC &&
 			    state != SHM_STATE_CLOSED &&
 			    h->dp_pid != (uint32_t)getpid() &&
-			    pid_alive(h->dp_pid)) {
+			    shm_pid_alive(h->dp_pid)) {
 				say(err, errlen, "region %s is in use by "
 				    "tutti-dp pid %u (protocol %u.%u): stop "
 				    "it first, or choose another --region",

@@ -201,11 +201,28 @@ shm_region_verify(const struct shm_region_hdr *h, size_t mapped,
 	return 0;
 }
 
-static bool
-pid_alive(uint32_t pid)
+bool
+shm_pid_alive(uint32_t pid)
 {
+	char path[32], buf[256];
+	const char *st;
+	ssize_t n;
+	int fd;
+
 	/* A pid we cannot signal (EPERM) still exists. */
-	return pid != 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	if (pid == 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+		return false;
+	/* a zombie answers kill() too: its state in /proc says Z (or X) */
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return true; /* no /proc: as kill() says */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	st = strrchr(buf, ')'); /* after "pid (comm)" */
+	return st == NULL || st[1] != ' ' || (st[2] != 'Z' && st[2] != 'X');
 }
 
 int
@@ -259,7 +276,7 @@ shm_region_attach(struct shm_region *r, const char *name, uint64_t expect_gen,
 		goto out_close;
 	}
 	rc = shm_region_verify(h, (size_t)st.st_size, name, expect_gen, now_ns,
-			       pid_alive(h->dp_pid), err, errlen);
+			       shm_pid_alive(h->dp_pid), err, errlen);
 	if (rc < 0)
 		goto out_unmap;
 	for (uint32_t w = 0; w < h->n_workers; w++) {

@@ -117,6 +117,12 @@ size_t shm_region_size(uint32_t n_workers, uint32_t ring_slots,
 uint64_t shm_now_ns(void);
 
 /*
+ * Is process pid alive? A pid we may not signal (EPERM) exists; a zombie
+ * (killed, not yet reaped by its parent) does not count. 0 is never.
+ */
+bool shm_pid_alive(uint32_t pid);
+
+/*
  * Seqlock writer side, for the one thread that owns an entry: begin makes
  * pub_seq odd, end makes it even again. Release ordering on both, paired
  * with the acquire loads in shm_read_leg()/shm_read_stats().

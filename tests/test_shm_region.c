@@ -267,6 +267,38 @@ START_TEST(test_region_refuses_region_of_dead_process)
 }
 END_TEST
 
+/* The same when the data plane was killed but not yet reaped: a zombie
+ * answers kill(pid, 0), yet it is not running. */
+START_TEST(test_region_refuses_region_of_zombie)
+{
+	struct shm_region cp;
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct shm_region dp;
+
+		create(&dp, 1);
+		_exit(0);
+	}
+	/* wait for the child to be a zombie: waitid() with WNOWAIT */
+	{
+		siginfo_t si;
+
+		ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si,
+					WEXITED | WNOWAIT), 0);
+	}
+	ck_assert_int_eq(kill(pid, 0), 0);	/* the zombie is there */
+	ck_assert(!shm_pid_alive((uint32_t)pid));
+	ck_assert_int_eq(attach(&cp, 0), -ESTALE);
+	ck_assert_ptr_nonnull(strstr(err, "no longer running"));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(shm_pid_alive((uint32_t)getpid()));
+	ck_assert(!shm_pid_alive(0));
+}
+END_TEST
+
 START_TEST(test_region_refuses_stale_heartbeat)
 {
 	struct shm_region dp;
@@ -511,6 +543,7 @@ test_suite(void)
 	tcase_add_test(attach_tc, test_region_refuses_while_starting);
 	tcase_add_test(attach_tc, test_region_refuses_closed);
 	tcase_add_test(attach_tc, test_region_refuses_region_of_dead_process);
+	tcase_add_test(attach_tc, test_region_refuses_region_of_zombie);
 	tcase_add_test(attach_tc, test_region_refuses_stale_heartbeat);
 	tcase_add_test(attach_tc, test_region_refuses_damaged_sizes);
 	tcase_add_test(attach_tc, test_region_refuses_bad_names_and_config);
