@@ -246,10 +246,11 @@ START_TEST(test_region_refuses_closed)
 END_TEST
 
 /* A data plane that died without cleaning up leaves a READY region. */
-START_TEST(test_region_refuses_region_of_dead_process)
+/* A child that creates the region and exits crash-like: no detach, no
+ * unlink. */
+static pid_t
+fork_dp_that_dies(void)
 {
-	struct shm_region cp;
-	int status;
 	pid_t pid = fork();
 
 	ck_assert_int_ge(pid, 0);
@@ -257,8 +258,17 @@ START_TEST(test_region_refuses_region_of_dead_process)
 		struct shm_region dp;
 
 		create(&dp, 1);
-		_exit(0);	/* crash-like: no detach, no unlink */
+		_exit(0);
 	}
+	return pid;
+}
+
+START_TEST(test_region_refuses_region_of_dead_process)
+{
+	struct shm_region cp;
+	int status;
+	pid_t pid = fork_dp_that_dies();
+
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ck_assert_int_eq(attach(&cp, 0), -ESTALE);
@@ -273,15 +283,8 @@ START_TEST(test_region_refuses_region_of_zombie)
 {
 	struct shm_region cp;
 	int status;
-	pid_t pid = fork();
+	pid_t pid = fork_dp_that_dies();
 
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct shm_region dp;
-
-		create(&dp, 1);
-		_exit(0);
-	}
 	/* wait for the child to be a zombie: waitid() with WNOWAIT */
 	{
 		siginfo_t si;
