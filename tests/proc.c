@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -164,4 +165,19 @@ proc_capture(char *out, size_t len, const char *fmt, ...)
 		n += strlen(out + n);
 	st = pclose(f);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int
+proc_lab(const char *verb, const char *ns, const char *dp_if,
+	 const char *lab_if)
+{
+	const char *tool = getenv("TUTTI_LAB");
+	char cmd[512];
+
+	if (tool == NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "%s %s --ns %s --dp-if %s --lab-if %s >/dev/null 2>&1", tool,
+		 verb, ns, dp_if, lab_if);
+	return system(cmd);
 }

@@ -47,4 +47,13 @@ int proc_capture(char *out, size_t len, const char *fmt, ...)
 /* First CPU this process may run on (for EAL -l). */
 int proc_first_cpu(void);
 
+/*
+ * tools/lab VERB (up, down) for a lab of the test's own names: namespace
+ * ns, veth ends dp_if (tutti-dp's) and lab_if (the namespace's). The tool
+ * is $TUTTI_LAB (meson test sets it). Returns its exit status, -1 without
+ * TUTTI_LAB.
+ */
+int proc_lab(const char *verb, const char *ns, const char *dp_if,
+	     const char *lab_if);
+
 #endif /* TUTTI_TEST_PROC_H */

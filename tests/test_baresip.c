@@ -111,16 +111,7 @@ env(const char *var)
 static int
 lab(const char *verb)
 {
-	const char *tool = getenv("TUTTI_LAB");
-	char cmd[512];
-
-	if (tool == NULL)
-		return -1;
-	snprintf(cmd, sizeof(cmd),
-		 "%s %s --ns %s --dp-if %s --lab-if %s "
-		 ">/dev/null 2>&1",
-		 tool, verb, ns, dp_if, lab_if);
-	return system(cmd);
+	return proc_lab(verb, ns, dp_if, lab_if);
 }
 
 /* A mono S16LE WAV file of n samples at RATE. Returns 0 or -errno. */
