@@ -1289,16 +1289,15 @@ cp_focus_poll(struct cp_focus *f)
 	sample_rates(f, now);
 	if (f->sip == NULL)
 		return;
-	for (struct conf *c = f->confs; c != NULL && f->d->up; c = c->next)
-		if (c->dial_due)
-			dial_policy(f, c);
-	for (struct conf *c = f->confs; c != NULL; c = c->next)
-		if (c->gone != NULL)
-			roster_reap(c, now, false);
+	/* none of this ends a conference: one walk of the list */
 	for (struct conf *c = f->confs; c != NULL; c = c->next) {
 		/* one partial per batch of changes, not one per subscriber */
 		struct cp_cevt_cache cache = { 0 };
 
+		if (c->dial_due && f->d->up)
+			dial_policy(f, c);
+		if (c->gone != NULL)
+			roster_reap(c, now, false);
 		for (struct watcher *w = c->watchers; w != NULL; w = w->next) {
 			struct cp_cevt_doc doc = { 0 };
 
