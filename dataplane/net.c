@@ -388,6 +388,16 @@ dp_net_build_udp(uint8_t *hdr, uint32_t payload_len,
 				    flags);
 }
 
+/* The two 16-bit words of a network-order 32-bit field, added in host
+ * order. */
+static inline uint32_t
+words32(uint32_t v_be)
+{
+	uint32_t v = ntohl(v_be);
+
+	return (v >> 16) + (v & 0xffffu);
+}
+
 int
 dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
 		     uint16_t tail_sum, const struct dp_net_flow *fl,
@@ -397,6 +407,8 @@ dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
 	struct dp_net_ipv4 *ip = (struct dp_net_ipv4 *)(hdr + DP_NET_ETH_LEN);
 	struct dp_net_udp *u =
 		(struct dp_net_udp *)(hdr + DP_NET_ETH_LEN + DP_NET_IPV4_LEN);
+	uint32_t ip_len = DP_NET_IPV4_LEN + DP_NET_UDP_LEN + payload_len;
+	uint32_t udp_len = DP_NET_UDP_LEN + payload_len;
 	uint64_t s;
 
 	if (flags & ~DP_NET_TX_FLAGS_KNOWN)
@@ -411,30 +423,38 @@ dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
 	eth->type_be = htons(DP_NET_ETHERTYPE_IPV4);
 	ip->ver_ihl = 0x45;
 	ip->tos = fl->tos;
-	ip->total_len_be = htons(
-		(uint16_t)(DP_NET_IPV4_LEN + DP_NET_UDP_LEN + payload_len));
+	ip->total_len_be = htons((uint16_t)ip_len);
 	ip->id_be = 0;
 	ip->frag_be = htons(IP_DF);
 	ip->ttl = DP_NET_TTL;
 	ip->proto = IPPROTO_UDP;
-	ip->csum = 0;
 	ip->src_be = fl->src_ip_be;
 	ip->dst_be = fl->dst_ip_be;
 	u->src_port_be = fl->src_port_be;
 	u->dst_port_be = fl->dst_port_be;
-	u->len_be = htons((uint16_t)(DP_NET_UDP_LEN + payload_len));
-	u->csum = 0;
-	s = pseudo_sum(ip->src_be, ip->dst_be, u->len_be);
+	u->len_be = htons((uint16_t)udp_len);
+	/*
+	 * The sums are taken from the values, in host order, never read
+	 * back from the frame: its lines are usually still on their way
+	 * from memory (a freshly allocated mbuf), and a load of bytes just
+	 * stored there waits for them (that one load was ~11 % of bench_io
+	 * io/frame/20000).
+	 */
+	s = words32(fl->src_ip_be) + words32(fl->dst_ip_be);
 	if (flags & DP_NET_TX_CSUM_OFFLOAD) {
-		u->csum = fold(s);
+		ip->csum = 0;
+		u->csum = htons(fold(s + IPPROTO_UDP + udp_len));
 		return 0;
 	}
-	ip->csum = (uint16_t)~fold(sum20(ip));
-	/* the tail starts at an even offset: its sum adds as it is */
-	s += tail_sum;
-	u->csum = (uint16_t)~fold(head_len == 12 ? s + sum20(u) :
-				  sum_bytes((const uint8_t *)u,
-					    DP_NET_UDP_LEN + head_len, s));
+	ip->csum = htons((uint16_t)~fold(s + (0x45u << 8 | fl->tos) +
+					 ip_len + IP_DF +
+					 (DP_NET_TTL << 8 | IPPROTO_UDP)));
+	/* pseudo header, UDP header; the tail starts at an even offset */
+	s += IPPROTO_UDP + 2 * udp_len + ntohs(fl->src_port_be) +
+	     ntohs(fl->dst_port_be) + ntohs(tail_sum);
+	if (head_len != 0)	/* the caller's bytes, in the frame */
+		s += ntohs(fold(sum_bytes(hdr + DP_NET_HDR_LEN, head_len, 0)));
+	u->csum = htons((uint16_t)~fold(s));
 	if (u->csum == 0)
 		u->csum = 0xffff;
 	return 0;
