@@ -79,6 +79,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 	memcpy(lc->ifc.mac, p->mac.addr_bytes, 6);
 	lc->ifc.ip_be = p->ipv4;
 	lc->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
+	lc->tx_zc = p->tx_multi_seg;
 }
 
 int
@@ -238,21 +239,114 @@ dp_io_evt(void *arg, const struct shm_msg *m)
 	dp_ctl_send_evt(arg, m);
 }
 
-/* The checksum sum of a conference's shared payload this tick: the same
- * bytes go to every listener that is not a contributor, so they are
- * summed once (the tick hands them out one leg after another). */
-static uint16_t
-shared_sum(struct dp_lcore *lc, const struct dp_tick_out *o)
+/*
+ * Zero copy. A shared payload goes to each listener as a second segment:
+ * an mbuf attached (rte_pktmbuf_attach_extbuf) to one copy of it in a
+ * carrier mbuf, whose buffer also holds the shared-info refcount. The
+ * refcount starts at ZC_BIAS, each attachment uses one of those
+ * references, and when the tick is done the unused ones are given back at
+ * once: one atomic per shared payload and tick instead of one per
+ * listener. Whoever frees the last segment (the PMD, any lcore) frees the
+ * carrier through zc_free().
+ */
+#define ZC_BIAS		INT16_MAX	/* rte_mbuf_ext_refcnt_update() is int16 */
+
+static void
+zc_free(void *addr, void *opaque)
 {
-	if (lc->tx_sum.payload != o->payload ||
-	    lc->tx_sum.tick_gen != lc->tick_gen ||
-	    lc->tx_sum.len_bytes != o->len_bytes) {
-		lc->tx_sum.payload = o->payload;
-		lc->tx_sum.tick_gen = lc->tick_gen;
-		lc->tx_sum.len_bytes = o->len_bytes;
-		lc->tx_sum.sum = dp_net_csum_fold(o->payload, o->len_bytes, 0);
+	(void)addr;
+	rte_pktmbuf_free(opaque);
+}
+
+/* A carrier holding the len bytes at payload, refcount ZC_BIAS; false if
+ * the pool is empty (the payload is then copied). */
+static bool
+zc_carrier(struct dp_lcore *lc, struct dp_io_shared *sh)
+{
+	struct rte_mbuf *c = rte_pktmbuf_alloc(lc->pool);
+	uint16_t buf_len;
+	uint8_t *p;
+
+	if (c == NULL)
+		return false;
+	p = rte_pktmbuf_mtod(c, uint8_t *);
+	buf_len = rte_pktmbuf_tailroom(c);
+	sh->shinfo = rte_pktmbuf_ext_shinfo_init_helper(p, &buf_len, zc_free,
+							c);
+	if (sh->shinfo == NULL || buf_len < sh->len_bytes) {
+		rte_pktmbuf_free(c);
+		return false;
 	}
-	return lc->tx_sum.sum;
+	memcpy(p, sh->payload, sh->len_bytes);
+	rte_mbuf_ext_refcnt_set(sh->shinfo, ZC_BIAS);
+	sh->carrier = c;
+	sh->n_att = 0;
+	return true;
+}
+
+/* Give back a carrier's unused references; free it if none is left. */
+static void
+zc_retire(struct dp_io_shared *sh)
+{
+	uint16_t left = (uint16_t)(ZC_BIAS - sh->n_att);
+
+	if (sh->carrier != NULL && left != 0 &&
+	    rte_mbuf_ext_refcnt_update(sh->shinfo, (int16_t)-left) == 0)
+		rte_pktmbuf_free(sh->carrier);
+	sh->carrier = NULL;
+}
+
+void
+dp_io_tick_done(struct dp_lcore *lc)
+{
+	for (uint32_t i = 0; i < lc->n_tx_shared; i++)
+		zc_retire(&lc->tx_shared[i]);
+	lc->n_tx_shared = 0;
+}
+
+/* This tick's entry for a shared payload: its checksum sum (the same bytes
+ * go to every listener that is not a contributor, so they are summed once)
+ * and, with zero copy, its carrier. NULL if the table is full (copied and
+ * summed per listener then). */
+static struct dp_io_shared *
+shared_get(struct dp_lcore *lc, const struct dp_tick_out *o)
+{
+	struct dp_io_shared *sh;
+
+	for (uint32_t i = 0; i < lc->n_tx_shared; i++) {
+		sh = &lc->tx_shared[i];
+		if (sh->payload == o->payload && sh->len_bytes == o->len_bytes)
+			goto found;
+	}
+	if (lc->n_tx_shared == DP_TX_SHARED_MAX)
+		return NULL;
+	sh = &lc->tx_shared[lc->n_tx_shared++];
+	sh->payload = o->payload;
+	sh->len_bytes = o->len_bytes;
+	sh->sum = dp_net_csum_fold(o->payload, o->len_bytes, 0);
+	sh->carrier = NULL;
+found:
+	if (lc->tx_zc && sh->carrier == NULL)
+		zc_carrier(lc, sh);	/* else copied */
+	return sh;
+}
+
+/* The payload of m (headers appended already) as a segment attached to
+ * sh's carrier. */
+static void
+zc_attach(struct dp_io_shared *sh, struct rte_mbuf *m, struct rte_mbuf *seg)
+{
+	uint8_t *p = rte_pktmbuf_mtod(sh->carrier, uint8_t *);
+
+	rte_pktmbuf_attach_extbuf(seg, p, rte_pktmbuf_iova(sh->carrier),
+				  (uint16_t)sh->len_bytes, sh->shinfo);
+	seg->data_len = (uint16_t)sh->len_bytes;
+	seg->pkt_len = sh->len_bytes;
+	m->next = seg;
+	m->nb_segs = 2;
+	m->pkt_len += sh->len_bytes;
+	if (++sh->n_att == ZC_BIAS)
+		zc_retire(sh);	/* all its references used: a new one next */
 }
 
 void
@@ -261,7 +355,11 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	struct dp_lcore *lc = arg;
 	struct dp_leg_rt *rt = o->ctx;
 	uint32_t len = DP_RTP_HDR_LEN + o->len_bytes;
-	struct rte_mbuf *m;
+	struct dp_io_shared *sh = NULL;
+	struct rte_mbuf *m[2];
+	uint8_t rtp[DP_RTP_HDR_LEN];
+	bool zc;
+	uint16_t sum = 0;
 	uint8_t *d;
 
 	if (lc->port == NULL)
@@ -273,31 +371,36 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 		}
 		rt->mac_known = true;
 	}
-	m = rte_pktmbuf_alloc(lc->pool);
-	if (m == NULL) {
+	if (o->shared)
+		sh = shared_get(lc, o);
+	zc = sh != NULL && sh->carrier != NULL;
+	if (rte_pktmbuf_alloc_bulk(lc->pool, m, zc ? 2 : 1) != 0) {
 		lc->st.drops[SHM_DROP_NO_MBUF]++;
 		return;
 	}
-	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DP_NET_HDR_LEN +
-							 len));
+	d = (uint8_t *)rte_pktmbuf_append(m[0], (uint16_t)(DP_NET_HDR_LEN +
+		(zc ? DP_RTP_HDR_LEN : len)));
 	if (d == NULL) {
-		rte_pktmbuf_free(m);
+		rte_pktmbuf_free_bulk(m, zc ? 2 : 1);
 		lc->st.drops[SHM_DROP_NO_MBUF]++;
 		return;
 	}
-	/* shared payloads are copied too (160 bytes for G.711): attaching
-	 * them as external buffers is left for later */
-	dp_rtp_write_hdr(d + DP_NET_HDR_LEN, o->pt, o->marker, o->seq, o->ts,
-			 o->ssrc);
-	memcpy(d + DP_NET_HDR_LEN + DP_RTP_HDR_LEN, o->payload, o->len_bytes);
+	/* the RTP header is summed here, not read back from the frame */
+	dp_rtp_write_hdr(rtp, o->pt, o->marker, o->seq, o->ts, o->ssrc);
+	memcpy(d + DP_NET_HDR_LEN, rtp, DP_RTP_HDR_LEN);
+	if (!(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
+		sum = dp_net_csum_fold(rtp, DP_RTP_HDR_LEN, sh != NULL ?
+			sh->sum : dp_net_csum_fold(o->payload, o->len_bytes,
+						   0));
+	if (zc)
+		zc_attach(sh, m[0], m[1]);
+	else
+		memcpy(d + DP_NET_HDR_LEN + DP_RTP_HDR_LEN, o->payload,
+		       o->len_bytes);
 	rt->tx_pkts++;
 	rt->tx_octets += o->len_bytes;
 	rt->last_ts = o->ts;
-	if (o->shared && !(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
-		send_udp(lc, m, rt, d, len, DP_RTP_HDR_LEN,
-			 shared_sum(lc, o));
-	else
-		send_udp(lc, m, rt, d, len, len, 0);
+	send_udp(lc, m[0], rt, d, len, 0, sum);
 }
 
 static void
@@ -522,8 +625,8 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 		if (k + 1 < lc->n_active)
 			dp_tick_conf_prefetch(lc->confs[lc->active[k + 1]].tc);
 		t0 = rte_rdtsc();
-		lc->tick_gen++;
 		dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
+		dp_io_tick_done(lc);
 		dt = rte_rdtsc() - t0;
 		ns = dt * 1000000000u / lc->tsc_hz;
 		lc->st.ticks++;

@@ -44,7 +44,9 @@ int dp_io_init(unsigned int n_workers);
 void dp_io_fini(void);
 
 /* Give worker lc its queues on port p (receive queue lc->worker if the
- * port has that many) and pool; transmit checksums offloaded if p can. */
+ * port has that many) and pool; transmit checksums offloaded if p can,
+ * and shared payloads sent without a copy per listener (lc->tx_zc) if p
+ * takes chained mbufs. */
 void dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 		  struct rte_mempool *pool);
 
@@ -77,8 +79,15 @@ void dp_io_housekeeping(struct dp_lcore *lc, uint64_t now);
 bool dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now,
 			     uint32_t budget);
 
-/* Callbacks of the tick (arg is the struct dp_lcore *). */
+/*
+ * Callbacks of the tick (arg is the struct dp_lcore *). A shared payload
+ * (o->shared) is summed once per tick and, with lc->tx_zc, copied once
+ * into a carrier mbuf that every listener's packet chains as an external
+ * buffer; dp_io_tick_done() must follow each dp_tick_run() that sent with
+ * dp_io_tick_send(): it lets go of the tick's shared payloads.
+ */
 void dp_io_tick_send(void *arg, const struct dp_tick_out *o);
+void dp_io_tick_done(struct dp_lcore *lc);
 void dp_io_evt(void *arg, const struct shm_msg *m);
 
 #endif /* TUTTI_DP_IO_H */

@@ -21,6 +21,7 @@
 #include "shm_proto.h"
 
 struct rte_mbuf;
+struct rte_mbuf_ext_shared_info;
 struct rte_mempool;
 struct rte_ring;
 struct shm_region;
@@ -36,6 +37,7 @@ struct dp_tick_leg;
 #define DP_TICK_CHECK_US	100	/* how often due ticks are looked for */
 #define DP_HK_BUDGET	32	/* leg slots housekept per loop iteration */
 #define DP_TICK_RX_EVERY	8	/* conferences ticked between rx polls */
+#define DP_TX_SHARED_MAX	8	/* shared payloads per tick (encodings) */
 
 /* A conference owned by this worker. */
 struct dp_conf {
@@ -109,13 +111,18 @@ struct dp_lcore {
 	uint64_t n_dispatched;		/* packets passed to their owner */
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_TX_BURST];
-	uint64_t tick_gen;		/* ticks run: a shared payload's age */
-	struct {			/* the last shared payload summed */
-		const uint8_t *payload;
-		uint64_t tick_gen;
+	bool tx_zc;			/* shared payloads attached, not copied
+					 * (dp_io_attach: port's multi-seg) */
+	uint32_t n_tx_shared;		/* entries of tx_shared in use */
+	struct dp_io_shared {		/* this tick's shared payloads */
+		const uint8_t *payload;	/* the tick's shared buffer */
 		uint32_t len_bytes;
 		uint16_t sum;		/* dp_net_csum_fold() of it */
-	} tx_sum;
+		uint16_t n_att;		/* listeners attached to carrier */
+		struct rte_mbuf *carrier;	/* a copy, sent as external
+						 * buffer; NULL: copied */
+		struct rte_mbuf_ext_shared_info *shinfo;  /* carrier's */
+	} tx_shared[DP_TX_SHARED_MAX];
 
 	/* timing */
 	uint64_t tsc_hz;

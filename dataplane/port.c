@@ -99,6 +99,10 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 		conf.rxmode.offloads |= rx_ck;
 	if (p->tx_cksum)
 		conf.txmode.offloads |= tx_ck;
+	p->tx_multi_seg = (info.tx_offload_capa &
+			   RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	if (p->tx_multi_seg)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (p->n_rxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP)) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_UDP &

@@ -24,6 +24,8 @@ struct dp_port {
 	uint16_t n_txq;		/* transmit queues: one per worker */
 	bool rx_cksum;		/* NIC verifies IPv4 and UDP checksums */
 	bool tx_cksum;		/* NIC fills IPv4 and UDP checksums */
+	bool tx_multi_seg;	/* sends chained mbufs (shared payloads
+				 * attached, not copied: io.h) */
 	bool started;
 	uint32_t ipv4;		/* owned address, network order */
 	struct rte_ether_addr mac;
@@ -36,8 +38,9 @@ struct dp_port {
  * the device has fewer: the workers then share them through software
  * dispatch) and exactly n_workers transmit queues (so no worker ever locks
  * to send), rx_desc/tx_desc descriptors, mbufs from pool. ipv4 (network
- * order) is the address tutti-dp owns on it. Enables checksum offloads the
- * device has. On error err says why and what to do. Returns 0 or -errno.
+ * order) is the address tutti-dp owns on it. Enables the checksum offloads
+ * and the multi-segment transmit the device has. On error err says why and
+ * what to do. Returns 0 or -errno.
  */
 int dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 		 uint32_t ipv4, struct rte_mempool *pool, uint16_t rx_desc,

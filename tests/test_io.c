@@ -188,6 +188,17 @@ tx_take(struct rte_mbuf **out, unsigned int n)
 	return rte_ring_dequeue_burst(txr, (void **)out, n, NULL);
 }
 
+/* The bytes of a sent frame, whatever its segments. */
+static void
+tx_read(const struct rte_mbuf *m, uint8_t *buf)
+{
+	const void *p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+
+	ck_assert_ptr_nonnull(p);
+	if (p != buf)		/* one segment: read in place */
+		memcpy(buf, p, m->pkt_len);
+}
+
 static void
 apply(const struct shm_msg *m)
 {
@@ -287,10 +298,10 @@ START_TEST(test_io_rtp_in_mixes_out)
 		dp_io_poll(&lc, now);
 		n = tx_take(out, 256);
 		for (uint32_t i = 0; i < n; i++) {
-			uint8_t *d = rte_pktmbuf_mtod(out[i], uint8_t *);
+			uint8_t d[DP_NET_HDR_LEN + 12 + FS];
 			const struct dp_net_udp *u = (const void *)(d +
 				DP_NET_ETH_LEN + DP_NET_IPV4_LEN);
-			int leg = ntohs(u->dst_port_be) == 40002;
+			int leg;
 			struct dp_net_iface peer = { .ip_be = peer_ip };
 			struct dp_net_stats st = { 0 };
 			struct dp_net_rx r;
@@ -298,8 +309,11 @@ START_TEST(test_io_rtp_in_mixes_out)
 
 			/* the peer's own edge accepts it: checksums good */
 			memcpy(peer.mac, peer_mac, 6);
+			ck_assert_uint_eq(out[i]->pkt_len, sizeof(d));
+			tx_read(out[i], d);
+			leg = ntohs(u->dst_port_be) == 40002;
 			ck_assert_int_eq(dp_net_classify(&peer, d,
-				out[i]->data_len, 0, &r, &st), DP_NET_UDP);
+				out[i]->pkt_len, 0, &r, &st), DP_NET_UDP);
 			ck_assert_uint_eq(ntohs(r.src_port_be),
 					  20000 + 2 * leg);
 			ck_assert_int_eq(dp_rtp_parse(r.payload, r.len_bytes,
@@ -329,6 +343,73 @@ START_TEST(test_io_rtp_in_mixes_out)
 	ck_assert_uint_gt(c->next_tick, now);
 	n = tx_take(out, 256);
 	rte_pktmbuf_free_bulk(out, n);
+}
+END_TEST
+
+/* A shared payload sent to three listeners: copied, then attached. */
+static void
+send_shared(struct dp_leg_rt *rt, const uint8_t *pay, bool zc)
+{
+	for (uint16_t k = 0; k < 3; k++) {
+		struct dp_tick_out o = {
+			.ctx = rt, .leg_id = 70, .payload = pay,
+			.len_bytes = FS, .shared = true, .marker = k == 0,
+			.pt = 0, .seq = (uint16_t)(100 + k),
+			.ts = 1000u + k * FS, .ssrc = 0x7000u,
+		};
+
+		lc.tx_zc = zc;
+		dp_io_tick_send(&lc, &o);
+	}
+	dp_io_tick_done(&lc);
+	dp_io_flush(&lc);
+}
+
+START_TEST(test_io_shared_zero_copy)
+{
+	uint8_t pay[FS], a[DP_NET_HDR_LEN + 12 + FS], b[sizeof(a)];
+	struct rte_mbuf *out[8];
+	struct dp_leg_rt *rt;
+	unsigned int avail;
+
+	ck_assert(port.tx_multi_seg);		/* net_ring has it */
+	ck_assert(lc.tx_zc);			/* so attach turned it on */
+	add_conf_and_legs();
+	rt = &lc.rt[lc.port_leg[20000] - 1];
+	memcpy(rt->flow.dst_mac, peer_mac, 6);
+	rt->mac_known = true;
+	for (int k = 0; k < FS; k++)
+		pay[k] = (uint8_t)(k * 7 + 3);
+	avail = rte_mempool_avail_count(pool);
+	send_shared(rt, pay, false);
+	send_shared(rt, pay, true);
+	memset(pay, 0x55, sizeof(pay));		/* later ticks reuse it */
+	ck_assert_uint_eq(tx_take(out, 8), 6);
+	for (int k = 0; k < 3; k++) {
+		struct dp_net_iface peer = { .ip_be = peer_ip };
+		struct dp_net_stats st = { 0 };
+		struct dp_net_rx r;
+
+		ck_assert_uint_eq(out[k]->nb_segs, 1);
+		ck_assert_uint_eq(out[3 + k]->nb_segs, 2);
+		ck_assert(RTE_MBUF_HAS_EXTBUF(out[3 + k]->next));
+		ck_assert_uint_eq(out[k]->pkt_len, sizeof(a));
+		ck_assert_uint_eq(out[3 + k]->pkt_len, sizeof(a));
+		tx_read(out[k], a);
+		tx_read(out[3 + k], b);
+		ck_assert_mem_eq(a, b, sizeof(a));	/* the same on the wire */
+		memcpy(peer.mac, peer_mac, 6);
+		ck_assert_int_eq(dp_net_classify(&peer, b, sizeof(b), 0, &r,
+						 &st), DP_NET_UDP);
+	}
+	/* the listeners' segments share one carrier, held until the last
+	 * of them is freed; then every mbuf is back */
+	ck_assert_ptr_eq(rte_pktmbuf_mtod(out[3]->next, void *),
+			 rte_pktmbuf_mtod(out[5]->next, void *));
+	rte_pktmbuf_free_bulk(out, 5);
+	ck_assert_uint_eq(rte_mempool_avail_count(pool), avail - 3);
+	rte_pktmbuf_free(out[5]);
+	ck_assert_uint_eq(rte_mempool_avail_count(pool), avail);
 }
 END_TEST
 
@@ -491,6 +572,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_io_answers_arp_and_ping);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
+	tcase_add_test(tc, test_io_shared_zero_copy);
 	tcase_add_test(tc, test_io_counts_malformed);
 	tcase_add_test(tc, test_io_dispatch_to_owner);
 	suite_add_tcase(s, tc);
