@@ -11,9 +11,9 @@
  *
  *   io/frame/<N>   ns/participant = wall time of one 20 ms frame / N;
  *                  participants/core = 20 ms / ns/participant
- *   io/frame_copy/<N>   the same with every shared payload copied into
- *                  each listener's packet (the port has multi-segment
- *                  transmit, so io/frame attaches them: io.h)
+ *   io/frame_zc/<N>   the same with each shared payload attached to its
+ *                  listeners' packets as a second segment (tutti-dp
+ *                  --tx-zero-copy), not copied into each (io/frame)
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -118,8 +118,7 @@ bench_frame(struct gb_state *st, void *arg)
 		return;
 	}
 	dp_io_attach(&lc, &port, pool);
-	if (arg != NULL)	/* io/frame_copy: shared payloads copied */
-		lc.tx_zc = false;
+	lc.tx_zc = arg != NULL;	/* io/frame_zc: shared payloads attached */
 	for (uint32_t c = 0; c < confs; c++) {
 		struct shm_msg m;
 
@@ -205,6 +204,7 @@ bench_frame(struct gb_state *st, void *arg)
 	gb_counter(st, "tx_per_frame", gb_iterations(st) ?
 		   (double)lc.st.tx_pkts / (double)gb_iterations(st) : 0,
 		   false, false);
+	dp_io_detach(&lc);
 	dp_lcore_fini(&lc);
 	dp_io_fini();
 	shm_region_detach(&region);
@@ -243,9 +243,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_io: set-up failed\n");
 		return 1;
 	}
-	for (int copy = 0; copy < 2; copy++) {
-		b = gb_register(copy ? "io/frame_copy" : "io/frame",
-				bench_frame, copy ? "copy" : NULL);
+	for (int zc = 0; zc < 2; zc++) {
+		b = gb_register(zc ? "io/frame_zc" : "io/frame",
+				bench_frame, zc ? "zc" : NULL);
 		gb_use_real_time(b);
 		gb_arg(b, 1000);
 		gb_arg(b, 5000);

@@ -79,7 +79,19 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 	memcpy(lc->ifc.mac, p->mac.addr_bytes, 6);
 	lc->ifc.ip_be = p->ipv4;
 	lc->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
-	lc->tx_zc = p->tx_multi_seg;
+	lc->tx_zc = false;	/* the caller's choice (port: tx_multi_seg) */
+	lc->tx_data_off = (uint32_t)sizeof(struct rte_mbuf) +
+			  rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM;
+	lc->n_stash = 0;
+}
+
+void
+dp_io_detach(struct dp_lcore *lc)
+{
+	if (lc->n_stash != 0)
+		rte_mempool_put_bulk(lc->pool, (void **)lc->tx_stash,
+				     lc->n_stash);
+	lc->n_stash = 0;
 }
 
 int
@@ -156,6 +168,50 @@ dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	rt->flow.dst_port_be = l->remote_port;
 	rt->flow.tos = 0xb8;	/* DSCP EF, RFC 4594 telephony */
 	rt->local_port = rte_be_to_cpu_16(l->local_port);
+}
+
+/* Stashed mbufs ahead of the one taken whose lines are asked for. */
+#define STASH_AHEAD	4
+
+/* The lines of a stashed mbuf that sending writes: its header and the
+ * first 256 bytes of its data (headers and a G.711 payload). */
+static inline void
+stash_prefetch(const struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	char *p = (char *)m;
+
+	/* rte_prefetch0, not a write prefetch: -march=corei7 (libdpdk's)
+	 * has no PREFETCHW, and GCC then emits nothing for one */
+	rte_prefetch0(p);
+	rte_prefetch0(p + RTE_CACHE_LINE_SIZE);
+	for (uint32_t o = 0; o < 256; o += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(p + lc->tx_data_off + o);
+}
+
+/*
+ * An mbuf to send, or NULL if the pool is empty. They are taken from the
+ * pool in bursts and asked for STASH_AHEAD ahead: the pool hands out mbufs
+ * that are not in any cache (one 20 ms of 20,000 packets cycles through
+ * tens of thousands of them), so resetting one was a miss per packet.
+ */
+static struct rte_mbuf *
+tx_alloc(struct dp_lcore *lc)
+{
+	struct rte_mbuf *m;
+
+	if (lc->n_stash == 0) {
+		if (rte_mempool_get_bulk(lc->pool, (void **)lc->tx_stash,
+					 DP_TX_STASH) != 0)
+			return rte_pktmbuf_alloc(lc->pool);	/* the last */
+		lc->n_stash = DP_TX_STASH;
+		for (uint32_t k = 1; k <= STASH_AHEAD; k++)
+			stash_prefetch(lc, lc->tx_stash[DP_TX_STASH - k]);
+	}
+	m = lc->tx_stash[--lc->n_stash];
+	if (lc->n_stash >= STASH_AHEAD)
+		stash_prefetch(lc, lc->tx_stash[lc->n_stash - STASH_AHEAD]);
+	rte_pktmbuf_reset(m);
+	return m;
 }
 
 static void
@@ -374,7 +430,10 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	if (o->shared)
 		sh = shared_get(lc, o);
 	zc = sh != NULL && sh->carrier != NULL;
-	if (rte_pktmbuf_alloc_bulk(lc->pool, m, zc ? 2 : 1) != 0) {
+	m[0] = tx_alloc(lc);
+	m[1] = zc && m[0] != NULL ? tx_alloc(lc) : NULL;
+	if (m[0] == NULL || (zc && m[1] == NULL)) {
+		rte_pktmbuf_free(m[0]);
 		lc->st.drops[SHM_DROP_NO_MBUF]++;
 		return;
 	}

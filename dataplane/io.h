@@ -44,11 +44,15 @@ int dp_io_init(unsigned int n_workers);
 void dp_io_fini(void);
 
 /* Give worker lc its queues on port p (receive queue lc->worker if the
- * port has that many) and pool; transmit checksums offloaded if p can,
- * and shared payloads sent without a copy per listener (lc->tx_zc) if p
- * takes chained mbufs. */
+ * port has that many) and pool; transmit checksums offloaded if p can.
+ * Shared payloads are copied into each packet; the caller may set
+ * lc->tx_zc afterwards if p->tx_multi_seg (io.h: dp_io_tick_send). */
 void dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 		  struct rte_mempool *pool);
+
+/* Give back the mbufs lc holds for sending (before its pool goes;
+ * cold). */
+void dp_io_detach(struct dp_lcore *lc);
 
 /* Receive, run due ticks, send. Returns the packets handled. */
 unsigned int dp_io_poll(struct dp_lcore *lc, uint64_t now);

@@ -37,6 +37,7 @@ struct dp_tick_leg;
 #define DP_TICK_CHECK_US	100	/* how often due ticks are looked for */
 #define DP_HK_BUDGET	32	/* leg slots housekept per loop iteration */
 #define DP_TICK_RX_EVERY	8	/* conferences ticked between rx polls */
+#define DP_TX_STASH	32	/* mbufs taken from the pool at once */
 #define DP_TX_SHARED_MAX	8	/* shared payloads per tick (encodings) */
 
 /* A conference owned by this worker. */
@@ -111,8 +112,11 @@ struct dp_lcore {
 	uint64_t n_dispatched;		/* packets passed to their owner */
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_TX_BURST];
+	uint16_t n_stash;		/* of tx_stash, taken from the back */
+	struct rte_mbuf *tx_stash[DP_TX_STASH];	/* from pool, not reset */
+	uint32_t tx_data_off;		/* bytes from an mbuf to its data */
 	bool tx_zc;			/* shared payloads attached, not copied
-					 * (dp_io_attach: port's multi-seg) */
+					 * (only if the port's tx_multi_seg) */
 	uint32_t n_tx_shared;		/* entries of tx_shared in use */
 	struct dp_io_shared {		/* this tick's shared payloads */
 		const uint8_t *payload;	/* the tick's shared buffer */

@@ -48,6 +48,7 @@ struct dp_opts {
 	uint32_t addr_ip;	/* network order */
 	uint32_t n_mbufs;
 	uint16_t rx_desc, tx_desc;
+	bool tx_zero_copy;	/* shared payloads attached, not copied */
 };
 
 static struct dp_port port;
@@ -99,6 +100,11 @@ usage(FILE *f)
 "                         for now.\n"
 "  --mbufs N              packet buffers (default 8191)\n"
 "  --rx-desc N, --tx-desc N  descriptors per queue (default 1024)\n"
+"  --tx-zero-copy         send a shared mix to its listeners as a segment\n"
+"                         attached to one copy, not copied per packet, if\n"
+"                         the port takes chained mbufs (for NICs that DMA\n"
+"                         them; PMDs that copy anyway, memif, af_packet,\n"
+"                         are faster without: bench_io io/frame_zc)\n"
 "  --provision FILE       create the conferences and legs in FILE at start,\n"
 "                         without SIP (for packet generators); the format is\n"
 "                         in dataplane/prov.h and the README\n"
@@ -150,6 +156,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "rx-desc", required_argument, NULL, 'R' },
 		{ "tx-desc", required_argument, NULL, 'T' },
+		{ "tx-zero-copy", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -169,6 +176,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->n_mbufs = 8191;
 	o->rx_desc = 1024;
 	o->tx_desc = 1024;
+	o->tx_zero_copy = false;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -246,6 +254,9 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 				o->rx_desc = (uint16_t)v;
 			else
 				o->tx_desc = (uint16_t)v;
+			break;
+		case 'Z':
+			o->tx_zero_copy = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -404,8 +415,14 @@ start_port(const struct dp_opts *o)
 		LOG_ERR("%s", err);
 		return rc;
 	}
-	for (unsigned int w = 0; w < n_workers; w++)
+	if (o->tx_zero_copy && !port.tx_multi_seg)
+		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
+			 "mbufs: shared mixes are copied", port.port_id,
+			 port.driver);
+	for (unsigned int w = 0; w < n_workers; w++) {
 		dp_io_attach(&lcores[w], &port, pool);
+		lcores[w].tx_zc = o->tx_zero_copy && port.tx_multi_seg;
+	}
 	inet_ntop(AF_INET, &o->addr_ip, ip, sizeof(ip));
 	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
 		 "%u receive queue%s (%s), checksums in %s, out %s",
@@ -555,6 +572,9 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	log_totals();
 out_region:
+	if (lcores != NULL)
+		for (unsigned int w = 0; w < n_workers; w++)
+			dp_io_detach(&lcores[w]);
 	dp_port_fini(&port);
 	dp_io_fini();
 	if (lcores != NULL)

@@ -124,6 +124,7 @@ setup(void)
 static void
 teardown(void)
 {
+	dp_io_detach(&lc);
 	dp_lcore_fini(&lc);
 	dp_io_fini();
 	shm_region_detach(&region);
@@ -373,7 +374,7 @@ START_TEST(test_io_shared_zero_copy)
 	unsigned int avail;
 
 	ck_assert(port.tx_multi_seg);		/* net_ring has it */
-	ck_assert(lc.tx_zc);			/* so attach turned it on */
+	ck_assert(!lc.tx_zc);			/* off unless asked for */
 	add_conf_and_legs();
 	rt = &lc.rt[lc.port_leg[20000] - 1];
 	memcpy(rt->flow.dst_mac, peer_mac, 6);
@@ -383,6 +384,7 @@ START_TEST(test_io_shared_zero_copy)
 	avail = rte_mempool_avail_count(pool);
 	send_shared(rt, pay, false);
 	send_shared(rt, pay, true);
+	dp_io_detach(&lc);		/* the worker's stash back too */
 	memset(pay, 0x55, sizeof(pay));		/* later ticks reuse it */
 	ck_assert_uint_eq(tx_take(out, 8), 6);
 	for (int k = 0; k < 3; k++) {
@@ -474,6 +476,7 @@ START_TEST(test_io_dispatch_to_owner)
 
 	/* the fixture's worker is worker 0 of a one-worker region: make a
 	 * two-worker one for this case */
+	dp_io_detach(&lc);
 	dp_lcore_fini(&lc);
 	dp_io_fini();
 	snprintf(name, sizeof(name), "/tutti-test-io2-%d", (int)getpid());
@@ -550,6 +553,8 @@ START_TEST(test_io_dispatch_to_owner)
 	ck_assert_uint_eq(rte_ring_count(txr2[0]), 0);
 	rte_pktmbuf_free_bulk(out, n);
 
+	dp_io_detach(&w1);
+	dp_io_detach(&lc);
 	dp_lcore_fini(&w1);
 	dp_lcore_fini(&lc);
 	dp_port_fini(&p2);
