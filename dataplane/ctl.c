@@ -24,9 +24,23 @@
 
 static uint32_t dp_pid_cached;
 
+/* The pid of a control plane found dead, 0: none. Relaxed: a worker
+ * that reads it late mutes or unmutes one control poll later. */
+static uint32_t cp_lost_pid;
+
+void
+dp_ctl_set_cp_lost(uint32_t pid)
+{
+	__atomic_store_n(&cp_lost_pid, pid, __ATOMIC_RELAXED);
+}
+
 int
 dp_ctl_send_evt(struct dp_lcore *lc, const struct shm_msg *m)
 {
+	if (lc->evt_muted && m->hdr.type != SHM_EVT_STATUS) {
+		lc->st.drops[SHM_DROP_EVT_NO_CP]++;
+		return -ENOTCONN;
+	}
 	if (shm_ring_send(lc->evt, m, 1) != 1) {
 		lc->st.drops[SHM_DROP_EVT_FULL]++;
 		return -ENOBUFS;
@@ -366,6 +380,15 @@ dp_ctl_poll(struct dp_lcore *lc, uint64_t now)
 	(void)now;
 	if (dp_pid_cached == 0)
 		dp_pid_cached = (uint32_t)getpid();
+	{
+		/* Acquire: pairs with the control plane's release store of
+		 * its pid, made before it empties the event rings. */
+		uint32_t cp = __atomic_load_n(&lc->region->hdr->cp_pid,
+					      __ATOMIC_ACQUIRE);
+
+		lc->evt_muted = cp == 0 || cp == __atomic_load_n(
+			&cp_lost_pid, __ATOMIC_RELAXED);
+	}
 	/* Take only as many commands as statuses fit: none is lost. */
 	if (room == 0)
 		return 0;

@@ -28,9 +28,21 @@ int dp_ctl_apply(struct dp_lcore *lc, const struct shm_msg *m);
 
 /*
  * Send an event (status, stats, timeout, ...); counts SHM_DROP_EVT_FULL if
- * the ring is full. Returns 0 or -ENOBUFS.
+ * the ring is full. Returns 0 or -ENOBUFS. While no control plane is
+ * attached (lc->evt_muted, see dp_ctl_set_cp_lost) events other than
+ * statuses are not offered at all: counted SHM_DROP_EVT_NO_CP, -ENOTCONN.
+ * A control plane empties the ring when it attaches (it cannot use what
+ * an earlier one was sent), so nothing it needs is lost that way.
  */
 int dp_ctl_send_evt(struct dp_lcore *lc, const struct shm_msg *m);
+
+/*
+ * The main lcore found control plane pid dead (no heartbeat), or 0: it is
+ * back. Workers stop offering events while the region's cp_pid is 0 or
+ * this pid, and start again at their next control poll after another
+ * control plane attaches (any thread).
+ */
+void dp_ctl_set_cp_lost(uint32_t pid);
 
 /* Find a conference of this worker, or NULL. */
 struct dp_conf *dp_ctl_conf_find(struct dp_lcore *lc, uint32_t conf_id);

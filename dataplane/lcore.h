@@ -137,6 +137,8 @@ struct dp_lcore {
 	uint32_t pubs;
 	uint64_t idle_sleep_us;		/* 0 = poll without sleeping */
 	bool hk_run;			/* a housekeeping pass is under way */
+	bool evt_muted;			/* no control plane: no events
+					 * offered (dp_ctl_send_evt) */
 	uint32_t hk_next;		/* leg slot it goes on with */
 	uint64_t last_late_ticks;	/* at the previous stats event */
 

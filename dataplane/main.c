@@ -299,6 +299,7 @@ dp_housekeeping(uint64_t now_tsc)
 	if (pid != 0 && pid != cp.pid) {
 		cp.pid = pid;
 		cp.lost = false;
+		dp_ctl_set_cp_lost(0);
 		LOG_INFO("found tutti-cp pid %u attached to region %s", pid,
 			 region.name);
 	} else if (pid == 0 && cp.pid != 0) {
@@ -310,6 +311,7 @@ dp_housekeeping(uint64_t now_tsc)
 		    !shm_pid_alive(pid))) {
 		cp.lost = true;
 		cp.lost_beat = beat;
+		dp_ctl_set_cp_lost(pid);	/* its workers stop events */
 		LOG_WARN("tutti-cp pid %u stopped (no heartbeat for %" PRIu64
 			 " ms); media continues, waiting for a control plane",
 			 pid, (now - beat) / 1000000);
@@ -318,6 +320,7 @@ dp_housekeeping(uint64_t now_tsc)
 		/* a new beat from a live process: not the last one of a
 		 * process that died (SIGKILL) a moment ago */
 		cp.lost = false;
+		dp_ctl_set_cp_lost(0);
 		LOG_INFO("tutti-cp pid %u is back", pid);
 	}
 }

@@ -196,6 +196,7 @@ shm_drop_name(unsigned int reason)
 		[SHM_DROP_EVT_FULL] = "evt_full",
 		[SHM_DROP_NO_ARP] = "no_arp",
 		[SHM_DROP_BAD_RTCP] = "bad_rtcp",
+		[SHM_DROP_EVT_NO_CP] = "evt_no_cp",
 	};
 
 	if (reason >= SHM_DROP_MAX_ || names[reason] == NULL)

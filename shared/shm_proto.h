@@ -257,6 +257,7 @@ enum shm_drop {
 	SHM_DROP_EVT_FULL = 12,		/* event ring full: event lost */
 	SHM_DROP_NO_ARP = 13,		/* next hop's MAC not known yet */
 	SHM_DROP_BAD_RTCP = 14,		/* RTCP validation */
+	SHM_DROP_EVT_NO_CP = 15,	/* no control plane: event not offered */
 	SHM_DROP_MAX_ = 16,		/* size of the drops[] arrays */
 };
 

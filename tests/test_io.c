@@ -9,7 +9,9 @@
  * payload type and running sequence numbers, each leg hearing the other;
  * a leg not heard from yet costs an ARP request, not a packet; ticks that
  * start more than a ptime late are counted; malformed frames are counted
- * by reason. Unit suite (no root, no network).
+ * by reason; a shared mix attached rather than copied is the same on the
+ * wire and leaks no mbuf; without a control plane no event but a status
+ * is offered. Unit suite (no root, no network).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -38,6 +40,7 @@
 #include "rtp.h"
 #include "shm_msg.h"
 #include "shm_region.h"
+#include "shm_ring.h"
 
 #define FS	160
 
@@ -415,6 +418,44 @@ START_TEST(test_io_shared_zero_copy)
 }
 END_TEST
 
+/* Without a control plane the worker offers no events but statuses, and
+ * starts again as soon as one attaches. */
+START_TEST(test_io_events_wait_for_control_plane)
+{
+	struct shm_msg ev, st, got;
+
+	shm_msg_init(&ev, SHM_EVT_TALKER, 0, 7);
+	shm_msg_init(&st, SHM_EVT_STATUS, 9, 7);
+	__atomic_store_n(&region.hdr->cp_pid, 0, __ATOMIC_RELEASE);
+	dp_ctl_poll(&lc, 0);
+	ck_assert(lc.evt_muted);
+	ck_assert_int_eq(dp_ctl_send_evt(&lc, &ev), -ENOTCONN);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_EVT_NO_CP], 1);
+	ck_assert_int_eq(dp_ctl_send_evt(&lc, &st), 0);	/* answers go */
+	ck_assert_uint_eq(rte_ring_count(lc.evt), 1);
+
+	/* a control plane attaches: events flow at the next poll */
+	__atomic_store_n(&region.hdr->cp_pid, 4242, __ATOMIC_RELEASE);
+	dp_ctl_poll(&lc, 0);
+	ck_assert(!lc.evt_muted);
+	ck_assert_int_eq(dp_ctl_send_evt(&lc, &ev), 0);
+	ck_assert_uint_eq(rte_ring_count(lc.evt), 2);
+
+	/* it dies (the main lcore saw no heartbeat): muted again, until
+	 * another one attaches */
+	dp_ctl_set_cp_lost(4242);
+	dp_ctl_poll(&lc, 0);
+	ck_assert(lc.evt_muted);
+	ck_assert_int_eq(dp_ctl_send_evt(&lc, &ev), -ENOTCONN);
+	__atomic_store_n(&region.hdr->cp_pid, 4343, __ATOMIC_RELEASE);
+	dp_ctl_poll(&lc, 0);
+	ck_assert(!lc.evt_muted);
+	dp_ctl_set_cp_lost(0);
+	while (shm_ring_recv(lc.evt, &got, 1) == 1)
+		;
+}
+END_TEST
+
 START_TEST(test_io_counts_malformed)
 {
 	uint8_t pkt[12 + FS] = { 0 };
@@ -578,6 +619,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_answers_arp_and_ping);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_shared_zero_copy);
+	tcase_add_test(tc, test_io_events_wait_for_control_plane);
 	tcase_add_test(tc, test_io_counts_malformed);
 	tcase_add_test(tc, test_io_dispatch_to_owner);
 	suite_add_tcase(s, tc);
