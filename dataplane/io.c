@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "port.h"
 #include "shm_region.h"
+#include "steer.h"
 
 #define ARP_SLOTS	1024	/* next hops known, all workers */
 #define RTCP_CNAME	"tutti@focus"
@@ -110,12 +111,16 @@ dp_io_port_claim(struct dp_lcore *lc, uint16_t port)
 	}
 	__atomic_store_n(&port_owner[port], me, __ATOMIC_RELEASE);
 	__atomic_store_n(&port_owner[port + 1], me, __ATOMIC_RELEASE);
+	if (lc->has_rxq)
+		dp_steer_request(port, lc->rxq, true);
 	return 0;
 }
 
 void
 dp_io_port_release(struct dp_lcore *lc, uint16_t port)
 {
+	if (port_owner[port] == lc->worker && lc->has_rxq)
+		dp_steer_request(port, lc->rxq, false);
 	for (int k = 0; k < 2 && port + k < 65536; k++)
 		if (port_owner[port + k] == lc->worker)
 			__atomic_store_n(&port_owner[port + k],

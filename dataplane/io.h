@@ -12,9 +12,11 @@
  * of another worker goes to that worker's dispatch ring (rte_ring, many
  * producers, one consumer) and is classified again there. The owner of
  * every local port is in one table all workers read, written only by the
- * owner on leg add/remove. (rte_flow rules on the UDP port that put the
- * packets on the owner's queue are not done yet: every port here is
- * af_packet, memif, net_ring or net_null, none of which has rte_flow.)
+ * owner on leg add/remove. Where the port takes rte_flow rules, steer.h
+ * puts each leg's ports on its owner's receive queue, so that dispatch is
+ * needed only until the rule is in place (or where the driver refuses
+ * one). af_packet, memif, net_ring and net_null have no rte_flow; net_tap
+ * has it where the kernel has the multiq qdisc and flower classifier.
  *
  * Next hop. A leg's packets go to the source MAC of the last valid RTP
  * packet from it (so a router in between is learnt too); before the first

@@ -32,8 +32,11 @@
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "simd.h"
+#include "steer.h"
 
 #define DP_VERSION "0.1.0"
+/* rte_flow requests applied per 10 ms of the main lcore's loop */
+#define STEER_BUDGET	256
 
 struct dp_opts {
 	const char *region;
@@ -49,6 +52,7 @@ struct dp_opts {
 	uint32_t n_mbufs;
 	uint16_t rx_desc, tx_desc;
 	bool tx_zero_copy;	/* shared payloads attached, not copied */
+	bool no_steer;		/* --no-steer: software dispatch only */
 };
 
 static struct dp_port port;
@@ -108,6 +112,10 @@ usage(FILE *f)
 "                         the port takes chained mbufs (for NICs that DMA\n"
 "                         them; PMDs that copy anyway, memif, af_packet,\n"
 "                         are faster without: bench_io io/frame_zc)\n"
+"  --no-steer             no rte_flow rules: with several workers, packets\n"
+"                         reach the worker owning their leg by software\n"
+"                         dispatch only (default: rules per leg where the\n"
+"                         port takes them, dispatch for the rest)\n"
 "  --provision FILE       create the conferences and legs in FILE at start,\n"
 "                         without SIP (for packet generators); the format is\n"
 "                         in dataplane/prov.h and the README\n"
@@ -176,6 +184,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "addr", required_argument, NULL, 'a' },
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "rx-desc", required_argument, NULL, 'R' },
+		{ "no-steer", no_argument, NULL, 'F' },
 		{ "tx-desc", required_argument, NULL, 'T' },
 		{ "tx-zero-copy", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
@@ -198,6 +207,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->rx_desc = 4096;
 	o->tx_desc = 1024;
 	o->tx_zero_copy = false;
+	o->no_steer = false;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
@@ -278,6 +288,9 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			break;
 		case 'Z':
 			o->tx_zero_copy = true;
+			break;
+		case 'F':
+			o->no_steer = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -449,6 +462,20 @@ start_port(const struct dp_opts *o)
 		dp_io_attach(&lcores[w], &port, pool);
 		lcores[w].tx_zc = o->tx_zero_copy && port.tx_multi_seg;
 	}
+	if (n_workers > 1 && !o->no_steer) {
+		char why[256];
+
+		rc = dp_steer_init(port.port_id, port.n_rxq, port.ipv4, why,
+				   sizeof(why));
+		if (rc < 0) {
+			LOG_ERR("port %u: steering requests: %s (raise -m?)",
+				port.port_id, strerror(-rc));
+			return rc;
+		}
+		LOG_INFO("port %u: %s%s", port.port_id, rc == 1 ?
+			 "legs steered to their worker by " : "no steering: ",
+			 why);
+	}
 	inet_ntop(AF_INET, &o->addr_ip, ip, sizeof(ip));
 	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
 		 "%u receive queue%s (%s), checksums in %s, out %s",
@@ -517,6 +544,15 @@ provision(const char *path)
 static void
 log_totals(void)
 {
+	struct dp_steer_stats ss;
+
+	dp_steer_stats(&ss);
+	if (dp_steer_is_on())
+		LOG_INFO("steering: %" PRIu64 " requests (%" PRIu64 " lost), "
+			 "%" PRIu64 " rules created, %" PRIu64 " destroyed, %"
+			 PRIu64 " refused by the driver, %" PRIu64 " not asked "
+			 "for, %u in place", ss.requests, ss.lost, ss.created,
+			 ss.destroyed, ss.failed, ss.skipped, ss.rules);
 	for (unsigned int w = 0; w < n_workers; w++) {
 		const struct shm_worker_stats *s = &lcores[w].st;
 		uint64_t drops = 0;
@@ -591,6 +627,7 @@ main(int argc, char **argv)
 	} else {
 		while (!dp_quit) {
 			dp_housekeeping(rte_rdtsc());
+			dp_steer_service(STEER_BUDGET);
 			rte_delay_us_sleep(10 * 1000);
 		}
 	}
@@ -601,6 +638,7 @@ out_region:
 	if (lcores != NULL)
 		for (unsigned int w = 0; w < n_workers; w++)
 			dp_io_detach(&lcores[w]);
+	dp_steer_fini();
 	dp_port_fini(&port);
 	dp_io_fini();
 	if (lcores != NULL)

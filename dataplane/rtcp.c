@@ -129,7 +129,10 @@ dp_rtcp_parse(const uint8_t *buf, uint32_t len, uint32_t our_ssrc,
 		return refuse(out, st, DP_RTCP_DROP_SHORT);
 	if ((buf[0] >> 6) != 2)
 		return refuse(out, st, DP_RTCP_DROP_VERSION);
-	if (buf[1] != DP_RTCP_SR && buf[1] != DP_RTCP_RR)
+	/* RFC 3550 A.2 wants SR or RR first; reduced-size RTCP (RFC 5506)
+	 * may start with any RTCP type, and peers send a lone BYE or APP
+	 * (baresip does): accepted and counted, if it is an RTCP type */
+	if (buf[1] < DP_RTCP_SR || buf[1] > DP_RTCP_XR)
 		return refuse(out, st, DP_RTCP_DROP_FIRST);
 	out->ssrc = dp_net_get32(buf + 4);
 	while (off < len) {
@@ -196,6 +199,7 @@ dp_rtcp_parse(const uint8_t *buf, uint32_t len, uint32_t our_ssrc,
 		off += plen;
 	}
 	st->n_compound++;
+	st->n_reduced += buf[1] != DP_RTCP_SR && buf[1] != DP_RTCP_RR;
 	st->n_sr += n.n_sr;
 	st->n_rr += n.n_rr;
 	st->n_sdes += n.n_sdes;

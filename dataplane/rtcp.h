@@ -33,6 +33,7 @@ extern "C" {
 #define DP_RTCP_SDES	   202
 #define DP_RTCP_BYE	   203
 #define DP_RTCP_APP	   204
+#define DP_RTCP_XR	   207	/* RFC 3611: the last type a packet may start with */
 #define DP_RTCP_SDES_CNAME 1
 #define DP_RTCP_CNAME_MAX  255 /* octets */
 /* SR + 1 report block + SDES with a maximal CNAME */
@@ -55,6 +56,7 @@ enum dp_rtcp_drop {
 
 struct dp_rtcp_stats {
 	uint64_t n_compound; /* accepted compound packets */
+	uint64_t n_reduced;  /* ... of them not led by SR or RR (RFC 5506) */
 	uint64_t n_sr;	     /* packets in them, by type */
 	uint64_t n_rr;
 	uint64_t n_sdes;

@@ -264,8 +264,10 @@ static const struct bad_case bads[] = {
 	{ "10 bytes", { RR0, 0x80, 202 }, 10, D(SHORT) },
 	{ "version 1", { 0x40, 201, 0, 1, 0, 0, 0, 7 }, 8, D(VERSION) },
 	{ "second version 3", { RR0, 0xc0, 202, 0, 0 }, 12, D(VERSION) },
-	{ "SDES first", { 0x81, 202, 0, 1, 0, 0, 0, 7 }, 8, D(FIRST) },
-	{ "BYE first", { 0x81, 203, 0, 1, 0, 0, 0, 7 }, 8, D(FIRST) },
+	{ "type 199 first", { 0x80, 199, 0, 1, 0, 0, 0, 7 }, 8, D(FIRST) },
+	{ "type 208 first", { 0x80, 208, 0, 1, 0, 0, 0, 7 }, 8, D(FIRST) },
+	{ "RTP PT 72 (mux)", { 0x80, 72, 0, 1, 0, 0, 0, 7 }, 8, D(FIRST) },
+	{ "lone SDES, no end", { 0x81, 202, 0, 1, 0, 0, 0, 7 }, 8, D(SDES) },
 	{ "P on the first", { 0xa0, 201, 0, 1, 0, 0, 0, 1 }, 8, D(PADDING) },
 	{ "P on a middle one", { RR0, 0xa0, 204, 0, 2, 0, 0, 0, 7, 'n', 'a',
 	  'm', 1, RR0 }, 28, D(PADDING) },
@@ -295,6 +297,32 @@ static const struct bad_case bads[] = {
 	{ "APP 8 bytes", { RR0, 0x80, 204, 0, 1, 0, 0, 0, 7 }, 16, D(APP) },
 };
 /* clang-format on */
+
+/* Reduced-size RTCP (RFC 5506): a lone BYE, a lone APP, as baresip sends
+ * them; counted as compounds not led by SR or RR. */
+START_TEST(test_rtcp_reduced_size)
+{
+	static const uint8_t bye[] = { 0x81, 203, 0, 1, 0, 0, 0, 7 };
+	static const uint8_t app[] = { 0x80, 204, 0, 2, 0, 0, 0, 7,
+				       'n', 'a', 'm', 'e' };
+	static const uint8_t rr[] = { RR0 };
+
+	ck_assert_int_eq(dp_rtcp_parse(bye, sizeof(bye), 9, &info, &st), 0);
+	ck_assert_uint_eq(info.ssrc, 7);
+	ck_assert(info.bye);
+	ck_assert(!info.has_sr);
+	ck_assert_int_eq(dp_rtcp_parse(app, sizeof(app), 9, &info, &st), 0);
+	ck_assert_uint_eq(info.ssrc, 7);
+	ck_assert(!info.bye);
+	ck_assert_int_eq(dp_rtcp_parse(rr, sizeof(rr), 9, &info, &st), 0);
+	ck_assert_uint_eq(st.n_compound, 3);
+	ck_assert_uint_eq(st.n_reduced, 2);
+	ck_assert_uint_eq(st.n_bye, 1);
+	ck_assert_uint_eq(st.n_app, 1);
+	ck_assert_uint_eq(st.n_rr, 1);
+	ck_assert_uint_eq(drops_total(), 0);
+}
+END_TEST
 
 START_TEST(test_rtcp_refuses)
 {
@@ -423,6 +451,7 @@ test_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_rtcp_compound_all_types);
+	tcase_add_test(tc, test_rtcp_reduced_size);
 	tcase_add_loop_test(tc, test_rtcp_refuses, 0,
 			    (int)(sizeof(bads) / sizeof(bads[0])));
 	tcase_add_test(tc, test_rtcp_drop_names);

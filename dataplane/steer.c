@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * steer.c: rte_flow rules putting each leg's UDP ports on its worker's
+ * receive queue (see steer.h). Workers enqueue requests; the main lcore
+ * owns the rules.
+ */
+#include "steer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_flow.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "log.h"
+
+#define REQ_SLOTS	8192	/* pending requests, all workers */
+#define REQ_ADD		(1u << 31)
+/* Refusals in a row after which no more rules are asked for until one is
+ * destroyed (the driver's table is full, or it validates rules it cannot
+ * create: net_tap without the kernel's multiq and flower). */
+#define FAIL_RUN	16
+
+static struct {
+	bool on;
+	uint16_t port_id;
+	uint32_t ipv4;
+	struct rte_ring *req;
+	struct rte_flow *rule[65536];	/* by UDP port; main lcore only */
+	uint16_t queue[65536];
+	uint32_t fail_run;		/* refusals in a row */
+	uint64_t requests, lost;	/* workers: atomic */
+	struct dp_steer_stats st;	/* the rest: main lcore */
+} s;
+
+/* Create (queue) or validate (!create) the rule for one UDP port. */
+static int
+rule(uint16_t udp_port, uint16_t queue, bool create, struct rte_flow **out,
+     struct rte_flow_error *e)
+{
+	const struct rte_flow_attr attr = { .ingress = 1 };
+	const struct rte_flow_item_ipv4 ip_spec = {
+		.hdr.dst_addr = s.ipv4 };
+	const struct rte_flow_item_ipv4 ip_mask = {
+		.hdr.dst_addr = RTE_BE32(0xffffffff) };
+	const struct rte_flow_item_udp udp_spec = {
+		.hdr.dst_port = rte_cpu_to_be_16(udp_port) };
+	const struct rte_flow_item_udp udp_mask = {
+		.hdr.dst_port = RTE_BE16(0xffff) };
+	const struct rte_flow_item pattern[] = {
+		{ .type = RTE_FLOW_ITEM_TYPE_ETH },
+		{ .type = RTE_FLOW_ITEM_TYPE_IPV4, .spec = &ip_spec,
+		  .mask = &ip_mask },
+		{ .type = RTE_FLOW_ITEM_TYPE_UDP, .spec = &udp_spec,
+		  .mask = &udp_mask },
+		{ .type = RTE_FLOW_ITEM_TYPE_END },
+	};
+	const struct rte_flow_action_queue q = { .index = queue };
+	const struct rte_flow_action actions[] = {
+		{ .type = RTE_FLOW_ACTION_TYPE_QUEUE, .conf = &q },
+		{ .type = RTE_FLOW_ACTION_TYPE_END },
+	};
+
+	memset(e, 0, sizeof(*e));
+	if (!create)
+		return rte_flow_validate(s.port_id, &attr, pattern, actions,
+					 e);
+	*out = rte_flow_create(s.port_id, &attr, pattern, actions, e);
+	return *out != NULL ? 0 : -rte_errno;
+}
+
+int
+dp_steer_init(uint16_t port_id, uint16_t n_rxq, uint32_t ipv4, char *why,
+	      size_t whylen)
+{
+	struct rte_flow_error e;
+	int rc;
+
+	dp_steer_fini();
+	s.port_id = port_id;
+	s.ipv4 = ipv4;
+	if (n_rxq < 2) {
+		snprintf(why, whylen, "one receive queue, nothing to steer");
+		return 0;
+	}
+	/* a port in the RTP range of the defaults, the last queue */
+	rc = rule(20000, (uint16_t)(n_rxq - 1), false, NULL, &e);
+	if (rc != 0) {
+		snprintf(why, whylen, "the driver takes no rte_flow rule "
+			 "IPv4 dst / UDP dst -> queue (%s%s%s)",
+			 strerror(-rc), e.message != NULL ? ": " : "",
+			 e.message != NULL ? e.message : "");
+		return 0;
+	}
+	s.req = rte_ring_create_elem("dp_steer_req", sizeof(uint32_t),
+				     REQ_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (s.req == NULL)
+		return -ENOMEM;
+	__atomic_store_n(&s.on, true, __ATOMIC_RELEASE);
+	snprintf(why, whylen, "rte_flow rules per leg");
+	return 1;
+}
+
+bool
+dp_steer_is_on(void)
+{
+	return __atomic_load_n(&s.on, __ATOMIC_ACQUIRE);
+}
+
+void
+dp_steer_request(uint16_t udp_port, uint16_t queue, bool add)
+{
+	uint32_t r = udp_port | (uint32_t)(queue & 0x7fff) << 16 |
+		     (add ? REQ_ADD : 0);
+
+	if (!dp_steer_is_on())
+		return;
+	__atomic_fetch_add(&s.requests, 1, __ATOMIC_RELAXED);
+	if (rte_ring_mp_enqueue_elem(s.req, &r, sizeof(r)) != 0)
+		__atomic_fetch_add(&s.lost, 1, __ATOMIC_RELAXED);
+}
+
+/* Remove the rule of one UDP port, if any. */
+static void
+drop_rule(uint16_t p)
+{
+	struct rte_flow_error e;
+
+	if (s.rule[p] == NULL)
+		return;
+	if (rte_flow_destroy(s.port_id, s.rule[p], &e) == 0) {
+		s.st.destroyed++;
+		s.fail_run = 0;	/* room again */
+	} else {
+		s.st.failed++;
+	}
+	s.rule[p] = NULL;
+	s.st.rules--;
+}
+
+/* Put one UDP port on queue q. */
+static void
+set_rule(uint16_t p, uint16_t q)
+{
+	struct rte_flow_error e;
+	struct rte_flow *f;
+
+	if (s.rule[p] != NULL && s.queue[p] == q)
+		return;
+	drop_rule(p);
+	if (s.fail_run >= FAIL_RUN) {
+		s.st.skipped++;
+		return;
+	}
+	if (rule(p, q, true, &f, &e) != 0) {
+		s.st.failed++;
+		if (++s.fail_run == FAIL_RUN)
+			LOG_WARN("port %u: the driver refused %u rte_flow rules "
+				 "in a row (last: %s): new legs go by software "
+				 "dispatch until a rule is removed", s.port_id,
+				 FAIL_RUN, e.message != NULL ? e.message :
+				 strerror(rte_errno));
+		return;
+	}
+	s.fail_run = 0;
+	s.rule[p] = f;
+	s.queue[p] = q;
+	s.st.created++;
+	s.st.rules++;
+}
+
+unsigned int
+dp_steer_service(unsigned int budget)
+{
+	unsigned int done = 0;
+	uint32_t r;
+
+	if (!dp_steer_is_on())
+		return 0;
+	while (done < budget &&
+	       rte_ring_sc_dequeue_elem(s.req, &r, sizeof(r)) == 0) {
+		uint16_t port = (uint16_t)r, q = (uint16_t)(r >> 16 & 0x7fff);
+
+		for (uint32_t p = port; p <= (uint32_t)port + 1 && p < 65536;
+		     p++) {
+			if (r & REQ_ADD)
+				set_rule((uint16_t)p, q);
+			else
+				drop_rule((uint16_t)p);
+		}
+		done++;
+	}
+	return done;
+}
+
+void
+dp_steer_stats(struct dp_steer_stats *st)
+{
+	*st = s.st;
+	st->requests = __atomic_load_n(&s.requests, __ATOMIC_RELAXED);
+	st->lost = __atomic_load_n(&s.lost, __ATOMIC_RELAXED);
+}
+
+void
+dp_steer_fini(void)
+{
+	if (s.req != NULL) {
+		for (uint32_t p = 0; p < 65536; p++)
+			drop_rule((uint16_t)p);
+		rte_ring_free(s.req);
+	}
+	memset(&s, 0, sizeof(s));
+}

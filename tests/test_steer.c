@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_steer.c: rte_flow steering of legs' UDP ports (dataplane/steer.h)
+ * on real ports: a net_ring port (no rte_flow: steering stays off, with the
+ * reason), one receive queue (nothing to steer), and net_tap, whose driver
+ * has rte_flow through the kernel's tc. Where the kernel has the multiq
+ * qdisc and the flower classifier the rules are created and destroyed;
+ * where it lacks them (as on this project's machines) net_tap validates
+ * rules but the kernel refuses them, and the refusals are counted, then no
+ * more rules are asked for until one is destroyed. Run by in_netns.sh in a
+ * network namespace of its own (root: the tap device lives and dies
+ * there).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "check_main.h"
+#include "port.h"
+#include "steer.h"
+
+#define FAIL_RUN	16	/* steer.c's refusals in a row */
+
+static struct rte_mempool *pool;
+static uint32_t dp_ip;
+
+const char *
+test_skip_reason(void)
+{
+	if (geteuid() != 0)
+		return "needs root for a tap device in a network namespace";
+	if (access("/dev/net/tun", R_OK | W_OK) != 0)
+		return "needs /dev/net/tun";
+	return NULL;
+}
+
+/* EAL with one tap port (port 0), in this process (each test is a fork). */
+static void
+setup(void)
+{
+	char prefix[64];
+	char *argv[] = { "test_steer", "-l", "0", "--no-huge", "-m", "256",
+			 "--no-pci", "--no-shconf", "--no-telemetry",
+			 "--log-level=lib.eal:error", "--log-level=pmd.net.tap:"
+			 "critical", "--vdev", "net_tap0,iface=tsteer0",
+			 "--file-prefix", prefix, NULL };
+
+	snprintf(prefix, sizeof(prefix), "test_steer_%d", (int)getpid());
+	ck_assert_int_ge(rte_eal_init(15, argv), 0);
+	pool = rte_pktmbuf_pool_create("steer_pool", 4095, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	ck_assert_ptr_nonnull(pool);
+	inet_pton(AF_INET, "198.18.0.2", &dp_ip);
+}
+
+static void
+teardown(void)
+{
+	dp_steer_fini();
+	rte_eal_cleanup();
+}
+
+static void
+tap_port(struct dp_port *p, uint16_t n_workers)
+{
+	char err[256] = "";
+
+	ck_assert_msg(dp_port_init(p, 0, n_workers, dp_ip, pool, 256, 256,
+				   err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(p->driver, "net_tap");
+	ck_assert_uint_eq(p->n_rxq, n_workers);
+}
+
+START_TEST(test_steer_one_queue_is_off)
+{
+	struct dp_steer_stats st;
+	struct dp_port p;
+	char why[256] = "";
+
+	tap_port(&p, 1);
+	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, dp_ip, why,
+				       sizeof(why)), 0);
+	ck_assert_ptr_nonnull(strstr(why, "one receive queue"));
+	ck_assert(!dp_steer_is_on());
+	dp_steer_request(20000, 0, true);
+	ck_assert_uint_eq(dp_steer_service(64), 0);
+	dp_steer_stats(&st);
+	ck_assert_uint_eq(st.requests, 0);
+	dp_port_fini(&p);
+}
+END_TEST
+
+START_TEST(test_steer_ring_port_has_no_flow)
+{
+	struct rte_ring *r[2];
+	struct dp_port p;
+	char why[256] = "", err[256] = "";
+	int id;
+
+	for (int q = 0; q < 2; q++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "steer_r%d", q);
+		r[q] = rte_ring_create(name, 1024, 0, 0);
+		ck_assert_ptr_nonnull(r[q]);
+	}
+	id = rte_eth_from_rings("steer_ring", r, 2, r, 2, 0);
+	ck_assert_int_ge(id, 0);
+	ck_assert_msg(dp_port_init(&p, (uint16_t)id, 2, dp_ip, pool, 256, 256,
+				   err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(p.n_rxq, 2);
+	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, dp_ip, why,
+				       sizeof(why)), 0);
+	ck_assert_msg(strstr(why, "takes no rte_flow rule") != NULL, "%s",
+		      why);
+	ck_assert(!dp_steer_is_on());
+	dp_port_fini(&p);
+}
+END_TEST
+
+/* Two workers on a tap port: rules per leg port, or refusals counted. */
+START_TEST(test_steer_tap_rules)
+{
+	struct dp_steer_stats st;
+	struct dp_port p;
+	char why[256] = "";
+	uint32_t n_legs = FAIL_RUN;	/* two ports each */
+
+	tap_port(&p, 2);
+	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, dp_ip, why,
+				       sizeof(why)), 1);
+	ck_assert(dp_steer_is_on());
+	for (uint32_t i = 0; i < n_legs; i++)
+		dp_steer_request((uint16_t)(20000 + 2 * i), (uint16_t)(i & 1),
+				 true);
+	/* the budget is honoured, and the rest waits in order */
+	ck_assert_uint_eq(dp_steer_service(3), 3);
+	ck_assert_uint_eq(dp_steer_service(1000), n_legs - 3);
+	ck_assert_uint_eq(dp_steer_service(1000), 0);
+	dp_steer_stats(&st);
+	ck_assert_uint_eq(st.requests, n_legs);
+	ck_assert_uint_eq(st.lost, 0);
+	if (st.created != 0) {
+		/* a kernel with multiq and flower: every port has its rule */
+		fprintf(stderr, "test_steer: the kernel takes the rules\n");
+		ck_assert_uint_eq(st.created, 2 * n_legs);
+		ck_assert_uint_eq(st.rules, 2 * n_legs);
+		ck_assert_uint_eq(st.failed, 0);
+		for (uint32_t i = 0; i < n_legs; i++)
+			dp_steer_request((uint16_t)(20000 + 2 * i), 0, false);
+		ck_assert_uint_eq(dp_steer_service(1000), n_legs);
+		dp_steer_stats(&st);
+		ck_assert_uint_eq(st.destroyed, 2 * n_legs);
+		ck_assert_uint_eq(st.rules, 0);
+	} else {
+		/* net_tap validated the rule, the kernel refuses it: after
+		 * FAIL_RUN refusals no more are asked for */
+		fprintf(stderr, "test_steer: the kernel refuses the rules "
+			"(no multiq or flower)\n");
+		ck_assert_uint_eq(st.failed, FAIL_RUN);
+		ck_assert_uint_eq(st.skipped, 2 * n_legs - FAIL_RUN);
+		ck_assert_uint_eq(st.rules, 0);
+		dp_steer_request(30000, 1, true);
+		ck_assert_uint_eq(dp_steer_service(1000), 1);
+		dp_steer_stats(&st);
+		ck_assert_uint_eq(st.failed, FAIL_RUN);
+		ck_assert_uint_eq(st.skipped, 2 * n_legs - FAIL_RUN + 2);
+		/* removing a leg that has no rule changes nothing */
+		dp_steer_request(20000, 0, false);
+		ck_assert_uint_eq(dp_steer_service(1000), 1);
+		dp_steer_stats(&st);
+		ck_assert_uint_eq(st.destroyed, 0);
+	}
+	dp_port_fini(&p);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("steer");
+	TCase *tc = tcase_create("steer");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_steer_one_queue_is_off);
+	tcase_add_test(tc, test_steer_ring_port_has_no_flow);
+	tcase_add_test(tc, test_steer_tap_rules);
+	suite_add_tcase(s, tc);
+	return s;
+}
