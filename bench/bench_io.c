@@ -14,6 +14,16 @@
  *   io/frame_zc/<N>   the same with each shared payload attached to its
  *                  listeners' packets as a second segment (tutti-dp
  *                  --tx-zero-copy), not copied into each (io/frame)
+ *   io/steered/<N>    two workers on a port with two receive queues; the
+ *                  legs belong to worker 1 and arrive on its queue, as
+ *                  rte_flow rules put them (steer.h)
+ *   io/dispatched/<N> the same frames arriving on worker 0's queue: it
+ *                  passes them to worker 1 through the dispatch ring
+ *                  (software dispatch, io.h). Both workers run in this
+ *                  one thread, so the difference from io/steered is the
+ *                  CPU the dispatch stage costs per packet (the cache
+ *                  lines a real second core would pull across are not in
+ *                  it)
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -47,8 +57,9 @@
 #define MAX_N		20000
 
 static struct rte_ring *rxr, *txr;
+static struct rte_ring *rxr2[2], *txr2[2];	/* the two-queue port */
 static struct rte_mempool *pool;
-static struct dp_port port;
+static struct dp_port port, port2;
 static uint32_t dp_ip, peer_ip;
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
@@ -97,35 +108,26 @@ make_frames(uint32_t n)
 	}
 }
 
-static void
-bench_frame(struct gb_state *st, void *arg)
-{
-	static struct shm_region region;
-	static struct dp_lcore lc;
-	struct shm_region_cfg cfg = { .n_workers = 1, .n_legs = MAX_N + 64 };
-	uint32_t n = (uint32_t)gb_range(st, 0), confs = n / PER_CONF;
-	struct rte_mbuf *b[64];
-	char err[256], name[64];
-	uint64_t now, period = 0, frame = 0;
-	double t0, t1;
+/* What a benchmark runs: io/frame, io/frame_zc, io/steered, io/dispatched. */
+struct io_arg {
+	bool zc;		/* shared payloads attached, not copied */
+	bool two;		/* two workers on a port with two queues; the
+				 * legs belong to worker 1 */
+	bool dispatch;		/* ... and arrive on worker 0's queue */
+};
 
-	snprintf(name, sizeof(name), "/tutti-bench-io-%d", (int)getpid());
-	cfg.name = name;
-	if (shm_region_create(&region, &cfg, err, sizeof(err)) < 0 ||
-	    dp_lcore_init(&lc, &region, 0, rte_lcore_id(), confs + 8) < 0 ||
-	    dp_io_init(1) < 0) {
-		gb_skip_with_error(st, "set-up failed");
-		return;
-	}
-	dp_io_attach(&lc, &port, pool);
-	lc.tx_zc = arg != NULL;	/* io/frame_zc: shared payloads attached */
+/* confs conferences of PER_CONF legs on lc; leg i on local port
+ * 20000 + 2i, its peer at 40000 + i. Returns 0 or -1. */
+static int
+provision(struct dp_lcore *lc, uint32_t confs)
+{
 	for (uint32_t c = 0; c < confs; c++) {
 		struct shm_msg m;
 
 		shm_msg_init(&m, SHM_CMD_CONF_CREATE, 1, c + 1);
 		m.body.conf.rate_hz = 8000;
 		m.body.conf.ptime_ms = 20;
-		dp_ctl_apply(&lc, &m);
+		dp_ctl_apply(lc, &m);
 		for (uint32_t j = 0; j < PER_CONF; j++) {
 			uint32_t i = c * PER_CONF + j;
 
@@ -138,17 +140,69 @@ bench_frame(struct gb_state *st, void *arg)
 			m.body.leg.local_port = htons((uint16_t)(20000 + 2 * i));
 			m.body.leg.rate_hz = 8000;
 			m.body.leg.ptime_ms = 20;
-			if (dp_ctl_apply(&lc, &m) < 0) {
-				gb_skip_with_error(st, "leg add failed");
-				return;
-			}
+			if (dp_ctl_apply(lc, &m) < 0)
+				return -1;
 		}
+	}
+	return 0;
+}
+
+/* The worker that receives (rx) and the one that owns the legs (own, the
+ * same for one worker): poll until fewer than min frames wait. */
+static void
+take(struct dp_lcore *rx, struct dp_lcore *own, struct rte_ring *r,
+     unsigned int min, uint64_t now)
+{
+	while (rte_ring_count(r) >= min) {
+		dp_io_poll(rx, now);
+		if (own != rx)	/* what was dispatched to it */
+			dp_io_poll(own, now);
+	}
+}
+
+static void
+bench_frame(struct gb_state *st, void *arg)
+{
+	const struct io_arg *a = arg;
+	static struct shm_region region;
+	static struct dp_lcore lcs[2];
+	const unsigned int nw = a->two ? 2 : 1;
+	struct shm_region_cfg cfg = { .n_workers = nw,
+				      .n_legs = nw * (MAX_N + 64) };
+	uint32_t n = (uint32_t)gb_range(st, 0), confs = n / PER_CONF;
+	struct dp_lcore *own = &lcs[nw - 1];
+	struct dp_lcore *rx = a->dispatch ? &lcs[0] : own;
+	struct rte_ring *in = a->two ? rxr2[a->dispatch ? 0 : 1] : rxr;
+	struct rte_mbuf *b[64];
+	char err[256], name[64];
+	uint64_t now, period = 0, frame = 0;
+	double t0, t1;
+
+	snprintf(name, sizeof(name), "/tutti-bench-io-%d", (int)getpid());
+	cfg.name = name;
+	if (shm_region_create(&region, &cfg, err, sizeof(err)) < 0 ||
+	    dp_io_init(nw) < 0) {
+		gb_skip_with_error(st, "set-up failed");
+		return;
+	}
+	for (unsigned int w = 0; w < nw; w++) {
+		if (dp_lcore_init(&lcs[w], &region, w, rte_lcore_id(),
+				  confs + 8) < 0) {
+			gb_skip_with_error(st, "set-up failed");
+			return;
+		}
+		dp_io_attach(&lcs[w], a->two ? &port2 : &port, pool);
+		lcs[w].tx_zc = a->zc;
+	}
+	if (provision(own, confs) < 0) {
+		gb_skip_with_error(st, "leg add failed");
+		return;
 	}
 	/* every conference on the same tick: one poll runs them all */
 	now = rte_rdtsc();
-	for (uint32_t k = 0; k < lc.n_active; k++) {
-		lc.confs[lc.active[k]].next_tick = now;
-		period = lc.confs[lc.active[k]].period;
+	for (uint32_t k = 0; k < own->n_active; k++) {
+		own->confs[own->active[k]].next_tick = now;
+		period = own->confs[own->active[k]].period;
 	}
 	make_frames(n);
 
@@ -176,21 +230,21 @@ bench_frame(struct gb_state *st, void *arg)
 					sizeof(frames[0])), f,
 				       sizeof(frames[0]));
 			}
-			rte_ring_enqueue_bulk(rxr, (void **)b, k, NULL);
+			rte_ring_enqueue_bulk(in, (void **)b, k, NULL);
 			/* the worker takes them as they come */
-			while (rte_ring_count(rxr) >= DP_BURST)
-				dp_io_poll(&lc, now);
+			take(rx, own, in, DP_BURST, now);
 		}
-		while (rte_ring_count(rxr) > 0)
-			dp_io_poll(&lc, now);
+		take(rx, own, in, 1, now);
 		/* the tick */
 		now += period;
-		lc.next_tick_check = 0;
-		dp_io_poll(&lc, now);
+		own->next_tick_check = 0;
+		dp_io_poll(own, now);
 		/* the NIC takes what was sent */
-		while ((got = rte_ring_dequeue_burst(txr, (void **)b, 64,
-						     NULL)) > 0)
-			rte_pktmbuf_free_bulk(b, got);
+		for (unsigned int w = 0; w < nw; w++)
+			while ((got = rte_ring_dequeue_burst(a->two ?
+					txr2[w] : txr, (void **)b, 64,
+					NULL)) > 0)
+				rte_pktmbuf_free_bulk(b, got);
 		frame++;
 	}
 	t1 = now_ns();
@@ -200,12 +254,17 @@ bench_frame(struct gb_state *st, void *arg)
 	gb_counter(st, "participants/core", gb_iterations(st) ? 20e6 /
 		   ((t1 - t0) / ((double)gb_iterations(st) * n)) : 0, false,
 		   false);
-	gb_counter(st, "late_ticks", (double)lc.st.late_ticks, false, false);
+	gb_counter(st, "late_ticks", (double)own->st.late_ticks, false, false);
 	gb_counter(st, "tx_per_frame", gb_iterations(st) ?
-		   (double)lc.st.tx_pkts / (double)gb_iterations(st) : 0,
+		   (double)own->st.tx_pkts / (double)gb_iterations(st) : 0,
 		   false, false);
-	dp_io_detach(&lc);
-	dp_lcore_fini(&lc);
+	gb_counter(st, "dispatched_per_frame", gb_iterations(st) ?
+		   (double)lcs[0].n_dispatched / (double)gb_iterations(st) : 0,
+		   false, false);
+	for (unsigned int w = 0; w < nw; w++) {
+		dp_io_detach(&lcs[w]);
+		dp_lcore_fini(&lcs[w]);
+	}
 	dp_io_fini();
 	shm_region_detach(&region);
 	shm_unlink(name);
@@ -219,6 +278,15 @@ main(int argc, char **argv)
 			"--no-pci", "--no-shconf", "--no-telemetry",
 			"--log-level=lib.eal:error", "--file-prefix", prefix,
 			NULL };
+	static struct {
+		const char *name;
+		struct io_arg a;
+	} runs[] = {
+		{ "io/frame", { false, false, false } },
+		{ "io/frame_zc", { true, false, false } },
+		{ "io/steered", { false, true, false } },
+		{ "io/dispatched", { false, true, true } },
+	};
 	struct gb_bench *b;
 	char err[256];
 
@@ -243,9 +311,26 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_io: set-up failed\n");
 		return 1;
 	}
-	for (int zc = 0; zc < 2; zc++) {
-		b = gb_register(zc ? "io/frame_zc" : "io/frame",
-				bench_frame, zc ? "zc" : NULL);
+	for (int q = 0; q < 2; q++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "bio2_rx%d", q);
+		rxr2[q] = rte_ring_create(name, 32768, 0, 0);
+		snprintf(name, sizeof(name), "bio2_tx%d", q);
+		txr2[q] = rte_ring_create(name, 32768, 0, 0);
+		if (!rxr2[q] || !txr2[q]) {
+			fprintf(stderr, "bench_io: set-up failed\n");
+			return 1;
+		}
+	}
+	if (rte_eth_from_rings("bio_port2", rxr2, 2, txr2, 2, 0) < 0 ||
+	    dp_port_init(&port2, 1, 2, dp_ip, pool, 1024, 1024, err,
+			 sizeof(err)) < 0) {
+		fprintf(stderr, "bench_io: two-queue port: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		b = gb_register(runs[i].name, bench_frame, &runs[i].a);
 		gb_use_real_time(b);
 		gb_arg(b, 1000);
 		gb_arg(b, 5000);
