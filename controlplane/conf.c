@@ -152,6 +152,14 @@ struct cp_focus {
 					 * taken over; 0 = done */
 };
 
+/* Whether from (a From URI) made the ad hoc conference c. */
+static bool
+made_by(const struct conf *c, const char *from)
+{
+	return c->creator[0] != '\0' && from != NULL &&
+	       strcmp(c->creator, from) == 0;
+}
+
 static void state_save(struct cp_focus *f);
 static void restored_check(struct cp_focus *f);
 static void orphan_timeout(struct cp_focus *f, unsigned int worker,
@@ -635,8 +643,8 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 	f->worker_legs[c->worker]--;
 	f->st.n_participants--;
 	port_give(f, p->port);
-	if (c->lifetime == CP_POLICY_END_CREATOR_LEAVES && c->creator[0] &&
-	    strcmp(c->creator, p->from) == 0) {
+	if (c->lifetime == CP_POLICY_END_CREATOR_LEAVES &&
+	    made_by(c, p->from)) {
 		/* RFC 4579 5.12: the creator's conference ends with it */
 		LOG_INFO("conference %s: its creator left: ending it", c->name);
 		c->creator[0] = '\0';
@@ -828,6 +836,8 @@ admit(struct cp_focus *f, struct cp_sip_req *req, struct conf *c,
 		.conf_uri = cp_sip_req_uri(req),
 		.authorization = cp_sip_req_authorization(req),
 		.n_participants = c != NULL ? c->n_parts : 0,
+		/* its creator coming back is a moderator (a lock lets it in) */
+		.is_creator = c != NULL && made_by(c, cp_sip_req_from(req)),
 		.conf_active = c != NULL,
 		.locked = c != NULL && c->locked,
 		.now_s = (uint64_t)time(NULL),
@@ -1490,9 +1500,7 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 			.authorization = cp_sip_req_authorization(req),
 			.conf_active = true, .locked = c->locked,
 			.n_participants = c->n_parts,
-			.is_creator = c->creator[0] &&
-				      strcmp(c->creator, cp_sip_req_from(req)) ==
-				      0,
+			.is_creator = made_by(c, cp_sip_req_from(req)),
 			.now_s = (uint64_t)time(NULL),
 		};
 		struct cp_policy_decision dec;
@@ -1656,9 +1664,7 @@ on_digit(struct cp_focus *f, struct part *p, char d)
 	struct cp_policy_req r = { .from_uri = p->from,
 				   .auth_user = p->auth_user[0] ? p->auth_user :
 						NULL,
-				   .is_creator = p->conf->creator[0] &&
-						 strcmp(p->conf->creator,
-							p->from) == 0,
+				   .is_creator = made_by(p->conf, p->from),
 				   .n_participants = p->conf->n_parts - 1,
 				   .conf_active = true,
 				   .locked = p->conf->locked,

@@ -1221,6 +1221,67 @@ START_TEST(test_focus_policy)
 }
 END_TEST
 
+/* SIPp at port (transport tp) makes an ad hoc conference through the
+ * factory and stays in it; name[64] gets the conference's name. */
+static pid_t
+adhoc_start(int port, const char *tp, char *name)
+{
+	pid_t pid = sipp_start_at((uint16_t)focus_port, "focus_kicked", tp,
+				  "factory", NULL, NULL, port);
+	const char *at;
+
+	ck_assert_msg(proc_expect(&focus_cp, "through the factory", 10000),
+		      "%s", focus_cp.out);
+	at = strstr(focus_cp.out, "conference conf-");
+	ck_assert_int_eq(sscanf(at, "conference %63s created", name), 1);
+	return pid;
+}
+
+/*
+ * The creator of an ad hoc conference is one of its moderators (RFC 4579
+ * creator, policy.h), also when it comes back: A makes a conference
+ * through the factory, B joins, the operator locks it, A leaves (the
+ * policy keeps it until empty) and calls in again from the same address:
+ * admitted past the lock, where a stranger gets 403.
+ */
+START_TEST(test_focus_creator_rejoins_locked)
+{
+	char name[64], need[160], out[4096];
+	int a_port = free_port(), b_port = free_port();
+	pid_t a, b;
+
+	a = adhoc_start(a_port, tps[_i], name);
+	b = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i], name,
+			  NULL, NULL, b_port);
+	snprintf(need, sizeof(need), "127.0.0.1:%d joined conference %s",
+		 b_port, name);
+	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	snprintf(need, sizeof(need), "lock %s", name);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, a_port);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
+
+	focus_cp.out[0] = '\0';
+	focus_cp.len = 0;
+	a = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i], name,
+			  NULL, NULL, a_port);
+	snprintf(need, sizeof(need), "127.0.0.1:%d joined conference %s",
+		 a_port, name);
+	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_403",
+				      tps[_i], name, NULL, NULL), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "403 Conference Locked", 10000),
+		      "%s", focus_cp.out);
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, a_port);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, b_port);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
+	ck_assert_int_eq(sipp_wait(b, "focus_kicked", tps[_i]), 0);
+}
+END_TEST
+
 static void
 focus_md5_setup(void)
 {
@@ -1439,16 +1500,10 @@ START_TEST(test_focus_watch_to_the_end)
 	char *body[64], *state[64];
 	int a_port = free_port(), b_port = free_port(), n, i, step = 0;
 	pid_t a, b, w;
-	const char *at;
 
 	snprintf(trace, sizeof(trace), "sipp_focus_watch_%s.msg", tps[_i]);
 	unlink(trace);
-	a = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i],
-			  "factory", NULL, NULL, a_port);
-	ck_assert_msg(proc_expect(&focus_cp, "through the factory", 10000),
-		      "%s", focus_cp.out);
-	at = strstr(focus_cp.out, "conference conf-");
-	ck_assert_int_eq(sscanf(at, "conference %63s created", name), 1);
+	a = adhoc_start(a_port, tps[_i], name);
 
 	sipp_trace = trace;
 	w = sipp_start((uint16_t)focus_port, "focus_watch", tps[_i], name,
@@ -2981,6 +3036,7 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_policy, 0, 2);
+	tcase_add_loop_test(focus, test_focus_creator_rejoins_locked, 0, 2);
 	tcase_add_loop_test(focus, test_focus_pending_subscription, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
 	suite_add_tcase(s, focus);
