@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * g711_avx512.c: the AVX-512 (F+BW+VL) G.711 block kernels
+ * g711_avx512.c: the AVX-512 (F+BW+DQ+VL) G.711 block kernels
  * (dp_g711_kern_avx512), bit-exact with the scalar reference in g711.c for
  * every input. Built only into the dp_media_avx512 library with the AVX-512
  * c_args; chosen at run time by dp_g711_kern_for(). Media library, hot
@@ -221,8 +221,114 @@ alaw_dec_energy_avx512(int16_t *restrict dst, const uint8_t *restrict src,
 							   n - i);
 }
 
+/* Decode, sum the squares and add into the mixer's accumulator, one pass;
+ * law is a compile-time constant. */
+static inline __attribute__((always_inline)) uint64_t
+dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
+	       const uint8_t *restrict src, size_t n)
+{
+	__m512i e = _mm512_setzero_si512();
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i c = _mm256_loadu_si256((const void *)(src + i));
+		__m512i v = law == DP_LAW_ULAW ? ulaw_dec32(c) : alaw_dec32(c);
+		__m512i a = _mm512_loadu_si512(acc + i);
+		__m512i b = _mm512_loadu_si512(acc + i + 16);
+
+		_mm512_storeu_si512(dst + i, v);
+		_mm512_storeu_si512(acc + i, _mm512_add_epi32(a,
+			_mm512_cvtepi16_epi32(_mm512_castsi512_si256(v))));
+		_mm512_storeu_si512(acc + i + 16, _mm512_add_epi32(b,
+			_mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(v,
+									1))));
+		e = sq_acc(e, v);
+	}
+	return (uint64_t)_mm512_reduce_add_epi64(e) +
+	       dp_g711_kern_scalar.dec_energy_acc[law](dst + i, acc + i,
+						      src + i, n - i);
+}
+
+/*
+ * 16 codes of the law for v = sum - own, in int32 lanes: the segment and
+ * mantissa come from the float conversion of the biased magnitude (exact
+ * below 2^24): bits >> 19 of a float in [2^(s+7), 2^(s+8)) is
+ * (134 + s) << 4 | the 4 bits below the leading one, the G.711 code. The
+ * clip to 0x7fff gives the scalar's saturation (seg >= 8) for any v, so no
+ * int16 clamp is needed first.
+ */
+static inline __attribute__((always_inline)) __m512i
+enc16x32(enum dp_law law, __m512i v)
+{
+	__mmask16 neg = _mm512_movepi32_mask(v);
+	__m512i m, t;
+
+	if (law == DP_LAW_ULAW)
+		m = _mm512_add_epi32(_mm512_abs_epi32(v),
+				     _mm512_set1_epi32(0x84));
+	else	/* v < 0: -v - 1 */
+		m = _mm512_xor_si512(v, _mm512_srai_epi32(v, 31));
+	m = _mm512_min_epu32(m, _mm512_set1_epi32(0x7fff));
+	t = _mm512_srli_epi32(_mm512_castps_si512(_mm512_cvtepi32_ps(m)), 19);
+	if (law == DP_LAW_ULAW) {
+		/* (t - 0x860) ^ 0xff, or ^ 0x7f when negative */
+		t = _mm512_sub_epi32(_mm512_set1_epi32(0x95f), t);
+	} else {
+		/* segments 0 and 1 share the step: m >> 4 below 256 */
+		t = _mm512_sub_epi32(t, _mm512_set1_epi32(0x860));
+		t = _mm512_mask_srli_epi32(t, _mm512_cmplt_epu32_mask(m,
+			_mm512_set1_epi32(256)), m, 4);
+		t = _mm512_xor_si512(t, _mm512_set1_epi32(0xd5));
+	}
+	return _mm512_mask_xor_epi32(t, neg, t, _mm512_set1_epi32(0x80));
+}
+
+/* Personal mix straight to codes, 64 samples per step; the last, partial
+ * step with masked loads and stores (never past n). */
+static inline __attribute__((always_inline)) void
+sub_sat_enc(enum dp_law law, uint8_t *restrict dst,
+	    const int32_t *restrict sum, const int16_t *restrict own,
+	    size_t n)
+{
+	/* dword j of the packs below holds codes 4 * (j % 4) + j / 4 */
+	const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
+						10, 14, 3, 7, 11, 15);
+
+	for (size_t i = 0; i < n; i += 64) {
+		size_t left = n - i;
+		__mmask64 k8 = left >= 64 ? ~0ull : _bzhi_u64(~0ull,
+							     (unsigned)left);
+		__mmask32 k16[2] = { (__mmask32)k8, (__mmask32)(k8 >> 32) };
+		__m512i c[4];
+
+		for (int h = 0; h < 2; h++) {
+			__m512i o = _mm512_maskz_loadu_epi16(k16[h],
+							     own + i + 32 * h);
+			__m512i a = _mm512_maskz_loadu_epi32(
+				(__mmask16)k16[h], sum + i + 32 * h);
+			__m512i b = _mm512_maskz_loadu_epi32(
+				(__mmask16)(k16[h] >> 16), sum + i + 32 * h +
+				16);
+
+			c[2 * h] = enc16x32(law, _mm512_sub_epi32(a,
+				_mm512_cvtepi16_epi32(
+					_mm512_castsi512_si256(o))));
+			c[2 * h + 1] = enc16x32(law, _mm512_sub_epi32(b,
+				_mm512_cvtepi16_epi32(
+					_mm512_extracti64x4_epi64(o, 1))));
+		}
+		_mm512_mask_storeu_epi8(dst + i, k8, _mm512_permutexvar_epi32(
+			order, _mm512_packus_epi16(
+				_mm512_packs_epi32(c[0], c[1]),
+				_mm512_packs_epi32(c[2], c[3]))));
+	}
+}
+
+DP_G711_FUSED(avx512)
+
 const struct dp_g711_kern dp_g711_kern_avx512 = {
 	.dec = { ulaw_dec_avx512, alaw_dec_avx512 },
 	.enc = { ulaw_enc_avx512, alaw_enc_avx512 },
 	.dec_energy = { ulaw_dec_energy_avx512, alaw_dec_energy_avx512 },
+	DP_G711_FUSED_FIELDS(avx512),
 };

@@ -45,8 +45,10 @@ dp_simd_cpu_has(enum dp_simd isa)
 		return __builtin_cpu_supports("avx2") &&
 		       __builtin_cpu_supports("bmi2");
 	case DP_SIMD_AVX512:
+		/* DQ: vpmovd2m in the fused G.711 encoder */
 		return __builtin_cpu_supports("avx512f") &&
 		       __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512dq") &&
 		       __builtin_cpu_supports("avx512vl") &&
 		       dp_simd_cpu_has(DP_SIMD_AVX2);
 #endif

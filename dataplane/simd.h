@@ -18,7 +18,7 @@ extern "C" {
 enum dp_simd {
 	DP_SIMD_SCALAR = 0,	/* portable C: the reference, always there */
 	DP_SIMD_AVX2 = 1,	/* AVX2 (x86-64-v3) */
-	DP_SIMD_AVX512 = 2,	/* AVX-512 F+BW+VL (x86-64-v4) */
+	DP_SIMD_AVX512 = 2,	/* AVX-512 F+BW+DQ+VL (x86-64-v4) */
 	DP_SIMD_MAX_ = 3,
 };
 
