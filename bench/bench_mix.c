@@ -9,7 +9,9 @@
  *                             mix: decode N, mix, encode N
  *   conf/topk/<impl>/<N>      6 talkers, the rest near-silent (-60 dBov),
  *                             K = 4: measure and select, mix 4, encode 4
- *                             personal mixes and the shared one once
+ *                             personal mixes (the ISA rows: straight
+ *                             into the payload, as tutti-dp) and the
+ *                             shared one once
  *                             (mix_enc), N - 4 listeners get a pointer to
  *                             it. The ISA rows hand the mixer G.711 codes
  *                             and it decodes only legs that can be
@@ -147,6 +149,9 @@ bench_conf(struct gb_state *st, void *arg)
 		legs[i].pcm = g711_in ? NULL : pcm[i];
 		legs[i].g711 = g711_in ? wire[i] : NULL;
 		legs[i].law = DP_LAW_ULAW;
+		/* as tutti-dp: personal mixes straight into the payload */
+		legs[i].enc = g711_in ? sendbuf[i] : NULL;
+		legs[i].enc_law = DP_LAW_ULAW;
 	}
 	/* settle levels and talkers before timing */
 	for (int f = 0; f < 3; f++)
@@ -162,7 +167,9 @@ bench_conf(struct gb_state *st, void *arg)
 			const uint8_t *sh = NULL;
 
 			for (uint32_t i = 0; i < n; i++) {
-				if (legs[i].contrib) {
+				if (legs[i].out_enc != NULL) {
+					payload[i] = legs[i].out_enc;
+				} else if (legs[i].contrib) {
 					im->enc(sendbuf[i], legs[i].out, FS);
 					payload[i] = sendbuf[i];
 				} else if (im->spandsp) {

@@ -283,44 +283,51 @@ enc16x32(enum dp_law law, __m512i v)
 	return _mm512_mask_xor_epi32(t, neg, t, _mm512_set1_epi32(0x80));
 }
 
+/* 64 codes of a personal mix, in order, from the samples under k (the
+ * rest read as 0, never loaded). */
+static inline __attribute__((always_inline)) __m512i
+sub_enc64(enum dp_law law, const int32_t *sum, const int16_t *own,
+	  __mmask64 k)
+{
+	/* dword j of the packs below holds codes 4 * (j % 4) + j / 4 */
+	const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
+						10, 14, 3, 7, 11, 15);
+	__m512i o0 = _mm512_maskz_loadu_epi16((__mmask32)k, own);
+	__m512i o1 = _mm512_maskz_loadu_epi16((__mmask32)(k >> 32), own + 32);
+	__m512i c0 = enc16x32(law, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(
+		(__mmask16)k, sum), _mm512_cvtepi16_epi32(
+		_mm512_castsi512_si256(o0))));
+	__m512i c1 = enc16x32(law, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(
+		(__mmask16)(k >> 16), sum + 16), _mm512_cvtepi16_epi32(
+		_mm512_extracti64x4_epi64(o0, 1))));
+	__m512i c2 = enc16x32(law, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(
+		(__mmask16)(k >> 32), sum + 32), _mm512_cvtepi16_epi32(
+		_mm512_castsi512_si256(o1))));
+	__m512i c3 = enc16x32(law, _mm512_sub_epi32(_mm512_maskz_loadu_epi32(
+		(__mmask16)(k >> 48), sum + 48), _mm512_cvtepi16_epi32(
+		_mm512_extracti64x4_epi64(o1, 1))));
+
+	return _mm512_permutexvar_epi32(order, _mm512_packus_epi16(
+		_mm512_packs_epi32(c0, c1), _mm512_packs_epi32(c2, c3)));
+}
+
 /* Personal mix straight to codes, 64 samples per step; the last, partial
- * step with masked loads and stores (never past n). */
+ * step with masked loads and a masked store (never past n). */
 static inline __attribute__((always_inline)) void
 sub_sat_enc(enum dp_law law, uint8_t *restrict dst,
 	    const int32_t *restrict sum, const int16_t *restrict own,
 	    size_t n)
 {
-	/* dword j of the packs below holds codes 4 * (j % 4) + j / 4 */
-	const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
-						10, 14, 3, 7, 11, 15);
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i += 64) {
-		size_t left = n - i;
-		__mmask64 k8 = left >= 64 ? ~0ull : _bzhi_u64(~0ull,
-							     (unsigned)left);
-		__mmask32 k16[2] = { (__mmask32)k8, (__mmask32)(k8 >> 32) };
-		__m512i c[4];
+	for (; i + 64 <= n; i += 64)
+		_mm512_storeu_si512(dst + i, sub_enc64(law, sum + i, own + i,
+						       ~0ull));
+	if (i < n) {
+		__mmask64 k = _bzhi_u64(~0ull, (unsigned int)(n - i));
 
-		for (int h = 0; h < 2; h++) {
-			__m512i o = _mm512_maskz_loadu_epi16(k16[h],
-							     own + i + 32 * h);
-			__m512i a = _mm512_maskz_loadu_epi32(
-				(__mmask16)k16[h], sum + i + 32 * h);
-			__m512i b = _mm512_maskz_loadu_epi32(
-				(__mmask16)(k16[h] >> 16), sum + i + 32 * h +
-				16);
-
-			c[2 * h] = enc16x32(law, _mm512_sub_epi32(a,
-				_mm512_cvtepi16_epi32(
-					_mm512_castsi512_si256(o))));
-			c[2 * h + 1] = enc16x32(law, _mm512_sub_epi32(b,
-				_mm512_cvtepi16_epi32(
-					_mm512_extracti64x4_epi64(o, 1))));
-		}
-		_mm512_mask_storeu_epi8(dst + i, k8, _mm512_permutexvar_epi32(
-			order, _mm512_packus_epi16(
-				_mm512_packs_epi32(c[0], c[1]),
-				_mm512_packs_epi32(c[2], c[3]))));
+		_mm512_mask_storeu_epi8(dst + i, k, sub_enc64(law, sum + i,
+							      own + i, k));
 	}
 }
 

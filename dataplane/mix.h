@@ -80,6 +80,12 @@ struct dp_mix_leg {
 	int16_t *decoded;	/* frame_samples of storage, for g711 */
 	int16_t *personal;	/* frame_samples of storage for a personal
 				 * mix (written only when contributing) */
+	uint8_t *enc;		/* NULL, or (8 kHz mixer) frame_samples
+				 * bytes where a personal mix goes as
+				 * G.711 codes of enc_law instead of into
+				 * personal: the payload to send, no int16
+				 * round trip; set before each frame */
+	uint8_t enc_law;	/* enum dp_law of enc */
 	const int16_t *src;	/* set by the mixer: the linear frame it
 				 * used, NULL if silent and not decoded */
 
@@ -91,8 +97,10 @@ struct dp_mix_leg {
 	uint64_t level;		/* smoothed energy per frame */
 
 	/* set by dp_mix_frame(): what this leg hears, frame_samples long,
-	 * valid until the next frame; NULL for deaf legs */
+	 * valid until the next frame; NULL for deaf legs and when out_enc
+	 * holds it */
 	const int16_t *out;
+	const uint8_t *out_enc;	/* enc if the personal mix went there */
 };
 
 struct dp_mix_stats {
@@ -144,7 +152,8 @@ void dp_mix_leg_init(struct dp_mix_leg *l, int16_t *personal,
 /*
  * Mix one frame of the n legs at legs[0..n-1] (any order; the same legs
  * frame after frame keep their hangover and levels). Sets every leg's out,
- * contrib, talking and talk_changed. Returns the number of contributors.
+ * out_enc, contrib, talking and talk_changed. Returns the number of
+ * contributors.
  */
 uint32_t dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n);
 
