@@ -20,7 +20,8 @@
  *                             kernels (it shares the encode too)
  *   mix/personal|topk/<impl>/<N>  the mixer alone (dp_mix_frame) on
  *                             decoded frames
- *   kern/<op>/<impl>/160      single kernels, one frame
+ *   kern/<op>/<impl>/160      single kernels, one frame (the ISA rows
+ *                             also the mixer's fused G.711 kernels)
  *
  * Counters: ns/participant (wall time per frame / N: the cost of one
  * participant for one 20 ms frame on one core) and items_per_second =
@@ -52,6 +53,7 @@ struct impl {
 	const struct dp_mix_kern *mk;
 	dp_g711_dec_fn dec;
 	dp_g711_enc_fn enc;
+	const struct dp_g711_kern *gk;	/* NULL for the baseline */
 };
 
 struct conf_arg {
@@ -203,9 +205,12 @@ bench_conf(struct gb_state *st, void *arg)
 	dp_simd_select(DP_SIMD_MAX_);
 }
 
-enum kop { K_ACC_ADD, K_SUB_SAT, K_ENERGY, K_DEC, K_ENC, N_KOP };
+enum kop { K_ACC_ADD, K_SUB_SAT, K_ENERGY, K_DEC, K_ENC, K_DEC_ACC,
+	   K_SUB_ENC, N_KOP };
 static const char *const kop_name[N_KOP] = { "acc_add", "sub_sat", "energy",
-					     "ulaw_dec", "ulaw_enc" };
+					     "ulaw_dec", "ulaw_enc",
+					     "ulaw_dec_energy_acc",
+					     "ulaw_sub_sat_enc" };
 
 struct kern_arg {
 	const struct impl *im;
@@ -229,6 +234,15 @@ bench_kern(struct gb_state *st, void *arg)
 		case K_SUB_SAT: k->sub_sat(out, acc, pcm[0], FS); break;
 		case K_ENERGY: e += k->energy(pcm[0], FS); break;
 		case K_DEC: a->im->dec(out, wire[0], FS); break;
+		case K_DEC_ACC:
+			e += a->im->gk->dec_energy_acc[DP_LAW_ULAW](out, acc,
+								    wire[0],
+								    FS);
+			break;
+		case K_SUB_ENC:
+			a->im->gk->sub_sat_enc[DP_LAW_ULAW](codes, acc, pcm[0],
+							    FS);
+			break;
 		default: a->im->enc(codes, pcm[0], FS); break;
 		}
 		gb_do_not_optimize(acc);
@@ -261,7 +275,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	impls[n_impl++] = (struct impl){ "spandsp", true, DP_SIMD_SCALAR,
-					 &dp_mix_kern_scalar, sp_dec, sp_enc };
+					 &dp_mix_kern_scalar, sp_dec, sp_enc,
+					 NULL };
 	fprintf(stderr, "bench_mix: running spandsp");
 	for (int isa = 0; isa < DP_SIMD_MAX_; isa++) {
 		const struct dp_g711_kern *gk =
@@ -276,7 +291,7 @@ main(int argc, char **argv)
 			impls[n_impl++] = (struct impl){
 				dp_simd_name((enum dp_simd)isa), false,
 				(enum dp_simd)isa, mk, gk->dec[DP_LAW_ULAW],
-				gk->enc[DP_LAW_ULAW] };
+				gk->enc[DP_LAW_ULAW], gk };
 	}
 	fprintf(stderr, " (-: not built or not supported by this CPU, "
 		"not run)\n");
@@ -302,6 +317,8 @@ main(int argc, char **argv)
 				gb_arg(b, sizes[s]);
 		}
 		for (int op = 0; op < N_KOP; op++) {
+			if (impls[im].gk == NULL && op >= K_DEC_ACC)
+				continue;	/* the mixer's fused kernels */
 			kargs[im][op] = (struct kern_arg){ &impls[im],
 							   (enum kop)op };
 			snprintf(names[im][slot], sizeof(names[0][0]),

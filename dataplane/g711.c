@@ -176,22 +176,36 @@ const struct dp_g711_kern dp_g711_kern_scalar = {
 };
 
 const struct dp_g711_kern *
-dp_g711_kern_for(enum dp_simd isa)
+dp_g711_kern_variant(enum dp_simd isa, bool vbmi)
 {
 	switch (isa) {
 	case DP_SIMD_SCALAR:
-		return &dp_g711_kern_scalar;
+		return vbmi ? NULL : &dp_g711_kern_scalar;
 #ifdef TUTTI_BUILD_AVX2_G711
 	case DP_SIMD_AVX2:
-		return &dp_g711_kern_avx2;
+		return vbmi ? NULL : &dp_g711_kern_avx2;
 #endif
 #ifdef TUTTI_BUILD_AVX512_G711
 	case DP_SIMD_AVX512:
-		return &dp_g711_kern_avx512;
+#ifdef TUTTI_BUILD_AVX512_VBMI
+		if (vbmi)
+			return &dp_g711_kern_avx512vbmi;
+#endif
+		return vbmi ? NULL : &dp_g711_kern_avx512;
 #endif
 	default:
 		return NULL;
 	}
+}
+
+const struct dp_g711_kern *
+dp_g711_kern_for(enum dp_simd isa)
+{
+	const struct dp_g711_kern *k = NULL;
+
+	if (isa == DP_SIMD_AVX512 && dp_simd_cpu_has_vbmi())
+		k = dp_g711_kern_variant(isa, true);
+	return k != NULL ? k : dp_g711_kern_variant(isa, false);
 }
 
 static const struct dp_g711_kern *

@@ -9,6 +9,7 @@
 #ifndef TUTTI_DP_G711_H
 #define TUTTI_DP_G711_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,6 +83,14 @@ struct dp_g711_kern {
  * dp_g711_decode()/_encode().
  */
 const struct dp_g711_kern *dp_g711_kern_for(enum dp_simd isa);
+
+/*
+ * As dp_g711_kern_for(), choosing the AVX-512 table with (vbmi) or without
+ * the VBMI kernels whatever this CPU has: NULL if this build lacks it, or
+ * for vbmi with another ISA. dp_g711_kern_for(DP_SIMD_AVX512) is the VBMI
+ * table when dp_simd_cpu_has_vbmi(). For tests and benchmarks.
+ */
+const struct dp_g711_kern *dp_g711_kern_variant(enum dp_simd isa, bool vbmi);
 
 #ifdef __cplusplus
 }

@@ -339,3 +339,16 @@ const struct dp_g711_kern dp_g711_kern_avx512 = {
 	.dec_energy = { ulaw_dec_energy_avx512, alaw_dec_energy_avx512 },
 	DP_G711_FUSED_FIELDS(avx512),
 };
+
+#ifdef TUTTI_BUILD_AVX512_VBMI
+/* With VBMI: the encoders of g711_avx512vbmi.c, the decoders above. */
+const struct dp_g711_kern dp_g711_kern_avx512vbmi = {
+	.dec = { ulaw_dec_avx512, alaw_dec_avx512 },
+	.enc = { dp_g711_ulaw_enc_avx512vbmi, dp_g711_alaw_enc_avx512vbmi },
+	.dec_energy = { ulaw_dec_energy_avx512, alaw_dec_energy_avx512 },
+	.dec_energy_acc = { ulaw_dec_energy_acc_avx512,
+			    alaw_dec_energy_acc_avx512 },
+	.sub_sat_enc = { dp_g711_ulaw_sub_sat_enc_avx512vbmi,
+			 dp_g711_alaw_sub_sat_enc_avx512vbmi },
+};
+#endif

@@ -43,5 +43,18 @@ l##_sub_sat_enc_##isa(uint8_t *restrict dst,				\
 extern const struct dp_g711_kern dp_g711_kern_scalar;
 extern const struct dp_g711_kern dp_g711_kern_avx2;
 extern const struct dp_g711_kern dp_g711_kern_avx512;
+extern const struct dp_g711_kern dp_g711_kern_avx512vbmi;
+
+/* g711_avx512vbmi.c's encoders, for dp_g711_kern_avx512vbmi. */
+void dp_g711_ulaw_enc_avx512vbmi(uint8_t *restrict dst,
+				 const int16_t *restrict src, size_t n);
+void dp_g711_alaw_enc_avx512vbmi(uint8_t *restrict dst,
+				 const int16_t *restrict src, size_t n);
+void dp_g711_ulaw_sub_sat_enc_avx512vbmi(uint8_t *restrict dst,
+					 const int32_t *restrict sum,
+					 const int16_t *restrict own, size_t n);
+void dp_g711_alaw_sub_sat_enc_avx512vbmi(uint8_t *restrict dst,
+					 const int32_t *restrict sum,
+					 const int16_t *restrict own, size_t n);
 
 #endif /* TUTTI_DP_G711_KERN_H */

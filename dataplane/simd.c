@@ -57,6 +57,17 @@ dp_simd_cpu_has(enum dp_simd isa)
 	}
 }
 
+bool
+dp_simd_cpu_has_vbmi(void)
+{
+#if defined(__x86_64__)
+	return dp_simd_cpu_has(DP_SIMD_AVX512) &&
+	       __builtin_cpu_supports("avx512vbmi");
+#else
+	return false;
+#endif
+}
+
 enum dp_simd
 dp_simd_best(void)
 {

@@ -192,7 +192,8 @@ END_TEST
 static const struct dp_g711_kern *
 g711_under_test(void)
 {
-	return under_test(dp_g711_kern_for(test_isa()), "G.711");
+	return under_test(dp_g711_kern_variant(test_isa(), test_isa_vbmi()),
+			  "G.711");
 }
 
 /* The mixer's fused G.711 kernels (g711.h: decode + energy + accumulate,
