@@ -305,8 +305,8 @@ dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
 		acc_add16(acc + i, v);
 		e = sq_acc(e, v);
 	}
-	return hsum64(e) + dp_g711_kern_scalar.dec_energy_acc[law](
-		dst + i, acc + i, src + i, n - i);
+	return hsum64(e) + (i == n ? 0 : dp_g711_kern_scalar.dec_energy_acc[law](
+		dst + i, acc + i, src + i, n - i));
 }
 
 /* saturate16(sum[0..15] - own[0..15]), in order. */
@@ -339,7 +339,9 @@ sub_sat_enc(enum dp_law law, uint8_t *restrict dst,
 			pack32(ulaw_enc16(a), ulaw_enc16(b)) :
 			pack32(alaw_enc16(a), alaw_enc16(b)));
 	}
-	dp_g711_kern_scalar.sub_sat_enc[law](dst + i, sum + i, own + i, n - i);
+	if (i < n)
+		dp_g711_kern_scalar.sub_sat_enc[law](dst + i, sum + i,
+						     own + i, n - i);
 }
 
 DP_G711_FUSED(avx2)

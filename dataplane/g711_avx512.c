@@ -244,9 +244,9 @@ dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
 									1))));
 		e = sq_acc(e, v);
 	}
-	return (uint64_t)_mm512_reduce_add_epi64(e) +
+	return (uint64_t)_mm512_reduce_add_epi64(e) + (i == n ? 0 :
 	       dp_g711_kern_scalar.dec_energy_acc[law](dst + i, acc + i,
-						      src + i, n - i);
+						      src + i, n - i));
 }
 
 /*
