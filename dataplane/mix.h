@@ -68,6 +68,9 @@ enum dp_mix_leg_flag {
 
 /* Per-leg mixer state, in the leg (caller storage). */
 struct dp_mix_leg {
+	/* The first 64 bytes are what a silent leg costs a frame; the
+	 * buffers only talkers use come after them. */
+
 	/* set by the caller before each dp_mix_frame(): the frame as
 	 * linear samples at the conference rate (gain applied), or as G.711
 	 * codes at 8 kHz (unity gain); g711 wins if both are set; neither:
@@ -77,17 +80,7 @@ struct dp_mix_leg {
 				 * reaches the floor, or in hangover */
 	uint8_t law;		/* enum dp_law of g711 */
 	uint8_t flags;		/* enum dp_mix_leg_flag */
-	int16_t *decoded;	/* frame_samples of storage, for g711 */
-	int16_t *personal;	/* frame_samples of storage for a personal
-				 * mix (written only when contributing) */
-	uint8_t *enc;		/* NULL, or (8 kHz mixer) frame_samples
-				 * bytes where a personal mix goes as
-				 * G.711 codes of enc_law instead of into
-				 * personal: the payload to send, no int16
-				 * round trip; set before each frame */
-	uint8_t enc_law;	/* enum dp_law of enc */
-	const int16_t *src;	/* set by the mixer: the linear frame it
-				 * used, NULL if silent and not decoded */
+	uint8_t enc_law;	/* enum dp_law of enc (below) */
 
 	/* kept by the mixer */
 	bool talking;		/* above the floor, or in hangover */
@@ -96,11 +89,23 @@ struct dp_mix_leg {
 	uint32_t hang;		/* frames of hangover left */
 	uint64_t level;		/* smoothed energy per frame */
 
-	/* set by dp_mix_frame(): what this leg hears, frame_samples long,
-	 * valid until the next frame; NULL for deaf legs and when out_enc
-	 * holds it */
+	/* set by dp_mix_frame() */
+	const int16_t *src;	/* the linear frame it used, NULL if silent
+				 * and not decoded */
+	/* what this leg hears, frame_samples long, valid until the next
+	 * frame; NULL for deaf legs and when out_enc holds it */
 	const int16_t *out;
 	const uint8_t *out_enc;	/* enc if the personal mix went there */
+
+	/* caller storage, frame_samples each */
+	int16_t *decoded;	/* for g711 */
+	int16_t *personal;	/* a personal mix (written only when
+				 * contributing) */
+	uint8_t *enc;		/* NULL, or (8 kHz mixer) where a personal
+				 * mix goes as G.711 codes of enc_law
+				 * instead of into personal: the payload to
+				 * send, no int16 round trip; set before
+				 * each frame */
 };
 
 struct dp_mix_stats {
