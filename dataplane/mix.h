@@ -17,8 +17,11 @@
  * counts as silence), and stays one for the hangover. Legs may hand in
  * G.711 codes: a frame with no sample loud enough to reach the floor is
  * not even decoded (most legs of a large conference are silent), with the
- * same results as decoding it. Muted legs and legs without audio this
- * frame are never mixed. With the
+ * same results as decoding it; with everyone talking (DP_MIX_ALL) a leg
+ * in hangover is certain to be mixed and is decoded straight into the sum.
+ * A personal mix may go straight into the leg's G.711 payload (enc), in
+ * one pass from the sum, without an int16 buffer. Muted legs and legs
+ * without audio this frame are never mixed. With the
  * limiter on, one gain per frame (from the peak of the sum) ramps smoothly
  * so loud mixes are turned down instead of hard-clipped, and recovers
  * slowly when they are quiet again.
