@@ -38,14 +38,15 @@ static inline __m512i
 ulaw_dec32(__m256i c)
 {
 	const __m512i bias = _mm512_set1_epi16(0x84);
-	__m512i u = _mm512_xor_si512(_mm512_cvtepu8_epi16(c),
-				     _mm512_set1_epi16(0xff));
-	__m512i base = _mm512_add_epi16(_mm512_slli_epi16(
-		_mm512_and_si512(u, _mm512_set1_epi16(0x0f)), 3), bias);
-	__m512i seg = _mm512_and_si512(_mm512_srli_epi16(u, 4),
-				       _mm512_set1_epi16(7));
+	/* u = ~code, folded into vpandn: mantissa and segment of u, and u's
+	 * sign bit (code bit 7 clear) for negative */
+	__m512i c16 = _mm512_cvtepu8_epi16(c);
+	__m512i base = _mm512_add_epi16(_mm512_slli_epi16(_mm512_andnot_si512(
+		c16, _mm512_set1_epi16(0x0f)), 3), bias);
+	__m512i seg = _mm512_andnot_si512(_mm512_srli_epi16(c16, 4),
+					  _mm512_set1_epi16(7));
 	__m512i t = _mm512_sub_epi16(_mm512_sllv_epi16(base, seg), bias);
-	__mmask32 neg = _mm512_test_epi16_mask(u, _mm512_set1_epi16(0x80));
+	__mmask32 neg = _mm512_testn_epi16_mask(c16, _mm512_set1_epi16(0x80));
 
 	return _mm512_mask_sub_epi16(t, neg, _mm512_setzero_si512(), t);
 }
@@ -221,8 +222,35 @@ alaw_dec_energy_avx512(int16_t *restrict dst, const uint8_t *restrict src,
 							   n - i);
 }
 
-/* Decode, sum the squares and add into the mixer's accumulator, one pass;
- * law is a compile-time constant. */
+/* Pairs of squares of two decoded vectors summed, then split into 64-bit
+ * lanes: a decoded G.711 sample is at most 32256 in magnitude, so four
+ * squares stay below 2^32 (one split for 64 samples, not two). */
+static inline __m512i
+sq_acc2(__m512i acc, __m512i v, __m512i w)
+{
+	__m512i p = _mm512_add_epi32(_mm512_madd_epi16(v, v),
+				     _mm512_madd_epi16(w, w));
+
+	acc = _mm512_add_epi64(acc, _mm512_and_si512(p,
+				_mm512_set1_epi64(0xffffffff)));
+	return _mm512_add_epi64(acc, _mm512_srli_epi64(p, 32));
+}
+
+/* acc[0..31] += v. */
+static inline void
+acc_add32(int32_t *acc, __m512i v)
+{
+	__m512i a = _mm512_loadu_si512(acc);
+	__m512i b = _mm512_loadu_si512(acc + 16);
+
+	_mm512_storeu_si512(acc, _mm512_add_epi32(a,
+		_mm512_cvtepi16_epi32(_mm512_castsi512_si256(v))));
+	_mm512_storeu_si512(acc + 16, _mm512_add_epi32(b,
+		_mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(v, 1))));
+}
+
+/* Decode, sum the squares and add into the mixer's accumulator, one pass,
+ * 64 samples a step, then 32; law is a compile-time constant. */
 static inline __attribute__((always_inline)) uint64_t
 dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
 	       const uint8_t *restrict src, size_t n)
@@ -230,19 +258,26 @@ dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
 	__m512i e = _mm512_setzero_si512();
 	size_t i = 0;
 
-	for (; i + STEP <= n; i += STEP) {
+	for (; i + 2 * STEP <= n; i += 2 * STEP) {
 		__m256i c = _mm256_loadu_si256((const void *)(src + i));
+		__m256i d = _mm256_loadu_si256((const void *)(src + i + STEP));
 		__m512i v = law == DP_LAW_ULAW ? ulaw_dec32(c) : alaw_dec32(c);
-		__m512i a = _mm512_loadu_si512(acc + i);
-		__m512i b = _mm512_loadu_si512(acc + i + 16);
+		__m512i w = law == DP_LAW_ULAW ? ulaw_dec32(d) : alaw_dec32(d);
 
 		_mm512_storeu_si512(dst + i, v);
-		_mm512_storeu_si512(acc + i, _mm512_add_epi32(a,
-			_mm512_cvtepi16_epi32(_mm512_castsi512_si256(v))));
-		_mm512_storeu_si512(acc + i + 16, _mm512_add_epi32(b,
-			_mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(v,
-									1))));
+		_mm512_storeu_si512(dst + i + STEP, w);
+		acc_add32(acc + i, v);
+		acc_add32(acc + i + STEP, w);
+		e = sq_acc2(e, v, w);
+	}
+	if (i + STEP <= n) {
+		__m256i c = _mm256_loadu_si256((const void *)(src + i));
+		__m512i v = law == DP_LAW_ULAW ? ulaw_dec32(c) : alaw_dec32(c);
+
+		_mm512_storeu_si512(dst + i, v);
+		acc_add32(acc + i, v);
 		e = sq_acc(e, v);
+		i += STEP;
 	}
 	return (uint64_t)_mm512_reduce_add_epi64(e) + (i == n ? 0 :
 	       dp_g711_kern_scalar.dec_energy_acc[law](dst + i, acc + i,
