@@ -9,7 +9,9 @@
  *                             mix: decode N, mix, encode N
  *   conf/topk/<impl>/<N>      6 talkers, the rest near-silent (-60 dBov),
  *                             K = 4: measure and select, mix 4, encode 4
- *                             personal mixes and the shared one once
+ *                             personal mixes (the ISA rows: straight
+ *                             into the payload, as tutti-dp) and the
+ *                             shared one once
  *                             (mix_enc), N - 4 listeners get a pointer to
  *                             it. The ISA rows hand the mixer G.711 codes
  *                             and it decodes only legs that can be
@@ -18,7 +20,8 @@
  *                             kernels (it shares the encode too)
  *   mix/personal|topk/<impl>/<N>  the mixer alone (dp_mix_frame) on
  *                             decoded frames
- *   kern/<op>/<impl>/160      single kernels, one frame
+ *   kern/<op>/<impl>/160      single kernels, one frame (the ISA rows
+ *                             also the mixer's fused G.711 kernels)
  *
  * Counters: ns/participant (wall time per frame / N: the cost of one
  * participant for one 20 ms frame on one core) and items_per_second =
@@ -50,6 +53,7 @@ struct impl {
 	const struct dp_mix_kern *mk;
 	dp_g711_dec_fn dec;
 	dp_g711_enc_fn enc;
+	const struct dp_g711_kern *gk;	/* NULL for the baseline */
 };
 
 struct conf_arg {
@@ -147,6 +151,9 @@ bench_conf(struct gb_state *st, void *arg)
 		legs[i].pcm = g711_in ? NULL : pcm[i];
 		legs[i].g711 = g711_in ? wire[i] : NULL;
 		legs[i].law = DP_LAW_ULAW;
+		/* as tutti-dp: personal mixes straight into the payload */
+		legs[i].enc = g711_in ? sendbuf[i] : NULL;
+		legs[i].enc_law = DP_LAW_ULAW;
 	}
 	/* settle levels and talkers before timing */
 	for (int f = 0; f < 3; f++)
@@ -162,7 +169,9 @@ bench_conf(struct gb_state *st, void *arg)
 			const uint8_t *sh = NULL;
 
 			for (uint32_t i = 0; i < n; i++) {
-				if (legs[i].contrib) {
+				if (legs[i].out_enc != NULL) {
+					payload[i] = legs[i].out_enc;
+				} else if (legs[i].contrib) {
 					im->enc(sendbuf[i], legs[i].out, FS);
 					payload[i] = sendbuf[i];
 				} else if (im->spandsp) {
@@ -196,9 +205,12 @@ bench_conf(struct gb_state *st, void *arg)
 	dp_simd_select(DP_SIMD_MAX_);
 }
 
-enum kop { K_ACC_ADD, K_SUB_SAT, K_ENERGY, K_DEC, K_ENC, N_KOP };
+enum kop { K_ACC_ADD, K_SUB_SAT, K_ENERGY, K_DEC, K_ENC, K_DEC_ACC,
+	   K_SUB_ENC, N_KOP };
 static const char *const kop_name[N_KOP] = { "acc_add", "sub_sat", "energy",
-					     "ulaw_dec", "ulaw_enc" };
+					     "ulaw_dec", "ulaw_enc",
+					     "ulaw_dec_energy_acc",
+					     "ulaw_sub_sat_enc" };
 
 struct kern_arg {
 	const struct impl *im;
@@ -222,6 +234,15 @@ bench_kern(struct gb_state *st, void *arg)
 		case K_SUB_SAT: k->sub_sat(out, acc, pcm[0], FS); break;
 		case K_ENERGY: e += k->energy(pcm[0], FS); break;
 		case K_DEC: a->im->dec(out, wire[0], FS); break;
+		case K_DEC_ACC:
+			e += a->im->gk->dec_energy_acc[DP_LAW_ULAW](out, acc,
+								    wire[0],
+								    FS);
+			break;
+		case K_SUB_ENC:
+			a->im->gk->sub_sat_enc[DP_LAW_ULAW](codes, acc, pcm[0],
+							    FS);
+			break;
 		default: a->im->enc(codes, pcm[0], FS); break;
 		}
 		gb_do_not_optimize(acc);
@@ -254,7 +275,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	impls[n_impl++] = (struct impl){ "spandsp", true, DP_SIMD_SCALAR,
-					 &dp_mix_kern_scalar, sp_dec, sp_enc };
+					 &dp_mix_kern_scalar, sp_dec, sp_enc,
+					 NULL };
 	fprintf(stderr, "bench_mix: running spandsp");
 	for (int isa = 0; isa < DP_SIMD_MAX_; isa++) {
 		const struct dp_g711_kern *gk =
@@ -269,7 +291,7 @@ main(int argc, char **argv)
 			impls[n_impl++] = (struct impl){
 				dp_simd_name((enum dp_simd)isa), false,
 				(enum dp_simd)isa, mk, gk->dec[DP_LAW_ULAW],
-				gk->enc[DP_LAW_ULAW] };
+				gk->enc[DP_LAW_ULAW], gk };
 	}
 	fprintf(stderr, " (-: not built or not supported by this CPU, "
 		"not run)\n");
@@ -295,6 +317,8 @@ main(int argc, char **argv)
 				gb_arg(b, sizes[s]);
 		}
 		for (int op = 0; op < N_KOP; op++) {
+			if (impls[im].gk == NULL && op >= K_DEC_ACC)
+				continue;	/* the mixer's fused kernels */
 			kargs[im][op] = (struct kern_arg){ &impls[im],
 							   (enum kop)op };
 			snprintf(names[im][slot], sizeof(names[0][0]),

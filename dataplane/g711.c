@@ -129,29 +129,83 @@ alaw_dec_energy_scalar(int16_t *restrict dst, const uint8_t *restrict src,
 	return e;
 }
 
+static inline int16_t
+sat16(int32_t v)
+{
+	return (int16_t)(v > INT16_MAX ? INT16_MAX :
+			 v < INT16_MIN ? INT16_MIN : v);
+}
+
+static inline __attribute__((always_inline)) uint64_t
+dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
+	       const uint8_t *restrict src, size_t n)
+{
+	uint64_t e = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int16_t v = law == DP_LAW_ULAW ? dp_g711_ulaw2lin(src[i]) :
+				dp_g711_alaw2lin(src[i]);
+
+		dst[i] = v;
+		acc[i] += v;
+		e += (uint64_t)((int32_t)v * v);
+	}
+	return e;
+}
+
+static inline __attribute__((always_inline)) void
+sub_sat_enc(enum dp_law law, uint8_t *restrict dst,
+	    const int32_t *restrict sum, const int16_t *restrict own,
+	    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int16_t v = sat16(sum[i] - own[i]);
+
+		dst[i] = law == DP_LAW_ULAW ? dp_g711_lin2ulaw(v) :
+			 dp_g711_lin2alaw(v);
+	}
+}
+
+DP_G711_FUSED(scalar)
+
 const struct dp_g711_kern dp_g711_kern_scalar = {
 	.dec = { ulaw_dec_scalar, alaw_dec_scalar },
 	.enc = { ulaw_enc_scalar, alaw_enc_scalar },
 	.dec_energy = { ulaw_dec_energy_scalar, alaw_dec_energy_scalar },
+	DP_G711_FUSED_FIELDS(scalar),
 };
 
 const struct dp_g711_kern *
-dp_g711_kern_for(enum dp_simd isa)
+dp_g711_kern_variant(enum dp_simd isa, bool vbmi)
 {
 	switch (isa) {
 	case DP_SIMD_SCALAR:
-		return &dp_g711_kern_scalar;
+		return vbmi ? NULL : &dp_g711_kern_scalar;
 #ifdef TUTTI_BUILD_AVX2_G711
 	case DP_SIMD_AVX2:
-		return &dp_g711_kern_avx2;
+		return vbmi ? NULL : &dp_g711_kern_avx2;
 #endif
 #ifdef TUTTI_BUILD_AVX512_G711
 	case DP_SIMD_AVX512:
-		return &dp_g711_kern_avx512;
+#ifdef TUTTI_BUILD_AVX512_VBMI
+		if (vbmi)
+			return &dp_g711_kern_avx512vbmi;
+#endif
+		return vbmi ? NULL : &dp_g711_kern_avx512;
 #endif
 	default:
 		return NULL;
 	}
+}
+
+const struct dp_g711_kern *
+dp_g711_kern_for(enum dp_simd isa)
+{
+	const struct dp_g711_kern *k = NULL;
+
+	if (isa == DP_SIMD_AVX512 && dp_simd_cpu_has_vbmi())
+		k = dp_g711_kern_variant(isa, true);
+	return k != NULL ? k : dp_g711_kern_variant(isa, false);
 }
 
 static const struct dp_g711_kern *

@@ -9,6 +9,7 @@
 #ifndef TUTTI_DP_G711_H
 #define TUTTI_DP_G711_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,10 +55,26 @@ typedef uint64_t (*dp_g711_dec_energy_fn)(int16_t *restrict dst,
 					  const uint8_t *restrict src,
 					  size_t n);
 
+/* Decode as dp_g711_dec_energy_fn and also add every sample into the
+ * mixer's int32 accumulator: acc[i] += dst[i]. One pass over a frame that
+ * is certain to be mixed (dst is still written: it is the leg's own voice,
+ * removed again from its personal mix). */
+typedef uint64_t (*dp_g711_dec_acc_fn)(int16_t *restrict dst,
+				       int32_t *restrict acc,
+				       const uint8_t *restrict src, size_t n);
+
+/* dst[i] = encode(saturate16(sum[i] - own[i])): a personal mix (mix.h),
+ * one clip, straight into payload codes, no int16 buffer in between. */
+typedef void (*dp_g711_sub_enc_fn)(uint8_t *restrict dst,
+				   const int32_t *restrict sum,
+				   const int16_t *restrict own, size_t n);
+
 struct dp_g711_kern {
 	dp_g711_dec_fn dec[2];	/* [enum dp_law] */
 	dp_g711_enc_fn enc[2];
 	dp_g711_dec_energy_fn dec_energy[2];
+	dp_g711_dec_acc_fn dec_energy_acc[2];
+	dp_g711_sub_enc_fn sub_sat_enc[2];
 };
 
 /*
@@ -66,6 +83,14 @@ struct dp_g711_kern {
  * dp_g711_decode()/_encode().
  */
 const struct dp_g711_kern *dp_g711_kern_for(enum dp_simd isa);
+
+/*
+ * As dp_g711_kern_for(), choosing the AVX-512 table with (vbmi) or without
+ * the VBMI kernels whatever this CPU has: NULL if this build lacks it, or
+ * for vbmi with another ISA. dp_g711_kern_for(DP_SIMD_AVX512) is the VBMI
+ * table when dp_simd_cpu_has_vbmi(). For tests and benchmarks.
+ */
+const struct dp_g711_kern *dp_g711_kern_variant(enum dp_simd isa, bool vbmi);
 
 #ifdef __cplusplus
 }

@@ -275,8 +275,80 @@ alaw_dec_energy_avx2(int16_t *restrict dst, const uint8_t *restrict src,
 		dst + i, src + i, n - i);
 }
 
+/* acc[0..15] += v, as int32. */
+static inline void
+acc_add16(int32_t *acc, __m256i v)
+{
+	__m256i a = _mm256_loadu_si256((const void *)acc);
+	__m256i b = _mm256_loadu_si256((const void *)(acc + 8));
+
+	_mm256_storeu_si256((void *)acc, _mm256_add_epi32(a,
+		_mm256_cvtepi16_epi32(_mm256_castsi256_si128(v))));
+	_mm256_storeu_si256((void *)(acc + 8), _mm256_add_epi32(b,
+		_mm256_cvtepi16_epi32(_mm256_extracti128_si256(v, 1))));
+}
+
+/* Decode, sum the squares and add into the mixer's accumulator, one pass;
+ * law is a compile-time constant. */
+static inline __attribute__((always_inline)) uint64_t
+dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
+	       const uint8_t *restrict src, size_t n)
+{
+	__m256i e = _mm256_setzero_si256();
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i c = _mm_loadu_si128((const void *)(src + i));
+		__m256i v = law == DP_LAW_ULAW ? ulaw_dec16(c) : alaw_dec16(c);
+
+		_mm256_storeu_si256((void *)(dst + i), v);
+		acc_add16(acc + i, v);
+		e = sq_acc(e, v);
+	}
+	return hsum64(e) + (i == n ? 0 : dp_g711_kern_scalar.dec_energy_acc[law](
+		dst + i, acc + i, src + i, n - i));
+}
+
+/* saturate16(sum[0..15] - own[0..15]), in order. */
+static inline __m256i
+sub_sat16(const int32_t *sum, const int16_t *own)
+{
+	__m256i o = _mm256_loadu_si256((const void *)own);
+	__m256i a = _mm256_sub_epi32(_mm256_loadu_si256((const void *)sum),
+		_mm256_cvtepi16_epi32(_mm256_castsi256_si128(o)));
+	__m256i b = _mm256_sub_epi32(_mm256_loadu_si256((const void *)(sum +
+									8)),
+		_mm256_cvtepi16_epi32(_mm256_extracti128_si256(o, 1)));
+
+	return _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8);
+}
+
+/* Personal mix straight to codes, 32 samples per step. */
+static inline __attribute__((always_inline)) void
+sub_sat_enc(enum dp_law law, uint8_t *restrict dst,
+	    const int32_t *restrict sum, const int16_t *restrict own,
+	    size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP) {
+		__m256i a = sub_sat16(sum + i, own + i);
+		__m256i b = sub_sat16(sum + i + 16, own + i + 16);
+
+		_mm256_storeu_si256((void *)(dst + i), law == DP_LAW_ULAW ?
+			pack32(ulaw_enc16(a), ulaw_enc16(b)) :
+			pack32(alaw_enc16(a), alaw_enc16(b)));
+	}
+	if (i < n)
+		dp_g711_kern_scalar.sub_sat_enc[law](dst + i, sum + i,
+						     own + i, n - i);
+}
+
+DP_G711_FUSED(avx2)
+
 const struct dp_g711_kern dp_g711_kern_avx2 = {
 	.dec = { ulaw_dec_avx2, alaw_dec_avx2 },
 	.enc = { ulaw_enc_avx2, alaw_enc_avx2 },
 	.dec_energy = { ulaw_dec_energy_avx2, alaw_dec_energy_avx2 },
+	DP_G711_FUSED_FIELDS(avx2),
 };

@@ -131,9 +131,14 @@ topk_insert(uint64_t *score, uint32_t *idx, uint32_t *n, uint32_t k,
 	idx[j] = i;
 }
 
-/* Update level, talking and hangover of one leg; true if it may be mixed. */
+/*
+ * Update level, talking and hangover of one leg; true if it may be mixed.
+ * With acc (DP_MIX_ALL mode) a G.711 leg in hangover, certain to be mixed,
+ * is decoded straight into the sum: *summed tells.
+ */
 static inline bool
-measure(struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e)
+measure(struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e,
+	int32_t *acc, bool *summed)
 {
 	const uint32_t fs = m->frame_samples;
 	const int16_t *x = l->pcm;
@@ -141,13 +146,20 @@ measure(struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e)
 	bool audio = x != NULL || l->g711 != NULL;
 	uint64_t e = 0;
 
+	*summed = false;
 	if (l->g711 != NULL) {
 		unsigned int law = l->law & 1;
 
 		x = NULL;
-		if (l->hang > 0 ||
-		    m->k->g711_loud(l->g711, fs, law == DP_LAW_ULAW ? 0xff :
-				    0x55, m->loud_thr[law])) {
+		if (l->hang > 0 && acc != NULL && !(l->flags & DP_MIX_MUTE)) {
+			e = m->gk->dec_energy_acc[law](l->decoded, acc,
+						       l->g711, fs);
+			x = l->decoded;
+			*summed = true;
+			m->st.g711_decoded++;
+		} else if (l->hang > 0 ||
+			   m->k->g711_loud(l->g711, fs, law == DP_LAW_ULAW ?
+					   0xff : 0x55, m->loud_thr[law])) {
 			e = m->gk->dec_energy[law](l->decoded, l->g711, fs);
 			x = l->decoded;
 			m->st.g711_decoded++;
@@ -229,21 +241,23 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 	float g0 = 1.0f, dg = 0.0f, lo = 1.0f, hi = 1.0f;
 	bool limit = false;
 
+	if (all)	/* the sum of every talker, added as they come */
+		memset(m->acc, 0, fs * sizeof(m->acc[0]));
 	for (uint32_t i = 0; i < n; i++) {
 		struct dp_mix_leg *l = &legs[i];
-		bool was = l->contrib;
+		bool was = l->contrib, summed;
 
 		l->contrib = false;
 		/* what non-contributors hear: the shared buffer, whatever it
 		 * will hold; contributors get their personal mix below */
 		l->out = (l->flags & DP_MIX_DEAF) ? NULL : m->shared;
-		if (!measure(m, l, floor_e))
+		l->out_enc = NULL;
+		if (!measure(m, l, floor_e, all ? m->acc : NULL, &summed))
 			continue;
 		if (all) {
-			if (nc++ == 0)
-				k->acc_set(m->acc, l->src, fs);
-			else
+			if (!summed)
 				k->acc_add(m->acc, l->src, fs);
+			nc++;
 			l->contrib = true;
 		} else {
 			topk_insert(score, m->contrib, &nc, m->cfg.max_talkers,
@@ -261,7 +275,7 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 			l->contrib = true;
 		}
 	}
-	if (nc == 0)
+	if (nc == 0 && !all)
 		memset(m->acc, 0, fs * sizeof(m->acc[0]));
 	if (m->cfg.limiter)
 		limit = limiter_ramp(m, &g0, &dg, &lo, &hi);
@@ -277,13 +291,28 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 
 		if (!l->contrib || (l->flags & DP_MIX_DEAF))
 			continue;
+		m->st.personal_mixes++;
+		if (l->enc != NULL && m->cfg.rate_hz == 8000) {
+			/* straight into the caller's payload */
+			if (limit) {
+				k->sub_gain_sat(l->personal, m->acc, l->src,
+						g0, dg, lo, hi, fs);
+				m->gk->enc[l->enc_law & 1](l->enc,
+							   l->personal, fs);
+			} else {
+				m->gk->sub_sat_enc[l->enc_law & 1](l->enc,
+					m->acc, l->src, fs);
+			}
+			l->out = NULL;
+			l->out_enc = l->enc;
+			continue;
+		}
 		if (limit)
 			k->sub_gain_sat(l->personal, m->acc, l->src, g0, dg,
 					lo, hi, fs);
 		else
 			k->sub_sat(l->personal, m->acc, l->src, fs);
 		l->out = l->personal;
-		m->st.personal_mixes++;
 	}
 	m->n_contrib = nc;
 	m->st.frames++;

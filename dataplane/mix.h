@@ -17,8 +17,11 @@
  * counts as silence), and stays one for the hangover. Legs may hand in
  * G.711 codes: a frame with no sample loud enough to reach the floor is
  * not even decoded (most legs of a large conference are silent), with the
- * same results as decoding it. Muted legs and legs without audio this
- * frame are never mixed. With the
+ * same results as decoding it; with everyone talking (DP_MIX_ALL) a leg
+ * in hangover is certain to be mixed and is decoded straight into the sum.
+ * A personal mix may go straight into the leg's G.711 payload (enc), in
+ * one pass from the sum, without an int16 buffer. Muted legs and legs
+ * without audio this frame are never mixed. With the
  * limiter on, one gain per frame (from the peak of the sum) ramps smoothly
  * so loud mixes are turned down instead of hard-clipped, and recovers
  * slowly when they are quiet again.
@@ -68,6 +71,9 @@ enum dp_mix_leg_flag {
 
 /* Per-leg mixer state, in the leg (caller storage). */
 struct dp_mix_leg {
+	/* The first 64 bytes are what a silent leg costs a frame; the
+	 * buffers only talkers use come after them. */
+
 	/* set by the caller before each dp_mix_frame(): the frame as
 	 * linear samples at the conference rate (gain applied), or as G.711
 	 * codes at 8 kHz (unity gain); g711 wins if both are set; neither:
@@ -77,11 +83,7 @@ struct dp_mix_leg {
 				 * reaches the floor, or in hangover */
 	uint8_t law;		/* enum dp_law of g711 */
 	uint8_t flags;		/* enum dp_mix_leg_flag */
-	int16_t *decoded;	/* frame_samples of storage, for g711 */
-	int16_t *personal;	/* frame_samples of storage for a personal
-				 * mix (written only when contributing) */
-	const int16_t *src;	/* set by the mixer: the linear frame it
-				 * used, NULL if silent and not decoded */
+	uint8_t enc_law;	/* enum dp_law of enc (below) */
 
 	/* kept by the mixer */
 	bool talking;		/* above the floor, or in hangover */
@@ -90,9 +92,23 @@ struct dp_mix_leg {
 	uint32_t hang;		/* frames of hangover left */
 	uint64_t level;		/* smoothed energy per frame */
 
-	/* set by dp_mix_frame(): what this leg hears, frame_samples long,
-	 * valid until the next frame; NULL for deaf legs */
+	/* set by dp_mix_frame() */
+	const int16_t *src;	/* the linear frame it used, NULL if silent
+				 * and not decoded */
+	/* what this leg hears, frame_samples long, valid until the next
+	 * frame; NULL for deaf legs and when out_enc holds it */
 	const int16_t *out;
+	const uint8_t *out_enc;	/* enc if the personal mix went there */
+
+	/* caller storage, frame_samples each */
+	int16_t *decoded;	/* for g711 */
+	int16_t *personal;	/* a personal mix (written only when
+				 * contributing) */
+	uint8_t *enc;		/* NULL, or (8 kHz mixer) where a personal
+				 * mix goes as G.711 codes of enc_law
+				 * instead of into personal: the payload to
+				 * send, no int16 round trip; set before
+				 * each frame */
 };
 
 struct dp_mix_stats {
@@ -144,7 +160,8 @@ void dp_mix_leg_init(struct dp_mix_leg *l, int16_t *personal,
 /*
  * Mix one frame of the n legs at legs[0..n-1] (any order; the same legs
  * frame after frame keep their hangover and levels). Sets every leg's out,
- * contrib, talking and talk_changed. Returns the number of contributors.
+ * out_enc, contrib, talking and talk_changed. Returns the number of
+ * contributors.
  */
 uint32_t dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n);
 

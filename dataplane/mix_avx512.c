@@ -217,33 +217,31 @@ g711_loud_avx512(const uint8_t *restrict codes, size_t n, uint8_t xor_mask,
 {
 	const __m512i x = _mm512_set1_epi8((char)xor_mask);
 	const __m512i m7 = _mm512_set1_epi8(0x7f);
-	const __m512i t = _mm512_set1_epi8((char)thr);
-	__mmask64 any = 0;
+	__m512i mag = _mm512_setzero_si512();	/* the largest index seen */
 	size_t i = 0;
 
-	for (; i + 64 <= n; i += 64) {
-		__m512i v = _mm512_loadu_si512(codes + i);
+	if (n == 0)
+		return false;
 
-		any |= _mm512_cmpge_epu8_mask(_mm512_ternarylogic_epi32(v, x,
-			m7, 0x28), t);	/* (v ^ x) & m7 */
-		if (any)
-			return true;	/* a talker: no need to look on */
+	/* (v ^ x) & m7, kept as a running byte maximum: one test at the
+	 * end, no branch per block (a silent leg, the common case, reads
+	 * every code anyway) */
+	for (; i + 64 <= n; i += 64)
+		mag = _mm512_max_epu8(mag, _mm512_ternarylogic_epi32(
+			_mm512_loadu_si512(codes + i), x, m7, 0x28));
+	if (i < n) {
+		/* the tail: the last 64 codes again if there are that many
+		 * (an "any" test may look twice), else one masked load,
+		 * never past n (masked-off bytes leave mag as it was) */
+		__mmask64 k = n >= 64 ? ~0ull : _bzhi_u64(~0ull,
+							  (unsigned int)n);
+		const uint8_t *p = n >= 64 ? codes + n - 64 : codes;
+
+		mag = _mm512_mask_max_epu8(mag, k, mag,
+			_mm512_ternarylogic_epi32(_mm512_maskz_loadu_epi8(k, p),
+						  x, m7, 0x28));
 	}
-	if (i < n && n >= 64) {
-		/* the tail: the last 64 codes again, overlapping (an "any"
-		 * test may look twice) */
-		__m512i v = _mm512_loadu_si512(codes + n - 64);
-
-		any |= _mm512_cmpge_epu8_mask(_mm512_ternarylogic_epi32(v, x,
-			m7, 0x28), t);
-	} else if (i < n) {	/* short: one masked load, never past n */
-		__mmask64 k = _bzhi_u64(~0ull, (unsigned int)(n - i));
-		__m512i v = _mm512_maskz_loadu_epi8(k, codes + i);
-
-		any |= _mm512_mask_cmpge_epu8_mask(k, _mm512_ternarylogic_epi32(
-			v, x, m7, 0x28), t);
-	}
-	return any != 0;
+	return _mm512_cmpge_epu8_mask(mag, _mm512_set1_epi8((char)thr)) != 0;
 }
 
 const struct dp_mix_kern dp_mix_kern_avx512 = {

@@ -45,14 +45,27 @@ dp_simd_cpu_has(enum dp_simd isa)
 		return __builtin_cpu_supports("avx2") &&
 		       __builtin_cpu_supports("bmi2");
 	case DP_SIMD_AVX512:
+		/* DQ: vpmovd2m in the fused G.711 encoder */
 		return __builtin_cpu_supports("avx512f") &&
 		       __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512dq") &&
 		       __builtin_cpu_supports("avx512vl") &&
 		       dp_simd_cpu_has(DP_SIMD_AVX2);
 #endif
 	default:
 		return false;
 	}
+}
+
+bool
+dp_simd_cpu_has_vbmi(void)
+{
+#if defined(__x86_64__)
+	return dp_simd_cpu_has(DP_SIMD_AVX512) &&
+	       __builtin_cpu_supports("avx512vbmi");
+#else
+	return false;
+#endif
 }
 
 enum dp_simd

@@ -18,7 +18,7 @@ extern "C" {
 enum dp_simd {
 	DP_SIMD_SCALAR = 0,	/* portable C: the reference, always there */
 	DP_SIMD_AVX2 = 1,	/* AVX2 (x86-64-v3) */
-	DP_SIMD_AVX512 = 2,	/* AVX-512 F+BW+VL (x86-64-v4) */
+	DP_SIMD_AVX512 = 2,	/* AVX-512 F+BW+DQ+VL (x86-64-v4) */
 	DP_SIMD_MAX_ = 3,
 };
 
@@ -27,6 +27,10 @@ bool dp_simd_built(enum dp_simd isa);
 
 /* true if the CPU (and OS) can run isa. */
 bool dp_simd_cpu_has(enum dp_simd isa);
+
+/* true if the CPU has AVX-512 VBMI (byte permutes) on top of
+ * DP_SIMD_AVX512: kernels with a VBMI variant pick it within that ISA. */
+bool dp_simd_cpu_has_vbmi(void);
 
 /* The best ISA that is both built and supported by this CPU. */
 enum dp_simd dp_simd_best(void);

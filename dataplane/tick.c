@@ -395,6 +395,12 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 
 	ml->pcm = NULL;
 	ml->g711 = NULL;
+	/* a personal mix for a G.711 leg at the conference rate goes
+	 * straight into its payload, at this frame's place */
+	ml->enc = lg->g711 && !lg->resample && sending(lg) ?
+		  lg->tx_buf + lg->tx_frames * lg->frame_bytes : NULL;
+	ml->enc_law = lg->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
+		      DP_LAW_ULAW;
 	if (!receiving(lg))
 		return;
 	switch (dp_jitter_pull(&lg->jb, &fr)) {
@@ -465,6 +471,8 @@ payload_for(struct dp_tick_leg *lg, const struct dp_mix_leg *ml, bool *shared)
 		memcpy(dst, p, len);
 		return dst;
 	}
+	if (ml->out_enc != NULL)	/* the mixer wrote it there */
+		return ml->out_enc;
 	pcm = ml->out != NULL ? ml->out : zeros;	/* deaf: silence */
 	if (lg->resample) {
 		dp_resample_frame(&lg->rs.to_leg, lg->leg_pcm, pcm);
@@ -544,7 +552,8 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 		if (!sending(lg))
 			continue;
 		o.payload = payload_for(lg, ml, &o.shared);
-		heard = ml->out != NULL && nc > (ml->contrib ? 1u : 0u);
+		heard = (ml->out != NULL || ml->out_enc != NULL) &&
+			nc > (ml->contrib ? 1u : 0u);
 		lg->pend_heard |= heard;
 		if (++lg->tx_frames < lg->frames_per_pkt)
 			continue;

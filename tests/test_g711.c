@@ -40,10 +40,11 @@ enum fill {
 static const struct dp_g711_kern *
 kern_under_test(void)
 {
-	const struct dp_g711_kern *k = dp_g711_kern_for(test_isa());
+	const struct dp_g711_kern *k = dp_g711_kern_variant(test_isa(),
+							    test_isa_vbmi());
 
-	ck_assert_msg(k != NULL, "no G.711 kernels for %s",
-		      dp_simd_name(test_isa()));
+	ck_assert_msg(k != NULL, "no G.711 kernels for %s%s",
+		      dp_simd_name(test_isa()), test_isa_vbmi() ? "vbmi" : "");
 	return k;
 }
 

@@ -9,6 +9,7 @@
 #ifndef TUTTI_TEST_ISA_H
 #define TUTTI_TEST_ISA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +18,24 @@
 #include "check_main.h"
 #include "simd.h"
 
+/* true for "--isa=avx512vbmi": AVX-512 with its VBMI kernel variants
+ * (only kernel families that have them tell the two apart). */
+static inline bool
+test_isa_vbmi(void)
+{
+	for (int i = 1; i < test_argc; i++)
+		if (strcmp(test_argv[i], "--isa=avx512vbmi") == 0)
+			return true;
+	return false;
+}
+
 static inline enum dp_simd
 test_isa(void)
 {
 	enum dp_simd isa = DP_SIMD_SCALAR;
 
+	if (test_isa_vbmi())
+		return DP_SIMD_AVX512;
 	for (int i = 1; i < test_argc; i++)
 		if (strncmp(test_argv[i], "--isa=", 6) == 0 &&
 		    dp_simd_parse(test_argv[i] + 6, &isa) != 0) {
@@ -43,6 +57,8 @@ test_isa_skip(void)
 	else if (!dp_simd_cpu_has(isa))
 		snprintf(why, sizeof(why), "%s: this CPU lacks it",
 			 dp_simd_name(isa));
+	else if (test_isa_vbmi() && !dp_simd_cpu_has_vbmi())
+		snprintf(why, sizeof(why), "avx512vbmi: this CPU lacks it");
 	else
 		return NULL;
 	return why;

@@ -285,21 +285,30 @@ END_TEST
 
 /* Legs handed in as G.711 codes give the same talkers, contributors and
  * mixes as the same frames decoded first, while the silent ones (every
- * sample below the floor) are never decoded. */
+ * sample below the floor) are never decoded. _i: bit 0 everyone talking
+ * (DP_MIX_ALL: hangover legs decoded into the sum), bit 1 personal mixes
+ * straight to codes (enc), bit 2 the limiter; a muted and a deaf leg. */
 START_TEST(test_mix_g711_input_same_as_linear)
 {
 	static struct dp_mix_leg G[MAXL];
-	static int16_t gpersonal[MAXL][FS], decoded[MAXL][FS];
-	static uint8_t codes[MAXL][FS];
+	static int16_t gpersonal[MAXL][FS], decoded[MAXL][FS], want[FS];
+	static uint8_t codes[MAXL][FS], enc[MAXL][FS], want_enc[FS];
+	bool all = _i & 1, to_codes = _i & 2, limiter = _i & 4;
+	uint32_t n = 8, n_enc = 0;
 	struct dp_mix mg;
-	uint32_t n = 8;
 
-	setup(3, n, false);
+	setup(all ? DP_MIX_ALL : 3, n, limiter);
 	mg = M;
 	for (uint32_t i = 0; i < n; i++) {
-		dp_mix_leg_init(&G[i], gpersonal[i], decoded[i], 0);
+		uint8_t fl = i == 2 ? DP_MIX_MUTE : i == 4 ? DP_MIX_DEAF : 0;
+
+		dp_mix_leg_init(&G[i], gpersonal[i], decoded[i], fl);
+		L[i].flags = fl;
 		G[i].law = i & 1 ? DP_LAW_ALAW : DP_LAW_ULAW;
 		G[i].g711 = codes[i];
+		G[i].enc = to_codes ? enc[i] : NULL;
+		G[i].enc_law = (uint8_t)(i % 3 == 0 ? DP_LAW_ALAW :
+					 DP_LAW_ULAW);
 	}
 	for (uint32_t f = 0; f < 60; f++) {
 		for (uint32_t i = 0; i < n; i++) {
@@ -316,6 +325,7 @@ START_TEST(test_mix_g711_input_same_as_linear)
 			dp_g711_encode(G[i].law, codes[i], pcm[i], FS);
 			dp_g711_decode(G[i].law, pcm[i], codes[i], FS);
 		}
+		memset(enc, 0x5a, sizeof(enc));
 		ck_assert_uint_eq(dp_mix_frame(&mg, G, n),
 				  dp_mix_frame(&M, L, n));
 		for (uint32_t i = 0; i < n; i++) {
@@ -323,12 +333,33 @@ START_TEST(test_mix_g711_input_same_as_linear)
 				      G[i].contrib == L[i].contrib &&
 				      G[i].talk_changed == L[i].talk_changed,
 				      "frame %u leg %u", f, i);
-			ck_assert_mem_eq(G[i].out, L[i].out, FS * 2);
+			if (G[i].out_enc == NULL) {
+				ck_assert(L[i].out != personal[i] ||
+					  !to_codes);
+				ck_assert_int_eq(G[i].out == NULL,
+						 L[i].out == NULL);
+				if (G[i].out != NULL)
+					ck_assert_mem_eq(G[i].out, L[i].out,
+							 FS * 2);
+				continue;
+			}
+			/* a personal mix, as codes: the same samples */
+			ck_assert_ptr_eq(G[i].out_enc, enc[i]);
+			ck_assert_ptr_null(G[i].out);
+			ck_assert_ptr_eq(L[i].out, personal[i]);
+			memcpy(want, L[i].out, sizeof(want));
+			dp_g711_encode(G[i].enc_law, want_enc, want, FS);
+			ck_assert_mem_eq(G[i].out_enc, want_enc, FS);
+			n_enc++;
 		}
 	}
 	ck_assert_uint_gt(mg.st.g711_silent, 60);	/* leg 7 at least */
 	ck_assert_uint_gt(mg.st.g711_decoded, 100);
 	ck_assert_uint_eq(mg.st.g711_decoded + mg.st.g711_silent, 60 * n);
+	if (to_codes)
+		ck_assert_uint_gt(n_enc, 60);
+	if (limiter)
+		ck_assert_uint_gt(mg.st.limited_frames, 0);
 }
 END_TEST
 
@@ -418,7 +449,7 @@ test_suite(void)
 	tcase_add_test(tc, test_mix_mute_deaf);
 	tcase_add_test(tc, test_mix_gain);
 	tcase_add_test(tc, test_mix_limiter);
-	tcase_add_test(tc, test_mix_g711_input_same_as_linear);
+	tcase_add_loop_test(tc, test_mix_g711_input_same_as_linear, 0, 8);
 	tcase_add_test(tc, test_mix_bad_config);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("encode");

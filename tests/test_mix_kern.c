@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "check_main.h"
+#include "g711.h"
 #include "mix_kern.h"
 #include "test_isa.h"
 
@@ -29,14 +30,19 @@ static const size_t lengths[] = {
 
 enum pattern { PAT_RANDOM, PAT_MAX, PAT_MIN, PAT_ALT, PAT_SMALL, N_PAT };
 
+/* A kernel table of the ISA under test (what: for the message). */
+static const void *
+under_test(const void *table, const char *what)
+{
+	ck_assert_msg(table != NULL, "no %s kernels for %s", what,
+		      dp_simd_name(test_isa()));
+	return table;
+}
+
 static const struct dp_mix_kern *
 kern_under_test(void)
 {
-	const struct dp_mix_kern *k = dp_mix_kern_for(test_isa());
-
-	ck_assert_msg(k != NULL, "no mix kernels for %s",
-		      dp_simd_name(test_isa()));
-	return k;
+	return under_test(dp_mix_kern_for(test_isa()), "mix");
 }
 
 static void
@@ -183,6 +189,96 @@ START_TEST(test_mix_kern_matches_scalar)
 }
 END_TEST
 
+static const struct dp_g711_kern *
+g711_under_test(void)
+{
+	return under_test(dp_g711_kern_variant(test_isa(), test_isa_vbmi()),
+			  "G.711");
+}
+
+/* The mixer's fused G.711 kernels (g711.h: decode + energy + accumulate,
+ * subtract + saturate + encode), both laws, against the scalar twins. */
+START_TEST(test_mix_kern_fused_matches_scalar)
+{
+	const struct dp_g711_kern *k = g711_under_test();
+	const struct dp_g711_kern *r = dp_g711_kern_for(DP_SIMD_SCALAR);
+	static uint8_t want8[MAX_N + GUARD], got8[MAX_N + 1 + GUARD];
+	size_t n = lengths[_i];
+
+	for (int pat = 0; pat < N_PAT; pat++)
+	for (size_t off = 0; off < 2; off++)
+	for (int law = 0; law < 2; law++) {
+		uint32_t seed = 0x2718u + (uint32_t)(n * 37 + off * 5 +
+						     (size_t)pat);
+		uint8_t *codes = (uint8_t *)B.a16 + off;
+		int16_t *own = B.b16 + off;
+		int32_t *sum = B.a32 + off;
+
+		fill16(own, n, (enum pattern)pat, &seed);
+		fill32(sum, n, (enum pattern)pat, &seed);
+		for (size_t i = 0; i < n; i++)	/* every code, then random */
+			codes[i] = pat == PAT_RANDOM ? (uint8_t)(i * 7 + off) :
+				   (uint8_t)test_xorshift32(&seed);
+
+		/* dec_energy_acc: the frame, the sum and the energy */
+		memcpy(B.want32, sum, n * 4);
+		memset(B.got32, 0x5a, sizeof(B.got32));
+		memcpy(B.got32 + off, sum, n * 4);
+		memset(B.got16, 0x5a, sizeof(B.got16));
+		ck_assert_uint_eq(k->dec_energy_acc[law](B.got16 + off,
+							 B.got32 + off,
+							 codes, n),
+				  r->dec_energy_acc[law](B.want16, B.want32,
+							 codes, n));
+		ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
+		ck_assert_mem_eq(B.got32 + off, B.want32, n * 4);
+		check_guard16(B.got16 + off + n);
+		ck_assert_uint_eq((uint32_t)B.got32[off + n], 0x5a5a5a5au);
+
+		/* sub_sat_enc, also with the int32 limits in the sum (as
+		 * far as sum - own stays defined) */
+		if (pat == PAT_ALT && n > 1) {
+			sum[0] = INT32_MIN + 32768;
+			sum[n - 1] = INT32_MAX - 32768;
+		}
+		memset(got8, 0x5a, sizeof(got8));
+		r->sub_sat_enc[law](want8, sum, own, n);
+		k->sub_sat_enc[law](got8 + off, sum, own, n);
+		ck_assert_mem_eq(got8 + off, want8, n);
+		for (size_t g = 0; g < GUARD; g++)
+			ck_assert_uint_eq(got8[off + n + g], 0x5a);
+	}
+}
+END_TEST
+
+/* sub_sat_enc over every int16 result and the clip beyond, both laws:
+ * the encoder of 65,536 inputs, through the fused kernel. */
+START_TEST(test_mix_kern_sub_sat_enc_exhaustive)
+{
+	const struct dp_g711_kern *k = g711_under_test();
+	static int32_t sum[65536 + 64];
+	static int16_t own[65536 + 64];
+	static uint8_t got[65536 + 64];
+
+	for (int32_t v = 0; v < 65536 + 64; v++) {
+		sum[v] = v - 32768 - 32;	/* 32 beyond each end */
+		own[v] = (int16_t)(v & 1 ? -(v & 0xff) : (v & 0xff));
+		sum[v] += own[v];
+	}
+	for (int law = 0; law < 2; law++) {
+		k->sub_sat_enc[law](got, sum, own, 65536 + 64);
+		for (int32_t v = 0; v < 65536 + 64; v++) {
+			int32_t x = v - 32768 - 32;
+			int16_t s = (int16_t)(x > 32767 ? 32767 :
+					      x < -32768 ? -32768 : x);
+
+			ck_assert_uint_eq(got[v], law ? dp_g711_lin2alaw(s) :
+						  dp_g711_lin2ulaw(s));
+		}
+	}
+}
+END_TEST
+
 /* The reference on values worked out by hand. */
 START_TEST(test_mix_kern_scalar_values)
 {
@@ -238,6 +334,9 @@ test_suite(void)
 
 	tcase_add_loop_test(tc, test_mix_kern_matches_scalar, 0,
 			    (int)N_LENGTHS);
+	tcase_add_loop_test(tc, test_mix_kern_fused_matches_scalar, 0,
+			    (int)N_LENGTHS);
+	tcase_add_test(tc, test_mix_kern_sub_sat_enc_exhaustive);
 	tcase_add_test(tc, test_mix_kern_scalar_values);
 	suite_add_tcase(s, tc);
 	return s;
