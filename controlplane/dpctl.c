@@ -21,18 +21,6 @@
 #include "shm_msg.h"
 #include "shm_ring.h"
 
-static void TUTTI_PRINTF(3, 4)
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 void
 cp_dpctl_init(struct cp_dpctl *d, cp_dpctl_event_fn on_event, void *ctx)
 {
@@ -73,7 +61,7 @@ cp_dpctl_attach(struct cp_dpctl *d, const char *name, uint64_t now_ns,
 	other_beat = __atomic_load_n(&h->cp_heartbeat_ns, __ATOMIC_ACQUIRE);
 	if (other != 0 && other != (uint32_t)getpid() && shm_pid_alive(other) &&
 	    now_ns - other_beat < SHM_HEARTBEAT_STALE_NS) {
-		say(err, errlen, "another tutti-cp (pid %u) is attached to "
+		tutti_errf(err, errlen, "another tutti-cp (pid %u) is attached to "
 		    "region %s: the rings have one producer and one consumer, "
 		    "so stop it first", other, name);
 		shm_region_detach(&d->region);
@@ -83,7 +71,7 @@ cp_dpctl_attach(struct cp_dpctl *d, const char *name, uint64_t now_ns,
 	for (uint32_t w = 0; w < h->n_workers; w++) {
 		d->w[w].pend = calloc(slots, sizeof(*d->w[w].pend));
 		if (d->w[w].pend == NULL) {
-			say(err, errlen, "out of memory");
+			tutti_errf(err, errlen, "out of memory");
 			cp_dpctl_detach(d);
 			return -ENOMEM;
 		}
@@ -209,16 +197,16 @@ dp_gone(struct cp_dpctl *d, uint64_t now_ns, char *err, size_t errlen)
 					   __ATOMIC_ACQUIRE);
 
 	if (shm_region_state(&d->region) == SHM_STATE_CLOSED) {
-		say(err, errlen, "tutti-dp pid %u stopped", d->dp_pid);
+		tutti_errf(err, errlen, "tutti-dp pid %u stopped", d->dp_pid);
 		return true;
 	}
 	if (!shm_pid_alive(d->dp_pid)) {
-		say(err, errlen, "tutti-dp pid %u exited without closing "
+		tutti_errf(err, errlen, "tutti-dp pid %u exited without closing "
 		    "the region", d->dp_pid);
 		return true;
 	}
 	if (now_ns > beat_ns && now_ns - beat_ns > SHM_HEARTBEAT_STALE_NS) {
-		say(err, errlen, "tutti-dp pid %u has not beaten for %" PRIu64
+		tutti_errf(err, errlen, "tutti-dp pid %u has not beaten for %" PRIu64
 		    " ms", d->dp_pid, (now_ns - beat_ns) / 1000000);
 		return true;
 	}

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#include "log.h"
 
 enum kind {
 	K_STR, /* char[size] */
@@ -112,18 +113,6 @@ static const char *const codec_names[SHM_CODEC_MAX_] = { "PCMU", "PCMA",
 							 "L16" };
 static const char *const dir_names[SHM_DIR_MAX_] = { "sendrecv", "sendonly",
 						     "recvonly", "inactive" };
-
-static void TUTTI_PRINTF(3, 4)
-	say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* A new zeroed element at the end of *arr (n elements of size bytes),
  * which doubles when full. NULL without memory (*arr is left alone). */
@@ -319,7 +308,7 @@ cp_state_write(const char *path, const struct cp_state *st, char *err,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
 		rc = -errno;
-		say(err, errlen, "%s: %s", tmp, strerror(errno));
+		tutti_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return rc;
@@ -327,14 +316,14 @@ cp_state_write(const char *path, const struct cp_state *st, char *err,
 	cp_state_print(f, st);
 	if (fflush(f) != 0 || fsync(fd) != 0) {
 		rc = -errno;
-		say(err, errlen, "%s: %s", tmp, strerror(errno));
+		tutti_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		fclose(f);
 		unlink(tmp);
 		return rc;
 	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		rc = -errno;
-		say(err, errlen, "%s: %s", path, strerror(errno));
+		tutti_errf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		return rc;
 	}
@@ -611,7 +600,7 @@ cp_state_read(const char *path, struct cp_state *st, char *err, size_t errlen)
 	memset(st, 0, sizeof(*st));
 	if (f == NULL) {
 		rc = -errno;
-		say(err, errlen, "%s: %s", path, strerror(errno));
+		tutti_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
 	rc = cp_state_parse(f, path, st, err, errlen);
@@ -721,9 +710,9 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 		lineno = 0;
 	if (bad != NULL) {
 		if (lineno != 0)
-			say(err, errlen, "%s:%lu: %s", path, lineno, bad);
+			tutti_errf(err, errlen, "%s:%lu: %s", path, lineno, bad);
 		else
-			say(err, errlen, "%s: %s", path, bad);
+			tutti_errf(err, errlen, "%s: %s", path, bad);
 		cp_state_clear(st);
 		return -EPROTO;
 	}

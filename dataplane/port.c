@@ -15,18 +15,7 @@
 #include <rte_mempool.h>
 
 #include "compiler.h"
-
-static void TUTTI_PRINTF(3, 4)
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "log.h"
 
 int
 dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4)
@@ -66,7 +55,7 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 	p->port_id = port_id;
 	p->ipv4 = ipv4;
 	if (!rte_eth_dev_is_valid_port(port_id)) {
-		say(err, errlen, "port %u does not exist: %u port%s found "
+		tutti_errf(err, errlen, "port %u does not exist: %u port%s found "
 		    "(add a NIC or a --vdev to the EAL options)", port_id,
 		    rte_eth_dev_count_avail(),
 		    rte_eth_dev_count_avail() == 1 ? "" : "s");
@@ -74,14 +63,14 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 	}
 	rc = rte_eth_dev_info_get(port_id, &info);
 	if (rc < 0) {
-		say(err, errlen, "port %u: dev_info: %s", port_id,
+		tutti_errf(err, errlen, "port %u: dev_info: %s", port_id,
 		    strerror(-rc));
 		return rc;
 	}
 	rte_eth_dev_get_name_by_port(port_id, p->name);
 	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name);
 	if (info.max_tx_queues < n_workers) {
-		say(err, errlen, "port %u (%s) has %u transmit queues, %u "
+		tutti_errf(err, errlen, "port %u (%s) has %u transmit queues, %u "
 		    "workers need one each: use fewer worker lcores, or more "
 		    "queues (af_packet: qpairs=%u)", port_id, p->name,
 		    info.max_tx_queues, n_workers, n_workers);
@@ -110,13 +99,13 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 	}
 	rc = rte_eth_dev_configure(port_id, p->n_rxq, p->n_txq, &conf);
 	if (rc < 0) {
-		say(err, errlen, "port %u (%s): configure %u rx, %u tx queues: "
+		tutti_errf(err, errlen, "port %u (%s): configure %u rx, %u tx queues: "
 		    "%s", port_id, p->name, p->n_rxq, p->n_txq, strerror(-rc));
 		return rc;
 	}
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rx_desc, &tx_desc);
 	if (rc < 0) {
-		say(err, errlen, "port %u: descriptors: %s", port_id,
+		tutti_errf(err, errlen, "port %u: descriptors: %s", port_id,
 		    strerror(-rc));
 		goto out_close;
 	}
@@ -127,7 +116,7 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 		rc = rte_eth_rx_queue_setup(port_id, q, rx_desc,
 					    (unsigned int)socket, NULL, pool);
 		if (rc < 0) {
-			say(err, errlen, "port %u: rx queue %u: %s", port_id, q,
+			tutti_errf(err, errlen, "port %u: rx queue %u: %s", port_id, q,
 			    strerror(-rc));
 			goto out_close;
 		}
@@ -139,20 +128,20 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 		rc = rte_eth_tx_queue_setup(port_id, q, tx_desc,
 					    (unsigned int)socket, &txc);
 		if (rc < 0) {
-			say(err, errlen, "port %u: tx queue %u: %s", port_id, q,
+			tutti_errf(err, errlen, "port %u: tx queue %u: %s", port_id, q,
 			    strerror(-rc));
 			goto out_close;
 		}
 	}
 	rc = rte_eth_macaddr_get(port_id, &p->mac);
 	if (rc < 0) {
-		say(err, errlen, "port %u: MAC address: %s", port_id,
+		tutti_errf(err, errlen, "port %u: MAC address: %s", port_id,
 		    strerror(-rc));
 		goto out_close;
 	}
 	rc = rte_eth_dev_start(port_id);
 	if (rc < 0) {
-		say(err, errlen, "port %u (%s): start: %s", port_id, p->name,
+		tutti_errf(err, errlen, "port %u (%s): start: %s", port_id, p->name,
 		    strerror(-rc));
 		goto out_close;
 	}

@@ -7,6 +7,8 @@
 #ifndef TUTTI_LOG_H
 #define TUTTI_LOG_H
 
+#include <stddef.h>
+
 #include "compiler.h"
 
 #ifdef __cplusplus
@@ -28,6 +30,11 @@ int tutti_log_parse(const char *s, enum tutti_log_level *out);
 
 void tutti_log(enum tutti_log_level level, const char *fmt, ...)
 	TUTTI_PRINTF(2, 3);
+
+/* Write an error message for the caller into err (errlen bytes, may be
+ * NULL or 0: nothing written), printf-style, cut to fit. */
+void tutti_errf(char *err, size_t errlen, const char *fmt, ...)
+	TUTTI_PRINTF(3, 4);
 
 #define LOG_ERR(...)	tutti_log(TUTTI_LOG_ERR, __VA_ARGS__)
 #define LOG_WARN(...)	tutti_log(TUTTI_LOG_WARN, __VA_ARGS__)

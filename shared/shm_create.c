@@ -22,18 +22,7 @@
 #include <rte_ring.h>
 
 #include "compiler.h"
-
-static void TUTTI_PRINTF(3, 4)
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "log.h"
 
 static uint64_t
 new_generation(void)
@@ -72,7 +61,7 @@ check_not_in_use(const char *name, char *err, size_t errlen)
 			    state != SHM_STATE_CLOSED &&
 			    h->dp_pid != (uint32_t)getpid() &&
 			    shm_pid_alive(h->dp_pid)) {
-				say(err, errlen, "region %s is in use by "
+				tutti_errf(err, errlen, "region %s is in use by "
 				    "tutti-dp pid %u (protocol %u.%u): stop "
 				    "it first, or choose another --region",
 				    name, h->dp_pid, h->ver_major,
@@ -104,7 +93,7 @@ init_rings(struct shm_region *r, char *err, size_t errlen)
 			rc = rte_ring_init(rings[k], rname, h->ring_slots,
 					   RING_F_SP_ENQ | RING_F_SC_DEQ);
 			if (rc < 0) {
-				say(err, errlen, "rte_ring_init(%s, %u): %s",
+				tutti_errf(err, errlen, "rte_ring_init(%s, %u): %s",
 				    rname, h->ring_slots, strerror(-rc));
 				return rc;
 			}
@@ -129,21 +118,21 @@ shm_region_create(struct shm_region *r, const struct shm_region_cfg *cfg,
 	memset(r, 0, sizeof(*r));
 	if (name[0] != '/' || strlen(name) >= sizeof(r->name) ||
 	    strchr(name + 1, '/') != NULL) {
-		say(err, errlen, "region name '%s' is invalid: it starts "
+		tutti_errf(err, errlen, "region name '%s' is invalid: it starts "
 		    "with '/', has no other '/' and is shorter than %d", name,
 		    SHM_NAME_MAX);
 		return -EINVAL;
 	}
 	ring_mem = rte_ring_get_memsize_elem(sizeof(struct shm_msg), slots);
 	if (ring_mem < 0) {
-		say(err, errlen, "ring size %u is invalid: use a power of "
+		tutti_errf(err, errlen, "ring size %u is invalid: use a power of "
 		    "two", slots);
 		return -EINVAL;
 	}
 	ring_bytes = ((size_t)ring_mem + SHM_ALIGN - 1) / SHM_ALIGN * SHM_ALIGN;
 	size = shm_region_size(cfg->n_workers, slots, n_legs, ring_bytes);
 	if (size == 0) {
-		say(err, errlen, "invalid region configuration: %u workers "
+		tutti_errf(err, errlen, "invalid region configuration: %u workers "
 		    "(1..%d), %u ring slots (power of two >= 64), %u legs "
 		    "(>= workers)", cfg->n_workers, SHM_MAX_WORKERS, slots,
 		    n_legs);
@@ -154,26 +143,26 @@ shm_region_create(struct shm_region *r, const struct shm_region_cfg *cfg,
 		return rc;
 	/* A region of this name left by an earlier run is never reused. */
 	if (shm_unlink(name) == 0)
-		say(err, errlen, "removed stale region %s", name);
+		tutti_errf(err, errlen, "removed stale region %s", name);
 	else if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0) {
 		rc = -errno;
-		say(err, errlen, "region %s: shm_open: %s", name,
+		tutti_errf(err, errlen, "region %s: shm_open: %s", name,
 		    strerror(-rc));
 		return rc;
 	}
 	if (ftruncate(fd, (off_t)size) < 0) {
 		rc = -errno;
-		say(err, errlen, "region %s: ftruncate(%zu): %s (is /dev/shm "
+		tutti_errf(err, errlen, "region %s: ftruncate(%zu): %s (is /dev/shm "
 		    "big enough?)", name, size, strerror(-rc));
 		goto out_unlink;
 	}
 	h = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED) {
 		rc = -errno;
-		say(err, errlen, "region %s: mmap(%zu): %s", name, size,
+		tutti_errf(err, errlen, "region %s: mmap(%zu): %s", name, size,
 		    strerror(-rc));
 		goto out_unlink;
 	}

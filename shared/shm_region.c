@@ -20,19 +20,8 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#include "log.h"
 #include "shm_ring.h"
-
-static void TUTTI_PRINTF(3, 4)
-say(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 uint64_t
 shm_now_ns(void)
@@ -126,62 +115,62 @@ shm_region_verify(const struct shm_region_hdr *h, size_t mapped,
 	size_t want;
 
 	if (mapped < sizeof(*h)) {
-		say(err, errlen, "region %s is %zu bytes, too small for a "
+		tutti_errf(err, errlen, "region %s is %zu bytes, too small for a "
 		    "Tutti region: remove /dev/shm%s and restart tutti-dp",
 		    name, mapped, name);
 		return -EBADMSG;
 	}
 	if (magic == 0) {
-		say(err, errlen, "region %s is still being created by "
+		tutti_errf(err, errlen, "region %s is still being created by "
 		    "tutti-dp: retry", name);
 		return -EAGAIN;
 	}
 	if (magic != SHM_MAGIC) {
-		say(err, errlen, "region %s is not a Tutti region (magic "
+		tutti_errf(err, errlen, "region %s is not a Tutti region (magic "
 		    "%#" PRIx64 "): choose another --region name, or remove "
 		    "/dev/shm%s if nothing uses it", name, magic, name);
 		return -EBADMSG;
 	}
 	if (h->ver_major != SHM_VER_MAJOR) {
-		say(err, errlen, "region %s speaks protocol %u.%u, this "
+		tutti_errf(err, errlen, "region %s speaks protocol %u.%u, this "
 		    "program speaks %u.%u: run tutti-dp and tutti-cp from the "
 		    "same build (restart tutti-dp from this build)", name,
 		    h->ver_major, h->ver_minor, SHM_VER_MAJOR, SHM_VER_MINOR);
 		return -EPROTONOSUPPORT;
 	}
 	if (h->fingerprint != shm_layout_fingerprint()) {
-		say(err, errlen, "region %s has layout fingerprint %#x, this "
+		tutti_errf(err, errlen, "region %s has layout fingerprint %#x, this "
 		    "program expects %#x (same protocol version, different "
 		    "build or DPDK): rebuild both processes from one tree",
 		    name, h->fingerprint, shm_layout_fingerprint());
 		return -EPROTONOSUPPORT;
 	}
 	if (expect_gen != 0 && h->generation != expect_gen) {
-		say(err, errlen, "region %s is generation %#" PRIx64 ", not "
+		tutti_errf(err, errlen, "region %s is generation %#" PRIx64 ", not "
 		    "the expected %#" PRIx64 ": tutti-dp was restarted; "
 		    "attach again to the new generation", name,
 		    h->generation, expect_gen);
 		return -ESTALE;
 	}
 	if (state == SHM_STATE_CLOSED || !dp_alive) {
-		say(err, errlen, "region %s (generation %#" PRIx64 ") was "
+		tutti_errf(err, errlen, "region %s (generation %#" PRIx64 ") was "
 		    "left by tutti-dp pid %u, which is no longer running: "
 		    "start tutti-dp (it recreates the region), or remove "
 		    "/dev/shm%s", name, h->generation, h->dp_pid, name);
 		return -ESTALE;
 	}
 	if (state == SHM_STATE_INIT) {
-		say(err, errlen, "region %s: tutti-dp pid %u is still "
+		tutti_errf(err, errlen, "region %s: tutti-dp pid %u is still "
 		    "starting: retry", name, h->dp_pid);
 		return -EAGAIN;
 	}
 	if (state != SHM_STATE_READY) {
-		say(err, errlen, "region %s has unknown state %u: remove "
+		tutti_errf(err, errlen, "region %s has unknown state %u: remove "
 		    "/dev/shm%s and restart tutti-dp", name, state, name);
 		return -EBADMSG;
 	}
 	if (now_ns > beat && now_ns - beat > SHM_HEARTBEAT_STALE_NS) {
-		say(err, errlen, "region %s: tutti-dp pid %u has not "
+		tutti_errf(err, errlen, "region %s: tutti-dp pid %u has not "
 		    "updated its heartbeat for %" PRIu64 " ms: it is hung or "
 		    "stopped (kill -CONT %u, or restart it)", name, h->dp_pid,
 		    (now_ns - beat) / 1000000, h->dp_pid);
@@ -193,7 +182,7 @@ shm_region_verify(const struct shm_region_hdr *h, size_t mapped,
 	    h->ring_off != sizeof(*h) ||
 	    h->stats_off != h->ring_off + 2 * h->n_workers * h->ring_bytes ||
 	    h->leg_off <= h->stats_off || h->leg_off >= h->size) {
-		say(err, errlen, "region %s is damaged (size %zu, header "
+		tutti_errf(err, errlen, "region %s is damaged (size %zu, header "
 		    "says %" PRIu64 "): restart tutti-dp", name, mapped,
 		    h->size);
 		return -EBADMSG;
@@ -238,7 +227,7 @@ shm_region_attach(struct shm_region *r, const char *name, uint64_t expect_gen,
 		name = SHM_DEFAULT_NAME;
 	if (name[0] != '/' || strlen(name) >= sizeof(r->name) ||
 	    strchr(name + 1, '/') != NULL) {
-		say(err, errlen, "region name '%s' is invalid: it starts "
+		tutti_errf(err, errlen, "region name '%s' is invalid: it starts "
 		    "with '/', has no other '/' and is shorter than %d", name,
 		    SHM_NAME_MAX);
 		return -EINVAL;
@@ -247,22 +236,22 @@ shm_region_attach(struct shm_region *r, const char *name, uint64_t expect_gen,
 	if (fd < 0) {
 		rc = -errno;
 		if (rc == -ENOENT)
-			say(err, errlen, "region %s does not exist: is "
+			tutti_errf(err, errlen, "region %s does not exist: is "
 			    "tutti-dp running with --region %s?", name, name);
 		else
-			say(err, errlen, "region %s: shm_open: %s", name,
+			tutti_errf(err, errlen, "region %s: shm_open: %s", name,
 			    strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-		say(err, errlen, "region %s: fstat: %s", name, strerror(-rc));
+		tutti_errf(err, errlen, "region %s: fstat: %s", name, strerror(-rc));
 		goto out_close;
 	}
 	if ((size_t)st.st_size < sizeof(*h)) {
 		/* Created but not yet sized by the data plane, or junk. */
 		rc = st.st_size == 0 ? -EAGAIN : -EBADMSG;
-		say(err, errlen, "region %s is %lld bytes: %s", name,
+		tutti_errf(err, errlen, "region %s is %lld bytes: %s", name,
 		    (long long)st.st_size, rc == -EAGAIN ?
 		    "tutti-dp is still creating it, retry" :
 		    "not a Tutti region");
@@ -272,7 +261,7 @@ shm_region_attach(struct shm_region *r, const char *name, uint64_t expect_gen,
 		 fd, 0);
 	if (h == MAP_FAILED) {
 		rc = -errno;
-		say(err, errlen, "region %s: mmap: %s", name, strerror(-rc));
+		tutti_errf(err, errlen, "region %s: mmap: %s", name, strerror(-rc));
 		goto out_close;
 	}
 	rc = shm_region_verify(h, (size_t)st.st_size, name, expect_gen, now_ns,
@@ -284,7 +273,7 @@ shm_region_attach(struct shm_region *r, const char *name, uint64_t expect_gen,
 		r->size = (size_t)st.st_size;
 		if (shm_ring_check(shm_region_cmd_ring(r, w), h->ring_slots) ||
 		    shm_ring_check(shm_region_evt_ring(r, w), h->ring_slots)) {
-			say(err, errlen, "region %s: ring of worker %u is "
+			tutti_errf(err, errlen, "region %s: ring of worker %u is "
 			    "damaged: restart tutti-dp", name, w);
 			rc = -EBADMSG;
 			goto out_unmap;
