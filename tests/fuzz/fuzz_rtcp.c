@@ -61,7 +61,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dp_rtcp_parse(b, (uint32_t)size,
 			  size >= 12 ? dp_net_get32(b + 8) : 0, &info,
 			  &st) == 0) {
-		FUZZ_CHECK(st.n_compound == 1 && st.n_sr + st.n_rr >= 1);
+		/* led by SR or RR, or reduced-size (RFC 5506) */
+		FUZZ_CHECK(st.n_compound == 1 &&
+			   (st.n_sr + st.n_rr >= 1 || st.n_reduced == 1));
 		FUZZ_CHECK(info.cname_len == 0 ||
 			   (info.cname >= b &&
 			    info.cname + info.cname_len <= b + size));
