@@ -95,6 +95,7 @@ struct part {
 	struct cp_sip_sub *refer_sub;	/* who asked, told of progress */
 	enum cp_roster_disconnection disc;	/* why the focus hung up */
 	const char *disc_reason;		/* static text, or NULL */
+	bool bye_on_ack;	/* sent away before its ACK came: BYE then */
 	char from[96];
 };
 
@@ -391,7 +392,18 @@ static int
 send_away(struct cp_focus *f, struct part *p,
 	  enum cp_roster_disconnection how, const char *why)
 {
-	if (p->dialog == NULL || f->sip == NULL)
+	if (f->sip == NULL)
+		return -ENOTCONN;
+	if (p->dialog == NULL && p->state == PART_CONNECTED) {
+		/* 200 sent, no ACK yet: the callee may send BYE only once
+		 * the ACK is in (RFC 3261 15), so it goes then (or the
+		 * dialog ends for want of the ACK) */
+		p->disc = how;
+		p->disc_reason = why;
+		p->bye_on_ack = true;
+		return 0;
+	}
+	if (p->dialog == NULL)
 		return -ENOTCONN;
 	p->disc = how;
 	p->disc_reason = why;
@@ -1049,8 +1061,14 @@ on_ack(void *ctx, struct cp_sip_dialog *dialog)
 	struct part *p = cp_sip_dialog_app(dialog);
 
 	if (p != NULL) {
+		struct cp_focus *f = ctx;
+
 		p->dialog = dialog;
-		state_changed(ctx);	/* joined, or a re-INVITE is done */
+		state_changed(f);	/* joined, or a re-INVITE is done */
+		if (p->bye_on_ack) {	/* sent away while the 200 was out */
+			p->bye_on_ack = false;
+			cp_sip_dialog_bye(f->sip, dialog);
+		}
 	}
 }
 

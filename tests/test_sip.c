@@ -1053,6 +1053,27 @@ START_TEST(test_focus_tuttictl)
 }
 END_TEST
 
+/* tuttictl kick between the focus's 200 and the caller's ACK (the
+ * operator's tools see a participant from the 200 on): accepted, and the
+ * BYE goes once the ACK is in (RFC 3261 15), not refused as "not
+ * connected". */
+START_TEST(test_focus_kick_before_ack)
+{
+	char out[4096];
+	pid_t pid;
+
+	pid = sipp_start((uint16_t)focus_port, "focus_late_ack", tps[_i],
+			 "demo", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference demo", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick demo sipp"), 0);
+	ck_assert_msg(strstr(out, "\"ok\":true"), "%s", out);
+	ck_assert_int_eq(sipp_wait(pid, "focus_late_ack", tps[_i]), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "left conference demo", 10000),
+		      "%s", focus_cp.out);
+}
+END_TEST
+
 /* tuttictl lock/unlock (issue 7): while room2 is locked a join gets 403
  * (with or without a policy: this runs in both fixtures), list and the
  * roster say so; unlocked, the same caller joins. Bad requests get clear
@@ -3022,6 +3043,9 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
+	/* UDP only: over TCP SIPp fails this scenario (the focus
+	 * retransmits its 2xx during the pause, over TCP too) */
+	tcase_add_loop_test(focus, test_focus_kick_before_ack, 0, 1);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
 	tcase_add_loop_test(focus, test_focus_watch_to_the_end, 0, 2);
