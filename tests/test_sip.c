@@ -3043,8 +3043,8 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl_lock, 0, 1);
-	/* UDP only: over TCP SIPp fails this scenario (the focus
-	 * retransmits its 2xx during the pause, over TCP too) */
+	/* UDP only: the focus retransmits its 2xx over TCP too (RFC 3261
+	 * 13.3.1.4), and SIPp over TCP aborts on it "while pausing" */
 	tcase_add_loop_test(focus, test_focus_kick_before_ack, 0, 1);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
