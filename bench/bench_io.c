@@ -28,6 +28,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -270,14 +271,36 @@ bench_frame(struct gb_state *st, void *arg)
 	shm_unlink(name);
 }
 
+/* Free hugepage memory, MB (0 if none or unknown). */
+static long
+huge_free_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	long pages = 0, kb = 0;
+	char line[128];
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "HugePages_Free: %ld", &pages);
+		sscanf(line, "Hugepagesize: %ld kB", &kb);
+	}
+	fclose(f);
+	return pages * kb / 1024;
+}
+
+/* Hugepage memory the runs need: the pool and 2 x 20,000 legs' state. */
+#define HUGE_NEED_MB	2048
+
 int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { "bench_io", "-l", "0", "--no-huge", "-m", "1024",
-			"--no-pci", "--no-shconf", "--no-telemetry",
+	char *eal[] = { "bench_io", "-l", "0", "--no-pci", "--no-telemetry",
 			"--log-level=lib.eal:error", "--file-prefix", prefix,
-			NULL };
+			"--no-shconf", "--no-huge", "-m", "1024", NULL };
+	int n_eal = 12;
+	long huge_mb = huge_free_mb();
 	static struct {
 		const char *name;
 		struct io_arg a;
@@ -291,7 +314,20 @@ main(int argc, char **argv)
 	char err[256];
 
 	snprintf(prefix, sizeof(prefix), "bench_io_%d", (int)getpid());
-	if (rte_eal_init(12, eal) < 0) {
+	/* as tutti-dp runs for benchmarks: on hugepages when there are
+	 * enough (TUTTI_BENCH_NO_HUGE=1: without, to compare) */
+	if (huge_mb >= HUGE_NEED_MB && getenv("TUTTI_BENCH_NO_HUGE") == NULL) {
+		eal[8] = "--in-memory";	/* hugepages without a mount */
+		eal[9] = NULL;
+		n_eal = 9;
+		fprintf(stderr, "bench_io: hugepages (%ld MB free)\n", huge_mb);
+	} else {
+		fprintf(stderr, "bench_io: no hugepages (%ld MB free; %d MB "
+			"needed: echo %d > /proc/sys/vm/nr_hugepages), 4 kB "
+			"pages cost more TLB misses than tutti-dp has\n",
+			huge_mb, HUGE_NEED_MB, HUGE_NEED_MB / 2);
+	}
+	if (rte_eal_init(n_eal, eal) < 0) {
 		fprintf(stderr, "bench_io: EAL init failed\n");
 		return 1;
 	}
