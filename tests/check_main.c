@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <check.h>
 
@@ -20,6 +21,25 @@ int test_argc;
 char **test_argv;
 
 const char *test_skip_reason(void) __attribute__((weak));
+
+int
+test_count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+const char *
+test_env(const char *var)
+{
+	const char *p = getenv(var);
+
+	ck_assert_msg(p != NULL, "%s not set (run through meson test)", var);
+	return p;
+}
 
 int
 main(int argc, char **argv)

@@ -11,6 +11,13 @@ Suite *test_suite(void);
 /* Optional: non-NULL = skip the whole executable, with this reason. */
 const char *test_skip_reason(void);
 
+/* The value of environment variable var, which meson test sets (the path
+ * of a program or file under test); fails the test if it is not set. */
+const char *test_env(const char *var);
+
+/* How many times needle occurs in hay (overlapping ones too). */
+int test_count(const char *hay, const char *needle);
+
 /* The executable's arguments (meson test args), for parameterised runs. */
 extern int test_argc;
 extern char **test_argv;

@@ -98,15 +98,6 @@ test_skip_reason(void)
 	return NULL;
 }
 
-static const char *
-env(const char *var)
-{
-	const char *p = getenv(var);
-
-	ck_assert_msg(p != NULL, "%s not set (run through meson test)", var);
-	return p;
-}
-
 /* tools/lab verb with the test's names; its exit status (-1: no lab). */
 static int
 lab(const char *verb)
@@ -331,16 +322,6 @@ write_phone(int i)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-static int
-count(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-		n++;
-	return n;
-}
-
 /* Wait up to ms for n occurrences of needle in p's output. */
 static bool
 expect_n(struct proc *p, const char *needle, int n, int ms)
@@ -349,14 +330,14 @@ expect_n(struct proc *p, const char *needle, int n, int ms)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		if (count(p->out, needle) >= n)
+		if (test_count(p->out, needle) >= n)
 			return true;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000 +
 				    (t.tv_nsec - t0.tv_nsec) / 1000000 >
 			    ms ||
 		    p->fd < 0)
-			return count(p->out, needle) >= n;
+			return test_count(p->out, needle) >= n;
 		proc_expect(p, "\001", 100); /* read for 100 ms */
 	}
 }
@@ -385,7 +366,7 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 	const char *baresip =
 		find_exe("baresip", baresip_buf, sizeof(baresip_buf));
 	char cpu[16], vdev[96], conf[PHONES][96], quit_s[16], state[96];
-	char *dp_argv[] = { (char *)env("TUTTI_DP"),
+	char *dp_argv[] = { (char *)test_env("TUTTI_DP"),
 			    "-l",
 			    cpu,
 			    "--no-huge",
@@ -411,7 +392,7 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 			    "netns",
 			    "exec",
 			    ns,
-			    (char *)env("TUTTI_CP"),
+			    (char *)test_env("TUTTI_CP"),
 			    "--region",
 			    region,
 			    "--wait",
@@ -482,8 +463,8 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 	/* tutti-cp: three joins and three leaves, by name */
 	ck_assert_msg(expect_n(&cp, "left conference demo", PHONES, WAIT_MS),
 		      "tutti-cp did not log %d leaves:\n%s", PHONES, cp.out);
-	ck_assert_int_eq(count(cp.out, "joined conference demo"), PHONES);
-	ck_assert_int_eq(count(cp.out, "left conference demo"), PHONES);
+	ck_assert_int_eq(test_count(cp.out, "joined conference demo"), PHONES);
+	ck_assert_int_eq(test_count(cp.out, "left conference demo"), PHONES);
 	for (int i = 0; i < PHONES; i++) {
 		char line[96];
 

@@ -507,16 +507,6 @@ START_TEST(test_cevt_schema_rejects_known_bad_documents)
 }
 END_TEST
 
-static int
-count(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-		n++;
-	return n;
-}
-
 /* The next partial of s (interval 0), checked; caller frees. */
 static void
 next_partial(struct cp_cevt_sub *s, uint64_t now, struct cp_cevt_doc *d)
@@ -571,7 +561,7 @@ START_TEST(test_cevt_removals_and_returns)
 	ck_assert_int_eq(cp_roster_user_remove(r, anon), 0);
 	join(r, anon, "Anonymous 1", anon, T0 + 400, 99);
 	next_partial(s, 4, &d);
-	ck_assert_int_eq(count(d.xml, anon), 2);	/* user + endpoint */
+	ck_assert_int_eq(test_count(d.xml, anon), 2);	/* user + endpoint */
 	ck_assert_ptr_null(strstr(d.xml, "deleted"));
 	ck_assert_ptr_nonnull(strstr(d.xml, "state=\"full\"><display-text>"
 					    "Anonymous 1"));
@@ -705,7 +695,7 @@ START_TEST(test_cevt_thousand_users)
 	cp_cevt_sub_note_change(s, 1);
 	ck_assert_int_eq(cp_cevt_sub_due(s, 1, &d), 1);
 	ck_assert(!d.needs_tcp);
-	ck_assert_int_eq(count(d.xml, "<user "), 1);
+	ck_assert_int_eq(test_count(d.xml, "<user "), 1);
 	check_and_free(&d);
 	cp_cevt_sub_destroy(s);
 	cp_roster_destroy(r);

@@ -30,15 +30,6 @@ static char region_name[SHM_NAME_MAX];
 static char state_path[96];	/* tutti-cp's --state */
 static char cpu[16];
 
-static const char *
-bin(const char *var)
-{
-	const char *p = getenv(var);
-
-	ck_assert_msg(p != NULL, "%s not set (run through meson test)", var);
-	return p;
-}
-
 static void
 setup(void)
 {
@@ -60,7 +51,7 @@ teardown(void)
 static void
 start_dp(struct proc *p)
 {
-	char *argv[] = { (char *)bin("TUTTI_DP"), "-l", cpu, "--no-huge",
+	char *argv[] = { (char *)test_env("TUTTI_DP"), "-l", cpu, "--no-huge",
 			 "-m", "128", "--no-pci", "--no-shconf",
 			 "--no-telemetry", "--log-level=lib.eal:warning",
 			 "--", "--region", region_name, "--legs", "1024",
@@ -76,7 +67,7 @@ static void
 start_dp_two_workers(struct proc *p)
 {
 	char lcores[64];
-	char *argv[] = { (char *)bin("TUTTI_DP"), "--lcores", lcores,
+	char *argv[] = { (char *)test_env("TUTTI_DP"), "--lcores", lcores,
 			 "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
 			 "--no-telemetry", "--log-level=lib.eal:warning",
 			 "--", "--region", region_name, "--legs", "1024",
@@ -91,7 +82,7 @@ start_dp_two_workers(struct proc *p)
 static void
 start_cp(struct proc *p, const char *wait_s)
 {
-	char *argv[] = { (char *)bin("TUTTI_CP"), "--region", region_name,
+	char *argv[] = { (char *)test_env("TUTTI_CP"), "--region", region_name,
 			 "--wait", (char *)wait_s, "--state", state_path,
 			 NULL };
 
@@ -371,10 +362,10 @@ END_TEST
 START_TEST(test_programs_help_and_bad_options)
 {
 	struct proc p;
-	char *dp_help[] = { (char *)bin("TUTTI_DP"), "--help", NULL };
-	char *cp_help[] = { (char *)bin("TUTTI_CP"), "--help", NULL };
-	char *cp_bad[] = { (char *)bin("TUTTI_CP"), "--bogus", NULL };
-	char *dp_bad[] = { (char *)bin("TUTTI_DP"), "-l", cpu, "--no-huge",
+	char *dp_help[] = { (char *)test_env("TUTTI_DP"), "--help", NULL };
+	char *cp_help[] = { (char *)test_env("TUTTI_CP"), "--help", NULL };
+	char *cp_bad[] = { (char *)test_env("TUTTI_CP"), "--bogus", NULL };
+	char *dp_bad[] = { (char *)test_env("TUTTI_DP"), "-l", cpu, "--no-huge",
 			   "-m", "128", "--no-pci", "--no-shconf",
 			   "--no-telemetry", "--log-level=lib.eal:warning",
 			   "--", "--ring-slots", "100", NULL };
@@ -446,7 +437,7 @@ END_TEST
 START_TEST(test_dp_refuses_region_in_use)
 {
 	struct proc dp, dp2;
-	char *argv[] = { (char *)bin("TUTTI_DP"), "-l", cpu, "--no-huge",
+	char *argv[] = { (char *)test_env("TUTTI_DP"), "-l", cpu, "--no-huge",
 			 "-m", "128", "--no-pci", "--no-shconf",
 			 "--no-telemetry", "--log-level=lib.eal:warning",
 			 "--", "--region", region_name, NULL };
@@ -464,7 +455,7 @@ END_TEST
 START_TEST(test_dp_provisions_from_file)
 {
 	char path[] = "/tmp/tutti-prov-XXXXXX";
-	char *argv[] = { (char *)bin("TUTTI_DP"), "-l", cpu, "--no-huge",
+	char *argv[] = { (char *)test_env("TUTTI_DP"), "-l", cpu, "--no-huge",
 			 "-m", "128", "--no-pci", "--no-shconf",
 			 "--no-telemetry", "--log-level=lib.eal:warning",
 			 "--", "--region", region_name, "--legs", "1024",

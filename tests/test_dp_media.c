@@ -70,19 +70,10 @@ test_skip_reason(void)
 	return NULL;
 }
 
-static const char *
-env(const char *var)
-{
-	const char *p = getenv(var);
-
-	ck_assert_msg(p != NULL, "%s not set (run through meson test)", var);
-	return p;
-}
-
 static int
 lab(const char *verb)
 {
-	env("TUTTI_LAB");	/* set by meson test, or say so */
+	test_env("TUTTI_LAB");	/* set by meson test, or say so */
 	return proc_lab(verb, ns, dp_if, lab_if);
 }
 
@@ -316,7 +307,7 @@ three_phones(int workers)
 {
 	static struct verdict v;
 	char vdev[96], cpu[16], lcores[64], cmd[256];
-	char *argv[] = { (char *)env("TUTTI_DP"), "--lcores", lcores,
+	char *argv[] = { (char *)test_env("TUTTI_DP"), "--lcores", lcores,
 			 "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
 			 "--no-telemetry", "--log-level=lib.eal:warning",
 			 "--vdev", vdev, "--", "--region", region,

@@ -22,19 +22,10 @@
 
 static char err[8192];
 
-static const char *
-env_path(const char *var)
-{
-	const char *v = getenv(var);
-
-	ck_assert_msg(v != NULL, "%s is not set (run through meson test)", var);
-	return v;
-}
-
 static void
 vector_path(char *buf, size_t len, const char *file)
 {
-	snprintf(buf, len, "%s/%s", env_path("POLICY_VECTORS"), file);
+	snprintf(buf, len, "%s/%s", test_env("POLICY_VECTORS"), file);
 }
 
 static struct cp_policy *
@@ -52,7 +43,7 @@ load_ok(const char *path)
 
 START_TEST(test_policy_example_loads_with_its_settings)
 {
-	struct cp_policy *p = load_ok(env_path("POLICY_EXAMPLE"));
+	struct cp_policy *p = load_ok(test_env("POLICY_EXAMPLE"));
 	struct cp_policy_conf_info ci;
 
 	cp_policy_conf(p, "Board <sip:board@CONF.example.net;transport=tcp>",
@@ -674,8 +665,8 @@ static struct cp_policy *example, *other;
 static void
 load_example(void)
 {
-	example = load_ok(env_path("POLICY_EXAMPLE"));
-	other = load_ok(env_path("POLICY_EXAMPLE")); /* another random key */
+	example = load_ok(test_env("POLICY_EXAMPLE"));
+	other = load_ok(test_env("POLICY_EXAMPLE")); /* another random key */
 }
 
 static void

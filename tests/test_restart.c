@@ -53,15 +53,6 @@ test_skip_reason(void)
 	return NULL;
 }
 
-static const char *
-env(const char *var)
-{
-	const char *p = getenv(var);
-
-	ck_assert_msg(p != NULL, "%s not set (run through meson test)", var);
-	return p;
-}
-
 /* Stop p (sig, then reap) if it runs; forget its pid either way, so that
  * nothing is ever sent to a pid that may have been reused. */
 static int
@@ -85,7 +76,7 @@ now_ms(void)
 static int
 lab(const char *verb)
 {
-	env("TUTTI_LAB");	/* set by meson test, or say so */
+	test_env("TUTTI_LAB");	/* set by meson test, or say so */
 	return proc_lab(verb, ns, dp_if, lab_if);
 }
 
@@ -93,7 +84,7 @@ static void
 start_cp(void)
 {
 	/* clang-format off */
-	char *argv[] = { ip, "netns", "exec", ns, (char *)env("TUTTI_CP"),
+	char *argv[] = { ip, "netns", "exec", ns, (char *)test_env("TUTTI_CP"),
 			 "--region", region, "--wait", "30",
 			 "--sip", "198.18.0.1:5060", "--media-ip", "198.18.0.2",
 			 "--conference", "demo", "--conference", "conf",
@@ -112,7 +103,7 @@ start_phone(int i)
 {
 	char local[32], hz[16], name[8];
 	/* clang-format off */
-	char *argv[] = { ip, "netns", "exec", ns, (char *)env("TUTTI_PHONE"),
+	char *argv[] = { ip, "netns", "exec", ns, (char *)test_env("TUTTI_PHONE"),
 			 "--local", local, "--call", "sip:demo@198.18.0.1:5060",
 			 "--tone", hz, "--listen", "450,800,1300",
 			 "--name", name, "--json", NULL };
@@ -193,7 +184,7 @@ phone_hears(int i, size_t from, int hz, double db, bool quiet, int n)
 static int
 tuttictl(char *out, size_t len, const char *args)
 {
-	return proc_capture(out, len, "%s --socket %s %s", env("TUTTICTL"), ctl,
+	return proc_capture(out, len, "%s --socket %s %s", test_env("TUTTICTL"), ctl,
 			    args);
 }
 
@@ -272,7 +263,7 @@ setup(void)
 	char cpu[16];
 	char vdev[64];
 	/* clang-format off */
-	char *dp_argv[] = { (char *)env("TUTTI_DP"), "-l", cpu, "--no-huge",
+	char *dp_argv[] = { (char *)test_env("TUTTI_DP"), "-l", cpu, "--no-huge",
 			    "-m", "256", "--no-pci", "--no-shconf",
 			    "--no-telemetry", "--log-level=lib.eal:warning",
 			    "--vdev", vdev, "--", "--region", region,
@@ -615,7 +606,7 @@ START_TEST(test_restart_dialled_out_call)
 		 "exec %s netns exec %s sipp -sf %s/uas_dialout.xml -m 1 "
 		 "-t u1 -i 198.18.0.1 -p 5070 -timeout 60s -timeout_error "
 		 "-nostdin 198.18.0.1:5060 >%s 2>&1",
-		 ip, ns, env("SIPP_SCENARIOS"), log);
+		 ip, ns, test_env("SIPP_SCENARIOS"), log);
 	ck_assert_int_eq(proc_start(&sipp, argv), 0);
 	/* SIPp may not listen yet: the INVITE's Timer A copes */
 	ck_assert_int_eq(tuttictl(out, sizeof(out),
