@@ -729,6 +729,15 @@ is_loop(struct cp_sip *sip, const osip_message_t *m)
 	return false;
 }
 
+/* Put d on the dialog list (dialog_free() takes it off). */
+static void
+dialog_link(struct cp_sip *sip, struct cp_sip_dialog *d)
+{
+	d->next = sip->dialogs;
+	sip->dialogs = d;
+	sip->st.dialogs_active++;
+}
+
 static struct cp_sip_dialog *
 find_dialog(struct cp_sip *sip, const osip_message_t *m)
 {
@@ -1882,11 +1891,9 @@ add_dialog(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	d->app = req->app; /* the INVITE's application pointer */
 	memcpy(d->contact_user, req->contact_user, sizeof(d->contact_user));
 	d->od->local_cseq = 1;
-	d->next = sip->dialogs;
-	sip->dialogs = d;
+	dialog_link(sip, d);
 	req->dialog = d;
 	sip->st.dialogs_created++;
-	sip->st.dialogs_active++;
 	return 0;
 }
 
@@ -2291,9 +2298,7 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 	d->sip = sip;
 	d->uac = st->uac;
 	d->app = app;
-	d->next = sip->dialogs;
-	sip->dialogs = d;
-	sip->st.dialogs_active++;
+	dialog_link(sip, d);
 	*out = d;
 	return 0;
 }
@@ -3263,10 +3268,8 @@ uac_dialog(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *resp)
 	d->uac = true;
 	d->app = c->app;
 	memcpy(d->contact_user, c->contact_user, sizeof(d->contact_user));
-	d->next = sip->dialogs;
-	sip->dialogs = d;
+	dialog_link(sip, d);
 	sip->st.dialogs_created++;
-	sip->st.dialogs_active++;
 	dialog_next_hop(sip, d, &to);
 	if ((ack = build_request(sip, d, "ACK", to.proto == CP_SIP_TCP)) ==
 		    NULL ||
