@@ -137,10 +137,10 @@ topk_insert(uint64_t *score, uint32_t *idx, uint32_t *n, uint32_t k,
  * is decoded straight into the sum: *summed tells.
  */
 /*
- * The common case of a large conference, what measure() does for it: a
- * G.711 leg out of hangover whose codes are all below the floor. One look
- * at its codes, nothing decoded, the level decays. Returns false if the
- * leg is not that (measure() then does the rest).
+ * The common case of a large conference, measure()'s short path: a G.711
+ * leg out of hangover whose codes are all below the floor. One look at
+ * its codes, nothing decoded, the level decays. Returns false if the leg
+ * is not that: then it is loud or in hangover.
  */
 static inline bool
 quiet_g711(struct dp_mix *m, struct dp_mix_leg *l)
@@ -170,25 +170,20 @@ measure(struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e,
 	uint64_t e = 0;
 
 	*summed = false;
-	if (l->g711 != NULL) {
+	if (quiet_g711(m, l))
+		return false;
+	if (l->g711 != NULL) {	/* loud, or in hangover: decoded */
 		unsigned int law = l->law & 1;
 
-		x = NULL;
 		if (l->hang > 0 && acc != NULL && !(l->flags & DP_MIX_MUTE)) {
 			e = m->gk->dec_energy_acc[law](l->decoded, acc,
 						       l->g711, fs);
-			x = l->decoded;
 			*summed = true;
-			m->st.g711_decoded++;
-		} else if (l->hang > 0 ||
-			   m->k->g711_loud(l->g711, fs, law == DP_LAW_ULAW ?
-					   0xff : 0x55, m->loud_thr[law])) {
-			e = m->gk->dec_energy[law](l->decoded, l->g711, fs);
-			x = l->decoded;
-			m->st.g711_decoded++;
 		} else {
-			m->st.g711_silent++;
+			e = m->gk->dec_energy[law](l->decoded, l->g711, fs);
 		}
+		x = l->decoded;
+		m->st.g711_decoded++;
 	} else if (x != NULL) {
 		e = m->k->energy(x, fs);
 	}
@@ -275,8 +270,7 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 		 * will hold; contributors get their personal mix below */
 		l->out = (l->flags & DP_MIX_DEAF) ? NULL : m->shared;
 		l->out_enc = NULL;
-		if (quiet_g711(m, l) ||
-		    !measure(m, l, floor_e, all ? m->acc : NULL, &summed))
+		if (!measure(m, l, floor_e, all ? m->acc : NULL, &summed))
 			continue;
 		if (all) {
 			if (!summed)
