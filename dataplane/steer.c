@@ -20,10 +20,6 @@
 
 #define REQ_SLOTS	8192	/* pending requests, all workers */
 #define REQ_ADD		(1u << 31)
-/* Refusals in a row after which no more rules are asked for until one is
- * destroyed (the driver's table is full, or it validates rules it cannot
- * create: net_tap without the kernel's multiq and flower). */
-#define FAIL_RUN	16
 
 static struct {
 	bool on;
@@ -152,17 +148,17 @@ set_rule(uint16_t p, uint16_t q)
 	if (s.rule[p] != NULL && s.queue[p] == q)
 		return;
 	drop_rule(p);
-	if (s.fail_run >= FAIL_RUN) {
+	if (s.fail_run >= DP_STEER_FAIL_RUN) {
 		s.st.skipped++;
 		return;
 	}
 	if (rule(p, q, true, &f, &e) != 0) {
 		s.st.failed++;
-		if (++s.fail_run == FAIL_RUN)
+		if (++s.fail_run == DP_STEER_FAIL_RUN)
 			LOG_WARN("port %u: the driver refused %u rte_flow rules "
 				 "in a row (last: %s): new legs go by software "
 				 "dispatch until a rule is removed", s.port_id,
-				 FAIL_RUN, e.message != NULL ? e.message :
+				 DP_STEER_FAIL_RUN, e.message != NULL ? e.message :
 				 strerror(rte_errno));
 		return;
 	}

@@ -30,6 +30,11 @@
 extern "C" {
 #endif
 
+/* Refusals in a row after which no more rules are asked for until one is
+ * destroyed (the driver's table is full, or it validates rules it cannot
+ * create: net_tap without the kernel's multiq and flower). */
+#define DP_STEER_FAIL_RUN	16
+
 struct dp_steer_stats {
 	uint64_t requests;	/* made by workers */
 	uint64_t lost;		/* the request ring was full */

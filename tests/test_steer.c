@@ -26,8 +26,6 @@
 #include "port.h"
 #include "steer.h"
 
-#define FAIL_RUN	16	/* steer.c's refusals in a row */
-
 static struct rte_mempool *pool;
 static uint32_t dp_ip;
 
@@ -131,7 +129,7 @@ START_TEST(test_steer_tap_rules)
 	struct dp_steer_stats st;
 	struct dp_port p;
 	char why[256] = "";
-	uint32_t n_legs = FAIL_RUN;	/* two ports each */
+	uint32_t n_legs = DP_STEER_FAIL_RUN;	/* two ports each */
 
 	tap_port(&p, 2);
 	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, dp_ip, why,
@@ -161,17 +159,17 @@ START_TEST(test_steer_tap_rules)
 		ck_assert_uint_eq(st.rules, 0);
 	} else {
 		/* net_tap validated the rule, the kernel refuses it: after
-		 * FAIL_RUN refusals no more are asked for */
+		 * DP_STEER_FAIL_RUN refusals no more are asked for */
 		fprintf(stderr, "test_steer: the kernel refuses the rules "
 			"(no multiq or flower)\n");
-		ck_assert_uint_eq(st.failed, FAIL_RUN);
-		ck_assert_uint_eq(st.skipped, 2 * n_legs - FAIL_RUN);
+		ck_assert_uint_eq(st.failed, DP_STEER_FAIL_RUN);
+		ck_assert_uint_eq(st.skipped, 2 * n_legs - DP_STEER_FAIL_RUN);
 		ck_assert_uint_eq(st.rules, 0);
 		dp_steer_request(30000, 1, true);
 		ck_assert_uint_eq(dp_steer_service(1000), 1);
 		dp_steer_stats(&st);
-		ck_assert_uint_eq(st.failed, FAIL_RUN);
-		ck_assert_uint_eq(st.skipped, 2 * n_legs - FAIL_RUN + 2);
+		ck_assert_uint_eq(st.failed, DP_STEER_FAIL_RUN);
+		ck_assert_uint_eq(st.skipped, 2 * n_legs - DP_STEER_FAIL_RUN + 2);
 		/* removing a leg that has no rule changes nothing */
 		dp_steer_request(20000, 0, false);
 		ck_assert_uint_eq(dp_steer_service(1000), 1);
