@@ -231,6 +231,24 @@ g711_loud_avx2(const uint8_t *restrict codes, size_t n, uint8_t xor_mask,
 	return dp_mix_kern_scalar.g711_loud(codes + i, n - i, xor_mask, thr);
 }
 
+static uint8_t
+g711_peak_avx2(const uint8_t *restrict codes, size_t n, uint8_t xor_mask)
+{
+	const __m256i x = _mm256_set1_epi8((char)xor_mask);
+	const __m256i m7 = _mm256_set1_epi8(0x7f);
+	__m256i mag = _mm256_setzero_si256();
+	uint8_t p, t;
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 32)
+		mag = _mm256_max_epu8(mag, _mm256_and_si256(_mm256_xor_si256(
+			_mm256_loadu_si256((const void *)(codes + i)), x), m7));
+	p = dp_mix_hmax_epu8(_mm_max_epu8(_mm256_castsi256_si128(mag),
+					  _mm256_extracti128_si256(mag, 1)));
+	t = dp_mix_kern_scalar.g711_peak(codes + i, n - i, xor_mask);
+	return t > p ? t : p;
+}
+
 const struct dp_mix_kern dp_mix_kern_avx2 = {
 	.acc_set = acc_set_avx2,
 	.acc_add = acc_add_avx2,
@@ -241,5 +259,6 @@ const struct dp_mix_kern dp_mix_kern_avx2 = {
 	.energy = energy_avx2,
 	.peak = peak_avx2,
 	.g711_loud = g711_loud_avx2,
+	.g711_peak = g711_peak_avx2,
 	.isa = DP_SIMD_AVX2,
 };

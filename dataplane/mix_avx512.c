@@ -244,6 +244,32 @@ g711_loud_avx512(const uint8_t *restrict codes, size_t n, uint8_t xor_mask,
 	return _mm512_cmpge_epu8_mask(mag, _mm512_set1_epi8((char)thr)) != 0;
 }
 
+static uint8_t
+g711_peak_avx512(const uint8_t *restrict codes, size_t n, uint8_t xor_mask)
+{
+	const __m512i x = _mm512_set1_epi8((char)xor_mask);
+	const __m512i m7 = _mm512_set1_epi8(0x7f);
+	__m512i mag = _mm512_setzero_si512();
+	__m256i h;
+	size_t i = 0;
+
+	for (; i + 64 <= n; i += 64)
+		mag = _mm512_max_epu8(mag, _mm512_ternarylogic_epi32(
+			_mm512_loadu_si512(codes + i), x, m7, 0x28));
+	if (i < n) {	/* the rest, one masked load, never past n */
+		__mmask64 k = _bzhi_u64(~0ull, (unsigned int)(n - i));
+
+		mag = _mm512_mask_max_epu8(mag, k, mag,
+			_mm512_ternarylogic_epi32(
+				_mm512_maskz_loadu_epi8(k, codes + i), x, m7,
+				0x28));
+	}
+	h = _mm256_max_epu8(_mm512_castsi512_si256(mag),
+			    _mm512_extracti64x4_epi64(mag, 1));
+	return dp_mix_hmax_epu8(_mm_max_epu8(_mm256_castsi256_si128(h),
+					     _mm256_extracti128_si256(h, 1)));
+}
+
 const struct dp_mix_kern dp_mix_kern_avx512 = {
 	.acc_set = acc_set_avx512,
 	.acc_add = acc_add_avx512,
@@ -254,5 +280,6 @@ const struct dp_mix_kern dp_mix_kern_avx512 = {
 	.energy = energy_avx512,
 	.peak = peak_avx512,
 	.g711_loud = g711_loud_avx512,
+	.g711_peak = g711_peak_avx512,
 	.isa = DP_SIMD_AVX512,
 };

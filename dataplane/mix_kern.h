@@ -67,6 +67,15 @@ struct dp_mix_kern {
 	 */
 	bool (*g711_loud)(const uint8_t *restrict codes, size_t n,
 			  uint8_t xor_mask, uint8_t thr);
+	/*
+	 * The largest magnitude index of n G.711 codes, as g711_loud
+	 * defines it (0..127; 0 for n == 0): for n > 0,
+	 * g711_loud(c, n, x, thr) == (g711_peak(c, n, x) >= thr). Metered once as a frame arrives,
+	 * while its codes are in the cache, so the mixer's silent-leg test
+	 * need not read them again (dp_mix_leg.peak_hint).
+	 */
+	uint8_t (*g711_peak)(const uint8_t *restrict codes, size_t n,
+			     uint8_t xor_mask);
 	enum dp_simd isa;	/* whose G.711 kernels go with these */
 };
 
@@ -86,6 +95,22 @@ dp_mix_gain_sample(int32_t v, size_t i, float g0, float dg, float glo,
 	y = y > 32767.0f ? 32767.0f : y;
 	return (int16_t)lrintf(y);
 }
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* The largest of the 16 unsigned bytes of q: the SIMD kernels' last step
+ * of g711_peak. */
+static inline uint8_t
+dp_mix_hmax_epu8(__m128i q)
+{
+	q = _mm_max_epu8(q, _mm_srli_si128(q, 8));
+	q = _mm_max_epu8(q, _mm_srli_si128(q, 4));
+	q = _mm_max_epu8(q, _mm_srli_si128(q, 2));
+	q = _mm_max_epu8(q, _mm_srli_si128(q, 1));
+	return (uint8_t)_mm_cvtsi128_si32(q);
+}
+#endif
 
 extern const struct dp_mix_kern dp_mix_kern_scalar;
 extern const struct dp_mix_kern dp_mix_kern_avx2;

@@ -93,6 +93,19 @@ g711_loud_scalar(const uint8_t *restrict codes, size_t n, uint8_t xor_mask,
 	return false;
 }
 
+static uint8_t
+g711_peak_scalar(const uint8_t *restrict codes, size_t n, uint8_t xor_mask)
+{
+	uint8_t p = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t m = (uint8_t)((codes[i] ^ xor_mask) & 0x7f);
+
+		p = m > p ? m : p;
+	}
+	return p;
+}
+
 const struct dp_mix_kern dp_mix_kern_scalar = {
 	.acc_set = acc_set_scalar,
 	.acc_add = acc_add_scalar,
@@ -103,6 +116,7 @@ const struct dp_mix_kern dp_mix_kern_scalar = {
 	.energy = energy_scalar,
 	.peak = peak_scalar,
 	.g711_loud = g711_loud_scalar,
+	.g711_peak = g711_peak_scalar,
 	.isa = DP_SIMD_SCALAR,
 };
 

@@ -158,6 +158,20 @@ START_TEST(test_mix_kern_matches_scalar)
 						      (uint8_t)thr),
 					 r->g711_loud(c + 1, n, xm,
 						      (uint8_t)thr));
+			/* the peak agrees with the test it stands for (no
+			 * codes: not loud, whatever the threshold) */
+			ck_assert_int_eq(r->g711_loud(c, n, xm, (uint8_t)thr),
+					 n > 0 && r->g711_peak(c, n, xm) >= thr);
+		}
+		/* the peak itself, both laws, aligned and not */
+		for (int law = 0; law < 2; law++) {
+			const uint8_t *c = (const uint8_t *)x;
+			uint8_t xm = law ? 0x55 : 0xff;
+
+			ck_assert_uint_eq(k->g711_peak(c, n, xm),
+					  r->g711_peak(c, n, xm));
+			ck_assert_uint_eq(k->g711_peak(c + 1, n, xm),
+					  r->g711_peak(c + 1, n, xm));
 		}
 
 		/* energy, peak */
