@@ -139,7 +139,7 @@ topk_insert(uint64_t *score, uint32_t *idx, uint32_t *n, uint32_t k,
 /*
  * The common case of a large conference, measure()'s short path: a G.711
  * leg out of hangover whose codes are all below the floor. One look at
- * its codes, nothing decoded, the level decays. Returns false if the leg
+ * its codes (none with a peak_hint), nothing decoded, the level decays. Returns false if the leg
  * is not that: then it is loud or in hangover.
  */
 static inline bool
@@ -147,7 +147,9 @@ quiet_g711(struct dp_mix *m, struct dp_mix_leg *l)
 {
 	unsigned int law = l->law & 1;
 
-	if (l->g711 == NULL || l->hang != 0 ||
+	if (l->g711 == NULL || l->hang != 0)
+		return false;
+	if (l->peak_hint != 0 ? l->peak_hint > m->loud_thr[law] :
 	    m->k->g711_loud(l->g711, m->frame_samples, law == DP_LAW_ULAW ?
 			    0xff : 0x55, m->loud_thr[law]))
 		return false;

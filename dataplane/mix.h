@@ -17,7 +17,8 @@
  * counts as silence), and stays one for the hangover. Legs may hand in
  * G.711 codes: a frame with no sample loud enough to reach the floor is
  * not even decoded (most legs of a large conference are silent), with the
- * same results as decoding it; with everyone talking (DP_MIX_ALL) a leg
+ * same results as decoding it, and with a peak metered on arrival
+ * (peak_hint) not even read; with everyone talking (DP_MIX_ALL) a leg
  * in hangover is certain to be mixed and is decoded straight into the sum.
  * A personal mix may go straight into the leg's G.711 payload (enc), in
  * one pass from the sum, without an int16 buffer. Muted legs and legs
@@ -84,6 +85,10 @@ struct dp_mix_leg {
 	uint8_t law;		/* enum dp_law of g711 */
 	uint8_t flags;		/* enum dp_mix_leg_flag */
 	uint8_t enc_law;	/* enum dp_law of enc (below) */
+	uint8_t peak_hint;	/* 0: unknown; else 1 + g711_peak() of the
+				 * g711 codes (mix_kern.h), metered as they
+				 * arrived: a silent leg's codes are then not
+				 * read at all. Believed as given. */
 
 	/* kept by the mixer */
 	bool talking;		/* above the floor, or in hangover */

@@ -20,6 +20,7 @@
 #include "g711.h"
 #include "mix.h"
 #include "mix_enc.h"
+#include "mix_kern.h"
 #include "shm_proto.h"
 
 #define FS	160		/* 20 ms at 8 kHz */
@@ -287,13 +288,16 @@ END_TEST
  * mixes as the same frames decoded first, while the silent ones (every
  * sample below the floor) are never decoded. _i: bit 0 everyone talking
  * (DP_MIX_ALL: hangover legs decoded into the sum), bit 1 personal mixes
- * straight to codes (enc), bit 2 the limiter; a muted and a deaf leg. */
+ * straight to codes (enc), bit 2 the limiter, bit 3 every frame's peak
+ * metered beforehand (peak_hint, as tutti-dp's jitter buffers do); a
+ * muted and a deaf leg. */
 START_TEST(test_mix_g711_input_same_as_linear)
 {
 	static struct dp_mix_leg G[MAXL];
 	static int16_t gpersonal[MAXL][FS], decoded[MAXL][FS], want[FS];
 	static uint8_t codes[MAXL][FS], enc[MAXL][FS], want_enc[FS];
-	bool all = _i & 1, to_codes = _i & 2, limiter = _i & 4;
+	bool all = _i & 1, to_codes = _i & 2, limiter = _i & 4, hint = _i & 8;
+	const struct dp_mix_kern *k = dp_mix_kern_active();
 	uint32_t n = 8, n_enc = 0;
 	struct dp_mix mg;
 
@@ -324,6 +328,9 @@ START_TEST(test_mix_g711_input_same_as_linear)
 				tone(i, on ? 2000.0 * (i + 1) : 0, f);
 			dp_g711_encode(G[i].law, codes[i], pcm[i], FS);
 			dp_g711_decode(G[i].law, pcm[i], codes[i], FS);
+			G[i].peak_hint = hint ? (uint8_t)(1 + k->g711_peak(
+				codes[i], FS, G[i].law == DP_LAW_ULAW ? 0xff :
+				0x55)) : 0;
 		}
 		memset(enc, 0x5a, sizeof(enc));
 		ck_assert_uint_eq(dp_mix_frame(&mg, G, n),
@@ -360,6 +367,40 @@ START_TEST(test_mix_g711_input_same_as_linear)
 		ck_assert_uint_gt(n_enc, 60);
 	if (limiter)
 		ck_assert_uint_gt(mg.st.limited_frames, 0);
+}
+END_TEST
+
+/* A peak_hint is used instead of the codes: a loud frame said to be
+ * silent is taken as silent (not decoded, not mixed), and one said to be
+ * loud is decoded and measured; no hint, the codes decide. */
+START_TEST(test_mix_peak_hint_believed)
+{
+	static int16_t gpersonal[2][FS], decoded[2][FS];
+	static uint8_t codes[2][FS];
+	struct dp_mix_leg G[2];
+	uint64_t silent0, dec0;
+
+	setup(3, 2, false);
+	for (uint32_t i = 0; i < 2; i++) {
+		dp_mix_leg_init(&G[i], gpersonal[i], decoded[i], 0);
+		G[i].law = DP_LAW_ULAW;
+		G[i].g711 = codes[i];
+		tone(i, 8000.0, 0);
+		dp_g711_encode(DP_LAW_ULAW, codes[i], pcm[i], FS);
+	}
+	G[0].peak_hint = 1;		/* peak 0: "silent" */
+	G[1].peak_hint = 1 + 127;	/* the loudest there is */
+	silent0 = M.st.g711_silent;
+	dec0 = M.st.g711_decoded;
+	ck_assert_uint_eq(dp_mix_frame(&M, G, 2), 1);
+	ck_assert(!G[0].talking && !G[0].contrib && G[0].src == NULL);
+	ck_assert(G[1].talking && G[1].contrib);
+	ck_assert_uint_eq(M.st.g711_silent - silent0, 1);
+	ck_assert_uint_eq(M.st.g711_decoded - dec0, 1);
+	/* no hint: both loud, both mixed */
+	G[0].peak_hint = 0;
+	ck_assert_uint_eq(dp_mix_frame(&M, G, 2), 2);
+	ck_assert(G[0].talking && G[0].contrib);
 }
 END_TEST
 
@@ -449,7 +490,8 @@ test_suite(void)
 	tcase_add_test(tc, test_mix_mute_deaf);
 	tcase_add_test(tc, test_mix_gain);
 	tcase_add_test(tc, test_mix_limiter);
-	tcase_add_loop_test(tc, test_mix_g711_input_same_as_linear, 0, 8);
+	tcase_add_loop_test(tc, test_mix_g711_input_same_as_linear, 0, 16);
+	tcase_add_test(tc, test_mix_peak_hint_believed);
 	tcase_add_test(tc, test_mix_bad_config);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("encode");
