@@ -8,12 +8,17 @@
  *   jitter/in_order/B     fixed depth 60 ms, packets in order, B bytes
  *   jitter/reorder/B      fixed, every other pair swapped, 1 in 50 lost
  *   jitter/adaptive/B     adaptive, +-15 ms arrival jitter
+ *   jitter/in_order_metered/160  in_order with each G.711 frame's peak
+ *                         metered as it is stored (cfg.meter = the active
+ *                         ISA's g711_peak, as tutti-dp): the difference
+ *                         from in_order/160 is what metering costs
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "gb_shim.h"
 #include "jitter.h"
+#include "mix_kern.h"
 
 #define N_PKT	1024	/* packets per timed iteration */
 
@@ -21,6 +26,7 @@ enum pattern {
 	IN_ORDER,
 	REORDER,
 	ADAPTIVE,
+	METERED,
 };
 
 static struct dp_jitter jb;
@@ -45,6 +51,9 @@ run(struct gb_state *st, void *arg)
 		.rate_hz = bytes == 320 ? 16000 : 8000, .tick_ms = 20,
 		.frame_bytes = bytes, .depth_ms = 60, .min_depth_ms = 20,
 		.max_depth_ms = 200, .clock_hz = 1000000,
+		.meter = pat == METERED ? dp_mix_kern_active()->g711_peak :
+			 NULL,
+		.meter_arg = 0xff,
 	};
 	uint32_t tick_ts = cfg.rate_hz / 50;
 	static uint8_t payload[DP_JITTER_FRAME_MAX];
@@ -99,6 +108,8 @@ main(int argc, char **argv)
 		{ "jitter/adaptive", ADAPTIVE },
 	};
 
+	gb_arg(gb_register("jitter/in_order_metered", run,
+			   (void *)(uintptr_t)METERED), 160);
 	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
 		gb_arg(gb_register(b[i].name, run, (void *)(uintptr_t)b[i].pat),
 		       160);

@@ -18,6 +18,12 @@
  *                             talking; the baseline is a conventional
  *                             mixer: SpanDSP decodes every leg, scalar
  *                             kernels (it shares the encode too)
+ *   conf/topk_metered/<isa>/<N>  conf/topk with each frame's peak
+ *                             metered on arrival, as tutti-dp's jitter
+ *                             buffers do (dp_mix_leg.peak_hint): a silent
+ *                             leg's codes are not read in the step. The
+ *                             metering itself is kern/g711_peak, paid
+ *                             per received frame while it is in the cache
  *   mix/personal|topk/<impl>/<N>  the mixer alone (dp_mix_frame) on
  *                             decoded frames
  *   kern/<op>/<impl>/160      single kernels, one frame (the ISA rows
@@ -60,6 +66,7 @@ struct conf_arg {
 	const struct impl *im;
 	enum mode mode;
 	bool mix_only;
+	bool metered;		/* peak_hint set, as on arrival */
 };
 
 /* Leg data, shared by all benchmarks (set up for the mode before each). */
@@ -154,6 +161,10 @@ bench_conf(struct gb_state *st, void *arg)
 		/* as tutti-dp: personal mixes straight into the payload */
 		legs[i].enc = g711_in ? sendbuf[i] : NULL;
 		legs[i].enc_law = DP_LAW_ULAW;
+		/* the frames do not change: metered once */
+		if (a->metered)
+			legs[i].peak_hint = (uint8_t)(1 + im->mk->g711_peak(
+				wire[i], FS, 0xff));
 	}
 	/* settle levels and talkers before timing */
 	for (int f = 0; f < 3; f++)
@@ -205,10 +216,11 @@ bench_conf(struct gb_state *st, void *arg)
 	dp_simd_select(DP_SIMD_MAX_);
 }
 
-enum kop { K_ACC_ADD, K_SUB_SAT, K_ENERGY, K_DEC, K_ENC, K_DEC_ACC,
+enum kop { K_ACC_ADD, K_SUB_SAT, K_ENERGY, K_PEAK, K_DEC, K_ENC, K_DEC_ACC,
 	   K_SUB_ENC, N_KOP };
 static const char *const kop_name[N_KOP] = { "acc_add", "sub_sat", "energy",
-					     "ulaw_dec", "ulaw_enc",
+					     "g711_peak", "ulaw_dec",
+					     "ulaw_enc",
 					     "ulaw_dec_energy_acc",
 					     "ulaw_sub_sat_enc" };
 
@@ -233,6 +245,7 @@ bench_kern(struct gb_state *st, void *arg)
 		case K_ACC_ADD: k->acc_add(acc, pcm[0], FS); break;
 		case K_SUB_SAT: k->sub_sat(out, acc, pcm[0], FS); break;
 		case K_ENERGY: e += k->energy(pcm[0], FS); break;
+		case K_PEAK: e += k->g711_peak(wire[0], FS, 0xff); break;
 		case K_DEC: a->im->dec(out, wire[0], FS); break;
 		case K_DEC_ACC:
 			e += a->im->gk->dec_energy_acc[DP_LAW_ULAW](out, acc,
@@ -259,9 +272,9 @@ main(int argc, char **argv)
 {
 	static const int64_t sizes[] = { 10, 100, 1000, 10000 };
 	static struct impl impls[1 + DP_SIMD_MAX_];
-	static struct conf_arg cargs[1 + DP_SIMD_MAX_][2][2];
+	static struct conf_arg cargs[1 + DP_SIMD_MAX_][2][3];
 	static struct kern_arg kargs[1 + DP_SIMD_MAX_][N_KOP];
-	static char names[1 + DP_SIMD_MAX_][2 + 2 + N_KOP][48];
+	static char names[1 + DP_SIMD_MAX_][2 + 3 + N_KOP][48];
 	int n_impl = 0;
 
 	wire = calloc(MAX_LEGS, sizeof(*wire));
@@ -300,14 +313,21 @@ main(int argc, char **argv)
 		int slot = 0;
 
 		for (int mix_only = 0; mix_only < 2; mix_only++)
-		for (int mode = 0; mode < 2; mode++) {
+		for (int mode = 0; mode < 3; mode++) {
 			struct conf_arg *a = &cargs[im][mix_only][mode];
+			bool metered = mode == 2;
 			struct gb_bench *b;
 
-			*a = (struct conf_arg){ &impls[im], (enum mode)mode,
-						mix_only };
+			/* metered: the ISA rows of the whole step */
+			if (metered && (mix_only || impls[im].spandsp))
+				continue;
+			*a = (struct conf_arg){ &impls[im],
+						metered ? MODE_TOPK :
+						(enum mode)mode, mix_only,
+						metered };
 			snprintf(names[im][slot], sizeof(names[0][0]),
 				 "%s/%s/%s", mix_only ? "mix" : "conf",
+				 metered ? "topk_metered" :
 				 mode == MODE_PERSONAL ? "personal" : "topk",
 				 impls[im].name);
 			b = gb_register(names[im][slot++], bench_conf, a);

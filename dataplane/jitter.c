@@ -56,6 +56,8 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg)
 	jb->cfg = *cfg;
 	jb->frame_bytes = cfg->frame_bytes;
 	jb->stride = (cfg->frame_bytes + 63u) & ~63u;
+	jb->meter = cfg->meter;
+	jb->meter_arg = cfg->meter_arg;
 	jb->mode = (uint8_t)cfg->mode;
 	jb->tick_ts = cfg->rate_hz * cfg->tick_ms / 1000;
 	jb->min_f = min_f;
@@ -302,6 +304,14 @@ dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		s->len_bytes = (uint16_t)fb;
 		s->state = SLOT_FULL;
 		memcpy(slot_data(jb, pos), pkt->payload + j * fb, fb);
+		if (jb->meter != NULL) {
+			uint8_t r = jb->meter(pkt->payload + j * fb, fb,
+					      jb->meter_arg);
+
+			s->meter = (uint8_t)(1u + (r < 254 ? r : 254));
+		} else {
+			s->meter = 0;
+		}
 		if ((int32_t)(pos - jb->top_pos) > 0)
 			jb->top_pos = pos;
 		stored++;
@@ -409,6 +419,7 @@ dp_jitter_pull(struct dp_jitter *jb, struct dp_jitter_frame *out)
 	out->ts = s->ts;
 	out->seq = s->seq;
 	out->marker = s->marker;
+	out->meter = s->meter;
 	s->state = SLOT_PLAYED;
 	jb->played = true;
 	jb->st.n_frames++;

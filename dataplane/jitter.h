@@ -54,6 +54,7 @@
 #define TUTTI_DP_JITTER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -102,6 +103,13 @@ struct dp_jitter_cfg {
 	uint32_t min_depth_ms;	/* adaptive lower bound (fixed: unused) */
 	uint32_t max_depth_ms;	/* latency bound, both modes */
 	uint64_t clock_hz;	/* unit of `now`: 1e9 for ns, 1e6 for us */
+	/* optional, NULL: none. Called on each frame as it is stored (its
+	 * bytes are in the cache then) with meter_arg; the result, 0..254,
+	 * comes back with the frame as 1 + result (e.g. mix_kern.h's
+	 * g711_peak for the mixer's silent-leg test) */
+	uint8_t (*meter)(const uint8_t *frame, size_t len_bytes,
+			 uint8_t arg);
+	uint8_t meter_arg;
 };
 
 /* One RTP packet, already parsed; payload is borrowed for the call only. */
@@ -122,6 +130,7 @@ struct dp_jitter_frame {
 	uint32_t ts;		/* RTP timestamp of this frame */
 	uint16_t seq;		/* of the packet it came from */
 	bool marker;
+	uint8_t meter;		/* 0: no cfg.meter; else 1 + its result */
 };
 
 struct dp_jitter_stats {
@@ -154,6 +163,7 @@ struct dp_jitter_slot {
 	uint16_t seq;
 	uint8_t state;		/* enum slot_state in jitter.c */
 	bool marker;
+	uint8_t meter;		/* dp_jitter_frame.meter */
 };
 
 /* Per-leg state. Opaque: fields are jitter.c's; size known for storage.
@@ -162,6 +172,8 @@ struct dp_jitter_slot {
 struct dp_jitter {
 	uint32_t frame_bytes;	/* cfg.frame_bytes */
 	uint32_t stride;	/* bytes from one slot's frame to the next */
+	uint8_t (*meter)(const uint8_t *, size_t, uint8_t);
+	uint8_t meter_arg;	/* cfg.meter, cfg.meter_arg */
 	uint32_t tick_ts;	/* timestamp units per tick */
 	uint32_t min_f, max_f;	/* depth bounds, frames */
 	uint32_t early_f;	/* furthest tick a packet may reach */
@@ -224,15 +236,33 @@ int dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 enum dp_jitter_status dp_jitter_pull(struct dp_jitter *jb,
 				     struct dp_jitter_frame *out);
 
-/* Ask for the cache lines the next dp_jitter_pull() reads: the slot
- * record and the frame at the play head (a hint; owning lcore). */
+/* Ask for the cache line of the slot record the next dp_jitter_pull()
+ * reads (a hint; owning lcore). */
 static inline void
 dp_jitter_prefetch_pull(const struct dp_jitter *jb)
 {
-	uint32_t i = jb->play_pos & (DP_JITTER_SLOTS - 1u);
-	const uint8_t *d = jb->data + i * jb->stride;
+	__builtin_prefetch(&jb->slot[jb->play_pos & (DP_JITTER_SLOTS - 1u)]);
+}
 
-	__builtin_prefetch(&jb->slot[i]);
+/* The meter (dp_jitter_frame.meter) of the frame the next pull plays, 0
+ * if unknown or none is buffered: reads the slot record, so best after
+ * dp_jitter_prefetch_pull(). */
+static inline uint8_t
+dp_jitter_head_meter(const struct dp_jitter *jb)
+{
+	const struct dp_jitter_slot *s =
+		&jb->slot[jb->play_pos & (DP_JITTER_SLOTS - 1u)];
+
+	return s->pos == jb->play_pos ? s->meter : 0;
+}
+
+/* Ask for the lines of the frame at the play head (a hint). */
+static inline void
+dp_jitter_prefetch_frame(const struct dp_jitter *jb)
+{
+	const uint8_t *d = jb->data +
+		(jb->play_pos & (DP_JITTER_SLOTS - 1u)) * jb->stride;
+
 	for (uint32_t o = 0; o < jb->frame_bytes && o < 192; o += 64)
 		__builtin_prefetch(d + o);
 }

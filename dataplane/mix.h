@@ -170,6 +170,16 @@ void dp_mix_leg_init(struct dp_mix_leg *l, int16_t *personal,
  */
 uint32_t dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n);
 
+/* Whether dp_mix_frame() would read the G.711 codes of leg l if they came
+ * with peak_hint h: not when they are metered below the floor and l is
+ * out of hangover. For prefetching. */
+static inline bool
+dp_mix_reads_codes(const struct dp_mix *m, const struct dp_mix_leg *l,
+		   uint8_t h)
+{
+	return h == 0 || l->hang != 0 || h > m->loud_thr[l->law & 1];
+}
+
 /* Linear Q12 gain for dB * 256 (clamped to -96..+18 dB; cold path). */
 int32_t dp_mix_gain_q12(int16_t gain_db_q8);
 

@@ -13,6 +13,7 @@
 
 #include "g711.h"
 #include "l16.h"
+#include "mix_kern.h"
 
 #define CAP_MIN		16
 
@@ -169,6 +170,10 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 		.min_depth_ms = DP_JITTER_DEPTH_MIN_MS,
 		.max_depth_ms = DP_TICK_JITTER_MAX_MS,
 		.clock_hz = c->clock_hz,
+		/* each G.711 frame's peak, while it is in the cache: the
+		 * mixer then skips a silent leg without reading it */
+		.meter = g711 ? c->mix.k->g711_peak : NULL,
+		.meter_arg = l->codec == SHM_CODEC_PCMA ? 0x55 : 0xff,
 	};
 	/* the window holds DP_JITTER_SLOTS / 2 - 1 ticks */
 	if (jc.max_depth_ms > (DP_JITTER_SLOTS / 2 - 1) * c->ptime_ms)
@@ -395,6 +400,7 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 
 	ml->pcm = NULL;
 	ml->g711 = NULL;
+	ml->peak_hint = 0;
 	/* a personal mix for a G.711 leg at the conference rate goes
 	 * straight into its payload, at this frame's place */
 	ml->enc = lg->g711 && !lg->resample && sending(lg) ?
@@ -408,6 +414,7 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 		c->st.frames++;
 		if (lg->g711_direct && !lg->after_loss) {
 			ml->g711 = fr.payload;	/* the mixer decodes it */
+			ml->peak_hint = fr.meter;
 		} else {
 			decode_frame(lg, fr.payload, evt, arg);
 			ml->pcm = lg->pcm;
@@ -502,8 +509,9 @@ talker_evt(struct dp_tick_leg *lg, const struct dp_mix_leg *ml,
 	evt(arg, &m);
 }
 
-/* Legs ahead of the one pulled whose fields are asked for (2 * AHEAD) and
- * then, once those are in, their jitter slot and frame (AHEAD). */
+/* Legs ahead of the one pulled whose fields are asked for (2 * AHEAD),
+ * then, once those are in, their jitter slot (AHEAD), and then the
+ * next leg's frame unless the mixer will not read it (metered silent). */
 #define AHEAD	2
 
 void
@@ -526,6 +534,13 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 			dp_tick_leg_prefetch(c->legs[i + 2 * AHEAD]);
 		if (i + AHEAD < n)
 			dp_jitter_prefetch_pull(&c->legs[i + AHEAD]->jb);
+		if (i + 1 < n) {
+			const struct dp_jitter *jb = &c->legs[i + 1]->jb;
+
+			if (dp_mix_reads_codes(&c->mix, &c->ml[i + 1],
+					       dp_jitter_head_meter(jb)))
+				dp_jitter_prefetch_frame(jb);
+		}
 		pull(c->legs[i], &c->ml[i], now, evt, arg);
 	}
 	nc = dp_mix_frame(&c->mix, c->ml, n);

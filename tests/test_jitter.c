@@ -324,6 +324,57 @@ START_TEST(test_jitter_splits_long_ptime)
 }
 END_TEST
 
+static unsigned int n_metered;
+
+/* A test meter: byte 0 of the frame (its index in the packet) + arg, or
+ * 255 (out of range: clamped) when arg is 0xff. */
+static uint8_t
+meter_first(const uint8_t *restrict frame, size_t len, uint8_t arg)
+{
+	ck_assert_uint_eq(len, FB);
+	n_metered++;
+	return arg == 0xff ? 255 : (uint8_t)(frame[0] + arg);
+}
+
+/* cfg.meter runs once per stored frame, split frames each their own, a
+ * duplicate not again; its result + 1 comes back with the frame; none
+ * configured: 0. */
+START_TEST(test_jitter_meters_each_frame)
+{
+	struct dp_jitter_cfg c;
+	struct dp_jitter_frame f;
+
+	cfg_fixed(&c, 20, 200);
+	c.meter = meter_first;
+	c.meter_arg = 7;
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	n_metered = 0;
+	ck_assert_int_eq(put(SSRC_A, 0, TS0, false, 2 * FB, 0), 2);
+	ck_assert_int_eq(put(SSRC_A, 0, TS0, false, 2 * FB, 1), 0); /* dup */
+	ck_assert_uint_eq(n_metered, 2);
+	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_EMPTY);
+	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
+	ck_assert_uint_eq(f.meter, 1 + 0 + 7);
+	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
+	ck_assert_uint_eq(f.meter, 1 + 1 + 7);
+
+	c.meter_arg = 0xff;
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(put(SSRC_A, 0, TS0, false, FB, 0), 1);
+	dp_jitter_pull(&jb, &f);
+	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
+	ck_assert_uint_eq(f.meter, 255);
+
+	c.meter = NULL;
+	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(put(SSRC_A, 0, TS0, false, FB, 0), 1);
+	dp_jitter_pull(&jb, &f);
+	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
+	ck_assert_uint_eq(f.meter, 0);
+	ck_assert_uint_eq(n_metered, 3);
+}
+END_TEST
+
 /*
  * Max depth 100 ms (5 ticks), depth 3: a burst of 8 packets at tick 0.
  * Packets 0-2 fit (ticks 3-5 ahead); 3, 4, 5 each push the head one empty
@@ -624,6 +675,7 @@ test_suite(void)
 	tcase_add_test(tc, test_jitter_loss_reorder_dup_late);
 	tcase_add_test(tc, test_jitter_seq_and_ts_wrap);
 	tcase_add_test(tc, test_jitter_splits_long_ptime);
+	tcase_add_test(tc, test_jitter_meters_each_frame);
 	tcase_add_test(tc, test_jitter_bounds_latency);
 	suite_add_tcase(s, tc);
 

@@ -255,6 +255,18 @@ START_TEST(test_tick_each_hears_the_others)
 	ck_assert_uint_eq(C.st.frames + C.st.empty, 100 * 5);
 	ck_assert_uint_eq(count_evts(SHM_EVT_TALKER), 3);
 	ck_assert_uint_eq(count_evts(SHM_EVT_MEDIA_TIMEOUT), 0);
+	/* every G.711 frame came to the mixer metered, each law with its
+	 * own mask: the tones loud, the listeners' silence at peak 0 */
+	for (uint32_t i = 0; i < n_phones; i++) {
+		const struct dp_mix_leg *ml = &C.ml[P[i].lg->idx];
+
+		if (P[i].freq > 0)
+			ck_assert_uint_gt(ml->peak_hint,
+					  C.mix.loud_thr[ml->law & 1]);
+		else
+			ck_assert_uint_eq(ml->peak_hint, 1);
+	}
+	ck_assert_uint_ge(C.mix.st.g711_silent, 2 * 90);
 	dp_tick_conf_fini(&C);
 }
 END_TEST
