@@ -43,8 +43,9 @@ struct dp_mix_enc {
 	uint32_t conf_rate_hz;
 	uint32_t ptime_ms;
 	uint32_t frame_samples;	/* at the conference rate */
-	uint64_t n_encodes;	/* payloads produced */
-	uint64_t n_shared;	/* payloads handed out, reused or not */
+	uint64_t n_encodes;	/* payloads produced (handed out: the caller
+				 * counts, dp_tick_stats.shared_out; a
+				 * counter here would chain every call) */
 	struct dp_mix_enc_slot slot[DP_MIX_ENC_SLOTS];
 };
 
@@ -85,7 +86,6 @@ dp_mix_enc_shared(struct dp_mix_enc *e, int slot,
 {
 	struct dp_mix_enc_slot *s = &e->slot[slot];
 
-	e->n_shared++;
 	*len_bytes = s->len_bytes;
 	if (s->frame != frame)
 		dp_mix_enc_encode(e, slot, shared, frame);
