@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -131,6 +132,79 @@ proc_stop(struct proc *p, int sig, int timeout_ms)
 {
 	kill(p->pid, sig);
 	return proc_wait(p, timeout_ms);
+}
+
+#define AT_EXIT_MAX	16
+
+enum at_exit_kind { AT_EXIT_SHM, AT_EXIT_FILE, AT_EXIT_LAB };
+
+static struct {
+	enum at_exit_kind kind;
+	char name[128];		/* LAB: the namespace */
+	char dp_if[32], lab_if[32];
+	pid_t owner;
+} at_exit[AT_EXIT_MAX];
+static unsigned int n_at_exit;
+static bool at_exit_registered;
+
+static void
+remove_at_exit(void)
+{
+	/* the latest first: a lab after what ran in it */
+	for (unsigned int i = n_at_exit; i-- > 0;) {
+		if (at_exit[i].owner != getpid())
+			continue;
+		if (at_exit[i].kind == AT_EXIT_SHM)
+			shm_unlink(at_exit[i].name);
+		else if (at_exit[i].kind == AT_EXIT_FILE)
+			unlink(at_exit[i].name);
+		else
+			proc_lab("down", at_exit[i].name, at_exit[i].dp_if,
+				 at_exit[i].lab_if);
+	}
+}
+
+static void
+add_at_exit(enum at_exit_kind kind, const char *name, const char *dp_if,
+	    const char *lab_if)
+{
+	if (!at_exit_registered) {
+		atexit(remove_at_exit);
+		at_exit_registered = true;
+	}
+	for (unsigned int i = 0; i < n_at_exit; i++)
+		if (at_exit[i].kind == kind && at_exit[i].owner == getpid() &&
+		    strcmp(at_exit[i].name, name) == 0)
+			return;
+	if (n_at_exit == AT_EXIT_MAX)
+		return;
+	at_exit[n_at_exit].kind = kind;
+	snprintf(at_exit[n_at_exit].name, sizeof(at_exit[0].name), "%s",
+		 name);
+	snprintf(at_exit[n_at_exit].dp_if, sizeof(at_exit[0].dp_if), "%s",
+		 dp_if);
+	snprintf(at_exit[n_at_exit].lab_if, sizeof(at_exit[0].lab_if), "%s",
+		 lab_if);
+	at_exit[n_at_exit].owner = getpid();
+	n_at_exit++;
+}
+
+void
+proc_shm_unlink_at_exit(const char *name)
+{
+	add_at_exit(AT_EXIT_SHM, name, "", "");
+}
+
+void
+proc_unlink_at_exit(const char *path)
+{
+	add_at_exit(AT_EXIT_FILE, path, "", "");
+}
+
+void
+proc_lab_down_at_exit(const char *ns, const char *dp_if, const char *lab_if)
+{
+	add_at_exit(AT_EXIT_LAB, ns, dp_if, lab_if);
 }
 
 int

@@ -44,6 +44,20 @@ int proc_wait(struct proc *p, int timeout_ms);
 int proc_capture(char *out, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Remove a shared-memory object (shm_unlink) or a file (unlink) when the
+ * calling process exits, also through a failed check (which exits the
+ * test's process without its teardown; what proc_start() started is then
+ * killed and cannot clean up after itself). Only the registering process
+ * removes it, not children forked later. Up to 16 names a process.
+ */
+void proc_shm_unlink_at_exit(const char *name);
+void proc_unlink_at_exit(const char *path);
+/* The same for a lab: proc_lab("down", ...) at exit. Everything goes in
+ * the reverse order of registration (a lab after what ran in it). */
+void proc_lab_down_at_exit(const char *ns, const char *dp_if,
+			   const char *lab_if);
+
 /* First CPU this process may run on (for EAL -l). */
 int proc_first_cpu(void);
 

@@ -39,6 +39,8 @@ setup(void)
 		 (int)getpid(), n++);
 	snprintf(state_path, sizeof(state_path), "/tmp%s.state", region_name);
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
+	proc_shm_unlink_at_exit(region_name);
+	proc_unlink_at_exit(state_path);
 }
 
 static void

@@ -90,6 +90,9 @@ setup(void)
 	snprintf(lab_if, sizeof(lab_if), "ttl%d", id);
 	snprintf(region, sizeof(region), "/tutti-media-%d", id);
 	snprintf(prov, sizeof(prov), "/tmp/tutti-media-%d.prov", id);
+	proc_lab_down_at_exit(ns, dp_if, lab_if);
+	proc_shm_unlink_at_exit(region);
+	proc_unlink_at_exit(prov);
 	ck_assert_int_eq(lab("up"), 0);
 	f = fopen(prov, "w");
 	ck_assert_ptr_nonnull(f);

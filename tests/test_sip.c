@@ -904,6 +904,9 @@ focus_setup(void)
 	snprintf(focus_state, sizeof(focus_state),
 		 "/tmp/tutti-test-focus-%d.state", (int)getpid());
 	unlink(focus_state);
+	proc_shm_unlink_at_exit(focus_region);
+	proc_unlink_at_exit(focus_ctl);
+	proc_unlink_at_exit(focus_state);
 	ck_assert_ptr_nonnull(dp_argv[0]);
 	ck_assert_int_eq(proc_start(&focus_dp, dp_argv), 0);
 	ck_assert_msg(proc_expect(&focus_dp, "ready: region", 20000), "%s",

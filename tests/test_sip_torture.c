@@ -176,6 +176,8 @@ setup(void)
 
 	snprintf(region, sizeof(region), "/tutti-torture-%d", (int)getpid());
 	snprintf(ctl, sizeof(ctl), "/tmp/tutti-torture-%d.sock", (int)getpid());
+	proc_shm_unlink_at_exit(region);
+	proc_unlink_at_exit(ctl);
 	ck_assert_ptr_nonnull(argv[0]);
 	ck_assert_int_eq(proc_start(&cp, argv), 0);
 	ck_assert_msg(proc_expect(&cp, "waiting for tutti-dp", WAIT_MS), "%s",
