@@ -57,6 +57,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compiler.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -241,7 +243,7 @@ enum dp_jitter_status dp_jitter_pull(struct dp_jitter *jb,
 static inline void
 dp_jitter_prefetch_pull(const struct dp_jitter *jb)
 {
-	__builtin_prefetch(&jb->slot[jb->play_pos & (DP_JITTER_SLOTS - 1u)]);
+	tutti_prefetch(&jb->slot[jb->play_pos & (DP_JITTER_SLOTS - 1u)]);
 }
 
 /* The meter (dp_jitter_frame.meter) of the frame the next pull plays, 0
@@ -264,7 +266,7 @@ dp_jitter_prefetch_frame(const struct dp_jitter *jb)
 		(jb->play_pos & (DP_JITTER_SLOTS - 1u)) * jb->stride;
 
 	for (uint32_t o = 0; o < jb->frame_bytes && o < 192; o += 64)
-		__builtin_prefetch(d + o);
+		tutti_prefetch(d + o);
 }
 
 /* The counters (borrowed, live). Any code on the owning lcore. */

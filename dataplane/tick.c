@@ -551,8 +551,8 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 		bool heard;
 
 		if (i + AHEAD < n) {	/* the packet layer's leg state */
-			__builtin_prefetch(c->legs[i + AHEAD]->ctx);
-			__builtin_prefetch((const char *)c->legs[i + AHEAD]->ctx +
+			tutti_prefetch(c->legs[i + AHEAD]->ctx);
+			tutti_prefetch((const char *)c->legs[i + AHEAD]->ctx +
 					   64);
 		}
 		if (ml->g711 != NULL) {

@@ -201,12 +201,12 @@ dp_tick_leg_prefetch(const struct dp_tick_leg *lg)
 	const char *p = (const char *)lg;
 	const char *j = (const char *)&lg->jb;
 
-	__builtin_prefetch(p);
-	__builtin_prefetch(p + 64);
-	__builtin_prefetch(p + 128);
-	__builtin_prefetch(j);
-	__builtin_prefetch(j + 64);
-	__builtin_prefetch(j + 128);
+	tutti_prefetch(p);
+	tutti_prefetch(p + 64);
+	tutti_prefetch(p + 128);
+	tutti_prefetch(j);
+	tutti_prefetch(j + 64);
+	tutti_prefetch(j + 128);
 }
 
 /* dp_tick_leg_prefetch() for the first legs of c, whose tick is next. */
