@@ -614,11 +614,35 @@ prefetch_rt(const struct dp_leg_rt *rt)
 		rte_prefetch0((const char *)rt + o);
 }
 
+/* The tick leg's first lines of leg (0: none), once its rt is in. */
+static inline void
+prefetch_tl(const struct dp_lcore *lc, uint32_t leg)
+{
+	if (leg != 0 && lc->rt[leg - 1].tl != NULL)
+		dp_tick_leg_prefetch(lc->rt[leg - 1].tl);
+}
+
+/* The jitter slot and frame r's RTP packet will go to (a guess from its
+ * timestamp, nothing checked yet), once leg's tick state is in. */
+static inline void
+prefetch_slot(const struct dp_lcore *lc, uint32_t leg,
+	      const struct dp_net_rx *r)
+{
+	const struct dp_tick_leg *tl;
+
+	if (leg == 0 || r->len_bytes < 12 ||
+	    (tl = lc->rt[leg - 1].tl) == NULL)
+		return;
+	dp_jitter_prefetch_insert(&tl->jb, rte_be_to_cpu_32(
+		*(const unaligned_uint32_t *)(r->payload + 4)));
+}
+
 /*
  * A burst of received frames, in stages so that each leg's state is
  * asked for before it is needed: every frame is classified first (its
- * bytes are fresh from the driver) and its leg's state prefetched, then
- * the datagrams go in. Every mbuf is freed, sent back or handed on.
+ * bytes are fresh from the driver) and its leg's packet-path state
+ * prefetched; then, as the datagrams go in, the tick state of the leg
+ * RX_AHEAD on and the jitter slot of the one RX_AHEAD / 2 on. Every mbuf is freed, sent back or handed on.
  */
 static void
 rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
@@ -638,10 +662,18 @@ rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
 			prefetch_rt(&lc->rt[leg[n] - 1]);
 		n++;
 	}
+	/* the first legs' tick state, then RX_AHEAD ahead of the datagram
+	 * handled, and once that is in, the jitter slot its packet goes to */
+	for (unsigned int i = 0; i < n && i < RX_AHEAD; i++)
+		prefetch_tl(lc, leg[i]);
+	for (unsigned int i = 0; i < n && i < RX_AHEAD / 2; i++)
+		prefetch_slot(lc, leg[i], &r[i]);
 	for (unsigned int i = 0; i < n; i++) {
-		if (i + RX_AHEAD < n && leg[i + RX_AHEAD] != 0 &&
-		    lc->rt[leg[i + RX_AHEAD] - 1].tl != NULL)
-			dp_tick_leg_prefetch(lc->rt[leg[i + RX_AHEAD] - 1].tl);
+		if (i + RX_AHEAD < n)
+			prefetch_tl(lc, leg[i + RX_AHEAD]);
+		if (i + RX_AHEAD / 2 < n)
+			prefetch_slot(lc, leg[i + RX_AHEAD / 2],
+				      &r[i + RX_AHEAD / 2]);
 		udp_in(lc, &r[i], now);
 		rte_pktmbuf_free(m[i]);
 	}

@@ -269,6 +269,26 @@ dp_jitter_prefetch_frame(const struct dp_jitter *jb)
 		tutti_prefetch(d + o);
 }
 
+/* Ask for the lines dp_jitter_insert() writes for a packet of timestamp
+ * ts: its slot record and frame, where the play head says it goes (a
+ * hint from the buffer's first line; owning lcore). */
+static inline void
+dp_jitter_prefetch_insert(const struct dp_jitter *jb, uint32_t ts)
+{
+	int32_t d = (int32_t)(ts - jb->play_ts) + (int32_t)(jb->tick_ts / 2);
+	uint32_t i;
+	const uint8_t *p;
+
+	if (!jb->started || d < 0 || jb->tick_ts == 0)
+		return;
+	i = (jb->play_pos + (uint32_t)d / jb->tick_ts) &
+	    (DP_JITTER_SLOTS - 1u);
+	p = jb->data + i * jb->stride;
+	tutti_prefetch(&jb->slot[i]);
+	for (uint32_t o = 0; o < jb->frame_bytes && o < 192; o += 64)
+		tutti_prefetch(p + o);
+}
+
 /* The counters (borrowed, live). Any code on the owning lcore. */
 const struct dp_jitter_stats *dp_jitter_stats(const struct dp_jitter *jb);
 
