@@ -1602,7 +1602,7 @@ run_machines(struct cp_sip *sip)
 }
 
 /* libosip2 traces to stdout by default: route them to our debug log. */
-static void
+static void __attribute__((format(printf, 4, 0)))
 osip_trace_cb(const char *fi, int li, osip_trace_level_t level, const char *fmt,
 	      va_list ap)
 {

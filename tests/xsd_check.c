@@ -13,7 +13,7 @@ struct msgs {
 };
 
 /* libxml2's message callback: appended to the caller's buffer. */
-static void
+static void __attribute__((format(printf, 2, 3)))
 collect(void *ctx, const char *fmt, ...)
 {
 	struct msgs *m = ctx;
