@@ -629,12 +629,14 @@ prefetch_slot(const struct dp_lcore *lc, uint32_t leg,
 	      const struct dp_net_rx *r)
 {
 	const struct dp_tick_leg *tl;
+	const uint8_t *t = r->payload + 4;	/* RTP timestamp, unaligned */
 
 	if (leg == 0 || r->len_bytes < 12 ||
 	    (tl = lc->rt[leg - 1].tl) == NULL)
 		return;
-	dp_jitter_prefetch_insert(&tl->jb, rte_be_to_cpu_32(
-		*(const unaligned_uint32_t *)(r->payload + 4)));
+	dp_jitter_prefetch_insert(&tl->jb, (uint32_t)t[0] << 24 |
+				  (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 |
+				  t[3]);
 }
 
 /*
