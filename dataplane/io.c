@@ -743,8 +743,16 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 unsigned int
 dp_io_poll(struct dp_lcore *lc, uint64_t now)
 {
-	unsigned int n = rx_poll(lc, now);
+	unsigned int n;
 
+	if (unlikely(now - lc->last_poll > lc->poll_gap_max) &&
+	    lc->last_poll != 0) {
+		lc->poll_gap_max = now - lc->last_poll;
+		lc->st.poll_gap_ns_max = lc->poll_gap_max * 1000000000u /
+					 lc->tsc_hz;
+	}
+	lc->last_poll = now;
+	n = rx_poll(lc, now);
 	if (now >= lc->next_tick_check) {
 		lc->next_tick_check = now + lc->tick_check_tsc;
 		run_ticks(lc, now);

@@ -98,6 +98,8 @@ struct dp_lcore {
 	uint32_t *active;		/* conference indexes with a tick */
 	uint32_t n_active;
 	uint64_t next_tick_check;	/* TSC */
+	uint64_t last_poll;		/* TSC of the previous dp_io_poll() */
+	uint64_t poll_gap_max;		/* TSC, st.poll_gap_ns_max's */
 	uint64_t tick_check_tsc;
 	const struct dp_port *port;	/* NULL: no NIC (control only) */
 	bool has_rxq;			/* polls rxq itself */

@@ -286,7 +286,12 @@ struct shm_worker_stats {
 	uint64_t cmds;		/* commands applied */
 	uint64_t evts;		/* events sent */
 	uint64_t drops[SHM_DROP_MAX_];
-	uint8_t _pad1[64];
+	/* the longest time between two polls (receive queue and ticks),
+	 * ns: a stall of the worker's CPU (preemption, a hypervisor's steal)
+	 * shows here; a whole ptime of it makes late ticks. With
+	 * --idle-sleep-us the sleeps count too. */
+	uint64_t poll_gap_ns_max;
+	uint8_t _pad1[56];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 320, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,

@@ -343,6 +343,9 @@ START_TEST(test_io_rtp_in_mixes_out)
 	now += 4 * c->period;
 	dp_io_poll(&lc, now);
 	ck_assert_uint_eq(lc.st.late_ticks, 3);
+	/* and the stall that made them is the longest gap between polls */
+	ck_assert_uint_eq(lc.st.poll_gap_ns_max,
+			  4 * c->period * 1000000000u / lc.tsc_hz);
 	ck_assert_uint_eq(lc.st.ticks, 52);
 	ck_assert_uint_gt(c->next_tick, now);
 	n = tx_take(out, 256);
