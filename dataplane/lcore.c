@@ -166,6 +166,18 @@ dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
 		send_stats_evt(lc);
 }
 
+void
+dp_lcore_start_ticks(struct dp_lcore *lc, uint64_t now)
+{
+	for (uint32_t k = 0; k < lc->n_active; k++) {
+		struct dp_conf *c = &lc->confs[lc->active[k]];
+
+		if (c->next_tick <= now)
+			c->next_tick += ((now - c->next_tick) / c->period + 1) *
+					c->period;
+	}
+}
+
 int
 dp_lcore_run(void *arg)
 {
@@ -173,6 +185,7 @@ dp_lcore_run(void *arg)
 	uint64_t idle = 0;
 
 	lc->start_tsc = rte_rdtsc();
+	dp_lcore_start_ticks(lc, lc->start_tsc);
 	lc->next_pub_tsc = lc->start_tsc;
 	for (uint64_t it = 0; likely(!dp_quit); it++) {
 		uint64_t now = rte_rdtsc();

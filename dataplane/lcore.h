@@ -170,6 +170,14 @@ extern volatile bool dp_quit;
  */
 int dp_lcore_run(void *arg);
 
+/*
+ * Move the ticks of conferences set up before the worker's loop began
+ * (static provisioning at start-up) to their next slot on their own
+ * phase after now: a conference cannot tick before its worker runs, so
+ * that wait is not late ticks. Called by dp_lcore_run() as it starts.
+ */
+void dp_lcore_start_ticks(struct dp_lcore *lc, uint64_t now);
+
 /* Copy the private counters into the region (seqlock). Owning lcore. */
 void dp_lcore_publish(struct dp_lcore *lc, uint64_t now);
 

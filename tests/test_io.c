@@ -269,6 +269,30 @@ START_TEST(test_io_answers_arp_and_ping)
 }
 END_TEST
 
+/* Conferences set up before their worker's loop (static provisioning)
+ * tick from its start on their own phase: the wait is no late tick. */
+START_TEST(test_io_start_ticks_not_late)
+{
+	struct dp_conf *c;
+	uint64_t t0, start;
+
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	ck_assert_ptr_nonnull(c);
+	t0 = c->next_tick;
+	dp_lcore_start_ticks(&lc, t0 - 1);	/* not due yet: kept */
+	ck_assert_uint_eq(c->next_tick, t0);
+	start = t0 + 5 * c->period + c->period / 3;
+	dp_lcore_start_ticks(&lc, start);
+	ck_assert_uint_gt(c->next_tick, start);
+	ck_assert_uint_le(c->next_tick - start, c->period);
+	ck_assert_uint_eq((c->next_tick - t0) % c->period, 0);
+	dp_io_poll(&lc, c->next_tick);
+	ck_assert_uint_eq(lc.st.ticks, 1);
+	ck_assert_uint_eq(lc.st.late_ticks, 0);
+}
+END_TEST
+
 START_TEST(test_io_rtp_in_mixes_out)
 {
 	struct rte_mbuf *out[256];
@@ -621,6 +645,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_io_answers_arp_and_ping);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
+	tcase_add_test(tc, test_io_start_ticks_not_late);
 	tcase_add_test(tc, test_io_shared_zero_copy);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
 	tcase_add_test(tc, test_io_counts_malformed);
