@@ -629,14 +629,12 @@ prefetch_slot(const struct dp_lcore *lc, uint32_t leg,
 	      const struct dp_net_rx *r)
 {
 	const struct dp_tick_leg *tl;
-	const uint8_t *t = r->payload + 4;	/* RTP timestamp, unaligned */
 
 	if (leg == 0 || r->len_bytes < 12 ||
 	    (tl = lc->rt[leg - 1].tl) == NULL)
 		return;
-	dp_jitter_prefetch_insert(&tl->jb, (uint32_t)t[0] << 24 |
-				  (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 |
-				  t[3]);
+	/* the RTP timestamp */
+	dp_jitter_prefetch_insert(&tl->jb, dp_net_get32(r->payload + 4));
 }
 
 /*
@@ -644,7 +642,8 @@ prefetch_slot(const struct dp_lcore *lc, uint32_t leg,
  * asked for before it is needed: every frame is classified first (its
  * bytes are fresh from the driver) and its leg's packet-path state
  * prefetched; then, as the datagrams go in, the tick state of the leg
- * RX_AHEAD on and the jitter slot of the one RX_AHEAD / 2 on. Every mbuf is freed, sent back or handed on.
+ * RX_AHEAD on and the jitter slot of the one RX_AHEAD / 2 on. Every mbuf
+ * is freed, sent back or handed on.
  */
 static void
 rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,

@@ -238,12 +238,29 @@ int dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 enum dp_jitter_status dp_jitter_pull(struct dp_jitter *jb,
 				     struct dp_jitter_frame *out);
 
+/* The slot index of play position pos. */
+static inline uint32_t
+dp_jitter_slot_of(uint32_t pos)
+{
+	return pos & (DP_JITTER_SLOTS - 1u);
+}
+
+/* Ask for the lines of the frame in slot i (a hint). */
+static inline void
+dp_jitter_prefetch_data(const struct dp_jitter *jb, uint32_t i)
+{
+	const uint8_t *d = jb->data + i * jb->stride;
+
+	for (uint32_t o = 0; o < jb->frame_bytes && o < 192; o += 64)
+		tutti_prefetch(d + o);
+}
+
 /* Ask for the cache line of the slot record the next dp_jitter_pull()
  * reads (a hint; owning lcore). */
 static inline void
 dp_jitter_prefetch_pull(const struct dp_jitter *jb)
 {
-	tutti_prefetch(&jb->slot[jb->play_pos & (DP_JITTER_SLOTS - 1u)]);
+	tutti_prefetch(&jb->slot[dp_jitter_slot_of(jb->play_pos)]);
 }
 
 /* The meter (dp_jitter_frame.meter) of the frame the next pull plays, 0
@@ -253,7 +270,7 @@ static inline uint8_t
 dp_jitter_head_meter(const struct dp_jitter *jb)
 {
 	const struct dp_jitter_slot *s =
-		&jb->slot[jb->play_pos & (DP_JITTER_SLOTS - 1u)];
+		&jb->slot[dp_jitter_slot_of(jb->play_pos)];
 
 	return s->pos == jb->play_pos ? s->meter : 0;
 }
@@ -262,11 +279,7 @@ dp_jitter_head_meter(const struct dp_jitter *jb)
 static inline void
 dp_jitter_prefetch_frame(const struct dp_jitter *jb)
 {
-	const uint8_t *d = jb->data +
-		(jb->play_pos & (DP_JITTER_SLOTS - 1u)) * jb->stride;
-
-	for (uint32_t o = 0; o < jb->frame_bytes && o < 192; o += 64)
-		tutti_prefetch(d + o);
+	dp_jitter_prefetch_data(jb, dp_jitter_slot_of(jb->play_pos));
 }
 
 /* Ask for the lines dp_jitter_insert() writes for a packet of timestamp
@@ -277,16 +290,12 @@ dp_jitter_prefetch_insert(const struct dp_jitter *jb, uint32_t ts)
 {
 	int32_t d = (int32_t)(ts - jb->play_ts) + (int32_t)(jb->tick_ts / 2);
 	uint32_t i;
-	const uint8_t *p;
 
 	if (!jb->started || d < 0 || jb->tick_ts == 0)
 		return;
-	i = (jb->play_pos + (uint32_t)d / jb->tick_ts) &
-	    (DP_JITTER_SLOTS - 1u);
-	p = jb->data + i * jb->stride;
+	i = dp_jitter_slot_of(jb->play_pos + (uint32_t)d / jb->tick_ts);
 	tutti_prefetch(&jb->slot[i]);
-	for (uint32_t o = 0; o < jb->frame_bytes && o < 192; o += 64)
-		tutti_prefetch(p + o);
+	dp_jitter_prefetch_data(jb, i);
 }
 
 /* The counters (borrowed, live). Any code on the owning lcore. */

@@ -139,8 +139,8 @@ topk_insert(uint64_t *score, uint32_t *idx, uint32_t *n, uint32_t k,
 /*
  * The common case of a large conference, measure()'s short path: a G.711
  * leg out of hangover whose codes are all below the floor. One look at
- * its codes (none with a peak_hint), nothing decoded, the level decays. Returns false if the leg
- * is not that: then it is loud or in hangover.
+ * its codes (none with a peak_hint), nothing decoded, the level decays.
+ * Returns false if the leg is not that: then it is loud or in hangover.
  */
 static inline bool
 quiet_g711(struct dp_mix *m, struct dp_mix_leg *l)
@@ -149,7 +149,7 @@ quiet_g711(struct dp_mix *m, struct dp_mix_leg *l)
 
 	if (l->g711 == NULL || l->hang != 0)
 		return false;
-	if (l->peak_hint != 0 ? l->peak_hint > m->loud_thr[law] :
+	if (l->peak_hint != 0 ? dp_mix_reads_codes(m, l, l->peak_hint) :
 	    m->k->g711_loud(l->g711, m->frame_samples, law == DP_LAW_ULAW ?
 			    0xff : 0x55, m->loud_thr[law]))
 		return false;

@@ -70,9 +70,10 @@ struct dp_mix_kern {
 	/*
 	 * The largest magnitude index of n G.711 codes, as g711_loud
 	 * defines it (0..127; 0 for n == 0): for n > 0,
-	 * g711_loud(c, n, x, thr) == (g711_peak(c, n, x) >= thr). Metered once as a frame arrives,
-	 * while its codes are in the cache, so the mixer's silent-leg test
-	 * need not read them again (dp_mix_leg.peak_hint).
+	 * g711_loud(c, n, x, thr) == (g711_peak(c, n, x) >= thr). Metered
+	 * once as a frame arrives, while its codes are in the cache, so the
+	 * mixer's silent-leg test need not read them again
+	 * (dp_mix_leg.peak_hint).
 	 */
 	uint8_t (*g711_peak)(const uint8_t *restrict codes, size_t n,
 			     uint8_t xor_mask);
