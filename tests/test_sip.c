@@ -1263,6 +1263,21 @@ adhoc_start(int port, const char *tp, char *name)
 	return pid;
 }
 
+/* SIPp at port (transport tp) dials into conference name and stays in
+ * it; returns once the focus logged the join. */
+static pid_t
+join_at(int port, const char *tp, const char *name)
+{
+	pid_t pid = sipp_start_at((uint16_t)focus_port, "focus_kicked", tp,
+				  name, NULL, NULL, port);
+	char need[160];
+
+	snprintf(need, sizeof(need), "127.0.0.1:%d joined conference %s",
+		 port, name);
+	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	return pid;
+}
+
 /*
  * The creator of an ad hoc conference is one of its moderators (RFC 4579
  * creator, policy.h), also when it comes back: A makes a conference
@@ -1277,11 +1292,7 @@ START_TEST(test_focus_creator_rejoins_locked)
 	pid_t a, b;
 
 	a = adhoc_start(a_port, tps[_i], name);
-	b = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i], name,
-			  NULL, NULL, b_port);
-	snprintf(need, sizeof(need), "127.0.0.1:%d joined conference %s",
-		 b_port, name);
-	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	b = join_at(b_port, tps[_i], name);
 	snprintf(need, sizeof(need), "lock %s", name);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
 	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, a_port);
@@ -1290,11 +1301,7 @@ START_TEST(test_focus_creator_rejoins_locked)
 
 	focus_cp.out[0] = '\0';
 	focus_cp.len = 0;
-	a = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i], name,
-			  NULL, NULL, a_port);
-	snprintf(need, sizeof(need), "127.0.0.1:%d joined conference %s",
-		 a_port, name);
-	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	a = join_at(a_port, tps[_i], name);
 	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_403",
 				      tps[_i], name, NULL, NULL), 0);
 	ck_assert_msg(proc_expect(&focus_cp, "403 Conference Locked", 10000),
@@ -1538,11 +1545,7 @@ START_TEST(test_focus_watch_to_the_end)
 	snprintf(need, sizeof(need), "subscribed to conference %s", name);
 	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
 
-	b = sipp_start_at((uint16_t)focus_port, "focus_kicked", tps[_i], name,
-			  NULL, NULL, b_port);
-	snprintf(need, sizeof(need), "127.0.0.1:%d joined conference %s",
-		 b_port, name);
-	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	b = join_at(b_port, tps[_i], name);
 	/* each change is seen before the next is made: no coalescing here */
 	snprintf(who, sizeof(who), "127.0.0.1:%d", b_port);
 	await_notify(trace, who);
