@@ -216,9 +216,10 @@ bench_conf(struct gb_state *st, void *arg)
 	dp_simd_select(DP_SIMD_MAX_);
 }
 
-enum kop { K_ACC_ADD, K_SUB_SAT, K_ENERGY, K_PEAK, K_DEC, K_ENC, K_DEC_ACC,
-	   K_SUB_ENC, N_KOP };
-static const char *const kop_name[N_KOP] = { "acc_add", "sub_sat", "energy",
+enum kop { K_ACC_ADD, K_FOLD, K_SUB_SAT, K_ENERGY, K_PEAK, K_DEC, K_ENC,
+	   K_DEC_ACC, K_SUB_ENC, N_KOP };
+static const char *const kop_name[N_KOP] = { "acc_add", "fold", "sub_sat",
+					     "energy",
 					     "g711_peak", "ulaw_dec",
 					     "ulaw_enc",
 					     "ulaw_dec_energy_acc",
@@ -234,16 +235,20 @@ bench_kern(struct gb_state *st, void *arg)
 {
 	const struct kern_arg *a = arg;
 	const struct dp_mix_kern *k = a->im->mk;
-	static int32_t acc[FS];
-	static int16_t out[FS];
+	static int32_t acc[DP_MIX_ACC_LEN(FS)];
+	static int16_t out[FS], lo[FS], hi[FS];
 	static uint8_t codes[FS];
 	uint64_t e = 0;
 
-	make_input(1, MODE_PERSONAL);
+	make_input(2, MODE_PERSONAL);
+	k->acc_set(acc, pcm[0], FS);
+	k->acc_add(acc, pcm[1], FS);
+	k->fold(lo, hi, acc, FS);
 	while (gb_keep_running(st)) {
 		switch (a->op) {
 		case K_ACC_ADD: k->acc_add(acc, pcm[0], FS); break;
-		case K_SUB_SAT: k->sub_sat(out, acc, pcm[0], FS); break;
+		case K_FOLD: k->fold(lo, hi, acc, FS); break;
+		case K_SUB_SAT: k->sub_sat(out, lo, hi, pcm[0], FS); break;
 		case K_ENERGY: e += k->energy(pcm[0], FS); break;
 		case K_PEAK: e += k->g711_peak(wire[0], FS, 0xff); break;
 		case K_DEC: a->im->dec(out, wire[0], FS); break;
@@ -253,8 +258,8 @@ bench_kern(struct gb_state *st, void *arg)
 								    FS);
 			break;
 		case K_SUB_ENC:
-			a->im->gk->sub_sat_enc[DP_LAW_ULAW](codes, acc, pcm[0],
-							    FS);
+			a->im->gk->sub_sat_enc[DP_LAW_ULAW](codes, lo, hi,
+							    pcm[0], FS);
 			break;
 		default: a->im->enc(codes, pcm[0], FS); break;
 		}

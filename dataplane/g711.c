@@ -129,37 +129,20 @@ alaw_dec_energy_scalar(int16_t *restrict dst, const uint8_t *restrict src,
 	return e;
 }
 
-static inline int16_t
-sat16(int32_t v)
-{
-	return (int16_t)(v > INT16_MAX ? INT16_MAX :
-			 v < INT16_MIN ? INT16_MIN : v);
-}
-
 static inline __attribute__((always_inline)) uint64_t
 dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
 	       const uint8_t *restrict src, size_t n)
 {
-	uint64_t e = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int16_t v = law == DP_LAW_ULAW ? dp_g711_ulaw2lin(src[i]) :
-				dp_g711_alaw2lin(src[i]);
-
-		dst[i] = v;
-		acc[i] += v;
-		e += (uint64_t)((int32_t)v * v);
-	}
-	return e;
+	return dp_g711_dec_acc_tail(law, dst, acc, src, 0, n);
 }
 
 static inline __attribute__((always_inline)) void
 sub_sat_enc(enum dp_law law, uint8_t *restrict dst,
-	    const int32_t *restrict sum, const int16_t *restrict own,
-	    size_t n)
+	    const int16_t *restrict lo, const int16_t *restrict hi,
+	    const int16_t *restrict own, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int16_t v = sat16(sum[i] - own[i]);
+		int16_t v = dp_mix_sub2_sample(lo[i], hi[i], own[i]);
 
 		dst[i] = law == DP_LAW_ULAW ? dp_g711_lin2ulaw(v) :
 			 dp_g711_lin2alaw(v);

@@ -56,17 +56,21 @@ typedef uint64_t (*dp_g711_dec_energy_fn)(int16_t *restrict dst,
 					  size_t n);
 
 /* Decode as dp_g711_dec_energy_fn and also add every sample into the
- * mixer's int32 accumulator: acc[i] += dst[i]. One pass over a frame that
- * is certain to be mixed (dst is still written: it is the leg's own voice,
- * removed again from its personal mix). */
+ * mixer's int32 accumulator, in its pair order (mix_kern.h):
+ * acc[dp_mix_pair_at(i)] += dst[i]. One pass over a frame that is certain
+ * to be mixed (dst is still written: it is the leg's own voice, removed
+ * again from its personal mix). */
 typedef uint64_t (*dp_g711_dec_acc_fn)(int16_t *restrict dst,
 				       int32_t *restrict acc,
 				       const uint8_t *restrict src, size_t n);
 
-/* dst[i] = encode(saturate16(sum[i] - own[i])): a personal mix (mix.h),
- * one clip, straight into payload codes, no int16 buffer in between. */
+/* dst[i] = encode(saturate16(saturate16(lo[i] - own[i]) + hi[i])), which
+ * is encode(saturate16(S - own)) for the sum S that lo and hi split
+ * (dp_mix_split() in mix_kern.h): a personal mix, one clip, straight into
+ * payload codes, no int16 buffer in between. */
 typedef void (*dp_g711_sub_enc_fn)(uint8_t *restrict dst,
-				   const int32_t *restrict sum,
+				   const int16_t *restrict lo,
+				   const int16_t *restrict hi,
 				   const int16_t *restrict own, size_t n);
 
 struct dp_g711_kern {

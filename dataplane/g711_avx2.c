@@ -275,17 +275,20 @@ alaw_dec_energy_avx2(int16_t *restrict dst, const uint8_t *restrict src,
 		dst + i, src + i, n - i);
 }
 
-/* acc[0..15] += v, as int32. */
+/* The 16 samples of v from sample i (i % 16 == 0) into a pair-order
+ * accumulator (mix_kern.h): the even ones as 8 int32, the odd ones 16
+ * entries on, two shifts and no shuffle. */
 static inline void
-acc_add16(int32_t *acc, __m256i v)
+acc_add16(int32_t *acc, size_t i, __m256i v)
 {
-	__m256i a = _mm256_loadu_si256((const void *)acc);
-	__m256i b = _mm256_loadu_si256((const void *)(acc + 8));
+	int32_t *p = acc + dp_mix_pair_at(i);
+	__m256i a = _mm256_loadu_si256((const void *)p);
+	__m256i b = _mm256_loadu_si256((const void *)(p + 16));
 
-	_mm256_storeu_si256((void *)acc, _mm256_add_epi32(a,
-		_mm256_cvtepi16_epi32(_mm256_castsi256_si128(v))));
-	_mm256_storeu_si256((void *)(acc + 8), _mm256_add_epi32(b,
-		_mm256_cvtepi16_epi32(_mm256_extracti128_si256(v, 1))));
+	_mm256_storeu_si256((void *)p, _mm256_add_epi32(a,
+		_mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16)));
+	_mm256_storeu_si256((void *)(p + 16), _mm256_add_epi32(b,
+		_mm256_srai_epi32(v, 16)));
 }
 
 /* Decode, sum the squares and add into the mixer's accumulator, one pass;
@@ -302,45 +305,40 @@ dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
 		__m256i v = law == DP_LAW_ULAW ? ulaw_dec16(c) : alaw_dec16(c);
 
 		_mm256_storeu_si256((void *)(dst + i), v);
-		acc_add16(acc + i, v);
+		acc_add16(acc, i, v);
 		e = sq_acc(e, v);
 	}
-	return hsum64(e) + (i == n ? 0 : dp_g711_kern_scalar.dec_energy_acc[law](
-		dst + i, acc + i, src + i, n - i));
+	return hsum64(e) + dp_g711_dec_acc_tail(law, dst, acc, src, i, n);
 }
 
-/* saturate16(sum[0..15] - own[0..15]), in order. */
+/* saturate16(saturate16(lo - own) + hi) of 16 samples. */
 static inline __m256i
-sub_sat16(const int32_t *sum, const int16_t *own)
+sub_sat16(const int16_t *lo, const int16_t *hi, const int16_t *own)
 {
-	__m256i o = _mm256_loadu_si256((const void *)own);
-	__m256i a = _mm256_sub_epi32(_mm256_loadu_si256((const void *)sum),
-		_mm256_cvtepi16_epi32(_mm256_castsi256_si128(o)));
-	__m256i b = _mm256_sub_epi32(_mm256_loadu_si256((const void *)(sum +
-									8)),
-		_mm256_cvtepi16_epi32(_mm256_extracti128_si256(o, 1)));
-
-	return _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8);
+	return _mm256_adds_epi16(_mm256_subs_epi16(
+		_mm256_loadu_si256((const void *)lo),
+		_mm256_loadu_si256((const void *)own)),
+		_mm256_loadu_si256((const void *)hi));
 }
 
 /* Personal mix straight to codes, 32 samples per step. */
 static inline __attribute__((always_inline)) void
 sub_sat_enc(enum dp_law law, uint8_t *restrict dst,
-	    const int32_t *restrict sum, const int16_t *restrict own,
-	    size_t n)
+	    const int16_t *restrict lo, const int16_t *restrict hi,
+	    const int16_t *restrict own, size_t n)
 {
 	size_t i = 0;
 
 	for (; i + STEP <= n; i += STEP) {
-		__m256i a = sub_sat16(sum + i, own + i);
-		__m256i b = sub_sat16(sum + i + 16, own + i + 16);
+		__m256i a = sub_sat16(lo + i, hi + i, own + i);
+		__m256i b = sub_sat16(lo + i + 16, hi + i + 16, own + i + 16);
 
 		_mm256_storeu_si256((void *)(dst + i), law == DP_LAW_ULAW ?
 			pack32(ulaw_enc16(a), ulaw_enc16(b)) :
 			pack32(alaw_enc16(a), alaw_enc16(b)));
 	}
 	if (i < n)
-		dp_g711_kern_scalar.sub_sat_enc[law](dst + i, sum + i,
+		dp_g711_kern_scalar.sub_sat_enc[law](dst + i, lo + i, hi + i,
 						     own + i, n - i);
 }
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * g711_avx512vbmi.c: the G.711 encoders of the AVX-512 table's VBMI
- * variant (dp_g711_kern_avx512vbmi, defined in g711_avx512.c with that
- * file's decoders), bit-exact with the scalar reference in g711.c for
- * every input. Built into its own library with the AVX-512 c_args plus
- * -mavx512vbmi; dp_g711_kern_for(DP_SIMD_AVX512) picks the variant only
- * if dp_simd_cpu_has_vbmi(). Media library, hot path, any thread.
+ * g711_avx512vbmi.c: the G.711 encoders and the mixer's fused kernels of
+ * the AVX-512 table's VBMI variant (dp_g711_kern_avx512vbmi, defined in
+ * g711_avx512.c with that file's decoders), bit-exact with the scalar
+ * reference in g711.c for every input. Built into its own library with the
+ * AVX-512 c_args plus -mavx512vbmi -mavx512vnni;
+ * dp_g711_kern_for(DP_SIMD_AVX512) picks the variant only if
+ * dp_simd_cpu_has_vbmi() (VBMI and VNNI). Media library, hot path, any
+ * thread.
  *
  * VBMI's byte permute across two registers (vpermi2b) looks up a
  * 128-entry byte table: the shift that leaves the mantissa and the bits
@@ -21,9 +23,7 @@
  * dec_energy_acc 80 against 67 (two lookups into a word holding the code
  * twice, vpermi2b keeping the index where masked off).
  */
-#include <immintrin.h>
-
-#include "g711_kern.h"
+#include "g711_avx512_dec.h"
 
 /*
  * Tables indexed by h = v >> 8 of the magnitude v (biased by 0x84 for
@@ -112,37 +112,32 @@ tail32(size_t n, size_t i)
 								32));
 }
 
-/* saturate16(sum - own) of 32 samples under k, in order. */
+/* saturate16(saturate16(lo - own) + hi) of 32 samples under k. */
 static inline __attribute__((always_inline)) __m512i
-sub_sat32(const int32_t *sum, const int16_t *own, __mmask32 k)
+sub_sat32(const int16_t *lo, const int16_t *hi, const int16_t *own,
+	  __mmask32 k)
 {
-	__m512i a = _mm512_sub_epi32(_mm512_maskz_loadu_epi32((__mmask16)k,
-								sum),
-		_mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16((__mmask16)k,
-							       own)));
-	__m512i b = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(
-		(__mmask16)(k >> 16), sum + 16), _mm512_cvtepi16_epi32(
-		_mm256_maskz_loadu_epi16((__mmask16)(k >> 16), own + 16)));
-
-	return _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3,
-							  5, 7),
-					_mm512_packs_epi32(a, b));
+	return _mm512_adds_epi16(_mm512_subs_epi16(
+		_mm512_maskz_loadu_epi16(k, lo),
+		_mm512_maskz_loadu_epi16(k, own)),
+		_mm512_maskz_loadu_epi16(k, hi));
 }
 
-/* The encoders: dst = encode(src), or with sum, encode(saturate16(sum -
- * own)) (own is then src). */
+/* The encoders: dst = encode(src), or with lo and hi, the personal mix
+ * encode(saturate16(saturate16(lo - own) + hi)) (own is then src). */
 static inline __attribute__((always_inline)) void
-enc_worker(enum dp_law law, uint8_t *restrict dst, const int32_t *sum,
-	   const int16_t *restrict src, size_t n)
+enc_worker(enum dp_law law, uint8_t *restrict dst, const int16_t *lo,
+	   const int16_t *hi, const int16_t *restrict src, size_t n)
 {
 	const struct tabs t = enc_tabs(law);
 	size_t i = 0;
 
 	for (; i + 64 <= n; i += 64) {
-		__m512i x = sum != NULL ? sub_sat32(sum + i, src + i, ~0u) :
+		__m512i x = lo != NULL ? sub_sat32(lo + i, hi + i, src + i,
+						   ~0u) :
 				_mm512_loadu_si512(src + i);
-		__m512i y = sum != NULL ? sub_sat32(sum + i + 32, src + i + 32,
-						    ~0u) :
+		__m512i y = lo != NULL ? sub_sat32(lo + i + 32, hi + i + 32,
+						   src + i + 32, ~0u) :
 				_mm512_loadu_si512(src + i + 32);
 
 		_mm512_storeu_si512(dst + i, pack64(enc32(law, x, &t),
@@ -150,7 +145,7 @@ enc_worker(enum dp_law law, uint8_t *restrict dst, const int32_t *sum,
 	}
 	for (; i < n; i += 32) {
 		__mmask32 k = tail32(n, i);
-		__m512i x = sum != NULL ? sub_sat32(sum + i, src + i, k) :
+		__m512i x = lo != NULL ? sub_sat32(lo + i, hi + i, src + i, k) :
 				_mm512_maskz_loadu_epi16(k, src + i);
 
 		_mm512_mask_cvtepi16_storeu_epi8(dst + i, k,
@@ -163,28 +158,47 @@ void
 dp_g711_ulaw_enc_avx512vbmi(uint8_t *restrict dst, const int16_t *restrict src,
 			    size_t n)
 {
-	enc_worker(DP_LAW_ULAW, dst, NULL, src, n);
+	enc_worker(DP_LAW_ULAW, dst, NULL, NULL, src, n);
 }
 
 void
 dp_g711_alaw_enc_avx512vbmi(uint8_t *restrict dst, const int16_t *restrict src,
 			    size_t n)
 {
-	enc_worker(DP_LAW_ALAW, dst, NULL, src, n);
+	enc_worker(DP_LAW_ALAW, dst, NULL, NULL, src, n);
 }
 
 void
 dp_g711_ulaw_sub_sat_enc_avx512vbmi(uint8_t *restrict dst,
-				    const int32_t *restrict sum,
+				    const int16_t *restrict lo,
+				    const int16_t *restrict hi,
 				    const int16_t *restrict own, size_t n)
 {
-	enc_worker(DP_LAW_ULAW, dst, sum, own, n);
+	enc_worker(DP_LAW_ULAW, dst, lo, hi, own, n);
 }
 
 void
 dp_g711_alaw_sub_sat_enc_avx512vbmi(uint8_t *restrict dst,
-				    const int32_t *restrict sum,
+				    const int16_t *restrict lo,
+				    const int16_t *restrict hi,
 				    const int16_t *restrict own, size_t n)
 {
-	enc_worker(DP_LAW_ALAW, dst, sum, own, n);
+	enc_worker(DP_LAW_ALAW, dst, lo, hi, own, n);
+}
+
+/* The fused decoder with VNNI (g711_avx512_dec.h). */
+uint64_t
+dp_g711_ulaw_dec_energy_acc_avx512vbmi(int16_t *restrict dst,
+				       int32_t *restrict acc,
+				       const uint8_t *restrict src, size_t n)
+{
+	return dec_energy_acc(DP_LAW_ULAW, dst, acc, src, n);
+}
+
+uint64_t
+dp_g711_alaw_dec_energy_acc_avx512vbmi(int16_t *restrict dst,
+				       int32_t *restrict acc,
+				       const uint8_t *restrict src, size_t n)
+{
+	return dec_energy_acc(DP_LAW_ALAW, dst, acc, src, n);
 }

@@ -262,7 +262,7 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 	bool limit = false;
 
 	if (all)	/* the sum of every talker, added as they come */
-		memset(m->acc, 0, fs * sizeof(m->acc[0]));
+		memset(m->acc, 0, DP_MIX_ACC_LEN(fs) * sizeof(m->acc[0]));
 	for (uint32_t i = 0; i < n; i++) {
 		struct dp_mix_leg *l = &legs[i];
 		bool was = l->contrib, summed;
@@ -296,14 +296,15 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 		}
 	}
 	if (nc == 0 && !all)
-		memset(m->acc, 0, fs * sizeof(m->acc[0]));
-	if (m->cfg.limiter)
+		memset(m->acc, 0, DP_MIX_ACC_LEN(fs) * sizeof(m->acc[0]));
+	/* shared = saturate16(sum), and hi what the personal mixes need */
+	k->fold(m->shared, m->hi, m->acc, fs);
+	if (m->cfg.limiter) {
+		k->unpair(m->acc, fs);
 		limit = limiter_ramp(m, &g0, &dg, &lo, &hi);
-
+	}
 	if (limit)
 		k->sub_gain_sat(m->shared, m->acc, NULL, g0, dg, lo, hi, fs);
-	else
-		k->sat(m->shared, m->acc, fs);
 	/* personal mixes: the K contributors, or in DP_MIX_ALL mode every
 	 * leg that contributed */
 	for (uint32_t j = 0; j < (all ? n : nc); j++) {
@@ -321,7 +322,7 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 							   l->personal, fs);
 			} else {
 				m->gk->sub_sat_enc[l->enc_law & 1](l->enc,
-					m->acc, l->src, fs);
+					m->shared, m->hi, l->src, fs);
 			}
 			l->out = NULL;
 			l->out_enc = l->enc;
@@ -331,7 +332,7 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 			k->sub_gain_sat(l->personal, m->acc, l->src, g0, dg,
 					lo, hi, fs);
 		else
-			k->sub_sat(l->personal, m->acc, l->src, fs);
+			k->sub_sat(l->personal, m->shared, m->hi, l->src, fs);
 		l->out = l->personal;
 	}
 	m->n_contrib = nc;

@@ -141,8 +141,15 @@ struct dp_mix {
 	uint32_t n_contrib;	/* this frame */
 	uint32_t contrib[DP_MIX_MAX_K]; /* indexes, this frame (top-K mode) */
 	struct dp_mix_stats st;
-	int32_t acc[DP_MIX_MAX_FRAME] __attribute__((aligned(64)));
+	/* the sum, in pair order (mix_kern.h); in sample order once the
+	 * limiter has read it */
+	int32_t acc[DP_MIX_ACC_LEN(DP_MIX_MAX_FRAME)]
+		__attribute__((aligned(64)));
+	/* the sum split (dp_mix_split()): shared is its low half, what every
+	 * non-contributor hears (or the limited mix), hi the rest, for the
+	 * personal mixes */
 	int16_t shared[DP_MIX_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t hi[DP_MIX_MAX_FRAME] __attribute__((aligned(64)));
 };
 
 /*

@@ -32,6 +32,28 @@ pack16(__m256i a, __m256i b)
 	return _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8);
 }
 
+/* The even and the odd samples of 16 int16, each as 8 int32: half a block
+ * of a pair-order accumulator (mix_kern.h), two shifts and no shuffle. */
+static inline __m256i
+even32(__m256i v)
+{
+	return _mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16);
+}
+
+static inline __m256i
+odd32(__m256i v)
+{
+	return _mm256_srai_epi32(v, 16);
+}
+
+/* Where the 8 even samples of the 16 from sample i (i % 16 == 0) go in a
+ * pair-order accumulator; the odd ones follow 16 entries later. */
+static inline int32_t *
+pair_half(int32_t *acc, size_t i)
+{
+	return acc + dp_mix_pair_at(i);
+}
+
 static void
 acc_set_avx2(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 {
@@ -39,11 +61,13 @@ acc_set_avx2(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 
 	for (; i + STEP <= n; i += STEP) {
 		__m256i v = _mm256_loadu_si256((const void *)(x + i));
+		int32_t *p = pair_half(acc, i);
 
-		_mm256_storeu_si256((void *)(acc + i), lo32(v));
-		_mm256_storeu_si256((void *)(acc + i + 8), hi32(v));
+		_mm256_storeu_si256((void *)p, even32(v));
+		_mm256_storeu_si256((void *)(p + 16), odd32(v));
 	}
-	dp_mix_kern_scalar.acc_set(acc + i, x + i, n - i);
+	for (; i < n; i++)
+		acc[dp_mix_pair_at(i)] = x[i];
 }
 
 static void
@@ -53,47 +77,98 @@ acc_add_avx2(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 
 	for (; i + STEP <= n; i += STEP) {
 		__m256i v = _mm256_loadu_si256((const void *)(x + i));
-		__m256i a = _mm256_loadu_si256((const void *)(acc + i));
-		__m256i b = _mm256_loadu_si256((const void *)(acc + i + 8));
+		int32_t *p = pair_half(acc, i);
+		__m256i a = _mm256_loadu_si256((const void *)p);
+		__m256i b = _mm256_loadu_si256((const void *)(p + 16));
 
-		_mm256_storeu_si256((void *)(acc + i),
-				    _mm256_add_epi32(a, lo32(v)));
-		_mm256_storeu_si256((void *)(acc + i + 8),
-				    _mm256_add_epi32(b, hi32(v)));
+		_mm256_storeu_si256((void *)p, _mm256_add_epi32(a, even32(v)));
+		_mm256_storeu_si256((void *)(p + 16),
+				    _mm256_add_epi32(b, odd32(v)));
 	}
-	dp_mix_kern_scalar.acc_add(acc + i, x + i, n - i);
+	for (; i < n; i++)
+		acc[dp_mix_pair_at(i)] += x[i];
+}
+
+static inline __m256i
+clamp32(__m256i v, int32_t lo, int32_t hi)
+{
+	return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(lo)),
+				_mm256_set1_epi32(hi));
+}
+
+/* 8 even and 8 odd int32 (each within int16) to 16 int16 in order. */
+static inline __m256i
+interleave16(__m256i even, __m256i odd)
+{
+	return _mm256_blend_epi16(even, _mm256_slli_epi32(odd, 16), 0xaa);
 }
 
 static void
-sub_sat_avx2(int16_t *restrict dst, const int32_t *restrict sum,
-	     const int16_t *restrict own, size_t n)
+fold_avx2(int16_t *restrict lo, int16_t *restrict hi,
+	  const int32_t *restrict acc, size_t n)
 {
 	size_t i = 0;
 
 	for (; i + STEP <= n; i += STEP) {
-		__m256i o = _mm256_loadu_si256((const void *)(own + i));
-		__m256i a = _mm256_loadu_si256((const void *)(sum + i));
-		__m256i b = _mm256_loadu_si256((const void *)(sum + i + 8));
+		const int32_t *p = acc + dp_mix_pair_at(i);
+		__m256i e = _mm256_loadu_si256((const void *)p);
+		__m256i o = _mm256_loadu_si256((const void *)(p + 16));
+		__m256i el = clamp32(e, INT16_MIN, INT16_MAX);
+		__m256i ol = clamp32(o, INT16_MIN, INT16_MAX);
 
-		_mm256_storeu_si256((void *)(dst + i),
-				    pack16(_mm256_sub_epi32(a, lo32(o)),
-					   _mm256_sub_epi32(b, hi32(o))));
+		_mm256_storeu_si256((void *)(lo + i), interleave16(el, ol));
+		_mm256_storeu_si256((void *)(hi + i), interleave16(
+			_mm256_sub_epi32(clamp32(e, -65536, 65534), el),
+			_mm256_sub_epi32(clamp32(o, -65536, 65534), ol)));
 	}
-	dp_mix_kern_scalar.sub_sat(dst + i, sum + i, own + i, n - i);
+	for (; i < n; i++)
+		dp_mix_split(acc[dp_mix_pair_at(i)], &lo[i], &hi[i]);
+}
+
+/* 8 even and 8 odd int32 to the 16 samples in order, two registers. */
+static inline void
+unpair16(int32_t *dst, __m256i e, __m256i o)
+{
+	__m256i l = _mm256_unpacklo_epi32(e, o), h = _mm256_unpackhi_epi32(e, o);
+
+	_mm256_storeu_si256((void *)dst, _mm256_permute2x128_si256(l, h,
+								    0x20));
+	_mm256_storeu_si256((void *)(dst + 8),
+			    _mm256_permute2x128_si256(l, h, 0x31));
 }
 
 static void
-sat_avx2(int16_t *restrict dst, const int32_t *restrict sum, size_t n)
+unpair_avx2(int32_t *acc, size_t n)
 {
 	size_t i = 0;
 
-	for (; i + STEP <= n; i += STEP) {
-		__m256i a = _mm256_loadu_si256((const void *)(sum + i));
-		__m256i b = _mm256_loadu_si256((const void *)(sum + i + 8));
+	for (; i + 32 <= n; i += 32) {
+		__m256i e0 = _mm256_loadu_si256((const void *)(acc + i));
+		__m256i e1 = _mm256_loadu_si256((const void *)(acc + i + 8));
+		__m256i o0 = _mm256_loadu_si256((const void *)(acc + i + 16));
+		__m256i o1 = _mm256_loadu_si256((const void *)(acc + i + 24));
 
-		_mm256_storeu_si256((void *)(dst + i), pack16(a, b));
+		unpair16(acc + i, e0, o0);
+		unpair16(acc + i + 16, e1, o1);
 	}
-	dp_mix_kern_scalar.sat(dst + i, sum + i, n - i);
+	if (i < n)
+		dp_mix_unpair_block(acc + i, n - i);
+}
+
+static void
+sub_sat_avx2(int16_t *restrict dst, const int16_t *restrict lo,
+	     const int16_t *restrict hi, const int16_t *restrict own,
+	     size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP)
+		_mm256_storeu_si256((void *)(dst + i), _mm256_adds_epi16(
+			_mm256_subs_epi16(
+				_mm256_loadu_si256((const void *)(lo + i)),
+				_mm256_loadu_si256((const void *)(own + i))),
+			_mm256_loadu_si256((const void *)(hi + i))));
+	dp_mix_kern_scalar.sub_sat(dst + i, lo + i, hi + i, own + i, n - i);
 }
 
 /* 8 lanes of v * clamp(g0 + idx * dg, glo, ghi), clamped, to int32. */
@@ -252,8 +327,9 @@ g711_peak_avx2(const uint8_t *restrict codes, size_t n, uint8_t xor_mask)
 const struct dp_mix_kern dp_mix_kern_avx2 = {
 	.acc_set = acc_set_avx2,
 	.acc_add = acc_add_avx2,
+	.fold = fold_avx2,
+	.unpair = unpair_avx2,
 	.sub_sat = sub_sat_avx2,
-	.sat = sat_avx2,
 	.sub_gain_sat = sub_gain_sat_avx2,
 	.gain = gain_avx2,
 	.energy = energy_avx2,

@@ -39,6 +39,20 @@ pack16(__m512i a, __m512i b)
 					_mm512_packs_epi32(a, b));
 }
 
+/* The even and the odd samples of 32 int16, each as 16 int32: a block of
+ * a pair-order accumulator (mix_kern.h), two shifts and no shuffle. */
+static inline __m512i
+even32(__m512i v)
+{
+	return _mm512_srai_epi32(_mm512_slli_epi32(v, 16), 16);
+}
+
+static inline __m512i
+odd32(__m512i v)
+{
+	return _mm512_srai_epi32(v, 16);
+}
+
 static void
 acc_set_avx512(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 {
@@ -47,10 +61,11 @@ acc_set_avx512(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 	for (; i + STEP <= n; i += STEP) {
 		__m512i v = _mm512_loadu_si512(x + i);
 
-		_mm512_storeu_si512(acc + i, lo32(v));
-		_mm512_storeu_si512(acc + i + 16, hi32(v));
+		_mm512_storeu_si512(acc + i, even32(v));
+		_mm512_storeu_si512(acc + i + 16, odd32(v));
 	}
-	dp_mix_kern_scalar.acc_set(acc + i, x + i, n - i);
+	for (; i < n; i++)
+		acc[dp_mix_pair_at(i)] = x[i];
 }
 
 static void
@@ -63,43 +78,85 @@ acc_add_avx512(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 		__m512i a = _mm512_loadu_si512(acc + i);
 		__m512i b = _mm512_loadu_si512(acc + i + 16);
 
-		_mm512_storeu_si512(acc + i, _mm512_add_epi32(a, lo32(v)));
+		_mm512_storeu_si512(acc + i, _mm512_add_epi32(a, even32(v)));
 		_mm512_storeu_si512(acc + i + 16,
-				    _mm512_add_epi32(b, hi32(v)));
+				    _mm512_add_epi32(b, odd32(v)));
 	}
-	dp_mix_kern_scalar.acc_add(acc + i, x + i, n - i);
+	for (; i < n; i++)
+		acc[dp_mix_pair_at(i)] += x[i];
+}
+
+static inline __m512i
+clamp32(__m512i v, int32_t lo, int32_t hi)
+{
+	return _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(lo)),
+				_mm512_set1_epi32(hi));
+}
+
+/* 16 even and 16 odd int32 (each within int16) to 32 int16 in order. */
+static inline __m512i
+interleave16(__m512i even, __m512i odd)
+{
+	/* odd << 16 | (even & 0xffff) */
+	return _mm512_ternarylogic_epi32(_mm512_slli_epi32(odd, 16), even,
+					 _mm512_set1_epi32(0xffff), 0xf8);
 }
 
 static void
-sub_sat_avx512(int16_t *restrict dst, const int32_t *restrict sum,
-	       const int16_t *restrict own, size_t n)
+fold_avx512(int16_t *restrict lo, int16_t *restrict hi,
+	    const int32_t *restrict acc, size_t n)
 {
 	size_t i = 0;
 
 	for (; i + STEP <= n; i += STEP) {
-		__m512i o = _mm512_loadu_si512(own + i);
-		__m512i a = _mm512_loadu_si512(sum + i);
-		__m512i b = _mm512_loadu_si512(sum + i + 16);
+		__m512i e = _mm512_loadu_si512(acc + i);
+		__m512i o = _mm512_loadu_si512(acc + i + 16);
+		__m512i el = clamp32(e, INT16_MIN, INT16_MAX);
+		__m512i ol = clamp32(o, INT16_MIN, INT16_MAX);
 
-		_mm512_storeu_si512(dst + i,
-				    pack16(_mm512_sub_epi32(a, lo32(o)),
-					   _mm512_sub_epi32(b, hi32(o))));
+		_mm512_storeu_si512(lo + i, interleave16(el, ol));
+		_mm512_storeu_si512(hi + i, interleave16(
+			_mm512_sub_epi32(clamp32(e, -65536, 65534), el),
+			_mm512_sub_epi32(clamp32(o, -65536, 65534), ol)));
 	}
-	dp_mix_kern_scalar.sub_sat(dst + i, sum + i, own + i, n - i);
+	for (; i < n; i++)
+		dp_mix_split(acc[dp_mix_pair_at(i)], &lo[i], &hi[i]);
 }
 
 static void
-sat_avx512(int16_t *restrict dst, const int32_t *restrict sum, size_t n)
+unpair_avx512(int32_t *acc, size_t n)
 {
+	const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4,
+						20, 5, 21, 6, 22, 7, 23);
+	const __m512i second = _mm512_add_epi32(first, _mm512_set1_epi32(8));
 	size_t i = 0;
 
 	for (; i + STEP <= n; i += STEP) {
-		__m512i a = _mm512_loadu_si512(sum + i);
-		__m512i b = _mm512_loadu_si512(sum + i + 16);
+		__m512i e = _mm512_loadu_si512(acc + i);
+		__m512i o = _mm512_loadu_si512(acc + i + 16);
 
-		_mm512_storeu_si512(dst + i, pack16(a, b));
+		_mm512_storeu_si512(acc + i,
+				    _mm512_permutex2var_epi32(e, first, o));
+		_mm512_storeu_si512(acc + i + 16,
+				    _mm512_permutex2var_epi32(e, second, o));
 	}
-	dp_mix_kern_scalar.sat(dst + i, sum + i, n - i);
+	if (i < n)
+		dp_mix_unpair_block(acc + i, n - i);
+}
+
+static void
+sub_sat_avx512(int16_t *restrict dst, const int16_t *restrict lo,
+	       const int16_t *restrict hi, const int16_t *restrict own,
+	       size_t n)
+{
+	size_t i = 0;
+
+	for (; i + STEP <= n; i += STEP)
+		_mm512_storeu_si512(dst + i, _mm512_adds_epi16(
+			_mm512_subs_epi16(_mm512_loadu_si512(lo + i),
+					  _mm512_loadu_si512(own + i)),
+			_mm512_loadu_si512(hi + i)));
+	dp_mix_kern_scalar.sub_sat(dst + i, lo + i, hi + i, own + i, n - i);
 }
 
 /* 16 lanes of v * clamp(g0 + idx * dg, glo, ghi), clamped, to int32. */
@@ -273,8 +330,9 @@ g711_peak_avx512(const uint8_t *restrict codes, size_t n, uint8_t xor_mask)
 const struct dp_mix_kern dp_mix_kern_avx512 = {
 	.acc_set = acc_set_avx512,
 	.acc_add = acc_add_avx512,
+	.fold = fold_avx512,
+	.unpair = unpair_avx512,
 	.sub_sat = sub_sat_avx512,
-	.sat = sat_avx512,
 	.sub_gain_sat = sub_gain_sat_avx512,
 	.gain = gain_avx512,
 	.energy = energy_avx512,

@@ -28,22 +28,100 @@ extern "C" {
 /* Unity gain of dp_mix_kern.gain: Q12 fixed point. */
 #define DP_MIX_GAIN_ONE	4096
 
+/*
+ * The mixer's int32 accumulator is kept in pair order while it is summed:
+ * in each block of 32 samples, the 16 even samples, then the 16 odd ones.
+ * A 32-bit lane then holds one sample of an int16 pair, so adding a frame
+ * is two shifts or one VNNI dot product, with no widening shuffle; fold()
+ * turns the sum into what listeners hear. An accumulator of n samples
+ * holds DP_MIX_ACC_LEN(n) entries.
+ */
+#define DP_MIX_ACC_LEN(n)	(((n) + 31) & ~(size_t)31)
+
+/* Where sample i sits in a pair-order accumulator. */
+static inline size_t
+dp_mix_pair_at(size_t i)
+{
+	return (i & ~(size_t)31) | ((i & 1) << 4) | ((i & 31) >> 1);
+}
+
+static inline int32_t
+dp_mix_clamp32(int32_t v, int32_t lo, int32_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * A sum S split into two int16 halves: lo = saturate16(S) (what a
+ * non-contributor hears) and hi = clamp(S, -65536, 65534) - lo. Then for
+ * every int16 own,
+ *   saturate16(saturate16(lo - own) + hi) == saturate16(S - own):
+ * beyond the clamp the result saturates whatever own is, and inside it at
+ * most one of the two steps clips, toward the side the true result is on.
+ * A personal mix is then two saturating int16 operations per sample, no
+ * int32 at all (tests/test_mix_kern.c checks the identity over every own).
+ */
+static inline void
+dp_mix_split(int32_t s, int16_t *lo, int16_t *hi)
+{
+	int32_t c = dp_mix_clamp32(s, -65536, 65534);
+	int32_t l = dp_mix_clamp32(s, INT16_MIN, INT16_MAX);
+
+	*lo = (int16_t)l;
+	*hi = (int16_t)(c - l);
+}
+
+static inline int16_t
+dp_mix_sat16(int32_t v)
+{
+	return (int16_t)dp_mix_clamp32(v, INT16_MIN, INT16_MAX);
+}
+
+/* One sample of sub_sat: the reference, for every ISA's tail. */
+static inline int16_t
+dp_mix_sub2_sample(int16_t lo, int16_t hi, int16_t own)
+{
+	return dp_mix_sat16(dp_mix_sat16((int32_t)lo - own) + hi);
+}
+
+/* unpair() of one block of m <= 32 samples, in place: the reference, for
+ * every ISA's last partial block. */
+static inline void
+dp_mix_unpair_block(int32_t *blk, size_t m)
+{
+	int32_t t[32];
+
+	for (size_t j = 0; j < 32; j++)
+		t[j] = blk[j];
+	for (size_t j = 0; j < m; j++)
+		blk[j] = t[dp_mix_pair_at(j)];
+}
+
 struct dp_mix_kern {
-	/* acc[i] = x[i] (the first contributor of a frame). */
+	/* acc = x, in pair order (the first contributor of a frame). */
 	void (*acc_set)(int32_t *restrict acc, const int16_t *restrict x,
 			size_t n);
-	/* acc[i] += x[i]. acc never overflows for fewer than 65,536 legs. */
+	/* acc += x, in pair order. acc never overflows for fewer than
+	 * 65,536 legs. */
 	void (*acc_add)(int32_t *restrict acc, const int16_t *restrict x,
 			size_t n);
-	/* dst[i] = saturate16(sum[i] - own[i]): one clip, after removing
+	/* From the pair-order sum S: lo[i] and hi[i] as dp_mix_split()
+	 * (lo is the mix of a non-contributor). acc is not changed. */
+	void (*fold)(int16_t *restrict lo, int16_t *restrict hi,
+		     const int32_t *restrict acc, size_t n);
+	/* The pair-order sum to sample order, in place: acc[0..n-1] is
+	 * sample i after, the rest of its last block undefined. For the
+	 * limiter (peak, sub_gain_sat), which reads it in sample order. */
+	void (*unpair)(int32_t *acc, size_t n);
+	/* dst[i] = saturate16(saturate16(lo[i] - own[i]) + hi[i]), which is
+	 * saturate16(S - own): the personal mix, one clip, after removing
 	 * the listener's own voice. */
-	void (*sub_sat)(int16_t *restrict dst, const int32_t *restrict sum,
+	void (*sub_sat)(int16_t *restrict dst, const int16_t *restrict lo,
+			const int16_t *restrict hi,
 			const int16_t *restrict own, size_t n);
-	/* dst[i] = saturate16(sum[i]): the mix of a non-contributor. */
-	void (*sat)(int16_t *restrict dst, const int32_t *restrict sum,
-		    size_t n);
 	/*
-	 * The limited mix: with v = sum[i] - (own ? own[i] : 0) and the gain
+	 * The limited mix, from the sum in sample order: with
+	 * v = sum[i] - (own ? own[i] : 0) and the gain
 	 * ramp g = min(max(g0 + (float)i * dg, glo), ghi), all in float,
 	 * dst[i] = round-to-nearest-even(clamp(v * g, -32768, 32767)).
 	 * IEEE single precision without contraction (mix files are built

@@ -6,40 +6,42 @@
  */
 #include "mix_kern.h"
 
-static inline int16_t
-sat16(int32_t v)
-{
-	return (int16_t)(v > INT16_MAX ? INT16_MAX :
-			 v < INT16_MIN ? INT16_MIN : v);
-}
-
 static void
 acc_set_scalar(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		acc[i] = x[i];
+		acc[dp_mix_pair_at(i)] = x[i];
 }
 
 static void
 acc_add_scalar(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		acc[i] += x[i];
+		acc[dp_mix_pair_at(i)] += x[i];
 }
 
 static void
-sub_sat_scalar(int16_t *restrict dst, const int32_t *restrict sum,
-	       const int16_t *restrict own, size_t n)
+fold_scalar(int16_t *restrict lo, int16_t *restrict hi,
+	    const int32_t *restrict acc, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		dst[i] = sat16(sum[i] - own[i]);
+		dp_mix_split(acc[dp_mix_pair_at(i)], &lo[i], &hi[i]);
 }
 
 static void
-sat_scalar(int16_t *restrict dst, const int32_t *restrict sum, size_t n)
+unpair_scalar(int32_t *acc, size_t n)
+{
+	for (size_t b = 0; b < n; b += 32)
+		dp_mix_unpair_block(acc + b, n - b < 32 ? n - b : 32);
+}
+
+static void
+sub_sat_scalar(int16_t *restrict dst, const int16_t *restrict lo,
+	       const int16_t *restrict hi, const int16_t *restrict own,
+	       size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		dst[i] = sat16(sum[i]);
+		dst[i] = dp_mix_sub2_sample(lo[i], hi[i], own[i]);
 }
 
 static void
@@ -56,7 +58,7 @@ static void
 gain_scalar(int16_t *x, int32_t gain_q12, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		x[i] = sat16((x[i] * gain_q12 + 2048) >> 12);
+		x[i] = dp_mix_sat16((x[i] * gain_q12 + 2048) >> 12);
 }
 
 static uint64_t
@@ -109,8 +111,9 @@ g711_peak_scalar(const uint8_t *restrict codes, size_t n, uint8_t xor_mask)
 const struct dp_mix_kern dp_mix_kern_scalar = {
 	.acc_set = acc_set_scalar,
 	.acc_add = acc_add_scalar,
+	.fold = fold_scalar,
+	.unpair = unpair_scalar,
 	.sub_sat = sub_sat_scalar,
-	.sat = sat_scalar,
 	.sub_gain_sat = sub_gain_sat_scalar,
 	.gain = gain_scalar,
 	.energy = energy_scalar,

@@ -62,7 +62,8 @@ dp_simd_cpu_has_vbmi(void)
 {
 #if defined(__x86_64__)
 	return dp_simd_cpu_has(DP_SIMD_AVX512) &&
-	       __builtin_cpu_supports("avx512vbmi");
+	       __builtin_cpu_supports("avx512vbmi") &&
+	       __builtin_cpu_supports("avx512vnni");
 #else
 	return false;
 #endif

@@ -28,8 +28,10 @@ bool dp_simd_built(enum dp_simd isa);
 /* true if the CPU (and OS) can run isa. */
 bool dp_simd_cpu_has(enum dp_simd isa);
 
-/* true if the CPU has AVX-512 VBMI (byte permutes) on top of
- * DP_SIMD_AVX512: kernels with a VBMI variant pick it within that ISA. */
+/* true if the CPU has AVX-512 VBMI (byte permutes) and VNNI (dot
+ * products) on top of DP_SIMD_AVX512, as every Intel CPU since Ice Lake
+ * and AMD's since Zen 4: kernels with a VBMI variant pick it within that
+ * ISA. */
 bool dp_simd_cpu_has_vbmi(void);
 
 /* The best ISA that is both built and supported by this CPU. */

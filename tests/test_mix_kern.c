@@ -80,7 +80,9 @@ fill32(int32_t *x, size_t n, enum pattern p, uint32_t *seed)
 struct bufs {
 	int16_t a16[MAX_N + 1], b16[MAX_N + 1];
 	int32_t a32[MAX_N + 1], b32[MAX_N + 1];
+	int16_t lo[MAX_N], hi[MAX_N];	/* a sum split by the reference */
 	int16_t want16[MAX_N + GUARD], got16[MAX_N + 1 + GUARD];
+	int16_t want16b[MAX_N + GUARD], got16b[MAX_N + 1 + GUARD];
 	int32_t want32[MAX_N + GUARD], got32[MAX_N + 1 + GUARD];
 };
 static struct bufs B;
@@ -107,31 +109,67 @@ START_TEST(test_mix_kern_matches_scalar)
 
 		fill16(x, n, (enum pattern)pat, &seed);
 		fill16(own, n, (enum pattern)((pat + 1) % N_PAT), &seed);
-		fill32(sum, n, (enum pattern)pat, &seed);
+		/* a whole last block: a pair-order sum holds that many */
+		fill32(sum, DP_MIX_ACC_LEN(n), (enum pattern)pat, &seed);
 
-		/* acc_set, acc_add */
+		/* acc_set, acc_add: in pair order, every entry of the last
+		 * block compared (those no sample maps to stay untouched) */
+		size_t an = DP_MIX_ACC_LEN(n);
+
+		memset(B.want32, 0x5a, sizeof(B.want32));
 		memset(B.got32, 0x5a, sizeof(B.got32));
 		r->acc_set(B.want32, x, n);
 		k->acc_set(B.got32 + off, x, n);
-		ck_assert_mem_eq(B.got32 + off, B.want32, n * 4);
-		ck_assert_uint_eq((uint32_t)B.got32[off + n], 0x5a5a5a5au);
-		memcpy(B.want32, sum, n * 4);
-		memcpy(B.got32 + off, sum, n * 4);
+		ck_assert_mem_eq(B.got32 + off, B.want32, an * 4);
+		ck_assert_uint_eq((uint32_t)B.got32[off + an], 0x5a5a5a5au);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(B.want32[dp_mix_pair_at(i)], x[i]);
+		memcpy(B.want32, sum, an * 4);
+		memcpy(B.got32 + off, sum, an * 4);
 		r->acc_add(B.want32, own, n);
 		k->acc_add(B.got32 + off, own, n);
-		ck_assert_mem_eq(B.got32 + off, B.want32, n * 4);
-		ck_assert_uint_eq((uint32_t)B.got32[off + n], 0x5a5a5a5au);
+		ck_assert_mem_eq(B.got32 + off, B.want32, an * 4);
+		ck_assert_uint_eq((uint32_t)B.got32[off + an], 0x5a5a5a5au);
 
-		/* sub_sat, sat */
+		/* unpair: sample order, checked against the layout itself */
+		memcpy(B.want32, sum, an * 4);
+		memcpy(B.got32 + off, sum, an * 4);
+		r->unpair(B.want32, n);
+		k->unpair(B.got32 + off, n);
+		ck_assert_mem_eq(B.got32 + off, B.want32, n * 4);
+		ck_assert_uint_eq((uint32_t)B.got32[off + an], 0x5a5a5a5au);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(B.want32[i], sum[dp_mix_pair_at(i)]);
+
+		/* fold: the two halves of every sample's sum */
 		memset(B.got16, 0x5a, sizeof(B.got16));
-		r->sub_sat(B.want16, sum, own, n);
-		k->sub_sat(B.got16 + off, sum, own, n);
+		memset(B.got16b, 0x5a, sizeof(B.got16b));
+		r->fold(B.want16, B.want16b, sum, n);
+		k->fold(B.got16 + off, B.got16b + off, sum, n);
+		ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
+		ck_assert_mem_eq(B.got16b + off, B.want16b, n * 2);
+		check_guard16(B.got16 + off + n);
+		check_guard16(B.got16b + off + n);
+		for (size_t i = 0; i < n; i++) {
+			int32_t v = sum[dp_mix_pair_at(i)];
+
+			ck_assert_int_eq(B.want16[i], dp_mix_sat16(v));
+			ck_assert_int_eq(B.want16[i] + B.want16b[i],
+					 v < -65536 ? -65536 :
+					 v > 65534 ? 65534 : v);
+		}
+
+		/* sub_sat from those halves: saturate16(sum - own) */
+		memcpy(B.lo, B.want16, n * 2);
+		memcpy(B.hi, B.want16b, n * 2);
+		memset(B.got16, 0x5a, sizeof(B.got16));
+		r->sub_sat(B.want16, B.lo, B.hi, own, n);
+		k->sub_sat(B.got16 + off, B.lo, B.hi, own, n);
 		ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
 		check_guard16(B.got16 + off + n);
-		r->sat(B.want16, sum, n);
-		k->sat(B.got16 + off, sum, n);
-		ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
-		check_guard16(B.got16 + off + n);
+		for (size_t i = 0; i < n; i++)	/* fill32 leaves room */
+			ck_assert_int_eq(B.want16[i], dp_mix_sat16(
+				sum[dp_mix_pair_at(i)] - own[i]));
 
 		/* gain: unity, cut, boost, the largest */
 		static const int32_t gains[] = { 0, 1, 1000, 4096, 4097, 9000,
@@ -229,15 +267,19 @@ START_TEST(test_mix_kern_fused_matches_scalar)
 		int32_t *sum = B.a32 + off;
 
 		fill16(own, n, (enum pattern)pat, &seed);
-		fill32(sum, n, (enum pattern)pat, &seed);
+		fill32(sum, DP_MIX_ACC_LEN(n), (enum pattern)pat, &seed);
 		for (size_t i = 0; i < n; i++)	/* every code, then random */
 			codes[i] = pat == PAT_RANDOM ? (uint8_t)(i * 7 + off) :
 				   (uint8_t)test_xorshift32(&seed);
 
-		/* dec_energy_acc: the frame, the sum and the energy */
-		memcpy(B.want32, sum, n * 4);
+		/* dec_energy_acc: the frame, the pair-order sum (its whole
+		 * last block) and the energy */
+		size_t an = DP_MIX_ACC_LEN(n);
+
+		memset(B.want32, 0x5a, sizeof(B.want32));
 		memset(B.got32, 0x5a, sizeof(B.got32));
-		memcpy(B.got32 + off, sum, n * 4);
+		memcpy(B.want32, sum, an * 4);
+		memcpy(B.got32 + off, sum, an * 4);
 		memset(B.got16, 0x5a, sizeof(B.got16));
 		ck_assert_uint_eq(k->dec_energy_acc[law](B.got16 + off,
 							 B.got32 + off,
@@ -245,22 +287,34 @@ START_TEST(test_mix_kern_fused_matches_scalar)
 				  r->dec_energy_acc[law](B.want16, B.want32,
 							 codes, n));
 		ck_assert_mem_eq(B.got16 + off, B.want16, n * 2);
-		ck_assert_mem_eq(B.got32 + off, B.want32, n * 4);
+		ck_assert_mem_eq(B.got32 + off, B.want32, an * 4);
 		check_guard16(B.got16 + off + n);
-		ck_assert_uint_eq((uint32_t)B.got32[off + n], 0x5a5a5a5au);
+		ck_assert_uint_eq((uint32_t)B.got32[off + an], 0x5a5a5a5au);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(B.want32[dp_mix_pair_at(i)],
+					 sum[dp_mix_pair_at(i)] + B.want16[i]);
 
 		/* sub_sat_enc, also with the int32 limits in the sum (as
-		 * far as sum - own stays defined) */
+		 * far as sum - own stays defined), split as the mixer does */
 		if (pat == PAT_ALT && n > 1) {
-			sum[0] = INT32_MIN + 32768;
-			sum[n - 1] = INT32_MAX - 32768;
+			sum[dp_mix_pair_at(0)] = INT32_MIN + 32768;
+			sum[dp_mix_pair_at(n - 1)] = INT32_MAX - 32768;
 		}
+		dp_mix_kern_scalar.fold(B.lo + off, B.hi + off, sum, n);
 		memset(got8, 0x5a, sizeof(got8));
-		r->sub_sat_enc[law](want8, sum, own, n);
-		k->sub_sat_enc[law](got8 + off, sum, own, n);
+		r->sub_sat_enc[law](want8, B.lo + off, B.hi + off, own, n);
+		k->sub_sat_enc[law](got8 + off, B.lo + off, B.hi + off, own,
+				    n);
 		ck_assert_mem_eq(got8 + off, want8, n);
 		for (size_t g = 0; g < GUARD; g++)
 			ck_assert_uint_eq(got8[off + n + g], 0x5a);
+		for (size_t i = 0; i < n; i++) {
+			int16_t v = dp_mix_sat16(sum[dp_mix_pair_at(i)] -
+						 own[i]);
+
+			ck_assert_uint_eq(want8[i], law ? dp_g711_lin2alaw(v) :
+					  dp_g711_lin2ulaw(v));
+		}
 	}
 }
 END_TEST
@@ -270,25 +324,64 @@ END_TEST
 START_TEST(test_mix_kern_sub_sat_enc_exhaustive)
 {
 	const struct dp_g711_kern *k = g711_under_test();
-	static int32_t sum[65536 + 64];
-	static int16_t own[65536 + 64];
+	static int16_t lo[65536 + 64], hi[65536 + 64], own[65536 + 64];
 	static uint8_t got[65536 + 64];
 
 	for (int32_t v = 0; v < 65536 + 64; v++) {
-		sum[v] = v - 32768 - 32;	/* 32 beyond each end */
 		own[v] = (int16_t)(v & 1 ? -(v & 0xff) : (v & 0xff));
-		sum[v] += own[v];
+		/* 32 beyond each end */
+		dp_mix_split(v - 32768 - 32 + own[v], &lo[v], &hi[v]);
 	}
 	for (int law = 0; law < 2; law++) {
-		k->sub_sat_enc[law](got, sum, own, 65536 + 64);
+		k->sub_sat_enc[law](got, lo, hi, own, 65536 + 64);
 		for (int32_t v = 0; v < 65536 + 64; v++) {
-			int32_t x = v - 32768 - 32;
-			int16_t s = (int16_t)(x > 32767 ? 32767 :
-					      x < -32768 ? -32768 : x);
+			int16_t s = dp_mix_sat16(v - 32768 - 32);
 
 			ck_assert_uint_eq(got[v], law ? dp_g711_lin2alaw(s) :
 						  dp_g711_lin2ulaw(s));
 		}
+	}
+}
+END_TEST
+
+/*
+ * The identity the personal mixes rest on (mix_kern.h): for a sum S split
+ * into lo and hi, saturate16(saturate16(lo - own) + hi) is
+ * saturate16(S - own), for every int16 own, through the kernel under test;
+ * S on a grid over the range and at every value near the edges where the
+ * split or the result changes side.
+ */
+START_TEST(test_mix_kern_split_identity)
+{
+	const struct dp_mix_kern *k = kern_under_test();
+	static const int32_t edges[] = { -65536, -32768, 0, 32767, 65534 };
+	static int16_t lo[65536], hi[65536], own[65536], out[65536];
+	int32_t sums[4096];
+	size_t ns = 0;
+
+	sums[ns++] = INT32_MIN + 32768;
+	sums[ns++] = INT32_MAX - 32768;	/* S - own stays an int32 */
+	for (int32_t v = -70000; v <= 70000; v += 61)
+		sums[ns++] = v;
+	for (size_t e = 0; e < sizeof(edges) / sizeof(edges[0]); e++)
+		for (int32_t d = -40; d <= 40; d++)
+			sums[ns++] = edges[e] + d;
+	for (int32_t o = 0; o < 65536; o++)
+		own[o] = (int16_t)(o - 32768);
+	for (size_t j = 0; j < ns; j++) {
+		int16_t l, h;
+
+		dp_mix_split(sums[j], &l, &h);
+		for (int32_t o = 0; o < 65536; o++) {
+			lo[o] = l;
+			hi[o] = h;
+		}
+		k->sub_sat(out, lo, hi, own, 65536);
+		for (int32_t o = 0; o < 65536; o++)
+			if (out[o] != dp_mix_sat16(sums[j] - own[o]))
+				ck_abort_msg("S %d own %d: %d, not %d",
+					     sums[j], own[o], out[o],
+					     dp_mix_sat16(sums[j] - own[o]));
 	}
 }
 END_TEST
@@ -300,16 +393,33 @@ START_TEST(test_mix_kern_scalar_values)
 	int32_t sum[4] = { 40000, -40000, 100, INT32_MIN };
 	int16_t own[4] = { 5000, -5000, -32768, 0 }, out[4];
 	int16_t x[4] = { 3, -3, 32767, -32768 };
+	int16_t lo[4], hi[4];
+	int32_t acc[32] = { 0 };
 
-	r->sub_sat(out, sum, own, 4);
+	for (int i = 0; i < 4; i++)
+		dp_mix_split(sum[i], &lo[i], &hi[i]);
+	ck_assert_int_eq(lo[0], 32767);
+	ck_assert_int_eq(hi[0], 7233);
+	ck_assert_int_eq(lo[1], -32768);
+	ck_assert_int_eq(hi[1], -7232);
+	ck_assert_int_eq(lo[3], -32768);	/* clamped to -65536 */
+	ck_assert_int_eq(hi[3], -32768);
+	r->sub_sat(out, lo, hi, own, 4);
 	ck_assert_int_eq(out[0], 32767);	/* 35000 clips once */
 	ck_assert_int_eq(out[1], -32768);
 	ck_assert_int_eq(out[2], 32767);	/* 100 + 32768 */
 	ck_assert_int_eq(out[3], -32768);
-	sum[0] = 37000;
+	dp_mix_split(37000, &lo[0], &hi[0]);
 	own[0] = 5000;
-	r->sub_sat(out, sum, own, 1);
+	r->sub_sat(out, lo, hi, own, 1);
 	ck_assert_int_eq(out[0], 32000);	/* never clipped before */
+	/* pair order: even samples first, then odd, per block of 32 */
+	r->acc_set(acc, x, 4);
+	ck_assert_int_eq(acc[0], 3);
+	ck_assert_int_eq(acc[1], 32767);
+	ck_assert_int_eq(acc[16], -3);
+	ck_assert_int_eq(acc[17], -32768);
+	ck_assert_uint_eq(dp_mix_pair_at(33), 48);
 	ck_assert_uint_eq(r->energy(x, 4), 9u + 9u + 32767u * 32767u +
 			  32768u * 32768u);
 	ck_assert_int_eq(r->peak(sum, 4), INT32_MAX);
@@ -351,6 +461,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_mix_kern_fused_matches_scalar, 0,
 			    (int)N_LENGTHS);
 	tcase_add_test(tc, test_mix_kern_sub_sat_enc_exhaustive);
+	tcase_add_test(tc, test_mix_kern_split_identity);
 	tcase_add_test(tc, test_mix_kern_scalar_values);
 	suite_add_tcase(s, tc);
 	return s;
