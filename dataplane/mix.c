@@ -136,28 +136,58 @@ topk_insert(uint64_t *score, uint32_t *idx, uint32_t *n, uint32_t k,
  * With acc (DP_MIX_ALL mode) a G.711 leg in hangover, certain to be mixed,
  * is decoded straight into the sum: *summed tells.
  */
+/* A G.711 leg found silent without decoding: nothing to mix, the level
+ * decays by the release per frame. */
+static inline void
+silenced(struct dp_mix_leg *l, uint32_t release_q16)
+{
+	l->src = NULL;
+	l->level -= (l->level * release_q16) >> 16;
+	l->talk_changed = l->talking;
+	l->talking = false;
+}
+
 /*
  * The common case of a large conference, measure()'s short path: a G.711
  * leg out of hangover whose codes are all below the floor. One look at
- * its codes (none with a peak_hint), nothing decoded, the level decays.
- * Returns false if the leg is not that: then it is loud or in hangover.
+ * its codes (unmetered legs: a quiet metered one took metered_silent()),
+ * nothing decoded, the level decays. Returns false if the leg is not
+ * that: then it is loud or in hangover.
  */
 static inline bool
 quiet_g711(struct dp_mix *m, struct dp_mix_leg *l)
 {
 	unsigned int law = l->law & 1;
 
-	if (l->g711 == NULL || l->hang != 0)
+	/* a metered leg that is quiet never gets here (metered_silent()) */
+	if (l->g711 == NULL || l->hang != 0 || l->peak_hint != 0)
 		return false;
-	if (l->peak_hint != 0 ? dp_mix_reads_codes(m, l, l->peak_hint) :
-	    m->k->g711_loud(l->g711, m->frame_samples, law == DP_LAW_ULAW ?
+	if (m->k->g711_loud(l->g711, m->frame_samples, law == DP_LAW_ULAW ?
 			    0xff : 0x55, m->loud_thr[law]))
 		return false;
 	m->st.g711_silent++;
-	l->src = NULL;
-	l->level -= (l->level * m->release_q16) >> 16;
-	l->talk_changed = l->talking;
-	l->talking = false;
+	silenced(l, m->release_q16);
+	return true;
+}
+
+/*
+ * The commonest case of all, before measure(): a G.711 leg out of hangover
+ * whose peak, metered on arrival, is below the floor (dp_mix_reads_codes()
+ * false). Nothing is read but the leg; the level decays. The thresholds
+ * and the release come from locals of dp_mix_frame(): read from m, they
+ * were read again for every leg, as the leg's byte stores might alias
+ * them. The caller counts it in g711_silent.
+ */
+static inline bool
+metered_silent(struct dp_mix_leg *l, uint8_t thr_u, uint8_t thr_a,
+	       uint32_t release)
+{
+	uint8_t h = l->peak_hint;
+
+	if (h == 0 || l->g711 == NULL || l->hang != 0 ||
+	    h > ((l->law & 1) == DP_LAW_ALAW ? thr_a : thr_u))
+		return false;
+	silenced(l, release);
 	return true;
 }
 
@@ -258,6 +288,11 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 	const bool all = m->cfg.max_talkers == DP_MIX_ALL;
 	uint64_t score[DP_MIX_MAX_K];
 	uint32_t nc = 0;
+	const uint8_t thr_u = m->loud_thr[DP_LAW_ULAW];
+	const uint8_t thr_a = m->loud_thr[DP_LAW_ALAW];
+	const uint32_t release = m->release_q16;
+	int16_t *const shared = m->shared;
+	uint64_t n_silent = 0;
 	float g0 = 1.0f, dg = 0.0f, lo = 1.0f, hi = 1.0f;
 	bool limit = false;
 
@@ -270,8 +305,12 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 		l->contrib = false;
 		/* what non-contributors hear: the shared buffer, whatever it
 		 * will hold; contributors get their personal mix below */
-		l->out = (l->flags & DP_MIX_DEAF) ? NULL : m->shared;
+		l->out = (l->flags & DP_MIX_DEAF) ? NULL : shared;
 		l->out_enc = NULL;
+		if (metered_silent(l, thr_u, thr_a, release)) {
+			n_silent++;	/* in a register, not m->st */
+			continue;
+		}
 		if (!measure(m, l, floor_e, all ? m->acc : NULL, &summed))
 			continue;
 		if (all) {
@@ -335,6 +374,7 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 			k->sub_sat(l->personal, m->shared, m->hi, l->src, fs);
 		l->out = l->personal;
 	}
+	m->st.g711_silent += n_silent;
 	m->n_contrib = nc;
 	m->st.frames++;
 	m->st.contrib_frames += nc;
