@@ -74,14 +74,20 @@ dp_mix_split(int32_t s, int16_t *lo, int16_t *hi)
 static inline int16_t
 dp_mix_sat16(int32_t v)
 {
-	return (int16_t)dp_mix_clamp32(v, INT16_MIN, INT16_MAX);
+	/* one unsigned test for the common case, in range */
+	if ((uint32_t)v + 32768u <= 65535u)
+		return (int16_t)v;
+	return v < 0 ? INT16_MIN : INT16_MAX;
 }
 
-/* One sample of sub_sat: the reference, for every ISA's tail. */
+/* One sample of sub_sat: the reference, for every ISA's tail. lo + hi
+ * is the sum clamped to -65536..65534, beyond which the result saturates
+ * whatever own is: one clip, as the two saturating steps of the SIMD
+ * kernels give. */
 static inline int16_t
 dp_mix_sub2_sample(int16_t lo, int16_t hi, int16_t own)
 {
-	return dp_mix_sat16(dp_mix_sat16((int32_t)lo - own) + hi);
+	return dp_mix_sat16((int32_t)lo + hi - own);
 }
 
 /* unpair() of one block of m <= 32 samples, in place: the reference, for

@@ -6,18 +6,31 @@
  */
 #include "mix_kern.h"
 
+/* The samples of x[0..m-1] (m <= 32) into one block of a pair-order
+ * accumulator: the even ones, then the odd ones, with no index arithmetic
+ * per sample (the scalar kernels are also the baseline's mixer). */
+static inline void
+pair_block(int32_t *restrict blk, const int16_t *restrict x, size_t m,
+	   bool set)
+{
+	for (size_t j = 0; 2 * j < m; j++)
+		blk[j] = (set ? 0 : blk[j]) + x[2 * j];
+	for (size_t j = 0; 2 * j + 1 < m; j++)
+		blk[16 + j] = (set ? 0 : blk[16 + j]) + x[2 * j + 1];
+}
+
 static void
 acc_set_scalar(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		acc[dp_mix_pair_at(i)] = x[i];
+	for (size_t b = 0; b < n; b += 32)
+		pair_block(acc + b, x + b, n - b < 32 ? n - b : 32, true);
 }
 
 static void
 acc_add_scalar(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		acc[dp_mix_pair_at(i)] += x[i];
+	for (size_t b = 0; b < n; b += 32)
+		pair_block(acc + b, x + b, n - b < 32 ? n - b : 32, false);
 }
 
 static void
