@@ -13,7 +13,9 @@
  * best-of rdtsc loop on an AMD EPYC; figures in the commit that added this
  * file). bench_g711 g711/ulaw_dec/avx512/1600 on the same machine: about
  * 40x SpanDSP's ulaw_to_linear() loop.
- * 32 samples per step, the rest through the scalar reference.
+ * 32 samples per step, the rest through the scalar reference. The
+ * decoders and the mixer's fused decode + energy + accumulate are in
+ * g711_avx512_dec.h, shared with the VBMI + VNNI variant.
  */
 #include <immintrin.h>
 

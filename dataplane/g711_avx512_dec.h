@@ -7,6 +7,12 @@
  * the energy take VNNI dot products (vpdpwssd) in place of shifts and
  * adds. Bit-exact with the scalar reference in g711.c either way. Media
  * library, hot path, any thread.
+ *
+ * A mu-law decoder from two vpermt2w lookups of a 128-entry table (the
+ * magnitude by the code's low seven bits, a blend by bit 6, the sign by
+ * mask) was slower than computing it: 31.7 against 25.3 TSC ticks per
+ * 160 samples (best of 20,000 loops over 100 frames, 2026-12-02, this
+ * project's Sapphire Rapids class Xeon).
  */
 #ifndef TUTTI_DP_G711_AVX512_DEC_H
 #define TUTTI_DP_G711_AVX512_DEC_H
