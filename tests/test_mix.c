@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_mix.c: the conference mixer (mix.h) and the shared encode cache
- * (mix_enc.h): exact N-1 results, one clip after subtracting, top-K
- * selection with hangover and incumbency, the shared mix identical for all
- * non-contributors, mute/deaf/gain, the limiter, encode-once per (codec,
- * rate). Every expected value is computed here independently from the
+ * (mix_enc.h): exact N-1 results at every frame length, one clip after
+ * subtracting, top-K selection with hangover and incumbency, the shared
+ * mix identical for all non-contributors, mute/deaf/gain, the limiter,
+ * encode-once per (codec, rate). Every expected value is computed here independently from the
  * inputs. Unit test, no DPDK, the active ISA's kernels (test_mix_kern
  * checks every ISA against the reference).
  */
@@ -90,6 +90,76 @@ START_TEST(test_mix_n_minus_one_exact)
 					if (j != i)
 						v += pcm[j][s];
 				ck_assert_int_eq(L[i].out[s], sat16(v));
+			}
+		}
+	}
+}
+END_TEST
+
+/*
+ * Exact N-1 at every frame length the mixer takes (80 to 640 samples: the
+ * last block of the pair-order sum is partial at 80, 240 and 480), with
+ * everyone talking at full scale so that sums clip: linear in, personal
+ * out; and at 8 kHz G.711 codes in, personal mixes encoded straight into
+ * the payload, checked against the reference encoder of the exact result.
+ * Then K = 2, with the shared mix exact too.
+ */
+START_TEST(test_mix_n_minus_one_every_length)
+{
+	static const uint32_t rates[] = { 8000, 16000 };
+	static const uint32_t ptimes[] = { 10, 20, 30, 40 };
+	enum { N = 5, MAXFS = DP_MIX_MAX_FRAME };
+	static int16_t in[N][MAXFS], dec[N][MAXFS], pers[N][MAXFS];
+	static uint8_t codes[N][MAXFS], enc[N][MAXFS];
+	static struct dp_mix m;
+	static struct dp_mix_leg l[N];
+	uint32_t seed = 11;
+
+	for (size_t r = 0; r < 2; r++)
+	for (size_t p = 0; p < 4; p++)
+	for (int g711 = 0; g711 < (rates[r] == 8000 ? 2 : 1); g711++)
+	for (int topk = 0; topk < 2; topk++) {
+		struct dp_mix_cfg cfg;
+		uint32_t fs = rates[r] / 1000 * ptimes[p];
+
+		dp_mix_cfg_default(&cfg, rates[r], ptimes[p]);
+		cfg.max_talkers = topk ? 2 : DP_MIX_ALL;
+		ck_assert_int_eq(dp_mix_init(&m, &cfg, NULL), 0);
+		for (uint32_t i = 0; i < N; i++) {
+			dp_mix_leg_init(&l[i], pers[i], dec[i], 0);
+			for (uint32_t s = 0; s < fs; s++) {
+				seed = seed * 1103515245u + 12345u;
+				codes[i][s] = (uint8_t)(seed >> 20);
+				in[i][s] = g711 ? dp_g711_ulaw2lin(codes[i][s]) :
+					   (int16_t)(seed >> 16);
+			}
+		}
+		for (int f = 0; f < 2; f++) {	/* the second in hangover */
+			uint32_t nc;
+
+			for (uint32_t i = 0; i < N; i++) {
+				l[i].pcm = g711 ? NULL : in[i];
+				l[i].g711 = g711 ? codes[i] : NULL;
+				l[i].law = DP_LAW_ULAW;
+				l[i].enc = g711 ? enc[i] : NULL;
+				l[i].enc_law = DP_LAW_ULAW;
+			}
+			nc = dp_mix_frame(&m, l, N);
+			ck_assert_uint_eq(nc, topk ? 2 : N);
+			for (uint32_t i = 0; i < N; i++)
+			for (uint32_t s = 0; s < fs; s++) {
+				int64_t v = 0;
+
+				for (uint32_t j = 0; j < N; j++)
+					if (j != i && l[j].contrib)
+						v += in[j][s];
+				if (!l[i].contrib)
+					ck_assert_int_eq(l[i].out[s], sat16(v));
+				else if (g711)
+					ck_assert_uint_eq(l[i].out_enc[s],
+						dp_g711_lin2ulaw(sat16(v)));
+				else
+					ck_assert_int_eq(l[i].out[s], sat16(v));
 			}
 		}
 	}
@@ -482,6 +552,7 @@ test_suite(void)
 	TCase *tc = tcase_create("mixer");
 
 	tcase_add_test(tc, test_mix_n_minus_one_exact);
+	tcase_add_test(tc, test_mix_n_minus_one_every_length);
 	tcase_add_test(tc, test_mix_clips_once_after_subtracting);
 	tcase_add_test(tc, test_mix_top_k_and_shared);
 	tcase_add_test(tc, test_mix_hangover);
