@@ -131,11 +131,6 @@ topk_insert(uint64_t *score, uint32_t *idx, uint32_t *n, uint32_t k,
 	idx[j] = i;
 }
 
-/*
- * Update level, talking and hangover of one leg; true if it may be mixed.
- * With acc (DP_MIX_ALL mode) a G.711 leg in hangover, certain to be mixed,
- * is decoded straight into the sum: *summed tells.
- */
 /* A G.711 leg found silent without decoding: nothing to mix, the level
  * decays by the release per frame. */
 static inline void
@@ -191,6 +186,11 @@ metered_silent(struct dp_mix_leg *l, uint8_t thr_u, uint8_t thr_a,
 	return true;
 }
 
+/*
+ * Update level, talking and hangover of one leg; true if it may be mixed.
+ * With acc (DP_MIX_ALL mode) a G.711 leg in hangover, certain to be mixed,
+ * is decoded straight into the sum: *summed tells.
+ */
 static inline bool
 measure(struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e,
 	int32_t *acc, bool *summed)

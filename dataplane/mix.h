@@ -3,8 +3,9 @@
  * mix.h: one conference's mixer. Per frame it measures each leg's
  * short-term energy, picks the contributors (the K loudest talking legs,
  * with hangover and a bonus for those already mixed so the set does not
- * flap), sums them once into an int32 accumulator and gives every listener
- * what it hears:
+ * flap), sums them once into an int32 accumulator (in pair order,
+ * mix_kern.h), splits the sum into two int16 halves (fold) and gives every
+ * listener what it hears:
  *
  *   contributor      its personal mix, saturate16(sum - own): one clip,
  *                    after removing its own voice
