@@ -17,6 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 static long long
 now_ms(void)
 {
@@ -170,6 +174,10 @@ add_at_exit(enum at_exit_kind kind, const char *name, const char *dp_if,
 {
 	if (!at_exit_registered) {
 		atexit(remove_at_exit);
+#ifdef __SANITIZE_ADDRESS__
+		/* a sanitizer's report ends in abort(), past atexit */
+		__sanitizer_set_death_callback(remove_at_exit);
+#endif
 		at_exit_registered = true;
 	}
 	for (unsigned int i = 0; i < n_at_exit; i++)
