@@ -286,9 +286,9 @@ acc_add16(int32_t *acc, size_t i, __m256i v)
 	__m256i b = _mm256_loadu_si256((const void *)(p + 16));
 
 	_mm256_storeu_si256((void *)p, _mm256_add_epi32(a,
-		_mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16)));
+						       dp_mix_even32_256(v)));
 	_mm256_storeu_si256((void *)(p + 16), _mm256_add_epi32(b,
-		_mm256_srai_epi32(v, 16)));
+		dp_mix_odd32_256(v)));
 }
 
 /* Decode, sum the squares and add into the mixer's accumulator, one pass;
@@ -315,10 +315,9 @@ dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
 static inline __m256i
 sub_sat16(const int16_t *lo, const int16_t *hi, const int16_t *own)
 {
-	return _mm256_adds_epi16(_mm256_subs_epi16(
-		_mm256_loadu_si256((const void *)lo),
-		_mm256_loadu_si256((const void *)own)),
-		_mm256_loadu_si256((const void *)hi));
+	return dp_mix_sub2_256(_mm256_loadu_si256((const void *)lo),
+			       _mm256_loadu_si256((const void *)hi),
+			       _mm256_loadu_si256((const void *)own));
 }
 
 /* Personal mix straight to codes, 32 samples per step. */

@@ -181,10 +181,7 @@ sub_sat_enc(enum dp_law law, uint8_t *restrict dst,
 	for (size_t i = 0; i < n; i += STEP) {
 		__mmask32 k = (__mmask32)_bzhi_u32(~0u, (unsigned int)(n - i <
 							STEP ? n - i : STEP));
-		__m512i x = _mm512_adds_epi16(_mm512_subs_epi16(
-			_mm512_maskz_loadu_epi16(k, lo + i),
-			_mm512_maskz_loadu_epi16(k, own + i)),
-			_mm512_maskz_loadu_epi16(k, hi + i));
+		__m512i x = sub2_32(lo + i, hi + i, own + i, k);
 
 		_mm256_mask_storeu_epi8(dst + i, k, law == DP_LAW_ULAW ?
 					ulaw_enc32(x) : alaw_enc32(x));

@@ -108,10 +108,9 @@ acc_add32(int32_t *acc, __m512i v)
 	_mm512_storeu_si512(acc + 16, _mm512_dpwssd_epi32(b, v,
 		_mm512_set1_epi32(1 << 16)));
 #else
-	_mm512_storeu_si512(acc, _mm512_add_epi32(a,
-		_mm512_srai_epi32(_mm512_slli_epi32(v, 16), 16)));
+	_mm512_storeu_si512(acc, _mm512_add_epi32(a, dp_mix_even32_512(v)));
 	_mm512_storeu_si512(acc + 16, _mm512_add_epi32(b,
-		_mm512_srai_epi32(v, 16)));
+						       dp_mix_odd32_512(v)));
 #endif
 }
 
@@ -147,6 +146,18 @@ dec_energy_acc(enum dp_law law, int16_t *restrict dst, int32_t *restrict acc,
 	}
 	return (uint64_t)_mm512_reduce_add_epi64(e) +
 	       dp_g711_dec_acc_tail(law, dst, acc, src, i, n);
+}
+
+/* The personal mix saturate16(saturate16(lo - own) + hi) of the 32
+ * samples under k (the rest read as 0, never loaded): both AVX-512
+ * encoders' input. */
+static inline __attribute__((always_inline)) __m512i
+sub2_32(const int16_t *lo, const int16_t *hi, const int16_t *own,
+	__mmask32 k)
+{
+	return dp_mix_sub2_512(_mm512_maskz_loadu_epi16(k, lo),
+			       _mm512_maskz_loadu_epi16(k, hi),
+			       _mm512_maskz_loadu_epi16(k, own));
 }
 
 #endif /* TUTTI_DP_G711_AVX512_DEC_H */

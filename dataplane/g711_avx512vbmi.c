@@ -112,17 +112,6 @@ tail32(size_t n, size_t i)
 								32));
 }
 
-/* saturate16(saturate16(lo - own) + hi) of 32 samples under k. */
-static inline __attribute__((always_inline)) __m512i
-sub_sat32(const int16_t *lo, const int16_t *hi, const int16_t *own,
-	  __mmask32 k)
-{
-	return _mm512_adds_epi16(_mm512_subs_epi16(
-		_mm512_maskz_loadu_epi16(k, lo),
-		_mm512_maskz_loadu_epi16(k, own)),
-		_mm512_maskz_loadu_epi16(k, hi));
-}
-
 /* The encoders: dst = encode(src), or with lo and hi, the personal mix
  * encode(saturate16(saturate16(lo - own) + hi)) (own is then src). */
 static inline __attribute__((always_inline)) void
@@ -133,11 +122,10 @@ enc_worker(enum dp_law law, uint8_t *restrict dst, const int16_t *lo,
 	size_t i = 0;
 
 	for (; i + 64 <= n; i += 64) {
-		__m512i x = lo != NULL ? sub_sat32(lo + i, hi + i, src + i,
-						   ~0u) :
+		__m512i x = lo != NULL ? sub2_32(lo + i, hi + i, src + i, ~0u) :
 				_mm512_loadu_si512(src + i);
-		__m512i y = lo != NULL ? sub_sat32(lo + i + 32, hi + i + 32,
-						   src + i + 32, ~0u) :
+		__m512i y = lo != NULL ? sub2_32(lo + i + 32, hi + i + 32,
+						 src + i + 32, ~0u) :
 				_mm512_loadu_si512(src + i + 32);
 
 		_mm512_storeu_si512(dst + i, pack64(enc32(law, x, &t),
@@ -145,7 +133,7 @@ enc_worker(enum dp_law law, uint8_t *restrict dst, const int16_t *lo,
 	}
 	for (; i < n; i += 32) {
 		__mmask32 k = tail32(n, i);
-		__m512i x = lo != NULL ? sub_sat32(lo + i, hi + i, src + i, k) :
+		__m512i x = lo != NULL ? sub2_32(lo + i, hi + i, src + i, k) :
 				_mm512_maskz_loadu_epi16(k, src + i);
 
 		_mm512_mask_cvtepi16_storeu_epi8(dst + i, k,

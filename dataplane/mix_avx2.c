@@ -32,28 +32,6 @@ pack16(__m256i a, __m256i b)
 	return _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8);
 }
 
-/* The even and the odd samples of 16 int16, each as 8 int32: half a block
- * of a pair-order accumulator (mix_kern.h), two shifts and no shuffle. */
-static inline __m256i
-even32(__m256i v)
-{
-	return _mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16);
-}
-
-static inline __m256i
-odd32(__m256i v)
-{
-	return _mm256_srai_epi32(v, 16);
-}
-
-/* Where the 8 even samples of the 16 from sample i (i % 16 == 0) go in a
- * pair-order accumulator; the odd ones follow 16 entries later. */
-static inline int32_t *
-pair_half(int32_t *acc, size_t i)
-{
-	return acc + dp_mix_pair_at(i);
-}
-
 static void
 acc_set_avx2(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 {
@@ -61,10 +39,12 @@ acc_set_avx2(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 
 	for (; i + STEP <= n; i += STEP) {
 		__m256i v = _mm256_loadu_si256((const void *)(x + i));
-		int32_t *p = pair_half(acc, i);
+		/* the 8 even samples of the 16 from i (i % 16 == 0); the
+		 * odd ones 16 entries on */
+		int32_t *p = acc + dp_mix_pair_at(i);
 
-		_mm256_storeu_si256((void *)p, even32(v));
-		_mm256_storeu_si256((void *)(p + 16), odd32(v));
+		_mm256_storeu_si256((void *)p, dp_mix_even32_256(v));
+		_mm256_storeu_si256((void *)(p + 16), dp_mix_odd32_256(v));
 	}
 	for (; i < n; i++)
 		acc[dp_mix_pair_at(i)] = x[i];
@@ -77,13 +57,14 @@ acc_add_avx2(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 
 	for (; i + STEP <= n; i += STEP) {
 		__m256i v = _mm256_loadu_si256((const void *)(x + i));
-		int32_t *p = pair_half(acc, i);
+		int32_t *p = acc + dp_mix_pair_at(i);
 		__m256i a = _mm256_loadu_si256((const void *)p);
 		__m256i b = _mm256_loadu_si256((const void *)(p + 16));
 
-		_mm256_storeu_si256((void *)p, _mm256_add_epi32(a, even32(v)));
+		_mm256_storeu_si256((void *)p,
+				    _mm256_add_epi32(a, dp_mix_even32_256(v)));
 		_mm256_storeu_si256((void *)(p + 16),
-				    _mm256_add_epi32(b, odd32(v)));
+				    _mm256_add_epi32(b, dp_mix_odd32_256(v)));
 	}
 	for (; i < n; i++)
 		acc[dp_mix_pair_at(i)] += x[i];
@@ -163,11 +144,10 @@ sub_sat_avx2(int16_t *restrict dst, const int16_t *restrict lo,
 	size_t i = 0;
 
 	for (; i + STEP <= n; i += STEP)
-		_mm256_storeu_si256((void *)(dst + i), _mm256_adds_epi16(
-			_mm256_subs_epi16(
-				_mm256_loadu_si256((const void *)(lo + i)),
-				_mm256_loadu_si256((const void *)(own + i))),
-			_mm256_loadu_si256((const void *)(hi + i))));
+		_mm256_storeu_si256((void *)(dst + i), dp_mix_sub2_256(
+			_mm256_loadu_si256((const void *)(lo + i)),
+			_mm256_loadu_si256((const void *)(hi + i)),
+			_mm256_loadu_si256((const void *)(own + i))));
 	dp_mix_kern_scalar.sub_sat(dst + i, lo + i, hi + i, own + i, n - i);
 }
 

@@ -28,29 +28,16 @@ hi32(__m512i x)
 
 /* Two zmm of int32 to one of int16, saturating, in order: vpackssdw packs
  * within 128-bit lanes, one qword permute puts the lanes in order. Two
- * shuffle-port uops instead of five for two vpmovsdw and an insert:
- * sub_sat of 160 samples in 24.5 instead of 35 TSC ticks (best of 20,000,
- * rdtsc loop, Xeon (Sapphire Rapids) at 2.0 GHz TSC). */
+ * shuffle-port uops instead of five for two vpmovsdw and an insert: the
+ * int32 sub_sat it was written for took 160 samples in 24.5 instead of 35
+ * TSC ticks (best of 20,000, rdtsc loop, Xeon (Sapphire Rapids) at 2.0 GHz
+ * TSC). */
 static inline __m512i
 pack16(__m512i a, __m512i b)
 {
 	return _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3,
 							  5, 7),
 					_mm512_packs_epi32(a, b));
-}
-
-/* The even and the odd samples of 32 int16, each as 16 int32: a block of
- * a pair-order accumulator (mix_kern.h), two shifts and no shuffle. */
-static inline __m512i
-even32(__m512i v)
-{
-	return _mm512_srai_epi32(_mm512_slli_epi32(v, 16), 16);
-}
-
-static inline __m512i
-odd32(__m512i v)
-{
-	return _mm512_srai_epi32(v, 16);
 }
 
 static void
@@ -61,8 +48,8 @@ acc_set_avx512(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 	for (; i + STEP <= n; i += STEP) {
 		__m512i v = _mm512_loadu_si512(x + i);
 
-		_mm512_storeu_si512(acc + i, even32(v));
-		_mm512_storeu_si512(acc + i + 16, odd32(v));
+		_mm512_storeu_si512(acc + i, dp_mix_even32_512(v));
+		_mm512_storeu_si512(acc + i + 16, dp_mix_odd32_512(v));
 	}
 	for (; i < n; i++)
 		acc[dp_mix_pair_at(i)] = x[i];
@@ -78,9 +65,10 @@ acc_add_avx512(int32_t *restrict acc, const int16_t *restrict x, size_t n)
 		__m512i a = _mm512_loadu_si512(acc + i);
 		__m512i b = _mm512_loadu_si512(acc + i + 16);
 
-		_mm512_storeu_si512(acc + i, _mm512_add_epi32(a, even32(v)));
+		_mm512_storeu_si512(acc + i,
+				    _mm512_add_epi32(a, dp_mix_even32_512(v)));
 		_mm512_storeu_si512(acc + i + 16,
-				    _mm512_add_epi32(b, odd32(v)));
+				    _mm512_add_epi32(b, dp_mix_odd32_512(v)));
 	}
 	for (; i < n; i++)
 		acc[dp_mix_pair_at(i)] += x[i];
@@ -152,10 +140,9 @@ sub_sat_avx512(int16_t *restrict dst, const int16_t *restrict lo,
 	size_t i = 0;
 
 	for (; i + STEP <= n; i += STEP)
-		_mm512_storeu_si512(dst + i, _mm512_adds_epi16(
-			_mm512_subs_epi16(_mm512_loadu_si512(lo + i),
-					  _mm512_loadu_si512(own + i)),
-			_mm512_loadu_si512(hi + i)));
+		_mm512_storeu_si512(dst + i, dp_mix_sub2_512(
+			_mm512_loadu_si512(lo + i), _mm512_loadu_si512(hi + i),
+			_mm512_loadu_si512(own + i)));
 	dp_mix_kern_scalar.sub_sat(dst + i, lo + i, hi + i, own + i, n - i);
 }
 

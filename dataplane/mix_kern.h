@@ -197,6 +197,54 @@ dp_mix_hmax_epu8(__m128i q)
 }
 #endif
 
+/*
+ * The pair order and the split personal mix in vector form, for every
+ * SIMD kernel that adds into the sum or makes a personal mix (mix_*.c,
+ * g711_*.c): an int16 vector's even and odd samples as int32 lanes, two
+ * shifts and no shuffle, and saturate16(saturate16(lo - own) + hi).
+ */
+#ifdef __AVX2__
+#include <immintrin.h>
+
+static inline __m256i
+dp_mix_even32_256(__m256i v)
+{
+	return _mm256_srai_epi32(_mm256_slli_epi32(v, 16), 16);
+}
+
+static inline __m256i
+dp_mix_odd32_256(__m256i v)
+{
+	return _mm256_srai_epi32(v, 16);
+}
+
+static inline __m256i
+dp_mix_sub2_256(__m256i lo, __m256i hi, __m256i own)
+{
+	return _mm256_adds_epi16(_mm256_subs_epi16(lo, own), hi);
+}
+#endif
+
+#ifdef __AVX512BW__
+static inline __m512i
+dp_mix_even32_512(__m512i v)
+{
+	return _mm512_srai_epi32(_mm512_slli_epi32(v, 16), 16);
+}
+
+static inline __m512i
+dp_mix_odd32_512(__m512i v)
+{
+	return _mm512_srai_epi32(v, 16);
+}
+
+static inline __m512i
+dp_mix_sub2_512(__m512i lo, __m512i hi, __m512i own)
+{
+	return _mm512_adds_epi16(_mm512_subs_epi16(lo, own), hi);
+}
+#endif
+
 extern const struct dp_mix_kern dp_mix_kern_scalar;
 extern const struct dp_mix_kern dp_mix_kern_avx2;
 extern const struct dp_mix_kern dp_mix_kern_avx512;
