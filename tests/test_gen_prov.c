@@ -23,7 +23,8 @@ static const uint32_t scenarios[][5] = {
 	{ 1, 1, 1, 16384, 20 },
 	{ 10, 3, 1, 16384, 30 },	/* uneven conferences */
 	{ 23, 4, 2, 5, 20 },		/* conferences cross address blocks */
-	{ 40000, 4000, 3, 16384, 20 },	/* three source addresses */
+	{ 32256, 3226, 3, 12000, 20 },	/* three source addresses, and the
+					 * most legs one target address holds */
 	{ 50, 50, 0, 7, 10 },		/* one leg each, nobody talks */
 };
 
@@ -48,6 +49,7 @@ START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 
 	scenario(&s, _i);
 	ck_assert_int_eq(gen_scn_check(&s, err, sizeof(err)), 0);
+	ck_assert_int_eq(gen_scn_check_prov(&s, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(gen_scn_write_prov(&s, f), 0);
 	fclose(f);
@@ -76,8 +78,10 @@ START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 		ck_assert_uint_eq(ntohl(ip), gen_scn_leg_ip(&s, i));
 		ck_assert_uint_eq(ntohs(l->remote_port),
 				  s.gen_port + gen_scn_leg_port_off(&s, i));
+		/* a local port of its own: dp_port + 2i, never shared */
+		ck_assert_uint_eq(ntohs(l->local_port), s.dp_port + 2 * i);
 		ck_assert_uint_eq(ntohs(l->local_port),
-				  s.dp_port + gen_scn_leg_port_off(&s, i));
+				  gen_scn_leg_dp_port(&s, i));
 		ck_assert_uint_eq(l->codec, SHM_CODEC_PCMU);
 		ck_assert_uint_eq(l->pt, 0);
 		ck_assert_uint_eq(l->ptime_ms, s.ptime_ms);
@@ -155,6 +159,21 @@ START_TEST(test_gen_scn_refuses_inconsistent)
 	s.legs_per_ip = 30000;
 	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
 	ck_assert_ptr_nonnull(strstr(err, "ports run past 65535"));
+	/* tutti-dp holds 32,256 legs from port 1024, one port each: more
+	 * is a scenario for a reflector only, and no provisioning file */
+	gen_scn_defaults(&s);
+	s.n_legs = 32257;
+	ck_assert_int_eq(gen_scn_check(&s, err, sizeof(err)), 0);
+	ck_assert_int_lt(gen_scn_check_prov(&s, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "at most 32256 legs"));
+	ck_assert_uint_eq(gen_scn_leg_dp_port(&s, 32255), 65534);
+	ck_assert_uint_eq(gen_scn_leg_dp_port(&s, 32256), 1024);
+	s.n_legs = 32256;
+	ck_assert_int_eq(gen_scn_check_prov(&s, err, sizeof(err)), 0);
+	s.dp_port = 1025;	/* 1025 + 2 * 32255 = 65535: no RTCP port */
+	ck_assert_int_lt(gen_scn_check_prov(&s, err, sizeof(err)), 0);
+	s.dp_port = 65535;
+	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
 	gen_scn_defaults(&s);
 	s.n_confs = s.n_legs + 1;
 	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);

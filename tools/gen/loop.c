@@ -217,7 +217,7 @@ build_rtp(struct gen_ctx *g, struct rte_mbuf *m, uint32_t leg, uint64_t round,
 	ip->dst_addr = rte_cpu_to_be_32(s->dp_ip);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16((uint16_t)(s->gen_port + off));
-	udp->dst_port = rte_cpu_to_be_16((uint16_t)(s->dp_port + off));
+	udp->dst_port = rte_cpu_to_be_16(gen_scn_leg_dp_port(s, leg));
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + RTP_HDR_LEN + fb));
 	udp->dgram_cksum = 0;
 	rtp[0] = 0x80;				/* V=2 */

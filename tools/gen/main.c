@@ -77,7 +77,8 @@ usage(FILE *f)
 "It answers ARP for its addresses and finds the target's MAC with ARP\n"
 "unless --dst-mac is given. Leg i (0-based, leg id i+1) sends from\n"
 "--ip + i/--legs-per-ip, port --gen-port + 2*(i mod --legs-per-ip), to\n"
-"--dst-ip, port --dp-port + 2*(i mod --legs-per-ip): the legs written by\n"
+"--dst-ip, port --dp-port + 2*i (a local port per leg, as tutti-dp tells\n"
+"legs apart: at most 32,256 legs from port 1024): the legs written by\n"
 "--write-provision for tutti-dp --provision.\n"
 "\n"
 "EAL options (DPDK's): e.g. -l 1 --no-huge -m 128 --no-pci --no-shconf\n"
@@ -95,7 +96,7 @@ usage(FILE *f)
 "  --dst-ip A.B.C.D       the target's address (default 198.18.0.1)\n"
 "  --dst-mac MAC          the target's MAC (default: ask with ARP)\n"
 "  --gen-port P           first source UDP port (default 20000)\n"
-"  --dp-port P            first target UDP port (default 20000)\n"
+"  --dp-port P            first target UDP port (default 1024)\n"
 "  --legs-per-ip N        legs per source address (default 16384)\n"
 "  --duration S           seconds of traffic, 0 = until Ctrl-C (default 10;\n"
 "                         reflect: default 0)\n"
@@ -325,9 +326,15 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 static int
 write_prov(const struct gen_opts *o)
 {
-	FILE *f = fopen(o->write_prov, "w");
+	char err[256];
+	FILE *f;
 	int rc;
 
+	if (gen_scn_check_prov(&o->scn, err, sizeof(err)) < 0) {
+		LOG_ERR("--write-provision: %s", err);
+		return -EINVAL;
+	}
+	f = fopen(o->write_prov, "w");
 	if (f == NULL) {
 		LOG_ERR("--write-provision %s: %s", o->write_prov,
 			strerror(errno));

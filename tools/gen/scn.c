@@ -21,7 +21,7 @@ gen_scn_defaults(struct gen_scn *s)
 		.gen_ip = (198u << 24) | (18u << 16) | 2,	/* 198.18.0.2 */
 		.dp_ip = (198u << 24) | (18u << 16) | 1,	/* 198.18.0.1 */
 		.gen_port = 20000,
-		.dp_port = 20000,
+		.dp_port = 1024,
 		.ptime_ms = 20,
 	};
 }
@@ -66,18 +66,33 @@ gen_scn_check(const struct gen_scn *s, char *err, size_t errlen)
 		return bad(err, errlen, "--legs-per-ip: expected >= 1");
 	span = 2 * ((s->n_legs < s->legs_per_ip ? s->n_legs :
 		     s->legs_per_ip) - 1);
-	if ((uint32_t)s->gen_port + span > 65535 ||
-	    (uint32_t)s->dp_port + span > 65535)
+	if ((uint32_t)s->gen_port + span > 65535)
 		return bad(err, errlen, "ports run past 65535: %u legs per "
-			   "address take %u ports from %u (generator) and %u "
-			   "(target); lower --legs-per-ip or the first ports",
-			   s->legs_per_ip, span + 1, s->gen_port, s->dp_port);
+			   "address take %u ports from %u (generator); lower "
+			   "--legs-per-ip or --gen-port", s->legs_per_ip,
+			   span + 1, s->gen_port);
+	if (s->dp_port > 65534)
+		return bad(err, errlen, "--dp-port %u: expected 1..65534 (RTCP "
+			   "on the next port)", s->dp_port);
 	if (s->gen_ip == 0 || s->gen_ip + gen_scn_n_ips(s) - 1 < s->gen_ip)
 		return bad(err, errlen, "--ip: the source addresses wrap");
 	if (s->dp_ip >= s->gen_ip &&
 	    s->dp_ip - s->gen_ip < gen_scn_n_ips(s))
 		return bad(err, errlen, "--dst-ip is one of the %u source "
 			   "addresses from --ip", gen_scn_n_ips(s));
+	return 0;
+}
+
+int
+gen_scn_check_prov(const struct gen_scn *s, char *err, size_t errlen)
+{
+	if (s->n_legs > gen_scn_dp_legs(s))
+		return bad(err, errlen, "%u legs need %u target ports from "
+			   "--dp-port %u, past 65535: tutti-dp tells legs "
+			   "apart by local port, so one address holds at most "
+			   "%u legs from that port; lower --dp-port or --legs",
+			   s->n_legs, 2 * s->n_legs, s->dp_port,
+			   gen_scn_dp_legs(s));
 	return 0;
 }
 
@@ -118,7 +133,7 @@ gen_scn_write_prov(const struct gen_scn *s, FILE *f)
 				"local=%u codec=PCMU ptime=%u\n", i + 1,
 				last + 1, c + 1, ip,
 				s->gen_port + gen_scn_leg_port_off(s, i),
-				s->dp_port + gen_scn_leg_port_off(s, i),
+				gen_scn_leg_dp_port(s, i),
 				s->ptime_ms);
 			i = last + 1;
 		}

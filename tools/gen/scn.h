@@ -10,9 +10,12 @@
  * c = the one whose range [c*N/M, (c+1)*N/M) holds i, id c + 1. Legs are
  * spread over source addresses in blocks of legs_per_ip: leg i sends from
  * gen_ip + i / legs_per_ip, UDP port gen_port + 2 * (i % legs_per_ip), to
- * the target's port dp_port + 2 * (i % legs_per_ip) (the same offset, as
- * prov.h's "legs" ranges want). Beyond one block, target ports repeat with
- * another remote address: legs are told apart by their 5-tuple.
+ * the target's port dp_port + 2 * i. Every leg has a local port of its own
+ * on the target, as a focus gives each leg in its SDP answer: tutti-dp
+ * tells legs apart by local port. So one target address holds at most
+ * gen_scn_dp_legs() legs (32,256 from the default port 1024); beyond that
+ * the target ports wrap, which only a reflector accepts, and the
+ * provisioning file is refused (gen_scn_check_prov()).
  */
 #ifndef TUTTI_GEN_SCN_H
 #define TUTTI_GEN_SCN_H
@@ -73,11 +76,28 @@ gen_scn_leg_ip(const struct gen_scn *s, uint32_t i)
 	return s->gen_ip + i / s->legs_per_ip;
 }
 
-/* Port offset of leg i from gen_port and from dp_port. */
+/* Port offset of leg i from gen_port. */
 static inline uint32_t
 gen_scn_leg_port_off(const struct gen_scn *s, uint32_t i)
 {
 	return 2 * (i % s->legs_per_ip);
+}
+
+/* Legs with local ports of their own from dp_port, RTP on dp_port + 2i
+ * and RTCP on the next: (65534 - dp_port) / 2 + 1 (gen_scn_check() keeps
+ * dp_port <= 65534). */
+static inline uint32_t
+gen_scn_dp_legs(const struct gen_scn *s)
+{
+	return (65534u - s->dp_port) / 2 + 1;
+}
+
+/* The target's UDP port for leg i: dp_port + 2 * i, wrapping past the
+ * gen_scn_dp_legs() legs the port range holds (reflector scenarios). */
+static inline uint16_t
+gen_scn_leg_dp_port(const struct gen_scn *s, uint32_t i)
+{
+	return (uint16_t)(s->dp_port + 2 * (i % gen_scn_dp_legs(s)));
 }
 
 /*
@@ -111,6 +131,12 @@ gen_scn_is_talker(const struct gen_scn *s, uint32_t i, uint64_t epoch)
 
 	return (i - first + size - start) % size < s->n_talkers;
 }
+
+/*
+ * Check that tutti-dp can run the scenario: a local port per leg on its
+ * one address. Returns 0 or -EINVAL with err set.
+ */
+int gen_scn_check_prov(const struct gen_scn *s, char *err, size_t errlen);
 
 /*
  * Write the provisioning file for the scenario to f: one "conference" line
