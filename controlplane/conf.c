@@ -2480,7 +2480,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		put(o, "%s{\"worker\":%u,\"lcore\":%u,\"confs\":%u,\"legs\":%u,"
 		    "\"busy_pct\":%.1f,\"ticks\":%" PRIu64 ",\"late_ticks\":%"
 		    PRIu64 ",\"tick_us_max\":%.1f,\"tick_us_mean\":%.1f,"
-		    "\"poll_gap_us_max\":%.1f,"
+		    "\"poll_gap_us_max\":%.1f,\"plc_shed\":%" PRIu64 ","
 		    "\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
 		    ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"drops\":{", w ? "," : "", w, s.lcore, s.n_confs,
@@ -2488,7 +2488,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		    (double)s.total_cycles : 0.0, s.ticks, s.late_ticks,
 		    (double)s.tick_ns_max / 1000.0, s.ticks ?
 		    (double)s.tick_ns_sum / (double)s.ticks / 1000.0 : 0.0,
-		    (double)s.poll_gap_ns_max / 1000.0,
+		    (double)s.poll_gap_ns_max / 1000.0, s.plc_shed,
 		    s.rx_pkts, s.tx_pkts, f->rates ? f->rates[w].load_pct : 0.0,
 		    f->rates ? f->rates[w].rx_pps : 0.0,
 		    f->rates ? f->rates[w].tx_pps : 0.0);
@@ -2797,6 +2797,9 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 	    "# HELP tutti_worker_poll_gap_seconds_max Longest time between "
 	    "two polls (a stall of the worker's CPU).\n"
 	    "# TYPE tutti_worker_poll_gap_seconds_max gauge\n"
+	    "# HELP tutti_worker_plc_shed_total Losses left silent, not "
+	    "concealed, because their tick ran behind time.\n"
+	    "# TYPE tutti_worker_plc_shed_total counter\n"
 	    "# HELP tutti_worker_packets_total Packets in and out.\n"
 	    "# TYPE tutti_worker_packets_total counter\n"
 	    "# HELP tutti_worker_drops_total Packets and events dropped, by "
@@ -2810,13 +2813,15 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 		    "\ntutti_worker_busy_ratio{worker=\"%u\"} %.4f\n"
 		    "tutti_worker_tick_seconds_max{worker=\"%u\"} %.6f\n"
 		    "tutti_worker_poll_gap_seconds_max{worker=\"%u\"} %.6f\n"
+		    "tutti_worker_plc_shed_total{worker=\"%u\"} %" PRIu64 "\n"
 		    "tutti_worker_packets_total{worker=\"%u\",dir=\"rx\"} %"
 		    PRIu64 "\ntutti_worker_packets_total{worker=\"%u\","
 		    "dir=\"tx\"} %" PRIu64 "\n", w, s.ticks, w, s.late_ticks, w,
 		    s.total_cycles ? (double)s.busy_cycles /
 		    (double)s.total_cycles : 0.0, w,
 		    (double)s.tick_ns_max / 1e9, w,
-		    (double)s.poll_gap_ns_max / 1e9, w, s.rx_pkts, w, s.tx_pkts);
+		    (double)s.poll_gap_ns_max / 1e9, w, s.plc_shed, w,
+		    s.rx_pkts, w, s.tx_pkts);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (shm_drop_name(i)[0] != '?')
 				put(&o, "tutti_worker_drops_total{worker=\"%u\","

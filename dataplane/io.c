@@ -712,7 +712,7 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 
 	for (uint32_t k = 0; k < lc->n_active; k++) {
 		struct dp_conf *c = &lc->confs[lc->active[k]];
-		uint64_t t0, dt, ns;
+		uint64_t t0, dt, ns, shed;
 
 		if (now < c->next_tick)
 			continue;
@@ -722,7 +722,11 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 		if (k + 1 < lc->n_active)
 			dp_tick_conf_prefetch(lc->confs[lc->active[k + 1]].tc);
 		t0 = rte_rdtsc();
+		/* behind time: concealment is shed before the ticks go late */
+		c->tc->shed_plc = now - c->next_tick > lc->plc_shed_tsc;
+		shed = c->tc->st.plc_shed;
 		dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
+		lc->st.plc_shed += c->tc->st.plc_shed - shed;
 		dp_io_tick_done(lc);
 		dt = rte_rdtsc() - t0;
 		ns = dt * 1000000000u / lc->tsc_hz;

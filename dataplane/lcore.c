@@ -96,6 +96,7 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 	lc->pub_period_tsc = lc->tsc_hz / 10;	/* 100 ms */
 	lc->pubs_per_evt = 10;			/* a stats event a second */
 	lc->tick_check_tsc = lc->tsc_hz / 1000000u * DP_TICK_CHECK_US;
+	lc->plc_shed_tsc = lc->tsc_hz / 1000000u * DP_PLC_SHED_US;
 	return 0;
 }
 

@@ -35,6 +35,9 @@ struct dp_tick_leg;
 
 #define DP_TX_BURST	32	/* packets queued before a transmit */
 #define DP_TICK_CHECK_US	100	/* how often due ticks are looked for */
+/* A tick starting this late sheds new concealments (dp_tick_conf's
+ * shed_plc): well before a whole ptime, when it would count late */
+#define DP_PLC_SHED_US		5000
 #define DP_HK_BUDGET	32	/* leg slots housekept per loop iteration */
 #define DP_TICK_RX_EVERY	8	/* conferences ticked between rx polls */
 #define DP_TX_STASH	32	/* mbufs taken from the pool at once */
@@ -101,6 +104,7 @@ struct dp_lcore {
 	uint64_t last_poll;		/* TSC of the previous dp_io_poll() */
 	uint64_t poll_gap_max;		/* TSC, st.poll_gap_ns_max's */
 	uint64_t tick_check_tsc;
+	uint64_t plc_shed_tsc;		/* DP_PLC_SHED_US in TSC cycles */
 	const struct dp_port *port;	/* NULL: no NIC (control only) */
 	bool has_rxq;			/* polls rxq itself */
 	uint16_t rxq, txq;

@@ -562,11 +562,13 @@ log_totals(void)
 		LOG_INFO("worker %u (lcore %u): %" PRIu64 " commands, %" PRIu64
 			 " events, %u conferences, %u legs; %" PRIu64 " ticks, %"
 			 PRIu64 " late ticks, worst tick %" PRIu64 " us, "
-			 "longest gap between polls %" PRIu64 " us; %"
+			 "longest gap between polls %" PRIu64 " us, %" PRIu64
+			 " concealments shed; %"
 			 PRIu64 " packets in, %" PRIu64 " out, %" PRIu64
 			 " drops", w, s->lcore, s->cmds, s->evts, s->n_confs,
 			 s->n_legs, s->ticks, s->late_ticks,
 			 s->tick_ns_max / 1000, s->poll_gap_ns_max / 1000,
+			 s->plc_shed,
 			 s->rx_pkts, s->tx_pkts, drops);
 		if (lcores[w].n_dispatched != 0)
 			LOG_INFO("worker %u: %" PRIu64 " packets passed to the "

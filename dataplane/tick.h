@@ -119,6 +119,7 @@ struct dp_tick_stats {
 	uint64_t ticks;
 	uint64_t frames;		/* pulled frames played */
 	uint64_t concealed;		/* frames made up by PLC */
+	uint64_t plc_shed;		/* losses left silent: behind time */
 	uint64_t empty;			/* nothing to play (not started) */
 	uint64_t pkts_out;
 	uint64_t shared_out;		/* of which with the shared payload */
@@ -131,6 +132,17 @@ struct dp_tick_conf {
 	uint32_t ptime_ms;
 	uint64_t clock_hz;		/* unit of `now` */
 	uint64_t frame;			/* ticks run */
+	/*
+	 * Set by the owner before dp_tick_run() when this tick runs behind
+	 * time: a leg whose loss begins now is not concealed but left silent
+	 * (st.plc_shed) until its next good frame; concealments already
+	 * under way go on. SpanDSP's first fill-in of a loss searches the
+	 * pitch, about 4 us a leg, so a burst that many legs lose at once
+	 * (a link's outage, a stalled sender) would otherwise put every
+	 * conference of the core behind, and the ticks late, for hundreds
+	 * of ms: concealment quality is shed before timing.
+	 */
+	bool shed_plc;
 	uint32_t n_legs;
 	uint32_t cap;
 	struct dp_tick_leg **legs;	/* [cap] */

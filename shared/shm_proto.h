@@ -291,7 +291,10 @@ struct shm_worker_stats {
 	 * shows here; a whole ptime of it makes late ticks. With
 	 * --idle-sleep-us the sleeps count too. */
 	uint64_t poll_gap_ns_max;
-	uint8_t _pad1[56];
+	/* losses left silent rather than concealed because their tick ran
+	 * more than DP_PLC_SHED_US behind time (see dp_tick_conf) */
+	uint64_t plc_shed;
+	uint8_t _pad1[48];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 320, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,

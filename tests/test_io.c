@@ -374,6 +374,22 @@ START_TEST(test_io_rtp_in_mixes_out)
 	ck_assert_uint_gt(c->next_tick, now);
 	n = tx_take(out, 256);
 	rte_pktmbuf_free_bulk(out, n);
+	/* ticks running 6 ms behind time (less than a ptime: not late):
+	 * the loss that begins then is left silent, not concealed */
+	ck_assert_uint_eq(lc.st.plc_shed, 0);
+	now = c->next_tick + lc.tsc_hz / 1000 * 6;
+	for (uint16_t t = 50; t < 60; t++) {
+		if (t != 53)
+			rx_rtp(40000, 20000, 0, t, 0xa0, 500.0);
+		rx_rtp(40002, 20002, 8, t, 0xa1, 900.0);
+		dp_io_poll(&lc, now);
+		now += c->period;
+		n = tx_take(out, 256);
+		rte_pktmbuf_free_bulk(out, n);
+	}
+	ck_assert_uint_eq(lc.st.plc_shed, 1);
+	ck_assert_uint_eq(c->tc->st.plc_shed, 1);
+	ck_assert_uint_eq(lc.st.late_ticks, 3);
 }
 END_TEST
 

@@ -1174,6 +1174,8 @@ START_TEST(test_focus_metrics)
 				     "{worker=\"0\"} "));
 	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_poll_gap_seconds_max"
 				     "{worker=\"0\"} "));
+	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_plc_shed_total"
+				     "{worker=\"0\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(body, "tutti_leg_packets_total"
 				     "{conference=\"demo\",leg=\""));
 	ck_assert_ptr_nonnull(strstr(body, "tutti_sip_events_total"

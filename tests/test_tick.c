@@ -341,6 +341,99 @@ START_TEST(test_tick_loss_and_timeout)
 }
 END_TEST
 
+/* Frames of 160 samples in what p heard from sample `from` on that are
+ * silent (all zero). */
+static uint32_t
+silent_frames(const struct phone *p, uint32_t from)
+{
+	uint32_t n = 0;
+
+	for (uint32_t f = from; f + 160 <= p->n_heard; f += 160) {
+		bool silent = true;
+
+		for (uint32_t i = 0; i < 160 && silent; i++)
+			silent = p->heard[f + i] == 0;
+		n += silent;
+	}
+	return n;
+}
+
+/* Run n ticks; before each, shed_plc is set once `concealed` has grown
+ * past c0 (a loss that began on time, going on behind time), or always
+ * (`always`). */
+static uint64_t
+run_shed(uint64_t t, uint32_t n, bool always, uint64_t c0)
+{
+	for (uint32_t i = 0; i < n; i++, t += TICK_US) {
+		for (uint32_t j = 0; j < n_phones; j++)
+			phone_send(&P[j], t);
+		C.shed_plc = always || C.st.concealed > c0;
+		dp_tick_run(&C, t + TICK_US / 2, on_send, on_evt, NULL);
+	}
+	C.shed_plc = false;
+	return t;
+}
+
+/* Behind time (shed_plc), a loss that begins is not concealed: the
+ * listener hears one silent frame where it would have heard the tone made
+ * up, the tone again after, and plc_shed counts it; a loss already being
+ * concealed goes on being concealed. */
+START_TEST(test_tick_plc_shed_behind_time)
+{
+	struct phone *a, *b;
+	uint64_t t, c0;
+	uint32_t from;
+
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
+	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	t = run(0, 50);
+	ck_assert_uint_eq(silent_frames(b, 160 * 20), 0);
+
+	/* on time: one lost packet is concealed, nothing silent */
+	from = b->n_heard;
+	c0 = C.st.concealed;
+	a->mute_tx = true;
+	t = run(t, 1);
+	a->mute_tx = false;
+	t = run(t, 10);
+	ck_assert_uint_eq(C.st.concealed - c0, 1);
+	ck_assert_uint_eq(C.st.plc_shed, 0);
+	ck_assert_uint_eq(silent_frames(b, from), 0);
+
+	/* behind time: the same loss is one silent frame, counted */
+	from = b->n_heard;
+	c0 = C.st.concealed;
+	a->mute_tx = true;
+	t = run_shed(t, 1, true, 0);
+	a->mute_tx = false;
+	t = run_shed(t, 10, true, 0);
+	ck_assert_uint_eq(C.st.concealed - c0, 1);
+	ck_assert_uint_eq(C.st.plc_shed, 1);
+	ck_assert_uint_eq(silent_frames(b, from), 1);
+	/* good frames behind time are played as ever: the tone is back */
+	from = b->n_heard;
+	t = run_shed(t, 10, true, 0);
+	ck_assert_uint_eq(silent_frames(b, from), 0);
+	ck_assert(level_db(b, 600.0, from, ref_power(600.0, 8000,
+		  b->n_heard - from)) > -3.0);
+
+	/* a loss of two frames that began on time and goes on behind time:
+	 * both concealed (within DP_PLC_FADE_MS), nothing shed */
+	from = b->n_heard;
+	c0 = C.st.concealed;
+	a->mute_tx = true;
+	t = run_shed(t, 2, false, c0);
+	a->mute_tx = false;
+	t = run_shed(t, 10, false, c0);
+	ck_assert_uint_eq(C.st.concealed - c0, 2);
+	ck_assert_uint_eq(C.st.plc_shed, 1);
+	ck_assert_uint_eq(silent_frames(b, from), 0);
+	ck_assert_uint_eq(b->bad_seq + b->bad_ts, 0);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
 /* RFC 4733: digit 5 for 100 ms with three end packets: one event. */
 START_TEST(test_tick_rfc4733_digit)
 {
@@ -451,6 +544,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_each_hears_the_others);
 	tcase_add_test(tc, test_tick_rates_and_ptimes);
 	tcase_add_test(tc, test_tick_loss_and_timeout);
+	tcase_add_test(tc, test_tick_plc_shed_behind_time);
 	tcase_add_test(tc, test_tick_rfc4733_digit);
 	tcase_add_test(tc, test_tick_directions_and_remove);
 	tcase_add_test(tc, test_tick_bad_legs_refused);
