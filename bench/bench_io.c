@@ -11,6 +11,9 @@
  *
  *   io/frame/<N>   ns/participant = wall time of one 20 ms frame / N;
  *                  participants/core = 20 ms / ns/participant
+ *   io/frame_phased/<N>  the same with the conferences on 20 phases 1 ms
+ *                  apart, as tutti-dp spreads them: each phase's frames
+ *                  arrive, then its conferences tick (20 polls a frame)
  *   io/frame_zc/<N>   the same with each shared payload attached to its
  *                  listeners' packets as a second segment (tutti-dp
  *                  --tx-zero-copy), not copied into each (io/frame)
@@ -115,7 +118,11 @@ struct io_arg {
 	bool two;		/* two workers on a port with two queues; the
 				 * legs belong to worker 1 */
 	bool dispatch;		/* ... and arrive on worker 0's queue */
+	bool phased;		/* conferences on PHASES phases, as tutti-dp */
 };
+
+/* io/frame_phased: tutti-dp puts conferences on phases 1 ms apart */
+#define PHASES		20
 
 /* confs conferences of PER_CONF legs on lc; leg i on local port
  * 20000 + 2i, its peer at 40000 + i. Returns 0 or -1. */
@@ -146,6 +153,37 @@ provision(struct dp_lcore *lc, uint32_t confs)
 		}
 	}
 	return 0;
+}
+
+/* Leg i's frame number `frame` into the empty mbuf b[j]. */
+static void
+feed(struct rte_mbuf **b, uint32_t i, uint32_t j, uint64_t frame)
+{
+	uint8_t *f = frames[i];
+	uint8_t *r = f + DP_NET_HDR_LEN;
+
+	r[2] = (uint8_t)(frame >> 8);
+	r[3] = (uint8_t)frame;
+	r[4] = (uint8_t)((frame * FS) >> 24);
+	r[5] = (uint8_t)((frame * FS) >> 16);
+	r[6] = (uint8_t)((frame * FS) >> 8);
+	r[7] = (uint8_t)(frame * FS);
+	memcpy(rte_pktmbuf_append(b[j], sizeof(frames[0])), f,
+	       sizeof(frames[0]));
+}
+
+/* The NIC takes what was sent. */
+static void
+drain_tx(const struct io_arg *a, unsigned int nw)
+{
+	struct rte_mbuf *b[64];
+	unsigned int got;
+
+	for (unsigned int w = 0; w < nw; w++)
+		while ((got = rte_ring_dequeue_burst(a->two ? txr2[w] : txr,
+						     (void **)b, 64,
+						     NULL)) > 0)
+			rte_pktmbuf_free_bulk(b, got);
 }
 
 /* The worker that receives (rx) and the one that owns the legs (own, the
@@ -199,17 +237,42 @@ bench_frame(struct gb_state *st, void *arg)
 		gb_skip_with_error(st, "leg add failed");
 		return;
 	}
-	/* every conference on the same tick: one poll runs them all */
+	/* every conference on the same tick: one poll runs them all; or
+	 * (phased) conference k on phase k % PHASES of the period */
 	now = rte_rdtsc();
 	for (uint32_t k = 0; k < own->n_active; k++) {
-		own->confs[own->active[k]].next_tick = now;
 		period = own->confs[own->active[k]].period;
+		own->confs[own->active[k]].next_tick = now + (a->phased ?
+			(k % PHASES) * (period / PHASES) : 0);
 	}
 	make_frames(n);
 
 	t0 = now_ns();
-	while (gb_keep_running(st)) {
-		unsigned int got;
+	while (a->phased && gb_keep_running(st)) {
+		/* each phase's frames arrive, then its conferences tick */
+		for (uint32_t ph = 0; ph < PHASES; ph++) {
+			uint64_t t = now + ph * (period / PHASES);
+
+			/* a conference (PER_CONF legs) at a time */
+			for (uint32_t c = ph; c < confs; c += PHASES) {
+				if (rte_pktmbuf_alloc_bulk(pool, b,
+							   PER_CONF) != 0)
+					break;
+				for (uint32_t l = 0; l < PER_CONF; l++)
+					feed(b, c * PER_CONF + l, l, frame);
+				rte_ring_enqueue_bulk(in, (void **)b,
+						      PER_CONF, NULL);
+				take(rx, own, in, DP_BURST, t);
+			}
+			take(rx, own, in, 1, t);
+			own->next_tick_check = 0;
+			dp_io_poll(own, t);
+			drain_tx(a, nw);
+		}
+		now += period;
+		frame++;
+	}
+	while (!a->phased && gb_keep_running(st)) {
 
 		/* the generator's frames on the receive ring */
 		for (uint32_t i = 0; i < n; i += 64) {
@@ -217,20 +280,8 @@ bench_frame(struct gb_state *st, void *arg)
 
 			if (rte_pktmbuf_alloc_bulk(pool, b, k) != 0)
 				break;
-			for (uint32_t j = 0; j < k; j++) {
-				uint8_t *f = frames[i + j];
-				uint8_t *r = f + DP_NET_HDR_LEN;
-
-				r[2] = (uint8_t)(frame >> 8);
-				r[3] = (uint8_t)frame;
-				r[4] = (uint8_t)((frame * FS) >> 24);
-				r[5] = (uint8_t)((frame * FS) >> 16);
-				r[6] = (uint8_t)((frame * FS) >> 8);
-				r[7] = (uint8_t)(frame * FS);
-				memcpy(rte_pktmbuf_append(b[j],
-					sizeof(frames[0])), f,
-				       sizeof(frames[0]));
-			}
+			for (uint32_t j = 0; j < k; j++)
+				feed(b, i + j, j, frame);
 			rte_ring_enqueue_bulk(in, (void **)b, k, NULL);
 			/* the worker takes them as they come */
 			take(rx, own, in, DP_BURST, now);
@@ -240,12 +291,7 @@ bench_frame(struct gb_state *st, void *arg)
 		now += period;
 		own->next_tick_check = 0;
 		dp_io_poll(own, now);
-		/* the NIC takes what was sent */
-		for (unsigned int w = 0; w < nw; w++)
-			while ((got = rte_ring_dequeue_burst(a->two ?
-					txr2[w] : txr, (void **)b, 64,
-					NULL)) > 0)
-				rte_pktmbuf_free_bulk(b, got);
+		drain_tx(a, nw);
 		frame++;
 	}
 	t1 = now_ns();
@@ -305,10 +351,11 @@ main(int argc, char **argv)
 		const char *name;
 		struct io_arg a;
 	} runs[] = {
-		{ "io/frame", { false, false, false } },
-		{ "io/frame_zc", { true, false, false } },
-		{ "io/steered", { false, true, false } },
-		{ "io/dispatched", { false, true, true } },
+		{ "io/frame", { false, false, false, false } },
+		{ "io/frame_zc", { true, false, false, false } },
+		{ "io/frame_phased", { false, false, false, true } },
+		{ "io/steered", { false, true, false, false } },
+		{ "io/dispatched", { false, true, true, false } },
 	};
 	struct gb_bench *b;
 	char err[256];

@@ -702,25 +702,35 @@ rx_poll(struct dp_lcore *lc, uint64_t now)
 	return n;
 }
 
+/* The first conference at or after active[k] due by now, or n_active. */
+static inline uint32_t
+next_due(const struct dp_lcore *lc, uint32_t k, uint64_t now)
+{
+	while (k < lc->n_active && now < lc->confs[lc->active[k]].next_tick)
+		k++;
+	return k;
+}
+
 /* Due ticks. The receive queue is polled again after every
  * DP_TICK_RX_EVERY conferences: the conferences due in one millisecond
  * can take longer than the queue's descriptors last at full rate. */
 static void
 run_ticks(struct dp_lcore *lc, uint64_t now)
 {
-	uint32_t ran = 0;
+	uint32_t ran = 0, next;
 
-	for (uint32_t k = 0; k < lc->n_active; k++) {
+	for (uint32_t k = next_due(lc, 0, now); k < lc->n_active; k = next) {
 		struct dp_conf *c = &lc->confs[lc->active[k]];
 		uint64_t t0, dt, ns, shed;
 
-		if (now < c->next_tick)
-			continue;
 		if (now - c->next_tick >= c->period)
 			lc->st.late_ticks += (now - c->next_tick) / c->period;
-		/* the next conference's first legs, while this one runs */
-		if (k + 1 < lc->n_active)
-			dp_tick_conf_prefetch(lc->confs[lc->active[k + 1]].tc);
+		/* the next due conference's first legs, while this one runs
+		 * (conferences tick on phases a ms apart: the next one in
+		 * active[] is most often not due) */
+		next = next_due(lc, k + 1, now);
+		if (next < lc->n_active)
+			dp_tick_conf_prefetch(lc->confs[lc->active[next]].tc);
 		t0 = rte_rdtsc();
 		/* behind time: concealment is shed before the ticks go late */
 		c->tc->shed_plc = now - c->next_tick > lc->plc_shed_tsc;
