@@ -748,8 +748,13 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 		if (c->next_tick <= now)	/* far behind: skip, counted */
 			c->next_tick += ((now - c->next_tick) / c->period + 1) *
 					c->period;
+		/* the queue, until it is empty or DP_TICK_RX_BURSTS bursts:
+		 * while ticks run, packets arrive faster than one burst per
+		 * DP_TICK_RX_EVERY conferences takes them */
 		if (++ran % DP_TICK_RX_EVERY == 0)
-			rx_poll(lc, now);
+			for (unsigned int j = 0; j < DP_TICK_RX_BURSTS &&
+			     rx_poll(lc, now) >= DP_BURST; j++)
+				;
 	}
 }
 

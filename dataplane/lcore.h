@@ -40,6 +40,7 @@ struct dp_tick_leg;
 #define DP_PLC_SHED_US		5000
 #define DP_HK_BUDGET	32	/* leg slots housekept per loop iteration */
 #define DP_TICK_RX_EVERY	8	/* conferences ticked between rx polls */
+#define DP_TICK_RX_BURSTS	4	/* ... each of up to 4 bursts */
 #define DP_TX_STASH	32	/* mbufs taken from the pool at once */
 #define DP_TX_SHARED_MAX	8	/* shared payloads per tick (encodings) */
 
