@@ -123,6 +123,10 @@ usage(FILE *f)
 "  -h, --help             this help\n"
 "  --version              print the version\n"
 "\n"
+"Signals: SIGINT or SIGTERM stop it, with each worker's totals in the log;\n"
+"SIGUSR1 logs them now ('snapshot: worker ...', as last published, at\n"
+"most 100 ms old) and goes on.\n"
+"\n"
 "Example (no hugepages, no NIC, one worker):\n"
 "  tutti-dp -l 1 --no-huge -m 128 --no-pci --no-shconf --no-telemetry \\\n"
 "      -- --region /tutti\n"
@@ -312,6 +316,42 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 }
 
 
+/* One line per worker: its totals (the stop log; the snapshot on SIGUSR1
+ * says 'snapshot' first, from the stats each worker publishes). */
+static void
+log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
+{
+	uint64_t drops = 0;
+
+	for (int i = 0; i < SHM_DROP_MAX_; i++)
+		drops += s->drops[i];
+	LOG_INFO("%sworker %u (lcore %u): %" PRIu64 " commands, %" PRIu64
+		 " events, %u conferences, %u legs; %" PRIu64 " ticks, %"
+		 PRIu64 " late ticks, worst tick %" PRIu64 " us, "
+		 "longest gap between polls %" PRIu64 " us, %" PRIu64
+		 " concealments shed; %" PRIu64 " packets in, %" PRIu64
+		 " out, %" PRIu64 " drops", what, w, s->lcore, s->cmds,
+		 s->evts, s->n_confs, s->n_legs, s->ticks, s->late_ticks,
+		 s->tick_ns_max / 1000, s->poll_gap_ns_max / 1000,
+		 s->plc_shed, s->rx_pkts, s->tx_pkts, drops);
+}
+
+static volatile sig_atomic_t snapshot_asked;
+
+/* SIGUSR1: each worker's totals as last published (at most 100 ms old),
+ * logged by the main lcore: a benchmark's measurement window starts from
+ * them (bench/sysbench, tutti-gen --warmup-signal). */
+static void
+log_snapshot(void)
+{
+	for (unsigned int w = 0; w < n_workers; w++) {
+		struct shm_worker_stats s;
+
+		shm_read_stats(shm_region_stats(&region, w), &s);
+		log_worker(w, &s, "snapshot: ");
+	}
+}
+
 /* Main lcore, every publish period (100 ms): called from its loop. */
 void
 dp_housekeeping(uint64_t now_tsc)
@@ -322,6 +362,10 @@ dp_housekeeping(uint64_t now_tsc)
 	uint64_t beat;
 
 	(void)now_tsc;
+	if (snapshot_asked) {
+		snapshot_asked = 0;
+		log_snapshot();
+	}
 	if (now < cp.next_ns)
 		return;
 	cp.next_ns = now + SHM_HEARTBEAT_NS;
@@ -362,8 +406,10 @@ dp_housekeeping(uint64_t now_tsc)
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	dp_quit = true;
+	if (sig == SIGUSR1)
+		snapshot_asked = 1;
+	else
+		dp_quit = true;
 }
 
 static int
@@ -555,21 +601,8 @@ log_totals(void)
 			 ss.destroyed, ss.failed, ss.skipped, ss.rules);
 	for (unsigned int w = 0; w < n_workers; w++) {
 		const struct shm_worker_stats *s = &lcores[w].st;
-		uint64_t drops = 0;
 
-		for (int i = 0; i < SHM_DROP_MAX_; i++)
-			drops += s->drops[i];
-		LOG_INFO("worker %u (lcore %u): %" PRIu64 " commands, %" PRIu64
-			 " events, %u conferences, %u legs; %" PRIu64 " ticks, %"
-			 PRIu64 " late ticks, worst tick %" PRIu64 " us, "
-			 "longest gap between polls %" PRIu64 " us, %" PRIu64
-			 " concealments shed; %"
-			 PRIu64 " packets in, %" PRIu64 " out, %" PRIu64
-			 " drops", w, s->lcore, s->cmds, s->evts, s->n_confs,
-			 s->n_legs, s->ticks, s->late_ticks,
-			 s->tick_ns_max / 1000, s->poll_gap_ns_max / 1000,
-			 s->plc_shed,
-			 s->rx_pkts, s->tx_pkts, drops);
+		log_worker(w, s, "");
 		if (lcores[w].n_dispatched != 0)
 			LOG_INFO("worker %u: %" PRIu64 " packets passed to the "
 				 "worker owning their leg", w,
@@ -613,6 +646,7 @@ main(int argc, char **argv)
 	dp_simd_select(o.simd);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 	rc = start_workers(&o);
 	if (rc == 0)

@@ -110,6 +110,32 @@ check "reflect sent back all it received, dropped none" test \
 	"$(jget "$rout" rx_pkts)" = "$(jget "$rout" tx_pkts)" -a \
 	"$(jget "$rout" tx_drop)" = 0 -a "$(jget "$rout" rx_pkts)" = $((tx + 1))
 
+# --- a warm-up: sent, not counted; the window's start signalled ---
+start_reflect warm
+# stands in for tutti-dp: notes the SIGUSR1 tutti-gen sends it
+( trap 'echo got >"$dir/usr1"' USR1
+  for _ in $(seq 600); do [[ -e "$dir/usr1" ]] && break; sleep 0.05; done
+) &
+catcher=$!
+pids+=($catcher)
+wlegs=200
+out=$(run_client warm --mode rtp --legs $wlegs --confs 20 --warmup-s 1 \
+	--duration 1 --warmup-signal $catcher)
+check "warm-up run exits 0" test $? -eq 0
+echo "# warm-up: $out"
+tx=$(jget "$out" tx_pkts)
+want=$((wlegs * 50))
+check "warm-up: only the 1 s window is counted ($tx of ~$want sent)" \
+	test "${tx:-0}" -ge $((want * 95 / 100)) -a "${tx:-0}" -le $((want * 105 / 100))
+check "warm-up: reported as 1 s" \
+	awk -v w="$(jget "$out" warmup_s)" 'BEGIN { exit !(w >= 0.99 && w < 1.1) }'
+check "warm-up: every leg seen in the window, none lost" \
+	test "$(jget "$out" legs_seen)/$(jget "$out" lost)" = "$wlegs/0"
+wait $catcher
+check "--warmup-signal: the process got SIGUSR1" test -e "$dir/usr1"
+stop_reflect
+check "warm-up: reflect exits 0" test $? -eq 0
+
 # --- blast against reflect ---
 start_reflect blast
 out=$(run_client blast --mode blast --legs 64 --confs 8 --duration 1)
@@ -139,6 +165,18 @@ if [[ -n "$dp" ]]; then
 	done
 	check "tutti-dp --provision takes the generator's file" \
 		grep -q 'provisioned 10 conferences and 100 legs' "$dir/dp.log"
+	# SIGUSR1: the workers' totals now, and it goes on (to tutti-dp,
+	# not to the timeout in front of it)
+	dp_child=$(pgrep -P "$dp_pid" | head -1)
+	kill -USR1 "${dp_child:-0}"
+	for _ in $(seq 100); do
+		grep -q 'snapshot: worker 0' "$dir/dp.log" && break
+		sleep 0.05
+	done
+	check "tutti-dp logs a snapshot on SIGUSR1" \
+		grep -q 'snapshot: worker 0 (lcore [0-9]*): .* 10 conferences, 100 legs; [0-9]* ticks, 0 late ticks' \
+		"$dir/dp.log"
+	check "... and keeps running" kill -0 "${dp_child:-0}"
 	kill -INT "$dp_pid"
 	wait "$dp_pid"
 	pids=()

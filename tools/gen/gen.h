@@ -67,6 +67,8 @@ struct gen_ctx {
 	uint64_t period_tsc;		/* one ptime */
 	uint64_t rotate_tsc;		/* talkers move on every ... */
 	uint64_t duration_tsc;		/* 0 = until a signal */
+	uint64_t warmup_tsc;		/* sent before the window, not counted */
+	int warmup_pid;			/* SIGUSR1 when the window opens, or 0 */
 	uint64_t drain_tsc;		/* receive for this long after */
 	uint64_t report_tsc;		/* progress line period, 0 = none */
 	uint32_t window;		/* blast: packets in flight, 0 = any */
@@ -80,6 +82,7 @@ struct gen_ctx {
 
 	/* transmit state */
 	uint64_t start_tsc;		/* first packet due */
+	uint64_t window_tsc;		/* the measured window's start */
 	uint64_t stop_tsc;		/* end of sending */
 	uint64_t round;			/* ptime periods since start */
 	uint32_t leg;			/* next leg to send in this round */

@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
@@ -24,6 +26,7 @@
 #include "compiler.h"
 #include "g711.h"
 #include "gen.h"
+#include "log.h"
 
 #define RTP_HDR_LEN	12
 #define HDRS_LEN	(RTE_ETHER_HDR_LEN + 20 + 8 + RTP_HDR_LEN)
@@ -584,6 +587,25 @@ peer_check(struct gen_ctx *g)
 	g->n_pending = 0;
 }
 
+/*
+ * The warm-up is over: what was counted so far is forgotten (each leg's
+ * sequence tracking starts again from its next packet), the measured
+ * window starts now, and the process told with --warmup-signal hears it.
+ */
+static DP_COLD void
+window_open(struct gen_ctx *g, uint64_t now)
+{
+	memset(g->legs, 0, sizeof(*g->legs) * g->scn.n_legs);
+	g->tx_pkts = g->rx_pkts = g->rx_rtp = g->rx_other = 0;
+	g->rx_bad_cksum = g->rx_bad_rtp = 0;
+	g->tx_late = g->tx_full = g->tx_drop = g->no_mbuf = g->stalls = 0;
+	g->forgiven = 0;
+	g->window_tsc = now;
+	if (g->warmup_pid != 0 && kill(g->warmup_pid, SIGUSR1) != 0)
+		LOG_WARN("--warmup-signal %d: %s", g->warmup_pid,
+			 strerror(errno));
+}
+
 int
 gen_run(struct gen_ctx *g)
 {
@@ -594,8 +616,11 @@ gen_run(struct gen_ctx *g)
 	uint64_t next_report = g->report_tsc ? now + g->report_tsc : UINT64_MAX;
 	uint64_t next_check = now + g->tsc_hz;
 
-	g->start_tsc = g->next_due_tsc = now;
-	g->stop_tsc = g->duration_tsc ? now + g->duration_tsc : UINT64_MAX;
+	uint64_t warm_end = g->warmup_tsc ? now + g->warmup_tsc : 0;
+
+	g->start_tsc = g->next_due_tsc = g->window_tsc = now;
+	g->stop_tsc = g->duration_tsc ? now + g->warmup_tsc +
+					g->duration_tsc : UINT64_MAX;
 	for (;;) {
 		uint16_t n;
 
@@ -617,6 +642,11 @@ gen_run(struct gen_ctx *g)
 		if (unlikely(now >= next_check)) {
 			peer_check(g);
 			next_check = now + g->tsc_hz;
+		}
+		if (unlikely(warm_end != 0 && now >= warm_end)) {
+			window_open(g, now);
+			last_tx = last_rx = 0;
+			warm_end = 0;
 		}
 		if (unlikely(now >= next_report)) {
 			progress(g, now, &last_tx, &last_rx, &last_tsc);

@@ -39,6 +39,8 @@ struct gen_opts {
 	struct rte_ether_addr dst_mac;
 	bool have_dst_mac;
 	double duration_s;	/* 0 = until a signal */
+	double warmup_s;	/* sent before the measured window */
+	uint32_t warmup_pid;	/* SIGUSR1 to it when the window opens */
 	double drain_s;
 	double rotate_s;
 	double link_wait_s;
@@ -100,6 +102,12 @@ usage(FILE *f)
 "  --legs-per-ip N        legs per source address (default 16384)\n"
 "  --duration S           seconds of traffic, 0 = until Ctrl-C (default 10;\n"
 "                         reflect: default 0)\n"
+"  --warmup-s S           send for S seconds before --duration, counting\n"
+"                         nothing: the report is of --duration alone\n"
+"                         (default 0)\n"
+"  --warmup-signal PID    when the warm-up ends, send PID a SIGUSR1\n"
+"                         (tutti-dp then logs its totals: the window's\n"
+"                         start)\n"
 "  --drain-s S            keep receiving after sending stops (default 0.3)\n"
 "  --link-wait S          wait for the link to come up (default 10)\n"
 "  --mbufs N              mbufs in the pool (default 8191)\n"
@@ -189,6 +197,10 @@ static const struct num_opt num_opts[] = {
 	  offsetof(struct gen_opts, scn.legs_per_ip) },
 	{ "duration", 0, 1e6, NUM_DBL,
 	  offsetof(struct gen_opts, duration_s) },
+	{ "warmup-s", 0, 3600, NUM_DBL,
+	  offsetof(struct gen_opts, warmup_s) },
+	{ "warmup-signal", 1, 4194304, NUM_U32,
+	  offsetof(struct gen_opts, warmup_pid) },
 	{ "drain-s", 0, 60, NUM_DBL, offsetof(struct gen_opts, drain_s) },
 	{ "link-wait", 0, 3600, NUM_DBL,
 	  offsetof(struct gen_opts, link_wait_s) },
@@ -433,11 +445,14 @@ print_json(const struct report *r)
 
 	printf("{\"tool\":\"tutti-gen\",\"version\":\"%s\",\"mode\":\"%s\","
 	       "\"legs\":%u,\"confs\":%u,\"talkers\":%u,\"ptime_ms\":%u,"
-	       "\"duration_s\":%.3f,\"run_s\":%.3f,\"lcore\":%u,"
+	       "\"duration_s\":%.3f,\"warmup_s\":%.3f,\"run_s\":%.3f,"
+	       "\"lcore\":%u,"
 	       "\"link\":{\"port\":%u,\"name\":\"%s\",\"driver\":\"%s\","
 	       "\"up\":%s,\"speed_mbps\":%u},",
 	       GEN_VERSION, mode_names[g->mode], s->n_legs, s->n_confs,
-	       s->n_talkers, s->ptime_ms, r->tx_s, r->run_s, rte_lcore_id(),
+	       s->n_talkers, s->ptime_ms, r->tx_s,
+	       (double)(g->window_tsc - g->start_tsc) / (double)g->tsc_hz,
+	       r->run_s, rte_lcore_id(),
 	       r->port->port_id, r->port->name, r->port->driver,
 	       r->link->link_status ? "true" : "false",
 	       r->link->link_speed);
@@ -518,7 +533,7 @@ report(const struct gen_ctx *g, const struct dp_port *port, bool json)
 	memset(&link, 0, sizeof(link));
 	rte_eth_link_get_nowait(port->port_id, &link);
 	gen_rx_sum(g, &r.s);
-	r.tx_s = (double)(g->stop_tsc - g->start_tsc) / (double)g->tsc_hz;
+	r.tx_s = (double)(g->stop_tsc - g->window_tsc) / (double)g->tsc_hz;
 	r.run_s = (double)(g->end_tsc - g->start_tsc) / (double)g->tsc_hz;
 	r.loss_pct = r.s.expected ? 100.0 * (double)r.s.lost /
 				    (double)r.s.expected : 0.0;
@@ -546,6 +561,8 @@ setup(struct gen_ctx *g, const struct gen_opts *o, struct dp_port *port)
 	g->period_tsc = g->tsc_hz * g->scn.ptime_ms / 1000;
 	g->rotate_tsc = (uint64_t)(o->rotate_s * (double)g->tsc_hz);
 	g->duration_tsc = (uint64_t)(o->duration_s * (double)g->tsc_hz);
+	g->warmup_tsc = (uint64_t)(o->warmup_s * (double)g->tsc_hz);
+	g->warmup_pid = (int)o->warmup_pid;
 	g->drain_tsc = (uint64_t)(o->drain_s * (double)g->tsc_hz);
 	g->report_tsc = o->quiet ? 0 : g->tsc_hz;
 	gen_payload_init(g);
