@@ -73,6 +73,8 @@ stop_reflect() {	# SIGINT: it prints its report and exits 0
 check "--help prints the usage" \
 	bash -c "'$gen' --help | grep -q 'usage: tutti-gen'"
 check "--version" bash -c "'$gen' --version | grep -q '^tutti-gen '"
+check "a warm-up outside rtp mode is refused" \
+	bash -c "! '$gen' -- --mode blast --warmup-s 1 2>/dev/null"
 check "an unknown option is refused" \
 	bash -c "! '$gen' -- --colour=red 2>/dev/null"
 

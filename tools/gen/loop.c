@@ -615,7 +615,6 @@ gen_run(struct gen_ctx *g)
 	uint64_t last_tx = 0, last_rx = 0, last_tsc = now;
 	uint64_t next_report = g->report_tsc ? now + g->report_tsc : UINT64_MAX;
 	uint64_t next_check = now + g->tsc_hz;
-
 	uint64_t warm_end = g->warmup_tsc ? now + g->warmup_tsc : 0;
 
 	g->start_tsc = g->next_due_tsc = g->window_tsc = now;

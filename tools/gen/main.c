@@ -102,9 +102,9 @@ usage(FILE *f)
 "  --legs-per-ip N        legs per source address (default 16384)\n"
 "  --duration S           seconds of traffic, 0 = until Ctrl-C (default 10;\n"
 "                         reflect: default 0)\n"
-"  --warmup-s S           send for S seconds before --duration, counting\n"
-"                         nothing: the report is of --duration alone\n"
-"                         (default 0)\n"
+"  --warmup-s S           rtp: send for S seconds before --duration,\n"
+"                         counting nothing: the report is of --duration\n"
+"                         alone (default 0)\n"
 "  --warmup-signal PID    when the warm-up ends, send PID a SIGUSR1\n"
 "                         (tutti-dp then logs its totals: the window's\n"
 "                         start)\n"
@@ -332,6 +332,11 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 	}
 	if (o->mode == GEN_MODE_REFLECT && !duration_given)
 		o->duration_s = 0;
+	if ((o->warmup_s > 0 || o->warmup_pid != 0) &&
+	    o->mode != GEN_MODE_RTP) {
+		LOG_ERR("--warmup-s and --warmup-signal: --mode rtp only");
+		return -EINVAL;
+	}
 	return 0;
 }
 
