@@ -23,6 +23,7 @@
 #include "shm_region.h"
 
 volatile bool dp_quit;
+uint32_t dp_snapshot_seq;
 
 /* Legs' media state on the DPDK heap (hugepages when there are). */
 static void *
@@ -156,7 +157,16 @@ void
 dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
 {
 	struct shm_worker_stats *p = lc->pub;
+	/* Acquire: pairs with the release in the snapshot's bump. */
+	uint32_t snap = __atomic_load_n(&dp_snapshot_seq, __ATOMIC_ACQUIRE);
 
+	if (unlikely(snap != lc->snapshot_seq)) {
+		/* a snapshot was taken: the maxima start afresh */
+		lc->snapshot_seq = snap;
+		lc->poll_gap_max = 0;
+		lc->st.poll_gap_ns_max = 0;
+		lc->st.tick_ns_max = 0;
+	}
 	lc->st.total_cycles = now - lc->start_tsc;
 	shm_pub_begin(&p->pub_seq);
 	memcpy((uint8_t *)p + sizeof(p->pub_seq),

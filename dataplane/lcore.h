@@ -104,6 +104,7 @@ struct dp_lcore {
 	uint64_t next_tick_check;	/* TSC */
 	uint64_t last_poll;		/* TSC of the previous dp_io_poll() */
 	uint64_t poll_gap_max;		/* TSC, st.poll_gap_ns_max's */
+	uint32_t snapshot_seq;		/* dp_snapshot_seq last seen */
 	uint64_t tick_check_tsc;
 	uint64_t plc_shed_tsc;		/* DP_PLC_SHED_US in TSC cycles */
 	const struct dp_port *port;	/* NULL: no NIC (control only) */
@@ -167,6 +168,10 @@ void dp_lcore_fini(struct dp_lcore *lc);
 
 /* Set by the signal handler; every loop checks it. */
 extern volatile bool dp_quit;
+/* Bumped after each snapshot (tutti-dp's SIGUSR1): each worker starts its
+ * maxima (st.poll_gap_ns_max, st.tick_ns_max) afresh at its next publish,
+ * so that they cover the time since, as its counters' differences do. */
+extern uint32_t dp_snapshot_seq;
 
 /*
  * Run the worker loop on the calling lcore until dp_quit. arg is a

@@ -125,7 +125,8 @@ usage(FILE *f)
 "\n"
 "Signals: SIGINT or SIGTERM stop it, with each worker's totals in the log;\n"
 "SIGUSR1 logs them now ('snapshot: worker ...', as last published, at\n"
-"most 100 ms old) and goes on.\n"
+"most 100 ms old) and goes on, its maxima (worst tick, longest gap\n"
+"between polls) started afresh: at stop they cover the time since.\n"
 "\n"
 "Example (no hugepages, no NIC, one worker):\n"
 "  tutti-dp -l 1 --no-huge -m 128 --no-pci --no-shconf --no-telemetry \\\n"
@@ -340,7 +341,8 @@ static volatile sig_atomic_t snapshot_asked;
 
 /* SIGUSR1: each worker's totals as last published (at most 100 ms old),
  * logged by the main lcore: a benchmark's measurement window starts from
- * them (bench/sysbench, tutti-gen --warmup-signal). */
+ * them (bench/sysbench, tutti-gen --warmup-signal). The workers' maxima
+ * then start afresh, at their next publish. */
 static void
 log_snapshot(void)
 {
@@ -350,6 +352,8 @@ log_snapshot(void)
 		shm_read_stats(shm_region_stats(&region, w), &s);
 		log_worker(w, &s, "snapshot: ");
 	}
+	/* Release: the workers start their maxima afresh (lcore.h). */
+	__atomic_add_fetch(&dp_snapshot_seq, 1, __ATOMIC_RELEASE);
 }
 
 /* Main lcore, every publish period (100 ms): called from its loop. */

@@ -281,7 +281,8 @@ struct shm_worker_stats {
 	uint64_t tx_bytes;
 	uint64_t ticks;		/* conference ticks run */
 	uint64_t late_ticks;	/* ticks started more than a ptime late */
-	uint64_t tick_ns_max;	/* worst tick duration, ns */
+	uint64_t tick_ns_max;	/* worst tick duration, ns (since start or
+				 * tutti-dp's last SIGUSR1 snapshot) */
 	uint64_t tick_ns_sum;	/* for the mean: sum / ticks */
 	uint64_t cmds;		/* commands applied */
 	uint64_t evts;		/* events sent */
@@ -289,7 +290,8 @@ struct shm_worker_stats {
 	/* the longest time between two polls (receive queue and ticks),
 	 * ns: a stall of the worker's CPU (preemption, a hypervisor's steal)
 	 * shows here; a whole ptime of it makes late ticks. With
-	 * --idle-sleep-us the sleeps count too. */
+	 * --idle-sleep-us the sleeps count too. Since start or tutti-dp's
+	 * last SIGUSR1 snapshot. */
 	uint64_t poll_gap_ns_max;
 	/* losses left silent rather than concealed because their tick ran
 	 * more than DP_PLC_SHED_US behind time (see dp_tick_conf) */

@@ -390,6 +390,27 @@ START_TEST(test_io_rtp_in_mixes_out)
 	ck_assert_uint_eq(lc.st.plc_shed, 1);
 	ck_assert_uint_eq(c->tc->st.plc_shed, 1);
 	ck_assert_uint_eq(lc.st.late_ticks, 3);
+	/* a snapshot (tutti-dp's SIGUSR1): the maxima start afresh at the
+	 * next publish, the counters run on */
+	ck_assert_uint_gt(lc.st.poll_gap_ns_max, 0);
+	ck_assert_uint_gt(lc.st.tick_ns_max, 0);
+	dp_lcore_publish(&lc, now);
+	ck_assert_uint_gt(lc.pub->poll_gap_ns_max, 0);
+	__atomic_add_fetch(&dp_snapshot_seq, 1, __ATOMIC_RELEASE);
+	dp_lcore_publish(&lc, now);
+	ck_assert_uint_eq(lc.st.poll_gap_ns_max, 0);
+	ck_assert_uint_eq(lc.st.tick_ns_max, 0);
+	ck_assert_uint_eq(lc.pub->poll_gap_ns_max, 0);
+	ck_assert_uint_eq(lc.pub->tick_ns_max, 0);
+	ck_assert_uint_eq(lc.pub->late_ticks, 3);
+	ck_assert_uint_eq(lc.pub->plc_shed, 1);
+	/* and grow again from there: a 2-period stall */
+	now = c->next_tick + 2 * c->period;
+	dp_io_poll(&lc, now);
+	ck_assert_uint_ge(lc.st.poll_gap_ns_max,
+			  2 * c->period * 1000000000u / lc.tsc_hz);
+	n = tx_take(out, 256);
+	rte_pktmbuf_free_bulk(out, n);
 }
 END_TEST
 
