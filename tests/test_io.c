@@ -37,6 +37,7 @@
 #include "lcore.h"
 #include "net.h"
 #include "port.h"
+#include "proc.h"
 #include "rtp.h"
 #include "shm_msg.h"
 #include "shm_region.h"
@@ -108,8 +109,12 @@ setup(void)
 	struct rte_mbuf *m;
 
 	eal_once();
-	snprintf(region_name, sizeof(region_name), "/tutti-test-io-%d",
-		 (int)getpid());
+	if (region_name[0] == '\0') {
+		snprintf(region_name, sizeof(region_name),
+			 "/tutti-test-io-%d", (int)getpid());
+		/* a failed case skips teardown (CK_FORK=no): gone at exit */
+		proc_shm_unlink_at_exit(region_name);
+	}
 	cfg.name = region_name;
 	ck_assert_int_eq(shm_region_create(&region, &cfg, err, sizeof(err)),
 			 0);
@@ -585,6 +590,7 @@ START_TEST(test_io_dispatch_to_owner)
 	dp_lcore_fini(&lc);
 	dp_io_fini();
 	snprintf(name, sizeof(name), "/tutti-test-io2-%d", (int)getpid());
+	proc_shm_unlink_at_exit(name);
 	cfg.name = name;
 	ck_assert_int_eq(shm_region_create(&r2, &cfg, err, sizeof(err)), 0);
 	ck_assert_int_eq(dp_lcore_init(&lc, &r2, 0, rte_lcore_id(), 8), 0);
