@@ -423,19 +423,18 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 		break;
 	case DP_JITTER_MISSING:
 		c->st.concealed++;
-		if (lg->plc_ok && c->rate_hz == DP_PLC_RATE_HZ &&
-		    (!c->shed_plc || lg->after_loss)) {
+		if (!lg->plc_ok || c->rate_hz != DP_PLC_RATE_HZ) {
+			ml->pcm = zeros;	/* it was silent: stays so */
+		} else if (c->shed_plc && !lg->after_loss) {
+			/* behind time: silent until a good frame (which then
+			 * starts without a fade) */
+			c->st.plc_shed++;
+			lg->plc_ok = false;
+			ml->pcm = zeros;
+		} else {
 			dp_plc_fill(&lg->plc, lg->pcm, c->mix.frame_samples);
 			ml->pcm = lg->pcm;
 			lg->after_loss = true;
-		} else {
-			if (lg->plc_ok && c->rate_hz == DP_PLC_RATE_HZ) {
-				/* behind time: silent until a good frame
-				 * (which then starts without a fade) */
-				c->st.plc_shed++;
-				lg->plc_ok = false;
-			}
-			ml->pcm = zeros;	/* it was silent: stays so */
 		}
 		break;
 	default:
