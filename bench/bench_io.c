@@ -172,13 +172,16 @@ feed(struct rte_mbuf **b, uint32_t i, uint32_t j, uint64_t frame)
 	       sizeof(frames[0]));
 }
 
-/* The NIC takes what was sent. */
+/* The tick due at t on own, then the NIC takes what was sent. */
 static void
-drain_tx(const struct io_arg *a, unsigned int nw)
+tick(struct dp_lcore *own, uint64_t t, const struct io_arg *a,
+     unsigned int nw)
 {
 	struct rte_mbuf *b[64];
 	unsigned int got;
 
+	own->next_tick_check = 0;
+	dp_io_poll(own, t);
 	for (unsigned int w = 0; w < nw; w++)
 		while ((got = rte_ring_dequeue_burst(a->two ? txr2[w] : txr,
 						     (void **)b, 64,
@@ -248,50 +251,46 @@ bench_frame(struct gb_state *st, void *arg)
 	make_frames(n);
 
 	t0 = now_ns();
-	while (a->phased && gb_keep_running(st)) {
-		/* each phase's frames arrive, then its conferences tick */
-		for (uint32_t ph = 0; ph < PHASES; ph++) {
-			uint64_t t = now + ph * (period / PHASES);
+	while (gb_keep_running(st)) {
+		if (a->phased) {
+			/* each phase's frames arrive, then its conferences
+			 * tick */
+			for (uint32_t ph = 0; ph < PHASES; ph++) {
+				uint64_t t = now + ph * (period / PHASES);
 
-			/* a conference (PER_CONF legs) at a time */
-			for (uint32_t c = ph; c < confs; c += PHASES) {
-				if (rte_pktmbuf_alloc_bulk(pool, b,
-							   PER_CONF) != 0)
-					break;
-				for (uint32_t l = 0; l < PER_CONF; l++)
-					feed(b, c * PER_CONF + l, l, frame);
-				rte_ring_enqueue_bulk(in, (void **)b,
-						      PER_CONF, NULL);
-				take(rx, own, in, DP_BURST, t);
+				/* a conference (PER_CONF legs) at a time */
+				for (uint32_t c = ph; c < confs; c += PHASES) {
+					if (rte_pktmbuf_alloc_bulk(pool, b,
+							PER_CONF) != 0)
+						break;
+					for (uint32_t l = 0; l < PER_CONF; l++)
+						feed(b, c * PER_CONF + l, l,
+						     frame);
+					rte_ring_enqueue_bulk(in, (void **)b,
+							      PER_CONF, NULL);
+					take(rx, own, in, DP_BURST, t);
+				}
+				take(rx, own, in, 1, t);
+				tick(own, t, a, nw);
 			}
-			take(rx, own, in, 1, t);
-			own->next_tick_check = 0;
-			dp_io_poll(own, t);
-			drain_tx(a, nw);
-		}
-		now += period;
-		frame++;
-	}
-	while (!a->phased && gb_keep_running(st)) {
+			now += period;
+		} else {
+			/* the generator's frames on the receive ring */
+			for (uint32_t i = 0; i < n; i += 64) {
+				uint32_t k = n - i < 64 ? n - i : 64;
 
-		/* the generator's frames on the receive ring */
-		for (uint32_t i = 0; i < n; i += 64) {
-			uint32_t k = n - i < 64 ? n - i : 64;
-
-			if (rte_pktmbuf_alloc_bulk(pool, b, k) != 0)
-				break;
-			for (uint32_t j = 0; j < k; j++)
-				feed(b, i + j, j, frame);
-			rte_ring_enqueue_bulk(in, (void **)b, k, NULL);
-			/* the worker takes them as they come */
-			take(rx, own, in, DP_BURST, now);
+				if (rte_pktmbuf_alloc_bulk(pool, b, k) != 0)
+					break;
+				for (uint32_t j = 0; j < k; j++)
+					feed(b, i + j, j, frame);
+				rte_ring_enqueue_bulk(in, (void **)b, k, NULL);
+				/* the worker takes them as they come */
+				take(rx, own, in, DP_BURST, now);
+			}
+			take(rx, own, in, 1, now);
+			now += period;
+			tick(own, now, a, nw);
 		}
-		take(rx, own, in, 1, now);
-		/* the tick */
-		now += period;
-		own->next_tick_check = 0;
-		dp_io_poll(own, now);
-		drain_tx(a, nw);
 		frame++;
 	}
 	t1 = now_ns();
