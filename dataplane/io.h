@@ -56,7 +56,8 @@ void dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
  * cold). */
 void dp_io_detach(struct dp_lcore *lc);
 
-/* Receive, run due ticks, send. Returns the packets handled. */
+/* Receive, run due ticks, send. Returns the work done: packets handled
+ * and ticks run (the worker counts its busy time by it). */
 unsigned int dp_io_poll(struct dp_lcore *lc, uint64_t now);
 
 /* Send what is queued. */

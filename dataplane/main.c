@@ -326,15 +326,20 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 
 	for (int i = 0; i < SHM_DROP_MAX_; i++)
 		drops += s->drops[i];
+	/* busy and total TSC cycles, and the time in ticks, as counters: a
+	 * benchmark takes the difference between a snapshot and the stop */
 	LOG_INFO("%sworker %u (lcore %u): %" PRIu64 " commands, %" PRIu64
 		 " events, %u conferences, %u legs; %" PRIu64 " ticks, %"
-		 PRIu64 " late ticks, worst tick %" PRIu64 " us, "
+		 PRIu64 " late ticks, worst tick %" PRIu64 " us, %" PRIu64
+		 " us in ticks, "
 		 "longest gap between polls %" PRIu64 " us, %" PRIu64
-		 " concealments shed; %" PRIu64 " packets in, %" PRIu64
+		 " concealments shed; %" PRIu64 " busy of %" PRIu64
+		 " TSC cycles; %" PRIu64 " packets in, %" PRIu64
 		 " out, %" PRIu64 " drops", what, w, s->lcore, s->cmds,
 		 s->evts, s->n_confs, s->n_legs, s->ticks, s->late_ticks,
-		 s->tick_ns_max / 1000, s->poll_gap_ns_max / 1000,
-		 s->plc_shed, s->rx_pkts, s->tx_pkts, drops);
+		 s->tick_ns_max / 1000, s->tick_ns_sum / 1000,
+		 s->poll_gap_ns_max / 1000, s->plc_shed, s->busy_cycles,
+		 s->total_cycles, s->rx_pkts, s->tx_pkts, drops);
 }
 
 static volatile sig_atomic_t snapshot_asked;
