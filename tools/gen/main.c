@@ -42,6 +42,7 @@ struct gen_opts {
 	double warmup_s;	/* sent before the measured window */
 	uint32_t warmup_pid;	/* SIGUSR1 to it when the window opens */
 	double drain_s;
+	double hold_s;		/* link kept up after the report */
 	double rotate_s;
 	double link_wait_s;
 	uint32_t n_mbufs;
@@ -109,6 +110,12 @@ usage(FILE *f)
 "                         (tutti-dp then logs its totals: the window's\n"
 "                         start)\n"
 "  --drain-s S            keep receiving after sending stops (default 0.3)\n"
+"  --hold-s S             after the report, keep the link up (not polled)\n"
+"                         for up to S seconds or until SIGINT/SIGTERM, so\n"
+"                         that the peer can be stopped first (default 0).\n"
+"                         A memif peer must not see the link go away while\n"
+"                         it runs: DPDK 22.11's memif unmaps the rings on a\n"
+"                         disconnect while its data path may be in them\n"
 "  --link-wait S          wait for the link to come up (default 10)\n"
 "  --mbufs N              mbufs in the pool (default 8191)\n"
 "  --window N             blast: at most N packets in flight (default 512,\n"
@@ -202,6 +209,7 @@ static const struct num_opt num_opts[] = {
 	{ "warmup-signal", 1, 4194304, NUM_U32,
 	  offsetof(struct gen_opts, warmup_pid) },
 	{ "drain-s", 0, 60, NUM_DBL, offsetof(struct gen_opts, drain_s) },
+	{ "hold-s", 0, 3600, NUM_DBL, offsetof(struct gen_opts, hold_s) },
 	{ "link-wait", 0, 3600, NUM_DBL,
 	  offsetof(struct gen_opts, link_wait_s) },
 	{ "mbufs", 1023, 1 << 22, NUM_U32,
@@ -614,6 +622,17 @@ setup(struct gen_ctx *g, const struct gen_opts *o, struct dp_port *port)
 	return 0;
 }
 
+/* --hold-s: the link stays up, unpolled, until a signal or s seconds. */
+static void
+hold(double s)
+{
+	uint64_t end = rte_get_tsc_cycles() +
+		       (uint64_t)(s * (double)rte_get_tsc_hz());
+
+	while (!gen_quit && rte_get_tsc_cycles() < end)
+		rte_delay_us_sleep(10000);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -682,8 +701,10 @@ main(int argc, char **argv)
 		 g->mode == GEN_MODE_REFLECT ? "reflecting" : "sending");
 	gen_run(g);
 	report(g, &port, o.json);
+	fflush(stdout);	/* a caller may act on it while the link is held */
 	if (o.per_leg != NULL && g->mode != GEN_MODE_REFLECT)
 		rc = write_per_leg(g, o.per_leg);
+	hold(o.hold_s);
 out:
 	dp_port_fini(&port);
 	if (g != NULL) {
