@@ -30,6 +30,7 @@ enum pattern {
 };
 
 static struct dp_jitter jb;
+static uint8_t jb_data[DP_JITTER_SLOTS * DP_JITTER_FRAME_MAX];
 
 static uint64_t
 tsc(void)
@@ -61,7 +62,7 @@ run(struct gb_state *st, void *arg)
 	uint64_t seq = 0, t0, t1, n_pull = 0, n_bad = 0;
 
 	memset(payload, 0x5a, sizeof(payload));
-	if (dp_jitter_init(&jb, &cfg) != 0) {
+	if (dp_jitter_init(&jb, &cfg, jb_data, sizeof(jb_data)) != 0) {
 		gb_skip_with_error(st, "dp_jitter_init failed");
 		return;
 	}

@@ -21,18 +21,20 @@ enum slot_state {
 };
 
 int
-dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg)
+dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
+	       uint8_t *data, size_t data_bytes)
 {
 	uint32_t max_f, min_f, depth_f;
 
-	if (jb == NULL || cfg == NULL)
+	if (jb == NULL || cfg == NULL || data == NULL)
 		return -EINVAL;
 	if (cfg->mode != DP_JITTER_FIXED && cfg->mode != DP_JITTER_ADAPTIVE)
 		return -EINVAL;
 	if (cfg->rate_hz == 0 || cfg->rate_hz > 192000 || cfg->tick_ms == 0 ||
 	    cfg->tick_ms > 1000 || (cfg->rate_hz * cfg->tick_ms) % 1000 != 0)
 		return -EINVAL;
-	if (cfg->frame_bytes == 0 || cfg->frame_bytes > DP_JITTER_FRAME_MAX)
+	if (cfg->frame_bytes == 0 || cfg->frame_bytes > DP_JITTER_FRAME_MAX ||
+	    data_bytes < dp_jitter_data_bytes(cfg->frame_bytes))
 		return -EINVAL;
 	if (cfg->clock_hz == 0)
 		return -EINVAL;
@@ -56,6 +58,7 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg)
 	jb->cfg = *cfg;
 	jb->frame_bytes = cfg->frame_bytes;
 	jb->stride = (cfg->frame_bytes + 63u) & ~63u;
+	jb->data = data;
 	jb->meter = cfg->meter;
 	jb->meter_arg = cfg->meter_arg;
 	jb->mode = (uint8_t)cfg->mode;

@@ -64,7 +64,7 @@ extern "C" {
 #endif
 
 #define DP_JITTER_SLOTS		32	/* frames, power of two */
-#define DP_JITTER_FRAME_MAX	640	/* bytes: 20 ms of L16 at 16 kHz */
+#define DP_JITTER_FRAME_MAX	3840	/* bytes: 40 ms of L16 at 48 kHz */
 #define DP_JITTER_SPLIT_MAX	4	/* frames per packet (80 ms at 20 ms) */
 #define DP_JITTER_DEPTH_MIN_MS	20	/* bounds of every depth in the cfg */
 #define DP_JITTER_DEPTH_MAX_MS	200
@@ -170,10 +170,13 @@ struct dp_jitter_slot {
 
 /* Per-leg state. Opaque: fields are jitter.c's; size known for storage.
  * What insert and pull use comes first (the fields, then the counters
- * they update), then the slots' bookkeeping (8 lines), then the frames. */
+ * they update), then the slots' bookkeeping (8 lines). The frames are in
+ * the caller's storage (dp_jitter_init()), sized by the leg's frame: a
+ * G.711 leg's 32 frames take 6 kB, an L16 48 kHz one's 60 kB. */
 struct dp_jitter {
 	uint32_t frame_bytes;	/* cfg.frame_bytes */
 	uint32_t stride;	/* bytes from one slot's frame to the next */
+	uint8_t *data;		/* DP_JITTER_SLOTS frames, stride apart */
 	uint8_t (*meter)(const uint8_t *, size_t, uint8_t);
 	uint8_t meter_arg;	/* cfg.meter, cfg.meter_arg */
 	uint32_t tick_ts;	/* timestamp units per tick */
@@ -203,12 +206,24 @@ struct dp_jitter {
 	struct dp_jitter_cfg cfg;
 	struct dp_jitter_slot slot[DP_JITTER_SLOTS]
 		__attribute__((aligned(64)));
-	uint8_t data[DP_JITTER_SLOTS * DP_JITTER_FRAME_MAX]
-		__attribute__((aligned(64)));
 };
 
+/* Bytes of frame storage a buffer of frame_bytes frames needs (each frame
+ * rounded up to a cache line); 0 if frame_bytes is 0 or above
+ * DP_JITTER_FRAME_MAX. */
+static inline size_t
+dp_jitter_data_bytes(uint32_t frame_bytes)
+{
+	if (frame_bytes == 0 || frame_bytes > DP_JITTER_FRAME_MAX)
+		return 0;
+	return (size_t)DP_JITTER_SLOTS * ((frame_bytes + 63u) & ~63u);
+}
+
 /*
- * Check cfg and fill jb (caller storage, any alignment of the struct).
+ * Check cfg and fill jb (caller storage, any alignment of the struct); its
+ * frames go in data, data_bytes >= dp_jitter_data_bytes(cfg->frame_bytes)
+ * (caller storage too, kept until the buffer is done with; 64-byte
+ * aligned is best).
  * Requires: rate_hz and tick_ms giving a whole number of timestamp units
  * per tick; 0 < frame_bytes <= DP_JITTER_FRAME_MAX; depths within
  * [DP_JITTER_DEPTH_MIN_MS, DP_JITTER_DEPTH_MAX_MS], min <= depth <= max
@@ -216,7 +231,8 @@ struct dp_jitter {
  * (200 ms needs a tick >= 20 ms); clock_hz > 0.
  * Returns 0 or -EINVAL (jb untouched). Cold path, any thread.
  */
-int dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg);
+int dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
+		   uint8_t *data, size_t data_bytes);
 
 /* Forget every packet and the SSRC; keep cfg and counters. Owning lcore. */
 void dp_jitter_reset(struct dp_jitter *jb);

@@ -180,7 +180,21 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 		jc.max_depth_ms = (DP_JITTER_SLOTS / 2 - 1) * c->ptime_ms;
 	jc.depth_ms = DP_TICK_JITTER_MS < jc.max_depth_ms ? DP_TICK_JITTER_MS :
 		      jc.max_depth_ms;
-	rc = dp_jitter_init(&lg->jb, &jc);
+	/* the frames' storage, sized by the frame (a G.711 leg's is a tenth
+	 * of an L16 48 kHz one's); a new codec with a larger frame gets a
+	 * new one, and the old stays if that cannot be had */
+	if (lg->jb_data_bytes < dp_jitter_data_bytes(lg->frame_bytes)) {
+		size_t n = dp_jitter_data_bytes(lg->frame_bytes);
+		uint8_t *d = leg_alloc(n);
+
+		if (d == NULL)
+			return -ENOMEM;
+		if (lg->jb_data != NULL)
+			leg_release(lg->jb_data);
+		lg->jb_data = d;
+		lg->jb_data_bytes = n;
+	}
+	rc = dp_jitter_init(&lg->jb, &jc, lg->jb_data, lg->jb_data_bytes);
 	if (rc < 0)
 		return rc;
 	memset(&lg->rs, 0, sizeof(lg->rs));
@@ -267,6 +281,8 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 	if (rc == 0)
 		rc = leg_setup(lg, l, now);
 	if (rc < 0) {
+		if (lg->jb_data != NULL)
+			leg_release(lg->jb_data);
 		leg_release(lg);
 		*err = rc;
 		return NULL;
@@ -323,6 +339,8 @@ dp_tick_leg_remove(struct dp_tick_leg *lg)
 		c->legs[lg->idx]->idx = lg->idx;
 	}
 	c->n_legs--;
+	if (lg->jb_data != NULL)
+		leg_release(lg->jb_data);
 	leg_release(lg);
 }
 

@@ -104,6 +104,8 @@ struct dp_tick_leg {
 	uint32_t tx_ts;
 	uint32_t tx_frames;		/* frames in tx_buf */
 	struct dp_jitter jb;
+	uint8_t *jb_data;		/* its frames (allocated with the leg, */
+	size_t jb_data_bytes;		/* sized by the codec's frame) */
 	struct dp_plc plc;
 	struct dp_resample_leg rs;
 	struct dp_dtmf_4733 dtmf;

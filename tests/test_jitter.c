@@ -35,7 +35,9 @@ struct arr {
 	int off_ms;		/* arrival = tick * 20 ms + off_ms */
 };
 
-static struct dp_jitter jb;	/* ~21 KB: static, not on the stack */
+static struct dp_jitter jb;
+/* its frames: room for the largest (static, not on the stack) */
+static uint8_t jb_data[DP_JITTER_SLOTS * DP_JITTER_FRAME_MAX];
 static int got[MAX_TICKS];
 static int next_tick;		/* first tick run() has not pulled yet */
 
@@ -58,7 +60,7 @@ init_fixed(uint32_t depth_ms, uint32_t max_ms)
 	struct dp_jitter_cfg c;
 
 	cfg_fixed(&c, depth_ms, max_ms);
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 	next_tick = 0;
 }
 
@@ -70,7 +72,7 @@ init_adaptive(uint32_t min_ms, uint32_t depth_ms, uint32_t max_ms)
 	cfg_fixed(&c, depth_ms, max_ms);
 	c.mode = DP_JITTER_ADAPTIVE;
 	c.min_depth_ms = min_ms;
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 	next_tick = 0;
 }
 
@@ -197,7 +199,8 @@ START_TEST(test_jitter_rejects_bad_cfg)
 		.max_depth_ms = bad_cfg[_i].max, .clock_hz = bad_cfg[_i].clock,
 	};
 
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), -EINVAL);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)),
+			 -EINVAL);
 }
 END_TEST
 
@@ -206,14 +209,33 @@ START_TEST(test_jitter_accepts_bounds)
 	struct dp_jitter_cfg c;
 
 	cfg_fixed(&c, 20, 20);
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 	cfg_fixed(&c, 200, 200);
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 	cfg_fixed(&c, 60, 150);
 	c.tick_ms = 10;
 	c.frame_bytes = 80;
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
-	ck_assert_int_eq(dp_jitter_init(&jb, NULL), -EINVAL);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, NULL, jb_data, sizeof(jb_data)),
+			 -EINVAL);
+	/* frame storage: 32 frames, each rounded up to a cache line */
+	ck_assert_uint_eq(dp_jitter_data_bytes(80), 32 * 128);
+	ck_assert_uint_eq(dp_jitter_data_bytes(160), 32 * 192);
+	ck_assert_uint_eq(dp_jitter_data_bytes(DP_JITTER_FRAME_MAX),
+			  32 * DP_JITTER_FRAME_MAX);
+	ck_assert_uint_eq(dp_jitter_data_bytes(0), 0);
+	ck_assert_uint_eq(dp_jitter_data_bytes(DP_JITTER_FRAME_MAX + 1), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, 32 * 128), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, 32 * 128 - 1),
+			 -EINVAL);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, NULL, 32 * 128), -EINVAL);
+	/* the largest frame: 40 ms of L16 at 48 kHz */
+	c.rate_hz = 48000;
+	c.tick_ms = 40;
+	c.depth_ms = 80;
+	c.max_depth_ms = 200;
+	c.frame_bytes = DP_JITTER_FRAME_MAX;
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 }
 END_TEST
 
@@ -347,7 +369,7 @@ START_TEST(test_jitter_meters_each_frame)
 	cfg_fixed(&c, 20, 200);
 	c.meter = meter_first;
 	c.meter_arg = 7;
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 	n_metered = 0;
 	ck_assert_int_eq(put(SSRC_A, 0, TS0, false, 2 * FB, 0), 2);
 	ck_assert_int_eq(put(SSRC_A, 0, TS0, false, 2 * FB, 1), 0); /* dup */
@@ -359,14 +381,14 @@ START_TEST(test_jitter_meters_each_frame)
 	ck_assert_uint_eq(f.meter, 1 + 1 + 7);
 
 	c.meter_arg = 0xff;
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 	ck_assert_int_eq(put(SSRC_A, 0, TS0, false, FB, 0), 1);
 	dp_jitter_pull(&jb, &f);
 	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
 	ck_assert_uint_eq(f.meter, 255);
 
 	c.meter = NULL;
-	ck_assert_int_eq(dp_jitter_init(&jb, &c), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 	ck_assert_int_eq(put(SSRC_A, 0, TS0, false, FB, 0), 1);
 	dp_jitter_pull(&jb, &f);
 	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);

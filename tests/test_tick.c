@@ -26,7 +26,7 @@
 #define US	1000000u	/* clock: microseconds */
 #define TICK_US	20000u
 #define MAXL	8
-#define HEARD_MAX	(16000 * 4)	/* 4 s at up to 16 kHz */
+#define HEARD_MAX	(48000 * 2)	/* 2 s at up to 48 kHz */
 
 struct phone {
 	struct shm_msg_leg cfg;
@@ -513,6 +513,54 @@ START_TEST(test_tick_directions_and_remove)
 }
 END_TEST
 
+/* L16 at every rate SDP offers (8, 16, 32, 44.1 and 48 kHz: a 20 ms frame
+ * of up to 1,920 bytes) in an 8 and a 16 kHz conference: each leg hears
+ * the others' tones at their level, not its own. */
+START_TEST(test_tick_l16_every_rate)
+{
+	static const uint32_t rates[5] = { 8000, 16000, 32000, 44100, 48000 };
+	static const double f[5] = { 450.0, 700.0, 1000.0, 1300.0, 1700.0 };
+	static const uint32_t conf_rate[2] = { 8000, 16000 };
+
+	for (int c = 0; c < 2; c++) {
+		conf_setup(conf_rate[c], 255);		/* everyone mixed */
+		for (int i = 0; i < 5; i++)
+			phone_add(SHM_CODEC_L16, rates[i], 20, f[i]);
+		run(0, 80);
+		for (uint32_t i = 0; i < n_phones; i++) {
+			struct phone *p = &P[i];
+			uint32_t skip = p->cfg.rate_hz / 2;
+			uint32_t n = p->n_heard - skip;
+
+			ck_assert_uint_eq(p->n_pkts, 80);
+			ck_assert_uint_eq(p->n_heard, 80 * p->cfg.rate_hz / 50);
+			ck_assert_uint_eq(p->bad_seq + p->bad_ts + p->bad_hdr,
+					  0);
+			for (uint32_t j = 0; j < n_phones; j++) {
+				double db = level_db(p, f[j], skip,
+						     ref_power(f[j],
+							       p->cfg.rate_hz,
+							       n));
+
+				if (j == i)
+					ck_assert_msg(db < -30.0, "conf %u Hz:"
+						      " %u Hz leg hears itself"
+						      " at %.1f dB",
+						      conf_rate[c], rates[i],
+						      db);
+				else
+					ck_assert_msg(fabs(db) < 1.5, "conf %u"
+						      " Hz: %u Hz leg hears "
+						      "%u Hz at %.1f dB",
+						      conf_rate[c], rates[i],
+						      rates[j], db);
+			}
+		}
+		dp_tick_conf_fini(&C);
+	}
+}
+END_TEST
+
 START_TEST(test_tick_bad_legs_refused)
 {
 	struct shm_msg_leg l = { .leg_id = 1, .codec = SHM_CODEC_PCMU,
@@ -543,6 +591,7 @@ test_suite(void)
 
 	tcase_add_test(tc, test_tick_each_hears_the_others);
 	tcase_add_test(tc, test_tick_rates_and_ptimes);
+	tcase_add_test(tc, test_tick_l16_every_rate);
 	tcase_add_test(tc, test_tick_loss_and_timeout);
 	tcase_add_test(tc, test_tick_plc_shed_behind_time);
 	tcase_add_test(tc, test_tick_rfc4733_digit);

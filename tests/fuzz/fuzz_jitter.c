@@ -36,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint32_t depths[4] = { 20, 40, 60, 100 };
 	static const uint32_t maxes[4] = { 100, 140, 200, 200 };
 	static struct dp_jitter jb;
+	static uint8_t jb_data[DP_JITTER_SLOTS * DP_JITTER_FRAME_MAX];
 	static uint8_t pay[DP_JITTER_FRAME_MAX * 8 + 1];
 	struct dp_jitter_cfg cfg;
 	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
@@ -58,7 +59,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.meter = (data[0] & 2) ? peak : NULL,
 		.meter_arg = 0xff,
 	};
-	FUZZ_CHECK(dp_jitter_init(&jb, &cfg) == 0);
+	FUZZ_CHECK(dp_jitter_init(&jb, &cfg, jb_data,
+				  dp_jitter_data_bytes(fb)) == 0);
 	tick_ts = cfg.rate_hz / 50;
 	while (off + 6 <= size) {
 		const uint8_t *r = data + off;
@@ -74,9 +76,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   s == DP_JITTER_EMPTY);
 			if (s == DP_JITTER_FRAME) {
 				FUZZ_CHECK(f.len_bytes == fb);
-				FUZZ_CHECK(f.payload >= jb.data &&
-					   f.payload + fb <= jb.data +
-					   sizeof(jb.data));
+				/* inside the frames' storage, which is
+				 * exactly dp_jitter_data_bytes(fb) */
+				FUZZ_CHECK(f.payload >= jb_data &&
+					   f.payload + fb <= jb_data +
+					   dp_jitter_data_bytes(fb));
 				if (cfg.meter != NULL)
 					FUZZ_CHECK(f.meter == 1 + peak(f.payload,
 								 fb, 0xff));
