@@ -701,9 +701,11 @@ main(int argc, char **argv)
 		 g->mode == GEN_MODE_REFLECT ? "reflecting" : "sending");
 	gen_run(g);
 	report(g, &port, o.json);
-	fflush(stdout);	/* a caller may act on it while the link is held */
 	if (o.per_leg != NULL && g->mode != GEN_MODE_REFLECT)
 		rc = write_per_leg(g, o.per_leg);
+	/* the report out, the per-leg file written: a caller may act on
+	 * them while the link is held */
+	fflush(stdout);
 	hold(o.hold_s);
 out:
 	dp_port_fini(&port);
