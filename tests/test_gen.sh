@@ -104,6 +104,11 @@ want=$((legs * 50 * dur))
 check "rtp sends N legs x 50 pps x duration ($tx of ~$want)" \
 	test "${tx:-0}" -ge $((want * 95 / 100)) -a "${tx:-0}" -le $((want * 105 / 100))
 check "every packet comes back" test "$(jget "$out" rx_rtp)" = "$tx"
+check "rx_pps is of what came back while sending (not the drain)" awk \
+	-v p="$(jget "$out" rx_pps)" -v w="$(jget "$out" rx_pkts_sending)" \
+	-v a="$(jget "$out" rx_pkts)" -v d="$(jget "$out" duration_s)" \
+	'BEGIN { exit !(w > 0 && w <= a && p > 0 &&
+			(p * d - w) ^ 2 <= 1 + (w / 1000) ^ 2) }'
 check "exactly N legs seen" test "$(jget "$out" legs_seen)" = $legs
 check "zero loss" test "$(jget "$out" lost)" = 0
 check "expected equals sent" test "$(jget "$out" expected)" = "$tx"

@@ -95,6 +95,9 @@ struct gen_ctx {
 	/* counters (this lcore only) */
 	uint64_t tx_pkts;
 	uint64_t rx_pkts;		/* everything received */
+	uint64_t rx_at_stop;		/* ... when sending stopped: the
+					 * received rate is of the same
+					 * seconds as the sent (not the drain) */
 	uint64_t rx_rtp;		/* RTP for one of our legs */
 	uint64_t rx_other;		/* not for a leg, not ARP */
 	uint64_t rx_bad_cksum;		/* IPv4 or UDP checksum wrong */

@@ -655,6 +655,7 @@ gen_run(struct gen_ctx *g)
 			     end == UINT64_MAX)) {
 			/* stop sending; receive what is still on its way */
 			g->stop_tsc = now;
+			g->rx_at_stop = g->rx_pkts;
 			sending = false;
 			end = g->mode == GEN_MODE_REFLECT ? now :
 			      now + g->drain_tsc;

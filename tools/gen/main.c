@@ -470,10 +470,11 @@ print_json(const struct report *r)
 	       r->link->link_status ? "true" : "false",
 	       r->link->link_speed);
 	printf("\"tx_pkts\":%" PRIu64 ",\"rx_pkts\":%" PRIu64 ","
+	       "\"rx_pkts_sending\":%" PRIu64 ","
 	       "\"tx_pps\":%.0f,\"rx_pps\":%.0f,\"target_pps\":%.0f,",
-	       g->tx_pkts, g->rx_pkts,
+	       g->tx_pkts, g->rx_pkts, g->rx_at_stop,
 	       r->tx_s > 0 ? (double)g->tx_pkts / r->tx_s : 0.0,
-	       r->tx_s > 0 ? (double)g->rx_pkts / r->tx_s : 0.0,
+	       r->tx_s > 0 ? (double)g->rx_at_stop / r->tx_s : 0.0,
 	       g->mode == GEN_MODE_RTP ? target : 0.0);
 	printf("\"expected_by_time\":%.0f,", g->mode == GEN_MODE_RTP ?
 	       target * r->tx_s : 0.0);
@@ -515,8 +516,9 @@ print_table(const struct report *r)
 	if (g->mode == GEN_MODE_RTP)
 		printf(" (target %.0f)", (double)s->n_legs * 1000.0 /
 		       s->ptime_ms);
-	printf("\n  %-14s %" PRIu64 " packets, %.0f pps\n", "received",
-	       g->rx_pkts, (double)g->rx_pkts / tx_s);
+	printf("\n  %-14s %" PRIu64 " packets, %.0f pps (of those before "
+	       "the drain)\n", "received", g->rx_pkts,
+	       (double)g->rx_at_stop / tx_s);
 	if (g->mode != GEN_MODE_REFLECT) {
 		printf("  %-14s %u of %u\n", "legs seen", r->s.legs_seen,
 		       s->n_legs);
