@@ -182,21 +182,29 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 		      jc.max_depth_ms;
 	/* the frames' storage, sized by the frame (a G.711 leg's is a tenth
 	 * of an L16 48 kHz one's); a new codec with a larger frame gets a
-	 * new one, and the old stays if that cannot be had */
+	 * new one, and until the buffer takes it the old one stays (the
+	 * buffer, untouched on failure, still points into it) */
 	if (lg->jb_data_bytes < dp_jitter_data_bytes(lg->frame_bytes)) {
 		size_t n = dp_jitter_data_bytes(lg->frame_bytes);
 		uint8_t *d = leg_alloc(n);
 
 		if (d == NULL)
 			return -ENOMEM;
+		rc = dp_jitter_init(&lg->jb, &jc, d, n);
+		if (rc < 0) {
+			leg_release(d);
+			return rc;
+		}
 		if (lg->jb_data != NULL)
 			leg_release(lg->jb_data);
 		lg->jb_data = d;
 		lg->jb_data_bytes = n;
+	} else {
+		rc = dp_jitter_init(&lg->jb, &jc, lg->jb_data,
+				    lg->jb_data_bytes);
+		if (rc < 0)
+			return rc;
 	}
-	rc = dp_jitter_init(&lg->jb, &jc, lg->jb_data, lg->jb_data_bytes);
-	if (rc < 0)
-		return rc;
 	memset(&lg->rs, 0, sizeof(lg->rs));
 	if (l->rate_hz != c->rate_hz) {
 		rc = dp_resample_leg_init(&lg->rs, l->rate_hz, c->rate_hz,

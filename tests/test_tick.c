@@ -561,6 +561,44 @@ START_TEST(test_tick_l16_every_rate)
 }
 END_TEST
 
+/* A re-INVITE from PCMU to L16 at 48 kHz: the leg's jitter storage grows
+ * to the new frame, and the others hear its tone on the new codec. */
+START_TEST(test_tick_codec_change_grows_storage)
+{
+	struct phone *a, *b;
+	size_t before;
+	uint32_t from;
+
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
+	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	run(0, 20);
+	before = a->lg->jb_data_bytes;
+	ck_assert_uint_eq(before, dp_jitter_data_bytes(160));
+	a->cfg.codec = SHM_CODEC_L16;
+	a->cfg.pt = 96;
+	a->cfg.rate_hz = 48000;
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, 0), 0);
+	ck_assert_uint_eq(a->lg->jb_data_bytes, dp_jitter_data_bytes(1920));
+	from = b->n_heard;
+	run(20 * TICK_US, 60);
+	{
+		uint32_t skip = from + 4000;	/* the new stream's buffer */
+		double db = level_db(b, 600.0, skip, ref_power(600.0, 8000,
+				     b->n_heard - skip));
+
+		ck_assert_msg(fabs(db) < 1.5, "b hears a's L16 at %.2f dB", db);
+	}
+	/* and back: a smaller frame keeps the storage it has */
+	a->cfg.codec = SHM_CODEC_PCMU;
+	a->cfg.pt = 0;
+	a->cfg.rate_hz = 8000;
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, 0), 0);
+	ck_assert_uint_eq(a->lg->jb_data_bytes, dp_jitter_data_bytes(1920));
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
 START_TEST(test_tick_bad_legs_refused)
 {
 	struct shm_msg_leg l = { .leg_id = 1, .codec = SHM_CODEC_PCMU,
@@ -592,6 +630,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_each_hears_the_others);
 	tcase_add_test(tc, test_tick_rates_and_ptimes);
 	tcase_add_test(tc, test_tick_l16_every_rate);
+	tcase_add_test(tc, test_tick_codec_change_grows_storage);
 	tcase_add_test(tc, test_tick_loss_and_timeout);
 	tcase_add_test(tc, test_tick_plc_shed_behind_time);
 	tcase_add_test(tc, test_tick_rfc4733_digit);
