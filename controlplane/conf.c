@@ -506,6 +506,9 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 	if (f == NULL)
 		return -ENOMEM;
 	f->cfg = *cfg;
+	/* SDP asks for the conference's tick, and what the focus sends a
+	 * leg is a whole number of ticks (the data plane refuses others) */
+	f->cfg.sdp.ptime_ms = f->cfg.ptime_ms;
 	f->d = d;
 	cp_cevt_cfg_default(&f->cevt);
 	f->cevt.interval_ms = cfg->notify_interval_ms;

@@ -793,15 +793,17 @@ fmt_is_dtmf(const struct fmtmap *f, uint32_t rate_hz)
 	       f->ch == 1;
 }
 
-/* The nearest of the data plane's 10/20/30/40 ms to ptime_ms (0 = 20),
- * not above maxptime_ms (0 = none); ties go to the shorter. */
+/* What the focus sends a leg: of the multiples of its tick up to 40 ms
+ * (the data plane sends a whole number of ticks a packet), the nearest to
+ * ptime_ms (0 = 20), not above maxptime_ms (0 = none); ties go to the
+ * shorter. The tick itself if every multiple is above maxptime_ms. */
 static uint8_t
-map_ptime(unsigned int ptime_ms, unsigned int maxptime_ms)
+map_ptime(unsigned int ptime_ms, unsigned int maxptime_ms, unsigned int tick)
 {
-	unsigned int want = ptime_ms != 0 ? ptime_ms : 20, best = 10;
-	unsigned int best_d = ~0u;
+	unsigned int want = ptime_ms != 0 ? ptime_ms : 20;
+	unsigned int best = tick, best_d = ~0u;
 
-	for (unsigned int p = 10; p <= 40; p += 10) {
+	for (unsigned int p = tick; p <= 40; p += tick) {
 		unsigned int d = p > want ? p - want : want - p;
 
 		if (maxptime_ms != 0 && p > maxptime_ms)
@@ -984,7 +986,7 @@ eval_audio(const struct sdp *s, const struct media *m,
 		if (p.pt[i] != 0 && fmt_of(&a, p.pt[i], &f) &&
 		    fmt_is_dtmf(&f, r->rate_hz))
 			r->dtmf_pt = p.pt[i];
-	r->ptime_ms = map_ptime(a.ptime_ms, a.maxptime_ms);
+	r->ptime_ms = map_ptime(a.ptime_ms, a.maxptime_ms, cfg->ptime_ms);
 	return 0;
 }
 
@@ -1471,7 +1473,7 @@ cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 			    (!fmt_of(&a, p.pt[i], &fm) ||
 			     fmt_is_dtmf(&fm, r.rate_hz)))
 				r.dtmf_pt = f[k].pt;
-	r.ptime_ms = map_ptime(a.ptime_ms, a.maxptime_ms);
+	r.ptime_ms = map_ptime(a.ptime_ms, a.maxptime_ms, cfg->ptime_ms);
 	*res = r;
 	return 0;
 }

@@ -76,7 +76,8 @@ struct cp_sdp_cfg {
 	struct cp_sdp_codec prefs[CP_SDP_MAX_CODECS]; /* most preferred 1st */
 	unsigned int n_prefs;
 	bool dtmf;		       /* offer and accept telephone-event */
-	uint8_t ptime_ms;	       /* a=ptime the focus asks: 10..40 */
+	uint8_t ptime_ms;	       /* a=ptime the focus asks: 10..40, its
+					* tick (what it sends is a multiple) */
 	char user[CP_SDP_NAME_MAX];    /* o= username: printable, no spaces */
 	char session[CP_SDP_NAME_MAX]; /* s= text: printable, not empty */
 };
@@ -112,7 +113,8 @@ struct cp_sdp_result {
 	uint8_t dtmf_pt;      /* telephone-event PT at rate_hz, 0 = none */
 	uint8_t dir;	      /* enum shm_dir, focus's point of view */
 	uint32_t rate_hz;     /* codec clock */
-	uint8_t ptime_ms;     /* what the focus sends: 10, 20, 30 or 40 */
+	uint8_t ptime_ms;     /* what the focus sends: 10, 20, 30 or 40, a
+			       * multiple of cfg->ptime_ms */
 	uint8_t addr[16];     /* peer RTP address, IPv4-mapped IPv6 */
 	uint16_t remote_port; /* peer RTP port, network order */
 	uint16_t media_idx;   /* the m= line used, 0-based */
@@ -151,9 +153,11 @@ void cp_sdp_sess_init(struct cp_sdp_sess *sess, uint64_t id, uint64_t version);
  *
  * Picks the first audio m= line (RTP/AVP, port != 0, usable IPv4 c=) that
  * carries a codec of cfg->prefs, taking the codec by cfg's order; adds the
- * offer's telephone-event at that codec's clock (if cfg->dtmf); ptime from
- * the offer's a=ptime (default 20) within a=maxptime, mapped to 10/20/30/
- * 40; the direction mirrored per RFC 3264 section 6.1 (sendonly ->
+ * offer's telephone-event at that codec's clock (if cfg->dtmf); the ptime
+ * it sends: of the multiples of cfg->ptime_ms (the conference's tick) up
+ * to 40, the nearest to the offer's a=ptime (default 20) not above its
+ * a=maxptime (the tick itself if none is); the direction mirrored per RFC
+ * 3264 section 6.1 (sendonly ->
  * recvonly, recvonly -> sendonly, inactive -> inactive) and limited by
  * local->dir; c=0.0.0.0 (RFC 2543 hold) means the focus sends nothing.
  * Every other m= line is answered with port 0; the answer keeps the

@@ -228,6 +228,12 @@ START_TEST(test_sdp_answers_asterisk_maxptime)
 	/* cfg order (PCMU first) beats the offer's order */
 	ck_assert_uint_eq(res.codec, SHM_CODEC_PCMU);
 	ck_assert_uint_eq(res.dtmf_pt, 101);
+	/* a whole number of the 20 ms tick: 30 ms is not (tutti-dp refused
+	 * such a leg, and Asterisk's call got a 503) */
+	ck_assert_uint_eq(res.ptime_ms, 20);
+	ck_assert_ptr_nonnull(strstr(ans, "\r\na=ptime:20\r\n"));
+	cfg.ptime_ms = 10;
+	answer_ok(offer);
 	ck_assert_uint_eq(res.ptime_ms, 30);
 	check_remote("10.0.0.5", 10018);
 	ck_assert_ptr_nonnull(strstr(ans, "m=audio 40000 RTP/AVP 0 101\r\n"));
@@ -643,22 +649,39 @@ START_TEST(test_sdp_static_l16_pt11_not_stereo)
 }
 END_TEST
 
+/* What the focus sends: a multiple of its tick (cfg.ptime_ms, the
+ * conference's) up to 40, nearest the offer's ptime within its maxptime. */
 static const struct {
 	const char *attrs;
+	unsigned int tick;
 	unsigned int ptime_ms;
 } ptimes[] = {
-	{ "", 20 },
-	{ "a=ptime:10\r\n", 10 },
-	{ "a=ptime:30\r\n", 30 },
-	{ "a=ptime:40\r\n", 40 },
-	{ "a=ptime:60\r\n", 40 },
-	{ "a=ptime:5\r\n", 10 },
-	{ "a=ptime:25\r\n", 20 },
-	{ "a=ptime:20.0\r\n", 20 },
-	{ "a=ptime:60\r\na=maxptime:30\r\n", 30 },
-	{ "a=maxptime:10\r\n", 10 },
-	{ "a=maxptime:5\r\n", 10 },
-	{ "a=maxptime:35\r\na=ptime:40\r\n", 30 },
+	/* a 10 ms tick: any of 10, 20, 30, 40 */
+	{ "", 10, 20 },
+	{ "a=ptime:10\r\n", 10, 10 },
+	{ "a=ptime:30\r\n", 10, 30 },
+	{ "a=ptime:40\r\n", 10, 40 },
+	{ "a=ptime:60\r\n", 10, 40 },
+	{ "a=ptime:5\r\n", 10, 10 },
+	{ "a=ptime:25\r\n", 10, 20 },
+	{ "a=ptime:20.0\r\n", 10, 20 },
+	{ "a=ptime:60\r\na=maxptime:30\r\n", 10, 30 },
+	{ "a=maxptime:10\r\n", 10, 10 },
+	{ "a=maxptime:5\r\n", 10, 10 },
+	{ "a=maxptime:35\r\na=ptime:40\r\n", 10, 30 },
+	/* the default 20 ms tick: 20 or 40 (10 and 30 would be refused by
+	 * the data plane: not a whole number of ticks) */
+	{ "", 20, 20 },
+	{ "a=ptime:10\r\n", 20, 20 },
+	{ "a=ptime:30\r\n", 20, 20 },
+	{ "a=ptime:35\r\n", 20, 40 },
+	{ "a=ptime:60\r\n", 20, 40 },
+	{ "a=ptime:60\r\na=maxptime:30\r\n", 20, 20 },
+	{ "a=maxptime:10\r\n", 20, 20 },
+	/* 30 and 40 ms ticks: only the tick fits in 40 ms */
+	{ "", 30, 30 },
+	{ "a=ptime:10\r\n", 30, 30 },
+	{ "a=ptime:20\r\na=maxptime:20\r\n", 40, 40 },
 };
 
 START_TEST(test_sdp_ptime_maxptime)
@@ -669,8 +692,20 @@ START_TEST(test_sdp_ptime_maxptime)
 		 "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
 		 "c=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n%s",
 		 ptimes[_i].attrs);
+	cfg.ptime_ms = (uint8_t)ptimes[_i].tick;
 	answer_ok(offer);
-	ck_assert_uint_eq(res.ptime_ms, ptimes[_i].ptime_ms);
+	ck_assert_msg(res.ptime_ms == ptimes[_i].ptime_ms, "tick %u, offer "
+		      "'%s': sends %u ms, want %u", ptimes[_i].tick,
+		      ptimes[_i].attrs, res.ptime_ms, ptimes[_i].ptime_ms);
+	ck_assert_uint_eq(res.ptime_ms % ptimes[_i].tick, 0);
+	/* and asks for its tick */
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "\r\na=ptime:%u\r\n",
+			 ptimes[_i].tick);
+		ck_assert_ptr_nonnull(strstr(ans, want));
+	}
 }
 END_TEST
 
@@ -680,13 +715,15 @@ START_TEST(test_sdp_session_level_ptime_and_direction)
 					      "a=sendonly\r\n"
 					      "m=audio 4000 RTP/AVP 0\r\n";
 
+	cfg.ptime_ms = 10;		/* a tick 30 is a multiple of */
 	answer_ok(offer);
 	ck_assert_uint_eq(res.ptime_ms, 30);
 	ck_assert_uint_eq(res.dir, SHM_DIR_RECVONLY);
-	/* the focus asks for its own ptime, whatever it sends */
+	/* the focus asks for its own ptime, and sends a multiple of it */
 	cfg.ptime_ms = 40;
 	answer_ok(offer);
 	ck_assert_ptr_nonnull(strstr(ans, "\r\na=ptime:40\r\n"));
+	ck_assert_uint_eq(res.ptime_ms, 40);
 }
 END_TEST
 
@@ -1035,7 +1072,7 @@ START_TEST(test_sdp_process_answer)
 	ck_assert_uint_eq(res.codec, SHM_CODEC_PCMA);
 	ck_assert_uint_eq(res.pt, 8);
 	ck_assert_uint_eq(res.dtmf_pt, 101);
-	ck_assert_uint_eq(res.ptime_ms, 30);
+	ck_assert_uint_eq(res.ptime_ms, 20);	/* whole 20 ms ticks */
 	ck_assert_uint_eq(res.dir, SHM_DIR_SENDRECV);
 	ck_assert(!res.sdp_changed);
 	check_remote("198.51.100.20", 7000);
