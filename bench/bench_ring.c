@@ -6,8 +6,9 @@
  *
  *   ring/pingpong_burst/B   one thread enqueues B then dequeues B
  *   ring/1p1c/B             a producer thread and a consumer thread, bursts
- *                           of B, the consumer checking order: the figure
- *                           the README quotes (one producer, one consumer)
+ *                           of B, the consumer checking order: what the
+ *                           README's command for it runs (one producer,
+ *                           one consumer)
  */
 #include <pthread.h>
 #include <stdio.h>
