@@ -167,7 +167,10 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 		.rate_hz = l->rate_hz,
 		.tick_ms = c->ptime_ms,
 		.frame_bytes = lg->frame_bytes,
-		.min_depth_ms = DP_JITTER_DEPTH_MIN_MS,
+		/* at least one tick: a 30 or 40 ms conference has no 20 ms
+		 * depth (the buffer refused every leg of one) */
+		.min_depth_ms = c->ptime_ms > DP_JITTER_DEPTH_MIN_MS ?
+				c->ptime_ms : DP_JITTER_DEPTH_MIN_MS,
 		.max_depth_ms = DP_TICK_JITTER_MAX_MS,
 		.clock_hz = c->clock_hz,
 		/* each G.711 frame's peak, while it is in the cache: the

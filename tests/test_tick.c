@@ -599,6 +599,49 @@ START_TEST(test_tick_codec_change_grows_storage)
 }
 END_TEST
 
+/* Conferences on 30 and 40 ms ticks take legs of their ptime (the jitter
+ * buffer's least depth is one tick) and run them: a tick a packet. */
+START_TEST(test_tick_long_ticks_take_legs)
+{
+	static const uint8_t ticks[2] = { 30, 40 };
+
+	for (int t = 0; t < 2; t++) {
+		struct shm_msg_conf cc = { .rate_hz = 8000,
+					   .ptime_ms = ticks[t] };
+		struct shm_msg_leg l = { .leg_id = 1, .ssrc = 7,
+					 .codec = SHM_CODEC_PCMU, .pt = 0,
+					 .dir = SHM_DIR_SENDRECV,
+					 .rate_hz = 8000,
+					 .ptime_ms = ticks[t] };
+		struct dp_tick_leg *a, *b;
+		int err = 0;
+
+		memset(P, 0, sizeof(P));
+		n_phones = 0;
+		ck_assert_int_eq(dp_tick_conf_init(&C, 78, &cc, US), 0);
+		a = dp_tick_leg_add(&C, &l, &P[0], 0, &err);
+		ck_assert_msg(a != NULL, "%u ms: PCMU leg: %d", ticks[t], err);
+		l.leg_id = 2;
+		l.codec = SHM_CODEC_L16;
+		l.pt = 96;
+		l.rate_hz = 16000;
+		b = dp_tick_leg_add(&C, &l, &P[1], 0, &err);
+		ck_assert_msg(b != NULL, "%u ms: L16 leg: %d", ticks[t], err);
+		ck_assert_uint_ge(dp_jitter_stats(&a->jb)->target_frames, 1);
+		P[0].cfg = a->cfg;
+		P[1].cfg = b->cfg;
+		n_phones = 2;
+		for (int i = 0; i < 5; i++)
+			dp_tick_run(&C, (uint64_t)i * ticks[t] * 1000u,
+				    on_send, on_evt, NULL);
+		ck_assert_uint_eq(P[0].n_pkts, 5);	/* a tick a packet */
+		ck_assert_uint_eq(P[0].n_heard, 5u * 8u * ticks[t]);
+		ck_assert_uint_eq(P[1].n_heard, 5u * 16u * ticks[t]);
+		dp_tick_conf_fini(&C);
+	}
+}
+END_TEST
+
 START_TEST(test_tick_bad_legs_refused)
 {
 	struct shm_msg_leg l = { .leg_id = 1, .codec = SHM_CODEC_PCMU,
@@ -631,6 +674,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_rates_and_ptimes);
 	tcase_add_test(tc, test_tick_l16_every_rate);
 	tcase_add_test(tc, test_tick_codec_change_grows_storage);
+	tcase_add_test(tc, test_tick_long_ticks_take_legs);
 	tcase_add_test(tc, test_tick_loss_and_timeout);
 	tcase_add_test(tc, test_tick_plc_shed_behind_time);
 	tcase_add_test(tc, test_tick_rfc4733_digit);

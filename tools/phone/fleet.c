@@ -25,7 +25,8 @@
 #include "g711.h"
 #include "sipcall.h"
 
-#define FS		160
+#define FS		160	/* samples of 20 ms: the shortest analysed */
+#define FS_MAX		320	/* a packet of 40 ms */
 #define MAX_PHONES	512
 #define MAX_TONES	32
 #define WINDOW		(8000 * 2)	/* samples analysed: the last 2 s */
@@ -68,6 +69,7 @@ struct phone {
 };
 
 static struct phone ph[MAX_PHONES];
+static unsigned int ptime_ms = 20;	/* --ptime: what each one sends */
 static int16_t *speech;
 static uint32_t speech_len;
 
@@ -101,6 +103,8 @@ usage(FILE *f)
 "  --remote A.B.C.D:P   or send to provisioned legs: participant i to port\n"
 "                       P + 2i\n"
 "  --codec C            PCMU (default) or PCMA\n"
+"  --ptime MS           10, 20 (default), 30 or 40 ms a packet, offered\n"
+"                       (a=ptime) and sent\n"
 "  --tones LIST         Hz per participant, in turn (0 = silent), e.g.\n"
 "                       450,800,1300,0 (default: 450,800,1300 then silent)\n"
 "  --speech FILE        a WAV (8 kHz, 16-bit, mono) the silent ones play\n"
@@ -158,8 +162,9 @@ load_wav(const char *path)
 static void
 send_frame(struct phone *p, enum dp_law law, uint8_t pt)
 {
-	uint8_t pkt[12 + FS];
-	int16_t pcm[FS];
+	uint32_t fs = 8 * ptime_ms;
+	uint8_t pkt[12 + FS_MAX];
+	int16_t pcm[FS_MAX];
 	double amp = 32768.0 * pow(10.0, -15.0 / 20.0) * sqrt(2.0);
 	uint32_t n = p->n++;
 
@@ -168,16 +173,15 @@ send_frame(struct phone *p, enum dp_law law, uint8_t pt)
 	pkt[2] = (uint8_t)(n >> 8);
 	pkt[3] = (uint8_t)n;
 	for (int k = 0; k < 4; k++) {
-		pkt[4 + k] = (uint8_t)((n * FS) >> (24 - 8 * k));
+		pkt[4 + k] = (uint8_t)((n * fs) >> (24 - 8 * k));
 		pkt[8 + k] = (uint8_t)(ntohs(p->local.sin_port) >> (24 - 8 * k));
 	}
-	for (int k = 0; k < FS; k++)
+	for (uint32_t k = 0; k < fs; k++)
 		pcm[k] = p->tone_hz > 0 ? (int16_t)lrint(amp * sin(2.0 * M_PI *
-			p->tone_hz * (n * FS + k) / 8000.0)) :
-			 p->speech ? speech[(n * FS + (uint32_t)k) %
-					    speech_len] : 0;
-	dp_g711_encode(law, pkt + 12, pcm, FS);
-	sendto(p->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&p->remote,
+			p->tone_hz * (n * fs + k) / 8000.0)) :
+			 p->speech ? speech[(n * fs + k) % speech_len] : 0;
+	dp_g711_encode(law, pkt + 12, pcm, fs);
+	sendto(p->fd, pkt, 12 + fs, 0, (struct sockaddr *)&p->remote,
 	       sizeof(p->remote));
 }
 
@@ -192,7 +196,8 @@ receive(struct phone *p, enum dp_law law)
 		uint32_t ts = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
 			      (uint32_t)buf[6] << 8 | buf[7];
 		double t = (double)phone_now_ms();
-		int16_t pcm[FS];
+		int16_t pcm[FS_MAX];
+		uint32_t m = (uint32_t)len - 12;
 
 		if (!p->have_seq) {
 			p->have_seq = true;
@@ -219,17 +224,19 @@ receive(struct phone *p, enum dp_law law)
 		p->last_ms = t;
 		p->last_ts = ts;
 		p->rx++;
-		if (len != 12 + FS)
+		/* a whole number of 10 ms, up to 40: the focus sends each
+		 * a multiple of its tick */
+		if (m == 0 || m % 80 != 0 || m > FS_MAX)
 			continue;
-		dp_g711_decode(law, pcm, buf + 12, FS);
-		for (int k = 0; k < FS; k++) {
+		dp_g711_decode(law, pcm, buf + 12, m);
+		for (uint32_t k = 0; k < m; k++) {
 			p->ring[p->ring_pos] = pcm[k];
 			p->ring_pos = (p->ring_pos + 1) % WINDOW;
 		}
-		p->ring_fill = p->ring_fill + FS > WINDOW ? WINDOW :
-			       p->ring_fill + FS;
-		p->win_fill = p->win_fill + FS > WINDOW ? WINDOW :
-			      p->win_fill + FS;
+		p->ring_fill = p->ring_fill + m > WINDOW ? WINDOW :
+			       p->ring_fill + m;
+		p->win_fill = p->win_fill + m > WINDOW ? WINDOW :
+			      p->win_fill + m;
 		p->win_rx++;
 	}
 }
@@ -341,6 +348,7 @@ fleet_main(int argc, char **argv)
 		{ "call", required_argument, NULL, 'C' },
 		{ "remote", required_argument, NULL, 'r' },
 		{ "codec", required_argument, NULL, 'c' },
+		{ "ptime", required_argument, NULL, 'P' },
 		{ "tones", required_argument, NULL, 't' },
 		{ "speech", required_argument, NULL, 's' },
 		{ "stagger-ms", required_argument, NULL, 'S' },
@@ -383,6 +391,15 @@ fleet_main(int argc, char **argv)
 			n_also = parse_tones(optarg, also, MAX_TONES);
 			break;
 		case 'R': report_ms = strtoull(optarg, NULL, 10); break;
+		case 'P':
+			ptime_ms = (unsigned int)strtoul(optarg, NULL, 10);
+			if (ptime_ms % 10 != 0 || ptime_ms < 10 ||
+			    ptime_ms > 40) {
+				fprintf(stderr, "tutti-gen: --ptime %s: 10, "
+					"20, 30 or 40\n", optarg);
+				return 2;
+			}
+			break;
 		case 's':
 			if (load_wav(optarg) < 0) {
 				fprintf(stderr, "tutti-gen: --speech %s: not "
@@ -489,7 +506,7 @@ fleet_main(int argc, char **argv)
 					rc = sipcall_dial(&p->call, call, &sl,
 						ntohs(p->local.sin_port),
 						law == DP_LAW_ALAW ? 8 : 0,
-						&p->remote, 5000);
+						ptime_ms, &p->remote, 5000);
 					if (rc != 0) {
 						fprintf(stderr, "tutti-gen: "
 							"participant %d: call "
@@ -512,13 +529,13 @@ fleet_main(int argc, char **argv)
 				p->left = true;
 			}
 		}
-		/* one frame per participant per 20 ms */
+		/* one packet per participant per --ptime */
 		if (now >= next) {
 			for (int i = 0; i < count; i++)
 				if (ph[i].in_call)
 					send_frame(&ph[i], law,
 						   law == DP_LAW_ALAW ? 8 : 0);
-			next += 20;
+			next += ptime_ms;
 		}
 		for (int i = 0; i < count; i++)
 			pf[i] = (struct pollfd){ .fd = ph[i].fd,

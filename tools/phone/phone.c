@@ -284,8 +284,8 @@ main(int argc, char **argv)
 		sl.sin_port = htons(o.sip_port ? o.sip_port :
 				    (uint16_t)(ntohs(o.local.sin_port) + 1));
 		rc = sipcall_dial(&call, o.sip_uri, &sl,
-				  ntohs(o.local.sin_port), o.pt, &o.remote,
-				  10000);
+				  ntohs(o.local.sin_port), o.pt, 20,
+				  &o.remote, 10000);
 		if (rc != 0) {
 			fprintf(stderr, "tutti-phone %s: call to %s failed: "
 				"%s%d%s\n", label, o.sip_uri, rc > 0 ?

@@ -133,7 +133,7 @@ transact(struct sipcall *c, const char *msg, const char *method, uint32_t cseq,
 int
 sipcall_dial(struct sipcall *c, const char *uri,
 	     const struct sockaddr_in *local, uint16_t rtp_port, uint8_t pt,
-	     struct sockaddr_in *remote, int wait_ms)
+	     unsigned int ptime_ms, struct sockaddr_in *remote, int wait_ms)
 {
 	char ip[INET_ADDRSTRLEN], host[64], sdp[512], msg[2048], branch[24];
 	static char resp[8192];
@@ -164,8 +164,9 @@ sipcall_dial(struct sipcall *c, const char *uri,
 	snprintf(sdp, sizeof(sdp),
 		 "v=0\r\no=phone 1 1 IN IP4 %s\r\ns=tutti-phone\r\n"
 		 "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %u\r\n"
-		 "a=rtpmap:%u %s/8000\r\na=ptime:20\r\na=sendrecv\r\n",
-		 ip, ip, rtp_port, pt, pt, pt == 8 ? "PCMA" : "PCMU");
+		 "a=rtpmap:%u %s/8000\r\na=ptime:%u\r\na=sendrecv\r\n",
+		 ip, ip, rtp_port, pt, pt, pt == 8 ? "PCMA" : "PCMU",
+		 ptime_ms);
 	rnd_hex(branch, 17);
 	c->cseq = 1;
 	request(c, msg, sizeof(msg), "INVITE", branch, 1, "application/sdp",

@@ -38,12 +38,14 @@ struct sipcall {
 /*
  * Call uri (sip:user@A.B.C.D[:port]) from local (SIP port: rtp_port + 1
  * unless given) with an offer of payload type pt (0 PCMU, 8 PCMA) on
- * rtp_port. Waits up to wait_ms for the answer. Returns 0 with *remote the
- * RTP address to send to, or -errno / a SIP status >= 300.
+ * rtp_port, packets of ptime_ms (a=ptime). Waits up to wait_ms for the
+ * answer. Returns 0 with *remote the RTP address to send to, or -errno /
+ * a SIP status >= 300.
  */
 int sipcall_dial(struct sipcall *c, const char *uri,
 		 const struct sockaddr_in *local, uint16_t rtp_port,
-		 uint8_t pt, struct sockaddr_in *remote, int wait_ms);
+		 uint8_t pt, unsigned int ptime_ms, struct sockaddr_in *remote,
+		 int wait_ms);
 
 /* Handle what arrived on c->fd (a BYE: answer 200, ended). */
 void sipcall_input(struct sipcall *c);
