@@ -57,7 +57,7 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
 	memset(jb, 0, sizeof(*jb));
 	jb->cfg = *cfg;
 	jb->frame_bytes = cfg->frame_bytes;
-	jb->stride = (cfg->frame_bytes + 63u) & ~63u;
+	jb->stride = dp_jitter_stride(cfg->frame_bytes);
 	jb->data = data;
 	jb->meter = cfg->meter;
 	jb->meter_arg = cfg->meter_arg;

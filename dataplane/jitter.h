@@ -208,15 +208,23 @@ struct dp_jitter {
 		__attribute__((aligned(64)));
 };
 
-/* Bytes of frame storage a buffer of frame_bytes frames needs (each frame
- * rounded up to a cache line); 0 if frame_bytes is 0 or above
+/* Bytes from one slot's frame to the next: the frame rounded up to a
+ * cache line, so a frame touches only its own lines. */
+static inline uint32_t
+dp_jitter_stride(uint32_t frame_bytes)
+{
+	return (frame_bytes + 63u) & ~63u;
+}
+
+/* Bytes of frame storage a buffer of frame_bytes frames needs
+ * (DP_JITTER_SLOTS strides); 0 if frame_bytes is 0 or above
  * DP_JITTER_FRAME_MAX. */
 static inline size_t
 dp_jitter_data_bytes(uint32_t frame_bytes)
 {
 	if (frame_bytes == 0 || frame_bytes > DP_JITTER_FRAME_MAX)
 		return 0;
-	return (size_t)DP_JITTER_SLOTS * ((frame_bytes + 63u) & ~63u);
+	return (size_t)DP_JITTER_SLOTS * dp_jitter_stride(frame_bytes);
 }
 
 /*

@@ -115,6 +115,15 @@ dp_tick_conf_fini(struct dp_tick_conf *c)
 	dp_mix_enc_fini(&c->enc);
 }
 
+/* Free a leg and its jitter storage (it is off the conference). */
+static void
+leg_free(struct dp_tick_leg *lg)
+{
+	if (lg->jb_data != NULL)
+		leg_release(lg->jb_data);
+	leg_release(lg);
+}
+
 /* Release what leg_setup() took. */
 static void
 leg_teardown(struct dp_tick_leg *lg)
@@ -155,6 +164,8 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 	uint32_t ptime = l->ptime_ms ? l->ptime_ms : c->ptime_ms;
 	bool g711 = l->codec == SHM_CODEC_PCMU || l->codec == SHM_CODEC_PCMA;
 	struct dp_jitter_cfg jc;
+	uint8_t *d;
+	size_t n;
 	int rc;
 
 	lg->leg_samples = (uint32_t)dp_l16_frame_samples(l->rate_hz,
@@ -187,13 +198,13 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 	 * of an L16 48 kHz one's); a new codec with a larger frame gets a
 	 * new one, and until the buffer takes it the old one stays (the
 	 * buffer, untouched on failure, still points into it) */
-	if (lg->jb_data_bytes < dp_jitter_data_bytes(lg->frame_bytes)) {
-		size_t n = dp_jitter_data_bytes(lg->frame_bytes);
-		uint8_t *d = leg_alloc(n);
-
-		if (d == NULL)
-			return -ENOMEM;
-		rc = dp_jitter_init(&lg->jb, &jc, d, n);
+	n = dp_jitter_data_bytes(lg->frame_bytes);
+	d = lg->jb_data;
+	if (lg->jb_data_bytes < n && (d = leg_alloc(n)) == NULL)
+		return -ENOMEM;
+	rc = dp_jitter_init(&lg->jb, &jc, d, d == lg->jb_data ?
+			    lg->jb_data_bytes : n);
+	if (d != lg->jb_data) {
 		if (rc < 0) {
 			leg_release(d);
 			return rc;
@@ -202,12 +213,9 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 			leg_release(lg->jb_data);
 		lg->jb_data = d;
 		lg->jb_data_bytes = n;
-	} else {
-		rc = dp_jitter_init(&lg->jb, &jc, lg->jb_data,
-				    lg->jb_data_bytes);
-		if (rc < 0)
-			return rc;
 	}
+	if (rc < 0)
+		return rc;
 	memset(&lg->rs, 0, sizeof(lg->rs));
 	if (l->rate_hz != c->rate_hz) {
 		rc = dp_resample_leg_init(&lg->rs, l->rate_hz, c->rate_hz,
@@ -292,9 +300,7 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 	if (rc == 0)
 		rc = leg_setup(lg, l, now);
 	if (rc < 0) {
-		if (lg->jb_data != NULL)
-			leg_release(lg->jb_data);
-		leg_release(lg);
+		leg_free(lg);
 		*err = rc;
 		return NULL;
 	}
@@ -350,9 +356,7 @@ dp_tick_leg_remove(struct dp_tick_leg *lg)
 		c->legs[lg->idx]->idx = lg->idx;
 	}
 	c->n_legs--;
-	if (lg->jb_data != NULL)
-		leg_release(lg->jb_data);
-	leg_release(lg);
+	leg_free(lg);
 }
 
 int
