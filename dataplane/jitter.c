@@ -18,7 +18,26 @@ enum slot_state {
 	SLOT_EMPTY = 0,		/* nothing for slot.pos (or never used) */
 	SLOT_FULL = 1,		/* a frame waits to be played at slot.pos */
 	SLOT_PLAYED = 2,	/* slot.pos's frame was played or dropped */
+	SLOT_PARTIAL = 3,	/* some grains of slot.pos's frame (mask) */
 };
+
+/* Grains a tick is cut into for packets that are not whole frames: the
+ * smallest of 5 and 10 ms that is a whole number of samples and bytes
+ * and divides the tick into at most DP_JITTER_GRAINS_MAX; else 1 (whole
+ * frames only). */
+static uint8_t
+grains_of(const struct dp_jitter_cfg *cfg)
+{
+	for (uint32_t g = DP_JITTER_GRAIN_MS; g <= 2 * DP_JITTER_GRAIN_MS;
+	     g += DP_JITTER_GRAIN_MS) {
+		uint32_t n = cfg->tick_ms / g;
+
+		if (cfg->tick_ms % g == 0 && n <= DP_JITTER_GRAINS_MAX &&
+		    (cfg->rate_hz * g) % 1000 == 0 && cfg->frame_bytes % n == 0)
+			return (uint8_t)n;
+	}
+	return 1;
+}
 
 int
 dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
@@ -61,6 +80,9 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
 	jb->data = data;
 	jb->meter = cfg->meter;
 	jb->meter_arg = cfg->meter_arg;
+	jb->grains = grains_of(cfg);
+	jb->grain_bytes = (uint16_t)(cfg->frame_bytes / jb->grains);
+	jb->grain_ts = cfg->rate_hz * cfg->tick_ms / 1000 / jb->grains;
 	jb->mode = (uint8_t)cfg->mode;
 	jb->tick_ts = cfg->rate_hz * cfg->tick_ms / 1000;
 	jb->min_f = min_f;
@@ -106,16 +128,6 @@ static inline uint8_t *
 slot_data(struct dp_jitter *jb, uint32_t pos)
 {
 	return jb->data + (pos & SLOT_MASK) * jb->stride;
-}
-
-/* Ticks from the play head to timestamp ts, rounded to the nearest tick. */
-static int32_t
-ts_to_ticks(const struct dp_jitter *jb, uint32_t ts)
-{
-	int64_t tick = jb->tick_ts;
-	int64_t n = (int64_t)(int32_t)(ts - jb->play_ts) + tick / 2;
-
-	return (int32_t)(n >= 0 ? n / tick : -((-n + tick - 1) / tick));
 }
 
 /*
@@ -246,21 +258,154 @@ outside_resyncs(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt)
 	return true;
 }
 
+/* How a packet is placed (span()). */
+enum place {
+	PLACE_BAD = 0,		/* off the grains' grid, not whole frames */
+	PLACE_FRAMES = 1,	/* whole frames, at the nearest tick */
+	PLACE_GRAINS = 2,	/* grain by grain (store_grains()) */
+};
+
+/*
+ * The ticks a packet spans, from the play head: [*d, *last]. Whole frames
+ * on the ticks' grid, or off both grids (a sender's timestamps need not
+ * be exact), go to the nearest tick; anything else on the grains' grid is
+ * placed grain by grain, its first at grain *g0 of tick *d.
+ */
+static inline enum place
+span(const struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
+     uint32_t frames, int32_t *d, int32_t *last, uint32_t *g0)
+{
+	uint32_t tick = jb->tick_ts, grain_ts = jb->grain_ts, o;
+	int32_t rel = (int32_t)(pkt->ts - jb->play_ts);
+	uint32_t u = (uint32_t)(rel >= 0 ? rel : -(int64_t)rel);
+
+	/* one division: floor(rel / tick) and the remainder, o */
+	*d = (int32_t)(u / tick);
+	o = u % tick;
+	if (rel < 0 && o != 0) {
+		*d = -*d - 1;
+		o = tick - o;
+	} else if (rel < 0) {
+		*d = -*d;
+	}
+	if (frames != 0 && (o == 0 || jb->grains == 1 || o % grain_ts != 0)) {
+		if (o >= tick - tick / 2)
+			(*d)++;		/* nearest */
+		*last = *d + (int32_t)frames - 1;
+		*g0 = 0;
+		return PLACE_FRAMES;
+	}
+	if (jb->grains == 1 || o % grain_ts != 0)
+		return PLACE_BAD;
+	*g0 = o / grain_ts;
+	*last = *d + (int32_t)((*g0 + pkt->len_bytes / jb->grain_bytes - 1) /
+			       jb->grains);
+	return PLACE_GRAINS;
+}
+
+/* A whole frame j of pkt for tick d + j, from the play head. */
+static void
+store_frame(struct dp_jitter *jb, struct dp_jitter_slot *s, uint32_t pos,
+	    const struct dp_jitter_pkt *pkt, uint32_t j)
+{
+	uint32_t fb = jb->frame_bytes;
+
+	s->pos = pos;
+	s->ts = pkt->ts + j * jb->tick_ts;
+	s->seq = pkt->seq;
+	s->marker = pkt->marker && j == 0;
+	s->len_bytes = (uint16_t)fb;
+	s->state = SLOT_FULL;
+	memcpy(slot_data(jb, pos), pkt->payload + j * fb, fb);
+	if (jb->meter != NULL) {
+		uint8_t r = jb->meter(pkt->payload + j * fb, fb, jb->meter_arg);
+
+		s->meter = (uint8_t)(1u + (r < 254 ? r : 254));
+	} else {
+		s->meter = 0;
+	}
+}
+
+/* The grains of a packet placed grain by grain, the first at grain g0 of
+ * tick d, each into its tick's slot; a frame whose grains are all in is
+ * full. Returns the ticks it stored grains in; *dup if some were there
+ * already. */
+static uint32_t
+store_grains(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
+	     int32_t d, uint32_t g0, bool *dup)
+{
+	uint32_t gb = jb->grain_bytes, grain_ts = jb->grain_ts;
+	uint32_t n = pkt->len_bytes / gb, stored = 0, last_pos = 0;
+	uint8_t full = (uint8_t)((1u << jb->grains) - 1u);
+
+	for (uint32_t j = 0; j < n; j++) {
+		int32_t t = d + (int32_t)((g0 + j) / jb->grains);
+		uint32_t g = (g0 + j) % jb->grains;
+		uint32_t pos = jb->play_pos + (uint32_t)t;
+		struct dp_jitter_slot *s = &jb->slot[pos & SLOT_MASK];
+
+		if (s->pos == pos && (s->state == SLOT_FULL ||
+				      s->state == SLOT_PLAYED ||
+				      (s->state == SLOT_PARTIAL &&
+				       (s->mask & (1u << g))))) {
+			*dup = true;
+			continue;
+		}
+		if (t < 0)
+			continue;	/* this tick is gone: late */
+		if (s->pos != pos || s->state != SLOT_PARTIAL) {
+			s->pos = pos;
+			s->state = SLOT_PARTIAL;
+			s->mask = 0;
+			s->ts = pkt->ts + (j - g) * grain_ts;
+			s->seq = pkt->seq;
+			s->marker = false;
+			s->len_bytes = (uint16_t)jb->frame_bytes;
+			s->meter = 0;
+		}
+		s->marker |= pkt->marker && j == 0;
+		memcpy(slot_data(jb, pos) + g * gb, pkt->payload + j * gb, gb);
+		s->mask |= (uint8_t)(1u << g);
+		if (s->mask == full) {
+			s->state = SLOT_FULL;
+			if (jb->meter != NULL) {
+				uint8_t r = jb->meter(slot_data(jb, pos),
+						      jb->frame_bytes,
+						      jb->meter_arg);
+
+				s->meter = (uint8_t)(1u + (r < 254 ? r : 254));
+			}
+		}
+		if ((int32_t)(pos - jb->top_pos) > 0)
+			jb->top_pos = pos;
+		stored += stored == 0 || pos != last_pos;
+		last_pos = pos;
+	}
+	return stored;
+}
+
 int
 dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		 uint64_t now)
 {
 	uint32_t fb = jb->frame_bytes;
-	uint32_t k, stored = 0;
+	uint32_t g0, stored = 0, k;
 	int32_t d, last;
+	enum place how;
 	bool dup = false;
 
 	jb->st.n_in++;
 	if (pkt->len_bytes > DP_JITTER_SPLIT_MAX * fb)
 		return drop(jb, DP_JITTER_DROP_TOO_BIG);
-	if (pkt->len_bytes == 0 || pkt->len_bytes % fb != 0)
-		return drop(jb, DP_JITTER_DROP_BAD_LEN);
+	/* k: whole frames, or 0 for a packet that can only go by grains */
 	k = pkt->len_bytes / fb;
+	if (pkt->len_bytes != k * fb) {
+		k = 0;
+		if (jb->grains == 1 || pkt->len_bytes % jb->grain_bytes != 0)
+			return drop(jb, DP_JITTER_DROP_BAD_LEN);
+	}
+	if (pkt->len_bytes == 0)
+		return drop(jb, DP_JITTER_DROP_BAD_LEN);
 
 	if (!jb->started) {
 		jb->ssrc = pkt->ssrc;
@@ -275,13 +420,13 @@ dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		anchor(jb, pkt);
 	}
 
-	d = ts_to_ticks(jb, pkt->ts);
-	last = d + (int32_t)k - 1;
+	how = span(jb, pkt, k, &d, &last, &g0);
+	if (how == PLACE_BAD)
+		return drop(jb, DP_JITTER_DROP_BAD_LEN);
 	if (d < -(int32_t)jb->hist_f || last > (int32_t)jb->early_f) {
 		if (!outside_resyncs(jb, pkt))
 			return drop(jb, DP_JITTER_DROP_OUTSIDE);
-		d = ts_to_ticks(jb, pkt->ts);
-		last = d + (int32_t)k - 1;
+		how = span(jb, pkt, k, &d, &last, &g0);	/* anchored on it */
 	}
 	if (last > (int32_t)jb->max_f) {
 		uint32_t n = (uint32_t)(last - (int32_t)jb->max_f);
@@ -290,34 +435,25 @@ dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		d -= (int32_t)n;
 	}
 
-	for (uint32_t j = 0; j < k; j++) {
-		uint32_t pos = jb->play_pos + (uint32_t)(d + (int32_t)j);
-		struct dp_jitter_slot *s = &jb->slot[pos & SLOT_MASK];
+	if (how == PLACE_GRAINS) {
+		stored = store_grains(jb, pkt, d, g0, &dup);
+	} else {
+		for (uint32_t j = 0; j < k; j++) {
+			uint32_t pos = jb->play_pos + (uint32_t)(d + (int32_t)j);
+			struct dp_jitter_slot *s = &jb->slot[pos & SLOT_MASK];
 
-		if (s->pos == pos && s->state != SLOT_EMPTY) {
-			dup = true;	/* buffered or already played */
-			continue;
+			if (s->pos == pos && (s->state == SLOT_FULL ||
+					      s->state == SLOT_PLAYED)) {
+				dup = true;	/* buffered or already played */
+				continue;
+			}
+			if (d + (int32_t)j < 0)
+				continue;	/* this tick is gone: late */
+			store_frame(jb, s, pos, pkt, j);
+			if ((int32_t)(pos - jb->top_pos) > 0)
+				jb->top_pos = pos;
+			stored++;
 		}
-		if (d + (int32_t)j < 0)
-			continue;	/* this tick is gone: late */
-		s->pos = pos;
-		s->ts = pkt->ts + j * jb->tick_ts;
-		s->seq = pkt->seq;
-		s->marker = pkt->marker && j == 0;
-		s->len_bytes = (uint16_t)fb;
-		s->state = SLOT_FULL;
-		memcpy(slot_data(jb, pos), pkt->payload + j * fb, fb);
-		if (jb->meter != NULL) {
-			uint8_t r = jb->meter(pkt->payload + j * fb, fb,
-					      jb->meter_arg);
-
-			s->meter = (uint8_t)(1u + (r < 254 ? r : 254));
-		} else {
-			s->meter = 0;
-		}
-		if ((int32_t)(pos - jb->top_pos) > 0)
-			jb->top_pos = pos;
-		stored++;
 	}
 
 	if ((int16_t)(pkt->seq - jb->max_seq) > 0)
@@ -413,6 +549,9 @@ dp_jitter_pull(struct dp_jitter *jb, struct dp_jitter_frame *out)
 	s = &jb->slot[jb->play_pos & SLOT_MASK];
 	if (s->pos != jb->play_pos || s->state != SLOT_FULL) {
 		enum dp_jitter_status r = not_played(jb);
+
+		if (s->pos == jb->play_pos && s->state == SLOT_PARTIAL)
+			jb->st.n_partial++;
 
 		advance(jb, s);
 		return r;

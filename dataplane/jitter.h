@@ -13,9 +13,19 @@
  * pulls before it plays. So reordering, loss, 16-bit sequence wrap and 32-bit
  * timestamp wrap need no special case. A packet carries 1 to
  * DP_JITTER_SPLIT_MAX frames of cfg.frame_bytes each (e.g. a 40 ms G.711
- * packet is split into two 20 ms ticks); a payload that is not a whole
- * number of frames is dropped (DP_JITTER_DROP_BAD_LEN), shorter ptimes than
- * the tick (10 ms packets into 20 ms ticks) are not supported.
+ * packet is split into two 20 ms ticks).
+ * Other packet times. A phone need not send the conference's packet time
+ * (SDP's a=ptime is a wish): a payload that is not a whole number of
+ * frames is cut into grains of 5 ms (10 ms where 5 ms is not a whole number
+ * of samples, e.g. 44.1 kHz), placed by timestamp on the ticks' grid (which
+ * the first packet anchors), and a tick's frame is assembled in its slot
+ * from its grains in any order: 10 ms packets into 20 ms ticks take two
+ * packets a tick, 30 ms packets into 20 ms ticks one and a half. A tick
+ * whose frame is still incomplete when it plays is MISSING (concealed) and
+ * counted in n_partial. A payload that is not a whole number of grains, or
+ * whose timestamp is off the grains' grid, is dropped
+ * (DP_JITTER_DROP_BAD_LEN); so is any partial packet when the tick is not a
+ * whole number of grains, or more than 8.
  *
  * Depth. The first packet (and the first after a resync with nothing
  * buffered) is played after `target` pulls that return DP_JITTER_EMPTY.
@@ -66,6 +76,8 @@ extern "C" {
 #define DP_JITTER_SLOTS		32	/* frames, power of two */
 #define DP_JITTER_FRAME_MAX	3840	/* bytes: 40 ms of L16 at 48 kHz */
 #define DP_JITTER_SPLIT_MAX	4	/* frames per packet (80 ms at 20 ms) */
+#define DP_JITTER_GRAIN_MS	5	/* partial packets: 5 or 10 ms grains */
+#define DP_JITTER_GRAINS_MAX	8	/* grains per tick (40 ms of 5 ms) */
 #define DP_JITTER_DEPTH_MIN_MS	20	/* bounds of every depth in the cfg */
 #define DP_JITTER_DEPTH_MAX_MS	200
 #define DP_JITTER_ADAPT_K	4	/* target = K * jitter, in frames */
@@ -152,6 +164,7 @@ struct dp_jitter_stats {
 	uint64_t n_grow;		/* adaptive: frames inserted */
 	uint64_t n_shrink_silence;	/* adaptive: empty slots skipped */
 	uint64_t n_shrink_drop;		/* adaptive: frames dropped */
+	uint64_t n_partial;		/* pulls of an incomplete frame */
 };
 
 /* A slot's bookkeeping; its frame is in dp_jitter.data, apart, so that a
@@ -166,6 +179,7 @@ struct dp_jitter_slot {
 	uint8_t state;		/* enum slot_state in jitter.c */
 	bool marker;
 	uint8_t meter;		/* dp_jitter_frame.meter */
+	uint8_t mask;		/* partial frame: the grains it has */
 };
 
 /* Per-leg state. Opaque: fields are jitter.c's; size known for storage.
@@ -179,6 +193,7 @@ struct dp_jitter {
 	uint8_t *data;		/* DP_JITTER_SLOTS frames, stride apart */
 	uint8_t (*meter)(const uint8_t *, size_t, uint8_t);
 	uint8_t meter_arg;	/* cfg.meter, cfg.meter_arg */
+	uint8_t grains;		/* per tick (1: whole frames only) */
 	uint32_t tick_ts;	/* timestamp units per tick */
 	uint32_t min_f, max_f;	/* depth bounds, frames */
 	uint32_t early_f;	/* furthest tick a packet may reach */
@@ -191,6 +206,8 @@ struct dp_jitter {
 	bool have_old_ssrc;
 	uint16_t max_seq;	/* highest sequence number seen */
 	uint16_t cand_seq;	/* the waiting outside packet's seq */
+	uint16_t grain_bytes;	/* frame_bytes / grains */
+	uint32_t grain_ts;	/* tick_ts / grains */
 	uint32_t ssrc, old_ssrc;
 	uint32_t play_pos;	/* slot position the next pull plays */
 	uint32_t play_ts;	/* RTP timestamp the next pull plays */
@@ -248,7 +265,9 @@ void dp_jitter_reset(struct dp_jitter *jb);
 /*
  * Offer one RTP packet that arrived at `now` (cfg.clock_hz units, monotonic).
  * The payload is copied; the caller keeps (and frees) the packet.
- * Returns the number of frames stored (0: dropped and counted by reason).
+ * Returns the number of ticks it stored media for: its frames, or for a
+ * packet placed grain by grain, the ticks whose frames it completed or
+ * added to (0: dropped and counted by reason).
  * Owning lcore, hot path.
  */
 int dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,

@@ -5,7 +5,8 @@
  * one pull per tick) and compares the whole pulled sequence and every
  * counter with values worked out by hand from the rules in jitter.h.
  * G.711 8 kHz, 20 ms ticks (160 timestamp units, 160 bytes); the arrival
- * clock is in milliseconds.
+ * clock is in milliseconds. Packets that are not whole ticks (10, 30 ms)
+ * are checked sample by sample: each byte is its own timestamp's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -680,6 +681,202 @@ START_TEST(test_jitter_adaptive_drops_frame_without_silence)
 }
 END_TEST
 
+/* ---- packets that are not whole ticks ---- */
+
+/* Byte of the sample at RTP timestamp ts (one byte a sample, as G.711):
+ * a pulled frame is right when every byte is its own sample's. */
+static uint8_t
+sample_byte(uint32_t ts)
+{
+	return (uint8_t)(ts * 7u + 3u);
+}
+
+/* Insert len bytes (one a sample) starting at timestamp ts. */
+static int
+put_samples(uint16_t seq, uint32_t ts, uint32_t len, bool marker,
+	    uint64_t now)
+{
+	static uint8_t buf[DP_JITTER_FRAME_MAX];
+	struct dp_jitter_pkt p = {
+		.payload = buf, .len_bytes = len, .ssrc = SSRC_A, .ts = ts,
+		.seq = seq, .marker = marker,
+	};
+
+	ck_assert_uint_le(len, sizeof(buf));
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = sample_byte(ts + i);
+	return dp_jitter_insert(&jb, &p, now);
+}
+
+/* One pull: E, M, or the frame's timestamp after checking each of its
+ * fb bytes against its sample's. */
+static int64_t
+pull_samples(uint32_t fb)
+{
+	struct dp_jitter_frame f;
+	enum dp_jitter_status s = dp_jitter_pull(&jb, &f);
+
+	if (s != DP_JITTER_FRAME)
+		return s == DP_JITTER_EMPTY ? E : M;
+	ck_assert_uint_eq(f.len_bytes, fb);
+	for (uint32_t k = 0; k < fb; k++)
+		ck_assert_msg(f.payload[k] == sample_byte(f.ts + k),
+			      "frame ts %u byte %u", f.ts, k);
+	return f.ts;
+}
+
+/* 10 ms packets into 20 ms ticks: two packets make a tick's frame, in
+ * either order; every sample plays once, in order. */
+START_TEST(test_jitter_short_ptime_assembles)
+{
+	init_fixed(40, 200);
+	for (uint32_t t = 0; t < 40; t++) {
+		uint32_t ts = TS0 + t * TICK_TS;
+		bool swap = t % 3 == 1;	/* second half first */
+
+		ck_assert_int_eq(put_samples((uint16_t)(2 * t + swap),
+					     ts + (swap ? 80 : 0), 80, t == 0,
+					     t * TICK_MS), 1);
+		ck_assert_int_eq(put_samples((uint16_t)(2 * t + !swap),
+					     ts + (swap ? 0 : 80), 80, false,
+					     t * TICK_MS + 10), 1);
+		if (t < 2)
+			ck_assert_int_eq(pull_samples(FB), E);
+		else
+			ck_assert_int_eq(pull_samples(FB),
+					 TS0 + (t - 2) * TICK_TS);
+	}
+	expect_pulls(38, 0, 2);
+	expect_drops(0, 0, 0, 0, 0, 0);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_stored, 80);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_partial, 0);
+}
+END_TEST
+
+/* 30 ms packets into 20 ms ticks (a packet every tick and a half): each
+ * tick's frame is whole when its packets are in; a 40 ms packet off the
+ * grid of ticks by 10 ms spans three ticks. */
+START_TEST(test_jitter_long_ptime_straddles_ticks)
+{
+	uint32_t next_ts = TS0;
+	uint16_t seq = 0;
+	int64_t want = TS0;
+
+	init_fixed(60, 200);
+	for (uint32_t t = 0; t < 60; t++) {
+		int64_t got_ts;
+
+		/* the packets whose last sample is by the end of tick t
+		 * (8 samples a ms); the 22nd starts 31.5 ticks in */
+		for (;;) {
+			uint32_t len = seq == 21 ? 320 : 240;
+
+			if ((next_ts - TS0 + len) / 8 > (t + 1) * TICK_MS)
+				break;
+
+			/* the ticks it puts samples in: a 30 ms packet
+			 * two, the 40 ms one three */
+			ck_assert_int_eq(put_samples(seq++, next_ts, len,
+						     false, t * TICK_MS),
+					 len == 320 ? 3 : 2);
+			next_ts += len;
+		}
+		got_ts = pull_samples(FB);
+		/* the first packet is in at tick 1; 60 ms later it plays */
+		if (t < 4) {
+			ck_assert_int_eq(got_ts, E);
+			continue;
+		}
+		ck_assert_int_eq(got_ts, want);
+		want += TICK_TS;
+	}
+	expect_pulls(56, 0, 4);
+	expect_drops(0, 0, 0, 0, 0, 0);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_partial, 0);
+}
+END_TEST
+
+/* A lost half is concealed (n_partial), a duplicate half, a half off the
+ * grains' grid, one that is not whole grains and a late one are dropped
+ * and counted; the other ticks play. */
+START_TEST(test_jitter_partial_loss_dup_late)
+{
+	init_fixed(40, 200);
+	for (uint32_t t = 0; t < 8; t++) {
+		uint32_t ts = TS0 + t * TICK_TS;
+
+		if (t != 3)	/* tick 3's first half is lost */
+			put_samples((uint16_t)(2 * t), ts, 80, false,
+				    t * TICK_MS);
+		put_samples((uint16_t)(2 * t + 1), ts + 80, 80, false,
+			    t * TICK_MS + 10);
+		if (t == 4) {
+			/* the second half again: dup */
+			ck_assert_int_eq(put_samples(9, ts + 80, 80, false,
+						     t * TICK_MS + 11), 0);
+			/* off the 5 ms grid; not whole grains */
+			ck_assert_int_eq(put_samples(9, ts + 83, 80, false,
+						     t * TICK_MS + 11), 0);
+			ck_assert_int_eq(put_samples(9, ts + 200, 100, false,
+						     t * TICK_MS + 11), 0);
+		}
+		if (t == 6) {
+			/* tick 3's lost half, after tick 3 played: late;
+			 * tick 2's second half again: played, a dup */
+			ck_assert_int_eq(put_samples(6, TS0 + 3 * TICK_TS, 80,
+						     false, t * TICK_MS), 0);
+			ck_assert_int_eq(put_samples(5, TS0 + 2 * TICK_TS + 80,
+						     80, false, t * TICK_MS),
+					 0);
+		}
+		got[t] = (int)pull_samples(FB);
+	}
+	for (uint32_t t = 0; t < 8; t++) {
+		int want = t < 2 ? E : t == 5 ? M :
+			   (int)(TS0 + (t - 2) * TICK_TS);
+
+		ck_assert_msg(got[t] == want, "tick %u: got %d, want %d", t,
+			      got[t], want);
+	}
+	expect_pulls(5, 1, 2);
+	expect_drops(1, 2, 0, 0, 2, 0);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_partial, 1);
+}
+END_TEST
+
+/* The grain: 5 ms where it is whole samples, else 10 ms (44.1 kHz); a
+ * 10 ms tick takes 5 ms packets. */
+START_TEST(test_jitter_grain_by_rate)
+{
+	struct dp_jitter_cfg c;
+
+	cfg_fixed(&c, 40, 200);
+	c.rate_hz = 44100;
+	c.frame_bytes = 882 * 2;	/* 20 ms of L16 */
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
+	/* 10 ms of L16 at 44.1 kHz: 882 bytes; 5 ms is 220.5 samples */
+	ck_assert_int_eq(put_samples(0, 0, 882, false, 0), 1);
+	ck_assert_int_eq(put_samples(1, 441, 882, false, 10), 1);
+	ck_assert_int_eq(put_samples(2, 882, 441, false, 20), 0);
+	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_drop[DP_JITTER_DROP_BAD_LEN],
+			  1);
+
+	cfg_fixed(&c, 40, 150);
+	c.tick_ms = 10;
+	c.frame_bytes = 80;
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
+	for (uint32_t t = 0; t < 10; t++) {
+		ck_assert_int_eq(put_samples((uint16_t)(2 * t), TS0 + 80 * t,
+					     40, false, t * 10), 1);
+		ck_assert_int_eq(put_samples((uint16_t)(2 * t + 1),
+					     TS0 + 80 * t + 40, 40, false,
+					     t * 10 + 5), 1);
+		ck_assert_int_eq(pull_samples(80), t < 4 ? E :
+				 (int64_t)(TS0 + 80 * (t - 4)));
+	}
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -699,6 +896,13 @@ test_suite(void)
 	tcase_add_test(tc, test_jitter_splits_long_ptime);
 	tcase_add_test(tc, test_jitter_meters_each_frame);
 	tcase_add_test(tc, test_jitter_bounds_latency);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("partial");
+	tcase_add_test(tc, test_jitter_short_ptime_assembles);
+	tcase_add_test(tc, test_jitter_long_ptime_straddles_ticks);
+	tcase_add_test(tc, test_jitter_partial_loss_dup_late);
+	tcase_add_test(tc, test_jitter_grain_by_rate);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("resync");

@@ -7,7 +7,8 @@
  * and not its own, silent listeners get the shared payload, sequence and
  * timestamps run on, the marker starts a spurt; loss is concealed; RFC 4733
  * digits, talker changes and media timeouts come out as events; an L16 leg
- * at 16 kHz and a 40 ms leg in a 20 ms conference; directions and unknown
+ * at 16 kHz and a 40 ms leg in a 20 ms conference; phones sending 10, 30
+ * and 40 ms packets into 20 ms ticks; directions and unknown
  * payload types. Unit test, no DPDK.
  */
 #include <errno.h>
@@ -32,6 +33,9 @@ struct phone {
 	struct shm_msg_leg cfg;
 	struct dp_tick_leg *lg;
 	double freq;		/* its tone, 0 = silent */
+	uint8_t send_ms;	/* its own packet time (0: 20 ms) */
+	uint8_t wire[5760];	/* captured, not sent yet: < 60 ms */
+	uint32_t n_wire;	/* samples in wire */
 	uint16_t seq;
 	uint32_t ts;
 	uint64_t phase;		/* samples sent */
@@ -131,33 +135,43 @@ phone_add(uint8_t codec, uint32_t rate, uint8_t ptime, double freq)
 	return p;
 }
 
-/* The phone sends 20 ms of its tone (or silence). */
+/* The phone captures 20 ms of its tone (or silence) and sends it in
+ * packets of its own packet time (send_ms): none, one or more. */
 static void
 phone_send(struct phone *p, uint64_t now)
 {
 	uint32_t n = p->cfg.rate_hz / 50;
-	uint8_t wire[1920];
+	uint32_t bps = p->cfg.codec == SHM_CODEC_L16 ? 2 : 1;
+	uint32_t pkt_n = p->cfg.rate_hz * (p->send_ms ? p->send_ms : 20u) /
+			 1000u;
 	int16_t pcm[960];
 	struct dp_jitter_pkt pkt;
 
 	for (uint32_t s = 0; s < n; s++, p->phase++)
 		pcm[s] = p->freq > 0 ? (int16_t)lrint(6000.0 * sin(2.0 * M_PI *
 			p->freq * (double)p->phase / p->cfg.rate_hz)) : 0;
+	ck_assert_uint_le((p->n_wire + n) * bps, sizeof(p->wire));
 	if (p->cfg.codec == SHM_CODEC_L16)
-		dp_l16_encode(wire, pcm, n);
+		dp_l16_encode(p->wire + p->n_wire * bps, pcm, n);
 	else
 		dp_g711_encode(p->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
-			       DP_LAW_ULAW, wire, pcm, n);
-	pkt = (struct dp_jitter_pkt){
-		.payload = wire,
-		.len_bytes = p->cfg.codec == SHM_CODEC_L16 ? 2 * n : n,
-		.ssrc = 0x5000u + p->cfg.leg_id, .ts = p->ts, .seq = p->seq,
-	};
-	p->seq++;
-	p->ts += n;
-	if (!p->mute_tx)
-		ck_assert_int_eq(dp_tick_rx(p->lg, p->cfg.pt, &pkt, now,
-					    on_evt, NULL), DP_TICK_RX_OK);
+			       DP_LAW_ULAW, p->wire + p->n_wire, pcm, n);
+	p->n_wire += n;
+	while (p->n_wire >= pkt_n) {
+		pkt = (struct dp_jitter_pkt){
+			.payload = p->wire, .len_bytes = pkt_n * bps,
+			.ssrc = 0x5000u + p->cfg.leg_id, .ts = p->ts,
+			.seq = p->seq,
+		};
+		p->seq++;
+		p->ts += pkt_n;
+		if (!p->mute_tx)
+			ck_assert_int_eq(dp_tick_rx(p->lg, p->cfg.pt, &pkt,
+						    now, on_evt, NULL),
+					 DP_TICK_RX_OK);
+		p->n_wire -= pkt_n;
+		memmove(p->wire, p->wire + pkt_n * bps, p->n_wire * bps);
+	}
 }
 
 /* Run n ticks: every phone sends, then the focus ticks. */
@@ -267,6 +281,50 @@ START_TEST(test_tick_each_hears_the_others)
 			ck_assert_uint_eq(ml->peak_hint, 1);
 	}
 	ck_assert_uint_ge(C.mix.st.g711_silent, 2 * 90);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+/* Phones that do not send the conference's packet time are heard, and
+ * hear: 10, 30 and 40 ms packets into 20 ms ticks (the jitter buffer
+ * assembles each tick's frame from its grains). */
+START_TEST(test_tick_other_packet_times_heard)
+{
+	static const double f[3] = { 450.0, 800.0, 1300.0 };
+	static const uint8_t send_ms[4] = { 10, 30, 40, 30 };
+
+	conf_setup(8000, 0);
+	for (uint32_t i = 0; i < 4; i++)
+		phone_add(i % 2 ? SHM_CODEC_PCMA : SHM_CODEC_PCMU, 8000, 20,
+			  i < 3 ? f[i] : 0)->send_ms = send_ms[i];
+	run(0, 150);
+	for (uint32_t i = 0; i < n_phones; i++) {
+		struct phone *p = &P[i];
+		const struct dp_jitter_stats *js =
+			dp_jitter_stats(&p->lg->jb);
+		uint32_t skip = 8000 / 2;
+
+		ck_assert_uint_eq(p->n_pkts, 150);
+		ck_assert_uint_eq(p->bad_seq + p->bad_ts + p->bad_hdr, 0);
+		ck_assert_uint_eq(js->n_partial, 0);
+		for (uint32_t d = 0; d < DP_JITTER_DROP_MAX_; d++)
+			ck_assert_uint_eq(js->n_drop[d], 0);
+		for (uint32_t t2 = 0; t2 < 3; t2++) {
+			double db = level_db(p, f[t2], skip,
+					     ref_power(f[t2], 8000,
+						       p->n_heard - skip));
+
+			if (t2 == i)
+				ck_assert_msg(db < -40.0, "leg %u (%u ms) "
+					      "hears itself at %.1f dB", i,
+					      send_ms[i], db);
+			else
+				ck_assert_msg(fabs(db) < 1.0, "leg %u hears "
+					      "%u (%u ms) at %.1f dB", i, t2,
+					      send_ms[t2], db);
+		}
+	}
+	ck_assert_uint_eq(C.st.rx_drop[DP_TICK_RX_JITTER], 0);
 	dp_tick_conf_fini(&C);
 }
 END_TEST
@@ -672,6 +730,7 @@ test_suite(void)
 
 	tcase_add_test(tc, test_tick_each_hears_the_others);
 	tcase_add_test(tc, test_tick_rates_and_ptimes);
+	tcase_add_test(tc, test_tick_other_packet_times_heard);
 	tcase_add_test(tc, test_tick_l16_every_rate);
 	tcase_add_test(tc, test_tick_codec_change_grows_storage);
 	tcase_add_test(tc, test_tick_long_ticks_take_legs);

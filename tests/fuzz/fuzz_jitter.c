@@ -6,9 +6,10 @@
  * (bit 0: adaptive, bit 1: metered, bit 2: 16 kHz L16-sized frames,
  * bits 3-4: depth, bits 5-6: max depth), then records of six bytes
  * [op][seq: 2 LE][ts step][arrival step][jump]: op bit 0 clear is a
- * pull; else an insert of (op >> 1) & 7 frames (bit 4: one byte more),
- * SSRC by bit 5, marker by bit 6; the timestamp moves by the signed step
- * in quarter ticks, and by jump << 16 when jump's top bit is set; the
+ * pull; else an insert of (op >> 1) & 7 frames, or of 5 ms grains (a
+ * quarter frame) when jump's bit 6 is set (bit 4: one byte more), SSRC by
+ * bit 5, marker by bit 6; the timestamp moves by the signed step in
+ * quarter ticks, and by jump << 16 when jump's top bit is set; the
  * payload bytes come from the input. Properties: every packet is stored
  * or dropped for one reason; every pull returns one status; a frame is
  * whole, inside the buffer, and (metered) carries the meter of its own
@@ -89,7 +90,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		} else {
 			uint32_t frames = (r[0] >> 1) & 7;
-			uint32_t len = frames * fb + ((r[0] & 0x10) ? 1 : 0);
+			uint32_t unit = (r[5] & 0x40) ? fb / 4 : fb;
+			uint32_t len = frames * unit + ((r[0] & 0x10) ? 1 : 0);
 			struct dp_jitter_pkt p;
 			uint64_t in = st->n_in;
 			int k;
@@ -111,7 +113,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			k = dp_jitter_insert(&jb, &p, now);
 			free((void *)p.payload);
 			FUZZ_CHECK(st->n_in == in + 1);
-			FUZZ_CHECK(k >= 0 && (uint32_t)k <= frames);
+			/* the ticks it stored media for: at most its frames,
+			 * or one more when they are off the ticks' grid; at
+			 * most its grains */
+			FUZZ_CHECK(k >= 0 && (uint32_t)k <= frames +
+				   (unit == fb));
 		}
 		drops = 0;
 		for (int d = 0; d < DP_JITTER_DROP_MAX_; d++)
