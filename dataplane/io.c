@@ -482,6 +482,23 @@ rtcp_in(struct dp_lcore *lc, struct dp_leg_rt *rt, const uint8_t *p,
 		dp_rtp_rx_note_sr(&rt->rtp, info.ssrc, info.ntp, now);
 }
 
+/* The worker's drop reason for a jitter buffer's. */
+static enum shm_drop
+jitter_drop_shm(enum dp_jitter_drop why)
+{
+	switch (why) {
+	case DP_JITTER_DROP_DUP:
+		return SHM_DROP_JB_DUP;
+	case DP_JITTER_DROP_OUTSIDE:
+		return SHM_DROP_JB_FULL;
+	case DP_JITTER_DROP_TOO_BIG:
+	case DP_JITTER_DROP_BAD_LEN:	/* no whole frames or grains */
+		return SHM_DROP_BAD_RTP;
+	default:		/* late, or the SSRC before a change */
+		return SHM_DROP_JB_LATE;
+	}
+}
+
 static void
 udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 {
@@ -526,7 +543,8 @@ udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 				     .marker = p.marker };
 	rc = dp_tick_rx(rt->tl, p.pt, &jp, now, dp_io_evt, lc);
 	if (rc == DP_TICK_RX_JITTER)
-		lc->st.drops[SHM_DROP_JB_LATE]++;
+		lc->st.drops[jitter_drop_shm(dp_jitter_last_drop(
+			&rt->tl->jb))]++;
 	else if (rc == DP_TICK_RX_BAD_PT)
 		lc->st.drops[SHM_DROP_BAD_PT]++;
 	else if (rc == DP_TICK_RX_NOT_RECEIVING)

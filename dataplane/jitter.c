@@ -236,6 +236,7 @@ static int
 drop(struct dp_jitter *jb, enum dp_jitter_drop why)
 {
 	jb->st.n_drop[why]++;
+	jb->last_drop = (uint8_t)why;
 	return 0;
 }
 

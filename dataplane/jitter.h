@@ -207,6 +207,7 @@ struct dp_jitter {
 	uint16_t max_seq;	/* highest sequence number seen */
 	uint16_t cand_seq;	/* the waiting outside packet's seq */
 	uint16_t grain_bytes;	/* frame_bytes / grains */
+	uint8_t last_drop;	/* enum dp_jitter_drop of the last drop */
 	uint32_t grain_ts;	/* tick_ts / grains */
 	uint32_t ssrc, old_ssrc;
 	uint32_t play_pos;	/* slot position the next pull plays */
@@ -339,6 +340,13 @@ dp_jitter_prefetch_insert(const struct dp_jitter *jb, uint32_t ts)
 	i = dp_jitter_slot_of(jb->play_pos + (uint32_t)d / jb->tick_ts);
 	tutti_prefetch(&jb->slot[i]);
 	dp_jitter_prefetch_data(jb, i);
+}
+
+/* Why the last packet dropped was (dp_jitter_insert() returned 0). */
+static inline enum dp_jitter_drop
+dp_jitter_last_drop(const struct dp_jitter *jb)
+{
+	return (enum dp_jitter_drop)jb->last_drop;
 }
 
 /* The counters (borrowed, live). Any code on the owning lcore. */

@@ -245,10 +245,12 @@ enum shm_drop {
 	SHM_DROP_NOT_FOR_US = 0,	/* wrong MAC/IP/port, or not UDP/ARP */
 	SHM_DROP_BAD_IP = 1,		/* IPv4 header or checksum */
 	SHM_DROP_BAD_UDP = 2,		/* UDP length or checksum */
-	SHM_DROP_BAD_RTP = 3,		/* RTP header validation */
+	SHM_DROP_BAD_RTP = 3,		/* RTP header validation, or a
+					 * payload the codec cannot frame */
 	SHM_DROP_BAD_PT = 4,		/* payload type not signalled */
 	SHM_DROP_BAD_SRC = 5,		/* source address not latched */
-	SHM_DROP_JB_LATE = 6,		/* too late for the jitter buffer */
+	SHM_DROP_JB_LATE = 6,		/* too late for the jitter buffer,
+					 * or of an SSRC since replaced */
 	SHM_DROP_JB_DUP = 7,		/* duplicate */
 	SHM_DROP_JB_FULL = 8,		/* outside the window */
 	SHM_DROP_NO_MBUF = 9,		/* mempool empty */

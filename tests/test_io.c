@@ -564,6 +564,19 @@ START_TEST(test_io_counts_malformed)
 	dp_io_poll(&lc, c->next_tick - 1);
 	ck_assert_uint_eq(lc.rt[0].rtp.st.n_pkts + lc.rt[1].rtp.st.n_pkts,
 			  1);
+	/* the jitter buffer's drops, each by its reason: the same packet
+	 * again; one of 20 ms and 3 bytes (no whole 5 ms grains); one
+	 * 10 s ahead */
+	rx_rtp(40000, 20000, 0, 0, 0xa0, 500.0);
+	dp_rtp_write_hdr(pkt, 0, false, 1, FS, 0xa0);
+	rx_udp(40000, 20000, pkt, 12 + FS - 3);
+	dp_rtp_write_hdr(pkt, 0, false, 300, 80000, 0xa0);
+	rx_udp(40000, 20000, pkt, sizeof(pkt));
+	dp_io_poll(&lc, c->next_tick - 1);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_JB_DUP], 1);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_BAD_RTP], 2);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_JB_FULL], 1);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_JB_LATE], 0);
 }
 END_TEST
 
