@@ -439,6 +439,18 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			argv[optind]);
 		return -EINVAL;
 	}
+	{
+		/* the codecs against the tick, as cp_focus_new() sets it */
+		struct cp_sdp_cfg sc = o->focus.sdp;
+		char e[256];
+
+		sc.ptime_ms = o->focus.ptime_ms;
+		if (cp_sdp_cfg_check(&sc, e, sizeof(e)) < 0) {
+			LOG_ERR("--codecs with --ptime %u: %s",
+				o->focus.ptime_ms, e);
+			return -EINVAL;
+		}
+	}
 	if (o->sip_addr[0] != '\0')
 		snprintf(o->focus.host, sizeof(o->focus.host), "%s",
 			 o->sip_addr);

@@ -793,12 +793,21 @@ fmt_is_dtmf(const struct fmtmap *f, uint32_t rate_hz)
 	       f->ch == 1;
 }
 
-/* What the focus sends a leg: of the multiples of its tick up to 40 ms
- * (the data plane sends a whole number of ticks a packet), the nearest to
+/* RTP payload bytes of ms milliseconds of a codec at rate_hz. */
+static uint32_t
+payload_bytes(unsigned int codec, uint32_t rate_hz, unsigned int ms)
+{
+	return rate_hz * ms / 1000u * (codec == SHM_CODEC_L16 ? 2u : 1u);
+}
+
+/* What the focus sends a leg of codec at rate_hz: of the multiples of its
+ * tick up to 40 ms (the data plane sends a whole number of ticks a
+ * packet) whose packet fits CP_SDP_RTP_PAYLOAD_MAX, the nearest to
  * ptime_ms (0 = 20), not above maxptime_ms (0 = none); ties go to the
  * shorter. The tick itself if every multiple is above maxptime_ms. */
 static uint8_t
-map_ptime(unsigned int ptime_ms, unsigned int maxptime_ms, unsigned int tick)
+map_ptime(unsigned int ptime_ms, unsigned int maxptime_ms, unsigned int tick,
+	  unsigned int codec, uint32_t rate_hz)
 {
 	unsigned int want = ptime_ms != 0 ? ptime_ms : 20;
 	unsigned int best = tick, best_d = ~0u;
@@ -806,7 +815,8 @@ map_ptime(unsigned int ptime_ms, unsigned int maxptime_ms, unsigned int tick)
 	for (unsigned int p = tick; p <= 40; p += tick) {
 		unsigned int d = p > want ? p - want : want - p;
 
-		if (maxptime_ms != 0 && p > maxptime_ms)
+		if ((maxptime_ms != 0 && p > maxptime_ms) ||
+		    payload_bytes(codec, rate_hz, p) > CP_SDP_RTP_PAYLOAD_MAX)
 			break;
 		if (d < best_d) {
 			best = p;
@@ -986,7 +996,8 @@ eval_audio(const struct sdp *s, const struct media *m,
 		if (p.pt[i] != 0 && fmt_of(&a, p.pt[i], &f) &&
 		    fmt_is_dtmf(&f, r->rate_hz))
 			r->dtmf_pt = p.pt[i];
-	r->ptime_ms = map_ptime(a.ptime_ms, a.maxptime_ms, cfg->ptime_ms);
+	r->ptime_ms = map_ptime(a.ptime_ms, a.maxptime_ms, cfg->ptime_ms,
+				r->codec, r->rate_hz);
 	return 0;
 }
 
@@ -1109,12 +1120,9 @@ is_text(const char *s, size_t cap, bool spaces)
 	return true;
 }
 
-static int
-check_args(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
-	   char *err, size_t errlen)
+int
+cp_sdp_cfg_check(const struct cp_sdp_cfg *cfg, char *err, size_t errlen)
 {
-	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-
 	if (cfg->n_prefs == 0 || cfg->n_prefs > CP_SDP_MAX_CODECS)
 		return fail(err, errlen, -EINVAL, "no codec configured");
 	for (unsigned int i = 0; i < cfg->n_prefs; i++)
@@ -1125,6 +1133,32 @@ check_args(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
 		return fail(err, errlen, -EINVAL,
 			    "configured ptime %u is not 10, 20, 30 or 40",
 			    cfg->ptime_ms);
+	for (unsigned int i = 0; i < cfg->n_prefs; i++) {
+		const struct cp_sdp_codec *c = &cfg->prefs[i];
+		uint32_t n = payload_bytes(c->codec, c->rate_hz,
+					   cfg->ptime_ms);
+
+		if (n > CP_SDP_RTP_PAYLOAD_MAX)
+			return fail(err, errlen, -EINVAL,
+				    "%s/%u at a %u ms tick is %u bytes of "
+				    "RTP payload a packet, more than the %u a "
+				    "1500-byte IPv4 packet carries (use a "
+				    "10 ms ptime or a lower rate)",
+				    codec_name[c->codec], c->rate_hz,
+				    cfg->ptime_ms, n, CP_SDP_RTP_PAYLOAD_MAX);
+	}
+	return 0;
+}
+
+static int
+check_args(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
+	   char *err, size_t errlen)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	int rc;
+
+	if ((rc = cp_sdp_cfg_check(cfg, err, errlen)) < 0)
+		return rc;
 	if (!is_text(cfg->user, sizeof(cfg->user), false) ||
 	    cfg->user[0] == '\0' ||
 	    !is_text(cfg->session, sizeof(cfg->session), true) ||
@@ -1473,7 +1507,8 @@ cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 			    (!fmt_of(&a, p.pt[i], &fm) ||
 			     fmt_is_dtmf(&fm, r.rate_hz)))
 				r.dtmf_pt = f[k].pt;
-	r.ptime_ms = map_ptime(a.ptime_ms, a.maxptime_ms, cfg->ptime_ms);
+	r.ptime_ms = map_ptime(a.ptime_ms, a.maxptime_ms, cfg->ptime_ms,
+			       r.codec, r.rate_hz);
 	*res = r;
 	return 0;
 }

@@ -145,6 +145,19 @@ void cp_sdp_cfg_init(struct cp_sdp_cfg *cfg);
 int cp_sdp_cfg_set_codecs(struct cp_sdp_cfg *cfg, const char *list, char *err,
 			  size_t errlen);
 
+/* RTP payload bytes a packet may carry: one 1500-byte IPv4 packet (an
+ * Ethernet frame's MTU; no fragmentation) less its IPv4, UDP and RTP
+ * headers. */
+#define CP_SDP_RTP_PAYLOAD_MAX	(1500 - 20 - 8 - 12)
+
+/*
+ * Check a configuration's codecs and ptime (the tick: 10, 20, 30 or 40):
+ * one tick of every codec must fit in CP_SDP_RTP_PAYLOAD_MAX (L16 at 44.1
+ * or 48 kHz needs a 10 ms tick, at 32 kHz at most 20). Returns 0, or
+ * -EINVAL with the reason in err. Any thread.
+ */
+int cp_sdp_cfg_check(const struct cp_sdp_cfg *cfg, char *err, size_t errlen);
+
 /* Start a dialog's o= state: id and the version of its first SDP. */
 void cp_sdp_sess_init(struct cp_sdp_sess *sess, uint64_t id, uint64_t version);
 
@@ -155,8 +168,9 @@ void cp_sdp_sess_init(struct cp_sdp_sess *sess, uint64_t id, uint64_t version);
  * carries a codec of cfg->prefs, taking the codec by cfg's order; adds the
  * offer's telephone-event at that codec's clock (if cfg->dtmf); the ptime
  * it sends: of the multiples of cfg->ptime_ms (the conference's tick) up
- * to 40, the nearest to the offer's a=ptime (default 20) not above its
- * a=maxptime (the tick itself if none is); the direction mirrored per RFC
+ * to 40 whose packet fits CP_SDP_RTP_PAYLOAD_MAX, the nearest to the
+ * offer's a=ptime (default 20) not above its a=maxptime (the tick itself
+ * if none is); the direction mirrored per RFC
  * 3264 section 6.1 (sendonly ->
  * recvonly, recvonly -> sendonly, inactive -> inactive) and limited by
  * local->dir; c=0.0.0.0 (RFC 2543 hold) means the focus sends nothing.

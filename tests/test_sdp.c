@@ -615,12 +615,17 @@ START_TEST(test_sdp_dynamic_l16_and_dtmf_16000)
 	answer_ok(offer);
 	ck_assert_uint_eq(res.pt, 0);
 	ck_assert_uint_eq(res.dtmf_pt, 101);
-	/* L16/48000 with only telephone-event at 8000/16000: no DTMF */
+	/* L16/48000 with only telephone-event at 8000/16000: no DTMF; in
+	 * a 10 ms conference (20 ms of it does not fit a packet), sent
+	 * 10 ms a packet */
 	prefs("L16/48000");
+	cfg.ptime_ms = 10;
 	answer_ok(offer);
 	ck_assert_uint_eq(res.pt, 97);
 	ck_assert_uint_eq(res.rate_hz, 48000);
 	ck_assert_uint_eq(res.dtmf_pt, 0);
+	ck_assert_uint_eq(res.ptime_ms, 10);
+	cfg.ptime_ms = 20;
 	/* DTMF switched off */
 	prefs("PCMU");
 	cfg.dtmf = false;
@@ -641,11 +646,69 @@ START_TEST(test_sdp_static_l16_pt11_not_stereo)
 				    "a=rtpmap:98 L16/44100/2\r\n";
 
 	prefs("L16/44100");
+	cfg.ptime_ms = 10;	/* 20 ms of it does not fit a packet */
 	answer_ok(offer);
 	ck_assert_uint_eq(res.pt, 11);
 	ck_assert_uint_eq(res.codec, SHM_CODEC_L16);
 	ck_assert_uint_eq(res.rate_hz, 44100);
 	ck_assert_ptr_nonnull(strstr(ans, "\r\na=rtpmap:11 L16/44100\r\n"));
+}
+END_TEST
+
+/* One tick of every configured codec must fit one packet (1460 bytes of
+ * RTP payload): the configuration is refused with the reason otherwise;
+ * and what the focus sends stays within it, whatever the offer asks. */
+static const struct {
+	const char *codecs;
+	unsigned int tick;
+	bool ok;
+} fits[] = {
+	{ "PCMU,PCMA", 40, true },
+	{ "L16/16000", 40, true },	/* 1280 bytes */
+	{ "L16/32000", 20, true },	/* 1280 */
+	{ "L16/32000", 30, false },	/* 1920 */
+	{ "L16/44100", 10, true },	/* 882 */
+	{ "L16/44100", 20, false },	/* 1764 */
+	{ "PCMU,L16/48000", 10, true },	/* 960 */
+	{ "PCMU,L16/48000", 20, false },	/* 1920 */
+};
+
+START_TEST(test_sdp_codec_must_fit_packet)
+{
+	prefs(fits[_i].codecs);
+	cfg.ptime_ms = (uint8_t)fits[_i].tick;
+	err[0] = '\0';
+	ck_assert_int_eq(cp_sdp_cfg_check(&cfg, err, sizeof(err)),
+			 fits[_i].ok ? 0 : -EINVAL);
+	if (!fits[_i].ok) {
+		ck_assert_msg(strstr(err, "1460") != NULL &&
+			      strstr(err, "L16/") != NULL, "%s", err);
+		/* and no answer is made with it */
+		ck_assert_int_eq(answer("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\n"
+					"s=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0"
+					"\r\nm=audio 4000 RTP/AVP 0\r\n"),
+				 -EINVAL);
+	}
+}
+END_TEST
+
+START_TEST(test_sdp_sent_ptime_fits_packet)
+{
+	/* L16/32000 in a 10 ms conference, the phone asking for 40 ms:
+	 * 40 and 30 ms would be 2560 and 1920 bytes, so 20 */
+	prefs("L16/32000");
+	cfg.ptime_ms = 10;
+	answer_ok("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+		  "c=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 96\r\n"
+		  "a=rtpmap:96 L16/32000\r\na=ptime:40\r\n");
+	ck_assert_uint_eq(res.rate_hz, 32000);
+	ck_assert_uint_eq(res.ptime_ms, 20);
+	/* PCMU the same: 40 (320 bytes) */
+	prefs("PCMU");
+	answer_ok("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+		  "c=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+		  "a=ptime:40\r\n");
+	ck_assert_uint_eq(res.ptime_ms, 40);
 }
 END_TEST
 
@@ -1037,12 +1100,13 @@ START_TEST(test_sdp_offer_l16_rates)
 		"a=fmtp:103 0-15",
 		"a=rtpmap:104 telephone-event/48000",
 		"a=fmtp:104 0-15",
-		"a=ptime:20",
+		"a=ptime:10",
 		"a=sendrecv",
 		NULL,
 	};
 
 	prefs("L16/16000,PCMU,L16/44100,L16/48000");
+	cfg.ptime_ms = 10;	/* 20 ms of the last two does not fit */
 	ck_assert_int_eq(
 		cp_sdp_offer(&cfg, &local, &sess, off, sizeof(off), NULL), 0);
 	check_lines(off, want);
@@ -1184,6 +1248,7 @@ START_TEST(test_sdp_offer_answer_round_trip)
 	struct cp_sdp_result offered;
 
 	prefs("L16/48000,PCMA");
+	cfg.ptime_ms = 10;	/* 20 ms of L16/48000 does not fit */
 	ck_assert_int_eq(
 		cp_sdp_offer(&cfg, &local, &sess, off, sizeof(off), NULL), 0);
 	cp_sdp_sess_init(&peer, 77, 1);
@@ -1338,6 +1403,9 @@ test_suite(void)
 	tcase_add_test(tc, test_sdp_static_l16_pt11_not_stereo);
 	tcase_add_loop_test(tc, test_sdp_ptime_maxptime, 0,
 			    sizeof(ptimes) / sizeof(ptimes[0]));
+	tcase_add_loop_test(tc, test_sdp_codec_must_fit_packet, 0,
+			    sizeof(fits) / sizeof(fits[0]));
+	tcase_add_test(tc, test_sdp_sent_ptime_fits_packet);
 	tcase_add_test(tc, test_sdp_session_level_ptime_and_direction);
 	tcase_add_test(tc, test_sdp_audio_video_keeps_order_and_count);
 

@@ -41,6 +41,8 @@ init_once(void)
 	cp_sdp_cfg_init(&cfg);
 	CHECK(cp_sdp_cfg_set_codecs(&cfg, "PCMU,PCMA,L16/16000,L16/44100", NULL,
 				    0) == 0);
+	cfg.ptime_ms = 10;	/* 20 ms of L16/44100 does not fit a packet */
+	CHECK(cp_sdp_cfg_check(&cfg, NULL, 0) == 0);
 	memcpy(local.addr, ip, sizeof(ip));
 	local.port = 40000;
 	local.dir = SHM_DIR_SENDRECV;
