@@ -78,7 +78,8 @@ struct cp_sip_dialog {
 	uint32_t n_refers; /* REFERs accepted in it (for ;id=, F-34) */
 	void *app;
 	char contact_user[64]; /* user part of our Contact, "" = none */
-	struct cp_sip_dialog *next;
+	struct cp_sip_dialog *next, **pprev; /* sip->dialogs */
+	struct cp_sip_dialog *hnext;	      /* sip->dlg_idx, by Call-ID */
 };
 
 /* A dial-out INVITE until its final response. */
@@ -158,6 +159,8 @@ struct txn {
 
 /* Buckets of the server-transaction index (a power of two). */
 #define SRV_BUCKETS 16384
+/* Buckets of the dialog index by Call-ID (a power of two). */
+#define DLG_BUCKETS 16384
 
 struct cp_sip {
 	osip_t *osip;
@@ -181,6 +184,9 @@ struct cp_sip {
 	 * transaction, thousands at load.
 	 */
 	struct txn **srv;
+	/* dialogs by Call-ID: every request in a dialog, and every check
+	 * for a merged or repeated INVITE, looks them up */
+	struct cp_sip_dialog **dlg_idx;
 	osip_transaction_t **dirty;
 	size_t n_dirty, cap_dirty;
 	bool walk_all; /* run every server transaction's events */
@@ -195,14 +201,39 @@ str_eq(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
+/* FNV-1a of the string s, continuing from h. */
+static uint32_t
+fnv1a(uint32_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+#define FNV1A_INIT 2166136261u
+
 static uint32_t
 srv_hash(const char *branch)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	return fnv1a(FNV1A_INIT, branch) & (SRV_BUCKETS - 1);
+}
 
-	for (; *branch != '\0'; branch++)
-		h = (h ^ (uint8_t)*branch) * 16777619u;
-	return h & (SRV_BUCKETS - 1);
+/* The bucket of a Call-ID "number@host" (a dialog's) ... */
+static uint32_t
+dlg_hash(const char *call_id)
+{
+	return fnv1a(FNV1A_INIT, call_id) & (DLG_BUCKETS - 1);
+}
+
+/* ... and of a message's Call-ID, the same string in two parts. */
+static uint32_t
+dlg_hash_cid(const osip_call_id_t *cid)
+{
+	uint32_t h = fnv1a(FNV1A_INIT, cid->number);
+
+	if (cid->host != NULL)
+		h = fnv1a((h ^ '@') * 16777619u, cid->host);
+	return h & (DLG_BUCKETS - 1);
 }
 
 /* An RFC 3261 branch of via, or NULL (RFC 2543: libosip2 matches). */
@@ -688,6 +719,15 @@ same_call(osip_transaction_t *tr, const osip_message_t *m)
 	       str_eq(tr->cseq->method, m->cseq->method);
 }
 
+/* The dialogs that may have m's Call-ID (NULL: none, or m has none). */
+static struct cp_sip_dialog *
+dlg_bucket(const struct cp_sip *sip, const osip_message_t *m)
+{
+	if (m->call_id == NULL || m->call_id->number == NULL)
+		return NULL;
+	return sip->dlg_idx[dlg_hash_cid(m->call_id)];
+}
+
 /*
  * Loop detection (S-16): our own branch in a Via means a request we sent
  * came back; a request without To-tag whose From-tag, Call-ID and CSeq
@@ -709,7 +749,7 @@ is_loop(struct cp_sip *sip, const osip_message_t *m)
 	}
 	if (tag_of(m->to) != NULL)
 		return false;
-	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
+	for (struct cp_sip_dialog *d = dlg_bucket(sip, m); d; d = d->hnext)
 		if (call_id_is(d->od->call_id, m->call_id) &&
 		    str_eq(d->od->remote_tag, tag_of(m->from)) &&
 		    strtoul(m->cseq->number, NULL, 10) == d->invite_cseq &&
@@ -729,19 +769,27 @@ is_loop(struct cp_sip *sip, const osip_message_t *m)
 	return false;
 }
 
-/* Put d on the dialog list (dialog_free() takes it off). */
+/* Put d (its od made) on the dialog list and in the index by Call-ID
+ * (dialog_free() takes it off both). */
 static void
 dialog_link(struct cp_sip *sip, struct cp_sip_dialog *d)
 {
+	struct cp_sip_dialog **b = &sip->dlg_idx[dlg_hash(d->od->call_id)];
+
 	d->next = sip->dialogs;
+	d->pprev = &sip->dialogs;
+	if (sip->dialogs != NULL)
+		sip->dialogs->pprev = &d->next;
 	sip->dialogs = d;
+	d->hnext = *b;
+	*b = d;
 	sip->st.dialogs_active++;
 }
 
 static struct cp_sip_dialog *
 find_dialog(struct cp_sip *sip, const osip_message_t *m)
 {
-	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
+	for (struct cp_sip_dialog *d = dlg_bucket(sip, m); d; d = d->hnext)
 		if (osip_dialog_match_as_uas(d->od, (osip_message_t *)m) == 0)
 			return d;
 	return NULL;
@@ -752,9 +800,13 @@ dialog_free(struct cp_sip *sip, struct cp_sip_dialog *d)
 {
 	struct cp_sip_dialog **pp;
 
-	for (pp = &sip->dialogs; *pp != NULL; pp = &(*pp)->next)
+	*d->pprev = d->next;
+	if (d->next != NULL)
+		d->next->pprev = d->pprev;
+	for (pp = &sip->dlg_idx[dlg_hash(d->od->call_id)]; *pp != NULL;
+	     pp = &(*pp)->hnext)
 		if (*pp == d) {
-			*pp = d->next;
+			*pp = d->hnext;
 			break;
 		}
 	for (struct cp_sip_req *r = sip->reqs; r; r = r->next)
@@ -844,7 +896,7 @@ absorb_invite(struct cp_sip *sip, const osip_message_t *m)
 
 	if (tag_of(m->to) != NULL)
 		return false;
-	for (struct cp_sip_dialog *d = sip->dialogs; d; d = d->next)
+	for (struct cp_sip_dialog *d = dlg_bucket(sip, m); d; d = d->hnext)
 		if (str_eq(d->invite_branch, br) &&
 		    call_id_is(d->od->call_id, m->call_id) &&
 		    str_eq(d->od->remote_tag, tag_of(m->from)))
@@ -1685,6 +1737,12 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		return -ENOMEM;
 	/* NULL (no memory) just means libosip2's own lookups */
 	sip->srv = calloc(SRV_BUCKETS, sizeof(*sip->srv));
+	if ((sip->dlg_idx = calloc(DLG_BUCKETS, sizeof(*sip->dlg_idx))) ==
+	    NULL) {
+		free(sip->srv);
+		free(sip);
+		return -ENOMEM;
+	}
 	sip->conf = *conf;
 	sip->conf.addr = NULL; /* borrowed: the copy in host is used */
 	sip->conf.contact_params = NULL;
@@ -1740,6 +1798,7 @@ out_close_tp:
 out_free:
 	cp_ratelimit_free(sip->rl);
 	free(sip->srv);
+	free(sip->dlg_idx);
 	free(sip);
 	return rc;
 }
@@ -1783,6 +1842,7 @@ cp_sip_close(struct cp_sip *sip)
 	cp_sip_transport_close(sip->tp);
 	cp_ratelimit_free(sip->rl);
 	free(sip->srv);
+	free(sip->dlg_idx);
 	free(sip->dirty);
 	free(sip);
 }
@@ -2276,7 +2336,7 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 	    (port = strtoul(colon + 1, NULL, 10)) == 0 || port > 65535)
 		return -EINVAL;
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - st->peer), st->peer);
-	for (d = sip->dialogs; d != NULL; d = d->next)
+	for (d = sip->dlg_idx[dlg_hash(st->call_id)]; d != NULL; d = d->hnext)
 		if (str_eq(d->od->call_id, st->call_id) &&
 		    str_eq(d->od->local_tag, st->local_tag) &&
 		    str_eq(d->od->remote_tag, st->remote_tag))
@@ -3300,7 +3360,7 @@ reack(struct cp_sip *sip, osip_message_t *m)
 	if (m->status_code / 100 != 2 || m->cseq == NULL ||
 	    !str_eq(m->cseq->method, "INVITE") || m->call_id == NULL)
 		return false;
-	for (d = sip->dialogs; d != NULL; d = d->next) {
+	for (d = dlg_bucket(sip, m); d != NULL; d = d->hnext) {
 		if (!d->uac || !call_id_is(d->od->call_id, m->call_id) ||
 		    !str_eq(d->od->local_tag, tag_of(m->from)))
 			continue;
