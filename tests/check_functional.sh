@@ -7,15 +7,10 @@
 # back they FAIL (a talker missing, its own tone heard); (3) with nobody
 # answering they FAIL (received nothing). Needs root: SKIP (77) without.
 set -u
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 top=$1 build=$2
-id=$$ ns=tutti-fn$$ dpif=tfd$$ labif=tfl$$ region=/tutti-fn$$
-gen=$build/tools/gen/tutti-gen
 . "$top/tests/lab_focus.sh"
-out=$(mktemp -d)
-pids=()
-trap lab_focus_cleanup EXIT
-fail() { echo "FAIL: $*" >&2; cat "$out"/* >&2; exit 1; }
+lab_focus_init fn
+gen=$build/tools/gen/tutti-gen
 lab_focus_up || fail "the focus in the lab did not come up"
 
 # (1) the real focus

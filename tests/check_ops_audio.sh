@@ -21,20 +21,16 @@
 #                booted, then no one)
 # Needs root (network namespaces): SKIP (77) without.
 set -u
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 top=$1 build=$2
-ns=tutti-op$$ dpif=tod$$ labif=tol$$ region=/tutti-op$$
+. "$top/tests/lab_focus.sh"
+lab_focus_init op
 gen=$build/tools/gen/tutti-gen
 ctl=$build/tools/tuttictl/tuttictl
-. "$top/tests/lab_focus.sh"
-out=$(mktemp -d)
 fleet=$out/fleet.jsonl
 call=sip:demo@198.18.0.1:5060
 A=198.18.0.1:40001 B=198.18.0.1:40003 C=198.18.0.1:40005
 D=198.18.0.1:40101
 DEADLINE_S=20
-pids=()
-trap lab_focus_cleanup EXIT
 fail() {
 	echo "FAIL: $*" >&2
 	for f in "$out"/*.log "$out"/*.err; do

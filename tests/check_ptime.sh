@@ -11,15 +11,10 @@
 # them, and all PASS. Before, such packets were dropped by the jitter
 # buffer and nobody heard them. Needs root: SKIP (77) without.
 set -u
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: needs root (network namespaces)"; exit 77; }
 top=$1 build=$2
-id=$$ ns=tutti-pt$$ dpif=tpd$$ labif=tpl$$ region=/tutti-pt$$
-gen=$build/tools/gen/tutti-gen
 . "$top/tests/lab_focus.sh"
-out=$(mktemp -d)
-pids=()
-trap lab_focus_cleanup EXIT
-fail() { echo "FAIL: $*" >&2; cat "$out"/* >&2; exit 1; }
+lab_focus_init pt
+gen=$build/tools/gen/tutti-gen
 lab_focus_up --ptime 40 || fail "the focus in the lab did not come up"
 
 # 40 ms packets, then phones that ignore the focus's a=ptime:40 and send

@@ -1,13 +1,34 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tests/lab_focus.sh, sourced by the lab tests (check_functional.sh,
-# check_ops_audio.sh): the whole focus in a lab of the caller's names.
+# check_ops_audio.sh, check_ptime.sh): the whole focus in a lab of the
+# caller's names.
 # tutti-dp drives the root side of the veth through af_packet and owns
 # 198.18.0.2; tutti-cp runs in the namespace, SIP on 198.18.0.1:5060, its
 # operator socket at $out/ctl.sock, its state file at $out/cp.state, logs
 # in $out/dp.log and $out/cp.log.
-# The caller sets top build ns dpif labif region out and an array pids
-# (the processes started are appended), and traps EXIT with
-# lab_focus_cleanup.
+# The caller sets top and build, sources this file and calls
+# lab_focus_init, which sets the rest.
+
+# lab_focus_init TAG: SKIP (exit 77) without root; else the lab's names
+# from TAG (two letters, its own per test) and this shell's pid: ns
+# tutti-TAG<pid>, veths t<T>d<pid> and t<T>l<pid> (T: TAG's first
+# letter), region /tutti-TAG<pid>; a temporary $out, an empty array pids
+# (the processes started are appended), the EXIT trap lab_focus_cleanup,
+# and fail MESSAGE... (prints it and every file in $out; exit 1), which
+# the caller may define again.
+lab_focus_init() {
+	local t=$1
+
+	[[ $(id -u) -eq 0 ]] || {
+		echo "SKIP: needs root (network namespaces)"
+		exit 77
+	}
+	ns=tutti-$t$$ dpif=t${t:0:1}d$$ labif=t${t:0:1}l$$ region=/tutti-$t$$
+	out=$(mktemp -d)
+	pids=()
+	trap lab_focus_cleanup EXIT
+}
+fail() { echo "FAIL: $*" >&2; cat "$out"/* >&2; exit 1; }
 
 # Up, and tutti-cp attached to tutti-dp; non-zero if not within 20 s.
 # Arguments: more tutti-cp options.
