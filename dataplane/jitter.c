@@ -261,22 +261,22 @@ outside_resyncs(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt)
 
 /* How a packet is placed (span()). */
 enum place {
-	PLACE_BAD = 0,		/* off the grains' grid, not whole frames */
-	PLACE_FRAMES = 1,	/* whole frames, at the nearest tick */
+	PLACE_FRAMES = 1,	/* whole frames, from tick d on */
 	PLACE_GRAINS = 2,	/* grain by grain (store_grains()) */
 };
 
 /*
- * The ticks a packet spans, from the play head: [*d, *last]. Whole frames
- * on the ticks' grid, or off both grids (a sender's timestamps need not
- * be exact), go to the nearest tick; anything else on the grains' grid is
- * placed grain by grain, its first at grain *g0 of tick *d.
+ * The ticks a packet spans, from the play head: [*d, *last]. Its
+ * timestamp goes to the nearest grain (a sender's timestamps need not be
+ * exact; without grains, the nearest tick). Whole frames that land on a
+ * tick go frame by frame; anything else grain by grain, its first at
+ * grain *g0 of tick *d.
  */
 static inline enum place
 span(const struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
      uint32_t frames, int32_t *d, int32_t *last, uint32_t *g0)
 {
-	uint32_t tick = jb->tick_ts, grain_ts = jb->grain_ts, o;
+	uint32_t tick = jb->tick_ts, grain_ts = jb->grain_ts, o, g;
 	int32_t rel = (int32_t)(pkt->ts - jb->play_ts);
 	uint32_t u = (uint32_t)(rel >= 0 ? rel : -(int64_t)rel);
 
@@ -289,17 +289,18 @@ span(const struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 	} else if (rel < 0) {
 		*d = -*d;
 	}
-	if (frames != 0 && (o == 0 || jb->grains == 1 || o % grain_ts != 0)) {
-		if (o >= tick - tick / 2)
-			(*d)++;		/* nearest */
+	g = o == 0 ? 0 : (o + grain_ts / 2) / grain_ts;	/* nearest */
+	if (g >= jb->grains) {
+		(*d)++;
+		g = 0;
+	}
+	if (frames != 0 && g == 0) {
 		*last = *d + (int32_t)frames - 1;
 		*g0 = 0;
 		return PLACE_FRAMES;
 	}
-	if (jb->grains == 1 || o % grain_ts != 0)
-		return PLACE_BAD;
-	*g0 = o / grain_ts;
-	*last = *d + (int32_t)((*g0 + pkt->len_bytes / jb->grain_bytes - 1) /
+	*g0 = g;
+	*last = *d + (int32_t)((g + pkt->len_bytes / jb->grain_bytes - 1) /
 			       jb->grains);
 	return PLACE_GRAINS;
 }
@@ -422,8 +423,6 @@ dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 	}
 
 	how = span(jb, pkt, k, &d, &last, &g0);
-	if (how == PLACE_BAD)
-		return drop(jb, DP_JITTER_DROP_BAD_LEN);
 	if (d < -(int32_t)jb->hist_f || last > (int32_t)jb->early_f) {
 		if (!outside_resyncs(jb, pkt))
 			return drop(jb, DP_JITTER_DROP_OUTSIDE);

@@ -18,14 +18,15 @@
  * (SDP's a=ptime is a wish): a payload that is not a whole number of
  * frames is cut into grains of 5 ms (10 ms where 5 ms is not a whole number
  * of samples, e.g. 44.1 kHz), placed by timestamp on the ticks' grid (which
- * the first packet anchors), and a tick's frame is assembled in its slot
- * from its grains in any order: 10 ms packets into 20 ms ticks take two
- * packets a tick, 30 ms packets into 20 ms ticks one and a half. A tick
- * whose frame is still incomplete when it plays is MISSING (concealed) and
- * counted in n_partial. A payload that is not a whole number of grains, or
- * whose timestamp is off the grains' grid, is dropped
- * (DP_JITTER_DROP_BAD_LEN); so is any partial packet when the tick is not a
- * whole number of grains, or more than 8.
+ * the first packet anchors; a timestamp off the grains' grid goes to the
+ * nearest grain, as whole frames go to the nearest tick), and a tick's
+ * frame is assembled in its slot from its grains in any order: 10 ms
+ * packets into 20 ms ticks take two packets a tick, 30 ms packets into
+ * 20 ms ticks one and a half. A tick whose frame is still incomplete when
+ * it plays is MISSING (concealed) and counted in n_partial. A payload that
+ * is not a whole number of grains is dropped (DP_JITTER_DROP_BAD_LEN); so
+ * is any partial packet when the tick is not a whole number of grains, or
+ * more than 8.
  *
  * Depth. The first packet (and the first after a resync with nothing
  * buffered) is played after `target` pulls that return DP_JITTER_EMPTY.

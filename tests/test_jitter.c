@@ -725,6 +725,16 @@ pull_samples(uint32_t fb)
 	return f.ts;
 }
 
+/* One pull: E, M, or 0 for a frame (its bytes not checked). */
+static int
+pull_any(void)
+{
+	struct dp_jitter_frame f;
+	enum dp_jitter_status s = dp_jitter_pull(&jb, &f);
+
+	return s == DP_JITTER_FRAME ? 0 : s == DP_JITTER_EMPTY ? E : M;
+}
+
 /* 10 ms packets into 20 ms ticks: two packets make a tick's frame, in
  * either order; every sample plays once, in order. */
 START_TEST(test_jitter_short_ptime_assembles)
@@ -796,9 +806,9 @@ START_TEST(test_jitter_long_ptime_straddles_ticks)
 }
 END_TEST
 
-/* A lost half is concealed (n_partial), a duplicate half, a half off the
- * grains' grid, one that is not whole grains and a late one are dropped
- * and counted; the other ticks play. */
+/* A lost half is concealed (n_partial); a duplicate half (also one 3
+ * samples off, which goes to the nearest grain), one that is not whole
+ * grains and a late one are dropped and counted; the other ticks play. */
 START_TEST(test_jitter_partial_loss_dup_late)
 {
 	init_fixed(40, 200);
@@ -814,7 +824,8 @@ START_TEST(test_jitter_partial_loss_dup_late)
 			/* the second half again: dup */
 			ck_assert_int_eq(put_samples(9, ts + 80, 80, false,
 						     t * TICK_MS + 11), 0);
-			/* off the 5 ms grid; not whole grains */
+			/* 3 samples off: the same half, a dup; then one
+			 * that is not whole grains */
 			ck_assert_int_eq(put_samples(9, ts + 83, 80, false,
 						     t * TICK_MS + 11), 0);
 			ck_assert_int_eq(put_samples(9, ts + 200, 100, false,
@@ -839,8 +850,30 @@ START_TEST(test_jitter_partial_loss_dup_late)
 			      got[t], want);
 	}
 	expect_pulls(5, 1, 2);
-	expect_drops(1, 2, 0, 0, 2, 0);
+	expect_drops(1, 3, 0, 0, 1, 0);
 	ck_assert_uint_eq(dp_jitter_stats(&jb)->n_partial, 1);
+}
+END_TEST
+
+/* A 10 ms sender whose timestamps slip by 3 samples (off the grains'
+ * grid) is still heard: each packet goes to the nearest grain, every tick
+ * plays a frame, nothing is dropped. */
+START_TEST(test_jitter_partial_ts_slip)
+{
+	uint32_t ts = TS0;
+
+	init_fixed(40, 200);
+	for (uint32_t t = 0; t < 30; t++) {
+		if (t == 10)
+			ts += 3;	/* the slip */
+		for (int h = 0; h < 2; h++, ts += 80)
+			ck_assert_int_eq(put_samples((uint16_t)(2 * t + h),
+						     ts, 80, false,
+						     t * TICK_MS + 10 * h), 1);
+		ck_assert_int_ne(pull_any(), M);
+	}
+	expect_pulls(28, 0, 2);
+	expect_drops(0, 0, 0, 0, 0, 0);
 }
 END_TEST
 
@@ -902,6 +935,7 @@ test_suite(void)
 	tcase_add_test(tc, test_jitter_short_ptime_assembles);
 	tcase_add_test(tc, test_jitter_long_ptime_straddles_ticks);
 	tcase_add_test(tc, test_jitter_partial_loss_dup_late);
+	tcase_add_test(tc, test_jitter_partial_ts_slip);
 	tcase_add_test(tc, test_jitter_grain_by_rate);
 	suite_add_tcase(s, tc);
 
