@@ -47,6 +47,8 @@ struct phone {
 	bool in_call, joined_once, left;
 	bool bye_rx;		/* the focus hung up (a BYE came) */
 	uint64_t join_ms, leave_ms;
+	unsigned int ptime_ms;	/* what it offers and sends */
+	uint64_t next_ms;	/* its next packet is due */
 	uint32_t n;		/* packets sent */
 	/* what it received */
 	uint64_t rx;
@@ -69,7 +71,10 @@ struct phone {
 };
 
 static struct phone ph[MAX_PHONES];
-static unsigned int ptime_ms = 20;	/* --ptime: what each one sends */
+#define MAX_PTIMES	8
+/* --ptime: what each one offers and sends, given in turn */
+static unsigned int ptimes[MAX_PTIMES] = { 20 };
+static int n_ptimes = 1;
 static int16_t *speech;
 static uint32_t speech_len;
 
@@ -103,8 +108,9 @@ usage(FILE *f)
 "  --remote A.B.C.D:P   or send to provisioned legs: participant i to port\n"
 "                       P + 2i\n"
 "  --codec C            PCMU (default) or PCMA\n"
-"  --ptime MS           10, 20 (default), 30 or 40 ms a packet, offered\n"
-"                       (a=ptime) and sent\n"
+"  --ptime MS[,MS...]   10, 20 (default), 30 or 40 ms a packet, offered\n"
+"                       (a=ptime) and sent; a list goes to the\n"
+"                       participants in turn, e.g. 10,20,30,40\n"
 "  --tones LIST         Hz per participant, in turn (0 = silent), e.g.\n"
 "                       450,800,1300,0 (default: 450,800,1300 then silent)\n"
 "  --speech FILE        a WAV (8 kHz, 16-bit, mono) the silent ones play\n"
@@ -159,10 +165,33 @@ load_wav(const char *path)
 	return 0;
 }
 
+/* --ptime's list, e.g. "10,20,30,40": -EINVAL unless each is 10, 20, 30
+ * or 40 and there are 1..MAX_PTIMES. */
+static int
+parse_ptimes(const char *s)
+{
+	int n = 0;
+
+	for (;;) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+
+		if (end == s || v % 10 != 0 || v < 10 || v > 40 ||
+		    n == MAX_PTIMES || (*end != ',' && *end != '\0'))
+			return -EINVAL;
+		ptimes[n++] = (unsigned int)v;
+		if (*end == '\0')
+			break;
+		s = end + 1;
+	}
+	n_ptimes = n;
+	return 0;
+}
+
 static void
 send_frame(struct phone *p, enum dp_law law, uint8_t pt)
 {
-	uint32_t fs = 8 * ptime_ms;
+	uint32_t fs = 8 * p->ptime_ms;
 	uint8_t pkt[12 + FS_MAX];
 	int16_t pcm[FS_MAX];
 	double amp = 32768.0 * pow(10.0, -15.0 / 20.0) * sqrt(2.0);
@@ -392,11 +421,10 @@ fleet_main(int argc, char **argv)
 			break;
 		case 'R': report_ms = strtoull(optarg, NULL, 10); break;
 		case 'P':
-			ptime_ms = (unsigned int)strtoul(optarg, NULL, 10);
-			if (ptime_ms % 10 != 0 || ptime_ms < 10 ||
-			    ptime_ms > 40) {
+			if (parse_ptimes(optarg) < 0) {
 				fprintf(stderr, "tutti-gen: --ptime %s: 10, "
-					"20, 30 or 40\n", optarg);
+					"20, 30 or 40, or up to %d of them "
+					"with commas\n", optarg, MAX_PTIMES);
 				return 2;
 			}
 			break;
@@ -467,6 +495,7 @@ fleet_main(int argc, char **argv)
 		if (i >= n_tones)
 			p->tone_hz = 0;
 		p->speech = p->tone_hz == 0 && speech != NULL;
+		p->ptime_ms = ptimes[i % n_ptimes];
 		p->local.sin_family = AF_INET;
 		p->local.sin_port = htons((uint16_t)(base + 2 * i));
 		if (inet_pton(AF_INET, local, &p->local.sin_addr) != 1) {
@@ -483,7 +512,6 @@ fleet_main(int argc, char **argv)
 		}
 	}
 	t0 = phone_now_ms();
-	next = t0;
 	next_report = report_ms;
 	last_s = 0;
 	while (!quit) {
@@ -506,7 +534,7 @@ fleet_main(int argc, char **argv)
 					rc = sipcall_dial(&p->call, call, &sl,
 						ntohs(p->local.sin_port),
 						law == DP_LAW_ALAW ? 8 : 0,
-						ptime_ms, &p->remote, 5000);
+						p->ptime_ms, &p->remote, 5000);
 					if (rc != 0) {
 						fprintf(stderr, "tutti-gen: "
 							"participant %d: call "
@@ -521,6 +549,7 @@ fleet_main(int argc, char **argv)
 				}
 				p->in_call = true;
 				p->join_ms = now;
+				p->next_ms = now;
 			}
 			if (p->in_call && leave_s > 0 &&
 			    now - p->join_ms >= leave_s * 1000) {
@@ -529,13 +558,20 @@ fleet_main(int argc, char **argv)
 				p->left = true;
 			}
 		}
-		/* one packet per participant per --ptime */
-		if (now >= next) {
-			for (int i = 0; i < count; i++)
-				if (ph[i].in_call)
-					send_frame(&ph[i], law,
-						   law == DP_LAW_ALAW ? 8 : 0);
-			next += ptime_ms;
+		/* one packet per participant per its ptime; the poll waits
+		 * for the next one due */
+		next = now + 20;
+		for (int i = 0; i < count; i++) {
+			struct phone *p = &ph[i];
+
+			if (!p->in_call)
+				continue;
+			if (now >= p->next_ms) {
+				send_frame(p, law, law == DP_LAW_ALAW ? 8 : 0);
+				p->next_ms += p->ptime_ms;
+			}
+			if (p->next_ms < next)
+				next = p->next_ms;
 		}
 		for (int i = 0; i < count; i++)
 			pf[i] = (struct pollfd){ .fd = ph[i].fd,
@@ -583,12 +619,14 @@ fleet_main(int argc, char **argv)
 			const struct phone *p = &ph[i];
 
 			printf("%s{\"id\":%d,\"port\":%d,\"tone_hz\":%g,"
+			       "\"ptime_ms\":%u,"
 			       "\"rx\":%" PRIu64 ",\"loss_pct\":%.3f,"
 			       "\"jitter_ms\":%.2f,\"gaps\":%u,"
 			       "\"others_min_db\":%.1f,\"own_db\":%.1f,"
 			       "\"sip_status\":%d,\"bye_from_focus\":%s,"
 			       "\"pass\":%s,\"why\":\"%s\"}", i ? "," : "", i,
-			       base + 2 * i, p->tone_hz, p->rx, p->loss_pct,
+			       base + 2 * i, p->tone_hz, p->ptime_ms, p->rx,
+			       p->loss_pct,
 			       p->jitter_ts / 8.0, p->gaps, p->others_min_db,
 			       p->own_db, p->call.status,
 			       p->bye_rx ? "true" : "false",
