@@ -2423,14 +2423,16 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		    "\"ptime_ms\":%u,\"rtp_port\":%u,\"muted\":%s,\"deaf\":%s,"
 		    "\"talking\":%s,\"on_dp\":%s,\"rx_pkts\":%" PRIu64
 		    ",\"tx_pkts\":%" PRIu64
-		    ",\"lost\":%" PRIu64 ",\"jitter_us\":%u}", state_name(p),
+		    ",\"lost\":%" PRIu64 ",\"jitter_us\":%u"
+		    ",\"concealed\":%" PRIu64 "}", state_name(p),
 		    shm_codec_name(p->leg.codec), p->leg.rate_hz,
 		    p->leg.ptime_ms, p->port,
 		    (p->leg.flags & SHM_LEG_MUTE) ? "true" : "false",
 		    (p->leg.flags & SHM_LEG_DEAF) ? "true" : "false",
 		    p->talking ? "true" : "false",
 		    e != NULL ? "true" : "false", e ? e->rx_pkts : 0,
-		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0);
+		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0,
+		    e ? e->concealed : 0);
 		first = false;
 	}
 	put(o, "]}}");
@@ -2840,7 +2842,10 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 	    "# HELP tutti_leg_lost_packets_total RTP packets lost (sequence "
 	    "gaps).\n# TYPE tutti_leg_lost_packets_total counter\n"
 	    "# HELP tutti_leg_jitter_seconds RFC 3550 interarrival jitter.\n"
-	    "# TYPE tutti_leg_jitter_seconds gauge\n");
+	    "# TYPE tutti_leg_jitter_seconds gauge\n"
+	    "# HELP tutti_leg_concealed_ticks_total Ticks a leg's frame was "
+	    "missing (lost, late or incomplete) and concealed.\n"
+	    "# TYPE tutti_leg_concealed_ticks_total counter\n");
 	l.cap = f->st.n_participants + 64;
 	l.e = calloc(l.cap, sizeof(*l.e));
 	if (l.e != NULL)
@@ -2856,9 +2861,10 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 		put(&o, "tutti_leg_packets_total{%s,dir=\"rx\"} %" PRIu64 "\n"
 		    "tutti_leg_packets_total{%s,dir=\"tx\"} %" PRIu64 "\n"
 		    "tutti_leg_lost_packets_total{%s} %" PRIu64 "\n"
-		    "tutti_leg_jitter_seconds{%s} %.6f\n", lab, e->rx_pkts,
-		    lab, e->tx_pkts, lab, e->lost, lab,
-		    (double)e->jitter_us / 1e6);
+		    "tutti_leg_jitter_seconds{%s} %.6f\n"
+		    "tutti_leg_concealed_ticks_total{%s} %" PRIu64 "\n", lab,
+		    e->rx_pkts, lab, e->tx_pkts, lab, e->lost, lab,
+		    (double)e->jitter_us / 1e6, lab, e->concealed);
 	}
 	free(l.e);
 

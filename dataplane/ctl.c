@@ -201,6 +201,7 @@ leg_write(struct shm_leg_entry *e, uint32_t conf_id, uint16_t worker,
 		e->tx_pkts = 0;
 		e->lost = 0;
 		e->jitter_us = 0;
+		e->concealed = 0;
 	}
 	shm_pub_end(&e->pub_seq);
 }

@@ -877,6 +877,7 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 	e->lost = (uint64_t)(dp_rtp_rx_lost(&rt->rtp) > 0 ?
 			     dp_rtp_rx_lost(&rt->rtp) : 0);
 	e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
+	e->concealed = dp_jitter_stats(&rt->tl->jb)->n_missing;
 	shm_pub_end(&e->pub_seq);
 	if (lc->port == NULL)
 		return;

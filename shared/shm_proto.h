@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define SHM_MAGIC		0x5455545449534d31ULL	/* "TUTTISM1" */
-#define SHM_VER_MAJOR		1
+#define SHM_VER_MAJOR		2	/* 2: shm_leg_entry.concealed */
 #define SHM_VER_MINOR		0
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
@@ -330,7 +330,10 @@ struct shm_leg_entry {
 	uint64_t lost;		/* sequence gaps */
 	uint32_t jitter_us;	/* RFC 3550 interarrival jitter */
 	uint32_t _pad2;
-	uint8_t _pad3[24];
+	uint64_t concealed;	/* ticks played by concealment or silence
+				 * for want of its frame (lost, late, or
+				 * incomplete: dp_jitter_stats.n_missing) */
+	uint8_t _pad3[16];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_leg_entry) == 128, "ABI: leg entry");
 SHM_STATIC_ASSERT(offsetof(struct shm_leg_entry, leg) == 24,

@@ -68,6 +68,7 @@ shm_layout_fingerprint(void)
 		sizeof(struct shm_leg_entry),
 		offsetof(struct shm_leg_entry, leg),
 		offsetof(struct shm_leg_entry, rx_pkts),
+		offsetof(struct shm_leg_entry, concealed),
 		sizeof(struct shm_region_hdr),
 		offsetof(struct shm_region_hdr, ring_off),
 		offsetof(struct shm_region_hdr, dp_pid),

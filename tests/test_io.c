@@ -526,6 +526,48 @@ START_TEST(test_io_events_wait_for_control_plane)
 }
 END_TEST
 
+/* The leg table (what tutti-cp and tuttictl read): a leg that stopped
+ * sending for five ticks shows them lost and concealed; the other leg
+ * shows none. */
+START_TEST(test_io_leg_table_counts_concealment)
+{
+	struct rte_mbuf *out[256];
+	const struct shm_leg_entry *e[2];
+	struct dp_conf *c;
+	uint64_t now;
+	unsigned int n;
+
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	now = c->next_tick;
+	for (uint16_t t = 0; t < 40; t++) {
+		rx_rtp(40000, 20000, 0, t, 0xa0, 500.0);
+		if (t < 20 || t >= 25)
+			rx_rtp(40002, 20002, 8, t, 0xa1, 900.0);
+		now += c->period;
+		dp_io_poll(&lc, now);
+		while ((n = tx_take(out, 256)) > 0)
+			rte_pktmbuf_free_bulk(out, n);
+	}
+	dp_io_housekeeping(&lc, now);
+	while ((n = tx_take(out, 256)) > 0)
+		rte_pktmbuf_free_bulk(out, n);
+	for (int i = 0; i < 2; i++) {
+		uint32_t k = lc.port_leg[20000 + 2 * i] - 1;
+
+		e[i] = &lc.legs[k];
+		ck_assert_uint_eq(e[i]->concealed,
+				  dp_jitter_stats(&lc.rt[k].tl->jb)->n_missing);
+	}
+	ck_assert_uint_eq(e[0]->rx_pkts, 40);
+	ck_assert_uint_eq(e[1]->rx_pkts, 35);
+	ck_assert_uint_eq(e[0]->lost, 0);
+	ck_assert_uint_eq(e[1]->lost, 5);
+	ck_assert_uint_eq(e[0]->concealed, 0);
+	ck_assert_uint_ge(e[1]->concealed, 5);
+}
+END_TEST
+
 START_TEST(test_io_counts_malformed)
 {
 	uint8_t pkt[12 + FS] = { 0 };
@@ -705,6 +747,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_start_ticks_not_late);
 	tcase_add_test(tc, test_io_shared_zero_copy);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
+	tcase_add_test(tc, test_io_leg_table_counts_concealment);
 	tcase_add_test(tc, test_io_counts_malformed);
 	tcase_add_test(tc, test_io_dispatch_to_owner);
 	suite_add_tcase(s, tc);

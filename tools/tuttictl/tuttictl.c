@@ -189,7 +189,7 @@ static void
 row_part(const char *o, const char *e)
 {
 	char id[16], from[96], st[16], codec[16], rate[16], port[8], mu[8],
-	     de[8], rx[24], tx[24], lost[24], jit[16];
+	     de[8], rx[24], tx[24], lost[24], jit[16], conc[24];
 
 	get(o, e, "leg_id", id, sizeof(id));
 	get(o, e, "from", from, sizeof(from));
@@ -203,9 +203,11 @@ row_part(const char *o, const char *e)
 	get(o, e, "tx_pkts", tx, sizeof(tx));
 	get(o, e, "lost", lost, sizeof(lost));
 	get(o, e, "jitter_us", jit, sizeof(jit));
-	printf("%6s  %-32s %-10s %-4s/%-5s %5s %-5s %-5s %9s %9s %6s %8s\n", id,
-	       from, st, codec, rate, port, strcmp(mu, "true") ? "" : "muted",
-	       strcmp(de, "true") ? "" : "deaf", rx, tx, lost, jit);
+	get(o, e, "concealed", conc, sizeof(conc));
+	printf("%6s  %-32s %-10s %-4s/%-5s %5s %-5s %-5s %9s %9s %6s %8s %9s\n",
+	       id, from, st, codec, rate, port,
+	       strcmp(mu, "true") ? "" : "muted",
+	       strcmp(de, "true") ? "" : "deaf", rx, tx, lost, jit, conc);
 }
 
 static void
@@ -312,9 +314,9 @@ main(int argc, char **argv)
 		get(resp, NULL, "locked", v, sizeof(v));
 		if (strcmp(v, "true") == 0)
 			printf("locked: new participants get 403\n");
-		printf("%6s  %-32s %-10s %-10s %5s %-5s %-5s %9s %9s %6s %8s\n",
-		       "LEG", "FROM", "STATE", "CODEC", "PORT", "", "",
-		       "RX PKTS", "TX PKTS", "LOST", "JITTER");
+		printf("%6s  %-32s %-10s %-10s %5s %-5s %-5s %9s %9s %6s %8s "
+		       "%9s\n", "LEG", "FROM", "STATE", "CODEC", "PORT", "", "",
+		       "RX PKTS", "TX PKTS", "LOST", "JITTER", "CONCEALED");
 		each(resp, "participants", row_part);
 	} else if (strcmp(argv[optind], "stats") == 0) {
 		char v[32];
