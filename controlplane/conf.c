@@ -2750,12 +2750,122 @@ conf_name_of(struct cp_focus *f, uint32_t conf_id)
 	return "";
 }
 
+/* A metric family: its name, type and help text. */
+struct metric_fam {
+	const char *name, *type, *help;
+};
+
+static const struct metric_fam worker_fam[] = {
+	{ "tutti_worker_ticks_total", "counter", "Conference ticks run." },
+	{ "tutti_worker_late_ticks_total", "counter",
+	  "Ticks started more than a ptime late." },
+	{ "tutti_worker_busy_ratio", "gauge",
+	  "Share of the core spent working." },
+	{ "tutti_worker_tick_seconds_max", "gauge",
+	  "Longest tick (since start or tutti-dp's last SIGUSR1 snapshot)." },
+	{ "tutti_worker_poll_gap_seconds_max", "gauge",
+	  "Longest time between two polls (a stall of the worker's CPU; "
+	  "since start or tutti-dp's last SIGUSR1 snapshot)." },
+	{ "tutti_worker_plc_shed_total", "counter",
+	  "Losses left silent, not concealed, because their tick ran "
+	  "behind time." },
+	{ "tutti_worker_packets_total", "counter", "Packets in and out." },
+	{ "tutti_worker_drops_total", "counter",
+	  "Packets and events dropped, by reason." },
+};
+
+/* Worker w's samples of worker_fam[k]. */
+static void
+worker_samples(struct out *o, size_t k, uint32_t w,
+	       const struct shm_worker_stats *s)
+{
+	const char *n = worker_fam[k].name;
+
+	switch (k) {
+	case 0:
+		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->ticks);
+		break;
+	case 1:
+		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w,
+		    s->late_ticks);
+		break;
+	case 2:
+		put(o, "%s{worker=\"%u\"} %.4f\n", n, w, s->total_cycles ?
+		    (double)s->busy_cycles / (double)s->total_cycles : 0.0);
+		break;
+	case 3:
+		put(o, "%s{worker=\"%u\"} %.6f\n", n, w,
+		    (double)s->tick_ns_max / 1e9);
+		break;
+	case 4:
+		put(o, "%s{worker=\"%u\"} %.6f\n", n, w,
+		    (double)s->poll_gap_ns_max / 1e9);
+		break;
+	case 5:
+		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->plc_shed);
+		break;
+	case 6:
+		put(o, "%s{worker=\"%u\",dir=\"rx\"} %" PRIu64 "\n"
+		    "%s{worker=\"%u\",dir=\"tx\"} %" PRIu64 "\n", n, w,
+		    s->rx_pkts, n, w, s->tx_pkts);
+		break;
+	default:
+		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
+			if (shm_drop_name(i)[0] != '?')
+				put(o, "%s{worker=\"%u\",reason=\"%s\"} %"
+				    PRIu64 "\n", n, w, shm_drop_name(i),
+				    s->drops[i]);
+		break;
+	}
+}
+
+static const struct metric_fam leg_fam[] = {
+	{ "tutti_leg_packets_total", "counter", "RTP packets of a leg." },
+	{ "tutti_leg_lost_packets_total", "counter",
+	  "RTP packets lost (sequence gaps)." },
+	{ "tutti_leg_jitter_seconds", "gauge",
+	  "RFC 3550 interarrival jitter." },
+	{ "tutti_leg_concealed_ticks_total", "counter",
+	  "Ticks a leg's frame was missing (lost, late or incomplete) and "
+	  "concealed." },
+};
+
+/* Leg e's samples of leg_fam[k]. */
+static void
+leg_samples(struct cp_focus *f, struct out *o, size_t k,
+	    const struct shm_leg_entry *e)
+{
+	const char *n = leg_fam[k].name;
+	char lab[160];
+	struct out lo = { .p = lab, .len = sizeof(lab) };
+
+	put(&lo, "conference=");
+	put_str(&lo, conf_name_of(f, e->conf_id));
+	put(&lo, ",leg=\"%u\"", e->leg.leg_id);
+	switch (k) {
+	case 0:
+		put(o, "%s{%s,dir=\"rx\"} %" PRIu64 "\n%s{%s,dir=\"tx\"} %"
+		    PRIu64 "\n", n, lab, e->rx_pkts, n, lab, e->tx_pkts);
+		break;
+	case 1:
+		put(o, "%s{%s} %" PRIu64 "\n", n, lab, e->lost);
+		break;
+	case 2:
+		put(o, "%s{%s} %.6f\n", n, lab, (double)e->jitter_us / 1e6);
+		break;
+	default:
+		put(o, "%s{%s} %" PRIu64 "\n", n, lab, e->concealed);
+		break;
+	}
+}
+
 size_t
 cp_focus_metrics(void *ctx, char *buf, size_t len)
 {
 	struct cp_focus *f = ctx;
 	struct out o = { .p = buf, .len = len };
 	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0;
+	struct shm_worker_stats *ws;
 	struct legs_of l = { 0 };
 
 	buf[0] = '\0';
@@ -2790,81 +2900,33 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 	    "tutti_media_timeouts_total %" PRIu64 "\n", f->st.joined,
 	    f->st.left, f->st.refused, f->st.timeouts);
 
-	/* per worker core */
-	put(&o, "# HELP tutti_worker_ticks_total Conference ticks run.\n"
-	    "# TYPE tutti_worker_ticks_total counter\n"
-	    "# HELP tutti_worker_late_ticks_total Ticks started more than a "
-	    "ptime late.\n# TYPE tutti_worker_late_ticks_total counter\n"
-	    "# HELP tutti_worker_busy_ratio Share of the core spent working.\n"
-	    "# TYPE tutti_worker_busy_ratio gauge\n"
-	    "# HELP tutti_worker_tick_seconds_max Longest tick (since start "
-	    "or tutti-dp's last SIGUSR1 snapshot).\n"
-	    "# TYPE tutti_worker_tick_seconds_max gauge\n"
-	    "# HELP tutti_worker_poll_gap_seconds_max Longest time between "
-	    "two polls (a stall of the worker's CPU; since start or "
-	    "tutti-dp's last SIGUSR1 snapshot).\n"
-	    "# TYPE tutti_worker_poll_gap_seconds_max gauge\n"
-	    "# HELP tutti_worker_plc_shed_total Losses left silent, not "
-	    "concealed, because their tick ran behind time.\n"
-	    "# TYPE tutti_worker_plc_shed_total counter\n"
-	    "# HELP tutti_worker_packets_total Packets in and out.\n"
-	    "# TYPE tutti_worker_packets_total counter\n"
-	    "# HELP tutti_worker_drops_total Packets and events dropped, by "
-	    "reason.\n# TYPE tutti_worker_drops_total counter\n");
-	for (uint32_t w = 0; w < n_w; w++) {
-		struct shm_worker_stats s;
-
-		shm_read_stats(shm_region_stats(&f->d->region, w), &s);
-		put(&o, "tutti_worker_ticks_total{worker=\"%u\"} %" PRIu64 "\n"
-		    "tutti_worker_late_ticks_total{worker=\"%u\"} %" PRIu64
-		    "\ntutti_worker_busy_ratio{worker=\"%u\"} %.4f\n"
-		    "tutti_worker_tick_seconds_max{worker=\"%u\"} %.6f\n"
-		    "tutti_worker_poll_gap_seconds_max{worker=\"%u\"} %.6f\n"
-		    "tutti_worker_plc_shed_total{worker=\"%u\"} %" PRIu64 "\n"
-		    "tutti_worker_packets_total{worker=\"%u\",dir=\"rx\"} %"
-		    PRIu64 "\ntutti_worker_packets_total{worker=\"%u\","
-		    "dir=\"tx\"} %" PRIu64 "\n", w, s.ticks, w, s.late_ticks, w,
-		    s.total_cycles ? (double)s.busy_cycles /
-		    (double)s.total_cycles : 0.0, w,
-		    (double)s.tick_ns_max / 1e9, w,
-		    (double)s.poll_gap_ns_max / 1e9, w, s.plc_shed, w,
-		    s.rx_pkts, w, s.tx_pkts);
-		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
-			if (shm_drop_name(i)[0] != '?')
-				put(&o, "tutti_worker_drops_total{worker=\"%u\","
-				    "reason=\"%s\"} %" PRIu64 "\n", w,
-				    shm_drop_name(i), s.drops[i]);
+	/* per worker core, then per leg: each family's HELP, TYPE and
+	 * samples together, as the text format asks */
+	ws = n_w > 0 ? calloc(n_w, sizeof(*ws)) : NULL;
+	if (ws == NULL)
+		n_w = 0;
+	for (uint32_t w = 0; w < n_w; w++)
+		shm_read_stats(shm_region_stats(&f->d->region, w), &ws[w]);
+	for (size_t k = 0; k < sizeof(worker_fam) / sizeof(worker_fam[0]);
+	     k++) {
+		put(&o, "# HELP %s %s\n# TYPE %s %s\n", worker_fam[k].name,
+		    worker_fam[k].help, worker_fam[k].name,
+		    worker_fam[k].type);
+		for (uint32_t w = 0; w < n_w; w++)
+			worker_samples(&o, k, w, &ws[w]);
 	}
+	free(ws);
 
 	/* per leg, from the data plane's leg table */
-	put(&o, "# HELP tutti_leg_packets_total RTP packets of a leg.\n"
-	    "# TYPE tutti_leg_packets_total counter\n"
-	    "# HELP tutti_leg_lost_packets_total RTP packets lost (sequence "
-	    "gaps).\n# TYPE tutti_leg_lost_packets_total counter\n"
-	    "# HELP tutti_leg_jitter_seconds RFC 3550 interarrival jitter.\n"
-	    "# TYPE tutti_leg_jitter_seconds gauge\n"
-	    "# HELP tutti_leg_concealed_ticks_total Ticks a leg's frame was "
-	    "missing (lost, late or incomplete) and concealed.\n"
-	    "# TYPE tutti_leg_concealed_ticks_total counter\n");
 	l.cap = f->st.n_participants + 64;
 	l.e = calloc(l.cap, sizeof(*l.e));
 	if (l.e != NULL)
 		cp_dpctl_legs(f->d, collect_all, &l);
-	for (uint32_t i = 0; i < l.n; i++) {
-		const struct shm_leg_entry *e = &l.e[i];
-		char lab[160];
-		struct out lo = { .p = lab, .len = sizeof(lab) };
-
-		put(&lo, "conference=");
-		put_str(&lo, conf_name_of(f, e->conf_id));
-		put(&lo, ",leg=\"%u\"", e->leg.leg_id);
-		put(&o, "tutti_leg_packets_total{%s,dir=\"rx\"} %" PRIu64 "\n"
-		    "tutti_leg_packets_total{%s,dir=\"tx\"} %" PRIu64 "\n"
-		    "tutti_leg_lost_packets_total{%s} %" PRIu64 "\n"
-		    "tutti_leg_jitter_seconds{%s} %.6f\n"
-		    "tutti_leg_concealed_ticks_total{%s} %" PRIu64 "\n", lab,
-		    e->rx_pkts, lab, e->tx_pkts, lab, e->lost, lab,
-		    (double)e->jitter_us / 1e6, lab, e->concealed);
+	for (size_t k = 0; k < sizeof(leg_fam) / sizeof(leg_fam[0]); k++) {
+		put(&o, "# HELP %s %s\n# TYPE %s %s\n", leg_fam[k].name,
+		    leg_fam[k].help, leg_fam[k].name, leg_fam[k].type);
+		for (uint32_t i = 0; i < l.n; i++)
+			leg_samples(f, &o, k, &l.e[i]);
 	}
 	free(l.e);
 

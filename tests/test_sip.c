@@ -1150,8 +1150,9 @@ http_get(const char *path, char *out, size_t len)
 START_TEST(test_focus_metrics)
 {
 	static char out[1 << 20];
-	char *line, *save, *body;
-	unsigned int samples = 0;
+	static char done[256][128];
+	char *line, *save, *body, fam[128] = "";
+	unsigned int samples = 0, n_done = 0;
 	pid_t pid;
 
 	pid = sipp_start((uint16_t)focus_port, "focus_kicked", tps[_i], "demo",
@@ -1185,6 +1186,17 @@ START_TEST(test_focus_metrics)
 		char name[128], val[64];
 		const char *sp;
 
+		/* each family's HELP, TYPE and samples together: a family
+		 * once left is not seen again */
+		if (sscanf(line, line[0] == '#' ? "# %*s %127s" : "%127[a-z_]",
+			   name) == 1 && strcmp(name, fam) != 0) {
+			for (unsigned int k = 0; k < n_done; k++)
+				ck_assert_msg(strcmp(done[k], name) != 0,
+					      "%s: not in one group", name);
+			ck_assert_uint_lt(n_done, 256);
+			snprintf(done[n_done++], sizeof(done[0]), "%s", fam);
+			snprintf(fam, sizeof(fam), "%s", name);
+		}
 		if (line[0] == '#')
 			continue;
 		sp = strrchr(line, ' ');
