@@ -82,9 +82,9 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
 	jb->meter_arg = cfg->meter_arg;
 	jb->grains = grains_of(cfg);
 	jb->grain_bytes = (uint16_t)(cfg->frame_bytes / jb->grains);
-	jb->grain_ts = cfg->rate_hz * cfg->tick_ms / 1000 / jb->grains;
 	jb->mode = (uint8_t)cfg->mode;
 	jb->tick_ts = cfg->rate_hz * cfg->tick_ms / 1000;
+	jb->grain_ts = jb->tick_ts / jb->grains;
 	jb->min_f = min_f;
 	jb->max_f = max_f;
 	jb->early_f = max_f + (max_f > DP_JITTER_SPLIT_MAX ?
@@ -305,6 +305,27 @@ span(const struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 	return PLACE_GRAINS;
 }
 
+/* The meter byte of a stored frame (dp_jitter_frame.meter): 0 without
+ * cfg.meter, else 1 + its result, at most 255. */
+static uint8_t
+frame_meter(const struct dp_jitter *jb, const uint8_t *frame)
+{
+	uint8_t r;
+
+	if (jb->meter == NULL)
+		return 0;
+	r = jb->meter(frame, jb->frame_bytes, jb->meter_arg);
+	return (uint8_t)(1u + (r < 254 ? r : 254));
+}
+
+/* Whether the slot for pos holds its frame already, or played it. */
+static bool
+slot_taken(const struct dp_jitter_slot *s, uint32_t pos)
+{
+	return s->pos == pos && (s->state == SLOT_FULL ||
+				 s->state == SLOT_PLAYED);
+}
+
 /* A whole frame j of pkt for tick d + j, from the play head. */
 static void
 store_frame(struct dp_jitter *jb, struct dp_jitter_slot *s, uint32_t pos,
@@ -319,13 +340,7 @@ store_frame(struct dp_jitter *jb, struct dp_jitter_slot *s, uint32_t pos,
 	s->len_bytes = (uint16_t)fb;
 	s->state = SLOT_FULL;
 	memcpy(slot_data(jb, pos), pkt->payload + j * fb, fb);
-	if (jb->meter != NULL) {
-		uint8_t r = jb->meter(pkt->payload + j * fb, fb, jb->meter_arg);
-
-		s->meter = (uint8_t)(1u + (r < 254 ? r : 254));
-	} else {
-		s->meter = 0;
-	}
+	s->meter = frame_meter(jb, pkt->payload + j * fb);
 }
 
 /* The grains of a packet placed grain by grain, the first at grain g0 of
@@ -346,10 +361,8 @@ store_grains(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		uint32_t pos = jb->play_pos + (uint32_t)t;
 		struct dp_jitter_slot *s = &jb->slot[pos & SLOT_MASK];
 
-		if (s->pos == pos && (s->state == SLOT_FULL ||
-				      s->state == SLOT_PLAYED ||
-				      (s->state == SLOT_PARTIAL &&
-				       (s->mask & (1u << g))))) {
+		if (slot_taken(s, pos) || (s->pos == pos &&
+		    s->state == SLOT_PARTIAL && (s->mask & (1u << g)))) {
 			*dup = true;
 			continue;
 		}
@@ -370,13 +383,7 @@ store_grains(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		s->mask |= (uint8_t)(1u << g);
 		if (s->mask == full) {
 			s->state = SLOT_FULL;
-			if (jb->meter != NULL) {
-				uint8_t r = jb->meter(slot_data(jb, pos),
-						      jb->frame_bytes,
-						      jb->meter_arg);
-
-				s->meter = (uint8_t)(1u + (r < 254 ? r : 254));
-			}
+			s->meter = frame_meter(jb, slot_data(jb, pos));
 		}
 		if ((int32_t)(pos - jb->top_pos) > 0)
 			jb->top_pos = pos;
@@ -442,8 +449,7 @@ dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 			uint32_t pos = jb->play_pos + (uint32_t)(d + (int32_t)j);
 			struct dp_jitter_slot *s = &jb->slot[pos & SLOT_MASK];
 
-			if (s->pos == pos && (s->state == SLOT_FULL ||
-					      s->state == SLOT_PLAYED)) {
+			if (slot_taken(s, pos)) {
 				dup = true;	/* buffered or already played */
 				continue;
 			}
