@@ -2755,61 +2755,79 @@ struct metric_fam {
 	const char *name, *type, *help;
 };
 
-static const struct metric_fam worker_fam[] = {
-	{ "tutti_worker_ticks_total", "counter", "Conference ticks run." },
-	{ "tutti_worker_late_ticks_total", "counter",
-	  "Ticks started more than a ptime late." },
-	{ "tutti_worker_busy_ratio", "gauge",
-	  "Share of the core spent working." },
-	{ "tutti_worker_tick_seconds_max", "gauge",
-	  "Longest tick (since start or tutti-dp's last SIGUSR1 snapshot)." },
-	{ "tutti_worker_poll_gap_seconds_max", "gauge",
-	  "Longest time between two polls (a stall of the worker's CPU; "
-	  "since start or tutti-dp's last SIGUSR1 snapshot)." },
-	{ "tutti_worker_plc_shed_total", "counter",
-	  "Losses left silent, not concealed, because their tick ran "
-	  "behind time." },
-	{ "tutti_worker_packets_total", "counter", "Packets in and out." },
-	{ "tutti_worker_drops_total", "counter",
-	  "Packets and events dropped, by reason." },
+/* Its HELP and TYPE lines, which come before its samples. */
+static void
+put_family(struct out *o, const struct metric_fam *m)
+{
+	put(o, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
+	    m->type);
+}
+
+enum worker_metric {
+	WM_TICKS, WM_LATE_TICKS, WM_BUSY, WM_TICK_MAX, WM_POLL_GAP, WM_SHED,
+	WM_PACKETS, WM_DROPS, WM_N_
 };
 
-/* Worker w's samples of worker_fam[k]. */
+static const struct metric_fam worker_fam[WM_N_] = {
+	[WM_TICKS] = { "tutti_worker_ticks_total", "counter",
+		       "Conference ticks run." },
+	[WM_LATE_TICKS] = { "tutti_worker_late_ticks_total", "counter",
+			    "Ticks started more than a ptime late." },
+	[WM_BUSY] = { "tutti_worker_busy_ratio", "gauge",
+		      "Share of the core spent working." },
+	[WM_TICK_MAX] = { "tutti_worker_tick_seconds_max", "gauge",
+			  "Longest tick (since start or tutti-dp's last "
+			  "SIGUSR1 snapshot)." },
+	[WM_POLL_GAP] = { "tutti_worker_poll_gap_seconds_max", "gauge",
+			  "Longest time between two polls (a stall of the "
+			  "worker's CPU; since start or tutti-dp's last "
+			  "SIGUSR1 snapshot)." },
+	[WM_SHED] = { "tutti_worker_plc_shed_total", "counter",
+		      "Losses left silent, not concealed, because their tick "
+		      "ran behind time." },
+	[WM_PACKETS] = { "tutti_worker_packets_total", "counter",
+			 "Packets in and out." },
+	[WM_DROPS] = { "tutti_worker_drops_total", "counter",
+		       "Packets and events dropped, by reason." },
+};
+
+/* Worker w's samples of family k. */
 static void
-worker_samples(struct out *o, size_t k, uint32_t w,
+worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 	       const struct shm_worker_stats *s)
 {
 	const char *n = worker_fam[k].name;
 
 	switch (k) {
-	case 0:
+	case WM_TICKS:
 		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->ticks);
 		break;
-	case 1:
+	case WM_LATE_TICKS:
 		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w,
 		    s->late_ticks);
 		break;
-	case 2:
+	case WM_BUSY:
 		put(o, "%s{worker=\"%u\"} %.4f\n", n, w, s->total_cycles ?
 		    (double)s->busy_cycles / (double)s->total_cycles : 0.0);
 		break;
-	case 3:
+	case WM_TICK_MAX:
 		put(o, "%s{worker=\"%u\"} %.6f\n", n, w,
 		    (double)s->tick_ns_max / 1e9);
 		break;
-	case 4:
+	case WM_POLL_GAP:
 		put(o, "%s{worker=\"%u\"} %.6f\n", n, w,
 		    (double)s->poll_gap_ns_max / 1e9);
 		break;
-	case 5:
+	case WM_SHED:
 		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->plc_shed);
 		break;
-	case 6:
+	case WM_PACKETS:
 		put(o, "%s{worker=\"%u\",dir=\"rx\"} %" PRIu64 "\n"
 		    "%s{worker=\"%u\",dir=\"tx\"} %" PRIu64 "\n", n, w,
 		    s->rx_pkts, n, w, s->tx_pkts);
 		break;
-	default:
+	case WM_DROPS:
+	case WM_N_:
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (shm_drop_name(i)[0] != '?')
 				put(o, "%s{worker=\"%u\",reason=\"%s\"} %"
@@ -2819,41 +2837,56 @@ worker_samples(struct out *o, size_t k, uint32_t w,
 	}
 }
 
-static const struct metric_fam leg_fam[] = {
-	{ "tutti_leg_packets_total", "counter", "RTP packets of a leg." },
-	{ "tutti_leg_lost_packets_total", "counter",
-	  "RTP packets lost (sequence gaps)." },
-	{ "tutti_leg_jitter_seconds", "gauge",
-	  "RFC 3550 interarrival jitter." },
-	{ "tutti_leg_concealed_ticks_total", "counter",
-	  "Ticks a leg's frame was missing (lost, late or incomplete) and "
-	  "concealed." },
+enum leg_metric {
+	LM_PACKETS, LM_LOST, LM_JITTER, LM_CONCEALED, LM_N_
 };
 
-/* Leg e's samples of leg_fam[k]. */
+static const struct metric_fam leg_fam[LM_N_] = {
+	[LM_PACKETS] = { "tutti_leg_packets_total", "counter",
+			 "RTP packets of a leg." },
+	[LM_LOST] = { "tutti_leg_lost_packets_total", "counter",
+		      "RTP packets lost (sequence gaps)." },
+	[LM_JITTER] = { "tutti_leg_jitter_seconds", "gauge",
+			"RFC 3550 interarrival jitter." },
+	[LM_CONCEALED] = { "tutti_leg_concealed_ticks_total", "counter",
+			   "Ticks a leg's frame was missing (lost, late or "
+			   "incomplete) and concealed." },
+};
+
+/* A leg's labels (its conference and leg id), written once per scrape:
+ * the conference's name is a walk of the conferences. */
+#define LEG_LABELS_MAX	160
+
 static void
-leg_samples(struct cp_focus *f, struct out *o, size_t k,
-	    const struct shm_leg_entry *e)
+leg_labels(struct cp_focus *f, const struct shm_leg_entry *e, char *lab)
 {
-	const char *n = leg_fam[k].name;
-	char lab[160];
-	struct out lo = { .p = lab, .len = sizeof(lab) };
+	struct out lo = { .p = lab, .len = LEG_LABELS_MAX };
 
 	put(&lo, "conference=");
 	put_str(&lo, conf_name_of(f, e->conf_id));
 	put(&lo, ",leg=\"%u\"", e->leg.leg_id);
+}
+
+/* Leg e's samples of family k, with its labels lab. */
+static void
+leg_samples(struct out *o, enum leg_metric k, const struct shm_leg_entry *e,
+	    const char *lab)
+{
+	const char *n = leg_fam[k].name;
+
 	switch (k) {
-	case 0:
+	case LM_PACKETS:
 		put(o, "%s{%s,dir=\"rx\"} %" PRIu64 "\n%s{%s,dir=\"tx\"} %"
 		    PRIu64 "\n", n, lab, e->rx_pkts, n, lab, e->tx_pkts);
 		break;
-	case 1:
+	case LM_LOST:
 		put(o, "%s{%s} %" PRIu64 "\n", n, lab, e->lost);
 		break;
-	case 2:
+	case LM_JITTER:
 		put(o, "%s{%s} %.6f\n", n, lab, (double)e->jitter_us / 1e6);
 		break;
-	default:
+	case LM_CONCEALED:
+	case LM_N_:
 		put(o, "%s{%s} %" PRIu64 "\n", n, lab, e->concealed);
 		break;
 	}
@@ -2867,6 +2900,7 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0;
 	struct shm_worker_stats *ws;
 	struct legs_of l = { 0 };
+	char *labs;
 
 	buf[0] = '\0';
 	put(&o, "# HELP tutti_dataplane_up 1 while tutti-cp is attached to a "
@@ -2907,13 +2941,10 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 		n_w = 0;
 	for (uint32_t w = 0; w < n_w; w++)
 		shm_read_stats(shm_region_stats(&f->d->region, w), &ws[w]);
-	for (size_t k = 0; k < sizeof(worker_fam) / sizeof(worker_fam[0]);
-	     k++) {
-		put(&o, "# HELP %s %s\n# TYPE %s %s\n", worker_fam[k].name,
-		    worker_fam[k].help, worker_fam[k].name,
-		    worker_fam[k].type);
+	for (int k = 0; k < WM_N_; k++) {
+		put_family(&o, &worker_fam[k]);
 		for (uint32_t w = 0; w < n_w; w++)
-			worker_samples(&o, k, w, &ws[w]);
+			worker_samples(&o, (enum worker_metric)k, w, &ws[w]);
 	}
 	free(ws);
 
@@ -2922,12 +2953,18 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 	l.e = calloc(l.cap, sizeof(*l.e));
 	if (l.e != NULL)
 		cp_dpctl_legs(f->d, collect_all, &l);
-	for (size_t k = 0; k < sizeof(leg_fam) / sizeof(leg_fam[0]); k++) {
-		put(&o, "# HELP %s %s\n# TYPE %s %s\n", leg_fam[k].name,
-		    leg_fam[k].help, leg_fam[k].name, leg_fam[k].type);
+	labs = l.n > 0 ? calloc(l.n, LEG_LABELS_MAX) : NULL;
+	if (labs == NULL)
+		l.n = 0;
+	for (uint32_t i = 0; i < l.n; i++)
+		leg_labels(f, &l.e[i], labs + (size_t)i * LEG_LABELS_MAX);
+	for (int k = 0; k < LM_N_; k++) {
+		put_family(&o, &leg_fam[k]);
 		for (uint32_t i = 0; i < l.n; i++)
-			leg_samples(f, &o, k, &l.e[i]);
+			leg_samples(&o, (enum leg_metric)k, &l.e[i],
+				    labs + (size_t)i * LEG_LABELS_MAX);
 	}
+	free(labs);
 	free(l.e);
 
 	/* the SIP layer's counters */
