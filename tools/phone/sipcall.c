@@ -11,20 +11,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define T1_MS	500
 
+/* n - 1 random hex digits and a NUL: Call-IDs, tags and branches, which
+ * must differ between the calls a process (or several) makes in the same
+ * millisecond, so from the kernel's generator, not rand() seeded by the
+ * clock (two participants dialling 2 ms apart got the same seed, and the
+ * focus took the second INVITE for the first one's retransmission). */
 static void
 rnd_hex(char *out, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
+	uint8_t r[64];
+	size_t k = n - 1 < sizeof(r) ? n - 1 : sizeof(r);
 
-	for (size_t i = 0; i + 1 < n; i++)
-		out[i] = hex[rand() & 15];
-	out[n - 1] = '\0';
+	if (getrandom(r, k, 0) != (ssize_t)k)
+		for (size_t i = 0; i < k; i++)
+			r[i] = (uint8_t)rand();
+	for (size_t i = 0; i < k; i++)
+		out[i] = hex[r[i] & 15];
+	out[k] = '\0';
 }
 
 /* The value of header name (case-insensitive, at a line start) in msg. */
@@ -153,7 +164,6 @@ sipcall_dial(struct sipcall *c, const char *uri,
 	if (inet_pton(AF_INET, host, &c->focus.sin_addr) != 1)
 		return -EINVAL;
 	c->local = *local;
-	srand((unsigned int)(phone_now_ms() ^ (uint64_t)getpid() << 16 ^ rtp_port));
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (c->fd < 0 || bind(c->fd, (const struct sockaddr *)&c->local,
 			      sizeof(c->local)) != 0)
