@@ -115,13 +115,20 @@ dp_tick_conf_fini(struct dp_tick_conf *c)
 	dp_mix_enc_fini(&c->enc);
 }
 
-/* Free a leg and its jitter storage (it is off the conference). */
+/* Free a leg and its store (it is off the conference). */
 static void
 leg_free(struct dp_tick_leg *lg)
 {
-	if (lg->jb_data != NULL)
-		leg_release(lg->jb_data);
+	if (lg->store != NULL)
+		leg_release(lg->store);
 	leg_release(lg);
+}
+
+/* Bytes rounded up to whole cache lines. */
+static size_t
+lines_of(size_t n)
+{
+	return (n + 63u) & ~(size_t)63u;
 }
 
 /* Release what leg_setup() took. */
@@ -164,8 +171,8 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 	uint32_t ptime = l->ptime_ms ? l->ptime_ms : c->ptime_ms;
 	bool g711 = l->codec == SHM_CODEC_PCMU || l->codec == SHM_CODEC_PCMA;
 	struct dp_jitter_cfg jc;
+	size_t n, jb_bytes, pcm_bytes;
 	uint8_t *d;
-	size_t n;
 	int rc;
 
 	lg->leg_samples = (uint32_t)dp_l16_frame_samples(l->rate_hz,
@@ -194,28 +201,35 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 		jc.max_depth_ms = (DP_JITTER_SLOTS / 2 - 1) * c->ptime_ms;
 	jc.depth_ms = DP_TICK_JITTER_MS < jc.max_depth_ms ? DP_TICK_JITTER_MS :
 		      jc.max_depth_ms;
-	/* the frames' storage, sized by the frame (a G.711 leg's is a tenth
-	 * of an L16 48 kHz one's); a new codec with a larger frame gets a
-	 * new one, and until the buffer takes it the old one stays (the
-	 * buffer, untouched on failure, still points into it) */
-	n = dp_jitter_data_bytes(lg->frame_bytes);
-	d = lg->jb_data;
-	if (lg->jb_data_bytes < n && (d = leg_alloc(n)) == NULL)
+	/* the store, sized by the frame (a G.711 leg's is a tenth of an
+	 * L16 48 kHz one's): the jitter frames, a tick at the leg's rate if
+	 * it is resampled, a packet's payload. A new codec that needs more
+	 * gets a new one, and until the buffer takes it the old one stays
+	 * (the buffer, untouched on failure, still points into it) */
+	jb_bytes = dp_jitter_data_bytes(lg->frame_bytes);
+	pcm_bytes = l->rate_hz != c->rate_hz ?
+		    lines_of(lg->leg_samples * sizeof(int16_t)) : 0;
+	n = jb_bytes + pcm_bytes +
+	    lines_of((size_t)lg->frame_bytes * lg->frames_per_pkt);
+	d = lg->store;
+	if (lg->store_bytes < n && (d = leg_alloc(n)) == NULL)
 		return -ENOMEM;
-	rc = dp_jitter_init(&lg->jb, &jc, d, d == lg->jb_data ?
-			    lg->jb_data_bytes : n);
-	if (d != lg->jb_data) {
+	rc = dp_jitter_init(&lg->jb, &jc, d, d == lg->store ?
+			    lg->store_bytes : n);
+	if (d != lg->store) {
 		if (rc < 0) {
 			leg_release(d);
 			return rc;
 		}
-		if (lg->jb_data != NULL)
-			leg_release(lg->jb_data);
-		lg->jb_data = d;
-		lg->jb_data_bytes = n;
+		if (lg->store != NULL)
+			leg_release(lg->store);
+		lg->store = d;
+		lg->store_bytes = n;
 	}
 	if (rc < 0)
 		return rc;
+	lg->leg_pcm = pcm_bytes != 0 ? (int16_t *)(d + jb_bytes) : NULL;
+	lg->tx_buf = d + jb_bytes + pcm_bytes;
 	memset(&lg->rs, 0, sizeof(lg->rs));
 	if (l->rate_hz != c->rate_hz) {
 		rc = dp_resample_leg_init(&lg->rs, l->rate_hz, c->rate_hz,
@@ -240,6 +254,7 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 	lg->dtmf_active = false;
 	lg->tx_frames = 0;
 	lg->last_rx = now;
+	lg->media_broken = false;
 	return 0;
 }
 
@@ -264,6 +279,8 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 		void *ctx, uint64_t now, int *err)
 {
 	struct dp_tick_leg *lg;
+	uint32_t stride;
+	size_t size;
 	int rc;
 
 	if (c->n_legs == c->cap) {
@@ -285,12 +302,18 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 		c->ml = ml;
 		c->cap = cap;
 	}
-	lg = leg_alloc(sizeof(*lg));
+	/* pcm, decoded and personal: each a conference frame, in whole
+	 * lines (the kernels' last vector stays inside) */
+	stride = (uint32_t)(lines_of(c->mix.frame_samples * sizeof(int16_t)) /
+			    sizeof(int16_t));
+	size = sizeof(*lg) + 3 * (size_t)stride * sizeof(int16_t);
+	lg = leg_alloc(size);
 	if (lg == NULL) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	memset(lg, 0, sizeof(*lg));
+	memset(lg, 0, size);
+	lg->media_stride = stride;
 	lg->leg_id = l->leg_id;
 	lg->ctx = ctx;
 	lg->conf = c;
@@ -304,7 +327,8 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 		*err = rc;
 		return NULL;
 	}
-	dp_mix_leg_init(&c->ml[lg->idx], lg->personal, lg->decoded, 0);
+	dp_mix_leg_init(&c->ml[lg->idx], dp_tick_personal(lg),
+			dp_tick_decoded(lg), 0);
 	leg_params(lg, l);
 	/* RFC 3550 5.1: sequence and timestamp start unpredictable */
 	lg->tx_seq = (uint16_t)(l->ssrc * 2654435761u >> 16);
@@ -321,7 +345,7 @@ dp_tick_leg_update(struct dp_tick_leg *lg, const struct shm_msg_leg *l,
 	const struct shm_msg_leg *o = &lg->cfg;
 
 	if (l->codec != o->codec || l->rate_hz != o->rate_hz ||
-	    l->ptime_ms != o->ptime_ms) {
+	    l->ptime_ms != o->ptime_ms || lg->media_broken) {
 		int rc = leg_check(lg->conf, l);
 
 		if (rc < 0)
@@ -334,10 +358,11 @@ dp_tick_leg_update(struct dp_tick_leg *lg, const struct shm_msg_leg *l,
 			 * it */
 			lg->cfg = *l;
 			lg->cfg.dir = SHM_DIR_INACTIVE;
+			lg->media_broken = true;	/* until a setup */
 			return rc;
 		}
-		dp_mix_leg_init(&lg->conf->ml[lg->idx], lg->personal,
-				lg->decoded, 0);
+		dp_mix_leg_init(&lg->conf->ml[lg->idx], dp_tick_personal(lg),
+				dp_tick_decoded(lg), 0);
 	}
 	leg_params(lg, l);
 	return 0;
@@ -392,7 +417,7 @@ dp_tick_rx(struct dp_tick_leg *lg, uint8_t pt,
 	return rc;
 }
 
-/* A pulled frame to linear samples at the conference rate in lg->pcm:
+/* A pulled frame to linear samples at the conference rate in its pcm:
  * decode, resample, gain, concealment history, in-band DTMF. */
 static void
 decode_frame(struct dp_tick_leg *lg, const uint8_t *payload,
@@ -400,7 +425,8 @@ decode_frame(struct dp_tick_leg *lg, const uint8_t *payload,
 {
 	struct dp_tick_conf *c = lg->conf;
 	uint32_t fs = c->mix.frame_samples;
-	int16_t *in = lg->resample ? lg->leg_pcm : lg->pcm;
+	int16_t *pcm = dp_tick_pcm(lg);
+	int16_t *in = lg->resample ? lg->leg_pcm : pcm;
 
 	if (lg->g711)
 		dp_g711_decode(lg->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
@@ -415,10 +441,10 @@ decode_frame(struct dp_tick_leg *lg, const uint8_t *payload,
 		report_digits(lg, d, n, evt, arg);
 	}
 	if (lg->resample)
-		dp_resample_frame(&lg->rs.to_conf, lg->pcm, lg->leg_pcm);
-	dp_mix_apply_gain(&c->mix, lg->pcm, lg->gain_q12);
+		dp_resample_frame(&lg->rs.to_conf, pcm, lg->leg_pcm);
+	dp_mix_apply_gain(&c->mix, pcm, lg->gain_q12);
 	if (c->rate_hz == DP_PLC_RATE_HZ)
-		dp_plc_good(&lg->plc, lg->pcm, fs);
+		dp_plc_good(&lg->plc, pcm, fs);
 	lg->plc_ok = true;
 }
 
@@ -450,7 +476,7 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 			ml->peak_hint = fr.meter;
 		} else {
 			decode_frame(lg, fr.payload, evt, arg);
-			ml->pcm = lg->pcm;
+			ml->pcm = dp_tick_pcm(lg);
 		}
 		lg->after_loss = false;
 		break;
@@ -465,8 +491,9 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 			lg->plc_ok = false;
 			ml->pcm = zeros;
 		} else {
-			dp_plc_fill(&lg->plc, lg->pcm, c->mix.frame_samples);
-			ml->pcm = lg->pcm;
+			dp_plc_fill(&lg->plc, dp_tick_pcm(lg),
+				    c->mix.frame_samples);
+			ml->pcm = dp_tick_pcm(lg);
 			lg->after_loss = true;
 		}
 		break;
@@ -596,9 +623,9 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 		}
 		if (ml->g711 != NULL) {
 			/* the mixer decoded it, or found it silent */
-			lg->plc_ok = ml->src == lg->decoded;
+			lg->plc_ok = ml->src == dp_tick_decoded(lg);
 			if (lg->plc_ok)
-				dp_plc_good(&lg->plc, lg->decoded,
+				dp_plc_good(&lg->plc, dp_tick_decoded(lg),
 					    c->mix.frame_samples);
 		}
 		if (ml->talk_changed)

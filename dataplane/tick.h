@@ -103,19 +103,49 @@ struct dp_tick_leg {
 	uint16_t tx_seq;
 	uint32_t tx_ts;
 	uint32_t tx_frames;		/* frames in tx_buf */
+	bool media_broken;		/* leg_setup() failed: redo it */
+	uint8_t *tx_buf;		/* a packet's payload, in store */
+	int16_t *leg_pcm;		/* a tick at the leg's rate, in store
+					 * (only when it is resampled) */
 	struct dp_jitter jb;
-	uint8_t *jb_data;		/* its frames (allocated with the leg, */
-	size_t jb_data_bytes;		/* sized by the codec's frame) */
+	/* the jitter frames, then leg_pcm and tx_buf: allocated apart and
+	 * sized by the codec, rate and ptime (a new one on a change that
+	 * needs more) */
+	uint8_t *store;
+	size_t store_bytes;
 	struct dp_plc plc;
 	struct dp_resample_leg rs;
 	struct dp_dtmf_4733 dtmf;
 	struct dp_dtmf_inband inband;
-	int16_t pcm[DP_MIX_MAX_FRAME];		/* at the conference rate */
-	int16_t decoded[DP_MIX_MAX_FRAME];	/* mixer's G.711 decode */
-	int16_t personal[DP_MIX_MAX_FRAME];	/* its personal mix */
-	int16_t leg_pcm[DP_TICK_LEG_SAMPLES];	/* at the leg's rate */
-	uint8_t tx_buf[DP_TICK_MAX_PAYLOAD];
+	uint32_t media_stride;		/* samples from one of media's
+					 * buffers to the next */
+	/* allocated with the leg, sized by the conference's frame: pcm
+	 * (at the conference rate), decoded (the mixer's G.711 decode) and
+	 * personal (its personal mix), media_stride apart (dp_tick_pcm()
+	 * and the two after it) */
+	int16_t media[] __attribute__((aligned(64)));
 };
+
+/* A leg's frame at the conference rate, decoded or concealed. */
+static inline int16_t *
+dp_tick_pcm(struct dp_tick_leg *lg)
+{
+	return lg->media;
+}
+
+/* Where the mixer decodes a leg's G.711 frame. */
+static inline int16_t *
+dp_tick_decoded(struct dp_tick_leg *lg)
+{
+	return lg->media + lg->media_stride;
+}
+
+/* A leg's personal mix. */
+static inline int16_t *
+dp_tick_personal(struct dp_tick_leg *lg)
+{
+	return lg->media + 2 * (size_t)lg->media_stride;
+}
 
 struct dp_tick_stats {
 	uint64_t ticks;

@@ -619,8 +619,18 @@ START_TEST(test_tick_l16_every_rate)
 }
 END_TEST
 
-/* A re-INVITE from PCMU to L16 at 48 kHz: the leg's jitter storage grows
- * to the new frame, and the others hear its tone on the new codec. */
+/* A leg's store: its jitter frames, a tick at its own rate when that is
+ * resampled, and a packet's payload, each in whole cache lines. */
+static size_t
+store_of(uint32_t frame_bytes, uint32_t resampled_samples, uint32_t fpp)
+{
+	return dp_jitter_data_bytes(frame_bytes) +
+	       ((resampled_samples * 2u + 63u) & ~63u) +
+	       ((frame_bytes * fpp + 63u) & ~63u);
+}
+
+/* A re-INVITE from PCMU to L16 at 48 kHz: the leg's store grows to the
+ * new frame, and the others hear its tone on the new codec. */
 START_TEST(test_tick_codec_change_grows_storage)
 {
 	struct phone *a, *b;
@@ -631,13 +641,15 @@ START_TEST(test_tick_codec_change_grows_storage)
 	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
 	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
 	run(0, 20);
-	before = a->lg->jb_data_bytes;
-	ck_assert_uint_eq(before, dp_jitter_data_bytes(160));
+	before = a->lg->store_bytes;
+	ck_assert_uint_eq(before, store_of(160, 0, 1));
+	ck_assert_ptr_null(a->lg->leg_pcm);
 	a->cfg.codec = SHM_CODEC_L16;
 	a->cfg.pt = 96;
 	a->cfg.rate_hz = 48000;
 	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, 0), 0);
-	ck_assert_uint_eq(a->lg->jb_data_bytes, dp_jitter_data_bytes(1920));
+	ck_assert_uint_eq(a->lg->store_bytes, store_of(1920, 960, 1));
+	ck_assert_ptr_nonnull(a->lg->leg_pcm);
 	from = b->n_heard;
 	run(20 * TICK_US, 60);
 	{
@@ -647,13 +659,66 @@ START_TEST(test_tick_codec_change_grows_storage)
 
 		ck_assert_msg(fabs(db) < 1.5, "b hears a's L16 at %.2f dB", db);
 	}
-	/* and back: a smaller frame keeps the storage it has */
+	/* and back: a smaller frame keeps the store it has */
 	a->cfg.codec = SHM_CODEC_PCMU;
 	a->cfg.pt = 0;
 	a->cfg.rate_hz = 8000;
 	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, 0), 0);
-	ck_assert_uint_eq(a->lg->jb_data_bytes, dp_jitter_data_bytes(1920));
+	ck_assert_uint_eq(a->lg->store_bytes, store_of(1920, 960, 1));
+	ck_assert_ptr_null(a->lg->leg_pcm);
 	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+/* An allocator that fails once armed (fail_after allocations on). */
+static int fail_after = -1;
+
+static void *
+flaky_alloc(size_t size)
+{
+	if (fail_after == 0)
+		return NULL;
+	if (fail_after > 0)
+		fail_after--;
+	return aligned_alloc(64, (size + 63u) & ~(size_t)63u);
+}
+
+/* A codec change that runs out of memory leaves the leg inactive; a later
+ * update with that same codec sets its media up again (before, it only
+ * took the new direction, and its frames and buffers stayed the old
+ * codec's), and the others hear it. */
+START_TEST(test_tick_codec_change_out_of_memory_recovers)
+{
+	struct phone *a, *b;
+	uint32_t from;
+
+	dp_tick_set_allocator(flaky_alloc, free);
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
+	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	run(0, 20);
+	a->cfg.codec = SHM_CODEC_L16;
+	a->cfg.pt = 96;
+	a->cfg.rate_hz = 48000;
+	fail_after = 0;
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, 0), -ENOMEM);
+	ck_assert_uint_eq(a->lg->cfg.dir, SHM_DIR_INACTIVE);
+	ck_assert_uint_eq(a->lg->store_bytes, store_of(160, 0, 1));
+	fail_after = -1;
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, 0), 0);
+	ck_assert_uint_eq(a->lg->cfg.dir, SHM_DIR_SENDRECV);
+	ck_assert_uint_eq(a->lg->store_bytes, store_of(1920, 960, 1));
+	from = b->n_heard;
+	run(20 * TICK_US, 60);
+	{
+		uint32_t skip = from + 4000;
+		double db = level_db(b, 600.0, skip, ref_power(600.0, 8000,
+				     b->n_heard - skip));
+
+		ck_assert_msg(fabs(db) < 1.5, "b hears a's L16 at %.2f dB", db);
+	}
+	dp_tick_conf_fini(&C);
+	dp_tick_set_allocator(NULL, NULL);
 }
 END_TEST
 
@@ -733,6 +798,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_other_packet_times_heard);
 	tcase_add_test(tc, test_tick_l16_every_rate);
 	tcase_add_test(tc, test_tick_codec_change_grows_storage);
+	tcase_add_test(tc, test_tick_codec_change_out_of_memory_recovers);
 	tcase_add_test(tc, test_tick_long_ticks_take_legs);
 	tcase_add_test(tc, test_tick_loss_and_timeout);
 	tcase_add_test(tc, test_tick_plc_shed_behind_time);
