@@ -623,13 +623,14 @@ rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 /* Legs ahead of the datagram handled whose state is asked for. */
 #define RX_AHEAD	4
 
-/* A leg's packet-path state, then (once rt->tl can be read) its tick
- * leg's: the lines udp_in() reads. */
+/* The lines of a leg's packet-path state that udp_in() reads: the first
+ * and rtp's hot two (lcore.h). */
 static inline void
 prefetch_rt(const struct dp_leg_rt *rt)
 {
-	for (size_t o = 0; o < sizeof(*rt); o += 64)
-		rte_prefetch0((const char *)rt + o);
+	rte_prefetch0(rt);
+	rte_prefetch0(&rt->rtp);
+	rte_prefetch0((const char *)&rt->rtp + 64);
 }
 
 /* The tick leg's first lines of leg (0: none), once its rt is in. */

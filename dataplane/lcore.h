@@ -61,17 +61,19 @@ struct dp_conf {
 /* The packet path's state of a leg, parallel to dp_lcore.legs; whole
  * cache lines (six), so a prefetch of a leg's lines takes no neighbour's. */
 struct dp_leg_rt {
+	/* what a packet in or out reads and writes: this line (sending,
+	 * only it) and rtp's first two */
 	struct dp_tick_leg *tl;		/* NULL: slot free */
-	uint32_t conf_idx;
-	uint16_t local_port;		/* host order; RTCP on +1 */
+	struct dp_net_flow flow;	/* where its RTP goes */
 	bool mac_known;			/* flow.dst_mac is the next hop */
-	uint64_t next_arp;		/* TSC: next ARP request */
-	uint64_t next_rtcp;		/* TSC: next SR/RR */
+	uint16_t local_port;		/* host order; RTCP on +1 */
+	uint32_t conf_idx;
 	uint32_t tx_pkts, tx_octets;	/* for the SR */
 	uint32_t last_ts;
+	struct dp_rtp_rx rtp __rte_cache_aligned;
+	uint64_t next_arp;		/* TSC: next ARP request */
+	uint64_t next_rtcp;		/* TSC: next SR/RR */
 	uint64_t rtcp_rx;		/* RTCP compounds accepted */
-	struct dp_net_flow flow;	/* where its RTP goes */
-	struct dp_rtp_rx rtp;
 } __rte_cache_aligned;
 
 struct dp_lcore {

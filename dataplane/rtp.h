@@ -116,8 +116,8 @@ enum dp_rtp_latch {
 };
 
 struct dp_rtp_rx_cfg {
-	uint32_t rate_hz;      /* RTP clock of the audio PT */
 	uint64_t clock_hz;     /* unit of `now`: 1e9 for ns, TSC hz */
+	uint32_t rate_hz;      /* RTP clock of the audio PT */
 	uint32_t remote_ip_be; /* signalled source (FIXED) */
 	uint16_t remote_port_be;
 	uint8_t pt;	 /* audio payload type, < 128 */
@@ -135,7 +135,10 @@ struct dp_rtp_rx_stats {
 	uint64_t n_latch;	/* sources latched */
 };
 
-/* Per-leg receive state. Fields are rtp.c's; size known for storage. */
+/* Per-leg receive state. Fields are rtp.c's; size known for storage.
+ * What an accepted packet reads and writes is in the first 112 bytes
+ * (two cache lines where it starts on one), the counters it adds to
+ * included; the rest is for reports, drops and changes. */
 struct dp_rtp_rx {
 	struct dp_rtp_rx_cfg cfg;
 	uint64_t now_mult_q40; /* clock units -> timestamp units, Q40 */
@@ -144,8 +147,8 @@ struct dp_rtp_rx {
 	bool have_old_ssrc;
 	bool have_transit;
 	bool have_sr;
-	uint32_t src_ip_be;
 	uint16_t src_port_be;
+	uint32_t src_ip_be;
 	uint32_t ssrc, old_ssrc;
 	/* RFC 3550 A.1, current SSRC */
 	uint16_t max_seq;
@@ -153,17 +156,17 @@ struct dp_rtp_rx {
 	uint32_t base_seq;
 	uint32_t bad_seq;
 	uint32_t received;
-	uint32_t expected_prior;
-	uint32_t received_prior;
-	int64_t lost_before; /* of earlier SSRCs and runs */
 	/* RFC 3550 A.8 */
 	uint32_t transit;
 	uint32_t jitter_q4; /* J * 16 */
+	uint64_t last_now; /* arrival of the last accepted packet */
+	struct dp_rtp_rx_stats st;
+	uint32_t expected_prior;
+	uint32_t received_prior;
+	int64_t lost_before; /* of earlier SSRCs and runs */
 	/* last SR of the current SSRC (dp_rtp_rx_note_sr) */
 	uint32_t lsr;
 	uint64_t sr_now;
-	uint64_t last_now; /* arrival of the last accepted packet */
-	struct dp_rtp_rx_stats st;
 };
 
 /*

@@ -616,11 +616,10 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 		struct dp_tick_out o;
 		bool heard;
 
-		if (i + AHEAD < n) {	/* the packet layer's leg state */
+		/* the packet layer's leg state: what sending needs is in
+		 * its first line (struct dp_leg_rt) */
+		if (i + AHEAD < n)
 			tutti_prefetch(c->legs[i + AHEAD]->ctx);
-			tutti_prefetch((const char *)c->legs[i + AHEAD]->ctx +
-					   64);
-		}
 		if (ml->g711 != NULL) {
 			/* the mixer decoded it, or found it silent */
 			lg->plc_ok = ml->src == dp_tick_decoded(lg);

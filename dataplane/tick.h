@@ -104,6 +104,8 @@ struct dp_tick_leg {
 	uint32_t tx_ts;
 	uint32_t tx_frames;		/* frames in tx_buf */
 	bool media_broken;		/* leg_setup() failed: redo it */
+	uint32_t media_stride;		/* samples from one of media's
+					 * buffers to the next */
 	uint8_t *tx_buf;		/* a packet's payload, in store */
 	int16_t *leg_pcm;		/* a tick at the leg's rate, in store
 					 * (only when it is resampled) */
@@ -117,8 +119,6 @@ struct dp_tick_leg {
 	struct dp_resample_leg rs;
 	struct dp_dtmf_4733 dtmf;
 	struct dp_dtmf_inband inband;
-	uint32_t media_stride;		/* samples from one of media's
-					 * buffers to the next */
 	/* allocated with the leg, sized by the conference's frame: pcm
 	 * (at the conference rate), decoded (the mixer's G.711 decode) and
 	 * personal (its personal mix), media_stride apart (dp_tick_pcm()
