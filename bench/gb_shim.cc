@@ -4,6 +4,9 @@
 // that header C++-clean.
 #include "gb_shim.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <benchmark/benchmark.h>
 
 #include "shm_proto.h"
@@ -14,6 +17,27 @@ S(struct gb_state *st)
 	return *reinterpret_cast<benchmark::State *>(st);
 }
 
+// TUTTI_GB_ITERATIONS=K in the environment: every benchmark runs exactly
+// K iterations, once, whatever its minimum time (for counting, not timing:
+// bench/instr runs bench_io under callgrind so). 0: not set.
+static int64_t
+fixed_iterations(void)
+{
+	const char *e = getenv("TUTTI_GB_ITERATIONS");
+	char *end;
+	long long k;
+
+	if (e == NULL || *e == '\0')
+		return 0;
+	k = strtoll(e, &end, 10);
+	if (*end != '\0' || k <= 0) {
+		fprintf(stderr, "TUTTI_GB_ITERATIONS: a positive number of "
+			"iterations, not '%s'\n", e);
+		exit(2);
+	}
+	return k;
+}
+
 extern "C" struct gb_bench *
 gb_register(const char *name, gb_fn fn, void *arg)
 {
@@ -21,6 +45,8 @@ gb_register(const char *name, gb_fn fn, void *arg)
 		[fn, arg](benchmark::State &s) {
 			fn(reinterpret_cast<struct gb_state *>(&s), arg);
 		});
+	if (int64_t k = fixed_iterations())
+		b->Iterations(k);
 	return reinterpret_cast<struct gb_bench *>(b);
 }
 
@@ -32,7 +58,12 @@ B(struct gb_bench *b)
 
 extern "C" void gb_arg(struct gb_bench *b, int64_t v) { B(b)->Arg(v); }
 extern "C" void gb_use_real_time(struct gb_bench *b) { B(b)->UseRealTime(); }
-extern "C" void gb_min_time(struct gb_bench *b, double s) { B(b)->MinTime(s); }
+extern "C" void
+gb_min_time(struct gb_bench *b, double s)
+{
+	if (fixed_iterations() == 0)	/* one or the other */
+		B(b)->MinTime(s);
+}
 
 extern "C" bool
 gb_keep_running(struct gb_state *st)
