@@ -449,13 +449,19 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 		lc->st.drops[SHM_DROP_NO_MBUF]++;
 		return;
 	}
-	/* the RTP header is summed here, not read back from the frame */
 	dp_rtp_write_hdr(rtp, o->pt, o->marker, o->seq, o->ts, o->ssrc);
 	memcpy(d + DP_NET_HDR_LEN, rtp, DP_RTP_HDR_LEN);
-	if (!(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
-		sum = dp_net_csum_fold(rtp, DP_RTP_HDR_LEN, sh != NULL ?
-			sh->sum : dp_net_csum_fold(o->payload, o->len_bytes,
-						   0));
+	if (!(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD)) {
+		/* the RTP header summed from its values, not read back */
+		uint32_t s = dp_rtp_hdr_sum(o->pt, o->marker, o->seq, o->ts,
+					    o->ssrc) +
+			     rte_be_to_cpu_16(sh != NULL ? sh->sum :
+				dp_net_csum_fold(o->payload, o->len_bytes, 0));
+
+		s = (s & 0xffffu) + (s >> 16);
+		s = (s & 0xffffu) + (s >> 16);
+		sum = rte_cpu_to_be_16((uint16_t)s);
+	}
 	if (zc)
 		zc_attach(sh, m[0], m[1]);
 	else

@@ -262,6 +262,17 @@ void dp_rtp_tx_init(struct dp_rtp_tx *tx, uint32_t ssrc, uint16_t seq0);
 void dp_rtp_write_hdr(uint8_t *buf, uint8_t pt, bool marker, uint16_t seq,
 		      uint32_t ts, uint32_t ssrc);
 
+/* The Internet checksum's partial sum of the header dp_rtp_write_hdr()
+ * writes: its six 16-bit words as numbers (host order), added, not folded;
+ * from the values, not read back from the frame. */
+static inline uint32_t
+dp_rtp_hdr_sum(uint8_t pt, bool marker, uint16_t seq, uint32_t ts,
+	       uint32_t ssrc)
+{
+	return (0x80u << 8 | (marker ? 0x80u : 0u) | (pt & 0x7fu)) + seq +
+	       (ts >> 16) + (ts & 0xffffu) + (ssrc >> 16) + (ssrc & 0xffffu);
+}
+
 /*
  * Write the header of tx's next packet at buf (its payload_len bytes of
  * payload follow it) and count the packet. Hot path.

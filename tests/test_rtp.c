@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include "check_main.h"
+#include "net.h"
 #include "rtp.h"
 
 #define PT_AUDIO 8 /* PCMA */
@@ -488,6 +489,37 @@ START_TEST(test_rtp_writer)
 }
 END_TEST
 
+/* The header's checksum sum from its values is the sum of the bytes
+ * dp_rtp_write_hdr() writes (io.c adds it to the payload's): 20,000 random
+ * headers, the marker and payload type at their bounds included. */
+START_TEST(test_rtp_hdr_sum_is_the_bytes_sum)
+{
+	uint32_t x = 0x9e3779b9u;
+
+	for (int i = 0; i < 20000; i++) {
+		uint8_t hdr[12];
+		uint8_t pt = (uint8_t)(i < 256 ? (uint32_t)i : x >> 25);
+		bool marker = (x >> 7) & 1;
+		uint16_t seq = (uint16_t)(x * 2654435761u >> 16);
+		uint32_t ts = x * 40503u + (uint32_t)i, ssrc = ~x ^ (x << 13);
+		uint32_t s = dp_rtp_hdr_sum(pt, marker, seq, ts, ssrc);
+		uint16_t want, got;
+
+		dp_rtp_write_hdr(hdr, pt, marker, seq, ts, ssrc);
+		want = dp_net_csum_fold(hdr, sizeof(hdr), 0);
+		s = (s & 0xffffu) + (s >> 16);
+		s = (s & 0xffffu) + (s >> 16);
+		got = htons((uint16_t)s);
+		ck_assert_msg(got == want, "pt %u m %d seq %u ts %u ssrc %u: "
+			      "0x%04x, bytes 0x%04x", pt, marker, seq, ts,
+			      ssrc, got, want);
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+	}
+}
+END_TEST
+
 START_TEST(test_rtp_cfg)
 {
 	struct dp_rtp_rx_cfg good = {
@@ -599,6 +631,7 @@ test_suite(void)
 	tc = tcase_create("send");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_rtp_writer);
+	tcase_add_test(tc, test_rtp_hdr_sum_is_the_bytes_sum);
 	tcase_add_test(tc, test_rtp_cfg);
 	suite_add_tcase(s, tc);
 	return s;
