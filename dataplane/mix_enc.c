@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "g711.h"
@@ -38,6 +39,9 @@ dp_mix_enc_fini(struct dp_mix_enc *e)
 {
 	for (int i = 0; i < DP_MIX_ENC_SLOTS; i++) {
 		dp_resample_fini(&e->slot[i].rs);
+		free(e->slot[i].payload);
+		e->slot[i].payload = NULL;
+		e->slot[i].cap = 0;
 		e->slot[i].refs = 0;
 	}
 }
@@ -47,6 +51,7 @@ dp_mix_enc_ref(struct dp_mix_enc *e, uint8_t codec, uint32_t rate_hz)
 {
 	struct dp_mix_enc_slot *s;
 	int free_i = -1, fs, rc;
+	uint32_t len, cap;
 
 	if (codec >= SHM_CODEC_MAX_ ||
 	    (codec != SHM_CODEC_L16 && rate_hz != 8000))
@@ -67,8 +72,19 @@ dp_mix_enc_ref(struct dp_mix_enc *e, uint8_t codec, uint32_t rate_hz)
 	if (free_i < 0)
 		return -ENOSPC;
 	s = &e->slot[free_i];
+	len = (uint32_t)fs * (codec == SHM_CODEC_L16 ? 2u : 1u);
+	cap = (len + 63u) & ~63u;
+	if (s->cap < cap) {
+		uint8_t *p = aligned_alloc(64, cap);
+
+		if (p == NULL)
+			return -ENOMEM;
+		free(s->payload);
+		s->payload = p;
+		s->cap = cap;
+	}
 	dp_resample_fini(&s->rs);
-	memset(s, 0, offsetof(struct dp_mix_enc_slot, payload));
+	memset(s, 0, offsetof(struct dp_mix_enc_slot, cap));
 	rc = dp_resample_init(&s->rs, e->conf_rate_hz, rate_hz, e->ptime_ms,
 			      DP_RESAMPLE_QUALITY_VOIP);
 	if (rc < 0)
@@ -76,7 +92,7 @@ dp_mix_enc_ref(struct dp_mix_enc *e, uint8_t codec, uint32_t rate_hz)
 	s->refs = 1;
 	s->codec = codec;
 	s->rate_hz = rate_hz;
-	s->len_bytes = (uint32_t)fs * (codec == SHM_CODEC_L16 ? 2u : 1u);
+	s->len_bytes = len;
 	s->frame = NO_FRAME;
 	return free_i;
 }

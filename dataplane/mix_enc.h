@@ -36,7 +36,11 @@ struct dp_mix_enc_slot {
 	uint32_t len_bytes;	/* payload per frame */
 	uint64_t frame;		/* frame number payload holds, or ~0 */
 	struct dp_resample rs;	/* conference rate -> rate_hz */
-	uint8_t payload[DP_MIX_ENC_MAX_BYTES];
+	/* allocated by the first reference, sized by the slot's frame (a
+	 * G.711 one's 160 bytes, not 3,840 for every slot of every
+	 * conference); kept for the slot's next use, freed by fini */
+	uint32_t cap;
+	uint8_t *payload;
 };
 
 struct dp_mix_enc {
@@ -54,7 +58,7 @@ struct dp_mix_enc {
 int dp_mix_enc_init(struct dp_mix_enc *e, uint32_t conf_rate_hz,
 		    uint32_t ptime_ms);
 
-/* Release every slot's resampler (cold path). */
+/* Release every slot's resampler and payload (cold path). */
 void dp_mix_enc_fini(struct dp_mix_enc *e);
 
 /*

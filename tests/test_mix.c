@@ -538,7 +538,13 @@ START_TEST(test_mix_enc_once_per_codec)
 	ck_assert_uint_eq(e.slot[a].refs, 1);
 	dp_mix_enc_unref(&e, a);
 	ck_assert_uint_eq(e.slot[a].refs, 0);
+	/* ... by a codec with a larger frame: its payload grows with it
+	 * (ASan: no write past the PCMA slot's 192 bytes) */
+	ck_assert_uint_eq(e.slot[a].cap, 192);
 	ck_assert_int_eq(dp_mix_enc_ref(&e, SHM_CODEC_L16, 32000), a);
+	ck_assert_uint_eq(e.slot[a].cap, 1280);
+	ck_assert_ptr_nonnull(dp_mix_enc_shared(&e, a, shared, 3, &len));
+	ck_assert_uint_eq(len, 1280);
 	ck_assert_int_eq(dp_mix_enc_ref(&e, 9, 8000), -EINVAL);
 	ck_assert_int_eq(dp_mix_enc_ref(&e, SHM_CODEC_L16, 11025), -EINVAL);
 	dp_mix_enc_fini(&e);
