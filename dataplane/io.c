@@ -418,7 +418,6 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	uint32_t len = DP_RTP_HDR_LEN + o->len_bytes;
 	struct dp_io_shared *sh = NULL;
 	struct rte_mbuf *m[2];
-	uint8_t rtp[DP_RTP_HDR_LEN];
 	bool zc;
 	uint16_t sum = 0;
 	uint8_t *d;
@@ -449,19 +448,16 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 		lc->st.drops[SHM_DROP_NO_MBUF]++;
 		return;
 	}
-	dp_rtp_write_hdr(rtp, o->pt, o->marker, o->seq, o->ts, o->ssrc);
-	memcpy(d + DP_NET_HDR_LEN, rtp, DP_RTP_HDR_LEN);
-	if (!(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD)) {
-		/* the RTP header summed from its values, not read back */
-		uint32_t s = dp_rtp_hdr_sum(o->pt, o->marker, o->seq, o->ts,
-					    o->ssrc) +
-			     rte_be_to_cpu_16(sh != NULL ? sh->sum :
-				dp_net_csum_fold(o->payload, o->len_bytes, 0));
-
-		s = (s & 0xffffu) + (s >> 16);
-		s = (s & 0xffffu) + (s >> 16);
-		sum = rte_cpu_to_be_16((uint16_t)s);
-	}
+	dp_rtp_write_hdr(d + DP_NET_HDR_LEN, o->pt, o->marker, o->seq, o->ts,
+			 o->ssrc);
+	/* the header summed from its values, not read back from the frame */
+	if (!(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
+		sum = rte_cpu_to_be_16(dp_net_fold(
+			dp_rtp_hdr_sum(o->pt, o->marker, o->seq, o->ts,
+				       o->ssrc) +
+			rte_be_to_cpu_16(sh != NULL ? sh->sum :
+				dp_net_csum_fold(o->payload, o->len_bytes,
+						 0))));
 	if (zc)
 		zc_attach(sh, m[0], m[1]);
 	else

@@ -87,20 +87,10 @@ sum20(const void *p)
 	return (uint64_t)x[0] + x[1] + x[2] + x[3] + x[4];
 }
 
-static uint16_t
-fold(uint64_t acc)
-{
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	return (uint16_t)acc;
-}
-
 uint16_t
 dp_net_csum_fold(const void *buf, uint32_t len, uint32_t sum)
 {
-	return fold(sum_bytes(buf, len, sum));
+	return dp_net_fold(sum_bytes(buf, len, sum));
 }
 
 /* The UDP pseudo-header's sum: addresses, protocol, UDP length. */
@@ -235,7 +225,7 @@ classify_udp(uint8_t *frame, const struct dp_net_ipv4 *ip, uint32_t ihl,
 	} else if (!(flags & DP_NET_RX_L4_CSUM_GOOD)) {
 		uint64_t s = pseudo_sum(ip->src_be, ip->dst_be, u->len_be);
 
-		if (fold(sum_bytes(l4, ulen, s)) != 0xffff)
+		if (dp_net_fold(sum_bytes(l4, ulen, s)) != 0xffff)
 			return drop(out, st, DP_NET_DROP_UDP_CSUM);
 	}
 	out->payload = l4 + DP_NET_UDP_LEN;
@@ -271,8 +261,8 @@ classify_ipv4(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 		return drop(out, st, DP_NET_DROP_IP_LEN);
 	if ((flags & DP_NET_RX_IP_CSUM_BAD) ||
 	    (!(flags & DP_NET_RX_IP_CSUM_GOOD) &&
-	     fold(ihl == DP_NET_IPV4_LEN ? sum20(ip) :
-		  sum_bytes((const uint8_t *)ip, ihl, 0)) != 0xffff))
+	     dp_net_fold(ihl == DP_NET_IPV4_LEN ? sum20(ip) :
+			 sum_bytes((const uint8_t *)ip, ihl, 0)) != 0xffff))
 		return drop(out, st, DP_NET_DROP_IP_CSUM);
 	if (ntohs(ip->frag_be) & IP_FRAG_MASK)
 		return drop(out, st, DP_NET_DROP_IP_FRAG);
@@ -443,18 +433,20 @@ dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
 	s = words32(fl->src_ip_be) + words32(fl->dst_ip_be);
 	if (flags & DP_NET_TX_CSUM_OFFLOAD) {
 		ip->csum = 0;
-		u->csum = htons(fold(s + IPPROTO_UDP + udp_len));
+		u->csum = htons(dp_net_fold(s + IPPROTO_UDP + udp_len));
 		return 0;
 	}
-	ip->csum = htons((uint16_t)~fold(s + (0x45u << 8 | fl->tos) +
-					 ip_len + IP_DF +
-					 (DP_NET_TTL << 8 | IPPROTO_UDP)));
+	ip->csum = htons((uint16_t)~dp_net_fold(s + (0x45u << 8 | fl->tos) +
+						ip_len + IP_DF +
+						(DP_NET_TTL << 8 |
+						 IPPROTO_UDP)));
 	/* pseudo header, UDP header; the tail starts at an even offset */
 	s += IPPROTO_UDP + 2 * udp_len + ntohs(fl->src_port_be) +
 	     ntohs(fl->dst_port_be) + ntohs(tail_sum);
 	if (head_len != 0)	/* the caller's bytes, in the frame */
-		s += ntohs(fold(sum_bytes(hdr + DP_NET_HDR_LEN, head_len, 0)));
-	u->csum = htons((uint16_t)~fold(s));
+		s += ntohs(dp_net_fold(sum_bytes(hdr + DP_NET_HDR_LEN,
+						 head_len, 0)));
+	u->csum = htons((uint16_t)~dp_net_fold(s));
 	if (u->csum == 0)
 		u->csum = 0xffff;
 	return 0;

@@ -301,6 +301,18 @@ dp_net_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* A 64-bit partial sum of 16-bit words folded to 16 bits, end-around
+ * carries added (RFC 1071): in the words' byte order, as added. */
+static inline uint16_t
+dp_net_fold(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
 /*
  * Internet checksum (RFC 1071) of len bytes, added to the 32-bit partial
  * sum `sum` and folded: the ones' complement sum, not complemented, in
