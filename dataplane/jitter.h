@@ -232,7 +232,7 @@ struct dp_jitter {
 static inline uint32_t
 dp_jitter_stride(uint32_t frame_bytes)
 {
-	return (frame_bytes + 63u) & ~63u;
+	return (uint32_t)tutti_lines_of(frame_bytes);
 }
 
 /* Bytes of frame storage a buffer of frame_bytes frames needs

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler.h"
 #include "g711.h"
 #include "l16.h"
 #include "shm_proto.h"
@@ -73,9 +74,9 @@ dp_mix_enc_ref(struct dp_mix_enc *e, uint8_t codec, uint32_t rate_hz)
 		return -ENOSPC;
 	s = &e->slot[free_i];
 	len = (uint32_t)fs * (codec == SHM_CODEC_L16 ? 2u : 1u);
-	cap = (len + 63u) & ~63u;
+	cap = (uint32_t)tutti_lines_of(len);
 	if (s->cap < cap) {
-		uint8_t *p = aligned_alloc(64, cap);
+		uint8_t *p = aligned_alloc(TUTTI_CACHE_LINE, cap);
 
 		if (p == NULL)
 			return -ENOMEM;

@@ -22,7 +22,7 @@ static const int16_t zeros[DP_MIX_MAX_FRAME];
 static void *
 default_alloc(size_t size)
 {
-	return aligned_alloc(64, (size + 63) & ~(size_t)63);
+	return aligned_alloc(TUTTI_CACHE_LINE, tutti_lines_of(size));
 }
 
 static void *(*leg_alloc)(size_t size) = default_alloc;
@@ -124,13 +124,6 @@ leg_free(struct dp_tick_leg *lg)
 	leg_release(lg);
 }
 
-/* Bytes rounded up to whole cache lines. */
-static size_t
-lines_of(size_t n)
-{
-	return (n + 63u) & ~(size_t)63u;
-}
-
 /* Release what leg_setup() took. */
 static void
 leg_teardown(struct dp_tick_leg *lg)
@@ -208,9 +201,9 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 	 * (the buffer, untouched on failure, still points into it) */
 	jb_bytes = dp_jitter_data_bytes(lg->frame_bytes);
 	pcm_bytes = l->rate_hz != c->rate_hz ?
-		    lines_of(lg->leg_samples * sizeof(int16_t)) : 0;
+		    tutti_lines_of(lg->leg_samples * sizeof(int16_t)) : 0;
 	n = jb_bytes + pcm_bytes +
-	    lines_of((size_t)lg->frame_bytes * lg->frames_per_pkt);
+	    tutti_lines_of((size_t)lg->frame_bytes * lg->frames_per_pkt);
 	d = lg->store;
 	if (lg->store_bytes < n && (d = leg_alloc(n)) == NULL)
 		return -ENOMEM;
@@ -304,8 +297,8 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 	}
 	/* pcm, decoded and personal: each a conference frame, in whole
 	 * lines (the kernels' last vector stays inside) */
-	stride = (uint32_t)(lines_of(c->mix.frame_samples * sizeof(int16_t)) /
-			    sizeof(int16_t));
+	stride = (uint32_t)(tutti_lines_of(c->mix.frame_samples *
+					   sizeof(int16_t)) / sizeof(int16_t));
 	size = sizeof(*lg) + 3 * (size_t)stride * sizeof(int16_t);
 	lg = leg_alloc(size);
 	if (lg == NULL) {

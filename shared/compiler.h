@@ -9,6 +9,15 @@
 
 #define TUTTI_CACHE_LINE	64	/* bytes */
 
+#include <stddef.h>
+
+/* n bytes rounded up to whole cache lines. */
+static inline size_t
+tutti_lines_of(size_t n)
+{
+	return (n + TUTTI_CACHE_LINE - 1) & ~(size_t)(TUTTI_CACHE_LINE - 1);
+}
+
 /*
  * C99 restrict in prototypes that C++ code (the bench shim, header checks)
  * also reads: C++ spells it __restrict__.
