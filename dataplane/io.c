@@ -739,20 +739,33 @@ next_due(const struct dp_lcore *lc, uint32_t k, uint64_t now)
 static unsigned int
 run_ticks(struct dp_lcore *lc, uint64_t now)
 {
-	uint32_t ran = 0, next;
+	uint32_t ran = 0, na = lc->n_active, k = next_due(lc, 0, now);
+	/* the conferences due after active[k], in order (conferences tick on
+	 * phases a ms apart: the next one in active[] is most often not due) */
+	uint32_t n1 = k < na ? next_due(lc, k + 1, now) : na;
+	uint32_t n2 = n1 < na ? next_due(lc, n1 + 1, now) : na, n3;
 
-	for (uint32_t k = next_due(lc, 0, now); k < lc->n_active; k = next) {
+	if (k < na)
+		dp_tick_conf_prefetch(lc->confs[lc->active[k]].tc);
+	if (n1 < na)
+		dp_tick_conf_prefetch_head(lc->confs[lc->active[n1]].tc);
+	for (; k < na; k = n1, n1 = n2, n2 = n3) {
 		struct dp_conf *c = &lc->confs[lc->active[k]];
 		uint64_t t0, dt, ns, shed;
 
 		if (now - c->next_tick >= c->period)
 			lc->st.late_ticks += (now - c->next_tick) / c->period;
-		/* the next due conference's first legs, while this one runs
-		 * (conferences tick on phases a ms apart: the next one in
-		 * active[] is most often not due) */
-		next = next_due(lc, k + 1, now);
-		if (next < lc->n_active)
-			dp_tick_conf_prefetch(lc->confs[lc->active[next]].tc);
+		/* while this one runs, a line each of the conferences due
+		 * next: the third's header, the second's legs array (its
+		 * header was asked for a tick ago), the next one's first
+		 * legs (its array was), so that none waits on memory */
+		n3 = n2 < na ? next_due(lc, n2 + 1, now) : na;
+		if (n3 < na)
+			tutti_prefetch(lc->confs[lc->active[n3]].tc);
+		if (n2 < na)
+			dp_tick_conf_prefetch_head(lc->confs[lc->active[n2]].tc);
+		if (n1 < na)
+			dp_tick_conf_prefetch(lc->confs[lc->active[n1]].tc);
 		t0 = rte_rdtsc();
 		/* behind time: concealment is shed before the ticks go late */
 		c->tc->shed_plc = now - c->next_tick > lc->plc_shed_tsc;

@@ -253,8 +253,19 @@ dp_tick_leg_prefetch(const struct dp_tick_leg *lg)
 	tutti_prefetch(j + 128);
 }
 
-/* dp_tick_leg_prefetch() for the first legs of c, whose tick is next. */
+/* dp_tick_leg_prefetch() for the first legs of c, whose tick is next:
+ * reads c's header and legs array, best asked for a tick before with
+ * tutti_prefetch(c), then dp_tick_conf_prefetch_head(). */
 void dp_tick_conf_prefetch(const struct dp_tick_conf *c);
+
+/* Ask for the line of c's legs array dp_tick_conf_prefetch() reads (reads
+ * c's header). */
+static inline void
+dp_tick_conf_prefetch_head(const struct dp_tick_conf *c)
+{
+	if (c->legs != NULL)
+		tutti_prefetch(c->legs);
+}
 
 /*
  * Run one tick of c at now: pull, conceal, mix, encode, send (through
