@@ -322,13 +322,17 @@ bench_frame(struct gb_state *st, void *arg)
 		return;
 	}
 	/* every conference on the same tick: one poll runs them all; or
-	 * (phased) conference k on phase k % PHASES of the period */
+	 * (phased) conference c (id c + 1) on phase c % PHASES of the
+	 * period */
 	now = rte_rdtsc();
 	for (uint32_t k = 0; k < own->n_active; k++) {
-		period = own->confs[own->active[k]].period;
-		own->confs[own->active[k]].next_tick = now + (a->phased ?
-			(k % PHASES) * (period / PHASES) : 0);
+		struct dp_conf *c = &own->confs[own->active[k].conf];
+
+		period = c->period;
+		c->next_tick = now + (a->phased ?
+			((c->conf_id - 1) % PHASES) * (period / PHASES) : 0);
 	}
+	dp_lcore_start_ticks(own, now - 1);	/* the schedule's order */
 	make_frames(n);
 
 	fc = (struct frame_ctx){ .a = a, .own = own, .rx = rx, .in = in,

@@ -123,7 +123,7 @@ conf_create(struct dp_lcore *lc, const struct shm_msg *m)
 	c->period = ms * b->ptime_ms;
 	c->next_tick = (now / c->period + 1) * c->period +
 		       (i % b->ptime_ms) * ms;
-	lc->active[lc->n_active++] = i;
+	dp_lcore_sched_add(lc, i);
 	lc->st.n_confs++;
 	return 0;
 }
@@ -176,11 +176,7 @@ conf_destroy(struct dp_lcore *lc, const struct shm_msg *m)
 	dp_tick_conf_fini(c->tc);
 	rte_free(c->tc);
 	c->tc = NULL;
-	for (uint32_t k = 0; k < lc->n_active; k++)
-		if (lc->active[k] == i) {
-			lc->active[k] = lc->active[--lc->n_active];
-			break;
-		}
+	dp_lcore_sched_del(lc, i);
 	c->conf_id = 0;
 	lc->conf_free[lc->n_conf_free++] = i;
 	lc->st.n_confs--;

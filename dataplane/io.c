@@ -723,74 +723,77 @@ rx_poll(struct dp_lcore *lc, uint64_t now)
 	return n;
 }
 
-/* The first conference at or after active[k] due by now, or n_active. */
-static inline uint32_t
-next_due(const struct dp_lcore *lc, uint32_t k, uint64_t now)
-{
-	while (k < lc->n_active && now < lc->confs[lc->active[k]].next_tick)
-		k++;
-	return k;
-}
-
-/* Due ticks; returns how many ran. The receive queue is polled again
- * after every DP_TICK_RX_EVERY conferences: the conferences due in one
- * millisecond can take longer than the queue's descriptors last at full
- * rate. */
+/*
+ * Due ticks, earliest first: after a stall of the worker's CPU, the
+ * conference that has waited longest goes first, so a tick is late by
+ * about the stall, not by the stall and the ticks run before it in
+ * whatever order the conferences were made. Returns how many ran. They
+ * are taken off the schedule DP_TICK_BATCH at a time and put back a
+ * ptime on. The receive queue is polled again after every
+ * DP_TICK_RX_EVERY conferences: the conferences due in one millisecond
+ * can take longer than the queue's descriptors last at full rate.
+ */
 static unsigned int
 run_ticks(struct dp_lcore *lc, uint64_t now)
 {
-	uint32_t ran = 0, na = lc->n_active, k = next_due(lc, 0, now);
-	/* the conferences due after active[k], in order (conferences tick on
-	 * phases a ms apart: the next one in active[] is most often not due) */
-	uint32_t n1 = k < na ? next_due(lc, k + 1, now) : na;
-	uint32_t n2 = n1 < na ? next_due(lc, n1 + 1, now) : na, n3;
+	uint32_t due[DP_TICK_BATCH], n, ran = 0;
 
-	if (k < na)
-		dp_tick_conf_prefetch(lc->confs[lc->active[k]].tc);
-	if (n1 < na)
-		dp_tick_conf_prefetch_head(lc->confs[lc->active[n1]].tc);
-	for (; k < na; k = n1, n1 = n2, n2 = n3) {
-		struct dp_conf *c = &lc->confs[lc->active[k]];
-		uint64_t t0, dt, ns, shed;
+	do {
+		for (n = 0; n < DP_TICK_BATCH && lc->n_active != 0 &&
+		     lc->active[0].due <= now; n++)
+			due[n] = dp_lcore_sched_pop(lc);
+		if (n > 0)
+			dp_tick_conf_prefetch(lc->confs[due[0]].tc);
+		if (n > 1)
+			dp_tick_conf_prefetch_head(lc->confs[due[1]].tc);
+		for (uint32_t k = 0; k < n; k++) {
+			struct dp_conf *c = &lc->confs[due[k]];
+			uint64_t t0, dt, ns, shed;
 
-		if (now - c->next_tick >= c->period)
-			lc->st.late_ticks += (now - c->next_tick) / c->period;
-		/* while this one runs, a line each of the conferences due
-		 * next: the third's header, the second's legs array (its
-		 * header was asked for a tick ago), the next one's first
-		 * legs (its array was), so that none waits on memory */
-		n3 = n2 < na ? next_due(lc, n2 + 1, now) : na;
-		if (n3 < na)
-			tutti_prefetch(lc->confs[lc->active[n3]].tc);
-		if (n2 < na)
-			dp_tick_conf_prefetch_head(lc->confs[lc->active[n2]].tc);
-		if (n1 < na)
-			dp_tick_conf_prefetch(lc->confs[lc->active[n1]].tc);
-		t0 = rte_rdtsc();
-		/* behind time: concealment is shed before the ticks go late */
-		c->tc->shed_plc = now - c->next_tick > lc->plc_shed_tsc;
-		shed = c->tc->st.plc_shed;
-		dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
-		lc->st.plc_shed += c->tc->st.plc_shed - shed;
-		dp_io_tick_done(lc);
-		dt = rte_rdtsc() - t0;
-		ns = dt * 1000000000u / lc->tsc_hz;
-		lc->st.ticks++;
-		lc->st.tick_ns_sum += ns;
-		if (ns > lc->st.tick_ns_max)
-			lc->st.tick_ns_max = ns;
-		c->next_tick += c->period;
-		if (c->next_tick <= now)	/* far behind: skip, counted */
-			c->next_tick += ((now - c->next_tick) / c->period + 1) *
-					c->period;
-		/* the queue, until it is empty or DP_TICK_RX_BURSTS bursts:
-		 * while ticks run, packets arrive faster than one burst per
-		 * DP_TICK_RX_EVERY conferences takes them */
-		if (++ran % DP_TICK_RX_EVERY == 0)
-			for (unsigned int j = 0; j < DP_TICK_RX_BURSTS &&
-			     rx_poll(lc, now) >= DP_BURST; j++)
-				;
-	}
+			if (now - c->next_tick >= c->period)
+				lc->st.late_ticks += (now - c->next_tick) /
+						     c->period;
+			/* while this one runs, a line each of the
+			 * conferences due next: the third's header, the
+			 * second's legs array (its header was asked for a
+			 * tick ago), the next one's first legs (its array
+			 * was), so that none waits on memory */
+			if (k + 3 < n)
+				tutti_prefetch(lc->confs[due[k + 3]].tc);
+			if (k + 2 < n)
+				dp_tick_conf_prefetch_head(
+					lc->confs[due[k + 2]].tc);
+			if (k + 1 < n)
+				dp_tick_conf_prefetch(lc->confs[due[k + 1]].tc);
+			t0 = rte_rdtsc();
+			/* behind time: concealment is shed before the ticks
+			 * go late */
+			c->tc->shed_plc = now - c->next_tick > lc->plc_shed_tsc;
+			shed = c->tc->st.plc_shed;
+			dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
+			lc->st.plc_shed += c->tc->st.plc_shed - shed;
+			dp_io_tick_done(lc);
+			dt = rte_rdtsc() - t0;
+			ns = dt * 1000000000u / lc->tsc_hz;
+			lc->st.ticks++;
+			lc->st.tick_ns_sum += ns;
+			if (ns > lc->st.tick_ns_max)
+				lc->st.tick_ns_max = ns;
+			c->next_tick += c->period;
+			if (c->next_tick <= now) /* far behind: skip, counted */
+				c->next_tick += ((now - c->next_tick) /
+						 c->period + 1) * c->period;
+			dp_lcore_sched_add(lc, due[k]);
+			/* the queue, until it is empty or DP_TICK_RX_BURSTS
+			 * bursts: while ticks run, packets arrive faster than
+			 * one burst per DP_TICK_RX_EVERY conferences takes
+			 * them */
+			if (++ran % DP_TICK_RX_EVERY == 0)
+				for (unsigned int j = 0; j < DP_TICK_RX_BURSTS &&
+				     rx_poll(lc, now) >= DP_BURST; j++)
+					;
+		}
+	} while (n == DP_TICK_BATCH);
 	return ran;
 }
 

@@ -66,7 +66,8 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 				    sizeof(*lc->rt) * lc->n_leg_slots,
 				    RTE_CACHE_LINE_SIZE, socket);
 	lc->active = rte_malloc_socket("dp_active",
-				       sizeof(uint32_t) * max_confs, 0, socket);
+				       sizeof(*lc->active) * max_confs,
+				       RTE_CACHE_LINE_SIZE, socket);
 	lc->port_leg = rte_zmalloc_socket("dp_port_leg",
 					  sizeof(*lc->port_leg) * 65536,
 					  RTE_CACHE_LINE_SIZE, socket);
@@ -109,7 +110,7 @@ dp_lcore_fini(struct dp_lcore *lc)
 	if (lc->leg_map.ent != NULL)
 		rte_free(lc->leg_map.ent);
 	for (uint32_t k = 0; lc->active != NULL && k < lc->n_active; k++) {
-		struct dp_conf *c = &lc->confs[lc->active[k]];
+		struct dp_conf *c = &lc->confs[lc->active[k].conf];
 
 		dp_tick_conf_fini(c->tc);
 		rte_free(c->tc);
@@ -177,16 +178,98 @@ dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
 		send_stats_evt(lc);
 }
 
+static void
+sched_up(struct dp_lcore *lc, uint32_t pos)
+{
+	struct dp_sched_ent e = lc->active[pos];
+
+	while (pos > 0) {
+		uint32_t up = (pos - 1) / 2;
+
+		if (e.due >= lc->active[up].due)
+			break;
+		lc->active[pos] = lc->active[up];
+		pos = up;
+	}
+	lc->active[pos] = e;
+}
+
+/* Fill the hole at pos from below, then put the last entry into the hole
+ * left at the bottom (Floyd's: one comparison a level, the smaller child
+ * chosen without a branch; the last entry, due late, hardly rises). */
+static void
+sched_fill(struct dp_lcore *lc, uint32_t pos)
+{
+	struct dp_sched_ent *a = lc->active;
+	uint32_t n = --lc->n_active, c;
+
+	while ((c = 2 * pos + 1) < n) {
+		c += c + 1 < n && a[c + 1].due < a[c].due;
+		a[pos] = a[c];
+		pos = c;
+	}
+	if (pos != n) {
+		a[pos] = a[n];
+		sched_up(lc, pos);
+	}
+}
+
+static void
+sched_down(struct dp_lcore *lc, uint32_t pos)
+{
+	struct dp_sched_ent *a = lc->active, e = a[pos];
+	uint32_t n = lc->n_active, c;
+
+	while ((c = 2 * pos + 1) < n) {
+		c += c + 1 < n && a[c + 1].due < a[c].due;
+		if (a[c].due >= e.due)
+			break;
+		a[pos] = a[c];
+		pos = c;
+	}
+	a[pos] = e;
+}
+
+void
+dp_lcore_sched_add(struct dp_lcore *lc, uint32_t i)
+{
+	lc->active[lc->n_active] = (struct dp_sched_ent){
+		.due = lc->confs[i].next_tick, .conf = i };
+	sched_up(lc, lc->n_active++);
+}
+
+void
+dp_lcore_sched_del(struct dp_lcore *lc, uint32_t i)
+{
+	for (uint32_t pos = 0; pos < lc->n_active; pos++)	/* cold */
+		if (lc->active[pos].conf == i) {
+			sched_fill(lc, pos);
+			return;
+		}
+}
+
+uint32_t
+dp_lcore_sched_pop(struct dp_lcore *lc)
+{
+	uint32_t i = lc->active[0].conf;
+
+	sched_fill(lc, 0);
+	return i;
+}
+
 void
 dp_lcore_start_ticks(struct dp_lcore *lc, uint64_t now)
 {
 	for (uint32_t k = 0; k < lc->n_active; k++) {
-		struct dp_conf *c = &lc->confs[lc->active[k]];
+		struct dp_conf *c = &lc->confs[lc->active[k].conf];
 
 		if (c->next_tick <= now)
 			c->next_tick += ((now - c->next_tick) / c->period + 1) *
 					c->period;
+		lc->active[k].due = c->next_tick;
 	}
+	for (uint32_t k = lc->n_active / 2; k-- > 0;)	/* the heap again */
+		sched_down(lc, k);
 }
 
 int

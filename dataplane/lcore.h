@@ -41,6 +41,7 @@ struct dp_tick_leg;
 #define DP_HK_BUDGET	32	/* leg slots housekept per loop iteration */
 #define DP_TICK_RX_EVERY	8	/* conferences ticked between rx polls */
 #define DP_TICK_RX_BURSTS	4	/* ... each of up to 4 bursts */
+#define DP_TICK_BATCH	32	/* due conferences taken at once */
 #define DP_TX_STASH	32	/* mbufs taken from the pool at once */
 #define DP_TX_SHARED_MAX	8	/* shared payloads per tick (encodings) */
 
@@ -101,7 +102,15 @@ struct dp_lcore {
 	uint32_t *port_leg;		/* [65536]: local RTP port -> leg
 					 * index + 1, 0: none (one load, and
 					 * neighbouring ports share lines) */
-	uint32_t *active;		/* conference indexes with a tick */
+	/* the conferences with a tick: a binary min-heap by next_tick
+	 * (dp_lcore_sched_add()), so that the due ones are found without
+	 * looking at the others, and run earliest first after a stall; each
+	 * entry has its conference's next_tick, so that sifting reads only
+	 * the heap's own lines */
+	struct dp_sched_ent {
+		uint64_t due;		/* confs[conf].next_tick */
+		uint32_t conf;
+	} *active;
 	uint32_t n_active;
 	uint64_t next_tick_check;	/* TSC */
 	uint64_t last_poll;		/* TSC of the previous dp_io_poll() */
@@ -189,6 +198,17 @@ int dp_lcore_run(void *arg);
  * that wait is not late ticks. Called by dp_lcore_run() as it starts.
  */
 void dp_lcore_start_ticks(struct dp_lcore *lc, uint64_t now);
+
+/*
+ * The tick schedule (lc->active). Add conference index i, whose next_tick
+ * is set (and stays so while it is in); take i out, wherever it is (cold:
+ * a search); take out the first, the conference due soonest (n_active >
+ * 0). O(log n_active); a conference put back a ptime on, behind all the
+ * rest, costs O(1). Owning lcore.
+ */
+void dp_lcore_sched_add(struct dp_lcore *lc, uint32_t i);
+void dp_lcore_sched_del(struct dp_lcore *lc, uint32_t i);
+uint32_t dp_lcore_sched_pop(struct dp_lcore *lc);
 
 /* Copy the private counters into the region (seqlock). Owning lcore. */
 void dp_lcore_publish(struct dp_lcore *lc, uint64_t now);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -296,6 +297,142 @@ START_TEST(test_io_start_ticks_not_late)
 	ck_assert_uint_eq(dp_io_poll(&lc, c->next_tick), 1);
 	ck_assert_uint_eq(lc.st.ticks, 1);
 	ck_assert_uint_eq(lc.st.late_ticks, 0);
+}
+END_TEST
+
+/*
+ * The tick schedule (lcore.c) against a plain sort: a thousand conferences
+ * with pseudo-random next ticks (many equal), some taken out from the
+ * middle, some run and put back a ptime on; what comes off is every one
+ * left, once, earliest first, and the heap's order holds throughout.
+ */
+START_TEST(test_io_tick_schedule_earliest_first)
+{
+	enum { N = 1000 };
+	static struct dp_lcore s;
+	static bool in[N], seen[N];
+	unsigned int seed = 4575;
+	uint64_t last = 0;
+	uint32_t left = 0;
+
+	ck_assert_int_eq(dp_lcore_init(&s, &region, 0, rte_lcore_id(), N), 0);
+	for (uint32_t i = 0; i < N; i++) {
+		s.confs[i].next_tick = (uint64_t)(rand_r(&seed) % 5000) * 100;
+		dp_lcore_sched_add(&s, i);
+		in[i] = true;
+	}
+	for (uint32_t k = 0; k < N; k++) {	/* a third out, scattered */
+		uint32_t i = (k * 7u) % N;
+
+		if (i % 3 == 1) {
+			dp_lcore_sched_del(&s, i);
+			in[i] = false;
+		}
+	}
+	for (int t = 0; t < 200; t++) {		/* ticks run: back later */
+		uint32_t i = dp_lcore_sched_pop(&s);
+
+		ck_assert(in[i]);
+		s.confs[i].next_tick += 400000;
+		dp_lcore_sched_add(&s, i);
+	}
+	for (uint32_t k = 0; k < s.n_active; k++) {
+		uint32_t i = s.active[k].conf;
+
+		ck_assert_uint_eq(s.active[k].due, s.confs[i].next_tick);
+		if (k > 0)
+			ck_assert_uint_le(s.active[(k - 1) / 2].due,
+					  s.active[k].due);
+	}
+	for (uint32_t i = 0; i < N; i++)
+		left += in[i];
+	ck_assert_uint_eq(s.n_active, left);
+	while (s.n_active > 0) {
+		uint32_t i = dp_lcore_sched_pop(&s);
+
+		ck_assert(in[i] && !seen[i]);
+		seen[i] = true;
+		ck_assert_uint_ge(s.confs[i].next_tick, last);
+		last = s.confs[i].next_tick;
+	}
+	for (uint32_t i = 0; i < N; i++)
+		ck_assert(seen[i] == in[i]);
+	dp_lcore_fini(&s);
+}
+END_TEST
+
+/*
+ * After a stall of the worker, the conference that waited longest ticks
+ * first, whatever order the conferences were made in, and each counts
+ * its late ticks: conference 7 (made first) is due 5 ms after
+ * conference 9, and the worker polls again 3 ptimes after 9 was due.
+ */
+START_TEST(test_io_late_ticks_earliest_first)
+{
+	struct rte_mbuf *out[64];
+	struct shm_msg m;
+	struct dp_conf *c7, *c9;
+	uint64_t t, now, ms;
+	uint32_t n;
+
+	add_conf_and_legs();
+	shm_msg_init(&m, SHM_CMD_CONF_CREATE, 4, 9);
+	m.body.conf.rate_hz = 8000;
+	m.body.conf.ptime_ms = 20;
+	apply(&m);
+	shm_msg_init(&m, SHM_CMD_LEG_ADD, 5, 9);
+	m.body.leg.leg_id = 90;
+	m.body.leg.ssrc = 0x9000u;
+	m.body.leg.addr[10] = m.body.leg.addr[11] = 0xff;
+	memcpy(m.body.leg.addr + 12, &peer_ip, 4);
+	m.body.leg.remote_port = htons(40010);
+	m.body.leg.local_port = htons(20010);
+	m.body.leg.codec = SHM_CODEC_PCMU;
+	m.body.leg.rate_hz = 8000;
+	m.body.leg.ptime_ms = 20;
+	apply(&m);
+	c7 = dp_ctl_conf_find(&lc, 7);
+	c9 = dp_ctl_conf_find(&lc, 9);
+	ck_assert(c7 != NULL && c9 != NULL);
+	/* each leg heard once: its peer's MAC is known, so ticks send */
+	rx_rtp(40000, 20000, 0, 0, 0xa0, 500.0);
+	rx_rtp(40002, 20002, 8, 0, 0xa1, 900.0);
+	rx_rtp(40010, 20010, 0, 0, 0xa9, 700.0);
+	now = 1;
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.st.ticks, 0);
+	ck_assert_uint_eq(tx_take(out, 64), 0);
+
+	ms = c9->period / 20;
+	t = (c7->next_tick > c9->next_tick ? c7->next_tick : c9->next_tick) +
+	    10 * c9->period;
+	c7->next_tick = t + 5 * ms;
+	c9->next_tick = t;
+	dp_lcore_start_ticks(&lc, t - 1);	/* none due: the order again */
+	ck_assert_uint_eq(c7->next_tick, t + 5 * ms);
+	ck_assert_uint_eq(lc.active[0].conf, c9 - lc.confs);
+
+	now = t + 3 * c9->period;
+	ck_assert_uint_eq(dp_io_poll(&lc, now), 2);
+	n = tx_take(out, 64);
+	ck_assert_uint_eq(n, 3);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dp_net_udp *u = rte_pktmbuf_mtod_offset(out[i],
+			const struct dp_net_udp *,
+			DP_NET_ETH_LEN + DP_NET_IPV4_LEN);
+
+		if (i == 0)	/* conference 9's leg first */
+			ck_assert_uint_eq(ntohs(u->src_port_be), 20010);
+		else
+			ck_assert_uint_ne(ntohs(u->src_port_be), 20010);
+		rte_pktmbuf_free(out[i]);
+	}
+	/* 9: 3 ptimes late; 7: 3 ptimes less 5 ms, 2 whole ones */
+	ck_assert_uint_eq(lc.st.late_ticks, 5);
+	ck_assert_uint_eq(lc.st.ticks, 2);
+	/* each goes on a ptime after now, on its own phase */
+	ck_assert_uint_eq(c9->next_tick, t + 4 * c9->period);
+	ck_assert_uint_eq(c7->next_tick, t + 5 * ms + 3 * c7->period);
 }
 END_TEST
 
@@ -745,6 +882,8 @@ test_suite(void)
 	tcase_add_test(tc, test_io_answers_arp_and_ping);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_start_ticks_not_late);
+	tcase_add_test(tc, test_io_tick_schedule_earliest_first);
+	tcase_add_test(tc, test_io_late_ticks_earliest_first);
 	tcase_add_test(tc, test_io_shared_zero_copy);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
 	tcase_add_test(tc, test_io_leg_table_counts_concealment);
