@@ -2503,6 +2503,10 @@ stats_json(struct cp_focus *f, struct out *o)
 				    shm_drop_name(i), s.drops[i]);
 				first = false;
 			}
+		put(o, "},\"ticks_late_ms\":{");
+		for (unsigned int b = 0; b < SHM_TICK_LATE_BUCKETS; b++)
+			put(o, "%s\"%s\":%" PRIu64, b ? "," : "",
+			    shm_tick_late_name(b), s.tick_late[b]);
 		put(o, "}}");
 	}
 	put(o, "]");
@@ -2764,8 +2768,8 @@ put_family(struct out *o, const struct metric_fam *m)
 }
 
 enum worker_metric {
-	WM_TICKS, WM_LATE_TICKS, WM_BUSY, WM_TICK_MAX, WM_POLL_GAP, WM_SHED,
-	WM_PACKETS, WM_DROPS, WM_N_
+	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
+	WM_POLL_GAP, WM_SHED, WM_PACKETS, WM_DROPS, WM_N_
 };
 
 static const struct metric_fam worker_fam[WM_N_] = {
@@ -2773,6 +2777,10 @@ static const struct metric_fam worker_fam[WM_N_] = {
 		       "Conference ticks run." },
 	[WM_LATE_TICKS] = { "tutti_worker_late_ticks_total", "counter",
 			    "Ticks started more than a ptime late." },
+	[WM_TICK_LATENESS] = { "tutti_worker_ticks_by_lateness_total",
+			       "counter",
+			       "Ticks by how late they started after their "
+			       "due time, ms (label late_ms)." },
 	[WM_BUSY] = { "tutti_worker_busy_ratio", "gauge",
 		      "Share of the core spent working." },
 	[WM_TICK_MAX] = { "tutti_worker_tick_seconds_max", "gauge",
@@ -2805,6 +2813,11 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 	case WM_LATE_TICKS:
 		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w,
 		    s->late_ticks);
+		break;
+	case WM_TICK_LATENESS:
+		for (unsigned int b = 0; b < SHM_TICK_LATE_BUCKETS; b++)
+			put(o, "%s{worker=\"%u\",late_ms=\"%s\"} %" PRIu64
+			    "\n", n, w, shm_tick_late_name(b), s->tick_late[b]);
 		break;
 	case WM_BUSY:
 		put(o, "%s{worker=\"%u\"} %.4f\n", n, w, s->total_cycles ?

@@ -723,6 +723,17 @@ rx_poll(struct dp_lcore *lc, uint64_t now)
 	return n;
 }
 
+/* Count a tick that started late TSC cycles after it was due. */
+static inline void
+tick_late(struct dp_lcore *lc, uint64_t late)
+{
+	unsigned int b = 0;
+
+	while (b < SHM_TICK_LATE_BUCKETS - 1 && late >= lc->tick_late_tsc[b])
+		b++;
+	lc->st.tick_late[b]++;
+}
+
 /*
  * Due ticks, earliest first: after a stall of the worker's CPU, the
  * conference that has waited longest goes first, so a tick is late by
@@ -737,6 +748,7 @@ static unsigned int
 run_ticks(struct dp_lcore *lc, uint64_t now)
 {
 	uint32_t due[DP_TICK_BATCH], n, ran = 0;
+	uint64_t t_run = rte_rdtsc();
 
 	do {
 		for (n = 0; n < DP_TICK_BATCH && lc->n_active != 0 &&
@@ -766,6 +778,7 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 			if (k + 1 < n)
 				dp_tick_conf_prefetch(lc->confs[due[k + 1]].tc);
 			t0 = rte_rdtsc();
+			tick_late(lc, now - c->next_tick + (t0 - t_run));
 			/* behind time: concealment is shed before the ticks
 			 * go late */
 			c->tc->shed_plc = now - c->next_tick > lc->plc_shed_tsc;

@@ -99,6 +99,11 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 	lc->pubs_per_evt = 10;			/* a stats event a second */
 	lc->tick_check_tsc = lc->tsc_hz / 1000000u * DP_TICK_CHECK_US;
 	lc->plc_shed_tsc = lc->tsc_hz / 1000000u * DP_PLC_SHED_US;
+	for (int b = 0; b < SHM_TICK_LATE_BUCKETS - 1; b++) {
+		static const uint32_t edge_ms[] = SHM_TICK_LATE_EDGES_MS;
+
+		lc->tick_late_tsc[b] = lc->tsc_hz / 1000u * edge_ms[b];
+	}
 	return 0;
 }
 

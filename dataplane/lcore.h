@@ -117,6 +117,7 @@ struct dp_lcore {
 	uint64_t poll_gap_max;		/* TSC, st.poll_gap_ns_max's */
 	uint32_t snapshot_seq;		/* dp_snapshot_seq last seen */
 	uint64_t tick_check_tsc;
+	uint64_t tick_late_tsc[SHM_TICK_LATE_BUCKETS - 1];	/* edges */
 	uint64_t plc_shed_tsc;		/* DP_PLC_SHED_US in TSC cycles */
 	const struct dp_port *port;	/* NULL: no NIC (control only) */
 	bool has_rxq;			/* polls rxq itself */

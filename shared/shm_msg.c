@@ -178,6 +178,16 @@ shm_msg_type_name(uint16_t type)
 }
 
 const char *
+shm_tick_late_name(unsigned int b)
+{
+	static const char *const names[SHM_TICK_LATE_BUCKETS] = {
+		"0-1", "1-2", "2-5", "5-10", "10-20", "20+",
+	};
+
+	return b < SHM_TICK_LATE_BUCKETS ? names[b] : "?";
+}
+
+const char *
 shm_drop_name(unsigned int reason)
 {
 	static const char *const names[SHM_DROP_MAX_] = {

@@ -37,6 +37,10 @@ const char *shm_msg_type_name(uint16_t type);
 /* Static name of a drop reason ("bad_rtp"), "?" if unknown. */
 const char *shm_drop_name(unsigned int reason);
 
+/* Static name of shm_worker_stats.tick_late's bucket b, its range in ms
+ * ("2-5", "20+"), "?" if none. */
+const char *shm_tick_late_name(unsigned int b);
+
 /* Static name of a codec ("PCMU"), "?" if unknown. */
 const char *shm_codec_name(unsigned int codec);
 

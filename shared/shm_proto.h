@@ -268,6 +268,11 @@ enum shm_drop {
  * seqlock: the worker makes pub_seq odd, writes, makes it even (release);
  * readers retry while it is odd or changed (acquire).
  */
+/* The upper edges of shm_worker_stats.tick_late's buckets, ms; the last
+ * bucket has none. */
+#define SHM_TICK_LATE_BUCKETS	6
+#define SHM_TICK_LATE_EDGES_MS	{ 1, 2, 5, 10, 20 }
+
 struct shm_worker_stats {
 	uint64_t pub_seq;	/* seqlock: odd while being written */
 	uint32_t lcore;		/* DPDK lcore id of the worker */
@@ -298,7 +303,9 @@ struct shm_worker_stats {
 	/* losses left silent rather than concealed because their tick ran
 	 * more than DP_PLC_SHED_US behind time (see dp_tick_conf) */
 	uint64_t plc_shed;
-	uint8_t _pad1[48];
+	/* ticks by how late they started after their due time: under 1 ms,
+	 * 1-2, 2-5, 5-10, 10-20, 20 ms or more (SHM_TICK_LATE_EDGES_MS) */
+	uint64_t tick_late[SHM_TICK_LATE_BUCKETS];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 320, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,

@@ -297,6 +297,7 @@ START_TEST(test_io_start_ticks_not_late)
 	ck_assert_uint_eq(dp_io_poll(&lc, c->next_tick), 1);
 	ck_assert_uint_eq(lc.st.ticks, 1);
 	ck_assert_uint_eq(lc.st.late_ticks, 0);
+	ck_assert_uint_eq(lc.st.tick_late[0], 1);	/* under 1 ms */
 }
 END_TEST
 
@@ -361,11 +362,24 @@ START_TEST(test_io_tick_schedule_earliest_first)
 }
 END_TEST
 
+/* Take what was sent, and drop it; how many. */
+static unsigned int
+tx_drop_all(void)
+{
+	struct rte_mbuf *out[64];
+	unsigned int n = tx_take(out, 64);
+
+	rte_pktmbuf_free_bulk(out, n);
+	return n;
+}
+
 /*
  * After a stall of the worker, the conference that waited longest ticks
  * first, whatever order the conferences were made in, and each counts
  * its late ticks: conference 7 (made first) is due 5 ms after
  * conference 9, and the worker polls again 3 ptimes after 9 was due.
+ * Then a tick 1.5 ms late and one 3.5 ms late: each tick is counted by
+ * how late it started.
  */
 START_TEST(test_io_late_ticks_earliest_first)
 {
@@ -433,6 +447,21 @@ START_TEST(test_io_late_ticks_earliest_first)
 	/* each goes on a ptime after now, on its own phase */
 	ck_assert_uint_eq(c9->next_tick, t + 4 * c9->period);
 	ck_assert_uint_eq(c7->next_tick, t + 5 * ms + 3 * c7->period);
+	ck_assert_uint_eq(lc.st.tick_late[SHM_TICK_LATE_BUCKETS - 1], 2);
+
+	dp_io_poll(&lc, c7->next_tick + 3 * ms / 2);	/* 7 alone */
+	ck_assert_uint_eq(tx_drop_all(), 2);
+	dp_io_poll(&lc, c9->next_tick + 7 * ms / 2);	/* 9 alone */
+	ck_assert_uint_eq(tx_drop_all(), 1);
+	ck_assert_uint_eq(lc.st.ticks, 4);
+	ck_assert_uint_eq(lc.st.late_ticks, 5);
+	ck_assert_uint_eq(lc.st.tick_late[0], 0);
+	ck_assert_uint_eq(lc.st.tick_late[1], 1);	/* 1-2 ms */
+	ck_assert_uint_eq(lc.st.tick_late[2], 1);	/* 2-5 ms */
+	ck_assert_uint_eq(lc.st.tick_late[3] + lc.st.tick_late[4], 0);
+	ck_assert_str_eq(shm_tick_late_name(2), "2-5");
+	ck_assert_str_eq(shm_tick_late_name(SHM_TICK_LATE_BUCKETS - 1),
+			 "20+");
 }
 END_TEST
 

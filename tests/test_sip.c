@@ -1177,6 +1177,12 @@ START_TEST(test_focus_metrics)
 				     "{worker=\"0\"} "));
 	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_plc_shed_total"
 				     "{worker=\"0\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(body,
+		"\ntutti_worker_ticks_by_lateness_total{worker=\"0\","
+		"late_ms=\"0-1\"} "));
+	ck_assert_ptr_nonnull(strstr(body,
+		"\ntutti_worker_ticks_by_lateness_total{worker=\"0\","
+		"late_ms=\"20+\"} "));
 	ck_assert_ptr_nonnull(strstr(body, "tutti_leg_packets_total"
 				     "{conference=\"demo\",leg=\""));
 	ck_assert_ptr_nonnull(strstr(body, "tutti_sip_events_total"
