@@ -760,11 +760,8 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 			dp_tick_conf_prefetch_head(lc->confs[due[1]].tc);
 		for (uint32_t k = 0; k < n; k++) {
 			struct dp_conf *c = &lc->confs[due[k]];
-			uint64_t t0, dt, ns, shed;
+			uint64_t t0, dt, ns, shed, late;
 
-			if (now - c->next_tick >= c->period)
-				lc->st.late_ticks += (now - c->next_tick) /
-						     c->period;
 			/* while this one runs, a line each of the
 			 * conferences due next: the third's header, the
 			 * second's legs array (its header was asked for a
@@ -777,11 +774,16 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 					lc->confs[due[k + 2]].tc);
 			if (k + 1 < n)
 				dp_tick_conf_prefetch(lc->confs[due[k + 1]].tc);
+			/* how late it starts: from the poll's time, and the
+			 * ticks run since (a catch-up runs for ms) */
 			t0 = rte_rdtsc();
-			tick_late(lc, now - c->next_tick + (t0 - t_run));
+			late = now - c->next_tick + (t0 - t_run);
+			if (late >= c->period)
+				lc->st.late_ticks += late / c->period;
+			tick_late(lc, late);
 			/* behind time: concealment is shed before the ticks
 			 * go late */
-			c->tc->shed_plc = now - c->next_tick > lc->plc_shed_tsc;
+			c->tc->shed_plc = late > lc->plc_shed_tsc;
 			shed = c->tc->st.plc_shed;
 			dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
 			lc->st.plc_shed += c->tc->st.plc_shed - shed;
