@@ -317,10 +317,10 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 }
 
 
-/* One line per worker: its totals (the stop log; the snapshot on SIGUSR1
- * says 'snapshot' first, from the stats each worker publishes). */
 _Static_assert(SHM_TICK_LATE_BUCKETS == 6, "log_worker() prints six");
 
+/* One line per worker: its totals (the stop log; the snapshot on SIGUSR1
+ * says 'snapshot' first, from the stats each worker publishes). */
 static void
 log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 {

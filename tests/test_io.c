@@ -302,7 +302,7 @@ START_TEST(test_io_start_ticks_not_late)
 END_TEST
 
 /*
- * The tick schedule (lcore.c) against a plain sort: a thousand conferences
+ * The tick schedule (lcore.c) by its order: a thousand conferences
  * with pseudo-random next ticks (many equal), some taken out from the
  * middle, some run and put back a ptime on; what comes off is every one
  * left, once, earliest first, and the heap's order holds throughout.
