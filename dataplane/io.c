@@ -640,7 +640,7 @@ static inline void
 prefetch_tl(const struct dp_lcore *lc, uint32_t leg)
 {
 	if (leg != 0 && lc->rt[leg - 1].tl != NULL)
-		dp_tick_leg_prefetch(lc->rt[leg - 1].tl);
+		dp_tick_leg_prefetch_rx(lc->rt[leg - 1].tl);
 }
 
 /* The jitter slot and frame r's RTP packet will go to (a guess from its

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,14 @@
 #include "mix_kern.h"
 
 #define CAP_MIN		16
+
+/* dp_tick_leg_prefetch_rx() asks for the leg's first two lines only: what
+ * dp_tick_rx() reads and writes of the leg's own fields must be there */
+_Static_assert(offsetof(struct dp_tick_leg, n_rx) + sizeof(uint64_t) <= 128 &&
+	       offsetof(struct dp_tick_leg, last_rx) < 128 &&
+	       offsetof(struct dp_tick_leg, timed_out) < 128 &&
+	       offsetof(struct dp_tick_leg, cfg) + sizeof(struct shm_msg_leg) <=
+	       128, "dp_tick_rx()'s leg fields in the first two lines");
 
 static const int16_t zeros[DP_MIX_MAX_FRAME];
 

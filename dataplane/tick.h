@@ -236,21 +236,30 @@ int dp_tick_rx(struct dp_tick_leg *lg, uint8_t pt,
 	       dp_tick_evt_fn evt, void *arg);
 
 /*
- * Ask for the cache lines dp_tick_rx() reads first: the leg's own fields
- * and its jitter buffer's (a hint; any time, owning lcore).
+ * Ask for the cache lines dp_tick_rx() reads: the leg's first two (its
+ * fields up to n_rx; not the third, with what only sending uses) and its
+ * jitter buffer's three (a hint; any time, owning lcore).
  */
 static inline void
-dp_tick_leg_prefetch(const struct dp_tick_leg *lg)
+dp_tick_leg_prefetch_rx(const struct dp_tick_leg *lg)
 {
 	const char *p = (const char *)lg;
 	const char *j = (const char *)&lg->jb;
 
 	tutti_prefetch(p);
 	tutti_prefetch(p + 64);
-	tutti_prefetch(p + 128);
 	tutti_prefetch(j);
 	tutti_prefetch(j + 64);
 	tutti_prefetch(j + 128);
+}
+
+/* dp_tick_leg_prefetch_rx() and the line with the sending fields: what a
+ * tick reads of a leg (a hint; any time, owning lcore). */
+static inline void
+dp_tick_leg_prefetch(const struct dp_tick_leg *lg)
+{
+	dp_tick_leg_prefetch_rx(lg);
+	tutti_prefetch((const char *)lg + 128);
 }
 
 /* dp_tick_leg_prefetch() for the first legs of c, whose tick is next:
