@@ -479,6 +479,16 @@ dp_jitter_insert(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 	return (int)stored;
 }
 
+const uint8_t *
+dp_jitter_played(const struct dp_jitter *jb, uint32_t pos)
+{
+	const struct dp_jitter_slot *s = &jb->slot[pos & SLOT_MASK];
+
+	if (s->pos != pos || s->state != SLOT_PLAYED)
+		return NULL;
+	return jb->data + (pos & SLOT_MASK) * jb->stride;
+}
+
 static bool
 slot_is_full(const struct dp_jitter *jb, uint32_t pos)
 {

@@ -320,6 +320,22 @@ dp_jitter_head_meter(const struct dp_jitter *jb)
 	return s->pos == jb->play_pos ? s->meter : 0;
 }
 
+/* The play position of the frame the last dp_jitter_pull() returned:
+ * valid right after a pull that returned DP_JITTER_FRAME. */
+static inline uint32_t
+dp_jitter_last_pos(const struct dp_jitter *jb)
+{
+	return jb->play_pos - 1u;
+}
+
+/*
+ * The payload of the frame played at position pos (cfg.frame_bytes), while
+ * its slot still holds it: NULL once a packet for a later position took
+ * the slot (DP_JITTER_SLOTS ticks on at the earliest) or after a reset.
+ * Owning lcore.
+ */
+const uint8_t *dp_jitter_played(const struct dp_jitter *jb, uint32_t pos);
+
 /* Ask for the lines of the frame at the play head (a hint). */
 static inline void
 dp_jitter_prefetch_frame(const struct dp_jitter *jb)

@@ -13,6 +13,8 @@
 _Static_assert(sizeof(plc_state_t) <= DP_PLC_STATE_BYTES,
 	       "DP_PLC_STATE_BYTES too small for SpanDSP's plc_state_t");
 _Static_assert(_Alignof(plc_state_t) <= 8, "plc_state_t alignment");
+_Static_assert(PLC_HISTORY_LEN == DP_PLC_HISTORY_SAMPLES,
+	       "DP_PLC_HISTORY_SAMPLES is not SpanDSP's PLC_HISTORY_LEN");
 
 #define FADE_SAMPLES	(DP_PLC_RATE_HZ / 1000 * DP_PLC_FADE_MS)
 

@@ -25,6 +25,7 @@ extern "C" {
 #define DP_PLC_RATE_HZ		8000	/* what SpanDSP's PLC is tuned for */
 #define DP_PLC_FADE_MS		60	/* concealed ms after which: silence */
 #define DP_PLC_STATE_BYTES	1088	/* >= sizeof(plc_state_t), checked */
+#define DP_PLC_HISTORY_SAMPLES	280	/* the good samples it keeps, checked */
 
 struct dp_plc {
 	/* SpanDSP plc_state_t, kept opaque so its header stays in plc.c */

@@ -247,6 +247,7 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 		return rc;
 	}
 	dp_plc_init(&lg->plc);
+	lg->plc_pend = 0;
 	dp_dtmf_4733_init(&lg->dtmf, l->rate_hz, c->clock_hz);
 	dp_dtmf_inband_init(&lg->inband);
 	lg->g711 = g711;
@@ -419,6 +420,55 @@ dp_tick_rx(struct dp_tick_leg *lg, uint8_t pt,
 	return rc;
 }
 
+/*
+ * The concealer's history, brought up to date. The frames of a G.711 leg
+ * that the mixer decodes itself are not fed to the concealer as they play
+ * (SpanDSP's plc_rx() copies each into a history of 280 samples: for a
+ * talker, work and six cache lines a tick, for a history that only a loss
+ * reads). The tick counts them (plc_pend, ending at play position
+ * plc_pend_pos; consecutive, as the tick keeps them) and they stay in
+ * their jitter slots. Before the concealer is used or fed anything else,
+ * this decodes the newest that fill its history again from their slots
+ * and feeds them in order: the history eager feeding would have left, as
+ * it keeps only its last DP_PLC_HISTORY_SAMPLES. A frame whose slot a
+ * later packet took meanwhile (DP_JITTER_SLOTS ticks on) is left out.
+ */
+static void
+plc_catch_up(struct dp_tick_leg *lg)
+{
+	uint32_t fs = lg->conf->mix.frame_samples;
+	uint32_t need = (DP_PLC_HISTORY_SAMPLES + fs - 1) / fs;
+	uint32_t n = lg->plc_pend < need ? lg->plc_pend : need;
+	enum dp_law law = lg->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
+			  DP_LAW_ULAW;
+	int16_t pcm[DP_MIX_MAX_FRAME];
+
+	lg->plc_pend = 0;
+	if (fs > DP_MIX_MAX_FRAME)
+		return;		/* not a frame the mixer decodes */
+	for (uint32_t k = n; k-- > 0;) {	/* the oldest first */
+		const uint8_t *p = dp_jitter_played(&lg->jb,
+						    lg->plc_pend_pos - k);
+
+		if (p == NULL)
+			continue;
+		dp_g711_decode(law, pcm, p, fs);
+		dp_plc_good(&lg->plc, pcm, fs);
+	}
+}
+
+/* A frame the mixer decoded (at play position pos) for the concealer's
+ * history, later (plc_catch_up()). */
+static void
+plc_defer(struct dp_tick_leg *lg, uint32_t pos)
+{
+	if (lg->plc_pend != 0 && pos != lg->plc_pend_pos + 1u)
+		plc_catch_up(lg);	/* a gap: the older ones first */
+	lg->plc_pend_pos = pos;
+	if (lg->plc_pend < UINT8_MAX)
+		lg->plc_pend++;
+}
+
 /* A pulled frame to linear samples at the conference rate in its pcm:
  * decode, resample, gain, concealment history, in-band DTMF. */
 static void
@@ -445,8 +495,11 @@ decode_frame(struct dp_tick_leg *lg, const uint8_t *payload,
 	if (lg->resample)
 		dp_resample_frame(&lg->rs.to_conf, pcm, lg->leg_pcm);
 	dp_mix_apply_gain(&c->mix, pcm, lg->gain_q12);
-	if (c->rate_hz == DP_PLC_RATE_HZ)
+	if (c->rate_hz == DP_PLC_RATE_HZ) {
+		if (lg->plc_pend != 0)
+			plc_catch_up(lg);
 		dp_plc_good(&lg->plc, pcm, fs);
+	}
 	lg->plc_ok = true;
 }
 
@@ -493,6 +546,8 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 			lg->plc_ok = false;
 			ml->pcm = zeros;
 		} else {
+			if (lg->plc_pend != 0)
+				plc_catch_up(lg);
 			dp_plc_fill(&lg->plc, dp_tick_pcm(lg),
 				    c->mix.frame_samples);
 			ml->pcm = dp_tick_pcm(lg);
@@ -623,11 +678,14 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 		if (i + AHEAD < n)
 			tutti_prefetch(c->legs[i + AHEAD]->ctx);
 		if (ml->g711 != NULL) {
-			/* the mixer decoded it, or found it silent */
+			/* the mixer decoded it, or found it silent (which
+			 * the history never gets: what it has goes in now,
+			 * while the slots still hold it) */
 			lg->plc_ok = ml->src == dp_tick_decoded(lg);
 			if (lg->plc_ok)
-				dp_plc_good(&lg->plc, dp_tick_decoded(lg),
-					    c->mix.frame_samples);
+				plc_defer(lg, dp_jitter_last_pos(&lg->jb));
+			else if (lg->plc_pend != 0)
+				plc_catch_up(lg);
 		}
 		if (ml->talk_changed)
 			talker_evt(lg, ml, evt, arg);

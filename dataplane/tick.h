@@ -101,11 +101,15 @@ struct dp_tick_leg {
 	uint64_t last_rx;		/* clock units */
 	uint64_t n_rx, n_tx, n_dtmf;
 	uint16_t tx_seq;
+	uint8_t plc_pend;		/* frames the mixer decoded, not yet
+					 * in plc's history (plc_catch_up()) */
 	uint32_t tx_ts;
 	uint32_t tx_frames;		/* frames in tx_buf */
 	bool media_broken;		/* leg_setup() failed: redo it */
 	uint32_t media_stride;		/* samples from one of media's
 					 * buffers to the next */
+	uint32_t plc_pend_pos;		/* the play position of the newest of
+					 * them; the others just before */
 	uint8_t *tx_buf;		/* a packet's payload, in store */
 	int16_t *leg_pcm;		/* a tick at the leg's rate, in store
 					 * (only when it is resampled) */

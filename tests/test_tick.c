@@ -33,6 +33,7 @@ struct phone {
 	struct shm_msg_leg cfg;
 	struct dp_tick_leg *lg;
 	double freq;		/* its tone, 0 = silent */
+	bool noise;		/* instead: noise (noise_sample()) */
 	uint8_t send_ms;	/* its own packet time (0: 20 ms) */
 	uint8_t wire[5760];	/* captured, not sent yet: < 60 ms */
 	uint32_t n_wire;	/* samples in wire */
@@ -135,6 +136,18 @@ phone_add(uint8_t codec, uint32_t rate, uint8_t ptime, double freq)
 	return p;
 }
 
+/* Sample n of a phone's noise: loud, the same on every run. */
+static int16_t
+noise_sample(uint64_t n)
+{
+	uint32_t x = (uint32_t)n * 2654435761u;
+
+	x ^= x >> 15;
+	x *= 2246822519u;
+	x ^= x >> 13;
+	return (int16_t)((int32_t)(x & 0x3fffu) - 0x2000);
+}
+
 /* The phone captures 20 ms of its tone (or silence) and sends it in
  * packets of its own packet time (send_ms): none, one or more. */
 static void
@@ -148,7 +161,8 @@ phone_send(struct phone *p, uint64_t now)
 	struct dp_jitter_pkt pkt;
 
 	for (uint32_t s = 0; s < n; s++, p->phase++)
-		pcm[s] = p->freq > 0 ? (int16_t)lrint(6000.0 * sin(2.0 * M_PI *
+		pcm[s] = p->noise ? noise_sample(p->phase) :
+			 p->freq > 0 ? (int16_t)lrint(6000.0 * sin(2.0 * M_PI *
 			p->freq * (double)p->phase / p->cfg.rate_hz)) : 0;
 	ck_assert_uint_le((p->n_wire + n) * bps, sizeof(p->wire));
 	if (p->cfg.codec == SHM_CODEC_L16)
@@ -492,6 +506,84 @@ START_TEST(test_tick_plc_shed_behind_time)
 }
 END_TEST
 
+/* What a noise phone sends as frame f (20 ms at 8 kHz), through PCMU
+ * and back. */
+static void
+noise_frame(uint32_t f, int16_t *out)
+{
+	int16_t pcm[160];
+	uint8_t code[160];
+
+	for (uint32_t s = 0; s < 160; s++)
+		pcm[s] = noise_sample(f * 160 + s);
+	dp_g711_encode(DP_LAW_ULAW, code, pcm, 160);
+	dp_g711_decode(DP_LAW_ULAW, out, code, 160);
+}
+
+/* The tick feeds the concealer's history only before it is used (a loss,
+ * or a frame that is not the mixer's to decode). What a listener hears for
+ * a talker's lost packets must still be what SpanDSP makes of everything
+ * the talker sent before, fed frame by frame as it played: losses after
+ * 30 frames, two frames after a recovery (one frame deferred), and two in
+ * a row. The talker sends noise, so that every sample of the history
+ * counts (SpanDSP finds the pitch over all of it). Every frame the
+ * listener hears is checked, sample by sample. */
+START_TEST(test_tick_plc_history_as_fed_eagerly)
+{
+	enum { F = 60 };
+	static int16_t want[F][160];
+	static const bool lost[F] = { [30] = true, [33] = true, [40] = true,
+				      [41] = true };
+	struct dp_plc ref;
+	struct phone *a, *b;
+	uint64_t t = 0;
+	uint32_t d, from;
+	uint8_t code[160];
+
+	/* eagerly, as the talker's frames play */
+	dp_plc_init(&ref);
+	for (uint32_t f = 0; f < F; f++) {
+		if (lost[f]) {
+			dp_plc_fill(&ref, want[f], 160);
+		} else {
+			noise_frame(f, want[f]);
+			dp_plc_good(&ref, want[f], 160);
+		}
+		dp_g711_encode(DP_LAW_ULAW, code, want[f], 160);
+		dp_g711_decode(DP_LAW_ULAW, want[f], code, 160);
+	}
+
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	a->noise = true;
+	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	for (uint32_t f = 0; f < F + 10; f++, t += TICK_US) {
+		a->mute_tx = f < F && lost[f];
+		for (uint32_t j = 0; j < n_phones; j++)
+			phone_send(&P[j], t);
+		dp_tick_run(&C, t + TICK_US / 2, on_send, on_evt, NULL);
+	}
+	ck_assert_uint_eq(C.st.concealed, 4);
+	ck_assert_uint_eq(b->n_heard, (F + 10) * 160);
+	/* the jitter buffer's delay: where frame 1 is heard */
+	for (d = 0; d < 10; d++)
+		if (memcmp(b->heard + (1 + d) * 160, want[1],
+			   sizeof(want[1])) == 0)
+			break;
+	ck_assert_uint_lt(d, 10);
+	for (uint32_t f = 1; f < F; f++) {
+		from = (f + d) * 160;
+		for (uint32_t i = 0; i < 160; i++)
+			ck_assert_msg(b->heard[from + i] == want[f][i],
+				      "frame %u%s, sample %u: heard %d, "
+				      "SpanDSP fed eagerly %d", f,
+				      lost[f] ? " (lost)" : "", i,
+				      b->heard[from + i], want[f][i]);
+	}
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
 /* RFC 4733: digit 5 for 100 ms with three end packets: one event. */
 START_TEST(test_tick_rfc4733_digit)
 {
@@ -802,6 +894,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_long_ticks_take_legs);
 	tcase_add_test(tc, test_tick_loss_and_timeout);
 	tcase_add_test(tc, test_tick_plc_shed_behind_time);
+	tcase_add_test(tc, test_tick_plc_history_as_fed_eagerly);
 	tcase_add_test(tc, test_tick_rfc4733_digit);
 	tcase_add_test(tc, test_tick_directions_and_remove);
 	tcase_add_test(tc, test_tick_bad_legs_refused);
