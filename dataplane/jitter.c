@@ -39,6 +39,33 @@ grains_of(const struct dp_jitter_cfg *cfg)
 	return 1;
 }
 
+/* The jitter_q4 values whose want_frames() is at most w: those below the
+ * result (0: none; UINT32_MAX: all). */
+static uint32_t
+q4_below_want_above(const struct dp_jitter *jb, uint32_t w)
+{
+	uint64_t den = 16u * (uint64_t)jb->tick_ts, q;
+
+	if (w >= jb->max_f)
+		return UINT32_MAX;
+	if (w < jb->min_f || w == 0)
+		return 0;
+	/* min_f <= w < max_f: ceil(K * q4 / den) + 1 <= w, that is
+	 * q4 <= (w - 1) * den / K */
+	q = (uint64_t)(w - 1) * den / DP_JITTER_ADAPT_K + 1;
+	return q < UINT32_MAX ? (uint32_t)q : UINT32_MAX;
+}
+
+/* A new adaptive target and the bounds that stand for want_frames()
+ * against it (cold: when the target moves). */
+static void
+set_target(struct dp_jitter *jb, uint32_t t)
+{
+	jb->st.target_frames = t;
+	jb->q4_raise = q4_below_want_above(jb, t);	/* want > t from it */
+	jb->q4_shrink_lt = t == 0 ? 0 : q4_below_want_above(jb, t - 1);
+}
+
 int
 dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
 	       uint8_t *data, size_t data_bytes)
@@ -93,9 +120,8 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
 	jb->now_mult_q32 = ((uint64_t)cfg->rate_hz << 32) / cfg->clock_hz;
 	jb->now_delta_max = jb->now_mult_q32 == 0 ?
 		UINT64_MAX : UINT64_MAX / jb->now_mult_q32;
-	jb->st.target_frames = depth_f;
 	jb->st.depth_frames = depth_f;
-	dp_jitter_reset(jb);
+	dp_jitter_reset(jb);	/* sets the target: depth_f */
 	return 0;
 }
 
@@ -111,7 +137,7 @@ dp_jitter_reset(struct dp_jitter *jb)
 	jb->shrink_hold = 0;
 	jb->shrink_wait = 0;
 	jb->st.jitter_ts = 0;
-	jb->st.target_frames = jb->cfg.depth_ms / jb->cfg.tick_ms;
+	set_target(jb, jb->cfg.depth_ms / jb->cfg.tick_ms);
 	jb->st.depth_frames = jb->st.target_frames;
 	for (uint32_t i = 0; i < DP_JITTER_SLOTS; i++)
 		jb->slot[i].state = SLOT_EMPTY;
@@ -199,7 +225,7 @@ static void
 raise_target(struct dp_jitter *jb, uint32_t want)
 {
 	if (want > jb->st.target_frames) {
-		jb->st.target_frames = want;
+		set_target(jb, want);
 		jb->shrink_hold = 0;
 	}
 }
@@ -224,7 +250,8 @@ update_jitter(struct dp_jitter *jb, uint32_t ts, uint64_t now)
 			d = 1 << 24;
 		jb->jitter_q4 += (uint32_t)d - ((jb->jitter_q4 + 8) >> 4);
 		jb->st.jitter_ts = jb->jitter_q4 >> 4;
-		if (jb->mode == DP_JITTER_ADAPTIVE)
+		if (jb->mode == DP_JITTER_ADAPTIVE &&
+		    jb->jitter_q4 >= jb->q4_raise)
 			raise_target(jb, want_frames(jb));
 	}
 	jb->prev_now = now;
@@ -515,9 +542,9 @@ adapt_before_pull(struct dp_jitter *jb)
 	struct dp_jitter_stats *st = &jb->st;
 	uint32_t pos = jb->play_pos;
 
-	if (want_frames(jb) < st->target_frames) {
+	if (jb->jitter_q4 < jb->q4_shrink_lt) {	/* want < target */
 		if (++jb->shrink_hold >= DP_JITTER_SHRINK_HOLD_TICKS) {
-			st->target_frames--;
+			set_target(jb, st->target_frames - 1);
 			jb->shrink_hold = 0;
 		}
 	} else {

@@ -206,11 +206,14 @@ struct dp_jitter {
 	bool have_cand;		/* an outside packet is waiting (resync) */
 	bool have_old_ssrc;
 	uint16_t max_seq;	/* highest sequence number seen */
-	uint16_t cand_seq;	/* the waiting outside packet's seq */
 	uint16_t grain_bytes;	/* frame_bytes / grains */
-	uint8_t last_drop;	/* enum dp_jitter_drop of the last drop */
+	/* adaptive: the target is raised once jitter_q4 >= q4_raise, and
+	 * its hold to shrink counts while jitter_q4 < q4_shrink_lt (the
+	 * bounds of want_frames() for the target: no division a packet) */
+	uint32_t q4_raise;
+	uint32_t q4_shrink_lt;
 	uint32_t grain_ts;	/* tick_ts / grains */
-	uint32_t ssrc, old_ssrc;
+	uint32_t ssrc;
 	uint32_t play_pos;	/* slot position the next pull plays */
 	uint32_t play_ts;	/* RTP timestamp the next pull plays */
 	uint32_t top_pos;	/* highest position stored since anchor */
@@ -223,6 +226,10 @@ struct dp_jitter {
 	uint64_t now_delta_max;	/* clock units: bound for the Q32 product */
 	struct dp_jitter_stats st;
 	struct dp_jitter_cfg cfg;
+	/* only for an SSRC change, a packet outside the window, a drop */
+	uint32_t old_ssrc;
+	uint16_t cand_seq;	/* the waiting outside packet's seq */
+	uint8_t last_drop;	/* enum dp_jitter_drop of the last drop */
 	struct dp_jitter_slot slot[DP_JITTER_SLOTS]
 		__attribute__((aligned(64)));
 };

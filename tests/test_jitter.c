@@ -611,6 +611,84 @@ START_TEST(test_jitter_adaptive_follows_rfc3550_jitter)
 END_TEST
 
 /*
+ * The adaptive target against a model of its rule, packet by packet, over
+ * 20,000 packets with random delays of three spreads: after every insert
+ * the target is the largest of what it was and want = clamp(ceil(4 * J /
+ * tick) + 1, min, max) (J from the RFC 3550 estimate, kept in the model
+ * as the buffer keeps it, in sixteenths); it falls by one after 100 pulls
+ * in a row that wanted less. The buffer compares J with bounds it keeps
+ * per target instead of dividing: they must agree at every packet,
+ * boundary values included.
+ */
+START_TEST(test_jitter_adaptive_target_as_its_rule)
+{
+	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
+	static const uint32_t spread_ms[] = { 8, 25, 45 };
+	uint32_t rnd = 12345, changes = 0;
+
+	for (uint32_t k = 0; k < 3; k++) {
+		uint32_t q4 = 0, target, hold = 0;
+		uint64_t prev_now = 0;
+		uint32_t prev_ts = 0;
+
+		init_adaptive(20, 60, 200);
+		target = st->target_frames;
+		for (uint32_t s = 0; s < 20000 / 3; s++) {
+			uint32_t ts = TS0 + s * TICK_TS, want;
+			uint64_t now;
+
+			rnd = rnd * 1103515245u + 12345u;
+			now = (uint64_t)(s + 10) * TICK_MS +
+			      (rnd >> 16) % spread_ms[k];
+			if (now < prev_now)
+				now = prev_now;	/* arrivals in order */
+			ck_assert_int_ge(put(SSRC_A, (uint16_t)s, ts, false,
+					     FB, now), 0);
+			if (s > 0) {
+				int64_t d = (int64_t)(now - prev_now) * 8 -
+					    (int32_t)(ts - prev_ts);
+
+				q4 += (uint32_t)(d < 0 ? -d : d) -
+				      ((q4 + 8) >> 4);
+			}
+			prev_now = now;
+			prev_ts = ts;
+			want = (4 * q4 + 16 * TICK_TS - 1) / (16 * TICK_TS) + 1;
+			want = want < 1 ? 1 : want > 10 ? 10 : want;
+			if (want > target) {
+				target = want;
+				hold = 0;
+				changes++;
+			}
+			ck_assert_msg(st->target_frames == target,
+				      "spread %u ms, packet %u (J*16 %u): "
+				      "target %u, the rule says %u",
+				      spread_ms[k], s, q4, st->target_frames,
+				      target);
+			/* the pull's side: is less wanted? */
+			if (want < target) {
+				if (++hold >= DP_JITTER_SHRINK_HOLD_TICKS) {
+					target--;
+					hold = 0;
+					changes++;
+				}
+			} else {
+				hold = 0;
+			}
+			(void)pull();
+			ck_assert_msg(st->target_frames == target,
+				      "spread %u ms, pull %u (J*16 %u): "
+				      "target %u, the rule says %u",
+				      spread_ms[k], s, q4, st->target_frames,
+				      target);
+		}
+	}
+	ck_assert_uint_gt(changes, 20);	/* it moved, both ways */
+	expect_drops(0, 0, 0, 0, 0, 0);
+}
+END_TEST
+
+/*
  * No jitter: want = 1 frame, the target (3) falls to 2 after 100 pulls
  * (tick 99), but the depth waits for a silence -> talk-spurt boundary:
  * packets 0-119 every tick, then 30 ticks of silence (DTX: seq goes on,
@@ -949,6 +1027,7 @@ test_suite(void)
 	tc = tcase_create("adaptive");
 	tcase_add_test(tc, test_jitter_adaptive_late_packet_grows);
 	tcase_add_test(tc, test_jitter_adaptive_follows_rfc3550_jitter);
+	tcase_add_test(tc, test_jitter_adaptive_target_as_its_rule);
 	tcase_add_test(tc, test_jitter_adaptive_shrinks_at_talkspurt);
 	tcase_add_test(tc, test_jitter_adaptive_drops_frame_without_silence);
 	suite_add_tcase(s, tc);
