@@ -26,35 +26,40 @@
 #define IP_FRAG_MASK	0x3fff /* MF and the offset */
 #define IP_DF		0x4000
 
-/* Ones' complement sum of len bytes into acc (RFC 1071), native order. */
+/*
+ * Ones' complement sum of len bytes into acc (RFC 1071), native order:
+ * 64-bit words into 128-bit sums (an add and an add with carry a word; two
+ * sums, so that their carry chains run side by side), folded back to 64
+ * bits end-around, as 2^64 is 1 modulo 0xffff.
+ */
 static uint64_t
 sum_bytes(const uint8_t *p, uint32_t len, uint64_t acc)
 {
-	uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-	uint32_t a, b;
+	unsigned __int128 s0 = acc, s1 = 0;
+	uint64_t x, y;
+	uint32_t a;
 	uint16_t w;
 
-	/* four independent sums of 32-bit words: no carry chain, and the
-	 * compiler vectorises it (an RTP packet is ~170 bytes) */
-	while (len >= 32) {
-		uint32_t x[8];
-
-		memcpy(x, p, 32);
-		a0 += (uint64_t)x[0] + x[4];
-		a1 += (uint64_t)x[1] + x[5];
-		a2 += (uint64_t)x[2] + x[6];
-		a3 += (uint64_t)x[3] + x[7];
-		p += 32;
-		len -= 32;
+	while (len >= 16) {
+		memcpy(&x, p, 8);
+		memcpy(&y, p + 8, 8);
+		s0 += x;
+		s1 += y;
+		p += 16;
+		len -= 16;
 	}
-	acc += a0 + a1 + a2 + a3;
-	while (len >= 8) {
-		memcpy(&a, p, 4);
-		memcpy(&b, p + 4, 4);
-		acc += (uint64_t)a + b;
+	if (len >= 8) {
+		memcpy(&x, p, 8);
+		s0 += x;
 		p += 8;
 		len -= 8;
 	}
+	s0 += s1;
+	x = (uint64_t)s0;
+	y = (uint64_t)(s0 >> 64);
+	acc = x + y;
+	acc += acc < y;				/* end-around */
+	acc = (acc & 0xffffffffu) + (acc >> 32);	/* room for the tail */
 	if (len >= 4) {
 		memcpy(&a, p, 4);
 		acc += a;

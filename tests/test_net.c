@@ -675,22 +675,36 @@ START_TEST(test_net_build_udp_sum_matches_whole)
 }
 END_TEST
 
-/* net.c's word-at-a-time sum against the textbook one, any alignment. */
+/* net.c's word-at-a-time sum against the textbook one, any alignment,
+ * with a partial sum: random bytes, all ones (every word carries), and
+ * two words of ones then a 1 (from offset 0, the 64-bit sum's carries
+ * overflow its low half again when they are added back). */
 START_TEST(test_net_csum_matches_reference)
 {
 	static uint8_t b[300];
 
-	srand(7);
-	for (size_t i = 0; i < sizeof(b); i++)
-		b[i] = (uint8_t)rand();
-	for (uint32_t off = 0; off < 4; off++) {
-		for (uint32_t n = 0; n < 280; n++) {
-			uint16_t s = dp_net_csum_fold(b + off, n, 0);
-			uint8_t be[2];
+	for (int fill = 0; fill < 3; fill++) {
+		srand(7);
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = fill == 0 ? (uint8_t)rand() :
+			       fill == 1 || i % 24 < 16 ? 0xff :
+			       i % 24 == 16 ? 1 : 0;
+		for (uint32_t off = 0; off < 8; off++) {
+			for (uint32_t n = 0; n < 280; n++) {
+				uint16_t s = dp_net_csum_fold(b + off, n, 0);
+				uint16_t s2 = dp_net_csum_fold(b + off, n,
+							       0xfffffff0u);
+				uint8_t be[2];
 
-			memcpy(be, &s, 2);
-			ck_assert_uint_eq((uint32_t)(~get16(be) & 0xffff),
-					  ref_csum(b + off, n));
+				memcpy(be, &s, 2);
+				ck_assert_uint_eq((uint32_t)(~get16(be) &
+							     0xffff),
+						  ref_csum(b + off, n));
+				/* the partial sum goes in as one more
+				 * (native order) term */
+				ck_assert_uint_eq(s2, dp_net_fold((uint64_t)s +
+								  0xfffffff0u));
+			}
 		}
 	}
 }
