@@ -2486,6 +2486,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		    "\"busy_pct\":%.1f,\"ticks\":%" PRIu64 ",\"late_ticks\":%"
 		    PRIu64 ",\"tick_us_max\":%.1f,\"tick_us_mean\":%.1f,"
 		    "\"poll_gap_us_max\":%.1f,\"plc_shed\":%" PRIu64 ","
+		    "\"concealed\":%" PRIu64 ","
 		    "\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
 		    ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"drops\":{", w ? "," : "", w, s.lcore, s.n_confs,
@@ -2494,7 +2495,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		    (double)s.tick_ns_max / 1000.0, s.ticks ?
 		    (double)s.tick_ns_sum / (double)s.ticks / 1000.0 : 0.0,
 		    (double)s.poll_gap_ns_max / 1000.0, s.plc_shed,
-		    s.rx_pkts, s.tx_pkts, f->rates ? f->rates[w].load_pct : 0.0,
+		    s.concealed, s.rx_pkts, s.tx_pkts, f->rates ? f->rates[w].load_pct : 0.0,
 		    f->rates ? f->rates[w].rx_pps : 0.0,
 		    f->rates ? f->rates[w].tx_pps : 0.0);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
@@ -2769,7 +2770,7 @@ put_family(struct out *o, const struct metric_fam *m)
 
 enum worker_metric {
 	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
-	WM_POLL_GAP, WM_SHED, WM_PACKETS, WM_DROPS, WM_N_
+	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_DROPS, WM_N_
 };
 
 static const struct metric_fam worker_fam[WM_N_] = {
@@ -2793,6 +2794,10 @@ static const struct metric_fam worker_fam[WM_N_] = {
 	[WM_SHED] = { "tutti_worker_plc_shed_total", "counter",
 		      "Losses left silent, not concealed, because their tick "
 		      "ran behind time." },
+	[WM_CONCEALED] = { "tutti_worker_frames_concealed_total", "counter",
+			   "Frames legs played by concealment or silence: "
+			   "lost, late, or still queued when their tick "
+			   "ran." },
 	[WM_PACKETS] = { "tutti_worker_packets_total", "counter",
 			 "Packets in and out." },
 	[WM_DROPS] = { "tutti_worker_drops_total", "counter",
@@ -2833,6 +2838,9 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 		break;
 	case WM_SHED:
 		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->plc_shed);
+		break;
+	case WM_CONCEALED:
+		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->concealed);
 		break;
 	case WM_PACKETS:
 		put(o, "%s{worker=\"%u\",dir=\"rx\"} %" PRIu64 "\n"

@@ -760,7 +760,7 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 			dp_tick_conf_prefetch_head(lc->confs[due[1]].tc);
 		for (uint32_t k = 0; k < n; k++) {
 			struct dp_conf *c = &lc->confs[due[k]];
-			uint64_t t0, dt, ns, shed, late;
+			uint64_t t0, dt, ns, shed, conc, late;
 
 			/* while this one runs, a line each of the
 			 * conferences due next: the third's header, the
@@ -785,8 +785,10 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 			 * go late */
 			c->tc->shed_plc = late > lc->plc_shed_tsc;
 			shed = c->tc->st.plc_shed;
+			conc = c->tc->st.concealed;
 			dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
 			lc->st.plc_shed += c->tc->st.plc_shed - shed;
+			lc->st.concealed += c->tc->st.concealed - conc;
 			dp_io_tick_done(lc);
 			dt = rte_rdtsc() - t0;
 			ns = dt * 1000000000u / lc->tsc_hz;

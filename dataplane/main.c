@@ -335,14 +335,16 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 		 PRIu64 " late ticks, worst tick %" PRIu64 " us, %" PRIu64
 		 " us in ticks, "
 		 "longest gap between polls %" PRIu64 " us, %" PRIu64
-		 " concealments shed; %" PRIu64 " busy of %" PRIu64
+		 " concealments shed, %" PRIu64 " frames concealed; %"
+		 PRIu64 " busy of %" PRIu64
 		 " TSC cycles; %" PRIu64 " packets in, %" PRIu64
 		 " out, %" PRIu64 " drops; ticks started late by <1/1-2/"
 		 "2-5/5-10/10-20/>=20 ms: %" PRIu64 "/%" PRIu64 "/%" PRIu64
 		 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64, what, w, s->lcore,
 		 s->cmds, s->evts, s->n_confs, s->n_legs, s->ticks,
 		 s->late_ticks, s->tick_ns_max / 1000, s->tick_ns_sum / 1000,
-		 s->poll_gap_ns_max / 1000, s->plc_shed, s->busy_cycles,
+		 s->poll_gap_ns_max / 1000, s->plc_shed, s->concealed,
+		 s->busy_cycles,
 		 s->total_cycles, s->rx_pkts, s->tx_pkts, drops,
 		 s->tick_late[0], s->tick_late[1], s->tick_late[2],
 		 s->tick_late[3], s->tick_late[4], s->tick_late[5]);

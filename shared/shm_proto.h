@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define SHM_MAGIC		0x5455545449534d31ULL	/* "TUTTISM1" */
-#define SHM_VER_MAJOR		2	/* 2: shm_leg_entry.concealed */
+#define SHM_VER_MAJOR		3	/* 3: shm_worker_stats.concealed */
 #define SHM_VER_MINOR		0
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
@@ -306,8 +306,14 @@ struct shm_worker_stats {
 	/* ticks by how late they started after their due time: under 1 ms,
 	 * 1-2, 2-5, 5-10, 10-20, 20 ms or more (SHM_TICK_LATE_EDGES_MS) */
 	uint64_t tick_late[SHM_TICK_LATE_BUCKETS];
+	/* ticks a leg played by concealment or silence because its frame
+	 * was not there: lost, late, or its packet still in the receive
+	 * queue when its tick ran (the legs' shm_leg_entry.concealed
+	 * together, as the ticks count them) */
+	uint64_t concealed;
+	uint64_t _pad2[7];
 };
-SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 320, "ABI: wstats");
+SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 384, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,
 		  "ABI: wstats cache aligned");
 

@@ -133,9 +133,13 @@ check "reflect sent back all it received, dropped none" test \
 
 # --- a warm-up: sent, not counted; the window's start signalled ---
 start_reflect warm
-# stands in for tutti-dp: notes the SIGUSR1 tutti-gen sends it
-( trap 'echo got >"$dir/usr1"' USR1
-  for _ in $(seq 600); do [[ -e "$dir/usr1" ]] && break; sleep 0.05; done
+# stands in for tutti-dp: notes the SIGUSR1s tutti-gen sends it, one when
+# the window opens and one when sending stops
+( trap 'echo got >>"$dir/usr1"' USR1
+  for _ in $(seq 600); do
+	[[ $(wc -l <"$dir/usr1" 2>/dev/null || echo 0) -ge 2 ]] && break
+	sleep 0.05
+  done
 ) &
 catcher=$!
 pids+=($catcher)
@@ -153,7 +157,8 @@ check "warm-up: reported as 1 s" \
 check "warm-up: every leg seen in the window, none lost" \
 	test "$(jget "$out" legs_seen)/$(jget "$out" lost)" = "$wlegs/0"
 wait $catcher
-check "--warmup-signal: the process got SIGUSR1" test -e "$dir/usr1"
+check "--warmup-signal: the process got SIGUSR1 at the window's start and end" \
+	test "$(wc -l <"$dir/usr1" 2>/dev/null)" -eq 2
 stop_reflect
 check "warm-up: reflect exits 0" test $? -eq 0
 stop_client

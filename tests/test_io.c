@@ -471,7 +471,7 @@ START_TEST(test_io_rtp_in_mixes_out)
 	struct dp_conf *c;
 	uint16_t last_seq[2] = { 0 };
 	uint32_t got[2] = { 0 }, n;
-	uint64_t now;
+	uint64_t now, conc;
 
 	add_conf_and_legs();
 	c = dp_ctl_conf_find(&lc, 7);
@@ -549,6 +549,8 @@ START_TEST(test_io_rtp_in_mixes_out)
 	/* ticks running 6 ms behind time (less than a ptime: not late):
 	 * the loss that begins then is left silent, not concealed */
 	ck_assert_uint_eq(lc.st.plc_shed, 0);
+	conc = lc.st.concealed;
+	ck_assert_uint_eq(conc, c->tc->st.concealed);
 	now = c->next_tick + lc.tsc_hz / 1000 * 6;
 	for (uint16_t t = 50; t < 60; t++) {
 		if (t != 53)
@@ -561,6 +563,10 @@ START_TEST(test_io_rtp_in_mixes_out)
 	}
 	ck_assert_uint_eq(lc.st.plc_shed, 1);
 	ck_assert_uint_eq(c->tc->st.plc_shed, 1);
+	/* the worker counts the frame played silent as concealed, as the
+	 * conference does */
+	ck_assert_uint_eq(lc.st.concealed, conc + 1);
+	ck_assert_uint_eq(c->tc->st.concealed, conc + 1);
 	ck_assert_uint_eq(lc.st.late_ticks, 3);
 	/* a snapshot (tutti-dp's SIGUSR1): the maxima start afresh at the
 	 * next publish, the counters run on */
@@ -576,6 +582,7 @@ START_TEST(test_io_rtp_in_mixes_out)
 	ck_assert_uint_eq(lc.pub->tick_ns_max, 0);
 	ck_assert_uint_eq(lc.pub->late_ticks, 3);
 	ck_assert_uint_eq(lc.pub->plc_shed, 1);
+	ck_assert_uint_eq(lc.pub->concealed, conc + 1);
 	/* and grow again from there: a 2-period stall */
 	now = c->next_tick + 2 * c->period;
 	dp_io_poll(&lc, now);

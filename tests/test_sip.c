@@ -1178,6 +1178,9 @@ START_TEST(test_focus_metrics)
 	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_plc_shed_total"
 				     "{worker=\"0\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(body,
+				     "\ntutti_worker_frames_concealed_total"
+				     "{worker=\"0\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(body,
 		"\ntutti_worker_ticks_by_lateness_total{worker=\"0\","
 		"late_ms=\"0-1\"} "));
 	ck_assert_ptr_nonnull(strstr(body,

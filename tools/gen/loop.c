@@ -606,6 +606,17 @@ window_open(struct gen_ctx *g, uint64_t now)
 			 strerror(errno));
 }
 
+/* Sending stops: the measured window ends, and the process told with
+ * --warmup-signal hears that too (tutti-dp logs its totals again, so a
+ * benchmark can leave out what it does after the last packet). */
+static DP_COLD void
+window_close(struct gen_ctx *g)
+{
+	if (g->warmup_pid != 0 && kill(g->warmup_pid, SIGUSR1) != 0)
+		LOG_WARN("--warmup-signal %d: %s", g->warmup_pid,
+			 strerror(errno));
+}
+
 int
 gen_run(struct gen_ctx *g)
 {
@@ -656,6 +667,8 @@ gen_run(struct gen_ctx *g)
 			/* stop sending; receive what is still on its way */
 			g->stop_tsc = now;
 			g->rx_at_stop = g->rx_pkts;
+			if (sending)
+				window_close(g);
 			sending = false;
 			end = g->mode == GEN_MODE_REFLECT ? now :
 			      now + g->drain_tsc;
