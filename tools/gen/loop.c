@@ -587,6 +587,17 @@ peer_check(struct gen_ctx *g)
 	g->n_pending = 0;
 }
 
+/* The window opens or closes: the process told with --warmup-signal hears
+ * it (tutti-dp logs its totals, so that a benchmark counts between the
+ * two: not the warm-up, nor what it does after the last packet). */
+static DP_COLD void
+window_signal(const struct gen_ctx *g)
+{
+	if (g->warmup_pid != 0 && kill(g->warmup_pid, SIGUSR1) != 0)
+		LOG_WARN("--warmup-signal %d: %s", g->warmup_pid,
+			 strerror(errno));
+}
+
 /*
  * The warm-up is over: what was counted so far is forgotten (each leg's
  * sequence tracking starts again from its next packet), the measured
@@ -601,20 +612,7 @@ window_open(struct gen_ctx *g, uint64_t now)
 	g->tx_late = g->tx_full = g->tx_drop = g->no_mbuf = g->stalls = 0;
 	g->forgiven = 0;
 	g->window_tsc = now;
-	if (g->warmup_pid != 0 && kill(g->warmup_pid, SIGUSR1) != 0)
-		LOG_WARN("--warmup-signal %d: %s", g->warmup_pid,
-			 strerror(errno));
-}
-
-/* Sending stops: the measured window ends, and the process told with
- * --warmup-signal hears that too (tutti-dp logs its totals again, so a
- * benchmark can leave out what it does after the last packet). */
-static DP_COLD void
-window_close(struct gen_ctx *g)
-{
-	if (g->warmup_pid != 0 && kill(g->warmup_pid, SIGUSR1) != 0)
-		LOG_WARN("--warmup-signal %d: %s", g->warmup_pid,
-			 strerror(errno));
+	window_signal(g);
 }
 
 int
@@ -667,8 +665,8 @@ gen_run(struct gen_ctx *g)
 			/* stop sending; receive what is still on its way */
 			g->stop_tsc = now;
 			g->rx_at_stop = g->rx_pkts;
-			if (sending)
-				window_close(g);
+			if (sending)	/* the window closes */
+				window_signal(g);
 			sending = false;
 			end = g->mode == GEN_MODE_REFLECT ? now :
 			      now + g->drain_tsc;
