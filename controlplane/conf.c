@@ -2495,7 +2495,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    (double)s.tick_ns_max / 1000.0, s.ticks ?
 		    (double)s.tick_ns_sum / (double)s.ticks / 1000.0 : 0.0,
 		    (double)s.poll_gap_ns_max / 1000.0, s.plc_shed,
-		    s.concealed, s.rx_pkts, s.tx_pkts, f->rates ? f->rates[w].load_pct : 0.0,
+		    s.concealed, s.rx_pkts, s.tx_pkts,
+		    f->rates ? f->rates[w].load_pct : 0.0,
 		    f->rates ? f->rates[w].rx_pps : 0.0,
 		    f->rates ? f->rates[w].tx_pps : 0.0);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
