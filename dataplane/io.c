@@ -193,6 +193,50 @@ stash_prefetch(const struct dp_lcore *lc, struct rte_mbuf *m)
 		rte_prefetch0(p + lc->tx_data_off + o);
 }
 
+/* This thread's cache of the pool: asked for once per burst, not once
+ * per mempool call (rte_lcore_id() is a TLS lookup from a shared
+ * library, __tls_get_addr). */
+static inline struct rte_mempool_cache *
+pool_cache(const struct dp_lcore *lc)
+{
+	return rte_mempool_default_cache(lc->pool, rte_lcore_id());
+}
+
+/*
+ * Received mbufs done with. A plain one (lc's pool, one segment, direct,
+ * not shared) goes into the send stash while there is room, ready to be
+ * reset and sent (its lines were just read, so they are likely still in
+ * cache), and the rest to the pool's cache in one call; anything else
+ * through rte_pktmbuf_free(). Replaces rte_pktmbuf_free_bulk(), which
+ * checks every mbuf for every case (about 40 instructions each).
+ */
+static void
+rx_done(struct dp_lcore *lc, struct rte_mbuf **m, unsigned int n)
+{
+	unsigned int k = 0, take;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *x = m[i];
+
+		if (likely(x->pool == lc->pool && x->nb_segs == 1 &&
+			   rte_mbuf_refcnt_read(x) == 1 &&
+			   !(x->ol_flags & (RTE_MBUF_F_INDIRECT |
+					    RTE_MBUF_F_EXTERNAL))))
+			m[k++] = x;	/* one segment: next is NULL */
+		else
+			rte_pktmbuf_free(x);
+	}
+	take = DP_TX_STASH - lc->n_stash;
+	if (take > k)
+		take = k;
+	memcpy(&lc->tx_stash[lc->n_stash], m + (k - take),
+	       take * sizeof(m[0]));
+	lc->n_stash = (uint16_t)(lc->n_stash + take);
+	if (k > take)
+		rte_mempool_generic_put(lc->pool, (void **)m, k - take,
+					pool_cache(lc));
+}
+
 /*
  * An mbuf to send, or NULL if the pool is empty. They are taken from the
  * pool in bursts and asked for STASH_AHEAD ahead: the pool hands out mbufs
@@ -205,8 +249,8 @@ tx_alloc(struct dp_lcore *lc)
 	struct rte_mbuf *m;
 
 	if (lc->n_stash == 0) {
-		if (rte_mempool_get_bulk(lc->pool, (void **)lc->tx_stash,
-					 DP_TX_STASH) != 0)
+		if (rte_mempool_generic_get(lc->pool, (void **)lc->tx_stash,
+					    DP_TX_STASH, pool_cache(lc)) != 0)
 			return rte_pktmbuf_alloc(lc->pool);	/* the last */
 		lc->n_stash = DP_TX_STASH;
 		for (uint32_t k = 1; k <= STASH_AHEAD; k++)
@@ -664,7 +708,8 @@ prefetch_slot(const struct dp_lcore *lc, uint32_t leg,
  * bytes are fresh from the driver) and its leg's packet-path state
  * prefetched; then, as the datagrams go in, the tick state of the leg
  * RX_AHEAD on and the jitter slot of the one RX_AHEAD / 2 on. Every mbuf
- * is freed (the datagrams' together, at the end), sent back or handed on.
+ * is freed or kept to send (the datagrams', together at the end:
+ * rx_done()), sent back or handed on.
  */
 static void
 rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
@@ -698,7 +743,7 @@ rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
 				      &r[i + RX_AHEAD / 2]);
 		udp_in(lc, &r[i], now);
 	}
-	rte_pktmbuf_free_bulk(m, n);	/* to the pool's cache in one go */
+	rx_done(lc, m, n);
 }
 
 /* One burst from the receive queue and one from the dispatch ring.

@@ -42,7 +42,7 @@ struct dp_tick_leg;
 #define DP_TICK_RX_EVERY	8	/* conferences ticked between rx polls */
 #define DP_TICK_RX_BURSTS	4	/* ... each of up to 4 bursts */
 #define DP_TICK_BATCH	32	/* due conferences taken at once */
-#define DP_TX_STASH	32	/* mbufs taken from the pool at once */
+#define DP_TX_STASH	128	/* mbufs taken from the pool at once */
 #define DP_TX_SHARED_MAX	8	/* shared payloads per tick (encodings) */
 
 /* A conference owned by this worker. */
@@ -133,7 +133,8 @@ struct dp_lcore {
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_TX_BURST];
 	uint16_t n_stash;		/* of tx_stash, taken from the back */
-	struct rte_mbuf *tx_stash[DP_TX_STASH];	/* from pool, not reset */
+	struct rte_mbuf *tx_stash[DP_TX_STASH];	/* from the pool or
+						 * received; not reset */
 	uint32_t tx_data_off;		/* bytes from an mbuf to its data */
 	bool tx_zc;			/* shared payloads attached, not copied
 					 * (only if the port's tx_multi_seg) */

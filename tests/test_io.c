@@ -10,7 +10,8 @@
  * a leg not heard from yet costs an ARP request, not a packet; ticks that
  * start more than a ptime late are counted; malformed frames are counted
  * by reason; a shared mix attached rather than copied is the same on the
- * wire and leaks no mbuf; without a control plane no event but a status
+ * wire and leaks no mbuf; a received mbuf is kept to send unless it is
+ * shared, and none is lost; without a control plane no event but a status
  * is offered. Unit suite (no root, no network).
  */
 #include <arpa/inet.h>
@@ -661,6 +662,52 @@ START_TEST(test_io_shared_zero_copy)
 }
 END_TEST
 
+/* A received mbuf done with is kept to send (the stash) unless someone
+ * else holds it too, and none is lost: the pool, the stash and the one
+ * still held account for all of them. */
+START_TEST(test_io_received_mbufs_kept_or_freed)
+{
+	struct rte_mbuf *held, *out[8];
+	uint8_t copy[DP_NET_HDR_LEN + 12 + FS];
+	struct dp_conf *c;
+	unsigned int avail, n;
+	uint16_t stash = lc.n_stash;
+
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_lt(stash + 1u, DP_TX_STASH);
+	avail = rte_mempool_avail_count(pool);
+	rx_rtp(40000, 20000, 0, 0, 0xa0, 500.0);
+	rx_rtp(40002, 20002, 8, 0, 0xa1, 900.0);
+	/* the second one is also the test's (as a clone's would be) */
+	ck_assert_uint_eq(rte_ring_count(rxr), 2);
+	ck_assert_int_eq(rte_ring_dequeue(rxr, (void **)&out[0]), 0);
+	ck_assert_int_eq(rte_ring_dequeue(rxr, (void **)&held), 0);
+	rte_mbuf_refcnt_update(held, 1);
+	ck_assert_uint_eq(sizeof(copy), held->pkt_len);
+	memcpy(copy, rte_pktmbuf_mtod(held, void *), sizeof(copy));
+	ck_assert_int_eq(rte_ring_enqueue(rxr, out[0]), 0);
+	ck_assert_int_eq(rte_ring_enqueue(rxr, held), 0);
+	dp_io_poll(&lc, c->next_tick - 1);	/* receive only */
+	ck_assert_uint_eq(lc.st.rx_pkts, 2);
+	ck_assert_uint_eq(c->tc->legs[0]->n_rx + c->tc->legs[1]->n_rx, 2);
+	ck_assert_uint_eq(lc.n_stash, stash + 1u);
+	ck_assert_uint_eq(rte_mbuf_refcnt_read(held), 1);
+	ck_assert_uint_eq(rte_mempool_avail_count(pool) + lc.n_stash,
+			  avail + stash - 1u);
+	/* the tick sends from the stash; the held one stays as it was */
+	dp_io_poll(&lc, c->next_tick + lc.tick_check_tsc);
+	n = tx_take(out, 8);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_mem_eq(rte_pktmbuf_mtod(held, void *), copy, sizeof(copy));
+	rte_pktmbuf_free_bulk(out, n);
+	rte_pktmbuf_free(held);
+	ck_assert_uint_eq(rte_mempool_avail_count(pool) + lc.n_stash,
+			  avail + stash);
+}
+END_TEST
+
 /* Without a control plane the worker offers no events but statuses, and
  * starts again as soon as one attaches. */
 START_TEST(test_io_events_wait_for_control_plane)
@@ -921,6 +968,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_tick_schedule_earliest_first);
 	tcase_add_test(tc, test_io_late_ticks_earliest_first);
 	tcase_add_test(tc, test_io_shared_zero_copy);
+	tcase_add_test(tc, test_io_received_mbufs_kept_or_freed);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
 	tcase_add_test(tc, test_io_leg_table_counts_concealment);
 	tcase_add_test(tc, test_io_counts_malformed);
