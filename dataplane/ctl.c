@@ -240,18 +240,19 @@ static int
 leg_rt_update(struct dp_lcore *lc, uint32_t i, const struct shm_msg_leg *l)
 {
 	struct dp_leg_rt *rt = &lc->rt[i];
-	const struct shm_msg_leg *o = &rt->tl->cfg;
+	/* a copy: the tick leg's cfg becomes l */
+	const struct shm_msg_leg o = rt->tl->cfg;
 	int rc;
 
-	if (l->local_port != o->local_port)
+	if (l->local_port != o.local_port)
 		return -EINVAL;	/* a new port is a new leg */
 	rc = dp_tick_leg_update(rt->tl, l, rte_rdtsc());
 	if (rc < 0)
 		return rc;
-	if (memcmp(l->addr, o->addr, sizeof(l->addr)) != 0 ||
-	    l->remote_port != o->remote_port || l->pt != o->pt ||
-	    l->dtmf_pt != o->dtmf_pt || l->rate_hz != o->rate_hz ||
-	    ((l->flags ^ o->flags) & SHM_LEG_LATCH)) {
+	if (memcmp(l->addr, o.addr, sizeof(l->addr)) != 0 ||
+	    l->remote_port != o.remote_port || l->pt != o.pt ||
+	    l->dtmf_pt != o.dtmf_pt || l->rate_hz != o.rate_hz ||
+	    ((l->flags ^ o.flags) & SHM_LEG_LATCH)) {
 		struct dp_rtp_rx_cfg cfg;
 
 		rc = dp_rtp_rx_cfg_from_leg(&cfg, l, lc->tsc_hz);

@@ -48,6 +48,7 @@
 #define FS	160
 
 static const uint8_t peer_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t *rx_mac = peer_mac;	/* what frames come from */
 static struct rte_ring *rxr, *txr;
 static struct rte_ring *rxr2[2], *txr2[2];	/* two queue pairs */
 static int port2_id;
@@ -127,6 +128,7 @@ setup(void)
 		ck_assert_int_eq(dp_port_init(&port, 0, 1, dp_ip, pool, 256,
 					      256, err, sizeof(err)), 0);
 	dp_io_attach(&lc, &port, pool);
+	rx_mac = peer_mac;
 	while (rte_ring_dequeue(txr, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 }
@@ -161,7 +163,7 @@ make_udp(uint8_t *f, uint16_t sport, uint16_t dport, const uint8_t *pay,
 				  .src_port_be = htons(sport),
 				  .dst_port_be = htons(dport) };
 
-	memcpy(fl.src_mac, peer_mac, 6);
+	memcpy(fl.src_mac, rx_mac, 6);
 	memcpy(fl.dst_mac, port.mac.addr_bytes, 6);
 	memcpy(f + DP_NET_HDR_LEN, pay, len);
 	ck_assert_int_eq(dp_net_build_udp(f, len, &fl, 0), 0);
@@ -216,6 +218,25 @@ apply(const struct shm_msg *m)
 	ck_assert_int_eq(dp_ctl_apply(&lc, m), 0);
 }
 
+/* Leg i (0, 1) of conference 7, whose peer sends from remote_port. */
+static void
+leg_msg(struct shm_msg *m, enum shm_msg_type cmd, int i,
+	uint16_t remote_port)
+{
+	shm_msg_init(m, cmd, 2 + (uint32_t)i, 7);
+	m->body.leg.leg_id = 70 + (uint32_t)i;
+	m->body.leg.ssrc = 0x7000u + (uint32_t)i;
+	m->body.leg.addr[10] = m->body.leg.addr[11] = 0xff;
+	memcpy(m->body.leg.addr + 12, &peer_ip, 4);
+	m->body.leg.remote_port = htons(remote_port);
+	m->body.leg.local_port = htons((uint16_t)(20000 + 2 * i));
+	m->body.leg.codec = i ? SHM_CODEC_PCMA : SHM_CODEC_PCMU;
+	m->body.leg.pt = i ? 8 : 0;
+	m->body.leg.dtmf_pt = 101;
+	m->body.leg.rate_hz = 8000;
+	m->body.leg.ptime_ms = 20;
+}
+
 static void
 add_conf_and_legs(void)
 {
@@ -226,18 +247,7 @@ add_conf_and_legs(void)
 	m.body.conf.ptime_ms = 20;
 	apply(&m);
 	for (int i = 0; i < 2; i++) {
-		shm_msg_init(&m, SHM_CMD_LEG_ADD, 2 + (uint32_t)i, 7);
-		m.body.leg.leg_id = 70 + (uint32_t)i;
-		m.body.leg.ssrc = 0x7000u + (uint32_t)i;
-		m.body.leg.addr[10] = m.body.leg.addr[11] = 0xff;
-		memcpy(m.body.leg.addr + 12, &peer_ip, 4);
-		m.body.leg.remote_port = htons((uint16_t)(40000 + 2 * i));
-		m.body.leg.local_port = htons((uint16_t)(20000 + 2 * i));
-		m.body.leg.codec = i ? SHM_CODEC_PCMA : SHM_CODEC_PCMU;
-		m.body.leg.pt = i ? 8 : 0;
-		m.body.leg.dtmf_pt = 101;
-		m.body.leg.rate_hz = 8000;
-		m.body.leg.ptime_ms = 20;
+		leg_msg(&m, SHM_CMD_LEG_ADD, i, (uint16_t)(40000 + 2 * i));
 		apply(&m);
 	}
 }
@@ -662,6 +672,59 @@ START_TEST(test_io_shared_zero_copy)
 }
 END_TEST
 
+/* The headers a leg's packets go out with follow what they are built
+ * from: the MAC the peer's packets come from, and the port the control
+ * plane moves the leg to; checksums stay good. */
+START_TEST(test_io_headers_follow_peer)
+{
+	static const uint8_t mac2[6] = { 0x02, 0, 0, 0, 0, 0x09 };
+	struct rte_mbuf *out[8];
+	struct dp_conf *c;
+	struct shm_msg m;
+	uint64_t now;
+	uint32_t n;
+
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	ck_assert_ptr_nonnull(c);
+	now = c->next_tick;
+	for (uint16_t t = 0; t < 12; t++) {
+		uint16_t port0 = t < 8 ? 40000 : 40010;
+
+		rx_mac = t < 4 ? peer_mac : mac2;
+		if (t == 8) {
+			leg_msg(&m, SHM_CMD_LEG_UPDATE, 0, port0);
+			apply(&m);
+		}
+		rx_rtp(port0, 20000, 0, t, 0xa0, 500.0);
+		rx_rtp(40002, 20002, 8, t, 0xa1, 900.0);
+		now += c->period;
+		dp_io_poll(&lc, now);
+		n = tx_take(out, 8);
+		ck_assert_uint_eq(n, 2);
+		for (uint32_t i = 0; i < n; i++) {
+			uint8_t d[DP_NET_HDR_LEN + 12 + FS];
+			struct dp_net_iface peer = { .ip_be = peer_ip };
+			struct dp_net_stats st = { 0 };
+			struct dp_net_rx r;
+			bool leg0;
+
+			tx_read(out[i], d);
+			memcpy(peer.mac, rx_mac, 6);
+			ck_assert_int_eq(dp_net_classify(&peer, d,
+				out[i]->pkt_len, 0, &r, &st), DP_NET_UDP);
+			leg0 = ntohs(r.src_port_be) == 20000;
+			ck_assert_msg(ntohs(r.dst_port_be) ==
+				      (leg0 ? port0 : 40002),
+				      "tick %u: to port %u", t,
+				      ntohs(r.dst_port_be));
+			rte_pktmbuf_free(out[i]);
+		}
+	}
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_BAD_SRC], 0);
+}
+END_TEST
+
 /* A received mbuf done with is kept to send (the stash) unless someone
  * else holds it too, and none is lost: the pool, the stash and the one
  * still held account for all of them. */
@@ -969,6 +1032,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_late_ticks_earliest_first);
 	tcase_add_test(tc, test_io_shared_zero_copy);
 	tcase_add_test(tc, test_io_received_mbufs_kept_or_freed);
+	tcase_add_test(tc, test_io_headers_follow_peer);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
 	tcase_add_test(tc, test_io_leg_table_counts_concealment);
 	tcase_add_test(tc, test_io_counts_malformed);
