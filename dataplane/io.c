@@ -172,6 +172,7 @@ dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	rt->flow.src_port_be = l->local_port;
 	rt->flow.dst_port_be = l->remote_port;
 	rt->flow.tos = 0xb8;	/* DSCP EF, RFC 4594 telephony */
+	rt->tpl.payload_len = 0;
 	rt->local_port = rte_be_to_cpu_16(l->local_port);
 }
 
@@ -289,6 +290,29 @@ dp_io_flush(struct dp_lcore *lc)
 	lc->n_tx = 0;
 }
 
+/* What the NIC is to do for m's checksums (headers built for it). */
+static inline void
+tx_offload(const struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	if (lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+			       RTE_MBUF_F_TX_UDP_CKSUM;
+		m->l2_len = DP_NET_ETH_LEN;
+		m->l3_len = DP_NET_IPV4_LEN;
+	}
+}
+
+/* The destination address of a template's headers. */
+static inline uint32_t
+tpl_dst_ip(const struct dp_net_tpl *t)
+{
+	uint32_t ip_be;
+
+	memcpy(&ip_be, t->hdr + DP_NET_ETH_LEN +
+	       offsetof(struct dp_net_ipv4, dst_be), 4);
+	return ip_be;
+}
+
 /* A UDP datagram of len bytes at d (headers in front) to rt's flow; the
  * bytes after the first head are summed already (tail_sum, see
  * dp_net_build_udp_sum()). */
@@ -297,12 +321,7 @@ send_udp(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_leg_rt *rt,
 	 uint8_t *d, uint32_t len, uint32_t head, uint16_t tail_sum)
 {
 	dp_net_build_udp_sum(d, len, head, tail_sum, &rt->flow, lc->tx_flags);
-	if (lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD) {
-		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-			       RTE_MBUF_F_TX_UDP_CKSUM;
-		m->l2_len = DP_NET_ETH_LEN;
-		m->l3_len = DP_NET_IPV4_LEN;
-	}
+	tx_offload(lc, m);
 	tx_queue(lc, m);
 }
 
@@ -468,12 +487,22 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 
 	if (lc->port == NULL)
 		return;		/* no NIC: control-plane tests only */
-	if (!rt->mac_known) {
-		if (!arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
-			lc->st.drops[SHM_DROP_NO_ARP]++;
+	if (unlikely(rt->tpl.payload_len != len)) {
+		if (!rt->mac_known) {
+			if (!arp_lookup(rt->flow.dst_ip_be,
+					rt->flow.dst_mac)) {
+				lc->st.drops[SHM_DROP_NO_ARP]++;
+				return;
+			}
+			rt->mac_known = true;
+		}
+		if (dp_net_tpl_build(&rt->tpl, len, &rt->flow,
+				     lc->tx_flags) != 0) {
+			/* longer than a frame: as if the mbuf could
+			 * not hold it */
+			lc->st.drops[SHM_DROP_NO_MBUF]++;
 			return;
 		}
-		rt->mac_known = true;
 	}
 	if (o->shared)
 		sh = shared_get(lc, o);
@@ -510,7 +539,9 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	rt->tx_pkts++;
 	rt->tx_octets += o->len_bytes;
 	rt->last_ts = o->ts;
-	send_udp(lc, m[0], rt, d, len, 0, sum);
+	dp_net_tpl_write(&rt->tpl, d, sum, lc->tx_flags);
+	tx_offload(lc, m[0]);
+	tx_queue(lc, m[0]);
 }
 
 static void
@@ -578,8 +609,18 @@ udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 	if (p.flags & DP_RTP_RX_LATCHED) {
 		rt->flow.dst_ip_be = r->src_ip_be;
 		rt->flow.dst_port_be = r->src_port_be;
+		rt->tpl.payload_len = 0;
 	}
-	if (r->src_ip_be == rt->flow.dst_ip_be) {
+	/* the next hop is the MAC the peer's packets come from: once the
+	 * headers are built, checked against theirs (this line), and only
+	 * a new one goes into the flow */
+	if (rt->tpl.payload_len != 0) {
+		if (r->src_ip_be == tpl_dst_ip(&rt->tpl) &&
+		    memcmp(r->src_mac, rt->tpl.hdr, 6) != 0) {
+			memcpy(rt->flow.dst_mac, r->src_mac, 6);
+			rt->tpl.payload_len = 0;
+		}
+	} else if (r->src_ip_be == rt->flow.dst_ip_be) {
 		memcpy(rt->flow.dst_mac, r->src_mac, 6);
 		rt->mac_known = true;
 	}

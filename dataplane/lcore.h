@@ -65,17 +65,26 @@ struct dp_leg_rt {
 	/* what a packet in or out reads and writes: this line (sending,
 	 * only it) and rtp's first two */
 	struct dp_tick_leg *tl;		/* NULL: slot free */
-	struct dp_net_flow flow;	/* where its RTP goes */
-	bool mac_known;			/* flow.dst_mac is the next hop */
-	uint16_t local_port;		/* host order; RTCP on +1 */
-	uint32_t conf_idx;
+	/* flow's headers for its RTP (payload_len 0: to be built, which
+	 * needs mac_known); cleared by whatever changes flow */
+	struct dp_net_tpl tpl;
 	uint32_t tx_pkts, tx_octets;	/* for the SR */
 	uint32_t last_ts;
 	struct dp_rtp_rx rtp __rte_cache_aligned;
 	uint64_t next_arp;		/* TSC: next ARP request */
 	uint64_t next_rtcp;		/* TSC: next SR/RR */
 	uint64_t rtcp_rx;		/* RTCP compounds accepted */
+	/* read when tpl is (re)built, by RTCP and the control path */
+	struct dp_net_flow flow;	/* where its RTP goes */
+	bool mac_known;			/* flow.dst_mac is the next hop */
+	uint16_t local_port;		/* host order; RTCP on +1 */
+	uint32_t conf_idx;
 } __rte_cache_aligned;
+
+_Static_assert(offsetof(struct dp_leg_rt, rtp) == 64,
+	       "a leg's sending state is one line");
+_Static_assert(sizeof(struct dp_leg_rt) == 6 * 64,
+	       "struct dp_leg_rt is six lines");
 
 struct dp_lcore {
 	/* identity, set at start */

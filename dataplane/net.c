@@ -393,10 +393,16 @@ words32(uint32_t v_be)
 	return (v >> 16) + (v & 0xffffu);
 }
 
-int
-dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
-		     uint16_t tail_sum, const struct dp_net_flow *fl,
-		     unsigned int flags)
+/*
+ * The Ethernet, IPv4 and UDP headers for payload_len bytes at hdr, all but
+ * the UDP checksum (the IPv4 one in software unless offloaded). Returns
+ * the one's-complement sum (unfolded) the UDP checksum starts from: with
+ * offload the pseudo header as the NIC wants it, else the pseudo header
+ * and the UDP header. The arguments are checked by the callers.
+ */
+static uint64_t
+udp_headers(uint8_t *hdr, uint32_t payload_len, const struct dp_net_flow *fl,
+	    unsigned int flags)
 {
 	struct dp_net_eth *eth = (struct dp_net_eth *)hdr;
 	struct dp_net_ipv4 *ip = (struct dp_net_ipv4 *)(hdr + DP_NET_ETH_LEN);
@@ -406,13 +412,6 @@ dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
 	uint32_t udp_len = DP_NET_UDP_LEN + payload_len;
 	uint64_t s;
 
-	if (flags & ~DP_NET_TX_FLAGS_KNOWN)
-		return -EINVAL;
-	if (payload_len > DP_NET_UDP_PAYLOAD_MAX)
-		return -EMSGSIZE;
-	if (head_len > payload_len ||
-	    (head_len != payload_len && (head_len & 1) != 0))
-		return -EINVAL;
 	memcpy(eth->dst, fl->dst_mac, 6);
 	memcpy(eth->src, fl->src_mac, 6);
 	eth->type_be = htons(DP_NET_ETHERTYPE_IPV4);
@@ -438,22 +437,63 @@ dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
 	s = words32(fl->src_ip_be) + words32(fl->dst_ip_be);
 	if (flags & DP_NET_TX_CSUM_OFFLOAD) {
 		ip->csum = 0;
-		u->csum = htons(dp_net_fold(s + IPPROTO_UDP + udp_len));
-		return 0;
+		return s + IPPROTO_UDP + udp_len;
 	}
 	ip->csum = htons((uint16_t)~dp_net_fold(s + (0x45u << 8 | fl->tos) +
 						ip_len + IP_DF +
 						(DP_NET_TTL << 8 |
 						 IPPROTO_UDP)));
-	/* pseudo header, UDP header; the tail starts at an even offset */
-	s += IPPROTO_UDP + 2 * udp_len + ntohs(fl->src_port_be) +
-	     ntohs(fl->dst_port_be) + ntohs(tail_sum);
+	/* pseudo header, UDP header */
+	return s + IPPROTO_UDP + 2 * udp_len + ntohs(fl->src_port_be) +
+	       ntohs(fl->dst_port_be);
+}
+
+int
+dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
+		     uint16_t tail_sum, const struct dp_net_flow *fl,
+		     unsigned int flags)
+{
+	struct dp_net_udp *u =
+		(struct dp_net_udp *)(hdr + DP_NET_ETH_LEN + DP_NET_IPV4_LEN);
+	uint64_t s;
+
+	if (flags & ~DP_NET_TX_FLAGS_KNOWN)
+		return -EINVAL;
+	if (payload_len > DP_NET_UDP_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	if (head_len > payload_len ||
+	    (head_len != payload_len && (head_len & 1) != 0))
+		return -EINVAL;
+	s = udp_headers(hdr, payload_len, fl, flags);
+	if (flags & DP_NET_TX_CSUM_OFFLOAD) {
+		u->csum = htons(dp_net_fold(s));
+		return 0;
+	}
+	/* the tail starts at an even offset */
+	s += ntohs(tail_sum);
 	if (head_len != 0)	/* the caller's bytes, in the frame */
 		s += ntohs(dp_net_fold(sum_bytes(hdr + DP_NET_HDR_LEN,
 						 head_len, 0)));
 	u->csum = htons((uint16_t)~dp_net_fold(s));
 	if (u->csum == 0)
 		u->csum = 0xffff;
+	return 0;
+}
+
+int
+dp_net_tpl_build(struct dp_net_tpl *t, uint32_t payload_len,
+		 const struct dp_net_flow *fl, unsigned int flags)
+{
+	uint16_t part;
+
+	if (flags & ~DP_NET_TX_FLAGS_KNOWN)
+		return -EINVAL;
+	if (payload_len == 0 || payload_len > DP_NET_UDP_PAYLOAD_MAX)
+		return -EMSGSIZE;
+	part = htons(dp_net_fold(udp_headers(t->hdr, payload_len, fl,
+					     flags)));
+	memcpy(t->hdr + DP_NET_HDR_LEN - 2, &part, 2);
+	t->payload_len = (uint16_t)payload_len;
 	return 0;
 }
 

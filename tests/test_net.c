@@ -675,6 +675,58 @@ START_TEST(test_net_build_udp_sum_matches_whole)
 }
 END_TEST
 
+/* A template written in front of a payload gives the bytes of a whole
+ * build, for random flows and lengths, with and without offload, and
+ * when the checksum comes out 0 (sent as 0xffff); lengths out of range
+ * and unknown flags are refused with the template untouched. */
+START_TEST(test_net_tpl_matches_build)
+{
+	static uint8_t whole[FRAME_MAX];
+	struct dp_net_flow fl = flow();
+	struct dp_net_tpl t, t0;
+	uint32_t zeros = 0;
+
+	srand(11);
+	for (int k = 0; k < 2000; k++) {
+		unsigned int flags = k % 2 ? DP_NET_TX_CSUM_OFFLOAD : 0;
+		uint32_t plen = k < 4 ? (k < 2 ? 1 : FRAME_MAX - DP_NET_HDR_LEN) :
+				1 + (uint32_t)rand() % 400;
+		uint8_t *p = fr + DP_NET_HDR_LEN;
+		uint8_t *f = (uint8_t *)&fl;
+
+		for (size_t i = 0; i < sizeof(fl); i++)
+			f[i] = (uint8_t)rand();
+		fl.dst_mac[0] &= 0xfe;
+		for (uint32_t i = 0; i < plen; i++)
+			p[i] = (uint8_t)rand();
+		/* every 4th: the last word makes the sum 0xffff, the
+		 * checksum 0 */
+		if (k % 4 == 2 && plen % 2 == 0) {
+			p[plen - 2] = p[plen - 1] = 0;
+			ck_assert_int_eq(dp_net_build_udp(fr, plen, &fl, 0), 0);
+			p[plen - 2] = fr[40];
+			p[plen - 1] = fr[41];
+		}
+		ck_assert_int_eq(dp_net_build_udp(fr, plen, &fl, flags), 0);
+		zeros += flags == 0 && get16(fr + 40) == 0xffff;
+		memcpy(whole, fr, DP_NET_HDR_LEN + plen);
+		memset(fr, 0xee, DP_NET_HDR_LEN);
+		memset(&t, 0x5a, sizeof(t));
+		ck_assert_int_eq(dp_net_tpl_build(&t, plen, &fl, flags), 0);
+		ck_assert_uint_eq(t.payload_len, plen);
+		dp_net_tpl_write(&t, fr, dp_net_csum_fold(p, plen, 0), flags);
+		ck_assert_mem_eq(fr, whole, DP_NET_HDR_LEN + plen);
+	}
+	ck_assert_uint_ge(zeros, 200);
+	memcpy(&t0, &t, sizeof(t));
+	ck_assert_int_eq(dp_net_tpl_build(&t, 0, &fl, 0), -EMSGSIZE);
+	ck_assert_int_eq(dp_net_tpl_build(&t, DP_NET_UDP_PAYLOAD_MAX + 1, &fl,
+					  0), -EMSGSIZE);
+	ck_assert_int_eq(dp_net_tpl_build(&t, 10, &fl, 1u << 5), -EINVAL);
+	ck_assert_mem_eq(&t, &t0, sizeof(t));
+}
+END_TEST
+
 /* net.c's word-at-a-time sum against the textbook one, any alignment,
  * with a partial sum: random bytes, all ones (every word carries), and
  * two words of ones then a 1 (from offset 0, the 64-bit sum's carries
@@ -739,6 +791,7 @@ test_suite(void)
 	tcase_add_test(tc, test_net_build_then_classify);
 	tcase_add_test(tc, test_net_build_udp_offload);
 	tcase_add_test(tc, test_net_build_udp_sum_matches_whole);
+	tcase_add_test(tc, test_net_tpl_matches_build);
 	tcase_add_test(tc, test_net_csum_matches_reference);
 	suite_add_tcase(s, tc);
 	return s;
