@@ -5,8 +5,9 @@
  * and ICMP echo in place, hands IPv4/UDP payloads on, and drops and counts
  * everything else by reason; builds Ethernet+IPv4+UDP headers in front of
  * a payload for sending, or once per flow and length as a template that is
- * copied in front of each packet (dp_net_tpl_*). Pure functions over byte buffers (no DPDK library,
- * no mbuf): the worker passes rte_pktmbuf_mtod() and the data length.
+ * copied in front of each packet (dp_net_tpl_*). Pure functions over byte
+ * buffers (no DPDK library, no mbuf): the worker passes rte_pktmbuf_mtod()
+ * and the data length.
  * Dataplane, owning worker lcore, hot path; no allocation, no logging.
  *
  * What is accepted (everything else is a counted drop, enum dp_net_drop):
