@@ -11,8 +11,9 @@
  * start more than a ptime late are counted; malformed frames are counted
  * by reason; a shared mix attached rather than copied is the same on the
  * wire and leaks no mbuf; a received mbuf is kept to send unless it is
- * shared, and none is lost; without a control plane no event but a status
- * is offered. Unit suite (no root, no network).
+ * shared, and none is lost; a leg's packets follow the peer's MAC and a
+ * leg update that moves its port; without a control plane no event but a
+ * status is offered. Unit suite (no root, no network).
  */
 #include <arpa/inet.h>
 #include <errno.h>
