@@ -7,6 +7,8 @@
 # 450, 800 and 1300 Hz call conference demo and report every 500 ms what
 # each heard. Then, each step waiting for its condition with a deadline:
 #   at first     each hears the other two and not itself
+#   move A       A re-INVITEs with a new RTP port: B and C still hear it,
+#                and it hears them on the new port
 #   mute A       B and C no longer hear A; A is muted in show --json and
 #                muted-via-focus (media recvonly) in the RFC 4575 roster
 #   unmute A     B and C hear A again; the roster says connected
@@ -144,7 +146,8 @@ lab_focus_up --notify-interval-ms 3000 ||
 ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --count 3 \
 	--tones 450,800,1300 --also-hear 1700 --call "$call" --duration 300 \
 	--report-ms 500 >"$fleet" 2>"$out/fleet.err" &
-pids+=($!)
+fleet_pid=$!
+pids+=($fleet_pid)
 
 wait_for "each hears the other two and not itself" window_holds \
 	"all(P[i]['in_call'] for i in range(3)) and
@@ -165,6 +168,23 @@ sys.exit(0 if 120 <= rx <= 180 and 120 <= tx <= 180 and
 wait_for "stats: about 150 packets/s in and out" stats_rates
 tctl stats | grep -q "RX/s" || fail "tuttictl stats: no RX/s column"
 step "stats: about 150 packets/s in and 150 out, load in the last second"
+
+# A moves its media (a re-INVITE offering a new RTP port, as a phone that
+# changes networks does): the focus sends there and takes A's packets
+# from there, so the mix goes on as before
+# (tutti-gen starts A's window again when it moves; B's and C's windows
+# from the one after the move's on hold only what A sent from there)
+kill -USR1 "$fleet_pid" || fail "SIGUSR1 to tutti-gen"
+wait_for "tutti-gen: A moved to port 40006" \
+	grep -q "RTP moved to port 40006" "$out/fleet.err"
+set_mark
+wait_for "a window after the move" window_holds "True"
+set_mark
+wait_for "B and C hear A from its new port, and A hears them there" \
+	window_holds "P[0]['rtp_port'] == 40006 and
+	 hears(1, 450) and hears(2, 450) and hears(0, 800) and
+	 hears(0, 1300) and not_hears(0, 450)"
+step "move A: after its re-INVITE to a new RTP port, the mix goes on there"
 
 operate mute demo "$A"
 wait_for "B and C stop hearing A" window_holds \

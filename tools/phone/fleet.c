@@ -37,6 +37,7 @@
 #define REPORT_MAX_MS	2000	/* at most what the ring holds (WINDOW) */
 
 static volatile sig_atomic_t quit;
+static volatile sig_atomic_t move_req;	/* SIGUSR1: participant 0 moves */
 
 struct phone {
 	int fd;
@@ -86,6 +87,44 @@ on_signal(int sig)
 }
 
 static void
+on_move(int sig)
+{
+	(void)sig;
+	move_req = 1;
+}
+
+/* Participant p (in a call) moves its RTP to port: a new socket, a
+ * re-INVITE offering it, then the old socket goes and its --report-ms
+ * window starts again. 0, or what sipcall_reinvite() returned (p goes on
+ * as it was). */
+static int
+move_media(struct phone *p, uint16_t port, uint8_t pt)
+{
+	struct sockaddr_in l = p->local, r;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), rc;
+
+	l.sin_port = htons(port);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&l, sizeof(l)) != 0) {
+		rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	rc = sipcall_reinvite(&p->call, port, pt, p->ptime_ms, &r, 5000);
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	close(p->fd);
+	p->fd = fd;
+	p->local = l;
+	p->remote = r;
+	p->win_fill = 0;	/* the next window hears the new port only */
+	p->win_rx = 0;
+	return 0;
+}
+
+static void
 usage(FILE *f)
 {
 	fprintf(f,
@@ -127,13 +166,20 @@ usage(FILE *f)
 "                       \"bye_from_focus\":false,\"rx\":25,\"levels_db\":\n"
 "                       {\"450\":-81.0,\"800\":-0.4,\"1300\":-0.3}}]}\n"
 "                       levels_db: each tone's level in the window (dB\n"
-"                       re the tone sent; -99 when nothing came)\n"
+"                       re the tone sent; -99 when nothing came);\n"
+"                       rtp_port: where it receives RTP now\n"
 "  --also-hear LIST     more tones (Hz) for levels_db, e.g. another\n"
 "                       fleet's participants in the same conference\n"
 "  -h, --help           this help\n"
 "\n"
 "The final JSON's results also give each participant's sip_status (the\n"
-"answer to its INVITE, 0: none) and bye_from_focus.\n",
+"answer to its INVITE, 0: none) and bye_from_focus.\n"
+"\n"
+"SIGUSR1 moves participant 0's RTP (with --call) to a new port, P + 2N\n"
+"for the first move (P + 2N + 2 for the next, ...): it binds the port,\n"
+"sends a re-INVITE offering it and, once answered, receives there and\n"
+"sends to where the answer says; its --report-ms window starts again.\n"
+"A line on stderr tells the outcome.\n",
 		PASS_OTHERS_DB, PASS_OWN_DB, MAX_PHONES, REPORT_MIN_MS,
 		REPORT_MAX_MS);
 }
@@ -340,10 +386,12 @@ report_window(int count, uint64_t window, uint64_t t_ms, const double *tones,
 		struct phone *p = &ph[i];
 
 		printf("%s{\"id\":%d,\"tone_hz\":%g,\"in_call\":%s,"
-		       "\"sip_status\":%d,\"bye_from_focus\":%s,\"rx\":%"
-		       PRIu64 ",\"levels_db\":{", i ? "," : "", i, p->tone_hz,
+		       "\"sip_status\":%d,\"bye_from_focus\":%s,"
+		       "\"rtp_port\":%u,\"rx\":%" PRIu64 ",\"levels_db\":{",
+		       i ? "," : "", i, p->tone_hz,
 		       p->in_call ? "true" : "false", p->call.status,
-		       p->bye_rx ? "true" : "false", p->win_rx);
+		       p->bye_rx ? "true" : "false", ntohs(p->local.sin_port),
+		       p->win_rx);
 		for (int k = 0; k < n_tones; k++)
 			printf("%s\"%g\":%.1f", k ? "," : "", tones[k],
 			       level_db(p, tones[k], p->win_fill));
@@ -397,6 +445,7 @@ fleet_main(int argc, char **argv)
 	double also[MAX_TONES];
 	uint64_t stagger = 0, leave_s = 0, duration_s = 10, t0, next, last_s;
 	uint64_t report_ms = 0, next_report = 0, n_windows = 0;
+	int n_moves = 0;
 	enum dp_law law = DP_LAW_ULAW;
 	struct sockaddr_in rem = { 0 };
 	bool json = false;
@@ -486,6 +535,7 @@ fleet_main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_move);
 	for (int i = 0; i < count; i++) {
 		struct phone *p = &ph[i];
 
@@ -556,6 +606,26 @@ fleet_main(int argc, char **argv)
 				sipcall_hangup(&p->call, 1000);
 				p->in_call = false;
 				p->left = true;
+			}
+		}
+		if (move_req) {
+			struct phone *p = &ph[0];
+			uint16_t port = (uint16_t)(base + 2 * count +
+						   2 * n_moves);
+			int rc = call == NULL || !p->in_call ? -ENOTCONN :
+				 move_media(p, port,
+					    law == DP_LAW_ALAW ? 8 : 0);
+
+			move_req = 0;
+			if (rc == 0) {
+				n_moves++;
+				fprintf(stderr, "tutti-gen: participant 0: "
+					"RTP moved to port %u (re-INVITE)\n",
+					port);
+			} else {
+				fprintf(stderr, "tutti-gen: participant 0: "
+					"move to port %u failed: %d\n", port,
+					rc);
 			}
 		}
 		/* one packet per participant per its ptime; the poll waits

@@ -141,15 +141,51 @@ transact(struct sipcall *c, const char *msg, const char *method, uint32_t cseq,
 	return 0;
 }
 
+/* The SDP offer of c: payload type pt on rtp_port, a=ptime; its o= line's
+ * version goes up with each offer (RFC 3264 section 8). */
+static void
+offer(struct sipcall *c, char *sdp, size_t len, uint16_t rtp_port, uint8_t pt,
+      unsigned int ptime_ms)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &c->local.sin_addr, ip, sizeof(ip));
+	snprintf(sdp, len,
+		 "v=0\r\no=phone 1 %u IN IP4 %s\r\ns=tutti-phone\r\n"
+		 "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %u\r\n"
+		 "a=rtpmap:%u %s/8000\r\na=ptime:%u\r\na=sendrecv\r\n",
+		 ++c->sdp_ver, ip, ip, rtp_port, pt, pt,
+		 pt == 8 ? "PCMA" : "PCMU", ptime_ms);
+}
+
+/* Where the answer in resp says to send RTP (its c= and m=). */
+static int
+answer_remote(const char *resp, struct sockaddr_in *remote)
+{
+	const char *body = strstr(resp, "\r\n\r\n"), *m, *cl;
+	unsigned int rport;
+	char host[64];
+
+	if (body == NULL || (cl = strstr(body, "c=IN IP4 ")) == NULL ||
+	    (m = strstr(body, "m=audio ")) == NULL ||
+	    sscanf(cl + 9, "%63[0-9.]", host) != 1 ||
+	    sscanf(m + 8, "%u", &rport) != 1)
+		return -EPROTO;
+	memset(remote, 0, sizeof(*remote));
+	remote->sin_family = AF_INET;
+	remote->sin_port = htons((uint16_t)rport);
+	return inet_pton(AF_INET, host, &remote->sin_addr) == 1 ? 0 : -EPROTO;
+}
+
 int
 sipcall_dial(struct sipcall *c, const char *uri,
 	     const struct sockaddr_in *local, uint16_t rtp_port, uint8_t pt,
 	     unsigned int ptime_ms, struct sockaddr_in *remote, int wait_ms)
 {
-	char ip[INET_ADDRSTRLEN], host[64], sdp[512], msg[2048], branch[24];
+	char host[64], sdp[512], msg[2048], branch[24];
 	static char resp[8192];
-	const char *at, *body, *m, *cl;
-	unsigned int port = 5060, rport;
+	const char *at;
+	unsigned int port = 5060;
 	char to[256];
 	int code;
 
@@ -170,13 +206,7 @@ sipcall_dial(struct sipcall *c, const char *uri,
 		return -errno;
 	rnd_hex(c->call_id, 25);
 	rnd_hex(c->from_tag, 13);
-	inet_ntop(AF_INET, &local->sin_addr, ip, sizeof(ip));
-	snprintf(sdp, sizeof(sdp),
-		 "v=0\r\no=phone 1 1 IN IP4 %s\r\ns=tutti-phone\r\n"
-		 "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %u\r\n"
-		 "a=rtpmap:%u %s/8000\r\na=ptime:%u\r\na=sendrecv\r\n",
-		 ip, ip, rtp_port, pt, pt, pt == 8 ? "PCMA" : "PCMU",
-		 ptime_ms);
+	offer(c, sdp, sizeof(sdp), rtp_port, pt, ptime_ms);
 	rnd_hex(branch, 17);
 	c->cseq = 1;
 	request(c, msg, sizeof(msg), "INVITE", branch, 1, "application/sdp",
@@ -198,16 +228,33 @@ sipcall_dial(struct sipcall *c, const char *uri,
 	rnd_hex(branch, 17);
 	request(c, msg, sizeof(msg), "ACK", branch, 1, NULL, NULL);
 	send_msg(c, msg);
-	body = strstr(resp, "\r\n\r\n");
-	if (body == NULL || (cl = strstr(body, "c=IN IP4 ")) == NULL ||
-	    (m = strstr(body, "m=audio ")) == NULL ||
-	    sscanf(cl + 9, "%63[0-9.]", host) != 1 ||
-	    sscanf(m + 8, "%u", &rport) != 1)
-		return -EPROTO;
-	memset(remote, 0, sizeof(*remote));
-	remote->sin_family = AF_INET;
-	remote->sin_port = htons((uint16_t)rport);
-	return inet_pton(AF_INET, host, &remote->sin_addr) == 1 ? 0 : -EPROTO;
+	return answer_remote(resp, remote);
+}
+
+int
+sipcall_reinvite(struct sipcall *c, uint16_t rtp_port, uint8_t pt,
+		 unsigned int ptime_ms, struct sockaddr_in *remote,
+		 int wait_ms)
+{
+	char sdp[512], msg[2048], branch[24];
+	static char resp[8192];
+	int code;
+
+	if (c->fd <= 0 || c->ended || c->status < 200 || c->status >= 300)
+		return -ENOTCONN;
+	offer(c, sdp, sizeof(sdp), rtp_port, pt, ptime_ms);
+	rnd_hex(branch, 17);
+	request(c, msg, sizeof(msg), "INVITE", branch, ++c->cseq,
+		"application/sdp", sdp);
+	code = transact(c, msg, "INVITE", c->cseq, resp, sizeof(resp),
+			wait_ms);
+	if (code == 0)
+		return -ETIMEDOUT;
+	if (code < 300)		/* the 2xx's ACK is a transaction of its own */
+		rnd_hex(branch, 17);
+	request(c, msg, sizeof(msg), "ACK", branch, c->cseq, NULL, NULL);
+	send_msg(c, msg);
+	return code >= 300 ? code : answer_remote(resp, remote);
 }
 
 void

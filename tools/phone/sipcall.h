@@ -4,7 +4,8 @@
  * focus): one call over UDP to a numeric IPv4 address, INVITE with an SDP
  * offer of one G.711 codec, retransmitted on the RFC 3261 timer A schedule
  * until a final answer; ACK; the answer's c= and m= give where to send
- * RTP; BYE at the end (or a BYE from the far end answered 200).
+ * RTP; a re-INVITE that moves the media; BYE at the end (or a BYE from the
+ * far end answered 200).
  */
 #ifndef TUTTI_PHONE_SIPCALL_H
 #define TUTTI_PHONE_SIPCALL_H
@@ -31,6 +32,7 @@ struct sipcall {
 	char uri[128];			/* Request-URI, sip:user@host[:port] */
 	char call_id[64], from_tag[24], to_tag[64];
 	uint32_t cseq;
+	uint32_t sdp_ver;		/* of the last offer (o= line) */
 	int status;			/* final answer to the INVITE, 0 = none */
 	bool ended;			/* BYE sent and answered, or received */
 };
@@ -46,6 +48,17 @@ int sipcall_dial(struct sipcall *c, const char *uri,
 		 const struct sockaddr_in *local, uint16_t rtp_port,
 		 uint8_t pt, unsigned int ptime_ms, struct sockaddr_in *remote,
 		 int wait_ms);
+
+/*
+ * Move the call's media: a re-INVITE in its dialog offering rtp_port (and
+ * pt, ptime_ms), ACKed. Waits up to wait_ms for the answer. Returns 0 with
+ * *remote the RTP address to send to from now on, -ENOTCONN without an
+ * established call, or -errno / a SIP status >= 300 (the call goes on as
+ * it was).
+ */
+int sipcall_reinvite(struct sipcall *c, uint16_t rtp_port, uint8_t pt,
+		     unsigned int ptime_ms, struct sockaddr_in *remote,
+		     int wait_ms);
 
 /* Handle what arrived on c->fd (a BYE: answer 200, ended). */
 void sipcall_input(struct sipcall *c);
