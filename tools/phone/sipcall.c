@@ -250,7 +250,7 @@ sipcall_reinvite(struct sipcall *c, uint16_t rtp_port, uint8_t pt,
 			wait_ms);
 	if (code == 0)
 		return -ETIMEDOUT;
-	if (code < 300)		/* the 2xx's ACK is a transaction of its own */
+	if (code < 300)	/* a 2xx's ACK is a transaction of its own */
 		rnd_hex(branch, 17);
 	request(c, msg, sizeof(msg), "ACK", branch, c->cseq, NULL, NULL);
 	send_msg(c, msg);
