@@ -151,7 +151,7 @@ dp_jitter_stats(const struct dp_jitter *jb)
 
 /* The frame of the slot holding position pos. */
 static inline uint8_t *
-slot_data(struct dp_jitter *jb, uint32_t pos)
+slot_data(const struct dp_jitter *jb, uint32_t pos)
 {
 	return jb->data + (pos & SLOT_MASK) * jb->stride;
 }
@@ -513,7 +513,7 @@ dp_jitter_played(const struct dp_jitter *jb, uint32_t pos)
 
 	if (s->pos != pos || s->state != SLOT_PLAYED)
 		return NULL;
-	return jb->data + (pos & SLOT_MASK) * jb->stride;
+	return slot_data(jb, pos);
 }
 
 static bool
