@@ -457,13 +457,22 @@ plc_catch_up(struct dp_tick_leg *lg)
 	}
 }
 
+/* Before the concealer is used or fed anything else: the frames it is
+ * owed, if any. */
+static inline void
+plc_history(struct dp_tick_leg *lg)
+{
+	if (lg->plc_pend != 0)
+		plc_catch_up(lg);
+}
+
 /* A frame the mixer decoded (at play position pos) for the concealer's
  * history, later (plc_catch_up()). */
 static void
 plc_defer(struct dp_tick_leg *lg, uint32_t pos)
 {
-	if (lg->plc_pend != 0 && pos != lg->plc_pend_pos + 1u)
-		plc_catch_up(lg);	/* a gap: the older ones first */
+	if (pos != lg->plc_pend_pos + 1u)
+		plc_history(lg);	/* a gap: the older ones first */
 	lg->plc_pend_pos = pos;
 	if (lg->plc_pend < UINT8_MAX)
 		lg->plc_pend++;
@@ -496,8 +505,7 @@ decode_frame(struct dp_tick_leg *lg, const uint8_t *payload,
 		dp_resample_frame(&lg->rs.to_conf, pcm, lg->leg_pcm);
 	dp_mix_apply_gain(&c->mix, pcm, lg->gain_q12);
 	if (c->rate_hz == DP_PLC_RATE_HZ) {
-		if (lg->plc_pend != 0)
-			plc_catch_up(lg);
+		plc_history(lg);
 		dp_plc_good(&lg->plc, pcm, fs);
 	}
 	lg->plc_ok = true;
@@ -546,8 +554,7 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 			lg->plc_ok = false;
 			ml->pcm = zeros;
 		} else {
-			if (lg->plc_pend != 0)
-				plc_catch_up(lg);
+			plc_history(lg);
 			dp_plc_fill(&lg->plc, dp_tick_pcm(lg),
 				    c->mix.frame_samples);
 			ml->pcm = dp_tick_pcm(lg);
@@ -684,8 +691,8 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 			lg->plc_ok = ml->src == dp_tick_decoded(lg);
 			if (lg->plc_ok)
 				plc_defer(lg, dp_jitter_last_pos(&lg->jb));
-			else if (lg->plc_pend != 0)
-				plc_catch_up(lg);
+			else
+				plc_history(lg);
 		}
 		if (ml->talk_changed)
 			talker_evt(lg, ml, evt, arg);
