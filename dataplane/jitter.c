@@ -21,6 +21,11 @@ enum slot_state {
 	SLOT_PARTIAL = 3,	/* some grains of slot.pos's frame (mask) */
 };
 
+enum {
+	SLOT_F_MARKER = 1,	/* the RTP M bit */
+	SLOT_F_QUIET = 2,	/* kept as the quiet frame (jitter.h) */
+};
+
 /* Grains a tick is cut into for packets that are not whole frames: the
  * smallest of 5 and 10 ms that is a whole number of samples and bytes
  * and divides the tick into at most DP_JITTER_GRAINS_MAX; else 1 (whole
@@ -107,6 +112,9 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
 	jb->data = data;
 	jb->meter = cfg->meter;
 	jb->meter_arg = cfg->meter_arg;
+	jb->quiet = cfg->quiet && cfg->meter != NULL;
+	memset(data + (size_t)DP_JITTER_SLOTS * jb->stride, cfg->quiet_code,
+	       cfg->frame_bytes);
 	jb->grains = grains_of(cfg);
 	jb->grain_bytes = (uint16_t)(cfg->frame_bytes / jb->grains);
 	jb->mode = (uint8_t)cfg->mode;
@@ -134,6 +142,7 @@ dp_jitter_reset(struct dp_jitter *jb)
 	jb->have_cand = false;
 	jb->have_old_ssrc = false;
 	jb->jitter_q4 = 0;
+	jb->loud_pending = false;
 	jb->shrink_hold = 0;
 	jb->shrink_wait = 0;
 	jb->st.jitter_ts = 0;
@@ -156,6 +165,15 @@ slot_data(const struct dp_jitter *jb, uint32_t pos)
 	return jb->data + (pos & SLOT_MASK) * jb->stride;
 }
 
+/* The bytes of the frame in slot s, for position pos. */
+static inline const uint8_t *
+frame_of(const struct dp_jitter *jb, const struct dp_jitter_slot *s,
+	 uint32_t pos)
+{
+	return jb->data + ((s->flags & SLOT_F_QUIET) ? DP_JITTER_SLOTS :
+			   (pos & SLOT_MASK)) * jb->stride;
+}
+
 /*
  * Anchor the timeline on pkt: keep what is buffered and continue right
  * after it, or start `depth` ticks ahead when nothing is buffered.
@@ -174,8 +192,10 @@ anchor(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt)
 		jb->played = false;
 	}
 	jb->play_ts = pkt->ts - land * jb->tick_ts;
-	if (!pending)
+	if (!pending) {
 		jb->top_pos = jb->play_pos - 1;
+		jb->loud_pending = false;
+	}
 	jb->max_seq = (uint16_t)(pkt->seq - 1);
 	jb->started = true;
 	jb->have_prev = false;
@@ -192,6 +212,8 @@ advance(struct dp_jitter *jb, struct dp_jitter_slot *s)
 	}
 	jb->play_pos++;
 	jb->play_ts += jb->tick_ts;
+	if (jb->loud_pending && (int32_t)(jb->play_pos - jb->loud_pos) > 0)
+		jb->loud_pending = false;
 }
 
 /* Bound latency: drop the n oldest ticks (n <= early_f - max_f). */
@@ -345,6 +367,21 @@ frame_meter(const struct dp_jitter *jb, const uint8_t *frame)
 	return (uint8_t)(1u + (r < 254 ? r : 254));
 }
 
+/* Quiet frames: whether a frame of meter byte m, for position pos, keeps
+ * its bytes (it is loud, or one is still to be played before it); a loud
+ * one is remembered. */
+static inline bool
+keeps_bytes(struct dp_jitter *jb, uint8_t m, uint32_t pos)
+{
+	if (m == 0 || m > jb->quiet_max) {
+		if (!jb->loud_pending || (int32_t)(pos - jb->loud_pos) > 0)
+			jb->loud_pos = pos;
+		jb->loud_pending = true;
+		return true;
+	}
+	return !jb->quiet_ok || jb->loud_pending;
+}
+
 /* Whether the slot for pos holds its frame already, or played it. */
 static bool
 slot_taken(const struct dp_jitter_slot *s, uint32_t pos)
@@ -359,15 +396,21 @@ store_frame(struct dp_jitter *jb, struct dp_jitter_slot *s, uint32_t pos,
 	    const struct dp_jitter_pkt *pkt, uint32_t j)
 {
 	uint32_t fb = jb->frame_bytes;
+	const uint8_t *src = pkt->payload + j * fb;
 
 	s->pos = pos;
 	s->ts = pkt->ts + j * jb->tick_ts;
 	s->seq = pkt->seq;
-	s->marker = pkt->marker && j == 0;
+	s->flags = pkt->marker && j == 0 ? SLOT_F_MARKER : 0;
 	s->len_bytes = (uint16_t)fb;
 	s->state = SLOT_FULL;
-	memcpy(slot_data(jb, pos), pkt->payload + j * fb, fb);
-	s->meter = frame_meter(jb, pkt->payload + j * fb);
+	s->meter = frame_meter(jb, src);
+	if (jb->quiet && !keeps_bytes(jb, s->meter, pos)) {
+		s->flags |= SLOT_F_QUIET;
+		jb->st.n_quiet++;
+		return;
+	}
+	memcpy(slot_data(jb, pos), src, fb);
 }
 
 /* The grains of a packet placed grain by grain, the first at grain g0 of
@@ -401,16 +444,19 @@ store_grains(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 			s->mask = 0;
 			s->ts = pkt->ts + (j - g) * grain_ts;
 			s->seq = pkt->seq;
-			s->marker = false;
+			s->flags = 0;
 			s->len_bytes = (uint16_t)jb->frame_bytes;
 			s->meter = 0;
 		}
-		s->marker |= pkt->marker && j == 0;
+		if (pkt->marker && j == 0)
+			s->flags |= SLOT_F_MARKER;
 		memcpy(slot_data(jb, pos) + g * gb, pkt->payload + j * gb, gb);
 		s->mask |= (uint8_t)(1u << g);
 		if (s->mask == full) {
 			s->state = SLOT_FULL;
 			s->meter = frame_meter(jb, slot_data(jb, pos));
+			if (jb->quiet)	/* its bytes are in: only remembered */
+				(void)keeps_bytes(jb, s->meter, pos);
 		}
 		if ((int32_t)(pos - jb->top_pos) > 0)
 			jb->top_pos = pos;
@@ -513,7 +559,7 @@ dp_jitter_played(const struct dp_jitter *jb, uint32_t pos)
 
 	if (s->pos != pos || s->state != SLOT_PLAYED)
 		return NULL;
-	return slot_data(jb, pos);
+	return frame_of(jb, s, pos);
 }
 
 static bool
@@ -561,7 +607,7 @@ adapt_before_pull(struct dp_jitter *jb)
 	}
 	jb->shrink_wait++;
 	if (!slot_is_full(jb, pos) && slot_is_full(jb, pos + 1) &&
-	    jb->slot[(pos + 1) & SLOT_MASK].marker) {
+	    (jb->slot[(pos + 1) & SLOT_MASK].flags & SLOT_F_MARKER)) {
 		advance(jb, &jb->slot[pos & SLOT_MASK]);
 		st->n_shrink_silence++;
 	} else if (jb->shrink_wait >= DP_JITTER_FORCE_DROP_TICKS &&
@@ -599,11 +645,11 @@ dp_jitter_pull(struct dp_jitter *jb, struct dp_jitter_frame *out)
 		advance(jb, s);
 		return r;
 	}
-	out->payload = slot_data(jb, jb->play_pos);
+	out->payload = frame_of(jb, s, jb->play_pos);
 	out->len_bytes = s->len_bytes;
 	out->ts = s->ts;
 	out->seq = s->seq;
-	out->marker = s->marker;
+	out->marker = (s->flags & SLOT_F_MARKER) != 0;
 	out->meter = s->meter;
 	s->state = SLOT_PLAYED;
 	jb->played = true;

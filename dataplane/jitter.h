@@ -60,6 +60,17 @@
  * SSRC arriving after that are dropped (DP_JITTER_DROP_OLD_SSRC). A resync
  * keeps what is buffered: the new timeline continues right after the last
  * buffered frame, or starts `target` ticks ahead if nothing is buffered.
+ *
+ * Quiet frames. Most legs of a large conference are silent, and a mixer
+ * does not read a frame it metered as silent (mix.h): copying it in and
+ * out of the cache is most of what such a leg costs. With cfg.quiet, a
+ * frame metered at or below the caller's bound (dp_jitter_set_quiet()),
+ * while the caller allows it and no louder frame waits to be played, is
+ * not copied: its slot is marked, keeps its meter, and plays as the quiet
+ * frame (cfg.frame_bytes of cfg.quiet_code, after the slots' frames),
+ * counted in n_quiet. Only a louder frame that arrives after a later
+ * quiet one (reordered) can make the caller read such a frame; it then
+ * reads quiet_code bytes where the frame had sound below the bound.
  */
 #ifndef TUTTI_DP_JITTER_H
 #define TUTTI_DP_JITTER_H
@@ -125,6 +136,11 @@ struct dp_jitter_cfg {
 	uint8_t (*meter)(const uint8_t *frame, size_t len_bytes,
 			 uint8_t arg);
 	uint8_t meter_arg;
+	/* optional (needs meter): frames the caller will not read may be
+	 * kept as quiet_code bytes instead of their own (Quiet frames,
+	 * above; dp_jitter_set_quiet()) */
+	bool quiet;
+	uint8_t quiet_code;
 };
 
 /* One RTP packet, already parsed; payload is borrowed for the call only. */
@@ -158,6 +174,7 @@ struct dp_jitter_stats {
 	uint32_t jitter_ts;		/* RFC 3550 J, timestamp units */
 	uint32_t target_frames;		/* depth wanted now */
 	uint32_t depth_frames;		/* depth applied now */
+	uint64_t n_quiet;		/* frames kept as quiet_code bytes */
 	uint64_t n_drop[DP_JITTER_DROP_MAX_];	/* packets, by reason */
 	uint64_t n_overflow_frames;	/* buffered frames lost to max depth */
 	uint64_t n_resync;		/* timeline re-anchored (ts jump, gap) */
@@ -178,7 +195,7 @@ struct dp_jitter_slot {
 	uint16_t len_bytes;
 	uint16_t seq;
 	uint8_t state;		/* enum slot_state in jitter.c */
-	bool marker;
+	uint8_t flags;		/* SLOT_F_* in jitter.c: marker, quiet */
 	uint8_t meter;		/* dp_jitter_frame.meter */
 	uint8_t mask;		/* partial frame: the grains it has */
 };
@@ -189,12 +206,16 @@ struct dp_jitter_slot {
  * the caller's storage (dp_jitter_init()), sized by the leg's frame: a
  * G.711 leg's 32 frames take 6 kB, an L16 48 kHz one's 60 kB. */
 struct dp_jitter {
-	uint32_t frame_bytes;	/* cfg.frame_bytes */
-	uint32_t stride;	/* bytes from one slot's frame to the next */
-	uint8_t *data;		/* DP_JITTER_SLOTS frames, stride apart */
+	uint16_t frame_bytes;	/* cfg.frame_bytes */
+	uint16_t stride;	/* bytes from one slot's frame to the next */
+	uint32_t loud_pos;	/* quiet: the latest loud frame's position */
+	uint8_t *data;		/* DP_JITTER_SLOTS frames, stride apart, and
+				 * the quiet frame */
 	uint8_t (*meter)(const uint8_t *, size_t, uint8_t);
 	uint8_t meter_arg;	/* cfg.meter, cfg.meter_arg */
 	uint8_t grains;		/* per tick (1: whole frames only) */
+	uint8_t quiet_max;	/* dp_jitter_set_quiet() */
+	bool quiet_ok;
 	uint32_t tick_ts;	/* timestamp units per tick */
 	uint32_t min_f, max_f;	/* depth bounds, frames */
 	uint32_t early_f;	/* furthest tick a packet may reach */
@@ -207,6 +228,9 @@ struct dp_jitter {
 	bool have_old_ssrc;
 	uint16_t max_seq;	/* highest sequence number seen */
 	uint16_t grain_bytes;	/* frame_bytes / grains */
+	bool quiet;		/* cfg.quiet */
+	bool loud_pending;	/* quiet: a loud frame at loud_pos or before
+				 * is still to be played */
 	/* adaptive: the target is raised once jitter_q4 >= q4_raise, and
 	 * its hold to shrink counts while jitter_q4 < q4_shrink_lt (the
 	 * bounds of want_frames() for the target: no division a packet) */
@@ -243,14 +267,14 @@ dp_jitter_stride(uint32_t frame_bytes)
 }
 
 /* Bytes of frame storage a buffer of frame_bytes frames needs
- * (DP_JITTER_SLOTS strides); 0 if frame_bytes is 0 or above
- * DP_JITTER_FRAME_MAX. */
+ * (DP_JITTER_SLOTS strides, and one for the quiet frame); 0 if
+ * frame_bytes is 0 or above DP_JITTER_FRAME_MAX. */
 static inline size_t
 dp_jitter_data_bytes(uint32_t frame_bytes)
 {
 	if (frame_bytes == 0 || frame_bytes > DP_JITTER_FRAME_MAX)
 		return 0;
-	return (size_t)DP_JITTER_SLOTS * dp_jitter_stride(frame_bytes);
+	return (size_t)(DP_JITTER_SLOTS + 1) * dp_jitter_stride(frame_bytes);
 }
 
 /*
@@ -363,7 +387,24 @@ dp_jitter_prefetch_insert(const struct dp_jitter *jb, uint32_t ts)
 		return;
 	i = dp_jitter_slot_of(jb->play_pos + (uint32_t)d / jb->tick_ts);
 	tutti_prefetch(&jb->slot[i]);
-	dp_jitter_prefetch_data(jb, i);
+	/* a quiet leg's frame is most likely kept as the quiet frame */
+	if (!jb->quiet_ok || jb->loud_pending)
+		dp_jitter_prefetch_data(jb, i);
+}
+
+/*
+ * Quiet frames (cfg.quiet): from now on, a frame whose meter byte
+ * (dp_jitter_frame.meter) is at most max may be kept as the quiet frame
+ * if ok, unless a louder one waits to be played before it. With ok the
+ * caller promises not to read the bytes of such a frame, unless a louder
+ * frame was played before it (and after that play it calls this again,
+ * with ok false, before the next insert). Owning lcore; once a tick.
+ */
+static inline void
+dp_jitter_set_quiet(struct dp_jitter *jb, uint8_t max, bool ok)
+{
+	jb->quiet_max = max;
+	jb->quiet_ok = ok && jb->quiet;
 }
 
 /* Why the last packet dropped was (dp_jitter_insert() returned 0). */

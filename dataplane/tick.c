@@ -197,6 +197,10 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 		 * mixer then skips a silent leg without reading it */
 		.meter = g711 ? c->mix.k->g711_peak : NULL,
 		.meter_arg = l->codec == SHM_CODEC_PCMA ? 0x55 : 0xff,
+		/* and one the mixer will not read is not even copied
+		 * (dp_tick_run()): G.711 silence plays in its place */
+		.quiet = g711,
+		.quiet_code = l->codec == SHM_CODEC_PCMA ? 0xd5 : 0xff,
 	};
 	/* the window holds DP_JITTER_SLOTS / 2 - 1 ticks */
 	if (jc.max_depth_ms > (DP_JITTER_SLOTS / 2 - 1) * c->ptime_ms)
@@ -694,6 +698,16 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 			else
 				plc_history(lg);
 		}
+		/* the frames that play next need not be kept if the mixer
+		 * will not read them (dp_mix_reads_codes()): metered below
+		 * the floor and out of hangover, and going straight to the
+		 * mixer. Nor while plc_ok (after a frame the mixer decoded,
+		 * as in hangover, or a concealed one): a loss would be
+		 * concealed and the frame after it decoded, and the
+		 * concealer's history is to hold what was sent */
+		dp_jitter_set_quiet(&lg->jb, c->mix.loud_thr[ml->law & 1],
+				    lg->g711_direct && ml->hang == 0 &&
+				    !lg->plc_ok);
 		if (ml->talk_changed)
 			talker_evt(lg, ml, evt, arg);
 		if (!sending(lg))

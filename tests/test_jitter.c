@@ -38,7 +38,7 @@ struct arr {
 
 static struct dp_jitter jb;
 /* its frames: room for the largest (static, not on the stack) */
-static uint8_t jb_data[DP_JITTER_SLOTS * DP_JITTER_FRAME_MAX];
+static uint8_t jb_data[(DP_JITTER_SLOTS + 1) * DP_JITTER_FRAME_MAX];
 static int got[MAX_TICKS];
 static int next_tick;		/* first tick run() has not pulled yet */
 
@@ -219,17 +219,18 @@ START_TEST(test_jitter_accepts_bounds)
 	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
 	ck_assert_int_eq(dp_jitter_init(&jb, NULL, jb_data, sizeof(jb_data)),
 			 -EINVAL);
-	/* frame storage: 32 frames, each rounded up to a cache line */
-	ck_assert_uint_eq(dp_jitter_data_bytes(80), 32 * 128);
-	ck_assert_uint_eq(dp_jitter_data_bytes(160), 32 * 192);
+	/* frame storage: 32 frames and the quiet frame, each rounded up to
+	 * a cache line */
+	ck_assert_uint_eq(dp_jitter_data_bytes(80), 33 * 128);
+	ck_assert_uint_eq(dp_jitter_data_bytes(160), 33 * 192);
 	ck_assert_uint_eq(dp_jitter_data_bytes(DP_JITTER_FRAME_MAX),
-			  32 * DP_JITTER_FRAME_MAX);
+			  33 * DP_JITTER_FRAME_MAX);
 	ck_assert_uint_eq(dp_jitter_data_bytes(0), 0);
 	ck_assert_uint_eq(dp_jitter_data_bytes(DP_JITTER_FRAME_MAX + 1), 0);
-	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, 32 * 128), 0);
-	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, 32 * 128 - 1),
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, 33 * 128), 0);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, 33 * 128 - 1),
 			 -EINVAL);
-	ck_assert_int_eq(dp_jitter_init(&jb, &c, NULL, 32 * 128), -EINVAL);
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, NULL, 33 * 128), -EINVAL);
 	/* the largest frame: 40 ms of L16 at 48 kHz */
 	c.rate_hz = 48000;
 	c.tick_ms = 40;
@@ -395,6 +396,134 @@ START_TEST(test_jitter_meters_each_frame)
 	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
 	ck_assert_uint_eq(f.meter, 0);
 	ck_assert_uint_eq(n_metered, 3);
+}
+END_TEST
+
+/* ---- quiet frames ---- */
+
+#define QCODE	0xaa
+
+static uint8_t
+meter_level(const uint8_t *f, size_t n, uint8_t arg)
+{
+	(void)n;
+	(void)arg;
+	return f[0];
+}
+
+/* One frame, seq s, at tick s from TS0: byte 0 is its level (what
+ * meter_level() reads), byte k (> 0) is s + k. */
+static int
+put_level(uint16_t seq, uint8_t level, bool marker)
+{
+	uint8_t buf[FB];
+	struct dp_jitter_pkt p = {
+		.payload = buf, .len_bytes = FB, .ssrc = SSRC_A,
+		.ts = TS0 + seq * TICK_TS, .seq = seq, .marker = marker,
+	};
+
+	buf[0] = level;
+	for (uint32_t k = 1; k < FB; k++)
+		buf[k] = (uint8_t)(seq + k);
+	return dp_jitter_insert(&jb, &p, (uint64_t)seq * TICK_MS);
+}
+
+static bool lvl_metered;	/* init_quiet()'s */
+
+/* The next pull: frame seq, with its own bytes (own) or the quiet frame's,
+ * and meter 1 + level either way (0 without a meter). */
+static void
+pull_level(uint16_t seq, uint8_t level, bool own)
+{
+	struct dp_jitter_frame f;
+
+	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
+	ck_assert_uint_eq(f.seq, seq);
+	ck_assert_uint_eq(f.len_bytes, FB);
+	ck_assert_uint_eq(f.meter, lvl_metered ? 1u + level : 0);
+	for (uint32_t k = 0; k < FB; k++)
+		ck_assert_uint_eq(f.payload[k], !own ? QCODE : k == 0 ? level :
+				  (uint8_t)(seq + k));
+	if (!own)	/* the one quiet frame, after the slots' frames */
+		ck_assert_ptr_eq(f.payload, jb_data + DP_JITTER_SLOTS *
+				 dp_jitter_stride(FB));
+}
+
+static void
+init_quiet(bool quiet, bool metered)
+{
+	struct dp_jitter_cfg c;
+
+	cfg_fixed(&c, 20, 200);
+	c.meter = metered ? meter_level : NULL;
+	c.quiet = quiet;
+	c.quiet_code = QCODE;
+	lvl_metered = metered;
+	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
+	ck_assert_uint_eq(put_level(0, 3, false), 1);	/* anchors: 1 ahead */
+	ck_assert_int_eq(pull(), E);
+	pull_level(0, 3, true);		/* not allowed yet: its own bytes */
+}
+
+/*
+ * Frames metered at or below the bound are kept as the quiet frame while
+ * the caller allows it, unless a louder frame waits to be played before
+ * them; everything else keeps its bytes.
+ */
+START_TEST(test_jitter_quiet_frames)
+{
+	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
+	struct dp_jitter_frame f;
+	const uint8_t *p;
+
+	init_quiet(true, true);
+	/* allowed, bound 10: level 3 and 9 (meter 10) are quiet, 10 is not;
+	 * the marker stays */
+	dp_jitter_set_quiet(&jb, 10, true);
+	ck_assert_int_eq(put_level(1, 3, true), 1);
+	pull_level(1, 3, false);
+	ck_assert_int_eq(put_level(2, 9, false), 1);
+	pull_level(2, 9, false);
+	ck_assert_int_eq(put_level(3, 10, false), 1);
+	pull_level(3, 10, true);
+	ck_assert_uint_eq(st->n_quiet, 2);
+	/* a loud frame waiting to be played: the quiet one after it keeps
+	 * its bytes (the caller may read it in hangover), and so does the
+	 * one after that, until the loud one has played */
+	ck_assert_int_eq(put_level(4, 50, false), 1);
+	ck_assert_int_eq(put_level(5, 3, false), 1);
+	pull_level(4, 50, true);
+	ck_assert_int_eq(put_level(6, 3, false), 1);
+	pull_level(5, 3, true);
+	pull_level(6, 3, false);
+	ck_assert_uint_eq(st->n_quiet, 3);
+	/* the played quiet frame, for the concealer's history */
+	p = dp_jitter_played(&jb, dp_jitter_last_pos(&jb));
+	ck_assert_ptr_eq(p, jb_data + DP_JITTER_SLOTS * dp_jitter_stride(FB));
+	/* not allowed: its bytes */
+	dp_jitter_set_quiet(&jb, 10, false);
+	ck_assert_int_eq(put_level(7, 3, false), 1);
+	pull_level(7, 3, true);
+	ck_assert_uint_eq(st->n_quiet, 3);
+	ck_assert_uint_eq(st->n_frames, 8);
+
+	/* a marked quiet frame keeps its marker */
+	dp_jitter_set_quiet(&jb, 10, true);
+	ck_assert_int_eq(put_level(8, 3, true), 1);
+	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
+	ck_assert(f.marker);
+	ck_assert_uint_eq(f.payload[5], QCODE);
+
+	/* without cfg.quiet, or without a meter: always its bytes */
+	init_quiet(false, true);
+	dp_jitter_set_quiet(&jb, 10, true);
+	ck_assert_int_eq(put_level(1, 3, false), 1);
+	pull_level(1, 3, true);
+	init_quiet(true, false);
+	dp_jitter_set_quiet(&jb, 255, true);
+	ck_assert_int_eq(put_level(1, 3, false), 1);
+	pull_level(1, 3, true);
+	ck_assert_uint_eq(st->n_quiet, 0);
 }
 END_TEST
 
@@ -1006,6 +1135,7 @@ test_suite(void)
 	tcase_add_test(tc, test_jitter_seq_and_ts_wrap);
 	tcase_add_test(tc, test_jitter_splits_long_ptime);
 	tcase_add_test(tc, test_jitter_meters_each_frame);
+	tcase_add_test(tc, test_jitter_quiet_frames);
 	tcase_add_test(tc, test_jitter_bounds_latency);
 	suite_add_tcase(s, tc);
 

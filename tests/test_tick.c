@@ -34,6 +34,7 @@ struct phone {
 	struct dp_tick_leg *lg;
 	double freq;		/* its tone, 0 = silent */
 	bool noise;		/* instead: noise (noise_sample()) */
+	bool low;		/* noise at 1/200: below the mixer's floor */
 	uint8_t send_ms;	/* its own packet time (0: 20 ms) */
 	uint8_t wire[5760];	/* captured, not sent yet: < 60 ms */
 	uint32_t n_wire;	/* samples in wire */
@@ -161,7 +162,8 @@ phone_send(struct phone *p, uint64_t now)
 	struct dp_jitter_pkt pkt;
 
 	for (uint32_t s = 0; s < n; s++, p->phase++)
-		pcm[s] = p->noise ? noise_sample(p->phase) :
+		pcm[s] = p->noise ? (int16_t)(noise_sample(p->phase) /
+					      (p->low ? 200 : 1)) :
 			 p->freq > 0 ? (int16_t)lrint(6000.0 * sin(2.0 * M_PI *
 			p->freq * (double)p->phase / p->cfg.rate_hz)) : 0;
 	ck_assert_uint_le((p->n_wire + n) * bps, sizeof(p->wire));
@@ -582,6 +584,80 @@ START_TEST(test_tick_plc_history_as_fed_eagerly)
 }
 END_TEST
 
+/* Quiet frames (jitter.h): a frame the mixer will not read is not copied
+ * into the jitter buffer. Whether or not it is copied, every leg must hear
+ * exactly the same thing. Five phones (one PCMA) talk in turn: a tone for
+ * 20 ticks, then noise below the floor (which the mixer reads only in the
+ * 15 ticks of hangover), then digital silence, with packets lost in the
+ * hangover, just after it, and in the silence. Run once as the tick sets
+ * it up, and once with the jitter buffers told after every tick to keep
+ * every frame's bytes; each phone's every sample must be the same. With
+ * the two loudest mixed, and with everyone (a leg in hangover is decoded
+ * straight into the sum). */
+static void
+quiet_run(uint8_t k, bool keep, int16_t (*heard)[HEARD_MAX],
+	  uint64_t *n_quiet)
+{
+	enum { T = 300, PERIOD = 60 };
+	uint64_t t = 0;
+
+	conf_setup(8000, k);
+	for (uint32_t j = 0; j < 5; j++)
+		phone_add(j == 3 ? SHM_CODEC_PCMA : SHM_CODEC_PCMU, 8000, 20,
+			  0);
+	for (uint32_t f = 0; f < T; f++) {
+		for (uint32_t j = 0; j < 5; j++) {
+			struct phone *p = &P[j];
+			uint32_t ph = (f + 15 * j) % PERIOD;
+
+			p->freq = ph < 20 ? 300.0 + 110.0 * j : 0;
+			p->noise = ph >= 20 && ph < 45;
+			p->low = true;
+			p->mute_tx = ph == 22 || ph == 23 || ph == 33 + j ||
+				     ph == 41 || ph == 50;
+		}
+		t = run(t, 1);
+		for (uint32_t j = 0; keep && j < 5; j++)
+			dp_jitter_set_quiet(&P[j].lg->jb, 0, false);
+	}
+	*n_quiet = 0;
+	for (uint32_t j = 0; j < 5; j++) {
+		ck_assert_uint_eq(P[j].n_heard, T * 160);
+		memcpy(heard[j], P[j].heard, T * 160 * sizeof(int16_t));
+		*n_quiet += dp_jitter_stats(&P[j].lg->jb)->n_quiet;
+	}
+	ck_assert_uint_gt(C.st.concealed, 0);
+	dp_tick_conf_fini(&C);
+}
+
+START_TEST(test_tick_quiet_frames_heard_the_same)
+{
+	static const uint8_t k[2] = { 2, 255 };	/* 255: everyone */
+	static int16_t quiet[5][HEARD_MAX], kept[5][HEARD_MAX];
+	uint64_t n_quiet, n_kept;
+	uint32_t talked = 0;
+
+	quiet_run(k[_i], false, quiet, &n_quiet);
+	quiet_run(k[_i], true, kept, &n_kept);
+	/* many frames were quiet (up to 25 of every 60: after the
+	 * hangover, less the lost ones and those around them); none with
+	 * the bytes kept */
+	ck_assert_uint_gt(n_quiet, 5 * 300 * 15 / 60);
+	ck_assert_uint_eq(n_kept, 0);
+	for (uint32_t j = 0; j < 5; j++) {
+		for (uint32_t i = 0; i < 300 * 160; i++) {
+			ck_assert_msg(quiet[j][i] == kept[j][i],
+				      "phone %u, sample %u (frame %u): %d "
+				      "with quiet frames, %d without", j, i,
+				      i / 160, quiet[j][i], kept[j][i]);
+			talked += quiet[j][i] != 0;
+		}
+	}
+	/* and it was not all silence */
+	ck_assert_uint_gt(talked, 5 * 300 * 160 / 4);
+}
+END_TEST
+
 /* RFC 4733: digit 5 for 100 ms with three end packets: one event. */
 START_TEST(test_tick_rfc4733_digit)
 {
@@ -893,6 +969,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_loss_and_timeout);
 	tcase_add_test(tc, test_tick_plc_shed_behind_time);
 	tcase_add_test(tc, test_tick_plc_history_as_fed_eagerly);
+	tcase_add_loop_test(tc, test_tick_quiet_frames_heard_the_same, 0, 2);
 	tcase_add_test(tc, test_tick_rfc4733_digit);
 	tcase_add_test(tc, test_tick_directions_and_remove);
 	tcase_add_test(tc, test_tick_bad_legs_refused);

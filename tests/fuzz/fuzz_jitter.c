@@ -4,7 +4,9 @@
  * (dataplane/jitter.c) under hostile timing: any sequence numbers,
  * timestamps, SSRCs, lengths and arrival times. Input: a config byte
  * (bit 0: adaptive, bit 1: metered, bit 2: 16 kHz L16-sized frames,
- * bits 3-4: depth, bits 5-6: max depth), then records of six bytes
+ * bits 3-4: depth, bits 5-6: max depth, bit 7: quiet frames of 0xff
+ * allowed, with the pull's arrival step as the bound when its jump's
+ * bit 0 is set), then records of six bytes
  * [op][seq: 2 LE][ts step][arrival step][jump]: op bit 0 clear is a
  * pull; else an insert of (op >> 1) & 7 frames, or of 5 ms grains (a
  * quarter frame) when jump's bit 6 is set (bit 4: one byte more), SSRC by
@@ -13,7 +15,9 @@
  * payload bytes come from the input. Properties: every packet is stored
  * or dropped for one reason; every pull returns one status; a frame is
  * whole, inside the buffer, and (metered) carries the meter of its own
- * bytes; depth and target stay within the bounds.
+ * bytes, or is the quiet frame with a meter byte no louder than a bound
+ * allowed since the last reset; depth and target stay within the
+ * bounds.
  */
 #include "fuzz.h"
 #include "jitter.h"
@@ -37,12 +41,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint32_t depths[4] = { 20, 40, 60, 100 };
 	static const uint32_t maxes[4] = { 100, 140, 200, 200 };
 	static struct dp_jitter jb;
-	static uint8_t jb_data[DP_JITTER_SLOTS * DP_JITTER_FRAME_MAX];
+	static uint8_t jb_data[(DP_JITTER_SLOTS + 1) * DP_JITTER_FRAME_MAX];
 	static uint8_t pay[DP_JITTER_FRAME_MAX * 8 + 1];
 	struct dp_jitter_cfg cfg;
 	const struct dp_jitter_stats *st = dp_jitter_stats(&jb);
 	uint64_t now = 0, pulls = 0, drops;
-	uint32_t ts = 1000, tick_ts, fb;
+	uint32_t ts = 1000, tick_ts, fb, quiet_max = 0;
 	size_t off = 1;
 
 	if (size < 1)
@@ -59,6 +63,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.clock_hz = 1000000,
 		.meter = (data[0] & 2) ? peak : NULL,
 		.meter_arg = 0xff,
+		.quiet = (data[0] & 0x80) != 0,
+		.quiet_code = 0xff,
 	};
 	FUZZ_CHECK(dp_jitter_init(&jb, &cfg, jb_data,
 				  dp_jitter_data_bytes(fb)) == 0);
@@ -73,6 +79,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			enum dp_jitter_status s = dp_jitter_pull(&jb, &f);
 
 			pulls++;
+			/* the bound for what plays after it: any */
+			dp_jitter_set_quiet(&jb, r[4], r[5] & 1);
+			if ((r[5] & 1) && r[4] > quiet_max)
+				quiet_max = r[4];
 			FUZZ_CHECK(s == DP_JITTER_FRAME || s == DP_JITTER_MISSING ||
 				   s == DP_JITTER_EMPTY);
 			if (s == DP_JITTER_FRAME) {
@@ -82,7 +92,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(f.payload >= jb_data &&
 					   f.payload + fb <= jb_data +
 					   dp_jitter_data_bytes(fb));
-				if (cfg.meter != NULL)
+				if (f.payload == jb_data + DP_JITTER_SLOTS *
+				    dp_jitter_stride(fb)) {	/* quiet */
+					FUZZ_CHECK(cfg.quiet && f.meter >= 1 &&
+						   f.meter <= quiet_max);
+					for (uint32_t i = 0; i < fb; i++)
+						FUZZ_CHECK(f.payload[i] == 0xff);
+				} else if (cfg.meter != NULL)
 					FUZZ_CHECK(f.meter == 1 + peak(f.payload,
 								 fb, 0xff));
 				else
