@@ -9,6 +9,8 @@
 #   at first     each hears the other two and not itself
 #   move A       A re-INVITEs with a new RTP port: B and C still hear it,
 #                and it hears them on the new port
+#   move A away  A re-INVITEs with another address (198.18.0.3, which
+#                tutti-dp has to resolve with ARP) and port: the same
 #   mute A       B and C no longer hear A; A is muted in show --json and
 #                muted-via-focus (media recvonly) in the RFC 4575 roster
 #   unmute A     B and C hear A again; the roster says connected
@@ -143,9 +145,12 @@ show_says() { focus_says show "$@"; }
 lab_focus_up --notify-interval-ms 3000 ||
 	fail "the focus in the lab did not come up"
 
+# a second address for the phones, where A moves later
+ip netns exec "$ns" ip addr add 198.18.0.3/24 dev "$labif" ||
+	fail "198.18.0.3 on $labif"
 ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --count 3 \
 	--tones 450,800,1300 --also-hear 1700 --call "$call" --duration 300 \
-	--report-ms 500 >"$fleet" 2>"$out/fleet.err" &
+	--report-ms 500 --move-addr 198.18.0.3 >"$fleet" 2>"$out/fleet.err" &
 fleet_pid=$!
 pids+=($fleet_pid)
 
@@ -176,7 +181,7 @@ step "stats: about 150 packets/s in and 150 out, load in the last second"
 # from the one after the move's on hold only what A sent from there)
 kill -USR1 "$fleet_pid" || fail "SIGUSR1 to tutti-gen"
 wait_for "tutti-gen: A moved to port 40006" \
-	grep -q "RTP moved to port 40006" "$out/fleet.err"
+	grep -q "RTP moved to 198.18.0.1 port 40006" "$out/fleet.err"
 set_mark
 wait_for "a window after the move" window_holds "True"
 set_mark
@@ -185,6 +190,20 @@ wait_for "B and C hear A from its new port, and A hears them there" \
 	 hears(1, 450) and hears(2, 450) and hears(0, 800) and
 	 hears(0, 1300) and not_hears(0, 450)"
 step "move A: after its re-INVITE to a new RTP port, the mix goes on there"
+
+# and to another address: tutti-dp has no MAC for it yet, and must ask
+kill -USR2 "$fleet_pid" || fail "SIGUSR2 to tutti-gen"
+wait_for "tutti-gen: A moved to 198.18.0.3 port 40008" \
+	grep -q "RTP moved to 198.18.0.3 port 40008" "$out/fleet.err"
+set_mark
+wait_for "a window after the move" window_holds "True"
+set_mark
+wait_for "B and C hear A from 198.18.0.3, and A hears them there" \
+	window_holds "P[0]['rtp_addr'] == '198.18.0.3' and
+	 P[0]['rtp_port'] == 40008 and
+	 hears(1, 450) and hears(2, 450) and hears(0, 800) and
+	 hears(0, 1300) and not_hears(0, 450)"
+step "move A away: after its re-INVITE to another address, the mix goes on there"
 
 operate mute demo "$A"
 wait_for "B and C stop hearing A" window_holds \

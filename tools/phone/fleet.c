@@ -37,7 +37,9 @@
 #define REPORT_MAX_MS	2000	/* at most what the ring holds (WINDOW) */
 
 static volatile sig_atomic_t quit;
-static volatile sig_atomic_t move_req;	/* SIGUSR1: participant 0 moves */
+/* participant 0 moves: 1 (SIGUSR1) to a new port, 2 (SIGUSR2) to a new
+ * port at --move-addr */
+static volatile sig_atomic_t move_req;
 
 struct phone {
 	int fd;
@@ -89,28 +91,31 @@ on_signal(int sig)
 static void
 on_move(int sig)
 {
-	(void)sig;
-	move_req = 1;
+	move_req = sig == SIGUSR2 ? 2 : 1;
 }
 
-/* Participant p (in a call) moves its RTP to port: a new socket, a
- * re-INVITE offering it, then the old socket goes and its --report-ms
- * window starts again. 0, or what sipcall_reinvite() returned (p goes on
- * as it was). */
+/* Participant p (in a call) moves its RTP to port at addr (NULL: its
+ * address now): a new socket, a re-INVITE offering it, then the old socket
+ * goes and its --report-ms window starts again. 0, or what
+ * sipcall_reinvite() returned (p goes on as it was). */
 static int
-move_media(struct phone *p, uint16_t port, uint8_t pt)
+move_media(struct phone *p, const struct in_addr *addr, uint16_t port,
+	   uint8_t pt)
 {
 	struct sockaddr_in l = p->local, r;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0), rc;
 
 	l.sin_port = htons(port);
+	if (addr != NULL)
+		l.sin_addr = *addr;
 	if (fd < 0 || bind(fd, (struct sockaddr *)&l, sizeof(l)) != 0) {
 		rc = -errno;
 		if (fd >= 0)
 			close(fd);
 		return rc;
 	}
-	rc = sipcall_reinvite(&p->call, port, pt, p->ptime_ms, &r, 5000);
+	rc = sipcall_reinvite(&p->call, addr, port, pt, p->ptime_ms, &r,
+			      5000);
 	if (rc != 0) {
 		close(fd);
 		return rc;
@@ -163,12 +168,13 @@ usage(FILE *f)
 "                       stdout (whatever --json says), e.g.\n"
 "                       {\"window\":3,\"t_ms\":2000,\"participants\":[{\"id\":0,\n"
 "                       \"in_call\":true,\"sip_status\":200,\n"
-"                       \"bye_from_focus\":false,\"rtp_port\":40000,\n"
-"                       \"rx\":25,\"levels_db\":{\"450\":-81.0,\"800\":-0.4,\n"
-"                       \"1300\":-0.3}}]}\n"
+"                       \"bye_from_focus\":false,\"rtp_addr\":\"198.18.0.1\",\n"
+"                       \"rtp_port\":40000,\"rx\":25,\"levels_db\":{\"450\":-81.0,\n"
+"                       \"800\":-0.4,\"1300\":-0.3}}]}\n"
 "                       levels_db: each tone's level in the window (dB\n"
 "                       re the tone sent; -99 when nothing came);\n"
-"                       rtp_port: where it receives RTP now\n"
+"                       rtp_addr, rtp_port: where it receives RTP now\n"
+"  --move-addr A.B.C.D  where SIGUSR2 moves participant 0 (below)\n"
 "  --also-hear LIST     more tones (Hz) for levels_db, e.g. another\n"
 "                       fleet's participants in the same conference\n"
 "  -h, --help           this help\n"
@@ -180,7 +186,8 @@ usage(FILE *f)
 "for the first move (P + 2N + 2 for the next, ...): it binds the port,\n"
 "sends a re-INVITE offering it and, once answered, receives there and\n"
 "sends to where the answer says; its --report-ms window starts again.\n"
-"A line on stderr tells the outcome.\n",
+"SIGUSR2 does the same at --move-addr (an address of this host). A line\n"
+"on stderr tells the outcome.\n",
 		PASS_OTHERS_DB, PASS_OWN_DB, MAX_PHONES, REPORT_MIN_MS,
 		REPORT_MAX_MS);
 }
@@ -385,14 +392,17 @@ report_window(int count, uint64_t window, uint64_t t_ms, const double *tones,
 	       ",\"participants\":[", window, t_ms);
 	for (int i = 0; i < count; i++) {
 		struct phone *p = &ph[i];
+		char ip[INET_ADDRSTRLEN];
 
+		inet_ntop(AF_INET, &p->local.sin_addr, ip, sizeof(ip));
 		printf("%s{\"id\":%d,\"tone_hz\":%g,\"in_call\":%s,"
 		       "\"sip_status\":%d,\"bye_from_focus\":%s,"
-		       "\"rtp_port\":%u,\"rx\":%" PRIu64 ",\"levels_db\":{",
+		       "\"rtp_addr\":\"%s\",\"rtp_port\":%u,\"rx\":%" PRIu64
+		       ",\"levels_db\":{",
 		       i ? "," : "", i, p->tone_hz,
 		       p->in_call ? "true" : "false", p->call.status,
-		       p->bye_rx ? "true" : "false", ntohs(p->local.sin_port),
-		       p->win_rx);
+		       p->bye_rx ? "true" : "false", ip,
+		       ntohs(p->local.sin_port), p->win_rx);
 		for (int k = 0; k < n_tones; k++)
 			printf("%s\"%g\":%.1f", k ? "," : "", tones[k],
 			       level_db(p, tones[k], p->win_fill));
@@ -435,6 +445,7 @@ fleet_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "report-ms", required_argument, NULL, 'R' },
 		{ "also-hear", required_argument, NULL, 'A' },
+		{ "move-addr", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -449,7 +460,8 @@ fleet_main(int argc, char **argv)
 	int n_moves = 0;
 	enum dp_law law = DP_LAW_ULAW;
 	struct sockaddr_in rem = { 0 };
-	bool json = false;
+	struct in_addr move_addr = { 0 };
+	bool json = false, have_move_addr = false;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -470,6 +482,14 @@ fleet_main(int argc, char **argv)
 			n_also = parse_tones(optarg, also, MAX_TONES);
 			break;
 		case 'R': report_ms = strtoull(optarg, NULL, 10); break;
+		case 'M':
+			if (inet_pton(AF_INET, optarg, &move_addr) != 1) {
+				fprintf(stderr, "tutti-gen: --move-addr %s: "
+					"A.B.C.D\n", optarg);
+				return 2;
+			}
+			have_move_addr = true;
+			break;
 		case 'P':
 			if (parse_ptimes(optarg) < 0) {
 				fprintf(stderr, "tutti-gen: --ptime %s: 10, "
@@ -537,6 +557,7 @@ fleet_main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_move);
+	signal(SIGUSR2, on_move);
 	for (int i = 0; i < count; i++) {
 		struct phone *p = &ph[i];
 
@@ -613,20 +634,27 @@ fleet_main(int argc, char **argv)
 			struct phone *p = &ph[0];
 			uint16_t port = (uint16_t)(base + 2 * count +
 						   2 * n_moves);
+			const struct in_addr *to = move_req == 2 ?
+						   &move_addr : NULL;
+			char ip[INET_ADDRSTRLEN];
 			int rc = call == NULL || !p->in_call ? -ENOTCONN :
-				 move_media(p, port,
+				 to != NULL && !have_move_addr ? -EINVAL :
+				 move_media(p, to, port,
 					    law == DP_LAW_ALAW ? 8 : 0);
 
 			move_req = 0;
+			inet_ntop(AF_INET, to != NULL ? to :
+				  &p->local.sin_addr, ip, sizeof(ip));
 			if (rc == 0) {
 				n_moves++;
 				fprintf(stderr, "tutti-gen: participant 0: "
-					"RTP moved to port %u (re-INVITE)\n",
-					port);
+					"RTP moved to %s port %u "
+					"(re-INVITE)\n", ip, port);
 			} else {
 				fprintf(stderr, "tutti-gen: participant 0: "
-					"move to port %u failed: %d\n", port,
-					rc);
+					"move to %s port %u failed: %d%s\n",
+					ip, port, rc, rc == -EINVAL ?
+					" (SIGUSR2 without --move-addr)" : "");
 			}
 		}
 		/* one packet per participant per its ptime; the poll waits

@@ -141,15 +141,15 @@ transact(struct sipcall *c, const char *msg, const char *method, uint32_t cseq,
 	return 0;
 }
 
-/* The SDP offer of c: payload type pt on rtp_port, a=ptime; its o= line's
- * version goes up with each offer (RFC 3264 section 8). */
+/* The SDP offer of c: payload type pt on rtp_port at c->media, a=ptime;
+ * its o= line's version goes up with each offer (RFC 3264 section 8). */
 static void
 offer(struct sipcall *c, char *sdp, size_t len, uint16_t rtp_port, uint8_t pt,
       unsigned int ptime_ms)
 {
 	char ip[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &c->local.sin_addr, ip, sizeof(ip));
+	inet_ntop(AF_INET, &c->media, ip, sizeof(ip));
 	snprintf(sdp, len,
 		 "v=0\r\no=phone 1 %u IN IP4 %s\r\ns=tutti-phone\r\n"
 		 "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %u\r\n"
@@ -200,6 +200,7 @@ sipcall_dial(struct sipcall *c, const char *uri,
 	if (inet_pton(AF_INET, host, &c->focus.sin_addr) != 1)
 		return -EINVAL;
 	c->local = *local;
+	c->media = local->sin_addr;
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (c->fd < 0 || bind(c->fd, (const struct sockaddr *)&c->local,
 			      sizeof(c->local)) != 0)
@@ -232,29 +233,38 @@ sipcall_dial(struct sipcall *c, const char *uri,
 }
 
 int
-sipcall_reinvite(struct sipcall *c, uint16_t rtp_port, uint8_t pt,
-		 unsigned int ptime_ms, struct sockaddr_in *remote,
-		 int wait_ms)
+sipcall_reinvite(struct sipcall *c, const struct in_addr *rtp_addr,
+		 uint16_t rtp_port, uint8_t pt, unsigned int ptime_ms,
+		 struct sockaddr_in *remote, int wait_ms)
 {
 	char sdp[512], msg[2048], branch[24];
 	static char resp[8192];
+	struct in_addr was = c->media;
 	int code;
 
 	if (c->fd <= 0 || c->ended || c->status < 200 || c->status >= 300)
 		return -ENOTCONN;
+	if (rtp_addr != NULL)
+		c->media = *rtp_addr;
 	offer(c, sdp, sizeof(sdp), rtp_port, pt, ptime_ms);
 	rnd_hex(branch, 17);
 	request(c, msg, sizeof(msg), "INVITE", branch, ++c->cseq,
 		"application/sdp", sdp);
 	code = transact(c, msg, "INVITE", c->cseq, resp, sizeof(resp),
 			wait_ms);
-	if (code == 0)
+	if (code == 0) {
+		c->media = was;
 		return -ETIMEDOUT;
+	}
 	if (code < 300)	/* a 2xx's ACK is a transaction of its own */
 		rnd_hex(branch, 17);
 	request(c, msg, sizeof(msg), "ACK", branch, c->cseq, NULL, NULL);
 	send_msg(c, msg);
-	return code >= 300 ? code : answer_remote(resp, remote);
+	if (code >= 300) {
+		c->media = was;
+		return code;
+	}
+	return answer_remote(resp, remote);
 }
 
 void

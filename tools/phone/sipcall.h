@@ -33,6 +33,7 @@ struct sipcall {
 	char call_id[64], from_tag[24], to_tag[64];
 	uint32_t cseq;
 	uint32_t sdp_ver;		/* of the last offer (o= line) */
+	struct in_addr media;		/* the offer's c= address */
 	int status;			/* final answer to the INVITE, 0 = none */
 	bool ended;			/* BYE sent and answered, or received */
 };
@@ -50,15 +51,16 @@ int sipcall_dial(struct sipcall *c, const char *uri,
 		 int wait_ms);
 
 /*
- * Move the call's media: a re-INVITE in its dialog offering rtp_port (and
- * pt, ptime_ms), ACKed. Waits up to wait_ms for the answer. Returns 0 with
+ * Move the call's media: a re-INVITE in its dialog offering rtp_port at
+ * rtp_addr (NULL: where it is now; and pt, ptime_ms), ACKed. Waits up to
+ * wait_ms for the answer. Returns 0 with
  * *remote the RTP address to send to from now on, -ENOTCONN without an
  * established call, or -errno / a SIP status >= 300 (the call goes on as
  * it was).
  */
-int sipcall_reinvite(struct sipcall *c, uint16_t rtp_port, uint8_t pt,
-		     unsigned int ptime_ms, struct sockaddr_in *remote,
-		     int wait_ms);
+int sipcall_reinvite(struct sipcall *c, const struct in_addr *rtp_addr,
+		     uint16_t rtp_port, uint8_t pt, unsigned int ptime_ms,
+		     struct sockaddr_in *remote, int wait_ms);
 
 /* Handle what arrived on c->fd (a BYE: answer 200, ended). */
 void sipcall_input(struct sipcall *c);
