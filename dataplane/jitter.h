@@ -204,7 +204,8 @@ struct dp_jitter_slot {
  * What insert and pull use comes first (the fields, then the counters
  * they update), then the slots' bookkeeping (8 lines). The frames are in
  * the caller's storage (dp_jitter_init()), sized by the leg's frame: a
- * G.711 leg's 32 frames take 6 kB, an L16 48 kHz one's 60 kB. */
+ * G.711 leg's 32 frames and quiet frame take 6.2 kB, an L16 48 kHz one's
+ * 62 kB. */
 struct dp_jitter {
 	uint16_t frame_bytes;	/* cfg.frame_bytes */
 	uint16_t stride;	/* bytes from one slot's frame to the next */
