@@ -455,7 +455,8 @@ store_grains(struct dp_jitter *jb, const struct dp_jitter_pkt *pkt,
 		if (s->mask == full) {
 			s->state = SLOT_FULL;
 			s->meter = frame_meter(jb, slot_data(jb, pos));
-			if (jb->quiet)	/* its bytes are in: only remembered */
+			/* its bytes are in: only remembered if loud */
+			if (jb->quiet)
 				(void)keeps_bytes(jb, s->meter, pos);
 		}
 		if ((int32_t)(pos - jb->top_pos) > 0)

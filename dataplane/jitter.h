@@ -210,8 +210,8 @@ struct dp_jitter {
 	uint16_t frame_bytes;	/* cfg.frame_bytes */
 	uint16_t stride;	/* bytes from one slot's frame to the next */
 	uint32_t loud_pos;	/* quiet: the latest loud frame's position */
-	uint8_t *data;		/* DP_JITTER_SLOTS frames, stride apart, and
-				 * the quiet frame */
+	uint8_t *data;		/* DP_JITTER_SLOTS frames, stride apart,
+				 * then the quiet frame */
 	uint8_t (*meter)(const uint8_t *, size_t, uint8_t);
 	uint8_t meter_arg;	/* cfg.meter, cfg.meter_arg */
 	uint8_t grains;		/* per tick (1: whole frames only) */

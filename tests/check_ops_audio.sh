@@ -203,7 +203,7 @@ wait_for "B and C hear A from 198.18.0.3, and A hears them there" \
 	 P[0]['rtp_port'] == 40008 and
 	 hears(1, 450) and hears(2, 450) and hears(0, 800) and
 	 hears(0, 1300) and not_hears(0, 450)"
-step "move A away: after its re-INVITE to another address, the mix goes on there"
+step "move A away: re-INVITEd to another address, the mix goes on there"
 
 operate mute demo "$A"
 wait_for "B and C stop hearing A" window_holds \

@@ -466,9 +466,10 @@ init_quiet(bool quiet, bool metered)
 	c.quiet_code = QCODE;
 	lvl_metered = metered;
 	ck_assert_int_eq(dp_jitter_init(&jb, &c, jb_data, sizeof(jb_data)), 0);
-	ck_assert_uint_eq(put_level(0, 3, false), 1);	/* anchors: 1 ahead */
+	/* anchors one tick ahead; not allowed yet: its own bytes */
+	ck_assert_uint_eq(put_level(0, 3, false), 1);
 	ck_assert_int_eq(pull(), E);
-	pull_level(0, 3, true);		/* not allowed yet: its own bytes */
+	pull_level(0, 3, true);
 }
 
 /*

@@ -97,7 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					FUZZ_CHECK(cfg.quiet && f.meter >= 1 &&
 						   f.meter <= quiet_max);
 					for (uint32_t i = 0; i < fb; i++)
-						FUZZ_CHECK(f.payload[i] == 0xff);
+						FUZZ_CHECK(f.payload[i] ==
+							   0xff);
 				} else if (cfg.meter != NULL)
 					FUZZ_CHECK(f.meter == 1 + peak(f.payload,
 								 fb, 0xff));

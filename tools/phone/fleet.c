@@ -168,9 +168,10 @@ usage(FILE *f)
 "                       stdout (whatever --json says), e.g.\n"
 "                       {\"window\":3,\"t_ms\":2000,\"participants\":[{\"id\":0,\n"
 "                       \"in_call\":true,\"sip_status\":200,\n"
-"                       \"bye_from_focus\":false,\"rtp_addr\":\"198.18.0.1\",\n"
-"                       \"rtp_port\":40000,\"rx\":25,\"levels_db\":{\"450\":-81.0,\n"
-"                       \"800\":-0.4,\"1300\":-0.3}}]}\n"
+"                       \"bye_from_focus\":false,\n"
+"                       \"rtp_addr\":\"198.18.0.1\",\"rtp_port\":40000,\n"
+"                       \"rx\":25,\"levels_db\":{\"450\":-81.0,\"800\":-0.4,\n"
+"                       \"1300\":-0.3}}]}\n"
 "                       levels_db: each tone's level in the window (dB\n"
 "                       re the tone sent; -99 when nothing came);\n"
 "                       rtp_addr, rtp_port: where it receives RTP now\n"
@@ -636,9 +637,10 @@ fleet_main(int argc, char **argv)
 						   2 * n_moves);
 			const struct in_addr *to = move_req == 2 ?
 						   &move_addr : NULL;
+			bool no_addr = to != NULL && !have_move_addr;
 			char ip[INET_ADDRSTRLEN];
 			int rc = call == NULL || !p->in_call ? -ENOTCONN :
-				 to != NULL && !have_move_addr ? -EINVAL :
+				 no_addr ? -EINVAL :
 				 move_media(p, to, port,
 					    law == DP_LAW_ALAW ? 8 : 0);
 
@@ -653,7 +655,7 @@ fleet_main(int argc, char **argv)
 			} else {
 				fprintf(stderr, "tutti-gen: participant 0: "
 					"move to %s port %u failed: %d%s\n",
-					ip, port, rc, rc == -EINVAL ?
+					ip, port, rc, no_addr ?
 					" (SIGUSR2 without --move-addr)" : "");
 			}
 		}
