@@ -252,19 +252,15 @@ sipcall_reinvite(struct sipcall *c, const struct in_addr *rtp_addr,
 		"application/sdp", sdp);
 	code = transact(c, msg, "INVITE", c->cseq, resp, sizeof(resp),
 			wait_ms);
-	if (code == 0) {
-		c->media = was;
+	if (code == 0 || code >= 300)
+		c->media = was;		/* the offer was not taken */
+	if (code == 0)
 		return -ETIMEDOUT;
-	}
 	if (code < 300)	/* a 2xx's ACK is a transaction of its own */
 		rnd_hex(branch, 17);
 	request(c, msg, sizeof(msg), "ACK", branch, c->cseq, NULL, NULL);
 	send_msg(c, msg);
-	if (code >= 300) {
-		c->media = was;
-		return code;
-	}
-	return answer_remote(resp, remote);
+	return code >= 300 ? code : answer_remote(resp, remote);
 }
 
 void
