@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "io.h"
+#include "mem.h"
 #include "tick.h"
 #include "shm_msg.h"
 #include "shm_region.h"
@@ -25,11 +26,12 @@
 volatile bool dp_quit;
 uint32_t dp_snapshot_seq;
 
-/* Legs' media state on the DPDK heap (hugepages when there are). */
+/* The media library's hot state (mem.h) on the DPDK heap (hugepages when
+ * there are), on the NUMA node of the worker that allocates it. */
 static void *
-tick_leg_alloc(size_t size)
+media_alloc(size_t size)
 {
-	return rte_malloc_socket("dp_tick_leg", size, RTE_CACHE_LINE_SIZE,
+	return rte_malloc_socket("dp_media", size, RTE_CACHE_LINE_SIZE,
 				 (int)rte_socket_id());
 }
 
@@ -42,7 +44,7 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 	struct dp_idmap_ent *conf_ent, *leg_ent;
 	uint32_t leg_slots;
 
-	dp_tick_set_allocator(tick_leg_alloc, rte_free);
+	dp_mem_set_allocator(media_alloc, rte_free);
 	memset(lc, 0, sizeof(*lc));
 	lc->worker = worker;
 	lc->lcore_id = lcore_id;

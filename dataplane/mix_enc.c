@@ -7,12 +7,12 @@
 
 #include <errno.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "compiler.h"
 #include "g711.h"
 #include "l16.h"
+#include "mem.h"
 #include "shm_proto.h"
 
 #define NO_FRAME	UINT64_MAX
@@ -40,7 +40,7 @@ dp_mix_enc_fini(struct dp_mix_enc *e)
 {
 	for (int i = 0; i < DP_MIX_ENC_SLOTS; i++) {
 		dp_resample_fini(&e->slot[i].rs);
-		free(e->slot[i].payload);
+		dp_mem_free(e->slot[i].payload);
 		e->slot[i].payload = NULL;
 		e->slot[i].cap = 0;
 		e->slot[i].refs = 0;
@@ -76,11 +76,11 @@ dp_mix_enc_ref(struct dp_mix_enc *e, uint8_t codec, uint32_t rate_hz)
 	len = (uint32_t)fs * (codec == SHM_CODEC_L16 ? 2u : 1u);
 	cap = (uint32_t)tutti_lines_of(len);
 	if (s->cap < cap) {
-		uint8_t *p = aligned_alloc(TUTTI_CACHE_LINE, cap);
+		uint8_t *p = dp_mem_alloc(cap);
 
 		if (p == NULL)
 			return -ENOMEM;
-		free(s->payload);
+		dp_mem_free(s->payload);
 		s->payload = p;
 		s->cap = cap;
 	}

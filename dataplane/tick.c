@@ -14,6 +14,7 @@
 
 #include "g711.h"
 #include "l16.h"
+#include "mem.h"
 #include "mix_kern.h"
 
 #define CAP_MIN		16
@@ -27,22 +28,6 @@ _Static_assert(offsetof(struct dp_tick_leg, n_rx) + sizeof(uint64_t) <= 128 &&
 	       128, "dp_tick_rx()'s leg fields in the first two lines");
 
 static const int16_t zeros[DP_MIX_MAX_FRAME];
-
-static void *
-default_alloc(size_t size)
-{
-	return aligned_alloc(TUTTI_CACHE_LINE, tutti_lines_of(size));
-}
-
-static void *(*leg_alloc)(size_t size) = default_alloc;
-static void (*leg_release)(void *p) = free;
-
-void
-dp_tick_set_allocator(void *(*alloc)(size_t size), void (*release)(void *p))
-{
-	leg_alloc = alloc != NULL ? alloc : default_alloc;
-	leg_release = release != NULL ? release : free;
-}
 
 static bool
 receiving(const struct dp_tick_leg *lg)
@@ -116,12 +101,38 @@ dp_tick_conf_fini(struct dp_tick_conf *c)
 {
 	while (c->n_legs > 0)
 		dp_tick_leg_remove(c->legs[c->n_legs - 1]);
-	free(c->legs);
-	free(c->ml);
+	dp_mem_free(c->legs);
+	dp_mem_free(c->ml);
 	c->legs = NULL;
 	c->ml = NULL;
 	c->cap = 0;
 	dp_mix_enc_fini(&c->enc);
+}
+
+/* Room for twice the legs (CAP_MIN at first) in c's arrays, on the media
+ * library's heap (mem.h): 0 or -ENOMEM (c unchanged). */
+static int
+grow(struct dp_tick_conf *c)
+{
+	uint32_t cap = c->cap ? c->cap * 2 : CAP_MIN;
+	struct dp_tick_leg **legs = dp_mem_alloc(cap * sizeof(*legs));
+	struct dp_mix_leg *ml = dp_mem_alloc(cap * sizeof(*ml));
+
+	if (legs == NULL || ml == NULL) {
+		dp_mem_free(legs);
+		dp_mem_free(ml);
+		return -ENOMEM;
+	}
+	if (c->n_legs > 0) {
+		memcpy(legs, c->legs, c->n_legs * sizeof(*legs));
+		memcpy(ml, c->ml, c->n_legs * sizeof(*ml));
+	}
+	dp_mem_free(c->legs);
+	dp_mem_free(c->ml);
+	c->legs = legs;
+	c->ml = ml;
+	c->cap = cap;
+	return 0;
 }
 
 /* Free a leg and its store (it is off the conference). */
@@ -129,8 +140,8 @@ static void
 leg_free(struct dp_tick_leg *lg)
 {
 	if (lg->store != NULL)
-		leg_release(lg->store);
-	leg_release(lg);
+		dp_mem_free(lg->store);
+	dp_mem_free(lg);
 }
 
 /* Release what leg_setup() took. */
@@ -218,17 +229,17 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 	n = jb_bytes + pcm_bytes +
 	    tutti_lines_of((size_t)lg->frame_bytes * lg->frames_per_pkt);
 	d = lg->store;
-	if (lg->store_bytes < n && (d = leg_alloc(n)) == NULL)
+	if (lg->store_bytes < n && (d = dp_mem_alloc(n)) == NULL)
 		return -ENOMEM;
 	rc = dp_jitter_init(&lg->jb, &jc, d, d == lg->store ?
 			    lg->store_bytes : n);
 	if (d != lg->store) {
 		if (rc < 0) {
-			leg_release(d);
+			dp_mem_free(d);
 			return rc;
 		}
 		if (lg->store != NULL)
-			leg_release(lg->store);
+			dp_mem_free(lg->store);
 		lg->store = d;
 		lg->store_bytes = n;
 	}
@@ -290,31 +301,16 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 	size_t size;
 	int rc;
 
-	if (c->n_legs == c->cap) {
-		uint32_t cap = c->cap ? c->cap * 2 : CAP_MIN;
-		struct dp_tick_leg **legs = realloc(c->legs,
-						    cap * sizeof(*legs));
-		struct dp_mix_leg *ml;
-
-		if (legs == NULL) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		c->legs = legs;
-		ml = realloc(c->ml, cap * sizeof(*ml));
-		if (ml == NULL) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		c->ml = ml;
-		c->cap = cap;
+	if (c->n_legs == c->cap && grow(c) < 0) {
+		*err = -ENOMEM;
+		return NULL;
 	}
 	/* pcm, decoded and personal: each a conference frame, in whole
 	 * lines (the kernels' last vector stays inside) */
 	stride = (uint32_t)(tutti_lines_of(c->mix.frame_samples *
 					   sizeof(int16_t)) / sizeof(int16_t));
 	size = sizeof(*lg) + 3 * (size_t)stride * sizeof(int16_t);
-	lg = leg_alloc(size);
+	lg = dp_mem_alloc(size);
 	if (lg == NULL) {
 		*err = -ENOMEM;
 		return NULL;

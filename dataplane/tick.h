@@ -189,14 +189,6 @@ struct dp_tick_conf {
 };
 
 /*
- * Where legs are allocated (cold path): by default aligned_alloc/free;
- * tutti-dp hands in its NUMA-local, hugepage-backed heap. Set once, before
- * any leg is added.
- */
-void dp_tick_set_allocator(void *(*alloc)(size_t size),
-			   void (*release)(void *p));
-
-/*
  * Set up c (caller storage) for conference conf_id: mixing rate (8000 or
  * 16000), ptime (10, 20, 30, 40), K talkers (0: default 4; 255: everyone),
  * flags (enum shm_conf_flag), clock_hz the unit of every `now`. Returns 0

@@ -22,6 +22,7 @@
 #include "check_main.h"
 #include "g711.h"
 #include "l16.h"
+#include "mem.h"
 #include "tick.h"
 
 #define US	1000000u	/* clock: microseconds */
@@ -859,7 +860,7 @@ START_TEST(test_tick_codec_change_out_of_memory_recovers)
 	struct phone *a, *b;
 	uint32_t from;
 
-	dp_tick_set_allocator(flaky_alloc, free);
+	dp_mem_set_allocator(flaky_alloc, free);
 	conf_setup(8000, 0);
 	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
 	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
@@ -885,7 +886,77 @@ START_TEST(test_tick_codec_change_out_of_memory_recovers)
 		ck_assert_msg(fabs(db) < 1.5, "b hears a's L16 at %.2f dB", db);
 	}
 	dp_tick_conf_fini(&C);
-	dp_tick_set_allocator(NULL, NULL);
+	dp_mem_set_allocator(NULL, NULL);
+}
+END_TEST
+
+/* b hears a's 600 Hz tone from `from` on (after the jitter buffer's
+ * start) at its level. */
+static void
+hears_tone(const struct phone *b, uint32_t from)
+{
+	uint32_t skip = from + 4000;
+	double db = level_db(b, 600.0, skip, ref_power(600.0, 8000,
+			     b->n_heard - skip));
+
+	ck_assert_msg(fabs(db) < 1.5, "b hears a at %.2f dB", db);
+}
+
+/* A conference's arrays of legs grow on the media library's heap (mem.h).
+ * When that runs out of memory, the leg is refused and the conference
+ * keeps its legs as they were, heard as before; a later add works. */
+START_TEST(test_tick_arrays_grow_out_of_memory)
+{
+	struct dp_tick_leg *lg, *const *legs_before;
+	struct shm_msg_leg cfg;
+	struct phone *a, *b;
+	uint64_t t;
+	int err;
+
+	dp_mem_set_allocator(flaky_alloc, free);
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
+	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	cfg = a->cfg;
+	cfg.dir = SHM_DIR_RECVONLY;	/* never sent to: no phone behind */
+	while (C.n_legs < C.cap) {
+		cfg.leg_id++;
+		cfg.ssrc++;
+		ck_assert_ptr_nonnull(dp_tick_leg_add(&C, &cfg, NULL, 0,
+						      &err));
+	}
+	ck_assert_uint_eq(C.cap, 16);
+	legs_before = C.legs;
+	/* the legs' array, then the mixer's (1), or the first (0) fails */
+	for (int f = 1; f >= 0; f--) {
+		fail_after = f;
+		cfg.leg_id++;
+		err = 0;
+		ck_assert_ptr_null(dp_tick_leg_add(&C, &cfg, NULL, 0, &err));
+		ck_assert_int_eq(err, -ENOMEM);
+		ck_assert_uint_eq(C.n_legs, 16);
+		ck_assert_uint_eq(C.cap, 16);
+		ck_assert_ptr_eq(C.legs, legs_before);
+	}
+	fail_after = -1;
+	t = run(0, 50);
+	hears_tone(b, 0);
+	lg = dp_tick_leg_add(&C, &cfg, NULL, 0, &err);
+	ck_assert_ptr_nonnull(lg);
+	ck_assert_uint_eq(C.n_legs, 17);
+	ck_assert_uint_eq(C.cap, 32);
+	for (uint32_t i = 0; i < C.n_legs; i++)
+		ck_assert_uint_eq(C.legs[i]->idx, i);
+	ck_assert_ptr_eq(C.legs[16], lg);
+	ck_assert_ptr_eq(C.legs[a->lg->idx], a->lg);
+	{
+		uint32_t from = b->n_heard;
+
+		run(t, 50);
+		hears_tone(b, from);
+	}
+	dp_tick_conf_fini(&C);
+	dp_mem_set_allocator(NULL, NULL);
 }
 END_TEST
 
@@ -966,6 +1037,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_l16_every_rate);
 	tcase_add_test(tc, test_tick_codec_change_grows_storage);
 	tcase_add_test(tc, test_tick_codec_change_out_of_memory_recovers);
+	tcase_add_test(tc, test_tick_arrays_grow_out_of_memory);
 	tcase_add_test(tc, test_tick_long_ticks_take_legs);
 	tcase_add_test(tc, test_tick_loss_and_timeout);
 	tcase_add_test(tc, test_tick_plc_shed_behind_time);
