@@ -666,7 +666,12 @@ rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 
 	lc->st.rx_pkts++;
 	lc->st.rx_bytes += m->pkt_len;
-	if (m->nb_segs != 1) {		/* jumbo chains are not RTP */
+	/* a frame in a chain of buffers (a memif peer's buffers smaller
+	 * than it, scattered receive) is copied into its first, if that
+	 * has room and is the worker's alone; longer ones are not RTP */
+	if (unlikely(m->nb_segs != 1) &&
+	    (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1 ||
+	     rte_pktmbuf_linearize(m) != 0)) {
 		lc->st.drops[SHM_DROP_NOT_FOR_US]++;
 		rte_pktmbuf_free(m);
 		return false;
