@@ -12,8 +12,8 @@ gen=${1:?usage: test_gen.sh TUTTI_GEN [TUTTI_DP]}
 dp=${2:-}
 dir=$(mktemp -d /tmp/tutti-gen-test.XXXXXX)
 pids=()
-fails=0
-n=0
+# shellcheck source=tests/tap.sh
+source "$(dirname "$0")/tap.sh"
 
 cleanup() {
 	for p in "${pids[@]}"; do
@@ -24,13 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-check() {	# check DESCRIPTION CONDITION...
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
 # jget JSON KEY: a number from tutti-gen's one-line JSON report
 jget() { sed -n "s/.*[{,]\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }
 # first and last CPU this process may use (EAL pins one lcore to each)
@@ -216,5 +209,4 @@ if [[ -n "$dp" ]]; then
 	pids=()
 fi
 
-echo "1..$n"
-exit $((fails != 0))
+tap_end

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/check_sysbench.sh: bench/sysbench itself, small and without
+# hugepages: a bad option is refused with a reason; --ab runs tutti-dp
+# against tutti-gen over memif and gives its JSON; a search with one N
+# measures a ceiling and the trial, with the memif buffer size it was
+# given. Only what does not depend on the machine's speed is asserted
+# (every leg heard, the JSON's shape); the figures are the benchmark's.
+# usage: check_sysbench.sh BUILD_DIR
+set -uo pipefail
+
+build=${1:?usage: check_sysbench.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+sb=$root/bench/sysbench
+dir=$(mktemp -d /tmp/tutti-sysbench-test.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+# shellcheck source=tests/tap.sh
+source "$(dirname "$0")/tap.sh"
+# jq_py FILE EXPR: a Python expression over the JSON object d of FILE
+jq_py() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+"$sb" --memif-bsize 100 >"$dir/bad.out" 2>"$dir/bad.err"
+rc=$?
+check "--memif-bsize 100 is refused (exit 2)" test "$rc" -eq 2
+check "... with the range it takes" grep -q "expected 256..65535" \
+	"$dir/bad.err"
+
+"$sb" --build "$build" --no-huge --ab "$build" --at 300 --pairs 1 \
+	--trial-s 1 --warmup-s 1 --json >"$dir/ab.json" 2>"$dir/ab.err"
+rc=$?
+check "--ab at N = 300 exits 0" test "$rc" -eq 0
+[[ $rc -eq 0 ]] || cat "$dir/ab.err" >&2
+check "--ab: two trials, every leg seen in each" test \
+	"$(jq_py "$dir/ab.json" \
+	'[t["legs_seen"] for t in d["ab"]["trials"]]' 2>&1)" = "[300, 300]"
+check "--ab: a median of B / A and the memif buffers" test \
+	"$(jq_py "$dir/ab.json" \
+	'd["ab"]["b_over_a_median"] > 0 and d["memif_bsize"] == 2048' 2>&1)" \
+	= True
+
+"$sb" --build "$build" --no-huge --memif-bsize 512 --repeat 1 \
+	--duration 1 --trial-s 1 --warmup-s 1 --n-start 300 --n-max 300 \
+	--json >"$dir/search.json" 2>"$dir/search.err"
+rc=$?
+check "a search at N = 300 exits 0" test "$rc" -eq 0
+[[ $rc -eq 0 ]] || cat "$dir/search.err" >&2
+check "search: a ceiling, and the buffer size it was given" test \
+	"$(jq_py "$dir/search.json" \
+	'd["ceiling"]["pps"] > 0 and d["memif_bsize"] == 512' 2>&1)" = True
+check "search: its first trial heard every leg" test \
+	"$(jq_py "$dir/search.json" \
+	'd["rtp"]["trials"][0]["legs_seen"]' 2>&1)" = 300
+check "search: its progress names the buffers" grep -q \
+	"memif (512-byte buffers)" "$dir/search.err"
+
+tap_end
