@@ -927,7 +927,8 @@ START_TEST(test_tick_arrays_grow_out_of_memory)
 	}
 	ck_assert_uint_eq(C.cap, 16);
 	legs_before = C.legs;
-	/* the legs' array, then the mixer's (1), or the first (0) fails */
+	/* fail_after 1: the legs' array is had, the mixer's is not; 0:
+	 * not even the legs' */
 	for (int f = 1; f >= 0; f--) {
 		fail_after = f;
 		cfg.leg_id++;
