@@ -797,6 +797,18 @@ store_of(uint32_t frame_bytes, uint32_t resampled_samples, uint32_t fpp)
 	       ((frame_bytes * fpp + 63u) & ~63u);
 }
 
+/* b hears a's 600 Hz tone (what) from `from` on, after the 4,000
+ * samples of a new stream's jitter buffer, at its level. */
+static void
+hears_tone(const struct phone *b, uint32_t from, const char *what)
+{
+	uint32_t skip = from + 4000;
+	double db = level_db(b, 600.0, skip, ref_power(600.0, 8000,
+			     b->n_heard - skip));
+
+	ck_assert_msg(fabs(db) < 1.5, "b hears %s at %.2f dB", what, db);
+}
+
 /* A re-INVITE from PCMU to L16 at 48 kHz: the leg's store grows to the
  * new frame, and the others hear its tone on the new codec. */
 START_TEST(test_tick_codec_change_grows_storage)
@@ -820,13 +832,7 @@ START_TEST(test_tick_codec_change_grows_storage)
 	ck_assert_ptr_nonnull(a->lg->leg_pcm);
 	from = b->n_heard;
 	run(20 * TICK_US, 60);
-	{
-		uint32_t skip = from + 4000;	/* the new stream's buffer */
-		double db = level_db(b, 600.0, skip, ref_power(600.0, 8000,
-				     b->n_heard - skip));
-
-		ck_assert_msg(fabs(db) < 1.5, "b hears a's L16 at %.2f dB", db);
-	}
+	hears_tone(b, from, "a's L16");
 	/* and back: a smaller frame keeps the store it has */
 	a->cfg.codec = SHM_CODEC_PCMU;
 	a->cfg.pt = 0;
@@ -878,29 +884,11 @@ START_TEST(test_tick_codec_change_out_of_memory_recovers)
 	ck_assert_uint_eq(a->lg->store_bytes, store_of(1920, 960, 1));
 	from = b->n_heard;
 	run(20 * TICK_US, 60);
-	{
-		uint32_t skip = from + 4000;
-		double db = level_db(b, 600.0, skip, ref_power(600.0, 8000,
-				     b->n_heard - skip));
-
-		ck_assert_msg(fabs(db) < 1.5, "b hears a's L16 at %.2f dB", db);
-	}
+	hears_tone(b, from, "a's L16");
 	dp_tick_conf_fini(&C);
 	dp_mem_set_allocator(NULL, NULL);
 }
 END_TEST
-
-/* b hears a's 600 Hz tone from `from` on (after the jitter buffer's
- * start) at its level. */
-static void
-hears_tone(const struct phone *b, uint32_t from)
-{
-	uint32_t skip = from + 4000;
-	double db = level_db(b, 600.0, skip, ref_power(600.0, 8000,
-			     b->n_heard - skip));
-
-	ck_assert_msg(fabs(db) < 1.5, "b hears a at %.2f dB", db);
-}
 
 /* A conference's arrays of legs grow on the media library's heap (mem.h).
  * When that runs out of memory, the leg is refused and the conference
@@ -941,7 +929,7 @@ START_TEST(test_tick_arrays_grow_out_of_memory)
 	}
 	fail_after = -1;
 	t = run(0, 50);
-	hears_tone(b, 0);
+	hears_tone(b, 0, "a");
 	lg = dp_tick_leg_add(&C, &cfg, NULL, 0, &err);
 	ck_assert_ptr_nonnull(lg);
 	ck_assert_uint_eq(C.n_legs, 17);
@@ -954,7 +942,7 @@ START_TEST(test_tick_arrays_grow_out_of_memory)
 		uint32_t from = b->n_heard;
 
 		run(t, 50);
-		hears_tone(b, from);
+		hears_tone(b, from, "a");
 	}
 	dp_tick_conf_fini(&C);
 	dp_mem_set_allocator(NULL, NULL);
