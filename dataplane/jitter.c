@@ -61,6 +61,20 @@ q4_below_want_above(const struct dp_jitter *jb, uint32_t w)
 	return q < UINT32_MAX ? (uint32_t)q : UINT32_MAX;
 }
 
+/* The frame of the slot holding position pos. */
+static inline uint8_t *
+slot_data(const struct dp_jitter *jb, uint32_t pos)
+{
+	return jb->data + (pos & SLOT_MASK) * jb->stride;
+}
+
+/* The quiet frame: after the slots' frames (dp_jitter_data_bytes()). */
+static inline uint8_t *
+quiet_frame(const struct dp_jitter *jb)
+{
+	return jb->data + (size_t)DP_JITTER_SLOTS * jb->stride;
+}
+
 /* A new adaptive target and the bounds that stand for want_frames()
  * against it (cold: when the target moves). */
 static void
@@ -113,8 +127,7 @@ dp_jitter_init(struct dp_jitter *jb, const struct dp_jitter_cfg *cfg,
 	jb->meter = cfg->meter;
 	jb->meter_arg = cfg->meter_arg;
 	jb->quiet = cfg->quiet && cfg->meter != NULL;
-	memset(data + (size_t)DP_JITTER_SLOTS * jb->stride, cfg->quiet_code,
-	       cfg->frame_bytes);
+	memset(quiet_frame(jb), cfg->quiet_code, cfg->frame_bytes);
 	jb->grains = grains_of(cfg);
 	jb->grain_bytes = (uint16_t)(cfg->frame_bytes / jb->grains);
 	jb->mode = (uint8_t)cfg->mode;
@@ -158,20 +171,13 @@ dp_jitter_stats(const struct dp_jitter *jb)
 	return &jb->st;
 }
 
-/* The frame of the slot holding position pos. */
-static inline uint8_t *
-slot_data(const struct dp_jitter *jb, uint32_t pos)
-{
-	return jb->data + (pos & SLOT_MASK) * jb->stride;
-}
-
 /* The bytes of the frame in slot s, for position pos. */
 static inline const uint8_t *
 frame_of(const struct dp_jitter *jb, const struct dp_jitter_slot *s,
 	 uint32_t pos)
 {
-	return jb->data + ((s->flags & SLOT_F_QUIET) ? DP_JITTER_SLOTS :
-			   (pos & SLOT_MASK)) * jb->stride;
+	return (s->flags & SLOT_F_QUIET) ? quiet_frame(jb) :
+					   slot_data(jb, pos);
 }
 
 /*

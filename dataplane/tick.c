@@ -139,8 +139,7 @@ grow(struct dp_tick_conf *c)
 static void
 leg_free(struct dp_tick_leg *lg)
 {
-	if (lg->store != NULL)
-		dp_mem_free(lg->store);
+	dp_mem_free(lg->store);
 	dp_mem_free(lg);
 }
 
@@ -238,8 +237,7 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 			dp_mem_free(d);
 			return rc;
 		}
-		if (lg->store != NULL)
-			dp_mem_free(lg->store);
+		dp_mem_free(lg->store);
 		lg->store = d;
 		lg->store_bytes = n;
 	}
