@@ -409,16 +409,8 @@ END_TEST
 
 #define QCODE	0xaa
 
-static uint8_t
-meter_level(const uint8_t *f, size_t n, uint8_t arg)
-{
-	(void)n;
-	(void)arg;
-	return f[0];
-}
-
 /* One frame, seq s, at tick s from TS0: byte 0 is its level (what
- * meter_level() reads), byte k (> 0) is s + k. */
+ * meter_first() reads, with meter_arg 0), byte k (> 0) is s + k. */
 static int
 put_level(uint16_t seq, uint8_t level, bool marker)
 {
@@ -436,23 +428,42 @@ put_level(uint16_t seq, uint8_t level, bool marker)
 
 static bool lvl_metered;	/* init_quiet()'s */
 
+/* Where the one quiet frame is: after the slots' frames. */
+static const uint8_t *
+quiet_data(void)
+{
+	return jb_data + DP_JITTER_SLOTS * dp_jitter_stride(FB);
+}
+
+/* Byte k of frame seq as put_level() made it (own), or the quiet
+ * frame's. */
+static uint8_t
+level_byte(uint16_t seq, uint8_t level, bool own, uint32_t k)
+{
+	return !own ? QCODE : k == 0 ? level : (uint8_t)(seq + k);
+}
+
 /* The next pull: frame seq, with its own bytes (own) or the quiet frame's,
- * and meter 1 + level either way (0 without a meter). */
+ * and meter 1 + level either way (0 without a meter). One assertion for
+ * the bytes, as in pull(). */
 static void
 pull_level(uint16_t seq, uint8_t level, bool own)
 {
 	struct dp_jitter_frame f;
+	uint32_t k;
 
 	ck_assert_int_eq(dp_jitter_pull(&jb, &f), DP_JITTER_FRAME);
 	ck_assert_uint_eq(f.seq, seq);
 	ck_assert_uint_eq(f.len_bytes, FB);
 	ck_assert_uint_eq(f.meter, lvl_metered ? 1u + level : 0);
-	for (uint32_t k = 0; k < FB; k++)
-		ck_assert_uint_eq(f.payload[k], !own ? QCODE : k == 0 ? level :
-				  (uint8_t)(seq + k));
-	if (!own)	/* the one quiet frame, after the slots' frames */
-		ck_assert_ptr_eq(f.payload, jb_data + DP_JITTER_SLOTS *
-				 dp_jitter_stride(FB));
+	for (k = 0; k < FB && f.payload[k] == level_byte(seq, level, own, k);
+	     k++)
+		;
+	ck_assert_msg(k == FB, "frame %u: byte %u is %u, not %u", seq, k,
+		      k < FB ? f.payload[k] : 0,
+		      k < FB ? level_byte(seq, level, own, k) : 0);
+	if (!own)
+		ck_assert_ptr_eq(f.payload, quiet_data());
 }
 
 static void
@@ -461,7 +472,7 @@ init_quiet(bool quiet, bool metered)
 	struct dp_jitter_cfg c;
 
 	cfg_fixed(&c, 20, 200);
-	c.meter = metered ? meter_level : NULL;
+	c.meter = metered ? meter_first : NULL;
 	c.quiet = quiet;
 	c.quiet_code = QCODE;
 	lvl_metered = metered;
@@ -506,7 +517,7 @@ START_TEST(test_jitter_quiet_frames)
 	ck_assert_uint_eq(st->n_quiet, 3);
 	/* the played quiet frame, for the concealer's history */
 	p = dp_jitter_played(&jb, dp_jitter_last_pos(&jb));
-	ck_assert_ptr_eq(p, jb_data + DP_JITTER_SLOTS * dp_jitter_stride(FB));
+	ck_assert_ptr_eq(p, quiet_data());
 	/* not allowed: its bytes */
 	dp_jitter_set_quiet(&jb, 10, false);
 	ck_assert_int_eq(put_level(7, 3, false), 1);
