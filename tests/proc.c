@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,13 +22,13 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-static long long
-now_ms(void)
+uint64_t
+proc_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 int
@@ -91,12 +92,12 @@ drain(struct proc *p, int wait_ms)
 bool
 proc_expect(struct proc *p, const char *needle, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	uint64_t end = proc_now_ms() + (uint64_t)timeout_ms;
 
 	for (;;) {
 		if (strstr(p->out, needle) != NULL)
 			return true;
-		if (now_ms() >= end || p->fd < 0)
+		if (proc_now_ms() >= end || p->fd < 0)
 			return strstr(p->out, needle) != NULL;
 		drain(p, 50);
 	}
@@ -105,7 +106,7 @@ proc_expect(struct proc *p, const char *needle, int timeout_ms)
 int
 proc_wait(struct proc *p, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	uint64_t end = proc_now_ms() + (uint64_t)timeout_ms;
 	int status;
 
 	for (;;) {
@@ -114,7 +115,7 @@ proc_wait(struct proc *p, int timeout_ms)
 		drain(p, 0);
 		if (r == p->pid)
 			break;
-		if (r < 0 || now_ms() >= end) {
+		if (r < 0 || proc_now_ms() >= end) {
 			kill(p->pid, SIGKILL);
 			waitpid(p->pid, &status, 0);
 			return -1;
@@ -140,38 +141,148 @@ proc_stop(struct proc *p, int sig, int timeout_ms)
 
 #define AT_EXIT_MAX	16
 
-enum at_exit_kind { AT_EXIT_SHM, AT_EXIT_FILE, AT_EXIT_LAB };
+enum at_exit_kind { AT_EXIT_SHM, AT_EXIT_FILE, AT_EXIT_LAB, AT_EXIT_DONE };
 
-static struct {
-	enum at_exit_kind kind;
+/* One registration; also a record on the reaper's pipe (shorter than
+ * PIPE_BUF, so that each write is whole). */
+struct at_exit_rec {
+	uint32_t kind;		/* enum at_exit_kind */
 	char name[128];		/* LAB: the namespace */
 	char dp_if[32], lab_if[32];
-	pid_t owner;
-} at_exit[AT_EXIT_MAX];
+};
+
+static struct at_exit_rec at_exit[AT_EXIT_MAX];
+static pid_t at_exit_owner[AT_EXIT_MAX];
 static unsigned int n_at_exit;
 static bool at_exit_registered;
+
+/*
+ * The reaper: a process of its own that removes what this process
+ * registered once it has gone, however it ended. A failed check in
+ * check's fork mode ends the test's process with _exit(), past atexit and
+ * the teardown (so do abort() and a signal); without the reaper, its
+ * shared-memory objects, files and labs stayed behind. It is forked
+ * twice (not this process's child: no wait of a test reaps it) into a
+ * session of its own (a signal to the test's process group does not end
+ * it), reads each registration from a pipe, and acts when the pipe's
+ * writing end, which only this process holds (close-on-exec, so not what
+ * it starts), is closed. A normal exit removes everything itself first
+ * (remove_at_exit(): gone by the time the test's status is known) and
+ * then tells the reaper so (AT_EXIT_DONE).
+ */
+static int reaper_fd = -1;
+static pid_t reaper_owner;
+
+static void
+remove_one(const struct at_exit_rec *r)
+{
+	if (r->kind == AT_EXIT_SHM)
+		shm_unlink(r->name);
+	else if (r->kind == AT_EXIT_FILE)
+		unlink(r->name);
+	else if (r->kind == AT_EXIT_LAB)
+		proc_lab("down", r->name, r->dp_if, r->lab_if);
+}
+
+static __attribute__((noreturn)) void
+reaper_run(int fd)
+{
+	struct at_exit_rec r[AT_EXIT_MAX], x;
+	unsigned int n = 0;
+
+	for (;;) {
+		ssize_t k = read(fd, &x, sizeof(x));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k != (ssize_t)sizeof(x))
+			break;		/* end of file: the process is gone */
+		if (x.kind == AT_EXIT_DONE)
+			_exit(0);	/* it removed them itself */
+		if (n < AT_EXIT_MAX)
+			r[n++] = x;
+	}
+	while (n-- > 0)		/* the latest first */
+		remove_one(&r[n]);
+	_exit(0);
+}
+
+static void
+reaper_start(void)
+{
+	int fds[2], st;
+	pid_t mid;
+
+	if (reaper_fd >= 0) {	/* a parent's, inherited through fork() */
+		close(reaper_fd);
+		reaper_fd = -1;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	mid = fork();
+	if (mid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (mid == 0) {
+		if (fork() == 0) {
+			int null = open("/dev/null", O_RDWR);
+
+			setsid();
+			signal(SIGINT, SIG_IGN);
+			signal(SIGTERM, SIG_IGN);
+			signal(SIGHUP, SIG_IGN);
+			signal(SIGPIPE, SIG_IGN);
+			if (null >= 0) {	/* nothing into the TAP stream */
+				dup2(null, STDIN_FILENO);
+				dup2(null, STDOUT_FILENO);
+				dup2(null, STDERR_FILENO);
+			}
+			/* only the reading end: no other pipe of the test's
+			 * kept open by the reaper */
+			dup2(fds[0], 3);
+			close_range(4, ~0u, 0);
+			reaper_run(3);
+		}
+		_exit(0);
+	}
+	close(fds[0]);
+	waitpid(mid, &st, 0);
+	reaper_fd = fds[1];
+	reaper_owner = getpid();
+}
+
+static void
+reaper_send(const struct at_exit_rec *r)
+{
+	ssize_t k;
+
+	if (reaper_fd < 0 || reaper_owner != getpid())
+		return;
+	do
+		k = write(reaper_fd, r, sizeof(*r));
+	while (k < 0 && errno == EINTR);
+}
 
 static void
 remove_at_exit(void)
 {
+	const struct at_exit_rec done = { .kind = AT_EXIT_DONE };
+
 	/* the latest first: a lab after what ran in it */
-	for (unsigned int i = n_at_exit; i-- > 0;) {
-		if (at_exit[i].owner != getpid())
-			continue;
-		if (at_exit[i].kind == AT_EXIT_SHM)
-			shm_unlink(at_exit[i].name);
-		else if (at_exit[i].kind == AT_EXIT_FILE)
-			unlink(at_exit[i].name);
-		else
-			proc_lab("down", at_exit[i].name, at_exit[i].dp_if,
-				 at_exit[i].lab_if);
-	}
+	for (unsigned int i = n_at_exit; i-- > 0;)
+		if (at_exit_owner[i] == getpid())
+			remove_one(&at_exit[i]);
+	reaper_send(&done);
 }
 
 static void
 add_at_exit(enum at_exit_kind kind, const char *name, const char *dp_if,
 	    const char *lab_if)
 {
+	struct at_exit_rec *r;
+
 	if (!at_exit_registered) {
 		atexit(remove_at_exit);
 #ifdef __SANITIZE_ADDRESS__
@@ -181,20 +292,22 @@ add_at_exit(enum at_exit_kind kind, const char *name, const char *dp_if,
 		at_exit_registered = true;
 	}
 	for (unsigned int i = 0; i < n_at_exit; i++)
-		if (at_exit[i].kind == kind && at_exit[i].owner == getpid() &&
+		if (at_exit[i].kind == kind && at_exit_owner[i] == getpid() &&
 		    strcmp(at_exit[i].name, name) == 0)
 			return;
 	if (n_at_exit == AT_EXIT_MAX)
 		return;
-	at_exit[n_at_exit].kind = kind;
-	snprintf(at_exit[n_at_exit].name, sizeof(at_exit[0].name), "%s",
-		 name);
-	snprintf(at_exit[n_at_exit].dp_if, sizeof(at_exit[0].dp_if), "%s",
-		 dp_if);
-	snprintf(at_exit[n_at_exit].lab_if, sizeof(at_exit[0].lab_if), "%s",
-		 lab_if);
-	at_exit[n_at_exit].owner = getpid();
+	if (reaper_owner != getpid())	/* this process's own */
+		reaper_start();
+	r = &at_exit[n_at_exit];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->dp_if, sizeof(r->dp_if), "%s", dp_if);
+	snprintf(r->lab_if, sizeof(r->lab_if), "%s", lab_if);
+	at_exit_owner[n_at_exit] = getpid();
 	n_at_exit++;
+	reaper_send(r);
 }
 
 void

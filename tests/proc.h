@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct proc {
@@ -46,10 +47,13 @@ int proc_capture(char *out, size_t len, const char *fmt, ...)
 
 /*
  * Remove a shared-memory object (shm_unlink) or a file (unlink) when the
- * calling process exits, also through a failed check (which exits the
- * test's process without its teardown; what proc_start() started is then
- * killed and cannot clean up after itself). Only the registering process
- * removes it, not children forked later. Up to 16 names a process.
+ * calling process exits, however it ends: exit() (before its status is
+ * known), and also a failed check, which ends the test's process without
+ * its teardown and, in check's fork mode, with _exit(), past atexit (then
+ * a reaper process removes them just after; abort() and signals too).
+ * What proc_start() started is killed then and cannot clean up after
+ * itself. Only the registering process's end counts, not that of children
+ * forked later. Up to 16 names a process.
  */
 void proc_shm_unlink_at_exit(const char *name);
 void proc_unlink_at_exit(const char *path);
@@ -57,6 +61,9 @@ void proc_unlink_at_exit(const char *path);
  * the reverse order of registration (a lab after what ran in it). */
 void proc_lab_down_at_exit(const char *ns, const char *dp_if,
 			   const char *lab_if);
+
+/* Milliseconds on CLOCK_MONOTONIC: deadlines for bounded waits. */
+uint64_t proc_now_ms(void);
 
 /* First CPU this process may run on (for EAL -l). */
 int proc_first_cpu(void);

@@ -64,15 +64,6 @@ stop(struct proc *p, int sig)
 	return rc;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 lab(const char *verb)
 {
@@ -156,7 +147,7 @@ line_ok(const char *line, int hz, double db, bool quiet)
 static bool
 phone_hears(int i, size_t from, int hz, double db, bool quiet, int n)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = proc_now_ms() + WAIT_MS;
 
 	for (;;) {
 		int run = 0;
@@ -174,7 +165,7 @@ phone_hears(int i, size_t from, int hz, double db, bool quiet, int n)
 				return true;
 			p = nl;
 		}
-		if (now_ms() >= end)
+		if (proc_now_ms() >= end)
 			return false;
 		proc_expect(&phone[i], "\001", 100); /* read 100 ms more */
 	}
@@ -207,9 +198,9 @@ state_parts(void)
 static bool
 wait_state_parts(int n)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = proc_now_ms() + WAIT_MS;
 
-	while (state_parts() != n && now_ms() < end)
+	while (state_parts() != n && proc_now_ms() < end)
 		proc_expect(&cp, "\001", 50);
 	return state_parts() == n;
 }
@@ -404,10 +395,10 @@ two_calls_then_kill(void)
 	 * the data plane publishes in passes, behind what the phones hear:
 	 * asked for until they are there, not at one moment */
 	{
-		uint64_t end = now_ms() + WAIT_MS;
+		uint64_t end = proc_now_ms() + WAIT_MS;
 
 		while ((dp_legs(&during) != 2 || during <= before + 100) &&
-		       now_ms() < end)
+		       proc_now_ms() < end)
 			proc_expect(&dp, "\001", 50);
 	}
 	ck_assert_uint_eq(dp_legs(&during), 2);
@@ -513,9 +504,9 @@ START_TEST(test_restart_calls_survive)
 		proc_expect(&cp, "left conference demo (hung up)", WAIT_MS),
 		"%s", cp.out);
 	{
-		uint64_t end = now_ms() + WAIT_MS, pkts;
+		uint64_t end = proc_now_ms() + WAIT_MS, pkts;
 
-		while (dp_legs(&pkts) != 1 && now_ms() < end)
+		while (dp_legs(&pkts) != 1 && proc_now_ms() < end)
 			proc_expect(&cp, "\001", 50);
 		ck_assert_uint_eq(dp_legs(&pkts), 1); /* the third's */
 	}
@@ -590,8 +581,8 @@ START_TEST(test_restart_state_and_legs_disagree)
 		      "%s", cp.out);
 	ck_assert_msg(proc_expect(&phone[1], "the focus hung up", WAIT_MS),
 		      "%s", phone[1].out);
-	end = now_ms() + WAIT_MS;
-	while (dp_legs(&pkts) != 1 && now_ms() < end)
+	end = proc_now_ms() + WAIT_MS;
+	while (dp_legs(&pkts) != 1 && proc_now_ms() < end)
 		proc_expect(&cp, "\001", 50);
 	ck_assert_uint_eq(dp_legs(&pkts), 1);
 	ck_assert_int_eq(stop(&phone[0], SIGTERM), 0);
@@ -675,16 +666,16 @@ START_TEST(test_restart_media_lost_while_down)
 	two_calls_then_kill();
 	ck_assert_int_eq(stop(&phone[1], SIGKILL), 128 + SIGKILL);
 	/* wait until b's leg has had nothing for two media timeouts */
-	end = now_ms() + WAIT_MS;
-	still_since = now_ms();
-	while (now_ms() < end && now_ms() - still_since < 2000) {
+	end = proc_now_ms() + WAIT_MS;
+	still_since = proc_now_ms();
+	while (proc_now_ms() < end && proc_now_ms() - still_since < 2000) {
 		dp_legs_of(2, &rx);
 		if (rx != last)
-			still_since = now_ms();
+			still_since = proc_now_ms();
 		last = rx;
 		proc_expect(&dp, "\001", 100);
 	}
-	ck_assert_uint_ge(now_ms() - still_since, 2000);
+	ck_assert_uint_ge(proc_now_ms() - still_since, 2000);
 	start_cp();
 	ck_assert_msg(proc_expect(&cp, "takeover: 2 participants taken over",
 				  WAIT_MS),

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "proc.h"
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "shm_ring.h"
@@ -31,6 +32,8 @@ setup(void)
 	static int n;
 
 	snprintf(name, sizeof(name), "/tutti-test-%d-%d", (int)getpid(), n++);
+	/* also after a failed case, which skips teardown() */
+	proc_shm_unlink_at_exit(name);
 	err[0] = '\0';
 }
 

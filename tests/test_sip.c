@@ -54,15 +54,6 @@ static struct {
 	struct cp_sip_dialog *dialog; /* the last one ACKed */
 } app;
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static bool
 stats_have(const char *needle)
 {
@@ -78,8 +69,8 @@ stats_have(const char *needle)
  */
 #define POLL_UNTIL(cond, ms)                       \
 	({                                         \
-		uint64_t end_ = now_ms() + (ms);   \
-		while (!(cond) && now_ms() < end_) \
+		uint64_t end_ = proc_now_ms() + (ms);   \
+		while (!(cond) && proc_now_ms() < end_) \
 			cp_sip_poll(sip, 10);      \
 		(cond);                            \
 	})
@@ -422,8 +413,8 @@ sipp_wait(pid_t pid, const char *scen, const char *tp)
 	uint64_t end;
 
 	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
-	end = now_ms() + SIPP_WAIT_MS;
-	while (now_ms() < end) {
+	end = proc_now_ms() + SIPP_WAIT_MS;
+	while (proc_now_ms() < end) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
 		if (w == pid)
@@ -433,7 +424,7 @@ sipp_wait(pid_t pid, const char *scen, const char *tp)
 		else
 			poll(NULL, 0, 10); /* tutti-cp serves it */
 	}
-	if (now_ms() >= end) {
+	if (proc_now_ms() >= end) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		ck_abort_msg("sipp %s %s did not finish", scen, tp);
@@ -607,11 +598,11 @@ wait_tcp_listener(int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons((uint16_t)port) };
-	uint64_t end = now_ms() + 5000;
+	uint64_t end = proc_now_ms() + 5000;
 	bool up = false;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	while (!up && now_ms() < end) {
+	while (!up && proc_now_ms() < end) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 		ck_assert_int_ge(fd, 0);
@@ -1512,9 +1503,9 @@ last_notify_has(const char *path, const char *needle)
 static void
 await_notify(const char *path, const char *needle)
 {
-	uint64_t end = now_ms() + 10000;
+	uint64_t end = proc_now_ms() + 10000;
 
-	while (!last_notify_has(path, needle) && now_ms() < end)
+	while (!last_notify_has(path, needle) && proc_now_ms() < end)
 		poll(NULL, 0, 20);
 	ck_assert_msg(last_notify_has(path, needle),
 		      "the subscriber never saw '%s' (trace %s)", needle, path);
@@ -1733,10 +1724,10 @@ udp_send(int fd, const struct sockaddr_in *to, const char *msg, size_t len)
 static void
 udp_recv(int fd, char *buf, size_t len)
 {
-	uint64_t end = now_ms() + 3000;
+	uint64_t end = proc_now_ms() + 3000;
 	ssize_t n;
 
-	while ((n = recv(fd, buf, len - 1, 0)) <= 0 && now_ms() < end)
+	while ((n = recv(fd, buf, len - 1, 0)) <= 0 && proc_now_ms() < end)
 		cp_sip_poll(sip, 10);
 	buf[n > 0 ? n : 0] = '\0';
 }
@@ -1959,11 +1950,11 @@ END_TEST
 static void
 tcp_recv(int fd, char *buf, size_t len, const char *want)
 {
-	uint64_t end = now_ms() + 3000;
+	uint64_t end = proc_now_ms() + 3000;
 	size_t got = 0;
 
 	buf[0] = '\0';
-	while (strstr(buf, want) == NULL && now_ms() < end) {
+	while (strstr(buf, want) == NULL && proc_now_ms() < end) {
 		ssize_t n = recv(fd, buf + got, len - 1 - got, MSG_DONTWAIT);
 
 		if (n > 0) {
@@ -2267,7 +2258,7 @@ START_TEST(test_sip_notify_on_tcp_we_open)
 	raw_subscribe(fd, &to, "tcp-1", ntohs(a.sin_port), ";transport=tcp");
 	udp_recv(fd, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
-	for (end = now_ms() + 3000; conn < 0 && now_ms() < end;)
+	for (end = proc_now_ms() + 3000; conn < 0 && proc_now_ms() < end;)
 		if ((conn = accept(lis, NULL, NULL)) < 0)
 			cp_sip_poll(sip, 10);
 	ck_assert_int_ge(conn, 0);
@@ -2325,7 +2316,7 @@ START_TEST(test_sip_notify_big_over_tcp_or_udp)
 	udp_recv(fd, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
 	if (_i == 0) {
-		for (end = now_ms() + 3000; conn < 0 && now_ms() < end;)
+		for (end = proc_now_ms() + 3000; conn < 0 && proc_now_ms() < end;)
 			if ((conn = accept(lis, NULL, NULL)) < 0)
 				cp_sip_poll(sip, 10);
 		ck_assert_int_ge(conn, 0);
@@ -2963,7 +2954,7 @@ START_TEST(test_sip_rate_limit)
 	raw_call(fd, &to, "rl-call", "", tag);
 	raw_in_dialog(fd, &to, "ACK", "rl-call", tag, 1, "");
 	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
-	t0 = now_ms();
+	t0 = proc_now_ms();
 	for (int i = 0; i < 30; i++) {
 		int k = snprintf(m, sizeof(m),
 				 REQ("OPTIONS", "z9hG4bKrl%d", "rlo-%d",
@@ -2974,7 +2965,7 @@ START_TEST(test_sip_rate_limit)
 	}
 	ck_assert(POLL_UNTIL(st->rx_requests == 32, 5000));
 	cp_sip_poll(sip, 0); /* the NISTs' 200s are out */
-	secs = (now_ms() - t0) / 1000 + 1;
+	secs = (proc_now_ms() - t0) / 1000 + 1;
 	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
 		buf[n] = '\0';
 		if (strstr(buf, "Call-ID: rlo-") == NULL)

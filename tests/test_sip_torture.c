@@ -114,15 +114,6 @@ static char *extra[4];		 /* more tutti-cp options (NULL: none) */
 static char me[INET_ADDRSTRLEN]; /* its address */
 static unsigned int n_alive;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Bind port 5060 on an address of 127.77.0.0/16 nobody else holds. */
 static void
 bind_5060(void)
@@ -291,7 +282,7 @@ get_msg(char *buf, size_t len, long long end_ms)
 	for (;;) {
 		struct pollfd p = { .fd = conn >= 0 ? conn : sock,
 				    .events = POLLIN };
-		long long left = end_ms - now_ms();
+		long long left = end_ms - (long long)proc_now_ms();
 		ssize_t k;
 
 		eoh = conn >= 0 ? memmem(st, st_len, "\r\n\r\n", 4) : NULL;
@@ -335,7 +326,7 @@ static size_t
 alive_after(const char *key, const char *absent, char *ans, size_t len)
 {
 	char opt[512], id[32], buf[65536];
-	long long end = now_ms() + WAIT_MS;
+	long long end = (long long)proc_now_ms() + WAIT_MS;
 	size_t ans_len = 0;
 	int n;
 
@@ -509,7 +500,7 @@ START_TEST(test_rate_limit_end_to_end)
 	socklen_t alen = sizeof(a);
 	unsigned int n200 = 0, n503 = 0;
 	static char buf[65536];
-	long long t0 = now_ms(), secs;
+	uint64_t t0 = proc_now_ms(), secs;
 	char line[128];
 	int other, n;
 	ssize_t k;
@@ -551,7 +542,7 @@ START_TEST(test_rate_limit_end_to_end)
 		ck_assert_msg(status_of(buf) == 200, "%s", buf);
 	}
 	close(other);
-	secs = (now_ms() - t0) / 1000 + 1;
+	secs = (proc_now_ms() - t0) / 1000 + 1;
 	while ((k = recv(sock, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
 		buf[k] = '\0';
 		ck_assert_ptr_nonnull(strstr(buf, "Call-ID: rl-"));
