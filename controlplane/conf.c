@@ -727,6 +727,21 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	}
 	if (p->req == NULL)
 		return;
+	if (status == -EAGAIN && p->state == PART_JOINING) {
+		/* its worker is at its limit (tutti-dp --admit-busy): the
+		 * calls there keep going, this one may try again */
+		static const char *const retry[1][2] = {
+			{ "Retry-After", "5" } };
+
+		LOG_WARN("conference %s: %s refused (503): worker %u is at "
+			 "its limit (tutti-dp --admit-busy)", p->conf->name,
+			 p->from, p->conf->worker);
+		f->st.refused++;
+		cp_sip_reply_hdrs(f->sip, p->req, 503, retry, 1, NULL, NULL);
+		p->req = NULL;
+		part_free(f, p, false);
+		return;
+	}
 	if (status < 0) {
 		LOG_WARN("conference %s: leg %u for %s refused by tutti-dp: "
 			 "%s", p->conf->name, leg_id, p->from,
@@ -2489,6 +2504,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		    "\"concealed\":%" PRIu64 ","
 		    "\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
 		    ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
+		    ",\"overloaded\":%s,\"new_legs_refused\":%" PRIu64
 		    ",\"drops\":{", w ? "," : "", w, s.lcore, s.n_confs,
 		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
 		    (double)s.total_cycles : 0.0, s.ticks, s.late_ticks,
@@ -2498,7 +2514,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    s.concealed, s.rx_pkts, s.tx_pkts,
 		    f->rates ? f->rates[w].load_pct : 0.0,
 		    f->rates ? f->rates[w].rx_pps : 0.0,
-		    f->rates ? f->rates[w].tx_pps : 0.0);
+		    f->rates ? f->rates[w].tx_pps : 0.0,
+		    s.overloaded ? "true" : "false", s.new_legs_refused);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s.drops[i] != 0) {
 				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
@@ -2771,7 +2788,8 @@ put_family(struct out *o, const struct metric_fam *m)
 
 enum worker_metric {
 	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
-	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_DROPS, WM_N_
+	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_DROPS,
+	WM_OVERLOADED, WM_LEGS_REFUSED, WM_N_
 };
 
 static const struct metric_fam worker_fam[WM_N_] = {
@@ -2803,7 +2821,21 @@ static const struct metric_fam worker_fam[WM_N_] = {
 			 "Packets in and out." },
 	[WM_DROPS] = { "tutti_worker_drops_total", "counter",
 		       "Packets and events dropped, by reason." },
+	[WM_OVERLOADED] = { "tutti_worker_overloaded", "gauge",
+			    "1 while the worker refuses new legs "
+			    "(tutti-dp --admit-busy)." },
+	[WM_LEGS_REFUSED] = { "tutti_worker_new_legs_refused_total",
+			      "counter",
+			      "New legs refused at the worker's limit "
+			      "(tutti-dp --admit-busy)." },
 };
+
+/* One worker's sample of a counter or integer gauge. */
+static void
+put_u64(struct out *o, const char *n, uint32_t w, uint64_t v)
+{
+	put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, v);
+}
 
 /* Worker w's samples of family k. */
 static void
@@ -2814,11 +2846,10 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 
 	switch (k) {
 	case WM_TICKS:
-		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->ticks);
+		put_u64(o, n, w, s->ticks);
 		break;
 	case WM_LATE_TICKS:
-		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w,
-		    s->late_ticks);
+		put_u64(o, n, w, s->late_ticks);
 		break;
 	case WM_TICK_LATENESS:
 		for (unsigned int b = 0; b < SHM_TICK_LATE_BUCKETS; b++)
@@ -2838,10 +2869,16 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 		    (double)s->poll_gap_ns_max / 1e9);
 		break;
 	case WM_SHED:
-		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->plc_shed);
+		put_u64(o, n, w, s->plc_shed);
+		break;
+	case WM_OVERLOADED:
+		put_u64(o, n, w, s->overloaded);
+		break;
+	case WM_LEGS_REFUSED:
+		put_u64(o, n, w, s->new_legs_refused);
 		break;
 	case WM_CONCEALED:
-		put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, s->concealed);
+		put_u64(o, n, w, s->concealed);
 		break;
 	case WM_PACKETS:
 		put(o, "%s{worker=\"%u\",dir=\"rx\"} %" PRIu64 "\n"

@@ -286,6 +286,11 @@ leg_add(struct dp_lcore *lc, const struct shm_msg *m)
 			  false);	/* replay: idempotent */
 		return 0;
 	}
+	/* a new leg, not one it has (above): refused at the limit */
+	if (lc->st.overloaded) {
+		lc->st.new_legs_refused++;
+		return -EAGAIN;
+	}
 	if (c->max_legs != 0 && c->n_legs >= c->max_legs)
 		return -EDQUOT;
 	if (lc->n_leg_free == 0)

@@ -161,6 +161,30 @@ send_stats_evt(struct dp_lcore *lc)
 	dp_ctl_send_evt(lc, &m);
 }
 
+/*
+ * Admission (--admit-busy), once a second: a worker whose last second was
+ * busy admit_busy_pct % of its time or more, or ran a tick late, is at its
+ * limit, and a new leg would make every conference it owns late; it
+ * refuses new legs (dp_ctl: -EAGAIN) until a second that was neither. The
+ * legs it has keep going.
+ */
+static void
+admit_window(struct dp_lcore *lc, uint64_t now)
+{
+	uint64_t total = now - lc->adm_t0;
+	uint64_t busy = lc->st.busy_cycles - lc->adm_busy0;
+	uint64_t late = lc->st.late_ticks - lc->adm_late0;
+
+	if (total < lc->tsc_hz)
+		return;
+	lc->st.overloaded = lc->admit_busy_pct != 0 &&
+			    (late != 0 ||
+			     busy * 100u >= total * lc->admit_busy_pct);
+	lc->adm_t0 = now;
+	lc->adm_busy0 = lc->st.busy_cycles;
+	lc->adm_late0 = lc->st.late_ticks;
+}
+
 void
 dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
 {
@@ -176,6 +200,7 @@ dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
 		lc->st.tick_ns_max = 0;
 	}
 	lc->st.total_cycles = now - lc->start_tsc;
+	admit_window(lc, now);
 	shm_pub_begin(&p->pub_seq);
 	memcpy((uint8_t *)p + sizeof(p->pub_seq),
 	       (const uint8_t *)&lc->st + sizeof(lc->st.pub_seq),
@@ -286,6 +311,7 @@ dp_lcore_run(void *arg)
 	uint64_t idle = 0;
 
 	lc->start_tsc = rte_rdtsc();
+	lc->adm_t0 = lc->start_tsc;
 	dp_lcore_start_ticks(lc, lc->start_tsc);
 	lc->next_pub_tsc = lc->start_tsc;
 	for (uint64_t it = 0; likely(!dp_quit); it++) {

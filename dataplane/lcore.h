@@ -166,6 +166,11 @@ struct dp_lcore {
 	uint32_t pubs_per_evt;		/* stats event every n publishes */
 	uint32_t pubs;
 	uint64_t idle_sleep_us;		/* 0 = poll without sleeping */
+	/* admission (--admit-busy): new legs are refused while the last
+	 * whole second, from adm_t0, was busy admit_busy_pct % or more or
+	 * ran a tick late (st.overloaded); 0 = never */
+	uint32_t admit_busy_pct;
+	uint64_t adm_t0, adm_busy0, adm_late0;
 	bool hk_run;			/* a housekeeping pass is under way */
 	bool evt_muted;			/* no control plane: no events
 					 * offered (dp_ctl_send_evt) */

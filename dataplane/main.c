@@ -44,6 +44,7 @@ struct dp_opts {
 	uint32_t n_legs;
 	uint32_t max_confs;
 	uint64_t idle_sleep_us;
+	uint32_t admit_busy_pct;
 	enum dp_simd simd;
 	const char *provision;	/* file of conferences and legs, or NULL */
 	bool have_addr;		/* --addr given: drive port addr_port */
@@ -95,6 +96,11 @@ usage(FILE *f)
 "  --idle-sleep-us N      sleep N us when a worker has been idle for 1024\n"
 "                         polls (default 0: poll without sleeping, as in\n"
 "                         production; the demo and tests use 100)\n"
+"  --admit-busy PCT       refuse new legs on a worker whose last second was\n"
+"                         busy PCT %% or more of its time, or ran a tick\n"
+"                         late, until a second that was neither (tutti-cp\n"
+"                         answers 503 with Retry-After); the legs it has\n"
+"                         keep going (1-100; default 0: never refuse)\n"
 "  --simd ISA             highest SIMD kernels to use: auto, scalar, avx2,\n"
 "                         avx512 (default auto: the best this CPU has)\n"
 "  --addr PORT=A.B.C.D    own IPv4 address A.B.C.D on ethdev PORT (e.g.\n"
@@ -183,6 +189,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "legs", required_argument, NULL, 'L' },
 		{ "confs-per-worker", required_argument, NULL, 'c' },
 		{ "idle-sleep-us", required_argument, NULL, 'i' },
+		{ "admit-busy", required_argument, NULL, 'b' },
 		{ "simd", required_argument, NULL, 'S' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "provision", required_argument, NULL, 'P' },
@@ -205,6 +212,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->n_legs = SHM_LEGS_DEFAULT;
 	o->max_confs = 1024;
 	o->idle_sleep_us = 0;
+	o->admit_busy_pct = 0;
 	o->simd = dp_simd_best();
 	o->provision = NULL;
 	o->have_addr = false;
@@ -244,6 +252,11 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			if (parse_u64("idle-sleep-us", optarg, 0, 100000, &v))
 				return -EINVAL;
 			o->idle_sleep_us = v;
+			break;
+		case 'b':
+			if (parse_u64("admit-busy", optarg, 0, 100, &v))
+				return -EINVAL;
+			o->admit_busy_pct = (uint32_t)v;
 			break;
 		case 'S':
 			if (dp_simd_parse(optarg, &o->simd) < 0) {
@@ -475,6 +488,7 @@ start_workers(const struct dp_opts *o)
 			return rc;
 		}
 		lcores[w].idle_sleep_us = o->idle_sleep_us;
+		lcores[w].admit_busy_pct = o->admit_busy_pct;
 		lcores[w].is_main = main_works;
 		region.hdr->worker_lcore[w] = (uint16_t)lcore;
 		len += (size_t)snprintf(list + len, sizeof(worker_list) - len,

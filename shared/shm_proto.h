@@ -311,7 +311,12 @@ struct shm_worker_stats {
 	 * queue when its tick ran (the legs' shm_leg_entry.concealed
 	 * together, as the ticks count them) */
 	uint64_t concealed;
-	uint64_t _pad2[7];
+	/* tutti-dp --admit-busy: new legs refused (-EAGAIN; the control
+	 * plane answers 503) because the worker's last second was busy at
+	 * or above the limit or ran a tick late; and 1 while it refuses */
+	uint64_t new_legs_refused;
+	uint64_t overloaded;
+	uint64_t _pad2[5];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 384, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,

@@ -21,6 +21,11 @@
 #   lock         a new participant D (1700 Hz) gets 403; the roster's
 #                conference-state says locked
 #   unlock       D gets in and A and B hear it
+#   overload     tutti-dp (--admit-busy 99) is stopped for 60 ms every
+#                quarter second, so each second has late ticks: the
+#                worker says overloaded, a new participant gets 503 with
+#                Retry-After, A and B stay in the call; stalls over, it
+#                admits again
 #   end          everyone gets a BYE; no participants left (the roster:
 #                booted, then no one)
 # Needs root (network namespaces): SKIP (77) without.
@@ -142,6 +147,7 @@ show_says() { focus_says show "$@"; }
 
 # a departed endpoint stays in the roster, disconnected, for two
 # notification intervals and a half: 6.5 s to see it there
+lab_dp_opts=(--admit-busy 99)
 lab_focus_up --notify-interval-ms 3000 ||
 	fail "the focus in the lab did not come up"
 
@@ -274,6 +280,35 @@ grep -q '"passed":1' "$out/d_open.json" ||
 step "unlock: a new participant gets in, A and B hear it"
 
 wait_for "D gone" show_says "$D" absent
+worker_says() { tctl --json stats | grep -q "\"overloaded\":$1"; }
+# stalls of our own tutti-dp (by PID), a late tick every second
+( while kill -STOP "$dp_pid" 2>/dev/null; do
+	sleep 0.06
+	kill -CONT "$dp_pid" 2>/dev/null
+	sleep 0.2
+  done ) &
+stall=$!
+pids+=($stall)
+wait_for "worker 0 overloaded" worker_says true
+ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --base-port 40100 \
+	--count 1 --tones 1700 --call "$call" --duration 2 --json \
+	>"$out/d_busy.json" 2>"$out/d_busy.err"
+kill "$stall" 2>/dev/null
+wait "$stall" 2>/dev/null
+kill -CONT "$dp_pid"
+grep -q '"sip_status":503' "$out/d_busy.json" ||
+	fail "a join while overloaded: $(cat "$out/d_busy.json")"
+grep -q "refused (503): worker 0 is at its limit" "$out/cp.log" ||
+	fail "tutti-cp did not log the refusal"
+show_says count 2 || fail "a participant joined on an overloaded worker"
+wait_for "worker 0 admits again" worker_says false
+tctl --json stats | grep -q '"new_legs_refused":[1-9]' ||
+	fail "stats: no new leg refused"
+set_mark
+wait_for "A and B still hear each other" window_holds \
+	"all(P[i]['in_call'] for i in range(2)) and hears(0, 800) and hears(1, 450)"
+step "overload: a new participant gets 503, A and B stay in the call"
+
 operate end demo
 wait_for "A and B get a BYE" window_holds \
 	"all(P[i]['bye_from_focus'] and not P[i]['in_call'] for i in range(3))"

@@ -31,7 +31,8 @@ lab_focus_init() {
 fail() { echo "FAIL: $*" >&2; cat "$out"/* >&2; exit 1; }
 
 # Up, and tutti-cp attached to tutti-dp; non-zero if not within 20 s.
-# Arguments: more tutti-cp options.
+# Arguments: more tutti-cp options; lab_dp_opts (an array, if set): more
+# tutti-dp options. tutti-dp's PID is in dp_pid.
 lab_focus_up() {
 	local end=$((SECONDS + 20))
 
@@ -41,7 +42,9 @@ lab_focus_up() {
 		--no-pci --no-shconf --no-telemetry \
 		--log-level=lib.eal:warning \
 		--vdev "net_af_packet0,iface=$dpif" -- --region "$region" \
-		--idle-sleep-us 100 --addr 0=198.18.0.2 >"$out/dp.log" 2>&1 &
+		--idle-sleep-us 100 --addr 0=198.18.0.2 "${lab_dp_opts[@]}" \
+		>"$out/dp.log" 2>&1 &
+	dp_pid=$!
 	pids+=($!)
 	ip netns exec "$ns" "$build/controlplane/tutti-cp" --region "$region" \
 		--wait 30 --sip 198.18.0.1:5060 --media-ip 198.18.0.2 \
@@ -61,6 +64,7 @@ lab_focus_cleanup() {
 
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null
+		kill -CONT "$p" 2>/dev/null	# a stopped one takes it then
 		wait "$p" 2>/dev/null
 	done
 	"$top/tools/lab" down --ns "$ns" --dp-if "$dpif" --lab-if "$labif"

@@ -811,6 +811,62 @@ END_TEST
 /* The leg table (what tutti-cp and tuttictl read): a leg that stopped
  * sending for five ticks shows them lost and concealed; the other leg
  * shows none. */
+/* --admit-busy: a worker whose last second was busy at its limit, or ran
+ * a tick late, refuses new legs but not those it has; a quieter second
+ * lets them in again. The test moves the clock and the busy count. */
+START_TEST(test_io_admit_busy_refuses_new_legs_at_the_limit)
+{
+	uint64_t hz = lc.tsc_hz, t = lc.adm_t0;
+	struct shm_msg m;
+
+	lc.admit_busy_pct = 90;
+	add_conf_and_legs();		/* legs 70 and 71 */
+	/* 95 % busy, but not a whole second yet: nothing decided */
+	lc.st.busy_cycles += hz * 95 / 100;
+	dp_lcore_publish(&lc, t + hz / 2);
+	ck_assert_uint_eq(lc.pub->overloaded, 0);
+	/* the whole second: at the limit */
+	t += hz;
+	dp_lcore_publish(&lc, t);
+	ck_assert_uint_eq(lc.pub->overloaded, 1);
+	leg_msg(&m, SHM_CMD_LEG_ADD, 2, 40004);
+	ck_assert_int_eq(dp_ctl_apply(&lc, &m), -EAGAIN);
+	ck_assert_ptr_null(dp_ctl_leg_find(&lc, 72));
+	/* a leg it has, added again (a restarted control plane's replay) */
+	leg_msg(&m, SHM_CMD_LEG_ADD, 0, 40000);
+	apply(&m);
+	dp_lcore_publish(&lc, t + 1);
+	ck_assert_uint_eq(lc.pub->new_legs_refused, 1);
+	/* a second at half: admitted again */
+	lc.st.busy_cycles += hz / 2;
+	t += hz;
+	dp_lcore_publish(&lc, t);
+	ck_assert_uint_eq(lc.pub->overloaded, 0);
+	leg_msg(&m, SHM_CMD_LEG_ADD, 2, 40004);
+	apply(&m);
+	ck_assert_ptr_nonnull(dp_ctl_leg_find(&lc, 72));
+	/* a tenth busy, but a tick late: refused */
+	lc.st.busy_cycles += hz / 10;
+	lc.st.late_ticks++;
+	t += hz;
+	dp_lcore_publish(&lc, t);
+	ck_assert_uint_eq(lc.pub->overloaded, 1);
+	leg_msg(&m, SHM_CMD_LEG_ADD, 3, 40006);
+	ck_assert_int_eq(dp_ctl_apply(&lc, &m), -EAGAIN);
+	/* without --admit-busy, never */
+	lc.admit_busy_pct = 0;
+	lc.st.busy_cycles += hz;
+	lc.st.late_ticks++;
+	t += hz;
+	dp_lcore_publish(&lc, t);
+	ck_assert_uint_eq(lc.pub->overloaded, 0);
+	apply(&m);
+	ck_assert_ptr_nonnull(dp_ctl_leg_find(&lc, 73));
+	ck_assert_uint_eq(lc.pub->new_legs_refused, 2);
+	ck_assert_uint_eq(lc.st.n_legs, 4);
+}
+END_TEST
+
 START_TEST(test_io_leg_table_counts_concealment)
 {
 	struct rte_mbuf *out[256];
@@ -1083,6 +1139,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_received_mbufs_kept_or_freed);
 	tcase_add_test(tc, test_io_headers_follow_peer);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
+	tcase_add_test(tc, test_io_admit_busy_refuses_new_legs_at_the_limit);
 	tcase_add_test(tc, test_io_leg_table_counts_concealment);
 	tcase_add_test(tc, test_io_counts_malformed);
 	tcase_add_test(tc, test_io_chained_frames);
