@@ -304,6 +304,8 @@ show_says count 2 || fail "a participant joined on an overloaded worker"
 wait_for "worker 0 admits again" worker_says false
 tctl --json stats | grep -q '"new_legs_refused":[1-9]' ||
 	fail "stats: no new leg refused"
+tctl stats | grep -q "new legs refused: [1-9]" ||
+	fail "the stats table: $(tctl stats)"
 set_mark
 wait_for "A and B still hear each other" window_holds \
 	"all(P[i]['in_call'] for i in range(2)) and hears(0, 800) and hears(1, 450)"

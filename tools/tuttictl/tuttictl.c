@@ -214,7 +214,8 @@ static void
 row_worker(const char *o, const char *e)
 {
 	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
-	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24];
+	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24],
+	     over[8] = "", refused[24] = "";
 	const char *d;
 
 	get(o, e, "worker", w, sizeof(w));
@@ -231,6 +232,8 @@ row_worker(const char *o, const char *e)
 	get(o, e, "load_pct_1s", load, sizeof(load));
 	get(o, e, "rx_pps", rxr, sizeof(rxr));
 	get(o, e, "tx_pps", txr, sizeof(txr));
+	get(o, e, "overloaded", over, sizeof(over));
+	get(o, e, "new_legs_refused", refused, sizeof(refused));
 	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s",
 	       w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean, tmax, rx,
 	       tx);
@@ -241,6 +244,11 @@ row_worker(const char *o, const char *e)
 
 		printf("  %.*s", z ? (int)(z - q) : 0, q);
 	}
+	/* tutti-dp --admit-busy */
+	if (strcmp(over, "true") == 0)
+		printf("  OVERLOADED: new legs refused");
+	if (refused[0] != '\0' && strcmp(refused, "0") != 0)
+		printf("  new legs refused: %s", refused);
 	printf("\n");
 }
 
