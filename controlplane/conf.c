@@ -410,22 +410,44 @@ send_away(struct cp_focus *f, struct part *p,
 	return cp_sip_dialog_bye(f->sip, p->dialog);
 }
 
+/* Whether worker w refuses new legs now (tutti-dp --admit-busy). */
+static bool
+worker_overloaded(struct cp_focus *f, uint32_t w)
+{
+	struct shm_worker_stats s;
+
+	if (!f->d->up)
+		return false;
+	shm_read_stats(shm_region_stats(&f->d->region, w), &s);
+	return s.overloaded != 0;
+}
+
 static struct conf *
 conf_new(struct cp_focus *f, const char *name, bool adhoc)
 {
 	struct conf *c = calloc(1, sizeof(*c));
 	uint32_t n_w, best = 0;
+	bool o_best;
 
 	if (c == NULL)
 		return NULL;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->adhoc = adhoc;
 	c->conf_id = ++f->next_conf_id;
-	/* the least loaded worker owns it from now on */
+	/* the least loaded worker owns it from now on: the one with the
+	 * fewest legs of those not refusing new ones (tutti-dp
+	 * --admit-busy), if any */
 	n_w = f->d->up ? f->d->region.hdr->n_workers : 1;
-	for (uint32_t w = 1; w < n_w; w++)
-		if (f->worker_legs[w] < f->worker_legs[best])
+	o_best = worker_overloaded(f, 0);
+	for (uint32_t w = 1; w < n_w; w++) {
+		bool o_w = worker_overloaded(f, w);
+
+		if (o_w < o_best || (o_w == o_best &&
+				     f->worker_legs[w] < f->worker_legs[best])) {
 			best = w;
+			o_best = o_w;
+		}
+	}
 	c->worker = best;
 	c->next = f->confs;
 	f->confs = c;

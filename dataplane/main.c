@@ -570,6 +570,10 @@ static void
 announce_ready(const struct dp_opts *o)
 {
 	shm_region_set_state(&region, SHM_STATE_READY);
+	if (o->admit_busy_pct != 0)
+		LOG_INFO("admission: a worker refuses new legs after a second "
+			 "%u %% busy or more, or with a late tick "
+			 "(--admit-busy)", o->admit_busy_pct);
 	LOG_INFO("tutti-dp %s ready: region %s generation %#" PRIx64
 		 ", %u worker%s on lcore%s %s, %u ring slots, %u legs, simd %s"
 		 "; waiting for tutti-cp", DP_VERSION, region.name,
