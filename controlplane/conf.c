@@ -751,15 +751,13 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 		return;
 	if (status == -EAGAIN && p->state == PART_JOINING) {
 		/* its worker is at its limit (tutti-dp --admit-busy): the
-		 * calls there keep going, this one may try again */
-		static const char *const retry[1][2] = {
-			{ "Retry-After", "5" } };
-
+		 * calls there keep going, this one may try again (503
+		 * says when: Retry-After) */
 		LOG_WARN("conference %s: %s refused (503): worker %u is at "
 			 "its limit (tutti-dp --admit-busy)", p->conf->name,
 			 p->from, p->conf->worker);
 		f->st.refused++;
-		cp_sip_reply_hdrs(f->sip, p->req, 503, retry, 1, NULL, NULL);
+		cp_sip_reply(f->sip, p->req, 503, NULL, NULL);
 		p->req = NULL;
 		part_free(f, p, false);
 		return;

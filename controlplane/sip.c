@@ -2057,6 +2057,14 @@ cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
 			osip_message_set_www_authenticate(r, hdrs[i][1]);
 		else
 			osip_message_set_header(r, hdrs[i][0], hdrs[i][1]);
+	/* every 503 of the focus says when to try again, as the stateless
+	 * ones do (RFC 3261 21.5.4), unless the caller said it */
+	if (code == 503) {
+		osip_header_t *h = NULL;
+
+		if (osip_message_header_get_byname(r, "Retry-After", 0, &h) < 0)
+			osip_message_set_header(r, "Retry-After", "5");
+	}
 	set_body(r, content_type, body);
 	if (code / 100 == 2 && (rc = arm_2xx(sip, req, r)) < 0) {
 		osip_message_free(r);

@@ -81,9 +81,12 @@ static const char *const sdp =
 
 /*
  * The stand-in conference logic: "ring" rings forever, "busy" gets 486,
+ * "full" 503 (and the SIP layer's Retry-After), "later" 503 with its own,
  * the rest get 200;
  * a call whose Call-ID starts with "hangup" is hung up once ACKed.
  */
+static const char *const later[1][2] = { { "Retry-After", "30" } };
+
 static void
 on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
 {
@@ -96,6 +99,11 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
 		ck_assert_int_eq(cp_sip_reply(sip, req, 180, NULL, NULL), 0);
 	else if (strncmp(cp_sip_req_uri(req), "sip:busy@", 9) == 0)
 		ck_assert_int_eq(cp_sip_reply(sip, req, 486, NULL, NULL), 0);
+	else if (strncmp(cp_sip_req_uri(req), "sip:full@", 9) == 0)
+		ck_assert_int_eq(cp_sip_reply(sip, req, 503, NULL, NULL), 0);
+	else if (strncmp(cp_sip_req_uri(req), "sip:later@", 10) == 0)
+		ck_assert_int_eq(cp_sip_reply_hdrs(sip, req, 503, later, 1,
+						   NULL, NULL), 0);
 	else
 		ck_assert_int_eq(
 			cp_sip_reply(sip, req, 200, "application/sdp", sdp), 0);
@@ -2493,6 +2501,37 @@ START_TEST(test_sip_486_resent_until_ack)
 }
 END_TEST
 
+/* Every 503 the focus sends says when to try again: the SIP layer adds
+ * Retry-After: 5 unless the caller gave one (then only the caller's). */
+START_TEST(test_sip_503_has_retry_after)
+{
+	static const char full[] =
+		REQ_TO("full", "INVITE", "z9hG4bK41", "c41", "1 INVITE", "");
+	static const char inv_later[] =
+		REQ_TO("later", "INVITE", "z9hG4bK42", "c42", "1 INVITE", "");
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096];
+	const char *r;
+
+	udp_send(fd, &to, full, sizeof(full) - 1);
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 503", 11) == 0, "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nRetry-After: 5\r\n") != NULL, "%s", msg);
+	udp_send(fd, &to, inv_later, sizeof(inv_later) - 1);
+	do	/* past the first one's retransmissions (no ACK sent) */
+		udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	while (strstr(msg, "Call-ID: c41\r\n") != NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 503", 11) == 0 &&
+		      strstr(msg, "Call-ID: c42\r\n"), "%s", msg);
+	r = strstr(msg, "Retry-After: ");
+	ck_assert_msg(r != NULL && strncmp(r, "Retry-After: 30\r\n", 17) == 0,
+		      "%s", msg);
+	ck_assert_msg(strstr(r + 1, "Retry-After") == NULL, "%s", msg);
+	close(fd);
+}
+END_TEST
+
 /* S-10: at max_transactions, new requests get 503 with Retry-After; a
  * CANCEL (like an in-dialog request) still gets through. */
 START_TEST(test_sip_overload_503)
@@ -3115,6 +3154,7 @@ test_suite(void)
 	tcase_add_loop_test(raw, test_sip_invite_again_after_2xx, 0, 2);
 	tcase_add_test(raw, test_sip_486_resent_until_ack);
 	tcase_add_test(raw, test_sip_overload_503);
+	tcase_add_test(raw, test_sip_503_has_retry_after);
 	tcase_add_test(raw, test_sip_rate_limit);
 	tcase_add_test(raw, test_sip_refer_in_dialog);
 	tcase_add_test(raw, test_sip_subscription_expires);
