@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -143,8 +144,7 @@ proc_stop(struct proc *p, int sig, int timeout_ms)
 
 enum at_exit_kind { AT_EXIT_SHM, AT_EXIT_FILE, AT_EXIT_LAB, AT_EXIT_DONE };
 
-/* One registration; also a record on the reaper's pipe (shorter than
- * PIPE_BUF, so that each write is whole). */
+/* One registration; also a record (a packet) on the reaper's socket. */
 struct at_exit_rec {
 	uint32_t kind;		/* enum at_exit_kind */
 	char name[128];		/* LAB: the namespace */
@@ -164,9 +164,9 @@ static bool at_exit_registered;
  * shared-memory objects, files and labs stayed behind. It is forked
  * twice (not this process's child: no wait of a test reaps it) into a
  * session of its own (a signal to the test's process group does not end
- * it), reads each registration from a pipe, and acts when the pipe's
- * writing end, which only this process holds (close-on-exec, so not what
- * it starts), is closed. A normal exit removes everything itself first
+ * it), reads each registration from a socket pair, and acts when the
+ * other end, which only this process holds (close-on-exec, so not what it
+ * starts), is closed. A normal exit removes everything itself first
  * (remove_at_exit(): gone by the time the test's status is known) and
  * then tells the reaper so (AT_EXIT_DONE).
  */
@@ -217,7 +217,9 @@ reaper_start(void)
 		close(reaper_fd);
 		reaper_fd = -1;
 	}
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	/* a socket, not a pipe: a send to a reaper that is gone fails
+	 * (MSG_NOSIGNAL) instead of raising SIGPIPE in the test */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
 		return;
 	mid = fork();
 	if (mid < 0) {
@@ -239,7 +241,7 @@ reaper_start(void)
 				dup2(null, STDOUT_FILENO);
 				dup2(null, STDERR_FILENO);
 			}
-			/* only the reading end: no other pipe of the test's
+			/* only its end: no pipe or socket of the test's
 			 * kept open by the reaper */
 			dup2(fds[0], 3);
 			close_range(4, ~0u, 0);
@@ -261,7 +263,7 @@ reaper_send(const struct at_exit_rec *r)
 	if (reaper_fd < 0 || reaper_owner != getpid())
 		return;
 	do
-		k = write(reaper_fd, r, sizeof(*r));
+		k = send(reaper_fd, r, sizeof(*r), MSG_NOSIGNAL);
 	while (k < 0 && errno == EINTR);
 }
 
