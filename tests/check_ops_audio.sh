@@ -23,9 +23,9 @@
 #   unlock       D gets in and A and B hear it
 #   overload     tutti-dp (--admit-busy 99) is stopped for 60 ms every
 #                quarter second, so each second has late ticks: the
-#                worker says overloaded, a new participant gets 503 with
-#                Retry-After, A and B stay in the call; stalls over, it
-#                admits again
+#                worker says overloaded, a new participant gets 503 (its
+#                Retry-After: test_sip), A and B stay in the call; stalls
+#                over, it admits again
 #   end          everyone gets a BYE; no participants left (the roster:
 #                booted, then no one)
 # Needs root (network namespaces): SKIP (77) without.
