@@ -712,9 +712,16 @@ static void
 dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 {
 	if (status < 0) {
-		LOG_WARN("conference %s: leg for %s refused by tutti-dp: %s",
-			 p->conf->name, p->from, strerror(-status));
-		f->st.dp_errors++;
+		if (status == -EAGAIN)
+			LOG_WARN("conference %s: dial-out to %s refused (503): "
+				 "worker %u is at its limit (tutti-dp "
+				 "--admit-busy)", p->conf->name, p->from,
+				 p->conf->worker);
+		else
+			LOG_WARN("conference %s: leg for %s refused by "
+				 "tutti-dp: %s", p->conf->name, p->from,
+				 strerror(-status));
+		f->st.dp_errors += status != -EAGAIN;
 		refer_progress(f, p, 503, true);
 		send_away(f, p, CP_ROSTER_DISC_FAILED, "no media resources");
 		return;
