@@ -808,9 +808,6 @@ START_TEST(test_io_events_wait_for_control_plane)
 }
 END_TEST
 
-/* The leg table (what tutti-cp and tuttictl read): a leg that stopped
- * sending for five ticks shows them lost and concealed; the other leg
- * shows none. */
 /* --admit-busy: a worker whose last second was busy at its limit, or ran
  * a tick late, refuses new legs but not those it has; a quieter second
  * lets them in again. The test moves the clock and the busy count. */
@@ -867,6 +864,9 @@ START_TEST(test_io_admit_busy_refuses_new_legs_at_the_limit)
 }
 END_TEST
 
+/* The leg table (what tutti-cp and tuttictl read): a leg that stopped
+ * sending for five ticks shows them lost and concealed; the other leg
+ * shows none. */
 START_TEST(test_io_leg_table_counts_concealment)
 {
 	struct rte_mbuf *out[256];
