@@ -54,6 +54,7 @@
 #define SIP_SUPPORTED ""   /* no extensions yet */
 #define TAG_HEX	      16   /* 64 random bits (RFC 3261 §19.3: >= 32) */
 #define MAX_WAIT_MS   1000 /* longest sleep in cp_sip_poll() */
+#define RETRY_503_S   "5"  /* a 503's Retry-After, unless said otherwise */
 
 enum { WITH_ALLOW = 1, WITH_CAPS = 2, WITH_EVENTS = 4 };
 
@@ -564,7 +565,7 @@ reply_stateless(struct cp_sip *sip, const struct cp_sip_peer *from,
 		return;
 	}
 	if (code == 503)
-		osip_message_set_header(r, "Retry-After", "5");
+		osip_message_set_header(r, "Retry-After", RETRY_503_S);
 	response_dest(from, r, &to);
 	send_raw(sip, &to, r);
 	osip_message_free(r);
@@ -2063,7 +2064,7 @@ cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
 		osip_header_t *h = NULL;
 
 		if (osip_message_header_get_byname(r, "Retry-After", 0, &h) < 0)
-			osip_message_set_header(r, "Retry-After", "5");
+			osip_message_set_header(r, "Retry-After", RETRY_503_S);
 	}
 	set_body(r, content_type, body);
 	if (code / 100 == 2 && (rc = arm_2xx(sip, req, r)) < 0) {
