@@ -246,7 +246,7 @@ row_worker(const char *o, const char *e)
 	}
 	/* tutti-dp --admit-busy */
 	if (strcmp(over, "true") == 0)
-		printf("  OVERLOADED: new legs refused");
+		printf("  OVERLOADED");
 	if (refused[0] != '\0' && strcmp(refused, "0") != 0)
 		printf("  new legs refused: %s", refused);
 	printf("\n");
