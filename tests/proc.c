@@ -235,8 +235,8 @@ reaper_start(void)
 			signal(SIGINT, SIG_IGN);
 			signal(SIGTERM, SIG_IGN);
 			signal(SIGHUP, SIG_IGN);
-			signal(SIGPIPE, SIG_IGN);
-			if (null >= 0) {	/* nothing into the TAP stream */
+			/* nothing into the TAP stream */
+			if (null >= 0) {
 				dup2(null, STDIN_FILENO);
 				dup2(null, STDOUT_FILENO);
 				dup2(null, STDERR_FILENO);
