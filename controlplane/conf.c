@@ -442,8 +442,9 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	for (uint32_t w = 1; w < n_w; w++) {
 		bool o_w = worker_overloaded(f, w);
 
-		if (o_w < o_best || (o_w == o_best &&
-				     f->worker_legs[w] < f->worker_legs[best])) {
+		if (o_w < o_best ||
+		    (o_w == o_best &&
+		     f->worker_legs[w] < f->worker_legs[best])) {
 			best = w;
 			o_best = o_w;
 		}

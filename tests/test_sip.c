@@ -67,12 +67,12 @@ stats_have(const char *needle)
  * Run the SIP layer until cond holds or ms pass; the value of cond (which
  * is evaluated once more at the end: no side effects in cond).
  */
-#define POLL_UNTIL(cond, ms)                       \
-	({                                         \
+#define POLL_UNTIL(cond, ms)                            \
+	({                                              \
 		uint64_t end_ = proc_now_ms() + (ms);   \
 		while (!(cond) && proc_now_ms() < end_) \
-			cp_sip_poll(sip, 10);      \
-		(cond);                            \
+			cp_sip_poll(sip, 10);           \
+		(cond);                                 \
 	})
 
 static const char *const sdp =
@@ -2321,7 +2321,8 @@ START_TEST(test_sip_notify_big_over_tcp_or_udp)
 	udp_recv(fd, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
 	if (_i == 0) {
-		for (end = proc_now_ms() + 3000; conn < 0 && proc_now_ms() < end;)
+		for (end = proc_now_ms() + 3000;
+		     conn < 0 && proc_now_ms() < end;)
 			if ((conn = accept(lis, NULL, NULL)) < 0)
 				cp_sip_poll(sip, 10);
 		ck_assert_int_ge(conn, 0);
