@@ -437,7 +437,7 @@ err_append(struct errs *e, long line, const char *msg)
 
 /* One problem: "NAME:LINE: msg" (line <= 0: "NAME: msg"). */
 static void TUTTI_PRINTF(3, 4)
-	err_add(struct errs *e, long line, const char *fmt, ...)
+err_add(struct errs *e, long line, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;

@@ -44,7 +44,8 @@ struct shm_region_cfg {
 
 /*
  * Create a new region: refuse (-EBUSY) if a live data plane still uses a
- * region of that name, unlink one left from an earlier run, create, size, map, initialise the rings with rte_ring_init() and stamp
+ * region of that name, unlink one left from an earlier run, create, size,
+ * map, initialise the rings with rte_ring_init() and stamp
  * a fresh random generation. The region is left in SHM_STATE_INIT; the data
  * plane publishes SHM_STATE_READY with shm_region_set_state() when its
  * workers run. On error, writes a one-line reason to err (if errlen > 0).
