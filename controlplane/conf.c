@@ -1313,7 +1313,8 @@ dial_policy(struct cp_focus *f, struct conf *c)
 		if (dial_out(f, c, c->dial[i], NULL, &err) == NULL)
 			LOG_WARN("conference %s: cannot dial %s as the policy "
 				 "says: %s", c->name, c->dial[i],
-				 strerror(-err));
+				 err == -EAGAIN ? "its worker is at its limit "
+				 "(tutti-dp --admit-busy)" : strerror(-err));
 		else
 			LOG_INFO("conference %s: dialling %s (policy)",
 				 c->name, c->dial[i]);
@@ -1394,8 +1395,16 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 	struct cp_sdp_local local;
 	struct cp_sip_invite_opts o = { 0 };
 	char from[128];
-	struct part *p = calloc(1, sizeof(*p));
+	struct part *p;
 
+	if (worker_overloaded(f, c->worker)) {
+		/* not a phone rung only to be hung up on: its worker would
+		 * refuse the leg when it answers (tutti-dp --admit-busy) */
+		*err = -EAGAIN;
+		f->st.refused++;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
 	if (p == NULL || port_take(f, &p->port) < 0) {
 		*err = p == NULL ? -ENOMEM : -ENOSPC;
 		free(p);
@@ -1601,8 +1610,13 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 	}
 	p = dial_out(f, c, refer_to, referred_by, &err);
 	if (p == NULL) {
-		cp_sip_reply(f->sip, req, err == -ENOSPC ? 503 : 500, NULL,
-			     NULL);
+		if (err == -EAGAIN)
+			LOG_WARN("conference %s: dial-out to %s for %s refused "
+				 "(503): worker %u is at its limit (tutti-dp "
+				 "--admit-busy)", c->name, refer_to,
+				 cp_sip_req_from(req), c->worker);
+		cp_sip_reply(f->sip, req, err == -ENOSPC || err == -EAGAIN ?
+			     503 : 500, NULL, NULL);
 		return;
 	}
 	if (cp_sip_sub_answer(f->sip, req, 202, 60, p, &p->refer_sub) == 0)
@@ -2722,6 +2736,13 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 	} else if (strcmp(cmd, "dial") == 0) {
 		int rc = n < 3 ? -EINVAL : cp_focus_dial(f, c->name, who);
 
+		if (rc == -EAGAIN) {
+			put_error(&o, "cannot dial '%s' now: worker %u, which "
+				  "owns %s, is at its limit (tutti-dp "
+				  "--admit-busy); try again later", who,
+				  c->worker, c->name);
+			return;
+		}
 		if (rc < 0) {
 			put_error(&o, "cannot dial '%s': %s (a sip: URI with a "
 				  "numeric address)", who, strerror(-rc));

@@ -24,8 +24,9 @@
 #   overload     tutti-dp (--admit-busy 99) is stopped for 60 ms every
 #                quarter second, so each second has late ticks: the
 #                worker says overloaded, a new participant gets 503 (its
-#                Retry-After: test_sip), A and B stay in the call; stalls
-#                over, it admits again
+#                Retry-After: test_sip), tuttictl dial is refused
+#                before any phone rings, A and B stay in the call;
+#                stalls over, it admits again
 #   end          everyone gets a BYE; no participants left (the roster:
 #                booted, then no one)
 # Needs root (network namespaces): SKIP (77) without.
@@ -293,6 +294,10 @@ wait_for "worker 0 overloaded" worker_says true
 ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --base-port 40100 \
 	--count 1 --tones 1700 --call "$call" --duration 2 --json \
 	>"$out/d_busy.json" 2>"$out/d_busy.err"
+# a dial-out is refused before any phone rings
+if tctl dial demo "sip:busy@198.18.0.1:5999" >"$out/dial_busy.out" 2>&1; then
+	fail "a dial-out while overloaded: $(cat "$out/dial_busy.out")"
+fi
 kill "$stall" 2>/dev/null
 wait "$stall" 2>/dev/null
 kill -CONT "$dp_pid"
@@ -301,6 +306,11 @@ grep -q '"sip_status":503' "$out/d_busy.json" ||
 grep -q "refused (503): worker 0 is at its limit" "$out/cp.log" ||
 	fail "tutti-cp did not log the refusal"
 show_says count 2 || fail "a participant joined on an overloaded worker"
+grep -q "worker 0, which owns demo, is at its limit" "$out/dial_busy.out" ||
+	fail "tuttictl dial while overloaded: $(cat "$out/dial_busy.out")"
+if grep -q "dialling sip:busy@" "$out/cp.log"; then
+	fail "tutti-cp rang a phone its worker could not carry"
+fi
 wait_for "worker 0 admits again" worker_says false
 tctl --json stats | grep -q '"new_legs_refused":[1-9]' ||
 	fail "stats: no new leg refused"
@@ -309,7 +319,7 @@ tctl stats | grep -q "new legs refused: [1-9]" ||
 set_mark
 wait_for "A and B still hear each other" window_holds \
 	"all(P[i]['in_call'] for i in range(2)) and hears(0, 800) and hears(1, 450)"
-step "overload: a new participant gets 503, A and B stay in the call"
+step "overload: a new participant gets 503, a dial-out is refused, A and B stay in the call"
 
 operate end demo
 wait_for "A and B get a BYE" window_holds \
