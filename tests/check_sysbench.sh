@@ -41,6 +41,10 @@ check "--ab: a median of B / A and the memif buffers" test \
 	"$(jq_py "$dir/ab.json" \
 	'd["ab"]["b_over_a_median"] > 0 and d["memif_bsize"] == 2048' 2>&1)" \
 	= True
+check "--ab: bench/ab_stats on its one pair (no interval from one)" test \
+	"$(jq_py "$dir/ab.json" \
+	'(d["ab"]["stats"]["pairs"], d["ab"]["stats"]["ci90"])' 2>&1)" \
+	= "(1, None)"
 
 "$sb" --build "$build" --no-huge --memif-bsize 512 --repeat 1 \
 	--duration 1 --trial-s 1 --warmup-s 1 --n-start 300 --n-max 300 \
