@@ -138,6 +138,7 @@ struct cp_focus {
 	uint8_t *port_used;	/* one byte per even port of the range */
 	uint32_t n_ports, next_port;
 	uint32_t *worker_legs;	/* load per worker */
+	bool *worker_drained;	/* tuttictl drain: no new conferences */
 	struct rate *rates;	/* per worker: the last second's rates */
 	uint64_t rates_ms;	/* when they were last sampled */
 	const struct cp_policy *policy;	/* NULL: anyone may */
@@ -436,11 +437,11 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	c->conf_id = ++f->next_conf_id;
 	/* the least loaded worker owns it from now on: the one with the
 	 * fewest legs of those not refusing new ones (tutti-dp
-	 * --admit-busy), if any */
+	 * --admit-busy) nor drained by the operator, if any */
 	n_w = f->d->up ? f->d->region.hdr->n_workers : 1;
-	o_best = worker_overloaded(f, 0);
+	o_best = f->worker_drained[0] || worker_overloaded(f, 0);
 	for (uint32_t w = 1; w < n_w; w++) {
-		bool o_w = worker_overloaded(f, w);
+		bool o_w = f->worker_drained[w] || worker_overloaded(f, w);
 
 		if (o_w < o_best ||
 		    (o_w == o_best &&
@@ -539,8 +540,10 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 	f->n_ports = (cfg->rtp_port_max - cfg->rtp_port_min) / 2 + 1;
 	f->port_used = calloc(f->n_ports, 1);
 	f->worker_legs = calloc(SHM_MAX_WORKERS, sizeof(uint32_t));
+	f->worker_drained = calloc(SHM_MAX_WORKERS, sizeof(bool));
 	f->rates = calloc(SHM_MAX_WORKERS, sizeof(*f->rates));
-	if (f->port_used == NULL || f->worker_legs == NULL) {
+	if (f->port_used == NULL || f->worker_legs == NULL ||
+	    f->worker_drained == NULL) {
 		cp_focus_free(f);
 		return -ENOMEM;
 	}
@@ -574,6 +577,7 @@ cp_focus_free(struct cp_focus *f)
 	}
 	free(f->port_used);
 	free(f->worker_legs);
+	free(f->worker_drained);
 	free(f->rates);
 	free(f);
 }
@@ -2547,7 +2551,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    "\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
 		    ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"overloaded\":%s,\"new_legs_refused\":%" PRIu64
-		    ",\"drops\":{", w ? "," : "", w, s.lcore, s.n_confs,
+		    ",\"draining\":%s,\"drops\":{", w ? "," : "", w, s.lcore,
+		    s.n_confs,
 		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
 		    (double)s.total_cycles : 0.0, s.ticks, s.late_ticks,
 		    (double)s.tick_ns_max / 1000.0, s.ticks ?
@@ -2557,7 +2562,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    f->rates ? f->rates[w].load_pct : 0.0,
 		    f->rates ? f->rates[w].rx_pps : 0.0,
 		    f->rates ? f->rates[w].tx_pps : 0.0,
-		    s.overloaded ? "true" : "false", s.new_legs_refused);
+		    s.overloaded ? "true" : "false", s.new_legs_refused,
+		    f->worker_drained[w] ? "true" : "false");
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s.drops[i] != 0) {
 				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
@@ -2652,13 +2658,44 @@ approve(struct cp_focus *f, struct conf *c, bool yes, const char *id,
 	    yes ? "active" : "terminated");
 }
 
+/* tuttictl drain|undrain W: worker W takes no new conferences (they go
+ * to the least loaded of the others, if any is not drained or at its
+ * limit); its conferences keep their calls and take new participants. */
+static void
+drain_cmd(struct cp_focus *f, bool drain, const char *arg, struct out *o)
+{
+	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 1;
+	char *end = NULL;
+	unsigned long w;
+
+	if (arg == NULL) {
+		put_error(o, "'%s' needs a worker (0 to %u)", drain ?
+			  "drain" : "undrain", n_w - 1);
+		return;
+	}
+	errno = 0;
+	w = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || w >= n_w) {
+		put_error(o, "no worker '%s' (tutti-dp has %u: 0 to %u)", arg,
+			  n_w, n_w - 1);
+		return;
+	}
+	if (f->worker_drained[w] != drain)
+		LOG_INFO("worker %lu %s by the operator%s", w, drain ?
+			 "drained" : "undrained", drain ? ": new conferences "
+			 "go to the other workers, its calls go on" : "");
+	f->worker_drained[w] = drain;
+	put(o, "{\"ok\":true,\"worker\":%lu,\"draining\":%s}", w,
+	    drain ? "true" : "false");
+}
+
 static bool
 known_cmd(const char *cmd)
 {
 	static const char *const cmds[] = {
 		"help", "list", "stats", "show", "roster", "dial", "lock",
 		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
-		"watchers", "approve", "reject",
+		"watchers", "approve", "reject", "drain", "undrain",
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -2683,6 +2720,10 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		put_error(&o, "unknown command '%s' (try 'help')", cmd);
 		return;
 	}
+	if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
+		drain_cmd(f, cmd[0] == 'd', n < 2 ? NULL : name, &o);
+		return;
+	}
 	if (n >= 2 && (c = conf_find(f, name)) == NULL &&
 	    strcmp(cmd, "help") != 0) {
 		put_error(&o, "no conference '%s' (try 'list')", name);
@@ -2694,7 +2735,8 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
 		    "\"kick CONF WHO\",\"lock CONF\",\"unlock CONF\","
 		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
-		    "\"reject CONF ID\",\"stats\"]}");
+		    "\"reject CONF ID\",\"stats\",\"drain WORKER\","
+		    "\"undrain WORKER\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 

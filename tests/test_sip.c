@@ -861,6 +861,7 @@ static char focus_ctl[108];
 static char focus_state[108];
 static unsigned int focus_metrics_port;
 
+static bool focus_two;		/* two workers (and the main lcore) */
 static char *focus_policy;	/* --policy for the next fixture */
 static char *focus_extra[2];	/* one more option and its value */
 
@@ -895,7 +896,15 @@ focus_setup(void)
 	}
 	const char *at;
 
+	static char lcores[64];
+
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
+	if (focus_two) {	/* main lcore and two workers, on one CPU */
+		snprintf(lcores, sizeof(lcores), "0@%s,1@%s,2@%s", cpu, cpu,
+			 cpu);
+		dp_argv[1] = "--lcores";
+		dp_argv[2] = lcores;
+	}
 	snprintf(focus_region, sizeof(focus_region), "/tutti-test-focus-%d",
 		 (int)getpid());
 	snprintf(focus_ctl, sizeof(focus_ctl), "/tmp/tutti-test-focus-%d.sock",
@@ -1293,7 +1302,13 @@ adhoc_start(int port, const char *tp, char *name)
 
 	ck_assert_msg(proc_expect(&focus_cp, "through the factory", 10000),
 		      "%s", focus_cp.out);
-	at = strstr(focus_cp.out, "conference conf-");
+	/* the name from the factory's line (other lines may name other
+	 * conferences before it) */
+	at = strstr(focus_cp.out, "through the factory");
+	while (at > focus_cp.out && at[-1] != '\n')
+		at--;
+	at = strstr(at, "conference conf-");
+	ck_assert_ptr_nonnull(at);
 	ck_assert_int_eq(sscanf(at, "conference %63s created", name), 1);
 	return pid;
 }
@@ -3060,6 +3075,99 @@ test_skip_reason(void)
 	return NULL;
 }
 
+static void
+focus_two_setup(void)
+{
+	focus_two = true;
+	focus_setup();
+	focus_two = false;
+}
+
+/* The worker that owns conference name, from tuttictl --json list. */
+static unsigned int
+conf_worker(const char *name)
+{
+	char out[8192], key[96];
+	unsigned int id, w;
+	const char *at;
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json list"), 0);
+	snprintf(key, sizeof(key), "\"name\":\"%s\",", name);
+	at = strstr(out, key);
+	ck_assert_msg(at != NULL, "%s not in %s", name, out);
+	ck_assert_int_eq(sscanf(at + strlen(key), "\"conf_id\":%u,"
+				"\"worker\":%u", &id, &w), 2);
+	return w;
+}
+
+/*
+ * tuttictl drain W: new conferences go to the other worker, even when it
+ * has more legs; the drained one's conferences keep their calls; undrain
+ * gives it back. Bad workers are refused with the range. Two workers.
+ */
+START_TEST(test_focus_drain_places_new_conferences)
+{
+	char out[8192], a_name[64], b_name[64], c_name[64], need[160];
+	int a_port = free_port(), b_port = free_port(), c_port = free_port();
+	pid_t a, b, c;
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json stats"), 0);
+	ck_assert_msg(strstr(out, "{\"worker\":1,") != NULL, "%s", out);
+	ck_assert_ptr_null(strstr(out, "\"draining\":true"));
+	ck_assert_int_ne(tuttictl(out, sizeof(out), "--json drain 2"), 0);
+	ck_assert_msg(strstr(out, "no worker '2' (tutti-dp has 2: 0 to 1)"),
+		      "%s", out);
+	ck_assert_int_ne(tuttictl(out, sizeof(out), "--json drain x1"), 0);
+	ck_assert_int_ne(tuttictl(out, sizeof(out), "--json undrain"), 0);
+	ck_assert_msg(strstr(out, "'undrain' needs a worker (0 to 1)"), "%s",
+		      out);
+
+	/* both workers idle: the first takes a new conference */
+	a = adhoc_start(a_port, tps[_i], a_name);
+	ck_assert_uint_eq(conf_worker(a_name), 0);
+	/* worker 0 drained: the next goes to worker 1 (as its fewer legs
+	 * would have it), and the one after too, though the legs are even
+	 * then (undrained, worker 0 would take it) */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "drain 0"), 0);
+	ck_assert_msg(strstr(out, "worker 0: draining"), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "DRAINING"), "%s", out);
+	ck_assert_msg(proc_expect(&focus_cp, "worker 0 drained by the "
+				  "operator", 5000), "%s", focus_cp.out);
+	focus_cp.out[0] = '\0';
+	focus_cp.len = 0;
+	b = adhoc_start(b_port, tps[_i], b_name);
+	ck_assert_uint_eq(conf_worker(b_name), 1);
+	focus_cp.out[0] = '\0';
+	focus_cp.len = 0;
+	c = adhoc_start(c_port, tps[_i], c_name);
+	ck_assert_uint_eq(conf_worker(c_name), 1);
+	/* worker 0's conference goes on: A is still in it */
+	snprintf(need, sizeof(need), "--json show %s", a_name);
+	ck_assert_msg(tuttictl(out, sizeof(out), need) == 0, "%s: %s", need,
+		      out);
+	ck_assert_msg(strstr(out, "\"state\":\"connected\""), "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json undrain 0"), 0);
+	ck_assert_msg(strstr(out, "\"worker\":0,\"draining\":false"), "%s",
+		      out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json stats"), 0);
+	ck_assert_ptr_null(strstr(out, "\"draining\":true"));
+
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", a_name, a_port);
+	ck_assert_msg(tuttictl(out, sizeof(out), need) == 0, "%s: %s", need,
+		      out);
+	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", b_name, b_port);
+	ck_assert_msg(tuttictl(out, sizeof(out), need) == 0, "%s: %s", need,
+		      out);
+	ck_assert_int_eq(sipp_wait(b, "focus_kicked", tps[_i]), 0);
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", c_name, c_port);
+	ck_assert_msg(tuttictl(out, sizeof(out), need) == 0, "%s: %s", need,
+		      out);
+	ck_assert_int_eq(sipp_wait(c, "focus_kicked", tps[_i]), 0);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -3109,6 +3217,12 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
 	tcase_add_loop_test(focus, test_focus_watch_to_the_end, 0, 2);
 	tcase_add_loop_test(focus, test_focus_refer_dials_out, 0, 1);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_two_workers");
+	tcase_add_checked_fixture(focus, focus_two_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_drain_places_new_conferences, 0,
+			    1);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_timeout");
 	tcase_add_checked_fixture(focus, focus_timeout_setup, focus_teardown);

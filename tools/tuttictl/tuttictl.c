@@ -12,6 +12,7 @@
  *   tuttictl end CONF                 hang up everyone in CONF
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
+ *   tuttictl drain|undrain WORKER     no new conferences there / again
  *
  * WHO is a leg id, a From URI, or a unique part of one. The answers are
  * tutti-cp's JSON; the tables are made from it with a small reader of the
@@ -59,6 +60,10 @@ usage(FILE *f)
 "  stats                     per worker: load and packets/s over the last\n"
 "                            second, busy share since start, ticks, late\n"
 "                            ticks, tick time, packets, drops by reason\n"
+"  drain WORKER, undrain WORKER\n"
+"                            new conferences go to the other workers (its\n"
+"                            own keep their calls and take newcomers) /\n"
+"                            to any worker again\n"
 "WHO is a leg id, a From URI, or a unique part of one.\n"
 "\n"
 "Options:\n"
@@ -215,7 +220,7 @@ row_worker(const char *o, const char *e)
 {
 	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
 	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24],
-	     over[8] = "", refused[24] = "";
+	     over[8] = "", refused[24] = "", drain[8] = "";
 	const char *d;
 
 	get(o, e, "worker", w, sizeof(w));
@@ -234,6 +239,7 @@ row_worker(const char *o, const char *e)
 	get(o, e, "tx_pps", txr, sizeof(txr));
 	get(o, e, "overloaded", over, sizeof(over));
 	get(o, e, "new_legs_refused", refused, sizeof(refused));
+	get(o, e, "draining", drain, sizeof(drain));
 	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s",
 	       w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean, tmax, rx,
 	       tx);
@@ -249,6 +255,9 @@ row_worker(const char *o, const char *e)
 		printf("  OVERLOADED");
 	if (refused[0] != '\0' && strcmp(refused, "0") != 0)
 		printf("  new legs refused: %s", refused);
+	/* tuttictl drain */
+	if (strcmp(drain, "true") == 0)
+		printf("  DRAINING");
 	printf("\n");
 }
 
@@ -365,6 +374,16 @@ main(int argc, char **argv)
 		       "unlocked, new participants join" :
 		       "locked, new participants get 403 (but the policy's "
 		       "moderators)");
+	} else if (strcmp(argv[optind], "drain") == 0 ||
+		   strcmp(argv[optind], "undrain") == 0) {
+		char w[16] = "", v[8] = "";
+
+		get(resp, NULL, "worker", w, sizeof(w));
+		get(resp, NULL, "draining", v, sizeof(v));
+		printf("worker %s: %s\n", w, strcmp(v, "true") ?
+		       "takes new conferences" :
+		       "draining: new conferences go to the other workers, "
+		       "its own keep their calls");
 	} else if (strcmp(argv[optind], "roster") == 0) {
 		/* the conference-info document, unescaped from its JSON */
 		const char *v = strstr(resp, "\"conference_info\":\"");
