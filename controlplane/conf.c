@@ -2880,7 +2880,7 @@ put_family(struct out *o, const struct metric_fam *m)
 enum worker_metric {
 	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
 	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_DROPS,
-	WM_OVERLOADED, WM_LEGS_REFUSED, WM_N_
+	WM_OVERLOADED, WM_LEGS_REFUSED, WM_DRAINING, WM_N_
 };
 
 static const struct metric_fam worker_fam[WM_N_] = {
@@ -2919,6 +2919,9 @@ static const struct metric_fam worker_fam[WM_N_] = {
 			      "counter",
 			      "New legs refused at the worker's limit "
 			      "(tutti-dp --admit-busy)." },
+	[WM_DRAINING] = { "tutti_worker_draining", "gauge",
+			  "1 while the operator has the worker drained "
+			  "(tuttictl drain): no new conferences there." },
 };
 
 /* One worker's sample of a counter or integer gauge. */
@@ -2967,6 +2970,8 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 		break;
 	case WM_LEGS_REFUSED:
 		put_u64(o, n, w, s->new_legs_refused);
+		break;
+	case WM_DRAINING:	/* tutti-cp's own: written by the caller */
 		break;
 	case WM_CONCEALED:
 		put_u64(o, n, w, s->concealed);
@@ -3094,7 +3099,12 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 	for (int k = 0; k < WM_N_; k++) {
 		put_family(&o, &worker_fam[k]);
 		for (uint32_t w = 0; w < n_w; w++)
-			worker_samples(&o, (enum worker_metric)k, w, &ws[w]);
+			if (k == WM_DRAINING)	/* tutti-cp's, not the stats' */
+				put_u64(&o, worker_fam[k].name, w,
+					f->worker_drained[w]);
+			else
+				worker_samples(&o, (enum worker_metric)k, w,
+					       &ws[w]);
 	}
 	free(ws);
 

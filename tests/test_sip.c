@@ -3107,6 +3107,7 @@ conf_worker(const char *name)
  */
 START_TEST(test_focus_drain_places_new_conferences)
 {
+	static char page[1 << 18];	/* the metrics */
 	char out[8192], a_name[64], b_name[64], c_name[64], need[160];
 	int a_port = free_port(), b_port = free_port(), c_port = free_port();
 	pid_t a, b, c;
@@ -3132,6 +3133,10 @@ START_TEST(test_focus_drain_places_new_conferences)
 	ck_assert_msg(strstr(out, "worker 0: draining"), "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "DRAINING"), "%s", out);
+	http_get("/metrics", page, sizeof(page));
+	ck_assert_msg(strstr(page, "tutti_worker_draining{worker=\"0\"} 1\n") &&
+		      strstr(page, "tutti_worker_draining{worker=\"1\"} 0\n"),
+		      "%s", page);
 	ck_assert_msg(proc_expect(&focus_cp, "worker 0 drained by the "
 				  "operator", 5000), "%s", focus_cp.out);
 	focus_cp.out[0] = '\0';
