@@ -423,6 +423,14 @@ worker_overloaded(struct cp_focus *f, uint32_t w)
 	return s.overloaded != 0;
 }
 
+/* Whether worker w is to take no new conference: drained by the operator
+ * (tuttictl drain) or refusing new legs. */
+static bool
+worker_closed(struct cp_focus *f, uint32_t w)
+{
+	return f->worker_drained[w] || worker_overloaded(f, w);
+}
+
 static struct conf *
 conf_new(struct cp_focus *f, const char *name, bool adhoc)
 {
@@ -439,9 +447,9 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	 * fewest legs of those not refusing new ones (tutti-dp
 	 * --admit-busy) nor drained by the operator, if any */
 	n_w = f->d->up ? f->d->region.hdr->n_workers : 1;
-	o_best = f->worker_drained[0] || worker_overloaded(f, 0);
+	o_best = worker_closed(f, 0);
 	for (uint32_t w = 1; w < n_w; w++) {
-		bool o_w = f->worker_drained[w] || worker_overloaded(f, w);
+		bool o_w = worker_closed(f, w);
 
 		if (o_w < o_best ||
 		    (o_w == o_best &&
@@ -2931,10 +2939,10 @@ put_u64(struct out *o, const char *n, uint32_t w, uint64_t v)
 	put(o, "%s{worker=\"%u\"} %" PRIu64 "\n", n, w, v);
 }
 
-/* Worker w's samples of family k. */
+/* Worker w's samples of family k (drained: tutti-cp's own flag). */
 static void
 worker_samples(struct out *o, enum worker_metric k, uint32_t w,
-	       const struct shm_worker_stats *s)
+	       const struct shm_worker_stats *s, bool drained)
 {
 	const char *n = worker_fam[k].name;
 
@@ -2971,7 +2979,8 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 	case WM_LEGS_REFUSED:
 		put_u64(o, n, w, s->new_legs_refused);
 		break;
-	case WM_DRAINING:	/* tutti-cp's own: written by the caller */
+	case WM_DRAINING:
+		put_u64(o, n, w, drained);
 		break;
 	case WM_CONCEALED:
 		put_u64(o, n, w, s->concealed);
@@ -3099,12 +3108,8 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 	for (int k = 0; k < WM_N_; k++) {
 		put_family(&o, &worker_fam[k]);
 		for (uint32_t w = 0; w < n_w; w++)
-			if (k == WM_DRAINING)	/* tutti-cp's, not the stats' */
-				put_u64(&o, worker_fam[k].name, w,
-					f->worker_drained[w]);
-			else
-				worker_samples(&o, (enum worker_metric)k, w,
-					       &ws[w]);
+			worker_samples(&o, (enum worker_metric)k, w, &ws[w],
+				       f->worker_drained[w]);
 	}
 	free(ws);
 
