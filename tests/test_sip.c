@@ -1292,14 +1292,19 @@ START_TEST(test_focus_policy)
 END_TEST
 
 /* SIPp at port (transport tp) makes an ad hoc conference through the
- * factory and stays in it; name[64] gets the conference's name. */
+ * factory and stays in it; name[64] gets the conference's name. What
+ * tutti-cp said before is forgotten: the factory line found is this
+ * conference's, also after others were made. */
 static pid_t
 adhoc_start(int port, const char *tp, char *name)
 {
-	pid_t pid = sipp_start_at((uint16_t)focus_port, "focus_kicked", tp,
-				  "factory", NULL, NULL, port);
+	pid_t pid;
 	const char *at;
 
+	focus_cp.out[0] = '\0';
+	focus_cp.len = 0;
+	pid = sipp_start_at((uint16_t)focus_port, "focus_kicked", tp,
+			    "factory", NULL, NULL, port);
 	ck_assert_msg(proc_expect(&focus_cp, "through the factory", 10000),
 		      "%s", focus_cp.out);
 	/* the name from the factory's line (other lines may name other
@@ -3139,12 +3144,8 @@ START_TEST(test_focus_drain_places_new_conferences)
 		      "%s", page);
 	ck_assert_msg(proc_expect(&focus_cp, "worker 0 drained by the "
 				  "operator", 5000), "%s", focus_cp.out);
-	focus_cp.out[0] = '\0';
-	focus_cp.len = 0;
 	b = adhoc_start(b_port, tps[_i], b_name);
 	ck_assert_uint_eq(conf_worker(b_name), 1);
-	focus_cp.out[0] = '\0';
-	focus_cp.len = 0;
 	c = adhoc_start(c_port, tps[_i], c_name);
 	ck_assert_uint_eq(conf_worker(c_name), 1);
 	/* worker 0's conference goes on: A is still in it */
