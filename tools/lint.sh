@@ -102,9 +102,8 @@ for path in files:
         if line != line.rstrip():
             add(path, no, "trailing", "whitespace at the end of the line")
         lead = line[:len(line) - len(line.lstrip(" \t"))]
+        # tabs, then fewer than 8 spaces (no space before a tab)
         if line.strip() and (" \t" in lead or
-                             len(lead) - len(lead.lstrip("\t")) == 0 and
-                             len(lead) >= 8 or
                              len(lead.lstrip("\t")) >= 8):
             add(path, no, "indent", "indented by spaces, not tabs")
         was_comment = in_comment
