@@ -188,7 +188,8 @@ bench_conf(struct gb_state *st, void *arg)
 				} else if (im->spandsp) {
 					/* the baseline shares too */
 					if (sh == NULL) {
-						im->enc(shared_wire, m.shared,
+						im->enc(shared_wire,
+							dp_mix_buf_of(&m)->shared,
 							FS);
 						sh = shared_wire;
 					}

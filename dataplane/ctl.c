@@ -109,7 +109,8 @@ conf_create(struct dp_lcore *lc, const struct shm_msg *m)
 				   (int)rte_lcore_to_socket_id(lc->lcore_id));
 	if (c->tc == NULL)
 		return -ENOMEM;
-	rc = dp_tick_conf_init(c->tc, m->hdr.conf_id, b, lc->tsc_hz);
+	rc = dp_tick_conf_init(c->tc, m->hdr.conf_id, b, lc->tsc_hz,
+			       lc->work);
 	if (rc == 0)
 		rc = dp_idmap_put(&lc->conf_map, m->hdr.conf_id, i);
 	if (rc < 0) {

@@ -78,9 +78,11 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 					 socket);
 	leg_ent = rte_malloc_socket("dp_leg_map",
 				    sizeof(*leg_ent) * leg_slots, 0, socket);
+	lc->work = rte_zmalloc_socket("dp_tick_work", sizeof(*lc->work),
+				      RTE_CACHE_LINE_SIZE, socket);
 	if (lc->confs == NULL || lc->conf_free == NULL || conf_ent == NULL ||
 	    lc->leg_free == NULL || leg_ent == NULL || lc->rt == NULL ||
-	    lc->active == NULL || lc->port_leg == NULL) {
+	    lc->active == NULL || lc->port_leg == NULL || lc->work == NULL) {
 		rte_free(conf_ent);
 		rte_free(leg_ent);
 		dp_lcore_fini(lc);
@@ -123,6 +125,10 @@ dp_lcore_fini(struct dp_lcore *lc)
 		rte_free(c->tc);
 		c->tc = NULL;
 	}
+	if (lc->work != NULL)	/* after the conferences that used it */
+		dp_tick_work_fini(lc->work);
+	rte_free(lc->work);
+	lc->work = NULL;
 	rte_free(lc->rt);
 	rte_free(lc->active);
 	lc->rt = NULL;

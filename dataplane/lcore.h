@@ -108,6 +108,7 @@ struct dp_lcore {
 
 	/* media and packets */
 	struct dp_leg_rt *rt;		/* [n_leg_slots] */
+	struct dp_tick_work *work;	/* its conferences' ticks work in */
 	uint32_t *port_leg;		/* [65536]: local RTP port -> leg
 					 * index + 1, 0: none (one load, and
 					 * neighbouring ports share lines) */

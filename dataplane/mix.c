@@ -247,7 +247,7 @@ measure(struct dp_mix *m, struct dp_mix_leg *l, uint64_t floor_e,
 static bool
 limiter_ramp(struct dp_mix *m, float *g0, float *dg, float *lo, float *hi)
 {
-	int32_t peak = m->k->peak(m->acc, m->frame_samples);
+	int32_t peak = m->k->peak(dp_mix_buf_of(m)->acc, m->frame_samples);
 	float cur = m->lim_gain, need = 1.0f, end;
 
 	if ((float)peak > m->lim_ceiling)
@@ -291,13 +291,15 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 	const uint8_t thr_u = m->loud_thr[DP_LAW_ULAW];
 	const uint8_t thr_a = m->loud_thr[DP_LAW_ALAW];
 	const uint32_t release = m->release_q16;
-	int16_t *const shared = m->shared;
+	struct dp_mix_buf *const b = dp_mix_buf_of(m);
+	int32_t *const acc = b->acc;
+	int16_t *const shared = b->shared;
 	uint64_t n_silent = 0;
 	float g0 = 1.0f, dg = 0.0f, lo = 1.0f, hi = 1.0f;
 	bool limit = false;
 
 	if (all)	/* the sum of every talker, added as they come */
-		memset(m->acc, 0, DP_MIX_ACC_LEN(fs) * sizeof(m->acc[0]));
+		memset(acc, 0, DP_MIX_ACC_LEN(fs) * sizeof(acc[0]));
 	for (uint32_t i = 0; i < n; i++) {
 		struct dp_mix_leg *l = &legs[i];
 		bool was = l->contrib, summed;
@@ -311,11 +313,11 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 			n_silent++;	/* in a register, not m->st */
 			continue;
 		}
-		if (!measure(m, l, floor_e, all ? m->acc : NULL, &summed))
+		if (!measure(m, l, floor_e, all ? acc : NULL, &summed))
 			continue;
 		if (all) {
 			if (!summed)
-				k->acc_add(m->acc, l->src, fs);
+				k->acc_add(acc, l->src, fs);
 			nc++;
 			l->contrib = true;
 		} else {
@@ -328,22 +330,22 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 			struct dp_mix_leg *l = &legs[m->contrib[j]];
 
 			if (j == 0)
-				k->acc_set(m->acc, l->src, fs);
+				k->acc_set(acc, l->src, fs);
 			else
-				k->acc_add(m->acc, l->src, fs);
+				k->acc_add(acc, l->src, fs);
 			l->contrib = true;
 		}
 	}
 	if (nc == 0 && !all)
-		memset(m->acc, 0, DP_MIX_ACC_LEN(fs) * sizeof(m->acc[0]));
+		memset(acc, 0, DP_MIX_ACC_LEN(fs) * sizeof(acc[0]));
 	/* shared = saturate16(sum), and hi what the personal mixes need */
-	k->fold(m->shared, m->hi, m->acc, fs);
+	k->fold(shared, b->hi, acc, fs);
 	if (m->cfg.limiter) {
-		k->unpair(m->acc, fs);
+		k->unpair(acc, fs);
 		limit = limiter_ramp(m, &g0, &dg, &lo, &hi);
 	}
 	if (limit)
-		k->sub_gain_sat(m->shared, m->acc, NULL, g0, dg, lo, hi, fs);
+		k->sub_gain_sat(shared, acc, NULL, g0, dg, lo, hi, fs);
 	/* personal mixes: the K contributors, or in DP_MIX_ALL mode every
 	 * leg that contributed */
 	for (uint32_t j = 0; j < (all ? n : nc); j++) {
@@ -355,23 +357,23 @@ dp_mix_frame(struct dp_mix *m, struct dp_mix_leg *legs, uint32_t n)
 		if (l->enc != NULL && m->cfg.rate_hz == 8000) {
 			/* straight into the caller's payload */
 			if (limit) {
-				k->sub_gain_sat(l->personal, m->acc, l->src,
+				k->sub_gain_sat(l->personal, acc, l->src,
 						g0, dg, lo, hi, fs);
 				m->gk->enc[l->enc_law & 1](l->enc,
 							   l->personal, fs);
 			} else {
 				m->gk->sub_sat_enc[l->enc_law & 1](l->enc,
-					m->shared, m->hi, l->src, fs);
+					shared, b->hi, l->src, fs);
 			}
 			l->out = NULL;
 			l->out_enc = l->enc;
 			continue;
 		}
 		if (limit)
-			k->sub_gain_sat(l->personal, m->acc, l->src, g0, dg,
+			k->sub_gain_sat(l->personal, acc, l->src, g0, dg,
 					lo, hi, fs);
 		else
-			k->sub_sat(l->personal, m->shared, m->hi, l->src, fs);
+			k->sub_sat(l->personal, shared, b->hi, l->src, fs);
 		l->out = l->personal;
 	}
 	m->st.g711_silent += n_silent;

@@ -126,6 +126,20 @@ struct dp_mix_stats {
 	uint64_t g711_silent;		/* ... found silent undecoded */
 };
 
+/* What a frame is mixed in; nothing in it outlives the frame but the
+ * shared mix, which the legs' out points at until the next frame. */
+struct dp_mix_buf {
+	/* the sum, in pair order (mix_kern.h); in sample order once the
+	 * limiter has read it */
+	int32_t acc[DP_MIX_ACC_LEN(DP_MIX_MAX_FRAME)]
+		__attribute__((aligned(64)));
+	/* the sum split (dp_mix_split()): shared is its low half, what every
+	 * non-contributor hears (or the limited mix), hi the rest, for the
+	 * personal mixes */
+	int16_t shared[DP_MIX_MAX_FRAME] __attribute__((aligned(64)));
+	int16_t hi[DP_MIX_MAX_FRAME] __attribute__((aligned(64)));
+};
+
 /* One conference's mixer (caller storage, e.g. in the conference). */
 struct dp_mix {
 	struct dp_mix_cfg cfg;
@@ -142,16 +156,30 @@ struct dp_mix {
 	uint32_t n_contrib;	/* this frame */
 	uint32_t contrib[DP_MIX_MAX_K]; /* indexes, this frame (top-K mode) */
 	struct dp_mix_stats st;
-	/* the sum, in pair order (mix_kern.h); in sample order once the
-	 * limiter has read it */
-	int32_t acc[DP_MIX_ACC_LEN(DP_MIX_MAX_FRAME)]
-		__attribute__((aligned(64)));
-	/* the sum split (dp_mix_split()): shared is its low half, what every
-	 * non-contributor hears (or the limited mix), hi the rest, for the
-	 * personal mixes */
-	int16_t shared[DP_MIX_MAX_FRAME] __attribute__((aligned(64)));
-	int16_t hi[DP_MIX_MAX_FRAME] __attribute__((aligned(64)));
+	struct dp_mix_buf *buf;	/* NULL: own (dp_mix_set_buf()) */
+	struct dp_mix_buf own;
 };
+
+/* The buffers m's frames use. */
+static inline struct dp_mix_buf *
+dp_mix_buf_of(struct dp_mix *m)
+{
+	return m->buf != NULL ? m->buf : &m->own;
+}
+
+/*
+ * Let m work in b (caller storage; NULL: its own) from its next frame on.
+ * Mixers that never run at once, such as one worker's conferences, may
+ * share one buffer: its lines then stay in cache from one mixer's frame to
+ * the next, where each mixer's own would be written back and fetched
+ * again (20 lines a frame at 8 kHz and 20 ms). Whatever out points at
+ * (the shared mix) is then valid until another mixer sharing b runs.
+ */
+static inline void
+dp_mix_set_buf(struct dp_mix *m, struct dp_mix_buf *b)
+{
+	m->buf = b;
+}
 
 /*
  * Check cfg and fill m (cold path). k is the kernel table (NULL: the

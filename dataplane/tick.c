@@ -29,6 +29,67 @@ _Static_assert(offsetof(struct dp_tick_leg, n_rx) + sizeof(uint64_t) <= 128 &&
 
 static const int16_t zeros[DP_MIX_MAX_FRAME];
 
+/* Leg lg's frames in the tick's working storage (struct dp_tick_work), by
+ * its position in its conference: pcm (decoded or concealed, at the
+ * conference rate), decoded (the mixer's G.711 decode) and personal (its
+ * personal mix), media_stride apart. */
+static inline int16_t *
+pcm_of(const struct dp_tick_conf *c, uint32_t idx)
+{
+	return c->work->media + (size_t)idx * 3 * c->media_stride;
+}
+
+static inline int16_t *
+decoded_of(const struct dp_tick_conf *c, uint32_t idx)
+{
+	return pcm_of(c, idx) + c->media_stride;
+}
+
+static inline int16_t *
+personal_of(const struct dp_tick_conf *c, uint32_t idx)
+{
+	return pcm_of(c, idx) + 2 * (size_t)c->media_stride;
+}
+
+/* The mixer's leg state at idx pointed at the leg's frames in work. */
+static void
+bind_frames(struct dp_tick_conf *c, uint32_t idx)
+{
+	c->ml[idx].personal = personal_of(c, idx);
+	c->ml[idx].decoded = decoded_of(c, idx);
+}
+
+/* Room in c's work for the frames of cap legs: 0 or -ENOMEM. A new
+ * buffer (the old one's frames are not kept: nothing outlives a tick)
+ * moves every sharing conference's frames: each binds its legs again at
+ * its next tick (work->gen). */
+static int
+work_reserve(struct dp_tick_conf *c, uint32_t cap)
+{
+	struct dp_tick_work *w = c->work;
+	size_t need = (size_t)cap * 3 * c->media_stride * sizeof(int16_t);
+	int16_t *m;
+
+	if (w->media_bytes >= need)
+		return 0;
+	m = dp_mem_alloc(need);
+	if (m == NULL)
+		return -ENOMEM;
+	dp_mem_free(w->media);
+	w->media = m;
+	w->media_bytes = need;
+	w->gen++;
+	return 0;
+}
+
+void
+dp_tick_work_fini(struct dp_tick_work *w)
+{
+	dp_mem_free(w->media);
+	w->media = NULL;
+	w->media_bytes = 0;
+}
+
 static bool
 receiving(const struct dp_tick_leg *lg)
 {
@@ -72,7 +133,8 @@ report_digits(struct dp_tick_leg *lg, const struct dp_dtmf_digit *d, int n,
 
 int
 dp_tick_conf_init(struct dp_tick_conf *c, uint32_t conf_id,
-		  const struct shm_msg_conf *cfg, uint64_t clock_hz)
+		  const struct shm_msg_conf *cfg, uint64_t clock_hz,
+		  struct dp_tick_work *work)
 {
 	struct dp_mix_cfg mc;
 	int rc;
@@ -89,6 +151,23 @@ dp_tick_conf_init(struct dp_tick_conf *c, uint32_t conf_id,
 		rc = dp_mix_enc_init(&c->enc, cfg->rate_hz, cfg->ptime_ms);
 	if (rc < 0)
 		return rc;
+	if (work == NULL) {
+		work = dp_mem_alloc(sizeof(*work));
+		if (work == NULL) {
+			dp_mix_enc_fini(&c->enc);
+			return -ENOMEM;
+		}
+		memset(work, 0, sizeof(*work));
+		c->own_work = true;
+	}
+	c->work = work;
+	c->work_gen = work->gen;
+	dp_mix_set_buf(&c->mix, &work->mix);
+	/* pcm, decoded and personal: each a conference frame, in whole
+	 * lines (the kernels' last vector stays inside) */
+	c->media_stride = (uint32_t)(tutti_lines_of(c->mix.frame_samples *
+						    sizeof(int16_t)) /
+				     sizeof(int16_t));
 	c->conf_id = conf_id;
 	c->rate_hz = cfg->rate_hz;
 	c->ptime_ms = cfg->ptime_ms;
@@ -107,6 +186,12 @@ dp_tick_conf_fini(struct dp_tick_conf *c)
 	c->ml = NULL;
 	c->cap = 0;
 	dp_mix_enc_fini(&c->enc);
+	if (c->own_work) {
+		dp_tick_work_fini(c->work);
+		dp_mem_free(c->work);
+		c->own_work = false;
+	}
+	c->work = NULL;
 }
 
 /* Room for twice the legs (CAP_MIN at first) in c's arrays, on the media
@@ -118,7 +203,7 @@ grow(struct dp_tick_conf *c)
 	struct dp_tick_leg **legs = dp_mem_alloc(cap * sizeof(*legs));
 	struct dp_mix_leg *ml = dp_mem_alloc(cap * sizeof(*ml));
 
-	if (legs == NULL || ml == NULL) {
+	if (legs == NULL || ml == NULL || work_reserve(c, cap) < 0) {
 		dp_mem_free(legs);
 		dp_mem_free(ml);
 		return -ENOMEM;
@@ -295,26 +380,18 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 		void *ctx, uint64_t now, int *err)
 {
 	struct dp_tick_leg *lg;
-	uint32_t stride;
-	size_t size;
 	int rc;
 
 	if (c->n_legs == c->cap && grow(c) < 0) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	/* pcm, decoded and personal: each a conference frame, in whole
-	 * lines (the kernels' last vector stays inside) */
-	stride = (uint32_t)(tutti_lines_of(c->mix.frame_samples *
-					   sizeof(int16_t)) / sizeof(int16_t));
-	size = sizeof(*lg) + 3 * (size_t)stride * sizeof(int16_t);
-	lg = dp_mem_alloc(size);
+	lg = dp_mem_alloc(sizeof(*lg));
 	if (lg == NULL) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	memset(lg, 0, size);
-	lg->media_stride = stride;
+	memset(lg, 0, sizeof(*lg));
 	lg->leg_id = l->leg_id;
 	lg->ctx = ctx;
 	lg->conf = c;
@@ -328,8 +405,8 @@ dp_tick_leg_add(struct dp_tick_conf *c, const struct shm_msg_leg *l,
 		*err = rc;
 		return NULL;
 	}
-	dp_mix_leg_init(&c->ml[lg->idx], dp_tick_personal(lg),
-			dp_tick_decoded(lg), 0);
+	dp_mix_leg_init(&c->ml[lg->idx], NULL, NULL, 0);
+	bind_frames(c, lg->idx);
 	leg_params(lg, l);
 	/* RFC 3550 5.1: sequence and timestamp start unpredictable */
 	lg->tx_seq = (uint16_t)(l->ssrc * 2654435761u >> 16);
@@ -362,8 +439,8 @@ dp_tick_leg_update(struct dp_tick_leg *lg, const struct shm_msg_leg *l,
 			lg->media_broken = true;	/* until a setup */
 			return rc;
 		}
-		dp_mix_leg_init(&lg->conf->ml[lg->idx], dp_tick_personal(lg),
-				dp_tick_decoded(lg), 0);
+		dp_mix_leg_init(&lg->conf->ml[lg->idx], NULL, NULL, 0);
+		bind_frames(lg->conf, lg->idx);
 	}
 	leg_params(lg, l);
 	return 0;
@@ -380,6 +457,7 @@ dp_tick_leg_remove(struct dp_tick_leg *lg)
 		c->legs[lg->idx] = c->legs[last];
 		c->ml[lg->idx] = c->ml[last];
 		c->legs[lg->idx]->idx = lg->idx;
+		bind_frames(c, lg->idx);	/* not last's frames */
 	}
 	c->n_legs--;
 	leg_free(lg);
@@ -484,7 +562,7 @@ decode_frame(struct dp_tick_leg *lg, const uint8_t *payload,
 {
 	struct dp_tick_conf *c = lg->conf;
 	uint32_t fs = c->mix.frame_samples;
-	int16_t *pcm = dp_tick_pcm(lg);
+	int16_t *pcm = pcm_of(c, lg->idx);
 	int16_t *in = lg->resample ? lg->leg_pcm : pcm;
 
 	if (lg->g711)
@@ -537,7 +615,7 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 			ml->peak_hint = fr.meter;
 		} else {
 			decode_frame(lg, fr.payload, evt, arg);
-			ml->pcm = dp_tick_pcm(lg);
+			ml->pcm = pcm_of(c, lg->idx);
 		}
 		lg->after_loss = false;
 		break;
@@ -553,9 +631,9 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 			ml->pcm = zeros;
 		} else {
 			plc_history(lg);
-			dp_plc_fill(&lg->plc, dp_tick_pcm(lg),
+			dp_plc_fill(&lg->plc, pcm_of(c, lg->idx),
 				    c->mix.frame_samples);
-			ml->pcm = dp_tick_pcm(lg);
+			ml->pcm = pcm_of(c, lg->idx);
 			lg->after_loss = true;
 		}
 		break;
@@ -657,6 +735,12 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 
 	c->frame++;
 	c->st.ticks++;
+	if (unlikely(c->work_gen != c->work->gen)) {
+		/* another conference's legs moved the frames */
+		for (uint32_t i = 0; i < n; i++)
+			bind_frames(c, i);
+		c->work_gen = c->work->gen;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		if (i + 2 * AHEAD < n)
 			dp_tick_leg_prefetch(c->legs[i + 2 * AHEAD]);
@@ -686,7 +770,7 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 			/* the mixer decoded it, or found it silent (which
 			 * the history never gets: what it has goes in now,
 			 * while the slots still hold it) */
-			lg->plc_ok = ml->src == dp_tick_decoded(lg);
+			lg->plc_ok = ml->src == decoded_of(c, i);
 			if (lg->plc_ok)
 				plc_defer(lg, dp_jitter_last_pos(&lg->jb));
 			else

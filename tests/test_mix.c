@@ -199,11 +199,12 @@ START_TEST(test_mix_top_k_and_shared)
 	for (uint32_t s = 0; s < FS; s++) {
 		ck_assert_int_eq(L[1].out[s], pcm[3][s]);
 		ck_assert_int_eq(L[3].out[s], pcm[1][s]);
-		ck_assert_int_eq(M.shared[s], sat16(pcm[1][s] + pcm[3][s]));
+		ck_assert_int_eq(dp_mix_buf_of(&M)->shared[s],
+				 sat16(pcm[1][s] + pcm[3][s]));
 	}
 	for (uint32_t i = 0; i < 7; i++)
 		if (!L[i].contrib)
-			ck_assert_ptr_eq(L[i].out, M.shared);
+			ck_assert_ptr_eq(L[i].out, dp_mix_buf_of(&M)->shared);
 	ck_assert_uint_eq(M.st.personal_mixes, 2);
 }
 END_TEST
@@ -276,9 +277,10 @@ START_TEST(test_mix_mute_deaf)
 	ck_assert(!L[0].contrib && L[0].talking);	/* still detected */
 	ck_assert(L[1].contrib && L[1].out == NULL);	/* heard, not hearing */
 	ck_assert(L[2].contrib);
-	ck_assert_ptr_eq(L[0].out, M.shared);
+	ck_assert_ptr_eq(L[0].out, dp_mix_buf_of(&M)->shared);
 	for (uint32_t s = 0; s < FS; s++) {
-		ck_assert_int_eq(M.shared[s], pcm[1][s] + pcm[2][s]);
+		ck_assert_int_eq(dp_mix_buf_of(&M)->shared[s],
+				 pcm[1][s] + pcm[2][s]);
 		ck_assert_int_eq(L[2].out[s], pcm[1][s]);
 	}
 }

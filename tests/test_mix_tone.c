@@ -114,7 +114,8 @@ START_TEST(test_mix_tone_each_hears_the_others)
 		}
 	}
 	for (int i = NTALK; i < NLEG; i++)
-		ck_assert(!legs[i].contrib && legs[i].out == m.shared);
+		ck_assert(!legs[i].contrib &&
+			  legs[i].out == dp_mix_buf_of(&m)->shared);
 	/* four silent listeners, two codecs: two encodes per frame */
 	ck_assert_uint_eq(enc.n_encodes, 2 * FRAMES);
 

@@ -27,7 +27,7 @@
 
 #define US	1000000u	/* clock: microseconds */
 #define TICK_US	20000u
-#define MAXL	8
+#define MAXL	9
 #define HEARD_MAX	(48000 * 2)	/* 2 s at up to 48 kHz */
 
 struct phone {
@@ -108,11 +108,12 @@ conf_setup(uint32_t rate, uint8_t k)
 	memset(P, 0, sizeof(P));
 	n_phones = 0;
 	n_evts = 0;
-	ck_assert_int_eq(dp_tick_conf_init(&C, 77, &cc, US), 0);
+	ck_assert_int_eq(dp_tick_conf_init(&C, 77, &cc, US, NULL), 0);
 }
 
 static struct phone *
-phone_add(uint8_t codec, uint32_t rate, uint8_t ptime, double freq)
+phone_add_to(struct dp_tick_conf *c, uint8_t codec, uint32_t rate,
+	     uint8_t ptime, double freq)
 {
 	struct phone *p = &P[n_phones];
 	int err;
@@ -132,10 +133,16 @@ phone_add(uint8_t codec, uint32_t rate, uint8_t ptime, double freq)
 	p->freq = freq;
 	p->seq = (uint16_t)(65530 + n_phones);	/* wraps soon */
 	p->ts = 0xfffff000u;
-	p->lg = dp_tick_leg_add(&C, &p->cfg, p, 0, &err);
+	p->lg = dp_tick_leg_add(c, &p->cfg, p, 0, &err);
 	ck_assert_msg(p->lg != NULL, "leg add: %d", err);
 	n_phones++;
 	return p;
+}
+
+static struct phone *
+phone_add(uint8_t codec, uint32_t rate, uint8_t ptime, double freq)
+{
+	return phone_add_to(&C, codec, rate, ptime, freq);
 }
 
 /* Sample n of a phone's noise: loud, the same on every run. */
@@ -968,7 +975,7 @@ START_TEST(test_tick_long_ticks_take_legs)
 
 		memset(P, 0, sizeof(P));
 		n_phones = 0;
-		ck_assert_int_eq(dp_tick_conf_init(&C, 78, &cc, US), 0);
+		ck_assert_int_eq(dp_tick_conf_init(&C, 78, &cc, US, NULL), 0);
 		a = dp_tick_leg_add(&C, &l, &P[0], 0, &err);
 		ck_assert_msg(a != NULL, "%u ms: PCMU leg: %d", ticks[t], err);
 		l.leg_id = 2;
@@ -989,6 +996,117 @@ START_TEST(test_tick_long_ticks_take_legs)
 		ck_assert_uint_eq(P[1].n_heard, 5u * 16u * ticks[t]);
 		dp_tick_conf_fini(&C);
 	}
+}
+END_TEST
+
+/* What each phone heard, for comparing runs. */
+struct heard_sum {
+	uint64_t hash;		/* FNV-1a of heard */
+	uint32_t n;
+	double energy;
+};
+
+/*
+ * 60 ticks of two conferences in work (NULL: each its own), ticked in
+ * turn as a worker does: an 8 kHz one of two tones, a listener and a
+ * third tone; from
+ * tick 10 a 16 kHz one (its frames are twice as long: the first of its
+ * legs moves the frames of a shared work), of three L16 tones and a PCMU
+ * one. At tick 30 the first leg leaves (the last takes its place), at 32
+ * a tone joins (in the place the last left), and ticks 40-42 of the second
+ * phone are lost (concealed, through pcm).
+ */
+static void
+shared_work_run(struct dp_tick_work *work, struct heard_sum *sum,
+		uint64_t *concealed)
+{
+	static struct dp_tick_conf C2;
+	struct shm_msg_conf c8 = { .rate_hz = 8000, .ptime_ms = 20 };
+	struct shm_msg_conf c16 = { .rate_hz = 16000, .ptime_ms = 20 };
+	static const double f8[4] = { 400, 700, 0, 1100 };
+	static const double f16[3] = { 500, 900, 1300 };
+	uint64_t t = 0;
+
+	memset(P, 0, sizeof(P));
+	n_phones = 0;
+	n_evts = 0;
+	ck_assert_int_eq(dp_tick_conf_init(&C, 77, &c8, US, work), 0);
+	for (int j = 0; j < 4; j++)
+		phone_add(j == 1 ? SHM_CODEC_PCMA : SHM_CODEC_PCMU, 8000, 20,
+			  f8[j]);
+	for (uint32_t f = 0; f < 60; f++, t += TICK_US) {
+		if (f == 10) {
+			ck_assert_int_eq(dp_tick_conf_init(&C2, 78, &c16, US,
+							   work), 0);
+			for (int j = 0; j < 3; j++)
+				phone_add_to(&C2, SHM_CODEC_L16, 16000, 20,
+					     f16[j]);
+			phone_add_to(&C2, SHM_CODEC_PCMU, 8000, 20, 1600);
+		}
+		if (f == 30) {
+			dp_tick_leg_remove(P[0].lg);
+			P[0].lg = NULL;
+		}
+		if (f == 32)
+			phone_add(SHM_CODEC_PCMU, 8000, 20, 1900);
+		P[1].mute_tx = f >= 40 && f <= 42;
+		n_evts = 0;	/* talker changes: not looked at */
+		for (uint32_t j = 0; j < n_phones; j++)
+			if (P[j].lg != NULL)
+				phone_send(&P[j], t);
+		dp_tick_run(&C, t + TICK_US / 2, on_send, on_evt, NULL);
+		if (f >= 10)
+			dp_tick_run(&C2, t + TICK_US / 2, on_send, on_evt,
+				    NULL);
+	}
+	*concealed = C.st.concealed;
+	for (uint32_t j = 0; j < n_phones; j++) {
+		sum[j] = (struct heard_sum){ .hash = 1469598103934665603ull,
+					     .n = P[j].n_heard };
+		for (uint32_t k = 0; k < P[j].n_heard; k++) {
+			sum[j].hash = (sum[j].hash ^ (uint16_t)P[j].heard[k]) *
+				      1099511628211ull;
+			sum[j].energy += (double)P[j].heard[k] *
+					 P[j].heard[k];
+		}
+	}
+	dp_tick_conf_fini(&C2);
+	dp_tick_conf_fini(&C);
+}
+
+/* Conferences ticked in turn in one working storage (a worker's
+ * struct dp_tick_work) are heard sample for sample as with their own:
+ * also after a conference moved the shared frames, a leg's removal moved
+ * another into its place, and through a concealed loss. */
+START_TEST(test_tick_shared_work_heard_the_same)
+{
+	static struct dp_tick_work w;
+	struct heard_sum own[MAXL], shared[MAXL];
+	uint64_t conc_own, conc_shared;
+
+	shared_work_run(NULL, own, &conc_own);
+	memset(&w, 0, sizeof(w));
+	shared_work_run(&w, shared, &conc_shared);
+	/* the one who joined in the place the last leg left hears the leg
+	 * that moved, and not itself */
+	ck_assert(fabs(level_db(&P[8], 1100.0, 1600,
+				ref_power(1100.0, 8000, P[8].n_heard - 1600))) <
+		  1.0);
+	ck_assert(level_db(&P[8], 1900.0, 1600,
+			   ref_power(1900.0, 8000, P[8].n_heard - 1600)) <
+		  -40.0);
+	ck_assert_uint_eq(w.gen, 2);	/* the 16 kHz conference moved it */
+	ck_assert_uint_gt(conc_own, 0);
+	ck_assert_uint_eq(conc_shared, conc_own);
+	for (int j = 0; j < MAXL; j++) {
+		ck_assert_msg(own[j].energy > 1e9, "phone %d heard nothing",
+			      j);
+		ck_assert_uint_eq(shared[j].n, own[j].n);
+		ck_assert_msg(shared[j].hash == own[j].hash,
+			      "phone %d heard otherwise", j);
+	}
+	dp_tick_work_fini(&w);
+	ck_assert_ptr_null(w.media);
 }
 END_TEST
 
@@ -1035,6 +1153,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_rfc4733_digit);
 	tcase_add_test(tc, test_tick_directions_and_remove);
 	tcase_add_test(tc, test_tick_bad_legs_refused);
+	tcase_add_test(tc, test_tick_shared_work_heard_the_same);
 	suite_add_tcase(s, tc);
 	return s;
 }
