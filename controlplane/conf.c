@@ -1938,6 +1938,9 @@ state_save(struct cp_focus *f)
 	if (f->cfg.state_path == NULL)
 		return;
 	st.dp_generation = f->state_gen;
+	for (unsigned int w = 0; w < SHM_MAX_WORKERS; w++)
+		if (f->worker_drained[w])
+			st.drained |= 1ULL << w;
 	for (struct conf *c = f->confs; c != NULL; c = c->next) {
 		struct cp_state_conf *sc;
 
@@ -2262,6 +2265,28 @@ reserve_ids(struct cp_focus *f, const struct leg_list *l,
 	}
 }
 
+/* The workers drained before the restart (the state file's drain
+ * record), whatever became of the calls: the operator's, not tutti-dp's. */
+static void
+drains_restore(struct cp_focus *f, uint64_t drained)
+{
+	uint32_t n_w = f->d->region.hdr->n_workers;
+
+	for (unsigned int w = 0; w < SHM_MAX_WORKERS; w++) {
+		if (!(drained & (1ULL << w)))
+			continue;
+		if (w >= n_w) {
+			LOG_WARN("state file: worker %u was drained, but "
+				 "tutti-dp now has %u workers: ignored", w,
+				 n_w);
+			continue;
+		}
+		f->worker_drained[w] = true;
+		LOG_INFO("worker %u stays drained, as before the restart "
+			 "(tuttictl undrain %u to end it)", w, w);
+	}
+}
+
 void
 cp_focus_takeover(struct cp_focus *f)
 {
@@ -2301,6 +2326,7 @@ cp_focus_takeover(struct cp_focus *f)
 				"calls", aside);
 	}
 	trusted = rc == 0;
+	drains_restore(f, st.drained);
 	for (uint32_t i = 0; i < st.n_parts; i++) {
 		const struct cp_state_part *sp = &st.parts[i];
 		const struct cp_state_conf *sc = state_conf(&st, sp->conf);
@@ -2688,10 +2714,12 @@ drain_cmd(struct cp_focus *f, bool drain, const char *arg, struct out *o)
 			  n_w, n_w - 1);
 		return;
 	}
-	if (f->worker_drained[w] != drain)
+	if (f->worker_drained[w] != drain) {
 		LOG_INFO("worker %lu %s by the operator%s", w, drain ?
 			 "drained" : "undrained", drain ? ": new conferences "
 			 "go to the other workers, its calls go on" : "");
+		state_changed(f);	/* a restarted tutti-cp keeps it */
+	}
 	f->worker_drained[w] = drain;
 	put(o, "{\"ok\":true,\"worker\":%lu,\"draining\":%s}", w,
 	    drain ? "true" : "false");

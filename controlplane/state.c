@@ -286,6 +286,8 @@ cp_state_print(FILE *f, const struct cp_state *st)
 		"over (see tutti-cp --help)\n",
 		CP_STATE_VERSION);
 	fprintf(f, "dp generation=0x%" PRIx64 "\n", st->dp_generation);
+	if (st->drained != 0)
+		fprintf(f, "drain workers=0x%" PRIx64 "\n", st->drained);
 	for (uint32_t i = 0; i < st->n_confs; i++)
 		put_record(f, "conf", &st->confs[i], conf_fields,
 			   N_OF(conf_fields));
@@ -617,7 +619,8 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned long lineno = 0;
-	bool have_version = false, have_dp = false, ended = false;
+	bool have_version = false, have_dp = false, have_drain = false;
+	bool ended = false;
 	ssize_t n;
 
 	memset(st, 0, sizeof(*st));
@@ -663,6 +666,15 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 
 			bad = parse_fields(st, dpf, 1, rest, why, sizeof(why));
 			have_dp = true;
+		} else if (strcmp(line, "drain") == 0 && rest != NULL) {
+			static const struct field drf[] = {
+				F("workers", K_HEX64, struct cp_state,
+				  drained),
+			};
+
+			bad = have_drain ? "a second drain record" :
+			      parse_fields(st, drf, 1, rest, why, sizeof(why));
+			have_drain = true;
 		} else if (strcmp(line, "conf") == 0 && rest != NULL) {
 			struct cp_state_conf *c = cp_state_add_conf(st);
 

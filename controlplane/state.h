@@ -9,9 +9,12 @@
  *
  * The file is text, one record per line, "key=value" fields with
  * %XX-escaped values, under a version line ("tutti-cp-state 1") and ending
- * with a line that counts the records. It is replaced atomically (a
- * temporary file, fsync, rename, fsync of the directory). A file of another
- * version, or one that does not parse, is refused with FILE:LINE: reason.
+ * with a line that counts the records. The workers the operator drained
+ * (tuttictl drain) are a "drain" record, written only while one is: a
+ * file without it reads as before it was added. It is replaced atomically
+ * (a temporary file, fsync, rename, fsync of the directory). A file of
+ * another version, or one that does not parse, is refused with FILE:LINE:
+ * reason.
  *
  * Control-plane main thread, cold path (joins, leaves, re-INVITEs, mutes:
  * never per packet).
@@ -66,6 +69,8 @@ struct cp_state_part {
 
 struct cp_state {
 	uint64_t dp_generation; /* region generation the legs ran in */
+	uint64_t drained;	/* workers drained (tuttictl drain), bit w
+				 * for worker w */
 	uint32_t n_confs, n_parts;
 	struct cp_state_conf *confs; /* owned */
 	struct cp_state_part *parts; /* owned */

@@ -432,12 +432,14 @@ edit_state(const char *old, const char *new)
 	fclose(f);
 }
 
-/* Main path: both calls are taken over and go on as if nothing happened. */
+/* Main path: both calls are taken over and go on as if nothing happened;
+ * the worker the operator drained stays drained. */
 START_TEST(test_restart_calls_survive)
 {
 	char out[16384];
 	size_t mark[3];
 
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "drain 0"), 0);
 	two_calls_then_kill();
 
 	/* a new tutti-cp takes the calls over */
@@ -445,6 +447,10 @@ START_TEST(test_restart_calls_survive)
 	ck_assert_msg(proc_expect(&cp, "takeover: 2 participants taken over",
 				  WAIT_MS),
 		      "%s", cp.out);
+	ck_assert_msg(strstr(cp.out, "worker 0 stays drained, as before the "
+				     "restart"), "%s", cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json stats"), 0);
+	ck_assert_msg(strstr(out, "\"draining\":true"), "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json list"), 0);
 	ck_assert_msg(strstr(out, "\"name\":\"demo\",\"conf_id\":1,") &&
 			      strstr(out, "\"participants\":2,"),

@@ -38,6 +38,7 @@ sample(struct cp_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->dp_generation = 0x8d2c00000000beefULL;
+	st->drained = 0x8000000000000005ULL;	/* workers 0, 2 and 63 */
 	c = cp_state_add_conf(st);
 	ck_assert_ptr_nonnull(c);
 	snprintf(c->name, sizeof(c->name), "conf-00112233aabbccdd");
@@ -114,6 +115,7 @@ START_TEST(test_state_round_trip)
 	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
 	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
 	ck_assert_uint_eq(b.dp_generation, a.dp_generation);
+	ck_assert_uint_eq(b.drained, a.drained);
 	ck_assert_uint_eq(b.n_confs, 1);
 	ck_assert_uint_eq(b.n_parts, 1);
 	ck_assert_mem_eq(&b.confs[0], &a.confs[0], sizeof(a.confs[0]));
@@ -125,6 +127,31 @@ START_TEST(test_state_round_trip)
 	/* no temporary file left behind */
 	snprintf(err, sizeof(err), "%s.tmp", path);
 	ck_assert_int_ne(access(err, F_OK), 0);
+}
+END_TEST
+
+/* With no worker drained there is no drain record: the file reads as one
+ * written before the record was added, and one of those reads as none
+ * drained. */
+START_TEST(test_state_no_drain_record)
+{
+	struct cp_state a = { .dp_generation = 0x1 }, b;
+	char err[256] = "", text[256];
+	FILE *f;
+	size_t n;
+
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	ck_assert_msg(strstr(text, "drain") == NULL, "%s", text);
+	write_text("tutti-cp-state 1\ndp generation=0x1\n"
+		   "end confs=0 parts=0\n");
+	b.drained = 1;
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.drained, 0);
 }
 END_TEST
 
@@ -174,6 +201,12 @@ static const struct {
 	  "conf name=de%2 uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
 	  "creator=\nend confs=1 parts=0\n",
 	  ":3: name: bad %-escape" },
+	{ "tutti-cp-state 1\ndp generation=0x1\ndrain workers=0x1\n"
+	  "drain workers=0x2\nend confs=0 parts=0\n",
+	  ":4: a second drain record" },
+	{ "tutti-cp-state 1\ndp generation=0x1\ndrain workers=5\n"
+	  "end confs=0 parts=0\n",
+	  ":3: workers: expected 0x and hex digits" },
 };
 
 START_TEST(test_state_refuses_bad_files)
@@ -219,6 +252,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_state_round_trip);
 	tcase_add_test(tc, test_state_missing_file_is_enoent);
+	tcase_add_test(tc, test_state_no_drain_record);
 	tcase_add_loop_test(tc, test_state_refuses_bad_files, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_state_refuses_part_without_conf);
