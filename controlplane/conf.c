@@ -146,6 +146,10 @@ struct cp_focus {
 	struct cp_focus_stats st;
 	/* the state file (state.h) */
 	bool state_ready;	/* taken over: writes may start */
+	bool took_over;		/* cp_focus_takeover() ran: the policy's
+				 * dial-outs may start (not before: they
+				 * would take leg ids the state's calls
+				 * hold) */
 	bool state_dirty;	/* a change since the last write */
 	bool state_failed;	/* the last write failed (logged once) */
 	uint64_t state_gen;	/* region generation of the legs */
@@ -1381,7 +1385,7 @@ cp_focus_poll(struct cp_focus *f)
 		/* one partial per batch of changes, not one per subscriber */
 		struct cp_cevt_cache cache = { 0 };
 
-		if (c->dial_due && f->d->up)
+		if (c->dial_due && f->d->up && f->took_over)
 			dial_policy(f, c);
 		if (c->gone != NULL)
 			roster_reap(c, now, false);
@@ -2148,6 +2152,10 @@ restore_conf(struct cp_focus *f, const struct cp_state_conf *sc)
 	c->worker = sc->worker;
 	c->on_dp = true;
 	c->locked = sc->locked;
+	/* it started before the restart: its policy's dial-outs were made
+	 * then, and who answered is in the state */
+	c->dial_due = false;
+	c->dial_done = true;
 	if (c->roster != NULL)
 		cp_roster_set_locked(c->roster, c->locked);
 	return c;
@@ -2299,6 +2307,7 @@ cp_focus_takeover(struct cp_focus *f)
 	int rc;
 
 	f->state_gen = f->d->generation;
+	f->took_over = true;
 	if (path == NULL)
 		return;
 	cp_dpctl_legs(f->d, grow_leg, &l);

@@ -40,6 +40,7 @@ static struct proc dp, cp, phone[3], sipp;
 static bool lab_is_up;
 static const int tone[3] = { 450, 800, 1300 };
 static const char *cp_timeout = "30"; /* tutti-cp --media-timeout */
+static const char *cp_policy;	       /* tutti-cp --policy, NULL: none */
 
 const char *
 test_skip_reason(void)
@@ -80,9 +81,12 @@ start_cp(void)
 			 "--sip", "198.18.0.1:5060", "--media-ip", "198.18.0.2",
 			 "--conference", "demo", "--conference", "conf",
 			 "--ctl", ctl, "--state", state,
-			 "--media-timeout", (char *)cp_timeout, NULL };
+			 "--media-timeout", (char *)cp_timeout,
+			 "--policy", (char *)cp_policy, NULL };
 	/* clang-format on */
 
+	if (cp_policy == NULL)	/* no --policy */
+		argv[sizeof(argv) / sizeof(argv[0]) - 3] = NULL;
 	ck_assert_int_eq(proc_start(&cp, argv), 0);
 	ck_assert_msg(proc_expect(&cp, "answered on all", WAIT_MS), "%s",
 		      cp.out);
@@ -604,18 +608,28 @@ END_TEST
  * BYE on the restored dialog, along the callee's Record-Route, and SIPp
  * (the callee, tests/sipp/uas_dialout.xml) answers it 200.
  */
-START_TEST(test_restart_dialled_out_call)
+/* SIPp answers one call at sip:callee@198.18.0.1:5070
+ * (tests/sipp/uas_dialout.xml), logging to log. */
+static void
+start_callee(char *log, size_t len)
 {
-	char out[4096], cmd[1024], log[160];
+	char cmd[1024];
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
-	snprintf(log, sizeof(log), "%s.sipp", state);
+	snprintf(log, len, "%s.sipp", state);
 	snprintf(cmd, sizeof(cmd),
 		 "exec %s netns exec %s sipp -sf %s/uas_dialout.xml -m 1 "
 		 "-t u1 -i 198.18.0.1 -p 5070 -timeout 60s -timeout_error "
 		 "-nostdin 198.18.0.1:5060 >%s 2>&1",
 		 ip, ns, test_env("SIPP_SCENARIOS"), log);
 	ck_assert_int_eq(proc_start(&sipp, argv), 0);
+}
+
+START_TEST(test_restart_dialled_out_call)
+{
+	char out[4096], log[160];
+
+	start_callee(log, sizeof(log));
 	/* SIPp may not listen yet: the INVITE's Timer A copes */
 	ck_assert_int_eq(tuttictl(out, sizeof(out),
 				  "dial conf sip:callee@198.18.0.1:5070"),
@@ -643,6 +657,58 @@ START_TEST(test_restart_dialled_out_call)
 				  WAIT_MS),
 		      "%s", cp.out);
 	unlink(log);
+}
+END_TEST
+
+/*
+ * The policy's <dial-out> is made once, when the conference starts, and
+ * not again by a tutti-cp that takes the conference over: the callee
+ * dialled before the restart is restored, and no second call rings it.
+ */
+START_TEST(test_restart_policy_dial_out_once)
+{
+	char out[4096], log[160], policy[160];
+	FILE *f;
+
+	snprintf(policy, sizeof(policy), "%s.policy.xml", state);
+	f = fopen(policy, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
+	      "conference-policy\">\n"
+	      "  <conference user=\"conf\">\n"
+	      "    <dial-out>\n"
+	      "      <uri>sip:callee@198.18.0.1:5070</uri>\n"
+	      "    </dial-out>\n"
+	      "  </conference>\n"
+	      "</conference-policy>\n", f);
+	fclose(f);
+	start_callee(log, sizeof(log));
+	/* the fixture's tutti-cp had no policy: one with it */
+	ck_assert_int_eq(stop(&cp, SIGTERM), 0);
+	cp_policy = policy;
+	start_cp();
+	ck_assert_msg(proc_expect(&cp, "joined conference conf, dialled out",
+				  WAIT_MS),
+		      "%s", cp.out);
+	ck_assert_msg(wait_state_parts(1), "state file: %d parts\n%s",
+		      state_parts(), cp.out);
+	ck_assert_int_eq(stop(&cp, SIGKILL), 128 + SIGKILL);
+	start_cp();
+	cp_policy = NULL;
+	ck_assert_msg(
+		proc_expect(&cp, "takeover: 1 participant taken over", WAIT_MS),
+		"%s", cp.out);
+	/* two commands: the loop has run its dial-outs, if any, since */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
+	ck_assert_msg(test_count(out, "\"from\":") == 1, "%s", out);
+	ck_assert_msg(strstr(cp.out, "dialling sip:callee") == NULL, "%s",
+		      cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	ck_assert_int_eq(proc_wait(&sipp, WAIT_MS), 0);
+	sipp.pid = 0; /* reaped */
+	unlink(log);
+	unlink(policy);
 }
 END_TEST
 
@@ -714,6 +780,7 @@ test_suite(void)
 	tcase_add_test(tc, test_restart_refuses_corrupt_state);
 	tcase_add_test(tc, test_restart_state_and_legs_disagree);
 	tcase_add_test(tc, test_restart_dialled_out_call);
+	tcase_add_test(tc, test_restart_policy_dial_out_once);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("media_timeout");
 	tcase_add_unchecked_fixture(tc, names_setup, names_teardown);
