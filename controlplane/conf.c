@@ -42,8 +42,12 @@ struct conf {
 	struct cp_roster *roster;	/* RFC 4575 state, NULL if no memory */
 	struct watcher *watchers;	/* SUBSCRIBE Event: conference */
 	struct gone *gone;		/* departed, still in the roster */
-	/* the policy's <dial-out>: called once, when the focus can */
-	bool dial_due, dial_done;
+	/* the policy's <dial-out>: called once, when the focus can; those
+	 * its worker was at its limit for, again later (dial_policy()) */
+	bool dial_done;
+	uint32_t dial_pending;		/* bits of dial[] still to call */
+	uint64_t dial_next_ms;		/* mono_ms(): not before */
+	uint32_t dial_wait_ms;		/* before the try after next */
 	unsigned int n_dial;
 	char dial[CP_POLICY_DIAL_MAX][CP_POLICY_URI_MAX];
 	uint32_t n_parts;
@@ -890,7 +894,10 @@ conf_apply_policy(struct cp_focus *f, struct conf *c)
 	c->lifetime = c->adhoc ? info.lifetime : CP_POLICY_END_NEVER;
 	c->n_dial = info.n_dial_out;
 	memcpy(c->dial, info.dial_out, sizeof(c->dial));
-	c->dial_due = c->n_dial > 0 && !c->dial_done;
+	if (!c->dial_done) {	/* all of them, as soon as the focus can */
+		c->dial_pending = (1u << c->n_dial) - 1;
+		c->dial_next_ms = 0;
+	}
 	roster_start(f, c, info.subject, info.max_participants == UINT32_MAX ?
 		     0 : info.max_participants);
 }
@@ -1317,24 +1324,51 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 	(void)f;
 }
 
-/* The policy's <dial-out> for c, once (RFC 4579 5.5 without a REFER). */
+/* The first wait before the policy's dial-outs are tried again, and the
+ * longest (each wait doubles). */
+#define DIAL_RETRY_MS		2000
+#define DIAL_RETRY_MAX_MS	30000
+
+/*
+ * The policy's <dial-out> for c (RFC 4579 5.5 without a REFER): each URI
+ * once, when the conference starts. One its worker is at its limit for
+ * (tutti-dp --admit-busy) is tried again, 2 s later, then after twice as
+ * long each time, up to 30 s, for as long as the conference runs: a busy
+ * moment does not lose a call the policy asks for.
+ */
 static void
-dial_policy(struct cp_focus *f, struct conf *c)
+dial_policy(struct cp_focus *f, struct conf *c, uint64_t now)
 {
-	c->dial_due = false;
+	unsigned int busy = 0;
+
 	c->dial_done = true;
 	for (unsigned int i = 0; i < c->n_dial; i++) {
 		int err = 0;
 
-		if (dial_out(f, c, c->dial[i], NULL, &err) == NULL)
-			LOG_WARN("conference %s: cannot dial %s as the policy "
-				 "says: %s", c->name, c->dial[i],
-				 err == -EAGAIN ? "its worker is at its limit "
-				 "(tutti-dp --admit-busy)" : strerror(-err));
-		else
+		if (!(c->dial_pending & (1u << i)))
+			continue;
+		if (dial_out(f, c, c->dial[i], NULL, &err) != NULL) {
 			LOG_INFO("conference %s: dialling %s (policy)",
 				 c->name, c->dial[i]);
+		} else if (err == -EAGAIN) {
+			busy++;
+			continue;	/* stays pending */
+		} else {
+			LOG_WARN("conference %s: cannot dial %s as the policy "
+				 "says: %s", c->name, c->dial[i],
+				 strerror(-err));
+		}
+		c->dial_pending &= ~(1u << i);
 	}
+	if (busy == 0)
+		return;
+	c->dial_wait_ms = c->dial_wait_ms == 0 ? DIAL_RETRY_MS :
+			  c->dial_wait_ms * 2 > DIAL_RETRY_MAX_MS ?
+			  DIAL_RETRY_MAX_MS : c->dial_wait_ms * 2;
+	c->dial_next_ms = now + c->dial_wait_ms;
+	LOG_WARN("conference %s: %u of the policy's dial-outs wait: worker %u "
+		 "is at its limit (tutti-dp --admit-busy); trying again in "
+		 "%u s", c->name, busy, c->worker, c->dial_wait_ms / 1000);
 }
 
 /* Once a second: each worker's packets/s and load over the last second. */
@@ -1385,8 +1419,9 @@ cp_focus_poll(struct cp_focus *f)
 		/* one partial per batch of changes, not one per subscriber */
 		struct cp_cevt_cache cache = { 0 };
 
-		if (c->dial_due && f->d->up && f->took_over)
-			dial_policy(f, c);
+		if (c->dial_pending != 0 && f->d->up && f->took_over &&
+		    now >= c->dial_next_ms)
+			dial_policy(f, c, now);
 		if (c->gone != NULL)
 			roster_reap(c, now, false);
 		for (struct watcher *w = c->watchers; w != NULL; w = w->next) {
@@ -2154,8 +2189,8 @@ restore_conf(struct cp_focus *f, const struct cp_state_conf *sc)
 	c->locked = sc->locked;
 	/* it started before the restart: its policy's dial-outs were made
 	 * then, and who answered is in the state */
-	c->dial_due = false;
 	c->dial_done = true;
+	c->dial_pending = 0;
 	if (c->roster != NULL)
 		cp_roster_set_locked(c->roster, c->locked);
 	return c;

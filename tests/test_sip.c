@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,6 +29,7 @@
 #include "xsd_check.h"
 #include "log.h"
 #include "proc.h"
+#include "shm_region.h"
 #include "sip.h"
 #include "sip_transport.h"
 
@@ -864,6 +866,8 @@ static unsigned int focus_metrics_port;
 static bool focus_two;		/* two workers (and the main lcore) */
 static char *focus_policy;	/* --policy for the next fixture */
 static char *focus_extra[2];	/* one more option and its value */
+static char *focus_dp_extra[4];	/* two more tutti-dp options, values */
+static void (*focus_before_cp)(void);	/* once tutti-dp is ready */
 
 static void
 focus_setup(void)
@@ -873,7 +877,9 @@ focus_setup(void)
 			    "256", "--no-pci", "--no-shconf", "--no-telemetry",
 			    "--log-level=lib.eal:warning", "--",
 			    "--region", focus_region, "--legs", "256",
-			    "--idle-sleep-us", "100", NULL };
+			    "--idle-sleep-us", "100", focus_dp_extra[0],
+			    focus_dp_extra[1], focus_dp_extra[2],
+			    focus_dp_extra[3], NULL };
 	char *cp_argv[] = { getenv("TUTTI_CP"), "--region", focus_region,
 			    "--sip", "127.0.0.1:0", "--media-ip",
 			    "198.18.0.2", "--rtp-ports", "30000-30998",
@@ -919,6 +925,8 @@ focus_setup(void)
 	ck_assert_int_eq(proc_start(&focus_dp, dp_argv), 0);
 	ck_assert_msg(proc_expect(&focus_dp, "ready: region", 20000), "%s",
 		      focus_dp.out);
+	if (focus_before_cp != NULL)
+		focus_before_cp();
 	ck_assert_int_eq(proc_start(&focus_cp, cp_argv), 0);
 	ck_assert_msg(proc_expect(&focus_cp, "answered on all", 20000), "%s",
 		      focus_cp.out);
@@ -1376,6 +1384,28 @@ focus_md5_setup(void)
 	focus_setup_with_policy("policy_md5.xml");
 }
 
+/* A policy file at path whose conference conf dials
+ * sip:callee@127.0.0.1:PORT (over TCP if tcp) when it starts. */
+static void
+write_dial_policy(char *path, size_t len, const char *tag, int port,
+		  bool tcp)
+{
+	FILE *f;
+
+	snprintf(path, len, "/tmp/tutti-test-%s-%d.xml", tag, (int)getpid());
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
+		"conference-policy\">\n"
+		"  <conference user=\"conf\">\n"
+		"    <dial-out>\n"
+		"      <uri>sip:callee@127.0.0.1:%d%s</uri>\n"
+		"    </dial-out>\n"
+		"  </conference>\n"
+		"</conference-policy>\n", port, tcp ? ";transport=tcp" : "");
+	fclose(f);
+}
+
 /*
  * Issue 5 item 4: the policy's <dial-out> makes the focus call SIPp (the
  * callee, already listening) when conference conf starts; the callee is
@@ -1387,22 +1417,8 @@ START_TEST(test_focus_policy_dials_out)
 	int sipp_port = free_port();
 	char out[4096];
 	pid_t callee;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/tmp/tutti-test-dial-%d.xml",
-		 (int)getpid());
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
-		"conference-policy\">\n"
-		"  <conference user=\"conf\">\n"
-		"    <dial-out>\n"
-		"      <uri>sip:callee@127.0.0.1:%d%s</uri>\n"
-		"    </dial-out>\n"
-		"  </conference>\n"
-		"</conference-policy>\n", sipp_port,
-		_i == 1 ? ";transport=tcp" : "");
-	fclose(f);
+	write_dial_policy(path, sizeof(path), "dial", sipp_port, _i == 1);
 	callee = sipp_start_at(9, "uas_dialout", tps[_i], "conf", NULL, NULL,
 			       sipp_port);
 	focus_policy = path;
@@ -1415,6 +1431,105 @@ START_TEST(test_focus_policy_dials_out)
 	ck_assert_int_eq(sipp_wait(callee, "uas_dialout", tps[_i]), 0);
 	focus_teardown();
 	unlink(path);
+}
+END_TEST
+
+static pid_t stall_pid;
+
+/*
+ * tutti-dp stopped for 60 ms every quarter second by a child of the test,
+ * as check_ops_audio.sh does: every second then has late ticks (of a
+ * conference it was provisioned with), and with --admit-busy its worker
+ * says it is at its limit. Returns once it says so (the stats in the
+ * region); stall_end() ends the stalls.
+ */
+static void
+stall_until_overloaded(void)
+{
+	struct shm_region r;
+	struct shm_worker_stats s = { 0 };
+	char err[256];
+	uint64_t end = proc_now_ms() + 20000;
+
+	stall_pid = fork();
+	ck_assert_int_ge(stall_pid, 0);
+	if (stall_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* not past the test */
+		for (;;) {
+			if (kill(focus_dp.pid, SIGSTOP) != 0)
+				_exit(0);
+			usleep(60000);
+			kill(focus_dp.pid, SIGCONT);
+			usleep(200000);
+		}
+	}
+	ck_assert_int_eq(shm_region_attach(&r, focus_region, 0,
+					   (uint64_t)proc_now_ms() * 1000000u,
+					   err, sizeof(err)), 0);
+	while (!s.overloaded && proc_now_ms() < end) {
+		shm_read_stats(shm_region_stats(&r, 0), &s);
+		if (!s.overloaded)
+			usleep(20000);
+	}
+	shm_region_detach(&r);
+	ck_assert_msg(s.overloaded, "tutti-dp never said overloaded");
+}
+
+static void
+stall_end(void)
+{
+	kill(stall_pid, SIGKILL);
+	waitpid(stall_pid, NULL, 0);
+	kill(focus_dp.pid, SIGCONT);
+}
+
+/*
+ * The policy's <dial-out> when the conference starts on a worker at its
+ * limit (tutti-dp --admit-busy, stalled): no phone rings, tutti-cp says it
+ * will try again; once the worker admits again, it dials, and the callee
+ * (SIPp) is in the conference.
+ */
+START_TEST(test_focus_policy_dial_out_waits_for_worker)
+{
+	static char path[128], prov[128];
+	int sipp_port = free_port();
+	char out[4096];
+	pid_t callee;
+	FILE *f;
+
+	/* a conference of its own that ticks, and so can tick late */
+	snprintf(prov, sizeof(prov), "/tmp/tutti-test-dialbusy-%d.prov",
+		 (int)getpid());
+	f = fopen(prov, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("conference 999\n", f);
+	fclose(f);
+	write_dial_policy(path, sizeof(path), "dialbusy", sipp_port, false);
+	callee = sipp_start_at(9, "uas_dialout", tps[0], "conf", NULL, NULL,
+			       sipp_port);
+	focus_policy = path;
+	focus_dp_extra[0] = "--admit-busy";
+	focus_dp_extra[1] = "99";
+	focus_dp_extra[2] = "--provision";
+	focus_dp_extra[3] = prov;
+	focus_before_cp = stall_until_overloaded;
+	focus_setup();
+	focus_policy = NULL;
+	memset(focus_dp_extra, 0, sizeof(focus_dp_extra));
+	focus_before_cp = NULL;
+	ck_assert_msg(proc_expect(&focus_cp, "1 of the policy's dial-outs "
+				  "wait: worker 0 is at its limit", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_ptr_null(strstr(focus_cp.out, "dialling sip:callee@"));
+	stall_end();
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf, dialled "
+				  "out", 40000), "%s", focus_cp.out);
+	ck_assert_ptr_nonnull(strstr(focus_cp.out, "dialling sip:callee@"));
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	ck_assert_int_eq(sipp_wait(callee, "uas_dialout", tps[0]), 0);
+	focus_teardown();
+	unlink(path);
+	unlink(prov);
 }
 END_TEST
 
@@ -3246,6 +3361,7 @@ test_suite(void)
 	focus = tcase_create("focus_dial");
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_policy_dials_out, 0, 2);
+	tcase_add_test(focus, test_focus_policy_dial_out_waits_for_worker);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);
