@@ -323,20 +323,36 @@ teardown(void)
 	sip = NULL;
 }
 
-/* A port free for both UDP and TCP on 127.0.0.1, for SIPp's own socket. */
+/*
+ * A port free for both UDP and TCP on 127.0.0.1, for SIPp's own socket:
+ * the system's choice for UDP, if TCP can bind it too. A port an earlier
+ * SIPp used over TCP stays in TIME_WAIT for a minute, and SIPp, which
+ * binds without SO_REUSEADDR, then failed with a bind error (exit 254).
+ */
 static int
 free_port(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	for (int tries = 0; tries < 100; tries++) {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		socklen_t len = sizeof(a);
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		int tcp = socket(AF_INET, SOCK_STREAM, 0);
+		bool ok;
 
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_ge(tcp, 0);
+		ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len),
+				 0);
+		ok = bind(tcp, (struct sockaddr *)&a, sizeof(a)) == 0;
+		close(tcp);
+		close(fd);
+		if (ok)
+			return ntohs(a.sin_port);
+	}
+	ck_abort_msg("no port free for both UDP and TCP");
+	return -1;
 }
 
 /*
