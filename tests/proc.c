@@ -90,6 +90,13 @@ drain(struct proc *p, int wait_ms)
 	}
 }
 
+void
+proc_forget(struct proc *p)
+{
+	p->out[0] = '\0';
+	p->len = 0;
+}
+
 bool
 proc_expect(struct proc *p, const char *needle, int timeout_ms)
 {

@@ -31,6 +31,10 @@ int proc_start(struct proc *p, char *const argv[]);
  */
 bool proc_expect(struct proc *p, const char *needle, int timeout_ms);
 
+/* Forget the output read so far: proc_expect() and p->out then hold only
+ * what comes after. */
+void proc_forget(struct proc *p);
+
 /* Send sig and reap. Returns the exit status (0..255), 128+signal, -1. */
 int proc_stop(struct proc *p, int sig, int timeout_ms);
 

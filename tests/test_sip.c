@@ -1325,8 +1325,7 @@ adhoc_start(int port, const char *tp, char *name)
 	pid_t pid;
 	const char *at;
 
-	focus_cp.out[0] = '\0';
-	focus_cp.len = 0;
+	proc_forget(&focus_cp);
 	pid = sipp_start_at((uint16_t)focus_port, "focus_kicked", tp,
 			    "factory", NULL, NULL, port);
 	ck_assert_msg(proc_expect(&focus_cp, "through the factory", 10000),
@@ -1378,8 +1377,7 @@ START_TEST(test_focus_creator_rejoins_locked)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
 	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
 
-	focus_cp.out[0] = '\0';
-	focus_cp.len = 0;
+	proc_forget(&focus_cp);
 	a = join_at(a_port, tps[_i], name);
 	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_403",
 				      tps[_i], name, NULL, NULL), 0);
