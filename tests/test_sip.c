@@ -1315,6 +1315,19 @@ START_TEST(test_focus_policy)
 }
 END_TEST
 
+/* The operator kicks the SIPp at 127.0.0.1:port (pid, transport tp) out
+ * of conference conf; it ends cleanly (scenario focus_kicked). */
+static void
+kick_sipp(const char *conf, int port, pid_t pid, const char *tp)
+{
+	char need[160], out[8192];
+
+	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", conf, port);
+	ck_assert_msg(tuttictl(out, sizeof(out), need) == 0, "%s: %s", need,
+		      out);
+	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tp), 0);
+}
+
 /* SIPp at port (transport tp) makes an ad hoc conference through the
  * factory and stays in it; name[64] gets the conference's name. What
  * tutti-cp said before is forgotten: the factory line found is this
@@ -1373,9 +1386,7 @@ START_TEST(test_focus_creator_rejoins_locked)
 	b = join_at(b_port, tps[_i], name);
 	snprintf(need, sizeof(need), "lock %s", name);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
-	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, a_port);
-	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
-	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
+	kick_sipp(name, a_port, a, tps[_i]);
 
 	proc_forget(&focus_cp);
 	a = join_at(a_port, tps[_i], name);
@@ -1383,12 +1394,8 @@ START_TEST(test_focus_creator_rejoins_locked)
 				      tps[_i], name, NULL, NULL), 0);
 	ck_assert_msg(proc_expect(&focus_cp, "403 Conference Locked", 10000),
 		      "%s", focus_cp.out);
-	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, a_port);
-	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
-	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
-	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, b_port);
-	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
-	ck_assert_int_eq(sipp_wait(b, "focus_kicked", tps[_i]), 0);
+	kick_sipp(name, a_port, a, tps[_i]);
+	kick_sipp(name, b_port, b, tps[_i]);
 }
 END_TEST
 
@@ -1718,9 +1725,7 @@ START_TEST(test_focus_watch_to_the_end)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
 	ck_assert_int_eq(sipp_wait(b, "focus_kicked", tps[_i]), 0);
 	await_notify(trace, "booted");
-	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", name, a_port);
-	ck_assert_int_eq(tuttictl(out, sizeof(out), need), 0);
-	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
+	kick_sipp(name, a_port, a, tps[_i]);
 	ck_assert_int_eq(sipp_wait(w, "focus_watch", tps[_i]), 0);
 
 	n = traced_notifies(trace, body, state, 64);
@@ -3288,18 +3293,9 @@ START_TEST(test_focus_drain_places_new_conferences)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json stats"), 0);
 	ck_assert_ptr_null(strstr(out, "\"draining\":true"));
 
-	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", a_name, a_port);
-	ck_assert_msg(tuttictl(out, sizeof(out), need) == 0, "%s: %s", need,
-		      out);
-	ck_assert_int_eq(sipp_wait(a, "focus_kicked", tps[_i]), 0);
-	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", b_name, b_port);
-	ck_assert_msg(tuttictl(out, sizeof(out), need) == 0, "%s: %s", need,
-		      out);
-	ck_assert_int_eq(sipp_wait(b, "focus_kicked", tps[_i]), 0);
-	snprintf(need, sizeof(need), "kick %s 127.0.0.1:%d", c_name, c_port);
-	ck_assert_msg(tuttictl(out, sizeof(out), need) == 0, "%s: %s", need,
-		      out);
-	ck_assert_int_eq(sipp_wait(c, "focus_kicked", tps[_i]), 0);
+	kick_sipp(a_name, a_port, a, tps[_i]);
+	kick_sipp(b_name, b_port, b, tps[_i]);
+	kick_sipp(c_name, c_port, c, tps[_i]);
 }
 END_TEST
 
