@@ -186,6 +186,17 @@ feed(struct rte_mbuf **b, uint32_t i, uint32_t j, uint64_t frame)
 	       sizeof(frames[0]));
 }
 
+/* Free every mbuf the port has put on its transmit ring r. */
+static void
+nic_free(struct rte_ring *r)
+{
+	struct rte_mbuf *b[64];
+	unsigned int got;
+
+	while ((got = rte_ring_dequeue_burst(r, (void **)b, 64, NULL)) > 0)
+		rte_pktmbuf_free_bulk(b, got);
+}
+
 /* The NIC frees what it sent: each transmit burst first frees the bursts
  * before it (r, its queue's ring), as a NIC's driver frees the buffers of
  * completed descriptors, or memif those it copied out. Without it, a
@@ -197,14 +208,10 @@ static uint16_t
 nic_done(uint16_t port_id, uint16_t queue, struct rte_mbuf **pkts,
 	 uint16_t n, void *r)
 {
-	struct rte_mbuf *b[64];
-	unsigned int got;
-
 	(void)port_id;
 	(void)queue;
 	(void)pkts;
-	while ((got = rte_ring_dequeue_burst(r, (void **)b, 64, NULL)) > 0)
-		rte_pktmbuf_free_bulk(b, got);
+	nic_free(r);
 	return n;
 }
 
@@ -213,16 +220,10 @@ static void
 tick(struct dp_lcore *own, uint64_t t, const struct io_arg *a,
      unsigned int nw)
 {
-	struct rte_mbuf *b[64];
-	unsigned int got;
-
 	own->next_tick_check = 0;
 	dp_io_poll(own, t);
 	for (unsigned int w = 0; w < nw; w++)
-		while ((got = rte_ring_dequeue_burst(a->two ? txr2[w] : txr,
-						     (void **)b, 64,
-						     NULL)) > 0)
-			rte_pktmbuf_free_bulk(b, got);
+		nic_free(a->two ? txr2[w] : txr);
 }
 
 /* The worker that receives (rx) and the one that owns the legs (own, the
