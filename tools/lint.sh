@@ -50,35 +50,31 @@ found = []
 def add(path, line, rule, what):
     found.append({"file": path, "line": line, "rule": rule, "what": what})
 
-def code_only(line, in_comment):
-    """line without its comments and the insides of its literals; whether
-    a /* */ comment is still open at its end; whether it has a // comment"""
-    out, i, n, slash2 = [], 0, len(line), False
+def comments(line, in_comment):
+    """whether a /* */ comment is still open at the end of line, and
+    whether line has a // comment (outside literals and /* */)"""
+    i, n = 0, len(line)
     while i < n:
         if in_comment:
             j = line.find("*/", i)
             if j < 0:
-                return "".join(out), True, slash2
+                return True, False
             i, in_comment = j + 2, False
-            out.append(" ")
             continue
         c = line[i]
         if line.startswith("/*", i):
             in_comment, i = True, i + 2
             continue
         if line.startswith("//", i):
-            slash2 = True
-            break
+            return False, True
         if c in "\"'":
             j = i + 1
             while j < n and line[j] != c:
                 j += 2 if line[j] == "\\" else 1
-            out.append(c + c)
             i = j + 1
             continue
-        out.append(c)
         i += 1
-    return "".join(out), in_comment, slash2
+    return in_comment, False
 
 fn_name = re.compile(r"^[A-Za-z_]\w*\s*\(")
 
@@ -107,7 +103,7 @@ for path in files:
                              len(lead.lstrip("\t")) >= 8):
             add(path, no, "indent", "indented by spaces, not tabs")
         was_comment = in_comment
-        code, in_comment, slash2 = code_only(line, in_comment)
+        in_comment, slash2 = comments(line, in_comment)
         if slash2:
             add(path, no, "comment", "// comment (/* */ only)")
         # a function body opens with { alone at column 0
