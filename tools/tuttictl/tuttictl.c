@@ -215,6 +215,19 @@ row_part(const char *o, const char *e)
 	       strcmp(de, "true") ? "" : "deaf", rx, tx, lost, jit, conc);
 }
 
+/* An on/off answer (lock, drain): "KEY VALUE: on" where resp's flag is
+ * true, else "KEY VALUE: off". */
+static void
+print_switch(const char *resp, const char *key, const char *flag,
+	     const char *off, const char *on)
+{
+	char id[64] = "", v[8] = "";
+
+	get(resp, NULL, key, id, sizeof(id));
+	get(resp, NULL, flag, v, sizeof(v));
+	printf("%s %s: %s\n", key, id, strcmp(v, "true") ? off : on);
+}
+
 static void
 row_worker(const char *o, const char *e)
 {
@@ -366,24 +379,15 @@ main(int argc, char **argv)
 		}
 	} else if (strcmp(argv[optind], "lock") == 0 ||
 		   strcmp(argv[optind], "unlock") == 0) {
-		char name[64] = "", v[8] = "";
-
-		get(resp, NULL, "conference", name, sizeof(name));
-		get(resp, NULL, "locked", v, sizeof(v));
-		printf("conference %s: %s\n", name, strcmp(v, "true") ?
-		       "unlocked, new participants join" :
-		       "locked, new participants get 403 (but the policy's "
-		       "moderators)");
+		print_switch(resp, "conference", "locked",
+			     "unlocked, new participants join",
+			     "locked, new participants get 403 (but the "
+			     "policy's moderators)");
 	} else if (strcmp(argv[optind], "drain") == 0 ||
 		   strcmp(argv[optind], "undrain") == 0) {
-		char w[16] = "", v[8] = "";
-
-		get(resp, NULL, "worker", w, sizeof(w));
-		get(resp, NULL, "draining", v, sizeof(v));
-		printf("worker %s: %s\n", w, strcmp(v, "true") ?
-		       "takes new conferences" :
-		       "draining: new conferences go to the other workers, "
-		       "its own keep their calls");
+		print_switch(resp, "worker", "draining", "takes new conferences",
+			     "draining: new conferences go to the other "
+			     "workers, its own keep their calls");
 	} else if (strcmp(argv[optind], "roster") == 0) {
 		/* the conference-info document, unescaped from its JSON */
 		const char *v = strstr(resp, "\"conference_info\":\"");
