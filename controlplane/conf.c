@@ -2626,8 +2626,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    PRIu64 ",\"tick_us_max\":%.1f,\"tick_us_mean\":%.1f,"
 		    "\"poll_gap_us_max\":%.1f,\"plc_shed\":%" PRIu64 ","
 		    "\"concealed\":%" PRIu64 ","
-		    "\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
-		    ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
+		    "\"rx_pkts\":%" PRIu64 ",\"rx_polls\":%" PRIu64
+		    ",\"tx_pkts\":%" PRIu64 ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"overloaded\":%s,\"new_legs_refused\":%" PRIu64
 		    ",\"draining\":%s,\"drops\":{", w ? "," : "", w, s.lcore,
 		    s.n_confs,
@@ -2636,7 +2636,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		    (double)s.tick_ns_max / 1000.0, s.ticks ?
 		    (double)s.tick_ns_sum / (double)s.ticks / 1000.0 : 0.0,
 		    (double)s.poll_gap_ns_max / 1000.0, s.plc_shed,
-		    s.concealed, s.rx_pkts, s.tx_pkts,
+		    s.concealed, s.rx_pkts, s.rx_polls, s.tx_pkts,
 		    f->rates ? f->rates[w].load_pct : 0.0,
 		    f->rates ? f->rates[w].rx_pps : 0.0,
 		    f->rates ? f->rates[w].tx_pps : 0.0,
@@ -2959,7 +2959,7 @@ put_family(struct out *o, const struct metric_fam *m)
 
 enum worker_metric {
 	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
-	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_DROPS,
+	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_RX_POLLS, WM_DROPS,
 	WM_OVERLOADED, WM_LEGS_REFUSED, WM_DRAINING, WM_N_
 };
 
@@ -2990,6 +2990,10 @@ static const struct metric_fam worker_fam[WM_N_] = {
 			   "ran." },
 	[WM_PACKETS] = { "tutti_worker_packets_total", "counter",
 			 "Packets in and out." },
+	[WM_RX_POLLS] = { "tutti_worker_rx_polls_total", "counter",
+			  "Receive polls that brought packets: packets in "
+			  "over this is the mean burst (tutti-dp "
+			  "--rx-hold-us)." },
 	[WM_DROPS] = { "tutti_worker_drops_total", "counter",
 		       "Packets and events dropped, by reason." },
 	[WM_OVERLOADED] = { "tutti_worker_overloaded", "gauge",
@@ -3061,6 +3065,9 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 		put(o, "%s{worker=\"%u\",dir=\"rx\"} %" PRIu64 "\n"
 		    "%s{worker=\"%u\",dir=\"tx\"} %" PRIu64 "\n", n, w,
 		    s->rx_pkts, n, w, s->tx_pkts);
+		break;
+	case WM_RX_POLLS:
+		put_u64(o, n, w, s->rx_polls);
 		break;
 	case WM_DROPS:
 	case WM_N_:

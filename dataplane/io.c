@@ -804,12 +804,14 @@ rx_poll(struct dp_lcore *lc, uint64_t now)
 		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
 		rx_burst(lc, b, k, now);
 		n += k;
+		lc->st.rx_polls += k != 0;
 	}
 	if (lc->dispatch != NULL) {
 		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
 					      DP_BURST, NULL);
 		rx_burst(lc, b, k, now);
 		n += k;
+		lc->st.rx_polls += k != 0;
 	}
 	return n;
 }
@@ -917,7 +919,12 @@ dp_io_poll(struct dp_lcore *lc, uint64_t now)
 					 lc->tsc_hz;
 	}
 	lc->last_poll = now;
-	n = rx_poll(lc, now);
+	n = 0;
+	if (now >= lc->next_rx) {
+		n = rx_poll(lc, now);
+		if (n < DP_RX_HOLD_BELOW)	/* few: let a burst gather */
+			lc->next_rx = now + lc->rx_hold_tsc;
+	}
 	if (now >= lc->next_tick_check) {
 		lc->next_tick_check = now + lc->tick_check_tsc;
 		n += run_ticks(lc, now);	/* work: busy time counts it */

@@ -44,6 +44,11 @@ struct dp_tick_leg;
 #define DP_TICK_BATCH	32	/* due conferences taken at once */
 #define DP_TX_STASH	128	/* mbufs taken from the pool at once */
 #define DP_TX_SHARED_MAX	8	/* shared payloads per tick (encodings) */
+/* --rx-hold-us: a receive poll that brought fewer packets than this is
+ * followed by a wait for more (dp_lcore.rx_hold_tsc) */
+#define DP_RX_HOLD_BELOW	8
+#define DP_RX_HOLD_US_DEFAULT	30
+#define DP_RX_HOLD_US_MAX	1000
 
 /* A conference owned by this worker. */
 struct dp_conf {
@@ -123,6 +128,15 @@ struct dp_lcore {
 	} *active;
 	uint32_t n_active;
 	uint64_t next_tick_check;	/* TSC */
+	/* receive batching (--rx-hold-us): after a poll that brought fewer
+	 * than DP_RX_HOLD_BELOW packets the queue is left until next_rx,
+	 * so that the next poll takes a burst: its legs' lines are then
+	 * fetched side by side (rx_burst()'s prefetches) and the queue's
+	 * own cost is spread over the burst, where one packet a poll waits
+	 * for each of its lines in turn. 0: poll every loop (the default
+	 * of dp_lcore_init(); tutti-dp sets it) */
+	uint64_t rx_hold_tsc;
+	uint64_t next_rx;		/* TSC */
 	uint64_t last_poll;		/* TSC of the previous dp_io_poll() */
 	uint64_t poll_gap_max;		/* TSC, st.poll_gap_ns_max's */
 	uint32_t snapshot_seq;		/* dp_snapshot_seq last seen */

@@ -44,6 +44,7 @@ struct dp_opts {
 	uint32_t n_legs;
 	uint32_t max_confs;
 	uint64_t idle_sleep_us;
+	uint64_t rx_hold_us;	/* --rx-hold-us */
 	uint32_t admit_busy_pct;
 	enum dp_simd simd;
 	const char *provision;	/* file of conferences and legs, or NULL */
@@ -96,6 +97,14 @@ usage(FILE *f)
 "  --idle-sleep-us N      sleep N us when a worker has been idle for 1024\n"
 "                         polls (default 0: poll without sleeping, as in\n"
 "                         production; the demo and tests use 100)\n"
+"  --rx-hold-us N         after a receive poll that brought fewer than %u\n"
+"                         packets, leave the queue N us, so that the next\n"
+"                         poll takes a burst: the legs of a burst are\n"
+"                         fetched from memory side by side, those of\n"
+"                         single packets one after another. A packet\n"
+"                         waits up to N us more, so keep N well below the\n"
+"                         time the queue's descriptors (--rx-desc) last at\n"
+"                         full rate. 0-%u; default %u; 0: poll every loop\n"
 "  --admit-busy PCT       refuse new legs on a worker whose last second was\n"
 "                         busy PCT %% or more of its time, or ran a tick\n"
 "                         late, until a second that was neither (tutti-cp\n"
@@ -140,7 +149,8 @@ usage(FILE *f)
 "With a veth (tools/lab) through af_packet:\n"
 "  tutti-dp -l 1 --no-huge -m 256 --no-pci --vdev \\\n"
 "      net_af_packet0,iface=tutti-dp0 -- --addr 0=198.18.0.2\n",
-		SHM_DEFAULT_NAME, SHM_RING_SLOTS_DEFAULT, SHM_LEGS_DEFAULT);
+		SHM_DEFAULT_NAME, SHM_RING_SLOTS_DEFAULT, SHM_LEGS_DEFAULT,
+		DP_RX_HOLD_BELOW, DP_RX_HOLD_US_MAX, DP_RX_HOLD_US_DEFAULT);
 }
 
 static int
@@ -189,6 +199,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "legs", required_argument, NULL, 'L' },
 		{ "confs-per-worker", required_argument, NULL, 'c' },
 		{ "idle-sleep-us", required_argument, NULL, 'i' },
+		{ "rx-hold-us", required_argument, NULL, 'H' },
 		{ "admit-busy", required_argument, NULL, 'b' },
 		{ "simd", required_argument, NULL, 'S' },
 		{ "log-level", required_argument, NULL, 'l' },
@@ -212,6 +223,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->n_legs = SHM_LEGS_DEFAULT;
 	o->max_confs = 1024;
 	o->idle_sleep_us = 0;
+	o->rx_hold_us = DP_RX_HOLD_US_DEFAULT;
 	o->admit_busy_pct = 0;
 	o->simd = dp_simd_best();
 	o->provision = NULL;
@@ -252,6 +264,12 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			if (parse_u64("idle-sleep-us", optarg, 0, 100000, &v))
 				return -EINVAL;
 			o->idle_sleep_us = v;
+			break;
+		case 'H':
+			if (parse_u64("rx-hold-us", optarg, 0,
+				      DP_RX_HOLD_US_MAX, &v))
+				return -EINVAL;
+			o->rx_hold_us = v;
 			break;
 		case 'b':
 			if (parse_u64("admit-busy", optarg, 0, 100, &v))
@@ -350,7 +368,8 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 		 "longest gap between polls %" PRIu64 " us, %" PRIu64
 		 " concealments shed, %" PRIu64 " frames concealed; %"
 		 PRIu64 " busy of %" PRIu64
-		 " TSC cycles; %" PRIu64 " packets in, %" PRIu64
+		 " TSC cycles; %" PRIu64 " packets in (%" PRIu64
+		 " receive polls), %" PRIu64
 		 " out, %" PRIu64 " drops; ticks started late by <1/1-2/"
 		 "2-5/5-10/10-20/>=20 ms: %" PRIu64 "/%" PRIu64 "/%" PRIu64
 		 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64, what, w, s->lcore,
@@ -358,7 +377,7 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 		 s->late_ticks, s->tick_ns_max / 1000, s->tick_ns_sum / 1000,
 		 s->poll_gap_ns_max / 1000, s->plc_shed, s->concealed,
 		 s->busy_cycles,
-		 s->total_cycles, s->rx_pkts, s->tx_pkts, drops,
+		 s->total_cycles, s->rx_pkts, s->rx_polls, s->tx_pkts, drops,
 		 s->tick_late[0], s->tick_late[1], s->tick_late[2],
 		 s->tick_late[3], s->tick_late[4], s->tick_late[5]);
 }
@@ -488,6 +507,8 @@ start_workers(const struct dp_opts *o)
 			return rc;
 		}
 		lcores[w].idle_sleep_us = o->idle_sleep_us;
+		lcores[w].rx_hold_tsc = lcores[w].tsc_hz / 1000000u *
+					o->rx_hold_us;
 		lcores[w].admit_busy_pct = o->admit_busy_pct;
 		lcores[w].is_main = main_works;
 		region.hdr->worker_lcore[w] = (uint16_t)lcore;
@@ -562,6 +583,12 @@ start_port(const struct dp_opts *o)
 		 "workers without one get their packets by software "
 		 "dispatch" : "one per worker", port.rx_cksum ? "NIC" :
 		 "software", port.tx_cksum ? "NIC" : "software");
+	if (o->rx_hold_us != 0)
+		LOG_INFO("port %u: a receive poll that brought fewer than %u "
+			 "packets is followed by a wait of %" PRIu64 " us, so "
+			 "that bursts gather (--rx-hold-us; 0: poll every "
+			 "loop)", port.port_id, DP_RX_HOLD_BELOW,
+			 o->rx_hold_us);
 	return 0;
 }
 

@@ -316,7 +316,10 @@ struct shm_worker_stats {
 	 * or above the limit or ran a tick late; and 1 while it refuses */
 	uint64_t new_legs_refused;
 	uint64_t overloaded;
-	uint64_t _pad2[5];
+	/* polls of the receive queue (and dispatch ring) that brought
+	 * packets: rx_pkts / rx_polls is the mean burst taken */
+	uint64_t rx_polls;
+	uint64_t _pad2[4];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 384, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,

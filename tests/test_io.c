@@ -770,6 +770,71 @@ START_TEST(test_io_received_mbufs_kept_or_freed)
 }
 END_TEST
 
+/* --rx-hold-us: a poll that brings fewer than DP_RX_HOLD_BELOW packets
+ * leaves the queue until the hold is over; what arrives meanwhile is taken
+ * then, all of it; a poll that brings a whole burst or more is followed by
+ * another at once. Without a hold (dp_lcore_init()'s default) every poll
+ * takes what is there. */
+START_TEST(test_io_rx_hold_gathers_bursts)
+{
+	const uint64_t hold = lc.tsc_hz / 1000000u * 30;
+	const uint64_t polls0 = lc.st.rx_polls;
+	struct dp_conf *c;
+	uint64_t t;
+
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	ck_assert_ptr_nonnull(c);
+	t = c->next_tick - 100 * hold;	/* no tick due in this test */
+	ck_assert_uint_eq(lc.rx_hold_tsc, 0);
+	rx_rtp(40000, 20000, 0, 0, 0xa0, 500.0);
+	dp_io_poll(&lc, t);
+	rx_rtp(40002, 20002, 8, 0, 0xa1, 900.0);
+	dp_io_poll(&lc, t);		/* no hold: taken at once */
+	ck_assert_uint_eq(lc.st.rx_pkts, 2);
+	ck_assert_uint_eq(lc.st.rx_polls, polls0 + 2);
+
+	lc.rx_hold_tsc = hold;
+	t += hold;
+	rx_rtp(40000, 20000, 0, 1, 0xa0, 500.0);
+	dp_io_poll(&lc, t);		/* one packet: the queue waits */
+	ck_assert_uint_eq(lc.st.rx_pkts, 3);
+	for (uint16_t s = 2; s < 5; s++)
+		rx_rtp(40000, 20000, 0, s, 0xa0, 500.0);
+	rx_rtp(40002, 20002, 8, 1, 0xa1, 900.0);
+	dp_io_poll(&lc, t + 1);
+	dp_io_poll(&lc, t + hold - 1);
+	ck_assert_uint_eq(lc.st.rx_pkts, 3);
+	ck_assert_uint_eq(rte_ring_count(rxr), 4);
+	dp_io_poll(&lc, t + hold);	/* over: all four in one poll */
+	ck_assert_uint_eq(lc.st.rx_pkts, 7);
+	ck_assert_uint_eq(lc.st.rx_polls, polls0 + 4);
+	ck_assert_uint_eq(rte_ring_count(rxr), 0);
+	ck_assert_uint_eq(c->tc->legs[0]->n_rx, 5);
+	ck_assert_uint_eq(c->tc->legs[1]->n_rx, 2);
+
+	/* a whole burst and more: the rest at the next poll, which brings
+	 * DP_RX_HOLD_BELOW and is not held either; then an empty one is */
+	t += 2 * hold;
+	for (uint16_t s = 5; s < 5 + DP_BURST + DP_RX_HOLD_BELOW; s++)
+		rx_rtp(40000, 20000, 0, s, 0xa0, 500.0);
+	dp_io_poll(&lc, t);
+	ck_assert_uint_eq(lc.st.rx_pkts, 7 + DP_BURST);
+	dp_io_poll(&lc, t);
+	ck_assert_uint_eq(lc.st.rx_pkts, 7 + DP_BURST + DP_RX_HOLD_BELOW);
+	ck_assert_uint_eq(lc.st.rx_polls, polls0 + 6);
+	dp_io_poll(&lc, t);		/* empty: held from here */
+	rx_rtp(40002, 20002, 8, 2, 0xa1, 900.0);
+	dp_io_poll(&lc, t + hold - 1);
+	ck_assert_uint_eq(rte_ring_count(rxr), 1);
+	dp_io_poll(&lc, t + hold);
+	ck_assert_uint_eq(rte_ring_count(rxr), 0);
+	ck_assert_uint_eq(lc.st.rx_pkts, 8 + DP_BURST + DP_RX_HOLD_BELOW);
+	ck_assert_uint_eq(lc.st.rx_polls, polls0 + 7);
+	lc.rx_hold_tsc = 0;
+}
+END_TEST
+
 /* Without a control plane the worker offers no events but statuses, and
  * starts again as soon as one attaches. */
 START_TEST(test_io_events_wait_for_control_plane)
@@ -1137,6 +1202,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_late_ticks_earliest_first);
 	tcase_add_test(tc, test_io_shared_zero_copy);
 	tcase_add_test(tc, test_io_received_mbufs_kept_or_freed);
+	tcase_add_test(tc, test_io_rx_hold_gathers_bursts);
 	tcase_add_test(tc, test_io_headers_follow_peer);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
 	tcase_add_test(tc, test_io_admit_busy_refuses_new_legs_at_the_limit);

@@ -1222,6 +1222,8 @@ START_TEST(test_focus_metrics)
 				     "{worker=\"0\"} "));
 	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_plc_shed_total"
 				     "{worker=\"0\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_rx_polls_total"
+				     "{worker=\"0\"} "));
 	ck_assert_ptr_nonnull(strstr(body,
 				     "\ntutti_worker_frames_concealed_total"
 				     "{worker=\"0\"} 0\n"));
