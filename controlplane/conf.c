@@ -106,7 +106,7 @@ struct part {
 static void conf_apply_policy(struct cp_focus *f, struct conf *c);
 static struct part *dial_out(struct cp_focus *f, struct conf *c,
 			     const char *uri, const char *referred_by,
-			     int *err);
+			     const char *why, int *err);
 static struct part *find_who(struct conf *c, const char *who,
 			     bool *ambiguous);
 static void conf_uri(const struct cp_focus *f, const struct conf *c,
@@ -1347,13 +1347,11 @@ dial_policy(struct cp_focus *f, struct conf *c, uint64_t now)
 
 		if (!(c->dial_pending & (1u << i)))
 			continue;
-		if (dial_out(f, c, c->dial[i], NULL, &err) != NULL) {
-			LOG_INFO("conference %s: dialling %s (policy)",
-				 c->name, c->dial[i]);
-		} else if (err == -EAGAIN) {
-			busy++;
-			continue;	/* stays pending */
-		} else {
+		if (dial_out(f, c, c->dial[i], NULL, "policy", &err) == NULL) {
+			if (err == -EAGAIN) {
+				busy++;
+				continue;	/* stays pending */
+			}
 			LOG_WARN("conference %s: cannot dial %s as the policy "
 				 "says: %s", c->name, c->dial[i],
 				 strerror(-err));
@@ -1439,9 +1437,12 @@ cp_focus_poll(struct cp_focus *f)
 
 /* ---- dial-out: REFER (RFC 4579 5.5, 5.11) and the operator ---- */
 
+/* Call uri into c, for referred_by (a REFER's Referred-By) if not NULL,
+ * else for why (what asked: "policy", "tuttictl dial", "REFER"), as the
+ * log says. */
 static struct part *
 dial_out(struct cp_focus *f, struct conf *c, const char *uri,
-	 const char *referred_by, int *err)
+	 const char *referred_by, const char *why, int *err)
 {
 	struct cp_sdp_local local;
 	struct cp_sip_invite_opts o = { 0 };
@@ -1501,8 +1502,8 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 	c->n_parts++;
 	f->worker_legs[c->worker]++;
 	f->st.n_participants++;
-	LOG_INFO("conference %s: dialling %s%s%s", c->name, uri,
-		 referred_by ? " for " : "", referred_by ? referred_by : "");
+	LOG_INFO("conference %s: dialling %s (%s%s)", c->name, uri,
+		 referred_by ? "for " : "", referred_by ? referred_by : why);
 	return p;
 }
 
@@ -1516,7 +1517,8 @@ cp_focus_dial(struct cp_focus *f, const char *name, const char *uri)
 		return -ENOENT;
 	if (f->sip == NULL || strncmp(uri, "sip:", 4) != 0)
 		return -EINVAL;
-	return dial_out(f, c, uri, NULL, &err) != NULL ? 0 : err;
+	return dial_out(f, c, uri, NULL, "tuttictl dial", &err) != NULL ? 0 :
+	       err;
 }
 
 static void
@@ -1659,7 +1661,7 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		cp_sip_refer_notify(f->sip, sub, 200, NULL, true);
 		return;
 	}
-	p = dial_out(f, c, refer_to, referred_by, &err);
+	p = dial_out(f, c, refer_to, referred_by, "REFER", &err);
 	if (p == NULL) {
 		if (err == -EAGAIN)
 			LOG_WARN("conference %s: dial-out to %s for %s refused "
