@@ -55,6 +55,7 @@ start_client() {	# start_client NAME ARGS...: memif client, held
 		--quiet --json "$@" --hold-s 50 >"$dir/$name.out" \
 		2>"$dir/$name.err" &
 	client_pid=$!
+	echo "$client_pid" >"$dir/$name.pid"	# timeout's: tutti-gen's parent
 	pids+=($client_pid)
 	for _ in $(seq 600); do
 		[[ -s "$dir/$name.out" ]] && break
@@ -127,8 +128,16 @@ check "reflect sent back all it received, dropped none" test \
 # --- a warm-up: sent, not counted; the window's start signalled ---
 start_reflect warm
 # stands in for tutti-dp: notes the SIGUSR1s tutti-gen sends it, one when
-# the window opens and one when sending stops
-( trap 'echo got >>"$dir/usr1"' USR1
+# the window opens and one when sending stops; at the first, it stops
+# tutti-gen for 50 ms, a stall its loop counts (1000 packets a second of
+# the reflector's wait in the link's ring meanwhile, none lost)
+( trap 'echo got >>"$dir/usr1"
+	if [[ ! -e "$dir/stalled" ]]; then
+		touch "$dir/stalled"
+		pkill -STOP -P "$(cat "$dir/warm.pid")"
+		sleep 0.05
+		pkill -CONT -P "$(cat "$dir/warm.pid")"
+	fi' USR1
   for _ in $(seq 600); do
 	[[ $(wc -l <"$dir/usr1" 2>/dev/null || echo 0) -ge 2 ]] && break
 	sleep 0.05
@@ -149,6 +158,9 @@ check "warm-up: reported as 1 s" \
 	awk -v w="$(jget "$out" warmup_s)" 'BEGIN { exit !(w >= 0.99 && w < 1.1) }'
 check "warm-up: every leg seen in the window, none lost" \
 	test "$(jget "$out" legs_seen)/$(jget "$out" lost)" = "$wlegs/0"
+check "the 50 ms stall of its loop is counted" awk \
+	-v n="$(jget "$out" loop_gaps_1ms)" -v m="$(jget "$out" loop_gap_ms_max)" \
+	'BEGIN { exit !(n >= 1 && m >= 49.9) }'
 wait $catcher
 check "--warmup-signal: the process got SIGUSR1 at the window's start and end" \
 	test "$(wc -l <"$dir/usr1" 2>/dev/null)" -eq 2

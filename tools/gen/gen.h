@@ -108,6 +108,12 @@ struct gen_ctx {
 	uint64_t tx_drop;		/* reflect: the NIC refused, freed */
 	uint64_t arp_rx, arp_tx;
 	uint64_t stalls;		/* blast: window full, nothing came back */
+	/* the loop's own stalls (its CPU taken, a page fault): the longest
+	 * time between two turns of it, and the turns that came 1 ms or
+	 * more after the one before; while it stalls, nothing received is
+	 * taken off the link, and what the peer sends meanwhile may not fit */
+	uint64_t gap_max_tsc;
+	uint64_t gaps_1ms;
 	uint64_t end_tsc;		/* when the loop returned */
 } __rte_cache_aligned;
 

@@ -611,6 +611,7 @@ window_open(struct gen_ctx *g, uint64_t now)
 	g->rx_bad_cksum = g->rx_bad_rtp = 0;
 	g->tx_late = g->tx_full = g->tx_drop = g->no_mbuf = g->stalls = 0;
 	g->forgiven = 0;
+	g->gap_max_tsc = g->gaps_1ms = 0;
 	g->window_tsc = now;
 	window_signal(g);
 }
@@ -625,6 +626,7 @@ gen_run(struct gen_ctx *g)
 	uint64_t next_report = g->report_tsc ? now + g->report_tsc : UINT64_MAX;
 	uint64_t next_check = now + g->tsc_hz;
 	uint64_t warm_end = g->warmup_tsc ? now + g->warmup_tsc : 0;
+	uint64_t prev = now, ms = g->tsc_hz / 1000;
 
 	g->start_tsc = g->next_due_tsc = g->window_tsc = now;
 	g->stop_tsc = g->duration_tsc ? now + g->warmup_tsc +
@@ -633,6 +635,12 @@ gen_run(struct gen_ctx *g)
 		uint16_t n;
 
 		now = rte_rdtsc();
+		if (unlikely(now - prev >= ms)) {
+			g->gaps_1ms++;
+			if (now - prev > g->gap_max_tsc)
+				g->gap_max_tsc = now - prev;
+		}
+		prev = now;
 		/* reflect: nothing new until what the NIC refused is sent */
 		n = g->mode == GEN_MODE_REFLECT && flush_pending(g) ? 0 :
 		    rte_eth_rx_burst(g->port_id, 0, pkts, GEN_BURST);

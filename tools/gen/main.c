@@ -488,10 +488,12 @@ print_json(const struct report *r)
 	       ",\"tx_full\":%" PRIu64 ",\"tx_drop\":%" PRIu64
 	       ",\"no_mbuf\":%" PRIu64 ",\"arp_rx\":%" PRIu64
 	       ",\"arp_tx\":%" PRIu64 ",\"window\":%u,\"stalls\":%" PRIu64
-	       "}\n",
+	       ",\"loop_gaps_1ms\":%" PRIu64 ",\"loop_gap_ms_max\":%.1f}\n",
 	       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other, g->tx_late,
 	       g->tx_full, g->tx_drop, g->no_mbuf, g->arp_rx, g->arp_tx,
-	       g->mode == GEN_MODE_BLAST ? g->window : 0, g->stalls);
+	       g->mode == GEN_MODE_BLAST ? g->window : 0, g->stalls,
+	       g->gaps_1ms, (double)g->gap_max_tsc * 1000.0 /
+	       (double)g->tsc_hz);
 }
 
 static void
@@ -531,8 +533,11 @@ print_table(const struct report *r)
 		       "%" PRIu64 " not for a leg\n", "refused",
 		       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other);
 		printf("  %-14s %" PRIu64 " late sends (> 1 ptime), %" PRIu64
-		       " NIC-full bursts, %" PRIu64 " no mbuf\n", "generator",
-		       g->tx_late, g->tx_full, g->no_mbuf);
+		       " NIC-full bursts, %" PRIu64 " no mbuf; %" PRIu64
+		       " stalls of its loop of 1 ms or more, the longest "
+		       "%.1f ms\n", "generator", g->tx_late, g->tx_full,
+		       g->no_mbuf, g->gaps_1ms, (double)g->gap_max_tsc *
+		       1000.0 / (double)g->tsc_hz);
 	} else {
 		printf("  %-14s %" PRIu64 " dropped (NIC full), %" PRIu64
 		       " not IPv4\n", "refused", g->tx_drop, g->rx_other);
