@@ -1339,6 +1339,7 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 static void
 dial_policy(struct cp_focus *f, struct conf *c, uint64_t now)
 {
+	uint32_t before = c->dial_pending;
 	unsigned int busy = 0;
 
 	c->dial_done = true;
@@ -1358,6 +1359,8 @@ dial_policy(struct cp_focus *f, struct conf *c, uint64_t now)
 		}
 		c->dial_pending &= ~(1u << i);
 	}
+	if (c->dial_pending != before)	/* the state file's dial records */
+		state_changed(f);
 	if (busy == 0)
 		return;
 	c->dial_wait_ms = c->dial_wait_ms == 0 ? DIAL_RETRY_MS :
@@ -1997,6 +2000,16 @@ state_save(struct cp_focus *f)
 		sc->locked = c->locked;
 		sc->on_dp = c->on_dp;
 		snprintf(sc->creator, sizeof(sc->creator), "%s", c->creator);
+		for (unsigned int i = 0; i < c->n_dial; i++) {
+			struct cp_state_dial *sd;
+
+			if (!(c->dial_pending & (1u << i)))
+				continue;
+			if ((sd = cp_state_add_dial(&st)) == NULL)
+				goto out_fail;
+			snprintf(sd->conf, sizeof(sd->conf), "%s", c->name);
+			snprintf(sd->uri, sizeof(sd->uri), "%s", c->dial[i]);
+		}
 		for (struct part *p = c->parts; p != NULL; p = p->next) {
 			struct cp_state_part *sp;
 
@@ -2332,6 +2345,40 @@ drains_restore(struct cp_focus *f, uint64_t drained)
 	}
 }
 
+/* The policy's dial-outs that waited for their worker before the restart
+ * (the state file's dial records), in the conferences taken over (which
+ * count as dialled): tried again as soon as the loop runs. */
+static void
+dials_restore(struct cp_focus *f, const struct cp_state *st)
+{
+	for (uint32_t i = 0; i < st->n_dials; i++) {
+		const struct cp_state_dial *d = &st->dials[i];
+		struct conf *c = conf_find(f, d->conf);
+		unsigned int k = 0;
+
+		if (c == NULL || !c->on_dp) {
+			LOG_WARN("state: the dial-out to %s waited in "
+				 "conference %s, which did not come back: not "
+				 "dialled", d->uri, d->conf);
+			continue;
+		}
+		while (k < c->n_dial && strcmp(c->dial[k], d->uri) != 0)
+			k++;
+		if (k == c->n_dial) {
+			LOG_WARN("state: conference %s: the dial-out to %s "
+				 "waited, but the policy no longer has it: not "
+				 "dialled", c->name, d->uri);
+			continue;
+		}
+		c->dial_pending |= 1u << k;
+		c->dial_next_ms = 0;
+		c->dial_wait_ms = 0;
+		LOG_INFO("conference %s: the policy's dial-out to %s waited "
+			 "for its worker before the restart: trying it again",
+			 c->name, d->uri);
+	}
+}
+
 void
 cp_focus_takeover(struct cp_focus *f)
 {
@@ -2421,6 +2468,8 @@ cp_focus_takeover(struct cp_focus *f)
 		LOG_INFO("state: conference %s has no one left: ending it",
 			 sc->name);
 	}
+	if (st.dp_generation == f->d->generation)
+		dials_restore(f, &st);
 	for (uint32_t i = 0; i < l.n && trusted; i++) {
 		if (l.claimed[i])
 			continue;

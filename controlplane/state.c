@@ -7,6 +7,7 @@
  *   tutti-cp-state 1
  *   dp generation=0x8d2c...
  *   conf name=demo uri=sip:demo@198.18.0.1 id=1 worker=0 adhoc=0 ...
+ *   dial conf=demo uri=sip:bob@198.18.0.1:5070   (only while one waits)
  *   part conf=demo leg=3 port=30004 from=sip:alice@198.18.0.1:5062 ...
  *   end confs=1 parts=1
  */
@@ -60,6 +61,11 @@ static const struct field conf_fields[] = {
 	CF("id", K_U32, conf_id),   CF("worker", K_U32, worker),
 	CF("adhoc", K_BOOL, adhoc), CF("locked", K_BOOL, locked),
 	CF("on_dp", K_BOOL, on_dp), CF("creator", K_STR, creator),
+};
+
+static const struct field dial_fields[] = {
+	F("conf", K_STR, struct cp_state_dial, conf),
+	F("uri", K_STR, struct cp_state_dial, uri),
 };
 
 static const struct field part_fields[] = {
@@ -151,11 +157,22 @@ cp_state_add_part(struct cp_state *st)
 	return p;
 }
 
+struct cp_state_dial *
+cp_state_add_dial(struct cp_state *st)
+{
+	void *a = st->dials;
+	struct cp_state_dial *d = append(&a, &st->n_dials, sizeof(*d));
+
+	st->dials = a;
+	return d;
+}
+
 void
 cp_state_clear(struct cp_state *st)
 {
 	free(st->confs);
 	free(st->parts);
+	free(st->dials);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -291,6 +308,9 @@ cp_state_print(FILE *f, const struct cp_state *st)
 	for (uint32_t i = 0; i < st->n_confs; i++)
 		put_record(f, "conf", &st->confs[i], conf_fields,
 			   N_OF(conf_fields));
+	for (uint32_t i = 0; i < st->n_dials; i++)
+		put_record(f, "dial", &st->dials[i], dial_fields,
+			   N_OF(dial_fields));
 	for (uint32_t i = 0; i < st->n_parts; i++)
 		put_record(f, "part", &st->parts[i], part_fields,
 			   N_OF(part_fields));
@@ -551,17 +571,24 @@ parse_fields(void *rec, const struct field *fields, size_t n, char *line,
 	return NULL;
 }
 
+/* Whether st has a conf record named name. */
+static bool
+has_conf(const struct cp_state *st, const char *name)
+{
+	for (uint32_t k = 0; k < st->n_confs; k++)
+		if (strcmp(st->confs[k].name, name) == 0)
+			return true;
+	return false;
+}
+
 /* Checks across records, once they are all read. */
 static const char *
 check_records(const struct cp_state *st, char *why, size_t whylen)
 {
 	for (uint32_t i = 0; i < st->n_parts; i++) {
 		const struct cp_state_part *p = &st->parts[i];
-		bool found = false;
 
-		for (uint32_t k = 0; k < st->n_confs; k++)
-			found |= strcmp(st->confs[k].name, p->conf) == 0;
-		if (!found) {
+		if (!has_conf(st, p->conf)) {
 			snprintf(why, whylen,
 				 "leg %u is in conference '%s', "
 				 "which has no conf record",
@@ -576,6 +603,24 @@ check_records(const struct cp_state *st, char *why, size_t whylen)
 			if (st->parts[k].leg_id == p->leg_id) {
 				snprintf(why, whylen, "leg %u twice",
 					 p->leg_id);
+				return why;
+			}
+	}
+	for (uint32_t i = 0; i < st->n_dials; i++) {
+		const struct cp_state_dial *d = &st->dials[i];
+
+		if (!has_conf(st, d->conf)) {
+			snprintf(why, whylen,
+				 "a dial-out to %s waits in conference '%s', "
+				 "which has no conf record", d->uri, d->conf);
+			return why;
+		}
+		for (uint32_t k = 0; k < i; k++)
+			if (strcmp(st->dials[k].conf, d->conf) == 0 &&
+			    strcmp(st->dials[k].uri, d->uri) == 0) {
+				snprintf(why, whylen,
+					 "the dial-out to %s in conference "
+					 "'%s' twice", d->uri, d->conf);
 				return why;
 			}
 	}
@@ -681,6 +726,13 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 			bad = c == NULL ? "out of memory"
 					: parse_fields(c, conf_fields,
 						       N_OF(conf_fields), rest,
+						       why, sizeof(why));
+		} else if (strcmp(line, "dial") == 0 && rest != NULL) {
+			struct cp_state_dial *d = cp_state_add_dial(st);
+
+			bad = d == NULL ? "out of memory"
+					: parse_fields(d, dial_fields,
+						       N_OF(dial_fields), rest,
 						       why, sizeof(why));
 		} else if (strcmp(line, "part") == 0 && rest != NULL) {
 			struct cp_state_part *p = cp_state_add_part(st);

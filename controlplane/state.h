@@ -10,8 +10,10 @@
  * The file is text, one record per line, "key=value" fields with
  * %XX-escaped values, under a version line ("tutti-cp-state 1") and ending
  * with a line that counts the records. The workers the operator drained
- * (tuttictl drain) are a "drain" record, written only while one is: a
- * file without it reads as before it was added. It is replaced atomically
+ * (tuttictl drain) are a "drain" record, and each dial-out of a
+ * conference's policy still waiting for its worker (tutti-dp
+ * --admit-busy) a "dial" record, each written only while there is one: a
+ * file without them reads as before they were added. It is replaced atomically
  * (a temporary file, fsync, rename, fsync of the directory). A file of
  * another version, or one that does not parse, is refused with FILE:LINE:
  * reason.
@@ -67,13 +69,21 @@ struct cp_state_part {
 	struct cp_sip_dialog_state dlg;
 };
 
+/* A dial-out of a conference's policy not made yet: its worker was at its
+ * limit, and it is tried again until it is made. */
+struct cp_state_dial {
+	char conf[40];	/* its conference's name */
+	char uri[128];	/* whom to call, as the policy has it */
+};
+
 struct cp_state {
 	uint64_t dp_generation; /* region generation the legs ran in */
 	uint64_t drained;	/* workers drained (tuttictl drain), bit w
 				 * for worker w */
-	uint32_t n_confs, n_parts;
+	uint32_t n_confs, n_parts, n_dials;
 	struct cp_state_conf *confs; /* owned */
 	struct cp_state_part *parts; /* owned */
+	struct cp_state_dial *dials; /* owned */
 };
 
 /*
@@ -82,6 +92,7 @@ struct cp_state {
  */
 struct cp_state_conf *cp_state_add_conf(struct cp_state *st);
 struct cp_state_part *cp_state_add_part(struct cp_state *st);
+struct cp_state_dial *cp_state_add_dial(struct cp_state *st);
 
 /* Free the records (st itself is the caller's); st is left empty. */
 void cp_state_clear(struct cp_state *st);

@@ -9,6 +9,7 @@
  * executable reports itself skipped by name in TAP ("1..0 # SKIP ...") and
  * meson counts it as SKIP, never as a pass.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,23 @@ test_count(const char *hay, const char *needle)
 	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
 		n++;
 	return n;
+}
+
+void
+test_write_dial_policy(const char *path, const char *uri)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	fprintf(f, "<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
+		"conference-policy\">\n"
+		"  <conference user=\"conf\">\n"
+		"    <dial-out>\n"
+		"      <uri>%s</uri>\n"
+		"    </dial-out>\n"
+		"  </conference>\n"
+		"</conference-policy>\n", uri);
+	ck_assert_int_eq(fclose(f), 0);
 }
 
 const char *

@@ -18,6 +18,10 @@ const char *test_env(const char *var);
 /* How many times needle occurs in hay (overlapping ones too). */
 int test_count(const char *hay, const char *needle);
 
+/* A conference policy file at path whose conference conf dials uri out
+ * when it starts (<dial-out>); fails the test if it cannot be written. */
+void test_write_dial_policy(const char *path, const char *uri);
+
 /* The executable's arguments (meson test args), for parameterised runs. */
 extern int test_argc;
 extern char **test_argv;

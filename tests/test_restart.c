@@ -36,7 +36,7 @@
 
 static char ns[32], dp_if[16], lab_if[16], region[64], ctl[108], state[128],
 	ip[32];
-static struct proc dp, cp, phone[3], sipp;
+static struct proc dp, cp, phone[3], sipp, sipp2;
 static bool lab_is_up;
 static const int tone[3] = { 450, 800, 1300 };
 static const char *cp_timeout = "30"; /* tutti-cp --media-timeout */
@@ -284,6 +284,7 @@ cleanup(void)
 	for (int i = 0; i < 3; i++)
 		stop(&phone[i], SIGKILL);
 	stop(&sipp, SIGKILL);
+	stop(&sipp2, SIGKILL);
 	stop(&cp, SIGTERM);
 	stop(&dp, SIGTERM);
 	if (lab_is_up)
@@ -608,28 +609,38 @@ END_TEST
  * BYE on the restored dialog, along the callee's Record-Route, and SIPp
  * (the callee, tests/sipp/uas_dialout.xml) answers it 200.
  */
-/* SIPp answers one call at sip:callee@198.18.0.1:5070
+/* SIPp (pr) answers one call at 198.18.0.1:port
  * (tests/sipp/uas_dialout.xml), logging to log. */
 static void
-start_callee(char *log, size_t len)
+start_callee_at(struct proc *pr, int port, char *log, size_t len)
 {
 	char cmd[1024];
 	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 
-	snprintf(log, len, "%s.sipp", state);
+	snprintf(log, len, "%s.sipp%d", state, port);
 	snprintf(cmd, sizeof(cmd),
 		 "exec %s netns exec %s sipp -sf %s/uas_dialout.xml -m 1 "
-		 "-t u1 -i 198.18.0.1 -p 5070 -timeout 60s -timeout_error "
+		 "-t u1 -i 198.18.0.1 -p %d -timeout 60s -timeout_error "
 		 "-nostdin 198.18.0.1:5060 >%s 2>&1",
-		 ip, ns, test_env("SIPP_SCENARIOS"), log);
-	ck_assert_int_eq(proc_start(&sipp, argv), 0);
+		 ip, ns, test_env("SIPP_SCENARIOS"), port, log);
+	ck_assert_int_eq(proc_start(pr, argv), 0);
 }
 
-START_TEST(test_restart_dialled_out_call)
+/* The callee at sip:callee@198.18.0.1:5070. */
+static void
+start_callee(char *log, size_t len)
 {
-	char out[4096], log[160];
+	start_callee_at(&sipp, 5070, log, len);
+}
 
-	start_callee(log, sizeof(log));
+/* The operator dials the callee (start_callee()) into conf; it answers,
+ * and the state file has its call. */
+static void
+dial_callee(char *log, size_t len)
+{
+	char out[4096];
+
+	start_callee(log, len);
 	/* SIPp may not listen yet: the INVITE's Timer A copes */
 	ck_assert_int_eq(tuttictl(out, sizeof(out),
 				  "dial conf sip:callee@198.18.0.1:5070"),
@@ -639,6 +650,13 @@ START_TEST(test_restart_dialled_out_call)
 		      "%s", cp.out);
 	ck_assert_msg(wait_state_parts(1), "state file: %d parts\n%s",
 		      state_parts(), cp.out);
+}
+
+START_TEST(test_restart_dialled_out_call)
+{
+	char out[4096], log[160];
+
+	dial_callee(log, sizeof(log));
 	/* a change just before a clean stop still reaches the file */
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "mute conf callee"), 0);
 	ck_assert_int_eq(stop(&cp, SIGTERM), 0);
@@ -660,6 +678,15 @@ START_TEST(test_restart_dialled_out_call)
 }
 END_TEST
 
+/* A policy file next to the state file (its name in path) whose
+ * conference conf dials uri out when it starts. */
+static void
+write_policy(char *path, size_t len, const char *uri)
+{
+	snprintf(path, len, "%s.policy.xml", state);
+	test_write_dial_policy(path, uri);
+}
+
 /*
  * The policy's <dial-out> is made once, when the conference starts, and
  * not again by a tutti-cp that takes the conference over: the callee
@@ -668,20 +695,8 @@ END_TEST
 START_TEST(test_restart_policy_dial_out_once)
 {
 	char out[4096], log[160], policy[160];
-	FILE *f;
 
-	snprintf(policy, sizeof(policy), "%s.policy.xml", state);
-	f = fopen(policy, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
-	      "conference-policy\">\n"
-	      "  <conference user=\"conf\">\n"
-	      "    <dial-out>\n"
-	      "      <uri>sip:callee@198.18.0.1:5070</uri>\n"
-	      "    </dial-out>\n"
-	      "  </conference>\n"
-	      "</conference-policy>\n", f);
-	fclose(f);
+	write_policy(policy, sizeof(policy), "sip:callee@198.18.0.1:5070");
 	start_callee(log, sizeof(log));
 	/* the fixture's tutti-cp had no policy: one with it */
 	ck_assert_int_eq(stop(&cp, SIGTERM), 0);
@@ -708,6 +723,65 @@ START_TEST(test_restart_policy_dial_out_once)
 	ck_assert_int_eq(proc_wait(&sipp, WAIT_MS), 0);
 	sipp.pid = 0; /* reaped */
 	unlink(log);
+	unlink(policy);
+}
+END_TEST
+
+/*
+ * A dial-out of the policy still waiting for its worker when tutti-cp
+ * died (tutti-dp --admit-busy; the state file's dial record, written
+ * here by hand) is made by the tutti-cp that takes over, once, and the
+ * conference's call in progress is taken over beside it.
+ */
+START_TEST(test_restart_waiting_dial_out_made)
+{
+	char out[4096], log[160], log2[160], policy[160], *text, *end;
+	size_t n;
+	FILE *f;
+
+	write_policy(policy, sizeof(policy), "sip:callee2@198.18.0.1:5072");
+	/* a call in the conference, so that it is in the state file */
+	dial_callee(log, sizeof(log));
+	ck_assert_int_eq(stop(&cp, SIGKILL), 128 + SIGKILL);
+	/* the policy's dial-out to callee2 waited when it died */
+	f = fopen(state, "r");
+	ck_assert_ptr_nonnull(f);
+	text = calloc(1, 1 << 16);
+	ck_assert_ptr_nonnull(text);
+	n = fread(text, 1, (1 << 16) - 1, f);
+	fclose(f);
+	end = strstr(text, "\nend ");
+	ck_assert_msg(n > 0 && end != NULL, "%s", text);
+	f = fopen(state, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%.*s\ndial conf=conf uri=sip:callee2@198.18.0.1:5072%s",
+		(int)(end - text), text, end);
+	fclose(f);
+	free(text);
+	start_callee_at(&sipp2, 5072, log2, sizeof(log2));
+	cp_policy = policy;
+	start_cp();
+	cp_policy = NULL;
+	ck_assert_msg(
+		proc_expect(&cp, "takeover: 1 participant taken over", WAIT_MS),
+		"%s", cp.out);
+	ck_assert_msg(proc_expect(&cp, "dialling sip:callee2@198.18.0.1:5072 "
+				  "(policy)", WAIT_MS), "%s", cp.out);
+	ck_assert_msg(proc_expect(&cp, "joined conference conf, dialled out",
+				  WAIT_MS),
+		      "%s", cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
+	ck_assert_msg(test_count(out, "\"from\":") == 2, "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee2"), 0);
+	ck_assert_int_eq(proc_wait(&sipp2, WAIT_MS), 0);
+	sipp2.pid = 0; /* reaped */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	ck_assert_int_eq(proc_wait(&sipp, WAIT_MS), 0);
+	sipp.pid = 0;
+	ck_assert_msg(test_count(cp.out, "dialling sip:callee2") == 1, "%s",
+		      cp.out);
+	unlink(log);
+	unlink(log2);
 	unlink(policy);
 }
 END_TEST
@@ -781,6 +855,7 @@ test_suite(void)
 	tcase_add_test(tc, test_restart_state_and_legs_disagree);
 	tcase_add_test(tc, test_restart_dialled_out_call);
 	tcase_add_test(tc, test_restart_policy_dial_out_once);
+	tcase_add_test(tc, test_restart_waiting_dial_out_made);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("media_timeout");
 	tcase_add_unchecked_fixture(tc, names_setup, names_teardown);

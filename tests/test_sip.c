@@ -1413,20 +1413,12 @@ static void
 write_dial_policy(char *path, size_t len, const char *tag, int port,
 		  bool tcp)
 {
-	FILE *f;
+	char uri[128];
 
 	snprintf(path, len, "/tmp/tutti-test-%s-%d.xml", tag, (int)getpid());
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
-		"conference-policy\">\n"
-		"  <conference user=\"conf\">\n"
-		"    <dial-out>\n"
-		"      <uri>sip:callee@127.0.0.1:%d%s</uri>\n"
-		"    </dial-out>\n"
-		"  </conference>\n"
-		"</conference-policy>\n", port, tcp ? ";transport=tcp" : "");
-	fclose(f);
+	snprintf(uri, sizeof(uri), "sip:callee@127.0.0.1:%d%s", port,
+		 tcp ? ";transport=tcp" : "");
+	test_write_dial_policy(path, uri);
 }
 
 /* The focus logged dialling the callee once, saying the policy asked. */

@@ -35,6 +35,7 @@ sample(struct cp_state *st)
 {
 	struct cp_state_conf *c;
 	struct cp_state_part *p;
+	struct cp_state_dial *d;
 
 	memset(st, 0, sizeof(*st));
 	st->dp_generation = 0x8d2c00000000beefULL;
@@ -48,6 +49,10 @@ sample(struct cp_state *st)
 	c->adhoc = true;
 	c->on_dp = true;
 	snprintf(c->creator, sizeof(c->creator), "sip:alice@198.18.0.1");
+	d = cp_state_add_dial(st);
+	ck_assert_ptr_nonnull(d);
+	snprintf(d->conf, sizeof(d->conf), "%s", c->name);
+	snprintf(d->uri, sizeof(d->uri), "sip:bob@198.18.0.1:5070;x=a%%20b");
 	p = cp_state_add_part(st);
 	ck_assert_ptr_nonnull(p);
 	snprintf(p->conf, sizeof(p->conf), "%s", c->name);
@@ -118,6 +123,8 @@ START_TEST(test_state_round_trip)
 	ck_assert_uint_eq(b.drained, a.drained);
 	ck_assert_uint_eq(b.n_confs, 1);
 	ck_assert_uint_eq(b.n_parts, 1);
+	ck_assert_uint_eq(b.n_dials, 1);
+	ck_assert_mem_eq(&b.dials[0], &a.dials[0], sizeof(a.dials[0]));
 	ck_assert_mem_eq(&b.confs[0], &a.confs[0], sizeof(a.confs[0]));
 	ck_assert_str_eq(b.parts[0].display, a.parts[0].display);
 	ck_assert_str_eq(b.parts[0].dlg.remote_uri, a.parts[0].dlg.remote_uri);
@@ -130,9 +137,10 @@ START_TEST(test_state_round_trip)
 }
 END_TEST
 
-/* With no worker drained there is no drain record: the file reads as one
- * written before the record was added, and one of those reads as none
- * drained. */
+/* With no worker drained there is no drain record, and with no dial-out
+ * waiting no dial record: the file reads as one written before the
+ * records were added, and one of those reads as none drained and none
+ * waiting. */
 START_TEST(test_state_no_drain_record)
 {
 	struct cp_state a = { .dp_generation = 0x1 }, b;
@@ -147,11 +155,13 @@ START_TEST(test_state_no_drain_record)
 	fclose(f);
 	text[n] = '\0';
 	ck_assert_msg(strstr(text, "drain") == NULL, "%s", text);
+	ck_assert_msg(strstr(text, "\ndial ") == NULL, "%s", text);
 	write_text("tutti-cp-state 1\ndp generation=0x1\n"
 		   "end confs=0 parts=0\n");
 	b.drained = 1;
 	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
 	ck_assert_uint_eq(b.drained, 0);
+	ck_assert_uint_eq(b.n_dials, 0);
 }
 END_TEST
 
@@ -207,6 +217,19 @@ static const struct {
 	{ "tutti-cp-state 1\ndp generation=0x1\ndrain workers=5\n"
 	  "end confs=0 parts=0\n",
 	  ":3: workers: expected 0x and hex digits" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n"
+	  "dial conf=demo uri=sip:bob@h\nend confs=0 parts=0\n",
+	  ": a dial-out to sip:bob@h waits in conference 'demo', which has "
+	  "no conf record" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n"
+	  "conf name=demo uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
+	  "creator=\ndial conf=demo uri=sip:bob@h\n"
+	  "dial conf=demo uri=sip:bob@h\nend confs=1 parts=0\n",
+	  ": the dial-out to sip:bob@h in conference 'demo' twice" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n"
+	  "conf name=demo uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
+	  "creator=\ndial conf=demo\nend confs=1 parts=0\n",
+	  ":4: field 'uri' missing" },
 };
 
 START_TEST(test_state_refuses_bad_files)
