@@ -59,7 +59,8 @@ usage(FILE *f)
 "                            a pending subscription (policy <confirm>)\n"
 "  stats                     per worker: load and packets/s over the last\n"
 "                            second, busy share since start, ticks, late\n"
-"                            ticks, tick time, packets, drops by reason\n"
+"                            ticks, tick time, packets, packets a receive\n"
+"                            poll took, drops by reason\n"
 "  drain WORKER, undrain WORKER\n"
 "                            new conferences go to the other workers (its\n"
 "                            own keep their calls and take newcomers) /\n"
@@ -233,7 +234,8 @@ row_worker(const char *o, const char *e)
 {
 	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
 	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24],
-	     over[8] = "", refused[24] = "", drain[8] = "";
+	     polls[24] = "", per_poll[16] = "-", over[8] = "",
+	     refused[24] = "", drain[8] = "";
 	const char *d;
 
 	get(o, e, "worker", w, sizeof(w));
@@ -247,15 +249,20 @@ row_worker(const char *o, const char *e)
 	get(o, e, "tick_us_mean", tmean, sizeof(tmean));
 	get(o, e, "rx_pkts", rx, sizeof(rx));
 	get(o, e, "tx_pkts", tx, sizeof(tx));
+	get(o, e, "rx_polls", polls, sizeof(polls));
+	if (strtoull(polls, NULL, 10) != 0)	/* the mean burst taken */
+		snprintf(per_poll, sizeof(per_poll), "%.1f",
+			 (double)strtoull(rx, NULL, 10) /
+			 (double)strtoull(polls, NULL, 10));
 	get(o, e, "load_pct_1s", load, sizeof(load));
 	get(o, e, "rx_pps", rxr, sizeof(rxr));
 	get(o, e, "tx_pps", txr, sizeof(txr));
 	get(o, e, "overloaded", over, sizeof(over));
 	get(o, e, "new_legs_refused", refused, sizeof(refused));
 	get(o, e, "draining", drain, sizeof(drain));
-	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s",
-	       w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean, tmax, rx,
-	       tx);
+	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s "
+	       "%8s", w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean,
+	       tmax, rx, tx, per_poll);
 	d = strstr(o, "\"drops\":{");
 	if (d != NULL && d < e) {
 		const char *q = d + strlen("\"drops\":{");
@@ -360,9 +367,10 @@ main(int argc, char **argv)
 		get(resp, NULL, "dp_up", v, sizeof(v));
 		printf(", tutti-dp %s\n", strcmp(v, "true") ? "DOWN" : "up");
 		printf("%6s %5s %6s %7s %7s %7s %9s %9s %10s %6s %8s %8s %11s "
-		       "%11s  %s\n", "WORKER", "LCORE", "CONFS", "LEGS", "LOAD",
-		       "BUSY", "RX/s", "TX/s", "TICKS", "LATE", "TICK us",
-		       "MAX us", "RX PKTS", "TX PKTS", "DROPS");
+		       "%11s %8s  %s\n", "WORKER", "LCORE", "CONFS", "LEGS",
+		       "LOAD", "BUSY", "RX/s", "TX/s", "TICKS", "LATE",
+		       "TICK us", "MAX us", "RX PKTS", "TX PKTS", "PER POLL",
+		       "DROPS");
 		each(resp, "workers", row_worker);
 		/* the SIP layer's counters, if tutti-cp serves SIP */
 		for (size_t i = 0; i < 4; i++) {
