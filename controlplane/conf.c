@@ -2678,7 +2678,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    "\"poll_gap_us_max\":%.1f,\"plc_shed\":%" PRIu64 ","
 		    "\"concealed\":%" PRIu64 ","
 		    "\"rx_pkts\":%" PRIu64 ",\"rx_polls\":%" PRIu64
-		    ",\"tx_pkts\":%" PRIu64 ",\"load_pct_1s\":%.1f,\"rx_pps\":%.0f,\"tx_pps\":%.0f"
+		    ",\"tx_pkts\":%" PRIu64 ",\"load_pct_1s\":%.1f"
+		    ",\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"overloaded\":%s,\"new_legs_refused\":%" PRIu64
 		    ",\"draining\":%s,\"drops\":{", w ? "," : "", w, s.lcore,
 		    s.n_confs,

@@ -766,6 +766,7 @@ rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
 	uint32_t leg[DP_BURST];
 	unsigned int n = 0;
 
+	lc->st.rx_polls += k != 0;	/* a poll that brought packets */
 	for (unsigned int i = 0; i < k; i++) {
 		if (!rx_classify(lc, b[i], &r[n]))
 			continue;
@@ -804,14 +805,12 @@ rx_poll(struct dp_lcore *lc, uint64_t now)
 		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
 		rx_burst(lc, b, k, now);
 		n += k;
-		lc->st.rx_polls += k != 0;
 	}
 	if (lc->dispatch != NULL) {
 		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
 					      DP_BURST, NULL);
 		rx_burst(lc, b, k, now);
 		n += k;
-		lc->st.rx_polls += k != 0;
 	}
 	return n;
 }

@@ -770,7 +770,7 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 			/* the mixer decoded it, or found it silent (which
 			 * the history never gets: what it has goes in now,
 			 * while the slots still hold it) */
-			lg->plc_ok = ml->src == decoded_of(c, i);
+			lg->plc_ok = ml->src == ml->decoded;
 			if (lg->plc_ok)
 				plc_defer(lg, dp_jitter_last_pos(&lg->jb));
 			else
