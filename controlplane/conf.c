@@ -2402,6 +2402,12 @@ cp_focus_takeover(struct cp_focus *f)
 		goto out;
 	}
 	rc = cp_state_read(path, &st, err, sizeof(err));
+	if (rc == 0 && st.skipped != 0)
+		LOG_WARN("state file %s: skipped %u %s this tutti-cp does "
+			 "not know (from a newer one?), the first at line "
+			 "%lu: %s", path, st.skipped, st.skipped == 1 ?
+			 "record or field" : "records or fields",
+			 st.skipped_line, st.skipped_what);
 	if (rc == 0 && st.dp_generation != f->d->generation) {
 		LOG_WARN("state file %s is of tutti-dp generation %#" PRIx64
 			 ", this one is %#" PRIx64 ": its calls' legs are gone",

@@ -524,13 +524,31 @@ parse_field(void *rec, const struct field *fd, char *val)
 	return "internal: unknown field kind";
 }
 
+/* Count a record or field skipped as unknown (state.h), at lineno. */
+static void
+skipped(struct cp_state *st, unsigned long lineno, const char *what,
+	const char *name, const char *rec)
+{
+	if (st->skipped++ != 0)
+		return;
+	st->skipped_line = lineno;
+	if (rec == NULL)
+		snprintf(st->skipped_what, sizeof(st->skipped_what),
+			 "%s '%.40s'", what, name);
+	else
+		snprintf(st->skipped_what, sizeof(st->skipped_what),
+			 "%s '%.32s' of a %s record", what, name, rec);
+}
+
 /*
- * The fields after a record's type: each key of fields exactly once, no
- * other. Returns NULL or why not (in err, with the key).
+ * The fields after a record's type (rec): each key of fields exactly
+ * once; another key is skipped (counted in st, at lineno). Returns NULL
+ * or why not (in err, with the key).
  */
 static const char *
 parse_fields(void *rec, const struct field *fields, size_t n, char *line,
-	     char *why, size_t whylen)
+	     char *why, size_t whylen, struct cp_state *st,
+	     unsigned long lineno, const char *rec_name)
 {
 	uint64_t seen = 0;
 	char *save = NULL;
@@ -548,9 +566,9 @@ parse_fields(void *rec, const struct field *fields, size_t n, char *line,
 		*eq = '\0';
 		for (i = 0; i < n && strcmp(fields[i].key, tok) != 0; i++)
 			;
-		if (i == n) {
-			snprintf(why, whylen, "unknown field '%.40s'", tok);
-			return why;
+		if (i == n) {	/* a newer tutti-cp's: skipped */
+			skipped(st, lineno, "field", tok, rec_name);
+			continue;
 		}
 		if (seen & (1ULL << i)) {
 			snprintf(why, whylen, "field '%s' twice", tok);
@@ -655,6 +673,32 @@ cp_state_read(const char *path, struct cp_state *st, char *err, size_t errlen)
 	return rc;
 }
 
+/* Whether s can name a record: [a-z0-9_-]+. */
+static bool
+is_name(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* The records this tutti-cp reads (others are skipped: state.h). */
+static bool
+known_record(const char *name)
+{
+	static const char *const names[] = { "dp",   "drain", "conf",
+					     "dial", "part",  "end" };
+
+	for (size_t i = 0; i < N_OF(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 int
 cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 	       size_t errlen)
@@ -703,47 +747,63 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 		rest = strchr(line, ' ');
 		if (rest != NULL)
 			*rest++ = '\0';
-		if (strcmp(line, "dp") == 0 && !have_dp && rest != NULL) {
+		if (!is_name(line)) {
+			snprintf(why, sizeof(why), "'%.40s' is not a record",
+				 line);
+			bad = why;
+		} else if (!known_record(line)) {	/* a newer tutti-cp's */
+			skipped(st, lineno, "record", line, NULL);
+		} else if (rest == NULL) {
+			snprintf(why, sizeof(why), "'%s' record without fields",
+				 line);
+			bad = why;
+		} else if (strcmp(line, "dp") == 0) {
 			static const struct field dpf[] = {
 				F("generation", K_HEX64, struct cp_state,
 				  dp_generation),
 			};
 
-			bad = parse_fields(st, dpf, 1, rest, why, sizeof(why));
+			bad = have_dp ? "a second dp record" :
+			      parse_fields(st, dpf, 1, rest, why, sizeof(why),
+					   st, lineno, line);
 			have_dp = true;
-		} else if (strcmp(line, "drain") == 0 && rest != NULL) {
+		} else if (strcmp(line, "drain") == 0) {
 			static const struct field drf[] = {
 				F("workers", K_HEX64, struct cp_state,
 				  drained),
 			};
 
 			bad = have_drain ? "a second drain record" :
-			      parse_fields(st, drf, 1, rest, why, sizeof(why));
+			      parse_fields(st, drf, 1, rest, why, sizeof(why),
+					   st, lineno, line);
 			have_drain = true;
-		} else if (strcmp(line, "conf") == 0 && rest != NULL) {
+		} else if (strcmp(line, "conf") == 0) {
 			struct cp_state_conf *c = cp_state_add_conf(st);
 
 			bad = c == NULL ? "out of memory"
 					: parse_fields(c, conf_fields,
 						       N_OF(conf_fields), rest,
-						       why, sizeof(why));
-		} else if (strcmp(line, "dial") == 0 && rest != NULL) {
+						       why, sizeof(why), st,
+						       lineno, line);
+		} else if (strcmp(line, "dial") == 0) {
 			struct cp_state_dial *d = cp_state_add_dial(st);
 
 			bad = d == NULL ? "out of memory"
 					: parse_fields(d, dial_fields,
 						       N_OF(dial_fields), rest,
-						       why, sizeof(why));
-		} else if (strcmp(line, "part") == 0 && rest != NULL) {
+						       why, sizeof(why), st,
+						       lineno, line);
+		} else if (strcmp(line, "part") == 0) {
 			struct cp_state_part *p = cp_state_add_part(st);
 
 			bad = p == NULL ? "out of memory"
 					: parse_fields(p, part_fields,
 						       N_OF(part_fields), rest,
-						       why, sizeof(why));
+						       why, sizeof(why), st,
+						       lineno, line);
 			if (p != NULL)
 				p->leg.leg_id = p->leg_id; /* one field */
-		} else if (strcmp(line, "end") == 0 && rest != NULL) {
+		} else {	/* end */
 			unsigned int nc, np;
 
 			if (sscanf(rest, "confs=%u parts=%u%c", &nc, &np,
@@ -757,10 +817,6 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 				bad = why;
 			}
 			ended = true;
-		} else {
-			snprintf(why, sizeof(why), "unknown record '%.40s'",
-				 line);
-			bad = why;
 		}
 	}
 	free(line);

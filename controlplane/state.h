@@ -18,6 +18,13 @@
  * another version, or one that does not parse, is refused with FILE:LINE:
  * reason.
  *
+ * A record or a field this tutti-cp does not know is skipped, and counted
+ * (struct cp_state's skipped): a newer tutti-cp may have written it, and a
+ * downgrade then keeps the calls. So a later version adds only records and
+ * fields that an older one may go without (and a field it adds must be
+ * optional: a file of the version before has none); a change an older
+ * tutti-cp must not skip raises CP_STATE_VERSION.
+ *
  * Control-plane main thread, cold path (joins, leaves, re-INVITEs, mutes:
  * never per packet).
  */
@@ -81,6 +88,11 @@ struct cp_state {
 	uint64_t drained;	/* workers drained (tuttictl drain), bit w
 				 * for worker w */
 	uint32_t n_confs, n_parts, n_dials;
+	/* records and fields skipped as unknown, and the first one's line
+	 * and what it was ("record 'x'", "field 'y' of a conf record") */
+	uint32_t skipped;
+	unsigned long skipped_line;
+	char skipped_what[64];
 	struct cp_state_conf *confs; /* owned */
 	struct cp_state_part *parts; /* owned */
 	struct cp_state_dial *dials; /* owned */

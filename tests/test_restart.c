@@ -731,7 +731,9 @@ END_TEST
  * A dial-out of the policy still waiting for its worker when tutti-cp
  * died (tutti-dp --admit-busy; the state file's dial record, written
  * here by hand) is made by the tutti-cp that takes over, once, and the
- * conference's call in progress is taken over beside it.
+ * conference's call in progress is taken over beside it. The file also
+ * has a record this tutti-cp does not know (as a newer one may write):
+ * it is skipped with a warning, and the rest is taken over.
  */
 START_TEST(test_restart_waiting_dial_out_made)
 {
@@ -754,8 +756,8 @@ START_TEST(test_restart_waiting_dial_out_made)
 	ck_assert_msg(n > 0 && end != NULL, "%s", text);
 	f = fopen(state, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "%.*s\ndial conf=conf uri=sip:callee2@198.18.0.1:5072%s",
-		(int)(end - text), text, end);
+	fprintf(f, "%.*s\ndial conf=conf uri=sip:callee2@198.18.0.1:5072"
+		"\nmcu id=1%s", (int)(end - text), text, end);
 	fclose(f);
 	free(text);
 	start_callee_at(&sipp2, 5072, log2, sizeof(log2));
@@ -765,6 +767,10 @@ START_TEST(test_restart_waiting_dial_out_made)
 	ck_assert_msg(
 		proc_expect(&cp, "takeover: 1 participant taken over", WAIT_MS),
 		"%s", cp.out);
+	ck_assert_msg(strstr(cp.out, "skipped 1 record or field this "
+				     "tutti-cp does not know") != NULL,
+		      "%s", cp.out);
+	ck_assert_msg(strstr(cp.out, "record 'mcu'") != NULL, "%s", cp.out);
 	ck_assert_msg(proc_expect(&cp, "dialling sip:callee2@198.18.0.1:5072 "
 				  "(policy)", WAIT_MS), "%s", cp.out);
 	ck_assert_msg(proc_expect(&cp, "joined conference conf, dialled out",

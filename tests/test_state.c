@@ -2,8 +2,9 @@
 /*
  * test_state.c: tutti-cp's state file (controlplane/state.c): what is
  * written reads back the same, values with spaces, '%' and UTF-8 survive,
- * and a file of another version, a truncated or corrupt one is refused
- * with FILE:LINE: reason and leaves nothing behind.
+ * records and fields of a newer tutti-cp are skipped and counted, and a
+ * file of another version, a truncated or corrupt one is refused with
+ * FILE:LINE: reason and leaves nothing behind.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -111,6 +112,36 @@ write_text(const char *text)
 	fclose(f);
 }
 
+/* b, read back, holds what sample() put in a. */
+static void
+same_as_sample(const struct cp_state *b, const struct cp_state *a)
+{
+	ck_assert_uint_eq(b->dp_generation, a->dp_generation);
+	ck_assert_uint_eq(b->drained, a->drained);
+	ck_assert_uint_eq(b->n_confs, 1);
+	ck_assert_uint_eq(b->n_parts, 1);
+	ck_assert_uint_eq(b->n_dials, 1);
+	ck_assert_mem_eq(&b->dials[0], &a->dials[0], sizeof(a->dials[0]));
+	ck_assert_mem_eq(&b->confs[0], &a->confs[0], sizeof(a->confs[0]));
+	ck_assert_str_eq(b->parts[0].display, a->parts[0].display);
+	ck_assert_str_eq(b->parts[0].dlg.remote_uri,
+			 a->parts[0].dlg.remote_uri);
+	ck_assert_mem_eq(&b->parts[0], &a->parts[0], sizeof(a->parts[0]));
+}
+
+/* The file's text into buf (at most len - 1 bytes). */
+static void
+read_text(char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+}
+
 START_TEST(test_state_round_trip)
 {
 	struct cp_state a, b;
@@ -119,16 +150,7 @@ START_TEST(test_state_round_trip)
 	sample(&a);
 	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
 	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
-	ck_assert_uint_eq(b.dp_generation, a.dp_generation);
-	ck_assert_uint_eq(b.drained, a.drained);
-	ck_assert_uint_eq(b.n_confs, 1);
-	ck_assert_uint_eq(b.n_parts, 1);
-	ck_assert_uint_eq(b.n_dials, 1);
-	ck_assert_mem_eq(&b.dials[0], &a.dials[0], sizeof(a.dials[0]));
-	ck_assert_mem_eq(&b.confs[0], &a.confs[0], sizeof(a.confs[0]));
-	ck_assert_str_eq(b.parts[0].display, a.parts[0].display);
-	ck_assert_str_eq(b.parts[0].dlg.remote_uri, a.parts[0].dlg.remote_uri);
-	ck_assert_mem_eq(&b.parts[0], &a.parts[0], sizeof(a.parts[0]));
+	same_as_sample(&b, &a);
 	cp_state_clear(&a);
 	cp_state_clear(&b);
 	/* no temporary file left behind */
@@ -145,15 +167,9 @@ START_TEST(test_state_no_drain_record)
 {
 	struct cp_state a = { .dp_generation = 0x1 }, b;
 	char err[256] = "", text[256];
-	FILE *f;
-	size_t n;
 
 	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
+	read_text(text, sizeof(text));
 	ck_assert_msg(strstr(text, "drain") == NULL, "%s", text);
 	ck_assert_msg(strstr(text, "\ndial ") == NULL, "%s", text);
 	write_text("tutti-cp-state 1\ndp generation=0x1\n"
@@ -162,6 +178,65 @@ START_TEST(test_state_no_drain_record)
 	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
 	ck_assert_uint_eq(b.drained, 0);
 	ck_assert_uint_eq(b.n_dials, 0);
+}
+END_TEST
+
+/*
+ * What a newer tutti-cp may add, a record and fields this one does not
+ * know, is skipped and counted, and the rest reads as written: a downgrade
+ * keeps the calls. What this one knows is still checked (the table
+ * below).
+ */
+START_TEST(test_state_skips_what_it_does_not_know)
+{
+	struct cp_state a, b;
+	char err[256] = "", text[8192], *out, *at;
+	size_t n;
+
+	sample(&a);
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	read_text(text, sizeof(text));
+	n = strlen(text);
+	out = malloc(n + 256);
+	ck_assert_ptr_nonnull(out);
+	/* line 3 (after the version and dp lines): a record of its own;
+	 * a field at the end of the conf record and one amid the part's */
+	at = strchr(strchr(text, '\n') + 1, '\n') + 1;
+	snprintf(out, n + 256, "%.*smcu id=3 x=%%20\n%s", (int)(at - text),
+		 text, at);
+	at = strstr(out, "\nconf ");
+	ck_assert_ptr_nonnull(at);
+	at = strchr(at + 1, '\n');
+	memmove(at + 10, at, strlen(at) + 1);
+	memcpy(at, " colour=1 ", 10);
+	at = strstr(out, "\npart ");
+	ck_assert_ptr_nonnull(at);
+	at = strchr(at + 1, ' ');
+	memmove(at + 9, at, strlen(at) + 1);
+	memcpy(at, " srtp=on ", 9);
+	write_text(out);
+	free(out);
+	ck_assert_msg(cp_state_read(path, &b, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_uint_eq(b.skipped, 3);
+	ck_assert_uint_eq(b.skipped_line, 3);
+	ck_assert_str_eq(b.skipped_what, "record 'mcu'");
+	same_as_sample(&b, &a);
+	cp_state_clear(&b);
+	/* the first skipped is a field: its record is named */
+	write_text("tutti-cp-state 1\ndp generation=0x1 epoch=4\n"
+		   "end confs=0 parts=0\n");
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.skipped, 1);
+	ck_assert_uint_eq(b.skipped_line, 2);
+	ck_assert_str_eq(b.skipped_what, "field 'epoch' of a dp record");
+	ck_assert_uint_eq(b.dp_generation, 1);
+	/* what this tutti-cp writes it knows all of */
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.skipped, 0);
+	cp_state_clear(&a);
+	cp_state_clear(&b);
 }
 END_TEST
 
@@ -191,8 +266,20 @@ static const struct {
 	  ":4: no end line (truncated?)" },
 	{ "tutti-cp-state 1\n# c\ndp generation=0x1\n"
 	  "conf name=demo uri=x id=1 worker=0 adhoc=0 locked=0 on_dp=1 "
-	  "creator= colour=red\nend confs=1 parts=0\n",
-	  ":4: unknown field 'colour'" },
+	  "creator= colour\nend confs=1 parts=0\n",
+	  ":4: 'colour' is not key=value" },
+	{ "tutti-cp-state 1\ndp generation=0x1\nConf name=demo\n"
+	  "end confs=0 parts=0\n",
+	  ":3: 'Conf' is not a record" },
+	{ "tutti-cp-state 1\ndp generation=0x1\n name=demo\n"
+	  "end confs=0 parts=0\n",
+	  ":3: '' is not a record" },
+	{ "tutti-cp-state 1\ndp generation=0x1\nconf\n"
+	  "end confs=0 parts=0\n",
+	  ":3: 'conf' record without fields" },
+	{ "tutti-cp-state 1\ndp generation=0x1\ndp generation=0x2\n"
+	  "end confs=0 parts=0\n",
+	  ":3: a second dp record" },
 	{ "tutti-cp-state 1\ndp generation=0x1\n"
 	  "conf name=demo uri=x id=1 worker=0 adhoc=2 locked=0 on_dp=1 "
 	  "creator=\nend confs=1 parts=0\n",
@@ -276,6 +363,7 @@ test_suite(void)
 	tcase_add_test(tc, test_state_round_trip);
 	tcase_add_test(tc, test_state_missing_file_is_enoent);
 	tcase_add_test(tc, test_state_no_drain_record);
+	tcase_add_test(tc, test_state_skips_what_it_does_not_know);
 	tcase_add_loop_test(tc, test_state_refuses_bad_files, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_state_refuses_part_without_conf);
