@@ -288,10 +288,8 @@ leg_add(struct dp_lcore *lc, const struct shm_msg *m)
 		return 0;
 	}
 	/* a new leg, not one it has (above): refused at the limit */
-	if (lc->st.overloaded) {
-		lc->st.new_legs_refused++;
+	if (!dp_lcore_admit(lc))
 		return -EAGAIN;
-	}
 	if (c->max_legs != 0 && c->n_legs >= c->max_legs)
 		return -EDQUOT;
 	if (lc->n_leg_free == 0)
@@ -311,6 +309,7 @@ leg_add(struct dp_lcore *lc, const struct shm_msg *m)
 		  true);
 	c->n_legs++;
 	lc->st.n_legs++;
+	lc->adm_added++;
 	return 0;
 }
 

@@ -172,7 +172,8 @@ send_stats_evt(struct dp_lcore *lc)
  * busy admit_busy_pct % of its time or more, or ran a tick late, is at its
  * limit, and a new leg would make every conference it owns late; it
  * refuses new legs (dp_ctl: -EAGAIN) until a second that was neither. The
- * legs it has keep going.
+ * legs it has keep going. Within the second, dp_lcore_admit() counts the
+ * legs admitted since against the last second's cost of a leg.
  */
 static void
 admit_window(struct dp_lcore *lc, uint64_t now)
@@ -183,12 +184,37 @@ admit_window(struct dp_lcore *lc, uint64_t now)
 
 	if (total < lc->tsc_hz)
 		return;
+	if (busy > total)	/* the share in ppm fits 32 bits */
+		busy = total;
 	lc->st.overloaded = lc->admit_busy_pct != 0 &&
 			    (late != 0 ||
 			     busy * 100u >= total * lc->admit_busy_pct);
+	lc->adm_busy_ppm = (uint32_t)(busy * 1000000u / total);
+	lc->adm_legs = (uint32_t)lc->st.n_legs;
+	lc->adm_added = 0;
 	lc->adm_t0 = now;
 	lc->adm_busy0 = lc->st.busy_cycles;
 	lc->adm_late0 = lc->st.late_ticks;
+}
+
+bool
+dp_lcore_admit(struct dp_lcore *lc)
+{
+	uint64_t legs = lc->adm_legs;
+
+	if (lc->admit_busy_pct == 0)
+		return true;
+	/* busy share with the legs since and this one, each at the last
+	 * second's cost of a leg (none known with no legs then) */
+	if (!lc->st.overloaded && legs != 0 &&
+	    (uint64_t)lc->adm_busy_ppm * (legs + lc->adm_added + 1) >=
+	    legs * lc->admit_busy_pct * 10000u)
+		lc->st.overloaded = 1;
+	if (lc->st.overloaded) {
+		lc->st.new_legs_refused++;
+		return false;
+	}
+	return true;
 }
 
 void

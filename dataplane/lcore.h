@@ -183,9 +183,13 @@ struct dp_lcore {
 	uint64_t idle_sleep_us;		/* 0 = poll without sleeping */
 	/* admission (--admit-busy): new legs are refused while the last
 	 * whole second, from adm_t0, was busy admit_busy_pct % or more or
-	 * ran a tick late (st.overloaded); 0 = never */
+	 * ran a tick late, or would be with the legs admitted since
+	 * (st.overloaded; dp_lcore_admit()); 0 = never */
 	uint32_t admit_busy_pct;
 	uint64_t adm_t0, adm_busy0, adm_late0;
+	uint32_t adm_busy_ppm;		/* the last second's busy share */
+	uint32_t adm_legs;		/* legs at its end */
+	uint32_t adm_added;		/* legs admitted since */
 	bool hk_run;			/* a housekeeping pass is under way */
 	bool evt_muted;			/* no control plane: no events
 					 * offered (dp_ctl_send_evt) */
@@ -240,6 +244,17 @@ void dp_lcore_start_ticks(struct dp_lcore *lc, uint64_t now);
 void dp_lcore_sched_add(struct dp_lcore *lc, uint32_t i);
 void dp_lcore_sched_del(struct dp_lcore *lc, uint32_t i);
 uint32_t dp_lcore_sched_pop(struct dp_lcore *lc);
+
+/*
+ * Admission of a new leg (--admit-busy): false if the worker is at its
+ * limit (st.overloaded), or would be with one more leg than it has
+ * admitted since the last whole second, each costing what a leg cost
+ * then (busy share / legs): then st.overloaded is set until the next
+ * second decides, and the refusal counted. A burst of joins within one
+ * second cannot take the worker past its limit. True when admission is
+ * off. The caller counts a leg it adds in adm_added. Owning lcore.
+ */
+bool dp_lcore_admit(struct dp_lcore *lc);
 
 /* Copy the private counters into the region (seqlock). Owning lcore. */
 void dp_lcore_publish(struct dp_lcore *lc, uint64_t now);

@@ -313,7 +313,8 @@ struct shm_worker_stats {
 	uint64_t concealed;
 	/* tutti-dp --admit-busy: new legs refused (-EAGAIN; the control
 	 * plane answers 503) because the worker's last second was busy at
-	 * or above the limit or ran a tick late; and 1 while it refuses */
+	 * or above the limit or ran a tick late, or would have been with
+	 * the legs admitted since; and 1 while it refuses */
 	uint64_t new_legs_refused;
 	uint64_t overloaded;
 	/* polls of the receive queue (and dispatch ring) that brought

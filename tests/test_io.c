@@ -873,6 +873,60 @@ START_TEST(test_io_events_wait_for_control_plane)
 }
 END_TEST
 
+/* A second of the worker at pct % busy, from t: returns its end. */
+static uint64_t
+busy_second(uint64_t t, uint32_t pct)
+{
+	lc.st.busy_cycles += lc.tsc_hz * pct / 100;
+	dp_lcore_publish(&lc, t + lc.tsc_hz);
+	return t + lc.tsc_hz;
+}
+
+/* Leg i of conference 7 added (leg_msg()): dp_ctl_apply()'s result. */
+static int
+add_leg(int i)
+{
+	struct shm_msg m;
+
+	leg_msg(&m, SHM_CMD_LEG_ADD, i, (uint16_t)(40000 + 2 * i));
+	return dp_ctl_apply(&lc, &m);
+}
+
+/* --admit-busy within a second: the legs admitted since count at the last
+ * second's cost of a leg, so a burst of joins stops short of the limit
+ * rather than a second after it; the next second decides afresh. */
+START_TEST(test_io_admit_busy_counts_legs_since)
+{
+	uint64_t t;
+
+	lc.admit_busy_pct = 90;
+	add_conf_and_legs();		/* legs 70 and 71 */
+	/* a second at 40 % with 2 legs: 20 % a leg */
+	t = busy_second(lc.adm_t0, 40);
+	ck_assert_uint_eq(lc.pub->overloaded, 0);
+	ck_assert_int_eq(add_leg(2), 0);	/* 60 % */
+	ck_assert_int_eq(add_leg(3), 0);	/* 80 % */
+	/* a fifth would be 100 %: refused, and the worker says so */
+	ck_assert_int_eq(add_leg(4), -EAGAIN);
+	ck_assert_ptr_null(dp_ctl_leg_find(&lc, 74));
+	dp_lcore_publish(&lc, t + 1);
+	ck_assert_uint_eq(lc.pub->overloaded, 1);
+	ck_assert_uint_eq(lc.pub->new_legs_refused, 1);
+	/* a leg it has, added again, is not refused */
+	ck_assert_int_eq(add_leg(3), 0);
+	/* the next second, 4 legs at 40 %: 10 % a leg, room again */
+	busy_second(t, 40);
+	ck_assert_uint_eq(lc.pub->overloaded, 0);
+	ck_assert_int_eq(add_leg(4), 0);
+	ck_assert_ptr_nonnull(dp_ctl_leg_find(&lc, 74));
+	ck_assert_uint_eq(lc.st.n_legs, 5);
+	/* no legs in the last second: no cost known, nothing projected */
+	lc.adm_legs = 0;
+	lc.adm_busy_ppm = 890000;
+	ck_assert(dp_lcore_admit(&lc));
+}
+END_TEST
+
 /* --admit-busy: a worker whose last second was busy at its limit, or ran
  * a tick late, refuses new legs but not those it has; a quieter second
  * lets them in again. The test moves the clock and the busy count. */
@@ -1206,6 +1260,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_headers_follow_peer);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
 	tcase_add_test(tc, test_io_admit_busy_refuses_new_legs_at_the_limit);
+	tcase_add_test(tc, test_io_admit_busy_counts_legs_since);
 	tcase_add_test(tc, test_io_leg_table_counts_concealment);
 	tcase_add_test(tc, test_io_counts_malformed);
 	tcase_add_test(tc, test_io_chained_frames);
