@@ -26,6 +26,9 @@
 #include "sip.h"
 #include "state.h"
 
+/* Why a worker refuses new legs, as the logs and tuttictl say it */
+#define AT_LIMIT	"is at its limit (tutti-dp --admit-busy)"
+
 struct part;
 struct watcher;
 
@@ -735,8 +738,7 @@ dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 	if (status < 0) {
 		if (status == -EAGAIN)
 			LOG_WARN("conference %s: dial-out to %s refused (503): "
-				 "worker %u is at its limit (tutti-dp "
-				 "--admit-busy)", p->conf->name, p->from,
+				 "worker %u " AT_LIMIT, p->conf->name, p->from,
 				 p->conf->worker);
 		else
 			LOG_WARN("conference %s: leg for %s refused by "
@@ -781,9 +783,8 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 		/* its worker is at its limit (tutti-dp --admit-busy): the
 		 * calls there keep going, this one may try again (503
 		 * says when: Retry-After) */
-		LOG_WARN("conference %s: %s refused (503): worker %u is at "
-			 "its limit (tutti-dp --admit-busy)", p->conf->name,
-			 p->from, p->conf->worker);
+		LOG_WARN("conference %s: %s refused (503): worker %u "
+			 AT_LIMIT, p->conf->name, p->from, p->conf->worker);
 		f->st.refused++;
 		cp_sip_reply(f->sip, p->req, 503, NULL, NULL);
 		p->req = NULL;
@@ -1368,8 +1369,8 @@ dial_policy(struct cp_focus *f, struct conf *c, uint64_t now)
 			  DIAL_RETRY_MAX_MS : c->dial_wait_ms * 2;
 	c->dial_next_ms = now + c->dial_wait_ms;
 	LOG_WARN("conference %s: %u of the policy's dial-outs wait: worker %u "
-		 "is at its limit (tutti-dp --admit-busy); trying again in "
-		 "%u s", c->name, busy, c->worker, c->dial_wait_ms / 1000);
+		 AT_LIMIT "; trying again in %u s", c->name, busy, c->worker,
+		 c->dial_wait_ms / 1000);
 }
 
 /* Once a second: each worker's packets/s and load over the last second. */
@@ -1668,9 +1669,8 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 	if (p == NULL) {
 		if (err == -EAGAIN)
 			LOG_WARN("conference %s: dial-out to %s for %s refused "
-				 "(503): worker %u is at its limit (tutti-dp "
-				 "--admit-busy)", c->name, refer_to,
-				 cp_sip_req_from(req), c->worker);
+				 "(503): worker %u " AT_LIMIT, c->name,
+				 refer_to, cp_sip_req_from(req), c->worker);
 		cp_sip_reply(f->sip, req, err == -ENOSPC || err == -EAGAIN ?
 			     503 : 500, NULL, NULL);
 		return;
@@ -2918,8 +2918,7 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 
 		if (rc == -EAGAIN) {
 			put_error(&o, "cannot dial '%s' now: worker %u, which "
-				  "owns %s, is at its limit (tutti-dp "
-				  "--admit-busy); try again later", who,
+				  "owns %s, " AT_LIMIT "; try again later", who,
 				  c->worker, c->name);
 			return;
 		}
