@@ -686,7 +686,8 @@ is_name(const char *s)
 	return true;
 }
 
-/* The records this tutti-cp reads (others are skipped: state.h). */
+/* The records this tutti-cp reads (others are skipped: state.h), each
+ * with its branch in cp_state_parse(), "end" last. */
 static bool
 known_record(const char *name)
 {
@@ -803,7 +804,7 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 						       lineno, line);
 			if (p != NULL)
 				p->leg.leg_id = p->leg_id; /* one field */
-		} else {	/* end */
+		} else {	/* "end", the last of known_record()'s */
 			unsigned int nc, np;
 
 			if (sscanf(rest, "confs=%u parts=%u%c", &nc, &np,
