@@ -61,6 +61,16 @@ check "search: its first trial heard every leg" test \
 check "search: packets per receive poll, from tutti-dp's counters" test \
 	"$(jq_py "$dir/search.json" \
 	'1 <= d["rtp"]["trials"][0]["rx_per_poll"] <= 32' 2>&1)" = True
+check "search: each trial judged, a failed one with its reasons" test \
+	"$(jq_py "$dir/search.json" 'all((t["verdict"] == "clean") ==
+	(t["why"] == []) and t["verdict"] in ("clean", "failed")
+	for t in d["rtp"]["trials"])' 2>&1)" = True
+check "search: the attempts counted by verdict and reason" test \
+	"$(jq_py "$dir/search.json" '(sum(d["rtp"]["attempts"].values())
+	>= 1 and d["rtp"]["attempts"].get("clean", 0) == sum(t["verdict"]
+	== "clean" for t in d["rtp"]["trials"]))' 2>&1)" = True
+check "search: its progress says clean or why not" grep -Eq \
+	"packets per receive poll: (clean|failed: .+)$" "$dir/search.err"
 check "search: its progress names the buffers" grep -q \
 	"memif (512-byte buffers)" "$dir/search.err"
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/check_trial_why.sh: bench/trial_why, the verdict of one sysbench
+# trial and its reasons, on trials written by hand (figures of real
+# trials of 2026-12-03): clean; late ticks after a gap between polls, at
+# the worker's limit, or otherwise; loss with the generator stalled
+# longer than the ring lasts, or not; legs unheard; the generator late;
+# a trial with no late-tick count; input that is not a trial.
+# usage: check_trial_why.sh TRIAL_WHY
+set -uo pipefail
+W=${1:?usage: check_trial_why.sh TRIAL_WHY}
+# shellcheck source=tests/tap.sh
+source "$(dirname "$0")/tap.sh"
+
+base='{"n":20000,"loss_pct":0.0,"legs_seen":20000,"late_ticks":0,"gen_late":0,"gen_sent":6000000,"gen_stall_ms_max":1.2,"worker_poll_gap_ms":4.0,"worker_busy_pct":88.6}'
+# with KEY:VALUE pairs replaced
+trial() {
+	local t=$base kv
+	for kv in "$@"; do
+		t=$(sed -E "s/\"${kv%%:*}\":[^,}]*/\"${kv%%:*}\":${kv#*:}/" <<<"$t")
+	done
+	echo "$t"
+}
+codes() {	# codes ARGS...: the reasons' codes of trial ARGS, in order
+	"$W" <<<"$(trial "$@")" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print(r["verdict"], " ".join(w["code"] for w in r["why"]))'
+}
+
+check "--help explains the codes" bash -c "'$W' --help | grep -q cpu_gap"
+check "clean" test "$(codes)" = "clean "
+check "... and --text says so" test "$("$W" --text <<<"$base")" = clean
+check "late ticks after a 35 ms gap between polls: the CPU not run" \
+	test "$(codes late_ticks:9118 worker_poll_gap_ms:35.3)" = "failed cpu_gap"
+check "... a gap of exactly a ptime counts" \
+	test "$(codes late_ticks:1 worker_poll_gap_ms:20)" = "failed cpu_gap"
+check "... and a shorter one with --ptime-ms 10" test "$("$W" --ptime-ms 10 \
+	<<<"$(trial late_ticks:1 worker_poll_gap_ms:12)" | grep -c cpu_gap)" = 1
+check "late ticks at 95.3 % busy: the worker at its limit" \
+	test "$(codes late_ticks:60132 worker_busy_pct:95.3)" = "failed limit"
+check "... its sentence" bash -c "'$W' --text <<<'$(trial late_ticks:60132 \
+	worker_busy_pct:95.3)' | grep -q '60132 late ticks at 95.3 % busy (the worker at its limit)'"
+check "late ticks at 80 % busy and a 4 ms gap: neither" \
+	test "$(codes late_ticks:17 worker_busy_pct:80)" = "failed late"
+check "0.53 % lost, the generator stalled 13.6 ms (ring: 4.1 ms)" \
+	test "$(codes loss_pct:0.53 gen_stall_ms_max:13.6)" = "failed gen_stall"
+check "... a stall shorter than the ring lasts: loss" \
+	test "$(codes loss_pct:0.53 gen_stall_ms_max:3.5)" = "failed loss"
+check "... the ring from --ring-slots (16384: 16.4 ms)" test "$("$W" \
+	--ring-slots 16384 <<<"$(trial loss_pct:0.53 gen_stall_ms_max:13.6)" |
+	grep -c '"loss"')" = 1
+check "0.0099 % lost is clean, 0.01 % is not" test \
+	"$(codes loss_pct:0.0099)/$(codes loss_pct:0.01)" = "clean /failed loss"
+check "legs unheard" test "$(codes legs_seen:19999)" = "failed legs_unseen"
+check "the generator late for 0.01 % of its packets" \
+	test "$(codes gen_late:600)" = "failed gen_late"
+check "... 0.0099 % is clean" test "$(codes gen_late:594)" = "clean "
+check "no late-tick count: not judged clean" \
+	test "$(codes late_ticks:null)" = "failed unjudged"
+check "every reason that applies, in order" test \
+	"$(codes legs_seen:10 late_ticks:5 worker_poll_gap_ms:40 loss_pct:1 gen_late:6000)" \
+	= "failed legs_unseen cpu_gap loss gen_late"
+check "not JSON: refused (exit 2)" bash -c \
+	"'$W' <<<'late' 2>/dev/null; test \$? -eq 2"
+check "not an object: refused (exit 2)" bash -c \
+	"'$W' <<<'[1]' 2>/dev/null; test \$? -eq 2"
+tap_end
