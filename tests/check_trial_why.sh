@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tests/check_trial_why.sh: bench/trial_why, the verdict of one sysbench
 # trial and its reasons, on trials written by hand (figures of real
-# trials of 2026-12-03): clean; late ticks after a gap between polls, at
-# the worker's limit, or otherwise; loss with the generator stalled
+# trials of 2026-12-03): clean; late ticks at the worker's limit (with or
+# without a long gap between polls), after such a gap below it, or
+# otherwise; loss with the generator stalled
 # longer than the ring lasts, or not; legs unheard; the generator late;
 # a trial with no late-tick count; input that is not a trial.
 # usage: check_trial_why.sh TRIAL_WHY
@@ -39,7 +40,10 @@ check "... and a shorter one with --ptime-ms 10" test "$("$W" --ptime-ms 10 \
 check "late ticks at 95.3 % busy: the worker at its limit" \
 	test "$(codes late_ticks:60132 worker_busy_pct:95.3)" = "failed limit"
 check "... its sentence" bash -c "'$W' --text <<<'$(trial late_ticks:60132 \
-	worker_busy_pct:95.3)' | grep -q '60132 late ticks at 95.3 % busy (the worker at its limit)'"
+	worker_busy_pct:95.3)' | grep -q '60132 late ticks at 95.3 % busy (the worker at its limit'"
+check "... with a 36.5 ms gap too, at 100 % busy: the limit (its catch-up)" \
+	test "$(codes late_ticks:336497 worker_busy_pct:100 \
+	worker_poll_gap_ms:36.5)" = "failed limit"
 check "late ticks at 80 % busy and a 4 ms gap: neither" \
 	test "$(codes late_ticks:17 worker_busy_pct:80)" = "failed late"
 check "0.53 % lost, the generator stalled 13.6 ms (ring: 4.1 ms)" \
