@@ -4,8 +4,9 @@
 # trial and its reasons, on trials written by hand (figures of real
 # trials of 2026-12-03): clean; late ticks at the worker's limit (with or
 # without a long gap between polls), after such a gap below it, or
-# otherwise; loss with the generator stalled
-# longer than the ring lasts, or not; legs unheard; the generator late;
+# otherwise; loss with the generator stalled longer than the ring lasts,
+# with the worker's polls as far apart below its limit, or neither; legs
+# unheard; the generator late;
 # a trial with no late-tick count; input that is not a trial.
 # usage: check_trial_why.sh TRIAL_WHY
 set -uo pipefail
@@ -50,6 +51,11 @@ check "0.53 % lost, the generator stalled 13.6 ms (ring: 4.1 ms)" \
 	test "$(codes loss_pct:0.53 gen_stall_ms_max:13.6)" = "failed gen_stall"
 check "... a stall shorter than the ring lasts: loss" \
 	test "$(codes loss_pct:0.53 gen_stall_ms_max:3.5)" = "failed loss"
+check "0.099 % lost at 87.7 % busy, the worker's polls 15.3 ms apart" \
+	test "$(codes loss_pct:0.099 worker_busy_pct:87.7 \
+	worker_poll_gap_ms:15.3)" = "failed gap_loss"
+check "... but at its limit, loss" test "$(codes loss_pct:0.099 \
+	worker_busy_pct:99 worker_poll_gap_ms:15.3)" = "failed loss"
 check "... the ring from --ring-slots (16384: 16.4 ms)" test "$("$W" \
 	--ring-slots 16384 <<<"$(trial loss_pct:0.53 gen_stall_ms_max:13.6)" |
 	grep -c '"loss"')" = 1
@@ -63,7 +69,7 @@ check "no late-tick count: not judged clean" \
 	test "$(codes late_ticks:null)" = "failed unjudged"
 check "every reason that applies, in order" test \
 	"$(codes legs_seen:10 late_ticks:5 worker_poll_gap_ms:40 loss_pct:1 gen_late:6000)" \
-	= "failed legs_unseen cpu_gap loss gen_late"
+	= "failed legs_unseen cpu_gap gap_loss gen_late"
 check "not JSON: refused (exit 2)" bash -c \
 	"'$W' <<<'late' 2>/dev/null; test \$? -eq 2"
 check "not an object: refused (exit 2)" bash -c \
