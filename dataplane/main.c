@@ -373,7 +373,8 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 		 PRIu64 " busy of %" PRIu64
 		 " TSC cycles; %" PRIu64 " packets in (%" PRIu64
 		 " receive polls), %" PRIu64
-		 " out, %" PRIu64 " drops; ticks started late by <1/1-2/"
+		 " out, %" PRIu64 " drops (%" PRIu64 " not sent: the port "
+		 "full); ticks started late by <1/1-2/"
 		 "2-5/5-10/10-20/>=20 ms: %" PRIu64 "/%" PRIu64 "/%" PRIu64
 		 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64, what, w, s->lcore,
 		 s->cmds, s->evts, s->n_confs, s->n_legs, s->ticks,
@@ -381,6 +382,7 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 		 s->poll_gap_ns_max / 1000, s->plc_shed, s->concealed,
 		 s->busy_cycles,
 		 s->total_cycles, s->rx_pkts, s->rx_polls, s->tx_pkts, drops,
+		 s->drops[SHM_DROP_TX_FULL],
 		 s->tick_late[0], s->tick_late[1], s->tick_late[2],
 		 s->tick_late[3], s->tick_late[4], s->tick_late[5]);
 }

@@ -58,6 +58,9 @@ check "search: a ceiling, and the buffer size it was given" test \
 check "search: its first trial heard every leg" test \
 	"$(jq_py "$dir/search.json" \
 	'd["rtp"]["trials"][0]["legs_seen"]' 2>&1)" = 300
+check "search: what tutti-dp could not send, from its log" test \
+	"$(jq_py "$dir/search.json" 'all(type(t["dp_not_sent"]) is int and
+	t["dp_not_sent"] >= 0 for t in d["rtp"]["trials"])' 2>&1)" = True
 check "search: packets per receive poll, from tutti-dp's counters" test \
 	"$(jq_py "$dir/search.json" \
 	'1 <= d["rtp"]["trials"][0]["rx_per_poll"] <= 32' 2>&1)" = True

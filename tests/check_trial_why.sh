@@ -59,6 +59,12 @@ check "... but at its limit, loss" test "$(codes loss_pct:0.099 \
 check "... the ring from --ring-slots (16384: 16.4 ms)" test "$("$W" \
 	--ring-slots 16384 <<<"$(trial loss_pct:0.53 gen_stall_ms_max:13.6)" |
 	grep -c '"loss"')" = 1
+check "loss with tutti-dp's count of what it could not send" bash -c \
+	"'$W' --text <<<'$(trial loss_pct:0.034 | sed 's/}$/,"dp_not_sent":2040}/')' |
+	grep -q '0.034 % lost (2040 not sent by tutti-dp: the link back full)'"
+check "... and when it sent them all" bash -c "'$W' --text <<<'$(trial \
+	loss_pct:0.034 | sed 's/}$/,"dp_not_sent":0}/')' |
+	grep -q '0.034 % lost (all sent by tutti-dp)'"
 check "0.0099 % lost is clean, 0.01 % is not" test \
 	"$(codes loss_pct:0.0099)/$(codes loss_pct:0.01)" = "clean /failed loss"
 check "legs unheard" test "$(codes legs_seen:19999)" = "failed legs_unseen"
