@@ -524,36 +524,56 @@ parse_field(void *rec, const struct field *fd, char *val)
 	return "internal: unknown field kind";
 }
 
-/* Count a record or field skipped as unknown (state.h), at lineno. */
+/* The line being parsed: what is skipped is counted in st, and why a
+ * line is refused is written in why. */
+struct line_ctx {
+	struct cp_state *st;
+	unsigned long lineno;
+	const char *type;	/* the record's type, its first word */
+	char *why;
+	size_t whylen;
+};
+
+/* Count a record (field NULL) or a field of one skipped as unknown
+ * (state.h). */
 static void
-skipped(struct cp_state *st, unsigned long lineno, const char *what,
-	const char *name, const char *rec)
+skipped(const struct line_ctx *lx, const char *field)
 {
+	struct cp_state *st = lx->st;
+
 	if (st->skipped++ != 0)
 		return;
-	st->skipped_line = lineno;
-	if (rec == NULL)
+	st->skipped_line = lx->lineno;
+	if (field == NULL)
 		snprintf(st->skipped_what, sizeof(st->skipped_what),
-			 "%s '%.40s'", what, name);
+			 "record '%.40s'", lx->type);
 	else
 		snprintf(st->skipped_what, sizeof(st->skipped_what),
-			 "%s '%.32s' of a %s record", what, name, rec);
+			 "field '%.32s' of a %s record", field, lx->type);
 }
 
 /*
- * The fields after a record's type (rec): each key of fields exactly
- * once; another key is skipped (counted in st, at lineno). Returns NULL
- * or why not (in err, with the key).
+ * The fields after a record's type (rest, NULL if none) into rec (NULL:
+ * it could not be allocated): each key of fields exactly once; another
+ * key is skipped (counted). Returns NULL or why not (in lx->why, with
+ * the key).
  */
 static const char *
-parse_fields(void *rec, const struct field *fields, size_t n, char *line,
-	     char *why, size_t whylen, struct cp_state *st,
-	     unsigned long lineno, const char *rec_name)
+parse_fields(void *rec, const struct field *fields, size_t n, char *rest,
+	     const struct line_ctx *lx)
 {
+	char *why = lx->why;
+	size_t whylen = lx->whylen;
 	uint64_t seen = 0;
 	char *save = NULL;
 
-	for (char *tok = strtok_r(line, " ", &save); tok != NULL;
+	if (rec == NULL)
+		return "out of memory";
+	if (rest == NULL) {
+		snprintf(why, whylen, "'%s' record without fields", lx->type);
+		return why;
+	}
+	for (char *tok = strtok_r(rest, " ", &save); tok != NULL;
 	     tok = strtok_r(NULL, " ", &save)) {
 		char *eq = strchr(tok, '=');
 		const char *e;
@@ -567,7 +587,7 @@ parse_fields(void *rec, const struct field *fields, size_t n, char *line,
 		for (i = 0; i < n && strcmp(fields[i].key, tok) != 0; i++)
 			;
 		if (i == n) {	/* a newer tutti-cp's: skipped */
-			skipped(st, lineno, "field", tok, rec_name);
+			skipped(lx, tok);
 			continue;
 		}
 		if (seen & (1ULL << i)) {
@@ -686,20 +706,6 @@ is_name(const char *s)
 	return true;
 }
 
-/* The records this tutti-cp reads (others are skipped: state.h), each
- * with its branch in cp_state_parse(), "end" last. */
-static bool
-known_record(const char *name)
-{
-	static const char *const names[] = { "dp",   "drain", "conf",
-					     "dial", "part",  "end" };
-
-	for (size_t i = 0; i < N_OF(names); i++)
-		if (strcmp(name, names[i]) == 0)
-			return true;
-	return false;
-}
-
 int
 cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 	       size_t errlen)
@@ -712,6 +718,7 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 	bool have_version = false, have_dp = false, have_drain = false;
 	bool ended = false;
 	ssize_t n;
+	struct line_ctx lx = { .st = st, .why = why, .whylen = sizeof(why) };
 
 	memset(st, 0, sizeof(*st));
 	while (bad == NULL && (n = getline(&line, &cap, f)) >= 0) {
@@ -748,14 +755,12 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 		rest = strchr(line, ' ');
 		if (rest != NULL)
 			*rest++ = '\0';
+		lx.lineno = lineno;
+		lx.type = line;
+		/* each record this tutti-cp reads has its branch; the last
+		 * skips another (a newer tutti-cp's: state.h) */
 		if (!is_name(line)) {
 			snprintf(why, sizeof(why), "'%.40s' is not a record",
-				 line);
-			bad = why;
-		} else if (!known_record(line)) {	/* a newer tutti-cp's */
-			skipped(st, lineno, "record", line, NULL);
-		} else if (rest == NULL) {
-			snprintf(why, sizeof(why), "'%s' record without fields",
 				 line);
 			bad = why;
 		} else if (strcmp(line, "dp") == 0) {
@@ -765,8 +770,7 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 			};
 
 			bad = have_dp ? "a second dp record" :
-			      parse_fields(st, dpf, 1, rest, why, sizeof(why),
-					   st, lineno, line);
+			      parse_fields(st, dpf, 1, rest, &lx);
 			have_dp = true;
 		} else if (strcmp(line, "drain") == 0) {
 			static const struct field drf[] = {
@@ -775,36 +779,26 @@ cp_state_parse(FILE *f, const char *path, struct cp_state *st, char *err,
 			};
 
 			bad = have_drain ? "a second drain record" :
-			      parse_fields(st, drf, 1, rest, why, sizeof(why),
-					   st, lineno, line);
+			      parse_fields(st, drf, 1, rest, &lx);
 			have_drain = true;
 		} else if (strcmp(line, "conf") == 0) {
-			struct cp_state_conf *c = cp_state_add_conf(st);
-
-			bad = c == NULL ? "out of memory"
-					: parse_fields(c, conf_fields,
-						       N_OF(conf_fields), rest,
-						       why, sizeof(why), st,
-						       lineno, line);
+			bad = parse_fields(cp_state_add_conf(st), conf_fields,
+					   N_OF(conf_fields), rest, &lx);
 		} else if (strcmp(line, "dial") == 0) {
-			struct cp_state_dial *d = cp_state_add_dial(st);
-
-			bad = d == NULL ? "out of memory"
-					: parse_fields(d, dial_fields,
-						       N_OF(dial_fields), rest,
-						       why, sizeof(why), st,
-						       lineno, line);
+			bad = parse_fields(cp_state_add_dial(st), dial_fields,
+					   N_OF(dial_fields), rest, &lx);
 		} else if (strcmp(line, "part") == 0) {
 			struct cp_state_part *p = cp_state_add_part(st);
 
-			bad = p == NULL ? "out of memory"
-					: parse_fields(p, part_fields,
-						       N_OF(part_fields), rest,
-						       why, sizeof(why), st,
-						       lineno, line);
+			bad = parse_fields(p, part_fields, N_OF(part_fields),
+					   rest, &lx);
 			if (p != NULL)
 				p->leg.leg_id = p->leg_id; /* one field */
-		} else {	/* "end", the last of known_record()'s */
+		} else if (strcmp(line, "end") != 0) {
+			skipped(&lx, NULL);
+		} else if (rest == NULL) {
+			bad = "'end' record without fields";
+		} else {
 			unsigned int nc, np;
 
 			if (sscanf(rest, "confs=%u parts=%u%c", &nc, &np,
