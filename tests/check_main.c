@@ -33,6 +33,19 @@ test_count(const char *hay, const char *needle)
 	return n;
 }
 
+size_t
+test_read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return n;
+}
+
 void
 test_write_dial_policy(const char *path, const char *uri)
 {

@@ -18,6 +18,10 @@ const char *test_env(const char *var);
 /* How many times needle occurs in hay (overlapping ones too). */
 int test_count(const char *hay, const char *needle);
 
+/* The text of the file at path in buf (at most len - 1 bytes, then a
+ * NUL); fails the test if it cannot be opened. Returns its length. */
+size_t test_read_file(const char *path, char *buf, size_t len);
+
 /* A conference policy file at path whose conference conf dials uri out
  * when it starts (<dial-out>); fails the test if it cannot be written. */
 void test_write_dial_policy(const char *path, const char *uri);

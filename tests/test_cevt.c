@@ -219,13 +219,9 @@ golden(const char *name, const struct cp_cevt_doc *d)
 		fclose(f);
 		return;
 	}
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "missing golden file %s", path);
 	want = malloc(1 << 16);
 	ck_assert_ptr_nonnull(want);
-	len = fread(want, 1, (1 << 16) - 1, f);
-	fclose(f);
-	want[len] = '\0';
+	len = test_read_file(path, want, 1 << 16);	/* the golden file */
 	ck_assert_msg(len == d->len_bytes && memcmp(want, d->xml, len) == 0,
 		      "%s differs; got:\n%s", name, d->xml);
 	free(want);

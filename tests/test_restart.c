@@ -419,14 +419,10 @@ static void
 edit_state(const char *old, const char *new)
 {
 	static char buf[1 << 16], out[1 << 16];
-	FILE *f = fopen(state, "r");
-	size_t n;
+	FILE *f;
 	char *at;
 
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
+	test_read_file(state, buf, sizeof(buf));
 	at = strstr(buf, old);
 	ck_assert_msg(at != NULL, "no '%s' in %s", old, buf);
 	snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - buf), buf, new,
@@ -737,29 +733,15 @@ END_TEST
  */
 START_TEST(test_restart_waiting_dial_out_made)
 {
-	char out[4096], log[160], log2[160], policy[160], *text, *end;
-	size_t n;
-	FILE *f;
+	char out[4096], log[160], log2[160], policy[160];
 
 	write_policy(policy, sizeof(policy), "sip:callee2@198.18.0.1:5072");
 	/* a call in the conference, so that it is in the state file */
 	dial_callee(log, sizeof(log));
 	ck_assert_int_eq(stop(&cp, SIGKILL), 128 + SIGKILL);
 	/* the policy's dial-out to callee2 waited when it died */
-	f = fopen(state, "r");
-	ck_assert_ptr_nonnull(f);
-	text = calloc(1, 1 << 16);
-	ck_assert_ptr_nonnull(text);
-	n = fread(text, 1, (1 << 16) - 1, f);
-	fclose(f);
-	end = strstr(text, "\nend ");
-	ck_assert_msg(n > 0 && end != NULL, "%s", text);
-	f = fopen(state, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "%.*s\ndial conf=conf uri=sip:callee2@198.18.0.1:5072"
-		"\nmcu id=1%s", (int)(end - text), text, end);
-	fclose(f);
-	free(text);
+	edit_state("\nend ", "\ndial conf=conf uri=sip:callee2@198.18.0.1:5072"
+		   "\nmcu id=1\nend ");
 	start_callee_at(&sipp2, 5072, log2, sizeof(log2));
 	cp_policy = policy;
 	start_cp();

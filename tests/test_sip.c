@@ -504,15 +504,9 @@ sipp_retrans(const char *scen, const char *tp, const char *row)
 	char log[128];
 	unsigned long sum = 0;
 	const char *p, *screen = NULL;
-	FILE *f;
-	size_t n;
 
 	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
-	f = fopen(log, "r");
-	ck_assert_ptr_nonnull(f);
-	n = fread(out, 1, sizeof(out) - 1, f);
-	fclose(f);
-	out[n] = '\0';
+	test_read_file(log, out, sizeof(out));
 	for (p = strstr(out, "Messages  Retrans"); p != NULL;
 	     p = strstr(p + 1, "Messages  Retrans"))
 		screen = p;
@@ -1636,15 +1630,10 @@ static int
 traced_notifies(const char *path, char **body, char **state, int max)
 {
 	static char buf[1 << 20];
-	FILE *f = fopen(path, "r");
-	size_t n;
 	int k = 0;
 	char *m;
 
-	ck_assert_msg(f != NULL, "no SIPp trace %s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
+	test_read_file(path, buf, sizeof(buf));	/* SIPp's trace */
 	for (m = buf; k < max && (m = strstr(m, "message received")) != NULL;
 	     m++) {
 		char *msg = strstr(m, "\n\n"), *b, *e, *ss;

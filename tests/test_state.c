@@ -129,19 +129,6 @@ same_as_sample(const struct cp_state *b, const struct cp_state *a)
 	ck_assert_mem_eq(&b->parts[0], &a->parts[0], sizeof(a->parts[0]));
 }
 
-/* The file's text into buf (at most len - 1 bytes). */
-static void
-read_text(char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-}
-
 START_TEST(test_state_round_trip)
 {
 	struct cp_state a, b;
@@ -169,7 +156,7 @@ START_TEST(test_state_no_drain_record)
 	char err[256] = "", text[256];
 
 	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
-	read_text(text, sizeof(text));
+	test_read_file(path, text, sizeof(text));
 	ck_assert_msg(strstr(text, "drain") == NULL, "%s", text);
 	ck_assert_msg(strstr(text, "\ndial ") == NULL, "%s", text);
 	write_text("tutti-cp-state 1\ndp generation=0x1\n"
@@ -195,8 +182,7 @@ START_TEST(test_state_skips_what_it_does_not_know)
 
 	sample(&a);
 	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
-	read_text(text, sizeof(text));
-	n = strlen(text);
+	n = test_read_file(path, text, sizeof(text));
 	out = malloc(n + 256);
 	ck_assert_ptr_nonnull(out);
 	/* line 3 (after the version and dp lines): a record of its own;
