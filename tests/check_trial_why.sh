@@ -76,6 +76,11 @@ check "no late-tick count: not judged clean" \
 check "every reason that applies, in order" test \
 	"$(codes legs_seen:10 late_ticks:5 worker_poll_gap_ms:40 loss_pct:1 gen_late:6000)" \
 	= "failed legs_unseen cpu_gap gap_loss gen_late"
+t=$(trial late_ticks:9118 worker_poll_gap_ms:35.3 loss_pct:0.5)
+check "--both: the object, then the sentences (one judgement)" test \
+	"$("$W" --both <<<"$t")" = "$("$W" <<<"$t")"$'\n'"$("$W" --text <<<"$t")"
+check "--text and --both together: refused" bash -c \
+	"'$W' --text --both <<<'$base' 2>/dev/null; test \$? -eq 2"
 check "not JSON: refused (exit 2)" bash -c \
 	"'$W' <<<'late' 2>/dev/null; test \$? -eq 2"
 check "not an object: refused (exit 2)" bash -c \
