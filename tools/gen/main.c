@@ -446,6 +446,7 @@ struct report {
 	struct gen_rx_sum s;
 	double tx_s;		/* seconds of sending */
 	double run_s;		/* seconds of the whole run, drain included */
+	double gap_max_ms;	/* the longest stall of the loop */
 	double loss_pct;
 };
 
@@ -492,8 +493,7 @@ print_json(const struct report *r)
 	       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other, g->tx_late,
 	       g->tx_full, g->tx_drop, g->no_mbuf, g->arp_rx, g->arp_tx,
 	       g->mode == GEN_MODE_BLAST ? g->window : 0, g->stalls,
-	       g->gaps_1ms, (double)g->gap_max_tsc * 1000.0 /
-	       (double)g->tsc_hz);
+	       g->gaps_1ms, r->gap_max_ms);
 }
 
 static void
@@ -536,8 +536,7 @@ print_table(const struct report *r)
 		       " NIC-full bursts, %" PRIu64 " no mbuf; %" PRIu64
 		       " stalls of its loop of 1 ms or more, the longest "
 		       "%.1f ms\n", "generator", g->tx_late, g->tx_full,
-		       g->no_mbuf, g->gaps_1ms, (double)g->gap_max_tsc *
-		       1000.0 / (double)g->tsc_hz);
+		       g->no_mbuf, g->gaps_1ms, r->gap_max_ms);
 	} else {
 		printf("  %-14s %" PRIu64 " dropped (NIC full), %" PRIu64
 		       " not IPv4\n", "refused", g->tx_drop, g->rx_other);
@@ -555,6 +554,7 @@ report(const struct gen_ctx *g, const struct dp_port *port, bool json)
 	gen_rx_sum(g, &r.s);
 	r.tx_s = (double)(g->stop_tsc - g->window_tsc) / (double)g->tsc_hz;
 	r.run_s = (double)(g->end_tsc - g->start_tsc) / (double)g->tsc_hz;
+	r.gap_max_ms = (double)g->gap_max_tsc * 1000.0 / (double)g->tsc_hz;
 	r.loss_pct = r.s.expected ? 100.0 * (double)r.s.lost /
 				    (double)r.s.expected : 0.0;
 	if (json)
