@@ -933,7 +933,6 @@ END_TEST
 START_TEST(test_io_admit_busy_refuses_new_legs_at_the_limit)
 {
 	uint64_t hz = lc.tsc_hz, t = lc.adm_t0;
-	struct shm_msg m;
 
 	lc.admit_busy_pct = 90;
 	add_conf_and_legs();		/* legs 70 and 71 */
@@ -945,38 +944,28 @@ START_TEST(test_io_admit_busy_refuses_new_legs_at_the_limit)
 	t += hz;
 	dp_lcore_publish(&lc, t);
 	ck_assert_uint_eq(lc.pub->overloaded, 1);
-	leg_msg(&m, SHM_CMD_LEG_ADD, 2, 40004);
-	ck_assert_int_eq(dp_ctl_apply(&lc, &m), -EAGAIN);
+	ck_assert_int_eq(add_leg(2), -EAGAIN);
 	ck_assert_ptr_null(dp_ctl_leg_find(&lc, 72));
 	/* a leg it has, added again (a restarted control plane's replay) */
-	leg_msg(&m, SHM_CMD_LEG_ADD, 0, 40000);
-	apply(&m);
+	ck_assert_int_eq(add_leg(0), 0);
 	dp_lcore_publish(&lc, t + 1);
 	ck_assert_uint_eq(lc.pub->new_legs_refused, 1);
 	/* a second at half: admitted again */
-	lc.st.busy_cycles += hz / 2;
-	t += hz;
-	dp_lcore_publish(&lc, t);
+	t = busy_second(t, 50);
 	ck_assert_uint_eq(lc.pub->overloaded, 0);
-	leg_msg(&m, SHM_CMD_LEG_ADD, 2, 40004);
-	apply(&m);
+	ck_assert_int_eq(add_leg(2), 0);
 	ck_assert_ptr_nonnull(dp_ctl_leg_find(&lc, 72));
 	/* a tenth busy, but a tick late: refused */
-	lc.st.busy_cycles += hz / 10;
 	lc.st.late_ticks++;
-	t += hz;
-	dp_lcore_publish(&lc, t);
+	t = busy_second(t, 10);
 	ck_assert_uint_eq(lc.pub->overloaded, 1);
-	leg_msg(&m, SHM_CMD_LEG_ADD, 3, 40006);
-	ck_assert_int_eq(dp_ctl_apply(&lc, &m), -EAGAIN);
+	ck_assert_int_eq(add_leg(3), -EAGAIN);
 	/* without --admit-busy, never */
 	lc.admit_busy_pct = 0;
-	lc.st.busy_cycles += hz;
 	lc.st.late_ticks++;
-	t += hz;
-	dp_lcore_publish(&lc, t);
+	busy_second(t, 100);
 	ck_assert_uint_eq(lc.pub->overloaded, 0);
-	apply(&m);
+	ck_assert_int_eq(add_leg(3), 0);
 	ck_assert_ptr_nonnull(dp_ctl_leg_find(&lc, 73));
 	ck_assert_uint_eq(lc.pub->new_legs_refused, 2);
 	ck_assert_uint_eq(lc.st.n_legs, 4);
