@@ -4,7 +4,9 @@
 # hugepages) over a memif link. rtp against reflect: every packet comes
 # back, exactly N legs seen, zero loss, valid checksums, no reordering;
 # blast against reflect: packets flow both ways at full speed with valid
-# checksums; --write-provision gives a file tutti-dp --provision accepts.
+# checksums, and the generator says how busy it was; bounce against
+# reflect: the same packets go round, none lost, each side's busy share
+# reported; --write-provision gives a file tutti-dp --provision accepts.
 # usage: test_gen.sh TUTTI_GEN [TUTTI_DP]
 set -uo pipefail
 
@@ -84,6 +86,9 @@ check "a warm-up outside rtp mode is refused" \
 	bash -c "! '$gen' -- --mode blast --warmup-s 1 2>/dev/null"
 check "an unknown option is refused" \
 	bash -c "! '$gen' -- --colour=red 2>/dev/null"
+check "bounce without a window is refused, and says why" \
+	bash -c "out=\$('$gen' -- --mode bounce --window 0 2>&1); [ \$? -ne 0 ] &&
+		grep -q 'without end' <<<\"\$out\""
 
 # --- rtp against reflect (every client holds its link until the
 # reflector is stopped: see the blast case) ---
@@ -203,10 +208,43 @@ check "blast: faster than the rtp run's 50 kpps" \
 	test "$(jget "$out" rx_pps | cut -d. -f1)" -gt 50000
 check "blast: all 64 legs seen, valid checksums, no reordering" test \
 	"$(jget "$out" legs_seen)/$(jget "$out" rx_bad_cksum)/$(jget "$out" ooo)" = "64/0/0"
+check "blast: the generator's busy share is reported (0-100: $(jget "$out" busy_pct))" \
+	python3 -c "import sys; b = float(sys.argv[1]); sys.exit(not 0 < b <= 100.5)" \
+	"$(jget "$out" busy_pct)"
 stop_reflect
 check "blast: reflect exits 0" test $? -eq 0
 stop_client
 check "--hold-s: SIGINT ends the hold, and the client exits 0" test $? -eq 0
+
+# --- bounce against reflect: 64 packets built, then sent back and forth
+# (the forwarding ceiling's loop: neither side builds packets) ---
+start_reflect bounce
+start_client bounce --mode bounce --legs 64 --confs 8 --duration 1 --window 64
+out=$(cat "$dir/bounce.out")
+echo "# bounce: $out"
+check "bounce: its report says bounce" grep -q '"mode":"bounce"' "$dir/bounce.out"
+tx=$(jget "$out" tx_pkts) rx=$(jget "$out" rx_pkts)
+# more packets came back than were ever built: they went round
+check "bounce: the window's packets went round ($rx back, 64 built)" \
+	test "${rx:-0}" -gt 6400
+check "bounce: every packet sent came back ($tx sent, $rx back), none lost" \
+	test "${rx:-0}" -ge "${tx:-1}" -a "$(jget "$out" lost)" = 0
+check "bounce: its busy share is reported ($(jget "$out" busy_pct) %)" \
+	python3 -c "import sys; b = float(sys.argv[1]); sys.exit(not 0 < b <= 100.5)" \
+	"$(jget "$out" busy_pct)"
+stop_reflect
+check "bounce: reflect exits 0" test $? -eq 0
+refl=$(grep '^{' "$dir/bounce.reflect" | tail -n 1)
+echo "# reflect: $refl"
+# the reflector forwarded what the client sent it, and says how busy it
+# was while it had packets
+check "bounce: the reflector sent back what it got ($(jget "$refl" rx_pkts))" \
+	test "$(jget "$refl" rx_pkts)" -ge "$rx"
+check "bounce: the reflector's busy share is reported ($(jget "$refl" busy_pct) %)" \
+	python3 -c "import sys; b = float(sys.argv[1]); sys.exit(not 0 < b <= 100.5)" \
+	"$(jget "$refl" busy_pct)"
+stop_client
+check "bounce: the client exits 0" test $? -eq 0
 
 # --- the provisioning file, read by tutti-dp itself ---
 "$gen" -- --legs 100 --confs 10 --write-provision "$dir/s.prov"

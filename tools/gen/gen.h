@@ -27,6 +27,9 @@ enum gen_mode {
 	GEN_MODE_RTP = 0,	/* N legs at 1000/ptime pps each */
 	GEN_MODE_REFLECT = 1,	/* send back everything received */
 	GEN_MODE_BLAST = 2,	/* the same packets, as fast as possible */
+	GEN_MODE_BOUNCE = 3,	/* blast's first window, then sends back
+				 * what comes back, as reflect does */
+	GEN_MODE_N_
 };
 
 /* What came back for one leg (RFC 3550 A.1 style sequence tracking). */
@@ -89,6 +92,7 @@ struct gen_ctx {
 	uint64_t next_due_tsc;
 	struct rte_mbuf *pending[GEN_BURST]; /* refused by the NIC, resent */
 	uint16_t n_pending;
+	uint64_t first_rx_tsc;		/* first burst received, 0: none */
 	uint64_t last_rx_tsc;		/* last burst received */
 	uint64_t forgiven;		/* blast: in flight given up as lost */
 
@@ -114,6 +118,12 @@ struct gen_ctx {
 	 * taken off the link, and what the peer sends meanwhile may not fit */
 	uint64_t gap_max_tsc;
 	uint64_t gaps_1ms;
+	/* TSC ticks in turns of the loop that received or sent something
+	 * (the rest polled an empty link, or waited on a full one): how
+	 * near its limit the generator ran; and their count when sending
+	 * stopped (the drain is not counted) */
+	uint64_t busy_tsc;
+	uint64_t busy_at_stop;
 	uint64_t end_tsc;		/* when the loop returned */
 } __rte_cache_aligned;
 

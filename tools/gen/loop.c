@@ -466,7 +466,7 @@ static inline void
 tx_step(struct gen_ctx *g, uint64_t now)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
-	bool blast = g->mode == GEN_MODE_BLAST;
+	bool blast = g->mode == GEN_MODE_BLAST || g->mode == GEN_MODE_BOUNCE;
 	uint64_t epoch = (now - g->start_tsc) / g->rotate_tsc;
 	uint32_t n_legs = g->scn.n_legs;
 	uint16_t n = 0, sent;
@@ -541,32 +541,38 @@ gen_rx_sum(const struct gen_ctx *g, struct gen_rx_sum *s)
 
 /* --- the loop --- */
 
+/* What the last progress line had counted. */
+struct gen_marks {
+	uint64_t tx, rx, busy, tsc;
+};
+
 static DP_COLD void
-progress(struct gen_ctx *g, uint64_t now, uint64_t *last_tx,
-	 uint64_t *last_rx, uint64_t *last_tsc)
+progress(struct gen_ctx *g, uint64_t now, struct gen_marks *mk)
 {
-	double dt = (double)(now - *last_tsc) / (double)g->tsc_hz;
+	double dt = (double)(now - mk->tsc) / (double)g->tsc_hz;
 	double t = (double)(now - g->start_tsc) / (double)g->tsc_hz;
-	double tx = (double)(g->tx_pkts - *last_tx) / dt;
-	double rx = (double)(g->rx_pkts - *last_rx) / dt;
+	double tx = (double)(g->tx_pkts - mk->tx) / dt;
+	double rx = (double)(g->rx_pkts - mk->rx) / dt;
+	double busy = 100.0 * (double)(g->busy_tsc - mk->busy) /
+		      (double)(now - mk->tsc);
 	struct gen_rx_sum s;
 
-	*last_tx = g->tx_pkts;
-	*last_rx = g->rx_pkts;
-	*last_tsc = now;
-	if (g->mode == GEN_MODE_REFLECT) {
-		fprintf(stderr, "tutti-gen: reflect %5.1f s: rx %.0f pps, tx "
-			"%.0f pps, dropped %" PRIu64 "\n", t, rx, tx,
-			g->tx_drop);
+	*mk = (struct gen_marks){ .tx = g->tx_pkts, .rx = g->rx_pkts,
+				  .busy = g->busy_tsc, .tsc = now };
+	if (g->mode == GEN_MODE_REFLECT || g->mode == GEN_MODE_BOUNCE) {
+		fprintf(stderr, "tutti-gen: %s %5.1f s: rx %.0f pps, tx "
+			"%.0f pps, dropped %" PRIu64 ", busy %.1f %%\n",
+			g->mode == GEN_MODE_REFLECT ? "reflect" : "bounce", t,
+			rx, tx, g->tx_drop, busy);
 		return;
 	}
 	gen_rx_sum(g, &s);
 	fprintf(stderr, "tutti-gen: %s %5.1f s: tx %.0f pps, rx %.0f pps, "
-		"legs seen %u/%u, loss %.4f %%, late %" PRIu64 "\n",
-		g->mode == GEN_MODE_RTP ? "rtp" : "blast", t, tx, rx,
+		"legs seen %u/%u, loss %.4f %%, late %" PRIu64 ", busy %.1f "
+		"%%\n", g->mode == GEN_MODE_RTP ? "rtp" : "blast", t, tx, rx,
 		s.legs_seen, g->scn.n_legs,
 		s.expected ? 100.0 * (double)s.lost / (double)s.expected : 0.0,
-		g->tx_late);
+		g->tx_late, busy);
 }
 
 /*
@@ -612,6 +618,7 @@ window_open(struct gen_ctx *g, uint64_t now)
 	g->tx_late = g->tx_full = g->tx_drop = g->no_mbuf = g->stalls = 0;
 	g->forgiven = 0;
 	g->gap_max_tsc = g->gaps_1ms = 0;
+	g->busy_tsc = 0;
 	g->window_tsc = now;
 	window_signal(g);
 }
@@ -621,8 +628,10 @@ gen_run(struct gen_ctx *g)
 {
 	struct rte_mbuf *pkts[GEN_BURST];
 	bool sending = g->mode != GEN_MODE_REFLECT;
+	bool bounce = g->mode == GEN_MODE_BOUNCE, worked = false;
+	bool priming = bounce;	/* bounce: its window not yet built */
 	uint64_t now = rte_rdtsc(), end = UINT64_MAX;
-	uint64_t last_tx = 0, last_rx = 0, last_tsc = now;
+	struct gen_marks mk = { .tsc = now };
 	uint64_t next_report = g->report_tsc ? now + g->report_tsc : UINT64_MAX;
 	uint64_t next_check = now + g->tsc_hz;
 	uint64_t warm_end = g->warmup_tsc ? now + g->warmup_tsc : 0;
@@ -632,6 +641,10 @@ gen_run(struct gen_ctx *g)
 	g->stop_tsc = g->duration_tsc ? now + g->warmup_tsc +
 					g->duration_tsc : UINT64_MAX;
 	for (;;) {
+		/* reflect, and bounce while it sends: what comes back goes
+		 * back out */
+		bool fwd = g->mode == GEN_MODE_REFLECT || (bounce && sending);
+		uint64_t tx0 = g->tx_pkts;
 		uint16_t n;
 
 		now = rte_rdtsc();
@@ -640,32 +653,45 @@ gen_run(struct gen_ctx *g)
 			if (now - prev > g->gap_max_tsc)
 				g->gap_max_tsc = now - prev;
 		}
+		if (worked)	/* the turn before, from its start to now */
+			g->busy_tsc += now - prev;
 		prev = now;
-		/* reflect: nothing new until what the NIC refused is sent */
-		n = g->mode == GEN_MODE_REFLECT && flush_pending(g) ? 0 :
+		/* forwarding: nothing new until what the NIC refused is sent */
+		n = fwd && flush_pending(g) ? 0 :
 		    rte_eth_rx_burst(g->port_id, 0, pkts, GEN_BURST);
-		if (n != 0)
+		if (n != 0) {
+			if (unlikely(g->first_rx_tsc == 0))
+				g->first_rx_tsc = now;
 			g->last_rx_tsc = now;
-		if (g->mode == GEN_MODE_REFLECT) {
+		}
+		if (fwd) {
 			if (n != 0)
 				rx_reflect(g, pkts, n);
+			/* bounce: the window built (blast's closed loop),
+			 * once: a stall of the peer does not lose what it
+			 * holds, so nothing is built again */
+			if (priming) {
+				tx_step(g, now);
+				priming = g->tx_pkts - g->rx_pkts < g->window;
+			}
 		} else {
 			if (n != 0)
 				rx_count(g, pkts, n);
 			if (sending)
 				tx_step(g, now);
 		}
+		worked = n != 0 || g->tx_pkts != tx0;
 		if (unlikely(now >= next_check)) {
 			peer_check(g);
 			next_check = now + g->tsc_hz;
 		}
 		if (unlikely(warm_end != 0 && now >= warm_end)) {
 			window_open(g, now);
-			last_tx = last_rx = 0;
+			mk = (struct gen_marks){ .tsc = now };
 			warm_end = 0;
 		}
 		if (unlikely(now >= next_report)) {
-			progress(g, now, &last_tx, &last_rx, &last_tsc);
+			progress(g, now, &mk);
 			next_report += g->report_tsc;
 		}
 		if (unlikely((now >= g->stop_tsc || gen_quit) &&
@@ -673,6 +699,7 @@ gen_run(struct gen_ctx *g)
 			/* stop sending; receive what is still on its way */
 			g->stop_tsc = now;
 			g->rx_at_stop = g->rx_pkts;
+			g->busy_at_stop = g->busy_tsc;
 			if (sending)	/* the window closes */
 				window_signal(g);
 			sending = false;

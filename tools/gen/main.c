@@ -53,7 +53,9 @@ struct gen_opts {
 	const char *per_leg;	/* CSV of the per-leg counters at the end */
 };
 
-static const char *const mode_names[] = { "rtp", "reflect", "blast" };
+static const char *const mode_names[GEN_MODE_N_] = {
+	"rtp", "reflect", "blast", "bounce"
+};
 
 static void
 usage(FILE *f)
@@ -75,8 +77,14 @@ usage(FILE *f)
 "  --mode reflect  sends back everything it receives, addresses swapped\n"
 "                  (the partner for a forwarding ceiling)\n"
 "  --mode blast    sends the same legs' packets as fast as the link takes\n"
-"                  them and counts what comes back (against reflect: the\n"
-"                  link's forwarding ceiling in packets/s)\n"
+"                  them and counts what comes back (against reflect: what\n"
+"                  this generator can offer, in packets/s: it builds every\n"
+"                  packet, so it runs at its limit before the reflector)\n"
+"  --mode bounce   sends --window packets as blast does, then sends back\n"
+"                  every packet that comes back, as reflect does (against\n"
+"                  reflect: the link's forwarding ceiling, in packets/s,\n"
+"                  with no side building packets; the two sides do the\n"
+"                  same work, so neither holds the other back)\n"
 "It answers ARP for its addresses and finds the target's MAC with ARP\n"
 "unless --dst-mac is given. Leg i (0-based, leg id i+1) sends from\n"
 "--ip + i/--legs-per-ip, port --gen-port + 2*(i mod --legs-per-ip), to\n"
@@ -88,7 +96,7 @@ usage(FILE *f)
 "  --file-prefix gen1 --vdev net_memif0,role=server,socket=/tmp/gen.sock\n"
 "\n"
 "Options:\n"
-"  --mode MODE            rtp (default), reflect or blast\n"
+"  --mode MODE            rtp (default), reflect, blast or bounce\n"
 "  --port N               DPDK port (default 0)\n"
 "  --legs N               participants N (default 100)\n"
 "  --confs M              conferences M (default 10)\n"
@@ -118,10 +126,10 @@ usage(FILE *f)
 "                         disconnect while its data path may be in them\n"
 "  --link-wait S          wait for the link to come up (default 10)\n"
 "  --mbufs N              mbufs in the pool (default 8191)\n"
-"  --window N             blast: at most N packets in flight (default 512,\n"
-"                         half a memif ring: the reflector never finds its\n"
-"                         ring full); 0 = open loop, as fast as the NIC\n"
-"                         takes them\n"
+"  --window N             blast, bounce: at most N packets in flight\n"
+"                         (default 512, half a memif ring: the reflector\n"
+"                         never finds its ring full); blast: 0 = open loop,\n"
+"                         as fast as the NIC takes them\n"
 "  --write-provision FILE write the tutti-dp provisioning file of the\n"
 "                         scenario (--legs, --confs, ...) and exit; needs\n"
 "                         no EAL options\n"
@@ -284,12 +292,12 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 		}
 		switch (c) {
 		case 'm':
-			for (m = 0; m < 3; m++)
+			for (m = 0; m < GEN_MODE_N_; m++)
 				if (strcmp(optarg, mode_names[m]) == 0)
 					break;
-			if (m == 3) {
-				LOG_ERR("--mode %s: expected rtp, reflect or "
-					"blast", optarg);
+			if (m == GEN_MODE_N_) {
+				LOG_ERR("--mode %s: expected rtp, reflect, "
+					"blast or bounce", optarg);
 				return -EINVAL;
 			}
 			o->mode = (enum gen_mode)m;
@@ -340,6 +348,11 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 	}
 	if (o->mode == GEN_MODE_REFLECT && !duration_given)
 		o->duration_s = 0;
+	if (o->mode == GEN_MODE_BOUNCE && o->window == 0) {
+		LOG_ERR("--mode bounce: --window 0 would build packets "
+			"without end; give it the packets to send round");
+		return -EINVAL;
+	}
 	if ((o->warmup_s > 0 || o->warmup_pid != 0) &&
 	    o->mode != GEN_MODE_RTP) {
 		LOG_ERR("--warmup-s and --warmup-signal: --mode rtp only");
@@ -448,6 +461,8 @@ struct report {
 	double run_s;		/* seconds of the whole run, drain included */
 	double gap_max_ms;	/* the longest stall of the loop */
 	double loss_pct;
+	double busy_pct;	/* of the sending seconds (reflect: from
+				 * the first packet received to the last) */
 };
 
 static void
@@ -489,11 +504,13 @@ print_json(const struct report *r)
 	       ",\"tx_full\":%" PRIu64 ",\"tx_drop\":%" PRIu64
 	       ",\"no_mbuf\":%" PRIu64 ",\"arp_rx\":%" PRIu64
 	       ",\"arp_tx\":%" PRIu64 ",\"window\":%u,\"stalls\":%" PRIu64
-	       ",\"loop_gaps_1ms\":%" PRIu64 ",\"loop_gap_ms_max\":%.1f}\n",
+	       ",\"loop_gaps_1ms\":%" PRIu64 ",\"loop_gap_ms_max\":%.1f,"
+	       "\"busy_pct\":%.1f}\n",
 	       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other, g->tx_late,
 	       g->tx_full, g->tx_drop, g->no_mbuf, g->arp_rx, g->arp_tx,
-	       g->mode == GEN_MODE_BLAST ? g->window : 0, g->stalls,
-	       g->gaps_1ms, r->gap_max_ms);
+	       g->mode == GEN_MODE_BLAST || g->mode == GEN_MODE_BOUNCE ?
+	       g->window : 0, g->stalls, g->gaps_1ms, r->gap_max_ms,
+	       r->busy_pct);
 }
 
 static void
@@ -521,14 +538,21 @@ print_table(const struct report *r)
 	printf("\n  %-14s %" PRIu64 " packets, %.0f pps (of those before "
 	       "the drain)\n", "received", g->rx_pkts,
 	       (double)g->rx_at_stop / tx_s);
+	printf("  %-14s %.1f %% of its loop's time receiving or sending%s\n",
+	       "busy", r->busy_pct, g->mode == GEN_MODE_REFLECT ?
+	       " (from the first packet to the last)" : "");
 	if (g->mode != GEN_MODE_REFLECT) {
-		printf("  %-14s %u of %u\n", "legs seen", r->s.legs_seen,
-		       s->n_legs);
-		printf("  %-14s %" PRIu64 " of %" PRIu64 " expected (%.4f %%)"
-		       "\n", "lost", r->s.lost, r->s.expected, r->loss_pct);
-		printf("  %-14s %" PRIu64 " out of order, %" PRIu64 " gaps, "
-		       "%" PRIu64 " duplicates\n", "sequence", r->s.ooo,
-		       r->s.gaps, r->s.dups);
+		if (g->mode != GEN_MODE_BOUNCE)
+			printf("  %-14s %u of %u\n", "legs seen",
+			       r->s.legs_seen, s->n_legs);
+		printf("  %-14s %" PRIu64 " of %" PRIu64 " %s (%.4f %%)\n",
+		       "lost", r->s.lost, r->s.expected,
+		       g->mode == GEN_MODE_BOUNCE ? "sent" : "expected",
+		       r->loss_pct);
+		if (g->mode != GEN_MODE_BOUNCE)
+			printf("  %-14s %" PRIu64 " out of order, %" PRIu64
+			       " gaps, %" PRIu64 " duplicates\n", "sequence",
+			       r->s.ooo, r->s.gaps, r->s.dups);
 		printf("  %-14s %" PRIu64 " bad checksum, %" PRIu64 " bad RTP, "
 		       "%" PRIu64 " not for a leg\n", "refused",
 		       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other);
@@ -548,11 +572,27 @@ report(const struct gen_ctx *g, const struct dp_port *port, bool json)
 {
 	struct rte_eth_link link;
 	struct report r = { .g = g, .port = port, .link = &link };
+	uint64_t busy_span;
 
 	memset(&link, 0, sizeof(link));
 	rte_eth_link_get_nowait(port->port_id, &link);
 	gen_rx_sum(g, &r.s);
+	if (g->mode == GEN_MODE_BOUNCE) {
+		/* the same packets go round and round, so sequence numbers
+		 * say nothing: each packet sent, built or sent back, should
+		 * come back once (the drain brings the last ones home) */
+		r.s = (struct gen_rx_sum){ .rx = g->rx_pkts,
+					   .expected = g->tx_pkts };
+		r.s.lost = g->tx_pkts > g->rx_pkts ? g->tx_pkts - g->rx_pkts :
+						     0;
+	}
 	r.tx_s = (double)(g->stop_tsc - g->window_tsc) / (double)g->tsc_hz;
+	if (g->mode == GEN_MODE_REFLECT)	/* while it had packets */
+		busy_span = g->last_rx_tsc - g->first_rx_tsc;
+	else
+		busy_span = g->stop_tsc - g->window_tsc;
+	r.busy_pct = busy_span != 0 ? 100.0 * (double)g->busy_at_stop /
+				      (double)busy_span : 0.0;
 	r.run_s = (double)(g->end_tsc - g->start_tsc) / (double)g->tsc_hz;
 	r.gap_max_ms = (double)g->gap_max_tsc * 1000.0 / (double)g->tsc_hz;
 	r.loss_pct = r.s.expected ? 100.0 * (double)r.s.lost /
