@@ -55,6 +55,11 @@ check "a search at N = 300 exits 0" test "$rc" -eq 0
 check "search: a ceiling, and the buffer size it was given" test \
 	"$(jq_py "$dir/search.json" \
 	'd["ceiling"]["pps"] > 0 and d["memif_bsize"] == 512' 2>&1)" = True
+check "search: the ceiling from bounce <-> reflect, each side's busy share" test \
+	"$(jq_py "$dir/search.json" '(lambda c: c["gen"]["mode"] == "bounce"
+	and c["reflect"]["mode"] == "reflect" and c["gen"]["lost"] == 0 and
+	all(0 < x["busy_pct"] <= 100.5 for x in (c["gen"], c["reflect"])))(
+	d["ceiling"])' 2>&1)" = True
 check "search: its first trial heard every leg" test \
 	"$(jq_py "$dir/search.json" \
 	'd["rtp"]["trials"][0]["legs_seen"]' 2>&1)" = 300
