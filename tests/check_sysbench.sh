@@ -60,6 +60,9 @@ check "search: the ceiling from bounce <-> reflect, each side's busy share" test
 	and c["reflect"]["mode"] == "reflect" and c["gen"]["lost"] == 0 and
 	all(0 < x["busy_pct"] <= 100.5 for x in (c["gen"], c["reflect"])))(
 	d["ceiling"])' 2>&1)" = True
+check "search: each trial has the generator's busy share" test \
+	"$(jq_py "$dir/search.json" 'all(0 < t["gen_busy_pct"] <= 100.5
+	for t in d["rtp"]["trials"])' 2>&1)" = True
 check "search: its first trial heard every leg" test \
 	"$(jq_py "$dir/search.json" \
 	'd["rtp"]["trials"][0]["legs_seen"]' 2>&1)" = 300

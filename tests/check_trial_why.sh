@@ -71,6 +71,21 @@ check "legs unheard" test "$(codes legs_seen:19999)" = "failed legs_unseen"
 check "the generator late for 0.01 % of its packets" \
 	test "$(codes gen_late:600)" = "failed gen_late"
 check "... 0.0099 % is clean" test "$(codes gen_late:594)" = "clean "
+# what held the generator back: its own CPU, or the link (tutti-dp not
+# taking its packets in); the figures of an attempt at N = 28,128
+late() {	# late EXTRA_JSON: the gen_late sentence of a late trial
+	"$W" --text <<<"$(trial gen_late:6211136 gen_sent:6211136 |
+		sed "s/}\$/,$1}/")" | grep 'ptime late'
+}
+check "... the generator at its limit, by its busy share" bash -c \
+	"grep -q 'offered: the generator at its limit, 99.2 % busy)' <<<'$(late \
+	'"gen_busy_pct":99.2,"gen_refused_bursts":189447')'"
+check "... the link refusing its bursts, below its limit" bash -c \
+	"grep -q 'offered: the link refused it 189447 bursts, tutti-dp not taking them in (the generator 71.5 % busy))' <<<'$(late \
+	'"gen_busy_pct":71.5,"gen_refused_bursts":189447')'"
+check "... neither: its busy share said" bash -c \
+	"grep -q 'offered; the generator 60 % busy)' <<<'$(late \
+	'"gen_busy_pct":60,"gen_refused_bursts":0')'"
 check "no late-tick count: not judged clean" \
 	test "$(codes late_ticks:null)" = "failed unjudged"
 check "every reason that applies, in order" test \
