@@ -86,6 +86,9 @@ check "a warm-up outside rtp mode is refused" \
 	bash -c "! '$gen' -- --mode blast --warmup-s 1 2>/dev/null"
 check "an unknown option is refused" \
 	bash -c "! '$gen' -- --colour=red 2>/dev/null"
+check "--per-leg with bounce is refused, and says why" \
+	bash -c "out=\$('$gen' -- --mode bounce --per-leg /dev/null 2>&1); [ \$? -ne 0 ] &&
+		grep -q 'rtp or blast only (bounce counts no leg)' <<<\"\$out\""
 check "bounce without a window is refused, and says why" \
 	bash -c "out=\$('$gen' -- --mode bounce --window 0 2>&1); [ \$? -ne 0 ] &&
 		grep -q 'without end' <<<\"\$out\""

@@ -133,9 +133,10 @@ usage(FILE *f)
 "  --write-provision FILE write the tutti-dp provisioning file of the\n"
 "                         scenario (--legs, --confs, ...) and exit; needs\n"
 "                         no EAL options\n"
-"  --per-leg FILE         at the end, write every leg's counters to FILE\n"
-"                         (CSV: leg id, conference id, received,\n"
-"                         expected, lost, out of order, gaps, duplicates)\n"
+"  --per-leg FILE         rtp, blast: at the end, write every leg's\n"
+"                         counters to FILE (CSV: leg id, conference id,\n"
+"                         received, expected, lost, out of order, gaps,\n"
+"                         duplicates)\n"
 "  --json                 the final report as one JSON object\n"
 "  --quiet                no progress lines\n"
 "  -h, --help             this help\n"
@@ -348,6 +349,12 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 	}
 	if (o->mode == GEN_MODE_REFLECT && !duration_given)
 		o->duration_s = 0;
+	if (o->per_leg != NULL && (o->mode == GEN_MODE_REFLECT ||
+				   o->mode == GEN_MODE_BOUNCE)) {
+		LOG_ERR("--per-leg: rtp or blast only (%s counts no leg)",
+			mode_names[o->mode]);
+		return -EINVAL;
+	}
 	if (o->mode == GEN_MODE_BOUNCE && o->window == 0) {
 		LOG_ERR("--mode bounce: --window 0 would build packets "
 			"without end; give it the packets to send round");
@@ -748,7 +755,7 @@ main(int argc, char **argv)
 		 g->mode == GEN_MODE_REFLECT ? "reflecting" : "sending");
 	gen_run(g);
 	report(g, &port, o.json);
-	if (o.per_leg != NULL && g->mode != GEN_MODE_REFLECT)
+	if (o.per_leg != NULL)	/* rtp or blast (parse_opts()) */
 		rc = write_per_leg(g, o.per_leg);
 	/* the report out, the per-leg file written: a caller may act on
 	 * them while the link is held */
