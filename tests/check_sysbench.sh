@@ -28,6 +28,9 @@ rc=$?
 check "--memif-bsize 100 is refused (exit 2)" test "$rc" -eq 2
 check "... with the range it takes" grep -q "expected 256..65535" \
 	"$dir/bad.err"
+"$sb" --ceiling-window 0 >"$dir/bad.out" 2>"$dir/bad.err"
+check "--ceiling-window 0 is refused (exit 2), with the range it takes" \
+	test "$?/$(grep -c 'expected 1..65536 packets' "$dir/bad.err")" = 2/1
 
 "$sb" --build "$build" --no-huge --ab "$build" --at 300 --pairs 1 \
 	--trial-s 1 --warmup-s 1 --json >"$dir/ab.json" 2>"$dir/ab.err"
@@ -46,7 +49,7 @@ check "--ab: bench/ab_stats on its one pair (no interval from one)" test \
 	'(d["ab"]["stats"]["pairs"], d["ab"]["stats"]["ci90"])' 2>&1)" \
 	= "(1, None)"
 
-"$sb" --build "$build" --no-huge --memif-bsize 512 --repeat 1 \
+"$sb" --build "$build" --no-huge --memif-bsize 512 --repeat 1 --ceiling-window 128 \
 	--duration 1 --trial-s 1 --warmup-s 1 --n-start 300 --n-max 300 \
 	--json >"$dir/search.json" 2>"$dir/search.err"
 rc=$?
@@ -55,9 +58,10 @@ check "a search at N = 300 exits 0" test "$rc" -eq 0
 check "search: a ceiling, and the buffer size it was given" test \
 	"$(jq_py "$dir/search.json" \
 	'd["ceiling"]["pps"] > 0 and d["memif_bsize"] == 512' 2>&1)" = True
-check "search: the ceiling from bounce <-> reflect, each side's busy share" test \
+check "search: the ceiling from bounce <-> reflect (--ceiling-window), each side's busy share" test \
 	"$(jq_py "$dir/search.json" '(lambda c: c["gen"]["mode"] == "bounce"
 	and c["reflect"]["mode"] == "reflect" and c["gen"]["lost"] == 0 and
+	c["gen"]["window"] == c["window"] == 128 and
 	all(0 < x["busy_pct"] <= 100.5 for x in (c["gen"], c["reflect"])))(
 	d["ceiling"])' 2>&1)" = True
 check "search: each trial has the generator's busy share" test \
