@@ -64,6 +64,11 @@ check "search: the ceiling from bounce <-> reflect (--ceiling-window), each side
 	c["gen"]["window"] == c["window"] == 128 and
 	all(0 < x["busy_pct"] <= 100.5 for x in (c["gen"], c["reflect"])))(
 	d["ceiling"])' 2>&1)" = True
+check "search: the ratio in busy cycles, the reflector's a packet over tutti-dp's a frame" test \
+	"$(jq_py "$dir/search.json" '(lambda r: r["reflect_cycles_per_pkt"] > 0
+	and r["cycles_per_leg_frame"] > 0 and abs(r["cost_ratio"] -
+	r["reflect_cycles_per_pkt"] / r["cycles_per_leg_frame"]) <= 0.0006)(
+	d["rtp"])' 2>&1)" = True
 check "search: each trial has the generator's busy share" test \
 	"$(jq_py "$dir/search.json" 'all(0 < t["gen_busy_pct"] <= 100.5
 	for t in d["rtp"]["trials"])' 2>&1)" = True

@@ -470,6 +470,8 @@ struct report {
 	double loss_pct;
 	double busy_pct;	/* of the sending seconds (reflect: from
 				 * the first packet received to the last) */
+	double busy_per_pkt;	/* busy TSC ticks per packet received in
+				 * them: reflect, what forwarding one cost */
 };
 
 static void
@@ -512,12 +514,12 @@ print_json(const struct report *r)
 	       ",\"no_mbuf\":%" PRIu64 ",\"arp_rx\":%" PRIu64
 	       ",\"arp_tx\":%" PRIu64 ",\"window\":%u,\"stalls\":%" PRIu64
 	       ",\"loop_gaps_1ms\":%" PRIu64 ",\"loop_gap_ms_max\":%.1f,"
-	       "\"busy_pct\":%.1f}\n",
+	       "\"busy_pct\":%.1f,\"busy_tsc_per_pkt\":%.1f}\n",
 	       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other, g->tx_late,
 	       g->tx_full, g->tx_drop, g->no_mbuf, g->arp_rx, g->arp_tx,
 	       g->mode == GEN_MODE_BLAST || g->mode == GEN_MODE_BOUNCE ?
 	       g->window : 0, g->stalls, g->gaps_1ms, r->gap_max_ms,
-	       r->busy_pct);
+	       r->busy_pct, r->busy_per_pkt);
 }
 
 static void
@@ -545,9 +547,10 @@ print_table(const struct report *r)
 	printf("\n  %-14s %" PRIu64 " packets, %.0f pps (of those before "
 	       "the drain)\n", "received", g->rx_pkts,
 	       (double)g->rx_at_stop / tx_s);
-	printf("  %-14s %.1f %% of its loop's time receiving or sending%s\n",
-	       "busy", r->busy_pct, g->mode == GEN_MODE_REFLECT ?
-	       " (from the first packet to the last)" : "");
+	printf("  %-14s %.1f %% of its loop's time receiving or sending%s; "
+	       "%.0f TSC ticks a packet received\n", "busy", r->busy_pct,
+	       g->mode == GEN_MODE_REFLECT ?
+	       " (from the first packet to the last)" : "", r->busy_per_pkt);
 	if (g->mode != GEN_MODE_REFLECT) {
 		if (g->mode != GEN_MODE_BOUNCE)
 			printf("  %-14s %u of %u\n", "legs seen",
@@ -579,7 +582,7 @@ report(const struct gen_ctx *g, const struct dp_port *port, bool json)
 {
 	struct rte_eth_link link;
 	struct report r = { .g = g, .port = port, .link = &link };
-	uint64_t busy_span;
+	uint64_t busy_span, rx_span;
 
 	memset(&link, 0, sizeof(link));
 	rte_eth_link_get_nowait(port->port_id, &link);
@@ -594,10 +597,15 @@ report(const struct gen_ctx *g, const struct dp_port *port, bool json)
 						     0;
 	}
 	r.tx_s = (double)(g->stop_tsc - g->window_tsc) / (double)g->tsc_hz;
-	if (g->mode == GEN_MODE_REFLECT)	/* while it had packets */
+	if (g->mode == GEN_MODE_REFLECT) {	/* while it had packets */
 		busy_span = g->last_rx_tsc - g->first_rx_tsc;
-	else
+		rx_span = g->rx_pkts;
+	} else {
 		busy_span = g->stop_tsc - g->window_tsc;
+		rx_span = g->rx_at_stop;
+	}
+	r.busy_per_pkt = rx_span != 0 ? (double)g->busy_at_stop /
+					(double)rx_span : 0.0;
 	r.busy_pct = busy_span != 0 ? 100.0 * (double)g->busy_at_stop /
 				      (double)busy_span : 0.0;
 	r.run_s = (double)(g->end_tsc - g->start_tsc) / (double)g->tsc_hz;
