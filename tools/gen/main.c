@@ -586,7 +586,6 @@ report(const struct gen_ctx *g, const struct dp_port *port, bool json)
 
 	memset(&link, 0, sizeof(link));
 	rte_eth_link_get_nowait(port->port_id, &link);
-	gen_rx_sum(g, &r.s);
 	if (g->mode == GEN_MODE_BOUNCE) {
 		/* the same packets go round and round, so sequence numbers
 		 * say nothing: each packet sent, built or sent back, should
@@ -595,6 +594,8 @@ report(const struct gen_ctx *g, const struct dp_port *port, bool json)
 					   .expected = g->tx_pkts };
 		r.s.lost = g->tx_pkts > g->rx_pkts ? g->tx_pkts - g->rx_pkts :
 						     0;
+	} else {
+		gen_rx_sum(g, &r.s);
 	}
 	r.tx_s = (double)(g->stop_tsc - g->window_tsc) / (double)g->tsc_hz;
 	if (g->mode == GEN_MODE_REFLECT) {	/* while it had packets */
