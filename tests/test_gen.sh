@@ -90,12 +90,18 @@ check "a warm-up outside rtp mode is refused" \
 	bash -c "! '$gen' -- --mode blast --warmup-s 1 2>/dev/null"
 check "an unknown option is refused" \
 	bash -c "! '$gen' -- --colour=red 2>/dev/null"
+# refused_saying TEXT ARGS...: tutti-gen -- ARGS fails, and says TEXT
+refused_saying() {
+	local text=$1 out
+	shift
+	out=$("$gen" -- "$@" 2>&1) && return 1
+	grep -qF -- "$text" <<<"$out"
+}
 check "--per-leg with bounce is refused, and says why" \
-	bash -c "out=\$('$gen' -- --mode bounce --per-leg /dev/null 2>&1); [ \$? -ne 0 ] &&
-		grep -q 'rtp or blast only (bounce counts no leg)' <<<\"\$out\""
+	refused_saying 'rtp or blast only (bounce counts no leg)' \
+	--mode bounce --per-leg /dev/null
 check "bounce without a window is refused, and says why" \
-	bash -c "out=\$('$gen' -- --mode bounce --window 0 2>&1); [ \$? -ne 0 ] &&
-		grep -q 'without end' <<<\"\$out\""
+	refused_saying 'without end' --mode bounce --window 0
 
 # --- rtp against reflect (every client holds its link until the
 # reflector is stopped: see the blast case) ---
