@@ -34,10 +34,15 @@ check "clean" test "$(codes)" = "clean "
 check "... and --text says so" test "$("$W" --text <<<"$base")" = clean
 check "late ticks after a 35 ms gap between polls: the CPU not run" \
 	test "$(codes late_ticks:9118 worker_poll_gap_ms:35.3)" = "failed cpu_gap"
-check "... a gap of exactly a ptime counts" \
-	test "$(codes late_ticks:1 worker_poll_gap_ms:20)" = "failed cpu_gap"
-check "... and a shorter one with --ptime-ms 10" test "$("$W" --ptime-ms 10 \
-	<<<"$(trial late_ticks:1 worker_poll_gap_ms:12)" | grep -c cpu_gap)" = 1
+check "... a gap just under a ptime (19.8 ms at 73.1 % busy, 2026-12-04)" \
+	test "$(codes late_ticks:1 worker_poll_gap_ms:19.8 \
+	worker_busy_pct:73.1)" = "failed cpu_gap"
+check "... a gap of exactly half a ptime counts" \
+	test "$(codes late_ticks:1 worker_poll_gap_ms:10)" = "failed cpu_gap"
+check "... a shorter one does not" \
+	test "$(codes late_ticks:1 worker_poll_gap_ms:9.9)" = "failed late"
+check "... half of --ptime-ms 10 counts" test "$("$W" --ptime-ms 10 \
+	<<<"$(trial late_ticks:1 worker_poll_gap_ms:5)" | grep -c cpu_gap)" = 1
 check "late ticks at 95.3 % busy: the worker at its limit" \
 	test "$(codes late_ticks:60132 worker_busy_pct:95.3)" = "failed limit"
 check "... its sentence" bash -c "'$W' --text <<<'$(trial late_ticks:60132 \
