@@ -4,7 +4,8 @@
 # hugepages: a bad option is refused with a reason; --ab runs tutti-dp
 # against tutti-gen over memif and gives its JSON; a search with one N
 # measures a ceiling and the trial, with the memif buffer size it was
-# given. Only what does not depend on the machine's speed is asserted
+# given; a search against a reflector prints its table without a
+# comparison that needs tutti-dp. Only what does not depend on the machine's speed is asserted
 # (every leg heard, the JSON's shape); the figures are the benchmark's.
 # usage: check_sysbench.sh BUILD_DIR
 set -uo pipefail
@@ -93,5 +94,16 @@ check "search: its progress says clean or why not" grep -Eq \
 	"packets per receive poll: (clean|failed: .+)$" "$dir/search.err"
 check "search: its progress names the buffers" grep -q \
 	"memif (512-byte buffers)" "$dir/search.err"
+
+"$sb" --build "$build" --no-huge --against reflect --repeat 1 --duration 1 \
+	--trial-s 1 --warmup-s 1 --n-start 300 --n-max 300 \
+	>"$dir/refl.txt" 2>"$dir/refl.err"
+rc=$?
+check "a search against a reflector exits 0" test "$rc" -eq 0
+[[ $rc -eq 0 ]] || cat "$dir/refl.err" >&2
+check "... its table: N, and no comparison in busy cycles without tutti-dp" \
+	test "$(grep -c -e 'N per worker core  *300 ' -e \
+	'busy cycles  *not compared: no tutti-dp' "$dir/refl.txt")" = 2
+check "... and nothing in it is null" test "$(grep -c null "$dir/refl.txt")" = 0
 
 tap_end
