@@ -259,7 +259,7 @@ raise_target(struct dp_jitter *jb, uint32_t want)
 }
 
 /* RFC 3550 6.4.1 / A.8 interarrival jitter, then the adaptive target. */
-static void
+static inline __attribute__((always_inline)) void
 update_jitter(struct dp_jitter *jb, uint32_t ts, uint64_t now)
 {
 	if (jb->have_prev) {
@@ -397,7 +397,7 @@ slot_taken(const struct dp_jitter_slot *s, uint32_t pos)
 }
 
 /* A whole frame j of pkt for tick d + j, from the play head. */
-static void
+static inline __attribute__((always_inline)) void
 store_frame(struct dp_jitter *jb, struct dp_jitter_slot *s, uint32_t pos,
 	    const struct dp_jitter_pkt *pkt, uint32_t j)
 {
