@@ -4,8 +4,9 @@
 # hugepages: a bad option is refused with a reason; --ab runs tutti-dp
 # against tutti-gen over memif and gives its JSON; a search with one N
 # measures a ceiling and the trial, with the memif buffer size it was
-# given; a search against a reflector prints its table without a
-# comparison that needs tutti-dp. Only what does not depend on the machine's speed is asserted
+# given; each build's type is reported, and one that is not release
+# with LTO warned of; a search against a reflector prints its table
+# without a comparison that needs tutti-dp. Only what does not depend on the machine's speed is asserted
 # (every leg heard, the JSON's shape); the figures are the benchmark's.
 # usage: check_sysbench.sh BUILD_DIR
 set -uo pipefail
@@ -45,6 +46,12 @@ check "--ab: a median of B / A and the memif buffers" test \
 	"$(jq_py "$dir/ab.json" \
 	'd["ab"]["b_over_a_median"] > 0 and d["memif_bsize"] == 2048' 2>&1)" \
 	= True
+check "--ab: each build's type, from meson (the test's: debugoptimized)" test \
+	"$(jq_py "$dir/ab.json" '[(b["buildtype"], b["b_lto"]) for b in
+	(d["build"], d["build_b"])]' 2>&1)" = \
+	"[('debugoptimized', False), ('debugoptimized', False)]"
+check "... and a warning for each that is not a deployment's" test \
+	"$(grep -c 'is debugoptimized, not what a deployment runs' "$dir/ab.err")" = 2
 check "--ab: bench/ab_stats on its one pair (no interval from one)" test \
 	"$(jq_py "$dir/ab.json" \
 	'(d["ab"]["stats"]["pairs"], d["ab"]["stats"]["ci90"])' 2>&1)" \
@@ -105,5 +112,7 @@ check "... its table: N, and no comparison in busy cycles without tutti-dp" \
 	test "$(grep -c -e 'N per worker core  *300 ' -e \
 	'busy cycles  *not compared: no tutti-dp' "$dir/refl.txt")" = 2
 check "... and nothing in it is null" test "$(grep -c null "$dir/refl.txt")" = 0
+check "... it names the build and its type" grep -Eq \
+	"^  build +$build \\(debugoptimized\\)$" "$dir/refl.txt"
 
 tap_end
