@@ -84,6 +84,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 	lc->tx_data_off = (uint32_t)sizeof(struct rte_mbuf) +
 			  rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM;
 	lc->n_stash = 0;
+	lc->tx_backlog_head = lc->tx_backlog_n = lc->tx_backlog_max = 0;
 }
 
 void
@@ -93,6 +94,13 @@ dp_io_detach(struct dp_lcore *lc)
 		rte_mempool_put_bulk(lc->pool, (void **)lc->tx_stash,
 				     lc->n_stash);
 	lc->n_stash = 0;
+	/* what the port never took: gone with it */
+	lc->st.drops[SHM_DROP_TX_FULL] += lc->tx_backlog_n;
+	for (; lc->tx_backlog_n != 0; lc->tx_backlog_n--) {
+		rte_pktmbuf_free(lc->tx_backlog[lc->tx_backlog_head]);
+		lc->tx_backlog_head = (lc->tx_backlog_head + 1) &
+				      (DP_TX_BACKLOG - 1);
+	}
 }
 
 int
@@ -272,21 +280,73 @@ tx_queue(struct dp_lcore *lc, struct rte_mbuf *m)
 		dp_io_flush(lc);
 }
 
+/* n packets at m to the port's queue; returns how many it took. */
+static uint16_t
+tx_burst(struct dp_lcore *lc, struct rte_mbuf **m, uint16_t n)
+{
+	uint16_t sent = rte_eth_tx_burst(lc->port->port_id, lc->txq, m, n);
+
+	for (uint16_t i = 0; i < sent; i++)
+		lc->st.tx_bytes += m[i]->pkt_len;
+	lc->st.tx_pkts += sent;
+	return sent;
+}
+
+/* The backlog's packets, oldest first, until the queue takes no more;
+ * true if it is empty then. */
+static bool
+backlog_send(struct dp_lcore *lc)
+{
+	while (lc->tx_backlog_n != 0) {
+		uint32_t h = lc->tx_backlog_head;
+		uint32_t k = DP_TX_BACKLOG - h;	/* up to the array's end */
+		uint16_t sent;
+
+		if (k > lc->tx_backlog_n)
+			k = lc->tx_backlog_n;
+		if (k > DP_TX_BURST)
+			k = DP_TX_BURST;
+		sent = tx_burst(lc, &lc->tx_backlog[h], (uint16_t)k);
+		lc->tx_backlog_head = (h + sent) & (DP_TX_BACKLOG - 1);
+		lc->tx_backlog_n -= sent;
+		if (sent < k)
+			return false;
+	}
+	return true;
+}
+
+/* n packets the queue did not take, behind the backlog; what does not
+ * fit is dropped. */
+static void
+backlog_put(struct dp_lcore *lc, struct rte_mbuf **m, uint32_t n)
+{
+	uint32_t room = DP_TX_BACKLOG - lc->tx_backlog_n;
+	uint32_t k = n < room ? n : room;
+
+	for (uint32_t i = 0; i < k; i++)
+		lc->tx_backlog[(lc->tx_backlog_head + lc->tx_backlog_n + i) &
+			       (DP_TX_BACKLOG - 1)] = m[i];
+	lc->tx_backlog_n += k;
+	lc->tx_deferred += k;
+	if (lc->tx_backlog_n > lc->tx_backlog_max)
+		lc->tx_backlog_max = lc->tx_backlog_n;
+	if (k < n) {
+		lc->st.drops[SHM_DROP_TX_FULL] += n - k;
+		rte_pktmbuf_free_bulk(m + k, n - k);
+	}
+}
+
 void
 dp_io_flush(struct dp_lcore *lc)
 {
-	uint16_t sent;
+	uint16_t sent = 0;
 
-	if (lc->n_tx == 0)
-		return;
-	sent = rte_eth_tx_burst(lc->port->port_id, lc->txq, lc->tx, lc->n_tx);
-	for (uint16_t i = 0; i < sent; i++)
-		lc->st.tx_bytes += lc->tx[i]->pkt_len;
-	lc->st.tx_pkts += sent;
-	if (sent < lc->n_tx) {
-		lc->st.drops[SHM_DROP_TX_FULL] += lc->n_tx - sent;
-		rte_pktmbuf_free_bulk(lc->tx + sent, lc->n_tx - sent);
-	}
+	/* while the backlog is not all out, the new ones wait behind it */
+	if ((likely(lc->tx_backlog_n == 0) || backlog_send(lc)) &&
+	    lc->n_tx != 0)
+		sent = tx_burst(lc, lc->tx, lc->n_tx);
+	if (unlikely(sent < lc->n_tx))
+		backlog_put(lc, lc->tx + sent, lc->n_tx - sent);
 	lc->n_tx = 0;
 }
 

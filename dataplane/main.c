@@ -120,8 +120,9 @@ usage(FILE *f)
 "                         RTP for the legs' ports, send the mixes; without\n"
 "                         --addr no port is used (control only). One port\n"
 "                         for now.\n"
-"  --mbufs N              packet buffers (default: what the queues hold\n"
-"                         and 2048 more, at least 8191)\n"
+"  --mbufs N              packet buffers (default: what the queues and\n"
+"                         each worker's transmit backlog hold and 2048\n"
+"                         more, at least 8191)\n"
 "  --rx-desc N            receive descriptors per queue (default 4096:\n"
 "                         80 ms of 1,000 legs, 4 ms of 20,000)\n"
 "  --tx-desc N            transmit descriptors per queue (default 1024)\n"
@@ -177,15 +178,16 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 
 /*
  * The default pool: every worker's receive and transmit descriptors full
- * (a NIC keeps its receive ring stocked), its transmit stash, a mempool
- * cache per lcore, and 2048 in flight; at least 8191 (what one worker
+ * (a NIC keeps its receive ring stocked), its transmit stash and backlog
+ * (DP_TX_BACKLOG: held while the port takes nothing, they must not starve
+ * its receive queue), a mempool cache per lcore, and 2048 in flight; at least 8191 (what one worker
  * with --no-huge -m 128 has always had), as 2^k - 1 (mempool's best).
  */
 static uint32_t
 pool_size(const struct dp_opts *o)
 {
 	uint32_t need = n_workers * ((uint32_t)o->rx_desc + o->tx_desc +
-				     DP_TX_STASH) +
+				     DP_TX_STASH + DP_TX_BACKLOG) +
 			rte_lcore_count() * 256u + 2048u, n = 8191;
 
 	while (n < need)
@@ -674,6 +676,13 @@ log_totals(void)
 			LOG_INFO("worker %u: %" PRIu64 " packets passed to the "
 				 "worker owning their leg", w,
 				 lcores[w].n_dispatched);
+		if (lcores[w].tx_deferred != 0)
+			LOG_INFO("worker %u: %" PRIu64 " packets waited for "
+				 "room in the port's transmit queue (at most %u "
+				 "at once; %u still waiting, dropped at stop)",
+				 w, lcores[w].tx_deferred,
+				 lcores[w].tx_backlog_max,
+				 lcores[w].tx_backlog_n);
 		for (int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s->drops[i] != 0)
 				LOG_INFO("worker %u: %" PRIu64 " dropped: %s", w,

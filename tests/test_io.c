@@ -285,6 +285,153 @@ START_TEST(test_io_answers_arp_and_ping)
 }
 END_TEST
 
+/* An ARP request for dp_ip from 198.18.16.0 + i, onto the receive ring
+ * (its answer names that address: which request it answers). */
+static void
+arp_ask(uint32_t i)
+{
+	uint8_t f[64] = { 0 };
+	struct dp_net_eth *e = (struct dp_net_eth *)f;
+	struct dp_net_arp *a = (struct dp_net_arp *)(e + 1);
+
+	memset(e->dst, 0xff, 6);
+	memcpy(e->src, peer_mac, 6);
+	e->type_be = htons(DP_NET_ETHERTYPE_ARP);
+	a->htype_be = htons(1);
+	a->ptype_be = htons(DP_NET_ETHERTYPE_IPV4);
+	a->hlen = 6;
+	a->plen = 4;
+	a->op_be = htons(1);
+	memcpy(a->sha, peer_mac, 6);
+	a->spa_be = htonl(0xc6121000u + i);
+	a->tpa_be = dp_ip;
+	rx_frame(f, 60);
+}
+
+/* Which request (arp_ask()) a sent ARP answer answers. */
+static uint32_t
+arp_answered(const struct rte_mbuf *m)
+{
+	const struct dp_net_arp *ra = rte_pktmbuf_mtod_offset(m,
+		const struct dp_net_arp *, DP_NET_ETH_LEN);
+
+	ck_assert_uint_eq(ntohs(ra->op_be), 2);
+	return ntohl(ra->tpa_be) - 0xc6121000u;
+}
+
+/* Polls until the receive ring is empty. */
+static void
+poll_rx_dry(void)
+{
+	while (rte_ring_count(rxr) != 0)
+		dp_io_poll(&lc, 1);
+	dp_io_poll(&lc, 1);
+}
+
+/* The transmit ring filled with stand-ins (never sent, never freed) but
+ * for room free slots; how many went in. */
+static unsigned int
+txr_fill(unsigned int room)
+{
+	static char stand_in;
+	unsigned int k = 0;
+
+	while (rte_ring_free_count(txr) > room) {
+		ck_assert_int_eq(rte_ring_enqueue(txr, &stand_in), 0);
+		k++;
+	}
+	return k;
+}
+
+/* The first k entries of the transmit ring (the stand-ins) taken out. */
+static void
+txr_unfill(unsigned int k)
+{
+	void *x;
+
+	for (unsigned int i = 0; i < k; i++)
+		ck_assert_int_eq(rte_ring_dequeue(txr, &x), 0);
+}
+
+/* A port that takes nothing for a while (its queue full) delays what is
+ * sent, in order, and loses nothing until the backlog is full; beyond it
+ * the excess is dropped and counted as the port full. */
+START_TEST(test_io_tx_backlog_keeps_order)
+{
+	struct rte_mbuf *out[64];
+	unsigned int stand_ins, got = 0, n;
+	uint32_t want = 0, extra = 200;
+
+	/* room for 5 of 20 answers */
+	stand_ins = txr_fill(5);
+	for (uint32_t i = 0; i < 20; i++)
+		arp_ask(i);
+	poll_rx_dry();
+	ck_assert_uint_eq(lc.tx_backlog_n, 15);
+	poll_rx_dry();			/* still no room: still waiting */
+	ck_assert_uint_eq(lc.tx_backlog_n, 15);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_TX_FULL], 0);
+	txr_unfill(stand_ins);
+	dp_io_poll(&lc, 1);		/* room: the 15 go */
+	ck_assert_uint_eq(lc.tx_backlog_n, 0);
+	while ((n = tx_take(out, 64)) != 0)
+		for (unsigned int i = 0; i < n; i++, got++) {
+			ck_assert_uint_eq(arp_answered(out[i]), want++);
+			rte_pktmbuf_free(out[i]);
+		}
+	ck_assert_uint_eq(got, 20);
+	ck_assert_uint_eq(lc.tx_deferred, 15);
+
+	/* no room at all, and more answers than the backlog holds */
+	stand_ins = txr_fill(0);
+	for (uint32_t i = 0; i < DP_TX_BACKLOG + extra; i++) {
+		arp_ask(i);
+		if (rte_ring_free_count(rxr) == 0)
+			poll_rx_dry();
+	}
+	poll_rx_dry();
+	ck_assert_uint_eq(lc.tx_backlog_n, DP_TX_BACKLOG);
+	ck_assert_uint_eq(lc.tx_backlog_max, DP_TX_BACKLOG);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_TX_FULL], extra);
+	txr_unfill(stand_ins);
+	/* the backlog drains as the peer takes packets, oldest first */
+	got = 0;
+	want = 0;
+	while (lc.tx_backlog_n != 0 || rte_ring_count(txr) != 0) {
+		dp_io_poll(&lc, 1);
+		n = tx_take(out, 64);
+		for (unsigned int i = 0; i < n; i++, got++) {
+			ck_assert_uint_eq(arp_answered(out[i]), want++);
+			rte_pktmbuf_free(out[i]);
+		}
+	}
+	ck_assert_uint_eq(got, DP_TX_BACKLOG);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_TX_FULL], extra);
+}
+END_TEST
+
+/* What waits at detach is dropped, counted, and its mbufs go back. */
+START_TEST(test_io_tx_backlog_freed_at_detach)
+{
+	unsigned int stand_ins = txr_fill(0);
+	unsigned int avail;
+
+	for (uint32_t i = 0; i < 40; i++)
+		arp_ask(i);
+	avail = rte_mempool_avail_count(pool);
+	poll_rx_dry();
+	ck_assert_uint_eq(lc.tx_backlog_n, 40);
+	txr_unfill(stand_ins);
+	dp_io_detach(&lc);
+	ck_assert_uint_eq(lc.tx_backlog_n, 0);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_TX_FULL], 40);
+	/* the 40 answers (the requests' mbufs) are back in the pool, with
+	 * what the worker's stash held */
+	ck_assert_uint_ge(rte_mempool_avail_count(pool), avail + 40);
+	dp_io_attach(&lc, &port, pool);	/* for teardown */
+}
+END_TEST
+
 /* Conferences set up before their worker's loop (static provisioning)
  * tick from its start on their own phase: the wait is no late tick. */
 START_TEST(test_io_start_ticks_not_late)
@@ -1239,6 +1386,8 @@ test_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_io_answers_arp_and_ping);
+	tcase_add_test(tc, test_io_tx_backlog_keeps_order);
+	tcase_add_test(tc, test_io_tx_backlog_freed_at_detach);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_start_ticks_not_late);
 	tcase_add_test(tc, test_io_tick_schedule_earliest_first);
