@@ -251,13 +251,14 @@ add_conf_and_legs(void)
 	}
 }
 
-START_TEST(test_io_answers_arp_and_ping)
+/* An ARP request for dp_ip from spa_be (peer_mac), onto the receive
+ * ring. */
+static void
+arp_ask_from(uint32_t spa_be)
 {
 	uint8_t f[64] = { 0 };
 	struct dp_net_eth *e = (struct dp_net_eth *)f;
 	struct dp_net_arp *a = (struct dp_net_arp *)(e + 1);
-	struct rte_mbuf *out[4];
-	const struct dp_net_arp *ra;
 
 	memset(e->dst, 0xff, 6);
 	memcpy(e->src, peer_mac, 6);
@@ -268,9 +269,25 @@ START_TEST(test_io_answers_arp_and_ping)
 	a->plen = 4;
 	a->op_be = htons(1);
 	memcpy(a->sha, peer_mac, 6);
-	a->spa_be = peer_ip;
+	a->spa_be = spa_be;
 	a->tpa_be = dp_ip;
 	rx_frame(f, 60);
+}
+
+/* Request i of many: from 198.18.16.0 + i (its answer names that
+ * address: which request it answers). */
+static void
+arp_ask(uint32_t i)
+{
+	arp_ask_from(htonl(0xc6121000u + i));
+}
+
+START_TEST(test_io_answers_arp_and_ping)
+{
+	struct rte_mbuf *out[4];
+	const struct dp_net_arp *ra;
+
+	arp_ask_from(peer_ip);
 	dp_io_poll(&lc, 1);
 	ck_assert_uint_eq(tx_take(out, 4), 1);
 	ra = rte_pktmbuf_mtod_offset(out[0], const struct dp_net_arp *,
@@ -284,29 +301,6 @@ START_TEST(test_io_answers_arp_and_ping)
 	rte_pktmbuf_free(out[0]);
 }
 END_TEST
-
-/* An ARP request for dp_ip from 198.18.16.0 + i, onto the receive ring
- * (its answer names that address: which request it answers). */
-static void
-arp_ask(uint32_t i)
-{
-	uint8_t f[64] = { 0 };
-	struct dp_net_eth *e = (struct dp_net_eth *)f;
-	struct dp_net_arp *a = (struct dp_net_arp *)(e + 1);
-
-	memset(e->dst, 0xff, 6);
-	memcpy(e->src, peer_mac, 6);
-	e->type_be = htons(DP_NET_ETHERTYPE_ARP);
-	a->htype_be = htons(1);
-	a->ptype_be = htons(DP_NET_ETHERTYPE_IPV4);
-	a->hlen = 6;
-	a->plen = 4;
-	a->op_be = htons(1);
-	memcpy(a->sha, peer_mac, 6);
-	a->spa_be = htonl(0xc6121000u + i);
-	a->tpa_be = dp_ip;
-	rx_frame(f, 60);
-}
 
 /* Which request (arp_ask()) a sent ARP answer answers. */
 static uint32_t
