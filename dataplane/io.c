@@ -85,6 +85,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 			  rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM;
 	lc->n_stash = 0;
 	lc->tx_backlog_head = lc->tx_backlog_n = lc->tx_backlog_max = 0;
+	lc->tx_deferred = 0;
 }
 
 void

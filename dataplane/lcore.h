@@ -166,7 +166,8 @@ struct dp_lcore {
 	/* DP_TX_BACKLOG: a FIFO from tx_backlog_head, tx_backlog_n long */
 	uint32_t tx_backlog_head, tx_backlog_n;
 	uint32_t tx_backlog_max;	/* its most since attach */
-	uint64_t tx_deferred;		/* packets that went into it */
+	uint64_t tx_deferred;		/* packets that went into it, since
+					 * attach */
 	struct rte_mbuf *tx_backlog[DP_TX_BACKLOG];
 	uint16_t n_stash;		/* of tx_stash, taken from the back */
 	struct rte_mbuf *tx_stash[DP_TX_STASH];	/* from the pool or

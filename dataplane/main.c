@@ -180,8 +180,9 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
  * The default pool: every worker's receive and transmit descriptors full
  * (a NIC keeps its receive ring stocked), its transmit stash and backlog
  * (DP_TX_BACKLOG: held while the port takes nothing, they must not starve
- * its receive queue), a mempool cache per lcore, and 2048 in flight; at least 8191 (what one worker
- * with --no-huge -m 128 has always had), as 2^k - 1 (mempool's best).
+ * its receive queue), a mempool cache per lcore, and 2048 in flight; at
+ * least 8191 (what one worker with --no-huge -m 128 has always had), as
+ * 2^k - 1 (mempool's best).
  */
 static uint32_t
 pool_size(const struct dp_opts *o)
