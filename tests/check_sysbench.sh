@@ -6,8 +6,9 @@
 # measures a ceiling and the trial, with the memif buffer size it was
 # given; each build's type is reported, and one that is not release
 # with LTO warned of; a search against a reflector prints its table
-# without a comparison that needs tutti-dp. Only what does not depend on the machine's speed is asserted
-# (every leg heard, the JSON's shape); the figures are the benchmark's.
+# without a comparison that needs tutti-dp. Only what does not depend on
+# the machine's speed is asserted (every leg heard, the JSON's shape);
+# the figures are the benchmark's.
 # usage: check_sysbench.sh BUILD_DIR
 set -uo pipefail
 
@@ -46,12 +47,17 @@ check "--ab: a median of B / A and the memif buffers" test \
 	"$(jq_py "$dir/ab.json" \
 	'd["ab"]["b_over_a_median"] > 0 and d["memif_bsize"] == 2048' 2>&1)" \
 	= True
-check "--ab: each build's type, from meson (the test's: debugoptimized)" test \
+# what meson says of the build under test: its type and LTO
+read -r btype blto < <(python3 -c 'import json, sys
+o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}
+print(o["buildtype"], o["b_lto"])' "$build/meson-info/intro-buildoptions.json")
+deployed=$([[ $btype == release && $blto == True ]] && echo 1 || echo 0)
+check "--ab: each build's type and LTO, as meson says ($btype)" test \
 	"$(jq_py "$dir/ab.json" '[(b["buildtype"], b["b_lto"]) for b in
-	(d["build"], d["build_b"])]' 2>&1)" = \
-	"[('debugoptimized', False), ('debugoptimized', False)]"
-check "... and a warning for each that is not a deployment's" test \
-	"$(grep -c 'is debugoptimized, not what a deployment runs' "$dir/ab.err")" = 2
+	(d["build"], d["build_b"])]' 2>&1)" = "[('$btype', $blto), ('$btype', $blto)]"
+check "... and a warning for each unless it is a deployment's" test \
+	"$(grep -c "is $btype.*, not what a deployment runs" "$dir/ab.err")" = \
+	$(( deployed ? 0 : 2 ))
 check "--ab: bench/ab_stats on its one pair (no interval from one)" test \
 	"$(jq_py "$dir/ab.json" \
 	'(d["ab"]["stats"]["pairs"], d["ab"]["stats"]["ci90"])' 2>&1)" \
@@ -113,6 +119,6 @@ check "... its table: N, and no comparison in busy cycles without tutti-dp" \
 	'busy cycles  *not compared: no tutti-dp' "$dir/refl.txt")" = 2
 check "... and nothing in it is null" test "$(grep -c null "$dir/refl.txt")" = 0
 check "... it names the build and its type" grep -Eq \
-	"^  build +$build \\(debugoptimized\\)$" "$dir/refl.txt"
+	"^  build +$build \\($btype(, LTO)?\\)$" "$dir/refl.txt"
 
 tap_end
