@@ -66,7 +66,7 @@ make_frames(uint32_t payload_bytes)
 	memcpy(to_us.src_mac, us.mac, 6);
 	to_us.src_mac[5] = 0x02;
 	memcpy(&to_us.src_ip_be, peer_ip, 4);
-	to_us.dst_ip_be = us.ip_be;
+	to_us.dst_ip_be = us.ip_be[0];
 	dp_net_put16((uint8_t *)&to_us.src_port_be, 40000);
 	dp_net_put16((uint8_t *)&to_us.dst_port_be, 10000);
 	to_us.tos = 0xb8;

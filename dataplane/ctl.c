@@ -136,8 +136,8 @@ leg_rt_clear(struct dp_lcore *lc, struct dp_leg_rt *rt)
 {
 	if (rt->tl == NULL)
 		return;
-	lc->port_leg[rt->local_port] = 0;
-	dp_io_port_release(lc, rt->local_port);
+	lc->port_leg[rt->local_key] = 0;
+	dp_io_port_release(lc, rt->local_key);
 	memset(rt, 0, sizeof(*rt));
 }
 
@@ -219,18 +219,19 @@ leg_rt_setup(struct dp_lcore *lc, struct dp_conf *c, uint32_t i,
 		rc = dp_rtp_rx_init(&rt->rtp, &rc_cfg);
 	if (rc < 0)
 		return rc;
-	dp_io_leg_flow(lc, rt, l);
-	rc = dp_io_port_claim(lc, rt->local_port);
-	if (rc == 0 && lc->port_leg[rt->local_port] != 0)
+	rc = dp_io_leg_flow(lc, rt, l);
+	if (rc == 0)
+		rc = dp_io_port_claim(lc, rt->local_key);
+	if (rc == 0 && lc->port_leg[rt->local_key] != 0)
 		rc = -EADDRINUSE;
 	if (rc < 0)
 		return rc;
 	rt->tl = dp_tick_leg_add(c->tc, l, rt, now, &err);
 	if (rt->tl == NULL) {
-		dp_io_port_release(lc, rt->local_port);
+		dp_io_port_release(lc, rt->local_key);
 		return err;
 	}
-	lc->port_leg[rt->local_port] = i + 1;
+	lc->port_leg[rt->local_key] = i + 1;
 	rt->conf_idx = (uint32_t)(c - lc->confs);
 	rt->next_rtcp = now + lc->tsc_hz * 5 / 2;	/* RFC 3550: 2.5 s */
 	return 0;
@@ -245,8 +246,9 @@ leg_rt_update(struct dp_lcore *lc, uint32_t i, const struct shm_msg_leg *l)
 	const struct shm_msg_leg o = rt->tl->cfg;
 	int rc;
 
-	if (l->local_port != o.local_port)
-		return -EINVAL;	/* a new port is a new leg */
+	if (l->local_port != o.local_port ||
+	    memcmp(l->local_addr, o.local_addr, 4) != 0)
+		return -EINVAL;	/* a new port or address is a new leg */
 	rc = dp_tick_leg_update(rt->tl, l, rte_rdtsc());
 	if (rc < 0)
 		return rc;
@@ -261,7 +263,10 @@ leg_rt_update(struct dp_lcore *lc, uint32_t i, const struct shm_msg_leg *l)
 			rc = dp_rtp_rx_init(&rt->rtp, &cfg);
 		if (rc < 0)
 			return rc;
-		dp_io_leg_flow(lc, rt, l);
+		/* the same local address as at its add: found */
+		rc = dp_io_leg_flow(lc, rt, l);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }

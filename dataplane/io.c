@@ -25,8 +25,9 @@
 #define ARP_SLOTS	1024	/* next hops known, all workers */
 #define RTCP_CNAME	"tutti@focus"
 
-/* Owner worker of each local UDP port; written by the owner only. */
-static uint8_t port_owner[65536];
+/* Owner worker of each local UDP port on each address (dp_io_key());
+ * written by the owner only. */
+static uint8_t port_owner[DP_NET_ADDRS_MAX << 16];
 static struct rte_ring *dispatch[SHM_MAX_WORKERS];
 static unsigned int n_dispatch;
 
@@ -67,10 +68,26 @@ dp_io_fini(void)
 	n_dispatch = 0;
 }
 
-void
+int
 dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 	     struct rte_mempool *pool)
 {
+	lc->ifc.n_ip = 0;
+	if (p->n_addrs > lc->port_leg_addrs) {
+		size_t old = (size_t)lc->port_leg_addrs << 16;
+		uint32_t *pl = rte_zmalloc_socket("dp_port_leg",
+						  sizeof(*pl) * ((size_t)p->n_addrs
+								 << 16),
+						  RTE_CACHE_LINE_SIZE,
+						  (int)rte_socket_id());
+
+		if (pl == NULL)
+			return -ENOMEM;
+		memcpy(pl, lc->port_leg, sizeof(*pl) * old);
+		rte_free(lc->port_leg);
+		lc->port_leg = pl;
+		lc->port_leg_addrs = p->n_addrs;
+	}
 	lc->port = p;
 	lc->pool = pool;
 	lc->txq = (uint16_t)lc->worker;
@@ -78,7 +95,8 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 	lc->rxq = (uint16_t)lc->worker;
 	lc->dispatch = lc->worker < n_dispatch ? dispatch[lc->worker] : NULL;
 	memcpy(lc->ifc.mac, p->mac.addr_bytes, 6);
-	lc->ifc.ip_be = p->ipv4;
+	memcpy(lc->ifc.ip_be, p->ipv4, sizeof(lc->ifc.ip_be));
+	lc->ifc.n_ip = (uint8_t)p->n_addrs;
 	lc->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
 	lc->tx_zc = false;	/* the caller's choice (port: tx_multi_seg) */
 	lc->tx_data_off = (uint32_t)sizeof(struct rte_mbuf) +
@@ -86,6 +104,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 	lc->n_stash = 0;
 	lc->tx_backlog_head = lc->tx_backlog_n = lc->tx_backlog_max = 0;
 	lc->tx_deferred = 0;
+	return 0;
 }
 
 void
@@ -105,34 +124,35 @@ dp_io_detach(struct dp_lcore *lc)
 }
 
 int
-dp_io_port_claim(struct dp_lcore *lc, uint16_t port)
+dp_io_port_claim(struct dp_lcore *lc, uint32_t key)
 {
 	uint8_t me = (uint8_t)lc->worker;
+	uint16_t port = (uint16_t)key;
 
-	if (port == 0 || port == 65535)
+	if (port == 0 || port == 65535 || key >= (DP_NET_ADDRS_MAX << 16))
 		return -EINVAL;
 	for (int k = 0; k < 2; k++) {
-		uint8_t o = __atomic_load_n(&port_owner[port + k],
+		uint8_t o = __atomic_load_n(&port_owner[key + k],
 					    __ATOMIC_RELAXED);
 
 		if (o != DP_IO_NO_OWNER && o != me)
 			return -EADDRINUSE;
 	}
-	__atomic_store_n(&port_owner[port], me, __ATOMIC_RELEASE);
-	__atomic_store_n(&port_owner[port + 1], me, __ATOMIC_RELEASE);
+	__atomic_store_n(&port_owner[key], me, __ATOMIC_RELEASE);
+	__atomic_store_n(&port_owner[key + 1], me, __ATOMIC_RELEASE);
 	if (lc->has_rxq)
-		dp_steer_request(port, lc->rxq, true);
+		dp_steer_request(key >> 16, port, lc->rxq, true);
 	return 0;
 }
 
 void
-dp_io_port_release(struct dp_lcore *lc, uint16_t port)
+dp_io_port_release(struct dp_lcore *lc, uint32_t key)
 {
-	if (port_owner[port] == lc->worker && lc->has_rxq)
-		dp_steer_request(port, lc->rxq, false);
-	for (int k = 0; k < 2 && port + k < 65536; k++)
-		if (port_owner[port + k] == lc->worker)
-			__atomic_store_n(&port_owner[port + k],
+	if (port_owner[key] == lc->worker && lc->has_rxq)
+		dp_steer_request(key >> 16, (uint16_t)key, lc->rxq, false);
+	for (uint32_t k = 0; k < 2 && (key & 0xffff) + k < 65536; k++)
+		if (port_owner[key + k] == lc->worker)
+			__atomic_store_n(&port_owner[key + k],
 					 (uint8_t)DP_IO_NO_OWNER,
 					 __ATOMIC_RELEASE);
 }
@@ -165,24 +185,30 @@ arp_lookup(uint32_t ip_be, uint8_t mac[6])
 	return __atomic_load_n(&arp_tab[i].ip_be, __ATOMIC_ACQUIRE) == ip_be;
 }
 
-void
+int
 dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	       const struct shm_msg_leg *l)
 {
-	uint32_t ip_be;
+	uint32_t ip_be, local_be;
+	int a = 0;
 
+	memcpy(&local_be, l->local_addr, 4);
+	if (local_be != 0 && (a = dp_net_addr_index(&lc->ifc, local_be)) < 0)
+		return -EADDRNOTAVAIL;
 	memcpy(&ip_be, l->addr + 12, 4);	/* IPv4-mapped */
 	if (rt->flow.dst_ip_be != ip_be || rt->flow.dst_port_be !=
 	    l->remote_port)
 		rt->mac_known = false;
 	memcpy(rt->flow.src_mac, lc->ifc.mac, 6);
-	rt->flow.src_ip_be = lc->ifc.ip_be;
+	rt->flow.src_ip_be = lc->ifc.ip_be[a];
 	rt->flow.dst_ip_be = ip_be;
 	rt->flow.src_port_be = l->local_port;
 	rt->flow.dst_port_be = l->remote_port;
 	rt->flow.tos = 0xb8;	/* DSCP EF, RFC 4594 telephony */
 	rt->tpl.payload_len = 0;
-	rt->local_port = rte_be_to_cpu_16(l->local_port);
+	rt->local_key = dp_io_key((unsigned int)a,
+				  rte_be_to_cpu_16(l->local_port));
+	return 0;
 }
 
 /* Stashed mbufs ahead of the one taken whose lines are asked for. */
@@ -386,8 +412,9 @@ send_udp(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_leg_rt *rt,
 	tx_queue(lc, m);
 }
 
+/* Ask who has ip_be, from our address from_be. */
 static void
-arp_request(struct dp_lcore *lc, uint32_t ip_be)
+arp_request(struct dp_lcore *lc, uint32_t from_be, uint32_t ip_be)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
 	struct dp_net_eth *e;
@@ -412,7 +439,7 @@ arp_request(struct dp_lcore *lc, uint32_t ip_be)
 	a->plen = 4;
 	a->op_be = rte_cpu_to_be_16(1);
 	memcpy(a->sha, lc->ifc.mac, 6);
-	a->spa_be = lc->ifc.ip_be;
+	a->spa_be = from_be;
 	memset(a->tha, 0, 6);
 	a->tpa_be = ip_be;
 	tx_queue(lc, m);
@@ -641,15 +668,16 @@ static void
 udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 {
 	uint16_t port = rte_be_to_cpu_16(r->dst_port_be);
+	uint32_t key = dp_io_key(r->addr_idx, port);
 	struct dp_jitter_pkt jp;
 	struct dp_rtp_pkt p;
 	struct dp_leg_rt *rt;
 	uint32_t idx;
 	int rc;
 
-	idx = lc->port_leg[port];
+	idx = lc->port_leg[key];
 	if (idx == 0) {
-		if (port > 1 && (idx = lc->port_leg[port - 1u]) != 0)
+		if (port > 1 && (idx = lc->port_leg[key - 1u]) != 0)
 			rtcp_in(lc, &lc->rt[idx - 1], r->payload, r->len_bytes,
 				now);
 		else
@@ -752,8 +780,9 @@ rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 		lc->st.drops[dp_net_drop_shm(r->drop)]++;
 		break;
 	case DP_NET_UDP:
-		owner = __atomic_load_n(&port_owner[rte_be_to_cpu_16(
-						r->dst_port_be)],
+		owner = __atomic_load_n(&port_owner[dp_io_key(r->addr_idx,
+						rte_be_to_cpu_16(
+						r->dst_port_be))],
 					__ATOMIC_ACQUIRE);
 		if (owner != lc->worker && owner != DP_IO_NO_OWNER &&
 		    owner < n_dispatch) {
@@ -832,7 +861,8 @@ rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
 		if (!rx_classify(lc, b[i], &r[n]))
 			continue;
 		m[n] = b[i];
-		leg[n] = lc->port_leg[rte_be_to_cpu_16(r[n].dst_port_be)];
+		leg[n] = lc->port_leg[dp_io_key(r[n].addr_idx,
+				      rte_be_to_cpu_16(r[n].dst_port_be))];
 		if (leg[n] != 0)
 			prefetch_rt(&lc->rt[leg[n] - 1]);
 		n++;
@@ -1077,7 +1107,7 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 		return;
 	if (!rt->mac_known && now >= rt->next_arp &&
 	    !arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
-		arp_request(lc, rt->flow.dst_ip_be);
+		arp_request(lc, rt->flow.src_ip_be, rt->flow.dst_ip_be);
 		rt->next_arp = now + lc->tsc_hz;
 	}
 	if (now >= rt->next_rtcp) {

@@ -46,11 +46,14 @@ int dp_io_init(unsigned int n_workers);
 void dp_io_fini(void);
 
 /* Give worker lc its queues on port p (receive queue lc->worker if the
- * port has that many) and pool; transmit checksums offloaded if p can.
- * Shared payloads are copied into each packet; the caller may set
- * lc->tx_zc afterwards if p->tx_multi_seg (io.h: dp_io_tick_send). */
-void dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
-		  struct rte_mempool *pool);
+ * port has that many), p's addresses and pool; transmit checksums
+ * offloaded if p can. Shared payloads are copied into each packet; the
+ * caller may set lc->tx_zc afterwards if p->tx_multi_seg (io.h:
+ * dp_io_tick_send). Returns 0, or -ENOMEM: no room for the legs of p's
+ * addresses (lc still has the old room and, until attached again, no
+ * port's addresses). */
+int dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
+		 struct rte_mempool *pool);
 
 /* Give back the mbufs lc holds for sending (before its pool goes;
  * cold). */
@@ -63,14 +66,24 @@ unsigned int dp_io_poll(struct dp_lcore *lc, uint64_t now);
 /* Send what is queued. */
 void dp_io_flush(struct dp_lcore *lc);
 
-/* Claim local RTP port (and port + 1 for RTCP) for lc's worker; -EADDRINUSE
- * if another worker has it. Release it again. Owning worker, cold. */
-int dp_io_port_claim(struct dp_lcore *lc, uint16_t port);
-void dp_io_port_release(struct dp_lcore *lc, uint16_t port);
+/* A local UDP port on the port's address of index addr_idx (enum
+ * DP_NET_ADDRS_MAX): the key of the legs' and owners' tables. */
+static inline uint32_t
+dp_io_key(unsigned int addr_idx, uint16_t port)
+{
+	return (uint32_t)addr_idx << 16 | port;
+}
 
-/* The addressing of a leg from its command (cold). */
-void dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
-		    const struct shm_msg_leg *l);
+/* Claim a local RTP port and address (dp_io_key(); and port + 1 for RTCP)
+ * for lc's worker; -EADDRINUSE if another worker has it. Release it again.
+ * Owning worker, cold. */
+int dp_io_port_claim(struct dp_lcore *lc, uint32_t key);
+void dp_io_port_release(struct dp_lcore *lc, uint32_t key);
+
+/* The addressing of a leg from its command (cold): 0, or -EADDRNOTAVAIL
+ * if its local address is not one lc's port owns (rt unchanged). */
+int dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
+		   const struct shm_msg_leg *l);
 
 /* On the owning worker: leg table counters, RTCP reports, ARP requests
  * for legs whose next hop is unknown, for every leg at once. */

@@ -70,9 +70,11 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 	lc->active = rte_malloc_socket("dp_active",
 				       sizeof(*lc->active) * max_confs,
 				       RTE_CACHE_LINE_SIZE, socket);
+	/* one address's ports; dp_io_attach() makes room for more */
 	lc->port_leg = rte_zmalloc_socket("dp_port_leg",
 					  sizeof(*lc->port_leg) * 65536,
 					  RTE_CACHE_LINE_SIZE, socket);
+	lc->port_leg_addrs = 1;
 	lc->leg_free = rte_malloc_socket("dp_leg_free",
 					 sizeof(uint32_t) * lc->n_leg_slots, 0,
 					 socket);

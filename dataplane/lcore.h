@@ -89,7 +89,8 @@ struct dp_leg_rt {
 	/* read when tpl is (re)built, by RTCP and the control path */
 	struct dp_net_flow flow;	/* where its RTP goes */
 	bool mac_known;			/* flow.dst_mac is the next hop */
-	uint16_t local_port;		/* host order; RTCP on +1 */
+	uint32_t local_key;		/* dp_io_key(): the local address's
+					 * index and RTP port; RTCP on +1 */
 	uint32_t conf_idx;
 } __rte_cache_aligned;
 
@@ -121,9 +122,12 @@ struct dp_lcore {
 	/* media and packets */
 	struct dp_leg_rt *rt;		/* [n_leg_slots] */
 	struct dp_tick_work *work;	/* its conferences' ticks work in */
-	uint32_t *port_leg;		/* [65536]: local RTP port -> leg
-					 * index + 1, 0: none (one load, and
-					 * neighbouring ports share lines) */
+	uint32_t *port_leg;		/* [port_leg_addrs << 16]: local
+					 * address and RTP port (dp_io_key())
+					 * -> leg index + 1, 0: none (one
+					 * load, and neighbouring ports share
+					 * lines) */
+	uint32_t port_leg_addrs;	/* addresses port_leg has room for */
 	/* the conferences with a tick: a binary min-heap by next_tick
 	 * (dp_lcore_sched_add()), so that the due ones are found without
 	 * looking at the others, and run earliest first after a stall; each

@@ -50,7 +50,8 @@ struct dp_opts {
 	const char *provision;	/* file of conferences and legs, or NULL */
 	bool have_addr;		/* --addr given: drive port addr_port */
 	uint16_t addr_port;
-	uint32_t addr_ip;	/* network order */
+	uint32_t addr_ip[DP_NET_ADDRS_MAX];	/* network order */
+	unsigned int n_addr_ip;
 	uint32_t n_mbufs;
 	uint16_t rx_desc, tx_desc;
 	bool tx_zero_copy;	/* shared payloads attached, not copied */
@@ -115,11 +116,18 @@ usage(FILE *f)
 "                         (1-100; default 0: never refuse)\n"
 "  --simd ISA             highest SIMD kernels to use: auto, scalar, avx2,\n"
 "                         avx512 (default auto: the best this CPU has)\n"
-"  --addr PORT=A.B.C.D    own IPv4 address A.B.C.D on ethdev PORT (e.g.\n"
+"  --addr PORT=A.B.C.D[,A.B.C.D...]\n"
+"                         own IPv4 address A.B.C.D on ethdev PORT (e.g.\n"
 "                         0=198.18.0.2): answer ARP and ping there, take\n"
 "                         RTP for the legs' ports, send the mixes; without\n"
 "                         --addr no port is used (control only). One port\n"
-"                         for now.\n"
+"                         for now, with up to %d addresses (a list, or\n"
+"                         --addr again): a leg's local port is one of\n"
+"                         65536 of its address, so each address adds room\n"
+"                         for 32,256 legs (even ports 1024-65534); a leg\n"
+"                         names its address (tutti-cp --media-addr, the\n"
+"                         provisioning file's local=A.B.C.D:PORT), the\n"
+"                         first if it does not\n"
 "  --mbufs N              packet buffers (default: what the queues and\n"
 "                         each worker's transmit backlog hold and 2048\n"
 "                         more, at least 8191)\n"
@@ -154,7 +162,8 @@ usage(FILE *f)
 "  tutti-dp -l 1 --no-huge -m 256 --no-pci --vdev \\\n"
 "      net_af_packet0,iface=tutti-dp0 -- --addr 0=198.18.0.2\n",
 		SHM_DEFAULT_NAME, SHM_RING_SLOTS_DEFAULT, SHM_LEGS_DEFAULT,
-		DP_RX_HOLD_BELOW, DP_RX_HOLD_US_MAX, DP_RX_HOLD_US_DEFAULT);
+		DP_RX_HOLD_BELOW, DP_RX_HOLD_US_MAX, DP_RX_HOLD_US_DEFAULT,
+		DP_NET_ADDRS_MAX);
 }
 
 static int
@@ -222,7 +231,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	};
 	enum tutti_log_level lvl;
 	uint64_t v;
-	int c;
+	int c, rc;
 
 	o->region = SHM_DEFAULT_NAME;
 	o->ring_slots = SHM_RING_SLOTS_DEFAULT;
@@ -234,6 +243,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->simd = dp_simd_best();
 	o->provision = NULL;
 	o->have_addr = false;
+	o->n_addr_ip = 0;
 	o->n_mbufs = 0;		/* from the queues: pool_size() */
 	o->rx_desc = 4096;
 	o->tx_desc = 1024;
@@ -300,19 +310,50 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		case 'P':
 			o->provision = optarg;
 			break;
-		case 'a':
-			if (o->have_addr) {
-				LOG_ERR("--addr %s: one port for now", optarg);
-				return -EINVAL;
-			}
-			if (dp_port_parse_addr(optarg, &o->addr_port,
-					       &o->addr_ip) < 0) {
-				LOG_ERR("--addr %s: expected PORT=A.B.C.D, e.g. "
+		case 'a': {
+			uint32_t ip[DP_NET_ADDRS_MAX];
+			unsigned int n = 0;
+			uint16_t pt;
+
+			rc = dp_port_parse_addr(optarg, &pt, ip,
+						DP_NET_ADDRS_MAX, &n);
+			if (rc == -EINVAL) {
+				LOG_ERR("--addr %s: expected PORT=A.B.C.D or "
+					"PORT=A.B.C.D,A.B.C.D..., e.g. "
 					"0=198.18.0.2", optarg);
 				return -EINVAL;
 			}
+			if (rc == 0 && o->have_addr && pt != o->addr_port) {
+				LOG_ERR("--addr %s: one port for now (port %u "
+					"has addresses already)", optarg,
+					o->addr_port);
+				return -EINVAL;
+			}
+			for (unsigned int i = 0; rc == 0 && i < n; i++) {
+				for (unsigned int j = 0; j < o->n_addr_ip; j++)
+					if (o->addr_ip[j] == ip[i]) {
+						char a[INET_ADDRSTRLEN];
+
+						inet_ntop(AF_INET, &ip[i], a,
+							  sizeof(a));
+						LOG_ERR("--addr %s: %s given "
+							"twice", optarg, a);
+						return -EINVAL;
+					}
+				if (o->n_addr_ip == DP_NET_ADDRS_MAX)
+					rc = -ENOSPC;
+				else
+					o->addr_ip[o->n_addr_ip++] = ip[i];
+			}
+			if (rc == -ENOSPC) {
+				LOG_ERR("--addr %s: at most %d addresses on a "
+					"port", optarg, DP_NET_ADDRS_MAX);
+				return -EINVAL;
+			}
+			o->addr_port = pt;
 			o->have_addr = true;
 			break;
+		}
 		case 'm':
 			if (parse_u64("mbufs", optarg, 511, 1u << 24, &v))
 				return -EINVAL;
@@ -533,7 +574,8 @@ start_workers(const struct dp_opts *o)
 static int
 start_port(const struct dp_opts *o)
 {
-	char err[256], ip[INET_ADDRSTRLEN];
+	char err[256], ip[DP_NET_ADDRS_MAX * (INET_ADDRSTRLEN + 2)];
+	size_t at = 0;
 	int rc = dp_io_init(n_workers);
 	uint32_t n_mbufs;
 
@@ -554,25 +596,31 @@ start_port(const struct dp_opts *o)
 		return -ENOMEM;
 	}
 	rc = dp_port_init(&port, o->addr_port, (uint16_t)n_workers,
-			  o->addr_ip, pool, o->rx_desc, o->tx_desc, err,
+			  o->addr_ip[0], pool, o->rx_desc, o->tx_desc, err,
 			  sizeof(err));
 	if (rc < 0) {
 		LOG_ERR("%s", err);
 		return rc;
 	}
+	for (unsigned int i = 1; i < o->n_addr_ip; i++)
+		dp_port_add_addr(&port, o->addr_ip[i]);	/* checked above */
 	if (o->tx_zero_copy && !port.tx_multi_seg)
 		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
 			 "mbufs: shared mixes are copied", port.port_id,
 			 port.driver);
 	for (unsigned int w = 0; w < n_workers; w++) {
-		dp_io_attach(&lcores[w], &port, pool);
+		if (dp_io_attach(&lcores[w], &port, pool) < 0) {
+			LOG_ERR("worker %u: no room for the legs of %u "
+				"addresses (raise -m?)", w, port.n_addrs);
+			return -ENOMEM;
+		}
 		lcores[w].tx_zc = o->tx_zero_copy && port.tx_multi_seg;
 	}
 	if (n_workers > 1 && !o->no_steer) {
 		char why[256];
 
-		rc = dp_steer_init(port.port_id, port.n_rxq, port.ipv4, why,
-				   sizeof(why));
+		rc = dp_steer_init(port.port_id, port.n_rxq, port.ipv4,
+				   port.n_addrs, why, sizeof(why));
 		if (rc < 0) {
 			LOG_ERR("port %u: steering requests: %s (raise -m?)",
 				port.port_id, strerror(-rc));
@@ -582,7 +630,13 @@ start_port(const struct dp_opts *o)
 			 "legs steered to their worker by " : "no steering: ",
 			 why);
 	}
-	inet_ntop(AF_INET, &o->addr_ip, ip, sizeof(ip));
+	for (unsigned int i = 0; i < port.n_addrs; i++) {
+		if (i != 0)
+			at += (size_t)snprintf(ip + at, sizeof(ip) - at, ", ");
+		inet_ntop(AF_INET, &port.ipv4[i], ip + at,
+			  (socklen_t)(sizeof(ip) - at));
+		at += strlen(ip + at);
+	}
 	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
 		 "%u receive queue%s (%s), checksums in %s, out %s",
 		 port.port_id, port.name, port.driver,

@@ -145,6 +145,7 @@ classify_arp(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 	struct dp_net_eth *eth = (struct dp_net_eth *)frame;
 	struct dp_net_arp *a = (struct dp_net_arp *)(frame + DP_NET_ETH_LEN);
 	uint8_t sha[6];
+	uint32_t me;
 	uint16_t op;
 
 	if (len < DP_NET_ARP_FRAME_LEN || a->htype_be != htons(ARP_HTYPE_ETH) ||
@@ -154,7 +155,7 @@ classify_arp(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 	op = ntohs(a->op_be);
 	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY)
 		return drop(out, st, DP_NET_DROP_ARP_OP);
-	if (a->tpa_be != ifc->ip_be)
+	if (dp_net_addr_index(ifc, a->tpa_be) < 0)
 		return drop(out, st, DP_NET_DROP_ARP_NOT_US);
 	memcpy(sha, a->sha, 6);
 	memcpy(out->src_mac, sha, 6);
@@ -167,9 +168,10 @@ classify_arp(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 	memcpy(eth->src, ifc->mac, 6);
 	a->op_be = htons(ARP_OP_REPLY);
 	memcpy(a->tha, sha, 6);
+	me = a->tpa_be;
 	a->tpa_be = a->spa_be;
 	memcpy(a->sha, ifc->mac, 6);
-	a->spa_be = ifc->ip_be;
+	a->spa_be = me;
 	out->reply_len = DP_NET_ARP_FRAME_LEN;
 	st->n_arp_reply++;
 	return DP_NET_REPLY;
@@ -184,6 +186,7 @@ classify_icmp(const struct dp_net_iface *ifc, uint8_t *frame,
 	uint8_t *l4 = (uint8_t *)ip + ihl;
 	struct dp_net_icmp *ic = (struct dp_net_icmp *)l4;
 	uint32_t l4_len = tot - ihl;
+	uint32_t me;
 
 	if (l4_len < sizeof(*ic))
 		return drop(out, st, DP_NET_DROP_ICMP_TRUNC);
@@ -193,8 +196,9 @@ classify_icmp(const struct dp_net_iface *ifc, uint8_t *frame,
 		return drop(out, st, DP_NET_DROP_ICMP_CSUM);
 	memcpy(eth->dst, eth->src, 6);
 	memcpy(eth->src, ifc->mac, 6);
+	me = ip->dst_be;	/* the address asked, one of ours */
 	ip->dst_be = ip->src_be;
-	ip->src_be = ifc->ip_be;
+	ip->src_be = me;
 	ip->ttl = DP_NET_TTL;
 	ip->csum = 0;
 	ip->csum = (uint16_t)~dp_net_csum_fold(ip, ihl, 0);
@@ -208,7 +212,7 @@ classify_icmp(const struct dp_net_iface *ifc, uint8_t *frame,
 
 static enum dp_net_verdict
 classify_udp(uint8_t *frame, const struct dp_net_ipv4 *ip, uint32_t ihl,
-	     uint32_t tot, unsigned int flags, struct dp_net_rx *out,
+	     uint32_t tot, int idx, unsigned int flags, struct dp_net_rx *out,
 	     struct dp_net_stats *st)
 {
 	const struct dp_net_eth *eth = (const struct dp_net_eth *)frame;
@@ -239,6 +243,7 @@ classify_udp(uint8_t *frame, const struct dp_net_ipv4 *ip, uint32_t ihl,
 	out->dst_ip_be = ip->dst_be;
 	out->src_port_be = u->src_port_be;
 	out->dst_port_be = u->dst_port_be;
+	out->addr_idx = (uint8_t)idx;
 	memcpy(out->src_mac, eth->src, 6);
 	st->n_udp++;
 	return DP_NET_UDP;
@@ -253,6 +258,7 @@ classify_ipv4(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 	uint32_t l3_len = len - DP_NET_ETH_LEN;
 	uint32_t ihl, tot;
 	uint8_t dst_a;
+	int idx;
 
 	if (l3_len < DP_NET_IPV4_LEN)
 		return drop(out, st, DP_NET_DROP_IP_TRUNC);
@@ -273,16 +279,20 @@ classify_ipv4(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 		return drop(out, st, DP_NET_DROP_IP_FRAG);
 	if (ip->ttl == 0)
 		return drop(out, st, DP_NET_DROP_IP_TTL);
-	if (ip->dst_be != ifc->ip_be) {
+	/* the first address without a loop: most ports own only one */
+	idx = ip->dst_be == ifc->ip_be[0] ? 0 :
+	      dp_net_addr_index(ifc, ip->dst_be);
+	if (idx < 0) {
 		dst_a = (uint8_t)(ntohl(ip->dst_be) >> 24);
 		if (ip->dst_be == 0xffffffffu || (dst_a & 0xf0) == 0xe0)
 			return drop(out, st, DP_NET_DROP_IP_BCAST);
 		return drop(out, st, DP_NET_DROP_NOT_OUR_IP);
 	}
-	if (is_martian_src(ip->src_be) || ip->src_be == ifc->ip_be)
+	if (is_martian_src(ip->src_be) ||
+	    dp_net_addr_index(ifc, ip->src_be) >= 0)
 		return drop(out, st, DP_NET_DROP_IP_SRC);
 	if (ip->proto == IPPROTO_UDP)
-		return classify_udp(frame, ip, ihl, tot, flags, out, st);
+		return classify_udp(frame, ip, ihl, tot, idx, flags, out, st);
 	if (ip->proto == IPPROTO_ICMP)
 		return classify_icmp(ifc, frame, ip, ihl, tot, out, st);
 	return drop(out, st, DP_NET_DROP_IP_PROTO);
@@ -513,7 +523,7 @@ dp_net_build_arp_request(uint8_t *frame, const struct dp_net_iface *ifc,
 	a->plen = 4;
 	a->op_be = htons(ARP_OP_REQUEST);
 	memcpy(a->sha, ifc->mac, 6);
-	a->spa_be = ifc->ip_be;
+	a->spa_be = ifc->ip_be[0];
 	memset(a->tha, 0, 6);
 	a->tpa_be = target_ip_be;
 }

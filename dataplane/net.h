@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * net.h: the packet edge of the data plane. Classifies one received
- * Ethernet frame for an interface (one MAC, one IPv4 address), answers ARP
+ * Ethernet frame for an interface (one MAC, up to DP_NET_ADDRS_MAX IPv4
+ * addresses), answers ARP
  * and ICMP echo in place, hands IPv4/UDP payloads on, and drops and counts
  * everything else by reason; builds Ethernet+IPv4+UDP headers in front of
  * a payload for sending, or once per flow and length as a template that is
@@ -14,20 +15,22 @@
  *   - Ethernet II to our MAC, or to broadcast for ARP only, from a
  *     unicast MAC. No VLAN tags (strip them in the NIC). Other multicast
  *     destinations and any group source MAC are dropped.
- *   - ARP request (Ethernet/IPv4, op 1) whose target is our address,
- *     including RFC 5227 probes (sender 0.0.0.0): the frame is rewritten
- *     as the reply, 42 bytes. An ARP reply whose target is us is reported
- *     (DP_NET_ARP_SEEN) so the caller can learn the sender's MAC.
+ *   - ARP request (Ethernet/IPv4, op 1) whose target is one of our
+ *     addresses, including RFC 5227 probes (sender 0.0.0.0): the frame is
+ *     rewritten as the reply from that address, 42 bytes. An ARP reply
+ *     whose target is one of them is reported (DP_NET_ARP_SEEN) so the
+ *     caller can learn the sender's MAC.
  *   - IPv4, version 4, IHL >= 5, total length within the frame (Ethernet
  *     padding after it is ignored), not a fragment (MF or offset set), TTL
- *     not 0, header checksum good, destination our address (broadcast and
- *     multicast are dropped), source not 0/8, 127/8, multicast, 240/4 or
- *     our own address. IP options ARE allowed: they are covered by the
+ *     not 0, header checksum good, destination one of our addresses
+ *     (broadcast and multicast are dropped), source not 0/8, 127/8,
+ *     multicast, 240/4 or one of our own addresses. IP options ARE allowed: they are covered by the
  *     header checksum, skipped and not interpreted (no source routing:
  *     replies go to the source address); an echo reply carries them back
  *     unchanged. The reserved flag bit is ignored.
  *   - ICMP echo request (type 8, code 0, >= 8 bytes, checksum good): the
  *     frame is rewritten as the echo reply (MACs and addresses swapped,
+ *     from the address it was sent to,
  *     TTL 64, both checksums recomputed; any length, odd included). Other
  *     ICMP is dropped (DP_NET_DROP_ICMP_OTHER).
  *   - UDP: length field >= 8 and within the IPv4 payload (a shorter UDP
@@ -120,11 +123,28 @@ DP_NET_STATIC_ASSERT(sizeof(struct dp_net_ipv4) == DP_NET_IPV4_LEN, "ipv4");
 DP_NET_STATIC_ASSERT(sizeof(struct dp_net_udp) == DP_NET_UDP_LEN, "udp");
 DP_NET_STATIC_ASSERT(sizeof(struct dp_net_icmp) == 8, "icmp");
 
+/* Addresses one interface can own: each is a space of 65536 UDP ports
+ * (a leg's local port on one address is free on the others). */
+#define DP_NET_ADDRS_MAX       16
+
 /* Our side of a port. */
 struct dp_net_iface {
 	uint8_t mac[6];
-	uint32_t ip_be;
+	uint8_t n_ip;			/* of ip_be in use; 0 reads as 1 */
+	uint32_t ip_be[DP_NET_ADDRS_MAX];	/* [0]: the first */
 };
+
+/* Index in ifc->ip_be of ip_be (network order), or -1: not ours. */
+static inline int
+dp_net_addr_index(const struct dp_net_iface *ifc, uint32_t ip_be)
+{
+	unsigned int n = ifc->n_ip ? ifc->n_ip : 1;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (ifc->ip_be[i] == ip_be)
+			return (int)i;
+	return -1;
+}
 
 /* Per-frame flags: what the NIC found (mbuf ol_flags). */
 enum dp_net_rx_flag {
@@ -193,6 +213,7 @@ struct dp_net_rx {
 	uint32_t dst_ip_be;
 	uint16_t src_port_be;
 	uint16_t dst_port_be;
+	uint8_t addr_idx;   /* of dst_ip_be in the iface's ip_be */
 	uint8_t src_mac[6]; /* of the frame (next hop); ARP: sender */
 	/* DP_NET_REPLY: bytes of the frame to send */
 	uint32_t reply_len;
@@ -291,10 +312,11 @@ int dp_net_tpl_build(struct dp_net_tpl *t, uint32_t payload_len,
 		     const struct dp_net_flow *fl, unsigned int flags);
 
 /*
- * Write a DP_NET_ARP_FRAME_LEN-byte broadcast ARP request from ifc asking
- * for target_ip_be: how a worker learns a leg's next-hop MAC before the
- * leg has sent anything (the answer comes back as DP_NET_ARP_SEEN). With
- * target_ip_be == ifc->ip_be it is a gratuitous announcement (RFC 5227).
+ * Write a DP_NET_ARP_FRAME_LEN-byte broadcast ARP request from ifc's
+ * first address asking for target_ip_be: how a worker learns a leg's
+ * next-hop MAC before the leg has sent anything (the answer comes back as
+ * DP_NET_ARP_SEEN). With target_ip_be == ifc->ip_be[0] it is a gratuitous
+ * announcement (RFC 5227).
  */
 void dp_net_build_arp_request(uint8_t *frame, const struct dp_net_iface *ifc,
 			      uint32_t target_ip_be);

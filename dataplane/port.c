@@ -5,6 +5,7 @@
 #include "port.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,23 +19,52 @@
 #include "log.h"
 
 int
-dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4)
+dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4,
+		   unsigned int max, unsigned int *n)
 {
 	const char *eq = strchr(s, '=');
-	struct in_addr a;
+	const char *p;
 	char *end;
 	unsigned long v;
 
-	if (eq == NULL || eq == s)
+	if (eq == NULL || eq == s || !isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || end != eq || v >= RTE_MAX_ETHPORTS)
 		return -EINVAL;
-	if (inet_pton(AF_INET, eq + 1, &a) != 1 || a.s_addr == 0)
-		return -EINVAL;
+	*n = 0;
+	for (p = eq + 1;; p++) {
+		size_t len = strcspn(p, ",");
+		char one[INET_ADDRSTRLEN];
+		struct in_addr a;
+
+		if (len == 0 || len >= sizeof(one))
+			return -EINVAL;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (inet_pton(AF_INET, one, &a) != 1 || a.s_addr == 0)
+			return -EINVAL;
+		if (*n == max)
+			return -ENOSPC;
+		ipv4[(*n)++] = a.s_addr;
+		p += len;
+		if (*p == '\0')
+			break;
+	}
 	*port = (uint16_t)v;
-	*ipv4 = a.s_addr;
+	return 0;
+}
+
+int
+dp_port_add_addr(struct dp_port *p, uint32_t ipv4)
+{
+	for (unsigned int i = 0; i < p->n_addrs; i++)
+		if (p->ipv4[i] == ipv4)
+			return -EEXIST;
+	if (p->n_addrs == DP_NET_ADDRS_MAX)
+		return -ENOSPC;
+	p->ipv4[p->n_addrs++] = ipv4;
 	return 0;
 }
 
@@ -53,7 +83,8 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 
 	memset(p, 0, sizeof(*p));
 	p->port_id = port_id;
-	p->ipv4 = ipv4;
+	p->ipv4[0] = ipv4;
+	p->n_addrs = 1;
 	if (!rte_eth_dev_is_valid_port(port_id)) {
 		tutti_errf(err, errlen, "port %u does not exist: %u port%s found "
 		    "(add a NIC or a --vdev to the EAL options)", port_id,

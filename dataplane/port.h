@@ -14,6 +14,8 @@
 
 #include <rte_ether.h>
 
+#include "net.h"
+
 struct rte_mempool;
 
 #define DP_MAX_PORTS	8
@@ -27,7 +29,10 @@ struct dp_port {
 	bool tx_multi_seg;	/* sends chained mbufs (shared payloads
 				 * attached, not copied: io.h) */
 	bool started;
-	uint32_t ipv4;		/* owned address, network order */
+	uint32_t ipv4[DP_NET_ADDRS_MAX];	/* owned addresses, network
+						 * order: n_addrs, [0] the
+						 * first */
+	unsigned int n_addrs;
 	struct rte_ether_addr mac;
 	char name[64];		/* device name, e.g. net_af_packet0 */
 	char driver[32];
@@ -46,13 +51,23 @@ int dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 		 uint32_t ipv4, struct rte_mempool *pool, uint16_t rx_desc,
 		 uint16_t tx_desc, char *err, size_t errlen);
 
+/*
+ * Own one more address, ipv4 (network order), on p (after dp_port_init(),
+ * before the workers attach). Returns 0, -EEXIST (owned already) or
+ * -ENOSPC (DP_NET_ADDRS_MAX owned).
+ */
+int dp_port_add_addr(struct dp_port *p, uint32_t ipv4);
+
 /* Stop and close the port (idempotent). */
 void dp_port_fini(struct dp_port *p);
 
 /*
- * Parse "PORT=A.B.C.D" (an --addr option) into a port index and an IPv4
- * address in network order. Returns 0 or -EINVAL.
+ * Parse "PORT=A.B.C.D[,A.B.C.D...]" (an --addr option) into a port index
+ * and up to max IPv4 addresses in network order (*n of them; none
+ * 0.0.0.0). Returns 0, -EINVAL (not that form) or -ENOSPC (more than
+ * max).
  */
-int dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4);
+int dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4,
+		       unsigned int max, unsigned int *n);
 
 #endif /* TUTTI_DP_PORT_H */

@@ -256,6 +256,7 @@ leg_template(struct parser *ps, char **tok, int n, const char *what,
 	static const char *const dirs[] = { "sendrecv", "sendonly",
 					    "recvonly", "inactive" };
 	struct shm_msg_leg *l = &m->body.leg;
+	struct in_addr la = { 0 };	/* 0.0.0.0: tutti-dp's first */
 	const char *v;
 	uint32_t conf, x;
 	int ci;
@@ -279,8 +280,11 @@ leg_template(struct parser *ps, char **tok, int n, const char *what,
 	    parse_endpoint(v, ra, rport) < 0)
 		return fail(ps, "%s: needs remote=A.B.C.D:PORT", what);
 	if ((v = opt(tok, n, "local")) == NULL ||
-	    parse_u32(v, 1, 65535, lport) < 0)
-		return fail(ps, "%s: needs local=PORT (1..65535)", what);
+	    (strchr(v, ':') == NULL ? parse_u32(v, 1, 65535, lport) :
+	     parse_endpoint(v, &la, lport)) < 0)
+		return fail(ps, "%s: needs local=PORT or local=A.B.C.D:PORT "
+			    "(1..65535)", what);
+	memcpy(l->local_addr, &la.s_addr, 4);
 	l->codec = SHM_CODEC_PCMU;
 	l->pt = 0;
 	l->rate_hz = 8000;

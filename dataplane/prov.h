@@ -11,13 +11,18 @@
  *
  *   conference ID [worker=W] [rate=8000|16000] [ptime=10|20|30|40]
  *              [talkers=K] [max-legs=N] [limiter]
- *   leg ID conference=ID remote=A.B.C.D:PORT local=PORT
+ *   leg ID conference=ID remote=A.B.C.D:PORT local=[A.B.C.D:]PORT
  *       [codec=PCMU|PCMA|L16] [pt=N] [rate=HZ] [dtmf=PT] [ssrc=N]
  *       [ptime=MS] [dir=sendrecv|sendonly|recvonly|inactive]
  *       [gain=DB] [timeout=MS] [mute] [deaf] [latch] [inband-dtmf]
- *   legs FIRST-LAST conference=ID remote=A.B.C.D:PORT local=PORT ...
+ *   legs FIRST-LAST conference=ID remote=A.B.C.D:PORT
+ *       local=[A.B.C.D:]PORT ...
  *       (a range: leg i gets remote port PORT+2*(i-FIRST) and local port
  *        PORT+2*(i-FIRST); for thousands of generator legs)
+ *
+ * local= names the leg's address among those tutti-dp owns (--addr); without
+ * one it is the first. A local port is taken once per address: beyond the
+ * 32,256 even ports of one, legs go on another.
  */
 #ifndef TUTTI_DP_PROV_H
 #define TUTTI_DP_PROV_H

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -17,30 +18,39 @@
 #include <rte_ring_elem.h>
 
 #include "log.h"
+#include "net.h"
 
 #define REQ_SLOTS	8192	/* pending requests, all workers */
+/* a request: UDP port | address index << 16 | queue << 20 | REQ_ADD */
 #define REQ_ADD		(1u << 31)
+#define REQ_QUEUE_MAX	0x7ffu
+
+_Static_assert(DP_NET_ADDRS_MAX <= 16, "address index in 4 bits");
 
 static struct {
 	bool on;
 	uint16_t port_id;
-	uint32_t ipv4;
+	uint32_t ipv4[DP_NET_ADDRS_MAX];
+	unsigned int n_addrs;
 	struct rte_ring *req;
-	struct rte_flow *rule[65536];	/* by UDP port; main lcore only */
-	uint16_t queue[65536];
+	/* by address index << 16 | UDP port; main lcore only */
+	struct rte_flow **rule;		/* [n_addrs << 16] */
+	uint16_t *queue;		/* [n_addrs << 16] */
 	uint32_t fail_run;		/* refusals in a row */
 	uint64_t requests, lost;	/* workers: atomic */
 	struct dp_steer_stats st;	/* the rest: main lcore */
 } s;
 
-/* Create (queue) or validate (!create) the rule for one UDP port. */
+/* Create (queue) or validate (!create) the rule for one UDP port of one
+ * address (index << 16 | port). */
 static int
-rule(uint16_t udp_port, uint16_t queue, bool create, struct rte_flow **out,
+rule(uint32_t key, uint16_t queue, bool create, struct rte_flow **out,
      struct rte_flow_error *e)
 {
+	const uint16_t udp_port = (uint16_t)key;
 	const struct rte_flow_attr attr = { .ingress = 1 };
 	const struct rte_flow_item_ipv4 ip_spec = {
-		.hdr.dst_addr = s.ipv4 };
+		.hdr.dst_addr = s.ipv4[key >> 16] };
 	const struct rte_flow_item_ipv4 ip_mask = {
 		.hdr.dst_addr = RTE_BE32(0xffffffff) };
 	const struct rte_flow_item_udp udp_spec = {
@@ -70,15 +80,18 @@ rule(uint16_t udp_port, uint16_t queue, bool create, struct rte_flow **out,
 }
 
 int
-dp_steer_init(uint16_t port_id, uint16_t n_rxq, uint32_t ipv4, char *why,
-	      size_t whylen)
+dp_steer_init(uint16_t port_id, uint16_t n_rxq, const uint32_t *ipv4,
+	      unsigned int n_addrs, char *why, size_t whylen)
 {
 	struct rte_flow_error e;
 	int rc;
 
 	dp_steer_fini();
+	if (n_addrs == 0 || n_addrs > DP_NET_ADDRS_MAX)
+		return -EINVAL;
 	s.port_id = port_id;
-	s.ipv4 = ipv4;
+	memcpy(s.ipv4, ipv4, n_addrs * sizeof(*ipv4));
+	s.n_addrs = n_addrs;
 	if (n_rxq < 2) {
 		snprintf(why, whylen, "one receive queue, nothing to steer");
 		return 0;
@@ -92,10 +105,14 @@ dp_steer_init(uint16_t port_id, uint16_t n_rxq, uint32_t ipv4, char *why,
 			 e.message != NULL ? e.message : "");
 		return 0;
 	}
+	s.rule = calloc((size_t)n_addrs << 16, sizeof(*s.rule));
+	s.queue = calloc((size_t)n_addrs << 16, sizeof(*s.queue));
 	s.req = rte_ring_create_elem("dp_steer_req", sizeof(uint32_t),
 				     REQ_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	if (s.req == NULL)
+	if (s.req == NULL || s.rule == NULL || s.queue == NULL) {
+		dp_steer_fini();
 		return -ENOMEM;
+	}
 	__atomic_store_n(&s.on, true, __ATOMIC_RELEASE);
 	snprintf(why, whylen, "rte_flow rules per leg");
 	return 1;
@@ -108,9 +125,11 @@ dp_steer_is_on(void)
 }
 
 void
-dp_steer_request(uint16_t udp_port, uint16_t queue, bool add)
+dp_steer_request(unsigned int addr_idx, uint16_t udp_port, uint16_t queue,
+		 bool add)
 {
-	uint32_t r = udp_port | (uint32_t)(queue & 0x7fff) << 16 |
+	uint32_t r = udp_port | (uint32_t)(addr_idx & 0xf) << 16 |
+		     (uint32_t)(queue & REQ_QUEUE_MAX) << 20 |
 		     (add ? REQ_ADD : 0);
 
 	if (!dp_steer_is_on())
@@ -120,9 +139,9 @@ dp_steer_request(uint16_t udp_port, uint16_t queue, bool add)
 		__atomic_fetch_add(&s.lost, 1, __ATOMIC_RELAXED);
 }
 
-/* Remove the rule of one UDP port, if any. */
+/* Remove the rule of one UDP port of one address, if any. */
 static void
-drop_rule(uint16_t p)
+drop_rule(uint32_t p)
 {
 	struct rte_flow_error e;
 
@@ -138,9 +157,9 @@ drop_rule(uint16_t p)
 	s.st.rules--;
 }
 
-/* Put one UDP port on queue q. */
+/* Put one UDP port of one address on queue q. */
 static void
-set_rule(uint16_t p, uint16_t q)
+set_rule(uint32_t p, uint16_t q)
 {
 	struct rte_flow_error e;
 	struct rte_flow *f;
@@ -179,14 +198,18 @@ dp_steer_service(unsigned int budget)
 		return 0;
 	while (done < budget &&
 	       rte_ring_sc_dequeue_elem(s.req, &r, sizeof(r)) == 0) {
-		uint16_t port = (uint16_t)r, q = (uint16_t)(r >> 16 & 0x7fff);
+		uint16_t port = (uint16_t)r;
+		uint16_t q = (uint16_t)(r >> 20 & REQ_QUEUE_MAX);
+		uint32_t a = r >> 16 & 0xf;
 
 		for (uint32_t p = port; p <= (uint32_t)port + 1 && p < 65536;
 		     p++) {
+			if (a >= s.n_addrs)
+				break;
 			if (r & REQ_ADD)
-				set_rule((uint16_t)p, q);
+				set_rule(a << 16 | p, q);
 			else
-				drop_rule((uint16_t)p);
+				drop_rule(a << 16 | p);
 		}
 		done++;
 	}
@@ -204,10 +227,11 @@ dp_steer_stats(struct dp_steer_stats *st)
 void
 dp_steer_fini(void)
 {
-	if (s.req != NULL) {
-		for (uint32_t p = 0; p < 65536; p++)
-			drop_rule((uint16_t)p);
-		rte_ring_free(s.req);
-	}
+	if (s.req != NULL && s.rule != NULL)
+		for (uint32_t p = 0; p < (s.n_addrs << 16); p++)
+			drop_rule(p);
+	rte_ring_free(s.req);
+	free(s.rule);
+	free(s.queue);
 	memset(&s, 0, sizeof(s));
 }

@@ -5,7 +5,7 @@
  * software dispatch that works on every port and covers the rest).
  *
  * A worker claiming a local port (leg added) asks for two rules, the RTP
- * port and the RTCP port above it: ETH / IPV4 dst = the owned address /
+ * port and the RTCP port above it: ETH / IPV4 dst = the leg's local address /
  * UDP dst = port -> QUEUE (the worker's receive queue). Creating a rule is
  * a driver call that can take milliseconds (a firmware or netlink round
  * trip), too long for a worker with conferences to tick, so the worker only
@@ -46,14 +46,15 @@ struct dp_steer_stats {
 };
 
 /*
- * Probe port_id (started, n_rxq receive queues, owning ipv4 in network
- * order) with rte_flow_validate() of a rule of the kind above and, if the
- * driver takes it, make the request ring. Cold, main lcore. Returns 1 when
- * steering is on, 0 when the port cannot (why says why, for the log), or
- * -ENOMEM.
+ * Probe port_id (started, n_rxq receive queues, owning the n_addrs
+ * addresses at ipv4, network order, 1..DP_NET_ADDRS_MAX) with
+ * rte_flow_validate() of a rule of the kind above and, if the driver takes
+ * it, make the request ring. Cold, main lcore. Returns 1 when steering is
+ * on, 0 when the port cannot (why says why, for the log), -EINVAL (no or
+ * too many addresses) or -ENOMEM.
  */
-int dp_steer_init(uint16_t port_id, uint16_t n_rxq, uint32_t ipv4,
-		  char *why, size_t whylen);
+int dp_steer_init(uint16_t port_id, uint16_t n_rxq, const uint32_t *ipv4,
+		  unsigned int n_addrs, char *why, size_t whylen);
 
 /* Destroy every rule and the ring (cold, after the workers stopped). */
 void dp_steer_fini(void);
@@ -62,12 +63,14 @@ void dp_steer_fini(void);
 bool dp_steer_is_on(void);
 
 /*
- * Worker: ask for udp_port and udp_port + 1 to go to queue (add), or to
+ * Worker: ask for udp_port and udp_port + 1 of the address of index
+ * addr_idx (as given to dp_steer_init()) to go to queue (add), or to
  * be left to RSS and dispatch again (!add). No-op when steering is off.
  * Lock-free, no allocation; a full ring is counted and the leg stays on
  * software dispatch.
  */
-void dp_steer_request(uint16_t udp_port, uint16_t queue, bool add);
+void dp_steer_request(unsigned int addr_idx, uint16_t udp_port,
+		      uint16_t queue, bool add);
 
 /* Main lcore: apply up to budget pending requests. Returns how many. */
 unsigned int dp_steer_service(unsigned int budget);

@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define SHM_MAGIC		0x5455545449534d31ULL	/* "TUTTISM1" */
-#define SHM_VER_MAJOR		3	/* 3: shm_worker_stats.concealed */
+#define SHM_VER_MAJOR		4	/* 4: shm_msg_leg.local_addr */
 #define SHM_VER_MINOR		0
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
@@ -160,11 +160,16 @@ struct shm_msg_leg {		/* SHM_CMD_LEG_ADD, _UPDATE, _REMOVE */
 	uint8_t flags;		/* enum shm_leg_flag */
 	int16_t gain_db_q8;	/* gain applied to the leg's voice, dB * 256 */
 	uint16_t timeout_ms;	/* media timeout, 0 = never */
-	uint8_t _pad0[6];
+	uint8_t local_addr[4];	/* focus RTP address, IPv4 (network
+				 * order), one of those tutti-dp owns on
+				 * its port; 0.0.0.0 = the first */
+	uint8_t _pad0[2];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_msg_leg) == 48, "ABI: leg");
 SHM_STATIC_ASSERT(offsetof(struct shm_msg_leg, remote_port) == 24,
 		  "ABI: leg port");
+SHM_STATIC_ASSERT(offsetof(struct shm_msg_leg, local_addr) == 42,
+		  "ABI: leg local address");
 
 struct shm_msg_status {		/* SHM_EVT_STATUS; hdr.seq = the command's */
 	int32_t status;		/* 0 or -errno */

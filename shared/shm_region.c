@@ -55,6 +55,7 @@ shm_layout_fingerprint(void)
 		offsetof(struct shm_msg_leg, codec),
 		offsetof(struct shm_msg_leg, rate_hz),
 		offsetof(struct shm_msg_leg, flags),
+		offsetof(struct shm_msg_leg, local_addr),
 		sizeof(struct shm_msg_status),
 		sizeof(struct shm_msg_timeout),
 		sizeof(struct shm_msg_dtmf),

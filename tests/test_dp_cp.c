@@ -261,7 +261,7 @@ START_TEST(test_dp_rejects_malformed_commands)
 					   err, sizeof(err)), 0);
 	shm_msg_init(&m[0], SHM_CMD_LEG_REMOVE, 1001, 0);
 	m[0].body.leg.leg_id = 5;
-	m[0].body.leg._pad0[3] = 1;		/* non-zero padding */
+	m[0].body.leg._pad0[1] = 1;		/* non-zero padding */
 	shm_msg_init(&m[1], (enum shm_msg_type)50, 1002, 0);
 	shm_msg_init(&m[2], SHM_EVT_TALKER, 1003, 0);	/* wrong direction */
 	m[2].body.talker.leg_id = 5;

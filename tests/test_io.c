@@ -58,6 +58,7 @@ static struct dp_port port;
 static struct dp_lcore lc;
 static char region_name[64];
 static uint32_t dp_ip, peer_ip;
+static uint32_t rx_dst_ip;	/* where rx_udp() sends: dp_ip by default */
 
 /* tutti-dp's main.c has the main lcore's housekeeping; not run here. */
 void
@@ -129,6 +130,7 @@ setup(void)
 					      256, err, sizeof(err)), 0);
 	dp_io_attach(&lc, &port, pool);
 	rx_mac = peer_mac;
+	rx_dst_ip = dp_ip;
 	while (rte_ring_dequeue(txr, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 }
@@ -153,12 +155,14 @@ rx_frame(const uint8_t *f, uint32_t len)
 	ck_assert_int_eq(rte_ring_enqueue(rxr, m), 0);
 }
 
-/* The frame of a UDP datagram from the peer's port sport to our dport. */
+/* The frame of a UDP datagram from the peer's port sport to our dport
+ * (on rx_dst_ip: dp_ip unless a case says otherwise). */
 static uint32_t
 make_udp(uint8_t *f, uint16_t sport, uint16_t dport, const uint8_t *pay,
 	 uint32_t len)
 {
-	struct dp_net_flow fl = { .src_ip_be = peer_ip, .dst_ip_be = dp_ip,
+	struct dp_net_flow fl = { .src_ip_be = peer_ip,
+				  .dst_ip_be = rx_dst_ip,
 				  .src_port_be = htons(sport),
 				  .dst_port_be = htons(dport) };
 
@@ -251,10 +255,10 @@ add_conf_and_legs(void)
 	}
 }
 
-/* An ARP request for dp_ip from spa_be (peer_mac), onto the receive
+/* An ARP request for tpa_be from spa_be (peer_mac), onto the receive
  * ring. */
 static void
-arp_ask_from(uint32_t spa_be)
+arp_ask_for(uint32_t spa_be, uint32_t tpa_be)
 {
 	uint8_t f[64] = { 0 };
 	struct dp_net_eth *e = (struct dp_net_eth *)f;
@@ -270,8 +274,15 @@ arp_ask_from(uint32_t spa_be)
 	a->op_be = htons(1);
 	memcpy(a->sha, peer_mac, 6);
 	a->spa_be = spa_be;
-	a->tpa_be = dp_ip;
+	a->tpa_be = tpa_be;
 	rx_frame(f, 60);
+}
+
+/* The same for dp_ip. */
+static void
+arp_ask_from(uint32_t spa_be)
+{
+	arp_ask_for(spa_be, dp_ip);
 }
 
 /* Request i of many: from 198.18.16.0 + i (its answer names that
@@ -616,6 +627,122 @@ START_TEST(test_io_late_ticks_earliest_first)
 }
 END_TEST
 
+/*
+ * A second address on the port: ARP and ping answered from it, the same
+ * local port taken once on each address by two legs, each one's RTP
+ * reaching it alone and its mix sent from its own address; a leg on an
+ * address the port does not own, or on a port of an address that is
+ * taken, refused.
+ */
+START_TEST(test_io_two_addresses)
+{
+	struct rte_mbuf *out[256];
+	const struct dp_net_arp *ra;
+	struct dp_conf *c;
+	struct shm_msg m;
+	uint32_t ip2, ip9, got[2] = { 0 }, n;
+	uint64_t now;
+
+	inet_pton(AF_INET, "198.18.0.3", &ip2);
+	inet_pton(AF_INET, "198.18.0.9", &ip9);
+	ck_assert_int_eq(dp_port_add_addr(&port, ip2), 0);
+	ck_assert_int_eq(dp_port_add_addr(&port, ip2), -EEXIST);
+	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+	ck_assert_uint_eq(lc.port_leg_addrs, 2);
+
+	/* ARP for the second address: answered from it */
+	arp_ask_from(peer_ip);
+	dp_io_poll(&lc, 1);
+	ck_assert_uint_eq(tx_take(out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+	arp_ask_for(peer_ip, ip2);
+	dp_io_poll(&lc, 1);
+	ck_assert_uint_eq(tx_take(out, 4), 1);
+	ra = rte_pktmbuf_mtod_offset(out[0], const struct dp_net_arp *,
+				     DP_NET_ETH_LEN);
+	ck_assert_uint_eq(ntohs(ra->op_be), 2);
+	ck_assert_uint_eq(ra->spa_be, ip2);
+	ck_assert_uint_eq(ra->tpa_be, peer_ip);
+	rte_pktmbuf_free(out[0]);
+
+	/* legs 70 (the first address) and 71 (the second), both on local
+	 * port 20000 */
+	shm_msg_init(&m, SHM_CMD_CONF_CREATE, 1, 7);
+	m.body.conf.rate_hz = 8000;
+	m.body.conf.ptime_ms = 20;
+	apply(&m);
+	leg_msg(&m, SHM_CMD_LEG_ADD, 0, 40000);
+	apply(&m);
+	leg_msg(&m, SHM_CMD_LEG_ADD, 1, 40002);
+	m.body.leg.local_port = htons(20000);
+	memcpy(m.body.leg.local_addr, &ip2, 4);
+	apply(&m);
+	ck_assert_uint_ne(lc.port_leg[dp_io_key(0, 20000)], 0);
+	ck_assert_uint_ne(lc.port_leg[dp_io_key(1, 20000)], 0);
+	ck_assert_uint_ne(lc.port_leg[dp_io_key(0, 20000)],
+			  lc.port_leg[dp_io_key(1, 20000)]);
+	/* not an address of the port; a port taken on that address */
+	leg_msg(&m, SHM_CMD_LEG_ADD, 1, 40004);
+	m.body.leg.leg_id = 72;
+	memcpy(m.body.leg.local_addr, &ip9, 4);
+	ck_assert_int_eq(dp_ctl_apply(&lc, &m), -EADDRNOTAVAIL);
+	memcpy(m.body.leg.local_addr, &ip2, 4);
+	m.body.leg.local_port = htons(20000);
+	ck_assert_int_eq(dp_ctl_apply(&lc, &m), -EADDRINUSE);
+	/* an update may not move a leg to another address */
+	leg_msg(&m, SHM_CMD_LEG_UPDATE, 1, 40002);
+	m.body.leg.local_port = htons(20000);
+	ck_assert_int_eq(dp_ctl_apply(&lc, &m), -EINVAL);
+
+	c = dp_ctl_conf_find(&lc, 7);
+	ck_assert_ptr_nonnull(c);
+	now = c->next_tick;
+	for (uint16_t t = 0; t < 20; t++) {
+		rx_dst_ip = dp_ip;
+		rx_rtp(40000, 20000, 0, t, 0xa0, 500.0);
+		rx_dst_ip = ip2;
+		rx_rtp(40002, 20000, 8, t, 0xa1, 900.0);
+		now += c->period;
+		dp_io_poll(&lc, now);
+		n = tx_take(out, 256);
+		for (uint32_t i = 0; i < n; i++) {
+			uint8_t d[DP_NET_HDR_LEN + 12 + FS];
+			const struct dp_net_ipv4 *ip = (const void *)(d +
+				DP_NET_ETH_LEN);
+			const struct dp_net_udp *u = (const void *)(ip + 1);
+			int leg;
+
+			ck_assert_uint_eq(out[i]->pkt_len, sizeof(d));
+			tx_read(out[i], d);
+			leg = ntohs(u->dst_port_be) == 40002;
+			/* from the leg's own address and port */
+			ck_assert_uint_eq(ip->src_be, leg ? ip2 : dp_ip);
+			ck_assert_uint_eq(ntohs(u->src_port_be), 20000);
+			got[leg]++;
+			rte_pktmbuf_free(out[i]);
+		}
+	}
+	ck_assert_uint_ge(got[0], 19);
+	ck_assert_uint_ge(got[1], 19);
+	/* each datagram went to its own leg */
+	ck_assert_uint_eq(lc.rt[lc.port_leg[dp_io_key(0, 20000)] - 1]
+			  .rtp.st.n_pkts, 20);
+	ck_assert_uint_eq(lc.rt[lc.port_leg[dp_io_key(1, 20000)] - 1]
+			  .rtp.st.n_pkts, 20);
+	ck_assert_uint_eq(lc.st.rx_pkts, 42);	/* and two ARP requests */
+	/* to an address the port does not own: dropped */
+	rx_dst_ip = ip9;
+	rx_rtp(40000, 20000, 0, 20, 0xa0, 500.0);
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.net_st.n_drop[DP_NET_DROP_NOT_OUR_IP], 1);
+	/* leaving frees the port on that address only */
+	leg_msg(&m, SHM_CMD_LEG_REMOVE, 1, 40002);
+	apply(&m);
+	ck_assert_uint_eq(lc.port_leg[dp_io_key(1, 20000)], 0);
+	ck_assert_uint_ne(lc.port_leg[dp_io_key(0, 20000)], 0);
+}
+END_TEST
+
 START_TEST(test_io_rtp_in_mixes_out)
 {
 	struct rte_mbuf *out[256];
@@ -653,7 +780,7 @@ START_TEST(test_io_rtp_in_mixes_out)
 			const struct dp_net_udp *u = (const void *)(d +
 				DP_NET_ETH_LEN + DP_NET_IPV4_LEN);
 			int leg;
-			struct dp_net_iface peer = { .ip_be = peer_ip };
+			struct dp_net_iface peer = { .ip_be = { peer_ip } };
 			struct dp_net_stats st = { 0 };
 			struct dp_net_rx r;
 			struct dp_rtp_pkt p;
@@ -785,7 +912,7 @@ START_TEST(test_io_shared_zero_copy)
 	memset(pay, 0x55, sizeof(pay));		/* later ticks reuse it */
 	ck_assert_uint_eq(tx_take(out, 8), 6);
 	for (int k = 0; k < 3; k++) {
-		struct dp_net_iface peer = { .ip_be = peer_ip };
+		struct dp_net_iface peer = { .ip_be = { peer_ip } };
 		struct dp_net_stats st = { 0 };
 		struct dp_net_rx r;
 
@@ -844,7 +971,7 @@ START_TEST(test_io_headers_follow_peer)
 		ck_assert_uint_eq(n, 2);
 		for (uint32_t i = 0; i < n; i++) {
 			uint8_t d[DP_NET_HDR_LEN + 12 + FS];
-			struct dp_net_iface peer = { .ip_be = peer_ip };
+			struct dp_net_iface peer = { .ip_be = { peer_ip } };
 			struct dp_net_stats st = { 0 };
 			struct dp_net_rx r;
 			bool leg0;
@@ -1383,6 +1510,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_tx_backlog_keeps_order);
 	tcase_add_test(tc, test_io_tx_backlog_freed_at_detach);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
+	tcase_add_test(tc, test_io_two_addresses);
 	tcase_add_test(tc, test_io_start_ticks_not_late);
 	tcase_add_test(tc, test_io_tick_schedule_earliest_first);
 	tcase_add_test(tc, test_io_late_ticks_earliest_first);

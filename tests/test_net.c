@@ -35,6 +35,7 @@ setup(void)
 {
 	memcpy(ifc.mac, our_mac, 6);
 	memcpy(&ifc.ip_be, our_ip, 4);
+	ifc.n_ip = 1;
 	memset(&st, 0, sizeof(st));
 	memset(&out, 0, sizeof(out));
 }
@@ -486,7 +487,7 @@ END_TEST
 /* Our request, answered by the peer, is learnt back: the next hop. */
 START_TEST(test_net_arp_request_round_trip)
 {
-	struct dp_net_iface peer;
+	struct dp_net_iface peer = { 0 };
 	struct dp_net_stats peer_st = { 0 };
 	struct dp_net_rx peer_out;
 	static uint8_t want[FRAME_MAX];
@@ -494,7 +495,7 @@ START_TEST(test_net_arp_request_round_trip)
 
 	memcpy(&peer_ip_be, peer_ip, 4);
 	memcpy(peer.mac, peer_mac, 6);
-	peer.ip_be = peer_ip_be;
+	peer.ip_be[0] = peer_ip_be;
 	memset(fr, 0xee, 64);
 	dp_net_build_arp_request(fr, &ifc, peer_ip_be);
 	ck_assert_uint_eq(fr[DP_NET_ARP_FRAME_LEN], 0xee);
@@ -567,6 +568,76 @@ flow(void)
 	return fl;
 }
 
+/* Frame fr's IPv4 source and destination made src and dst (4 bytes
+ * each, NULL: unchanged), its checksums fixed (proto 17 or 1). */
+static void
+readdress(const uint8_t *src, const uint8_t *dst, uint8_t proto)
+{
+	if (src != NULL)
+		memcpy(ip_of(fr) + 12, src, 4);
+	if (dst != NULL)
+		memcpy(ip_of(fr) + 16, dst, 4);
+	fix_ip(fr);
+	if (proto == 17)
+		fix_udp(fr);
+	else
+		fix_icmp(fr);
+}
+
+/* Three addresses: each one's datagrams accepted with its index, ARP and
+ * echo answered from the address asked; a source that is one of them, or
+ * a destination that is none, dropped. */
+START_TEST(test_net_more_addresses)
+{
+	static const uint8_t ip1[4] = { 198, 18, 0, 3 };
+	static const uint8_t ip2[4] = { 198, 18, 0, 4 };
+	static const uint8_t ip9[4] = { 198, 18, 0, 9 };
+	uint32_t len;
+
+	memcpy(&ifc.ip_be[1], ip1, 4);
+	memcpy(&ifc.ip_be[2], ip2, 4);
+	ifc.n_ip = 3;
+	ck_assert_int_eq(dp_net_addr_index(&ifc, ifc.ip_be[2]), 2);
+
+	len = mk_udp(fr, 0, 20);
+	ck_assert_int_eq(cls(len, 0), DP_NET_UDP);
+	ck_assert_uint_eq(out.addr_idx, 0);
+	readdress(NULL, ip2, 17);
+	ck_assert_int_eq(cls(len, 0), DP_NET_UDP);
+	ck_assert_uint_eq(out.addr_idx, 2);
+	ck_assert_mem_eq(&out.dst_ip_be, ip2, 4);
+	readdress(NULL, ip1, 17);
+	ck_assert_int_eq(cls(len, 0), DP_NET_UDP);
+	ck_assert_uint_eq(out.addr_idx, 1);
+	readdress(NULL, ip9, 17);
+	ck_assert_int_eq(cls(len, 0), DP_NET_DROP);
+	ck_assert_int_eq(out.drop, DP_NET_DROP_NOT_OUR_IP);
+	readdress(ip1, our_ip, 17);	/* from one of ours */
+	ck_assert_int_eq(cls(len, 0), DP_NET_DROP);
+	ck_assert_int_eq(out.drop, DP_NET_DROP_IP_SRC);
+
+	len = mk_echo(fr, 0, 8);
+	readdress(NULL, ip1, 1);
+	ck_assert_int_eq(cls(len, 0), DP_NET_REPLY);
+	ck_assert_mem_eq(ip_of(fr) + 12, ip1, 4);	/* from it */
+	ck_assert_mem_eq(ip_of(fr) + 16, peer_ip, 4);
+	ck_assert_uint_eq(ref_csum(ip_of(fr), 20), 0);
+
+	len = mk_arp(fr);
+	memcpy(fr + 14 + 24, ip2, 4);
+	ck_assert_int_eq(cls(len, 0), DP_NET_REPLY);
+	ck_assert_mem_eq(fr + 14 + 14, ip2, 4);		/* sender: it */
+	ck_assert_mem_eq(fr + 14 + 24, peer_ip, 4);
+	len = mk_arp(fr);
+	memcpy(fr + 14 + 24, ip9, 4);
+	ck_assert_int_eq(cls(len, 0), DP_NET_DROP);
+	ck_assert_int_eq(out.drop, DP_NET_DROP_ARP_NOT_US);
+	ck_assert_uint_eq(st.n_udp, 3);
+	ck_assert_uint_eq(st.n_icmp_reply, 1);
+	ck_assert_uint_eq(st.n_arp_reply, 1);
+}
+END_TEST
+
 START_TEST(test_net_build_udp_software)
 {
 	static const uint8_t hdr[34] = {
@@ -603,7 +674,7 @@ END_TEST
 START_TEST(test_net_build_then_classify)
 {
 	struct dp_net_flow fl = flow();
-	struct dp_net_iface peer;
+	struct dp_net_iface peer = { 0 };
 
 	memcpy(peer.mac, peer_mac, 6);
 	memcpy(&peer.ip_be, peer_ip, 4);
@@ -784,6 +855,7 @@ test_suite(void)
 	tcase_add_test(tc, test_net_arp_reply_bytes);
 	tcase_add_test(tc, test_net_arp_request_round_trip);
 	tcase_add_loop_test(tc, test_net_icmp_echo_reply_bytes, 0, 3);
+	tcase_add_test(tc, test_net_more_addresses);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("build");
 	tcase_add_checked_fixture(tc, setup, NULL);

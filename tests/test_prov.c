@@ -28,7 +28,7 @@ START_TEST(test_prov_good_file)
 		"leg 102 conference=7 remote=198.18.0.11:20002 local=40002 "
 		"codec=L16 rate=44100 dir=recvonly   # a comment\n"
 		"legs 200-202 conference=8 remote=198.18.0.20:30000 "
-		"local=50000\n";
+		"local=198.18.0.3:50000\n";
 	struct dp_prov p;
 	const struct shm_msg_leg *l;
 
@@ -60,6 +60,7 @@ START_TEST(test_prov_good_file)
 	ck_assert_uint_eq(l->addr[10], 0xff);
 	ck_assert_uint_eq(l->addr[12], 198);
 	ck_assert_uint_eq(l->addr[15], 10);
+	ck_assert_mem_eq(l->local_addr, "\0\0\0\0", 4);	/* the first */
 	l = &p.cmds[3].msg.body.leg;
 	ck_assert_uint_eq(l->codec, SHM_CODEC_L16);
 	ck_assert_uint_eq(l->pt, 11);		/* RFC 3551 static PT */
@@ -72,6 +73,7 @@ START_TEST(test_prov_good_file)
 		ck_assert_uint_eq(p.cmds[4 + i].msg.hdr.conf_id, 8);
 		ck_assert_uint_eq(ntohs(l->remote_port), 30000 + 2 * i);
 		ck_assert_uint_eq(ntohs(l->local_port), 50000 + 2 * i);
+		ck_assert_mem_eq(l->local_addr, "\xc6\x12\x00\x03", 4);
 		ck_assert_uint_eq(l->codec, SHM_CODEC_PCMU);
 	}
 	ck_assert_uint_ne(p.cmds[4].msg.body.leg.ssrc,
@@ -119,6 +121,11 @@ static const char *const bad[][2] = {
 	  "remote=198.18.0.1:5 local=6\n", "allows max-legs=2" },
 	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 local=6 "
 	  "dir=sideways\n", "dir=sideways: expected sendrecv" },
+	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 "
+	  "local=198.18.0:6\n", "t.prov:2: leg 5: needs local=PORT or "
+	  "local=A.B.C.D:PORT" },
+	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 "
+	  "local=0.0.0.0:6\n", "needs local=PORT or local=A.B.C.D:PORT" },
 };
 
 START_TEST(test_prov_refuses_bad_lines)

@@ -83,11 +83,11 @@ START_TEST(test_steer_one_queue_is_off)
 	char why[256] = "";
 
 	tap_port(&p, 1);
-	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, dp_ip, why,
+	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, &dp_ip, 1, why,
 				       sizeof(why)), 0);
 	ck_assert_ptr_nonnull(strstr(why, "one receive queue"));
 	ck_assert(!dp_steer_is_on());
-	dp_steer_request(20000, 0, true);
+	dp_steer_request(0, 20000, 0, true);
 	ck_assert_uint_eq(dp_steer_service(64), 0);
 	dp_steer_stats(&st);
 	ck_assert_uint_eq(st.requests, 0);
@@ -114,7 +114,7 @@ START_TEST(test_steer_ring_port_has_no_flow)
 	ck_assert_msg(dp_port_init(&p, (uint16_t)id, 2, dp_ip, pool, 256, 256,
 				   err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(p.n_rxq, 2);
-	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, dp_ip, why,
+	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, &dp_ip, 1, why,
 				       sizeof(why)), 0);
 	ck_assert_msg(strstr(why, "takes no rte_flow rule") != NULL, "%s",
 		      why);
@@ -123,21 +123,24 @@ START_TEST(test_steer_ring_port_has_no_flow)
 }
 END_TEST
 
-/* Two workers on a tap port: rules per leg port, or refusals counted. */
+/* Two workers on a tap port with two addresses: rules per leg port (the
+ * same port on each address, each its own), or refusals counted. */
 START_TEST(test_steer_tap_rules)
 {
 	struct dp_steer_stats st;
 	struct dp_port p;
 	char why[256] = "";
 	uint32_t n_legs = DP_STEER_FAIL_RUN;	/* two ports each */
+	uint32_t ips[2] = { dp_ip, htonl(ntohl(dp_ip) + 1) };
 
 	tap_port(&p, 2);
-	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, dp_ip, why,
+	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, ips, 2, why,
 				       sizeof(why)), 1);
 	ck_assert(dp_steer_is_on());
+	/* leg i: address i & 1, port 20000 + 2 * (i / 2) */
 	for (uint32_t i = 0; i < n_legs; i++)
-		dp_steer_request((uint16_t)(20000 + 2 * i), (uint16_t)(i & 1),
-				 true);
+		dp_steer_request(i & 1, (uint16_t)(20000 + 2 * (i / 2)),
+				 (uint16_t)(i & 1), true);
 	/* the budget is honoured, and the rest waits in order */
 	ck_assert_uint_eq(dp_steer_service(3), 3);
 	ck_assert_uint_eq(dp_steer_service(1000), n_legs - 3);
@@ -152,7 +155,9 @@ START_TEST(test_steer_tap_rules)
 		ck_assert_uint_eq(st.rules, 2 * n_legs);
 		ck_assert_uint_eq(st.failed, 0);
 		for (uint32_t i = 0; i < n_legs; i++)
-			dp_steer_request((uint16_t)(20000 + 2 * i), 0, false);
+			dp_steer_request(i & 1,
+					 (uint16_t)(20000 + 2 * (i / 2)), 0,
+					 false);
 		ck_assert_uint_eq(dp_steer_service(1000), n_legs);
 		dp_steer_stats(&st);
 		ck_assert_uint_eq(st.destroyed, 2 * n_legs);
@@ -165,13 +170,13 @@ START_TEST(test_steer_tap_rules)
 		ck_assert_uint_eq(st.failed, DP_STEER_FAIL_RUN);
 		ck_assert_uint_eq(st.skipped, 2 * n_legs - DP_STEER_FAIL_RUN);
 		ck_assert_uint_eq(st.rules, 0);
-		dp_steer_request(30000, 1, true);
+		dp_steer_request(0, 30000, 1, true);
 		ck_assert_uint_eq(dp_steer_service(1000), 1);
 		dp_steer_stats(&st);
 		ck_assert_uint_eq(st.failed, DP_STEER_FAIL_RUN);
 		ck_assert_uint_eq(st.skipped, 2 * n_legs - DP_STEER_FAIL_RUN + 2);
 		/* removing a leg that has no rule changes nothing */
-		dp_steer_request(20000, 0, false);
+		dp_steer_request(0, 20000, 0, false);
 		ck_assert_uint_eq(dp_steer_service(1000), 1);
 		dp_steer_stats(&st);
 		ck_assert_uint_eq(st.destroyed, 0);

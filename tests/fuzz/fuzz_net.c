@@ -15,12 +15,15 @@ static struct dp_net_iface us;
 static void
 set_us(void)
 {
-	static const uint8_t ip[4] = { 198, 18, 0, 1 };
+	static const uint8_t ip[2][4] = { { 198, 18, 0, 1 },
+					  { 198, 18, 0, 3 } };
 
 	memset(&us, 0, sizeof(us));
 	us.mac[0] = 0x02;
 	us.mac[5] = 0x01;
-	memcpy(&us.ip_be, ip, 4);
+	memcpy(&us.ip_be[0], ip[0], 4);	/* two: either may be asked */
+	memcpy(&us.ip_be[1], ip[1], 4);
+	us.n_ip = 2;
 }
 
 static void
@@ -45,14 +48,14 @@ check_round_trip(const struct dp_net_rx *rx)
 {
 	static uint8_t out[DP_NET_HDR_LEN + 65536];
 	struct dp_net_flow fl = { .tos = 0xb8 };
-	struct dp_net_iface peer;
+	struct dp_net_iface peer = { 0 };
 	struct dp_net_stats st = { 0 };
 	struct dp_net_rx back;
 	unsigned int flags = rx->len_bytes & 1 ? DP_NET_TX_CSUM_OFFLOAD : 0;
 
 	memcpy(fl.src_mac, us.mac, 6);
 	memcpy(fl.dst_mac, rx->src_mac, 6);
-	fl.src_ip_be = us.ip_be;
+	fl.src_ip_be = us.ip_be[rx->addr_idx];
 	fl.dst_ip_be = rx->src_ip_be;
 	fl.src_port_be = rx->dst_port_be;
 	fl.dst_port_be = rx->src_port_be;
@@ -60,7 +63,7 @@ check_round_trip(const struct dp_net_rx *rx)
 	FUZZ_CHECK(dp_net_build_udp(out, rx->len_bytes, &fl, flags) == 0);
 	FUZZ_CHECK((rx->src_mac[0] & 1) == 0); /* never learn a group MAC */
 	memcpy(peer.mac, rx->src_mac, 6);
-	peer.ip_be = rx->src_ip_be;
+	peer.ip_be[0] = rx->src_ip_be;
 	FUZZ_CHECK(dp_net_classify(&peer, out, DP_NET_HDR_LEN + rx->len_bytes,
 				   flags ? DP_NET_RX_L4_CSUM_GOOD |
 						   DP_NET_RX_IP_CSUM_GOOD
@@ -98,7 +101,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case DP_NET_UDP:
 		FUZZ_CHECK(rx.payload >= f + DP_NET_HDR_LEN);
 		FUZZ_CHECK(rx.payload + rx.len_bytes <= f + len);
-		FUZZ_CHECK(rx.dst_ip_be == us.ip_be);
+		FUZZ_CHECK(rx.addr_idx < us.n_ip &&
+			   rx.dst_ip_be == us.ip_be[rx.addr_idx]);
 		check_round_trip(&rx);
 		break;
 	case DP_NET_REPLY:
