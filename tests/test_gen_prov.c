@@ -3,7 +3,8 @@
  * test_gen_prov.c: tutti-gen's scenario (tools/gen/scn.c). The provisioning
  * file it writes is parsed back with tutti-dp's own parser (prov.c) and
  * must give exactly the generator's legs: conference, remote address and
- * port, local port, codec, ptime; the address -> leg mapping the receiver
+ * port, local address and port, codec, ptime; the address -> leg mapping
+ * the receiver
  * uses inverts the layout; each conference has K talkers at a time and
  * they rotate; inconsistent scenarios are refused.
  */
@@ -17,15 +18,18 @@
 #include "scn.h"
 #include "shm_msg.h"
 
-/* [legs, confs, talkers, legs_per_ip, ptime] */
-static const uint32_t scenarios[][5] = {
-	{ 100, 10, 3, 16384, 20 },	/* the defaults */
-	{ 1, 1, 1, 16384, 20 },
-	{ 10, 3, 1, 16384, 30 },	/* uneven conferences */
-	{ 23, 4, 2, 5, 20 },		/* conferences cross address blocks */
-	{ 32256, 3226, 3, 12000, 20 },	/* three source addresses, and the
-					 * most legs one target address holds */
-	{ 50, 50, 0, 7, 10 },		/* one leg each, nobody talks */
+/* [legs, confs, talkers, legs_per_ip, ptime, target addresses] */
+static const uint32_t scenarios[][6] = {
+	{ 100, 10, 3, 16384, 20, 1 },	/* the defaults */
+	{ 1, 1, 1, 16384, 20, 1 },
+	{ 10, 3, 1, 16384, 30, 1 },	/* uneven conferences */
+	{ 23, 4, 2, 5, 20, 1 },		/* conferences cross address blocks */
+	{ 32256, 3226, 3, 12000, 20, 1 },	/* three source addresses, and
+						 * the most legs one target
+						 * address holds */
+	{ 50, 50, 0, 7, 10, 1 },	/* one leg each, nobody talks */
+	{ 70000, 7001, 3, 16384, 20, 3 },	/* three target addresses,
+						 * conferences across them */
 };
 
 static void
@@ -37,6 +41,9 @@ scenario(struct gen_scn *s, int i)
 	s->n_talkers = scenarios[i][2];
 	s->legs_per_ip = scenarios[i][3];
 	s->ptime_ms = (uint8_t)scenarios[i][4];
+	s->n_dp_ips = scenarios[i][5];
+	if (s->n_dp_ips > 1)	/* past the source addresses */
+		s->dp_ip = (198u << 24) | (18u << 16) | (1u << 8) | 1;
 }
 
 START_TEST(test_gen_prov_parses_back_to_the_same_legs)
@@ -78,10 +85,19 @@ START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 		ck_assert_uint_eq(ntohl(ip), gen_scn_leg_ip(&s, i));
 		ck_assert_uint_eq(ntohs(l->remote_port),
 				  s.gen_port + gen_scn_leg_port_off(&s, i));
-		/* a local port of its own: dp_port + 2i, never shared */
-		ck_assert_uint_eq(ntohs(l->local_port), s.dp_port + 2 * i);
+		/* a local address and port of its own: dp_port + 2i on
+		 * the first address, on from dp_port on the next past the
+		 * last port; never shared */
+		ck_assert_uint_eq(ntohs(l->local_port), s.dp_port + 2 *
+				  (i % gen_scn_dp_legs(&s)));
 		ck_assert_uint_eq(ntohs(l->local_port),
 				  gen_scn_leg_dp_port(&s, i));
+		memcpy(&ip, l->local_addr, 4);
+		if (s.n_dp_ips == 1)	/* tutti-dp's first, unnamed */
+			ck_assert_uint_eq(ip, 0);
+		else
+			ck_assert_uint_eq(ntohl(ip), s.dp_ip + i /
+					  gen_scn_dp_legs(&s));
 		ck_assert_uint_eq(l->codec, SHM_CODEC_PCMU);
 		ck_assert_uint_eq(l->pt, 0);
 		ck_assert_uint_eq(l->ptime_ms, s.ptime_ms);
@@ -174,6 +190,26 @@ START_TEST(test_gen_scn_refuses_inconsistent)
 	ck_assert_int_lt(gen_scn_check_prov(&s, err, sizeof(err)), 0);
 	s.dp_port = 65535;
 	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
+	/* more target addresses hold more: 32,256 each */
+	gen_scn_defaults(&s);
+	s.n_legs = 64513;
+	s.n_dp_ips = 2;
+	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "--dst-ips 2: a target address "
+					  "is one of the 4 source"));
+	s.dp_ip = s.gen_ip + 4;		/* just past them */
+	ck_assert_int_eq(gen_scn_check(&s, err, sizeof(err)), 0);
+	ck_assert_int_lt(gen_scn_check_prov(&s, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "give more addresses (--dst-ips "
+					  "3)"));
+	ck_assert_uint_eq(gen_scn_leg_dp_ip(&s, 32255), s.dp_ip);
+	ck_assert_uint_eq(gen_scn_leg_dp_ip(&s, 32256), s.dp_ip + 1);
+	ck_assert_uint_eq(gen_scn_leg_dp_port(&s, 32256), 1024);
+	s.n_legs = 64512;
+	ck_assert_int_eq(gen_scn_check_prov(&s, err, sizeof(err)), 0);
+	s.n_dp_ips = GEN_SCN_MAX_DP_IPS + 1;
+	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "--dst-ips 17: expected 1..16"));
 	gen_scn_defaults(&s);
 	s.n_confs = s.n_legs + 1;
 	ck_assert_int_lt(gen_scn_check(&s, err, sizeof(err)), 0);

@@ -101,7 +101,7 @@ arp_input(struct gen_ctx *g, struct rte_mbuf *m)
 		return false;
 	sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
-	if (g->mode != GEN_MODE_REFLECT && sip == g->scn.dp_ip) {
+	if (g->mode != GEN_MODE_REFLECT && gen_scn_is_dp_ip(&g->scn, sip)) {
 		g->dst_mac = a->arp_data.arp_sha;
 		g->have_dst_mac = true;
 	}
@@ -217,7 +217,7 @@ build_rtp(struct gen_ctx *g, struct rte_mbuf *m, uint32_t leg, uint64_t round,
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->hdr_checksum = 0;
 	ip->src_addr = rte_cpu_to_be_32(gen_scn_leg_ip(s, leg));
-	ip->dst_addr = rte_cpu_to_be_32(s->dp_ip);
+	ip->dst_addr = rte_cpu_to_be_32(gen_scn_leg_dp_ip(s, leg));
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16((uint16_t)(s->gen_port + off));
 	udp->dst_port = rte_cpu_to_be_16(gen_scn_leg_dp_port(s, leg));

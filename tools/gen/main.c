@@ -89,8 +89,9 @@ usage(FILE *f)
 "unless --dst-mac is given. Leg i (0-based, leg id i+1) sends from\n"
 "--ip + i/--legs-per-ip, port --gen-port + 2*(i mod --legs-per-ip), to\n"
 "--dst-ip, port --dp-port + 2*i (a local port per leg, as tutti-dp tells\n"
-"legs apart: at most 32,256 legs from port 1024): the legs written by\n"
-"--write-provision for tutti-dp --provision.\n"
+"legs apart by address and port: at most 32,256 legs from port 1024 on\n"
+"an address; with --dst-ips K, the next 32,256 go to --dst-ip + 1, and so\n"
+"on): the legs written by --write-provision for tutti-dp --provision.\n"
 "\n"
 "EAL options (DPDK's): e.g. -l 1 --no-huge -m 128 --no-pci --no-shconf\n"
 "  --file-prefix gen1 --vdev net_memif0,role=server,socket=/tmp/gen.sock\n"
@@ -105,6 +106,9 @@ usage(FILE *f)
 "  --ptime MS             10, 20 (default), 30 or 40\n"
 "  --ip A.B.C.D           first source address (default 198.18.0.2)\n"
 "  --dst-ip A.B.C.D       the target's address (default 198.18.0.1)\n"
+"  --dst-ips K            the target's addresses: --dst-ip and the K-1\n"
+"                         after it, filled in order (1..16, default 1;\n"
+"                         tutti-dp --addr 0=A,B,... owns them)\n"
 "  --dst-mac MAC          the target's MAC (default: ask with ARP)\n"
 "  --gen-port P           first source UDP port (default 20000)\n"
 "  --dp-port P            first target UDP port (default 1024)\n"
@@ -209,6 +213,8 @@ static const struct num_opt num_opts[] = {
 	  offsetof(struct gen_opts, scn.gen_port) },
 	{ "dp-port", 1, 65535, NUM_U16,
 	  offsetof(struct gen_opts, scn.dp_port) },
+	{ "dst-ips", 1, GEN_SCN_MAX_DP_IPS, NUM_U32,
+	  offsetof(struct gen_opts, scn.n_dp_ips) },
 	{ "legs-per-ip", 1, 32768, NUM_U32,
 	  offsetof(struct gen_opts, scn.legs_per_ip) },
 	{ "duration", 0, 1e6, NUM_DBL,

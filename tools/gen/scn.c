@@ -20,6 +20,7 @@ gen_scn_defaults(struct gen_scn *s)
 		.legs_per_ip = 16384,
 		.gen_ip = (198u << 24) | (18u << 16) | 2,	/* 198.18.0.2 */
 		.dp_ip = (198u << 24) | (18u << 16) | 1,	/* 198.18.0.1 */
+		.n_dp_ips = 1,
 		.gen_port = 20000,
 		.dp_port = 1024,
 		.ptime_ms = 20,
@@ -76,23 +77,36 @@ gen_scn_check(const struct gen_scn *s, char *err, size_t errlen)
 			   "on the next port)", s->dp_port);
 	if (s->gen_ip == 0 || s->gen_ip + gen_scn_n_ips(s) - 1 < s->gen_ip)
 		return bad(err, errlen, "--ip: the source addresses wrap");
-	if (s->dp_ip >= s->gen_ip &&
-	    s->dp_ip - s->gen_ip < gen_scn_n_ips(s))
-		return bad(err, errlen, "--dst-ip is one of the %u source "
-			   "addresses from --ip", gen_scn_n_ips(s));
+	if (s->n_dp_ips == 0 || s->n_dp_ips > GEN_SCN_MAX_DP_IPS)
+		return bad(err, errlen, "--dst-ips %u: expected 1..%u",
+			   s->n_dp_ips, GEN_SCN_MAX_DP_IPS);
+	if (s->dp_ip == 0 || s->dp_ip + s->n_dp_ips - 1 < s->dp_ip)
+		return bad(err, errlen, "--dst-ip: the target addresses wrap");
+	/* the two blocks of addresses do not overlap */
+	if (s->dp_ip < s->gen_ip + gen_scn_n_ips(s) &&
+	    s->gen_ip < s->dp_ip + s->n_dp_ips)
+		return bad(err, errlen, "--dst-ip and --dst-ips %u: a target "
+			   "address is one of the %u source addresses from "
+			   "--ip", s->n_dp_ips, gen_scn_n_ips(s));
 	return 0;
 }
 
 int
 gen_scn_check_prov(const struct gen_scn *s, char *err, size_t errlen)
 {
-	if (s->n_legs > gen_scn_dp_legs(s))
+	uint64_t room = (uint64_t)gen_scn_dp_legs(s) * s->n_dp_ips;
+
+	if (s->n_legs > room)
 		return bad(err, errlen, "%u legs need %u target ports from "
-			   "--dp-port %u, past 65535: tutti-dp tells legs "
-			   "apart by local port, so one address holds at most "
-			   "%u legs from that port; lower --dp-port or --legs",
-			   s->n_legs, 2 * s->n_legs, s->dp_port,
-			   gen_scn_dp_legs(s));
+			   "--dp-port %u: tutti-dp tells legs apart by local "
+			   "address and port, so each of the %u target "
+			   "address%s (--dst-ips) holds at most %u legs from "
+			   "that port; give more addresses (--dst-ips %u), "
+			   "lower --dp-port or --legs", s->n_legs,
+			   2 * s->n_legs, s->dp_port, s->n_dp_ips,
+			   s->n_dp_ips == 1 ? "" : "es", gen_scn_dp_legs(s),
+			   (uint32_t)((s->n_legs + gen_scn_dp_legs(s) - 1) /
+				      gen_scn_dp_legs(s)));
 	return 0;
 }
 
@@ -107,13 +121,15 @@ int
 gen_scn_write_prov(const struct gen_scn *s, FILE *f)
 {
 	char ip[16], dp[16];
+	uint32_t dp_legs = gen_scn_dp_legs(s);
 
 	ip_str(s->dp_ip, dp, sizeof(dp));
 	fprintf(f, "# tutti-gen scenario: %u legs in %u conferences, %u "
-		"talker%s each, ptime %u ms\n# target %s, first port %u; "
-		"generator from the address and port in each remote=\n",
-		s->n_legs, s->n_confs, s->n_talkers,
-		s->n_talkers == 1 ? "" : "s", s->ptime_ms, dp, s->dp_port);
+		"talker%s each, ptime %u ms\n# target %s (%u address%s), "
+		"first port %u; generator from the address and port in each "
+		"remote=\n", s->n_legs, s->n_confs, s->n_talkers,
+		s->n_talkers == 1 ? "" : "s", s->ptime_ms, dp, s->n_dp_ips,
+		s->n_dp_ips == 1 ? "" : "es", s->dp_port);
 	for (uint32_t c = 0; c < s->n_confs; c++) {
 		uint32_t i = gen_scn_conf_first(s, c);
 		uint32_t end = gen_scn_conf_first(s, c + 1);
@@ -123,18 +139,30 @@ gen_scn_write_prov(const struct gen_scn *s, FILE *f)
 			fprintf(f, " talkers=%u", s->n_talkers);
 		fputc('\n', f);
 		while (i < end) {
-			/* a run stays inside one source-address block */
+			/* a run stays inside one source-address block,
+			 * and one target address's */
 			uint32_t blk_end = (i / s->legs_per_ip + 1) *
 					   s->legs_per_ip;
-			uint32_t last = (end < blk_end ? end : blk_end) - 1;
+			uint32_t dp_end = (i / dp_legs + 1) * dp_legs;
+			uint32_t last = end;
 
+			if (blk_end < last)
+				last = blk_end;
+			if (dp_end < last)
+				last = dp_end;
+			last--;
 			ip_str(gen_scn_leg_ip(s, i), ip, sizeof(ip));
 			fprintf(f, "legs %u-%u conference=%u remote=%s:%u "
-				"local=%u codec=PCMU ptime=%u\n", i + 1,
-				last + 1, c + 1, ip,
-				s->gen_port + gen_scn_leg_port_off(s, i),
-				gen_scn_leg_dp_port(s, i),
-				s->ptime_ms);
+				"local=", i + 1, last + 1, c + 1, ip,
+				s->gen_port + gen_scn_leg_port_off(s, i));
+			/* one address: tutti-dp's first, as before */
+			if (s->n_dp_ips > 1) {
+				ip_str(gen_scn_leg_dp_ip(s, i), dp,
+				       sizeof(dp));
+				fprintf(f, "%s:", dp);
+			}
+			fprintf(f, "%u codec=PCMU ptime=%u\n",
+				gen_scn_leg_dp_port(s, i), s->ptime_ms);
 			i = last + 1;
 		}
 	}

@@ -12,10 +12,13 @@
  * gen_ip + i / legs_per_ip, UDP port gen_port + 2 * (i % legs_per_ip), to
  * the target's port dp_port + 2 * i. Every leg has a local port of its own
  * on the target, as a focus gives each leg in its SDP answer: tutti-dp
- * tells legs apart by local port. So one target address holds at most
- * gen_scn_dp_legs() legs (32,256 from the default port 1024); beyond that
- * the target ports wrap, which only a reflector accepts, and the
- * provisioning file is refused (gen_scn_check_prov()).
+ * tells legs apart by local address and port. So one target address
+ * holds at most gen_scn_dp_legs() legs (32,256 from the default port
+ * 1024), and the target has n_dp_ips addresses from dp_ip, filled in
+ * order: leg i goes to dp_ip + i / gen_scn_dp_legs(), port dp_port + 2 *
+ * (i % gen_scn_dp_legs()). Beyond them all the target addresses wrap,
+ * which only a reflector accepts, and the provisioning file is refused
+ * (gen_scn_check_prov()).
  */
 #ifndef TUTTI_GEN_SCN_H
 #define TUTTI_GEN_SCN_H
@@ -30,6 +33,7 @@ extern "C" {
 #endif
 
 #define GEN_SCN_MAX_LEGS	(1u << 22)
+#define GEN_SCN_MAX_DP_IPS	16	/* tutti-dp's addresses on a port */
 
 struct gen_scn {
 	uint32_t n_legs;	/* N */
@@ -37,7 +41,8 @@ struct gen_scn {
 	uint32_t n_talkers;	/* K talkers per conference at a time */
 	uint32_t legs_per_ip;	/* legs sharing one source address */
 	uint32_t gen_ip;	/* first source address, host order */
-	uint32_t dp_ip;		/* the target's address, host order */
+	uint32_t dp_ip;		/* the target's first address, host order */
+	uint32_t n_dp_ips;	/* the target's addresses from dp_ip, 1..16 */
 	uint16_t gen_port;	/* first source UDP port */
 	uint16_t dp_port;	/* first target UDP port */
 	uint8_t ptime_ms;	/* 10, 20, 30 or 40 */
@@ -93,11 +98,26 @@ gen_scn_dp_legs(const struct gen_scn *s)
 }
 
 /* The target's UDP port for leg i: dp_port + 2 * i, wrapping past the
- * gen_scn_dp_legs() legs the port range holds (reflector scenarios). */
+ * gen_scn_dp_legs() legs the port range holds (on to the next address). */
 static inline uint16_t
 gen_scn_leg_dp_port(const struct gen_scn *s, uint32_t i)
 {
 	return (uint16_t)(s->dp_port + 2 * (i % gen_scn_dp_legs(s)));
+}
+
+/* The target's address (host order) for leg i: the next one every
+ * gen_scn_dp_legs() legs, wrapping past the last (reflector scenarios). */
+static inline uint32_t
+gen_scn_leg_dp_ip(const struct gen_scn *s, uint32_t i)
+{
+	return s->dp_ip + (i / gen_scn_dp_legs(s)) % s->n_dp_ips;
+}
+
+/* Whether ip (host order) is one of the target's addresses. */
+static inline bool
+gen_scn_is_dp_ip(const struct gen_scn *s, uint32_t ip)
+{
+	return ip >= s->dp_ip && ip - s->dp_ip < s->n_dp_ips;
 }
 
 /*
@@ -134,7 +154,7 @@ gen_scn_is_talker(const struct gen_scn *s, uint32_t i, uint64_t epoch)
 
 /*
  * Check that tutti-dp can run the scenario: a local port per leg on its
- * one address. Returns 0 or -EINVAL with err set.
+ * n_dp_ips addresses. Returns 0 or -EINVAL with err set.
  */
 int gen_scn_check_prov(const struct gen_scn *s, char *err, size_t errlen);
 
