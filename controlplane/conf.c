@@ -142,8 +142,11 @@ struct cp_focus {
 	uint32_t next_conf_id;
 	uint32_t next_leg_id;
 	uint32_t next_watcher_id;
-	uint8_t *port_used;	/* one byte per even port of the range */
-	uint32_t n_ports, next_port;
+	/* the (address, port) pairs legs take, "slots": slot s is port
+	 * rtp_port_min + 2 * (s % n_ports) of media address s / n_ports */
+	uint8_t *port_used;	/* one byte per slot */
+	uint32_t n_ports;	/* even ports of the range: slots per address */
+	uint32_t n_slots, next_slot;
 	uint32_t *worker_legs;	/* load per worker */
 	bool *worker_drained;	/* tuttictl drain: no new conferences */
 	struct rate *rates;	/* per worker: the last second's rates */
@@ -190,7 +193,8 @@ void
 cp_focus_cfg_init(struct cp_focus_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->media_addr[10] = cfg->media_addr[11] = 0xff;
+	cfg->media_addr[0][10] = cfg->media_addr[0][11] = 0xff;
+	cfg->n_media_addr = 1;
 	cfg->rtp_port_min = 20000;
 	cfg->rtp_port_max = 29998;
 	snprintf(cfg->factory, sizeof(cfg->factory), "factory");
@@ -202,6 +206,64 @@ cp_focus_cfg_init(struct cp_focus_cfg *cfg)
 	cfg->media_timeout_ms = 30000;
 	cfg->notify_interval_ms = 1000;
 	cp_sdp_cfg_init(&cfg->sdp);
+}
+
+int
+cp_focus_cfg_set_media_addrs(struct cp_focus_cfg *cfg, const char *list,
+			     char *err, size_t errlen)
+{
+	uint8_t addr[CP_CONF_MAX_MEDIA_ADDR][16] = { { 0 } };
+	unsigned int n = 0;
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char one[INET_ADDRSTRLEN];
+
+		if (n == CP_CONF_MAX_MEDIA_ADDR) {
+			tutti_errf(err, errlen, "at most %d addresses (those "
+				   "of tutti-dp's port)",
+				   CP_CONF_MAX_MEDIA_ADDR);
+			return -EINVAL;
+		}
+		if (len == 0) {
+			tutti_errf(err, errlen, "an empty address");
+			return -EINVAL;
+		}
+		if (len >= sizeof(one)) {
+			tutti_errf(err, errlen, "'%.*s' is not an IPv4 address "
+				   "(A.B.C.D)", (int)(len < 40 ? len : 40), p);
+			return -EINVAL;
+		}
+		memcpy(one, p, len);
+		one[len] = '\0';
+		addr[n][10] = addr[n][11] = 0xff;
+		if (inet_pton(AF_INET, one, addr[n] + 12) != 1) {
+			tutti_errf(err, errlen, "'%s' is not an IPv4 address "
+				   "(A.B.C.D)", one);
+			return -EINVAL;
+		}
+		/* a leg's 0.0.0.0 says "tutti-dp's first address" */
+		if (memcmp(addr[n] + 12, "\0\0\0\0", 4) == 0) {
+			tutti_errf(err, errlen, "0.0.0.0 is not an address "
+				   "tutti-dp can own");
+			return -EINVAL;
+		}
+		for (unsigned int k = 0; k < n; k++)
+			if (memcmp(addr[k], addr[n], 16) == 0) {
+				tutti_errf(err, errlen, "%s is given twice",
+					   one);
+				return -EINVAL;
+			}
+		n++;
+		p += len;
+		if (*p == '\0')
+			break;
+		p++;	/* the comma */
+	}
+	memcpy(cfg->media_addr, addr, sizeof(addr));
+	cfg->n_media_addr = n;
+	return 0;
 }
 
 static uint64_t
@@ -543,7 +605,9 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 
 	if (cfg->rtp_port_min < 1024 || cfg->rtp_port_min % 2 != 0 ||
 	    cfg->rtp_port_max < cfg->rtp_port_min ||
-	    cfg->rtp_port_max > 65534 || cfg->factory[0] == '\0')
+	    cfg->rtp_port_max > 65534 || cfg->n_media_addr == 0 ||
+	    cfg->n_media_addr > CP_CONF_MAX_MEDIA_ADDR ||
+	    cfg->factory[0] == '\0')
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
@@ -557,7 +621,8 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 	f->cevt.interval_ms = cfg->notify_interval_ms;
 	f->cevt.hold_ms = cfg->notify_interval_ms / 10;
 	f->n_ports = (cfg->rtp_port_max - cfg->rtp_port_min) / 2 + 1;
-	f->port_used = calloc(f->n_ports, 1);
+	f->n_slots = cfg->n_media_addr * f->n_ports;
+	f->port_used = calloc(f->n_slots, 1);
 	f->worker_legs = calloc(SHM_MAX_WORKERS, sizeof(uint32_t));
 	f->worker_drained = calloc(SHM_MAX_WORKERS, sizeof(bool));
 	f->rates = calloc(SHM_MAX_WORKERS, sizeof(*f->rates));
@@ -624,29 +689,97 @@ cp_focus_stats(const struct cp_focus *f)
 	return &f->st;
 }
 
-static int
-port_take(struct cp_focus *f, uint16_t *port)
+/*
+ * The slot of a leg (its local_addr and local_port), or UINT32_MAX if it
+ * is none of ours: a leg of an earlier tutti-cp run with other
+ * --media-ip or --rtp-ports.
+ */
+static uint32_t
+leg_slot(const struct cp_focus *f, const struct shm_msg_leg *leg)
 {
-	for (uint32_t k = 0; k < f->n_ports; k++) {
-		uint32_t i = (f->next_port + k) % f->n_ports;
+	uint16_t port = ntohs(leg->local_port);
+	unsigned int a = 0;
 
-		if (!f->port_used[i]) {
-			f->port_used[i] = 1;
-			f->next_port = i + 1;
-			*port = (uint16_t)(f->cfg.rtp_port_min + 2 * i);
-			return 0;
-		}
+	if (port < f->cfg.rtp_port_min || port > f->cfg.rtp_port_max)
+		return UINT32_MAX;
+	/* 0.0.0.0 is tutti-dp's first address: our first */
+	if (memcmp(leg->local_addr, "\0\0\0\0", 4) != 0)
+		while (a < f->cfg.n_media_addr &&
+		       memcmp(f->cfg.media_addr[a] + 12, leg->local_addr,
+			      4) != 0)
+			a++;
+	if (a == f->cfg.n_media_addr)
+		return UINT32_MAX;
+	return a * f->n_ports + (uint32_t)(port - f->cfg.rtp_port_min) / 2;
+}
+
+/* The focus's RTP address of leg, IPv4-mapped (what its SDP says). */
+static void
+leg_local_addr(const struct cp_focus *f, const struct shm_msg_leg *leg,
+	       uint8_t addr[16])
+{
+	memcpy(addr, f->cfg.media_addr[0], 16);
+	if (memcmp(leg->local_addr, "\0\0\0\0", 4) != 0)
+		memcpy(addr + 12, leg->local_addr, 4);
+}
+
+/* The same as text, for logs and tuttictl. */
+static const char *
+leg_local_ip(const struct cp_focus *f, const struct shm_msg_leg *leg,
+	     char ip[INET_ADDRSTRLEN])
+{
+	uint8_t addr[16];
+
+	leg_local_addr(f, leg, addr);
+	return inet_ntop(AF_INET, addr + 12, ip, INET_ADDRSTRLEN);
+}
+
+/*
+ * Give p a free slot: p->port and its leg's local port and address. The
+ * slots are taken in turn from the last one taken, so the first
+ * address's ports go first, then the next's. With one media address the
+ * leg's address stays 0.0.0.0 (tutti-dp's first), as before there could
+ * be several: a tutti-dp of one address sees no change.
+ */
+static int
+port_take(struct cp_focus *f, struct part *p)
+{
+	for (uint32_t k = 0; k < f->n_slots; k++) {
+		uint32_t i = (f->next_slot + k) % f->n_slots;
+
+		if (f->port_used[i])
+			continue;
+		f->port_used[i] = 1;
+		f->next_slot = i + 1;
+		p->port = (uint16_t)(f->cfg.rtp_port_min +
+				     2 * (i % f->n_ports));
+		p->leg.local_port = htons(p->port);
+		if (f->cfg.n_media_addr > 1)
+			memcpy(p->leg.local_addr,
+			       f->cfg.media_addr[i / f->n_ports] + 12, 4);
+		return 0;
 	}
 	return -ENOSPC;
 }
 
+/* The slot of leg is free again (if it is one of ours). */
 static void
-port_give(struct cp_focus *f, uint16_t port)
+port_give(struct cp_focus *f, const struct shm_msg_leg *leg)
 {
-	uint32_t i = (uint32_t)(port - f->cfg.rtp_port_min) / 2;
+	uint32_t i = leg_slot(f, leg);
 
-	if (i < f->n_ports)
+	if (i != UINT32_MAX)
 		f->port_used[i] = 0;
+}
+
+/* What p's SDP says of the focus's end: its leg's address and port. */
+static void
+part_local(const struct cp_focus *f, const struct part *p,
+	   struct cp_sdp_local *local)
+{
+	leg_local_addr(f, &p->leg, local->addr);
+	local->port = p->port;
+	local->dir = SHM_DIR_SENDRECV;
 }
 
 /* The user part of a SIP URI ("sip:demo@198.18.0.1;x" -> "demo"). */
@@ -703,7 +836,7 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 	c->n_parts--;
 	f->worker_legs[c->worker]--;
 	f->st.n_participants--;
-	port_give(f, p->port);
+	port_give(f, &p->leg);
 	if (c->lifetime == CP_POLICY_END_CREATOR_LEAVES &&
 	    made_by(c, p->from)) {
 		/* RFC 4579 5.12: the creator's conference ends with it */
@@ -735,6 +868,8 @@ refer_progress(struct cp_focus *f, struct part *p, int code, bool final)
 static void
 dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 {
+	char ip[INET_ADDRSTRLEN];
+
 	if (status < 0) {
 		if (status == -EAGAIN)
 			LOG_WARN("conference %s: dial-out to %s refused (503): "
@@ -755,8 +890,9 @@ dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 	state_changed(f);
 	refer_progress(f, p, 200, true);
 	LOG_INFO("%s joined conference %s, dialled out (leg %u, %s/%u, RTP "
-		 "port %u)", p->from, p->conf->name, p->leg_id,
-		 shm_codec_name(p->leg.codec), p->leg.rate_hz, p->port);
+		 "port %u, RTP address %s)", p->from, p->conf->name,
+		 p->leg_id, shm_codec_name(p->leg.codec), p->leg.rate_hz,
+		 p->port, leg_local_ip(f, &p->leg, ip));
 }
 
 static void
@@ -765,6 +901,7 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	struct cp_focus *f = ((void **)cookie)[0];
 	uint32_t leg_id = cmd->body.leg.leg_id;
 	struct part *p = part_find_leg(f, leg_id);
+	char ip[INET_ADDRSTRLEN];
 
 	free(cookie);
 	if (p == NULL)
@@ -822,9 +959,10 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	if (p->state == PART_JOINING) {
 		f->st.joined++;
 		LOG_INFO("%s joined conference %s (leg %u, %s/%u, RTP port %u, "
-			 "worker %u)", p->from, p->conf->name, leg_id,
-			 shm_codec_name(p->leg.codec), p->leg.rate_hz,
-			 p->port, p->conf->worker);
+			 "RTP address %s, worker %u)", p->from, p->conf->name,
+			 leg_id, shm_codec_name(p->leg.codec), p->leg.rate_hz,
+			 p->port, leg_local_ip(f, &p->leg, ip),
+			 p->conf->worker);
 	}
 	p->req = NULL;
 	p->state = PART_CONNECTED;
@@ -983,9 +1121,7 @@ negotiate(struct cp_focus *f, struct part *p, const char *offer)
 	char err[160];
 	int rc;
 
-	memcpy(local.addr, f->cfg.media_addr, 16);
-	local.port = p->port;
-	local.dir = SHM_DIR_SENDRECV;
+	part_local(f, p, &local);
 	if (offer[0] == '\0')
 		return 488;	/* no offer in the INVITE: not yet */
 	rc = cp_sdp_answer(&f->cfg.sdp, &local, &p->sess, offer,
@@ -1066,7 +1202,7 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 			 c->name, cp_sip_req_from(req));
 	}
 	p = calloc(1, sizeof(*p));
-	if (p == NULL || port_take(f, &p->port) < 0) {
+	if (p == NULL || port_take(f, p) < 0) {
 		cp_sip_reply(f->sip, req, p == NULL ? 500 : 503, NULL, NULL);
 		free(p);
 		f->st.refused++;
@@ -1080,7 +1216,6 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
 	p->leg.leg_id = p->leg_id;
 	p->leg.ssrc = (uint32_t)rand64();
-	p->leg.local_port = htons(p->port);
 	p->leg.timeout_ms = f->cfg.media_timeout_ms;
 	p->moderator = dec.moderator || create;
 	snprintf(p->auth_user, sizeof(p->auth_user), "%s", dec.auth_user);
@@ -1461,7 +1596,7 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 		return NULL;
 	}
 	p = calloc(1, sizeof(*p));
-	if (p == NULL || port_take(f, &p->port) < 0) {
+	if (p == NULL || port_take(f, p) < 0) {
 		*err = p == NULL ? -ENOMEM : -ENOSPC;
 		free(p);
 		return NULL;
@@ -1474,14 +1609,11 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
 	p->leg.leg_id = p->leg_id;
 	p->leg.ssrc = (uint32_t)rand64();
-	p->leg.local_port = htons(p->port);
 	p->leg.timeout_ms = f->cfg.media_timeout_ms;
-	memcpy(local.addr, f->cfg.media_addr, 16);
-	local.port = p->port;
-	local.dir = SHM_DIR_SENDRECV;
+	part_local(f, p, &local);
 	if (cp_sdp_offer(&f->cfg.sdp, &local, &p->sess, p->answer,
 			 sizeof(p->answer), NULL) < 0) {
-		port_give(f, p->port);
+		port_give(f, &p->leg);
 		free(p);
 		*err = -EINVAL;
 		return NULL;
@@ -1497,7 +1629,7 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 	o.app = p;
 	*err = cp_sip_invite_ex(f->sip, &o, &p->call);
 	if (*err < 0) {
-		port_give(f, p->port);
+		port_give(f, &p->leg);
 		free(p);
 		return NULL;
 	}
@@ -1554,9 +1686,7 @@ on_call_answered(void *ctx, struct cp_sip_call *call,
 		return;
 	p->call = NULL;
 	p->dialog = dialog;
-	memcpy(local.addr, f->cfg.media_addr, 16);
-	local.port = p->port;
-	local.dir = SHM_DIR_SENDRECV;
+	part_local(f, p, &local);
 	if (cp_sdp_process_answer(&f->cfg.sdp, &local, body, strlen(body),
 				  &res, err, sizeof(err)) < 0) {
 		LOG_INFO("conference %s: %s answered with SDP we cannot use: "
@@ -2078,13 +2208,14 @@ find_leg(void *ctx, const struct shm_leg_entry *e)
 
 /*
  * The media of a leg no participant owns timed out: one left running
- * after a takeover without state. Remove it, and free its port.
+ * after a takeover without state. Remove it, and free its slot.
  */
 static void
 orphan_timeout(struct cp_focus *f, unsigned int worker,
 	       const struct shm_msg *ev)
 {
 	struct leg_find lf = { .leg_id = ev->body.timeout.leg_id };
+	uint32_t slot;
 
 	if (!f->state_ready)
 		return;
@@ -2093,13 +2224,13 @@ orphan_timeout(struct cp_focus *f, unsigned int worker,
 		 "had no media for %u ms: removing it", lf.leg_id,
 		 ev->hdr.conf_id, ev->body.timeout.idle_ms);
 	remove_leg(f, worker, ev->hdr.conf_id, lf.leg_id);
-	if (!lf.found)
+	if (!lf.found || (slot = leg_slot(f, &lf.e.leg)) == UINT32_MAX)
 		return;
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
 		for (struct part *p = c->parts; p != NULL; p = p->next)
-			if (p->port == ntohs(lf.e.leg.local_port))
+			if (leg_slot(f, &p->leg) == slot)
 				return;	/* given again since */
-	port_give(f, ntohs(lf.e.leg.local_port));
+	port_give(f, &lf.e.leg);
 }
 
 /* The data plane's leg table, copied. */
@@ -2171,7 +2302,8 @@ state_conf(const struct cp_state *st, const char *name)
 	return NULL;
 }
 
-/* The leg of participant sp in the table: same id, conference and port. */
+/* The leg of participant sp in the table: same id, conference, address
+ * and port. */
 static int
 leg_of(const struct leg_list *l, const struct cp_state_conf *sc,
        const struct cp_state_part *sp)
@@ -2180,7 +2312,9 @@ leg_of(const struct leg_list *l, const struct cp_state_conf *sc,
 		if (l->e[i].leg.leg_id == sp->leg_id &&
 		    l->e[i].conf_id == sc->conf_id &&
 		    l->e[i].worker == sc->worker &&
-		    ntohs(l->e[i].leg.local_port) == sp->port)
+		    ntohs(l->e[i].leg.local_port) == sp->port &&
+		    memcmp(l->e[i].leg.local_addr, sp->leg.local_addr,
+			   sizeof(sp->leg.local_addr)) == 0)
 			return (int)i;
 	return -1;
 }
@@ -2217,6 +2351,8 @@ restore_part(struct cp_focus *f, struct conf *c,
 	     const struct cp_state_part *sp, const struct shm_leg_entry *e)
 {
 	struct part *p = calloc(1, sizeof(*p));
+	char ip[INET_ADDRSTRLEN];
+	uint32_t slot;
 	int rc;
 
 	if (p == NULL)
@@ -2250,11 +2386,12 @@ restore_part(struct cp_focus *f, struct conf *c,
 		free(p);
 		return rc;
 	}
-	if (p->port >= f->cfg.rtp_port_min && p->port <= f->cfg.rtp_port_max)
-		f->port_used[(p->port - f->cfg.rtp_port_min) / 2] = 1;
+	if ((slot = leg_slot(f, &p->leg)) != UINT32_MAX)
+		f->port_used[slot] = 1;
 	else
-		LOG_WARN("conference %s: leg %u uses RTP port %u, outside "
-			 "--rtp-ports", c->name, p->leg_id, p->port);
+		LOG_WARN("conference %s: leg %u uses RTP address %s port %u, "
+			 "outside --media-ip and --rtp-ports", c->name,
+			 p->leg_id, leg_local_ip(f, &p->leg, ip), p->port);
 	p->next = c->parts;
 	c->parts = p;
 	c->n_parts++;
@@ -2284,7 +2421,7 @@ drop_part(struct cp_focus *f, const struct cp_state_part *sp,
 			 strerror(-rc));
 }
 
-/* Ids and ports never to hand out again: everything the table holds. */
+/* Ids and slots never to hand out again: everything the table holds. */
 static void
 reserve_ids(struct cp_focus *f, const struct leg_list *l,
 	    const struct cp_state *st, bool reserve_ports)
@@ -2292,16 +2429,14 @@ reserve_ids(struct cp_focus *f, const struct leg_list *l,
 	uint32_t max_conf = f->next_conf_id;
 
 	for (uint32_t i = 0; i < l->n; i++) {
-		uint16_t port = ntohs(l->e[i].leg.local_port);
+		uint32_t slot = leg_slot(f, &l->e[i].leg);
 
 		if (l->e[i].leg.leg_id > f->next_leg_id)
 			f->next_leg_id = l->e[i].leg.leg_id;
 		if (l->e[i].conf_id > max_conf)
 			max_conf = l->e[i].conf_id;
-		if (reserve_ports && !l->claimed[i] &&
-		    port >= f->cfg.rtp_port_min &&
-		    port <= f->cfg.rtp_port_max)
-			f->port_used[(port - f->cfg.rtp_port_min) / 2] = 1;
+		if (reserve_ports && !l->claimed[i] && slot != UINT32_MAX)
+			f->port_used[slot] = 1;
 	}
 	for (uint32_t i = 0; i < st->n_confs; i++)
 		if (st->confs[i].conf_id > max_conf)
@@ -2387,7 +2522,7 @@ cp_focus_takeover(struct cp_focus *f)
 	struct leg_list l = { 0 };
 	uint32_t n_in = 0, n_gone = 0, n_removed = 0;
 	bool trusted = false;	/* the state says what every leg is */
-	char err[512];
+	char err[512], ip[INET_ADDRSTRLEN];
 	int rc;
 
 	f->state_gen = f->d->generation;
@@ -2449,9 +2584,10 @@ cp_focus_takeover(struct cp_focus *f)
 		l.claimed[k] = true;
 		n_in++;
 		LOG_INFO("took over %s in conference %s (leg %u, %s/%u, RTP "
-			 "port %u, worker %u)", sp->from, c->name, sp->leg_id,
-			 shm_codec_name(l.e[k].leg.codec), l.e[k].leg.rate_hz,
-			 sp->port, c->worker);
+			 "port %u, RTP address %s, worker %u)", sp->from,
+			 c->name, sp->leg_id, shm_codec_name(l.e[k].leg.codec),
+			 l.e[k].leg.rate_hz, sp->port,
+			 leg_local_ip(f, &l.e[k].leg, ip), c->worker);
 	}
 	/* standing conferences the data plane still runs keep their id */
 	for (uint32_t i = 0; i < st.n_confs; i++) {
@@ -2479,10 +2615,11 @@ cp_focus_takeover(struct cp_focus *f)
 	for (uint32_t i = 0; i < l.n && trusted; i++) {
 		if (l.claimed[i])
 			continue;
-		LOG_INFO("leg %u (conference id %u, worker %u, RTP port %u) is "
-			 "not in the state file: removing it from tutti-dp",
-			 l.e[i].leg.leg_id, l.e[i].conf_id, l.e[i].worker,
-			 ntohs(l.e[i].leg.local_port));
+		LOG_INFO("leg %u (conference id %u, worker %u, RTP port %u, "
+			 "RTP address %s) is not in the state file: removing "
+			 "it from tutti-dp", l.e[i].leg.leg_id, l.e[i].conf_id,
+			 l.e[i].worker, ntohs(l.e[i].leg.local_port),
+			 leg_local_ip(f, &l.e[i].leg, ip));
 		remove_leg(f, l.e[i].worker, l.e[i].conf_id,
 			   l.e[i].leg.leg_id);
 		n_removed++;
@@ -2608,6 +2745,7 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 	    c->adhoc ? "true" : "false", c->locked ? "true" : "false");
 	for (struct part *p = c->parts; p != NULL; p = p->next) {
 		const struct shm_leg_entry *e = NULL;
+		char ip[INET_ADDRSTRLEN];
 
 		for (uint32_t i = 0; l.e != NULL && i < l.n; i++)
 			if (l.e[i].leg.leg_id == p->leg_id)
@@ -2616,13 +2754,14 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		    p->leg_id);
 		put_str(o, p->from);
 		put(o, ",\"state\":\"%s\",\"codec\":\"%s\",\"rate_hz\":%u,"
-		    "\"ptime_ms\":%u,\"rtp_port\":%u,\"muted\":%s,\"deaf\":%s,"
+		    "\"ptime_ms\":%u,\"rtp_addr\":\"%s\",\"rtp_port\":%u,"
+		    "\"muted\":%s,\"deaf\":%s,"
 		    "\"talking\":%s,\"on_dp\":%s,\"rx_pkts\":%" PRIu64
 		    ",\"tx_pkts\":%" PRIu64
 		    ",\"lost\":%" PRIu64 ",\"jitter_us\":%u"
 		    ",\"concealed\":%" PRIu64 "}", state_name(p),
 		    shm_codec_name(p->leg.codec), p->leg.rate_hz,
-		    p->leg.ptime_ms, p->port,
+		    p->leg.ptime_ms, leg_local_ip(f, &p->leg, ip), p->port,
 		    (p->leg.flags & SHM_LEG_MUTE) ? "true" : "false",
 		    (p->leg.flags & SHM_LEG_DEAF) ? "true" : "false",
 		    p->talking ? "true" : "false",

@@ -4,8 +4,9 @@
  * an INVITE to a conference URI joins it, an INVITE to the factory URI
  * creates an ad-hoc conference with an unguessable URI (64 random bits)
  * and joins it, any other URI gets 404. Each participant's SDP is answered
- * (sdp.h), its leg is added on the data plane (a port from the RTP range,
- * the conference's worker: the least loaded when the conference started)
+ * (sdp.h), its leg is added on the data plane (an address of the media
+ * addresses and a port of the RTP range, the conference's worker: the
+ * least loaded when the conference started)
  * and the 200 goes out once the data plane has taken the leg; re-INVITEs
  * update it (hold mutes it), BYE and a data-plane media timeout remove it,
  * and an ad-hoc conference ends with its last participant. After a data
@@ -37,9 +38,14 @@ struct cp_focus;
 
 #define CP_CONF_MAX_STATIC	16	/* configured conference names */
 #define CP_CONF_NAME_MAX	40	/* user part of a conference URI */
+#define CP_CONF_MAX_MEDIA_ADDR	16	/* tutti-dp's addresses on its port */
 
 struct cp_focus_cfg {
-	uint8_t media_addr[16];	/* tutti-dp's RTP address, IPv4-mapped */
+	/* tutti-dp's RTP addresses (some of its --addr), IPv4-mapped, each
+	 * its own space of the ports below; legs fill the first's ports,
+	 * then the next's */
+	uint8_t media_addr[CP_CONF_MAX_MEDIA_ADDR][16];
+	unsigned int n_media_addr;	/* 1..CP_CONF_MAX_MEDIA_ADDR */
 	uint16_t rtp_port_min;	/* even; legs get min, min + 2, ... */
 	uint16_t rtp_port_max;
 	char factory[CP_CONF_NAME_MAX];	/* user part of the factory URI */
@@ -58,13 +64,23 @@ struct cp_focus_cfg {
 				 * borrowed for the focus's life */
 };
 
-/* Defaults: factory "factory", conference "demo", ports 20000-29998,
- * 8 kHz, 20 ms, 30 s media timeout, cp_sdp_cfg_init(). */
+/* Defaults: factory "factory", conference "demo", one media address
+ * 0.0.0.0 (the caller sets it), ports 20000-29998, 8 kHz, 20 ms, 30 s
+ * media timeout, cp_sdp_cfg_init(). */
 void cp_focus_cfg_init(struct cp_focus_cfg *cfg);
 
 /*
+ * Set the media addresses from a list such as "198.18.0.2,198.18.0.3": 1
+ * to CP_CONF_MAX_MEDIA_ADDR IPv4 addresses, none twice, not 0.0.0.0 (a
+ * leg's "tutti-dp's first"). Returns 0, or -EINVAL with the reason in err
+ * (cfg unchanged). Any thread.
+ */
+int cp_focus_cfg_set_media_addrs(struct cp_focus_cfg *cfg, const char *list,
+				 char *err, size_t errlen);
+
+/*
  * Make the focus over data-plane control d. Returns 0 and *out, or -EINVAL
- * (port range, names) or -ENOMEM.
+ * (port range, media addresses, names) or -ENOMEM.
  */
 int cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 		 struct cp_dpctl *d);

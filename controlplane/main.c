@@ -44,6 +44,7 @@ struct cp_opts {
 	const char *policy_path;	/* --policy FILE, or NULL */
 	uint16_t metrics_port;
 	bool names_given;	/* --conference used: replace the default */
+	bool media_given;	/* --media-ip used: not the --sip address */
 	uint32_t rate_limit;	/* new SIP requests/s per source; 0 = off */
 	uint32_t rate_burst;	/* 0 = twice rate_limit */
 	uint32_t max_txn;	/* server transactions before 503 */
@@ -83,11 +84,14 @@ usage(FILE *f)
 "                     e.g. 198.18.0.1:5060 or [::1]:5060; a specific numeric\n"
 "                     address, as it goes in Via and Contact (default: no\n"
 "                     SIP, so that tests may run several tutti-cp at once)\n"
-"  --media-ip A.B.C.D the address tutti-dp owns (its --addr), offered in\n"
-"                     SDP as where participants send RTP (default: the\n"
-"                     --sip address)\n"
-"  --rtp-ports MIN-MAX  tutti-dp's RTP ports for legs, even (default\n"
-"                     20000-29998)\n"
+"  --media-ip A.B.C.D[,A.B.C.D...]  up to %d addresses tutti-dp owns\n"
+"                     (its --addr; several in any order, one alone must\n"
+"                     be its first), offered in SDP as where participants\n"
+"                     send RTP; each adds room for as many legs as\n"
+"                     --rtp-ports has ports, the first address's taken\n"
+"                     first, then the next's (default: the --sip address)\n"
+"  --rtp-ports MIN-MAX  tutti-dp's RTP ports for legs, even, on each media\n"
+"                     address (default 20000-29998)\n"
 "  --conference NAME  a standing conference, sip:NAME@<sip address>\n"
 "                     (repeatable; default: demo)\n"
 "  --factory NAME     the conference factory, sip:NAME@... (RFC 4579:\n"
@@ -141,7 +145,7 @@ usage(FILE *f)
 "  --log-level LEVEL  error, warn, info (default), debug\n"
 "  -h, --help         this help\n"
 "  --version          print the version\n",
-		SHM_DEFAULT_NAME);
+		SHM_DEFAULT_NAME, CP_CONF_MAX_MEDIA_ADDR);
 }
 
 /* "ADDR:PORT" or "[V6ADDR]:PORT" into o->sip_addr and o->sip_port. */
@@ -213,6 +217,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->sip_addr[0] = '\0';
 	cp_focus_cfg_init(&o->focus);
 	o->names_given = false;
+	o->media_given = false;
 	o->ctl_path[0] = '\0';
 	o->state_path[0] = '\0';
 	o->metrics_addr[0] = '\0';
@@ -220,7 +225,6 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->rate_limit = 200;
 	o->rate_burst = 0;
 	o->max_txn = 32768;
-	memset(o->focus.media_addr + 12, 0, 4);
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'R':
@@ -325,14 +329,17 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			snprintf(o->state_path, sizeof(o->state_path), "%s",
 				 optarg);
 			break;
-		case 'm':
-			if (inet_pton(AF_INET, optarg,
-				      o->focus.media_addr + 12) != 1) {
-				LOG_ERR("--media-ip %s: expected an IPv4 "
-					"address", optarg);
+		case 'm': {
+			char e[160];
+
+			if (cp_focus_cfg_set_media_addrs(&o->focus, optarg, e,
+							 sizeof(e)) < 0) {
+				LOG_ERR("--media-ip %s: %s", optarg, e);
 				return -EINVAL;
 			}
+			o->media_given = true;
 			break;
+		}
 		case 'p': {
 			unsigned int lo, hi;
 			char tail;
@@ -464,9 +471,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			 "%s/tutti-cp.%s.state",
 			 geteuid() == 0 ? "/run" : "/tmp", o->region + 1);
 	o->focus.state_path = o->state_path;
-	if (memcmp(o->focus.media_addr + 12, "\0\0\0\0", 4) == 0 &&
-	    o->sip_addr[0] != '\0' &&
-	    inet_pton(AF_INET, o->sip_addr, o->focus.media_addr + 12) != 1) {
+	if (!o->media_given && o->sip_addr[0] != '\0' &&
+	    inet_pton(AF_INET, o->sip_addr, o->focus.media_addr[0] + 12) != 1) {
 		LOG_ERR("--media-ip is needed: the --sip address is not IPv4");
 		return -EINVAL;
 	}

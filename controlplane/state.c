@@ -40,21 +40,28 @@ enum kind {
 	K_CODEC, /* uint8_t enum shm_codec by name */
 	K_DIR,	 /* uint8_t enum shm_dir by name */
 	K_ADDR,	 /* shm_msg_leg addr[16] + remote_port: A.B.C.D:P */
+	K_IP4,	 /* uint8_t[4], IPv4 in network order: A.B.C.D */
 };
 
 struct field {
 	const char *key;
 	enum kind kind;
 	size_t off;
-	size_t size; /* K_STR only */
+	size_t size;   /* K_STR only */
+	bool optional; /* added to version 1 later: an older tutti-cp's
+			* files lack it, and it then reads as zero */
 };
 
-#define F(key, kind, type, member)                                             \
+#define FO(key, kind, type, member, opt)                                       \
 	{                                                                      \
-		key, kind, offsetof(type, member), sizeof(((type *)0)->member) \
+		key, kind, offsetof(type, member),                             \
+			sizeof(((type *)0)->member), opt                       \
 	}
+#define F(key, kind, type, member) FO(key, kind, type, member, false)
 #define CF(key, kind, member) F(key, kind, struct cp_state_conf, member)
 #define PF(key, kind, member) F(key, kind, struct cp_state_part, member)
+#define PF_OPT(key, kind, member)                                              \
+	FO(key, kind, struct cp_state_part, member, true)
 
 static const struct field conf_fields[] = {
 	CF("name", K_STR, name),    CF("uri", K_STR, uri),
@@ -93,6 +100,9 @@ static const struct field part_fields[] = {
 	PF("dir", K_DIR, leg.dir),
 	PF("remote", K_ADDR, leg.addr),
 	PF("local_port", K_NPORT, leg.local_port),
+	/* 0.0.0.0 (or absent: a file from before several media addresses)
+	 * is tutti-dp's first */
+	PF_OPT("local_addr", K_IP4, leg.local_addr),
 	PF("flags", K_U8, leg.flags),
 	PF("gain_q8", K_I16, leg.gain_db_q8),
 	PF("timeout_ms", K_U16, leg.timeout_ms),
@@ -274,6 +284,12 @@ put_record(FILE *f, const char *type, const void *rec,
 						offsetof(struct shm_msg_leg,
 							 addr)));
 			break;
+		case K_IP4: {
+			char ip[INET_ADDRSTRLEN];
+
+			fputs(inet_ntop(AF_INET, v, ip, sizeof(ip)), f);
+			break;
+		}
 		}
 	}
 	fputc('\n', f);
@@ -520,6 +536,9 @@ parse_field(void *rec, const struct field *fd, char *val)
 							   addr)))
 			       ? NULL
 			       : "expected A.B.C.D:PORT or [V6]:PORT";
+	case K_IP4:
+		return inet_pton(AF_INET, val, v) == 1 ? NULL
+						       : "expected A.B.C.D";
 	}
 	return "internal: unknown field kind";
 }
@@ -601,7 +620,7 @@ parse_fields(void *rec, const struct field *fields, size_t n, char *rest,
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!(seen & (1ULL << i))) {
+		if (!(seen & (1ULL << i)) && !fields[i].optional) {
 			snprintf(why, whylen, "field '%s' missing",
 				 fields[i].key);
 			return why;

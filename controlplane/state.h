@@ -3,9 +3,9 @@
  * state.h: tutti-cp's state file, what a restarted tutti-cp needs to take
  * over the calls in progress while tutti-dp keeps their legs running: per
  * conference its name, id, worker and kind, per participant its leg, RTP
- * port, From, SIP dialog (sip.h's struct cp_sip_dialog_state), the SDP it
- * negotiated and the operator's mute and deaf. conf.c fills and reads
- * struct cp_state; this module only writes and parses the file.
+ * address and port, From, SIP dialog (sip.h's struct cp_sip_dialog_state),
+ * the SDP it negotiated and the operator's mute and deaf. conf.c fills and
+ * reads struct cp_state; this module only writes and parses the file.
  *
  * The file is text, one record per line, "key=value" fields with
  * %XX-escaped values, under a version line ("tutti-cp-state 1") and ending

@@ -583,8 +583,8 @@ START_TEST(test_restart_state_and_legs_disagree)
 				     "leg: hanging up") &&
 			      strstr(cp.out,
 				     "leg 2 (conference id 1, worker 0, RTP "
-				     "port 20002) is not in the state file: "
-				     "removing"),
+				     "port 20002, RTP address 198.18.0.2) is "
+				     "not in the state file: removing"),
 		      "%s", cp.out);
 	ck_assert_msg(proc_expect(&phone[1], "the focus hung up", WAIT_MS),
 		      "%s", phone[1].out);

@@ -78,6 +78,7 @@ sample(struct cp_state *st)
 	inet_pton(AF_INET, "198.18.0.1", p->leg.addr + 12);
 	p->leg.remote_port = htons(41000);
 	p->leg.local_port = htons(20084);
+	inet_pton(AF_INET, "198.18.0.3", p->leg.local_addr);
 	p->leg.flags = SHM_LEG_MUTE | SHM_LEG_LATCH;
 	p->leg.gain_db_q8 = -768;
 	p->leg.timeout_ms = 30000;
@@ -226,6 +227,40 @@ START_TEST(test_state_skips_what_it_does_not_know)
 }
 END_TEST
 
+/*
+ * A part's local_addr came after the first files: one without it (from a
+ * tutti-cp of one media address) reads as 0.0.0.0, tutti-dp's first
+ * address, and nothing is skipped; one that is not A.B.C.D is refused.
+ */
+START_TEST(test_state_local_addr_is_optional)
+{
+	struct cp_state a, b;
+	char err[512] = "", text[8192], *at;
+	const char *field = " local_addr=198.18.0.3";
+
+	sample(&a);
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	test_read_file(path, text, sizeof(text));
+	at = strstr(text, field);
+	ck_assert_ptr_nonnull(at);
+	memmove(at, at + strlen(field), strlen(at + strlen(field)) + 1);
+	write_text(text);
+	ck_assert_msg(cp_state_read(path, &b, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_uint_eq(b.skipped, 0);
+	memset(a.parts[0].leg.local_addr, 0, 4);
+	same_as_sample(&b, &a);
+	cp_state_clear(&b);
+	memmove(at + strlen(field), at, strlen(at) + 1);
+	memcpy(at, " local_addr=198.18.0.x", strlen(field));
+	write_text(text);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), -EPROTO);
+	ck_assert_msg(strstr(err, ": local_addr: expected A.B.C.D") != NULL,
+		      "%s", err);
+	cp_state_clear(&a);
+}
+END_TEST
+
 START_TEST(test_state_missing_file_is_enoent)
 {
 	struct cp_state st;
@@ -350,6 +385,7 @@ test_suite(void)
 	tcase_add_test(tc, test_state_missing_file_is_enoent);
 	tcase_add_test(tc, test_state_no_drain_record);
 	tcase_add_test(tc, test_state_skips_what_it_does_not_know);
+	tcase_add_test(tc, test_state_local_addr_is_optional);
 	tcase_add_loop_test(tc, test_state_refuses_bad_files, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_state_refuses_part_without_conf);

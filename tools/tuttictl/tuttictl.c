@@ -194,14 +194,16 @@ row_conf(const char *o, const char *e)
 static void
 row_part(const char *o, const char *e)
 {
-	char id[16], from[96], st[16], codec[16], rate[16], port[8], mu[8],
-	     de[8], rx[24], tx[24], lost[24], jit[16], conc[24];
+	char id[16], from[96], st[16], codec[16], rate[16], addr[16] = "",
+	     port[8], mu[8], de[8], rx[24], tx[24], lost[24], jit[16],
+	     conc[24];
 
 	get(o, e, "leg_id", id, sizeof(id));
 	get(o, e, "from", from, sizeof(from));
 	get(o, e, "state", st, sizeof(st));
 	get(o, e, "codec", codec, sizeof(codec));
 	get(o, e, "rate_hz", rate, sizeof(rate));
+	get(o, e, "rtp_addr", addr, sizeof(addr));
 	get(o, e, "rtp_port", port, sizeof(port));
 	get(o, e, "muted", mu, sizeof(mu));
 	get(o, e, "deaf", de, sizeof(de));
@@ -210,8 +212,8 @@ row_part(const char *o, const char *e)
 	get(o, e, "lost", lost, sizeof(lost));
 	get(o, e, "jitter_us", jit, sizeof(jit));
 	get(o, e, "concealed", conc, sizeof(conc));
-	printf("%6s  %-32s %-10s %-4s/%-5s %5s %-5s %-5s %9s %9s %6s %8s %9s\n",
-	       id, from, st, codec, rate, port,
+	printf("%6s  %-32s %-10s %-4s/%-5s %15s %5s %-5s %-5s %9s %9s %6s %8s "
+	       "%9s\n", id, from, st, codec, rate, addr, port,
 	       strcmp(mu, "true") ? "" : "muted",
 	       strcmp(de, "true") ? "" : "deaf", rx, tx, lost, jit, conc);
 }
@@ -351,9 +353,10 @@ main(int argc, char **argv)
 		get(resp, NULL, "locked", v, sizeof(v));
 		if (strcmp(v, "true") == 0)
 			printf("locked: new participants get 403\n");
-		printf("%6s  %-32s %-10s %-10s %5s %-5s %-5s %9s %9s %6s %8s "
-		       "%9s\n", "LEG", "FROM", "STATE", "CODEC", "PORT", "", "",
-		       "RX PKTS", "TX PKTS", "LOST", "JITTER", "CONCEALED");
+		printf("%6s  %-32s %-10s %-10s %15s %5s %-5s %-5s %9s %9s %6s "
+		       "%8s %9s\n", "LEG", "FROM", "STATE", "CODEC", "RTP ADDR",
+		       "PORT", "", "", "RX PKTS", "TX PKTS", "LOST", "JITTER",
+		       "CONCEALED");
 		each(resp, "participants", row_part);
 	} else if (strcmp(argv[optind], "stats") == 0) {
 		char v[32];

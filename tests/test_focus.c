@@ -1,0 +1,822 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_focus.c: the focus (controlplane/conf.c) in this process over the
+ * real SIP layer on 127.0.0.1 and a free port, with a stand-in tutti-dp:
+ * the test creates the region, answers every command on the worker's ring
+ * with status 0 and keeps the leg table as tutti-dp would; its phone is a
+ * plain UDP socket on the loopback that writes its requests by hand. What
+ * is checked: the (address, port) pairs legs get from several --media-ip
+ * addresses, first address first; the SDP (answers, and a dial-out's
+ * offer) and the leg command that carry them; running out of pairs, and
+ * one given back; a re-INVITE keeping its leg's pair; a restarted tutti-cp
+ * reserving the pairs tutti-dp still runs; one address keeping the legs'
+ * local_addr 0.0.0.0; and the --media-ip list, parsed and refused.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "check_main.h"
+#include "compiler.h"
+#include "conf.h"
+#include "dpctl.h"
+#include "proc.h"
+#include "shm_msg.h"
+#include "shm_region.h"
+#include "shm_ring.h"
+#include "sip.h"
+
+#define WAIT_MS		5000	/* upper bound on waiting for an answer */
+#define A_IP		"198.18.0.2"
+#define B_IP		"198.18.0.3"
+#define C_IP		"198.18.0.9"	/* in no --media-ip of these tests */
+
+static char region_name[SHM_NAME_MAX];
+static char state_path[96];
+static struct shm_region dp;	/* the stand-in tutti-dp's mapping */
+static struct cp_focus_cfg cfg;
+static struct cp_dpctl d;
+static struct cp_focus *focus;
+static struct cp_sip *sip;
+static int phone = -1;		/* the phone's UDP socket */
+static uint16_t phone_port, sip_port;
+
+/* Every command the focus sent, in order. */
+static struct shm_msg cmds[64];
+static unsigned int n_cmds;
+
+/* ---- the stand-in tutti-dp ---- */
+
+static void
+table_put(struct shm_leg_entry *e, uint32_t state, uint32_t conf_id,
+	  const struct shm_msg_leg *leg)
+{
+	shm_pub_begin(&e->pub_seq);
+	e->state = state;
+	e->conf_id = conf_id;
+	e->worker = 0;
+	e->leg = *leg;
+	shm_pub_end(&e->pub_seq);
+}
+
+/* The leg table after command m, as tutti-dp keeps it. */
+static void
+table_apply(const struct shm_msg *m)
+{
+	uint32_t n;
+	struct shm_leg_entry *e = shm_region_legs(&dp, 0, &n);
+	struct shm_leg_entry *hit = NULL, *free_e = NULL;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (e[i].state == SHM_LEG_ACTIVE &&
+		    e[i].leg.leg_id == m->body.leg.leg_id)
+			hit = &e[i];
+		else if (e[i].state == SHM_LEG_FREE && free_e == NULL)
+			free_e = &e[i];
+	}
+	switch (m->hdr.type) {
+	case SHM_CMD_LEG_ADD:
+	case SHM_CMD_LEG_UPDATE:
+		ck_assert_ptr_nonnull(hit != NULL ? hit : free_e);
+		table_put(hit != NULL ? hit : free_e, SHM_LEG_ACTIVE,
+			  m->hdr.conf_id, &m->body.leg);
+		break;
+	case SHM_CMD_LEG_REMOVE:
+		if (hit != NULL)
+			table_put(hit, SHM_LEG_FREE, 0, &hit->leg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A leg tutti-dp runs from before this tutti-cp (a restart). */
+static void
+table_add(uint32_t leg_id, const char *local_ip, uint16_t local_port)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, 99);
+	m.body.leg.leg_id = leg_id;
+	m.body.leg.local_port = htons(local_port);
+	if (local_ip != NULL)
+		ck_assert_int_eq(inet_pton(AF_INET, local_ip,
+					   m.body.leg.local_addr), 1);
+	table_apply(&m);
+}
+
+/* Take the focus's commands, keep them, apply them, answer them. */
+static void
+dp_serve(void)
+{
+	struct shm_msg m, st;
+
+	__atomic_store_n(&dp.hdr->dp_heartbeat_ns, shm_now_ns(),
+			 __ATOMIC_RELEASE);
+	while (shm_ring_recv(shm_region_cmd_ring(&dp, 0), &m, 1) == 1) {
+		ck_assert_uint_lt(n_cmds, 64);
+		cmds[n_cmds++] = m;
+		table_apply(&m);
+		shm_msg_init(&st, SHM_EVT_STATUS, m.hdr.seq, m.hdr.conf_id);
+		ck_assert_uint_eq(shm_ring_send(shm_region_evt_ring(&dp, 0),
+						&st, 1), 1);
+	}
+}
+
+/* The k-th (from 0) command of type the focus sent, or NULL. */
+static const struct shm_msg_leg *
+leg_cmd(uint16_t type, unsigned int k)
+{
+	for (unsigned int i = 0; i < n_cmds; i++)
+		if (cmds[i].hdr.type == type && k-- == 0)
+			return &cmds[i].body.leg;
+	return NULL;
+}
+
+static unsigned int
+n_leg_cmds(uint16_t type)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < n_cmds; i++)
+		n += cmds[i].hdr.type == type;
+	return n;
+}
+
+/* A leg command's local address as text. */
+static const char *
+local_ip(const struct shm_msg_leg *l)
+{
+	static char ip[INET_ADDRSTRLEN];
+
+	return inet_ntop(AF_INET, l->local_addr, ip, sizeof(ip));
+}
+
+/* One turn of tutti-cp's loop, and of the stand-in's. */
+static void
+step(void)
+{
+	char err[256];
+
+	dp_serve();
+	ck_assert_int_ge(cp_dpctl_poll(&d, shm_now_ns(), err, sizeof(err)),
+			 0);
+	cp_focus_poll(focus);
+	cp_sip_poll(sip, 1);
+	dp_serve();
+	ck_assert_int_ge(cp_dpctl_poll(&d, shm_now_ns(), err, sizeof(err)),
+			 0);
+}
+
+static void
+run_ms(unsigned int ms)
+{
+	uint64_t end = proc_now_ms() + ms;
+
+	do
+		step();
+	while (proc_now_ms() < end);
+}
+
+/* ---- tutti-cp: the focus, its SIP layer, its data-plane control ---- */
+
+static void
+focus_start(void)
+{
+	struct cp_sip_conf sc = { .addr = "127.0.0.1",
+				  .contact_params = ";isfocus" };
+	struct cp_sip_app app;
+	char err[256];
+
+	cp_dpctl_init(&d, cp_focus_on_event, NULL);
+	ck_assert_msg(cp_dpctl_attach(&d, region_name, shm_now_ns(), err,
+				      sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(cp_focus_new(&focus, &cfg, &d), 0);
+	d.event_ctx = focus;
+	cp_focus_sip_app(focus, &app);
+	ck_assert_int_eq(cp_sip_open(&sip, &sc, &app), 0);
+	cp_focus_set_sip(focus, sip);
+	sip_port = cp_sip_port(sip);
+	cp_focus_takeover(focus);
+}
+
+/* As tutti-cp stops: the state file written, the calls left running. */
+static void
+focus_stop(void)
+{
+	dp_serve();
+	cp_focus_flush(focus);
+	cp_dpctl_detach(&d);
+	cp_sip_close(sip);
+	cp_focus_free(focus);
+	sip = NULL;
+	focus = NULL;
+}
+
+static void
+setup_with(const char *media, bool start)
+{
+	static int n;
+	struct shm_region_cfg rc = { .name = region_name, .n_workers = 1,
+				     .ring_slots = 1024, .n_legs = 64 };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	char err[256];
+
+	snprintf(region_name, sizeof(region_name), "/tutti-ut-focus-%d-%d",
+		 (int)getpid(), n);
+	snprintf(state_path, sizeof(state_path), "/tmp/test_focus-%d-%d.state",
+		 (int)getpid(), n++);
+	proc_shm_unlink_at_exit(region_name);
+	proc_unlink_at_exit(state_path);
+	unlink(state_path);
+	ck_assert_msg(shm_region_create(&dp, &rc, err, sizeof(err)) == 0,
+		      "%s", err);
+	shm_region_set_state(&dp, SHM_STATE_READY);
+	n_cmds = 0;
+
+	cp_focus_cfg_init(&cfg);
+	ck_assert_int_eq(cp_focus_cfg_set_media_addrs(&cfg, media, err,
+						      sizeof(err)), 0);
+	cfg.rtp_port_min = 30000;	/* two ports an address */
+	cfg.rtp_port_max = 30002;
+	cfg.state_path = state_path;
+
+	phone = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(phone, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(phone, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(phone, (struct sockaddr *)&sa, &sl), 0);
+	phone_port = ntohs(sa.sin_port);
+	if (start)
+		focus_start();
+}
+
+static void
+setup_two(void)
+{
+	setup_with(A_IP "," B_IP, true);
+}
+
+static void
+setup_one(void)
+{
+	setup_with(A_IP, true);
+}
+
+/* The restart case starts the focus itself, after the table is filled. */
+static void
+setup_two_stopped(void)
+{
+	setup_with(A_IP "," B_IP, false);
+}
+
+static void
+teardown(void)
+{
+	if (focus != NULL) {
+		cp_dpctl_detach(&d);
+		cp_sip_close(sip);
+		cp_focus_free(focus);
+		focus = NULL;
+	}
+	if (phone >= 0)
+		close(phone);
+	phone = -1;
+	shm_region_detach(&dp);
+	unlink(state_path);
+}
+
+/* ---- the phone: SIP written by hand ---- */
+
+struct call {
+	unsigned int n;		/* phone number: From user, tag, RTP port */
+	char call_id[64];
+	uint32_t cseq;
+	char to_tag[64];	/* the focus's, from its 2xx */
+	/* the focus's end, from its last SDP */
+	char c_ip[INET_ADDRSTRLEN];
+	char o_ip[INET_ADDRSTRLEN];
+	unsigned int m_port;
+};
+
+static void phone_send(const char *fmt, ...) TUTTI_PRINTF(1, 2);
+
+static void
+phone_send(const char *fmt, ...)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(sip_port) };
+	char buf[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ck_assert(n > 0 && (size_t)n < sizeof(buf));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sendto(phone, buf, (size_t)n, 0,
+				(struct sockaddr *)&to, sizeof(to)), n);
+}
+
+/* The value of header name ("Call-ID") in msg, "" if none. */
+static void
+header(const char *msg, const char *name, char *out, size_t len)
+{
+	char key[64];
+	const char *v;
+	size_t n;
+
+	snprintf(key, sizeof(key), "\r\n%s:", name);
+	out[0] = '\0';
+	if ((v = strstr(msg, key)) == NULL)
+		return;
+	v += strlen(key);
+	v += strspn(v, " ");
+	n = strcspn(v, "\r");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+/* A request of c, method and CSeq number, with an SDP offer sending to
+ * RTP port rtp (0: no body) and the focus's tag once there is one. */
+static void
+request(struct call *c, const char *method, uint32_t cseq, unsigned int rtp)
+{
+	char sdp[512] = "", to_tag[80] = "";
+	static unsigned int branch;
+
+	if (rtp != 0)
+		snprintf(sdp, sizeof(sdp),
+			 "v=0\r\no=p%u 1 %u IN IP4 127.0.0.1\r\ns=-\r\n"
+			 "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+			 "m=audio %u RTP/AVP 0\r\n", c->n, cseq, rtp);
+	if (c->to_tag[0] != '\0')
+		snprintf(to_tag, sizeof(to_tag), ";tag=%s", c->to_tag);
+	phone_send("%s sip:demo@127.0.0.1:%u SIP/2.0\r\n"
+		   "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-%d-%u\r\n"
+		   "Max-Forwards: 70\r\n"
+		   "From: <sip:p%u@127.0.0.1:%u>;tag=p%u\r\n"
+		   "To: <sip:demo@127.0.0.1:%u>%s\r\n"
+		   "Call-ID: %s\r\n"
+		   "CSeq: %u %s\r\n"
+		   "Contact: <sip:p%u@127.0.0.1:%u>\r\n"
+		   "%s"
+		   "Content-Length: %zu\r\n\r\n%s",
+		   method, sip_port, phone_port, (int)getpid(), branch++, c->n,
+		   phone_port, c->n, sip_port, to_tag, c->call_id, cseq, method,
+		   c->n, phone_port,
+		   rtp != 0 ? "Content-Type: application/sdp\r\n" : "",
+		   strlen(sdp), sdp);
+}
+
+/*
+ * Run the focus until c's final answer to its request (CSeq cseq, method)
+ * arrives; returns its status code and leaves the message in msg. Other
+ * messages (100 Trying, retransmitted 2xx of earlier requests, requests
+ * of the focus) are passed over.
+ */
+static int
+final_answer(const struct call *c, uint32_t cseq, const char *method,
+	     char *msg, size_t len)
+{
+	uint64_t end = proc_now_ms() + WAIT_MS;
+	char want[80], v[128];
+
+	snprintf(want, sizeof(want), "%u %s", cseq, method);
+	while (proc_now_ms() < end) {
+		ssize_t n;
+		int code;
+
+		step();
+		n = recv(phone, msg, len - 1, MSG_DONTWAIT);
+		if (n <= 0)
+			continue;
+		msg[n] = '\0';
+		if (sscanf(msg, "SIP/2.0 %d", &code) != 1 || code < 200)
+			continue;
+		header(msg, "Call-ID", v, sizeof(v));
+		if (strcmp(v, c->call_id) != 0)
+			continue;
+		header(msg, "CSeq", v, sizeof(v));
+		if (strcmp(v, want) == 0)
+			return code;
+	}
+	ck_abort_msg("no answer to %s %s", c->call_id, want);
+	return 0;
+}
+
+/* What the focus's SDP in msg says of its end. */
+static void
+read_sdp(struct call *c, const char *msg)
+{
+	const char *at;
+
+	at = strstr(msg, "\r\nc=IN IP4 ");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(sscanf(at, "\r\nc=IN IP4 %15[0-9.]", c->c_ip), 1);
+	at = strstr(msg, "\r\no=");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(sscanf(at, "\r\no=%*s %*s %*s IN IP4 %15[0-9.]",
+				c->o_ip), 1);
+	at = strstr(msg, "\r\nm=audio ");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_eq(sscanf(at, "\r\nm=audio %u", &c->m_port), 1);
+}
+
+/* Phone n calls sip:demo: the final answer's code; on 200 the call is
+ * ACKed and c holds what the focus's SDP says. */
+static int
+join(struct call *c, unsigned int n)
+{
+	char msg[4096], to[256];
+	const char *tag;
+	int code;
+
+	memset(c, 0, sizeof(*c));
+	c->n = n;
+	c->cseq = 1;
+	snprintf(c->call_id, sizeof(c->call_id), "focus-%d-%u@127.0.0.1",
+		 (int)getpid(), n);
+	request(c, "INVITE", c->cseq, 40000 + 2 * n);
+	code = final_answer(c, c->cseq, "INVITE", msg, sizeof(msg));
+	if (code != 200)
+		return code;
+	header(msg, "To", to, sizeof(to));
+	tag = strstr(to, ";tag=");
+	ck_assert_ptr_nonnull(tag);
+	snprintf(c->to_tag, sizeof(c->to_tag), "%s", tag + 5);
+	read_sdp(c, msg);
+	request(c, "ACK", c->cseq, 0);
+	run_ms(20);	/* the ACK in: the dialog is confirmed */
+	return code;
+}
+
+/* c offers another RTP port in a re-INVITE: the final answer's code. */
+static int
+reinvite(struct call *c, unsigned int rtp)
+{
+	char msg[4096];
+	int code;
+
+	request(c, "INVITE", ++c->cseq, rtp);
+	code = final_answer(c, c->cseq, "INVITE", msg, sizeof(msg));
+	if (code == 200) {
+		read_sdp(c, msg);
+		request(c, "ACK", c->cseq, 0);
+		run_ms(20);
+	}
+	return code;
+}
+
+static void
+hang_up(struct call *c)
+{
+	char msg[4096];
+
+	request(c, "BYE", ++c->cseq, 0);
+	ck_assert_int_eq(final_answer(c, c->cseq, "BYE", msg, sizeof(msg)),
+			 200);
+	run_ms(20);
+}
+
+/* Leg command k of type is at ip:port, and call c's SDP says so too. */
+static void
+assert_at(uint16_t type, unsigned int k, const struct call *c,
+	  const char *ip, unsigned int port)
+{
+	const struct shm_msg_leg *l = leg_cmd(type, k);
+
+	ck_assert_ptr_nonnull(l);
+	ck_assert_str_eq(local_ip(l), ip);
+	ck_assert_uint_eq(ntohs(l->local_port), port);
+	ck_assert_str_eq(c->c_ip, ip);
+	ck_assert_str_eq(c->o_ip, ip);
+	ck_assert_uint_eq(c->m_port, port);
+}
+
+/* ---- two media addresses, two ports each: four legs ---- */
+
+/* A's ports first, then B's; each leg's SDP (c= and o=) and its
+ * LEG_ADD's local_addr say its own address; tuttictl's show too. */
+START_TEST(test_focus_fills_first_address_then_next)
+{
+	struct call c[4];
+	char out[8192];
+
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(join(&c[i], i), 200);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
+	assert_at(SHM_CMD_LEG_ADD, 0, &c[0], A_IP, 30000);
+	assert_at(SHM_CMD_LEG_ADD, 1, &c[1], A_IP, 30002);
+	assert_at(SHM_CMD_LEG_ADD, 2, &c[2], B_IP, 30000);
+	assert_at(SHM_CMD_LEG_ADD, 3, &c[3], B_IP, 30002);
+	cp_focus_ctl(focus, "show demo", out, sizeof(out));
+	ck_assert_msg(strstr(out, "\"rtp_addr\":\"" B_IP "\",\"rtp_port\":"
+				  "30002") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\"rtp_addr\":\"" A_IP "\",\"rtp_port\":"
+				  "30000") != NULL, "%s", out);
+}
+END_TEST
+
+/* With every pair taken, an INVITE gets 503 and a dial-out -ENOSPC, as
+ * when the one address's ports ran out; no leg is sent. */
+START_TEST(test_focus_refuses_when_every_pair_is_taken)
+{
+	struct call c[5];
+
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(join(&c[i], i), 200);
+	ck_assert_int_eq(join(&c[4], 4), 503);
+	ck_assert_int_eq(cp_focus_dial(focus, "demo",
+				       "sip:x@127.0.0.1:9"), -ENOSPC);
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
+}
+END_TEST
+
+/* The leg on B:30000 hangs up: its pair is the next one taken, with B in
+ * the new leg's SDP and LEG_ADD. */
+START_TEST(test_focus_reuses_a_pair_given_back_on_b)
+{
+	struct call c[5];
+
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_int_eq(join(&c[i], i), 200);
+	ck_assert_int_eq(join(&c[4], 4), 503);
+	hang_up(&c[2]);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 1);
+	ck_assert_int_eq(join(&c[4], 5), 200);
+	assert_at(SHM_CMD_LEG_ADD, 4, &c[4], B_IP, 30000);
+	ck_assert_int_eq(join(&c[2], 6), 503);
+}
+END_TEST
+
+/* With A's ports taken, the focus dials out from B: its offer's c= and
+ * o= say B, with B's first port. */
+START_TEST(test_focus_dial_out_offers_its_address)
+{
+	struct call c[2], out = { 0 };
+	char uri[64], msg[4096];
+	uint64_t end = proc_now_ms() + WAIT_MS;
+
+	for (unsigned int i = 0; i < 2; i++)
+		ck_assert_int_eq(join(&c[i], i), 200);
+	snprintf(uri, sizeof(uri), "sip:out@127.0.0.1:%u", phone_port);
+	ck_assert_int_eq(cp_focus_dial(focus, "demo", uri), 0);
+	msg[0] = '\0';
+	while (strncmp(msg, "INVITE ", 7) != 0 && proc_now_ms() < end) {
+		ssize_t n;
+
+		step();
+		n = recv(phone, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+		msg[n > 0 ? n : 0] = '\0';
+	}
+	ck_assert_msg(strncmp(msg, "INVITE ", 7) == 0, "no INVITE: %s", msg);
+	read_sdp(&out, msg);
+	ck_assert_str_eq(out.c_ip, B_IP);
+	ck_assert_str_eq(out.o_ip, B_IP);
+	ck_assert_uint_eq(out.m_port, 30000);
+}
+END_TEST
+
+/* A re-INVITE of the leg on B changes its remote end, not its own: the
+ * LEG_UPDATE keeps B and the port (tutti-dp refuses a change of either),
+ * and so does the SDP answered. */
+START_TEST(test_focus_reinvite_keeps_the_address)
+{
+	struct call c[3];
+	const struct shm_msg_leg *l;
+
+	for (unsigned int i = 0; i < 3; i++)
+		ck_assert_int_eq(join(&c[i], i), 200);
+	assert_at(SHM_CMD_LEG_ADD, 2, &c[2], B_IP, 30000);
+	ck_assert_int_eq(reinvite(&c[2], 41000), 200);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_UPDATE), 1);
+	assert_at(SHM_CMD_LEG_UPDATE, 0, &c[2], B_IP, 30000);
+	l = leg_cmd(SHM_CMD_LEG_UPDATE, 0);
+	ck_assert_uint_eq(ntohs(l->remote_port), 41000);
+	ck_assert_uint_eq(l->leg_id, leg_cmd(SHM_CMD_LEG_ADD, 2)->leg_id);
+}
+END_TEST
+
+/* A tutti-cp started with no state over tutti-dp's legs keeps their pairs
+ * from new legs: B:30000, and A:30002 of a leg naming 0.0.0.0 (tutti-dp's
+ * first address); a leg on an address not listed, or a port out of the
+ * range, takes nothing from the pool. */
+START_TEST(test_focus_takeover_reserves_running_pairs)
+{
+	struct call c[3];
+
+	table_add(1, B_IP, 30000);
+	table_add(2, NULL, 30002);
+	table_add(3, C_IP, 30000);
+	table_add(4, A_IP, 31000);
+	focus_start();
+	ck_assert_int_eq(join(&c[0], 0), 200);
+	ck_assert_int_eq(join(&c[1], 1), 200);
+	ck_assert_int_eq(join(&c[2], 2), 503);
+	assert_at(SHM_CMD_LEG_ADD, 0, &c[0], A_IP, 30000);
+	assert_at(SHM_CMD_LEG_ADD, 1, &c[1], B_IP, 30002);
+}
+END_TEST
+
+/* tutti-cp restarts with its state file: the calls it takes over keep
+ * their pairs (the file says each leg's address), and a new call gets the
+ * one left. */
+START_TEST(test_focus_restart_keeps_the_pairs_of_its_calls)
+{
+	struct call c[4];
+	char text[8192];
+
+	for (unsigned int i = 0; i < 3; i++)
+		ck_assert_int_eq(join(&c[i], i), 200);
+	focus_stop();
+	test_read_file(state_path, text, sizeof(text));
+	ck_assert_int_eq(test_count(text, " local_addr=" A_IP " "), 2);
+	ck_assert_int_eq(test_count(text, " local_addr=" B_IP " "), 1);
+	n_cmds = 0;
+	focus_start();
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 0);
+	ck_assert_int_eq(join(&c[3], 3), 200);
+	assert_at(SHM_CMD_LEG_ADD, 0, &c[3], B_IP, 30002);
+	ck_assert_int_eq(join(&c[0], 4), 503);
+}
+END_TEST
+
+/* ---- one media address: as before there could be several ---- */
+
+/* The legs name no address (0.0.0.0: tutti-dp's first), their SDP says
+ * the one; its two ports, then 503. */
+START_TEST(test_focus_one_address_leaves_local_addr_zero)
+{
+	struct call c[3];
+
+	ck_assert_int_eq(join(&c[0], 0), 200);
+	ck_assert_int_eq(join(&c[1], 1), 200);
+	ck_assert_int_eq(join(&c[2], 2), 503);
+	for (unsigned int i = 0; i < 2; i++) {
+		const struct shm_msg_leg *l = leg_cmd(SHM_CMD_LEG_ADD, i);
+
+		ck_assert_ptr_nonnull(l);
+		ck_assert_str_eq(local_ip(l), "0.0.0.0");
+		ck_assert_uint_eq(ntohs(l->local_port), 30000 + 2 * i);
+		ck_assert_str_eq(c[i].c_ip, A_IP);
+		ck_assert_uint_eq(c[i].m_port, 30000 + 2 * i);
+	}
+	ck_assert_int_eq(reinvite(&c[1], 41000), 200);
+	ck_assert_str_eq(local_ip(leg_cmd(SHM_CMD_LEG_UPDATE, 0)), "0.0.0.0");
+	ck_assert_str_eq(c[1].c_ip, A_IP);
+}
+END_TEST
+
+/* ---- the --media-ip list ---- */
+
+static const struct {
+	const char *list;
+	unsigned int n;		/* addresses; 0 = refused */
+	const char *why;	/* part of the reason */
+} lists[] = {
+	{ "198.18.0.2", 1, NULL },
+	{ "198.18.0.3,198.18.0.2", 2, NULL },
+	{ "10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,"
+	  "10.0.0.8,10.0.0.9,10.0.0.10,10.0.0.11,10.0.0.12,10.0.0.13,"
+	  "10.0.0.14,10.0.0.15,10.0.0.16", 16, NULL },
+	{ "198.18.0.2,198.18.0.3,198.18.0.2", 0, "198.18.0.2 is given twice" },
+	{ "198.18.0.2,x", 0, "'x' is not an IPv4 address" },
+	{ "198.18.0.256", 0, "'198.18.0.256' is not an IPv4 address" },
+	{ "198.18.0", 0, "'198.18.0' is not an IPv4 address" },
+	{ " 198.18.0.2", 0, "' 198.18.0.2' is not an IPv4 address" },
+	{ "::1", 0, "'::1' is not an IPv4 address" },
+	{ "198.18.0.2,", 0, "an empty address" },
+	{ "", 0, "an empty address" },
+	{ "0.0.0.0", 0, "0.0.0.0 is not an address" },
+	{ "10.0.0.1,10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,"
+	  "10.0.0.8,10.0.0.9,10.0.0.10,10.0.0.11,10.0.0.12,10.0.0.13,"
+	  "10.0.0.14,10.0.0.15,10.0.0.16,10.0.0.17", 0, "at most 16" },
+};
+
+START_TEST(test_focus_media_addrs_parsed_or_refused)
+{
+	struct cp_focus_cfg c, before;
+	char err[160] = "";
+	int rc;
+
+	cp_focus_cfg_init(&c);
+	c.media_addr[0][12] = 192;	/* as if set from --sip */
+	before = c;
+	rc = cp_focus_cfg_set_media_addrs(&c, lists[_i].list, err,
+					  sizeof(err));
+	if (lists[_i].n == 0) {
+		ck_assert_int_eq(rc, -EINVAL);
+		ck_assert_msg(strstr(err, lists[_i].why) != NULL,
+			      "'%s': got '%s', want '%s'", lists[_i].list, err,
+			      lists[_i].why);
+		ck_assert_mem_eq(&c, &before, sizeof(c));	/* unchanged */
+		return;
+	}
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(c.n_media_addr, lists[_i].n);
+	for (unsigned int k = 0; k < c.n_media_addr; k++) {
+		char ip[INET_ADDRSTRLEN];
+
+		ck_assert_uint_eq(c.media_addr[k][10], 0xff);
+		ck_assert_uint_eq(c.media_addr[k][11], 0xff);
+		inet_ntop(AF_INET, c.media_addr[k] + 12, ip, sizeof(ip));
+		ck_assert_ptr_nonnull(strstr(lists[_i].list, ip));
+	}
+	if (lists[_i].n == 2) {	/* in the order given */
+		ck_assert_uint_eq(c.media_addr[0][15], 3);
+		ck_assert_uint_eq(c.media_addr[1][15], 2);
+	}
+}
+END_TEST
+
+/* tutti-cp itself: a refused list is named with the option, exit 2. */
+START_TEST(test_focus_cp_refuses_bad_media_ip)
+{
+	static const char *const args[][2] = {
+		{ "198.18.0.2,198.18.0.2",
+		  "--media-ip 198.18.0.2,198.18.0.2: 198.18.0.2 is given "
+		  "twice" },
+		{ "198.18.0.2,nope",
+		  "--media-ip 198.18.0.2,nope: 'nope' is not an IPv4 "
+		  "address" },
+	};
+
+	for (unsigned int i = 0; i < 2; i++) {
+		char *argv[] = { (char *)test_env("TUTTI_CP"), "--media-ip",
+				 (char *)args[i][0], "--wait", "0",
+				 "--region", "/tutti-ut-focus-none", NULL };
+		struct proc p;
+
+		ck_assert_int_eq(proc_start(&p, argv), 0);
+		ck_assert_int_eq(proc_wait(&p, 10000), 2);
+		ck_assert_msg(strstr(p.out, args[i][1]) != NULL, "%s", p.out);
+	}
+}
+END_TEST
+
+/* cp_focus_new() takes 1 to 16 addresses. */
+START_TEST(test_focus_new_checks_the_address_count)
+{
+	struct cp_focus_cfg c;
+	struct cp_dpctl dc;
+	struct cp_focus *f = NULL;
+
+	cp_dpctl_init(&dc, NULL, NULL);
+	cp_focus_cfg_init(&c);
+	c.n_media_addr = 0;
+	ck_assert_int_eq(cp_focus_new(&f, &c, &dc), -EINVAL);
+	c.n_media_addr = CP_CONF_MAX_MEDIA_ADDR + 1;
+	ck_assert_int_eq(cp_focus_new(&f, &c, &dc), -EINVAL);
+	c.n_media_addr = CP_CONF_MAX_MEDIA_ADDR;
+	ck_assert_int_eq(cp_focus_new(&f, &c, &dc), 0);
+	cp_focus_free(f);
+}
+END_TEST
+
+Suite *
+test_suite(void)
+{
+	Suite *s = suite_create("focus");
+	TCase *tc = tcase_create("two_addresses");
+
+	tcase_add_checked_fixture(tc, setup_two, teardown);
+	tcase_add_test(tc, test_focus_fills_first_address_then_next);
+	tcase_add_test(tc, test_focus_refuses_when_every_pair_is_taken);
+	tcase_add_test(tc, test_focus_reuses_a_pair_given_back_on_b);
+	tcase_add_test(tc, test_focus_dial_out_offers_its_address);
+	tcase_add_test(tc, test_focus_reinvite_keeps_the_address);
+	tcase_add_test(tc, test_focus_restart_keeps_the_pairs_of_its_calls);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("takeover");
+	tcase_add_checked_fixture(tc, setup_two_stopped, teardown);
+	tcase_add_test(tc, test_focus_takeover_reserves_running_pairs);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("one_address");
+	tcase_add_checked_fixture(tc, setup_one, teardown);
+	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("media_ip");
+	tcase_add_loop_test(tc, test_focus_media_addrs_parsed_or_refused, 0,
+			    sizeof(lists) / sizeof(lists[0]));
+	tcase_add_test(tc, test_focus_cp_refuses_bad_media_ip);
+	tcase_add_test(tc, test_focus_new_checks_the_address_count);
+	suite_add_tcase(s, tc);
+	return s;
+}
