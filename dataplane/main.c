@@ -125,7 +125,7 @@ usage(FILE *f)
 "                         --addr again): a leg's local port is one of\n"
 "                         65536 of its address, so each address adds room\n"
 "                         for 32,256 legs (even ports 1024-65534); a leg\n"
-"                         names its address (tutti-cp --media-addr, the\n"
+"                         names its address (tutti-cp --media-ip, the\n"
 "                         provisioning file's local=A.B.C.D:PORT), the\n"
 "                         first if it does not\n"
 "  --mbufs N              packet buffers (default: what the queues and\n"

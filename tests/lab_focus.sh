@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tests/lab_focus.sh, sourced by the lab tests (check_functional.sh,
-# check_ops_audio.sh, check_ptime.sh): the whole focus in a lab of the
-# caller's names.
+# check_media_addrs.sh, check_ops_audio.sh, check_ptime.sh): the whole
+# focus in a lab of the caller's names.
 # tutti-dp drives the root side of the veth through af_packet and owns
-# 198.18.0.2; tutti-cp runs in the namespace, SIP on 198.18.0.1:5060, its
+# 198.18.0.2 (or the addresses in lab_addrs, tutti-cp's --media-ip too);
+# tutti-cp runs in the namespace, SIP on 198.18.0.1:5060, its
 # operator socket at $out/ctl.sock, its state file at $out/cp.state, logs
 # in $out/dp.log and $out/cp.log.
 # The caller sets top and build, sources this file and calls
@@ -32,9 +33,11 @@ fail() { echo "FAIL: $*" >&2; cat "$out"/* >&2; exit 1; }
 
 # Up, and tutti-cp attached to tutti-dp; non-zero if not within 20 s.
 # Arguments: more tutti-cp options; lab_dp_opts (an array, if set): more
-# tutti-dp options. tutti-dp's PID is in dp_pid.
+# tutti-dp options; lab_addrs (if set): tutti-dp's addresses, a list
+# (198.18.0.2,198.18.0.3), all of them tutti-cp's --media-ip, in that
+# order. tutti-dp's PID is in dp_pid.
 lab_focus_up() {
-	local end=$((SECONDS + 20))
+	local end=$((SECONDS + 20)) addrs=${lab_addrs:-198.18.0.2}
 
 	"$top/tools/lab" up --ns "$ns" --dp-if "$dpif" --lab-if "$labif" \
 		>/dev/null || return 1
@@ -42,12 +45,12 @@ lab_focus_up() {
 		--no-pci --no-shconf --no-telemetry \
 		--log-level=lib.eal:warning \
 		--vdev "net_af_packet0,iface=$dpif" -- --region "$region" \
-		--idle-sleep-us 100 --addr 0=198.18.0.2 "${lab_dp_opts[@]}" \
+		--idle-sleep-us 100 --addr "0=$addrs" "${lab_dp_opts[@]}" \
 		>"$out/dp.log" 2>&1 &
 	dp_pid=$!
 	pids+=($!)
 	ip netns exec "$ns" "$build/controlplane/tutti-cp" --region "$region" \
-		--wait 30 --sip 198.18.0.1:5060 --media-ip 198.18.0.2 \
+		--wait 30 --sip 198.18.0.1:5060 --media-ip "$addrs" \
 		--ctl "$out/ctl.sock" --state "$out/cp.state" "$@" \
 		>"$out/cp.log" 2>&1 &
 	pids+=($!)

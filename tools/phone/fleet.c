@@ -62,6 +62,10 @@ struct phone {
 	double last_ms, jitter_ts;
 	uint32_t last_ts;
 	uint32_t gaps;
+	/* where it came from: the last packet's source, and how many came
+	 * from anywhere else than where it sends (the answer's c= and m=) */
+	struct sockaddr_in rx_from;
+	uint64_t rx_stray;
 	int16_t ring[WINDOW];
 	uint32_t ring_pos, ring_fill;
 	/* the current --report-ms window */
@@ -181,7 +185,10 @@ usage(FILE *f)
 "  -h, --help           this help\n"
 "\n"
 "The final JSON's results also give each participant's sip_status (the\n"
-"answer to its INVITE, 0: none) and bye_from_focus.\n"
+"answer to its INVITE, 0: none), bye_from_focus, focus_rtp (where it\n"
+"sends RTP: the answer's c= and m=, or --remote's), rx_from (the source\n"
+"of the last RTP it received, \"\" if none) and rx_stray (RTP received\n"
+"from anywhere else than focus_rtp; the verdict does not judge them).\n"
 "\n"
 "SIGUSR1 moves participant 0's RTP (with --call) to a new port, P + 2N\n"
 "for the first move (P + 2N + 2 for the next, ...): it binds the port,\n"
@@ -273,9 +280,12 @@ static void
 receive(struct phone *p, enum dp_law law)
 {
 	uint8_t buf[2048];
+	struct sockaddr_in from;
+	socklen_t from_len = sizeof(from);
 	ssize_t len;
 
-	while ((len = recv(p->fd, buf, sizeof(buf), 0)) > 12) {
+	while ((len = recvfrom(p->fd, buf, sizeof(buf), 0,
+			       (struct sockaddr *)&from, &from_len)) > 12) {
 		uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
 		uint32_t ts = (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 |
 			      (uint32_t)buf[6] << 8 | buf[7];
@@ -283,6 +293,11 @@ receive(struct phone *p, enum dp_law law)
 		int16_t pcm[FS_MAX];
 		uint32_t m = (uint32_t)len - 12;
 
+		from_len = sizeof(from);
+		p->rx_from = from;
+		if (from.sin_addr.s_addr != p->remote.sin_addr.s_addr ||
+		    from.sin_port != p->remote.sin_port)
+			p->rx_stray++;
 		if (!p->have_seq) {
 			p->have_seq = true;
 			p->max_seq = seq;
@@ -413,6 +428,20 @@ report_window(int count, uint64_t window, uint64_t t_ms, const double *tones,
 	}
 	printf("]}\n");
 	fflush(stdout);
+}
+
+/* A.B.C.D:PORT of a, or "" when a is unset (family 0). */
+static void
+addr_port(const struct sockaddr_in *a, char *out, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	if (a->sin_family != AF_INET) {
+		out[0] = '\0';
+		return;
+	}
+	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+	snprintf(out, len, "%s:%u", ip, ntohs(a->sin_port));
 }
 
 /* Parse a comma-separated list of Hz into out (at most max); the count. */
@@ -718,19 +747,25 @@ fleet_main(int argc, char **argv)
 		       count, n_pass);
 		for (int i = 0; i < count; i++) {
 			const struct phone *p = &ph[i];
+			char to[24], from[24];
 
+			addr_port(&p->remote, to, sizeof(to));
+			addr_port(&p->rx_from, from, sizeof(from));
 			printf("%s{\"id\":%d,\"port\":%d,\"tone_hz\":%g,"
 			       "\"ptime_ms\":%u,"
 			       "\"rx\":%" PRIu64 ",\"loss_pct\":%.3f,"
 			       "\"jitter_ms\":%.2f,\"gaps\":%u,"
 			       "\"others_min_db\":%.1f,\"own_db\":%.1f,"
 			       "\"sip_status\":%d,\"bye_from_focus\":%s,"
+			       "\"focus_rtp\":\"%s\",\"rx_from\":\"%s\","
+			       "\"rx_stray\":%" PRIu64 ","
 			       "\"pass\":%s,\"why\":\"%s\"}", i ? "," : "", i,
 			       base + 2 * i, p->tone_hz, p->ptime_ms, p->rx,
 			       p->loss_pct,
 			       p->jitter_ts / 8.0, p->gaps, p->others_min_db,
 			       p->own_db, p->call.status,
-			       p->bye_rx ? "true" : "false",
+			       p->bye_rx ? "true" : "false", to, from,
+			       p->rx_stray,
 			       p->pass ? "true" : "false", p->why);
 		}
 		printf("]}\n");
