@@ -737,9 +737,11 @@ leg_local_ip(const struct cp_focus *f, const struct shm_msg_leg *leg,
 /*
  * Give p a free slot: p->port and its leg's local port and address. The
  * slots are taken in turn from the last one taken, so the first
- * address's ports go first, then the next's. With one media address the
- * leg's address stays 0.0.0.0 (tutti-dp's first), as before there could
- * be several: a tutti-dp of one address sees no change.
+ * address's ports go first, then the next's. The leg names its address
+ * when there are several, and when tutti-dp says which it owns (it then
+ * refuses one it does not: the participant is refused, not given an SDP
+ * that sends its RTP where nobody listens); otherwise 0.0.0.0, tutti-dp's
+ * first (a tutti-dp with no port owns none).
  */
 static int
 port_take(struct cp_focus *f, struct part *p)
@@ -754,7 +756,8 @@ port_take(struct cp_focus *f, struct part *p)
 		p->port = (uint16_t)(f->cfg.rtp_port_min +
 				     2 * (i % f->n_ports));
 		p->leg.local_port = htons(p->port);
-		if (f->cfg.n_media_addr > 1)
+		if (f->cfg.n_media_addr > 1 ||
+		    (f->d->up && f->d->region.hdr->n_addrs > 0))
 			memcpy(p->leg.local_addr,
 			       f->cfg.media_addr[i / f->n_ports] + 12, 4);
 		return 0;
@@ -2512,6 +2515,47 @@ dials_restore(struct cp_focus *f, const struct cp_state *st)
 			 "for its worker before the restart: trying it again",
 			 c->name, d->uri);
 	}
+}
+
+unsigned int
+cp_focus_check_media(const struct cp_focus *f)
+{
+	const struct shm_region_hdr *h = f->d->region.hdr;
+	char owns[SHM_MAX_ADDRS * (INET_ADDRSTRLEN + 2)] = "";
+	uint32_t n = h->n_addrs < SHM_MAX_ADDRS ? h->n_addrs : SHM_MAX_ADDRS;
+	unsigned int bad = 0;
+	size_t at = 0;
+
+	if (n == 0)
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		inet_ntop(AF_INET, &h->addrs[i], owns + at,
+			  (socklen_t)(sizeof(owns) - at));
+		at += strlen(owns + at);
+		if (i + 1 < n)
+			at += (size_t)snprintf(owns + at, sizeof(owns) - at,
+					       ", ");
+	}
+	for (unsigned int a = 0; a < f->cfg.n_media_addr; a++) {
+		char ip[INET_ADDRSTRLEN];
+		uint32_t i = 0;
+
+		while (i < n && memcmp(&h->addrs[i],
+				       f->cfg.media_addr[a] + 12, 4) != 0)
+			i++;
+		if (i < n)
+			continue;
+		inet_ntop(AF_INET, f->cfg.media_addr[a] + 12, ip, sizeof(ip));
+		LOG_ERR("--media-ip %s: tutti-dp (pid %u) does not own it (it "
+			"owns %s: its --addr): the legs given it are refused, "
+			"and their participants with them", ip, h->dp_pid,
+			owns);
+		bad++;
+	}
+	if (bad == 0)
+		LOG_INFO("media addresses: tutti-dp owns all %u (it owns %s)",
+			 f->cfg.n_media_addr, owns);
+	return bad;
 }
 
 void

@@ -132,6 +132,15 @@ void cp_focus_replay(struct cp_focus *f);
 void cp_focus_takeover(struct cp_focus *f);
 
 /*
+ * Once attached to tutti-dp: whether it owns every media address (the
+ * addresses it publishes in the region). Each one it does not own is
+ * logged as an error, with what it owns: tutti-dp refuses the legs given
+ * it, so their participants are refused. Returns how many; 0 too when
+ * tutti-dp publishes none (no port: control only).
+ */
+unsigned int cp_focus_check_media(const struct cp_focus *f);
+
+/*
  * Write the state file now if anything changed since the last write: at a
  * clean stop, before the SIP layer closes (its dialogs go in the file);
  * the calls go on in the data plane for the next tutti-cp to take over.

@@ -807,6 +807,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	say_found(&d, 0);
+	cp_focus_check_media(focus);
 	gen = d.generation;
 	say_hello(&d);
 	LOG_INFO("state file %s", o.state_path);
@@ -829,6 +830,7 @@ main(int argc, char **argv)
 				return 1;
 			}
 			say_found(&d, gen);
+			cp_focus_check_media(focus);
 			gen = d.generation;
 			say_hello(&d);
 			cp_focus_replay(focus);

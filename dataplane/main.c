@@ -608,6 +608,10 @@ start_port(const struct dp_opts *o)
 		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
 			 "mbufs: shared mixes are copied", port.port_id,
 			 port.driver);
+	/* for tutti-cp: which addresses it may give legs */
+	_Static_assert(DP_NET_ADDRS_MAX == SHM_MAX_ADDRS, "addresses");
+	memcpy(region.hdr->addrs, port.ipv4, sizeof(region.hdr->addrs));
+	region.hdr->n_addrs = port.n_addrs;
 	for (unsigned int w = 0; w < n_workers; w++) {
 		if (dp_io_attach(&lcores[w], &port, pool) < 0) {
 			LOG_ERR("worker %u: no room for the legs of %u "

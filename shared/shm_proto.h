@@ -47,6 +47,8 @@ extern "C" {
 #define SHM_VER_MINOR		0
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
+#define SHM_MAX_ADDRS		16	/* IPv4 addresses on the data plane's
+					 * port (struct shm_region_hdr) */
 #define SHM_MSG_BYTES		64	/* one slot, one cache line */
 #define SHM_RING_SLOTS_DEFAULT	4096	/* power of two */
 #define SHM_LEGS_DEFAULT	65536	/* leg table entries */
@@ -397,7 +399,12 @@ struct shm_region_hdr {
 	uint64_t cp_generation;	/* cp's own random id, to tell restarts */
 	uint16_t worker_lcore[SHM_MAX_WORKERS]; /* DPDK lcore per worker */
 	char dp_version[32];	/* tutti-dp version string, NUL terminated */
-	uint8_t _pad0[3816];
+	/* the addresses tutti-dp owns on its port (--addr), IPv4 network
+	 * order, [0] its first (a leg's local_addr 0.0.0.0); 0: no port.
+	 * Written before SHM_STATE_READY, then fixed */
+	uint32_t n_addrs;
+	uint32_t addrs[SHM_MAX_ADDRS];
+	uint8_t _pad0[3748];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_region_hdr) == SHM_ALIGN,
 		  "ABI: region header is one page");

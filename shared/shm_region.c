@@ -74,6 +74,8 @@ shm_layout_fingerprint(void)
 		offsetof(struct shm_region_hdr, ring_off),
 		offsetof(struct shm_region_hdr, dp_pid),
 		offsetof(struct shm_region_hdr, worker_lcore),
+		offsetof(struct shm_region_hdr, addrs),
+		SHM_MAX_ADDRS,
 		SHM_MAX_WORKERS,
 		/* the ring itself: both sides must agree on DPDK's layout */
 		sizeof(struct rte_ring),

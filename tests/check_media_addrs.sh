@@ -46,6 +46,9 @@ lab_focus_up --rtp-ports 20000-20002 ||
 	fail "the focus in the lab did not come up"
 grep -q "owns 198.18.0.2, 198.18.0.3;" "$out/dp.log" ||
 	fail "tutti-dp does not say it owns both addresses"
+# tutti-cp read them from the region and found its own among them
+grep -q "media addresses: tutti-dp owns all 2 (it owns 198.18.0.2, 198.18.0.3)" \
+	"$out/cp.log" || fail "tutti-cp did not check its media addresses"
 
 # arp: each address answers, from itself, with tutti-dp's MAC
 mac=$(cat "/sys/class/net/$dpif/address")

@@ -316,6 +316,56 @@ START_TEST(test_cp_survives_dp_restart)
 }
 END_TEST
 
+/* tutti-dp publishes the addresses it owns (a port on net_null, two
+ * addresses), none without a port; tutti-cp names the media address
+ * tutti-dp does not own, and what it owns. */
+START_TEST(test_dp_publishes_addresses_cp_checks_them)
+{
+	char *dp_argv[] = { (char *)test_env("TUTTI_DP"), "-l", cpu,
+			    "--no-huge", "-m", "128", "--no-pci",
+			    "--no-shconf", "--no-telemetry",
+			    "--log-level=lib.eal:warning", "--vdev", "net_null0",
+			    "--", "--region", region_name, "--legs", "1024",
+			    "--idle-sleep-us", "100", "--addr",
+			    "0=198.18.0.2,198.18.0.3", NULL };
+	char *cp_argv[] = { (char *)test_env("TUTTI_CP"), "--region",
+			    region_name, "--wait", "10", "--state", state_path,
+			    "--media-ip", "198.18.0.3,198.18.0.9", NULL };
+	struct shm_region r;
+	struct proc dp, cp;
+	uint32_t a[2];
+	char err[256], want[160];
+
+	ck_assert_int_eq(proc_start(&dp, dp_argv), 0);
+	ck_assert_msg(proc_expect(&dp, "ready: region", WAIT_MS),
+		      "tutti-dp did not start:\n%s", dp.out);
+	ck_assert_int_eq(shm_region_attach(&r, region_name, 0, shm_now_ns(),
+					   err, sizeof(err)), 0);
+	inet_pton(AF_INET, "198.18.0.2", &a[0]);
+	inet_pton(AF_INET, "198.18.0.3", &a[1]);
+	ck_assert_uint_eq(r.hdr->n_addrs, 2);
+	ck_assert_uint_eq(r.hdr->addrs[0], a[0]);
+	ck_assert_uint_eq(r.hdr->addrs[1], a[1]);
+	shm_region_detach(&r);
+	ck_assert_int_eq(proc_start(&cp, cp_argv), 0);
+	snprintf(want, sizeof(want), "--media-ip 198.18.0.9: tutti-dp (pid "
+		 "%d) does not own it (it owns 198.18.0.2, 198.18.0.3",
+		 (int)dp.pid);
+	ck_assert_msg(proc_expect(&cp, want, WAIT_MS), "%s", cp.out);
+	ck_assert_ptr_null(strstr(cp.out, "--media-ip 198.18.0.3:"));
+	ck_assert_int_eq(proc_stop(&cp, SIGTERM, WAIT_MS), 0);
+	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+
+	/* no port: no address */
+	start_dp(&dp);
+	ck_assert_int_eq(shm_region_attach(&r, region_name, 0, shm_now_ns(),
+					   err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.hdr->n_addrs, 0);
+	shm_region_detach(&r);
+	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+}
+END_TEST
+
 START_TEST(test_cp_refuses_stale_region)
 {
 	struct proc cp;
@@ -522,6 +572,7 @@ test_suite(void)
 	tcase_add_test(tc, test_dp_conference_belongs_to_one_worker);
 	tcase_add_test(tc, test_dp_refuses_region_in_use);
 	tcase_add_test(tc, test_dp_provisions_from_file);
+	tcase_add_test(tc, test_dp_publishes_addresses_cp_checks_them);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -681,6 +681,39 @@ START_TEST(test_focus_one_address_leaves_local_addr_zero)
 }
 END_TEST
 
+/* The same address, and tutti-dp says which it owns (its region): the
+ * legs name it, so that tutti-dp refuses them if it is not one of its;
+ * tutti-cp's check finds a media address it does not own. */
+START_TEST(test_focus_names_the_address_tutti_dp_owns)
+{
+	struct call c;
+	struct cp_focus_cfg two;
+	struct cp_focus *f2;
+	uint32_t a, b;
+	char err[128];
+
+	inet_pton(AF_INET, A_IP, &a);
+	inet_pton(AF_INET, B_IP, &b);
+	dp.hdr->addrs[0] = b;		/* A need not be its first */
+	dp.hdr->addrs[1] = a;
+	dp.hdr->n_addrs = 2;
+	ck_assert_int_eq(join(&c, 0), 200);
+	ck_assert_str_eq(local_ip(leg_cmd(SHM_CMD_LEG_ADD, 0)), A_IP);
+	ck_assert_str_eq(c.c_ip, A_IP);
+	ck_assert_uint_eq(cp_focus_check_media(focus), 0);
+	/* a focus of A and C: C is not tutti-dp's */
+	two = cfg;
+	ck_assert_int_eq(cp_focus_cfg_set_media_addrs(&two, A_IP "," C_IP, err,
+						      sizeof(err)), 0);
+	ck_assert_int_eq(cp_focus_new(&f2, &two, &d), 0);
+	ck_assert_uint_eq(cp_focus_check_media(f2), 1);
+	cp_focus_free(f2);
+	/* a tutti-dp with no port publishes none: nothing to check */
+	dp.hdr->n_addrs = 0;
+	ck_assert_uint_eq(cp_focus_check_media(focus), 0);
+}
+END_TEST
+
 /* ---- the --media-ip list ---- */
 
 static const struct {
@@ -810,6 +843,7 @@ test_suite(void)
 	tc = tcase_create("one_address");
 	tcase_add_checked_fixture(tc, setup_one, teardown);
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
+	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("media_ip");
