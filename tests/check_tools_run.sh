@@ -3,7 +3,7 @@
 # tools/run (the README's first command): as root it builds a lab of its
 # own names, starts both processes, which find each other, and the demo
 # phones, which call in over SIP and each hear the other two tones and
-# their own far down; then
+# their own far down (tutti-dp given two addresses, tutti-cp both); then
 # everything stops and the lab and the region are gone. Without root it
 # runs the two processes alone (--no-lab).
 set -eu
@@ -14,6 +14,7 @@ id=$$
 trap 'rm -f "$out"' EXIT
 if [ "$(id -u)" -eq 0 ]; then
 	mode="--ns tutti-rt$id --dp-if ttrd$id --lab-if ttrl$id"
+	mode="$mode --dp-ip 198.18.0.2,198.18.0.3"
 else
 	mode="--no-lab"
 fi
@@ -24,7 +25,7 @@ fi
 cat "$out"
 want="found tutti-dp|found tutti-cp pid|answered on all|tools/run: stopped"
 if [ "$(id -u)" -eq 0 ]; then
-	want="$want|lab tutti-rt$id removed|tutti-phone 450Hz:  2s|tutti-phone 800Hz:  2s|tutti-phone 1300Hz:  2s|phone@198.18.0.1:40001 joined conference demo|phone@198.18.0.1:40003 joined conference demo|phone@198.18.0.1:40005 joined conference demo|metrics on http://198.18.0.1:9100"
+	want="$want|lab tutti-rt$id removed|tutti-phone 450Hz:  2s|tutti-phone 800Hz:  2s|tutti-phone 1300Hz:  2s|phone@198.18.0.1:40001 joined conference demo|phone@198.18.0.1:40003 joined conference demo|phone@198.18.0.1:40005 joined conference demo|metrics on http://198.18.0.1:9100|owns 198.18.0.2, 198.18.0.3;|media addresses: tutti-dp owns all 2"
 fi
 IFS='|'
 for w in $want; do
