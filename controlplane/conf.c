@@ -2870,7 +2870,9 @@ stats_json(struct cp_focus *f, struct out *o)
 		    ",\"tx_pkts\":%" PRIu64 ",\"load_pct_1s\":%.1f"
 		    ",\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"overloaded\":%s,\"new_legs_refused\":%" PRIu64
-		    ",\"draining\":%s,\"drops\":{", w ? "," : "", w, s.lcore,
+		    ",\"draining\":%s,\"tx_deferred\":%" PRIu64
+		    ",\"tx_backlog_max\":%" PRIu64 ",\"drops\":{",
+		    w ? "," : "", w, s.lcore,
 		    s.n_confs,
 		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
 		    (double)s.total_cycles : 0.0, s.ticks, s.late_ticks,
@@ -2882,7 +2884,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    f->rates ? f->rates[w].rx_pps : 0.0,
 		    f->rates ? f->rates[w].tx_pps : 0.0,
 		    s.overloaded ? "true" : "false", s.new_legs_refused,
-		    f->worker_drained[w] ? "true" : "false");
+		    f->worker_drained[w] ? "true" : "false", s.tx_deferred,
+		    s.tx_backlog_max);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s.drops[i] != 0) {
 				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
@@ -3199,8 +3202,9 @@ put_family(struct out *o, const struct metric_fam *m)
 
 enum worker_metric {
 	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
-	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_RX_POLLS, WM_DROPS,
-	WM_OVERLOADED, WM_LEGS_REFUSED, WM_DRAINING, WM_N_
+	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_RX_POLLS,
+	WM_TX_DEFERRED, WM_TX_BACKLOG_MAX, WM_DROPS, WM_OVERLOADED,
+	WM_LEGS_REFUSED, WM_DRAINING, WM_N_
 };
 
 static const struct metric_fam worker_fam[WM_N_] = {
@@ -3234,6 +3238,14 @@ static const struct metric_fam worker_fam[WM_N_] = {
 			  "Receive polls that brought packets: packets in "
 			  "over this is the mean burst (tutti-dp "
 			  "--rx-hold-us)." },
+	[WM_TX_DEFERRED] = { "tutti_worker_tx_deferred_total", "counter",
+			     "Packets the port's transmit queue did not take "
+			     "at once: they waited in the worker's backlog "
+			     "and went later, in order." },
+	[WM_TX_BACKLOG_MAX] = { "tutti_worker_tx_backlog_max", "gauge",
+				"Most packets in the worker's transmit "
+				"backlog at once (since start or tutti-dp's "
+				"last SIGUSR1 snapshot)." },
 	[WM_DROPS] = { "tutti_worker_drops_total", "counter",
 		       "Packets and events dropped, by reason." },
 	[WM_OVERLOADED] = { "tutti_worker_overloaded", "gauge",
@@ -3308,6 +3320,12 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 		break;
 	case WM_RX_POLLS:
 		put_u64(o, n, w, s->rx_polls);
+		break;
+	case WM_TX_DEFERRED:
+		put_u64(o, n, w, s->tx_deferred);
+		break;
+	case WM_TX_BACKLOG_MAX:
+		put_u64(o, n, w, s->tx_backlog_max);
 		break;
 	case WM_DROPS:
 	case WM_N_:

@@ -102,8 +102,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 	lc->tx_data_off = (uint32_t)sizeof(struct rte_mbuf) +
 			  rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM;
 	lc->n_stash = 0;
-	lc->tx_backlog_head = lc->tx_backlog_n = lc->tx_backlog_max = 0;
-	lc->tx_deferred = 0;
+	lc->tx_backlog_head = lc->tx_backlog_n = 0;
 	return 0;
 }
 
@@ -354,9 +353,9 @@ backlog_put(struct dp_lcore *lc, struct rte_mbuf **m, uint32_t n)
 		lc->tx_backlog[(lc->tx_backlog_head + lc->tx_backlog_n + i) &
 			       (DP_TX_BACKLOG - 1)] = m[i];
 	lc->tx_backlog_n += k;
-	lc->tx_deferred += k;
-	if (lc->tx_backlog_n > lc->tx_backlog_max)
-		lc->tx_backlog_max = lc->tx_backlog_n;
+	lc->st.tx_deferred += k;
+	if (lc->tx_backlog_n > lc->st.tx_backlog_max)
+		lc->st.tx_backlog_max = lc->tx_backlog_n;
 	if (k < n) {
 		lc->st.drops[SHM_DROP_TX_FULL] += n - k;
 		rte_pktmbuf_free_bulk(m + k, n - k);

@@ -232,6 +232,7 @@ dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
 		lc->poll_gap_max = 0;
 		lc->st.poll_gap_ns_max = 0;
 		lc->st.tick_ns_max = 0;
+		lc->st.tx_backlog_max = lc->tx_backlog_n;
 	}
 	lc->st.total_cycles = now - lc->start_tsc;
 	admit_window(lc, now);

@@ -167,11 +167,10 @@ struct dp_lcore {
 	uint64_t n_dispatched;		/* packets passed to their owner */
 	uint16_t n_tx;
 	struct rte_mbuf *tx[DP_TX_BURST];
-	/* DP_TX_BACKLOG: a FIFO from tx_backlog_head, tx_backlog_n long */
+	/* DP_TX_BACKLOG: a FIFO from tx_backlog_head, tx_backlog_n long
+	 * (what went into it, and its most: st.tx_deferred and
+	 * st.tx_backlog_max) */
 	uint32_t tx_backlog_head, tx_backlog_n;
-	uint32_t tx_backlog_max;	/* its most since attach */
-	uint64_t tx_deferred;		/* packets that went into it, since
-					 * attach */
 	struct rte_mbuf *tx_backlog[DP_TX_BACKLOG];
 	uint16_t n_stash;		/* of tx_stash, taken from the back */
 	struct rte_mbuf *tx_stash[DP_TX_STASH];	/* from the pool or

@@ -735,12 +735,11 @@ log_totals(void)
 			LOG_INFO("worker %u: %" PRIu64 " packets passed to the "
 				 "worker owning their leg", w,
 				 lcores[w].n_dispatched);
-		if (lcores[w].tx_deferred != 0)
+		if (s->tx_deferred != 0)
 			LOG_INFO("worker %u: %" PRIu64 " packets waited for "
-				 "room in the port's transmit queue (at most %u "
-				 "at once; %u still waiting, dropped at stop)",
-				 w, lcores[w].tx_deferred,
-				 lcores[w].tx_backlog_max,
+				 "room in the port's transmit queue (at most %"
+				 PRIu64 " at once; %u still waiting, dropped at "
+				 "stop)", w, s->tx_deferred, s->tx_backlog_max,
 				 lcores[w].tx_backlog_n);
 		for (int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s->drops[i] != 0)

@@ -327,7 +327,13 @@ struct shm_worker_stats {
 	/* polls of the receive queue (and dispatch ring) that brought
 	 * packets: rx_pkts / rx_polls is the mean burst taken */
 	uint64_t rx_polls;
-	uint64_t _pad2[4];
+	/* packets the port's transmit queue did not take at once, kept in
+	 * the worker's backlog and sent later, oldest first (what did not
+	 * fit is drops[SHM_DROP_TX_FULL]); and the most it held at once
+	 * (since start or tutti-dp's last SIGUSR1 snapshot) */
+	uint64_t tx_deferred;
+	uint64_t tx_backlog_max;
+	uint64_t _pad2[2];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 384, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,

@@ -65,6 +65,7 @@ shm_layout_fingerprint(void)
 		offsetof(struct shm_msg, body),
 		sizeof(struct shm_worker_stats),
 		offsetof(struct shm_worker_stats, drops),
+		offsetof(struct shm_worker_stats, tx_deferred),
 		SHM_DROP_MAX_,
 		sizeof(struct shm_leg_entry),
 		offsetof(struct shm_leg_entry, leg),

@@ -385,7 +385,7 @@ START_TEST(test_io_tx_backlog_keeps_order)
 			rte_pktmbuf_free(out[i]);
 		}
 	ck_assert_uint_eq(got, 20);
-	ck_assert_uint_eq(lc.tx_deferred, 15);
+	ck_assert_uint_eq(lc.st.tx_deferred, 15);
 
 	/* no room at all, and more answers than the backlog holds */
 	stand_ins = txr_fill(0);
@@ -396,7 +396,7 @@ START_TEST(test_io_tx_backlog_keeps_order)
 	}
 	poll_rx_dry();
 	ck_assert_uint_eq(lc.tx_backlog_n, DP_TX_BACKLOG);
-	ck_assert_uint_eq(lc.tx_backlog_max, DP_TX_BACKLOG);
+	ck_assert_uint_eq(lc.st.tx_backlog_max, DP_TX_BACKLOG);
 	ck_assert_uint_eq(lc.st.drops[SHM_DROP_TX_FULL], extra);
 	txr_unfill(stand_ins);
 	/* the backlog drains as the peer takes packets, oldest first */

@@ -1218,6 +1218,11 @@ START_TEST(test_focus_metrics)
 				     "{worker=\"0\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_rx_polls_total"
 				     "{worker=\"0\"} "));
+	/* no port here: nothing ever waited to be sent */
+	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_tx_deferred_total"
+				     "{worker=\"0\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_tx_backlog_max"
+				     "{worker=\"0\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(body,
 				     "\ntutti_worker_frames_concealed_total"
 				     "{worker=\"0\"} 0\n"));

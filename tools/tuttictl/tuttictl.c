@@ -237,7 +237,8 @@ row_worker(const char *o, const char *e)
 	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
 	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24],
 	     polls[24] = "", per_poll[16] = "-", over[8] = "",
-	     refused[24] = "", drain[8] = "";
+	     refused[24] = "", drain[8] = "", waited[24] = "",
+	     waited_max[24] = "";
 	const char *d;
 
 	get(o, e, "worker", w, sizeof(w));
@@ -262,6 +263,8 @@ row_worker(const char *o, const char *e)
 	get(o, e, "overloaded", over, sizeof(over));
 	get(o, e, "new_legs_refused", refused, sizeof(refused));
 	get(o, e, "draining", drain, sizeof(drain));
+	get(o, e, "tx_deferred", waited, sizeof(waited));
+	get(o, e, "tx_backlog_max", waited_max, sizeof(waited_max));
 	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s "
 	       "%8s", w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean,
 	       tmax, rx, tx, per_poll);
@@ -280,6 +283,10 @@ row_worker(const char *o, const char *e)
 	/* tuttictl drain */
 	if (strcmp(drain, "true") == 0)
 		printf("  DRAINING");
+	/* the port full for a moment: packets delayed, not lost */
+	if (waited[0] != '\0' && strcmp(waited, "0") != 0)
+		printf("  waited for the port: %s (at most %s at once)", waited,
+		       waited_max);
 	printf("\n");
 }
 
