@@ -288,8 +288,9 @@ classify_ipv4(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 			return drop(out, st, DP_NET_DROP_IP_BCAST);
 		return drop(out, st, DP_NET_DROP_NOT_OUR_IP);
 	}
-	if (is_martian_src(ip->src_be) ||
-	    dp_net_addr_index(ifc, ip->src_be) >= 0)
+	/* our own: the first without a loop, the others if there are */
+	if (is_martian_src(ip->src_be) || ip->src_be == ifc->ip_be[0] ||
+	    (ifc->n_ip > 1 && dp_net_addr_index(ifc, ip->src_be) >= 0))
 		return drop(out, st, DP_NET_DROP_IP_SRC);
 	if (ip->proto == IPPROTO_UDP)
 		return classify_udp(frame, ip, ihl, tot, idx, flags, out, st);
