@@ -1390,6 +1390,32 @@ END_TEST
 /* Two workers on a port with two queues: a packet for worker 1's leg
  * that arrives on worker 0's queue is passed to worker 1 (software
  * dispatch) and handled there, once. */
+/* An RTP frame of pkt from the peer's sport to dst_ip:dport on port p,
+ * onto receive ring q. */
+static void
+rx_rtp_to(const struct dp_port *p, struct rte_ring *q, uint32_t dst_ip,
+	  uint16_t sport, uint16_t dport, const uint8_t *pkt, uint32_t n)
+{
+	struct dp_net_flow fl = { .src_ip_be = peer_ip, .dst_ip_be = dst_ip,
+				  .src_port_be = htons(sport),
+				  .dst_port_be = htons(dport) };
+	uint8_t f[DP_NET_HDR_LEN + 200];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_le(n, 200);
+	memcpy(fl.src_mac, peer_mac, 6);
+	memcpy(fl.dst_mac, p->mac.addr_bytes, 6);
+	memcpy(f + DP_NET_HDR_LEN, pkt, n);
+	ck_assert_int_eq(dp_net_build_udp(f, n, &fl, 0), 0);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)(DP_NET_HDR_LEN + n)), f,
+	       DP_NET_HDR_LEN + n);
+	ck_assert_int_eq(rte_ring_enqueue(q, m), 0);
+}
+
+/* Two workers share a port of two addresses: a leg's packets reach the
+ * worker that owns its address and port from the other's queue, and the
+ * same port on the second address can be the other worker's. */
 START_TEST(test_io_dispatch_to_owner)
 {
 	static struct dp_port p2;
@@ -1397,13 +1423,12 @@ START_TEST(test_io_dispatch_to_owner)
 	struct shm_region r2;
 	struct shm_region_cfg cfg = { .n_workers = 2, .n_legs = 64 };
 	char err[256], name[64];
-	struct rte_mbuf *m, *out[64];
+	struct rte_mbuf *out[64];
 	struct shm_msg msg;
 	uint8_t pkt[12 + FS] = { 0 };
-	uint8_t f[DP_NET_HDR_LEN + 200];
-	uint32_t len;
 	struct dp_conf *c;
 	unsigned int n;
+	uint32_t ip2, k;
 
 	/* the fixture's worker is worker 0 of a one-worker region: make a
 	 * two-worker one for this case */
@@ -1420,8 +1445,10 @@ START_TEST(test_io_dispatch_to_owner)
 	ck_assert_int_eq(dp_port_init(&p2, (uint16_t)port2_id, 2, dp_ip, pool,
 				      256, 256, err, sizeof(err)), 0);
 	ck_assert_uint_eq(p2.n_rxq, 2);
-	dp_io_attach(&lc, &p2, pool);
-	dp_io_attach(&w1, &p2, pool);
+	inet_pton(AF_INET, "198.18.0.3", &ip2);
+	ck_assert_int_eq(dp_port_add_addr(&p2, ip2), 0);
+	ck_assert_int_eq(dp_io_attach(&lc, &p2, pool), 0);
+	ck_assert_int_eq(dp_io_attach(&w1, &p2, pool), 0);
 	/* conference 9 and its leg on worker 1 */
 	shm_msg_init(&msg, SHM_CMD_CONF_CREATE, 1, 9);
 	msg.body.conf.rate_hz = 8000;
@@ -1452,24 +1479,13 @@ START_TEST(test_io_dispatch_to_owner)
 	msg.body.leg.rate_hz = 8000;
 	msg.body.leg.ptime_ms = 20;
 	ck_assert_int_eq(dp_ctl_apply(&lc, &msg), -EADDRINUSE);
+	/* ... but on the second address it can */
+	memcpy(msg.body.leg.local_addr, &ip2, 4);
+	ck_assert_int_eq(dp_ctl_apply(&lc, &msg), 0);
 
 	/* an RTP packet for worker 1's leg on worker 0's queue */
 	dp_rtp_write_hdr(pkt, 0, true, 1, 160, 0x55);
-	{
-		struct dp_net_flow fl = { .src_ip_be = peer_ip,
-					  .dst_ip_be = dp_ip,
-					  .src_port_be = htons(41000),
-					  .dst_port_be = htons(21000) };
-
-		memcpy(fl.src_mac, peer_mac, 6);
-		memcpy(fl.dst_mac, p2.mac.addr_bytes, 6);
-		memcpy(f + DP_NET_HDR_LEN, pkt, sizeof(pkt));
-		ck_assert_int_eq(dp_net_build_udp(f, sizeof(pkt), &fl, 0), 0);
-		len = DP_NET_HDR_LEN + sizeof(pkt);
-	}
-	m = rte_pktmbuf_alloc(pool);
-	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
-	ck_assert_int_eq(rte_ring_enqueue(rxr2[0], m), 0);
+	rx_rtp_to(&p2, rxr2[0], dp_ip, 41000, 21000, pkt, sizeof(pkt));
 	c = dp_ctl_conf_find(&w1, 9);
 	dp_io_poll(&lc, c->next_tick - 1);	/* worker 0: passes it on */
 	ck_assert_uint_eq(lc.n_dispatched, 1);
@@ -1484,6 +1500,18 @@ START_TEST(test_io_dispatch_to_owner)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_uint_eq(rte_ring_count(txr2[0]), 0);
 	rte_pktmbuf_free_bulk(out, n);
+	/* the same port on the second address, on worker 1's queue: passed
+	 * to worker 0, whose leg it is */
+	rx_rtp_to(&p2, rxr2[1], ip2, 41002, 21000, pkt, sizeof(pkt));
+	dp_io_poll(&w1, c->next_tick - 1);
+	ck_assert_uint_eq(w1.n_dispatched, 1);
+	ck_assert_uint_eq(w1.st.rx_pkts, 1);		/* as before */
+	ck_assert_uint_eq(w1.rt[0].rtp.st.n_pkts, 1);
+	dp_io_poll(&lc, c->next_tick - 1);
+	ck_assert_uint_eq(lc.st.rx_pkts, 1);
+	k = lc.port_leg[dp_io_key(1, 21000)];
+	ck_assert_uint_ne(k, 0);
+	ck_assert_uint_eq(lc.rt[k - 1].rtp.st.n_pkts, 1);
 
 	dp_io_detach(&w1);
 	dp_io_detach(&lc);
