@@ -696,14 +696,19 @@ provision(const char *path)
 
 		rc = dp_ctl_apply(&lcores[p.cmds[i].worker], m);
 		if (rc < 0) {
-			LOG_ERR("provisioning %s: %s %u (conference %u) on "
-				"worker %u: %s", path,
+			LOG_ERR("provisioning refused: %s:%u: %s %u "
+				"(conference %u) on worker %u: %s", path,
+				p.cmds[i].line,
 				m->hdr.type == SHM_CMD_LEG_ADD ? "leg" :
 				"conference", m->hdr.type == SHM_CMD_LEG_ADD ?
 				m->body.leg.leg_id : m->hdr.conf_id,
 				m->hdr.conf_id, p.cmds[i].worker,
 				rc == -ENOSPC ? "no room left (raise --legs or "
-				"--confs-per-worker)" : strerror(-rc));
+				"--confs-per-worker)" : rc == -EADDRNOTAVAIL ?
+				"its local address is not one tutti-dp owns "
+				"(--addr)" : rc == -EADDRINUSE ? "its local "
+				"address and port are another leg's" :
+				strerror(-rc));
 			dp_prov_free(&p);
 			return rc;
 		}

@@ -81,6 +81,7 @@ push(struct parser *ps)
 		ps->cap = cap;
 	}
 	memset(&p->cmds[p->n_cmds], 0, sizeof(p->cmds[0]));
+	p->cmds[p->n_cmds].line = ps->line;
 	return &p->cmds[p->n_cmds++];
 }
 

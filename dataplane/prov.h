@@ -35,6 +35,7 @@
 struct dp_prov_cmd {
 	struct shm_msg msg;	/* a validated command */
 	uint16_t worker;	/* the worker that owns its conference */
+	uint32_t line;		/* of the file: where a refusal points */
 };
 
 struct dp_prov {

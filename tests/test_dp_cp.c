@@ -520,6 +520,12 @@ START_TEST(test_dp_provisions_from_file)
 		"conference 5\n"
 		"leg 1 conference=5 remote=198.18.0.10:20000 local=40000 "
 		"codec=GSM\n";
+	/* well formed, but on an address this tutti-dp does not own */
+	static const char refused_text[] =
+		"conference 5\n"
+		"# the next line is refused by the worker\n"
+		"leg 1 conference=5 remote=198.18.0.10:20000 "
+		"local=198.18.0.9:40000\n";
 	struct legs_seen seen = { 0 };
 	struct cp_dpctl d;
 	struct proc dp;
@@ -551,6 +557,15 @@ START_TEST(test_dp_provisions_from_file)
 	ck_assert_int_eq(proc_wait(&dp, WAIT_MS), 1);
 	ck_assert_msg(strstr(dp.out, ":2: leg 1: codec=GSM") != NULL, "%s",
 		      dp.out);
+
+	f = fopen(path, "w");
+	fputs(refused_text, f);
+	fclose(f);
+	ck_assert_int_eq(proc_start(&dp, argv), 0);
+	ck_assert_int_eq(proc_wait(&dp, WAIT_MS), 1);
+	ck_assert_msg(strstr(dp.out, ":3: leg 1 (conference 5) on worker 0: "
+			     "its local address is not one tutti-dp owns") !=
+		      NULL, "%s", dp.out);
 	unlink(path);
 }
 END_TEST

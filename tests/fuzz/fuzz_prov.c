@@ -6,8 +6,9 @@
  * the workers (1-4), the rest is the file's text. Beyond "no crash, no
  * sanitizer report": a refusal is -EINVAL or -ENOMEM with an "in:LINE:
  * reason" message and returns nothing; what is accepted is commands that
- * each pass shm_msg_validate(), on a worker that exists, a conference
- * created before its legs and on the same worker, counted as they come.
+ * each pass shm_msg_validate(), on a worker that exists, from a line of
+ * the file, a conference created before its legs and on the same worker,
+ * counted as they come.
  * Seeds: tests/fuzz/corpus/fuzz_prov/.
  */
 #include <errno.h>
@@ -52,6 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(shm_msg_validate(m) == 0);
 		FUZZ_CHECK(p.cmds[i].worker < workers);
+		FUZZ_CHECK(p.cmds[i].line >= 1);	/* where it came from */
 		if (m->hdr.type == SHM_CMD_CONF_CREATE) {
 			FUZZ_CHECK(confs < MAX_CONFS);
 			conf_id[confs] = m->hdr.conf_id;
