@@ -147,6 +147,9 @@ struct cp_focus {
 	uint8_t *port_used;	/* one byte per slot */
 	uint32_t n_ports;	/* even ports of the range: slots per address */
 	uint32_t n_slots, next_slot;
+	/* media addresses tutti-dp said it does not own (the last
+	 * cp_focus_check_media()): no new leg is given one */
+	bool addr_off[CP_CONF_MAX_MEDIA_ADDR];
 	uint32_t *worker_legs;	/* load per worker */
 	bool *worker_drained;	/* tuttictl drain: no new conferences */
 	struct rate *rates;	/* per worker: the last second's rates */
@@ -749,7 +752,7 @@ port_take(struct cp_focus *f, struct part *p)
 	for (uint32_t k = 0; k < f->n_slots; k++) {
 		uint32_t i = (f->next_slot + k) % f->n_slots;
 
-		if (f->port_used[i])
+		if (f->port_used[i] || f->addr_off[i / f->n_ports])
 			continue;
 		f->port_used[i] = 1;
 		f->next_slot = i + 1;
@@ -2518,7 +2521,7 @@ dials_restore(struct cp_focus *f, const struct cp_state *st)
 }
 
 unsigned int
-cp_focus_check_media(const struct cp_focus *f)
+cp_focus_check_media(struct cp_focus *f)
 {
 	const struct shm_region_hdr *h = f->d->region.hdr;
 	char owns[SHM_MAX_ADDRS * (INET_ADDRSTRLEN + 2)] = "";
@@ -2526,6 +2529,7 @@ cp_focus_check_media(const struct cp_focus *f)
 	unsigned int bad = 0;
 	size_t at = 0;
 
+	memset(f->addr_off, 0, sizeof(f->addr_off));
 	if (n == 0)
 		return 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -2547,9 +2551,9 @@ cp_focus_check_media(const struct cp_focus *f)
 			continue;
 		inet_ntop(AF_INET, f->cfg.media_addr[a] + 12, ip, sizeof(ip));
 		LOG_ERR("--media-ip %s: tutti-dp (pid %u) does not own it (it "
-			"owns %s: its --addr): the legs given it are refused, "
-			"and their participants with them", ip, h->dp_pid,
-			owns);
+			"owns %s: its --addr): no new leg is given it", ip,
+			h->dp_pid, owns);
+		f->addr_off[a] = true;
 		bad++;
 	}
 	if (bad == 0)

@@ -132,13 +132,15 @@ void cp_focus_replay(struct cp_focus *f);
 void cp_focus_takeover(struct cp_focus *f);
 
 /*
- * Once attached to tutti-dp: whether it owns every media address (the
- * addresses it publishes in the region). Each one it does not own is
- * logged as an error, with what it owns: tutti-dp refuses the legs given
- * it, so their participants are refused. Returns how many; 0 too when
- * tutti-dp publishes none (no port: control only).
+ * Once attached to tutti-dp (and again after its restart): whether it
+ * owns every media address (the addresses it publishes in the region).
+ * Each one it does not own is logged as an error, with what it owns, and
+ * new legs go on the others only (tutti-dp would refuse them there): when
+ * those are full, participants get 503 as when all are. Returns how many;
+ * 0 too when tutti-dp publishes none (no port: control only), and then
+ * every address is used.
  */
-unsigned int cp_focus_check_media(const struct cp_focus *f);
+unsigned int cp_focus_check_media(struct cp_focus *f);
 
 /*
  * Write the state file now if anything changed since the last write: at a

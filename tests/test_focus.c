@@ -529,6 +529,32 @@ START_TEST(test_focus_fills_first_address_then_next)
 }
 END_TEST
 
+/* tutti-dp owns A only: B's pairs are not given (it would refuse those
+ * legs); A's two taken, a join gets 503. Once it owns B too, B's are. */
+START_TEST(test_focus_skips_an_address_tutti_dp_does_not_own)
+{
+	struct call c[4];
+	uint32_t a, b;
+
+	inet_pton(AF_INET, A_IP, &a);
+	inet_pton(AF_INET, B_IP, &b);
+	dp.hdr->addrs[0] = a;
+	dp.hdr->n_addrs = 1;
+	ck_assert_uint_eq(cp_focus_check_media(focus), 1);
+	ck_assert_int_eq(join(&c[0], 0), 200);
+	ck_assert_int_eq(join(&c[1], 1), 200);
+	ck_assert_int_eq(join(&c[2], 2), 503);
+	assert_at(SHM_CMD_LEG_ADD, 0, &c[0], A_IP, 30000);
+	assert_at(SHM_CMD_LEG_ADD, 1, &c[1], A_IP, 30002);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 2);
+	dp.hdr->addrs[1] = b;
+	dp.hdr->n_addrs = 2;
+	ck_assert_uint_eq(cp_focus_check_media(focus), 0);
+	ck_assert_int_eq(join(&c[3], 3), 200);
+	assert_at(SHM_CMD_LEG_ADD, 2, &c[3], B_IP, 30000);
+}
+END_TEST
+
 /* With every pair taken, an INVITE gets 503 and a dial-out -ENOSPC, as
  * when the one address's ports ran out; no leg is sent. */
 START_TEST(test_focus_refuses_when_every_pair_is_taken)
@@ -829,6 +855,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup_two, teardown);
 	tcase_add_test(tc, test_focus_fills_first_address_then_next);
 	tcase_add_test(tc, test_focus_refuses_when_every_pair_is_taken);
+	tcase_add_test(tc, test_focus_skips_an_address_tutti_dp_does_not_own);
 	tcase_add_test(tc, test_focus_reuses_a_pair_given_back_on_b);
 	tcase_add_test(tc, test_focus_dial_out_offers_its_address);
 	tcase_add_test(tc, test_focus_reinvite_keeps_the_address);
