@@ -279,18 +279,15 @@ classify_ipv4(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 		return drop(out, st, DP_NET_DROP_IP_FRAG);
 	if (ip->ttl == 0)
 		return drop(out, st, DP_NET_DROP_IP_TTL);
-	/* the first address without a loop: most ports own only one */
-	idx = ip->dst_be == ifc->ip_be[0] ? 0 :
-	      dp_net_addr_index(ifc, ip->dst_be);
+	idx = dp_net_addr_index(ifc, ip->dst_be);
 	if (idx < 0) {
 		dst_a = (uint8_t)(ntohl(ip->dst_be) >> 24);
 		if (ip->dst_be == 0xffffffffu || (dst_a & 0xf0) == 0xe0)
 			return drop(out, st, DP_NET_DROP_IP_BCAST);
 		return drop(out, st, DP_NET_DROP_NOT_OUR_IP);
 	}
-	/* our own: the first without a loop, the others if there are */
-	if (is_martian_src(ip->src_be) || ip->src_be == ifc->ip_be[0] ||
-	    (ifc->n_ip > 1 && dp_net_addr_index(ifc, ip->src_be) >= 0))
+	if (is_martian_src(ip->src_be) ||
+	    dp_net_addr_index(ifc, ip->src_be) >= 0)	/* our own */
 		return drop(out, st, DP_NET_DROP_IP_SRC);
 	if (ip->proto == IPPROTO_UDP)
 		return classify_udp(frame, ip, ihl, tot, idx, flags, out, st);

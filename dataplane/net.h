@@ -134,13 +134,14 @@ struct dp_net_iface {
 	uint32_t ip_be[DP_NET_ADDRS_MAX];	/* [0]: the first */
 };
 
-/* Index in ifc->ip_be of ip_be (network order), or -1: not ours. */
+/* Index in ifc->ip_be of ip_be (network order), or -1: not ours. The
+ * first without a loop: most ports own only one (n_ip 0 or 1). */
 static inline int
 dp_net_addr_index(const struct dp_net_iface *ifc, uint32_t ip_be)
 {
-	unsigned int n = ifc->n_ip ? ifc->n_ip : 1;
-
-	for (unsigned int i = 0; i < n; i++)
+	if (ip_be == ifc->ip_be[0])
+		return 0;
+	for (unsigned int i = 1; i < ifc->n_ip; i++)
 		if (ifc->ip_be[i] == ip_be)
 			return (int)i;
 	return -1;
