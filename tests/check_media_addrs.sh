@@ -28,18 +28,7 @@ lab_focus_init ma
 gen=$build/tools/gen/tutti-gen
 ctl=$build/tools/tuttictl/tuttictl
 call=sip:demo@198.18.0.1:5060
-DEADLINE_S=20
 tctl() { "$ctl" --socket "$out/ctl.sock" "$@"; }
-
-# Wait until a check (a command and its arguments) succeeds, or fail.
-wait_for() { # what, command...
-	local what=$1 end=$((SECONDS + DEADLINE_S))
-	shift
-	until "$@"; do
-		((SECONDS < end)) || fail "$what (no sign within ${DEADLINE_S} s)"
-		sleep 0.2
-	done
-}
 
 lab_addrs=198.18.0.2,198.18.0.3
 lab_focus_up --rtp-ports 20000-20002 ||

@@ -40,7 +40,6 @@ fleet=$out/fleet.jsonl
 call=sip:demo@198.18.0.1:5060
 A=198.18.0.1:40001 B=198.18.0.1:40003 C=198.18.0.1:40005
 D=198.18.0.1:40101
-DEADLINE_S=20
 fail() {
 	echo "FAIL: $*" >&2
 	for f in "$out"/*.log "$out"/*.err; do
@@ -82,16 +81,6 @@ for line in open(path).read().splitlines()[since:]:
         sys.exit(0)
 sys.exit(1)
 PY
-}
-
-# Wait until a check (a command and its arguments) succeeds, or fail.
-wait_for() { # what, command...
-	local what=$1 end=$((SECONDS + DEADLINE_S))
-	shift
-	until "$@"; do
-		((SECONDS < end)) || fail "$what (no sign within ${DEADLINE_S} s)"
-		sleep 0.2
-	done
 }
 
 # What tutti-cp says about demo against expectations. roster: the RFC

@@ -31,6 +31,18 @@ lab_focus_init() {
 }
 fail() { echo "FAIL: $*" >&2; cat "$out"/* >&2; exit 1; }
 
+# Wait until a check (a command and its arguments) succeeds, or fail
+# (the caller's fail, if it defined its own) after DEADLINE_S seconds.
+DEADLINE_S=20
+wait_for() { # what, command...
+	local what=$1 end=$((SECONDS + DEADLINE_S))
+	shift
+	until "$@"; do
+		((SECONDS < end)) || fail "$what (no sign within ${DEADLINE_S} s)"
+		sleep 0.2
+	done
+}
+
 # Up, and tutti-cp attached to tutti-dp; non-zero if not within 20 s.
 # Arguments: more tutti-cp options; lab_dp_opts (an array, if set): more
 # tutti-dp options; lab_addrs (if set): tutti-dp's addresses, a list
