@@ -240,8 +240,9 @@ leg_msg(struct shm_msg *m, enum shm_msg_type cmd, int i,
 	m->body.leg.ptime_ms = 20;
 }
 
+/* Conference 7: 8 kHz, 20 ms. */
 static void
-add_conf_and_legs(void)
+add_conf(void)
 {
 	struct shm_msg m;
 
@@ -249,6 +250,15 @@ add_conf_and_legs(void)
 	m.body.conf.rate_hz = 8000;
 	m.body.conf.ptime_ms = 20;
 	apply(&m);
+}
+
+/* ... and its legs 0 and 1 (leg_msg()). */
+static void
+add_conf_and_legs(void)
+{
+	struct shm_msg m;
+
+	add_conf();
 	for (int i = 0; i < 2; i++) {
 		leg_msg(&m, SHM_CMD_LEG_ADD, i, (uint16_t)(40000 + 2 * i));
 		apply(&m);
@@ -667,10 +677,7 @@ START_TEST(test_io_two_addresses)
 
 	/* legs 70 (the first address) and 71 (the second), both on local
 	 * port 20000 */
-	shm_msg_init(&m, SHM_CMD_CONF_CREATE, 1, 7);
-	m.body.conf.rate_hz = 8000;
-	m.body.conf.ptime_ms = 20;
-	apply(&m);
+	add_conf();
 	leg_msg(&m, SHM_CMD_LEG_ADD, 0, 40000);
 	apply(&m);
 	leg_msg(&m, SHM_CMD_LEG_ADD, 1, 40002);
