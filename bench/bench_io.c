@@ -49,6 +49,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "csum.h"
 #include "ctl.h"
 #include "g711.h"
 #include "gb_shim.h"
@@ -471,6 +472,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_io: EAL init failed\n");
 		return 1;
 	}
+	/* the checksum sums of the best ISA, as tutti-dp picks them */
+	dp_csum_use(dp_csum_for(dp_simd_best()));
 	rxr = rte_ring_create("bio_rx", 32768, 0, RING_F_SP_ENQ |
 			      RING_F_SC_DEQ);
 	txr = rte_ring_create("bio_tx", 32768, 0, RING_F_SP_ENQ |

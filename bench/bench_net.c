@@ -10,10 +10,15 @@
  *   net/classify/B        dp_net_classify, software checksums
  *   net/classify_nic/B    the same with the NIC's checksum verdicts
  *   net/rtp_rx/B          dp_rtp_rx on the UDP payload only
- *   net/edge/B            classify then dp_rtp_rx (software checksums)
+ *   net/edge/B            classify then dp_rtp_rx (software checksums,
+ *                         summed by the best ISA's dp_csum(), as tutti-dp)
+ *   net/edge_scalar/B     the same with the scalar dp_csum_scalar()
  *   net/edge_nic/B        the same with the NIC's checksum verdicts
  *   net/build_udp/B       dp_net_build_udp, software checksums
  *   net/build_udp_ofl/B   the same, checksums left to the NIC
+ *   net/csum_<isa>/B      dp_csum_for(isa) over a received packet's UDP
+ *                         datagram (what verifying its checksum sums);
+ *                         an ISA the CPU lacks is skipped by name
  * B is the RTP payload in bytes (160: 20 ms of G.711).
  */
 #include <stdlib.h>
@@ -26,6 +31,7 @@
 #define TSC() 0ull
 #endif
 
+#include "csum.h"
 #include "gb_shim.h"
 #include "net.h"
 #include "rtp.h"
@@ -42,6 +48,8 @@ enum what {
 	EDGE_NIC,
 	BUILD,
 	BUILD_OFFLOAD,
+	EDGE_SCALAR,
+	CSUM,		/* + the ISA << 8 */
 };
 
 static uint8_t (*frames)[FRAME_MAX];
@@ -118,8 +126,13 @@ one(enum what w, struct dp_rtp_rx *rx, struct dp_net_stats *ns, uint8_t *f,
 		return dp_rtp_rx(rx, f + DP_NET_HDR_LEN,
 				 frame_len - DP_NET_HDR_LEN, to_us.src_ip_be,
 				 to_us.src_port_be, now, &p) == DP_RTP_AUDIO;
+	case CSUM:	/* the datagram: pseudo header aside */
+		return dp_csum(f + DP_NET_ETH_LEN + DP_NET_IPV4_LEN,
+			       frame_len - DP_NET_ETH_LEN - DP_NET_IPV4_LEN,
+			       0) != 0;
 	case EDGE:
 	case EDGE_NIC:
+	case EDGE_SCALAR:
 		if (dp_net_classify(&us, f, frame_len, w == EDGE_NIC ? nic : 0,
 				    &out, ns) != DP_NET_UDP)
 			return 0;
@@ -137,11 +150,23 @@ one(enum what w, struct dp_rtp_rx *rx, struct dp_net_stats *ns, uint8_t *f,
 static void
 run(struct gb_state *st, void *arg)
 {
-	enum what w = (enum what)(uintptr_t)arg;
+	enum what w = (enum what)((uintptr_t)arg & 0xff);
+	enum dp_simd isa = w == EDGE_SCALAR ? DP_SIMD_SCALAR :
+			   w == CSUM ? (enum dp_simd)((uintptr_t)arg >> 8) :
+			   dp_simd_best();
 	static struct dp_rtp_rx rx;
 	struct dp_net_stats ns = { 0 };
 	uint64_t i = 0, n = 0, ok = 0, t0, t1;
 
+	if (dp_csum_for(isa) == NULL || !dp_simd_cpu_has(isa)) {
+		gb_skip_with_error(st, dp_csum_for(isa) == NULL ?
+				   "not built (meson -Dsimd)" :
+				   "this CPU lacks it");
+		return;
+	}
+	dp_csum_use(dp_csum_for(isa));
+	if (w == EDGE_SCALAR)
+		w = EDGE;
 	if (make_frames((uint32_t)gb_range(st, 0)) != 0 || init_rtp(&rx) != 0) {
 		gb_skip_with_error(st, "set-up failed");
 		return;
@@ -174,12 +199,25 @@ main(int argc, char **argv)
 		[EDGE_NIC] = "net/edge_nic",
 		[BUILD] = "net/build_udp",
 		[BUILD_OFFLOAD] = "net/build_udp_ofl",
+		[EDGE_SCALAR] = "net/edge_scalar",
 	};
 	static const int64_t payload_bytes[] = { 160, 320 };
 
-	for (unsigned int w = CLASSIFY; w <= BUILD_OFFLOAD; w++)
+	static const char *const csum_names[DP_SIMD_MAX_] = {
+		[DP_SIMD_SCALAR] = "net/csum_scalar",
+		[DP_SIMD_AVX2] = "net/csum_avx2",
+		[DP_SIMD_AVX512] = "net/csum_avx512",
+	};
+
+	for (unsigned int w = CLASSIFY; w <= EDGE_SCALAR; w++)
 		for (size_t k = 0; k < 2; k++)
 			gb_arg(gb_register(names[w], run, (void *)(uintptr_t)w),
+			       payload_bytes[k]);
+	for (unsigned int isa = 0; isa < DP_SIMD_MAX_; isa++)
+		for (size_t k = 0; k < 2; k++)
+			gb_arg(gb_register(csum_names[isa], run,
+					   (void *)(uintptr_t)(CSUM |
+							       isa << 8)),
 			       payload_bytes[k]);
 	return gb_main(argc, argv);
 }

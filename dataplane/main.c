@@ -27,6 +27,7 @@
 #include "lcore.h"
 #include "log.h"
 #include "port.h"
+#include "csum.h"
 #include "ctl.h"
 #include "prov.h"
 #include "shm_msg.h"
@@ -783,6 +784,7 @@ main(int argc, char **argv)
 	if (rc < 0)
 		goto out_eal;
 	dp_simd_select(o.simd);
+	dp_csum_use(dp_csum_for(dp_simd_active()));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 
 #include "compiler.h"
+#include "csum.h"
 #include "shm_proto.h"
 
 #define ARP_HTYPE_ETH	1
@@ -26,62 +27,7 @@
 #define IP_FRAG_MASK	0x3fff /* MF and the offset */
 #define IP_DF		0x4000
 
-/*
- * Ones' complement sum of len bytes into acc (RFC 1071), native order:
- * 64-bit words into 128-bit sums (an add and an add with carry a word; two
- * sums, so that their carry chains run side by side), folded back to 64
- * bits end-around, as 2^64 is 1 modulo 0xffff.
- */
-static uint64_t
-sum_bytes(const uint8_t *p, uint32_t len, uint64_t acc)
-{
-	unsigned __int128 s0 = acc, s1 = 0;
-	uint64_t x, y;
-	uint32_t a;
-	uint16_t w;
-
-	while (len >= 16) {
-		memcpy(&x, p, 8);
-		memcpy(&y, p + 8, 8);
-		s0 += x;
-		s1 += y;
-		p += 16;
-		len -= 16;
-	}
-	if (len >= 8) {
-		memcpy(&x, p, 8);
-		s0 += x;
-		p += 8;
-		len -= 8;
-	}
-	s0 += s1;
-	x = (uint64_t)s0;
-	y = (uint64_t)(s0 >> 64);
-	acc = x + y;
-	acc += acc < y;				/* end-around */
-	acc = (acc & 0xffffffffu) + (acc >> 32);	/* room for the tail */
-	if (len >= 4) {
-		memcpy(&a, p, 4);
-		acc += a;
-		p += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		memcpy(&w, p, 2);
-		acc += w;
-		p += 2;
-		len -= 2;
-	}
-	if (len != 0) {
-		const uint8_t last[2] = { p[0], 0 }; /* pad with a zero */
-
-		memcpy(&w, last, 2);
-		acc += w;
-	}
-	return acc;
-}
-
-/* sum_bytes() of exactly 20 bytes (an IPv4 header without options; a UDP
+/* dp_csum() of exactly 20 bytes (an IPv4 header without options; a UDP
  * header with an RTP header after it), without the loops. */
 static inline uint64_t
 sum20(const void *p)
@@ -95,7 +41,7 @@ sum20(const void *p)
 uint16_t
 dp_net_csum_fold(const void *buf, uint32_t len, uint32_t sum)
 {
-	return dp_net_fold(sum_bytes(buf, len, sum));
+	return dp_net_fold(dp_csum(buf, len, sum));
 }
 
 /* The UDP pseudo-header's sum: addresses, protocol, UDP length. */
@@ -234,7 +180,7 @@ classify_udp(uint8_t *frame, const struct dp_net_ipv4 *ip, uint32_t ihl,
 	} else if (!(flags & DP_NET_RX_L4_CSUM_GOOD)) {
 		uint64_t s = pseudo_sum(ip->src_be, ip->dst_be, u->len_be);
 
-		if (dp_net_fold(sum_bytes(l4, ulen, s)) != 0xffff)
+		if (dp_net_fold(dp_csum(l4, ulen, s)) != 0xffff)
 			return drop(out, st, DP_NET_DROP_UDP_CSUM);
 	}
 	out->payload = l4 + DP_NET_UDP_LEN;
@@ -273,7 +219,7 @@ classify_ipv4(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 	if ((flags & DP_NET_RX_IP_CSUM_BAD) ||
 	    (!(flags & DP_NET_RX_IP_CSUM_GOOD) &&
 	     dp_net_fold(ihl == DP_NET_IPV4_LEN ? sum20(ip) :
-			 sum_bytes((const uint8_t *)ip, ihl, 0)) != 0xffff))
+			 dp_csum((const uint8_t *)ip, ihl, 0)) != 0xffff))
 		return drop(out, st, DP_NET_DROP_IP_CSUM);
 	if (ntohs(ip->frag_be) & IP_FRAG_MASK)
 		return drop(out, st, DP_NET_DROP_IP_FRAG);
@@ -480,7 +426,7 @@ dp_net_build_udp_sum(uint8_t *hdr, uint32_t payload_len, uint32_t head_len,
 	/* the tail starts at an even offset */
 	s += ntohs(tail_sum);
 	if (head_len != 0)	/* the caller's bytes, in the frame */
-		s += ntohs(dp_net_fold(sum_bytes(hdr + DP_NET_HDR_LEN,
+		s += ntohs(dp_net_fold(dp_csum(hdr + DP_NET_HDR_LEN,
 						 head_len, 0)));
 	u->csum = htons((uint16_t)~dp_net_fold(s));
 	if (u->csum == 0)
