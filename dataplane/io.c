@@ -97,6 +97,10 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 	memcpy(lc->ifc.mac, p->mac.addr_bytes, 6);
 	memcpy(lc->ifc.ip_be, p->ipv4, sizeof(lc->ifc.ip_be));
 	lc->ifc.n_ip = (uint8_t)p->n_addrs;
+	for (unsigned int i = 0; i < DP_NET_ADDRS_MAX; i++)
+		lc->ifc.mask_be[i] = dp_net_prefix_mask(
+			i < p->n_addrs ? p->plen[i] : 32);
+	lc->ifc.gw_be = p->gw_be;
 	lc->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
 	lc->tx_zc = false;	/* the caller's choice (port: tx_multi_seg) */
 	lc->tx_data_off = (uint32_t)sizeof(struct rte_mbuf) +
@@ -201,6 +205,7 @@ dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	memcpy(rt->flow.src_mac, lc->ifc.mac, 6);
 	rt->flow.src_ip_be = lc->ifc.ip_be[a];
 	rt->flow.dst_ip_be = ip_be;
+	rt->hop_be = dp_net_next_hop(&lc->ifc, ip_be);
 	rt->flow.src_port_be = l->local_port;
 	rt->flow.dst_port_be = l->remote_port;
 	rt->flow.tos = 0xb8;	/* DSCP EF, RFC 4594 telephony */
@@ -576,8 +581,7 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 		return;		/* no NIC: control-plane tests only */
 	if (unlikely(rt->tpl.payload_len != len)) {
 		if (!rt->mac_known) {
-			if (!arp_lookup(rt->flow.dst_ip_be,
-					rt->flow.dst_mac)) {
+			if (!arp_lookup(rt->hop_be, rt->flow.dst_mac)) {
 				lc->st.drops[SHM_DROP_NO_ARP]++;
 				return;
 			}
@@ -697,6 +701,7 @@ udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 	if (p.flags & DP_RTP_RX_LATCHED) {
 		rt->flow.dst_ip_be = r->src_ip_be;
 		rt->flow.dst_port_be = r->src_port_be;
+		rt->hop_be = dp_net_next_hop(&lc->ifc, r->src_ip_be);
 		rt->tpl.payload_len = 0;
 	}
 	/* the next hop is the MAC the peer's packets come from: once the
@@ -1087,6 +1092,25 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 	}
 }
 
+/* true if this worker asked for ip_be in the last second; otherwise
+ * noted as asked now (the caller asks): once a second a leg, and a next
+ * hop many legs share (a gateway) once a second a worker, not once for
+ * each of them. */
+static bool
+arp_asked_lately(struct dp_lcore *lc, uint32_t ip_be, uint64_t now)
+{
+	uint32_t k;
+
+	for (k = 0; k < DP_ARP_ASKED; k++)
+		if (lc->arp_asked[k].ip_be == ip_be &&
+		    now - lc->arp_asked[k].tsc < lc->tsc_hz)
+			return true;
+	k = lc->arp_asked_next++ % DP_ARP_ASKED;
+	lc->arp_asked[k].ip_be = ip_be;
+	lc->arp_asked[k].tsc = now;
+	return false;
+}
+
 /* One leg's share of housekeeping: its leg table entry, an ARP request
  * while its next hop is unknown, its RTCP report when due. */
 static void
@@ -1105,8 +1129,9 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 	if (lc->port == NULL)
 		return;
 	if (!rt->mac_known && now >= rt->next_arp &&
-	    !arp_lookup(rt->flow.dst_ip_be, rt->flow.dst_mac)) {
-		arp_request(lc, rt->flow.src_ip_be, rt->flow.dst_ip_be);
+	    !arp_lookup(rt->hop_be, rt->flow.dst_mac)) {
+		if (!arp_asked_lately(lc, rt->hop_be, now))
+			arp_request(lc, rt->flow.src_ip_be, rt->hop_be);
 		rt->next_arp = now + lc->tsc_hz;
 	}
 	if (now >= rt->next_rtcp) {

@@ -73,6 +73,9 @@ struct dp_conf {
 
 /* The packet path's state of a leg, parallel to dp_lcore.legs; whole
  * cache lines (six), so a prefetch of a leg's lines takes no neighbour's. */
+/* Next hops a worker remembers having asked for in the last second. */
+#define DP_ARP_ASKED	8
+
 struct dp_leg_rt {
 	/* what a packet in or out reads and writes: this line (sending,
 	 * only it) and rtp's first two */
@@ -89,6 +92,8 @@ struct dp_leg_rt {
 	/* read when tpl is (re)built, by RTCP and the control path */
 	struct dp_net_flow flow;	/* where its RTP goes */
 	bool mac_known;			/* flow.dst_mac is the next hop */
+	uint32_t hop_be;		/* the next hop: flow.dst_ip_be, or
+					 * the gateway (dp_net_next_hop()) */
 	uint32_t local_key;		/* dp_io_key(): the local address's
 					 * index and RTP port; RTCP on +1 */
 	uint32_t conf_idx;
@@ -188,6 +193,14 @@ struct dp_lcore {
 						 * buffer; NULL: copied */
 		struct rte_mbuf_ext_shared_info *shinfo;  /* carrier's */
 	} tx_shared[DP_TX_SHARED_MAX];
+
+	/* the next hops last asked for by ARP, and when (housekeeping):
+	 * one many legs share, a gateway, is asked for once a second */
+	struct {
+		uint32_t ip_be;
+		uint64_t tsc;
+	} arp_asked[DP_ARP_ASKED];
+	uint32_t arp_asked_next;	/* the oldest: replaced next */
 
 	/* timing */
 	uint64_t tsc_hz;

@@ -52,7 +52,10 @@ struct dp_opts {
 	bool have_addr;		/* --addr given: drive port addr_port */
 	uint16_t addr_port;
 	uint32_t addr_ip[DP_NET_ADDRS_MAX];	/* network order */
+	uint8_t addr_plen[DP_NET_ADDRS_MAX];	/* their prefixes */
 	unsigned int n_addr_ip;
+	uint32_t gw_be;		/* --gateway, network order (0: none) */
+	uint16_t gw_port;
 	uint32_t n_mbufs;
 	uint16_t rx_desc, tx_desc;
 	bool tx_zero_copy;	/* shared payloads attached, not copied */
@@ -117,9 +120,11 @@ usage(FILE *f)
 "                         (1-100; default 0: never refuse)\n"
 "  --simd ISA             highest SIMD kernels to use: auto, scalar, avx2,\n"
 "                         avx512 (default auto: the best this CPU has)\n"
-"  --addr PORT=A.B.C.D[,A.B.C.D...]\n"
+"  --addr PORT=A.B.C.D[/LEN][,A.B.C.D[/LEN]...]\n"
 "                         own IPv4 address A.B.C.D on ethdev PORT (e.g.\n"
-"                         0=198.18.0.2): answer ARP and ping there, take\n"
+"                         0=198.18.0.2/24), on a link of prefix length LEN\n"
+"                         (default 32: the address alone; see --gateway):\n"
+"                         answer ARP and ping there, take\n"
 "                         RTP for the legs' ports, send the mixes; without\n"
 "                         --addr no port is used (control only). One port\n"
 "                         for now, with up to %d addresses (a list, or\n"
@@ -129,6 +134,15 @@ usage(FILE *f)
 "                         names its address (tutti-cp --media-ip, the\n"
 "                         provisioning file's local=A.B.C.D:PORT), the\n"
 "                         first if it does not\n"
+"  --gateway PORT=A.B.C.D\n"
+"                         send what goes outside the prefixes of PORT's\n"
+"                         addresses through the router A.B.C.D, which must\n"
+"                         lie inside one of them (e.g. --addr\n"
+"                         0=198.18.0.2/24 --gateway 0=198.18.0.254);\n"
+"                         without it every destination is asked for by\n"
+"                         ARP directly (a link of its own, or a router's\n"
+"                         proxy ARP). Either way a leg's packets go back\n"
+"                         to the MAC its packets come from\n"
 "  --mbufs N              packet buffers (default: what the queues and\n"
 "                         each worker's transmit backlog hold and 2048\n"
 "                         more, at least 8191)\n"
@@ -206,6 +220,37 @@ pool_size(const struct dp_opts *o)
 	return n;
 }
 
+/* --gateway against --addr: on a link of the port's addresses, not one
+ * of them. */
+static int
+check_gateway(const struct dp_opts *o)
+{
+	struct dp_port p = { .n_addrs = o->n_addr_ip };
+	char gw[INET_ADDRSTRLEN];
+	int rc;
+
+	inet_ntop(AF_INET, &o->gw_be, gw, sizeof(gw));
+	if (!o->have_addr || o->gw_port != o->addr_port) {
+		LOG_ERR("--gateway %u=%s: port %u has no --addr", o->gw_port,
+			gw, o->gw_port);
+		return -EINVAL;
+	}
+	memcpy(p.ipv4, o->addr_ip, sizeof(p.ipv4));
+	memcpy(p.plen, o->addr_plen, sizeof(p.plen));
+	rc = dp_port_set_gateway(&p, o->gw_be);
+	if (rc == -ENETUNREACH)
+		LOG_ERR("--gateway %u=%s: not inside the prefix of any of port "
+			"%u's addresses (give them one: --addr %u=A.B.C.D/LEN)",
+			o->gw_port, gw, o->gw_port, o->gw_port);
+	else if (rc == -EADDRINUSE)
+		LOG_ERR("--gateway %u=%s: an address of tutti-dp's own",
+			o->gw_port, gw);
+	else if (rc < 0)
+		LOG_ERR("--gateway %u=%s: not a host's address (a network, "
+			"broadcast or multicast address)", o->gw_port, gw);
+	return rc < 0 ? -EINVAL : 0;
+}
+
 static int
 parse_opts(int argc, char **argv, struct dp_opts *o)
 {
@@ -221,6 +266,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "provision", required_argument, NULL, 'P' },
 		{ "addr", required_argument, NULL, 'a' },
+		{ "gateway", required_argument, NULL, 'g' },
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "rx-desc", required_argument, NULL, 'R' },
 		{ "no-steer", no_argument, NULL, 'F' },
@@ -245,6 +291,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->provision = NULL;
 	o->have_addr = false;
 	o->n_addr_ip = 0;
+	o->gw_be = 0;
 	o->n_mbufs = 0;		/* from the queues: pool_size() */
 	o->rx_desc = 4096;
 	o->tx_desc = 1024;
@@ -313,15 +360,17 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			break;
 		case 'a': {
 			uint32_t ip[DP_NET_ADDRS_MAX];
+			uint8_t plen[DP_NET_ADDRS_MAX];
 			unsigned int n = 0;
 			uint16_t pt;
 
-			rc = dp_port_parse_addr(optarg, &pt, ip,
+			rc = dp_port_parse_addr(optarg, &pt, ip, plen,
 						DP_NET_ADDRS_MAX, &n);
 			if (rc == -EINVAL) {
-				LOG_ERR("--addr %s: expected PORT=A.B.C.D or "
-					"PORT=A.B.C.D,A.B.C.D..., e.g. "
-					"0=198.18.0.2", optarg);
+				LOG_ERR("--addr %s: expected PORT=A.B.C.D[/LEN] "
+					"or PORT=A.B.C.D[/LEN],A.B.C.D..., "
+					"LEN 0-32, e.g. 0=198.18.0.2/24",
+					optarg);
 				return -EINVAL;
 			}
 			if (rc == 0 && o->have_addr && pt != o->addr_port) {
@@ -343,8 +392,10 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 					}
 				if (o->n_addr_ip == DP_NET_ADDRS_MAX)
 					rc = -ENOSPC;
-				else
+				else {
+					o->addr_plen[o->n_addr_ip] = plen[i];
 					o->addr_ip[o->n_addr_ip++] = ip[i];
+				}
 			}
 			if (rc == -ENOSPC) {
 				LOG_ERR("--addr %s: at most %d addresses on a "
@@ -353,6 +404,17 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			}
 			o->addr_port = pt;
 			o->have_addr = true;
+			break;
+		}
+		case 'g': {
+			unsigned int n = 0;
+
+			if (dp_port_parse_addr(optarg, &o->gw_port, &o->gw_be,
+					       NULL, 1, &n) != 0) {
+				LOG_ERR("--gateway %s: expected PORT=A.B.C.D, "
+					"e.g. 0=198.18.0.254", optarg);
+				return -EINVAL;
+			}
 			break;
 		}
 		case 'm':
@@ -392,7 +454,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			argv[optind]);
 		return -EINVAL;
 	}
-	return 0;
+	return o->gw_be != 0 ? check_gateway(o) : 0;
 }
 
 
@@ -575,7 +637,7 @@ start_workers(const struct dp_opts *o)
 static int
 start_port(const struct dp_opts *o)
 {
-	char err[256], ip[DP_NET_ADDRS_MAX * (INET_ADDRSTRLEN + 2)];
+	char err[256], ip[DP_NET_ADDRS_MAX * (INET_ADDRSTRLEN + 5)];
 	size_t at = 0;
 	int rc = dp_io_init(n_workers);
 	uint32_t n_mbufs;
@@ -603,8 +665,12 @@ start_port(const struct dp_opts *o)
 		LOG_ERR("%s", err);
 		return rc;
 	}
+	/* all checked by parse_opts() */
+	dp_port_set_plen(&port, o->addr_plen[0]);
 	for (unsigned int i = 1; i < o->n_addr_ip; i++)
-		dp_port_add_addr(&port, o->addr_ip[i]);	/* checked above */
+		dp_port_add_addr(&port, o->addr_ip[i], o->addr_plen[i]);
+	if (o->gw_be != 0)
+		dp_port_set_gateway(&port, o->gw_be);
 	if (o->tx_zero_copy && !port.tx_multi_seg)
 		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
 			 "mbufs: shared mixes are copied", port.port_id,
@@ -641,6 +707,16 @@ start_port(const struct dp_opts *o)
 		inet_ntop(AF_INET, &port.ipv4[i], ip + at,
 			  (socklen_t)(sizeof(ip) - at));
 		at += strlen(ip + at);
+		if (port.plen[i] != 32 && at < sizeof(ip))
+			at += (size_t)snprintf(ip + at, sizeof(ip) - at, "/%u",
+					       port.plen[i]);
+	}
+	if (port.gw_be != 0) {
+		char gw[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &port.gw_be, gw, sizeof(gw));
+		LOG_INFO("port %u: gateway %s: what goes outside the addresses' "
+			 "prefixes goes through it", port.port_id, gw);
 	}
 	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
 		 "%u receive queue%s (%s), checksums in %s, out %s",

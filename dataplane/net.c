@@ -44,6 +44,25 @@ dp_net_csum_fold(const void *buf, uint32_t len, uint32_t sum)
 	return dp_net_fold(dp_csum(buf, len, sum));
 }
 
+bool
+dp_net_on_link(const struct dp_net_iface *ifc, uint32_t dst_be)
+{
+	unsigned int n = ifc->n_ip != 0 ? ifc->n_ip : 1;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (((dst_be ^ ifc->ip_be[i]) & ifc->mask_be[i]) == 0)
+			return true;
+	return false;
+}
+
+uint32_t
+dp_net_next_hop(const struct dp_net_iface *ifc, uint32_t dst_be)
+{
+	if (ifc->gw_be == 0 || dp_net_on_link(ifc, dst_be))
+		return dst_be;
+	return ifc->gw_be;
+}
+
 /* The UDP pseudo-header's sum: addresses, protocol, UDP length. */
 static uint64_t
 pseudo_sum(uint32_t src_be, uint32_t dst_be, uint16_t udp_len_be)

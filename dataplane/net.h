@@ -132,7 +132,32 @@ struct dp_net_iface {
 	uint8_t mac[6];
 	uint8_t n_ip;			/* of ip_be in use; 0 reads as 1 */
 	uint32_t ip_be[DP_NET_ADDRS_MAX];	/* [0]: the first */
+	/* routing, read when a leg's flow is set (dp_net_next_hop()):
+	 * each address's prefix as a mask in network order (0: /0, every
+	 * destination on its link), and the gateway (0: none) */
+	uint32_t mask_be[DP_NET_ADDRS_MAX];
+	uint32_t gw_be;
 };
+
+/* The mask of a prefix of plen (0-32) bits, network order. */
+static inline uint32_t
+dp_net_prefix_mask(unsigned int plen)
+{
+	return plen == 0 ? 0 : htonl(~0u << (32 - (plen > 32 ? 32 : plen)));
+}
+
+/*
+ * The next hop of a datagram to dst_be (network order), the address whose
+ * MAC its frame goes to: dst_be itself if it lies inside the prefix of
+ * one of ifc's addresses, or if ifc has no gateway (then every
+ * destination is asked for directly: on the link, or answered by a
+ * router's proxy ARP); the gateway otherwise. Cold path (a leg's flow).
+ */
+uint32_t dp_net_next_hop(const struct dp_net_iface *ifc, uint32_t dst_be);
+
+/* true if dst_be (network order) lies inside the prefix of one of ifc's
+ * addresses. Cold path. */
+bool dp_net_on_link(const struct dp_net_iface *ifc, uint32_t dst_be);
 
 /* Index in ifc->ip_be of ip_be (network order), or -1: not ours. The
  * first without a loop: most ports own only one (n_ip 0 or 1). */

@@ -20,7 +20,7 @@
 
 int
 dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4,
-		   unsigned int max, unsigned int *n)
+		   uint8_t *plen, unsigned int max, unsigned int *n)
 {
 	const char *eq = strchr(s, '=');
 	const char *p;
@@ -36,17 +36,32 @@ dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4,
 	*n = 0;
 	for (p = eq + 1;; p++) {
 		size_t len = strcspn(p, ",");
-		char one[INET_ADDRSTRLEN];
+		char one[INET_ADDRSTRLEN + 3];
+		unsigned long bits = 32;
 		struct in_addr a;
+		char *slash;
 
 		if (len == 0 || len >= sizeof(one))
 			return -EINVAL;
 		memcpy(one, p, len);
 		one[len] = '\0';
+		slash = strchr(one, '/');
+		if (slash != NULL) {
+			if (plen == NULL || !isdigit((unsigned char)slash[1]))
+				return -EINVAL;
+			*slash = '\0';
+			errno = 0;
+			bits = strtoul(slash + 1, &end, 10);
+			if (errno != 0 || *end != '\0' || bits > 32 ||
+			    end - (slash + 1) > 2)
+				return -EINVAL;
+		}
 		if (inet_pton(AF_INET, one, &a) != 1 || a.s_addr == 0)
 			return -EINVAL;
 		if (*n == max)
 			return -ENOSPC;
+		if (plen != NULL)
+			plen[*n] = (uint8_t)bits;
 		ipv4[(*n)++] = a.s_addr;
 		p += len;
 		if (*p == '\0')
@@ -57,14 +72,54 @@ dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4,
 }
 
 int
-dp_port_add_addr(struct dp_port *p, uint32_t ipv4)
+dp_port_add_addr(struct dp_port *p, uint32_t ipv4, unsigned int plen)
 {
+	if (plen > 32)
+		return -EINVAL;
 	for (unsigned int i = 0; i < p->n_addrs; i++)
 		if (p->ipv4[i] == ipv4)
 			return -EEXIST;
 	if (p->n_addrs == DP_NET_ADDRS_MAX)
 		return -ENOSPC;
+	p->plen[p->n_addrs] = (uint8_t)plen;
 	p->ipv4[p->n_addrs++] = ipv4;
+	return 0;
+}
+
+int
+dp_port_set_plen(struct dp_port *p, unsigned int plen)
+{
+	if (plen > 32)
+		return -EINVAL;
+	p->plen[0] = (uint8_t)plen;
+	return 0;
+}
+
+int
+dp_port_set_gateway(struct dp_port *p, uint32_t gw_be)
+{
+	uint32_t gw = ntohl(gw_be);
+	bool on_link = false;
+
+	if (gw == 0 || gw == 0xffffffffu || (gw >> 28) == 0xe)
+		return -EINVAL;
+	for (unsigned int i = 0; i < p->n_addrs; i++) {
+		uint32_t m = ntohl(dp_net_prefix_mask(p->plen[i]));
+		uint32_t a = ntohl(p->ipv4[i]);
+
+		if (a == gw)
+			return -EADDRINUSE;
+		if (((a ^ gw) & m) != 0)
+			continue;
+		/* the network and broadcast addresses of a prefix of 30
+		 * bits or fewer are no host's */
+		if (p->plen[i] <= 30 && ((gw & ~m) == 0 || (gw | m) == ~0u))
+			return -EINVAL;
+		on_link = true;
+	}
+	if (!on_link)
+		return -ENETUNREACH;
+	p->gw_be = gw_be;
 	return 0;
 }
 
@@ -84,6 +139,7 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 	memset(p, 0, sizeof(*p));
 	p->port_id = port_id;
 	p->ipv4[0] = ipv4;
+	p->plen[0] = 32;
 	p->n_addrs = 1;
 	if (!rte_eth_dev_is_valid_port(port_id)) {
 		tutti_errf(err, errlen, "port %u does not exist: %u port%s found "

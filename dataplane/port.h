@@ -32,7 +32,11 @@ struct dp_port {
 	uint32_t ipv4[DP_NET_ADDRS_MAX];	/* owned addresses, network
 						 * order: n_addrs, [0] the
 						 * first */
+	uint8_t plen[DP_NET_ADDRS_MAX];	/* their prefixes' lengths (32:
+					 * the address alone) */
 	unsigned int n_addrs;
+	uint32_t gw_be;		/* the gateway, network order (0: none:
+				 * every destination asked for directly) */
 	struct rte_ether_addr mac;
 	char name[64];		/* device name, e.g. net_af_packet0 */
 	char driver[32];
@@ -53,21 +57,37 @@ int dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 
 /*
  * Own one more address, ipv4 (network order), on p (after dp_port_init(),
- * before the workers attach). Returns 0, -EEXIST (owned already) or
- * -ENOSPC (DP_NET_ADDRS_MAX owned).
+ * before the workers attach), on a link of prefix length plen (0-32; 32:
+ * the address alone). Returns 0, -EEXIST (owned already), -ENOSPC
+ * (DP_NET_ADDRS_MAX owned) or -EINVAL (plen).
  */
-int dp_port_add_addr(struct dp_port *p, uint32_t ipv4);
+int dp_port_add_addr(struct dp_port *p, uint32_t ipv4, unsigned int plen);
+
+/* Set the prefix length of p's first address (dp_port_init() makes it
+ * 32). Returns 0 or -EINVAL. */
+int dp_port_set_plen(struct dp_port *p, unsigned int plen);
+
+/*
+ * Send what is for destinations outside p's addresses' prefixes through
+ * the gateway gw_be (network order; before the workers attach), which
+ * must lie inside one of them: it is asked for by ARP. Returns 0,
+ * -ENETUNREACH (outside them all: give the addresses their prefixes),
+ * -EADDRINUSE (one of p's own addresses) or -EINVAL (0.0.0.0, broadcast,
+ * multicast, or a prefix's network or broadcast address).
+ */
+int dp_port_set_gateway(struct dp_port *p, uint32_t gw_be);
 
 /* Stop and close the port (idempotent). */
 void dp_port_fini(struct dp_port *p);
 
 /*
- * Parse "PORT=A.B.C.D[,A.B.C.D...]" (an --addr option) into a port index
- * and up to max IPv4 addresses in network order (*n of them; none
- * 0.0.0.0). Returns 0, -EINVAL (not that form) or -ENOSPC (more than
- * max).
+ * Parse "PORT=A.B.C.D[/LEN][,A.B.C.D[/LEN]...]" (an --addr option) into a
+ * port index and up to max IPv4 addresses in network order (*n of them;
+ * none 0.0.0.0) with their prefix lengths into plen (32 where no /LEN);
+ * plen NULL: no /LEN taken (a --gateway). Returns 0, -EINVAL (not that
+ * form, or LEN above 32) or -ENOSPC (more than max).
  */
 int dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4,
-		       unsigned int max, unsigned int *n);
+		       uint8_t *plen, unsigned int max, unsigned int *n);
 
 #endif /* TUTTI_DP_PORT_H */

@@ -420,7 +420,8 @@ START_TEST(test_programs_help_and_bad_options)
 	char *dp_bad[] = { (char *)test_env("TUTTI_DP"), "-l", cpu, "--no-huge",
 			   "-m", "128", "--no-pci", "--no-shconf",
 			   "--no-telemetry", "--log-level=lib.eal:warning",
-			   "--", "--ring-slots", "100", NULL };
+			   "--", "--ring-slots", "100", NULL, NULL, NULL,
+			   NULL, NULL };
 
 	ck_assert_int_eq(proc_start(&p, dp_help), 0);
 	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 0);
@@ -435,6 +436,22 @@ START_TEST(test_programs_help_and_bad_options)
 	ck_assert_int_eq(proc_start(&p, dp_bad), 0);
 	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 1);
 	ck_assert_msg(strstr(p.out, "power of two") != NULL, "%s", p.out);
+	/* a gateway off the addresses' links, or without a prefix to be
+	 * on: refused at start, saying what to give */
+	for (int k = 0; k < 2; k++) {
+		dp_bad[11] = "--addr";
+		dp_bad[12] = k == 0 ? "0=198.18.0.2/24" : "0=198.18.0.2";
+		dp_bad[13] = "--gateway";
+		dp_bad[14] = k == 0 ? "0=198.18.1.1" : "0=198.18.0.1";
+		dp_bad[15] = NULL;
+		ck_assert_int_eq(proc_start(&p, dp_bad), 0);
+		ck_assert_int_eq(proc_wait(&p, WAIT_MS), 1);
+		ck_assert_msg(strstr(p.out, "not inside the prefix of any of "
+				     "port 0's addresses (give them one: "
+				     "--addr 0=A.B.C.D/LEN)") != NULL, "%s",
+			      p.out);
+	}
+	ck_assert_ptr_nonnull(strstr(p.out, "--gateway 0=198.18.0.1:"));
 }
 END_TEST
 

@@ -265,27 +265,35 @@ add_conf_and_legs(void)
 	}
 }
 
-/* An ARP request for tpa_be from spa_be (peer_mac), onto the receive
- * ring. */
+/* An ARP packet (op 1, a request; 2, a reply) from mac and spa_be about
+ * tpa_be, broadcast onto the receive ring. */
 static void
-arp_ask_for(uint32_t spa_be, uint32_t tpa_be)
+rx_arp(uint16_t op, const uint8_t mac[6], uint32_t spa_be, uint32_t tpa_be)
 {
 	uint8_t f[64] = { 0 };
 	struct dp_net_eth *e = (struct dp_net_eth *)f;
 	struct dp_net_arp *a = (struct dp_net_arp *)(e + 1);
 
 	memset(e->dst, 0xff, 6);
-	memcpy(e->src, peer_mac, 6);
+	memcpy(e->src, mac, 6);
 	e->type_be = htons(DP_NET_ETHERTYPE_ARP);
 	a->htype_be = htons(1);
 	a->ptype_be = htons(DP_NET_ETHERTYPE_IPV4);
 	a->hlen = 6;
 	a->plen = 4;
-	a->op_be = htons(1);
-	memcpy(a->sha, peer_mac, 6);
+	a->op_be = htons(op);
+	memcpy(a->sha, mac, 6);
 	a->spa_be = spa_be;
 	a->tpa_be = tpa_be;
 	rx_frame(f, 60);
+}
+
+/* An ARP request for tpa_be from spa_be (peer_mac), onto the receive
+ * ring. */
+static void
+arp_ask_for(uint32_t spa_be, uint32_t tpa_be)
+{
+	rx_arp(1, peer_mac, spa_be, tpa_be);
 }
 
 /* The same for dp_ip. */
@@ -655,8 +663,8 @@ START_TEST(test_io_two_addresses)
 
 	inet_pton(AF_INET, "198.18.0.3", &ip2);
 	inet_pton(AF_INET, "198.18.0.9", &ip9);
-	ck_assert_int_eq(dp_port_add_addr(&port, ip2), 0);
-	ck_assert_int_eq(dp_port_add_addr(&port, ip2), -EEXIST);
+	ck_assert_int_eq(dp_port_add_addr(&port, ip2, 32), 0);
+	ck_assert_int_eq(dp_port_add_addr(&port, ip2, 32), -EEXIST);
 	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
 	ck_assert_uint_eq(lc.port_leg_addrs, 2);
 
@@ -750,6 +758,121 @@ START_TEST(test_io_two_addresses)
 }
 END_TEST
 
+/*
+ * --addr/--gateway's forms, and a gateway: refused off the link of the
+ * port's addresses, on one of them, on a network or broadcast address;
+ * then legs to peers off the link asked for through it (one ARP request
+ * for the two of them: the gateway's), a leg on the link asked for
+ * directly, and the off-link leg's mix sent to the gateway's MAC with
+ * its peer's address.
+ */
+START_TEST(test_io_gateway)
+{
+	static const uint8_t gw_mac[6] = { 0x02, 0, 0, 0, 0, 0xfe };
+	uint8_t frame[1600];
+	uint32_t ip[4], gw, far1, far2, x, asked[4], n, n_asked = 0;
+	uint8_t plen[4];
+	struct rte_mbuf *out[256];
+	struct shm_msg m;
+	unsigned int k;
+	uint16_t pt;
+	bool to_gw = false;
+	uint64_t now;
+
+	/* the options' forms */
+	ck_assert_int_eq(dp_port_parse_addr("0=198.18.0.2/24,198.18.1.2",
+					    &pt, ip, plen, 4, &k), 0);
+	ck_assert_uint_eq(k, 2);
+	ck_assert_uint_eq(plen[0], 24);
+	ck_assert_uint_eq(plen[1], 32);
+	ck_assert_int_eq(dp_port_parse_addr("0=198.18.0.2/0", &pt, ip, plen,
+					    4, &k), 0);
+	ck_assert_uint_eq(plen[0], 0);
+	ck_assert_int_eq(dp_port_parse_addr("0=198.18.0.2/33", &pt, ip, plen,
+					    4, &k), -EINVAL);
+	ck_assert_int_eq(dp_port_parse_addr("0=198.18.0.2/", &pt, ip, plen,
+					    4, &k), -EINVAL);
+	ck_assert_int_eq(dp_port_parse_addr("0=198.18.0.2/2x", &pt, ip, plen,
+					    4, &k), -EINVAL);
+	ck_assert_int_eq(dp_port_parse_addr("0=198.18.0.2/024", &pt, ip,
+					    plen, 4, &k), -EINVAL);
+	/* a gateway: one address, no prefix */
+	ck_assert_int_eq(dp_port_parse_addr("0=198.18.0.254/24", &pt, ip,
+					    NULL, 1, &k), -EINVAL);
+
+	inet_pton(AF_INET, "198.18.0.254", &gw);
+	inet_pton(AF_INET, "203.0.113.5", &far1);
+	inet_pton(AF_INET, "203.0.113.6", &far2);
+	/* 198.18.0.2 alone: no gateway can be on its link */
+	ck_assert_int_eq(dp_port_set_gateway(&port, gw), -ENETUNREACH);
+	ck_assert_int_eq(dp_port_set_plen(&port, 33), -EINVAL);
+	ck_assert_int_eq(dp_port_set_plen(&port, 24), 0);
+	ck_assert_int_eq(dp_port_set_gateway(&port, far1), -ENETUNREACH);
+	ck_assert_int_eq(dp_port_set_gateway(&port, dp_ip), -EADDRINUSE);
+	inet_pton(AF_INET, "198.18.0.0", &x);
+	ck_assert_int_eq(dp_port_set_gateway(&port, x), -EINVAL);
+	inet_pton(AF_INET, "198.18.0.255", &x);
+	ck_assert_int_eq(dp_port_set_gateway(&port, x), -EINVAL);
+	inet_pton(AF_INET, "224.0.0.1", &x);
+	ck_assert_int_eq(dp_port_set_gateway(&port, x), -EINVAL);
+	ck_assert_uint_eq(port.gw_be, 0);
+	ck_assert_int_eq(dp_port_set_gateway(&port, gw), 0);
+	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+	ck_assert(dp_net_on_link(&lc.ifc, peer_ip));
+	ck_assert(!dp_net_on_link(&lc.ifc, far1));
+
+	/* legs 70 and 72 to peers off the link, 71 to one on it */
+	add_conf();
+	for (int i = 0; i < 3; i++) {
+		leg_msg(&m, SHM_CMD_LEG_ADD, i == 1, (uint16_t)(40000 + 2 * i));
+		m.body.leg.leg_id = 70 + (uint32_t)i;
+		m.body.leg.local_port = htons((uint16_t)(20000 + 2 * i));
+		if (i != 1)
+			memcpy(m.body.leg.addr + 12, i == 0 ? &far1 : &far2, 4);
+		apply(&m);
+	}
+	now = dp_ctl_conf_find(&lc, 7)->next_tick;
+	dp_io_housekeeping(&lc, now);
+	n = tx_take(out, 256);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dp_net_arp *r = rte_pktmbuf_mtod_offset(
+			out[i], const struct dp_net_arp *, DP_NET_ETH_LEN);
+
+		ck_assert_uint_eq(ntohs(rte_pktmbuf_mtod(out[i],
+			struct dp_net_eth *)->type_be), DP_NET_ETHERTYPE_ARP);
+		ck_assert_uint_lt(n_asked, 4);
+		asked[n_asked++] = r->tpa_be;
+		rte_pktmbuf_free(out[i]);
+	}
+	ck_assert_uint_eq(n_asked, 2);
+	ck_assert((asked[0] == gw && asked[1] == peer_ip) ||
+		  (asked[0] == peer_ip && asked[1] == gw));
+
+	/* the gateway answers */
+	rx_arp(2, gw_mac, gw, dp_ip);
+	dp_io_poll(&lc, now);
+	n = tx_take(out, 256);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dp_net_eth *oe;
+		const struct dp_net_ipv4 *oip;
+
+		tx_read(out[i], frame);
+		oe = (const struct dp_net_eth *)frame;
+		oip = (const struct dp_net_ipv4 *)(frame + DP_NET_ETH_LEN);
+		rte_pktmbuf_free(out[i]);
+		if (ntohs(oe->type_be) != DP_NET_ETHERTYPE_IPV4)
+			continue;
+		/* only the legs whose next hop is known: through the
+		 * gateway; the one on the link is still unanswered */
+		ck_assert_mem_eq(oe->dst, gw_mac, 6);
+		ck_assert(oip->dst_be == far1 || oip->dst_be == far2);
+		ck_assert_uint_eq(oip->src_be, dp_ip);
+		to_gw = true;
+	}
+	ck_assert_msg(to_gw, "no RTP through the gateway");
+}
+END_TEST
+
 START_TEST(test_io_rtp_in_mixes_out)
 {
 	struct rte_mbuf *out[256];
@@ -762,15 +885,16 @@ START_TEST(test_io_rtp_in_mixes_out)
 	c = dp_ctl_conf_find(&lc, 7);
 	ck_assert_ptr_nonnull(c);
 	now = c->next_tick;
-	/* nothing heard from the legs yet: an ARP request each, no RTP */
+	/* nothing heard from the legs yet: an ARP request for their
+	 * peer's address (one: the two legs share it), no RTP */
 	dp_io_housekeeping(&lc, now);
 	n = tx_take(out, 256);
-	ck_assert_uint_eq(n, 2);
-	for (uint32_t i = 0; i < n; i++) {
-		ck_assert_uint_eq(ntohs(rte_pktmbuf_mtod(out[i],
-			struct dp_net_eth *)->type_be), DP_NET_ETHERTYPE_ARP);
-		rte_pktmbuf_free(out[i]);
-	}
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(ntohs(rte_pktmbuf_mtod(out[0],
+		struct dp_net_eth *)->type_be), DP_NET_ETHERTYPE_ARP);
+	ck_assert_uint_eq(rte_pktmbuf_mtod_offset(out[0], struct dp_net_arp *,
+		DP_NET_ETH_LEN)->tpa_be, peer_ip);
+	rte_pktmbuf_free(out[0]);
 	dp_io_poll(&lc, now);
 	ck_assert_uint_eq(tx_take(out, 256), 0);
 	ck_assert_uint_eq(lc.st.drops[SHM_DROP_NO_ARP], 2);
@@ -1453,7 +1577,7 @@ START_TEST(test_io_dispatch_to_owner)
 				      256, 256, err, sizeof(err)), 0);
 	ck_assert_uint_eq(p2.n_rxq, 2);
 	inet_pton(AF_INET, "198.18.0.3", &ip2);
-	ck_assert_int_eq(dp_port_add_addr(&p2, ip2), 0);
+	ck_assert_int_eq(dp_port_add_addr(&p2, ip2, 32), 0);
 	ck_assert_int_eq(dp_io_attach(&lc, &p2, pool), 0);
 	ck_assert_int_eq(dp_io_attach(&w1, &p2, pool), 0);
 	/* conference 9 and its leg on worker 1 */
@@ -1546,6 +1670,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_tx_backlog_freed_at_detach);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_two_addresses);
+	tcase_add_test(tc, test_io_gateway);
 	tcase_add_test(tc, test_io_start_ticks_not_late);
 	tcase_add_test(tc, test_io_tick_schedule_earliest_first);
 	tcase_add_test(tc, test_io_late_ticks_earliest_first);

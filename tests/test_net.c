@@ -802,6 +802,58 @@ END_TEST
  * with a partial sum: random bytes, all ones (every word carries), and
  * two words of ones then a 1 (from offset 0, the 64-bit sum's carries
  * overflow its low half again when they are added back). */
+static uint32_t
+ip4(const char *s)
+{
+	uint32_t a;
+
+	ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+/* The next hop: on the link of an address (each with its prefix) the
+ * destination itself, off it the gateway, and without a gateway always
+ * the destination. */
+START_TEST(test_net_next_hop)
+{
+	struct dp_net_iface r = { .n_ip = 2 };
+
+	ck_assert_uint_eq(dp_net_prefix_mask(0), 0);
+	ck_assert_uint_eq(dp_net_prefix_mask(24), ip4("255.255.255.0"));
+	ck_assert_uint_eq(dp_net_prefix_mask(31), ip4("255.255.255.254"));
+	ck_assert_uint_eq(dp_net_prefix_mask(32), ip4("255.255.255.255"));
+	r.ip_be[0] = ip4("198.18.0.2");
+	r.mask_be[0] = dp_net_prefix_mask(24);
+	r.ip_be[1] = ip4("198.19.7.2");
+	r.mask_be[1] = dp_net_prefix_mask(32);
+	/* no gateway: every destination asked for directly */
+	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("203.0.113.9")),
+			  ip4("203.0.113.9"));
+	r.gw_be = ip4("198.18.0.254");
+	ck_assert(dp_net_on_link(&r, ip4("198.18.0.77")));
+	ck_assert(!dp_net_on_link(&r, ip4("198.18.1.77")));
+	ck_assert(!dp_net_on_link(&r, ip4("198.19.7.3")));	/* a /32 */
+	ck_assert(dp_net_on_link(&r, ip4("198.19.7.2")));
+	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("198.18.0.77")),
+			  ip4("198.18.0.77"));
+	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("198.18.1.77")),
+			  r.gw_be);
+	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("198.19.7.3")),
+			  r.gw_be);
+	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("203.0.113.9")),
+			  r.gw_be);
+	/* n_ip 0 reads as 1: the second address's prefix is not looked at */
+	r.n_ip = 0;
+	r.mask_be[1] = dp_net_prefix_mask(16);
+	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("198.19.1.1")),
+			  r.gw_be);
+	/* a /0: everything on the link */
+	r.mask_be[0] = 0;
+	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("203.0.113.9")),
+			  ip4("203.0.113.9"));
+}
+END_TEST
+
 START_TEST(test_net_csum_matches_reference)
 {
 	static uint8_t b[300];
@@ -865,6 +917,7 @@ test_suite(void)
 	tcase_add_test(tc, test_net_build_udp_sum_matches_whole);
 	tcase_add_test(tc, test_net_tpl_matches_build);
 	tcase_add_test(tc, test_net_csum_matches_reference);
+	tcase_add_test(tc, test_net_next_hop);
 	suite_add_tcase(s, tc);
 	return s;
 }
