@@ -47,9 +47,13 @@ wait_for() { # what, command...
 # Arguments: more tutti-cp options; lab_dp_opts (an array, if set): more
 # tutti-dp options; lab_addrs (if set): tutti-dp's addresses, a list
 # (198.18.0.2,198.18.0.3), all of them tutti-cp's --media-ip, in that
-# order. tutti-dp's PID is in dp_pid.
+# order; lab_plen (if set): the prefix length tutti-dp gives each of them
+# (--addr 0=198.18.0.2/24). tutti-dp's PID is in dp_pid.
 lab_focus_up() {
 	local end=$((SECONDS + 20)) addrs=${lab_addrs:-198.18.0.2}
+	local dp_addrs=$addrs
+
+	[[ -n ${lab_plen:-} ]] && dp_addrs=${addrs//,//$lab_plen,}/$lab_plen
 
 	"$top/tools/lab" up --ns "$ns" --dp-if "$dpif" --lab-if "$labif" \
 		>/dev/null || return 1
@@ -57,7 +61,7 @@ lab_focus_up() {
 		--no-pci --no-shconf --no-telemetry \
 		--log-level=lib.eal:warning \
 		--vdev "net_af_packet0,iface=$dpif" -- --region "$region" \
-		--idle-sleep-us 100 --addr "0=$addrs" "${lab_dp_opts[@]}" \
+		--idle-sleep-us 100 --addr "0=$dp_addrs" "${lab_dp_opts[@]}" \
 		>"$out/dp.log" 2>&1 &
 	dp_pid=$!
 	pids+=($!)

@@ -42,6 +42,7 @@ struct opts {
 	int n_listen;
 	int duration_s;		/* 0: until a signal */
 	bool json;
+	bool listen_only;	/* send nothing (offer a=recvonly) */
 	const char *name;
 	const char *sip_uri;	/* call in, or NULL (--remote given) */
 	uint16_t sip_port;	/* its SIP port; 0 = RTP port + 1 */
@@ -70,6 +71,9 @@ usage(FILE *f)
 "  --tone HZ          frequency to send (default 0: silence)\n"
 "  --level DBOV       its level (default -15)\n"
 "  --listen HZ,HZ...  frequencies to report (up to %d)\n"
+"  --listen-only      send no RTP (with --call: offer a=recvonly), as a\n"
+"                     listen-only participant; the focus must still reach\n"
+"                     this phone, though it never hears from it\n"
 "  --name NAME        label for the output (default: the local port)\n"
 "  --duration S       stop after S seconds (default: until Ctrl-C)\n"
 "  --json             one JSON object per second instead of a line\n"
@@ -107,6 +111,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "tone", required_argument, NULL, 't' },
 		{ "level", required_argument, NULL, 'v' },
 		{ "listen", required_argument, NULL, 'L' },
+		{ "listen-only", no_argument, NULL, 'o' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
@@ -194,6 +199,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'o':
+			o->listen_only = true;
 			break;
 		case 'C':
 			o->sip_uri = optarg;
@@ -283,6 +291,7 @@ main(int argc, char **argv)
 
 		sl.sin_port = htons(o.sip_port ? o.sip_port :
 				    (uint16_t)(ntohs(o.local.sin_port) + 1));
+		call.recvonly = o.listen_only;
 		rc = sipcall_dial(&call, o.sip_uri, &sl,
 				  ntohs(o.local.sin_port), o.pt, 20,
 				  &o.remote, 10000);
@@ -318,7 +327,7 @@ main(int argc, char **argv)
 				sin(2.0 * M_PI * o.tone_hz * (n * FS + k) /
 				    8000.0) : 0);
 		dp_g711_encode(o.law, pkt + 12, pcm, FS);
-		if (sendto(s, pkt, sizeof(pkt), 0,
+		if (!o.listen_only && sendto(s, pkt, sizeof(pkt), 0,
 			   (struct sockaddr *)&o.remote,
 			   sizeof(o.remote)) > 0)
 			n_tx++;

@@ -153,9 +153,10 @@ offer(struct sipcall *c, char *sdp, size_t len, uint16_t rtp_port, uint8_t pt,
 	snprintf(sdp, len,
 		 "v=0\r\no=phone 1 %u IN IP4 %s\r\ns=tutti-phone\r\n"
 		 "c=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP %u\r\n"
-		 "a=rtpmap:%u %s/8000\r\na=ptime:%u\r\na=sendrecv\r\n",
+		 "a=rtpmap:%u %s/8000\r\na=ptime:%u\r\na=%s\r\n",
 		 ++c->sdp_ver, ip, ip, rtp_port, pt, pt,
-		 pt == 8 ? "PCMA" : "PCMU", ptime_ms);
+		 pt == 8 ? "PCMA" : "PCMU", ptime_ms,
+		 c->recvonly ? "recvonly" : "sendrecv");
 }
 
 /* Where the answer in resp says to send RTP (its c= and m=). */
@@ -189,7 +190,10 @@ sipcall_dial(struct sipcall *c, const char *uri,
 	char to[256];
 	int code;
 
+	bool recvonly = c->recvonly;
+
 	memset(c, 0, sizeof(*c));
+	c->recvonly = recvonly;
 	if (strncmp(uri, "sip:", 4) != 0 || (at = strchr(uri, '@')) == NULL ||
 	    strlen(uri) >= sizeof(c->uri) ||
 	    sscanf(at + 1, "%63[0-9.]:%u", host, &port) < 1)

@@ -35,6 +35,8 @@ struct sipcall {
 	uint32_t sdp_ver;		/* of the last offer (o= line) */
 	struct in_addr media;		/* the offer's c= address */
 	int status;			/* final answer to the INVITE, 0 = none */
+	bool recvonly;			/* set before sipcall_dial(): offer
+					 * a=recvonly (a listen-only phone) */
 	bool ended;			/* BYE sent and answered, or received */
 };
 
