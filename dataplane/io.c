@@ -23,6 +23,9 @@
 #include "steer.h"
 
 #define ARP_SLOTS	1024	/* next hops known, all workers */
+/* Seconds a leg's peer may send nothing before its next hop is taken from
+ * ARP again, and asked for again (hop_refresh()). */
+#define DP_ARP_REFRESH_S	30
 #define RTCP_CNAME	"tutti@focus"
 
 /* Owner worker of each local UDP port on each address (dp_io_key());
@@ -1111,6 +1114,30 @@ arp_asked_lately(struct dp_lcore *lc, uint32_t ip_be, uint64_t now)
 	return false;
 }
 
+/*
+ * The next hop of a leg whose peer has sent nothing for DP_ARP_REFRESH_S
+ * (a listen-only one, or gone quiet), so that its packets no longer tell
+ * where it is: what ARP last said of it, if that changed (a router
+ * replaced, its gratuitous ARP), and asked for again every
+ * DP_ARP_REFRESH_S, so that it keeps being said.
+ */
+static void
+hop_refresh(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now)
+{
+	uint8_t mac[6];
+
+	if (arp_lookup(rt->hop_be, mac) &&
+	    memcmp(mac, rt->flow.dst_mac, 6) != 0) {
+		memcpy(rt->flow.dst_mac, mac, 6);
+		rt->tpl.payload_len = 0;	/* headers built anew */
+	}
+	if (now >= rt->next_arp) {
+		if (!arp_asked_lately(lc, rt->hop_be, now))
+			arp_request(lc, rt->flow.src_ip_be, rt->hop_be);
+		rt->next_arp = now + DP_ARP_REFRESH_S * lc->tsc_hz;
+	}
+}
+
 /* One leg's share of housekeeping: its leg table entry, an ARP request
  * while its next hop is unknown, its RTCP report when due. */
 static void
@@ -1133,6 +1160,9 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 		if (!arp_asked_lately(lc, rt->hop_be, now))
 			arp_request(lc, rt->flow.src_ip_be, rt->hop_be);
 		rt->next_arp = now + lc->tsc_hz;
+	} else if (rt->mac_known &&
+		   now - rt->rtp.last_now >= DP_ARP_REFRESH_S * lc->tsc_hz) {
+		hop_refresh(lc, rt, now);
 	}
 	if (now >= rt->next_rtcp) {
 		struct dp_rtcp_interval in = {

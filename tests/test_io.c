@@ -769,6 +769,7 @@ END_TEST
 START_TEST(test_io_gateway)
 {
 	static const uint8_t gw_mac[6] = { 0x02, 0, 0, 0, 0, 0xfe };
+	static const uint8_t gw_mac2[6] = { 0x02, 0, 0, 0, 0, 0xfd };
 	uint8_t frame[1600];
 	uint32_t ip[4], gw, far1, far2, x, asked[4], n, n_asked = 0;
 	uint8_t plen[4];
@@ -870,6 +871,44 @@ START_TEST(test_io_gateway)
 		to_gw = true;
 	}
 	ck_assert_msg(to_gw, "no RTP through the gateway");
+
+	/* the peers off the link have sent nothing for DP_ARP_REFRESH_S (30
+	 * s): the gateway asked for again (once for both legs); it answers
+	 * from a new MAC (a router replaced), and their RTP follows it */
+	now += 31 * lc.tsc_hz;
+	dp_io_housekeeping(&lc, now);
+	n = tx_take(out, 256);
+	n_asked = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dp_net_arp *r = rte_pktmbuf_mtod_offset(
+			out[i], const struct dp_net_arp *, DP_NET_ETH_LEN);
+
+		n_asked += r->tpa_be == gw;
+		rte_pktmbuf_free(out[i]);
+	}
+	ck_assert_uint_eq(n_asked, 1);
+	rx_arp(2, gw_mac2, gw, dp_ip);
+	dp_io_poll(&lc, now);
+	dp_io_housekeeping(&lc, now);
+	while ((n = tx_take(out, 256)) != 0)
+		rte_pktmbuf_free_bulk(out, n);
+	to_gw = false;
+	for (int t = 1; t <= 2; t++) {
+		dp_io_poll(&lc, now + (uint64_t)t * lc.tsc_hz / 50);
+		n = tx_take(out, 256);
+		for (uint32_t i = 0; i < n; i++) {
+			const struct dp_net_eth *oe;
+
+			tx_read(out[i], frame);
+			oe = (const struct dp_net_eth *)frame;
+			rte_pktmbuf_free(out[i]);
+			if (ntohs(oe->type_be) != DP_NET_ETHERTYPE_IPV4)
+				continue;
+			ck_assert_mem_eq(oe->dst, gw_mac2, 6);
+			to_gw = true;
+		}
+	}
+	ck_assert_msg(to_gw, "no RTP through the gateway's new MAC");
 }
 END_TEST
 
