@@ -146,21 +146,37 @@ cp_sip_transport_open(struct cp_sip_transport **out,
 		rc = -errno;
 		goto out_free;
 	}
-	if ((tp->udp = bind_socket(tp->family, SOCK_DGRAM, &ss, len)) < 0) {
-		rc = tp->udp;
-		goto out_close;
-	}
-	/* Port 0: TCP takes the port the kernel gave UDP (RFC 3261 §18). */
-	if (getsockname(tp->udp, (struct sockaddr *)&ss, &len) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
-	tp->port = ntohs(tp->family == AF_INET
-				 ? ((struct sockaddr_in *)&ss)->sin_port
-				 : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	if ((tp->lis = bind_socket(tp->family, SOCK_STREAM, &ss, len)) < 0) {
+	/*
+	 * Port 0: TCP takes the port the kernel gave UDP (RFC 3261 §18).
+	 * The kernel picks a UDP port without looking at TCP's, which a TCP
+	 * socket may hold (a connection's local port): then another, a few
+	 * times.
+	 */
+	for (int tries = 0;; tries++) {
+		struct sockaddr_storage got = ss;
+		socklen_t got_len = len;
+
+		if ((tp->udp = bind_socket(tp->family, SOCK_DGRAM, &ss,
+					   len)) < 0) {
+			rc = tp->udp;
+			goto out_close;
+		}
+		if (getsockname(tp->udp, (struct sockaddr *)&got,
+				&got_len) < 0) {
+			rc = -errno;
+			goto out_close;
+		}
+		tp->port = ntohs(tp->family == AF_INET
+			? ((struct sockaddr_in *)&got)->sin_port
+			: ((struct sockaddr_in6 *)&got)->sin6_port);
+		tp->lis = bind_socket(tp->family, SOCK_STREAM, &got, got_len);
+		if (tp->lis >= 0)
+			break;
 		rc = tp->lis;
-		goto out_close;
+		if (rc != -EADDRINUSE || conf->port != 0 || tries == 15)
+			goto out_close;
+		close(tp->udp);
+		tp->udp = -1;
 	}
 	if (listen(tp->lis, 64) < 0) {
 		rc = -errno;
