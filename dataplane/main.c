@@ -744,6 +744,9 @@ announce_ready(const struct dp_opts *o)
 		LOG_INFO("admission: a worker refuses new legs after a second "
 			 "%u %% busy or more, or with a late tick "
 			 "(--admit-busy)", o->admit_busy_pct);
+	/* what turns the stop log's times into TSC cycles (a benchmark's
+	 * split of a participant frame's cycles: the ticks' share) */
+	LOG_INFO("worker clock: TSC at %" PRIu64 " Hz", rte_get_tsc_hz());
 	LOG_INFO("tutti-dp %s ready: region %s generation %#" PRIx64
 		 ", %u worker%s on lcore%s %s, %u ring slots, %u legs, simd %s"
 		 "; waiting for tutti-cp", DP_VERSION, region.name,

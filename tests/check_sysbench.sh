@@ -83,6 +83,9 @@ check "search: the ratio in busy cycles, the reflector's a packet over tutti-dp'
 	and r["cycles_per_leg_frame"] > 0 and abs(r["cost_ratio"] -
 	r["reflect_cycles_per_pkt"] / r["cycles_per_leg_frame"]) <= 0.0006)(
 	d["rtp"])' 2>&1)" = True
+check "search: the cycles in ticks, a share of a participant frame's" test \
+	"$(jq_py "$dir/search.json" '(lambda r: 0 < r["tick_cycles_per_leg_frame"]
+	< r["cycles_per_leg_frame"])(d["rtp"])' 2>&1)" = True
 check "search: each trial has the generator's busy share" test \
 	"$(jq_py "$dir/search.json" 'all(0 < t["gen_busy_pct"] <= 100.5
 	for t in d["rtp"]["trials"])' 2>&1)" = True
