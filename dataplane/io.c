@@ -180,6 +180,14 @@ arp_learn(uint32_t ip_be, const uint8_t mac[6])
 	__atomic_store_n(&arp_tab[i].ip_be, ip_be, __ATOMIC_RELEASE);
 }
 
+/* true if the table holds ip_be: a next hop asked for or heard from. */
+static bool
+arp_known(uint32_t ip_be)
+{
+	return __atomic_load_n(&arp_tab[arp_slot(ip_be)].ip_be,
+			       __ATOMIC_ACQUIRE) == ip_be;
+}
+
 static bool
 arp_lookup(uint32_t ip_be, uint8_t mac[6])
 {
@@ -782,6 +790,10 @@ rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 		return false;
 	case DP_NET_ARP_SEEN:
 		arp_learn(r->src_ip_be, r->src_mac);
+		break;
+	case DP_NET_ARP_ANNOUNCE:	/* a next hop we know, moved */
+		if (arp_known(r->src_ip_be))
+			arp_learn(r->src_ip_be, r->src_mac);
 		break;
 	case DP_NET_DROP:
 		lc->st.drops[dp_net_drop_shm(r->drop)]++;

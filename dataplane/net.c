@@ -120,9 +120,18 @@ classify_arp(const struct dp_net_iface *ifc, uint8_t *frame, uint32_t len,
 	op = ntohs(a->op_be);
 	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY)
 		return drop(out, st, DP_NET_DROP_ARP_OP);
-	if (dp_net_addr_index(ifc, a->tpa_be) < 0)
-		return drop(out, st, DP_NET_DROP_ARP_NOT_US);
 	memcpy(sha, a->sha, 6);
+	if (dp_net_addr_index(ifc, a->tpa_be) < 0) {
+		/* a gratuitous one (RFC 5227 section 3): a host, or a
+		 * router taking over an address, saying where it is */
+		if (a->spa_be != a->tpa_be || a->spa_be == 0 ||
+		    dp_net_addr_index(ifc, a->spa_be) >= 0)
+			return drop(out, st, DP_NET_DROP_ARP_NOT_US);
+		memcpy(out->src_mac, sha, 6);
+		out->src_ip_be = a->spa_be;
+		st->n_arp_announce++;
+		return DP_NET_ARP_ANNOUNCE;
+	}
 	memcpy(out->src_mac, sha, 6);
 	out->src_ip_be = a->spa_be;
 	if (op == ARP_OP_REPLY) {

@@ -188,6 +188,9 @@ enum dp_net_verdict {
 				 * out->reply_len bytes of it */
 	DP_NET_ARP_SEEN = 2, /* ARP reply to us: sender in out, no reply */
 	DP_NET_DROP = 3,     /* out->drop says why; counted */
+	DP_NET_ARP_ANNOUNCE = 4, /* gratuitous ARP (sender and target the
+				  * same address, not ours): a host saying
+				  * where it is now; sender in out */
 };
 
 /* Why a frame was dropped: index of dp_net_stats.n_drop. */
@@ -226,6 +229,7 @@ struct dp_net_stats {
 	uint64_t n_udp_no_csum; /* of those, checksum 0 */
 	uint64_t n_arp_reply;	/* ARP requests answered */
 	uint64_t n_arp_seen;	/* DP_NET_ARP_SEEN */
+	uint64_t n_arp_announce; /* DP_NET_ARP_ANNOUNCE */
 	uint64_t n_icmp_reply;	/* echo requests answered */
 	uint64_t n_drop[DP_NET_DROP_MAX_];
 };
@@ -235,7 +239,8 @@ struct dp_net_rx {
 	/* DP_NET_UDP */
 	const uint8_t *payload; /* into the frame */
 	uint32_t len_bytes;
-	uint32_t src_ip_be; /* also DP_NET_ARP_SEEN: the sender */
+	uint32_t src_ip_be; /* also DP_NET_ARP_SEEN and _ANNOUNCE: the
+			     * sender */
 	uint32_t dst_ip_be;
 	uint16_t src_port_be;
 	uint16_t dst_port_be;

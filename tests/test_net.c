@@ -416,7 +416,8 @@ START_TEST(test_net_drop_reason)
 	ck_assert_uint_eq(drops_total(&st), 1);
 	ck_assert_uint_eq(st.n_rx, 1);
 	ck_assert_uint_eq(
-		st.n_udp + st.n_arp_reply + st.n_icmp_reply + st.n_arp_seen, 0);
+		st.n_udp + st.n_arp_reply + st.n_icmp_reply + st.n_arp_seen +
+		st.n_arp_announce, 0);
 }
 END_TEST
 
@@ -481,6 +482,39 @@ START_TEST(test_net_arp_reply_bytes)
 	ck_assert_uint_eq(st.n_arp_seen, 1);
 	ck_assert_uint_eq(st.n_arp_reply, 2);
 	ck_assert_uint_eq(drops_total(&st), 0);
+}
+END_TEST
+
+/* A gratuitous ARP (sender and target the peer's address), as request
+ * or reply: reported as an announcement, not answered; a probe (sender
+ * 0.0.0.0), another host's question, or one naming our own address as
+ * its sender are not. */
+START_TEST(test_net_arp_announce)
+{
+	for (int op = 1; op <= 2; op++) {
+		uint32_t len = mk_arp(fr);
+
+		put16(fr + 20, (uint16_t)op);
+		memcpy(fr + 38, peer_ip, 4);	/* tpa = spa */
+		memset(&st, 0, sizeof(st));
+		ck_assert_int_eq(cls(len, 0), DP_NET_ARP_ANNOUNCE);
+		ck_assert_mem_eq(out.src_mac, peer_mac, 6);
+		ck_assert_mem_eq(&out.src_ip_be, peer_ip, 4);
+		ck_assert_uint_eq(st.n_arp_announce, 1);
+		ck_assert_uint_eq(st.n_arp_reply + st.n_arp_seen +
+				  drops_total(&st), 0);
+	}
+	/* a probe: no sender address */
+	mk_arp(fr);
+	memset(fr + 28, 0, 4);
+	memset(fr + 38, 0, 4);
+	ck_assert_int_eq(cls(60, 0), DP_NET_DROP);
+	ck_assert_uint_eq(out.drop, DP_NET_DROP_ARP_NOT_US);
+	/* a question about a third host */
+	mk_arp(fr);
+	fr[41] ^= 0x01;
+	ck_assert_int_eq(cls(60, 0), DP_NET_DROP);
+	ck_assert_uint_eq(out.drop, DP_NET_DROP_ARP_NOT_US);
 }
 END_TEST
 
@@ -918,6 +952,7 @@ test_suite(void)
 	tcase_add_test(tc, test_net_tpl_matches_build);
 	tcase_add_test(tc, test_net_csum_matches_reference);
 	tcase_add_test(tc, test_net_next_hop);
+	tcase_add_test(tc, test_net_arp_announce);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -95,7 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n_drop += st.n_drop[i];
 	FUZZ_CHECK(st.n_rx == 1);
 	FUZZ_CHECK(st.n_udp + st.n_arp_reply + st.n_icmp_reply + st.n_arp_seen +
-			   n_drop ==
+			   st.n_arp_announce + n_drop ==
 		   1);
 	switch (v) {
 	case DP_NET_UDP:
@@ -110,6 +110,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case DP_NET_ARP_SEEN:
 		FUZZ_CHECK(st.n_arp_seen == 1);
+		break;
+	case DP_NET_ARP_ANNOUNCE:
+		FUZZ_CHECK(st.n_arp_announce == 1 && rx.src_ip_be != 0 &&
+			   dp_net_addr_index(&us, rx.src_ip_be) < 0);
 		break;
 	case DP_NET_DROP:
 		FUZZ_CHECK(rx.drop < DP_NET_DROP_MAX_);
