@@ -1173,7 +1173,11 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 			arp_request(lc, rt->flow.src_ip_be, rt->hop_be);
 		rt->next_arp = now + lc->tsc_hz;
 	} else if (rt->mac_known &&
-		   now - rt->rtp.last_now >= DP_ARP_REFRESH_S * lc->tsc_hz) {
+		   now - rt->rtp.last_now >= DP_ARP_REFRESH_S * lc->tsc_hz &&
+		   dp_net_on_link(&lc->ifc, rt->hop_be)) {
+		/* only a next hop the routing says is on a link (a peer in
+		 * a prefix, the gateway): one learnt from a peer's packets
+		 * without either is left alone, as no one answers for it */
 		hop_refresh(lc, rt, now);
 	}
 	if (now >= rt->next_rtcp) {

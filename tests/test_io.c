@@ -128,6 +128,9 @@ setup(void)
 	if (!port.started)	/* once: closing a ring port removes it */
 		ck_assert_int_eq(dp_port_init(&port, 0, 1, dp_ip, pool, 256,
 					      256, err, sizeof(err)), 0);
+	/* no routing (the cases share the port: CK_FORK=no) */
+	memset(port.plen, 32, sizeof(port.plen));
+	port.gw_be = 0;
 	dp_io_attach(&lc, &port, pool);
 	rx_mac = peer_mac;
 	rx_dst_ip = dp_ip;
@@ -755,6 +758,53 @@ START_TEST(test_io_two_addresses)
 	apply(&m);
 	ck_assert_uint_eq(lc.port_leg[dp_io_key(1, 20000)], 0);
 	ck_assert_uint_ne(lc.port_leg[dp_io_key(0, 20000)], 0);
+}
+END_TEST
+
+/* ARP requests among the frames sent now (all freed). */
+static uint32_t
+arp_requests_sent(void)
+{
+	struct rte_mbuf *out[256];
+	uint32_t n, k = 0;
+
+	while ((n = tx_take(out, 256)) != 0)
+		for (uint32_t i = 0; i < n; i++) {
+			k += ntohs(rte_pktmbuf_mtod(out[i],
+				struct dp_net_eth *)->type_be) ==
+			     DP_NET_ETHERTYPE_ARP;
+			rte_pktmbuf_free(out[i]);
+		}
+	return k;
+}
+
+/*
+ * Legs that heard from their peer once and then nothing for 30 s: with no
+ * routing given (--addr without a prefix, no --gateway) their next hop is
+ * left alone, no one being there to answer for it; with the peer inside
+ * the address's prefix it is asked for again (once for the two legs).
+ */
+START_TEST(test_io_quiet_peers_next_hop)
+{
+	uint64_t now;
+
+	for (int routed = 0; routed < 2; routed++) {
+		if (routed) {
+			ck_assert_int_eq(dp_port_set_plen(&port, 24), 0);
+			ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+		} else {
+			add_conf_and_legs();
+		}
+		now = dp_ctl_conf_find(&lc, 7)->next_tick +
+		      (uint64_t)routed * 100 * lc.tsc_hz;
+		rx_rtp(40000, 20000, 0, (uint16_t)(routed * 10), 0xa0, 500.0);
+		rx_rtp(40002, 20002, 8, (uint16_t)(routed * 10), 0xa1, 900.0);
+		dp_io_poll(&lc, now);
+		dp_io_housekeeping(&lc, now);
+		ck_assert_uint_eq(arp_requests_sent(), 0);	/* both known */
+		dp_io_housekeeping(&lc, now + 31 * lc.tsc_hz);
+		ck_assert_uint_eq(arp_requests_sent(), (uint32_t)routed);
+	}
 }
 END_TEST
 
@@ -1737,6 +1787,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_two_addresses);
 	tcase_add_test(tc, test_io_gateway);
+	tcase_add_test(tc, test_io_quiet_peers_next_hop);
 	tcase_add_test(tc, test_io_start_ticks_not_late);
 	tcase_add_test(tc, test_io_tick_schedule_earliest_first);
 	tcase_add_test(tc, test_io_late_ticks_earliest_first);
