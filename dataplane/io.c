@@ -104,6 +104,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 		lc->ifc.mask_be[i] = dp_net_prefix_mask(
 			i < p->n_addrs ? p->plen[i] : 32);
 	lc->ifc.gw_be = p->gw_be;
+	lc->tos = (uint8_t)(p->dscp << 2);
 	lc->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
 	lc->tx_zc = false;	/* the caller's choice (port: tx_multi_seg) */
 	lc->tx_data_off = (uint32_t)sizeof(struct rte_mbuf) +
@@ -219,7 +220,7 @@ dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	rt->hop_be = dp_net_next_hop(&lc->ifc, ip_be);
 	rt->flow.src_port_be = l->local_port;
 	rt->flow.dst_port_be = l->remote_port;
-	rt->flow.tos = 0xb8;	/* DSCP EF, RFC 4594 telephony */
+	rt->flow.tos = lc->tos;	/* --dscp (EF, RFC 4594 telephony) */
 	rt->tpl.payload_len = 0;
 	rt->local_key = dp_io_key((unsigned int)a,
 				  rte_be_to_cpu_16(l->local_port));

@@ -165,6 +165,8 @@ struct dp_lcore {
 	struct rte_mempool *pool;
 	struct rte_ring *dispatch;	/* what other workers received for it */
 	struct dp_net_iface ifc;
+	uint8_t tos;			/* IPv4 TOS of what is sent: the
+					 * port's DSCP, not ECN-capable */
 	unsigned int tx_flags;		/* enum dp_net_tx_flag */
 	struct dp_net_stats net_st;
 	struct dp_rtcp_stats rtcp_st;

@@ -55,6 +55,7 @@ struct dp_opts {
 	uint8_t addr_plen[DP_NET_ADDRS_MAX];	/* their prefixes */
 	unsigned int n_addr_ip;
 	uint32_t gw_be;		/* --gateway, network order (0: none) */
+	uint8_t dscp;		/* --dscp */
 	uint16_t gw_port;
 	uint32_t n_mbufs;
 	uint16_t rx_desc, tx_desc;
@@ -149,6 +150,8 @@ usage(FILE *f)
 "  --rx-desc N            receive descriptors per queue (default 4096:\n"
 "                         80 ms of 1,000 legs, 4 ms of 20,000)\n"
 "  --tx-desc N            transmit descriptors per queue (default 1024)\n"
+"  --dscp N               DSCP of the RTP and RTCP sent, 0-63 (default 46:\n"
+"                         EF, RFC 4594 telephony; 34 is AF41, 0 none)\n"
 "  --tx-zero-copy         send a shared mix to its listeners as a segment\n"
 "                         attached to one copy, not copied per packet, if\n"
 "                         the port takes chained mbufs (for NICs that DMA\n"
@@ -267,6 +270,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "provision", required_argument, NULL, 'P' },
 		{ "addr", required_argument, NULL, 'a' },
 		{ "gateway", required_argument, NULL, 'g' },
+		{ "dscp", required_argument, NULL, 'D' },
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "rx-desc", required_argument, NULL, 'R' },
 		{ "no-steer", no_argument, NULL, 'F' },
@@ -292,6 +296,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->have_addr = false;
 	o->n_addr_ip = 0;
 	o->gw_be = 0;
+	o->dscp = 46;
 	o->n_mbufs = 0;		/* from the queues: pool_size() */
 	o->rx_desc = 4096;
 	o->tx_desc = 1024;
@@ -434,6 +439,11 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			break;
 		case 'Z':
 			o->tx_zero_copy = true;
+			break;
+		case 'D':
+			if (parse_u64("dscp", optarg, 0, 63, &v))
+				return -EINVAL;
+			o->dscp = (uint8_t)v;
 			break;
 		case 'F':
 			o->no_steer = true;
@@ -671,6 +681,7 @@ start_port(const struct dp_opts *o)
 		dp_port_add_addr(&port, o->addr_ip[i], o->addr_plen[i]);
 	if (o->gw_be != 0)
 		dp_port_set_gateway(&port, o->gw_be);
+	port.dscp = o->dscp;
 	if (o->tx_zero_copy && !port.tx_multi_seg)
 		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
 			 "mbufs: shared mixes are copied", port.port_id,

@@ -140,6 +140,7 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 	p->port_id = port_id;
 	p->ipv4[0] = ipv4;
 	p->plen[0] = 32;
+	p->dscp = 46;	/* EF */
 	p->n_addrs = 1;
 	if (!rte_eth_dev_is_valid_port(port_id)) {
 		tutti_errf(err, errlen, "port %u does not exist: %u port%s found "

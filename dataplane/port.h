@@ -35,6 +35,8 @@ struct dp_port {
 	uint8_t plen[DP_NET_ADDRS_MAX];	/* their prefixes' lengths (32:
 					 * the address alone) */
 	unsigned int n_addrs;
+	uint8_t dscp;		/* of the packets sent (dp_port_init(): 46,
+				 * EF, RFC 4594 telephony) */
 	uint32_t gw_be;		/* the gateway, network order (0: none:
 				 * every destination asked for directly) */
 	struct rte_ether_addr mac;

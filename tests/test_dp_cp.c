@@ -452,6 +452,14 @@ START_TEST(test_programs_help_and_bad_options)
 			      p.out);
 	}
 	ck_assert_ptr_nonnull(strstr(p.out, "--gateway 0=198.18.0.1:"));
+	/* a DSCP is six bits */
+	dp_bad[11] = "--dscp";
+	dp_bad[12] = "64";
+	dp_bad[13] = NULL;
+	ck_assert_int_eq(proc_start(&p, dp_bad), 0);
+	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 1);
+	ck_assert_msg(strstr(p.out, "--dscp 64: expected a number in 0..63")
+		      != NULL, "%s", p.out);
 }
 END_TEST
 

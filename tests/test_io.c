@@ -131,6 +131,7 @@ setup(void)
 	/* no routing (the cases share the port: CK_FORK=no) */
 	memset(port.plen, 32, sizeof(port.plen));
 	port.gw_be = 0;
+	port.dscp = 46;
 	dp_io_attach(&lc, &port, pool);
 	rx_mac = peer_mac;
 	rx_dst_ip = dp_ip;
@@ -808,6 +809,27 @@ START_TEST(test_io_quiet_peers_next_hop)
 }
 END_TEST
 
+/* --dscp: a leg's packets carry the port's DSCP (EF unless set). */
+START_TEST(test_io_dscp)
+{
+	add_conf_and_legs();
+	ck_assert_uint_eq(lc.rt[lc.port_leg[dp_io_key(0, 20000)] - 1]
+			  .flow.tos, 46 << 2);
+	port.dscp = 34;		/* AF41 */
+	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+	{
+		struct shm_msg m;
+
+		leg_msg(&m, SHM_CMD_LEG_ADD, 1, 40004);
+		m.body.leg.leg_id = 72;
+		m.body.leg.local_port = htons(20004);
+		apply(&m);
+	}
+	ck_assert_uint_eq(lc.rt[lc.port_leg[dp_io_key(0, 20004)] - 1]
+			  .flow.tos, 34 << 2);
+}
+END_TEST
+
 /* The ticks of the next two ptimes after `from`: true if they sent RTP,
  * all of it to dst_mac. */
 static bool
@@ -948,6 +970,7 @@ START_TEST(test_io_gateway)
 		ck_assert_mem_eq(oe->dst, gw_mac, 6);
 		ck_assert(oip->dst_be == far1 || oip->dst_be == far2);
 		ck_assert_uint_eq(oip->src_be, dp_ip);
+		ck_assert_uint_eq(oip->tos, 46 << 2);	/* EF */
 		to_gw = true;
 	}
 	ck_assert_msg(to_gw, "no RTP through the gateway");
@@ -1788,6 +1811,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_two_addresses);
 	tcase_add_test(tc, test_io_gateway);
 	tcase_add_test(tc, test_io_quiet_peers_next_hop);
+	tcase_add_test(tc, test_io_dscp);
 	tcase_add_test(tc, test_io_start_ticks_not_late);
 	tcase_add_test(tc, test_io_tick_schedule_earliest_first);
 	tcase_add_test(tc, test_io_late_ticks_earliest_first);
