@@ -105,6 +105,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 			i < p->n_addrs ? p->plen[i] : 32);
 	lc->ifc.gw_be = p->gw_be;
 	lc->tos = (uint8_t)(p->dscp << 2);
+	lc->vlan = p->vlan;
 	lc->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
 	lc->tx_zc = false;	/* the caller's choice (port: tx_multi_seg) */
 	lc->tx_data_off = (uint32_t)sizeof(struct rte_mbuf) +
@@ -315,9 +316,25 @@ tx_alloc(struct dp_lcore *lc)
 	return m;
 }
 
+/* --vlan: m's frame tagged with the port's VLAN, in its headroom
+ * (rte_vlan_insert(), which adds the tag to l2_len for a NIC's checksum
+ * offload). false if it has no room: m freed, counted. */
+static DP_COLD bool
+vlan_put(struct dp_lcore *lc, struct rte_mbuf **m)
+{
+	(*m)->vlan_tci = lc->vlan;
+	if (rte_vlan_insert(m) == 0)
+		return true;
+	lc->st.drops[SHM_DROP_NO_MBUF]++;
+	rte_pktmbuf_free(*m);
+	return false;
+}
+
 static void
 tx_queue(struct dp_lcore *lc, struct rte_mbuf *m)
 {
+	if (unlikely(lc->vlan != 0) && !vlan_put(lc, &m))
+		return;
 	lc->tx[lc->n_tx++] = m;
 	if (lc->n_tx == DP_TX_BURST)
 		dp_io_flush(lc);
@@ -761,6 +778,18 @@ rx_flags(const struct rte_mbuf *m)
 	return f;
 }
 
+/* --vlan: true if m is of the port's VLAN, its tag taken off (here, or
+ * by the worker that handed it on); untagged frames, priority tags (VLAN
+ * 0) and other VLANs' are not for us. */
+static DP_COLD bool
+vlan_take(const struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	if (!(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) &&
+	    rte_vlan_strip(m) != 0)
+		return false;
+	return (m->vlan_tci & 0x0fff) == lc->vlan;
+}
+
 /* One received frame up to its UDP datagram for this worker: true if *r
  * describes one for udp_in() (the caller still holds m); otherwise m was
  * freed, sent back or handed on. */
@@ -777,6 +806,11 @@ rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 	if (unlikely(m->nb_segs != 1) &&
 	    (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1 ||
 	     rte_pktmbuf_linearize(m) != 0)) {
+		lc->st.drops[SHM_DROP_NOT_FOR_US]++;
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	if (unlikely(lc->vlan != 0) && !vlan_take(lc, m)) {
 		lc->st.drops[SHM_DROP_NOT_FOR_US]++;
 		rte_pktmbuf_free(m);
 		return false;

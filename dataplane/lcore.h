@@ -167,6 +167,7 @@ struct dp_lcore {
 	struct dp_net_iface ifc;
 	uint8_t tos;			/* IPv4 TOS of what is sent: the
 					 * port's DSCP, not ECN-capable */
+	uint16_t vlan;			/* the port's VLAN ID (0: none) */
 	unsigned int tx_flags;		/* enum dp_net_tx_flag */
 	struct dp_net_stats net_st;
 	struct dp_rtcp_stats rtcp_st;

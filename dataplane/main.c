@@ -6,6 +6,7 @@
  * packet logic here.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -56,6 +57,8 @@ struct dp_opts {
 	unsigned int n_addr_ip;
 	uint32_t gw_be;		/* --gateway, network order (0: none) */
 	uint8_t dscp;		/* --dscp */
+	uint16_t vlan;		/* --vlan's ID (0: none) */
+	uint16_t vlan_port;
 	uint16_t gw_port;
 	uint32_t n_mbufs;
 	uint16_t rx_desc, tx_desc;
@@ -150,6 +153,10 @@ usage(FILE *f)
 "  --rx-desc N            receive descriptors per queue (default 4096:\n"
 "                         80 ms of 1,000 legs, 4 ms of 20,000)\n"
 "  --tx-desc N            transmit descriptors per queue (default 1024)\n"
+"  --vlan PORT=ID         PORT's frames are 802.1Q-tagged with VLAN ID\n"
+"                         (1-4094), as on a switch's trunk: tags taken off\n"
+"                         what comes in (untagged frames and other VLANs'\n"
+"                         dropped) and put on what goes out, in software\n"
 "  --dscp N               DSCP of the RTP and RTCP sent, 0-63 (default 46:\n"
 "                         EF, RFC 4594 telephony; 34 is AF41, 0 none)\n"
 "  --tx-zero-copy         send a shared mix to its listeners as a segment\n"
@@ -271,6 +278,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "addr", required_argument, NULL, 'a' },
 		{ "gateway", required_argument, NULL, 'g' },
 		{ "dscp", required_argument, NULL, 'D' },
+		{ "vlan", required_argument, NULL, 'v' },
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "rx-desc", required_argument, NULL, 'R' },
 		{ "no-steer", no_argument, NULL, 'F' },
@@ -297,6 +305,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->n_addr_ip = 0;
 	o->gw_be = 0;
 	o->dscp = 46;
+	o->vlan = 0;
 	o->n_mbufs = 0;		/* from the queues: pool_size() */
 	o->rx_desc = 4096;
 	o->tx_desc = 1024;
@@ -445,6 +454,21 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 				return -EINVAL;
 			o->dscp = (uint8_t)v;
 			break;
+		case 'v': {
+			unsigned int pt, id;
+			char tail;
+
+			if (sscanf(optarg, "%u=%u%c", &pt, &id, &tail) != 2 ||
+			    !isdigit((unsigned char)optarg[0]) ||
+			    pt >= RTE_MAX_ETHPORTS || id < 1 || id > 4094) {
+				LOG_ERR("--vlan %s: expected PORT=ID, ID 1-4094, "
+					"e.g. 0=100", optarg);
+				return -EINVAL;
+			}
+			o->vlan_port = (uint16_t)pt;
+			o->vlan = (uint16_t)id;
+			break;
+		}
 		case 'F':
 			o->no_steer = true;
 			break;
@@ -462,6 +486,11 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	if (optind < argc) {
 		LOG_ERR("unexpected argument '%s' (try 'tutti-dp -- --help')",
 			argv[optind]);
+		return -EINVAL;
+	}
+	if (o->vlan != 0 && (!o->have_addr || o->vlan_port != o->addr_port)) {
+		LOG_ERR("--vlan %u=%u: port %u has no --addr", o->vlan_port,
+			o->vlan, o->vlan_port);
 		return -EINVAL;
 	}
 	return o->gw_be != 0 ? check_gateway(o) : 0;
@@ -682,6 +711,7 @@ start_port(const struct dp_opts *o)
 	if (o->gw_be != 0)
 		dp_port_set_gateway(&port, o->gw_be);
 	port.dscp = o->dscp;
+	port.vlan = o->vlan;
 	if (o->tx_zero_copy && !port.tx_multi_seg)
 		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
 			 "mbufs: shared mixes are copied", port.port_id,
@@ -729,6 +759,10 @@ start_port(const struct dp_opts *o)
 		LOG_INFO("port %u: gateway %s: what goes outside the addresses' "
 			 "prefixes goes through it", port.port_id, gw);
 	}
+	if (port.vlan != 0)
+		LOG_INFO("port %u: VLAN %u: tags taken off and put on in "
+			 "software; untagged frames and other VLANs' dropped",
+			 port.port_id, port.vlan);
 	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
 		 "%u receive queue%s (%s), checksums in %s, out %s",
 		 port.port_id, port.name, port.driver,

@@ -37,6 +37,9 @@ struct dp_port {
 	unsigned int n_addrs;
 	uint8_t dscp;		/* of the packets sent (dp_port_init(): 46,
 				 * EF, RFC 4594 telephony) */
+	uint16_t vlan;		/* 802.1Q VLAN ID of its frames, 1-4094 (0:
+				 * untagged): tags taken off and put on in
+				 * software */
 	uint32_t gw_be;		/* the gateway, network order (0: none:
 				 * every destination asked for directly) */
 	struct rte_ether_addr mac;

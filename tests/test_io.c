@@ -59,6 +59,7 @@ static struct dp_lcore lc;
 static char region_name[64];
 static uint32_t dp_ip, peer_ip;
 static uint32_t rx_dst_ip;	/* where rx_udp() sends: dp_ip by default */
+static uint16_t rx_vlan;	/* rx_frame() tags frames with it (0: none) */
 
 /* tutti-dp's main.c has the main lcore's housekeeping; not run here. */
 void
@@ -132,6 +133,8 @@ setup(void)
 	memset(port.plen, 32, sizeof(port.plen));
 	port.gw_be = 0;
 	port.dscp = 46;
+	port.vlan = 0;
+	rx_vlan = 0;
 	dp_io_attach(&lc, &port, pool);
 	rx_mac = peer_mac;
 	rx_dst_ip = dp_ip;
@@ -153,9 +156,20 @@ static void
 rx_frame(const uint8_t *f, uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *d;
 
 	ck_assert_ptr_nonnull(m);
-	memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
+	if (rx_vlan == 0) {
+		memcpy(rte_pktmbuf_append(m, (uint16_t)len), f, len);
+	} else {	/* 802.1Q: the tag after the MACs */
+		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(len + 4));
+		memcpy(d, f, 12);
+		d[12] = 0x81;
+		d[13] = 0x00;
+		d[14] = (uint8_t)(rx_vlan >> 8);
+		d[15] = (uint8_t)rx_vlan;
+		memcpy(d + 16, f + 12, len - 12);
+	}
 	ck_assert_int_eq(rte_ring_enqueue(rxr, m), 0);
 }
 
@@ -827,6 +841,75 @@ START_TEST(test_io_dscp)
 	}
 	ck_assert_uint_eq(lc.rt[lc.port_leg[dp_io_key(0, 20004)] - 1]
 			  .flow.tos, 34 << 2);
+}
+END_TEST
+
+/* The 802.1Q VLAN ID of a sent frame (0: untagged) and its inner
+ * EtherType. */
+static uint16_t
+tx_vlan_of(const struct rte_mbuf *m, uint16_t *inner)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (d[12] != 0x81 || d[13] != 0x00) {
+		*inner = (uint16_t)(d[12] << 8 | d[13]);
+		return 0;
+	}
+	*inner = (uint16_t)(d[16] << 8 | d[17]);
+	return (uint16_t)((d[14] << 8 | d[15]) & 0x0fff);
+}
+
+/*
+ * --vlan 0=100: ARP tagged with VLAN 100 answered, tagged; untagged and
+ * VLAN 200's frames dropped and counted; a leg's tagged RTP taken in and
+ * its mix sent tagged.
+ */
+START_TEST(test_io_vlan)
+{
+	struct rte_mbuf *out[256];
+	uint64_t drops, now;
+	uint16_t inner;
+	uint32_t n, rtp = 0;
+
+	port.vlan = 100;
+	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+	rx_vlan = 100;
+	arp_ask_for(peer_ip, dp_ip);
+	dp_io_poll(&lc, 1);
+	ck_assert_uint_eq(tx_take(out, 4), 1);
+	ck_assert_uint_eq(tx_vlan_of(out[0], &inner), 100);
+	ck_assert_uint_eq(inner, DP_NET_ETHERTYPE_ARP);
+	ck_assert_uint_eq(ntohs(rte_pktmbuf_mtod_offset(out[0],
+		const struct dp_net_arp *, DP_NET_ETH_LEN + 4)->op_be), 2);
+	rte_pktmbuf_free(out[0]);
+	drops = lc.st.drops[SHM_DROP_NOT_FOR_US];
+	for (int k = 0; k < 2; k++) {
+		rx_vlan = k == 0 ? 0 : 200;
+		arp_ask_for(peer_ip, dp_ip);
+		dp_io_poll(&lc, 2 + (uint64_t)k);
+		ck_assert_uint_eq(tx_take(out, 4), 0);
+	}
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_NOT_FOR_US], drops + 2);
+
+	rx_vlan = 100;
+	add_conf_and_legs();
+	now = dp_ctl_conf_find(&lc, 7)->next_tick;
+	rx_rtp(40000, 20000, 0, 0, 0xa0, 500.0);
+	rx_rtp(40002, 20002, 8, 0, 0xa1, 900.0);
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.rt[lc.port_leg[dp_io_key(0, 20000)] - 1]
+			  .rtp.st.n_pkts, 1);
+	for (int t = 1; t <= 2; t++) {
+		dp_io_poll(&lc, now + (uint64_t)t * lc.tsc_hz / 50);
+		while ((n = tx_take(out, 256)) != 0)
+			for (uint32_t i = 0; i < n; i++) {
+				ck_assert_uint_eq(tx_vlan_of(out[i], &inner),
+						  100);
+				rtp += inner == DP_NET_ETHERTYPE_IPV4;
+				rte_pktmbuf_free(out[i]);
+			}
+	}
+	ck_assert_uint_gt(rtp, 0);
 }
 END_TEST
 
@@ -1812,6 +1895,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_gateway);
 	tcase_add_test(tc, test_io_quiet_peers_next_hop);
 	tcase_add_test(tc, test_io_dscp);
+	tcase_add_test(tc, test_io_vlan);
 	tcase_add_test(tc, test_io_start_ticks_not_late);
 	tcase_add_test(tc, test_io_tick_schedule_earliest_first);
 	tcase_add_test(tc, test_io_late_ticks_earliest_first);
