@@ -785,8 +785,8 @@ static DP_COLD bool
 vlan_take(const struct dp_lcore *lc, struct rte_mbuf *m)
 {
 	if (!(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) &&
-	    rte_vlan_strip(m) != 0)
-		return false;
+	    (m->data_len < DP_NET_ETH_LEN + 4 || rte_vlan_strip(m) != 0))
+		return false;	/* too short to hold a tag, or without one */
 	return (m->vlan_tci & 0x0fff) == lc->vlan;
 }
 

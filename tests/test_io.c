@@ -890,6 +890,24 @@ START_TEST(test_io_vlan)
 		ck_assert_uint_eq(tx_take(out, 4), 0);
 	}
 	ck_assert_uint_eq(lc.st.drops[SHM_DROP_NOT_FOR_US], drops + 2);
+	/* a runt of 3 bytes whose buffer holds a tag's bytes past its end
+	 * (as a recycled mbuf may): too short to hold a tag, dropped, not
+	 * stripped past its end */
+	{
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *d;
+
+		ck_assert_ptr_nonnull(m);
+		d = (uint8_t *)rte_pktmbuf_append(m, 18);
+		memset(d, 0, 18);
+		d[12] = 0x81;
+		d[14] = 0;
+		d[15] = 100;
+		ck_assert_int_eq(rte_pktmbuf_trim(m, 15), 0);
+		ck_assert_int_eq(rte_ring_enqueue(rxr, m), 0);
+		dp_io_poll(&lc, 4);
+	}
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_NOT_FOR_US], drops + 3);
 
 	rx_vlan = 100;
 	add_conf_and_legs();
