@@ -52,9 +52,9 @@ struct dp_opts {
 	const char *provision;	/* file of conferences and legs, or NULL */
 	bool have_addr;		/* --addr given: drive port addr_port */
 	uint16_t addr_port;
-	uint32_t addr_ip[DP_NET_ADDRS_MAX];	/* network order */
-	uint8_t addr_plen[DP_NET_ADDRS_MAX];	/* their prefixes */
-	unsigned int n_addr_ip;
+	/* --addr's addresses and prefixes, and --gateway once checked
+	 * against them, kept (and checked) as the port will have them */
+	struct dp_port net;
 	uint32_t gw_be;		/* --gateway, network order (0: none) */
 	uint8_t dscp;		/* --dscp */
 	uint16_t vlan;		/* --vlan's ID (0: none) */
@@ -233,9 +233,8 @@ pool_size(const struct dp_opts *o)
 /* --gateway against --addr: on a link of the port's addresses, not one
  * of them. */
 static int
-check_gateway(const struct dp_opts *o)
+check_gateway(struct dp_opts *o)
 {
-	struct dp_port p = { .n_addrs = o->n_addr_ip };
 	char gw[INET_ADDRSTRLEN];
 	int rc;
 
@@ -245,9 +244,7 @@ check_gateway(const struct dp_opts *o)
 			gw, o->gw_port);
 		return -EINVAL;
 	}
-	memcpy(p.ipv4, o->addr_ip, sizeof(p.ipv4));
-	memcpy(p.plen, o->addr_plen, sizeof(p.plen));
-	rc = dp_port_set_gateway(&p, o->gw_be);
+	rc = dp_port_set_gateway(&o->net, o->gw_be);
 	if (rc == -ENETUNREACH)
 		LOG_ERR("--gateway %u=%s: not inside the prefix of any of port "
 			"%u's addresses (give them one: --addr %u=A.B.C.D/LEN)",
@@ -302,7 +299,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->simd = dp_simd_best();
 	o->provision = NULL;
 	o->have_addr = false;
-	o->n_addr_ip = 0;
+	memset(&o->net, 0, sizeof(o->net));
 	o->gw_be = 0;
 	o->dscp = 46;
 	o->vlan = 0;
@@ -394,21 +391,14 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 				return -EINVAL;
 			}
 			for (unsigned int i = 0; rc == 0 && i < n; i++) {
-				for (unsigned int j = 0; j < o->n_addr_ip; j++)
-					if (o->addr_ip[j] == ip[i]) {
-						char a[INET_ADDRSTRLEN];
+				rc = dp_port_add_addr(&o->net, ip[i], plen[i]);
+				if (rc == -EEXIST) {
+					char a[INET_ADDRSTRLEN];
 
-						inet_ntop(AF_INET, &ip[i], a,
-							  sizeof(a));
-						LOG_ERR("--addr %s: %s given "
-							"twice", optarg, a);
-						return -EINVAL;
-					}
-				if (o->n_addr_ip == DP_NET_ADDRS_MAX)
-					rc = -ENOSPC;
-				else {
-					o->addr_plen[o->n_addr_ip] = plen[i];
-					o->addr_ip[o->n_addr_ip++] = ip[i];
+					inet_ntop(AF_INET, &ip[i], a, sizeof(a));
+					LOG_ERR("--addr %s: %s given twice",
+						optarg, a);
+					return -EINVAL;
 				}
 			}
 			if (rc == -ENOSPC) {
@@ -698,18 +688,17 @@ start_port(const struct dp_opts *o)
 		return -ENOMEM;
 	}
 	rc = dp_port_init(&port, o->addr_port, (uint16_t)n_workers,
-			  o->addr_ip[0], pool, o->rx_desc, o->tx_desc, err,
+			  o->net.ipv4[0], pool, o->rx_desc, o->tx_desc, err,
 			  sizeof(err));
 	if (rc < 0) {
 		LOG_ERR("%s", err);
 		return rc;
 	}
-	/* all checked by parse_opts() */
-	dp_port_set_plen(&port, o->addr_plen[0]);
-	for (unsigned int i = 1; i < o->n_addr_ip; i++)
-		dp_port_add_addr(&port, o->addr_ip[i], o->addr_plen[i]);
-	if (o->gw_be != 0)
-		dp_port_set_gateway(&port, o->gw_be);
+	/* the addressing parse_opts() checked */
+	dp_port_set_plen(&port, o->net.plen[0]);
+	for (unsigned int i = 1; i < o->net.n_addrs; i++)
+		dp_port_add_addr(&port, o->net.ipv4[i], o->net.plen[i]);
+	port.gw_be = o->net.gw_be;
 	port.dscp = o->dscp;
 	port.vlan = o->vlan;
 	if (o->tx_zero_copy && !port.tx_multi_seg)
