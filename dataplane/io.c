@@ -1161,6 +1161,17 @@ arp_asked_lately(struct dp_lcore *lc, uint32_t ip_be, uint64_t now)
 	return false;
 }
 
+/* Ask by ARP for rt's next hop (unless this worker just did, for another
+ * leg), and again for this leg no sooner than again_tsc from now. */
+static void
+hop_ask(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
+	uint64_t again_tsc)
+{
+	if (!arp_asked_lately(lc, rt->hop_be, now))
+		arp_request(lc, rt->flow.src_ip_be, rt->hop_be);
+	rt->next_arp = now + again_tsc;
+}
+
 /*
  * The next hop of a leg whose peer has sent nothing for DP_ARP_REFRESH_S
  * (a listen-only one, or gone quiet), so that its packets no longer tell
@@ -1178,11 +1189,8 @@ hop_refresh(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now)
 		memcpy(rt->flow.dst_mac, mac, 6);
 		rt->tpl.payload_len = 0;	/* headers built anew */
 	}
-	if (now >= rt->next_arp) {
-		if (!arp_asked_lately(lc, rt->hop_be, now))
-			arp_request(lc, rt->flow.src_ip_be, rt->hop_be);
-		rt->next_arp = now + DP_ARP_REFRESH_S * lc->tsc_hz;
-	}
+	if (now >= rt->next_arp)
+		hop_ask(lc, rt, now, DP_ARP_REFRESH_S * lc->tsc_hz);
 }
 
 /* One leg's share of housekeeping: its leg table entry, an ARP request
@@ -1204,9 +1212,7 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 		return;
 	if (!rt->mac_known && now >= rt->next_arp &&
 	    !arp_lookup(rt->hop_be, rt->flow.dst_mac)) {
-		if (!arp_asked_lately(lc, rt->hop_be, now))
-			arp_request(lc, rt->flow.src_ip_be, rt->hop_be);
-		rt->next_arp = now + lc->tsc_hz;
+		hop_ask(lc, rt, now, lc->tsc_hz);
 	} else if (rt->mac_known &&
 		   now - rt->rtp.last_now >= DP_ARP_REFRESH_S * lc->tsc_hz &&
 		   dp_net_on_link(&lc->ifc, rt->hop_be)) {
