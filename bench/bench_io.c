@@ -349,10 +349,10 @@ bench_frame(struct gb_state *st, void *arg)
 			gb_skip_with_error(st, "set-up failed");
 			return;
 		}
-		dp_io_attach(&lcs[w], a->two ? &port2 : &port, pool);
+		dp_io_attach(&lcs[w], a->two ? &port2 : &port, 1, pool);
 		/* checksums in software, as behind memif or af_packet,
 		 * whatever the ring port offers */
-		lcs[w].tx_flags = 0;
+		lcs[w].lp[0].tx_flags = 0;
 		lcs[w].tx_zc = a->zc;
 	}
 	if (provision(own, confs) < 0) {

@@ -34,9 +34,10 @@ static uint8_t port_owner[DP_NET_ADDRS_MAX << 16];
 static struct rte_ring *dispatch[SHM_MAX_WORKERS];
 static unsigned int n_dispatch;
 
-/* Next hops learnt from ARP replies: ip written last (release). */
+/* Next hops learnt from ARP replies, by port index << 32 | address
+ * (arp_key()): the key written last (release). */
 static struct {
-	uint32_t ip_be;
+	uint64_t key;
 	uint8_t mac[6];
 } arp_tab[ARP_SLOTS];
 
@@ -72,14 +73,22 @@ dp_io_fini(void)
 }
 
 int
-dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
-	     struct rte_mempool *pool)
+dp_io_attach(struct dp_lcore *lc, const struct dp_port *ports,
+	     unsigned int n_ports, struct rte_mempool *pool)
 {
-	lc->ifc.n_ip = 0;
-	if (p->n_addrs > lc->port_leg_addrs) {
+	unsigned int n_addrs = 0;
+
+	if (n_ports > DP_PORTS_MAX)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n_ports; i++)
+		n_addrs += ports[i].n_addrs;
+	if (n_addrs > DP_NET_ADDRS_MAX)
+		return -ENOSPC;
+	lc->n_ports = 0;
+	if (n_addrs > lc->port_leg_addrs) {
 		size_t old = (size_t)lc->port_leg_addrs << 16;
 		uint32_t *pl = rte_zmalloc_socket("dp_port_leg",
-						  sizeof(*pl) * ((size_t)p->n_addrs
+						  sizeof(*pl) * ((size_t)n_addrs
 								 << 16),
 						  RTE_CACHE_LINE_SIZE,
 						  (int)rte_socket_id());
@@ -89,29 +98,42 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
 		memcpy(pl, lc->port_leg, sizeof(*pl) * old);
 		rte_free(lc->port_leg);
 		lc->port_leg = pl;
-		lc->port_leg_addrs = p->n_addrs;
+		lc->port_leg_addrs = n_addrs;
 	}
-	lc->port = p;
 	lc->pool = pool;
-	lc->txq = (uint16_t)lc->worker;
-	lc->has_rxq = lc->worker < p->n_rxq;
-	lc->rxq = (uint16_t)lc->worker;
 	lc->dispatch = lc->worker < n_dispatch ? dispatch[lc->worker] : NULL;
-	memcpy(lc->ifc.mac, p->mac.addr_bytes, 6);
-	memcpy(lc->ifc.ip_be, p->ipv4, sizeof(lc->ifc.ip_be));
-	lc->ifc.n_ip = (uint8_t)p->n_addrs;
-	for (unsigned int i = 0; i < DP_NET_ADDRS_MAX; i++)
-		lc->ifc.mask_be[i] = dp_net_prefix_mask(
-			i < p->n_addrs ? p->plen[i] : 32);
-	lc->ifc.gw_be = p->gw_be;
-	lc->tos = (uint8_t)(p->dscp << 2);
-	lc->vlan = p->vlan;
-	lc->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
 	lc->tx_zc = false;	/* the caller's choice (port: tx_multi_seg) */
 	lc->tx_data_off = (uint32_t)sizeof(struct rte_mbuf) +
 			  rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM;
 	lc->n_stash = 0;
-	lc->tx_backlog_head = lc->tx_backlog_n = 0;
+	n_addrs = 0;
+	for (unsigned int i = 0; i < n_ports; i++) {
+		const struct dp_port *p = &ports[i];
+		struct dp_lport *lp = &lc->lp[i];
+
+		lp->port = p;
+		lp->port_id = p->port_id;
+		lp->txq = (uint16_t)lc->worker;
+		lp->has_rxq = lc->worker < p->n_rxq;
+		lp->rxq = (uint16_t)lc->worker;
+		lp->addr_base = (uint8_t)n_addrs;
+		memset(&lp->ifc, 0, sizeof(lp->ifc));
+		memcpy(lp->ifc.mac, p->mac.addr_bytes, 6);
+		memcpy(lp->ifc.ip_be, p->ipv4, sizeof(lp->ifc.ip_be));
+		lp->ifc.n_ip = (uint8_t)p->n_addrs;
+		for (unsigned int a = 0; a < DP_NET_ADDRS_MAX; a++)
+			lp->ifc.mask_be[a] = dp_net_prefix_mask(
+				a < p->n_addrs ? p->plen[a] : 32);
+		lp->ifc.gw_be = p->gw_be;
+		lp->tos = (uint8_t)(p->dscp << 2);
+		lp->vlan = p->vlan;
+		lp->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
+		lp->n_tx = 0;
+		lp->tx_backlog_head = lp->tx_backlog_n = 0;
+		for (unsigned int a = 0; a < p->n_addrs; a++)
+			lc->addr_lp[n_addrs++] = (uint8_t)i;
+	}
+	lc->n_ports = n_ports;
 	return 0;
 }
 
@@ -122,13 +144,24 @@ dp_io_detach(struct dp_lcore *lc)
 		rte_mempool_put_bulk(lc->pool, (void **)lc->tx_stash,
 				     lc->n_stash);
 	lc->n_stash = 0;
-	/* what the port never took: gone with it */
-	lc->st.drops[SHM_DROP_TX_FULL] += lc->tx_backlog_n;
-	for (; lc->tx_backlog_n != 0; lc->tx_backlog_n--) {
-		rte_pktmbuf_free(lc->tx_backlog[lc->tx_backlog_head]);
-		lc->tx_backlog_head = (lc->tx_backlog_head + 1) &
-				      (DP_TX_BACKLOG - 1);
+	for (unsigned int i = 0; i < lc->n_ports; i++) {
+		struct dp_lport *lp = &lc->lp[i];
+
+		/* what the port never took: gone with it */
+		lc->st.drops[SHM_DROP_TX_FULL] += lp->tx_backlog_n;
+		for (; lp->tx_backlog_n != 0; lp->tx_backlog_n--) {
+			rte_pktmbuf_free(lp->tx_backlog[lp->tx_backlog_head]);
+			lp->tx_backlog_head = (lp->tx_backlog_head + 1) &
+					      (DP_TX_BACKLOG - 1);
+		}
 	}
+}
+
+/* The port of the leg rt (of its local address: dp_io_leg_flow()). */
+static inline struct dp_lport *
+leg_lp(const struct dp_lcore *lc, const struct dp_leg_rt *rt)
+{
+	return &lc->lp[rt->lport];
 }
 
 int
@@ -148,16 +181,17 @@ dp_io_port_claim(struct dp_lcore *lc, uint32_t key)
 	}
 	__atomic_store_n(&port_owner[key], me, __ATOMIC_RELEASE);
 	__atomic_store_n(&port_owner[key + 1], me, __ATOMIC_RELEASE);
-	if (lc->has_rxq)
-		dp_steer_request(key >> 16, port, lc->rxq, true);
+	if (lc->n_ports != 0 && lc->lp[lc->addr_lp[key >> 16]].has_rxq)
+		dp_steer_request(key >> 16, port, lc->worker, true);
 	return 0;
 }
 
 void
 dp_io_port_release(struct dp_lcore *lc, uint32_t key)
 {
-	if (port_owner[key] == lc->worker && lc->has_rxq)
-		dp_steer_request(key >> 16, (uint16_t)key, lc->rxq, false);
+	if (port_owner[key] == lc->worker && lc->n_ports != 0 &&
+	    lc->lp[lc->addr_lp[key >> 16]].has_rxq)
+		dp_steer_request(key >> 16, (uint16_t)key, lc->worker, false);
 	for (uint32_t k = 0; k < 2 && (key & 0xffff) + k < 65536; k++)
 		if (port_owner[key + k] == lc->worker)
 			__atomic_store_n(&port_owner[key + k],
@@ -165,66 +199,85 @@ dp_io_port_release(struct dp_lcore *lc, uint32_t key)
 					 __ATOMIC_RELEASE);
 }
 
-static uint32_t
-arp_slot(uint32_t ip_be)
+/* A next hop's key in the ARP table: the index of the port it is on,
+ * and its address. */
+static inline uint64_t
+arp_key(const struct dp_lcore *lc, const struct dp_lport *lp, uint32_t ip_be)
 {
-	return (ip_be * 2654435761u) >> 22;	/* 10 bits */
+	return (uint64_t)(lp - lc->lp) << 32 | ip_be;
+}
+
+static uint32_t
+arp_slot(uint64_t key)
+{
+	return ((uint32_t)key + (uint32_t)(key >> 32) * 0x9e3779b9u) *
+	       2654435761u >> 22;	/* 10 bits */
 }
 
 static void
-arp_learn(uint32_t ip_be, const uint8_t mac[6])
+arp_learn(uint64_t key, const uint8_t mac[6])
 {
-	uint32_t i = arp_slot(ip_be);
+	uint32_t i = arp_slot(key);
 
-	/* a racing reader sees the old ip (miss) or the new pair */
-	__atomic_store_n(&arp_tab[i].ip_be, 0, __ATOMIC_RELEASE);
+	/* a racing reader sees the old key (miss) or the new pair */
+	__atomic_store_n(&arp_tab[i].key, 0, __ATOMIC_RELEASE);
 	memcpy(arp_tab[i].mac, mac, 6);
-	__atomic_store_n(&arp_tab[i].ip_be, ip_be, __ATOMIC_RELEASE);
+	__atomic_store_n(&arp_tab[i].key, key, __ATOMIC_RELEASE);
 }
 
-/* true if the table holds ip_be: a next hop asked for or heard from. */
+/* true if the table holds key: a next hop asked for or heard from. */
 static bool
-arp_known(uint32_t ip_be)
+arp_known(uint64_t key)
 {
-	return __atomic_load_n(&arp_tab[arp_slot(ip_be)].ip_be,
-			       __ATOMIC_ACQUIRE) == ip_be;
+	return __atomic_load_n(&arp_tab[arp_slot(key)].key,
+			       __ATOMIC_ACQUIRE) == key;
 }
 
 static bool
-arp_lookup(uint32_t ip_be, uint8_t mac[6])
+arp_lookup(uint64_t key, uint8_t mac[6])
 {
-	uint32_t i = arp_slot(ip_be);
+	uint32_t i = arp_slot(key);
 
-	if (__atomic_load_n(&arp_tab[i].ip_be, __ATOMIC_ACQUIRE) != ip_be)
+	/* 0.0.0.0 (an SDP hold's address) is no one's: an empty slot's
+	 * key on the first port */
+	if ((uint32_t)key == 0 ||
+	    __atomic_load_n(&arp_tab[i].key, __ATOMIC_ACQUIRE) != key)
 		return false;
 	memcpy(mac, arp_tab[i].mac, 6);
-	return __atomic_load_n(&arp_tab[i].ip_be, __ATOMIC_ACQUIRE) == ip_be;
+	return __atomic_load_n(&arp_tab[i].key, __ATOMIC_ACQUIRE) == key;
 }
 
 int
 dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	       const struct shm_msg_leg *l)
 {
+	const struct dp_lport *lp = &lc->lp[0];
 	uint32_t ip_be, local_be;
 	int a = 0;
 
 	memcpy(&local_be, l->local_addr, 4);
-	if (local_be != 0 && (a = dp_net_addr_index(&lc->ifc, local_be)) < 0)
-		return -EADDRNOTAVAIL;
+	if (local_be != 0) {	/* 0: the first port's first */
+		for (a = -1; a < 0 && lp < lc->lp + lc->n_ports; lp++)
+			a = dp_net_addr_index(&lp->ifc, local_be);
+		if (a < 0)
+			return -EADDRNOTAVAIL;
+		lp--;
+	}
 	memcpy(&ip_be, l->addr + 12, 4);	/* IPv4-mapped */
 	if (rt->flow.dst_ip_be != ip_be || rt->flow.dst_port_be !=
 	    l->remote_port)
 		rt->mac_known = false;
-	memcpy(rt->flow.src_mac, lc->ifc.mac, 6);
-	rt->flow.src_ip_be = lc->ifc.ip_be[a];
+	memcpy(rt->flow.src_mac, lp->ifc.mac, 6);
+	rt->flow.src_ip_be = lp->ifc.ip_be[a];
 	rt->flow.dst_ip_be = ip_be;
-	rt->hop_be = dp_net_next_hop(&lc->ifc, ip_be);
+	rt->hop_be = dp_net_next_hop(&lp->ifc, ip_be);
 	rt->flow.src_port_be = l->local_port;
 	rt->flow.dst_port_be = l->remote_port;
-	rt->flow.tos = lc->tos;	/* --dscp (EF, RFC 4594 telephony) */
+	rt->flow.tos = lp->tos;	/* --dscp (EF, RFC 4594 telephony) */
 	rt->tpl.payload_len = 0;
-	rt->local_key = dp_io_key((unsigned int)a,
+	rt->local_key = dp_io_key(lp->addr_base + (unsigned int)a,
 				  rte_be_to_cpu_16(l->local_port));
+	rt->lport = (uint8_t)(lp - lc->lp);
 	return 0;
 }
 
@@ -320,9 +373,9 @@ tx_alloc(struct dp_lcore *lc)
  * (rte_vlan_insert(), which adds the tag to l2_len for a NIC's checksum
  * offload). false if it has no room: m freed, counted. */
 static DP_COLD bool
-vlan_put(struct dp_lcore *lc, struct rte_mbuf **m)
+vlan_put(struct dp_lcore *lc, const struct dp_lport *lp, struct rte_mbuf **m)
 {
-	(*m)->vlan_tci = lc->vlan;
+	(*m)->vlan_tci = lp->vlan;
 	if (rte_vlan_insert(m) == 0)
 		return true;
 	lc->st.drops[SHM_DROP_NO_MBUF]++;
@@ -330,21 +383,25 @@ vlan_put(struct dp_lcore *lc, struct rte_mbuf **m)
 	return false;
 }
 
+static void flush_port(struct dp_lcore *lc, struct dp_lport *lp);
+
+/* m to port lp, sent with the next burst. */
 static void
-tx_queue(struct dp_lcore *lc, struct rte_mbuf *m)
+tx_queue(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf *m)
 {
-	if (unlikely(lc->vlan != 0) && !vlan_put(lc, &m))
+	if (unlikely(lp->vlan != 0) && !vlan_put(lc, lp, &m))
 		return;
-	lc->tx[lc->n_tx++] = m;
-	if (lc->n_tx == DP_TX_BURST)
-		dp_io_flush(lc);
+	lp->tx[lp->n_tx++] = m;
+	if (lp->n_tx == DP_TX_BURST)
+		flush_port(lc, lp);
 }
 
 /* n packets at m to the port's queue; returns how many it took. */
 static uint16_t
-tx_burst(struct dp_lcore *lc, struct rte_mbuf **m, uint16_t n)
+tx_burst(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf **m,
+	 uint16_t n)
 {
-	uint16_t sent = rte_eth_tx_burst(lc->port->port_id, lc->txq, m, n);
+	uint16_t sent = rte_eth_tx_burst(lp->port_id, lp->txq, m, n);
 
 	for (uint16_t i = 0; i < sent; i++)
 		lc->st.tx_bytes += m[i]->pkt_len;
@@ -355,20 +412,20 @@ tx_burst(struct dp_lcore *lc, struct rte_mbuf **m, uint16_t n)
 /* The backlog's packets, oldest first, until the queue takes no more;
  * true if it is empty then. */
 static bool
-backlog_send(struct dp_lcore *lc)
+backlog_send(struct dp_lcore *lc, struct dp_lport *lp)
 {
-	while (lc->tx_backlog_n != 0) {
-		uint32_t h = lc->tx_backlog_head;
+	while (lp->tx_backlog_n != 0) {
+		uint32_t h = lp->tx_backlog_head;
 		uint32_t k = DP_TX_BACKLOG - h;	/* up to the array's end */
 		uint16_t sent;
 
-		if (k > lc->tx_backlog_n)
-			k = lc->tx_backlog_n;
+		if (k > lp->tx_backlog_n)
+			k = lp->tx_backlog_n;
 		if (k > DP_TX_BURST)
 			k = DP_TX_BURST;
-		sent = tx_burst(lc, &lc->tx_backlog[h], (uint16_t)k);
-		lc->tx_backlog_head = (h + sent) & (DP_TX_BACKLOG - 1);
-		lc->tx_backlog_n -= sent;
+		sent = tx_burst(lc, lp, &lp->tx_backlog[h], (uint16_t)k);
+		lp->tx_backlog_head = (h + sent) & (DP_TX_BACKLOG - 1);
+		lp->tx_backlog_n -= sent;
 		if (sent < k)
 			return false;
 	}
@@ -378,43 +435,54 @@ backlog_send(struct dp_lcore *lc)
 /* n packets the queue did not take, behind the backlog; what does not
  * fit is dropped. */
 static void
-backlog_put(struct dp_lcore *lc, struct rte_mbuf **m, uint32_t n)
+backlog_put(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf **m,
+	    uint32_t n)
 {
-	uint32_t room = DP_TX_BACKLOG - lc->tx_backlog_n;
+	uint32_t room = DP_TX_BACKLOG - lp->tx_backlog_n;
 	uint32_t k = n < room ? n : room;
+	uint32_t all;
 
 	for (uint32_t i = 0; i < k; i++)
-		lc->tx_backlog[(lc->tx_backlog_head + lc->tx_backlog_n + i) &
+		lp->tx_backlog[(lp->tx_backlog_head + lp->tx_backlog_n + i) &
 			       (DP_TX_BACKLOG - 1)] = m[i];
-	lc->tx_backlog_n += k;
+	lp->tx_backlog_n += k;
 	lc->st.tx_deferred += k;
-	if (lc->tx_backlog_n > lc->st.tx_backlog_max)
-		lc->st.tx_backlog_max = lc->tx_backlog_n;
+	all = dp_lcore_tx_backlog(lc);
+	if (all > lc->st.tx_backlog_max)
+		lc->st.tx_backlog_max = all;
 	if (k < n) {
 		lc->st.drops[SHM_DROP_TX_FULL] += n - k;
 		rte_pktmbuf_free_bulk(m + k, n - k);
 	}
 }
 
-void
-dp_io_flush(struct dp_lcore *lc)
+/* Send what is queued for port lp. */
+static void
+flush_port(struct dp_lcore *lc, struct dp_lport *lp)
 {
 	uint16_t sent = 0;
 
 	/* while the backlog is not all out, the new ones wait behind it */
-	if ((likely(lc->tx_backlog_n == 0) || backlog_send(lc)) &&
-	    lc->n_tx != 0)
-		sent = tx_burst(lc, lc->tx, lc->n_tx);
-	if (unlikely(sent < lc->n_tx))
-		backlog_put(lc, lc->tx + sent, lc->n_tx - sent);
-	lc->n_tx = 0;
+	if ((likely(lp->tx_backlog_n == 0) || backlog_send(lc, lp)) &&
+	    lp->n_tx != 0)
+		sent = tx_burst(lc, lp, lp->tx, lp->n_tx);
+	if (unlikely(sent < lp->n_tx))
+		backlog_put(lc, lp, lp->tx + sent, lp->n_tx - sent);
+	lp->n_tx = 0;
+}
+
+void
+dp_io_flush(struct dp_lcore *lc)
+{
+	for (unsigned int i = 0; i < lc->n_ports; i++)
+		flush_port(lc, &lc->lp[i]);
 }
 
 /* What the NIC is to do for m's checksums (headers built for it). */
 static inline void
-tx_offload(const struct dp_lcore *lc, struct rte_mbuf *m)
+tx_offload(const struct dp_lport *lp, struct rte_mbuf *m)
 {
-	if (lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD) {
+	if (lp->tx_flags & DP_NET_TX_CSUM_OFFLOAD) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
 			       RTE_MBUF_F_TX_UDP_CKSUM;
 		m->l2_len = DP_NET_ETH_LEN;
@@ -433,21 +501,23 @@ tpl_dst_ip(const struct dp_net_tpl *t)
 	return ip_be;
 }
 
-/* A UDP datagram of len bytes at d (headers in front) to rt's flow; the
- * bytes after the first head are summed already (tail_sum, see
+/* A UDP datagram of len bytes at d (headers in front) to rt's flow on port
+ * lp; the bytes after the first head are summed already (tail_sum, see
  * dp_net_build_udp_sum()). */
 static void
-send_udp(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_leg_rt *rt,
-	 uint8_t *d, uint32_t len, uint32_t head, uint16_t tail_sum)
+send_udp(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf *m,
+	 const struct dp_leg_rt *rt, uint8_t *d, uint32_t len, uint32_t head,
+	 uint16_t tail_sum)
 {
-	dp_net_build_udp_sum(d, len, head, tail_sum, &rt->flow, lc->tx_flags);
-	tx_offload(lc, m);
-	tx_queue(lc, m);
+	dp_net_build_udp_sum(d, len, head, tail_sum, &rt->flow, lp->tx_flags);
+	tx_offload(lp, m);
+	tx_queue(lc, lp, m);
 }
 
-/* Ask who has ip_be, from our address from_be. */
+/* Ask on port lp who has ip_be, from our address from_be. */
 static void
-arp_request(struct dp_lcore *lc, uint32_t from_be, uint32_t ip_be)
+arp_request(struct dp_lcore *lc, struct dp_lport *lp, uint32_t from_be,
+	    uint32_t ip_be)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->pool);
 	struct dp_net_eth *e;
@@ -464,18 +534,18 @@ arp_request(struct dp_lcore *lc, uint32_t from_be, uint32_t ip_be)
 	}
 	a = (struct dp_net_arp *)(e + 1);
 	memset(e->dst, 0xff, 6);
-	memcpy(e->src, lc->ifc.mac, 6);
+	memcpy(e->src, lp->ifc.mac, 6);
 	e->type_be = rte_cpu_to_be_16(DP_NET_ETHERTYPE_ARP);
 	a->htype_be = rte_cpu_to_be_16(1);
 	a->ptype_be = rte_cpu_to_be_16(DP_NET_ETHERTYPE_IPV4);
 	a->hlen = 6;
 	a->plen = 4;
 	a->op_be = rte_cpu_to_be_16(1);
-	memcpy(a->sha, lc->ifc.mac, 6);
+	memcpy(a->sha, lp->ifc.mac, 6);
 	a->spa_be = from_be;
 	memset(a->tha, 0, 6);
 	a->tpa_be = ip_be;
-	tx_queue(lc, m);
+	tx_queue(lc, lp, m);
 }
 
 void
@@ -601,23 +671,26 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	struct dp_leg_rt *rt = o->ctx;
 	uint32_t len = DP_RTP_HDR_LEN + o->len_bytes;
 	struct dp_io_shared *sh = NULL;
+	struct dp_lport *lp;
 	struct rte_mbuf *m[2];
 	bool zc;
 	uint16_t sum = 0;
 	uint8_t *d;
 
-	if (lc->port == NULL)
+	if (lc->n_ports == 0)
 		return;		/* no NIC: control-plane tests only */
+	lp = leg_lp(lc, rt);
 	if (unlikely(rt->tpl.payload_len != len)) {
 		if (!rt->mac_known) {
-			if (!arp_lookup(rt->hop_be, rt->flow.dst_mac)) {
+			if (!arp_lookup(arp_key(lc, lp, rt->hop_be),
+					rt->flow.dst_mac)) {
 				lc->st.drops[SHM_DROP_NO_ARP]++;
 				return;
 			}
 			rt->mac_known = true;
 		}
 		if (dp_net_tpl_build(&rt->tpl, len, &rt->flow,
-				     lc->tx_flags) != 0) {
+				     lp->tx_flags) != 0) {
 			/* longer than a frame: as if the mbuf could
 			 * not hold it */
 			lc->st.drops[SHM_DROP_NO_MBUF]++;
@@ -644,7 +717,7 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	dp_rtp_write_hdr(d + DP_NET_HDR_LEN, o->pt, o->marker, o->seq, o->ts,
 			 o->ssrc);
 	/* the header summed from its values, not read back from the frame */
-	if (!(lc->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
+	if (!(lp->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
 		sum = rte_cpu_to_be_16(dp_net_fold(
 			dp_rtp_hdr_sum(o->pt, o->marker, o->seq, o->ts,
 				       o->ssrc) +
@@ -658,10 +731,9 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 		       o->len_bytes);
 	rt->tx_pkts++;
 	rt->tx_octets += o->len_bytes;
-	rt->last_ts = o->ts;
-	dp_net_tpl_write(&rt->tpl, d, sum, lc->tx_flags);
-	tx_offload(lc, m[0]);
-	tx_queue(lc, m[0]);
+	dp_net_tpl_write(&rt->tpl, d, sum, lp->tx_flags);
+	tx_offload(lp, m[0]);
+	tx_queue(lc, lp, m[0]);
 }
 
 static void
@@ -730,7 +802,8 @@ udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 	if (p.flags & DP_RTP_RX_LATCHED) {
 		rt->flow.dst_ip_be = r->src_ip_be;
 		rt->flow.dst_port_be = r->src_port_be;
-		rt->hop_be = dp_net_next_hop(&lc->ifc, r->src_ip_be);
+		rt->hop_be = dp_net_next_hop(&leg_lp(lc, rt)->ifc,
+					     r->src_ip_be);
 		rt->tpl.payload_len = 0;
 	}
 	/* the next hop is the MAC the peer's packets come from: once the
@@ -782,19 +855,21 @@ rx_flags(const struct rte_mbuf *m)
  * by the worker that handed it on); untagged frames, priority tags (VLAN
  * 0) and other VLANs' are not for us. */
 static DP_COLD bool
-vlan_take(const struct dp_lcore *lc, struct rte_mbuf *m)
+vlan_take(const struct dp_lport *lp, struct rte_mbuf *m)
 {
 	if (!(m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) &&
 	    (m->data_len < DP_NET_ETH_LEN + 4 || rte_vlan_strip(m) != 0))
 		return false;	/* too short to hold a tag, or without one */
-	return (m->vlan_tci & 0x0fff) == lc->vlan;
+	return (m->vlan_tci & 0x0fff) == lp->vlan;
 }
 
-/* One received frame up to its UDP datagram for this worker: true if *r
- * describes one for udp_in() (the caller still holds m); otherwise m was
- * freed, sent back or handed on. */
+/* One frame received on port lp up to its UDP datagram for this worker:
+ * true if *r describes one for udp_in() (the caller still holds m; its
+ * addr_idx is dp_io_key()'s, of all ports); otherwise m was freed, sent
+ * back or handed on (m->port then says lp's index to its owner). */
 static bool
-rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
+rx_classify(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf *m,
+	    struct dp_net_rx *r)
 {
 	uint8_t owner;
 
@@ -810,30 +885,31 @@ rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 		rte_pktmbuf_free(m);
 		return false;
 	}
-	if (unlikely(lc->vlan != 0) && !vlan_take(lc, m)) {
+	if (unlikely(lp->vlan != 0) && !vlan_take(lp, m)) {
 		lc->st.drops[SHM_DROP_NOT_FOR_US]++;
 		rte_pktmbuf_free(m);
 		return false;
 	}
-	switch (dp_net_classify(&lc->ifc, rte_pktmbuf_mtod(m, uint8_t *),
+	switch (dp_net_classify(&lp->ifc, rte_pktmbuf_mtod(m, uint8_t *),
 				m->data_len, rx_flags(m), r, &lc->net_st)) {
 	case DP_NET_REPLY:	/* ARP or echo reply, built in place */
 		m->data_len = (uint16_t)r->reply_len;
 		m->pkt_len = r->reply_len;
 		m->ol_flags = 0;
-		tx_queue(lc, m);
+		tx_queue(lc, lp, m);
 		return false;
 	case DP_NET_ARP_SEEN:
-		arp_learn(r->src_ip_be, r->src_mac);
+		arp_learn(arp_key(lc, lp, r->src_ip_be), r->src_mac);
 		break;
 	case DP_NET_ARP_ANNOUNCE:	/* a next hop we know, moved */
-		if (arp_known(r->src_ip_be))
-			arp_learn(r->src_ip_be, r->src_mac);
+		if (arp_known(arp_key(lc, lp, r->src_ip_be)))
+			arp_learn(arp_key(lc, lp, r->src_ip_be), r->src_mac);
 		break;
 	case DP_NET_DROP:
 		lc->st.drops[dp_net_drop_shm(r->drop)]++;
 		break;
 	case DP_NET_UDP:
+		r->addr_idx = (uint8_t)(r->addr_idx + lp->addr_base);
 		owner = __atomic_load_n(&port_owner[dp_io_key(r->addr_idx,
 						rte_be_to_cpu_16(
 						r->dst_port_be))],
@@ -842,6 +918,7 @@ rx_classify(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_net_rx *r)
 		    owner < n_dispatch) {
 			lc->st.rx_pkts--;	/* counted by the owner */
 			lc->st.rx_bytes -= m->pkt_len;
+			m->port = (uint16_t)(lp - lc->lp);
 			if (rte_ring_enqueue(dispatch[owner], m) != 0) {
 				lc->st.drops[SHM_DROP_NO_MBUF]++;
 				rte_pktmbuf_free(m);
@@ -899,11 +976,12 @@ prefetch_slot(const struct dp_lcore *lc, uint32_t leg,
  * prefetched; then, as the datagrams go in, the tick state of the leg
  * RX_AHEAD on and the jitter slot of the one RX_AHEAD / 2 on. Every mbuf
  * is freed or kept to send (the datagrams', together at the end:
- * rx_done()), sent back or handed on.
+ * rx_done()), sent back or handed on. lp: the port they came from (NULL:
+ * each one's m->port says, as a worker handing it on wrote it).
  */
 static void
-rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
-	 uint64_t now)
+rx_burst(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf **b,
+	 unsigned int k, uint64_t now)
 {
 	struct dp_net_rx r[DP_BURST];
 	struct rte_mbuf *m[DP_BURST];
@@ -912,7 +990,8 @@ rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
 
 	lc->st.rx_polls += k != 0;	/* a poll that brought packets */
 	for (unsigned int i = 0; i < k; i++) {
-		if (!rx_classify(lc, b[i], &r[n]))
+		if (!rx_classify(lc, lp != NULL ? lp : &lc->lp[b[i]->port], b[i],
+				 &r[n]))
 			continue;
 		m[n] = b[i];
 		leg[n] = lc->port_leg[dp_io_key(r[n].addr_idx,
@@ -938,23 +1017,27 @@ rx_burst(struct dp_lcore *lc, struct rte_mbuf **b, unsigned int k,
 	rx_done(lc, m, n);
 }
 
-/* One burst from the receive queue and one from the dispatch ring.
- * Returns the packets handled. */
+/* One burst from each port's receive queue and one from the dispatch
+ * ring. Returns the packets handled. */
 static unsigned int
 rx_poll(struct dp_lcore *lc, uint64_t now)
 {
 	struct rte_mbuf *b[DP_BURST];
 	unsigned int n = 0, k;
 
-	if (lc->port != NULL && lc->has_rxq) {
-		k = rte_eth_rx_burst(lc->port->port_id, lc->rxq, b, DP_BURST);
-		rx_burst(lc, b, k, now);
+	for (unsigned int i = 0; i < lc->n_ports; i++) {
+		struct dp_lport *lp = &lc->lp[i];
+
+		if (!lp->has_rxq)
+			continue;
+		k = rte_eth_rx_burst(lp->port_id, lp->rxq, b, DP_BURST);
+		rx_burst(lc, lp, b, k, now);
 		n += k;
 	}
 	if (lc->dispatch != NULL) {
 		k = rte_ring_sc_dequeue_burst(lc->dispatch, (void **)b,
 					      DP_BURST, NULL);
-		rx_burst(lc, b, k, now);
+		rx_burst(lc, NULL, b, k, now);
 		n += k;
 	}
 	return n;
@@ -1073,8 +1156,7 @@ dp_io_poll(struct dp_lcore *lc, uint64_t now)
 		lc->next_tick_check = now + lc->tick_check_tsc;
 		n += run_ticks(lc, now);	/* work: busy time counts it */
 	}
-	if (lc->port != NULL)
-		dp_io_flush(lc);
+	dp_io_flush(lc);
 	return n;
 }
 
@@ -1095,7 +1177,10 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 {
 	struct dp_rtp_report rb;
 	struct dp_rtcp_sender s = {
-		.ssrc = rt->tl->cfg.ssrc, .ntp = ntp, .rtp_ts = rt->last_ts,
+		.ssrc = rt->tl->cfg.ssrc, .ntp = ntp,
+		/* the last packet's: the next one's less a packet's */
+		.rtp_ts = rt->tl->tx_ts - rt->tl->leg_samples *
+					  rt->tl->frames_per_pkt,
 		.n_pkts = rt->tx_pkts, .n_octets = rt->tx_octets,
 	};
 	bool have_rb = dp_rtp_rx_report(&rt->rtp, now, &rb) == 0;
@@ -1138,25 +1223,26 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 			rte_be_to_cpu_16(rt->flow.src_port_be) + 1);
 		r2.flow.dst_port_be = rte_cpu_to_be_16(
 			rte_be_to_cpu_16(rt->flow.dst_port_be) + 1);
-		send_udp(lc, m, &r2, d, (uint32_t)len, (uint32_t)len, 0);
+		send_udp(lc, leg_lp(lc, rt), m, &r2, d, (uint32_t)len,
+			 (uint32_t)len, 0);
 	}
 }
 
-/* true if this worker asked for ip_be in the last second; otherwise
+/* true if this worker asked for key (arp_key()) in the last second; otherwise
  * noted as asked now (the caller asks): once a second a leg, and a next
  * hop many legs share (a gateway) once a second a worker, not once for
  * each of them. */
 static bool
-arp_asked_lately(struct dp_lcore *lc, uint32_t ip_be, uint64_t now)
+arp_asked_lately(struct dp_lcore *lc, uint64_t key, uint64_t now)
 {
 	uint32_t k;
 
 	for (k = 0; k < DP_ARP_ASKED; k++)
-		if (lc->arp_asked[k].ip_be == ip_be &&
+		if (lc->arp_asked[k].key == key &&
 		    now - lc->arp_asked[k].tsc < lc->tsc_hz)
 			return true;
 	k = lc->arp_asked_next++ % DP_ARP_ASKED;
-	lc->arp_asked[k].ip_be = ip_be;
+	lc->arp_asked[k].key = key;
 	lc->arp_asked[k].tsc = now;
 	return false;
 }
@@ -1167,8 +1253,10 @@ static void
 hop_ask(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 	uint64_t again_tsc)
 {
-	if (!arp_asked_lately(lc, rt->hop_be, now))
-		arp_request(lc, rt->flow.src_ip_be, rt->hop_be);
+	struct dp_lport *lp = leg_lp(lc, rt);
+
+	if (!arp_asked_lately(lc, arp_key(lc, lp, rt->hop_be), now))
+		arp_request(lc, lp, rt->flow.src_ip_be, rt->hop_be);
 	rt->next_arp = now + again_tsc;
 }
 
@@ -1184,7 +1272,7 @@ hop_refresh(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now)
 {
 	uint8_t mac[6];
 
-	if (arp_lookup(rt->hop_be, mac) &&
+	if (arp_lookup(arp_key(lc, leg_lp(lc, rt), rt->hop_be), mac) &&
 	    memcmp(mac, rt->flow.dst_mac, 6) != 0) {
 		memcpy(rt->flow.dst_mac, mac, 6);
 		rt->tpl.payload_len = 0;	/* headers built anew */
@@ -1208,14 +1296,15 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 	e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
 	e->concealed = dp_jitter_stats(&rt->tl->jb)->n_missing;
 	shm_pub_end(&e->pub_seq);
-	if (lc->port == NULL)
+	if (lc->n_ports == 0)
 		return;
 	if (!rt->mac_known && now >= rt->next_arp &&
-	    !arp_lookup(rt->hop_be, rt->flow.dst_mac)) {
+	    !arp_lookup(arp_key(lc, leg_lp(lc, rt), rt->hop_be),
+			rt->flow.dst_mac)) {
 		hop_ask(lc, rt, now, lc->tsc_hz);
 	} else if (rt->mac_known &&
 		   now - rt->rtp.last_now >= DP_ARP_REFRESH_S * lc->tsc_hz &&
-		   dp_net_on_link(&lc->ifc, rt->hop_be)) {
+		   dp_net_on_link(&leg_lp(lc, rt)->ifc, rt->hop_be)) {
 		/* only a next hop the routing says is on a link (a peer in
 		 * a prefix, the gateway): one learnt from a peer's packets
 		 * without either is left alone, as no one answers for it */
@@ -1251,8 +1340,7 @@ dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now, uint32_t budget)
 			hk_leg(lc, &lc->rt[i], now, &ntp);
 	}
 	lc->hk_next = end < lc->n_leg_slots ? end : 0;
-	if (lc->port != NULL)
-		dp_io_flush(lc);
+	dp_io_flush(lc);
 	return lc->hk_next == 0;
 }
 

@@ -18,6 +18,15 @@
  * one). af_packet, memif, net_ring and net_null have no rte_flow; net_tap
  * has it where the kernel has the multiq qdisc and flower classifier.
  *
+ * Ports. A worker does all this on each port it is attached to (up to
+ * DP_PORTS_MAX): a receive queue where the port has one for it, and a
+ * transmit queue on each. Each port has its own addresses (dp_io_key()'s
+ * indexes run over them all, the first port's first), prefixes, gateway
+ * and VLAN; a frame is classified against the addresses of the port it
+ * came in on (a packet handed on to its owner carries that port's index
+ * in m->port), and a leg's packets go out of its local address's port.
+ * Next hops are learnt per port.
+ *
  * Next hop. A leg's packets go to the source MAC of the last valid RTP
  * packet from it (so a router in between is learnt too); before the first
  * packet, to the MAC from an ARP reply (a request is sent once a second
@@ -45,15 +54,18 @@ int dp_io_init(unsigned int n_workers);
 /* Free what dp_io_init() made (cold). */
 void dp_io_fini(void);
 
-/* Give worker lc its queues on port p (receive queue lc->worker if the
- * port has that many), p's addresses and pool; transmit checksums
- * offloaded if p can. Shared payloads are copied into each packet; the
- * caller may set lc->tx_zc afterwards if p->tx_multi_seg (io.h:
- * dp_io_tick_send). Returns 0, or -ENOMEM: no room for the legs of p's
- * addresses (lc still has the old room and, until attached again, no
- * port's addresses). */
-int dp_io_attach(struct dp_lcore *lc, const struct dp_port *p,
-		 struct rte_mempool *pool);
+/* Give worker lc its queues on the n_ports ports at ports (receive queue
+ * lc->worker on each that has that many; up to DP_PORTS_MAX), their
+ * addresses (dp_io_key()'s indexes: the first port's, then the next's)
+ * and pool; transmit checksums offloaded where a port can. Shared
+ * payloads are copied into each packet; the caller may set lc->tx_zc
+ * afterwards if every port's tx_multi_seg (io.h: dp_io_tick_send).
+ * Returns 0, -EINVAL (too many ports), -ENOSPC (more than
+ * DP_NET_ADDRS_MAX addresses in all) or -ENOMEM: no room for the legs of
+ * their addresses (lc still has the old room and, until attached again,
+ * no port). */
+int dp_io_attach(struct dp_lcore *lc, const struct dp_port *ports,
+		 unsigned int n_ports, struct rte_mempool *pool);
 
 /* Give back the mbufs lc holds for sending (before its pool goes;
  * cold). */
@@ -63,7 +75,7 @@ void dp_io_detach(struct dp_lcore *lc);
  * and ticks run (the worker counts its busy time by it). */
 unsigned int dp_io_poll(struct dp_lcore *lc, uint64_t now);
 
-/* Send what is queued. */
+/* Send what is queued, on every port. */
 void dp_io_flush(struct dp_lcore *lc);
 
 /* A local UDP port on the port's address of index addr_idx (enum

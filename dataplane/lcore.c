@@ -75,6 +75,8 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 					  sizeof(*lc->port_leg) * 65536,
 					  RTE_CACHE_LINE_SIZE, socket);
 	lc->port_leg_addrs = 1;
+	lc->lp = rte_zmalloc_socket("dp_lport", sizeof(*lc->lp) * DP_PORTS_MAX,
+				    RTE_CACHE_LINE_SIZE, socket);
 	lc->leg_free = rte_malloc_socket("dp_leg_free",
 					 sizeof(uint32_t) * lc->n_leg_slots, 0,
 					 socket);
@@ -84,7 +86,8 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 				      RTE_CACHE_LINE_SIZE, socket);
 	if (lc->confs == NULL || lc->conf_free == NULL || conf_ent == NULL ||
 	    lc->leg_free == NULL || leg_ent == NULL || lc->rt == NULL ||
-	    lc->active == NULL || lc->port_leg == NULL || lc->work == NULL) {
+	    lc->active == NULL || lc->port_leg == NULL || lc->work == NULL ||
+	    lc->lp == NULL) {
 		rte_free(conf_ent);
 		rte_free(leg_ent);
 		dp_lcore_fini(lc);
@@ -138,6 +141,9 @@ dp_lcore_fini(struct dp_lcore *lc)
 	lc->n_active = 0;
 	rte_free(lc->port_leg);
 	lc->port_leg = NULL;
+	rte_free(lc->lp);
+	lc->lp = NULL;
+	lc->n_ports = 0;
 	rte_free(lc->confs);
 	rte_free(lc->conf_free);
 	rte_free(lc->leg_free);
@@ -232,7 +238,7 @@ dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
 		lc->poll_gap_max = 0;
 		lc->st.poll_gap_ns_max = 0;
 		lc->st.tick_ns_max = 0;
-		lc->st.tx_backlog_max = lc->tx_backlog_n;
+		lc->st.tx_backlog_max = dp_lcore_tx_backlog(lc);
 	}
 	lc->st.total_cycles = now - lc->start_tsc;
 	admit_window(lc, now);

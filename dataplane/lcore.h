@@ -33,6 +33,7 @@ struct dp_tick_leg;
 #define DP_CTL_BUDGET	32	/* commands applied per control poll */
 #define DP_CTL_EVERY	16	/* poll control every 16 loop iterations */
 
+#define DP_PORTS_MAX	4	/* ethdev ports one tutti-dp drives */
 #define DP_TX_BURST	32	/* packets queued before a transmit */
 /* Packets the port's queue had no room for, kept in order and offered
  * again at every flush (each loop of the worker), before anything newer:
@@ -71,11 +72,11 @@ struct dp_conf {
 	uint64_t period;	/* TSC ticks per ptime */
 };
 
-/* The packet path's state of a leg, parallel to dp_lcore.legs; whole
- * cache lines (six), so a prefetch of a leg's lines takes no neighbour's. */
 /* Next hops a worker remembers having asked for in the last second. */
 #define DP_ARP_ASKED	8
 
+/* The packet path's state of a leg, parallel to dp_lcore.legs; whole
+ * cache lines (six), so a prefetch of a leg's lines takes no neighbour's. */
 struct dp_leg_rt {
 	/* what a packet in or out reads and writes: this line (sending,
 	 * only it) and rtp's first two */
@@ -84,7 +85,8 @@ struct dp_leg_rt {
 	 * needs mac_known); cleared by whatever changes flow */
 	struct dp_net_tpl tpl;
 	uint32_t tx_pkts, tx_octets;	/* for the SR */
-	uint32_t last_ts;
+	uint8_t lport;			/* its port: lc->lp[lport] (of
+					 * local_key's address) */
 	struct dp_rtp_rx rtp __rte_cache_aligned;
 	uint64_t next_arp;		/* TSC: next ARP request */
 	uint64_t next_rtcp;		/* TSC: next SR/RR */
@@ -103,6 +105,28 @@ _Static_assert(offsetof(struct dp_leg_rt, rtp) == 64,
 	       "a leg's sending state is one line");
 _Static_assert(sizeof(struct dp_leg_rt) == 6 * 64,
 	       "struct dp_leg_rt is six lines");
+
+/* A worker's side of one port: its queues, the port's addressing (its
+ * own copy, read on the packet path) and what it has to send there. */
+struct dp_lport {
+	const struct dp_port *port;
+	uint16_t port_id;
+	bool has_rxq;			/* polls rxq itself */
+	uint16_t rxq, txq;
+	uint8_t addr_base;		/* dp_io_key() index of its first address */
+	uint8_t tos;			/* IPv4 TOS of what is sent: the
+					 * port's DSCP, not ECN-capable */
+	uint16_t vlan;			/* the port's VLAN ID (0: none) */
+	unsigned int tx_flags;		/* enum dp_net_tx_flag */
+	struct dp_net_iface ifc;
+	uint16_t n_tx;
+	struct rte_mbuf *tx[DP_TX_BURST];
+	/* DP_TX_BACKLOG: a FIFO from tx_backlog_head, tx_backlog_n long
+	 * (what went into it, and its most: st.tx_deferred and
+	 * st.tx_backlog_max, the worker's over its ports) */
+	uint32_t tx_backlog_head, tx_backlog_n;
+	struct rte_mbuf *tx_backlog[DP_TX_BACKLOG];
+} __rte_cache_aligned;
 
 struct dp_lcore {
 	/* identity, set at start */
@@ -159,27 +183,18 @@ struct dp_lcore {
 	uint64_t tick_check_tsc;
 	uint64_t tick_late_tsc[SHM_TICK_LATE_BUCKETS - 1];	/* edges */
 	uint64_t plc_shed_tsc;		/* DP_PLC_SHED_US in TSC cycles */
-	const struct dp_port *port;	/* NULL: no NIC (control only) */
-	bool has_rxq;			/* polls rxq itself */
-	uint16_t rxq, txq;
+	/* the ports, in dp_io_attach()'s order (0: no NIC, control only),
+	 * and the port of each address (dp_io_key()'s index: the ports'
+	 * addresses one after another) */
+	struct dp_lport *lp;		/* [DP_PORTS_MAX] */
+	unsigned int n_ports;
+	uint8_t addr_lp[DP_NET_ADDRS_MAX];
 	struct rte_mempool *pool;
 	struct rte_ring *dispatch;	/* what other workers received for it */
-	struct dp_net_iface ifc;
-	uint8_t tos;			/* IPv4 TOS of what is sent: the
-					 * port's DSCP, not ECN-capable */
-	uint16_t vlan;			/* the port's VLAN ID (0: none) */
-	unsigned int tx_flags;		/* enum dp_net_tx_flag */
 	struct dp_net_stats net_st;
 	struct dp_rtcp_stats rtcp_st;
 	uint64_t rtp_drops[DP_RTP_DROP_MAX_];
 	uint64_t n_dispatched;		/* packets passed to their owner */
-	uint16_t n_tx;
-	struct rte_mbuf *tx[DP_TX_BURST];
-	/* DP_TX_BACKLOG: a FIFO from tx_backlog_head, tx_backlog_n long
-	 * (what went into it, and its most: st.tx_deferred and
-	 * st.tx_backlog_max) */
-	uint32_t tx_backlog_head, tx_backlog_n;
-	struct rte_mbuf *tx_backlog[DP_TX_BACKLOG];
 	uint16_t n_stash;		/* of tx_stash, taken from the back */
 	struct rte_mbuf *tx_stash[DP_TX_STASH];	/* from the pool or
 						 * received; not reset */
@@ -198,9 +213,10 @@ struct dp_lcore {
 	} tx_shared[DP_TX_SHARED_MAX];
 
 	/* the next hops last asked for by ARP, and when (housekeeping):
-	 * one many legs share, a gateway, is asked for once a second */
+	 * one many legs share, a gateway, is asked for once a second; by
+	 * port index << 32 | address */
 	struct {
-		uint32_t ip_be;
+		uint64_t key;
 		uint64_t tsc;
 	} arp_asked[DP_ARP_ASKED];
 	uint32_t arp_asked_next;	/* the oldest: replaced next */
@@ -243,6 +259,17 @@ int dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 
 /* Free what dp_lcore_init() allocated. */
 void dp_lcore_fini(struct dp_lcore *lc);
+
+/* The packets waiting in lc's transmit backlogs, all ports. */
+static inline uint32_t
+dp_lcore_tx_backlog(const struct dp_lcore *lc)
+{
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < lc->n_ports; i++)
+		n += lc->lp[i].tx_backlog_n;
+	return n;
+}
 
 /* Set by the signal handler; every loop checks it. */
 extern volatile bool dp_quit;

@@ -50,23 +50,26 @@ struct dp_opts {
 	uint32_t admit_busy_pct;
 	enum dp_simd simd;
 	const char *provision;	/* file of conferences and legs, or NULL */
-	bool have_addr;		/* --addr given: drive port addr_port */
-	uint16_t addr_port;
-	/* --addr's addresses and prefixes, and --gateway once checked
-	 * against them, kept (and checked) as the port will have them */
-	struct dp_port net;
-	uint32_t gw_be;		/* --gateway, network order (0: none) */
+	/* --addr's ports, in the order first given (dp_io_key()'s
+	 * addresses: the first port's, then the next's), with their
+	 * addresses and prefixes, and --gateway once checked against them,
+	 * kept (and checked) as the ports will have them */
+	struct dp_port net[DP_PORTS_MAX];
+	unsigned int n_ports;
+	unsigned int n_addrs;	/* of all ports */
+	/* --gateway (network order) and --vlan by ethdev port (0: none),
+	 * checked against --addr when all options are read */
+	uint32_t gw_be[RTE_MAX_ETHPORTS];
+	uint16_t vlan[RTE_MAX_ETHPORTS];
 	uint8_t dscp;		/* --dscp */
-	uint16_t vlan;		/* --vlan's ID (0: none) */
-	uint16_t vlan_port;
-	uint16_t gw_port;
 	uint32_t n_mbufs;
 	uint16_t rx_desc, tx_desc;
 	bool tx_zero_copy;	/* shared payloads attached, not copied */
 	bool no_steer;		/* --no-steer: software dispatch only */
 };
 
-static struct dp_port port;
+static struct dp_port ports[DP_PORTS_MAX];
+static unsigned int n_ports;
 static struct rte_mempool *pool;
 
 static struct shm_region region;
@@ -130,14 +133,18 @@ usage(FILE *f)
 "                         (default 32: the address alone; see --gateway):\n"
 "                         answer ARP and ping there, take RTP for the\n"
 "                         legs' ports, send the mixes; without\n"
-"                         --addr no port is used (control only). One port\n"
-"                         for now, with up to %d addresses (a list, or\n"
-"                         --addr again): a leg's local port is one of\n"
-"                         65536 of its address, so each address adds room\n"
-"                         for 32,256 legs (even ports 1024-65534); a leg\n"
-"                         names its address (tutti-cp --media-ip, the\n"
-"                         provisioning file's local=A.B.C.D:PORT), the\n"
-"                         first if it does not\n"
+"                         --addr no port is used (control only). Up to\n"
+"                         %d ports (--addr again for each: e.g. an\n"
+"                         access and a core network), every worker\n"
+"                         polling each, and up to %d addresses in all (a\n"
+"                         list, or --addr again): a leg's local port is\n"
+"                         one of 65536 of its address, so each address\n"
+"                         adds room for 32,256 legs (even ports\n"
+"                         1024-65534); a leg names its address (tutti-cp\n"
+"                         --media-ip, the provisioning file's\n"
+"                         local=A.B.C.D:PORT), and its packets go out of\n"
+"                         that address's port; the first port's first\n"
+"                         address if it names none\n"
 "  --gateway PORT=A.B.C.D\n"
 "                         send what goes outside the prefixes of PORT's\n"
 "                         addresses through the router A.B.C.D, which must\n"
@@ -185,10 +192,15 @@ usage(FILE *f)
 "      -- --region /tutti\n"
 "With a veth (tools/lab) through af_packet:\n"
 "  tutti-dp -l 1 --no-huge -m 256 --no-pci --vdev \\\n"
-"      net_af_packet0,iface=tutti-dp0 -- --addr 0=198.18.0.2\n",
+"      net_af_packet0,iface=tutti-dp0 -- --addr 0=198.18.0.2\n"
+"Two ports, an access network and a core network behind a router:\n"
+"  tutti-dp -l 1 --no-huge -m 256 --no-pci \\\n"
+"      --vdev net_af_packet0,iface=veth0 --vdev net_af_packet1,iface=veth1 \\\n"
+"      -- --addr 0=198.18.0.2/24 --addr 1=198.19.0.2/24 \\\n"
+"      --gateway 1=198.19.0.1\n",
 		SHM_DEFAULT_NAME, SHM_RING_SLOTS_DEFAULT, SHM_LEGS_DEFAULT,
 		DP_RX_HOLD_BELOW, DP_RX_HOLD_US_MAX, DP_RX_HOLD_US_DEFAULT,
-		DP_NET_ADDRS_MAX);
+		DP_PORTS_MAX, DP_NET_ADDRS_MAX);
 }
 
 static int
@@ -221,8 +233,9 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 static uint32_t
 pool_size(const struct dp_opts *o)
 {
-	uint32_t need = n_workers * ((uint32_t)o->rx_desc + o->tx_desc +
-				     DP_TX_STASH + DP_TX_BACKLOG) +
+	uint32_t need = n_workers * (o->n_ports * ((uint32_t)o->rx_desc +
+						   o->tx_desc + DP_TX_BACKLOG) +
+				     DP_TX_STASH) +
 			rte_lcore_count() * 256u + 2048u, n = 8191;
 
 	while (n < need)
@@ -230,32 +243,97 @@ pool_size(const struct dp_opts *o)
 	return n;
 }
 
-/* --gateway against --addr: on a link of the port's addresses, not one
- * of them. */
+/* The index in o->net of ethdev port pt, or -1 if --addr gave it none. */
 static int
-check_gateway(struct dp_opts *o)
+opt_port_find(const struct dp_opts *o, uint16_t pt)
 {
-	char gw[INET_ADDRSTRLEN];
-	int rc;
+	for (unsigned int i = 0; i < o->n_ports; i++)
+		if (o->net[i].port_id == pt)
+			return (int)i;
+	return -1;
+}
 
-	inet_ntop(AF_INET, &o->gw_be, gw, sizeof(gw));
-	if (!o->have_addr || o->gw_port != o->addr_port) {
-		LOG_ERR("--gateway %u=%s: port %u has no --addr", o->gw_port,
-			gw, o->gw_port);
+/* true if one of o's ports has ip_be already. */
+static bool
+opt_addr_given(const struct dp_opts *o, uint32_t ip_be)
+{
+	for (unsigned int i = 0; i < o->n_ports; i++)
+		for (unsigned int a = 0; a < o->net[i].n_addrs; a++)
+			if (o->net[i].ipv4[a] == ip_be)
+				return true;
+	return false;
+}
+
+/* --addr PORT=...: the addresses and prefixes (n of them) onto o's port
+ * pt, a new one if it has none yet. */
+static int
+opt_addr(struct dp_opts *o, const char *arg, uint16_t pt, const uint32_t *ip,
+	 const uint8_t *plen, unsigned int n)
+{
+	int k = opt_port_find(o, pt);
+
+	if (k < 0 && o->n_ports == DP_PORTS_MAX) {
+		LOG_ERR("--addr %s: at most %d ports", arg, DP_PORTS_MAX);
 		return -EINVAL;
 	}
-	rc = dp_port_set_gateway(&o->net, o->gw_be);
+	if (k < 0) {
+		k = (int)o->n_ports++;
+		memset(&o->net[k], 0, sizeof(o->net[k]));
+		o->net[k].port_id = pt;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &ip[i], a, sizeof(a));
+		if (opt_addr_given(o, ip[i])) {
+			LOG_ERR("--addr %s: %s given twice", arg, a);
+			return -EINVAL;
+		}
+		if (o->n_addrs == DP_NET_ADDRS_MAX) {
+			LOG_ERR("--addr %s: at most %d addresses in all", arg,
+				DP_NET_ADDRS_MAX);
+			return -EINVAL;
+		}
+		dp_port_add_addr(&o->net[k], ip[i], plen[i]);
+		o->n_addrs++;
+	}
+	return 0;
+}
+
+/* --vlan and --gateway of port pt against --addr: a port with
+ * addresses; the gateway on a link of them, not one of them. */
+static int
+check_port_opts(struct dp_opts *o, uint16_t pt)
+{
+	int k = opt_port_find(o, pt), rc;
+	char gw[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &o->gw_be[pt], gw, sizeof(gw));
+	if (k < 0 && o->vlan[pt] != 0)
+		LOG_ERR("--vlan %u=%u: port %u has no --addr", pt, o->vlan[pt],
+			pt);
+	if (k < 0 && o->gw_be[pt] != 0)
+		LOG_ERR("--gateway %u=%s: port %u has no --addr", pt, gw, pt);
+	if (k < 0)
+		return o->vlan[pt] != 0 || o->gw_be[pt] != 0 ? -EINVAL : 0;
+	o->net[k].vlan = o->vlan[pt];
+	if (o->gw_be[pt] == 0)
+		return 0;
+	rc = dp_port_set_gateway(&o->net[k], o->gw_be[pt]);
 	if (rc == -ENETUNREACH)
 		LOG_ERR("--gateway %u=%s: not inside the prefix of any of port "
 			"%u's addresses (give them one: --addr %u=A.B.C.D/LEN)",
-			o->gw_port, gw, o->gw_port, o->gw_port);
-	else if (rc == -EADDRINUSE)
-		LOG_ERR("--gateway %u=%s: an address of tutti-dp's own",
-			o->gw_port, gw);
+			pt, gw, pt, pt);
+	else if (rc == -EADDRINUSE || (rc == 0 && opt_addr_given(o,
+								 o->gw_be[pt])))
+		LOG_ERR("--gateway %u=%s: an address of tutti-dp's own", pt,
+			gw);
 	else if (rc < 0)
 		LOG_ERR("--gateway %u=%s: not a host's address (a network, "
-			"broadcast or multicast address)", o->gw_port, gw);
-	return rc < 0 ? -EINVAL : 0;
+			"broadcast or multicast address)", pt, gw);
+	else
+		return 0;
+	return -EINVAL;
 }
 
 static int
@@ -298,11 +376,11 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->admit_busy_pct = 0;
 	o->simd = dp_simd_best();
 	o->provision = NULL;
-	o->have_addr = false;
-	memset(&o->net, 0, sizeof(o->net));
-	o->gw_be = 0;
+	o->n_ports = 0;
+	o->n_addrs = 0;
+	memset(o->gw_be, 0, sizeof(o->gw_be));
+	memset(o->vlan, 0, sizeof(o->vlan));
 	o->dscp = 46;
-	o->vlan = 0;
 	o->n_mbufs = 0;		/* from the queues: pool_size() */
 	o->rx_desc = 4096;
 	o->tx_desc = 1024;
@@ -384,41 +462,27 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 					optarg);
 				return -EINVAL;
 			}
-			if (rc == 0 && o->have_addr && pt != o->addr_port) {
-				LOG_ERR("--addr %s: one port for now (port %u "
-					"has addresses already)", optarg,
-					o->addr_port);
-				return -EINVAL;
-			}
-			for (unsigned int i = 0; rc == 0 && i < n; i++) {
-				rc = dp_port_add_addr(&o->net, ip[i], plen[i]);
-				if (rc == -EEXIST) {
-					char a[INET_ADDRSTRLEN];
-
-					inet_ntop(AF_INET, &ip[i], a, sizeof(a));
-					LOG_ERR("--addr %s: %s given twice",
-						optarg, a);
-					return -EINVAL;
-				}
-			}
 			if (rc == -ENOSPC) {
-				LOG_ERR("--addr %s: at most %d addresses on a "
-					"port", optarg, DP_NET_ADDRS_MAX);
+				LOG_ERR("--addr %s: at most %d addresses in all",
+					optarg, DP_NET_ADDRS_MAX);
 				return -EINVAL;
 			}
-			o->addr_port = pt;
-			o->have_addr = true;
+			if (opt_addr(o, optarg, pt, ip, plen, n) < 0)
+				return -EINVAL;
 			break;
 		}
 		case 'g': {
 			unsigned int n = 0;
+			uint32_t gw;
+			uint16_t pt;
 
-			if (dp_port_parse_addr(optarg, &o->gw_port, &o->gw_be,
-					       NULL, 1, &n) != 0) {
+			if (dp_port_parse_addr(optarg, &pt, &gw, NULL, 1,
+					       &n) != 0) {
 				LOG_ERR("--gateway %s: expected PORT=A.B.C.D, "
 					"e.g. 0=198.18.0.254", optarg);
 				return -EINVAL;
 			}
+			o->gw_be[pt] = gw;
 			break;
 		}
 		case 'm':
@@ -455,8 +519,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 					"e.g. 0=100", optarg);
 				return -EINVAL;
 			}
-			o->vlan_port = (uint16_t)pt;
-			o->vlan = (uint16_t)id;
+			o->vlan[pt] = (uint16_t)id;
 			break;
 		}
 		case 'F':
@@ -478,12 +541,10 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			argv[optind]);
 		return -EINVAL;
 	}
-	if (o->vlan != 0 && (!o->have_addr || o->vlan_port != o->addr_port)) {
-		LOG_ERR("--vlan %u=%u: port %u has no --addr", o->vlan_port,
-			o->vlan, o->vlan_port);
-		return -EINVAL;
-	}
-	return o->gw_be != 0 ? check_gateway(o) : 0;
+	for (uint16_t pt = 0; pt < RTE_MAX_ETHPORTS; pt++)
+		if (check_port_opts(o, pt) < 0)
+			return -EINVAL;
+	return 0;
 }
 
 
@@ -662,12 +723,86 @@ start_workers(const struct dp_opts *o)
 	return 0;
 }
 
-/* The port, its pool and every worker's queues (cold). */
-static int
-start_port(const struct dp_opts *o)
+/* What port p is and does, in the log (cold). */
+static void
+log_port(const struct dp_opts *o, const struct dp_port *p)
 {
-	char err[256], ip[DP_NET_ADDRS_MAX * (INET_ADDRSTRLEN + 5)];
+	char ip[DP_NET_ADDRS_MAX * (INET_ADDRSTRLEN + 5)];
 	size_t at = 0;
+
+	for (unsigned int i = 0; i < p->n_addrs; i++) {
+		if (i != 0)
+			at += (size_t)snprintf(ip + at, sizeof(ip) - at, ", ");
+		inet_ntop(AF_INET, &p->ipv4[i], ip + at,
+			  (socklen_t)(sizeof(ip) - at));
+		at += strlen(ip + at);
+		if (p->plen[i] != 32 && at < sizeof(ip))
+			at += (size_t)snprintf(ip + at, sizeof(ip) - at, "/%u",
+					       p->plen[i]);
+	}
+	if (p->gw_be != 0) {
+		char gw[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &p->gw_be, gw, sizeof(gw));
+		LOG_INFO("port %u: gateway %s: what goes outside the addresses' "
+			 "prefixes goes through it", p->port_id, gw);
+	}
+	if (p->vlan != 0)
+		LOG_INFO("port %u: VLAN %u: tags taken off and put on in "
+			 "software; untagged frames and other VLANs' dropped",
+			 p->port_id, p->vlan);
+	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
+		 "%u receive queue%s (%s), checksums in %s, out %s",
+		 p->port_id, p->name, p->driver,
+		 RTE_ETHER_ADDR_BYTES(&p->mac), ip, p->n_rxq,
+		 p->n_rxq == 1 ? "" : "s", p->n_rxq < n_workers ?
+		 "workers without one get their packets by software "
+		 "dispatch" : "one per worker", p->rx_cksum ? "NIC" :
+		 "software", p->tx_cksum ? "NIC" : "software");
+	if (o->rx_hold_us != 0)
+		LOG_INFO("port %u: a receive poll that brought fewer than %u "
+			 "packets is followed by a wait of %" PRIu64 " us, so "
+			 "that bursts gather (--rx-hold-us; 0: poll every "
+			 "loop)", p->port_id, DP_RX_HOLD_BELOW,
+			 o->rx_hold_us);
+}
+
+/* Port k of --addr, started with what parse_opts() checked (cold). */
+static int
+start_port(const struct dp_opts *o, unsigned int k)
+{
+	const struct dp_port *want = &o->net[k];
+	struct dp_port *p = &ports[k];
+	char err[256];
+	int rc;
+
+	rc = dp_port_init(p, want->port_id, (uint16_t)n_workers,
+			  want->ipv4[0], pool, o->rx_desc, o->tx_desc, err,
+			  sizeof(err));
+	if (rc < 0) {
+		LOG_ERR("%s", err);
+		return rc;
+	}
+	n_ports = k + 1;
+	dp_port_set_plen(p, want->plen[0]);
+	for (unsigned int i = 1; i < want->n_addrs; i++)
+		dp_port_add_addr(p, want->ipv4[i], want->plen[i]);
+	p->gw_be = want->gw_be;
+	p->dscp = o->dscp;
+	p->vlan = want->vlan;
+	if (o->tx_zero_copy && !p->tx_multi_seg)
+		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
+			 "mbufs: shared mixes are copied", p->port_id,
+			 p->driver);
+	return 0;
+}
+
+/* The ports, their pool and every worker's queues (cold). */
+static int
+start_ports(const struct dp_opts *o)
+{
+	unsigned int n_addrs = 0;
+	bool zc = o->tx_zero_copy;
 	int rc = dp_io_init(n_workers);
 	uint32_t n_mbufs;
 
@@ -676,7 +811,7 @@ start_port(const struct dp_opts *o)
 			strerror(-rc));
 		return rc;
 	}
-	if (!o->have_addr)
+	if (o->n_ports == 0)
 		return 0;
 	n_mbufs = o->n_mbufs != 0 ? o->n_mbufs : pool_size(o);
 	pool = rte_pktmbuf_pool_create("dp_mbufs", n_mbufs, 256, 0,
@@ -687,85 +822,50 @@ start_port(const struct dp_opts *o)
 			"lower --mbufs)", n_mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	rc = dp_port_init(&port, o->addr_port, (uint16_t)n_workers,
-			  o->net.ipv4[0], pool, o->rx_desc, o->tx_desc, err,
-			  sizeof(err));
-	if (rc < 0) {
-		LOG_ERR("%s", err);
-		return rc;
+	for (unsigned int k = 0; k < o->n_ports; k++) {
+		if ((rc = start_port(o, k)) < 0)
+			return rc;
+		zc = zc && ports[k].tx_multi_seg;
 	}
-	/* the addressing parse_opts() checked */
-	dp_port_set_plen(&port, o->net.plen[0]);
-	for (unsigned int i = 1; i < o->net.n_addrs; i++)
-		dp_port_add_addr(&port, o->net.ipv4[i], o->net.plen[i]);
-	port.gw_be = o->net.gw_be;
-	port.dscp = o->dscp;
-	port.vlan = o->vlan;
-	if (o->tx_zero_copy && !port.tx_multi_seg)
-		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
-			 "mbufs: shared mixes are copied", port.port_id,
-			 port.driver);
-	/* for tutti-cp: which addresses it may give legs */
+	/* for tutti-cp: which addresses it may give legs, in dp_io_key()'s
+	 * order */
 	_Static_assert(DP_NET_ADDRS_MAX == SHM_MAX_ADDRS, "addresses");
-	memcpy(region.hdr->addrs, port.ipv4, sizeof(region.hdr->addrs));
-	region.hdr->n_addrs = port.n_addrs;
+	memset(region.hdr->addrs, 0, sizeof(region.hdr->addrs));
+	for (unsigned int k = 0; k < n_ports; k++) {
+		memcpy(region.hdr->addrs + n_addrs, ports[k].ipv4,
+		       ports[k].n_addrs * sizeof(ports[k].ipv4[0]));
+		n_addrs += ports[k].n_addrs;
+	}
+	region.hdr->n_addrs = n_addrs;
 	for (unsigned int w = 0; w < n_workers; w++) {
-		if (dp_io_attach(&lcores[w], &port, pool) < 0) {
+		if (dp_io_attach(&lcores[w], ports, n_ports, pool) < 0) {
 			LOG_ERR("worker %u: no room for the legs of %u "
-				"addresses (raise -m?)", w, port.n_addrs);
+				"addresses (raise -m?)", w, n_addrs);
 			return -ENOMEM;
 		}
-		lcores[w].tx_zc = o->tx_zero_copy && port.tx_multi_seg;
+		lcores[w].tx_zc = zc;
 	}
-	if (n_workers > 1 && !o->no_steer) {
+	n_addrs = 0;
+	for (unsigned int k = 0; k < n_ports; k++) {
+		const struct dp_port *p = &ports[k];
 		char why[256];
 
-		rc = dp_steer_init(port.port_id, port.n_rxq, port.ipv4,
-				   port.n_addrs, why, sizeof(why));
-		if (rc < 0) {
-			LOG_ERR("port %u: steering requests: %s (raise -m?)",
-				port.port_id, strerror(-rc));
-			return rc;
+		if (n_workers > 1 && !o->no_steer) {
+			rc = dp_steer_add_port(p->port_id, p->n_rxq, p->ipv4,
+					       n_addrs, p->n_addrs, why,
+					       sizeof(why));
+			if (rc < 0) {
+				LOG_ERR("port %u: steering requests: %s (raise "
+					"-m?)", p->port_id, strerror(-rc));
+				return rc;
+			}
+			LOG_INFO("port %u: %s%s", p->port_id, rc == 1 ?
+				 "legs steered to their worker by " :
+				 "no steering: ", why);
 		}
-		LOG_INFO("port %u: %s%s", port.port_id, rc == 1 ?
-			 "legs steered to their worker by " : "no steering: ",
-			 why);
+		n_addrs += p->n_addrs;
+		log_port(o, p);
 	}
-	for (unsigned int i = 0; i < port.n_addrs; i++) {
-		if (i != 0)
-			at += (size_t)snprintf(ip + at, sizeof(ip) - at, ", ");
-		inet_ntop(AF_INET, &port.ipv4[i], ip + at,
-			  (socklen_t)(sizeof(ip) - at));
-		at += strlen(ip + at);
-		if (port.plen[i] != 32 && at < sizeof(ip))
-			at += (size_t)snprintf(ip + at, sizeof(ip) - at, "/%u",
-					       port.plen[i]);
-	}
-	if (port.gw_be != 0) {
-		char gw[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, &port.gw_be, gw, sizeof(gw));
-		LOG_INFO("port %u: gateway %s: what goes outside the addresses' "
-			 "prefixes goes through it", port.port_id, gw);
-	}
-	if (port.vlan != 0)
-		LOG_INFO("port %u: VLAN %u: tags taken off and put on in "
-			 "software; untagged frames and other VLANs' dropped",
-			 port.port_id, port.vlan);
-	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
-		 "%u receive queue%s (%s), checksums in %s, out %s",
-		 port.port_id, port.name, port.driver,
-		 RTE_ETHER_ADDR_BYTES(&port.mac), ip, port.n_rxq,
-		 port.n_rxq == 1 ? "" : "s", port.n_rxq < n_workers ?
-		 "workers without one get their packets by software "
-		 "dispatch" : "one per worker", port.rx_cksum ? "NIC" :
-		 "software", port.tx_cksum ? "NIC" : "software");
-	if (o->rx_hold_us != 0)
-		LOG_INFO("port %u: a receive poll that brought fewer than %u "
-			 "packets is followed by a wait of %" PRIu64 " us, so "
-			 "that bursts gather (--rx-hold-us; 0: poll every "
-			 "loop)", port.port_id, DP_RX_HOLD_BELOW,
-			 o->rx_hold_us);
 	return 0;
 }
 
@@ -859,7 +959,7 @@ log_totals(void)
 				 "room in the port's transmit queue (at most %"
 				 PRIu64 " at once; %u still waiting, dropped at "
 				 "stop)", w, s->tx_deferred, s->tx_backlog_max,
-				 lcores[w].tx_backlog_n);
+				 dp_lcore_tx_backlog(&lcores[w]));
 		for (int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s->drops[i] != 0)
 				LOG_INFO("worker %u: %" PRIu64 " dropped: %s", w,
@@ -904,7 +1004,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rc = start_workers(&o);
 	if (rc == 0)
-		rc = start_port(&o);
+		rc = start_ports(&o);
 	if (rc < 0)
 		goto out_region;
 	if (o.provision != NULL && (rc = provision(o.provision)) < 0)
@@ -931,7 +1031,8 @@ out_region:
 		for (unsigned int w = 0; w < n_workers; w++)
 			dp_io_detach(&lcores[w]);
 	dp_steer_fini();
-	dp_port_fini(&port);
+	for (unsigned int k = 0; k < n_ports; k++)
+		dp_port_fini(&ports[k]);
 	dp_io_fini();
 	if (lcores != NULL)
 		for (unsigned int w = 0; w < n_workers; w++)

@@ -29,13 +29,14 @@ _Static_assert(DP_NET_ADDRS_MAX <= 16, "address index in 4 bits");
 
 static struct {
 	bool on;
-	uint16_t port_id;
+	/* by address index: its port, the address, steered there or not */
+	uint16_t port_id[DP_NET_ADDRS_MAX];
 	uint32_t ipv4[DP_NET_ADDRS_MAX];
-	unsigned int n_addrs;
+	bool addr_on[DP_NET_ADDRS_MAX];
 	struct rte_ring *req;
 	/* by address index << 16 | UDP port; main lcore only */
-	struct rte_flow **rule;		/* [n_addrs << 16] */
-	uint16_t *queue;		/* [n_addrs << 16] */
+	struct rte_flow **rule;		/* [DP_NET_ADDRS_MAX << 16] */
+	uint16_t *queue;		/* [DP_NET_ADDRS_MAX << 16] */
 	uint32_t fail_run;		/* refusals in a row */
 	uint64_t requests, lost;	/* workers: atomic */
 	struct dp_steer_stats st;	/* the rest: main lcore */
@@ -49,6 +50,7 @@ rule(uint32_t key, uint16_t queue, bool create, struct rte_flow **out,
 {
 	const uint16_t udp_port = (uint16_t)key;
 	const struct rte_flow_attr attr = { .ingress = 1 };
+	const uint16_t port_id = s.port_id[key >> 16];
 	const struct rte_flow_item_ipv4 ip_spec = {
 		.hdr.dst_addr = s.ipv4[key >> 16] };
 	const struct rte_flow_item_ipv4 ip_mask = {
@@ -73,31 +75,32 @@ rule(uint32_t key, uint16_t queue, bool create, struct rte_flow **out,
 
 	memset(e, 0, sizeof(*e));
 	if (!create)
-		return rte_flow_validate(s.port_id, &attr, pattern, actions,
-					 e);
-	*out = rte_flow_create(s.port_id, &attr, pattern, actions, e);
+		return rte_flow_validate(port_id, &attr, pattern, actions, e);
+	*out = rte_flow_create(port_id, &attr, pattern, actions, e);
 	return *out != NULL ? 0 : -rte_errno;
 }
 
 int
-dp_steer_init(uint16_t port_id, uint16_t n_rxq, const uint32_t *ipv4,
-	      unsigned int n_addrs, char *why, size_t whylen)
+dp_steer_add_port(uint16_t port_id, uint16_t n_rxq, const uint32_t *ipv4,
+		  unsigned int addr_base, unsigned int n_addrs, char *why,
+		  size_t whylen)
 {
 	struct rte_flow_error e;
 	int rc;
 
-	dp_steer_fini();
-	if (n_addrs == 0 || n_addrs > DP_NET_ADDRS_MAX)
+	if (n_addrs == 0 || addr_base + n_addrs > DP_NET_ADDRS_MAX)
 		return -EINVAL;
-	s.port_id = port_id;
-	memcpy(s.ipv4, ipv4, n_addrs * sizeof(*ipv4));
-	s.n_addrs = n_addrs;
+	for (unsigned int a = 0; a < n_addrs; a++) {
+		s.port_id[addr_base + a] = port_id;
+		s.ipv4[addr_base + a] = ipv4[a];
+	}
 	if (n_rxq < 2) {
 		snprintf(why, whylen, "one receive queue, nothing to steer");
 		return 0;
 	}
 	/* a port in the RTP range of the defaults, the last queue */
-	rc = rule(20000, (uint16_t)(n_rxq - 1), false, NULL, &e);
+	rc = rule((uint32_t)addr_base << 16 | 20000, (uint16_t)(n_rxq - 1),
+		  false, NULL, &e);
 	if (rc != 0) {
 		snprintf(why, whylen, "the driver takes no rte_flow rule "
 			 "IPv4 dst / UDP dst -> queue (%s%s%s)",
@@ -105,14 +108,21 @@ dp_steer_init(uint16_t port_id, uint16_t n_rxq, const uint32_t *ipv4,
 			 e.message != NULL ? e.message : "");
 		return 0;
 	}
-	s.rule = calloc((size_t)n_addrs << 16, sizeof(*s.rule));
-	s.queue = calloc((size_t)n_addrs << 16, sizeof(*s.queue));
-	s.req = rte_ring_create_elem("dp_steer_req", sizeof(uint32_t),
-				     REQ_SLOTS, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	if (s.req == NULL || s.rule == NULL || s.queue == NULL) {
-		dp_steer_fini();
-		return -ENOMEM;
+	if (s.req == NULL) {
+		s.rule = calloc((size_t)DP_NET_ADDRS_MAX << 16,
+				sizeof(*s.rule));
+		s.queue = calloc((size_t)DP_NET_ADDRS_MAX << 16,
+				 sizeof(*s.queue));
+		s.req = rte_ring_create_elem("dp_steer_req", sizeof(uint32_t),
+					     REQ_SLOTS, SOCKET_ID_ANY,
+					     RING_F_SC_DEQ);
+		if (s.req == NULL || s.rule == NULL || s.queue == NULL) {
+			dp_steer_fini();
+			return -ENOMEM;
+		}
 	}
+	for (unsigned int a = 0; a < n_addrs; a++)
+		s.addr_on[addr_base + a] = true;
 	__atomic_store_n(&s.on, true, __ATOMIC_RELEASE);
 	snprintf(why, whylen, "rte_flow rules per leg");
 	return 1;
@@ -147,7 +157,7 @@ drop_rule(uint32_t p)
 
 	if (s.rule[p] == NULL)
 		return;
-	if (rte_flow_destroy(s.port_id, s.rule[p], &e) == 0) {
+	if (rte_flow_destroy(s.port_id[p >> 16], s.rule[p], &e) == 0) {
 		s.st.destroyed++;
 		s.fail_run = 0;	/* room again */
 	} else {
@@ -176,7 +186,8 @@ set_rule(uint32_t p, uint16_t q)
 		if (++s.fail_run == DP_STEER_FAIL_RUN)
 			LOG_WARN("port %u: the driver refused %u rte_flow rules "
 				 "in a row (last: %s): new legs go by software "
-				 "dispatch until a rule is removed", s.port_id,
+				 "dispatch until a rule is removed",
+				 s.port_id[p >> 16],
 				 DP_STEER_FAIL_RUN, e.message != NULL ? e.message :
 				 strerror(rte_errno));
 		return;
@@ -204,7 +215,7 @@ dp_steer_service(unsigned int budget)
 
 		for (uint32_t p = port; p <= (uint32_t)port + 1 && p < 65536;
 		     p++) {
-			if (a >= s.n_addrs)
+			if (a >= DP_NET_ADDRS_MAX || !s.addr_on[a])
 				break;
 			if (r & REQ_ADD)
 				set_rule(a << 16 | p, q);
@@ -228,7 +239,7 @@ void
 dp_steer_fini(void)
 {
 	if (s.req != NULL && s.rule != NULL)
-		for (uint32_t p = 0; p < (s.n_addrs << 16); p++)
+		for (uint32_t p = 0; p < (DP_NET_ADDRS_MAX << 16); p++)
 			drop_rule(p);
 	rte_ring_free(s.req);
 	free(s.rule);

@@ -47,25 +47,29 @@ struct dp_steer_stats {
 
 /*
  * Probe port_id (started, n_rxq receive queues, owning the n_addrs
- * addresses at ipv4, network order, 1..DP_NET_ADDRS_MAX) with
- * rte_flow_validate() of a rule of the kind above and, if the driver takes
- * it, make the request ring. Cold, main lcore. Returns 1 when steering is
- * on, 0 when the port cannot (why says why, for the log), -EINVAL (no or
- * too many addresses) or -ENOMEM.
+ * addresses at ipv4, network order, of indexes addr_base on: dp_io_key()'s)
+ * with rte_flow_validate() of a rule of the kind above and, if the driver
+ * takes it, steer their legs (the request ring made with the first such
+ * port). Cold, main lcore; once for each port, after dp_steer_fini() (or
+ * at start). Returns 1 when steering is on for the port, 0 when the port
+ * cannot (why says why, for the log), -EINVAL (no addresses, or more than
+ * DP_NET_ADDRS_MAX in all) or -ENOMEM.
  */
-int dp_steer_init(uint16_t port_id, uint16_t n_rxq, const uint32_t *ipv4,
-		  unsigned int n_addrs, char *why, size_t whylen);
+int dp_steer_add_port(uint16_t port_id, uint16_t n_rxq, const uint32_t *ipv4,
+		      unsigned int addr_base, unsigned int n_addrs, char *why,
+		      size_t whylen);
 
 /* Destroy every rule and the ring (cold, after the workers stopped). */
 void dp_steer_fini(void);
 
-/* Whether dp_steer_init() turned steering on. */
+/* Whether dp_steer_add_port() turned steering on for any port. */
 bool dp_steer_is_on(void);
 
 /*
  * Worker: ask for udp_port and udp_port + 1 of the address of index
- * addr_idx (as given to dp_steer_init()) to go to queue (add), or to
- * be left to RSS and dispatch again (!add). No-op when steering is off.
+ * addr_idx (as given to dp_steer_add_port()) to go to queue (add), or to
+ * be left to RSS and dispatch again (!add). No-op when steering is off
+ * (for its port: the request is dropped when applied).
  * Lock-free, no allocation; a full ring is counted and the leg stays on
  * software dispatch.
  */

@@ -13,7 +13,9 @@
  * wire and leaks no mbuf; a received mbuf is kept to send unless it is
  * shared, and none is lost; a leg's packets follow the peer's MAC and a
  * leg update that moves its port; without a control plane no event but a
- * status is offered. Unit suite (no root, no network).
+ * status is offered; on two ports each leg's packets go out of its own
+ * address's port and each port answers for its own addresses only. Unit
+ * suite (no root, no network).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,6 +54,15 @@ static const uint8_t *rx_mac = peer_mac;	/* what frames come from */
 static struct rte_ring *rxr, *txr;
 static struct rte_ring *rxr2[2], *txr2[2];	/* two queue pairs */
 static int port2_id;
+/* a third port: one receive queue, two transmit queues (two workers) */
+static struct rte_ring *rxr3, *txr3[2];
+static int port3_id;
+static struct dp_port p3;	/* 198.19.0.2/24, gateway 198.19.0.254 */
+static uint32_t ip3, gw3;
+/* where rx_frame() puts frames (rxr unless a case says otherwise), and
+ * the MAC make_udp() sends to (the fixture port's) */
+static struct rte_ring *rx_q;
+static const uint8_t *rx_to_mac;
 static struct rte_mempool *pool;
 static struct shm_region region;
 static struct dp_port port;
@@ -59,6 +70,7 @@ static struct dp_lcore lc;
 static char region_name[64];
 static uint32_t dp_ip, peer_ip;
 static uint32_t rx_dst_ip;	/* where rx_udp() sends: dp_ip by default */
+static uint32_t rx_src_ip;	/* ... from: peer_ip by default */
 static uint16_t rx_vlan;	/* rx_frame() tags frames with it (0: none) */
 
 /* tutti-dp's main.c has the main lcore's housekeeping; not run here. */
@@ -101,6 +113,14 @@ eal_once(void)
 	}
 	port2_id = rte_eth_from_rings("io_port2", rxr2, 2, txr2, 2, 0);
 	ck_assert_int_ge(port2_id, 0);
+	rxr3 = rte_ring_create("io3_rx", 1024, 0, 0);
+	txr3[0] = rte_ring_create("io3_tx0", 4096, 0, 0);
+	txr3[1] = rte_ring_create("io3_tx1", 4096, 0, 0);
+	ck_assert(rxr3 && txr3[0] && txr3[1]);
+	port3_id = rte_eth_from_rings("io_port3", &rxr3, 1, txr3, 2, 0);
+	ck_assert_int_ge(port3_id, 0);
+	inet_pton(AF_INET, "198.19.0.2", &ip3);
+	inet_pton(AF_INET, "198.19.0.254", &gw3);
 	inet_pton(AF_INET, "198.18.0.2", &dp_ip);
 	inet_pton(AF_INET, "198.18.0.1", &peer_ip);
 	done = true;
@@ -135,9 +155,12 @@ setup(void)
 	port.dscp = 46;
 	port.vlan = 0;
 	rx_vlan = 0;
-	dp_io_attach(&lc, &port, pool);
+	dp_io_attach(&lc, &port, 1, pool);
 	rx_mac = peer_mac;
 	rx_dst_ip = dp_ip;
+	rx_src_ip = peer_ip;
+	rx_q = rxr;
+	rx_to_mac = port.mac.addr_bytes;
 	while (rte_ring_dequeue(txr, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 }
@@ -151,7 +174,7 @@ teardown(void)
 	shm_region_detach(&region);
 }
 
-/* A frame from the peer into the port's receive ring. */
+/* A frame from the peer into the port's receive ring (rx_q). */
 static void
 rx_frame(const uint8_t *f, uint32_t len)
 {
@@ -170,22 +193,23 @@ rx_frame(const uint8_t *f, uint32_t len)
 		d[15] = (uint8_t)rx_vlan;
 		memcpy(d + 16, f + 12, len - 12);
 	}
-	ck_assert_int_eq(rte_ring_enqueue(rxr, m), 0);
+	ck_assert_int_eq(rte_ring_enqueue(rx_q, m), 0);
 }
 
 /* The frame of a UDP datagram from the peer's port sport to our dport
- * (on rx_dst_ip: dp_ip unless a case says otherwise). */
+ * (from rx_src_ip to rx_dst_ip: peer_ip to dp_ip unless a case says
+ * otherwise). */
 static uint32_t
 make_udp(uint8_t *f, uint16_t sport, uint16_t dport, const uint8_t *pay,
 	 uint32_t len)
 {
-	struct dp_net_flow fl = { .src_ip_be = peer_ip,
+	struct dp_net_flow fl = { .src_ip_be = rx_src_ip,
 				  .dst_ip_be = rx_dst_ip,
 				  .src_port_be = htons(sport),
 				  .dst_port_be = htons(dport) };
 
 	memcpy(fl.src_mac, rx_mac, 6);
-	memcpy(fl.dst_mac, port.mac.addr_bytes, 6);
+	memcpy(fl.dst_mac, rx_to_mac, 6);
 	memcpy(f + DP_NET_HDR_LEN, pay, len);
 	ck_assert_int_eq(dp_net_build_udp(f, len, &fl, 0), 0);
 	return DP_NET_HDR_LEN + len;
@@ -408,13 +432,13 @@ START_TEST(test_io_tx_backlog_keeps_order)
 	for (uint32_t i = 0; i < 20; i++)
 		arp_ask(i);
 	poll_rx_dry();
-	ck_assert_uint_eq(lc.tx_backlog_n, 15);
+	ck_assert_uint_eq(lc.lp[0].tx_backlog_n, 15);
 	poll_rx_dry();			/* still no room: still waiting */
-	ck_assert_uint_eq(lc.tx_backlog_n, 15);
+	ck_assert_uint_eq(lc.lp[0].tx_backlog_n, 15);
 	ck_assert_uint_eq(lc.st.drops[SHM_DROP_TX_FULL], 0);
 	txr_unfill(stand_ins);
 	dp_io_poll(&lc, 1);		/* room: the 15 go */
-	ck_assert_uint_eq(lc.tx_backlog_n, 0);
+	ck_assert_uint_eq(lc.lp[0].tx_backlog_n, 0);
 	while ((n = tx_take(out, 64)) != 0)
 		for (unsigned int i = 0; i < n; i++, got++) {
 			ck_assert_uint_eq(arp_answered(out[i]), want++);
@@ -431,14 +455,14 @@ START_TEST(test_io_tx_backlog_keeps_order)
 			poll_rx_dry();
 	}
 	poll_rx_dry();
-	ck_assert_uint_eq(lc.tx_backlog_n, DP_TX_BACKLOG);
+	ck_assert_uint_eq(lc.lp[0].tx_backlog_n, DP_TX_BACKLOG);
 	ck_assert_uint_eq(lc.st.tx_backlog_max, DP_TX_BACKLOG);
 	ck_assert_uint_eq(lc.st.drops[SHM_DROP_TX_FULL], extra);
 	txr_unfill(stand_ins);
 	/* the backlog drains as the peer takes packets, oldest first */
 	got = 0;
 	want = 0;
-	while (lc.tx_backlog_n != 0 || rte_ring_count(txr) != 0) {
+	while (lc.lp[0].tx_backlog_n != 0 || rte_ring_count(txr) != 0) {
 		dp_io_poll(&lc, 1);
 		n = tx_take(out, 64);
 		for (unsigned int i = 0; i < n; i++, got++) {
@@ -461,15 +485,15 @@ START_TEST(test_io_tx_backlog_freed_at_detach)
 		arp_ask(i);
 	avail = rte_mempool_avail_count(pool);
 	poll_rx_dry();
-	ck_assert_uint_eq(lc.tx_backlog_n, 40);
+	ck_assert_uint_eq(lc.lp[0].tx_backlog_n, 40);
 	txr_unfill(stand_ins);
 	dp_io_detach(&lc);
-	ck_assert_uint_eq(lc.tx_backlog_n, 0);
+	ck_assert_uint_eq(lc.lp[0].tx_backlog_n, 0);
 	ck_assert_uint_eq(lc.st.drops[SHM_DROP_TX_FULL], 40);
 	/* the 40 answers (the requests' mbufs) are back in the pool, with
 	 * what the worker's stash held */
 	ck_assert_uint_ge(rte_mempool_avail_count(pool), avail + 40);
-	dp_io_attach(&lc, &port, pool);	/* for teardown */
+	dp_io_attach(&lc, &port, 1, pool);	/* for teardown */
 }
 END_TEST
 
@@ -683,7 +707,7 @@ START_TEST(test_io_two_addresses)
 	inet_pton(AF_INET, "198.18.0.9", &ip9);
 	ck_assert_int_eq(dp_port_add_addr(&port, ip2, 32), 0);
 	ck_assert_int_eq(dp_port_add_addr(&port, ip2, 32), -EEXIST);
-	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+	ck_assert_int_eq(dp_io_attach(&lc, &port, 1, pool), 0);
 	ck_assert_uint_eq(lc.port_leg_addrs, 2);
 
 	/* ARP for the second address: answered from it */
@@ -806,7 +830,7 @@ START_TEST(test_io_quiet_peers_next_hop)
 	for (int routed = 0; routed < 2; routed++) {
 		if (routed) {
 			ck_assert_int_eq(dp_port_set_plen(&port, 24), 0);
-			ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+			ck_assert_int_eq(dp_io_attach(&lc, &port, 1, pool), 0);
 		} else {
 			add_conf_and_legs();
 		}
@@ -830,7 +854,7 @@ START_TEST(test_io_dscp)
 	ck_assert_uint_eq(lc.rt[lc.port_leg[dp_io_key(0, 20000)] - 1]
 			  .flow.tos, 46 << 2);
 	port.dscp = 34;		/* AF41 */
-	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+	ck_assert_int_eq(dp_io_attach(&lc, &port, 1, pool), 0);
 	{
 		struct shm_msg m;
 
@@ -872,7 +896,7 @@ START_TEST(test_io_vlan)
 	uint32_t n, rtp = 0;
 
 	port.vlan = 100;
-	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
+	ck_assert_int_eq(dp_io_attach(&lc, &port, 1, pool), 0);
 	rx_vlan = 100;
 	arp_ask_for(peer_ip, dp_ip);
 	dp_io_poll(&lc, 1);
@@ -1021,9 +1045,9 @@ START_TEST(test_io_gateway)
 	ck_assert_int_eq(dp_port_set_gateway(&port, x), -EINVAL);
 	ck_assert_uint_eq(port.gw_be, 0);
 	ck_assert_int_eq(dp_port_set_gateway(&port, gw), 0);
-	ck_assert_int_eq(dp_io_attach(&lc, &port, pool), 0);
-	ck_assert(dp_net_on_link(&lc.ifc, peer_ip));
-	ck_assert(!dp_net_on_link(&lc.ifc, far1));
+	ck_assert_int_eq(dp_io_attach(&lc, &port, 1, pool), 0);
+	ck_assert(dp_net_on_link(&lc.lp[0].ifc, peer_ip));
+	ck_assert(!dp_net_on_link(&lc.lp[0].ifc, far1));
 
 	/* legs 70 and 72 to peers off the link, 71 to one on it */
 	add_conf();
@@ -1758,6 +1782,247 @@ START_TEST(test_io_chained_frames)
 }
 END_TEST
 
+/* p3 (198.19.0.2/24 on io_port3, gateway 198.19.0.254), started once:
+ * closing a ring port removes it. */
+static void
+port3_once(void)
+{
+	char err[256];
+
+	if (p3.started)
+		return;
+	ck_assert_msg(dp_port_init(&p3, (uint16_t)port3_id, 2, ip3, pool, 256,
+				   256, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(p3.n_rxq, 1);
+	ck_assert_int_eq(dp_port_set_plen(&p3, 24), 0);
+	ck_assert_int_eq(dp_port_set_gateway(&p3, gw3), 0);
+}
+
+/* Frames from here on come in on port 3 from src_mac and src_ip (true),
+ * or on the fixture's port from the peer (false). */
+static void
+rx_on_port3(bool on, const uint8_t *src_mac, uint32_t src_ip)
+{
+	rx_q = on ? rxr3 : rxr;
+	rx_to_mac = on ? p3.mac.addr_bytes : port.mac.addr_bytes;
+	rx_mac = on ? src_mac : peer_mac;
+	rx_src_ip = on ? src_ip : peer_ip;
+	rx_dst_ip = on ? ip3 : dp_ip;
+}
+
+/* What a transmit ring holds, as frames: IPv4 ones in ip[] (up to max,
+ * copied), ARP requests' targets in arp[] (up to max); all freed. Returns
+ * the frames. */
+static uint32_t
+tx_ring_take(struct rte_ring *r, uint8_t (*ip)[256], uint32_t *n_ip,
+	     uint32_t *arp, uint32_t *n_arp, uint32_t max)
+{
+	static uint8_t frame[1600];
+	struct rte_mbuf *out[256];
+	uint32_t n, all = 0;
+
+	*n_ip = *n_arp = 0;
+	while ((n = rte_ring_dequeue_burst(r, (void **)out, 256, NULL)) != 0)
+		for (uint32_t i = 0; i < n; i++, all++) {
+			const struct dp_net_eth *e =
+				(const struct dp_net_eth *)frame;
+			const struct dp_net_arp *a =
+				(const struct dp_net_arp *)(e + 1);
+
+			tx_read(out[i], frame);
+			if (ntohs(e->type_be) == DP_NET_ETHERTYPE_IPV4 &&
+			    *n_ip < max && out[i]->pkt_len <= 256)
+				memcpy(ip[(*n_ip)++], frame, out[i]->pkt_len);
+			else if (ntohs(e->type_be) == DP_NET_ETHERTYPE_ARP &&
+				 ntohs(a->op_be) == 1 && *n_arp < max)
+				arp[(*n_arp)++] = a->tpa_be;
+			rte_pktmbuf_free(out[i]);
+		}
+	return all;
+}
+
+/* The loudest sample of a PCMU packet's payload in frame f. */
+static int
+ulaw_peak(const uint8_t *f)
+{
+	int peak = 0;
+
+	for (int k = 0; k < FS; k++) {
+		int v = abs(dp_g711_ulaw2lin(f[DP_NET_HDR_LEN + 12 + k]));
+
+		peak = v > peak ? v : peak;
+	}
+	return peak;
+}
+
+/* Frames f[0..n) all from src_mac and src_ip to dst_mac and dst_ip;
+ * returns how many carry a loud payload (a PCMU peak above 3000). */
+static uint32_t
+sent_from_to(uint8_t (*f)[256], uint32_t n, const uint8_t *src_mac,
+	     const uint8_t *dst_mac, uint32_t src_ip, uint32_t dst_ip)
+{
+	uint32_t loud = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dp_net_eth *e = (const struct dp_net_eth *)f[i];
+		const struct dp_net_ipv4 *h =
+			(const struct dp_net_ipv4 *)(f[i] + DP_NET_ETH_LEN);
+
+		ck_assert_mem_eq(e->src, src_mac, 6);
+		ck_assert_mem_eq(e->dst, dst_mac, 6);
+		ck_assert_uint_eq(h->src_be, src_ip);
+		ck_assert_uint_eq(h->dst_be, dst_ip);
+		loud += ulaw_peak(f[i]) > 3000;
+	}
+	return loud;
+}
+
+/*
+ * Two ports, each with its own address, link and routing: ARP is
+ * answered on a port for its own address only, from its own MAC; a leg
+ * on each (the same UDP port on both addresses), in one conference: each
+ * leg's next hop is asked for on its own port (the second port's leg,
+ * off that port's link, through its gateway), an ARP reply on the wrong
+ * port teaches nothing, each leg's mix goes out of its own port from
+ * that port's MAC and address, and each leg hears the other. RTP for the
+ * second port's address arriving on the first is not taken.
+ */
+START_TEST(test_io_two_ports)
+{
+	static const uint8_t gw_mac[6] = { 0x02, 0, 0, 0, 0, 0xee };
+	static const uint8_t bad_mac[6] = { 0x02, 0, 0, 0, 0, 0xbd };
+	static struct dp_port both[2];
+	static uint8_t ip0[64][256], ip1[64][256];
+	uint32_t far, arp0[64], arp1[64], n_ip0, n_ip1, n_arp0, n_arp1;
+	uint32_t b, k0, k1, heard0, heard1;
+	uint64_t drops, now;
+	struct shm_msg m;
+
+	port3_once();
+	inet_pton(AF_INET, "198.20.0.1", &far);
+	both[0] = port;
+	both[1] = p3;
+	ck_assert_int_eq(dp_io_attach(&lc, both, 2, pool), 0);
+	/* port 3's address after the fixture port's (one, or two after
+	 * test_io_two_addresses: the cases share it) */
+	b = port.n_addrs;
+	ck_assert_uint_eq(lc.n_ports, 2);
+	ck_assert_uint_eq(lc.lp[1].addr_base, b);
+	ck_assert_uint_eq(lc.addr_lp[b - 1], 0);
+	ck_assert_uint_eq(lc.addr_lp[b], 1);
+
+	/* ARP: port 3 answers for 198.19.0.2 only, the fixture's port for
+	 * 198.18.0.2 only */
+	drops = lc.net_st.n_drop[DP_NET_DROP_ARP_NOT_US];
+	rx_on_port3(true, peer_mac, gw3);
+	rx_arp(1, peer_mac, gw3, ip3);
+	rx_arp(1, peer_mac, gw3, dp_ip);
+	rx_on_port3(false, NULL, 0);
+	arp_ask_for(peer_ip, ip3);
+	dp_io_poll(&lc, 1);
+	ck_assert_uint_eq(tx_ring_take(txr, ip0, &n_ip0, arp0, &n_arp0, 64),
+			  0);
+	{
+		struct rte_mbuf *o;
+		const struct dp_net_eth *e;
+		const struct dp_net_arp *a;
+
+		ck_assert_int_eq(rte_ring_dequeue(txr3[0], (void **)&o), 0);
+		e = rte_pktmbuf_mtod(o, const struct dp_net_eth *);
+		a = (const struct dp_net_arp *)(e + 1);
+		ck_assert_uint_eq(ntohs(a->op_be), 2);
+		ck_assert_uint_eq(a->spa_be, ip3);
+		ck_assert_mem_eq(a->sha, p3.mac.addr_bytes, 6);
+		ck_assert_mem_eq(e->src, p3.mac.addr_bytes, 6);
+		rte_pktmbuf_free(o);
+		ck_assert_uint_eq(rte_ring_count(txr3[0]), 0);
+	}
+	ck_assert_uint_eq(lc.net_st.n_drop[DP_NET_DROP_ARP_NOT_US],
+			  drops + 2);
+
+	/* leg 0 on 198.18.0.2:20000 to the peer on the fixture's link;
+	 * leg 1 on 198.19.0.2:20000 to 198.20.0.1, behind port 3's
+	 * gateway */
+	add_conf();
+	leg_msg(&m, SHM_CMD_LEG_ADD, 0, 40000);
+	apply(&m);
+	leg_msg(&m, SHM_CMD_LEG_ADD, 1, 40002);
+	m.body.leg.pt = 0;
+	m.body.leg.codec = SHM_CODEC_PCMU;
+	m.body.leg.local_port = htons(20000);
+	memcpy(m.body.leg.local_addr, &ip3, 4);
+	memcpy(m.body.leg.addr + 12, &far, 4);
+	apply(&m);
+	k0 = lc.port_leg[dp_io_key(0, 20000)];
+	k1 = lc.port_leg[dp_io_key(b, 20000)];
+	ck_assert(k0 != 0 && k1 != 0 && k0 != k1);
+	ck_assert_uint_eq(lc.rt[k0 - 1].lport, 0);
+	ck_assert_uint_eq(lc.rt[k1 - 1].lport, 1);
+
+	/* each next hop asked for on its own port, from its own address */
+	now = dp_ctl_conf_find(&lc, 7)->next_tick;
+	dp_io_housekeeping(&lc, now);
+	tx_ring_take(txr, ip0, &n_ip0, arp0, &n_arp0, 64);
+	tx_ring_take(txr3[0], ip1, &n_ip1, arp1, &n_arp1, 64);
+	ck_assert_uint_eq(n_arp0, 1);
+	ck_assert_uint_eq(arp0[0], peer_ip);
+	ck_assert_uint_eq(n_arp1, 1);
+	ck_assert_uint_eq(arp1[0], gw3);
+
+	/* a reply about 198.19.0.254 on the wrong port is not port 3's */
+	rx_arp(2, bad_mac, gw3, dp_ip);
+	rx_arp(2, peer_mac, peer_ip, dp_ip);
+	dp_io_poll(&lc, now - 1);
+	dp_io_poll(&lc, now + lc.tick_check_tsc);	/* a tick: leg 0 sends */
+	tx_ring_take(txr, ip0, &n_ip0, arp0, &n_arp0, 64);
+	tx_ring_take(txr3[0], ip1, &n_ip1, arp1, &n_arp1, 64);
+	ck_assert_uint_eq(n_ip0, 1);
+	ck_assert_uint_eq(n_ip1, 0);
+	ck_assert(!lc.rt[k1 - 1].mac_known);
+	rx_on_port3(true, gw_mac, gw3);
+	rx_arp(2, gw_mac, gw3, ip3);
+	dp_io_poll(&lc, now - 1);
+
+	/* the talkers: 800 Hz from the peer, 1300 Hz from 198.20.0.1
+	 * through the gateway; RTP for 198.19.0.2 on the wrong port is not
+	 * taken */
+	drops = lc.net_st.n_drop[DP_NET_DROP_NOT_OUR_IP];
+	for (uint16_t seq = 0; seq < 6; seq++) {
+		uint64_t t = now + (uint64_t)seq * lc.tsc_hz / 50;
+
+		rx_on_port3(false, NULL, 0);
+		rx_rtp(40000, 20000, 0, seq, 0xa0, 800.0);
+		rx_on_port3(true, gw_mac, far);
+		rx_rtp(40002, 20000, 0, seq, 0xa1, 1300.0);
+		dp_io_poll(&lc, t);
+	}
+	rx_on_port3(false, NULL, 0);
+	rx_dst_ip = ip3;
+	rx_rtp(40002, 20000, 0, 7, 0xa1, 1300.0);
+	dp_io_poll(&lc, now + 6 * lc.tsc_hz / 50);
+	ck_assert_uint_eq(lc.net_st.n_drop[DP_NET_DROP_NOT_OUR_IP],
+			  drops + 1);
+	ck_assert_uint_eq(lc.rt[k0 - 1].rtp.st.n_pkts, 6);
+	ck_assert_uint_eq(lc.rt[k1 - 1].rtp.st.n_pkts, 6);
+	for (int t = 7; t < 12; t++)
+		dp_io_poll(&lc, now + (uint64_t)t * lc.tsc_hz / 50);
+
+	/* each leg's mix out of its own port, from its address */
+	tx_ring_take(txr, ip0, &n_ip0, arp0, &n_arp0, 64);
+	tx_ring_take(txr3[0], ip1, &n_ip1, arp1, &n_arp1, 64);
+	ck_assert_uint_ge(n_ip0, 5);
+	ck_assert_uint_ge(n_ip1, 5);
+	heard0 = sent_from_to(ip0, n_ip0, port.mac.addr_bytes, peer_mac, dp_ip,
+			      peer_ip);
+	heard1 = sent_from_to(ip1, n_ip1, p3.mac.addr_bytes, gw_mac, ip3, far);
+	ck_assert_msg(heard0 >= 3, "leg 0 heard leg 1 in %u packets", heard0);
+	ck_assert_msg(heard1 >= 3, "leg 1 heard leg 0 in %u packets", heard1);
+
+	/* back to the fixture's one port */
+	ck_assert_int_eq(dp_io_attach(&lc, &port, 1, pool), 0);
+}
+END_TEST
+
 /* Two workers on a port with two queues: a packet for worker 1's leg
  * that arrives on worker 0's queue is passed to worker 1 (software
  * dispatch) and handled there, once. */
@@ -1784,12 +2049,30 @@ rx_rtp_to(const struct dp_port *p, struct rte_ring *q, uint32_t dst_ip,
 	ck_assert_int_eq(rte_ring_enqueue(q, m), 0);
 }
 
+/* The command (seq) adding leg leg_id to conference conf, PCMU at 8 kHz and
+ * 20 ms, from the peer's remote_port to our local_port (on the first
+ * address unless local_addr is set after). */
+static void
+peer_leg_msg(struct shm_msg *m, uint32_t seq, uint32_t conf, uint32_t leg_id,
+	     uint16_t remote_port, uint16_t local_port)
+{
+	shm_msg_init(m, SHM_CMD_LEG_ADD, seq, conf);
+	m->body.leg.leg_id = leg_id;
+	m->body.leg.ssrc = leg_id << 8;
+	m->body.leg.addr[10] = m->body.leg.addr[11] = 0xff;
+	memcpy(m->body.leg.addr + 12, &peer_ip, 4);
+	m->body.leg.remote_port = htons(remote_port);
+	m->body.leg.local_port = htons(local_port);
+	m->body.leg.rate_hz = 8000;
+	m->body.leg.ptime_ms = 20;
+}
+
 /* Two workers share a port of two addresses: a leg's packets reach the
  * worker that owns its address and port from the other's queue, and the
  * same port on the second address can be the other worker's. */
 START_TEST(test_io_dispatch_to_owner)
 {
-	static struct dp_port p2;
+	static struct dp_port p2, two[2];
 	static struct dp_lcore w1;
 	struct shm_region r2;
 	struct shm_region_cfg cfg = { .n_workers = 2, .n_legs = 64 };
@@ -1818,37 +2101,21 @@ START_TEST(test_io_dispatch_to_owner)
 	ck_assert_uint_eq(p2.n_rxq, 2);
 	inet_pton(AF_INET, "198.18.0.3", &ip2);
 	ck_assert_int_eq(dp_port_add_addr(&p2, ip2, 32), 0);
-	ck_assert_int_eq(dp_io_attach(&lc, &p2, pool), 0);
-	ck_assert_int_eq(dp_io_attach(&w1, &p2, pool), 0);
+	ck_assert_int_eq(dp_io_attach(&lc, &p2, 1, pool), 0);
+	ck_assert_int_eq(dp_io_attach(&w1, &p2, 1, pool), 0);
 	/* conference 9 and its leg on worker 1 */
 	shm_msg_init(&msg, SHM_CMD_CONF_CREATE, 1, 9);
 	msg.body.conf.rate_hz = 8000;
 	msg.body.conf.ptime_ms = 20;
 	ck_assert_int_eq(dp_ctl_apply(&w1, &msg), 0);
-	shm_msg_init(&msg, SHM_CMD_LEG_ADD, 2, 9);
-	msg.body.leg.leg_id = 90;
-	msg.body.leg.ssrc = 0x9000;
-	msg.body.leg.addr[10] = msg.body.leg.addr[11] = 0xff;
-	memcpy(msg.body.leg.addr + 12, &peer_ip, 4);
-	msg.body.leg.remote_port = htons(41000);
-	msg.body.leg.local_port = htons(21000);
-	msg.body.leg.pt = 0;
-	msg.body.leg.rate_hz = 8000;
-	msg.body.leg.ptime_ms = 20;
+	peer_leg_msg(&msg, 2, 9, 90, 41000, 21000);
 	ck_assert_int_eq(dp_ctl_apply(&w1, &msg), 0);
 	/* worker 0 cannot take the same port */
 	shm_msg_init(&msg, SHM_CMD_CONF_CREATE, 3, 8);
 	msg.body.conf.rate_hz = 8000;
 	msg.body.conf.ptime_ms = 20;
 	ck_assert_int_eq(dp_ctl_apply(&lc, &msg), 0);
-	shm_msg_init(&msg, SHM_CMD_LEG_ADD, 4, 8);
-	msg.body.leg.leg_id = 80;
-	msg.body.leg.addr[10] = msg.body.leg.addr[11] = 0xff;
-	memcpy(msg.body.leg.addr + 12, &peer_ip, 4);
-	msg.body.leg.remote_port = htons(41002);
-	msg.body.leg.local_port = htons(21000);
-	msg.body.leg.rate_hz = 8000;
-	msg.body.leg.ptime_ms = 20;
+	peer_leg_msg(&msg, 4, 8, 80, 41002, 21000);
 	ck_assert_int_eq(dp_ctl_apply(&lc, &msg), -EADDRINUSE);
 	/* ... but on the second address it can */
 	memcpy(msg.body.leg.local_addr, &ip2, 4);
@@ -1883,6 +2150,38 @@ START_TEST(test_io_dispatch_to_owner)
 	k = lc.port_leg[dp_io_key(1, 21000)];
 	ck_assert_uint_ne(k, 0);
 	ck_assert_uint_eq(lc.rt[k - 1].rtp.st.n_pkts, 1);
+
+	/* a second port, with one receive queue (worker 0's): a packet for
+	 * worker 1's leg on that port's address is passed on with its port,
+	 * classified there against that port's addresses, and the leg's mix
+	 * goes out of worker 1's transmit queue of that port */
+	port3_once();
+	two[0] = p2;
+	two[1] = p3;
+	ck_assert_int_eq(dp_io_attach(&lc, two, 2, pool), 0);
+	ck_assert_int_eq(dp_io_attach(&w1, two, 2, pool), 0);
+	ck_assert(lc.lp[1].has_rxq && !w1.lp[1].has_rxq);
+	peer_leg_msg(&msg, 5, 9, 91, 41004, 21002);
+	memcpy(msg.body.leg.local_addr, &ip3, 4);
+	ck_assert_int_eq(dp_ctl_apply(&w1, &msg), 0);
+	k = w1.port_leg[dp_io_key(2, 21002)];
+	ck_assert_uint_ne(k, 0);
+	ck_assert_uint_eq(w1.rt[k - 1].lport, 1);
+	rx_rtp_to(&p3, rxr3, ip3, 41004, 21002, pkt, sizeof(pkt));
+	dp_io_poll(&lc, c->next_tick - 1);
+	ck_assert_uint_eq(lc.n_dispatched, 2);
+	dp_io_poll(&w1, c->next_tick - 1);
+	ck_assert_uint_eq(w1.rt[k - 1].rtp.st.n_pkts, 1);
+	dp_io_poll(&w1, c->next_tick + w1.tick_check_tsc);
+	n = rte_ring_dequeue_burst(txr3[1], (void **)out, 64, NULL);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(rte_pktmbuf_mtod_offset(out[0],
+		const struct dp_net_ipv4 *, DP_NET_ETH_LEN)->src_be, ip3);
+	ck_assert_uint_eq(rte_ring_count(txr3[0]), 0);
+	rte_pktmbuf_free_bulk(out, n);
+	while ((n = rte_ring_dequeue_burst(txr2[1], (void **)out, 64,
+					   NULL)) != 0)
+		rte_pktmbuf_free_bulk(out, n);
 
 	dp_io_detach(&w1);
 	dp_io_detach(&lc);
@@ -1928,6 +2227,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_counts_malformed);
 	tcase_add_test(tc, test_io_chained_frames);
 	tcase_add_test(tc, test_io_dispatch_to_owner);
+	tcase_add_test(tc, test_io_two_ports);
 	suite_add_tcase(s, tc);
 	return s;
 }

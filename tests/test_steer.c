@@ -83,8 +83,8 @@ START_TEST(test_steer_one_queue_is_off)
 	char why[256] = "";
 
 	tap_port(&p, 1);
-	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, &dp_ip, 1, why,
-				       sizeof(why)), 0);
+	ck_assert_int_eq(dp_steer_add_port(p.port_id, p.n_rxq, &dp_ip, 0, 1,
+					   why, sizeof(why)), 0);
 	ck_assert_ptr_nonnull(strstr(why, "one receive queue"));
 	ck_assert(!dp_steer_is_on());
 	dp_steer_request(0, 20000, 0, true);
@@ -114,8 +114,8 @@ START_TEST(test_steer_ring_port_has_no_flow)
 	ck_assert_msg(dp_port_init(&p, (uint16_t)id, 2, dp_ip, pool, 256, 256,
 				   err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(p.n_rxq, 2);
-	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, &dp_ip, 1, why,
-				       sizeof(why)), 0);
+	ck_assert_int_eq(dp_steer_add_port(p.port_id, p.n_rxq, &dp_ip, 0, 1,
+					   why, sizeof(why)), 0);
 	ck_assert_msg(strstr(why, "takes no rte_flow rule") != NULL, "%s",
 		      why);
 	ck_assert(!dp_steer_is_on());
@@ -134,8 +134,8 @@ START_TEST(test_steer_tap_rules)
 	uint32_t ips[2] = { dp_ip, htonl(ntohl(dp_ip) + 1) };
 
 	tap_port(&p, 2);
-	ck_assert_int_eq(dp_steer_init(p.port_id, p.n_rxq, ips, 2, why,
-				       sizeof(why)), 1);
+	ck_assert_int_eq(dp_steer_add_port(p.port_id, p.n_rxq, ips, 0, 2,
+					   why, sizeof(why)), 1);
 	ck_assert(dp_steer_is_on());
 	/* leg i: address i & 1, port 20000 + 2 * (i / 2) */
 	for (uint32_t i = 0; i < n_legs; i++)
