@@ -150,6 +150,10 @@ struct cp_focus {
 	/* media addresses tutti-dp said it does not own (the last
 	 * cp_focus_check_media()): no new leg is given one */
 	bool addr_off[CP_CONF_MAX_MEDIA_ADDR];
+	/* the prefix of each as tutti-dp has it (network order; all ones:
+	 * the address alone, or not known): a participant whose SDP address
+	 * lies inside one is given that address (port_rehome()) */
+	uint32_t addr_mask[CP_CONF_MAX_MEDIA_ADDR];
 	uint32_t *worker_legs;	/* load per worker */
 	bool *worker_drained;	/* tuttictl drain: no new conferences */
 	struct rate *rates;	/* per worker: the last second's rates */
@@ -625,6 +629,7 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 	f->cevt.hold_ms = cfg->notify_interval_ms / 10;
 	f->n_ports = (cfg->rtp_port_max - cfg->rtp_port_min) / 2 + 1;
 	f->n_slots = cfg->n_media_addr * f->n_ports;
+	memset(f->addr_mask, 0xff, sizeof(f->addr_mask));
 	f->port_used = calloc(f->n_slots, 1);
 	f->worker_legs = calloc(SHM_MAX_WORKERS, sizeof(uint32_t));
 	f->worker_drained = calloc(SHM_MAX_WORKERS, sizeof(bool));
@@ -737,6 +742,19 @@ leg_local_ip(const struct cp_focus *f, const struct shm_msg_leg *leg,
 	return inet_ntop(AF_INET, addr + 12, ip, INET_ADDRSTRLEN);
 }
 
+/* Slot i is p's. */
+static void
+slot_use(struct cp_focus *f, struct part *p, uint32_t i)
+{
+	f->port_used[i] = 1;
+	p->port = (uint16_t)(f->cfg.rtp_port_min + 2 * (i % f->n_ports));
+	p->leg.local_port = htons(p->port);
+	if (f->cfg.n_media_addr > 1 ||
+	    (f->d->up && f->d->region.hdr->n_addrs > 0))
+		memcpy(p->leg.local_addr, f->cfg.media_addr[i / f->n_ports] + 12,
+		       4);
+}
+
 /*
  * Give p a free slot: p->port and its leg's local port and address. The
  * slots are taken in turn from the last one taken, so the first
@@ -754,18 +772,60 @@ port_take(struct cp_focus *f, struct part *p)
 
 		if (f->port_used[i] || f->addr_off[i / f->n_ports])
 			continue;
-		f->port_used[i] = 1;
+		slot_use(f, p, i);
 		f->next_slot = i + 1;
-		p->port = (uint16_t)(f->cfg.rtp_port_min +
-				     2 * (i % f->n_ports));
-		p->leg.local_port = htons(p->port);
-		if (f->cfg.n_media_addr > 1 ||
-		    (f->d->up && f->d->region.hdr->n_addrs > 0))
-			memcpy(p->leg.local_addr,
-			       f->cfg.media_addr[i / f->n_ports] + 12, 4);
 		return 0;
 	}
 	return -ENOSPC;
+}
+
+/* true if peer_be (network order) lies inside the prefix of media address
+ * a, as tutti-dp has it. */
+static bool
+media_on_link(const struct cp_focus *f, unsigned int a, uint32_t peer_be)
+{
+	uint32_t ip;
+
+	memcpy(&ip, f->cfg.media_addr[a] + 12, 4);
+	return ((ip ^ peer_be) & f->addr_mask[a]) == 0;
+}
+
+/*
+ * A new participant whose SDP address (p->leg.addr, from its offer) lies
+ * inside the prefix of one of the media addresses, and not of the one
+ * its slot has, is given a free slot on that one: a focus with a port on
+ * each of several networks (tutti-dp --addr 0=A/24 --addr 1=B/24) answers
+ * each participant with the address on its own, not the first address's
+ * ports first. Returns true if p moved (its answer is to be made again).
+ */
+static bool
+port_rehome(struct cp_focus *f, struct part *p)
+{
+	uint32_t cur = leg_slot(f, &p->leg), peer;
+	char ip[INET_ADDRSTRLEN];
+
+	memcpy(&peer, p->leg.addr + 12, 4);
+	if (f->cfg.n_media_addr < 2 || cur == UINT32_MAX || peer == 0 ||
+	    !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)p->leg.addr) ||
+	    media_on_link(f, cur / f->n_ports, peer))
+		return false;
+	for (unsigned int a = 0; a < f->cfg.n_media_addr; a++) {
+		if (f->addr_off[a] || !media_on_link(f, a, peer))
+			continue;
+		for (uint32_t i = a * f->n_ports; i < (a + 1) * f->n_ports;
+		     i++) {
+			if (f->port_used[i])
+				continue;
+			f->port_used[cur] = 0;
+			slot_use(f, p, i);
+			inet_ntop(AF_INET, f->cfg.media_addr[a] + 12, ip,
+				  sizeof(ip));
+			LOG_INFO("conference %s: %s is on the link of %s: its "
+				 "media address", p->conf->name, p->from, ip);
+			return true;
+		}
+	}
+	return false;
 }
 
 /* The slot of leg is free again (if it is one of ours). */
@@ -1150,6 +1210,7 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	struct cp_focus *f = ctx;
 	struct cp_policy_decision dec = { .verdict = CP_POLICY_ALLOW };
 	char user[CP_CONF_NAME_MAX];
+	struct cp_sdp_sess sess0;
 	struct conf *c;
 	struct part *p;
 	int code;
@@ -1237,7 +1298,12 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	c->n_parts++;
 	f->worker_legs[c->worker]++;
 	f->st.n_participants++;
+	sess0 = p->sess;
 	code = negotiate(f, p, cp_sip_req_body(req));
+	if (code == 0 && port_rehome(f, p)) {
+		p->sess = sess0;	/* the answer made again, as the first */
+		code = negotiate(f, p, cp_sip_req_body(req));
+	}
 	if (code != 0) {
 		cp_sip_reply(f->sip, req, code, NULL, NULL);
 		f->st.refused++;
@@ -2530,6 +2596,7 @@ cp_focus_check_media(struct cp_focus *f)
 	size_t at = 0;
 
 	memset(f->addr_off, 0, sizeof(f->addr_off));
+	memset(f->addr_mask, 0xff, sizeof(f->addr_mask));
 	if (n == 0)
 		return 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -2547,6 +2614,11 @@ cp_focus_check_media(struct cp_focus *f)
 		while (i < n && memcmp(&h->addrs[i],
 				       f->cfg.media_addr[a] + 12, 4) != 0)
 			i++;
+		if (i < n && h->addr_plen[i] <= 32) {
+			f->addr_mask[a] = htonl(h->addr_plen[i] == 0 ? 0 :
+						~0u << (32 - h->addr_plen[i]));
+			continue;
+		}
 		if (i < n)
 			continue;
 		inet_ntop(AF_INET, f->cfg.media_addr[a] + 12, ip, sizeof(ip));

@@ -834,6 +834,8 @@ start_ports(const struct dp_opts *o)
 	for (unsigned int k = 0; k < n_ports; k++) {
 		memcpy(region.hdr->addrs + n_addrs, ports[k].ipv4,
 		       ports[k].n_addrs * sizeof(ports[k].ipv4[0]));
+		memcpy(region.hdr->addr_plen + n_addrs, ports[k].plen,
+		       ports[k].n_addrs);
 		n_addrs += ports[k].n_addrs;
 	}
 	region.hdr->n_addrs = n_addrs;

@@ -43,7 +43,8 @@ extern "C" {
 #endif
 
 #define SHM_MAGIC		0x5455545449534d31ULL	/* "TUTTISM1" */
-#define SHM_VER_MAJOR		4	/* 4: shm_msg_leg.local_addr */
+#define SHM_VER_MAJOR		5	/* 4: shm_msg_leg.local_addr;
+					 * 5: shm_region_hdr.addr_plen */
 #define SHM_VER_MINOR		0
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
@@ -405,12 +406,15 @@ struct shm_region_hdr {
 	uint64_t cp_generation;	/* cp's own random id, to tell restarts */
 	uint16_t worker_lcore[SHM_MAX_WORKERS]; /* DPDK lcore per worker */
 	char dp_version[32];	/* tutti-dp version string, NUL terminated */
-	/* the addresses tutti-dp owns on its port (--addr), IPv4 network
-	 * order, [0] its first (a leg's local_addr 0.0.0.0); 0: no port.
-	 * Written before SHM_STATE_READY, then fixed */
+	/* the addresses tutti-dp owns on its ports (--addr), IPv4 network
+	 * order, the first port's first, [0] its first (a leg's local_addr
+	 * 0.0.0.0); 0: no port; and the prefix length of each (32: the
+	 * address alone; tutti-cp gives a participant on the link of one
+	 * that address). Written before SHM_STATE_READY, then fixed */
 	uint32_t n_addrs;
 	uint32_t addrs[SHM_MAX_ADDRS];
-	uint8_t _pad0[3748];
+	uint8_t addr_plen[SHM_MAX_ADDRS];
+	uint8_t _pad0[3732];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_region_hdr) == SHM_ALIGN,
 		  "ABI: region header is one page");

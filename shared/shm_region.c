@@ -76,6 +76,7 @@ shm_layout_fingerprint(void)
 		offsetof(struct shm_region_hdr, dp_pid),
 		offsetof(struct shm_region_hdr, worker_lcore),
 		offsetof(struct shm_region_hdr, addrs),
+		offsetof(struct shm_region_hdr, addr_plen),
 		SHM_MAX_ADDRS,
 		SHM_MAX_WORKERS,
 		/* the ring itself: both sides must agree on DPDK's layout */

@@ -6,7 +6,8 @@
  * with status 0 and keeps the leg table as tutti-dp would; its phone is a
  * plain UDP socket on the loopback that writes its requests by hand. What
  * is checked: the (address, port) pairs legs get from several --media-ip
- * addresses, first address first; the SDP (answers, and a dial-out's
+ * addresses, first address first, but the address on the link of a
+ * phone's SDP address to that phone; the SDP (answers, and a dial-out's
  * offer) and the leg command that carry them; running out of pairs, and
  * one given back; a re-INVITE keeping its leg's pair; a restarted tutti-cp
  * reserving the pairs tutti-dp still runs; one address keeping the legs'
@@ -39,6 +40,9 @@
 #define C_IP		"198.18.0.9"	/* in no --media-ip of these tests */
 
 static char region_name[SHM_NAME_MAX];
+/* the phones' address in their SDP offers (127.0.0.1 unless a case says
+ * otherwise) */
+static const char *offer_ip;
 static char state_path[96];
 static struct shm_region dp;	/* the stand-in tutti-dp's mapping */
 static struct cp_focus_cfg cfg;
@@ -241,6 +245,7 @@ setup_with(const char *media, bool start)
 		      "%s", err);
 	shm_region_set_state(&dp, SHM_STATE_READY);
 	n_cmds = 0;
+	offer_ip = "127.0.0.1";
 
 	cp_focus_cfg_init(&cfg);
 	ck_assert_int_eq(cp_focus_cfg_set_media_addrs(&cfg, media, err,
@@ -304,6 +309,7 @@ struct call {
 	/* the focus's end, from its last SDP */
 	char c_ip[INET_ADDRSTRLEN];
 	char o_ip[INET_ADDRSTRLEN];
+	unsigned long long o_ver;	/* its o= session version */
 	unsigned int m_port;
 };
 
@@ -358,9 +364,10 @@ request(struct call *c, const char *method, uint32_t cseq, unsigned int rtp)
 
 	if (rtp != 0)
 		snprintf(sdp, sizeof(sdp),
-			 "v=0\r\no=p%u 1 %u IN IP4 127.0.0.1\r\ns=-\r\n"
-			 "c=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-			 "m=audio %u RTP/AVP 0\r\n", c->n, cseq, rtp);
+			 "v=0\r\no=p%u 1 %u IN IP4 %s\r\ns=-\r\n"
+			 "c=IN IP4 %s\r\nt=0 0\r\n"
+			 "m=audio %u RTP/AVP 0\r\n", c->n, cseq, offer_ip,
+			 offer_ip, rtp);
 	if (c->to_tag[0] != '\0')
 		snprintf(to_tag, sizeof(to_tag), ";tag=%s", c->to_tag);
 	phone_send("%s sip:demo@127.0.0.1:%u SIP/2.0\r\n"
@@ -427,8 +434,8 @@ read_sdp(struct call *c, const char *msg)
 	ck_assert_int_eq(sscanf(at, "\r\nc=IN IP4 %15[0-9.]", c->c_ip), 1);
 	at = strstr(msg, "\r\no=");
 	ck_assert_ptr_nonnull(at);
-	ck_assert_int_eq(sscanf(at, "\r\no=%*s %*s %*s IN IP4 %15[0-9.]",
-				c->o_ip), 1);
+	ck_assert_int_eq(sscanf(at, "\r\no=%*s %*s %llu IN IP4 %15[0-9.]",
+				&c->o_ver, c->o_ip), 2);
 	at = strstr(msg, "\r\nm=audio ");
 	ck_assert_ptr_nonnull(at);
 	ck_assert_int_eq(sscanf(at, "\r\nm=audio %u", &c->m_port), 1);
@@ -529,17 +536,23 @@ START_TEST(test_focus_fills_first_address_then_next)
 }
 END_TEST
 
+/* The stand-in tutti-dp's address i is ip, on a prefix of plen, and it
+ * owns i + 1 addresses. */
+static void
+dp_owns(unsigned int i, const char *ip, unsigned int plen)
+{
+	ck_assert_int_eq(inet_pton(AF_INET, ip, &dp.hdr->addrs[i]), 1);
+	dp.hdr->addr_plen[i] = (uint8_t)plen;
+	dp.hdr->n_addrs = i + 1;
+}
+
 /* tutti-dp owns A only: B's pairs are not given (it would refuse those
  * legs); A's two taken, a join gets 503. Once it owns B too, B's are. */
 START_TEST(test_focus_skips_an_address_tutti_dp_does_not_own)
 {
 	struct call c[4];
-	uint32_t a, b;
 
-	inet_pton(AF_INET, A_IP, &a);
-	inet_pton(AF_INET, B_IP, &b);
-	dp.hdr->addrs[0] = a;
-	dp.hdr->n_addrs = 1;
+	dp_owns(0, A_IP, 32);
 	ck_assert_uint_eq(cp_focus_check_media(focus), 1);
 	ck_assert_int_eq(join(&c[0], 0), 200);
 	ck_assert_int_eq(join(&c[1], 1), 200);
@@ -547,8 +560,7 @@ START_TEST(test_focus_skips_an_address_tutti_dp_does_not_own)
 	assert_at(SHM_CMD_LEG_ADD, 0, &c[0], A_IP, 30000);
 	assert_at(SHM_CMD_LEG_ADD, 1, &c[1], A_IP, 30002);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 2);
-	dp.hdr->addrs[1] = b;
-	dp.hdr->n_addrs = 2;
+	dp_owns(1, B_IP, 32);
 	ck_assert_uint_eq(cp_focus_check_media(focus), 0);
 	ck_assert_int_eq(join(&c[3], 3), 200);
 	assert_at(SHM_CMD_LEG_ADD, 2, &c[3], B_IP, 30000);
@@ -633,6 +645,36 @@ START_TEST(test_focus_reinvite_keeps_the_address)
 	l = leg_cmd(SHM_CMD_LEG_UPDATE, 0);
 	ck_assert_uint_eq(ntohs(l->remote_port), 41000);
 	ck_assert_uint_eq(l->leg_id, leg_cmd(SHM_CMD_LEG_ADD, 2)->leg_id);
+}
+END_TEST
+
+/*
+ * tutti-dp with A alone (/32) on one port and B on a /24 on another: a
+ * phone whose SDP address lies in B's prefix gets B's ports, though A's
+ * go first, and its answer is the dialog's first (o= version as any
+ * other's); one elsewhere gets A's, as before, and so does one on B's link
+ * once B's ports are all taken. A re-INVITE keeps the pair.
+ */
+START_TEST(test_focus_gives_the_address_on_the_callers_link)
+{
+	struct call c[5];
+
+	dp_owns(0, A_IP, 32);
+	dp_owns(1, B_IP, 24);
+	ck_assert_uint_eq(cp_focus_check_media(focus), 0);
+	ck_assert_int_eq(join(&c[0], 0), 200);		/* 127.0.0.1 */
+	offer_ip = "198.18.0.77";
+	ck_assert_int_eq(join(&c[1], 1), 200);
+	ck_assert_int_eq(join(&c[2], 2), 200);
+	ck_assert_int_eq(join(&c[3], 3), 200);		/* B full */
+	assert_at(SHM_CMD_LEG_ADD, 0, &c[0], A_IP, 30000);
+	assert_at(SHM_CMD_LEG_ADD, 1, &c[1], B_IP, 30000);
+	assert_at(SHM_CMD_LEG_ADD, 2, &c[2], B_IP, 30002);
+	assert_at(SHM_CMD_LEG_ADD, 3, &c[3], A_IP, 30002);
+	ck_assert_uint_eq(c[1].o_ver, c[0].o_ver);
+	ck_assert_int_eq(join(&c[4], 4), 503);
+	ck_assert_int_eq(reinvite(&c[1], 41000), 200);
+	assert_at(SHM_CMD_LEG_UPDATE, 0, &c[1], B_IP, 30000);
 }
 END_TEST
 
@@ -859,6 +901,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_reuses_a_pair_given_back_on_b);
 	tcase_add_test(tc, test_focus_dial_out_offers_its_address);
 	tcase_add_test(tc, test_focus_reinvite_keeps_the_address);
+	tcase_add_test(tc, test_focus_gives_the_address_on_the_callers_link);
 	tcase_add_test(tc, test_focus_restart_keeps_the_pairs_of_its_calls);
 	suite_add_tcase(s, tc);
 
