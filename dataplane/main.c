@@ -19,6 +19,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -182,10 +183,12 @@ usage(FILE *f)
 "  -h, --help             this help\n"
 "  --version              print the version\n"
 "\n"
-"Signals: SIGINT or SIGTERM stop it, with each worker's totals in the log;\n"
-"SIGUSR1 logs them now ('snapshot: worker ...', as last published, at\n"
-"most 100 ms old) and goes on, its maxima (worst tick, longest gap\n"
-"between polls) started afresh: at stop they cover the time since.\n"
+"Signals: SIGINT or SIGTERM stop it, with each worker's totals and each\n"
+"port's driver counters (packets the port missed: its receive queues\n"
+"full) in the log; SIGUSR1 logs them now ('snapshot: worker ...', as\n"
+"last published, at most 100 ms old; 'snapshot: port ...') and goes on,\n"
+"its maxima (worst tick, longest gap between polls) started afresh: at\n"
+"stop they cover the time since.\n"
 "\n"
 "Example (no hugepages, no NIC, one worker):\n"
 "  tutti-dp -l 1 --no-huge -m 128 --no-pci --no-shconf --no-telemetry \\\n"
@@ -584,6 +587,32 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 		 s->tick_late[3], s->tick_late[4], s->tick_late[5]);
 }
 
+/* One line per port: its driver's counters (rte_eth_stats_get(), cold:
+ * the main lcore, at a snapshot and at stop), what the port itself saw
+ * and lost before any worker did (a receive queue full: missed). */
+static void
+log_ports(const char *what)
+{
+	for (unsigned int k = 0; k < n_ports; k++) {
+		struct rte_eth_stats st;
+		int rc = rte_eth_stats_get(ports[k].port_id, &st);
+
+		if (rc != 0) {
+			LOG_WARN("%sport %u (%s): no counters from its driver "
+				 "(%s)", what, ports[k].port_id, ports[k].name,
+				 strerror(-rc));
+			continue;
+		}
+		LOG_INFO("%sport %u (%s): %" PRIu64 " packets in, %" PRIu64
+			 " out; %" PRIu64 " missed (its receive queues full), %"
+			 PRIu64 " receive errors, %" PRIu64 " without a receive "
+			 "buffer, %" PRIu64 " transmit errors", what,
+			 ports[k].port_id, ports[k].name, st.ipackets,
+			 st.opackets, st.imissed, st.ierrors, st.rx_nombuf,
+			 st.oerrors);
+	}
+}
+
 static volatile sig_atomic_t snapshot_asked;
 
 /* SIGUSR1: each worker's totals as last published (at most 100 ms old),
@@ -599,6 +628,7 @@ log_snapshot(void)
 		shm_read_stats(shm_region_stats(&region, w), &s);
 		log_worker(w, &s, "snapshot: ");
 	}
+	log_ports("snapshot: ");
 	/* Release: the workers start their maxima afresh (lcore.h). */
 	__atomic_add_fetch(&dp_snapshot_seq, 1, __ATOMIC_RELEASE);
 }
@@ -948,6 +978,7 @@ log_totals(void)
 			 PRIu64 " refused by the driver, %" PRIu64 " not asked "
 			 "for, %u in place", ss.requests, ss.lost, ss.created,
 			 ss.destroyed, ss.failed, ss.skipped, ss.rules);
+	log_ports("");
 	for (unsigned int w = 0; w < n_workers; w++) {
 		const struct shm_worker_stats *s = &lcores[w].st;
 
