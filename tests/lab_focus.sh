@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # tests/lab_focus.sh, sourced by the lab tests (check_functional.sh,
-# check_media_addrs.sh, check_ops_audio.sh, check_ptime.sh): the whole
+# check_media_addrs.sh, check_ops_audio.sh, check_ptime.sh,
+# check_routed.sh, check_vlan.sh, check_two_ports.sh): the whole
 # focus in a lab of the caller's names.
 # tutti-dp drives the root side of the veth through af_packet and owns
 # 198.18.0.2 (or the addresses in lab_addrs, tutti-cp's --media-ip too);
@@ -48,20 +49,29 @@ wait_for() { # what, command...
 # tutti-dp options; lab_addrs (if set): tutti-dp's addresses, a list
 # (198.18.0.2,198.18.0.3), all of them tutti-cp's --media-ip, in that
 # order; lab_plen (if set): the prefix length tutti-dp gives each of them
-# (--addr 0=198.18.0.2/24). tutti-dp's PID is in dp_pid.
+# (--addr 0=198.18.0.2/24); lab_dp_addr_opts (an array, if set):
+# tutti-dp's --addr options instead of the one made from lab_addrs and
+# lab_plen (--addr 0=198.18.0.2/24 --addr 1=198.19.0.2/24, lab_addrs
+# still tutti-cp's --media-ip); lab_eal_opts (an array, if set): more EAL
+# options, before tutti-dp's "--" (a second port: --vdev
+# net_af_packet1,iface=IF, an interface that is up already). tutti-dp's
+# PID is in dp_pid.
 lab_focus_up() {
 	local end=$((SECONDS + 20)) addrs=${lab_addrs:-198.18.0.2}
-	local dp_addrs=$addrs
+	local dp_addrs=$addrs addr_opts
 
 	[[ -n ${lab_plen:-} ]] && dp_addrs=${addrs//,//$lab_plen,}/$lab_plen
+	addr_opts=(--addr "0=$dp_addrs")
+	[[ -n ${lab_dp_addr_opts[*]:-} ]] && addr_opts=("${lab_dp_addr_opts[@]}")
 
 	"$top/tools/lab" up --ns "$ns" --dp-if "$dpif" --lab-if "$labif" \
 		>/dev/null || return 1
 	"$build/dataplane/tutti-dp" -l "$(($(nproc) - 1))" --no-huge -m 256 \
 		--no-pci --no-shconf --no-telemetry \
 		--log-level=lib.eal:warning \
-		--vdev "net_af_packet0,iface=$dpif" -- --region "$region" \
-		--idle-sleep-us 100 --addr "0=$dp_addrs" "${lab_dp_opts[@]}" \
+		--vdev "net_af_packet0,iface=$dpif" "${lab_eal_opts[@]}" -- \
+		--region "$region" --idle-sleep-us 100 "${addr_opts[@]}" \
+		"${lab_dp_opts[@]}" \
 		>"$out/dp.log" 2>&1 &
 	dp_pid=$!
 	pids+=($!)
