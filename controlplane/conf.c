@@ -2782,6 +2782,23 @@ put(struct out *o, const char *fmt, ...)
 	o->off = n < 0 ? o->len : o->off + (size_t)n;
 }
 
+/* The ports tutti-dp publishes (none while it is down). */
+static uint32_t
+dp_n_ports(const struct cp_focus *f)
+{
+	uint32_t n = f->d->up ? f->d->region.hdr->n_ports : 0;
+
+	return n < SHM_MAX_PORTS ? n : SHM_MAX_PORTS;
+}
+
+/* Port k's counters as tutti-dp last published them. */
+static void
+dp_read_port(const struct cp_focus *f, uint32_t k, struct shm_port_stats *s)
+{
+	shm_read_port(&f->d->region.hdr->ports[k], s);
+	s->name[sizeof(s->name) - 1] = '\0';
+}
+
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void
 put_str(struct out *o, const char *s)
@@ -2973,6 +2990,21 @@ stats_json(struct cp_focus *f, struct out *o)
 			put(o, "%s\"%s\":%" PRIu64, b ? "," : "",
 			    shm_tick_late_name(b), s.tick_late[b]);
 		put(o, "}}");
+	}
+	put(o, "],\"ports\":[");
+	for (uint32_t k = 0; k < dp_n_ports(f); k++) {
+		struct shm_port_stats s;
+
+		dp_read_port(f, k, &s);
+		put(o, "%s{\"port\":%u,\"device\":", k ? "," : "",
+		    s.port_id);
+		put_str(o, s.name);
+		put(o, ",\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
+		    ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+		    ",\"missed\":%" PRIu64 ",\"rx_errors\":%" PRIu64
+		    ",\"tx_errors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "}",
+		    s.ipackets, s.opackets, s.ibytes, s.obytes, s.imissed,
+		    s.ierrors, s.oerrors, s.rx_nombuf);
 	}
 	put(o, "]");
 	if (f->sip != NULL) {	/* the SIP layer's counters, rate limit too */
@@ -3414,6 +3446,66 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 	}
 }
 
+enum port_metric {
+	PM_PACKETS, PM_BYTES, PM_MISSED, PM_ERRORS, PM_NOMBUF, PM_N_
+};
+
+static const struct metric_fam port_fam[PM_N_] = {
+	[PM_PACKETS] = { "tutti_port_packets_total", "counter",
+			 "Packets tutti-dp's port counted, in and out (its "
+			 "driver's counters)." },
+	[PM_BYTES] = { "tutti_port_bytes_total", "counter",
+		       "Bytes tutti-dp's port counted, in and out." },
+	[PM_MISSED] = { "tutti_port_missed_total", "counter",
+			"Packets the port dropped with its receive queues "
+			"full: tutti-dp's workers polled it too slowly." },
+	[PM_ERRORS] = { "tutti_port_errors_total", "counter",
+			"Receive and transmit errors of the port." },
+	[PM_NOMBUF] = { "tutti_port_rx_nombuf_total", "counter",
+			"Packets the port could not take for want of a "
+			"packet buffer (tutti-dp --mbufs)." },
+};
+
+/* Port s's samples of family k. */
+static void
+port_samples(struct out *o, enum port_metric k, const struct shm_port_stats *s)
+{
+	const char *n = port_fam[k].name;
+	uint64_t in = 0, out = 0;
+	bool dirs = true;
+
+	switch (k) {
+	case PM_PACKETS:
+		in = s->ipackets;
+		out = s->opackets;
+		break;
+	case PM_BYTES:
+		in = s->ibytes;
+		out = s->obytes;
+		break;
+	case PM_ERRORS:
+		in = s->ierrors;
+		out = s->oerrors;
+		break;
+	case PM_MISSED:
+		in = s->imissed;
+		dirs = false;
+		break;
+	case PM_NOMBUF:
+	case PM_N_:
+		in = s->rx_nombuf;
+		dirs = false;
+		break;
+	}
+	for (int d = 0; d < (dirs ? 2 : 1); d++) {
+		put(o, "%s{port=\"%u\",device=", n, s->port_id);
+		put_str(o, s->name);
+		if (dirs)
+			put(o, ",dir=\"%s\"", d ? "tx" : "rx");
+		put(o, "} %" PRIu64 "\n", d ? out : in);
+	}
+}
+
 enum leg_metric {
 	LM_PACKETS, LM_LOST, LM_JITTER, LM_CONCEALED, LM_N_
 };
@@ -3474,7 +3566,8 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 {
 	struct cp_focus *f = ctx;
 	struct out o = { .p = buf, .len = len };
-	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0;
+	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0, n_p;
+	struct shm_port_stats ps[SHM_MAX_PORTS];
 	struct shm_worker_stats *ws;
 	struct legs_of l = { 0 };
 	char *labs;
@@ -3525,6 +3618,16 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 				       f->worker_drained[w]);
 	}
 	free(ws);
+
+	/* per port of tutti-dp's, its driver's counters */
+	n_p = dp_n_ports(f);
+	for (uint32_t p = 0; p < n_p; p++)
+		dp_read_port(f, p, &ps[p]);
+	for (int k = 0; k < PM_N_; k++) {
+		put_family(&o, &port_fam[k]);
+		for (uint32_t p = 0; p < n_p; p++)
+			port_samples(&o, (enum port_metric)k, &ps[p]);
+	}
 
 	/* per leg, from the data plane's leg table */
 	l.cap = f->st.n_participants + 64;

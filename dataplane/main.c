@@ -85,6 +85,7 @@ static struct {
 	uint64_t lost_beat;	/* its last heartbeat when it was lost */
 	uint64_t next_ns;	/* next housekeeping, CLOCK_MONOTONIC */
 } cp;
+static uint64_t ports_next_ns;	/* next publish of the ports' counters */
 
 static void
 usage(FILE *f)
@@ -613,6 +614,31 @@ log_ports(const char *what)
 	}
 }
 
+/* The ports' driver counters into the region, for tutti-cp (tuttictl
+ * stats, Prometheus): main lcore, once a second (a driver call; on a
+ * single worker that is also the main lcore, so not more often). */
+static void
+publish_ports(void)
+{
+	for (unsigned int k = 0; k < n_ports; k++) {
+		struct shm_port_stats *p = &region.hdr->ports[k];
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(ports[k].port_id, &st) != 0)
+			continue;
+		shm_pub_begin(&p->pub_seq);
+		p->ipackets = st.ipackets;
+		p->opackets = st.opackets;
+		p->ibytes = st.ibytes;
+		p->obytes = st.obytes;
+		p->imissed = st.imissed;
+		p->ierrors = st.ierrors;
+		p->oerrors = st.oerrors;
+		p->rx_nombuf = st.rx_nombuf;
+		shm_pub_end(&p->pub_seq);
+	}
+}
+
 static volatile sig_atomic_t snapshot_asked;
 
 /* SIGUSR1: each worker's totals as last published (at most 100 ms old),
@@ -646,6 +672,10 @@ dp_housekeeping(uint64_t now_tsc)
 	if (snapshot_asked) {
 		snapshot_asked = 0;
 		log_snapshot();
+	}
+	if (now >= ports_next_ns) {
+		ports_next_ns = now + 1000000000u;
+		publish_ports();
 	}
 	if (now < cp.next_ns)
 		return;
@@ -869,6 +899,14 @@ start_ports(const struct dp_opts *o)
 		n_addrs += ports[k].n_addrs;
 	}
 	region.hdr->n_addrs = n_addrs;
+	_Static_assert(DP_PORTS_MAX == SHM_MAX_PORTS, "ports");
+	for (unsigned int k = 0; k < n_ports; k++) {
+		region.hdr->ports[k].port_id = ports[k].port_id;
+		snprintf(region.hdr->ports[k].name,
+			 sizeof(region.hdr->ports[k].name), "%s",
+			 ports[k].name);
+	}
+	region.hdr->n_ports = n_ports;
 	for (unsigned int w = 0; w < n_workers; w++) {
 		if (dp_io_attach(&lcores[w], ports, n_ports, pool) < 0) {
 			LOG_ERR("worker %u: no room for the legs of %u "

@@ -44,10 +44,12 @@ extern "C" {
 
 #define SHM_MAGIC		0x5455545449534d31ULL	/* "TUTTISM1" */
 #define SHM_VER_MAJOR		5	/* 4: shm_msg_leg.local_addr;
-					 * 5: shm_region_hdr.addr_plen */
+					 * 5: shm_region_hdr.addr_plen,
+					 * ports */
 #define SHM_VER_MINOR		0
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
+#define SHM_MAX_PORTS		4	/* ethdev ports of the data plane */
 #define SHM_MAX_ADDRS		16	/* IPv4 addresses on the data plane's
 					 * port (struct shm_region_hdr) */
 #define SHM_MSG_BYTES		64	/* one slot, one cache line */
@@ -375,6 +377,22 @@ SHM_STATIC_ASSERT(sizeof(struct shm_leg_entry) == 128, "ABI: leg entry");
 SHM_STATIC_ASSERT(offsetof(struct shm_leg_entry, leg) == 24,
 		  "ABI: leg entry body");
 
+/* A port's driver counters (rte_eth_stats), published by tutti-dp's main
+ * lcore once a second (seqlock: shm_pub_begin()/shm_read_port()). */
+struct shm_port_stats {
+	uint64_t pub_seq;
+	uint16_t port_id;	/* the ethdev port */
+	uint8_t _pad[6];
+	char name[32];		/* its device, e.g. net_af_packet0 */
+	uint64_t ipackets, opackets;
+	uint64_t ibytes, obytes;
+	uint64_t imissed;	/* dropped by the port: its receive queues
+				 * full (tutti-dp polled too slowly) */
+	uint64_t ierrors, oerrors;
+	uint64_t rx_nombuf;	/* no receive buffer from the pool */
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_port_stats) == 112, "ABI: port stats");
+
 /*
  * The region header, at offset 0. Its first 32 bytes are the same in every
  * version, so any tutti-dp can tell whether a region is in use by a live
@@ -414,7 +432,12 @@ struct shm_region_hdr {
 	uint32_t n_addrs;
 	uint32_t addrs[SHM_MAX_ADDRS];
 	uint8_t addr_plen[SHM_MAX_ADDRS];
-	uint8_t _pad0[3732];
+	/* tutti-dp's ports (--addr's order; 0: none), names written before
+	 * SHM_STATE_READY, their counters once a second */
+	uint32_t n_ports;
+	uint32_t _pad1;
+	struct shm_port_stats ports[SHM_MAX_PORTS];
+	uint8_t _pad0[3272];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_region_hdr) == SHM_ALIGN,
 		  "ABI: region header is one page");

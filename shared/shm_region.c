@@ -77,6 +77,8 @@ shm_layout_fingerprint(void)
 		offsetof(struct shm_region_hdr, worker_lcore),
 		offsetof(struct shm_region_hdr, addrs),
 		offsetof(struct shm_region_hdr, addr_plen),
+		offsetof(struct shm_region_hdr, ports),
+		sizeof(struct shm_port_stats),
 		SHM_MAX_ADDRS,
 		SHM_MAX_WORKERS,
 		/* the ring itself: both sides must agree on DPDK's layout */
@@ -393,6 +395,12 @@ shm_read_leg(const struct shm_leg_entry *src, struct shm_leg_entry *dst)
 uint64_t
 shm_read_stats(const struct shm_worker_stats *src,
 	       struct shm_worker_stats *dst)
+{
+	return seqlock_copy(&src->pub_seq, src, dst, sizeof(*dst));
+}
+
+uint64_t
+shm_read_port(const struct shm_port_stats *src, struct shm_port_stats *dst)
 {
 	return seqlock_copy(&src->pub_seq, src, dst, sizeof(*dst));
 }

@@ -126,7 +126,8 @@ bool shm_pid_alive(uint32_t pid);
 /*
  * Seqlock writer side, for the one thread that owns an entry: begin makes
  * pub_seq odd, end makes it even again. Release ordering on both, paired
- * with the acquire loads in shm_read_leg()/shm_read_stats().
+ * with the acquire loads in shm_read_leg()/shm_read_stats()/
+ * shm_read_port().
  */
 static inline void
 shm_pub_begin(uint64_t *pub_seq)
@@ -142,7 +143,8 @@ shm_pub_end(uint64_t *pub_seq)
 }
 
 /*
- * Seqlock copy of a leg entry or a stats slot written by a worker: retries
+ * Seqlock copy of a leg entry, a stats slot written by a worker or a port's
+ * counters written by tutti-dp's main lcore: retries
  * until it reads a consistent snapshot. Returns the copy's pub_seq, odd if
  * the writer died mid-update (the copy may then be torn).
  */
@@ -150,6 +152,8 @@ uint64_t shm_read_leg(const struct shm_leg_entry *src,
 		      struct shm_leg_entry *dst);
 uint64_t shm_read_stats(const struct shm_worker_stats *src,
 			struct shm_worker_stats *dst);
+uint64_t shm_read_port(const struct shm_port_stats *src,
+		       struct shm_port_stats *dst);
 
 #ifdef __cplusplus
 }

@@ -23,14 +23,16 @@
 #           last seconds then had the other in the conference): each
 #           hears the other's tone at full level (within 6 dB) in each
 #           of its last four seconds, 90 % of their packets
-#   counts  tutti-dp's stop log gives each port's driver counters, with
-#           packets in and out on both
+#   counts  tuttictl stats (JSON and its table) and Prometheus
+#           (tutti-cp --metrics) give each port's driver counters, and
+#           so does tutti-dp's stop log, with packets in and out on both
 # Needs root: SKIP (77) without.
 set -u
 top=$1 build=$2
 . "$top/tests/lab_focus.sh"
 lab_focus_init tp
 phone=$build/tools/phone/tutti-phone
+ctl=$build/tools/tuttictl/tuttictl
 call=sip:demo@198.18.0.1:5060
 far=tutti-tf$$ p1if=ttp$$ farif=ttf$$ sipif=tts$$ sipfarif=ttr$$
 
@@ -62,7 +64,8 @@ fi
 lab_addrs=198.18.0.2,198.19.0.2
 lab_dp_addr_opts=(--addr "0=198.18.0.2/24" --addr "1=198.19.0.2/24")
 lab_eal_opts=(--vdev "net_af_packet1,iface=$p1if")
-lab_focus_up || fail "the focus in the lab did not come up"
+lab_focus_up --metrics 198.18.0.1:19100 ||
+	fail "the focus in the lab did not come up"
 
 # ports: each owns its own
 grep -q "port 0 (.*): MAC .*, owns 198.18.0.2/24;" "$out/dp.log" ||
@@ -160,6 +163,41 @@ PY
 	fail "what the phones heard"
 echo "ok: the lab phone hears the far one's 1300 Hz, the far phone the lab one's 800 Hz"
 grep -q "refused by tutti-dp" "$out/cp.log" && fail "a leg was refused"
+
+# ports: tuttictl stats and Prometheus give each port's driver counters
+# (tutti-dp publishes them once a second), both ports with packets both
+# ways
+"$ctl" --socket "$out/ctl.sock" --json stats >"$out/stats.json" ||
+	fail "tuttictl --json stats"
+python3 - "$out/stats.json" <<'PY' || fail "tuttictl stats' ports"
+import json, sys
+ports = json.load(open(sys.argv[1]))["ports"]
+if [(p["port"], p["device"]) for p in ports] != \
+        [(0, "net_af_packet0"), (1, "net_af_packet1")]:
+    sys.exit("ports: %s" % ports)
+for p in ports:
+    if p["rx_pkts"] < 100 or p["tx_pkts"] < 100:
+        sys.exit("port %d: %d packets in, %d out" %
+                 (p["port"], p["rx_pkts"], p["tx_pkts"]))
+PY
+"$ctl" --socket "$out/ctl.sock" stats >"$out/stats.txt" ||
+	fail "tuttictl stats"
+grep -Eq "^ +1  net_af_packet1 +[1-9][0-9]* +[1-9][0-9]* " "$out/stats.txt" ||
+	fail "tuttictl stats' table has no row for port 1: $(cat "$out/stats.txt")"
+ip netns exec "$ns" python3 - >"$out/metrics.txt" <<'PY' ||
+import urllib.request
+print(urllib.request.urlopen("http://198.18.0.1:19100/metrics",
+                             timeout=5).read().decode())
+PY
+	fail "GET /metrics"
+for k in 0 1; do
+	grep -Eq "^tutti_port_packets_total\{port=\"$k\",device=\"net_af_packet$k\",dir=\"tx\"\} [1-9]" \
+		"$out/metrics.txt" ||
+		fail "Prometheus: no packets out of port $k"
+done
+grep -q '^tutti_port_missed_total{port="1",device="net_af_packet1"} ' \
+	"$out/metrics.txt" || fail "Prometheus: no missed count of port 1"
+echo "ok: tuttictl stats and Prometheus give both ports' counters"
 
 # counters: at its stop tutti-dp logs each port's driver counters, both
 # ports with packets in and out

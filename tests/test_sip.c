@@ -1212,6 +1212,10 @@ START_TEST(test_focus_metrics)
 		"\ntutti_participants{conference=\"room2\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(body, "tutti_worker_ticks_total"
 				     "{worker=\"0\"} "));
+	/* the ports' families, without samples: this tutti-dp has none */
+	ck_assert_ptr_nonnull(strstr(body, "\n# TYPE tutti_port_missed_total "
+				     "counter\n"));
+	ck_assert_ptr_null(strstr(body, "\ntutti_port_missed_total{"));
 	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_poll_gap_seconds_max"
 				     "{worker=\"0\"} "));
 	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_plc_shed_total"

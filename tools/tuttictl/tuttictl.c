@@ -60,7 +60,9 @@ usage(FILE *f)
 "  stats                     per worker: load and packets/s over the last\n"
 "                            second, busy share since start, ticks, late\n"
 "                            ticks, tick time, packets, packets a receive\n"
-"                            poll took, drops by reason\n"
+"                            poll took, drops by reason; per port of\n"
+"                            tutti-dp's, its driver's counters: packets,\n"
+"                            missed (its receive queues full), errors\n"
 "  drain WORKER, undrain WORKER\n"
 "                            new conferences go to the other workers (its\n"
 "                            own keep their calls and take newcomers) /\n"
@@ -290,6 +292,21 @@ row_worker(const char *o, const char *e)
 	printf("\n");
 }
 
+/* One of tutti-dp's ports: its driver's counters. */
+static void
+row_port(const char *o, const char *e)
+{
+	static const char *const keys[] = { "port", "device", "rx_pkts",
+		"tx_pkts", "missed", "rx_errors", "tx_errors", "rx_nombuf" };
+	char v[8][40];
+
+	for (size_t i = 0; i < 8; i++)
+		if (get(o, e, keys[i], v[i], sizeof(v[i])) == NULL)
+			snprintf(v[i], sizeof(v[i]), "-");
+	printf("%6s  %-20s %11s %11s %9s %9s %9s %9s\n", v[0], v[1], v[2],
+	       v[3], v[4], v[5], v[6], v[7]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -382,6 +399,13 @@ main(int argc, char **argv)
 		       "TICK us", "MAX us", "RX PKTS", "TX PKTS", "PER POLL",
 		       "DROPS");
 		each(resp, "workers", row_worker);
+		/* tutti-dp's ports (missed: their receive queues full) */
+		if (strstr(resp, "\"ports\":[{") != NULL) {
+			printf("%6s  %-20s %11s %11s %9s %9s %9s %9s\n", "PORT",
+			       "DEVICE", "RX PKTS", "TX PKTS", "MISSED",
+			       "RX ERRORS", "TX ERRORS", "NO MBUF");
+			each(resp, "ports", row_port);
+		}
 		/* the SIP layer's counters, if tutti-cp serves SIP */
 		for (size_t i = 0; i < 4; i++) {
 			static const char *const sip[][2] = {
