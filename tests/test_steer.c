@@ -95,25 +95,34 @@ START_TEST(test_steer_one_queue_is_off)
 }
 END_TEST
 
-START_TEST(test_steer_ring_port_has_no_flow)
+/* A ring-backed port of two queues, named name, started as p. */
+static void
+ring_port(struct dp_port *p, const char *name)
 {
 	struct rte_ring *r[2];
-	struct dp_port p;
-	char why[256] = "", err[256] = "";
+	char err[256] = "";
 	int id;
 
 	for (int q = 0; q < 2; q++) {
-		char name[32];
+		char rn[32];
 
-		snprintf(name, sizeof(name), "steer_r%d", q);
-		r[q] = rte_ring_create(name, 1024, 0, 0);
+		snprintf(rn, sizeof(rn), "%s_r%d", name, q);
+		r[q] = rte_ring_create(rn, 1024, 0, 0);
 		ck_assert_ptr_nonnull(r[q]);
 	}
-	id = rte_eth_from_rings("steer_ring", r, 2, r, 2, 0);
+	id = rte_eth_from_rings(name, r, 2, r, 2, 0);
 	ck_assert_int_ge(id, 0);
-	ck_assert_msg(dp_port_init(&p, (uint16_t)id, 2, dp_ip, pool, 256, 256,
+	ck_assert_msg(dp_port_init(p, (uint16_t)id, 2, dp_ip, pool, 256, 256,
 				   err, sizeof(err)) == 0, "%s", err);
-	ck_assert_uint_eq(p.n_rxq, 2);
+	ck_assert_uint_eq(p->n_rxq, 2);
+}
+
+START_TEST(test_steer_ring_port_has_no_flow)
+{
+	struct dp_port p;
+	char why[256] = "";
+
+	ring_port(&p, "steer_ring");
 	ck_assert_int_eq(dp_steer_add_port(p.port_id, p.n_rxq, &dp_ip, 0, 1,
 					   why, sizeof(why)), 0);
 	ck_assert_msg(strstr(why, "takes no rte_flow rule") != NULL, "%s",
@@ -185,6 +194,44 @@ START_TEST(test_steer_tap_rules)
 }
 END_TEST
 
+/* Two ports: a ring port (no rte_flow) with address 0 and a tap port with
+ * address 1. Steering is on for the tap port's address only: requests
+ * for address 0 are taken from the ring and ask the driver nothing;
+ * those for address 1 go to the tap port (created, or refused by a
+ * kernel without multiq and flower). Addresses beyond 16 are refused. */
+START_TEST(test_steer_two_ports_each_its_own)
+{
+	struct dp_steer_stats st;
+	struct dp_port ring, tap;
+	uint32_t ip1 = htonl(ntohl(dp_ip) + 1);
+	char why[256] = "";
+
+	ring_port(&ring, "steer_ring2");
+	tap_port(&tap, 2);
+	ck_assert_int_eq(dp_steer_add_port(ring.port_id, ring.n_rxq, &dp_ip,
+					   0, 1, why, sizeof(why)), 0);
+	ck_assert(!dp_steer_is_on());
+	ck_assert_int_eq(dp_steer_add_port(tap.port_id, tap.n_rxq, &ip1, 1, 1,
+					   why, sizeof(why)), 1);
+	ck_assert(dp_steer_is_on());
+	ck_assert_int_eq(dp_steer_add_port(tap.port_id, tap.n_rxq, &ip1, 16,
+					   1, why, sizeof(why)), -EINVAL);
+	dp_steer_request(0, 20000, 1, true);
+	dp_steer_request(0, 20002, 1, true);
+	dp_steer_request(1, 20000, 1, true);
+	dp_steer_request(1, 20002, 1, true);
+	ck_assert_uint_eq(dp_steer_service(1000), 4);
+	dp_steer_stats(&st);
+	ck_assert_uint_eq(st.requests, 4);
+	/* address 1's two legs, RTP and RTCP each; nothing for address 0 */
+	ck_assert_uint_eq(st.created + st.failed, 4);
+	ck_assert_uint_eq(st.skipped, 0);
+	ck_assert_uint_eq(st.rules, st.created);
+	dp_port_fini(&tap);
+	dp_port_fini(&ring);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -195,6 +242,7 @@ test_suite(void)
 	tcase_add_test(tc, test_steer_one_queue_is_off);
 	tcase_add_test(tc, test_steer_ring_port_has_no_flow);
 	tcase_add_test(tc, test_steer_tap_rules);
+	tcase_add_test(tc, test_steer_two_ports_each_its_own);
 	suite_add_tcase(s, tc);
 	return s;
 }
