@@ -486,7 +486,7 @@ main(int argc, char **argv)
 	inet_pton(AF_INET, "198.18.0.1", &peer_ip);
 	if (!rxr || !txr || !pool || !frames || !frame_sum ||
 	    rte_eth_from_rings("bio_port", &rxr, 1, &txr, 1, 0) < 0 ||
-	    dp_port_init(&port, 0, 1, dp_ip, pool, 1024, 1024, err,
+	    dp_port_init(&port, 0, 1, dp_ip, 0, pool, 1024, 1024, err,
 			 sizeof(err)) < 0) {
 		fprintf(stderr, "bench_io: set-up failed\n");
 		return 1;
@@ -504,7 +504,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (rte_eth_from_rings("bio_port2", rxr2, 2, txr2, 2, 0) < 0 ||
-	    dp_port_init(&port2, 1, 2, dp_ip, pool, 1024, 1024, err,
+	    dp_port_init(&port2, 1, 2, dp_ip, 0, pool, 1024, 1024, err,
 			 sizeof(err)) < 0) {
 		fprintf(stderr, "bench_io: two-queue port: %s\n", err);
 		return 1;

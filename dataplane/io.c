@@ -127,6 +127,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *ports,
 		lp->ifc.gw_be = p->gw_be;
 		lp->tos = (uint8_t)(p->dscp << 2);
 		lp->vlan = p->vlan;
+		lp->vlan_insert = p->vlan_insert;
 		lp->tx_flags = p->tx_cksum ? DP_NET_TX_CSUM_OFFLOAD : 0;
 		lp->n_tx = 0;
 		lp->tx_backlog_head = lp->tx_backlog_n = 0;
@@ -369,13 +370,18 @@ tx_alloc(struct dp_lcore *lc)
 	return m;
 }
 
-/* --vlan: m's frame tagged with the port's VLAN, in its headroom
- * (rte_vlan_insert(), which adds the tag to l2_len for a NIC's checksum
- * offload). false if it has no room: m freed, counted. */
+/* --vlan: m's frame tagged with the port's VLAN, by the port (its
+ * driver's offload), or here in its headroom (rte_vlan_insert(), which
+ * adds the tag to l2_len for a NIC's checksum offload). false if it has no
+ * room: m freed, counted. */
 static DP_COLD bool
 vlan_put(struct dp_lcore *lc, const struct dp_lport *lp, struct rte_mbuf **m)
 {
 	(*m)->vlan_tci = lp->vlan;
+	if (lp->vlan_insert) {
+		(*m)->ol_flags |= RTE_MBUF_F_TX_VLAN;
+		return true;
+	}
 	if (rte_vlan_insert(m) == 0)
 		return true;
 	lc->st.drops[SHM_DROP_NO_MBUF]++;
@@ -851,9 +857,9 @@ rx_flags(const struct rte_mbuf *m)
 	return f;
 }
 
-/* --vlan: true if m is of the port's VLAN, its tag taken off (here, or
- * by the worker that handed it on); untagged frames, priority tags (VLAN
- * 0) and other VLANs' are not for us. */
+/* --vlan: true if m is of the port's VLAN, its tag taken off (here, by
+ * the port, or by the worker that handed it on); untagged frames, priority
+ * tags (VLAN 0) and other VLANs' are not for us. */
 static DP_COLD bool
 vlan_take(const struct dp_lport *lp, struct rte_mbuf *m)
 {

@@ -117,6 +117,7 @@ struct dp_lport {
 	uint8_t tos;			/* IPv4 TOS of what is sent: the
 					 * port's DSCP, not ECN-capable */
 	uint16_t vlan;			/* the port's VLAN ID (0: none) */
+	bool vlan_insert;		/* the port puts the tag on */
 	unsigned int tx_flags;		/* enum dp_net_tx_flag */
 	struct dp_net_iface ifc;
 	uint16_t n_tx;

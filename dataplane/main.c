@@ -165,7 +165,8 @@ usage(FILE *f)
 "  --vlan PORT=ID         PORT's frames are 802.1Q-tagged with VLAN ID\n"
 "                         (1-4094), as on a switch's trunk: tags taken off\n"
 "                         what comes in (untagged frames and other VLANs'\n"
-"                         dropped) and put on what goes out, in software\n"
+"                         dropped) and put on what goes out, by the port\n"
+"                         where its driver offers it, else in software\n"
 "  --dscp N               DSCP of the RTP and RTCP sent, 0-63 (default 46:\n"
 "                         EF, RFC 4594 telephony; 34 is AF41, 0 none)\n"
 "  --tx-zero-copy         send a shared mix to its listeners as a segment\n"
@@ -808,9 +809,10 @@ log_port(const struct dp_opts *o, const struct dp_port *p)
 			 "prefixes goes through it", p->port_id, gw);
 	}
 	if (p->vlan != 0)
-		LOG_INFO("port %u: VLAN %u: tags taken off and put on in "
-			 "software; untagged frames and other VLANs' dropped",
-			 p->port_id, p->vlan);
+		LOG_INFO("port %u: VLAN %u: tags taken off %s, put on %s; "
+			 "untagged frames and other VLANs' dropped", p->port_id,
+			 p->vlan, p->vlan_strip ? "by the port" : "in software",
+			 p->vlan_insert ? "by the port" : "in software");
 	LOG_INFO("port %u (%s, %s): MAC " RTE_ETHER_ADDR_PRT_FMT ", owns %s; "
 		 "%u receive queue%s (%s), checksums in %s, out %s",
 		 p->port_id, p->name, p->driver,
@@ -837,8 +839,8 @@ start_port(const struct dp_opts *o, unsigned int k)
 	int rc;
 
 	rc = dp_port_init(p, want->port_id, (uint16_t)n_workers,
-			  want->ipv4[0], pool, o->rx_desc, o->tx_desc, err,
-			  sizeof(err));
+			  want->ipv4[0], want->vlan, pool, o->rx_desc,
+			  o->tx_desc, err, sizeof(err));
 	if (rc < 0) {
 		LOG_ERR("%s", err);
 		return rc;
@@ -849,7 +851,6 @@ start_port(const struct dp_opts *o, unsigned int k)
 		dp_port_add_addr(p, want->ipv4[i], want->plen[i]);
 	p->gw_be = want->gw_be;
 	p->dscp = o->dscp;
-	p->vlan = want->vlan;
 	if (o->tx_zero_copy && !p->tx_multi_seg)
 		LOG_WARN("--tx-zero-copy: port %u (%s) cannot send chained "
 			 "mbufs: shared mixes are copied", p->port_id,

@@ -125,8 +125,8 @@ dp_port_set_gateway(struct dp_port *p, uint32_t gw_be)
 
 int
 dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
-	     uint32_t ipv4, struct rte_mempool *pool, uint16_t rx_desc,
-	     uint16_t tx_desc, char *err, size_t errlen)
+	     uint32_t ipv4, uint16_t vlan, struct rte_mempool *pool,
+	     uint16_t rx_desc, uint16_t tx_desc, char *err, size_t errlen)
 {
 	const uint64_t rx_ck = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
 			       RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
@@ -142,6 +142,7 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 	p->plen[0] = 32;
 	p->dscp = 46;	/* EF */
 	p->n_addrs = 1;
+	p->vlan = vlan;
 	if (!rte_eth_dev_is_valid_port(port_id)) {
 		tutti_errf(err, errlen, "port %u does not exist: %u port%s found "
 		    "(add a NIC or a --vdev to the EAL options)", port_id,
@@ -180,6 +181,16 @@ dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
 			   RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
 	if (p->tx_multi_seg)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* with a VLAN only: a port that strips the tags of every VLAN would
+	 * hand over other VLANs' frames as untagged ones */
+	p->vlan_strip = vlan != 0 && (info.rx_offload_capa &
+				      RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
+	p->vlan_insert = vlan != 0 && (info.tx_offload_capa &
+				       RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
+	if (p->vlan_strip)
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+	if (p->vlan_insert)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 	if (p->n_rxq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP)) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_UDP &

@@ -38,8 +38,11 @@ struct dp_port {
 	uint8_t dscp;		/* of the packets sent (dp_port_init(): 46,
 				 * EF, RFC 4594 telephony) */
 	uint16_t vlan;		/* 802.1Q VLAN ID of its frames, 1-4094 (0:
-				 * untagged): tags taken off and put on in
-				 * software */
+				 * untagged): tags taken off and put on by
+				 * the driver where it can (vlan_strip,
+				 * vlan_insert), in software otherwise */
+	bool vlan_strip;	/* the driver takes the tags off */
+	bool vlan_insert;	/* the driver puts them on */
 	uint32_t gw_be;		/* the gateway, network order (0: none:
 				 * every destination asked for directly) */
 	struct rte_ether_addr mac;
@@ -52,13 +55,15 @@ struct dp_port {
  * the device has fewer: the workers then share them through software
  * dispatch) and exactly n_workers transmit queues (so no worker ever locks
  * to send), rx_desc/tx_desc descriptors, mbufs from pool. ipv4 (network
- * order) is the address tutti-dp owns on it. Enables the checksum offloads
- * and the multi-segment transmit the device has. On error err says why and
- * what to do. Returns 0 or -errno.
+ * order) is the address tutti-dp owns on it; vlan (1-4094; 0: none) the
+ * 802.1Q VLAN its frames are tagged with. Enables the checksum offloads,
+ * the multi-segment transmit and, with a VLAN, the tag stripping and
+ * insertion the device has. On error err says why and what to do.
+ * Returns 0 or -errno.
  */
 int dp_port_init(struct dp_port *p, uint16_t port_id, uint16_t n_workers,
-		 uint32_t ipv4, struct rte_mempool *pool, uint16_t rx_desc,
-		 uint16_t tx_desc, char *err, size_t errlen);
+		 uint32_t ipv4, uint16_t vlan, struct rte_mempool *pool,
+		 uint16_t rx_desc, uint16_t tx_desc, char *err, size_t errlen);
 
 /*
  * Own one more address, ipv4 (network order), on p (after dp_port_init(),

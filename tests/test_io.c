@@ -147,7 +147,7 @@ setup(void)
 			 0);
 	ck_assert_int_eq(dp_io_init(1), 0);
 	if (!port.started)	/* once: closing a ring port removes it */
-		ck_assert_int_eq(dp_port_init(&port, 0, 1, dp_ip, pool, 256,
+		ck_assert_int_eq(dp_port_init(&port, 0, 1, dp_ip, 0, pool, 256,
 					      256, err, sizeof(err)), 0);
 	/* no routing (the cases share the port: CK_FORK=no) */
 	memset(port.plen, 32, sizeof(port.plen));
@@ -1791,7 +1791,7 @@ port3_once(void)
 
 	if (p3.started)
 		return;
-	ck_assert_msg(dp_port_init(&p3, (uint16_t)port3_id, 2, ip3, pool, 256,
+	ck_assert_msg(dp_port_init(&p3, (uint16_t)port3_id, 2, ip3, 0, pool, 256,
 				   256, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(p3.n_rxq, 1);
 	ck_assert_int_eq(dp_port_set_plen(&p3, 24), 0);
@@ -2096,7 +2096,7 @@ START_TEST(test_io_dispatch_to_owner)
 	ck_assert_int_eq(dp_lcore_init(&lc, &r2, 0, rte_lcore_id(), 8), 0);
 	ck_assert_int_eq(dp_lcore_init(&w1, &r2, 1, rte_lcore_id(), 8), 0);
 	ck_assert_int_eq(dp_io_init(2), 0);
-	ck_assert_int_eq(dp_port_init(&p2, (uint16_t)port2_id, 2, dp_ip, pool,
+	ck_assert_int_eq(dp_port_init(&p2, (uint16_t)port2_id, 2, dp_ip, 0, pool,
 				      256, 256, err, sizeof(err)), 0);
 	ck_assert_uint_eq(p2.n_rxq, 2);
 	inet_pton(AF_INET, "198.18.0.3", &ip2);

@@ -70,7 +70,7 @@ tap_port(struct dp_port *p, uint16_t n_workers)
 {
 	char err[256] = "";
 
-	ck_assert_msg(dp_port_init(p, 0, n_workers, dp_ip, pool, 256, 256,
+	ck_assert_msg(dp_port_init(p, 0, n_workers, dp_ip, 0, pool, 256, 256,
 				   err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(p->driver, "net_tap");
 	ck_assert_uint_eq(p->n_rxq, n_workers);
@@ -112,7 +112,7 @@ ring_port(struct dp_port *p, const char *name)
 	}
 	id = rte_eth_from_rings(name, r, 2, r, 2, 0);
 	ck_assert_int_ge(id, 0);
-	ck_assert_msg(dp_port_init(p, (uint16_t)id, 2, dp_ip, pool, 256, 256,
+	ck_assert_msg(dp_port_init(p, (uint16_t)id, 2, dp_ip, 0, pool, 256, 256,
 				   err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(p->n_rxq, 2);
 }

@@ -658,7 +658,7 @@ setup(struct gen_ctx *g, const struct gen_opts *o, struct dp_port *port)
 			"-m)", g->scn.n_legs, o->n_mbufs);
 		return -ENOMEM;
 	}
-	rc = dp_port_init(port, o->port_id, 1, htonl(g->scn.gen_ip), g->pool,
+	rc = dp_port_init(port, o->port_id, 1, htonl(g->scn.gen_ip), 0, g->pool,
 			  1024, 1024, err, sizeof(err));
 	if (rc < 0) {
 		LOG_ERR("%s%s", err, strstr(err, "memif") == NULL ? "" :
