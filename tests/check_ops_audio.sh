@@ -169,9 +169,10 @@ sys.exit(0 if 120 <= rx <= 180 and 120 <= tx <= 180 and
 wait_for "stats: about 150 packets/s in and out" stats_rates
 tctl stats | grep -q "RX/s" || fail "tuttictl stats: no RX/s column"
 # the packets a receive poll took, on average: 1 or more with packets in
-# (a worker's row: the 15th field, after the 14 of the columns before)
-tctl stats | awk '/PER POLL/ { h = 1 } h && $1 ~ /^[0-9]+$/ { v = $15 }
-	END { exit !(v + 0 >= 1) }' ||
+# (a worker's row: the 15th field, after the 14 of the columns before;
+# the workers' rows end where the ports' table starts)
+tctl stats | awk '/PER POLL/ { h = 1 } /^ *PORT / { h = 0 }
+	h && $1 ~ /^[0-9]+$/ { v = $15 } END { exit !(v + 0 >= 1) }' ||
 	fail "tuttictl stats: no packets per receive poll"
 step "stats: about 150 packets/s in and 150 out, load in the last second"
 
