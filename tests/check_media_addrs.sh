@@ -94,11 +94,8 @@ done
 echo "ok: the first two legs on 198.18.0.2, the next two on 198.18.0.3, ports 20000 and 20002 on each"
 
 # a fifth: the pool (2 addresses x 2 ports) is full
-ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --base-port 40100 \
-	--count 1 --tones 2100 --call "$call" --duration 1 --json \
-	>"$out/fifth.json" 2>"$out/fifth.err"
-grep -q '"sip_status":503' "$out/fifth.json" ||
-	fail "a fifth caller: $(cat "$out/fifth.json")"
+lone_caller fifth 2100 1
+caller_got fifth 503 "a fifth caller"
 echo "ok: a fifth caller gets 503: four legs are two addresses x two ports"
 
 # media: everyone hears the others, from its own leg's address and port

@@ -250,27 +250,21 @@ grep -q ": locked" "$out/lock.out" || fail "tuttictl lock said: $(cat "$out/lock
 wait_for "roster: locked" roster_says locked true
 tctl --json list | grep -q '"name":"demo",[^}]*"locked":true' ||
 	fail "list: demo not locked"
-ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --base-port 40100 \
-	--count 1 --tones 1700 --call "$call" --duration 2 --json \
-	>"$out/d_locked.json" 2>"$out/d_locked.err"
-grep -q '"sip_status":403' "$out/d_locked.json" ||
-	fail "a join while locked: $(cat "$out/d_locked.json")"
+lone_caller d_locked 1700 2
+caller_got d_locked 403 "a join while locked"
 show_says count 2 || fail "a participant joined the locked conference"
 step "lock: a new participant gets 403"
 
 tctl unlock demo >/dev/null || fail "tuttictl unlock"
 wait_for "roster: unlocked" roster_says locked false
-ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --base-port 40100 \
-	--count 1 --tones 1700 --call "$call" --duration 6 --json \
-	>"$out/d_open.json" 2>"$out/d_open.err" &
+lone_caller d_open 1700 6 &
 dpid=$!
 pids+=($dpid)
 set_mark
 wait_for "D in the roster" roster_says "$D" connected sendrecv
 wait_for "A and B hear D" window_holds "hears(0, 1700) and hears(1, 1700)"
 wait "$dpid"
-grep -q '"sip_status":200' "$out/d_open.json" ||
-	fail "a join after unlock: $(cat "$out/d_open.json")"
+caller_got d_open 200 "a join after unlock"
 grep -q '"passed":1' "$out/d_open.json" ||
 	fail "D's verdict: $(cat "$out/d_open.json")"
 step "unlock: a new participant gets in, A and B hear it"
@@ -286,9 +280,7 @@ worker_says() { tctl --json stats | grep -q "\"overloaded\":$1"; }
 stall=$!
 pids+=($stall)
 wait_for "worker 0 overloaded" worker_says true
-ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --base-port 40100 \
-	--count 1 --tones 1700 --call "$call" --duration 2 --json \
-	>"$out/d_busy.json" 2>"$out/d_busy.err"
+lone_caller d_busy 1700 2
 # a dial-out is refused before any phone rings
 if tctl dial demo "sip:busy@198.18.0.1:5999" >"$out/dial_busy.out" 2>&1; then
 	fail "a dial-out while overloaded: $(cat "$out/dial_busy.out")"
@@ -296,8 +288,7 @@ fi
 kill "$stall" 2>/dev/null
 wait "$stall" 2>/dev/null
 kill -CONT "$dp_pid"
-grep -q '"sip_status":503' "$out/d_busy.json" ||
-	fail "a join while overloaded: $(cat "$out/d_busy.json")"
+caller_got d_busy 503 "a join while overloaded"
 grep -q "refused (503): worker 0 is at its limit" "$out/cp.log" ||
 	fail "tutti-cp did not log the refusal"
 show_says count 2 || fail "a participant joined on an overloaded worker"

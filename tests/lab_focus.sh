@@ -86,6 +86,24 @@ lab_focus_up() {
 	done
 }
 
+# lone_caller NAME TONE SECONDS: one tutti-gen --functional participant
+# of its own (RTP from port 40100) calls sip:demo@198.18.0.1:5060 from
+# the lab namespace with a TONE Hz tone for SECONDS; its JSON goes to
+# $out/NAME.json, its log to $out/NAME.err. Its exit status.
+lone_caller() {
+	ip netns exec "$ns" "$build/tools/gen/tutti-gen" --functional \
+		--local 198.18.0.1 --base-port 40100 --count 1 --tones "$2" \
+		--call sip:demo@198.18.0.1:5060 --duration "$3" --json \
+		>"$out/$1.json" 2>"$out/$1.err"
+}
+
+# caller_got NAME STATUS WHAT: fail, saying WHAT, unless lone_caller
+# NAME's final SIP status was STATUS.
+caller_got() {
+	grep -q "\"sip_status\":$2" "$out/$1.json" ||
+		fail "$3: $(cat "$out/$1.json")"
+}
+
 # The EXIT trap: end the processes in pids (by PID), remove the lab and
 # $out (idempotent).
 lab_focus_cleanup() {
