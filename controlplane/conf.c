@@ -791,22 +791,21 @@ media_on_link(const struct cp_focus *f, unsigned int a, uint32_t peer_be)
 }
 
 /*
- * A new participant whose SDP address (p->leg.addr, from its offer) lies
- * inside the prefix of one of the media addresses, and not of the one
- * its slot has, is given a free slot on that one: a focus with a port on
- * each of several networks (tutti-dp --addr 0=A/24 --addr 1=B/24) answers
- * each participant with the address on its own, not the first address's
- * ports first. Returns true if p moved (its answer is to be made again).
+ * A new participant at peer (network order: its offer's address, or a
+ * dial-out's host) that lies inside the prefix of one of the media
+ * addresses, and not of the one its slot has, is given a free slot on
+ * that one: a focus with a port on each of several networks (tutti-dp
+ * --addr 0=A/24 --addr 1=B/24) gives each participant the address on its
+ * own, not the first address's ports first. Returns true if p moved (its
+ * SDP is to be made again).
  */
 static bool
-port_rehome(struct cp_focus *f, struct part *p)
+port_rehome(struct cp_focus *f, struct part *p, uint32_t peer)
 {
-	uint32_t cur = leg_slot(f, &p->leg), peer;
+	uint32_t cur = leg_slot(f, &p->leg);
 	char ip[INET_ADDRSTRLEN];
 
-	memcpy(&peer, p->leg.addr + 12, 4);
 	if (f->cfg.n_media_addr < 2 || cur == UINT32_MAX || peer == 0 ||
-	    !IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)p->leg.addr) ||
 	    media_on_link(f, cur / f->n_ports, peer))
 		return false;
 	for (unsigned int a = 0; a < f->cfg.n_media_addr; a++) {
@@ -826,6 +825,38 @@ port_rehome(struct cp_focus *f, struct part *p)
 		}
 	}
 	return false;
+}
+
+/* The IPv4 address of leg's peer (network order), 0 if none (IPv6, or
+ * c=0.0.0.0). */
+static uint32_t
+offer_ipv4(const struct shm_msg_leg *leg)
+{
+	uint32_t ip = 0;
+
+	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)leg->addr))
+		memcpy(&ip, leg->addr + 12, 4);
+	return ip;
+}
+
+/* The host of a SIP URI as an IPv4 address (network order), 0 if it is
+ * a name or IPv6 ("sip:user@198.19.0.7:5060;transport=udp"). */
+static uint32_t
+uri_ipv4(const char *uri)
+{
+	const char *h = strchr(uri, '@');
+	char host[INET_ADDRSTRLEN];
+	struct in_addr a;
+	size_t n;
+
+	h = h != NULL ? h + 1 : strchr(uri, ':') != NULL ?
+	    strchr(uri, ':') + 1 : uri;
+	n = strcspn(h, ":;>?");
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return inet_pton(AF_INET, host, &a) == 1 ? a.s_addr : 0;
 }
 
 /* The slot of leg is free again (if it is one of ours). */
@@ -1300,7 +1331,7 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	f->st.n_participants++;
 	sess0 = p->sess;
 	code = negotiate(f, p, cp_sip_req_body(req));
-	if (code == 0 && port_rehome(f, p)) {
+	if (code == 0 && port_rehome(f, p, offer_ipv4(&p->leg))) {
 		p->sess = sess0;	/* the answer made again, as the first */
 		code = negotiate(f, p, cp_sip_req_body(req));
 	}
@@ -1674,10 +1705,13 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 		return NULL;
 	}
 	p->conf = c;
+	snprintf(p->from, sizeof(p->from), "%s", uri);
+	/* the offer comes first: the address on the link of the URI's
+	 * host, if it is an address */
+	port_rehome(f, p, uri_ipv4(uri));
 	p->leg_id = ++f->next_leg_id;
 	p->dialed_out = true;
 	p->state = PART_JOINING;
-	snprintf(p->from, sizeof(p->from), "%s", uri);
 	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
 	p->leg.leg_id = p->leg_id;
 	p->leg.ssrc = (uint32_t)rand64();

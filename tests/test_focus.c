@@ -600,19 +600,15 @@ START_TEST(test_focus_reuses_a_pair_given_back_on_b)
 }
 END_TEST
 
-/* With A's ports taken, the focus dials out from B: its offer's c= and
- * o= say B, with B's first port. */
-START_TEST(test_focus_dial_out_offers_its_address)
+/* tuttictl dial demo uri, the phone being uri: what the focus's INVITE
+ * offers, into out. */
+static void
+dial_offer(const char *uri, struct call *out)
 {
-	struct call c[2], out = { 0 };
-	char uri[64], msg[4096];
 	uint64_t end = proc_now_ms() + WAIT_MS;
+	char msg[4096] = "";
 
-	for (unsigned int i = 0; i < 2; i++)
-		ck_assert_int_eq(join(&c[i], i), 200);
-	snprintf(uri, sizeof(uri), "sip:out@127.0.0.1:%u", phone_port);
 	ck_assert_int_eq(cp_focus_dial(focus, "demo", uri), 0);
-	msg[0] = '\0';
 	while (strncmp(msg, "INVITE ", 7) != 0 && proc_now_ms() < end) {
 		ssize_t n;
 
@@ -621,10 +617,43 @@ START_TEST(test_focus_dial_out_offers_its_address)
 		msg[n > 0 ? n : 0] = '\0';
 	}
 	ck_assert_msg(strncmp(msg, "INVITE ", 7) == 0, "no INVITE: %s", msg);
-	read_sdp(&out, msg);
+	read_sdp(out, msg);
+}
+
+/* With A's ports taken, the focus dials out from B: its offer's c= and
+ * o= say B, with B's first port. */
+START_TEST(test_focus_dial_out_offers_its_address)
+{
+	struct call c[2], out = { 0 };
+	char uri[64];
+
+	for (unsigned int i = 0; i < 2; i++)
+		ck_assert_int_eq(join(&c[i], i), 200);
+	snprintf(uri, sizeof(uri), "sip:out@127.0.0.1:%u", phone_port);
+	dial_offer(uri, &out);
 	ck_assert_str_eq(out.c_ip, B_IP);
 	ck_assert_str_eq(out.o_ip, B_IP);
 	ck_assert_uint_eq(out.m_port, 30000);
+}
+END_TEST
+
+/* A dial-out to a host inside B's prefix (here /0: every host, the
+ * phone's 127.0.0.1 too) is offered B's address and first port, though
+ * A's ports go first, in the dialog's first SDP. */
+START_TEST(test_focus_dial_out_to_a_host_on_bs_link)
+{
+	struct call out = { 0 };
+	char uri[64];
+
+	dp_owns(0, A_IP, 32);
+	dp_owns(1, B_IP, 0);
+	ck_assert_uint_eq(cp_focus_check_media(focus), 0);
+	snprintf(uri, sizeof(uri), "sip:out@127.0.0.1:%u;transport=udp",
+		 phone_port);
+	dial_offer(uri, &out);
+	ck_assert_str_eq(out.c_ip, B_IP);
+	ck_assert_uint_eq(out.m_port, 30000);
+	ck_assert_uint_eq(out.o_ver, 1);
 }
 END_TEST
 
@@ -902,6 +931,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_dial_out_offers_its_address);
 	tcase_add_test(tc, test_focus_reinvite_keeps_the_address);
 	tcase_add_test(tc, test_focus_gives_the_address_on_the_callers_link);
+	tcase_add_test(tc, test_focus_dial_out_to_a_host_on_bs_link);
 	tcase_add_test(tc, test_focus_restart_keeps_the_pairs_of_its_calls);
 	suite_add_tcase(s, tc);
 
