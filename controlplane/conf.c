@@ -3033,6 +3033,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		put(o, "%s{\"port\":%u,\"device\":", k ? "," : "",
 		    s.port_id);
 		put_str(o, s.name);
+		put(o, ",\"link_up\":%s,\"speed_mbps\":%u", s.link_up ?
+		    "true" : "false", s.speed_mbps);
 		put(o, ",\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
 		    ",\"rx_bytes\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
 		    ",\"missed\":%" PRIu64 ",\"rx_errors\":%" PRIu64
@@ -3481,10 +3483,12 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 }
 
 enum port_metric {
-	PM_PACKETS, PM_BYTES, PM_MISSED, PM_ERRORS, PM_NOMBUF, PM_N_
+	PM_UP, PM_PACKETS, PM_BYTES, PM_MISSED, PM_ERRORS, PM_NOMBUF, PM_N_
 };
 
 static const struct metric_fam port_fam[PM_N_] = {
+	[PM_UP] = { "tutti_port_up", "gauge",
+		    "1 while the link of tutti-dp's port is up." },
 	[PM_PACKETS] = { "tutti_port_packets_total", "counter",
 			 "Packets tutti-dp's port counted, in and out (its "
 			 "driver's counters)." },
@@ -3509,6 +3513,10 @@ port_samples(struct out *o, enum port_metric k, const struct shm_port_stats *s)
 	bool dirs = true;
 
 	switch (k) {
+	case PM_UP:
+		in = s->link_up;
+		dirs = false;
+		break;
 	case PM_PACKETS:
 		in = s->ipackets;
 		out = s->opackets;

@@ -86,6 +86,8 @@ static struct {
 	uint64_t next_ns;	/* next housekeeping, CLOCK_MONOTONIC */
 } cp;
 static uint64_t ports_next_ns;	/* next publish of the ports' counters */
+static int8_t port_link[DP_PORTS_MAX];	/* last logged: 1 up, 0 down, -1 not
+					 * yet */
 
 static void
 usage(FILE *f)
@@ -615,19 +617,49 @@ log_ports(const char *what)
 	}
 }
 
-/* The ports' driver counters into the region, for tutti-cp (tuttictl
- * stats, Prometheus): main lcore, once a second (a driver call; on a
- * single worker that is also the main lcore, so not more often). */
+/* Port k's link now (all zeros if its driver cannot say); a change from
+ * what was last logged is logged. */
+static struct rte_eth_link
+port_link_check(unsigned int k)
+{
+	struct rte_eth_link link;
+
+	if (rte_eth_link_get_nowait(ports[k].port_id, &link) != 0)
+		memset(&link, 0, sizeof(link));
+	if (link.link_status == port_link[k])
+		return link;
+	if (link.link_status && (link.link_speed == RTE_ETH_SPEED_NUM_NONE ||
+				 link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN))
+		LOG_INFO("port %u (%s): link up", ports[k].port_id,
+			 ports[k].name);
+	else if (link.link_status)
+		LOG_INFO("port %u (%s): link up, %u Mb/s", ports[k].port_id,
+			 ports[k].name, link.link_speed);
+	else
+		LOG_WARN("port %u (%s): link down: nothing goes in or out",
+			 ports[k].port_id, ports[k].name);
+	port_link[k] = (int8_t)link.link_status;
+	return link;
+}
+
+/* The ports' links and driver counters into the region, for tutti-cp
+ * (tuttictl stats, Prometheus): main lcore, once a second (driver calls;
+ * on a single worker that is also the main lcore, so not more often). */
 static void
 publish_ports(void)
 {
 	for (unsigned int k = 0; k < n_ports; k++) {
 		struct shm_port_stats *p = &region.hdr->ports[k];
+		struct rte_eth_link link = port_link_check(k);
 		struct rte_eth_stats st;
 
 		if (rte_eth_stats_get(ports[k].port_id, &st) != 0)
 			continue;
 		shm_pub_begin(&p->pub_seq);
+		p->link_up = link.link_status != 0;
+		p->speed_mbps = link.link_status != 0 &&
+				link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN ?
+				link.link_speed : 0;
 		p->ipackets = st.ipackets;
 		p->opackets = st.opackets;
 		p->ibytes = st.ibytes;
@@ -908,6 +940,7 @@ start_ports(const struct dp_opts *o)
 			 ports[k].name);
 	}
 	region.hdr->n_ports = n_ports;
+	memset(port_link, -1, sizeof(port_link));	/* each logged once */
 	for (unsigned int w = 0; w < n_workers; w++) {
 		if (dp_io_attach(&lcores[w], ports, n_ports, pool) < 0) {
 			LOG_ERR("worker %u: no room for the legs of %u "

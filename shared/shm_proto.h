@@ -378,11 +378,14 @@ SHM_STATIC_ASSERT(offsetof(struct shm_leg_entry, leg) == 24,
 		  "ABI: leg entry body");
 
 /* A port's driver counters (rte_eth_stats), published by tutti-dp's main
- * lcore once a second (seqlock: shm_pub_begin()/shm_read_port()). */
+ * lcore once a second (seqlock: shm_pub_begin()/shm_read_port()), with
+ * its link's state. */
 struct shm_port_stats {
 	uint64_t pub_seq;
 	uint16_t port_id;	/* the ethdev port */
-	uint8_t _pad[6];
+	uint8_t link_up;	/* 1: its link is up */
+	uint8_t _pad;
+	uint32_t speed_mbps;	/* the link's speed, 0: unknown */
 	char name[32];		/* its device, e.g. net_af_packet0 */
 	uint64_t ipackets, opackets;
 	uint64_t ibytes, obytes;

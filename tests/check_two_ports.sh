@@ -25,7 +25,9 @@
 #           of its last four seconds, 90 % of their packets
 #   counts  tuttictl stats (JSON and its table) and Prometheus
 #           (tutti-cp --metrics) give each port's driver counters, and
-#           so does tutti-dp's stop log, with packets in and out on both
+#           so does tutti-dp's stop log, with packets in and out on both;
+#           a third port, memif with no peer, is said to be down (its
+#           link) by them and tutti-dp's log, the two veths up
 # Needs root: SKIP (77) without.
 set -u
 top=$1 build=$2
@@ -62,8 +64,11 @@ if command -v ethtool >/dev/null; then
 fi
 
 lab_addrs=198.18.0.2,198.19.0.2
-lab_dp_addr_opts=(--addr "0=198.18.0.2/24" --addr "1=198.19.0.2/24")
-lab_eal_opts=(--vdev "net_af_packet1,iface=$p1if")
+# and a third port, memif with no peer: its link down
+lab_dp_addr_opts=(--addr "0=198.18.0.2/24" --addr "1=198.19.0.2/24"
+	--addr "2=198.19.2.2")
+lab_eal_opts=(--vdev "net_af_packet1,iface=$p1if"
+	--vdev "net_memif0,role=server,socket=$out/memif.sock")
 lab_focus_up --metrics 198.18.0.1:19100 ||
 	fail "the focus in the lab did not come up"
 
@@ -172,18 +177,22 @@ grep -q "refused by tutti-dp" "$out/cp.log" && fail "a leg was refused"
 python3 - "$out/stats.json" <<'PY' || fail "tuttictl stats' ports"
 import json, sys
 ports = json.load(open(sys.argv[1]))["ports"]
-if [(p["port"], p["device"]) for p in ports] != \
-        [(0, "net_af_packet0"), (1, "net_af_packet1")]:
+if [(p["port"], p["device"], p["link_up"]) for p in ports] != \
+        [(0, "net_af_packet0", True), (1, "net_af_packet1", True),
+         (2, "net_memif0", False)]:
     sys.exit("ports: %s" % ports)
-for p in ports:
+for p in ports[:2]:
     if p["rx_pkts"] < 100 or p["tx_pkts"] < 100:
         sys.exit("port %d: %d packets in, %d out" %
                  (p["port"], p["rx_pkts"], p["tx_pkts"]))
 PY
 "$ctl" --socket "$out/ctl.sock" stats >"$out/stats.txt" ||
 	fail "tuttictl stats"
-grep -Eq "^ +1  net_af_packet1 +[1-9][0-9]* +[1-9][0-9]* " "$out/stats.txt" ||
+grep -Eq "^ +1  net_af_packet1 +up +[1-9][0-9]* +[1-9][0-9]* " \
+	"$out/stats.txt" ||
 	fail "tuttictl stats' table has no row for port 1: $(cat "$out/stats.txt")"
+grep -Eq "^ +2  net_memif0 +DOWN " "$out/stats.txt" ||
+	fail "tuttictl stats' table: port 2 not DOWN: $(cat "$out/stats.txt")"
 ip netns exec "$ns" python3 - >"$out/metrics.txt" <<'PY' ||
 import urllib.request
 print(urllib.request.urlopen("http://198.18.0.1:19100/metrics",
@@ -197,7 +206,15 @@ for k in 0 1; do
 done
 grep -q '^tutti_port_missed_total{port="1",device="net_af_packet1"} ' \
 	"$out/metrics.txt" || fail "Prometheus: no missed count of port 1"
-echo "ok: tuttictl stats and Prometheus give both ports' counters"
+grep -q '^tutti_port_up{port="0",device="net_af_packet0"} 1$' \
+	"$out/metrics.txt" || fail "Prometheus: port 0 not up"
+grep -q '^tutti_port_up{port="2",device="net_memif0"} 0$' \
+	"$out/metrics.txt" || fail "Prometheus: port 2 (memif, no peer) not down"
+grep -q "port 2 (net_memif0): link down" "$out/dp.log" ||
+	fail "tutti-dp's log: port 2's link not said down"
+grep -q "port 0 (net_af_packet0): link up" "$out/dp.log" ||
+	fail "tutti-dp's log: port 0's link not said up"
+echo "ok: tuttictl stats and Prometheus give both ports' counters, and each port's link (memif with no peer down)"
 
 # counters: at its stop tutti-dp logs each port's driver counters, both
 # ports with packets in and out

@@ -61,8 +61,9 @@ usage(FILE *f)
 "                            second, busy share since start, ticks, late\n"
 "                            ticks, tick time, packets, packets a receive\n"
 "                            poll took, drops by reason; per port of\n"
-"                            tutti-dp's, its driver's counters: packets,\n"
-"                            missed (its receive queues full), errors\n"
+"                            tutti-dp's, its link (up or DOWN) and its\n"
+"                            driver's counters: packets, missed (its\n"
+"                            receive queues full), errors\n"
 "  drain WORKER, undrain WORKER\n"
 "                            new conferences go to the other workers (its\n"
 "                            own keep their calls and take newcomers) /\n"
@@ -296,15 +297,17 @@ row_worker(const char *o, const char *e)
 static void
 row_port(const char *o, const char *e)
 {
-	static const char *const keys[] = { "port", "device", "rx_pkts",
-		"tx_pkts", "missed", "rx_errors", "tx_errors", "rx_nombuf" };
-	char v[8][40];
+	static const char *const keys[] = { "port", "device", "link_up",
+		"rx_pkts", "tx_pkts", "missed", "rx_errors", "tx_errors",
+		"rx_nombuf" };
+	char v[9][40];
 
-	for (size_t i = 0; i < 8; i++)
+	for (size_t i = 0; i < 9; i++)
 		if (get(o, e, keys[i], v[i], sizeof(v[i])) == NULL)
 			snprintf(v[i], sizeof(v[i]), "-");
-	printf("%6s  %-20s %11s %11s %9s %9s %9s %9s\n", v[0], v[1], v[2],
-	       v[3], v[4], v[5], v[6], v[7]);
+	printf("%6s  %-20s %4s %11s %11s %9s %9s %9s %9s\n", v[0], v[1],
+	       strcmp(v[2], "true") == 0 ? "up" : "DOWN", v[3], v[4], v[5],
+	       v[6], v[7], v[8]);
 }
 
 int
@@ -401,9 +404,9 @@ main(int argc, char **argv)
 		each(resp, "workers", row_worker);
 		/* tutti-dp's ports (missed: their receive queues full) */
 		if (strstr(resp, "\"ports\":[{") != NULL) {
-			printf("%6s  %-20s %11s %11s %9s %9s %9s %9s\n", "PORT",
-			       "DEVICE", "RX PKTS", "TX PKTS", "MISSED",
-			       "RX ERRORS", "TX ERRORS", "NO MBUF");
+			printf("%6s  %-20s %4s %11s %11s %9s %9s %9s %9s\n",
+			       "PORT", "DEVICE", "LINK", "RX PKTS", "TX PKTS",
+			       "MISSED", "RX ERRORS", "TX ERRORS", "NO MBUF");
 			each(resp, "ports", row_port);
 		}
 		/* the SIP layer's counters, if tutti-cp serves SIP */
