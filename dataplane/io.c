@@ -1331,6 +1331,21 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 	}
 }
 
+/* An RFC 5227 ARP announcement of each address on its port: a request
+ * from the address, for the address, broadcast. */
+static DP_COLD void
+announce(struct dp_lcore *lc, uint64_t now)
+{
+	for (unsigned int i = 0; i < lc->n_ports; i++) {
+		struct dp_lport *lp = &lc->lp[i];
+
+		for (unsigned int a = 0; a < lp->ifc.n_ip; a++)
+			arp_request(lc, lp, lp->ifc.ip_be[a], lp->ifc.ip_be[a]);
+	}
+	lc->announce_left--;
+	lc->next_announce = now + DP_ARP_ANNOUNCE_S * lc->tsc_hz;
+}
+
 bool
 dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now, uint32_t budget)
 {
@@ -1338,6 +1353,9 @@ dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now, uint32_t budget)
 	uint32_t end = lc->hk_next + budget < lc->n_leg_slots &&
 		       lc->hk_next + budget > lc->hk_next ?
 		       lc->hk_next + budget : lc->n_leg_slots;
+
+	if (unlikely(lc->announce_left != 0) && now >= lc->next_announce)
+		announce(lc, now);
 
 	for (uint32_t i = lc->hk_next; i < end; i++) {
 		if (i + 4 < end)

@@ -98,7 +98,9 @@ int dp_io_leg_flow(struct dp_lcore *lc, struct dp_leg_rt *rt,
 		   const struct shm_msg_leg *l);
 
 /* On the owning worker: leg table counters, RTCP reports, ARP requests
- * for legs whose next hop is unknown, for every leg at once. */
+ * for legs whose next hop is unknown, for every leg at once; and, while
+ * lc->announce_left says (worker 0, from its start), an RFC 5227
+ * announcement of every port's addresses every DP_ARP_ANNOUNCE_S. */
 void dp_io_housekeeping(struct dp_lcore *lc, uint64_t now);
 
 /*

@@ -355,6 +355,9 @@ dp_lcore_run(void *arg)
 	lc->adm_t0 = lc->start_tsc;
 	dp_lcore_start_ticks(lc, lc->start_tsc);
 	lc->next_pub_tsc = lc->start_tsc;
+	/* the addresses are tutti-dp's from now: said once, by worker 0 */
+	lc->announce_left = lc->worker == 0 ? DP_ARP_ANNOUNCE_NUM : 0;
+	lc->next_announce = lc->start_tsc;
 	for (uint64_t it = 0; likely(!dp_quit); it++) {
 		uint64_t now = rte_rdtsc();
 		unsigned int work = 0;

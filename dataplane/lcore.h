@@ -74,6 +74,11 @@ struct dp_conf {
 
 /* Next hops a worker remembers having asked for in the last second. */
 #define DP_ARP_ASKED	8
+/* RFC 5227 section 2.3: a host announces an address it takes with
+ * ANNOUNCE_NUM (2) ARP announcements ANNOUNCE_INTERVAL (2 s) apart, so
+ * that neighbours holding another MAC for it (a standby's) move at once */
+#define DP_ARP_ANNOUNCE_NUM	2
+#define DP_ARP_ANNOUNCE_S	2
 
 /* The packet path's state of a leg, parallel to dp_lcore.legs; whole
  * cache lines (six), so a prefetch of a leg's lines takes no neighbour's. */
@@ -221,6 +226,11 @@ struct dp_lcore {
 		uint64_t tsc;
 	} arp_asked[DP_ARP_ASKED];
 	uint32_t arp_asked_next;	/* the oldest: replaced next */
+	/* RFC 5227 announcements of the ports' addresses still to send
+	 * (worker 0, from its start: DP_ARP_ANNOUNCE_NUM), the next at
+	 * next_announce (TSC) */
+	uint8_t announce_left;
+	uint64_t next_announce;
 
 	/* timing */
 	uint64_t tsc_hz;

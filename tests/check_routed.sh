@@ -67,22 +67,7 @@ ip netns exec "$far" ping -c 1 -W 5 198.18.0.2 >"$out/ping.out" 2>&1 ||
 echo "ok: 198.19.0.2 reaches tutti-dp through the lab namespace's kernel"
 
 # arp: the ARP requests on tutti-dp's link from now on, "who-has T tell S"
-ip netns exec "$ns" python3 -u - "$labif" >"$out/arp.txt" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
-s.bind((sys.argv[1], 0))
-print("listening", flush=True)
-while True:
-    f = s.recv(128)
-    if len(f) >= 42 and f[20:22] == b"\x00\x01":
-        print("who-has %s tell %s" % (socket.inet_ntoa(f[38:42]),
-                                      socket.inet_ntoa(f[28:32])),
-              flush=True)
-PY
-pids+=($!)
-# shellcheck disable=SC2317 # called through wait_for
-listening() { grep -q "^listening" "$out/arp.txt"; }
-wait_for "the ARP capture" listening
+arp_capture "$ns" "$labif" arp.txt
 
 # talk, then listen
 ip netns exec "$ns" "$phone" --local 198.18.0.1:40000 --call "$call" \

@@ -28,6 +28,10 @@
 #           so does tutti-dp's stop log, with packets in and out on both;
 #           a third port, memif with no peer, is said to be down (its
 #           link) by them and tutti-dp's log, the two veths up
+#   announce  tutti-dp announced port 1's address on port 1's link at
+#           its start (RFC 5227: two ARP requests from and for it,
+#           captured in the far namespace from before it started), and
+#           not port 0's
 # Needs root: SKIP (77) without.
 set -u
 top=$1 build=$2
@@ -64,6 +68,10 @@ if command -v ethtool >/dev/null; then
 fi
 
 lab_addrs=198.18.0.2,198.19.0.2
+# announce: the ARP requests on port 1's link from before tutti-dp starts,
+# "who-has T tell S"
+arp_capture "$far" "$farif" arp-far.txt
+
 # and a third port, memif with no peer: its link down
 lab_dp_addr_opts=(--addr "0=198.18.0.2/24" --addr "1=198.19.0.2/24"
 	--addr "2=198.19.2.2")
@@ -215,6 +223,16 @@ grep -q "port 2 (net_memif0): link down" "$out/dp.log" ||
 grep -q "port 0 (net_af_packet0): link up" "$out/dp.log" ||
 	fail "tutti-dp's log: port 0's link not said up"
 echo "ok: tuttictl stats and Prometheus give both ports' counters, and each port's link (memif with no peer down)"
+
+# announce: tutti-dp announced 198.19.0.2 on port 1's link (RFC 5227: two
+# ARP requests from and for it), and not port 0's address there
+n=$(grep -c "^who-has 198.19.0.2 tell 198.19.0.2$" "$out/arp-far.txt")
+[[ $n -eq 2 ]] ||
+	fail "198.19.0.2 announced $n times on port 1's link, not 2:" \
+		"$(cat "$out/arp-far.txt")"
+grep -q "198.18.0.2" "$out/arp-far.txt" &&
+	fail "port 0's address on port 1's link: $(cat "$out/arp-far.txt")"
+echo "ok: tutti-dp announced 198.19.0.2 twice on port 1's link (RFC 5227), and not 198.18.0.2"
 
 # counters: at its stop tutti-dp logs each port's driver counters, both
 # ports with packets in and out

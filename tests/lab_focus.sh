@@ -86,6 +86,27 @@ lab_focus_up() {
 	done
 }
 
+# arp_capture NS IF FILE: the ARP requests on interface IF of namespace
+# NS from now on, a line each ("who-has T tell S"), into $out/FILE, by a
+# packet socket (no tcpdump here) in the background (its PID in pids);
+# returns once it listens.
+arp_capture() {
+	ip netns exec "$1" python3 -u - "$2" >"$out/$3" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s.bind((sys.argv[1], 0))
+print("listening", flush=True)
+while True:
+    f = s.recv(128)
+    if len(f) >= 42 and f[20:22] == b"\x00\x01":
+        print("who-has %s tell %s" % (socket.inet_ntoa(f[38:42]),
+                                      socket.inet_ntoa(f[28:32])),
+              flush=True)
+PY
+	pids+=($!)
+	wait_for "the ARP capture on $2" grep -q "^listening" "$out/$3"
+}
+
 # lone_caller NAME TONE SECONDS: one tutti-gen --functional participant
 # of its own (RTP from port 40100) calls sip:demo@198.18.0.1:5060 from
 # the lab namespace with a TONE Hz tone for SECONDS; its JSON goes to

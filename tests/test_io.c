@@ -2023,6 +2023,66 @@ START_TEST(test_io_two_ports)
 }
 END_TEST
 
+/*
+ * RFC 5227 announcements (worker 0 starts with DP_ARP_ANNOUNCE_NUM): each
+ * address on its own port, an ARP request from and for it, broadcast from
+ * the port's MAC; the second DP_ARP_ANNOUNCE_S later, then no more.
+ */
+START_TEST(test_io_announces_its_addresses)
+{
+	static struct dp_port both[2];
+	uint64_t t = 1000 * lc.tsc_hz;
+	uint32_t n_arp[3] = { 0 };
+
+	port3_once();
+	both[0] = port;
+	both[1] = p3;
+	ck_assert_int_eq(dp_io_attach(&lc, both, 2, pool), 0);
+	lc.announce_left = DP_ARP_ANNOUNCE_NUM;
+	lc.next_announce = t;
+	for (int round = 0; round < 4; round++) {
+		static const uint64_t at_s[4] = { 0, 1, DP_ARP_ANNOUNCE_S, 9 };
+		struct rte_mbuf *o;
+		uint32_t seen = 0;
+
+		dp_io_housekeeping(&lc, t + at_s[round] * lc.tsc_hz);
+		for (int k = 0; k < 2; k++)
+			while (rte_ring_dequeue(k ? txr3[0] : txr,
+						(void **)&o) == 0) {
+				const struct dp_net_eth *e = rte_pktmbuf_mtod(o,
+					const struct dp_net_eth *);
+				const struct dp_net_arp *a =
+					(const struct dp_net_arp *)(e + 1);
+				const struct dp_port *p = k ? &p3 : &port;
+				bool ours = false;
+
+				ck_assert_uint_eq(ntohs(e->type_be),
+						  DP_NET_ETHERTYPE_ARP);
+				ck_assert_uint_eq(ntohs(a->op_be), 1);
+				ck_assert_uint_eq(a->spa_be, a->tpa_be);
+				ck_assert_mem_eq(a->sha, p->mac.addr_bytes, 6);
+				ck_assert_mem_eq(e->src, p->mac.addr_bytes, 6);
+				ck_assert_uint_eq(e->dst[0], 0xff);
+				for (unsigned int i = 0; i < p->n_addrs; i++)
+					ours |= a->spa_be == p->ipv4[i];
+				ck_assert_msg(ours, "port %d announced another "
+					      "port's address", k);
+				seen++;
+				rte_pktmbuf_free(o);
+			}
+		n_arp[round < 3 ? round : 2] += seen;
+		if (round == 3)
+			ck_assert_uint_eq(seen, 0);
+	}
+	/* each round: every address of both ports, once */
+	ck_assert_uint_eq(n_arp[0], port.n_addrs + p3.n_addrs);
+	ck_assert_uint_eq(n_arp[1], 0);
+	ck_assert_uint_eq(n_arp[2], port.n_addrs + p3.n_addrs);
+	ck_assert_uint_eq(lc.announce_left, 0);
+	ck_assert_int_eq(dp_io_attach(&lc, &port, 1, pool), 0);
+}
+END_TEST
+
 /* Two workers on a port with two queues: a packet for worker 1's leg
  * that arrives on worker 0's queue is passed to worker 1 (software
  * dispatch) and handled there, once. */
@@ -2228,6 +2288,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_chained_frames);
 	tcase_add_test(tc, test_io_dispatch_to_owner);
 	tcase_add_test(tc, test_io_two_ports);
+	tcase_add_test(tc, test_io_announces_its_addresses);
 	suite_add_tcase(s, tc);
 	return s;
 }
