@@ -2648,13 +2648,10 @@ cp_focus_check_media(struct cp_focus *f)
 		while (i < n && memcmp(&h->addrs[i],
 				       f->cfg.media_addr[a] + 12, 4) != 0)
 			i++;
-		if (i < n && h->addr_plen[i] <= 32) {
-			f->addr_mask[a] = htonl(h->addr_plen[i] == 0 ? 0 :
-						~0u << (32 - h->addr_plen[i]));
+		if (i < n) {
+			f->addr_mask[a] = shm_prefix_mask(h->addr_plen[i]);
 			continue;
 		}
-		if (i < n)
-			continue;
 		inet_ntop(AF_INET, f->cfg.media_addr[a] + 12, ip, sizeof(ip));
 		LOG_ERR("--media-ip %s: tutti-dp (pid %u) does not own it (it "
 			"owns %s: its --addr): no new leg is given it", ip,

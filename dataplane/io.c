@@ -122,7 +122,7 @@ dp_io_attach(struct dp_lcore *lc, const struct dp_port *ports,
 		memcpy(lp->ifc.ip_be, p->ipv4, sizeof(lp->ifc.ip_be));
 		lp->ifc.n_ip = (uint8_t)p->n_addrs;
 		for (unsigned int a = 0; a < DP_NET_ADDRS_MAX; a++)
-			lp->ifc.mask_be[a] = dp_net_prefix_mask(
+			lp->ifc.mask_be[a] = shm_prefix_mask(
 				a < p->n_addrs ? p->plen[a] : 32);
 		lp->ifc.gw_be = p->gw_be;
 		lp->tos = (uint8_t)(p->dscp << 2);

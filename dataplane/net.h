@@ -139,13 +139,6 @@ struct dp_net_iface {
 	uint32_t gw_be;
 };
 
-/* The mask of a prefix of plen (0-32) bits, network order. */
-static inline uint32_t
-dp_net_prefix_mask(unsigned int plen)
-{
-	return plen == 0 ? 0 : htonl(~0u << (32 - (plen > 32 ? 32 : plen)));
-}
-
 /*
  * The next hop of a datagram to dst_be (network order), the address whose
  * MAC its frame goes to: dst_be itself if it lies inside the prefix of

@@ -17,6 +17,7 @@
 
 #include "compiler.h"
 #include "log.h"
+#include "shm_proto.h"
 
 int
 dp_port_parse_addr(const char *s, uint16_t *port, uint32_t *ipv4,
@@ -104,7 +105,7 @@ dp_port_set_gateway(struct dp_port *p, uint32_t gw_be)
 	if (gw == 0 || gw == 0xffffffffu || (gw >> 28) == 0xe)
 		return -EINVAL;
 	for (unsigned int i = 0; i < p->n_addrs; i++) {
-		uint32_t m = ntohl(dp_net_prefix_mask(p->plen[i]));
+		uint32_t m = ntohl(shm_prefix_mask(p->plen[i]));
 		uint32_t a = ntohl(p->ipv4[i]);
 
 		if (a == gw)

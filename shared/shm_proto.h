@@ -31,6 +31,7 @@
 #ifndef TUTTI_SHM_PROTO_H
 #define TUTTI_SHM_PROTO_H
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -450,6 +451,14 @@ SHM_STATIC_ASSERT(offsetof(struct shm_region_hdr, dp_pid) == 24,
 		  "ABI: dp_pid offset (version-independent)");
 SHM_STATIC_ASSERT(offsetof(struct shm_region_hdr, state) == 28,
 		  "ABI: state offset (version-independent)");
+
+/* The mask of a prefix of plen bits (0-32, more reads as 32), network
+ * order: of an address's addr_plen, as tutti-dp and tutti-cp read it. */
+static inline uint32_t
+shm_prefix_mask(unsigned int plen)
+{
+	return plen == 0 ? 0 : htonl(~0u << (32 - (plen > 32 ? 32 : plen)));
+}
 
 #ifdef __cplusplus
 }

@@ -852,14 +852,14 @@ START_TEST(test_net_next_hop)
 {
 	struct dp_net_iface r = { .n_ip = 2 };
 
-	ck_assert_uint_eq(dp_net_prefix_mask(0), 0);
-	ck_assert_uint_eq(dp_net_prefix_mask(24), ip4("255.255.255.0"));
-	ck_assert_uint_eq(dp_net_prefix_mask(31), ip4("255.255.255.254"));
-	ck_assert_uint_eq(dp_net_prefix_mask(32), ip4("255.255.255.255"));
+	ck_assert_uint_eq(shm_prefix_mask(0), 0);
+	ck_assert_uint_eq(shm_prefix_mask(24), ip4("255.255.255.0"));
+	ck_assert_uint_eq(shm_prefix_mask(31), ip4("255.255.255.254"));
+	ck_assert_uint_eq(shm_prefix_mask(32), ip4("255.255.255.255"));
 	r.ip_be[0] = ip4("198.18.0.2");
-	r.mask_be[0] = dp_net_prefix_mask(24);
+	r.mask_be[0] = shm_prefix_mask(24);
 	r.ip_be[1] = ip4("198.19.7.2");
-	r.mask_be[1] = dp_net_prefix_mask(32);
+	r.mask_be[1] = shm_prefix_mask(32);
 	/* no gateway: every destination asked for directly */
 	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("203.0.113.9")),
 			  ip4("203.0.113.9"));
@@ -878,7 +878,7 @@ START_TEST(test_net_next_hop)
 			  r.gw_be);
 	/* n_ip 0 reads as 1: the second address's prefix is not looked at */
 	r.n_ip = 0;
-	r.mask_be[1] = dp_net_prefix_mask(16);
+	r.mask_be[1] = shm_prefix_mask(16);
 	ck_assert_uint_eq(dp_net_next_hop(&r, ip4("198.19.1.1")),
 			  r.gw_be);
 	/* a /0: everything on the link */
