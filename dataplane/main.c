@@ -935,8 +935,10 @@ start_ports(const struct dp_opts *o)
 	_Static_assert(DP_PORTS_MAX == SHM_MAX_PORTS, "ports");
 	for (unsigned int k = 0; k < n_ports; k++) {
 		region.hdr->ports[k].port_id = ports[k].port_id;
+		/* cut to the region's 31 characters, as snprintf() did */
 		snprintf(region.hdr->ports[k].name,
-			 sizeof(region.hdr->ports[k].name), "%s",
+			 sizeof(region.hdr->ports[k].name), "%.*s",
+			 (int)sizeof(region.hdr->ports[k].name) - 1,
 			 ports[k].name);
 	}
 	region.hdr->n_ports = n_ports;
