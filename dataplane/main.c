@@ -31,7 +31,7 @@
 #include "port.h"
 #include "csum.h"
 #include "ctl.h"
-#include "prov.h"
+#include "shm_prov.h"
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "simd.h"
@@ -182,7 +182,7 @@ usage(FILE *f)
 "                         port takes them, dispatch for the rest)\n"
 "  --provision FILE       create the conferences and legs in FILE at start,\n"
 "                         without SIP (for packet generators); the format is\n"
-"                         in dataplane/prov.h and the README\n"
+"                         in shared/shm_prov.h and the README\n"
 "  --log-level LEVEL      error, warn, info (default), debug\n"
 "  -h, --help             this help\n"
 "  --version              print the version\n"
@@ -1002,11 +1002,11 @@ announce_ready(const struct dp_opts *o)
 static int
 provision(const char *path)
 {
-	struct dp_prov p;
+	struct shm_prov p;
 	char err[512];
 	int rc;
 
-	rc = dp_prov_load(&p, path, (uint16_t)n_workers, err, sizeof(err));
+	rc = shm_prov_load(&p, path, (uint16_t)n_workers, err, sizeof(err));
 	if (rc < 0) {
 		LOG_ERR("provisioning refused: %s", err);
 		return rc;
@@ -1029,14 +1029,14 @@ provision(const char *path)
 				"(--addr)" : rc == -EADDRINUSE ? "its local "
 				"address and port are another leg's" :
 				strerror(-rc));
-			dp_prov_free(&p);
+			shm_prov_free(&p);
 			return rc;
 		}
 	}
 	LOG_INFO("provisioned %u conference%s and %u leg%s from %s",
 		 p.n_confs, p.n_confs == 1 ? "" : "s", p.n_legs,
 		 p.n_legs == 1 ? "" : "s", path);
-	dp_prov_free(&p);
+	shm_prov_free(&p);
 	return 0;
 }
 

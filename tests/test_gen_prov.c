@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_gen_prov.c: tutti-gen's scenario (tools/gen/scn.c). The provisioning
- * file it writes is parsed back with tutti-dp's own parser (prov.c) and
- * must give exactly the generator's legs: conference, remote address and
+ * file it writes is parsed back with the parser both processes use
+ * (shared/shm_prov.c) and must give exactly the generator's legs: conference, remote address and
  * port, local address and port, codec, ptime; the address -> leg mapping
  * the receiver
  * uses inverts the layout; each conference has K talkers at a time and
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "prov.h"
+#include "shm_prov.h"
 #include "scn.h"
 #include "shm_msg.h"
 
@@ -49,7 +49,7 @@ scenario(struct gen_scn *s, int i)
 START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 {
 	struct gen_scn s;
-	struct dp_prov p;
+	struct shm_prov p;
 	char err[512], *text = NULL;
 	size_t len = 0, confs = 0, legs = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -60,7 +60,7 @@ START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(gen_scn_write_prov(&s, f), 0);
 	fclose(f);
-	ck_assert_msg(dp_prov_parse(&p, text, "gen.prov", 1, err,
+	ck_assert_msg(shm_prov_parse(&p, text, "gen.prov", 1, err,
 				    sizeof(err)) == 0, "%s\n%s", err, text);
 	ck_assert_uint_eq(p.n_confs, s.n_confs);
 	ck_assert_uint_eq(p.n_legs, s.n_legs);
@@ -103,7 +103,7 @@ START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 		ck_assert_uint_eq(l->ptime_ms, s.ptime_ms);
 	}
 	ck_assert_uint_eq(legs, s.n_legs);
-	dp_prov_free(&p);
+	shm_prov_free(&p);
 	free(text);
 }
 END_TEST

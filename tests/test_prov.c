@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_prov.c: the provisioning file parser (dataplane/prov.c): a good file
+ * test_prov.c: the provisioning file parser (shared/shm_prov.c): a good file
  * becomes the expected validated commands on the expected workers; every
  * bad line is refused with FILE:LINE: and the reason, and nothing is
  * returned.
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "check_main.h"
-#include "prov.h"
+#include "shm_prov.h"
 #include "shm_msg.h"
 
 static char err[512];
@@ -29,10 +29,10 @@ START_TEST(test_prov_good_file)
 		"codec=L16 rate=44100 dir=recvonly   # a comment\n"
 		"legs 200-202 conference=8 remote=198.18.0.20:30000 "
 		"local=198.18.0.3:50000\n";
-	struct dp_prov p;
+	struct shm_prov p;
 	const struct shm_msg_leg *l;
 
-	ck_assert_msg(dp_prov_parse(&p, text, "t.prov", 2, err,
+	ck_assert_msg(shm_prov_parse(&p, text, "t.prov", 2, err,
 				    sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(p.n_confs, 2);
 	ck_assert_uint_eq(p.n_legs, 5);
@@ -78,7 +78,7 @@ START_TEST(test_prov_good_file)
 	}
 	ck_assert_uint_ne(p.cmds[4].msg.body.leg.ssrc,
 			  p.cmds[5].msg.body.leg.ssrc);
-	dp_prov_free(&p);
+	shm_prov_free(&p);
 }
 END_TEST
 
@@ -130,9 +130,9 @@ static const char *const bad[][2] = {
 
 START_TEST(test_prov_refuses_bad_lines)
 {
-	struct dp_prov p;
+	struct shm_prov p;
 
-	ck_assert_int_eq(dp_prov_parse(&p, bad[_i][0], "t.prov", 2, err,
+	ck_assert_int_eq(shm_prov_parse(&p, bad[_i][0], "t.prov", 2, err,
 				       sizeof(err)), -EINVAL);
 	ck_assert_msg(strstr(err, bad[_i][1]) != NULL,
 		      "for:\n%s\ngot: %s\nwant: %s", bad[_i][0], err,
@@ -144,9 +144,9 @@ END_TEST
 
 START_TEST(test_prov_load_reports_missing_file)
 {
-	struct dp_prov p;
+	struct shm_prov p;
 
-	ck_assert_int_eq(dp_prov_load(&p, "/nonexistent/x.prov", 1, err,
+	ck_assert_int_eq(shm_prov_load(&p, "/nonexistent/x.prov", 1, err,
 				      sizeof(err)), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/x.prov"));
 }

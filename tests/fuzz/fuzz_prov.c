@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fuzz_prov.c: libFuzzer target for dataplane/prov.c, the provisioning
+ * fuzz_prov.c: libFuzzer target for shared/shm_prov.c, the provisioning
  * file tutti-dp reads at start (--provision: written by hand, by tutti-gen
  * or by a carrier's own tools, in any shape). The input's first byte picks
  * the workers (1-4), the rest is the file's text. Beyond "no crash, no
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "prov.h"
+#include "shm_prov.h"
 #include "shm_msg.h"
 
 #define MAX_CONFS 4096
@@ -31,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size != 0 ? size - 1 : 0;
 	char *text = malloc(n + 1);
 	uint32_t confs = 0, legs = 0;
-	struct dp_prov p;
+	struct shm_prov p;
 	char err[512] = "";
 	int rc;
 
@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n != 0)
 		memcpy(text, data + 1, n);
 	text[n] = '\0';
-	rc = dp_prov_parse(&p, text, "in", workers, err, sizeof(err));
+	rc = shm_prov_parse(&p, text, "in", workers, err, sizeof(err));
 	free(text);
 	if (rc != 0) {
 		FUZZ_CHECK(rc == -EINVAL || rc == -ENOMEM);
@@ -68,6 +68,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		legs++;
 	}
 	FUZZ_CHECK(confs == p.n_confs && legs == p.n_legs);
-	dp_prov_free(&p);
+	shm_prov_free(&p);
 	return 0;
 }

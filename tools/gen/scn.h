@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * scn.h: the scenario tutti-gen emulates, N participants (legs) in M
- * conferences, and the provisioning file (dataplane/prov.h format) that
+ * conferences, and the provisioning file (shared/shm_prov.h format) that
  * makes tutti-dp run the same legs without SIP. Pure arithmetic, no DPDK:
  * the generator's hot path maps legs to addresses with it, and the unit
- * test (tests/test_gen_prov.c) parses the file back with prov.c.
+ * test (tests/test_gen_prov.c) parses the file back with shared/shm_prov.c.
  *
  * Layout: leg i (0-based; its leg id is i + 1) belongs to conference
  * c = the one whose range [c*N/M, (c+1)*N/M) holds i, id c + 1. Legs are

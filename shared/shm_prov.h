@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * prov.h: static provisioning of conferences and legs from a file, without
- * any SIP, so an external packet generator (TRex, pktgen-dpdk, a pcap
- * replay, tutti-gen) can drive tutti-dp. The file is turned into the same
- * commands the control plane sends (struct shm_msg), each validated with
- * shm_msg_validate(), and applied on the owning worker before the workers
- * start. Cold path, main lcore. No DPDK.
+ * shm_prov.h: static provisioning of conferences and legs from a file,
+ * without any SIP, so an external packet generator (TRex, pktgen-dpdk, a
+ * pcap replay, tutti-gen) can drive tutti-dp. The file is turned into the
+ * same commands the control plane sends (struct shm_msg), each validated
+ * with shm_msg_validate(). Both processes read it: tutti-dp at start
+ * (--provision: applied on the owning worker before the workers start),
+ * tutti-cp when the operator asks (tuttictl provision: it gives the
+ * conferences and legs ids of its own and sends them on the rings). Cold
+ * path. libc only.
  *
  * Format: one directive per line, '#' starts a comment, key=value options:
  *
@@ -24,22 +27,25 @@
  * one it is the first. A local port is taken once per address: beyond the
  * 32,256 even ports of one, legs go on another.
  */
-#ifndef TUTTI_DP_PROV_H
-#define TUTTI_DP_PROV_H
+#ifndef TUTTI_SHM_PROV_H
+#define TUTTI_SHM_PROV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "shm_proto.h"
 
-struct dp_prov_cmd {
+struct shm_prov_cmd {
 	struct shm_msg msg;	/* a validated command */
 	uint16_t worker;	/* the worker that owns its conference */
+	bool worker_given;	/* CONF_CREATE: worker= said so (else the
+				 * conferences take the workers in turn) */
 	uint32_t line;		/* of the file: where a refusal points */
 };
 
-struct dp_prov {
-	struct dp_prov_cmd *cmds;	/* malloc'd, n_cmds entries */
+struct shm_prov {
+	struct shm_prov_cmd *cmds;	/* malloc'd, n_cmds entries */
 	size_t n_cmds;
 	uint32_t n_confs;
 	uint32_t n_legs;
@@ -49,16 +55,16 @@ struct dp_prov {
  * Parse the file at path for a data plane with n_workers workers. On error
  * err holds "FILE:LINE: reason" and nothing is returned. Returns 0,
  * -ENOENT/-EACCES (cannot open), -EINVAL (bad content), -ENOMEM.
- * The caller frees with dp_prov_free().
+ * The caller frees with shm_prov_free().
  */
-int dp_prov_load(struct dp_prov *p, const char *path, uint16_t n_workers,
+int shm_prov_load(struct shm_prov *p, const char *path, uint16_t n_workers,
 		 char *err, size_t errlen);
 
-/* As dp_prov_load() on a string; name is used in error messages. */
-int dp_prov_parse(struct dp_prov *p, const char *text, const char *name,
+/* As shm_prov_load() on a string; name is used in error messages. */
+int shm_prov_parse(struct shm_prov *p, const char *text, const char *name,
 		  uint16_t n_workers, char *err, size_t errlen);
 
-/* Free what dp_prov_load()/_parse() returned; safe on a zeroed struct. */
-void dp_prov_free(struct dp_prov *p);
+/* Free what shm_prov_load()/_parse() returned; safe on a zeroed struct. */
+void shm_prov_free(struct shm_prov *p);
 
-#endif /* TUTTI_DP_PROV_H */
+#endif /* TUTTI_SHM_PROV_H */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * prov.c: the provisioning file parser (see prov.h). Cold path, main lcore,
- * before the workers start. Every error names the file, the line and the
+ * shm_prov.c: the provisioning file parser (see shm_prov.h). Cold path:
+ * tutti-dp's main lcore before the workers start, tutti-cp's main thread.
+ * Every error names the file, the line and the
  * reason, and nothing is applied from a file with an error.
  */
-#include "prov.h"
+#include "shm_prov.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +22,7 @@
 #define PROV_MAX_RANGE	1000000u	/* legs in one "legs" line */
 
 struct parser {
-	struct dp_prov *p;
+	struct shm_prov *p;
 	const char *name;	/* file name for messages */
 	unsigned int line;
 	uint16_t n_workers;
@@ -66,14 +67,14 @@ parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-static struct dp_prov_cmd *
+static struct shm_prov_cmd *
 push(struct parser *ps)
 {
-	struct dp_prov *p = ps->p;
+	struct shm_prov *p = ps->p;
 
 	if (p->n_cmds == ps->cap) {
 		size_t cap = ps->cap ? 2 * ps->cap : 64;
-		struct dp_prov_cmd *c = realloc(p->cmds, cap * sizeof(*c));
+		struct shm_prov_cmd *c = realloc(p->cmds, cap * sizeof(*c));
 
 		if (c == NULL)
 			return NULL;
@@ -142,7 +143,7 @@ do_conference(struct parser *ps, char **tok, int n)
 	static const char *const keys[] = { "worker", "rate", "ptime",
 					    "talkers", "max-legs", NULL };
 	static const char *const flags[] = { "limiter", NULL };
-	struct dp_prov_cmd *c;
+	struct shm_prov_cmd *c;
 	const char *v;
 	uint32_t id, x;
 
@@ -190,6 +191,7 @@ do_conference(struct parser *ps, char **tok, int n)
 				    ps->n_workers, ps->n_workers == 1 ? "" :
 				    "s", ps->n_workers - 1u);
 		c->worker = (uint16_t)x;
+		c->worker_given = true;
 	}
 	if ((v = opt(tok, n, "rate")) != NULL) {
 		if (parse_u32(v, 8000, 16000, &x) < 0 ||
@@ -378,7 +380,7 @@ emit_leg(struct parser *ps, const struct shm_msg *tmpl, uint16_t worker,
 	 uint32_t id, struct in_addr ra, uint32_t rport, uint32_t lport,
 	 bool ssrc_given)
 {
-	struct dp_prov_cmd *c = push(ps);
+	struct shm_prov_cmd *c = push(ps);
 	struct shm_msg_leg *l;
 
 	if (c == NULL)
@@ -487,7 +489,7 @@ check_duplicates(struct parser *ps)
 }
 
 int
-dp_prov_parse(struct dp_prov *p, const char *text, const char *name,
+shm_prov_parse(struct shm_prov *p, const char *text, const char *name,
 	      uint16_t n_workers, char *err, size_t errlen)
 {
 	struct parser ps = { .p = p, .name = name, .n_workers = n_workers,
@@ -545,13 +547,13 @@ dp_prov_parse(struct dp_prov *p, const char *text, const char *name,
 	if (rc < 0) {
 		if (rc == -ENOMEM && err != NULL && errlen > 0)
 			snprintf(err, errlen, "%s: out of memory", name);
-		dp_prov_free(p);
+		shm_prov_free(p);
 	}
 	return rc;
 }
 
 int
-dp_prov_load(struct dp_prov *p, const char *path, uint16_t n_workers,
+shm_prov_load(struct shm_prov *p, const char *path, uint16_t n_workers,
 	     char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -596,7 +598,7 @@ dp_prov_load(struct dp_prov *p, const char *path, uint16_t n_workers,
 			 "provisioning file", path);
 		goto out;
 	}
-	rc = dp_prov_parse(p, text, path, n_workers, err, errlen);
+	rc = shm_prov_parse(p, text, path, n_workers, err, errlen);
 out:
 	free(text);
 	fclose(f);
@@ -604,7 +606,7 @@ out:
 }
 
 void
-dp_prov_free(struct dp_prov *p)
+shm_prov_free(struct shm_prov *p)
 {
 	free(p->cmds);
 	memset(p, 0, sizeof(*p));
