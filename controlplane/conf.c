@@ -22,6 +22,7 @@
 #include "policy.h"
 #include "roster.h"
 #include "shm_msg.h"
+#include "shm_prov.h"
 #include "shm_region.h"
 #include "sip.h"
 #include "state.h"
@@ -38,7 +39,13 @@ struct conf {
 	unsigned int worker;
 	char name[CP_CONF_NAME_MAX];	/* user part of its URI */
 	bool adhoc;			/* made by the factory: ends empty */
+	/* made by tuttictl provision: its legs have no SIP, and it ends
+	 * when the last of them (or of anyone) leaves */
+	bool prov;
+	bool prov_pending;		/* its CONF_CREATE or some of its
+					 * legs' LEG_ADD not sent yet */
 	bool on_dp;			/* CONF_CREATE sent */
+	struct shm_msg_conf params;	/* rate, ptime, talkers, as sent */
 	bool locked;			/* no one new joins (but moderators) */
 	enum cp_policy_lifetime lifetime;
 	char creator[96];		/* From of who made it ("" standing) */
@@ -103,10 +110,17 @@ struct part {
 	enum cp_roster_disconnection disc;	/* why the focus hung up */
 	const char *disc_reason;		/* static text, or NULL */
 	bool bye_on_ack;	/* sent away before its ACK came: BYE then */
+	/* provisioned (tuttictl provision): a leg with no SIP dialog; from
+	 * is "prov:ID@A.B.C.D:PORT" (its file's id and remote end) */
+	bool prov;
+	bool prov_unsent;	/* its LEG_ADD waits for room on the ring */
+	bool prov_away;		/* to remove (prov_reap()): kicked, ended,
+				 * timed out */
 	char from[96];
 };
 
 static void conf_apply_policy(struct cp_focus *f, struct conf *c);
+static void prov_leg_status(struct cp_focus *f, struct part *p, int status);
 static struct part *dial_out(struct cp_focus *f, struct conf *c,
 			     const char *uri, const char *referred_by,
 			     const char *why, int *err);
@@ -173,6 +187,12 @@ struct cp_focus {
 	uint64_t state_next_ms;	/* no write before (pacing, see state_save) */
 	uint64_t restored_check_ms;	/* when to look for media on the legs
 					 * taken over; 0 = done */
+	/* tuttictl provision: legs whose LEG_ADD waits for room on their
+	 * worker's ring (prov_pump()), sent and not answered, and the
+	 * outcome of those answered since all were last answered */
+	uint32_t prov_unsent, prov_waiting, prov_ok, prov_refused;
+	int prov_first_err;		/* the first refusal's status */
+	bool prov_reap;			/* some part has prov_away */
 };
 
 /* Whether from (a From URI) made the ad hoc conference c. */
@@ -372,7 +392,8 @@ roster_part(struct conf *c, struct part *p)
 				     .dir = roster_dir(p->leg.dir) };
 	const char *roles[1] = { "moderator" };
 
-	if (c->roster == NULL)
+	/* a provisioned leg is no SIP user: not in RFC 4575's roster */
+	if (c->roster == NULL || p->prov)
 		return;
 	ep_of(p, ep, sizeof(ep));
 	if (!cp_roster_has_user(c->roster, p->from))
@@ -473,6 +494,19 @@ static int
 send_away(struct cp_focus *f, struct part *p,
 	  enum cp_roster_disconnection how, const char *why)
 {
+	if (p->prov) {
+		/* no call to end: its leg goes (at once, or when the data
+		 * plane has answered its LEG_ADD) */
+		p->disc = how;
+		p->disc_reason = why;
+		if (p->state == PART_JOINING && !p->prov_unsent) {
+			p->state = PART_GONE;	/* on_leg_status() frees it */
+		} else if (p->state != PART_GONE) {
+			p->prov_away = true;
+			f->prov_reap = true;
+		}
+		return 0;
+	}
 	if (f->sip == NULL)
 		return -ENOTCONN;
 	if (p->dialog == NULL && p->state == PART_CONNECTED) {
@@ -523,6 +557,10 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->adhoc = adhoc;
 	c->conf_id = ++f->next_conf_id;
+	c->params.rate_hz = f->cfg.rate_hz;
+	c->params.ptime_ms = f->cfg.ptime_ms;
+	c->params.n_talkers = f->cfg.talkers;
+	c->params.flags = f->cfg.limiter ? SHM_CONF_LIMITER : 0;
 	/* the least loaded worker owns it from now on: the one with the
 	 * fewest legs of those not refusing new ones (tutti-dp
 	 * --admit-busy) nor drained by the operator, if any */
@@ -548,16 +586,20 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	return c;
 }
 
+/* c's CONF_CREATE or CONF_DESTROY as the data plane takes it. */
+static void
+conf_msg(const struct conf *c, uint16_t type, struct shm_msg *m)
+{
+	shm_msg_init(m, type, 0, c->conf_id);
+	m->body.conf = c->params;
+}
+
 static void
 send_conf(struct cp_focus *f, struct conf *c, uint16_t type)
 {
 	struct shm_msg m;
 
-	shm_msg_init(&m, type, 0, c->conf_id);
-	m.body.conf.rate_hz = f->cfg.rate_hz;
-	m.body.conf.ptime_ms = f->cfg.ptime_ms;
-	m.body.conf.n_talkers = f->cfg.talkers;
-	m.body.conf.flags = f->cfg.limiter ? SHM_CONF_LIMITER : 0;
+	conf_msg(c, type, &m);
 	if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
 		f->st.dp_errors++;
 	c->on_dp = type == SHM_CMD_CONF_CREATE;
@@ -945,7 +987,8 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 					  "the conference ended");
 	}
 	free(p);
-	if (c->adhoc && c->n_parts == 0 && c->lifetime != CP_POLICY_END_NEVER)
+	if (c->n_parts == 0 &&
+	    (c->prov || (c->adhoc && c->lifetime != CP_POLICY_END_NEVER)))
 		conf_end(f, c);
 }
 
@@ -1003,6 +1046,10 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	free(cookie);
 	if (p == NULL)
 		return;
+	if (p->prov) {
+		prov_leg_status(f, p, status);
+		return;
+	}
 	if (p->state == PART_GONE) {	/* cancelled meanwhile */
 		part_free(f, p, status == 0);
 		return;
@@ -1087,6 +1134,258 @@ send_leg(struct cp_focus *f, struct part *p, uint16_t type)
 			p->req = NULL;
 		}
 	}
+}
+
+/* ---- provisioning without SIP (tuttictl provision) ----
+ *
+ * The operator hands tutti-cp a file of tutti-dp --provision's format
+ * (shm_prov.h). Its conferences get tutti-cp's ids and are named by their
+ * file's id ("7": sip:7@host, which SIP participants may join too); its
+ * legs get tutti-cp's leg ids and keep their file's addresses and ports.
+ * Everything is checked first (the file, names taken, addresses tutti-dp
+ * does not own, ports in use), so a file is taken whole or not at all.
+ * The commands then go out as the workers' rings have room (prov_pump()),
+ * each leg connected once tutti-dp has taken it. A provisioned leg is a
+ * participant without a SIP dialog: in tuttictl list and show, muted,
+ * made deaf and kicked as any, kept in the state file across a restart
+ * of tutti-cp and sent again to a restarted tutti-dp; not a user in the
+ * RFC 4575 roster. A provisioned conference ends with its last leg, or
+ * tuttictl end.
+ */
+
+/* Every leg sent has its answer: say how the batch went, once. */
+static void
+prov_done(struct cp_focus *f)
+{
+	if (f->prov_unsent != 0 || f->prov_waiting != 0 ||
+	    f->prov_ok + f->prov_refused == 0)
+		return;
+	if (f->prov_refused == 0)
+		LOG_INFO("provisioning: tutti-dp took all %u leg%s", f->prov_ok,
+			 f->prov_ok == 1 ? "" : "s");
+	else
+		LOG_WARN("provisioning: tutti-dp took %u leg%s and refused %u "
+			 "(the first for: %s)", f->prov_ok,
+			 f->prov_ok == 1 ? "" : "s", f->prov_refused,
+			 f->prov_first_err == -EAGAIN ? "its worker " AT_LIMIT :
+			 strerror(-f->prov_first_err));
+	f->prov_ok = 0;
+	f->prov_refused = 0;
+	f->prov_first_err = 0;
+}
+
+/* A provisioned leg refused (status < 0): counted, the first one said in
+ * full; the part goes. */
+static void
+prov_refused(struct cp_focus *f, struct part *p, int status)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	if (f->prov_refused++ == 0) {
+		f->prov_first_err = status;
+		LOG_WARN("conference %s: provisioned leg %s (RTP address %s "
+			 "port %u, worker %u) refused by tutti-dp: %s",
+			 p->conf->name, p->from, leg_local_ip(f, &p->leg, ip),
+			 p->port, p->conf->worker, status == -EAGAIN ?
+			 "its worker " AT_LIMIT : strerror(-status));
+	}
+	f->st.dp_errors += status != -EAGAIN;
+	f->st.refused += status == -EAGAIN;
+	part_free(f, p, false);
+}
+
+/* The data plane's answer to a provisioned leg's LEG_ADD. */
+static void
+prov_leg_status(struct cp_focus *f, struct part *p, int status)
+{
+	if (f->prov_waiting > 0)
+		f->prov_waiting--;
+	if (status == -ENOTCONN && p->state == PART_JOINING) {
+		/* tutti-dp went away first: the next one gets it */
+		p->prov_unsent = true;
+		p->conf->prov_pending = true;
+		f->prov_unsent++;
+		return;
+	}
+	if (p->state == PART_GONE)	/* removed meanwhile */
+		part_free(f, p, status == 0);
+	else if (status < 0)
+		prov_refused(f, p, status);
+	else {
+		p->state = PART_CONNECTED;
+		f->prov_ok++;
+		f->st.joined++;
+		state_changed(f);
+	}
+	prov_done(f);
+}
+
+/* Send provisioned p's LEG_ADD. Returns 0, or cp_dpctl_send()'s error
+ * (-EAGAIN: its worker's ring is full) or -ENOMEM. */
+static int
+prov_send(struct cp_focus *f, struct part *p)
+{
+	void **cookie = malloc(sizeof(void *));
+	struct shm_msg m;
+	int64_t rc;
+
+	if (cookie == NULL)
+		return -ENOMEM;
+	cookie[0] = f;
+	shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, p->conf->conf_id);
+	m.body.leg = p->leg;
+	rc = cp_dpctl_send(f->d, p->conf->worker, &m, on_leg_status, cookie);
+	if (rc < 0) {
+		free(cookie);
+		return (int)rc;
+	}
+	return 0;
+}
+
+/*
+ * Send what provisioning has waiting (cp_focus_poll(), and at once after
+ * tuttictl provision): each conference's CONF_CREATE, then its legs'
+ * LEG_ADD, until a worker's ring is full; the rest on a later call, as
+ * tutti-dp takes the commands.
+ */
+static void
+prov_pump(struct cp_focus *f)
+{
+	uint64_t full = 0;	/* bit w: worker w's ring is full */
+	uint32_t n_w;
+
+	if (f->prov_unsent == 0 || !f->d->up)
+		return;
+	n_w = f->d->region.hdr->n_workers;
+	for (struct conf *c = f->confs; c != NULL; c = c->next) {
+		bool more = false;
+
+		if (!c->prov_pending)
+			continue;
+		if (c->worker >= n_w) {
+			/* a new tutti-dp with fewer workers */
+			f->worker_legs[0] += c->n_parts;
+			f->worker_legs[c->worker] -= c->n_parts;
+			c->worker = 0;
+		}
+		if (full & (1ULL << c->worker))
+			continue;
+		if (!c->on_dp) {
+			struct shm_msg m;
+			int64_t rc;
+
+			conf_msg(c, SHM_CMD_CONF_CREATE, &m);
+			rc = cp_dpctl_send(f->d, c->worker, &m, NULL, NULL);
+			if (rc == -EAGAIN) {
+				full |= 1ULL << c->worker;
+				continue;
+			}
+			f->st.dp_errors += rc < 0;	/* its legs say so */
+			c->on_dp = true;
+			state_changed(f);
+		}
+		for (struct part *p = c->parts, *pn; p != NULL; p = pn) {
+			int rc = 0;
+
+			pn = p->next;
+			if (!p->prov_unsent)
+				continue;
+			if ((full & (1ULL << c->worker)) ||
+			    (rc = prov_send(f, p)) == -EAGAIN) {
+				full |= 1ULL << c->worker;
+				more = true;
+				break;
+			}
+			p->prov_unsent = false;
+			f->prov_unsent--;
+			if (rc == 0) {
+				f->prov_waiting++;
+				continue;
+			}
+			if (c->n_parts == 1) {	/* c may end with it */
+				prov_refused(f, p, rc);
+				more = false;
+				c = NULL;
+				break;
+			}
+			prov_refused(f, p, rc);
+		}
+		if (c == NULL)
+			break;	/* the walk goes on at the next call */
+		c->prov_pending = more;
+	}
+	prov_done(f);
+}
+
+/* Remove the provisioned legs sent away (tuttictl kick and end, a media
+ * timeout): no call to hang up, the leg goes at once. */
+static void
+prov_reap(struct cp_focus *f)
+{
+	const char *why = NULL;
+	uint32_t n = 0;
+
+	if (!f->prov_reap)
+		return;
+	f->prov_reap = false;
+	for (struct conf *c = f->confs, *cn; c != NULL; c = cn) {
+		cn = c->next;
+		for (struct part *p = c->parts, *pn; p != NULL; p = pn) {
+			bool last = c->n_parts == 1, sent = !p->prov_unsent;
+
+			pn = p->next;
+			if (!p->prov_away)
+				continue;
+			if (!sent)
+				f->prov_unsent--;
+			if (why == NULL)
+				why = p->disc_reason;
+			n++;
+			f->st.left++;
+			part_free(f, p, sent);
+			if (last)
+				break;	/* c may have ended with it */
+		}
+	}
+	if (n > 0)
+		LOG_INFO("provisioning: %u leg%s removed (%s)", n,
+			 n == 1 ? "" : "s", why != NULL ? why : "removed");
+	prov_done(f);
+}
+
+/* A provisioned leg's participant in c, made from its file's LEG_ADD;
+ * unsent (prov_pump() sends it). NULL without memory. */
+static struct part *
+prov_part_new(struct cp_focus *f, struct conf *c, const struct shm_msg_leg *leg,
+	      uint32_t file_id)
+{
+	struct part *p = calloc(1, sizeof(*p));
+	char ip[INET_ADDRSTRLEN];
+	uint32_t slot;
+
+	if (p == NULL)
+		return NULL;
+	p->conf = c;
+	p->prov = true;
+	p->prov_unsent = true;
+	p->state = PART_JOINING;
+	p->leg = *leg;
+	p->leg_id = ++f->next_leg_id;
+	p->leg.leg_id = p->leg_id;
+	p->port = ntohs(leg->local_port);
+	p->op_flags = leg->flags & (SHM_LEG_MUTE | SHM_LEG_DEAF);
+	if ((slot = leg_slot(f, &p->leg)) != UINT32_MAX)
+		f->port_used[slot] = 1;
+	inet_ntop(AF_INET, leg->addr + 12, ip, sizeof(ip));
+	snprintf(p->from, sizeof(p->from), "prov:%u@%s:%u", file_id, ip,
+		 ntohs(leg->remote_port));
+	p->next = c->parts;
+	c->parts = p;
+	c->n_parts++;
+	f->st.n_participants++;
+	f->prov_unsent++;
+	c->prov_pending = true;
+	return p;
 }
 
 /* p's mute and deaf: a held peer is not mixed (no music on hold), the
@@ -1652,6 +1951,8 @@ cp_focus_poll(struct cp_focus *f)
 	if (f->restored_check_ms != 0 && now >= f->restored_check_ms)
 		restored_check(f);
 	sample_rates(f, now);
+	prov_reap(f);
+	prov_pump(f);
 	if (f->sip == NULL)
 		return;
 	/* none of this ends a conference: one walk of the list */
@@ -2041,8 +2342,8 @@ on_digit(struct cp_focus *f, struct part *p, char d)
 				   .now_s = (uint64_t)time(NULL) };
 	char uri[128];
 
-	if (f->policy == NULL)
-		return;
+	if (f->policy == NULL || p->prov)
+		return;		/* no SIP user: no PIN nor commands */
 	conf_uri(f, p->conf, uri, sizeof(uri));
 	r.conf_uri = uri;
 	if (p->pin_pending) {
@@ -2138,7 +2439,10 @@ cp_focus_replay(struct cp_focus *f)
 		for (struct part *p = c->parts; p != NULL; p = p->next) {
 			struct shm_msg m;
 
-			if (p->state == PART_GONE)
+			/* a provisioned leg not yet taken is sent by
+			 * prov_pump(), which waits for its answer */
+			if (p->state == PART_GONE || p->prov_unsent ||
+			    (p->prov && p->state == PART_JOINING))
 				continue;
 			shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, c->conf_id);
 			m.body.leg = p->leg;
@@ -2169,7 +2473,7 @@ static bool
 part_is_kept(const struct cp_focus *f, const struct part *p)
 {
 	return (p->state == PART_CONNECTED || p->state == PART_UPDATING) &&
-	       (f->sip == NULL || p->dialog != NULL);
+	       (f->sip == NULL || p->dialog != NULL || p->prov);
 }
 
 static int
@@ -2185,6 +2489,7 @@ state_fill_part(struct cp_focus *f, const struct part *p,
 	sp->held = p->held;
 	sp->pin_pending = p->pin_pending;
 	sp->op_flags = p->op_flags;
+	sp->prov = p->prov;
 	snprintf(sp->auth_user, sizeof(sp->auth_user), "%s", p->auth_user);
 	sp->sdp_id = p->sess.id;
 	sp->sdp_version = p->sess.version;
@@ -2236,6 +2541,8 @@ state_save(struct cp_focus *f)
 		sc->locked = c->locked;
 		sc->on_dp = c->on_dp;
 		snprintf(sc->creator, sizeof(sc->creator), "%s", c->creator);
+		sc->prov = c->prov;
+		sc->params = c->params;
 		for (unsigned int i = 0; i < c->n_dial; i++) {
 			struct cp_state_dial *sd;
 
@@ -2438,6 +2745,9 @@ restore_conf(struct cp_focus *f, const struct cp_state_conf *sc)
 		snprintf(c->creator, sizeof(c->creator), "%s", sc->creator);
 		conf_apply_policy(f, c);
 	}
+	c->prov = sc->prov;
+	if (sc->params.rate_hz != 0)
+		c->params = sc->params;
 	c->conf_id = sc->conf_id;
 	c->worker = sc->worker;
 	c->on_dp = true;
@@ -2482,12 +2792,13 @@ restore_part(struct cp_focus *f, struct conf *c,
 	p->pin_pending = sp->pin_pending;
 	p->moderator = sp->moderator;
 	p->dialed_out = sp->dialed_out;
+	p->prov = sp->prov;
 	snprintf(p->auth_user, sizeof(p->auth_user), "%s", sp->auth_user);
 	snprintf(p->from, sizeof(p->from), "%s", sp->from);
 	cp_sdp_sess_init(&p->sess, sp->sdp_id, sp->sdp_version);
 	p->sess.last_hash = sp->sdp_hash;
 	p->sess.sent = true;
-	if (f->sip != NULL &&
+	if (f->sip != NULL && !p->prov &&
 	    (rc = cp_sip_dialog_restore(f->sip, &sp->dlg, p, &p->dialog)) < 0) {
 		free(p);
 		return rc;
@@ -2515,6 +2826,11 @@ drop_part(struct cp_focus *f, const struct cp_state_part *sp,
 	struct cp_sip_dialog *d = NULL;
 	int rc;
 
+	if (sp->prov) {
+		LOG_INFO("state: provisioned leg %s in conference %s (leg %u): "
+			 "%s", sp->from, sp->conf, sp->leg_id, why);
+		return;
+	}
 	LOG_INFO("state: %s in conference %s (leg %u): %s: hanging up",
 		 sp->from, sp->conf, sp->leg_id, why);
 	if (f->sip == NULL)
@@ -2525,6 +2841,34 @@ drop_part(struct cp_focus *f, const struct cp_state_part *sp,
 	if (rc < 0)
 		LOG_WARN("state: cannot send BYE to %s: %s", sp->from,
 			 strerror(-rc));
+}
+
+/* A provisioned leg of the state that the data plane no longer runs (a
+ * new generation): made again, its conference too if need be, to be sent
+ * by prov_pump(). Returns 0 or -ENOMEM. */
+static int
+prov_again(struct cp_focus *f, const struct cp_state_conf *sc,
+	   const struct cp_state_part *sp)
+{
+	struct conf *c = conf_find(f, sc->name);
+	struct part *p;
+
+	if (c == NULL) {
+		if ((c = conf_new(f, sc->name, false)) == NULL)
+			return -ENOMEM;
+		c->prov = true;
+		if (sc->params.rate_hz != 0)
+			c->params = sc->params;
+		c->locked = sc->locked;
+		if (c->roster != NULL)
+			cp_roster_set_locked(c->roster, c->locked);
+	}
+	if ((p = prov_part_new(f, c, &sp->leg, 0)) == NULL)
+		return -ENOMEM;
+	snprintf(p->from, sizeof(p->from), "%s", sp->from);
+	p->op_flags = sp->op_flags;
+	f->worker_legs[c->worker]++;
+	return 0;
 }
 
 /* Ids and slots never to hand out again: everything the table holds. */
@@ -2671,7 +3015,7 @@ cp_focus_takeover(struct cp_focus *f)
 	const char *path = f->cfg.state_path;
 	struct cp_state st = { 0 };
 	struct leg_list l = { 0 };
-	uint32_t n_in = 0, n_gone = 0, n_removed = 0;
+	uint32_t n_in = 0, n_gone = 0, n_removed = 0, n_again = 0;
 	bool trusted = false;	/* the state says what every leg is */
 	char err[512], ip[INET_ADDRSTRLEN];
 	int rc;
@@ -2719,6 +3063,9 @@ cp_focus_takeover(struct cp_focus *f)
 				leg_of(&l, sc, sp) : -1;
 		struct conf *c;
 
+		if (k < 0 && sp->prov && sc != NULL &&
+		    st.dp_generation != f->d->generation)
+			continue;	/* provisioned again, below */
 		if (k < 0) {
 			drop_part(f, sp, "tutti-dp no longer runs its leg");
 			n_gone++;
@@ -2776,6 +3123,28 @@ cp_focus_takeover(struct cp_focus *f)
 		n_removed++;
 	}
 	reserve_ids(f, &l, &st, !trusted);
+	/* a new tutti-dp runs none of the provisioned legs: they go to it
+	 * again, as to a tutti-dp that restarts under this tutti-cp (after
+	 * reserve_ids(): they take new leg ids) */
+	for (uint32_t i = 0; i < st.n_parts; i++) {
+		const struct cp_state_part *sp = &st.parts[i];
+		const struct cp_state_conf *sc = state_conf(&st, sp->conf);
+
+		if (!sp->prov || sc == NULL ||
+		    st.dp_generation == f->d->generation)
+			continue;
+		if (prov_again(f, sc, sp) < 0) {
+			LOG_ERR("state: provisioned leg %s in conference %s: "
+				"out of memory: not provisioned again",
+				sp->from, sp->conf);
+			continue;
+		}
+		n_again++;
+	}
+	if (n_again > 0)
+		LOG_INFO("takeover: %u provisioned leg%s of the earlier "
+			 "tutti-dp sent to this one", n_again,
+			 n_again == 1 ? "" : "s");
 	if (!trusted && l.n > 0)
 		LOG_WARN("takeover: tutti-dp's %u leg%s left running unowned; "
 			 "each is removed when its media times out", l.n,
@@ -2909,8 +3278,9 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 	put(o, "{\"conference\":{\"name\":");
 	put_str(o, c->name);
 	put(o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,\"locked\":%s,"
-	    "\"participants\":[", c->conf_id, c->worker,
-	    c->adhoc ? "true" : "false", c->locked ? "true" : "false");
+	    "\"provisioned\":%s,\"participants\":[", c->conf_id, c->worker,
+	    c->adhoc ? "true" : "false", c->locked ? "true" : "false",
+	    c->prov ? "true" : "false");
 	for (struct part *p = c->parts; p != NULL; p = p->next) {
 		const struct shm_leg_entry *e = NULL;
 		char ip[INET_ADDRSTRLEN];
@@ -2921,6 +3291,7 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		put(o, "%s{\"leg_id\":%u,\"from\":", first ? "" : ",",
 		    p->leg_id);
 		put_str(o, p->from);
+		put(o, ",\"provisioned\":%s", p->prov ? "true" : "false");
 		put(o, ",\"state\":\"%s\",\"codec\":\"%s\",\"rate_hz\":%u,"
 		    "\"ptime_ms\":%u,\"rtp_addr\":\"%s\",\"rtp_port\":%u,"
 		    "\"muted\":%s,\"deaf\":%s,"
@@ -3154,6 +3525,252 @@ drain_cmd(struct cp_focus *f, bool drain, const char *arg, struct out *o)
 	    drain ? "true" : "false");
 }
 
+/* A leg's local address (0.0.0.0: our first) and port as one number. */
+static uint64_t
+leg_key(const struct cp_focus *f, const struct shm_msg_leg *leg)
+{
+	uint8_t a[16];
+	uint32_t ip;
+
+	leg_local_addr(f, leg, a);
+	memcpy(&ip, a + 12, 4);
+	return (uint64_t)ntohl(ip) << 16 | ntohs(leg->local_port);
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Whether provisioning pv (read from path) can be done whole: no
+ * conference of its names, each leg's address one tutti-dp owns, each
+ * leg's address and port free (of our RTP slots, or of the legs outside
+ * them). Returns 0, or -EEXIST/-EADDRNOTAVAIL/-EADDRINUSE/-ENOMEM with
+ * "PATH:LINE: reason" in err.
+ */
+static int
+prov_check(struct cp_focus *f, const struct shm_prov *pv, const char *path,
+	   char *err, size_t errlen)
+{
+	const struct shm_region_hdr *h = f->d->region.hdr;
+	uint32_t n_addrs = h->n_addrs < SHM_MAX_ADDRS ? h->n_addrs :
+			   SHM_MAX_ADDRS;
+	uint64_t *keys = calloc(f->st.n_participants + 1, sizeof(*keys));
+	char ip[INET_ADDRSTRLEN];
+	size_t n_keys = 0;
+	int rc = 0;
+
+	if (keys == NULL) {
+		tutti_errf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		for (struct part *p = c->parts; p != NULL; p = p->next)
+			if (leg_slot(f, &p->leg) == UINT32_MAX &&
+			    n_keys <= f->st.n_participants)
+				keys[n_keys++] = leg_key(f, &p->leg);
+	qsort(keys, n_keys, sizeof(*keys), cmp_u64);
+	for (size_t i = 0; i < pv->n_cmds && rc == 0; i++) {
+		const struct shm_prov_cmd *cmd = &pv->cmds[i];
+		const struct shm_msg_leg *l = &cmd->msg.body.leg;
+		uint32_t slot, a = 0;
+		uint64_t k;
+		char name[CP_CONF_NAME_MAX];
+
+		if (cmd->msg.hdr.type == SHM_CMD_CONF_CREATE) {
+			snprintf(name, sizeof(name), "%u",
+				 cmd->msg.hdr.conf_id);
+			if (conf_find(f, name) == NULL)
+				continue;
+			tutti_errf(err, errlen, "%s:%u: conference %s: "
+				   "tutti-cp has a conference of that name "
+				   "(tuttictl end %s first)", path, cmd->line,
+				   name, name);
+			rc = -EEXIST;
+			break;
+		}
+		inet_ntop(AF_INET, l->local_addr, ip, sizeof(ip));
+		if (memcmp(l->local_addr, "\0\0\0\0", 4) != 0 && n_addrs > 0) {
+			while (a < n_addrs &&
+			       memcmp(&h->addrs[a], l->local_addr, 4) != 0)
+				a++;
+			if (a == n_addrs) {
+				tutti_errf(err, errlen, "%s:%u: leg %u: local "
+					   "address %s is not tutti-dp's (its "
+					   "--addr)", path, cmd->line,
+					   l->leg_id, ip);
+				rc = -EADDRNOTAVAIL;
+				break;
+			}
+		}
+		slot = leg_slot(f, l);
+		k = leg_key(f, l);
+		if (slot != UINT32_MAX ? f->port_used[slot] != 0 :
+		    bsearch(&k, keys, n_keys, sizeof(k), cmp_u64) != NULL) {
+			leg_local_ip(f, l, ip);
+			tutti_errf(err, errlen, "%s:%u: leg %u: %s port %u is "
+				   "taken by a leg tutti-cp runs (tuttictl "
+				   "list)", path, cmd->line, l->leg_id, ip,
+				   ntohs(l->local_port));
+			rc = -EADDRINUSE;
+		}
+	}
+	free(keys);
+	return rc;
+}
+
+struct prov_idx {
+	uint32_t file_id;
+	uint32_t i;		/* its conference's index in the file */
+};
+
+static int
+cmp_prov_idx(const void *a, const void *b)
+{
+	uint32_t x = ((const struct prov_idx *)a)->file_id;
+	uint32_t y = ((const struct prov_idx *)b)->file_id;
+
+	return (x > y) - (x < y);
+}
+
+/* tuttictl provision PATH */
+static void
+provision_cmd(struct cp_focus *f, const char *path, struct out *o)
+{
+	struct shm_prov pv = { 0 };
+	struct prov_idx *idx = NULL;
+	struct conf **confs = NULL;
+	uint32_t *n_legs = NULL, n_c = 0;
+	char err[1024];
+	int rc;
+
+	if (path[0] == '\0') {
+		put_error(o, "'provision' needs a file (tutti-dp "
+			  "--provision's format)");
+		return;
+	}
+	if (!f->d->up) {
+		put_error(o, "tutti-dp is not attached: there is nothing to "
+			  "provision on");
+		return;
+	}
+	rc = shm_prov_load(&pv, path, (uint16_t)f->d->region.hdr->n_workers,
+			   err, sizeof(err));
+	if (rc == 0 && pv.n_confs == 0) {
+		tutti_errf(err, sizeof(err), "%s: no conference in it", path);
+		rc = -EINVAL;
+	}
+	if (rc == 0)
+		rc = prov_check(f, &pv, path, err, sizeof(err));
+	if (rc < 0) {
+		LOG_WARN("tuttictl provision refused: %s", err);
+		put_error(o, "%s", err);
+		goto out;
+	}
+	idx = calloc(pv.n_confs + 1, sizeof(*idx));
+	confs = calloc(pv.n_confs + 1, sizeof(*confs));
+	n_legs = calloc(pv.n_confs + 1, sizeof(*n_legs));
+	if (idx == NULL || confs == NULL || n_legs == NULL) {
+		put_error(o, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < pv.n_cmds; i++)
+		if (pv.cmds[i].msg.hdr.type == SHM_CMD_CONF_CREATE) {
+			idx[n_c].file_id = pv.cmds[i].msg.hdr.conf_id;
+			idx[n_c].i = n_c;
+			n_c++;
+		}
+	qsort(idx, n_c, sizeof(*idx), cmp_prov_idx);
+	for (size_t i = 0; i < pv.n_cmds; i++) {
+		struct prov_idx key = { pv.cmds[i].msg.hdr.conf_id, 0 };
+		const struct prov_idx *hit;
+
+		if (pv.cmds[i].msg.hdr.type != SHM_CMD_LEG_ADD)
+			continue;
+		hit = bsearch(&key, idx, n_c, sizeof(*idx), cmp_prov_idx);
+		n_legs[hit->i]++;	/* the parser saw it defined */
+	}
+	/* each conference to the least loaded worker (or its file's), with
+	 * its legs counted there before the next one chooses */
+	n_c = 0;
+	for (size_t i = 0; i < pv.n_cmds; i++) {
+		const struct shm_prov_cmd *cmd = &pv.cmds[i];
+		char name[CP_CONF_NAME_MAX];
+		struct conf *c;
+
+		if (cmd->msg.hdr.type != SHM_CMD_CONF_CREATE)
+			continue;
+		snprintf(name, sizeof(name), "%u", cmd->msg.hdr.conf_id);
+		if ((c = conf_new(f, name, false)) == NULL)
+			break;
+		c->prov = true;
+		c->params = cmd->msg.body.conf;
+		if (cmd->worker_given)
+			c->worker = cmd->worker;
+		f->worker_legs[c->worker] += n_legs[n_c];
+		c->prov_pending = true;
+		confs[n_c++] = c;
+	}
+	for (size_t i = 0; i < pv.n_cmds && n_c == pv.n_confs; i++) {
+		struct prov_idx key = { pv.cmds[i].msg.hdr.conf_id, 0 };
+		const struct prov_idx *hit;
+		struct shm_msg_leg leg;
+
+		if (pv.cmds[i].msg.hdr.type != SHM_CMD_LEG_ADD)
+			continue;
+		hit = bsearch(&key, idx, n_c, sizeof(*idx), cmp_prov_idx);
+		leg = pv.cmds[i].msg.body.leg;
+		if (prov_part_new(f, confs[hit->i], &leg, leg.leg_id) == NULL) {
+			n_c = 0;
+			break;
+		}
+		n_legs[hit->i]--;
+	}
+	if (n_c != pv.n_confs) {
+		/* out of memory half way: what was made goes again */
+		for (uint32_t i = 0; i < pv.n_confs; i++) {
+			if (confs[i] == NULL)
+				continue;
+			f->worker_legs[confs[i]->worker] -= n_legs[i];
+			for (struct part *p = confs[i]->parts; p != NULL;
+			     p = p->next)
+				send_away(f, p, CP_ROSTER_DISC_FAILED,
+					  "out of memory");
+			if (confs[i]->parts == NULL)
+				conf_end(f, confs[i]);
+		}
+		prov_reap(f);
+		put_error(o, "out of memory: %s not provisioned", path);
+		goto out;
+	}
+	state_changed(f);
+	LOG_INFO("tuttictl provision %s: %u conference%s, %u leg%s; sending "
+		 "them to tutti-dp", path, pv.n_confs,
+		 pv.n_confs == 1 ? "" : "s", pv.n_legs,
+		 pv.n_legs == 1 ? "" : "s");
+	put(o, "{\"ok\":true,\"file\":");
+	put_str(o, path);
+	put(o, ",\"n_conferences\":%u,\"n_legs\":%u,\"conferences\":[",
+	    pv.n_confs, pv.n_legs);
+	for (uint32_t i = 0; i < n_c; i++) {
+		put(o, "%s{\"name\":", i ? "," : "");
+		put_str(o, confs[i]->name);
+		put(o, ",\"worker\":%u,\"legs\":%u}", confs[i]->worker,
+		    confs[i]->n_parts);
+	}
+	put(o, "]}");
+	prov_pump(f);
+out:
+	free(idx);
+	free(confs);
+	free(n_legs);
+	shm_prov_free(&pv);
+}
+
 static bool
 known_cmd(const char *cmd)
 {
@@ -3161,6 +3778,7 @@ known_cmd(const char *cmd)
 		"help", "list", "stats", "show", "roster", "dial", "lock",
 		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
 		"watchers", "approve", "reject", "drain", "undrain",
+		"provision",
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -3189,6 +3807,14 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		drain_cmd(f, cmd[0] == 'd', n < 2 ? NULL : name, &o);
 		return;
 	}
+	if (strcmp(cmd, "provision") == 0) {
+		/* the rest of the line is the file's path, as it is */
+		const char *path = req + strspn(req, " \t") + strlen(cmd);
+
+		path += strspn(path, " \t");
+		provision_cmd(f, path, &o);
+		return;
+	}
 	if (n >= 2 && (c = conf_find(f, name)) == NULL &&
 	    strcmp(cmd, "help") != 0) {
 		put_error(&o, "no conference '%s' (try 'list')", name);
@@ -3201,7 +3827,7 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		    "\"kick CONF WHO\",\"lock CONF\",\"unlock CONF\","
 		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
 		    "\"reject CONF ID\",\"stats\",\"drain WORKER\","
-		    "\"undrain WORKER\"]}");
+		    "\"undrain WORKER\",\"provision FILE\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 
@@ -3210,10 +3836,12 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			put(&o, "%s{\"name\":", first ? "" : ",");
 			put_str(&o, c->name);
 			put(&o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,"
-			    "\"participants\":%u,\"talkers\":%u,\"locked\":%s}",
+			    "\"participants\":%u,\"talkers\":%u,\"locked\":%s,"
+			    "\"provisioned\":%s}",
 			    c->conf_id, c->worker, c->adhoc ? "true" : "false",
 			    c->n_parts, talkers(c),
-			    c->locked ? "true" : "false");
+			    c->locked ? "true" : "false",
+			    c->prov ? "true" : "false");
 			first = false;
 		}
 		put(&o, "]}");
@@ -3271,6 +3899,10 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 				      "the operator ended the conference") == 0)
 				k++;
 		put(&o, "{\"ok\":true,\"hung_up\":%u}", k);
+		if (c->prov && c->parts == NULL)
+			conf_end(f, c);	/* provisioned with no legs */
+		else
+			prov_reap(f);	/* provisioned legs go at once */
 	} else if (strcmp(cmd, "watchers") == 0) {
 		watchers_json(c, &o);
 	} else if (strcmp(cmd, "approve") == 0 || strcmp(cmd, "reject") == 0) {
@@ -3289,6 +3921,7 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			return;
 		}
 		put(&o, "{\"ok\":true,\"leg_id\":%u}", p->leg_id);
+		prov_reap(f);
 	} else {
 		/* mute, unmute, deaf, undeaf: known_cmd() let nothing else by */
 		uint8_t flag = strstr(cmd, "mute") ? SHM_LEG_MUTE : SHM_LEG_DEAF;

@@ -62,12 +62,21 @@ struct field {
 #define PF(key, kind, member) F(key, kind, struct cp_state_part, member)
 #define PF_OPT(key, kind, member)                                              \
 	FO(key, kind, struct cp_state_part, member, true)
+#define CF_OPT(key, kind, member)                                              \
+	FO(key, kind, struct cp_state_conf, member, true)
 
 static const struct field conf_fields[] = {
 	CF("name", K_STR, name),    CF("uri", K_STR, uri),
 	CF("id", K_U32, conf_id),   CF("worker", K_U32, worker),
 	CF("adhoc", K_BOOL, adhoc), CF("locked", K_BOOL, locked),
 	CF("on_dp", K_BOOL, on_dp), CF("creator", K_STR, creator),
+	/* added later (optional): provisioned, and the mixing parameters */
+	CF_OPT("prov", K_BOOL, prov),
+	CF_OPT("rate", K_U32, params.rate_hz),
+	CF_OPT("ptime", K_U8, params.ptime_ms),
+	CF_OPT("talkers", K_U8, params.n_talkers),
+	CF_OPT("cflags", K_U8, params.flags),
+	CF_OPT("max_legs", K_U32, params.max_legs),
 };
 
 static const struct field dial_fields[] = {
@@ -86,6 +95,7 @@ static const struct field part_fields[] = {
 	PF("held", K_BOOL, held),
 	PF("pin_pending", K_BOOL, pin_pending),
 	PF("op_flags", K_U8, op_flags),
+	PF_OPT("prov", K_BOOL, prov),
 	PF("auth_user", K_STR, auth_user),
 	PF("sdp_id", K_U64, sdp_id),
 	PF("sdp_version", K_U64, sdp_version),

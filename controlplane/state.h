@@ -2,9 +2,13 @@
 /*
  * state.h: tutti-cp's state file, what a restarted tutti-cp needs to take
  * over the calls in progress while tutti-dp keeps their legs running: per
- * conference its name, id, worker and kind, per participant its leg, RTP
- * address and port, From, SIP dialog (sip.h's struct cp_sip_dialog_state),
- * the SDP it negotiated and the operator's mute and deaf. conf.c fills and
+ * conference its name, id, worker, kind and mixing parameters, per
+ * participant its leg, RTP address and port, From, SIP dialog (sip.h's
+ * struct cp_sip_dialog_state), the SDP it negotiated and the operator's
+ * mute and deaf; a leg provisioned without SIP (tuttictl provision) has
+ * prov=1 and no dialog (an older tutti-cp skips that field, finds no
+ * dialog to restore and removes the leg: a downgrade keeps the calls, not
+ * the provisioned legs). conf.c fills and
  * reads struct cp_state; this module only writes and parses the file.
  *
  * The file is text, one record per line, "key=value" fields with
@@ -54,6 +58,10 @@ struct cp_state_conf {
 	bool locked;
 	bool on_dp;	  /* CONF_CREATE was sent */
 	char creator[96]; /* From of who made it, "" = standing */
+	bool prov;	  /* made by tuttictl provision */
+	struct shm_msg_conf params; /* as sent (rate_hz 0: a file from
+				     * before they were kept: tutti-cp's
+				     * defaults) */
 };
 
 struct cp_state_part {
@@ -67,6 +75,7 @@ struct cp_state_part {
 	bool held;	    /* its SDP put the focus on hold */
 	bool pin_pending;   /* in, deaf and mute, until its PIN */
 	uint8_t op_flags;   /* SHM_LEG_MUTE | SHM_LEG_DEAF by the operator */
+	bool prov;	    /* provisioned (tuttictl provision): no dialog */
 	char auth_user[64]; /* Digest user, "" = none */
 	uint64_t sdp_id;    /* o= of the SDP the focus sent */
 	uint64_t sdp_version;

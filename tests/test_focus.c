@@ -11,7 +11,11 @@
  * offer) and the leg command that carry them; running out of pairs, and
  * one given back; a re-INVITE keeping its leg's pair; a restarted tutti-cp
  * reserving the pairs tutti-dp still runs; one address keeping the legs'
- * local_addr 0.0.0.0; and the --media-ip list, parsed and refused.
+ * local_addr 0.0.0.0; the --media-ip list, parsed and refused; and
+ * tuttictl provision: conferences and legs without SIP from a file, their
+ * commands (sent as the ring has room), refusals with the file's line,
+ * kick and end, a leg tutti-dp refuses, a restart of tutti-cp, a new
+ * tutti-dp.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -53,8 +57,12 @@ static int phone = -1;		/* the phone's UDP socket */
 static uint16_t phone_port, sip_port;
 
 /* Every command the focus sent, in order. */
-static struct shm_msg cmds[64];
+static struct shm_msg cmds[2048];
 static unsigned int n_cmds;
+/* the stand-in region's ring slots and leg table (setup_with()) */
+static uint32_t region_slots = 1024, region_legs = 64;
+/* a LEG_ADD of this local port is refused (-EADDRINUSE); 0 = none */
+static uint16_t refuse_port;
 
 /* ---- the stand-in tutti-dp ---- */
 
@@ -125,10 +133,15 @@ dp_serve(void)
 	__atomic_store_n(&dp.hdr->dp_heartbeat_ns, shm_now_ns(),
 			 __ATOMIC_RELEASE);
 	while (shm_ring_recv(shm_region_cmd_ring(&dp, 0), &m, 1) == 1) {
-		ck_assert_uint_lt(n_cmds, 64);
+		bool refuse = m.hdr.type == SHM_CMD_LEG_ADD && refuse_port != 0 &&
+			      ntohs(m.body.leg.local_port) == refuse_port;
+
+		ck_assert_uint_lt(n_cmds, TUTTI_ARRAY_SIZE(cmds));
 		cmds[n_cmds++] = m;
-		table_apply(&m);
+		if (!refuse)
+			table_apply(&m);
 		shm_msg_init(&st, SHM_EVT_STATUS, m.hdr.seq, m.hdr.conf_id);
+		st.body.status.status = refuse ? -EADDRINUSE : 0;
 		ck_assert_uint_eq(shm_ring_send(shm_region_evt_ring(&dp, 0),
 						&st, 1), 1);
 	}
@@ -229,7 +242,8 @@ setup_with(const char *media, bool start)
 {
 	static int n;
 	struct shm_region_cfg rc = { .name = region_name, .n_workers = 1,
-				     .ring_slots = 1024, .n_legs = 64 };
+				     .ring_slots = region_slots,
+				     .n_legs = region_legs };
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
 	char err[256];
@@ -245,6 +259,7 @@ setup_with(const char *media, bool start)
 		      "%s", err);
 	shm_region_set_state(&dp, SHM_STATE_READY);
 	n_cmds = 0;
+	refuse_port = 0;
 	offer_ip = "127.0.0.1";
 
 	cp_focus_cfg_init(&cfg);
@@ -898,6 +913,335 @@ START_TEST(test_focus_cp_refuses_bad_media_ip)
 }
 END_TEST
 
+/* ---- tuttictl provision: conferences and legs without SIP ---- */
+
+static char prov_path[96];
+
+/* Write text as the provisioning file prov_path. */
+static void
+prov_write(const char *text)
+{
+	FILE *fp;
+
+	snprintf(prov_path, sizeof(prov_path), "/tmp/test_focus-%d.prov",
+		 (int)getpid());
+	proc_unlink_at_exit(prov_path);
+	fp = fopen(prov_path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+/* The focus's answer to an operator request (static: the next call
+ * overwrites it). */
+static const char *TUTTI_PRINTF(1, 2)
+ctl(const char *fmt, ...)
+{
+	static char out[256 * 1024];
+	char req[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	cp_focus_ctl(focus, req, out, sizeof(out));
+	return out;
+}
+
+/* The k-th command of type (any body), or NULL. */
+static const struct shm_msg *
+cmd_of(uint16_t type, unsigned int k)
+{
+	for (unsigned int i = 0; i < n_cmds; i++)
+		if (cmds[i].hdr.type == type && k-- == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+/* The LEG_ADD of local port, or NULL. */
+static const struct shm_msg *
+leg_add_at(uint16_t port)
+{
+	for (unsigned int i = 0; i < n_cmds; i++)
+		if (cmds[i].hdr.type == SHM_CMD_LEG_ADD &&
+		    ntohs(cmds[i].body.leg.local_port) == port)
+			return &cmds[i];
+	return NULL;
+}
+
+#define PROV_TWO							\
+	"# two conferences, four legs\n"				\
+	"conference 7 ptime=40 talkers=2 limiter\n"			\
+	"conference 8\n"						\
+	"legs 1-3 conference=7 remote=198.18.0.50:4000 local=40000 "	\
+	"codec=PCMA\n"							\
+	"leg 4 conference=8 remote=198.18.0.51:5000 local=30000 mute\n"
+
+/* The file's conferences go to tutti-dp with their parameters and tutti-cp's
+ * ids, its legs with their ports; they show in list and show as
+ * connected, and a provisioned leg's port in the RTP range is not given
+ * to a SIP participant. */
+START_TEST(test_focus_provision_sends_conferences_and_legs)
+{
+	const struct shm_msg *c7, *l;
+	const char *out;
+	struct call c[2];
+
+	prov_write(PROV_TWO);
+	out = ctl("provision %s", prov_path);
+	ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "\"n_conferences\":2,\"n_legs\":4"));
+	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"7\",\"worker\":0,"
+					  "\"legs\":3}"));
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 2);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
+	c7 = cmd_of(SHM_CMD_CONF_CREATE, 0);
+	if (c7->body.conf.ptime_ms != 40)
+		c7 = cmd_of(SHM_CMD_CONF_CREATE, 1);
+	ck_assert_uint_eq(c7->body.conf.ptime_ms, 40);
+	ck_assert_uint_eq(c7->body.conf.n_talkers, 2);
+	ck_assert_uint_eq(c7->body.conf.flags, SHM_CONF_LIMITER);
+	for (uint16_t port = 40000; port <= 40004; port += 2) {
+		l = leg_add_at(port);
+		ck_assert_ptr_nonnull(l);
+		ck_assert_uint_eq(l->hdr.conf_id, c7->hdr.conf_id);
+		ck_assert_uint_eq(l->body.leg.codec, SHM_CODEC_PCMA);
+		ck_assert_uint_eq(ntohs(l->body.leg.remote_port),
+				  4000 + port - 40000);
+	}
+	l = leg_add_at(30000);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_uint_ne(l->hdr.conf_id, c7->hdr.conf_id);
+	ck_assert(l->body.leg.flags & SHM_LEG_MUTE);
+	out = ctl("list");
+	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"7\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"participants\":3,\"talkers\":0,"
+					  "\"locked\":false,"
+					  "\"provisioned\":true"));
+	out = ctl("show 7");
+	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 3);
+	ck_assert_ptr_nonnull(strstr(out, "\"from\":\"prov:2@198.18.0.50:"
+					  "4002\",\"provisioned\":true"));
+	ck_assert_ptr_nonnull(strstr(ctl("show 8"), "\"muted\":true"));
+	/* a SIP participant gets the port left, then there is none */
+	ck_assert_int_eq(join(&c[0], 0), 200);
+	ck_assert_uint_eq(c[0].m_port, 30002);
+	ck_assert_int_eq(join(&c[1], 1), 503);
+}
+END_TEST
+
+/* A file that cannot be taken whole is refused with its line, and
+ * nothing of it is sent: a port a SIP call holds, an address tutti-dp
+ * does not own, a conference name taken, a syntax error, no file. */
+START_TEST(test_focus_provision_refuses_with_the_files_line)
+{
+	struct call c;
+	const char *out;
+	uint32_t a;
+
+	ck_assert_int_eq(join(&c, 0), 200);	/* holds 30000 */
+	n_cmds = 0;
+	prov_write("conference 7\n"
+		   "leg 1 conference=7 remote=198.18.0.50:4000 local=40000\n"
+		   "leg 2 conference=7 remote=198.18.0.50:4002 local=30000\n");
+	out = ctl("provision %s", prov_path);
+	ck_assert_msg(strstr(out, ":3: leg 2: " A_IP " port 30000 is taken")
+		      != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, prov_path));
+
+	ck_assert_int_eq(inet_pton(AF_INET, A_IP, &a), 1);
+	dp.hdr->addrs[0] = a;
+	dp.hdr->n_addrs = 1;
+	prov_write("conference 7\n"
+		   "leg 1 conference=7 remote=198.18.0.50:4000 "
+		   "local=" C_IP ":40000\n");
+	out = ctl("provision %s", prov_path);
+	ck_assert_msg(strstr(out, ":2: leg 1: local address " C_IP " is not "
+			     "tutti-dp's") != NULL, "%s", out);
+
+	prov_write("conference 7\nleg 1 conference=7 remote=198.18.0.50\n");
+	out = ctl("provision %s", prov_path);
+	ck_assert_msg(strstr(out, ":2: leg 1: needs remote=A.B.C.D:PORT") !=
+		      NULL, "%s", out);
+	out = ctl("provision /nonexistent/t.prov");
+	ck_assert_msg(strstr(out, "\"error\":\"/nonexistent/t.prov") != NULL,
+		      "%s", out);
+	ck_assert_ptr_nonnull(strstr(ctl("provision"), "needs a file"));
+	run_ms(10);
+	ck_assert_uint_eq(n_cmds, 0);
+	ck_assert_ptr_null(strstr(ctl("list"), "\"provisioned\":true"));
+
+	prov_write("conference 7\n");
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	out = ctl("provision %s", prov_path);
+	ck_assert_msg(strstr(out, ":1: conference 7: tutti-cp has a "
+			     "conference of that name") != NULL, "%s", out);
+}
+END_TEST
+
+/* kick removes one provisioned leg, end the rest and the conference; the
+ * RTP port comes free for SIP. */
+START_TEST(test_focus_provision_kick_and_end_remove_them)
+{
+	const struct shm_msg *m;
+	const char *out;
+	struct call c;
+	uint32_t conf_id;
+
+	prov_write(PROV_TWO);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	conf_id = leg_add_at(40002)->hdr.conf_id;
+	out = ctl("kick 7 prov:2@");
+	ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 1);
+	m = cmd_of(SHM_CMD_LEG_REMOVE, 0);
+	ck_assert_uint_eq(m->body.leg.leg_id, leg_add_at(40002)->body.leg.leg_id);
+	ck_assert_ptr_nonnull(strstr(ctl("list"), "\"participants\":2"));
+	out = ctl("end 7");
+	ck_assert_msg(strstr(out, "\"hung_up\":2") != NULL, "%s", out);
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 3);
+	m = cmd_of(SHM_CMD_CONF_DESTROY, 0);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->hdr.conf_id, conf_id);
+	ck_assert_ptr_null(strstr(ctl("list"), "{\"name\":\"7\""));
+	ck_assert_ptr_nonnull(strstr(ctl("show 7"), "no conference '7'"));
+	/* conference 8's leg holds 30000 until it goes */
+	ck_assert_ptr_nonnull(strstr(ctl("end 8"), "\"hung_up\":1"));
+	run_ms(10);
+	ck_assert_int_eq(join(&c, 0), 200);
+	ck_assert_uint_eq(c.m_port, 30000);
+}
+END_TEST
+
+/* A leg tutti-dp refuses goes; the others stay. */
+START_TEST(test_focus_provision_a_refused_leg_goes)
+{
+	const char *out;
+
+	refuse_port = 40002;
+	prov_write(PROV_TWO);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
+	out = ctl("show 7");
+	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 2);
+	ck_assert_ptr_null(strstr(out, "prov:2@"));
+	ck_assert_uint_eq(cp_focus_stats(focus)->dp_errors, 1);
+}
+END_TEST
+
+/* More legs than the ring holds: sent as tutti-dp takes them, all of
+ * them, none lost or sent twice. */
+START_TEST(test_focus_provision_waits_for_room_on_the_ring)
+{
+	char text[256];
+	uint64_t end = proc_now_ms() + WAIT_MS;
+
+	snprintf(text, sizeof(text), "conference 1\n"
+		 "legs 1-500 conference=1 remote=198.18.0.50:4000 "
+		 "local=40000\n");
+	prov_write(text);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"n_legs\":500"));
+	/* the first batch went at once, short of what the ring holds */
+	ck_assert_uint_lt(shm_ring_count(shm_region_cmd_ring(&dp, 0)), 64);
+	while (n_leg_cmds(SHM_CMD_LEG_ADD) < 500 && proc_now_ms() < end)
+		step();
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 500);
+	ck_assert_int_eq(test_count(ctl("show 1"), "\"state\":\"connected\""),
+			 500);
+	for (uint16_t port = 40000; port < 41000; port += 2)
+		ck_assert_ptr_nonnull(leg_add_at(port));
+	ck_assert_uint_eq(cp_focus_stats(focus)->dp_errors, 0);
+}
+END_TEST
+
+/* tutti-cp restarts: its provisioned legs are taken over from the state
+ * file (nothing removed, nothing sent again), still muted by the
+ * operator, and are kicked as before. */
+START_TEST(test_focus_provision_survives_a_restart)
+{
+	char text[8192];
+	const char *out;
+
+	prov_write(PROV_TWO);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	ck_assert_ptr_nonnull(strstr(ctl("mute 7 prov:1@"), "\"muted\":true"));
+	run_ms(10);
+	focus_stop();
+	test_read_file(state_path, text, sizeof(text));
+	ck_assert_int_eq(test_count(text, " prov=1"), 2 + 4);
+	ck_assert_int_eq(test_count(text, " ptime=40 talkers=2 cflags=1"), 1);
+	n_cmds = 0;
+	focus_start();
+	run_ms(20);
+	ck_assert_uint_eq(n_cmds, 0);
+	out = ctl("show 7");
+	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 3);
+	ck_assert_ptr_nonnull(strstr(ctl("list"), "\"provisioned\":true"));
+	ck_assert_ptr_nonnull(strstr(ctl("kick 7 prov:3@"), "\"ok\":true"));
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 1);
+	ck_assert_ptr_nonnull(strstr(ctl("show 7"), "\"muted\":true"));
+}
+END_TEST
+
+/* tutti-cp restarts over a new tutti-dp (a new region generation): the
+ * provisioned legs and their conferences are sent to it again. */
+START_TEST(test_focus_provision_goes_again_to_a_new_tutti_dp)
+{
+	const struct shm_msg *c7 = NULL;
+	struct shm_region_cfg rc = { .name = region_name, .n_workers = 1,
+				     .ring_slots = region_slots,
+				     .n_legs = region_legs };
+	char err[256];
+
+	prov_write(PROV_TWO);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	focus_stop();
+	shm_region_detach(&dp);
+	ck_assert_msg(shm_region_create(&dp, &rc, err, sizeof(err)) == 0,
+		      "%s", err);
+	shm_region_set_state(&dp, SHM_STATE_READY);
+	n_cmds = 0;
+	focus_start();
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 2);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
+	for (unsigned int i = 0; i < 2; i++)
+		if (cmd_of(SHM_CMD_CONF_CREATE, i)->body.conf.ptime_ms == 40)
+			c7 = cmd_of(SHM_CMD_CONF_CREATE, i);
+	ck_assert_ptr_nonnull(c7);
+	ck_assert_uint_eq(c7->body.conf.n_talkers, 2);
+	ck_assert_uint_eq(leg_add_at(40004)->hdr.conf_id, c7->hdr.conf_id);
+	ck_assert(leg_add_at(30000)->body.leg.flags & SHM_LEG_MUTE);
+	ck_assert_int_eq(test_count(ctl("show 7"), "\"state\":\"connected\""),
+			 3);
+}
+END_TEST
+
+static void
+setup_prov_small_ring(void)
+{
+	region_slots = 64;
+	region_legs = 1024;
+	setup_with(A_IP, true);
+	region_slots = 1024;
+	region_legs = 64;
+}
+
 /* cp_focus_new() takes 1 to 16 addresses. */
 START_TEST(test_focus_new_checks_the_address_count)
 {
@@ -944,6 +1288,21 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup_one, teardown);
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("provision");
+	tcase_add_checked_fixture(tc, setup_one, teardown);
+	tcase_add_test(tc, test_focus_provision_sends_conferences_and_legs);
+	tcase_add_test(tc, test_focus_provision_refuses_with_the_files_line);
+	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
+	tcase_add_test(tc, test_focus_provision_a_refused_leg_goes);
+	tcase_add_test(tc, test_focus_provision_survives_a_restart);
+	tcase_add_test(tc, test_focus_provision_goes_again_to_a_new_tutti_dp);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("provision_ring");
+	tcase_add_checked_fixture(tc, setup_prov_small_ring, teardown);
+	tcase_add_test(tc, test_focus_provision_waits_for_room_on_the_ring);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("media_ip");

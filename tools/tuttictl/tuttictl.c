@@ -13,6 +13,7 @@
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *   tuttictl drain|undrain WORKER     no new conferences there / again
+ *   tuttictl provision FILE           conferences and legs without SIP
  *
  * WHO is a leg id, a From URI, or a unique part of one. The answers are
  * tutti-cp's JSON; the tables are made from it with a small reader of the
@@ -20,6 +21,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,6 +70,12 @@ usage(FILE *f)
 "                            new conferences go to the other workers (its\n"
 "                            own keep their calls and take newcomers) /\n"
 "                            to any worker again\n"
+"  provision FILE            conferences and legs without SIP, from a file\n"
+"                            of tutti-dp --provision's format (for a packet\n"
+"                            generator): each conference named by its id\n"
+"                            in the file, each leg with its addresses and\n"
+"                            ports; all or nothing (an error names the\n"
+"                            file's line). 'kick' and 'end' remove them\n"
 "WHO is a leg id, a From URI, or a unique part of one.\n"
 "\n"
 "Options:\n"
@@ -180,7 +188,8 @@ each(const char *resp, const char *key, void (*row)(const char *, const char *))
 static void
 row_conf(const char *o, const char *e)
 {
-	char name[64], id[16], w[8], ad[8], n[16], t[16], lk[8] = "";
+	char name[64], id[16], w[8], ad[8], n[16], t[16], lk[8] = "",
+	     pv[8] = "";
 
 	get(o, e, "name", name, sizeof(name));
 	get(o, e, "conf_id", id, sizeof(id));
@@ -189,7 +198,9 @@ row_conf(const char *o, const char *e)
 	get(o, e, "participants", n, sizeof(n));
 	get(o, e, "talkers", t, sizeof(t));
 	get(o, e, "locked", lk, sizeof(lk));
-	printf("%-28s %7s %6s %-8s %12s %8s  %s\n", name, id, w,
+	get(o, e, "provisioned", pv, sizeof(pv));
+	printf("%-28s %7s %6s %-11s %12s %8s  %s\n", name, id, w,
+	       strcmp(pv, "true") == 0 ? "provisioned" :
 	       strcmp(ad, "true") == 0 ? "ad hoc" : "standing", n, t,
 	       strcmp(lk, "true") == 0 ? "locked" : "");
 }
@@ -232,6 +243,17 @@ print_switch(const char *resp, const char *key, const char *flag,
 	get(resp, NULL, key, id, sizeof(id));
 	get(resp, NULL, flag, v, sizeof(v));
 	printf("%s %s: %s\n", key, id, strcmp(v, "true") ? off : on);
+}
+
+static void
+row_prov(const char *o, const char *e)
+{
+	char name[64], w[8], n[16];
+
+	get(o, e, "name", name, sizeof(name));
+	get(o, e, "worker", w, sizeof(w));
+	get(o, e, "legs", n, sizeof(n));
+	printf("%-28s %6s %8s\n", name, w, n);
 }
 
 static void
@@ -321,7 +343,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *region = "/tutti";
-	char path[128], req[512], err[512];
+	char path[128], req[512], err[512], file[PATH_MAX];
 	static char resp[RESP_MAX];
 	bool json = false;
 	size_t off = 0;
@@ -348,6 +370,23 @@ main(int argc, char **argv)
 			 region[0] == '/' ? region + 1 : region);
 		sock = path;
 	}
+	if (strcmp(argv[optind], "provision") == 0) {
+		/* tutti-cp reads the file: give it the whole path */
+		if (optind + 2 != argc) {
+			fprintf(stderr, "tuttictl: usage: provision FILE\n");
+			return 2;
+		}
+		if (realpath(argv[optind + 1], file) == NULL) {
+			fprintf(stderr, "tuttictl: %s: %s\n", argv[optind + 1],
+				strerror(errno));
+			return 1;
+		}
+		if (strlen(file) + sizeof("provision \n") > sizeof(req)) {
+			fprintf(stderr, "tuttictl: %s: path too long\n", file);
+			return 1;
+		}
+		argv[optind + 1] = file;
+	}
 	for (int i = optind; i < argc && off < sizeof(req) - 2; i++)
 		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s%s",
 					i > optind ? " " : "", argv[i]);
@@ -371,7 +410,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[optind], "list") == 0) {
-		printf("%-28s %7s %6s %-8s %12s %8s  %s\n", "CONFERENCE", "ID",
+		printf("%-28s %7s %6s %-11s %12s %8s  %s\n", "CONFERENCE", "ID",
 		       "WORKER", "KIND", "PARTICIPANTS", "TALKING", "LOCK");
 		each(resp, "conferences", row_conf);
 	} else if (strcmp(argv[optind], "show") == 0) {
@@ -433,6 +472,16 @@ main(int argc, char **argv)
 		print_switch(resp, "worker", "draining", "takes new conferences",
 			     "draining: new conferences go to the other "
 			     "workers, its own keep their calls");
+	} else if (strcmp(argv[optind], "provision") == 0) {
+		char v[16] = "", n[16] = "";
+
+		get(resp, NULL, "n_conferences", n, sizeof(n));
+		get(resp, NULL, "n_legs", v, sizeof(v));
+		printf("provisioned %s: %s conference%s, %s leg%s (tutti-dp "
+		       "takes them now: tuttictl list, show)\n", file, n,
+		       strcmp(n, "1") ? "s" : "", v, strcmp(v, "1") ? "s" : "");
+		printf("%-28s %6s %8s\n", "CONFERENCE", "WORKER", "LEGS");
+		each(resp, "conferences", row_prov);
 	} else if (strcmp(argv[optind], "roster") == 0) {
 		/* the conference-info document, unescaped from its JSON */
 		const char *v = strstr(resp, "\"conference_info\":\"");
