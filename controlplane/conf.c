@@ -3291,14 +3291,14 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		put(o, "%s{\"leg_id\":%u,\"from\":", first ? "" : ",",
 		    p->leg_id);
 		put_str(o, p->from);
-		put(o, ",\"provisioned\":%s", p->prov ? "true" : "false");
 		put(o, ",\"state\":\"%s\",\"codec\":\"%s\",\"rate_hz\":%u,"
 		    "\"ptime_ms\":%u,\"rtp_addr\":\"%s\",\"rtp_port\":%u,"
 		    "\"muted\":%s,\"deaf\":%s,"
 		    "\"talking\":%s,\"on_dp\":%s,\"rx_pkts\":%" PRIu64
 		    ",\"tx_pkts\":%" PRIu64
 		    ",\"lost\":%" PRIu64 ",\"jitter_us\":%u"
-		    ",\"concealed\":%" PRIu64 "}", state_name(p),
+		    ",\"concealed\":%" PRIu64 ",\"provisioned\":%s}",
+		    state_name(p),
 		    shm_codec_name(p->leg.codec), p->leg.rate_hz,
 		    p->leg.ptime_ms, leg_local_ip(f, &p->leg, ip), p->port,
 		    (p->leg.flags & SHM_LEG_MUTE) ? "true" : "false",
@@ -3306,7 +3306,7 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		    p->talking ? "true" : "false",
 		    e != NULL ? "true" : "false", e ? e->rx_pkts : 0,
 		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0,
-		    e ? e->concealed : 0);
+		    e ? e->concealed : 0, p->prov ? "true" : "false");
 		first = false;
 	}
 	put(o, "]}}");

@@ -159,8 +159,9 @@ void cp_focus_flush(struct cp_focus *f);
  * provision PATH (conferences and legs without SIP from a file of tutti-dp
  * --provision's format, shm_prov.h: taken whole or refused with
  * "PATH:LINE: reason"; the commands go to tutti-dp as its rings have
- * room, from cp_focus_poll()), help. The answer is one JSON object, {"error": "..."} for a bad request;
- * a command it does not know gets "unknown command".
+ * room, from cp_focus_poll()), help. The answer is one JSON object,
+ * {"error": "..."} for a bad request; a command it does not know gets
+ * "unknown command".
  */
 void cp_focus_ctl(void *ctx, const char *req, char *out, size_t out_len);
 

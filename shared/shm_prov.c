@@ -433,7 +433,10 @@ do_leg(struct parser *ps, char **tok, int n, bool range)
 	} else {
 		last = first;
 	}
-	snprintf(what, sizeof(what), "leg%s %s", range ? "s" : "", tok[1]);
+	if (range)
+		snprintf(what, sizeof(what), "legs %u-%u", first, last);
+	else
+		snprintf(what, sizeof(what), "leg %u", first);
 	rc = leg_template(ps, tok + 2, n - 2, what, last - first + 1, &tmpl,
 			  &worker, &ra, &rport, &lport);
 	if (rc < 0)

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# tests/check_ctl_provision.sh: tuttictl provision on real processes, no
+# root: tutti-dp (DPDK EAL, no hugepages) on a memif link with no
+# --provision, tutti-cp attached to it (no SIP), tutti-gen on the other
+# end of the link. A bad file is refused with its line and provisions
+# nothing; the generator's own file (tutti-gen --write-provision) given to
+# the running focus gives its conferences and legs in tuttictl list and on
+# tutti-dp; every leg hears the mix while tutti-gen sends; tutti-cp
+# restarted in the middle takes them over (none removed, the mixing goes
+# on); tuttictl kick and end take legs off tutti-dp; and tutti-gen's report
+# of every leg: each heard, none lost.
+# usage: check_ctl_provision.sh BUILD
+set -uo pipefail
+
+build=${1:?usage: check_ctl_provision.sh BUILD}
+gen=$build/tools/gen/tutti-gen
+dp=$build/dataplane/tutti-dp
+cp=$build/controlplane/tutti-cp
+ctl=$build/tools/tuttictl/tuttictl
+dir=$(mktemp -d /tmp/tutti-ctlprov.XXXXXX)
+region=/tutti-ctlprov-$$
+sock=$dir/cp.sock
+legs=100 confs=10
+dp_pid='' cp_pid='' gen_pid=''
+# shellcheck source=tests/tap.sh
+source "$(dirname "$0")/tap.sh"
+
+cleanup() {
+	# tutti-dp before tutti-gen: DPDK 22.11's memif must not see its
+	# peer go while its data path runs (bench/sysbench says more)
+	for p in "$dp_pid" "$gen_pid" "$cp_pid"; do
+		[[ -n $p ]] && kill -INT "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+cpu_a=$(tr ',-' '\n\n' <<<"$cpus" | head -1)
+cpu_b=$(tr ',-' '\n\n' <<<"$cpus" | tail -1)
+eal=(--no-huge --no-pci --no-shconf --no-telemetry
+	--log-level=lib.eal:warning --log-level=pmd.net.memif:error)
+
+# wait_for SECONDS CMD...: until CMD succeeds (0) or the time is up (1)
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[[ $SECONDS -ge $end ]] && return 1
+		sleep 0.1
+	done
+}
+tctl() { "$ctl" --socket "$sock" "$@"; }
+quiet() { "$@" >/dev/null; }	# its output is no TAP line
+# jnum JSON KEY: the first number of "KEY": in JSON
+jnum() { grep -o "\"$2\":[0-9]*" <<<"$1" | head -1 | cut -d: -f2; }
+# dp_legs: the legs tutti-dp runs (its stats, through tutti-cp)
+dp_legs() { jnum "$(tctl --json stats)" legs; }
+n_prov() { tctl --json list | grep -o '"provisioned":true' | wc -l; }
+# show_all FIELD: FIELD of every participant of every conference, one a
+# line
+show_all() {
+	local c
+	for c in $(seq 1 $confs); do
+		tctl --json show "$c" | grep -o "\"$1\":[0-9]*" | cut -d: -f2
+	done
+}
+# all_above FIELD MIN: every leg's FIELD above MIN, and $legs of them
+all_above() {
+	show_all "$1" | awk -v m="$2" -v n=$legs \
+		'$1 > m { k++ } END { exit !(k == n && NR == n) }'
+}
+start_cp() {
+	"$cp" --region "$region" --ctl "$sock" --state "$dir/cp.state" \
+		--media-ip 198.18.0.1 --wait 10 >>"$dir/cp.log" 2>&1 &
+	cp_pid=$!
+	wait_for 20 bash -c "'$ctl' --socket '$sock' --json stats 2>/dev/null |
+		grep -q '\"dp_up\":true'"
+}
+
+"$dp" --lcores "0@$cpu_a,1@$cpu_b" "${eal[@]}" -m 256 \
+	--file-prefix "ctlprov$$d" \
+	--vdev="net_memif0,role=server,socket=$dir/link.sock" -- \
+	--region "$region" --addr 0=198.18.0.1/24 --legs 1024 \
+	>"$dir/dp.log" 2>&1 &
+dp_pid=$!
+wait_for 30 grep -q 'ready: region' "$dir/dp.log" ||
+	{ echo "# tutti-dp did not start:"; sed 's/^/#   /' "$dir/dp.log"; }
+start_cp
+check "tutti-cp attached to tutti-dp" kill -0 "$cp_pid"
+
+# --- a bad file: refused with its line, nothing provisioned ---
+"$gen" -- --legs $legs --confs $confs --write-provision "$dir/g.prov"
+sed 's/^legs 11-20 conference=2 remote=\([^ ]*\) /legs 11-20 conference=2 /' \
+	"$dir/g.prov" >"$dir/bad.prov"
+bad_line=$(grep -n '^legs 11-20' "$dir/bad.prov" | cut -d: -f1)
+out=$(tctl provision "$dir/bad.prov" 2>&1)
+rc=$?
+echo "# $out"
+check "a bad file is refused (exit status 1)" test $rc -eq 1
+check "... naming its file and line" grep -qF \
+	"$dir/bad.prov:$bad_line: legs 11-20: needs remote=A.B.C.D:PORT" \
+	<<<"$out"
+check "... and nothing is provisioned" test "$(n_prov)" -eq 0 -a \
+	"$(dp_legs)" -eq 0
+
+# --- the generator's file on the running focus ---
+out=$(tctl provision "$dir/g.prov")
+check "tuttictl provision takes tutti-gen's file" test $? -eq 0
+echo "$out" | head -3 | sed 's/^/# /'
+check "... and says what it made" grep -q \
+	"^provisioned $dir/g.prov: $confs conferences, $legs legs" <<<"$out"
+check "tuttictl list: $confs provisioned conferences" \
+	wait_for 10 bash -c "[[ \$('$ctl' --socket '$sock' --json list |
+		grep -o '\"provisioned\":true' | wc -l) -eq $confs ]]"
+check "tutti-dp runs the $legs legs" wait_for 10 \
+	bash -c "'$ctl' --socket '$sock' --json stats | grep -q '\"legs\":$legs,'"
+check "every leg connected" test "$(show_all leg_id | wc -l)" -eq $legs -a \
+	"$(for c in $(seq 1 $confs); do tctl --json show "$c"; done |
+	   grep -o '"state":"connected"' | wc -l)" -eq $legs
+check "the table says provisioned" bash -c "'$ctl' --socket '$sock' list |
+	grep -q '^1 .* provisioned  *10 '"
+out=$(tctl provision "$dir/g.prov" 2>&1)
+rc=$?
+check "provisioning it again is refused (exit status 1): its names are taken" \
+	test $rc -eq 1
+check "... saying so, with the line" grep -qF \
+	"$dir/g.prov:3: conference 1: tutti-cp has a conference of that name" \
+	<<<"$out"
+
+# --- RTP: tutti-gen sends, every leg hears the mix ---
+timeout 120 "$gen" --lcores "0@$cpu_a" "${eal[@]}" -m 128 \
+	--file-prefix "ctlprov$$g" \
+	--vdev="net_memif0,role=client,socket=$dir/link.sock" -- \
+	--mode rtp --legs $legs --confs $confs --talkers 3 --duration 8 \
+	--per-leg "$dir/legs.csv" --json --quiet --hold-s 60 \
+	>"$dir/gen.json" 2>"$dir/gen.err" &
+gen_pid=$!
+check "tutti-dp receives every leg's RTP" wait_for 20 all_above rx_pkts 0
+check "... and sends every leg the mix" wait_for 10 all_above tx_pkts 0
+
+# --- tutti-cp restarts: the legs are taken over, the mixing goes on ---
+tx_before=$(show_all tx_pkts | awk '{ s += $1 } END { print s }')
+kill -TERM "$cp_pid"
+wait "$cp_pid"
+check "tutti-cp stops cleanly (exit status 0)" test $? -eq 0
+check "... writing the legs to its state file" \
+	test "$(grep -c ' prov=1 ' "$dir/cp.state")" -eq $((confs + legs))
+start_cp
+check "the restarted tutti-cp took the $legs legs over, removed none" \
+	grep -q "takeover: $legs participants taken over, 0 hung up (leg gone), 0 legs removed" \
+	"$dir/cp.log"
+check "... lists them" test "$(n_prov)" -eq $confs -a \
+	"$(show_all leg_id | wc -l)" -eq $legs
+check "... and tutti-dp mixed on meanwhile" wait_for 5 bash -c \
+	"[[ \$(for c in \$(seq 1 $confs); do '$ctl' --socket '$sock' --json \
+		show \$c; done | grep -o '\"tx_pkts\":[0-9]*' | cut -d: -f2 |
+		awk '{ s += \$1 } END { print s }') -gt $tx_before ]]"
+
+# --- kick and end take legs off tutti-dp ---
+# tutti-gen's leg 91 (conference 10): its file's id is in its name
+check "tuttictl kick removes a provisioned leg" quiet tctl kick 10 prov:91@
+check "tuttictl end removes a provisioned conference" quiet tctl end 9
+check "... and tutti-dp runs $((legs - 11)) legs" wait_for 10 bash -c \
+	"'$ctl' --socket '$sock' --json stats | grep -q '\"legs\":$((legs - 11)),'"
+check "... in $((confs - 1)) conferences" test "$(n_prov)" -eq $((confs - 1))
+
+# --- tutti-gen's report: every leg heard, none lost ---
+wait_for 30 test -s "$dir/gen.json"
+# ... and its per-leg file, a header and a line a leg
+wait_for 10 bash -c "[[ \$(wc -l <'$dir/legs.csv') -eq $((legs + 1)) ]]"
+[[ -n ${KEEP:-} ]] && cp "$dir/legs.csv" "$KEEP"
+out=$(cat "$dir/gen.json")
+echo "# tutti-gen: $out"
+check "every leg heard the mix (legs_seen $legs)" \
+	test "$(jnum "$out" legs_seen)" = $legs
+# conference 9's legs (81-90) and leg 91 heard nothing after they went:
+# the others are held to their whole run
+bad=$(awk -F, 'NR > 1 && ($1 < 81 || $1 > 91) &&
+	($3 == 0 || $3 != $4 || $5 != 0) { print "#   " $0 }' "$dir/legs.csv")
+[[ -n $bad ]] && echo "# legs that missed some (leg,conference,rx,expected,lost,...):" &&
+	echo "$bad"
+check "every leg left in place heard it all, none lost" test -z "$bad"
+check "... all $((legs - 11)) of them" test "$(awk -F, \
+	'NR > 1 && ($1 < 81 || $1 > 91) { n++ } END { print n + 0 }' \
+	"$dir/legs.csv")" = $((legs - 11))
+kill -INT "$dp_pid"
+wait "$dp_pid"
+check "tutti-dp stops cleanly (exit status 0)" test $? -eq 0
+dp_pid=''
+tap_end
