@@ -1242,6 +1242,26 @@ prov_send(struct cp_focus *f, struct part *p)
 	return 0;
 }
 
+/* The data plane's answer to a provisioned conference's CONF_CREATE: a
+ * refusal is said here, as its legs are refused with it. */
+static void
+on_prov_conf_status(void *cookie, const struct shm_msg *cmd, int status)
+{
+	struct cp_focus *f = ((void **)cookie)[0];
+
+	free(cookie);
+	if (status >= 0 || status == -ENOTCONN)
+		return;
+	f->st.dp_errors++;
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		if (c->conf_id == cmd->hdr.conf_id) {
+			LOG_WARN("provisioned conference %s refused by tutti-dp "
+				 "(worker %u): %s; its legs go with it",
+				 c->name, c->worker, strerror(-status));
+			return;
+		}
+}
+
 /*
  * Send what provisioning has waiting (cp_focus_poll(), and at once after
  * tuttictl provision): each conference's CONF_CREATE, then its legs'
@@ -1271,11 +1291,18 @@ prov_pump(struct cp_focus *f)
 		if (full & (1ULL << c->worker))
 			continue;
 		if (!c->on_dp) {
+			void **cookie = malloc(sizeof(void *));
 			struct shm_msg m;
-			int64_t rc;
+			int64_t rc = -ENOMEM;
 
 			conf_msg(c, SHM_CMD_CONF_CREATE, &m);
-			rc = cp_dpctl_send(f->d, c->worker, &m, NULL, NULL);
+			if (cookie != NULL) {
+				cookie[0] = f;
+				rc = cp_dpctl_send(f->d, c->worker, &m,
+						   on_prov_conf_status, cookie);
+				if (rc < 0)
+					free(cookie);
+			}
 			if (rc == -EAGAIN) {
 				full |= 1ULL << c->worker;
 				continue;

@@ -14,8 +14,8 @@
  * local_addr 0.0.0.0; the --media-ip list, parsed and refused; and
  * tuttictl provision: conferences and legs without SIP from a file, their
  * commands (sent as the ring has room), refusals with the file's line,
- * kick and end, a leg tutti-dp refuses, a restart of tutti-cp, a new
- * tutti-dp.
+ * kick and end, a leg or a conference tutti-dp refuses, a restart of
+ * tutti-cp, a new tutti-dp.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -63,6 +63,10 @@ static unsigned int n_cmds;
 static uint32_t region_slots = 1024, region_legs = 64;
 /* a LEG_ADD of this local port is refused (-EADDRINUSE); 0 = none */
 static uint16_t refuse_port;
+/* a CONF_CREATE of this ptime is refused (-ENOSPC), and so are its legs
+ * (-ENOENT); 0 = none */
+static uint8_t refuse_ptime;
+static uint32_t refused_conf_id;
 
 /* ---- the stand-in tutti-dp ---- */
 
@@ -135,13 +139,22 @@ dp_serve(void)
 	while (shm_ring_recv(shm_region_cmd_ring(&dp, 0), &m, 1) == 1) {
 		bool refuse = m.hdr.type == SHM_CMD_LEG_ADD && refuse_port != 0 &&
 			      ntohs(m.body.leg.local_port) == refuse_port;
+		bool no_conf = m.hdr.type == SHM_CMD_CONF_CREATE &&
+			       refuse_ptime != 0 &&
+			       m.body.conf.ptime_ms == refuse_ptime;
+		bool no_leg = m.hdr.type == SHM_CMD_LEG_ADD &&
+			      refused_conf_id != 0 &&
+			      m.hdr.conf_id == refused_conf_id;
 
 		ck_assert_uint_lt(n_cmds, TUTTI_ARRAY_SIZE(cmds));
 		cmds[n_cmds++] = m;
-		if (!refuse)
+		if (no_conf)
+			refused_conf_id = m.hdr.conf_id;
+		if (!refuse && !no_conf && !no_leg)
 			table_apply(&m);
 		shm_msg_init(&st, SHM_EVT_STATUS, m.hdr.seq, m.hdr.conf_id);
-		st.body.status.status = refuse ? -EADDRINUSE : 0;
+		st.body.status.status = refuse ? -EADDRINUSE : no_conf ?
+					-ENOSPC : no_leg ? -ENOENT : 0;
 		ck_assert_uint_eq(shm_ring_send(shm_region_evt_ring(&dp, 0),
 						&st, 1), 1);
 	}
@@ -260,6 +273,8 @@ setup_with(const char *media, bool start)
 	shm_region_set_state(&dp, SHM_STATE_READY);
 	n_cmds = 0;
 	refuse_port = 0;
+	refuse_ptime = 0;
+	refused_conf_id = 0;
 	offer_ip = "127.0.0.1";
 
 	cp_focus_cfg_init(&cfg);
@@ -1138,6 +1153,26 @@ START_TEST(test_focus_provision_a_refused_leg_goes)
 }
 END_TEST
 
+/* A conference tutti-dp refuses goes with its legs; the other stays. */
+START_TEST(test_focus_provision_a_refused_conference_goes)
+{
+	const char *out;
+
+	refuse_ptime = 40;	/* conference 7 */
+	prov_write(PROV_TWO);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	ck_assert_uint_ne(refused_conf_id, 0);
+	out = ctl("list");
+	ck_assert_ptr_null(strstr(out, "{\"name\":\"7\""));
+	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"8\""));
+	ck_assert_int_eq(test_count(ctl("show 8"), "\"state\":\"connected\""),
+			 1);
+	ck_assert_uint_eq(cp_focus_stats(focus)->dp_errors, 1 + 3);
+}
+END_TEST
+
 /* More legs than the ring holds: sent as tutti-dp takes them, all of
  * them, none lost or sent twice. */
 START_TEST(test_focus_provision_waits_for_room_on_the_ring)
@@ -1297,6 +1332,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_provision_refuses_with_the_files_line);
 	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
 	tcase_add_test(tc, test_focus_provision_a_refused_leg_goes);
+	tcase_add_test(tc, test_focus_provision_a_refused_conference_goes);
 	tcase_add_test(tc, test_focus_provision_survives_a_restart);
 	tcase_add_test(tc, test_focus_provision_goes_again_to_a_new_tutti_dp);
 	suite_add_tcase(s, tc);
