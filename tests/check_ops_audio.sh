@@ -148,7 +148,7 @@ ip netns exec "$ns" "$gen" --functional --local 198.18.0.1 --count 3 \
 	--tones 450,800,1300 --also-hear 1700 --call "$call" --duration 300 \
 	--report-ms 500 --move-addr 198.18.0.3 >"$fleet" 2>"$out/fleet.err" &
 fleet_pid=$!
-pids+=($fleet_pid)
+pids+=("$fleet_pid")
 
 wait_for "each hears the other two and not itself" window_holds \
 	"all(P[i]['in_call'] for i in range(3)) and
@@ -259,7 +259,7 @@ tctl unlock demo >/dev/null || fail "tuttictl unlock"
 wait_for "roster: unlocked" roster_says locked false
 lone_caller d_open 1700 6 &
 dpid=$!
-pids+=($dpid)
+pids+=("$dpid")
 set_mark
 wait_for "D in the roster" roster_says "$D" connected sendrecv
 wait_for "A and B hear D" window_holds "hears(0, 1700) and hears(1, 1700)"
@@ -278,7 +278,7 @@ worker_says() { tctl --json stats | grep -q "\"overloaded\":$1"; }
 	sleep 0.2
   done ) &
 stall=$!
-pids+=($stall)
+pids+=("$stall")
 wait_for "worker 0 overloaded" worker_says true
 lone_caller d_busy 1700 2
 # a dial-out is refused before any phone rings

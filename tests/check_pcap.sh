@@ -8,7 +8,7 @@
 # and not its own (Goertzel), while the malformed packets are counted. No
 # root: the pcap PMD reads and writes files.
 set -u
-top=$1 build=$2
+build=$2	# $1: the source tree, not needed here
 dp=$build/dataplane/tutti-dp
 out=$(mktemp -d)
 region=/tutti-pcap-$$

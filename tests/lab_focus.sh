@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 # tests/lab_focus.sh, sourced by the lab tests (check_functional.sh,
 # check_media_addrs.sh, check_ops_audio.sh, check_ptime.sh,
 # check_routed.sh, check_vlan.sh, check_two_ports.sh): the whole
@@ -64,8 +65,10 @@ lab_focus_up() {
 	addr_opts=(--addr "0=$dp_addrs")
 	[[ -n ${lab_dp_addr_opts[*]:-} ]] && addr_opts=("${lab_dp_addr_opts[@]}")
 
+	# shellcheck disable=SC2154 # top: set by the sourcing test
 	"$top/tools/lab" up --ns "$ns" --dp-if "$dpif" --lab-if "$labif" \
 		>/dev/null || return 1
+	# shellcheck disable=SC2154 # build, lab_*_opts: set by the sourcing test
 	"$build/dataplane/tutti-dp" -l "$(($(nproc) - 1))" --no-huge -m 256 \
 		--no-pci --no-shconf --no-telemetry \
 		--log-level=lib.eal:warning \
@@ -73,6 +76,7 @@ lab_focus_up() {
 		--region "$region" --idle-sleep-us 100 "${addr_opts[@]}" \
 		"${lab_dp_opts[@]}" \
 		>"$out/dp.log" 2>&1 &
+	# shellcheck disable=SC2034 # dp_pid: read by the sourcing test
 	dp_pid=$!
 	pids+=($!)
 	ip netns exec "$ns" "$build/controlplane/tutti-cp" --region "$region" \

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 # tests/tap.sh: TAP lines for the shell tests (sourced). ok / not_ok
 # DESCRIPTION, check DESCRIPTION CONDITION... (ok if the command
 # succeeds), and tap_end: the plan line, and a failing status if any

@@ -59,7 +59,7 @@ start_client() {	# start_client NAME ARGS...: memif client, held
 		2>"$dir/$name.err" &
 	client_pid=$!
 	echo "$client_pid" >"$dir/$name.pid"	# timeout's: tutti-gen's parent
-	pids+=($client_pid)
+	pids+=("$client_pid")
 	for _ in $(seq 600); do
 		[[ -s "$dir/$name.out" ]] && break
 		kill -0 "$client_pid" 2>/dev/null || break
@@ -181,7 +181,7 @@ start_reflect warm
   done
 ) &
 catcher=$!
-pids+=($catcher)
+pids+=("$catcher")
 wlegs=200
 start_client warm --mode rtp --legs $wlegs --confs 20 --warmup-s 1 \
 	--duration 1 --warmup-signal $catcher
@@ -264,7 +264,7 @@ if [[ -n "$dp" ]]; then
 		--file-prefix "gt$$dp" -- --region "/tutti-gen-test-$$" \
 		--provision "$dir/s.prov" --idle-sleep-us 100 >"$dir/dp.log" 2>&1 &
 	dp_pid=$!
-	pids+=($dp_pid)
+	pids+=("$dp_pid")
 	for _ in $(seq 100); do
 		grep -q 'ready: region' "$dir/dp.log" && break
 		sleep 0.1
