@@ -14,13 +14,19 @@
 # cannot keep the kernel-style layout the tree uses (a tab before a
 # trailing comment, `?` and `:` at the end of a line), so the tree does
 # not match it and this script does not run it.
+# Each shell script in git under tools/ tests/ bench/ .ci/ (a file named
+# *.sh, or whose first line is a sh or bash #!) must pass
+# `shellcheck -S warning -x` (shellcheck: tools/deps installs it; lint
+# fails without it rather than skip the scripts).
 set -euo pipefail
 
 usage() {
 	echo "usage: tools/lint.sh [--json] [FILE...] [-h]"
-	echo "  Checks the C files in git (or FILE...) against the rules above;"
-	echo "  prints FILE:LINE: rule: what, and exits 1 if any is broken."
-	echo "  --json  one JSON object: files checked and each finding"
+	echo "  Checks the C files in git (or FILE...) against the rules above,"
+	echo "  and the shell scripts (among FILE...) with shellcheck -S warning"
+	echo "  -x; prints FILE:LINE: rule: what (FILE:LINE: shellcheck: SCnnnn:"
+	echo "  what), exits 1 if any is broken, 2 if shellcheck is not installed."
+	echo "  --json  one JSON object: files and scripts checked, each finding"
 }
 
 json=0
@@ -34,18 +40,43 @@ for a in "$@"; do
 	esac
 done
 cd "$(dirname "$0")/.."
+mode=given
 if [[ ${#args[@]} -eq 0 ]]; then
+	# the C files, then "--" and the files among which are the scripts
+	mode=tree
 	mapfile -t args < <(git ls-files -- 'shared/*.[ch]' 'dataplane/*.[ch]' \
 		'controlplane/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]' \
-		'tools/*.[ch]')
+		'tools/*.[ch]'; echo --; git ls-files -- tools tests bench .ci)
 fi
-exec python3 - "$json" "${args[@]}" <<'EOF'
-import json, re, sys
+exec python3 - "$json" "$mode" "${args[@]}" <<'EOF'
+import json, re, shutil, subprocess, sys
 
 LIMIT = 100
 want_json = sys.argv[1] == "1"
-files = sys.argv[2:]
 found = []
+shebang = re.compile(rb"#!(.*/|.*\s)(ba)?sh(\s|$)")
+
+def is_script(path):
+    """a shell script: named *.sh, or a sh or bash #! first line"""
+    if path.endswith(".sh"):
+        return True
+    try:
+        with open(path, "rb") as f:
+            return bool(shebang.match(f.readline(4096)))
+    except OSError:
+        return False
+
+if sys.argv[2] == "tree":
+    sep = sys.argv.index("--")
+    files = sys.argv[3:sep]
+    scripts = [p for p in sys.argv[sep + 1:] if is_script(p)]
+else:	# FILE...: each a script or a C file
+    files = [p for p in sys.argv[3:] if not is_script(p)]
+    scripts = [p for p in sys.argv[3:] if is_script(p)]
+if scripts and not shutil.which("shellcheck"):
+    print("tools/lint.sh: shellcheck not installed (tools/deps installs it)",
+          file=sys.stderr)
+    sys.exit(2)
 
 def add(path, line, rule, what):
     found.append({"file": path, "line": line, "rule": rule, "what": what})
@@ -116,16 +147,38 @@ for path in files:
                 add(path, k + 1, "return-type",
                     "a definition's return type is not on its own line")
 
+c_found = len(found)
+# the scripts: shellcheck's warnings and errors (-x: what they source too)
+if scripts:
+    r = subprocess.run(["shellcheck", "-S", "warning", "-x", "-f", "json1",
+                        "--"] + scripts, stdout=subprocess.PIPE)
+    try:
+        comments = json.loads(r.stdout)["comments"]
+    except ValueError:
+        comments = None
+    if r.returncode not in (0, 1) or comments is None:
+        print("tools/lint.sh: shellcheck failed (exit status %d)" %
+              r.returncode, file=sys.stderr)
+        sys.exit(2)
+    for c in comments:
+        add(c["file"], c["line"], "shellcheck",
+            "SC%d: %s" % (c["code"], c["message"]))
+
 if want_json:
-    print(json.dumps({"files": len(files), "findings": found}))
+    print(json.dumps({"files": len(files), "scripts": len(scripts),
+                      "findings": found}))
 else:
     for f in found:
         print("%s:%d: %s: %s" % (f["file"], f["line"], f["rule"], f["what"]))
     if found:
-        print("tools/lint.sh: %d finding(s) in %d of %d files" %
-              (len(found), len({f["file"] for f in found}), len(files)),
+        print("tools/lint.sh: %d finding(s) in %d of %d files; "
+              "%d shellcheck finding(s) in %d of %d shell scripts" %
+              (c_found, len({f["file"] for f in found[:c_found]}),
+               len(files), len(found) - c_found,
+               len({f["file"] for f in found[c_found:]}), len(scripts)),
               file=sys.stderr)
     else:
-        print("tools/lint.sh: %d files follow the rules" % len(files))
+        print("tools/lint.sh: %d files follow the rules; "
+              "%d shell scripts pass shellcheck" % (len(files), len(scripts)))
 sys.exit(1 if found else 0)
 EOF
