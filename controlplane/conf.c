@@ -3798,6 +3798,57 @@ out:
 	shm_prov_free(&pv);
 }
 
+/* tuttictl unprovision PATH: end the provisioned conferences PATH names
+ * (their legs go at once, SIP participants get a BYE). */
+static void
+unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
+{
+	struct shm_prov pv = { 0 };
+	uint32_t ended = 0, legs = 0, missing = 0;
+	char err[1024];
+
+	if (path[0] == '\0') {
+		put_error(o, "'unprovision' needs the file given to 'provision'");
+		return;
+	}
+	/* any worker= is fine: the workers may be fewer than then */
+	if (shm_prov_load(&pv, path, SHM_MAX_WORKERS, err, sizeof(err)) < 0) {
+		put_error(o, "%s", err);
+		return;
+	}
+	for (size_t i = 0; i < pv.n_cmds; i++) {
+		char name[CP_CONF_NAME_MAX];
+		struct conf *c;
+
+		if (pv.cmds[i].msg.hdr.type != SHM_CMD_CONF_CREATE)
+			continue;
+		snprintf(name, sizeof(name), "%u", pv.cmds[i].msg.hdr.conf_id);
+		if ((c = conf_find(f, name)) == NULL || !c->prov) {
+			missing++;
+			continue;
+		}
+		ended++;
+		if (c->parts == NULL) {
+			conf_end(f, c);
+			continue;
+		}
+		for (struct part *p = c->parts; p != NULL; p = p->next) {
+			legs += p->prov;
+			send_away(f, p, CP_ROSTER_DISC_BOOTED,
+				  "the operator unprovisioned the conference");
+		}
+	}
+	LOG_INFO("tuttictl unprovision %s: %u conference%s ended (%u "
+		 "provisioned leg%s), %u not provisioned here", path, ended,
+		 ended == 1 ? "" : "s", legs, legs == 1 ? "" : "s", missing);
+	put(o, "{\"ok\":true,\"file\":");
+	put_str(o, path);
+	put(o, ",\"ended\":%u,\"legs\":%u,\"not_provisioned\":%u}", ended,
+	    legs, missing);
+	shm_prov_free(&pv);
+	prov_reap(f);
+}
+
 static bool
 known_cmd(const char *cmd)
 {
@@ -3805,7 +3856,7 @@ known_cmd(const char *cmd)
 		"help", "list", "stats", "show", "roster", "dial", "lock",
 		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
 		"watchers", "approve", "reject", "drain", "undrain",
-		"provision",
+		"provision", "unprovision",
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -3834,12 +3885,15 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		drain_cmd(f, cmd[0] == 'd', n < 2 ? NULL : name, &o);
 		return;
 	}
-	if (strcmp(cmd, "provision") == 0) {
+	if (strcmp(cmd, "provision") == 0 || strcmp(cmd, "unprovision") == 0) {
 		/* the rest of the line is the file's path, as it is */
 		const char *path = req + strspn(req, " \t") + strlen(cmd);
 
 		path += strspn(path, " \t");
-		provision_cmd(f, path, &o);
+		if (cmd[0] == 'p')
+			provision_cmd(f, path, &o);
+		else
+			unprovision_cmd(f, path, &o);
 		return;
 	}
 	if (n >= 2 && (c = conf_find(f, name)) == NULL &&
@@ -3854,7 +3908,8 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		    "\"kick CONF WHO\",\"lock CONF\",\"unlock CONF\","
 		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
 		    "\"reject CONF ID\",\"stats\",\"drain WORKER\","
-		    "\"undrain WORKER\",\"provision FILE\"]}");
+		    "\"undrain WORKER\",\"provision FILE\","
+		    "\"unprovision FILE\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 

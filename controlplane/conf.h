@@ -159,7 +159,8 @@ void cp_focus_flush(struct cp_focus *f);
  * provision PATH (conferences and legs without SIP from a file of tutti-dp
  * --provision's format, shm_prov.h: taken whole or refused with
  * "PATH:LINE: reason"; the commands go to tutti-dp as its rings have
- * room, from cp_focus_poll()), help. The answer is one JSON object,
+ * room, from cp_focus_poll()), unprovision PATH (end the provisioned
+ * conferences the file names), help. The answer is one JSON object,
  * {"error": "..."} for a bad request; a command it does not know gets
  * "unknown command".
  */

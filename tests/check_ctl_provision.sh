@@ -8,8 +8,9 @@
 # the running focus gives its conferences and legs in tuttictl list and on
 # tutti-dp; every leg hears the mix while tutti-gen sends; tutti-cp
 # restarted in the middle takes them over (none removed, the mixing goes
-# on); tuttictl kick and end take legs off tutti-dp; and tutti-gen's report
-# of every leg: each heard, none lost.
+# on); tuttictl kick and end take legs off tutti-dp; tutti-gen's report
+# of every leg: each heard, none lost; and tuttictl unprovision takes the
+# rest away.
 # usage: check_ctl_provision.sh BUILD
 set -uo pipefail
 
@@ -185,6 +186,15 @@ check "every leg left in place heard it all, none lost" test -z "$bad"
 check "... all $((legs - 11)) of them" test "$(awk -F, \
 	'NR > 1 && ($1 < 81 || $1 > 91) { n++ } END { print n + 0 }' \
 	"$dir/legs.csv")" = $((legs - 11))
+# --- unprovision: the rest goes ---
+out=$(tctl unprovision "$dir/g.prov")
+echo "# $out"
+check "tuttictl unprovision ends the file's $((confs - 1)) conferences left" \
+	grep -q "^unprovisioned $dir/g.prov: $((confs - 1)) conferences ended, $((legs - 11)) provisioned legs removed; 1 of" \
+	<<<"$out"
+check "... and tutti-dp runs no leg" wait_for 10 bash -c \
+	"'$ctl' --socket '$sock' --json stats | grep -q '\"legs\":0,'"
+check "... nor tuttictl lists one" test "$(n_prov)" -eq 0
 kill -INT "$dp_pid"
 wait "$dp_pid"
 check "tutti-dp stops cleanly (exit status 0)" test $? -eq 0

@@ -14,8 +14,8 @@
  * local_addr 0.0.0.0; the --media-ip list, parsed and refused; and
  * tuttictl provision: conferences and legs without SIP from a file, their
  * commands (sent as the ring has room), refusals with the file's line,
- * kick and end, a leg or a conference tutti-dp refuses, a restart of
- * tutti-cp, a new tutti-dp.
+ * kick, end and unprovision, a leg or a conference tutti-dp refuses, a
+ * restart of tutti-cp, a new tutti-dp.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -1135,6 +1135,38 @@ START_TEST(test_focus_provision_kick_and_end_remove_them)
 }
 END_TEST
 
+/* unprovision ends the conferences its file names, their legs at once;
+ * again, it finds none; a conference of the same name not provisioned is
+ * left alone. */
+START_TEST(test_focus_unprovision_ends_the_files_conferences)
+{
+	const char *out;
+
+	prov_write(PROV_TWO);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	out = ctl("unprovision %s", prov_path);
+	ck_assert_msg(strstr(out, "\"ended\":2,\"legs\":4,"
+			     "\"not_provisioned\":0") != NULL, "%s", out);
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 4);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_DESTROY), 2);
+	ck_assert_ptr_null(strstr(ctl("list"), "\"provisioned\":true"));
+	out = ctl("unprovision %s", prov_path);
+	ck_assert_msg(strstr(out, "\"ended\":0,\"legs\":0,"
+			     "\"not_provisioned\":2") != NULL, "%s", out);
+	prov_write("conference 7\n");	/* no legs: ends at once */
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	ck_assert_ptr_nonnull(strstr(ctl("unprovision %s", prov_path),
+				     "\"ended\":1"));
+	ck_assert_ptr_null(strstr(ctl("list"), "{\"name\":\"7\""));
+	ck_assert_ptr_nonnull(strstr(ctl("unprovision /nonexistent/x"),
+				     "\"error\":"));
+}
+END_TEST
+
 /* A leg tutti-dp refuses goes; the others stay. */
 START_TEST(test_focus_provision_a_refused_leg_goes)
 {
@@ -1332,6 +1364,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_provision_refuses_with_the_files_line);
 	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
 	tcase_add_test(tc, test_focus_provision_a_refused_leg_goes);
+	tcase_add_test(tc, test_focus_unprovision_ends_the_files_conferences);
 	tcase_add_test(tc, test_focus_provision_a_refused_conference_goes);
 	tcase_add_test(tc, test_focus_provision_survives_a_restart);
 	tcase_add_test(tc, test_focus_provision_goes_again_to_a_new_tutti_dp);

@@ -14,6 +14,7 @@
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *   tuttictl drain|undrain WORKER     no new conferences there / again
  *   tuttictl provision FILE           conferences and legs without SIP
+ *   tuttictl unprovision FILE         the file's conferences end
  *
  * WHO is a leg id, a From URI, or a unique part of one. The answers are
  * tutti-cp's JSON; the tables are made from it with a small reader of the
@@ -76,6 +77,8 @@ usage(FILE *f)
 "                            in the file, each leg with its addresses and\n"
 "                            ports; all or nothing (an error names the\n"
 "                            file's line). 'kick' and 'end' remove them\n"
+"  unprovision FILE          end the provisioned conferences FILE names\n"
+"                            (their legs go at once)\n"
 "WHO is a leg id, a From URI, or a unique part of one.\n"
 "\n"
 "Options:\n"
@@ -370,10 +373,12 @@ main(int argc, char **argv)
 			 region[0] == '/' ? region + 1 : region);
 		sock = path;
 	}
-	if (strcmp(argv[optind], "provision") == 0) {
+	if (strcmp(argv[optind], "provision") == 0 ||
+	    strcmp(argv[optind], "unprovision") == 0) {
 		/* tutti-cp reads the file: give it the whole path */
 		if (optind + 2 != argc) {
-			fprintf(stderr, "tuttictl: usage: provision FILE\n");
+			fprintf(stderr, "tuttictl: usage: %s FILE\n",
+				argv[optind]);
 			return 2;
 		}
 		if (realpath(argv[optind + 1], file) == NULL) {
@@ -482,6 +487,16 @@ main(int argc, char **argv)
 		       strcmp(n, "1") ? "s" : "", v, strcmp(v, "1") ? "s" : "");
 		printf("%-28s %6s %8s\n", "CONFERENCE", "WORKER", "LEGS");
 		each(resp, "conferences", row_prov);
+	} else if (strcmp(argv[optind], "unprovision") == 0) {
+		char e[16] = "", l[16] = "", m[16] = "";
+
+		get(resp, NULL, "ended", e, sizeof(e));
+		get(resp, NULL, "legs", l, sizeof(l));
+		get(resp, NULL, "not_provisioned", m, sizeof(m));
+		printf("unprovisioned %s: %s conference%s ended, %s provisioned "
+		       "leg%s removed; %s of its conferences not provisioned "
+		       "here\n", file, e, strcmp(e, "1") ? "s" : "", l,
+		       strcmp(l, "1") ? "s" : "", m);
 	} else if (strcmp(argv[optind], "roster") == 0) {
 		/* the conference-info document, unescaped from its JSON */
 		const char *v = strstr(resp, "\"conference_info\":\"");
