@@ -193,6 +193,8 @@ struct cp_focus {
 	uint32_t prov_unsent, prov_waiting, prov_ok, prov_refused;
 	int prov_first_err;		/* the first refusal's status */
 	bool prov_reap;			/* some part has prov_away */
+	/* per worker, the commands waiting for room on its ring (dp_send()) */
+	struct cmd_q *q;
 };
 
 /* Whether from (a From URI) made the ad hoc conference c. */
@@ -586,6 +588,126 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	return c;
 }
 
+/* ---- commands to the data plane, in order, however many at once ----
+ *
+ * A worker's ring holds a few thousand commands (SHM_RING_SLOTS_DEFAULT).
+ * Ending a conference of thousands of provisioned legs, or telling a
+ * restarted tutti-dp every leg again, sends more than that at once: what
+ * does not fit waits here, in order, and goes as tutti-dp takes the ring's
+ * commands (cp_focus_poll()). Once one waits, the worker's next commands
+ * wait behind it, so a worker sees them in the order they were made.
+ */
+
+struct cmd_qe {
+	struct shm_msg m;
+	cp_dpctl_status_fn fn;		/* as cp_dpctl_send()'s */
+	void *cookie;
+};
+
+struct cmd_q {
+	struct cmd_qe *e;		/* ring of cap entries */
+	uint32_t head, n, cap;
+};
+
+static int
+q_push(struct cmd_q *q, const struct shm_msg *m, cp_dpctl_status_fn fn,
+       void *cookie)
+{
+	if (q->n == q->cap) {
+		uint32_t cap = q->cap ? 2 * q->cap : 1024;
+		struct cmd_qe *e = malloc(cap * sizeof(*e));
+
+		if (e == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < q->n; i++)
+			e[i] = q->e[(q->head + i) % q->cap];
+		free(q->e);
+		q->e = e;
+		q->head = 0;
+		q->cap = cap;
+	}
+	q->e[(q->head + q->n) % q->cap] = (struct cmd_qe){ *m, fn, cookie };
+	q->n++;
+	return 0;
+}
+
+/* Whether commands wait for worker w's ring. */
+static bool
+q_busy(const struct cp_focus *f, unsigned int w)
+{
+	return w < SHM_MAX_WORKERS && f->q[w].n != 0;
+}
+
+/*
+ * Send m to worker w after the commands that wait for it; if the ring is
+ * full, m waits too. fn (may be NULL) gets its status as with
+ * cp_dpctl_send(). Returns 0 (sent or waiting), or -ENOTCONN, -EINVAL or
+ * -ENOMEM: not sent, and fn is not called.
+ */
+static int
+dp_send(struct cp_focus *f, unsigned int w, struct shm_msg *m,
+	cp_dpctl_status_fn fn, void *cookie)
+{
+	int64_t rc = -EAGAIN;
+
+	if (w >= SHM_MAX_WORKERS)
+		return -EINVAL;
+	if (!q_busy(f, w))
+		rc = cp_dpctl_send(f->d, w, m, fn, cookie);
+	if (rc != -EAGAIN)
+		return rc < 0 ? (int)rc : 0;
+	if (!f->d->up)
+		return -ENOTCONN;
+	return q_push(&f->q[w], m, fn, cookie);
+}
+
+/* Send what waits, as the rings have room (cp_focus_poll()); with
+ * tutti-dp gone, each waiting command fails with -ENOTCONN, as those
+ * sent do. */
+static void
+q_flush(struct cp_focus *f)
+{
+	for (unsigned int w = 0; w < SHM_MAX_WORKERS; w++) {
+		struct cmd_q *q = &f->q[w];
+
+		while (q->n != 0) {
+			struct cmd_qe e = q->e[q->head];
+			int64_t rc = cp_dpctl_send(f->d, w, &e.m, e.fn,
+						   e.cookie);
+
+			if (rc == -EAGAIN)
+				break;
+			q->head = (q->head + 1) % q->cap;
+			q->n--;
+			if (rc >= 0)
+				continue;
+			/* after the pop: fn may send (and push) again */
+			f->st.dp_errors += rc != -ENOTCONN;
+			if (e.fn != NULL)
+				e.fn(e.cookie, &e.m, (int)rc);
+		}
+	}
+}
+
+/* Drop what waits, each failing with -ENOTCONN (a new tutti-dp is told
+ * everything again by cp_focus_replay()). */
+static void
+q_drop(struct cp_focus *f)
+{
+	for (unsigned int w = 0; w < SHM_MAX_WORKERS; w++) {
+		struct cmd_q *q = &f->q[w];
+
+		while (q->n != 0) {
+			struct cmd_qe e = q->e[q->head];
+
+			q->head = (q->head + 1) % q->cap;
+			q->n--;
+			if (e.fn != NULL)
+				e.fn(e.cookie, &e.m, -ENOTCONN);
+		}
+	}
+}
+
 /* c's CONF_CREATE or CONF_DESTROY as the data plane takes it. */
 static void
 conf_msg(const struct conf *c, uint16_t type, struct shm_msg *m)
@@ -600,7 +722,7 @@ send_conf(struct cp_focus *f, struct conf *c, uint16_t type)
 	struct shm_msg m;
 
 	conf_msg(c, type, &m);
-	if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
+	if (dp_send(f, c->worker, &m, NULL, NULL) < 0)
 		f->st.dp_errors++;
 	c->on_dp = type == SHM_CMD_CONF_CREATE;
 	state_changed(f);
@@ -676,8 +798,9 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 	f->worker_legs = calloc(SHM_MAX_WORKERS, sizeof(uint32_t));
 	f->worker_drained = calloc(SHM_MAX_WORKERS, sizeof(bool));
 	f->rates = calloc(SHM_MAX_WORKERS, sizeof(*f->rates));
+	f->q = calloc(SHM_MAX_WORKERS, sizeof(*f->q));
 	if (f->port_used == NULL || f->worker_legs == NULL ||
-	    f->worker_drained == NULL) {
+	    f->worker_drained == NULL || f->rates == NULL || f->q == NULL) {
 		cp_focus_free(f);
 		return -ENOMEM;
 	}
@@ -709,6 +832,14 @@ cp_focus_free(struct cp_focus *f)
 		cp_roster_destroy(c->roster);
 		free(c);
 	}
+	for (unsigned int w = 0; f->q != NULL && w < SHM_MAX_WORKERS; w++) {
+		/* every cookie conf.c gives a command is a malloc'd block
+		 * its callback would free */
+		for (uint32_t i = 0; i < f->q[w].n; i++)
+			free(f->q[w].e[(f->q[w].head + i) % f->q[w].cap].cookie);
+		free(f->q[w].e);
+	}
+	free(f->q);
 	free(f->port_used);
 	free(f->worker_legs);
 	free(f->worker_drained);
@@ -964,7 +1095,7 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 
 		shm_msg_init(&m, SHM_CMD_LEG_REMOVE, 0, c->conf_id);
 		m.body.leg.leg_id = p->leg_id;
-		if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
+		if (dp_send(f, c->worker, &m, NULL, NULL) < 0)
 			f->st.dp_errors++;
 	}
 	for (pp = &c->parts; *pp != NULL; pp = &(*pp)->next)
@@ -1125,7 +1256,7 @@ send_leg(struct cp_focus *f, struct part *p, uint16_t type)
 		return;
 	}
 	cookie[0] = f;
-	if (cp_dpctl_send(f->d, p->conf->worker, &m, on_leg_status,
+	if (dp_send(f, p->conf->worker, &m, on_leg_status,
 			  cookie) < 0) {
 		free(cookie);
 		f->st.dp_errors++;
@@ -1234,7 +1365,8 @@ prov_send(struct cp_focus *f, struct part *p)
 	cookie[0] = f;
 	shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, p->conf->conf_id);
 	m.body.leg = p->leg;
-	rc = cp_dpctl_send(f->d, p->conf->worker, &m, on_leg_status, cookie);
+	rc = q_busy(f, p->conf->worker) ? -EAGAIN :
+	     cp_dpctl_send(f->d, p->conf->worker, &m, on_leg_status, cookie);
 	if (rc < 0) {
 		free(cookie);
 		return (int)rc;
@@ -1296,7 +1428,9 @@ prov_pump(struct cp_focus *f)
 			int64_t rc = -ENOMEM;
 
 			conf_msg(c, SHM_CMD_CONF_CREATE, &m);
-			if (cookie != NULL) {
+			if (q_busy(f, c->worker)) {
+				rc = -EAGAIN;
+			} else if (cookie != NULL) {
 				cookie[0] = f;
 				rc = cp_dpctl_send(f->d, c->worker, &m,
 						   on_prov_conf_status, cookie);
@@ -1531,7 +1665,7 @@ send_leg_update(struct cp_focus *f, struct part *p)
 
 	shm_msg_init(&m, SHM_CMD_LEG_UPDATE, 0, p->conf->conf_id);
 	m.body.leg = p->leg;
-	if (cp_dpctl_send(f->d, p->conf->worker, &m, NULL, NULL) < 0)
+	if (dp_send(f, p->conf->worker, &m, NULL, NULL) < 0)
 		f->st.dp_errors++;
 }
 
@@ -1978,6 +2112,7 @@ cp_focus_poll(struct cp_focus *f)
 	if (f->restored_check_ms != 0 && now >= f->restored_check_ms)
 		restored_check(f);
 	sample_rates(f, now);
+	q_flush(f);
 	prov_reap(f);
 	prov_pump(f);
 	if (f->sip == NULL)
@@ -2456,6 +2591,7 @@ cp_focus_replay(struct cp_focus *f)
 {
 	uint32_t n_confs = 0, n_legs = 0;
 
+	q_drop(f);	/* for the tutti-dp before: all of it goes again */
 	for (struct conf *c = f->confs; c != NULL; c = c->next) {
 		if (!c->on_dp)
 			continue;
@@ -2473,7 +2609,7 @@ cp_focus_replay(struct cp_focus *f)
 				continue;
 			shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, c->conf_id);
 			m.body.leg = p->leg;
-			if (cp_dpctl_send(f->d, c->worker, &m, NULL, NULL) < 0)
+			if (dp_send(f, c->worker, &m, NULL, NULL) < 0)
 				f->st.dp_errors++;
 			n_legs++;
 		}
@@ -2625,7 +2761,7 @@ remove_leg(struct cp_focus *f, unsigned int worker, uint32_t conf_id,
 
 	shm_msg_init(&m, SHM_CMD_LEG_REMOVE, 0, conf_id);
 	m.body.leg.leg_id = leg_id;
-	if (cp_dpctl_send(f->d, worker, &m, NULL, NULL) < 0)
+	if (dp_send(f, worker, &m, NULL, NULL) < 0)
 		f->st.dp_errors++;
 }
 
@@ -3130,7 +3266,7 @@ cp_focus_takeover(struct cp_focus *f)
 		}
 		/* an ad-hoc one left empty: it ends */
 		shm_msg_init(&m, SHM_CMD_CONF_DESTROY, 0, sc->conf_id);
-		if (cp_dpctl_send(f->d, sc->worker, &m, NULL, NULL) < 0)
+		if (dp_send(f, sc->worker, &m, NULL, NULL) < 0)
 			f->st.dp_errors++;
 		LOG_INFO("state: conference %s has no one left: ending it",
 			 sc->name);

@@ -1232,6 +1232,46 @@ START_TEST(test_focus_provision_waits_for_room_on_the_ring)
 }
 END_TEST
 
+/* The legs the stand-in tutti-dp runs. */
+static unsigned int
+n_active(void)
+{
+	uint32_t n;
+	const struct shm_leg_entry *e = shm_region_legs(&dp, 0, &n);
+	unsigned int k = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		k += e[i].state == SHM_LEG_ACTIVE;
+	return k;
+}
+
+/* Ending more legs than the ring holds: every LEG_REMOVE goes, in order,
+ * after them the CONF_DESTROY; tutti-dp is left with none. */
+START_TEST(test_focus_unprovision_waits_for_room_on_the_ring)
+{
+	uint64_t end;
+
+	prov_write("conference 1\n"
+		   "legs 1-500 conference=1 remote=198.18.0.50:4000 "
+		   "local=40000\n");
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"n_legs\":500"));
+	end = proc_now_ms() + WAIT_MS;
+	while (n_active() < 500 && proc_now_ms() < end)
+		step();
+	ck_assert_uint_eq(n_active(), 500);
+	ck_assert_ptr_nonnull(strstr(ctl("unprovision %s", prov_path),
+				     "\"ended\":1,\"legs\":500"));
+	end = proc_now_ms() + WAIT_MS;
+	while (n_leg_cmds(SHM_CMD_CONF_DESTROY) == 0 && proc_now_ms() < end)
+		step();
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 500);
+	ck_assert_uint_eq(n_active(), 0);
+	ck_assert_uint_eq(cmds[n_cmds - 1].hdr.type, SHM_CMD_CONF_DESTROY);
+	ck_assert_uint_eq(cp_focus_stats(focus)->dp_errors, 0);
+}
+END_TEST
+
 /* tutti-cp restarts: its provisioned legs are taken over from the state
  * file (nothing removed, nothing sent again), still muted by the
  * operator, and are kicked as before. */
@@ -1373,6 +1413,7 @@ test_suite(void)
 	tc = tcase_create("provision_ring");
 	tcase_add_checked_fixture(tc, setup_prov_small_ring, teardown);
 	tcase_add_test(tc, test_focus_provision_waits_for_room_on_the_ring);
+	tcase_add_test(tc, test_focus_unprovision_waits_for_room_on_the_ring);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("media_ip");
