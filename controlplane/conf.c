@@ -16,8 +16,10 @@
 #include <time.h>
 #include <arpa/inet.h>
 
+#include "ctlsock.h"
 #include "dpctl.h"
 #include "cevt.h"
+#include "metrics.h"
 #include "log.h"
 #include "policy.h"
 #include "roster.h"
@@ -3326,10 +3328,35 @@ out:
 
 /* ---- the operator socket's commands (tuttictl) ---- */
 
+/* An answer being written: into p (len bytes), which grows (realloc, up
+ * to max, *own and *own_cap following it) when own is set. */
 struct out {
 	char *p;
 	size_t len, off;
+	char **own;
+	size_t *own_cap;
+	size_t max;
+	bool over;	/* a piece did not fit: p holds the pieces before */
 };
+
+/* Room for need bytes in o. Returns 0, -ENOSPC (past max, or o does not
+ * grow) or -ENOMEM. */
+static int
+out_grow(struct out *o, size_t need)
+{
+	size_t cap = o->len;
+	char *p;
+
+	if (o->own == NULL || need > o->max)
+		return -ENOSPC;
+	while (cap < need)
+		cap = 2 * cap < o->max ? 2 * cap : o->max;
+	if ((p = realloc(o->p, cap)) == NULL)
+		return -ENOMEM;
+	o->p = *o->own = p;
+	o->len = *o->own_cap = cap;
+	return 0;
+}
 
 static void TUTTI_PRINTF(2, 3)
 put(struct out *o, const char *fmt, ...)
@@ -3337,12 +3364,24 @@ put(struct out *o, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (o->off >= o->len)
+	if (o->over)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(o->p + o->off, o->len - o->off, fmt, ap);
 	va_end(ap);
-	o->off = n < 0 ? o->len : o->off + (size_t)n;
+	if (n >= 0 && o->off + (size_t)n < o->len) {
+		o->off += (size_t)n;
+		return;
+	}
+	if (n >= 0 && out_grow(o, o->off + (size_t)n + 1) == 0) {
+		va_start(ap, fmt);
+		vsnprintf(o->p + o->off, o->len - o->off, fmt, ap);
+		va_end(ap);
+		o->off += (size_t)n;
+		return;
+	}
+	o->p[o->off] = '\0';	/* whole pieces only */
+	o->over = true;
 }
 
 /* The ports tutti-dp publishes (none while it is down). */
@@ -3390,6 +3429,7 @@ put_error(struct out *o, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	o->off = 0;
+	o->over = false;
 	put(o, "{\"error\":");
 	put_str(o, msg);
 	put(o, "}");
@@ -4001,24 +4041,37 @@ known_cmd(const char *cmd)
 	return false;
 }
 
+static void ctl_answer(struct cp_focus *f, const char *req, struct out *o);
+
 void
-cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
+cp_focus_ctl(void *ctx, const char *req, char **buf, size_t *cap)
 {
-	struct cp_focus *f = ctx;
-	struct out o = { .p = buf, .len = len };
+	struct out o = { .p = *buf, .len = *cap, .own = buf, .own_cap = cap,
+			 .max = CP_CTLSOCK_RESP_MAX };
+
+	(*buf)[0] = '\0';
+	ctl_answer(ctx, req, &o);
+	if (o.over)
+		put_error(&o, "the answer is longer than %u MB (out of memory?)",
+			  CP_CTLSOCK_RESP_MAX >> 20);
+}
+
+/* cp_focus_ctl()'s answer to req, into o. */
+static void
+ctl_answer(struct cp_focus *f, const char *req, struct out *o)
+{
 	char cmd[32] = "", name[CP_CONF_NAME_MAX] = "", who[128] = "";
 	struct conf *c = NULL;
 	struct part *p;
 	bool amb;
 	int n = sscanf(req, "%31s %39s %127s", cmd, name, who);
 
-	buf[0] = '\0';
 	if (n >= 1 && !known_cmd(cmd)) {
-		put_error(&o, "unknown command '%s' (try 'help')", cmd);
+		put_error(o, "unknown command '%s' (try 'help')", cmd);
 		return;
 	}
 	if (strcmp(cmd, "drain") == 0 || strcmp(cmd, "undrain") == 0) {
-		drain_cmd(f, cmd[0] == 'd', n < 2 ? NULL : name, &o);
+		drain_cmd(f, cmd[0] == 'd', n < 2 ? NULL : name, o);
 		return;
 	}
 	if (strcmp(cmd, "provision") == 0 || strcmp(cmd, "unprovision") == 0) {
@@ -4027,18 +4080,18 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 
 		path += strspn(path, " \t");
 		if (cmd[0] == 'p')
-			provision_cmd(f, path, &o);
+			provision_cmd(f, path, o);
 		else
-			unprovision_cmd(f, path, &o);
+			unprovision_cmd(f, path, o);
 		return;
 	}
 	if (n >= 2 && (c = conf_find(f, name)) == NULL &&
 	    strcmp(cmd, "help") != 0) {
-		put_error(&o, "no conference '%s' (try 'list')", name);
+		put_error(o, "no conference '%s' (try 'list')", name);
 		return;
 	}
 	if (n < 1 || strcmp(cmd, "help") == 0) {
-		put(&o, "{\"commands\":[\"list\",\"show CONF\",\"roster CONF\","
+		put(o, "{\"commands\":[\"list\",\"show CONF\",\"roster CONF\","
 		    "\"mute CONF WHO\",\"dial CONF URI\","
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
 		    "\"kick CONF WHO\",\"lock CONF\",\"unlock CONF\","
@@ -4049,11 +4102,11 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 
-		put(&o, "{\"conferences\":[");
+		put(o, "{\"conferences\":[");
 		for (c = f->confs; c != NULL; c = c->next) {
-			put(&o, "%s{\"name\":", first ? "" : ",");
-			put_str(&o, c->name);
-			put(&o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,"
+			put(o, "%s{\"name\":", first ? "" : ",");
+			put_str(o, c->name);
+			put(o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,"
 			    "\"participants\":%u,\"talkers\":%u,\"locked\":%s,"
 			    "\"provisioned\":%s}",
 			    c->conf_id, c->worker, c->adhoc ? "true" : "false",
@@ -4062,13 +4115,13 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			    c->prov ? "true" : "false");
 			first = false;
 		}
-		put(&o, "]}");
+		put(o, "]}");
 	} else if (strcmp(cmd, "stats") == 0) {
-		stats_json(f, &o);
+		stats_json(f, o);
 	} else if (c == NULL) {
-		put_error(&o, "'%s' needs a conference name", cmd);
+		put_error(o, "'%s' needs a conference name", cmd);
 	} else if (strcmp(cmd, "show") == 0) {
-		show_conf(f, c, &o);
+		show_conf(f, c, o);
 	} else if (strcmp(cmd, "roster") == 0) {
 		struct cp_cevt_cfg cfg;
 		struct cp_cevt_doc doc = { 0 };
@@ -4077,38 +4130,38 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 		cfg.indent = true;
 		if (c->roster == NULL ||
 		    cp_cevt_build_full(c->roster, 1, &cfg, &doc) < 0) {
-			put_error(&o, "no roster for %s", c->name);
+			put_error(o, "no roster for %s", c->name);
 			return;
 		}
-		put(&o, "{\"conference\":");
-		put_str(&o, c->name);
-		put(&o, ",\"conference_info\":");
-		put_str(&o, doc.xml);
-		put(&o, "}");
+		put(o, "{\"conference\":");
+		put_str(o, c->name);
+		put(o, ",\"conference_info\":");
+		put_str(o, doc.xml);
+		put(o, "}");
 		cp_cevt_doc_free(&doc);
 	} else if (strcmp(cmd, "dial") == 0) {
 		int rc = n < 3 ? -EINVAL : cp_focus_dial(f, c->name, who);
 
 		if (rc == -EAGAIN) {
-			put_error(&o, "cannot dial '%s' now: worker %u, which "
+			put_error(o, "cannot dial '%s' now: worker %u, which "
 				  "owns %s, " AT_LIMIT "; try again later", who,
 				  c->worker, c->name);
 			return;
 		}
 		if (rc < 0) {
-			put_error(&o, "cannot dial '%s': %s (a sip: URI with a "
+			put_error(o, "cannot dial '%s': %s (a sip: URI with a "
 				  "numeric address)", who, strerror(-rc));
 			return;
 		}
-		put(&o, "{\"ok\":true,\"dialling\":");
-		put_str(&o, who);
-		put(&o, "}");
+		put(o, "{\"ok\":true,\"dialling\":");
+		put_str(o, who);
+		put(o, "}");
 	} else if (strcmp(cmd, "lock") == 0 || strcmp(cmd, "unlock") == 0) {
 		set_locked(c, cmd[0] == 'l', "the operator");
 		state_changed(f);
-		put(&o, "{\"ok\":true,\"conference\":");
-		put_str(&o, c->name);
-		put(&o, ",\"locked\":%s}", c->locked ? "true" : "false");
+		put(o, "{\"ok\":true,\"conference\":");
+		put_str(o, c->name);
+		put(o, ",\"locked\":%s}", c->locked ? "true" : "false");
 	} else if (strcmp(cmd, "end") == 0) {
 		uint32_t k = 0;
 
@@ -4116,29 +4169,29 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			if (send_away(f, p, CP_ROSTER_DISC_BOOTED,
 				      "the operator ended the conference") == 0)
 				k++;
-		put(&o, "{\"ok\":true,\"hung_up\":%u}", k);
+		put(o, "{\"ok\":true,\"hung_up\":%u}", k);
 		if (c->prov && c->parts == NULL)
 			conf_end(f, c);	/* provisioned with no legs */
 		else
 			prov_reap(f);	/* provisioned legs go at once */
 	} else if (strcmp(cmd, "watchers") == 0) {
-		watchers_json(c, &o);
+		watchers_json(c, o);
 	} else if (strcmp(cmd, "approve") == 0 || strcmp(cmd, "reject") == 0) {
-		approve(f, c, cmd[0] == 'a', n < 3 ? NULL : who, &o);
+		approve(f, c, cmd[0] == 'a', n < 3 ? NULL : who, o);
 	} else if (n < 3) {
-		put_error(&o, "'%s' needs a conference and a participant (leg "
+		put_error(o, "'%s' needs a conference and a participant (leg "
 			  "id or From URI)", cmd);
 	} else if ((p = find_who(c, who, &amb)) == NULL) {
-		put_error(&o, amb ? "'%s' matches more than one participant" :
+		put_error(o, amb ? "'%s' matches more than one participant" :
 			  "no participant '%s' here (try 'show')", who);
 	} else if (strcmp(cmd, "kick") == 0) {
 		if (send_away(f, p, CP_ROSTER_DISC_BOOTED,
 			      "sent away by the operator") < 0) {
-			put_error(&o, "cannot hang up %s now (not connected)",
+			put_error(o, "cannot hang up %s now (not connected)",
 				  p->from);
 			return;
 		}
-		put(&o, "{\"ok\":true,\"leg_id\":%u}", p->leg_id);
+		put(o, "{\"ok\":true,\"leg_id\":%u}", p->leg_id);
 		prov_reap(f);
 	} else {
 		/* mute, unmute, deaf, undeaf: known_cmd() let nothing else by */
@@ -4151,7 +4204,7 @@ cp_focus_ctl(void *ctx, const char *req, char *buf, size_t len)
 			p->op_flags &= (uint8_t)~flag;
 		leg_flags(p);
 		send_leg_update(f, p);
-		put(&o, "{\"ok\":true,\"leg_id\":%u,\"muted\":%s,\"deaf\":%s}",
+		put(o, "{\"ok\":true,\"leg_id\":%u,\"muted\":%s,\"deaf\":%s}",
 		    p->leg_id, (p->leg.flags & SHM_LEG_MUTE) ? "true" : "false",
 		    (p->leg.flags & SHM_LEG_DEAF) ? "true" : "false");
 		LOG_INFO("conference %s: %s %sd by the operator", c->name,
@@ -4452,17 +4505,18 @@ leg_samples(struct out *o, enum leg_metric k, const struct shm_leg_entry *e,
 }
 
 size_t
-cp_focus_metrics(void *ctx, char *buf, size_t len)
+cp_focus_metrics(void *ctx, char **buf, size_t *cap)
 {
 	struct cp_focus *f = ctx;
-	struct out o = { .p = buf, .len = len };
+	struct out o = { .p = *buf, .len = *cap, .own = buf, .own_cap = cap,
+			 .max = CP_METRICS_MAX };
 	uint32_t n_w = f->d->up ? f->d->region.hdr->n_workers : 0, n_p;
 	struct shm_port_stats ps[SHM_MAX_PORTS];
 	struct shm_worker_stats *ws;
 	struct legs_of l = { 0 };
 	char *labs;
 
-	buf[0] = '\0';
+	o.p[0] = '\0';
 	put(&o, "# HELP tutti_dataplane_up 1 while tutti-cp is attached to a "
 	    "live tutti-dp.\n# TYPE tutti_dataplane_up gauge\n"
 	    "tutti_dataplane_up %d\n", f->d->up ? 1 : 0);
@@ -4551,5 +4605,14 @@ cp_focus_metrics(void *ctx, char *buf, size_t len)
 		CP_SIP_STATS(SIP_METRIC)
 #undef SIP_METRIC
 	}
-	return o.off < len ? o.off : len - 1;
+	if (o.over) {
+		/* cut at the last whole line: an exposition that parses */
+		char *nl = memrchr(o.p, '\n', o.off);
+
+		o.off = nl != NULL ? (size_t)(nl - o.p) + 1 : 0;
+		o.p[o.off] = '\0';
+		LOG_WARN("metrics: the exposition is longer than %u MB: cut "
+			 "at %zu bytes", CP_METRICS_MAX >> 20, o.off);
+	}
+	return o.off;
 }

@@ -162,14 +162,16 @@ void cp_focus_flush(struct cp_focus *f);
  * room, from cp_focus_poll()), unprovision PATH (end the provisioned
  * conferences the file names), help. The answer is one JSON object,
  * {"error": "..."} for a bad request; a command it does not know gets
- * "unknown command".
+ * "unknown command". It goes in *out, a malloc'd buffer of *out_cap bytes
+ * that grows as it needs (realloc), up to CP_CTLSOCK_RESP_MAX.
  */
-void cp_focus_ctl(void *ctx, const char *req, char *out, size_t out_len);
+void cp_focus_ctl(void *ctx, const char *req, char **out, size_t *out_cap);
 
 /* Write the Prometheus exposition (the cp_metrics_fn of metrics.h, ctx is
- * f): conferences and participants, per worker core, per leg, SIP
- * counters. Returns its length. */
-size_t cp_focus_metrics(void *ctx, char *buf, size_t len);
+ * f; *buf grows as it needs, up to CP_METRICS_MAX): conferences and
+ * participants, per worker core, per leg, SIP counters. Returns its
+ * length. */
+size_t cp_focus_metrics(void *ctx, char **buf, size_t *cap);
 
 struct cp_focus_stats {
 	uint32_t n_confs;

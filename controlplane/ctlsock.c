@@ -23,7 +23,8 @@ struct cp_ctlsock {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	cp_ctlsock_fn fn;
 	void *ctx;
-	char *out;
+	char *out;		/* the answer, grown by fn as it needs */
+	size_t out_cap;
 };
 
 int
@@ -36,10 +37,11 @@ cp_ctlsock_open(struct cp_ctlsock **out, const char *path, cp_ctlsock_fn fn,
 	if (strlen(path) >= sizeof(a.sun_path))
 		return -ENAMETOOLONG;
 	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->out = malloc(CP_CTLSOCK_RESP_MAX)) == NULL) {
+	if (s == NULL || (s->out = malloc(CP_CTLSOCK_RESP_MIN)) == NULL) {
 		free(s);
 		return -ENOMEM;
 	}
+	s->out_cap = CP_CTLSOCK_RESP_MIN;
 	memcpy(a.sun_path, path, strlen(path) + 1);
 	memcpy(s->path, path, strlen(path) + 1);
 	s->fn = fn;
@@ -115,14 +117,19 @@ serve(struct cp_ctlsock *s, int c)
 	if (nl != NULL)
 		*nl = '\0';
 	if (nl == NULL && len == sizeof(req) - 1)
-		snprintf(s->out, CP_CTLSOCK_RESP_MAX,
+		snprintf(s->out, s->out_cap,
 			 "{\"error\":\"request longer than %d bytes\"}",
 			 CP_CTLSOCK_REQ_MAX - 1);
 	else
-		s->fn(s->ctx, req, s->out, CP_CTLSOCK_RESP_MAX - 1);
+		s->fn(s->ctx, req, &s->out, &s->out_cap);
 	len = strlen(s->out);
-	s->out[len++] = '\n';
-	cp_sock_write_all(c, s->out, len, READ_WAIT_MS);
+	if (len + 1 < s->out_cap) {
+		s->out[len++] = '\n';
+		cp_sock_write_all(c, s->out, len, READ_WAIT_MS);
+	} else {
+		cp_sock_write_all(c, s->out, len, READ_WAIT_MS);
+		cp_sock_write_all(c, "\n", 1, READ_WAIT_MS);
+	}
 }
 
 void

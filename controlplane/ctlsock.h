@@ -16,12 +16,17 @@ extern "C" {
 #endif
 
 #define CP_CTLSOCK_REQ_MAX	512	/* bytes of a request line */
-#define CP_CTLSOCK_RESP_MAX	(256 * 1024)	/* bytes of an answer */
+#define CP_CTLSOCK_RESP_MIN	(256 * 1024)	/* an answer's first buffer */
+#define CP_CTLSOCK_RESP_MAX	(64 * 1024 * 1024)	/* bytes of an answer */
 
-/* Answer one request line (NUL-terminated, no newline) into out (JSON,
- * NUL-terminated, no newline). */
-typedef void (*cp_ctlsock_fn)(void *ctx, const char *req, char *out,
-			      size_t out_len);
+/*
+ * Answer one request line (NUL-terminated, no newline) into *out (JSON,
+ * NUL-terminated, no newline): a malloc'd buffer of *out_cap bytes, which
+ * the callee may realloc, up to CP_CTLSOCK_RESP_MAX bytes (tuttictl show of
+ * a conference of thousands of legs), setting *out and *out_cap.
+ */
+typedef void (*cp_ctlsock_fn)(void *ctx, const char *req, char **out,
+			      size_t *out_cap);
 
 struct cp_ctlsock;
 

@@ -24,7 +24,8 @@ struct cp_metrics {
 	uint16_t port;
 	cp_metrics_fn fn;
 	void *ctx;
-	char *buf;
+	char *buf;		/* the exposition, grown by fn as it needs */
+	size_t cap;
 };
 
 int
@@ -40,10 +41,11 @@ cp_metrics_open(struct cp_metrics **out, const char *addr, uint16_t port,
 	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
-	if (m == NULL || (m->buf = malloc(CP_METRICS_MAX + 256)) == NULL) {
+	if (m == NULL || (m->buf = malloc(CP_METRICS_MIN)) == NULL) {
 		free(m);
 		return -ENOMEM;
 	}
+	m->cap = CP_METRICS_MIN;
 	m->fn = fn;
 	m->ctx = ctx;
 	m->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -90,13 +92,15 @@ serve(struct cp_metrics *m, int c)
 		return;
 	}
 	{
-		size_t body = m->fn(m->ctx, m->buf + 256, CP_METRICS_MAX);
-		int h = snprintf(m->buf, 256, "HTTP/1.0 200 OK\r\nContent-Type: "
-				 "text/plain; version=0.0.4\r\nContent-Length: "
-				 "%zu\r\nConnection: close\r\n\r\n", body);
+		size_t body = m->fn(m->ctx, &m->buf, &m->cap);
+		char head[256];
+		int h = snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\n"
+				 "Content-Type: text/plain; version=0.0.4\r\n"
+				 "Content-Length: %zu\r\nConnection: close"
+				 "\r\n\r\n", body);
 
-		cp_sock_write_all(c, m->buf, (size_t)h, WAIT_MS);
-		cp_sock_write_all(c, m->buf + 256, body, WAIT_MS);
+		cp_sock_write_all(c, head, (size_t)h, WAIT_MS);
+		cp_sock_write_all(c, m->buf, body, WAIT_MS);
 	}
 }
 

@@ -17,10 +17,13 @@
 extern "C" {
 #endif
 
-#define CP_METRICS_MAX	(1024 * 1024)	/* bytes of one exposition */
+#define CP_METRICS_MIN	(1024 * 1024)	/* an exposition's first buffer */
+#define CP_METRICS_MAX	(64 * 1024 * 1024)	/* bytes of one exposition */
 
-/* Write the exposition into buf (NUL-terminated); returns its length. */
-typedef size_t (*cp_metrics_fn)(void *ctx, char *buf, size_t len);
+/* Write the exposition into *buf (NUL-terminated): a malloc'd buffer of
+ * *cap bytes, which the callee may realloc, up to CP_METRICS_MAX bytes
+ * (thousands of legs), setting *buf and *cap. Returns its length. */
+typedef size_t (*cp_metrics_fn)(void *ctx, char **buf, size_t *cap);
 
 struct cp_metrics;
 

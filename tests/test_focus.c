@@ -329,6 +329,31 @@ teardown(void)
 	unlink(state_path);
 }
 
+/* The focus's answer to an operator request (the next call overwrites
+ * it), into a buffer that starts at 64 bytes: every answer longer than
+ * that makes cp_focus_ctl() grow it, as tutti-cp's operator socket lets
+ * it. */
+static const char *TUTTI_PRINTF(1, 2)
+ctl(const char *fmt, ...)
+{
+	static char *out;
+	static size_t cap;
+	char req[512];
+	va_list ap;
+
+	if (out == NULL) {
+		cap = 64;
+		out = malloc(cap);
+		ck_assert_ptr_nonnull(out);
+	}
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	cp_focus_ctl(focus, req, &out, &cap);
+	ck_assert_uint_lt(strlen(out), cap);
+	return out;
+}
+
 /* ---- the phone: SIP written by hand ---- */
 
 struct call {
@@ -549,7 +574,7 @@ assert_at(uint16_t type, unsigned int k, const struct call *c,
 START_TEST(test_focus_fills_first_address_then_next)
 {
 	struct call c[4];
-	char out[8192];
+	const char *out;
 
 	for (unsigned int i = 0; i < 4; i++)
 		ck_assert_int_eq(join(&c[i], i), 200);
@@ -558,7 +583,7 @@ START_TEST(test_focus_fills_first_address_then_next)
 	assert_at(SHM_CMD_LEG_ADD, 1, &c[1], A_IP, 30002);
 	assert_at(SHM_CMD_LEG_ADD, 2, &c[2], B_IP, 30000);
 	assert_at(SHM_CMD_LEG_ADD, 3, &c[3], B_IP, 30002);
-	cp_focus_ctl(focus, "show demo", out, sizeof(out));
+	out = ctl("show demo");
 	ck_assert_msg(strstr(out, "\"rtp_addr\":\"" B_IP "\",\"rtp_port\":"
 				  "30002") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "\"rtp_addr\":\"" A_IP "\",\"rtp_port\":"
@@ -947,22 +972,6 @@ prov_write(const char *text)
 	ck_assert_int_eq(fclose(fp), 0);
 }
 
-/* The focus's answer to an operator request (static: the next call
- * overwrites it). */
-static const char *TUTTI_PRINTF(1, 2)
-ctl(const char *fmt, ...)
-{
-	static char out[256 * 1024];
-	char req[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(req, sizeof(req), fmt, ap);
-	va_end(ap);
-	cp_focus_ctl(focus, req, out, sizeof(out));
-	return out;
-}
-
 /* The k-th command of type (any body), or NULL. */
 static const struct shm_msg *
 cmd_of(uint16_t type, unsigned int k)
@@ -1272,6 +1281,38 @@ START_TEST(test_focus_unprovision_waits_for_room_on_the_ring)
 }
 END_TEST
 
+/* Answers longer than their first buffer grow: show of 500 legs (about
+ * 200 kB) whole, and the Prometheus exposition with a sample of each leg,
+ * ending with a whole line. */
+START_TEST(test_focus_long_answers_grow)
+{
+	uint64_t end = proc_now_ms() + WAIT_MS;
+	char *buf = malloc(64);
+	size_t cap = 64, n;
+	const char *out;
+
+	ck_assert_ptr_nonnull(buf);
+	prov_write("conference 1\n"
+		   "legs 1-500 conference=1 remote=198.18.0.50:4000 "
+		   "local=40000\n");
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"n_legs\":500"));
+	while (n_active() < 500 && proc_now_ms() < end)
+		step();
+	out = ctl("show 1");
+	ck_assert_uint_gt(strlen(out), 100000);
+	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 500);
+	ck_assert_str_eq(out + strlen(out) - 3, "]}}");
+	n = cp_focus_metrics(focus, &buf, &cap);
+	ck_assert_uint_eq(n, strlen(buf));
+	ck_assert_uint_gt(cap, 64);
+	ck_assert_int_eq(buf[n - 1], '\n');
+	ck_assert_int_eq(test_count(buf, "tutti_leg_concealed_ticks_total{"),
+			 500);
+	free(buf);
+}
+END_TEST
+
 /* tutti-cp restarts: its provisioned legs are taken over from the state
  * file (nothing removed, nothing sent again), still muted by the
  * operator, and are kicked as before. */
@@ -1414,6 +1455,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup_prov_small_ring, teardown);
 	tcase_add_test(tc, test_focus_provision_waits_for_room_on_the_ring);
 	tcase_add_test(tc, test_focus_unprovision_waits_for_room_on_the_ring);
+	tcase_add_test(tc, test_focus_long_answers_grow);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("media_ip");

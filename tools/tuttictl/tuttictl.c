@@ -32,7 +32,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define RESP_MAX	(256 * 1024)
+#define RESP_MIN	(256 * 1024)	/* the answer's buffer, at first */
+#define RESP_MAX	(64 * 1024 * 1024 + 2)	/* tutti-cp's longest, and \n */
 #define WAIT_MS		5000
 
 static void
@@ -89,13 +90,19 @@ usage(FILE *f)
 "  -h, --help      this help\n");
 }
 
+/* Send req to tutti-cp at path and read its one-line answer into *resp
+ * (malloc'd, grown as it needs up to RESP_MAX; newline taken off). */
 static int
-ask(const char *path, const char *req, char *resp, size_t len)
+ask(const char *path, const char *req, char **resp)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	size_t off = 0;
+	size_t off = 0, len = RESP_MIN;
+	char *r = malloc(len);
 	int fd;
 
+	if (r == NULL)
+		return -ENOMEM;
+	*resp = r;
 	if (strlen(path) >= sizeof(a.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(a.sun_path, path, strlen(path) + 1);
@@ -113,19 +120,31 @@ ask(const char *path, const char *req, char *resp, size_t len)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
+		if (off == len - 1 && len < RESP_MAX) {
+			size_t cap = 2 * len < RESP_MAX ? 2 * len : RESP_MAX;
+			char *g = realloc(r, cap);
+
+			if (g == NULL)
+				break;
+			*resp = r = g;
+			len = cap;
+		}
 		if (poll(&p, 1, WAIT_MS) <= 0)
 			break;
-		n = read(fd, resp + off, len - 1 - off);
+		n = read(fd, r + off, len - 1 - off);
 		if (n <= 0)
 			break;
 		off += (size_t)n;
-		if (off == len - 1 || memchr(resp, '\n', off) != NULL)
+		/* the answer is one line: its newline ends it */
+		if (off == len - 1 && len == RESP_MAX)
+			break;
+		if (r[off - 1] == '\n')
 			break;
 	}
 	close(fd);
-	resp[off] = '\0';
-	if (off > 0 && resp[off - 1] == '\n')
-		resp[off - 1] = '\0';
+	r[off] = '\0';
+	if (off > 0 && r[off - 1] == '\n')
+		r[off - 1] = '\0';
 	return off > 0 ? 0 : -ETIMEDOUT;
 }
 
@@ -347,7 +366,7 @@ main(int argc, char **argv)
 	};
 	const char *sock = NULL, *region = "/tutti";
 	char path[128], req[512], err[512], file[PATH_MAX];
-	static char resp[RESP_MAX];
+	char *resp = NULL;
 	bool json = false;
 	size_t off = 0;
 	int c, rc;
@@ -396,7 +415,7 @@ main(int argc, char **argv)
 		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s%s",
 					i > optind ? " " : "", argv[i]);
 	snprintf(req + off, sizeof(req) - off, "\n");
-	rc = ask(sock, req, resp, sizeof(resp));
+	rc = ask(sock, req, &resp);
 	if (rc < 0) {
 		fprintf(stderr, "tuttictl: cannot reach tutti-cp at %s: %s (is "
 			"it running? see its --ctl, or give --socket)\n", sock,
