@@ -2880,15 +2880,34 @@ state_conf(const struct cp_state *st, const char *name)
 	return NULL;
 }
 
-/* The leg of participant sp in the table: same id, conference, address
- * and port. */
+static int
+cmp_leg_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct shm_leg_entry *)a)->leg.leg_id;
+	uint32_t y = ((const struct shm_leg_entry *)b)->leg.leg_id;
+
+	return (x > y) - (x < y);
+}
+
+/* The leg of participant sp in the table (sorted by leg id): same id,
+ * conference, address and port. */
 static int
 leg_of(const struct leg_list *l, const struct cp_state_conf *sc,
        const struct cp_state_part *sp)
 {
-	for (uint32_t i = 0; i < l->n; i++)
-		if (l->e[i].leg.leg_id == sp->leg_id &&
-		    l->e[i].conf_id == sc->conf_id &&
+	struct shm_leg_entry key;
+	const struct shm_leg_entry *hit;
+	uint32_t i;
+
+	key.leg.leg_id = sp->leg_id;
+	hit = bsearch(&key, l->e, l->n, sizeof(*l->e), cmp_leg_id);
+	if (hit == NULL)
+		return -1;
+	for (i = (uint32_t)(hit - l->e); i > 0 &&
+	     l->e[i - 1].leg.leg_id == sp->leg_id; i--)
+		;
+	for (; i < l->n && l->e[i].leg.leg_id == sp->leg_id; i++)
+		if (l->e[i].conf_id == sc->conf_id &&
 		    l->e[i].worker == sc->worker &&
 		    ntohs(l->e[i].leg.local_port) == sp->port &&
 		    memcmp(l->e[i].leg.local_addr, sp->leg.local_addr,
@@ -2970,7 +2989,7 @@ restore_part(struct cp_focus *f, struct conf *c,
 	}
 	if ((slot = leg_slot(f, &p->leg)) != UINT32_MAX)
 		f->port_used[slot] = 1;
-	else
+	else if (!p->prov)	/* a provisioned leg's port is its file's */
 		LOG_WARN("conference %s: leg %u uses RTP address %s port %u, "
 			 "outside --media-ip and --rtp-ports", c->name,
 			 p->leg_id, leg_local_ip(f, &p->leg, ip), p->port);
@@ -3180,7 +3199,7 @@ cp_focus_takeover(struct cp_focus *f)
 	const char *path = f->cfg.state_path;
 	struct cp_state st = { 0 };
 	struct leg_list l = { 0 };
-	uint32_t n_in = 0, n_gone = 0, n_removed = 0, n_again = 0;
+	uint32_t n_in = 0, n_gone = 0, n_removed = 0, n_again = 0, n_prov = 0;
 	bool trusted = false;	/* the state says what every leg is */
 	char err[512], ip[INET_ADDRSTRLEN];
 	int rc;
@@ -3190,6 +3209,8 @@ cp_focus_takeover(struct cp_focus *f)
 	if (path == NULL)
 		return;
 	cp_dpctl_legs(f->d, grow_leg, &l);
+	if (l.n > 0)	/* leg_of() looks legs up by id */
+		qsort(l.e, l.n, sizeof(*l.e), cmp_leg_id);
 	l.claimed = calloc(l.n ? l.n : 1, sizeof(bool));
 	if (l.oom || l.claimed == NULL) {
 		LOG_ERR("takeover: out of memory reading the leg table: the "
@@ -3246,6 +3267,9 @@ cp_focus_takeover(struct cp_focus *f)
 		}
 		l.claimed[k] = true;
 		n_in++;
+		n_prov += sp->prov;
+		if (sp->prov)	/* thousands at once: counted below */
+			continue;
 		LOG_INFO("took over %s in conference %s (leg %u, %s/%u, RTP "
 			 "port %u, RTP address %s, worker %u)", sp->from,
 			 c->name, sp->leg_id, shm_codec_name(l.e[k].leg.codec),
@@ -3314,10 +3338,11 @@ cp_focus_takeover(struct cp_focus *f)
 		LOG_WARN("takeover: tutti-dp's %u leg%s left running unowned; "
 			 "each is removed when its media times out", l.n,
 			 l.n == 1 ? " is" : "s are");
-	LOG_INFO("takeover: %u participant%s taken over, %u hung up (leg "
+	snprintf(err, sizeof(err), " (%u of them provisioned legs)", n_prov);
+	LOG_INFO("takeover: %u participant%s taken over%s, %u hung up (leg "
 		 "gone), %u leg%s removed (no state)", n_in,
-		 n_in == 1 ? "" : "s", n_gone, n_removed,
-		 n_removed == 1 ? "" : "s");
+		 n_in == 1 ? "" : "s", n_prov != 0 ? err : "", n_gone,
+		 n_removed, n_removed == 1 ? "" : "s");
 out:
 	f->state_ready = true;
 	state_changed(f);

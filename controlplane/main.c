@@ -619,25 +619,53 @@ on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 			  shm_msg_type_name(ev->hdr.type));
 }
 
+/* The legs tutti-dp runs, and their conferences' ids (all of them:
+ * counted distinct once read). */
 struct learn {
 	uint32_t legs;
-	uint32_t confs;
-	uint32_t last_conf[64];	/* small set of distinct conference ids */
+	uint32_t n, cap;
+	uint32_t *conf;
+	bool oom;
 };
 
 static void
 learn_leg(void *ctx, const struct shm_leg_entry *e)
 {
 	struct learn *l = ctx;
-	uint32_t n = l->confs < 64 ? l->confs : 64;
 
 	l->legs++;
-	for (uint32_t i = 0; i < n; i++)
-		if (l->last_conf[i] == e->conf_id)
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? 2 * l->cap : 256;
+		uint32_t *c = realloc(l->conf, cap * sizeof(*c));
+
+		if (c == NULL) {
+			l->oom = true;
 			return;
-	if (l->confs < 64)
-		l->last_conf[l->confs] = e->conf_id;
-	l->confs++;
+		}
+		l->conf = c;
+		l->cap = cap;
+	}
+	l->conf[l->n++] = e->conf_id;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* How many distinct conferences l's legs are in. */
+static uint32_t
+learn_confs(struct learn *l)
+{
+	uint32_t k = 0;
+
+	qsort(l->conf, l->n, sizeof(*l->conf), cmp_u32);
+	for (uint32_t i = 0; i < l->n; i++)
+		k += i == 0 || l->conf[i] != l->conf[i - 1];
+	return k;
 }
 
 /*
@@ -677,6 +705,7 @@ say_found(struct cp_dpctl *d, uint64_t prev_gen)
 	char lcores[256];
 	size_t len = 0;
 	struct learn l = { 0 };
+	uint32_t confs;
 
 	lcores[0] = '\0';
 	for (uint32_t w = 0; w < h->n_workers && len < sizeof(lcores); w++)
@@ -684,16 +713,19 @@ say_found(struct cp_dpctl *d, uint64_t prev_gen)
 					"%s%u", w ? "," : "",
 					h->worker_lcore[w]);
 	cp_dpctl_legs(d, learn_leg, &l);
+	confs = learn_confs(&l);
+	free(l.conf);
 	if (prev_gen != 0)
 		LOG_INFO("tutti-dp restarted: generation %#" PRIx64 " -> %#"
 			 PRIx64, prev_gen, h->generation);
 	LOG_INFO("found tutti-dp %s pid %u: region %s generation %#" PRIx64
 		 ", protocol %u.%u, %u worker%s on lcore%s %s; it runs %u "
-		 "leg%s in %u conference%s", h->dp_version, h->dp_pid,
+		 "leg%s in %u%s conference%s", h->dp_version, h->dp_pid,
 		 d->region.name, h->generation, h->ver_major, h->ver_minor,
 		 h->n_workers, h->n_workers == 1 ? "" : "s",
 		 h->n_workers == 1 ? "" : "s", lcores, l.legs,
-		 l.legs == 1 ? "" : "s", l.confs, l.confs == 1 ? "" : "s");
+		 l.legs == 1 ? "" : "s", confs, l.oom ? " or more" : "",
+		 confs == 1 ? "" : "s");
 }
 
 /*

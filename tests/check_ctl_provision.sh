@@ -150,7 +150,7 @@ check "... writing the legs to its state file" \
 	test "$(grep -c ' prov=1 ' "$dir/cp.state")" -eq $((confs + legs))
 start_cp
 check "the restarted tutti-cp took the $legs legs over, removed none" \
-	grep -q "takeover: $legs participants taken over, 0 hung up (leg gone), 0 legs removed" \
+	grep -q "takeover: $legs participants taken over ($legs of them provisioned legs), 0 hung up (leg gone), 0 legs removed" \
 	"$dir/cp.log"
 check "... lists them" test "$(n_prov)" -eq $confs -a \
 	"$(show_all leg_id | wc -l)" -eq $legs
