@@ -195,6 +195,7 @@ struct cp_focus {
 	uint32_t prov_unsent, prov_waiting, prov_ok, prov_refused;
 	int prov_first_err;		/* the first refusal's status */
 	bool prov_reap;			/* some part has prov_away */
+	bool prov_busy;			/* some conference has prov_pending */
 	/* per worker, the commands waiting for room on its ring (dp_send()) */
 	struct cmd_q *q;
 };
@@ -1337,6 +1338,7 @@ prov_leg_status(struct cp_focus *f, struct part *p, int status)
 		/* tutti-dp went away first: the next one gets it */
 		p->prov_unsent = true;
 		p->conf->prov_pending = true;
+		f->prov_busy = true;
 		f->prov_unsent++;
 		return;
 	}
@@ -1408,8 +1410,9 @@ prov_pump(struct cp_focus *f)
 	uint64_t full = 0;	/* bit w: worker w's ring is full */
 	uint32_t n_w;
 
-	if (f->prov_unsent == 0 || !f->d->up)
+	if (!f->prov_busy || !f->d->up)
 		return;
+	f->prov_busy = false;	/* until a conference is found pending */
 	n_w = f->d->region.hdr->n_workers;
 	for (struct conf *c = f->confs; c != NULL; c = c->next) {
 		bool more = false;
@@ -1422,8 +1425,10 @@ prov_pump(struct cp_focus *f)
 			f->worker_legs[c->worker] -= c->n_parts;
 			c->worker = 0;
 		}
-		if (full & (1ULL << c->worker))
+		if (full & (1ULL << c->worker)) {
+			f->prov_busy = true;
 			continue;
+		}
 		if (!c->on_dp) {
 			void **cookie = malloc(sizeof(void *));
 			struct shm_msg m;
@@ -1441,6 +1446,7 @@ prov_pump(struct cp_focus *f)
 			}
 			if (rc == -EAGAIN) {
 				full |= 1ULL << c->worker;
+				f->prov_busy = true;
 				continue;
 			}
 			f->st.dp_errors += rc < 0;	/* its legs say so */
@@ -1473,9 +1479,12 @@ prov_pump(struct cp_focus *f)
 			}
 			prov_refused(f, p, rc);
 		}
-		if (c == NULL)
-			break;	/* the walk goes on at the next call */
+		if (c == NULL) {
+			f->prov_busy = true;	/* the walk goes on at the */
+			break;			/* next call */
+		}
 		c->prov_pending = more;
+		f->prov_busy |= more;
 	}
 	prov_done(f);
 }
@@ -1548,6 +1557,7 @@ prov_part_new(struct cp_focus *f, struct conf *c, const struct shm_msg_leg *leg,
 	f->st.n_participants++;
 	f->prov_unsent++;
 	c->prov_pending = true;
+	f->prov_busy = true;
 	return p;
 }
 
@@ -3286,7 +3296,9 @@ cp_focus_takeover(struct cp_focus *f)
 		    sc->worker >= f->d->region.hdr->n_workers ||
 		    (c != NULL && c->on_dp))
 			continue;
-		if (c != NULL && !c->adhoc) {
+		/* standing, or provisioned (with no legs: it stays until
+		 * tuttictl end or unprovision) */
+		if ((c != NULL && !c->adhoc) || (c == NULL && sc->prov)) {
 			restore_conf(f, sc);
 			continue;
 		}
@@ -3940,7 +3952,8 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 		if (cmd->worker_given)
 			c->worker = cmd->worker;
 		f->worker_legs[c->worker] += n_legs[n_c];
-		c->prov_pending = true;
+		c->prov_pending = true;	/* its CONF_CREATE, even with no leg */
+		f->prov_busy = true;
 		confs[n_c++] = c;
 	}
 	for (size_t i = 0; i < pv.n_cmds && n_c == pv.n_confs; i++) {

@@ -1345,6 +1345,28 @@ START_TEST(test_focus_provision_survives_a_restart)
 }
 END_TEST
 
+/* A provisioned conference with no legs outlives a restart of tutti-cp
+ * (it stays until the operator ends it). */
+START_TEST(test_focus_provision_an_empty_conference_stays)
+{
+	prov_write("conference 7 ptime=40\n");
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 1);
+	focus_stop();
+	n_cmds = 0;
+	focus_start();
+	run_ms(20);
+	ck_assert_uint_eq(n_cmds, 0);
+	ck_assert_ptr_nonnull(strstr(ctl("list"), "{\"name\":\"7\""));
+	ck_assert_ptr_nonnull(strstr(ctl("end 7"), "\"hung_up\":0"));
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_DESTROY), 1);
+	ck_assert_ptr_null(strstr(ctl("list"), "{\"name\":\"7\""));
+}
+END_TEST
+
 /* tutti-cp restarts over a new tutti-dp (a new region generation): the
  * provisioned legs and their conferences are sent to it again. */
 START_TEST(test_focus_provision_goes_again_to_a_new_tutti_dp)
@@ -1448,6 +1470,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_unprovision_ends_the_files_conferences);
 	tcase_add_test(tc, test_focus_provision_a_refused_conference_goes);
 	tcase_add_test(tc, test_focus_provision_survives_a_restart);
+	tcase_add_test(tc, test_focus_provision_an_empty_conference_stays);
 	tcase_add_test(tc, test_focus_provision_goes_again_to_a_new_tutti_dp);
 	suite_add_tcase(s, tc);
 
