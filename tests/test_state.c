@@ -374,6 +374,39 @@ START_TEST(test_state_refuses_part_without_conf)
 }
 END_TEST
 
+/* A leg id twice, and a conference's name twice, are refused. */
+START_TEST(test_state_refuses_records_twice)
+{
+	struct cp_state a, b;
+	struct cp_state_part *p;
+	struct cp_state_conf *c;
+	char err[512];
+
+	sample(&a);
+	p = cp_state_add_part(&a);
+	ck_assert_ptr_nonnull(p);
+	*p = a.parts[0];	/* the same leg id, again */
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), -EPROTO);
+	ck_assert_msg(strstr(err, "leg 42 twice") != NULL, "%s", err);
+	a.n_parts--;
+	c = cp_state_add_conf(&a);
+	ck_assert_ptr_nonnull(c);
+	*c = a.confs[0];
+	c->conf_id++;		/* another id, the same name */
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), -EPROTO);
+	ck_assert_msg(strstr(err, "conference 'conf-00112233aabbccdd' (id ")
+		      != NULL, "%s", err);
+	snprintf(c->name, sizeof(c->name), "other");
+	c->conf_id--;		/* another name, the same id */
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), -EPROTO);
+	ck_assert_msg(strstr(err, "conference id ") != NULL, "%s", err);
+	cp_state_clear(&a);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -389,6 +422,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_state_refuses_bad_files, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_state_refuses_part_without_conf);
+	tcase_add_test(tc, test_state_refuses_records_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }
