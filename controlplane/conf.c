@@ -3468,7 +3468,7 @@ put_str(struct out *o, const char *s)
 static void TUTTI_PRINTF(2, 3)
 put_error(struct out *o, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[1536];	/* a file's path and line, and why */
 	va_list ap;
 
 	va_start(ap, fmt);
