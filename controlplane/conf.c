@@ -196,6 +196,8 @@ struct cp_focus {
 	int prov_first_err;		/* the first refusal's status */
 	bool prov_reap;			/* some part has prov_away */
 	bool prov_busy;			/* some conference has prov_pending */
+	uint32_t prov_ended;		/* provisioned conferences ended since
+					 * the last prov_reap() said so */
 	/* per worker, the commands waiting for room on its ring (dp_send()) */
 	struct cmd_q *q;
 };
@@ -744,7 +746,10 @@ conf_end(struct cp_focus *f, struct conf *c)
 			*pp = c->next;
 			break;
 		}
-	LOG_INFO("conference %s ended", c->name);
+	if (c->prov)	/* thousands at once: prov_reap() sums them up */
+		f->prov_ended++;
+	else
+		LOG_INFO("conference %s ended", c->name);
 	f->st.n_confs--;
 	/* RFC 4575: subscribers get a final NOTIFY, noresource */
 	while (c->watchers != NULL) {
@@ -1519,9 +1524,18 @@ prov_reap(struct cp_focus *f)
 				break;	/* c may have ended with it */
 		}
 	}
-	if (n > 0)
-		LOG_INFO("provisioning: %u leg%s removed (%s)", n,
-			 n == 1 ? "" : "s", why != NULL ? why : "removed");
+	if (n > 0) {
+		char ended[64] = "";
+
+		if (f->prov_ended > 0)
+			snprintf(ended, sizeof(ended), ", %u provisioned "
+				 "conference%s ended", f->prov_ended,
+				 f->prov_ended == 1 ? "" : "s");
+		LOG_INFO("provisioning: %u leg%s removed (%s)%s", n,
+			 n == 1 ? "" : "s", why != NULL ? why : "removed",
+			 ended);
+		f->prov_ended = 0;
+	}
 	prov_done(f);
 }
 
@@ -2127,6 +2141,11 @@ cp_focus_poll(struct cp_focus *f)
 	q_flush(f);
 	prov_reap(f);
 	prov_pump(f);
+	if (f->prov_ended > 0) {	/* their last legs refused, or left */
+		LOG_INFO("provisioning: %u provisioned conference%s ended",
+			 f->prov_ended, f->prov_ended == 1 ? "" : "s");
+		f->prov_ended = 0;
+	}
 	if (f->sip == NULL)
 		return;
 	/* none of this ends a conference: one walk of the list */

@@ -195,6 +195,11 @@ check "tuttictl unprovision ends the file's $((confs - 1)) conferences left" \
 check "... and tutti-dp runs no leg" wait_for 10 bash -c \
 	"'$ctl' --socket '$sock' --json stats | grep -q '\"legs\":0,'"
 check "... nor tuttictl lists one" test "$(n_prov)" -eq 0
+check "tutti-cp's log sums the removals up, a line each time" grep -q \
+	"provisioning: $((legs - 11)) legs removed (the operator unprovisioned the conference), $((confs - 1)) provisioned conferences ended" \
+	"$dir/cp.log"
+check "... and has no line for each conference that ended" \
+	test "$(grep -c 'conference [0-9]* ended$' "$dir/cp.log")" -eq 0
 kill -INT "$dp_pid"
 wait "$dp_pid"
 check "tutti-dp stops cleanly (exit status 0)" test $? -eq 0
