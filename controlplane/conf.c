@@ -666,18 +666,22 @@ dp_send(struct cp_focus *f, unsigned int w, struct shm_msg *m,
 	return q_push(&f->q[w], m, fn, cookie);
 }
 
-/* Send what waits, as the rings have room (cp_focus_poll()); with
- * tutti-dp gone, each waiting command fails with -ENOTCONN, as those
- * sent do. */
+/*
+ * Send what waits, as the rings have room (cp_focus_poll()); with
+ * tutti-dp gone, each waiting command fails with -ENOTCONN, as those sent
+ * do. With drop, nothing is sent: each fails with -ENOTCONN (a new
+ * tutti-dp is told everything again by cp_focus_replay()).
+ */
 static void
-q_flush(struct cp_focus *f)
+q_flush(struct cp_focus *f, bool drop)
 {
 	for (unsigned int w = 0; w < SHM_MAX_WORKERS; w++) {
 		struct cmd_q *q = &f->q[w];
 
 		while (q->n != 0) {
 			struct cmd_qe e = q->e[q->head];
-			int64_t rc = cp_dpctl_send(f->d, w, &e.m, e.fn,
+			int64_t rc = drop ? -ENOTCONN :
+				     cp_dpctl_send(f->d, w, &e.m, e.fn,
 						   e.cookie);
 
 			if (rc == -EAGAIN)
@@ -694,23 +698,33 @@ q_flush(struct cp_focus *f)
 	}
 }
 
-/* Drop what waits, each failing with -ENOTCONN (a new tutti-dp is told
- * everything again by cp_focus_replay()). */
-static void
-q_drop(struct cp_focus *f)
+/*
+ * Send m to worker w, fn to be told its status (its cookie: a malloc'd
+ * block holding f, which fn frees). With wait, as dp_send(): it may wait
+ * for room on the ring. Without, now or not at all: -EAGAIN while the
+ * ring is full or commands wait for it (prov_pump() then stops for that
+ * worker). Returns 0 or -errno (fn is not called).
+ */
+static int
+send_told(struct cp_focus *f, unsigned int w, struct shm_msg *m,
+	  cp_dpctl_status_fn fn, bool wait)
 {
-	for (unsigned int w = 0; w < SHM_MAX_WORKERS; w++) {
-		struct cmd_q *q = &f->q[w];
+	void **cookie = malloc(sizeof(void *));
+	int64_t rc;
 
-		while (q->n != 0) {
-			struct cmd_qe e = q->e[q->head];
-
-			q->head = (q->head + 1) % q->cap;
-			q->n--;
-			if (e.fn != NULL)
-				e.fn(e.cookie, &e.m, -ENOTCONN);
-		}
+	if (cookie == NULL)
+		return -ENOMEM;
+	cookie[0] = f;
+	if (wait)
+		rc = dp_send(f, w, m, fn, cookie);
+	else
+		rc = q_busy(f, w) ? -EAGAIN :
+		     cp_dpctl_send(f->d, w, m, fn, cookie);
+	if (rc < 0) {
+		free(cookie);
+		return (int)rc;
 	}
+	return 0;
 }
 
 /* c's CONF_CREATE or CONF_DESTROY as the data plane takes it. */
@@ -1255,18 +1269,10 @@ static void
 send_leg(struct cp_focus *f, struct part *p, uint16_t type)
 {
 	struct shm_msg m;
-	void **cookie = malloc(sizeof(void *));
 
 	shm_msg_init(&m, type, 0, p->conf->conf_id);
 	m.body.leg = p->leg;
-	if (cookie == NULL) {
-		f->st.dp_errors++;
-		return;
-	}
-	cookie[0] = f;
-	if (dp_send(f, p->conf->worker, &m, on_leg_status,
-			  cookie) < 0) {
-		free(cookie);
+	if (send_told(f, p->conf->worker, &m, on_leg_status, true) < 0) {
 		f->st.dp_errors++;
 		if (p->req != NULL) {
 			cp_sip_reply(f->sip, p->req, 503, NULL, NULL);
@@ -1365,22 +1371,11 @@ prov_leg_status(struct cp_focus *f, struct part *p, int status)
 static int
 prov_send(struct cp_focus *f, struct part *p)
 {
-	void **cookie = malloc(sizeof(void *));
 	struct shm_msg m;
-	int64_t rc;
 
-	if (cookie == NULL)
-		return -ENOMEM;
-	cookie[0] = f;
 	shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, p->conf->conf_id);
 	m.body.leg = p->leg;
-	rc = q_busy(f, p->conf->worker) ? -EAGAIN :
-	     cp_dpctl_send(f->d, p->conf->worker, &m, on_leg_status, cookie);
-	if (rc < 0) {
-		free(cookie);
-		return (int)rc;
-	}
-	return 0;
+	return send_told(f, p->conf->worker, &m, on_leg_status, false);
 }
 
 /* The data plane's answer to a provisioned conference's CONF_CREATE: a
@@ -1435,20 +1430,12 @@ prov_pump(struct cp_focus *f)
 			continue;
 		}
 		if (!c->on_dp) {
-			void **cookie = malloc(sizeof(void *));
 			struct shm_msg m;
-			int64_t rc = -ENOMEM;
+			int rc;
 
 			conf_msg(c, SHM_CMD_CONF_CREATE, &m);
-			if (q_busy(f, c->worker)) {
-				rc = -EAGAIN;
-			} else if (cookie != NULL) {
-				cookie[0] = f;
-				rc = cp_dpctl_send(f->d, c->worker, &m,
-						   on_prov_conf_status, cookie);
-				if (rc < 0)
-					free(cookie);
-			}
+			rc = send_told(f, c->worker, &m, on_prov_conf_status,
+				       false);
 			if (rc == -EAGAIN) {
 				full |= 1ULL << c->worker;
 				f->prov_busy = true;
@@ -2138,7 +2125,7 @@ cp_focus_poll(struct cp_focus *f)
 	if (f->restored_check_ms != 0 && now >= f->restored_check_ms)
 		restored_check(f);
 	sample_rates(f, now);
-	q_flush(f);
+	q_flush(f, false);
 	prov_reap(f);
 	prov_pump(f);
 	if (f->prov_ended > 0) {	/* their last legs refused, or left */
@@ -2622,7 +2609,7 @@ cp_focus_replay(struct cp_focus *f)
 {
 	uint32_t n_confs = 0, n_legs = 0;
 
-	q_drop(f);	/* for the tutti-dp before: all of it goes again */
+	q_flush(f, true);	/* for the tutti-dp before: all of it goes again */
 	for (struct conf *c = f->confs; c != NULL; c = c->next) {
 		if (!c->on_dp)
 			continue;
