@@ -250,13 +250,35 @@ focus_stop(void)
 	focus = NULL;
 }
 
+/* The stand-in tutti-dp's region region_name, ready: at setup, and again
+ * as a new tutti-dp (a new generation). */
+static void
+dp_create(void)
+{
+	struct shm_region_cfg rc = { .name = region_name, .n_workers = 1,
+				     .ring_slots = region_slots,
+				     .n_legs = region_legs };
+	char err[256];
+
+	ck_assert_msg(shm_region_create(&dp, &rc, err, sizeof(err)) == 0,
+		      "%s", err);
+	shm_region_set_state(&dp, SHM_STATE_READY);
+}
+
+/* tutti-cp starts again (after focus_stop()): what it sends from then on
+ * is counted afresh, and it has had its first turns. */
+static void
+focus_restart(void)
+{
+	n_cmds = 0;
+	focus_start();
+	run_ms(20);
+}
+
 static void
 setup_with(const char *media, bool start)
 {
 	static int n;
-	struct shm_region_cfg rc = { .name = region_name, .n_workers = 1,
-				     .ring_slots = region_slots,
-				     .n_legs = region_legs };
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
 	char err[256];
@@ -268,9 +290,7 @@ setup_with(const char *media, bool start)
 	proc_shm_unlink_at_exit(region_name);
 	proc_unlink_at_exit(state_path);
 	unlink(state_path);
-	ck_assert_msg(shm_region_create(&dp, &rc, err, sizeof(err)) == 0,
-		      "%s", err);
-	shm_region_set_state(&dp, SHM_STATE_READY);
+	dp_create();
 	n_cmds = 0;
 	refuse_port = 0;
 	refuse_ptime = 0;
@@ -797,9 +817,7 @@ START_TEST(test_focus_restart_keeps_the_pairs_of_its_calls)
 	test_read_file(state_path, text, sizeof(text));
 	ck_assert_int_eq(test_count(text, " local_addr=" A_IP " "), 2);
 	ck_assert_int_eq(test_count(text, " local_addr=" B_IP " "), 1);
-	n_cmds = 0;
-	focus_start();
-	run_ms(20);
+	focus_restart();
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 0);
 	ck_assert_int_eq(join(&c[3], 3), 200);
 	assert_at(SHM_CMD_LEG_ADD, 0, &c[3], B_IP, 30002);
@@ -1331,9 +1349,7 @@ START_TEST(test_focus_provision_survives_a_restart)
 	test_read_file(state_path, text, sizeof(text));
 	ck_assert_int_eq(test_count(text, " prov=1"), 2 + 4);
 	ck_assert_int_eq(test_count(text, " ptime=40 talkers=2 cflags=1"), 1);
-	n_cmds = 0;
-	focus_start();
-	run_ms(20);
+	focus_restart();
 	ck_assert_uint_eq(n_cmds, 0);
 	out = ctl("show 7");
 	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 3);
@@ -1355,9 +1371,7 @@ START_TEST(test_focus_provision_an_empty_conference_stays)
 	run_ms(20);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 1);
 	focus_stop();
-	n_cmds = 0;
-	focus_start();
-	run_ms(20);
+	focus_restart();
 	ck_assert_uint_eq(n_cmds, 0);
 	ck_assert_ptr_nonnull(strstr(ctl("list"), "{\"name\":\"7\""));
 	ck_assert_ptr_nonnull(strstr(ctl("end 7"), "\"hung_up\":0"));
@@ -1372,10 +1386,6 @@ END_TEST
 START_TEST(test_focus_provision_goes_again_to_a_new_tutti_dp)
 {
 	const struct shm_msg *c7 = NULL;
-	struct shm_region_cfg rc = { .name = region_name, .n_workers = 1,
-				     .ring_slots = region_slots,
-				     .n_legs = region_legs };
-	char err[256];
 
 	prov_write(PROV_TWO);
 	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
@@ -1383,12 +1393,8 @@ START_TEST(test_focus_provision_goes_again_to_a_new_tutti_dp)
 	run_ms(20);
 	focus_stop();
 	shm_region_detach(&dp);
-	ck_assert_msg(shm_region_create(&dp, &rc, err, sizeof(err)) == 0,
-		      "%s", err);
-	shm_region_set_state(&dp, SHM_STATE_READY);
-	n_cmds = 0;
-	focus_start();
-	run_ms(20);
+	dp_create();
+	focus_restart();
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 2);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
 	for (unsigned int i = 0; i < 2; i++)
