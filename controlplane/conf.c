@@ -1482,12 +1482,14 @@ prov_pump(struct cp_focus *f)
 }
 
 /* Remove the provisioned legs sent away (tuttictl kick and end, a media
- * timeout): no call to hang up, the leg goes at once. */
+ * timeout): no call to hang up, the leg goes at once. One log line for
+ * all, with how many went for each reason. */
+#define REAP_WHY_MAX	4
 static void
 prov_reap(struct cp_focus *f)
 {
-	const char *why = NULL;
-	uint32_t n = 0;
+	const char *why[REAP_WHY_MAX];
+	uint32_t n = 0, n_why[REAP_WHY_MAX], k = 0;
 
 	if (!f->prov_reap)
 		return;
@@ -1496,14 +1498,23 @@ prov_reap(struct cp_focus *f)
 		cn = c->next;
 		for (struct part *p = c->parts, *pn; p != NULL; p = pn) {
 			bool last = c->n_parts == 1, sent = !p->prov_unsent;
+			const char *r = p->disc_reason != NULL ?
+					p->disc_reason : "removed";
+			uint32_t j = 0;
 
 			pn = p->next;
 			if (!p->prov_away)
 				continue;
 			if (!sent)
 				f->prov_unsent--;
-			if (why == NULL)
-				why = p->disc_reason;
+			while (j < k && strcmp(why[j], r) != 0)
+				j++;
+			if (j == k && k < REAP_WHY_MAX) {
+				why[k] = r;
+				n_why[k++] = 0;
+			}
+			if (j < k)
+				n_why[j]++;
 			n++;
 			f->st.left++;
 			part_free(f, p, sent);
@@ -1512,15 +1523,30 @@ prov_reap(struct cp_focus *f)
 		}
 	}
 	if (n > 0) {
-		char ended[64] = "";
+		char ended[64] = "", reasons[512];
+		size_t off = 0;
+		uint32_t other = n;
 
+		for (uint32_t j = 0; j < k; j++)
+			other -= n_why[j];
+		if (k == 1 && other == 0)	/* one reason: as it is */
+			k = 0;
+		snprintf(reasons, sizeof(reasons), "%s", k == 0 ? why[0] : "");
+		off = strlen(reasons);
+		for (uint32_t j = 0; j < k && off < sizeof(reasons); j++)
+			off += (size_t)snprintf(reasons + off,
+						sizeof(reasons) - off,
+						"%s%u: %s", j == 0 ? "" : "; ",
+						n_why[j], why[j]);
+		if (other > 0 && off < sizeof(reasons))
+			snprintf(reasons + off, sizeof(reasons) - off,
+				 "; %u: other reasons", other);
 		if (f->prov_ended > 0)
 			snprintf(ended, sizeof(ended), ", %u provisioned "
 				 "conference%s ended", f->prov_ended,
 				 f->prov_ended == 1 ? "" : "s");
 		LOG_INFO("provisioning: %u leg%s removed (%s)%s", n,
-			 n == 1 ? "" : "s", why != NULL ? why : "removed",
-			 ended);
+			 n == 1 ? "" : "s", reasons, ended);
 		f->prov_ended = 0;
 	}
 	prov_done(f);
@@ -2579,8 +2605,14 @@ cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 			return;
 		}
 		f->st.timeouts++;
-		LOG_INFO("%s in conference %s: no media for %u ms: hanging up",
-			 p->from, p->conf->name, ev->body.timeout.idle_ms);
+		if (p->prov)	/* thousands at once: prov_reap() sums up */
+			LOG_DEBUG("%s in conference %s: no media for %u ms",
+				  p->from, p->conf->name,
+				  ev->body.timeout.idle_ms);
+		else
+			LOG_INFO("%s in conference %s: no media for %u ms: "
+				 "hanging up", p->from, p->conf->name,
+				 ev->body.timeout.idle_ms);
 		send_away(f, p, CP_ROSTER_DISC_FAILED, "no media");
 		break;
 	case SHM_EVT_TALKER:
@@ -2860,6 +2892,45 @@ grow_leg(void *ctx, const struct shm_leg_entry *e)
  * takeover, a participant taken over whose leg has received nothing since
  * is hung up as a media timeout would have.
  */
+static int
+cmp_leg_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct shm_leg_entry *)a)->leg.leg_id;
+	uint32_t y = ((const struct shm_leg_entry *)b)->leg.leg_id;
+
+	return (x > y) - (x < y);
+}
+
+/* Where the entries of leg leg_id start in l (sorted by leg id:
+ * cmp_leg_id()); l->n if it has none. The table is tutti-dp's: nothing
+ * here counts on a leg id being in it once. */
+static uint32_t
+leg_first(const struct leg_list *l, uint32_t leg_id)
+{
+	struct shm_leg_entry key;
+	const struct shm_leg_entry *hit;
+
+	key.leg.leg_id = leg_id;
+	hit = bsearch(&key, l->e, l->n, sizeof(*l->e), cmp_leg_id);
+	if (hit == NULL)
+		return l->n;
+	while (hit > l->e && hit[-1].leg.leg_id == leg_id)
+		hit--;
+	return (uint32_t)(hit - l->e);
+}
+
+/* The entry of leg leg_id in conference conf_id, in l sorted by leg id,
+ * or NULL. */
+static const struct shm_leg_entry *
+leg_find(const struct leg_list *l, uint32_t leg_id, uint32_t conf_id)
+{
+	for (uint32_t i = leg_first(l, leg_id);
+	     i < l->n && l->e[i].leg.leg_id == leg_id; i++)
+		if (l->e[i].conf_id == conf_id)
+			return &l->e[i];
+	return NULL;
+}
+
 static void
 restored_check(struct cp_focus *f)
 {
@@ -2867,21 +2938,26 @@ restored_check(struct cp_focus *f)
 
 	f->restored_check_ms = 0;
 	cp_dpctl_legs(f->d, grow_leg, &l);
+	if (l.n > 0)	/* thousands of legs: looked up, not scanned */
+		qsort(l.e, l.n, sizeof(*l.e), cmp_leg_id);
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
 		for (struct part *p = c->parts; p != NULL; p = p->next) {
-			bool idle = false;
+			const struct shm_leg_entry *e;
 
 			if (!p->restored)
 				continue;
 			p->restored = false;
-			for (uint32_t i = 0; i < l.n; i++)
-				if (l.e[i].leg.leg_id == p->leg_id)
-					idle = l.e[i].rx_pkts == p->restored_rx;
-			if (!idle)
+			e = leg_find(&l, p->leg_id, c->conf_id);
+			if (e == NULL || e->rx_pkts != p->restored_rx)
 				continue;
 			f->st.timeouts++;
-			LOG_INFO("%s in conference %s: no media since the "
-				 "takeover: hanging up", p->from, c->name);
+			if (p->prov)	/* prov_reap() sums them up */
+				LOG_DEBUG("%s in conference %s: no media since "
+					  "the takeover", p->from, c->name);
+			else
+				LOG_INFO("%s in conference %s: no media since "
+					 "the takeover: hanging up", p->from,
+					 c->name);
 			send_away(f, p, CP_ROSTER_DISC_FAILED, "no media");
 		}
 	free(l.e);
@@ -2896,33 +2972,14 @@ state_conf(const struct cp_state *st, const char *name)
 	return NULL;
 }
 
-static int
-cmp_leg_id(const void *a, const void *b)
-{
-	uint32_t x = ((const struct shm_leg_entry *)a)->leg.leg_id;
-	uint32_t y = ((const struct shm_leg_entry *)b)->leg.leg_id;
-
-	return (x > y) - (x < y);
-}
-
 /* The leg of participant sp in the table (sorted by leg id): same id,
  * conference, address and port. */
 static int
 leg_of(const struct leg_list *l, const struct cp_state_conf *sc,
        const struct cp_state_part *sp)
 {
-	struct shm_leg_entry key;
-	const struct shm_leg_entry *hit;
-	uint32_t i;
-
-	key.leg.leg_id = sp->leg_id;
-	hit = bsearch(&key, l->e, l->n, sizeof(*l->e), cmp_leg_id);
-	if (hit == NULL)
-		return -1;
-	for (i = (uint32_t)(hit - l->e); i > 0 &&
-	     l->e[i - 1].leg.leg_id == sp->leg_id; i--)
-		;
-	for (; i < l->n && l->e[i].leg.leg_id == sp->leg_id; i++)
+	for (uint32_t i = leg_first(l, sp->leg_id);
+	     i < l->n && l->e[i].leg.leg_id == sp->leg_id; i++)
 		if (l->e[i].conf_id == sc->conf_id &&
 		    l->e[i].worker == sc->worker &&
 		    ntohs(l->e[i].leg.local_port) == sp->port &&

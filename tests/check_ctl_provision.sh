@@ -10,7 +10,8 @@
 # restarted in the middle takes them over (none removed, the mixing goes
 # on); tuttictl kick and end take legs off tutti-dp; tutti-gen's report
 # of every leg: each heard, none lost; and tuttictl unprovision takes the
-# rest away.
+# rest away; legs with a media timeout and no sender go, in one log
+# line.
 # usage: check_ctl_provision.sh BUILD
 set -uo pipefail
 
@@ -200,6 +201,20 @@ check "tutti-cp's log sums the removals up, a line each time" grep -q \
 	"$dir/cp.log"
 check "... and has no line for each conference that ended" \
 	test "$(grep -c 'conference [0-9]* ended$' "$dir/cp.log")" -eq 0
+
+# --- legs with a media timeout and no sender: they go, said once ---
+printf '%s\n' 'conference 50' \
+	'legs 201-203 conference=50 remote=198.18.0.2:30000 local=2000 timeout=300' \
+	>"$dir/t.prov"
+check "legs with a media timeout are provisioned" \
+	quiet tctl provision "$dir/t.prov"
+check "... time out unheard and go, summed up in one line" wait_for 10 grep -q \
+	"provisioning: 3 legs removed (no media), 1 provisioned conference ended" \
+	"$dir/cp.log"
+check "... with no line for each leg" \
+	test "$(grep -c 'no media for' "$dir/cp.log")" -eq 0
+check "... and tutti-dp runs no leg" wait_for 10 bash -c \
+	"'$ctl' --socket '$sock' --json stats | grep -q '\"legs\":0,'"
 kill -INT "$dp_pid"
 wait "$dp_pid"
 check "tutti-dp stops cleanly (exit status 0)" test $? -eq 0

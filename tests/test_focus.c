@@ -1409,6 +1409,103 @@ START_TEST(test_focus_provision_goes_again_to_a_new_tutti_dp)
 }
 END_TEST
 
+/* The stand-in tutti-dp says leg_id had no media for idle_ms. */
+static void
+dp_media_timeout(uint32_t conf_id, uint32_t leg_id, uint32_t idle_ms)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_EVT_MEDIA_TIMEOUT, 0, conf_id);
+	m.body.timeout.leg_id = leg_id;
+	m.body.timeout.idle_ms = idle_ms;
+	ck_assert_uint_eq(shm_ring_send(shm_region_evt_ring(&dp, 0), &m, 1),
+			  1);
+}
+
+/* The stand-in's leg leg_id received a packet. */
+static void
+dp_rx(uint32_t leg_id)
+{
+	uint32_t n;
+	struct shm_leg_entry *e = shm_region_legs(&dp, 0, &n);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].state == SHM_LEG_ACTIVE && e[i].leg.leg_id == leg_id) {
+			shm_pub_begin(&e[i].pub_seq);
+			e[i].rx_pkts++;
+			shm_pub_end(&e[i].pub_seq);
+			return;
+		}
+	ck_abort_msg("no leg %u in the stand-in's table", leg_id);
+}
+
+#define PROV_TIMEOUT							\
+	"conference 7\n"						\
+	"conference 8\n"						\
+	"legs 1-3 conference=7 remote=198.18.0.50:4000 local=40000 "	\
+	"timeout=1\n"							\
+	"legs 4-5 conference=8 remote=198.18.0.51:5000 local=30000 "	\
+	"timeout=1\n"
+
+/* A provisioned leg whose media times out goes at once (no call to hang
+ * up), and its conference with its last leg; counted as a timeout. */
+START_TEST(test_focus_provision_media_timeout_removes_legs)
+{
+	uint32_t c7, c8;
+
+	prov_write(PROV_TIMEOUT);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	ck_assert_uint_eq(leg_add_at(40000)->body.leg.timeout_ms, 1);
+	c7 = leg_add_at(40000)->hdr.conf_id;
+	c8 = leg_add_at(30000)->hdr.conf_id;
+	for (uint16_t port = 40000; port <= 40004; port += 2)
+		dp_media_timeout(c7, leg_add_at(port)->body.leg.leg_id, 5);
+	dp_media_timeout(c8, leg_add_at(30002)->body.leg.leg_id, 5);
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 4);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_DESTROY), 1);
+	ck_assert_uint_eq(cmd_of(SHM_CMD_CONF_DESTROY, 0)->hdr.conf_id, c7);
+	ck_assert_ptr_null(strstr(ctl("list"), "{\"name\":\"7\""));
+	ck_assert_int_eq(test_count(ctl("show 8"), "\"state\":\"connected\""),
+			 1);
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"timeouts\":4,"));
+}
+END_TEST
+
+/* tutti-cp restarts while media is gone: a media timeout after the
+ * takeover, the provisioned legs that have received nothing since go,
+ * and the one that has stays. */
+START_TEST(test_focus_provision_no_media_after_a_restart)
+{
+	uint64_t end;
+	uint32_t heard;
+
+	prov_write(PROV_TIMEOUT);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"ok\":true"));
+	run_ms(20);
+	heard = leg_add_at(30000)->body.leg.leg_id;
+	focus_stop();
+	focus_restart();
+	ck_assert_uint_eq(n_cmds, 0);
+	dp_rx(heard);
+	/* the check comes a timeout and a second after the takeover */
+	end = proc_now_ms() + 5000;
+	while (n_leg_cmds(SHM_CMD_LEG_REMOVE) < 4 && proc_now_ms() < end)
+		run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 4);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_DESTROY), 1);
+	for (unsigned int i = 0; i < 4; i++)
+		ck_assert_uint_ne(leg_cmd(SHM_CMD_LEG_REMOVE, i)->leg_id,
+				  heard);
+	ck_assert_int_eq(test_count(ctl("show 8"), "\"state\":\"connected\""),
+			 1);
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"timeouts\":4,"));
+}
+END_TEST
+
 static void
 setup_prov_small_ring(void)
 {
@@ -1478,6 +1575,8 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_provision_survives_a_restart);
 	tcase_add_test(tc, test_focus_provision_an_empty_conference_stays);
 	tcase_add_test(tc, test_focus_provision_goes_again_to_a_new_tutti_dp);
+	tcase_add_test(tc, test_focus_provision_media_timeout_removes_legs);
+	tcase_add_test(tc, test_focus_provision_no_media_after_a_restart);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("provision_ring");
