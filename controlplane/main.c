@@ -755,10 +755,17 @@ say_hello(struct cp_dpctl *d)
 		else
 			hs.unsent++;
 	}
+	/* Nothing else is served meanwhile (no sleep_ns()): a call or a
+	 * provisioning taken between the attach and the takeover would be
+	 * given leg ids the state file's calls hold, and the takeover would
+	 * find its legs on tutti-dp and not in the state. SIP and tuttictl
+	 * wait in their sockets, at most the deadline. */
 	while (hs.answered < hs.want && !quit && shm_now_ns() < deadline) {
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = 20000 };
+
 		if (cp_dpctl_poll(d, shm_now_ns(), err, sizeof(err)) < 0)
 			break;
-		sleep_ns(20000);
+		nanosleep(&ts, NULL);
 	}
 	if (hs.ok == hs.want && hs.unsent == 0)
 		LOG_INFO("tutti-dp answered on all %u worker ring%s (round "
