@@ -150,6 +150,24 @@ struct rate {
 	double rx_pps, tx_pps, load_pct;
 };
 
+/*
+ * The participants by leg id: tutti-dp's answers and events name a leg by
+ * its id, one lookup each. A walk of every conference's list made 20,000
+ * provisioned legs' answers quadratic. Open addressing with linear
+ * probing, at most half full; a removal shifts the entries after it back
+ * (no tombstones). A leg id twice is kept twice (the first found wins, as
+ * in the walk); an entry is removed by its participant. Out of memory to
+ * grow it, the lookups walk the lists again (bad).
+ */
+struct leg_ix {
+	struct leg_ix_e {
+		uint32_t id;
+		struct part *p;		/* NULL: free */
+	} *e;
+	uint32_t mask, n;		/* mask + 1 entries (0: none yet) */
+	bool bad;
+};
+
 struct cp_focus {
 	struct cp_focus_cfg cfg;
 	struct cp_dpctl *d;
@@ -200,6 +218,8 @@ struct cp_focus {
 					 * the last prov_reap() said so */
 	/* per worker, the commands waiting for room on its ring (dp_send()) */
 	struct cmd_q *q;
+	/* the participants by leg id (part_link(), part_find_leg()) */
+	struct leg_ix ix;
 };
 
 /* Whether from (a From URI) made the ad hoc conference c. */
@@ -862,6 +882,7 @@ cp_focus_free(struct cp_focus *f)
 		free(f->q[w].e);
 	}
 	free(f->q);
+	free(f->ix.e);
 	free(f->port_used);
 	free(f->worker_legs);
 	free(f->worker_drained);
@@ -1091,14 +1112,118 @@ uri_user(const char *uri, char *out, size_t len)
 	return 0;
 }
 
+static inline uint32_t
+ix_home(const struct leg_ix *ix, uint32_t id)
+{
+	return (uint32_t)((id * 0x9e3779b97f4a7c15ull) >> 32) & ix->mask;
+}
+
+/* Room for one more, at most half full: 0 or -ENOMEM (ix unchanged). */
+static int
+ix_room(struct leg_ix *ix)
+{
+	uint32_t cap = ix->e == NULL ? 64 : 2 * (ix->mask + 1);
+	struct leg_ix old = *ix;
+	struct leg_ix_e *e;
+
+	if (ix->e != NULL && 2 * (ix->n + 1) <= ix->mask + 1)
+		return 0;
+	if ((e = calloc(cap, sizeof(*e))) == NULL)
+		return -ENOMEM;
+	ix->e = e;
+	ix->mask = cap - 1;
+	for (uint32_t i = 0; old.e != NULL && i <= old.mask; i++) {
+		uint32_t k;
+
+		if (old.e[i].p == NULL)
+			continue;
+		for (k = ix_home(ix, old.e[i].id); e[k].p != NULL;
+		     k = (k + 1) & ix->mask)
+			;
+		e[k] = old.e[i];
+	}
+	free(old.e);
+	return 0;
+}
+
+static void
+ix_put(struct leg_ix *ix, struct part *p)
+{
+	uint32_t k;
+
+	if (ix->bad)
+		return;
+	if (ix_room(ix) < 0) {
+		LOG_ERR("out of memory for the index of legs: tutti-dp's "
+			"answers and events are matched the slow way");
+		ix->bad = true;
+		return;
+	}
+	for (k = ix_home(ix, p->leg_id); ix->e[k].p != NULL;
+	     k = (k + 1) & ix->mask)
+		;
+	ix->e[k].id = p->leg_id;
+	ix->e[k].p = p;
+	ix->n++;
+}
+
+static void
+ix_del(struct leg_ix *ix, const struct part *p)
+{
+	uint32_t i, j;
+
+	if (ix->bad || ix->e == NULL)
+		return;
+	for (i = ix_home(ix, p->leg_id); ix->e[i].p != p;
+	     i = (i + 1) & ix->mask)
+		if (ix->e[i].p == NULL)
+			return;		/* not in it */
+	/* the entries after it that would not be found past the hole move
+	 * back into it */
+	for (j = i;;) {
+		uint32_t h;
+
+		j = (j + 1) & ix->mask;
+		if (ix->e[j].p == NULL)
+			break;
+		h = ix_home(ix, ix->e[j].id);
+		if (i <= j ? i < h && h <= j : i < h || h <= j)
+			continue;	/* its home is after the hole */
+		ix->e[i] = ix->e[j];
+		i = j;
+	}
+	ix->e[i].p = NULL;
+	ix->n--;
+}
+
 static struct part *
 part_find_leg(struct cp_focus *f, uint32_t leg_id)
 {
+	const struct leg_ix *ix = &f->ix;
+
+	if (!ix->bad) {
+		for (uint32_t k = ix->e != NULL ? ix_home(ix, leg_id) : 0;
+		     ix->e != NULL && ix->e[k].p != NULL;
+		     k = (k + 1) & ix->mask)
+			if (ix->e[k].id == leg_id)
+				return ix->e[k].p;
+		return NULL;
+	}
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
 		for (struct part *p = c->parts; p != NULL; p = p->next)
 			if (p->leg_id == leg_id)
 				return p;
 	return NULL;
+}
+
+/* p into c's list of participants, and the index. */
+static void
+part_link(struct cp_focus *f, struct conf *c, struct part *p)
+{
+	p->next = c->parts;
+	c->parts = p;
+	c->n_parts++;
+	ix_put(&f->ix, p);
 }
 
 /* Unlink and free p; the conference ends if it was ad hoc and is now
@@ -1125,6 +1250,7 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 			*pp = p->next;
 			break;
 		}
+	ix_del(&f->ix, p);
 	c->n_parts--;
 	f->worker_legs[c->worker]--;
 	f->st.n_participants--;
@@ -1578,9 +1704,7 @@ prov_part_new(struct cp_focus *f, struct conf *c, const struct shm_msg_leg *leg,
 	inet_ntop(AF_INET, leg->addr + 12, ip, sizeof(ip));
 	snprintf(p->from, sizeof(p->from), "prov:%u@%s:%u", file_id, ip,
 		 ntohs(leg->remote_port));
-	p->next = c->parts;
-	c->parts = p;
-	c->n_parts++;
+	part_link(f, c, p);
 	f->st.n_participants++;
 	f->prov_unsent++;
 	c->prov_pending = true;
@@ -1823,9 +1947,7 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 		LOG_INFO("conference %s: %s must enter the PIN (then #)",
 			 c->name, p->from);
 	}
-	p->next = c->parts;
-	c->parts = p;
-	c->n_parts++;
+	part_link(f, c, p);
 	f->worker_legs[c->worker]++;
 	f->st.n_participants++;
 	sess0 = p->sess;
@@ -2246,9 +2368,7 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 		free(p);
 		return NULL;
 	}
-	p->next = c->parts;
-	c->parts = p;
-	c->n_parts++;
+	part_link(f, c, p);
 	f->worker_legs[c->worker]++;
 	f->st.n_participants++;
 	LOG_INFO("conference %s: dialling %s (%s%s)", c->name, uri,
@@ -3066,9 +3186,7 @@ restore_part(struct cp_focus *f, struct conf *c,
 		LOG_WARN("conference %s: leg %u uses RTP address %s port %u, "
 			 "outside --media-ip and --rtp-ports", c->name,
 			 p->leg_id, leg_local_ip(f, &p->leg, ip), p->port);
-	p->next = c->parts;
-	c->parts = p;
-	c->n_parts++;
+	part_link(f, c, p);
 	f->worker_legs[c->worker]++;
 	f->st.n_participants++;
 	roster_part(c, p);

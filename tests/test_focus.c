@@ -1506,6 +1506,72 @@ START_TEST(test_focus_provision_no_media_after_a_restart)
 }
 END_TEST
 
+/* tutti-dp's answers and events find each leg by its id while legs come
+ * and go (the index of legs: its growth, and removals in any order):
+ * 500 legs taken, every third kicked in a scrambled order, then the
+ * others' media timeouts in another: each leg removed once. */
+START_TEST(test_focus_provision_legs_found_by_id_as_they_come_and_go)
+{
+	static bool removed[501];
+	uint32_t id_of[501], n_kicked = 0;
+	uint64_t end = proc_now_ms() + WAIT_MS;
+	char text[256];
+
+	snprintf(text, sizeof(text), "conference 1\n"
+		 "legs 1-500 conference=1 remote=198.18.0.50:4000 "
+		 "local=40000\n");
+	prov_write(text);
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"n_legs\":500"));
+	while (n_leg_cmds(SHM_CMD_LEG_ADD) < 500 && proc_now_ms() < end)
+		step();
+	run_ms(10);
+	ck_assert_int_eq(test_count(ctl("show 1"), "\"state\":\"connected\""),
+			 500);
+	for (uint32_t i = 1; i <= 500; i++)
+		id_of[i] = leg_add_at((uint16_t)(40000 + 2 * (i - 1)))->
+				   body.leg.leg_id;
+	for (uint32_t k = 0; k < 500; k++) {	/* 7919 is prime: each once */
+		uint32_t i = k * 7919 % 500 + 1;
+		const char *out;
+
+		if (i % 3 != 0)
+			continue;
+		out = ctl("kick 1 prov:%u@", i);
+		ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
+		n_kicked++;
+		if (n_kicked % 16 == 0)
+			run_ms(1);
+	}
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), n_kicked);
+	for (uint32_t k = 0; k < 500; k++) {
+		uint32_t i = (k * 104729 + 17) % 500 + 1;
+
+		if (i % 3 != 0)
+			dp_media_timeout(leg_add_at(40000)->hdr.conf_id,
+					 id_of[i], 5);
+		if (k % 64 == 0)
+			run_ms(1);
+	}
+	end = proc_now_ms() + WAIT_MS;
+	while (n_leg_cmds(SHM_CMD_LEG_REMOVE) < 500 && proc_now_ms() < end)
+		step();
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 500);
+	for (uint32_t k = 0; k < 500; k++) {
+		uint32_t id = leg_cmd(SHM_CMD_LEG_REMOVE, k)->leg_id, i;
+
+		for (i = 1; i <= 500 && id_of[i] != id; i++)
+			;
+		ck_assert_uint_le(i, 500);
+		ck_assert_msg(!removed[i], "leg %u removed twice", i);
+		removed[i] = true;
+	}
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_DESTROY), 1);
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"timeouts\":334,"));
+}
+END_TEST
+
 static void
 setup_prov_small_ring(void)
 {
@@ -1583,6 +1649,8 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup_prov_small_ring, teardown);
 	tcase_add_test(tc, test_focus_provision_waits_for_room_on_the_ring);
 	tcase_add_test(tc, test_focus_unprovision_waits_for_room_on_the_ring);
+	tcase_add_test(tc,
+		       test_focus_provision_legs_found_by_id_as_they_come_and_go);
 	tcase_add_test(tc, test_focus_long_answers_grow);
 	suite_add_tcase(s, tc);
 
