@@ -1232,19 +1232,25 @@ START_TEST(test_focus_provision_a_refused_conference_goes)
 }
 END_TEST
 
+/* 500 legs in conference 1, local ports 40000-40998, handed to tutti-cp
+ * (more than the small ring's 64 slots). */
+static void
+prov_500(void)
+{
+	prov_write("conference 1\n"
+		   "legs 1-500 conference=1 remote=198.18.0.50:4000 "
+		   "local=40000\n");
+	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+				     "\"n_legs\":500"));
+}
+
 /* More legs than the ring holds: sent as tutti-dp takes them, all of
  * them, none lost or sent twice. */
 START_TEST(test_focus_provision_waits_for_room_on_the_ring)
 {
-	char text[256];
 	uint64_t end = proc_now_ms() + WAIT_MS;
 
-	snprintf(text, sizeof(text), "conference 1\n"
-		 "legs 1-500 conference=1 remote=198.18.0.50:4000 "
-		 "local=40000\n");
-	prov_write(text);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"n_legs\":500"));
+	prov_500();
 	/* the first batch went at once, short of what the ring holds */
 	ck_assert_uint_lt(shm_ring_count(shm_region_cmd_ring(&dp, 0)), 64);
 	while (n_leg_cmds(SHM_CMD_LEG_ADD) < 500 && proc_now_ms() < end)
@@ -1278,11 +1284,7 @@ START_TEST(test_focus_unprovision_waits_for_room_on_the_ring)
 {
 	uint64_t end;
 
-	prov_write("conference 1\n"
-		   "legs 1-500 conference=1 remote=198.18.0.50:4000 "
-		   "local=40000\n");
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"n_legs\":500"));
+	prov_500();
 	end = proc_now_ms() + WAIT_MS;
 	while (n_active() < 500 && proc_now_ms() < end)
 		step();
@@ -1310,11 +1312,7 @@ START_TEST(test_focus_long_answers_grow)
 	const char *out;
 
 	ck_assert_ptr_nonnull(buf);
-	prov_write("conference 1\n"
-		   "legs 1-500 conference=1 remote=198.18.0.50:4000 "
-		   "local=40000\n");
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"n_legs\":500"));
+	prov_500();
 	while (n_active() < 500 && proc_now_ms() < end)
 		step();
 	out = ctl("show 1");
@@ -1515,14 +1513,8 @@ START_TEST(test_focus_provision_legs_found_by_id_as_they_come_and_go)
 	static bool removed[501];
 	uint32_t id_of[501], n_kicked = 0;
 	uint64_t end = proc_now_ms() + WAIT_MS;
-	char text[256];
 
-	snprintf(text, sizeof(text), "conference 1\n"
-		 "legs 1-500 conference=1 remote=198.18.0.50:4000 "
-		 "local=40000\n");
-	prov_write(text);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"n_legs\":500"));
+	prov_500();
 	while (n_leg_cmds(SHM_CMD_LEG_ADD) < 500 && proc_now_ms() < end)
 		step();
 	run_ms(10);
