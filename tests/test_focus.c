@@ -128,6 +128,36 @@ table_add(uint32_t leg_id, const char *local_ip, uint16_t local_port)
 	table_apply(&m);
 }
 
+/* The stand-in tutti-dp says leg_id had no media for idle_ms. */
+static void
+dp_media_timeout(uint32_t conf_id, uint32_t leg_id, uint32_t idle_ms)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_EVT_MEDIA_TIMEOUT, 0, conf_id);
+	m.body.timeout.leg_id = leg_id;
+	m.body.timeout.idle_ms = idle_ms;
+	ck_assert_uint_eq(shm_ring_send(shm_region_evt_ring(&dp, 0), &m, 1),
+			  1);
+}
+
+/* The stand-in's leg leg_id received n packets. */
+static void
+dp_rx(uint32_t leg_id, uint64_t n_pkts)
+{
+	uint32_t n;
+	struct shm_leg_entry *e = shm_region_legs(&dp, 0, &n);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].state == SHM_LEG_ACTIVE && e[i].leg.leg_id == leg_id) {
+			shm_pub_begin(&e[i].pub_seq);
+			e[i].rx_pkts += n_pkts;
+			shm_pub_end(&e[i].pub_seq);
+			return;
+		}
+	ck_abort_msg("no leg %u in the stand-in's table", leg_id);
+}
+
 /* Take the focus's commands, keep them, apply them, answer them. */
 static void
 dp_serve(void)
@@ -1302,7 +1332,8 @@ START_TEST(test_focus_unprovision_waits_for_room_on_the_ring)
 END_TEST
 
 /* Answers longer than their first buffer grow: show of 500 legs (about
- * 200 kB) whole, and the Prometheus exposition with a sample of each leg,
+ * 200 kB) whole, each leg with its own counters, and the Prometheus
+ * exposition with a sample of each leg, labelled with its conference,
  * ending with a whole line. */
 START_TEST(test_focus_long_answers_grow)
 {
@@ -1315,16 +1346,34 @@ START_TEST(test_focus_long_answers_grow)
 	prov_500();
 	while (n_active() < 500 && proc_now_ms() < end)
 		step();
+	for (uint16_t port = 40000; port < 41000; port += 2) {
+		uint32_t id = leg_add_at(port)->body.leg.leg_id;
+
+		dp_rx(id, 1000 + id);	/* each its own count */
+	}
 	out = ctl("show 1");
 	ck_assert_uint_gt(strlen(out), 100000);
 	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 500);
 	ck_assert_str_eq(out + strlen(out) - 3, "]}}");
+	for (uint16_t port = 40000; port < 41000; port += 2) {
+		uint32_t id = leg_add_at(port)->body.leg.leg_id;
+		char key[32], rx[32];
+		const char *rec, *rec_end;
+
+		snprintf(key, sizeof(key), "{\"leg_id\":%u,", id);
+		snprintf(rx, sizeof(rx), "\"rx_pkts\":%u,", 1000 + id);
+		rec = strstr(out, key);
+		ck_assert_ptr_nonnull(rec);
+		rec_end = strchr(rec, '}');
+		ck_assert_msg(strstr(rec, rx) != NULL && strstr(rec, rx) < rec_end,
+			      "leg %u: %.*s", id, (int)(rec_end - rec), rec);
+	}
 	n = cp_focus_metrics(focus, &buf, &cap);
 	ck_assert_uint_eq(n, strlen(buf));
 	ck_assert_uint_gt(cap, 64);
 	ck_assert_int_eq(buf[n - 1], '\n');
-	ck_assert_int_eq(test_count(buf, "tutti_leg_concealed_ticks_total{"),
-			 500);
+	ck_assert_int_eq(test_count(buf, "tutti_leg_concealed_ticks_total{"
+					 "conference=\"1\",leg="), 500);
 	free(buf);
 }
 END_TEST
@@ -1407,36 +1456,6 @@ START_TEST(test_focus_provision_goes_again_to_a_new_tutti_dp)
 }
 END_TEST
 
-/* The stand-in tutti-dp says leg_id had no media for idle_ms. */
-static void
-dp_media_timeout(uint32_t conf_id, uint32_t leg_id, uint32_t idle_ms)
-{
-	struct shm_msg m;
-
-	shm_msg_init(&m, SHM_EVT_MEDIA_TIMEOUT, 0, conf_id);
-	m.body.timeout.leg_id = leg_id;
-	m.body.timeout.idle_ms = idle_ms;
-	ck_assert_uint_eq(shm_ring_send(shm_region_evt_ring(&dp, 0), &m, 1),
-			  1);
-}
-
-/* The stand-in's leg leg_id received a packet. */
-static void
-dp_rx(uint32_t leg_id)
-{
-	uint32_t n;
-	struct shm_leg_entry *e = shm_region_legs(&dp, 0, &n);
-
-	for (uint32_t i = 0; i < n; i++)
-		if (e[i].state == SHM_LEG_ACTIVE && e[i].leg.leg_id == leg_id) {
-			shm_pub_begin(&e[i].pub_seq);
-			e[i].rx_pkts++;
-			shm_pub_end(&e[i].pub_seq);
-			return;
-		}
-	ck_abort_msg("no leg %u in the stand-in's table", leg_id);
-}
-
 #define PROV_TIMEOUT							\
 	"conference 7\n"						\
 	"conference 8\n"						\
@@ -1488,7 +1507,7 @@ START_TEST(test_focus_provision_no_media_after_a_restart)
 	focus_stop();
 	focus_restart();
 	ck_assert_uint_eq(n_cmds, 0);
-	dp_rx(heard);
+	dp_rx(heard, 1);
 	/* the check comes a timeout and a second after the takeover */
 	end = proc_now_ms() + 5000;
 	while (n_leg_cmds(SHM_CMD_LEG_REMOVE) < 4 && proc_now_ms() < end)
