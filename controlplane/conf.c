@@ -3275,11 +3275,14 @@ reserve_ids(struct cp_focus *f, const struct leg_list *l,
 	for (struct conf *c = f->confs; c != NULL; c = c->next) {
 		bool taken = false;
 
-		for (uint32_t i = 0; i < l->n; i++)
-			taken |= l->e[i].conf_id == c->conf_id;
-		for (uint32_t i = 0; i < st->n_confs; i++)
-			taken |= st->confs[i].conf_id == c->conf_id;
-		if (!c->on_dp && taken)
+		if (c->on_dp)	/* its id is its own (2,000 conferences over
+				 * 20,000 legs: no walk of them each) */
+			continue;
+		for (uint32_t i = 0; i < l->n && !taken; i++)
+			taken = l->e[i].conf_id == c->conf_id;
+		for (uint32_t i = 0; i < st->n_confs && !taken; i++)
+			taken = st->confs[i].conf_id == c->conf_id;
+		if (taken)
 			c->conf_id = ++f->next_conf_id;
 	}
 }
@@ -3518,14 +3521,18 @@ cp_focus_takeover(struct cp_focus *f)
 	/* a new tutti-dp runs none of the provisioned legs: they go to it
 	 * again, as to a tutti-dp that restarts under this tutti-cp (after
 	 * reserve_ids(): they take new leg ids) */
+	last_sc = NULL;
 	for (uint32_t i = 0; i < st.n_parts; i++) {
 		const struct cp_state_part *sp = &st.parts[i];
-		const struct cp_state_conf *sc = state_conf(&st, sp->conf);
 
-		if (!sp->prov || sc == NULL ||
-		    st.dp_generation == f->d->generation)
+		if (!sp->prov || st.dp_generation == f->d->generation)
 			continue;
-		if (prov_again(f, sc, sp) < 0) {
+		/* its conference: as above, likely the part before's */
+		if (last_sc == NULL || strcmp(last_sc->name, sp->conf) != 0)
+			last_sc = state_conf(&st, sp->conf);
+		if (last_sc == NULL)
+			continue;
+		if (prov_again(f, last_sc, sp) < 0) {
 			LOG_ERR("state: provisioned leg %s in conference %s: "
 				"out of memory: not provisioned again",
 				sp->from, sp->conf);
