@@ -227,6 +227,62 @@ START_TEST(test_state_skips_what_it_does_not_know)
 }
 END_TEST
 
+/* The line's fields after its record type, in the opposite order. */
+static void
+reverse_fields(char *line, size_t len)
+{
+	char *tok[64], *copy = strndup(line, len), *out = malloc(len + 1);
+	char *save = NULL, *t;
+	size_t n = 0, off;
+
+	ck_assert_ptr_nonnull(copy);
+	ck_assert_ptr_nonnull(out);
+	for (t = strtok_r(copy, " ", &save); t != NULL && n < 64;
+	     t = strtok_r(NULL, " ", &save))
+		tok[n++] = t;
+	ck_assert_uint_gt(n, 2);
+	off = (size_t)snprintf(out, len + 1, "%s", tok[0]);
+	for (size_t i = n; i-- > 1;)
+		off += (size_t)snprintf(out + off, len + 1 - off, " %s", tok[i]);
+	ck_assert_uint_eq(off, len);
+	memcpy(line, out, len);	/* the newline after it stays */
+	free(out);
+	free(copy);
+}
+
+/* The fields of a record may come in any order (the reader looks for
+ * each from where the last was: the writer's order is only the usual
+ * one): every conf and part record's reversed reads as written. */
+START_TEST(test_state_fields_in_any_order)
+{
+	struct cp_state a, b;
+	char err[256] = "", text[8192];
+	unsigned int n_rev = 0;
+
+	sample(&a);
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	test_read_file(path, text, sizeof(text));
+	for (char *l = text; *l != '\0';) {
+		char *e = strchr(l, '\n');
+
+		ck_assert_ptr_nonnull(e);
+		if (strncmp(l, "conf ", 5) == 0 || strncmp(l, "part ", 5) == 0) {
+			reverse_fields(l, (size_t)(e - l));
+			n_rev++;
+		}
+		l = e + 1;
+	}
+	ck_assert_uint_eq(n_rev, 2);
+	write_text(text);
+	ck_assert_msg(cp_state_read(path, &b, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_uint_eq(b.skipped, 0);
+	same_as_sample(&b, &a);
+	cp_state_clear(&a);
+	cp_state_clear(&b);
+}
+END_TEST
+
 /*
  * A part's local_addr came after the first files: one without it (from a
  * tutti-cp of one media address) reads as 0.0.0.0, tutti-dp's first
@@ -418,6 +474,7 @@ test_suite(void)
 	tcase_add_test(tc, test_state_missing_file_is_enoent);
 	tcase_add_test(tc, test_state_no_drain_record);
 	tcase_add_test(tc, test_state_skips_what_it_does_not_know);
+	tcase_add_test(tc, test_state_fields_in_any_order);
 	tcase_add_test(tc, test_state_local_addr_is_optional);
 	tcase_add_loop_test(tc, test_state_refuses_bad_files, 0,
 			    sizeof(bad) / sizeof(bad[0]));
