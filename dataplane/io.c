@@ -554,10 +554,10 @@ arp_request(struct dp_lcore *lc, struct dp_lport *lp, uint32_t from_be,
 	tx_queue(lc, lp, m);
 }
 
-void
+int
 dp_io_evt(void *arg, const struct shm_msg *m)
 {
-	dp_ctl_send_evt(arg, m);
+	return dp_ctl_send_evt(arg, m);
 }
 
 /*

@@ -122,6 +122,6 @@ bool dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now,
  */
 void dp_io_tick_send(void *arg, const struct dp_tick_out *o);
 void dp_io_tick_done(struct dp_lcore *lc);
-void dp_io_evt(void *arg, const struct shm_msg *m);
+int dp_io_evt(void *arg, const struct shm_msg *m);
 
 #endif /* TUTTI_DP_IO_H */

@@ -657,8 +657,12 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 		m.body.timeout.leg_id = lg->leg_id;
 		m.body.timeout.idle_ms = (uint32_t)((now - lg->last_rx) *
 						    1000u / c->clock_hz);
-		lg->timed_out = true;
-		evt(arg, &m);
+		/* said once; again at the next tick if there was no room
+		 * (20,000 legs whose media stops together: more than the
+		 * event ring holds, and a timeout lost is a call that stays
+		 * up with no media), not if no control plane listens (a
+		 * new one looks for itself, after its takeover) */
+		lg->timed_out = evt(arg, &m) != -ENOBUFS;
 	}
 }
 

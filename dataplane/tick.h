@@ -67,7 +67,10 @@ struct dp_tick_out {
 };
 
 typedef void (*dp_tick_send_fn)(void *arg, const struct dp_tick_out *out);
-typedef void (*dp_tick_evt_fn)(void *arg, const struct shm_msg *evt);
+/* An event for the control plane: 0 if it was taken, -ENOBUFS if there
+ * was no room for it now (a media timeout is then said again at the next
+ * tick), or another error (it is not said again). */
+typedef int (*dp_tick_evt_fn)(void *arg, const struct shm_msg *evt);
 
 /* Why dp_tick_rx() did not take a payload (0: taken). */
 enum dp_tick_rx_drop {

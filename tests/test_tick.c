@@ -59,12 +59,23 @@ static uint32_t n_phones;
 static struct shm_msg evts[256];
 static uint32_t n_evts;
 
-static void
+/* the next refuse_n media timeouts are refused with refuse_rc (as the
+ * packet layer's on a full event ring, or with no control plane) */
+static int refuse_rc;
+static uint32_t refuse_n, n_refused;
+
+static int
 on_evt(void *arg, const struct shm_msg *m)
 {
 	(void)arg;
+	if (m->hdr.type == SHM_EVT_MEDIA_TIMEOUT && refuse_n > 0) {
+		refuse_n--;
+		n_refused++;
+		return refuse_rc;
+	}
 	ck_assert_uint_lt(n_evts, 256);
 	evts[n_evts++] = *m;
+	return 0;
 }
 
 static void
@@ -377,6 +388,39 @@ START_TEST(test_tick_rates_and_ptimes)
 		  slow->n_heard - 4000))) < 1.5);
 	ck_assert(level_db(wide, 700.0, 8000, ref_power(700.0, 16000,
 		  wide->n_heard - 8000)) < -40.0);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+/* A media timeout the control plane had no room for (-ENOBUFS) is said
+ * again at each tick until it is taken, and then not again; one refused
+ * otherwise (-ENOTCONN: no control plane) is said once. */
+START_TEST(test_tick_timeout_said_again_when_no_room)
+{
+	struct phone *a;
+	uint64_t t;
+
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
+	phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	t = run(0, 20);
+	refuse_rc = -ENOBUFS;
+	refuse_n = 3;
+	n_refused = 0;
+	a->mute_tx = true;
+	t = run(t, 40);		/* 800 ms: past 500 ms */
+	ck_assert_uint_eq(n_refused, 3);
+	ck_assert_uint_eq(count_evts(SHM_EVT_MEDIA_TIMEOUT), 1);
+	a->mute_tx = false;
+	t = run(t, 10);
+	refuse_rc = -ENOTCONN;
+	refuse_n = 1;
+	n_refused = 0;
+	a->mute_tx = true;
+	run(t, 40);
+	ck_assert_uint_eq(n_refused, 1);
+	ck_assert_uint_eq(refuse_n, 0);
+	ck_assert_uint_eq(count_evts(SHM_EVT_MEDIA_TIMEOUT), 1);
 	dp_tick_conf_fini(&C);
 }
 END_TEST
@@ -1147,6 +1191,7 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_arrays_grow_out_of_memory);
 	tcase_add_test(tc, test_tick_long_ticks_take_legs);
 	tcase_add_test(tc, test_tick_loss_and_timeout);
+	tcase_add_test(tc, test_tick_timeout_said_again_when_no_room);
 	tcase_add_test(tc, test_tick_plc_shed_behind_time);
 	tcase_add_test(tc, test_tick_plc_history_as_fed_eagerly);
 	tcase_add_loop_test(tc, test_tick_quiet_frames_heard_the_same, 0, 2);
