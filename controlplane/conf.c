@@ -220,6 +220,12 @@ struct cp_focus {
 	struct cmd_q *q;
 	/* the participants by leg id (part_link(), part_find_leg()) */
 	struct leg_ix ix;
+	/* tutti-dp's legs left running unowned at the takeover (no state
+	 * to say whose they are), sorted by leg id; state FREE once their
+	 * media timed out (orphan_timeout()); freed when none is left */
+	struct shm_leg_entry *orphans;
+	uint32_t n_orphans, orphans_left;
+	uint32_t orphans_removed;	/* since cp_focus_poll() said so */
 };
 
 /* Whether from (a From URI) made the ad hoc conference c. */
@@ -883,6 +889,7 @@ cp_focus_free(struct cp_focus *f)
 	}
 	free(f->q);
 	free(f->ix.e);
+	free(f->orphans);
 	free(f->port_used);
 	free(f->worker_legs);
 	free(f->worker_drained);
@@ -2281,6 +2288,12 @@ cp_focus_poll(struct cp_focus *f)
 			 f->prov_ended, f->prov_ended == 1 ? "" : "s");
 		f->prov_ended = 0;
 	}
+	if (f->orphans_removed > 0) {	/* thousands at once: said once */
+		LOG_INFO("%u leg%s that no participant owns had no media: "
+			 "removed from tutti-dp (%u left)", f->orphans_removed,
+			 f->orphans_removed == 1 ? "" : "s", f->orphans_left);
+		f->orphans_removed = 0;
+	}
 	if (f->sip == NULL)
 		return;
 	/* none of this ends a conference: one walk of the list */
@@ -2952,6 +2965,16 @@ find_leg(void *ctx, const struct shm_leg_entry *e)
 	}
 }
 
+/* tutti-dp's leg table entries by leg id (qsort(), bsearch()) */
+static int
+cmp_leg_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct shm_leg_entry *)a)->leg.leg_id;
+	uint32_t y = ((const struct shm_leg_entry *)b)->leg.leg_id;
+
+	return (x > y) - (x < y);
+}
+
 /*
  * The media of a leg no participant owns timed out: one left running
  * after a takeover without state. Remove it, and free its slot.
@@ -2961,15 +2984,33 @@ orphan_timeout(struct cp_focus *f, unsigned int worker,
 	       const struct shm_msg *ev)
 {
 	struct leg_find lf = { .leg_id = ev->body.timeout.leg_id };
+	struct shm_leg_entry key = { .leg.leg_id = lf.leg_id }, *o;
 	uint32_t slot;
 
 	if (!f->state_ready)
 		return;
-	cp_dpctl_legs(f->d, find_leg, &lf);
-	LOG_INFO("leg %u (conference id %u), which no participant owns, has "
-		 "had no media for %u ms: removing it", lf.leg_id,
-		 ev->hdr.conf_id, ev->body.timeout.idle_ms);
 	remove_leg(f, worker, ev->hdr.conf_id, lf.leg_id);
+	f->orphans_removed++;	/* cp_focus_poll() says how many */
+	LOG_DEBUG("leg %u (conference id %u), which no participant owns, has "
+		  "had no media for %u ms: removing it", lf.leg_id,
+		  ev->hdr.conf_id, ev->body.timeout.idle_ms);
+	o = f->n_orphans == 0 ? NULL : bsearch(&key, f->orphans, f->n_orphans,
+					      sizeof(key), cmp_leg_id);
+	if (o != NULL) {
+		/* one of the takeover's: its pair was kept from new calls
+		 * (reserve_ids()), so none has it; given back once */
+		if (o->state == SHM_LEG_FREE)
+			return;
+		o->state = SHM_LEG_FREE;
+		port_give(f, &o->leg);
+		if (--f->orphans_left == 0) {
+			free(f->orphans);
+			f->orphans = NULL;
+			f->n_orphans = 0;
+		}
+		return;
+	}
+	cp_dpctl_legs(f->d, find_leg, &lf);
 	if (!lf.found || (slot = leg_slot(f, &lf.e.leg)) == UINT32_MAX)
 		return;
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
@@ -2977,16 +3018,6 @@ orphan_timeout(struct cp_focus *f, unsigned int worker,
 			if (leg_slot(f, &p->leg) == slot)
 				return;	/* given again since */
 	port_give(f, &lf.e.leg);
-}
-
-/* tutti-dp's leg table entries by leg id (qsort(), bsearch()) */
-static int
-cmp_leg_id(const void *a, const void *b)
-{
-	uint32_t x = ((const struct shm_leg_entry *)a)->leg.leg_id;
-	uint32_t y = ((const struct shm_leg_entry *)b)->leg.leg_id;
-
-	return (x > y) - (x < y);
 }
 
 /* The data plane's leg table, copied. */
@@ -3544,10 +3575,15 @@ cp_focus_takeover(struct cp_focus *f)
 		LOG_INFO("takeover: %u provisioned leg%s of the earlier "
 			 "tutti-dp sent to this one", n_again,
 			 n_again == 1 ? "" : "s");
-	if (!trusted && l.n > 0)
+	if (!trusted && l.n > 0) {
 		LOG_WARN("takeover: tutti-dp's %u leg%s left running unowned; "
 			 "each is removed when its media times out", l.n,
 			 l.n == 1 ? " is" : "s are");
+		/* kept (sorted by leg id) for orphan_timeout() */
+		f->orphans = l.e;
+		f->n_orphans = f->orphans_left = l.n;
+		l.e = NULL;
+	}
 	snprintf(err, sizeof(err), " (%u of them provisioned legs)", n_prov);
 	LOG_INFO("takeover: %u participant%s taken over%s, %u hung up (leg "
 		 "gone), %u leg%s removed (no state)", n_in,

@@ -833,6 +833,41 @@ START_TEST(test_focus_takeover_reserves_running_pairs)
 }
 END_TEST
 
+/* A leg left unowned at such a takeover, whose media times out, is
+ * removed from tutti-dp and its pair given to a new call; the other
+ * keeps its pair; its timeout said again removes it again, and gives
+ * nothing twice. One that came later, and no participant owns, is
+ * removed too. */
+START_TEST(test_focus_unowned_leg_timeout_frees_its_pair)
+{
+	struct call c[4];
+
+	table_add(1, B_IP, 30000);
+	table_add(2, NULL, 30002);
+	focus_start();
+	ck_assert_int_eq(join(&c[0], 0), 200);
+	ck_assert_int_eq(join(&c[1], 1), 200);
+	ck_assert_int_eq(join(&c[2], 2), 503);
+	dp_media_timeout(99, 1, 30000);
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 1);
+	ck_assert_uint_eq(leg_cmd(SHM_CMD_LEG_REMOVE, 0)->leg_id, 1);
+	ck_assert_int_eq(join(&c[3], 3), 200);
+	assert_at(SHM_CMD_LEG_ADD, 2, &c[3], B_IP, 30000);
+	dp_media_timeout(99, 1, 30000);
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 2);
+	ck_assert_int_eq(join(&c[2], 4), 503);
+	/* one that came after the takeover, and no participant owns */
+	table_add(7, A_IP, 31000);
+	dp_media_timeout(99, 7, 30000);
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 3);
+	ck_assert_uint_eq(leg_cmd(SHM_CMD_LEG_REMOVE, 2)->leg_id, 7);
+	ck_assert_uint_eq(cp_focus_stats(focus)->dp_errors, 0);
+}
+END_TEST
+
 /* tutti-cp restarts with its state file: the calls it takes over keep
  * their pairs (the file says each leg's address), and a new call gets the
  * one left. */
@@ -1633,6 +1668,7 @@ test_suite(void)
 	tc = tcase_create("takeover");
 	tcase_add_checked_fixture(tc, setup_two_stopped, teardown);
 	tcase_add_test(tc, test_focus_takeover_reserves_running_pairs);
+	tcase_add_test(tc, test_focus_unowned_leg_timeout_frees_its_pair);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("one_address");
