@@ -662,6 +662,8 @@ learn_confs(struct learn *l)
 {
 	uint32_t k = 0;
 
+	if (l->n == 0)
+		return 0;	/* l->conf is NULL: not for qsort() */
 	qsort(l->conf, l->n, sizeof(*l->conf), cmp_u32);
 	for (uint32_t i = 0; i < l->n; i++)
 		k += i == 0 || l->conf[i] != l->conf[i - 1];
