@@ -354,6 +354,130 @@ row_port(const char *o, const char *e)
 	       v[6], v[7], v[8]);
 }
 
+/* tutti-cp's answer resp to command cmd (file: its file argument, made
+ * absolute, for provision and unprovision), printed: as it is (--json),
+ * or as tables and lines for people. Returns the exit status. */
+static int
+print_answer(const char *cmd, const char *file, const char *resp, bool json)
+{
+	char err[512];
+
+	if (get(resp, NULL, "error", err, sizeof(err)) != NULL &&
+	    strncmp(resp, "{\"error\"", 8) == 0) {
+		if (json)
+			printf("%s\n", resp);
+		fprintf(stderr, "tuttictl: %s\n", err);
+		return 1;
+	}
+	if (json) {
+		printf("%s\n", resp);
+		return 0;
+	}
+	if (strcmp(cmd, "list") == 0) {
+		printf("%-28s %7s %6s %-11s %12s %8s  %s\n", "CONFERENCE", "ID",
+		       "WORKER", "KIND", "PARTICIPANTS", "TALKING", "LOCK");
+		each(resp, "conferences", row_conf);
+	} else if (strcmp(cmd, "show") == 0) {
+		char v[8] = "";
+
+		get(resp, NULL, "locked", v, sizeof(v));
+		if (strcmp(v, "true") == 0)
+			printf("locked: new participants get 403\n");
+		printf("%6s  %-32s %-10s %-10s %15s %5s %-5s %-5s %9s %9s %6s "
+		       "%8s %9s\n", "LEG", "FROM", "STATE", "CODEC", "RTP ADDR",
+		       "PORT", "", "", "RX PKTS", "TX PKTS", "LOST", "JITTER",
+		       "CONCEALED");
+		each(resp, "participants", row_part);
+	} else if (strcmp(cmd, "stats") == 0) {
+		char v[32];
+
+		get(resp, NULL, "conferences", v, sizeof(v));
+		printf("conferences %s", v);
+		get(resp, NULL, "participants", v, sizeof(v));
+		printf(", participants %s", v);
+		get(resp, NULL, "talkers", v, sizeof(v));
+		printf(", talking %s", v);
+		get(resp, NULL, "dp_up", v, sizeof(v));
+		printf(", tutti-dp %s\n", strcmp(v, "true") ? "DOWN" : "up");
+		printf("%6s %5s %6s %7s %7s %7s %9s %9s %10s %6s %8s %8s %11s "
+		       "%11s %8s  %s\n", "WORKER", "LCORE", "CONFS", "LEGS",
+		       "LOAD", "BUSY", "RX/s", "TX/s", "TICKS", "LATE",
+		       "TICK us", "MAX us", "RX PKTS", "TX PKTS", "PER POLL",
+		       "DROPS");
+		each(resp, "workers", row_worker);
+		/* tutti-dp's ports (missed: their receive queues full) */
+		if (strstr(resp, "\"ports\":[{") != NULL) {
+			printf("%6s  %-20s %4s %11s %11s %9s %9s %9s %9s\n",
+			       "PORT", "DEVICE", "LINK", "RX PKTS", "TX PKTS",
+			       "MISSED", "RX ERRORS", "TX ERRORS", "NO MBUF");
+			each(resp, "ports", row_port);
+		}
+		/* the SIP layer's counters, if tutti-cp serves SIP */
+		for (size_t i = 0; i < 4; i++) {
+			static const char *const sip[][2] = {
+				{ "rx_requests", "SIP: requests " },
+				{ "parse_bad", ", malformed " },
+				{ "ratelimited", ", refused by the rate limit " },
+				{ "ratelimit_drop", ", dropped by it " },
+			};
+
+			if (get(resp, NULL, sip[i][0], v, sizeof(v)) == NULL)
+				break;
+			printf("%s%s%s", sip[i][1], v, i == 3 ? "\n" : "");
+		}
+	} else if (strcmp(cmd, "lock") == 0 ||
+		   strcmp(cmd, "unlock") == 0) {
+		print_switch(resp, "conference", "locked",
+			     "unlocked, new participants join",
+			     "locked, new participants get 403 (but the "
+			     "policy's moderators)");
+	} else if (strcmp(cmd, "drain") == 0 ||
+		   strcmp(cmd, "undrain") == 0) {
+		print_switch(resp, "worker", "draining", "takes new conferences",
+			     "draining: new conferences go to the other "
+			     "workers, its own keep their calls");
+	} else if (strcmp(cmd, "provision") == 0) {
+		char v[16] = "", n[16] = "";
+
+		get(resp, NULL, "n_conferences", n, sizeof(n));
+		get(resp, NULL, "n_legs", v, sizeof(v));
+		printf("provisioned %s: %s conference%s, %s leg%s (tutti-dp "
+		       "takes them now: tuttictl list, show)\n", file, n,
+		       strcmp(n, "1") ? "s" : "", v, strcmp(v, "1") ? "s" : "");
+		printf("%-28s %6s %8s\n", "CONFERENCE", "WORKER", "LEGS");
+		each(resp, "conferences", row_prov);
+	} else if (strcmp(cmd, "unprovision") == 0) {
+		char e[16] = "", l[16] = "", m[16] = "";
+
+		get(resp, NULL, "ended", e, sizeof(e));
+		get(resp, NULL, "legs", l, sizeof(l));
+		get(resp, NULL, "not_provisioned", m, sizeof(m));
+		printf("unprovisioned %s: %s conference%s ended, %s provisioned "
+		       "leg%s removed; %s of its conferences not provisioned "
+		       "here\n", file, e, strcmp(e, "1") ? "s" : "", l,
+		       strcmp(l, "1") ? "s" : "", m);
+	} else if (strcmp(cmd, "roster") == 0) {
+		/* the conference-info document, unescaped from its JSON */
+		const char *v = strstr(resp, "\"conference_info\":\"");
+
+		for (v = v ? v + 19 : ""; *v != '\0' && *v != '"'; v++) {
+			unsigned int u;
+
+			if (*v != '\\') {
+				putchar(*v);
+			} else if (v[1] == 'u' && sscanf(v + 2, "%4x", &u) == 1) {
+				putchar((int)u);
+				v += 5;
+			} else if (v[1] != '\0') {
+				putchar(*++v);
+			}
+		}
+	} else {
+		printf("%s\n", resp);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -365,7 +489,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *region = "/tutti";
-	char path[128], req[512], err[512], file[PATH_MAX];
+	char path[128], req[512], file[PATH_MAX];
 	char *resp = NULL;
 	bool json = false;
 	size_t off = 0;
@@ -420,120 +544,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "tuttictl: cannot reach tutti-cp at %s: %s (is "
 			"it running? see its --ctl, or give --socket)\n", sock,
 			strerror(-rc));
+		free(resp);
 		return 1;
 	}
-	if (get(resp, NULL, "error", err, sizeof(err)) != NULL &&
-	    strncmp(resp, "{\"error\"", 8) == 0) {
-		if (json)
-			printf("%s\n", resp);
-		fprintf(stderr, "tuttictl: %s\n", err);
-		return 1;
-	}
-	if (json) {
-		printf("%s\n", resp);
-		return 0;
-	}
-	if (strcmp(argv[optind], "list") == 0) {
-		printf("%-28s %7s %6s %-11s %12s %8s  %s\n", "CONFERENCE", "ID",
-		       "WORKER", "KIND", "PARTICIPANTS", "TALKING", "LOCK");
-		each(resp, "conferences", row_conf);
-	} else if (strcmp(argv[optind], "show") == 0) {
-		char v[8] = "";
-
-		get(resp, NULL, "locked", v, sizeof(v));
-		if (strcmp(v, "true") == 0)
-			printf("locked: new participants get 403\n");
-		printf("%6s  %-32s %-10s %-10s %15s %5s %-5s %-5s %9s %9s %6s "
-		       "%8s %9s\n", "LEG", "FROM", "STATE", "CODEC", "RTP ADDR",
-		       "PORT", "", "", "RX PKTS", "TX PKTS", "LOST", "JITTER",
-		       "CONCEALED");
-		each(resp, "participants", row_part);
-	} else if (strcmp(argv[optind], "stats") == 0) {
-		char v[32];
-
-		get(resp, NULL, "conferences", v, sizeof(v));
-		printf("conferences %s", v);
-		get(resp, NULL, "participants", v, sizeof(v));
-		printf(", participants %s", v);
-		get(resp, NULL, "talkers", v, sizeof(v));
-		printf(", talking %s", v);
-		get(resp, NULL, "dp_up", v, sizeof(v));
-		printf(", tutti-dp %s\n", strcmp(v, "true") ? "DOWN" : "up");
-		printf("%6s %5s %6s %7s %7s %7s %9s %9s %10s %6s %8s %8s %11s "
-		       "%11s %8s  %s\n", "WORKER", "LCORE", "CONFS", "LEGS",
-		       "LOAD", "BUSY", "RX/s", "TX/s", "TICKS", "LATE",
-		       "TICK us", "MAX us", "RX PKTS", "TX PKTS", "PER POLL",
-		       "DROPS");
-		each(resp, "workers", row_worker);
-		/* tutti-dp's ports (missed: their receive queues full) */
-		if (strstr(resp, "\"ports\":[{") != NULL) {
-			printf("%6s  %-20s %4s %11s %11s %9s %9s %9s %9s\n",
-			       "PORT", "DEVICE", "LINK", "RX PKTS", "TX PKTS",
-			       "MISSED", "RX ERRORS", "TX ERRORS", "NO MBUF");
-			each(resp, "ports", row_port);
-		}
-		/* the SIP layer's counters, if tutti-cp serves SIP */
-		for (size_t i = 0; i < 4; i++) {
-			static const char *const sip[][2] = {
-				{ "rx_requests", "SIP: requests " },
-				{ "parse_bad", ", malformed " },
-				{ "ratelimited", ", refused by the rate limit " },
-				{ "ratelimit_drop", ", dropped by it " },
-			};
-
-			if (get(resp, NULL, sip[i][0], v, sizeof(v)) == NULL)
-				break;
-			printf("%s%s%s", sip[i][1], v, i == 3 ? "\n" : "");
-		}
-	} else if (strcmp(argv[optind], "lock") == 0 ||
-		   strcmp(argv[optind], "unlock") == 0) {
-		print_switch(resp, "conference", "locked",
-			     "unlocked, new participants join",
-			     "locked, new participants get 403 (but the "
-			     "policy's moderators)");
-	} else if (strcmp(argv[optind], "drain") == 0 ||
-		   strcmp(argv[optind], "undrain") == 0) {
-		print_switch(resp, "worker", "draining", "takes new conferences",
-			     "draining: new conferences go to the other "
-			     "workers, its own keep their calls");
-	} else if (strcmp(argv[optind], "provision") == 0) {
-		char v[16] = "", n[16] = "";
-
-		get(resp, NULL, "n_conferences", n, sizeof(n));
-		get(resp, NULL, "n_legs", v, sizeof(v));
-		printf("provisioned %s: %s conference%s, %s leg%s (tutti-dp "
-		       "takes them now: tuttictl list, show)\n", file, n,
-		       strcmp(n, "1") ? "s" : "", v, strcmp(v, "1") ? "s" : "");
-		printf("%-28s %6s %8s\n", "CONFERENCE", "WORKER", "LEGS");
-		each(resp, "conferences", row_prov);
-	} else if (strcmp(argv[optind], "unprovision") == 0) {
-		char e[16] = "", l[16] = "", m[16] = "";
-
-		get(resp, NULL, "ended", e, sizeof(e));
-		get(resp, NULL, "legs", l, sizeof(l));
-		get(resp, NULL, "not_provisioned", m, sizeof(m));
-		printf("unprovisioned %s: %s conference%s ended, %s provisioned "
-		       "leg%s removed; %s of its conferences not provisioned "
-		       "here\n", file, e, strcmp(e, "1") ? "s" : "", l,
-		       strcmp(l, "1") ? "s" : "", m);
-	} else if (strcmp(argv[optind], "roster") == 0) {
-		/* the conference-info document, unescaped from its JSON */
-		const char *v = strstr(resp, "\"conference_info\":\"");
-
-		for (v = v ? v + 19 : ""; *v != '\0' && *v != '"'; v++) {
-			unsigned int u;
-
-			if (*v != '\\') {
-				putchar(*v);
-			} else if (v[1] == 'u' && sscanf(v + 2, "%4x", &u) == 1) {
-				putchar((int)u);
-				v += 5;
-			} else if (v[1] != '\0') {
-				putchar(*++v);
-			}
-		}
-	} else {
-		printf("%s\n", resp);
-	}
-	return 0;
+	rc = print_answer(argv[optind], optind + 1 < argc ? argv[optind + 1] :
+			  "", resp, json);
+	free(resp);
+	return rc;
 }
