@@ -27,6 +27,7 @@
 #include "g711.h"
 #include "gen.h"
 #include "log.h"
+#include "net.h"
 
 #define RTP_HDR_LEN	12
 #define HDRS_LEN	(RTE_ETHER_HDR_LEN + 20 + 8 + RTP_HDR_LEN)
@@ -225,11 +226,12 @@ build_rtp(struct gen_ctx *g, struct rte_mbuf *m, uint32_t leg, uint64_t round,
 	udp->dgram_cksum = 0;
 	rtp[0] = 0x80;				/* V=2 */
 	rtp[1] = round == 0 ? 0x80 : 0;		/* M on the first, PT 0 */
-	*(unaligned_uint16_t *)(rtp + 2) =
-		rte_cpu_to_be_16((uint16_t)((h >> 7) + round));
-	*(unaligned_uint32_t *)(rtp + 4) =
-		rte_cpu_to_be_32((uint32_t)(h * 3266489917u + round * fb));
-	*(unaligned_uint32_t *)(rtp + 8) = rte_cpu_to_be_32(h ^ 0x5bd1e995u);
+	/* byte by byte: the RTP header is 2 bytes off 4-byte alignment
+	 * (14 + 20 + 8), and DPDK's unaligned_uint32_t is a plain uint32_t
+	 * on x86 (UBSan: a misaligned store) */
+	dp_net_put16(rtp + 2, (uint16_t)((h >> 7) + round));
+	dp_net_put32(rtp + 4, (uint32_t)(h * 3266489917u + round * fb));
+	dp_net_put32(rtp + 8, h ^ 0x5bd1e995u);
 	if (gen_scn_is_talker(s, leg, epoch)) {
 		uint32_t f = (uint32_t)(round % g->n_tone_frames);
 
@@ -335,8 +337,7 @@ count_one(struct gen_ctx *g, const struct rte_mbuf *m, const struct hdrs *h)
 		return;
 	}
 	g->rx_rtp++;
-	rx_seq(&g->legs[leg],
-	       rte_be_to_cpu_16(*(const unaligned_uint16_t *)(rtp + 2)));
+	rx_seq(&g->legs[leg], dp_net_get16(rtp + 2));
 }
 
 /*
