@@ -3047,12 +3047,6 @@ grow_leg(void *ctx, const struct shm_leg_entry *e)
 	l->e[l->n++] = *e;
 }
 
-/*
- * A media timeout the data plane reported while no tutti-cp was there is
- * lost (the data plane says it once). So, one media timeout after the
- * takeover, a participant taken over whose leg has received nothing since
- * is hung up as a media timeout would have.
- */
 /* Where the entries of leg leg_id start in l (sorted by leg id:
  * cmp_leg_id()); l->n if it has none. The table is tutti-dp's: nothing
  * here counts on a leg id being in it once. */
@@ -3083,6 +3077,12 @@ leg_find(const struct leg_list *l, uint32_t leg_id, uint32_t conf_id)
 	return NULL;
 }
 
+/*
+ * A media timeout the data plane reported while no tutti-cp was there is
+ * lost (the data plane says it once). So, one media timeout after the
+ * takeover, a participant taken over whose leg has received nothing since
+ * is hung up as a media timeout would have.
+ */
 static void
 restored_check(struct cp_focus *f)
 {
@@ -4747,8 +4747,8 @@ leg_labels(struct cp_focus *f, const struct shm_leg_entry *e, char *lab)
 {
 	struct out lo = { .p = lab, .len = LEG_LABELS_MAX };
 	/* the participant's conference, found by leg id (a walk of the
-	 * conferences for each of 20,000 legs was a third of a scrape);
-	 * a leg no participant owns, by the walk */
+	 * conferences for each of 20,000 legs was about half a scrape's
+	 * time); a leg no participant owns, by the walk */
 	const struct part *p = part_find_leg(f, e->leg.leg_id);
 
 	put(&lo, "conference=");
