@@ -1055,6 +1055,23 @@ prov_write(const char *text)
 	ck_assert_int_eq(fclose(fp), 0);
 }
 
+/* text handed to tutti-cp as a provisioning file: its answer. */
+static const char *
+provision(const char *text)
+{
+	prov_write(text);
+	return ctl("provision %s", prov_path);
+}
+
+/* ... and taken. */
+static void
+provision_ok(const char *text)
+{
+	const char *out = provision(text);
+
+	ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
+}
+
 /* The k-th command of type (any body), or NULL. */
 static const struct shm_msg *
 cmd_of(uint16_t type, unsigned int k)
@@ -1094,8 +1111,7 @@ START_TEST(test_focus_provision_sends_conferences_and_legs)
 	const char *out;
 	struct call c[2];
 
-	prov_write(PROV_TWO);
-	out = ctl("provision %s", prov_path);
+	out = provision(PROV_TWO);
 	ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "\"n_conferences\":2,\"n_legs\":4"));
 	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"7\",\"worker\":0,"
@@ -1150,10 +1166,11 @@ START_TEST(test_focus_provision_refuses_with_the_files_line)
 
 	ck_assert_int_eq(join(&c, 0), 200);	/* holds 30000 */
 	n_cmds = 0;
-	prov_write("conference 7\n"
-		   "leg 1 conference=7 remote=198.18.0.50:4000 local=40000\n"
-		   "leg 2 conference=7 remote=198.18.0.50:4002 local=30000\n");
-	out = ctl("provision %s", prov_path);
+	out = provision("conference 7\n"
+			"leg 1 conference=7 remote=198.18.0.50:4000 "
+			"local=40000\n"
+			"leg 2 conference=7 remote=198.18.0.50:4002 "
+			"local=30000\n");
 	ck_assert_msg(strstr(out, ":3: leg 2: " A_IP " port 30000 is taken")
 		      != NULL, "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, prov_path));
@@ -1161,15 +1178,13 @@ START_TEST(test_focus_provision_refuses_with_the_files_line)
 	ck_assert_int_eq(inet_pton(AF_INET, A_IP, &a), 1);
 	dp.hdr->addrs[0] = a;
 	dp.hdr->n_addrs = 1;
-	prov_write("conference 7\n"
-		   "leg 1 conference=7 remote=198.18.0.50:4000 "
-		   "local=" C_IP ":40000\n");
-	out = ctl("provision %s", prov_path);
+	out = provision("conference 7\n"
+			"leg 1 conference=7 remote=198.18.0.50:4000 "
+			"local=" C_IP ":40000\n");
 	ck_assert_msg(strstr(out, ":2: leg 1: local address " C_IP " is not "
 			     "tutti-dp's") != NULL, "%s", out);
 
-	prov_write("conference 7\nleg 1 conference=7 remote=198.18.0.50\n");
-	out = ctl("provision %s", prov_path);
+	out = provision("conference 7\nleg 1 conference=7 remote=198.18.0.50\n");
 	ck_assert_msg(strstr(out, ":2: leg 1: needs remote=A.B.C.D:PORT") !=
 		      NULL, "%s", out);
 	out = ctl("provision /nonexistent/t.prov");
@@ -1180,9 +1195,7 @@ START_TEST(test_focus_provision_refuses_with_the_files_line)
 	ck_assert_uint_eq(n_cmds, 0);
 	ck_assert_ptr_null(strstr(ctl("list"), "\"provisioned\":true"));
 
-	prov_write("conference 7\n");
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok("conference 7\n");
 	out = ctl("provision %s", prov_path);
 	ck_assert_msg(strstr(out, ":1: conference 7: tutti-cp has a "
 			     "conference of that name") != NULL, "%s", out);
@@ -1198,9 +1211,7 @@ START_TEST(test_focus_provision_kick_and_end_remove_them)
 	struct call c;
 	uint32_t conf_id;
 
-	prov_write(PROV_TWO);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok(PROV_TWO);
 	run_ms(20);
 	conf_id = leg_add_at(40002)->hdr.conf_id;
 	out = ctl("kick 7 prov:2@");
@@ -1234,9 +1245,7 @@ START_TEST(test_focus_unprovision_ends_the_files_conferences)
 {
 	const char *out;
 
-	prov_write(PROV_TWO);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok(PROV_TWO);
 	run_ms(20);
 	out = ctl("unprovision %s", prov_path);
 	ck_assert_msg(strstr(out, "\"ended\":2,\"legs\":4,"
@@ -1248,9 +1257,7 @@ START_TEST(test_focus_unprovision_ends_the_files_conferences)
 	out = ctl("unprovision %s", prov_path);
 	ck_assert_msg(strstr(out, "\"ended\":0,\"legs\":0,"
 			     "\"not_provisioned\":2") != NULL, "%s", out);
-	prov_write("conference 7\n");	/* no legs: ends at once */
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok("conference 7\n");	/* no legs: ends at once */
 	ck_assert_ptr_nonnull(strstr(ctl("unprovision %s", prov_path),
 				     "\"ended\":1"));
 	ck_assert_ptr_null(strstr(ctl("list"), "{\"name\":\"7\""));
@@ -1265,9 +1272,7 @@ START_TEST(test_focus_provision_a_refused_leg_goes)
 	const char *out;
 
 	refuse_port = 40002;
-	prov_write(PROV_TWO);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok(PROV_TWO);
 	run_ms(20);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
 	out = ctl("show 7");
@@ -1283,9 +1288,7 @@ START_TEST(test_focus_provision_a_refused_conference_goes)
 	const char *out;
 
 	refuse_ptime = 40;	/* conference 7 */
-	prov_write(PROV_TWO);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok(PROV_TWO);
 	run_ms(20);
 	ck_assert_uint_ne(refused_conf_id, 0);
 	out = ctl("list");
@@ -1302,10 +1305,10 @@ END_TEST
 static void
 prov_500(void)
 {
-	prov_write("conference 1\n"
-		   "legs 1-500 conference=1 remote=198.18.0.50:4000 "
-		   "local=40000\n");
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
+	ck_assert_ptr_nonnull(strstr(provision("conference 1\n"
+					       "legs 1-500 conference=1 "
+					       "remote=198.18.0.50:4000 "
+					       "local=40000\n"),
 				     "\"n_legs\":500"));
 }
 
@@ -1421,9 +1424,7 @@ START_TEST(test_focus_provision_survives_a_restart)
 	char text[8192];
 	const char *out;
 
-	prov_write(PROV_TWO);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok(PROV_TWO);
 	run_ms(20);
 	ck_assert_ptr_nonnull(strstr(ctl("mute 7 prov:1@"), "\"muted\":true"));
 	run_ms(10);
@@ -1447,9 +1448,7 @@ END_TEST
  * (it stays until the operator ends it). */
 START_TEST(test_focus_provision_an_empty_conference_stays)
 {
-	prov_write("conference 7 ptime=40\n");
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok("conference 7 ptime=40\n");
 	run_ms(20);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 1);
 	focus_stop();
@@ -1469,9 +1468,7 @@ START_TEST(test_focus_provision_goes_again_to_a_new_tutti_dp)
 {
 	const struct shm_msg *c7 = NULL;
 
-	prov_write(PROV_TWO);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok(PROV_TWO);
 	run_ms(20);
 	focus_stop();
 	shm_region_detach(&dp);
@@ -1505,9 +1502,7 @@ START_TEST(test_focus_provision_media_timeout_removes_legs)
 {
 	uint32_t c7, c8;
 
-	prov_write(PROV_TIMEOUT);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok(PROV_TIMEOUT);
 	run_ms(20);
 	ck_assert_uint_eq(leg_add_at(40000)->body.leg.timeout_ms, 1);
 	c7 = leg_add_at(40000)->hdr.conf_id;
@@ -1534,9 +1529,7 @@ START_TEST(test_focus_provision_no_media_after_a_restart)
 	uint64_t end;
 	uint32_t heard;
 
-	prov_write(PROV_TIMEOUT);
-	ck_assert_ptr_nonnull(strstr(ctl("provision %s", prov_path),
-				     "\"ok\":true"));
+	provision_ok(PROV_TIMEOUT);
 	run_ms(20);
 	heard = leg_add_at(30000)->body.leg.leg_id;
 	focus_stop();
