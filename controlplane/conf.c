@@ -3841,7 +3841,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    ",\"rx_pps\":%.0f,\"tx_pps\":%.0f"
 		    ",\"overloaded\":%s,\"new_legs_refused\":%" PRIu64
 		    ",\"draining\":%s,\"tx_deferred\":%" PRIu64
-		    ",\"tx_backlog_max\":%" PRIu64 ",\"drops\":{",
+		    ",\"tx_backlog_max\":%" PRIu64 ",\"dtmf_lost\":%" PRIu64
+		    ",\"drops\":{",
 		    w ? "," : "", w, s.lcore,
 		    s.n_confs,
 		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
@@ -3855,7 +3856,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		    f->rates ? f->rates[w].tx_pps : 0.0,
 		    s.overloaded ? "true" : "false", s.new_legs_refused,
 		    f->worker_drained[w] ? "true" : "false", s.tx_deferred,
-		    s.tx_backlog_max);
+		    s.tx_backlog_max, s.dtmf_lost);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s.drops[i] != 0) {
 				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
@@ -4521,7 +4522,8 @@ put_family(struct out *o, const struct metric_fam *m)
 enum worker_metric {
 	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
 	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_RX_POLLS,
-	WM_TX_DEFERRED, WM_TX_BACKLOG_MAX, WM_DROPS, WM_OVERLOADED,
+	WM_TX_DEFERRED, WM_TX_BACKLOG_MAX, WM_DTMF_LOST, WM_DROPS,
+	WM_OVERLOADED,
 	WM_LEGS_REFUSED, WM_DRAINING, WM_N_
 };
 
@@ -4564,8 +4566,12 @@ static const struct metric_fam worker_fam[WM_N_] = {
 				"Most packets in the worker's transmit "
 				"backlog at once (since start or tutti-dp's "
 				"last SIGUSR1 snapshot)." },
+	[WM_DTMF_LOST] = { "tutti_worker_dtmf_lost_total", "counter",
+			   "DTMF digits lost: the event ring full and the "
+			   "leg's waiting digits too." },
 	[WM_DROPS] = { "tutti_worker_drops_total", "counter",
-		       "Packets and events dropped, by reason." },
+		       "Packets dropped and events refused (evt_full: said "
+		       "again later, but for stats), by reason." },
 	[WM_OVERLOADED] = { "tutti_worker_overloaded", "gauge",
 			    "1 while the worker refuses new legs "
 			    "(tutti-dp --admit-busy)." },
@@ -4644,6 +4650,9 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 		break;
 	case WM_TX_BACKLOG_MAX:
 		put_u64(o, n, w, s->tx_backlog_max);
+		break;
+	case WM_DTMF_LOST:
+		put_u64(o, n, w, s->dtmf_lost);
 		break;
 	case WM_DROPS:
 	case WM_N_:

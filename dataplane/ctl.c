@@ -174,6 +174,7 @@ conf_destroy(struct dp_lcore *lc, const struct shm_msg *m)
 	}
 	dp_idmap_get(&lc->conf_map, c->conf_id, &i);
 	dp_idmap_del(&lc->conf_map, c->conf_id);
+	lc->st.dtmf_lost += c->tc->st.dtmf_lost - c->dtmf_lost;
 	dp_tick_conf_fini(c->tc);
 	rte_free(c->tc);
 	c->tc = NULL;

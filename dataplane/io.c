@@ -1115,6 +1115,9 @@ run_ticks(struct dp_lcore *lc, uint64_t now)
 			dp_tick_run(c->tc, now, dp_io_tick_send, dp_io_evt, lc);
 			lc->st.plc_shed += c->tc->st.plc_shed - shed;
 			lc->st.concealed += c->tc->st.concealed - conc;
+			/* (also lost on receive, between ticks) */
+			lc->st.dtmf_lost += c->tc->st.dtmf_lost - c->dtmf_lost;
+			c->dtmf_lost = c->tc->st.dtmf_lost;
 			dp_io_tick_done(lc);
 			dt = rte_rdtsc() - t0;
 			ns = dt * 1000000000u / lc->tsc_hz;

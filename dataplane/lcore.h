@@ -70,6 +70,7 @@ struct dp_conf {
 	struct dp_tick_conf *tc;	/* its media (tick.h) */
 	uint64_t next_tick;	/* TSC */
 	uint64_t period;	/* TSC ticks per ptime */
+	uint64_t dtmf_lost;	/* tc->st.dtmf_lost in st.dtmf_lost */
 };
 
 /* Next hops a worker remembers having asked for in the last second. */

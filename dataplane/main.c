@@ -573,7 +573,8 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 		 PRIu64 " late ticks, worst tick %" PRIu64 " us, %" PRIu64
 		 " us in ticks, "
 		 "longest gap between polls %" PRIu64 " us, %" PRIu64
-		 " concealments shed, %" PRIu64 " frames concealed; %"
+		 " concealments shed, %" PRIu64 " frames concealed, %"
+		 PRIu64 " DTMF digits lost; %"
 		 PRIu64 " busy of %" PRIu64
 		 " TSC cycles; %" PRIu64 " packets in (%" PRIu64
 		 " receive polls), %" PRIu64
@@ -584,7 +585,7 @@ log_worker(unsigned int w, const struct shm_worker_stats *s, const char *what)
 		 s->cmds, s->evts, s->n_confs, s->n_legs, s->ticks,
 		 s->late_ticks, s->tick_ns_max / 1000, s->tick_ns_sum / 1000,
 		 s->poll_gap_ns_max / 1000, s->plc_shed, s->concealed,
-		 s->busy_cycles,
+		 s->dtmf_lost, s->busy_cycles,
 		 s->total_cycles, s->rx_pkts, s->rx_polls, s->tx_pkts, drops,
 		 s->drops[SHM_DROP_TX_FULL],
 		 s->tick_late[0], s->tick_late[1], s->tick_late[2],

@@ -112,22 +112,62 @@ evt_init(struct shm_msg *m, uint16_t type, uint32_t conf_id)
 	m->hdr.conf_id = conf_id;
 }
 
+/* One digit to the control plane: evt()'s answer. */
+static int
+say_digit(struct dp_tick_leg *lg, const struct dp_dtmf_digit *d,
+	  dp_tick_evt_fn evt, void *arg)
+{
+	struct shm_msg m;
+
+	evt_init(&m, SHM_EVT_DTMF, lg->conf->conf_id);
+	m.body.dtmf.leg_id = lg->leg_id;
+	m.body.dtmf.digit = d->digit;
+	m.body.dtmf.source = d->source == DP_DTMF_SRC_INBAND ?
+			     SHM_DTMF_INBAND : SHM_DTMF_RFC4733;
+	m.body.dtmf.duration_ms = d->duration_ms;
+	m.body.dtmf.volume_dbm0 = d->volume_dbm0;
+	return evt(arg, &m);
+}
+
+/* The digits that waited for room in the event ring, oldest first, until
+ * one finds none again. Refused otherwise (no control plane): dropped, as
+ * a new digit would be. */
+static void
+dtmf_flush(struct dp_tick_leg *lg, dp_tick_evt_fn evt, void *arg)
+{
+	uint32_t k = 0, n = lg->n_dtmf_pend;
+
+	while (k < n && say_digit(lg, &lg->dtmf_pend[k], evt, arg) != -ENOBUFS)
+		k++;
+	memmove(lg->dtmf_pend, lg->dtmf_pend + k,
+		(n - k) * sizeof(lg->dtmf_pend[0]));
+	lg->n_dtmf_pend = (uint8_t)(n - k);
+}
+
+/*
+ * Digits a leg pressed, said in order. A digit is an edge, not a state:
+ * one the event ring has no room for waits in the leg (dtmf_pend) and is
+ * said again at its next ticks (pull()), so that a PIN typed while 20,000
+ * legs' media timeouts fill the ring still arrives whole. More than
+ * DP_TICK_DTMF_PEND waiting: the newest is lost, and counted.
+ */
 static void
 report_digits(struct dp_tick_leg *lg, const struct dp_dtmf_digit *d, int n,
 	      dp_tick_evt_fn evt, void *arg)
 {
 	for (int i = 0; i < n; i++) {
-		struct shm_msg m;
-
-		evt_init(&m, SHM_EVT_DTMF, lg->conf->conf_id);
-		m.body.dtmf.leg_id = lg->leg_id;
-		m.body.dtmf.digit = d[i].digit;
-		m.body.dtmf.source = d[i].source == DP_DTMF_SRC_INBAND ?
-				     SHM_DTMF_INBAND : SHM_DTMF_RFC4733;
-		m.body.dtmf.duration_ms = d[i].duration_ms;
-		m.body.dtmf.volume_dbm0 = d[i].volume_dbm0;
 		lg->n_dtmf++;
-		evt(arg, &m);
+		if (lg->n_dtmf_pend != 0)
+			dtmf_flush(lg, evt, arg);
+		if (lg->n_dtmf_pend == 0 &&
+		    say_digit(lg, &d[i], evt, arg) != -ENOBUFS)
+			continue;
+		if (lg->n_dtmf_pend == DP_TICK_DTMF_PEND) {
+			lg->conf->st.dtmf_lost++;
+			continue;
+		}
+		lg->dtmf_pend[lg->n_dtmf_pend++] = d[i];
+		lg->dtmf_active = true;		/* pull() says it again */
 	}
 }
 
@@ -605,8 +645,12 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 		  lg->tx_buf + lg->tx_frames * lg->frame_bytes : NULL;
 	ml->enc_law = lg->cfg.codec == SHM_CODEC_PCMA ? DP_LAW_ALAW :
 		      DP_LAW_ULAW;
-	if (!receiving(lg))
+	if (!receiving(lg)) {
+		/* put on hold with digits still waiting */
+		if (unlikely(lg->n_dtmf_pend != 0))
+			dtmf_flush(lg, evt, arg);
 		return;
+	}
 	switch (dp_jitter_pull(&lg->jb, &fr)) {
 	case DP_JITTER_FRAME:
 		c->st.frames++;
@@ -641,12 +685,15 @@ pull(struct dp_tick_leg *lg, struct dp_mix_leg *ml, uint64_t now,
 		c->st.empty++;
 		break;
 	}
-	/* only legs that sent an event lately: the rest never touch the
-	 * receiver's line */
+	/* only legs that sent an event lately, or have digits waiting: the
+	 * rest never touch the receiver's line */
 	if (lg->dtmf_active) {
+		if (lg->n_dtmf_pend != 0)
+			dtmf_flush(lg, evt, arg);
 		if (dp_dtmf_4733_poll(&lg->dtmf, now, &d) > 0)
 			report_digits(lg, &d, 1, evt, arg);
-		lg->dtmf_active = dp_dtmf_4733_is_active(&lg->dtmf);
+		lg->dtmf_active = dp_dtmf_4733_is_active(&lg->dtmf) ||
+				  lg->n_dtmf_pend != 0;
 	}
 	if (lg->cfg.timeout_ms != 0 && !lg->timed_out &&
 	    now - lg->last_rx > (uint64_t)lg->cfg.timeout_ms * c->clock_hz /
@@ -716,7 +763,11 @@ talker_evt(struct dp_tick_leg *lg, const struct dp_mix_leg *ml,
 	m.body.talker.talking = ml->talking;
 	m.body.talker.level_dbov_q8 = (int16_t)lrint((db < -96.0 ? -96.0 :
 						      db) * 256.0);
-	evt(arg, &m);
+	/* a state, not an edge: with no room now, the state of the tick
+	 * that finds room is said (a spurt that started and ended
+	 * meanwhile, never) */
+	if (evt(arg, &m) != -ENOBUFS)
+		lg->talk_said = ml->talking;
 }
 
 /* Legs ahead of the one pulled whose fields are asked for (2 * AHEAD),
@@ -790,7 +841,7 @@ dp_tick_run(struct dp_tick_conf *c, uint64_t now, dp_tick_send_fn send,
 		dp_jitter_set_quiet(&lg->jb, c->mix.loud_thr[ml->law & 1],
 				    lg->g711_direct && ml->hang == 0 &&
 				    !lg->plc_ok);
-		if (ml->talk_changed)
+		if (unlikely(ml->talking != lg->talk_said))
 			talker_evt(lg, ml, evt, arg);
 		if (!sending(lg))
 			continue;

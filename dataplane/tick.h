@@ -51,6 +51,10 @@ extern "C" {
 #define DP_TICK_MAX_FRAMES_PER_PKT	4	/* leg ptime / conference ptime */
 #define DP_TICK_JITTER_MS	60	/* initial adaptive depth */
 #define DP_TICK_JITTER_MAX_MS	200
+/* DTMF digits a leg keeps while the event ring is full (a key a 100 ms,
+ * so more than a second and a half of typing); one more is lost, counted
+ * in dp_tick_stats.dtmf_lost */
+#define DP_TICK_DTMF_PEND	16
 
 /* One packet for a leg, handed to the send callback. */
 struct dp_tick_out {
@@ -68,8 +72,9 @@ struct dp_tick_out {
 
 typedef void (*dp_tick_send_fn)(void *arg, const struct dp_tick_out *out);
 /* An event for the control plane: 0 if it was taken, -ENOBUFS if there
- * was no room for it now (a media timeout is then said again at the next
- * tick), or another error (it is not said again). */
+ * was no room for it now (a media timeout, a talker change or a DTMF digit
+ * is then said again at the leg's next tick), or another error (it is not
+ * said again). */
 typedef int (*dp_tick_evt_fn)(void *arg, const struct shm_msg *evt);
 
 /* Why dp_tick_rx() did not take a payload (0: taken). */
@@ -99,7 +104,11 @@ struct dp_tick_leg {
 	bool heard;			/* what it was sent last was sound */
 	bool pend_heard;		/* ... in the packet being filled */
 	bool timed_out;
-	bool dtmf_active;		/* an RFC 4733 event may be open */
+	bool dtmf_active;		/* an RFC 4733 event may be open, or
+					 * digits wait in dtmf_pend */
+	bool talk_said;			/* talking, as the control plane was
+					 * last told (talker_evt()) */
+	uint8_t n_dtmf_pend;		/* digits in dtmf_pend */
 	int32_t gain_q12;
 	int enc_slot;
 	uint64_t last_rx;		/* clock units */
@@ -125,6 +134,9 @@ struct dp_tick_leg {
 	struct dp_resample_leg rs;
 	struct dp_dtmf_4733 dtmf;
 	struct dp_dtmf_inband inband;
+	/* digits the event ring had no room for, oldest first: said again
+	 * at the leg's next ticks, before any newer one */
+	struct dp_dtmf_digit dtmf_pend[DP_TICK_DTMF_PEND];
 };
 
 struct dp_tick_stats {
@@ -136,6 +148,8 @@ struct dp_tick_stats {
 	uint64_t pkts_out;
 	uint64_t shared_out;		/* of which with the shared payload */
 	uint64_t rx_drop[4];		/* enum dp_tick_rx_drop */
+	uint64_t dtmf_lost;		/* digits a leg's dtmf_pend had no
+					 * room for */
 };
 
 /*

@@ -267,7 +267,12 @@ enum shm_drop {
 	SHM_DROP_NO_MBUF = 9,		/* mempool empty */
 	SHM_DROP_TX_FULL = 10,		/* NIC queue full */
 	SHM_DROP_BAD_CMD = 11,		/* rejected control message */
-	SHM_DROP_EVT_FULL = 12,		/* event ring full: event lost */
+	SHM_DROP_EVT_FULL = 12,		/* event ring full: an event
+					 * refused. A media timeout, talker
+					 * change or DTMF digit is said
+					 * again at its leg's next tick (and
+					 * counted again if refused again);
+					 * a stats event is not */
 	SHM_DROP_NO_ARP = 13,		/* next hop's MAC not known yet */
 	SHM_DROP_BAD_RTCP = 14,		/* RTCP validation */
 	SHM_DROP_EVT_NO_CP = 15,	/* no control plane: event not offered */
@@ -337,7 +342,13 @@ struct shm_worker_stats {
 	 * (since start or tutti-dp's last SIGUSR1 snapshot) */
 	uint64_t tx_deferred;
 	uint64_t tx_backlog_max;
-	uint64_t _pad2[2];
+	/* DTMF digits lost: pressed while the event ring had no room, with
+	 * DP_TICK_DTMF_PEND of the leg's already waiting (a digit that finds
+	 * no room is said again at its leg's next tick; see
+	 * SHM_DROP_EVT_FULL). In what was padding: a control plane that
+	 * does not know it reads nothing there. */
+	uint64_t dtmf_lost;
+	uint64_t _pad2[1];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 384, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,

@@ -1536,6 +1536,124 @@ START_TEST(test_io_events_wait_for_control_plane)
 }
 END_TEST
 
+/* RFC 4733 digit c from leg 0's peer as event k: its start and three end
+ * packets (seq on from *seq), one receive poll and tick each. */
+static uint64_t
+press(char c, uint32_t k, uint16_t *seq, uint64_t now, uint64_t period)
+{
+	struct rte_mbuf *out[256];
+	unsigned int n;
+
+	for (uint32_t i = 0; i < 4; i++) {
+		uint8_t pkt[12 + 4];
+		uint16_t dur = (uint16_t)(i == 0 ? 160 : 800);
+
+		dp_rtp_write_hdr(pkt, 101, i == 0, (*seq)++, 100000 + k * 1600,
+				 0xa0);
+		pkt[12] = (uint8_t)(c == '*' ? 10 : c == '#' ? 11 : c - '0');
+		pkt[13] = (uint8_t)((i > 0 ? 0x80 : 0) | 10);
+		pkt[14] = (uint8_t)(dur >> 8);
+		pkt[15] = (uint8_t)dur;
+		rx_udp(40000, 20000, pkt, sizeof(pkt));
+		now += period;
+		dp_io_poll(&lc, now);
+		while ((n = tx_take(out, 256)) > 0)
+			rte_pktmbuf_free_bulk(out, n);
+	}
+	return now;
+}
+
+/* The event ring emptied: the DTMF digits in it, in order (leg 0's). */
+static const char *
+ring_digits(void)
+{
+	static char d[64];
+	struct shm_msg m;
+	uint32_t n = 0;
+
+	while (shm_ring_recv(lc.evt, &m, 1) == 1) {
+		if (m.hdr.type != SHM_EVT_DTMF)
+			continue;
+		ck_assert_uint_eq(m.body.dtmf.leg_id, 70);
+		ck_assert_uint_lt(n, sizeof(d) - 1);
+		d[n++] = (char)m.body.dtmf.digit;
+	}
+	d[n] = 0;
+	return d;
+}
+
+/* The event ring filled with stats events: how many went in. */
+static uint32_t
+fill_evt_ring(void)
+{
+	struct shm_msg f;
+	uint32_t n = 0;
+
+	shm_msg_init(&f, SHM_EVT_STATS, 0, 0);
+	while (shm_ring_send(lc.evt, &f, 1) == 1)
+		n++;
+	return n;
+}
+
+/* DTMF digits pressed while the event ring is full (the control plane
+ * behind, 20,000 media timeouts at once) are not lost: they wait in the
+ * leg and go, in order, at the first tick after the ring has room; a leg
+ * with more than DP_TICK_DTMF_PEND waiting loses the newest, counted in
+ * the worker's stats. */
+START_TEST(test_io_dtmf_waits_for_room)
+{
+	static const char keys[] = "0123456789*#0123456789*#";
+	struct rte_mbuf *out[256];
+	struct dp_tick_leg *tl;
+	struct dp_conf *c;
+	uint64_t now, full;
+	uint16_t seq = 0;
+	unsigned int n;
+
+	__atomic_store_n(&region.hdr->cp_pid, 4242, __ATOMIC_RELEASE);
+	dp_ctl_poll(&lc, 0);
+	ck_assert(!lc.evt_muted);
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	tl = lc.rt[lc.port_leg[20000] - 1].tl;
+	now = c->next_tick;
+	for (; seq < 10; seq++) {
+		rx_rtp(40000, 20000, 0, seq, 0xa0, 500.0);
+		now += c->period;
+		dp_io_poll(&lc, now);
+		while ((n = tx_take(out, 256)) > 0)
+			rte_pktmbuf_free_bulk(out, n);
+	}
+	ring_digits();
+	ck_assert_uint_gt(fill_evt_ring(), 0);
+	full = lc.st.drops[SHM_DROP_EVT_FULL];
+	for (uint32_t k = 0; k < 3; k++)
+		now = press("159"[k], k, &seq, now, c->period);
+	ck_assert_uint_gt(lc.st.drops[SHM_DROP_EVT_FULL], full);
+	ck_assert_uint_eq(tl->n_dtmf_pend, 3);
+	ck_assert_str_eq(ring_digits(), "");	/* the ring: fillers */
+	now += c->period;
+	dp_io_poll(&lc, now);
+	ck_assert_str_eq(ring_digits(), "159");
+	ck_assert_uint_eq(tl->n_dtmf_pend, 0);
+	ck_assert_uint_eq(lc.st.dtmf_lost, 0);
+
+	/* two more than a leg keeps */
+	fill_evt_ring();
+	for (uint32_t k = 0; k < DP_TICK_DTMF_PEND + 2; k++)
+		now = press(keys[k], 3 + k, &seq, now, c->period);
+	ck_assert_uint_eq(lc.st.dtmf_lost, 2);
+	dp_lcore_publish(&lc, now);
+	ck_assert_uint_eq(lc.pub->dtmf_lost, 2);
+	ring_digits();
+	now += c->period;
+	dp_io_poll(&lc, now);
+	ck_assert_str_eq(ring_digits(), "0123456789*#0123");
+	while ((n = tx_take(out, 256)) > 0)
+		rte_pktmbuf_free_bulk(out, n);
+}
+END_TEST
+
 /* A second of the worker at pct % busy, from t: returns its end. */
 static uint64_t
 busy_second(uint64_t t, uint32_t pct)
@@ -2281,6 +2399,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_rx_hold_gathers_bursts);
 	tcase_add_test(tc, test_io_headers_follow_peer);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
+	tcase_add_test(tc, test_io_dtmf_waits_for_room);
 	tcase_add_test(tc, test_io_admit_busy_refuses_new_legs_at_the_limit);
 	tcase_add_test(tc, test_io_admit_busy_counts_legs_since);
 	tcase_add_test(tc, test_io_leg_table_counts_concealment);

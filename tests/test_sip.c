@@ -1227,6 +1227,8 @@ START_TEST(test_focus_metrics)
 				     "{worker=\"0\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_tx_backlog_max"
 				     "{worker=\"0\"} 0\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\ntutti_worker_dtmf_lost_total"
+				     "{worker=\"0\"} 0\n"));
 	ck_assert_ptr_nonnull(strstr(body,
 				     "\ntutti_worker_frames_concealed_total"
 				     "{worker=\"0\"} 0\n"));

@@ -59,16 +59,30 @@ static uint32_t n_phones;
 static struct shm_msg evts[256];
 static uint32_t n_evts;
 
-/* the next refuse_n media timeouts are refused with refuse_rc (as the
- * packet layer's on a full event ring, or with no control plane) */
+/* the next refuse_n events of type refuse_type are refused with refuse_rc
+ * (as the packet layer's on a full event ring, or with no control plane) */
 static int refuse_rc;
+static uint16_t refuse_type;
 static uint32_t refuse_n, n_refused;
+static uint32_t room;	/* before that: this many refuse_type taken */
+
+/* From now: the next n events of this type refused with rc. */
+static void
+refuse(uint16_t type, int rc, uint32_t n)
+{
+	refuse_type = type;
+	refuse_rc = rc;
+	refuse_n = n;
+	n_refused = 0;
+}
 
 static int
 on_evt(void *arg, const struct shm_msg *m)
 {
 	(void)arg;
-	if (m->hdr.type == SHM_EVT_MEDIA_TIMEOUT && refuse_n > 0) {
+	if (m->hdr.type == refuse_type && room > 0) {
+		room--;
+	} else if (m->hdr.type == refuse_type && refuse_n > 0) {
 		refuse_n--;
 		n_refused++;
 		return refuse_rc;
@@ -154,6 +168,19 @@ static struct phone *
 phone_add(uint8_t codec, uint32_t rate, uint8_t ptime, double freq)
 {
 	return phone_add_to(&C, codec, rate, ptime, freq);
+}
+
+/* A conference at 8 kHz of two PCMU phones: the first sending a tone of
+ * freq (0: silence), returned; the second, silent, at P[1]. */
+static struct phone *
+two_phones(double freq)
+{
+	struct phone *a;
+
+	conf_setup(8000, 0);
+	a = phone_add(SHM_CODEC_PCMU, 8000, 20, freq);
+	phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	return a;
 }
 
 /* Sample n of a phone's noise: loud, the same on every run. */
@@ -400,22 +427,16 @@ START_TEST(test_tick_timeout_said_again_when_no_room)
 	struct phone *a;
 	uint64_t t;
 
-	conf_setup(8000, 0);
-	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
-	phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	a = two_phones(600.0);
 	t = run(0, 20);
-	refuse_rc = -ENOBUFS;
-	refuse_n = 3;
-	n_refused = 0;
+	refuse(SHM_EVT_MEDIA_TIMEOUT, -ENOBUFS, 3);
 	a->mute_tx = true;
 	t = run(t, 40);		/* 800 ms: past 500 ms */
 	ck_assert_uint_eq(n_refused, 3);
 	ck_assert_uint_eq(count_evts(SHM_EVT_MEDIA_TIMEOUT), 1);
 	a->mute_tx = false;
 	t = run(t, 10);
-	refuse_rc = -ENOTCONN;
-	refuse_n = 1;
-	n_refused = 0;
+	refuse(SHM_EVT_MEDIA_TIMEOUT, -ENOTCONN, 1);
 	a->mute_tx = true;
 	run(t, 40);
 	ck_assert_uint_eq(n_refused, 1);
@@ -433,9 +454,8 @@ START_TEST(test_tick_loss_and_timeout)
 	uint64_t t;
 	uint64_t concealed;
 
-	conf_setup(8000, 0);
-	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
-	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	a = two_phones(600.0);
+	b = &P[1];
 	t = run(0, 50);
 	concealed = C.st.concealed;
 	a->mute_tx = true;
@@ -510,9 +530,8 @@ START_TEST(test_tick_plc_shed_behind_time)
 	uint64_t t, c0;
 	uint32_t from;
 
-	conf_setup(8000, 0);
-	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
-	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	a = two_phones(600.0);
+	b = &P[1];
 	t = run(0, 50);
 	ck_assert_uint_eq(silent_frames(b, 160 * 20), 0);
 
@@ -746,6 +765,171 @@ START_TEST(test_tick_rfc4733_digit)
 }
 END_TEST
 
+/* Digit c pressed on p at time t as RFC 4733 event k (its own timestamp):
+ * the start, then three end packets at 100 ms. */
+static void
+press(struct phone *p, char c, uint32_t k, uint64_t t)
+{
+	uint8_t ev[4];
+	struct dp_jitter_pkt pkt = { .payload = ev, .len_bytes = 4,
+				     .ssrc = 1, .ts = 8000 + k * 1600 };
+
+	for (uint32_t i = 0; i < 4; i++) {
+		uint16_t dur = (uint16_t)(i == 0 ? 160 : 800);
+
+		ev[0] = (uint8_t)(c == '*' ? 10 : c == '#' ? 11 : c - '0');
+		ev[1] = (uint8_t)((i > 0 ? 0x80 : 0) | 10);
+		ev[2] = (uint8_t)(dur >> 8);
+		ev[3] = (uint8_t)dur;
+		pkt.seq = (uint16_t)(1000 + k * 4 + i);
+		pkt.marker = i == 0;
+		ck_assert_int_eq(dp_tick_rx(p->lg, 101, &pkt, t, on_evt, NULL),
+				 DP_TICK_RX_OK);
+	}
+}
+
+/* The digits said so far, in order, as a string; each of leg p. */
+static const char *
+digits_said(const struct phone *p)
+{
+	static char out[64];
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < n_evts; i++) {
+		if (evts[i].hdr.type != SHM_EVT_DTMF)
+			continue;
+		ck_assert_uint_eq(evts[i].body.dtmf.leg_id, p->cfg.leg_id);
+		ck_assert_uint_lt(n, sizeof(out) - 1);
+		out[n++] = (char)evts[i].body.dtmf.digit;
+	}
+	out[n] = 0;
+	return out;
+}
+
+/* A DTMF digit is an edge: one the event ring has no room for waits in
+ * its leg and is said at a later tick, in order with the others, once;
+ * more than DP_TICK_DTMF_PEND waiting: the newest are lost and counted;
+ * a leg put on hold still says its waiting digits; with no control plane
+ * (-ENOTCONN) a digit is not kept. */
+START_TEST(test_tick_dtmf_said_again_when_no_room)
+{
+	static const char keys[] = "0123456789*#0123456789*#";
+	struct shm_msg_leg hold;
+	struct phone *a;
+	uint64_t t;
+
+	a = two_phones(0);
+	t = run(0, 10);
+	n_evts = 0;
+	refuse(SHM_EVT_DTMF, -ENOBUFS, 1000);
+	for (uint32_t k = 0; k < 5; k++) {
+		press(a, "1234#"[k], k, t);
+		t = run(t, 5);
+	}
+	ck_assert_str_eq(digits_said(a), "");
+	ck_assert_uint_eq(a->lg->n_dtmf_pend, 5);
+	/* each tick offered the oldest again (and stopped there) */
+	ck_assert_uint_ge(n_refused, 5 * 5);
+	/* room for two: the two oldest go, the others wait */
+	room = 2;
+	t = run(t, 1);
+	ck_assert_str_eq(digits_said(a), "12");
+	ck_assert_uint_eq(a->lg->n_dtmf_pend, 3);
+	refuse_n = 0;
+	t = run(t, 1);
+	ck_assert_str_eq(digits_said(a), "1234#");
+	t = run(t, 10);
+	ck_assert_str_eq(digits_said(a), "1234#");
+	ck_assert_uint_eq(a->lg->n_dtmf_pend, 0);
+	ck_assert_uint_eq(C.st.dtmf_lost, 0);
+
+	/* two more than a leg keeps: the last two are lost, counted */
+	n_evts = 0;
+	refuse_n = 1000;
+	for (uint32_t k = 0; k < DP_TICK_DTMF_PEND + 2; k++)
+		press(a, keys[k], 5 + k, t);
+	ck_assert_uint_eq(C.st.dtmf_lost, 2);
+	ck_assert_uint_eq(a->lg->n_dtmf_pend, DP_TICK_DTMF_PEND);
+	refuse_n = 0;
+	t = run(t, 1);
+	ck_assert_str_eq(digits_said(a), "0123456789*#0123");
+	ck_assert_uint_eq(a->lg->n_dtmf_pend, 0);
+
+	/* put on hold (sendonly: nothing received) with a digit waiting */
+	n_evts = 0;
+	refuse_n = 1000;
+	press(a, '7', 30, t);
+	hold = a->cfg;
+	hold.dir = SHM_DIR_SENDONLY;
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &hold, t), 0);
+	a->mute_tx = true;
+	t = run(t, 3);
+	ck_assert_str_eq(digits_said(a), "");
+	refuse_n = 0;
+	t = run(t, 1);
+	ck_assert_str_eq(digits_said(a), "7");
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, t), 0);
+	a->mute_tx = false;
+
+	/* no control plane: not kept (a new one cannot use it) */
+	n_evts = 0;
+	refuse(SHM_EVT_DTMF, -ENOTCONN, 1);
+	press(a, '9', 31, t);
+	ck_assert_uint_eq(n_refused, 1);
+	ck_assert_uint_eq(a->lg->n_dtmf_pend, 0);
+	run(t, 5);
+	ck_assert_str_eq(digits_said(a), "");
+	ck_assert_uint_eq(C.st.dtmf_lost, 2);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
+/* A talker change is a state: one the event ring has no room for is said
+ * at the first tick that finds room, as the state is then; a pause that
+ * began and ended while there was none is never said. */
+START_TEST(test_tick_talker_said_again_when_no_room)
+{
+	struct phone *a;
+	const struct dp_mix_leg *ml;
+	uint64_t t;
+	uint32_t i;
+
+	a = two_phones(600.0);
+	ml = &C.ml[a->lg->idx];
+	refuse(SHM_EVT_TALKER, -ENOBUFS, 1000);
+	t = run(0, 20);
+	ck_assert(ml->talking);
+	ck_assert_uint_eq(count_evts(SHM_EVT_TALKER), 0);
+	ck_assert_uint_ge(n_refused, 10);	/* offered at each tick */
+	refuse_n = 0;
+	t = run(t, 1);
+	ck_assert_uint_eq(count_evts(SHM_EVT_TALKER), 1);
+	ck_assert_uint_eq(evts[n_evts - 1].body.talker.leg_id, a->cfg.leg_id);
+	ck_assert_uint_eq(evts[n_evts - 1].body.talker.talking, 1);
+	/* a pause while the ring is full, over before there is room */
+	refuse_n = 1000;
+	a->freq = 0;
+	for (i = 0; i < 100 && ml->talking; i++)
+		t = run(t, 1);
+	ck_assert(!ml->talking);
+	a->freq = 600.0;
+	for (i = 0; i < 100 && !ml->talking; i++)
+		t = run(t, 1);
+	ck_assert(ml->talking);
+	refuse_n = 0;
+	t = run(t, 10);
+	ck_assert_uint_eq(count_evts(SHM_EVT_TALKER), 1);
+	/* a pause with room: said */
+	a->freq = 0;
+	for (i = 0; i < 100 && ml->talking; i++)
+		t = run(t, 1);
+	ck_assert(!ml->talking);
+	ck_assert_uint_eq(count_evts(SHM_EVT_TALKER), 2);
+	ck_assert_uint_eq(evts[n_evts - 1].body.talker.talking, 0);
+	dp_tick_conf_fini(&C);
+}
+END_TEST
+
 /* recvonly: heard by others, sent nothing; sendonly: sends, its media is
  * refused; remove keeps the others running. */
 START_TEST(test_tick_directions_and_remove)
@@ -868,9 +1052,8 @@ START_TEST(test_tick_codec_change_grows_storage)
 	size_t before;
 	uint32_t from;
 
-	conf_setup(8000, 0);
-	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
-	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	a = two_phones(600.0);
+	b = &P[1];
 	run(0, 20);
 	before = a->lg->store_bytes;
 	ck_assert_uint_eq(before, store_of(160, 0, 1));
@@ -918,9 +1101,8 @@ START_TEST(test_tick_codec_change_out_of_memory_recovers)
 	uint32_t from;
 
 	dp_mem_set_allocator(flaky_alloc, free);
-	conf_setup(8000, 0);
-	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
-	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	a = two_phones(600.0);
+	b = &P[1];
 	run(0, 20);
 	a->cfg.codec = SHM_CODEC_L16;
 	a->cfg.pt = 96;
@@ -953,9 +1135,8 @@ START_TEST(test_tick_arrays_grow_out_of_memory)
 	int err;
 
 	dp_mem_set_allocator(flaky_alloc, free);
-	conf_setup(8000, 0);
-	a = phone_add(SHM_CODEC_PCMU, 8000, 20, 600.0);
-	b = phone_add(SHM_CODEC_PCMU, 8000, 20, 0);
+	a = two_phones(600.0);
+	b = &P[1];
 	cfg = a->cfg;
 	cfg.dir = SHM_DIR_RECVONLY;	/* never sent to: no phone behind */
 	while (C.n_legs < C.cap) {
@@ -1196,6 +1377,8 @@ test_suite(void)
 	tcase_add_test(tc, test_tick_plc_history_as_fed_eagerly);
 	tcase_add_loop_test(tc, test_tick_quiet_frames_heard_the_same, 0, 2);
 	tcase_add_test(tc, test_tick_rfc4733_digit);
+	tcase_add_test(tc, test_tick_dtmf_said_again_when_no_room);
+	tcase_add_test(tc, test_tick_talker_said_again_when_no_room);
 	tcase_add_test(tc, test_tick_directions_and_remove);
 	tcase_add_test(tc, test_tick_bad_legs_refused);
 	tcase_add_test(tc, test_tick_shared_work_heard_the_same);
