@@ -4424,7 +4424,9 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		}
 		if (rc < 0) {
 			put_error(o, "cannot dial '%s': %s (a sip: URI with a "
-				  "numeric address)", who, strerror(-rc));
+				  "numeric address, or a host name with "
+				  "tutti-cp --outbound-proxy)", who,
+				  strerror(-rc));
 			return;
 		}
 		put(o, "{\"ok\":true,\"dialling\":");

@@ -48,6 +48,7 @@ struct cp_opts {
 	uint32_t rate_limit;	/* new SIP requests/s per source; 0 = off */
 	uint32_t rate_burst;	/* 0 = twice rate_limit */
 	uint32_t max_txn;	/* server transactions before 503 */
+	const char *outbound_proxy;	/* --outbound-proxy URI, or NULL */
 };
 
 static volatile sig_atomic_t quit;
@@ -131,6 +132,13 @@ usage(FILE *f)
 "                     get 503 (default 32768; each ended one lives 32 s\n"
 "                     more: allow 64 x the calls/s you expect); requests\n"
 "                     in a dialog and CANCELs may use as many again\n"
+"  --outbound-proxy URI  send dial-outs (REFER, tuttictl dial, the\n"
+"                     policy's dial-out) to this SIP proxy (RFC 3261\n"
+"                     8.1.2), e.g. sip:198.18.0.5:5060 or\n"
+"                     sip:198.18.0.5;transport=tcp, with a Route to it;\n"
+"                     their targets may then name hosts (the proxy\n"
+"                     resolves them: sip:+15551234@carrier.example).\n"
+"                     Without it a target needs a numeric address\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -208,6 +216,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "rate-limit", required_argument, NULL, 'Q' },
 		{ "rate-burst", required_argument, NULL, 'B' },
 		{ "max-transactions", required_argument, NULL, 'X' },
+		{ "outbound-proxy", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -230,6 +239,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->rate_limit = 200;
 	o->rate_burst = 0;
 	o->max_txn = 32768;
+	o->outbound_proxy = NULL;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'R':
@@ -281,6 +291,16 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			}
 			*(c == 'Q' ? &o->rate_limit : &o->rate_burst) =
 				(uint32_t)v;
+			break;
+		case 'O':
+			if (!cp_sip_proxy_ok(optarg)) {
+				LOG_ERR("--outbound-proxy %s: not a sip: URI "
+					"with a numeric address (and port), "
+					"over UDP or ;transport=tcp, e.g. "
+					"sip:198.18.0.5:5060", optarg);
+				return -EINVAL;
+			}
+			o->outbound_proxy = optarg;
 			break;
 		case 'X':
 			v = strtoul(optarg, &end, 10);
@@ -465,6 +485,11 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			return -EINVAL;
 		}
 	}
+	if (o->outbound_proxy != NULL && o->sip_addr[0] == '\0') {
+		LOG_ERR("--outbound-proxy needs --sip (it takes SIP's "
+			"dial-outs)");
+		return -EINVAL;
+	}
 	if (o->sip_addr[0] != '\0')
 		snprintf(o->focus.host, sizeof(o->focus.host), "%s",
 			 o->sip_addr);
@@ -555,7 +580,8 @@ open_sip(const struct cp_opts *o)
 				    .contact_params = ";isfocus",
 				    .rate_limit_per_s = o->rate_limit,
 				    .rate_burst = o->rate_burst,
-				    .max_transactions = o->max_txn };
+				    .max_transactions = o->max_txn,
+				    .outbound_proxy = o->outbound_proxy };
 	struct cp_sip_app app;
 	int rc;
 
@@ -570,10 +596,13 @@ open_sip(const struct cp_opts *o)
 	}
 	cp_focus_set_sip(focus, sip);
 	LOG_INFO("SIP on %s port %u, UDP and TCP; conference factory "
-		 "sip:%s@%s, %u standing conference%s (first sip:%s@%s)",
+		 "sip:%s@%s, %u standing conference%s (first sip:%s@%s)%s%s",
 		 o->sip_addr, cp_sip_port(sip), o->focus.factory, o->sip_addr,
 		 o->focus.n_names, o->focus.n_names == 1 ? "" : "s",
-		 o->focus.n_names ? o->focus.names[0] : "-", o->sip_addr);
+		 o->focus.n_names ? o->focus.names[0] : "-", o->sip_addr,
+		 o->outbound_proxy != NULL ? "; dial-outs through the "
+		 "outbound proxy " : "",
+		 o->outbound_proxy != NULL ? o->outbound_proxy : "");
 	return 0;
 }
 

@@ -194,7 +194,16 @@ struct cp_sip {
 	uint64_t timers_due; /* when libosip2's timers are looked at next */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
+	/* the outbound proxy (cp_sip_conf.outbound_proxy), if have_proxy:
+	 * its address (its TCP connection while open) and the Route our
+	 * dial-outs carry */
+	bool have_proxy;
+	bool proxy_tcp;
+	struct cp_sip_peer proxy;
+	char proxy_route[200];
 };
+
+static bool proxy_parse(struct cp_sip *sip, const char *uri);
 
 static bool
 str_eq(const char *a, const char *b)
@@ -1731,6 +1740,8 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 
 	if (out == NULL || conf == NULL || conf->addr == NULL ||
 	    strlen(conf->addr) > 45 || is_wildcard(conf->addr) ||
+	    (conf->outbound_proxy != NULL &&
+	     !proxy_parse(NULL, conf->outbound_proxy)) ||
 	    (conf->contact_params != NULL &&
 	     strlen(conf->contact_params) >= sizeof(sip->contact_params)))
 		return -EINVAL;
@@ -1747,6 +1758,9 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	sip->conf = *conf;
 	sip->conf.addr = NULL; /* borrowed: the copy in host is used */
 	sip->conf.contact_params = NULL;
+	sip->conf.outbound_proxy = NULL;
+	if (conf->outbound_proxy != NULL)
+		proxy_parse(sip, conf->outbound_proxy);
 	if (conf->contact_params != NULL)
 		strcpy(sip->contact_params, conf->contact_params);
 	if (sip->conf.max_transactions == 0)
@@ -3283,6 +3297,9 @@ send_cancel(struct cp_sip *sip, struct cp_sip_call *c)
 		osip_cseq_set_number(m->cseq, osip_strdup(inv->cseq->number));
 		osip_cseq_set_method(m->cseq, osip_strdup("CANCEL"));
 	}
+	/* §9.1: the INVITE's Route (an outbound proxy's), the same */
+	osip_list_clone(&inv->routes, &m->routes,
+			(int (*)(void *, void **))osip_route_clone);
 	osip_message_set_max_forwards(m, "70");
 	osip_message_set_content_length(m, "0");
 	if (m->req_uri == NULL || via == NULL || m->from == NULL ||
@@ -3446,6 +3463,67 @@ is_uri_safe(const char *s)
 	return s != NULL && strpbrk(s, "\r\n<>\" ") == NULL;
 }
 
+/*
+ * The outbound proxy's URI (cp_sip_conf.outbound_proxy): a sip: URI with a
+ * numeric host and no user or headers, over UDP or TCP. True if it is one;
+ * then, with sip, its address and Route (the URI, ;lr added) go in sip.
+ */
+static bool
+proxy_parse(struct cp_sip *sip, const char *uri)
+{
+	struct cp_sip_peer peer = { .proto = CP_SIP_UDP };
+	osip_uri_param_t *lr = NULL;
+	osip_uri_t *u = NULL;
+	bool ok = false;
+	long port;
+
+	if (!is_uri_safe(uri) || strlen(uri) > 160 || osip_uri_init(&u) != 0)
+		return false;
+	if (osip_uri_parse(u, uri) != 0 || u->scheme == NULL ||
+	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL ||
+	    u->username != NULL || osip_list_size(&u->url_headers) != 0 ||
+	    (!uri_wants_tcp(u) && strcasecmp(uri_transport(u), "udp") != 0))
+		goto out;
+	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
+	if (port <= 0 || port > 65535 ||
+	    cp_sip_transport_addr(&peer, u->host, (uint16_t)port) < 0)
+		goto out;
+	ok = true;
+	if (sip == NULL)
+		goto out;
+	sip->have_proxy = true;
+	sip->proxy_tcp = uri_wants_tcp(u);
+	sip->proxy = peer;
+	osip_uri_uparam_get_byname(u, "lr", &lr);
+	snprintf(sip->proxy_route, sizeof(sip->proxy_route), "<%s%s>", uri,
+		 lr != NULL ? "" : ";lr");
+out:
+	osip_uri_free(u);
+	return ok;
+}
+
+bool
+cp_sip_proxy_ok(const char *uri)
+{
+	return uri != NULL && proxy_parse(NULL, uri);
+}
+
+/* A dial-out's next hop when an outbound proxy takes it: the proxy, over
+ * its TCP connection while open (one for all), else a new one. */
+static int
+proxy_hop(struct cp_sip *sip, struct cp_sip_peer *to)
+{
+	int rc;
+
+	if (sip->proxy_tcp &&
+	    (sip->proxy.proto != CP_SIP_TCP ||
+	     !cp_sip_transport_conn_is_open(sip->tp, sip->proxy.conn_id)) &&
+	    (rc = cp_sip_transport_connect(sip->tp, &sip->proxy)) < 0)
+		return rc;
+	*to = sip->proxy;
+	return 0;
+}
+
 /* Headers a URI may not set in our INVITE: ours, or the transaction's. */
 static bool
 is_reserved_header(const char *name)
@@ -3581,16 +3659,26 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		goto out_call;
 	c->peer.proto = CP_SIP_UDP;
-	if (cp_sip_transport_addr(&c->peer, u->host, (uint16_t)port) < 0) {
+	if (sip->have_proxy) {
+		/* §8.1.2: the proxy routes it, names and all */
+		if ((rc = proxy_hop(sip, &c->peer)) < 0)
+			goto out_txn;
+	} else if (cp_sip_transport_addr(&c->peer, u->host, (uint16_t)port) <
+		   0) {
 		rc = -EINVAL; /* a name: no DNS here */
 		goto out_txn;
-	}
-	if (uri_wants_tcp(u) &&
-	    (rc = cp_sip_transport_connect(sip->tp, &c->peer)) < 0)
+	} else if (uri_wants_tcp(u) &&
+		   (rc = cp_sip_transport_connect(sip->tp, &c->peer)) < 0) {
 		goto out_txn;
+	}
 	rc = -ENOMEM;
 	m = build_invite(sip, o, u, c->peer.proto);
 	u = NULL; /* build_invite's */
+	if (m != NULL && sip->have_proxy &&
+	    osip_message_set_route(m, sip->proxy_route) != 0) {
+		osip_message_free(m);
+		m = NULL;
+	}
 	if (m == NULL)
 		goto out_txn;
 	if ((c->call_id = call_id_dup(m)) == NULL) {

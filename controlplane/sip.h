@@ -17,7 +17,8 @@
  * never leave sip.c. Control-plane main thread only.
  *
  * Address resolution: this layer resolves no names. Targets of dial-outs
- * and of in-dialog requests must carry a numeric IPv4 (or IPv6) host and
+ * (unless an outbound proxy takes them: cp_sip_conf.outbound_proxy) and of
+ * in-dialog requests must carry a numeric IPv4 (or IPv6) host and
  * optionally a port (default 5060). Transport: UDP, or TCP where the next
  * hop's URI says ;transport=tcp (a connection this layer opens) or where
  * the dialog's requests came on a TCP connection that is still open.
@@ -175,6 +176,18 @@ struct cp_sip_conf {
 	 * none; at most 127 characters.
 	 */
 	const char *contact_params;
+	/*
+	 * The outbound proxy (RFC 3261 §8.1.2), or NULL: a sip: URI with a
+	 * numeric host, e.g. "sip:198.18.0.5:5060" or
+	 * "sip:198.18.0.5;transport=tcp" (one connection, kept while it
+	 * stays open). Dial-out INVITEs, their CANCELs and the ACKs of their
+	 * failures go to it, with Route: <URI;lr>, and their Request-URI is
+	 * the target as given, whose host may then be a name: the proxy
+	 * resolves it. Requests in a dialog follow its route set (the
+	 * proxy's Record-Route, if it adds one). Without one, a dial-out
+	 * target must be numeric (-EINVAL). A bad URI: -EINVAL.
+	 */
+	const char *outbound_proxy;
 	uint32_t t1_ms; /* 2xx retransmission T1; 0 = 500 */
 	uint32_t t2_ms; /* its cap; 0 = 4000 */
 	/*
@@ -249,6 +262,10 @@ struct cp_sip_stats {
  */
 int cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		const struct cp_sip_app *app);
+
+/* Is uri an outbound proxy cp_sip_open() takes (cp_sip_conf.outbound_proxy:
+ * a sip: URI with a numeric host, over UDP or TCP)? */
+bool cp_sip_proxy_ok(const char *uri);
 
 /* Close sockets, drop every transaction and dialog. NULL is a no-op. */
 void cp_sip_close(struct cp_sip *sip);

@@ -264,6 +264,8 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 
 /* --rate-limit for the next open_sip() (test_sip_rate_limit); 0 = none */
 static uint32_t rl_rate, rl_burst;
+/* --outbound-proxy for the next open_sip(); NULL = none */
+static const char *outbound;
 
 static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
@@ -279,6 +281,7 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.max_conns = max_conns,
 		.max_transactions = max_txns,
 		.contact_params = ";isfocus",
+		.outbound_proxy = outbound,
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -737,6 +740,87 @@ START_TEST(test_sip_dial_out_bad_targets)
 			      "%s", bad[i]);
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 0);
+}
+END_TEST
+
+/* A dial-out to a host name, which only an outbound proxy can take. */
+static void
+dial_name(int sipp_port)
+{
+	if (app.dial_tcp)
+		wait_tcp_listener(sipp_port);
+	ck_assert_int_eq(cp_sip_invite(sip, "sip:callee@carrier.example",
+				       "sip:conf@127.0.0.1", "conf",
+				       "application/sdp", sdp, &app, &dialed),
+			 0);
+}
+
+/*
+ * The outbound proxy (RFC 3261 §8.1.2; SIPp plays it, answering for the
+ * callee): a dial-out to a host name goes to it with the name in the
+ * Request-URI and Route: <proxy;lr>. Answered (_i even): the ACK and the
+ * focus's BYE go to the 2xx's Contact, with no Route (no Record-Route).
+ * Cancelled on 180 (_i odd): the CANCEL and the 487's ACK carry the
+ * INVITE's Request-URI and Route. The proxy over UDP (_i 0, 1) or TCP
+ * (_i 2, 3).
+ */
+START_TEST(test_sip_dial_out_outbound_proxy)
+{
+	bool answer = _i % 2 == 0, tcp = _i / 2 == 1;
+	int pp = free_port();
+	char proxy[64];
+
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%d%s", pp,
+		 tcp ? ";transport=tcp" : "");
+	cp_sip_close(sip);
+	outbound = proxy;
+	open_sip(false, 0, 0);
+	outbound = NULL;
+	app.dial_tcp = tcp;
+	app.bye_on_answer = answer;
+	app.cancel_on_180 = !answer;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), answer ?
+				     "uas_proxy_answer" : "uas_proxy_cancel",
+				     tps[tcp], "callee", NULL, NULL, pp,
+				     dial_name),
+			 0);
+	if (answer) {
+		ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1,
+				     5000));
+		ck_assert_int_eq(app.answered, 1);
+	} else {
+		ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
+		ck_assert_int_eq(app.failed_code, 487);
+	}
+	ck_assert(stats_have(tcp ? "\"tcp_connected\":1,"
+				 : "\"tcp_connected\":0,"));
+	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 1);
+	assert_all_ended();
+}
+END_TEST
+
+/* An outbound proxy is a sip: URI with a numeric host, over UDP or TCP:
+ * anything else is refused at open. */
+START_TEST(test_sip_outbound_proxy_refused)
+{
+	static const char *const bad[] = {
+		"sip:proxy.example",	     "sip:user@127.0.0.1",
+		"sip:127.0.0.1;transport=tls", "tel:+15551234",
+		"127.0.0.1:5060",	     "sip:127.0.0.1:0",
+		"sip:127.0.0.1>\r\nX: y",  "sip:127.0.0.1?Route=x",
+		"",
+	};
+	struct cp_sip_conf conf = { .addr = "127.0.0.1" };
+	struct cp_sip *s2 = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf.outbound_proxy = bad[i];
+		ck_assert_msg(cp_sip_open(&s2, &conf, NULL) == -EINVAL, "%s",
+			      bad[i]);
+	}
+	conf.outbound_proxy = "sip:[::1]:5070;transport=tcp;lr";
+	ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), 0);
+	cp_sip_close(s2);
 }
 END_TEST
 
@@ -1592,6 +1676,51 @@ focus_timeout_setup(void)
 	focus_setup();
 	focus_extra[0] = NULL;
 }
+
+static int focus_proxy_port;	/* where focus_proxy_setup()'s proxy is */
+
+static void
+focus_proxy_setup(void)
+{
+	static char proxy[64];
+
+	focus_proxy_port = free_port();
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%d", focus_proxy_port);
+	focus_extra[0] = "--outbound-proxy";
+	focus_extra[1] = proxy;
+	focus_setup();
+	focus_extra[0] = NULL;
+}
+
+/* The operator dials a host name: the INVITE goes to the proxy. */
+static void
+dial_by_name(int sipp_port)
+{
+	char out[4096];
+
+	(void)sipp_port;
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "dial conf "
+				  "sip:callee@carrier.example"), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf, dialled "
+				  "out", 10000), "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
+	ck_assert_msg(strstr(out, "\"from\":\"sip:callee@carrier.example\"")
+		      != NULL, "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+}
+
+/* tutti-cp --outbound-proxy: tuttictl dial to a host name goes through
+ * the proxy (SIPp, answering for the callee; uas_proxy_answer checks the
+ * Request-URI and Route), the callee joins, and the kick's BYE ends it. */
+START_TEST(test_focus_outbound_proxy)
+{
+	ck_assert_int_eq(run_sipp_at((uint16_t)focus_port, "uas_proxy_answer",
+				     "u1", "callee", NULL, NULL,
+				     focus_proxy_port, dial_by_name), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "outbound proxy sip:127.0.0.1:",
+				  1000), "%s", focus_cp.out);
+}
+END_TEST
 
 /* A participant that sends no RTP is hung up on when the data plane
  * reports the media timeout (issue 5: BYE on media timeout). */
@@ -3327,6 +3456,8 @@ test_suite(void)
 	tcase_add_test(tc, test_sip_dial_out_rejected);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
+	tcase_add_loop_test(tc, test_sip_dial_out_outbound_proxy, 0, 4);
+	tcase_add_test(tc, test_sip_outbound_proxy_refused);
 	tcase_add_test(tc, test_sip_dial_out_tcp_refused_503);
 	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 6);
 	tcase_add_loop_test(tc, test_sip_refer_method_header_param_400, 0, 2);
@@ -3366,6 +3497,11 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_timeout_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_media_timeout_bye, 0, 1);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_proxy");
+	tcase_add_checked_fixture(focus, focus_proxy_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_outbound_proxy);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_policy");
 	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);
