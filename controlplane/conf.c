@@ -16,6 +16,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 
+#include "compiler.h"
 #include "ctlsock.h"
 #include "dpctl.h"
 #include "cevt.h"
@@ -37,6 +38,8 @@ struct watcher;
 
 struct conf {
 	struct conf *next;
+	struct conf **pprev;		/* what points at it in the list */
+	struct conf *name_next;		/* in its bucket of f->by_name */
 	uint32_t conf_id;
 	unsigned int worker;
 	char name[CP_CONF_NAME_MAX];	/* user part of its URI */
@@ -173,6 +176,11 @@ struct cp_focus {
 	struct cp_dpctl *d;
 	struct cp_sip *sip;
 	struct conf *confs;
+	/* the conferences by name (conf_find()), chained, a bucket for each
+	 * at least (by_name_mask + 1 buckets); NULL: none yet, or no memory
+	 * for the first (then conf_find() walks the list) */
+	struct conf **by_name;
+	uint32_t by_name_mask;
 	uint32_t next_conf_id;
 	uint32_t next_leg_id;
 	uint32_t next_watcher_id;
@@ -336,13 +344,76 @@ rand64(void)
 	return v;
 }
 
+/* A conference name's bucket of f->by_name, less the mask. */
+static inline uint32_t
+name_hash(const char *name)
+{
+	return tutti_fnv1a(TUTTI_FNV1A_INIT, name);
+}
+
 static struct conf *
 conf_find(struct cp_focus *f, const char *name)
 {
-	for (struct conf *c = f->confs; c != NULL; c = c->next)
+	struct conf *c = f->by_name != NULL ?
+			 f->by_name[name_hash(name) & f->by_name_mask] :
+			 f->confs;
+
+	for (; c != NULL; c = f->by_name != NULL ? c->name_next : c->next)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
+}
+
+/* c (named, just put at the head of f->confs) into f->by_name; the table
+ * twice as large first once it has a conference a bucket. Out of memory,
+ * the table it has takes it (longer chains), or the list stays the way. */
+static void
+name_link(struct cp_focus *f, struct conf *c)
+{
+	uint32_t n = f->by_name != NULL ? f->by_name_mask + 1 : 0;
+
+	if (f->st.n_confs > n) {
+		uint32_t m = n != 0 ? 2 * n : 256;
+		struct conf **b = calloc(m, sizeof(*b));
+
+		if (b != NULL) {	/* every conference again, c too */
+			for (struct conf *d = f->confs; d != NULL;
+			     d = d->next) {
+				uint32_t h = name_hash(d->name) & (m - 1);
+
+				d->name_next = b[h];
+				b[h] = d;
+			}
+			free(f->by_name);
+			f->by_name = b;
+			f->by_name_mask = m - 1;
+			return;
+		}
+	}
+	if (f->by_name != NULL) {
+		uint32_t h = name_hash(c->name) & f->by_name_mask;
+
+		c->name_next = f->by_name[h];
+		f->by_name[h] = c;
+	}
+}
+
+/* c out of f->confs and f->by_name. */
+static void
+conf_unlink(struct cp_focus *f, struct conf *c)
+{
+	*c->pprev = c->next;
+	if (c->next != NULL)
+		c->next->pprev = c->pprev;
+	if (f->by_name != NULL) {
+		struct conf **pp =
+			&f->by_name[name_hash(c->name) & f->by_name_mask];
+
+		while (*pp != NULL && *pp != c)
+			pp = &(*pp)->name_next;
+		if (*pp == c)
+			*pp = c->name_next;
+	}
 }
 
 /* The conference's roster: its URI, description, and lock. */
@@ -611,8 +682,12 @@ conf_new(struct cp_focus *f, const char *name, bool adhoc)
 	}
 	c->worker = best;
 	c->next = f->confs;
+	if (c->next != NULL)
+		c->next->pprev = &c->next;
+	c->pprev = &f->confs;
 	f->confs = c;
 	f->st.n_confs++;
+	name_link(f, c);
 	conf_apply_policy(f, c);
 	if (c->roster == NULL)
 		roster_start(f, c, NULL, 0);
@@ -776,16 +851,10 @@ send_conf(struct cp_focus *f, struct conf *c, uint16_t type)
 static void
 conf_end(struct cp_focus *f, struct conf *c)
 {
-	struct conf **pp;
-
 	if (c->on_dp)
 		send_conf(f, c, SHM_CMD_CONF_DESTROY);
 	roster_reap(c, 0, true);
-	for (pp = &f->confs; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
+	conf_unlink(f, c);
 	if (c->prov)	/* thousands at once: prov_reap() sums them up */
 		f->prov_ended++;
 	else
@@ -889,6 +958,7 @@ cp_focus_free(struct cp_focus *f)
 	}
 	free(f->q);
 	free(f->ix.e);
+	free(f->by_name);
 	free(f->orphans);
 	free(f->port_used);
 	free(f->worker_legs);

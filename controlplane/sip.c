@@ -43,6 +43,7 @@
 #include <osip2/osip_dialog.h>
 #include <osipparser2/osip_parser.h>
 
+#include "compiler.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "sip_transport.h"
@@ -211,38 +212,28 @@ str_eq(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-/* FNV-1a of the string s, continuing from h. */
-static uint32_t
-fnv1a(uint32_t h, const char *s)
-{
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
-
-#define FNV1A_INIT 2166136261u
 
 static uint32_t
 srv_hash(const char *branch)
 {
-	return fnv1a(FNV1A_INIT, branch) & (SRV_BUCKETS - 1);
+	return tutti_fnv1a(TUTTI_FNV1A_INIT, branch) & (SRV_BUCKETS - 1);
 }
 
 /* The bucket of a Call-ID "number@host" (a dialog's) ... */
 static uint32_t
 dlg_hash(const char *call_id)
 {
-	return fnv1a(FNV1A_INIT, call_id) & (DLG_BUCKETS - 1);
+	return tutti_fnv1a(TUTTI_FNV1A_INIT, call_id) & (DLG_BUCKETS - 1);
 }
 
 /* ... and of a message's Call-ID, the same string in two parts. */
 static uint32_t
 dlg_hash_cid(const osip_call_id_t *cid)
 {
-	uint32_t h = fnv1a(FNV1A_INIT, cid->number);
+	uint32_t h = tutti_fnv1a(TUTTI_FNV1A_INIT, cid->number);
 
 	if (cid->host != NULL)
-		h = fnv1a((h ^ '@') * 16777619u, cid->host);
+		h = tutti_fnv1a((h ^ '@') * 16777619u, cid->host);
 	return h & (DLG_BUCKETS - 1);
 }
 

@@ -50,6 +50,18 @@ tutti_prefetch(const void *p)
 #endif
 }
 
+/* FNV-1a of the string s, continuing from h (TUTTI_FNV1A_INIT to start):
+ * the hash of the control plane's tables of names and branches. */
+#define TUTTI_FNV1A_INIT	2166136261u
+
+static inline unsigned int
+tutti_fnv1a(unsigned int h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 #define DP_HOT		__attribute__((hot))
 #define DP_COLD		__attribute__((cold, noinline))
 #define TUTTI_PRINTF(f, a)	__attribute__((format(printf, f, a)))

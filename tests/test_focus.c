@@ -1611,6 +1611,75 @@ START_TEST(test_focus_provision_legs_found_by_id_as_they_come_and_go)
 }
 END_TEST
 
+/* Conferences 1..n (each with one leg, local port 40000 + 2 * (i - 1)),
+ * or every third of them (i % 3 == 0), handed to tutti-cp. */
+static void
+prov_confs(uint32_t n, bool thirds)
+{
+	static char text[64 * 1024];
+	size_t off = 0;
+
+	for (uint32_t i = 1; i <= n; i++)
+		if (!thirds || i % 3 == 0)
+			off += (size_t)snprintf(text + off, sizeof(text) - off,
+				"conference %u\nleg %u conference=%u "
+				"remote=198.18.0.50:4000 local=%u\n", i, i, i,
+				40000 + 2 * (i - 1));
+	ck_assert_uint_lt(off, sizeof(text) - 1);
+	provision_ok(text);
+}
+
+/* Conference i is there (show finds it, its leg connected) or not. */
+static void
+assert_conf(uint32_t i, bool there)
+{
+	const char *out = ctl("show %u", i);
+
+	if (there)
+		ck_assert_msg(strstr(out, "\"state\":\"connected\"") != NULL,
+			      "conference %u: %s", i, out);
+	else
+		ck_assert_msg(strstr(out, "no conference") != NULL,
+			      "conference %u: %s", i, out);
+}
+
+/* Conferences are found by name while they come and go (the index of
+ * names: its growth past 256 and 512, removals from the middle of its
+ * chains, names used again): 600 made, every third ended in a scrambled
+ * order, the others still found and the ended not, the ended made again. */
+START_TEST(test_focus_conferences_found_by_name_as_they_come_and_go)
+{
+	uint64_t end = proc_now_ms() + WAIT_MS;
+	int standing = test_count(ctl("list"), "{\"name\":");
+
+	prov_confs(600, false);
+	while (n_leg_cmds(SHM_CMD_LEG_ADD) < 600 && proc_now_ms() < end)
+		step();
+	run_ms(10);
+	for (uint32_t k = 0; k < 600; k++)
+		assert_conf(k * 7919 % 600 + 1, true);
+	for (uint32_t k = 0; k < 600; k++) {
+		uint32_t i = k * 104729 % 600 + 1;
+
+		if (i % 3 == 0)
+			ck_assert_ptr_nonnull(strstr(ctl("end %u", i),
+						     "\"hung_up\":1"));
+	}
+	run_ms(10);
+	for (uint32_t i = 1; i <= 600; i++)
+		assert_conf(i, i % 3 != 0);
+	ck_assert_int_eq(test_count(ctl("list"), "{\"name\":"), standing + 400);
+	prov_confs(600, true);
+	end = proc_now_ms() + WAIT_MS;
+	while (n_leg_cmds(SHM_CMD_LEG_ADD) < 800 && proc_now_ms() < end)
+		step();
+	run_ms(10);
+	for (uint32_t i = 1; i <= 600; i++)
+		assert_conf(i, true);
+	ck_assert_int_eq(test_count(ctl("list"), "{\"name\":"), standing + 600);
+}
+END_TEST
+
 static void
 setup_prov_small_ring(void)
 {
@@ -1691,6 +1760,8 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_unprovision_waits_for_room_on_the_ring);
 	tcase_add_test(tc,
 		       test_focus_provision_legs_found_by_id_as_they_come_and_go);
+	tcase_add_test(tc,
+		       test_focus_conferences_found_by_name_as_they_come_and_go);
 	tcase_add_test(tc, test_focus_long_answers_grow);
 	suite_add_tcase(s, tc);
 
