@@ -392,7 +392,7 @@ leg_setup(struct dp_tick_leg *lg, const struct shm_msg_leg *l, uint64_t now)
 	lg->resample = l->rate_hz != c->rate_hz;
 	lg->plc_ok = false;
 	lg->after_loss = false;
-	lg->dtmf_active = false;
+	lg->dtmf_active = lg->n_dtmf_pend != 0;	/* digits still to say */
 	lg->tx_frames = 0;
 	lg->last_rx = now;
 	lg->media_broken = false;

@@ -871,10 +871,23 @@ START_TEST(test_tick_dtmf_said_again_when_no_room)
 	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, t), 0);
 	a->mute_tx = false;
 
+	/* a codec change (the leg set up again) with a digit waiting */
+	n_evts = 0;
+	refuse(SHM_EVT_DTMF, -ENOBUFS, 1000);
+	press(a, '8', 32, t);
+	a->cfg.codec = SHM_CODEC_PCMA;
+	a->cfg.pt = 8;
+	ck_assert_int_eq(dp_tick_leg_update(a->lg, &a->cfg, t), 0);
+	t = run(t, 3);
+	ck_assert_str_eq(digits_said(a), "");
+	refuse_n = 0;
+	t = run(t, 1);
+	ck_assert_str_eq(digits_said(a), "8");
+
 	/* no control plane: not kept (a new one cannot use it) */
 	n_evts = 0;
 	refuse(SHM_EVT_DTMF, -ENOTCONN, 1);
-	press(a, '9', 31, t);
+	press(a, '9', 33, t);
 	ck_assert_uint_eq(n_refused, 1);
 	ck_assert_uint_eq(a->lg->n_dtmf_pend, 0);
 	run(t, 5);
