@@ -293,14 +293,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				(uint32_t)v;
 			break;
 		case 'O':
-			if (!cp_sip_proxy_ok(optarg)) {
-				LOG_ERR("--outbound-proxy %s: not a sip: URI "
-					"with a numeric address (and port), "
-					"over UDP or ;transport=tcp, e.g. "
-					"sip:198.18.0.5:5060", optarg);
-				return -EINVAL;
-			}
-			o->outbound_proxy = optarg;
+			o->outbound_proxy = optarg;	/* checked below */
 			break;
 		case 'X':
 			v = strtoul(optarg, &end, 10);
@@ -488,6 +481,14 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	if (o->outbound_proxy != NULL && o->sip_addr[0] == '\0') {
 		LOG_ERR("--outbound-proxy needs --sip (it takes SIP's "
 			"dial-outs)");
+		return -EINVAL;
+	}
+	if (o->outbound_proxy != NULL &&
+	    !cp_sip_proxy_ok(o->outbound_proxy, o->sip_addr)) {
+		LOG_ERR("--outbound-proxy %s: not a sip: URI with a numeric "
+			"address (and port) of --sip %s's family, over UDP or "
+			";transport=tcp, e.g. sip:198.18.0.5:5060",
+			o->outbound_proxy, o->sip_addr);
 		return -EINVAL;
 	}
 	if (o->sip_addr[0] != '\0')

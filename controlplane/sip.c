@@ -204,7 +204,8 @@ struct cp_sip {
 	char proxy_route[200];
 };
 
-static bool proxy_parse(struct cp_sip *sip, const char *uri);
+static bool proxy_parse(struct cp_sip *sip, const char *uri,
+			const char *addr);
 
 static bool
 str_eq(const char *a, const char *b)
@@ -1732,7 +1733,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	if (out == NULL || conf == NULL || conf->addr == NULL ||
 	    strlen(conf->addr) > 45 || is_wildcard(conf->addr) ||
 	    (conf->outbound_proxy != NULL &&
-	     !proxy_parse(NULL, conf->outbound_proxy)) ||
+	     !proxy_parse(NULL, conf->outbound_proxy, conf->addr)) ||
 	    (conf->contact_params != NULL &&
 	     strlen(conf->contact_params) >= sizeof(sip->contact_params)))
 		return -EINVAL;
@@ -1751,7 +1752,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	sip->conf.contact_params = NULL;
 	sip->conf.outbound_proxy = NULL;
 	if (conf->outbound_proxy != NULL)
-		proxy_parse(sip, conf->outbound_proxy);
+		proxy_parse(sip, conf->outbound_proxy, conf->addr);
 	if (conf->contact_params != NULL)
 		strcpy(sip->contact_params, conf->contact_params);
 	if (sip->conf.max_transactions == 0)
@@ -3456,11 +3457,12 @@ is_uri_safe(const char *s)
 
 /*
  * The outbound proxy's URI (cp_sip_conf.outbound_proxy): a sip: URI with a
- * numeric host and no user or headers, over UDP or TCP. True if it is one;
- * then, with sip, its address and Route (the URI, ;lr added) go in sip.
+ * numeric host of addr's family (our own address: IPv4 or IPv6; NULL: any)
+ * and no user or headers, over UDP or TCP. True if it is one; then, with
+ * sip, its address and Route (the URI, ;lr added) go in sip.
  */
 static bool
-proxy_parse(struct cp_sip *sip, const char *uri)
+proxy_parse(struct cp_sip *sip, const char *uri, const char *addr)
 {
 	struct cp_sip_peer peer = { .proto = CP_SIP_UDP };
 	osip_uri_param_t *lr = NULL;
@@ -3477,7 +3479,9 @@ proxy_parse(struct cp_sip *sip, const char *uri)
 		goto out;
 	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
 	if (port <= 0 || port > 65535 ||
-	    cp_sip_transport_addr(&peer, u->host, (uint16_t)port) < 0)
+	    cp_sip_transport_addr(&peer, u->host, (uint16_t)port) < 0 ||
+	    (addr != NULL && (peer.addr.ss_family == AF_INET6) !=
+			     (strchr(addr, ':') != NULL)))
 		goto out;
 	ok = true;
 	if (sip == NULL)
@@ -3494,9 +3498,9 @@ out:
 }
 
 bool
-cp_sip_proxy_ok(const char *uri)
+cp_sip_proxy_ok(const char *uri, const char *addr)
 {
-	return uri != NULL && proxy_parse(NULL, uri);
+	return uri != NULL && proxy_parse(NULL, uri, addr);
 }
 
 /* A dial-out's next hop when an outbound proxy takes it: the proxy, over

@@ -185,7 +185,8 @@ struct cp_sip_conf {
 	 * the target as given, whose host may then be a name: the proxy
 	 * resolves it. Requests in a dialog follow its route set (the
 	 * proxy's Record-Route, if it adds one). Without one, a dial-out
-	 * target must be numeric (-EINVAL). A bad URI: -EINVAL.
+	 * target must be numeric (-EINVAL). A bad URI, or an address of the
+	 * other family than addr's: -EINVAL.
 	 */
 	const char *outbound_proxy;
 	uint32_t t1_ms; /* 2xx retransmission T1; 0 = 500 */
@@ -263,9 +264,10 @@ struct cp_sip_stats {
 int cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		const struct cp_sip_app *app);
 
-/* Is uri an outbound proxy cp_sip_open() takes (cp_sip_conf.outbound_proxy:
- * a sip: URI with a numeric host, over UDP or TCP)? */
-bool cp_sip_proxy_ok(const char *uri);
+/* Is uri an outbound proxy cp_sip_open() takes with addr as its own
+ * (cp_sip_conf.outbound_proxy: a sip: URI with a numeric host of addr's
+ * family, over UDP or TCP)? addr NULL: either family. */
+bool cp_sip_proxy_ok(const char *uri, const char *addr);
 
 /* Close sockets, drop every transaction and dialog. NULL is a no-op. */
 void cp_sip_close(struct cp_sip *sip);

@@ -799,8 +799,8 @@ START_TEST(test_sip_dial_out_outbound_proxy)
 }
 END_TEST
 
-/* An outbound proxy is a sip: URI with a numeric host, over UDP or TCP:
- * anything else is refused at open. */
+/* An outbound proxy is a sip: URI with a numeric host of the focus's own
+ * address family, over UDP or TCP: anything else is refused at open. */
 START_TEST(test_sip_outbound_proxy_refused)
 {
 	static const char *const bad[] = {
@@ -808,7 +808,7 @@ START_TEST(test_sip_outbound_proxy_refused)
 		"sip:127.0.0.1;transport=tls", "tel:+15551234",
 		"127.0.0.1:5060",	     "sip:127.0.0.1:0",
 		"sip:127.0.0.1>\r\nX: y",  "sip:127.0.0.1?Route=x",
-		"",
+		"",			     "sip:[::1]:5070",
 	};
 	struct cp_sip_conf conf = { .addr = "127.0.0.1" };
 	struct cp_sip *s2 = NULL;
@@ -818,9 +818,15 @@ START_TEST(test_sip_outbound_proxy_refused)
 		ck_assert_msg(cp_sip_open(&s2, &conf, NULL) == -EINVAL, "%s",
 			      bad[i]);
 	}
-	conf.outbound_proxy = "sip:[::1]:5070;transport=tcp;lr";
+	conf.outbound_proxy = "sip:127.0.0.1:5070;transport=tcp;lr";
 	ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), 0);
 	cp_sip_close(s2);
+	/* of its own family */
+	conf.addr = "::1";
+	conf.outbound_proxy = "sip:[::1]:5070";
+	ck_assert(cp_sip_proxy_ok(conf.outbound_proxy, conf.addr));
+	ck_assert(!cp_sip_proxy_ok(conf.outbound_proxy, "127.0.0.1"));
+	ck_assert(cp_sip_proxy_ok(conf.outbound_proxy, NULL));
 }
 END_TEST
 
