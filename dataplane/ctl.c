@@ -397,6 +397,15 @@ dp_ctl_poll(struct dp_lcore *lc, uint64_t now)
 
 		lc->evt_muted = cp == 0 || cp == __atomic_load_n(
 			&cp_lost_pid, __ATOMIC_RELAXED);
+		if (!lc->evt_muted && cp != lc->cp_told) {
+			/* a control plane new to this worker (a restarted
+			 * tutti-cp takes the calls over, not who talks):
+			 * each talker is said again */
+			lc->cp_told = cp;
+			for (uint32_t i = 0; i < lc->n_conf_slots; i++)
+				if (lc->confs[i].conf_id != 0)
+					dp_tick_conf_resay(lc->confs[i].tc);
+		}
 	}
 	/* Take only as many commands as statuses fit: none is lost. */
 	if (room == 0)

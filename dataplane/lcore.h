@@ -253,6 +253,8 @@ struct dp_lcore {
 	bool hk_run;			/* a housekeeping pass is under way */
 	bool evt_muted;			/* no control plane: no events
 					 * offered (dp_ctl_send_evt) */
+	uint32_t cp_told;		/* the control plane (its pid) told
+					 * who talks (0: none yet) */
 	uint32_t hk_next;		/* leg slot it goes on with */
 	uint64_t last_late_ticks;	/* at the previous stats event */
 

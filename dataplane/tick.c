@@ -770,6 +770,13 @@ talker_evt(struct dp_tick_leg *lg, const struct dp_mix_leg *ml,
 		lg->talk_said = ml->talking;
 }
 
+void
+dp_tick_conf_resay(struct dp_tick_conf *c)
+{
+	for (uint32_t i = 0; i < c->n_legs; i++)
+		c->legs[i]->talk_said = false;
+}
+
 /* Legs ahead of the one pulled whose fields are asked for (2 * AHEAD),
  * then, once those are in, their jitter slot (AHEAD), and then the
  * next leg's frame unless the mixer will not read it (metered silent). */

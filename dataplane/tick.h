@@ -221,6 +221,10 @@ int dp_tick_conf_init(struct dp_tick_conf *c, uint32_t conf_id,
 /* Free every leg and the arrays (and its own work). Cold path. */
 void dp_tick_conf_fini(struct dp_tick_conf *c);
 
+/* Every leg's talking state to be said afresh (a new control plane knows
+ * none): each talker is said at its next tick (cold). */
+void dp_tick_conf_resay(struct dp_tick_conf *c);
+
 /*
  * Add a leg (allocated here) with its signalled parameters; ctx is the
  * caller's, passed back in every dp_tick_out. Returns the leg or NULL with

@@ -1536,14 +1536,37 @@ START_TEST(test_io_events_wait_for_control_plane)
 }
 END_TEST
 
+/* One period on: the worker polls (and ticks) at now + period, and what it
+ * sent is thrown away. Returns the new now. */
+static uint64_t
+poll_period(uint64_t now, uint64_t period)
+{
+	struct rte_mbuf *out[256];
+	unsigned int n;
+
+	now += period;
+	dp_io_poll(&lc, now);
+	while ((n = tx_take(out, 256)) > 0)
+		rte_pktmbuf_free_bulk(out, n);
+	return now;
+}
+
+/* Leg 0's peer sends its tone, packets from to to - 1, a period each. */
+static uint64_t
+talk(uint16_t from, uint16_t to, uint64_t now, uint64_t period)
+{
+	for (uint16_t t = from; t < to; t++) {
+		rx_rtp(40000, 20000, 0, t, 0xa0, 500.0);
+		now = poll_period(now, period);
+	}
+	return now;
+}
+
 /* RFC 4733 digit c from leg 0's peer as event k: its start and three end
  * packets (seq on from *seq), one receive poll and tick each. */
 static uint64_t
 press(char c, uint32_t k, uint16_t *seq, uint64_t now, uint64_t period)
 {
-	struct rte_mbuf *out[256];
-	unsigned int n;
-
 	for (uint32_t i = 0; i < 4; i++) {
 		uint8_t pkt[12 + 4];
 		uint16_t dur = (uint16_t)(i == 0 ? 160 : 800);
@@ -1555,10 +1578,7 @@ press(char c, uint32_t k, uint16_t *seq, uint64_t now, uint64_t period)
 		pkt[14] = (uint8_t)(dur >> 8);
 		pkt[15] = (uint8_t)dur;
 		rx_udp(40000, 20000, pkt, sizeof(pkt));
-		now += period;
-		dp_io_poll(&lc, now);
-		while ((n = tx_take(out, 256)) > 0)
-			rte_pktmbuf_free_bulk(out, n);
+		now = poll_period(now, period);
 	}
 	return now;
 }
@@ -1603,12 +1623,10 @@ fill_evt_ring(void)
 START_TEST(test_io_dtmf_waits_for_room)
 {
 	static const char keys[] = "0123456789*#0123456789*#";
-	struct rte_mbuf *out[256];
 	struct dp_tick_leg *tl;
 	struct dp_conf *c;
 	uint64_t now, full;
-	uint16_t seq = 0;
-	unsigned int n;
+	uint16_t seq;
 
 	__atomic_store_n(&region.hdr->cp_pid, 4242, __ATOMIC_RELEASE);
 	dp_ctl_poll(&lc, 0);
@@ -1616,14 +1634,8 @@ START_TEST(test_io_dtmf_waits_for_room)
 	add_conf_and_legs();
 	c = dp_ctl_conf_find(&lc, 7);
 	tl = lc.rt[lc.port_leg[20000] - 1].tl;
-	now = c->next_tick;
-	for (; seq < 10; seq++) {
-		rx_rtp(40000, 20000, 0, seq, 0xa0, 500.0);
-		now += c->period;
-		dp_io_poll(&lc, now);
-		while ((n = tx_take(out, 256)) > 0)
-			rte_pktmbuf_free_bulk(out, n);
-	}
+	now = talk(0, 10, c->next_tick, c->period);
+	seq = 10;
 	ring_digits();
 	ck_assert_uint_gt(fill_evt_ring(), 0);
 	full = lc.st.drops[SHM_DROP_EVT_FULL];
@@ -1632,8 +1644,7 @@ START_TEST(test_io_dtmf_waits_for_room)
 	ck_assert_uint_gt(lc.st.drops[SHM_DROP_EVT_FULL], full);
 	ck_assert_uint_eq(tl->n_dtmf_pend, 3);
 	ck_assert_str_eq(ring_digits(), "");	/* the ring: fillers */
-	now += c->period;
-	dp_io_poll(&lc, now);
+	now = poll_period(now, c->period);
 	ck_assert_str_eq(ring_digits(), "159");
 	ck_assert_uint_eq(tl->n_dtmf_pend, 0);
 	ck_assert_uint_eq(lc.st.dtmf_lost, 0);
@@ -1646,11 +1657,46 @@ START_TEST(test_io_dtmf_waits_for_room)
 	dp_lcore_publish(&lc, now);
 	ck_assert_uint_eq(lc.pub->dtmf_lost, 2);
 	ring_digits();
-	now += c->period;
-	dp_io_poll(&lc, now);
+	poll_period(now, c->period);
 	ck_assert_str_eq(ring_digits(), "0123456789*#0123");
-	while ((n = tx_take(out, 256)) > 0)
-		rte_pktmbuf_free_bulk(out, n);
+}
+END_TEST
+
+/* The TALKER events in the event ring, emptied: how many said leg 70
+ * talks. */
+static uint32_t
+ring_talkers(void)
+{
+	struct shm_msg m;
+	uint32_t n = 0;
+
+	while (shm_ring_recv(lc.evt, &m, 1) == 1)
+		n += m.hdr.type == SHM_EVT_TALKER &&
+		     m.body.talker.leg_id == 70 && m.body.talker.talking;
+	return n;
+}
+
+/* A new control plane (a restarted tutti-cp) knows no talker: each one
+ * talking is said to it again at its next tick; the same control plane
+ * is not told twice. */
+START_TEST(test_io_talkers_said_to_a_new_control_plane)
+{
+	struct dp_conf *c;
+	uint64_t now;
+
+	__atomic_store_n(&region.hdr->cp_pid, 4242, __ATOMIC_RELEASE);
+	dp_ctl_poll(&lc, 0);
+	add_conf_and_legs();
+	c = dp_ctl_conf_find(&lc, 7);
+	now = talk(0, 20, c->next_tick, c->period);	/* leg 0 talks */
+	ck_assert_uint_eq(ring_talkers(), 1);
+	dp_ctl_poll(&lc, now);		/* the same one */
+	now = talk(20, 25, now, c->period);
+	ck_assert_uint_eq(ring_talkers(), 0);
+	__atomic_store_n(&region.hdr->cp_pid, 4343, __ATOMIC_RELEASE);
+	dp_ctl_poll(&lc, now);
+	talk(25, 26, now, c->period);
+	ck_assert_uint_eq(ring_talkers(), 1);
 }
 END_TEST
 
@@ -2400,6 +2446,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_headers_follow_peer);
 	tcase_add_test(tc, test_io_events_wait_for_control_plane);
 	tcase_add_test(tc, test_io_dtmf_waits_for_room);
+	tcase_add_test(tc, test_io_talkers_said_to_a_new_control_plane);
 	tcase_add_test(tc, test_io_admit_busy_refuses_new_legs_at_the_limit);
 	tcase_add_test(tc, test_io_admit_busy_counts_legs_since);
 	tcase_add_test(tc, test_io_leg_table_counts_concealment);
