@@ -1690,6 +1690,27 @@ setup_prov_small_ring(void)
 	region_legs = 64;
 }
 
+/* A worker's DTMF digits lost (tutti-dp's shm_worker_stats.dtmf_lost)
+ * in the JSON status and in the metrics. */
+START_TEST(test_focus_stats_say_dtmf_lost)
+{
+	struct shm_worker_stats *ws = shm_region_stats(&dp, 0);
+	char *buf = malloc(64);
+	size_t cap = 64;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"dtmf_lost\":0,"));
+	shm_pub_begin(&ws->pub_seq);
+	ws->dtmf_lost = 3;
+	shm_pub_end(&ws->pub_seq);
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"dtmf_lost\":3,"));
+	cp_focus_metrics(focus, &buf, &cap);
+	ck_assert_msg(strstr(buf, "\ntutti_worker_dtmf_lost_total"
+			      "{worker=\"0\"} 3\n") != NULL, "%s", buf);
+	free(buf);
+}
+END_TEST
+
 /* cp_focus_new() takes 1 to 16 addresses. */
 START_TEST(test_focus_new_checks_the_address_count)
 {
@@ -1735,6 +1756,7 @@ test_suite(void)
 
 	tc = tcase_create("one_address");
 	tcase_add_checked_fixture(tc, setup_one, teardown);
+	tcase_add_test(tc, test_focus_stats_say_dtmf_lost);
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);
 	suite_add_tcase(s, tc);
