@@ -3045,51 +3045,6 @@ cmp_leg_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * The media of a leg no participant owns timed out: one left running
- * after a takeover without state. Remove it, and free its slot.
- */
-static void
-orphan_timeout(struct cp_focus *f, unsigned int worker,
-	       const struct shm_msg *ev)
-{
-	struct leg_find lf = { .leg_id = ev->body.timeout.leg_id };
-	struct shm_leg_entry key = { .leg.leg_id = lf.leg_id }, *o;
-	uint32_t slot;
-
-	if (!f->state_ready)
-		return;
-	remove_leg(f, worker, ev->hdr.conf_id, lf.leg_id);
-	f->orphans_removed++;	/* cp_focus_poll() says how many */
-	LOG_DEBUG("leg %u (conference id %u), which no participant owns, has "
-		  "had no media for %u ms: removing it", lf.leg_id,
-		  ev->hdr.conf_id, ev->body.timeout.idle_ms);
-	o = f->n_orphans == 0 ? NULL : bsearch(&key, f->orphans, f->n_orphans,
-					      sizeof(key), cmp_leg_id);
-	if (o != NULL) {
-		/* one of the takeover's: its pair was kept from new calls
-		 * (reserve_ids()), so none has it; given back once */
-		if (o->state == SHM_LEG_FREE)
-			return;
-		o->state = SHM_LEG_FREE;
-		port_give(f, &o->leg);
-		if (--f->orphans_left == 0) {
-			free(f->orphans);
-			f->orphans = NULL;
-			f->n_orphans = 0;
-		}
-		return;
-	}
-	cp_dpctl_legs(f->d, find_leg, &lf);
-	if (!lf.found || (slot = leg_slot(f, &lf.e.leg)) == UINT32_MAX)
-		return;
-	for (struct conf *c = f->confs; c != NULL; c = c->next)
-		for (struct part *p = c->parts; p != NULL; p = p->next)
-			if (leg_slot(f, &p->leg) == slot)
-				return;	/* given again since */
-	port_give(f, &lf.e.leg);
-}
-
 /* The data plane's leg table, copied. */
 struct leg_list {
 	uint32_t n, cap;
@@ -3145,6 +3100,53 @@ leg_find(const struct leg_list *l, uint32_t leg_id, uint32_t conf_id)
 		if (l->e[i].conf_id == conf_id)
 			return &l->e[i];
 	return NULL;
+}
+
+/*
+ * The media of a leg no participant owns timed out: one left running
+ * after a takeover without state. Remove it, and free its slot.
+ */
+static void
+orphan_timeout(struct cp_focus *f, unsigned int worker,
+	       const struct shm_msg *ev)
+{
+	struct leg_find lf = { .leg_id = ev->body.timeout.leg_id };
+	/* the takeover's unowned legs, sorted by leg id, looked up there */
+	struct leg_list ol = { .n = f->n_orphans, .e = f->orphans };
+	struct shm_leg_entry *o = NULL;
+	uint32_t slot, i;
+
+	if (!f->state_ready)
+		return;
+	remove_leg(f, worker, ev->hdr.conf_id, lf.leg_id);
+	f->orphans_removed++;	/* cp_focus_poll() says how many */
+	LOG_DEBUG("leg %u (conference id %u), which no participant owns, has "
+		  "had no media for %u ms: removing it", lf.leg_id,
+		  ev->hdr.conf_id, ev->body.timeout.idle_ms);
+	if (ol.n > 0 && (i = leg_first(&ol, lf.leg_id)) < ol.n)
+		o = &ol.e[i];	/* (bsearch() of none: not on NULL) */
+	if (o != NULL) {
+		/* one of the takeover's: its pair was kept from new calls
+		 * (reserve_ids()), so none has it; given back once */
+		if (o->state == SHM_LEG_FREE)
+			return;
+		o->state = SHM_LEG_FREE;
+		port_give(f, &o->leg);
+		if (--f->orphans_left == 0) {
+			free(f->orphans);
+			f->orphans = NULL;
+			f->n_orphans = 0;
+		}
+		return;
+	}
+	cp_dpctl_legs(f->d, find_leg, &lf);
+	if (!lf.found || (slot = leg_slot(f, &lf.e.leg)) == UINT32_MAX)
+		return;
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		for (struct part *p = c->parts; p != NULL; p = p->next)
+			if (leg_slot(f, &p->leg) == slot)
+				return;	/* given again since */
+	port_give(f, &lf.e.leg);
 }
 
 /*
