@@ -1755,18 +1755,15 @@ prov_reap(struct cp_focus *f)
 	prov_done(f);
 }
 
-/* A provisioned leg's participant in c, made from its file's LEG_ADD;
- * unsent (prov_pump() sends it). NULL without memory. */
-static struct part *
-prov_part_new(struct cp_focus *f, struct conf *c, const struct shm_msg_leg *leg,
-	      uint32_t file_id)
+/* p (zeroed) as a provisioned leg's participant in c, made from its
+ * file's LEG_ADD; unsent (prov_pump() sends it). */
+static void
+prov_part_init(struct cp_focus *f, struct conf *c, struct part *p,
+	       const struct shm_msg_leg *leg, uint32_t file_id)
 {
-	struct part *p = calloc(1, sizeof(*p));
 	char ip[INET_ADDRSTRLEN];
 	uint32_t slot;
 
-	if (p == NULL)
-		return NULL;
 	p->conf = c;
 	p->prov = true;
 	p->prov_unsent = true;
@@ -1786,7 +1783,26 @@ prov_part_new(struct cp_focus *f, struct conf *c, const struct shm_msg_leg *leg,
 	f->prov_unsent++;
 	c->prov_pending = true;
 	f->prov_busy = true;
+}
+
+/* prov_part_init() on a new participant; NULL without memory. */
+static struct part *
+prov_part_new(struct cp_focus *f, struct conf *c, const struct shm_msg_leg *leg,
+	      uint32_t file_id)
+{
+	struct part *p = calloc(1, sizeof(*p));
+
+	if (p != NULL)
+		prov_part_init(f, c, p, leg, file_id);
 	return p;
+}
+
+/* A provisioned leg's id in its file (from "prov:ID@..."); false if p
+ * is no provisioned leg. */
+static bool
+prov_file_id(const struct part *p, uint32_t *id)
+{
+	return p->prov && sscanf(p->from, "prov:%" SCNu32 "@", id) == 1;
 }
 
 /* p's mute and deaf: a held peer is not mixed (no music on hold), the
@@ -4093,12 +4109,157 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A conference a provisioning file names that tutti-cp runs already (one
+ * it provisioned before, with the same parameters): the file's legs join
+ * it. */
+struct prov_run {
+	uint32_t file_id;	/* its id in the file, and so its name */
+	struct conf *c;
+	uint32_t added;		/* the file's legs of it */
+};
+
+static int
+cmp_prov_run(const void *a, const void *b)
+{
+	uint32_t x = ((const struct prov_run *)a)->file_id;
+	uint32_t y = ((const struct prov_run *)b)->file_id;
+
+	return (x > y) - (x < y);
+}
+
+/* The running conference of file id, or NULL. */
+static struct prov_run *
+prov_run_find(struct prov_run *run, size_t n, uint32_t file_id)
+{
+	struct prov_run key = { .file_id = file_id };
+
+	return n == 0 ? NULL : bsearch(&key, run, n, sizeof(*run),
+				       cmp_prov_run);
+}
+
+/* A conference's parameters, as a provisioning file writes them. */
+static void
+prov_params_str(const struct shm_msg_conf *p, char *buf, size_t len)
+{
+	char t[24] = "", m[24] = "";
+
+	if (p->n_talkers != 0)
+		snprintf(t, sizeof(t), " talkers=%u", p->n_talkers);
+	if (p->max_legs != 0)
+		snprintf(m, sizeof(m), " max-legs=%" PRIu32, p->max_legs);
+	snprintf(buf, len, "rate=%" PRIu32 " ptime=%u%s%s%s", p->rate_hz,
+		 p->ptime_ms, t, m, p->flags & SHM_CONF_LIMITER ?
+		 " limiter" : "");
+}
+
 /*
- * Whether provisioning pv (read from path) can be done whole: no
- * conference of its names, each leg's address one tutti-dp owns, each
- * leg's address and port free (of our RTP slots, or of the legs outside
- * them). Returns 0, or -EEXIST/-EADDRNOTAVAIL/-EADDRINUSE/-ENOMEM with
- * "PATH:LINE: reason" in err.
+ * Whether the file's conference cmd, which tutti-cp runs as c, can take
+ * the file's legs: c provisioned, with the file's parameters and worker.
+ * Returns 0, or -EEXIST with "PATH:LINE: reason" in err.
+ */
+static int
+prov_run_check(const struct conf *c, const struct shm_prov_cmd *cmd,
+	       const char *path, char *err, size_t errlen)
+{
+	const struct shm_msg_conf *a = &c->params, *b = &cmd->msg.body.conf;
+	char pa[96], pb[96];
+
+	if (!c->prov) {
+		tutti_errf(err, errlen, "%s:%u: conference %s: tutti-cp has a "
+			   "conference of that name, not a provisioned one "
+			   "(tuttictl end %s first)", path, cmd->line,
+			   c->name, c->name);
+		return -EEXIST;
+	}
+	if (a->rate_hz != b->rate_hz || a->ptime_ms != b->ptime_ms ||
+	    a->n_talkers != b->n_talkers || a->flags != b->flags ||
+	    a->max_legs != b->max_legs) {
+		prov_params_str(a, pa, sizeof(pa));
+		prov_params_str(b, pb, sizeof(pb));
+		tutti_errf(err, errlen, "%s:%u: conference %s runs with %s, "
+			   "not the file's %s (legs join a running "
+			   "conference with its parameters)", path, cmd->line,
+			   c->name, pa, pb);
+		return -EEXIST;
+	}
+	if (cmd->worker_given && cmd->worker != c->worker) {
+		tutti_errf(err, errlen, "%s:%u: conference %s runs on worker "
+			   "%u, not the file's worker=%u", path, cmd->line,
+			   c->name, c->worker, cmd->worker);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/*
+ * The conferences pv names that tutti-cp runs, checked (prov_run_check()),
+ * sorted by file id in *run (malloc'd, or NULL if none), with their legs'
+ * file ids as (conference << 32 | leg) in *ids (sorted). Returns how many
+ * conferences, or -EEXIST/-ENOMEM with "PATH:LINE: reason" in err.
+ */
+static int
+prov_running(struct cp_focus *f, const struct shm_prov *pv, const char *path,
+	     struct prov_run **run, uint64_t **ids, size_t *n_ids,
+	     char *err, size_t errlen)
+{
+	size_t n = 0, cap_ids = 0;
+	int rc;
+
+	*run = NULL;
+	*ids = NULL;
+	*n_ids = 0;
+	for (size_t i = 0; i < pv->n_cmds; i++) {
+		const struct shm_prov_cmd *cmd = &pv->cmds[i];
+		char name[CP_CONF_NAME_MAX];
+		struct conf *c;
+
+		if (cmd->msg.hdr.type != SHM_CMD_CONF_CREATE)
+			continue;
+		snprintf(name, sizeof(name), "%u", cmd->msg.hdr.conf_id);
+		if ((c = conf_find(f, name)) == NULL)
+			continue;
+		if ((rc = prov_run_check(c, cmd, path, err, errlen)) < 0)
+			return rc;
+		if (*run == NULL) {
+			*run = calloc(pv->n_confs, sizeof(**run));
+			if (*run == NULL)
+				goto nomem;
+		}
+		(*run)[n].file_id = cmd->msg.hdr.conf_id;
+		(*run)[n++].c = c;
+		cap_ids += c->n_parts;
+	}
+	if (n == 0)
+		return 0;
+	qsort(*run, n, sizeof(**run), cmp_prov_run);
+	if ((*ids = calloc(cap_ids + 1, sizeof(**ids))) == NULL)
+		goto nomem;
+	for (size_t r = 0; r < n; r++)
+		for (struct part *p = (*run)[r].c->parts; p != NULL;
+		     p = p->next) {
+			uint32_t id;
+
+			if (prov_file_id(p, &id) && *n_ids < cap_ids)
+				(*ids)[(*n_ids)++] =
+					(uint64_t)(*run)[r].file_id << 32 | id;
+		}
+	qsort(*ids, *n_ids, sizeof(**ids), cmp_u64);
+	return (int)n;
+nomem:
+	free(*run);
+	*run = NULL;
+	tutti_errf(err, errlen, "%s: out of memory", path);
+	return -ENOMEM;
+}
+
+/*
+ * Whether provisioning pv (read from path) can be done whole: each
+ * conference new, or provisioned by tutti-cp with the same parameters
+ * (its legs are added); each leg's address one tutti-dp owns, each leg's
+ * address and port free (of our RTP slots, or of the legs outside them),
+ * its id not one of a leg of its running conference, within the
+ * conference's max-legs. Returns 0, or -EEXIST/-EADDRNOTAVAIL/-EADDRINUSE/
+ * -ENOSPC/-ENOMEM with "PATH:LINE: reason" in err.
  */
 static int
 prov_check(struct cp_focus *f, const struct shm_prov *pv, const char *path,
@@ -4108,14 +4269,23 @@ prov_check(struct cp_focus *f, const struct shm_prov *pv, const char *path,
 	uint32_t n_addrs = h->n_addrs < SHM_MAX_ADDRS ? h->n_addrs :
 			   SHM_MAX_ADDRS;
 	uint64_t *keys = calloc(f->st.n_participants + 1, sizeof(*keys));
+	uint64_t *ids = NULL;
+	struct prov_run *run = NULL;
 	char ip[INET_ADDRSTRLEN];
-	size_t n_keys = 0;
+	size_t n_keys = 0, n_ids = 0, n_run;
 	int rc = 0;
 
 	if (keys == NULL) {
 		tutti_errf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
+	rc = prov_running(f, pv, path, &run, &ids, &n_ids, err, errlen);
+	if (rc < 0) {
+		free(keys);
+		return rc;
+	}
+	n_run = (size_t)rc;
+	rc = 0;
 	for (struct conf *c = f->confs; c != NULL; c = c->next)
 		for (struct part *p = c->parts; p != NULL; p = p->next)
 			if (leg_slot(f, &p->leg) == UINT32_MAX &&
@@ -4125,22 +4295,12 @@ prov_check(struct cp_focus *f, const struct shm_prov *pv, const char *path,
 	for (size_t i = 0; i < pv->n_cmds && rc == 0; i++) {
 		const struct shm_prov_cmd *cmd = &pv->cmds[i];
 		const struct shm_msg_leg *l = &cmd->msg.body.leg;
+		struct prov_run *r;
 		uint32_t slot, a = 0;
 		uint64_t k;
-		char name[CP_CONF_NAME_MAX];
 
-		if (cmd->msg.hdr.type == SHM_CMD_CONF_CREATE) {
-			snprintf(name, sizeof(name), "%u",
-				 cmd->msg.hdr.conf_id);
-			if (conf_find(f, name) == NULL)
-				continue;
-			tutti_errf(err, errlen, "%s:%u: conference %s: "
-				   "tutti-cp has a conference of that name "
-				   "(tuttictl end %s first)", path, cmd->line,
-				   name, name);
-			rc = -EEXIST;
-			break;
-		}
+		if (cmd->msg.hdr.type != SHM_CMD_LEG_ADD)
+			continue;
 		inet_ntop(AF_INET, l->local_addr, ip, sizeof(ip));
 		if (memcmp(l->local_addr, "\0\0\0\0", 4) != 0 && n_addrs > 0) {
 			while (a < n_addrs &&
@@ -4155,6 +4315,27 @@ prov_check(struct cp_focus *f, const struct shm_prov *pv, const char *path,
 				break;
 			}
 		}
+		r = prov_run_find(run, n_run, cmd->msg.hdr.conf_id);
+		k = (uint64_t)cmd->msg.hdr.conf_id << 32 | l->leg_id;
+		if (r != NULL && n_ids > 0 &&
+		    bsearch(&k, ids, n_ids, sizeof(k), cmp_u64) != NULL) {
+			tutti_errf(err, errlen, "%s:%u: leg %u: conference %s "
+				   "runs a leg %u already (prov:%u@: tuttictl "
+				   "show %s)", path, cmd->line, l->leg_id,
+				   r->c->name, l->leg_id, l->leg_id,
+				   r->c->name);
+			rc = -EEXIST;
+			break;
+		}
+		if (r != NULL && r->c->params.max_legs != 0 &&
+		    r->c->n_parts + ++r->added > r->c->params.max_legs) {
+			tutti_errf(err, errlen, "%s:%u: leg %u: conference %s "
+				   "allows max-legs=%" PRIu32 " and has %u",
+				   path, cmd->line, l->leg_id, r->c->name,
+				   r->c->params.max_legs, r->c->n_parts);
+			rc = -ENOSPC;
+			break;
+		}
 		slot = leg_slot(f, l);
 		k = leg_key(f, l);
 		if (slot != UINT32_MAX ? f->port_used[slot] != 0 :
@@ -4167,6 +4348,8 @@ prov_check(struct cp_focus *f, const struct shm_prov *pv, const char *path,
 			rc = -EADDRINUSE;
 		}
 	}
+	free(run);
+	free(ids);
 	free(keys);
 	return rc;
 }
@@ -4185,14 +4368,17 @@ cmp_prov_idx(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* tuttictl provision PATH */
+/* tuttictl provision PATH: its conferences made, or found running
+ * (prov_check()); its legs in them. */
 static void
 provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 {
 	struct shm_prov pv = { 0 };
 	struct prov_idx *idx = NULL;
 	struct conf **confs = NULL;
-	uint32_t *n_legs = NULL, n_c = 0;
+	struct part **parts = NULL;
+	uint32_t *n_legs = NULL, n_c = 0, n_new = 0, n_p = 0;
+	bool *made = NULL;
 	char err[1024];
 	int rc;
 
@@ -4219,13 +4405,18 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 		put_error(o, "%s", err);
 		goto out;
 	}
+	/* every allocation first: what fails leaves everything as it was */
 	idx = calloc(pv.n_confs + 1, sizeof(*idx));
 	confs = calloc(pv.n_confs + 1, sizeof(*confs));
 	n_legs = calloc(pv.n_confs + 1, sizeof(*n_legs));
-	if (idx == NULL || confs == NULL || n_legs == NULL) {
-		put_error(o, "out of memory");
-		goto out;
-	}
+	made = calloc(pv.n_confs + 1, sizeof(*made));
+	parts = calloc(pv.n_legs + 1, sizeof(*parts));
+	if (idx == NULL || confs == NULL || n_legs == NULL || made == NULL ||
+	    parts == NULL)
+		goto nomem;
+	for (uint32_t i = 0; i < pv.n_legs; i++)
+		if ((parts[i] = calloc(1, sizeof(**parts))) == NULL)
+			goto nomem;
 	for (size_t i = 0; i < pv.n_cmds; i++)
 		if (pv.cmds[i].msg.hdr.type == SHM_CMD_CONF_CREATE) {
 			idx[n_c].file_id = pv.cmds[i].msg.hdr.conf_id;
@@ -4242,8 +4433,9 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 		hit = bsearch(&key, idx, n_c, sizeof(*idx), cmp_prov_idx);
 		n_legs[hit->i]++;	/* the parser saw it defined */
 	}
-	/* each conference to the least loaded worker (or its file's), with
-	 * its legs counted there before the next one chooses */
+	/* each new conference to the least loaded worker (or its file's),
+	 * with its legs counted there before the next one chooses; a
+	 * running one keeps its worker */
 	n_c = 0;
 	for (size_t i = 0; i < pv.n_cmds; i++) {
 		const struct shm_prov_cmd *cmd = &pv.cmds[i];
@@ -4253,18 +4445,22 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 		if (cmd->msg.hdr.type != SHM_CMD_CONF_CREATE)
 			continue;
 		snprintf(name, sizeof(name), "%u", cmd->msg.hdr.conf_id);
-		if ((c = conf_new(f, name, false)) == NULL)
-			break;
-		c->prov = true;
-		c->params = cmd->msg.body.conf;
-		if (cmd->worker_given)
-			c->worker = cmd->worker;
+		if ((c = conf_find(f, name)) == NULL) {
+			if ((c = conf_new(f, name, false)) == NULL)
+				goto nomem_confs;
+			c->prov = true;
+			c->params = cmd->msg.body.conf;
+			if (cmd->worker_given)
+				c->worker = cmd->worker;
+			c->prov_pending = true;	/* its CONF_CREATE */
+			f->prov_busy = true;
+			made[n_c] = true;
+			n_new++;
+		}
 		f->worker_legs[c->worker] += n_legs[n_c];
-		c->prov_pending = true;	/* its CONF_CREATE, even with no leg */
-		f->prov_busy = true;
 		confs[n_c++] = c;
 	}
-	for (size_t i = 0; i < pv.n_cmds && n_c == pv.n_confs; i++) {
+	for (size_t i = 0; i < pv.n_cmds; i++) {
 		struct prov_idx key = { pv.cmds[i].msg.hdr.conf_id, 0 };
 		const struct prov_idx *hit;
 		struct shm_msg_leg leg;
@@ -4273,60 +4469,88 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 			continue;
 		hit = bsearch(&key, idx, n_c, sizeof(*idx), cmp_prov_idx);
 		leg = pv.cmds[i].msg.body.leg;
-		if (prov_part_new(f, confs[hit->i], &leg, leg.leg_id) == NULL) {
-			n_c = 0;
-			break;
-		}
-		n_legs[hit->i]--;
-	}
-	if (n_c != pv.n_confs) {
-		/* out of memory half way: what was made goes again */
-		for (uint32_t i = 0; i < pv.n_confs; i++) {
-			if (confs[i] == NULL)
-				continue;
-			f->worker_legs[confs[i]->worker] -= n_legs[i];
-			for (struct part *p = confs[i]->parts; p != NULL;
-			     p = p->next)
-				send_away(f, p, CP_ROSTER_DISC_FAILED,
-					  "out of memory");
-			if (confs[i]->parts == NULL)
-				conf_end(f, confs[i]);
-		}
-		prov_reap(f);
-		put_error(o, "out of memory: %s not provisioned", path);
-		goto out;
+		prov_part_init(f, confs[hit->i], parts[n_p++], &leg,
+			       leg.leg_id);
 	}
 	state_changed(f);
-	LOG_INFO("tuttictl provision %s: %u conference%s, %u leg%s; sending "
-		 "them to tutti-dp", path, pv.n_confs,
-		 pv.n_confs == 1 ? "" : "s", pv.n_legs,
+	LOG_INFO("tuttictl provision %s: %u conference%s (%u new), %u leg%s; "
+		 "sending them to tutti-dp", path, pv.n_confs,
+		 pv.n_confs == 1 ? "" : "s", n_new, pv.n_legs,
 		 pv.n_legs == 1 ? "" : "s");
 	put(o, "{\"ok\":true,\"file\":");
 	put_str(o, path);
-	put(o, ",\"n_conferences\":%u,\"n_legs\":%u,\"conferences\":[",
-	    pv.n_confs, pv.n_legs);
+	put(o, ",\"n_conferences\":%u,\"n_legs\":%u,\"n_new\":%u,"
+	    "\"conferences\":[", pv.n_confs, pv.n_legs, n_new);
 	for (uint32_t i = 0; i < n_c; i++) {
 		put(o, "%s{\"name\":", i ? "," : "");
 		put_str(o, confs[i]->name);
-		put(o, ",\"worker\":%u,\"legs\":%u}", confs[i]->worker,
-		    confs[i]->n_parts);
+		put(o, ",\"worker\":%u,\"legs\":%u,\"added\":%u,\"new\":%s}",
+		    confs[i]->worker, confs[i]->n_parts, n_legs[i],
+		    made[i] ? "true" : "false");
 	}
 	put(o, "]}");
 	prov_pump(f);
+	goto out;
+nomem_confs:
+	/* out of memory half way: the conferences made go again (no leg
+	 * is in them yet) */
+	for (uint32_t i = 0; i < n_c; i++) {
+		f->worker_legs[confs[i]->worker] -= n_legs[i];
+		if (made[i])
+			conf_end(f, confs[i]);
+	}
+	prov_reap(f);	/* says they ended */
+nomem:
+	for (uint32_t i = 0; parts != NULL && i < pv.n_legs; i++)
+		free(parts[i]);
+	put_error(o, "out of memory: %s not provisioned", path);
 out:
+	free(parts);
+	free(made);
 	free(idx);
 	free(confs);
 	free(n_legs);
 	shm_prov_free(&pv);
 }
 
-/* tuttictl unprovision PATH: end the provisioned conferences PATH names
- * (their legs go at once, SIP participants get a BYE). */
+/* Whether provisioned p is on its way out (send_away() has been). */
+static bool
+prov_going(const struct part *p)
+{
+	return p->prov && (p->prov_away || p->state == PART_GONE);
+}
+
+/* Whether some of keys[0..n) (sorted) has conf as its upper half. */
+static bool
+prov_names_legs_of(const uint64_t *keys, size_t n, uint32_t conf)
+{
+	uint64_t lo = (uint64_t)conf << 32;
+	size_t a = 0, b = n;
+
+	while (a < b) {		/* the first key >= lo */
+		size_t m = a + (b - a) / 2;
+
+		if (keys[m] < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < n && keys[a] >> 32 == conf;
+}
+
+/*
+ * tuttictl unprovision PATH: what provision PATH did, undone. The legs
+ * it names go at once. A conference it names ends (its SIP participants
+ * get a BYE) when no provisioned leg is left in it, or when the file
+ * names none of its legs; else it keeps the legs other files added.
+ */
 static void
 unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 {
 	struct shm_prov pv = { 0 };
-	uint32_t ended = 0, legs = 0, missing = 0;
+	uint32_t ended = 0, kept = 0, legs = 0, missing = 0;
+	uint64_t *keys = NULL;
+	size_t n_keys = 0;
 	char err[1024];
 
 	if (path[0] == '\0') {
@@ -4338,15 +4562,50 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 		put_error(o, "%s", err);
 		return;
 	}
+	if ((keys = calloc(pv.n_legs + 1, sizeof(*keys))) == NULL) {
+		put_error(o, "out of memory: %s not unprovisioned", path);
+		shm_prov_free(&pv);
+		return;
+	}
+	for (size_t i = 0; i < pv.n_cmds; i++)
+		if (pv.cmds[i].msg.hdr.type == SHM_CMD_LEG_ADD &&
+		    n_keys < pv.n_legs)
+			keys[n_keys++] = (uint64_t)pv.cmds[i].msg.hdr.conf_id
+					 << 32 | pv.cmds[i].msg.body.leg.leg_id;
+	qsort(keys, n_keys, sizeof(*keys), cmp_u64);
 	for (size_t i = 0; i < pv.n_cmds; i++) {
+		uint32_t file_conf = pv.cmds[i].msg.hdr.conf_id, left = 0;
 		char name[CP_CONF_NAME_MAX];
+		bool named;
 		struct conf *c;
 
 		if (pv.cmds[i].msg.hdr.type != SHM_CMD_CONF_CREATE)
 			continue;
-		snprintf(name, sizeof(name), "%u", pv.cmds[i].msg.hdr.conf_id);
+		snprintf(name, sizeof(name), "%u", file_conf);
 		if ((c = conf_find(f, name)) == NULL || !c->prov) {
 			missing++;
+			continue;
+		}
+		named = prov_names_legs_of(keys, n_keys, file_conf);
+		for (struct part *p = c->parts; named && p != NULL;
+		     p = p->next) {
+			uint64_t k;
+			uint32_t id;
+
+			if (!prov_file_id(p, &id) || prov_going(p))
+				continue;
+			k = (uint64_t)file_conf << 32 | id;
+			if (bsearch(&k, keys, n_keys, sizeof(k), cmp_u64) ==
+			    NULL) {
+				left++;
+				continue;
+			}
+			legs++;
+			send_away(f, p, CP_ROSTER_DISC_BOOTED,
+				  "unprovisioned by the operator");
+		}
+		if (named && left > 0) {
+			kept++;
 			continue;
 		}
 		ended++;
@@ -4355,18 +4614,23 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 			continue;
 		}
 		for (struct part *p = c->parts; p != NULL; p = p->next) {
+			if (prov_going(p))
+				continue;	/* sent away (above) */
 			legs += p->prov;
-			send_away(f, p, CP_ROSTER_DISC_BOOTED,
+			send_away(f, p, CP_ROSTER_DISC_BOOTED, p->prov ?
+				  "unprovisioned by the operator" :
 				  "the operator unprovisioned the conference");
 		}
 	}
-	LOG_INFO("tuttictl unprovision %s: %u conference%s ended (%u "
-		 "provisioned leg%s), %u not provisioned here", path, ended,
-		 ended == 1 ? "" : "s", legs, legs == 1 ? "" : "s", missing);
+	LOG_INFO("tuttictl unprovision %s: %u conference%s ended, %u kept "
+		 "(legs of other files); %u provisioned leg%s removed; %u not "
+		 "provisioned here", path, ended, ended == 1 ? "" : "s", kept,
+		 legs, legs == 1 ? "" : "s", missing);
 	put(o, "{\"ok\":true,\"file\":");
 	put_str(o, path);
-	put(o, ",\"ended\":%u,\"legs\":%u,\"not_provisioned\":%u}", ended,
-	    legs, missing);
+	put(o, ",\"ended\":%u,\"legs\":%u,\"not_provisioned\":%u,\"kept\":%u}",
+	    ended, legs, missing, kept);
+	free(keys);
 	shm_prov_free(&pv);
 	prov_reap(f);
 }

@@ -11,7 +11,8 @@
 # on); tuttictl kick and end take legs off tutti-dp; tutti-gen's report
 # of every leg: each heard, none lost; and tuttictl unprovision takes the
 # rest away; legs with a media timeout and no sender go, in one log
-# line.
+# line; a second file adds legs to a running conference, and
+# unprovisioning the first leaves them.
 # usage: check_ctl_provision.sh BUILD
 set -uo pipefail
 
@@ -125,10 +126,11 @@ check "the table says provisioned" bash -c "'$ctl' --socket '$sock' list |
 	grep -q '^1 .* provisioned  *10 '"
 out=$(tctl provision "$dir/g.prov" 2>&1)
 rc=$?
-check "provisioning it again is refused (exit status 1): its names are taken" \
+legs_line=$(grep -n '^legs 1-10 ' "$dir/g.prov" | cut -d: -f1)
+check "provisioning it again is refused (exit status 1): its legs run" \
 	test $rc -eq 1
 check "... saying so, with the line" grep -qF \
-	"$dir/g.prov:3: conference 1: tutti-cp has a conference of that name" \
+	"$dir/g.prov:$legs_line: leg 1: conference 1 runs a leg 1 already" \
 	<<<"$out"
 
 # --- RTP: tutti-gen sends, every leg hears the mix ---
@@ -197,7 +199,7 @@ check "... and tutti-dp runs no leg" wait_for 10 bash -c \
 	"'$ctl' --socket '$sock' --json stats | grep -q '\"legs\":0,'"
 check "... nor tuttictl lists one" test "$(n_prov)" -eq 0
 check "tutti-cp's log sums the removals up, a line each time" grep -q \
-	"provisioning: $((legs - 11)) legs removed (the operator unprovisioned the conference), $((confs - 1)) provisioned conferences ended" \
+	"provisioning: $((legs - 11)) legs removed (unprovisioned by the operator), $((confs - 1)) provisioned conferences ended" \
 	"$dir/cp.log"
 check "... and has no line for each conference that ended" \
 	test "$(grep -c 'conference [0-9]* ended$' "$dir/cp.log")" -eq 0
@@ -215,6 +217,35 @@ check "... with no line for each leg" \
 	test "$(grep -c 'no media for' "$dir/cp.log")" -eq 0
 check "... and tutti-dp runs no leg" wait_for 10 bash -c \
 	"'$ctl' --socket '$sock' --json stats | grep -q '\"legs\":0,'"
+
+# --- legs added to a running conference, and taken off again ---
+printf '%s\n' 'conference 60 talkers=2' \
+	'legs 301-302 conference=60 remote=198.18.0.2:31000 local=3000' \
+	>"$dir/a.prov"
+printf '%s\n' 'conference 60 talkers=2' \
+	'legs 303-305 conference=60 remote=198.18.0.2:31004 local=3004' \
+	>"$dir/b.prov"
+check "a conference of 2 legs is provisioned" quiet tctl provision "$dir/a.prov"
+out=$(tctl provision "$dir/b.prov")
+echo "$out" | sed 's/^/# /'
+check "another file adds 3 legs to it" grep -q \
+	"^provisioned $dir/b.prov: 1 conference, 3 legs; 0 conferences new" \
+	<<<"$out"
+check "... and tutti-dp runs the 5 in one conference" wait_for 10 bash -c \
+	"'$ctl' --socket '$sock' --json stats | grep -q '\"confs\":1,\"legs\":5,'"
+check "... connected, as tuttictl show says" test "$(tctl --json show 60 |
+	grep -o '"state":"connected"' | wc -l)" -eq 5
+out=$(tctl unprovision "$dir/a.prov")
+echo "# $out"
+check "unprovisioning the first file keeps the conference" grep -q \
+	": 0 conferences ended, 2 provisioned legs removed; 0 of its conferences not provisioned here; 1 kept" \
+	<<<"$out"
+check "... and the other file's 3 legs on tutti-dp" wait_for 10 bash -c \
+	"'$ctl' --socket '$sock' --json stats | grep -q '\"confs\":1,\"legs\":3,'"
+check "unprovisioning the second ends it" quiet tctl unprovision "$dir/b.prov"
+check "... and tutti-dp runs no leg" wait_for 10 bash -c \
+	"'$ctl' --socket '$sock' --json stats | grep -q '\"legs\":0,'"
+check "... nor tuttictl lists it" test "$(n_prov)" -eq 0
 kill -INT "$dp_pid"
 wait "$dp_pid"
 check "tutti-dp stops cleanly (exit status 0)" test $? -eq 0

@@ -61,6 +61,7 @@ static struct shm_msg cmds[2048];
 static unsigned int n_cmds;
 /* the stand-in region's ring slots and leg table (setup_with()) */
 static uint32_t region_slots = 1024, region_legs = 64;
+static uint16_t region_workers = 1;	/* only worker 0's ring is served */
 /* a LEG_ADD of this local port is refused (-EADDRINUSE); 0 = none */
 static uint16_t refuse_port;
 /* a CONF_CREATE of this ptime is refused (-ENOSPC), and so are its legs
@@ -285,7 +286,8 @@ focus_stop(void)
 static void
 dp_create(void)
 {
-	struct shm_region_cfg rc = { .name = region_name, .n_workers = 1,
+	struct shm_region_cfg rc = { .name = region_name,
+				     .n_workers = region_workers,
 				     .ring_slots = region_slots,
 				     .n_legs = region_legs };
 	char err[256];
@@ -324,6 +326,7 @@ setup_with(const char *media, bool start)
 	n_cmds = 0;
 	refuse_port = 0;
 	refuse_ptime = 0;
+	region_workers = 1;
 	refused_conf_id = 0;
 	offer_ip = "127.0.0.1";
 
@@ -1072,6 +1075,16 @@ provision_ok(const char *text)
 	ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
 }
 
+/* ... and refused, saying want. */
+static void
+provision_refused(const char *text, const char *want)
+{
+	const char *out = provision(text);
+
+	ck_assert_msg(strstr(out, "\"error\":") != NULL &&
+		      strstr(out, want) != NULL, "%s", out);
+}
+
 /* The k-th command of type (any body), or NULL. */
 static const struct shm_msg *
 cmd_of(uint16_t type, unsigned int k)
@@ -1113,9 +1126,11 @@ START_TEST(test_focus_provision_sends_conferences_and_legs)
 
 	out = provision(PROV_TWO);
 	ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
-	ck_assert_ptr_nonnull(strstr(out, "\"n_conferences\":2,\"n_legs\":4"));
+	ck_assert_ptr_nonnull(strstr(out, "\"n_conferences\":2,\"n_legs\":4,"
+					  "\"n_new\":2"));
 	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"7\",\"worker\":0,"
-					  "\"legs\":3}"));
+					  "\"legs\":3,\"added\":3,"
+					  "\"new\":true}"));
 	run_ms(20);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 2);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
@@ -1195,10 +1210,175 @@ START_TEST(test_focus_provision_refuses_with_the_files_line)
 	ck_assert_uint_eq(n_cmds, 0);
 	ck_assert_ptr_null(strstr(ctl("list"), "\"provisioned\":true"));
 
-	provision_ok("conference 7\n");
-	out = ctl("provision %s", prov_path);
-	ck_assert_msg(strstr(out, ":1: conference 7: tutti-cp has a "
-			     "conference of that name") != NULL, "%s", out);
+}
+END_TEST
+
+/* tuttictl unprovision path answers with want; its commands go out. */
+static void
+unprovision_says(const char *path, const char *want)
+{
+	const char *out = ctl("unprovision %s", path);
+
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	run_ms(10);
+}
+
+/* legs 1-3 of conference 7 (PROV_TWO's), and a file of legs 5-6 for it */
+#define PROV_MORE							\
+	"conference 7 ptime=40 talkers=2 limiter\n"			\
+	"legs 5-6 conference=7 remote=198.18.0.52:4000 local=40010 "	\
+	"codec=PCMA\n"
+
+/* A file naming a conference it provisioned before adds its legs there:
+ * they go to tutti-dp in that conference, on its worker, and show with
+ * the others; the conference is not made again. */
+START_TEST(test_focus_provision_adds_legs_to_a_running_conference)
+{
+	const struct shm_msg *l;
+	const char *out;
+	uint32_t conf7;
+
+	provision_ok(PROV_TWO);
+	run_ms(20);
+	conf7 = leg_add_at(40000)->hdr.conf_id;
+	n_cmds = 0;
+	out = provision(PROV_MORE);
+	ck_assert_msg(strstr(out, "\"n_conferences\":1,\"n_legs\":2,"
+			     "\"n_new\":0") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "{\"name\":\"7\",\"worker\":0,\"legs\":5,"
+			     "\"added\":2,\"new\":false}") != NULL, "%s", out);
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 0);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 2);
+	for (uint16_t port = 40010; port <= 40012; port += 2) {
+		l = leg_add_at(port);
+		ck_assert_ptr_nonnull(l);
+		ck_assert_uint_eq(l->hdr.conf_id, conf7);
+		ck_assert_uint_eq(l->body.leg.codec, SHM_CODEC_PCMA);
+	}
+	out = ctl("show 7");
+	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 5);
+	ck_assert_ptr_nonnull(strstr(out, "\"from\":\"prov:6@198.18.0.52:"
+					  "4002\""));
+	ck_assert_ptr_nonnull(strstr(ctl("list"), "\"participants\":5,"));
+	/* a conference provisioned empty takes its legs later */
+	provision_ok("conference 9 talkers=3\n");
+	run_ms(20);
+	n_cmds = 0;
+	provision_ok("conference 9 talkers=3\n"
+		     "leg 1 conference=9 remote=198.18.0.53:4000 "
+		     "local=40020\n");
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_CREATE), 0);
+	ck_assert_ptr_nonnull(leg_add_at(40020));
+	ck_assert_int_eq(test_count(ctl("show 9"), "\"state\":\"connected\""),
+			 1);
+}
+END_TEST
+
+/* Legs join a running conference only if it is provisioned, with the
+ * file's parameters and worker, their ids new to it and within its
+ * max-legs; else the file is refused with its line and nothing of it is
+ * sent. */
+START_TEST(test_focus_provision_refuses_what_a_running_conference_cannot_take)
+{
+	char name[CP_CONF_NAME_MAX];
+
+	provision_ok(PROV_TWO);
+	provision_ok("conference 11 max-legs=2\n"
+		     "leg 1 conference=11 remote=198.18.0.53:4000 "
+		     "local=40030\n");
+	run_ms(20);
+	n_cmds = 0;
+	provision_refused("conference 7 ptime=20\n"
+			  "leg 9 conference=7 remote=198.18.0.52:4000 "
+			  "local=40010\n",
+			  ":1: conference 7 runs with rate=8000 ptime=40 "
+			  "talkers=2 limiter, not the file's rate=8000 "
+			  "ptime=20");
+	provision_refused("# again\n" PROV_MORE
+			  "leg 3 conference=7 remote=198.18.0.52:4010 "
+			  "local=40014\n",
+			  ":4: leg 3: conference 7 runs a leg 3 already");
+	provision_refused("conference 11 max-legs=2\n"
+			  "leg 2 conference=11 remote=198.18.0.53:4002 "
+			  "local=40032\n"
+			  "leg 3 conference=11 remote=198.18.0.53:4004 "
+			  "local=40034\n",
+			  ":3: leg 3: conference 11 allows max-legs=2 and "
+			  "has 1");
+	provision_refused("conference 8\n"	/* conference 7's leg 1 port */
+			  "leg 1 conference=8 remote=198.18.0.53:4000 "
+			  "local=40000\n",
+			  ":2: leg 1: " A_IP " port 40000 is taken");
+	run_ms(10);
+	ck_assert_uint_eq(n_cmds, 0);
+	ck_assert_ptr_nonnull(strstr(ctl("list"), "\"participants\":3,"));
+
+	/* a conference of that name tutti-cp did not provision; one on
+	 * another worker than the file's (a tutti-dp of two workers) */
+	focus_stop();
+	shm_region_detach(&dp);
+	region_workers = 2;
+	dp_create();
+	snprintf(name, sizeof(name), "12");
+	memcpy(cfg.names[cfg.n_names++], name, sizeof(name));
+	focus_restart();
+	n_cmds = 0;
+	provision_refused("conference 7 ptime=40 talkers=2 limiter worker=1\n",
+			  ":1: conference 7 runs on worker 0, not the file's "
+			  "worker=1");
+	provision_refused("conference 12\n",
+			  ":1: conference 12: tutti-cp has a conference of "
+			  "that name, not a provisioned one");
+	run_ms(10);
+	ck_assert_uint_eq(n_cmds, 0);
+}
+END_TEST
+
+/* unprovision undoes its file: the legs another file added to the
+ * conference stay, and the conference with them; when the last file's
+ * legs go, the conference ends. A file naming a conference and none of
+ * its legs ends it whole. */
+START_TEST(test_focus_unprovision_keeps_other_files_legs)
+{
+	char first[sizeof(prov_path) + 8], more[sizeof(prov_path) + 8];
+	const char *out;
+
+	provision_ok(PROV_TWO);
+	snprintf(first, sizeof(first), "%s.first", prov_path);
+	snprintf(more, sizeof(more), "%s.more", prov_path);
+	proc_unlink_at_exit(first);
+	proc_unlink_at_exit(more);
+	ck_assert_int_eq(rename(prov_path, first), 0);
+	run_ms(20);
+	provision_ok(PROV_MORE);
+	ck_assert_int_eq(rename(prov_path, more), 0);
+	run_ms(20);
+	n_cmds = 0;
+	unprovision_says(first, "\"ended\":1,\"legs\":4,"
+				"\"not_provisioned\":0,\"kept\":1}");
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 4);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_DESTROY), 1);	/* 8 */
+	out = ctl("show 7");
+	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 2);
+	ck_assert_ptr_nonnull(strstr(out, "prov:5@"));
+	ck_assert_ptr_nonnull(strstr(out, "prov:6@"));
+	ck_assert_ptr_null(strstr(out, "prov:1@"));
+	unprovision_says(more, "\"ended\":1,\"legs\":2,"
+			       "\"not_provisioned\":0,\"kept\":0}");
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 6);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CONF_DESTROY), 2);
+	ck_assert_ptr_null(strstr(ctl("list"), "{\"name\":\"7\""));
+
+	/* a file with conference 7 and none of its legs ends it whole */
+	provision_ok(PROV_TWO);
+	run_ms(20);
+	provision_ok(PROV_MORE);
+	run_ms(20);
+	prov_write("conference 7 ptime=40 talkers=2 limiter\n");
+	unprovision_says(prov_path, "\"ended\":1,\"legs\":5,");
+	ck_assert_ptr_null(strstr(ctl("list"), "{\"name\":\"7\""));
 }
 END_TEST
 
@@ -1765,6 +1945,10 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup_one, teardown);
 	tcase_add_test(tc, test_focus_provision_sends_conferences_and_legs);
 	tcase_add_test(tc, test_focus_provision_refuses_with_the_files_line);
+	tcase_add_test(tc, test_focus_provision_adds_legs_to_a_running_conference);
+	tcase_add_test(tc,
+		test_focus_provision_refuses_what_a_running_conference_cannot_take);
+	tcase_add_test(tc, test_focus_unprovision_keeps_other_files_legs);
 	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
 	tcase_add_test(tc, test_focus_provision_a_refused_leg_goes);
 	tcase_add_test(tc, test_focus_unprovision_ends_the_files_conferences);

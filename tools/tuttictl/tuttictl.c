@@ -14,7 +14,8 @@
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *   tuttictl drain|undrain WORKER     no new conferences there / again
  *   tuttictl provision FILE           conferences and legs without SIP
- *   tuttictl unprovision FILE         the file's conferences end
+ *   tuttictl unprovision FILE         the file's legs go (and its
+ *                                     conferences, unless others' legs stay)
  *
  * WHO is a leg id, a From URI, or a unique part of one. The answers are
  * tutti-cp's JSON; the tables are made from it with a small reader of the
@@ -78,9 +79,13 @@ usage(FILE *f)
 "                            generator): each conference named by its id\n"
 "                            in the file, each leg with its addresses and\n"
 "                            ports; all or nothing (an error names the\n"
-"                            file's line). 'kick' and 'end' remove them\n"
-"  unprovision FILE          end the provisioned conferences FILE names\n"
-"                            (their legs go at once)\n"
+"                            file's line). A conference provisioned before\n"
+"                            (same parameters) takes the file's legs.\n"
+"                            'kick' and 'end' remove them\n"
+"  unprovision FILE          the legs FILE names go at once; each of its\n"
+"                            conferences ends, unless legs another file\n"
+"                            added stay in it (a conference FILE names\n"
+"                            with none of its legs ends whole)\n"
 "WHO is a leg id, a From URI, or a unique part of one.\n"
 "\n"
 "Options:\n"
@@ -271,12 +276,15 @@ print_switch(const char *resp, const char *key, const char *flag,
 static void
 row_prov(const char *o, const char *e)
 {
-	char name[64], w[8], n[16];
+	char name[64], w[8], n[16], a[16], nw[8];
 
 	get(o, e, "name", name, sizeof(name));
 	get(o, e, "worker", w, sizeof(w));
 	get(o, e, "legs", n, sizeof(n));
-	printf("%-28s %6s %8s\n", name, w, n);
+	get(o, e, "added", a, sizeof(a));
+	get(o, e, "new", nw, sizeof(nw));
+	printf("%-28s %6s %8s %8s%s\n", name, w, n, a,
+	       strcmp(nw, "true") == 0 ? "" : "  (was running)");
 }
 
 static void
@@ -442,25 +450,33 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 			     "draining: new conferences go to the other "
 			     "workers, its own keep their calls");
 	} else if (strcmp(cmd, "provision") == 0) {
-		char v[16] = "", n[16] = "";
+		char v[16] = "", n[16] = "", nw[16] = "";
 
 		get(resp, NULL, "n_conferences", n, sizeof(n));
 		get(resp, NULL, "n_legs", v, sizeof(v));
-		printf("provisioned %s: %s conference%s, %s leg%s (tutti-dp "
-		       "takes them now: tuttictl list, show)\n", file, n,
-		       strcmp(n, "1") ? "s" : "", v, strcmp(v, "1") ? "s" : "");
-		printf("%-28s %6s %8s\n", "CONFERENCE", "WORKER", "LEGS");
+		get(resp, NULL, "n_new", nw, sizeof(nw));
+		printf("provisioned %s: %s conference%s, %s leg%s; %s "
+		       "conference%s new, the others running (tutti-dp takes "
+		       "them now: tuttictl list, show)\n", file, n,
+		       strcmp(n, "1") ? "s" : "", v, strcmp(v, "1") ? "s" : "",
+		       nw, strcmp(nw, "1") ? "s" : "");
+		printf("%-28s %6s %8s %8s\n", "CONFERENCE", "WORKER", "LEGS",
+		       "ADDED");
 		each(resp, "conferences", row_prov);
 	} else if (strcmp(cmd, "unprovision") == 0) {
-		char e[16] = "", l[16] = "", m[16] = "";
+		char e[16] = "", l[16] = "", m[16] = "", k[16] = "0";
 
 		get(resp, NULL, "ended", e, sizeof(e));
 		get(resp, NULL, "legs", l, sizeof(l));
 		get(resp, NULL, "not_provisioned", m, sizeof(m));
+		get(resp, NULL, "kept", k, sizeof(k));
 		printf("unprovisioned %s: %s conference%s ended, %s provisioned "
 		       "leg%s removed; %s of its conferences not provisioned "
-		       "here\n", file, e, strcmp(e, "1") ? "s" : "", l,
+		       "here", file, e, strcmp(e, "1") ? "s" : "", l,
 		       strcmp(l, "1") ? "s" : "", m);
+		if (strcmp(k, "0") != 0)
+			printf("; %s kept, with legs other files added", k);
+		printf("\n");
 	} else if (strcmp(cmd, "roster") == 0) {
 		/* the conference-info document, unescaped from its JSON */
 		const char *v = strstr(resp, "\"conference_info\":\"");
