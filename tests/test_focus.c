@@ -1337,9 +1337,9 @@ START_TEST(test_focus_provision_refuses_what_a_running_conference_cannot_take)
 END_TEST
 
 /* unprovision undoes its file: the legs another file added to the
- * conference stay, and the conference with them; when the last file's
- * legs go, the conference ends. A file naming a conference and none of
- * its legs ends it whole. */
+ * conference (after a restart of tutti-cp here) stay, and the conference
+ * with them; when the last file's legs go, the conference ends. A file
+ * naming a conference and none of its legs ends it whole. */
 START_TEST(test_focus_unprovision_keeps_other_files_legs)
 {
 	char first[sizeof(prov_path) + 8], more[sizeof(prov_path) + 8];
@@ -1352,6 +1352,14 @@ START_TEST(test_focus_unprovision_keeps_other_files_legs)
 	proc_unlink_at_exit(more);
 	ck_assert_int_eq(rename(prov_path, first), 0);
 	run_ms(20);
+	/* a restarted tutti-cp knows the conference's parameters and its
+	 * legs' ids from its state file */
+	focus_stop();
+	focus_restart();
+	provision_refused("conference 7 ptime=40 talkers=2 limiter\n"
+			  "leg 2 conference=7 remote=198.18.0.52:4000 "
+			  "local=40010\n",
+			  ":2: leg 2: conference 7 runs a leg 2 already");
 	provision_ok(PROV_MORE);
 	ck_assert_int_eq(rename(prov_path, more), 0);
 	run_ms(20);
