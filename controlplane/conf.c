@@ -183,6 +183,7 @@ struct cp_focus {
 	uint32_t by_name_mask;
 	uint32_t next_conf_id;
 	uint32_t next_leg_id;
+	uint16_t capture_serial;	/* the last tuttictl capture's */
 	uint32_t next_watcher_id;
 	/* the (address, port) pairs legs take, "slots": slot s is port
 	 * rtp_port_min + 2 * (s % n_ports) of media address s / n_ports */
@@ -4635,12 +4636,96 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 	prov_reap(f);
 }
 
+/* tutti-dp's answer to a capture: a refusal is said. */
+static void
+on_capture_status(void *cookie, const struct shm_msg *cmd, int status)
+{
+	(void)cookie;
+	if (status < 0 && status != -ENOTCONN)
+		LOG_WARN("tutti-dp refused the capture of leg %u: %s",
+			 cmd->body.capture.leg_id, status == -ENOTSUP ?
+			 "it has no --capture-dir" : strerror(-status));
+}
+
+/*
+ * tuttictl capture CONF WHO [PACKETS|stop] (req: the whole line): p's
+ * next PACKETS (default 1000) in and out, into a pcap file tutti-dp
+ * writes in its --capture-dir; stop ends it.
+ */
+static void
+capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
+	    const char *req, struct out *o)
+{
+	char dir[sizeof(((struct shm_region_hdr *)0)->capture_dir)];
+	char arg[16] = "", file[sizeof(dir) + 32];
+	unsigned long packets = 1000;
+	struct shm_msg m;
+	char *end;
+
+	if (!f->d->up) {
+		put_error(o, "tutti-dp is not attached");
+		return;
+	}
+	memcpy(dir, f->d->region.hdr->capture_dir, sizeof(dir));
+	dir[sizeof(dir) - 1] = '\0';
+	if (dir[0] == '\0') {
+		put_error(o, "tutti-dp runs without --capture-dir: it captures "
+			  "nothing");
+		return;
+	}
+	if (sscanf(req, "%*s %*s %*s %15s", arg) == 1 &&
+	    strcmp(arg, "stop") == 0) {
+		packets = 0;
+	} else if (arg[0] != '\0') {
+		errno = 0;
+		packets = strtoul(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || arg[0] == '-' ||
+		    packets == 0 || packets > SHM_CAPTURE_MAX) {
+			put_error(o, "capture: '%s' is no number of packets "
+				  "(1 to %u) nor 'stop'", arg,
+				  SHM_CAPTURE_MAX);
+			return;
+		}
+	}
+	if (p->state != PART_CONNECTED && p->state != PART_UPDATING) {
+		put_error(o, "%s is not connected yet: nothing to capture",
+			  p->from);
+		return;
+	}
+	if (++f->capture_serial == 0)
+		f->capture_serial = 1;
+	shm_msg_init(&m, SHM_CMD_CAPTURE, 0, c->conf_id);
+	m.body.capture.leg_id = p->leg_id;
+	m.body.capture.packets = (uint32_t)packets;
+	m.body.capture.serial = f->capture_serial;
+	if (dp_send(f, c->worker, &m, on_capture_status, NULL) < 0) {
+		put_error(o, "cannot tell tutti-dp now: try again");
+		return;
+	}
+	put(o, "{\"ok\":true,\"leg_id\":%u,\"from\":", p->leg_id);
+	put_str(o, p->from);
+	if (packets == 0) {
+		put(o, ",\"stopped\":true}");
+		LOG_INFO("conference %s: the operator stopped the capture of "
+			 "%s (leg %u)", c->name, p->from, p->leg_id);
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/leg-%u-%u.pcap", dir, p->leg_id,
+		 f->capture_serial);
+	put(o, ",\"packets\":%lu,\"file\":", packets);
+	put_str(o, file);
+	put(o, "}");
+	LOG_INFO("conference %s: the operator captures %lu packets of %s (leg "
+		 "%u) into %s", c->name, packets, p->from, p->leg_id, file);
+}
+
 static bool
 known_cmd(const char *cmd)
 {
 	static const char *const cmds[] = {
 		"help", "list", "stats", "show", "roster", "dial", "lock",
 		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
+		"capture",
 		"watchers", "approve", "reject", "drain", "undrain",
 		"provision", "unprovision",
 	};
@@ -4708,7 +4793,7 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
 		    "\"reject CONF ID\",\"stats\",\"drain WORKER\","
 		    "\"undrain WORKER\",\"provision FILE\","
-		    "\"unprovision FILE\"]}");
+		    "\"unprovision FILE\",\"capture CONF WHO [PACKETS|stop]\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 
@@ -4796,6 +4881,8 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 	} else if ((p = find_who(c, who, &amb)) == NULL) {
 		put_error(o, amb ? "'%s' matches more than one participant" :
 			  "no participant '%s' here (try 'show')", who);
+	} else if (strcmp(cmd, "capture") == 0) {
+		capture_cmd(f, c, p, req, o);
 	} else if (strcmp(cmd, "kick") == 0) {
 		if (send_away(f, p, CP_ROSTER_DISC_BOOTED,
 			      "sent away by the operator") < 0) {

@@ -17,6 +17,7 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "io.h"
 #include "shm_msg.h"
 #include "shm_region.h"
@@ -146,6 +147,7 @@ leg_free(struct dp_lcore *lc, struct shm_leg_entry *e)
 {
 	uint32_t idx = (uint32_t)(e - lc->legs);
 
+	dp_cap_stop(lc, &lc->rt[idx], e->leg.leg_id);	/* its file closed */
 	leg_rt_clear(lc, &lc->rt[idx]);
 	dp_idmap_del(&lc->leg_map, e->leg.leg_id);
 	shm_pub_begin(&e->pub_seq);
@@ -351,6 +353,19 @@ leg_remove(struct dp_lcore *lc, const struct shm_msg *m)
 	return 0;
 }
 
+/* tuttictl capture: the leg's next packets into a file (capture.h). */
+static int
+capture(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	const struct shm_msg_capture *b = &m->body.capture;
+	struct shm_leg_entry *e = dp_ctl_leg_find(lc, b->leg_id);
+
+	if (e == NULL)
+		return -ENOENT;
+	return dp_cap_start(lc, &lc->rt[e - lc->legs], b->leg_id, b->packets,
+			    b->serial);
+}
+
 int
 dp_ctl_apply(struct dp_lcore *lc, const struct shm_msg *m)
 {
@@ -375,6 +390,8 @@ dp_ctl_apply(struct dp_lcore *lc, const struct shm_msg *m)
 		return leg_update(lc, m);
 	case SHM_CMD_LEG_REMOVE:
 		return leg_remove(lc, m);
+	case SHM_CMD_CAPTURE:
+		return capture(lc, m);
 	default:
 		return -ENOTSUP;	/* unreachable: validated above */
 	}

@@ -17,6 +17,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "ctl.h"
 #include "port.h"
 #include "shm_region.h"
@@ -739,6 +740,8 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	rt->tx_octets += o->len_bytes;
 	dp_net_tpl_write(&rt->tpl, d, sum, lp->tx_flags);
 	tx_offload(lp, m[0]);
+	if (unlikely(rt->cap_left != 0))
+		dp_cap_frame(lc, rt, m[0], rte_rdtsc());
 	tx_queue(lc, lp, m[0]);
 }
 
@@ -1006,6 +1009,11 @@ rx_burst(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf **b,
 			prefetch_rt(&lc->rt[leg[n] - 1]);
 		n++;
 	}
+	if (unlikely(lc->n_cap != 0))	/* tuttictl capture */
+		for (unsigned int i = 0; i < n; i++)
+			if (leg[i] != 0 && lc->rt[leg[i] - 1].cap_left != 0)
+				dp_cap_frame(lc, &lc->rt[leg[i] - 1], m[i],
+					     now);
 	/* the first legs' tick state, then RX_AHEAD ahead of the datagram
 	 * handled, and once that is in, the jitter slot its packet goes to */
 	for (unsigned int i = 0; i < n && i < RX_AHEAD; i++)

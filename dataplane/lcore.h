@@ -93,6 +93,8 @@ struct dp_leg_rt {
 	uint32_t tx_pkts, tx_octets;	/* for the SR */
 	uint8_t lport;			/* its port: lc->lp[lport] (of
 					 * local_key's address) */
+	uint16_t cap_left;		/* frames still to capture (tuttictl
+					 * capture, capture.h); 0: none */
 	struct dp_rtp_rx rtp __rte_cache_aligned;
 	uint64_t next_arp;		/* TSC: next ARP request */
 	uint64_t next_rtcp;		/* TSC: next SR/RR */
@@ -105,6 +107,10 @@ struct dp_leg_rt {
 	uint32_t local_key;		/* dp_io_key(): the local address's
 					 * index and RTP port; RTCP on +1 */
 	uint32_t conf_idx;
+	uint16_t cap_serial;		/* its capture's file (its leg id:
+					 * tl->cfg.leg_id) */
+	uint16_t cap_lost;		/* frames it could not keep (at most
+					 * 65535) */
 } __rte_cache_aligned;
 
 _Static_assert(offsetof(struct dp_leg_rt, rtp) == 64,
@@ -164,6 +170,8 @@ struct dp_lcore {
 					 * load, and neighbouring ports share
 					 * lines) */
 	uint32_t port_leg_addrs;	/* addresses port_leg has room for */
+	uint32_t n_cap;			/* its legs being captured (rt's
+					 * cap_left != 0; capture.h) */
 	/* the conferences with a tick: a binary min-heap by next_tick
 	 * (dp_lcore_sched_add()), so that the due ones are found without
 	 * looking at the others, and run earliest first after a stall; each

@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "capture.h"
 #include "io.h"
 #include "lcore.h"
 #include "log.h"
@@ -51,6 +52,7 @@ struct dp_opts {
 	uint32_t admit_busy_pct;
 	enum dp_simd simd;
 	const char *provision;	/* file of conferences and legs, or NULL */
+	const char *capture_dir;	/* tuttictl capture's files, or NULL */
 	/* --addr's ports, in the order first given (dp_io_key()'s
 	 * addresses: the first port's, then the next's), with their
 	 * addresses and prefixes, and --gateway once checked against them,
@@ -183,6 +185,10 @@ usage(FILE *f)
 "  --provision FILE       create the conferences and legs in FILE at start,\n"
 "                         without SIP (for packet generators); the format is\n"
 "                         in shared/shm_prov.h and the README\n"
+"  --capture-dir DIR      let 'tuttictl capture CONF WHO' write a leg's\n"
+"                         packets, in and out, as it receives and sends\n"
+"                         them, into DIR/leg-LEG-SERIAL.pcap (the log says\n"
+"                         when each is done); default: no capture\n"
 "  --log-level LEVEL      error, warn, info (default), debug\n"
 "  -h, --help             this help\n"
 "  --version              print the version\n"
@@ -357,6 +363,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 		{ "simd", required_argument, NULL, 'S' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "provision", required_argument, NULL, 'P' },
+		{ "capture-dir", required_argument, NULL, 'C' },
 		{ "addr", required_argument, NULL, 'a' },
 		{ "gateway", required_argument, NULL, 'g' },
 		{ "dscp", required_argument, NULL, 'D' },
@@ -383,6 +390,7 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 	o->admit_busy_pct = 0;
 	o->simd = dp_simd_best();
 	o->provision = NULL;
+	o->capture_dir = NULL;
 	o->n_ports = 0;
 	o->n_addrs = 0;
 	memset(o->gw_be, 0, sizeof(o->gw_be));
@@ -453,6 +461,9 @@ parse_opts(int argc, char **argv, struct dp_opts *o)
 			break;
 		case 'P':
 			o->provision = optarg;
+			break;
+		case 'C':
+			o->capture_dir = optarg;
 			break;
 		case 'a': {
 			uint32_t ip[DP_NET_ADDRS_MAX];
@@ -703,6 +714,7 @@ dp_housekeeping(uint64_t now_tsc)
 	uint64_t beat;
 
 	(void)now_tsc;
+	dp_cap_drain(DP_CAP_RECS);	/* tuttictl capture's files */
 	if (snapshot_asked) {
 		snapshot_asked = 0;
 		log_snapshot();
@@ -787,6 +799,9 @@ start_workers(const struct dp_opts *o)
 		LOG_INFO("%s (an earlier tutti-dp did not stop cleanly)", err);
 	snprintf(region.hdr->dp_version, sizeof(region.hdr->dp_version),
 		 "%s", DP_VERSION);
+	if (dp_cap_dir() != NULL)
+		snprintf(region.hdr->capture_dir,
+			 sizeof(region.hdr->capture_dir), "%s", dp_cap_dir());
 	lcores = rte_zmalloc("dp_lcores", sizeof(*lcores) * n_workers,
 			     RTE_CACHE_LINE_SIZE);
 	if (lcores == NULL)
@@ -976,6 +991,36 @@ start_ports(const struct dp_opts *o)
 	return 0;
 }
 
+/* --capture-dir: checked, made absolute (tutti-cp tells operators where
+ * the files are). Returns 0 or -errno, said. */
+static int
+capture_start(const char *dir)
+{
+	char abs[PATH_MAX];
+	int rc;
+
+	if (dir == NULL)
+		return 0;
+	if (realpath(dir, abs) == NULL) {
+		LOG_ERR("--capture-dir %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (strlen(abs) >= sizeof(region.hdr->capture_dir) - 40) {
+		LOG_ERR("--capture-dir %s: longer than %zu characters", abs,
+			sizeof(region.hdr->capture_dir) - 41);
+		return -ENAMETOOLONG;
+	}
+	rc = dp_cap_init(abs);
+	if (rc == -ENOTDIR)
+		LOG_ERR("--capture-dir %s: not a directory tutti-dp can write "
+			"in", abs);
+	else if (rc < 0)
+		LOG_ERR("--capture-dir %s: %s", abs, strerror(-rc));
+	else
+		LOG_INFO("capture: tuttictl capture writes into %s", abs);
+	return rc;
+}
+
 /* Attachers may come in from now on. */
 static void
 announce_ready(const struct dp_opts *o)
@@ -1106,6 +1151,8 @@ main(int argc, char **argv)
 		goto out_eal;
 	dp_simd_select(o.simd);
 	dp_csum_use(dp_csum_for(dp_simd_active()));
+	if ((rc = capture_start(o.capture_dir)) < 0)
+		goto out_eal;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
@@ -1135,6 +1182,7 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	log_totals();
 out_region:
+	dp_cap_fini();		/* the workers have stopped */
 	if (lcores != NULL)
 		for (unsigned int w = 0; w < n_workers; w++)
 			dp_io_detach(&lcores[w]);

@@ -118,6 +118,10 @@ shm_msg_validate(const struct shm_msg *m)
 		if (m->hdr.type != SHM_CMD_LEG_REMOVE && m->hdr.conf_id == 0)
 			return -EINVAL;
 		return validate_leg(m);
+	case SHM_CMD_CAPTURE:
+		return PAD_ZERO(m, capture, _pad0) &&
+		       m->body.capture.leg_id != 0 &&
+		       m->body.capture.packets <= SHM_CAPTURE_MAX ? 0 : -EINVAL;
 	case SHM_EVT_STATUS:
 		if (!PAD_ZERO(m, status, _pad0) || !PAD_ZERO(m, status, _pad1) ||
 		    m->body.status.status > 0)
@@ -165,6 +169,7 @@ shm_msg_type_name(uint16_t type)
 		[SHM_CMD_LEG_ADD] = "LEG_ADD",
 		[SHM_CMD_LEG_UPDATE] = "LEG_UPDATE",
 		[SHM_CMD_LEG_REMOVE] = "LEG_REMOVE",
+		[SHM_CMD_CAPTURE] = "CAPTURE",
 		[SHM_EVT_STATUS] = "STATUS",
 		[SHM_EVT_MEDIA_TIMEOUT] = "MEDIA_TIMEOUT",
 		[SHM_EVT_DTMF] = "DTMF",

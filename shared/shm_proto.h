@@ -47,7 +47,10 @@ extern "C" {
 #define SHM_VER_MAJOR		5	/* 4: shm_msg_leg.local_addr;
 					 * 5: shm_region_hdr.addr_plen,
 					 * ports */
-#define SHM_VER_MINOR		0
+#define SHM_VER_MINOR		1	/* 1: SHM_CMD_CAPTURE (a 5.0 data
+					 * plane refuses it) and
+					 * shm_region_hdr.capture_dir (in
+					 * what was padding: "" there) */
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
 #define SHM_MAX_PORTS		4	/* ethdev ports of the data plane */
@@ -77,7 +80,8 @@ enum shm_msg_type {
 	SHM_CMD_LEG_ADD = 4,		/* body leg */
 	SHM_CMD_LEG_UPDATE = 5,		/* body leg */
 	SHM_CMD_LEG_REMOVE = 6,		/* body leg (only leg_id used) */
-	SHM_CMD_MAX_ = 7,		/* first unassigned command value */
+	SHM_CMD_CAPTURE = 7,		/* body capture */
+	SHM_CMD_MAX_ = 8,		/* first unassigned command value */
 	/* events, 64..127 */
 	SHM_EVT_STATUS = 64,		/* answer to any command; body status */
 	SHM_EVT_MEDIA_TIMEOUT = 65,	/* body timeout */
@@ -177,6 +181,21 @@ SHM_STATIC_ASSERT(offsetof(struct shm_msg_leg, remote_port) == 24,
 SHM_STATIC_ASSERT(offsetof(struct shm_msg_leg, local_addr) == 42,
 		  "ABI: leg local address");
 
+/*
+ * SHM_CMD_CAPTURE: the leg's next packets, in and out, into a pcap file
+ * tutti-dp writes in its capture directory (shm_region_hdr.capture_dir)
+ * as leg-LEG_ID-SERIAL.pcap; packets 0 stops a capture. -ENOTSUP if
+ * tutti-dp has no capture directory, -ENOENT for an unknown leg.
+ */
+#define SHM_CAPTURE_MAX		65535	/* packets one capture takes */
+struct shm_msg_capture {
+	uint32_t leg_id;
+	uint32_t packets;	/* 1..SHM_CAPTURE_MAX; 0: stop */
+	uint16_t serial;	/* in the file's name (cp-chosen) */
+	uint8_t _pad0[38];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_capture) == 48, "ABI: capture");
+
 struct shm_msg_status {		/* SHM_EVT_STATUS; hdr.seq = the command's */
 	int32_t status;		/* 0 or -errno */
 	uint16_t cmd_type;	/* type of the command, as received */
@@ -239,6 +258,7 @@ struct shm_msg {
 		struct shm_msg_hello hello;
 		struct shm_msg_conf conf;
 		struct shm_msg_leg leg;
+		struct shm_msg_capture capture;
 		struct shm_msg_status status;
 		struct shm_msg_timeout timeout;
 		struct shm_msg_dtmf dtmf;
@@ -452,7 +472,10 @@ struct shm_region_hdr {
 	uint32_t n_ports;
 	uint32_t _pad1;
 	struct shm_port_stats ports[SHM_MAX_PORTS];
-	uint8_t _pad0[3272];
+	/* tutti-dp --capture-dir, NUL terminated ("": no capture), written
+	 * before SHM_STATE_READY */
+	char capture_dir[256];
+	uint8_t _pad0[3016];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_region_hdr) == SHM_ALIGN,
 		  "ABI: region header is one page");

@@ -10,7 +10,8 @@
 # restarted in the middle takes them over (none removed, the mixing goes
 # on); tuttictl kick and end take legs off tutti-dp; tutti-gen's report
 # of every leg: each heard, none lost; and tuttictl unprovision takes the
-# rest away; legs with a media timeout and no sender go, in one log
+# rest away; tuttictl capture writes a leg's packets into a pcap file
+# that tcpdump reads; legs with a media timeout and no sender go, in one log
 # line; a second file adds legs to a running conference, and
 # unprovisioning the first leaves them.
 # usage: check_ctl_provision.sh BUILD
@@ -82,11 +83,12 @@ start_cp() {
 		grep -q '\"dp_up\":true'"
 }
 
+mkdir "$dir/cap"
 "$dp" --lcores "0@$cpu_a,1@$cpu_b" "${eal[@]}" -m 256 \
 	--file-prefix "ctlprov$$d" \
 	--vdev="net_memif0,role=server,socket=$dir/link.sock" -- \
 	--region "$region" --addr 0=198.18.0.1/24 --legs 1024 \
-	>"$dir/dp.log" 2>&1 &
+	--capture-dir "$dir/cap" >"$dir/dp.log" 2>&1 &
 dp_pid=$!
 wait_for 30 grep -q 'ready: region' "$dir/dp.log" ||
 	{ echo "# tutti-dp did not start:"; sed 's/^/#   /' "$dir/dp.log"; }
@@ -143,6 +145,28 @@ timeout 120 "$gen" --lcores "0@$cpu_a" "${eal[@]}" -m 128 \
 gen_pid=$!
 check "tutti-dp receives every leg's RTP" wait_for 20 all_above rx_pkts 0
 check "... and sends every leg the mix" wait_for 10 all_above tx_pkts 0
+
+# --- tuttictl capture: a leg's packets into a pcap file tcpdump reads ---
+out=$(tctl capture 1 prov:2@ 40)
+echo "# $out"
+cap=$(sed -n 's/^capturing 40 packets of leg [0-9]* (prov:2@[^)]*) into \([^ ]*\) .*/\1/p' <<<"$out")
+check "tuttictl capture names its file, in tutti-dp's --capture-dir" \
+	test "$(dirname "$cap")" = "$(realpath "$dir/cap")"
+check "... which tutti-dp writes and says is done" wait_for 10 grep -q \
+	"capture of leg [0-9]* done (all its packets): 40 packets in $cap" \
+	"$dir/dp.log"
+port=$(tctl --json show 1 | grep -o '"from":"prov:2@[^}]*' |
+	grep -o '"rtp_port":[0-9]*' | cut -d: -f2)
+tcpdump -nr "$cap" >"$dir/cap.txt" 2>"$dir/cap.err"
+check "tcpdump reads 40 packets there" test "$(wc -l <"$dir/cap.txt")" -eq 40
+check "... UDP to and from the leg's port $port, both ways" bash -c \
+	"[[ \$(grep -c ' > 198.18.0.1.$port: UDP' '$dir/cap.txt') -ge 10 &&
+	   \$(grep -c ' 198.18.0.1.$port > .*: UDP' '$dir/cap.txt') -ge 10 &&
+	   \$(grep -c '198.18.0.1.$port' '$dir/cap.txt') -eq 40 ]]"
+[[ -s $dir/cap.err ]] && sed 's/^/# tcpdump: /' "$dir/cap.err"
+out=$(tctl capture 1 prov:2@ 65536 2>&1)
+check "a capture of more than 65535 packets is refused" grep -q \
+	"'65536' is no number of packets (1 to 65535)" <<<"$out"
 
 # --- tutti-cp restarts: the legs are taken over, the mixing goes on ---
 tx_before=$(show_all tx_pkts | awk '{ s += $1 } END { print s }')

@@ -186,7 +186,7 @@ remove_one(const struct at_exit_rec *r)
 	if (r->kind == AT_EXIT_SHM)
 		shm_unlink(r->name);
 	else if (r->kind == AT_EXIT_FILE)
-		unlink(r->name);
+		remove(r->name);	/* a file, or an empty directory */
 	else if (r->kind == AT_EXIT_LAB)
 		proc_lab("down", r->name, r->dp_if, r->lab_if);
 }

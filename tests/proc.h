@@ -50,7 +50,9 @@ int proc_capture(char *out, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * Remove a shared-memory object (shm_unlink) or a file (unlink) when the
+ * Remove a shared-memory object (shm_unlink) or a file (remove(): also an
+ * empty directory; the latest registered goes first, so a directory's
+ * files registered after it go before it) when the
  * calling process exits, however it ends: exit() (before its status is
  * known), and also a failed check, which ends the test's process without
  * its teardown and, in check's fork mode, with _exit(), past atexit (then

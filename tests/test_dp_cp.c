@@ -460,6 +460,18 @@ START_TEST(test_programs_help_and_bad_options)
 	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 1);
 	ck_assert_msg(strstr(p.out, "--dscp 64: expected a number in 0..63")
 		      != NULL, "%s", p.out);
+	/* a capture directory that is none */
+	dp_bad[11] = "--capture-dir";
+	dp_bad[12] = "/nonexistent/cap";
+	ck_assert_int_eq(proc_start(&p, dp_bad), 0);
+	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 1);
+	ck_assert_msg(strstr(p.out, "--capture-dir /nonexistent/cap: No such "
+			     "file or directory") != NULL, "%s", p.out);
+	dp_bad[12] = "/dev/null";
+	ck_assert_int_eq(proc_start(&p, dp_bad), 0);
+	ck_assert_int_eq(proc_wait(&p, WAIT_MS), 1);
+	ck_assert_msg(strstr(p.out, "--capture-dir /dev/null: not a directory "
+			     "tutti-dp can write in") != NULL, "%s", p.out);
 }
 END_TEST
 

@@ -68,6 +68,7 @@ static uint16_t refuse_port;
  * (-ENOENT); 0 = none */
 static uint8_t refuse_ptime;
 static uint32_t refused_conf_id;
+static bool dp_serve_off;	/* the stand-in takes no command */
 
 /* ---- the stand-in tutti-dp ---- */
 
@@ -167,7 +168,7 @@ dp_serve(void)
 
 	__atomic_store_n(&dp.hdr->dp_heartbeat_ns, shm_now_ns(),
 			 __ATOMIC_RELEASE);
-	while (shm_ring_recv(shm_region_cmd_ring(&dp, 0), &m, 1) == 1) {
+	while (!dp_serve_off && shm_ring_recv(shm_region_cmd_ring(&dp, 0), &m, 1) == 1) {
 		bool refuse = m.hdr.type == SHM_CMD_LEG_ADD && refuse_port != 0 &&
 			      ntohs(m.body.leg.local_port) == refuse_port;
 		bool no_conf = m.hdr.type == SHM_CMD_CONF_CREATE &&
@@ -327,6 +328,7 @@ setup_with(const char *media, bool start)
 	refuse_port = 0;
 	refuse_ptime = 0;
 	region_workers = 1;
+	dp_serve_off = false;
 	refused_conf_id = 0;
 	offer_ip = "127.0.0.1";
 
@@ -1390,6 +1392,66 @@ START_TEST(test_focus_unprovision_keeps_other_files_legs)
 }
 END_TEST
 
+/* tuttictl capture: the leg's capture command to its worker (the packets
+ * asked for, 1000 by default, 0 to stop; a new serial each time) and the
+ * file tutti-dp will write; refused without tutti-dp's --capture-dir,
+ * for a bad count, for whom tutti-dp does not run yet, for no one. */
+START_TEST(test_focus_capture_asks_tutti_dp)
+{
+	const struct shm_msg *m;
+	const char *out;
+	char want[96];
+	uint32_t leg;
+
+	provision_ok(PROV_TWO);
+	run_ms(20);
+	leg = leg_add_at(40002)->body.leg.leg_id;
+	n_cmds = 0;
+	out = ctl("capture 7 prov:2@");
+	ck_assert_msg(strstr(out, "runs without --capture-dir") != NULL, "%s",
+		      out);
+	snprintf(dp.hdr->capture_dir, sizeof(dp.hdr->capture_dir),
+		 "/var/tmp/cap");
+	snprintf(want, sizeof(want), "\"packets\":1000,\"file\":"
+		 "\"/var/tmp/cap/leg-%u-1.pcap\"}", leg);
+	out = ctl("capture 7 prov:2@");
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	snprintf(want, sizeof(want), "\"packets\":40,\"file\":"
+		 "\"/var/tmp/cap/leg-%u-2.pcap\"}", leg);
+	out = ctl("capture 7 prov:2@ 40");
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	out = ctl("capture 7 prov:2@ stop");
+	ck_assert_msg(strstr(out, "\"stopped\":true") != NULL, "%s", out);
+	for (unsigned int i = 0; i < 3; i++) {
+		const char *bad[] = { "0", "65536", "12x" };
+
+		out = ctl("capture 7 prov:2@ %s", bad[i]);
+		ck_assert_msg(strstr(out, "is no number of packets (1 to "
+				     "65535) nor 'stop'") != NULL, "%s", out);
+	}
+	ck_assert_ptr_nonnull(strstr(ctl("capture 7 prov:9@"),
+				     "no participant"));
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CAPTURE), 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		m = cmd_of(SHM_CMD_CAPTURE, i);
+		ck_assert_uint_eq(m->body.capture.leg_id, leg);
+		ck_assert_uint_eq(m->body.capture.packets,
+				  i == 0 ? 1000 : i == 1 ? 40 : 0);
+		ck_assert_uint_eq(m->body.capture.serial, i + 1);
+		ck_assert_int_eq(shm_msg_validate(m), 0);
+	}
+	/* a leg tutti-dp has not answered for yet */
+	dp_serve_off = true;
+	provision_ok("conference 9\nleg 1 conference=9 "
+		     "remote=198.18.0.53:4000 local=40020\n");
+	run_ms(10);
+	ck_assert_ptr_nonnull(strstr(ctl("capture 9 prov:1@"),
+				     "is not connected yet"));
+	dp_serve_off = false;
+}
+END_TEST
+
 /* kick removes one provisioned leg, end the rest and the conference; the
  * RTP port comes free for SIP. */
 START_TEST(test_focus_provision_kick_and_end_remove_them)
@@ -1958,6 +2020,7 @@ test_suite(void)
 		test_focus_provision_refuses_what_a_running_conference_cannot_take);
 	tcase_add_test(tc, test_focus_unprovision_keeps_other_files_legs);
 	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
+	tcase_add_test(tc, test_focus_capture_asks_tutti_dp);
 	tcase_add_test(tc, test_focus_provision_a_refused_leg_goes);
 	tcase_add_test(tc, test_focus_unprovision_ends_the_files_conferences);
 	tcase_add_test(tc, test_focus_provision_a_refused_conference_goes);

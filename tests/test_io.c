@@ -35,6 +35,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "capture.h"
 #include "check_main.h"
 #include "ctl.h"
 #include "g711.h"
@@ -42,6 +43,7 @@
 #include "lcore.h"
 #include "net.h"
 #include "port.h"
+#include "proc.h"
 #include "rtp.h"
 #include "shm_msg.h"
 #include "shm_region.h"
@@ -168,6 +170,8 @@ setup(void)
 static void
 teardown(void)
 {
+	dp_cap_fini();		/* a case's capture (the cases share a
+				 * process) */
 	dp_io_detach(&lc);
 	dp_lcore_fini(&lc);
 	dp_io_fini();
@@ -1263,6 +1267,152 @@ START_TEST(test_io_rtp_in_mixes_out)
 			  2 * c->period * 1000000000u / lc.tsc_hz);
 	n = tx_take(out, 256);
 	rte_pktmbuf_free_bulk(out, n);
+}
+END_TEST
+
+/* The capture directory of a case (made, and removed at exit with what
+ * its files). */
+static char cap_dir[64];
+
+/* A pcap file's frames: how many; ins (to dp_ip:in_port) and outs (from
+ * it); false if it is no whole pcap file of nanosecond Ethernet frames
+ * of tutti-dp's snap length. */
+static bool
+pcap_frames(const char *path, uint16_t in_port, unsigned int *n,
+	    unsigned int *ins, unsigned int *outs)
+{
+	static uint8_t b[1 << 20];
+	FILE *fp = fopen(path, "rb");
+	size_t len, off = 24;
+	uint32_t magic, snap, link;
+
+	*n = *ins = *outs = 0;
+	if (fp == NULL)
+		return false;
+	len = fread(b, 1, sizeof(b), fp);
+	fclose(fp);
+	if (len < 24)
+		return false;
+	memcpy(&magic, b, 4);
+	memcpy(&snap, b + 16, 4);
+	memcpy(&link, b + 20, 4);
+	if (magic != 0xa1b23c4du || snap != DP_CAP_SNAP || link != 1)
+		return false;
+	while (off + 16 <= len) {
+		uint32_t rec[4];
+		struct dp_net_iface me = { .ip_be = { dp_ip } };
+		struct dp_net_stats st = { 0 };
+		struct dp_net_rx r;
+
+		memcpy(rec, b + off, 16);
+		if (rec[2] > rec[3] || off + 16 + rec[2] > len)
+			return false;
+		memcpy(me.mac, b + off + 16, 6);	/* its dst MAC */
+		if (dp_net_classify(&me, b + off + 16, rec[2], 0, &r, &st) ==
+		    DP_NET_UDP && ntohs(r.dst_port_be) == in_port)
+			(*ins)++;
+		else
+			(*outs)++;
+		(*n)++;
+		off += 16 + rec[2];
+	}
+	return off == len;
+}
+
+/* Conference 7's legs, both sending, for ticks ticks from *now. */
+static void
+both_talk(uint64_t *now, uint16_t *seq, unsigned int ticks)
+{
+	struct dp_conf *c = dp_ctl_conf_find(&lc, 7);
+	struct rte_mbuf *out[256];
+
+	for (unsigned int t = 0; t < ticks; t++, (*seq)++) {
+		rx_rtp(40000, 20000, 0, *seq, 0xa0, 500.0);
+		rx_rtp(40002, 20002, 8, *seq, 0xa1, 900.0);
+		*now += c->period;
+		dp_io_poll(&lc, *now);
+		rte_pktmbuf_free_bulk(out, tx_take(out, 256));
+	}
+}
+
+/* SHM_CMD_CAPTURE of leg 70 + i */
+static int
+capture_cmd(int i, uint32_t packets, uint16_t serial)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_CMD_CAPTURE, 9, 0);
+	m.body.capture.leg_id = 70 + (uint32_t)i;
+	m.body.capture.packets = packets;
+	m.body.capture.serial = serial;
+	return dp_ctl_apply(&lc, &m);
+}
+
+/* tuttictl capture: a leg's frames in and out, the first N, into a pcap
+ * file of its own, closed with its last frame; the other leg's not; a
+ * capture stopped, or whose leg goes, is closed with what it has; without
+ * a capture directory, refused. */
+START_TEST(test_io_capture_writes_a_legs_packets)
+{
+	char path[3][128];
+	unsigned int n, ins, outs, n2;
+	uint16_t seq = 0;
+	uint64_t now;
+	struct shm_msg m;
+
+	snprintf(cap_dir, sizeof(cap_dir), "/tmp/test_io-cap-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(cap_dir));
+	proc_unlink_at_exit(cap_dir);
+	for (int k = 0; k < 3; k++) {
+		snprintf(path[k], sizeof(path[k]), "%s/leg-%d-%d.pcap",
+			 cap_dir, k == 0 ? 70 : 71, 3 + k);
+		proc_unlink_at_exit(path[k]);
+	}
+	add_conf_and_legs();
+	ck_assert_int_eq(capture_cmd(0, 10, 3), -ENOTSUP);	/* no dir */
+	ck_assert_int_eq(dp_cap_init(cap_dir), 0);
+	ck_assert_int_eq(capture_cmd(5, 10, 3), -ENOENT);
+	now = dp_ctl_conf_find(&lc, 7)->next_tick;
+	both_talk(&now, &seq, 2);	/* the peers' MACs learnt */
+	ck_assert_int_eq(capture_cmd(0, 10, 3), 0);
+	ck_assert_uint_eq(lc.n_cap, 1);
+	both_talk(&now, &seq, 20);
+	ck_assert_uint_eq(lc.n_cap, 0);	/* done: the worker looks no more */
+	dp_cap_drain(4096);
+	ck_assert(pcap_frames(path[0], 20000, &n, &ins, &outs));
+	ck_assert_uint_eq(n, 10);
+	ck_assert_uint_eq(ins + outs, 10);
+	ck_assert_uint_ge(ins, 4);
+	ck_assert_uint_ge(outs, 4);
+	/* done: more traffic adds nothing */
+	both_talk(&now, &seq, 5);
+	dp_cap_drain(4096);
+	ck_assert(pcap_frames(path[0], 20000, &n, &ins, &outs));
+	ck_assert_uint_eq(n, 10);
+
+	/* stopped after a few ticks: closed with what it has */
+	ck_assert_int_eq(capture_cmd(1, 1000, 4), 0);
+	both_talk(&now, &seq, 3);
+	ck_assert_int_eq(capture_cmd(1, 0, 4), 0);
+	ck_assert_uint_eq(lc.n_cap, 0);
+	both_talk(&now, &seq, 3);
+	dp_cap_drain(4096);
+	ck_assert(pcap_frames(path[1], 20002, &n, &ins, &outs));
+	ck_assert_uint_eq(ins, 3);
+	ck_assert_uint_eq(outs, 3);
+	/* its leg removed: closed with what it has */
+	ck_assert_int_eq(capture_cmd(1, 1000, 5), 0);
+	both_talk(&now, &seq, 4);
+	leg_msg(&m, SHM_CMD_LEG_REMOVE, 1, 40002);
+	apply(&m);
+	ck_assert_uint_eq(lc.n_cap, 0);
+	both_talk(&now, &seq, 2);
+	dp_cap_drain(4096);
+	ck_assert(pcap_frames(path[2], 20002, &n2, &ins, &outs));
+	ck_assert_uint_eq(ins, 4);
+	ck_assert_uint_eq(outs, 4);
+	dp_cap_fini();
+	ck_assert_int_eq(capture_cmd(0, 10, 6), -ENOTSUP);
 }
 END_TEST
 
@@ -2432,6 +2582,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_tx_backlog_keeps_order);
 	tcase_add_test(tc, test_io_tx_backlog_freed_at_detach);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
+	tcase_add_test(tc, test_io_capture_writes_a_legs_packets);
 	tcase_add_test(tc, test_io_two_addresses);
 	tcase_add_test(tc, test_io_gateway);
 	tcase_add_test(tc, test_io_quiet_peers_next_hop);

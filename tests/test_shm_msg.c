@@ -89,6 +89,12 @@ good_msg(int i)
 		m.body.dtmf.duration_ms = 120;
 		m.body.dtmf.volume_dbm0 = 10;
 		return m;
+	case 10:
+		shm_msg_init(&m, SHM_CMD_CAPTURE, 6, 3);
+		m.body.capture.leg_id = 11;
+		m.body.capture.packets = SHM_CAPTURE_MAX;
+		m.body.capture.serial = 7;
+		return m;
 	case 9:
 		shm_msg_init(&m, SHM_EVT_TALKER, 0, 3);
 		m.body.talker.leg_id = 11;
@@ -102,7 +108,7 @@ good_msg(int i)
 		return m;
 	}
 }
-#define N_GOOD 11
+#define N_GOOD 12
 
 START_TEST(test_msg_accepts_every_wellformed_type)
 {
@@ -234,12 +240,24 @@ START_TEST(test_msg_rejects_bad_conf_and_events)
 	m = good_msg(0);
 	m.body.hello.cp_pid = 0;
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m = good_msg(10);
+	m.body.capture.packets = 0;		/* stop */
+	ck_assert_int_eq(shm_msg_validate(&m), 0);
+	m.body.capture.packets = SHM_CAPTURE_MAX + 1;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m = good_msg(10);
+	m.body.capture.leg_id = 0;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m = good_msg(10);
+	m.body.capture._pad0[37] = 1;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
 }
 END_TEST
 
 START_TEST(test_msg_names)
 {
 	ck_assert_str_eq(shm_msg_type_name(SHM_CMD_LEG_ADD), "LEG_ADD");
+	ck_assert_str_eq(shm_msg_type_name(SHM_CMD_CAPTURE), "CAPTURE");
 	ck_assert_str_eq(shm_drop_name(SHM_DROP_BAD_RTP), "bad_rtp");
 	ck_assert_str_eq(shm_drop_name(SHM_DROP_MAX_), "?");
 	ck_assert_str_eq(shm_codec_name(SHM_CODEC_PCMA), "PCMA");

@@ -10,6 +10,7 @@
  *   tuttictl dial CONF URI            the focus calls URI into CONF
  *   tuttictl lock|unlock CONF         refuse / admit new participants
  *   tuttictl end CONF                 hang up everyone in CONF
+ *   tuttictl capture CONF WHO [N|stop] WHO's packets into a pcap file
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *   tuttictl drain|undrain WORKER     no new conferences there / again
@@ -54,6 +55,12 @@ usage(FILE *f)
 "  deaf CONF WHO, undeaf CONF WHO\n"
 "                            stop / start sending WHO the mix\n"
 "  kick CONF WHO             hang up WHO (a BYE from the focus)\n"
+"  capture CONF WHO [PACKETS|stop]\n"
+"                            WHO's next PACKETS (default 1000, at most\n"
+"                            65535) in and out, as tutti-dp receives and\n"
+"                            sends them, into a pcap file in tutti-dp's\n"
+"                            --capture-dir (its log says when it is done);\n"
+"                            stop ends it with what it has\n"
 "  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port];\n"
 "                            with tutti-cp --outbound-proxy, any host:\n"
 "                            sip:+15551234@carrier.example) into CONF\n"
@@ -477,6 +484,20 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 		if (strcmp(k, "0") != 0)
 			printf("; %s kept, with legs other files added", k);
 		printf("\n");
+	} else if (strcmp(cmd, "capture") == 0) {
+		char id[16] = "", from[160] = "", n[16] = "",
+		     f[PATH_MAX] = "";
+
+		get(resp, NULL, "leg_id", id, sizeof(id));
+		get(resp, NULL, "from", from, sizeof(from));
+		get(resp, NULL, "packets", n, sizeof(n));
+		get(resp, NULL, "file", f, sizeof(f));
+		if (n[0] == '\0')
+			printf("capture of leg %s (%s) stopped\n", id, from);
+		else
+			printf("capturing %s packets of leg %s (%s) into %s "
+			       "(tutti-dp writes it, and logs when it is "
+			       "done)\n", n, id, from, f);
 	} else if (strcmp(cmd, "roster") == 0) {
 		/* the conference-info document, unescaped from its JSON */
 		const char *v = strstr(resp, "\"conference_info\":\"");

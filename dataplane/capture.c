@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * capture.c: tuttictl capture's records, from the workers' packet paths
+ * to pcap files written by the housekeeping lcore (see capture.h).
+ */
+#include "capture.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "log.h"
+#include "tick.h"
+
+/* A frame of a capture, or its last. */
+struct cap_rec {
+	uint64_t tsc;
+	uint32_t leg_id, serial;
+	uint32_t lost;		/* last: frames the capture could not keep */
+	uint16_t caplen, origlen;
+	bool last;		/* the capture's last frame: its file closes */
+	uint8_t data[DP_CAP_SNAP];
+};
+
+/* A capture being written. */
+struct cap_file {
+	FILE *fp;		/* NULL: slot free, unless failed */
+	bool failed;		/* its file could not be opened: its
+				 * records go, until its end */
+	uint32_t leg_id, serial;
+	uint32_t n, lost;	/* frames written; lost (the workers' count,
+				 * then the writer's own) */
+	char path[PATH_MAX];
+};
+
+/* An end token: leg_id << 32 | serial */
+#define END_SLOTS	256
+
+static struct {
+	char dir[PATH_MAX - 64];	/* room for the file names */
+	bool on;
+	struct rte_mempool *pool;
+	struct rte_ring *recs;		/* struct cap_rec *, MP/SC */
+	struct rte_ring *ends;		/* end tokens, MP/SC */
+	uint64_t ends_lost;		/* tokens the ring did not take */
+	struct cap_file files[DP_CAP_FILES];
+	uint64_t no_file;		/* records with no file slot free */
+	/* TSC to wall clock: at init */
+	uint64_t ref_tsc, ref_ns, hz;
+} cap;
+
+/* pcap's file header: nanosecond timestamps, Ethernet */
+struct pcap_hdr {
+	uint32_t magic;
+	uint16_t major, minor;
+	int32_t zone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+
+struct pcap_rec_hdr {
+	uint32_t sec, nsec, caplen, len;
+};
+
+#define PCAP_MAGIC_NS	0xa1b23c4du
+#define PCAP_LINK_ETH	1u
+
+int
+dp_cap_init(const char *dir)
+{
+	struct timespec ts;
+	struct stat sb;
+
+	memset(&cap, 0, sizeof(cap));
+	if (dir == NULL || dir[0] == '\0')
+		return 0;
+	if (strlen(dir) + sizeof("/leg-4294967295-4294967295.pcap") >
+	    sizeof(cap.dir))
+		return -ENAMETOOLONG;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
+	    access(dir, W_OK | X_OK) != 0)
+		return -ENOTDIR;
+	snprintf(cap.dir, sizeof(cap.dir), "%s", dir);
+	cap.pool = rte_mempool_create("tutti_cap", DP_CAP_RECS - 1,
+				      sizeof(struct cap_rec), 32, 0, NULL,
+				      NULL, NULL, NULL, SOCKET_ID_ANY, 0);
+	cap.recs = rte_ring_create("tutti_cap", DP_CAP_RECS, SOCKET_ID_ANY,
+				   RING_F_SC_DEQ);
+	cap.ends = rte_ring_create("tutti_cap_end", END_SLOTS, SOCKET_ID_ANY,
+				   RING_F_SC_DEQ);
+	if (cap.pool == NULL || cap.recs == NULL || cap.ends == NULL) {
+		dp_cap_fini();
+		return -ENOMEM;
+	}
+	cap.hz = rte_get_tsc_hz();
+	cap.ref_tsc = rte_rdtsc();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	cap.ref_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	cap.on = true;
+	return 0;
+}
+
+const char *
+dp_cap_dir(void)
+{
+	return cap.on ? cap.dir : NULL;
+}
+
+/* Queue the end token of rt, leg leg_id (cold: a capture stopped or its
+ * leg gone). */
+static void
+end_token(const struct dp_leg_rt *rt, uint32_t leg_id)
+{
+	uint64_t t = (uint64_t)leg_id << 32 | rt->cap_serial;
+
+	if (rte_ring_mp_enqueue_elem(cap.ends, &t, sizeof(t)) != 0)
+		__atomic_fetch_add(&cap.ends_lost, 1, __ATOMIC_RELAXED);
+}
+
+int
+dp_cap_start(struct dp_lcore *lc, struct dp_leg_rt *rt, uint32_t leg_id,
+	     uint32_t packets, uint16_t serial)
+{
+	if (!cap.on)
+		return -ENOTSUP;
+	dp_cap_stop(lc, rt, leg_id);
+	if (packets == 0)
+		return 0;
+	rt->cap_serial = serial;
+	rt->cap_lost = 0;
+	rt->cap_left = (uint16_t)(packets > UINT16_MAX ? UINT16_MAX : packets);
+	lc->n_cap++;
+	return 0;
+}
+
+void
+dp_cap_stop(struct dp_lcore *lc, struct dp_leg_rt *rt, uint32_t leg_id)
+{
+	if (rt->cap_left == 0)
+		return;
+	end_token(rt, leg_id);
+	rt->cap_left = 0;
+	lc->n_cap--;
+}
+
+static void
+lost(struct dp_leg_rt *rt)
+{
+	if (rt->cap_lost < UINT16_MAX)
+		rt->cap_lost++;
+}
+
+DP_COLD void
+dp_cap_frame(struct dp_lcore *lc, struct dp_leg_rt *rt,
+	     const struct rte_mbuf *m, uint64_t tsc)
+{
+	struct cap_rec *r;
+	const void *d;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	if (rte_mempool_get(cap.pool, (void **)&r) != 0) {
+		lost(rt);
+		return;
+	}
+	r->tsc = tsc;
+	r->leg_id = rt->tl->cfg.leg_id;
+	r->serial = rt->cap_serial;
+	r->origlen = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+	r->caplen = (uint16_t)(len < DP_CAP_SNAP ? len : DP_CAP_SNAP);
+	d = rte_pktmbuf_read(m, 0, r->caplen, r->data);
+	if (d == NULL) {
+		rte_mempool_put(cap.pool, r);
+		lost(rt);
+		return;
+	}
+	if (d != r->data)
+		memcpy(r->data, d, r->caplen);
+	r->last = rt->cap_left == 1;
+	r->lost = rt->cap_lost;
+	if (rte_ring_mp_enqueue(cap.recs, r) != 0) {
+		rte_mempool_put(cap.pool, r);
+		lost(rt);
+		return;
+	}
+	if (--rt->cap_left == 0)
+		lc->n_cap--;
+}
+
+/* The file of (leg_id, serial), opened (its pcap header written) if
+ * new; NULL if it cannot be. */
+static struct cap_file *
+file_of(uint32_t leg_id, uint32_t serial)
+{
+	struct cap_file *free_slot = NULL;
+	struct pcap_hdr h = { .magic = PCAP_MAGIC_NS, .major = 2, .minor = 4,
+			      .snaplen = DP_CAP_SNAP,
+			      .linktype = PCAP_LINK_ETH };
+
+	for (unsigned int i = 0; i < DP_CAP_FILES; i++) {
+		struct cap_file *f = &cap.files[i];
+
+		if ((f->fp != NULL || f->failed) && f->leg_id == leg_id &&
+		    f->serial == serial)
+			return f;
+		if (f->fp == NULL && !f->failed && free_slot == NULL)
+			free_slot = f;
+	}
+	if (free_slot == NULL) {
+		if (cap.no_file++ == 0)
+			LOG_WARN("capture: %u captures written at once, the "
+				 "most: leg %u's frames are not kept",
+				 DP_CAP_FILES, leg_id);
+		return NULL;
+	}
+	snprintf(free_slot->path, sizeof(free_slot->path),
+		 "%s/leg-%" PRIu32 "-%" PRIu32 ".pcap", cap.dir, leg_id,
+		 serial);
+	free_slot->leg_id = leg_id;
+	free_slot->serial = serial;
+	free_slot->fp = fopen(free_slot->path, "w");
+	if (free_slot->fp == NULL) {
+		LOG_WARN("capture of leg %u: cannot write %s: %s", leg_id,
+			 free_slot->path, strerror(errno));
+		free_slot->failed = true;
+		return free_slot;
+	}
+	fwrite(&h, sizeof(h), 1, free_slot->fp);
+	free_slot->n = 0;
+	free_slot->lost = 0;
+	LOG_INFO("capture of leg %u: writing %s", leg_id, free_slot->path);
+	return free_slot;
+}
+
+static void
+file_close(struct cap_file *f, const char *why)
+{
+	bool bad;
+
+	if (f->failed) {	/* said when it failed */
+		f->failed = false;
+		return;
+	}
+	bad = ferror(f->fp) != 0;
+	if (fclose(f->fp) != 0)
+		bad = true;
+	f->fp = NULL;
+	if (bad)
+		LOG_WARN("capture of leg %u: writing %s failed (disk full?)",
+			 f->leg_id, f->path);
+	else
+		LOG_INFO("capture of leg %u done (%s): %u packets in %s%s",
+			 f->leg_id, why, f->n, f->path, f->lost == 0 ? "" :
+			 ", some not kept (its capture ring was full)");
+}
+
+/* Write r to its file (and close it if r is its last); r goes back to the
+ * pool. */
+static void
+write_rec(struct cap_rec *r)
+{
+	struct cap_file *f = file_of(r->leg_id, r->serial);
+	uint64_t dt = r->tsc - cap.ref_tsc;
+	uint64_t ns = cap.ref_ns + dt / cap.hz * 1000000000u +
+		      dt % cap.hz * 1000000000u / cap.hz;
+	struct pcap_rec_hdr h = { .sec = (uint32_t)(ns / 1000000000u),
+				  .nsec = (uint32_t)(ns % 1000000000u),
+				  .caplen = r->caplen, .len = r->origlen };
+
+	if (f != NULL && !f->failed) {
+		fwrite(&h, sizeof(h), 1, f->fp);
+		fwrite(r->data, r->caplen, 1, f->fp);
+		f->n++;
+		f->lost = r->lost;
+	}
+	if (f != NULL && r->last)
+		file_close(f, "all its packets");
+	rte_mempool_put(cap.pool, r);
+}
+
+unsigned int
+dp_cap_drain(unsigned int budget)
+{
+	uint64_t ends[32];
+	struct cap_rec *r[64];
+	unsigned int n_end, n = 0;
+
+	if (!cap.on)
+		return 0;
+	/* the tokens first: every record queued before one is then in the
+	 * ring, and is written before its file is closed */
+	n_end = rte_ring_sc_dequeue_burst_elem(cap.ends, ends, sizeof(ends[0]),
+					       32, NULL);
+	while (n < budget || (n_end != 0 && n < budget + DP_CAP_RECS)) {
+		unsigned int k = rte_ring_sc_dequeue_burst(
+			cap.recs, (void **)r, 64, NULL);
+
+		for (unsigned int i = 0; i < k; i++)
+			write_rec(r[i]);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	for (unsigned int i = 0; i < n_end; i++)
+		for (unsigned int j = 0; j < DP_CAP_FILES; j++) {
+			struct cap_file *f = &cap.files[j];
+
+			if ((f->fp != NULL || f->failed) &&
+			    f->leg_id == ends[i] >> 32 &&
+			    f->serial == (uint32_t)ends[i])
+				file_close(f, "stopped");
+		}
+	return n;
+}
+
+void
+dp_cap_fini(void)
+{
+	if (cap.on) {
+		while (dp_cap_drain(DP_CAP_RECS) != 0)
+			;
+		for (unsigned int j = 0; j < DP_CAP_FILES; j++)
+			if (cap.files[j].fp != NULL || cap.files[j].failed)
+				file_close(&cap.files[j], "tutti-dp stops");
+	}
+	rte_ring_free(cap.ends);
+	rte_ring_free(cap.recs);
+	rte_mempool_free(cap.pool);
+	cap.ends = cap.recs = NULL;
+	cap.pool = NULL;
+	cap.on = false;
+}
