@@ -978,6 +978,25 @@ prefetch_slot(const struct dp_lcore *lc, uint32_t leg,
 	dp_jitter_prefetch_insert(&tl->jb, dp_net_get32(r->payload + 4));
 }
 
+/* tuttictl capture: the frames of the burst's legs being captured, their
+ * RTCP on the port above too. */
+static DP_COLD void
+cap_burst(struct dp_lcore *lc, struct rte_mbuf **m, struct dp_net_rx *r,
+	  uint32_t *leg, unsigned int n, uint64_t now)
+{
+	/* (r and leg not const: GCC 12 takes a const array for one read
+	 * whole, and the burst's are filled up to n only) */
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t port = rte_be_to_cpu_16(r[i].dst_port_be);
+		uint32_t idx = leg[i];
+
+		if (idx == 0 && port > 1)	/* RTCP, on the port above */
+			idx = lc->port_leg[dp_io_key(r[i].addr_idx, port) - 1u];
+		if (idx != 0 && lc->rt[idx - 1].cap_left != 0)
+			dp_cap_frame(lc, &lc->rt[idx - 1], m[i], now);
+	}
+}
+
 /*
  * A burst of received frames, in stages so that each leg's state is
  * asked for before it is needed: every frame is classified first (its
@@ -1009,11 +1028,8 @@ rx_burst(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf **b,
 			prefetch_rt(&lc->rt[leg[n] - 1]);
 		n++;
 	}
-	if (unlikely(lc->n_cap != 0))	/* tuttictl capture */
-		for (unsigned int i = 0; i < n; i++)
-			if (leg[i] != 0 && lc->rt[leg[i] - 1].cap_left != 0)
-				dp_cap_frame(lc, &lc->rt[leg[i] - 1], m[i],
-					     now);
+	if (unlikely(lc->n_cap != 0))
+		cap_burst(lc, m, r, leg, n, now);
 	/* the first legs' tick state, then RX_AHEAD ahead of the datagram
 	 * handled, and once that is in, the jitter slot its packet goes to */
 	for (unsigned int i = 0; i < n && i < RX_AHEAD; i++)
@@ -1240,6 +1256,12 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 			rte_be_to_cpu_16(rt->flow.src_port_be) + 1);
 		r2.flow.dst_port_be = rte_cpu_to_be_16(
 			rte_be_to_cpu_16(rt->flow.dst_port_be) + 1);
+		if (unlikely(rt->cap_left != 0)) {	/* tuttictl capture */
+			dp_net_build_udp_sum(d, (uint32_t)len, (uint32_t)len,
+					     0, &r2.flow,
+					     leg_lp(lc, rt)->tx_flags);
+			dp_cap_frame(lc, rt, m, now);
+		}
 		send_udp(lc, leg_lp(lc, rt), m, &r2, d, (uint32_t)len,
 			 (uint32_t)len, 0);
 	}

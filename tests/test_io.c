@@ -44,6 +44,7 @@
 #include "net.h"
 #include "port.h"
 #include "proc.h"
+#include "rtcp.h"
 #include "rtp.h"
 #include "shm_msg.h"
 #include "shm_region.h"
@@ -1350,12 +1351,16 @@ capture_cmd(int i, uint32_t packets, uint16_t serial)
 
 /* tuttictl capture: a leg's frames in and out, the first N, into a pcap
  * file of its own, closed with its last frame; the other leg's not; a
- * capture stopped, or whose leg goes, is closed with what it has; without
- * a capture directory, refused. */
+ * capture stopped, or whose leg goes, is closed with what it has; its
+ * RTCP in and out on the port above; without a capture directory,
+ * refused. */
 START_TEST(test_io_capture_writes_a_legs_packets)
 {
-	char path[3][128];
+	char path[4][128];
+	struct rte_mbuf *out[256];
+	uint8_t rr[128];
 	unsigned int n, ins, outs, n2;
+	int len;
 	uint16_t seq = 0;
 	uint64_t now;
 	struct shm_msg m;
@@ -1363,9 +1368,9 @@ START_TEST(test_io_capture_writes_a_legs_packets)
 	snprintf(cap_dir, sizeof(cap_dir), "/tmp/test_io-cap-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(cap_dir));
 	proc_unlink_at_exit(cap_dir);
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		snprintf(path[k], sizeof(path[k]), "%s/leg-%d-%d.pcap",
-			 cap_dir, k == 0 ? 70 : 71, 3 + k);
+			 cap_dir, k == 0 || k == 3 ? 70 : 71, 3 + k);
 		proc_unlink_at_exit(path[k]);
 	}
 	add_conf_and_legs();
@@ -1411,6 +1416,20 @@ START_TEST(test_io_capture_writes_a_legs_packets)
 	ck_assert(pcap_frames(path[2], 20002, &n2, &ins, &outs));
 	ck_assert_uint_eq(ins, 4);
 	ck_assert_uint_eq(outs, 4);
+	/* RTCP on the port above: the peer's RR in, tutti-dp's SR out */
+	ck_assert_int_eq(capture_cmd(0, 2, 6), 0);
+	len = dp_rtcp_build_rr(rr, sizeof(rr), 0xa0, NULL,
+			       (const uint8_t *)"peer", 4);
+	ck_assert_int_gt(len, 0);
+	rx_udp(40001, 20001, rr, (uint32_t)len);
+	dp_io_poll(&lc, now);
+	dp_io_housekeeping(&lc, now + 3 * lc.tsc_hz);	/* its SR is due */
+	rte_pktmbuf_free_bulk(out, tx_take(out, 256));
+	ck_assert_uint_eq(lc.n_cap, 0);
+	dp_cap_drain(4096);
+	ck_assert(pcap_frames(path[3], 20001, &n, &ins, &outs));
+	ck_assert_uint_eq(ins, 1);
+	ck_assert_uint_eq(outs, 1);
 	dp_cap_fini();
 	ck_assert_int_eq(capture_cmd(0, 10, 6), -ENOTSUP);
 }
