@@ -902,6 +902,9 @@ cp_focus_new(struct cp_focus **out, const struct cp_focus_cfg *cfg,
 	if (f == NULL)
 		return -ENOMEM;
 	f->cfg = *cfg;
+	/* capture files of a restarted tutti-cp's: not the names of its
+	 * predecessor's (leg ids go on from the state file) */
+	f->capture_serial = (uint16_t)time(NULL);
 	/* SDP asks for the conference's tick, and what the focus sends a
 	 * leg is a whole number of ticks (the data plane refuses others) */
 	f->cfg.sdp.ptime_ms = f->cfg.ptime_ms;
@@ -4219,8 +4222,11 @@ prov_running(struct cp_focus *f, const struct shm_prov *pv, const char *path,
 		snprintf(name, sizeof(name), "%u", cmd->msg.hdr.conf_id);
 		if ((c = conf_find(f, name)) == NULL)
 			continue;
-		if ((rc = prov_run_check(c, cmd, path, err, errlen)) < 0)
+		if ((rc = prov_run_check(c, cmd, path, err, errlen)) < 0) {
+			free(*run);
+			*run = NULL;
 			return rc;
+		}
 		if (*run == NULL) {
 			*run = calloc(pv->n_confs, sizeof(**run));
 			if (*run == NULL)
@@ -4692,8 +4698,7 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 			  p->from);
 		return;
 	}
-	if (++f->capture_serial == 0)
-		f->capture_serial = 1;
+	f->capture_serial++;	/* (wraps: 65,536 captures a name) */
 	shm_msg_init(&m, SHM_CMD_CAPTURE, 0, c->conf_id);
 	m.body.capture.leg_id = p->leg_id;
 	m.body.capture.packets = (uint32_t)packets;

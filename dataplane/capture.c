@@ -52,6 +52,7 @@ static struct {
 	struct rte_ring *recs;		/* struct cap_rec *, MP/SC */
 	struct rte_ring *ends;		/* end tokens, MP/SC */
 	uint64_t ends_lost;		/* tokens the ring did not take */
+	uint64_t ends_lost_said;
 	struct cap_file files[DP_CAP_FILES];
 	uint64_t no_file;		/* records with no file slot free */
 	/* TSC to wall clock: at init */
@@ -165,6 +166,7 @@ dp_cap_frame(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	struct cap_rec *r;
 	const void *d;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
+
 	if (rte_mempool_get(cap.pool, (void **)&r) != 0) {
 		lost(rt);
 		return;
@@ -238,9 +240,21 @@ file_of(uint32_t leg_id, uint32_t serial)
 	return free_slot;
 }
 
+/* "; N not kept ..." if f's capture lost frames, else "" */
+static const char *
+lost_str(const struct cap_file *f, char *buf, size_t len)
+{
+	if (f->lost == 0)
+		return "";
+	snprintf(buf, len, "; %u more not kept (the records in flight all "
+		 "taken)", f->lost);
+	return buf;
+}
+
 static void
 file_close(struct cap_file *f, const char *why)
 {
+	char buf[80];
 	bool bad;
 
 	if (f->failed) {	/* said when it failed */
@@ -256,8 +270,8 @@ file_close(struct cap_file *f, const char *why)
 			 f->leg_id, f->path);
 	else
 		LOG_INFO("capture of leg %u done (%s): %u packets in %s%s",
-			 f->leg_id, why, f->n, f->path, f->lost == 0 ? "" :
-			 ", some not kept (its capture ring was full)");
+			 f->leg_id, why, f->n, f->path, lost_str(f, buf,
+								 sizeof(buf)));
 }
 
 /* Write r to its file (and close it if r is its last); r goes back to the
@@ -293,6 +307,14 @@ dp_cap_drain(unsigned int budget)
 
 	if (!cap.on)
 		return 0;
+	if (__atomic_load_n(&cap.ends_lost, __ATOMIC_RELAXED) !=
+	    cap.ends_lost_said) {
+		cap.ends_lost_said = __atomic_load_n(&cap.ends_lost,
+						     __ATOMIC_RELAXED);
+		LOG_WARN("capture: %" PRIu64 " captures stopped while %u "
+			 "others were: their files close when tutti-dp stops",
+			 cap.ends_lost_said, END_SLOTS);
+	}
 	/* the tokens first: every record queued before one is then in the
 	 * ring, and is written before its file is closed */
 	n_end = rte_ring_sc_dequeue_burst_elem(cap.ends, ends, sizeof(ends[0]),

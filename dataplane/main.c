@@ -1002,8 +1002,9 @@ capture_start(const char *dir)
 	if (dir == NULL)
 		return 0;
 	if (realpath(dir, abs) == NULL) {
-		LOG_ERR("--capture-dir %s: %s", dir, strerror(errno));
-		return -errno;
+		rc = -errno;
+		LOG_ERR("--capture-dir %s: %s", dir, strerror(-rc));
+		return rc;
 	}
 	if (strlen(abs) >= sizeof(region.hdr->capture_dir) - 40) {
 		LOG_ERR("--capture-dir %s: longer than %zu characters", abs,

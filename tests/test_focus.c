@@ -1309,6 +1309,12 @@ START_TEST(test_focus_provision_refuses_what_a_running_conference_cannot_take)
 			  "local=40034\n",
 			  ":3: leg 3: conference 11 allows max-legs=2 and "
 			  "has 1");
+	/* the second running conference differs (max-legs) */
+	provision_refused("conference 7 ptime=40 talkers=2 limiter\n"
+			  "conference 11 max-legs=3\n",
+			  ":2: conference 11 runs with rate=8000 ptime=20 "
+			  "max-legs=2, not the file's rate=8000 ptime=20 "
+			  "max-legs=3");
 	provision_refused("conference 8\n"	/* conference 7's leg 1 port */
 			  "leg 1 conference=8 remote=198.18.0.53:4000 "
 			  "local=40000\n",
@@ -1402,6 +1408,7 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 	const char *out;
 	char want[96];
 	uint32_t leg;
+	unsigned int serial;
 
 	provision_ok(PROV_TWO);
 	run_ms(20);
@@ -1412,12 +1419,14 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 		      out);
 	snprintf(dp.hdr->capture_dir, sizeof(dp.hdr->capture_dir),
 		 "/var/tmp/cap");
-	snprintf(want, sizeof(want), "\"packets\":1000,\"file\":"
-		 "\"/var/tmp/cap/leg-%u-1.pcap\"}", leg);
 	out = ctl("capture 7 prov:2@");
+	snprintf(want, sizeof(want), "\"packets\":1000,\"file\":"
+		 "\"/var/tmp/cap/leg-%u-", leg);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_int_eq(sscanf(strstr(out, want) + strlen(want), "%u.pcap\"}",
+				&serial), 1);
 	snprintf(want, sizeof(want), "\"packets\":40,\"file\":"
-		 "\"/var/tmp/cap/leg-%u-2.pcap\"}", leg);
+		 "\"/var/tmp/cap/leg-%u-%u.pcap\"}", leg, (serial + 1) & 0xffff);
 	out = ctl("capture 7 prov:2@ 40");
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	out = ctl("capture 7 prov:2@ stop");
@@ -1438,7 +1447,8 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 		ck_assert_uint_eq(m->body.capture.leg_id, leg);
 		ck_assert_uint_eq(m->body.capture.packets,
 				  i == 0 ? 1000 : i == 1 ? 40 : 0);
-		ck_assert_uint_eq(m->body.capture.serial, i + 1);
+		ck_assert_uint_eq(m->body.capture.serial,
+				  (serial + i) & 0xffff);
 		ck_assert_int_eq(shm_msg_validate(m), 0);
 	}
 	/* a leg tutti-dp has not answered for yet */
