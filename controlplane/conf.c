@@ -4642,6 +4642,71 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 	prov_reap(f);
 }
 
+struct cap_row {
+	struct shm_capture s;
+	uint16_t age;		/* captures asked for since (by serial) */
+};
+
+static int
+cmp_cap_age(const void *a, const void *b)
+{
+	return (int)((const struct cap_row *)a)->age -
+	       (int)((const struct cap_row *)b)->age;
+}
+
+/* tuttictl captures: what tutti-dp writes or wrote (its region's
+ * captures), the newest first. */
+static void
+captures_json(struct cp_focus *f, struct out *o)
+{
+	struct cap_row rows[SHM_CAPTURES];
+	char dir[sizeof(((struct shm_region_hdr *)0)->capture_dir)];
+	static const char *const names[] = { "none", "writing", "done",
+					     "failed" };
+	unsigned int n = 0;
+
+	if (!f->d->up) {
+		put_error(o, "tutti-dp is not attached");
+		return;
+	}
+	memcpy(dir, f->d->region.hdr->capture_dir, sizeof(dir));
+	dir[sizeof(dir) - 1] = '\0';
+	for (unsigned int i = 0; i < SHM_CAPTURES; i++) {
+		shm_read_capture(&f->d->region.hdr->captures[i], &rows[n].s);
+		if (rows[n].s.state == SHM_CAPTURE_NONE ||
+		    rows[n].s.state > SHM_CAPTURE_FAILED)
+			continue;
+		rows[n].age = (uint16_t)(f->capture_serial - rows[n].s.serial);
+		n++;
+	}
+	if (n > 0)
+		qsort(rows, n, sizeof(rows[0]), cmp_cap_age);
+	put(o, "{\"capture_dir\":");
+	put_str(o, dir);
+	put(o, ",\"captures\":[");
+	for (unsigned int i = 0; i < n; i++) {
+		const struct shm_capture *s = &rows[i].s;
+		const struct part *p = part_find_leg(f, s->leg_id);
+		char file[sizeof(dir) + 32];
+
+		snprintf(file, sizeof(file), "%s/leg-%u-%u.pcap", dir,
+			 s->leg_id, s->serial);
+		put(o, "%s{\"leg_id\":%u,\"serial\":%u,\"state\":\"%s\","
+		    "\"packets\":%u,\"not_kept\":%u,\"file\":", i ? "," : "",
+		    s->leg_id, s->serial, names[s->state], s->packets,
+		    s->lost);
+		put_str(o, file);
+		if (p != NULL) {
+			put(o, ",\"conference\":");
+			put_str(o, p->conf->name);
+			put(o, ",\"from\":");
+			put_str(o, p->from);
+		}
+		put(o, "}");
+	}
+	put(o, "]}");
+}
+
 /* tutti-dp's answer to a capture: a refusal is said. */
 static void
 on_capture_status(void *cookie, const struct shm_msg *cmd, int status)
@@ -4730,7 +4795,7 @@ known_cmd(const char *cmd)
 	static const char *const cmds[] = {
 		"help", "list", "stats", "show", "roster", "dial", "lock",
 		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
-		"capture",
+		"capture", "captures",
 		"watchers", "approve", "reject", "drain", "undrain",
 		"provision", "unprovision",
 	};
@@ -4798,7 +4863,8 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
 		    "\"reject CONF ID\",\"stats\",\"drain WORKER\","
 		    "\"undrain WORKER\",\"provision FILE\","
-		    "\"unprovision FILE\",\"capture CONF WHO [PACKETS|stop]\"]}");
+		    "\"unprovision FILE\",\"capture CONF WHO [PACKETS|stop]\","
+		    "\"captures\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 
@@ -4818,6 +4884,8 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		put(o, "]}");
 	} else if (strcmp(cmd, "stats") == 0) {
 		stats_json(f, o);
+	} else if (strcmp(cmd, "captures") == 0) {
+		captures_json(f, o);
 	} else if (c == NULL) {
 		put_error(o, "'%s' needs a conference name", cmd);
 	} else if (strcmp(cmd, "show") == 0) {

@@ -19,6 +19,7 @@
 #include <rte_ring.h>
 
 #include "log.h"
+#include "shm_region.h"
 #include "tick.h"
 
 /* A frame of a capture, or its last. */
@@ -39,6 +40,7 @@ struct cap_file {
 	uint32_t leg_id, serial;
 	uint32_t n, lost;	/* frames written; lost (the workers' count,
 				 * then the writer's own) */
+	struct shm_capture *pub;	/* where it is said, or NULL */
 	char path[PATH_MAX];
 };
 
@@ -54,6 +56,8 @@ static struct {
 	uint64_t ends_lost;		/* tokens the ring did not take */
 	uint64_t ends_lost_said;
 	struct cap_file files[DP_CAP_FILES];
+	struct shm_capture *pub;	/* [SHM_CAPTURES] (NULL: none) */
+	unsigned int pub_next;		/* the slot a new file takes */
 	uint64_t no_file;		/* records with no file slot free */
 	/* TSC to wall clock: at init */
 	uint64_t ref_tsc, ref_ns, hz;
@@ -107,6 +111,29 @@ dp_cap_init(const char *dir)
 	cap.ref_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	cap.on = true;
 	return 0;
+}
+
+void
+dp_cap_publish(struct shm_capture *slots)
+{
+	cap.pub = slots;
+}
+
+/* f's state, in its slot of the region's */
+static void
+say(const struct cap_file *f, uint8_t state)
+{
+	struct shm_capture *p = f->pub;
+
+	if (p == NULL)
+		return;
+	shm_pub_begin(&p->pub_seq);
+	p->leg_id = f->leg_id;
+	p->serial = (uint16_t)f->serial;
+	p->state = state;
+	p->packets = f->n;
+	p->lost = f->lost;
+	shm_pub_end(&p->pub_seq);
 }
 
 const char *
@@ -226,16 +253,20 @@ file_of(uint32_t leg_id, uint32_t serial)
 		 serial);
 	free_slot->leg_id = leg_id;
 	free_slot->serial = serial;
+	free_slot->n = 0;
+	free_slot->lost = 0;
+	free_slot->pub = cap.pub == NULL ? NULL :
+			 &cap.pub[cap.pub_next++ % SHM_CAPTURES];
 	free_slot->fp = fopen(free_slot->path, "w");
 	if (free_slot->fp == NULL) {
 		LOG_WARN("capture of leg %u: cannot write %s: %s", leg_id,
 			 free_slot->path, strerror(errno));
 		free_slot->failed = true;
+		say(free_slot, SHM_CAPTURE_FAILED);
 		return free_slot;
 	}
 	fwrite(&h, sizeof(h), 1, free_slot->fp);
-	free_slot->n = 0;
-	free_slot->lost = 0;
+	say(free_slot, SHM_CAPTURE_WRITING);
 	LOG_INFO("capture of leg %u: writing %s", leg_id, free_slot->path);
 	return free_slot;
 }
@@ -265,6 +296,7 @@ file_close(struct cap_file *f, const char *why)
 	if (fclose(f->fp) != 0)
 		bad = true;
 	f->fp = NULL;
+	say(f, bad ? SHM_CAPTURE_FAILED : SHM_CAPTURE_DONE);
 	if (bad)
 		LOG_WARN("capture of leg %u: writing %s failed (disk full?)",
 			 f->leg_id, f->path);
@@ -292,6 +324,7 @@ write_rec(struct cap_rec *r)
 		fwrite(r->data, r->caplen, 1, f->fp);
 		f->n++;
 		f->lost = r->lost;
+		say(f, SHM_CAPTURE_WRITING);
 	}
 	if (f != NULL && r->last)
 		file_close(f, "all its packets");

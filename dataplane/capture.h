@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 
 #include "lcore.h"
+#include "shm_proto.h"
 
 #define DP_CAP_SNAP	512	/* bytes of a frame kept (pcap snaplen) */
 #define DP_CAP_RECS	4096	/* records in flight, all workers */
@@ -44,6 +45,10 @@ int dp_cap_init(const char *dir);
 /* Write what is queued, close every file (logging what each holds), free
  * the pool and rings. After the workers stopped. */
 void dp_cap_fini(void);
+
+/* Say each file's state in slots[SHM_CAPTURES] (the region's), each new
+ * file in the next slot (NULL: nowhere). Main lcore. */
+void dp_cap_publish(struct shm_capture *slots);
 
 /* The directory, or NULL with capture off. */
 const char *dp_cap_dir(void);

@@ -799,9 +799,11 @@ start_workers(const struct dp_opts *o)
 		LOG_INFO("%s (an earlier tutti-dp did not stop cleanly)", err);
 	snprintf(region.hdr->dp_version, sizeof(region.hdr->dp_version),
 		 "%s", DP_VERSION);
-	if (dp_cap_dir() != NULL)
+	if (dp_cap_dir() != NULL) {
 		snprintf(region.hdr->capture_dir,
 			 sizeof(region.hdr->capture_dir), "%s", dp_cap_dir());
+		dp_cap_publish(region.hdr->captures);
+	}
 	lcores = rte_zmalloc("dp_lcores", sizeof(*lcores) * n_workers,
 			     RTE_CACHE_LINE_SIZE);
 	if (lcores == NULL)

@@ -49,8 +49,9 @@ extern "C" {
 					 * ports */
 #define SHM_VER_MINOR		1	/* 1: SHM_CMD_CAPTURE (a 5.0 data
 					 * plane refuses it) and
-					 * shm_region_hdr.capture_dir (in
-					 * what was padding: "" there) */
+					 * shm_region_hdr.capture_dir and
+					 * captures (in what was padding:
+					 * "" and none there) */
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
 #define SHM_MAX_PORTS		4	/* ethdev ports of the data plane */
@@ -180,6 +181,31 @@ SHM_STATIC_ASSERT(offsetof(struct shm_msg_leg, remote_port) == 24,
 		  "ABI: leg port");
 SHM_STATIC_ASSERT(offsetof(struct shm_msg_leg, local_addr) == 42,
 		  "ABI: leg local address");
+
+/*
+ * A capture tutti-dp writes or wrote (tuttictl captures), in
+ * shm_region_hdr.captures: the newest SHM_CAPTURES, each slot taken in
+ * turn by a new file. Written by tutti-dp's housekeeping lcore (seqlock:
+ * shm_pub_begin()/shm_read_capture()): at its file's opening, as it
+ * writes, and at its end.
+ */
+#define SHM_CAPTURES		32
+enum shm_capture_state {
+	SHM_CAPTURE_NONE = 0,		/* slot never used */
+	SHM_CAPTURE_WRITING = 1,
+	SHM_CAPTURE_DONE = 2,		/* its file is whole and closed */
+	SHM_CAPTURE_FAILED = 3,		/* its file could not be written */
+};
+struct shm_capture {
+	uint64_t pub_seq;
+	uint32_t leg_id;
+	uint16_t serial;	/* leg-LEG_ID-SERIAL.pcap */
+	uint8_t state;		/* enum shm_capture_state */
+	uint8_t _pad0;
+	uint32_t packets;	/* written */
+	uint32_t lost;		/* frames not kept (records all taken) */
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_capture) == 24, "ABI: capture state");
 
 /*
  * SHM_CMD_CAPTURE: the leg's next packets, in and out, into a pcap file
@@ -475,7 +501,8 @@ struct shm_region_hdr {
 	/* tutti-dp --capture-dir, NUL terminated ("": no capture), written
 	 * before SHM_STATE_READY */
 	char capture_dir[256];
-	uint8_t _pad0[3016];
+	struct shm_capture captures[SHM_CAPTURES];
+	uint8_t _pad0[2248];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_region_hdr) == SHM_ALIGN,
 		  "ABI: region header is one page");

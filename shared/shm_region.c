@@ -404,3 +404,9 @@ shm_read_port(const struct shm_port_stats *src, struct shm_port_stats *dst)
 {
 	return seqlock_copy(&src->pub_seq, src, dst, sizeof(*dst));
 }
+
+uint64_t
+shm_read_capture(const struct shm_capture *src, struct shm_capture *dst)
+{
+	return seqlock_copy(&src->pub_seq, src, dst, sizeof(*dst));
+}

@@ -154,6 +154,8 @@ uint64_t shm_read_stats(const struct shm_worker_stats *src,
 			struct shm_worker_stats *dst);
 uint64_t shm_read_port(const struct shm_port_stats *src,
 		       struct shm_port_stats *dst);
+uint64_t shm_read_capture(const struct shm_capture *src,
+			  struct shm_capture *dst);
 
 #ifdef __cplusplus
 }

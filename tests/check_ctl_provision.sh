@@ -155,6 +155,10 @@ check "tuttictl capture names its file, in tutti-dp's --capture-dir" \
 check "... which tutti-dp writes and says is done" wait_for 10 grep -q \
 	"capture of leg [0-9]* done (all its packets): 40 packets in $cap" \
 	"$dir/dp.log"
+tctl captures | sed 's/^/# /'
+check "tuttictl captures says it is done, its 40 packets all kept" bash -c \
+	"'$ctl' --socket '$sock' captures |
+	 grep -qE '^ +[0-9]+ done +40 +0  $cap \(prov:2@'"
 port=$(tctl --json show 1 | grep -o '"from":"prov:2@[^}]*' |
 	grep -o '"rtp_port":[0-9]*' | cut -d: -f2)
 tcpdump -nr "$cap" >"$dir/cap.txt" 2>"$dir/cap.err"

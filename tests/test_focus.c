@@ -1406,7 +1406,7 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 {
 	const struct shm_msg *m;
 	const char *out;
-	char want[96];
+	char want[192];
 	uint32_t leg;
 	unsigned int serial;
 
@@ -1451,6 +1451,28 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 				  (serial + i) & 0xffff);
 		ck_assert_int_eq(shm_msg_validate(m), 0);
 	}
+	/* what tutti-dp says of its files, the newest first */
+	out = ctl("captures");
+	ck_assert_msg(strstr(out, "\"captures\":[]") != NULL, "%s", out);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct shm_capture *sc = &dp.hdr->captures[i];
+
+		sc->leg_id = i == 0 ? leg : 4242;
+		sc->serial = (uint16_t)(serial + i);
+		sc->state = i == 0 ? SHM_CAPTURE_DONE : SHM_CAPTURE_WRITING;
+		sc->packets = i == 0 ? 1000 : 7;
+	}
+	out = ctl("captures");
+	snprintf(want, sizeof(want), "{\"leg_id\":4242,\"serial\":%u,"
+		 "\"state\":\"writing\",\"packets\":7,\"not_kept\":0,",
+		 (serial + 1) & 0xffff);
+	ck_assert_msg(strstr(out, want) == strstr(out, "{\"leg_id\""), "%s",
+		      out);
+	snprintf(want, sizeof(want), "\"state\":\"done\",\"packets\":1000,"
+		 "\"not_kept\":0,\"file\":\"/var/tmp/cap/leg-%u-%u.pcap\","
+		 "\"conference\":\"7\",\"from\":\"prov:2@", leg, serial);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+
 	/* a leg tutti-dp has not answered for yet */
 	dp_serve_off = true;
 	provision_ok("conference 9\nleg 1 conference=9 "

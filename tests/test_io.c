@@ -1272,8 +1272,9 @@ START_TEST(test_io_rtp_in_mixes_out)
 END_TEST
 
 /* The capture directory of a case (made, and removed at exit with what
- * its files). */
+ * its files), and the slots its captures are said in. */
 static char cap_dir[64];
+static struct shm_capture slots[SHM_CAPTURES];
 
 /* A pcap file's frames: how many; ins (to dp_ip:in_port) and outs (from
  * it); false if it is no whole pcap file of nanosecond Ethernet frames
@@ -1376,6 +1377,8 @@ START_TEST(test_io_capture_writes_a_legs_packets)
 	add_conf_and_legs();
 	ck_assert_int_eq(capture_cmd(0, 10, 3), -ENOTSUP);	/* no dir */
 	ck_assert_int_eq(dp_cap_init(cap_dir), 0);
+	memset(slots, 0, sizeof(slots));
+	dp_cap_publish(slots);
 	ck_assert_int_eq(capture_cmd(5, 10, 3), -ENOENT);
 	now = dp_ctl_conf_find(&lc, 7)->next_tick;
 	both_talk(&now, &seq, 2);	/* the peers' MACs learnt */
@@ -1387,6 +1390,12 @@ START_TEST(test_io_capture_writes_a_legs_packets)
 	ck_assert(pcap_frames(path[0], 20000, &n, &ins, &outs));
 	ck_assert_uint_eq(n, 10);
 	ck_assert_uint_eq(ins + outs, 10);
+	/* said in the region's slots, for tuttictl captures */
+	ck_assert_uint_eq(slots[0].leg_id, 70);
+	ck_assert_uint_eq(slots[0].serial, 3);
+	ck_assert_uint_eq(slots[0].state, SHM_CAPTURE_DONE);
+	ck_assert_uint_eq(slots[0].packets, 10);
+	ck_assert_uint_eq(slots[0].pub_seq % 2, 0);
 	ck_assert_uint_ge(ins, 4);
 	ck_assert_uint_ge(outs, 4);
 	/* done: more traffic adds nothing */
@@ -1405,6 +1414,9 @@ START_TEST(test_io_capture_writes_a_legs_packets)
 	ck_assert(pcap_frames(path[1], 20002, &n, &ins, &outs));
 	ck_assert_uint_eq(ins, 3);
 	ck_assert_uint_eq(outs, 3);
+	ck_assert_uint_eq(slots[1].leg_id, 71);
+	ck_assert_uint_eq(slots[1].state, SHM_CAPTURE_DONE);
+	ck_assert_uint_eq(slots[1].packets, 6);
 	/* its leg removed: closed with what it has */
 	ck_assert_int_eq(capture_cmd(1, 1000, 5), 0);
 	both_talk(&now, &seq, 4);

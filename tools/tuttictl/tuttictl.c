@@ -11,6 +11,7 @@
  *   tuttictl lock|unlock CONF         refuse / admit new participants
  *   tuttictl end CONF                 hang up everyone in CONF
  *   tuttictl capture CONF WHO [N|stop] WHO's packets into a pcap file
+ *   tuttictl captures                 the newest captures, done or not
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *   tuttictl drain|undrain WORKER     no new conferences there / again
@@ -61,6 +62,9 @@ usage(FILE *f)
 "                            sends them, into a pcap file in tutti-dp's\n"
 "                            --capture-dir (its log says when it is done);\n"
 "                            stop ends it with what it has\n"
+"  captures                  the newest 32 captures: leg, state (writing,\n"
+"                            done, failed), packets written and not kept,\n"
+"                            file\n"
 "  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port];\n"
 "                            with tutti-cp --outbound-proxy, any host:\n"
 "                            sip:+15551234@carrier.example) into CONF\n"
@@ -295,6 +299,21 @@ row_prov(const char *o, const char *e)
 }
 
 static void
+row_capture(const char *o, const char *e)
+{
+	char id[16], st[16], n[16], lost[16], file[PATH_MAX], from[160] = "";
+
+	get(o, e, "leg_id", id, sizeof(id));
+	get(o, e, "state", st, sizeof(st));
+	get(o, e, "packets", n, sizeof(n));
+	get(o, e, "not_kept", lost, sizeof(lost));
+	get(o, e, "file", file, sizeof(file));
+	get(o, e, "from", from, sizeof(from));
+	printf("%8s %-8s %8s %8s  %s%s%s%s\n", id, st, n, lost, file,
+	       from[0] ? " (" : "", from, from[0] ? ")" : "");
+}
+
+static void
 row_worker(const char *o, const char *e)
 {
 	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
@@ -484,6 +503,10 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 		if (strcmp(k, "0") != 0)
 			printf("; %s kept, with legs other files added", k);
 		printf("\n");
+	} else if (strcmp(cmd, "captures") == 0) {
+		printf("%8s %-8s %8s %8s  %s\n", "LEG", "STATE", "PACKETS",
+		       "NOT-KEPT", "FILE");
+		each(resp, "captures", row_capture);
 	} else if (strcmp(cmd, "capture") == 0) {
 		char id[16] = "", from[160] = "", n[16] = "",
 		     f[PATH_MAX] = "";
