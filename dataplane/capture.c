@@ -6,6 +6,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -44,6 +45,8 @@ struct cap_file {
 	char path[PATH_MAX];
 };
 
+#define DP_CAP_REFUSED	64
+
 /* An end token: leg_id << 32 | serial */
 #define END_SLOTS	256
 
@@ -58,7 +61,10 @@ static struct {
 	struct cap_file files[DP_CAP_FILES];
 	struct shm_capture *pub;	/* [SHM_CAPTURES] (NULL: none) */
 	unsigned int pub_next;		/* the slot a new file takes */
-	uint64_t no_file;		/* records with no file slot free */
+	/* captures refused for want of a file slot, said once: leg_id << 32
+	 * | serial, the newest DP_CAP_REFUSED */
+	uint64_t refused[DP_CAP_REFUSED];
+	unsigned int refused_next;
 	/* TSC to wall clock: at init */
 	uint64_t ref_tsc, ref_ns, hz;
 } cap;
@@ -222,6 +228,58 @@ dp_cap_frame(struct dp_lcore *lc, struct dp_leg_rt *rt,
 		lc->n_cap--;
 }
 
+/*
+ * A new file at path, for its owner only (a call's audio is in it): what
+ * was there goes first (a file of the same name, or a link someone put
+ * there, which is not followed). NULL with errno set if it cannot be.
+ */
+static FILE *
+create(const char *path)
+{
+	FILE *fp;
+	int fd;
+
+	if (unlink(path) != 0 && errno != ENOENT)
+		return NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return NULL;
+	if ((fp = fdopen(fd, "w")) == NULL)
+		close(fd);
+	return fp;
+}
+
+/* Whether the capture of (leg_id, serial) was refused (refuse()). */
+static bool
+refused(uint32_t leg_id, uint32_t serial)
+{
+	uint64_t key = (uint64_t)leg_id << 32 | serial;
+
+	for (unsigned int i = 0; i < DP_CAP_REFUSED; i++)
+		if (cap.refused[i] == key)
+			return true;
+	return false;
+}
+
+/* A capture refused for want of a file slot, at its first record: logged
+ * and said in the region (tuttictl captures); its later records go too,
+ * even once a slot is free (its file would lack its start). */
+static void
+refuse(uint32_t leg_id, uint32_t serial)
+{
+	struct cap_file f = { .leg_id = leg_id, .serial = serial };
+
+	cap.refused[cap.refused_next++ % DP_CAP_REFUSED] =
+		(uint64_t)leg_id << 32 | serial;
+	LOG_WARN("capture of leg %u refused: %u captures are written at "
+		 "once, the most", leg_id, DP_CAP_FILES);
+	if (cap.pub != NULL) {
+		f.pub = &cap.pub[cap.pub_next++ % SHM_CAPTURES];
+		say(&f, SHM_CAPTURE_FAILED);
+	}
+}
+
 /* The file of (leg_id, serial), opened (its pcap header written) if
  * new; NULL if it cannot be. */
 static struct cap_file *
@@ -241,11 +299,10 @@ file_of(uint32_t leg_id, uint32_t serial)
 		if (f->fp == NULL && !f->failed && free_slot == NULL)
 			free_slot = f;
 	}
+	if (refused(leg_id, serial))
+		return NULL;
 	if (free_slot == NULL) {
-		if (cap.no_file++ == 0)
-			LOG_WARN("capture: %u captures written at once, the "
-				 "most: leg %u's frames are not kept",
-				 DP_CAP_FILES, leg_id);
+		refuse(leg_id, serial);
 		return NULL;
 	}
 	snprintf(free_slot->path, sizeof(free_slot->path),
@@ -257,7 +314,7 @@ file_of(uint32_t leg_id, uint32_t serial)
 	free_slot->lost = 0;
 	free_slot->pub = cap.pub == NULL ? NULL :
 			 &cap.pub[cap.pub_next++ % SHM_CAPTURES];
-	free_slot->fp = fopen(free_slot->path, "w");
+	free_slot->fp = create(free_slot->path);
 	if (free_slot->fp == NULL) {
 		LOG_WARN("capture of leg %u: cannot write %s: %s", leg_id,
 			 free_slot->path, strerror(errno));

@@ -264,8 +264,9 @@ check "another file adds 3 legs to it" grep -q \
 	<<<"$out"
 check "... and tutti-dp runs the 5 in one conference" wait_for 10 bash -c \
 	"'$ctl' --socket '$sock' --json stats | grep -q '\"confs\":1,\"legs\":5,'"
-check "... connected, as tuttictl show says" test "$(tctl --json show 60 |
-	grep -o '"state":"connected"' | wc -l)" -eq 5
+check "... connected, as tuttictl show says" wait_for 10 bash -c \
+	"[[ \$('$ctl' --socket '$sock' --json show 60 |
+	   grep -o '\"state\":\"connected\"' | wc -l) -eq 5 ]]"
 out=$(tctl unprovision "$dir/a.prov")
 echo "# $out"
 check "unprovisioning the first file keeps the conference" grep -q \

@@ -147,7 +147,7 @@ proc_stop(struct proc *p, int sig, int timeout_ms)
 	return proc_wait(p, timeout_ms);
 }
 
-#define AT_EXIT_MAX	16
+#define AT_EXIT_MAX	64
 
 enum at_exit_kind { AT_EXIT_SHM, AT_EXIT_FILE, AT_EXIT_LAB, AT_EXIT_DONE };
 

@@ -59,7 +59,7 @@ int proc_capture(char *out, size_t len, const char *fmt, ...)
  * a reaper process removes them just after; abort() and signals too).
  * What proc_start() started is killed then and cannot clean up after
  * itself. Only the registering process's end counts, not that of children
- * forked later. Up to 16 names a process.
+ * forked later. Up to 64 names a process.
  */
 void proc_shm_unlink_at_exit(const char *name);
 void proc_unlink_at_exit(const char *path);

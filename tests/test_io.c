@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -1900,6 +1901,82 @@ add_leg(int i)
 	return dp_ctl_apply(&lc, &m);
 }
 
+/* More captures at once than files are written: the one too many is
+ * refused, and said in the region as failed; the others' files are
+ * written, for their owner only; a link at a file's name is replaced,
+ * not followed. */
+START_TEST(test_io_capture_files_at_once_and_their_mode)
+{
+	char target[96], link[96], path[96], buf[8] = "";
+	struct rte_mbuf *out[256];
+	unsigned int failed = 0, writing = 0;
+	struct stat st;
+	uint64_t now;
+	FILE *fp;
+
+	snprintf(cap_dir, sizeof(cap_dir), "/tmp/test_io-cap-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(cap_dir));
+	proc_unlink_at_exit(cap_dir);
+	for (int i = 0; i <= DP_CAP_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/leg-%d-%d.pcap", cap_dir,
+			 70 + i, 100 + i);
+		proc_unlink_at_exit(path);
+	}
+	snprintf(target, sizeof(target), "%s/target", cap_dir);
+	proc_unlink_at_exit(target);
+	snprintf(link, sizeof(link), "%s/leg-70-100.pcap", cap_dir);
+	fp = fopen(target, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("keep", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_int_eq(symlink(target, link), 0);
+	add_conf();
+	for (int i = 0; i <= DP_CAP_FILES; i++)
+		ck_assert_int_eq(add_leg(i), 0);
+	ck_assert_int_eq(dp_cap_init(cap_dir), 0);
+	memset(slots, 0, sizeof(slots));
+	dp_cap_publish(slots);
+	for (int i = 0; i <= DP_CAP_FILES; i++)
+		ck_assert_int_eq(capture_cmd(i, 1000, (uint16_t)(100 + i)), 0);
+	now = dp_ctl_conf_find(&lc, 7)->next_tick;
+	for (int i = 0; i <= DP_CAP_FILES; i++)
+		rx_rtp((uint16_t)(40000 + 2 * i), (uint16_t)(20000 + 2 * i),
+		       i ? 8 : 0, 0, 0xb0u + (uint32_t)i, 500.0);
+	dp_io_poll(&lc, now);
+	rte_pktmbuf_free_bulk(out, tx_take(out, 256));
+	dp_cap_drain(4096);
+	for (unsigned int k = 0; k < SHM_CAPTURES; k++) {
+		failed += slots[k].state == SHM_CAPTURE_FAILED;
+		writing += slots[k].state == SHM_CAPTURE_WRITING;
+	}
+	ck_assert_uint_eq(writing, DP_CAP_FILES);
+	ck_assert_uint_eq(failed, 1);
+	/* a file comes free: the refused capture stays refused (its file
+	 * would lack its start) */
+	ck_assert_int_eq(capture_cmd(1, 0, 101), 0);
+	dp_cap_drain(4096);
+	rx_rtp((uint16_t)(40000 + 2 * DP_CAP_FILES),
+	       (uint16_t)(20000 + 2 * DP_CAP_FILES), 8, 1,
+	       0xb0u + DP_CAP_FILES, 500.0);
+	dp_io_poll(&lc, now);
+	rte_pktmbuf_free_bulk(out, tx_take(out, 256));
+	dp_cap_drain(4096);
+	snprintf(path, sizeof(path), "%s/leg-%d-%d.pcap", cap_dir,
+		 70 + DP_CAP_FILES, 100 + DP_CAP_FILES);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* the link replaced by a file of the owner's, its target kept */
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	fp = fopen(target, "r");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	ck_assert_str_eq(buf, "keep");
+	dp_cap_fini();
+}
+END_TEST
+
 /* --admit-busy within a second: the legs admitted since count at the last
  * second's cost of a leg, so a burst of joins stops short of the limit
  * rather than a second after it; the next second decides afresh. */
@@ -2614,6 +2691,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_tx_backlog_freed_at_detach);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_capture_writes_a_legs_packets);
+	tcase_add_test(tc, test_io_capture_files_at_once_and_their_mode);
 	tcase_add_test(tc, test_io_two_addresses);
 	tcase_add_test(tc, test_io_gateway);
 	tcase_add_test(tc, test_io_quiet_peers_next_hop);
