@@ -47,8 +47,15 @@ struct cap_file {
 
 #define DP_CAP_REFUSED	64
 
-/* An end token: leg_id << 32 | serial */
+/* An end token: cap_key() */
 #define END_SLOTS	256
+
+/* A capture as one number: leg_id << 32 | serial (end tokens, refused) */
+static inline uint64_t
+cap_key(uint32_t leg_id, uint32_t serial)
+{
+	return (uint64_t)leg_id << 32 | serial;
+}
 
 static struct {
 	char dir[PATH_MAX - 64];	/* room for the file names */
@@ -153,7 +160,7 @@ dp_cap_dir(void)
 static void
 end_token(const struct dp_leg_rt *rt, uint32_t leg_id)
 {
-	uint64_t t = (uint64_t)leg_id << 32 | rt->cap_serial;
+	uint64_t t = cap_key(leg_id, rt->cap_serial);
 
 	if (rte_ring_mp_enqueue_elem(cap.ends, &t, sizeof(t)) != 0)
 		__atomic_fetch_add(&cap.ends_lost, 1, __ATOMIC_RELAXED);
@@ -254,7 +261,7 @@ create(const char *path)
 static bool
 refused(uint32_t leg_id, uint32_t serial)
 {
-	uint64_t key = (uint64_t)leg_id << 32 | serial;
+	uint64_t key = cap_key(leg_id, serial);
 
 	for (unsigned int i = 0; i < DP_CAP_REFUSED; i++)
 		if (cap.refused[i] == key)
@@ -271,7 +278,7 @@ refuse(uint32_t leg_id, uint32_t serial)
 	struct cap_file f = { .leg_id = leg_id, .serial = serial };
 
 	cap.refused[cap.refused_next++ % DP_CAP_REFUSED] =
-		(uint64_t)leg_id << 32 | serial;
+		cap_key(leg_id, serial);
 	LOG_WARN("capture of leg %u refused: %u captures are written at "
 		 "once, the most", leg_id, DP_CAP_FILES);
 	if (cap.pub != NULL) {
@@ -280,34 +287,47 @@ refuse(uint32_t leg_id, uint32_t serial)
 	}
 }
 
+/* Whether slot f holds a capture (its file open, or failed). */
+static bool
+in_use(const struct cap_file *f)
+{
+	return f->fp != NULL || f->failed;
+}
+
+/* The slot of (leg_id, serial)'s capture, or NULL. */
+static struct cap_file *
+file_find(uint32_t leg_id, uint32_t serial)
+{
+	for (unsigned int i = 0; i < DP_CAP_FILES; i++)
+		if (in_use(&cap.files[i]) && cap.files[i].leg_id == leg_id &&
+		    cap.files[i].serial == serial)
+			return &cap.files[i];
+	return NULL;
+}
+
 /* The file of (leg_id, serial), opened (its pcap header written) if
  * new; NULL if it cannot be. */
 static struct cap_file *
 file_of(uint32_t leg_id, uint32_t serial)
 {
-	struct cap_file *free_slot = NULL;
+	struct cap_file *free_slot = NULL, *f = file_find(leg_id, serial);
 	struct pcap_hdr h = { .magic = PCAP_MAGIC_NS, .major = 2, .minor = 4,
 			      .snaplen = DP_CAP_SNAP,
 			      .linktype = PCAP_LINK_ETH };
 
-	for (unsigned int i = 0; i < DP_CAP_FILES; i++) {
-		struct cap_file *f = &cap.files[i];
-
-		if ((f->fp != NULL || f->failed) && f->leg_id == leg_id &&
-		    f->serial == serial)
-			return f;
-		if (f->fp == NULL && !f->failed && free_slot == NULL)
-			free_slot = f;
-	}
+	if (f != NULL)
+		return f;
+	for (unsigned int i = 0; i < DP_CAP_FILES && free_slot == NULL; i++)
+		if (!in_use(&cap.files[i]))
+			free_slot = &cap.files[i];
 	if (refused(leg_id, serial))
 		return NULL;
 	if (free_slot == NULL) {
 		refuse(leg_id, serial);
 		return NULL;
 	}
-	snprintf(free_slot->path, sizeof(free_slot->path),
-		 "%s/leg-%" PRIu32 "-%" PRIu32 ".pcap", cap.dir, leg_id,
-		 serial);
+	snprintf(free_slot->path, sizeof(free_slot->path), SHM_CAPTURE_FILE,
+		 cap.dir, leg_id, serial);
 	free_slot->leg_id = leg_id;
 	free_slot->serial = serial;
 	free_slot->n = 0;
@@ -391,16 +411,15 @@ write_rec(struct cap_rec *r)
 unsigned int
 dp_cap_drain(unsigned int budget)
 {
-	uint64_t ends[32];
+	uint64_t ends[32], ends_lost;
 	struct cap_rec *r[64];
 	unsigned int n_end, n = 0;
 
 	if (!cap.on)
 		return 0;
-	if (__atomic_load_n(&cap.ends_lost, __ATOMIC_RELAXED) !=
-	    cap.ends_lost_said) {
-		cap.ends_lost_said = __atomic_load_n(&cap.ends_lost,
-						     __ATOMIC_RELAXED);
+	ends_lost = __atomic_load_n(&cap.ends_lost, __ATOMIC_RELAXED);
+	if (ends_lost != cap.ends_lost_said) {
+		cap.ends_lost_said = ends_lost;
 		LOG_WARN("capture: %" PRIu64 " captures stopped while %u "
 			 "others were: their files close when tutti-dp stops",
 			 cap.ends_lost_said, END_SLOTS);
@@ -419,15 +438,13 @@ dp_cap_drain(unsigned int budget)
 		if (k == 0)
 			break;
 	}
-	for (unsigned int i = 0; i < n_end; i++)
-		for (unsigned int j = 0; j < DP_CAP_FILES; j++) {
-			struct cap_file *f = &cap.files[j];
+	for (unsigned int i = 0; i < n_end; i++) {
+		struct cap_file *f = file_find((uint32_t)(ends[i] >> 32),
+					       (uint32_t)ends[i]);
 
-			if ((f->fp != NULL || f->failed) &&
-			    f->leg_id == ends[i] >> 32 &&
-			    f->serial == (uint32_t)ends[i])
-				file_close(f, "stopped");
-		}
+		if (f != NULL)
+			file_close(f, "stopped");
+	}
 	return n;
 }
 
@@ -438,7 +455,7 @@ dp_cap_fini(void)
 		while (dp_cap_drain(DP_CAP_RECS) != 0)
 			;
 		for (unsigned int j = 0; j < DP_CAP_FILES; j++)
-			if (cap.files[j].fp != NULL || cap.files[j].failed)
+			if (in_use(&cap.files[j]))
 				file_close(&cap.files[j], "tutti-dp stops");
 	}
 	rte_ring_free(cap.ends);

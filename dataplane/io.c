@@ -508,16 +508,19 @@ tpl_dst_ip(const struct dp_net_tpl *t)
 	return ip_be;
 }
 
-/* A UDP datagram of len bytes at d (headers in front) to rt's flow on port
- * lp; the bytes after the first head are summed already (tail_sum, see
+/* A UDP datagram of rt's, len bytes at d (headers in front), to flow fl
+ * on port lp, and into rt's capture if one runs (at TSC now); the bytes
+ * after the first head are summed already (tail_sum, see
  * dp_net_build_udp_sum()). */
 static void
 send_udp(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf *m,
-	 const struct dp_leg_rt *rt, uint8_t *d, uint32_t len, uint32_t head,
-	 uint16_t tail_sum)
+	 struct dp_leg_rt *rt, const struct dp_net_flow *fl, uint8_t *d,
+	 uint32_t len, uint32_t head, uint16_t tail_sum, uint64_t now)
 {
-	dp_net_build_udp_sum(d, len, head, tail_sum, &rt->flow, lp->tx_flags);
+	dp_net_build_udp_sum(d, len, head, tail_sum, fl, lp->tx_flags);
 	tx_offload(lp, m);
+	if (unlikely(rt->cap_left != 0))	/* tuttictl capture */
+		dp_cap_frame(lc, rt, m, now);
 	tx_queue(lc, lp, m);
 }
 
@@ -1250,20 +1253,14 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 	rte_pktmbuf_trim(m, (uint16_t)(DP_RTCP_BUILD_MAX - len));
 	{
 		/* RTCP goes to the RTP port + 1 of the leg */
-		struct dp_leg_rt r2 = *rt;
+		struct dp_net_flow fl = rt->flow;
 
-		r2.flow.src_port_be = rte_cpu_to_be_16(
+		fl.src_port_be = rte_cpu_to_be_16(
 			rte_be_to_cpu_16(rt->flow.src_port_be) + 1);
-		r2.flow.dst_port_be = rte_cpu_to_be_16(
+		fl.dst_port_be = rte_cpu_to_be_16(
 			rte_be_to_cpu_16(rt->flow.dst_port_be) + 1);
-		if (unlikely(rt->cap_left != 0)) {	/* tuttictl capture */
-			dp_net_build_udp_sum(d, (uint32_t)len, (uint32_t)len,
-					     0, &r2.flow,
-					     leg_lp(lc, rt)->tx_flags);
-			dp_cap_frame(lc, rt, m, now);
-		}
-		send_udp(lc, leg_lp(lc, rt), m, &r2, d, (uint32_t)len,
-			 (uint32_t)len, 0);
+		send_udp(lc, leg_lp(lc, rt), m, rt, &fl, d, (uint32_t)len,
+			 (uint32_t)len, 0, now);
 	}
 }
 

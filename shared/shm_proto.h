@@ -214,6 +214,8 @@ SHM_STATIC_ASSERT(sizeof(struct shm_capture) == 24, "ABI: capture state");
  * tutti-dp has no capture directory, -ENOENT for an unknown leg.
  */
 #define SHM_CAPTURE_MAX		65535	/* packets one capture takes */
+/* a capture's file: printf format of the directory, leg id and serial */
+#define SHM_CAPTURE_FILE	"%s/leg-%u-%u.pcap"
 struct shm_msg_capture {
 	uint32_t leg_id;
 	uint32_t packets;	/* 1..SHM_CAPTURE_MAX; 0: stop */
