@@ -4113,6 +4113,14 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A provisioned leg as one number: its file's conference and leg ids
+ * (sorted and searched when a file's legs meet the running ones) */
+static inline uint64_t
+prov_key(uint32_t file_conf, uint32_t file_leg)
+{
+	return (uint64_t)file_conf << 32 | file_leg;
+}
+
 /* A conference a provisioning file names that tutti-cp runs already (one
  * it provisioned before, with the same parameters): the file's legs join
  * it. */
@@ -4198,7 +4206,7 @@ prov_run_check(const struct conf *c, const struct shm_prov_cmd *cmd,
 /*
  * The conferences pv names that tutti-cp runs, checked (prov_run_check()),
  * sorted by file id in *run (malloc'd, or NULL if none), with their legs'
- * file ids as (conference << 32 | leg) in *ids (sorted). Returns how many
+ * file ids as prov_key()s in *ids (sorted). Returns how many
  * conferences, or -EEXIST/-ENOMEM with "PATH:LINE: reason" in err.
  */
 static int
@@ -4248,7 +4256,7 @@ prov_running(struct cp_focus *f, const struct shm_prov *pv, const char *path,
 
 			if (prov_file_id(p, &id) && *n_ids < cap_ids)
 				(*ids)[(*n_ids)++] =
-					(uint64_t)(*run)[r].file_id << 32 | id;
+					prov_key((*run)[r].file_id, id);
 		}
 	qsort(*ids, *n_ids, sizeof(**ids), cmp_u64);
 	return (int)n;
@@ -4323,7 +4331,7 @@ prov_check(struct cp_focus *f, const struct shm_prov *pv, const char *path,
 			}
 		}
 		r = prov_run_find(run, n_run, cmd->msg.hdr.conf_id);
-		k = (uint64_t)cmd->msg.hdr.conf_id << 32 | l->leg_id;
+		k = prov_key(cmd->msg.hdr.conf_id, l->leg_id);
 		if (r != NULL && n_ids > 0 &&
 		    bsearch(&k, ids, n_ids, sizeof(k), cmp_u64) != NULL) {
 			tutti_errf(err, errlen, "%s:%u: leg %u: conference %s "
@@ -4531,7 +4539,7 @@ prov_going(const struct part *p)
 static bool
 prov_names_legs_of(const uint64_t *keys, size_t n, uint32_t conf)
 {
-	uint64_t lo = (uint64_t)conf << 32;
+	uint64_t lo = prov_key(conf, 0);
 	size_t a = 0, b = n;
 
 	while (a < b) {		/* the first key >= lo */
@@ -4577,8 +4585,8 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 	for (size_t i = 0; i < pv.n_cmds; i++)
 		if (pv.cmds[i].msg.hdr.type == SHM_CMD_LEG_ADD &&
 		    n_keys < pv.n_legs)
-			keys[n_keys++] = (uint64_t)pv.cmds[i].msg.hdr.conf_id
-					 << 32 | pv.cmds[i].msg.body.leg.leg_id;
+			keys[n_keys++] = prov_key(pv.cmds[i].msg.hdr.conf_id,
+					pv.cmds[i].msg.body.leg.leg_id);
 	qsort(keys, n_keys, sizeof(*keys), cmp_u64);
 	for (size_t i = 0; i < pv.n_cmds; i++) {
 		uint32_t file_conf = pv.cmds[i].msg.hdr.conf_id, left = 0;
@@ -4601,7 +4609,7 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 
 			if (!prov_file_id(p, &id) || prov_going(p))
 				continue;
-			k = (uint64_t)file_conf << 32 | id;
+			k = prov_key(file_conf, id);
 			if (bsearch(&k, keys, n_keys, sizeof(k), cmp_u64) ==
 			    NULL) {
 				left++;
@@ -4642,6 +4650,20 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 	prov_reap(f);
 }
 
+#define CAP_DIR_LEN	sizeof(((struct shm_region_hdr *)0)->capture_dir)
+
+/* tutti-dp's capture directory into dir ("": it has none); -ENOTCONN
+ * while tutti-dp is not attached. */
+static int
+capture_dir(const struct cp_focus *f, char dir[CAP_DIR_LEN])
+{
+	if (!f->d->up)
+		return -ENOTCONN;
+	memcpy(dir, f->d->region.hdr->capture_dir, CAP_DIR_LEN);
+	dir[CAP_DIR_LEN - 1] = '\0';
+	return 0;
+}
+
 struct cap_row {
 	struct shm_capture s;
 	uint16_t age;		/* captures asked for since (by serial) */
@@ -4660,17 +4682,15 @@ static void
 captures_json(struct cp_focus *f, struct out *o)
 {
 	struct cap_row rows[SHM_CAPTURES];
-	char dir[sizeof(((struct shm_region_hdr *)0)->capture_dir)];
+	char dir[CAP_DIR_LEN];
 	static const char *const names[] = { "none", "writing", "done",
 					     "failed" };
 	unsigned int n = 0;
 
-	if (!f->d->up) {
+	if (capture_dir(f, dir) < 0) {
 		put_error(o, "tutti-dp is not attached");
 		return;
 	}
-	memcpy(dir, f->d->region.hdr->capture_dir, sizeof(dir));
-	dir[sizeof(dir) - 1] = '\0';
 	for (unsigned int i = 0; i < SHM_CAPTURES; i++) {
 		shm_read_capture(&f->d->region.hdr->captures[i], &rows[n].s);
 		if (rows[n].s.state == SHM_CAPTURE_NONE ||
@@ -4689,8 +4709,8 @@ captures_json(struct cp_focus *f, struct out *o)
 		const struct part *p = part_find_leg(f, s->leg_id);
 		char file[sizeof(dir) + 32];
 
-		snprintf(file, sizeof(file), "%s/leg-%u-%u.pcap", dir,
-			 s->leg_id, s->serial);
+		snprintf(file, sizeof(file), SHM_CAPTURE_FILE, dir,
+			 s->leg_id, (unsigned int)s->serial);
 		put(o, "%s{\"leg_id\":%u,\"serial\":%u,\"state\":\"%s\","
 		    "\"packets\":%u,\"not_kept\":%u,\"file\":", i ? "," : "",
 		    s->leg_id, s->serial, names[s->state], s->packets,
@@ -4727,18 +4747,16 @@ static void
 capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 	    const char *req, struct out *o)
 {
-	char dir[sizeof(((struct shm_region_hdr *)0)->capture_dir)];
+	char dir[CAP_DIR_LEN];
 	char arg[16] = "", file[sizeof(dir) + 32];
 	unsigned long packets = 1000;
 	struct shm_msg m;
 	char *end;
 
-	if (!f->d->up) {
+	if (capture_dir(f, dir) < 0) {
 		put_error(o, "tutti-dp is not attached");
 		return;
 	}
-	memcpy(dir, f->d->region.hdr->capture_dir, sizeof(dir));
-	dir[sizeof(dir) - 1] = '\0';
 	if (dir[0] == '\0') {
 		put_error(o, "tutti-dp runs without --capture-dir: it captures "
 			  "nothing");
@@ -4780,8 +4798,8 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 			 "%s (leg %u)", c->name, p->from, p->leg_id);
 		return;
 	}
-	snprintf(file, sizeof(file), "%s/leg-%u-%u.pcap", dir, p->leg_id,
-		 f->capture_serial);
+	snprintf(file, sizeof(file), SHM_CAPTURE_FILE, dir, p->leg_id,
+		 (unsigned int)f->capture_serial);
 	put(o, ",\"packets\":%lu,\"file\":", packets);
 	put_str(o, file);
 	put(o, "}");
