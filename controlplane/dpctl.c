@@ -59,8 +59,11 @@ cp_dpctl_attach(struct cp_dpctl *d, const char *name, uint64_t now_ns,
 	h = d->region.hdr;
 	other = __atomic_load_n(&h->cp_pid, __ATOMIC_ACQUIRE);
 	other_beat = __atomic_load_n(&h->cp_heartbeat_ns, __ATOMIC_ACQUIRE);
+	/* A beat after now_ns (written since our clock was read) is fresh,
+	 * not 2^64 ns old. */
 	if (other != 0 && other != (uint32_t)getpid() && shm_pid_alive(other) &&
-	    now_ns - other_beat < SHM_HEARTBEAT_STALE_NS) {
+	    (other_beat >= now_ns ||
+	     now_ns - other_beat < SHM_HEARTBEAT_STALE_NS)) {
 		tutti_errf(err, errlen, "another tutti-cp (pid %u) is attached to "
 		    "region %s: the rings have one producer and one consumer, "
 		    "so stop it first", other, name);

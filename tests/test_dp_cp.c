@@ -233,7 +233,7 @@ START_TEST(test_dp_applies_commands_and_cp_relearns_legs)
 
 	/* A second control plane is refused: the rings are SP/SC. */
 	start_cp(&cp2, "0");
-	ck_assert_int_eq(proc_wait(&cp2, WAIT_MS), 1);
+	ck_assert_msg(proc_wait(&cp2, WAIT_MS) == 1, "%s", cp2.out);
 	ck_assert_msg(strstr(cp2.out, "another tutti-cp") != NULL, "%s",
 		      cp2.out);
 

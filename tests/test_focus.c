@@ -895,6 +895,36 @@ START_TEST(test_focus_restart_keeps_the_pairs_of_its_calls)
 }
 END_TEST
 
+/* A second tutti-cp is refused while the first beats, also when the
+ * first's beat is newer than the clock the second read before attaching
+ * (the CI failure of stop 34: read as 2^64 ns old, it took over). */
+START_TEST(test_focus_second_cp_refused_while_the_first_beats)
+{
+	struct cp_dpctl d2;
+	uint64_t now = shm_now_ns();
+	char err[256];
+
+	cp_dpctl_init(&d2, NULL, NULL);
+	__atomic_store_n(&dp.hdr->cp_pid, (uint32_t)getppid(),
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&dp.hdr->cp_heartbeat_ns, now + 1000000,
+			 __ATOMIC_RELEASE);
+	ck_assert_int_eq(cp_dpctl_attach(&d2, region_name, now, err,
+					 sizeof(err)), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(err, "another tutti-cp"));
+	__atomic_store_n(&dp.hdr->cp_heartbeat_ns, now - 1000000,
+			 __ATOMIC_RELEASE);
+	ck_assert_int_eq(cp_dpctl_attach(&d2, region_name, now, err,
+					 sizeof(err)), -EBUSY);
+	/* a beat older than SHM_HEARTBEAT_STALE_NS is a dead tutti-cp's */
+	__atomic_store_n(&dp.hdr->cp_heartbeat_ns,
+			 now - SHM_HEARTBEAT_STALE_NS - 1, __ATOMIC_RELEASE);
+	ck_assert_msg(cp_dpctl_attach(&d2, region_name, now, err,
+				      sizeof(err)) == 0, "%s", err);
+	cp_dpctl_detach(&d2);
+}
+END_TEST
+
 /* ---- one media address: as before there could be several ---- */
 
 /* The legs name no address (0.0.0.0: tutti-dp's first), their SDP says
@@ -2040,6 +2070,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup_one, teardown);
 	tcase_add_test(tc, test_focus_stats_say_dtmf_lost);
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
+	tcase_add_test(tc, test_focus_second_cp_refused_while_the_first_beats);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);
 	suite_add_tcase(s, tc);
 
