@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <arpa/inet.h>
 
@@ -4781,7 +4782,18 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 			  p->from);
 		return;
 	}
-	f->capture_serial++;	/* (wraps: 65,536 captures a name) */
+	/* The next serial whose file is not in the directory: tutti-dp
+	 * replaces a file of the name, and the serial wraps (16 bits, and
+	 * started from the clock). */
+	for (unsigned int i = 0; i < 65536; i++) {
+		struct stat st;
+
+		f->capture_serial++;
+		snprintf(file, sizeof(file), SHM_CAPTURE_FILE, dir, p->leg_id,
+			 (unsigned int)f->capture_serial);
+		if (packets == 0 || lstat(file, &st) < 0)
+			break;
+	}
 	shm_msg_init(&m, SHM_CMD_CAPTURE, 0, c->conf_id);
 	m.body.capture.leg_id = p->leg_id;
 	m.body.capture.packets = (uint32_t)packets;
@@ -4798,8 +4810,6 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 			 "%s (leg %u)", c->name, p->from, p->leg_id);
 		return;
 	}
-	snprintf(file, sizeof(file), SHM_CAPTURE_FILE, dir, p->leg_id,
-		 (unsigned int)f->capture_serial);
 	put(o, ",\"packets\":%lu,\"file\":", packets);
 	put_str(o, file);
 	put(o, "}");

@@ -1514,6 +1514,48 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 }
 END_TEST
 
+/* A capture's file never replaces one in the directory: the serial skips
+ * the names taken (it wraps at 65,536, and starts from the clock). */
+START_TEST(test_focus_capture_skips_files_in_the_directory)
+{
+	char dir[] = "/tmp/tutti-capXXXXXX", path[2][64], want[160];
+	const char *out;
+	unsigned int serial;
+	uint32_t leg;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	proc_unlink_at_exit(dir);
+	provision_ok(PROV_TWO);
+	run_ms(20);
+	leg = leg_add_at(40002)->body.leg.leg_id;
+	snprintf(dp.hdr->capture_dir, sizeof(dp.hdr->capture_dir), "%s", dir);
+	out = ctl("capture 7 prov:2@ 10");
+	snprintf(want, sizeof(want), "%s/leg-%u-", dir, leg);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_int_eq(sscanf(strstr(out, want) + strlen(want), "%u.pcap",
+				&serial), 1);
+	for (unsigned int i = 0; i < 2; i++) {	/* the next two are taken */
+		snprintf(path[i], sizeof(path[i]), "%s/leg-%u-%u.pcap", dir,
+			 leg, (serial + 1 + i) & 0xffff);
+		proc_unlink_at_exit(path[i]);
+		fp = fopen(path[i], "w");
+		ck_assert_ptr_nonnull(fp);
+		fclose(fp);
+	}
+	out = ctl("capture 7 prov:2@ 10");
+	snprintf(want, sizeof(want), "\"file\":\"%s/leg-%u-%u.pcap\"", dir,
+		 leg, (serial + 3) & 0xffff);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	run_ms(10);
+	ck_assert_uint_eq(cmd_of(SHM_CMD_CAPTURE, 1)->body.capture.serial,
+			  (serial + 3) & 0xffff);
+	for (unsigned int i = 0; i < 2; i++)
+		ck_assert_int_eq(unlink(path[i]), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* kick removes one provisioned leg, end the rest and the conference; the
  * RTP port comes free for SIP. */
 START_TEST(test_focus_provision_kick_and_end_remove_them)
@@ -2084,6 +2126,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_unprovision_keeps_other_files_legs);
 	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
 	tcase_add_test(tc, test_focus_capture_asks_tutti_dp);
+	tcase_add_test(tc, test_focus_capture_skips_files_in_the_directory);
 	tcase_add_test(tc, test_focus_provision_a_refused_leg_goes);
 	tcase_add_test(tc, test_focus_unprovision_ends_the_files_conferences);
 	tcase_add_test(tc, test_focus_provision_a_refused_conference_goes);
