@@ -4665,6 +4665,8 @@ capture_dir(const struct cp_focus *f, char dir[CAP_DIR_LEN])
 	return 0;
 }
 
+static const char *conf_name_of(struct cp_focus *f, uint32_t conf_id);
+
 struct cap_row {
 	struct shm_capture s;
 	uint16_t age;		/* captures asked for since (by serial) */
@@ -4707,17 +4709,26 @@ captures_json(struct cp_focus *f, struct out *o)
 	put(o, ",\"captures\":[");
 	for (unsigned int i = 0; i < n; i++) {
 		const struct shm_capture *s = &rows[i].s;
-		const struct part *p = part_find_leg(f, s->leg_id);
+		const struct part *p = s->conference ? NULL :
+				       part_find_leg(f, s->leg_id);
 		char file[sizeof(dir) + 32];
 
-		snprintf(file, sizeof(file), SHM_CAPTURE_FILE, dir,
+		snprintf(file, sizeof(file), s->conference ?
+			 SHM_CAPTURE_CONF_FILE : SHM_CAPTURE_FILE, dir,
 			 s->leg_id, (unsigned int)s->serial);
-		put(o, "%s{\"leg_id\":%u,\"serial\":%u,\"state\":\"%s\","
-		    "\"packets\":%u,\"not_kept\":%u,\"file\":", i ? "," : "",
-		    s->leg_id, s->serial, names[s->state], s->packets,
-		    s->lost);
+		if (s->conference)	/* a conference captured whole */
+			put(o, "%s{\"leg_id\":0,\"conf_id\":%u", i ? "," : "",
+			    s->leg_id);
+		else
+			put(o, "%s{\"leg_id\":%u", i ? "," : "", s->leg_id);
+		put(o, ",\"serial\":%u,\"state\":\"%s\",\"packets\":%u,"
+		    "\"not_kept\":%u,\"file\":", s->serial, names[s->state],
+		    s->packets, s->lost);
 		put_str(o, file);
-		if (p != NULL) {
+		if (s->conference && conf_name_of(f, s->leg_id)[0] != '\0') {
+			put(o, ",\"conference\":");
+			put_str(o, conf_name_of(f, s->leg_id));
+		} else if (p != NULL) {
 			put(o, ",\"conference\":");
 			put_str(o, p->conf->name);
 			put(o, ",\"from\":");
@@ -4733,16 +4744,41 @@ static void
 on_capture_status(void *cookie, const struct shm_msg *cmd, int status)
 {
 	(void)cookie;
-	if (status < 0 && status != -ENOTCONN)
+	if (status >= 0 || status == -ENOTCONN)
+		return;
+	if (cmd->body.capture.leg_id == 0)
+		LOG_WARN("tutti-dp refused the capture of conference %u "
+			 "whole: %s", cmd->hdr.conf_id, status == -ENOTSUP ?
+			 "it has no --capture-dir" : strerror(-status));
+	else
 		LOG_WARN("tutti-dp refused the capture of leg %u: %s",
 			 cmd->body.capture.leg_id, status == -ENOTSUP ?
-			 "it has no --capture-dir" : strerror(-status));
+			 "it has no --capture-dir" : status == -EBUSY ?
+			 "its conference is captured whole" :
+			 strerror(-status));
+}
+
+/* Whether tutti-dp writes a capture of c whole now (its region says). */
+static bool
+captured_whole(struct cp_focus *f, const struct conf *c)
+{
+	struct shm_capture s;
+
+	for (unsigned int i = 0; i < SHM_CAPTURES; i++) {
+		shm_read_capture(&f->d->region.hdr->captures[i], &s);
+		if (s.conference && s.leg_id == c->conf_id &&
+		    s.state == SHM_CAPTURE_WRITING)
+			return true;
+	}
+	return false;
 }
 
 /*
  * tuttictl capture CONF WHO [PACKETS|stop] (req: the whole line): p's
  * next PACKETS (default 1000) in and out, into a pcap file tutti-dp
- * writes in its --capture-dir; stop ends it.
+ * writes in its --capture-dir; stop ends it. p NULL (WHO "all"): every
+ * leg of c, into one file (default 1000 a participant, at most
+ * SHM_CAPTURE_MAX).
  */
 static void
 capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
@@ -4750,7 +4786,9 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 {
 	char dir[CAP_DIR_LEN];
 	char arg[16] = "", file[sizeof(dir) + 32];
-	unsigned long packets = 1000;
+	unsigned long packets = p != NULL ? 1000 :
+		c->n_parts > SHM_CAPTURE_MAX / 1000 ? SHM_CAPTURE_MAX :
+		1000ul * (c->n_parts ? c->n_parts : 1);
 	struct shm_msg m;
 	char *end;
 
@@ -4777,9 +4815,23 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 			return;
 		}
 	}
-	if (p->state != PART_CONNECTED && p->state != PART_UPDATING) {
+	if (p == NULL && f->d->region.hdr->ver_minor < 2) {
+		put_error(o, "tutti-dp speaks protocol %u.%u: it captures "
+			  "single participants, not a conference whole (5.2)",
+			  f->d->region.hdr->ver_major,
+			  f->d->region.hdr->ver_minor);
+		return;
+	}
+	if (p != NULL && p->state != PART_CONNECTED &&
+	    p->state != PART_UPDATING) {
 		put_error(o, "%s is not connected yet: nothing to capture",
 			  p->from);
+		return;
+	}
+	if (p != NULL && captured_whole(f, c)) {
+		put_error(o, "conference %s is being captured whole, %s too: "
+			  "'capture %s all stop' ends that", c->name, p->from,
+			  c->name);
 		return;
 	}
 	/* The next serial whose file is not in the directory: tutti-dp
@@ -4789,32 +4841,49 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 		struct stat st;
 
 		f->capture_serial++;
-		snprintf(file, sizeof(file), SHM_CAPTURE_FILE, dir, p->leg_id,
-			 (unsigned int)f->capture_serial);
+		snprintf(file, sizeof(file), p != NULL ? SHM_CAPTURE_FILE :
+			 SHM_CAPTURE_CONF_FILE, dir, p != NULL ? p->leg_id :
+			 c->conf_id, (unsigned int)f->capture_serial);
 		if (packets == 0 || lstat(file, &st) < 0)
 			break;
 	}
 	shm_msg_init(&m, SHM_CMD_CAPTURE, 0, c->conf_id);
-	m.body.capture.leg_id = p->leg_id;
+	m.body.capture.leg_id = p != NULL ? p->leg_id : 0;
 	m.body.capture.packets = (uint32_t)packets;
 	m.body.capture.serial = f->capture_serial;
 	if (dp_send(f, c->worker, &m, on_capture_status, NULL) < 0) {
 		put_error(o, "cannot tell tutti-dp now: try again");
 		return;
 	}
-	put(o, "{\"ok\":true,\"leg_id\":%u,\"from\":", p->leg_id);
-	put_str(o, p->from);
+	if (p != NULL) {
+		put(o, "{\"ok\":true,\"leg_id\":%u,\"from\":", p->leg_id);
+		put_str(o, p->from);
+	} else {
+		put(o, "{\"ok\":true,\"leg_id\":0,\"conference\":");
+		put_str(o, c->name);
+	}
 	if (packets == 0) {
 		put(o, ",\"stopped\":true}");
-		LOG_INFO("conference %s: the operator stopped the capture of "
-			 "%s (leg %u)", c->name, p->from, p->leg_id);
+		if (p != NULL)
+			LOG_INFO("conference %s: the operator stopped the "
+				 "capture of %s (leg %u)", c->name, p->from,
+				 p->leg_id);
+		else
+			LOG_INFO("conference %s: the operator stopped its "
+				 "capture", c->name);
 		return;
 	}
 	put(o, ",\"packets\":%lu,\"file\":", packets);
 	put_str(o, file);
 	put(o, "}");
-	LOG_INFO("conference %s: the operator captures %lu packets of %s (leg "
-		 "%u) into %s", c->name, packets, p->from, p->leg_id, file);
+	if (p != NULL)
+		LOG_INFO("conference %s: the operator captures %lu packets of "
+			 "%s (leg %u) into %s", c->name, packets, p->from,
+			 p->leg_id, file);
+	else
+		LOG_INFO("conference %s: the operator captures %lu packets of "
+			 "all its participants into %s", c->name, packets,
+			 file);
 }
 
 static bool
@@ -4976,6 +5045,9 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		watchers_json(c, o);
 	} else if (strcmp(cmd, "approve") == 0 || strcmp(cmd, "reject") == 0) {
 		approve(f, c, cmd[0] == 'a', n < 3 ? NULL : who, o);
+	} else if (strcmp(cmd, "capture") == 0 && n >= 3 &&
+		   strcmp(who, "all") == 0) {
+		capture_cmd(f, c, NULL, req, o);	/* the whole conference */
 	} else if (n < 3) {
 		put_error(o, "'%s' needs a conference and a participant (leg "
 			  "id or From URI)", cmd);

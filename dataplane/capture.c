@@ -23,10 +23,14 @@
 #include "shm_region.h"
 #include "tick.h"
 
+/* serial's bit of a capture of a whole conference: its leg_id (in
+ * records, files, tokens) is the conference's conf_id */
+#define CAP_CONF	(1u << 16)
+
 /* A frame of a capture, or its last. */
 struct cap_rec {
 	uint64_t tsc;
-	uint32_t leg_id, serial;
+	uint32_t leg_id, serial;	/* the capture's: cap_key() */
 	uint32_t lost;		/* last: frames the capture could not keep */
 	uint16_t caplen, origlen;
 	bool last;		/* the capture's last frame: its file closes */
@@ -38,7 +42,7 @@ struct cap_file {
 	FILE *fp;		/* NULL: slot free, unless failed */
 	bool failed;		/* its file could not be opened: its
 				 * records go, until its end */
-	uint32_t leg_id, serial;
+	uint32_t leg_id, serial;	/* cap_key(); CAP_CONF */
 	uint32_t n, lost;	/* frames written; lost (the workers' count,
 				 * then the writer's own) */
 	struct shm_capture *pub;	/* where it is said, or NULL */
@@ -100,7 +104,7 @@ dp_cap_init(const char *dir)
 	memset(&cap, 0, sizeof(cap));
 	if (dir == NULL || dir[0] == '\0')
 		return 0;
-	if (strlen(dir) + sizeof("/leg-4294967295-4294967295.pcap") >
+	if (strlen(dir) + sizeof("/conf-4294967295-4294967295.pcap") >
 	    sizeof(cap.dir))
 		return -ENAMETOOLONG;
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode) ||
@@ -143,6 +147,7 @@ say(const struct cap_file *f, uint8_t state)
 	shm_pub_begin(&p->pub_seq);
 	p->leg_id = f->leg_id;
 	p->serial = (uint16_t)f->serial;
+	p->conference = (f->serial & CAP_CONF) != 0;
 	p->state = state;
 	p->packets = f->n;
 	p->lost = f->lost;
@@ -155,15 +160,24 @@ dp_cap_dir(void)
 	return cap.on ? cap.dir : NULL;
 }
 
-/* Queue the end token of rt, leg leg_id (cold: a capture stopped or its
- * leg gone). */
+/* Queue the end token of capture (leg_id, serial) (cold: a capture
+ * stopped, its leg or conference gone). */
 static void
-end_token(const struct dp_leg_rt *rt, uint32_t leg_id)
+end_token(uint32_t leg_id, uint32_t serial)
 {
-	uint64_t t = cap_key(leg_id, rt->cap_serial);
+	uint64_t t = cap_key(leg_id, serial);
 
 	if (rte_ring_mp_enqueue_elem(cap.ends, &t, sizeof(t)) != 0)
 		__atomic_fetch_add(&cap.ends_lost, 1, __ATOMIC_RELAXED);
+}
+
+/* rt leaves its conference's capture. */
+static void
+leave(struct dp_lcore *lc, struct dp_leg_rt *rt)
+{
+	rt->cap_left = 0;
+	rt->cap_conf = false;
+	lc->n_cap--;
 }
 
 int
@@ -172,6 +186,8 @@ dp_cap_start(struct dp_lcore *lc, struct dp_leg_rt *rt, uint32_t leg_id,
 {
 	if (!cap.on)
 		return -ENOTSUP;
+	if (rt->cap_conf && lc->confs[rt->conf_idx].cap_left != 0)
+		return -EBUSY;
 	dp_cap_stop(lc, rt, leg_id);
 	if (packets == 0)
 		return 0;
@@ -187,52 +203,137 @@ dp_cap_stop(struct dp_lcore *lc, struct dp_leg_rt *rt, uint32_t leg_id)
 {
 	if (rt->cap_left == 0)
 		return;
-	end_token(rt, leg_id);
+	if (rt->cap_conf) {	/* the conference's capture goes on */
+		leave(lc, rt);
+		return;
+	}
+	end_token(leg_id, rt->cap_serial);
 	rt->cap_left = 0;
 	lc->n_cap--;
 }
 
-static void
-lost(struct dp_leg_rt *rt)
+void
+dp_cap_left(struct dp_lcore *lc, struct dp_leg_rt *rt)
 {
-	if (rt->cap_lost < UINT16_MAX)
-		rt->cap_lost++;
+	if (rt->cap_conf && lc->confs[rt->conf_idx].cap_left == 0)
+		leave(lc, rt);
+}
+
+/* Leg slot k's runtime, if it is a leg of c. */
+static struct dp_leg_rt *
+leg_of(struct dp_lcore *lc, const struct dp_conf *c, uint32_t k)
+{
+	const struct shm_leg_entry *e = &lc->legs[k];
+
+	return e->state == SHM_LEG_ACTIVE && e->conf_id == c->conf_id ?
+	       &lc->rt[k] : NULL;
+}
+
+void
+dp_cap_join(struct dp_lcore *lc, const struct dp_conf *c,
+	    struct dp_leg_rt *rt, uint32_t leg_id)
+{
+	if (c->cap_left == 0 || rt->cap_conf)
+		return;
+	dp_cap_stop(lc, rt, leg_id);	/* its own capture ends */
+	rt->cap_conf = true;
+	rt->cap_left = 1;
+	lc->n_cap++;
+}
+
+int
+dp_cap_conf_start(struct dp_lcore *lc, struct dp_conf *c, uint32_t packets,
+		  uint16_t serial)
+{
+	if (!cap.on)
+		return -ENOTSUP;
+	dp_cap_conf_stop(lc, c);
+	if (packets == 0)
+		return 0;
+	c->cap_serial = serial;
+	c->cap_lost = 0;
+	c->cap_left = packets;
+	/* cold: a capture is rare; its legs are looked for */
+	for (uint32_t k = 0; k < lc->n_leg_slots; k++) {
+		struct dp_leg_rt *rt = leg_of(lc, c, k);
+
+		if (rt != NULL)
+			dp_cap_join(lc, c, rt, lc->legs[k].leg.leg_id);
+	}
+	return 0;
+}
+
+void
+dp_cap_conf_stop(struct dp_lcore *lc, struct dp_conf *c)
+{
+	if (c->cap_left != 0) {
+		end_token(c->conf_id, c->cap_serial | CAP_CONF);
+		c->cap_left = 0;
+	}
+	for (uint32_t k = 0; k < lc->n_leg_slots && lc->n_cap != 0; k++) {
+		struct dp_leg_rt *rt = leg_of(lc, c, k);
+
+		if (rt != NULL && rt->cap_conf)
+			leave(lc, rt);
+	}
+}
+
+static void
+lost(uint16_t *n)
+{
+	if (*n < UINT16_MAX)
+		(*n)++;
 }
 
 DP_COLD void
 dp_cap_frame(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	     const struct rte_mbuf *m, uint64_t tsc)
 {
+	struct dp_conf *c = NULL;
+	uint16_t *n_lost = &rt->cap_lost;
 	struct cap_rec *r;
 	const void *d;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
+	if (rt->cap_conf) {
+		c = &lc->confs[rt->conf_idx];
+		if (c->cap_left == 0) {	/* it ended: its count reached */
+			leave(lc, rt);
+			return;
+		}
+		n_lost = &c->cap_lost;
+	}
 	if (rte_mempool_get(cap.pool, (void **)&r) != 0) {
-		lost(rt);
+		lost(n_lost);
 		return;
 	}
 	r->tsc = tsc;
-	r->leg_id = rt->tl->cfg.leg_id;
-	r->serial = rt->cap_serial;
+	r->leg_id = c != NULL ? c->conf_id : rt->tl->cfg.leg_id;
+	r->serial = c != NULL ? c->cap_serial | CAP_CONF : rt->cap_serial;
 	r->origlen = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
 	r->caplen = (uint16_t)(len < DP_CAP_SNAP ? len : DP_CAP_SNAP);
 	d = rte_pktmbuf_read(m, 0, r->caplen, r->data);
 	if (d == NULL) {
 		rte_mempool_put(cap.pool, r);
-		lost(rt);
+		lost(n_lost);
 		return;
 	}
 	if (d != r->data)
 		memcpy(r->data, d, r->caplen);
-	r->last = rt->cap_left == 1;
-	r->lost = rt->cap_lost;
+	r->last = (c != NULL ? c->cap_left : rt->cap_left) == 1;
+	r->lost = *n_lost;
 	if (rte_ring_mp_enqueue(cap.recs, r) != 0) {
 		rte_mempool_put(cap.pool, r);
-		lost(rt);
+		lost(n_lost);
 		return;
 	}
-	if (--rt->cap_left == 0)
+	if (c != NULL) {
+		/* its other legs leave at their next frame */
+		if (--c->cap_left == 0)
+			leave(lc, rt);
+	} else if (--rt->cap_left == 0) {
 		lc->n_cap--;
+	}
 }
 
 /*
@@ -257,6 +358,16 @@ create(const char *path)
 	return fp;
 }
 
+/* "leg 12" or "conference 7": what capture (leg_id, serial) takes, in
+ * buf[32] */
+static const char *
+whose(uint32_t leg_id, uint32_t serial, char *buf)
+{
+	snprintf(buf, 32, "%s %u", serial & CAP_CONF ? "conference" : "leg",
+		 leg_id);
+	return buf;
+}
+
 /* Whether the capture of (leg_id, serial) was refused (refuse()). */
 static bool
 refused(uint32_t leg_id, uint32_t serial)
@@ -279,8 +390,10 @@ refuse(uint32_t leg_id, uint32_t serial)
 
 	cap.refused[cap.refused_next++ % DP_CAP_REFUSED] =
 		cap_key(leg_id, serial);
-	LOG_WARN("capture of leg %u refused: %u captures are written at "
-		 "once, the most", leg_id, DP_CAP_FILES);
+	char w[32];
+
+	LOG_WARN("capture of %s refused: %u captures are written at once, "
+		 "the most", whose(leg_id, serial, w), DP_CAP_FILES);
 	if (cap.pub != NULL) {
 		f.pub = &cap.pub[cap.pub_next++ % SHM_CAPTURES];
 		say(&f, SHM_CAPTURE_FAILED);
@@ -314,6 +427,7 @@ file_of(uint32_t leg_id, uint32_t serial)
 	struct pcap_hdr h = { .magic = PCAP_MAGIC_NS, .major = 2, .minor = 4,
 			      .snaplen = DP_CAP_SNAP,
 			      .linktype = PCAP_LINK_ETH };
+	char w[32];
 
 	if (f != NULL)
 		return f;
@@ -326,8 +440,9 @@ file_of(uint32_t leg_id, uint32_t serial)
 		refuse(leg_id, serial);
 		return NULL;
 	}
-	snprintf(free_slot->path, sizeof(free_slot->path), SHM_CAPTURE_FILE,
-		 cap.dir, leg_id, serial);
+	snprintf(free_slot->path, sizeof(free_slot->path),
+		 serial & CAP_CONF ? SHM_CAPTURE_CONF_FILE : SHM_CAPTURE_FILE,
+		 cap.dir, leg_id, serial & ~CAP_CONF);
 	free_slot->leg_id = leg_id;
 	free_slot->serial = serial;
 	free_slot->n = 0;
@@ -336,15 +451,17 @@ file_of(uint32_t leg_id, uint32_t serial)
 			 &cap.pub[cap.pub_next++ % SHM_CAPTURES];
 	free_slot->fp = create(free_slot->path);
 	if (free_slot->fp == NULL) {
-		LOG_WARN("capture of leg %u: cannot write %s: %s", leg_id,
-			 free_slot->path, strerror(errno));
+		LOG_WARN("capture of %s: cannot write %s: %s",
+			 whose(leg_id, serial, w), free_slot->path,
+			 strerror(errno));
 		free_slot->failed = true;
 		say(free_slot, SHM_CAPTURE_FAILED);
 		return free_slot;
 	}
 	fwrite(&h, sizeof(h), 1, free_slot->fp);
 	say(free_slot, SHM_CAPTURE_WRITING);
-	LOG_INFO("capture of leg %u: writing %s", leg_id, free_slot->path);
+	LOG_INFO("capture of %s: writing %s", whose(leg_id, serial, w),
+		 free_slot->path);
 	return free_slot;
 }
 
@@ -362,7 +479,7 @@ lost_str(const struct cap_file *f, char *buf, size_t len)
 static void
 file_close(struct cap_file *f, const char *why)
 {
-	char buf[80];
+	char buf[80], w[32];
 	bool bad;
 
 	if (f->failed) {	/* said when it failed */
@@ -375,11 +492,11 @@ file_close(struct cap_file *f, const char *why)
 	f->fp = NULL;
 	say(f, bad ? SHM_CAPTURE_FAILED : SHM_CAPTURE_DONE);
 	if (bad)
-		LOG_WARN("capture of leg %u: writing %s failed (disk full?)",
-			 f->leg_id, f->path);
+		LOG_WARN("capture of %s: writing %s failed (disk full?)",
+			 whose(f->leg_id, f->serial, w), f->path);
 	else
-		LOG_INFO("capture of leg %u done (%s): %u packets in %s%s",
-			 f->leg_id, why, f->n, f->path, lost_str(f, buf,
+		LOG_INFO("capture of %s done (%s): %u packets in %s%s",
+			 whose(f->leg_id, f->serial, w), why, f->n, f->path, lost_str(f, buf,
 								 sizeof(buf)));
 }
 

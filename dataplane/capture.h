@@ -10,7 +10,9 @@
  * multi-producer ring; the housekeeping lcore (dp_cap_drain()) writes the
  * records out, a file a capture, leg-LEG_ID-SERIAL.pcap in tutti-dp's
  * --capture-dir. Without that directory nothing is made and
- * SHM_CMD_CAPTURE is refused (-ENOTSUP).
+ * SHM_CMD_CAPTURE is refused (-ENOTSUP). A capture of a whole conference
+ * (dp_cap_conf_start()) counts its frames in its dp_conf and writes
+ * conf-CONF_ID-SERIAL.pcap; each of its legs has cap_left 1 and cap_conf.
  *
  * A capture ends with its last packet (the record says so), or when
  * stopped or its leg removed (an end token on a ring of its own, read
@@ -56,14 +58,40 @@ const char *dp_cap_dir(void);
 /*
  * SHM_CMD_CAPTURE on rt, leg leg_id: capture its next packets (0: stop)
  * into a file of serial. A capture of rt going on ends first. Worker
- * lcore. Returns 0 or -ENOTSUP (capture off).
+ * lcore. Returns 0, -ENOTSUP (capture off) or -EBUSY (rt's conference
+ * is captured whole).
  */
 int dp_cap_start(struct dp_lcore *lc, struct dp_leg_rt *rt, uint32_t leg_id,
 		 uint32_t packets, uint16_t serial);
 
 /* The capture of rt, leg leg_id, ends (stopped, or its leg goes): its
- * file is closed. Worker lcore. */
+ * file is closed; or rt leaves its conference's capture. Worker lcore. */
 void dp_cap_stop(struct dp_lcore *lc, struct dp_leg_rt *rt, uint32_t leg_id);
+
+/*
+ * SHM_CMD_CAPTURE of conference c whole (leg_id 0): the next packets of
+ * its legs, in and out, those that join meanwhile (dp_cap_join()) too,
+ * into one file of serial (conf-CONF_ID-SERIAL.pcap); 0 stops it. Its
+ * legs' own captures end (and a leg's is refused while it runs:
+ * dp_cap_start()). A capture of c going on ends first. Each of its legs
+ * is taken in (rt->cap_left 1, rt->cap_conf), and leaves at its next
+ * frame once c->cap_left is spent. Cold: looks through the worker's leg
+ * slots. Worker lcore. Returns 0 or -ENOTSUP (capture off).
+ */
+int dp_cap_conf_start(struct dp_lcore *lc, struct dp_conf *c,
+		      uint32_t packets, uint16_t serial);
+
+/* c's whole capture ends (stopped, or c goes): its file is closed, its
+ * legs leave it. Worker lcore. */
+void dp_cap_conf_stop(struct dp_lcore *lc, struct dp_conf *c);
+
+/* rt (cap_conf) leaves its conference's capture if that ended (at
+ * housekeeping: a leg with no frames to take leaves too). */
+void dp_cap_left(struct dp_lcore *lc, struct dp_leg_rt *rt);
+
+/* rt, leg leg_id, is new in c: into c's capture, if one runs. */
+void dp_cap_join(struct dp_lcore *lc, const struct dp_conf *c,
+		 struct dp_leg_rt *rt, uint32_t leg_id);
 
 /* m, rt's frame received or sent at TSC tsc, into rt's capture; only
  * while rt->cap_left != 0. Worker lcore. */

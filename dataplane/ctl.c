@@ -174,6 +174,7 @@ conf_destroy(struct dp_lcore *lc, const struct shm_msg *m)
 			c->n_legs--;
 		}
 	}
+	dp_cap_conf_stop(lc, c);	/* its file closed */
 	dp_idmap_get(&lc->conf_map, c->conf_id, &i);
 	dp_idmap_del(&lc->conf_map, c->conf_id);
 	lc->st.dtmf_lost += c->tc->st.dtmf_lost - c->dtmf_lost;
@@ -318,6 +319,7 @@ leg_add(struct dp_lcore *lc, const struct shm_msg *m)
 	c->n_legs++;
 	lc->st.n_legs++;
 	lc->adm_added++;
+	dp_cap_join(lc, c, &lc->rt[i], m->body.leg.leg_id);
 	return 0;
 }
 
@@ -358,8 +360,15 @@ static int
 capture(struct dp_lcore *lc, const struct shm_msg *m)
 {
 	const struct shm_msg_capture *b = &m->body.capture;
-	struct shm_leg_entry *e = dp_ctl_leg_find(lc, b->leg_id);
+	struct shm_leg_entry *e;
 
+	if (b->leg_id == 0) {	/* the whole conference */
+		struct dp_conf *c = dp_ctl_conf_find(lc, m->hdr.conf_id);
+
+		return c == NULL ? -ENOENT :
+		       dp_cap_conf_start(lc, c, b->packets, b->serial);
+	}
+	e = dp_ctl_leg_find(lc, b->leg_id);
 	if (e == NULL)
 		return -ENOENT;
 	return dp_cap_start(lc, &lc->rt[e - lc->legs], b->leg_id, b->packets,

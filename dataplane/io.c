@@ -1332,6 +1332,8 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 	e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
 	e->concealed = dp_jitter_stats(&rt->tl->jb)->n_missing;
 	shm_pub_end(&e->pub_seq);
+	if (unlikely(rt->cap_conf))	/* a silent leg too leaves */
+		dp_cap_left(lc, rt);
 	if (lc->n_ports == 0)
 		return;
 	if (!rt->mac_known && now >= rt->next_arp &&

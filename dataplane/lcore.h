@@ -71,6 +71,11 @@ struct dp_conf {
 	uint64_t next_tick;	/* TSC */
 	uint64_t period;	/* TSC ticks per ptime */
 	uint64_t dtmf_lost;	/* tc->st.dtmf_lost in st.dtmf_lost */
+	/* a capture of it whole (tuttictl capture CONF all, capture.h):
+	 * frames still to capture, 0: none; its legs' rt have cap_conf */
+	uint32_t cap_left;
+	uint16_t cap_serial;
+	uint16_t cap_lost;	/* frames it could not keep (at most 65535) */
 };
 
 /* Next hops a worker remembers having asked for in the last second. */
@@ -93,6 +98,8 @@ struct dp_leg_rt {
 	uint32_t tx_pkts, tx_octets;	/* for the SR */
 	uint8_t lport;			/* its port: lc->lp[lport] (of
 					 * local_key's address) */
+	bool cap_conf;			/* cap_left (1) is its conference's
+					 * capture: confs[conf_idx] counts */
 	uint16_t cap_left;		/* frames still to capture (tuttictl
 					 * capture, capture.h); 0: none */
 	struct dp_rtp_rx rtp __rte_cache_aligned;

@@ -120,7 +120,7 @@ shm_msg_validate(const struct shm_msg *m)
 		return validate_leg(m);
 	case SHM_CMD_CAPTURE:
 		return PAD_ZERO(m, capture, _pad0) &&
-		       m->body.capture.leg_id != 0 &&
+		       (m->body.capture.leg_id != 0 || m->hdr.conf_id != 0) &&
 		       m->body.capture.packets <= SHM_CAPTURE_MAX ? 0 : -EINVAL;
 	case SHM_EVT_STATUS:
 		if (!PAD_ZERO(m, status, _pad0) || !PAD_ZERO(m, status, _pad1) ||

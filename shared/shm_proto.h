@@ -47,11 +47,13 @@ extern "C" {
 #define SHM_VER_MAJOR		5	/* 4: shm_msg_leg.local_addr;
 					 * 5: shm_region_hdr.addr_plen,
 					 * ports */
-#define SHM_VER_MINOR		1	/* 1: SHM_CMD_CAPTURE (a 5.0 data
+#define SHM_VER_MINOR		2	/* 1: SHM_CMD_CAPTURE (a 5.0 data
 					 * plane refuses it) and
 					 * shm_region_hdr.capture_dir and
 					 * captures (in what was padding:
-					 * "" and none there) */
+					 * "" and none there); 2: a capture
+					 * of a whole conference (leg_id 0;
+					 * shm_capture.conference) */
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
 #define SHM_MAX_PORTS		4	/* ethdev ports of the data plane */
@@ -201,7 +203,8 @@ struct shm_capture {
 	uint32_t leg_id;
 	uint16_t serial;	/* leg-LEG_ID-SERIAL.pcap */
 	uint8_t state;		/* enum shm_capture_state */
-	uint8_t _pad0;
+	uint8_t conference;	/* 1: leg_id is a conference's conf_id, the
+				 * file conf-CONF_ID-SERIAL.pcap (5.2) */
 	uint32_t packets;	/* written */
 	uint32_t lost;		/* frames not kept (records all taken) */
 };
@@ -211,13 +214,19 @@ SHM_STATIC_ASSERT(sizeof(struct shm_capture) == 24, "ABI: capture state");
  * SHM_CMD_CAPTURE: the leg's next packets, in and out, into a pcap file
  * tutti-dp writes in its capture directory (shm_region_hdr.capture_dir)
  * as leg-LEG_ID-SERIAL.pcap; packets 0 stops a capture. -ENOTSUP if
- * tutti-dp has no capture directory, -ENOENT for an unknown leg.
+ * tutti-dp has no capture directory, -ENOENT for an unknown leg, -EBUSY
+ * for a leg whose conference is captured whole.
+ * leg_id 0 (5.2): the next packets of every leg of conference
+ * hdr.conf_id, those that join meanwhile too, into one file,
+ * conf-CONF_ID-SERIAL.pcap; its legs' own captures end.
  */
 #define SHM_CAPTURE_MAX		65535	/* packets one capture takes */
 /* a capture's file: printf format of the directory, leg id and serial */
 #define SHM_CAPTURE_FILE	"%s/leg-%u-%u.pcap"
+/* a whole conference's: of the directory, conf_id and serial */
+#define SHM_CAPTURE_CONF_FILE	"%s/conf-%u-%u.pcap"
 struct shm_msg_capture {
-	uint32_t leg_id;
+	uint32_t leg_id;	/* 0: the whole conference (5.2) */
 	uint32_t packets;	/* 1..SHM_CAPTURE_MAX; 0: stop */
 	uint16_t serial;	/* in the file's name (cp-chosen) */
 	uint8_t _pad0[38];

@@ -10,9 +10,9 @@
 # restarted in the middle takes them over (none removed, the mixing goes
 # on); tuttictl kick and end take legs off tutti-dp; tutti-gen's report
 # of every leg: each heard, none lost; and tuttictl unprovision takes the
-# rest away; tuttictl capture writes a leg's packets into a pcap file
-# that tcpdump reads; legs with a media timeout and no sender go, in one log
-# line; a second file adds legs to a running conference, and
+# rest away; tuttictl capture writes a leg's packets, and then a whole
+# conference's, into pcap files that tcpdump reads; legs with a media
+# timeout and no sender go, in one log line; a second file adds legs to a running conference, and
 # unprovisioning the first leaves them.
 # usage: check_ctl_provision.sh BUILD
 set -uo pipefail
@@ -174,6 +174,35 @@ check "... UDP to and from the leg's port $port, both ways" bash -c \
 out=$(tctl capture 1 prov:2@ 65536 2>&1)
 check "a capture of more than 65535 packets is refused" grep -q \
 	"'65536' is no number of packets (1 to 65535)" <<<"$out"
+
+# --- tuttictl capture CONF all: every leg of a conference, one file ---
+out=$(tctl capture 1 all 200)
+echo "# $out"
+cap=$(sed -n 's/^capturing 200 packets of conference 1 (all its participants) into \([^ ]*\) .*/\1/p' <<<"$out")
+check "tuttictl capture 1 all names a conference's file" \
+	test "$(dirname "$cap")" = "$(realpath "$dir/cap")"
+check "... which tutti-dp writes and says is done" wait_for 10 grep -q \
+	"capture of conference [0-9]* done (all its packets): 200 packets in $cap" \
+	"$dir/dp.log"
+tctl captures | sed 's/^/# /'
+check "tuttictl captures lists it: all, done, 200" bash -c \
+	"'$ctl' --socket '$sock' captures |
+	 grep -qE '^ +all done +200 +0  $cap \(conference 1\)'"
+tcpdump -nr "$cap" >"$dir/capc.txt" 2>"$dir/capc.err"
+ports=$(tctl --json show 1 | grep -o '"rtp_port":[0-9]*' | cut -d: -f2)
+grep -oE ' 198\.18\.0\.1\.[0-9]+ > ' "$dir/capc.txt" | cut -d. -f5 |
+	cut -d' ' -f1 | sort -u >"$dir/capc.sent"
+n_ports=$(wc -w <<<"$ports")
+check "tcpdump reads 200 packets there" test "$(wc -l <"$dir/capc.txt")" -eq 200
+check "... sent to each of conference 1's $n_ports legs" \
+	test "$(grep -cxFf "$dir/capc.sent" <<<"$ports")" -eq "$n_ports"
+for p in $ports; do echo "$p"; echo $((p + 1)); done >"$dir/capc.ports"
+grep -oE '198\.18\.0\.1\.[0-9]+[: ]' "$dir/capc.txt" | cut -d. -f5 |
+	tr -d ': ' >"$dir/capc.seen"
+check "... and of its legs only (RTP, or RTCP on the port above)" \
+	test -s "$dir/capc.seen" -a \
+	-z "$(grep -vxFf "$dir/capc.ports" "$dir/capc.seen")"
+[[ -s $dir/capc.err ]] && sed 's/^/# tcpdump: /' "$dir/capc.err"
 
 # --- tutti-cp restarts: the legs are taken over, the mixing goes on ---
 tx_before=$(show_all tx_pkts | awk '{ s += $1 } END { print s }')

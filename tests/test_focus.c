@@ -1514,6 +1514,75 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 }
 END_TEST
 
+/* capture CONF all: the whole conference, into conf-CONF_ID-SERIAL.pcap
+ * (default 1000 frames a participant); a participant's own capture is
+ * refused while tutti-dp writes the conference's; captures lists it; a
+ * 5.1 tutti-dp is not asked. */
+START_TEST(test_focus_capture_takes_a_conference_whole)
+{
+	const struct shm_msg *m;
+	const char *out;
+	char want[192];
+	uint32_t conf_id;
+	unsigned int serial;
+
+	provision_ok(PROV_TWO);
+	run_ms(20);
+	conf_id = leg_add_at(40002)->hdr.conf_id;
+	snprintf(dp.hdr->capture_dir, sizeof(dp.hdr->capture_dir),
+		 "/var/tmp/cap");
+	n_cmds = 0;
+	dp.hdr->ver_minor = 1;
+	out = ctl("capture 7 all");
+	ck_assert_msg(strstr(out, "speaks protocol 5.1: it captures single "
+			     "participants") != NULL, "%s", out);
+	dp.hdr->ver_minor = SHM_VER_MINOR;
+	out = ctl("capture 7 all");
+	snprintf(want, sizeof(want), "{\"ok\":true,\"leg_id\":0,"
+		 "\"conference\":\"7\",\"packets\":3000,\"file\":"
+		 "\"/var/tmp/cap/conf-%u-", conf_id);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_int_eq(sscanf(strstr(out, want) + strlen(want), "%u.pcap\"}",
+				&serial), 1);
+	out = ctl("capture 7 all 500");
+	ck_assert_msg(strstr(out, "\"packets\":500,") != NULL, "%s", out);
+	out = ctl("capture 7 all stop");
+	ck_assert_msg(strstr(out, "{\"ok\":true,\"leg_id\":0,\"conference\":"
+			     "\"7\",\"stopped\":true}") != NULL, "%s", out);
+	run_ms(10);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CAPTURE), 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		m = cmd_of(SHM_CMD_CAPTURE, i);
+		ck_assert_uint_eq(m->hdr.conf_id, conf_id);
+		ck_assert_uint_eq(m->body.capture.leg_id, 0);
+		ck_assert_uint_eq(m->body.capture.packets,
+				  i == 0 ? 3000 : i == 1 ? 500 : 0);
+		ck_assert_uint_eq(m->body.capture.serial,
+				  (serial + i) & 0xffff);
+		ck_assert_int_eq(shm_msg_validate(m), 0);
+	}
+	/* tutti-dp writes it: listed; a participant's own is refused */
+	dp.hdr->captures[0].leg_id = conf_id;
+	dp.hdr->captures[0].conference = 1;
+	dp.hdr->captures[0].serial = (uint16_t)(serial + 1);
+	dp.hdr->captures[0].state = SHM_CAPTURE_WRITING;
+	dp.hdr->captures[0].packets = 42;
+	out = ctl("captures");
+	snprintf(want, sizeof(want), "{\"leg_id\":0,\"conf_id\":%u,"
+		 "\"serial\":%u,\"state\":\"writing\",\"packets\":42,"
+		 "\"not_kept\":0,\"file\":\"/var/tmp/cap/conf-%u-%u.pcap\","
+		 "\"conference\":\"7\"}", conf_id, (serial + 1) & 0xffff,
+		 conf_id, (serial + 1) & 0xffff);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	out = ctl("capture 7 prov:2@");
+	ck_assert_msg(strstr(out, "conference 7 is being captured whole") !=
+		      NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(ctl("capture 8 prov:4@"), "\"ok\":true"));
+	dp.hdr->captures[0].state = SHM_CAPTURE_DONE;
+	ck_assert_ptr_nonnull(strstr(ctl("capture 7 prov:2@"), "\"ok\":true"));
+}
+END_TEST
+
 /* A capture's file never replaces one in the directory: the serial skips
  * the names taken (it wraps at 65,536, and starts from the clock). */
 START_TEST(test_focus_capture_skips_files_in_the_directory)
@@ -2126,6 +2195,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_unprovision_keeps_other_files_legs);
 	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
 	tcase_add_test(tc, test_focus_capture_asks_tutti_dp);
+	tcase_add_test(tc, test_focus_capture_takes_a_conference_whole);
 	tcase_add_test(tc, test_focus_capture_skips_files_in_the_directory);
 	tcase_add_test(tc, test_focus_provision_a_refused_leg_goes);
 	tcase_add_test(tc, test_focus_unprovision_ends_the_files_conferences);

@@ -269,7 +269,7 @@ apply(const struct shm_msg *m)
 	ck_assert_int_eq(dp_ctl_apply(&lc, m), 0);
 }
 
-/* Leg i (0, 1) of conference 7, whose peer sends from remote_port. */
+/* Leg i (0..3) of conference 7, whose peer sends from remote_port. */
 static void
 leg_msg(struct shm_msg *m, enum shm_msg_type cmd, int i,
 	uint16_t remote_port)
@@ -1277,6 +1277,15 @@ END_TEST
 static char cap_dir[64];
 static struct shm_capture slots[SHM_CAPTURES];
 
+/* cap_dir, made (removed at exit: register its files after) */
+static void
+make_cap_dir(void)
+{
+	snprintf(cap_dir, sizeof(cap_dir), "/tmp/test_io-cap-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(cap_dir));
+	proc_unlink_at_exit(cap_dir);
+}
+
 /* A pcap file's frames: how many; ins (to dp_ip:in_port) and outs (from
  * it); false if it is no whole pcap file of nanosecond Ethernet frames
  * of tutti-dp's snap length. */
@@ -1367,9 +1376,7 @@ START_TEST(test_io_capture_writes_a_legs_packets)
 	uint64_t now;
 	struct shm_msg m;
 
-	snprintf(cap_dir, sizeof(cap_dir), "/tmp/test_io-cap-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(cap_dir));
-	proc_unlink_at_exit(cap_dir);
+	make_cap_dir();
 	for (int k = 0; k < 4; k++) {
 		snprintf(path[k], sizeof(path[k]), "%s/leg-%d-%d.pcap",
 			 cap_dir, k == 0 || k == 3 ? 70 : 71, 3 + k);
@@ -1445,6 +1452,150 @@ START_TEST(test_io_capture_writes_a_legs_packets)
 	ck_assert_uint_eq(outs, 1);
 	dp_cap_fini();
 	ck_assert_int_eq(capture_cmd(0, 10, 6), -ENOTSUP);
+}
+END_TEST
+
+/* Frames of a pcap file to UDP port port (*to) and from it (*from);
+ * false if the file cannot be read. */
+static bool
+pcap_ports(const char *path, uint16_t udp_port, unsigned int *to,
+	   unsigned int *from)
+{
+	static uint8_t b[1 << 20];
+	FILE *fp = fopen(path, "rb");
+	size_t len, off = 24;
+
+	*to = *from = 0;
+	if (fp == NULL)
+		return false;
+	len = fread(b, 1, sizeof(b), fp);
+	fclose(fp);
+	while (off + 16 <= len) {
+		uint32_t rec[4];
+
+		memcpy(rec, b + off, 16);
+		if (rec[2] >= 38) {	/* Ethernet, IPv4 of 20 bytes, UDP */
+			const uint8_t *u = b + off + 16 + 34;
+
+			*from += (unsigned int)(u[0] << 8 | u[1]) == udp_port;
+			*to += (unsigned int)(u[2] << 8 | u[3]) == udp_port;
+		}
+		off += 16 + rec[2];
+	}
+	return off == len;
+}
+
+/* SHM_CMD_CAPTURE of conference 7 whole */
+static int
+capture_conf_cmd(uint32_t packets, uint16_t serial)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_CMD_CAPTURE, 9, 7);
+	m.body.capture.leg_id = 0;
+	m.body.capture.packets = packets;
+	m.body.capture.serial = serial;
+	return dp_ctl_apply(&lc, &m);
+}
+
+/* tuttictl capture CONF all: every leg's frames in and out, a leg that
+ * joins meanwhile too, into one file, closed with the conference's
+ * last; its legs' own captures end first, and are refused while it
+ * runs; stopped, or its conference gone, it closes with what it has. */
+START_TEST(test_io_capture_takes_a_conference_whole)
+{
+	char path[5][128];
+	unsigned int n, to, from, to2, from2, to3, from3;
+	uint16_t seq = 0;
+	uint64_t now;
+	struct shm_msg m;
+
+	make_cap_dir();
+	snprintf(path[0], sizeof(path[0]), "%s/leg-71-9.pcap", cap_dir);
+	snprintf(path[1], sizeof(path[1]), "%s/conf-7-10.pcap", cap_dir);
+	snprintf(path[2], sizeof(path[2]), "%s/conf-7-12.pcap", cap_dir);
+	snprintf(path[3], sizeof(path[3]), "%s/conf-7-13.pcap", cap_dir);
+	snprintf(path[4], sizeof(path[4]), "%s/leg-71-11.pcap", cap_dir);
+	for (int k = 0; k < 5; k++)
+		proc_unlink_at_exit(path[k]);
+	add_conf_and_legs();
+	ck_assert_int_eq(capture_conf_cmd(30, 10), -ENOTSUP);	/* no dir */
+	ck_assert_int_eq(dp_cap_init(cap_dir), 0);
+	memset(slots, 0, sizeof(slots));
+	dp_cap_publish(slots);
+	now = dp_ctl_conf_find(&lc, 7)->next_tick;
+	both_talk(&now, &seq, 2);	/* the peers' MACs learnt */
+	ck_assert_int_eq(capture_cmd(1, 1000, 9), 0);
+	both_talk(&now, &seq, 1);
+	ck_assert_int_eq(capture_conf_cmd(30, 10), 0);
+	ck_assert_uint_eq(lc.n_cap, 2);
+	ck_assert_int_eq(capture_cmd(1, 100, 11), -EBUSY);
+	both_talk(&now, &seq, 3);	/* 12 frames: 2 in, 2 out a tick */
+	/* two legs join, taken in: 72, whose peer sends once (its MAC
+	 * learnt, it is sent to), and 73, whose peer is silent (nothing) */
+	leg_msg(&m, SHM_CMD_LEG_ADD, 2, 40004);
+	apply(&m);
+	leg_msg(&m, SHM_CMD_LEG_ADD, 3, 40006);
+	apply(&m);
+	ck_assert_uint_eq(lc.n_cap, 4);
+	rx_rtp(40004, 20004, 8, 0, 0xa2, 700.0);
+	both_talk(&now, &seq, 6);	/* 5 a tick: the 30th in the 4th */
+	/* each leg left at its next frame, but silent 73, which leaves at
+	 * its housekeeping */
+	ck_assert_uint_eq(lc.n_cap, 1);
+	dp_io_housekeeping(&lc, now);
+	ck_assert_uint_eq(lc.n_cap, 0);
+	dp_cap_drain(4096);
+	/* leg 71's own capture closed as the conference's began */
+	ck_assert(pcap_frames(path[0], 20002, &n, &to, &from));
+	ck_assert_uint_eq(to, 1);
+	ck_assert_uint_eq(from, 1);
+	ck_assert(pcap_frames(path[1], 20000, &n, &to, &from));
+	ck_assert_uint_eq(n, 30);
+	ck_assert(pcap_ports(path[1], 20000, &to, &from));
+	ck_assert(pcap_ports(path[1], 20002, &to2, &from2));
+	ck_assert(pcap_ports(path[1], 20004, &to3, &from3));
+	ck_assert_uint_eq(to, 7);
+	ck_assert_uint_eq(to2, 7);
+	ck_assert_uint_eq(to3, 1);
+	ck_assert_uint_eq(from, 6);
+	ck_assert_uint_eq(from2, 6);
+	ck_assert_uint_eq(from3, 3);
+	ck_assert(pcap_ports(path[1], 20006, &to3, &from3));
+	ck_assert_uint_eq(to3 + from3, 0);
+	ck_assert_uint_eq(slots[1].leg_id, 7);	/* slot 0: leg 71's */
+	ck_assert_uint_eq(slots[1].conference, 1);
+	ck_assert_uint_eq(slots[1].serial, 10);
+	ck_assert_uint_eq(slots[1].state, SHM_CAPTURE_DONE);
+	ck_assert_uint_eq(slots[1].packets, 30);
+	ck_assert_uint_eq(slots[0].conference, 0);
+	/* over: a leg's own capture is taken again */
+	ck_assert_int_eq(capture_cmd(1, 2, 11), 0);
+	both_talk(&now, &seq, 1);
+	ck_assert_uint_eq(lc.n_cap, 0);
+
+	/* stopped: closed with what it has, its legs out of it */
+	ck_assert_int_eq(capture_conf_cmd(1000, 12), 0);
+	ck_assert_uint_eq(lc.n_cap, 4);
+	both_talk(&now, &seq, 2);
+	ck_assert_int_eq(capture_conf_cmd(0, 12), 0);
+	ck_assert_uint_eq(lc.n_cap, 0);
+	both_talk(&now, &seq, 2);
+	/* its conference gone: the same */
+	ck_assert_int_eq(capture_conf_cmd(1000, 13), 0);
+	both_talk(&now, &seq, 1);
+	shm_msg_init(&m, SHM_CMD_CONF_DESTROY, 20, 7);
+	apply(&m);
+	ck_assert_uint_eq(lc.n_cap, 0);
+	dp_cap_drain(4096);
+	ck_assert(pcap_frames(path[2], 20000, &n, &to, &from));
+	ck_assert_uint_eq(n, 10);
+	ck_assert(pcap_frames(path[3], 20000, &n, &to, &from));
+	ck_assert_uint_eq(n, 5);
+	ck_assert_uint_eq(slots[4].leg_id, 7);
+	ck_assert_uint_eq(slots[4].state, SHM_CAPTURE_DONE);
+	ck_assert_uint_eq(slots[4].packets, 5);
+	dp_cap_fini();
 }
 END_TEST
 
@@ -1914,9 +2065,7 @@ START_TEST(test_io_capture_files_at_once_and_their_mode)
 	uint64_t now;
 	FILE *fp;
 
-	snprintf(cap_dir, sizeof(cap_dir), "/tmp/test_io-cap-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(cap_dir));
-	proc_unlink_at_exit(cap_dir);
+	make_cap_dir();
 	for (int i = 0; i <= DP_CAP_FILES; i++) {
 		snprintf(path, sizeof(path), "%s/leg-%d-%d.pcap", cap_dir,
 			 70 + i, 100 + i);
@@ -2691,6 +2840,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_tx_backlog_freed_at_detach);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_capture_writes_a_legs_packets);
+	tcase_add_test(tc, test_io_capture_takes_a_conference_whole);
 	tcase_add_test(tc, test_io_capture_files_at_once_and_their_mode);
 	tcase_add_test(tc, test_io_two_addresses);
 	tcase_add_test(tc, test_io_gateway);

@@ -246,7 +246,10 @@ START_TEST(test_msg_rejects_bad_conf_and_events)
 	m.body.capture.packets = SHM_CAPTURE_MAX + 1;
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
 	m = good_msg(10);
-	m.body.capture.leg_id = 0;
+	m.body.capture.leg_id = 0;		/* the whole conference */
+	ck_assert_uint_ne(m.hdr.conf_id, 0);
+	ck_assert_int_eq(shm_msg_validate(&m), 0);
+	m.hdr.conf_id = 0;			/* ... of no conference */
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
 	m = good_msg(10);
 	m.body.capture._pad0[37] = 1;

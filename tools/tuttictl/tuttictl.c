@@ -10,7 +10,7 @@
  *   tuttictl dial CONF URI            the focus calls URI into CONF
  *   tuttictl lock|unlock CONF         refuse / admit new participants
  *   tuttictl end CONF                 hang up everyone in CONF
- *   tuttictl capture CONF WHO [N|stop] WHO's packets into a pcap file
+ *   tuttictl capture CONF WHO|all [N|stop] packets into a pcap file
  *   tuttictl captures                 the newest captures, done or not
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
@@ -61,10 +61,13 @@ usage(FILE *f)
 "                            65535) in and out, as tutti-dp receives and\n"
 "                            sends them, into a pcap file in tutti-dp's\n"
 "                            --capture-dir (its log says when it is done);\n"
-"                            stop ends it with what it has\n"
-"  captures                  the newest 32 captures: leg, state (writing,\n"
-"                            done, failed), packets written and not kept,\n"
-"                            file\n"
+"                            stop ends it with what it has. WHO 'all':\n"
+"                            every participant's, those who join\n"
+"                            meanwhile too, into one file (default 1000\n"
+"                            a participant)\n"
+"  captures                  the newest 32 captures: leg ('all': a whole\n"
+"                            conference), state (writing, done, failed),\n"
+"                            packets written and not kept, file\n"
 "  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port];\n"
 "                            with tutti-cp --outbound-proxy, any host:\n"
 "                            sip:+15551234@carrier.example) into CONF\n"
@@ -304,11 +307,20 @@ row_capture(const char *o, const char *e)
 	char id[16], st[16], n[16], lost[16], file[PATH_MAX], from[160] = "";
 
 	get(o, e, "leg_id", id, sizeof(id));
+	if (strcmp(id, "0") == 0)	/* a conference captured whole */
+		snprintf(id, sizeof(id), "all");
 	get(o, e, "state", st, sizeof(st));
 	get(o, e, "packets", n, sizeof(n));
 	get(o, e, "not_kept", lost, sizeof(lost));
 	get(o, e, "file", file, sizeof(file));
 	get(o, e, "from", from, sizeof(from));
+	if (from[0] == '\0') {
+		char conf[160] = "";
+
+		get(o, e, "conference", conf, sizeof(conf));
+		if (conf[0] != '\0')
+			snprintf(from, sizeof(from), "conference %s", conf);
+	}
 	printf("%8s %-8s %8s %8s  %s%s%s%s\n", id, st, n, lost, file,
 	       from[0] ? " (" : "", from, from[0] ? ")" : "");
 }
@@ -515,7 +527,17 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 		get(resp, NULL, "from", from, sizeof(from));
 		get(resp, NULL, "packets", n, sizeof(n));
 		get(resp, NULL, "file", f, sizeof(f));
-		if (n[0] == '\0')
+		if (strcmp(id, "0") == 0) {	/* the whole conference */
+			get(resp, NULL, "conference", from, sizeof(from));
+			if (n[0] == '\0')
+				printf("capture of conference %s stopped\n",
+				       from);
+			else
+				printf("capturing %s packets of conference %s "
+				       "(all its participants) into %s "
+				       "(tutti-dp writes it, and logs when it "
+				       "is done)\n", n, from, f);
+		} else if (n[0] == '\0')
 			printf("capture of leg %s (%s) stopped\n", id, from);
 		else
 			printf("capturing %s packets of leg %s (%s) into %s "
