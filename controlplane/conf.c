@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -3833,30 +3834,85 @@ state_name(const struct part *p)
 	return names[p->state];
 }
 
+static int
+cmp_part_leg_id(const void *a, const void *b)
+{
+	uint32_t x = (*(struct part *const *)a)->leg_id;
+	uint32_t y = (*(struct part *const *)b)->leg_id;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * tuttictl show CONF [AFTER [COUNT]] (req: the whole line): c's
+ * participants by leg id, those after leg AFTER (default 0), at most
+ * COUNT (default all); "next" is the AFTER of the page after this one,
+ * if there is one. A conference of 20,000 is 6 MB whole: tuttictl asks
+ * for its table a page at a time.
+ */
 static void
-show_conf(struct cp_focus *f, struct conf *c, struct out *o)
+show_conf(struct cp_focus *f, struct conf *c, const char *req, struct out *o)
 {
 	struct legs_of l = { .conf_id = c->conf_id, .cap = c->n_parts };
-	bool first = true;
+	struct part **ps = calloc(c->n_parts ? c->n_parts : 1, sizeof(*ps));
+	unsigned long after = 0, count = ULONG_MAX;
+	char a[2][16] = { "", "" };
+	uint32_t n = 0, i = 0, end;
+	char *endp;
 
+	if (sscanf(req, "%*s %*s %15s %15s", a[0], a[1]) >= 1) {
+		for (int k = 0; k < 2 && a[k][0] != '\0'; k++) {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(a[k], &endp, 10);
+			if (errno != 0 || *endp != '\0' || a[k][0] == '-' ||
+			    v > UINT32_MAX || (k == 1 && v == 0)) {
+				put_error(o, "show: '%s' is no %s", a[k], k ?
+					  "count of participants (1 or more)" :
+					  "leg id to start after");
+				free(ps);
+				return;
+			}
+			*(k ? &count : &after) = v;
+		}
+	}
 	l.e = calloc(l.cap ? l.cap : 1, sizeof(*l.e));
-	if (l.e != NULL && c->on_dp)
+	if (ps == NULL || l.e == NULL) {
+		put_error(o, "out of memory");
+		free(ps);
+		free(l.e);
+		return;
+	}
+	if (c->on_dp)
 		cp_dpctl_legs(f->d, collect_leg, &l);
 	if (l.n > 0)	/* a conference of thousands: looked up, not scanned */
 		qsort(l.e, l.n, sizeof(*l.e), cmp_leg_id);
+	for (struct part *p = c->parts; p != NULL && n < c->n_parts;
+	     p = p->next)
+		ps[n++] = p;
+	if (n > 0)
+		qsort(ps, n, sizeof(*ps), cmp_part_leg_id);
+	while (i < n && ps[i]->leg_id <= after)	/* (a page: not the cost) */
+		i++;
+	end = n - i > count ? i + (uint32_t)count : n;
 	put(o, "{\"conference\":{\"name\":");
 	put_str(o, c->name);
 	put(o, ",\"conf_id\":%u,\"worker\":%u,\"adhoc\":%s,\"locked\":%s,"
-	    "\"provisioned\":%s,\"participants\":[", c->conf_id, c->worker,
+	    "\"provisioned\":%s,\"total\":%u", c->conf_id, c->worker,
 	    c->adhoc ? "true" : "false", c->locked ? "true" : "false",
-	    c->prov ? "true" : "false");
-	for (struct part *p = c->parts; p != NULL; p = p->next) {
+	    c->prov ? "true" : "false", n);
+	if (end < n)
+		put(o, ",\"next\":%u", ps[end - 1]->leg_id);
+	put(o, ",\"participants\":[");
+	for (uint32_t k = i; k < end; k++) {
+		struct part *p = ps[k];
 		struct shm_leg_entry key = { .leg.leg_id = p->leg_id };
 		const struct shm_leg_entry *e = l.n == 0 ? NULL :
 			bsearch(&key, l.e, l.n, sizeof(*l.e), cmp_leg_id);
 		char ip[INET_ADDRSTRLEN];
 
-		put(o, "%s{\"leg_id\":%u,\"from\":", first ? "" : ",",
+		put(o, "%s{\"leg_id\":%u,\"from\":", k > i ? "," : "",
 		    p->leg_id);
 		put_str(o, p->from);
 		put(o, ",\"state\":\"%s\",\"codec\":\"%s\",\"rate_hz\":%u,"
@@ -3875,10 +3931,10 @@ show_conf(struct cp_focus *f, struct conf *c, struct out *o)
 		    e != NULL ? "true" : "false", e ? e->rx_pkts : 0,
 		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0,
 		    e ? e->concealed : 0, p->prov ? "true" : "false");
-		first = false;
 	}
 	put(o, "]}}");
 	free(l.e);
+	free(ps);
 }
 
 /* The participant of c that who names: its leg id, or its From URI
@@ -4953,14 +5009,15 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		return;
 	}
 	if (n < 1 || strcmp(cmd, "help") == 0) {
-		put(o, "{\"commands\":[\"list\",\"show CONF\",\"roster CONF\","
+		put(o, "{\"commands\":[\"list\",\"show CONF [AFTER [COUNT]]\","
+		    "\"roster CONF\","
 		    "\"mute CONF WHO\",\"dial CONF URI\","
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
 		    "\"kick CONF WHO\",\"lock CONF\",\"unlock CONF\","
 		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
 		    "\"reject CONF ID\",\"stats\",\"drain WORKER\","
 		    "\"undrain WORKER\",\"provision FILE\","
-		    "\"unprovision FILE\",\"capture CONF WHO [PACKETS|stop]\","
+		    "\"unprovision FILE\",\"capture CONF WHO|all [PACKETS|stop]\","
 		    "\"captures\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
@@ -4986,7 +5043,7 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 	} else if (c == NULL) {
 		put_error(o, "'%s' needs a conference name", cmd);
 	} else if (strcmp(cmd, "show") == 0) {
-		show_conf(f, c, o);
+		show_conf(f, c, req, o);
 	} else if (strcmp(cmd, "roster") == 0) {
 		struct cp_cevt_cfg cfg;
 		struct cp_cevt_doc doc = { 0 };

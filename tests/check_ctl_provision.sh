@@ -126,6 +126,13 @@ check "every leg connected" test "$(show_all leg_id | wc -l)" -eq $legs -a \
 	   grep -o '"state":"connected"' | wc -l)" -eq $legs
 check "the table says provisioned" bash -c "'$ctl' --socket '$sock' list |
 	grep -q '^1 .* provisioned  *10 '"
+# show's table a page at a time: every leg once, by leg id
+tctl --page 3 show 1 >"$dir/show.txt"
+tctl --json show 1 | grep -o '"leg_id":[0-9]*' | cut -d: -f2 | sort -n \
+	>"$dir/show.ids"
+check "tuttictl --page 3 show: conference 1's 10 legs, by leg id" \
+	test "$(awk 'NR > 1 { print $1 }' "$dir/show.txt")" = \
+	"$(cat "$dir/show.ids")" -a "$(wc -l <"$dir/show.ids")" -eq 10
 out=$(tctl provision "$dir/g.prov" 2>&1)
 rc=$?
 legs_line=$(grep -n '^legs 1-10 ' "$dir/g.prov" | cut -d: -f1)

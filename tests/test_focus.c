@@ -1514,6 +1514,50 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 }
 END_TEST
 
+/* show CONF [AFTER [COUNT]]: the participants by leg id, a page at a
+ * time, with the next page's AFTER while one is left; bad arguments are
+ * refused. */
+START_TEST(test_focus_show_pages_by_leg_id)
+{
+	uint32_t id[3];
+	const char *out;
+	char want[128];
+
+	provision_ok(PROV_TWO);
+	run_ms(20);
+	for (unsigned int i = 0; i < 3; i++)
+		id[i] = leg_add_at((uint16_t)(40000 + 2 * i))->body.leg.leg_id;
+	ck_assert_uint_lt(id[0], id[1]);
+	ck_assert_uint_lt(id[1], id[2]);
+	out = ctl("show 7");	/* all, by leg id (joined newest first) */
+	ck_assert_msg(strstr(out, "\"total\":3,\"participants\":[") != NULL,
+		      "%s", out);
+	ck_assert_ptr_null(strstr(out, "\"next\""));
+	snprintf(want, sizeof(want), "\"leg_id\":%u,", id[0]);
+	ck_assert_ptr_nonnull(strstr(out, want));
+	ck_assert_ptr_eq(strstr(out, want), strstr(out, "\"leg_id\""));
+	ck_assert_int_eq(test_count(out, "\"leg_id\""), 3);
+	out = ctl("show 7 0 2");
+	snprintf(want, sizeof(want), "\"total\":3,\"next\":%u,", id[1]);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_int_eq(test_count(out, "\"leg_id\""), 2);
+	out = ctl("show 7 %u 2", id[1]);
+	ck_assert_ptr_null(strstr(out, "\"next\""));
+	ck_assert_int_eq(test_count(out, "\"leg_id\""), 1);
+	snprintf(want, sizeof(want), "\"leg_id\":%u,", id[2]);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	out = ctl("show 7 %u", id[2]);	/* past the last: none */
+	ck_assert_msg(strstr(out, "\"participants\":[]") != NULL, "%s", out);
+	for (unsigned int i = 0; i < 4; i++) {
+		const char *bad[] = { "x", "-1", "0 0", "4294967296" };
+
+		out = ctl("show 7 %s", bad[i]);
+		ck_assert_msg(strstr(out, "\"error\":\"show: '") != NULL, "%s",
+			      out);
+	}
+}
+END_TEST
+
 /* capture CONF all: the whole conference, into conf-CONF_ID-SERIAL.pcap
  * (default 1000 frames a participant); a participant's own capture is
  * refused while tutti-dp writes the conference's; captures lists it; a
@@ -2195,6 +2239,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_unprovision_keeps_other_files_legs);
 	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
 	tcase_add_test(tc, test_focus_capture_asks_tutti_dp);
+	tcase_add_test(tc, test_focus_show_pages_by_leg_id);
 	tcase_add_test(tc, test_focus_capture_takes_a_conference_whole);
 	tcase_add_test(tc, test_focus_capture_skips_files_in_the_directory);
 	tcase_add_test(tc, test_focus_provision_a_refused_leg_goes);

@@ -4,7 +4,7 @@
  * Unix socket (tutti-cp --ctl). Tables for people, --json for machines.
  *
  *   tuttictl list                     conferences
- *   tuttictl show CONF                its participants, with media counters
+ *   tuttictl show CONF [AFTER [COUNT]] its participants, with media counters
  *   tuttictl roster CONF              its RFC 4575 conference-info document
  *   tuttictl mute|unmute|deaf|undeaf|kick CONF WHO
  *   tuttictl dial CONF URI            the focus calls URI into CONF
@@ -43,13 +43,18 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: tuttictl [--socket PATH | --region NAME] [--json] COMMAND [ARGS]\n"
+"usage: tuttictl [--socket PATH | --region NAME] [--json] [--page N] COMMAND\n"
+"                [ARGS]\n"
 "\n"
 "Talks to a running tutti-cp over its operator socket.\n"
 "\n"
 "Commands:\n"
 "  list                      the conferences\n"
-"  show CONF                 its participants, with their media counters\n"
+"  show CONF [AFTER [COUNT]]\n"
+"                            its participants by leg id, with their media\n"
+"                            counters; those after leg AFTER, at most COUNT\n"
+"                            (--json's next: the AFTER of the next page; the\n"
+"                            table is asked for --page at a time)\n"
 "  roster CONF               its RFC 4575 conference-info document (full)\n"
 "  mute CONF WHO, unmute CONF WHO\n"
 "                            stop / start mixing WHO's voice\n"
@@ -100,13 +105,15 @@ usage(FILE *f)
 "                            conferences ends, unless legs another file\n"
 "                            added stay in it (a conference FILE names\n"
 "                            with none of its legs ends whole)\n"
-"WHO is a leg id, a From URI, or a unique part of one.\n"
+"WHO is a leg id, a From URI, or a unique part of one ('all': capture's\n"
+"whole conference).\n"
 "\n"
 "Options:\n"
 "  --socket PATH   tutti-cp's operator socket (its --ctl)\n"
 "  --region NAME   find the socket from tutti-cp's region name (default\n"
 "                  /tutti): /run/tutti-cp.NAME.sock as root, else /tmp\n"
 "  --json          print tutti-cp's JSON answer as it is\n"
+"  --page N        show's table: N participants an answer (default 1000)\n"
 "  -h, --help      this help\n");
 }
 
@@ -565,6 +572,55 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 	return 0;
 }
 
+/* tuttictl's message when tutti-cp at sock cannot be asked (rc) */
+static void
+unreachable(const char *sock, int rc)
+{
+	fprintf(stderr, "tuttictl: cannot reach tutti-cp at %s: %s (is it "
+		"running? see its --ctl, or give --socket)\n", sock,
+		strerror(-rc));
+}
+
+/*
+ * tuttictl show CONF as a table: page participants an answer (show CONF
+ * AFTER COUNT), so that a conference of 20,000 does not hold tutti-cp
+ * for one 6 MB answer. Returns the exit status.
+ */
+static int
+show_paged(const char *sock, const char *conf, unsigned long page)
+{
+	char req[256], next[16] = "0", prev[16] = "";
+	int rc = 0;
+
+	for (bool first = true; rc == 0 && strcmp(next, prev) != 0;
+	     first = false) {
+		char *resp = NULL;
+		int r;
+
+		if (strlen(conf) > 64) {
+			fprintf(stderr, "tuttictl: no conference '%s'\n", conf);
+			return 1;
+		}
+		snprintf(req, sizeof(req), "show %s %s %lu\n", conf, next,
+			 page);
+		snprintf(prev, sizeof(prev), "%s", next);
+		r = ask(sock, req, &resp);
+		if (r < 0) {
+			unreachable(sock, r);
+			free(resp);
+			return 1;
+		}
+		if (first || strncmp(resp, "{\"error\"", 8) == 0)
+			rc = print_answer("show", "", resp, false);
+		else
+			each(resp, "participants", row_part);
+		if (get(resp, NULL, "next", next, sizeof(next)) == NULL)
+			snprintf(next, sizeof(next), "%s", prev);
+		free(resp);
+	}
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -572,6 +628,7 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "region", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "page", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -579,7 +636,9 @@ main(int argc, char **argv)
 	char path[128], req[512], file[PATH_MAX];
 	char *resp = NULL;
 	bool json = false;
+	unsigned long page = 1000;
 	size_t off = 0;
+	char *end;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
@@ -587,6 +646,16 @@ main(int argc, char **argv)
 		case 's': sock = optarg; break;
 		case 'r': region = optarg; break;
 		case 'j': json = true; break;
+		case 'p':
+			errno = 0;
+			page = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    page == 0 || page > 1000000) {
+				fprintf(stderr, "tuttictl: --page %s: expected "
+					"1 to 1000000 participants\n", optarg);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "try 'tuttictl --help'\n");
@@ -622,15 +691,15 @@ main(int argc, char **argv)
 		}
 		argv[optind + 1] = file;
 	}
+	if (!json && strcmp(argv[optind], "show") == 0 && optind + 2 == argc)
+		return show_paged(sock, argv[optind + 1], page);
 	for (int i = optind; i < argc && off < sizeof(req) - 2; i++)
 		off += (size_t)snprintf(req + off, sizeof(req) - off, "%s%s",
 					i > optind ? " " : "", argv[i]);
 	snprintf(req + off, sizeof(req) - off, "\n");
 	rc = ask(sock, req, &resp);
 	if (rc < 0) {
-		fprintf(stderr, "tuttictl: cannot reach tutti-cp at %s: %s (is "
-			"it running? see its --ctl, or give --socket)\n", sock,
-			strerror(-rc));
+		unreachable(sock, rc);
 		free(resp);
 		return 1;
 	}
