@@ -130,15 +130,45 @@ caller_got() {
 }
 
 # The EXIT trap: end the processes in pids (by PID), remove the lab and
-# $out (idempotent).
+# $out (idempotent). A process still there 30 s after its SIGTERM is a
+# bug: it is said (with where its threads wait), killed, and the test
+# fails, rather than hanging until meson's timeout says nothing.
 lab_focus_cleanup() {
-	local p
+	local p t end hung=0
 
+	# SIGCONT first (a stopped one takes the SIGTERM then): one that
+	# came after could land while an ASan build's LeakSanitizer, at its
+	# exit, stops its threads with ptrace's SIGSTOP, and discard that
+	# stop, so that LeakSanitizer waited for ever (it did)
 	for p in "${pids[@]}"; do
+		kill -CONT "$p" 2>/dev/null
 		kill "$p" 2>/dev/null
-		kill -CONT "$p" 2>/dev/null	# a stopped one takes it then
+	done
+	end=$((SECONDS + 30))
+	for p in "${pids[@]}"; do
+		# until gone, or a zombie for the wait below
+		while [[ -d /proc/$p && $(cut -d' ' -f3 "/proc/$p/stat" \
+			2>/dev/null) != Z ]] && ((SECONDS < end)); do
+			sleep 0.1
+		done
+		if [[ -d /proc/$p && $(cut -d' ' -f3 "/proc/$p/stat" \
+			2>/dev/null) != Z ]]; then
+			hung=1
+			echo "FAIL: pid $p ($(cat "/proc/$p/comm" 2>/dev/null))" \
+				"did not stop in 30 s after SIGTERM (its" \
+				"$(grep TracerPid "/proc/$p/status" 2>/dev/null);" \
+				"a child of its own: LeakSanitizer); its threads:" >&2
+			for t in "/proc/$p/task/"*; do
+				echo "  $(cat "$t/comm" 2>/dev/null) state" \
+					"$(cut -d' ' -f3 "$t/stat" 2>/dev/null)" \
+					"in $(cat "$t/wchan" 2>/dev/null)" >&2
+			done
+			kill -KILL "$p" 2>/dev/null
+		fi
 		wait "$p" 2>/dev/null
 	done
 	"$top/tools/lab" down --ns "$ns" --dp-if "$dpif" --lab-if "$labif"
+	((hung)) && cat "$out"/* >&2
 	rm -rf "$out"
+	((hung == 0)) || exit 1
 }
