@@ -63,10 +63,30 @@ check "--ab: bench/ab_stats on its one pair (no interval from one)" test \
 	'(d["ab"]["stats"]["pairs"], d["ab"]["stats"]["ci90"])' 2>&1)" \
 	= "(1, None)"
 
-"$sb" --build "$build" --no-huge --memif-bsize 512 --repeat 1 --ceiling-window 128 \
-	--duration 1 --trial-s 1 --warmup-s 1 --n-start 300 --n-max 300 \
-	--json >"$dir/search.json" 2>"$dir/search.err"
-rc=$?
+# The searches below check what a clean trial at N = 300 reports. On a
+# shared machine a trial fails now and then (the worker's CPU not run for
+# 20-40 ms: late ticks); a search without one is run again, at most
+# three times, and says so.
+# again FILE TRY: whether try TRY's search (its output FILE, JSON or a
+# table; its progress FILE.err) found no N, and may be run again
+again() {
+	if grep -q 'N per worker core  *300 ' "$1" ||
+		[[ $(jq_py "$1" 'd["rtp"]["n"]' 2>/dev/null) == 300 ]]; then
+		return 1
+	fi
+	echo "# search $2: no clean trial at N = 300 ($(grep -o \
+		'attempts: [^(]*' "${1%.*}.err" | head -1))$( (($2 < 3)) &&
+		echo "; again")"
+	(($2 < 3))
+}
+for try in 1 2 3; do
+	"$sb" --build "$build" --no-huge --memif-bsize 512 --repeat 1 \
+		--ceiling-window 128 --duration 1 --trial-s 1 --warmup-s 1 \
+		--n-start 300 --n-max 300 \
+		--json >"$dir/search.json" 2>"$dir/search.err"
+	rc=$?
+	((rc == 0)) && again "$dir/search.json" $try || break
+done
 check "a search at N = 300 exits 0" test "$rc" -eq 0
 [[ $rc -eq 0 ]] || cat "$dir/search.err" >&2
 check "search: a ceiling, and the buffer size it was given" test \
@@ -111,10 +131,13 @@ check "search: its progress says clean or why not" grep -Eq \
 check "search: its progress names the buffers" grep -q \
 	"memif (512-byte buffers)" "$dir/search.err"
 
-"$sb" --build "$build" --no-huge --against reflect --repeat 1 --duration 1 \
-	--trial-s 1 --warmup-s 1 --n-start 300 --n-max 300 \
-	>"$dir/refl.txt" 2>"$dir/refl.err"
-rc=$?
+for try in 1 2 3; do
+	"$sb" --build "$build" --no-huge --against reflect --repeat 1 \
+		--duration 1 --trial-s 1 --warmup-s 1 --n-start 300 \
+		--n-max 300 >"$dir/refl.txt" 2>"$dir/refl.err"
+	rc=$?
+	((rc == 0)) && again "$dir/refl.txt" $try || break
+done
 check "a search against a reflector exits 0" test "$rc" -eq 0
 [[ $rc -eq 0 ]] || cat "$dir/refl.err" >&2
 check "... its table: N, and no comparison in busy cycles without tutti-dp" \

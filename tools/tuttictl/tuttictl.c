@@ -592,15 +592,15 @@ show_paged(const char *sock, const char *conf, unsigned long page)
 	char req[256], next[16] = "0", prev[16] = "";
 	int rc = 0;
 
+	if (strlen(conf) > 64) {	/* (tutti-cp's names are shorter) */
+		fprintf(stderr, "tuttictl: no conference '%s'\n", conf);
+		return 1;
+	}
 	for (bool first = true; rc == 0 && strcmp(next, prev) != 0;
 	     first = false) {
 		char *resp = NULL;
 		int r;
 
-		if (strlen(conf) > 64) {
-			fprintf(stderr, "tuttictl: no conference '%s'\n", conf);
-			return 1;
-		}
 		snprintf(req, sizeof(req), "show %s %s %lu\n", conf, next,
 			 page);
 		snprintf(prev, sizeof(prev), "%s", next);
