@@ -3854,7 +3854,7 @@ static void
 show_conf(struct cp_focus *f, struct conf *c, const char *req, struct out *o)
 {
 	struct legs_of l = { .conf_id = c->conf_id, .cap = c->n_parts };
-	struct part **ps = calloc(c->n_parts ? c->n_parts : 1, sizeof(*ps));
+	struct part **ps;
 	unsigned long after = 0, count = ULONG_MAX;
 	char a[2][16] = { "", "" };
 	uint32_t n = 0, i = 0, end;
@@ -3871,12 +3871,12 @@ show_conf(struct cp_focus *f, struct conf *c, const char *req, struct out *o)
 				put_error(o, "show: '%s' is no %s", a[k], k ?
 					  "count of participants (1 or more)" :
 					  "leg id to start after");
-				free(ps);
 				return;
 			}
 			*(k ? &count : &after) = v;
 		}
 	}
+	ps = calloc(c->n_parts ? c->n_parts : 1, sizeof(*ps));
 	l.e = calloc(l.cap ? l.cap : 1, sizeof(*l.e));
 	if (ps == NULL || l.e == NULL) {
 		put_error(o, "out of memory");
@@ -4767,11 +4767,12 @@ captures_json(struct cp_focus *f, struct out *o)
 		const struct shm_capture *s = &rows[i].s;
 		const struct part *p = s->conference ? NULL :
 				       part_find_leg(f, s->leg_id);
+		const char *conf = s->conference ?
+				   conf_name_of(f, s->leg_id) : "";
 		char file[sizeof(dir) + 32];
 
-		snprintf(file, sizeof(file), s->conference ?
-			 SHM_CAPTURE_CONF_FILE : SHM_CAPTURE_FILE, dir,
-			 s->leg_id, (unsigned int)s->serial);
+		shm_capture_path(file, sizeof(file), dir, s->conference,
+				 s->leg_id, s->serial);
 		if (s->conference)	/* a conference captured whole */
 			put(o, "%s{\"leg_id\":0,\"conf_id\":%u", i ? "," : "",
 			    s->leg_id);
@@ -4781,9 +4782,9 @@ captures_json(struct cp_focus *f, struct out *o)
 		    "\"not_kept\":%u,\"file\":", s->serial, names[s->state],
 		    s->packets, s->lost);
 		put_str(o, file);
-		if (s->conference && conf_name_of(f, s->leg_id)[0] != '\0') {
+		if (conf[0] != '\0') {
 			put(o, ",\"conference\":");
-			put_str(o, conf_name_of(f, s->leg_id));
+			put_str(o, conf);
 		} else if (p != NULL) {
 			put(o, ",\"conference\":");
 			put_str(o, p->conf->name);
@@ -4897,9 +4898,9 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 		struct stat st;
 
 		f->capture_serial++;
-		snprintf(file, sizeof(file), p != NULL ? SHM_CAPTURE_FILE :
-			 SHM_CAPTURE_CONF_FILE, dir, p != NULL ? p->leg_id :
-			 c->conf_id, (unsigned int)f->capture_serial);
+		shm_capture_path(file, sizeof(file), dir, p == NULL,
+				 p != NULL ? p->leg_id : c->conf_id,
+				 f->capture_serial);
 		if (packets == 0 || lstat(file, &st) < 0)
 			break;
 	}

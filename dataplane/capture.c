@@ -72,8 +72,8 @@ static struct {
 	struct cap_file files[DP_CAP_FILES];
 	struct shm_capture *pub;	/* [SHM_CAPTURES] (NULL: none) */
 	unsigned int pub_next;		/* the slot a new file takes */
-	/* captures refused for want of a file slot, said once: leg_id << 32
-	 * | serial, the newest DP_CAP_REFUSED */
+	/* captures refused for want of a file slot, said once: cap_key()s,
+	 * the newest DP_CAP_REFUSED */
 	uint64_t refused[DP_CAP_REFUSED];
 	unsigned int refused_next;
 	/* TSC to wall clock: at init */
@@ -290,6 +290,9 @@ dp_cap_frame(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	     const struct rte_mbuf *m, uint64_t tsc)
 {
 	struct dp_conf *c = NULL;
+	/* the capture's: the leg's own, or its conference's */
+	uint32_t id = rt->tl->cfg.leg_id, serial = rt->cap_serial;
+	uint32_t left = rt->cap_left;
 	uint16_t *n_lost = &rt->cap_lost;
 	struct cap_rec *r;
 	const void *d;
@@ -301,6 +304,9 @@ dp_cap_frame(struct dp_lcore *lc, struct dp_leg_rt *rt,
 			leave(lc, rt);
 			return;
 		}
+		id = c->conf_id;
+		serial = c->cap_serial | CAP_CONF;
+		left = c->cap_left;
 		n_lost = &c->cap_lost;
 	}
 	if (rte_mempool_get(cap.pool, (void **)&r) != 0) {
@@ -308,8 +314,8 @@ dp_cap_frame(struct dp_lcore *lc, struct dp_leg_rt *rt,
 		return;
 	}
 	r->tsc = tsc;
-	r->leg_id = c != NULL ? c->conf_id : rt->tl->cfg.leg_id;
-	r->serial = c != NULL ? c->cap_serial | CAP_CONF : rt->cap_serial;
+	r->leg_id = id;
+	r->serial = serial;
 	r->origlen = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
 	r->caplen = (uint16_t)(len < DP_CAP_SNAP ? len : DP_CAP_SNAP);
 	d = rte_pktmbuf_read(m, 0, r->caplen, r->data);
@@ -320,7 +326,7 @@ dp_cap_frame(struct dp_lcore *lc, struct dp_leg_rt *rt,
 	}
 	if (d != r->data)
 		memcpy(r->data, d, r->caplen);
-	r->last = (c != NULL ? c->cap_left : rt->cap_left) == 1;
+	r->last = left == 1;
 	r->lost = *n_lost;
 	if (rte_ring_mp_enqueue(cap.recs, r) != 0) {
 		rte_mempool_put(cap.pool, r);
@@ -387,11 +393,10 @@ static void
 refuse(uint32_t leg_id, uint32_t serial)
 {
 	struct cap_file f = { .leg_id = leg_id, .serial = serial };
+	char w[32];
 
 	cap.refused[cap.refused_next++ % DP_CAP_REFUSED] =
 		cap_key(leg_id, serial);
-	char w[32];
-
 	LOG_WARN("capture of %s refused: %u captures are written at once, "
 		 "the most", whose(leg_id, serial, w), DP_CAP_FILES);
 	if (cap.pub != NULL) {
@@ -440,9 +445,8 @@ file_of(uint32_t leg_id, uint32_t serial)
 		refuse(leg_id, serial);
 		return NULL;
 	}
-	snprintf(free_slot->path, sizeof(free_slot->path),
-		 serial & CAP_CONF ? SHM_CAPTURE_CONF_FILE : SHM_CAPTURE_FILE,
-		 cap.dir, leg_id, serial & ~CAP_CONF);
+	shm_capture_path(free_slot->path, sizeof(free_slot->path), cap.dir,
+			 serial & CAP_CONF, leg_id, (uint16_t)serial);
 	free_slot->leg_id = leg_id;
 	free_slot->serial = serial;
 	free_slot->n = 0;
@@ -496,8 +500,8 @@ file_close(struct cap_file *f, const char *why)
 			 whose(f->leg_id, f->serial, w), f->path);
 	else
 		LOG_INFO("capture of %s done (%s): %u packets in %s%s",
-			 whose(f->leg_id, f->serial, w), why, f->n, f->path, lost_str(f, buf,
-								 sizeof(buf)));
+			 whose(f->leg_id, f->serial, w), why, f->n, f->path,
+			 lost_str(f, buf, sizeof(buf)));
 }
 
 /* Write r to its file (and close it if r is its last); r goes back to the

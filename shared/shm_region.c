@@ -410,3 +410,11 @@ shm_read_capture(const struct shm_capture *src, struct shm_capture *dst)
 {
 	return seqlock_copy(&src->pub_seq, src, dst, sizeof(*dst));
 }
+
+int
+shm_capture_path(char *buf, size_t len, const char *dir, bool conference,
+		 uint32_t id, uint16_t serial)
+{
+	return snprintf(buf, len, conference ? SHM_CAPTURE_CONF_FILE :
+			SHM_CAPTURE_FILE, dir, id, (unsigned int)serial);
+}

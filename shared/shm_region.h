@@ -156,6 +156,11 @@ uint64_t shm_read_port(const struct shm_port_stats *src,
 		       struct shm_port_stats *dst);
 uint64_t shm_read_capture(const struct shm_capture *src,
 			  struct shm_capture *dst);
+/* A capture's file in dir, into buf[len] (as snprintf()): leg-ID-SERIAL.pcap
+ * (SHM_CAPTURE_FILE), or conf-ID-SERIAL.pcap for a conference captured
+ * whole (SHM_CAPTURE_CONF_FILE, id its conf_id). */
+int shm_capture_path(char *buf, size_t len, const char *dir, bool conference,
+		     uint32_t id, uint16_t serial);
 
 #ifdef __cplusplus
 }
