@@ -129,6 +129,11 @@ caller_got() {
 		fail "$3: $(cat "$out/$1.json")"
 }
 
+# running PID: whether PID is there, and not a zombie (for a wait)
+running() {
+	[[ -d /proc/$1 && $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) != Z ]]
+}
+
 # The EXIT trap: end the processes in pids (by PID), remove the lab and
 # $out (idempotent). A process still there 30 s after its SIGTERM is a
 # bug: it is said (with where its threads wait), killed, and the test
@@ -146,13 +151,10 @@ lab_focus_cleanup() {
 	done
 	end=$((SECONDS + 30))
 	for p in "${pids[@]}"; do
-		# until gone, or a zombie for the wait below
-		while [[ -d /proc/$p && $(cut -d' ' -f3 "/proc/$p/stat" \
-			2>/dev/null) != Z ]] && ((SECONDS < end)); do
+		while running "$p" && ((SECONDS < end)); do
 			sleep 0.1
 		done
-		if [[ -d /proc/$p && $(cut -d' ' -f3 "/proc/$p/stat" \
-			2>/dev/null) != Z ]]; then
+		if running "$p"; then
 			hung=1
 			echo "FAIL: pid $p ($(cat "/proc/$p/comm" 2>/dev/null))" \
 				"did not stop in 30 s after SIGTERM (its" \
