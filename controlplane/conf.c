@@ -4949,7 +4949,7 @@ known_cmd(const char *cmd)
 	static const char *const cmds[] = {
 		"help", "list", "stats", "show", "roster", "dial", "lock",
 		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
-		"capture", "captures",
+		"capture", "captures", "proxies",
 		"watchers", "approve", "reject", "drain", "undrain",
 		"provision", "unprovision",
 	};
@@ -5019,7 +5019,7 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		    "\"reject CONF ID\",\"stats\",\"drain WORKER\","
 		    "\"undrain WORKER\",\"provision FILE\","
 		    "\"unprovision FILE\",\"capture CONF WHO|all [PACKETS|stop]\","
-		    "\"captures\"]}");
+		    "\"captures\",\"proxies\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
 
@@ -5041,6 +5041,12 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		stats_json(f, o);
 	} else if (strcmp(cmd, "captures") == 0) {
 		captures_json(f, o);
+	} else if (strcmp(cmd, "proxies") == 0) {
+		char js[CP_SIP_MAX_PROXIES * 512];
+
+		if (f->sip != NULL)
+			cp_sip_proxies_json(f->sip, js, sizeof(js));
+		put(o, "{\"proxies\":%s}", f->sip != NULL ? js : "[]");
 	} else if (c == NULL) {
 		put_error(o, "'%s' needs a conference name", cmd);
 	} else if (strcmp(cmd, "show") == 0) {
@@ -5447,6 +5453,27 @@ leg_samples(struct out *o, enum leg_metric k, const struct shm_leg_entry *e,
 	}
 }
 
+/* Each outbound proxy's state and failovers (none: nothing). */
+static void
+proxies_metrics(const struct cp_sip *sip, struct out *o)
+{
+	struct cp_sip_proxy_info pi;
+
+	if (cp_sip_proxy_info(sip, 0, &pi) < 0)
+		return;
+	put(o, "# HELP tutti_sip_proxy_up Whether an outbound proxy is up "
+	    "(1) or down (0).\n# TYPE tutti_sip_proxy_up gauge\n");
+	for (unsigned i = 0; cp_sip_proxy_info(sip, i, &pi) == 0; i++)
+		put(o, "tutti_sip_proxy_up{proxy=\"%s\"} %d\n", pi.uri,
+		    pi.up ? 1 : 0);
+	put(o, "# HELP tutti_sip_proxy_failovers_total Dial-outs an outbound "
+	    "proxy failed that went on to the next.\n"
+	    "# TYPE tutti_sip_proxy_failovers_total counter\n");
+	for (unsigned i = 0; cp_sip_proxy_info(sip, i, &pi) == 0; i++)
+		put(o, "tutti_sip_proxy_failovers_total{proxy=\"%s\"} %" PRIu64
+		    "\n", pi.uri, pi.failovers);
+}
+
 size_t
 cp_focus_metrics(void *ctx, char **buf, size_t *cap)
 {
@@ -5547,6 +5574,7 @@ cp_focus_metrics(void *ctx, char **buf, size_t *cap)
 		    "\n", s->n);
 		CP_SIP_STATS(SIP_METRIC)
 #undef SIP_METRIC
+		proxies_metrics(f->sip, &o);
 	}
 	if (o.over) {
 		/* cut at the last whole line: an exposition that parses */

@@ -48,7 +48,11 @@ struct cp_opts {
 	uint32_t rate_limit;	/* new SIP requests/s per source; 0 = off */
 	uint32_t rate_burst;	/* 0 = twice rate_limit */
 	uint32_t max_txn;	/* server transactions before 503 */
-	const char *outbound_proxy;	/* --outbound-proxy URI, or NULL */
+	/* --outbound-proxy URIs, in order, up to the first NULL */
+	const char *outbound_proxy[CP_SIP_MAX_PROXIES];
+	unsigned n_proxies;
+	uint32_t proxy_timeout_ms;	/* --proxy-timeout */
+	uint32_t proxy_ping_ms;		/* --proxy-ping, 0 = none */
 };
 
 static volatile sig_atomic_t quit;
@@ -138,7 +142,21 @@ usage(FILE *f)
 "                     sip:198.18.0.5;transport=tcp, with a Route to it;\n"
 "                     their targets may then name hosts (the proxy\n"
 "                     resolves them: sip:+15551234@carrier.example).\n"
-"                     Without it a target needs a numeric address\n"
+"                     Without it a target needs a numeric address.\n"
+"                     Up to 4, in order of preference: a proxy that\n"
+"                     answers a dial-out 503, says nothing for\n"
+"                     --proxy-timeout or loses its TCP connection is\n"
+"                     down, and the dial-out goes on to the next one\n"
+"                     (tuttictl proxies lists them)\n"
+"  --proxy-timeout MS how long a proxy may leave a dial-out or a\n"
+"                     keepalive unanswered (not even 100 Trying) before\n"
+"                     it counts as down (default 4000: the INVITE and\n"
+"                     three retransmissions)\n"
+"  --proxy-ping S     OPTIONS keepalive to each outbound proxy every S\n"
+"                     seconds (default 30): any answer but 503 brings a\n"
+"                     proxy that is down back (after its Retry-After).\n"
+"                     0: none; a proxy down is then tried again after\n"
+"                     30 s\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -217,6 +235,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "rate-burst", required_argument, NULL, 'B' },
 		{ "max-transactions", required_argument, NULL, 'X' },
 		{ "outbound-proxy", required_argument, NULL, 'O' },
+		{ "proxy-timeout", required_argument, NULL, 'P' },
+		{ "proxy-ping", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -239,7 +259,10 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->rate_limit = 200;
 	o->rate_burst = 0;
 	o->max_txn = 32768;
-	o->outbound_proxy = NULL;
+	memset(o->outbound_proxy, 0, sizeof(o->outbound_proxy));
+	o->n_proxies = 0;
+	o->proxy_timeout_ms = 4000;
+	o->proxy_ping_ms = 30000;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'R':
@@ -293,7 +316,33 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				(uint32_t)v;
 			break;
 		case 'O':
-			o->outbound_proxy = optarg;	/* checked below */
+			if (o->n_proxies == CP_SIP_MAX_PROXIES) {
+				LOG_ERR("--outbound-proxy %s: at most %d "
+					"proxies", optarg, CP_SIP_MAX_PROXIES);
+				return -EINVAL;
+			}
+			/* checked below, with --sip */
+			o->outbound_proxy[o->n_proxies++] = optarg;
+			break;
+		case 'P':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || optarg[0] == '-' || v < 100 ||
+			    v > 32000) {
+				LOG_ERR("--proxy-timeout %s: 100..32000 ms",
+					optarg);
+				return -EINVAL;
+			}
+			o->proxy_timeout_ms = (uint32_t)v;
+			break;
+		case 'G':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || optarg[0] == '-' ||
+			    optarg[0] == '\0' || v > 3600) {
+				LOG_ERR("--proxy-ping %s: 0..3600 s (0: none)",
+					optarg);
+				return -EINVAL;
+			}
+			o->proxy_ping_ms = (uint32_t)v * 1000;
 			break;
 		case 'X':
 			v = strtoul(optarg, &end, 10);
@@ -478,19 +527,20 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			return -EINVAL;
 		}
 	}
-	if (o->outbound_proxy != NULL && o->sip_addr[0] == '\0') {
+	if (o->n_proxies > 0 && o->sip_addr[0] == '\0') {
 		LOG_ERR("--outbound-proxy needs --sip (it takes SIP's "
 			"dial-outs)");
 		return -EINVAL;
 	}
-	if (o->outbound_proxy != NULL &&
-	    !cp_sip_proxy_ok(o->outbound_proxy, o->sip_addr)) {
-		LOG_ERR("--outbound-proxy %s: not a sip: URI with a numeric "
-			"address (and port) of --sip %s's family, over UDP or "
-			";transport=tcp, e.g. sip:198.18.0.5:5060",
-			o->outbound_proxy, o->sip_addr);
-		return -EINVAL;
-	}
+	for (unsigned i = 0; i < o->n_proxies; i++)
+		if (!cp_sip_proxy_ok(o->outbound_proxy[i], o->sip_addr)) {
+			LOG_ERR("--outbound-proxy %s: not a sip: URI with a "
+				"numeric address (and port) of --sip %s's "
+				"family, over UDP or ;transport=tcp, e.g. "
+				"sip:198.18.0.5:5060",
+				o->outbound_proxy[i], o->sip_addr);
+			return -EINVAL;
+		}
 	if (o->sip_addr[0] != '\0')
 		snprintf(o->focus.host, sizeof(o->focus.host), "%s",
 			 o->sip_addr);
@@ -582,9 +632,18 @@ open_sip(const struct cp_opts *o)
 				    .rate_limit_per_s = o->rate_limit,
 				    .rate_burst = o->rate_burst,
 				    .max_transactions = o->max_txn,
-				    .outbound_proxy = o->outbound_proxy };
+				    .proxy_timeout_ms = o->proxy_timeout_ms,
+				    .proxy_ping_ms = o->proxy_ping_ms };
 	struct cp_sip_app app;
+	char proxies[CP_SIP_MAX_PROXIES * 170] = "";
 	int rc;
+
+	memcpy(conf.outbound_proxy, o->outbound_proxy,
+	       sizeof(conf.outbound_proxy));
+	for (unsigned i = 0, n = 0; i < o->n_proxies; i++)
+		n += (unsigned)snprintf(proxies + n, sizeof(proxies) - n,
+					"%s%s", i ? ", then " : "",
+					o->outbound_proxy[i]);
 
 	if (o->sip_addr[0] == '\0')
 		return 0;
@@ -601,9 +660,20 @@ open_sip(const struct cp_opts *o)
 		 o->sip_addr, cp_sip_port(sip), o->focus.factory, o->sip_addr,
 		 o->focus.n_names, o->focus.n_names == 1 ? "" : "s",
 		 o->focus.n_names ? o->focus.names[0] : "-", o->sip_addr,
-		 o->outbound_proxy != NULL ? "; dial-outs through the "
-		 "outbound proxy " : "",
-		 o->outbound_proxy != NULL ? o->outbound_proxy : "");
+		 o->n_proxies > 1 ? "; dial-outs through the outbound "
+		 "proxies " : o->n_proxies ? "; dial-outs through the "
+		 "outbound proxy " : "", proxies);
+	if (o->n_proxies > 0 && o->proxy_ping_ms != 0)
+		LOG_INFO("outbound proxies: OPTIONS keepalives every %u s; "
+			 "a dial-out goes on to the next proxy on 503, or "
+			 "after %u ms without an answer",
+			 o->proxy_ping_ms / 1000, o->proxy_timeout_ms);
+	else if (o->n_proxies > 0)
+		LOG_INFO("outbound proxies: no keepalives (a proxy found down "
+			 "is tried again after 30 s); a dial-out goes on to "
+			 "the next proxy on 503, or after %u ms without an "
+			 "answer", o->proxy_timeout_ms);
+
 	return 0;
 }
 

@@ -95,6 +95,19 @@ struct cp_sip_call {
 	uint64_t ring_deadline_ms; /* 0 = none */
 	void *app;
 	char contact_user[64];
+	/*
+	 * Through the outbound proxies: the one it went to (-1: none), those
+	 * tried (bits), when that one must have answered by (0: no
+	 * failover), and what a failover needs: the INVITE as first built
+	 * (NULL with one proxy), its last CSeq; failover_code != 0: the
+	 * last proxy failed it so, and the next one is to be tried.
+	 */
+	int hop;
+	unsigned tried;
+	uint64_t hop_deadline_ms;
+	osip_message_t *invite;
+	uint32_t cseq;
+	int failover_code;
 	struct cp_sip_call *next;
 };
 
@@ -153,11 +166,38 @@ struct txn {
 	struct cp_sip_sub *sub;	   /* NICT NOTIFY: its subscription */
 	bool notify_final;	   /* that NOTIFY said terminated */
 	struct notify_q *retry_udp; /* over TCP for its size: if that fails */
+	int ping;		    /* NICT OPTIONS: its outbound proxy + 1 */
 	/* server transactions with an RFC 3261 branch: in sip->srv */
 	osip_transaction_t *tr;
 	struct txn *hnext;
 	bool hashed, killed;
 };
+
+/*
+ * An outbound proxy (cp_sip_conf.outbound_proxy): its address (its TCP
+ * connection while open), the Route our dial-outs carry, and whether it
+ * is up (see cp_sip_conf for failover).
+ */
+struct proxy {
+	struct cp_sip_peer peer;
+	bool tcp;
+	bool down;
+	bool ping_busy;		  /* an OPTIONS is out */
+	uint64_t down_since_ms;	  /* while down */
+	uint64_t up_at_ms;	  /* down: not used again before */
+	uint64_t ping_due_ms;	  /* the next OPTIONS */
+	uint64_t ping_deadline_ms; /* the one out must be answered by */
+	uint64_t failovers;	  /* dial-outs sent on from it */
+	uint32_t pings_unanswered; /* in a row */
+	char why[64];		  /* why it went down last */
+	char uri[161];
+	char route[200];
+};
+
+/* Without keepalives, a proxy found down is tried again after this. */
+#define PROXY_RETRY_MS 30000
+/* cp_sip_conf.proxy_timeout_ms's default */
+#define PROXY_TIMEOUT_MS 4000
 
 /* Buckets of the server-transaction index (a power of two). */
 #define SRV_BUCKETS 16384
@@ -195,17 +235,12 @@ struct cp_sip {
 	uint64_t timers_due; /* when libosip2's timers are looked at next */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
-	/* the outbound proxy (cp_sip_conf.outbound_proxy), if have_proxy:
-	 * its address (its TCP connection while open) and the Route our
-	 * dial-outs carry */
-	bool have_proxy;
-	bool proxy_tcp;
-	struct cp_sip_peer proxy;
-	char proxy_route[200];
+	/* the outbound proxies, in order of preference */
+	struct proxy proxies[CP_SIP_MAX_PROXIES];
+	unsigned n_proxies;
 };
 
-static bool proxy_parse(struct cp_sip *sip, const char *uri,
-			const char *addr);
+static bool proxy_parse(struct proxy *px, const char *uri, const char *addr);
 
 static bool
 str_eq(const char *a, const char *b)
@@ -339,7 +374,14 @@ static void handle_refer(struct cp_sip *sip, osip_transaction_t *tr,
 static void handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr,
 			     osip_message_t *m, struct txn *t);
 static void notify_done(struct txn *t, int code);
-static void call_fail(struct txn *t, int code);
+static void call_fail(struct txn *t, int code, const char *why,
+		      uint32_t retry_after_s);
+static void proxy_set_down(struct cp_sip *sip, unsigned i, const char *why,
+			   uint32_t retry_after_s);
+static void proxy_set_up(struct cp_sip *sip, unsigned i, const char *how);
+static int proxy_pick(const struct cp_sip *sip, const struct cp_sip_call *c);
+static void ping_done(struct txn *t, int code, uint32_t retry_after_s);
+static uint32_t retry_after_of(const osip_message_t *m);
 static bool reack(struct cp_sip *sip, osip_message_t *m);
 static void sub_end(struct cp_sip *sip, struct cp_sip_sub *sub,
 		    enum cp_sip_sub_end why);
@@ -1551,14 +1593,17 @@ static void
 on_nict_final(int type, osip_transaction_t *tr, osip_message_t *m)
 {
 	struct txn *t = osip_transaction_get_reserved1(tr);
+	int code;
 
 	if (t == NULL)
 		return;
+	code = type == OSIP_NICT_STATUS_TIMEOUT || m == NULL ||
+			       !MSG_IS_RESPONSE(m)
+		       ? 408
+		       : m->status_code;
 	bye_done(t);
-	notify_done(t, type == OSIP_NICT_STATUS_TIMEOUT || m == NULL ||
-				       !MSG_IS_RESPONSE(m)
-			       ? 408
-			       : m->status_code);
+	notify_done(t, code);
+	ping_done(t, code, code == 408 ? 0 : retry_after_of(m));
 }
 
 static void
@@ -1592,7 +1637,8 @@ collect(struct cp_sip *sip)
 			req_free(sip, t->req);
 		bye_done(t); /* if no final response ended it first */
 		notify_done(t, 408);
-		call_fail(t, 503);
+		ping_done(t, 408, 0);
+		call_fail(t, 503, "its connection failed", 0);
 		free(t);
 		osip_transaction_free2(tr);
 	}
@@ -1728,15 +1774,18 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 {
 	struct cp_sip_transport_conf tc;
 	struct cp_sip *sip;
+	unsigned n_px = 0;
 	int rc;
 
 	if (out == NULL || conf == NULL || conf->addr == NULL ||
 	    strlen(conf->addr) > 45 || is_wildcard(conf->addr) ||
-	    (conf->outbound_proxy != NULL &&
-	     !proxy_parse(NULL, conf->outbound_proxy, conf->addr)) ||
 	    (conf->contact_params != NULL &&
 	     strlen(conf->contact_params) >= sizeof(sip->contact_params)))
 		return -EINVAL;
+	while (n_px < CP_SIP_MAX_PROXIES && conf->outbound_proxy[n_px] != NULL)
+		if (!proxy_parse(NULL, conf->outbound_proxy[n_px++],
+				 conf->addr))
+			return -EINVAL;
 	if ((sip = calloc(1, sizeof(*sip))) == NULL)
 		return -ENOMEM;
 	/* NULL (no memory) just means libosip2's own lookups */
@@ -1750,9 +1799,12 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	sip->conf = *conf;
 	sip->conf.addr = NULL; /* borrowed: the copy in host is used */
 	sip->conf.contact_params = NULL;
-	sip->conf.outbound_proxy = NULL;
-	if (conf->outbound_proxy != NULL)
-		proxy_parse(sip, conf->outbound_proxy, conf->addr);
+	memset(sip->conf.outbound_proxy, 0, sizeof(sip->conf.outbound_proxy));
+	for (sip->n_proxies = 0; sip->n_proxies < n_px; sip->n_proxies++)
+		proxy_parse(&sip->proxies[sip->n_proxies],
+			    conf->outbound_proxy[sip->n_proxies], conf->addr);
+	if (sip->conf.proxy_timeout_ms == 0)
+		sip->conf.proxy_timeout_ms = PROXY_TIMEOUT_MS;
 	if (conf->contact_params != NULL)
 		strcpy(sip->contact_params, conf->contact_params);
 	if (sip->conf.max_transactions == 0)
@@ -2429,6 +2481,20 @@ dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
 		d->peer = *to;
 }
 
+/* A top Via of ours on m, over TCP or UDP, with a new branch (a new
+ * client transaction, RFC 3261 §8.1.1.7). */
+static void
+set_new_via(const struct cp_sip *sip, osip_message_t *m, bool tcp)
+{
+	char buf[128], br[TAG_HEX + 1];
+
+	random_hex(br, TAG_HEX);
+	snprintf(buf, sizeof(buf),
+		 "SIP/2.0/%s %s:%u;branch=" BRANCH_PREFIX "%s;rport",
+		 tcp ? "TCP" : "UDP", sip->host, cp_sip_port(sip), br);
+	osip_message_set_via(m, buf);
+}
+
 /*
  * A request in d (§12.2.1.1): remote target, route set, tags, the next
  * local CSeq (or the INVITE's, for an ACK), a new branch.
@@ -2440,7 +2506,7 @@ build_request(struct cp_sip *sip, struct cp_sip_dialog *d, const char *method,
 	osip_dialog_t *od = d->od;
 	osip_message_t *m;
 	osip_uri_t *uri = NULL;
-	char buf[256], br[TAG_HEX + 1];
+	char buf[256];
 
 	if (od->remote_contact_uri == NULL || osip_message_init(&m) != 0)
 		return NULL;
@@ -2459,11 +2525,7 @@ build_request(struct cp_sip *sip, struct cp_sip_dialog *d, const char *method,
 		od->local_cseq++;
 	snprintf(buf, sizeof(buf), "%d %s", od->local_cseq, method);
 	osip_message_set_cseq(m, buf);
-	random_hex(br, TAG_HEX);
-	snprintf(buf, sizeof(buf),
-		 "SIP/2.0/%s %s:%u;branch=" BRANCH_PREFIX "%s;rport",
-		 tcp ? "TCP" : "UDP", sip->host, cp_sip_port(sip), br);
-	osip_message_set_via(m, buf);
+	set_new_via(sip, m, tcp);
 	osip_message_set_max_forwards(m, "70");
 	osip_message_set_content_length(m, "0");
 	if (m->to == NULL || m->from == NULL || m->call_id == NULL) {
@@ -3249,12 +3311,45 @@ call_free(struct cp_sip *sip, struct cp_sip_call *c)
 		}
 	if (t != NULL)
 		t->call = NULL;
+	if (c->invite != NULL)
+		osip_message_free(c->invite);
 	free(c->call_id);
 	free(c);
 }
 
 static void
-call_fail(struct txn *t, int code)
+call_failed(struct cp_sip *sip, struct cp_sip_call *c, int code)
+{
+	if (sip->app.on_call_failed != NULL)
+		sip->app.on_call_failed(sip->app.ctx, c, code);
+	call_free(sip, c);
+}
+
+/*
+ * c's outbound proxy failed it with code, why: a 503, no answer (408; not
+ * after a provisional), its connection gone (why NULL: none of those, the
+ * proxy is not to blame). The proxy is down; true if c goes on to the
+ * next one (at the next run_app_timers(): c->tr is dropped now).
+ */
+static bool
+call_failover(struct cp_sip *sip, struct cp_sip_call *c, int code,
+	      const char *why, uint32_t retry_after_s)
+{
+	if (c->hop < 0 || why == NULL || (code == 408 && c->got_1xx))
+		return false;
+	proxy_set_down(sip, (unsigned)c->hop, why, retry_after_s);
+	if (c->cancel_wanted || c->invite == NULL || proxy_pick(sip, c) < 0)
+		return false;
+	c->tr = NULL;
+	c->hop_deadline_ms = 0;
+	c->failover_code = code;
+	return true;
+}
+
+/* t's dial-out failed with code; why: what its proxy did wrong, for the
+ * log, or NULL (call_failover()). */
+static void
+call_fail(struct txn *t, int code, const char *why, uint32_t retry_after_s)
 {
 	struct cp_sip_call *c = t->call;
 	struct cp_sip *sip = t->sip;
@@ -3262,9 +3357,11 @@ call_fail(struct txn *t, int code)
 	if (c == NULL)
 		return;
 	t->call = NULL;
-	if (sip->app.on_call_failed != NULL)
-		sip->app.on_call_failed(sip->app.ctx, c, code);
-	call_free(sip, c);
+	if (call_failover(sip, c, code, why, retry_after_s))
+		return;
+	if (c->hop >= 0 && why == NULL)
+		proxy_set_up(sip, (unsigned)c->hop, "it answered a dial-out");
+	call_failed(sip, c, code);
 }
 
 /* CANCEL (§9.1): the INVITE's Request-URI, top Via, From, To, Call-ID. */
@@ -3317,6 +3414,8 @@ on_ict_1xx(int type, osip_transaction_t *tr, osip_message_t *m)
 		return;
 	sip = c->sip;
 	c->got_1xx = true;
+	if (c->hop >= 0)
+		proxy_set_up(sip, (unsigned)c->hop, "it answered a dial-out");
 	if (c->cancel_wanted && !c->cancel_sent && send_cancel(sip, c) < 0)
 		sip->st.tx_failed++;
 	if (m->status_code > 100 && sip->app.on_call_progress != NULL)
@@ -3419,8 +3518,11 @@ on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 	if (c == NULL || m == NULL)
 		return;
 	sip = c->sip;
+	if (c->hop >= 0)
+		proxy_set_up(sip, (unsigned)c->hop, "it answered a dial-out");
 	if ((d = uac_dialog(sip, c, m)) == NULL) {
-		call_fail(t, 500); /* no memory: the callee will time out */
+		/* no memory: the callee will time out */
+		call_fail(t, 500, NULL, 0);
 		return;
 	}
 	t->call = NULL;
@@ -3439,13 +3541,16 @@ static void
 on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m)
 {
 	struct txn *t = osip_transaction_get_reserved1(tr);
+	bool timeout = type == OSIP_ICT_STATUS_TIMEOUT || m == NULL ||
+		       !MSG_IS_RESPONSE(m);
 
 	if (t == NULL)
 		return;
-	call_fail(t, type == OSIP_ICT_STATUS_TIMEOUT || m == NULL ||
-				     !MSG_IS_RESPONSE(m)
-			     ? 408
-			     : m->status_code);
+	call_fail(t, timeout ? 408 : m->status_code,
+		  timeout		  ? "no answer to a dial-out"
+		  : m->status_code == 503 ? "a dial-out got 503"
+					  : NULL,
+		  timeout ? 0 : retry_after_of(m));
 }
 
 /* A user part for a Contact, or a URI for a header: no injection. */
@@ -3459,10 +3564,10 @@ is_uri_safe(const char *s)
  * The outbound proxy's URI (cp_sip_conf.outbound_proxy): a sip: URI with a
  * numeric host of addr's family (our own address: IPv4 or IPv6; NULL: any)
  * and no user or headers, over UDP or TCP. True if it is one; then, with
- * sip, its address and Route (the URI, ;lr added) go in sip.
+ * px, its address and Route (the URI, ;lr added) go in px, up.
  */
 static bool
-proxy_parse(struct cp_sip *sip, const char *uri, const char *addr)
+proxy_parse(struct proxy *px, const char *uri, const char *addr)
 {
 	struct cp_sip_peer peer = { .proto = CP_SIP_UDP };
 	osip_uri_param_t *lr = NULL;
@@ -3470,7 +3575,8 @@ proxy_parse(struct cp_sip *sip, const char *uri, const char *addr)
 	bool ok = false;
 	long port;
 
-	if (!is_uri_safe(uri) || strlen(uri) > 160 || osip_uri_init(&u) != 0)
+	if (!is_uri_safe(uri) || strchr(uri, '\\') != NULL ||
+	    strlen(uri) > 160 || osip_uri_init(&u) != 0)
 		return false;
 	if (osip_uri_parse(u, uri) != 0 || u->scheme == NULL ||
 	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL ||
@@ -3484,13 +3590,14 @@ proxy_parse(struct cp_sip *sip, const char *uri, const char *addr)
 			     (strchr(addr, ':') != NULL)))
 		goto out;
 	ok = true;
-	if (sip == NULL)
+	if (px == NULL)
 		goto out;
-	sip->have_proxy = true;
-	sip->proxy_tcp = uri_wants_tcp(u);
-	sip->proxy = peer;
+	memset(px, 0, sizeof(*px));
+	px->tcp = uri_wants_tcp(u);
+	px->peer = peer;
+	snprintf(px->uri, sizeof(px->uri), "%s", uri);
 	osip_uri_uparam_get_byname(u, "lr", &lr);
-	snprintf(sip->proxy_route, sizeof(sip->proxy_route), "<%s%s>", uri,
+	snprintf(px->route, sizeof(px->route), "<%s%s>", uri,
 		 lr != NULL ? "" : ";lr");
 out:
 	osip_uri_free(u);
@@ -3503,20 +3610,116 @@ cp_sip_proxy_ok(const char *uri, const char *addr)
 	return uri != NULL && proxy_parse(NULL, uri, addr);
 }
 
-/* A dial-out's next hop when an outbound proxy takes it: the proxy, over
- * its TCP connection while open (one for all), else a new one. */
+/* A request's next hop through outbound proxy i: the proxy, over its TCP
+ * connection while open (one for all), else a new one. */
 static int
-proxy_hop(struct cp_sip *sip, struct cp_sip_peer *to)
+proxy_hop(struct cp_sip *sip, unsigned i, struct cp_sip_peer *to)
 {
+	struct proxy *px = &sip->proxies[i];
 	int rc;
 
-	if (sip->proxy_tcp &&
-	    (sip->proxy.proto != CP_SIP_TCP ||
-	     !cp_sip_transport_conn_is_open(sip->tp, sip->proxy.conn_id)) &&
-	    (rc = cp_sip_transport_connect(sip->tp, &sip->proxy)) < 0)
+	if (px->tcp &&
+	    (px->peer.proto != CP_SIP_TCP ||
+	     !cp_sip_transport_conn_is_open(sip->tp, px->peer.conn_id)) &&
+	    (rc = cp_sip_transport_connect(sip->tp, &px->peer)) < 0)
 		return rc;
-	*to = sip->proxy;
+	*to = px->peer;
 	return 0;
+}
+
+/* Proxy i failed something (why): down, not used before retry_after_s. */
+static void
+proxy_set_down(struct cp_sip *sip, unsigned i, const char *why,
+	       uint32_t retry_after_s)
+{
+	struct proxy *px = &sip->proxies[i];
+	uint64_t now = now_ms(), wait = (uint64_t)retry_after_s * 1000;
+
+	if (sip->conf.proxy_ping_ms == 0 && wait < PROXY_RETRY_MS)
+		wait = PROXY_RETRY_MS;
+	px->up_at_ms = now + wait;
+	snprintf(px->why, sizeof(px->why), "%s", why);
+	if (px->down)
+		return;
+	px->down = true;
+	px->down_since_ms = now;
+	sip->st.proxy_down++;
+	LOG_WARN("sip: outbound proxy %s is down: %s", px->uri, why);
+}
+
+/* Proxy i answered something (how): up, unless its Retry-After runs. */
+static void
+proxy_set_up(struct cp_sip *sip, unsigned i, const char *how)
+{
+	struct proxy *px = &sip->proxies[i];
+
+	if (!px->down || now_ms() < px->up_at_ms)
+		return;
+	px->down = false;
+	LOG_INFO("sip: outbound proxy %s is up again (%s, down %" PRIu64
+		 " s)", px->uri, how, (now_ms() - px->down_since_ms) / 1000);
+}
+
+/* May a dial-out go to proxy i? Up, or down without keepalives past the
+ * time to try it again (an answer then marks it up). */
+static bool
+proxy_usable(const struct cp_sip *sip, unsigned i, uint64_t now)
+{
+	const struct proxy *px = &sip->proxies[i];
+
+	return !px->down ||
+	       (sip->conf.proxy_ping_ms == 0 && now >= px->up_at_ms);
+}
+
+/* The proxy c goes to next: the first usable one it has not tried, else
+ * the first one it has not tried (all down: still down the list); -1. */
+static int
+proxy_pick(const struct cp_sip *sip, const struct cp_sip_call *c)
+{
+	uint64_t now = now_ms();
+
+	for (unsigned i = 0; i < sip->n_proxies; i++)
+		if (!(c->tried & 1u << i) && proxy_usable(sip, i, now))
+			return (int)i;
+	for (unsigned i = 0; i < sip->n_proxies; i++)
+		if (!(c->tried & 1u << i))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * c's first or next proxy, its tried bit set: 0 and *to, or the last
+ * -errno of a TCP connect (each such proxy is down).
+ */
+static int
+call_hop(struct cp_sip *sip, struct cp_sip_call *c, struct cp_sip_peer *to)
+{
+	int i, rc = -EHOSTUNREACH;
+
+	while ((i = proxy_pick(sip, c)) >= 0) {
+		c->tried |= 1u << i;
+		if ((rc = proxy_hop(sip, (unsigned)i, to)) == 0) {
+			c->hop = i;
+			return 0;
+		}
+		proxy_set_down(sip, (unsigned)i, "no TCP connection", 0);
+	}
+	return rc;
+}
+
+/* The Retry-After of a response in seconds, 0 if none. */
+static uint32_t
+retry_after_of(const osip_message_t *m)
+{
+	osip_header_t *h = NULL;
+	unsigned long v;
+
+	if (m == NULL ||
+	    osip_message_header_get_byname(m, "retry-after", 0, &h) < 0 ||
+	    h == NULL || h->hvalue == NULL)
+		return 0;
+	v = strtoul(h->hvalue, NULL, 10);
+	return v > 86400 ? 86400 : (uint32_t)v;
 }
 
 /* Headers a URI may not set in our INVITE: ours, or the transaction's. */
@@ -3585,12 +3788,7 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	}
 	osip_free(target);
 	osip_message_set_uri(m, u);
-	random_hex(id, TAG_HEX);
-	snprintf(buf, sizeof(buf),
-		 "SIP/2.0/%s %s:%u;branch=" BRANCH_PREFIX "%s;rport",
-		 proto == CP_SIP_TCP ? "TCP" : "UDP", sip->host,
-		 cp_sip_port(sip), id);
-	osip_message_set_via(m, buf);
+	set_new_via(sip, m, proto == CP_SIP_TCP);
 	random_hex(id, TAG_HEX);
 	snprintf(buf, sizeof(buf), "<%s>;tag=%s", o->from_uri, id);
 	osip_message_set_from(m, buf);
@@ -3654,9 +3852,11 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		goto out_call;
 	c->peer.proto = CP_SIP_UDP;
-	if (sip->have_proxy) {
+	c->hop = -1;
+	c->cseq = 1;
+	if (sip->n_proxies > 0) {
 		/* §8.1.2: the proxy routes it, names and all */
-		if ((rc = proxy_hop(sip, &c->peer)) < 0)
+		if ((rc = call_hop(sip, c, &c->peer)) < 0)
 			goto out_txn;
 	} else if (cp_sip_transport_addr(&c->peer, u->host, (uint16_t)port) <
 		   0) {
@@ -3669,8 +3869,10 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	rc = -ENOMEM;
 	m = build_invite(sip, o, u, c->peer.proto);
 	u = NULL; /* build_invite's */
-	if (m != NULL && sip->have_proxy &&
-	    osip_message_set_route(m, sip->proxy_route) != 0) {
+	/* with a proxy to go on to, the INVITE a failover starts from */
+	if (m != NULL && c->hop >= 0 &&
+	    (osip_message_set_route(m, sip->proxies[c->hop].route) != 0 ||
+	     (sip->n_proxies > 1 && osip_message_clone(m, &c->invite) != 0))) {
 		osip_message_free(m);
 		m = NULL;
 	}
@@ -3681,12 +3883,13 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 		goto out_txn;
 	}
 	t->peer = c->peer;
-	t->call = c;
 	if ((rc = start_client(sip, ICT, m, t, &c->tr)) < 0) {
-		free(c->call_id);
-		free(c);
+		call_free(sip, c); /* not linked yet: frees what it holds */
 		return rc;
 	}
+	t->call = c; /* only now: a failed start's t is freed later */
+	if (c->invite != NULL)
+		c->hop_deadline_ms = now_ms() + sip->conf.proxy_timeout_ms;
 	c->sip = sip;
 	c->app = o->app;
 	snprintf(c->contact_user, sizeof(c->contact_user), "%s", cu);
@@ -3699,10 +3902,287 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 out_txn:
 	free(t);
 out_call:
+	if (c->invite != NULL)
+		osip_message_free(c->invite);
 	free(c);
 out_uri:
 	osip_uri_free(u);
 	return rc;
+}
+
+/*
+ * c's INVITE again, for proxy i over proto (RFC 3263 §4.3: a new
+ * transaction): a new top Via branch, the next CSeq, i's Route, our
+ * Contact for proto; the same Call-ID, From tag, To and body. NULL: no
+ * memory.
+ */
+static osip_message_t *
+retry_invite(struct cp_sip *sip, struct cp_sip_call *c, unsigned i,
+	     enum cp_sip_proto proto)
+{
+	osip_message_t *m = NULL;
+	char buf[320];
+
+	if (osip_message_clone(c->invite, &m) != 0)
+		return NULL;
+	osip_list_special_free(&m->vias, (void (*)(void *))osip_via_free);
+	osip_list_special_free(&m->routes, (void (*)(void *))osip_route_free);
+	osip_list_special_free(&m->contacts,
+			       (void (*)(void *))osip_contact_free);
+	set_new_via(sip, m, proto == CP_SIP_TCP);
+	osip_message_set_route(m, sip->proxies[i].route);
+	osip_message_set_contact(m, contact_user_of(sip, proto,
+						    c->contact_user, buf,
+						    sizeof(buf)));
+	snprintf(buf, sizeof(buf), "%" PRIu32, ++c->cseq);
+	osip_free(m->cseq->number);
+	m->cseq->number = osip_strdup(buf);
+	if (osip_list_size(&m->vias) != 1 || osip_list_size(&m->routes) != 1 ||
+	    osip_list_size(&m->contacts) != 1 || m->cseq->number == NULL) {
+		osip_message_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* c's proxy failed it (call_failover()): on to the next proxy up, or, if
+ * none is left or the app cancelled meanwhile, the call fails. */
+static void
+call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
+{
+	int code = c->failover_code, from = c->hop; /* from: >= 0 */
+	struct cp_sip_peer peer;
+	osip_message_t *m;
+	struct txn *t;
+
+	c->failover_code = 0;
+	if (c->cancel_wanted) {
+		call_failed(sip, c, 487);
+		return;
+	}
+	if (call_hop(sip, c, &peer) < 0) {
+		call_failed(sip, c, code);
+		return;
+	}
+	if ((m = retry_invite(sip, c, (unsigned)c->hop, peer.proto)) == NULL ||
+	    (t = calloc(1, sizeof(*t))) == NULL) {
+		if (m != NULL)
+			osip_message_free(m);
+		sip->st.tx_failed++;
+		call_failed(sip, c, code);
+		return;
+	}
+	t->peer = peer;
+	if (start_client(sip, ICT, m, t, &c->tr) < 0) {
+		sip->st.tx_failed++;
+		call_failed(sip, c, code);
+		return;
+	}
+	t->call = c;
+	c->peer = peer;
+	c->got_1xx = false;
+	c->hop_deadline_ms = now + sip->conf.proxy_timeout_ms;
+	sip->st.proxy_failovers++;
+	sip->proxies[from].failovers++;
+	LOG_WARN("sip: dial-out %s: outbound proxy %s failed it (%s): sent "
+		 "on to %s", c->call_id, sip->proxies[from].uri,
+		 sip->proxies[from].why, sip->proxies[c->hop].uri);
+}
+
+/*
+ * c's proxy has sent nothing for proxy_timeout_ms: it is down, and if
+ * another is left, c's INVITE transaction is dropped (the proxy's late
+ * answers then match nothing) and c goes on to it.
+ */
+static void
+call_hop_timeout(struct cp_sip *sip, struct cp_sip_call *c)
+{
+	struct txn *t = osip_transaction_get_reserved1(c->tr);
+	char why[64];
+
+	snprintf(why, sizeof(why), "no answer to a dial-out in %" PRIu32 " ms",
+		 sip->conf.proxy_timeout_ms);
+	c->hop_deadline_ms = 0;
+	proxy_set_down(sip, (unsigned)c->hop, why, 0);
+	if (c->cancel_wanted || proxy_pick(sip, c) < 0)
+		return; /* the last hope: its Timer B decides */
+	t->call = NULL;
+	osip_remove_transaction(sip->osip, c->tr);
+	osip_list_add(&sip->garbage, c->tr, -1);
+	c->tr = NULL;
+	c->failover_code = 408;
+}
+
+/* An OPTIONS keepalive to proxy i (cp_sip_conf.proxy_ping_ms). */
+static void
+proxy_ping(struct cp_sip *sip, unsigned i, uint64_t now)
+{
+	struct proxy *px = &sip->proxies[i];
+	char buf[320], id[TAG_HEX + 1];
+	struct cp_sip_peer peer;
+	osip_message_t *m;
+	osip_uri_t *u = NULL;
+	struct txn *t;
+
+	if (proxy_hop(sip, i, &peer) < 0) {
+		px->pings_unanswered++;
+		proxy_set_down(sip, i, "no TCP connection", 0);
+		return;
+	}
+	if (osip_message_init(&m) != 0)
+		return;
+	osip_message_set_method(m, osip_strdup("OPTIONS"));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (osip_uri_init(&u) == 0 && osip_uri_parse(u, px->uri) == 0) {
+		osip_message_set_uri(m, u);
+		u = NULL;
+	}
+	osip_uri_free(u);
+	set_new_via(sip, m, peer.proto == CP_SIP_TCP);
+	random_hex(id, TAG_HEX);
+	snprintf(buf, sizeof(buf), "<sip:%s:%u>;tag=%s", sip->host,
+		 cp_sip_port(sip), id);
+	osip_message_set_from(m, buf);
+	snprintf(buf, sizeof(buf), "<%s>", px->uri);
+	osip_message_set_to(m, buf);
+	random_hex(id, TAG_HEX);
+	snprintf(buf, sizeof(buf), "%s@%s", id, sip->host);
+	osip_message_set_call_id(m, buf);
+	osip_message_set_cseq(m, "1 OPTIONS");
+	osip_message_set_max_forwards(m, "70");
+	osip_message_set_content_length(m, "0");
+	if (m->req_uri == NULL || m->from == NULL || m->to == NULL ||
+	    m->call_id == NULL || m->cseq == NULL ||
+	    osip_list_size(&m->vias) != 1 ||
+	    (t = calloc(1, sizeof(*t))) == NULL) {
+		osip_message_free(m);
+		return;
+	}
+	t->peer = peer;
+	if (start_client(sip, NICT, m, t, NULL) < 0)
+		return;
+	t->ping = (int)i + 1;
+	px->ping_busy = true;
+	px->ping_deadline_ms = now + sip->conf.proxy_timeout_ms;
+	sip->st.proxy_pings++;
+}
+
+/* A keepalive's answer (code; 408: none): 503 or none is down, any other
+ * is up (once its Retry-After has passed). */
+static void
+ping_done(struct txn *t, int code, uint32_t retry_after_s)
+{
+	struct proxy *px;
+	unsigned i;
+
+	if (t->ping == 0)
+		return;
+	i = (unsigned)t->ping - 1;
+	px = &t->sip->proxies[i];
+	t->ping = 0;
+	px->ping_busy = false;
+	if (code == 408) {
+		px->pings_unanswered++;
+		proxy_set_down(t->sip, i, "no answer to OPTIONS", 0);
+	} else if (code == 503) {
+		px->pings_unanswered = 0;
+		proxy_set_down(t->sip, i, "OPTIONS got 503", retry_after_s);
+	} else {
+		px->pings_unanswered = 0;
+		proxy_set_up(t->sip, i, "it answered OPTIONS");
+	}
+}
+
+/* The proxies' timers: failovers due, dial-outs a proxy has not answered,
+ * keepalives to send or overdue. The next due time. */
+static uint64_t
+run_proxy_timers(struct cp_sip *sip, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	struct cp_sip_call *c, *cn;
+
+	if (sip->n_proxies == 0)
+		return next;
+	for (c = sip->calls; c != NULL; c = cn) {
+		cn = c->next;
+		if (c->hop_deadline_ms != 0 && c->tr != NULL) {
+			if (c->got_1xx)
+				c->hop_deadline_ms = 0;
+			else if (now >= c->hop_deadline_ms)
+				call_hop_timeout(sip, c);
+			else if (c->hop_deadline_ms < next)
+				next = c->hop_deadline_ms;
+		}
+		if (c->failover_code != 0)
+			call_retry(sip, c, now);
+	}
+	for (unsigned i = 0; i < sip->n_proxies && sip->conf.proxy_ping_ms;
+	     i++) {
+		struct proxy *px = &sip->proxies[i];
+
+		if (px->ping_busy && now >= px->ping_deadline_ms &&
+		    !px->down) {
+			char why[64];
+
+			snprintf(why, sizeof(why),
+				 "no answer to OPTIONS in %" PRIu32 " ms",
+				 sip->conf.proxy_timeout_ms);
+			proxy_set_down(sip, i, why, 0);
+		}
+		if (!px->ping_busy && now >= px->ping_due_ms) {
+			px->ping_due_ms = now + sip->conf.proxy_ping_ms;
+			proxy_ping(sip, i, now);
+		}
+		if (px->ping_due_ms < next)
+			next = px->ping_due_ms;
+		if (px->ping_busy && !px->down && px->ping_deadline_ms < next)
+			next = px->ping_deadline_ms;
+	}
+	return next;
+}
+
+int
+cp_sip_proxy_info(const struct cp_sip *sip, unsigned i,
+		  struct cp_sip_proxy_info *out)
+{
+	const struct proxy *px;
+
+	if (i >= sip->n_proxies)
+		return -ENOENT;
+	px = &sip->proxies[i];
+	*out = (struct cp_sip_proxy_info){
+		.uri = px->uri,
+		.reason = px->why,
+		.up = !px->down,
+		.down_for_s = px->down ? (now_ms() - px->down_since_ms) / 1000
+				       : 0,
+		.failovers = px->failovers,
+		.pings_unanswered = px->pings_unanswered,
+	};
+	return 0;
+}
+
+int
+cp_sip_proxies_json(const struct cp_sip *sip, char *buf, size_t len)
+{
+	struct cp_sip_proxy_info pi;
+	int n = 0;
+
+#define ADD(fmt, ...)                                            \
+	n += snprintf(buf + ((size_t)n < len ? (size_t)n : len), \
+		      (size_t)n < len ? len - (size_t)n : 0, fmt, __VA_ARGS__)
+	ADD("%s", "[");
+	/* the URI and reason hold no '"' or '\\' (proxy_parse(), ours) */
+	for (unsigned i = 0; cp_sip_proxy_info(sip, i, &pi) == 0; i++)
+		ADD("%s{\"uri\":\"%s\",\"up\":%s,\"down_for_s\":%" PRIu64
+		    ",\"reason\":\"%s\",\"failovers\":%" PRIu64
+		    ",\"pings_unanswered\":%" PRIu32 "}",
+		    i ? "," : "", pi.uri, pi.up ? "true" : "false",
+		    pi.down_for_s, pi.reason, pi.failovers,
+		    pi.pings_unanswered);
+	ADD("%s", "]");
+#undef ADD
+	return n;
 }
 
 int
@@ -3791,7 +4271,7 @@ fail_dead_tcp(struct cp_sip *sip)
 static uint64_t
 run_app_timers(struct cp_sip *sip, uint64_t now)
 {
-	uint64_t next = UINT64_MAX;
+	uint64_t next = run_proxy_timers(sip, now);
 	struct cp_sip_call *c, *cn;
 	struct cp_sip_sub *s, *sn;
 

@@ -158,6 +158,9 @@ struct cp_sip_app {
 	bool (*serves_user)(void *ctx, const char *user);
 };
 
+/* Outbound proxies cp_sip_conf takes. */
+#define CP_SIP_MAX_PROXIES 4
+
 struct cp_sip_conf {
 	/*
 	 * Numeric address to bind, e.g. "127.0.0.1"; also the host of our
@@ -177,18 +180,32 @@ struct cp_sip_conf {
 	 */
 	const char *contact_params;
 	/*
-	 * The outbound proxy (RFC 3261 §8.1.2), or NULL: a sip: URI with a
-	 * numeric host, e.g. "sip:198.18.0.5:5060" or
-	 * "sip:198.18.0.5;transport=tcp" (one connection, kept while it
-	 * stays open). Dial-out INVITEs, their CANCELs and the ACKs of their
-	 * failures go to it, with Route: <URI;lr>, and their Request-URI is
-	 * the target as given, whose host may then be a name: the proxy
-	 * resolves it. Requests in a dialog follow its route set (the
-	 * proxy's Record-Route, if it adds one). Without one, a dial-out
-	 * target must be numeric (-EINVAL). A bad URI, or an address of the
-	 * other family than addr's: -EINVAL.
+	 * The outbound proxies (RFC 3261 §8.1.2), in order of preference, up
+	 * to the first NULL: each a sip: URI with a numeric host, e.g.
+	 * "sip:198.18.0.5:5060" or "sip:198.18.0.5;transport=tcp" (one
+	 * connection, kept while it stays open). Dial-out INVITEs, their
+	 * CANCELs and the ACKs of their failures go to the first one up,
+	 * with Route: <URI;lr>, and their Request-URI is the target as
+	 * given, whose host may then be a name: the proxy resolves it.
+	 * Requests in a dialog follow its route set (the proxy's
+	 * Record-Route, if it adds one). Without one, a dial-out target
+	 * must be numeric (-EINVAL). A bad URI, or an address of the other
+	 * family than addr's: -EINVAL.
+	 *
+	 * Failover (as RFC 3263 §4.3 has a client go down a list): a proxy
+	 * that answers a dial-out with 503, sends nothing at all to it for
+	 * proxy_timeout_ms, or whose TCP connection fails, is down, and
+	 * the dial-out goes on to the next proxy not yet tried (a new
+	 * transaction: a new branch, CSeq one up; the same Call-ID and
+	 * From tag). A down proxy is tried again once an OPTIONS keepalive
+	 * (every proxy_ping_ms) gets an answer other than 503 and its
+	 * Retry-After has passed, or, without keepalives, 30 s after it went
+	 * down (or its Retry-After, if longer). While every proxy is down,
+	 * dial-outs still go down the list. See cp_sip_proxies_json().
 	 */
-	const char *outbound_proxy;
+	const char *outbound_proxy[CP_SIP_MAX_PROXIES];
+	uint32_t proxy_timeout_ms; /* 0 = 4000 */
+	uint32_t proxy_ping_ms;	   /* OPTIONS keepalives; 0 = none */
 	uint32_t t1_ms; /* 2xx retransmission T1; 0 = 500 */
 	uint32_t t2_ms; /* its cap; 0 = 4000 */
 	/*
@@ -248,7 +265,10 @@ struct cp_sip_conf {
 	X(notify_sent)							\
 	X(notify_failed)	/* ended a subscription */		\
 	X(notify_udp_big)	/* over udp_limit_bytes, sent anyway */ \
-	X(notify_tcp_big)	/* over udp_limit_bytes: over TCP instead */
+	X(notify_tcp_big)	/* over udp_limit_bytes: over TCP instead */ \
+	X(proxy_failovers)	/* dial-outs sent on to the next proxy */ \
+	X(proxy_down)		/* outbound proxies found down */	\
+	X(proxy_pings)		/* OPTIONS keepalives sent to them */
 /* clang-format on */
 
 struct cp_sip_stats {
@@ -504,6 +524,29 @@ const struct cp_sip_stats *cp_sip_stats(const struct cp_sip *sip);
  * Returns the length it needs (as snprintf).
  */
 int cp_sip_stats_json(const struct cp_sip *sip, char *buf, size_t len);
+
+/*
+ * The outbound proxies as a JSON array, in order of preference: each
+ * {"uri", "up", "down_for_s" (0 while up), "reason" (why it went down
+ * last, "" if never), "failovers" (dial-outs sent on from it),
+ * "pings_unanswered" (in a row)}. Returns the length it needs (as
+ * snprintf); "[]" without proxies.
+ */
+int cp_sip_proxies_json(const struct cp_sip *sip, char *buf, size_t len);
+
+/* Outbound proxy i (in order of preference), as cp_sip_proxies_json(). */
+struct cp_sip_proxy_info {
+	const char *uri;    /* valid while sip is open */
+	const char *reason; /* "" if never down */
+	bool up;
+	uint64_t down_for_s;
+	uint64_t failovers;
+	uint32_t pings_unanswered;
+};
+
+/* 0 and *out, or -ENOENT past the last proxy. */
+int cp_sip_proxy_info(const struct cp_sip *sip, unsigned i,
+		      struct cp_sip_proxy_info *out);
 
 #ifdef __cplusplus
 }

@@ -264,8 +264,10 @@ on_sub_end(void *ctx, struct cp_sip_sub *sub, enum cp_sip_sub_end why)
 
 /* --rate-limit for the next open_sip() (test_sip_rate_limit); 0 = none */
 static uint32_t rl_rate, rl_burst;
-/* --outbound-proxy for the next open_sip(); NULL = none */
-static const char *outbound;
+/* --outbound-proxy for the next open_sip(), up to the first NULL, and
+ * its --proxy-timeout and --proxy-ping (0: the defaults, none) */
+static const char *outbound[CP_SIP_MAX_PROXIES];
+static uint32_t proxy_timeout_ms, proxy_ping_ms;
 
 static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
@@ -281,7 +283,8 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.max_conns = max_conns,
 		.max_transactions = max_txns,
 		.contact_params = ";isfocus",
-		.outbound_proxy = outbound,
+		.proxy_timeout_ms = proxy_timeout_ms,
+		.proxy_ping_ms = proxy_ping_ms,
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -296,6 +299,7 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.on_sub_end = on_sub_end,
 	};
 
+	memcpy(conf.outbound_proxy, outbound, sizeof(outbound));
 	memset(&app, 0, sizeof(app));
 	if (getenv("TEST_SIP_DEBUG") != NULL)
 		tutti_log_init("test_sip", TUTTI_LOG_DEBUG);
@@ -773,9 +777,9 @@ START_TEST(test_sip_dial_out_outbound_proxy)
 	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%d%s", pp,
 		 tcp ? ";transport=tcp" : "");
 	cp_sip_close(sip);
-	outbound = proxy;
+	outbound[0] = proxy;
 	open_sip(false, 0, 0);
-	outbound = NULL;
+	outbound[0] = NULL;
 	app.dial_tcp = tcp;
 	app.bye_on_answer = answer;
 	app.cancel_on_180 = !answer;
@@ -814,19 +818,19 @@ START_TEST(test_sip_outbound_proxy_refused)
 	struct cp_sip *s2 = NULL;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		conf.outbound_proxy = bad[i];
+		conf.outbound_proxy[0] = bad[i];
 		ck_assert_msg(cp_sip_open(&s2, &conf, NULL) == -EINVAL, "%s",
 			      bad[i]);
 	}
-	conf.outbound_proxy = "sip:127.0.0.1:5070;transport=tcp;lr";
+	conf.outbound_proxy[0] = "sip:127.0.0.1:5070;transport=tcp;lr";
 	ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), 0);
 	cp_sip_close(s2);
 	/* of its own family */
 	conf.addr = "::1";
-	conf.outbound_proxy = "sip:[::1]:5070";
-	ck_assert(cp_sip_proxy_ok(conf.outbound_proxy, conf.addr));
-	ck_assert(!cp_sip_proxy_ok(conf.outbound_proxy, "127.0.0.1"));
-	ck_assert(cp_sip_proxy_ok(conf.outbound_proxy, NULL));
+	conf.outbound_proxy[0] = "sip:[::1]:5070";
+	ck_assert(cp_sip_proxy_ok(conf.outbound_proxy[0], conf.addr));
+	ck_assert(!cp_sip_proxy_ok(conf.outbound_proxy[0], "127.0.0.1"));
+	ck_assert(cp_sip_proxy_ok(conf.outbound_proxy[0], NULL));
 }
 END_TEST
 
@@ -965,7 +969,7 @@ static unsigned int focus_metrics_port;
 
 static bool focus_two;		/* two workers (and the main lcore) */
 static char *focus_policy;	/* --policy for the next fixture */
-static char *focus_extra[2];	/* one more option and its value */
+static char *focus_extra[8];	/* more options and values, NULL-ended */
 static char *focus_dp_extra[4];	/* two more tutti-dp options, values */
 static void (*focus_before_cp)(void);	/* once tutti-dp is ready */
 
@@ -992,13 +996,13 @@ focus_setup(void)
 			    "--notify-interval-ms", "100",
 			    "--state", focus_state,
 			    focus_policy ? "--policy" : NULL, focus_policy,
-			    NULL, NULL, NULL };
-	/* an extra option goes where the policy's would have been */
-	if (focus_policy == NULL && focus_extra[0] != NULL) {
+			    NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+	/* extra options go where the policy's would have been */
+	if (focus_policy == NULL) {
 		size_t n = sizeof(cp_argv) / sizeof(cp_argv[0]);
 
-		cp_argv[n - 5] = focus_extra[0];
-		cp_argv[n - 4] = focus_extra[1];
+		for (size_t i = 0; i < 8 && focus_extra[i] != NULL; i++)
+			cp_argv[n - 9 + i] = focus_extra[i];
 	}
 	const char *at;
 
@@ -1692,10 +1696,53 @@ focus_proxy_setup(void)
 
 	focus_proxy_port = free_port();
 	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%d", focus_proxy_port);
-	focus_extra[0] = "--outbound-proxy";
-	focus_extra[1] = proxy;
+	/* no keepalives: an OPTIONS, outside its scenario, fails SIPp */
+	char *extra[] = { "--outbound-proxy", proxy, "--proxy-ping", "0" };
+
+	memcpy(focus_extra, extra, sizeof(extra));
 	focus_setup();
-	focus_extra[0] = NULL;
+	memset(focus_extra, 0, sizeof(focus_extra));
+}
+
+/* A first proxy that never answers (a socket of the test's), then SIPp's
+ * port as focus_proxy_setup()'s; no keepalives (SIPp would take an
+ * OPTIONS for a failure), a dial-out unanswered for 300 ms goes on. */
+static int focus_silent_fd = -1;
+static unsigned focus_silent_port;
+
+static void
+focus_proxies_setup(void)
+{
+	static char silent[64], proxy[64];
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	focus_silent_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(focus_silent_fd, 0);
+	ck_assert_int_eq(bind(focus_silent_fd, (struct sockaddr *)&a,
+			      sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(focus_silent_fd, (struct sockaddr *)&a,
+				     &len), 0);
+	focus_silent_port = ntohs(a.sin_port);
+	snprintf(silent, sizeof(silent), "sip:127.0.0.1:%u",
+		 focus_silent_port);
+	focus_proxy_port = free_port();
+	snprintf(proxy, sizeof(proxy), "sip:127.0.0.1:%d", focus_proxy_port);
+	char *extra[] = { "--outbound-proxy", silent, "--outbound-proxy",
+			  proxy, "--proxy-timeout", "300", "--proxy-ping",
+			  "0" };
+	memcpy(focus_extra, extra, sizeof(extra));
+	focus_setup();
+	memset(focus_extra, 0, sizeof(focus_extra));
+}
+
+static void
+focus_proxies_teardown(void)
+{
+	focus_teardown();
+	close(focus_silent_fd);
+	focus_silent_fd = -1;
 }
 
 /* The operator dials a host name: the INVITE goes to the proxy. */
@@ -1725,6 +1772,50 @@ START_TEST(test_focus_outbound_proxy)
 				     focus_proxy_port, dial_by_name), 0);
 	ck_assert_msg(proc_expect(&focus_cp, "outbound proxy sip:127.0.0.1:",
 				  1000), "%s", focus_cp.out);
+}
+END_TEST
+
+/*
+ * Two outbound proxies: the first never answers, so after 300 ms the
+ * dial-out goes on to the second (SIPp), and the call joins as through
+ * one. tuttictl proxies and the metrics say the first is down and why.
+ */
+START_TEST(test_focus_proxy_failover)
+{
+	char out[4096], m[1 << 16], want[160];
+
+	ck_assert_int_eq(run_sipp_at((uint16_t)focus_port, "uas_proxy_answer",
+				     "u1", "callee", NULL, NULL,
+				     focus_proxy_port, dial_by_name), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "is down: no answer to a "
+				  "dial-out in 300 ms", 1000), "%s",
+		      focus_cp.out);
+	ck_assert_msg(proc_expect(&focus_cp, "sent on to sip:127.0.0.1:",
+				  1000), "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "proxies"), 0);
+	snprintf(want, sizeof(want), "sip:127.0.0.1:%u",
+		 focus_silent_port);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "DOWN") != NULL &&
+		      strstr(out, "no answer to a dial-out in 300 ms") != NULL,
+		      "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json proxies"), 0);
+	snprintf(want, sizeof(want),
+		 "{\"uri\":\"sip:127.0.0.1:%u\",\"up\":false,",
+		 focus_silent_port);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	snprintf(want, sizeof(want),
+		 "{\"uri\":\"sip:127.0.0.1:%d\",\"up\":true,",
+		 focus_proxy_port);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\"failovers\":1,") != NULL, "%s", out);
+	http_get("/metrics", m, sizeof(m));
+	snprintf(want, sizeof(want),
+		 "tutti_sip_proxy_up{proxy=\"sip:127.0.0.1:%u\"} 0",
+		 focus_silent_port);
+	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
+	ck_assert_msg(strstr(m, "tutti_sip_events_total{what=\""
+			     "proxy_failovers\"} 1") != NULL, "%s", m);
 }
 END_TEST
 
@@ -2863,6 +2954,372 @@ START_TEST(test_sip_overload_503)
 }
 END_TEST
 
+/* ---- outbound proxies played by plain sockets ---- */
+
+/* The port fd is bound to. */
+static unsigned
+port_of(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/* The value of header name (full form, as libosip2 writes) in msg. */
+static const char *
+hdr_of(const char *msg, const char *name, char *buf, size_t len)
+{
+	char key[32];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\r\n%s: ", name);
+	buf[0] = '\0';
+	if ((p = strstr(msg, key)) != NULL)
+		snprintf(buf, len, "%.*s", (int)strcspn(p + strlen(key), "\r"),
+			 p + strlen(key));
+	return buf;
+}
+
+/* Answer the request req from fd with status ("503 Service Unavailable")
+ * and extra header lines: its Via, From, To (a tag of fd's added), Call-ID
+ * and CSeq. */
+static void
+answer(int fd, const struct sockaddr_in *to, const char *req,
+       const char *status, const char *extra)
+{
+	char msg[2048], v[5][256];
+
+	snprintf(msg, sizeof(msg),
+		 "SIP/2.0 %s\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=px%d\r\n"
+		 "Call-ID: %s\r\nCSeq: %s\r\n%sContent-Length: 0\r\n\r\n",
+		 status, hdr_of(req, "Via", v[0], sizeof(v[0])),
+		 hdr_of(req, "From", v[1], sizeof(v[1])),
+		 hdr_of(req, "To", v[2], sizeof(v[2])), fd,
+		 hdr_of(req, "Call-ID", v[3], sizeof(v[3])),
+		 hdr_of(req, "CSeq", v[4], sizeof(v[4])), extra);
+	udp_send(fd, to, msg, strlen(msg));
+}
+
+/* Two outbound proxies (sockets of the test): what each got last. */
+static struct {
+	int fd[2];
+	int ping_code[2];   /* their answer to OPTIONS; 0: none */
+	char invite[2][4096]; /* the last INVITE each got, "" once taken */
+	unsigned pings[2], acks[2], byes[2];
+	struct sockaddr_in to;
+} px;
+
+/* Run the SIP layer for up to ms until cond (no side effects) holds;
+ * meanwhile the proxies answer OPTIONS and keep INVITEs. */
+#define PROXY_POLL_UNTIL(cond, ms)                                  \
+	({                                                          \
+		uint64_t end_ = proc_now_ms() + (ms);               \
+		while (!(cond) && proc_now_ms() < end_) {           \
+			cp_sip_poll(sip, 10);                       \
+			proxies_serve();                            \
+		}                                                   \
+		(cond);                                             \
+	})
+
+static void
+proxies_serve(void)
+{
+	char msg[4096];
+	ssize_t n;
+
+	for (int k = 0; k < 2; k++)
+		while ((n = recv(px.fd[k], msg, sizeof(msg) - 1, 0)) > 0) {
+			msg[n] = '\0';
+			if (strncmp(msg, "OPTIONS ", 8) == 0) {
+				px.pings[k]++;
+				if (px.ping_code[k] == 200)
+					answer(px.fd[k], &px.to, msg, "200 OK",
+					       "");
+				else if (px.ping_code[k] == 503)
+					answer(px.fd[k], &px.to, msg,
+					       "503 Service Unavailable", "");
+			} else if (strncmp(msg, "INVITE ", 7) == 0) {
+				memcpy(px.invite[k], msg, (size_t)n + 1);
+			} else if (strncmp(msg, "ACK ", 4) == 0) {
+				px.acks[k]++;
+			} else if (strncmp(msg, "BYE ", 4) == 0) {
+				px.byes[k]++;
+				answer(px.fd[k], &px.to, msg, "200 OK", "");
+			}
+		}
+}
+
+static void
+proxies_close(void)
+{
+	close(px.fd[0]);
+	close(px.fd[1]);
+}
+
+/* The proxies' JSON has needle. */
+static bool
+proxies_have(const char *needle)
+{
+	static char json[2048];
+
+	cp_sip_proxies_json(sip, json, sizeof(json));
+	return strstr(json, needle) != NULL;
+}
+
+/* A dial-out to a name, through the proxies. */
+static void
+dial_via_proxies(void)
+{
+	ck_assert_int_eq(cp_sip_invite(sip, "sip:callee@carrier.example",
+				       "sip:conf@127.0.0.1", "conf",
+				       "application/sdp", sdp, &app, &dialed),
+			 0);
+}
+
+/* Proxy k's last INVITE, taken: CSeq cseq, Route to k's own URI. */
+static void
+proxy_invite(int k, const char *uri, unsigned cseq, char *out, size_t len)
+{
+	char want[128], v[256];
+
+	ck_assert_msg(PROXY_POLL_UNTIL(px.invite[k][0] != '\0', 5000),
+		      "proxy %d got no INVITE", k);
+	snprintf(out, len, "%s", px.invite[k]);
+	px.invite[k][0] = '\0';
+	ck_assert_msg(strncmp(out, "INVITE sip:callee@carrier.example SIP/2.0",
+			      41) == 0, "%s", out);
+	snprintf(want, sizeof(want), "%u INVITE", cseq);
+	ck_assert_str_eq(hdr_of(out, "CSeq", v, sizeof(v)), want);
+	snprintf(want, sizeof(want), "<%s;lr>", uri);
+	ck_assert_str_eq(hdr_of(out, "Route", v, sizeof(v)), want);
+}
+
+static void
+proxies_open(char uri[2][64], bool first_tcp, uint32_t timeout_ms,
+	     uint32_t ping_ms)
+{
+	memset(&px, 0, sizeof(px));
+	for (int k = 0; k < 2; k++) { /* setup()'s sip: px.to set below */
+		px.fd[k] = udp_peer(&px.to);
+		snprintf(uri[k], 64, "sip:127.0.0.1:%u", port_of(px.fd[k]));
+	}
+	/* a TCP port nothing listens on: the connection is refused */
+	if (first_tcp)
+		snprintf(uri[0], 64, "sip:127.0.0.1:%d;transport=tcp",
+			 free_port());
+	cp_sip_close(sip);
+	outbound[0] = uri[0];
+	outbound[1] = uri[1];
+	proxy_timeout_ms = timeout_ms;
+	proxy_ping_ms = ping_ms;
+	open_sip(false, 0, 0);
+	outbound[0] = outbound[1] = NULL;
+	proxy_timeout_ms = proxy_ping_ms = 0;
+	px.to.sin_port = htons(cp_sip_port(sip));
+}
+
+/*
+ * Failover (RFC 3263 §4.3 down a list of outbound proxies): the first
+ * proxy says nothing for proxy_timeout_ms (_i 0), answers 503 with
+ * Retry-After (_i 1), or refuses its TCP connection (_i 2). The dial-out
+ * goes on to the second: the same Call-ID and From tag, a new branch,
+ * CSeq 2, Route to the second. (A refusal that connect() reports at once
+ * skips the first without an INVITE: CSeq 1; on loopback it comes a
+ * moment later, in the transport's poll.) The first is down, so the next
+ * dial-out goes to the second at once. A 486 from the second is the
+ * call's answer: no failover on that.
+ */
+START_TEST(test_sip_proxy_failover)
+{
+	static const char *const why[] = {
+		"\"reason\":\"no answer to a dial-out in 300 ms\"",
+		"\"reason\":\"a dial-out got 503\"",
+		"\"reason\":\"its connection failed\"",
+		"\"reason\":\"no TCP connection\"",
+	};
+	char uri[2][64], a[4096], b[4096], va[256], vb[256], up[160];
+	bool at_once = false; /* _i 2: refused by connect() itself */
+
+	proxies_open(uri, _i == 2, 300, 0);
+	dial_via_proxies();
+	if (_i != 2) {
+		proxy_invite(0, uri[0], 1, a, sizeof(a));
+		if (_i == 1)
+			answer(px.fd[0], &px.to, a, "503 Service Unavailable",
+			       "Retry-After: 60\r\n");
+	}
+	if (_i == 2) {
+		ck_assert(PROXY_POLL_UNTIL(px.invite[1][0] != '\0', 5000));
+		at_once = strstr(px.invite[1], "\r\nCSeq: 1 INVITE") != NULL;
+	}
+	proxy_invite(1, uri[1], at_once ? 1 : 2, b, sizeof(b));
+	if (_i != 2) {
+		ck_assert_str_eq(hdr_of(a, "Call-ID", va, sizeof(va)),
+				 hdr_of(b, "Call-ID", vb, sizeof(vb)));
+		ck_assert_str_eq(hdr_of(a, "From", va, sizeof(va)),
+				 hdr_of(b, "From", vb, sizeof(vb)));
+		ck_assert_str_ne(hdr_of(a, "Via", va, sizeof(va)),
+				 hdr_of(b, "Via", vb, sizeof(vb)));
+	}
+	answer(px.fd[1], &px.to, b, "486 Busy Here", "");
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 486);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_failovers, at_once ? 0 : 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_down, 1);
+	ck_assert_msg(proxies_have(why[_i + at_once]), "%s", why[_i + at_once]);
+	snprintf(up, sizeof(up), "{\"uri\":\"%s\",\"up\":true,", uri[1]);
+	ck_assert(proxies_have(up));
+	snprintf(up, sizeof(up), "{\"uri\":\"%s\",\"up\":false,", uri[0]);
+	ck_assert(proxies_have(up));
+	/* the first is down: the next dial-out goes to the second */
+	app.failed_code = 0;
+	dial_via_proxies();
+	proxy_invite(1, uri[1], 1, b, sizeof(b));
+	answer(px.fd[1], &px.to, b, "486 Busy Here", "");
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 486);
+	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_pings, 0);
+	proxies_close();
+}
+END_TEST
+
+/*
+ * The first proxy wakes up after its dial-out went on to the second, which
+ * answered: the first one's late 2xx matches no transaction any more, and
+ * is taken as from another branch of a forked INVITE (RFC 3261
+ * §13.2.2.4): ACKed and hung up. The call through the second stays.
+ */
+START_TEST(test_sip_proxy_late_answer)
+{
+	char uri[2][64], a[4096], b[4096], ct[96];
+
+	proxies_open(uri, false, 300, 0);
+	dial_via_proxies();
+	proxy_invite(0, uri[0], 1, a, sizeof(a));
+	proxy_invite(1, uri[1], 2, b, sizeof(b));
+	snprintf(ct, sizeof(ct), "Contact: <sip:callee@127.0.0.1:%u>\r\n",
+		 port_of(px.fd[1]));
+	answer(px.fd[1], &px.to, b, "200 OK", ct);
+	ck_assert(PROXY_POLL_UNTIL(app.answered == 1 && px.acks[1] == 1,
+				   5000));
+	snprintf(ct, sizeof(ct), "Contact: <sip:callee@127.0.0.1:%u>\r\n",
+		 port_of(px.fd[0]));
+	answer(px.fd[0], &px.to, a, "200 OK", ct);
+	ck_assert(PROXY_POLL_UNTIL(px.acks[0] == 1 && px.byes[0] == 1, 5000));
+	ck_assert_int_eq(app.answered, 1);
+	ck_assert_uint_eq(px.byes[1], 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_failovers, 1);
+	proxies_close();
+}
+END_TEST
+
+/*
+ * No failover when the proxy is alive: a 408 response (not a timeout of
+ * ours: the proxy answered), or a 100 Trying and then nothing past
+ * proxy_timeout_ms (the callee rings). Both end with the first proxy's
+ * answer, and it stays up.
+ */
+START_TEST(test_sip_proxy_no_failover)
+{
+	char uri[2][64], a[4096], up[160];
+
+	proxies_open(uri, false, 300, 0);
+	dial_via_proxies();
+	proxy_invite(0, uri[0], 1, a, sizeof(a));
+	if (_i == 0) {
+		answer(px.fd[0], &px.to, a, "408 Request Timeout", "");
+	} else {
+		answer(px.fd[0], &px.to, a, "100 Trying", "");
+		/* three times proxy_timeout_ms: nothing goes to the second */
+		ck_assert(!PROXY_POLL_UNTIL(px.invite[1][0] != '\0', 900));
+		answer(px.fd[0], &px.to, a, "486 Busy Here", "");
+	}
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, _i == 0 ? 408 : 486);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_failovers, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_down, 0);
+	snprintf(up, sizeof(up), "{\"uri\":\"%s\",\"up\":true,", uri[0]);
+	ck_assert(proxies_have(up));
+	ck_assert_str_eq(px.invite[1], "");
+	proxies_close();
+}
+END_TEST
+
+/* Every proxy answers 503: the dial-out fails with 503 after both. */
+START_TEST(test_sip_proxy_all_down)
+{
+	char uri[2][64], m[4096];
+
+	proxies_open(uri, false, 300, 0);
+	dial_via_proxies();
+	for (int k = 0; k < 2; k++) {
+		proxy_invite(k, uri[k], (unsigned)k + 1, m, sizeof(m));
+		answer(px.fd[k], &px.to, m, "503 Service Unavailable", "");
+	}
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 503);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_failovers, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_down, 2);
+	/* still down the list while every proxy is down */
+	app.failed_code = 0;
+	dial_via_proxies();
+	proxy_invite(0, uri[0], 1, m, sizeof(m));
+	answer(px.fd[0], &px.to, m, "486 Busy Here", "");
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 486);
+	/* an answer brings it back only 30 s after it went down (no
+	 * keepalives here) */
+	snprintf(m, sizeof(m), "{\"uri\":\"%s\",\"up\":false,", uri[0]);
+	ck_assert_msg(proxies_have(m), "%s", m);
+	proxies_close();
+}
+END_TEST
+
+/*
+ * OPTIONS keepalives (proxy_ping_ms): a 503 to one takes the first proxy
+ * down, and dial-outs go to the second; a 200 brings it back, and they
+ * go to the first again; no answer within proxy_timeout_ms takes it down
+ * again.
+ */
+START_TEST(test_sip_proxy_keepalive)
+{
+	char uri[2][64], m[4096], want[160];
+
+	proxies_open(uri, false, 300, 100);
+	px.ping_code[0] = 503;
+	px.ping_code[1] = 200;
+	ck_assert(PROXY_POLL_UNTIL(
+		proxies_have("\"reason\":\"OPTIONS got 503\""), 3000));
+	dial_via_proxies();
+	proxy_invite(1, uri[1], 1, m, sizeof(m));
+	answer(px.fd[1], &px.to, m, "486 Busy Here", "");
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	px.ping_code[0] = 200;
+	snprintf(want, sizeof(want), "{\"uri\":\"%s\",\"up\":true,", uri[0]);
+	ck_assert(PROXY_POLL_UNTIL(proxies_have(want), 3000));
+	app.failed_code = 0;
+	dial_via_proxies();
+	proxy_invite(0, uri[0], 1, m, sizeof(m));
+	answer(px.fd[0], &px.to, m, "486 Busy Here", "");
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	px.ping_code[0] = 0;
+	ck_assert(PROXY_POLL_UNTIL(
+		proxies_have("\"reason\":\"no answer to OPTIONS in 300 ms\""),
+		3000));
+	snprintf(want, sizeof(want), "{\"uri\":\"%s\",\"up\":true,", uri[1]);
+	ck_assert(proxies_have(want));
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_down, 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_failovers, 0);
+	ck_assert_uint_ge(px.pings[0], 3);
+	ck_assert_uint_ge(px.pings[1], 3);
+	ck_assert_uint_ge(cp_sip_stats(sip)->proxy_pings, 6);
+	proxies_close();
+}
+END_TEST
+
 /*
  * S-18: our BYE follows the Record-Route set: it goes to the proxy named
  * in Record-Route (another socket of the test, on loopback), with a Route
@@ -3464,6 +3921,11 @@ test_suite(void)
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
 	tcase_add_loop_test(tc, test_sip_dial_out_outbound_proxy, 0, 4);
 	tcase_add_test(tc, test_sip_outbound_proxy_refused);
+	tcase_add_loop_test(tc, test_sip_proxy_failover, 0, 3);
+	tcase_add_test(tc, test_sip_proxy_all_down);
+	tcase_add_test(tc, test_sip_proxy_late_answer);
+	tcase_add_loop_test(tc, test_sip_proxy_no_failover, 0, 2);
+	tcase_add_test(tc, test_sip_proxy_keepalive);
 	tcase_add_test(tc, test_sip_dial_out_tcp_refused_503);
 	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 6);
 	tcase_add_loop_test(tc, test_sip_refer_method_header_param_400, 0, 2);
@@ -3508,6 +3970,12 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_proxy_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_test(focus, test_focus_outbound_proxy);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_proxies");
+	tcase_add_checked_fixture(focus, focus_proxies_setup,
+				  focus_proxies_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_proxy_failover);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_policy");
 	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);

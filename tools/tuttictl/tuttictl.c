@@ -12,6 +12,7 @@
  *   tuttictl end CONF                 hang up everyone in CONF
  *   tuttictl capture CONF WHO|all [N|stop] packets into a pcap file
  *   tuttictl captures                 the newest captures, done or not
+ *   tuttictl proxies                  the outbound proxies, up or down
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *   tuttictl drain|undrain WORKER     no new conferences there / again
@@ -76,6 +77,10 @@ usage(FILE *f)
 "  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port];\n"
 "                            with tutti-cp --outbound-proxy, any host:\n"
 "                            sip:+15551234@carrier.example) into CONF\n"
+"  proxies                   tutti-cp's outbound proxies in order: up or\n"
+"                            DOWN (for how long, and why), dial-outs each\n"
+"                            failed that went on to the next, keepalives\n"
+"                            unanswered in a row\n"
 "  lock CONF, unlock CONF    refuse new participants (403; the policy's\n"
 "                            moderators still join) / admit them again\n"
 "  end CONF                  hang up everyone in CONF\n"
@@ -333,6 +338,27 @@ row_capture(const char *o, const char *e)
 }
 
 static void
+row_proxy(const char *o, const char *e)
+{
+	char uri[170], up[8], since[24], why[80], fo[24], pu[16];
+
+	get(o, e, "uri", uri, sizeof(uri));
+	get(o, e, "up", up, sizeof(up));
+	get(o, e, "down_for_s", since, sizeof(since));
+	get(o, e, "reason", why, sizeof(why));
+	get(o, e, "failovers", fo, sizeof(fo));
+	get(o, e, "pings_unanswered", pu, sizeof(pu));
+	if (strcmp(up, "true") == 0)
+		snprintf(since, sizeof(since), "-");
+	else
+		strncat(since, " s", sizeof(since) - strlen(since) - 1);
+	printf("%-40s %-5s %9s %9s %10s  %s%s\n", uri,
+	       strcmp(up, "true") == 0 ? "up" : "DOWN", since, fo, pu,
+	       why[0] != '\0' && strcmp(up, "true") == 0 ? "last down: " : "",
+	       why);
+}
+
+static void
 row_worker(const char *o, const char *e)
 {
 	char w[8], lc[8], c[16], l[16], busy[16], ticks[24], late[24],
@@ -526,6 +552,16 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 		printf("%8s %-8s %8s %8s  %s\n", "LEG", "STATE", "PACKETS",
 		       "NOT-KEPT", "FILE");
 		each(resp, "captures", row_capture);
+	} else if (strcmp(cmd, "proxies") == 0) {
+		if (strstr(resp, "\"proxies\":[]") != NULL) {
+			printf("no outbound proxies (tutti-cp "
+			       "--outbound-proxy)\n");
+		} else {
+			printf("%-40s %-5s %9s %9s %10s  %s\n", "PROXY",
+			       "STATE", "DOWN-FOR", "FAILOVERS", "UNANSWERED",
+			       "REASON");
+			each(resp, "proxies", row_proxy);
+		}
 	} else if (strcmp(cmd, "capture") == 0) {
 		char id[16] = "", from[160] = "", n[16] = "",
 		     f[PATH_MAX] = "";
