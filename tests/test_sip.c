@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1745,6 +1746,117 @@ focus_proxies_teardown(void)
 	focus_silent_fd = -1;
 }
 
+/*
+ * Real proxies: Kamailio (the Debian package tools/deps installs), as a
+ * stateless proxy on 127.0.0.1 that answers OPTIONS to itself and sends
+ * everything else on to SIPp at focus_proxy_port (loose routing: it takes
+ * its own Route off). Proxy A's port has no Kamailio at first; B's has.
+ */
+#define KAMAILIO "/usr/sbin/kamailio"
+
+static struct proc kam[2];
+static int kam_port[2];
+static char kam_cfg[2][64];
+
+static void
+kam_start(int k)
+{
+	char *argv[] = { KAMAILIO, "-f", kam_cfg[k], "-E", "-Y", "/tmp", NULL };
+
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)kam_port[k]) };
+	uint64_t end = proc_now_ms() + 10000;
+	char msg[512], buf[512] = "";
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ssize_t n = 0;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(proc_start(&kam[k], argv), 0);
+	/* ready once it answers an OPTIONS (not tutti-cp's: another user) */
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	snprintf(msg, sizeof(msg),
+		 "OPTIONS sip:probe@127.0.0.1:%d SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKprobe;rport\r\n"
+		 "From: <sip:probe@127.0.0.1>;tag=1\r\n"
+		 "To: <sip:probe@127.0.0.1:%d>\r\nCall-ID: probe\r\n"
+		 "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n", kam_port[k], kam_port[k]);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_usec = 100000 },
+		   sizeof(struct timeval));
+	while (strncmp(buf, "SIP/2.0 200", 11) != 0 && proc_now_ms() < end) {
+		sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to,
+		       sizeof(to));
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+	}
+	close(fd);
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0,
+		      "Kamailio on port %d does not answer: %s", kam_port[k],
+		      kam[k].out);
+}
+
+static void
+focus_kamailio_setup(void)
+{
+	static char uri[2][64];
+
+	ck_assert_msg(access(KAMAILIO, X_OK) == 0,
+		      "no " KAMAILIO ": tools/deps installs kamailio");
+	focus_proxy_port = free_port();
+	for (int k = 0; k < 2; k++) {
+		FILE *f;
+
+		kam_port[k] = free_port();
+		snprintf(uri[k], sizeof(uri[k]), "sip:127.0.0.1:%d",
+			 kam_port[k]);
+		snprintf(kam_cfg[k], sizeof(kam_cfg[k]),
+			 "/tmp/tutti-test-kam-%d-%d.cfg", (int)getpid(), k);
+		proc_unlink_at_exit(kam_cfg[k]);
+		ck_assert_ptr_nonnull(f = fopen(kam_cfg[k], "w"));
+		fprintf(f,
+			"#!KAMAILIO\n"
+			"debug=2\nlog_stderror=yes\nfork=no\n"
+			"listen=udp:127.0.0.1:%d\n"
+			"mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+			"loadmodule \"pv.so\"\nloadmodule \"sl.so\"\n"
+			"loadmodule \"rr.so\"\nloadmodule \"maxfwd.so\"\n"
+			"loadmodule \"textops.so\"\nloadmodule \"xlog.so\"\n"
+			"request_route {\n"
+			"	xlog(\"L_INFO\", \"tutti-test: $rm $ru\\n\");\n"
+			"	if (!mf_process_maxfwd_header(\"10\")) {\n"
+			"		sl_send_reply(\"483\", \"Too Many Hops\");\n"
+			"		exit;\n"
+			"	}\n"
+			"	if (is_method(\"OPTIONS\") && uri == myself) {\n"
+			"		sl_send_reply(\"200\", \"Keepalive\");\n"
+			"		exit;\n"
+			"	}\n"
+			"	loose_route();\n"
+			"	$du = \"sip:127.0.0.1:%d\";\n"
+			"	forward();\n"
+			"}\n", kam_port[k], focus_proxy_port);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	kam_start(1);
+	char *extra[] = { "--outbound-proxy", uri[0], "--outbound-proxy",
+			  uri[1], "--proxy-timeout", "500", "--proxy-ping",
+			  "1" };
+	memcpy(focus_extra, extra, sizeof(extra));
+	focus_setup();
+	memset(focus_extra, 0, sizeof(focus_extra));
+}
+
+static void
+focus_kamailio_teardown(void)
+{
+	focus_teardown();
+	for (int k = 0; k < 2; k++)
+		if (kam[k].pid > 0)
+			proc_stop(&kam[k], SIGTERM, 10000);
+	memset(kam, 0, sizeof(kam));
+}
+
 /* The operator dials a host name: the INVITE goes to the proxy. */
 static void
 dial_by_name(int sipp_port)
@@ -1816,6 +1928,46 @@ START_TEST(test_focus_proxy_failover)
 	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
 	ck_assert_msg(strstr(m, "tutti_sip_events_total{what=\""
 			     "proxy_failovers\"} 1") != NULL, "%s", m);
+}
+END_TEST
+
+/*
+ * Kamailio as the outbound proxies: the keepalives find A (nothing on
+ * its port yet) down and B up (Kamailio answers them); a dial-out goes
+ * through B to the callee (SIPp checks the Request-URI and both Vias,
+ * and that B took its Route off), and joins; once a Kamailio runs on
+ * A's port, its answer to a keepalive brings A back.
+ */
+START_TEST(test_focus_proxy_kamailio)
+{
+	char out[4096], want[160];
+
+	snprintf(want, sizeof(want), "outbound proxy sip:127.0.0.1:%d is "
+		 "down: no answer to OPTIONS in 500 ms", kam_port[0]);
+	ck_assert_msg(proc_expect(&focus_cp, want, 10000), "%s",
+		      focus_cp.out);
+	snprintf(want, sizeof(want), "tutti-test: OPTIONS sip:127.0.0.1:%d",
+		 kam_port[1]);
+	ck_assert_msg(proc_expect(&kam[1], want, 10000), "%s", kam[1].out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json proxies"), 0);
+	snprintf(want, sizeof(want), "{\"uri\":\"sip:127.0.0.1:%d\",\"up\":"
+		 "true,\"down_for_s\":0,\"reason\":\"\",\"failovers\":0,"
+		 "\"pings_unanswered\":0}", kam_port[1]);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_int_eq(run_sipp_at((uint16_t)focus_port, "uas_behind_proxy",
+				     "u1", "callee", NULL, NULL,
+				     focus_proxy_port, dial_by_name), 0);
+	ck_assert_msg(proc_expect(&kam[1], "tutti-test: INVITE "
+				  "sip:callee@carrier.example", 1000), "%s",
+		      kam[1].out);
+	kam_start(0);
+	snprintf(want, sizeof(want), "outbound proxy sip:127.0.0.1:%d is up "
+		 "again (it answered OPTIONS", kam_port[0]);
+	ck_assert_msg(proc_expect(&focus_cp, want, 15000), "%s",
+		      focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "proxies"), 0);
+	ck_assert_msg(strstr(out, " up ") != NULL &&
+		      strstr(out, " DOWN ") == NULL, "%s", out);
 }
 END_TEST
 
@@ -3976,6 +4128,12 @@ test_suite(void)
 				  focus_proxies_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_test(focus, test_focus_proxy_failover);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_kamailio");
+	tcase_add_checked_fixture(focus, focus_kamailio_setup,
+				  focus_kamailio_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_proxy_kamailio);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_policy");
 	tcase_add_checked_fixture(focus, focus_policy_setup, focus_teardown);

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "check_main.h"
+#include "proc.h"
 #include "state.h"
 
 static char path[64];
@@ -22,7 +23,14 @@ static char path[64];
 static void
 setup(void)
 {
+	char tmp[80];
+
 	snprintf(path, sizeof(path), "/tmp/test_state-%d", (int)getpid());
+	/* teardown() does not run after a failed check: the reaper then
+	 * removes the file, and the writer's temporary one */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	proc_unlink_at_exit(path);
+	proc_unlink_at_exit(tmp);
 }
 
 static void
