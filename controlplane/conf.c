@@ -69,6 +69,11 @@ struct conf {
 	char dial[CP_POLICY_DIAL_MAX][CP_POLICY_URI_MAX];
 	uint32_t n_parts;
 	struct part *parts;
+	/* tuttictl capture CONF next[:PART]: the next participant to join
+	 * (whose From has PART; "" any) is captured from its LEG_ADD on */
+	bool cap_next;
+	uint32_t cap_next_packets;
+	char cap_next_match[64];
 };
 
 /*
@@ -1474,6 +1479,8 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	p->state = PART_CONNECTED;
 }
 
+static void capture_next_join(struct cp_focus *f, struct part *p);
+
 static void
 send_leg(struct cp_focus *f, struct part *p, uint16_t type)
 {
@@ -1487,6 +1494,8 @@ send_leg(struct cp_focus *f, struct part *p, uint16_t type)
 			cp_sip_reply(f->sip, p->req, 503, NULL, NULL);
 			p->req = NULL;
 		}
+	} else if (type == SHM_CMD_LEG_ADD) {
+		capture_next_join(f, p);
 	}
 }
 
@@ -1581,10 +1590,14 @@ static int
 prov_send(struct cp_focus *f, struct part *p)
 {
 	struct shm_msg m;
+	int rc;
 
 	shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, p->conf->conf_id);
 	m.body.leg = p->leg;
-	return send_told(f, p->conf->worker, &m, on_leg_status, false);
+	if ((rc = send_told(f, p->conf->worker, &m, on_leg_status, false)) ==
+	    0)
+		capture_next_join(f, p);
+	return rc;
 }
 
 /* The data plane's answer to a provisioned conference's CONF_CREATE: a
@@ -4793,6 +4806,17 @@ captures_json(struct cp_focus *f, struct out *o)
 		}
 		put(o, "}");
 	}
+	put(o, "],\"armed\":[");	/* captures of the next to join */
+	n = 0;
+	for (const struct conf *c = f->confs; c != NULL; c = c->next) {
+		if (!c->cap_next)
+			continue;
+		put(o, "%s{\"conference\":", n++ ? "," : "");
+		put_str(o, c->name);
+		put(o, ",\"match\":");
+		put_str(o, c->cap_next_match);
+		put(o, ",\"packets\":%u}", c->cap_next_packets);
+	}
 	put(o, "]}");
 }
 
@@ -4830,6 +4854,159 @@ captured_whole(struct cp_focus *f, const struct conf *c)
 	return false;
 }
 
+/* tutti-dp's --capture-dir into dir: 0, or -1 with the error in o (not
+ * attached, or no directory). */
+static int
+capture_dir_said(struct cp_focus *f, char *dir, struct out *o)
+{
+	if (capture_dir(f, dir) < 0) {
+		put_error(o, "tutti-dp is not attached");
+		return -1;
+	}
+	if (dir[0] == '\0') {
+		put_error(o, "tutti-dp runs without --capture-dir: it captures "
+			  "nothing");
+		return -1;
+	}
+	return 0;
+}
+
+/* A capture command's PACKETS, arg, into *packets: 0, or -1 with the
+ * error in o (not 1 to SHM_CAPTURE_MAX; 'stop' is the caller's). */
+static int
+capture_count(const char *arg, unsigned long *packets, struct out *o)
+{
+	char *end;
+
+	errno = 0;
+	*packets = strtoul(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || arg[0] == '-' || *packets == 0 ||
+	    *packets > SHM_CAPTURE_MAX) {
+		put_error(o, "capture: '%s' is no number of packets (1 to %u) "
+			  "nor 'stop'", arg, SHM_CAPTURE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* A capture's file: the directory and leg-ID-SERIAL.pcap. */
+#define CAP_FILE_LEN (CAP_DIR_LEN + 32)
+
+/*
+ * Ask c's worker to capture p's (NULL: all of c's) next packets (0: stop)
+ * into dir; *file (CAP_FILE_LEN) is named for it. Returns 0, or -1 if
+ * tutti-dp cannot be told now.
+ */
+static int
+capture_send(struct cp_focus *f, struct conf *c, const struct part *p,
+	     uint32_t packets, const char *dir, char *file)
+{
+	struct shm_msg m;
+
+	/* The next serial whose file is not in the directory: tutti-dp
+	 * replaces a file of the name, and the serial wraps (16 bits, and
+	 * started from the clock). */
+	for (unsigned int i = 0; i < 65536; i++) {
+		struct stat st;
+
+		f->capture_serial++;
+		shm_capture_path(file, CAP_FILE_LEN, dir, p == NULL,
+				 p != NULL ? p->leg_id : c->conf_id,
+				 f->capture_serial);
+		if (packets == 0 || lstat(file, &st) < 0)
+			break;
+	}
+	shm_msg_init(&m, SHM_CMD_CAPTURE, 0, c->conf_id);
+	m.body.capture.leg_id = p != NULL ? p->leg_id : 0;
+	m.body.capture.packets = packets;
+	m.body.capture.serial = f->capture_serial;
+	return dp_send(f, c->worker, &m, on_capture_status, NULL) < 0 ? -1 : 0;
+}
+
+/*
+ * tuttictl capture CONF next[:PART] [PACKETS|stop] (req: the whole line):
+ * arm (or disarm) the capture of the next participant to join c whose
+ * From contains PART (any, without), from its first packet.
+ */
+static void
+capture_next_cmd(struct cp_focus *f, struct conf *c, const char *who,
+		 const char *req, struct out *o)
+{
+	char dir[CAP_DIR_LEN], arg[16] = "";
+	unsigned long packets = 1000;
+
+	if (capture_dir_said(f, dir, o) < 0)
+		return;
+	if (who[4] == ':' && (who[5] == '\0' ||
+			      strlen(who + 5) >= sizeof(c->cap_next_match))) {
+		put_error(o, "capture: 'next:PART' wants a part of a From URI "
+			  "(at most %zu characters)",
+			  sizeof(c->cap_next_match) - 1);
+		return;
+	}
+	if (sscanf(req, "%*s %*s %*s %15s", arg) == 1 &&
+	    strcmp(arg, "stop") == 0) {
+		put(o, "{\"ok\":true,\"conference\":");
+		put_str(o, c->name);
+		put(o, ",\"armed\":false,\"was_armed\":%s}",
+		    c->cap_next ? "true" : "false");
+		if (c->cap_next)
+			LOG_INFO("conference %s: the operator no longer "
+				 "captures the next participant to join",
+				 c->name);
+		c->cap_next = false;
+		return;
+	}
+	if (arg[0] != '\0' && capture_count(arg, &packets, o) < 0)
+		return;
+	c->cap_next = true;
+	c->cap_next_packets = (uint32_t)packets;
+	snprintf(c->cap_next_match, sizeof(c->cap_next_match), "%s",
+		 who[4] == ':' ? who + 5 : "");
+	put(o, "{\"ok\":true,\"conference\":");
+	put_str(o, c->name);
+	put(o, ",\"armed\":true,\"match\":");
+	put_str(o, c->cap_next_match);
+	put(o, ",\"packets\":%lu}", packets);
+	LOG_INFO("conference %s: the operator captures %lu packets of the next "
+		 "participant to join%s%s%s, from its first", c->name, packets,
+		 c->cap_next_match[0] ? " (From with '" : "",
+		 c->cap_next_match, c->cap_next_match[0] ? "')" : "");
+}
+
+/*
+ * p's LEG_ADD has gone to its worker: if its conference waits for the
+ * next participant to capture (capture_next_cmd()) and p is it, the
+ * capture follows on the same ring, so it has p's first packet.
+ */
+static void
+capture_next_join(struct cp_focus *f, struct part *p)
+{
+	struct conf *c = p->conf;
+	char dir[CAP_DIR_LEN], file[CAP_FILE_LEN];
+
+	if (!c->cap_next || (c->cap_next_match[0] != '\0' &&
+			     strcasestr(p->from, c->cap_next_match) == NULL))
+		return;
+	c->cap_next = false;
+	if (captured_whole(f, c)) {
+		LOG_INFO("conference %s: %s (leg %u) joins while the conference "
+			 "is captured whole: its packets are in that file",
+			 c->name, p->from, p->leg_id);
+		return;
+	}
+	if (capture_dir(f, dir) < 0 || dir[0] == '\0' ||
+	    capture_send(f, c, p, c->cap_next_packets, dir, file) < 0) {
+		LOG_WARN("conference %s: cannot capture %s (leg %u), the next "
+			 "participant to join, as the operator asked: tutti-dp "
+			 "cannot be told now", c->name, p->from, p->leg_id);
+		return;
+	}
+	LOG_INFO("conference %s: the operator captures %u packets of %s (leg "
+		 "%u), the next participant to join, from its first, into %s",
+		 c->name, c->cap_next_packets, p->from, p->leg_id, file);
+}
+
 /*
  * tuttictl capture CONF WHO [PACKETS|stop] (req: the whole line): p's
  * next PACKETS (default 1000) in and out, into a pcap file tutti-dp
@@ -4842,35 +5019,18 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 	    const char *req, struct out *o)
 {
 	char dir[CAP_DIR_LEN];
-	char arg[16] = "", file[sizeof(dir) + 32];
+	char arg[16] = "", file[CAP_FILE_LEN];
 	unsigned long packets = p != NULL ? 1000 :
 		c->n_parts > SHM_CAPTURE_MAX / 1000 ? SHM_CAPTURE_MAX :
 		1000ul * (c->n_parts ? c->n_parts : 1);
-	struct shm_msg m;
-	char *end;
 
-	if (capture_dir(f, dir) < 0) {
-		put_error(o, "tutti-dp is not attached");
+	if (capture_dir_said(f, dir, o) < 0)
 		return;
-	}
-	if (dir[0] == '\0') {
-		put_error(o, "tutti-dp runs without --capture-dir: it captures "
-			  "nothing");
-		return;
-	}
 	if (sscanf(req, "%*s %*s %*s %15s", arg) == 1 &&
 	    strcmp(arg, "stop") == 0) {
 		packets = 0;
-	} else if (arg[0] != '\0') {
-		errno = 0;
-		packets = strtoul(arg, &end, 10);
-		if (errno != 0 || *end != '\0' || arg[0] == '-' ||
-		    packets == 0 || packets > SHM_CAPTURE_MAX) {
-			put_error(o, "capture: '%s' is no number of packets "
-				  "(1 to %u) nor 'stop'", arg,
-				  SHM_CAPTURE_MAX);
-			return;
-		}
+	} else if (arg[0] != '\0' && capture_count(arg, &packets, o) < 0) {
+		return;
 	}
 	if (p == NULL && f->d->region.hdr->ver_minor < 2) {
 		put_error(o, "tutti-dp speaks protocol %u.%u: it captures "
@@ -4891,24 +5051,7 @@ capture_cmd(struct cp_focus *f, struct conf *c, struct part *p,
 			  c->name);
 		return;
 	}
-	/* The next serial whose file is not in the directory: tutti-dp
-	 * replaces a file of the name, and the serial wraps (16 bits, and
-	 * started from the clock). */
-	for (unsigned int i = 0; i < 65536; i++) {
-		struct stat st;
-
-		f->capture_serial++;
-		shm_capture_path(file, sizeof(file), dir, p == NULL,
-				 p != NULL ? p->leg_id : c->conf_id,
-				 f->capture_serial);
-		if (packets == 0 || lstat(file, &st) < 0)
-			break;
-	}
-	shm_msg_init(&m, SHM_CMD_CAPTURE, 0, c->conf_id);
-	m.body.capture.leg_id = p != NULL ? p->leg_id : 0;
-	m.body.capture.packets = (uint32_t)packets;
-	m.body.capture.serial = f->capture_serial;
-	if (dp_send(f, c->worker, &m, on_capture_status, NULL) < 0) {
+	if (capture_send(f, c, p, (uint32_t)packets, dir, file) < 0) {
 		put_error(o, "cannot tell tutti-dp now: try again");
 		return;
 	}
@@ -5018,7 +5161,8 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
 		    "\"reject CONF ID\",\"stats\",\"drain WORKER\","
 		    "\"undrain WORKER\",\"provision FILE\","
-		    "\"unprovision FILE\",\"capture CONF WHO|all [PACKETS|stop]\","
+		    "\"unprovision FILE\","
+		    "\"capture CONF WHO|all|next[:PART] [PACKETS|stop]\","
 		    "\"captures\",\"proxies\"]}");
 	} else if (strcmp(cmd, "list") == 0) {
 		bool first = true;
@@ -5112,6 +5256,9 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 	} else if (strcmp(cmd, "capture") == 0 && n >= 3 &&
 		   strcmp(who, "all") == 0) {
 		capture_cmd(f, c, NULL, req, o);	/* the whole conference */
+	} else if (strcmp(cmd, "capture") == 0 && n >= 3 &&
+		   (strcmp(who, "next") == 0 || strncmp(who, "next:", 5) == 0)) {
+		capture_next_cmd(f, c, who, req, o);	/* who joins next */
 	} else if (n < 3) {
 		put_error(o, "'%s' needs a conference and a participant (leg "
 			  "id or From URI)", cmd);

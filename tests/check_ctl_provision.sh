@@ -293,6 +293,15 @@ printf '%s\n' 'conference 60 talkers=2' \
 	'legs 303-305 conference=60 remote=198.18.0.2:31004 local=3004' \
 	>"$dir/b.prov"
 check "a conference of 2 legs is provisioned" quiet tctl provision "$dir/a.prov"
+# --- tuttictl capture CONF next: the next leg to join, from its first ---
+out=$(tctl capture 60 next:prov:304@ 30)
+echo "# $out"
+check "tuttictl capture 60 next:prov:304@ is armed" grep -q \
+	"^the next participant to join conference 60 whose From has 'prov:304@' is captured from its first packet, 30 packets" \
+	<<<"$out"
+check "... and tuttictl captures says it waits" bash -c \
+	"'$ctl' --socket '$sock' captures |
+	 grep -qE '^ +next waiting +30 +-  \\(the next to join conference 60 whose From has .prov:304@.\\)'"
 out=$(tctl provision "$dir/b.prov")
 echo "$out" | sed 's/^/# /'
 check "another file adds 3 legs to it" grep -q \
@@ -303,6 +312,23 @@ check "... and tutti-dp runs the 5 in one conference" wait_for 10 bash -c \
 check "... connected, as tuttictl show says" wait_for 10 bash -c \
 	"[[ \$('$ctl' --socket '$sock' --json show 60 |
 	   grep -o '\"state\":\"connected\"' | wc -l) -eq 5 ]]"
+check "... leg 304 captured from its LEG_ADD on, as tutti-cp says" \
+	grep -q "conference 60: the operator captures 30 packets of prov:304@[^ ]* (leg [0-9]*), the next participant to join, from its first, into $(realpath "$dir/cap")/leg-" \
+	"$dir/cp.log"
+cap=$(sed -n 's/.*the next participant to join, from its first, into \([^ ]*\)$/\1/p' "$dir/cp.log")
+check "... which tutti-dp writes and says is done" wait_for 10 grep -q \
+	"capture of leg [0-9]* done (all its packets): 30 packets in $cap" \
+	"$dir/dp.log"
+port=$(tctl --json show 60 | grep -o '"from":"prov:304@[^}]*' |
+	grep -o '"rtp_port":[0-9]*' | cut -d: -f2)
+tcpdump -nr "$cap" >"$dir/capn.txt" 2>"$dir/capn.err"
+check "tcpdump reads 30 packets there, from leg 304's port $port (or RTCP's)" \
+	bash -c "[[ \$(wc -l <'$dir/capn.txt') -eq 30 &&
+		   \$(grep -Ec ' 198.18.0.1.($port|$((port + 1))) > ' \
+			'$dir/capn.txt') -eq 30 ]]"
+[[ -s $dir/capn.err ]] && sed 's/^/# tcpdump: /' "$dir/capn.err"
+check "... and tutti-cp waits for no more" bash -c \
+	"'$ctl' --socket '$sock' --json captures | grep -q '\"armed\":\[\]'"
 out=$(tctl unprovision "$dir/a.prov")
 echo "# $out"
 check "unprovisioning the first file keeps the conference" grep -q \

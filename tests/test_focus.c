@@ -1514,6 +1514,96 @@ START_TEST(test_focus_capture_asks_tutti_dp)
 }
 END_TEST
 
+/* The index in cmds of the first command of type for leg_id. */
+static unsigned int
+cmd_index(uint16_t type, uint32_t leg_id)
+{
+	for (unsigned int i = 0; i < n_cmds; i++)
+		if (cmds[i].hdr.type == type &&
+		    (type == SHM_CMD_CAPTURE ? cmds[i].body.capture.leg_id
+					     : cmds[i].body.leg.leg_id) ==
+			    leg_id)
+			return i;
+	return UINT32_MAX;
+}
+
+/*
+ * capture CONF next[:PART] [PACKETS|stop]: armed, the next participant
+ * to join whose From has PART is captured from its first packet: its
+ * CAPTURE right after its LEG_ADD, on the same ring; once. captures
+ * lists it while it waits; stop disarms; refused without tutti-dp's
+ * --capture-dir, and for a bad count.
+ */
+START_TEST(test_focus_capture_next_joins)
+{
+	const struct shm_msg *m;
+	const char *out;
+	struct call c;
+	uint32_t leg;
+
+	provision_ok("conference 7\n"
+		     "leg 1 conference=7 remote=198.18.0.50:4000 local=40000\n");
+	run_ms(20);
+	out = ctl("capture 7 next");
+	ck_assert_msg(strstr(out, "runs without --capture-dir") != NULL, "%s",
+		      out);
+	snprintf(dp.hdr->capture_dir, sizeof(dp.hdr->capture_dir),
+		 "/var/tmp/cap");
+	out = ctl("capture 7 next 0");
+	ck_assert_msg(strstr(out, "is no number of packets") != NULL, "%s",
+		      out);
+	out = ctl("capture 7 next:prov:3@ 50");
+	ck_assert_msg(strstr(out, "\"armed\":true,\"match\":\"prov:3@\","
+			     "\"packets\":50}") != NULL, "%s", out);
+	out = ctl("captures");
+	ck_assert_msg(strstr(out, "\"armed\":[{\"conference\":\"7\","
+			     "\"match\":\"prov:3@\",\"packets\":50}]") != NULL,
+		      "%s", out);
+	n_cmds = 0;
+	provision_ok("conference 7\n"
+		     "legs 2-3 conference=7 remote=198.18.0.50:4000 "
+		     "local=40002\n");
+	run_ms(20);
+	ck_assert_ptr_nonnull(leg_add_at(40004));
+	leg = leg_add_at(40004)->body.leg.leg_id;	/* prov:3@ */
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CAPTURE), 1);
+	m = cmd_of(SHM_CMD_CAPTURE, 0);
+	ck_assert_uint_eq(m->body.capture.leg_id, leg);
+	ck_assert_uint_eq(m->body.capture.packets, 50);
+	ck_assert_int_eq(shm_msg_validate(m), 0);
+	ck_assert_uint_lt(cmd_index(SHM_CMD_LEG_ADD, leg),
+			  cmd_index(SHM_CMD_CAPTURE, leg));
+	ck_assert_msg(strstr(ctl("captures"), "\"armed\":[]") != NULL, "%s",
+		      ctl("captures"));
+	/* once: armed again and stopped, the next join is not captured */
+	out = ctl("capture 7 next");
+	ck_assert_msg(strstr(out, "\"match\":\"\",\"packets\":1000}") != NULL,
+		      "%s", out);
+	out = ctl("capture 7 next stop");
+	ck_assert_msg(strstr(out, "\"armed\":false,\"was_armed\":true}") !=
+		      NULL, "%s", out);
+	n_cmds = 0;
+	provision_ok("conference 7\n"
+		     "leg 4 conference=7 remote=198.18.0.50:4000 local=40006\n");
+	run_ms(20);
+	ck_assert_ptr_nonnull(leg_add_at(40006));
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CAPTURE), 0);
+	/* a participant who calls in over SIP */
+	out = ctl("capture demo next 20");
+	ck_assert_msg(strstr(out, "\"armed\":true,") != NULL, "%s", out);
+	n_cmds = 0;
+	ck_assert_int_eq(join(&c, 5), 200);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 1);
+	leg = cmd_of(SHM_CMD_LEG_ADD, 0)->body.leg.leg_id;
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_CAPTURE), 1);
+	m = cmd_of(SHM_CMD_CAPTURE, 0);
+	ck_assert_uint_eq(m->body.capture.leg_id, leg);
+	ck_assert_uint_eq(m->body.capture.packets, 20);
+	ck_assert_uint_lt(cmd_index(SHM_CMD_LEG_ADD, leg),
+			  cmd_index(SHM_CMD_CAPTURE, leg));
+}
+END_TEST
+
 /* show CONF [AFTER [COUNT]]: the participants by leg id, a page at a
  * time, with the next page's AFTER while one is left; bad arguments are
  * refused. */
@@ -2239,6 +2329,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_unprovision_keeps_other_files_legs);
 	tcase_add_test(tc, test_focus_provision_kick_and_end_remove_them);
 	tcase_add_test(tc, test_focus_capture_asks_tutti_dp);
+	tcase_add_test(tc, test_focus_capture_next_joins);
 	tcase_add_test(tc, test_focus_show_pages_by_leg_id);
 	tcase_add_test(tc, test_focus_capture_takes_a_conference_whole);
 	tcase_add_test(tc, test_focus_capture_skips_files_in_the_directory);

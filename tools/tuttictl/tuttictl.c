@@ -10,7 +10,8 @@
  *   tuttictl dial CONF URI            the focus calls URI into CONF
  *   tuttictl lock|unlock CONF         refuse / admit new participants
  *   tuttictl end CONF                 hang up everyone in CONF
- *   tuttictl capture CONF WHO|all [N|stop] packets into a pcap file
+ *   tuttictl capture CONF WHO|all|next[:PART] [N|stop]
+ *                                     packets into a pcap file
  *   tuttictl captures                 the newest captures, done or not
  *   tuttictl proxies                  the outbound proxies, up or down
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
@@ -70,7 +71,10 @@ usage(FILE *f)
 "                            stop ends it with what it has. WHO 'all':\n"
 "                            every participant's, those who join\n"
 "                            meanwhile too, into one file (default 1000\n"
-"                            a participant)\n"
+"                            a participant). WHO 'next' (or 'next:PART':\n"
+"                            whose From has PART): the next participant\n"
+"                            to join, from its first packet; stop: not\n"
+"                            any more\n"
 "  captures                  the newest 32 captures: leg ('all': a whole\n"
 "                            conference), state (writing, done, failed),\n"
 "                            packets written and not kept, file\n"
@@ -327,7 +331,7 @@ row_capture(const char *o, const char *e)
 	get(o, e, "file", file, sizeof(file));
 	get(o, e, "from", from, sizeof(from));
 	if (from[0] == '\0') {
-		char conf[160] = "";
+		char conf[64] = "";	/* a name: at most 39 characters */
 
 		get(o, e, "conference", conf, sizeof(conf));
 		if (conf[0] != '\0')
@@ -335,6 +339,21 @@ row_capture(const char *o, const char *e)
 	}
 	printf("%8s %-8s %8s %8s  %s%s%s%s\n", id, st, n, lost, file,
 	       from[0] ? " (" : "", from, from[0] ? ")" : "");
+}
+
+/* A capture of the next participant to join, waiting (captures). */
+static void
+row_armed(const char *o, const char *e)
+{
+	char conf[160], match[80], n[16];
+
+	get(o, e, "conference", conf, sizeof(conf));
+	get(o, e, "match", match, sizeof(match));
+	get(o, e, "packets", n, sizeof(n));
+	printf("%8s %-8s %8s %8s  (the next to join conference %s%s%s%s)\n",
+	       "next", "waiting", n, "-", conf,
+	       match[0] ? " whose From has '" : "", match,
+	       match[0] ? "'" : "");
 }
 
 static void
@@ -444,7 +463,7 @@ row_port(const char *o, const char *e)
 static int
 print_answer(const char *cmd, const char *file, const char *resp, bool json)
 {
-	char err[512];
+	char err[512], armed[8] = "";
 
 	if (get(resp, NULL, "error", err, sizeof(err)) != NULL &&
 	    strncmp(resp, "{\"error\"", 8) == 0) {
@@ -552,6 +571,7 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 		printf("%8s %-8s %8s %8s  %s\n", "LEG", "STATE", "PACKETS",
 		       "NOT-KEPT", "FILE");
 		each(resp, "captures", row_capture);
+		each(resp, "armed", row_armed);
 	} else if (strcmp(cmd, "proxies") == 0) {
 		if (strstr(resp, "\"proxies\":[]") != NULL) {
 			printf("no outbound proxies (tutti-cp "
@@ -562,6 +582,27 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 			       "REASON");
 			each(resp, "proxies", row_proxy);
 		}
+	} else if (strcmp(cmd, "capture") == 0 &&
+		   get(resp, NULL, "armed", armed, sizeof(armed)) != NULL) {
+		char conf[160] = "", match[80] = "", n[16] = "", was[8] = "";
+
+		get(resp, NULL, "conference", conf, sizeof(conf));
+		get(resp, NULL, "match", match, sizeof(match));
+		get(resp, NULL, "packets", n, sizeof(n));
+		get(resp, NULL, "was_armed", was, sizeof(was));
+		if (strcmp(armed, "true") == 0)
+			printf("the next participant to join conference %s%s%s%s"
+			       " is captured from its first packet, %s "
+			       "packets (tutti-cp logs its file when it "
+			       "joins; tuttictl captures)\n", conf,
+			       match[0] ? " whose From has '" : "", match,
+			       match[0] ? "'" : "", n);
+		else
+			printf("conference %s: %s\n", conf,
+			       strcmp(was, "true") == 0 ? "the next participant "
+			       "to join is not captured any more" :
+			       "no capture of the next participant was "
+			       "waiting");
 	} else if (strcmp(cmd, "capture") == 0) {
 		char id[16] = "", from[160] = "", n[16] = "",
 		     f[PATH_MAX] = "";
