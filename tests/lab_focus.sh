@@ -129,9 +129,15 @@ caller_got() {
 		fail "$3: $(cat "$out/$1.json")"
 }
 
-# running PID: whether PID is there, and not a zombie (for a wait)
+# running PID: whether PID is there, and not a zombie (for a wait). Its
+# state is read once: a process gone between two reads of /proc (the
+# shell reaps its children when it likes) is not running (an empty state
+# was taken for one: CI18 reported a tutti-dp gone as hung).
 running() {
-	[[ -d /proc/$1 && $(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) != Z ]]
+	local st
+
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) &&
+		[[ -n $st && $st != Z ]]
 }
 
 # The EXIT trap: end the processes in pids (by PID), remove the lab and
