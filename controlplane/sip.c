@@ -238,6 +238,7 @@ struct cp_sip {
 	/* the outbound proxies, in order of preference */
 	struct proxy proxies[CP_SIP_MAX_PROXIES];
 	unsigned n_proxies;
+	bool closing; /* cp_sip_close(): dropped transactions say nothing */
 };
 
 static bool proxy_parse(struct proxy *px, const char *uri, const char *addr);
@@ -1884,6 +1885,7 @@ cp_sip_close(struct cp_sip *sip)
 	if (sip == NULL)
 		return;
 	sip->app = (struct cp_sip_app){ 0 }; /* no callbacks while dying */
+	sip->closing = true; /* a keepalive cut short finds no proxy down */
 	while (sip->subs != NULL)
 		sub_free(sip, sip->subs);
 	while (sip->calls != NULL)
@@ -4075,7 +4077,7 @@ ping_done(struct txn *t, int code, uint32_t retry_after_s)
 	struct proxy *px;
 	unsigned i;
 
-	if (t->ping == 0)
+	if (t->ping == 0 || t->sip->closing)
 		return;
 	i = (unsigned)t->ping - 1;
 	px = &t->sip->proxies[i];

@@ -1071,6 +1071,47 @@ START_TEST(test_focus_cp_refuses_bad_media_ip)
 }
 END_TEST
 
+/* tutti-cp refuses bad outbound proxy options at start, saying which. */
+START_TEST(test_focus_cp_refuses_bad_proxy_options)
+{
+	static const char *const cases[][12] = {
+		{ "--sip", "127.0.0.1:0", "--outbound-proxy", "sip:127.0.0.1:1",
+		  "--outbound-proxy", "sip:127.0.0.1:2", "--outbound-proxy",
+		  "sip:127.0.0.1:3", "--outbound-proxy", "sip:127.0.0.1:4",
+		  "--outbound-proxy", "sip:127.0.0.1:5" },
+		{ "--proxy-timeout", "50" },
+		{ "--proxy-timeout", "32001" },
+		{ "--proxy-ping", "-1" },
+		{ "--proxy-ping", "" },
+		{ "--sip", "127.0.0.1:0", "--outbound-proxy",
+		  "sip:127.0.0.1:5070", "--outbound-proxy",
+		  "sip:proxy.example" },
+	};
+	static const char *const says[] = {
+		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
+		"--proxy-timeout 50: 100..32000 ms",
+		"--proxy-timeout 32001: 100..32000 ms",
+		"--proxy-ping -1: 0..3600 s (0: none)",
+		"--proxy-ping : 0..3600 s (0: none)",
+		"--outbound-proxy sip:proxy.example: not a sip: URI with a "
+		"numeric address",
+	};
+
+	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
+		char *argv[20] = { (char *)test_env("TUTTI_CP"), "--wait", "0",
+				   "--region", "/tutti-ut-focus-none" };
+		unsigned int n = 5;
+		struct proc p;
+
+		for (unsigned int k = 0; k < 12 && cases[i][k] != NULL; k++)
+			argv[n++] = (char *)cases[i][k];
+		ck_assert_int_eq(proc_start(&p, argv), 0);
+		ck_assert_int_eq(proc_wait(&p, 10000), 2);
+		ck_assert_msg(strstr(p.out, says[i]) != NULL, "%s", p.out);
+	}
+}
+END_TEST
+
 /* ---- tuttictl provision: conferences and legs without SIP ---- */
 
 static char prov_path[96];
@@ -2358,6 +2399,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_focus_media_addrs_parsed_or_refused, 0,
 			    sizeof(lists) / sizeof(lists[0]));
 	tcase_add_test(tc, test_focus_cp_refuses_bad_media_ip);
+	tcase_add_test(tc, test_focus_cp_refuses_bad_proxy_options);
 	tcase_add_test(tc, test_focus_new_checks_the_address_count);
 	suite_add_tcase(s, tc);
 	return s;
