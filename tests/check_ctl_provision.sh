@@ -154,11 +154,14 @@ check "tutti-dp receives every leg's RTP" wait_for 20 all_above rx_pkts 0
 check "... and sends every leg the mix" wait_for 10 all_above tx_pkts 0
 
 # --- tuttictl capture: a leg's packets into a pcap file tcpdump reads ---
-out=$(tctl capture 1 prov:2@ 40)
-echo "# $out"
+out=$(tctl --wait 20 capture 1 prov:2@ 40)
+rc=$?
+echo "$out" | sed 's/^/# /'
 cap=$(sed -n 's/^capturing 40 packets of leg [0-9]* (prov:2@[^)]*) into \([^ ]*\) .*/\1/p' <<<"$out")
 check "tuttictl capture names its file, in tutti-dp's --capture-dir" \
 	test "$(dirname "$cap")" = "$(realpath "$dir/cap")"
+check "... and with --wait returns once it is done (exit status 0)" \
+	bash -c "[[ $rc -eq 0 ]] && grep -qx '$cap: done, 40 packets (0 not kept)' <<<'$out'"
 check "... which tutti-dp writes and says is done" wait_for 10 grep -q \
 	"capture of leg [0-9]* done (all its packets): 40 packets in $cap" \
 	"$dir/dp.log"
@@ -181,6 +184,14 @@ check "... UDP to and from the leg's port $port, both ways" bash -c \
 out=$(tctl capture 1 prov:2@ 65536 2>&1)
 check "a capture of more than 65535 packets is refused" grep -q \
 	"'65536' is no number of packets (1 to 65535)" <<<"$out"
+out=$(tctl --wait 5 capture 1 prov:2@ stop 2>&1)
+rc=$?
+check "--wait on a stop: no file to wait for (exit status 2)" bash -c \
+	"[[ $rc -eq 2 ]] && grep -q 'no file to wait for' <<<\"\$1\"" _ "$out"
+out=$(tctl --wait 5 list 2>&1)
+rc=$?
+check "--wait is for capture only (exit status 2)" bash -c \
+	"[[ $rc -eq 2 ]] && grep -q 'wait is for capture' <<<\"\$1\"" _ "$out"
 
 # --- tuttictl capture CONF all: every leg of a conference, one file ---
 out=$(tctl capture 1 all 200)

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RESP_MIN	(256 * 1024)	/* the answer's buffer, at first */
@@ -123,6 +124,9 @@ usage(FILE *f)
 "                  /tutti): /run/tutti-cp.NAME.sock as root, else /tmp\n"
 "  --json          print tutti-cp's JSON answer as it is\n"
 "  --page N        show's table: N participants an answer (default 1000)\n"
+"  --wait S        capture: then wait, at most S seconds, until tutti-dp\n"
+"                  says the file is done (exit status 0) or failed (1);\n"
+"                  a line every 5 s meanwhile, on stderr\n"
 "  -h, --help      this help\n");
 }
 
@@ -698,6 +702,92 @@ show_paged(const char *sock, const char *conf, unsigned long page)
 	return rc;
 }
 
+/* --wait: the capture waited for, and what tutti-cp's captures says */
+static struct {
+	char file[PATH_MAX];
+	char state[16], packets[16], not_kept[16];
+	bool seen;
+} cw;
+
+static void
+row_wait(const char *o, const char *e)
+{
+	char f[PATH_MAX];
+
+	get(o, e, "file", f, sizeof(f));
+	if (strcmp(f, cw.file) != 0)
+		return;
+	cw.seen = true;
+	get(o, e, "state", cw.state, sizeof(cw.state));
+	get(o, e, "packets", cw.packets, sizeof(cw.packets));
+	get(o, e, "not_kept", cw.not_kept, sizeof(cw.not_kept));
+}
+
+/*
+ * tuttictl --wait S capture ...: ask captures every 100 ms until tutti-dp
+ * says the file of the capture that answered resp is done (0) or failed
+ * (1), or S seconds pass (1); a line on stderr every 5 s meanwhile.
+ */
+static int
+capture_wait(const char *sock, const char *resp, unsigned long wait_s,
+	     bool json)
+{
+	struct timespec t0, now;
+	unsigned long said = 0;
+	char *r = NULL;
+	int rc;
+
+	memset(&cw, 0, sizeof(cw));
+	if (get(resp, NULL, "file", cw.file, sizeof(cw.file)) == NULL) {
+		fprintf(stderr, "tuttictl: --wait: no file to wait for (a "
+			"capture stopped, or one of the next to join)\n");
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		unsigned long s;
+
+		if ((rc = ask(sock, "captures\n", &r)) < 0) {
+			unreachable(sock, rc);
+			free(r);
+			return 1;
+		}
+		cw.seen = false;
+		each(r, "captures", row_wait);
+		free(r);
+		r = NULL;
+		if (cw.seen && (strcmp(cw.state, "done") == 0 ||
+				strcmp(cw.state, "failed") == 0))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		s = (unsigned long)(now.tv_sec - t0.tv_sec);
+		if (s >= wait_s) {
+			fprintf(stderr, "tuttictl: --wait: %s still %s after %lu "
+				"s (%s packets)\n", cw.file,
+				cw.seen ? cw.state : "not begun", wait_s,
+				cw.seen ? cw.packets : "no");
+			return 1;
+		}
+		if (s / 5 > said) {	/* a long one: how it goes */
+			said = s / 5;
+			fprintf(stderr, "tuttictl: %s: %s, %s packets so far\n",
+				cw.file, cw.seen ? cw.state : "not begun",
+				cw.seen ? cw.packets : "no");
+		}
+		poll(NULL, 0, 100);
+	}
+	if (json) {
+		printf("{\"file\":\"");
+		for (const char *c = cw.file; *c != '\0'; c++)
+			printf(*c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+		printf("\",\"state\":\"%s\",\"packets\":%s,\"not_kept\":%s}\n",
+		       cw.state, cw.packets, cw.not_kept);
+	} else
+		printf("%s: %s, %s packets (%s not kept)\n", cw.file, cw.state,
+		       cw.packets, cw.not_kept);
+	return strcmp(cw.state, "done") == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -706,6 +796,7 @@ main(int argc, char **argv)
 		{ "region", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "page", required_argument, NULL, 'p' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -713,7 +804,7 @@ main(int argc, char **argv)
 	char path[128], req[512], file[PATH_MAX];
 	char *resp = NULL;
 	bool json = false;
-	unsigned long page = 1000;
+	unsigned long page = 1000, wait_s = 0;
 	size_t off = 0;
 	char *end;
 	int c, rc;
@@ -730,6 +821,16 @@ main(int argc, char **argv)
 			    page == 0 || page > 1000000) {
 				fprintf(stderr, "tuttictl: --page %s: expected "
 					"1 to 1000000 participants\n", optarg);
+				return 2;
+			}
+			break;
+		case 'w':
+			errno = 0;
+			wait_s = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
+			    wait_s == 0 || wait_s > 86400) {
+				fprintf(stderr, "tuttictl: --wait %s: expected "
+					"1 to 86400 seconds\n", optarg);
 				return 2;
 			}
 			break;
@@ -768,6 +869,11 @@ main(int argc, char **argv)
 		}
 		argv[optind + 1] = file;
 	}
+	if (wait_s != 0 && strcmp(argv[optind], "capture") != 0) {
+		fprintf(stderr, "tuttictl: --wait is for capture (until its "
+			"file is done)\n");
+		return 2;
+	}
 	if (!json && strcmp(argv[optind], "show") == 0 && optind + 2 == argc)
 		return show_paged(sock, argv[optind + 1], page);
 	for (int i = optind; i < argc && off < sizeof(req) - 2; i++)
@@ -782,6 +888,8 @@ main(int argc, char **argv)
 	}
 	rc = print_answer(argv[optind], optind + 1 < argc ? argv[optind + 1] :
 			  "", resp, json);
+	if (rc == 0 && wait_s != 0)
+		rc = capture_wait(sock, resp, wait_s, json);
 	free(resp);
 	return rc;
 }
