@@ -28,6 +28,7 @@
 
 static char region_name[SHM_NAME_MAX];
 static char state_path[96];	/* tutti-cp's --state */
+static char ctl_path[128];	/* tutti-cp's operator socket (its default) */
 static char cpu[16];
 
 static void
@@ -39,8 +40,12 @@ setup(void)
 		 (int)getpid(), n++);
 	snprintf(state_path, sizeof(state_path), "/tmp%s.state", region_name);
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
+	/* a tutti-cp killed on a failed check leaves it (in /run as root) */
+	snprintf(ctl_path, sizeof(ctl_path), "%s/tutti-cp.%s.sock",
+		 geteuid() == 0 ? "/run" : "/tmp", region_name + 1);
 	proc_shm_unlink_at_exit(region_name);
 	proc_unlink_at_exit(state_path);
+	proc_unlink_at_exit(ctl_path);
 }
 
 static void
@@ -48,6 +53,7 @@ teardown(void)
 {
 	shm_unlink(region_name);
 	unlink(state_path);
+	unlink(ctl_path);
 }
 
 static void
