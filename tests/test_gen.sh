@@ -279,8 +279,11 @@ if [[ -n "$dp" ]]; then
 		grep -q 'snapshot: worker 0' "$dir/dp.log" && break
 		sleep 0.05
 	done
+	# (any count of late ticks: a sanitizer build on a loaded machine
+	# has some, which the benchmark, not this, is about)
+	echo "# $(grep -m1 'snapshot: worker 0' "$dir/dp.log")"
 	check "tutti-dp logs a snapshot on SIGUSR1" \
-		grep -q 'snapshot: worker 0 (lcore [0-9]*): .* 10 conferences, 100 legs; [0-9]* ticks, 0 late ticks' \
+		grep -q 'snapshot: worker 0 (lcore [0-9]*): .* 10 conferences, 100 legs; [0-9]* ticks, [0-9]* late ticks' \
 		"$dir/dp.log"
 	check "... and keeps running" kill -0 "${dp_child:-0}"
 	kill -INT "$dp_pid"

@@ -1840,7 +1840,7 @@ focus_kamailio_setup(void)
 	}
 	kam_start(1);
 	char *extra[] = { "--outbound-proxy", uri[0], "--outbound-proxy",
-			  uri[1], "--proxy-timeout", "500", "--proxy-ping",
+			  uri[1], "--proxy-timeout", "2000", "--proxy-ping",
 			  "1" };
 	memcpy(focus_extra, extra, sizeof(extra));
 	focus_setup();
@@ -1943,7 +1943,7 @@ START_TEST(test_focus_proxy_kamailio)
 	char out[4096], want[160];
 
 	snprintf(want, sizeof(want), "outbound proxy sip:127.0.0.1:%d is "
-		 "down: no answer to OPTIONS in 500 ms", kam_port[0]);
+		 "down: no answer to OPTIONS in 2000 ms", kam_port[0]);
 	ck_assert_msg(proc_expect(&focus_cp, want, 10000), "%s",
 		      focus_cp.out);
 	snprintf(want, sizeof(want), "tutti-test: OPTIONS sip:127.0.0.1:%d",
