@@ -2124,10 +2124,14 @@ on_dialog_end(void *ctx, struct cp_sip_dialog *dialog, enum cp_sip_end why)
 	LOG_INFO("%s left conference %s (%s)", p->from, p->conf->name,
 		 why == CP_SIP_END_BYE_RECEIVED ? "hung up" :
 		 why == CP_SIP_END_BYE_SENT ? "sent away by the focus" :
+		 why == CP_SIP_END_SESSION_EXPIRED ?
+		 "session timer expired: hung up by the focus" :
 		 "never acknowledged the answer");
-	if (why == CP_SIP_END_NO_ACK && p->disc == CP_ROSTER_DISC_NONE) {
+	if ((why == CP_SIP_END_NO_ACK || why == CP_SIP_END_SESSION_EXPIRED) &&
+	    p->disc == CP_ROSTER_DISC_NONE) {
 		p->disc = CP_ROSTER_DISC_FAILED;
-		p->disc_reason = "no ACK";
+		p->disc_reason = why == CP_SIP_END_NO_ACK ? "no ACK" :
+				 "session timer expired";
 	}
 	f->st.left++;
 	part_free(f, p, true);

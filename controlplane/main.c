@@ -27,6 +27,7 @@
 #include "log.h"
 #include "shm_msg.h"
 #include "sip.h"
+#include "stimer.h"
 
 #define CP_VERSION	"0.1.0"
 #define CP_LOOP_NS	(10ULL * 1000 * 1000)	/* event loop period */
@@ -53,6 +54,8 @@ struct cp_opts {
 	unsigned n_proxies;
 	uint32_t proxy_timeout_ms;	/* --proxy-timeout */
 	uint32_t proxy_ping_ms;		/* --proxy-ping, 0 = none */
+	uint32_t session_expires_s;	/* --session-expires, 0 = off */
+	uint32_t min_se_s;		/* --min-se */
 };
 
 static volatile sig_atomic_t quit;
@@ -157,6 +160,14 @@ usage(FILE *f)
 "                     proxy that is down back (after its Retry-After).\n"
 "                     0: none; a proxy down is then tried again after\n"
 "                     30 s\n"
+"  --session-expires S  session timers (RFC 4028): the interval a call\n"
+"                     is refreshed in, at most (default 1800; 0: off,\n"
+"                     and a Require: timer gets 420). A caller that\n"
+"                     supports timers refreshes; else the focus does,\n"
+"                     by UPDATE, if the caller allows it. A call not\n"
+"                     refreshed in time is hung up\n"
+"  --min-se S         the shortest interval taken (default 90, the\n"
+"                     RFC's least): shorter asked gets 422\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -237,6 +248,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "outbound-proxy", required_argument, NULL, 'O' },
 		{ "proxy-timeout", required_argument, NULL, 'P' },
 		{ "proxy-ping", required_argument, NULL, 'G' },
+		{ "session-expires", required_argument, NULL, 'E' },
+		{ "min-se", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -263,6 +276,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->n_proxies = 0;
 	o->proxy_timeout_ms = 4000;
 	o->proxy_ping_ms = 30000;
+	o->session_expires_s = 1800;
+	o->min_se_s = CP_STIMER_FLOOR_S;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'R':
@@ -343,6 +358,28 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				return -EINVAL;
 			}
 			o->proxy_ping_ms = (uint32_t)v * 1000;
+			break;
+		case 'E':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || optarg[0] == '-' ||
+			    optarg[0] == '\0' ||
+			    (v != 0 && (v < CP_STIMER_FLOOR_S || v > 86400))) {
+				LOG_ERR("--session-expires %s: 90..86400 s (0: "
+					"no session timers)", optarg);
+				return -EINVAL;
+			}
+			o->session_expires_s = (uint32_t)v;
+			break;
+		case 'e':
+			v = strtoul(optarg, &end, 10);
+			if (*end != '\0' || optarg[0] == '-' ||
+			    optarg[0] == '\0' || v < CP_STIMER_FLOOR_S ||
+			    v > 86400) {
+				LOG_ERR("--min-se %s: 90..86400 s (RFC 4028 "
+					"5: not below 90)", optarg);
+				return -EINVAL;
+			}
+			o->min_se_s = (uint32_t)v;
 			break;
 		case 'X':
 			v = strtoul(optarg, &end, 10);
@@ -527,6 +564,11 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			return -EINVAL;
 		}
 	}
+	if (o->session_expires_s != 0 && o->min_se_s > o->session_expires_s) {
+		LOG_ERR("--min-se %u above --session-expires %u",
+			o->min_se_s, o->session_expires_s);
+		return -EINVAL;
+	}
 	if (o->n_proxies > 0 && o->sip_addr[0] == '\0') {
 		LOG_ERR("--outbound-proxy needs --sip (it takes SIP's "
 			"dial-outs)");
@@ -633,7 +675,9 @@ open_sip(const struct cp_opts *o)
 				    .rate_burst = o->rate_burst,
 				    .max_transactions = o->max_txn,
 				    .proxy_timeout_ms = o->proxy_timeout_ms,
-				    .proxy_ping_ms = o->proxy_ping_ms };
+				    .proxy_ping_ms = o->proxy_ping_ms,
+				    .session_expires_s = o->session_expires_s,
+				    .min_se_s = o->min_se_s };
 	struct cp_sip_app app;
 	char proxies[CP_SIP_MAX_PROXIES * 170] = "";
 	int rc;
@@ -663,6 +707,12 @@ open_sip(const struct cp_opts *o)
 		 o->n_proxies > 1 ? "; dial-outs through the outbound "
 		 "proxies " : o->n_proxies ? "; dial-outs through the "
 		 "outbound proxy " : "", proxies);
+	if (o->session_expires_s != 0)
+		LOG_INFO("session timers: at most %u s, at least %u s; calls "
+			 "not refreshed in time are hung up",
+			 o->session_expires_s, o->min_se_s);
+	else
+		LOG_INFO("session timers off");
 	if (o->n_proxies > 0 && o->proxy_ping_ms != 0)
 		LOG_INFO("outbound proxies: OPTIONS keepalives every %u s; "
 			 "a dial-out goes on to the next proxy on 503, or "

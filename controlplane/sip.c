@@ -47,12 +47,12 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "sip_transport.h"
+#include "stimer.h"
 
 #define BRANCH_PREFIX "z9hG4bK-tutti-"
-#define SIP_ALLOW     "INVITE, ACK, CANCEL, OPTIONS, BYE"
+#define SIP_ALLOW     "INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE"
 #define SIPFRAG	      "message/sipfrag;version=2.0"
 #define SIP_ACCEPT    "application/sdp"
-#define SIP_SUPPORTED ""   /* no extensions yet */
 #define TAG_HEX	      16   /* 64 random bits (RFC 3261 §19.3: >= 32) */
 #define MAX_WAIT_MS   1000 /* longest sleep in cp_sip_poll() */
 #define RETRY_503_S   "5"  /* a 503's Retry-After, unless said otherwise */
@@ -80,6 +80,17 @@ struct cp_sip_dialog {
 	uint32_t n_refers; /* REFERs accepted in it (for ;id=, F-34) */
 	void *app;
 	char contact_user[64]; /* user part of our Contact, "" = none */
+	/*
+	 * Its session timer (RFC 4028), se_s 0 = none: we refresh it (by
+	 * UPDATE, at se_refresh_ms; se_tx: one out), or the peer must by
+	 * se_end_ms; past that, BYE (se_expired: our BYE is for that, and
+	 * se_why says why).
+	 */
+	uint32_t se_s;
+	bool se_refresh, se_update, se_expired;
+	uint64_t se_refresh_ms, se_end_ms;
+	struct txn *se_tx;
+	const char *se_why;
 	struct cp_sip_dialog *next, **pprev; /* sip->dialogs */
 	struct cp_sip_dialog *hnext;	      /* sip->dlg_idx, by Call-ID */
 };
@@ -146,6 +157,8 @@ struct cp_sip_req {
 	char to_tag[TAG_HEX + 1];
 	bool final_sent;
 	bool invite;		/* else REFER or SUBSCRIBE (on a NIST) */
+	struct cp_stimer_answer se; /* INVITE: its session timer */
+	bool se_update;		    /* its Allow has UPDATE */
 	struct cp_sip_sub *sub; /* SUBSCRIBE: the one it refreshes */
 	char event[128];	/* SUBSCRIBE: its Event value */
 	uint32_t cseq;
@@ -162,6 +175,7 @@ struct txn {
 	bool client;
 	struct cp_sip_req *req;	   /* IST: the INVITE; NIST: REFER, SUBSCRIBE */
 	struct cp_sip_dialog *dlg; /* NICT BYE: the dialog it ends */
+	struct cp_sip_dialog *upd; /* NICT UPDATE: the dialog it refreshes */
 	struct cp_sip_call *call;  /* ICT: the dial-out */
 	struct cp_sip_sub *sub;	   /* NICT NOTIFY: its subscription */
 	bool notify_final;	   /* that NOTIFY said terminated */
@@ -239,6 +253,12 @@ struct cp_sip {
 	struct proxy proxies[CP_SIP_MAX_PROXIES];
 	unsigned n_proxies;
 	bool closing; /* cp_sip_close(): dropped transactions say nothing */
+	/* session timers: the policy, "timer" or "" (Supported), dialogs
+	 * with one, and when one is due first (no walk before) */
+	struct cp_stimer_conf stc;
+	char supported[8];
+	uint32_t n_timed;
+	uint64_t se_due;
 };
 
 static bool proxy_parse(struct proxy *px, const char *uri, const char *addr);
@@ -372,6 +392,19 @@ drop_2xx(struct cp_sip *sip, struct cp_sip_dialog *d)
 
 static void handle_refer(struct cp_sip *sip, osip_transaction_t *tr,
 			 osip_message_t *m, struct txn *t);
+static void handle_update(struct cp_sip *sip, osip_transaction_t *tr,
+			  osip_message_t *m);
+static const char *hdr(const osip_message_t *m, const char *name,
+		       const char *compact, int i);
+static void stimer_arm(struct cp_sip *sip, struct cp_sip_dialog *d,
+		       uint32_t se_s, bool we_refresh, bool update);
+static void stimer_refresh_done(struct txn *t, int code,
+				const osip_message_t *m);
+static int stimer_check(struct cp_sip *sip, osip_transaction_t *tr,
+			const osip_message_t *m, struct cp_stimer_answer *a,
+			bool *update);
+static void stimer_decorate(osip_message_t *r,
+			    const struct cp_stimer_answer *a);
 static void handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr,
 			     osip_message_t *m, struct txn *t);
 static void notify_done(struct txn *t, int code);
@@ -585,7 +618,7 @@ build_response(const struct cp_sip *sip, const osip_message_t *req, int code,
 		osip_message_set_allow(r, sip->allow);
 	if (with & WITH_CAPS) {
 		osip_message_set_accept(r, SIP_ACCEPT);
-		osip_message_set_header(r, "Supported", SIP_SUPPORTED);
+		osip_message_set_header(r, "Supported", sip->supported);
 	}
 	if ((with & (WITH_CAPS | WITH_EVENTS)) && sip->events[0] != '\0')
 		osip_message_set_header(r, "Allow-Events", sip->events);
@@ -858,6 +891,10 @@ dialog_free(struct cp_sip *sip, struct cp_sip_dialog *d)
 		if (r->dialog == d)
 			r->dialog = NULL;
 	sip->st.dialogs_active--;
+	if (d->se_s != 0)
+		sip->n_timed--;
+	if (d->se_tx != NULL)
+		d->se_tx->upd = NULL; /* its answer finds no dialog */
 	osip_dialog_free(d->od);
 	free(d->invite_branch);
 	drop_2xx(sip, d);
@@ -1310,6 +1347,25 @@ check_invite_body(const osip_message_t *m)
 	return sdp_ok ? 0 : 406;
 }
 
+/* The option tags of Require value v we do not support, onto list. */
+static void
+add_unsupported(const struct cp_sip *sip, char *list, size_t len,
+		const char *v)
+{
+	for (const char *p = v; *p != '\0';) {
+		size_t k;
+
+		p += strspn(p, " \t,");
+		k = strcspn(p, " \t,");
+		if (k != 0 && !(sip->supported[0] != '\0' && k == 5 &&
+				strncasecmp(p, "timer", 5) == 0))
+			snprintf(list + strlen(list), len - strlen(list),
+				 "%s%.*s", list[0] != '\0' ? ", " : "", (int)k,
+				 p);
+		p += k;
+	}
+}
+
 /* Checks common to every new request (S-03, S-04, S-11). */
 static int
 precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
@@ -1322,7 +1378,7 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	char unsup[256];
 	int code;
 	bool supported = MSG_IS_INVITE(m) || MSG_IS_OPTIONS(m) ||
-			 MSG_IS_BYE(m) || MSG_IS_CANCEL(m) ||
+			 MSG_IS_BYE(m) || MSG_IS_CANCEL(m) || MSG_IS_UPDATE(m) ||
 			 (MSG_IS_REFER(m) && sip->app.on_refer != NULL) ||
 			 (MSG_IS_SUBSCRIBE(m) && sip->app.on_subscribe != NULL);
 
@@ -1346,17 +1402,16 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	if (MSG_IS_CANCEL(m))
 		return 0;
 	/*
-	 * No option tags are supported yet: every Require gets 420, listing
-	 * every tag of every Require header (RFC 4475 §3.3.5).
+	 * "timer" is the one option tag supported (with session timers on):
+	 * any other in a Require gets 420, listing every such tag of every
+	 * Require header (RFC 4475 §3.3.5).
 	 */
 	unsup[0] = '\0';
 	for (int pos = 0;
 	     (pos = osip_message_header_get_byname(m, "require", pos, &h)) >= 0;
 	     pos++)
 		if (h != NULL && h->hvalue != NULL)
-			snprintf(unsup + strlen(unsup),
-				 sizeof(unsup) - strlen(unsup), "%s%s",
-				 unsup[0] != '\0' ? ", " : "", h->hvalue);
+			add_unsupported(sip, unsup, sizeof(unsup), h->hvalue);
 	if (unsup[0] != '\0') {
 		reply_code(sip, tr, 420, 0, "Unsupported", unsup);
 		return 420;
@@ -1398,7 +1453,7 @@ dialog_request(struct cp_sip *sip, struct cp_sip_dialog *d, osip_message_t *m)
 			return 500; /* the last 2xx is not ACKed yet */
 	}
 	d->od->remote_cseq = (int)n;
-	if ((MSG_IS_INVITE(m) || MSG_IS_SUBSCRIBE(m)) &&
+	if ((MSG_IS_INVITE(m) || MSG_IS_SUBSCRIBE(m) || MSG_IS_UPDATE(m)) &&
 	    osip_message_get_contact(m, 0, &c) >= 0 && c != NULL &&
 	    c->url != NULL && osip_contact_clone(c, &copy) == 0) {
 		osip_contact_free(d->od->remote_contact_uri);
@@ -1480,7 +1535,9 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 	struct txn *t = osip_transaction_get_reserved1(tr);
 	struct cp_sip *sip = t->sip;
 	struct cp_sip_dialog *d = NULL;
+	struct cp_stimer_answer se;
 	struct cp_sip_req *r;
+	bool update;
 
 	(void)type;
 	if (precheck(sip, tr, m) != 0)
@@ -1496,12 +1553,16 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 			return;
 		}
 	}
+	if (stimer_check(sip, tr, m, &se, &update) != 0)
+		return;
 	if ((r = req_new(sip, tr, m)) == NULL) {
 		reply_code(sip, tr, 500, 0, NULL, NULL);
 		return;
 	}
 	t->req = r;
 	r->dialog = d;
+	r->se = se;
+	r->se_update = update;
 	reply_txn(tr, build_response(sip, m, 100, NULL, 0));
 	if (sip->app.on_invite != NULL)
 		sip->app.on_invite(sip->app.ctx, r, d);
@@ -1570,6 +1631,8 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 		reply_txn(tr, build_response(sip, m, 200, NULL, 0));
 		if (!d->bye_sent) /* else our BYE's end finishes it */
 			dialog_end(sip, d, CP_SIP_END_BYE_RECEIVED);
+	} else if (MSG_IS_UPDATE(m)) {
+		handle_update(sip, tr, m);
 	} else if (MSG_IS_REFER(m)) {
 		handle_refer(sip, tr, m, t);
 	} else if (MSG_IS_SUBSCRIBE(m)) {
@@ -1587,7 +1650,9 @@ bye_done(struct txn *t)
 		return;
 	t->dlg = NULL;
 	dialog_end(t->sip, d,
-		   d->no_ack ? CP_SIP_END_NO_ACK : CP_SIP_END_BYE_SENT);
+		   d->no_ack	   ? CP_SIP_END_NO_ACK
+		   : d->se_expired ? CP_SIP_END_SESSION_EXPIRED
+				   : CP_SIP_END_BYE_SENT);
 }
 
 static void
@@ -1605,6 +1670,7 @@ on_nict_final(int type, osip_transaction_t *tr, osip_message_t *m)
 	bye_done(t);
 	notify_done(t, code);
 	ping_done(t, code, code == 408 ? 0 : retry_after_of(m));
+	stimer_refresh_done(t, code, code == 408 ? NULL : m);
 }
 
 static void
@@ -1639,6 +1705,7 @@ collect(struct cp_sip *sip)
 		bye_done(t); /* if no final response ended it first */
 		notify_done(t, 408);
 		ping_done(t, 408, 0);
+		stimer_refresh_done(t, 408, NULL);
 		call_fail(t, 503, "its connection failed", 0);
 		free(t);
 		osip_transaction_free2(tr);
@@ -1816,6 +1883,13 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		sip->conf.t2_ms = 4000;
 	if (sip->conf.udp_limit_bytes == 0)
 		sip->conf.udp_limit_bytes = 1300;
+	if (sip->conf.min_se_s == 0)
+		sip->conf.min_se_s = CP_STIMER_FLOOR_S;
+	sip->stc.session_expires_s = sip->conf.session_expires_s;
+	sip->stc.min_se_s = sip->conf.min_se_s;
+	snprintf(sip->supported, sizeof(sip->supported), "%s",
+		 sip->conf.session_expires_s != 0 ? "timer" : "");
+	sip->se_due = UINT64_MAX;
 	if (app != NULL)
 		sip->app = *app;
 	snprintf(sip->allow, sizeof(sip->allow), "%s%s%s", SIP_ALLOW,
@@ -2127,9 +2201,18 @@ cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
 			osip_message_set_header(r, "Retry-After", RETRY_503_S);
 	}
 	set_body(r, content_type, body);
-	if (code / 100 == 2 && (rc = arm_2xx(sip, req, r)) < 0) {
-		osip_message_free(r);
-		return rc;
+	if (code / 100 == 2) {
+		bool refresh = req->dialog != NULL; /* a re-INVITE */
+
+		stimer_decorate(r, &req->se);
+		if ((rc = arm_2xx(sip, req, r)) < 0) {
+			osip_message_free(r);
+			return rc;
+		}
+		stimer_arm(sip, req->dialog, req->se.se_s, req->se.uas_refresh,
+			   req->se_update);
+		if (refresh && req->se.se_s != 0)
+			sip->st.session_refreshed++;
 	}
 	if (code >= 200)
 		req->final_sent = true;
@@ -2255,6 +2338,9 @@ cp_sip_dialog_save(const struct cp_sip_dialog *d,
 	memset(st, 0, sizeof(*st));
 	st->uac = d->uac;
 	st->tcp = d->peer.proto == CP_SIP_TCP;
+	st->se_s = d->se_s;
+	st->se_refresh = d->se_refresh;
+	st->se_update = d->se_update;
 	st->local_cseq = (uint32_t)od->local_cseq;
 	st->remote_cseq = od->remote_cseq < 0 ? 0 : (uint32_t)od->remote_cseq;
 	if (!copy_str(st->call_id, sizeof(st->call_id), od->call_id) ||
@@ -2428,6 +2514,10 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 	d->uac = st->uac;
 	d->app = app;
 	dialog_link(sip, d);
+	/* a whole interval from the restart: the peer's refreshes went
+	 * unanswered meanwhile, and it may be retrying */
+	if (sip->supported[0] != '\0')
+		stimer_arm(sip, d, st->se_s, st->se_refresh, st->se_update);
 	*out = d;
 	return 0;
 }
@@ -2731,6 +2821,294 @@ in_dialog(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 		return false;
 	}
 	return true;
+}
+
+/* ---- session timers (RFC 4028) ---- */
+
+/* Is UPDATE in m's Allow? */
+static bool
+allows_update(const osip_message_t *m)
+{
+	for (int i = 0; i < osip_list_size(&m->allows); i++) {
+		const osip_allow_t *a = osip_list_get(&m->allows, i);
+
+		if (a != NULL && cp_stimer_has_token(a->value, "UPDATE"))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What request m asks of session timers, and our answer into *a (and
+ * whether its Allow has UPDATE). A Session-Expires or Min-SE that does
+ * not parse gets 400, one below our minimum 422 with Min-SE: returns
+ * that status, already sent; else 0.
+ */
+static int
+stimer_check(struct cp_sip *sip, osip_transaction_t *tr,
+	     const osip_message_t *m, struct cp_stimer_answer *a, bool *update)
+{
+	struct cp_stimer_req q = { 0 };
+	const char *v;
+	char min_se[16];
+
+	memset(a, 0, sizeof(*a));
+	*update = allows_update(m);
+	if (sip->supported[0] == '\0')
+		return 0; /* timers off: their headers mean nothing here */
+	if (((v = hdr(m, "session-expires", "x", 0)) != NULL &&
+	     cp_stimer_parse_se(v, &q.se_s, &q.refresher) != 0) ||
+	    ((v = hdr(m, "min-se", NULL, 0)) != NULL &&
+	     cp_stimer_parse_min_se(v, &q.min_se_s) != 0)) {
+		reply_code(sip, tr, 400, 0, "Warning",
+			   "399 tutti \"Session-Expires or Min-SE does not "
+			   "parse\"");
+		return 400;
+	}
+	for (int i = 0; (v = hdr(m, "supported", "k", i)) != NULL; i++)
+		q.supported |= cp_stimer_has_token(v, "timer");
+	for (int i = 0; (v = hdr(m, "require", NULL, i)) != NULL; i++)
+		q.supported |= cp_stimer_has_token(v, "timer");
+	q.update = *update;
+	cp_stimer_answer(&sip->stc, &q, a);
+	if (a->code == 422) {
+		snprintf(min_se, sizeof(min_se), "%u", a->min_se_s);
+		reply_code(sip, tr, 422, 0, "Min-SE", min_se);
+		sip->st.session_too_small++;
+		return 422;
+	}
+	return 0;
+}
+
+/* A 2xx (to an INVITE or UPDATE) says what a answered. */
+static void
+stimer_decorate(osip_message_t *r, const struct cp_stimer_answer *a)
+{
+	char v[48];
+
+	if (a->se_s == 0)
+		return;
+	snprintf(v, sizeof(v), "%u;refresher=%s", a->se_s,
+		 a->uas_refresh ? "uas" : "uac");
+	osip_message_set_header(r, "Session-Expires", v);
+	if (a->require)
+		osip_message_set_header(r, "Require", "timer");
+}
+
+/* When d's timer needs a look next. */
+static uint64_t
+stimer_next(const struct cp_sip_dialog *d)
+{
+	return d->se_refresh && d->se_tx == NULL &&
+			       d->se_refresh_ms < d->se_end_ms
+		       ? d->se_refresh_ms
+		       : d->se_end_ms;
+}
+
+/*
+ * d's session timer, from now (a 2xx sent or received): se_s 0 turns it
+ * off. We refresh at half the interval, and hang up at its end if no
+ * refresh of ours got through; the peer must by cp_stimer_deadline_ms().
+ */
+static void
+stimer_arm(struct cp_sip *sip, struct cp_sip_dialog *d, uint32_t se_s,
+	   bool we_refresh, bool update)
+{
+	uint64_t now = now_ms();
+
+	if (d == NULL)
+		return;
+	if (d->se_s == 0 && se_s != 0)
+		sip->n_timed++;
+	else if (d->se_s != 0 && se_s == 0)
+		sip->n_timed--;
+	d->se_s = se_s;
+	d->se_refresh = we_refresh;
+	d->se_update = update;
+	if (se_s == 0)
+		return;
+	d->se_refresh_ms = now + 500ull * se_s;
+	d->se_end_ms = now + (we_refresh ? 1000ull * se_s
+					 : cp_stimer_deadline_ms(se_s));
+	if (stimer_next(d) < sip->se_due)
+		sip->se_due = stimer_next(d);
+}
+
+/* Hang up d, whose session timer ran out (why: how). */
+static void
+stimer_expire(struct cp_sip *sip, struct cp_sip_dialog *d, const char *why)
+{
+	LOG_INFO("sip: call %s: session timer expired (%s): BYE",
+		 d->od->call_id, why);
+	sip->st.session_expired++;
+	d->se_expired = true;
+	if (cp_sip_dialog_bye(sip, d) == -ENOMEM) {
+		d->se_expired = false; /* tried again at the next walk */
+		d->se_end_ms = now_ms() + 1000;
+	}
+}
+
+/* Refresh d's session: an UPDATE without a body (RFC 4028 §10, RFC 3311:
+ * no offer), saying we go on refreshing. */
+static int
+stimer_refresh(struct cp_sip *sip, struct cp_sip_dialog *d)
+{
+	struct txn *t = calloc(1, sizeof(*t));
+	char v[48], contact[512];
+	osip_message_t *m;
+	int rc;
+
+	if (t == NULL)
+		return -ENOMEM;
+	dialog_next_hop(sip, d, &t->peer);
+	m = build_request(sip, d, "UPDATE", t->peer.proto == CP_SIP_TCP);
+	if (m == NULL) {
+		free(t);
+		return -ENOMEM;
+	}
+	snprintf(v, sizeof(v), "%u;refresher=uac", d->se_s);
+	osip_message_set_header(m, "Session-Expires", v);
+	osip_message_set_header(m, "Supported", sip->supported);
+	osip_message_set_contact(m, contact_user_of(sip, t->peer.proto,
+						    d->contact_user, contact,
+						    sizeof(contact)));
+	if ((rc = start_client(sip, NICT, m, t, NULL)) < 0)
+		return rc;
+	t->upd = d;
+	d->se_tx = t;
+	sip->st.session_refreshes++;
+	return 0;
+}
+
+/*
+ * Our refresh got its final answer (code; 408 for none): a 2xx starts the
+ * interval again, with the Session-Expires it says (refresher=uas: the
+ * peer takes over); 408 or 481 end the session (§10); 422 asks a longer
+ * interval, at once; 491 or 5xx again in 2 s; anything else (405, 501: no
+ * UPDATE there after all) leaves the session without a timer.
+ */
+static void
+stimer_refresh_done(struct txn *t, int code, const osip_message_t *m)
+{
+	struct cp_sip_dialog *d = t->upd;
+	struct cp_sip *sip = t->sip;
+	enum cp_stimer_refresher r = CP_STIMER_NONE;
+	const char *v = m != NULL ? hdr(m, "session-expires", "x", 0) : NULL;
+	uint32_t se = 0;
+	uint64_t now = now_ms();
+
+	if (d == NULL)
+		return;
+	t->upd = NULL;
+	d->se_tx = NULL;
+	if (d->se_s == 0 || d->bye_sent)
+		return;
+	if (code / 100 == 2) {
+		if (v == NULL || cp_stimer_parse_se(v, &se, &r) != 0)
+			se = d->se_s; /* it knows no timers: ours goes on */
+		stimer_arm(sip, d, se, r != CP_STIMER_UAS, d->se_update);
+		return;
+	}
+	if (code == 408 || code == 481) {
+		/* hung up at the next walk: not inside libosip2's callback */
+		d->se_why = code == 408 ? "our refresh got no answer"
+					: "our refresh got 481";
+		d->se_end_ms = now;
+	} else if (code == 422 && m != NULL &&
+		   (v = hdr(m, "min-se", NULL, 0)) != NULL &&
+		   cp_stimer_parse_min_se(v, &se) == 0 && se > d->se_s) {
+		d->se_s = se;
+		d->se_refresh_ms = now;
+	} else if (code == 491 || code / 100 == 5) {
+		d->se_refresh_ms = now + 2000;
+	} else {
+		LOG_INFO("sip: call %s: our session refresh got %d: no "
+			 "session timer",
+			 d->od->call_id, code);
+		stimer_arm(sip, d, 0, false, false);
+		return;
+	}
+	if (stimer_next(d) < sip->se_due)
+		sip->se_due = stimer_next(d);
+}
+
+/* Refreshes due and sessions over: the next due time. Walks the dialogs
+ * only when one is due. */
+static uint64_t
+run_session_timers(struct cp_sip *sip, uint64_t now)
+{
+	struct cp_sip_dialog *d, *dn;
+	uint64_t next = UINT64_MAX;
+
+	if (sip->n_timed == 0)
+		return UINT64_MAX;
+	if (now < sip->se_due)
+		return sip->se_due;
+	for (d = sip->dialogs; d != NULL; d = dn) {
+		dn = d->next;
+		if (d->se_s == 0 || d->bye_sent)
+			continue;
+		if (now >= d->se_end_ms) {
+			char why[64];
+
+			if (d->se_why == NULL)
+				snprintf(why, sizeof(why),
+					 "not refreshed within %u s", d->se_s);
+			stimer_expire(sip, d, d->se_why ? d->se_why : why);
+			continue;
+		}
+		if (d->se_refresh && d->se_tx == NULL &&
+		    now >= d->se_refresh_ms &&
+		    stimer_refresh(sip, d) == -ENOMEM)
+			d->se_refresh_ms = now + 1000;
+		if (stimer_next(d) < next)
+			next = stimer_next(d);
+	}
+	sip->se_due = next;
+	return next;
+}
+
+/*
+ * UPDATE (RFC 3311) in an INVITE dialog: a session refresh (§10) or a
+ * target refresh. An offer in it gets 488: media changes come by
+ * re-INVITE (the focus's answers are built there).
+ */
+static void
+handle_update(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
+{
+	struct cp_sip_dialog *d = find_dialog(sip, m);
+	struct cp_stimer_answer a;
+	osip_message_t *r;
+	char contact[512];
+	bool update;
+
+	if (d == NULL || d->sub_only) {
+		reply_code(sip, tr, 481, 0, NULL, NULL);
+		return;
+	}
+	if (osip_list_size(&m->bodies) > 0) {
+		reply_code(sip, tr, 488, 0, "Warning",
+			   "399 tutti \"no offer in UPDATE: send a re-INVITE\"");
+		return;
+	}
+	if (stimer_check(sip, tr, m, &a, &update) != 0)
+		return;
+	if (dialog_request(sip, d, m) != 0) {
+		reply_code(sip, tr, 500, 0, "Retry-After", "1");
+		return;
+	}
+	if ((r = build_response(sip, m, 200, NULL, WITH_CAPS)) == NULL) {
+		sip->st.tx_failed++;
+		return;
+	}
+	osip_message_set_contact(r, contact_user_of(sip, d->peer.proto,
+						    d->contact_user, contact,
+						    sizeof(contact)));
+	stimer_decorate(r, &a);
+	reply_txn(tr, r);
+	stimer_arm(sip, d, a.se_s, a.uas_refresh, update);
+	if (a.se_s != 0)
+		sip->st.session_refreshed++;
 }
 
 static void
@@ -3506,6 +3884,24 @@ reack(struct cp_sip *sip, osip_message_t *m)
 	return true;
 }
 
+/*
+ * The callee's 2xx to our INVITE and its Session-Expires (RFC 4028 §7.2):
+ * refresher=uas, the callee refreshes; uac (or none said), we do.
+ */
+static void
+stimer_answered(struct cp_sip *sip, struct cp_sip_dialog *d,
+		const osip_message_t *m)
+{
+	enum cp_stimer_refresher r;
+	const char *v = hdr(m, "session-expires", "x", 0);
+	uint32_t se;
+
+	if (sip->supported[0] == '\0' || v == NULL ||
+	    cp_stimer_parse_se(v, &se, &r) != 0)
+		return;
+	stimer_arm(sip, d, se, r != CP_STIMER_UAS, allows_update(m));
+}
+
 static void
 on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 {
@@ -3528,6 +3924,7 @@ on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 		return;
 	}
 	t->call = NULL;
+	stimer_answered(sip, d, m);
 	osip_message_get_body(m, 0, &b);
 	if (m->content_type != NULL)
 		osip_content_type_to_str(m->content_type, &ct);
@@ -3806,6 +4203,8 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	osip_message_set_allow(m, sip->allow);
 	if (sip->events[0] != '\0')
 		osip_message_set_header(m, "Allow-Events", sip->events);
+	if (sip->supported[0] != '\0') /* the callee may ask for a timer */
+		osip_message_set_header(m, "Supported", sip->supported);
 	osip_message_set_content_length(m, "0");
 	set_body(m, o->content_type, o->body);
 	if (m->from == NULL || m->to == NULL || m->call_id == NULL ||
@@ -4267,16 +4666,20 @@ fail_dead_tcp(struct cp_sip *sip)
 }
 
 /*
- * Ring timeouts, subscription expiry, dead TCP connections: the next due
+ * Ring timeouts, subscription expiry, dead TCP connections, session
+ * timers: the next due
  * time.
  */
 static uint64_t
 run_app_timers(struct cp_sip *sip, uint64_t now)
 {
 	uint64_t next = run_proxy_timers(sip, now);
+	uint64_t se_next = run_session_timers(sip, now);
 	struct cp_sip_call *c, *cn;
 	struct cp_sip_sub *s, *sn;
 
+	if (se_next < next)
+		next = se_next;
 	fail_dead_tcp(sip);
 	for (c = sip->calls; c != NULL; c = cn) {
 		cn = c->next;

@@ -63,6 +63,9 @@ enum cp_sip_end {
 	CP_SIP_END_BYE_RECEIVED = 0, /* the peer hung up */
 	CP_SIP_END_BYE_SENT = 1,     /* cp_sip_dialog_bye() finished */
 	CP_SIP_END_NO_ACK = 2,	     /* 2xx never ACKed: BYE sent */
+	/* the session timer ran out (RFC 4028 §10): not refreshed in time,
+	 * or our refresh got 408 or 481, or none came back; BYE sent */
+	CP_SIP_END_SESSION_EXPIRED = 3,
 };
 
 /* Why a subscription ended (cp_sip_app.on_sub_end). */
@@ -232,6 +235,26 @@ struct cp_sip_conf {
 	 */
 	uint32_t rate_limit_per_s;
 	uint32_t rate_burst;
+	/*
+	 * Session timers (RFC 4028), for INVITE dialogs both ways; 0 = off
+	 * ("timer" in a Require then gets 420, as any unknown tag). On:
+	 * "timer" is Supported; an INVITE or UPDATE whose Session-Expires is
+	 * below min_se_s gets 422 with Min-SE; a 2xx says Session-Expires
+	 * (the one asked, lowered to session_expires_s but never below the
+	 * request's Min-SE; none asked: session_expires_s) and who refreshes
+	 * (the caller if it supports timers and did not ask us; else we,
+	 * where its Allow has UPDATE, or it asked us, or a proxy asked for a
+	 * timer it does not support; otherwise no timer). We refresh by an
+	 * UPDATE without a body at half the interval; the other side must
+	 * refresh (re-INVITE or UPDATE) by the interval less the smaller of
+	 * 32 s and a third of it. Not refreshed then, or our refresh answered
+	 * 408 or 481 or not at all: BYE, and on_dialog_end with
+	 * CP_SIP_END_SESSION_EXPIRED. Dial-outs say Supported: timer and
+	 * follow the callee's Session-Expires. min_se_s: 0 = 90
+	 * (CP_STIMER_FLOOR_S); less only for tests.
+	 */
+	uint32_t session_expires_s;
+	uint32_t min_se_s;
 };
 
 /*
@@ -268,7 +291,11 @@ struct cp_sip_conf {
 	X(notify_tcp_big)	/* over udp_limit_bytes: over TCP instead */ \
 	X(proxy_failovers)	/* dial-outs sent on to the next proxy */ \
 	X(proxy_down)		/* outbound proxies found down */	\
-	X(proxy_pings)		/* OPTIONS keepalives sent to them */
+	X(proxy_pings)		/* OPTIONS keepalives sent to them */	\
+	X(session_refreshes)	/* UPDATEs we sent to refresh a session */ \
+	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
+	X(session_expired)	/* dialogs hung up by the session timer */ \
+	X(session_too_small)	/* 422: a Session-Expires below min_se_s */
 /* clang-format on */
 
 struct cp_sip_stats {
@@ -378,6 +405,9 @@ struct cp_sip_dialog_state {
 	uint32_t remote_cseq;	 /* last CSeq we received */
 	char peer[64];		 /* the INVITE's source: A.B.C.D:P, [V6]:P */
 	char contact_user[64];	 /* user part of our Contact, "" = none */
+	uint32_t se_s;		 /* session timer (RFC 4028), 0 = none */
+	bool se_refresh;	 /* ... and we refresh it */
+	bool se_update;		 /* ... the peer's Allow has UPDATE */
 };
 
 /*

@@ -131,6 +131,10 @@ static const struct field part_fields[] = {
 	PF("remote_cseq", K_U32, dlg.remote_cseq),
 	PF("peer", K_STR, dlg.peer),
 	PF("contact_user", K_STR, dlg.contact_user),
+	/* added later (optional): its session timer (RFC 4028) */
+	PF_OPT("session_expires", K_U32, dlg.se_s),
+	PF_OPT("se_refresh", K_BOOL, dlg.se_refresh),
+	PF_OPT("se_update", K_BOOL, dlg.se_update),
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))

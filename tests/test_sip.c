@@ -40,7 +40,7 @@ static struct cp_sip *sip;
 
 static struct {
 	int invites, acks, cancels;
-	int ends[3];		 /* by enum cp_sip_end */
+	int ends[4];		 /* by enum cp_sip_end */
 	char from[128], to[128]; /* URIs of the last INVITE */
 	/* dial-out */
 	int progress, answered, failed_code;
@@ -269,6 +269,7 @@ static uint32_t rl_rate, rl_burst;
  * its --proxy-timeout and --proxy-ping (0: the defaults, none) */
 static const char *outbound[CP_SIP_MAX_PROXIES];
 static uint32_t proxy_timeout_ms, proxy_ping_ms;
+static uint32_t session_expires_s, min_se_s; /* the stimer tcase's */
 
 static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
@@ -286,6 +287,8 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.contact_params = ";isfocus",
 		.proxy_timeout_ms = proxy_timeout_ms,
 		.proxy_ping_ms = proxy_ping_ms,
+		.session_expires_s = session_expires_s,
+		.min_se_s = min_se_s,
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -1370,6 +1373,34 @@ START_TEST(test_focus_metrics)
 END_TEST
 
 /* The focus with the policy tests/vectors/focus/<file>. */
+/*
+ * RFC 4028 with the real focus and SIPp (UDP and TCP): 422 for 60 s, the
+ * caller as refresher, its refreshes by UPDATE and re-INVITE answered with
+ * the interval; the counters in the metrics.
+ */
+START_TEST(test_focus_session_timer)
+{
+	static char m[1 << 18];
+
+	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port,
+				      "focus_session_timer", tps[_i], "demo",
+				      NULL, NULL),
+			 0);
+	ck_assert_msg(proc_expect(&focus_cp, "left conference demo (hung up)",
+				  10000),
+		      "%s", focus_cp.out);
+	ck_assert_msg(strstr(focus_cp.out, "session timers: at most 1800 s, "
+					   "at least 90 s") != NULL,
+		      "%s", focus_cp.out);
+	http_get("/metrics", m, sizeof(m));
+	ck_assert_msg(strstr(m, "tutti_sip_events_total{what=\""
+				"session_too_small\"} 1\n") != NULL &&
+			      strstr(m, "tutti_sip_events_total{what=\""
+					"session_refreshed\"} 2\n") != NULL,
+		      "%s", m);
+}
+END_TEST
+
 static void
 focus_setup_with_policy(const char *file)
 {
@@ -2384,7 +2415,15 @@ static const struct {
 	{ REQ("OPTIONS", "z9hG4bK28", "c28", "1 OPTIONS", ""), "SIP/2.0 200",
 	  "Allow-Events: conference, refer\r\n" },
 	{ REQ("OPTIONS", "z9hG4bK29", "c29", "1 OPTIONS", ""), "SIP/2.0 200",
-	  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, SUBSCRIBE\r\n" },
+	  "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, UPDATE, REFER, "
+	  "SUBSCRIBE\r\n" },
+	/* session timers off (their default in cp_sip_conf): "timer" is
+	 * one more unknown tag; UPDATE outside any dialog */
+	{ REQ("OPTIONS", "z9hG4bK30", "c30", "1 OPTIONS",
+	      "Require: timer\r\n"),
+	  "SIP/2.0 420", "Unsupported: timer\r\n" },
+	{ REQ("UPDATE", "z9hG4bK31", "c31", "1 UPDATE", ""), "SIP/2.0 481",
+	  "Call-ID: c31" },
 	/* F-41: no Event, an unknown package: 489 with Allow-Events */
 	{ REQ("SUBSCRIBE", "z9hG4bK20", "c20", "1 SUBSCRIBE",
 	      "Contact: <sip:a@10.0.0.1>\r\n"),
@@ -2595,6 +2634,8 @@ END_TEST
  * Call the layer from the raw socket caller: INVITE (Call-ID callid,
  * CSeq 1, extra headers), skip the 100, expect the 200; its To-tag in tag.
  */
+static char raw_200[4096]; /* raw_call()'s 200 */
+
 static void
 raw_call(int caller, const struct sockaddr_in *to, const char *callid,
 	 const char *extra, char tag[64])
@@ -2614,6 +2655,7 @@ raw_call(int caller, const struct sockaddr_in *to, const char *callid,
 		udp_recv(caller, msg, sizeof(msg));
 	while (strncmp(msg, "SIP/2.0 100", 11) == 0);
 	ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s", msg);
+	snprintf(raw_200, sizeof(raw_200), "%s", msg);
 	t = strstr(msg, "\r\nTo:");
 	t = t != NULL ? strstr(t, ";tag=") : NULL;
 	ck_assert_ptr_nonnull(t);
@@ -2707,6 +2749,16 @@ raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
 	while (strncmp(req, "SIP/2.0 ", 8) == 0);
 	ck_assert_msg(strncmp(req, method, strlen(method)) == 0, "%s", req);
 	udp_send(fd, to, resp, (size_t)make_answer(req, code, resp,
+						    sizeof(resp)));
+}
+
+/* Answer request req (received on fd) with 200. */
+static void
+raw_answer_to(int fd, const struct sockaddr_in *to, const char *req)
+{
+	char resp[2048];
+
+	udp_send(fd, to, resp, (size_t)make_answer(req, 200, resp,
 						    sizeof(resp)));
 }
 
@@ -2999,6 +3051,267 @@ START_TEST(test_sip_dial_out_forked_2xx)
 	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->dialogs_active == 1, 3000));
 	ck_assert_int_eq(app.answered, 1);
 	ck_assert_int_eq(app.ends[CP_SIP_END_BYE_SENT], 0);
+	close(callee);
+}
+END_TEST
+
+
+/* ---- session timers (RFC 4028), with intervals of seconds ---- */
+
+static const char *hdr_of(const char *msg, const char *name, char *buf,
+			  size_t len);
+
+static void
+stimer_setup(void)
+{
+	session_expires_s = 6;
+	min_se_s = 3;
+	open_sip(false, 0, 0);
+}
+
+static void
+stimer_teardown(void)
+{
+	session_expires_s = 0;
+	min_se_s = 0;
+	teardown();
+}
+
+/* The next request on fd within ms (responses and 2xx copies skipped). */
+static void
+await_request(int fd, char *buf, size_t len, uint64_t ms)
+{
+	uint64_t end = proc_now_ms() + ms;
+
+	do
+		udp_recv(fd, buf, len);
+	while ((buf[0] == '\0' || strncmp(buf, "SIP/2.0 ", 8) == 0) &&
+	       proc_now_ms() < end);
+}
+
+/* An INVITE (CSeq 1) with extra headers; the first answer but 100. */
+static void
+stimer_invite(int fd, const struct sockaddr_in *to, const char *callid,
+	      const char *extra, char *msg, size_t len)
+{
+	char inv[1024];
+
+	snprintf(inv, sizeof(inv),
+		 "INVITE sip:room@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK-%s;rport\r\n"
+		 "From: <sip:a@x>;tag=f1\r\nTo: <sip:room@127.0.0.1>\r\n"
+		 "Call-ID: %s\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+		 "%sContent-Length: 0\r\n\r\n",
+		 callid, callid, extra);
+	udp_send(fd, to, inv, strlen(inv));
+	do
+		udp_recv(fd, msg, len);
+	while (strncmp(msg, "SIP/2.0 100", 11) == 0);
+}
+
+/*
+ * RFC 4028 §9 as the UAS: too short an interval gets 422 with our Min-SE;
+ * a Session-Expires that does not parse 400; "timer" in a Require is
+ * supported, other tags still get 420; a 2xx says the interval (lowered
+ * to ours) and the refresher (Table 2), with Require: timer for a caller
+ * that supports timers; none where we would refresh but cannot (no
+ * UPDATE in the caller's Allow).
+ */
+START_TEST(test_sip_session_timer_answers)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], tag[64], v[128];
+
+	stimer_invite(fd, &to, "se-short", "Session-Expires: 2\r\n", msg,
+		      sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 422", 11) == 0, "%s", msg);
+	ck_assert_str_eq(hdr_of(msg, "Min-SE", v, sizeof(v)), "3");
+	stimer_invite(fd, &to, "se-bad", "Session-Expires: soon\r\n", msg,
+		      sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 400", 11) == 0, "%s", msg);
+	stimer_invite(fd, &to, "se-req", "Require: timer, foo\r\n", msg,
+		      sizeof(msg));
+	ck_assert_msg(strncmp(msg, "SIP/2.0 420", 11) == 0, "%s", msg);
+	ck_assert_str_eq(hdr_of(msg, "Unsupported", v, sizeof(v)), "foo");
+	ck_assert_int_eq(app.invites, 0);
+	/* a caller with timers, naming no refresher: it refreshes */
+	raw_call(fd, &to, "se-uac",
+		 "Supported: timer\r\nSession-Expires: 60\r\n"
+		 "Require: timer\r\n", tag);
+	ck_assert_str_eq(hdr_of(raw_200, "Session-Expires", v, sizeof(v)),
+			 "6;refresher=uac");
+	ck_assert_str_eq(hdr_of(raw_200, "Require", v, sizeof(v)), "timer");
+	ck_assert_str_eq(hdr_of(raw_200, "Supported", v, sizeof(v)), "timer");
+	ck_assert_msg(strstr(raw_200, "UPDATE") != NULL, "%s", raw_200);
+	/* one without, whose Allow has UPDATE: we refresh, no Require */
+	raw_call(fd, &to, "se-uas", "Allow: INVITE, ACK, BYE, UPDATE\r\n",
+		 tag);
+	ck_assert_str_eq(hdr_of(raw_200, "Session-Expires", v, sizeof(v)),
+			 "6;refresher=uas");
+	ck_assert_str_eq(hdr_of(raw_200, "Require", v, sizeof(v)), "");
+	/* one without, and no UPDATE: no timer */
+	raw_call(fd, &to, "se-none", "Allow: INVITE, ACK, BYE\r\n", tag);
+	ck_assert_str_eq(hdr_of(raw_200, "Session-Expires", v, sizeof(v)),
+			 "");
+	ck_assert(stats_have("\"session_too_small\":1,"));
+	close(fd);
+}
+END_TEST
+
+/*
+ * §10, the caller refreshes (SE 6 s: it must by 4 s after each): by
+ * UPDATE and by re-INVITE, each answered with the interval; an UPDATE
+ * with an offer gets 488 and refreshes nothing. Once it stops, the BYE
+ * comes no sooner than the deadline, and the app hears
+ * CP_SIP_END_SESSION_EXPIRED.
+ */
+START_TEST(test_sip_session_timer_peer_refreshes)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], tag[64], v[128], contact[128];
+	unsigned int cseq = 2;
+	uint64_t last;
+
+	snprintf(contact, sizeof(contact),
+		 "Contact: <sip:caller@127.0.0.1:%u>\r\n", fd_port(fd));
+	snprintf(msg, sizeof(msg), "%sSupported: timer\r\n"
+		 "Session-Expires: 6;refresher=uac\r\n", contact);
+	raw_call(fd, &to, "se-peer", msg, tag);
+	ck_assert_str_eq(hdr_of(raw_200, "Session-Expires", v, sizeof(v)),
+			 "6;refresher=uac");
+	raw_in_dialog(fd, &to, "ACK", "se-peer", tag, 1, "");
+	ck_assert(POLL_UNTIL(app.acks == 1, 3000));
+	for (int i = 0; i < 3; i++) {
+		const char *method = i == 1 ? "INVITE" : "UPDATE";
+
+		/* 1.5 s apart: without a new interval from each, the BYE
+		 * (due 4 s after the last) would come before the third */
+		POLL_UNTIL(false, 1500);
+		raw_in_dialog(fd, &to, method, "se-peer", tag, cseq++,
+			      "Supported: timer\r\n"
+			      "Session-Expires: 6;refresher=uac\r\n");
+		udp_recv_skip(fd, msg, sizeof(msg), NULL);
+		ck_assert_msg(strncmp(msg, "SIP/2.0 200", 11) == 0, "%s",
+			      msg);
+		ck_assert_str_eq(hdr_of(msg, "Session-Expires", v, sizeof(v)),
+				 "6;refresher=uac");
+		ck_assert_msg(strstr(msg, "\r\nContact: ") != NULL, "%s", msg);
+		if (i == 1)
+			raw_in_dialog(fd, &to, "ACK", "se-peer", tag, cseq - 1,
+				      "");
+	}
+	last = proc_now_ms();
+	/* an offer in UPDATE: 488, not a refresh */
+	snprintf(msg, sizeof(msg),
+		 "UPDATE sip:room@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK-se-offer;"
+		 "rport\r\nFrom: <sip:a@x>;tag=f1\r\n"
+		 "To: <sip:room@127.0.0.1>;tag=%s\r\nCall-ID: se-peer\r\n"
+		 "CSeq: %u UPDATE\r\nContent-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 tag, cseq++, strlen(sdp), sdp);
+	udp_send(fd, &to, msg, strlen(msg));
+	udp_recv_skip(fd, msg, sizeof(msg), NULL);
+	ck_assert_msg(strncmp(msg, "SIP/2.0 488", 11) == 0, "%s", msg);
+	await_request(fd, msg, sizeof(msg), 10000);
+	ck_assert_msg(strncmp(msg, "BYE ", 4) == 0, "%s", msg);
+	ck_assert_uint_ge(proc_now_ms() - last, 3900);
+	raw_answer_to(fd, &to, msg);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_SESSION_EXPIRED] == 1, 3000));
+	ck_assert(stats_have("\"session_refreshed\":3,"));
+	ck_assert(stats_have("\"session_expired\":1,"));
+	ck_assert(stats_have("\"session_refreshes\":0,"));
+	close(fd);
+}
+END_TEST
+
+/*
+ * §10, we refresh (a caller without timers that allows UPDATE): an
+ * UPDATE without a body at half the interval, saying refresher=uac, and
+ * again after its 200; a 481 to it ends the call with a BYE.
+ */
+START_TEST(test_sip_session_timer_we_refresh)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], tag[64], v[128], hdrs[256], resp[2048];
+	uint64_t t0;
+
+	snprintf(hdrs, sizeof(hdrs),
+		 "Contact: <sip:caller@127.0.0.1:%u>\r\n"
+		 "Allow: INVITE, ACK, BYE, UPDATE\r\n", fd_port(fd));
+	raw_call(fd, &to, "se-ours", hdrs, tag);
+	t0 = proc_now_ms();
+	ck_assert_str_eq(hdr_of(raw_200, "Session-Expires", v, sizeof(v)),
+			 "6;refresher=uas");
+	raw_in_dialog(fd, &to, "ACK", "se-ours", tag, 1, "");
+	for (int i = 0; i < 2; i++) {
+		await_request(fd, msg, sizeof(msg), 8000);
+		ck_assert_msg(strncmp(msg, "UPDATE sip:caller@127.0.0.1:", 28) ==
+				      0, "%s", msg);
+		ck_assert_uint_ge(proc_now_ms() - t0, 2900); /* half of 6 s */
+		ck_assert_str_eq(hdr_of(msg, "Session-Expires", v, sizeof(v)),
+				 "6;refresher=uac");
+		ck_assert_str_eq(hdr_of(msg, "Content-Length", v, sizeof(v)),
+				 "0");
+		ck_assert_msg(strstr(msg, "\r\nContact: ") != NULL, "%s", msg);
+		udp_send(fd, &to, resp,
+			 (size_t)make_answer_ex(msg, i == 0 ? 200 : 481, NULL,
+						i == 0 ? "Session-Expires: 6;"
+							 "refresher=uac\r\n"
+						       : NULL,
+						resp, sizeof(resp)));
+		t0 = proc_now_ms();
+	}
+	await_request(fd, msg, sizeof(msg), 3000);
+	ck_assert_msg(strncmp(msg, "BYE ", 4) == 0, "%s", msg);
+	raw_answer_to(fd, &to, msg);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_SESSION_EXPIRED] == 1, 3000));
+	ck_assert(stats_have("\"session_refreshes\":2,"));
+	close(fd);
+}
+END_TEST
+
+/*
+ * A dial-out says Supported: timer; a callee whose 2xx asks refresher=uac
+ * gets our UPDATE at half its interval.
+ */
+START_TEST(test_sip_session_timer_dial_out)
+{
+	struct sockaddr_in to;
+	int callee = udp_peer(&to);
+	char target[64], inv[4096], msg[4096], resp[2048], hdrs[160], v[64];
+	struct cp_sip_call *c = NULL;
+	uint64_t t0;
+
+	snprintf(target, sizeof(target), "sip:bob@127.0.0.1:%u",
+		 fd_port(callee));
+	snprintf(hdrs, sizeof(hdrs),
+		 "Contact: <sip:bob@127.0.0.1:%u>\r\n"
+		 "Session-Expires: 4;refresher=uac\r\nRequire: timer\r\n"
+		 "Allow: INVITE, ACK, BYE, UPDATE\r\n", fd_port(callee));
+	ck_assert_int_eq(cp_sip_invite(sip, target, "sip:conf@127.0.0.1",
+				       "conf", "application/sdp", sdp, NULL,
+				       &c),
+			 0);
+	udp_recv(callee, inv, sizeof(inv));
+	ck_assert_msg(strncmp(inv, "INVITE ", 7) == 0, "%s", inv);
+	ck_assert_str_eq(hdr_of(inv, "Supported", v, sizeof(v)), "timer");
+	udp_send(callee, &to, resp,
+		 (size_t)make_answer_ex(inv, 200, "callee", hdrs, resp,
+					sizeof(resp)));
+	t0 = proc_now_ms();
+	udp_recv(callee, msg, sizeof(msg));
+	ck_assert_msg(strncmp(msg, "ACK ", 4) == 0, "%s", msg);
+	await_request(callee, msg, sizeof(msg), 6000);
+	ck_assert_msg(strncmp(msg, "UPDATE ", 7) == 0, "%s", msg);
+	ck_assert_uint_ge(proc_now_ms() - t0, 1900);
+	ck_assert_str_eq(hdr_of(msg, "Session-Expires", v, sizeof(v)),
+			 "4;refresher=uac");
+	raw_answer_to(callee, &to, msg);
+	ck_assert(stats_have("\"session_refreshes\":1,"));
 	close(callee);
 }
 END_TEST
@@ -4095,6 +4408,7 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_dial_in_hold_bye, 0, 2);
+	tcase_add_loop_test(focus, test_focus_session_timer, 0, 2);
 	tcase_add_loop_test(focus, test_focus_factory_creates_and_ends, 0, 2);
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
@@ -4181,6 +4495,14 @@ test_suite(void)
 	tcase_add_loop_test(raw, test_sip_notify_big_over_tcp_or_udp, 0, 2);
 	tcase_add_test(raw, test_sip_dial_out_referred_by_and_uri_headers);
 	tcase_add_test(raw, test_sip_dial_out_forked_2xx);
+	suite_add_tcase(s, raw);
+	raw = tcase_create("stimer");
+	tcase_add_checked_fixture(raw, stimer_setup, stimer_teardown);
+	tcase_set_timeout(raw, 60);
+	tcase_add_test(raw, test_sip_session_timer_answers);
+	tcase_add_test(raw, test_sip_session_timer_peer_refreshes);
+	tcase_add_test(raw, test_sip_session_timer_we_refresh);
+	tcase_add_test(raw, test_sip_session_timer_dial_out);
 	suite_add_tcase(s, raw);
 	return s;
 }

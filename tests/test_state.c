@@ -106,6 +106,9 @@ sample(struct cp_state *st)
 		 "<sip:p1.example;lr>, <sip:p2.example;lr>");
 	p->dlg.local_cseq = 1;
 	p->dlg.remote_cseq = 102;
+	p->dlg.se_s = 1800; /* its session timer, refreshed by UPDATE */
+	p->dlg.se_refresh = true;
+	p->dlg.se_update = true;
 	snprintf(p->dlg.peer, sizeof(p->dlg.peer), "198.18.0.1:5062");
 	snprintf(p->dlg.contact_user, sizeof(p->dlg.contact_user), "%s",
 		 c->name);
