@@ -76,18 +76,21 @@ struct cp_sip_dialog {
 	bool sub_only; /* made by a 2xx to SUBSCRIBE/REFER: no INVITE */
 	char *ack;     /* uac: our ACK, resent for each 2xx copy */
 	size_t ack_len;
+	uint32_t ack_cseq; /* the CSeq of the INVITE it ACKs */
 	uint32_t n_subs;   /* subscriptions living in this dialog */
 	uint32_t n_refers; /* REFERs accepted in it (for ;id=, F-34) */
 	void *app;
 	char contact_user[64]; /* user part of our Contact, "" = none */
 	/*
 	 * Its session timer (RFC 4028), se_s 0 = none: we refresh it (by
-	 * UPDATE, at se_refresh_ms; se_tx: one out), or the peer must by
-	 * se_end_ms; past that, BYE (se_expired: our BYE is for that, and
-	 * se_why says why).
+	 * UPDATE, or by re-INVITE offering local_sdp again where the peer
+	 * takes no UPDATE, at se_refresh_ms; se_tx: one out, se_reinvite: a
+	 * re-INVITE), or the peer must by se_end_ms; past that, BYE
+	 * (se_expired: our BYE is for that, and se_why says why).
 	 */
 	uint32_t se_s;
-	bool se_refresh, se_update, se_expired;
+	bool se_refresh, se_update, se_expired, se_reinvite;
+	char *local_sdp; /* our last SDP: its 2xx's, or the dial-out's offer */
 	uint64_t se_refresh_ms, se_end_ms;
 	struct txn *se_tx;
 	const char *se_why;
@@ -119,6 +122,7 @@ struct cp_sip_call {
 	osip_message_t *invite;
 	uint32_t cseq;
 	int failover_code;
+	char *sdp; /* our offer (application/sdp), for the dialog */
 	struct cp_sip_call *next;
 };
 
@@ -895,6 +899,7 @@ dialog_free(struct cp_sip *sip, struct cp_sip_dialog *d)
 		sip->n_timed--;
 	if (d->se_tx != NULL)
 		d->se_tx->upd = NULL; /* its answer finds no dialog */
+	free(d->local_sdp);
 	osip_dialog_free(d->od);
 	free(d->invite_branch);
 	drop_2xx(sip, d);
@@ -1451,6 +1456,8 @@ dialog_request(struct cp_sip *sip, struct cp_sip_dialog *d, osip_message_t *m)
 				return 500;
 		if (d->resp_2xx != NULL)
 			return 500; /* the last 2xx is not ACKed yet */
+		if (d->se_tx != NULL && d->se_reinvite)
+			return 491; /* ours is out (§14.2): try later */
 	}
 	d->od->remote_cseq = (int)n;
 	if ((MSG_IS_INVITE(m) || MSG_IS_SUBSCRIBE(m) || MSG_IS_UPDATE(m)) &&
@@ -1538,6 +1545,7 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 	struct cp_stimer_answer se;
 	struct cp_sip_req *r;
 	bool update;
+	int code;
 
 	(void)type;
 	if (precheck(sip, tr, m) != 0)
@@ -1548,7 +1556,11 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 			reply_code(sip, tr, 481, 0, NULL, NULL);
 			return;
 		}
-		if (dialog_request(sip, d, m) != 0) {
+		if ((code = dialog_request(sip, d, m)) == 491) {
+			reply_code(sip, tr, 491, 0, NULL, NULL);
+			return;
+		}
+		if (code != 0) {
 			reply_code(sip, tr, 500, 0, "Retry-After", "1");
 			return;
 		}
@@ -2211,6 +2223,11 @@ cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
 		}
 		stimer_arm(sip, req->dialog, req->se.se_s, req->se.uas_refresh,
 			   req->se_update);
+		if (body != NULL && content_type != NULL &&
+		    strcasecmp(content_type, "application/sdp") == 0) {
+			free(req->dialog->local_sdp);
+			req->dialog->local_sdp = strdup(body); /* NULL: UPDATE */
+		}
 		if (refresh && req->se.se_s != 0)
 			sip->st.session_refreshed++;
 	}
@@ -2688,6 +2705,34 @@ cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d)
 	return 0;
 }
 
+/*
+ * ACK our INVITE of CSeq cseq in d (a 2xx came, §13.2.2.4): sent, and
+ * kept in d->ack for the copies of that 2xx (reack()).
+ */
+static void
+dialog_ack(struct cp_sip *sip, struct cp_sip_dialog *d, uint32_t cseq)
+{
+	struct cp_sip_peer to;
+	osip_message_t *ack;
+
+	free(d->ack);
+	d->ack = NULL;
+	d->ack_cseq = cseq;
+	dialog_next_hop(sip, d, &to);
+	if ((ack = build_request(sip, d, "ACK", to.proto == CP_SIP_TCP)) ==
+		    NULL ||
+	    osip_message_to_str(ack, &d->ack, &d->ack_len) != 0) {
+		d->ack = NULL;
+		sip->st.tx_failed++;
+	} else if (cp_sip_transport_send(sip->tp, &to, d->ack, d->ack_len) ==
+		   0) {
+		sip->st.acks_sent++;
+		sip->st.tx_requests++;
+	}
+	if (ack != NULL)
+		osip_message_free(ack);
+}
+
 /* ---- helpers for REFER, SUBSCRIBE and the UAC ---- */
 
 /* The i-th header called name (or its compact form), NULL if none. */
@@ -2948,20 +2993,41 @@ stimer_expire(struct cp_sip *sip, struct cp_sip_dialog *d, const char *why)
 	}
 }
 
-/* Refresh d's session: an UPDATE without a body (RFC 4028 §10, RFC 3311:
- * no offer), saying we go on refreshing. */
+/* Is an INVITE of the peer's in d not finished (answered and ACKed)? */
+static bool
+peer_invite_open(const struct cp_sip *sip, const struct cp_sip_dialog *d)
+{
+	if (d->resp_2xx != NULL)
+		return true;
+	for (const struct cp_sip_req *r = sip->reqs; r != NULL; r = r->next)
+		if (r->dialog == d && r->invite && !r->final_sent)
+			return true;
+	return false;
+}
+
+/*
+ * Refresh d's session (RFC 4028 §10), saying we go on refreshing: an
+ * UPDATE without a body (RFC 3311: no offer), or, where the peer's Allow
+ * has no UPDATE and we know our SDP, a re-INVITE offering it again
+ * unchanged (not while an INVITE of the peer's is open, §14.1:
+ * -EAGAIN).
+ */
 static int
 stimer_refresh(struct cp_sip *sip, struct cp_sip_dialog *d)
 {
-	struct txn *t = calloc(1, sizeof(*t));
+	bool inv = !d->se_update && d->local_sdp != NULL;
+	struct txn *t;
 	char v[48], contact[512];
 	osip_message_t *m;
 	int rc;
 
-	if (t == NULL)
+	if (inv && peer_invite_open(sip, d))
+		return -EAGAIN;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -ENOMEM;
 	dialog_next_hop(sip, d, &t->peer);
-	m = build_request(sip, d, "UPDATE", t->peer.proto == CP_SIP_TCP);
+	m = build_request(sip, d, inv ? "INVITE" : "UPDATE",
+			  t->peer.proto == CP_SIP_TCP);
 	if (m == NULL) {
 		free(t);
 		return -ENOMEM;
@@ -2972,20 +3038,38 @@ stimer_refresh(struct cp_sip *sip, struct cp_sip_dialog *d)
 	osip_message_set_contact(m, contact_user_of(sip, t->peer.proto,
 						    d->contact_user, contact,
 						    sizeof(contact)));
-	if ((rc = start_client(sip, NICT, m, t, NULL)) < 0)
+	if (inv) {
+		osip_message_set_allow(m, sip->allow);
+		set_body(m, "application/sdp", d->local_sdp);
+	}
+	if ((rc = start_client(sip, inv ? ICT : NICT, m, t, NULL)) < 0)
 		return rc;
 	t->upd = d;
 	d->se_tx = t;
+	d->se_reinvite = inv;
 	sip->st.session_refreshes++;
 	return 0;
+}
+
+/*
+ * The 2xx to our refreshing re-INVITE (its answer is our offer's again,
+ * and the media stay as they are): the ACK, kept in d->ack for copies of
+ * the 2xx (reack()), then the refresh is done.
+ */
+static void
+stimer_reinvite_2xx(struct txn *t, const osip_message_t *m)
+{
+	dialog_ack(t->sip, t->upd, (uint32_t)t->upd->od->local_cseq);
+	stimer_refresh_done(t, 200, m);
 }
 
 /*
  * Our refresh got its final answer (code; 408 for none): a 2xx starts the
  * interval again, with the Session-Expires it says (refresher=uas: the
  * peer takes over); 408 or 481 end the session (§10); 422 asks a longer
- * interval, at once; 491 or 5xx again in 2 s; anything else (405, 501: no
- * UPDATE there after all) leaves the session without a timer.
+ * interval, at once; 491 or 5xx again in 2 s; 405 or 501 to an UPDATE (no
+ * UPDATE there after all): by re-INVITE at once, if we know our SDP;
+ * anything else leaves the session without a timer.
  */
 static void
 stimer_refresh_done(struct txn *t, int code, const osip_message_t *m)
@@ -3019,8 +3103,15 @@ stimer_refresh_done(struct txn *t, int code, const osip_message_t *m)
 		   cp_stimer_parse_min_se(v, &se) == 0 && se > d->se_s) {
 		d->se_s = se;
 		d->se_refresh_ms = now;
-	} else if (code == 491 || code / 100 == 5) {
+	} else if (code == 491 || (code / 100 == 5 && code != 501)) {
 		d->se_refresh_ms = now + 2000;
+	} else if ((code == 405 || code == 501) && !d->se_reinvite &&
+		   d->local_sdp != NULL) {
+		LOG_INFO("sip: call %s: our UPDATE got %d: session refreshes "
+			 "by re-INVITE",
+			 d->od->call_id, code);
+		d->se_update = false;
+		d->se_refresh_ms = now;
 	} else {
 		LOG_INFO("sip: call %s: our session refresh got %d: no "
 			 "session timer",
@@ -3058,9 +3149,8 @@ run_session_timers(struct cp_sip *sip, uint64_t now)
 			continue;
 		}
 		if (d->se_refresh && d->se_tx == NULL &&
-		    now >= d->se_refresh_ms &&
-		    stimer_refresh(sip, d) == -ENOMEM)
-			d->se_refresh_ms = now + 1000;
+		    now >= d->se_refresh_ms && stimer_refresh(sip, d) < 0)
+			d->se_refresh_ms = now + 1000; /* memory, or -EAGAIN */
 		if (stimer_next(d) < next)
 			next = stimer_next(d);
 	}
@@ -3694,6 +3784,7 @@ call_free(struct cp_sip *sip, struct cp_sip_call *c)
 	if (c->invite != NULL)
 		osip_message_free(c->invite);
 	free(c->call_id);
+	free(c->sdp);
 	free(c);
 }
 
@@ -3811,8 +3902,6 @@ static struct cp_sip_dialog *
 uac_dialog(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *resp)
 {
 	struct cp_sip_dialog *d = calloc(1, sizeof(*d));
-	struct cp_sip_peer to;
-	osip_message_t *ack;
 
 	if (d == NULL)
 		return NULL;
@@ -3827,18 +3916,7 @@ uac_dialog(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *resp)
 	memcpy(d->contact_user, c->contact_user, sizeof(d->contact_user));
 	dialog_link(sip, d);
 	sip->st.dialogs_created++;
-	dialog_next_hop(sip, d, &to);
-	if ((ack = build_request(sip, d, "ACK", to.proto == CP_SIP_TCP)) ==
-		    NULL ||
-	    osip_message_to_str(ack, &d->ack, &d->ack_len) != 0) {
-		sip->st.tx_failed++;
-	} else if (cp_sip_transport_send(sip->tp, &to, d->ack, d->ack_len) ==
-		   0) {
-		sip->st.acks_sent++;
-		sip->st.tx_requests++;
-	}
-	if (ack != NULL)
-		osip_message_free(ack);
+	dialog_ack(sip, d, (uint32_t)strtoul(resp->cseq->number, NULL, 10));
 	return d;
 }
 
@@ -3858,17 +3936,24 @@ reack(struct cp_sip *sip, osip_message_t *m)
 	    !str_eq(m->cseq->method, "INVITE") || m->call_id == NULL)
 		return false;
 	for (d = dlg_bucket(sip, m); d != NULL; d = d->hnext) {
-		if (!d->uac || !call_id_is(d->od->call_id, m->call_id) ||
+		if (!call_id_is(d->od->call_id, m->call_id) ||
 		    !str_eq(d->od->local_tag, tag_of(m->from)))
 			continue;
-		sibling = d;
-		if (d->ack == NULL || !str_eq(d->od->remote_tag, tag_of(m->to)))
+		if (d->uac)
+			sibling = d;
+		/* a dial-out's dialog, or one where we re-INVITEd to
+		 * refresh (then with the ACK of the latest) */
+		if ((!d->uac && d->ack == NULL) ||
+		    !str_eq(d->od->remote_tag, tag_of(m->to)))
 			continue;
-		dialog_next_hop(sip, d, &to);
-		if (cp_sip_transport_send(sip->tp, &to, d->ack, d->ack_len) ==
-		    0)
-			sip->st.acks_sent++;
-		return true;
+		if (d->ack != NULL &&
+		    strtoul(m->cseq->number, NULL, 10) == d->ack_cseq) {
+			dialog_next_hop(sip, d, &to);
+			if (cp_sip_transport_send(sip->tp, &to, d->ack,
+						  d->ack_len) == 0)
+				sip->st.acks_sent++;
+		}
+		return true; /* an older 2xx's copy: its ACK is long gone */
 	}
 	if (sibling == NULL)
 		return false;
@@ -3913,6 +3998,10 @@ on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 	struct cp_sip *sip;
 
 	(void)type;
+	if (t != NULL && t->upd != NULL && m != NULL) {
+		stimer_reinvite_2xx(t, m); /* our refresh */
+		return;
+	}
 	if (c == NULL || m == NULL)
 		return;
 	sip = c->sip;
@@ -3924,6 +4013,8 @@ on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 		return;
 	}
 	t->call = NULL;
+	d->local_sdp = c->sdp;
+	c->sdp = NULL;
 	stimer_answered(sip, d, m);
 	osip_message_get_body(m, 0, &b);
 	if (m->content_type != NULL)
@@ -3945,6 +4036,8 @@ on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m)
 
 	if (t == NULL)
 		return;
+	stimer_refresh_done(t, timeout ? 408 : m->status_code,
+			    timeout ? NULL : m);
 	call_fail(t, timeout ? 408 : m->status_code,
 		  timeout		  ? "no answer to a dial-out"
 		  : m->status_code == 503 ? "a dial-out got 503"
@@ -4294,6 +4387,9 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	c->sip = sip;
 	c->app = o->app;
 	snprintf(c->contact_user, sizeof(c->contact_user), "%s", cu);
+	if (o->body != NULL && o->content_type != NULL &&
+	    strcasecmp(o->content_type, "application/sdp") == 0)
+		c->sdp = strdup(o->body); /* NULL: refreshes by UPDATE only */
 	cp_sip_call_set_ring_timeout(c, o->ring_timeout_ms);
 	c->next = sip->calls;
 	sip->calls = c;

@@ -244,8 +244,10 @@ struct cp_sip_conf {
 	 * request's Min-SE; none asked: session_expires_s) and who refreshes
 	 * (the caller if it supports timers and did not ask us; else we,
 	 * where its Allow has UPDATE, or it asked us, or a proxy asked for a
-	 * timer it does not support; otherwise no timer). We refresh by an
-	 * UPDATE without a body at half the interval; the other side must
+	 * timer it does not support; otherwise no timer). We refresh at half
+	 * the interval by an UPDATE without a body, or by a re-INVITE
+	 * offering our last SDP again where the peer's Allow has no UPDATE
+	 * or it refused ours with 405 or 501; the other side must
 	 * refresh (re-INVITE or UPDATE) by the interval less the smaller of
 	 * 32 s and a third of it. Not refreshed then, or our refresh answered
 	 * 408 or 481 or not at all: BYE, and on_dialog_end with

@@ -74,10 +74,11 @@ bool cp_stimer_has_token(const char *list, const char *tag);
  *   below q's Min-SE; none asked: c's interval, or q's Min-SE if higher;
  * - the refresher: uas for a UAC without "timer"; else the one q names,
  *   else uac (the caller refreshes: nothing sent by us);
- * - where this UAS would refresh but q's Allow lacks UPDATE (we refresh by
- *   UPDATE only) and q did not name uas: no timer, unless q asked for one
- *   without supporting timers (a proxy's Session-Expires), then still uas
- *   (the proxy watches, and our UPDATE may be taken although not listed).
+ * - where this UAS would refresh but q's Allow lacks UPDATE and q did not
+ *   name uas: no timer (a caller that asked for none is not made to take
+ *   re-INVITEs every few minutes), unless q asked for one without
+ *   supporting timers (a proxy's Session-Expires), then still uas (sip.c
+ *   refreshes by re-INVITE there).
  */
 void cp_stimer_answer(const struct cp_stimer_conf *c,
 		      const struct cp_stimer_req *q,

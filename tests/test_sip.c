@@ -3274,6 +3274,98 @@ START_TEST(test_sip_session_timer_we_refresh)
 }
 END_TEST
 
+/* The next request on fd, checked to be method; its CSeq number. */
+static unsigned long
+await_method(int fd, const char *method, char *msg, size_t len)
+{
+	char v[64];
+
+	await_request(fd, msg, len, 8000);
+	ck_assert_msg(strncmp(msg, method, strlen(method)) == 0 &&
+			      msg[strlen(method)] == ' ',
+		      "wanted %s: %s", method, msg);
+	return strtoul(hdr_of(msg, "CSeq", v, sizeof(v)), NULL, 10);
+}
+
+/*
+ * We refresh a caller whose Allow has no UPDATE (a proxy asked for the
+ * timer): by re-INVITE, offering our SDP again, at half the interval; a
+ * re-INVITE of the caller's meanwhile gets 491 (RFC 3261 §14.2); our 2xx
+ * gets its ACK, and a copy of it the same ACK again; a 481 to the next
+ * ends the call.
+ */
+START_TEST(test_sip_session_timer_reinvite)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], tag[64], v[128], hdrs[256], resp[2048], ok[2048];
+	unsigned long cseq;
+	uint64_t t0;
+
+	snprintf(hdrs, sizeof(hdrs),
+		 "Contact: <sip:caller@127.0.0.1:%u>\r\n"
+		 "Allow: INVITE, ACK, BYE\r\nSession-Expires: 6\r\n",
+		 fd_port(fd));
+	raw_call(fd, &to, "se-reinv", hdrs, tag);
+	t0 = proc_now_ms();
+	ck_assert_str_eq(hdr_of(raw_200, "Session-Expires", v, sizeof(v)),
+			 "6;refresher=uas");
+	raw_in_dialog(fd, &to, "ACK", "se-reinv", tag, 1, "");
+	cseq = await_method(fd, "INVITE", msg, sizeof(msg));
+	ck_assert_uint_ge(proc_now_ms() - t0, 2900);
+	ck_assert_str_eq(hdr_of(msg, "Session-Expires", v, sizeof(v)),
+			 "6;refresher=uac");
+	ck_assert_msg(strstr(msg, sdp) != NULL, "our SDP again: %s", msg);
+	/* the caller's own re-INVITE crosses ours */
+	raw_in_dialog(fd, &to, "INVITE", "se-reinv", tag, 2, "");
+	udp_recv_skip(fd, resp, sizeof(resp), NULL);
+	ck_assert_msg(strncmp(resp, "SIP/2.0 491", 11) == 0, "%s", resp);
+	make_answer_ex(msg, 200, NULL, "Session-Expires: 6;refresher=uac\r\n",
+		       ok, sizeof(ok));
+	for (int copy = 0; copy < 2; copy++) {
+		udp_send(fd, &to, ok, strlen(ok));
+		ck_assert_uint_eq(await_method(fd, "ACK", resp, sizeof(resp)),
+				  cseq);
+	}
+	cseq = await_method(fd, "INVITE", msg, sizeof(msg));
+	udp_send(fd, &to, resp,
+		 (size_t)make_answer(msg, 481, resp, sizeof(resp)));
+	/* the transaction's ACK of the 481, then the BYE */
+	ck_assert_uint_eq(await_method(fd, "ACK", msg, sizeof(msg)), cseq);
+	await_method(fd, "BYE", msg, sizeof(msg));
+	raw_answer_to(fd, &to, msg);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_SESSION_EXPIRED] == 1, 3000));
+	ck_assert(stats_have("\"session_refreshes\":2,"));
+	close(fd);
+}
+END_TEST
+
+/* An UPDATE refused with 501 although Allow listed it: by re-INVITE at
+ * once. */
+START_TEST(test_sip_session_timer_update_refused)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], tag[64], hdrs[256], resp[2048];
+
+	snprintf(hdrs, sizeof(hdrs),
+		 "Contact: <sip:caller@127.0.0.1:%u>\r\n"
+		 "Allow: INVITE, ACK, BYE, UPDATE\r\n",
+		 fd_port(fd));
+	raw_call(fd, &to, "se-501", hdrs, tag);
+	raw_in_dialog(fd, &to, "ACK", "se-501", tag, 1, "");
+	await_method(fd, "UPDATE", msg, sizeof(msg));
+	udp_send(fd, &to, resp,
+		 (size_t)make_answer(msg, 501, resp, sizeof(resp)));
+	await_method(fd, "INVITE", msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, sdp) != NULL, "%s", msg);
+	raw_answer_to(fd, &to, msg);
+	await_method(fd, "ACK", msg, sizeof(msg));
+	ck_assert(stats_have("\"session_refreshes\":2,"));
+	close(fd);
+}
+END_TEST
+
 /*
  * A dial-out says Supported: timer; a callee whose 2xx asks refresher=uac
  * gets our UPDATE at half its interval.
@@ -4502,6 +4594,8 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_session_timer_answers);
 	tcase_add_test(raw, test_sip_session_timer_peer_refreshes);
 	tcase_add_test(raw, test_sip_session_timer_we_refresh);
+	tcase_add_test(raw, test_sip_session_timer_reinvite);
+	tcase_add_test(raw, test_sip_session_timer_update_refused);
 	tcase_add_test(raw, test_sip_session_timer_dial_out);
 	suite_add_tcase(s, raw);
 	return s;
