@@ -191,13 +191,26 @@ usage(FILE *f)
 }
 
 /* "ADDR:PORT" or "[V6ADDR]:PORT" into o->sip_addr and o->sip_port. */
+/* A whole number of lo..hi in s: digits only (no sign, no space, not
+ * empty), into *v. */
+static bool
+opt_num(const char *s, unsigned long lo, unsigned long hi, unsigned long *v)
+{
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *v >= lo && *v <= hi;
+}
+
 static int
 parse_sip(const char *arg, struct cp_opts *o)
 {
 	const char *colon = strrchr(arg, ':');
 	const char *a = arg;
 	size_t alen;
-	char *end;
 	unsigned long port;
 
 	if (colon == NULL)
@@ -207,11 +220,8 @@ parse_sip(const char *arg, struct cp_opts *o)
 		a++;
 		alen -= 2;
 	}
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (alen == 0 || alen >= sizeof(o->sip_addr) || errno != 0 ||
-	    *end != '\0' || colon[1] == '\0' || colon[1] == '-' ||
-	    port > 65535)
+	if (alen == 0 || alen >= sizeof(o->sip_addr) ||
+	    !opt_num(colon + 1, 0, 65535, &port))
 		return -EINVAL;
 	memcpy(o->sip_addr, a, alen);
 	o->sip_addr[alen] = '\0';
@@ -256,7 +266,6 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	};
 	enum tutti_log_level lvl;
 	unsigned long v;
-	char *end;
 	int c;
 
 	o->region = SHM_DEFAULT_NAME;
@@ -281,17 +290,15 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'R':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || (v != 8000 && v != 16000)) {
+			if (!opt_num(optarg, 8000, 16000, &v) ||
+			    (v != 8000 && v != 16000)) {
 				LOG_ERR("--mix-rate %s: 8000 or 16000", optarg);
 				return -EINVAL;
 			}
 			o->focus.rate_hz = (uint32_t)v;
 			break;
 		case 'T':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || (v != 10 && v != 20 && v != 30 &&
-					    v != 40)) {
+			if (!opt_num(optarg, 10, 40, &v) || v % 10 != 0) {
 				LOG_ERR("--ptime %s: 10, 20, 30 or 40", optarg);
 				return -EINVAL;
 			}
@@ -302,8 +309,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				o->focus.talkers = 255;
 				break;
 			}
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || v < 1 || v > 64) {
+			if (!opt_num(optarg, 1, 64, &v)) {
 				LOG_ERR("--talkers %s: 1..64, or all", optarg);
 				return -EINVAL;
 			}
@@ -317,11 +323,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			break;
 		case 'Q':
 		case 'B':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    optarg[0] == '\0' || v > 1000000 ||
-			    (c == 'B' && v == 0)) {
+			if (!opt_num(optarg, c == 'B', 1000000, &v)) {
 				LOG_ERR("--rate-%s %s: %s", c == 'Q' ? "limit" :
 					"burst", optarg, c == 'Q' ?
 					"0..1000000" : "1..1000000");
@@ -340,9 +342,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->outbound_proxy[o->n_proxies++] = optarg;
 			break;
 		case 'P':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || optarg[0] == '-' || v < 100 ||
-			    v > 32000) {
+			if (!opt_num(optarg, 100, 32000, &v)) {
 				LOG_ERR("--proxy-timeout %s: 100..32000 ms",
 					optarg);
 				return -EINVAL;
@@ -350,9 +350,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->proxy_timeout_ms = (uint32_t)v;
 			break;
 		case 'G':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || optarg[0] == '-' ||
-			    optarg[0] == '\0' || v > 3600) {
+			if (!opt_num(optarg, 0, 3600, &v)) {
 				LOG_ERR("--proxy-ping %s: 0..3600 s (0: none)",
 					optarg);
 				return -EINVAL;
@@ -360,10 +358,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->proxy_ping_ms = (uint32_t)v * 1000;
 			break;
 		case 'E':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || optarg[0] == '-' ||
-			    optarg[0] == '\0' ||
-			    (v != 0 && (v < CP_STIMER_FLOOR_S || v > 86400))) {
+			if (!opt_num(optarg, 0, 86400, &v) ||
+			    (v != 0 && v < CP_STIMER_FLOOR_S)) {
 				LOG_ERR("--session-expires %s: 90..86400 s (0: "
 					"no session timers)", optarg);
 				return -EINVAL;
@@ -371,10 +367,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->session_expires_s = (uint32_t)v;
 			break;
 		case 'e':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || optarg[0] == '-' ||
-			    optarg[0] == '\0' || v < CP_STIMER_FLOOR_S ||
-			    v > 86400) {
+			if (!opt_num(optarg, CP_STIMER_FLOOR_S, 86400, &v)) {
 				LOG_ERR("--min-se %s: 90..86400 s (RFC 4028 "
 					"5: not below 90)", optarg);
 				return -EINVAL;
@@ -382,8 +375,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->min_se_s = (uint32_t)v;
 			break;
 		case 'X':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || v < 16 || v > 1000000) {
+			if (!opt_num(optarg, 16, 1000000, &v)) {
 				LOG_ERR("--max-transactions %s: 16..1000000",
 					optarg);
 				return -EINVAL;
@@ -391,8 +383,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->max_txn = (uint32_t)v;
 			break;
 		case 'N':
-			v = strtoul(optarg, &end, 10);
-			if (*end != '\0' || v < 10 || v > 600000) {
+			if (!opt_num(optarg, 10, 600000, &v)) {
 				LOG_ERR("--notify-interval-ms %s: 10..600000",
 					optarg);
 				return -EINVAL;
@@ -498,10 +489,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			break;
 		}
 		case 't':
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    v > 65) {
+			if (!opt_num(optarg, 0, 65, &v)) {
 				LOG_ERR("--media-timeout %s: seconds, 0..65",
 					optarg);
 				return -EINVAL;
@@ -512,14 +500,12 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->region = optarg;
 			break;
 		case 'w':
-			errno = 0;
-			o->wait_s = strtoull(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || optarg[0] == '-' ||
-			    optarg[0] == '\0' || o->wait_s > 86400) {
+			if (!opt_num(optarg, 0, 86400, &v)) {
 				LOG_ERR("--wait %s: expected seconds, 0..86400",
 					optarg);
 				return -EINVAL;
 			}
+			o->wait_s = v;
 			break;
 		case 's':
 			if (parse_sip(optarg, o) < 0) {

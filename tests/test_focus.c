@@ -1072,6 +1072,8 @@ START_TEST(test_focus_cp_refuses_bad_media_ip)
 END_TEST
 
 /* tutti-cp refuses bad outbound proxy options at start, saying which. */
+/* tutti-cp refuses bad numbers in its options, saying which (the
+ * outbound proxies', the session timers', one helper's for all). */
 START_TEST(test_focus_cp_refuses_bad_proxy_options)
 {
 	static const char *const cases[][12] = {
@@ -1086,6 +1088,14 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--sip", "127.0.0.1:0", "--outbound-proxy",
 		  "sip:127.0.0.1:5070", "--outbound-proxy",
 		  "sip:proxy.example" },
+		{ "--session-expires", "89" },
+		{ "--session-expires", "0x5" },
+		{ "--min-se", "89" },
+		{ "--session-expires", "600", "--min-se", "601" },
+		{ "--wait", " 5" },
+		{ "--media-timeout", "+5" },
+		{ "--sip", "127.0.0.1:" },
+		{ "--ptime", "25" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1095,6 +1105,14 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--proxy-ping : 0..3600 s (0: none)",
 		"--outbound-proxy sip:proxy.example: not a sip: URI with a "
 		"numeric address",
+		"--session-expires 89: 90..86400 s (0: no session timers)",
+		"--session-expires 0x5: 90..86400 s",
+		"--min-se 89: 90..86400 s (RFC 4028 5: not below 90)",
+		"--min-se 601 above --session-expires 600",
+		"--wait  5: expected seconds, 0..86400",
+		"--media-timeout +5: seconds, 0..65",
+		"--sip 127.0.0.1:: expected ADDR:PORT",
+		"--ptime 25: 10, 20, 30 or 40",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
