@@ -3783,6 +3783,27 @@ dp_read_port(const struct cp_focus *f, uint32_t k, struct shm_port_stats *s)
 	s->name[sizeof(s->name) - 1] = '\0';
 }
 
+/*
+ * ,"session_timer": of a participant's dialog (RFC 4028): its interval,
+ * who refreshes it, and in how many seconds the focus refreshes it next
+ * or, the peer refreshing, hangs up unless refreshed; null: none.
+ */
+static void
+put_session_timer(struct out *o, const struct cp_sip_dialog *d)
+{
+	uint64_t left_ms = 0;
+	bool ours = false;
+	uint32_t se = d != NULL ? cp_sip_dialog_timer(d, &ours, &left_ms) : 0;
+
+	if (se == 0) {
+		put(o, ",\"session_timer\":null");
+		return;
+	}
+	put(o, ",\"session_timer\":{\"interval_s\":%u,\"refresher\":\"%s\","
+	    "\"due_in_s\":%" PRIu64 "}", se, ours ? "focus" : "peer",
+	    (left_ms + 999) / 1000);
+}
+
 /* A JSON string: quotes, backslashes and control characters escaped. */
 static void
 put_str(struct out *o, const char *s)
@@ -3938,7 +3959,7 @@ show_conf(struct cp_focus *f, struct conf *c, const char *req, struct out *o)
 		    "\"talking\":%s,\"on_dp\":%s,\"rx_pkts\":%" PRIu64
 		    ",\"tx_pkts\":%" PRIu64
 		    ",\"lost\":%" PRIu64 ",\"jitter_us\":%u"
-		    ",\"concealed\":%" PRIu64 ",\"provisioned\":%s}",
+		    ",\"concealed\":%" PRIu64 ",\"provisioned\":%s",
 		    state_name(p),
 		    shm_codec_name(p->leg.codec), p->leg.rate_hz,
 		    p->leg.ptime_ms, leg_local_ip(f, &p->leg, ip), p->port,
@@ -3948,6 +3969,8 @@ show_conf(struct cp_focus *f, struct conf *c, const char *req, struct out *o)
 		    e != NULL ? "true" : "false", e ? e->rx_pkts : 0,
 		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0,
 		    e ? e->concealed : 0, p->prov ? "true" : "false");
+		put_session_timer(o, p->dialog);
+		put(o, "}");
 	}
 	put(o, "]}}");
 	free(l.e);

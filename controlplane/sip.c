@@ -2314,6 +2314,22 @@ cp_sip_dialog_call_id(const struct cp_sip_dialog *d)
 	return d->od->call_id;
 }
 
+uint32_t
+cp_sip_dialog_timer(const struct cp_sip_dialog *d, bool *we_refresh,
+		    uint64_t *left_ms)
+{
+	uint64_t now = now_ms(), at;
+
+	*we_refresh = d->se_s != 0 && d->se_refresh;
+	*left_ms = 0;
+	if (d->se_s == 0)
+		return 0;
+	at = d->se_refresh && d->se_tx == NULL ? d->se_refresh_ms
+					       : d->se_end_ms;
+	*left_ms = at > now ? at - now : 0;
+	return d->se_s;
+}
+
 /* ---- dialogs saved and restored across a restart (conf.c's state) ---- */
 
 /* s into buf[len]; false if it did not fit. Frees s (osip's). */

@@ -294,7 +294,7 @@ struct cp_sip_conf {
 	X(proxy_failovers)	/* dial-outs sent on to the next proxy */ \
 	X(proxy_down)		/* outbound proxies found down */	\
 	X(proxy_pings)		/* OPTIONS keepalives sent to them */	\
-	X(session_refreshes)	/* UPDATEs we sent to refresh a session */ \
+	X(session_refreshes)	/* our refreshes: UPDATEs, re-INVITEs */ \
 	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
 	X(session_expired)	/* dialogs hung up by the session timer */ \
 	X(session_too_small)	/* 422: a Session-Expires below min_se_s */
@@ -385,6 +385,15 @@ const char *cp_sip_req_method(const struct cp_sip_req *req);
 struct cp_sip_dialog *cp_sip_req_dialog(const struct cp_sip_req *req);
 /* The subscription a SUBSCRIBE refreshes, NULL for a new one. */
 struct cp_sip_sub *cp_sip_req_sub(const struct cp_sip_req *req);
+
+/*
+ * d's session timer (RFC 4028): its interval in seconds (0: none; then
+ * *we_refresh false, *left_ms 0), whether we refresh it, and the ms until
+ * our next refresh, or, when the peer refreshes (or ours is out), until
+ * we hang up unless refreshed.
+ */
+uint32_t cp_sip_dialog_timer(const struct cp_sip_dialog *d, bool *we_refresh,
+			     uint64_t *left_ms);
 
 /*
  * An INVITE dialog as plain fields, so that a restarted tutti-cp can go on

@@ -1252,7 +1252,9 @@ START_TEST(test_focus_provision_sends_conferences_and_legs)
 	ck_assert_int_eq(test_count(out, "\"state\":\"connected\""), 3);
 	ck_assert_ptr_nonnull(strstr(out, "\"from\":\"prov:2@198.18.0.50:"
 					  "4002\",\"state\":\"connected\""));
-	ck_assert_int_eq(test_count(out, "\"provisioned\":true}"), 3);
+	ck_assert_int_eq(test_count(out, "\"provisioned\":true,"
+					 "\"session_timer\":null}"),
+			 3);
 	ck_assert_ptr_nonnull(strstr(ctl("show 8"), "\"muted\":true"));
 	/* a SIP participant gets the port left, then there is none */
 	ck_assert_int_eq(join(&c[0], 0), 200);

@@ -1160,7 +1160,8 @@ START_TEST(test_focus_tuttictl)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"), 0);
 	ck_assert_msg(strstr(out, "\"from\":\"sip:sipp@127.0.0.1:") &&
 		      strstr(out, "\"on_dp\":true") &&
-		      strstr(out, "\"muted\":false"), "%s", out);
+		      strstr(out, "\"muted\":false") &&
+		      strstr(out, "\"session_timer\":null"), "%s", out);
 	/* the RFC 4575 roster: valid against the schema, the caller in */
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster demo"), 0);
 	xmlFreeDoc(valid_doc(out, "tuttictl roster demo"));
@@ -1376,16 +1377,33 @@ END_TEST
 /*
  * RFC 4028 with the real focus and SIPp (UDP and TCP): 422 for 60 s, the
  * caller as refresher, its refreshes by UPDATE and re-INVITE answered with
- * the interval; the counters in the metrics.
+ * the interval; tuttictl show says the call's timer; the counters in the
+ * metrics.
  */
 START_TEST(test_focus_session_timer)
 {
 	static char m[1 << 18];
+	char out[8192];
+	pid_t pid;
+	bool seen = false;
 
-	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port,
-				      "focus_session_timer", tps[_i], "demo",
-				      NULL, NULL),
-			 0);
+	pid = sipp_start((uint16_t)focus_port, "focus_session_timer", tps[_i],
+			 "demo", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference demo", 10000),
+		      "%s", focus_cp.out);
+	/* the caller refreshes: the focus hangs up 32 s before the end */
+	for (uint64_t end = proc_now_ms() + 5000;
+	     !seen && proc_now_ms() < end;) {
+		ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"),
+				 0);
+		seen = strstr(out, "\"session_timer\":{\"interval_s\":1800,"
+				   "\"refresher\":\"peer\",\"due_in_s\":176") !=
+		       NULL;
+		if (!seen)
+			usleep(50000);
+	}
+	ck_assert_msg(seen, "%s", out);
+	ck_assert_int_eq(sipp_wait(pid, "focus_session_timer", tps[_i]), 0);
 	ck_assert_msg(proc_expect(&focus_cp, "left conference demo (hung up)",
 				  10000),
 		      "%s", focus_cp.out);
