@@ -2756,28 +2756,25 @@ make_answer(const char *req, int code, char *resp, size_t len)
  * Receive the next request on fd (responses skipped), check its method
  * and answer it with code. The request stays in req.
  */
+/* Answer request req (received on fd) with code. */
 static void
-raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
-	   char *req, size_t len)
+answer_req(int fd, const struct sockaddr_in *to, const char *req, int code)
 {
 	char resp[2048];
 
-	do
-		udp_recv(fd, req, len);
-	while (strncmp(req, "SIP/2.0 ", 8) == 0);
-	ck_assert_msg(strncmp(req, method, strlen(method)) == 0, "%s", req);
 	udp_send(fd, to, resp, (size_t)make_answer(req, code, resp,
 						    sizeof(resp)));
 }
 
-/* Answer request req (received on fd) with 200. */
 static void
-raw_answer_to(int fd, const struct sockaddr_in *to, const char *req)
+raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
+	   char *req, size_t len)
 {
-	char resp[2048];
-
-	udp_send(fd, to, resp, (size_t)make_answer(req, 200, resp,
-						    sizeof(resp)));
+	do
+		udp_recv(fd, req, len);
+	while (strncmp(req, "SIP/2.0 ", 8) == 0);
+	ck_assert_msg(strncmp(req, method, strlen(method)) == 0, "%s", req);
+	answer_req(fd, to, req, code);
 }
 
 /*
@@ -3107,6 +3104,20 @@ await_request(int fd, char *buf, size_t len, uint64_t ms)
 	       proc_now_ms() < end);
 }
 
+/* The next request on fd within ms, checked to be method; its CSeq
+ * number. */
+static unsigned long
+await_method(int fd, const char *method, char *msg, size_t len, uint64_t ms)
+{
+	char v[64];
+
+	await_request(fd, msg, len, ms);
+	ck_assert_msg(strncmp(msg, method, strlen(method)) == 0 &&
+			      msg[strlen(method)] == ' ',
+		      "wanted %s: %s", method, msg);
+	return strtoul(hdr_of(msg, "CSeq", v, sizeof(v)), NULL, 10);
+}
+
 /* An INVITE (CSeq 1) with extra headers; the first answer but 100. */
 static void
 stimer_invite(int fd, const struct sockaddr_in *to, const char *callid,
@@ -3233,10 +3244,9 @@ START_TEST(test_sip_session_timer_peer_refreshes)
 	udp_send(fd, &to, msg, strlen(msg));
 	udp_recv_skip(fd, msg, sizeof(msg), NULL);
 	ck_assert_msg(strncmp(msg, "SIP/2.0 488", 11) == 0, "%s", msg);
-	await_request(fd, msg, sizeof(msg), 10000);
-	ck_assert_msg(strncmp(msg, "BYE ", 4) == 0, "%s", msg);
+	await_method(fd, "BYE", msg, sizeof(msg), 10000);
 	ck_assert_uint_ge(proc_now_ms() - last, 3900);
-	raw_answer_to(fd, &to, msg);
+	answer_req(fd, &to, msg, 200);
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_SESSION_EXPIRED] == 1, 3000));
 	ck_assert(stats_have("\"session_refreshed\":3,"));
 	ck_assert(stats_have("\"session_expired\":1,"));
@@ -3283,27 +3293,14 @@ START_TEST(test_sip_session_timer_we_refresh)
 						resp, sizeof(resp)));
 		t0 = proc_now_ms();
 	}
-	await_request(fd, msg, sizeof(msg), 3000);
-	ck_assert_msg(strncmp(msg, "BYE ", 4) == 0, "%s", msg);
-	raw_answer_to(fd, &to, msg);
+	await_method(fd, "BYE", msg, sizeof(msg), 3000);
+	answer_req(fd, &to, msg, 200);
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_SESSION_EXPIRED] == 1, 3000));
 	ck_assert(stats_have("\"session_refreshes\":2,"));
 	close(fd);
 }
 END_TEST
 
-/* The next request on fd, checked to be method; its CSeq number. */
-static unsigned long
-await_method(int fd, const char *method, char *msg, size_t len)
-{
-	char v[64];
-
-	await_request(fd, msg, len, 8000);
-	ck_assert_msg(strncmp(msg, method, strlen(method)) == 0 &&
-			      msg[strlen(method)] == ' ',
-		      "wanted %s: %s", method, msg);
-	return strtoul(hdr_of(msg, "CSeq", v, sizeof(v)), NULL, 10);
-}
 
 /*
  * We refresh a caller whose Allow has no UPDATE (a proxy asked for the
@@ -3329,7 +3326,7 @@ START_TEST(test_sip_session_timer_reinvite)
 	ck_assert_str_eq(hdr_of(raw_200, "Session-Expires", v, sizeof(v)),
 			 "6;refresher=uas");
 	raw_in_dialog(fd, &to, "ACK", "se-reinv", tag, 1, "");
-	cseq = await_method(fd, "INVITE", msg, sizeof(msg));
+	cseq = await_method(fd, "INVITE", msg, sizeof(msg), 8000);
 	ck_assert_uint_ge(proc_now_ms() - t0, 2900);
 	ck_assert_str_eq(hdr_of(msg, "Session-Expires", v, sizeof(v)),
 			 "6;refresher=uac");
@@ -3342,16 +3339,17 @@ START_TEST(test_sip_session_timer_reinvite)
 		       ok, sizeof(ok));
 	for (int copy = 0; copy < 2; copy++) {
 		udp_send(fd, &to, ok, strlen(ok));
-		ck_assert_uint_eq(await_method(fd, "ACK", resp, sizeof(resp)),
-				  cseq);
+		ck_assert_uint_eq(
+			await_method(fd, "ACK", resp, sizeof(resp), 8000),
+			cseq);
 	}
-	cseq = await_method(fd, "INVITE", msg, sizeof(msg));
-	udp_send(fd, &to, resp,
-		 (size_t)make_answer(msg, 481, resp, sizeof(resp)));
+	cseq = await_method(fd, "INVITE", msg, sizeof(msg), 8000);
+	answer_req(fd, &to, msg, 481);
 	/* the transaction's ACK of the 481, then the BYE */
-	ck_assert_uint_eq(await_method(fd, "ACK", msg, sizeof(msg)), cseq);
-	await_method(fd, "BYE", msg, sizeof(msg));
-	raw_answer_to(fd, &to, msg);
+	ck_assert_uint_eq(await_method(fd, "ACK", msg, sizeof(msg), 8000),
+			  cseq);
+	await_method(fd, "BYE", msg, sizeof(msg), 8000);
+	answer_req(fd, &to, msg, 200);
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_SESSION_EXPIRED] == 1, 3000));
 	ck_assert(stats_have("\"session_refreshes\":2,"));
 	close(fd);
@@ -3364,7 +3362,7 @@ START_TEST(test_sip_session_timer_update_refused)
 {
 	struct sockaddr_in to;
 	int fd = udp_peer(&to);
-	char msg[4096], tag[64], hdrs[256], resp[2048];
+	char msg[4096], tag[64], hdrs[256];
 
 	snprintf(hdrs, sizeof(hdrs),
 		 "Contact: <sip:caller@127.0.0.1:%u>\r\n"
@@ -3372,13 +3370,12 @@ START_TEST(test_sip_session_timer_update_refused)
 		 fd_port(fd));
 	raw_call(fd, &to, "se-501", hdrs, tag);
 	raw_in_dialog(fd, &to, "ACK", "se-501", tag, 1, "");
-	await_method(fd, "UPDATE", msg, sizeof(msg));
-	udp_send(fd, &to, resp,
-		 (size_t)make_answer(msg, 501, resp, sizeof(resp)));
-	await_method(fd, "INVITE", msg, sizeof(msg));
+	await_method(fd, "UPDATE", msg, sizeof(msg), 8000);
+	answer_req(fd, &to, msg, 501);
+	await_method(fd, "INVITE", msg, sizeof(msg), 8000);
 	ck_assert_msg(strstr(msg, sdp) != NULL, "%s", msg);
-	raw_answer_to(fd, &to, msg);
-	await_method(fd, "ACK", msg, sizeof(msg));
+	answer_req(fd, &to, msg, 200);
+	await_method(fd, "ACK", msg, sizeof(msg), 8000);
 	ck_assert(stats_have("\"session_refreshes\":2,"));
 	close(fd);
 }
@@ -3415,12 +3412,11 @@ START_TEST(test_sip_session_timer_dial_out)
 	t0 = proc_now_ms();
 	udp_recv(callee, msg, sizeof(msg));
 	ck_assert_msg(strncmp(msg, "ACK ", 4) == 0, "%s", msg);
-	await_request(callee, msg, sizeof(msg), 6000);
-	ck_assert_msg(strncmp(msg, "UPDATE ", 7) == 0, "%s", msg);
+	await_method(callee, "UPDATE", msg, sizeof(msg), 6000);
 	ck_assert_uint_ge(proc_now_ms() - t0, 1900);
 	ck_assert_str_eq(hdr_of(msg, "Session-Expires", v, sizeof(v)),
 			 "4;refresher=uac");
-	raw_answer_to(callee, &to, msg);
+	answer_req(callee, &to, msg, 200);
 	ck_assert(stats_have("\"session_refreshes\":1,"));
 	close(callee);
 }
