@@ -5638,14 +5638,14 @@ proxies_metrics(const struct cp_sip *sip, struct out *o)
 	put(o, "# HELP tutti_sip_proxy_up Whether an outbound proxy is up "
 	    "(1) or down (0).\n# TYPE tutti_sip_proxy_up gauge\n");
 	for (unsigned i = 0; cp_sip_proxy_info(sip, i, &pi) == 0; i++)
-		put(o, "tutti_sip_proxy_up{proxy=\"%s\"} %d\n", pi.uri,
-		    pi.up ? 1 : 0);
+		put(o, "tutti_sip_proxy_up{proxy=\"%s\",addr=\"%s\"} %d\n",
+		    pi.uri, pi.addr, pi.up ? 1 : 0);
 	put(o, "# HELP tutti_sip_proxy_failovers_total Dial-outs an outbound "
 	    "proxy failed that went on to the next.\n"
 	    "# TYPE tutti_sip_proxy_failovers_total counter\n");
 	for (unsigned i = 0; cp_sip_proxy_info(sip, i, &pi) == 0; i++)
-		put(o, "tutti_sip_proxy_failovers_total{proxy=\"%s\"} %" PRIu64
-		    "\n", pi.uri, pi.failovers);
+		put(o, "tutti_sip_proxy_failovers_total{proxy=\"%s\",addr=\"%s\"} "
+		    "%" PRIu64 "\n", pi.uri, pi.addr, pi.failovers);
 }
 
 size_t

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "policy.h"
 #include "dpctl.h"
+#include "dns.h"
 #include "log.h"
 #include "shm_msg.h"
 #include "sip.h"
@@ -51,6 +52,7 @@ struct cp_opts {
 	uint32_t max_txn;	/* server transactions before 503 */
 	/* --outbound-proxy URIs, in order, up to the first NULL */
 	const char *outbound_proxy[CP_SIP_MAX_PROXIES];
+	const char *dns;		/* --dns, NULL: resolv.conf's */
 	unsigned n_proxies;
 	uint32_t proxy_timeout_ms;	/* --proxy-timeout */
 	uint32_t proxy_ping_ms;		/* --proxy-ping, 0 = none */
@@ -141,8 +143,9 @@ usage(FILE *f)
 "                     in a dialog and CANCELs may use as many again\n"
 "  --outbound-proxy URI  send dial-outs (REFER, tuttictl dial, the\n"
 "                     policy's dial-out) to this SIP proxy (RFC 3261\n"
-"                     8.1.2), e.g. sip:198.18.0.5:5060 or\n"
-"                     sip:198.18.0.5;transport=tcp, with a Route to it;\n"
+"                     8.1.2), e.g. sip:198.18.0.5:5060,\n"
+"                     sip:198.18.0.5;transport=tcp or\n"
+"                     sip:sip.carrier.example, with a Route to it;\n"
 "                     their targets may then name hosts (the proxy\n"
 "                     resolves them: sip:+15551234@carrier.example).\n"
 "                     Without it a target needs a numeric address.\n"
@@ -150,7 +153,16 @@ usage(FILE *f)
 "                     answers a dial-out 503, says nothing for\n"
 "                     --proxy-timeout or loses its TCP connection is\n"
 "                     down, and the dial-out goes on to the next one\n"
-"                     (tuttictl proxies lists them)\n"
+"                     (tuttictl proxies lists them). A host name is\n"
+"                     found as RFC 3263 says: NAPTR, SRV, then A or\n"
+"                     AAAA records (sip:carrier.example: NAPTR first;\n"
+"                     ;transport=tcp: SRV _sip._tcp; a port: A only);\n"
+"                     each address it gives is one more proxy to go\n"
+"                     down, in SRV's order, and it is asked again\n"
+"                     after its TTL (10 s to an hour; 30 s after a\n"
+"                     failure, keeping the addresses it had)\n"
+"  --dns ADDR[:PORT][,...]  the DNS servers for those names (default:\n"
+"                     /etc/resolv.conf's)\n"
 "  --proxy-timeout MS how long a proxy may leave a dial-out or a\n"
 "                     keepalive unanswered (not even 100 Trying) before\n"
 "                     it counts as down (default 4000: the INVITE and\n"
@@ -256,6 +268,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "rate-burst", required_argument, NULL, 'B' },
 		{ "max-transactions", required_argument, NULL, 'X' },
 		{ "outbound-proxy", required_argument, NULL, 'O' },
+		{ "dns", required_argument, NULL, 'D' },
 		{ "proxy-timeout", required_argument, NULL, 'P' },
 		{ "proxy-ping", required_argument, NULL, 'G' },
 		{ "session-expires", required_argument, NULL, 'E' },
@@ -340,6 +353,9 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			}
 			/* checked below, with --sip */
 			o->outbound_proxy[o->n_proxies++] = optarg;
+			break;
+		case 'D':
+			o->dns = optarg; /* checked below */
 			break;
 		case 'P':
 			if (!opt_num(optarg, 100, 32000, &v)) {
@@ -563,12 +579,25 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	for (unsigned i = 0; i < o->n_proxies; i++)
 		if (!cp_sip_proxy_ok(o->outbound_proxy[i], o->sip_addr)) {
 			LOG_ERR("--outbound-proxy %s: not a sip: URI with a "
-				"numeric address (and port) of --sip %s's "
-				"family, over UDP or ;transport=tcp, e.g. "
-				"sip:198.18.0.5:5060",
+				"host name or a numeric address of --sip %s's "
+				"family (and a port, or none), over UDP or "
+				";transport=tcp, e.g. sip:198.18.0.5:5060 or "
+				"sip:sip.carrier.example",
 				o->outbound_proxy[i], o->sip_addr);
 			return -EINVAL;
 		}
+	if (o->dns != NULL) {
+		struct cp_dns *d = NULL;
+		char err[200];
+
+		if (cp_dns_open(&d, o->dns, AF_INET, err, sizeof(err)) < 0) {
+			LOG_ERR("--dns %s: %s (e.g. 198.18.0.53 or "
+				"198.18.0.53:5353,[2001:db8::53]:53)",
+				o->dns, err);
+			return -EINVAL;
+		}
+		cp_dns_close(d);
+	}
 	if (o->sip_addr[0] != '\0')
 		snprintf(o->focus.host, sizeof(o->focus.host), "%s",
 			 o->sip_addr);
@@ -662,6 +691,7 @@ open_sip(const struct cp_opts *o)
 				    .max_transactions = o->max_txn,
 				    .proxy_timeout_ms = o->proxy_timeout_ms,
 				    .proxy_ping_ms = o->proxy_ping_ms,
+				    .dns_servers = o->dns,
 				    .session_expires_s = o->session_expires_s,
 				    .min_se_s = o->min_se_s };
 	struct cp_sip_app app;

@@ -27,9 +27,11 @@
 #include "sip.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -44,6 +46,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "compiler.h"
+#include "dns.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "sip_transport.h"
@@ -184,7 +187,7 @@ struct txn {
 	struct cp_sip_sub *sub;	   /* NICT NOTIFY: its subscription */
 	bool notify_final;	   /* that NOTIFY said terminated */
 	struct notify_q *retry_udp; /* over TCP for its size: if that fails */
-	int ping;		    /* NICT OPTIONS: its outbound proxy + 1 */
+	uint32_t ping;		    /* NICT OPTIONS: its proxy hop's id */
 	/* server transactions with an RFC 3261 branch: in sip->srv */
 	osip_transaction_t *tr;
 	struct txn *hnext;
@@ -192,11 +195,18 @@ struct txn {
 };
 
 /*
- * An outbound proxy (cp_sip_conf.outbound_proxy): its address (its TCP
+ * An outbound proxy's address (a hop): one of what its URI
+ * (cp_sip_conf.outbound_proxy) resolves to, its address (its TCP
  * connection while open), the Route our dial-outs carry, and whether it
- * is up (see cp_sip_conf for failover).
+ * is up (see cp_sip_conf for failover). A URI with a numeric host is one
+ * hop; one with a name is as many as DNS gives (RFC 3263), in its order.
  */
 struct proxy {
+	uint32_t id;		  /* stays while DNS keeps giving it */
+	unsigned name;		  /* its URI: sip->pnames[] */
+	char addr[64];		  /* "ADDR:PORT/udp", as tuttictl shows it */
+	char label[232];	  /* for the log: the URI, and the address
+				   * if the URI is a name */
 	struct cp_sip_peer peer;
 	bool tcp;
 	bool down;
@@ -211,6 +221,30 @@ struct proxy {
 	char uri[161];
 	char route[200];
 };
+
+/* An outbound proxy URI as configured; its hops are in sip->proxies. */
+struct proxy_name {
+	struct cp_sip *sip;
+	char uri[161];
+	char route[200];
+	char host[128];	      /* a name: DNS resolves it */
+	uint16_t port;	      /* in the URI; 0: none */
+	enum cp_dns_tp tp;    /* its transport parameter, or any */
+	bool dns;	      /* host is a name */
+	bool resolving;	      /* a resolution is under way */
+	uint64_t resolve_ms;  /* the next one is due */
+	char dns_err[160];    /* why the last one failed ("": it did not) */
+};
+
+/* Hops of all the outbound proxies, at most. */
+#define PROXY_HOPS 16
+/* A name DNS did not resolve is asked again after this (its hops, if it
+ * had any, are kept meanwhile); one resolved, after its TTL, within
+ * cp_sip_conf.dns_min_ttl_ms and this. */
+#define PROXY_DNS_RETRY_MS 30000
+#define PROXY_DNS_MAX_TTL_MS 3600000ULL
+/* How long cp_sip_open() waits for the names' first resolution. */
+#define PROXY_DNS_START_MS 5000
 
 /* Without keepalives, a proxy found down is tried again after this. */
 #define PROXY_RETRY_MS 30000
@@ -253,9 +287,14 @@ struct cp_sip {
 	uint64_t timers_due; /* when libosip2's timers are looked at next */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
 	struct cp_sip_stats st;
-	/* the outbound proxies, in order of preference */
-	struct proxy proxies[CP_SIP_MAX_PROXIES];
+	/* the outbound proxies, in order of preference: as configured, and
+	 * their hops (each URI's together, in that order) */
+	struct proxy_name pnames[CP_SIP_MAX_PROXIES];
+	unsigned n_pnames;
+	struct proxy proxies[PROXY_HOPS];
 	unsigned n_proxies;
+	uint32_t hop_ids;     /* the last id given */
+	struct cp_dns *dns;   /* NULL: no proxy is a name */
 	bool closing; /* cp_sip_close(): dropped transactions say nothing */
 	/* session timers: the policy, "timer" or "" (Supported), dialogs
 	 * with one, and when one is due first (no walk before) */
@@ -265,7 +304,12 @@ struct cp_sip {
 	uint64_t se_due;
 };
 
-static bool proxy_parse(struct proxy *px, const char *uri, const char *addr);
+static bool proxy_parse(struct proxy_name *pn, const char *uri,
+			const char *addr, struct cp_dns_target *t);
+static void proxy_name_set(struct cp_sip *sip, unsigned k,
+			   const struct cp_dns_target *t, unsigned n);
+static int dns_open(struct cp_sip *sip, const char *servers);
+static uint64_t run_dns(struct cp_sip *sip, uint64_t now);
 
 static bool
 str_eq(const char *a, const char *b)
@@ -1864,7 +1908,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		return -EINVAL;
 	while (n_px < CP_SIP_MAX_PROXIES && conf->outbound_proxy[n_px] != NULL)
 		if (!proxy_parse(NULL, conf->outbound_proxy[n_px++],
-				 conf->addr))
+				 conf->addr, NULL))
 			return -EINVAL;
 	if ((sip = calloc(1, sizeof(*sip))) == NULL)
 		return -ENOMEM;
@@ -1880,9 +1924,19 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	sip->conf.addr = NULL; /* borrowed: the copy in host is used */
 	sip->conf.contact_params = NULL;
 	memset(sip->conf.outbound_proxy, 0, sizeof(sip->conf.outbound_proxy));
-	for (sip->n_proxies = 0; sip->n_proxies < n_px; sip->n_proxies++)
-		proxy_parse(&sip->proxies[sip->n_proxies],
-			    conf->outbound_proxy[sip->n_proxies], conf->addr);
+	sip->conf.dns_servers = NULL;
+	if (sip->conf.dns_min_ttl_ms == 0)
+		sip->conf.dns_min_ttl_ms = CP_SIP_DNS_MIN_TTL_MS;
+	sip->n_pnames = n_px;
+	for (unsigned k = 0; k < n_px; k++) {
+		struct proxy_name *pn = &sip->pnames[k];
+		struct cp_dns_target t;
+
+		proxy_parse(pn, conf->outbound_proxy[k], conf->addr, &t);
+		pn->sip = sip;
+		if (!pn->dns)
+			proxy_name_set(sip, k, &t, 1);
+	}
 	if (sip->conf.proxy_timeout_ms == 0)
 		sip->conf.proxy_timeout_ms = PROXY_TIMEOUT_MS;
 	if (conf->contact_params != NULL)
@@ -1930,6 +1984,8 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	};
 	if ((rc = cp_sip_transport_open(&sip->tp, &tc, on_rx, sip)) < 0)
 		goto out_free;
+	if ((rc = dns_open(sip, conf->dns_servers)) < 0)
+		goto out_close_tp;
 	rc = -ENOMEM;
 	if (osip_init(&sip->osip) != 0)
 		goto out_close_tp;
@@ -1940,6 +1996,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	*out = sip;
 	return 0;
 out_close_tp:
+	cp_dns_close(sip->dns);
 	cp_sip_transport_close(sip->tp);
 out_free:
 	cp_ratelimit_free(sip->rl);
@@ -1972,6 +2029,7 @@ cp_sip_close(struct cp_sip *sip)
 		return;
 	sip->app = (struct cp_sip_app){ 0 }; /* no callbacks while dying */
 	sip->closing = true; /* a keepalive cut short finds no proxy down */
+	cp_dns_close(sip->dns); /* resolutions under way say nothing */
 	while (sip->subs != NULL)
 		sub_free(sip, sip->subs);
 	while (sip->calls != NULL)
@@ -2058,6 +2116,8 @@ cp_sip_poll(struct cp_sip *sip, int timeout_ms)
 	next_app = run_app_timers(sip, now);
 	if (next_app < next)
 		next = next_app;
+	if ((next_app = run_dns(sip, now)) < next)
+		next = next_app;
 	run_machines(sip); /* what the timers queued */
 	/* osip_timers_gettimeout() walks every transaction: with any alive,
 	 * wake up for the next timer tick instead */
@@ -2073,6 +2133,8 @@ cp_sip_poll(struct cp_sip *sip, int timeout_ms)
 	if (timeout_ms >= 0 && timeout_ms < wait)
 		wait = timeout_ms;
 	n = cp_sip_transport_poll(sip->tp, (int)wait);
+	if (sip->dns != NULL)
+		cp_dns_process(sip->dns); /* answers, or a query timed out */
 	run_machines(sip);
 	run_2xx_timers(sip, now_ms());
 	run_app_timers(sip, now_ms());
@@ -4068,19 +4130,73 @@ is_uri_safe(const char *s)
 	return s != NULL && strpbrk(s, "\r\n<>\" ") == NULL;
 }
 
+/* A host name as DNS takes it: labels of letters, digits and '-' (not at
+ * either end) between dots, some letter, an ending dot allowed. */
+static bool
+is_dns_name(const char *h)
+{
+	size_t len = strlen(h), label = 0;
+	bool alpha = false;
+
+	if (len > 0 && h[len - 1] == '.')
+		len--; /* a fully qualified "x.example." */
+	if (len == 0 || len > 127)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = h[i];
+
+		if (ch == '.') {
+			if (label == 0 || h[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!(isalnum((unsigned char)ch) || (ch == '-' && label > 0)))
+			return false;
+		alpha |= isalpha((unsigned char)ch) != 0;
+		label++;
+	}
+	return label > 0 && h[len - 1] != '-' && alpha;
+}
+
+/* The same address, port and family? */
+static bool
+sockaddr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)a)
+				       ->sin6_addr,
+			      &((const struct sockaddr_in6 *)(const void *)b)
+				       ->sin6_addr,
+			      16) == 0 &&
+		       ((const struct sockaddr_in6 *)(const void *)a)
+				       ->sin6_port ==
+			       ((const struct sockaddr_in6 *)(const void *)b)
+				       ->sin6_port;
+	return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)(const void *)b)
+			       ->sin_addr.s_addr &&
+	       ((const struct sockaddr_in *)(const void *)a)->sin_port ==
+		       ((const struct sockaddr_in *)(const void *)b)->sin_port;
+}
+
 /*
- * The outbound proxy's URI (cp_sip_conf.outbound_proxy): a sip: URI with a
- * numeric host of addr's family (our own address: IPv4 or IPv6; NULL: any)
- * and no user or headers, over UDP or TCP. True if it is one; then, with
- * px, its address and Route (the URI, ;lr added) go in px, up.
+ * An outbound proxy's URI (cp_sip_conf.outbound_proxy): a sip: URI with no
+ * user or headers, over UDP or TCP, whose host is a numeric address of
+ * addr's family (our own address: IPv4 or IPv6; NULL: any) or a name.
+ * True if it is one; then, with pn, what it says goes in pn (its Route:
+ * the URI, ;lr added), and for a numeric host its one hop in *t.
  */
 static bool
-proxy_parse(struct proxy *px, const char *uri, const char *addr)
+proxy_parse(struct proxy_name *pn, const char *uri, const char *addr,
+	    struct cp_dns_target *t)
 {
 	struct cp_sip_peer peer = { .proto = CP_SIP_UDP };
-	osip_uri_param_t *lr = NULL;
+	osip_uri_param_t *lr = NULL, *tp = NULL;
 	osip_uri_t *u = NULL;
-	bool ok = false;
+	bool ok = false, name;
 	long port;
 
 	if (!is_uri_safe(uri) || strchr(uri, '\\') != NULL ||
@@ -4092,30 +4208,295 @@ proxy_parse(struct proxy *px, const char *uri, const char *addr)
 	    (!uri_wants_tcp(u) && strcasecmp(uri_transport(u), "udp") != 0))
 		goto out;
 	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
-	if (port <= 0 || port > 65535 ||
-	    cp_sip_transport_addr(&peer, u->host, (uint16_t)port) < 0 ||
-	    (addr != NULL && (peer.addr.ss_family == AF_INET6) !=
-			     (strchr(addr, ':') != NULL)))
+	if (port <= 0 || port > 65535)
+		goto out;
+	name = cp_sip_transport_addr(&peer, u->host, (uint16_t)port) < 0;
+	if (name ? !is_dns_name(u->host)
+		 : addr != NULL && (peer.addr.ss_family == AF_INET6) !=
+					   (strchr(addr, ':') != NULL))
 		goto out;
 	ok = true;
-	if (px == NULL)
+	if (pn == NULL)
 		goto out;
-	memset(px, 0, sizeof(*px));
-	px->tcp = uri_wants_tcp(u);
-	px->peer = peer;
-	snprintf(px->uri, sizeof(px->uri), "%s", uri);
+	memset(pn, 0, sizeof(*pn));
+	snprintf(pn->uri, sizeof(pn->uri), "%s", uri);
 	osip_uri_uparam_get_byname(u, "lr", &lr);
-	snprintf(px->route, sizeof(px->route), "<%s%s>", uri,
+	snprintf(pn->route, sizeof(pn->route), "<%s%s>", uri,
 		 lr != NULL ? "" : ";lr");
+	osip_uri_uparam_get_byname(u, "transport", &tp);
+	pn->tp = tp == NULL ? CP_DNS_ANY
+		 : uri_wants_tcp(u) ? CP_DNS_TCP
+				    : CP_DNS_UDP;
+	pn->dns = name;
+	if (name) {
+		snprintf(pn->host, sizeof(pn->host), "%s", u->host);
+		pn->port = u->port != NULL ? (uint16_t)port : 0;
+	} else {
+		memset(t, 0, sizeof(*t));
+		t->tp = uri_wants_tcp(u) ? CP_DNS_TCP : CP_DNS_UDP;
+		memcpy(&t->addr, &peer.addr, sizeof(t->addr));
+		snprintf(t->name, sizeof(t->name), "%s", u->host);
+	}
 out:
 	osip_uri_free(u);
 	return ok;
 }
 
+/* "ADDR:PORT/udp" (IPv6 in brackets) of a hop */
+static void
+hop_addr_str(const struct sockaddr_storage *ss, bool tcp, char *buf,
+	     size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+	uint16_t port;
+
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &a6->sin6_addr, a, sizeof(a));
+		port = ntohs(a6->sin6_port);
+		snprintf(buf, len, "[%s]:%u/%s", a, port, tcp ? "tcp" : "udp");
+		return;
+	}
+	inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ss)
+				   ->sin_addr,
+		  a, sizeof(a));
+	port = ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+	snprintf(buf, len, "%s:%u/%s", a, port, tcp ? "tcp" : "udp");
+}
+
+/* The index of the hop with id, or -1 (gone, or id 0). */
+static int
+hop_index(const struct proxy *px, unsigned n, uint32_t id)
+{
+	for (unsigned i = 0; id != 0 && i < n; i++)
+		if (px[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Name k's hops are now t[0..n-1]. The table is built again in the
+ * names' order; a hop that stays (the same address and transport) keeps
+ * its id and state (down, keepalives, its TCP connection). Dial-outs under
+ * way follow their hops to where they now are (one gone: as if not tried;
+ * the one a dial-out is at: none, so nothing is blamed on another).
+ */
+static void
+proxy_name_set(struct cp_sip *sip, unsigned k, const struct cp_dns_target *t,
+	       unsigned n)
+{
+	struct proxy old[PROXY_HOPS];
+	unsigned n_old = sip->n_proxies, n_new = 0;
+	struct proxy_name *pn = &sip->pnames[k];
+
+	memcpy(old, sip->proxies, n_old * sizeof(old[0]));
+	for (unsigned name = 0; name < sip->n_pnames; name++) {
+		if (name != k) {
+			for (unsigned i = 0; i < n_old && n_new < PROXY_HOPS;
+			     i++)
+				if (old[i].name == name)
+					sip->proxies[n_new++] = old[i];
+			continue;
+		}
+		for (unsigned j = 0; j < n && n_new < PROXY_HOPS; j++) {
+			struct proxy *px = &sip->proxies[n_new++];
+			bool tcp = t[j].tp == CP_DNS_TCP;
+			unsigned i;
+
+			for (i = 0; i < n_old; i++)
+				if (old[i].name == k && old[i].tcp == tcp &&
+				    sockaddr_eq(&old[i].peer.addr,
+						&t[j].addr))
+					break;
+			if (i < n_old) {
+				*px = old[i];
+				continue;
+			}
+			memset(px, 0, sizeof(*px));
+			px->id = ++sip->hop_ids;
+			px->name = k;
+			px->tcp = tcp;
+			px->peer.proto = CP_SIP_UDP;
+			memcpy(&px->peer.addr, &t[j].addr,
+			       sizeof(px->peer.addr));
+			px->peer.addr_len =
+				t[j].addr.ss_family == AF_INET6
+					? sizeof(struct sockaddr_in6)
+					: sizeof(struct sockaddr_in);
+			hop_addr_str(&t[j].addr, tcp, px->addr,
+				     sizeof(px->addr));
+			snprintf(px->label, sizeof(px->label), "%s%s%s%s",
+				 pn->uri, pn->dns ? " (" : "",
+				 pn->dns ? px->addr : "", pn->dns ? ")" : "");
+			snprintf(px->uri, sizeof(px->uri), "%s", pn->uri);
+			snprintf(px->route, sizeof(px->route), "%s",
+				 pn->route);
+		}
+	}
+	sip->n_proxies = n_new;
+	for (struct cp_sip_call *c = sip->calls; c != NULL; c = c->next) {
+		unsigned tried = 0;
+
+		for (unsigned i = 0; i < n_old; i++) {
+			int j = hop_index(sip->proxies, n_new, old[i].id);
+
+			if ((c->tried & 1u << i) && j >= 0)
+				tried |= 1u << j;
+		}
+		c->tried = tried;
+		if (c->hop >= 0)
+			c->hop = hop_index(sip->proxies, n_new,
+					   old[c->hop].id);
+	}
+}
+
+/* The hops' addresses of name k, "a, b" (for the log). */
+static void
+hops_of(const struct cp_sip *sip, unsigned k, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sip->n_proxies && n < len; i++)
+		if (sip->proxies[i].name == k)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+					      n ? ", " : "",
+					      sip->proxies[i].addr);
+}
+
+/* A resolution of an outbound proxy's name ended (cp_dns_done_fn). */
+static void
+proxy_resolved(void *arg, int err, const char *why,
+	       const struct cp_dns_target *t, unsigned n, uint32_t ttl_s)
+{
+	struct proxy_name *pn = arg;
+	struct cp_sip *sip = pn->sip;
+	unsigned k = (unsigned)(pn - sip->pnames);
+	uint64_t now = now_ms(), ttl_ms = (uint64_t)ttl_s * 1000;
+	char before[400], after[400];
+
+	pn->resolving = false;
+	if (err < 0) {
+		sip->st.proxy_dns_failed++;
+		pn->resolve_ms = now + PROXY_DNS_RETRY_MS;
+		if (strcmp(pn->dns_err, why) != 0) {
+			hops_of(sip, k, before, sizeof(before));
+			LOG_WARN("sip: outbound proxy %s: DNS: %s; %s%s; asked "
+				 "again in %u s",
+				 pn->uri, why,
+				 before[0] ? "keeps " : "no address yet",
+				 before, PROXY_DNS_RETRY_MS / 1000);
+		}
+		snprintf(pn->dns_err, sizeof(pn->dns_err), "%s", why);
+		for (char *q = pn->dns_err; *q; q++) /* JSON-safe */
+			if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+				*q = '?';
+		return;
+	}
+	if (ttl_ms < sip->conf.dns_min_ttl_ms)
+		ttl_ms = sip->conf.dns_min_ttl_ms;
+	if (ttl_ms > PROXY_DNS_MAX_TTL_MS)
+		ttl_ms = PROXY_DNS_MAX_TTL_MS;
+	pn->resolve_ms = now + ttl_ms;
+	pn->dns_err[0] = '\0';
+	hops_of(sip, k, before, sizeof(before));
+	proxy_name_set(sip, k, t, n);
+	hops_of(sip, k, after, sizeof(after));
+	if (strcmp(before, after) != 0)
+		LOG_INFO("sip: outbound proxy %s is %s (DNS, asked again in "
+			 "%" PRIu64 " s)",
+			 pn->uri, after, ttl_ms / 1000);
+}
+
+/* Resolve the proxies' names that are due; the next due time. */
+static uint64_t
+run_dns(struct cp_sip *sip, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	int ms;
+
+	if (sip->dns == NULL)
+		return next;
+	for (unsigned k = 0; k < sip->n_pnames; k++) {
+		struct proxy_name *pn = &sip->pnames[k];
+
+		if (!pn->dns || pn->resolving)
+			continue;
+		if (now >= pn->resolve_ms) {
+			pn->resolving = true;
+			if (cp_dns_resolve_sip(sip->dns, pn->host, pn->port,
+					       pn->tp, proxy_resolved,
+					       pn) < 0) {
+				pn->resolving = false;
+				pn->resolve_ms = now + PROXY_DNS_RETRY_MS;
+			}
+			if (pn->resolving)
+				continue;
+		}
+		if (pn->resolve_ms < next)
+			next = pn->resolve_ms;
+	}
+	if ((ms = cp_dns_next_ms(sip->dns)) >= 0 && now + (uint64_t)ms < next)
+		next = now + (uint64_t)ms;
+	return next;
+}
+
+/*
+ * The names' first resolution, waited for up to PROXY_DNS_START_MS: a
+ * dial-out made as the focus starts (a policy's) then has its addresses.
+ * What is not done by then goes on in cp_sip_poll().
+ */
+static void
+dns_first(struct cp_sip *sip)
+{
+	uint64_t end = now_ms() + PROXY_DNS_START_MS, now;
+
+	run_dns(sip, now_ms());
+	while (cp_dns_busy(sip->dns) > 0 && (now = now_ms()) < end) {
+		struct pollfd pfd = { .fd = cp_dns_fd(sip->dns),
+				      .events = POLLIN };
+		int ms = cp_dns_next_ms(sip->dns);
+
+		if (ms < 0 || (uint64_t)ms > end - now)
+			ms = (int)(end - now);
+		poll(&pfd, 1, ms);
+		cp_dns_process(sip->dns);
+	}
+}
+
+/* The resolver, if a proxy is a name; its descriptor wakes the poll. */
+static int
+dns_open(struct cp_sip *sip, const char *servers)
+{
+	char err[200];
+	int rc;
+
+	for (unsigned k = 0; k < sip->n_pnames; k++) {
+		if (!sip->pnames[k].dns)
+			continue;
+		if ((rc = cp_dns_open(&sip->dns, servers,
+				      cp_sip_transport_family(sip->tp), err,
+				      sizeof(err))) < 0) {
+			LOG_ERR("sip: DNS resolver: %s", err);
+			return rc;
+		}
+		if ((rc = cp_sip_transport_watch(sip->tp,
+						 cp_dns_fd(sip->dns))) < 0) {
+			cp_dns_close(sip->dns);
+			sip->dns = NULL;
+			return rc;
+		}
+		dns_first(sip);
+		return 0;
+	}
+	return 0;
+}
+
 bool
 cp_sip_proxy_ok(const char *uri, const char *addr)
 {
-	return uri != NULL && proxy_parse(NULL, uri, addr);
+	return uri != NULL && proxy_parse(NULL, uri, addr, NULL);
 }
 
 /* A request's next hop through outbound proxy i: the proxy, over its TCP
@@ -4152,7 +4533,7 @@ proxy_set_down(struct cp_sip *sip, unsigned i, const char *why,
 	px->down = true;
 	px->down_since_ms = now;
 	sip->st.proxy_down++;
-	LOG_WARN("sip: outbound proxy %s is down: %s", px->uri, why);
+	LOG_WARN("sip: outbound proxy %s is down: %s", px->label, why);
 }
 
 /* Proxy i answered something (how): up, unless its Retry-After runs. */
@@ -4165,7 +4546,8 @@ proxy_set_up(struct cp_sip *sip, unsigned i, const char *how)
 		return;
 	px->down = false;
 	LOG_INFO("sip: outbound proxy %s is up again (%s, down %" PRIu64
-		 " s)", px->uri, how, (now_ms() - px->down_since_ms) / 1000);
+		 " s)", px->label, how,
+		 (now_ms() - px->down_since_ms) / 1000);
 }
 
 /* May a dial-out go to proxy i? Up, or down without keepalives past the
@@ -4364,7 +4746,7 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	c->peer.proto = CP_SIP_UDP;
 	c->hop = -1;
 	c->cseq = 1;
-	if (sip->n_proxies > 0) {
+	if (sip->n_pnames > 0) {
 		/* §8.1.2: the proxy routes it, names and all */
 		if ((rc = call_hop(sip, c, &c->peer)) < 0)
 			goto out_txn;
@@ -4463,7 +4845,7 @@ retry_invite(struct cp_sip *sip, struct cp_sip_call *c, unsigned i,
 static void
 call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 {
-	int code = c->failover_code, from = c->hop; /* from: >= 0 */
+	int code = c->failover_code, from = c->hop; /* -1: gone from DNS */
 	struct cp_sip_peer peer;
 	osip_message_t *m;
 	struct txn *t;
@@ -4496,10 +4878,16 @@ call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 	c->got_1xx = false;
 	c->hop_deadline_ms = now + sip->conf.proxy_timeout_ms;
 	sip->st.proxy_failovers++;
+	if (from < 0) { /* its hop went from DNS meanwhile */
+		LOG_WARN("sip: dial-out %s: sent on to outbound proxy %s",
+			 c->call_id, sip->proxies[c->hop].label);
+		return;
+	}
 	sip->proxies[from].failovers++;
 	LOG_WARN("sip: dial-out %s: outbound proxy %s failed it (%s): sent "
-		 "on to %s", c->call_id, sip->proxies[from].uri,
-		 sip->proxies[from].why, sip->proxies[c->hop].uri);
+		 "on to %s",
+		 c->call_id, sip->proxies[from].label, sip->proxies[from].why,
+		 sip->proxies[c->hop].label);
 }
 
 /*
@@ -4516,7 +4904,8 @@ call_hop_timeout(struct cp_sip *sip, struct cp_sip_call *c)
 	snprintf(why, sizeof(why), "no answer to a dial-out in %" PRIu32 " ms",
 		 sip->conf.proxy_timeout_ms);
 	c->hop_deadline_ms = 0;
-	proxy_set_down(sip, (unsigned)c->hop, why, 0);
+	if (c->hop >= 0)
+		proxy_set_down(sip, (unsigned)c->hop, why, 0);
 	if (c->cancel_wanted || proxy_pick(sip, c) < 0)
 		return; /* the last hope: its Timer B decides */
 	t->call = NULL;
@@ -4574,7 +4963,7 @@ proxy_ping(struct cp_sip *sip, unsigned i, uint64_t now)
 	t->peer = peer;
 	if (start_client(sip, NICT, m, t, NULL) < 0)
 		return;
-	t->ping = (int)i + 1;
+	t->ping = px->id;
 	px->ping_busy = true;
 	px->ping_deadline_ms = now + sip->conf.proxy_timeout_ms;
 	sip->st.proxy_pings++;
@@ -4587,12 +4976,16 @@ ping_done(struct txn *t, int code, uint32_t retry_after_s)
 {
 	struct proxy *px;
 	unsigned i;
+	int at;
 
 	if (t->ping == 0 || t->sip->closing)
 		return;
-	i = (unsigned)t->ping - 1;
-	px = &t->sip->proxies[i];
+	at = hop_index(t->sip->proxies, t->sip->n_proxies, t->ping);
 	t->ping = 0;
+	if (at < 0)
+		return; /* gone from DNS meanwhile */
+	i = (unsigned)at;
+	px = &t->sip->proxies[i];
 	px->ping_busy = false;
 	if (code == 408) {
 		px->pings_unanswered++;
@@ -4658,21 +5051,48 @@ int
 cp_sip_proxy_info(const struct cp_sip *sip, unsigned i,
 		  struct cp_sip_proxy_info *out)
 {
-	const struct proxy *px;
+	unsigned at = 0;
 
-	if (i >= sip->n_proxies)
-		return -ENOENT;
-	px = &sip->proxies[i];
-	*out = (struct cp_sip_proxy_info){
-		.uri = px->uri,
-		.reason = px->why,
-		.up = !px->down,
-		.down_for_s = px->down ? (now_ms() - px->down_since_ms) / 1000
-				       : 0,
-		.failovers = px->failovers,
-		.pings_unanswered = px->pings_unanswered,
-	};
-	return 0;
+	for (unsigned k = 0; k < sip->n_pnames; k++) {
+		const struct proxy_name *pn = &sip->pnames[k];
+		bool any = false;
+
+		for (unsigned h = 0; h < sip->n_proxies; h++) {
+			const struct proxy *px = &sip->proxies[h];
+
+			if (px->name != k)
+				continue;
+			any = true;
+			if (at++ != i)
+				continue;
+			*out = (struct cp_sip_proxy_info){
+				.uri = px->uri,
+				.addr = px->addr,
+				.reason = px->why,
+				.dns_error = pn->dns_err,
+				.up = !px->down,
+				.down_for_s =
+					px->down ? (now_ms() -
+						    px->down_since_ms) / 1000
+						 : 0,
+				.failovers = px->failovers,
+				.pings_unanswered = px->pings_unanswered,
+			};
+			return 0;
+		}
+		if (!any && at++ == i) {
+			/* a name with no address (yet): down */
+			*out = (struct cp_sip_proxy_info){
+				.uri = pn->uri,
+				.addr = "",
+				.reason = pn->dns_err[0] ? pn->dns_err
+							 : "not resolved yet",
+				.dns_error = pn->dns_err,
+			};
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 int
@@ -4685,14 +5105,16 @@ cp_sip_proxies_json(const struct cp_sip *sip, char *buf, size_t len)
 	n += snprintf(buf + ((size_t)n < len ? (size_t)n : len), \
 		      (size_t)n < len ? len - (size_t)n : 0, fmt, __VA_ARGS__)
 	ADD("%s", "[");
-	/* the URI and reason hold no '"' or '\\' (proxy_parse(), ours) */
+	/* the URI, address and reasons hold no '"' or '\\' (proxy_parse(),
+	 * inet_ntop(), ours, c-ares's messages and DNS names) */
 	for (unsigned i = 0; cp_sip_proxy_info(sip, i, &pi) == 0; i++)
 		ADD("%s{\"uri\":\"%s\",\"up\":%s,\"down_for_s\":%" PRIu64
 		    ",\"reason\":\"%s\",\"failovers\":%" PRIu64
-		    ",\"pings_unanswered\":%" PRIu32 "}",
+		    ",\"pings_unanswered\":%" PRIu32 ",\"addr\":\"%s\","
+		    "\"dns_error\":\"%s\"}",
 		    i ? "," : "", pi.uri, pi.up ? "true" : "false",
 		    pi.down_for_s, pi.reason, pi.failovers,
-		    pi.pings_unanswered);
+		    pi.pings_unanswered, pi.addr, pi.dns_error);
 	ADD("%s", "]");
 #undef ADD
 	return n;

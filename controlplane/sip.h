@@ -163,6 +163,8 @@ struct cp_sip_app {
 
 /* Outbound proxies cp_sip_conf takes. */
 #define CP_SIP_MAX_PROXIES 4
+/* cp_sip_conf.dns_min_ttl_ms's default */
+#define CP_SIP_DNS_MIN_TTL_MS 10000
 
 struct cp_sip_conf {
 	/*
@@ -186,7 +188,15 @@ struct cp_sip_conf {
 	 * The outbound proxies (RFC 3261 §8.1.2), in order of preference, up
 	 * to the first NULL: each a sip: URI with a numeric host, e.g.
 	 * "sip:198.18.0.5:5060" or "sip:198.18.0.5;transport=tcp" (one
-	 * connection, kept while it stays open). Dial-out INVITEs, their
+	 * connection, kept while it stays open), or a host name, which DNS
+	 * turns into a list of addresses, each one more proxy to go down
+	 * (RFC 3263 §4: NAPTR, SRV, A or AAAA; see dns.h), in the URI's
+	 * place in the order. A name is resolved when the SIP layer opens
+	 * (cp_sip_open() waits up to 5 s for it) and again after its TTL
+	 * (dns_min_ttl_ms to an hour); one that
+	 * does not resolve is asked again every 30 s, keeping the addresses
+	 * it had. Until it first resolves it has none (a dial-out then
+	 * goes to the next proxy, or fails with 503). Dial-out INVITEs, their
 	 * CANCELs and the ACKs of their failures go to the first one up,
 	 * with Route: <URI;lr>, and their Request-URI is the target as
 	 * given, whose host may then be a name: the proxy resolves it.
@@ -207,6 +217,13 @@ struct cp_sip_conf {
 	 * dial-outs still go down the list. See cp_sip_proxies_json().
 	 */
 	const char *outbound_proxy[CP_SIP_MAX_PROXIES];
+	/* the DNS servers for proxies' names, "ADDR[:PORT],..." (IPv6 in
+	 * brackets with a port); NULL: /etc/resolv.conf's. A bad list:
+	 * -EINVAL from cp_sip_open(). */
+	const char *dns_servers;
+	/* the least time a name's addresses are kept before it is asked
+	 * again, whatever its TTL; 0 = CP_SIP_DNS_MIN_TTL_MS */
+	uint32_t dns_min_ttl_ms;
 	uint32_t proxy_timeout_ms; /* 0 = 4000 */
 	uint32_t proxy_ping_ms;	   /* OPTIONS keepalives; 0 = none */
 	uint32_t t1_ms; /* 2xx retransmission T1; 0 = 500 */
@@ -294,6 +311,7 @@ struct cp_sip_conf {
 	X(proxy_failovers)	/* dial-outs sent on to the next proxy */ \
 	X(proxy_down)		/* outbound proxies found down */	\
 	X(proxy_pings)		/* OPTIONS keepalives sent to them */	\
+	X(proxy_dns_failed)	/* their names DNS did not resolve */	\
 	X(session_refreshes)	/* our refreshes: UPDATEs, re-INVITEs */ \
 	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
 	X(session_expired)	/* dialogs hung up by the session timer */ \
@@ -314,7 +332,8 @@ int cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		const struct cp_sip_app *app);
 
 /* Is uri an outbound proxy cp_sip_open() takes with addr as its own
- * (cp_sip_conf.outbound_proxy: a sip: URI with a numeric host of addr's
+ * (cp_sip_conf.outbound_proxy: a sip: URI with a host name or a numeric
+ * host of addr's
  * family, over UDP or TCP)? addr NULL: either family. */
 bool cp_sip_proxy_ok(const char *uri, const char *addr);
 
@@ -568,17 +587,23 @@ int cp_sip_stats_json(const struct cp_sip *sip, char *buf, size_t len);
 
 /*
  * The outbound proxies as a JSON array, in order of preference: each
- * {"uri", "up", "down_for_s" (0 while up), "reason" (why it went down
- * last, "" if never), "failovers" (dial-outs sent on from it),
- * "pings_unanswered" (in a row)}. Returns the length it needs (as
- * snprintf); "[]" without proxies.
+ * address of each one (a URI with a name: every address DNS gave it, or
+ * one entry, down, while it has none) {"uri", "up", "down_for_s" (0
+ * while up), "reason" (why it went down last, "" if never), "failovers"
+ * (dial-outs sent on from it), "pings_unanswered" (in a row), "addr"
+ * ("198.18.0.5:5060/udp"; "" for a name without addresses), "dns_error"
+ * (why its name did not resolve the last time it was asked, "" if it did
+ * or is numeric)}. Returns the length it needs (as snprintf); "[]" without
+ * proxies.
  */
 int cp_sip_proxies_json(const struct cp_sip *sip, char *buf, size_t len);
 
 /* Outbound proxy i (in order of preference), as cp_sip_proxies_json(). */
 struct cp_sip_proxy_info {
 	const char *uri;    /* valid while sip is open */
+	const char *addr;   /* "" for a name without addresses */
 	const char *reason; /* "" if never down */
+	const char *dns_error; /* "" if its name resolved (or none) */
 	bool up;
 	uint64_t down_for_s;
 	uint64_t failovers;

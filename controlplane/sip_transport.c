@@ -25,7 +25,8 @@
 
 #define TAG_UDP	   0ULL
 #define TAG_LISTEN 1ULL
-#define TAG_CONN0  2ULL /* + connection slot */
+#define TAG_WATCH  2ULL /* cp_sip_transport_watch()'s */
+#define TAG_CONN0  3ULL /* + connection slot */
 #define MAX_EVENTS 32
 
 struct conn {
@@ -528,6 +529,12 @@ conn_writable(struct cp_sip_transport *tp, struct conn *c, uint64_t tag)
 }
 
 int
+cp_sip_transport_watch(struct cp_sip_transport *tp, int fd)
+{
+	return ep_add(tp->ep, fd, TAG_WATCH);
+}
+
+int
 cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms)
 {
 	struct epoll_event evs[MAX_EVENTS];
@@ -543,6 +550,8 @@ cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms)
 			n_msgs += rx_udp(tp);
 		else if (tag == TAG_LISTEN)
 			accept_conns(tp);
+		else if (tag == TAG_WATCH)
+			continue; /* it woke us: the caller looks */
 		else if (tag - TAG_CONN0 < tp->max_conns &&
 			 tp->conns[tag - TAG_CONN0].fd >= 0) {
 			struct conn *c = &tp->conns[tag - TAG_CONN0];

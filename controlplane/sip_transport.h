@@ -83,6 +83,13 @@ uint16_t cp_sip_transport_port(const struct cp_sip_transport *tp);
 int cp_sip_transport_family(const struct cp_sip_transport *tp);
 
 /*
+ * Another descriptor (level-triggered, readable) that ends
+ * cp_sip_transport_poll()'s wait: the caller then looks at it itself.
+ * One only (the resolver's, dns.h). 0 or -errno.
+ */
+int cp_sip_transport_watch(struct cp_sip_transport *tp, int fd);
+
+/*
  * Wait up to timeout_ms (0 = do not wait, -1 = forever) for socket events,
  * then receive, accept and frame everything ready, calling rx per message.
  * Returns the number of messages handed up, or -errno on an epoll failure.

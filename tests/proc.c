@@ -385,3 +385,38 @@ proc_lab(const char *verb, const char *ns, const char *dp_if,
 		 verb, ns, dp_if, lab_if);
 	return system(cmd);
 }
+
+int
+proc_dnsmasq(struct proc *p, const char *addr, uint16_t port,
+	     const char *const records[])
+{
+	char *argv[48], la[64], pt[16];
+	unsigned n = 0;
+	int rc;
+
+	snprintf(la, sizeof(la), "--listen-address=%s", addr);
+	snprintf(pt, sizeof(pt), "--port=%u", port);
+	argv[n++] = "/usr/sbin/dnsmasq";
+	argv[n++] = "--keep-in-foreground";
+	argv[n++] = "--conf-file=/dev/null";
+	argv[n++] = "--no-resolv";
+	argv[n++] = "--no-hosts";
+	argv[n++] = "--bind-interfaces";
+	argv[n++] = "--user=root"; /* stays killed with the test */
+	argv[n++] = "--pid-file=";
+	argv[n++] = "--log-facility=-";
+	argv[n++] = "--local=/test/";
+	argv[n++] = la;
+	argv[n++] = pt;
+	for (unsigned i = 0; records[i] != NULL && n < 47; i++)
+		argv[n++] = (char *)records[i];
+	argv[n] = NULL;
+	if ((rc = proc_start(p, argv)) < 0)
+		return rc;
+	if (!proc_expect(p, "started, version", 10000)) {
+		fprintf(stderr, "dnsmasq did not start:\n%s\n", p->out);
+		proc_stop(p, SIGKILL, 2000);
+		return -EIO;
+	}
+	return 0;
+}

@@ -83,4 +83,14 @@ int proc_first_cpu(void);
 int proc_lab(const char *verb, const char *ns, const char *dp_if,
 	     const char *lab_if);
 
+/*
+ * A DNS server of the test's own: dnsmasq (dnsmasq-base) on addr:port,
+ * answering for names under .test only (the rest: NXDOMAIN, nothing
+ * asked upstream) from records, its options each (e.g.
+ * "--srv-host=_sip._udp.x.test,p1.x.test,5071,10,0"), up to the first
+ * NULL. Returns 0 once it serves (its "started" line), or -errno.
+ */
+int proc_dnsmasq(struct proc *p, const char *addr, uint16_t port,
+		 const char *const records[]);
+
 #endif /* TUTTI_TEST_PROC_H */

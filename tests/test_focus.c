@@ -1087,7 +1087,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--proxy-ping", "" },
 		{ "--sip", "127.0.0.1:0", "--outbound-proxy",
 		  "sip:127.0.0.1:5070", "--outbound-proxy",
-		  "sip:proxy.example" },
+		  "sip:proxy_1.example" },
 		{ "--session-expires", "89" },
 		{ "--session-expires", "0x5" },
 		{ "--min-se", "89" },
@@ -1096,6 +1096,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--media-timeout", "+5" },
 		{ "--sip", "127.0.0.1:" },
 		{ "--ptime", "25" },
+		{ "--dns", "198.18.0.53:port" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1103,8 +1104,8 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--proxy-timeout 32001: 100..32000 ms",
 		"--proxy-ping -1: 0..3600 s (0: none)",
 		"--proxy-ping : 0..3600 s (0: none)",
-		"--outbound-proxy sip:proxy.example: not a sip: URI with a "
-		"numeric address",
+		"--outbound-proxy sip:proxy_1.example: not a sip: URI with a "
+		"host name or a numeric address",
 		"--session-expires 89: 90..86400 s (0: no session timers)",
 		"--session-expires 0x5: 90..86400 s",
 		"--min-se 89: 90..86400 s (RFC 4028 5: not below 90)",
@@ -1113,6 +1114,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--media-timeout +5: seconds, 0..65",
 		"--sip 127.0.0.1:: expected ADDR:PORT",
 		"--ptime 25: 10, 20, 30 or 40",
+		"--dns 198.18.0.53:port: DNS servers '198.18.0.53:port': ",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {

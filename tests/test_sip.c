@@ -269,6 +269,9 @@ static uint32_t rl_rate, rl_burst;
  * its --proxy-timeout and --proxy-ping (0: the defaults, none) */
 static const char *outbound[CP_SIP_MAX_PROXIES];
 static uint32_t proxy_timeout_ms, proxy_ping_ms;
+/* open_sip()'s DNS for the proxies' names (test_sip_proxy_dns) */
+static const char *dns_servers;
+static uint32_t dns_min_ttl_ms;
 static uint32_t session_expires_s, min_se_s; /* the stimer tcase's */
 
 static void
@@ -287,6 +290,8 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.contact_params = ";isfocus",
 		.proxy_timeout_ms = proxy_timeout_ms,
 		.proxy_ping_ms = proxy_ping_ms,
+		.dns_servers = dns_servers,
+		.dns_min_ttl_ms = dns_min_ttl_ms,
 		.session_expires_s = session_expires_s,
 		.min_se_s = min_se_s,
 	};
@@ -812,7 +817,9 @@ END_TEST
 START_TEST(test_sip_outbound_proxy_refused)
 {
 	static const char *const bad[] = {
-		"sip:proxy.example",	     "sip:user@127.0.0.1",
+		"sip:-proxy.example",	     "sip:user@127.0.0.1",
+		"sip:proxy..example",	     "sip:pro_xy.example",
+		"sip:1.2.3",		     "sip:proxy-.example",
 		"sip:127.0.0.1;transport=tls", "tel:+15551234",
 		"127.0.0.1:5060",	     "sip:127.0.0.1:0",
 		"sip:127.0.0.1>\r\nX: y",  "sip:127.0.0.1?Route=x",
@@ -829,6 +836,14 @@ START_TEST(test_sip_outbound_proxy_refused)
 	conf.outbound_proxy[0] = "sip:127.0.0.1:5070;transport=tcp;lr";
 	ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), 0);
 	cp_sip_close(s2);
+	/* names, which DNS resolves (RFC 3263) */
+	ck_assert(cp_sip_proxy_ok("sip:proxy.example", "127.0.0.1"));
+	ck_assert(cp_sip_proxy_ok("sip:sip-1.carrier.example.:5080", "::1"));
+	ck_assert(cp_sip_proxy_ok("sip:edge;transport=tcp", NULL));
+	conf.outbound_proxy[0] = "sip:proxy.example";
+	conf.dns_servers = "not-a-server";
+	ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), -EINVAL);
+	conf.dns_servers = NULL;
 	/* of its own family */
 	conf.addr = "::1";
 	conf.outbound_proxy[0] = "sip:[::1]:5070";
@@ -1972,8 +1987,8 @@ START_TEST(test_focus_proxy_failover)
 	ck_assert_msg(strstr(out, "\"failovers\":1,") != NULL, "%s", out);
 	http_get("/metrics", m, sizeof(m));
 	snprintf(want, sizeof(want),
-		 "tutti_sip_proxy_up{proxy=\"sip:127.0.0.1:%u\"} 0",
-		 focus_silent_port);
+		 "tutti_sip_proxy_up{proxy=\"sip:127.0.0.1:%u\",addr=\"127.0.0.1:"
+		 "%u/udp\"} 0", focus_silent_port, focus_silent_port);
 	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
 	ck_assert_msg(strstr(m, "tutti_sip_events_total{what=\""
 			     "proxy_failovers\"} 1") != NULL, "%s", m);
@@ -2001,7 +2016,8 @@ START_TEST(test_focus_proxy_kamailio)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json proxies"), 0);
 	snprintf(want, sizeof(want), "{\"uri\":\"sip:127.0.0.1:%d\",\"up\":"
 		 "true,\"down_for_s\":0,\"reason\":\"\",\"failovers\":0,"
-		 "\"pings_unanswered\":0}", kam_port[1]);
+		 "\"pings_unanswered\":0,\"addr\":\"127.0.0.1:%d/udp\","
+		 "\"dns_error\":\"\"}", kam_port[1], kam_port[1]);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	ck_assert_int_eq(run_sipp_at((uint16_t)focus_port, "uas_behind_proxy",
 				     "u1", "callee", NULL, NULL,
@@ -3758,6 +3774,112 @@ START_TEST(test_sip_proxy_failover)
 END_TEST
 
 /*
+ * An outbound proxy by name (RFC 3263 §4): dnsmasq, in the test's
+ * namespace, has no NAPTR for trunk.test and SRV _sip._udp records p1
+ * (priority 10) and p2 (20), at the ports of the test's two proxies. So
+ * sip:trunk.test is two hops: the dial-out goes to p1 with Route
+ * <sip:trunk.test;lr>; p1 says nothing and it goes on to p2. Then the
+ * records change (p2 first now): after the least TTL the table is p2, p1,
+ * and p1 is still down (a hop that stays keeps its state). A name DNS
+ * does not know has no address: its dial-out fails at once, and the JSON
+ * says why.
+ */
+START_TEST(test_sip_proxy_dns)
+{
+	char rec[4][96], a[4096], b[4096], dns[32], want[2][96];
+	const char *records[5] = { rec[0], rec[1], rec[2], rec[3], NULL };
+	static char json[2048];
+	unsigned port[2];
+	uint16_t dport = (uint16_t)free_port();
+	struct proc dm;
+
+	memset(&px, 0, sizeof(px));
+	for (int k = 0; k < 2; k++) {
+		px.fd[k] = udp_peer(&px.to);
+		port[k] = port_of(px.fd[k]);
+		snprintf(want[k], sizeof(want[k]),
+			 "\"addr\":\"127.0.0.1:%u/udp\"", port[k]);
+	}
+	snprintf(rec[0], sizeof(rec[0]),
+		 "--srv-host=_sip._udp.trunk.test,p1.trunk.test,%u,10,0",
+		 port[0]);
+	snprintf(rec[1], sizeof(rec[1]),
+		 "--srv-host=_sip._udp.trunk.test,p2.trunk.test,%u,20,0",
+		 port[1]);
+	snprintf(rec[2], sizeof(rec[2]), "--host-record=p1.trunk.test,"
+		 "127.0.0.1");
+	snprintf(rec[3], sizeof(rec[3]), "--host-record=p2.trunk.test,"
+		 "127.0.0.1");
+	ck_assert_int_eq(proc_dnsmasq(&dm, "127.0.0.1", dport, records), 0);
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
+	cp_sip_close(sip);
+	outbound[0] = "sip:trunk.test";
+	dns_servers = dns;
+	dns_min_ttl_ms = 500;
+	proxy_timeout_ms = 300;
+	open_sip(false, 0, 0);
+	outbound[0] = NULL;
+	px.to.sin_port = htons(cp_sip_port(sip));
+	/* resolved: the two addresses, p1's first */
+	ck_assert(PROXY_POLL_UNTIL(proxies_have(want[1]), 5000));
+	cp_sip_proxies_json(sip, json, sizeof(json));
+	ck_assert_msg(strstr(json, want[0]) != NULL &&
+			      strstr(json, want[0]) < strstr(json, want[1]),
+		      "%s", json);
+	ck_assert_int_eq(test_count(json, "\"uri\":\"sip:trunk.test\""), 2);
+	dial_via_proxies();
+	proxy_invite(0, "sip:trunk.test", 1, a, sizeof(a));
+	proxy_invite(1, "sip:trunk.test", 2, b, sizeof(b));
+	answer(px.fd[1], &px.to, b, "486 Busy Here", "");
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 486);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_failovers, 1);
+	/* p2 first now: asked again after the TTL (0 here: the least) */
+	proc_stop(&dm, SIGTERM, 5000);
+	snprintf(rec[0], sizeof(rec[0]),
+		 "--srv-host=_sip._udp.trunk.test,p1.trunk.test,%u,20,0",
+		 port[0]);
+	snprintf(rec[1], sizeof(rec[1]),
+		 "--srv-host=_sip._udp.trunk.test,p2.trunk.test,%u,10,0",
+		 port[1]);
+	ck_assert_int_eq(proc_dnsmasq(&dm, "127.0.0.1", dport, records), 0);
+	ck_assert_msg(PROXY_POLL_UNTIL(
+			      (cp_sip_proxies_json(sip, json, sizeof(json)),
+			       strstr(json, want[0]) > strstr(json, want[1])),
+			      10000),
+		      "%s", json);
+	snprintf(b, sizeof(b), "\"up\":false,\"down_for_s\":0,\"reason\":"
+		 "\"no answer to a dial-out in 300 ms\",\"failovers\":1,"
+		 "\"pings_unanswered\":0,%s", want[0]);
+	ck_assert_msg(strstr(json, b) != NULL, "%s", json);
+	/* a name nobody knows: no address, no dial-out */
+	cp_sip_close(sip);
+	outbound[0] = "sip:nx.trunk.test";
+	open_sip(false, 0, 0);
+	outbound[0] = NULL;
+	dns_servers = NULL;
+	dns_min_ttl_ms = proxy_timeout_ms = 0;
+	ck_assert(PROXY_POLL_UNTIL(cp_sip_stats(sip)->proxy_dns_failed == 1,
+				   5000));
+	cp_sip_proxies_json(sip, json, sizeof(json));
+	ck_assert_msg(strstr(json, "{\"uri\":\"sip:nx.trunk.test\",\"up\":"
+			      "false,") != NULL &&
+			      strstr(json, "\"addr\":\"\",\"dns_error\":\"") !=
+				      NULL &&
+			      strstr(json, "no NAPTR, SRV or A records for "
+					   "nx.trunk.test") !=
+				      NULL,
+		      "%s", json);
+	ck_assert_int_eq(cp_sip_invite(sip, "sip:callee@carrier.example",
+				       "sip:conf@127.0.0.1", "conf",
+				       "application/sdp", sdp, &app, &dialed),
+			 -EHOSTUNREACH);
+	proc_stop(&dm, SIGTERM, 5000);
+	proxies_close();
+}
+END_TEST
+
+/*
  * The first proxy wakes up after its dial-out went on to the second, which
  * answered: the first one's late 2xx matches no transaction any more, and
  * is taken as from another branch of a forked INVITE (RFC 3261
@@ -4495,6 +4617,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_proxy_failover, 0, 3);
 	tcase_add_test(tc, test_sip_proxy_all_down);
 	tcase_add_test(tc, test_sip_proxy_late_answer);
+	tcase_add_test(tc, test_sip_proxy_dns);
 	tcase_add_loop_test(tc, test_sip_proxy_no_failover, 0, 2);
 	tcase_add_test(tc, test_sip_proxy_keepalive);
 	tcase_add_test(tc, test_sip_dial_out_tcp_refused_503);

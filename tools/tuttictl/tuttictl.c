@@ -363,9 +363,11 @@ row_armed(const char *o, const char *e)
 static void
 row_proxy(const char *o, const char *e)
 {
-	char uri[170], up[8], since[24], why[80], fo[24], pu[16];
+	char uri[170], addr[64], up[8], since[24], why[170], fo[24], pu[16];
 
 	get(o, e, "uri", uri, sizeof(uri));
+	if (get(o, e, "addr", addr, sizeof(addr)) == NULL || !addr[0])
+		snprintf(addr, sizeof(addr), "-");
 	get(o, e, "up", up, sizeof(up));
 	get(o, e, "down_for_s", since, sizeof(since));
 	get(o, e, "reason", why, sizeof(why));
@@ -375,7 +377,7 @@ row_proxy(const char *o, const char *e)
 		snprintf(since, sizeof(since), "-");
 	else
 		strncat(since, " s", sizeof(since) - strlen(since) - 1);
-	printf("%-40s %-5s %9s %9s %10s  %s%s\n", uri,
+	printf("%-32s %-24s %-5s %9s %9s %10s  %s%s\n", uri, addr,
 	       strcmp(up, "true") == 0 ? "up" : "DOWN", since, fo, pu,
 	       why[0] != '\0' && strcmp(up, "true") == 0 ? "last down: " : "",
 	       why);
@@ -581,8 +583,9 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 			printf("no outbound proxies (tutti-cp "
 			       "--outbound-proxy)\n");
 		} else {
-			printf("%-40s %-5s %9s %9s %10s  %s\n", "PROXY",
-			       "STATE", "DOWN-FOR", "FAILOVERS", "UNANSWERED",
+			printf("%-32s %-24s %-5s %9s %9s %10s  %s\n", "PROXY",
+			       "ADDRESS", "STATE", "DOWN-FOR", "FAILOVERS",
+			       "UNANSWERED",
 			       "REASON");
 			each(resp, "proxies", row_proxy);
 		}
