@@ -1401,18 +1401,15 @@ static void
 add_unsupported(const struct cp_sip *sip, char *list, size_t len,
 		const char *v)
 {
-	for (const char *p = v; *p != '\0';) {
-		size_t k;
+	const char *p = v, *t;
+	size_t k;
 
-		p += strspn(p, " \t,");
-		k = strcspn(p, " \t,");
-		if (k != 0 && !(sip->supported[0] != '\0' && k == 5 &&
-				strncasecmp(p, "timer", 5) == 0))
+	while ((t = cp_stimer_next_token(&p, &k)) != NULL)
+		if (!(sip->supported[0] != '\0' && k == 5 &&
+		      strncasecmp(t, "timer", 5) == 0))
 			snprintf(list + strlen(list), len - strlen(list),
 				 "%s%.*s", list[0] != '\0' ? ", " : "", (int)k,
-				 p);
-		p += k;
-	}
+				 t);
 }
 
 /* Checks common to every new request (S-03, S-04, S-11). */
@@ -3033,6 +3030,31 @@ stimer_next(const struct cp_sip_dialog *d)
  * off. We refresh at half the interval, and hang up at its end if no
  * refresh of ours got through; the peer must by cp_stimer_deadline_ms().
  */
+/* The walk of the dialogs' timers wakes no later than d is due. */
+static void
+stimer_wake(struct cp_sip *sip, const struct cp_sip_dialog *d)
+{
+	if (stimer_next(d) < sip->se_due)
+		sip->se_due = stimer_next(d);
+}
+
+/*
+ * A 2xx's Session-Expires (a response to our INVITE, re-INVITE or
+ * UPDATE): true, the interval and whether we refresh (RFC 4028 §7.2:
+ * unless it says refresher=uas); false without one that parses.
+ */
+static bool
+response_se(const osip_message_t *m, uint32_t *se_s, bool *we_refresh)
+{
+	enum cp_stimer_refresher r;
+	const char *v = hdr(m, "session-expires", "x", 0);
+
+	if (v == NULL || cp_stimer_parse_se(v, se_s, &r) != 0)
+		return false;
+	*we_refresh = r != CP_STIMER_UAS;
+	return true;
+}
+
 static void
 stimer_arm(struct cp_sip *sip, struct cp_sip_dialog *d, uint32_t se_s,
 	   bool we_refresh, bool update)
@@ -3053,8 +3075,7 @@ stimer_arm(struct cp_sip *sip, struct cp_sip_dialog *d, uint32_t se_s,
 	d->se_refresh_ms = now + 500ull * se_s;
 	d->se_end_ms = now + (we_refresh ? 1000ull * se_s
 					 : cp_stimer_deadline_ms(se_s));
-	if (stimer_next(d) < sip->se_due)
-		sip->se_due = stimer_next(d);
+	stimer_wake(sip, d);
 }
 
 /* Hang up d, whose session timer ran out (why: how). */
@@ -3154,9 +3175,9 @@ stimer_refresh_done(struct txn *t, int code, const osip_message_t *m)
 {
 	struct cp_sip_dialog *d = t->upd;
 	struct cp_sip *sip = t->sip;
-	enum cp_stimer_refresher r = CP_STIMER_NONE;
-	const char *v = m != NULL ? hdr(m, "session-expires", "x", 0) : NULL;
+	const char *v;
 	uint32_t se = 0;
+	bool we = true;
 	uint64_t now = now_ms();
 
 	if (d == NULL)
@@ -3166,9 +3187,11 @@ stimer_refresh_done(struct txn *t, int code, const osip_message_t *m)
 	if (d->se_s == 0 || d->bye_sent)
 		return;
 	if (code / 100 == 2) {
-		if (v == NULL || cp_stimer_parse_se(v, &se, &r) != 0)
+		if (m == NULL || !response_se(m, &se, &we)) {
 			se = d->se_s; /* it knows no timers: ours goes on */
-		stimer_arm(sip, d, se, r != CP_STIMER_UAS, d->se_update);
+			we = true;
+		}
+		stimer_arm(sip, d, se, we, d->se_update);
 		return;
 	}
 	if (code == 408 || code == 481) {
@@ -3197,8 +3220,7 @@ stimer_refresh_done(struct txn *t, int code, const osip_message_t *m)
 		stimer_arm(sip, d, 0, false, false);
 		return;
 	}
-	if (stimer_next(d) < sip->se_due)
-		sip->se_due = stimer_next(d);
+	stimer_wake(sip, d);
 }
 
 /* Refreshes due and sessions over: the next due time. Walks the dialogs
@@ -4055,14 +4077,12 @@ static void
 stimer_answered(struct cp_sip *sip, struct cp_sip_dialog *d,
 		const osip_message_t *m)
 {
-	enum cp_stimer_refresher r;
-	const char *v = hdr(m, "session-expires", "x", 0);
 	uint32_t se;
+	bool we;
 
-	if (sip->supported[0] == '\0' || v == NULL ||
-	    cp_stimer_parse_se(v, &se, &r) != 0)
+	if (sip->supported[0] == '\0' || !response_se(m, &se, &we))
 		return;
-	stimer_arm(sip, d, se, r != CP_STIMER_UAS, allows_update(m));
+	stimer_arm(sip, d, se, we, allows_update(m));
 }
 
 static void

@@ -83,22 +83,29 @@ cp_stimer_parse_min_se(const char *v, uint32_t *min_se_s)
 	return parse(v, min_se_s, NULL);
 }
 
+const char *
+cp_stimer_next_token(const char **p, size_t *len)
+{
+	const char *t = *p + strspn(*p, " \t,");
+
+	if (*t == '\0')
+		return NULL;
+	*len = strcspn(t, " \t,");
+	*p = t + *len;
+	return t;
+}
+
 bool
 cp_stimer_has_token(const char *list, const char *tag)
 {
-	size_t n = strlen(tag);
+	size_t n = strlen(tag), k;
+	const char *p = list, *t;
 
 	if (list == NULL)
 		return false;
-	for (const char *p = list; *p != '\0';) {
-		size_t k;
-
-		p += strspn(p, " \t,");
-		k = strcspn(p, " \t,");
-		if (k == n && strncasecmp(p, tag, n) == 0)
+	while ((t = cp_stimer_next_token(&p, &k)) != NULL)
+		if (k == n && strncasecmp(t, tag, n) == 0)
 			return true;
-		p += k;
-	}
 	return false;
 }
 

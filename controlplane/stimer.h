@@ -9,6 +9,7 @@
 #define TUTTI_CP_STIMER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -62,6 +63,11 @@ int cp_stimer_parse_se(const char *v, uint32_t *se_s,
 
 /* Min-SE's "delta-seconds *(;param)". Returns 0 or -EINVAL. */
 int cp_stimer_parse_min_se(const char *v, uint32_t *min_se_s);
+
+/* The next token of a comma-separated list (Supported, Require, Allow)
+ * at *p: its start, its length in *len, *p moved past it; NULL at the
+ * end. */
+const char *cp_stimer_next_token(const char **p, size_t *len);
 
 /* Is tag (any case) among the comma-separated tokens of list? */
 bool cp_stimer_has_token(const char *list, const char *tag);

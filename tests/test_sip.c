@@ -1431,6 +1431,16 @@ START_TEST(test_focus_session_timer)
 			      strstr(m, "tutti_sip_events_total{what=\""
 					"session_refreshed\"} 2\n") != NULL,
 		      "%s", m);
+	/* and for people: tuttictl stats */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "\nSIP session timers: refreshes sent 0, "
+				  "received 2, calls hung up unrefreshed 0, "
+				  "422 Session Interval Too Small 1\n") != NULL &&
+			      strstr(out, "\nSIP outbound proxies: dial-outs "
+					  "failed over 0, proxies found down 0,"
+					  " keepalives 0, DNS failures 0\n") !=
+				      NULL,
+		      "%s", out);
 }
 END_TEST
 

@@ -63,6 +63,27 @@ START_TEST(test_stimer_finds_tokens)
 }
 END_TEST
 
+START_TEST(test_stimer_walks_tokens)
+{
+	const char *p = " timer,,100rel ,\tx-y\t", *t;
+	size_t k;
+
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, &k));
+	ck_assert_int_eq(strncmp(t, "timer", k), 0);
+	ck_assert_uint_eq(k, 5);
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, &k));
+	ck_assert_int_eq(strncmp(t, "100rel", k), 0);
+	ck_assert_uint_eq(k, 6);
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, &k));
+	ck_assert_int_eq(strncmp(t, "x-y", k), 0);
+	ck_assert_uint_eq(k, 3);
+	ck_assert_ptr_null(cp_stimer_next_token(&p, &k));
+	ck_assert_ptr_null(cp_stimer_next_token(&p, &k));
+	p = " , ";
+	ck_assert_ptr_null(cp_stimer_next_token(&p, &k));
+}
+END_TEST
+
 static const struct cp_stimer_conf on = { .session_expires_s = 1800,
 					  .min_se_s = 90 };
 
@@ -173,6 +194,7 @@ test_suite(void)
 
 	tcase_add_test(tc, test_stimer_parses_session_expires);
 	tcase_add_test(tc, test_stimer_finds_tokens);
+	tcase_add_test(tc, test_stimer_walks_tokens);
 	tcase_add_test(tc, test_stimer_answers_table_2);
 	tcase_add_test(tc, test_stimer_bounds_the_interval);
 	suite_add_tcase(s, tc);

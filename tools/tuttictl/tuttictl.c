@@ -360,6 +360,49 @@ row_armed(const char *o, const char *e)
 	       match[0] ? "'" : "");
 }
 
+/* tuttictl stats' lines of SIP counters: key and words before it; a line
+ * ends after an entry whose words are NULL. */
+static const char *const sip_counters[][2] = {
+	{ "rx_requests", "SIP: requests " },
+	{ "parse_bad", ", malformed " },
+	{ "ratelimited", ", refused by the rate limit " },
+	{ "ratelimit_drop", ", dropped by it " },
+	{ NULL, NULL },
+	{ "proxy_failovers", "SIP outbound proxies: dial-outs failed over " },
+	{ "proxy_down", ", proxies found down " },
+	{ "proxy_pings", ", keepalives " },
+	{ "proxy_dns_failed", ", DNS failures " },
+	{ NULL, NULL },
+	{ "session_refreshes", "SIP session timers: refreshes sent " },
+	{ "session_refreshed", ", received " },
+	{ "session_expired", ", calls hung up unrefreshed " },
+	{ "session_too_small", ", 422 Session Interval Too Small " },
+	{ NULL, NULL },
+};
+
+/* The counters of c[0..n-1] in resp, a line each group; none (tutti-cp
+ * serves no SIP): nothing. */
+static void
+print_counters(const char *resp, const char *const c[][2], size_t n)
+{
+	bool mid = false; /* a line begun */
+	char v[32];
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i][0] == NULL) {
+			printf("\n");
+			mid = false;
+		} else if (get(resp, NULL, c[i][0], v, sizeof(v)) != NULL) {
+			printf("%s%s", c[i][1], v);
+			mid = true;
+		} else {
+			break;
+		}
+	}
+	if (mid)
+		printf("\n");
+}
+
 static void
 row_proxy(const char *o, const char *e)
 {
@@ -522,18 +565,8 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 			each(resp, "ports", row_port);
 		}
 		/* the SIP layer's counters, if tutti-cp serves SIP */
-		for (size_t i = 0; i < 4; i++) {
-			static const char *const sip[][2] = {
-				{ "rx_requests", "SIP: requests " },
-				{ "parse_bad", ", malformed " },
-				{ "ratelimited", ", refused by the rate limit " },
-				{ "ratelimit_drop", ", dropped by it " },
-			};
-
-			if (get(resp, NULL, sip[i][0], v, sizeof(v)) == NULL)
-				break;
-			printf("%s%s%s", sip[i][1], v, i == 3 ? "\n" : "");
-		}
+		print_counters(resp, sip_counters,
+			       sizeof(sip_counters) / sizeof(sip_counters[0]));
 	} else if (strcmp(cmd, "lock") == 0 ||
 		   strcmp(cmd, "unlock") == 0) {
 		print_switch(resp, "conference", "locked",
