@@ -120,7 +120,9 @@ struct part {
 	struct cp_sip_call *call;	/* dial-out in progress */
 	struct cp_sip_sub *refer_sub;	/* who asked, told of progress */
 	enum cp_roster_disconnection disc;	/* why the focus hung up */
-	const char *disc_reason;		/* static text, or NULL */
+	const char *disc_reason;		/* static text, bye_reason,
+						 * or NULL */
+	char bye_reason[128];	/* the Reason of its BYE (RFC 3326) */
 	bool bye_on_ack;	/* sent away before its ACK came: BYE then */
 	/* provisioned (tuttictl provision): a leg with no SIP dialog; from
 	 * is "prov:ID@A.B.C.D:PORT" (its file's id and remote end) */
@@ -601,6 +603,27 @@ roster_reap(struct conf *c, uint64_t now, bool all)
 		roster_changed(c);
 }
 
+/*
+ * The BYE of p (on dialog d), with a Reason (RFC 3326) from why the focus
+ * sends it away (p->disc, p->disc_reason): Q.850 cause 47 (resource
+ * unavailable) when the data plane has no room, 102 (recovery on timer
+ * expiry) for other failures (no media), else 16 (normal clearing); the
+ * text is p->disc_reason.
+ */
+static int
+part_bye(struct cp_focus *f, struct part *p, struct cp_sip_dialog *d)
+{
+	const char *why = p->disc_reason != NULL ? p->disc_reason : "";
+	char reason[160];
+	int cause = 16;
+
+	if (p->disc == CP_ROSTER_DISC_FAILED)
+		cause = strcmp(why, "no media resources") == 0 ? 47 : 102;
+	snprintf(reason, sizeof(reason), "Q.850;cause=%d%s%s%s", cause,
+		 why[0] ? ";text=\"" : "", why, why[0] ? "\"" : "");
+	return cp_sip_dialog_bye_why(f->sip, d, reason);
+}
+
 /* Hang up on p (BYE), saying in the roster how and why it left. */
 static int
 send_away(struct cp_focus *f, struct part *p,
@@ -634,7 +657,7 @@ send_away(struct cp_focus *f, struct part *p,
 		return -ENOTCONN;
 	p->disc = how;
 	p->disc_reason = why;
-	return cp_sip_dialog_bye(f->sip, p->dialog);
+	return part_bye(f, p, p->dialog);
 }
 
 /* Whether worker w refuses new legs now (tutti-dp --admit-busy). */
@@ -2108,7 +2131,7 @@ on_ack(void *ctx, struct cp_sip_dialog *dialog)
 		state_changed(f);	/* joined, or a re-INVITE is done */
 		if (p->bye_on_ack) {	/* sent away while the 200 was out */
 			p->bye_on_ack = false;
-			cp_sip_dialog_bye(f->sip, dialog);
+			part_bye(f, p, dialog);
 		}
 	}
 }
@@ -2121,12 +2144,18 @@ on_dialog_end(void *ctx, struct cp_sip_dialog *dialog, enum cp_sip_end why)
 
 	if (p == NULL)
 		return;
-	LOG_INFO("%s left conference %s (%s)", p->from, p->conf->name,
+	if (why == CP_SIP_END_BYE_RECEIVED)
+		snprintf(p->bye_reason, sizeof(p->bye_reason), "%s",
+			 cp_sip_dialog_end_reason(dialog));
+	LOG_INFO("%s left conference %s (%s%s%s)", p->from, p->conf->name,
 		 why == CP_SIP_END_BYE_RECEIVED ? "hung up" :
 		 why == CP_SIP_END_BYE_SENT ? "sent away by the focus" :
 		 why == CP_SIP_END_SESSION_EXPIRED ?
 		 "session timer expired: hung up by the focus" :
-		 "never acknowledged the answer");
+		 "never acknowledged the answer",
+		 p->bye_reason[0] ? ": Reason: " : "", p->bye_reason);
+	if (p->bye_reason[0] != '\0' && p->disc == CP_ROSTER_DISC_NONE)
+		p->disc_reason = p->bye_reason; /* its RFC 3326 value */
 	if ((why == CP_SIP_END_NO_ACK || why == CP_SIP_END_SESSION_EXPIRED) &&
 	    p->disc == CP_ROSTER_DISC_NONE) {
 		p->disc = CP_ROSTER_DISC_FAILED;
@@ -2547,7 +2576,8 @@ on_call_answered(void *ctx, struct cp_sip_call *call,
 		LOG_INFO("conference %s: %s answered with SDP we cannot use: "
 			 "%s: hanging up", p->conf->name, p->from, err);
 		refer_progress(f, p, 488, true);
-		cp_sip_dialog_bye(f->sip, dialog);
+		cp_sip_dialog_bye_why(f->sip, dialog, "SIP;cause=488;text="
+					      "\"Not Acceptable Here\"");
 		return;
 	}
 	cp_sdp_result_to_leg(&res, &p->leg);

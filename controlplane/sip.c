@@ -97,6 +97,9 @@ struct cp_sip_dialog {
 	uint64_t se_refresh_ms, se_end_ms;
 	struct txn *se_tx;
 	const char *se_why;
+	/* the Reason (RFC 3326) of the BYE that ends it, while
+	 * on_dialog_end runs: cp_sip_dialog_end_reason() */
+	char end_reason[128];
 	struct cp_sip_dialog *next, **pprev; /* sip->dialogs */
 	struct cp_sip_dialog *hnext;	      /* sip->dlg_idx, by Call-ID */
 };
@@ -309,6 +312,8 @@ static bool proxy_parse(struct proxy_name *pn, const char *uri,
 static void proxy_name_set(struct cp_sip *sip, unsigned k,
 			   const struct cp_dns_target *t, unsigned n);
 static int dns_open(struct cp_sip *sip, const char *servers);
+static bool is_header_safe(const char *s);
+static void reason_of(const osip_message_t *m, char *buf, size_t len);
 static uint64_t run_dns(struct cp_sip *sip, uint64_t now);
 
 static bool
@@ -1682,6 +1687,7 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 			return;
 		}
 		reply_txn(tr, build_response(sip, m, 200, NULL, 0));
+		reason_of(m, d->end_reason, sizeof(d->end_reason));
 		if (!d->bye_sent) /* else our BYE's end finishes it */
 			dialog_end(sip, d, CP_SIP_END_BYE_RECEIVED);
 	} else if (MSG_IS_UPDATE(m)) {
@@ -2080,7 +2086,8 @@ run_2xx_timers(struct cp_sip *sip, uint64_t now)
 			sip->st.no_ack++;
 			LOG_INFO("sip: no ACK for the 2xx of call %s: BYE",
 				 d->od->call_id);
-			cp_sip_dialog_bye(sip, d);
+			cp_sip_dialog_bye_why(sip, d, "Q.850;cause=102;text="
+						      "\"no ACK\"");
 			continue;
 		}
 		if (now >= d->next_ms) {
@@ -2756,11 +2763,20 @@ start_client(struct cp_sip *sip, osip_fsm_type_t kind, osip_message_t *m,
 int
 cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d)
 {
+	return cp_sip_dialog_bye_why(sip, d, NULL);
+}
+
+int
+cp_sip_dialog_bye_why(struct cp_sip *sip, struct cp_sip_dialog *d,
+		      const char *reason)
+{
 	osip_message_t *bye;
 	struct txn *t;
 	int rc;
 
-	if (sip == NULL || d == NULL || d->sub_only)
+	if (sip == NULL || d == NULL || d->sub_only ||
+	    (reason != NULL && (!is_header_safe(reason) ||
+				strlen(reason) > 200)))
 		return -EINVAL;
 	if (d->bye_sent)
 		return -EALREADY;
@@ -2768,6 +2784,11 @@ cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d)
 		return -ENOMEM;
 	dialog_next_hop(sip, d, &t->peer);
 	bye = build_request(sip, d, "BYE", t->peer.proto == CP_SIP_TCP);
+	if (bye != NULL && reason != NULL &&
+	    osip_message_set_header(bye, "Reason", reason) != 0) {
+		osip_message_free(bye);
+		bye = NULL;
+	}
 	if (bye == NULL) {
 		free(t);
 		return -ENOMEM;
@@ -2832,6 +2853,29 @@ static bool
 is_header_safe(const char *s)
 {
 	return s != NULL && strpbrk(s, "\r\n") == NULL;
+}
+
+/* m's Reason header (RFC 3326; the first), printable ASCII only (any
+ * other byte becomes '?'), cut to len - 1; "" without one. */
+static void
+reason_of(const osip_message_t *m, char *buf, size_t len)
+{
+	osip_header_t *h = NULL;
+
+	buf[0] = '\0';
+	if (osip_message_header_get_byname(m, "reason", 0, &h) < 0 ||
+	    h == NULL || h->hvalue == NULL)
+		return;
+	snprintf(buf, len, "%s", h->hvalue);
+	for (char *p = buf; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
+}
+
+const char *
+cp_sip_dialog_end_reason(const struct cp_sip_dialog *d)
+{
+	return d->end_reason;
 }
 
 /* Is ";name" (any case, with or without a value) among params? */
@@ -3086,7 +3130,8 @@ stimer_expire(struct cp_sip *sip, struct cp_sip_dialog *d, const char *why)
 		 d->od->call_id, why);
 	sip->st.session_expired++;
 	d->se_expired = true;
-	if (cp_sip_dialog_bye(sip, d) == -ENOMEM) {
+	if (cp_sip_dialog_bye_why(sip, d, "Q.850;cause=102;text=\"session "
+					  "timer expired\"") == -ENOMEM) {
 		d->se_expired = false; /* tried again at the next walk */
 		d->se_end_ms = now_ms() + 1000;
 	}
@@ -4064,7 +4109,8 @@ reack(struct cp_sip *sip, osip_message_t *m)
 		d->orphan = true;
 		LOG_INFO("sip: forked 2xx for call %s: ACK and BYE",
 			 d->od->call_id);
-		cp_sip_dialog_bye(sip, d);
+		cp_sip_dialog_bye_why(sip, d, "SIP;cause=200;text=\"Call "
+					      "completed elsewhere\"");
 	}
 	return true;
 }

@@ -467,6 +467,24 @@ int cp_sip_dialog_restore(struct cp_sip *sip,
 int cp_sip_dialog_bye(struct cp_sip *sip, struct cp_sip_dialog *d);
 
 /*
+ * The same with a Reason header (RFC 3326) saying why, its value, e.g.
+ * "Q.850;cause=16;text=\"the conference ended\"" (NULL: none; one line,
+ * at most 200 characters, else -EINVAL). The SIP layer's own BYEs carry
+ * one: Q.850 cause 102 (recovery on timer expiry) for a session timer
+ * that ran out or a 2xx never ACKed, SIP cause 200 for a forked call's
+ * second 2xx.
+ */
+int cp_sip_dialog_bye_why(struct cp_sip *sip, struct cp_sip_dialog *d,
+			  const char *reason);
+
+/*
+ * The Reason header (RFC 3326) of the BYE that ended d, while
+ * on_dialog_end runs for CP_SIP_END_BYE_RECEIVED: printable ASCII, at
+ * most 127 characters; "" if it had none.
+ */
+const char *cp_sip_dialog_end_reason(const struct cp_sip_dialog *d);
+
+/*
  * Dial out: send INVITE to target_uri (a SIP URI with a numeric host,
  * optional port, ;transport=udp or tcp; no other), From from_uri with a
  * new tag, Contact <sip:contact_user@our-address> plus cp_sip_conf.contact_params (e.g.

@@ -1419,8 +1419,10 @@ START_TEST(test_focus_session_timer)
 	}
 	ck_assert_msg(seen, "%s", out);
 	ck_assert_int_eq(sipp_wait(pid, "focus_session_timer", tps[_i]), 0);
-	ck_assert_msg(proc_expect(&focus_cp, "left conference demo (hung up)",
-				  10000),
+	/* the caller's BYE said why (RFC 3326) */
+	ck_assert_msg(proc_expect(&focus_cp, "left conference demo (hung up: "
+				  "Reason: Q.850;cause=16;text=\"Normal call "
+				  "clearing\")", 10000),
 		      "%s", focus_cp.out);
 	ck_assert_msg(strstr(focus_cp.out, "session timers: at most 1800 s, "
 					   "at least 90 s") != NULL,
@@ -3272,6 +3274,10 @@ START_TEST(test_sip_session_timer_peer_refreshes)
 	ck_assert_msg(strncmp(msg, "SIP/2.0 488", 11) == 0, "%s", msg);
 	await_method(fd, "BYE", msg, sizeof(msg), 10000);
 	ck_assert_uint_ge(proc_now_ms() - last, 3900);
+	/* saying why (RFC 3326): Q.850 recovery on timer expiry */
+	ck_assert_msg(strstr(msg, "\r\nReason: Q.850;cause=102;text=\"session "
+				  "timer expired\"\r\n") != NULL,
+		      "%s", msg);
 	answer_req(fd, &to, msg, 200);
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_SESSION_EXPIRED] == 1, 3000));
 	ck_assert(stats_have("\"session_refreshed\":3,"));
