@@ -81,10 +81,13 @@ struct conf {
  * why (RFC 4575 5.7.2, disconnection-method and -info), long enough for
  * every subscriber's next partial to say so; then it is deleted.
  */
+/* A user entity of the roster, at most (a From, or an anonymous one's). */
+#define ROSTER_USER_LEN 96
+
 struct gone {
 	struct gone *next;
 	uint64_t until_ms;
-	char user[96];
+	char user[ROSTER_USER_LEN];
 	char ep[160];
 };
 
@@ -124,6 +127,8 @@ struct part {
 						 * or NULL */
 	char bye_reason[128];	/* the Reason of its BYE (RFC 3326) */
 	bool bye_on_ack;	/* sent away before its ACK came: BYE then */
+	/* asked for privacy (RFC 3323): anonymous in the roster */
+	bool anon;
 	/* provisioned (tuttictl provision): a leg with no SIP dialog; from
 	 * is "prov:ID@A.B.C.D:PORT" (its file's id and remote end) */
 	bool prov;
@@ -474,10 +479,31 @@ roster_changed(struct conf *c)
 }
 
 /* The endpoint entity of a participant: its From URI and leg. */
+/*
+ * p's user in the RFC 4575 roster: its From, or, for a participant that
+ * asked for privacy, sip:anonymousN@anonymous.invalid with N its leg id,
+ * unique (RFC 4575 5.6, 8.2: no URI of it shows who it is). In buf.
+ */
+static const char *
+roster_user(const struct part *p, char *buf, size_t len)
+{
+	if (p->anon)
+		snprintf(buf, len, "sip:anonymous%u@anonymous.invalid",
+			 p->leg_id);
+	else
+		snprintf(buf, len, "%s", p->from);
+	return buf;
+}
+
+/* p's endpoint in the roster: its roster user and leg (never its
+ * Contact, so nothing of an anonymous one's). */
 static void
 ep_of(const struct part *p, char *out, size_t len)
 {
-	snprintf(out, len, "%s;leg=%u", p->from, p->leg_id);
+	char u[ROSTER_USER_LEN];
+
+	snprintf(out, len, "%s;leg=%u", roster_user(p, u, sizeof(u)),
+		 p->leg_id);
 }
 
 static enum cp_roster_media_dir
@@ -505,28 +531,31 @@ roster_part(struct conf *c, struct part *p)
 				     .label = "audio",
 				     .dir = roster_dir(p->leg.dir) };
 	const char *roles[1] = { "moderator" };
+	char ub[ROSTER_USER_LEN];
+	const char *u;
 
 	/* a provisioned leg is no SIP user: not in RFC 4575's roster */
 	if (c->roster == NULL || p->prov)
 		return;
+	u = roster_user(p, ub, sizeof(ub));
 	ep_of(p, ep, sizeof(ep));
-	if (!cp_roster_has_user(c->roster, p->from))
-		cp_roster_user_add(c->roster, p->from, NULL);
+	if (!cp_roster_has_user(c->roster, u))
+		cp_roster_user_add(c->roster, u, NULL);
 	if (p->moderator)
-		cp_roster_user_set_roles(c->roster, p->from, roles, 1);
-	if (cp_roster_ep_add(c->roster, p->from, ep, NULL,
+		cp_roster_user_set_roles(c->roster, u, roles, 1);
+	if (cp_roster_ep_add(c->roster, u, ep, NULL,
 			     CP_ROSTER_EP_CONNECTED) == 0) {
 		struct cp_roster_exec when = { .when_s = (int64_t)time(NULL) };
 
-		cp_roster_ep_set_joining(c->roster, p->from, ep,
+		cp_roster_ep_set_joining(c->roster, u, ep,
 					 p->dialed_out ?
 					 CP_ROSTER_JOIN_DIALED_OUT :
 					 CP_ROSTER_JOIN_DIALED_IN, &when);
 	}
-	cp_roster_ep_set_muted(c->roster, p->from, ep,
+	cp_roster_ep_set_muted(c->roster, u, ep,
 			       (p->op_flags & SHM_LEG_MUTE) || p->pin_pending);
-	cp_roster_ep_set_held(c->roster, p->from, ep, p->held);
-	cp_roster_media_set(c->roster, p->from, ep, &m);
+	cp_roster_ep_set_held(c->roster, u, ep, p->held);
+	cp_roster_media_set(c->roster, u, ep, &m);
 	roster_changed(c);
 }
 
@@ -547,24 +576,25 @@ roster_leave(struct cp_focus *f, struct conf *c, struct part *p)
 		.reason = p->disc_reason,
 	};
 	struct gone *g;
-	char ep[160];
+	char ep[160], ub[ROSTER_USER_LEN];
+	const char *u = roster_user(p, ub, sizeof(ub));
 
-	if (c->roster == NULL || !cp_roster_has_user(c->roster, p->from))
+	if (c->roster == NULL || !cp_roster_has_user(c->roster, u))
 		return;
 	ep_of(p, ep, sizeof(ep));
-	cp_roster_ep_set_status(c->roster, p->from, ep,
+	cp_roster_ep_set_status(c->roster, u, ep,
 				CP_ROSTER_EP_DISCONNECTED);
-	cp_roster_ep_set_disconnection(c->roster, p->from, ep,
+	cp_roster_ep_set_disconnection(c->roster, u, ep,
 				       p->disc != CP_ROSTER_DISC_NONE ?
 				       p->disc : CP_ROSTER_DISC_DEPARTED,
 				       &info);
 	roster_changed(c);
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
-		cp_roster_ep_remove(c->roster, p->from, ep);
+		cp_roster_ep_remove(c->roster, u, ep);
 		return;		/* deleted at once: still a true roster */
 	}
 	g->until_ms = mono_ms() + linger_ms(f);
-	snprintf(g->user, sizeof(g->user), "%s", p->from);
+	snprintf(g->user, sizeof(g->user), "%s", u);
 	snprintf(g->ep, sizeof(g->ep), "%s", ep);
 	g->next = c->gone;
 	c->gone = g;
@@ -588,9 +618,15 @@ roster_reap(struct conf *c, uint64_t now, bool all)
 		*gp = g->next;
 		if (c->roster != NULL) {
 			cp_roster_ep_remove(c->roster, g->user, g->ep);
-			for (struct part *q = c->parts; q != NULL; q = q->next)
-				keep_user |= strcmp(q->from, g->user) == 0 &&
+			for (struct part *q = c->parts; q != NULL;
+			     q = q->next) {
+				char ub[ROSTER_USER_LEN];
+
+				keep_user |= strcmp(roster_user(q, ub,
+								sizeof(ub)),
+						    g->user) == 0 &&
 					     q->state != PART_JOINING;
+			}
 			for (struct gone *o = c->gone; o != NULL; o = o->next)
 				keep_user |= strcmp(o->user, g->user) == 0;
 			if (!keep_user)
@@ -1493,10 +1529,12 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	if (p->state == PART_JOINING) {
 		f->st.joined++;
 		LOG_INFO("%s joined conference %s (leg %u, %s/%u, RTP port %u, "
-			 "RTP address %s, worker %u)", p->from, p->conf->name,
+			 "RTP address %s, worker %u%s)", p->from, p->conf->name,
 			 leg_id, shm_codec_name(p->leg.codec), p->leg.rate_hz,
 			 p->port, leg_local_ip(f, &p->leg, ip),
-			 p->conf->worker);
+			 p->conf->worker,
+			 p->anon ? "; asked for privacy: anonymous in the "
+				   "roster" : "");
 	}
 	p->req = NULL;
 	p->state = PART_CONNECTED;
@@ -2069,6 +2107,7 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	p->conf = c;
 	p->leg_id = ++f->next_leg_id;
 	snprintf(p->from, sizeof(p->from), "%s", cp_sip_req_from(req));
+	p->anon = cp_sip_req_privacy(req);
 	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
 	p->leg.leg_id = p->leg_id;
 	p->leg.ssrc = (uint32_t)rand64();
@@ -2975,6 +3014,7 @@ state_fill_part(struct cp_focus *f, const struct part *p,
 	sp->pin_pending = p->pin_pending;
 	sp->op_flags = p->op_flags;
 	sp->prov = p->prov;
+	sp->anon = p->anon;
 	snprintf(sp->auth_user, sizeof(sp->auth_user), "%s", p->auth_user);
 	sp->sdp_id = p->sess.id;
 	sp->sdp_version = p->sess.version;
@@ -3345,6 +3385,7 @@ restore_part(struct cp_focus *f, struct conf *c,
 	p->prov = sp->prov;
 	snprintf(p->auth_user, sizeof(p->auth_user), "%s", sp->auth_user);
 	snprintf(p->from, sizeof(p->from), "%s", sp->from);
+	p->anon = sp->anon;
 	cp_sdp_sess_init(&p->sess, sp->sdp_id, sp->sdp_version);
 	p->sess.last_hash = sp->sdp_hash;
 	p->sess.sent = true;
@@ -3414,6 +3455,7 @@ prov_again(struct cp_focus *f, const struct cp_state_conf *sc,
 	if ((p = prov_part_new(f, c, &sp->leg, 0)) == NULL)
 		return -ENOMEM;
 	snprintf(p->from, sizeof(p->from), "%s", sp->from);
+	p->anon = sp->anon;
 	p->op_flags = sp->op_flags;
 	f->worker_legs[c->worker]++;
 	return 0;

@@ -164,6 +164,7 @@ struct cp_sip_req {
 	struct cp_sip_dialog *dialog; /* re-INVITE: its dialog */
 	char *uri, *call_id, *body, *from, *to;
 	char *authorization;	/* first Authorization value, or NULL */
+	bool privacy;		/* its sender asked for anonymity */
 	char to_tag[TAG_HEX + 1];
 	bool final_sent;
 	bool invite;		/* else REFER or SUBSCRIBE (on a NIST) */
@@ -1547,6 +1548,45 @@ req_free(struct cp_sip *sip, struct cp_sip_req *r)
 	free(r);
 }
 
+/*
+ * Does m's sender ask that its identity be kept from others? A Privacy
+ * header (RFC 3323 §4.2) with id, user or header (none, session and
+ * critical alone do not hide who it is), or an anonymous From (§4.1.1.3:
+ * the host anonymous.invalid, or the display name Anonymous).
+ */
+static bool
+wants_privacy(const osip_message_t *m)
+{
+	const char *dn = m->from->displayname;
+	osip_header_t *h = NULL;
+	int pos = 0;
+
+	while ((pos = osip_message_header_get_byname(m, "privacy", pos, &h)) >=
+	       0) {
+		const char *p = h != NULL ? h->hvalue : NULL;
+		size_t k;
+
+		for (; p != NULL && *p != '\0'; p += k) {
+			p += strspn(p, " \t;,");
+			k = strcspn(p, " \t;,");
+			if ((k == 2 && strncasecmp(p, "id", 2) == 0) ||
+			    (k == 4 && strncasecmp(p, "user", 4) == 0) ||
+			    (k == 6 && strncasecmp(p, "header", 6) == 0))
+				return true;
+		}
+		pos++;
+	}
+	if (m->from->url != NULL && m->from->url->host != NULL &&
+	    strcasecmp(m->from->url->host, "anonymous.invalid") == 0)
+		return true;
+	if (dn == NULL)
+		return false;
+	if (dn[0] == '"')
+		return strncasecmp(dn, "\"anonymous\"", 11) == 0 &&
+		       dn[11] == '\0';
+	return strcasecmp(dn, "anonymous") == 0;
+}
+
 static struct cp_sip_req *
 req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 {
@@ -1573,6 +1613,7 @@ req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 		if (osip_message_get_authorization(m, 0, &a) >= 0 && a != NULL)
 			osip_authorization_to_str(a, &r->authorization);
 	}
+	r->privacy = wants_privacy(m);
 	random_hex(r->to_tag, TAG_HEX);
 	if (r->uri == NULL || r->from == NULL || r->to == NULL ||
 	    r->call_id == NULL || r->body == NULL) {
@@ -2331,6 +2372,12 @@ const char *
 cp_sip_req_authorization(const struct cp_sip_req *req)
 {
 	return req->authorization;
+}
+
+bool
+cp_sip_req_privacy(const struct cp_sip_req *req)
+{
+	return req->privacy;
 }
 
 const char *

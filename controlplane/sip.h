@@ -375,6 +375,13 @@ int cp_sip_reply_hdrs(struct cp_sip *sip, struct cp_sip_req *req, int code,
 const char *cp_sip_req_authorization(const struct cp_sip_req *req);
 
 /*
+ * Does req's sender ask for anonymity: Privacy: id, user or header (RFC
+ * 3323 §4.2, RFC 3325), or an anonymous From (sip:anonymous@anonymous.
+ * invalid, or the display name "Anonymous", RFC 3323 §4.1.1.3)?
+ */
+bool cp_sip_req_privacy(const struct cp_sip_req *req);
+
+/*
  * Request-URI, From and To URIs (no display name, no tag), Call-ID and
  * body (NUL terminated, "" if none) of req; valid as long as req.
  */

@@ -96,6 +96,7 @@ static const struct field part_fields[] = {
 	PF("pin_pending", K_BOOL, pin_pending),
 	PF("op_flags", K_U8, op_flags),
 	PF_OPT("prov", K_BOOL, prov),
+	PF_OPT("anon", K_BOOL, anon),
 	PF("auth_user", K_STR, auth_user),
 	PF("sdp_id", K_U64, sdp_id),
 	PF("sdp_version", K_U64, sdp_version),

@@ -76,6 +76,7 @@ struct cp_state_part {
 	bool pin_pending;   /* in, deaf and mute, until its PIN */
 	uint8_t op_flags;   /* SHM_LEG_MUTE | SHM_LEG_DEAF by the operator */
 	bool prov;	    /* provisioned (tuttictl provision): no dialog */
+	bool anon;	    /* asked for privacy: anonymous in the roster */
 	char auth_user[64]; /* Digest user, "" = none */
 	uint64_t sdp_id;    /* o= of the SDP the focus sent */
 	uint64_t sdp_version;

@@ -42,6 +42,7 @@ static struct {
 	int invites, acks, cancels;
 	int ends[4];		 /* by enum cp_sip_end */
 	char from[128], to[128]; /* URIs of the last INVITE */
+	bool privacy;		 /* ... and whether it asked for anonymity */
 	/* dial-out */
 	int progress, answered, failed_code;
 	bool cancel_on_180, bye_on_answer;
@@ -98,6 +99,7 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
 	app.invites++;
 	snprintf(app.from, sizeof(app.from), "%s", cp_sip_req_from(req));
 	snprintf(app.to, sizeof(app.to), "%s", cp_sip_req_to(req));
+	app.privacy = cp_sip_req_privacy(req);
 	if (strncmp(cp_sip_req_uri(req), "sip:ring@", 9) == 0)
 		ck_assert_int_eq(cp_sip_reply(sip, req, 180, NULL, NULL), 0);
 	else if (strncmp(cp_sip_req_uri(req), "sip:busy@", 9) == 0)
@@ -1206,6 +1208,50 @@ START_TEST(test_focus_tuttictl)
 			      "\"participants\":0"), "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "tutti-dp up"), "%s", out);
+}
+END_TEST
+
+/*
+ * A caller that asks for privacy (Privacy: id, RFC 3323) is
+ * sip:anonymousN@anonymous.invalid in the RFC 4575 roster (5.6, 8.2):
+ * nothing of its From or Contact shows, and the document stays valid. It
+ * leaves as that user too. The operator still sees who it is (the log,
+ * tuttictl show).
+ */
+START_TEST(test_focus_privacy)
+{
+	char out[8192];
+	pid_t pid;
+
+	pid = sipp_start((uint16_t)focus_port, "focus_private", tps[_i],
+			 "demo", NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "; asked for privacy: anonymous "
+				  "in the roster)", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster demo"), 0);
+	xmlFreeDoc(valid_doc(out, "tuttictl roster demo"));
+	ck_assert_msg(strstr(out, "<user entity=\"sip:anonymous") != NULL &&
+			      strstr(out, "@anonymous.invalid\"") != NULL &&
+			      strstr(out, "<endpoint entity=\"sip:anonymous") !=
+				      NULL &&
+			      strstr(out, "<status>connected</status>") != NULL &&
+			      strstr(out, "sipp") == NULL,
+		      "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"), 0);
+	ck_assert_msg(strstr(out, "\"from\":\"sip:sipp@127.0.0.1:") != NULL,
+		      "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick demo sipp"), 0);
+	ck_assert_int_eq(sipp_wait(pid, "focus_private", tps[_i]), 0);
+	/* gone as the anonymous user: booted, then deleted (2 intervals) */
+	for (uint64_t end = proc_now_ms() + 5000;
+	     proc_now_ms() < end &&
+	     (tuttictl(out, sizeof(out), "roster demo"),
+	      strstr(out, "anonymous") != NULL);)
+		usleep(50000);
+	xmlFreeDoc(valid_doc(out, "tuttictl roster demo"));
+	ck_assert_msg(strstr(out, "anonymous") == NULL &&
+			      strstr(out, "sipp") == NULL,
+		      "%s", out);
 }
 END_TEST
 
@@ -2707,6 +2753,61 @@ raw_call(int caller, const struct sockaddr_in *to, const char *callid,
 	ck_assert_ptr_nonnull(t);
 	ck_assert_int_eq(sscanf(t, ";tag=%63[0-9a-f]", tag), 1);
 }
+
+/*
+ * Who asks for anonymity (RFC 3323): Privacy with id, user or header
+ * (among other values, any case), or an anonymous From (§4.1.1.3); not
+ * Privacy: none, session or critical alone, nor a From that only looks
+ * like an anonymous one.
+ */
+START_TEST(test_sip_privacy_asked)
+{
+	static const struct {
+		const char *from, *extra;
+		bool anon;
+	} cases[] = {
+		{ "<sip:a@x>", "", false },
+		{ "<sip:a@x>", "Privacy: id\r\n", true },
+		{ "<sip:a@x>", "Privacy: critical ; USER\r\n", true },
+		{ "<sip:a@x>", "Privacy: header\r\n", true },
+		{ "<sip:a@x>", "Privacy: none\r\n", false },
+		{ "<sip:a@x>", "Privacy: session;critical\r\n", false },
+		{ "<sip:a@x>", "Privacy: identity\r\n", false },
+		{ "<sip:a@x>", "Privacy: none\r\nPrivacy: id\r\n", true },
+		{ "\"Anonymous\" <sip:anonymous@anonymous.invalid>", "", true },
+		{ "<sip:x@Anonymous.Invalid>", "", true },
+		{ "anonymous <sip:a@x>", "", true },
+		{ "\"Anonymous Bob\" <sip:a@x>", "", false },
+		{ "<sip:anonymous@x>", "", false },
+	};
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char inv[1024], msg[4096], cid[40];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(inv, sizeof(inv),
+			 "INVITE sip:room@127.0.0.1 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK-pv%u;"
+			 "rport\r\nFrom: %s;tag=f%u\r\n"
+			 "To: <sip:room@127.0.0.1>\r\nCall-ID: pv-%u\r\n"
+			 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+			 "%sContent-Length: 0\r\n\r\n",
+			 i, cases[i].from, i, i, cases[i].extra);
+		snprintf(cid, sizeof(cid), "\r\nCall-ID: pv-%u\r\n", i);
+		app.invites = 0;
+		udp_send(fd, &to, inv, strlen(inv));
+		do /* past 100s and the earlier calls' 200s, sent again */
+			udp_recv(fd, msg, sizeof(msg));
+		while (msg[0] != '\0' && (strncmp(msg, "SIP/2.0 200", 11) != 0 ||
+					  strstr(msg, cid) == NULL));
+		ck_assert_msg(msg[0] != '\0', "case %u: no 200", i);
+		ck_assert_int_eq(app.invites, 1);
+		ck_assert_msg(app.privacy == cases[i].anon, "case %u: %s %s", i,
+			      cases[i].from, cases[i].extra);
+	}
+	close(fd);
+}
+END_TEST
 
 /* Send a request inside the dialog raw_call() made (new branch each). */
 static void
@@ -4654,6 +4755,7 @@ test_suite(void)
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_dial_in_hold_bye, 0, 2);
 	tcase_add_loop_test(focus, test_focus_session_timer, 0, 2);
+	tcase_add_loop_test(focus, test_focus_privacy, 0, 2);
 	tcase_add_loop_test(focus, test_focus_factory_creates_and_ends, 0, 2);
 	tcase_add_loop_test(focus, test_focus_404_and_488, 0, 2);
 	tcase_add_loop_test(focus, test_focus_tuttictl, 0, 2);
@@ -4714,6 +4816,7 @@ test_suite(void)
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
+	tcase_add_test(raw, test_sip_privacy_asked);
 	tcase_add_test(raw, test_sip_no_via_dropped);
 	tcase_add_loop_test(raw, test_sip_answers, 0,
 			    sizeof(answers) / sizeof(answers[0]));

@@ -71,6 +71,7 @@ sample(struct cp_state *st)
 	snprintf(p->display, sizeof(p->display), "Ålice 100%% =x");
 	p->moderator = true;
 	p->pin_pending = true;
+	p->anon = true;
 	p->op_flags = SHM_LEG_MUTE;
 	p->sdp_id = 123456789012345ULL;
 	p->sdp_version = 3;
