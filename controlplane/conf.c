@@ -76,14 +76,14 @@ struct conf {
 	char cap_next_match[64];
 };
 
+/* A user entity of the roster, at most (a From, or an anonymous one's). */
+#define ROSTER_USER_LEN 96
+
 /*
  * An endpoint that left stays in the roster as disconnected, with how and
  * why (RFC 4575 5.7.2, disconnection-method and -info), long enough for
  * every subscriber's next partial to say so; then it is deleted.
  */
-/* A user entity of the roster, at most (a From, or an anonymous one's). */
-#define ROSTER_USER_LEN 96
-
 struct gone {
 	struct gone *next;
 	uint64_t until_ms;
@@ -478,7 +478,6 @@ roster_changed(struct conf *c)
 			cp_cevt_sub_note_change(w->cs, now);
 }
 
-/* The endpoint entity of a participant: its From URI and leg. */
 /*
  * p's user in the RFC 4575 roster: its From, or, for a participant that
  * asked for privacy, sip:anonymousN@anonymous.invalid with N its leg id,

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #define T_A_	 1
@@ -59,11 +60,10 @@ struct res {
 	uint16_t port;
 	enum cp_dns_tp tp;
 	unsigned pending; /* queries of this step not answered yet */
-	int step;	  /* STEP_* */
 	struct srv_set set[2];
 	unsigned n_set;
 	/* the address step: one slot per SRV record of each set */
-	struct cp_dns_target out[CP_DNS_MAX_TARGETS * 2];
+	struct cp_dns_target out[CP_DNS_MAX_TARGETS];
 	struct {
 		unsigned n_addr;
 		uint8_t addr[CP_DNS_MAX_TARGETS][16];
@@ -74,8 +74,6 @@ struct res {
 	bool not_found;	  /* the last failure: no such name or records */
 	char why[400];
 };
-
-enum { STEP_NAPTR, STEP_SRV, STEP_ADDR };
 
 /* -- the rules -- */
 
@@ -302,11 +300,17 @@ cp_dns_process(struct cp_dns *dns)
 
 /* -- one resolution -- */
 
+/* SRV weights' choice: a number from the kernel (resolutions are rare),
+ * so that a fleet of focuses does not pick the same target first. */
 static uint32_t
 rnd32(void *ctx)
 {
+	uint32_t v;
+
 	(void)ctx;
-	return (uint32_t)random();
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = (uint32_t)random();
+	return v;
 }
 
 static void step_srv(struct res *r);
@@ -437,7 +441,6 @@ addr_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 static void
 step_addr(struct res *r)
 {
-	r->step = STEP_ADDR;
 	r->ttl = UINT32_MAX;
 	/* no SRV records at all: the host itself, at its port or 5060 */
 	if (r->n_set == 0 || (r->set[0].n == 0 && r->set[1].n == 0)) {
@@ -509,7 +512,6 @@ srv_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 static void
 step_srv(struct res *r)
 {
-	r->step = STEP_SRV;
 	r->pending = 1;
 	for (unsigned s = 0; s < r->n_set; s++) {
 		struct srv_q *q = malloc(sizeof(*q));
@@ -610,7 +612,6 @@ cp_dns_resolve_sip(struct cp_dns *dns, const char *host, uint16_t port,
 		srv_default(r);
 		step_srv(r);
 	} else {
-		r->step = STEP_NAPTR;
 		r->naptr_asked = true;
 		ares_query(dns->ch, host, C_IN_, T_NAPTR_, naptr_done, r);
 	}

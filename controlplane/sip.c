@@ -3116,11 +3116,6 @@ stimer_next(const struct cp_sip_dialog *d)
 		       : d->se_end_ms;
 }
 
-/*
- * d's session timer, from now (a 2xx sent or received): se_s 0 turns it
- * off. We refresh at half the interval, and hang up at its end if no
- * refresh of ours got through; the peer must by cp_stimer_deadline_ms().
- */
 /* The walk of the dialogs' timers wakes no later than d is due. */
 static void
 stimer_wake(struct cp_sip *sip, const struct cp_sip_dialog *d)
@@ -3146,6 +3141,11 @@ response_se(const osip_message_t *m, uint32_t *se_s, bool *we_refresh)
 	return true;
 }
 
+/*
+ * d's session timer, from now (a 2xx sent or received): se_s 0 turns it
+ * off. We refresh at half the interval, and hang up at its end if no
+ * refresh of ours got through; the peer must by cp_stimer_deadline_ms().
+ */
 static void
 stimer_arm(struct cp_sip *sip, struct cp_sip_dialog *d, uint32_t se_s,
 	   bool we_refresh, bool update)
