@@ -125,6 +125,7 @@ struct part {
 	enum cp_roster_disconnection disc;	/* why the focus hung up */
 	const char *disc_reason;		/* static text, bye_reason,
 						 * or NULL */
+	uint8_t disc_cause;	/* Q.850 cause of the focus's BYE */
 	char bye_reason[128];	/* the Reason of its BYE (RFC 3326) */
 	bool bye_on_ack;	/* sent away before its ACK came: BYE then */
 	/* asked for privacy (RFC 3323): anonymous in the roster */
@@ -638,37 +639,46 @@ roster_reap(struct conf *c, uint64_t now, bool all)
 		roster_changed(c);
 }
 
+/* Q.850 causes of the focus's BYEs (RFC 3326 Reason). */
+enum {
+	Q850_NORMAL = 16,	/* normal call clearing */
+	Q850_NO_RESOURCE = 47,	/* resource unavailable */
+	Q850_TIMER = 102,	/* recovery on timer expiry */
+};
+
 /*
- * The BYE of p (on dialog d), with a Reason (RFC 3326) from why the focus
- * sends it away (p->disc, p->disc_reason): Q.850 cause 47 (resource
- * unavailable) when the data plane has no room, 102 (recovery on timer
- * expiry) for other failures (no media), else 16 (normal clearing); the
- * text is p->disc_reason.
+ * The BYE of p (on dialog d), with a Reason (RFC 3326) saying why the focus
+ * sends it away: Q.850 cause p->disc_cause, text p->disc_reason.
  */
 static int
 part_bye(struct cp_focus *f, struct part *p, struct cp_sip_dialog *d)
 {
 	const char *why = p->disc_reason != NULL ? p->disc_reason : "";
 	char reason[160];
-	int cause = 16;
 
-	if (p->disc == CP_ROSTER_DISC_FAILED)
-		cause = strcmp(why, "no media resources") == 0 ? 47 : 102;
-	snprintf(reason, sizeof(reason), "Q.850;cause=%d%s%s%s", cause,
+	snprintf(reason, sizeof(reason), "Q.850;cause=%u%s%s%s",
+		 p->disc_cause != 0 ? p->disc_cause : Q850_NORMAL,
 		 why[0] ? ";text=\"" : "", why, why[0] ? "\"" : "");
 	return cp_sip_dialog_bye_why(f->sip, d, reason);
 }
 
-/* Hang up on p (BYE), saying in the roster how and why it left. */
+/*
+ * Hang up on p (BYE), saying in the roster how and why it left, and in the
+ * BYE's Reason Q.850 cause (a Q850_ value).
+ */
 static int
 send_away(struct cp_focus *f, struct part *p,
-	  enum cp_roster_disconnection how, const char *why)
+	  enum cp_roster_disconnection how, uint8_t cause, const char *why)
 {
+	if (!p->prov && (f->sip == NULL || (p->dialog == NULL &&
+					      p->state != PART_CONNECTED)))
+		return -ENOTCONN;
+	p->disc = how;
+	p->disc_cause = cause;
+	p->disc_reason = why;
 	if (p->prov) {
 		/* no call to end: its leg goes (at once, or when the data
 		 * plane has answered its LEG_ADD) */
-		p->disc = how;
-		p->disc_reason = why;
 		if (p->state == PART_JOINING && !p->prov_unsent) {
 			p->state = PART_GONE;	/* on_leg_status() frees it */
 		} else if (p->state != PART_GONE) {
@@ -677,21 +687,13 @@ send_away(struct cp_focus *f, struct part *p,
 		}
 		return 0;
 	}
-	if (f->sip == NULL)
-		return -ENOTCONN;
-	if (p->dialog == NULL && p->state == PART_CONNECTED) {
+	if (p->dialog == NULL) {
 		/* 200 sent, no ACK yet: the callee may send BYE only once
 		 * the ACK is in (RFC 3261 15), so it goes then (or the
 		 * dialog ends for want of the ACK) */
-		p->disc = how;
-		p->disc_reason = why;
 		p->bye_on_ack = true;
 		return 0;
 	}
-	if (p->dialog == NULL)
-		return -ENOTCONN;
-	p->disc = how;
-	p->disc_reason = why;
 	return part_bye(f, p, p->dialog);
 }
 
@@ -1409,7 +1411,7 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 		for (struct part *q = c->parts; q != NULL; q = q->next)
 			if (q != p)
 				send_away(f, q, CP_ROSTER_DISC_BOOTED,
-					  "the conference ended");
+					  Q850_NORMAL, "the conference ended");
 	}
 	free(p);
 	if (c->n_parts == 0 &&
@@ -1417,7 +1419,6 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 		conf_end(f, c);
 }
 
-/* The data plane's answer to a participant's LEG_ADD or LEG_UPDATE. */
 /* Refer progress to whoever asked for a dial-out (F-33..F-36). */
 static void
 refer_progress(struct cp_focus *f, struct part *p, int code, bool final)
@@ -1446,7 +1447,8 @@ dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 				 strerror(-status));
 		f->st.dp_errors += status != -EAGAIN;
 		refer_progress(f, p, 503, true);
-		send_away(f, p, CP_ROSTER_DISC_FAILED, "no media resources");
+		send_away(f, p, CP_ROSTER_DISC_FAILED, Q850_NO_RESOURCE,
+			  "no media resources");
 		return;
 	}
 	p->state = PART_CONNECTED;
@@ -1460,6 +1462,7 @@ dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 		 p->port, leg_local_ip(f, &p->leg, ip));
 }
 
+/* The data plane's answer to a participant's LEG_ADD or LEG_UPDATE. */
 static void
 on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 {
@@ -2714,7 +2717,8 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		cp_sip_refer_notify(f->sip, sub, 100, NULL, false);
 		LOG_INFO("conference %s: %s removed by REFER from %s", c->name,
 			 p->from, cp_sip_req_from(req));
-		send_away(f, p, CP_ROSTER_DISC_BOOTED, "removed by REFER");
+		send_away(f, p, CP_ROSTER_DISC_BOOTED, Q850_NORMAL,
+			  "removed by REFER");
 		cp_sip_refer_notify(f->sip, sub, 200, NULL, true);
 		return;
 	}
@@ -2835,7 +2839,7 @@ dtmf_action(struct cp_focus *f, struct part *p, enum cp_policy_dtmf_action a)
 	case CP_POLICY_DTMF_END:
 		LOG_INFO("conference %s ended by %s", c->name, p->from);
 		for (struct part *q = c->parts; q != NULL; q = q->next)
-			send_away(f, q, CP_ROSTER_DISC_BOOTED,
+			send_away(f, q, CP_ROSTER_DISC_BOOTED, Q850_NORMAL,
 				  "the conference ended");
 		break;
 	default:
@@ -2879,7 +2883,8 @@ on_digit(struct cp_focus *f, struct part *p, char d)
 			LOG_INFO("conference %s: %s entered a wrong PIN: "
 				 "hanging up", p->conf->name, p->from);
 			f->st.refused++;
-			send_away(f, p, CP_ROSTER_DISC_BOOTED, "wrong PIN");
+			send_away(f, p, CP_ROSTER_DISC_BOOTED, Q850_NORMAL,
+				  "wrong PIN");
 		}
 		p->pin[0] = '\0';
 		return;
@@ -2923,7 +2928,7 @@ cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 			LOG_INFO("%s in conference %s: no media for %u ms: "
 				 "hanging up", p->from, p->conf->name,
 				 ev->body.timeout.idle_ms);
-		send_away(f, p, CP_ROSTER_DISC_FAILED, "no media");
+		send_away(f, p, CP_ROSTER_DISC_FAILED, Q850_TIMER, "no media");
 		break;
 	case SHM_EVT_TALKER:
 		p = part_find_leg(f, ev->body.talker.leg_id);
@@ -3290,7 +3295,8 @@ restored_check(struct cp_focus *f)
 				LOG_INFO("%s in conference %s: no media since "
 					 "the takeover: hanging up", p->from,
 					 c->name);
-			send_away(f, p, CP_ROSTER_DISC_FAILED, "no media");
+			send_away(f, p, CP_ROSTER_DISC_FAILED, Q850_TIMER,
+				  "no media");
 		}
 	free(l.e);
 }
@@ -4784,7 +4790,7 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 				continue;
 			}
 			legs++;
-			send_away(f, p, CP_ROSTER_DISC_BOOTED,
+			send_away(f, p, CP_ROSTER_DISC_BOOTED, Q850_NORMAL,
 				  "unprovisioned by the operator");
 		}
 		if (named && left > 0) {
@@ -4800,8 +4806,8 @@ unprovision_cmd(struct cp_focus *f, const char *path, struct out *o)
 			if (prov_going(p))
 				continue;	/* sent away (above) */
 			legs += p->prov;
-			send_away(f, p, CP_ROSTER_DISC_BOOTED, p->prov ?
-				  "unprovisioned by the operator" :
+			send_away(f, p, CP_ROSTER_DISC_BOOTED, Q850_NORMAL,
+				  p->prov ? "unprovisioned by the operator" :
 				  "the operator unprovisioned the conference");
 		}
 	}
@@ -5339,7 +5345,7 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		uint32_t k = 0;
 
 		for (p = c->parts; p != NULL; p = p->next)
-			if (send_away(f, p, CP_ROSTER_DISC_BOOTED,
+			if (send_away(f, p, CP_ROSTER_DISC_BOOTED, Q850_NORMAL,
 				      "the operator ended the conference") == 0)
 				k++;
 		put(o, "{\"ok\":true,\"hung_up\":%u}", k);
@@ -5366,7 +5372,7 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 	} else if (strcmp(cmd, "capture") == 0) {
 		capture_cmd(f, c, p, req, o);
 	} else if (strcmp(cmd, "kick") == 0) {
-		if (send_away(f, p, CP_ROSTER_DISC_BOOTED,
+		if (send_away(f, p, CP_ROSTER_DISC_BOOTED, Q850_NORMAL,
 			      "sent away by the operator") < 0) {
 			put_error(o, "cannot hang up %s now (not connected)",
 				  p->from);

@@ -479,6 +479,33 @@ sipp_wait(pid_t pid, const char *scen, const char *tp)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/* Whether SIPp's -trace_msg file at path holds a received BYE whose
+ * Reason header (RFC 3326) is reason. */
+static bool
+traced_bye_says(const char *path, const char *reason)
+{
+	static char buf[1 << 20];
+	char need[256];
+	char *m;
+
+	test_read_file(path, buf, sizeof(buf));
+	snprintf(need, sizeof(need), "\r\nReason: %s\r\n", reason);
+	for (m = buf; (m = strstr(m, "message received")) != NULL; m++) {
+		char *msg = strstr(m, "\n\n"), *end, *r;
+
+		if (msg == NULL)
+			break;
+		msg += 2;
+		if (strncmp(msg, "BYE ", 4) != 0)
+			continue;
+		end = strstr(msg, "\r\n\r\n");
+		r = strstr(msg, need);
+		if (r != NULL && (end == NULL || r < end))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Run one sipp call (sipp_start_at(), sipp_wait()); started (may be NULL)
  * runs once SIPp is forked, to start a call towards it.
@@ -1282,7 +1309,7 @@ END_TEST
  * errors. */
 START_TEST(test_focus_tuttictl_lock)
 {
-	char out[8192];
+	char out[8192], trace[128];
 	pid_t pid;
 
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "help"), 0);
@@ -1312,12 +1339,20 @@ START_TEST(test_focus_tuttictl_lock)
 	ck_assert_msg(strstr(out, "conference room2: unlocked"), "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster room2"), 0);
 	ck_assert_msg(strstr(out, "<locked>false</locked>"), "%s", out);
+	snprintf(trace, sizeof(trace), "sipp_focus_kick_%s.msg", tps[_i]);
+	unlink(trace);
+	sipp_trace = trace;
 	pid = sipp_start((uint16_t)focus_port, "focus_kicked", tps[_i],
 			 "room2", NULL, NULL);
+	sipp_trace = NULL;
 	ck_assert_msg(proc_expect(&focus_cp, "joined conference room2", 10000),
 		      "%s", focus_cp.out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick room2 sipp"), 0);
 	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tps[_i]), 0);
+	/* normal clearing (Q.850 16), and the roster's reason */
+	ck_assert_msg(traced_bye_says(trace, "Q.850;cause=16;text=\"sent away "
+					     "by the operator\""), "see %s",
+		      trace);
 }
 END_TEST
 
@@ -2095,14 +2130,23 @@ START_TEST(test_focus_proxy_kamailio)
 END_TEST
 
 /* A participant that sends no RTP is hung up on when the data plane
- * reports the media timeout (issue 5: BYE on media timeout). */
+ * reports the media timeout (issue 5: BYE on media timeout), with Q.850
+ * cause 102 (recovery on timer expiry) in its Reason. */
 START_TEST(test_focus_media_timeout_bye)
 {
+	char trace[128];
+
+	snprintf(trace, sizeof(trace), "sipp_focus_nomedia_%s.msg", tps[_i]);
+	unlink(trace);
+	sipp_trace = trace;
 	ck_assert_int_eq(run_sipp_set((uint16_t)focus_port, "focus_kicked",
 				      tps[_i], "demo", NULL, NULL), 0);
+	sipp_trace = NULL;
 	ck_assert_msg(proc_expect(&focus_cp, "no media for", 10000), "%s",
 		      focus_cp.out);
 	ck_assert_ptr_nonnull(strstr(focus_cp.out, "sent away by the focus"));
+	ck_assert_msg(traced_bye_says(trace, "Q.850;cause=102;text=\"no "
+					     "media\""), "see %s", trace);
 }
 END_TEST
 
