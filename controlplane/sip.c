@@ -1410,7 +1410,7 @@ add_unsupported(const struct cp_sip *sip, char *list, size_t len,
 	const char *p = v, *t;
 	size_t k;
 
-	while ((t = cp_stimer_next_token(&p, &k)) != NULL)
+	while ((t = cp_stimer_next_token(&p, CP_LIST_COMMA, &k)) != NULL)
 		if (!(sip->supported[0] != '\0' && k == 5 &&
 		      strncasecmp(t, "timer", 5) == 0))
 			snprintf(list + strlen(list), len - strlen(list),
@@ -1563,17 +1563,15 @@ wants_privacy(const osip_message_t *m)
 
 	while ((pos = osip_message_header_get_byname(m, "privacy", pos, &h)) >=
 	       0) {
-		const char *p = h != NULL ? h->hvalue : NULL;
+		const char *p = h != NULL ? h->hvalue : NULL, *t;
 		size_t k;
 
-		for (; p != NULL && *p != '\0'; p += k) {
-			p += strspn(p, " \t;,");
-			k = strcspn(p, " \t;,");
-			if ((k == 2 && strncasecmp(p, "id", 2) == 0) ||
-			    (k == 4 && strncasecmp(p, "user", 4) == 0) ||
-			    (k == 6 && strncasecmp(p, "header", 6) == 0))
+		while (p != NULL &&
+		       (t = cp_stimer_next_token(&p, CP_LIST_SEMI, &k)) != NULL)
+			if ((k == 2 && strncasecmp(t, "id", 2) == 0) ||
+			    (k == 4 && strncasecmp(t, "user", 4) == 0) ||
+			    (k == 6 && strncasecmp(t, "header", 6) == 0))
 				return true;
-		}
 		pos++;
 	}
 	if (m->from->url != NULL && m->from->url->host != NULL &&
@@ -2178,7 +2176,7 @@ cp_sip_poll(struct cp_sip *sip, int timeout_ms)
 	if (timeout_ms >= 0 && timeout_ms < wait)
 		wait = timeout_ms;
 	n = cp_sip_transport_poll(sip->tp, (int)wait);
-	if (sip->dns != NULL)
+	if (sip->dns != NULL && cp_dns_busy(sip->dns) > 0)
 		cp_dns_process(sip->dns); /* answers, or a query timed out */
 	run_machines(sip);
 	run_2xx_timers(sip, now_ms());

@@ -84,13 +84,13 @@ cp_stimer_parse_min_se(const char *v, uint32_t *min_se_s)
 }
 
 const char *
-cp_stimer_next_token(const char **p, size_t *len)
+cp_stimer_next_token(const char **p, const char *seps, size_t *len)
 {
-	const char *t = *p + strspn(*p, " \t,");
+	const char *t = *p + strspn(*p, seps);
 
 	if (*t == '\0')
 		return NULL;
-	*len = strcspn(t, " \t,");
+	*len = strcspn(t, seps);
 	*p = t + *len;
 	return t;
 }
@@ -103,7 +103,7 @@ cp_stimer_has_token(const char *list, const char *tag)
 
 	if (list == NULL)
 		return false;
-	while ((t = cp_stimer_next_token(&p, &k)) != NULL)
+	while ((t = cp_stimer_next_token(&p, CP_LIST_COMMA, &k)) != NULL)
 		if (k == n && strncasecmp(t, tag, n) == 0)
 			return true;
 	return false;

@@ -64,10 +64,16 @@ int cp_stimer_parse_se(const char *v, uint32_t *se_s,
 /* Min-SE's "delta-seconds *(;param)". Returns 0 or -EINVAL. */
 int cp_stimer_parse_min_se(const char *v, uint32_t *min_se_s);
 
-/* The next token of a comma-separated list (Supported, Require, Allow)
- * at *p: its start, its length in *len, *p moved past it; NULL at the
- * end. */
-const char *cp_stimer_next_token(const char **p, size_t *len);
+/* Separators of header value lists: CP_LIST_COMMA for Supported, Require
+ * and Allow (RFC 3261 7.3.1), CP_LIST_SEMI for Privacy (RFC 3323 4.2). */
+#define CP_LIST_COMMA " \t,"
+#define CP_LIST_SEMI " \t;,"
+
+/* The next token at *p of a list separated by any of seps (blanks
+ * included): its start, its length in *len, *p moved past it; NULL at
+ * the end. */
+const char *cp_stimer_next_token(const char **p, const char *seps,
+				 size_t *len);
 
 /* Is tag (any case) among the comma-separated tokens of list? */
 bool cp_stimer_has_token(const char *list, const char *tag);

@@ -68,19 +68,32 @@ START_TEST(test_stimer_walks_tokens)
 	const char *p = " timer,,100rel ,\tx-y\t", *t;
 	size_t k;
 
-	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, &k));
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, CP_LIST_COMMA, &k));
 	ck_assert_int_eq(strncmp(t, "timer", k), 0);
 	ck_assert_uint_eq(k, 5);
-	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, &k));
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, CP_LIST_COMMA, &k));
 	ck_assert_int_eq(strncmp(t, "100rel", k), 0);
 	ck_assert_uint_eq(k, 6);
-	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, &k));
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, CP_LIST_COMMA, &k));
 	ck_assert_int_eq(strncmp(t, "x-y", k), 0);
 	ck_assert_uint_eq(k, 3);
-	ck_assert_ptr_null(cp_stimer_next_token(&p, &k));
-	ck_assert_ptr_null(cp_stimer_next_token(&p, &k));
+	ck_assert_ptr_null(cp_stimer_next_token(&p, CP_LIST_COMMA, &k));
+	ck_assert_ptr_null(cp_stimer_next_token(&p, CP_LIST_COMMA, &k));
 	p = " , ";
-	ck_assert_ptr_null(cp_stimer_next_token(&p, &k));
+	ck_assert_ptr_null(cp_stimer_next_token(&p, CP_LIST_COMMA, &k));
+	/* Privacy's values are separated by semicolons. */
+	p = "id;user ; header";
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, CP_LIST_SEMI, &k));
+	ck_assert_uint_eq(k, 2);
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, CP_LIST_SEMI, &k));
+	ck_assert_int_eq(strncmp(t, "user", k), 0);
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, CP_LIST_SEMI, &k));
+	ck_assert_int_eq(strncmp(t, "header", k), 0);
+	ck_assert_uint_eq(k, 6);
+	ck_assert_ptr_null(cp_stimer_next_token(&p, CP_LIST_SEMI, &k));
+	p = "id;user";
+	ck_assert_ptr_nonnull(t = cp_stimer_next_token(&p, CP_LIST_COMMA, &k));
+	ck_assert_uint_eq(k, 7);
 }
 END_TEST
 
