@@ -5326,9 +5326,9 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 			return;
 		}
 		if (rc < 0) {
-			put_error(o, "cannot dial '%s': %s (a sip: URI with a "
-				  "numeric address, or a host name with "
-				  "tutti-cp --outbound-proxy)", who,
+			put_error(o, "cannot dial '%s': %s (a sip: URI with "
+				  "a numeric address or a host name, "
+				  "transport udp or tcp)", who,
 				  strerror(-rc));
 			return;
 		}

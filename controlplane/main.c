@@ -148,7 +148,7 @@ usage(FILE *f)
 "                     sip:sip.carrier.example, with a Route to it;\n"
 "                     their targets may then name hosts (the proxy\n"
 "                     resolves them: sip:+15551234@carrier.example).\n"
-"                     Without it a target needs a numeric address.\n"
+"                     Without it tutti-cp resolves them (RFC 3263).\n"
 "                     Up to 4, in order of preference: a proxy that\n"
 "                     answers a dial-out 503, says nothing for\n"
 "                     --proxy-timeout or loses its TCP connection is\n"

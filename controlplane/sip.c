@@ -128,6 +128,20 @@ struct cp_sip_call {
 	osip_message_t *invite;
 	uint32_t cseq;
 	int failover_code;
+	char why[64]; /* what the last hop did wrong, for the log */
+	/*
+	 * A target by name, with no outbound proxy (RFC 3263 §4): resolving
+	 * (asked: the query is out) with no transaction until dest[0..n_dest
+	 * - 1] come, in the order to try them; dest_i is the next one. A
+	 * 503, a lost connection or no answer in proxy_timeout_ms sends the
+	 * INVITE on to the next (§4.3).
+	 */
+	bool resolving, asked;
+	char *dest_name;
+	uint16_t dest_port; /* 0: none in the URI */
+	enum cp_dns_tp dest_tp;
+	struct cp_dns_target *dest;
+	unsigned n_dest, dest_i;
 	char *sdp; /* our offer (application/sdp), for the dialog */
 	struct cp_sip_call *next;
 };
@@ -298,7 +312,8 @@ struct cp_sip {
 	struct proxy proxies[PROXY_HOPS];
 	unsigned n_proxies;
 	uint32_t hop_ids;     /* the last id given */
-	struct cp_dns *dns;   /* NULL: no proxy is a name */
+	struct cp_dns *dns;   /* NULL: no name resolved yet */
+	char *dns_servers;    /* cp_sip_conf.dns_servers (NULL: none) */
 	bool closing; /* cp_sip_close(): dropped transactions say nothing */
 	/* session timers: the policy, "timer" or "" (Supported), dialogs
 	 * with one, and when one is due first (no walk before) */
@@ -312,7 +327,7 @@ static bool proxy_parse(struct proxy_name *pn, const char *uri,
 			const char *addr, struct cp_dns_target *t);
 static void proxy_name_set(struct cp_sip *sip, unsigned k,
 			   const struct cp_dns_target *t, unsigned n);
-static int dns_open(struct cp_sip *sip, const char *servers);
+static int dns_open(struct cp_sip *sip);
 static bool is_header_safe(const char *s);
 static void reason_of(const osip_message_t *m, char *buf, size_t len);
 static uint64_t run_dns(struct cp_sip *sip, uint64_t now);
@@ -468,6 +483,10 @@ static void proxy_set_down(struct cp_sip *sip, unsigned i, const char *why,
 			   uint32_t retry_after_s);
 static void proxy_set_up(struct cp_sip *sip, unsigned i, const char *how);
 static int proxy_pick(const struct cp_sip *sip, const struct cp_sip_call *c);
+static void call_resolved(void *arg, int err, const char *why,
+			  const struct cp_dns_target *t, unsigned n,
+			  uint32_t ttl_s);
+static int dns_ready(struct cp_sip *sip);
 static void ping_done(struct txn *t, int code, uint32_t retry_after_s);
 static uint32_t retry_after_of(const osip_message_t *m);
 static bool reack(struct cp_sip *sip, osip_message_t *m);
@@ -2026,7 +2045,12 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	};
 	if ((rc = cp_sip_transport_open(&sip->tp, &tc, on_rx, sip)) < 0)
 		goto out_free;
-	if ((rc = dns_open(sip, conf->dns_servers)) < 0)
+	if (conf->dns_servers != NULL &&
+	    (sip->dns_servers = strdup(conf->dns_servers)) == NULL) {
+		rc = -ENOMEM;
+		goto out_close_tp;
+	}
+	if ((rc = dns_open(sip)) < 0)
 		goto out_close_tp;
 	rc = -ENOMEM;
 	if (osip_init(&sip->osip) != 0)
@@ -2039,6 +2063,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	return 0;
 out_close_tp:
 	cp_dns_close(sip->dns);
+	free(sip->dns_servers);
 	cp_sip_transport_close(sip->tp);
 out_free:
 	cp_ratelimit_free(sip->rl);
@@ -2072,6 +2097,7 @@ cp_sip_close(struct cp_sip *sip)
 	sip->app = (struct cp_sip_app){ 0 }; /* no callbacks while dying */
 	sip->closing = true; /* a keepalive cut short finds no proxy down */
 	cp_dns_close(sip->dns); /* resolutions under way say nothing */
+	free(sip->dns_servers);
 	while (sip->subs != NULL)
 		sub_free(sip, sip->subs);
 	while (sip->calls != NULL)
@@ -2666,7 +2692,6 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 	return 0;
 }
 
-/* Next hop of an in-dialog request (§12.2.1.1, loose routing). */
 /* u's ;transport= value, "udp" if none. */
 static const char *
 uri_transport(osip_uri_t *u)
@@ -2682,6 +2707,17 @@ static bool
 uri_wants_tcp(osip_uri_t *u)
 {
 	return strcasecmp(uri_transport(u), "tcp") == 0;
+}
+
+/* The transport u asks DNS for (RFC 3263 §4.1): any without ;transport=. */
+static enum cp_dns_tp
+uri_dns_tp(osip_uri_t *u)
+{
+	osip_uri_param_t *tp = NULL;
+
+	osip_uri_uparam_get_byname(u, "transport", &tp);
+	return tp == NULL ? CP_DNS_ANY : uri_wants_tcp(u) ? CP_DNS_TCP
+							  : CP_DNS_UDP;
 }
 
 /*
@@ -3975,6 +4011,8 @@ call_free(struct cp_sip *sip, struct cp_sip_call *c)
 		osip_message_free(c->invite);
 	free(c->call_id);
 	free(c->sdp);
+	free(c->dest_name);
+	free(c->dest);
 	free(c);
 }
 
@@ -3987,20 +4025,30 @@ call_failed(struct cp_sip *sip, struct cp_sip_call *c, int code)
 }
 
 /*
- * c's outbound proxy failed it with code, why: a 503, no answer (408; not
- * after a provisional), its connection gone (why NULL: none of those, the
- * proxy is not to blame). The proxy is down; true if c goes on to the
- * next one (at the next run_app_timers(): c->tr is dropped now).
+ * c's next hop (an outbound proxy, or an address of its target's name)
+ * failed it with code, why: a 503, no answer (408; not after a
+ * provisional), its connection gone (why NULL: none of those, the hop is
+ * not to blame). A proxy is then down. True if c goes on to the next hop
+ * (at the next run_app_timers(): c->tr is dropped now).
  */
 static bool
 call_failover(struct cp_sip *sip, struct cp_sip_call *c, int code,
 	      const char *why, uint32_t retry_after_s)
 {
-	if (c->hop < 0 || why == NULL || (code == 408 && c->got_1xx))
+	if (why == NULL || (code == 408 && c->got_1xx))
 		return false;
-	proxy_set_down(sip, (unsigned)c->hop, why, retry_after_s);
-	if (c->cancel_wanted || c->invite == NULL || proxy_pick(sip, c) < 0)
-		return false;
+	if (c->dest != NULL) { /* the target's next address (RFC 3263) */
+		if (c->cancel_wanted || c->dest_i >= c->n_dest)
+			return false;
+	} else {
+		if (c->hop < 0)
+			return false;
+		proxy_set_down(sip, (unsigned)c->hop, why, retry_after_s);
+		if (c->cancel_wanted || c->invite == NULL ||
+		    proxy_pick(sip, c) < 0)
+			return false;
+	}
+	snprintf(c->why, sizeof(c->why), "%s", why);
 	c->tr = NULL;
 	c->hop_deadline_ms = 0;
 	c->failover_code = code;
@@ -4305,7 +4353,7 @@ proxy_parse(struct proxy_name *pn, const char *uri, const char *addr,
 	    struct cp_dns_target *t)
 {
 	struct cp_sip_peer peer = { .proto = CP_SIP_UDP };
-	osip_uri_param_t *lr = NULL, *tp = NULL;
+	osip_uri_param_t *lr = NULL;
 	osip_uri_t *u = NULL;
 	bool ok = false, name;
 	long port;
@@ -4334,10 +4382,7 @@ proxy_parse(struct proxy_name *pn, const char *uri, const char *addr,
 	osip_uri_uparam_get_byname(u, "lr", &lr);
 	snprintf(pn->route, sizeof(pn->route), "<%s%s>", uri,
 		 lr != NULL ? "" : ";lr");
-	osip_uri_uparam_get_byname(u, "transport", &tp);
-	pn->tp = tp == NULL ? CP_DNS_ANY
-		 : uri_wants_tcp(u) ? CP_DNS_TCP
-				    : CP_DNS_UDP;
+	pn->tp = uri_dns_tp(u);
 	pn->dns = name;
 	if (name) {
 		snprintf(pn->host, sizeof(pn->host), "%s", u->host);
@@ -4351,6 +4396,18 @@ proxy_parse(struct proxy_name *pn, const char *uri, const char *addr,
 out:
 	osip_uri_free(u);
 	return ok;
+}
+
+/* The peer DNS target t is: its address, over UDP (TCP: connect it). */
+static void
+peer_of_target(const struct cp_dns_target *t, struct cp_sip_peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->proto = t->tp == CP_DNS_TCP ? CP_SIP_TCP : CP_SIP_UDP;
+	memcpy(&p->addr, &t->addr, sizeof(p->addr));
+	p->addr_len = t->addr.ss_family == AF_INET6
+			      ? sizeof(struct sockaddr_in6)
+			      : sizeof(struct sockaddr_in);
 }
 
 /* "ADDR:PORT/udp" (IPv6 in brackets) of a hop */
@@ -4428,13 +4485,8 @@ proxy_name_set(struct cp_sip *sip, unsigned k, const struct cp_dns_target *t,
 			px->id = ++sip->hop_ids;
 			px->name = k;
 			px->tcp = tcp;
-			px->peer.proto = CP_SIP_UDP;
-			memcpy(&px->peer.addr, &t[j].addr,
-			       sizeof(px->peer.addr));
-			px->peer.addr_len =
-				t[j].addr.ss_family == AF_INET6
-					? sizeof(struct sockaddr_in6)
-					: sizeof(struct sockaddr_in);
+			peer_of_target(&t[j], &px->peer);
+			px->peer.proto = CP_SIP_UDP; /* TCP once connected */
 			hop_addr_str(&t[j].addr, tcp, px->addr,
 				     sizeof(px->addr));
 			snprintf(px->label, sizeof(px->label), "%s%s%s%s",
@@ -4529,6 +4581,15 @@ run_dns(struct cp_sip *sip, uint64_t now)
 
 	if (sip->dns == NULL)
 		return next;
+	for (struct cp_sip_call *c = sip->calls, *cn; c != NULL; c = cn) {
+		cn = c->next; /* c may fail at once */
+		if (!c->resolving || c->asked)
+			continue;
+		c->asked = true;
+		if (cp_dns_resolve_sip(sip->dns, c->dest_name, c->dest_port,
+				       c->dest_tp, call_resolved, c) < 0)
+			call_resolved(c, -ENOMEM, "out of memory", NULL, 0, 0);
+	}
 	for (unsigned k = 0; k < sip->n_pnames; k++) {
 		struct proxy_name *pn = &sip->pnames[k];
 
@@ -4576,32 +4637,45 @@ dns_first(struct cp_sip *sip)
 	}
 }
 
-/* The resolver, if a proxy is a name; its descriptor wakes the poll. */
+/* The resolver, if a proxy is a name (else when a dial-out's target is
+ * one); its descriptor wakes the poll. */
 static int
-dns_open(struct cp_sip *sip, const char *servers)
+dns_open(struct cp_sip *sip)
 {
-	char err[200];
 	int rc;
 
 	for (unsigned k = 0; k < sip->n_pnames; k++) {
 		if (!sip->pnames[k].dns)
 			continue;
-		if ((rc = cp_dns_open(&sip->dns, servers,
-				      cp_sip_transport_family(sip->tp), err,
-				      sizeof(err))) < 0) {
-			LOG_ERR("sip: DNS resolver: %s", err);
+		if ((rc = dns_ready(sip)) < 0)
 			return rc;
-		}
-		if ((rc = cp_sip_transport_watch(sip->tp,
-						 cp_dns_fd(sip->dns))) < 0) {
-			cp_dns_close(sip->dns);
-			sip->dns = NULL;
-			return rc;
-		}
 		dns_first(sip);
 		return 0;
 	}
 	return 0;
+}
+
+/* The resolver, opened when first needed (cp_sip_conf.dns_servers). */
+static int
+dns_ready(struct cp_sip *sip)
+{
+	char err[200];
+	int rc;
+
+	if (sip->dns != NULL)
+		return 0;
+	if ((rc = cp_dns_open(&sip->dns, sip->dns_servers,
+			      cp_sip_transport_family(sip->tp), err,
+			      sizeof(err))) < 0) {
+		LOG_ERR("sip: DNS resolver: %s", err);
+		sip->dns = NULL;
+		return rc;
+	}
+	if ((rc = cp_sip_transport_watch(sip->tp, cp_dns_fd(sip->dns))) < 0) {
+		cp_dns_close(sip->dns);
+		sip->dns = NULL;
+	}
+	return rc;
 }
 
 bool
@@ -4863,8 +4937,17 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 			goto out_txn;
 	} else if (cp_sip_transport_addr(&c->peer, u->host, (uint16_t)port) <
 		   0) {
-		rc = -EINVAL; /* a name: no DNS here */
-		goto out_txn;
+		/* a name: resolved by run_dns() (RFC 3263 §4), sent then */
+		rc = -EINVAL;
+		if (!is_dns_name(u->host) || (rc = dns_ready(sip)) < 0)
+			goto out_txn;
+		rc = -ENOMEM;
+		if ((c->dest_name = strdup(u->host)) == NULL)
+			goto out_txn;
+		c->dest_port = u->port != NULL ? (uint16_t)port : 0;
+		c->dest_tp = uri_dns_tp(u);
+		c->resolving = true;
+		c->cseq = 0; /* retry_invite() makes the first one 1 */
 	} else if (uri_wants_tcp(u) &&
 		   (rc = cp_sip_transport_connect(sip->tp, &c->peer)) < 0) {
 		goto out_txn;
@@ -4885,6 +4968,11 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 		osip_message_free(m);
 		goto out_txn;
 	}
+	if (c->resolving) { /* each address gets a copy (dest_send()) */
+		c->invite = m;
+		free(t);
+		goto link;
+	}
 	t->peer = c->peer;
 	if ((rc = start_client(sip, ICT, m, t, &c->tr)) < 0) {
 		call_free(sip, c); /* not linked yet: frees what it holds */
@@ -4893,6 +4981,7 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	t->call = c; /* only now: a failed start's t is freed later */
 	if (c->invite != NULL)
 		c->hop_deadline_ms = now_ms() + sip->conf.proxy_timeout_ms;
+link:
 	c->sip = sip;
 	c->app = o->app;
 	snprintf(c->contact_user, sizeof(c->contact_user), "%s", cu);
@@ -4910,6 +4999,7 @@ out_txn:
 out_call:
 	if (c->invite != NULL)
 		osip_message_free(c->invite);
+	free(c->dest_name);
 	free(c);
 out_uri:
 	osip_uri_free(u);
@@ -4917,13 +5007,13 @@ out_uri:
 }
 
 /*
- * c's INVITE again, for proxy i over proto (RFC 3263 §4.3: a new
- * transaction): a new top Via branch, the next CSeq, i's Route, our
- * Contact for proto; the same Call-ID, From tag, To and body. NULL: no
- * memory.
+ * c's INVITE again, for its next hop over proto (RFC 3263 §4.3: a new
+ * transaction): a new top Via branch, the next CSeq, Route route (a
+ * proxy's; NULL: none), our Contact for proto; the same Call-ID, From
+ * tag, To and body. NULL: no memory.
  */
 static osip_message_t *
-retry_invite(struct cp_sip *sip, struct cp_sip_call *c, unsigned i,
+retry_invite(struct cp_sip *sip, struct cp_sip_call *c, const char *route,
 	     enum cp_sip_proto proto)
 {
 	osip_message_t *m = NULL;
@@ -4936,19 +5026,121 @@ retry_invite(struct cp_sip *sip, struct cp_sip_call *c, unsigned i,
 	osip_list_special_free(&m->contacts,
 			       (void (*)(void *))osip_contact_free);
 	set_new_via(sip, m, proto == CP_SIP_TCP);
-	osip_message_set_route(m, sip->proxies[i].route);
+	if (route != NULL)
+		osip_message_set_route(m, route);
 	osip_message_set_contact(m, contact_user_of(sip, proto,
 						    c->contact_user, buf,
 						    sizeof(buf)));
 	snprintf(buf, sizeof(buf), "%" PRIu32, ++c->cseq);
 	osip_free(m->cseq->number);
 	m->cseq->number = osip_strdup(buf);
-	if (osip_list_size(&m->vias) != 1 || osip_list_size(&m->routes) != 1 ||
+	if (osip_list_size(&m->vias) != 1 ||
+	    osip_list_size(&m->routes) != (route != NULL) ||
 	    osip_list_size(&m->contacts) != 1 || m->cseq->number == NULL) {
 		osip_message_free(m);
 		return NULL;
 	}
 	return m;
+}
+
+/* "198.18.0.7:5060/udp", DNS target t's address, in buf. */
+static const char *
+dest_str(const struct cp_dns_target *t, char *buf, size_t len)
+{
+	hop_addr_str(&t->addr, t->tp == CP_DNS_TCP, buf, len);
+	return buf;
+}
+
+/*
+ * c's INVITE to the next address of its target's name (RFC 3263 §4.3: a
+ * new transaction each): over TCP, an address whose connection fails is
+ * passed over. 0, or -EHOSTUNREACH: none left, -ENOMEM.
+ */
+static int
+dest_send(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
+{
+	char a[80];
+
+	while (c->dest_i < c->n_dest) {
+		const struct cp_dns_target *d = &c->dest[c->dest_i++];
+		struct cp_sip_peer peer;
+		osip_message_t *m;
+		struct txn *t;
+		int rc;
+
+		peer_of_target(d, &peer);
+		if (peer.proto == CP_SIP_TCP &&
+		    (rc = cp_sip_transport_connect(sip->tp, &peer)) < 0) {
+			LOG_WARN("sip: dial-out %s: %s (%s): no TCP connection "
+				 "(%s)",
+				 c->call_id, c->dest_name,
+				 dest_str(d, a, sizeof(a)), strerror(-rc));
+			continue;
+		}
+		if ((m = retry_invite(sip, c, NULL, peer.proto)) == NULL)
+			return -ENOMEM;
+		if ((t = calloc(1, sizeof(*t))) == NULL) {
+			osip_message_free(m);
+			return -ENOMEM;
+		}
+		t->peer = peer;
+		if ((rc = start_client(sip, ICT, m, t, &c->tr)) < 0) {
+			sip->st.tx_failed++;
+			return rc;
+		}
+		t->call = c;
+		c->peer = peer;
+		c->got_1xx = false;
+		/* another address to go on to: it must answer in time */
+		c->hop_deadline_ms = c->dest_i < c->n_dest
+					     ? now + sip->conf.proxy_timeout_ms
+					     : 0;
+		return 0;
+	}
+	return -EHOSTUNREACH;
+}
+
+/* The end of the resolution of c's target's name: c goes to its first
+ * address, or fails (503: no address, or none took it). */
+static void
+call_resolved(void *arg, int err, const char *why,
+	      const struct cp_dns_target *t, unsigned n, uint32_t ttl_s)
+{
+	struct cp_sip_call *c = arg;
+	struct cp_sip *sip = c->sip;
+	char list[400] = "", a[80];
+	int rc;
+
+	(void)ttl_s; /* one call: resolved once */
+	c->resolving = false;
+	if (err < 0 || n == 0) {
+		sip->st.dial_dns_failed++;
+		LOG_WARN("sip: dial-out %s: %s: DNS: %s", c->call_id,
+			 c->dest_name, why != NULL ? why : "no address");
+		call_failed(sip, c, c->cancel_wanted ? 487 : 503);
+		return;
+	}
+	if (c->cancel_wanted) {
+		call_failed(sip, c, 487);
+		return;
+	}
+	if ((c->dest = malloc(n * sizeof(*t))) == NULL) {
+		call_failed(sip, c, 503);
+		return;
+	}
+	memcpy(c->dest, t, n * sizeof(*t));
+	c->n_dest = n;
+	for (unsigned k = 0; k < n; k++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", k ? ", " : "", dest_str(&t[k], a, sizeof(a)));
+	LOG_INFO("sip: dial-out %s: %s is %s (DNS)", c->call_id, c->dest_name,
+		 list);
+	if ((rc = dest_send(sip, c, now_ms())) < 0) {
+		LOG_WARN("sip: dial-out %s: %s: %s", c->call_id, c->dest_name,
+			 rc == -EHOSTUNREACH ? "no address took it"
+					     : strerror(-rc));
+		call_failed(sip, c, 503);
+	}
 }
 
 /* c's proxy failed it (call_failover()): on to the next proxy up, or, if
@@ -4957,6 +5149,7 @@ static void
 call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 {
 	int code = c->failover_code, from = c->hop; /* -1: gone from DNS */
+	char buf[80], buf2[80];
 	struct cp_sip_peer peer;
 	osip_message_t *m;
 	struct txn *t;
@@ -4966,11 +5159,27 @@ call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 		call_failed(sip, c, 487);
 		return;
 	}
+	if (c->dest != NULL) {
+		from = (int)c->dest_i - 1;
+		if (dest_send(sip, c, now) < 0) {
+			call_failed(sip, c, code);
+			return;
+		}
+		sip->st.dial_failovers++;
+		LOG_WARN("sip: dial-out %s: %s (%s) failed it (%s): sent on to "
+			 "%s",
+			 c->call_id, c->dest_name,
+			 dest_str(&c->dest[from], buf, sizeof(buf)), c->why,
+			 dest_str(&c->dest[c->dest_i - 1], buf2,
+				  sizeof(buf2)));
+		return;
+	}
 	if (call_hop(sip, c, &peer) < 0) {
 		call_failed(sip, c, code);
 		return;
 	}
-	if ((m = retry_invite(sip, c, (unsigned)c->hop, peer.proto)) == NULL ||
+	if ((m = retry_invite(sip, c, sip->proxies[c->hop].route,
+			      peer.proto)) == NULL ||
 	    (t = calloc(1, sizeof(*t))) == NULL) {
 		if (m != NULL)
 			osip_message_free(m);
@@ -4997,27 +5206,28 @@ call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 	sip->proxies[from].failovers++;
 	LOG_WARN("sip: dial-out %s: outbound proxy %s failed it (%s): sent "
 		 "on to %s",
-		 c->call_id, sip->proxies[from].label, sip->proxies[from].why,
+		 c->call_id, sip->proxies[from].label, c->why,
 		 sip->proxies[c->hop].label);
 }
 
 /*
- * c's proxy has sent nothing for proxy_timeout_ms: it is down, and if
- * another is left, c's INVITE transaction is dropped (the proxy's late
+ * c's next hop has sent nothing for proxy_timeout_ms: a proxy is down; if
+ * another hop is left, c's INVITE transaction is dropped (the hop's late
  * answers then match nothing) and c goes on to it.
  */
 static void
 call_hop_timeout(struct cp_sip *sip, struct cp_sip_call *c)
 {
 	struct txn *t = osip_transaction_get_reserved1(c->tr);
-	char why[64];
 
-	snprintf(why, sizeof(why), "no answer to a dial-out in %" PRIu32 " ms",
+	snprintf(c->why, sizeof(c->why),
+		 "no answer to a dial-out in %" PRIu32 " ms",
 		 sip->conf.proxy_timeout_ms);
 	c->hop_deadline_ms = 0;
 	if (c->hop >= 0)
-		proxy_set_down(sip, (unsigned)c->hop, why, 0);
-	if (c->cancel_wanted || proxy_pick(sip, c) < 0)
+		proxy_set_down(sip, (unsigned)c->hop, c->why, 0);
+	if (c->cancel_wanted ||
+	    (c->dest != NULL ? c->dest_i >= c->n_dest : proxy_pick(sip, c) < 0))
 		return; /* the last hope: its Timer B decides */
 	t->call = NULL;
 	osip_remove_transaction(sip->osip, c->tr);
@@ -5110,16 +5320,14 @@ ping_done(struct txn *t, int code, uint32_t retry_after_s)
 	}
 }
 
-/* The proxies' timers: failovers due, dial-outs a proxy has not answered,
- * keepalives to send or overdue. The next due time. */
+/* The hops' timers: failovers due, dial-outs a hop has not answered, the
+ * proxies' keepalives to send or overdue. The next due time. */
 static uint64_t
 run_proxy_timers(struct cp_sip *sip, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
 	struct cp_sip_call *c, *cn;
 
-	if (sip->n_proxies == 0)
-		return next;
 	for (c = sip->calls; c != NULL; c = cn) {
 		cn = c->next;
 		if (c->hop_deadline_ms != 0 && c->tr != NULL) {

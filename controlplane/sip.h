@@ -312,6 +312,8 @@ struct cp_sip_conf {
 	X(proxy_down)		/* outbound proxies found down */	\
 	X(proxy_pings)		/* OPTIONS keepalives sent to them */	\
 	X(proxy_dns_failed)	/* their names DNS did not resolve */	\
+	X(dial_dns_failed)	/* dial-out targets' names the same */	\
+	X(dial_failovers)	/* sent on to a target's next address */ \
 	X(session_refreshes)	/* our refreshes: UPDATEs, re-INVITEs */ \
 	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
 	X(session_expired)	/* dialogs hung up by the session timer */ \
@@ -492,14 +494,19 @@ int cp_sip_dialog_bye_why(struct cp_sip *sip, struct cp_sip_dialog *d,
 const char *cp_sip_dialog_end_reason(const struct cp_sip_dialog *d);
 
 /*
- * Dial out: send INVITE to target_uri (a SIP URI with a numeric host,
- * optional port, ;transport=udp or tcp; no other), From from_uri with a
- * new tag, Contact <sip:contact_user@our-address> plus cp_sip_conf.contact_params (e.g.
- * ";isfocus", F-08, F-19), and the body if content_type and body are both
- * non-NULL. The ICT retransmits (Timer A) and gives up after Timer B;
- * see on_call_*. app is the call's pointer, and its dialog's. Returns 0
- * and *call (valid until on_call_answered or on_call_failed returns), or
- * -EINVAL (a URI not SIP, not numeric, or with CR/LF/< >), -ENOMEM.
+ * Dial out: send INVITE to target_uri (a SIP URI with a numeric host or a
+ * host name, optional port, ;transport=udp or tcp; no other), From
+ * from_uri with a new tag, Contact <sip:contact_user@our-address> plus
+ * cp_sip_conf.contact_params (e.g. ";isfocus", F-08, F-19), and the body
+ * if content_type and body are both non-NULL. With outbound proxies it
+ * goes to them; else a host name is resolved first (RFC 3263 §4, in
+ * cp_sip_poll(); the INVITE goes to each address in turn as a proxy
+ * failover does; no address: on_call_failed 503). The ICT retransmits
+ * (Timer A) and gives up after Timer B; see on_call_*. app is the call's
+ * pointer, and its dialog's. Returns 0 and *call (valid until
+ * on_call_answered or on_call_failed returns), or -EINVAL (a URI not
+ * SIP, not a host, or with CR/LF/< >), -EHOSTUNREACH (no outbound proxy
+ * left), -ENOMEM, or a DNS resolver's error.
  */
 int cp_sip_invite(struct cp_sip *sip, const char *target_uri,
 		  const char *from_uri, const char *contact_user,

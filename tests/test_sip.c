@@ -765,11 +765,11 @@ START_TEST(test_sip_dial_out_cancelled)
 }
 END_TEST
 
-/* Bad targets: no DNS, no TCP dial-out, nothing injected. */
+/* Bad targets: not a host name, no TLS, nothing injected, no port 0. */
 START_TEST(test_sip_dial_out_bad_targets)
 {
 	static const char *const bad[] = {
-		"sip:bob@example.com", "sip:bob@127.0.0.1;transport=tls",
+		"sip:bob@exa_mple.com", "sip:bob@127.0.0.1;transport=tls",
 		"tel:+15551234",       "sip:bob@127.0.0.1>\r\nX: y",
 		"sip:bob@127.0.0.1:0",
 	};
@@ -1522,7 +1522,10 @@ START_TEST(test_focus_session_timer)
 			      strstr(out, "\nSIP outbound proxies: dial-outs "
 					  "failed over 0, proxies found down 0,"
 					  " keepalives 0, DNS failures 0\n") !=
-				      NULL,
+				      NULL &&
+			      strstr(out, "\nSIP dial-outs by name: sent on "
+					  "to the next address 0, DNS failures "
+					  "0\n") != NULL,
 		      "%s", out);
 }
 END_TEST
@@ -1716,6 +1719,49 @@ START_TEST(test_focus_policy_dials_out)
 	ck_assert_int_eq(sipp_wait(callee, "uas_dialout", tps[_i]), 0);
 	focus_teardown();
 	unlink(path);
+}
+END_TEST
+
+/*
+ * RFC 3263 with no outbound proxy: tutti-cp --dns asks dnsmasq (in the
+ * test's namespace) for pbx.test, whose SRV _sip._udp record names
+ * SIPp's port. tuttictl dial conf sip:callee@pbx.test reaches SIPp (the
+ * callee), which joins, dialled out; the log says what the name was; the
+ * operator's kick ends the call.
+ */
+START_TEST(test_focus_dial_by_name)
+{
+	char rec[2][96], dns[32], out[4096], want[128];
+	const char *records[3] = { rec[0], rec[1], NULL };
+	int sipp_port = free_port();
+	uint16_t dport = (uint16_t)free_port();
+	struct proc dm;
+	pid_t callee;
+
+	snprintf(rec[0], sizeof(rec[0]),
+		 "--srv-host=_sip._udp.pbx.test,callee.pbx.test,%d,10,0",
+		 sipp_port);
+	snprintf(rec[1], sizeof(rec[1]),
+		 "--host-record=callee.pbx.test,127.0.0.1");
+	ck_assert_int_eq(proc_dnsmasq(&dm, "127.0.0.1", dport, records), 0);
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
+	focus_extra[0] = "--dns";
+	focus_extra[1] = dns;
+	focus_setup();
+	focus_extra[0] = focus_extra[1] = NULL;
+	callee = sipp_start_at(9, "uas_dialout", "u1", "conf", NULL, NULL,
+			       sipp_port);
+	ck_assert_int_eq(tuttictl(out, sizeof(out),
+				  "dial conf sip:callee@pbx.test"), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf, dialled "
+				  "out", 10000), "%s", focus_cp.out);
+	snprintf(want, sizeof(want), ": pbx.test is 127.0.0.1:%d/udp (DNS)",
+		 sipp_port);
+	ck_assert_msg(strstr(focus_cp.out, want) != NULL, "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	ck_assert_int_eq(sipp_wait(callee, "uas_dialout", "u1"), 0);
+	focus_teardown();
+	proc_stop(&dm, SIGTERM, 5000);
 }
 END_TEST
 
@@ -3816,32 +3862,58 @@ proxies_have(const char *needle)
 	return strstr(json, needle) != NULL;
 }
 
+/* A dial-out to uri (app.failed_code reset). */
+static void
+dial_uri(const char *uri)
+{
+	app.failed_code = 0;
+	ck_assert_int_eq(cp_sip_invite(sip, uri, "sip:conf@127.0.0.1", "conf",
+				       "application/sdp", sdp, &app, &dialed),
+			 0);
+}
+
+/* The dial-out fails with code (within 5 s). */
+static void
+dial_fails_with(int code)
+{
+	ck_assert(PROXY_POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, code);
+}
+
 /* A dial-out to a name, through the proxies. */
 static void
 dial_via_proxies(void)
 {
-	ck_assert_int_eq(cp_sip_invite(sip, "sip:callee@carrier.example",
-				       "sip:conf@127.0.0.1", "conf",
-				       "application/sdp", sdp, &app, &dialed),
-			 0);
+	dial_uri("sip:callee@carrier.example");
+}
+
+/* Socket k's last INVITE, taken: Request-URI ruri, CSeq cseq, Route to
+ * route_uri (NULL: none). */
+static void
+peer_invite(int k, const char *ruri, const char *route_uri, unsigned cseq,
+	    char *out, size_t len)
+{
+	char want[128], v[256];
+
+	ck_assert_msg(PROXY_POLL_UNTIL(px.invite[k][0] != '\0', 5000),
+		      "socket %d got no INVITE", k);
+	snprintf(out, len, "%s", px.invite[k]);
+	px.invite[k][0] = '\0';
+	snprintf(want, sizeof(want), "INVITE %s SIP/2.0\r\n", ruri);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+	snprintf(want, sizeof(want), "%u INVITE", cseq);
+	ck_assert_str_eq(hdr_of(out, "CSeq", v, sizeof(v)), want);
+	if (route_uri != NULL)
+		snprintf(want, sizeof(want), "<%s;lr>", route_uri);
+	ck_assert_str_eq(hdr_of(out, "Route", v, sizeof(v)),
+			 route_uri != NULL ? want : "");
 }
 
 /* Proxy k's last INVITE, taken: CSeq cseq, Route to k's own URI. */
 static void
 proxy_invite(int k, const char *uri, unsigned cseq, char *out, size_t len)
 {
-	char want[128], v[256];
-
-	ck_assert_msg(PROXY_POLL_UNTIL(px.invite[k][0] != '\0', 5000),
-		      "proxy %d got no INVITE", k);
-	snprintf(out, len, "%s", px.invite[k]);
-	px.invite[k][0] = '\0';
-	ck_assert_msg(strncmp(out, "INVITE sip:callee@carrier.example SIP/2.0",
-			      41) == 0, "%s", out);
-	snprintf(want, sizeof(want), "%u INVITE", cseq);
-	ck_assert_str_eq(hdr_of(out, "CSeq", v, sizeof(v)), want);
-	snprintf(want, sizeof(want), "<%s;lr>", uri);
-	ck_assert_str_eq(hdr_of(out, "Route", v, sizeof(v)), want);
+	peer_invite(k, "sip:callee@carrier.example", uri, cseq, out, len);
 }
 
 static void
@@ -4035,6 +4107,78 @@ START_TEST(test_sip_proxy_dns)
 				       "sip:conf@127.0.0.1", "conf",
 				       "application/sdp", sdp, &app, &dialed),
 			 -EHOSTUNREACH);
+	proc_stop(&dm, SIGTERM, 5000);
+	proxies_close();
+}
+END_TEST
+
+/*
+ * A dial-out target by name with no outbound proxy (RFC 3263 §4): dnsmasq
+ * has SRV _sip._udp records for pbx.test, a1 (priority 10) and a2 (20),
+ * at the ports of the test's two sockets. The INVITE goes to a1 with the
+ * name in its Request-URI and no Route; a1 says nothing, and it goes on
+ * to a2 as a new transaction (CSeq 2, the same Call-ID), which answers
+ * 486. The next dial-out: a1 answers 503 at once, and a2 gets it. A name
+ * nobody knows fails the dial-out with 503; one cancelled while DNS is
+ * asked fails with 487, and no INVITE goes.
+ */
+START_TEST(test_sip_dial_by_name)
+{
+	char rec[4][96], a[4096], b[4096], dns[32], va[256], vb[256];
+	const char *records[5] = { rec[0], rec[1], rec[2], rec[3], NULL };
+	const char *to = "sip:callee@pbx.test";
+	uint16_t dport = (uint16_t)free_port();
+	struct proc dm;
+
+	memset(&px, 0, sizeof(px));
+	for (int k = 0; k < 2; k++) {
+		px.fd[k] = udp_peer(&px.to);
+		snprintf(rec[k], sizeof(rec[k]),
+			 "--srv-host=_sip._udp.pbx.test,a%d.pbx.test,%u,%d,0",
+			 k + 1, port_of(px.fd[k]), 10 * (k + 1));
+		snprintf(rec[2 + k], sizeof(rec[2 + k]),
+			 "--host-record=a%d.pbx.test,127.0.0.1", k + 1);
+	}
+	ck_assert_int_eq(proc_dnsmasq(&dm, "127.0.0.1", dport, records), 0);
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
+	cp_sip_close(sip);
+	dns_servers = dns;
+	proxy_timeout_ms = 300;
+	open_sip(false, 0, 0);
+	dns_servers = NULL;
+	proxy_timeout_ms = 0;
+	px.to.sin_port = htons(cp_sip_port(sip));
+
+	dial_uri(to);
+	peer_invite(0, to, NULL, 1, a, sizeof(a));
+	peer_invite(1, to, NULL, 2, b, sizeof(b));
+	ck_assert_str_eq(hdr_of(a, "Call-ID", va, sizeof(va)),
+			 hdr_of(b, "Call-ID", vb, sizeof(vb)));
+	ck_assert_str_ne(hdr_of(a, "Via", va, sizeof(va)),
+			 hdr_of(b, "Via", vb, sizeof(vb)));
+	answer(px.fd[1], &px.to, b, "486 Busy Here", "");
+	dial_fails_with(486);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dial_failovers, 1);
+
+	dial_uri(to);
+	peer_invite(0, to, NULL, 1, a, sizeof(a));
+	answer(px.fd[0], &px.to, a, "503 Service Unavailable", "");
+	peer_invite(1, to, NULL, 2, b, sizeof(b));
+	answer(px.fd[1], &px.to, b, "486 Busy Here", "");
+	dial_fails_with(486);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dial_failovers, 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_failovers, 0);
+
+	dial_uri("sip:callee@nx.pbx.test");
+	dial_fails_with(503);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dial_dns_failed, 1);
+
+	/* cancelled before DNS has answered: 487, and no INVITE goes */
+	dial_uri(to);
+	ck_assert_int_eq(cp_sip_invite_cancel(sip, dialed), 0);
+	dial_fails_with(487);
+	ck_assert(!PROXY_POLL_UNTIL(px.invite[0][0] != '\0', 300));
+	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 4);
 	proc_stop(&dm, SIGTERM, 5000);
 	proxies_close();
 }
@@ -4779,6 +4923,7 @@ test_suite(void)
 	tcase_add_test(tc, test_sip_proxy_all_down);
 	tcase_add_test(tc, test_sip_proxy_late_answer);
 	tcase_add_test(tc, test_sip_proxy_dns);
+	tcase_add_test(tc, test_sip_dial_by_name);
 	tcase_add_loop_test(tc, test_sip_proxy_no_failover, 0, 2);
 	tcase_add_test(tc, test_sip_proxy_keepalive);
 	tcase_add_test(tc, test_sip_dial_out_tcp_refused_503);
@@ -4852,6 +4997,7 @@ test_suite(void)
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_policy_dials_out, 0, 2);
 	tcase_add_test(focus, test_focus_policy_dial_out_waits_for_worker);
+	tcase_add_test(focus, test_focus_dial_by_name);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);

@@ -79,9 +79,9 @@ usage(FILE *f)
 "  captures                  the newest 32 captures: leg ('all': a whole\n"
 "                            conference), state (writing, done, failed),\n"
 "                            packets written and not kept, file\n"
-"  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port];\n"
-"                            with tutti-cp --outbound-proxy, any host:\n"
-"                            sip:+15551234@carrier.example) into CONF\n"
+"  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port],\n"
+"                            or a name: sip:+15551234@carrier.example,\n"
+"                            resolved by its proxy or tutti-cp) into CONF\n"
 "  proxies                   tutti-cp's outbound proxies in order: up or\n"
 "                            DOWN (for how long, and why), dial-outs each\n"
 "                            failed that went on to the next, keepalives\n"
@@ -372,6 +372,10 @@ static const char *const sip_counters[][2] = {
 	{ "proxy_down", ", proxies found down " },
 	{ "proxy_pings", ", keepalives " },
 	{ "proxy_dns_failed", ", DNS failures " },
+	{ NULL, NULL },
+	{ "dial_failovers", "SIP dial-outs by name: sent on to the next "
+			    "address " },
+	{ "dial_dns_failed", ", DNS failures " },
 	{ NULL, NULL },
 	{ "session_refreshes", "SIP session timers: refreshes sent " },
 	{ "session_refreshed", ", received " },
