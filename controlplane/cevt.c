@@ -21,6 +21,7 @@
 /* A writer that remembers its first error, so calls can be chained. */
 struct wctx {
 	xmlTextWriterPtr w;
+	const struct cp_cevt_cfg *cfg;
 	int err;		/* 0 or -ENOMEM */
 	uint64_t since;		/* partial: changes after this */
 	size_t n_items;		/* partial: top-level pieces written */
@@ -218,7 +219,8 @@ write_ep(struct wctx *c, const struct rs_ep *e, bool full)
 	for (size_t i = 0; i < e->n_media; i++)
 		if (e->media[i].seq > since)
 			write_media(c, e, &e->media[i], since);
-	if ((full || f[RS_EP_CALL_INFO] > since) && e->call_id != NULL) {
+	if ((full || f[RS_EP_CALL_INFO] > since) && e->call_id != NULL &&
+	    !c->cfg->hide_call_info) {
 		el_start(c, "call-info");
 		el_start(c, "sip");
 		el_text(c, "call-id", e->call_id);
@@ -410,6 +412,7 @@ build(const struct cp_roster *r, enum cp_cevt_state st, uint64_t since,
 		cp_cevt_cfg_default(&dflt);
 		cfg = &dflt;
 	}
+	c.cfg = cfg;
 	if ((buf = xmlBufferCreate()) == NULL)
 		return -ENOMEM;
 	if ((c.w = xmlNewTextWriterMemory(buf, 0)) == NULL)
@@ -635,6 +638,7 @@ to_cache(struct cp_cevt_cache *c, const struct cp_cevt_sub *s,
 				   (const xmlChar *)d->xml)) == NULL)
 		return;
 	c->r = s->r;
+	c->hide_call_info = s->cfg.hide_call_info;
 	c->from_seq = from_seq;
 	c->to_seq = cp_roster_seq(s->r);
 	c->doc.len_bytes = d->len_bytes;
@@ -662,6 +666,9 @@ cp_cevt_sub_due_cached(struct cp_cevt_sub *s, uint64_t now_ms,
 		return 0;
 	v = s->version + 1;
 	from = s->sent_seq;
+	if (cache != NULL && cache->doc.xml != NULL &&
+	    cache->hide_call_info != s->cfg.hide_call_info)
+		cache = NULL; /* another view's */
 	if (cache != NULL && cache->doc.xml != NULL && cache->r == s->r &&
 	    cache->from_seq == from && cache->to_seq == cp_roster_seq(s->r)) {
 		if ((rc = from_cache(cache, s, v, out)) < 0)

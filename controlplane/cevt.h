@@ -83,6 +83,12 @@ struct cp_cevt_cfg {
 	 */
 	size_t udp_max_bytes;
 	bool indent;		/* pretty-print (two spaces per level) */
+	/*
+	 * The subscriber's view (RFC 4575 §8.2, checklist F-81): leave out
+	 * every <call-info>, the dialog identifiers with which a Replaces
+	 * or Join (RFC 3891, 3911) could take over a participant's call.
+	 */
+	bool hide_call_info;
 };
 
 enum cp_cevt_state {
@@ -177,12 +183,15 @@ int cp_cevt_sub_due(struct cp_cevt_sub *s, uint64_t now_ms,
  * A partial document shared by the subscribers due together: they cover
  * the same roster changes (same sent_seq to the same roster seq), so the
  * document is built once and each gets a copy with its own version. One
- * cache per roster and loop pass; the subscriptions that share it must
- * have the same cfg. Zero it before use, cp_cevt_cache_clear() after.
+ * cache per roster, view and loop pass (a subscription of another view
+ * neither uses nor fills it); otherwise the subscriptions that share it
+ * must have the same cfg. Zero it before use, cp_cevt_cache_clear()
+ * after.
  */
 struct cp_cevt_cache {
 	const struct cp_roster *r;
 	uint64_t from_seq, to_seq;
+	bool hide_call_info;	/* the view it was built for */
 	struct cp_cevt_doc doc;	/* as built for its first subscriber */
 	size_t ver_at, ver_len;	/* the digits of version="..." in doc.xml */
 };

@@ -158,6 +158,9 @@ struct watcher {
 					 * while pending */
 	uint32_t id;			/* for tuttictl approve/reject */
 	bool pending;			/* <confirm>: waits for the operator */
+	/* its view (F-81): with the dialog identifiers (<call-info>),
+	 * for a moderator who authenticated, else without */
+	bool full_view;
 	char from[128];
 };
 
@@ -522,6 +525,23 @@ roster_dir(uint8_t shm_dir)
 	}
 }
 
+/*
+ * p's dialog in its endpoint's <call-info> (F-74), once there is one;
+ * never an anonymous one's (F-82). Only moderators' views show it
+ * (struct watcher).
+ */
+static void
+roster_call_info(struct conf *c, const struct part *p, const char *u,
+		 const char *ep)
+{
+	const char *id, *ft, *tt;
+
+	if (p->anon || p->dialog == NULL ||
+	    cp_sip_dialog_ids(p->dialog, &id, &ft, &tt) < 0)
+		return;
+	cp_roster_ep_set_call_info(c->roster, u, ep, id, ft, tt);
+}
+
 /* p's endpoint as the roster should show it now (joined or changed). */
 static void
 roster_part(struct conf *c, struct part *p)
@@ -556,6 +576,7 @@ roster_part(struct conf *c, struct part *p)
 			       (p->op_flags & SHM_LEG_MUTE) || p->pin_pending);
 	cp_roster_ep_set_held(c->roster, u, ep, p->held);
 	cp_roster_media_set(c->roster, u, ep, &m);
+	roster_call_info(c, p, u, ep);
 	roster_changed(c);
 }
 
@@ -2170,6 +2191,8 @@ on_ack(void *ctx, struct cp_sip_dialog *dialog)
 
 		p->dialog = dialog;
 		state_changed(f);	/* joined, or a re-INVITE is done */
+		if (p->state == PART_CONNECTED)
+			roster_part(p->conf, p);	/* its <call-info> */
 		if (p->bye_on_ack) {	/* sent away while the 200 was out */
 			p->bye_on_ack = false;
 			part_bye(f, p, dialog);
@@ -2241,6 +2264,18 @@ notify_full(struct cp_focus *f, struct watcher *w, bool last)
 		   CP_SIP_SUB_ACTIVE, last ? "timeout" : NULL);
 }
 
+/* Start w's documents of c's roster, in w's view. 0 or -errno. */
+static int
+watcher_start(struct cp_focus *f, struct conf *c, struct watcher *w)
+{
+	struct cp_cevt_cfg cfg = f->cevt;
+
+	cfg.hide_call_info = !w->full_view;
+	if (c->roster == NULL)
+		return -ENOENT;
+	return cp_cevt_sub_create(&w->cs, c->roster, &cfg);
+}
+
 static void
 on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 	     int64_t expires, const char *accept)
@@ -2251,7 +2286,7 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 	struct watcher *w;
 	struct conf *c;
 	uint32_t granted;
-	bool pending = false;
+	bool pending = false, full_view = false;
 
 	(void)event;
 	granted = expires < 0 || expires > SUB_MAX_EXPIRES ? SUB_MAX_EXPIRES :
@@ -2308,6 +2343,8 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 					  NULL);
 			return;
 		}
+		/* F-81: the dialog identifiers to authenticated moderators */
+		full_view = d.moderator && d.auth_user[0] != '\0';
 	}
 	if (expires > 0 && expires < SUB_MIN_EXPIRES) {
 		cp_sip_sub_answer(f->sip, req, 423, SUB_MIN_EXPIRES, NULL,
@@ -2316,8 +2353,10 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 	}
 	cp_sip_req_set_contact_user(req, c->name);	/* F-10 */
 	w = calloc(1, sizeof(*w));
+	if (w != NULL)
+		w->full_view = full_view;
 	if (w == NULL || c->roster == NULL ||
-	    (!pending && cp_cevt_sub_create(&w->cs, c->roster, &f->cevt) < 0) ||
+	    (!pending && watcher_start(f, c, w) < 0) ||
 	    cp_sip_sub_answer(f->sip, req, 200, granted, w, &w->sub) < 0) {
 		if (w != NULL)
 			cp_cevt_sub_destroy(w->cs);
@@ -2336,8 +2375,10 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 			 "operator approves (tuttictl approve %s %u)", w->from,
 			 c->name, c->name, w->id);
 	else
-		LOG_INFO("%s subscribed to conference %s (%u s)", w->from,
-			 c->name, granted);
+		LOG_INFO("%s subscribed to conference %s (%u s, %s)", w->from,
+			 c->name, granted,
+			 full_view ? "full view: a moderator" :
+			 "without dialog identifiers");
 	notify_full(f, w, granted == 0);	/* F-48: at once */
 }
 
@@ -2477,8 +2518,9 @@ cp_focus_poll(struct cp_focus *f)
 		return;
 	/* none of this ends a conference: one walk of the list */
 	for (struct conf *c = f->confs; c != NULL; c = c->next) {
-		/* one partial per batch of changes, not one per subscriber */
-		struct cp_cevt_cache cache = { 0 };
+		/* one partial per batch of changes and view, not one per
+		 * subscriber */
+		struct cp_cevt_cache cache[2] = { 0 };
 
 		if (c->dial_pending != 0 && f->d->up && f->took_over &&
 		    now >= c->dial_next_ms)
@@ -2489,12 +2531,14 @@ cp_focus_poll(struct cp_focus *f)
 			struct cp_cevt_doc doc = { 0 };
 
 			if (w->cs != NULL &&
-			    cp_cevt_sub_due_cached(w->cs, now, &cache,
+			    cp_cevt_sub_due_cached(w->cs, now,
+						   &cache[w->full_view],
 						   &doc) == 1)
 				notify_doc(f, w, &doc, CP_SIP_SUB_ACTIVE,
 					   NULL);
 		}
-		cp_cevt_cache_clear(&cache);
+		cp_cevt_cache_clear(&cache[0]);
+		cp_cevt_cache_clear(&cache[1]);
 	}
 }
 
@@ -4179,8 +4223,9 @@ watchers_json(const struct conf *c, struct out *o)
 			put(o, "%s{\"id\":%u,\"from\":", first ? "" : ",",
 			    w->id);
 			put_str(o, w->from);
-			put(o, ",\"state\":\"%s\"}",
-			    w->pending ? "pending" : "active");
+			put(o, ",\"state\":\"%s\",\"view\":\"%s\"}",
+			    w->pending ? "pending" : "active",
+			    w->full_view ? "full" : "participant");
 			first = false;
 		}
 	put(o, "]}");
@@ -4212,8 +4257,7 @@ approve(struct cp_focus *f, struct conf *c, bool yes, const char *id,
 	LOG_INFO("conference %s: the operator %s %s's subscription", c->name,
 		 yes ? "approved" : "rejected", w->from);
 	if (yes) {
-		if (c->roster == NULL ||
-		    cp_cevt_sub_create(&w->cs, c->roster, &f->cevt) < 0) {
+		if (watcher_start(f, c, w) < 0) {
 			put_error(o, "cannot start watcher %lu: out of memory",
 				  v);
 			return;

@@ -2451,6 +2451,21 @@ cp_sip_dialog_call_id(const struct cp_sip_dialog *d)
 	return d->od->call_id;
 }
 
+int
+cp_sip_dialog_ids(const struct cp_sip_dialog *d, const char **call_id,
+		  const char **from_tag, const char **to_tag)
+{
+	const osip_dialog_t *od = d->od;
+
+	if (d->sub_only || od->call_id == NULL || od->local_tag == NULL ||
+	    od->remote_tag == NULL)
+		return -EINVAL;
+	*call_id = od->call_id;
+	*from_tag = d->uac ? od->local_tag : od->remote_tag;
+	*to_tag = d->uac ? od->remote_tag : od->local_tag;
+	return 0;
+}
+
 uint32_t
 cp_sip_dialog_timer(const struct cp_sip_dialog *d, bool *we_refresh,
 		    uint64_t *left_ms)

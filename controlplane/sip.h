@@ -407,6 +407,14 @@ void *cp_sip_req_app(const struct cp_sip_req *req);
 void cp_sip_dialog_set_app(struct cp_sip_dialog *d, void *app);
 void *cp_sip_dialog_app(const struct cp_sip_dialog *d);
 const char *cp_sip_dialog_call_id(const struct cp_sip_dialog *d);
+/*
+ * d's identifiers as RFC 4575's <call-info><sip> gives them (§5.7.9): its
+ * Call-ID, and the From and To tags of the INVITE that made it (ours and
+ * the peer's for a dial-out, the peer's and ours for a dial-in). Valid
+ * while d is. 0, or -EINVAL (a subscription's dialog, or no tags).
+ */
+int cp_sip_dialog_ids(const struct cp_sip_dialog *d, const char **call_id,
+		      const char **from_tag, const char **to_tag);
 /* The method of req ("INVITE", "REFER", "SUBSCRIBE"). */
 const char *cp_sip_req_method(const struct cp_sip_req *req);
 /* The dialog req arrived in, NULL if none (valid while req is). */

@@ -750,6 +750,60 @@ START_TEST(test_cevt_coalesces_burst_into_one_partial)
 }
 END_TEST
 
+/*
+ * F-81: a view without the dialog identifiers. The same roster, full and
+ * partial, has no <call-info> (and no Call-ID) in that view, and is still
+ * valid; a cache filled for one view serves none of the other.
+ */
+START_TEST(test_cevt_view_hides_call_info)
+{
+	struct cp_roster *r = example_roster();
+	struct cp_cevt_cfg hide;
+	struct cp_cevt_sub *s[2];
+	struct cp_cevt_cache cache = { 0 };
+	struct cp_cevt_doc d[2];
+
+	cp_cevt_cfg_default(&hide);
+	hide.hide_call_info = true;
+	ck_assert_int_eq(cp_cevt_build_full(r, 1, NULL, &d[0]), 0);
+	ck_assert_int_eq(cp_cevt_build_full(r, 1, &hide, &d[1]), 0);
+	ck_assert_ptr_nonnull(strstr(d[0].xml, "<call-info>"));
+	ck_assert_ptr_null(strstr(d[1].xml, "<call-info>"));
+	ck_assert_ptr_null(strstr(d[1].xml, "a84b4c76e66710"));
+	ck_assert_ptr_nonnull(strstr(d[1].xml, "<endpoint entity=\"sip:alice@"
+					       "198.51.100.10:5060\""));
+	check_and_free(&d[0]);
+	check_and_free(&d[1]);
+
+	/* a new dialog: the full view's partial, cached, is not the other's */
+	ck_assert_int_eq(cp_cevt_sub_create(&s[0], r, NULL), 0);
+	ck_assert_int_eq(cp_cevt_sub_create(&s[1], r, &hide), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(cp_cevt_sub_full(s[i], 1000, &d[i]), 0);
+		check_and_free(&d[i]);
+	}
+	join(r, "sip:c@example.com", NULL, "sip:c@example.com", T0, 7);
+	ck_assert_int_eq(cp_roster_ep_set_call_info(r, "sip:c@example.com",
+						    "sip:c@example.com",
+						    "c-call@example.com", "ft",
+						    "tt"), 0);
+	for (int i = 0; i < 2; i++) {
+		cp_cevt_sub_note_change(s[i], 7000);
+		ck_assert_int_eq(cp_cevt_sub_due_cached(s[i], 20000, &cache,
+							&d[i]), 1);
+	}
+	ck_assert_ptr_nonnull(strstr(d[0].xml, "c-call@example.com"));
+	ck_assert_ptr_null(strstr(d[1].xml, "<call-info>"));
+	ck_assert_ptr_nonnull(strstr(d[1].xml, "sip:c@example.com"));
+	for (int i = 0; i < 2; i++) {
+		check_and_free(&d[i]);
+		cp_cevt_sub_destroy(s[i]);
+	}
+	cp_cevt_cache_clear(&cache);
+	cp_roster_destroy(r);
+}
+END_TEST
+
 /* Subscribers due together share one build: each copy equals what it
  * would have been built alone, but for its own version; a subscriber at
  * another starting point gets its own document. */
@@ -1414,6 +1468,7 @@ test_suite(void)
 	tcase_add_unchecked_fixture(tc, schema_load, schema_free);
 	tcase_add_test(tc, test_cevt_coalesces_burst_into_one_partial);
 	tcase_add_test(tc, test_cevt_cache_shares_one_partial);
+	tcase_add_test(tc, test_cevt_view_hides_call_info);
 	tcase_add_test(tc, test_cevt_hold_ms_gathers_and_refresh_is_immediate);
 	tcase_add_test(tc, test_cevt_change_that_cancels_out_sends_nothing);
 	suite_add_tcase(s, tc);

@@ -2287,6 +2287,63 @@ await_notify(const char *path, const char *needle)
 }
 
 /*
+ * F-81, a view by subscriber: in conference conf (policy_md5.xml) a caller
+ * is connected. sipp, its moderator, subscribes with Digest, and its
+ * first NOTIFY names the caller's dialog (<call-info>, F-74: its Call-ID,
+ * the caller's From tag, the focus's To tag); guest, who authenticated
+ * too but moderates nothing, gets the same document without it. Both are
+ * valid RFC 4575; the log says which view each got.
+ */
+START_TEST(test_focus_views)
+{
+	char trace[128], out[4096], want[160], *body[8], *state[8];
+	int n;
+	pid_t caller;
+
+	caller = sipp_start((uint16_t)focus_port, "focus_kicked", "u1", "conf",
+			    NULL, NULL);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf", 10000),
+		      "%s", focus_cp.out);
+	for (int k = 0; k < 2; k++) {
+		snprintf(trace, sizeof(trace), "sipp_focus_view%d.msg", k);
+		unlink(trace);
+		sipp_trace = trace;
+		ck_assert_int_eq(run_sipp_set((uint16_t)focus_port,
+					      "focus_subscribe_auth", "u1",
+					      "conf", k == 0 ? "-ap" : "-au",
+					      k == 0 ? "secret" : "guest"), 0);
+		sipp_trace = NULL;
+		n = traced_notifies(trace, body, state, 8);
+		ck_assert_int_ge(n, 1);
+		xmlFreeDoc(valid_doc(body[0], trace));
+		ck_assert_msg(strstr(body[0], "<endpoint") != NULL, "%s",
+			      body[0]);
+		ck_assert_msg((strstr(body[0], "<call-info>") != NULL) ==
+				      (k == 0),
+			      "%s: %s", trace, body[0]);
+		/* F-74: the caller's Call-ID (SIPp's %u-%p@%s) and tags,
+		 * the INVITE's From tag first */
+		snprintf(want, sizeof(want), "<call-info><sip><call-id>1-%d@"
+			 "127.0.0.1</call-id><from-tag>1</from-tag><to-tag>",
+			 (int)caller);
+		ck_assert_msg((strstr(body[0], want) != NULL) == (k == 0),
+			      "%s: %s", want, body[0]);
+		for (int i = 0; i < n; i++) {
+			free(body[i]);
+			free(state[i]);
+		}
+	}
+	ck_assert_msg(proc_expect(&focus_cp, "subscribed to conference conf "
+				  "(600 s, full view: a moderator)", 5000) &&
+		      proc_expect(&focus_cp, "subscribed to conference conf "
+				  "(600 s, without dialog identifiers)", 5000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf sipp"), 0);
+	ck_assert_int_eq(sipp_wait(caller, "focus_kicked", "u1"), 0);
+}
+END_TEST
+
+/*
  * Issue 6: a subscriber follows an ad hoc conference from its start to its
  * end. Every NOTIFY body validates against the RFC 4575 schema; versions
  * rise by one from 1 (full) with partials after; the partials say, in
@@ -5003,6 +5060,7 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_digest_round_trip, 0, 2);
+	tcase_add_test(focus, test_focus_views);
 	suite_add_tcase(s, focus);
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
