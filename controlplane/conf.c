@@ -663,6 +663,7 @@ roster_reap(struct conf *c, uint64_t now, bool all)
 /* Q.850 causes of the focus's BYEs (RFC 3326 Reason). */
 enum {
 	Q850_NORMAL = 16,	/* normal call clearing */
+	Q850_TEMPORARY = 41,	/* temporary failure */
 	Q850_NO_RESOURCE = 47,	/* resource unavailable */
 	Q850_TIMER = 102,	/* recovery on timer expiry */
 };
@@ -3456,12 +3457,14 @@ restore_part(struct cp_focus *f, struct conf *c,
 	return 0;
 }
 
-/* A participant of the state whose leg is gone: hang up its call. */
+/* A participant of the state whose leg is gone: hang up its call, with
+ * Q.850 cause 41 (temporary failure) and why in its Reason. */
 static void
 drop_part(struct cp_focus *f, const struct cp_state_part *sp,
 	  const char *why)
 {
 	struct cp_sip_dialog *d = NULL;
+	char reason[160];
 	int rc;
 
 	if (sp->prov) {
@@ -3474,8 +3477,10 @@ drop_part(struct cp_focus *f, const struct cp_state_part *sp,
 	if (f->sip == NULL)
 		return;
 	rc = cp_sip_dialog_restore(f->sip, &sp->dlg, NULL, &d);
+	snprintf(reason, sizeof(reason), "Q.850;cause=%d;text=\"%s\"",
+		 Q850_TEMPORARY, why);
 	if (rc == 0)
-		rc = cp_sip_dialog_bye(f->sip, d);
+		rc = cp_sip_dialog_bye_why(f->sip, d, reason);
 	if (rc < 0)
 		LOG_WARN("state: cannot send BYE to %s: %s", sp->from,
 			 strerror(-rc));

@@ -404,7 +404,9 @@ main(int argc, char **argv)
 			break;
 	}
 	if (call.ended) {
-		printf("tutti-phone %s: the focus hung up\n", label);
+		printf("tutti-phone %s: the focus hung up%s%s%s\n", label,
+		       call.bye_reason[0] ? " (Reason: " : "",
+		       call.bye_reason, call.bye_reason[0] ? ")" : "");
 	} else if (call.fd > 0) {
 		int code = sipcall_hangup(&call, 2000);
 

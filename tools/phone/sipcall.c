@@ -288,6 +288,9 @@ sipcall_input(struct sipcall *c)
 			 "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
 			 "Content-Length: 0\r\n\r\n", via, from, to, cid, cs);
 		send_msg(c, resp);
+		if (header(buf, "Reason", c->bye_reason,
+			   sizeof(c->bye_reason)) < 0)
+			c->bye_reason[0] = '\0';	/* RFC 3326: none */
 		c->ended = true;
 	}
 }

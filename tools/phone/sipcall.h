@@ -38,6 +38,7 @@ struct sipcall {
 	bool recvonly;			/* set before sipcall_dial(): offer
 					 * a=recvonly (a listen-only phone) */
 	bool ended;			/* BYE sent and answered, or received */
+	char bye_reason[128];		/* a received BYE's Reason, "" none */
 };
 
 /*
