@@ -2189,10 +2189,11 @@ on_ack(void *ctx, struct cp_sip_dialog *dialog)
 
 	if (p != NULL) {
 		struct cp_focus *f = ctx;
+		bool first = p->dialog == NULL; /* not a re-INVITE's */
 
 		p->dialog = dialog;
 		state_changed(f);	/* joined, or a re-INVITE is done */
-		if (p->state == PART_CONNECTED)
+		if (first && p->state == PART_CONNECTED)
 			roster_part(p->conf, p);	/* its <call-info> */
 		if (p->bye_on_ack) {	/* sent away while the 200 was out */
 			p->bye_on_ack = false;

@@ -479,27 +479,42 @@ sipp_wait(pid_t pid, const char *scen, const char *tp)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+/* In the text of SIPp's -trace_msg file, the next message SIPp received
+ * from *cur on that is a request of method: its request line on, *cur
+ * moved past it; NULL when none is left. */
+static char *
+traced_next(char **cur, const char *method)
+{
+	size_t n = strlen(method);
+	char *m;
+
+	for (m = *cur; (m = strstr(m, "message received")) != NULL; m++) {
+		char *msg = strstr(m, "\n\n");
+
+		if (msg == NULL)
+			break;
+		msg += 2;
+		if (strncmp(msg, method, n) == 0 && msg[n] == ' ') {
+			*cur = msg;
+			return msg;
+		}
+	}
+	return NULL;
+}
+
 /* Whether SIPp's -trace_msg file at path holds a received BYE whose
  * Reason header (RFC 3326) is reason. */
 static bool
 traced_bye_says(const char *path, const char *reason)
 {
 	static char buf[1 << 20];
-	char need[256];
-	char *m;
+	char need[256], *cur = buf, *msg;
 
 	test_read_file(path, buf, sizeof(buf));
 	snprintf(need, sizeof(need), "\r\nReason: %s\r\n", reason);
-	for (m = buf; (m = strstr(m, "message received")) != NULL; m++) {
-		char *msg = strstr(m, "\n\n"), *end, *r;
+	while ((msg = traced_next(&cur, "BYE")) != NULL) {
+		char *end = strstr(msg, "\r\n\r\n"), *r = strstr(msg, need);
 
-		if (msg == NULL)
-			break;
-		msg += 2;
-		if (strncmp(msg, "BYE ", 4) != 0)
-			continue;
-		end = strstr(msg, "\r\n\r\n");
-		r = strstr(msg, need);
 		if (r != NULL && (end == NULL || r < end))
 			return true;
 	}
@@ -2232,19 +2247,13 @@ static int
 traced_notifies(const char *path, char **body, char **state, int max)
 {
 	static char buf[1 << 20];
+	char *cur = buf, *msg;
 	int k = 0;
-	char *m;
 
 	test_read_file(path, buf, sizeof(buf));	/* SIPp's trace */
-	for (m = buf; k < max && (m = strstr(m, "message received")) != NULL;
-	     m++) {
-		char *msg = strstr(m, "\n\n"), *b, *e, *ss;
+	while (k < max && (msg = traced_next(&cur, "NOTIFY")) != NULL) {
+		char *b, *e, *ss;
 
-		if (msg == NULL)
-			break;
-		msg += 2;
-		if (strncmp(msg, "NOTIFY ", 7) != 0)
-			continue;
 		b = strstr(msg, "\r\n\r\n");
 		ck_assert_ptr_nonnull(b);
 		b += 4;
