@@ -28,11 +28,21 @@
 #include "log.h"
 #include "shm_msg.h"
 #include "sip.h"
+#include "sip_transport.h"
 #include "stimer.h"
 
 #define CP_VERSION	"0.1.0"
 #define CP_LOOP_NS	(10ULL * 1000 * 1000)	/* event loop period */
 #define CP_RETRY_NS	(200ULL * 1000 * 1000)	/* attach retry period */
+
+/* Long options without a short letter. */
+enum {
+	OPT_TLS_CERT = 256,
+	OPT_TLS_KEY,
+	OPT_TLS_CA,
+	OPT_TLS_PORT,
+	OPT_TLS_VERIFY,
+};
 
 struct cp_opts {
 	const char *region;
@@ -53,6 +63,7 @@ struct cp_opts {
 	/* --outbound-proxy URIs, in order, up to the first NULL */
 	const char *outbound_proxy[CP_SIP_MAX_PROXIES];
 	const char *dns;		/* --dns, NULL: resolv.conf's */
+	struct cp_sip_tls_conf tls;	/* --tls-*: cert NULL = none */
 	unsigned n_proxies;
 	uint32_t proxy_timeout_ms;	/* --proxy-timeout */
 	uint32_t proxy_ping_ms;		/* --proxy-ping, 0 = none */
@@ -163,6 +174,22 @@ usage(FILE *f)
 "                     failure, keeping the addresses it had)\n"
 "  --dns ADDR[:PORT][,...]  the DNS servers for those names (default:\n"
 "                     /etc/resolv.conf's)\n"
+"  --tls-cert FILE    SIP over TLS too (RFC 3261 26): our certificate\n"
+"                     (PEM, then its chain), with --tls-key FILE, its\n"
+"                     private key (PEM). A TLS listener on --tls-port\n"
+"                     (default: the SIP port + 1, 5061); calls and\n"
+"                     subscriptions that come in TLS stay in TLS, and\n"
+"                     dial-outs to sips:USER@ADDR or ;transport=tls go\n"
+"                     in TLS (not by DNS names yet, nor through the\n"
+"                     outbound proxies). A file that does not load, or\n"
+"                     a key not the certificate's, is refused at start\n"
+"  --tls-port N       the TLS listener's port\n"
+"  --tls-ca FILE      the CAs (PEM) a peer's certificate must come from\n"
+"                     (default: the system's); a server we connect to\n"
+"                     must show one that holds its address\n"
+"  --tls-verify-client  mutual TLS: callers must show a certificate of\n"
+"                     those CAs too (RFC 4579 6), else their\n"
+"                     handshake fails\n"
 "  --proxy-timeout MS how long a proxy may leave a dial-out or a\n"
 "                     keepalive unanswered (not even 100 Trying) before\n"
 "                     it counts as down (default 4000: the INVITE and\n"
@@ -271,6 +298,11 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "max-transactions", required_argument, NULL, 'X' },
 		{ "outbound-proxy", required_argument, NULL, 'O' },
 		{ "dns", required_argument, NULL, 'D' },
+		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+		{ "tls-port", required_argument, NULL, OPT_TLS_PORT },
+		{ "tls-verify-client", no_argument, NULL, OPT_TLS_VERIFY },
 		{ "proxy-timeout", required_argument, NULL, 'P' },
 		{ "proxy-ping", required_argument, NULL, 'G' },
 		{ "session-expires", required_argument, NULL, 'E' },
@@ -358,6 +390,25 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			break;
 		case 'D':
 			o->dns = optarg; /* checked below */
+			break;
+		case OPT_TLS_CERT:
+			o->tls.cert = optarg; /* read by open_sip() */
+			break;
+		case OPT_TLS_KEY:
+			o->tls.key = optarg;
+			break;
+		case OPT_TLS_CA:
+			o->tls.ca = optarg;
+			break;
+		case OPT_TLS_PORT:
+			if (!opt_num(optarg, 1, 65535, &v)) {
+				LOG_ERR("--tls-port %s: 1..65535", optarg);
+				return -EINVAL;
+			}
+			o->tls.port = (uint16_t)v;
+			break;
+		case OPT_TLS_VERIFY:
+			o->tls.verify_client = true;
 			break;
 		case 'P':
 			if (!opt_num(optarg, 100, 32000, &v)) {
@@ -573,6 +624,22 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->min_se_s, o->session_expires_s);
 		return -EINVAL;
 	}
+	if ((o->tls.cert == NULL) != (o->tls.key == NULL)) {
+		LOG_ERR("--tls-cert and --tls-key go together (the "
+			"certificate, and its private key)");
+		return -EINVAL;
+	}
+	if (o->tls.cert == NULL &&
+	    (o->tls.ca != NULL || o->tls.port != 0 || o->tls.verify_client)) {
+		LOG_ERR("--tls-ca, --tls-port and --tls-verify-client need "
+			"--tls-cert and --tls-key");
+		return -EINVAL;
+	}
+	if (o->tls.cert != NULL && o->sip_addr[0] == '\0') {
+		LOG_ERR("--tls-cert needs --sip (TLS is one of its "
+			"transports)");
+		return -EINVAL;
+	}
 	if (o->n_proxies > 0 && o->sip_addr[0] == '\0') {
 		LOG_ERR("--outbound-proxy needs --sip (it takes SIP's "
 			"dial-outs)");
@@ -685,6 +752,7 @@ sleep_ns(uint64_t ns)
 static int
 open_sip(const struct cp_opts *o)
 {
+	char tls_why[256] = "";
 	struct cp_sip_conf conf = { .addr = o->sip_addr,
 				    .port = o->sip_port,
 				    .contact_params = ";isfocus",
@@ -694,10 +762,14 @@ open_sip(const struct cp_opts *o)
 				    .proxy_timeout_ms = o->proxy_timeout_ms,
 				    .proxy_ping_ms = o->proxy_ping_ms,
 				    .dns_servers = o->dns,
+				    .tls = o->tls.cert != NULL ? &o->tls : NULL,
+				    .tls_why = tls_why,
+				    .tls_why_len = sizeof(tls_why),
 				    .session_expires_s = o->session_expires_s,
 				    .min_se_s = o->min_se_s };
 	struct cp_sip_app app;
 	char proxies[CP_SIP_MAX_PROXIES * 170] = "";
+	char tls[400] = "";
 	int rc;
 
 	memcpy(conf.outbound_proxy, o->outbound_proxy,
@@ -711,15 +783,28 @@ open_sip(const struct cp_opts *o)
 		return 0;
 	cp_focus_sip_app(focus, &app);
 	if ((rc = cp_sip_open(&sip, &conf, &app)) < 0) {
-		LOG_ERR("--sip %s:%u: %s", o->sip_addr, o->sip_port,
-			rc == -EINVAL ? "not a specific numeric address" :
-					strerror(-rc));
+		if (tls_why[0] != '\0')
+			LOG_ERR("--tls-cert %s --tls-key %s: %s", o->tls.cert,
+				o->tls.key, tls_why);
+		else
+			LOG_ERR("--sip %s:%u: %s", o->sip_addr, o->sip_port,
+				rc == -EINVAL ? "not a specific numeric "
+						"address"
+					      : strerror(-rc));
 		return rc;
 	}
 	cp_focus_set_sip(focus, sip);
-	LOG_INFO("SIP on %s port %u, UDP and TCP; conference factory "
+	if (o->tls.cert != NULL)
+		snprintf(tls, sizeof(tls),
+			 ", TLS on port %u (certificate %s; peers checked "
+			 "against %s%s)",
+			 cp_sip_tls_port(sip), o->tls.cert,
+			 o->tls.ca != NULL ? o->tls.ca : "the system's CAs",
+			 o->tls.verify_client ? ", clients too" : "");
+	LOG_INFO("SIP on %s port %u, UDP and TCP%s; conference factory "
 		 "sip:%s@%s, %u standing conference%s (first sip:%s@%s)%s%s",
-		 o->sip_addr, cp_sip_port(sip), o->focus.factory, o->sip_addr,
+		 o->sip_addr, cp_sip_port(sip), tls, o->focus.factory,
+		 o->sip_addr,
 		 o->focus.n_names, o->focus.n_names == 1 ? "" : "s",
 		 o->focus.n_names ? o->focus.names[0] : "-", o->sip_addr,
 		 o->n_proxies > 1 ? "; dial-outs through the outbound "

@@ -75,6 +75,8 @@ struct cp_sip_dialog {
 	bool bye_sent;
 	bool no_ack;
 	bool uac;      /* made by the 2xx to our INVITE */
+	bool sips;     /* made by a request to (or ours to) a sips: URI:
+			* our Contact is sips: too (§12.1.1) */
 	bool orphan;   /* uac: a forked 2xx's, hung up unseen by the app */
 	bool sub_only; /* made by a 2xx to SUBSCRIBE/REFER: no INVITE */
 	char *ack;     /* uac: our ACK, resent for each 2xx copy */
@@ -110,6 +112,7 @@ struct cp_sip_call {
 	osip_transaction_t *tr; /* its ICT */
 	struct cp_sip_peer peer;
 	char *call_id;
+	bool sips; /* to a sips: target: our Contact is sips: too */
 	bool got_1xx; /* a CANCEL may go (§9.1) */
 	bool cancel_wanted, cancel_sent;
 	uint64_t ring_deadline_ms; /* 0 = none */
@@ -760,23 +763,47 @@ reply_code(struct cp_sip *sip, osip_transaction_t *tr, int code,
 	reply_txn(tr, r);
 }
 
-/* Our Contact, with the configured header parameters (e.g. ;isfocus). */
+/* Our port for proto: TLS has its own. */
+static uint16_t
+port_of(const struct cp_sip *sip, enum cp_sip_proto proto)
+{
+	return proto == CP_SIP_TLS ? cp_sip_transport_tls_port(sip->tp)
+				   : cp_sip_transport_port(sip->tp);
+}
+
+/* Is u a sips: URI? */
+static bool
+is_sips(const osip_uri_t *u)
+{
+	return u != NULL && u->scheme != NULL &&
+	       strcasecmp(u->scheme, "sips") == 0;
+}
+
+/*
+ * Our Contact over proto, with the configured header parameters (e.g.
+ * ;isfocus): sips: (TLS, no ;transport=) in a dialog made by a sips:
+ * URI, which §12.1.1 asks for; else sip:, with ;transport=tcp or tls.
+ */
 static const char *
-contact_user_of(const struct cp_sip *sip, enum cp_sip_proto proto,
+contact_user_of(const struct cp_sip *sip, enum cp_sip_proto proto, bool sips,
 		const char *user, char *buf, size_t len)
 {
-	snprintf(buf, len, "<sip:%s%s%s:%u%s>%s", user, user[0] ? "@" : "",
-		 sip->host, cp_sip_transport_port(sip->tp),
-		 proto == CP_SIP_TCP ? ";transport=tcp" : "",
+	snprintf(buf, len, "<%s:%s%s%s:%u%s>%s", sips ? "sips" : "sip", user,
+		 user[0] ? "@" : "", sip->host,
+		 port_of(sip, sips ? CP_SIP_TLS : proto),
+		 sips			? ""
+		 : proto == CP_SIP_TLS	? ";transport=tls"
+		 : proto == CP_SIP_TCP	? ";transport=tcp"
+					: "",
 		 sip->contact_params);
 	return buf;
 }
 
 static const char *
-contact_of(const struct cp_sip *sip, enum cp_sip_proto proto, char *buf,
-	   size_t len)
+contact_of(const struct cp_sip *sip, enum cp_sip_proto proto, bool sips,
+	   char *buf, size_t len)
 {
-	return contact_user_of(sip, proto, "", buf, len);
+	return contact_user_of(sip, proto, sips, "", buf, len);
 }
 
 /* RFC 3581 §4 and RFC 3261 §18.2.1: received= and rport= on the top Via. */
@@ -1732,8 +1759,10 @@ on_nist_request(int type, osip_transaction_t *tr, osip_message_t *m)
 			return;
 		}
 		reply_code(sip, tr, 200, WITH_CAPS, "Contact",
-			   contact_of(sip, t->peer.proto, contact,
-				      sizeof(contact)));
+			   contact_of(sip, t->peer.proto,
+				      is_sips(m->req_uri) &&
+					      t->peer.proto == CP_SIP_TLS,
+				      contact, sizeof(contact)));
 	} else if (MSG_IS_BYE(m)) {
 		d = find_dialog(sip, m);
 		if (d == NULL || d->sub_only) { /* no INVITE usage there */
@@ -2045,6 +2074,17 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	};
 	if ((rc = cp_sip_transport_open(&sip->tp, &tc, on_rx, sip)) < 0)
 		goto out_free;
+	if (conf->tls != NULL) {
+		char why[256];
+
+		if ((rc = cp_sip_transport_tls(sip->tp, conf->tls, why,
+					       sizeof(why))) < 0) {
+			if (conf->tls_why != NULL)
+				snprintf(conf->tls_why, conf->tls_why_len,
+					 "%s", why);
+			goto out_close_tp;
+		}
+	}
 	if (conf->dns_servers != NULL &&
 	    (sip->dns_servers = strdup(conf->dns_servers)) == NULL) {
 		rc = -ENOMEM;
@@ -2130,6 +2170,12 @@ uint16_t
 cp_sip_port(const struct cp_sip *sip)
 {
 	return cp_sip_transport_port(sip->tp);
+}
+
+uint16_t
+cp_sip_tls_port(const struct cp_sip *sip)
+{
+	return cp_sip_transport_tls_port(sip->tp);
 }
 
 /* 2xx retransmission (§13.3.1.4) and its give-up: next due time. */
@@ -2226,6 +2272,7 @@ add_dialog(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 	}
 	d->sip = sip;
 	d->peer = t->peer;
+	d->sips = is_sips(inv->req_uri);
 	d->app = req->app; /* the INVITE's application pointer */
 	memcpy(d->contact_user, req->contact_user, sizeof(d->contact_user));
 	d->od->local_cseq = 1;
@@ -2246,8 +2293,10 @@ decorate_2xx(struct cp_sip *sip, struct cp_sip_req *req, osip_message_t *r)
 			   : req->dialog != NULL ? req->dialog->contact_user
 						 : "";
 
-	osip_message_set_contact(r, contact_user_of(sip, t->peer.proto, user,
-						    contact, sizeof(contact)));
+	osip_message_set_contact(
+		r, contact_user_of(sip, t->peer.proto,
+				   is_sips(req->tr->orig_request->req_uri),
+				   user, contact, sizeof(contact)));
 	osip_list_clone(&req->tr->orig_request->record_routes,
 			&r->record_routes,
 			(int (*)(void *, void **))osip_record_route_clone);
@@ -2522,7 +2571,8 @@ cp_sip_dialog_save(const struct cp_sip_dialog *d,
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->uac = d->uac;
-	st->tcp = d->peer.proto == CP_SIP_TCP;
+	st->tcp = d->peer.proto != CP_SIP_UDP;
+	st->tls = d->peer.proto == CP_SIP_TLS;
 	st->se_s = d->se_s;
 	st->se_refresh = d->se_refresh;
 	st->se_update = d->se_update;
@@ -2684,7 +2734,8 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return -ENOMEM;
 	/* the connection is gone: dialog_next_hop() finds another way */
-	d->peer.proto = st->tcp ? CP_SIP_TCP : CP_SIP_UDP;
+	d->peer.proto = st->tls ? CP_SIP_TLS : st->tcp ? CP_SIP_TCP
+						      : CP_SIP_UDP;
 	if (cp_sip_transport_addr(&d->peer, host, (uint16_t)port) < 0 ||
 	    !copy_str(d->contact_user, sizeof(d->contact_user),
 		      st->contact_user)) {
@@ -2697,6 +2748,9 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 	}
 	d->sip = sip;
 	d->uac = st->uac;
+	/* a sips: dialog's peer has a sips: Contact (§12.1.1) */
+	d->sips = d->od->remote_contact_uri != NULL &&
+		  is_sips(d->od->remote_contact_uri->url);
 	d->app = app;
 	dialog_link(sip, d);
 	/* a whole interval from the restart: the peer's refreshes went
@@ -2705,6 +2759,16 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 		stimer_arm(sip, d, st->se_s, st->se_refresh, st->se_update);
 	*out = d;
 	return 0;
+}
+
+/* Has u no ;transport= parameter? */
+static bool
+uri_has_no_transport(osip_uri_t *u)
+{
+	osip_uri_param_t *tp = NULL;
+
+	osip_uri_uparam_get_byname(u, "transport", &tp);
+	return tp == NULL;
 }
 
 /* u's ;transport= value, "udp" if none. */
@@ -2717,29 +2781,67 @@ uri_transport(osip_uri_t *u)
 	return tp != NULL && tp->gvalue != NULL ? tp->gvalue : "udp";
 }
 
+/*
+ * The transport u asks for: TLS for sips: (over TCP, RFC 3261 §19.1.2) or
+ * ;transport=tls, TCP for ;transport=tcp, UDP for ;transport=udp or none;
+ * -1 for any other (SCTP, WS, or sips: over UDP).
+ */
+static int
+uri_proto(osip_uri_t *u)
+{
+	const char *t = uri_transport(u);
+	bool sips = u->scheme != NULL && strcasecmp(u->scheme, "sips") == 0;
+
+	if (strcasecmp(t, "tls") == 0 ||
+	    (sips && (strcasecmp(t, "tcp") == 0 || uri_has_no_transport(u))))
+		return CP_SIP_TLS;
+	if (sips)
+		return -1;
+	if (strcasecmp(t, "tcp") == 0)
+		return CP_SIP_TCP;
+	return strcasecmp(t, "udp") == 0 ? CP_SIP_UDP : -1;
+}
+
 /* Does u ask for TCP (;transport=tcp)? */
 static bool
 uri_wants_tcp(osip_uri_t *u)
 {
-	return strcasecmp(uri_transport(u), "tcp") == 0;
+	return uri_proto(u) == CP_SIP_TCP;
 }
 
 /* The transport u asks DNS for (RFC 3263 §4.1): any without ;transport=. */
 static enum cp_dns_tp
 uri_dns_tp(osip_uri_t *u)
 {
-	osip_uri_param_t *tp = NULL;
+	return uri_has_no_transport(u) ? CP_DNS_ANY
+	       : uri_wants_tcp(u)	 ? CP_DNS_TCP
+					 : CP_DNS_UDP;
+}
 
-	osip_uri_uparam_get_byname(u, "transport", &tp);
-	return tp == NULL ? CP_DNS_ANY : uri_wants_tcp(u) ? CP_DNS_TCP
-							  : CP_DNS_UDP;
+/*
+ * A connection to peer->addr for proto (UDP: none): TLS checks that the
+ * server's certificate names host, or holds the address with host NULL.
+ * peer->proto and conn_id say what it got. 0 or -errno.
+ */
+static int
+connect_proto(struct cp_sip *sip, struct cp_sip_peer *peer,
+	      enum cp_sip_proto proto, const char *host)
+{
+	peer->proto = CP_SIP_UDP;
+	peer->conn_id = 0;
+	if (proto == CP_SIP_TLS)
+		return cp_sip_transport_connect_tls(sip->tp, peer, host);
+	if (proto == CP_SIP_TCP)
+		return cp_sip_transport_connect(sip->tp, peer);
+	return 0;
 }
 
 /*
  * Next hop of an in-dialog request (§12.2.1.1, loose routing): the
  * connection the dialog's requests came on while it is open; else a
- * connection we open when the next hop says ;transport=tcp (kept for the
- * dialog's later requests); else UDP.
+ * connection we open when the next hop says ;transport=tcp or tls, or is
+ * sips: (kept for the dialog's later requests); else UDP. A dialog that
+ * came over TLS stays in TLS (§26.2.2): never UDP or plain TCP.
  */
 static void
 dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
@@ -2752,33 +2854,48 @@ dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
 					      : NULL);
 	long port;
 
+	int proto;
+
 	*to = d->peer;
-	if (d->peer.proto == CP_SIP_TCP &&
+	if (d->peer.proto != CP_SIP_UDP &&
 	    cp_sip_transport_conn_is_open(sip->tp, d->peer.conn_id))
 		return; /* reuse the caller's connection */
-	to->proto = CP_SIP_UDP;
-	to->conn_id = 0;
 	if (u == NULL || u->host == NULL)
 		return;
-	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
+	proto = d->peer.proto == CP_SIP_TLS ? CP_SIP_TLS : uri_proto(u);
+	port = u->port != NULL		? strtol(u->port, NULL, 10)
+	       : proto == CP_SIP_TLS	? 5061
+					: 5060;
 	if (port <= 0 || port > 65535 ||
-	    cp_sip_transport_addr(to, u->host, (uint16_t)port) < 0)
+	    cp_sip_transport_addr(to, u->host, (uint16_t)port) < 0) {
 		*to = d->peer; /* a name: the INVITE's source instead */
-	else if (uri_wants_tcp(u) && cp_sip_transport_connect(sip->tp, to) == 0)
+		if (d->peer.proto == CP_SIP_TLS &&
+		    connect_proto(sip, to, CP_SIP_TLS, u->host) == 0)
+			d->peer = *to;
+	} else if (proto > CP_SIP_UDP &&
+		   connect_proto(sip, to, (enum cp_sip_proto)proto, NULL) ==
+			   0) {
 		d->peer = *to;
+	} else if (d->peer.proto == CP_SIP_TLS) {
+		*to = d->peer; /* no TLS connection: it fails, in clear never */
+	} else {
+		to->proto = CP_SIP_UDP;
+		to->conn_id = 0;
+	}
 }
 
-/* A top Via of ours on m, over TCP or UDP, with a new branch (a new
- * client transaction, RFC 3261 §8.1.1.7). */
+/* A top Via of ours on m, over proto, with a new branch (a new client
+ * transaction, RFC 3261 §8.1.1.7). */
 static void
-set_new_via(const struct cp_sip *sip, osip_message_t *m, bool tcp)
+set_new_via(const struct cp_sip *sip, osip_message_t *m,
+	    enum cp_sip_proto proto)
 {
 	char buf[128], br[TAG_HEX + 1];
 
 	random_hex(br, TAG_HEX);
 	snprintf(buf, sizeof(buf),
 		 "SIP/2.0/%s %s:%u;branch=" BRANCH_PREFIX "%s;rport",
-		 tcp ? "TCP" : "UDP", sip->host, cp_sip_port(sip), br);
+		 cp_sip_proto_name(proto), sip->host, port_of(sip, proto), br);
 	osip_message_set_via(m, buf);
 }
 
@@ -2788,7 +2905,7 @@ set_new_via(const struct cp_sip *sip, osip_message_t *m, bool tcp)
  */
 static osip_message_t *
 build_request(struct cp_sip *sip, struct cp_sip_dialog *d, const char *method,
-	      bool tcp)
+	      enum cp_sip_proto proto)
 {
 	osip_dialog_t *od = d->od;
 	osip_message_t *m;
@@ -2812,7 +2929,7 @@ build_request(struct cp_sip *sip, struct cp_sip_dialog *d, const char *method,
 		od->local_cseq++;
 	snprintf(buf, sizeof(buf), "%d %s", od->local_cseq, method);
 	osip_message_set_cseq(m, buf);
-	set_new_via(sip, m, tcp);
+	set_new_via(sip, m, proto);
 	osip_message_set_max_forwards(m, "70");
 	osip_message_set_content_length(m, "0");
 	if (m->to == NULL || m->from == NULL || m->call_id == NULL) {
@@ -2879,7 +2996,7 @@ cp_sip_dialog_bye_why(struct cp_sip *sip, struct cp_sip_dialog *d,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -ENOMEM;
 	dialog_next_hop(sip, d, &t->peer);
-	bye = build_request(sip, d, "BYE", t->peer.proto == CP_SIP_TCP);
+	bye = build_request(sip, d, "BYE", t->peer.proto);
 	if (bye != NULL && reason != NULL &&
 	    osip_message_set_header(bye, "Reason", reason) != 0) {
 		osip_message_free(bye);
@@ -2911,7 +3028,7 @@ dialog_ack(struct cp_sip *sip, struct cp_sip_dialog *d, uint32_t cseq)
 	d->ack = NULL;
 	d->ack_cseq = cseq;
 	dialog_next_hop(sip, d, &to);
-	if ((ack = build_request(sip, d, "ACK", to.proto == CP_SIP_TCP)) ==
+	if ((ack = build_request(sip, d, "ACK", to.proto)) ==
 		    NULL ||
 	    osip_message_to_str(ack, &d->ack, &d->ack_len) != 0) {
 		d->ack = NULL;
@@ -3266,8 +3383,7 @@ stimer_refresh(struct cp_sip *sip, struct cp_sip_dialog *d)
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -ENOMEM;
 	dialog_next_hop(sip, d, &t->peer);
-	m = build_request(sip, d, inv ? "INVITE" : "UPDATE",
-			  t->peer.proto == CP_SIP_TCP);
+	m = build_request(sip, d, inv ? "INVITE" : "UPDATE", t->peer.proto);
 	if (m == NULL) {
 		free(t);
 		return -ENOMEM;
@@ -3276,8 +3392,8 @@ stimer_refresh(struct cp_sip *sip, struct cp_sip_dialog *d)
 	osip_message_set_header(m, "Session-Expires", v);
 	osip_message_set_header(m, "Supported", sip->supported);
 	osip_message_set_contact(m, contact_user_of(sip, t->peer.proto,
-						    d->contact_user, contact,
-						    sizeof(contact)));
+						    d->sips, d->contact_user,
+						    contact, sizeof(contact)));
 	if (inv) {
 		osip_message_set_allow(m, sip->allow);
 		set_body(m, "application/sdp", d->local_sdp);
@@ -3433,8 +3549,8 @@ handle_update(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 		return;
 	}
 	osip_message_set_contact(r, contact_user_of(sip, d->peer.proto,
-						    d->contact_user, contact,
-						    sizeof(contact)));
+						    d->sips, d->contact_user,
+						    contact, sizeof(contact)));
 	stimer_decorate(r, &a);
 	reply_txn(tr, r);
 	stimer_arm(sip, d, a.se_s, a.uas_refresh, update);
@@ -3677,7 +3793,7 @@ notify_over_tcp(struct cp_sip *sip, struct cp_sip_sub *sub, struct txn *t,
 	via->protocol = osip_strdup("TCP");
 	osip_list_special_free(&m->contacts,
 			       (void (*)(void *))osip_contact_free);
-	osip_message_set_contact(m, contact_user_of(sip, CP_SIP_TCP,
+	osip_message_set_contact(m, contact_user_of(sip, CP_SIP_TCP, false,
 						    sub->d->contact_user, buf,
 						    sizeof(buf)));
 	t->peer = tcp;
@@ -3703,8 +3819,7 @@ send_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
 	if (t == NULL)
 		return -ENOMEM;
 	dialog_next_hop(sip, d, &t->peer);
-	if ((m = build_request(sip, d, "NOTIFY",
-			       t->peer.proto == CP_SIP_TCP)) == NULL) {
+	if ((m = build_request(sip, d, "NOTIFY", t->peer.proto)) == NULL) {
 		free(t);
 		return -ENOMEM;
 	}
@@ -3723,8 +3838,8 @@ send_notify(struct cp_sip *sip, struct cp_sip_sub *sub,
 	}
 	osip_message_set_header(m, "Subscription-State", buf);
 	osip_message_set_contact(m, contact_user_of(sip, t->peer.proto,
-						    d->contact_user, buf,
-						    sizeof(buf)));
+						    d->sips, d->contact_user,
+						    buf, sizeof(buf)));
 	osip_message_set_header(m, "Allow-Events", sip->events);
 	set_body(m, n->content_type, n->body);
 	if (t->peer.proto == CP_SIP_UDP &&
@@ -4164,6 +4279,7 @@ uac_dialog(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *resp)
 	}
 	d->sip = sip;
 	d->peer = c->peer;
+	d->sips = c->sips;
 	d->uac = true;
 	d->app = c->app;
 	memcpy(d->contact_user, c->contact_user, sizeof(d->contact_user));
@@ -4878,7 +4994,7 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	}
 	osip_free(target);
 	osip_message_set_uri(m, u);
-	set_new_via(sip, m, proto == CP_SIP_TCP);
+	set_new_via(sip, m, proto);
 	random_hex(id, TAG_HEX);
 	snprintf(buf, sizeof(buf), "<%s>;tag=%s", o->from_uri, id);
 	osip_message_set_from(m, buf);
@@ -4888,7 +5004,8 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	osip_message_set_cseq(m, "1 INVITE");
 	osip_message_set_max_forwards(m, "70");
 	osip_message_set_contact(
-		m, contact_user_of(sip, proto, cu, buf, sizeof(buf)));
+		m, contact_user_of(sip, proto, is_sips(u), cu, buf,
+				   sizeof(buf)));
 	if (o->referred_by != NULL) /* unchanged (RFC 3892 §2.2) */
 		osip_message_set_header(m, "Referred-By", o->referred_by);
 	osip_message_set_allow(m, sip->allow);
@@ -4918,7 +5035,7 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	osip_uri_t *u = NULL;
 	struct txn *t;
 	long port;
-	int rc = -EINVAL;
+	int rc = -EINVAL, proto;
 
 	if (sip == NULL || o == NULL || out == NULL ||
 	    !is_uri_safe(o->target_uri) || !is_uri_safe(o->from_uri) ||
@@ -4932,10 +5049,18 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	if (osip_uri_init(&u) != 0)
 		return -ENOMEM;
 	if (osip_uri_parse(u, o->target_uri) != 0 || u->scheme == NULL ||
-	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL ||
-	    (!uri_wants_tcp(u) && strcasecmp(uri_transport(u), "udp") != 0))
-		goto out_uri; /* no TLS, SCTP, ... */
-	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
+	    (strcasecmp(u->scheme, "sip") != 0 &&
+	     strcasecmp(u->scheme, "sips") != 0) ||
+	    u->host == NULL || (proto = uri_proto(u)) < 0)
+		goto out_uri; /* no SCTP, WS, ... */
+	rc = -EPROTONOSUPPORT;
+	if (proto == CP_SIP_TLS &&
+	    (cp_sip_transport_tls_port(sip->tp) == 0 || sip->n_pnames > 0))
+		goto out_uri; /* no TLS here, or to the proxies */
+	rc = -EINVAL;
+	port = u->port != NULL		? strtol(u->port, NULL, 10)
+	       : proto == CP_SIP_TLS	? 5061
+					: 5060;
 	if (port <= 0 || port > 65535)
 		goto out_uri;
 	rc = -ENOMEM;
@@ -4944,6 +5069,7 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		goto out_call;
 	c->peer.proto = CP_SIP_UDP;
+	c->sips = is_sips(u);
 	c->hop = -1;
 	c->cseq = 1;
 	if (sip->n_pnames > 0) {
@@ -4953,9 +5079,10 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	} else if (cp_sip_transport_addr(&c->peer, u->host, (uint16_t)port) <
 		   0) {
 		/* a name: resolved by run_dns() (RFC 3263 §4), sent then */
-		rc = -EINVAL;
-		if (!is_dns_name(u->host) || (rc = dns_ready(sip)) < 0)
-			goto out_txn;
+		rc = proto == CP_SIP_TLS ? -EPROTONOSUPPORT : -EINVAL;
+		if (proto == CP_SIP_TLS || !is_dns_name(u->host) ||
+		    (rc = dns_ready(sip)) < 0)
+			goto out_txn; /* (no sips: by DNS yet) */
 		rc = -ENOMEM;
 		if ((c->dest_name = strdup(u->host)) == NULL)
 			goto out_txn;
@@ -4963,8 +5090,8 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 		c->dest_tp = uri_dns_tp(u);
 		c->resolving = true;
 		c->cseq = 0; /* retry_invite() makes the first one 1 */
-	} else if (uri_wants_tcp(u) &&
-		   (rc = cp_sip_transport_connect(sip->tp, &c->peer)) < 0) {
+	} else if ((rc = connect_proto(sip, &c->peer,
+				       (enum cp_sip_proto)proto, NULL)) < 0) {
 		goto out_txn;
 	}
 	rc = -ENOMEM;
@@ -5040,10 +5167,10 @@ retry_invite(struct cp_sip *sip, struct cp_sip_call *c, const char *route,
 	osip_list_special_free(&m->routes, (void (*)(void *))osip_route_free);
 	osip_list_special_free(&m->contacts,
 			       (void (*)(void *))osip_contact_free);
-	set_new_via(sip, m, proto == CP_SIP_TCP);
+	set_new_via(sip, m, proto);
 	if (route != NULL)
 		osip_message_set_route(m, route);
-	osip_message_set_contact(m, contact_user_of(sip, proto,
+	osip_message_set_contact(m, contact_user_of(sip, proto, c->sips,
 						    c->contact_user, buf,
 						    sizeof(buf)));
 	snprintf(buf, sizeof(buf), "%" PRIu32, ++c->cseq);
@@ -5276,7 +5403,7 @@ proxy_ping(struct cp_sip *sip, unsigned i, uint64_t now)
 		u = NULL;
 	}
 	osip_uri_free(u);
-	set_new_via(sip, m, peer.proto == CP_SIP_TCP);
+	set_new_via(sip, m, peer.proto);
 	random_hex(id, TAG_HEX);
 	snprintf(buf, sizeof(buf), "<sip:%s:%u>;tag=%s", sip->host,
 		 cp_sip_port(sip), id);
@@ -5505,10 +5632,10 @@ cp_sip_call_call_id(const struct cp_sip_call *call)
 }
 
 /*
- * Our client transactions whose TCP connection is gone (refused, reset,
- * closed) end now, not at Timer B/F: over TCP nothing retransmits. The
- * next collect() reports them (a dial-out fails with 503, a NOTIFY as a
- * timeout, a BYE ends its dialog).
+ * Our client transactions whose TCP or TLS connection is gone (refused,
+ * reset, closed, a handshake that failed) end now, not at Timer B/F: over
+ * TCP nothing retransmits. The next collect() reports them (a dial-out
+ * fails with 503, a NOTIFY as a timeout, a BYE ends its dialog).
  */
 static void
 fail_dead_tcp(struct cp_sip *sip)
@@ -5522,7 +5649,7 @@ fail_dead_tcp(struct cp_sip *sip)
 			struct txn *t = osip_transaction_get_reserved1(tr);
 
 			if (t == NULL || !t->client ||
-			    t->peer.proto != CP_SIP_TCP ||
+			    t->peer.proto == CP_SIP_UDP ||
 			    cp_sip_transport_conn_is_open(sip->tp,
 							  t->peer.conn_id)) {
 				i++;
@@ -5601,10 +5728,12 @@ cp_sip_stats_json(const struct cp_sip *sip, char *buf, size_t len)
 	    ",\"tcp_accepted\":%" PRIu64 ",\"tcp_connected\":%" PRIu64
 	    ",\"tcp_closed\":%" PRIu64 ",\"drop_too_big\":%" PRIu64
 	    ",\"drop_conn_limit\":%" PRIu64 ",\"drop_tcp_framing\":%" PRIu64
-	    ",\"drop_tx\":%" PRIu64 "}}",
+	    ",\"drop_tx\":%" PRIu64 ",\"tls_accepted\":%" PRIu64
+	    ",\"tls_connected\":%" PRIu64 ",\"drop_tls\":%" PRIu64 "}}",
 	    ts->rx_udp, ts->rx_tcp, ts->tx_udp, ts->tx_tcp, ts->tcp_accepted,
 	    ts->tcp_connected, ts->tcp_closed, ts->drop_too_big,
-	    ts->drop_conn_limit, ts->drop_tcp_framing, ts->drop_tx);
+	    ts->drop_conn_limit, ts->drop_tcp_framing, ts->drop_tx,
+	    ts->tls_accepted, ts->tls_connected, ts->drop_tls);
 #undef SIP_FIELD
 #undef ADD
 	return n;

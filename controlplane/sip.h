@@ -224,6 +224,19 @@ struct cp_sip_conf {
 	/* the least time a name's addresses are kept before it is asked
 	 * again, whatever its TTL; 0 = CP_SIP_DNS_MIN_TTL_MS */
 	uint32_t dns_min_ttl_ms;
+	/*
+	 * SIP over TLS (sip_transport.h: cp_sip_transport_tls()): a listener
+	 * on tls->port; requests that came over TLS are answered, and their
+	 * dialogs' requests sent, in TLS, with Via SIP/2.0/TLS and a Contact
+	 * of ;transport=tls at that port; dial-outs to sips: or
+	 * ;transport=tls targets of a numeric host go in TLS (the callee's
+	 * certificate must hold its address). NULL: none; then those
+	 * targets get -EPROTONOSUPPORT. A file or key refused: -EINVAL, and
+	 * tls_why says which and why.
+	 */
+	const struct cp_sip_tls_conf *tls;
+	char *tls_why;
+	size_t tls_why_len;
 	uint32_t proxy_timeout_ms; /* 0 = 4000 */
 	uint32_t proxy_ping_ms;	   /* OPTIONS keepalives; 0 = none */
 	uint32_t t1_ms; /* 2xx retransmission T1; 0 = 500 */
@@ -342,6 +355,9 @@ bool cp_sip_proxy_ok(const char *uri, const char *addr);
 /* Close sockets, drop every transaction and dialog. NULL is a no-op. */
 void cp_sip_close(struct cp_sip *sip);
 
+/* The TLS listener's port; 0 without TLS. */
+uint16_t cp_sip_tls_port(const struct cp_sip *sip);
+
 /* The fd to poll for input (an epoll fd), and the bound port. */
 int cp_sip_fd(const struct cp_sip *sip);
 uint16_t cp_sip_port(const struct cp_sip *sip);
@@ -439,7 +455,8 @@ uint32_t cp_sip_dialog_timer(const struct cp_sip_dialog *d, bool *we_refresh,
  */
 struct cp_sip_dialog_state {
 	bool uac; /* we sent the INVITE (dial-out) */
-	bool tcp; /* its requests came over TCP */
+	bool tcp; /* its requests came over TCP (or TLS) */
+	bool tls; /* in TLS: it stays in TLS */
 	char call_id[128];
 	char local_tag[64];
 	char remote_tag[64];

@@ -21,18 +21,27 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "log.h"
 
-#define TAG_UDP	   0ULL
-#define TAG_LISTEN 1ULL
-#define TAG_WATCH  2ULL /* cp_sip_transport_watch()'s */
-#define TAG_CONN0  3ULL /* + connection slot */
-#define MAX_EVENTS 32
+#define TAG_UDP	       0ULL
+#define TAG_LISTEN     1ULL
+#define TAG_WATCH      2ULL /* cp_sip_transport_watch()'s */
+#define TAG_TLS_LISTEN 3ULL
+#define TAG_CONN0      4ULL /* + connection slot */
+#define MAX_EVENTS     32
 
 struct conn {
 	int fd; /* -1 = free slot */
 	uint32_t id;
 	bool connecting; /* ours, connect() in progress */
+	/* TLS: the session (NULL: plain TCP); up once the handshake is done;
+	 * wants_out: OpenSSL waits for the socket to take bytes */
+	SSL *ssl;
+	bool tls_up, tls_ours, tls_wants_out;
 	char *buf;	 /* max_msg_bytes + 1 */
 	size_t len;
 	char *out; /* output queue, 4 * max_msg_bytes, NULL when empty */
@@ -45,6 +54,11 @@ struct cp_sip_transport {
 	int ep, udp, lis;
 	int family;
 	uint16_t port;
+	struct sockaddr_storage bound; /* the address, port 0 */
+	socklen_t bound_len;
+	int tls_lis; /* -1: no TLS */
+	uint16_t tls_port;
+	SSL_CTX *tls_srv, *tls_cli; /* accepted, and our connections */
 	size_t max_msg;
 	uint32_t max_conns;
 	uint32_t next_id;
@@ -130,8 +144,10 @@ cp_sip_transport_open(struct cp_sip_transport **out,
 		return rc;
 	if ((tp = calloc(1, sizeof(*tp))) == NULL)
 		return -ENOMEM;
-	tp->ep = tp->udp = tp->lis = -1;
+	tp->ep = tp->udp = tp->lis = tp->tls_lis = -1;
 	tp->family = ss.ss_family;
+	tp->bound = ss;
+	tp->bound_len = len;
 	tp->max_msg = conf->max_msg_bytes ? conf->max_msg_bytes : 65535;
 	tp->max_conns = conf->max_conns ? conf->max_conns : 256;
 	tp->rx = rx;
@@ -205,6 +221,13 @@ out_free:
 static void
 conn_close(struct cp_sip_transport *tp, struct conn *c)
 {
+	if (c->ssl != NULL) {
+		if (c->tls_up)
+			SSL_shutdown(c->ssl); /* close_notify, if it goes */
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+		c->tls_up = c->tls_ours = c->tls_wants_out = false;
+	}
 	close(c->fd); /* also leaves the epoll set */
 	free(c->buf);
 	c->buf = NULL;
@@ -227,6 +250,10 @@ cp_sip_transport_close(struct cp_sip_transport *tp)
 	for (uint32_t i = 0; i < tp->max_conns; i++)
 		if (tp->conns[i].fd >= 0)
 			conn_close(tp, &tp->conns[i]);
+	if (tp->tls_lis >= 0)
+		close(tp->tls_lis);
+	SSL_CTX_free(tp->tls_srv);
+	SSL_CTX_free(tp->tls_cli);
 	close(tp->lis);
 	close(tp->udp);
 	close(tp->ep);
@@ -375,15 +402,16 @@ rx_udp(struct cp_sip_transport *tp)
 	}
 }
 
+/* Connections waiting on listener lis (TLS: in a session of tls's). */
 static void
-accept_conns(struct cp_sip_transport *tp)
+accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 {
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		struct conn *c = NULL;
 		int one = 1;
-		int fd = accept4(tp->lis, (struct sockaddr *)&ss, &len,
+		int fd = accept4(lis, (struct sockaddr *)&ss, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		uint32_t i;
 
@@ -403,6 +431,14 @@ accept_conns(struct cp_sip_transport *tp)
 		c->len = 0;
 		c->addr = ss;
 		c->addr_len = len;
+		if (tls != NULL && ((c->ssl = SSL_new(tls)) == NULL ||
+				    SSL_set_fd(c->ssl, fd) != 1)) {
+			tp->st.drop_tls++;
+			conn_close(tp, c);
+			continue;
+		}
+		if (c->ssl != NULL)
+			SSL_set_accept_state(c->ssl);
 		if (ep_add(tp->ep, fd, TAG_CONN0 + (uint64_t)(i - 1)) < 0) {
 			conn_close(tp, c);
 			continue;
@@ -419,8 +455,10 @@ frame_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 		size_t skip = 0;
 		long n = cp_sip_transport_frame(c->buf, c->len, tp->max_msg,
 						&skip);
-		struct cp_sip_peer from = { .proto = CP_SIP_TCP,
-					    .conn_id = c->id };
+		struct cp_sip_peer from = {
+			.proto = c->ssl != NULL ? CP_SIP_TLS : CP_SIP_TCP,
+			.conn_id = c->id
+		};
 		char saved;
 
 		if (n == 0) {
@@ -433,7 +471,8 @@ frame_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 				tp->st.drop_too_big++;
 			else
 				tp->st.drop_tcp_framing++;
-			LOG_DEBUG("sip: tcp connection %u closed: %s", c->id,
+			LOG_DEBUG("sip: %s connection %u closed: %s",
+				  c->ssl != NULL ? "tls" : "tcp", c->id,
 				  n == -EMSGSIZE ? "message too big"
 						 : "no valid Content-Length");
 			conn_close(tp, c);
@@ -455,19 +494,119 @@ frame_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 	}
 }
 
+/* OpenSSL's reason for what just failed, in buf (its error queue emptied). */
+static const char *
+tls_why(SSL *ssl, char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error();
+	long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+
+	if (v != X509_V_OK)
+		snprintf(buf, len, "%s", X509_verify_cert_error_string(v));
+	else if (e != 0)
+		ERR_error_string_n(e, buf, len);
+	else
+		snprintf(buf, len, "%s", errno != 0 ? strerror(errno)
+						    : "the peer closed it");
+	ERR_clear_error();
+	return buf;
+}
+
+/* Bytes read from c into buf: > 0, 0 if the peer closed it, -EAGAIN when
+ * none are ready, or another -errno (c to close). */
+static ssize_t
+conn_read(struct conn *c, char *buf, size_t len)
+{
+	ssize_t n;
+	int r;
+
+	if (c->ssl == NULL) {
+		n = read(c->fd, buf, len);
+		if (n < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		return n;
+	}
+	ERR_clear_error();
+	if ((r = SSL_read(c->ssl, buf, (int)len)) > 0)
+		return r;
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_WRITE: /* a key update going out */
+		c->tls_wants_out = true;
+		/* fall through */
+	case SSL_ERROR_WANT_READ:
+		return -EAGAIN;
+	case SSL_ERROR_ZERO_RETURN: /* close_notify */
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		return errno != 0 ? -errno : 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+/* Bytes of buf that c took now (0: none, it is full), or -errno (c to
+ * close). TLS: a write that waits is repeated with the same bytes first
+ * (the output queue's head), which OpenSSL asks for. */
+static ssize_t
+conn_write(struct conn *c, const char *buf, size_t len)
+{
+	ssize_t n;
+	int r;
+
+	if (c->ssl == NULL) {
+		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0
+								       : -errno;
+		return n;
+	}
+	ERR_clear_error();
+	if ((r = SSL_write(c->ssl, buf, (int)len)) > 0)
+		return r;
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_WRITE:
+		c->tls_wants_out = true;
+		return 0;
+	case SSL_ERROR_WANT_READ: /* EPOLLIN is always asked for */
+		return 0;
+	default:
+		return -EPROTO;
+	}
+}
+
+/* The events c waits for: always input; output while it connects, while
+ * OpenSSL waits to write, or while its queue waits (TLS: once up). */
+static void
+conn_mask(struct cp_sip_transport *tp, struct conn *c, uint64_t tag)
+{
+	bool out = c->connecting || c->tls_wants_out ||
+		   (c->out_len > 0 && (c->ssl == NULL || c->tls_up));
+
+	ep_ctl(tp->ep, EPOLL_CTL_MOD, c->fd, tag,
+	       EPOLLIN | (out ? EPOLLOUT : 0u));
+}
+
 static void
 rx_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 {
 	for (;;) {
-		ssize_t n = read(c->fd, c->buf + c->len, tp->max_msg - c->len);
+		ssize_t n = conn_read(c, c->buf + c->len,
+				      tp->max_msg - c->len);
 
-		if (n == 0 ||
-		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			if (n < 0 && c->ssl != NULL) {
+				char why[160];
+
+				tp->st.drop_tls++;
+				LOG_INFO("sip: tls connection %u closed: %s",
+					 c->id, tls_why(c->ssl, why,
+							sizeof(why)));
+			}
 			conn_close(tp, c);
 			return;
 		}
-		if (n < 0)
-			return;
 		c->len += (size_t)n;
 		if (!frame_conn(tp, c, n_msgs))
 			return;
@@ -488,7 +627,49 @@ conn_queue(struct cp_sip_transport *tp, struct conn *c, uint64_t tag,
 	}
 	memcpy(c->out + c->out_len, buf, len);
 	c->out_len += len;
-	ep_ctl(tp->ep, EPOLL_CTL_MOD, c->fd, tag, EPOLLIN | EPOLLOUT);
+	conn_mask(tp, c, tag);
+	return true;
+}
+
+/* Send what c's queue holds; false if c had to be closed. */
+static bool
+conn_flush(struct cp_sip_transport *tp, struct conn *c)
+{
+	ssize_t n;
+
+	while (c->out_len > 0) {
+		if ((n = conn_write(c, c->out, c->out_len)) < 0) {
+			conn_close(tp, c);
+			return false;
+		}
+		if (n == 0)
+			break;
+		c->out_len -= (size_t)n;
+		memmove(c->out, c->out + n, c->out_len);
+	}
+	if (c->out_len == 0) {
+		free(c->out);
+		c->out = NULL;
+	}
+	return true;
+}
+
+/* The connect() of c is over: true if it worked, else c is closed. */
+static bool
+conn_connected(struct cp_sip_transport *tp, struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+	    err != 0) {
+		LOG_DEBUG("sip: %s connection %u failed: %s",
+			  c->ssl != NULL ? "tls" : "tcp", c->id,
+			  strerror(err));
+		conn_close(tp, c);
+		return false;
+	}
+	c->connecting = false;
 	return true;
 }
 
@@ -496,36 +677,86 @@ conn_queue(struct cp_sip_transport *tp, struct conn *c, uint64_t tag,
 static void
 conn_writable(struct cp_sip_transport *tp, struct conn *c, uint64_t tag)
 {
-	int err = 0;
-	socklen_t len = sizeof(err);
-	ssize_t n;
+	if (c->connecting && !conn_connected(tp, c))
+		return;
+	if (conn_flush(tp, c))
+		conn_mask(tp, c, tag);
+}
 
-	if (c->connecting) {
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
-		    err != 0) {
-			LOG_DEBUG("sip: tcp connection %u failed: %s", c->id,
-				  strerror(err));
-			conn_close(tp, c);
-			return;
+/* The TLS handshake of c, on: true once it is done (c's queue may go);
+ * false while it waits, or when it failed (c closed: c->fd < 0). */
+static bool
+tls_handshake(struct cp_sip_transport *tp, struct conn *c)
+{
+	char who[INET6_ADDRSTRLEN + 8] = "?", why[160];
+	const void *a;
+	X509 *cert;
+	int r;
+
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_do_handshake(c->ssl)) == 1) {
+		c->tls_up = true;
+		if (c->tls_ours)
+			tp->st.tls_connected++;
+		else
+			tp->st.tls_accepted++;
+		if ((cert = SSL_get1_peer_certificate(c->ssl)) != NULL) {
+			X509_NAME_oneline(X509_get_subject_name(cert), why,
+					  sizeof(why));
+			X509_free(cert);
+		} else {
+			snprintf(why, sizeof(why), "no certificate");
 		}
-		c->connecting = false;
+		LOG_DEBUG("sip: tls connection %u up (%s, %s; peer: %s)",
+			  c->id, SSL_get_version(c->ssl),
+			  SSL_get_cipher_name(c->ssl), why);
+		return true;
 	}
-	if (c->out_len > 0) {
-		n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			conn_close(tp, c);
-			return;
-		}
-		if (n > 0) {
-			c->out_len -= (size_t)n;
-			memmove(c->out, c->out + n, c->out_len);
-		}
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_WRITE:
+		c->tls_wants_out = true;
+		return false;
+	case SSL_ERROR_WANT_READ:
+		return false;
+	default:
+		break;
 	}
-	if (c->out_len == 0) {
-		free(c->out);
-		c->out = NULL;
-		ep_ctl(tp->ep, EPOLL_CTL_MOD, c->fd, tag, EPOLLIN);
+	a = c->addr.ss_family == AF_INET
+		? (const void *)&((struct sockaddr_in *)&c->addr)->sin_addr
+		: (const void *)&((struct sockaddr_in6 *)&c->addr)->sin6_addr;
+	inet_ntop(c->addr.ss_family, a, who, sizeof(who));
+	tp->st.drop_tls++;
+	LOG_INFO("sip: tls connection %u %s %s failed its handshake: %s",
+		 c->id, c->tls_ours ? "to" : "from", who,
+		 tls_why(c->ssl, why, sizeof(why)));
+	conn_close(tp, c);
+	return false;
+}
+
+/* Events on TLS connection c: the TCP connect, the handshake, then the
+ * queue out and the messages in (OpenSSL may want either way for each). */
+static void
+tls_event(struct cp_sip_transport *tp, struct conn *c, uint64_t tag,
+	  uint32_t events, int *n_msgs)
+{
+	if (c->connecting &&
+	    (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) ||
+	     !conn_connected(tp, c)))
+		return;
+	c->tls_wants_out = false;
+	if (!c->tls_up && !tls_handshake(tp, c)) {
+		if (c->fd >= 0)
+			conn_mask(tp, c, tag);
+		return;
 	}
+	if (!conn_flush(tp, c))
+		return;
+	rx_conn(tp, c, n_msgs);
+	if (c->fd >= 0 && !conn_flush(tp, c)) /* what the messages sent */
+		return;
+	if (c->fd >= 0)
+		conn_mask(tp, c, tag);
 }
 
 int
@@ -549,13 +780,19 @@ cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms)
 		if (tag == TAG_UDP)
 			n_msgs += rx_udp(tp);
 		else if (tag == TAG_LISTEN)
-			accept_conns(tp);
+			accept_conns(tp, tp->lis, NULL);
+		else if (tag == TAG_TLS_LISTEN)
+			accept_conns(tp, tp->tls_lis, tp->tls_srv);
 		else if (tag == TAG_WATCH)
 			continue; /* it woke us: the caller looks */
 		else if (tag - TAG_CONN0 < tp->max_conns &&
 			 tp->conns[tag - TAG_CONN0].fd >= 0) {
 			struct conn *c = &tp->conns[tag - TAG_CONN0];
 
+			if (c->ssl != NULL) {
+				tls_event(tp, c, tag, evs[i].events, &n_msgs);
+				continue;
+			}
 			if (evs[i].events & (EPOLLOUT | EPOLLERR))
 				conn_writable(tp, c, tag);
 			if (c->fd >= 0 && !c->connecting &&
@@ -605,18 +842,15 @@ cp_sip_transport_send(struct cp_sip_transport *tp, const struct cp_sip_peer *to,
 		return -ENOTCONN;
 	}
 	tag = TAG_CONN0 + (uint64_t)(c - tp->conns);
-	if (c->connecting || c->out_len > 0) {
+	if (c->connecting || c->out_len > 0 ||
+	    (c->ssl != NULL && !c->tls_up)) {
 		n = 0; /* after what waits */
-	} else {
-		n = send(c->fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			int rc = -errno;
+	} else if ((n = conn_write(c, buf, len)) < 0) {
+		int rc = (int)n;
 
-			tp->st.drop_tx++;
-			conn_close(tp, c);
-			return rc;
-		}
-		n = n < 0 ? 0 : n;
+		tp->st.drop_tx++;
+		conn_close(tp, c);
+		return rc;
 	}
 	if ((size_t)n < len &&
 	    !conn_queue(tp, c, tag, buf + n, len - (size_t)n)) {
@@ -627,8 +861,38 @@ cp_sip_transport_send(struct cp_sip_transport *tp, const struct cp_sip_peer *to,
 	return 0;
 }
 
-int
-cp_sip_transport_connect(struct cp_sip_transport *tp, struct cp_sip_peer *peer)
+/* c's client session in tls: the server's certificate must name host (a
+ * DNS name, also sent as SNI) or hold c's address. */
+static bool
+tls_client(struct conn *c, SSL_CTX *tls, const char *host)
+{
+	X509_VERIFY_PARAM *vp;
+	const void *a;
+	size_t a_len;
+
+	if ((c->ssl = SSL_new(tls)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
+		return false;
+	c->tls_ours = true;
+	SSL_set_connect_state(c->ssl);
+	if (host != NULL)
+		return SSL_set_tlsext_host_name(c->ssl, host) == 1 &&
+		       SSL_set1_host(c->ssl, host) == 1;
+	if (c->addr.ss_family == AF_INET) {
+		a = &((struct sockaddr_in *)&c->addr)->sin_addr;
+		a_len = 4;
+	} else {
+		a = &((struct sockaddr_in6 *)&c->addr)->sin6_addr;
+		a_len = 16;
+	}
+	vp = SSL_get0_param(c->ssl);
+	return X509_VERIFY_PARAM_set1_ip(vp, a, a_len) == 1;
+}
+
+/* Open a connection to peer->addr: TCP, or TLS in a session of tls whose
+ * server must be host (a name; NULL: peer->addr's address). */
+static int
+conn_open(struct cp_sip_transport *tp, struct cp_sip_peer *peer, SSL_CTX *tls,
+	  const char *host)
 {
 	struct conn *c = NULL;
 	int one = 1, fd;
@@ -665,13 +929,181 @@ cp_sip_transport_connect(struct cp_sip_transport *tp, struct cp_sip_peer *peer)
 	c->connecting = true; /* the first EPOLLOUT tells how it went */
 	c->addr = peer->addr;
 	c->addr_len = peer->addr_len;
+	if (tls != NULL && !tls_client(c, tls, host)) {
+		tp->st.drop_tls++;
+		conn_close(tp, c);
+		return -ENOMEM;
+	}
 	if (ep_ctl(tp->ep, EPOLL_CTL_ADD, fd, TAG_CONN0 + (uint64_t)(i - 1),
 		   EPOLLIN | EPOLLOUT) < 0) {
 		conn_close(tp, c);
 		return -ENOMEM;
 	}
 	tp->st.tcp_connected++;
-	peer->proto = CP_SIP_TCP;
+	peer->proto = tls != NULL ? CP_SIP_TLS : CP_SIP_TCP;
 	peer->conn_id = c->id;
 	return 0;
+}
+
+int
+cp_sip_transport_connect(struct cp_sip_transport *tp, struct cp_sip_peer *peer)
+{
+	return conn_open(tp, peer, NULL, NULL);
+}
+
+int
+cp_sip_transport_connect_tls(struct cp_sip_transport *tp,
+			     struct cp_sip_peer *peer, const char *host)
+{
+	if (tp->tls_cli == NULL)
+		return -EPROTONOSUPPORT;
+	return conn_open(tp, peer, tp->tls_cli, host);
+}
+
+const char *
+cp_sip_proto_name(enum cp_sip_proto proto)
+{
+	return proto == CP_SIP_TLS ? "TLS" : proto == CP_SIP_TCP ? "TCP"
+								 : "UDP";
+}
+
+uint16_t
+cp_sip_transport_tls_port(const struct cp_sip_transport *tp)
+{
+	return tp->tls_lis >= 0 ? tp->tls_port : 0;
+}
+
+/* One side's context: TLS 1.2 or later, our certificate and key, the CAs.
+ * NULL with why filled. */
+static SSL_CTX *
+tls_ctx(const SSL_METHOD *method, const struct cp_sip_tls_conf *tc,
+	char *why, size_t why_len)
+{
+	SSL_CTX *ctx = SSL_CTX_new(method);
+	char e[160];
+
+	ERR_clear_error();
+	if (ctx == NULL) {
+		snprintf(why, why_len, "OpenSSL: %s", tls_why(NULL, e,
+							      sizeof(e)));
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/* a peer that closes without close_notify just closed: each SIP
+	 * message is whole by its Content-Length, none is cut short */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (SSL_CTX_use_certificate_chain_file(ctx, tc->cert) != 1) {
+		snprintf(why, why_len, "%s: not a PEM certificate (%s)",
+			 tc->cert, tls_why(NULL, e, sizeof(e)));
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, tc->key, SSL_FILETYPE_PEM) != 1) {
+		unsigned long k = ERR_peek_error();
+
+		if (ERR_GET_LIB(k) == ERR_LIB_X509 &&
+		    ERR_GET_REASON(k) == X509_R_KEY_VALUES_MISMATCH)
+			snprintf(why, why_len, "%s is not the key of %s",
+				 tc->key, tc->cert);
+		else
+			snprintf(why, why_len, "%s: not a PEM private key (%s)",
+				 tc->key, tls_why(NULL, e, sizeof(e)));
+		ERR_clear_error();
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(why, why_len, "%s is not the key of %s", tc->key,
+			 tc->cert);
+		goto fail;
+	}
+	if (tc->ca != NULL
+		    ? SSL_CTX_load_verify_locations(ctx, tc->ca, NULL) != 1
+		    : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		snprintf(why, why_len, "%s: no PEM certificates (%s)",
+			 tc->ca != NULL ? tc->ca : "the system's CAs",
+			 tls_why(NULL, e, sizeof(e)));
+		goto fail;
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+int
+cp_sip_transport_tls(struct cp_sip_transport *tp,
+		     const struct cp_sip_tls_conf *tc, char *why, size_t why_len)
+{
+	struct sockaddr_storage ss = tp->bound;
+	const char *f = NULL;
+	uint32_t port = tc->port != 0 ? tc->port : (uint32_t)tp->port + 1u;
+	int rc;
+
+	if (tp->tls_srv != NULL)
+		return -EALREADY;
+	if (tc->cert == NULL || tc->key == NULL) {
+		snprintf(why, why_len, "TLS needs a certificate and its key");
+		return -EINVAL;
+	}
+	/* the files first, for the plainest reason */
+	if (access(tc->cert, R_OK) != 0)
+		f = tc->cert;
+	else if (access(tc->key, R_OK) != 0)
+		f = tc->key;
+	else if (tc->ca != NULL && access(tc->ca, R_OK) != 0)
+		f = tc->ca;
+	if (f != NULL) {
+		rc = -errno;
+		snprintf(why, why_len, "%s: %s", f, strerror(-rc));
+		return rc;
+	}
+	if (port > 65535) {
+		snprintf(why, why_len, "no port above %u for TLS", tp->port);
+		return -EINVAL;
+	}
+	if ((tp->tls_srv = tls_ctx(TLS_server_method(), tc, why, why_len)) ==
+		    NULL ||
+	    (tp->tls_cli = tls_ctx(TLS_client_method(), tc, why, why_len)) ==
+		    NULL) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	if (tc->verify_client) {
+		STACK_OF(X509_NAME) *names =
+			tc->ca != NULL ? SSL_load_client_CA_file(tc->ca) : NULL;
+
+		if (names != NULL)
+			SSL_CTX_set_client_CA_list(tp->tls_srv, names);
+		SSL_CTX_set_verify(tp->tls_srv, SSL_VERIFY_PEER |
+				   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
+	SSL_CTX_set_verify(tp->tls_cli, SSL_VERIFY_PEER, NULL);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+	if ((rc = bind_socket(tp->family, SOCK_STREAM, &ss, tp->bound_len)) <
+	    0) {
+		snprintf(why, why_len, "TCP port %u for TLS: %s", port,
+			 strerror(-rc));
+		goto fail;
+	}
+	tp->tls_lis = rc;
+	if (listen(tp->tls_lis, 64) < 0 ||
+	    ep_add(tp->ep, tp->tls_lis, TAG_TLS_LISTEN) < 0) {
+		rc = -errno;
+		snprintf(why, why_len, "TCP port %u for TLS: %s", port,
+			 strerror(-rc));
+		close(tp->tls_lis);
+		tp->tls_lis = -1;
+		goto fail;
+	}
+	tp->tls_port = (uint16_t)port;
+	return 0;
+fail:
+	SSL_CTX_free(tp->tls_srv);
+	SSL_CTX_free(tp->tls_cli);
+	tp->tls_srv = tp->tls_cli = NULL;
+	return rc;
 }

@@ -23,12 +23,16 @@ extern "C" {
 enum cp_sip_proto {
 	CP_SIP_UDP = 0,
 	CP_SIP_TCP = 1,
+	CP_SIP_TLS = 2, /* TCP with TLS (RFC 3261 §26.2; RFC 5922) */
 };
+
+/* "UDP", "TCP" or "TLS": the Via's transport (§18.2.1, §20.42). */
+const char *cp_sip_proto_name(enum cp_sip_proto proto);
 
 /* Where a message came from, or where one goes. */
 struct cp_sip_peer {
 	enum cp_sip_proto proto;
-	uint32_t conn_id; /* TCP: the connection (0 = none); UDP: 0 */
+	uint32_t conn_id; /* TCP, TLS: the connection (0 = none); UDP: 0 */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 };
@@ -50,6 +54,24 @@ struct cp_sip_transport_stats {
 	uint64_t drop_conn_limit;  /* connections refused at max_conns */
 	uint64_t drop_tcp_framing; /* no or bad Content-Length on TCP */
 	uint64_t drop_tx;	   /* send failed or connection gone */
+	uint64_t tls_accepted;	   /* TLS handshakes done: accepted, */
+	uint64_t tls_connected;	   /* and ours */
+	uint64_t drop_tls;	   /* TLS handshakes or records that failed */
+};
+
+/*
+ * TLS (cp_sip_transport_tls()): a second listener, on its own port of the
+ * same address, whose connections carry SIP in TLS (RFC 3261 §26.2), and
+ * the connections we open for sips: and ;transport=tls next hops.
+ */
+struct cp_sip_tls_conf {
+	const char *cert; /* PEM: our certificate, then its chain */
+	const char *key;  /* PEM: its private key */
+	const char *ca;	  /* PEM: the CAs peers' certificates are checked
+			   * against; NULL: the system's (/etc/ssl/certs) */
+	uint16_t port;	  /* 0: the SIP port + 1 (5061 beside 5060) */
+	bool verify_client; /* clients must show a certificate of ca
+			     * (mutual TLS, RFC 4579 §6) */
 };
 
 struct cp_sip_transport;
@@ -71,6 +93,18 @@ typedef void (*cp_sip_transport_rx_fn)(void *ctx,
 int cp_sip_transport_open(struct cp_sip_transport **out,
 			  const struct cp_sip_transport_conf *conf,
 			  cp_sip_transport_rx_fn rx, void *ctx);
+
+/*
+ * Add TLS to tp (once): load tc's certificate and key (they must match),
+ * the CAs, and listen on tc->port. Returns 0, or -errno with why (the file
+ * and OpenSSL's reason, for the operator) filled.
+ */
+int cp_sip_transport_tls(struct cp_sip_transport *tp,
+			 const struct cp_sip_tls_conf *tc, char *why,
+			 size_t why_len);
+
+/* The TLS listener's port (host order); 0 without TLS. */
+uint16_t cp_sip_transport_tls_port(const struct cp_sip_transport *tp);
 
 /* Close every socket and free. NULL is a no-op. */
 void cp_sip_transport_close(struct cp_sip_transport *tp);
@@ -126,7 +160,16 @@ int cp_sip_transport_addr(struct cp_sip_peer *peer, const char *host,
 int cp_sip_transport_connect(struct cp_sip_transport *tp,
 			     struct cp_sip_peer *peer);
 
-/* True while TCP connection conn_id is open. */
+/*
+ * The same in TLS (peer->proto = CP_SIP_TLS): the server's certificate must
+ * be signed by the CAs and name host (a DNS name, RFC 5922 §7.2), or with
+ * host NULL hold peer->addr's IP address; else the connection closes
+ * before anything is sent. -EPROTONOSUPPORT without cp_sip_transport_tls().
+ */
+int cp_sip_transport_connect_tls(struct cp_sip_transport *tp,
+				 struct cp_sip_peer *peer, const char *host);
+
+/* True while TCP or TLS connection conn_id is open. */
 bool cp_sip_transport_conn_is_open(const struct cp_sip_transport *tp,
 				   uint32_t conn_id);
 

@@ -120,6 +120,7 @@ static const struct field part_fields[] = {
 	/* the SIP dialog */
 	PF("uac", K_BOOL, dlg.uac),
 	PF("tcp", K_BOOL, dlg.tcp),
+	PF_OPT("tls", K_BOOL, dlg.tls),
 	PF("call_id", K_STR, dlg.call_id),
 	PF("local_tag", K_STR, dlg.local_tag),
 	PF("remote_tag", K_STR, dlg.remote_tag),

@@ -8,7 +8,10 @@
  * with a config directory of its own that the test writes: one SIP port,
  * PCMU only, its own tone (450, 800, 1300 Hz at -15 dBov, WAV files the
  * test generates) as the audio source. Each dials sip:demo@198.18.0.1,
- * talks for the length of its file (6 s) and hangs up. Then each one's
+ * talks for the length of its file (6 s) and hangs up. The last one calls
+ * over TLS (sip:demo@198.18.0.1;transport=tls: tutti-cp with --tls-cert,
+ * certificates of tests/certs.sh, the focus's checked against the test
+ * CA), so one dialog's INVITE, 200, ACK and BYE are in TLS. Then each one's
  * recording of what it heard holds the other two tones at full level and
  * its own at least 30 dB below them (SpanDSP's Goertzel filter), and
  * tutti-cp logged three joins and three leaves. The lab, the region and the
@@ -63,6 +66,7 @@
 #define WIN_FROM     RATE	/* analysed: 1 s .. 4 s, when all */
 #define WIN_LEN	     (3 * RATE) /* three talk */
 #define SIP_PORT0    5072	/* the phones' SIP ports, 2 apart */
+#define TLS_PHONE    (PHONES - 1) /* the one that calls over TLS */
 #define RTP_PORT0    42000	/* and RTP ranges, 100 ports each */
 #define OWN_BELOW_DB 30.0	/* own tone this far under others */
 #define OTHER_MIN_DB -6.0	/* others' tones, re the sent level */
@@ -70,7 +74,8 @@
 
 static const int tone_hz[PHONES] = { 450, 800, 1300 };
 static char ns[32], dp_if[16], lab_if[16], region[64], dir[64];
-static bool have_dir, have_lab; /* what setup made, for the test to check */
+static bool have_dir, have_lab, have_certs; /* what setup made, for the test
+					     * to check */
 
 /* name's path in PATH or the system folders, in buf; NULL if not there. */
 static const char *
@@ -257,6 +262,15 @@ setup(void)
 	/* no assertions here: the runner runs this, the test checks */
 	have_dir = mkdtemp(dir) != NULL;
 	have_lab = lab("up") == 0;
+	if (have_dir) {
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "%s %s focus=IP:198.18.0.1",
+			 getenv("TUTTI_CERTS") != NULL ? getenv("TUTTI_CERTS")
+						       : "false",
+			 dir);
+		have_certs = system(cmd) == 0;
+	}
 }
 
 static void
@@ -309,9 +323,10 @@ write_phone(int i)
 		"module\t\t\tsndfile.so\n"
 		"module\t\t\taufile.so\n"
 		"module_tmp\t\taccount.so\n"
-		"module_app\t\tmenu.so\n",
+		"module_app\t\tmenu.so\n"
+		"sip_cafile\t\t%s/ca.pem\n",
 		i, tone_hz[i], SIP_PORT0 + 2 * i, dir, i, RATE, RATE,
-		RTP_PORT0 + 100 * i, RTP_PORT0 + 100 * i + 99, dir, i);
+		RTP_PORT0 + 100 * i, RTP_PORT0 + 100 * i + 99, dir, i, dir);
 	ck_assert_int_eq(fclose(f), 0);
 
 	snprintf(path, sizeof(path), "%s/b%d/accounts", dir, i);
@@ -366,6 +381,7 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 	const char *baresip =
 		find_exe("baresip", baresip_buf, sizeof(baresip_buf));
 	char cpu[16], vdev[96], conf[PHONES][96], quit_s[16], state[96];
+	char cert_pem[96], cert_key[96], ca_pem[96];
 	char *dp_argv[] = { (char *)test_env("TUTTI_DP"),
 			    "-l",
 			    cpu,
@@ -405,6 +421,12 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 			    "demo",
 			    "--state",
 			    state,
+			    "--tls-cert",
+			    cert_pem,
+			    "--tls-key",
+			    cert_key,
+			    "--tls-ca",
+			    ca_pem,
 			    NULL };
 	static struct proc dp, cp, ph[PHONES];
 	double db[PHONES][PHONES];
@@ -415,6 +437,10 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 		      getenv("TUTTI_LAB") != NULL
 			      ? getenv("TUTTI_LAB")
 			      : "not set: run through meson test");
+	ck_assert_msg(have_certs, "tests/certs.sh %s failed (TUTTI_CERTS %s)",
+		      dir,
+		      getenv("TUTTI_CERTS") != NULL ? getenv("TUTTI_CERTS")
+						    : "not set");
 	ck_assert_msg(ip != NULL, "no ip (iproute2) in PATH");
 	ck_assert_msg(baresip != NULL, "no baresip in PATH: install Debian's "
 				       "baresip-core (tools/deps)");
@@ -422,6 +448,9 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 	snprintf(vdev, sizeof(vdev), "net_af_packet0,iface=%s", dp_if);
 	snprintf(quit_s, sizeof(quit_s), "%d", QUIT_S);
 	snprintf(state, sizeof(state), "%s/cp.state", dir);
+	snprintf(cert_pem, sizeof(cert_pem), "%s/focus.pem", dir);
+	snprintf(cert_key, sizeof(cert_key), "%s/focus.key", dir);
+	snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", dir);
 	ck_assert_int_eq(proc_start(&dp, dp_argv), 0);
 	ck_assert_msg(proc_expect(&dp, "ready: region", WAIT_MS),
 		      "tutti-dp did not start:\n%s", dp.out);
@@ -442,7 +471,10 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 				 "-t",
 				 quit_s,
 				 "-e",
-				 "/dial sip:demo@198.18.0.1",
+				 i == TLS_PHONE
+					 ? "/dial sip:demo@198.18.0.1;"
+					   "transport=tls"
+					 : "/dial sip:demo@198.18.0.1",
 				 NULL };
 
 		snprintf(conf[i], sizeof(conf[i]), "%s/b%d", dir, i);
@@ -483,6 +515,14 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 	}
 	ck_assert_int_eq(proc_stop(&cp, SIGTERM, WAIT_MS), 0);
 	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+	/* one call came in TLS, and nothing failed in TLS */
+	ck_assert_msg(strstr(cp.out, "TLS on port 5061") != NULL,
+		      "tutti-cp did not say TLS:\n%s", cp.out);
+	ck_assert_msg(strstr(cp.out, "\"tls_accepted\":1,") != NULL &&
+			      strstr(cp.out, "\"drop_tls\":0}") != NULL,
+		      "tutti-cp's counters: not one TLS connection, none "
+		      "failed:\n%s",
+		      cp.out);
 
 	/* each heard the others, and itself far down */
 	for (int i = 0; i < PHONES; i++) {

@@ -1097,6 +1097,10 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--sip", "127.0.0.1:" },
 		{ "--ptime", "25" },
 		{ "--dns", "198.18.0.53:port" },
+		{ "--sip", "127.0.0.1:0", "--tls-cert", "/etc/hostname" },
+		{ "--sip", "127.0.0.1:0", "--tls-ca", "/etc/hostname" },
+		{ "--tls-cert", "/etc/hostname", "--tls-key", "/etc/hostname" },
+		{ "--tls-port", "0" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1115,6 +1119,11 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--sip 127.0.0.1:: expected ADDR:PORT",
 		"--ptime 25: 10, 20, 30 or 40",
 		"--dns 198.18.0.53:port: DNS servers '198.18.0.53:port': ",
+		"--tls-cert and --tls-key go together",
+		"--tls-ca, --tls-port and --tls-verify-client need --tls-cert "
+		"and --tls-key",
+		"--tls-cert needs --sip",
+		"--tls-port 0: 1..65535",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
@@ -1127,6 +1136,42 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 			argv[n++] = (char *)cases[i][k];
 		ck_assert_int_eq(proc_start(&p, argv), 0);
 		ck_assert_int_eq(proc_wait(&p, 10000), 2);
+		ck_assert_msg(strstr(p.out, says[i]) != NULL, "%s", p.out);
+	}
+}
+END_TEST
+
+/* tutti-cp refuses TLS files that do not load, with the file and why. */
+START_TEST(test_focus_cp_refuses_tls_files)
+{
+	static const char *const cases[][2] = {
+		{ "/nonexistent/focus.pem", "/etc/hostname" },
+		{ "/etc/hostname", "/etc/hostname" },
+	};
+	static const char *const says[] = {
+		"--tls-cert /nonexistent/focus.pem --tls-key /etc/hostname: "
+		"/nonexistent/focus.pem: No such file or directory",
+		"--tls-cert /etc/hostname --tls-key /etc/hostname: "
+		"/etc/hostname: not a PEM certificate",
+	};
+
+	for (unsigned int i = 0; i < 2; i++) {
+		char *argv[] = { (char *)test_env("TUTTI_CP"),
+				 "--wait",
+				 "0",
+				 "--region",
+				 "/tutti-ut-focus-none",
+				 "--sip",
+				 "127.0.0.1:0",
+				 "--tls-cert",
+				 (char *)cases[i][0],
+				 "--tls-key",
+				 (char *)cases[i][1],
+				 NULL };
+		struct proc p;
+
+		ck_assert_int_eq(proc_start(&p, argv), 0);
+		ck_assert_int_eq(proc_wait(&p, 10000), 1);
 		ck_assert_msg(strstr(p.out, says[i]) != NULL, "%s", p.out);
 	}
 }
@@ -2422,6 +2467,7 @@ test_suite(void)
 			    sizeof(lists) / sizeof(lists[0]));
 	tcase_add_test(tc, test_focus_cp_refuses_bad_media_ip);
 	tcase_add_test(tc, test_focus_cp_refuses_bad_proxy_options);
+	tcase_add_test(tc, test_focus_cp_refuses_tls_files);
 	tcase_add_test(tc, test_focus_new_checks_the_address_count);
 	suite_add_tcase(s, tc);
 	return s;

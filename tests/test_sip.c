@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "check_main.h"
 #include "xsd_check.h"
@@ -275,6 +277,8 @@ static uint32_t proxy_timeout_ms, proxy_ping_ms;
 static const char *dns_servers;
 static uint32_t dns_min_ttl_ms;
 static uint32_t session_expires_s, min_se_s; /* the stimer tcase's */
+/* the tls tcase's TLS for open_sip() (NULL: none) */
+static const struct cp_sip_tls_conf *tls_conf;
 
 static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
@@ -296,6 +300,7 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.dns_min_ttl_ms = dns_min_ttl_ms,
 		.session_expires_s = session_expires_s,
 		.min_se_s = min_se_s,
+		.tls = tls_conf,
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -780,12 +785,16 @@ START_TEST(test_sip_dial_out_cancelled)
 }
 END_TEST
 
-/* Bad targets: not a host name, no TLS, nothing injected, no port 0. */
+/* Bad targets: not a host name, no SCTP, no sips: over UDP, nothing
+ * injected, no port 0 (TLS without TLS set up: test_sip_tls_refused). */
 START_TEST(test_sip_dial_out_bad_targets)
 {
 	static const char *const bad[] = {
-		"sip:bob@exa_mple.com", "sip:bob@127.0.0.1;transport=tls",
-		"tel:+15551234",       "sip:bob@127.0.0.1>\r\nX: y",
+		"sip:bob@exa_mple.com",
+		"sip:bob@127.0.0.1;transport=sctp",
+		"sips:bob@127.0.0.1;transport=udp",
+		"tel:+15551234",
+		"sip:bob@127.0.0.1>\r\nX: y",
 		"sip:bob@127.0.0.1:0",
 	};
 	struct cp_sip_call *c = NULL;
@@ -4962,6 +4971,526 @@ START_TEST(test_focus_drain_places_new_conferences)
 }
 END_TEST
 
+/*
+ * SIP over TLS (the "tls" tcase): the certificates of tests/certs.sh (a
+ * test CA; "focus" and "peer" for 127.0.0.1, "wrong" for 127.0.0.2,
+ * "client" for a DNS name) in cert_dir; the SIP layer opened with focus's.
+ * The test's own TLS ends are OpenSSL's, non-blocking, run while the SIP
+ * layer polls.
+ */
+static char cert_dir[64];
+static char cert_path[6][96]; /* see cert() */
+static struct cp_sip_tls_conf tls_cf;
+
+/* cert_dir's NAME.EXT (EXT "pem" or "key"), in one of six buffers. */
+static const char *
+cert(const char *name, const char *ext)
+{
+	static unsigned next;
+	char *p = cert_path[next++ % 6];
+
+	snprintf(p, sizeof(cert_path[0]), "%s/%s.%s", cert_dir, name, ext);
+	return p;
+}
+
+static void
+tls_setup(void)
+{
+	char cmd[256];
+
+	snprintf(cert_dir, sizeof(cert_dir), "/tmp/test_sip_tls.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(cert_dir));
+	snprintf(cmd, sizeof(cmd),
+		 "%s %s focus=IP:127.0.0.1 peer=IP:127.0.0.1 "
+		 "wrong=IP:127.0.0.2 client=DNS:client.test",
+		 test_env("TUTTI_CERTS"), cert_dir);
+	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+	tls_cf = (struct cp_sip_tls_conf){ .cert = cert("focus", "pem"),
+					   .key = cert("focus", "key"),
+					   .ca = cert("ca", "pem") };
+	tls_conf = &tls_cf;
+	open_sip(false, 0, 0);
+}
+
+static void
+tls_teardown(void)
+{
+	char cmd[128];
+
+	teardown();
+	tls_conf = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cert_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", cert_dir);
+}
+
+/* A context of the test's: checks peers against the test CA; shows
+ * NAME's certificate if name is not NULL. */
+static SSL_CTX *
+tls_ctx_of(const SSL_METHOD *m, const char *name)
+{
+	SSL_CTX *ctx = SSL_CTX_new(m);
+
+	ck_assert_ptr_nonnull(ctx);
+	ck_assert_int_eq(SSL_CTX_load_verify_locations(ctx, cert("ca", "pem"),
+						       NULL), 1);
+	if (name != NULL) {
+		ck_assert_int_eq(SSL_CTX_use_certificate_chain_file(
+					 ctx, cert(name, "pem")), 1);
+		ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(
+					 ctx, cert(name, "key"),
+					 SSL_FILETYPE_PEM), 1);
+	}
+	return ctx;
+}
+
+/* Run ssl's handshake while the SIP layer polls, up to 3 s: true if done. */
+static bool
+tls_pump_handshake(SSL *ssl)
+{
+	uint64_t end = proc_now_ms() + 3000;
+
+	while (proc_now_ms() < end) {
+		int r = SSL_do_handshake(ssl);
+
+		if (r == 1)
+			return true;
+		r = SSL_get_error(ssl, r);
+		if (r != SSL_ERROR_WANT_READ && r != SSL_ERROR_WANT_WRITE)
+			return false;
+		cp_sip_poll(sip, 5);
+	}
+	return false;
+}
+
+/* A session in ctx (freed) on connected socket fd, as the client (the
+ * server's certificate must hold 127.0.0.1) or the server, its handshake
+ * done; NULL if it failed (fd closed). */
+static SSL *
+tls_session(SSL_CTX *ctx, int fd, bool client)
+{
+	SSL *ssl = SSL_new(ctx);
+
+	SSL_CTX_free(ctx); /* ssl holds it */
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ck_assert_int_eq(SSL_set_fd(ssl, fd), 1);
+	if (client) {
+		ck_assert_int_eq(X509_VERIFY_PARAM_set1_ip_asc(
+					 SSL_get0_param(ssl), "127.0.0.1"),
+				 1);
+		SSL_set_connect_state(ssl);
+	} else {
+		SSL_set_accept_state(ssl);
+	}
+	if (!tls_pump_handshake(ssl)) {
+		SSL_free(ssl);
+		close(fd);
+		return NULL;
+	}
+	return ssl;
+}
+
+/* A TLS connection of the test's to the focus's TLS port, showing NAME's
+ * certificate (NULL: none), the focus's checked; NULL if the handshake
+ * failed (as the test sees it). */
+static SSL *
+tls_dial(const char *name)
+{
+	SSL_CTX *ctx = tls_ctx_of(TLS_client_method(), name);
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(cp_sip_tls_port(sip));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	return tls_session(ctx, fd, true);
+}
+
+static void
+tls_close(SSL *ssl)
+{
+	int fd = SSL_get_fd(ssl);
+
+	SSL_free(ssl);
+	close(fd);
+}
+
+/* Send m over ssl, the SIP layer polled meanwhile. */
+static void
+tls_send(SSL *ssl, const char *m)
+{
+	size_t len = strlen(m), off = 0;
+	uint64_t end = proc_now_ms() + 3000;
+
+	while (off < len && proc_now_ms() < end) {
+		int r = SSL_write(ssl, m + off, (int)(len - off));
+
+		if (r > 0)
+			off += (size_t)r;
+		else
+			cp_sip_poll(sip, 5);
+	}
+	ck_assert_uint_eq(off, len);
+}
+
+/*
+ * Read from ssl into buf (appending, NUL-terminated) until it holds
+ * needle, up to 3 s, the SIP layer polled meanwhile: true if it does.
+ * False also when the connection closed (then *closed, if asked).
+ */
+static bool
+tls_read_until(SSL *ssl, char *buf, size_t size, const char *needle,
+	       bool *closed)
+{
+	size_t len = strlen(buf);
+	uint64_t end = proc_now_ms() + 3000;
+
+	while (strstr(buf, needle) == NULL && proc_now_ms() < end &&
+	       len + 1 < size) {
+		int r = SSL_read(ssl, buf + len, (int)(size - len - 1));
+
+		if (r > 0) {
+			len += (size_t)r;
+			buf[len] = '\0';
+			continue;
+		}
+		r = SSL_get_error(ssl, r);
+		if (r != SSL_ERROR_WANT_READ && r != SSL_ERROR_WANT_WRITE) {
+			if (closed != NULL)
+				*closed = true;
+			return false;
+		}
+		cp_sip_poll(sip, 5);
+	}
+	return strstr(buf, needle) != NULL;
+}
+
+/* The message read from ssl into buf that starts with start, its header
+ * whole (up to 3 s); NULL if none came. */
+static const char *
+tls_read_msg(SSL *ssl, char *buf, size_t size, const char *start)
+{
+	char *m;
+
+	if (!tls_read_until(ssl, buf, size, start, NULL))
+		return NULL;
+	m = strstr(buf, start);
+	return tls_read_until(ssl, m, size - (size_t)(m - buf), "\r\n\r\n",
+			      NULL)
+		       ? m
+		       : NULL;
+}
+
+/* An INVITE of the test's to ruri over TLS, Call-ID id, our Contact
+ * contact (NULL: sip:a@127.0.0.1:5099;transport=tls). */
+static void
+tls_invite(SSL *ssl, const char *ruri, const char *id, const char *contact)
+{
+	char m[1024];
+
+	snprintf(m, sizeof(m),
+		 "INVITE %s SIP/2.0\r\n"
+		 "Via: SIP/2.0/TLS 127.0.0.1:5099;branch=z9hG4bK-%s\r\n"
+		 "From: <sip:a@127.0.0.1>;tag=f-%s\r\nTo: <%s>\r\n"
+		 "Call-ID: %s\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+		 "Contact: <%s>\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n"
+		 "\r\n%s",
+		 ruri, id, id, ruri, id,
+		 contact != NULL ? contact
+				 : "sip:a@127.0.0.1:5099;transport=tls",
+		 strlen(sdp), sdp);
+	tls_send(ssl, m);
+}
+
+/* The ACK of call id's 200 (ok, in buf) over ssl. */
+static void
+tls_ack(SSL *ssl, const char *ok, const char *id)
+{
+	char to[128], m[1024];
+
+	hdr_of(ok, "To", to, sizeof(to));
+	ck_assert_ptr_nonnull(strstr(to, ";tag="));
+	snprintf(m, sizeof(m),
+		 "ACK sip:127.0.0.1:%u;transport=tls SIP/2.0\r\n"
+		 "Via: SIP/2.0/TLS 127.0.0.1:5099;branch=z9hG4bK-ack-%s\r\n"
+		 "From: <sip:a@127.0.0.1>;tag=f-%s\r\nTo: %s\r\n"
+		 "Call-ID: %s\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 cp_sip_tls_port(sip), id, id, to, id);
+	tls_send(ssl, m);
+}
+
+/* A call in over TLS: the 200's Contact at the TLS port, the focus's BYE on
+ * the same connection with a TLS Via; a sips: one gets a sips: Contact. */
+START_TEST(test_sip_tls_call)
+{
+	char buf[4096] = "", want[128];
+	uint16_t port = cp_sip_tls_port(sip);
+	SSL *ssl = tls_dial(NULL);
+	const char *r;
+
+	ck_assert_uint_ne(port, 0);
+	ck_assert_uint_ne(port, cp_sip_port(sip));
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert(POLL_UNTIL(stats_have("\"tls_accepted\":1"), 3000));
+	tls_invite(ssl, "sip:conf@127.0.0.1", "hangup-tls", NULL);
+	ck_assert_msg((r = tls_read_msg(ssl, buf, sizeof(buf),
+					"SIP/2.0 200")) != NULL,
+		      "no 200 over TLS: %s", buf);
+	snprintf(want, sizeof(want), "<sip:127.0.0.1:%u;transport=tls>;isfocus",
+		 port);
+	ck_assert_msg(strstr(r, want) != NULL, "no %s: %s", want, r);
+	buf[0] = '\0';
+	tls_ack(ssl, r, "hangup-tls");
+	/* on_ack hangs up a "hangup" call: the BYE comes on our connection */
+	ck_assert_msg((r = tls_read_msg(ssl, buf, sizeof(buf),
+					"BYE sip:a@127.0.0.1:5099;"
+					"transport=tls SIP/2.0")) != NULL,
+		      "no BYE over TLS: %s", buf);
+	snprintf(want, sizeof(want), "Via: SIP/2.0/TLS 127.0.0.1:%u;", port);
+	ck_assert_msg(strstr(r, want) != NULL, "no %s: %s", want, r);
+	ck_assert_int_eq(app.acks, 1);
+
+	/* §12.1.1: a sips: Request-URI, a sips: Contact */
+	buf[0] = '\0';
+	tls_invite(ssl, "sips:conf@127.0.0.1", "sips-tls", NULL);
+	ck_assert((r = tls_read_msg(ssl, buf, sizeof(buf), "SIP/2.0 200")) !=
+		  NULL);
+	snprintf(want, sizeof(want), "Contact: <sips:127.0.0.1:%u>;isfocus",
+		 port);
+	ck_assert_msg(strstr(r, want) != NULL, "no %s: %s", want, r);
+	ck_assert(stats_have("\"drop_tls\":0"));
+	tls_close(ssl);
+}
+END_TEST
+
+/* A listening socket of the test's on 127.0.0.1 (port in *port). */
+static int
+tls_listen(uint16_t *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+/* The focus's connection to lfd, served in TLS with NAME's certificate:
+ * the session once the handshake is done; NULL if it failed. */
+static SSL *
+tls_accept(int lfd, const char *name)
+{
+	SSL_CTX *ctx = tls_ctx_of(TLS_server_method(), name);
+	int fd;
+
+	uint64_t end = proc_now_ms() + 3000;
+
+	while ((fd = accept(lfd, NULL, NULL)) < 0 && proc_now_ms() < end)
+		cp_sip_poll(sip, 5);
+	ck_assert_int_ge(fd, 0);
+	return tls_session(ctx, fd, false);
+}
+
+/* A call that came in TLS stays in TLS (RFC 3261 26.2.2): its connection
+ * closed, the focus's BYE goes to the caller's Contact in TLS, though the
+ * Contact does not say ;transport=tls. */
+START_TEST(test_sip_tls_dialog_stays_in_tls)
+{
+	char buf[4096] = "", want[128];
+	uint16_t port;
+	int lfd = tls_listen(&port);
+	SSL *ssl = tls_dial(NULL);
+	const char *r;
+
+	ck_assert_ptr_nonnull(ssl);
+	snprintf(want, sizeof(want), "sip:a@127.0.0.1:%u", port);
+	tls_invite(ssl, "sip:conf@127.0.0.1", "stays-tls", want);
+	ck_assert((r = tls_read_msg(ssl, buf, sizeof(buf), "SIP/2.0 200")) !=
+		  NULL);
+	tls_ack(ssl, r, "stays-tls");
+	ck_assert(POLL_UNTIL(app.acks == 1 && app.dialog != NULL, 3000));
+	tls_close(ssl);
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_closed\":1"), 3000));
+	ck_assert_int_eq(cp_sip_dialog_bye(sip, app.dialog), 0);
+	ssl = tls_accept(lfd, "peer");
+	ck_assert_ptr_nonnull(ssl);
+	buf[0] = '\0';
+	snprintf(want, sizeof(want), "BYE sip:a@127.0.0.1:%u SIP/2.0", port);
+	ck_assert_msg((r = tls_read_msg(ssl, buf, sizeof(buf), want)) != NULL,
+		      "no %s: %s", want, buf);
+	snprintf(want, sizeof(want), "Via: SIP/2.0/TLS 127.0.0.1:%u;",
+		 cp_sip_tls_port(sip));
+	ck_assert_msg(strstr(r, want) != NULL, "no %s: %s", want, r);
+	ck_assert(stats_have("\"tls_connected\":1"));
+	tls_close(ssl);
+	close(lfd);
+}
+END_TEST
+
+/* Dial-outs in TLS: to a sips: target, answered, ACKed on the connection;
+ * to a ;transport=tls one whose certificate is another address's: the
+ * focus ends the handshake, and the dial-out fails with 503. */
+START_TEST(test_sip_tls_dial_out)
+{
+	char buf[4096] = "", want[128], target[96], m[1536], h[5][160];
+	uint16_t port, tls_port = cp_sip_tls_port(sip);
+	int lfd = tls_listen(&port);
+	SSL *ssl;
+
+	snprintf(target, sizeof(target), "sips:callee@127.0.0.1:%u", port);
+	dial_uri(target);
+	ssl = tls_accept(lfd, "peer");
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_msg(tls_read_until(ssl, buf, sizeof(buf), "\r\n\r\n", NULL),
+		      "no INVITE over TLS: %s", buf);
+	ck_assert_msg(strncmp(buf, "INVITE sips:callee@", 19) == 0, "%s", buf);
+	snprintf(want, sizeof(want), "Via: SIP/2.0/TLS 127.0.0.1:%u;",
+		 tls_port);
+	ck_assert_msg(strstr(buf, want) != NULL, "no %s: %s", want, buf);
+	snprintf(want, sizeof(want), "<sips:conf@127.0.0.1:%u>", tls_port);
+	ck_assert_msg(strstr(buf, want) != NULL, "no %s: %s", want, buf);
+	ck_assert(tls_read_until(ssl, buf, sizeof(buf), "v=0", NULL));
+	snprintf(m, sizeof(m),
+		 "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s;tag=t1\r\n"
+		 "Call-ID: %s\r\nCSeq: %s\r\n"
+		 "Contact: <sips:callee@127.0.0.1:%u>\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n"
+		 "\r\n%s",
+		 hdr_of(buf, "Via", h[0], sizeof(h[0])),
+		 hdr_of(buf, "From", h[1], sizeof(h[1])),
+		 hdr_of(buf, "To", h[2], sizeof(h[2])),
+		 hdr_of(buf, "Call-ID", h[3], sizeof(h[3])),
+		 hdr_of(buf, "CSeq", h[4], sizeof(h[4])), port, strlen(sdp),
+		 sdp);
+	buf[0] = '\0';
+	tls_send(ssl, m);
+	ck_assert(POLL_UNTIL(app.answered == 1, 3000));
+	snprintf(want, sizeof(want), "ACK sips:callee@127.0.0.1:%u SIP/2.0",
+		 port);
+	ck_assert_msg(tls_read_until(ssl, buf, sizeof(buf), want, NULL),
+		      "no ACK on the connection: %s", buf);
+	ck_assert(stats_have("\"tls_connected\":1"));
+	tls_close(ssl);
+
+	/* RFC 5922: the certificate must hold the address dialled */
+	snprintf(target, sizeof(target),
+		 "sip:callee@127.0.0.1:%u;transport=tls", port);
+	dial_uri(target);
+	ssl = tls_accept(lfd, "wrong");
+	ck_assert_ptr_null(ssl);
+	dial_fails_with(503);
+	ck_assert(stats_have("\"drop_tls\":1"));
+	ck_assert(stats_have("\"tls_connected\":1"));
+	close(lfd);
+}
+END_TEST
+
+/* Mutual TLS: a caller with no certificate is refused, one with a
+ * certificate of the CA gets its answer. */
+START_TEST(test_sip_tls_client_certificate)
+{
+	char buf[2048] = "";
+	bool closed = false;
+	SSL *ssl;
+
+	cp_sip_close(sip);
+	tls_cf.verify_client = true;
+	open_sip(false, 0, 0);
+	tls_cf.verify_client = false;
+
+	/* TLS 1.3: the client may finish before the focus says no */
+	ssl = tls_dial(NULL);
+	if (ssl != NULL) {
+		tls_send(ssl, REQ("OPTIONS", "z9hG4bKt1", "tls1", "1 OPTIONS",
+				  ""));
+		ck_assert(!tls_read_until(ssl, buf, sizeof(buf), "SIP/2.0",
+					  &closed));
+		ck_assert(closed);
+		tls_close(ssl);
+	}
+	ck_assert(POLL_UNTIL(stats_have("\"drop_tls\":1"), 3000));
+	ck_assert(stats_have("\"tls_accepted\":0"));
+
+	ssl = tls_dial("client");
+	ck_assert_ptr_nonnull(ssl);
+	buf[0] = '\0';
+	tls_send(ssl, REQ("OPTIONS", "z9hG4bKt2", "tls2", "1 OPTIONS", ""));
+	ck_assert_msg(tls_read_until(ssl, buf, sizeof(buf), "SIP/2.0 200",
+				     NULL),
+		      "%s", buf);
+	ck_assert(POLL_UNTIL(stats_have("\"tls_accepted\":1"), 3000));
+	tls_close(ssl);
+}
+END_TEST
+
+/* A SIP layer opened with conf and TLS tc fails with rc, saying why. */
+static void
+tls_refused(struct cp_sip_tls_conf tc, int rc, const char *why)
+{
+	struct cp_sip_conf conf = { .addr = "127.0.0.1" };
+	struct cp_sip_app a = { .on_invite = on_invite };
+	struct cp_sip *s2 = NULL;
+	char got[256] = "";
+
+	conf.tls = &tc;
+	conf.tls_why = got;
+	conf.tls_why_len = sizeof(got);
+	ck_assert_int_eq(cp_sip_open(&s2, &conf, &a), rc);
+	ck_assert_ptr_null(s2);
+	ck_assert_msg(strstr(got, why) != NULL, "'%s' without '%s'", got,
+		      why);
+}
+
+/* Files that do not load are refused with the file and the reason; a
+ * dial-out in TLS with no TLS set up is refused. */
+START_TEST(test_sip_tls_refused)
+{
+	struct cp_sip_tls_conf tc = tls_cf;
+	char why[128];
+
+	tc.cert = "/nonexistent/focus.pem";
+	tls_refused(tc, -ENOENT, "/nonexistent/focus.pem: No such file");
+	tc = tls_cf;
+	tc.key = cert("client", "key");
+	snprintf(why, sizeof(why), "%s is not the key of %s", tc.key,
+		 tc.cert);
+	tls_refused(tc, -EINVAL, why);
+	tc = tls_cf;
+	tc.cert = cert("ca", "key");
+	snprintf(why, sizeof(why), "%s: not a PEM certificate", tc.cert);
+	tls_refused(tc, -EINVAL, why);
+	tc = tls_cf;
+	tc.ca = cert("focus", "key");
+	snprintf(why, sizeof(why), "%s: no PEM certificates", tc.ca);
+	tls_refused(tc, -EINVAL, why);
+	tc = tls_cf;
+	tc.port = cp_sip_tls_port(sip); /* taken */
+	tls_refused(tc, -EADDRINUSE, "Address already in use");
+
+	cp_sip_close(sip);
+	tls_conf = NULL;
+	open_sip(false, 0, 0);
+	ck_assert_uint_eq(cp_sip_tls_port(sip), 0);
+	ck_assert_int_eq(cp_sip_invite(sip, "sips:callee@127.0.0.1",
+				       "sip:conf@127.0.0.1", "conf",
+				       "application/sdp", sdp, &app, &dialed),
+			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(cp_sip_invite(sip,
+				       "sip:callee@127.0.0.1;transport=tls",
+				       "sip:conf@127.0.0.1", "conf",
+				       "application/sdp", sdp, &app, &dialed),
+			 -EPROTONOSUPPORT);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -4970,7 +5499,7 @@ test_suite(void)
 	TCase *mf = tcase_create("sipp_max_forwards_policy");
 	TCase *raw = tcase_create("raw");
 	TCase *cp = tcase_create("tutti_cp");
-	TCase *focus;
+	TCase *focus, *tls_tc;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -5101,6 +5630,15 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_dial_out_referred_by_and_uri_headers);
 	tcase_add_test(raw, test_sip_dial_out_forked_2xx);
 	suite_add_tcase(s, raw);
+	tls_tc = tcase_create("tls");
+	tcase_add_checked_fixture(tls_tc, tls_setup, tls_teardown);
+	tcase_set_timeout(tls_tc, 60);
+	tcase_add_test(tls_tc, test_sip_tls_call);
+	tcase_add_test(tls_tc, test_sip_tls_dialog_stays_in_tls);
+	tcase_add_test(tls_tc, test_sip_tls_dial_out);
+	tcase_add_test(tls_tc, test_sip_tls_client_certificate);
+	tcase_add_test(tls_tc, test_sip_tls_refused);
+	suite_add_tcase(s, tls_tc);
 	raw = tcase_create("stimer");
 	tcase_add_checked_fixture(raw, stimer_setup, stimer_teardown);
 	tcase_set_timeout(raw, 60);
