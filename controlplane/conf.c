@@ -4204,7 +4204,7 @@ stats_json(struct cp_focus *f, struct out *o)
 	}
 	put(o, "]");
 	if (f->sip != NULL) {	/* the SIP layer's counters, rate limit too */
-		char sip[2048];
+		char sip[4096];
 
 		cp_sip_stats_json(f->sip, sip, sizeof(sip));
 		put(o, ",\"sip\":%s", sip);

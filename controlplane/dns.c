@@ -150,10 +150,12 @@ naptr_cmp(const void *a, const void *b)
 }
 
 unsigned
-cp_dns_naptr_pick(struct cp_dns_naptr *r, unsigned n, enum cp_dns_tp *tps)
+cp_dns_naptr_pick(struct cp_dns_naptr *r, unsigned n, enum cp_dns_tp want,
+		  enum cp_dns_tp *tps)
 {
 	unsigned k = 0;
-	bool have[3] = { false, false, false };
+	bool have[4] = { false, false, false, false };
+	bool tls = want == CP_DNS_TLS;
 
 	qsort(r, n, sizeof(*r), naptr_cmp);
 	for (unsigned i = 0; i < n; i++) {
@@ -161,10 +163,12 @@ cp_dns_naptr_pick(struct cp_dns_naptr *r, unsigned n, enum cp_dns_tp *tps)
 
 		if (strcasecmp(r[i].flags, "s") != 0 || r[i].replacement[0] == 0)
 			continue;
-		if (strcasecmp(r[i].service, "SIP+D2U") == 0)
+		if (!tls && strcasecmp(r[i].service, "SIP+D2U") == 0)
 			tp = CP_DNS_UDP;
-		else if (strcasecmp(r[i].service, "SIP+D2T") == 0)
+		else if (!tls && strcasecmp(r[i].service, "SIP+D2T") == 0)
 			tp = CP_DNS_TCP;
+		else if (tls && strcasecmp(r[i].service, "SIPS+D2T") == 0)
+			tp = CP_DNS_TLS;
 		else
 			continue;
 		if (have[tp])
@@ -446,10 +450,12 @@ step_addr(struct res *r)
 	if (r->n_set == 0 || (r->set[0].n == 0 && r->set[1].n == 0)) {
 		r->fallback = true;
 		r->n_set = 1;
-		r->set[0].tp = r->tp == CP_DNS_TCP ? CP_DNS_TCP : CP_DNS_UDP;
+		r->set[0].tp = r->tp == CP_DNS_ANY ? CP_DNS_UDP : r->tp;
 		r->set[0].n = 1;
 		r->set[0].rec[0] = (struct cp_dns_srv){
-			.port = r->port ? r->port : 5060,
+			.port = r->port		      ? r->port
+				: r->tp == CP_DNS_TLS ? 5061
+						      : 5060,
 		};
 		snprintf(r->set[0].rec[0].target,
 			 sizeof(r->set[0].rec[0].target), "%s", r->host);
@@ -533,6 +539,12 @@ static void
 srv_default(struct res *r)
 {
 	r->n_set = 0;
+	if (r->tp == CP_DNS_TLS) {
+		r->set[r->n_set].tp = CP_DNS_TLS;
+		snprintf(r->set[r->n_set++].name, sizeof(r->set[0].name),
+			 "_sips._tcp.%s", r->host);
+		return;
+	}
 	if (r->tp != CP_DNS_TCP) {
 		r->set[r->n_set].tp = CP_DNS_UDP;
 		snprintf(r->set[r->n_set++].name, sizeof(r->set[0].name),
@@ -576,7 +588,7 @@ naptr_done(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		}
 		ares_free_data(rep);
 	}
-	n = cp_dns_naptr_pick(nr, n, tps);
+	n = cp_dns_naptr_pick(nr, n, r->tp, tps);
 	if (n == 0) {
 		srv_default(r);
 	} else {
@@ -608,10 +620,10 @@ cp_dns_resolve_sip(struct cp_dns *dns, const char *host, uint16_t port,
 	if (port != 0) {
 		r->n_set = 0; /* the host's addresses */
 		step_addr(r);
-	} else if (tp != CP_DNS_ANY) {
+	} else if (tp != CP_DNS_ANY && tp != CP_DNS_TLS) {
 		srv_default(r);
 		step_srv(r);
-	} else {
+	} else { /* (a sips: URI's NAPTR may name its own SRV) */
 		r->naptr_asked = true;
 		ares_query(dns->ch, host, C_IN_, T_NAPTR_, naptr_done, r);
 	}

@@ -27,16 +27,18 @@ extern "C" {
 /* SRV records of one name that are looked at, at most */
 #define CP_DNS_MAX_SRV 8
 
-/* The transport a URI asks for (its transport parameter), or any. */
+/* The transport a URI asks for (its transport parameter, or TLS for a
+ * sips: URI), or any. */
 enum cp_dns_tp {
 	CP_DNS_ANY = 0,
 	CP_DNS_UDP = 1,
 	CP_DNS_TCP = 2,
+	CP_DNS_TLS = 3,
 };
 
 /* One place to send to. */
 struct cp_dns_target {
-	enum cp_dns_tp tp; /* UDP or TCP */
+	enum cp_dns_tp tp; /* UDP, TCP or TLS */
 	struct sockaddr_storage addr; /* port included */
 	char name[256];	   /* the host it is an address of */
 };
@@ -97,6 +99,8 @@ unsigned cp_dns_busy(const struct cp_dns *dns);
  *    preference, then the SRV they name; without such NAPTR records, SRV
  *    _sip._udp then _sip._tcp of host; without SRV records, host's
  *    addresses at 5060 over UDP.
+ * TLS (a sips: URI, or ;transport=tls) with no port: NAPTR SIPS+D2T, or
+ * else SRV _sips._tcp, or else the addresses at 5061; TLS only.
  * SRV records are tried by priority, and by weight within one (RFC
  * 2782). done is called once: from cp_dns_process(), or before this
  * returns if no query could be sent. 0, or -ENOMEM (done not called).
@@ -117,12 +121,13 @@ unsigned cp_dns_srv_order(struct cp_dns_srv *s, unsigned n,
 
 /*
  * The NAPTR records RFC 3263 §4.1 follows, in the order to follow them:
- * flag "s", service SIP+D2U or SIP+D2T (no TLS: SIPS+D2T is skipped), by
- * order then preference; one per transport (the first). Each one's
- * transport into tps[]. Returns how many are left in r[0..].
+ * flag "s", service SIP+D2U or SIP+D2T, or with want CP_DNS_TLS (a sips:
+ * URI) SIPS+D2T only, by order then preference; one per transport (the
+ * first). Each one's transport into tps[]. Returns how many are left in
+ * r[0..].
  */
 unsigned cp_dns_naptr_pick(struct cp_dns_naptr *r, unsigned n,
-			   enum cp_dns_tp *tps);
+			   enum cp_dns_tp want, enum cp_dns_tp *tps);
 
 #ifdef __cplusplus
 }

@@ -155,7 +155,9 @@ usage(FILE *f)
 "  --outbound-proxy URI  send dial-outs (REFER, tuttictl dial, the\n"
 "                     policy's dial-out) to this SIP proxy (RFC 3261\n"
 "                     8.1.2), e.g. sip:198.18.0.5:5060,\n"
-"                     sip:198.18.0.5;transport=tcp or\n"
+"                     sip:198.18.0.5;transport=tcp,\n"
+"                     sips:sbc.carrier.example (TLS, with --tls-cert:\n"
+"                     its certificate must name sbc.carrier.example) or\n"
 "                     sip:sip.carrier.example, with a Route to it;\n"
 "                     their targets may then name hosts (the proxy\n"
 "                     resolves them: sip:+15551234@carrier.example).\n"
@@ -179,14 +181,15 @@ usage(FILE *f)
 "                     private key (PEM). A TLS listener on --tls-port\n"
 "                     (default: the SIP port + 1, 5061); calls and\n"
 "                     subscriptions that come in TLS stay in TLS, and\n"
-"                     dial-outs to sips:USER@ADDR or ;transport=tls go\n"
-"                     in TLS (not by DNS names yet, nor through the\n"
-"                     outbound proxies). A file that does not load, or\n"
-"                     a key not the certificate's, is refused at start\n"
+"                     dial-outs to sips:USER@HOST or ;transport=tls go\n"
+"                     in TLS (through outbound proxies only if they all\n"
+"                     are sips:): the callee's certificate must name\n"
+"                     HOST (a name is found by NAPTR SIPS+D2T, SRV\n"
+"                     _sips._tcp or A). A file that does not load, or a\n"
+"                     key not the certificate's, is refused at start\n"
 "  --tls-port N       the TLS listener's port\n"
 "  --tls-ca FILE      the CAs (PEM) a peer's certificate must come from\n"
-"                     (default: the system's); a server we connect to\n"
-"                     must show one that holds its address\n"
+"                     (default: the system's)\n"
 "  --tls-verify-client  mutual TLS: callers must show a certificate of\n"
 "                     those CAs too (RFC 4579 6), else their\n"
 "                     handshake fails\n"
@@ -647,12 +650,18 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	}
 	for (unsigned i = 0; i < o->n_proxies; i++)
 		if (!cp_sip_proxy_ok(o->outbound_proxy[i], o->sip_addr)) {
-			LOG_ERR("--outbound-proxy %s: not a sip: URI with a "
-				"host name or a numeric address of --sip %s's "
-				"family (and a port, or none), over UDP or "
-				";transport=tcp, e.g. sip:198.18.0.5:5060 or "
-				"sip:sip.carrier.example",
+			LOG_ERR("--outbound-proxy %s: not a sip: or sips: URI "
+				"with a host name or a numeric address of "
+				"--sip %s's family (and a port, or none), over "
+				"UDP, ;transport=tcp or tls, e.g. "
+				"sip:198.18.0.5:5060 or sips:sbc.carrier.example",
 				o->outbound_proxy[i], o->sip_addr);
+			return -EINVAL;
+		} else if (o->tls.cert == NULL &&
+			   cp_sip_proxy_is_tls(o->outbound_proxy[i])) {
+			LOG_ERR("--outbound-proxy %s: TLS needs --tls-cert and "
+				"--tls-key",
+				o->outbound_proxy[i]);
 			return -EINVAL;
 		}
 	if (o->dns != NULL) {
@@ -833,7 +842,7 @@ open_sip(const struct cp_opts *o)
 static void
 close_sip(void)
 {
-	char json[2048];
+	char json[4096];
 
 	if (sip == NULL)
 		return;

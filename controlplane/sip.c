@@ -229,7 +229,7 @@ struct proxy {
 	char label[232];	  /* for the log: the URI, and the address
 				   * if the URI is a name */
 	struct cp_sip_peer peer;
-	bool tcp;
+	enum cp_sip_proto hop_proto; /* UDP, or TCP and TLS once connected */
 	bool down;
 	bool ping_busy;		  /* an OPTIONS is out */
 	uint64_t down_since_ms;	  /* while down */
@@ -2000,6 +2000,10 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		if (!proxy_parse(NULL, conf->outbound_proxy[n_px++],
 				 conf->addr, NULL))
 			return -EINVAL;
+	for (unsigned k = 0; k < n_px; k++)
+		if (conf->tls == NULL &&
+		    cp_sip_proxy_is_tls(conf->outbound_proxy[k]))
+			return -EPROTONOSUPPORT;
 	if ((sip = calloc(1, sizeof(*sip))) == NULL)
 		return -ENOMEM;
 	/* NULL (no memory) just means libosip2's own lookups */
@@ -2802,20 +2806,17 @@ uri_proto(osip_uri_t *u)
 	return strcasecmp(t, "udp") == 0 ? CP_SIP_UDP : -1;
 }
 
-/* Does u ask for TCP (;transport=tcp)? */
-static bool
-uri_wants_tcp(osip_uri_t *u)
-{
-	return uri_proto(u) == CP_SIP_TCP;
-}
-
-/* The transport u asks DNS for (RFC 3263 §4.1): any without ;transport=. */
+/* The transport u asks DNS for (RFC 3263 §4.1): TLS for sips: or
+ * ;transport=tls, any without ;transport=. */
 static enum cp_dns_tp
 uri_dns_tp(osip_uri_t *u)
 {
-	return uri_has_no_transport(u) ? CP_DNS_ANY
-	       : uri_wants_tcp(u)	 ? CP_DNS_TCP
-					 : CP_DNS_UDP;
+	int proto = uri_proto(u);
+
+	return proto == CP_SIP_TLS	? CP_DNS_TLS
+	       : uri_has_no_transport(u) ? CP_DNS_ANY
+	       : proto == CP_SIP_TCP	? CP_DNS_TCP
+					: CP_DNS_UDP;
 }
 
 /*
@@ -4170,6 +4171,8 @@ call_failover(struct cp_sip *sip, struct cp_sip_call *c, int code,
 	if (c->dest != NULL) { /* the target's next address (RFC 3263) */
 		if (c->cancel_wanted || c->dest_i >= c->n_dest)
 			return false;
+		if (code == 503) /* (a proxy's words say "a dial-out") */
+			why = "it answered 503";
 	} else {
 		if (c->hop < 0)
 			return false;
@@ -4473,9 +4476,10 @@ sockaddr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 }
 
 /*
- * An outbound proxy's URI (cp_sip_conf.outbound_proxy): a sip: URI with no
- * user or headers, over UDP or TCP, whose host is a numeric address of
- * addr's family (our own address: IPv4 or IPv6; NULL: any) or a name.
+ * An outbound proxy's URI (cp_sip_conf.outbound_proxy): a sip: or sips:
+ * URI with no user or headers, over UDP, TCP or TLS, whose host is a
+ * numeric address of addr's family (our own address: IPv4 or IPv6; NULL:
+ * any) or a name.
  * True if it is one; then, with pn, what it says goes in pn (its Route:
  * the URI, ;lr added), and for a numeric host its one hop in *t.
  */
@@ -4493,11 +4497,14 @@ proxy_parse(struct proxy_name *pn, const char *uri, const char *addr,
 	    strlen(uri) > 160 || osip_uri_init(&u) != 0)
 		return false;
 	if (osip_uri_parse(u, uri) != 0 || u->scheme == NULL ||
-	    strcasecmp(u->scheme, "sip") != 0 || u->host == NULL ||
-	    u->username != NULL || osip_list_size(&u->url_headers) != 0 ||
-	    (!uri_wants_tcp(u) && strcasecmp(uri_transport(u), "udp") != 0))
+	    (strcasecmp(u->scheme, "sip") != 0 &&
+	     strcasecmp(u->scheme, "sips") != 0) ||
+	    u->host == NULL || u->username != NULL ||
+	    osip_list_size(&u->url_headers) != 0 || uri_proto(u) < 0)
 		goto out;
-	port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060;
+	port = u->port != NULL		     ? strtol(u->port, NULL, 10)
+	       : uri_proto(u) == CP_SIP_TLS ? 5061
+					     : 5060;
 	if (port <= 0 || port > 65535)
 		goto out;
 	name = cp_sip_transport_addr(&peer, u->host, (uint16_t)port) < 0;
@@ -4520,7 +4527,7 @@ proxy_parse(struct proxy_name *pn, const char *uri, const char *addr,
 		pn->port = u->port != NULL ? (uint16_t)port : 0;
 	} else {
 		memset(t, 0, sizeof(*t));
-		t->tp = uri_wants_tcp(u) ? CP_DNS_TCP : CP_DNS_UDP;
+		t->tp = pn->tp == CP_DNS_ANY ? CP_DNS_UDP : pn->tp;
 		memcpy(&t->addr, &peer.addr, sizeof(t->addr));
 		snprintf(t->name, sizeof(t->name), "%s", u->host);
 	}
@@ -4529,21 +4536,25 @@ out:
 	return ok;
 }
 
-/* The peer DNS target t is: its address, over UDP (TCP: connect it). */
+/* The peer DNS target t is: its address, over UDP (TCP, TLS: connect
+ * it). */
 static void
 peer_of_target(const struct cp_dns_target *t, struct cp_sip_peer *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->proto = t->tp == CP_DNS_TCP ? CP_SIP_TCP : CP_SIP_UDP;
+	p->proto = t->tp == CP_DNS_TLS	 ? CP_SIP_TLS
+		   : t->tp == CP_DNS_TCP ? CP_SIP_TCP
+					 : CP_SIP_UDP;
 	memcpy(&p->addr, &t->addr, sizeof(p->addr));
 	p->addr_len = t->addr.ss_family == AF_INET6
 			      ? sizeof(struct sockaddr_in6)
 			      : sizeof(struct sockaddr_in);
 }
 
-/* "ADDR:PORT/udp" (IPv6 in brackets) of a hop */
+/* "ADDR:PORT/udp" (IPv6 in brackets) of a hop over tp ("udp", "tcp",
+ * "tls") */
 static void
-hop_addr_str(const struct sockaddr_storage *ss, bool tcp, char *buf,
+hop_addr_str(const struct sockaddr_storage *ss, const char *tp, char *buf,
 	     size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "?";
@@ -4554,14 +4565,26 @@ hop_addr_str(const struct sockaddr_storage *ss, bool tcp, char *buf,
 
 		inet_ntop(AF_INET6, &a6->sin6_addr, a, sizeof(a));
 		port = ntohs(a6->sin6_port);
-		snprintf(buf, len, "[%s]:%u/%s", a, port, tcp ? "tcp" : "udp");
+		snprintf(buf, len, "[%s]:%u/%s", a, port, tp);
 		return;
 	}
 	inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ss)
 				   ->sin_addr,
 		  a, sizeof(a));
 	port = ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
-	snprintf(buf, len, "%s:%u/%s", a, port, tcp ? "tcp" : "udp");
+	snprintf(buf, len, "%s:%u/%s", a, port, tp);
+}
+
+/* "198.18.0.7:5060/udp", DNS target t's address, in buf. */
+static const char *
+dest_str(const struct cp_dns_target *t, char *buf, size_t len)
+{
+	hop_addr_str(&t->addr,
+		     t->tp == CP_DNS_TLS   ? "tls"
+		     : t->tp == CP_DNS_TCP ? "tcp"
+					   : "udp",
+		     buf, len);
+	return buf;
 }
 
 /* The index of the hop with id, or -1 (gone, or id 0). */
@@ -4600,11 +4623,13 @@ proxy_name_set(struct cp_sip *sip, unsigned k, const struct cp_dns_target *t,
 		}
 		for (unsigned j = 0; j < n && n_new < PROXY_HOPS; j++) {
 			struct proxy *px = &sip->proxies[n_new++];
-			bool tcp = t[j].tp == CP_DNS_TCP;
+			struct cp_sip_peer hop;
 			unsigned i;
 
+			peer_of_target(&t[j], &hop);
 			for (i = 0; i < n_old; i++)
-				if (old[i].name == k && old[i].tcp == tcp &&
+				if (old[i].name == k &&
+				    old[i].hop_proto == hop.proto &&
 				    sockaddr_eq(&old[i].peer.addr,
 						&t[j].addr))
 					break;
@@ -4615,11 +4640,10 @@ proxy_name_set(struct cp_sip *sip, unsigned k, const struct cp_dns_target *t,
 			memset(px, 0, sizeof(*px));
 			px->id = ++sip->hop_ids;
 			px->name = k;
-			px->tcp = tcp;
-			peer_of_target(&t[j], &px->peer);
+			px->hop_proto = hop.proto;
+			px->peer = hop;
 			px->peer.proto = CP_SIP_UDP; /* TCP once connected */
-			hop_addr_str(&t[j].addr, tcp, px->addr,
-				     sizeof(px->addr));
+			dest_str(&t[j], px->addr, sizeof(px->addr));
 			snprintf(px->label, sizeof(px->label), "%s%s%s%s",
 				 pn->uri, pn->dns ? " (" : "",
 				 pn->dns ? px->addr : "", pn->dns ? ")" : "");
@@ -4815,18 +4839,42 @@ cp_sip_proxy_ok(const char *uri, const char *addr)
 	return uri != NULL && proxy_parse(NULL, uri, addr, NULL);
 }
 
+bool
+cp_sip_proxy_is_tls(const char *uri)
+{
+	struct proxy_name pn;
+	struct cp_dns_target t;
+
+	return uri != NULL && proxy_parse(&pn, uri, NULL, &t) &&
+	       pn.tp == CP_DNS_TLS;
+}
+
+/* Does every outbound proxy take TLS (none: true)? A sips: target goes
+ * in TLS on every hop (RFC 3261 §26.2.2). */
+static bool
+proxies_tls(const struct cp_sip *sip)
+{
+	for (unsigned k = 0; k < sip->n_pnames; k++)
+		if (sip->pnames[k].tp != CP_DNS_TLS)
+			return false;
+	return true;
+}
+
 /* A request's next hop through outbound proxy i: the proxy, over its TCP
- * connection while open (one for all), else a new one. */
+ * or TLS connection while open (one for all), else a new one (TLS: the
+ * proxy's certificate must name the URI's host, RFC 5922 §4.1). */
 static int
 proxy_hop(struct cp_sip *sip, unsigned i, struct cp_sip_peer *to)
 {
 	struct proxy *px = &sip->proxies[i];
+	const struct proxy_name *pn = &sip->pnames[px->name];
 	int rc;
 
-	if (px->tcp &&
-	    (px->peer.proto != CP_SIP_TCP ||
+	if (px->hop_proto != CP_SIP_UDP &&
+	    (px->peer.proto != px->hop_proto ||
 	     !cp_sip_transport_conn_is_open(sip->tp, px->peer.conn_id)) &&
-	    (rc = cp_sip_transport_connect(sip->tp, &px->peer)) < 0)
+	    (rc = connect_proto(sip, &px->peer, px->hop_proto,
+				pn->dns ? pn->host : NULL)) < 0)
 		return rc;
 	*to = px->peer;
 	return 0;
@@ -5055,8 +5103,8 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 		goto out_uri; /* no SCTP, WS, ... */
 	rc = -EPROTONOSUPPORT;
 	if (proto == CP_SIP_TLS &&
-	    (cp_sip_transport_tls_port(sip->tp) == 0 || sip->n_pnames > 0))
-		goto out_uri; /* no TLS here, or to the proxies */
+	    (cp_sip_transport_tls_port(sip->tp) == 0 || !proxies_tls(sip)))
+		goto out_uri; /* no TLS here, or to a proxy */
 	rc = -EINVAL;
 	port = u->port != NULL		? strtol(u->port, NULL, 10)
 	       : proto == CP_SIP_TLS	? 5061
@@ -5079,10 +5127,9 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	} else if (cp_sip_transport_addr(&c->peer, u->host, (uint16_t)port) <
 		   0) {
 		/* a name: resolved by run_dns() (RFC 3263 §4), sent then */
-		rc = proto == CP_SIP_TLS ? -EPROTONOSUPPORT : -EINVAL;
-		if (proto == CP_SIP_TLS || !is_dns_name(u->host) ||
-		    (rc = dns_ready(sip)) < 0)
-			goto out_txn; /* (no sips: by DNS yet) */
+		rc = -EINVAL;
+		if (!is_dns_name(u->host) || (rc = dns_ready(sip)) < 0)
+			goto out_txn;
 		rc = -ENOMEM;
 		if ((c->dest_name = strdup(u->host)) == NULL)
 			goto out_txn;
@@ -5185,18 +5232,44 @@ retry_invite(struct cp_sip *sip, struct cp_sip_call *c, const char *route,
 	return m;
 }
 
-/* "198.18.0.7:5060/udp", DNS target t's address, in buf. */
-static const char *
-dest_str(const struct cp_dns_target *t, char *buf, size_t len)
+
+/*
+ * c's INVITE again (retry_invite(): a new transaction, CSeq one up) to
+ * peer, with Route route (NULL: none); the hop must answer by deadline_ms
+ * (0: no limit). 0 or -errno (tx_failed counted).
+ */
+static int
+send_to_hop(struct cp_sip *sip, struct cp_sip_call *c, const char *route,
+	    const struct cp_sip_peer *peer, uint64_t deadline_ms)
 {
-	hop_addr_str(&t->addr, t->tp == CP_DNS_TCP, buf, len);
-	return buf;
+	osip_message_t *m = retry_invite(sip, c, route, peer->proto);
+	struct txn *t = NULL;
+	int rc = -ENOMEM;
+
+	if (m == NULL || (t = calloc(1, sizeof(*t))) == NULL) {
+		if (m != NULL)
+			osip_message_free(m);
+		sip->st.tx_failed++;
+		return rc;
+	}
+	t->peer = *peer;
+	if ((rc = start_client(sip, ICT, m, t, &c->tr)) < 0) {
+		sip->st.tx_failed++;
+		return rc;
+	}
+	t->call = c;
+	c->peer = *peer;
+	c->got_1xx = false;
+	c->hop_deadline_ms = deadline_ms;
+	return 0;
 }
 
 /*
  * c's INVITE to the next address of its target's name (RFC 3263 §4.3: a
- * new transaction each): over TCP, an address whose connection fails is
- * passed over. 0, or -EHOSTUNREACH: none left, -ENOMEM.
+ * new transaction each): over TCP or TLS, an address whose connection
+ * fails is passed over (TLS: the server's certificate must name the
+ * target's domain, not the SRV record's host, RFC 5922 §4.1). 0, or
+ * -EHOSTUNREACH: none left, -ENOMEM.
  */
 static int
 dest_send(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
@@ -5206,38 +5279,24 @@ dest_send(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 	while (c->dest_i < c->n_dest) {
 		const struct cp_dns_target *d = &c->dest[c->dest_i++];
 		struct cp_sip_peer peer;
-		osip_message_t *m;
-		struct txn *t;
 		int rc;
 
 		peer_of_target(d, &peer);
-		if (peer.proto == CP_SIP_TCP &&
-		    (rc = cp_sip_transport_connect(sip->tp, &peer)) < 0) {
-			LOG_WARN("sip: dial-out %s: %s (%s): no TCP connection "
+		if (peer.proto != CP_SIP_UDP &&
+		    (rc = connect_proto(sip, &peer, peer.proto,
+					c->dest_name)) < 0) {
+			LOG_WARN("sip: dial-out %s: %s (%s): no %s connection "
 				 "(%s)",
 				 c->call_id, c->dest_name,
-				 dest_str(d, a, sizeof(a)), strerror(-rc));
+				 dest_str(d, a, sizeof(a)),
+				 cp_sip_proto_name(peer.proto), strerror(-rc));
 			continue;
 		}
-		if ((m = retry_invite(sip, c, NULL, peer.proto)) == NULL)
-			return -ENOMEM;
-		if ((t = calloc(1, sizeof(*t))) == NULL) {
-			osip_message_free(m);
-			return -ENOMEM;
-		}
-		t->peer = peer;
-		if ((rc = start_client(sip, ICT, m, t, &c->tr)) < 0) {
-			sip->st.tx_failed++;
-			return rc;
-		}
-		t->call = c;
-		c->peer = peer;
-		c->got_1xx = false;
 		/* another address to go on to: it must answer in time */
-		c->hop_deadline_ms = c->dest_i < c->n_dest
-					     ? now + sip->conf.proxy_timeout_ms
-					     : 0;
-		return 0;
+		return send_to_hop(sip, c, NULL, &peer,
+				   c->dest_i < c->n_dest
+					   ? now + sip->conf.proxy_timeout_ms
+					   : 0);
 	}
 	return -EHOSTUNREACH;
 }
@@ -5293,8 +5352,6 @@ call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 	int code = c->failover_code, from = c->hop; /* -1: gone from DNS */
 	char buf[80], buf2[80];
 	struct cp_sip_peer peer;
-	osip_message_t *m;
-	struct txn *t;
 
 	c->failover_code = 0;
 	if (c->cancel_wanted) {
@@ -5320,25 +5377,11 @@ call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 		call_failed(sip, c, code);
 		return;
 	}
-	if ((m = retry_invite(sip, c, sip->proxies[c->hop].route,
-			      peer.proto)) == NULL ||
-	    (t = calloc(1, sizeof(*t))) == NULL) {
-		if (m != NULL)
-			osip_message_free(m);
-		sip->st.tx_failed++;
+	if (send_to_hop(sip, c, sip->proxies[c->hop].route, &peer,
+			now + sip->conf.proxy_timeout_ms) < 0) {
 		call_failed(sip, c, code);
 		return;
 	}
-	t->peer = peer;
-	if (start_client(sip, ICT, m, t, &c->tr) < 0) {
-		sip->st.tx_failed++;
-		call_failed(sip, c, code);
-		return;
-	}
-	t->call = c;
-	c->peer = peer;
-	c->got_1xx = false;
-	c->hop_deadline_ms = now + sip->conf.proxy_timeout_ms;
 	sip->st.proxy_failovers++;
 	if (from < 0) { /* its hop went from DNS meanwhile */
 		LOG_WARN("sip: dial-out %s: sent on to outbound proxy %s",

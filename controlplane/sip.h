@@ -352,6 +352,10 @@ int cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
  * family, over UDP or TCP)? addr NULL: either family. */
 bool cp_sip_proxy_ok(const char *uri, const char *addr);
 
+/* Does outbound proxy uri (cp_sip_proxy_ok()) ask for TLS (sips:, or
+ * ;transport=tls)? */
+bool cp_sip_proxy_is_tls(const char *uri);
+
 /* Close sockets, drop every transaction and dialog. NULL is a no-op. */
 void cp_sip_close(struct cp_sip *sip);
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -42,6 +43,7 @@ struct conn {
 	 * wants_out: OpenSSL waits for the socket to take bytes */
 	SSL *ssl;
 	bool tls_up, tls_ours, tls_wants_out;
+	uint64_t tls_deadline_ms; /* the handshake's, while not up */
 	char *buf;	 /* max_msg_bytes + 1 */
 	size_t len;
 	char *out; /* output queue, 4 * max_msg_bytes, NULL when empty */
@@ -58,6 +60,8 @@ struct cp_sip_transport {
 	socklen_t bound_len;
 	int tls_lis; /* -1: no TLS */
 	uint16_t tls_port;
+	uint32_t tls_hs_ms;	   /* cp_sip_tls_conf.handshake_ms */
+	uint64_t tls_sweep_ms;	   /* the next look for late handshakes */
 	SSL_CTX *tls_srv, *tls_cli; /* accepted, and our connections */
 	size_t max_msg;
 	uint32_t max_conns;
@@ -81,6 +85,15 @@ static int
 ep_add(int ep, int fd, uint64_t tag)
 {
 	return ep_ctl(ep, EPOLL_CTL_ADD, fd, tag, EPOLLIN);
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static int
@@ -437,8 +450,10 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 			conn_close(tp, c);
 			continue;
 		}
-		if (c->ssl != NULL)
+		if (c->ssl != NULL) {
 			SSL_set_accept_state(c->ssl);
+			c->tls_deadline_ms = now_ms() + tp->tls_hs_ms;
+		}
 		if (ep_add(tp->ep, fd, TAG_CONN0 + (uint64_t)(i - 1)) < 0) {
 			conn_close(tp, c);
 			continue;
@@ -683,13 +698,28 @@ conn_writable(struct cp_sip_transport *tp, struct conn *c, uint64_t tag)
 		conn_mask(tp, c, tag);
 }
 
+/* c's handshake failed (why): counted, said, c closed. */
+static void
+tls_fail(struct cp_sip_transport *tp, struct conn *c, const char *why)
+{
+	char who[INET6_ADDRSTRLEN] = "?";
+	const void *a = c->addr.ss_family == AF_INET
+		? (const void *)&((struct sockaddr_in *)&c->addr)->sin_addr
+		: (const void *)&((struct sockaddr_in6 *)&c->addr)->sin6_addr;
+
+	inet_ntop(c->addr.ss_family, a, who, sizeof(who));
+	tp->st.drop_tls++;
+	LOG_INFO("sip: tls connection %u %s %s failed its handshake: %s",
+		 c->id, c->tls_ours ? "to" : "from", who, why);
+	conn_close(tp, c);
+}
+
 /* The TLS handshake of c, on: true once it is done (c's queue may go);
  * false while it waits, or when it failed (c closed: c->fd < 0). */
 static bool
 tls_handshake(struct cp_sip_transport *tp, struct conn *c)
 {
-	char who[INET6_ADDRSTRLEN + 8] = "?", why[160];
-	const void *a;
+	char why[160];
 	X509 *cert;
 	int r;
 
@@ -697,6 +727,7 @@ tls_handshake(struct cp_sip_transport *tp, struct conn *c)
 	errno = 0;
 	if ((r = SSL_do_handshake(c->ssl)) == 1) {
 		c->tls_up = true;
+		c->tls_deadline_ms = 0;
 		if (c->tls_ours)
 			tp->st.tls_connected++;
 		else
@@ -722,16 +753,29 @@ tls_handshake(struct cp_sip_transport *tp, struct conn *c)
 	default:
 		break;
 	}
-	a = c->addr.ss_family == AF_INET
-		? (const void *)&((struct sockaddr_in *)&c->addr)->sin_addr
-		: (const void *)&((struct sockaddr_in6 *)&c->addr)->sin6_addr;
-	inet_ntop(c->addr.ss_family, a, who, sizeof(who));
-	tp->st.drop_tls++;
-	LOG_INFO("sip: tls connection %u %s %s failed its handshake: %s",
-		 c->id, c->tls_ours ? "to" : "from", who,
-		 tls_why(c->ssl, why, sizeof(why)));
-	conn_close(tp, c);
+	tls_fail(tp, c, tls_why(c->ssl, why, sizeof(why)));
 	return false;
+}
+
+/* Handshakes not done in time: their connections close. At most every
+ * 100 ms. */
+static void
+tls_sweep(struct cp_sip_transport *tp)
+{
+	uint64_t now = now_ms();
+	char why[64];
+
+	if (tp->tls_srv == NULL || now < tp->tls_sweep_ms)
+		return;
+	tp->tls_sweep_ms = now + 100;
+	snprintf(why, sizeof(why), "not done in %u ms", tp->tls_hs_ms);
+	for (uint32_t i = 0; i < tp->max_conns; i++) {
+		struct conn *c = &tp->conns[i];
+
+		if (c->fd >= 0 && c->ssl != NULL && !c->tls_up &&
+		    now >= c->tls_deadline_ms)
+			tls_fail(tp, c, why);
+	}
 }
 
 /* Events on TLS connection c: the TCP connect, the handshake, then the
@@ -800,6 +844,7 @@ cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms)
 				rx_conn(tp, c, &n_msgs);
 		}
 	}
+	tls_sweep(tp);
 	return n_msgs;
 }
 
@@ -934,6 +979,7 @@ conn_open(struct cp_sip_transport *tp, struct cp_sip_peer *peer, SSL_CTX *tls,
 		conn_close(tp, c);
 		return -ENOMEM;
 	}
+	c->tls_deadline_ms = tls != NULL ? now_ms() + tp->tls_hs_ms : 0;
 	if (ep_ctl(tp->ep, EPOLL_CTL_ADD, fd, TAG_CONN0 + (uint64_t)(i - 1),
 		   EPOLLIN | EPOLLOUT) < 0) {
 		conn_close(tp, c);
@@ -1100,6 +1146,7 @@ cp_sip_transport_tls(struct cp_sip_transport *tp,
 		goto fail;
 	}
 	tp->tls_port = (uint16_t)port;
+	tp->tls_hs_ms = tc->handshake_ms != 0 ? tc->handshake_ms : 10000;
 	return 0;
 fail:
 	SSL_CTX_free(tp->tls_srv);

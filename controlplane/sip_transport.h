@@ -72,6 +72,10 @@ struct cp_sip_tls_conf {
 	uint16_t port;	  /* 0: the SIP port + 1 (5061 beside 5060) */
 	bool verify_client; /* clients must show a certificate of ca
 			     * (mutual TLS, RFC 4579 §6) */
+	/* a connection whose handshake is not done this long after it
+	 * opened is closed (drop_tls): a peer cannot hold a connection
+	 * slot without TLS; 0 = 10000 */
+	uint32_t handshake_ms;
 };
 
 struct cp_sip_transport;

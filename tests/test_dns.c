@@ -109,7 +109,7 @@ START_TEST(test_dns_naptr_picks_sip_over_udp_and_tcp)
 	r[4] = naptr(60, 10, "s", "SIP+D2T", "_sip._tcp.other.test");
 	r[5] = naptr(5, 10, "s", "E2U+sip", "_x.x.test");  /* not SIP */
 	r[6] = naptr(70, 10, "s", "SIP+D2U", "");	     /* nowhere */
-	ck_assert_uint_eq(cp_dns_naptr_pick(r, 7, tps), 2);
+	ck_assert_uint_eq(cp_dns_naptr_pick(r, 7, CP_DNS_ANY, tps), 2);
 	/* by order: TCP (10) before UDP (50); the second TCP one dropped */
 	ck_assert_int_eq(tps[0], CP_DNS_TCP);
 	ck_assert_str_eq(r[0].replacement, "_sip._tcp.x.test");
@@ -118,11 +118,18 @@ START_TEST(test_dns_naptr_picks_sip_over_udp_and_tcp)
 	/* preference breaks a tie of order */
 	r[0] = naptr(10, 20, "s", "SIP+D2U", "_sip._udp.b.test");
 	r[1] = naptr(10, 10, "s", "SIP+D2T", "_sip._tcp.b.test");
-	ck_assert_uint_eq(cp_dns_naptr_pick(r, 2, tps), 2);
+	ck_assert_uint_eq(cp_dns_naptr_pick(r, 2, CP_DNS_ANY, tps), 2);
 	ck_assert_int_eq(tps[0], CP_DNS_TCP);
 	ck_assert_int_eq(tps[1], CP_DNS_UDP);
 	r[0] = naptr(10, 20, "s", "SIPS+D2T", "_sips._tcp.b.test");
-	ck_assert_uint_eq(cp_dns_naptr_pick(r, 1, tps), 0);
+	ck_assert_uint_eq(cp_dns_naptr_pick(r, 1, CP_DNS_ANY, tps), 0);
+	/* a sips: URI: SIPS+D2T only */
+	r[0] = naptr(10, 20, "s", "SIP+D2T", "_sip._tcp.c.test");
+	r[1] = naptr(20, 20, "s", "SIPS+D2T", "_sips._tcp.c.test");
+	r[2] = naptr(30, 20, "s", "SIPS+D2T", "_sips._tcp.d.test");
+	ck_assert_uint_eq(cp_dns_naptr_pick(r, 3, CP_DNS_TLS, tps), 1);
+	ck_assert_int_eq(tps[0], CP_DNS_TLS);
+	ck_assert_str_eq(r[0].replacement, "_sips._tcp.c.test");
 }
 END_TEST
 
@@ -145,6 +152,13 @@ static const char *const records[] = {
 	"--host-record=two.srv.test,127.0.0.22",
 	/* plain.test: an address only */
 	"--host-record=plain.test,127.0.0.9",
+	/* secure.test: NAPTR to TLS and UDP; srv.test: TLS by SRV too */
+	"--naptr-record=secure.test,10,10,S,SIP+D2U,,_sip._udp.secure.test",
+	"--naptr-record=secure.test,20,10,S,SIPS+D2T,,_sips._tls.secure.test",
+	"--srv-host=_sip._udp.secure.test,s1.secure.test,5160,10,0",
+	"--srv-host=_sips._tls.secure.test,s1.secure.test,5161,10,0",
+	"--host-record=s1.secure.test,127.0.0.31",
+	"--srv-host=_sips._tcp.srv.test,two.srv.test,5081,10,0",
 	NULL,
 };
 
@@ -210,7 +224,10 @@ tgt(const struct result *r, unsigned i)
 	ck_assert_uint_lt(i, r->n);
 	inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
 	snprintf(buf[i % 4], sizeof(buf[0]), "%s:%u/%s", ip,
-		 ntohs(a->sin_port), r->t[i].tp == CP_DNS_TCP ? "tcp" : "udp");
+		 ntohs(a->sin_port),
+		 r->t[i].tp == CP_DNS_TLS   ? "tls"
+		 : r->t[i].tp == CP_DNS_TCP ? "tcp"
+					    : "udp");
 	return buf[i % 4];
 }
 
@@ -303,6 +320,37 @@ START_TEST(test_dns_srv_a_and_fallbacks)
 }
 END_TEST
 
+/* TLS (a sips: URI, ;transport=tls): NAPTR SIPS+D2T and the SRV it names,
+ * or SRV _sips._tcp, or the address at 5061; never UDP or plain TCP. */
+START_TEST(test_dns_tls)
+{
+	struct result r;
+
+	dns_setup();
+	resolve(dns, "secure.test", 0, CP_DNS_TLS, &r);
+	ck_assert_msg(r.err == 0, "%s", r.why);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(tgt(&r, 0), "127.0.0.31:5161/tls");
+	/* the same name for a sip: URI: the UDP NAPTR, not the TLS one */
+	resolve(dns, "secure.test", 0, CP_DNS_ANY, &r);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(tgt(&r, 0), "127.0.0.31:5160/udp");
+	resolve(dns, "srv.test", 0, CP_DNS_TLS, &r);
+	ck_assert_msg(r.err == 0, "%s", r.why);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert(strcmp(tgt(&r, 0), "127.0.0.21:5081/tls") == 0 ||
+		  strcmp(tgt(&r, 0), "127.0.0.22:5081/tls") == 0);
+	resolve(dns, "plain.test", 0, CP_DNS_TLS, &r);
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_str_eq(tgt(&r, 0), "127.0.0.9:5061/tls");
+	resolve(dns, "plain.test", 5099, CP_DNS_TLS, &r);
+	ck_assert_str_eq(tgt(&r, 0), "127.0.0.9:5099/tls");
+	resolve(dns, "nx.test", 0, CP_DNS_TLS, &r);
+	ck_assert_str_eq(r.why, "no NAPTR, SRV or A records for nx.test");
+	dns_teardown();
+}
+END_TEST
+
 START_TEST(test_dns_server_gone)
 {
 	struct result r;
@@ -353,6 +401,7 @@ test_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_dns_naptr_srv_a);
 	tcase_add_test(tc, test_dns_srv_a_and_fallbacks);
+	tcase_add_test(tc, test_dns_tls);
 	tcase_add_test(tc, test_dns_server_gone);
 	suite_add_tcase(s, tc);
 	return s;

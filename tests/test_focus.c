@@ -1101,6 +1101,8 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--sip", "127.0.0.1:0", "--tls-ca", "/etc/hostname" },
 		{ "--tls-cert", "/etc/hostname", "--tls-key", "/etc/hostname" },
 		{ "--tls-port", "0" },
+		{ "--sip", "127.0.0.1:0", "--outbound-proxy",
+		  "sips:sbc.carrier.example" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1108,8 +1110,8 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--proxy-timeout 32001: 100..32000 ms",
 		"--proxy-ping -1: 0..3600 s (0: none)",
 		"--proxy-ping : 0..3600 s (0: none)",
-		"--outbound-proxy sip:proxy_1.example: not a sip: URI with a "
-		"host name or a numeric address",
+		"--outbound-proxy sip:proxy_1.example: not a sip: or sips: URI "
+		"with a host name or a numeric address",
 		"--session-expires 89: 90..86400 s (0: no session timers)",
 		"--session-expires 0x5: 90..86400 s",
 		"--min-se 89: 90..86400 s (RFC 4028 5: not below 90)",
@@ -1124,6 +1126,8 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"and --tls-key",
 		"--tls-cert needs --sip",
 		"--tls-port 0: 1..65535",
+		"--outbound-proxy sips:sbc.carrier.example: TLS needs "
+		"--tls-cert and --tls-key",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {

@@ -865,15 +865,16 @@ START_TEST(test_sip_dial_out_outbound_proxy)
 }
 END_TEST
 
-/* An outbound proxy is a sip: URI with a numeric host of the focus's own
- * address family, over UDP or TCP: anything else is refused at open. */
+/* An outbound proxy is a sip: or sips: URI with a numeric host of the
+ * focus's own address family or a name, over UDP, TCP or TLS: anything
+ * else is refused at open (TLS without TLS set up: test_sip_tls_refused). */
 START_TEST(test_sip_outbound_proxy_refused)
 {
 	static const char *const bad[] = {
 		"sip:-proxy.example",	     "sip:user@127.0.0.1",
 		"sip:proxy..example",	     "sip:pro_xy.example",
 		"sip:1.2.3",		     "sip:proxy-.example",
-		"sip:127.0.0.1;transport=tls", "tel:+15551234",
+		"sip:127.0.0.1;transport=sctp", "tel:+15551234",
 		"127.0.0.1:5060",	     "sip:127.0.0.1:0",
 		"sip:127.0.0.1>\r\nX: y",  "sip:127.0.0.1?Route=x",
 		"",			     "sip:[::1]:5070",
@@ -893,6 +894,11 @@ START_TEST(test_sip_outbound_proxy_refused)
 	ck_assert(cp_sip_proxy_ok("sip:proxy.example", "127.0.0.1"));
 	ck_assert(cp_sip_proxy_ok("sip:sip-1.carrier.example.:5080", "::1"));
 	ck_assert(cp_sip_proxy_ok("sip:edge;transport=tcp", NULL));
+	ck_assert(cp_sip_proxy_ok("sips:sbc.carrier.example", NULL));
+	ck_assert(cp_sip_proxy_is_tls("sips:sbc.carrier.example"));
+	ck_assert(cp_sip_proxy_is_tls("sip:127.0.0.1;transport=tls"));
+	ck_assert(!cp_sip_proxy_is_tls("sip:127.0.0.1;transport=tcp"));
+	ck_assert(!cp_sip_proxy_ok("sips:127.0.0.1;transport=udp", NULL));
 	conf.outbound_proxy[0] = "sip:proxy.example";
 	conf.dns_servers = "not-a-server";
 	ck_assert_int_eq(cp_sip_open(&s2, &conf, NULL), -EINVAL);
@@ -1549,7 +1555,10 @@ START_TEST(test_focus_session_timer)
 				      NULL &&
 			      strstr(out, "\nSIP dial-outs by name: sent on "
 					  "to the next address 0, DNS failures "
-					  "0\n") != NULL,
+					  "0\n") != NULL &&
+			      strstr(out, "\nSIP over TLS: connections "
+					  "accepted 0, opened 0, failed "
+					  "(handshake or record) 0\n") != NULL,
 		      "%s", out);
 }
 END_TEST
@@ -4974,9 +4983,9 @@ END_TEST
 /*
  * SIP over TLS (the "tls" tcase): the certificates of tests/certs.sh (a
  * test CA; "focus" and "peer" for 127.0.0.1, "wrong" for 127.0.0.2,
- * "client" for a DNS name) in cert_dir; the SIP layer opened with focus's.
- * The test's own TLS ends are OpenSSL's, non-blocking, run while the SIP
- * layer polls.
+ * "client" for a DNS name, "pbx" for the name pbx.test) in cert_dir; the
+ * SIP layer opened with focus's. The test's own TLS ends are OpenSSL's,
+ * non-blocking, run while the SIP layer polls.
  */
 static char cert_dir[64];
 static char cert_path[6][96]; /* see cert() */
@@ -5002,7 +5011,7 @@ tls_setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(cert_dir));
 	snprintf(cmd, sizeof(cmd),
 		 "%s %s focus=IP:127.0.0.1 peer=IP:127.0.0.1 "
-		 "wrong=IP:127.0.0.2 client=DNS:client.test",
+		 "wrong=IP:127.0.0.2 client=DNS:client.test pbx=DNS:pbx.test",
 		 test_env("TUTTI_CERTS"), cert_dir);
 	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
 	tls_cf = (struct cp_sip_tls_conf){ .cert = cert("focus", "pem"),
@@ -5204,6 +5213,17 @@ tls_invite(SSL *ssl, const char *ruri, const char *id, const char *contact)
 	tls_send(ssl, m);
 }
 
+/* Request m has the focus's Via, in TLS at its TLS port. */
+static void
+assert_tls_via(const char *m)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "Via: SIP/2.0/TLS 127.0.0.1:%u;",
+		 cp_sip_tls_port(sip));
+	ck_assert_msg(strstr(m, want) != NULL, "no %s: %s", want, m);
+}
+
 /* The ACK of call id's 200 (ok, in buf) over ssl. */
 static void
 tls_ack(SSL *ssl, const char *ok, const char *id)
@@ -5249,8 +5269,7 @@ START_TEST(test_sip_tls_call)
 					"BYE sip:a@127.0.0.1:5099;"
 					"transport=tls SIP/2.0")) != NULL,
 		      "no BYE over TLS: %s", buf);
-	snprintf(want, sizeof(want), "Via: SIP/2.0/TLS 127.0.0.1:%u;", port);
-	ck_assert_msg(strstr(r, want) != NULL, "no %s: %s", want, r);
+	assert_tls_via(r);
 	ck_assert_int_eq(app.acks, 1);
 
 	/* §12.1.1: a sips: Request-URI, a sips: Contact */
@@ -5326,9 +5345,7 @@ START_TEST(test_sip_tls_dialog_stays_in_tls)
 	snprintf(want, sizeof(want), "BYE sip:a@127.0.0.1:%u SIP/2.0", port);
 	ck_assert_msg((r = tls_read_msg(ssl, buf, sizeof(buf), want)) != NULL,
 		      "no %s: %s", want, buf);
-	snprintf(want, sizeof(want), "Via: SIP/2.0/TLS 127.0.0.1:%u;",
-		 cp_sip_tls_port(sip));
-	ck_assert_msg(strstr(r, want) != NULL, "no %s: %s", want, r);
+	assert_tls_via(r);
 	ck_assert(stats_have("\"tls_connected\":1"));
 	tls_close(ssl);
 	close(lfd);
@@ -5352,9 +5369,7 @@ START_TEST(test_sip_tls_dial_out)
 	ck_assert_msg(tls_read_until(ssl, buf, sizeof(buf), "\r\n\r\n", NULL),
 		      "no INVITE over TLS: %s", buf);
 	ck_assert_msg(strncmp(buf, "INVITE sips:callee@", 19) == 0, "%s", buf);
-	snprintf(want, sizeof(want), "Via: SIP/2.0/TLS 127.0.0.1:%u;",
-		 tls_port);
-	ck_assert_msg(strstr(buf, want) != NULL, "no %s: %s", want, buf);
+	assert_tls_via(buf);
 	snprintf(want, sizeof(want), "<sips:conf@127.0.0.1:%u>", tls_port);
 	ck_assert_msg(strstr(buf, want) != NULL, "no %s: %s", want, buf);
 	ck_assert(tls_read_until(ssl, buf, sizeof(buf), "v=0", NULL));
@@ -5389,6 +5404,99 @@ START_TEST(test_sip_tls_dial_out)
 	dial_fails_with(503);
 	ck_assert(stats_have("\"drop_tls\":1"));
 	ck_assert(stats_have("\"tls_connected\":1"));
+	close(lfd);
+}
+END_TEST
+
+/*
+ * A sips: target by name (RFC 3263 4, RFC 5922): SRV _sips._tcp of
+ * pbx.test (dnsmasq) gives two addresses; the first one's certificate is
+ * another address's, not pbx.test's, so its handshake fails and the
+ * INVITE goes on to the second, whose certificate names pbx.test (not
+ * the SRV record's host).
+ */
+START_TEST(test_sip_tls_dial_by_name)
+{
+	char rec[4][96], dns[32], buf[4096] = "";
+	const char *records[5] = { rec[0], rec[1], rec[2], rec[3], NULL };
+	uint16_t dport = (uint16_t)free_port(), port[2];
+	int lfd[2];
+	struct proc dm;
+	SSL *ssl;
+
+	for (int k = 0; k < 2; k++) {
+		lfd[k] = tls_listen(&port[k]);
+		snprintf(rec[k], sizeof(rec[k]),
+			 "--srv-host=_sips._tcp.pbx.test,s%d.pbx.test,%u,%d,0",
+			 k + 1, port[k], 10 * (k + 1));
+		snprintf(rec[2 + k], sizeof(rec[2 + k]),
+			 "--host-record=s%d.pbx.test,127.0.0.1", k + 1);
+	}
+	ck_assert_int_eq(proc_dnsmasq(&dm, "127.0.0.1", dport, records), 0);
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
+	cp_sip_close(sip);
+	dns_servers = dns;
+	open_sip(false, 0, 0);
+	dns_servers = NULL;
+
+	dial_uri("sips:callee@pbx.test");
+	ck_assert_ptr_null(tls_accept(lfd[0], "wrong"));
+	ssl = tls_accept(lfd[1], "pbx");
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_msg(tls_read_msg(ssl, buf, sizeof(buf),
+				   "INVITE sips:callee@pbx.test SIP/2.0") !=
+			      NULL,
+		      "no INVITE over TLS: %s", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "CSeq: 2 INVITE"));
+	ck_assert_uint_eq(cp_sip_stats(sip)->dial_failovers, 1);
+	ck_assert(stats_have("\"drop_tls\":1"));
+	ck_assert(stats_have("\"tls_connected\":1"));
+	tls_close(ssl);
+	for (int k = 0; k < 2; k++)
+		close(lfd[k]);
+	proc_stop(&dm, SIGTERM, 5000);
+}
+END_TEST
+
+/*
+ * An outbound proxy in TLS (sips:, a numeric host: its certificate must
+ * hold the address): a dial-out to a name goes to it in TLS with a Route
+ * to it; a sips: target too, all proxies being in TLS, on the same
+ * connection.
+ */
+START_TEST(test_sip_tls_outbound_proxy)
+{
+	char proxy[64], buf[8192] = "", want[160];
+	uint16_t port;
+	int lfd = tls_listen(&port);
+	const char *r;
+	SSL *ssl;
+
+	snprintf(proxy, sizeof(proxy), "sips:127.0.0.1:%u", port);
+	cp_sip_close(sip);
+	outbound[0] = proxy;
+	open_sip(false, 0, 0);
+	outbound[0] = NULL;
+	dial_uri("sip:callee@carrier.example");
+	ssl = tls_accept(lfd, "peer");
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_msg((r = tls_read_msg(ssl, buf, sizeof(buf),
+					"INVITE sip:callee@carrier.example "
+					"SIP/2.0")) != NULL,
+		      "no INVITE over TLS: %s", buf);
+	snprintf(want, sizeof(want), "Route: <sips:127.0.0.1:%u;lr>", port);
+	ck_assert_msg(strstr(r, want) != NULL, "no %s: %s", want, r);
+	assert_tls_via(r);
+	dial_uri("sips:callee@carrier.example");
+	ck_assert_msg((r = tls_read_msg(ssl, buf, sizeof(buf),
+					"INVITE sips:callee@carrier.example "
+					"SIP/2.0")) != NULL,
+		      "no sips: INVITE on the connection: %s", buf);
+	snprintf(want, sizeof(want), "<sips:conf@127.0.0.1:%u>",
+		 cp_sip_tls_port(sip));
+	ck_assert_msg(strstr(r, want) != NULL, "no %s: %s", want, r);
+	ck_assert(stats_have("\"tls_connected\":1"));
+	tls_close(ssl);
 	close(lfd);
 }
 END_TEST
@@ -5428,6 +5536,30 @@ START_TEST(test_sip_tls_client_certificate)
 		      "%s", buf);
 	ck_assert(POLL_UNTIL(stats_have("\"tls_accepted\":1"), 3000));
 	tls_close(ssl);
+}
+END_TEST
+
+/* A connection to the TLS port that never starts its handshake is closed
+ * after handshake_ms: it holds no slot of the focus's for long. */
+START_TEST(test_sip_tls_handshake_timeout)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char b[16];
+
+	cp_sip_close(sip);
+	tls_cf.handshake_ms = 300;
+	open_sip(false, 0, 0);
+	tls_cf.handshake_ms = 0;
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(cp_sip_tls_port(sip));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_accepted\":1"), 3000));
+	ck_assert(stats_have("\"drop_tls\":0"));
+	ck_assert(POLL_UNTIL(recv(fd, b, sizeof(b), 0) == 0, 3000));
+	ck_assert(stats_have("\"drop_tls\":1"));
+	close(fd);
 }
 END_TEST
 
@@ -5477,6 +5609,16 @@ START_TEST(test_sip_tls_refused)
 
 	cp_sip_close(sip);
 	tls_conf = NULL;
+	{ /* a proxy in TLS with no TLS set up */
+		struct cp_sip_conf conf = { .addr = "127.0.0.1" };
+		struct cp_sip_app a = { .on_invite = on_invite };
+		struct cp_sip *s2 = NULL;
+
+		conf.outbound_proxy[0] = "sips:127.0.0.1:5999";
+		ck_assert_int_eq(cp_sip_open(&s2, &conf, &a),
+				 -EPROTONOSUPPORT);
+		ck_assert_ptr_null(s2);
+	}
 	open_sip(false, 0, 0);
 	ck_assert_uint_eq(cp_sip_tls_port(sip), 0);
 	ck_assert_int_eq(cp_sip_invite(sip, "sips:callee@127.0.0.1",
@@ -5636,7 +5778,10 @@ test_suite(void)
 	tcase_add_test(tls_tc, test_sip_tls_call);
 	tcase_add_test(tls_tc, test_sip_tls_dialog_stays_in_tls);
 	tcase_add_test(tls_tc, test_sip_tls_dial_out);
+	tcase_add_test(tls_tc, test_sip_tls_dial_by_name);
+	tcase_add_test(tls_tc, test_sip_tls_outbound_proxy);
 	tcase_add_test(tls_tc, test_sip_tls_client_certificate);
+	tcase_add_test(tls_tc, test_sip_tls_handshake_timeout);
 	tcase_add_test(tls_tc, test_sip_tls_refused);
 	suite_add_tcase(s, tls_tc);
 	raw = tcase_create("stimer");
