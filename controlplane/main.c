@@ -186,7 +186,10 @@ usage(FILE *f)
 "                     are sips:): the callee's certificate must name\n"
 "                     HOST (a name is found by NAPTR SIPS+D2T, SRV\n"
 "                     _sips._tcp or A). A file that does not load, or a\n"
-"                     key not the certificate's, is refused at start\n"
+"                     key not the certificate's, is refused at start.\n"
+"                     SIGHUP reads the files again (a renewed\n"
+"                     certificate: new connections get it; bad files\n"
+"                     keep the old one)\n"
 "  --tls-port N       the TLS listener's port\n"
 "  --tls-ca FILE      the CAs (PEM) a peer's certificate must come from\n"
 "                     (default: the system's)\n"
@@ -719,15 +722,38 @@ log_lines(const char *what, const char *err)
 	}
 }
 
-/* SIGHUP: the policy file again; a bad one keeps the one in force. */
+/* SIGHUP: TLS's files again; bad ones keep those in force. */
+static void
+reload_tls(const struct cp_opts *o)
+{
+	char why[256];
+
+	if (o->tls.cert == NULL || sip == NULL)
+		return;
+	if (cp_sip_tls_reload(sip, &o->tls, why, sizeof(why)) < 0) {
+		LOG_ERR("TLS reload refused, the old certificate stays: %s",
+			why);
+		return;
+	}
+	LOG_INFO("TLS certificate %s, key %s%s%s read again: new "
+		 "connections get them",
+		 o->tls.cert, o->tls.key, o->tls.ca != NULL ? ", CAs " : "",
+		 o->tls.ca != NULL ? o->tls.ca : "");
+}
+
+/* SIGHUP: the policy file again, and TLS's; a bad one keeps the one in
+ * force. */
 static void
 reload_policy(const struct cp_opts *o)
 {
 	static char err[8192];
 
 	reload = 0;
+	reload_tls(o);
 	if (o->policy_path == NULL) {
-		LOG_INFO("SIGHUP: no --policy to read again");
+		if (o->tls.cert == NULL)
+			LOG_INFO("SIGHUP: no --policy or --tls-cert to read "
+				 "again");
 		return;
 	}
 	if (cp_policy_reload(&policy, o->policy_path, err, sizeof(err)) < 0) {

@@ -2182,6 +2182,13 @@ cp_sip_tls_port(const struct cp_sip *sip)
 	return cp_sip_transport_tls_port(sip->tp);
 }
 
+int
+cp_sip_tls_reload(struct cp_sip *sip, const struct cp_sip_tls_conf *tc,
+		  char *why, size_t why_len)
+{
+	return cp_sip_transport_tls_reload(sip->tp, tc, why, why_len);
+}
+
 /* 2xx retransmission (§13.3.1.4) and its give-up: next due time. */
 static uint64_t
 run_2xx_timers(struct cp_sip *sip, uint64_t now)
@@ -2854,7 +2861,6 @@ dialog_next_hop(struct cp_sip *sip, struct cp_sip_dialog *d,
 					      ? d->od->remote_contact_uri->url
 					      : NULL);
 	long port;
-
 	int proto;
 
 	*to = d->peer;
@@ -4155,6 +4161,9 @@ call_failed(struct cp_sip *sip, struct cp_sip_call *c, int code)
 	call_free(sip, c);
 }
 
+/* A hop's 503, for the log ("failed it (...)") and tuttictl proxies. */
+static const char why_503[] = "a dial-out got 503";
+
 /*
  * c's next hop (an outbound proxy, or an address of its target's name)
  * failed it with code, why: a 503, no answer (408; not after a
@@ -4171,7 +4180,7 @@ call_failover(struct cp_sip *sip, struct cp_sip_call *c, int code,
 	if (c->dest != NULL) { /* the target's next address (RFC 3263) */
 		if (c->cancel_wanted || c->dest_i >= c->n_dest)
 			return false;
-		if (code == 503) /* (a proxy's words say "a dial-out") */
+		if (why == why_503) /* (a proxy's words say "a dial-out") */
 			why = "it answered 503";
 	} else {
 		if (c->hop < 0)
@@ -4411,7 +4420,7 @@ on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m)
 			    timeout ? NULL : m);
 	call_fail(t, timeout ? 408 : m->status_code,
 		  timeout		  ? "no answer to a dial-out"
-		  : m->status_code == 503 ? "a dial-out got 503"
+		  : m->status_code == 503 ? why_503
 					  : NULL,
 		  timeout ? 0 : retry_after_of(m));
 }
@@ -4642,7 +4651,7 @@ proxy_name_set(struct cp_sip *sip, unsigned k, const struct cp_dns_target *t,
 			px->name = k;
 			px->hop_proto = hop.proto;
 			px->peer = hop;
-			px->peer.proto = CP_SIP_UDP; /* TCP once connected */
+			px->peer.proto = CP_SIP_UDP; /* TCP, TLS once connected */
 			dest_str(&t[j], px->addr, sizeof(px->addr));
 			snprintf(px->label, sizeof(px->label), "%s%s%s%s",
 				 pn->uri, pn->dns ? " (" : "",

@@ -362,6 +362,14 @@ void cp_sip_close(struct cp_sip *sip);
 /* The TLS listener's port; 0 without TLS. */
 uint16_t cp_sip_tls_port(const struct cp_sip *sip);
 
+/*
+ * TLS's certificate, key and CAs read again from tc's files (a renewed
+ * certificate, SIGHUP): new connections get them, those up keep theirs.
+ * 0, or -errno with why filled and the old ones kept (-ENOTCONN: no TLS).
+ */
+int cp_sip_tls_reload(struct cp_sip *sip, const struct cp_sip_tls_conf *tc,
+		      char *why, size_t why_len);
+
 /* The fd to poll for input (an epoll fd), and the bound port. */
 int cp_sip_fd(const struct cp_sip *sip);
 uint16_t cp_sip_port(const struct cp_sip *sip);

@@ -63,6 +63,7 @@ struct cp_sip_transport {
 	uint32_t tls_hs_ms;	   /* cp_sip_tls_conf.handshake_ms */
 	uint64_t tls_sweep_ms;	   /* the next look for late handshakes */
 	SSL_CTX *tls_srv, *tls_cli; /* accepted, and our connections */
+	BIO_METHOD *tls_bio;	    /* sockets written with MSG_NOSIGNAL */
 	size_t max_msg;
 	uint32_t max_conns;
 	uint32_t next_id;
@@ -267,6 +268,7 @@ cp_sip_transport_close(struct cp_sip_transport *tp)
 		close(tp->tls_lis);
 	SSL_CTX_free(tp->tls_srv);
 	SSL_CTX_free(tp->tls_cli);
+	BIO_meth_free(tp->tls_bio); /* (every connection is closed) */
 	close(tp->lis);
 	close(tp->udp);
 	close(tp->ep);
@@ -415,6 +417,65 @@ rx_udp(struct cp_sip_transport *tp)
 	}
 }
 
+/* BIO write of a TLS connection's socket: send() with MSG_NOSIGNAL, as
+ * plain TCP's, so that a peer gone raises no SIGPIPE (the socket BIO's
+ * write() would). */
+static int
+bio_send(BIO *b, const char *buf, int len)
+{
+	int fd = -1;
+	ssize_t n;
+
+	BIO_get_fd(b, &fd);
+	BIO_clear_retry_flags(b);
+	n = send(fd, buf, (size_t)len, MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		      errno == EINTR))
+		BIO_set_retry_write(b);
+	return (int)n;
+}
+
+static int
+bio_puts(BIO *b, const char *s)
+{
+	return bio_send(b, s, (int)strlen(s));
+}
+
+/* The socket BIO with bio_send() for writes (once per transport). */
+static BIO_METHOD *
+bio_method(void)
+{
+	const BIO_METHOD *sock = BIO_s_socket();
+	BIO_METHOD *m = BIO_meth_new(BIO_TYPE_SOCKET, "sip socket");
+
+	if (m == NULL)
+		return NULL;
+	if (BIO_meth_set_write(m, bio_send) != 1 ||
+	    BIO_meth_set_puts(m, bio_puts) != 1 ||
+	    BIO_meth_set_read(m, BIO_meth_get_read(sock)) != 1 ||
+	    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(sock)) != 1 ||
+	    BIO_meth_set_create(m, BIO_meth_get_create(sock)) != 1 ||
+	    BIO_meth_set_destroy(m, BIO_meth_get_destroy(sock)) != 1) {
+		BIO_meth_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* c's session in tls, on its socket. */
+static bool
+tls_new(struct cp_sip_transport *tp, struct conn *c, SSL_CTX *tls)
+{
+	BIO *b;
+
+	if ((c->ssl = SSL_new(tls)) == NULL ||
+	    (b = BIO_new(tp->tls_bio)) == NULL)
+		return false;
+	BIO_set_fd(b, c->fd, BIO_NOCLOSE);
+	SSL_set_bio(c->ssl, b, b);
+	return true;
+}
+
 /* Connections waiting on listener lis (TLS: in a session of tls's). */
 static void
 accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
@@ -444,8 +505,7 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 		c->len = 0;
 		c->addr = ss;
 		c->addr_len = len;
-		if (tls != NULL && ((c->ssl = SSL_new(tls)) == NULL ||
-				    SSL_set_fd(c->ssl, fd) != 1)) {
+		if (tls != NULL && !tls_new(tp, c, tls)) {
 			tp->st.drop_tls++;
 			conn_close(tp, c);
 			continue;
@@ -909,13 +969,14 @@ cp_sip_transport_send(struct cp_sip_transport *tp, const struct cp_sip_peer *to,
 /* c's client session in tls: the server's certificate must name host (a
  * DNS name, also sent as SNI) or hold c's address. */
 static bool
-tls_client(struct conn *c, SSL_CTX *tls, const char *host)
+tls_client(struct cp_sip_transport *tp, struct conn *c, SSL_CTX *tls,
+	   const char *host)
 {
 	X509_VERIFY_PARAM *vp;
 	const void *a;
 	size_t a_len;
 
-	if ((c->ssl = SSL_new(tls)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
+	if (!tls_new(tp, c, tls))
 		return false;
 	c->tls_ours = true;
 	SSL_set_connect_state(c->ssl);
@@ -974,7 +1035,7 @@ conn_open(struct cp_sip_transport *tp, struct cp_sip_peer *peer, SSL_CTX *tls,
 	c->connecting = true; /* the first EPOLLOUT tells how it went */
 	c->addr = peer->addr;
 	c->addr_len = peer->addr_len;
-	if (tls != NULL && !tls_client(c, tls, host)) {
+	if (tls != NULL && !tls_client(tp, c, tls, host)) {
 		tp->st.drop_tls++;
 		conn_close(tp, c);
 		return -ENOMEM;
@@ -1077,22 +1138,20 @@ fail:
 	return NULL;
 }
 
-int
-cp_sip_transport_tls(struct cp_sip_transport *tp,
-		     const struct cp_sip_tls_conf *tc, char *why, size_t why_len)
+/* The server's and the client's contexts for tc, in *srv and *cli: the
+ * files first, for the plainest reason. 0, or -errno and why. */
+static int
+tls_contexts(const struct cp_sip_tls_conf *tc, SSL_CTX **srv, SSL_CTX **cli,
+	     char *why, size_t why_len)
 {
-	struct sockaddr_storage ss = tp->bound;
 	const char *f = NULL;
-	uint32_t port = tc->port != 0 ? tc->port : (uint32_t)tp->port + 1u;
 	int rc;
 
-	if (tp->tls_srv != NULL)
-		return -EALREADY;
+	*srv = *cli = NULL;
 	if (tc->cert == NULL || tc->key == NULL) {
 		snprintf(why, why_len, "TLS needs a certificate and its key");
 		return -EINVAL;
 	}
-	/* the files first, for the plainest reason */
 	if (access(tc->cert, R_OK) != 0)
 		f = tc->cert;
 	else if (access(tc->key, R_OK) != 0)
@@ -1104,27 +1163,67 @@ cp_sip_transport_tls(struct cp_sip_transport *tp,
 		snprintf(why, why_len, "%s: %s", f, strerror(-rc));
 		return rc;
 	}
-	if (port > 65535) {
-		snprintf(why, why_len, "no port above %u for TLS", tp->port);
+	if ((*srv = tls_ctx(TLS_server_method(), tc, why, why_len)) == NULL ||
+	    (*cli = tls_ctx(TLS_client_method(), tc, why, why_len)) == NULL) {
+		SSL_CTX_free(*srv);
+		*srv = NULL;
 		return -EINVAL;
-	}
-	if ((tp->tls_srv = tls_ctx(TLS_server_method(), tc, why, why_len)) ==
-		    NULL ||
-	    (tp->tls_cli = tls_ctx(TLS_client_method(), tc, why, why_len)) ==
-		    NULL) {
-		rc = -EINVAL;
-		goto fail;
 	}
 	if (tc->verify_client) {
 		STACK_OF(X509_NAME) *names =
 			tc->ca != NULL ? SSL_load_client_CA_file(tc->ca) : NULL;
 
 		if (names != NULL)
-			SSL_CTX_set_client_CA_list(tp->tls_srv, names);
-		SSL_CTX_set_verify(tp->tls_srv, SSL_VERIFY_PEER |
+			SSL_CTX_set_client_CA_list(*srv, names);
+		SSL_CTX_set_verify(*srv, SSL_VERIFY_PEER |
 				   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
-	SSL_CTX_set_verify(tp->tls_cli, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_verify(*cli, SSL_VERIFY_PEER, NULL);
+	return 0;
+}
+
+int
+cp_sip_transport_tls_reload(struct cp_sip_transport *tp,
+			    const struct cp_sip_tls_conf *tc, char *why,
+			    size_t why_len)
+{
+	SSL_CTX *srv, *cli;
+	int rc;
+
+	if (tp->tls_srv == NULL)
+		return -ENOTCONN;
+	if ((rc = tls_contexts(tc, &srv, &cli, why, why_len)) < 0)
+		return rc;
+	/* each session holds a reference to its context: those up go on */
+	SSL_CTX_free(tp->tls_srv);
+	SSL_CTX_free(tp->tls_cli);
+	tp->tls_srv = srv;
+	tp->tls_cli = cli;
+	return 0;
+}
+
+int
+cp_sip_transport_tls(struct cp_sip_transport *tp,
+		     const struct cp_sip_tls_conf *tc, char *why, size_t why_len)
+{
+	struct sockaddr_storage ss = tp->bound;
+	uint32_t port = tc->port != 0 ? tc->port : (uint32_t)tp->port + 1u;
+	int rc;
+
+	if (tp->tls_srv != NULL)
+		return -EALREADY;
+	if (port > 65535) {
+		snprintf(why, why_len, "no port above %u for TLS", tp->port);
+		return -EINVAL;
+	}
+	if ((rc = tls_contexts(tc, &tp->tls_srv, &tp->tls_cli, why,
+			       why_len)) < 0)
+		return rc;
+	if (tp->tls_bio == NULL && (tp->tls_bio = bio_method()) == NULL) {
+		snprintf(why, why_len, "OpenSSL: no BIO method");
+		rc = -ENOMEM;
+		goto fail;
+	}
 	if (ss.ss_family == AF_INET)
 		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
 	else

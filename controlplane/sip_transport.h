@@ -107,6 +107,16 @@ int cp_sip_transport_tls(struct cp_sip_transport *tp,
 			 const struct cp_sip_tls_conf *tc, char *why,
 			 size_t why_len);
 
+/*
+ * Load tc's certificate, key and CAs again (a certificate renewed): new
+ * connections get them, those up keep theirs. tc->port and handshake_ms
+ * stay as they were. 0, or -errno with why filled and the old ones kept;
+ * -ENOTCONN without cp_sip_transport_tls().
+ */
+int cp_sip_transport_tls_reload(struct cp_sip_transport *tp,
+				const struct cp_sip_tls_conf *tc, char *why,
+				size_t why_len);
+
 /* The TLS listener's port (host order); 0 without TLS. */
 uint16_t cp_sip_transport_tls_port(const struct cp_sip_transport *tp);
 

@@ -4988,25 +4988,33 @@ END_TEST
  * non-blocking, run while the SIP layer polls.
  */
 static char cert_dir[64];
-static char cert_path[6][96]; /* see cert() */
+static char cert_path[16][96]; /* see cert() */
+static unsigned n_cert_path;
 static struct cp_sip_tls_conf tls_cf;
 
-/* cert_dir's NAME.EXT (EXT "pem" or "key"), in one of six buffers. */
+/* cert_dir's NAME.EXT (EXT "pem" or "key"): one string for each, for the
+ * test's life. */
 static const char *
 cert(const char *name, const char *ext)
 {
-	static unsigned next;
-	char *p = cert_path[next++ % 6];
+	char p[96];
 
-	snprintf(p, sizeof(cert_path[0]), "%s/%s.%s", cert_dir, name, ext);
-	return p;
+	snprintf(p, sizeof(p), "%s/%s.%s", cert_dir, name, ext);
+	for (unsigned i = 0; i < n_cert_path; i++)
+		if (strcmp(cert_path[i], p) == 0)
+			return cert_path[i];
+	ck_assert_uint_lt(n_cert_path, 16);
+	memcpy(cert_path[n_cert_path], p, sizeof(p));
+	return cert_path[n_cert_path++];
 }
 
+/* The tls tcases' certificates, in a new cert_dir. */
 static void
-tls_setup(void)
+make_certs(void)
 {
 	char cmd[256];
 
+	n_cert_path = 0;
 	snprintf(cert_dir, sizeof(cert_dir), "/tmp/test_sip_tls.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(cert_dir));
 	snprintf(cmd, sizeof(cmd),
@@ -5014,6 +5022,23 @@ tls_setup(void)
 		 "wrong=IP:127.0.0.2 client=DNS:client.test pbx=DNS:pbx.test",
 		 test_env("TUTTI_CERTS"), cert_dir);
 	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+}
+
+static void
+rm_certs(void)
+{
+	char cmd[128];
+
+	n_cert_path = 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", cert_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", cert_dir);
+}
+
+static void
+tls_setup(void)
+{
+	make_certs();
 	tls_cf = (struct cp_sip_tls_conf){ .cert = cert("focus", "pem"),
 					   .key = cert("focus", "key"),
 					   .ca = cert("ca", "pem") };
@@ -5024,13 +5049,9 @@ tls_setup(void)
 static void
 tls_teardown(void)
 {
-	char cmd[128];
-
 	teardown();
 	tls_conf = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", cert_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "# could not remove %s\n", cert_dir);
+	rm_certs();
 }
 
 /* A context of the test's: checks peers against the test CA; shows
@@ -5053,7 +5074,8 @@ tls_ctx_of(const SSL_METHOD *m, const char *name)
 	return ctx;
 }
 
-/* Run ssl's handshake while the SIP layer polls, up to 3 s: true if done. */
+/* Run ssl's handshake while the SIP layer polls (a tutti-cp's: a 5 ms
+ * wait), up to 3 s: true if done. */
 static bool
 tls_pump_handshake(SSL *ssl)
 {
@@ -5067,7 +5089,10 @@ tls_pump_handshake(SSL *ssl)
 		r = SSL_get_error(ssl, r);
 		if (r != SSL_ERROR_WANT_READ && r != SSL_ERROR_WANT_WRITE)
 			return false;
-		cp_sip_poll(sip, 5);
+		if (sip != NULL)
+			cp_sip_poll(sip, 5);
+		else
+			poll(NULL, 0, 5);
 	}
 	return false;
 }
@@ -5099,11 +5124,11 @@ tls_session(SSL_CTX *ctx, int fd, bool client)
 	return ssl;
 }
 
-/* A TLS connection of the test's to the focus's TLS port, showing NAME's
- * certificate (NULL: none), the focus's checked; NULL if the handshake
+/* A TLS connection of the test's to 127.0.0.1:port, showing NAME's
+ * certificate (NULL: none), the server's checked; NULL if the handshake
  * failed (as the test sees it). */
 static SSL *
-tls_dial(const char *name)
+tls_dial_port(uint16_t port, const char *name)
 {
 	SSL_CTX *ctx = tls_ctx_of(TLS_client_method(), name);
 	struct sockaddr_in to = { .sin_family = AF_INET };
@@ -5111,9 +5136,16 @@ tls_dial(const char *name)
 
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	to.sin_port = htons(cp_sip_tls_port(sip));
+	to.sin_port = htons(port);
 	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
 	return tls_session(ctx, fd, true);
+}
+
+/* The same to the SIP layer's TLS port. */
+static SSL *
+tls_dial(const char *name)
+{
+	return tls_dial_port(cp_sip_tls_port(sip), name);
 }
 
 static void
@@ -5539,6 +5571,56 @@ START_TEST(test_sip_tls_client_certificate)
 }
 END_TEST
 
+/* The common name of the certificate ssl's peer showed, in buf. */
+static const char *
+peer_cn(SSL *ssl, char *buf, int len)
+{
+	X509 *x = SSL_get1_peer_certificate(ssl);
+
+	buf[0] = '\0';
+	if (x != NULL) {
+		X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+					  NID_commonName, buf, len);
+		X509_free(x);
+	}
+	return buf;
+}
+
+/* A renewed certificate, read again (SIGHUP): new connections get it,
+ * one up goes on; files that do not load keep the old one. */
+START_TEST(test_sip_tls_reload)
+{
+	struct cp_sip_tls_conf tc = tls_cf;
+	char cn[64], why[256], buf[2048] = "";
+	SSL *old = tls_dial(NULL), *ssl;
+
+	ck_assert_ptr_nonnull(old);
+	ck_assert_str_eq(peer_cn(old, cn, sizeof(cn)), "focus");
+	tc.key = cert("client", "key");
+	ck_assert_int_eq(cp_sip_tls_reload(sip, &tc, why, sizeof(why)),
+			 -EINVAL);
+	ck_assert_msg(strstr(why, "is not the key of") != NULL, "%s", why);
+	ssl = tls_dial(NULL);
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_str_eq(peer_cn(ssl, cn, sizeof(cn)), "focus");
+	tls_close(ssl);
+
+	tc = (struct cp_sip_tls_conf){ .cert = cert("peer", "pem"),
+				       .key = cert("peer", "key"),
+				       .ca = cert("ca", "pem") };
+	ck_assert_int_eq(cp_sip_tls_reload(sip, &tc, why, sizeof(why)), 0);
+	ssl = tls_dial(NULL);
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_str_eq(peer_cn(ssl, cn, sizeof(cn)), "peer");
+	tls_close(ssl);
+	tls_send(old, REQ("OPTIONS", "z9hG4bKr1", "reload1", "1 OPTIONS", ""));
+	ck_assert_msg(tls_read_until(old, buf, sizeof(buf), "SIP/2.0 200",
+				     NULL),
+		      "the connection up before: %s", buf);
+	tls_close(old);
+}
+END_TEST
+
 /* A connection to the TLS port that never starts its handshake is closed
  * after handshake_ms: it holds no slot of the focus's for long. */
 START_TEST(test_sip_tls_handshake_timeout)
@@ -5560,6 +5642,89 @@ START_TEST(test_sip_tls_handshake_timeout)
 	ck_assert(POLL_UNTIL(recv(fd, b, sizeof(b), 0) == 0, 3000));
 	ck_assert(stats_have("\"drop_tls\":1"));
 	close(fd);
+}
+END_TEST
+
+/* tutti-cp with TLS (and a real tutti-dp): the focus tcase's fixture with
+ * --tls-cert, --tls-key, --tls-ca of make_certs(). */
+static char focus_tls_file[3][96];
+
+static void
+focus_tls_setup(void)
+{
+	make_certs();
+	snprintf(focus_tls_file[0], sizeof(focus_tls_file[0]), "%s",
+		 cert("focus", "pem"));
+	snprintf(focus_tls_file[1], sizeof(focus_tls_file[1]), "%s",
+		 cert("focus", "key"));
+	snprintf(focus_tls_file[2], sizeof(focus_tls_file[2]), "%s",
+		 cert("ca", "pem"));
+	focus_extra[0] = "--tls-cert";
+	focus_extra[1] = focus_tls_file[0];
+	focus_extra[2] = "--tls-key";
+	focus_extra[3] = focus_tls_file[1];
+	focus_extra[4] = "--tls-ca";
+	focus_extra[5] = focus_tls_file[2];
+	focus_setup();
+}
+
+static void
+focus_tls_teardown(void)
+{
+	focus_teardown();
+	memset(focus_extra, 0, sizeof(focus_extra));
+	rm_certs();
+}
+
+/* cp src's file as dst's (a renewed certificate put in place). */
+static void
+cert_copy(const char *src, const char *dst)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "cp %s %s", src, dst);
+	ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+/* SIGHUP reads TLS's files again: a renewed certificate is shown to new
+ * connections; a key that is not the certificate's is refused and the
+ * certificate in force stays. */
+START_TEST(test_focus_tls_sighup)
+{
+	const char *at = strstr(focus_cp.out, ", TLS on port ");
+	unsigned int port = 0;
+	char cn[64];
+	SSL *ssl;
+
+	ck_assert_msg(at != NULL, "%s", focus_cp.out);
+	ck_assert_int_eq(sscanf(at, ", TLS on port %u", &port), 1);
+	ssl = tls_dial_port((uint16_t)port, NULL);
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_str_eq(peer_cn(ssl, cn, sizeof(cn)), "focus");
+	tls_close(ssl);
+
+	cert_copy(cert("peer", "pem"), focus_tls_file[0]);
+	cert_copy(cert("peer", "key"), focus_tls_file[1]);
+	ck_assert_int_eq(kill(focus_cp.pid, SIGHUP), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "read again: new connections "
+					     "get them", 10000),
+		      "%s", focus_cp.out);
+	ssl = tls_dial_port((uint16_t)port, NULL);
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_str_eq(peer_cn(ssl, cn, sizeof(cn)), "peer");
+	tls_close(ssl);
+
+	cert_copy(cert("client", "key"), focus_tls_file[1]);
+	ck_assert_int_eq(kill(focus_cp.pid, SIGHUP), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "TLS reload refused, the old "
+					     "certificate stays: ", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_msg(strstr(focus_cp.out, "is not the key of") != NULL, "%s",
+		      focus_cp.out);
+	ssl = tls_dial_port((uint16_t)port, NULL);
+	ck_assert_ptr_nonnull(ssl);
+	ck_assert_str_eq(peer_cn(ssl, cn, sizeof(cn)), "peer");
+	tls_close(ssl);
 }
 END_TEST
 
@@ -5621,6 +5786,8 @@ START_TEST(test_sip_tls_refused)
 	}
 	open_sip(false, 0, 0);
 	ck_assert_uint_eq(cp_sip_tls_port(sip), 0);
+	ck_assert_int_eq(cp_sip_tls_reload(sip, &tls_cf, why, sizeof(why)),
+			 -ENOTCONN);
 	ck_assert_int_eq(cp_sip_invite(sip, "sips:callee@127.0.0.1",
 				       "sip:conf@127.0.0.1", "conf",
 				       "application/sdp", sdp, &app, &dialed),
@@ -5782,7 +5949,13 @@ test_suite(void)
 	tcase_add_test(tls_tc, test_sip_tls_outbound_proxy);
 	tcase_add_test(tls_tc, test_sip_tls_client_certificate);
 	tcase_add_test(tls_tc, test_sip_tls_handshake_timeout);
+	tcase_add_test(tls_tc, test_sip_tls_reload);
 	tcase_add_test(tls_tc, test_sip_tls_refused);
+	suite_add_tcase(s, tls_tc);
+	tls_tc = tcase_create("focus_tls");
+	tcase_add_checked_fixture(tls_tc, focus_tls_setup, focus_tls_teardown);
+	tcase_set_timeout(tls_tc, 60);
+	tcase_add_test(tls_tc, test_focus_tls_sighup);
 	suite_add_tcase(s, tls_tc);
 	raw = tcase_create("stimer");
 	tcase_add_checked_fixture(raw, stimer_setup, stimer_teardown);
