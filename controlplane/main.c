@@ -72,7 +72,7 @@ struct cp_opts {
 };
 
 static volatile sig_atomic_t quit;
-static volatile sig_atomic_t reload;	/* SIGHUP: read the policy again */
+static volatile sig_atomic_t reload;	/* SIGHUP: policy, TLS files again */
 static struct cp_policy *policy;
 static struct cp_sip *sip;	/* NULL without --sip */
 static struct cp_focus *focus;
@@ -744,7 +744,7 @@ reload_tls(const struct cp_opts *o)
 /* SIGHUP: the policy file again, and TLS's; a bad one keeps the one in
  * force. */
 static void
-reload_policy(const struct cp_opts *o)
+reload_files(const struct cp_opts *o)
 {
 	static char err[8192];
 
@@ -1171,7 +1171,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (reload)
-			reload_policy(&o);
+			reload_files(&o);
 		sleep_ns(CP_LOOP_NS);
 	}
 	LOG_INFO("stopping: %" PRIu64 " commands sent, %" PRIu64

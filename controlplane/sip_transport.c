@@ -6,7 +6,10 @@
  * connecting, or a full socket buffer) waits in the connection's output
  * queue of up to 4 messages' worth, flushed when epoll says writable;
  * beyond that the connection is closed and the message counted in drop_tx,
- * which at signalling rates means a dead peer.
+ * which at signalling rates means a dead peer. TLS (OpenSSL, the only
+ * user) runs in the same loop: the handshake on the connection's events,
+ * what goes out before it is done waiting in the queue, a write OpenSSL
+ * must repeat repeated from the queue's head.
  */
 #include "sip_transport.h"
 

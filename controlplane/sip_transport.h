@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sip_transport.h: the SIP transport of tutti-cp (RFC 3261 §18): one UDP
- * socket and one TCP listener on the same address and port, accepted TCP
- * connections framed by Content-Length, and sending back to a peer (over the
- * connection a request came on, for TCP). Non-blocking; everything sits
- * behind one epoll fd that the caller's loop polls (or calls
- * cp_sip_transport_poll() with a timeout). Knows nothing of libosip2: it
- * hands whole messages up as bytes. Control-plane main thread only.
+ * socket and one TCP listener on the same address and port, and with
+ * cp_sip_transport_tls() a TLS listener on another (§26), accepted
+ * connections framed by Content-Length, and sending back to a peer (over
+ * the connection a request came on, for TCP and TLS). Non-blocking;
+ * everything sits behind one epoll fd that the caller's loop polls (or
+ * calls cp_sip_transport_poll() with a timeout). Knows nothing of
+ * libosip2: it hands whole messages up as bytes. Control-plane main
+ * thread only.
  */
 #ifndef TUTTI_CP_SIP_TRANSPORT_H
 #define TUTTI_CP_SIP_TRANSPORT_H

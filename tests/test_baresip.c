@@ -10,8 +10,10 @@
  * test generates) as the audio source. Each dials sip:demo@198.18.0.1,
  * talks for the length of its file (6 s) and hangs up. The last one calls
  * over TLS (sip:demo@198.18.0.1;transport=tls: tutti-cp with --tls-cert,
- * certificates of tests/certs.sh, the focus's checked against the test
- * CA), so one dialog's INVITE, 200, ACK and BYE are in TLS. Then each one's
+ * a certificate of tests/certs.sh), so one dialog's INVITE, 200, ACK and
+ * BYE are in TLS. (Debian 12's baresip 1.0.0 does not check the focus's
+ * certificate, sip_cafile or not: test_sip's own TLS ends check it.)
+ * Then each one's
  * recording of what it heard holds the other two tones at full level and
  * its own at least 30 dB below them (SpanDSP's Goertzel filter), and
  * tutti-cp logged three joins and three leaves. The lab, the region and the
@@ -323,10 +325,9 @@ write_phone(int i)
 		"module\t\t\tsndfile.so\n"
 		"module\t\t\taufile.so\n"
 		"module_tmp\t\taccount.so\n"
-		"module_app\t\tmenu.so\n"
-		"sip_cafile\t\t%s/ca.pem\n",
+		"module_app\t\tmenu.so\n",
 		i, tone_hz[i], SIP_PORT0 + 2 * i, dir, i, RATE, RATE,
-		RTP_PORT0 + 100 * i, RTP_PORT0 + 100 * i + 99, dir, i, dir);
+		RTP_PORT0 + 100 * i, RTP_PORT0 + 100 * i + 99, dir, i);
 	ck_assert_int_eq(fclose(f), 0);
 
 	snprintf(path, sizeof(path), "%s/b%d/accounts", dir, i);
