@@ -1996,14 +1996,14 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	    (conf->contact_params != NULL &&
 	     strlen(conf->contact_params) >= sizeof(sip->contact_params)))
 		return -EINVAL;
-	while (n_px < CP_SIP_MAX_PROXIES && conf->outbound_proxy[n_px] != NULL)
-		if (!proxy_parse(NULL, conf->outbound_proxy[n_px++],
-				 conf->addr, NULL))
+	while (n_px < CP_SIP_MAX_PROXIES && conf->outbound_proxy[n_px] != NULL) {
+		const char *uri = conf->outbound_proxy[n_px++];
+
+		if (!proxy_parse(NULL, uri, conf->addr, NULL))
 			return -EINVAL;
-	for (unsigned k = 0; k < n_px; k++)
-		if (conf->tls == NULL &&
-		    cp_sip_proxy_is_tls(conf->outbound_proxy[k]))
+		if (conf->tls == NULL && cp_sip_proxy_is_tls(uri))
 			return -EPROTONOSUPPORT;
+	}
 	if ((sip = calloc(1, sizeof(*sip))) == NULL)
 		return -ENOMEM;
 	/* NULL (no memory) just means libosip2's own lookups */
@@ -2772,24 +2772,14 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 	return 0;
 }
 
-/* Has u no ;transport= parameter? */
-static bool
-uri_has_no_transport(osip_uri_t *u)
+/* u's ;transport= parameter, NULL if none. */
+static osip_uri_param_t *
+uri_transport_param(osip_uri_t *u)
 {
 	osip_uri_param_t *tp = NULL;
 
 	osip_uri_uparam_get_byname(u, "transport", &tp);
-	return tp == NULL;
-}
-
-/* u's ;transport= value, "udp" if none. */
-static const char *
-uri_transport(osip_uri_t *u)
-{
-	osip_uri_param_t *tp = NULL;
-
-	osip_uri_uparam_get_byname(u, "transport", &tp);
-	return tp != NULL && tp->gvalue != NULL ? tp->gvalue : "udp";
+	return tp;
 }
 
 /*
@@ -2800,13 +2790,13 @@ uri_transport(osip_uri_t *u)
 static int
 uri_proto(osip_uri_t *u)
 {
-	const char *t = uri_transport(u);
-	bool sips = u->scheme != NULL && strcasecmp(u->scheme, "sips") == 0;
+	osip_uri_param_t *tp = uri_transport_param(u);
+	const char *t = tp != NULL && tp->gvalue != NULL ? tp->gvalue : "udp";
 
 	if (strcasecmp(t, "tls") == 0 ||
-	    (sips && (strcasecmp(t, "tcp") == 0 || uri_has_no_transport(u))))
+	    (is_sips(u) && (tp == NULL || strcasecmp(t, "tcp") == 0)))
 		return CP_SIP_TLS;
-	if (sips)
+	if (is_sips(u))
 		return -1;
 	if (strcasecmp(t, "tcp") == 0)
 		return CP_SIP_TCP;
@@ -2821,7 +2811,7 @@ uri_dns_tp(osip_uri_t *u)
 	int proto = uri_proto(u);
 
 	return proto == CP_SIP_TLS	? CP_DNS_TLS
-	       : uri_has_no_transport(u) ? CP_DNS_ANY
+	       : uri_transport_param(u) == NULL ? CP_DNS_ANY
 	       : proto == CP_SIP_TCP	? CP_DNS_TCP
 					: CP_DNS_UDP;
 }

@@ -761,16 +761,27 @@ conn_writable(struct cp_sip_transport *tp, struct conn *c, uint64_t tag)
 		conn_mask(tp, c, tag);
 }
 
+/* The address bytes of ss (IPv4 or IPv6), and their length in *len. */
+static const void *
+addr_bytes(const struct sockaddr_storage *ss, size_t *len)
+{
+	if (ss->ss_family == AF_INET) {
+		*len = 4;
+		return &((const struct sockaddr_in *)ss)->sin_addr;
+	}
+	*len = 16;
+	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
 /* c's handshake failed (why): counted, said, c closed. */
 static void
 tls_fail(struct cp_sip_transport *tp, struct conn *c, const char *why)
 {
 	char who[INET6_ADDRSTRLEN] = "?";
-	const void *a = c->addr.ss_family == AF_INET
-		? (const void *)&((struct sockaddr_in *)&c->addr)->sin_addr
-		: (const void *)&((struct sockaddr_in6 *)&c->addr)->sin6_addr;
+	size_t len;
 
-	inet_ntop(c->addr.ss_family, a, who, sizeof(who));
+	inet_ntop(c->addr.ss_family, addr_bytes(&c->addr, &len), who,
+		  sizeof(who));
 	tp->st.drop_tls++;
 	LOG_INFO("sip: tls connection %u %s %s failed its handshake: %s",
 		 c->id, c->tls_ours ? "to" : "from", who, why);
@@ -986,13 +997,7 @@ tls_client(struct cp_sip_transport *tp, struct conn *c, SSL_CTX *tls,
 	if (host != NULL)
 		return SSL_set_tlsext_host_name(c->ssl, host) == 1 &&
 		       SSL_set1_host(c->ssl, host) == 1;
-	if (c->addr.ss_family == AF_INET) {
-		a = &((struct sockaddr_in *)&c->addr)->sin_addr;
-		a_len = 4;
-	} else {
-		a = &((struct sockaddr_in6 *)&c->addr)->sin6_addr;
-		a_len = 16;
-	}
+	a = addr_bytes(&c->addr, &a_len);
 	vp = SSL_get0_param(c->ssl);
 	return X509_VERIFY_PARAM_set1_ip(vp, a, a_len) == 1;
 }
