@@ -189,10 +189,15 @@ out=$(cat "$dir/warm.out")
 echo "# warm-up: $out"
 tx=$(jget "$out" tx_pkts)
 want=$((wlegs * 50))
-check "warm-up: only the 1 s window is counted ($tx of ~$want sent)" \
-	test "${tx:-0}" -ge $((want * 95 / 100)) -a "${tx:-0}" -le $((want * 105 / 100))
-check "warm-up: reported as 1 s" \
-	awk -v w="$(jget "$out" warmup_s)" 'BEGIN { exit !(w >= 0.99 && w < 1.1) }'
+# the window counts its own schedule, 50 rounds of the legs, however late
+# the loop ran (the stall above, a loaded machine): what was still owed to
+# the warm-up goes out before it opens, and nothing due after it closes is
+# sent (one packet either way: the schedule's edges fall on TSC ticks)
+check "warm-up: only the 1 s window is counted ($tx of $want sent)" \
+	test "${tx:-0}" -ge $((want - 1)) -a "${tx:-0}" -le $((want + 1))
+check "warm-up: reported as 1 s, the window as 1 s" awk \
+	-v w="$(jget "$out" warmup_s)" -v d="$(jget "$out" duration_s)" \
+	'BEGIN { exit !(w >= 0.999 && w < 1.001 && d >= 0.999 && d < 1.001) }'
 check "warm-up: every leg seen in the window, none lost" \
 	test "$(jget "$out" legs_seen)/$(jget "$out" lost)" = "$wlegs/0"
 check "the 50 ms stall of its loop is counted" awk \

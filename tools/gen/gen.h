@@ -90,6 +90,10 @@ struct gen_ctx {
 	uint64_t round;			/* ptime periods since start */
 	uint32_t leg;			/* next leg to send in this round */
 	uint64_t next_due_tsc;
+	uint64_t due_until;		/* rtp: what is due at or after it
+					 * waits (the warm-up's end, then
+					 * sending's): each window counts
+					 * exactly its own schedule */
 	struct rte_mbuf *pending[GEN_BURST]; /* refused by the NIC, resent */
 	uint16_t n_pending;
 	uint64_t first_rx_tsc;		/* first burst received, 0: none */

@@ -489,7 +489,8 @@ tx_step(struct gen_ctx *g, uint64_t now)
 		if (g->window - in_flight < room)
 			room = (uint16_t)(g->window - in_flight);
 	}
-	while (n < room && (blast || g->next_due_tsc <= now)) {
+	while (n < room && (blast || (g->next_due_tsc <= now &&
+				      g->next_due_tsc < g->due_until))) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
 
 		if (unlikely(m == NULL)) {
@@ -624,6 +625,26 @@ window_open(struct gen_ctx *g, uint64_t now)
 	window_signal(g);
 }
 
+/* rtp: every packet due before t has been built and taken by the NIC */
+static inline bool
+sent_until(const struct gen_ctx *g, uint64_t t)
+{
+	return g->next_due_tsc >= t && g->n_pending == 0;
+}
+
+/*
+ * rtp: the warm-up ends, or sending stops, when what was due before that
+ * time is out, so that the window counts its own schedule, neither what a
+ * loop running late still owed the warm-up nor what it would send after
+ * the end; a link that takes nothing for 100 ms does not hold the run.
+ */
+static inline bool
+schedule_done(const struct gen_ctx *g, uint64_t t, uint64_t now)
+{
+	return g->mode != GEN_MODE_RTP || sent_until(g, t) ||
+	       now - t >= g->tsc_hz / 10;
+}
+
 int
 gen_run(struct gen_ctx *g)
 {
@@ -641,6 +662,7 @@ gen_run(struct gen_ctx *g)
 	g->start_tsc = g->next_due_tsc = g->window_tsc = now;
 	g->stop_tsc = g->duration_tsc ? now + g->warmup_tsc +
 					g->duration_tsc : UINT64_MAX;
+	g->due_until = warm_end != 0 ? warm_end : g->stop_tsc;
 	for (;;) {
 		/* reflect, and bounce while it sends: what comes back goes
 		 * back out */
@@ -686,19 +708,28 @@ gen_run(struct gen_ctx *g)
 			peer_check(g);
 			next_check = now + g->tsc_hz;
 		}
-		if (unlikely(warm_end != 0 && now >= warm_end)) {
-			window_open(g, now);
+		if (unlikely(warm_end != 0 && now >= warm_end) &&
+		    schedule_done(g, warm_end, now)) {
+			/* the window starts where its schedule does */
+			window_open(g, sent_until(g, warm_end) ? warm_end :
+								 now);
 			mk = (struct gen_marks){ .tsc = now };
+			g->due_until = g->stop_tsc;
 			warm_end = 0;
 		}
 		if (unlikely(now >= next_report)) {
 			progress(g, now, &mk);
 			next_report += g->report_tsc;
 		}
-		if (unlikely((now >= g->stop_tsc || gen_quit) &&
-			     end == UINT64_MAX)) {
-			/* stop sending; receive what is still on its way */
-			g->stop_tsc = now;
+		if (unlikely(((now >= g->stop_tsc && warm_end == 0 &&
+			       schedule_done(g, g->stop_tsc, now)) ||
+			      gen_quit) && end == UINT64_MAX)) {
+			/* stop sending; receive what is still on its way
+			 * (rtp on schedule: the window ends where its
+			 * schedule does) */
+			if (gen_quit || g->mode != GEN_MODE_RTP ||
+			    !sent_until(g, g->stop_tsc))
+				g->stop_tsc = now;
 			g->rx_at_stop = g->rx_pkts;
 			g->busy_at_stop = g->busy_tsc;
 			if (sending)	/* the window closes */
