@@ -5866,6 +5866,8 @@ cp_focus_metrics(void *ctx, char **buf, size_t *cap)
 	/* the SIP layer's counters */
 	if (f->sip != NULL) {
 		const struct cp_sip_stats *s = cp_sip_stats(f->sip);
+		const struct cp_sip_transport_stats *t =
+			cp_sip_transport_stats_of(f->sip);
 
 		put(&o, "# HELP tutti_sip_events_total SIP layer counters "
 		    "(requests, responses by class, retransmissions, drops, "
@@ -5875,6 +5877,15 @@ cp_focus_metrics(void *ctx, char **buf, size_t *cap)
 		    "\n", s->n);
 		CP_SIP_STATS(SIP_METRIC)
 #undef SIP_METRIC
+		put(&o, "# HELP tutti_sip_transport_total SIP transport "
+		    "counters (messages, TCP and TLS connections, drops, "
+		    "keepalives).\n# TYPE tutti_sip_transport_total "
+		    "counter\n");
+#define TRANSPORT_METRIC(n) \
+		put(&o, "tutti_sip_transport_total{what=\"" #n "\"} %" \
+		    PRIu64 "\n", t->n);
+		CP_SIP_TRANSPORT_STATS(TRANSPORT_METRIC)
+#undef TRANSPORT_METRIC
 		proxies_metrics(f->sip, &o);
 	}
 	if (o.over) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +43,8 @@ enum {
 	OPT_TLS_CA,
 	OPT_TLS_PORT,
 	OPT_TLS_VERIFY,
+	OPT_MAX_CONNS,
+	OPT_CONN_IDLE,
 };
 
 struct cp_opts {
@@ -60,6 +63,9 @@ struct cp_opts {
 	uint32_t rate_limit;	/* new SIP requests/s per source; 0 = off */
 	uint32_t rate_burst;	/* 0 = twice rate_limit */
 	uint32_t max_txn;	/* server transactions before 503 */
+	uint32_t max_conns;	/* --max-conns: TCP and TLS */
+	bool max_conns_given;	/* else lowered to the open files limit */
+	uint32_t conn_idle_ms;	/* --conn-idle; UINT32_MAX = never */
 	/* --outbound-proxy URIs, in order, up to the first NULL */
 	const char *outbound_proxy[CP_SIP_MAX_PROXIES];
 	const char *dns;		/* --dns, NULL: resolv.conf's */
@@ -152,6 +158,15 @@ usage(FILE *f)
 "                     get 503 (default 32768; each ended one lives 32 s\n"
 "                     more: allow 64 x the calls/s you expect); requests\n"
 "                     in a dialog and CANCELs may use as many again\n"
+"  --max-conns N      TCP and TLS connections at once, in and out\n"
+"                     (default 1024); past it, new ones are refused\n"
+"  --conn-idle S      close a TCP or TLS connection after S seconds with\n"
+"                     no byte either way (default 3600, longer than\n"
+"                     the session timers' refresh; 0: never). Its\n"
+"                     dialogs go on: the focus connects to the peer's\n"
+"                     Contact when it has a request to send. Peers\n"
+"                     behind a NAT keep theirs up with keepalives: a\n"
+"                     double CRLF is answered with a CRLF (RFC 5626)\n"
 "  --outbound-proxy URI  send dial-outs (REFER, tuttictl dial, the\n"
 "                     policy's dial-out) to this SIP proxy (RFC 3261\n"
 "                     8.1.2), e.g. sip:198.18.0.5:5060,\n"
@@ -302,6 +317,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "rate-limit", required_argument, NULL, 'Q' },
 		{ "rate-burst", required_argument, NULL, 'B' },
 		{ "max-transactions", required_argument, NULL, 'X' },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+		{ "conn-idle", required_argument, NULL, OPT_CONN_IDLE },
 		{ "outbound-proxy", required_argument, NULL, 'O' },
 		{ "dns", required_argument, NULL, 'D' },
 		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
@@ -334,6 +351,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->rate_limit = 200;
 	o->rate_burst = 0;
 	o->max_txn = 32768;
+	o->max_conns = 1024;
+	o->conn_idle_ms = 3600 * 1000;
 	memset(o->outbound_proxy, 0, sizeof(o->outbound_proxy));
 	o->n_proxies = 0;
 	o->proxy_timeout_ms = 4000;
@@ -456,6 +475,22 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				return -EINVAL;
 			}
 			o->max_txn = (uint32_t)v;
+			break;
+		case OPT_MAX_CONNS:
+			if (!opt_num(optarg, 1, 65536, &v)) {
+				LOG_ERR("--max-conns %s: 1..65536", optarg);
+				return -EINVAL;
+			}
+			o->max_conns = (uint32_t)v;
+			o->max_conns_given = true;
+			break;
+		case OPT_CONN_IDLE:
+			if (!opt_num(optarg, 0, 86400, &v)) {
+				LOG_ERR("--conn-idle %s: 0..86400 s", optarg);
+				return -EINVAL;
+			}
+			o->conn_idle_ms = v == 0 ? UINT32_MAX
+						 : (uint32_t)v * 1000;
 			break;
 		case 'N':
 			if (!opt_num(optarg, 10, 600000, &v)) {
@@ -784,6 +819,51 @@ sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);	/* a signal cuts it short: fine */
 }
 
+/* Files the rest of tutti-cp may hold open beside its SIP connections
+ * (listeners, epoll, DNS, the operator socket's and metrics' clients). */
+#define CP_SPARE_FILES 128
+
+/*
+ * Each SIP connection is a file: the open files limit is raised to its
+ * hard limit as far as --max-conns needs; a --max-conns beyond it is
+ * refused, the default lowered to it (with a warning). Without it, the
+ * connection after the limit would fail in accept(), which the listener
+ * would then ask again and again.
+ */
+static int
+files_for_conns(struct cp_opts *o)
+{
+	rlim_t want = (rlim_t)o->max_conns + CP_SPARE_FILES;
+	struct rlimit rl;
+
+	if (o->sip_addr[0] == '\0')
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0; /* nothing known: left as it is */
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+				      rl.rlim_max > want ? want : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+		    getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return 0;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return 0;
+	if (o->max_conns_given || rl.rlim_cur <= 2 * CP_SPARE_FILES) {
+		LOG_ERR("--max-conns %u needs %llu open files; this process "
+			"may have %llu (raise it: ulimit -n, or LimitNOFILE= "
+			"in a systemd unit)", o->max_conns,
+			(unsigned long long)want,
+			(unsigned long long)rl.rlim_cur);
+		return -EMFILE;
+	}
+	o->max_conns = (uint32_t)(rl.rlim_cur - CP_SPARE_FILES);
+	LOG_WARN("SIP connections limited to %u by the open files limit "
+		 "(%llu): raise it for --max-conns' default, 1024",
+		 o->max_conns, (unsigned long long)rl.rlim_cur);
+	return 0;
+}
+
 static int
 open_sip(const struct cp_opts *o)
 {
@@ -794,6 +874,8 @@ open_sip(const struct cp_opts *o)
 				    .rate_limit_per_s = o->rate_limit,
 				    .rate_burst = o->rate_burst,
 				    .max_transactions = o->max_txn,
+				    .max_conns = o->max_conns,
+				    .conn_idle_ms = o->conn_idle_ms,
 				    .proxy_timeout_ms = o->proxy_timeout_ms,
 				    .proxy_ping_ms = o->proxy_ping_ms,
 				    .dns_servers = o->dns,
@@ -845,6 +927,12 @@ open_sip(const struct cp_opts *o)
 		 o->n_proxies > 1 ? "; dial-outs through the outbound "
 		 "proxies " : o->n_proxies ? "; dial-outs through the "
 		 "outbound proxy " : "", proxies);
+	if (o->conn_idle_ms == UINT32_MAX)
+		LOG_INFO("TCP and TLS connections: at most %u, kept however "
+			 "long idle", o->max_conns);
+	else
+		LOG_INFO("TCP and TLS connections: at most %u, closed after "
+			 "%u s idle", o->max_conns, o->conn_idle_ms / 1000);
 	if (o->session_expires_s != 0)
 		LOG_INFO("session timers: at most %u s, at least %u s; calls "
 			 "not refreshed in time are hung up",
@@ -1104,7 +1192,7 @@ main(int argc, char **argv)
 	}
 	if (policy != NULL)
 		cp_focus_set_policy(focus, policy);
-	if (open_sip(&o) < 0) {
+	if (files_for_conns(&o) < 0 || open_sip(&o) < 0) {
 		cp_focus_free(focus);
 		return 1;
 	}

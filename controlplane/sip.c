@@ -2075,6 +2075,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		.port = conf->port,
 		.max_msg_bytes = conf->max_msg_bytes,
 		.max_conns = conf->max_conns,
+		.idle_ms = conf->conn_idle_ms,
 	};
 	if ((rc = cp_sip_transport_open(&sip->tp, &tc, on_rx, sip)) < 0)
 		goto out_free;
@@ -5752,11 +5753,18 @@ cp_sip_stats(const struct cp_sip *sip)
 	return &sip->st;
 }
 
+const struct cp_sip_transport_stats *
+cp_sip_transport_stats_of(const struct cp_sip *sip)
+{
+	return cp_sip_transport_stats(sip->tp);
+}
+
 int
 cp_sip_stats_json(const struct cp_sip *sip, char *buf, size_t len)
 {
 	const struct cp_sip_transport_stats *ts =
 		cp_sip_transport_stats(sip->tp);
+	const char *sep = "";
 	int n = 0;
 
 #define ADD(fmt, ...)                                            \
@@ -5765,17 +5773,11 @@ cp_sip_stats_json(const struct cp_sip *sip, char *buf, size_t len)
 #define SIP_FIELD(f) ADD("\"%s\":%" PRIu64 ",", #f, sip->st.f);
 	ADD("%s", "{");
 	CP_SIP_STATS(SIP_FIELD)
-	ADD("\"transport\":{\"rx_udp\":%" PRIu64 ",\"rx_tcp\":%" PRIu64
-	    ",\"tx_udp\":%" PRIu64 ",\"tx_tcp\":%" PRIu64
-	    ",\"tcp_accepted\":%" PRIu64 ",\"tcp_connected\":%" PRIu64
-	    ",\"tcp_closed\":%" PRIu64 ",\"drop_too_big\":%" PRIu64
-	    ",\"drop_conn_limit\":%" PRIu64 ",\"drop_tcp_framing\":%" PRIu64
-	    ",\"drop_tx\":%" PRIu64 ",\"tls_accepted\":%" PRIu64
-	    ",\"tls_connected\":%" PRIu64 ",\"drop_tls\":%" PRIu64 "}}",
-	    ts->rx_udp, ts->rx_tcp, ts->tx_udp, ts->tx_tcp, ts->tcp_accepted,
-	    ts->tcp_connected, ts->tcp_closed, ts->drop_too_big,
-	    ts->drop_conn_limit, ts->drop_tcp_framing, ts->drop_tx,
-	    ts->tls_accepted, ts->tls_connected, ts->drop_tls);
+#define TRANSPORT_FIELD(f) ADD("%s\"%s\":%" PRIu64, sep, #f, ts->f); sep = ",";
+	ADD("%s", "\"transport\":{");
+	CP_SIP_TRANSPORT_STATS(TRANSPORT_FIELD)
+	ADD("%s", "}}");
+#undef TRANSPORT_FIELD
 #undef SIP_FIELD
 #undef ADD
 	return n;

@@ -48,6 +48,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sip_transport.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -174,7 +176,10 @@ struct cp_sip_conf {
 	const char *addr;
 	uint16_t port;		   /* 0 = a free port (see cp_sip_port()) */
 	size_t max_msg_bytes;	   /* 0 = 65535 */
-	uint32_t max_conns;	   /* TCP; 0 = 256 */
+	uint32_t max_conns;	   /* TCP and TLS; 0 = 256 */
+	/* TCP and TLS: cp_sip_transport_conf.idle_ms (0 = an hour,
+	 * UINT32_MAX = never) */
+	uint32_t conn_idle_ms;
 	/* server ones; new requests beyond get 503, in-dialog ones and
 	 * CANCEL beyond twice as many; 0 = 4096 */
 	uint32_t max_transactions;
@@ -647,6 +652,9 @@ bool cp_sip_sub_is_refer(const struct cp_sip_sub *sub);
 const char *cp_sip_sub_subscriber(const struct cp_sip_sub *sub);
 
 const struct cp_sip_stats *cp_sip_stats(const struct cp_sip *sip);
+/* Its transport's (sip_transport.h: CP_SIP_TRANSPORT_STATS). */
+const struct cp_sip_transport_stats *cp_sip_transport_stats_of(
+	const struct cp_sip *sip);
 
 /*
  * Write the SIP and transport counters as one JSON object into buf.

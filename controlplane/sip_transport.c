@@ -37,6 +37,8 @@
 #define TAG_TLS_LISTEN 3ULL
 #define TAG_CONN0      4ULL /* + connection slot */
 #define MAX_EVENTS     32
+#define TLS_FAIL_LOGS	10
+#define TLS_FAIL_LOG_MS 10000
 
 struct conn {
 	int fd; /* -1 = free slot */
@@ -47,6 +49,7 @@ struct conn {
 	SSL *ssl;
 	bool tls_up, tls_ours, tls_wants_out;
 	uint64_t tls_deadline_ms; /* the handshake's, while not up */
+	uint64_t last_ms;	  /* the last byte in or out (or the open) */
 	char *buf;	 /* max_msg_bytes + 1 */
 	size_t len;
 	char *out; /* output queue, 4 * max_msg_bytes, NULL when empty */
@@ -64,7 +67,13 @@ struct cp_sip_transport {
 	int tls_lis; /* -1: no TLS */
 	uint16_t tls_port;
 	uint32_t tls_hs_ms;	   /* cp_sip_tls_conf.handshake_ms */
-	uint64_t tls_sweep_ms;	   /* the next look for late handshakes */
+	/* failed handshakes said in the log: at most TLS_FAIL_LOGS in a
+	 * TLS_FAIL_LOG_MS window (a scanner's hundreds a second are
+	 * counted, and summed up when the next window opens) */
+	uint64_t tls_log_ms; /* the window's start */
+	uint32_t tls_logged, tls_unlogged;
+	uint32_t idle_ms;	   /* cp_sip_transport_conf.idle_ms */
+	uint64_t sweep_ms; /* the next look for late handshakes and idle */
 	SSL_CTX *tls_srv, *tls_cli; /* accepted, and our connections */
 	BIO_METHOD *tls_bio;	    /* sockets written with MSG_NOSIGNAL */
 	size_t max_msg;
@@ -167,6 +176,7 @@ cp_sip_transport_open(struct cp_sip_transport **out,
 	tp->bound_len = len;
 	tp->max_msg = conf->max_msg_bytes ? conf->max_msg_bytes : 65535;
 	tp->max_conns = conf->max_conns ? conf->max_conns : 256;
+	tp->idle_ms = conf->idle_ms ? conf->idle_ms : 3600000;
 	tp->rx = rx;
 	tp->ctx = ctx;
 	rc = -ENOMEM;
@@ -395,6 +405,16 @@ cp_sip_transport_addr(struct cp_sip_peer *peer, const char *host, uint16_t port)
 	return make_addr(host, port, &peer->addr, &peer->addr_len);
 }
 
+/* A datagram of CRLFs alone, or empty: a NAT keepalive, not SIP. */
+static bool
+keepalive_datagram(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != '\r' && buf[i] != '\n')
+			return false;
+	return true;
+}
+
 static int
 rx_udp(struct cp_sip_transport *tp)
 {
@@ -411,6 +431,10 @@ rx_udp(struct cp_sip_transport *tp)
 			return n_msgs;
 		if ((size_t)n > tp->max_msg) {
 			tp->st.drop_too_big++;
+			continue;
+		}
+		if (keepalive_datagram(tp->udp_buf, (size_t)n)) {
+			tp->st.keepalives++;
 			continue;
 		}
 		tp->udp_buf[n] = '\0';
@@ -506,6 +530,7 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 		c->fd = fd;
 		c->id = ++tp->next_id ? tp->next_id : ++tp->next_id;
 		c->len = 0;
+		c->last_ms = now_ms();
 		c->addr = ss;
 		c->addr_len = len;
 		if (tls != NULL && !tls_new(tp, c, tls)) {
@@ -525,10 +550,16 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 	}
 }
 
-/* Hand up every whole message in c->buf; false if c had to be closed. */
+static int conn_send(struct cp_sip_transport *tp, struct conn *c,
+		     const char *buf, size_t len);
+
+/* Hand up every whole message in c->buf, and answer each ping before
+ * one; false if c had to be closed. */
 static bool
 frame_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 {
+	static const char ping[] = "\r\n\r\n";
+
 	for (;;) {
 		size_t skip = 0;
 		long n = cp_sip_transport_frame(c->buf, c->len, tp->max_msg,
@@ -539,6 +570,17 @@ frame_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 		};
 		char saved;
 
+		if (c->len >= 4 && memcmp(c->buf, ping, 4) == 0) {
+			/* RFC 5626 §3.5.1: a ping, and its pong */
+			tp->st.keepalives++;
+			c->len -= 4;
+			memmove(c->buf, c->buf + 4, c->len);
+			if (conn_send(tp, c, ping, 2) < 0)
+				return false;
+			continue;
+		}
+		if (c->len < 4 && memcmp(c->buf, ping, c->len) == 0)
+			return true; /* nothing, or a ping's first bytes */
 		if (n == 0) {
 			memmove(c->buf, c->buf + skip, c->len - skip);
 			c->len -= skip;
@@ -636,11 +678,15 @@ conn_write(struct conn *c, const char *buf, size_t len)
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0
 								       : -errno;
+		if (n > 0)
+			c->last_ms = now_ms();
 		return n;
 	}
 	ERR_clear_error();
-	if ((r = SSL_write(c->ssl, buf, (int)len)) > 0)
+	if ((r = SSL_write(c->ssl, buf, (int)len)) > 0) {
+		c->last_ms = now_ms();
 		return r;
+	}
 	switch (SSL_get_error(c->ssl, r)) {
 	case SSL_ERROR_WANT_WRITE:
 		c->tls_wants_out = true;
@@ -674,18 +720,23 @@ rx_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {
-			if (n < 0 && c->ssl != NULL) {
+			if (n == -EPROTO) { /* TLS's own: a bad record */
 				char why[160];
 
 				tp->st.drop_tls++;
 				LOG_INFO("sip: tls connection %u closed: %s",
 					 c->id, tls_why(c->ssl, why,
 							sizeof(why)));
+			} else if (n < 0) { /* the peer's reset, say */
+				LOG_DEBUG("sip: %s connection %u closed: %s",
+					  c->ssl != NULL ? "tls" : "tcp",
+					  c->id, strerror((int)-n));
 			}
 			conn_close(tp, c);
 			return;
 		}
 		c->len += (size_t)n;
+		c->last_ms = now_ms();
 		if (!frame_conn(tp, c, n_msgs))
 			return;
 	}
@@ -773,18 +824,42 @@ addr_bytes(const struct sockaddr_storage *ss, size_t *len)
 	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
 }
 
-/* c's handshake failed (why): counted, said, c closed. */
+/* The window of failed handshakes' log lines is over at now: how many
+ * went unsaid in it is said, and a new one may open. */
+static void
+tls_log_window(struct cp_sip_transport *tp, uint64_t now)
+{
+	if (now - tp->tls_log_ms < TLS_FAIL_LOG_MS)
+		return;
+	if (tp->tls_unlogged != 0)
+		LOG_INFO("sip: %u more tls handshakes failed, not logged "
+			 "(drop_tls counts them all)", tp->tls_unlogged);
+	tp->tls_log_ms = now;
+	tp->tls_logged = tp->tls_unlogged = 0;
+}
+
+/* c's handshake failed (why): counted, said (TLS_FAIL_LOGS a window),
+ * c closed. */
 static void
 tls_fail(struct cp_sip_transport *tp, struct conn *c, const char *why)
 {
+	static const char last[] = " (the next in 10 s: counted, not logged)";
 	char who[INET6_ADDRSTRLEN] = "?";
 	size_t len;
 
+	tp->st.drop_tls++;
+	tls_log_window(tp, now_ms());
+	if (tp->tls_logged == TLS_FAIL_LOGS) {
+		tp->tls_unlogged++;
+		conn_close(tp, c);
+		return;
+	}
+	tp->tls_logged++;
 	inet_ntop(c->addr.ss_family, addr_bytes(&c->addr, &len), who,
 		  sizeof(who));
-	tp->st.drop_tls++;
-	LOG_INFO("sip: tls connection %u %s %s failed its handshake: %s",
-		 c->id, c->tls_ours ? "to" : "from", who, why);
+	LOG_INFO("sip: tls connection %u %s %s failed its handshake: %s%s",
+		 c->id, c->tls_ours ? "to" : "from", who, why,
+		 tp->tls_logged == TLS_FAIL_LOGS ? last : "");
 	conn_close(tp, c);
 }
 
@@ -831,24 +906,38 @@ tls_handshake(struct cp_sip_transport *tp, struct conn *c)
 	return false;
 }
 
-/* Handshakes not done in time: their connections close. At most every
- * 100 ms. */
+/* Handshakes not done in time, and connections idle too long: they
+ * close. At most every 100 ms. */
 static void
-tls_sweep(struct cp_sip_transport *tp)
+conn_sweep(struct cp_sip_transport *tp)
 {
 	uint64_t now = now_ms();
 	char why[64];
 
-	if (tp->tls_srv == NULL || now < tp->tls_sweep_ms)
+	if (now < tp->sweep_ms)
 		return;
-	tp->tls_sweep_ms = now + 100;
-	snprintf(why, sizeof(why), "not done in %u ms", tp->tls_hs_ms);
+	tp->sweep_ms = now + 100;
+	if (tp->tls_unlogged != 0)
+		tls_log_window(tp, now);
 	for (uint32_t i = 0; i < tp->max_conns; i++) {
 		struct conn *c = &tp->conns[i];
 
-		if (c->fd >= 0 && c->ssl != NULL && !c->tls_up &&
-		    now >= c->tls_deadline_ms)
+		if (c->fd < 0)
+			continue;
+		if (c->ssl != NULL && !c->tls_up) {
+			if (now < c->tls_deadline_ms)
+				continue;
+			snprintf(why, sizeof(why), "not done in %u ms",
+				 tp->tls_hs_ms);
 			tls_fail(tp, c, why);
+		} else if (tp->idle_ms != UINT32_MAX &&
+			   now - c->last_ms >= tp->idle_ms) {
+			tp->st.closed_idle++;
+			LOG_DEBUG("sip: %s connection %u closed: idle for %u s",
+				  c->ssl != NULL ? "tls" : "tcp", c->id,
+				  (unsigned)((now - c->last_ms) / 1000));
+			conn_close(tp, c);
+		}
 	}
 }
 
@@ -918,7 +1007,7 @@ cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms)
 				rx_conn(tp, c, &n_msgs);
 		}
 	}
-	tls_sweep(tp);
+	conn_sweep(tp);
 	return n_msgs;
 }
 
@@ -938,13 +1027,35 @@ cp_sip_transport_conn_is_open(const struct cp_sip_transport *tp,
 	return find_conn(tp, conn_id) != NULL;
 }
 
+/* Send buf on c, or queue what it does not take now: 0, or -errno (c
+ * closed). */
+static int
+conn_send(struct cp_sip_transport *tp, struct conn *c, const char *buf,
+	  size_t len)
+{
+	uint64_t tag = TAG_CONN0 + (uint64_t)(c - tp->conns);
+	ssize_t n;
+
+	if (c->connecting || c->out_len > 0 ||
+	    (c->ssl != NULL && !c->tls_up)) {
+		n = 0; /* after what waits */
+	} else if ((n = conn_write(c, buf, len)) < 0) {
+		conn_close(tp, c);
+		return (int)n;
+	}
+	if ((size_t)n < len &&
+	    !conn_queue(tp, c, tag, buf + n, len - (size_t)n))
+		return -ENOBUFS;
+	return 0;
+}
+
 int
 cp_sip_transport_send(struct cp_sip_transport *tp, const struct cp_sip_peer *to,
 		      const char *buf, size_t len)
 {
 	struct conn *c;
-	uint64_t tag;
 	ssize_t n;
+	int rc;
 
 	if (to->proto == CP_SIP_UDP) {
 		n = sendto(tp->udp, buf, len, 0,
@@ -960,21 +1071,9 @@ cp_sip_transport_send(struct cp_sip_transport *tp, const struct cp_sip_peer *to,
 		tp->st.drop_tx++;
 		return -ENOTCONN;
 	}
-	tag = TAG_CONN0 + (uint64_t)(c - tp->conns);
-	if (c->connecting || c->out_len > 0 ||
-	    (c->ssl != NULL && !c->tls_up)) {
-		n = 0; /* after what waits */
-	} else if ((n = conn_write(c, buf, len)) < 0) {
-		int rc = (int)n;
-
+	if ((rc = conn_send(tp, c, buf, len)) < 0) {
 		tp->st.drop_tx++;
-		conn_close(tp, c);
 		return rc;
-	}
-	if ((size_t)n < len &&
-	    !conn_queue(tp, c, tag, buf + n, len - (size_t)n)) {
-		tp->st.drop_tx++;
-		return -ENOBUFS;
 	}
 	tp->st.tx_tcp++;
 	return 0;
@@ -1040,6 +1139,7 @@ conn_open(struct cp_sip_transport *tp, struct cp_sip_peer *peer, SSL_CTX *tls,
 	c->fd = fd;
 	c->id = ++tp->next_id ? tp->next_id : ++tp->next_id;
 	c->len = 0;
+	c->last_ms = now_ms();
 	c->connecting = true; /* the first EPOLLOUT tells how it went */
 	c->addr = peer->addr;
 	c->addr_len = peer->addr_len;

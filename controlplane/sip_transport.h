@@ -44,21 +44,37 @@ struct cp_sip_transport_conf {
 	uint16_t port;	      /* 0 = any free port (see _port()) */
 	size_t max_msg_bytes; /* 0 = 65535 (RFC 3261 §18.1.1) */
 	uint32_t max_conns;   /* TCP connections at once; 0 = 256 */
+	/* a TCP or TLS connection that carried no byte either way for this
+	 * long is closed (closed_idle; RFC 3261 §18.3 leaves it to us): a
+	 * peer that keeps one up through a NAT sends keepalives; 0 = an
+	 * hour, UINT32_MAX = never */
+	uint32_t idle_ms;
 };
 
 /* Counters; every dropped byte stream or datagram lands in one of them. */
+#define CP_SIP_TRANSPORT_STATS(X)					\
+	X(rx_udp) X(rx_tcp)	/* messages handed up */		\
+	X(tx_udp) X(tx_tcp)	/* messages sent */			\
+	X(tcp_accepted)		/* TCP and TLS connections: accepted, */ \
+	X(tcp_connected)	/* opened by us, */			\
+	X(tcp_closed)		/* closed */				\
+	X(drop_too_big)		/* datagram or TCP message over max */	\
+	X(drop_conn_limit)	/* connections refused at max_conns */	\
+	X(drop_tcp_framing)	/* no or bad Content-Length on TCP */	\
+	X(drop_tx)		/* send failed or connection gone */	\
+	X(tls_accepted)		/* TLS handshakes done: accepted, */	\
+	X(tls_connected)	/* and ours */				\
+	X(drop_tls)		/* TLS handshakes or records that failed */ \
+	/* a double CRLF on a connection (RFC 5626 §3.5.1's ping, answered \
+	 * with a CRLF, its pong), or a datagram of CRLFs alone, or empty \
+	 * (not SIP, not counted as malformed) */			\
+	X(keepalives)							\
+	X(closed_idle)		/* connections closed after idle_ms */
+
 struct cp_sip_transport_stats {
-	uint64_t rx_udp, rx_tcp; /* messages handed up */
-	uint64_t tx_udp, tx_tcp; /* messages sent */
-	uint64_t tcp_accepted, tcp_closed;
-	uint64_t tcp_connected;	   /* connections we opened */
-	uint64_t drop_too_big;	   /* datagram or TCP message over max */
-	uint64_t drop_conn_limit;  /* connections refused at max_conns */
-	uint64_t drop_tcp_framing; /* no or bad Content-Length on TCP */
-	uint64_t drop_tx;	   /* send failed or connection gone */
-	uint64_t tls_accepted;	   /* TLS handshakes done: accepted, */
-	uint64_t tls_connected;	   /* and ours */
-	uint64_t drop_tls;	   /* TLS handshakes or records that failed */
+#define CP_SIP_TRANSPORT_STAT_FIELD(n) uint64_t n;
+	CP_SIP_TRANSPORT_STATS(CP_SIP_TRANSPORT_STAT_FIELD)
+#undef CP_SIP_TRANSPORT_STAT_FIELD
 };
 
 /*

@@ -1181,6 +1181,54 @@ START_TEST(test_focus_cp_refuses_tls_files)
 }
 END_TEST
 
+/*
+ * Each SIP connection is a file: under an open files limit of 600 (soft
+ * and hard), --max-conns 1000 is refused at start, and the default (1024)
+ * is lowered to fit, with a warning; under a soft limit of 600 alone,
+ * tutti-cp raises it and keeps 1024. (There is no tutti-dp: each run then
+ * stops there, with status 1.) setpriv comes with util-linux.
+ */
+START_TEST(test_focus_cp_max_conns_and_files)
+{
+	static const struct {
+		const char *ulimit, *conns, *says, *not;
+	} cases[] = {
+		{ "-n 600", "1000", "--max-conns 1000 needs 1128 open files; "
+		  "this process may have 600 (raise it", "cannot attach" },
+		{ "-n 600", NULL, "SIP connections limited to 472 by the open "
+		  "files limit (600)", "open files; this process" },
+		{ "-Sn 600", NULL, "TCP and TLS connections: at most 1024, "
+		  "closed after 3600 s idle", "SIP connections limited" },
+	};
+
+	for (unsigned int i = 0; i < 3; i++) {
+		char sh[64];
+		/* root could raise the hard limit again: not without
+		 * CAP_SYS_RESOURCE */
+		char *argv[] = { "/usr/bin/setpriv",
+				 "--bounding-set=-sys_resource",
+				 "/bin/sh", "-c", sh,
+				 (char *)test_env("TUTTI_CP"),
+				 "--wait", "0",
+				 "--region", "/tutti-ut-focus-none",
+				 "--sip", "127.0.0.1:0",
+				 cases[i].conns ? "--max-conns" : NULL,
+				 (char *)cases[i].conns, NULL };
+		struct proc p;
+
+		snprintf(sh, sizeof(sh), "ulimit %s && exec \"$0\" \"$@\"",
+			 cases[i].ulimit);
+		ck_assert_int_eq(proc_start(&p, geteuid() == 0 ? argv
+							      : argv + 2),
+				 0);
+		ck_assert_int_eq(proc_wait(&p, 10000), 1);
+		ck_assert_msg(strstr(p.out, cases[i].says) != NULL &&
+				      strstr(p.out, cases[i].not) == NULL,
+			      "ulimit %s: %s", cases[i].ulimit, p.out);
+	}
+}
+END_TEST
+
 /* ---- tuttictl provision: conferences and legs without SIP ---- */
 
 static char prov_path[96];
@@ -2472,6 +2520,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_cp_refuses_bad_media_ip);
 	tcase_add_test(tc, test_focus_cp_refuses_bad_proxy_options);
 	tcase_add_test(tc, test_focus_cp_refuses_tls_files);
+	tcase_add_test(tc, test_focus_cp_max_conns_and_files);
 	tcase_add_test(tc, test_focus_new_checks_the_address_count);
 	suite_add_tcase(s, tc);
 	return s;

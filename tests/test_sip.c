@@ -63,7 +63,7 @@ static struct {
 static bool
 stats_have(const char *needle)
 {
-	static char json[2048];
+	static char json[4096];
 
 	cp_sip_stats_json(sip, json, sizeof(json));
 	return strstr(json, needle) != NULL;
@@ -277,6 +277,7 @@ static uint32_t proxy_timeout_ms, proxy_ping_ms;
 static const char *dns_servers;
 static uint32_t dns_min_ttl_ms;
 static uint32_t session_expires_s, min_se_s; /* the stimer tcase's */
+static uint32_t conn_idle_ms;			/* 0: the default */
 /* the tls tcase's TLS for open_sip() (NULL: none) */
 static const struct cp_sip_tls_conf *tls_conf;
 
@@ -292,6 +293,7 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.max_msg_bytes = 4096,
 		.reject_max_forwards_0 = reject_mf0,
 		.max_conns = max_conns,
+		.conn_idle_ms = conn_idle_ms,
 		.max_transactions = max_txns,
 		.contact_params = ";isfocus",
 		.proxy_timeout_ms = proxy_timeout_ms,
@@ -338,7 +340,7 @@ setup_mf0(void)
 static void
 teardown(void)
 {
-	char json[2048];
+	char json[4096];
 
 	cp_sip_stats_json(sip, json, sizeof(json));
 	fprintf(stderr, "# stats %s\n", json);
@@ -1542,7 +1544,9 @@ START_TEST(test_focus_session_timer)
 	ck_assert_msg(strstr(m, "tutti_sip_events_total{what=\""
 				"session_too_small\"} 1\n") != NULL &&
 			      strstr(m, "tutti_sip_events_total{what=\""
-					"session_refreshed\"} 2\n") != NULL,
+					"session_refreshed\"} 2\n") != NULL &&
+			      strstr(m, "tutti_sip_transport_total{what=\""
+					"closed_idle\"} 0\n") != NULL,
 		      "%s", m);
 	/* and for people: tuttictl stats */
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
@@ -1558,7 +1562,12 @@ START_TEST(test_focus_session_timer)
 					  "0\n") != NULL &&
 			      strstr(out, "\nSIP over TLS: connections "
 					  "accepted 0, opened 0, failed "
-					  "(handshake or record) 0\n") != NULL,
+					  "(handshake or record) 0\n") != NULL &&
+			      strstr(out, "\nSIP connections (TCP and TLS): "
+					  "accepted ") != NULL &&
+			      strstr(out, ", closed idle 0, refused at "
+					  "--max-conns 0; keepalives (CRLF) "
+					  "0\n") != NULL,
 		      "%s", out);
 }
 END_TEST
@@ -2896,6 +2905,113 @@ START_TEST(test_sip_tcp_conn_limit)
 }
 END_TEST
 
+/* A ping (a double CRLF, in pieces of split bytes) on fd, and its pong:
+ * exactly one CRLF back. */
+static void
+tcp_ping(int fd, size_t split)
+{
+	static const char ping[] = "\r\n\r\n";
+	char buf[64];
+
+	ck_assert_int_eq(write(fd, ping, split), (ssize_t)split);
+	cp_sip_poll(sip, 0);
+	ck_assert_int_eq(write(fd, ping + split, 4 - split),
+			 (ssize_t)(4 - split));
+	tcp_recv(fd, buf, sizeof(buf), "\r\n");
+	ck_assert_str_eq(buf, "\r\n");
+}
+
+/*
+ * Keepalives (RFC 5626 §3.5.1): a double CRLF on a connection gets a
+ * CRLF, also when it comes in two writes, and the messages around it are
+ * framed as before; a datagram of CRLFs, or empty, is a keepalive too,
+ * not a malformed message.
+ */
+START_TEST(test_sip_keepalives)
+{
+	static const char m[] =
+		REQ("OPTIONS", "z9hG4bKka", "ka1", "1 OPTIONS", "");
+	static const char ka2[] = TCP_OPTIONS("ka2");
+	struct sockaddr_in to;
+	char buf[4096];
+	int u = udp_peer(&to), fd = tcp_connect();
+
+	udp_send(u, &to, "\r\n\r\n", 4);
+	udp_send(u, &to, "", 0);
+	udp_send(u, &to, m, sizeof(m) - 1);
+	udp_recv(u, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	ck_assert(stats_have("\"keepalives\":2,"));
+	ck_assert(stats_have("\"parse_bad\":0,"));
+	tcp_ping(fd, 4);
+	tcp_ping(fd, 2);
+	tcp_ping(fd, 1);
+	ck_assert(stats_have("\"keepalives\":5,"));
+	ck_assert_int_eq(write(fd, ka2, sizeof(ka2) - 1),
+			 (ssize_t)sizeof(ka2) - 1);
+	tcp_recv(fd, buf, sizeof(buf), "Call-ID: ka2");
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	tcp_ping(fd, 3);
+	ck_assert(stats_have("\"parse_bad\":0,"));
+	ck_assert(stats_have("\"keepalives\":6,"));
+	close(fd);
+	close(u);
+}
+END_TEST
+
+/*
+ * A connection with no byte either way for conn_idle_ms closes (and not
+ * before); one kept up by pings, and one whose peer sends a message a
+ * byte at a time (nothing comes back till it is whole), stay open past
+ * it, and still work.
+ */
+START_TEST(test_sip_conn_idle)
+{
+	static const char opt[] = TCP_OPTIONS("idle1");
+	static const char opt2[] = TCP_OPTIONS("idle2");
+	char buf[4096];
+	uint64_t t0, closed = 0, end;
+	size_t sent = 0;
+	int kept, slow, idle;
+
+	cp_sip_close(sip);
+	conn_idle_ms = 1000;
+	open_sip(false, 0, 0);
+	conn_idle_ms = 0;
+	t0 = proc_now_ms();
+	kept = tcp_connect();
+	slow = tcp_connect();
+	idle = tcp_connect();
+	fcntl(idle, F_SETFL, O_NONBLOCK);
+	/* every 50 ms for 2.5 s, a ping on one and a byte on another,
+	 * while the third idles */
+	end = t0 + 2500;
+	while (proc_now_ms() < end) {
+		tcp_ping(kept, 4);
+		ck_assert_int_eq(write(slow, opt2 + sent, 1), 1);
+		sent++;
+		if (closed == 0 && recv(idle, buf, sizeof(buf), 0) == 0)
+			closed = proc_now_ms();
+		(void)POLL_UNTIL(false, 50);
+	}
+	ck_assert_msg(closed != 0, "the idle connection is still open");
+	ck_assert_uint_ge(closed - t0, 1000);
+	ck_assert(stats_have("\"closed_idle\":1}"));
+	ck_assert_int_eq(write(kept, opt, sizeof(opt) - 1),
+			 (ssize_t)sizeof(opt) - 1);
+	tcp_recv(kept, buf, sizeof(buf), "Call-ID: idle1");
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	ck_assert_uint_lt(sent, sizeof(opt2) - 1);
+	ck_assert_int_eq(write(slow, opt2 + sent, sizeof(opt2) - 1 - sent),
+			 (ssize_t)(sizeof(opt2) - 1 - sent));
+	tcp_recv(slow, buf, sizeof(buf), "Call-ID: idle2");
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	close(kept);
+	close(slow);
+	close(idle);
+}
+END_TEST
+
 /*
  * Call the layer from the raw socket caller: INVITE (Call-ID callid,
  * CSeq 1, extra headers), skip the 100, expect the 200; its To-tag in tag.
@@ -3940,7 +4056,7 @@ proxies_close(void)
 static bool
 proxies_have(const char *needle)
 {
-	static char json[2048];
+	static char json[4096];
 
 	cp_sip_proxies_json(sip, json, sizeof(json));
 	return strstr(json, needle) != NULL;
@@ -4105,7 +4221,7 @@ START_TEST(test_sip_proxy_dns)
 {
 	char rec[4][96], a[4096], b[4096], dns[32], want[2][96];
 	const char *records[5] = { rec[0], rec[1], rec[2], rec[3], NULL };
-	static char json[2048];
+	static char json[4096];
 	unsigned port[2];
 	uint16_t dport = (uint16_t)free_port();
 	struct proc dm;
@@ -5688,12 +5804,14 @@ cert_copy(const char *src, const char *dst)
 
 /* SIGHUP reads TLS's files again: a renewed certificate is shown to new
  * connections; a key that is not the certificate's is refused and the
- * certificate in force stays. */
+ * certificate in force stays. Then a scanner's failed handshakes are all
+ * counted, and the log says the first ten. */
 START_TEST(test_focus_tls_sighup)
 {
 	const char *at = strstr(focus_cp.out, ", TLS on port ");
 	unsigned int port = 0;
-	char cn[64];
+	char cn[64], out[8192];
+	int n;
 	SSL *ssl;
 
 	ck_assert_msg(at != NULL, "%s", focus_cp.out);
@@ -5725,6 +5843,36 @@ START_TEST(test_focus_tls_sighup)
 	ck_assert_ptr_nonnull(ssl);
 	ck_assert_str_eq(peer_cn(ssl, cn, sizeof(cn)), "peer");
 	tls_close(ssl);
+
+	/* a scanner: 12 handshakes fail at once, the log says 10 */
+	for (int i = 0; i < 12; i++) {
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		static const char get[] = "GET / HTTP/1.0\r\n\r\n";
+
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		to.sin_port = htons((uint16_t)port);
+		ck_assert_int_eq(connect(fd, (struct sockaddr *)&to,
+					 sizeof(to)), 0);
+		ck_assert_int_eq(write(fd, get, sizeof(get) - 1),
+				 (ssize_t)sizeof(get) - 1);
+		/* closed by the focus once it failed (an alert first,
+		 * perhaps) */
+		while (read(fd, cn, sizeof(cn)) > 0)
+			;
+		close(fd);
+	}
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "\nSIP over TLS: connections accepted 3, "
+				  "opened 0, failed (handshake or record) "
+				  "12\n") != NULL, "%s\n%s", out, focus_cp.out);
+	ck_assert_msg(proc_expect(&focus_cp, "(the next in 10 s: counted, "
+					     "not logged)", 10000),
+		      "%s", focus_cp.out);
+	for (at = focus_cp.out, n = 0;
+	     (at = strstr(at, "failed its handshake")) != NULL; at++)
+		n++;
+	ck_assert_int_eq(n, 10);
 }
 END_TEST
 
@@ -5924,6 +6072,8 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_stream_framing);
 	tcase_add_test(raw, test_sip_tcp_too_big);
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
+	tcase_add_test(raw, test_sip_keepalives);
+	tcase_add_test(raw, test_sip_conn_idle);
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	tcase_add_test(raw, test_sip_reinvite_and_cseq);
 	tcase_add_test(raw, test_sip_dialog_save_restore);
