@@ -474,6 +474,8 @@ main(int argc, char **argv)
 	}
 	/* the checksum sums of the best ISA, as tutti-dp picks them */
 	dp_csum_use(dp_csum_for(dp_simd_best()));
+	fprintf(stderr, "bench_io: kernels: %s\n",
+		dp_simd_name(dp_simd_best()));
 	rxr = rte_ring_create("bio_rx", 32768, 0, RING_F_SP_ENQ |
 			      RING_F_SC_DEQ);
 	txr = rte_ring_create("bio_tx", 32768, 0, RING_F_SP_ENQ |
