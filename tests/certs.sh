@@ -4,7 +4,8 @@
 # (DIR/ca.pem, DIR/ca.key) and, for each NAME, a certificate it signed
 # (DIR/NAME.pem, its key DIR/NAME.key) whose subjectAltName is SAN, e.g.
 # focus=IP:127.0.0.1 or client=DNS:client.test. EC P-256 keys, valid for
-# two days. Needs the openssl command (tools/deps installs it).
+# two days (TUTTI_CERT_DAYS=N: N; tools/run's demo takes 30). Needs the
+# openssl command (tools/deps installs it).
 set -euo pipefail
 if [[ $# -lt 1 || ! -d "$1" ]]; then
 	echo "usage: tests/certs.sh DIR NAME=SAN..." >&2
@@ -12,7 +13,10 @@ if [[ $# -lt 1 || ! -d "$1" ]]; then
 fi
 dir=$1
 shift
-ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2)
+days=${TUTTI_CERT_DAYS:-2}
+[[ $days =~ ^[1-9][0-9]*$ ]] || { echo "tests/certs.sh: TUTTI_CERT_DAYS" \
+	"takes a number of days, not '$days'" >&2; exit 2; }
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days "$days")
 openssl req -x509 "${ec[@]}" -subj "/CN=Tutti test CA" \
 	-keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
 for a in "$@"; do

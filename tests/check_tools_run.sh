@@ -43,7 +43,7 @@ wait $run || {
 cat "$out" "$ctl_out"
 want="found tutti-dp|found tutti-cp pid|answered on all|tools/run: stopped"
 if [ "$(id -u)" -eq 0 ]; then
-	want="$want|lab tutti-rt$id removed|tutti-phone 450Hz:  2s|tutti-phone 800Hz:  2s|tutti-phone 1300Hz:  2s|phone@198.18.0.1:40001 joined conference demo|phone@198.18.0.1:40003 joined conference demo|phone@198.18.0.1:40005 joined conference demo|metrics on http://198.18.0.1:9100|owns 198.18.0.2, 198.18.0.3;|media addresses: tutti-dp owns all 2"
+	want="$want|lab tutti-rt$id removed|tutti-phone 450Hz:  2s|tutti-phone 800Hz:  2s|tutti-phone 1300Hz:  2s|phone@198.18.0.1:40001 joined conference demo|phone@198.18.0.1:40003 joined conference demo|phone@198.18.0.1:40005 joined conference demo|metrics on http://198.18.0.1:9100|TLS on port 5061 (certificate |call in TLS:    sip:demo@198.18.0.1;transport=tls|owns 198.18.0.2, 198.18.0.3;|media addresses: tutti-dp owns all 2"
 fi
 IFS='|'
 for w in $want; do
