@@ -288,9 +288,16 @@ printf '%s\n' 'conference 50' \
 	>"$dir/t.prov"
 check "legs with a media timeout are provisioned" \
 	quiet tctl provision "$dir/t.prov"
-check "... time out unheard and go, summed up in one line" wait_for 10 grep -q \
-	"provisioning: 3 legs removed (no media), 1 provisioned conference ended" \
-	"$dir/cp.log"
+# (summed up a loop of tutti-cp's at a time: the three timeouts come in
+# one tick of tutti-dp's, but a loaded tutti-cp may take its events in
+# two turns, and then says them in two lines)
+no_media_gone() {
+	[[ $(grep -o 'provisioning: [0-9]* legs\? removed (no media)' \
+		"$dir/cp.log" | awk '{ n += $2 } END { print n + 0 }') -eq 3 ]] &&
+		grep -q 'removed (no media), 1 provisioned conference ended$' \
+			"$dir/cp.log"
+}
+check "... time out unheard and go, summed up" wait_for 10 no_media_gone
 check "... with no line for each leg" \
 	test "$(grep -c 'no media for' "$dir/cp.log")" -eq 0
 check "... and tutti-dp runs no leg" wait_for 10 bash -c \
