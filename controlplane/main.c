@@ -45,6 +45,7 @@ enum {
 	OPT_TLS_VERIFY,
 	OPT_MAX_CONNS,
 	OPT_CONN_IDLE,
+	OPT_CONNS_PER_ADDR,
 };
 
 struct cp_opts {
@@ -65,6 +66,7 @@ struct cp_opts {
 	uint32_t max_txn;	/* server transactions before 503 */
 	uint32_t max_conns;	/* --max-conns: TCP and TLS */
 	bool max_conns_given;	/* else lowered to the open files limit */
+	uint32_t conns_per_addr; /* --max-conns-per-addr */
 	uint32_t conn_idle_ms;	/* --conn-idle; UINT32_MAX = never */
 	/* --outbound-proxy URIs, in order, up to the first NULL */
 	const char *outbound_proxy[CP_SIP_MAX_PROXIES];
@@ -160,6 +162,10 @@ usage(FILE *f)
 "                     in a dialog and CANCELs may use as many again\n"
 "  --max-conns N      TCP and TLS connections at once, in and out\n"
 "                     (default 1024); past it, new ones are refused\n"
+"  --max-conns-per-addr N  of those, accepted from one address at once\n"
+"                     (default 64): no one host takes every slot. A\n"
+"                     connection that sends no whole message in its\n"
+"                     first 30 s is closed too\n"
 "  --conn-idle S      close a TCP or TLS connection after S seconds with\n"
 "                     no byte either way (default 3600, longer than\n"
 "                     the session timers' refresh; 0: never). Its\n"
@@ -319,6 +325,8 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "max-transactions", required_argument, NULL, 'X' },
 		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 		{ "conn-idle", required_argument, NULL, OPT_CONN_IDLE },
+		{ "max-conns-per-addr", required_argument, NULL,
+		  OPT_CONNS_PER_ADDR },
 		{ "outbound-proxy", required_argument, NULL, 'O' },
 		{ "dns", required_argument, NULL, 'D' },
 		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
@@ -353,6 +361,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->max_txn = 32768;
 	o->max_conns = 1024;
 	o->conn_idle_ms = 3600 * 1000;
+	o->conns_per_addr = 64;
 	memset(o->outbound_proxy, 0, sizeof(o->outbound_proxy));
 	o->n_proxies = 0;
 	o->proxy_timeout_ms = 4000;
@@ -483,6 +492,14 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			}
 			o->max_conns = (uint32_t)v;
 			o->max_conns_given = true;
+			break;
+		case OPT_CONNS_PER_ADDR:
+			if (!opt_num(optarg, 1, 65536, &v)) {
+				LOG_ERR("--max-conns-per-addr %s: 1..65536",
+					optarg);
+				return -EINVAL;
+			}
+			o->conns_per_addr = (uint32_t)v;
 			break;
 		case OPT_CONN_IDLE:
 			if (!opt_num(optarg, 0, 86400, &v)) {
@@ -876,6 +893,7 @@ open_sip(const struct cp_opts *o)
 				    .max_transactions = o->max_txn,
 				    .max_conns = o->max_conns,
 				    .conn_idle_ms = o->conn_idle_ms,
+				    .max_conns_per_addr = o->conns_per_addr,
 				    .proxy_timeout_ms = o->proxy_timeout_ms,
 				    .proxy_ping_ms = o->proxy_ping_ms,
 				    .dns_servers = o->dns,
@@ -928,11 +946,13 @@ open_sip(const struct cp_opts *o)
 		 "proxies " : o->n_proxies ? "; dial-outs through the "
 		 "outbound proxy " : "", proxies);
 	if (o->conn_idle_ms == UINT32_MAX)
-		LOG_INFO("TCP and TLS connections: at most %u, kept however "
-			 "long idle", o->max_conns);
+		LOG_INFO("TCP and TLS connections: at most %u (%u from one "
+			 "address), kept however long idle", o->max_conns,
+			 o->conns_per_addr);
 	else
-		LOG_INFO("TCP and TLS connections: at most %u, closed after "
-			 "%u s idle", o->max_conns, o->conn_idle_ms / 1000);
+		LOG_INFO("TCP and TLS connections: at most %u (%u from one "
+			 "address), closed after %u s idle", o->max_conns,
+			 o->conns_per_addr, o->conn_idle_ms / 1000);
 	if (o->session_expires_s != 0)
 		LOG_INFO("session timers: at most %u s, at least %u s; calls "
 			 "not refreshed in time are hung up",

@@ -2076,6 +2076,8 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 		.max_msg_bytes = conf->max_msg_bytes,
 		.max_conns = conf->max_conns,
 		.idle_ms = conf->conn_idle_ms,
+		.max_conns_per_addr = conf->max_conns_per_addr,
+		.first_msg_ms = conf->first_msg_ms,
 	};
 	if ((rc = cp_sip_transport_open(&sip->tp, &tc, on_rx, sip)) < 0)
 		goto out_free;

@@ -180,6 +180,9 @@ struct cp_sip_conf {
 	/* TCP and TLS: cp_sip_transport_conf.idle_ms (0 = an hour,
 	 * UINT32_MAX = never) */
 	uint32_t conn_idle_ms;
+	/* TCP and TLS: cp_sip_transport_conf's (0 = 64; 0 = 30000) */
+	uint32_t max_conns_per_addr;
+	uint32_t first_msg_ms;
 	/* server ones; new requests beyond get 503, in-dialog ones and
 	 * CANCEL beyond twice as many; 0 = 4096 */
 	uint32_t max_transactions;

@@ -47,8 +47,12 @@ struct conn {
 	/* TLS: the session (NULL: plain TCP); up once the handshake is done;
 	 * wants_out: OpenSSL waits for the socket to take bytes */
 	SSL *ssl;
-	bool tls_up, tls_ours, tls_wants_out;
+	bool tls_up, tls_wants_out;
+	bool ours;		  /* opened by us (else accepted) */
 	uint64_t tls_deadline_ms; /* the handshake's, while not up */
+	/* accepted: its first whole message is due by then, else it closes
+	 * (closed_quiet); 0 once one came, and for ours */
+	uint64_t quiet_deadline_ms;
 	uint64_t last_ms;	  /* the last byte in or out (or the open) */
 	char *buf;	 /* max_msg_bytes + 1 */
 	size_t len;
@@ -73,7 +77,10 @@ struct cp_sip_transport {
 	uint64_t tls_log_ms; /* the window's start */
 	uint32_t tls_logged, tls_unlogged;
 	uint32_t idle_ms;	   /* cp_sip_transport_conf.idle_ms */
-	uint64_t sweep_ms; /* the next look for late handshakes and idle */
+	uint32_t max_per_addr;	   /* .max_conns_per_addr */
+	uint32_t quiet_ms;	   /* .first_msg_ms */
+	uint64_t sweep_ms; /* the next look for late handshakes, quiet and
+			    * idle connections */
 	SSL_CTX *tls_srv, *tls_cli; /* accepted, and our connections */
 	BIO_METHOD *tls_bio;	    /* sockets written with MSG_NOSIGNAL */
 	size_t max_msg;
@@ -177,6 +184,9 @@ cp_sip_transport_open(struct cp_sip_transport **out,
 	tp->max_msg = conf->max_msg_bytes ? conf->max_msg_bytes : 65535;
 	tp->max_conns = conf->max_conns ? conf->max_conns : 256;
 	tp->idle_ms = conf->idle_ms ? conf->idle_ms : 3600000;
+	tp->max_per_addr = conf->max_conns_per_addr ? conf->max_conns_per_addr
+						    : 64;
+	tp->quiet_ms = conf->first_msg_ms ? conf->first_msg_ms : 30000;
 	tp->rx = rx;
 	tp->ctx = ctx;
 	rc = -ENOMEM;
@@ -253,7 +263,7 @@ conn_close(struct cp_sip_transport *tp, struct conn *c)
 			SSL_shutdown(c->ssl); /* close_notify, if it goes */
 		SSL_free(c->ssl);
 		c->ssl = NULL;
-		c->tls_up = c->tls_ours = c->tls_wants_out = false;
+		c->tls_up = c->tls_wants_out = false;
 	}
 	close(c->fd); /* also leaves the epoll set */
 	free(c->buf);
@@ -263,7 +273,8 @@ conn_close(struct cp_sip_transport *tp, struct conn *c)
 	free(c->out);
 	c->out = NULL;
 	c->out_len = 0;
-	c->connecting = false;
+	c->connecting = c->ours = false;
+	c->quiet_deadline_ms = 0;
 	c->fd = -1;
 	c->len = 0;
 	tp->st.tcp_closed++;
@@ -503,6 +514,39 @@ tls_new(struct cp_sip_transport *tp, struct conn *c, SSL_CTX *tls)
 	return true;
 }
 
+/* The address bytes of ss (IPv4 or IPv6), and their length in *len. */
+static const void *
+addr_bytes(const struct sockaddr_storage *ss, size_t *len)
+{
+	if (ss->ss_family == AF_INET) {
+		*len = 4;
+		return &((const struct sockaddr_in *)ss)->sin_addr;
+	}
+	*len = 16;
+	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+/* How many of the connections accepted are from ss's address (any
+ * port). */
+static uint32_t
+conns_from(const struct cp_sip_transport *tp,
+	   const struct sockaddr_storage *ss)
+{
+	size_t len, n;
+	const void *a = addr_bytes(ss, &len);
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < tp->max_conns; i++) {
+		const struct conn *c = &tp->conns[i];
+
+		if (c->fd >= 0 && !c->ours &&
+		    c->addr.ss_family == ss->ss_family &&
+		    memcmp(addr_bytes(&c->addr, &n), a, len) == 0)
+			k++;
+	}
+	return k;
+}
+
 /* Connections waiting on listener lis (TLS: in a session of tls's). */
 static void
 accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
@@ -518,6 +562,11 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 
 		if (fd < 0)
 			return;
+		if (conns_from(tp, &ss) >= tp->max_per_addr) {
+			tp->st.drop_conn_per_addr++;
+			close(fd);
+			continue;
+		}
 		for (i = 0; i < tp->max_conns && c == NULL; i++)
 			if (tp->conns[i].fd < 0)
 				c = &tp->conns[i];
@@ -531,6 +580,7 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 		c->id = ++tp->next_id ? tp->next_id : ++tp->next_id;
 		c->len = 0;
 		c->last_ms = now_ms();
+		c->quiet_deadline_ms = c->last_ms + tp->quiet_ms;
 		c->addr = ss;
 		c->addr_len = len;
 		if (tls != NULL && !tls_new(tp, c, tls)) {
@@ -603,6 +653,7 @@ frame_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 		saved = c->buf[skip + (size_t)n]; /* buf has +1 byte */
 		c->buf[skip + (size_t)n] = '\0';
 		tp->st.rx_tcp++;
+		c->quiet_deadline_ms = 0;
 		(*n_msgs)++;
 		tp->rx(tp->ctx, &from, c->buf + skip, (size_t)n);
 		/* The callback may have closed c through a failed send. */
@@ -812,18 +863,6 @@ conn_writable(struct cp_sip_transport *tp, struct conn *c, uint64_t tag)
 		conn_mask(tp, c, tag);
 }
 
-/* The address bytes of ss (IPv4 or IPv6), and their length in *len. */
-static const void *
-addr_bytes(const struct sockaddr_storage *ss, size_t *len)
-{
-	if (ss->ss_family == AF_INET) {
-		*len = 4;
-		return &((const struct sockaddr_in *)ss)->sin_addr;
-	}
-	*len = 16;
-	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
-}
-
 /* The window of failed handshakes' log lines is over at now: how many
  * went unsaid in it is said, and a new one may open. */
 static void
@@ -858,7 +897,7 @@ tls_fail(struct cp_sip_transport *tp, struct conn *c, const char *why)
 	inet_ntop(c->addr.ss_family, addr_bytes(&c->addr, &len), who,
 		  sizeof(who));
 	LOG_INFO("sip: tls connection %u %s %s failed its handshake: %s%s",
-		 c->id, c->tls_ours ? "to" : "from", who, why,
+		 c->id, c->ours ? "to" : "from", who, why,
 		 tp->tls_logged == TLS_FAIL_LOGS ? last : "");
 	conn_close(tp, c);
 }
@@ -877,7 +916,7 @@ tls_handshake(struct cp_sip_transport *tp, struct conn *c)
 	if ((r = SSL_do_handshake(c->ssl)) == 1) {
 		c->tls_up = true;
 		c->tls_deadline_ms = 0;
-		if (c->tls_ours)
+		if (c->ours)
 			tp->st.tls_connected++;
 		else
 			tp->st.tls_accepted++;
@@ -906,8 +945,8 @@ tls_handshake(struct cp_sip_transport *tp, struct conn *c)
 	return false;
 }
 
-/* Handshakes not done in time, and connections idle too long: they
- * close. At most every 100 ms. */
+/* Handshakes not done in time, connections with no message in time,
+ * and connections idle too long: they close. At most every 100 ms. */
 static void
 conn_sweep(struct cp_sip_transport *tp)
 {
@@ -930,6 +969,13 @@ conn_sweep(struct cp_sip_transport *tp)
 			snprintf(why, sizeof(why), "not done in %u ms",
 				 tp->tls_hs_ms);
 			tls_fail(tp, c, why);
+		} else if (c->quiet_deadline_ms != 0 &&
+			   now >= c->quiet_deadline_ms) {
+			tp->st.closed_quiet++;
+			LOG_DEBUG("sip: %s connection %u closed: no message in "
+				  "%u ms", c->ssl != NULL ? "tls" : "tcp",
+				  c->id, tp->quiet_ms);
+			conn_close(tp, c);
 		} else if (tp->idle_ms != UINT32_MAX &&
 			   now - c->last_ms >= tp->idle_ms) {
 			tp->st.closed_idle++;
@@ -1091,7 +1137,6 @@ tls_client(struct cp_sip_transport *tp, struct conn *c, SSL_CTX *tls,
 
 	if (!tls_new(tp, c, tls))
 		return false;
-	c->tls_ours = true;
 	SSL_set_connect_state(c->ssl);
 	if (host != NULL)
 		return SSL_set_tlsext_host_name(c->ssl, host) == 1 &&
@@ -1140,6 +1185,7 @@ conn_open(struct cp_sip_transport *tp, struct cp_sip_peer *peer, SSL_CTX *tls,
 	c->id = ++tp->next_id ? tp->next_id : ++tp->next_id;
 	c->len = 0;
 	c->last_ms = now_ms();
+	c->ours = true;
 	c->connecting = true; /* the first EPOLLOUT tells how it went */
 	c->addr = peer->addr;
 	c->addr_len = peer->addr_len;

@@ -49,6 +49,14 @@ struct cp_sip_transport_conf {
 	 * peer that keeps one up through a NAT sends keepalives; 0 = an
 	 * hour, UINT32_MAX = never */
 	uint32_t idle_ms;
+	/* accepted connections from one address at once; one more is
+	 * closed (drop_conn_per_addr): one host cannot take every slot;
+	 * 0 = 64 */
+	uint32_t max_conns_per_addr;
+	/* an accepted connection whose first whole message (a keepalive is
+	 * not one) has not come this long after it opened is closed
+	 * (closed_quiet); 0 = 30000 */
+	uint32_t first_msg_ms;
 };
 
 /* Counters; every dropped byte stream or datagram lands in one of them. */
@@ -60,6 +68,7 @@ struct cp_sip_transport_conf {
 	X(tcp_closed)		/* closed */				\
 	X(drop_too_big)		/* datagram or TCP message over max */	\
 	X(drop_conn_limit)	/* connections refused at max_conns */	\
+	X(drop_conn_per_addr)	/* and at max_conns_per_addr */		\
 	X(drop_tcp_framing)	/* no or bad Content-Length on TCP */	\
 	X(drop_tx)		/* send failed or connection gone */	\
 	X(tls_accepted)		/* TLS handshakes done: accepted, */	\
@@ -69,7 +78,8 @@ struct cp_sip_transport_conf {
 	 * with a CRLF, its pong), or a datagram of CRLFs alone, or empty \
 	 * (not SIP, not counted as malformed) */			\
 	X(keepalives)							\
-	X(closed_idle)		/* connections closed after idle_ms */
+	X(closed_idle)		/* connections closed after idle_ms */	\
+	X(closed_quiet)		/* and with no message in first_msg_ms */
 
 struct cp_sip_transport_stats {
 #define CP_SIP_TRANSPORT_STAT_FIELD(n) uint64_t n;

@@ -1197,8 +1197,9 @@ START_TEST(test_focus_cp_max_conns_and_files)
 		  "this process may have 600 (raise it", "cannot attach" },
 		{ "-n 600", NULL, "SIP connections limited to 472 by the open "
 		  "files limit (600)", "open files; this process" },
-		{ "-Sn 600", NULL, "TCP and TLS connections: at most 1024, "
-		  "closed after 3600 s idle", "SIP connections limited" },
+		{ "-Sn 600", NULL, "TCP and TLS connections: at most 1024 (64 "
+		  "from one address), closed after 3600 s idle",
+		  "SIP connections limited" },
 	};
 
 	for (unsigned int i = 0; i < 3; i++) {

@@ -8,6 +8,7 @@
  * Checklist IDs (S-nn) are in the test comments.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -278,6 +279,7 @@ static const char *dns_servers;
 static uint32_t dns_min_ttl_ms;
 static uint32_t session_expires_s, min_se_s; /* the stimer tcase's */
 static uint32_t conn_idle_ms;			/* 0: the default */
+static uint32_t conns_per_addr, first_msg_ms;	/* 0: the defaults */
 /* the tls tcase's TLS for open_sip() (NULL: none) */
 static const struct cp_sip_tls_conf *tls_conf;
 
@@ -294,6 +296,8 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.reject_max_forwards_0 = reject_mf0,
 		.max_conns = max_conns,
 		.conn_idle_ms = conn_idle_ms,
+		.max_conns_per_addr = conns_per_addr,
+		.first_msg_ms = first_msg_ms,
 		.max_transactions = max_txns,
 		.contact_params = ";isfocus",
 		.proxy_timeout_ms = proxy_timeout_ms,
@@ -1565,9 +1569,10 @@ START_TEST(test_focus_session_timer)
 					  "(handshake or record) 0\n") != NULL &&
 			      strstr(out, "\nSIP connections (TCP and TLS): "
 					  "accepted ") != NULL &&
-			      strstr(out, ", closed idle 0, refused at "
-					  "--max-conns 0; keepalives (CRLF) "
-					  "0\n") != NULL,
+			      strstr(out, "; refused at --max-conns 0, at "
+					  "--max-conns-per-addr 0; closed "
+					  "idle 0, with no message in 30 s 0;"
+					  " keepalives (CRLF) 0\n") != NULL,
 		      "%s", out);
 }
 END_TEST
@@ -2921,6 +2926,30 @@ tcp_ping(int fd, size_t split)
 	ck_assert_str_eq(buf, "\r\n");
 }
 
+/* An OPTIONS (Call-ID callid) on fd, and its 200 back. */
+static void
+tcp_options_ok(int fd, const char *callid)
+{
+	char msg[512], want[80], buf[4096];
+	int n = snprintf(msg, sizeof(msg), TCP_OPTIONS("%s"), callid, callid);
+
+	ck_assert_int_eq(write(fd, msg, (size_t)n), n);
+	snprintf(want, sizeof(want), "Call-ID: %s", callid);
+	tcp_recv(fd, buf, sizeof(buf), want);
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+}
+
+/* The SIP layer opened again with *knob (one of open_sip()'s) at v; the
+ * knob back to its default after. */
+static void
+reopen_sip_with(uint32_t *knob, uint32_t v)
+{
+	cp_sip_close(sip);
+	*knob = v;
+	open_sip(false, 0, 0);
+	*knob = 0;
+}
+
 /*
  * Keepalives (RFC 5626 §3.5.1): a double CRLF on a connection gets a
  * CRLF, also when it comes in two writes, and the messages around it are
@@ -2931,7 +2960,6 @@ START_TEST(test_sip_keepalives)
 {
 	static const char m[] =
 		REQ("OPTIONS", "z9hG4bKka", "ka1", "1 OPTIONS", "");
-	static const char ka2[] = TCP_OPTIONS("ka2");
 	struct sockaddr_in to;
 	char buf[4096];
 	int u = udp_peer(&to), fd = tcp_connect();
@@ -2947,10 +2975,7 @@ START_TEST(test_sip_keepalives)
 	tcp_ping(fd, 2);
 	tcp_ping(fd, 1);
 	ck_assert(stats_have("\"keepalives\":5,"));
-	ck_assert_int_eq(write(fd, ka2, sizeof(ka2) - 1),
-			 (ssize_t)sizeof(ka2) - 1);
-	tcp_recv(fd, buf, sizeof(buf), "Call-ID: ka2");
-	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	tcp_options_ok(fd, "ka2");
 	tcp_ping(fd, 3);
 	ck_assert(stats_have("\"parse_bad\":0,"));
 	ck_assert(stats_have("\"keepalives\":6,"));
@@ -2967,17 +2992,13 @@ END_TEST
  */
 START_TEST(test_sip_conn_idle)
 {
-	static const char opt[] = TCP_OPTIONS("idle1");
 	static const char opt2[] = TCP_OPTIONS("idle2");
 	char buf[4096];
 	uint64_t t0, closed = 0, end;
 	size_t sent = 0;
 	int kept, slow, idle;
 
-	cp_sip_close(sip);
-	conn_idle_ms = 1000;
-	open_sip(false, 0, 0);
-	conn_idle_ms = 0;
+	reopen_sip_with(&conn_idle_ms, 1000);
 	t0 = proc_now_ms();
 	kept = tcp_connect();
 	slow = tcp_connect();
@@ -2996,11 +3017,8 @@ START_TEST(test_sip_conn_idle)
 	}
 	ck_assert_msg(closed != 0, "the idle connection is still open");
 	ck_assert_uint_ge(closed - t0, 1000);
-	ck_assert(stats_have("\"closed_idle\":1}"));
-	ck_assert_int_eq(write(kept, opt, sizeof(opt) - 1),
-			 (ssize_t)sizeof(opt) - 1);
-	tcp_recv(kept, buf, sizeof(buf), "Call-ID: idle1");
-	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	ck_assert(stats_have("\"closed_idle\":1,"));
+	tcp_options_ok(kept, "idle1");
 	ck_assert_uint_lt(sent, sizeof(opt2) - 1);
 	ck_assert_int_eq(write(slow, opt2 + sent, sizeof(opt2) - 1 - sent),
 			 (ssize_t)(sizeof(opt2) - 1 - sent));
@@ -3009,6 +3027,85 @@ START_TEST(test_sip_conn_idle)
 	close(kept);
 	close(slow);
 	close(idle);
+}
+END_TEST
+
+/* A TCP connection to the SIP layer from address from (127.x.y.z). */
+static int
+tcp_connect_from(const char *from)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(inet_pton(AF_INET, from, &a.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(cp_sip_port(sip));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* fd, non-blocking, was closed by the SIP layer (within 3 s). */
+static bool
+tcp_closed_by_layer(int fd)
+{
+	char buf[64];
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return POLL_UNTIL(recv(fd, buf, sizeof(buf), 0) == 0, 3000);
+}
+
+/*
+ * At most max_conns_per_addr accepted from one address: one more is
+ * closed and counted, while another address is still served, and once
+ * one of the first closes, the address gets a slot again.
+ */
+START_TEST(test_sip_conn_per_addr)
+{
+	int a, b, c, d, e;
+
+	reopen_sip_with(&conns_per_addr, 2);
+	a = tcp_connect_from("127.0.0.1");
+	b = tcp_connect_from("127.0.0.1");
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_accepted\":2,"), 3000));
+	c = tcp_connect_from("127.0.0.1");
+	ck_assert(tcp_closed_by_layer(c));
+	ck_assert(stats_have("\"drop_conn_per_addr\":1,"));
+	d = tcp_connect_from("127.0.0.3");
+	tcp_options_ok(d, "pa1");
+	close(a); /* (c was closed before it had a slot: not counted) */
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_closed\":1,"), 3000));
+	e = tcp_connect_from("127.0.0.1");
+	tcp_options_ok(e, "pa2");
+	ck_assert(stats_have("\"drop_conn_per_addr\":1,"));
+	close(b);
+	close(c);
+	close(d);
+	close(e);
+}
+END_TEST
+
+/*
+ * An accepted connection that sends no whole message in first_msg_ms
+ * closes, also one that only pings; one that sent a message stays.
+ */
+START_TEST(test_sip_conn_quiet)
+{
+	int quiet, pinged, talked;
+
+	reopen_sip_with(&first_msg_ms, 1000);
+	talked = tcp_connect();
+	tcp_options_ok(talked, "q1");
+	quiet = tcp_connect();
+	pinged = tcp_connect();
+	tcp_ping(pinged, 4);
+	ck_assert(tcp_closed_by_layer(quiet));
+	ck_assert(tcp_closed_by_layer(pinged));
+	ck_assert(stats_have("\"closed_quiet\":2}"));
+	tcp_options_ok(talked, "q2");
+	close(quiet);
+	close(pinged);
+	close(talked);
 }
 END_TEST
 
@@ -5128,7 +5225,9 @@ cert(const char *name, const char *ext)
 static void
 make_certs(void)
 {
+	struct dirent *e;
 	char cmd[256];
+	DIR *d;
 
 	n_cert_path = 0;
 	snprintf(cert_dir, sizeof(cert_dir), "/tmp/test_sip_tls.XXXXXX");
@@ -5138,6 +5237,20 @@ make_certs(void)
 		 "wrong=IP:127.0.0.2 client=DNS:client.test pbx=DNS:pbx.test",
 		 test_env("TUTTI_CERTS"), cert_dir);
 	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+	/* gone at exit also when a check fails (teardown is not run): the
+	 * directory registered first goes last */
+	proc_unlink_at_exit(cert_dir);
+	d = opendir(cert_dir);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[sizeof(cert_dir) + sizeof(e->d_name)];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cert_dir, e->d_name);
+		proc_unlink_at_exit(path);
+	}
+	closedir(d);
 }
 
 static void
@@ -6074,6 +6187,8 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_tcp_conn_limit);
 	tcase_add_test(raw, test_sip_keepalives);
 	tcase_add_test(raw, test_sip_conn_idle);
+	tcase_add_test(raw, test_sip_conn_per_addr);
+	tcase_add_test(raw, test_sip_conn_quiet);
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	tcase_add_test(raw, test_sip_reinvite_and_cseq);
 	tcase_add_test(raw, test_sip_dialog_save_restore);
