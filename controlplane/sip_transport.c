@@ -93,6 +93,24 @@ struct cp_sip_transport {
 	struct cp_sip_transport_stats st;
 };
 
+/* "tls" or "tcp", for the log. */
+static const char *
+conn_kind(const struct conn *c)
+{
+	return c->ssl != NULL ? "tls" : "tcp";
+}
+
+/* How many bytes at the start of buf are CR or LF. */
+static size_t
+crlf_span(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	return i;
+}
+
 static int
 ep_ctl(int ep, int op, int fd, uint64_t tag, uint32_t events)
 {
@@ -386,8 +404,7 @@ cp_sip_transport_frame(const char *buf, size_t len, size_t max_bytes,
 	long cl;
 	size_t total;
 
-	while (p < end && (*p == '\r' || *p == '\n'))
-		p++;
+	p += crlf_span(p, len);
 	*skip += (size_t)(p - buf);
 	hend = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
 	if (hend == NULL)
@@ -416,16 +433,6 @@ cp_sip_transport_addr(struct cp_sip_peer *peer, const char *host, uint16_t port)
 	return make_addr(host, port, &peer->addr, &peer->addr_len);
 }
 
-/* A datagram of CRLFs alone, or empty: a NAT keepalive, not SIP. */
-static bool
-keepalive_datagram(const char *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] != '\r' && buf[i] != '\n')
-			return false;
-	return true;
-}
-
 static int
 rx_udp(struct cp_sip_transport *tp)
 {
@@ -444,7 +451,8 @@ rx_udp(struct cp_sip_transport *tp)
 			tp->st.drop_too_big++;
 			continue;
 		}
-		if (keepalive_datagram(tp->udp_buf, (size_t)n)) {
+		/* CRLFs alone, or nothing: a NAT keepalive, not SIP */
+		if (crlf_span(tp->udp_buf, (size_t)n) == (size_t)n) {
 			tp->st.keepalives++;
 			continue;
 		}
@@ -642,7 +650,7 @@ frame_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 			else
 				tp->st.drop_tcp_framing++;
 			LOG_DEBUG("sip: %s connection %u closed: %s",
-				  c->ssl != NULL ? "tls" : "tcp", c->id,
+				  conn_kind(c), c->id,
 				  n == -EMSGSIZE ? "message too big"
 						 : "no valid Content-Length");
 			conn_close(tp, c);
@@ -780,7 +788,7 @@ rx_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 							sizeof(why)));
 			} else if (n < 0) { /* the peer's reset, say */
 				LOG_DEBUG("sip: %s connection %u closed: %s",
-					  c->ssl != NULL ? "tls" : "tcp",
+					  conn_kind(c),
 					  c->id, strerror((int)-n));
 			}
 			conn_close(tp, c);
@@ -844,7 +852,7 @@ conn_connected(struct cp_sip_transport *tp, struct conn *c)
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
 	    err != 0) {
 		LOG_DEBUG("sip: %s connection %u failed: %s",
-			  c->ssl != NULL ? "tls" : "tcp", c->id,
+			  conn_kind(c), c->id,
 			  strerror(err));
 		conn_close(tp, c);
 		return false;
@@ -973,14 +981,14 @@ conn_sweep(struct cp_sip_transport *tp)
 			   now >= c->quiet_deadline_ms) {
 			tp->st.closed_quiet++;
 			LOG_DEBUG("sip: %s connection %u closed: no message in "
-				  "%u ms", c->ssl != NULL ? "tls" : "tcp",
+				  "%u ms", conn_kind(c),
 				  c->id, tp->quiet_ms);
 			conn_close(tp, c);
 		} else if (tp->idle_ms != UINT32_MAX &&
 			   now - c->last_ms >= tp->idle_ms) {
 			tp->st.closed_idle++;
 			LOG_DEBUG("sip: %s connection %u closed: idle for %u s",
-				  c->ssl != NULL ? "tls" : "tcp", c->id,
+				  conn_kind(c), c->id,
 				  (unsigned)((now - c->last_ms) / 1000));
 			conn_close(tp, c);
 		}

@@ -2828,16 +2828,35 @@ tcp_recv(int fd, char *buf, size_t len, const char *want)
 	}
 }
 
+/* A TCP connection to the SIP layer from address from (127.x.y.z). */
+static int
+tcp_connect_from(const char *from)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(inet_pton(AF_INET, from, &a.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(cp_sip_port(sip));
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* fd, non-blocking, was closed by the SIP layer (within 3 s). */
+static bool
+tcp_closed_by_layer(int fd)
+{
+	char buf[64];
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return POLL_UNTIL(recv(fd, buf, sizeof(buf), 0) == 0, 3000);
+}
+
 static int
 tcp_connect(void)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	to.sin_port = htons(cp_sip_port(sip));
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
-	return fd;
+	return tcp_connect_from("127.0.0.1");
 }
 
 #define TCP_OPTIONS(callid)                                           \
@@ -2884,8 +2903,7 @@ START_TEST(test_sip_tcp_too_big)
 	memset(big, 'A', sizeof(big));
 	memcpy(big, "OPTIONS ", 8);
 	ck_assert_int_eq(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	ck_assert(POLL_UNTIL(recv(fd, big, sizeof(big), 0) == 0, 3000));
+	ck_assert(tcp_closed_by_layer(fd));
 	ck_assert(stats_have("\"drop_too_big\":1"));
 	close(fd);
 }
@@ -2894,7 +2912,6 @@ END_TEST
 /* The connection limit: one more connection is closed and counted. */
 START_TEST(test_sip_tcp_conn_limit)
 {
-	char buf[64];
 	int a, b;
 
 	cp_sip_close(sip);
@@ -2902,8 +2919,7 @@ START_TEST(test_sip_tcp_conn_limit)
 	a = tcp_connect();
 	ck_assert(POLL_UNTIL(stats_have("\"tcp_accepted\":1"), 3000));
 	b = tcp_connect();
-	fcntl(b, F_SETFL, O_NONBLOCK);
-	ck_assert(POLL_UNTIL(recv(b, buf, sizeof(buf), 0) == 0, 3000));
+	ck_assert(tcp_closed_by_layer(b));
 	ck_assert(stats_have("\"drop_conn_limit\":1"));
 	close(a);
 	close(b);
@@ -3029,31 +3045,6 @@ START_TEST(test_sip_conn_idle)
 	close(idle);
 }
 END_TEST
-
-/* A TCP connection to the SIP layer from address from (127.x.y.z). */
-static int
-tcp_connect_from(const char *from)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_eq(inet_pton(AF_INET, from, &a.sin_addr), 1);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons(cp_sip_port(sip));
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	return fd;
-}
-
-/* fd, non-blocking, was closed by the SIP layer (within 3 s). */
-static bool
-tcp_closed_by_layer(int fd)
-{
-	char buf[64];
-
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	return POLL_UNTIL(recv(fd, buf, sizeof(buf), 0) == 0, 3000);
-}
 
 /*
  * At most max_conns_per_addr accepted from one address: one more is
@@ -4814,16 +4805,10 @@ START_TEST(test_sip_tcp_needs_content_length)
 		"Via: SIP/2.0/TCP 10.0.0.1:5099;branch=z9hG4bK9\r\n"
 		"From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>\r\n"
 		"Call-ID: c9\r\nCSeq: 1 OPTIONS\r\n\r\n";
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	char buf[64];
+	int fd = tcp_connect();
 
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	to.sin_port = htons(cp_sip_port(sip));
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
 	ck_assert_int_eq(write(fd, m, sizeof(m) - 1), (ssize_t)sizeof(m) - 1);
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	ck_assert(POLL_UNTIL(recv(fd, buf, sizeof(buf), 0) == 0, 3000));
+	ck_assert(tcp_closed_by_layer(fd));
 	close(fd);
 }
 END_TEST
@@ -5856,7 +5841,6 @@ START_TEST(test_sip_tls_handshake_timeout)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	char b[16];
 
 	cp_sip_close(sip);
 	tls_cf.handshake_ms = 300;
@@ -5868,7 +5852,7 @@ START_TEST(test_sip_tls_handshake_timeout)
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	ck_assert(POLL_UNTIL(stats_have("\"tcp_accepted\":1"), 3000));
 	ck_assert(stats_have("\"drop_tls\":0"));
-	ck_assert(POLL_UNTIL(recv(fd, b, sizeof(b), 0) == 0, 3000));
+	ck_assert(tcp_closed_by_layer(fd));
 	ck_assert(stats_have("\"drop_tls\":1"));
 	close(fd);
 }
