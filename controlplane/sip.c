@@ -1464,10 +1464,11 @@ add_unsupported(const struct cp_sip *sip, char *list, size_t len,
 				 t);
 }
 
-/* Checks common to every new request (S-03, S-04, S-11). */
+/* Checks common to every new request (S-03, S-04, S-05, S-11). */
 static int
 precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 {
+	const struct txn *t = osip_transaction_get_reserved1(tr);
 	static const char *const known[] = {
 		"REGISTER", "SUBSCRIBE", "NOTIFY",  "REFER",   "INFO",
 		"UPDATE",   "PRACK",	 "MESSAGE", "PUBLISH",
@@ -1495,6 +1496,19 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	    (strcasecmp(m->req_uri->scheme, "sip") != 0 &&
 	     strcasecmp(m->req_uri->scheme, "sips") != 0)) {
 		reply_code(sip, tr, 416, 0, NULL, NULL);
+		return 416;
+	}
+	/*
+	 * A sips: Request-URI asks TLS on every hop (RFC 3261 26.2.2, RFC
+	 * 5630 3.1.3); one that reached us in clear did not have it on the
+	 * last: refused, not taken as sip: (CANCEL too: its INVITE was).
+	 */
+	if (is_sips(m->req_uri) && t->peer.proto != CP_SIP_TLS) {
+		sip->st.sips_in_clear++;
+		LOG_DEBUG("sip: %s to a sips: Request-URI over %s: 416",
+			  m->sip_method, cp_sip_proto_name(t->peer.proto));
+		reply_code(sip, tr, 416, 0, "Warning",
+			   "399 tutti \"a sips: Request-URI needs TLS\"");
 		return 416;
 	}
 	if (MSG_IS_CANCEL(m))

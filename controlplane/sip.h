@@ -338,7 +338,8 @@ struct cp_sip_conf {
 	X(session_refreshes)	/* our refreshes: UPDATEs, re-INVITEs */ \
 	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
 	X(session_expired)	/* dialogs hung up by the session timer */ \
-	X(session_too_small)	/* 422: a Session-Expires below min_se_s */
+	X(session_too_small)	/* 422: a Session-Expires below min_se_s */ \
+	X(sips_in_clear)	/* 416: a sips: Request-URI not over TLS */
 /* clang-format on */
 
 struct cp_sip_stats {

@@ -1566,7 +1566,9 @@ START_TEST(test_focus_session_timer)
 					  "0\n") != NULL &&
 			      strstr(out, "\nSIP over TLS: connections "
 					  "accepted 0, opened 0, failed "
-					  "(handshake or record) 0\n") != NULL &&
+					  "(handshake or record) 0; sips: "
+					  "requests refused in clear (416) "
+					  "0\n") != NULL &&
 			      strstr(out, "\nSIP connections (TCP and TLS): "
 					  "accepted ") != NULL &&
 			      strstr(out, "; refused at --max-conns 0, at "
@@ -5531,6 +5533,65 @@ START_TEST(test_sip_tls_call)
 }
 END_TEST
 
+/*
+ * A sips: Request-URI asks TLS on every hop (RFC 3261 26.2.2, RFC 5630):
+ * one over UDP or TCP gets 416 with a Warning and never reaches the
+ * focus; the same request over TLS is served.
+ */
+START_TEST(test_sip_sips_needs_tls)
+{
+	static const char opt[] =
+		"OPTIONS sips:conf@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/%s 127.0.0.1:5099;branch=z9hG4bK-sc%s\r\n"
+		"From: <sips:a@127.0.0.1>;tag=f-sc\r\n"
+		"To: <sips:conf@127.0.0.1>\r\nCall-ID: sc-%s\r\n"
+		"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+		"Content-Length: 0\r\n\r\n";
+	char m[1024], buf[4096] = "";
+	struct sockaddr_in to;
+	int ufd = udp_peer(&to), tfd = tcp_connect(), n;
+	SSL *ssl;
+	const char *r;
+
+	snprintf(m, sizeof(m),
+		 "INVITE sips:conf@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5099;branch=z9hG4bK-scinv;rport\r\n"
+		 "From: <sips:a@127.0.0.1>;tag=f-sc\r\n"
+		 "To: <sips:conf@127.0.0.1>\r\nCall-ID: sc-inv\r\n"
+		 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+		 "Contact: <sips:a@127.0.0.1:5099>\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n"
+		 "\r\n%s",
+		 strlen(sdp), sdp);
+	udp_send(ufd, &to, m, strlen(m));
+	udp_recv(ufd, buf, sizeof(buf));
+	ck_assert_msg(strncmp(buf, "SIP/2.0 416", 11) == 0, "%s", buf);
+	ck_assert_msg(strstr(buf, "Warning: 399 tutti \"a sips: "
+				  "Request-URI needs TLS\"") != NULL,
+		      "%s", buf);
+
+	n = snprintf(m, sizeof(m), opt, "TCP", "t", "tcp");
+	ck_assert_int_eq(write(tfd, m, (size_t)n), n);
+	tcp_recv(tfd, buf, sizeof(buf), "Call-ID: sc-tcp");
+	ck_assert_msg(strncmp(buf, "SIP/2.0 416", 11) == 0, "%s", buf);
+	close(tfd);
+	close(ufd);
+	ck_assert_int_eq(app.invites, 0);
+	ck_assert(stats_have("\"sips_in_clear\":2"));
+
+	ck_assert_ptr_nonnull(ssl = tls_dial(NULL));
+	snprintf(m, sizeof(m), opt, "TLS", "s", "tls");
+	tls_send(ssl, m);
+	buf[0] = '\0';
+	ck_assert_msg((r = tls_read_msg(ssl, buf, sizeof(buf),
+					"SIP/2.0 ")) != NULL,
+		      "no answer over TLS: %s", buf);
+	ck_assert_msg(strncmp(r, "SIP/2.0 200", 11) == 0, "%s", r);
+	tls_close(ssl);
+	ck_assert(stats_have("\"sips_in_clear\":2"));
+}
+END_TEST
+
 /* A listening socket of the test's on 127.0.0.1 (port in *port). */
 static int
 tls_listen(uint16_t *port)
@@ -5962,7 +6023,8 @@ START_TEST(test_focus_tls_sighup)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "\nSIP over TLS: connections accepted 3, "
 				  "opened 0, failed (handshake or record) "
-				  "12\n") != NULL, "%s\n%s", out, focus_cp.out);
+				  "12; sips: requests refused in clear (416) "
+				  "0\n") != NULL, "%s\n%s", out, focus_cp.out);
 	ck_assert_msg(proc_expect(&focus_cp, "(the next in 10 s: counted, "
 					     "not logged)", 10000),
 		      "%s", focus_cp.out);
@@ -6192,6 +6254,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tls_tc, tls_setup, tls_teardown);
 	tcase_set_timeout(tls_tc, 60);
 	tcase_add_test(tls_tc, test_sip_tls_call);
+	tcase_add_test(tls_tc, test_sip_sips_needs_tls);
 	tcase_add_test(tls_tc, test_sip_tls_dialog_stays_in_tls);
 	tcase_add_test(tls_tc, test_sip_tls_dial_out);
 	tcase_add_test(tls_tc, test_sip_tls_dial_by_name);

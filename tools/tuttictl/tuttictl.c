@@ -388,6 +388,7 @@ static const char *const sip_counters[][2] = {
 	{ "tls_accepted", "SIP over TLS: connections accepted " },
 	{ "tls_connected", ", opened " },
 	{ "drop_tls", ", failed (handshake or record) " },
+	{ "sips_in_clear", "; sips: requests refused in clear (416) " },
 	{ NULL, NULL },
 	{ "session_refreshes", "SIP session timers: refreshes sent " },
 	{ "session_refreshed", ", received " },
