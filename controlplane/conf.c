@@ -2675,6 +2675,77 @@ on_call_answered(void *ctx, struct cp_sip_call *call,
 	send_leg(f, p, SHM_CMD_LEG_ADD);
 }
 
+/* Do a and b send the same media the same way (leg id and local end
+ * aside: an answer does not change those)? */
+static bool
+leg_media_same(const struct shm_msg_leg *a, const struct shm_msg_leg *b)
+{
+	return memcmp(a->addr, b->addr, sizeof(a->addr)) == 0 &&
+	       a->remote_port == b->remote_port && a->codec == b->codec &&
+	       a->pt == b->pt && a->dtmf_pt == b->dtmf_pt && a->dir == b->dir &&
+	       a->rate_hz == b->rate_hz && a->ptime_ms == b->ptime_ms &&
+	       a->flags == b->flags;
+}
+
+/*
+ * The answer to the focus's session refresh by re-INVITE (its last SDP
+ * offered again). The peer may move its media, or hold, there (RFC 3264
+ * 8): the data plane follows. An answer that does not do is logged and
+ * the media stay as they were: the call goes on.
+ *
+ * The answer is read as an offer would be, its answer thrown away: for a
+ * call in, the SDP offered again was the focus's answer, in the caller's
+ * payload types (telephone-event at 100, say), which
+ * cp_sdp_process_answer() does not know (it reads the focus's own
+ * numbering). The answer's formats are those of the offer, so reading it
+ * so chooses the same.
+ */
+static void
+on_reanswer(void *ctx, struct cp_sip_dialog *dialog, const char *content_type,
+	    const char *body)
+{
+	struct cp_focus *f = ctx;
+	struct part *p = cp_sip_dialog_app(dialog);
+	struct cp_sdp_local local;
+	struct cp_sdp_result res;
+	struct cp_sdp_sess sess;
+	struct shm_msg_leg was;
+	char err[160], ip[INET_ADDRSTRLEN], unused[CP_SDP_OUT_MAX];
+	bool held;
+
+	(void)content_type;
+	if (p == NULL || p->state != PART_CONNECTED)
+		return;
+	part_local(f, p, &local);
+	sess = p->sess;
+	if (body[0] == '\0')
+		snprintf(err, sizeof(err), "no SDP");
+	else if (cp_sdp_answer(&f->cfg.sdp, &local, &sess, body, strlen(body),
+			       &res, unused, sizeof(unused), err,
+			       sizeof(err)) == 0)
+		err[0] = '\0';
+	if (err[0] != '\0') {
+		LOG_INFO("conference %s: %s answered the session refresh with "
+			 "%s%s: its media stay as they were",
+			 p->conf->name, p->from,
+			 body[0] == '\0' ? "" : "SDP we cannot use: ", err);
+		return;
+	}
+	was = p->leg;
+	held = p->held;
+	cp_sdp_result_to_leg(&res, &p->leg);
+	p->held = res.held;
+	leg_flags(p);
+	if (leg_media_same(&was, &p->leg) && held == p->held)
+		return;
+	inet_ntop(AF_INET, p->leg.addr + 12, ip, sizeof(ip));
+	LOG_INFO("conference %s: %s answered the session refresh with new "
+		 "media: %s:%u, payload type %u%s",
+		 p->conf->name, p->from, ip, ntohs(p->leg.remote_port),
+		 p->leg.pt, p->held ? ", on hold" : "");
+	send_leg_update(f, p);
+}
+
 static void
 on_call_failed(void *ctx, struct cp_sip_call *call, int code)
 {
@@ -2806,6 +2877,7 @@ cp_focus_sip_app(struct cp_focus *f, struct cp_sip_app *app)
 	app->on_refer = on_refer;
 	app->on_call_progress = on_call_progress;
 	app->on_call_answered = on_call_answered;
+	app->on_reanswer = on_reanswer;
 	app->on_call_failed = on_call_failed;
 	app->ctx = f;
 }

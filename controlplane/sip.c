@@ -3422,15 +3422,28 @@ stimer_refresh(struct cp_sip *sip, struct cp_sip_dialog *d)
 }
 
 /*
- * The 2xx to our refreshing re-INVITE (its answer is our offer's again,
- * and the media stay as they are): the ACK, kept in d->ack for copies of
- * the 2xx (reack()), then the refresh is done.
+ * The 2xx to our refreshing re-INVITE: the ACK, kept in d->ack for copies
+ * of the 2xx (reack()), the refresh done, and its answer to the
+ * application (the peer may have moved its media there).
  */
 static void
-stimer_reinvite_2xx(struct txn *t, const osip_message_t *m)
+stimer_reinvite_2xx(struct txn *t, osip_message_t *m)
 {
-	dialog_ack(t->sip, t->upd, (uint32_t)t->upd->od->local_cseq);
+	struct cp_sip_dialog *d = t->upd;
+	struct cp_sip *sip = t->sip;
+	osip_body_t *b = NULL;
+	char *ct = NULL;
+
+	dialog_ack(sip, d, (uint32_t)d->od->local_cseq);
 	stimer_refresh_done(t, 200, m);
+	if (sip->app.on_reanswer == NULL || d->bye_sent)
+		return;
+	osip_message_get_body(m, 0, &b);
+	if (m->content_type != NULL)
+		osip_content_type_to_str(m->content_type, &ct);
+	sip->app.on_reanswer(sip->app.ctx, d, ct,
+			     b != NULL && b->body != NULL ? b->body : "");
+	osip_free(ct);
 }
 
 /*

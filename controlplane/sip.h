@@ -121,6 +121,13 @@ struct cp_sip_app {
 				 struct cp_sip_dialog *dialog,
 				 const char *content_type, const char *body);
 	void (*on_call_failed)(void *ctx, struct cp_sip_call *call, int code);
+	/*
+	 * The 2xx (ACKed) to a re-INVITE of ours in dialog, a session
+	 * refresh offering our last SDP again: body its answer ("" if none),
+	 * in which the peer may move its media or hold (RFC 3264 8).
+	 */
+	void (*on_reanswer)(void *ctx, struct cp_sip_dialog *dialog,
+			    const char *content_type, const char *body);
 
 	/*
 	 * A REFER (in dialog: cp_sip_req_dialog(req) != NULL), already

@@ -47,6 +47,9 @@ static char region_name[SHM_NAME_MAX];
 /* the phones' address in their SDP offers (127.0.0.1 unless a case says
  * otherwise) */
 static const char *offer_ip;
+static const char *req_extra = "";	/* more headers of request()'s */
+static const char *phone_fmts = "0";	/* its m= line's formats, and on */
+static uint32_t sip_min_se;		/* focus_start()'s; 0: 90 s */
 static char state_path[96];
 static struct shm_region dp;	/* the stand-in tutti-dp's mapping */
 static struct cp_focus_cfg cfg;
@@ -253,7 +256,9 @@ static void
 focus_start(void)
 {
 	struct cp_sip_conf sc = { .addr = "127.0.0.1",
-				  .contact_params = ";isfocus" };
+				  .contact_params = ";isfocus",
+				  .session_expires_s = 1800,
+				  .min_se_s = sip_min_se };
 	struct cp_sip_app app;
 	char err[256];
 
@@ -476,8 +481,8 @@ request(struct call *c, const char *method, uint32_t cseq, unsigned int rtp)
 		snprintf(sdp, sizeof(sdp),
 			 "v=0\r\no=p%u 1 %u IN IP4 %s\r\ns=-\r\n"
 			 "c=IN IP4 %s\r\nt=0 0\r\n"
-			 "m=audio %u RTP/AVP 0\r\n", c->n, cseq, offer_ip,
-			 offer_ip, rtp);
+			 "m=audio %u RTP/AVP %s\r\n", c->n, cseq, offer_ip,
+			 offer_ip, rtp, phone_fmts);
 	if (c->to_tag[0] != '\0')
 		snprintf(to_tag, sizeof(to_tag), ";tag=%s", c->to_tag);
 	phone_send("%s sip:demo@127.0.0.1:%u SIP/2.0\r\n"
@@ -488,11 +493,11 @@ request(struct call *c, const char *method, uint32_t cseq, unsigned int rtp)
 		   "Call-ID: %s\r\n"
 		   "CSeq: %u %s\r\n"
 		   "Contact: <sip:p%u@127.0.0.1:%u>\r\n"
-		   "%s"
+		   "%s%s"
 		   "Content-Length: %zu\r\n\r\n%s",
 		   method, sip_port, phone_port, (int)getpid(), branch++, c->n,
 		   phone_port, c->n, sip_port, to_tag, c->call_id, cseq, method,
-		   c->n, phone_port,
+		   c->n, phone_port, req_extra,
 		   rtp != 0 ? "Content-Type: application/sdp\r\n" : "",
 		   strlen(sdp), sdp);
 }
@@ -709,6 +714,114 @@ START_TEST(test_focus_reuses_a_pair_given_back_on_b)
 	ck_assert_int_eq(join(&c[2], 6), 503);
 }
 END_TEST
+
+/* Run the focus until the phone gets a request of method (its text in
+ * msg); other messages are passed over. */
+static void
+phone_await(const char *method, char *msg, size_t len)
+{
+	uint64_t end = proc_now_ms() + WAIT_MS;
+	size_t k = strlen(method);
+
+	msg[0] = '\0';
+	while (!(strncmp(msg, method, k) == 0 && msg[k] == ' ') &&
+	       proc_now_ms() < end) {
+		ssize_t n;
+
+		step();
+		n = recv(phone, msg, len - 1, MSG_DONTWAIT);
+		msg[n > 0 ? n : 0] = '\0';
+	}
+	ck_assert_msg(strncmp(msg, method, k) == 0 && msg[k] == ' ',
+		      "no %s: %s", method, msg);
+}
+
+/*
+ * The focus's next session refresh of the phone's call, a re-INVITE that
+ * offers its SDP again, answered with 200 and media sdp ("m=audio ..."
+ * and on) at 127.0.0.1, o= version ver; then its ACK.
+ */
+static void
+answer_refresh(unsigned int ver, const char *media)
+{
+	char inv[4096], ack[4096], via[256], from[256], to[256], id[128],
+		cseq[64], body[512];
+
+	phone_await("INVITE", inv, sizeof(inv));
+	ck_assert_msg(strstr(inv, "Session-Expires: 2;refresher=uac\r\n") !=
+			      NULL && strstr(inv, "\r\nm=audio ") != NULL,
+		      "%s", inv);
+	header(inv, "Via", via, sizeof(via));
+	header(inv, "From", from, sizeof(from));
+	header(inv, "To", to, sizeof(to));
+	header(inv, "Call-ID", id, sizeof(id));
+	header(inv, "CSeq", cseq, sizeof(cseq));
+	snprintf(body, sizeof(body),
+		 "v=0\r\no=p0 1 %u IN IP4 127.0.0.1\r\ns=-\r\n"
+		 "c=IN IP4 127.0.0.1\r\nt=0 0\r\n%s",
+		 ver, media);
+	phone_send("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\n"
+		   "Call-ID: %s\r\nCSeq: %s\r\n"
+		   "Contact: <sip:p0@127.0.0.1:%u>\r\n"
+		   "Session-Expires: 2;refresher=uac\r\n"
+		   "Content-Type: application/sdp\r\n"
+		   "Content-Length: %zu\r\n\r\n%s",
+		   via, from, to, id, cseq, phone_port, strlen(body), body);
+	phone_await("ACK", ack, sizeof(ack));
+	run_ms(20);
+}
+
+#define TEL_EVENT_100 "0 100\r\na=rtpmap:100 telephone-event/8000"
+
+/*
+ * The focus refreshes a caller's session by re-INVITE (no UPDATE in the
+ * caller's Allow), offering its SDP again, and follows the answer (RFC
+ * 3264 8): the same media change nothing, telephone-event at the caller's
+ * 100 (not the 101 the focus offers itself) included; media it cannot use
+ * (G.729, not offered) leave the leg as it was and the call up (the next
+ * refresh comes, not a BYE); media at a new port send tutti-dp a
+ * LEG_UPDATE there, DTMF kept.
+ */
+START_TEST(test_focus_follows_the_answer_to_its_refresh)
+{
+	struct call c;
+	const struct shm_msg_leg *l;
+
+	req_extra = "Supported: timer\r\n"
+		    "Session-Expires: 2;refresher=uas\r\n"
+		    "Allow: INVITE, ACK, BYE, CANCEL\r\n";
+	phone_fmts = TEL_EVENT_100;
+	ck_assert_int_eq(join(&c, 0), 200);
+	req_extra = "";
+	phone_fmts = "0";
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 1);
+	ck_assert_uint_eq(leg_cmd(SHM_CMD_LEG_ADD, 0)->dtmf_pt, 100);
+	answer_refresh(1, "m=audio 40000 RTP/AVP " TEL_EVENT_100 "\r\n");
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_UPDATE), 0);
+	answer_refresh(2, "m=audio 40000 RTP/AVP 18\r\n");
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_UPDATE), 0);
+	answer_refresh(3, "m=audio 41000 RTP/AVP " TEL_EVENT_100 "\r\n");
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_UPDATE), 1);
+	l = leg_cmd(SHM_CMD_LEG_UPDATE, 0);
+	ck_assert_uint_eq(ntohs(l->remote_port), 41000);
+	ck_assert_uint_eq(l->dtmf_pt, 100);
+	ck_assert_uint_eq(l->pt, 0);
+	ck_assert_uint_eq(l->leg_id, leg_cmd(SHM_CMD_LEG_ADD, 0)->leg_id);
+	ck_assert_uint_eq(ntohs(l->local_port),
+			  ntohs(leg_cmd(SHM_CMD_LEG_ADD, 0)->local_port));
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 0);
+	hang_up(&c);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 1);
+}
+END_TEST
+
+static void
+setup_short_timers(void)
+{
+	sip_min_se = 2;
+	setup_with(A_IP, true);
+	sip_min_se = 0;
+}
 
 /* tuttictl dial demo uri, the phone being uri: what the focus's INVITE
  * offers, into out. */
@@ -2478,6 +2591,11 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
 	tcase_add_test(tc, test_focus_second_cp_refused_while_the_first_beats);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("session_timer");
+	tcase_add_checked_fixture(tc, setup_short_timers, teardown);
+	tcase_add_test(tc, test_focus_follows_the_answer_to_its_refresh);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("provision");
