@@ -121,6 +121,9 @@ struct part {
 	bool restored;			/* taken over; media not yet seen */
 	uint64_t restored_rx;		/* its leg's rx_pkts at the takeover */
 	struct cp_sip_call *call;	/* dial-out in progress */
+	bool dialing;		/* a dial-out in the roster, not connected */
+	bool rostered;		/* its endpoint is in the roster */
+	bool cancelling;	/* sent away while it rang: CANCEL sent */
 	struct cp_sip_sub *refer_sub;	/* who asked, told of progress */
 	enum cp_roster_disconnection disc;	/* why the focus hung up */
 	const char *disc_reason;		/* static text, bye_reason,
@@ -143,7 +146,7 @@ static void conf_apply_policy(struct cp_focus *f, struct conf *c);
 static void prov_leg_status(struct cp_focus *f, struct part *p, int status);
 static struct part *dial_out(struct cp_focus *f, struct conf *c,
 			     const char *uri, const char *referred_by,
-			     const char *why, int *err);
+			     const char *by, const char *why, int *err);
 static struct part *find_who(struct conf *c, const char *who,
 			     bool *ambiguous);
 static void conf_uri(const struct cp_focus *f, const struct conf *c,
@@ -564,19 +567,56 @@ roster_part(struct conf *c, struct part *p)
 	if (p->moderator)
 		cp_roster_user_set_roles(c->roster, u, roles, 1);
 	if (cp_roster_ep_add(c->roster, u, ep, NULL,
-			     CP_ROSTER_EP_CONNECTED) == 0) {
+			     CP_ROSTER_EP_CONNECTED) == 0 || p->dialing) {
 		struct cp_roster_exec when = { .when_s = (int64_t)time(NULL) };
 
+		/* a dial-out's endpoint was there from its INVITE on */
+		cp_roster_ep_set_status(c->roster, u, ep,
+					CP_ROSTER_EP_CONNECTED);
 		cp_roster_ep_set_joining(c->roster, u, ep,
 					 p->dialed_out ?
 					 CP_ROSTER_JOIN_DIALED_OUT :
 					 CP_ROSTER_JOIN_DIALED_IN, &when);
+		p->dialing = false;
 	}
+	p->rostered = true;
 	cp_roster_ep_set_muted(c->roster, u, ep,
 			       (p->op_flags & SHM_LEG_MUTE) || p->pin_pending);
 	cp_roster_ep_set_held(c->roster, u, ep, p->held);
 	cp_roster_media_set(c->roster, u, ep, &m);
 	roster_call_info(c, p, u, ep);
+	roster_changed(c);
+}
+
+/*
+ * A dial-out's endpoint from its INVITE on (RFC 4575 5.7.3, F-26):
+ * dialing-out (alerting on a 180 or 183, connected once in), joined by
+ * dialed-out, and <referred> by by (who asked by REFER) if not NULL.
+ */
+static void
+roster_dial_out(struct conf *c, struct part *p, const char *by)
+{
+	struct cp_roster_exec when = { .when_s = (int64_t)time(NULL) };
+	char ep[160], ub[ROSTER_USER_LEN];
+	const char *u;
+
+	if (c->roster == NULL)
+		return;
+	u = roster_user(p, ub, sizeof(ub));
+	ep_of(p, ep, sizeof(ep));
+	if (!cp_roster_has_user(c->roster, u))
+		cp_roster_user_add(c->roster, u, NULL);
+	if (cp_roster_ep_add(c->roster, u, ep, NULL,
+			     CP_ROSTER_EP_DIALING_OUT) != 0)
+		return;
+	cp_roster_ep_set_joining(c->roster, u, ep, CP_ROSTER_JOIN_DIALED_OUT,
+				 &when);
+	if (by != NULL) {
+		when.by = by;
+		cp_roster_ep_set_referred(c->roster, u, ep, &when);
+	}
+	p->dialing = true;
+	p->rostered = true;
 	roster_changed(c);
 }
 
@@ -646,7 +686,8 @@ roster_reap(struct conf *c, uint64_t now, bool all)
 				keep_user |= strcmp(roster_user(q, ub,
 								sizeof(ub)),
 						    g->user) == 0 &&
-					     q->state != PART_JOINING;
+					     (q->state != PART_JOINING ||
+					      q->rostered);
 			}
 			for (struct gone *o = c->gone; o != NULL; o = o->next)
 				keep_user |= strcmp(o->user, g->user) == 0;
@@ -692,6 +733,19 @@ static int
 send_away(struct cp_focus *f, struct part *p,
 	  enum cp_roster_disconnection how, uint8_t cause, const char *why)
 {
+	if (p->call != NULL && f->sip != NULL) {
+		/* a dial-out not answered yet: CANCEL (its 487 frees it; a
+		 * 2xx that crosses the CANCEL gets a BYE) */
+		int rc = cp_sip_invite_cancel(f->sip, p->call);
+
+		if (rc < 0 && rc != -EALREADY)
+			return rc;
+		p->disc = how;
+		p->disc_cause = cause;
+		p->disc_reason = why;
+		p->cancelling = true;
+		return 0;
+	}
 	if (!p->prov && (f->sip == NULL || (p->dialog == NULL &&
 					      p->state != PART_CONNECTED)))
 		return -ENOTCONN;
@@ -1282,6 +1336,30 @@ uri_user(const char *uri, char *out, size_t len)
 	return 0;
 }
 
+/* The URI of header value v, a name-addr ("Bob" <sip:b@x>;p=1) or an
+ * addr-spec (sip:b@x;p=1), into out: 0, or -EINVAL if none fits. */
+static int
+name_addr_uri(const char *v, char *out, size_t len)
+{
+	const char *lt = strchr(v, '<'), *gt;
+	size_t n;
+
+	if (lt != NULL) {
+		if ((gt = strchr(lt, '>')) == NULL)
+			return -EINVAL;
+		v = lt + 1;
+		n = (size_t)(gt - v);
+	} else {
+		v += strspn(v, " \t");
+		n = strcspn(v, "; \t");
+	}
+	if (n == 0 || n >= len || memchr(v, ':', n) == NULL)
+		return -EINVAL;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
 static inline uint32_t
 ix_home(const struct leg_ix *ix, uint32_t id)
 {
@@ -1405,7 +1483,7 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 	struct part **pp;
 
 	state_changed(f);
-	if (p->state != PART_JOINING && p->state != PART_GONE)
+	if ((p->state != PART_JOINING && p->state != PART_GONE) || p->rostered)
 		roster_leave(f, c, p);
 	if (remove_leg) {
 		struct shm_msg m;
@@ -2437,7 +2515,8 @@ dial_policy(struct cp_focus *f, struct conf *c, uint64_t now)
 
 		if (!(c->dial_pending & (1u << i)))
 			continue;
-		if (dial_out(f, c, c->dial[i], NULL, "policy", &err) == NULL) {
+		if (dial_out(f, c, c->dial[i], NULL, NULL, "policy", &err) ==
+		    NULL) {
 			if (err == -EAGAIN) {
 				busy++;
 				continue;	/* stays pending */
@@ -2548,10 +2627,10 @@ cp_focus_poll(struct cp_focus *f)
 
 /* Call uri into c, for referred_by (a REFER's Referred-By) if not NULL,
  * else for why (what asked: "policy", "tuttictl dial", "REFER"), as the
- * log says. */
+ * log says; by: who referred it, for the roster (a URI), or NULL. */
 static struct part *
 dial_out(struct cp_focus *f, struct conf *c, const char *uri,
-	 const char *referred_by, const char *why, int *err)
+	 const char *referred_by, const char *by, const char *why, int *err)
 {
 	struct cp_sdp_local local;
 	struct cp_sip_invite_opts o = { 0 };
@@ -2609,6 +2688,7 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 	part_link(f, c, p);
 	f->worker_legs[c->worker]++;
 	f->st.n_participants++;
+	roster_dial_out(c, p, by);
 	LOG_INFO("conference %s: dialling %s (%s%s)", c->name, uri,
 		 referred_by ? "for " : "", referred_by ? referred_by : why);
 	return p;
@@ -2624,7 +2704,8 @@ cp_focus_dial(struct cp_focus *f, const char *name, const char *uri)
 		return -ENOENT;
 	if (f->sip == NULL || strncmp(uri, "sip:", 4) != 0)
 		return -EINVAL;
-	return dial_out(f, c, uri, NULL, "tuttictl dial", &err) != NULL ? 0 :
+	return dial_out(f, c, uri, NULL, NULL, "tuttictl dial", &err) != NULL ?
+		       0 :
 	       err;
 }
 
@@ -2636,9 +2717,19 @@ on_call_progress(void *ctx, struct cp_sip_call *call, int code)
 	/* intermediate sipfrags are optional (F-35): the referrer hears
 	 * 100 Trying and the final answer only */
 	(void)ctx;
-	if (p != NULL)
-		LOG_DEBUG("conference %s: %s: %d", p->conf->name, p->from,
-			  code);
+	if (p == NULL)
+		return;
+	LOG_DEBUG("conference %s: %s: %d", p->conf->name, p->from, code);
+	if (p->dialing && p->conf->roster != NULL &&
+	    (code == 180 || code == 183)) {
+		char ep[160], ub[ROSTER_USER_LEN];
+
+		ep_of(p, ep, sizeof(ep));
+		cp_roster_ep_set_status(p->conf->roster,
+					roster_user(p, ub, sizeof(ub)), ep,
+					CP_ROSTER_EP_ALERTING);
+		roster_changed(p->conf);
+	}
 }
 
 static void
@@ -2657,14 +2748,26 @@ on_call_answered(void *ctx, struct cp_sip_call *call,
 		return;
 	p->call = NULL;
 	p->dialog = dialog;
+	if (p->cancelling) {
+		/* its 2xx crossed our CANCEL (RFC 3261 9.1): answered, so
+		 * hung up, and gone now (the dialog's end is not ours) */
+		LOG_INFO("conference %s: %s answered as the focus cancelled: "
+			 "BYE", p->conf->name, p->from);
+		part_bye(f, p, dialog);
+		cp_sip_dialog_set_app(dialog, NULL);
+		refer_progress(f, p, 487, true);
+		part_free(f, p, false);
+		return;
+	}
 	part_local(f, p, &local);
 	if (cp_sdp_process_answer(&f->cfg.sdp, &local, body, strlen(body),
 				  &res, err, sizeof(err)) < 0) {
 		LOG_INFO("conference %s: %s answered with SDP we cannot use: "
 			 "%s: hanging up", p->conf->name, p->from, err);
 		refer_progress(f, p, 488, true);
-		cp_sip_dialog_bye_why(f->sip, dialog, "SIP;cause=488;text="
-					      "\"Not Acceptable Here\"");
+		p->disc = CP_ROSTER_DISC_FAILED;
+		p->disc_reason = "SIP;cause=488;text=\"Not Acceptable Here\"";
+		cp_sip_dialog_bye_why(f->sip, dialog, p->disc_reason);
 		return;
 	}
 	cp_sdp_result_to_leg(&res, &p->leg);
@@ -2754,9 +2857,22 @@ on_call_failed(void *ctx, struct cp_sip_call *call, int code)
 
 	if (p == NULL)
 		return;
-	LOG_INFO("conference %s: %s did not answer the focus: %d",
-		 p->conf->name, p->from, code);
+	LOG_INFO("conference %s: %s did not answer the focus: %d%s",
+		 p->conf->name, p->from, code,
+		 p->cancelling ? " (cancelled)" : "");
 	p->call = NULL;
+	if (!p->cancelling) {	/* else send_away() said why */
+		p->disc = code == 486 || code == 600 ? CP_ROSTER_DISC_BUSY :
+						       CP_ROSTER_DISC_FAILED;
+		/* a 487 not asked for: the ring timeout's CANCEL */
+		if (code == 487)
+			snprintf(p->bye_reason, sizeof(p->bye_reason),
+				 "SIP;cause=487;text=\"no answer\"");
+		else
+			snprintf(p->bye_reason, sizeof(p->bye_reason),
+				 "SIP;cause=%d", code);
+		p->disc_reason = p->bye_reason;
+	}
 	refer_progress(f, p, code, true);
 	part_free(f, p, false);
 }
@@ -2768,7 +2884,7 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 	struct cp_focus *f = ctx;
 	struct cp_sip_dialog *d = cp_sip_req_dialog(req);
 	bool bye = method != NULL && strcasecmp(method, "BYE") == 0;
-	char user[CP_CONF_NAME_MAX], ruser[CP_CONF_NAME_MAX];
+	char user[CP_CONF_NAME_MAX], ruser[CP_CONF_NAME_MAX], by[256];
 	struct cp_sip_sub *sub = NULL;
 	struct conf *c = NULL;
 	struct part *p;
@@ -2825,7 +2941,7 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		bool amb;
 
 		p = find_who(c, refer_to, &amb);
-		if (p == NULL || p->dialog == NULL) {
+		if (p == NULL || (p->dialog == NULL && p->call == NULL)) {
 			cp_sip_reply(f->sip, req, 404, NULL, NULL);	/* F-31 */
 			return;
 		}
@@ -2839,7 +2955,11 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		cp_sip_refer_notify(f->sip, sub, 200, NULL, true);
 		return;
 	}
-	p = dial_out(f, c, refer_to, referred_by, "REFER", &err);
+	/* F-26: <referred> by the Referred-By, else the REFER's From */
+	if (referred_by == NULL ||
+	    name_addr_uri(referred_by, by, sizeof(by)) < 0)
+		snprintf(by, sizeof(by), "%s", cp_sip_req_from(req));
+	p = dial_out(f, c, refer_to, referred_by, by, "REFER", &err);
 	if (p == NULL) {
 		if (err == -EAGAIN)
 			LOG_WARN("conference %s: dial-out to %s for %s refused "

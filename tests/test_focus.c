@@ -37,6 +37,7 @@
 #include "shm_region.h"
 #include "shm_ring.h"
 #include "sip.h"
+#include "xsd_check.h"
 
 #define WAIT_MS		5000	/* upper bound on waiting for an answer */
 #define A_IP		"198.18.0.2"
@@ -737,6 +738,39 @@ phone_await(const char *method, char *msg, size_t len)
 }
 
 /*
+ * The phone answers request req with status ("200 OK"): extra headers
+ * (each ending in CRLF) and, if media is not NULL, SDP with media
+ * ("m=audio ..." and on) at 127.0.0.1, o= version ver. Its To-tag is
+ * "ph" where the request's To has none.
+ */
+static void
+phone_answer(const char *req, const char *status, const char *extra,
+	     unsigned int ver, const char *media)
+{
+	char via[256], from[256], to[256], id[128], cseq[64], body[512] = "";
+
+	header(req, "Via", via, sizeof(via));
+	header(req, "From", from, sizeof(from));
+	header(req, "To", to, sizeof(to));
+	header(req, "Call-ID", id, sizeof(id));
+	header(req, "CSeq", cseq, sizeof(cseq));
+	if (media != NULL)
+		snprintf(body, sizeof(body),
+			 "v=0\r\no=p0 1 %u IN IP4 127.0.0.1\r\ns=-\r\n"
+			 "c=IN IP4 127.0.0.1\r\nt=0 0\r\n%s",
+			 ver, media);
+	phone_send("SIP/2.0 %s\r\nVia: %s\r\nFrom: %s\r\nTo: %s%s\r\n"
+		   "Call-ID: %s\r\nCSeq: %s\r\n"
+		   "Contact: <sip:p0@127.0.0.1:%u>\r\n%s%s"
+		   "Content-Length: %zu\r\n\r\n%s",
+		   status, via, from, to,
+		   strstr(to, ";tag=") != NULL ? "" : ";tag=ph", id, cseq,
+		   phone_port, extra,
+		   media != NULL ? "Content-Type: application/sdp\r\n" : "",
+		   strlen(body), body);
+}
+
+/*
  * The focus's next session refresh of the phone's call, a re-INVITE that
  * offers its SDP again, answered with 200 and media sdp ("m=audio ..."
  * and on) at 127.0.0.1, o= version ver; then its ACK.
@@ -744,29 +778,14 @@ phone_await(const char *method, char *msg, size_t len)
 static void
 answer_refresh(unsigned int ver, const char *media)
 {
-	char inv[4096], ack[4096], via[256], from[256], to[256], id[128],
-		cseq[64], body[512];
+	char inv[4096], ack[4096];
 
 	phone_await("INVITE", inv, sizeof(inv));
 	ck_assert_msg(strstr(inv, "Session-Expires: 2;refresher=uac\r\n") !=
 			      NULL && strstr(inv, "\r\nm=audio ") != NULL,
 		      "%s", inv);
-	header(inv, "Via", via, sizeof(via));
-	header(inv, "From", from, sizeof(from));
-	header(inv, "To", to, sizeof(to));
-	header(inv, "Call-ID", id, sizeof(id));
-	header(inv, "CSeq", cseq, sizeof(cseq));
-	snprintf(body, sizeof(body),
-		 "v=0\r\no=p0 1 %u IN IP4 127.0.0.1\r\ns=-\r\n"
-		 "c=IN IP4 127.0.0.1\r\nt=0 0\r\n%s",
-		 ver, media);
-	phone_send("SIP/2.0 200 OK\r\nVia: %s\r\nFrom: %s\r\nTo: %s\r\n"
-		   "Call-ID: %s\r\nCSeq: %s\r\n"
-		   "Contact: <sip:p0@127.0.0.1:%u>\r\n"
-		   "Session-Expires: 2;refresher=uac\r\n"
-		   "Content-Type: application/sdp\r\n"
-		   "Content-Length: %zu\r\n\r\n%s",
-		   via, from, to, id, cseq, phone_port, strlen(body), body);
+	phone_answer(inv, "200 OK", "Session-Expires: 2;refresher=uac\r\n",
+		     ver, media);
 	phone_await("ACK", ack, sizeof(ack));
 	run_ms(20);
 }
@@ -822,6 +841,170 @@ setup_short_timers(void)
 	setup_with(A_IP, true);
 	sip_min_se = 0;
 }
+
+/* The string of key in JSON object json, unescaped (ASCII \\u only),
+ * into out. */
+static void
+json_str(const char *json, const char *key, char *out, size_t len)
+{
+	char k[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(k, sizeof(k), "\"%s\":\"", key);
+	p = strstr(json, k);
+	ck_assert_msg(p != NULL, "no %s in %s", key, json);
+	for (p += strlen(k); *p != '\0' && *p != '"' && n + 1 < len; p++) {
+		unsigned int u;
+
+		if (*p != '\\') {
+			out[n++] = *p;
+		} else if (p[1] == 'u' && sscanf(p + 2, "%4x", &u) == 1) {
+			out[n++] = (char)u;
+			p += 5;
+		} else {
+			p++;
+			out[n++] = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* The conference's RFC 4575 document (tuttictl roster), valid against
+ * the schema, in out. */
+static void
+roster_doc(const char *conf, char *out, size_t len)
+{
+	static xmlSchemaPtr schema;
+	char err[512];
+	xmlDocPtr doc;
+
+	if (schema == NULL) {
+		schema = xsd_load(getenv("CONFERENCE_INFO_XSD"), err,
+				  sizeof(err));
+		ck_assert_msg(schema != NULL, "%s", err);
+	}
+	json_str(ctl("roster %s", conf), "conference_info", out, len);
+	doc = xmlReadMemory(out, (int)strlen(out), "roster.xml", NULL,
+			    XML_PARSE_NONET);
+	ck_assert_msg(doc != NULL, "not XML: %s", out);
+	ck_assert_msg(xsd_validate(schema, doc, err, sizeof(err)) == 0,
+		      "not valid RFC 4575: %s\n%s", err, out);
+	xmlFreeDoc(doc);
+}
+
+/* The roster of demo has each of the NULL-ended strings. */
+static void
+roster_has(const char *first, ...)
+{
+	static char doc[1 << 16];
+	va_list ap;
+
+	roster_doc("demo", doc, sizeof(doc));
+	va_start(ap, first);
+	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
+		ck_assert_msg(strstr(doc, s) != NULL, "no %s in\n%s", s, doc);
+	va_end(ap);
+}
+
+/* tuttictl dial demo sip:out@ the phone: the focus's INVITE, in inv. */
+static void
+dial_phone(char *inv, size_t len)
+{
+	char uri[64];
+
+	snprintf(uri, sizeof(uri), "sip:out@127.0.0.1:%u", phone_port);
+	ck_assert_int_eq(cp_focus_dial(focus, "demo", uri), 0);
+	phone_await("INVITE", inv, len);
+}
+
+/*
+ * A dial-out in the roster from its INVITE on (RFC 4575 5.7.3, F-26):
+ * dialing-out, alerting on 180, and on 486 disconnected, busy, the
+ * reason SIP;cause=486; joined by dialed-out. Every document valid.
+ */
+START_TEST(test_focus_dial_out_in_the_roster)
+{
+	char inv[4096], ack[4096];
+
+	dial_phone(inv, sizeof(inv));
+	roster_has("<status>dialing-out</status>",
+		   "<joining-method>dialed-out</joining-method>", NULL);
+	phone_answer(inv, "180 Ringing", "", 0, NULL);
+	run_ms(50);
+	roster_has("<status>alerting</status>", NULL);
+	phone_answer(inv, "486 Busy Here", "", 0, NULL);
+	phone_await("ACK", ack, sizeof(ack));
+	roster_has("<status>disconnected</status>",
+		   "<disconnection-method>busy</disconnection-method>",
+		   "<reason>SIP;cause=486</reason>", NULL);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 0);
+}
+END_TEST
+
+/* dial_phone(), and the phone rings (180). */
+static void
+dial_phone_ringing(char *inv, size_t len)
+{
+	dial_phone(inv, len);
+	phone_answer(inv, "180 Ringing", "", 0, NULL);
+	run_ms(50);
+}
+
+/*
+ * Sent away while it rings (tuttictl kick; end, REFER with method=BYE
+ * and a creator leaving go the same way): the focus CANCELs (F-27), the
+ * 487 ends it, the roster says booted, and it is no participant any more.
+ */
+START_TEST(test_focus_kick_cancels_a_ringing_dial_out)
+{
+	char inv[4096], cancel[4096], ack[4096];
+	const char *r;
+
+	dial_phone_ringing(inv, sizeof(inv));
+	r = ctl("kick demo sip:out@127.0.0.1:%u", phone_port);
+	ck_assert_msg(strstr(r, "\"ok\":true") != NULL, "%s", r);
+	phone_await("CANCEL", cancel, sizeof(cancel));
+	phone_answer(cancel, "200 OK", "", 0, NULL);
+	phone_answer(inv, "487 Request Terminated", "", 0, NULL);
+	phone_await("ACK", ack, sizeof(ack));
+	roster_has("<status>disconnected</status>",
+		   "<disconnection-method>booted</disconnection-method>",
+		   "<reason>sent away by the operator</reason>", NULL);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 0);
+	r = ctl("kick demo sip:out@127.0.0.1:%u", phone_port);
+	ck_assert_msg(strstr(r, "no participant") != NULL, "%s", r);
+}
+END_TEST
+
+/*
+ * A 2xx that crosses the focus's CANCEL (RFC 3261 9.1): the call is
+ * answered, so the focus ACKs it and hangs up with a BYE that says why;
+ * it never reaches the data plane.
+ */
+START_TEST(test_focus_answer_crossing_the_cancel_gets_a_bye)
+{
+	char inv[4096], cancel[4096], ack[4096], bye[4096];
+	const char *r;
+
+	dial_phone_ringing(inv, sizeof(inv));
+	r = ctl("end demo");
+	ck_assert_msg(strstr(r, "\"hung_up\":1") != NULL, "%s", r);
+	phone_await("CANCEL", cancel, sizeof(cancel));
+	phone_answer(cancel, "200 OK", "", 0, NULL);
+	phone_answer(inv, "200 OK", "", 1, "m=audio 40000 RTP/AVP 0\r\n");
+	phone_await("ACK", ack, sizeof(ack));
+	phone_await("BYE", bye, sizeof(bye));
+	ck_assert_msg(strstr(bye, "\r\nReason: Q.850;cause=16;text=\"the "
+				  "operator ended the conference\"\r\n") != NULL,
+		      "%s", bye);
+	phone_answer(bye, "200 OK", "", 0, NULL);
+	run_ms(50);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 0);
+	roster_has("<disconnection-method>booted</disconnection-method>",
+		   NULL);
+}
+END_TEST
 
 /* tuttictl dial demo uri, the phone being uri: what the focus's INVITE
  * offers, into out. */
@@ -2591,6 +2774,13 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
 	tcase_add_test(tc, test_focus_second_cp_refused_while_the_first_beats);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dial_out");
+	tcase_add_checked_fixture(tc, setup_one, teardown);
+	tcase_add_test(tc, test_focus_dial_out_in_the_roster);
+	tcase_add_test(tc, test_focus_kick_cancels_a_ringing_dial_out);
+	tcase_add_test(tc, test_focus_answer_crossing_the_cancel_gets_a_bye);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("session_timer");

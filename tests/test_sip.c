@@ -2511,7 +2511,7 @@ END_TEST
 static void
 dial_callee_refer_kick(int sipp_port)
 {
-	static char rt[160];
+	static char rt[160], doc[1 << 16];
 	char out[4096];
 
 	snprintf(rt, sizeof(rt), "<sip:callee@127.0.0.1:%d>", sipp_port);
@@ -2522,6 +2522,14 @@ dial_callee_refer_kick(int sipp_port)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show conf"), 0);
 	ck_assert_msg(strstr(out, "\"from\":\"sip:callee@127.0.0.1:") &&
 		      strstr(out, "\"on_dp\":true"), "%s", out);
+	/* F-26: joined by dialed-out, <referred> by the Referred-By's URI */
+	ck_assert_int_eq(tuttictl(doc, sizeof(doc), "roster conf"), 0);
+	xmlFreeDoc(valid_doc(doc, "roster"));
+	ck_assert_msg(strstr(doc, "<by>sip:sipp@127.0.0.1:") != NULL &&
+		      strstr(doc, "<joining-method>dialed-out"
+				  "</joining-method>") != NULL &&
+		      strstr(doc, "<status>connected</status>") != NULL,
+		      "%s", doc);
 	/* F-28..F-31: a REFER with method=BYE sends it away, sipfrag 200 */
 	snprintf(rt, sizeof(rt), "<sip:callee@127.0.0.1:%d;method=BYE>",
 		 sipp_port);
