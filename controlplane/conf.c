@@ -709,20 +709,30 @@ enum {
 	Q850_TIMER = 102,	/* recovery on timer expiry */
 };
 
-/*
- * The BYE of p (on dialog d), with a Reason (RFC 3326) saying why the focus
- * sends it away: Q.850 cause p->disc_cause, text p->disc_reason.
- */
+/* Why the focus sends a participant away, as a Reason header (RFC
+ * 3326): Q.850 cause (0: normal clearing), text why (NULL: none); in
+ * buf. */
+static const char *
+q850_reason(uint8_t cause, const char *why, char *buf, size_t len)
+{
+	if (why == NULL)
+		why = "";
+	snprintf(buf, len, "Q.850;cause=%u%s%s%s",
+		 cause != 0 ? cause : Q850_NORMAL, why[0] ? ";text=\"" : "",
+		 why, why[0] ? "\"" : "");
+	return buf;
+}
+
+/* The BYE of p (on dialog d), its Reason saying why: Q.850 cause
+ * p->disc_cause, text p->disc_reason. */
 static int
 part_bye(struct cp_focus *f, struct part *p, struct cp_sip_dialog *d)
 {
-	const char *why = p->disc_reason != NULL ? p->disc_reason : "";
 	char reason[160];
 
-	snprintf(reason, sizeof(reason), "Q.850;cause=%u%s%s%s",
-		 p->disc_cause != 0 ? p->disc_cause : Q850_NORMAL,
-		 why[0] ? ";text=\"" : "", why, why[0] ? "\"" : "");
-	return cp_sip_dialog_bye_why(f->sip, d, reason);
+	return cp_sip_dialog_bye_why(f->sip, d,
+				     q850_reason(p->disc_cause, p->disc_reason,
+						 reason, sizeof(reason)));
 }
 
 /*
@@ -734,9 +744,12 @@ send_away(struct cp_focus *f, struct part *p,
 	  enum cp_roster_disconnection how, uint8_t cause, const char *why)
 {
 	if (p->call != NULL && f->sip != NULL) {
-		/* a dial-out not answered yet: CANCEL (its 487 frees it; a
-		 * 2xx that crosses the CANCEL gets a BYE) */
-		int rc = cp_sip_invite_cancel(f->sip, p->call);
+		/* a dial-out not answered yet: CANCEL saying why (its 487
+		 * frees it; a 2xx that crosses the CANCEL gets a BYE) */
+		char reason[160];
+		int rc = cp_sip_invite_cancel_why(
+			f->sip, p->call,
+			q850_reason(cause, why, reason, sizeof(reason)));
 
 		if (rc < 0 && rc != -EALREADY)
 			return rc;

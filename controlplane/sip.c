@@ -115,6 +115,7 @@ struct cp_sip_call {
 	bool sips; /* to a sips: target: our Contact is sips: too */
 	bool got_1xx; /* a CANCEL may go (§9.1) */
 	bool cancel_wanted, cancel_sent;
+	char cancel_reason[160]; /* its CANCEL's Reason (RFC 3326), or "" */
 	uint64_t ring_deadline_ms; /* 0 = none */
 	void *app;
 	char contact_user[64];
@@ -4261,6 +4262,8 @@ send_cancel(struct cp_sip *sip, struct cp_sip_call *c)
 	osip_list_clone(&inv->routes, &m->routes,
 			(int (*)(void *, void **))osip_route_clone);
 	osip_message_set_max_forwards(m, "70");
+	if (c->cancel_reason[0] != '\0')
+		osip_message_set_header(m, "Reason", c->cancel_reason);
 	osip_message_set_content_length(m, "0");
 	if (m->req_uri == NULL || via == NULL || m->from == NULL ||
 	    m->to == NULL || m->call_id == NULL || m->cseq == NULL ||
@@ -5673,10 +5676,20 @@ cp_sip_invite(struct cp_sip *sip, const char *target_uri, const char *from_uri,
 int
 cp_sip_invite_cancel(struct cp_sip *sip, struct cp_sip_call *call)
 {
+	return cp_sip_invite_cancel_why(sip, call, NULL);
+}
+
+int
+cp_sip_invite_cancel_why(struct cp_sip *sip, struct cp_sip_call *call,
+			 const char *reason)
+{
 	if (sip == NULL || call == NULL)
 		return -EINVAL;
 	if (call->cancel_wanted)
 		return -EALREADY;
+	if (reason != NULL)
+		snprintf(call->cancel_reason, sizeof(call->cancel_reason), "%s",
+			 reason);
 	call->cancel_wanted = true;
 	call->ring_deadline_ms = 0;
 	if (call->got_1xx)
@@ -5755,7 +5768,13 @@ run_app_timers(struct cp_sip *sip, uint64_t now)
 		if (now >= c->ring_deadline_ms) {
 			LOG_INFO("sip: call %s rang too long: CANCEL",
 				 c->call_id);
-			cp_sip_invite_cancel(sip, c);
+			/* Q.850 19: no answer from user (user alerted);
+			 * 18: no user responding (not even a 1xx yet) */
+			cp_sip_invite_cancel_why(
+				sip, c, c->got_1xx ?
+					"Q.850;cause=19;text=\"no answer\"" :
+					"Q.850;cause=18;text=\"no user "
+					"responding\"");
 		} else if (c->ring_deadline_ms < next) {
 			next = c->ring_deadline_ms;
 		}

@@ -594,6 +594,11 @@ int cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
  * -EALREADY if already cancelled.
  */
 int cp_sip_invite_cancel(struct cp_sip *sip, struct cp_sip_call *call);
+/* The same, its CANCEL saying why: reason is a Reason header's value
+ * (RFC 3326: 'Q.850;cause=16;text="..."'), copied; NULL: none. The ring
+ * timeout's says Q.850 19, no answer (18 before any 1xx). */
+int cp_sip_invite_cancel_why(struct cp_sip *sip, struct cp_sip_call *call,
+			     const char *reason);
 
 /*
  * Local ring timeout: cancel the call (as cp_sip_invite_cancel()) if no

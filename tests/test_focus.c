@@ -965,6 +965,10 @@ START_TEST(test_focus_kick_cancels_a_ringing_dial_out)
 	r = ctl("kick demo sip:out@127.0.0.1:%u", phone_port);
 	ck_assert_msg(strstr(r, "\"ok\":true") != NULL, "%s", r);
 	phone_await("CANCEL", cancel, sizeof(cancel));
+	/* RFC 3326: why, as the BYE would say */
+	ck_assert_msg(strstr(cancel, "\r\nReason: Q.850;cause=16;text=\"sent "
+				     "away by the operator\"\r\n") != NULL,
+		      "%s", cancel);
 	phone_answer(cancel, "200 OK", "", 0, NULL);
 	phone_answer(inv, "487 Request Terminated", "", 0, NULL);
 	phone_await("ACK", ack, sizeof(ack));

@@ -49,6 +49,7 @@ static struct {
 	/* dial-out */
 	int progress, answered, failed_code;
 	bool cancel_on_180, bye_on_answer;
+	bool ring_timeout_on_180;	/* 300 ms from the 180 */
 	bool dial_tcp; /* dial() adds ;transport=tcp */
 	char answer[512];
 	/* REFER and SUBSCRIBE */
@@ -153,6 +154,8 @@ on_call_progress(void *ctx, struct cp_sip_call *call, int code)
 	app.progress++;
 	if (app.cancel_on_180)
 		ck_assert_int_eq(cp_sip_invite_cancel(sip, call), 0);
+	if (app.ring_timeout_on_180)
+		cp_sip_call_set_ring_timeout(call, 300);
 }
 
 static void
@@ -513,17 +516,32 @@ traced_next(char **cur, const char *method)
 	return NULL;
 }
 
-/* Whether SIPp's -trace_msg file at path holds a received BYE whose
- * Reason header (RFC 3326) is reason. */
+/* Whether SIPp's -trace_msg file at path holds a received request of
+ * method. */
 static bool
-traced_bye_says(const char *path, const char *reason)
+traced_holds(const char *path, const char *method)
+{
+	static char buf[1 << 20];
+	char *cur = buf;
+
+	test_read_file(path, buf, sizeof(buf));
+	return traced_next(&cur, method) != NULL;
+}
+
+/* Whether SIPp's -trace_msg file at path holds a received request of
+ * method whose Reason header (RFC 3326) is reason (NULL: that has one). */
+static bool
+traced_says(const char *path, const char *method, const char *reason)
 {
 	static char buf[1 << 20];
 	char need[256], *cur = buf, *msg;
 
 	test_read_file(path, buf, sizeof(buf));
-	snprintf(need, sizeof(need), "\r\nReason: %s\r\n", reason);
-	while ((msg = traced_next(&cur, "BYE")) != NULL) {
+	if (reason != NULL)
+		snprintf(need, sizeof(need), "\r\nReason: %s\r\n", reason);
+	else
+		snprintf(need, sizeof(need), "\r\nReason: ");
+	while ((msg = traced_next(&cur, method)) != NULL) {
 		char *end = strstr(msg, "\r\n\r\n"), *r = strstr(msg, need);
 
 		if (r != NULL && (end == NULL || r < end))
@@ -722,14 +740,6 @@ dial(int sipp_port)
 	ck_assert_ptr_nonnull(cp_sip_call_call_id(dialed));
 }
 
-/* Ring for ever unless cancelled: the local ring timeout does it. */
-static void
-dial_ring_timeout(int sipp_port)
-{
-	dial(sipp_port);
-	cp_sip_call_set_ring_timeout(dialed, 300);
-}
-
 /*
  * F-19, F-08, S-18: INVITE (Contact ;isfocus, SDP), 180, 200 with
  * Record-Route, our ACK; then BYE from the focus along the route set
@@ -776,18 +786,35 @@ START_TEST(test_sip_dial_out_rejected)
 }
 END_TEST
 
-/* F-27: CANCEL on 180 (_i 0) or by the ring timeout (_i 1): 487. */
+/* F-27: CANCEL on 180 (_i 0) or by the ring timeout (_i 1, 300 ms from
+ * the 180, so that SIPp's start does not count): 487. The ring timeout's
+ * CANCEL says why (RFC 3326: Q.850 19, no answer once alerted); the
+ * application's, which gave none, has no Reason. */
 START_TEST(test_sip_dial_out_cancelled)
 {
+	char trace[64];
+
+	snprintf(trace, sizeof(trace), "sipp_cancel_%d.msg", _i);
+	unlink(trace);
 	app.cancel_on_180 = _i == 0;
+	app.ring_timeout_on_180 = _i == 1;
+	sipp_trace = trace;
 	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_cancel", "u1",
-				     "callee", NULL, NULL, free_port(),
-				     _i == 0 ? dial : dial_ring_timeout),
+				     "callee", NULL, NULL, free_port(), dial),
 			 0);
+	sipp_trace = NULL;
 	ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
 	ck_assert_int_eq(app.failed_code, 487);
 	ck_assert_int_eq(app.progress, 1);
 	ck_assert_int_eq(app.answered, 0);
+	if (_i == 1)
+		ck_assert_msg(traced_says(trace, "CANCEL", "Q.850;cause=19;"
+					  "text=\"no answer\""),
+			      "see %s", trace);
+	else
+		ck_assert_msg(traced_holds(trace, "CANCEL") &&
+				      !traced_says(trace, "CANCEL", NULL),
+			      "see %s", trace);
 }
 END_TEST
 
@@ -1386,9 +1413,9 @@ START_TEST(test_focus_tuttictl_lock)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick room2 sipp"), 0);
 	ck_assert_int_eq(sipp_wait(pid, "focus_kicked", tps[_i]), 0);
 	/* normal clearing (Q.850 16), and the roster's reason */
-	ck_assert_msg(traced_bye_says(trace, "Q.850;cause=16;text=\"sent away "
-					     "by the operator\""), "see %s",
-		      trace);
+	ck_assert_msg(traced_says(trace, "BYE", "Q.850;cause=16;text=\"sent "
+				  "away by the operator\""),
+		      "see %s", trace);
 }
 END_TEST
 
@@ -2240,8 +2267,9 @@ START_TEST(test_focus_media_timeout_bye)
 	ck_assert_msg(proc_expect(&focus_cp, "no media for", 10000), "%s",
 		      focus_cp.out);
 	ck_assert_ptr_nonnull(strstr(focus_cp.out, "sent away by the focus"));
-	ck_assert_msg(traced_bye_says(trace, "Q.850;cause=102;text=\"no "
-					     "media\""), "see %s", trace);
+	ck_assert_msg(traced_says(trace, "BYE", "Q.850;cause=102;text=\"no "
+				  "media\""),
+		      "see %s", trace);
 }
 END_TEST
 
