@@ -294,6 +294,7 @@ cp_focus_cfg_init(struct cp_focus_cfg *cfg)
 	cfg->rate_hz = 8000;
 	cfg->ptime_ms = 20;
 	cfg->media_timeout_ms = 30000;
+	cfg->ring_timeout_ms = 30000;
 	cfg->notify_interval_ms = 1000;
 	cp_sdp_cfg_init(&cfg->sdp);
 }
@@ -2690,7 +2691,7 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 	o.content_type = "application/sdp";
 	o.body = p->answer;
 	o.referred_by = referred_by;	/* F-24: copied unchanged */
-	o.ring_timeout_ms = 30000;
+	o.ring_timeout_ms = f->cfg.ring_timeout_ms;
 	o.app = p;
 	*err = cp_sip_invite_ex(f->sip, &o, &p->call);
 	if (*err < 0) {
@@ -2806,8 +2807,8 @@ leg_media_same(const struct shm_msg_leg *a, const struct shm_msg_leg *b)
 /*
  * The answer to the focus's session refresh by re-INVITE (its last SDP
  * offered again). The peer may move its media, or hold, there (RFC 3264
- * 8): the data plane follows. An answer that does not do is logged and
- * the media stay as they were: the call goes on.
+ * 8): the data plane follows. An answer the focus cannot use is logged
+ * and the media stay as they were: the call goes on.
  *
  * The answer is read as an offer would be, its answer thrown away: for a
  * call in, the SDP offered again was the focus's answer, in the caller's

@@ -59,6 +59,9 @@ struct cp_focus_cfg {
 	uint32_t notify_interval_ms;	/* RFC 4575 partials: at most one per
 					 * subscriber per this (default 1000) */
 	uint16_t media_timeout_ms;	/* 0 = never */
+	uint32_t ring_timeout_ms;	/* a dial-out unanswered that long is
+					 * cancelled; 0 = never (default
+					 * 30000) */
 	struct cp_sdp_cfg sdp;
 	const char *state_path;	/* the state file (state.h), NULL = none;
 				 * borrowed for the focus's life */
@@ -66,7 +69,7 @@ struct cp_focus_cfg {
 
 /* Defaults: factory "factory", conference "demo", one media address
  * 0.0.0.0 (the caller sets it), ports 20000-29998, 8 kHz, 20 ms, 30 s
- * media timeout, cp_sdp_cfg_init(). */
+ * media timeout, 30 s ring timeout, cp_sdp_cfg_init(). */
 void cp_focus_cfg_init(struct cp_focus_cfg *cfg);
 
 /*

@@ -46,6 +46,7 @@ enum {
 	OPT_MAX_CONNS,
 	OPT_CONN_IDLE,
 	OPT_CONNS_PER_ADDR,
+	OPT_RING_TIMEOUT,
 };
 
 struct cp_opts {
@@ -141,6 +142,10 @@ usage(FILE *f)
 "  --limiter          soft limiter instead of hard clipping on loud mixes\n"
 "  --media-timeout S  hang up a participant after S seconds without RTP\n"
 "                     (default 30; 0 = never)\n"
+"  --ring-timeout S   cancel a dial-out unanswered after S seconds, its\n"
+"                     CANCEL saying Q.850 cause 19, no answer (default\n"
+"                     30, 1..600; 0 = never: the callee or a proxy ends\n"
+"                     it)\n"
 "  --policy FILE      the conference policy (XML, schema policy.xsd): who\n"
 "                     may join, create, refer, subscribe; PINs, Digest,\n"
 "                     DTMF commands, lifetimes; a bad file is refused\n"
@@ -311,6 +316,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "factory", required_argument, NULL, 'f' },
 		{ "codecs", required_argument, NULL, 'C' },
 		{ "media-timeout", required_argument, NULL, 't' },
+		{ "ring-timeout", required_argument, NULL, OPT_RING_TIMEOUT },
 		{ "ctl", required_argument, NULL, 'k' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "metrics", required_argument, NULL, 'M' },
@@ -622,6 +628,15 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				return -EINVAL;
 			}
 			o->focus.media_timeout_ms = (uint16_t)(v * 1000);
+			break;
+		case OPT_RING_TIMEOUT:
+			if (!opt_num(optarg, 0, 600, &v)) {
+				LOG_ERR("--ring-timeout %s: seconds, 0..600 (0: "
+					"never)",
+					optarg);
+				return -EINVAL;
+			}
+			o->focus.ring_timeout_ms = (uint32_t)(v * 1000);
 			break;
 		case 'r':
 			o->region = optarg;

@@ -1501,8 +1501,8 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	}
 	/*
 	 * A sips: Request-URI asks TLS on every hop (RFC 3261 26.2.2, RFC
-	 * 5630 3.1.3); one that reached us in clear did not have it on the
-	 * last: refused, not taken as sip: (CANCEL too: its INVITE was).
+	 * 5630); one that reached us in clear did not have it on the last:
+	 * refused, not taken as sip: (CANCEL too: its INVITE was).
 	 */
 	if (is_sips(m->req_uri) && t->peer.proto != CP_SIP_TLS) {
 		sip->st.sips_in_clear++;

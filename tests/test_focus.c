@@ -951,6 +951,21 @@ dial_phone_ringing(char *inv, size_t len)
 	run_ms(50);
 }
 
+/* The focus CANCELs the dial-out whose INVITE is inv, with Reason
+ * reason; the phone answers 200 and 487, and the focus ACKs. */
+static void
+cancelled_with(const char *inv, const char *reason)
+{
+	char cancel[4096], ack[4096], want[256];
+
+	phone_await("CANCEL", cancel, sizeof(cancel));
+	snprintf(want, sizeof(want), "\r\nReason: %s\r\n", reason);
+	ck_assert_msg(strstr(cancel, want) != NULL, "%s", cancel);
+	phone_answer(cancel, "200 OK", "", 0, NULL);
+	phone_answer(inv, "487 Request Terminated", "", 0, NULL);
+	phone_await("ACK", ack, sizeof(ack));
+}
+
 /*
  * Sent away while it rings (tuttictl kick; end, REFER with method=BYE
  * and a creator leaving go the same way): the focus CANCELs (F-27), the
@@ -958,20 +973,15 @@ dial_phone_ringing(char *inv, size_t len)
  */
 START_TEST(test_focus_kick_cancels_a_ringing_dial_out)
 {
-	char inv[4096], cancel[4096], ack[4096];
+	char inv[4096];
 	const char *r;
 
 	dial_phone_ringing(inv, sizeof(inv));
 	r = ctl("kick demo sip:out@127.0.0.1:%u", phone_port);
 	ck_assert_msg(strstr(r, "\"ok\":true") != NULL, "%s", r);
-	phone_await("CANCEL", cancel, sizeof(cancel));
 	/* RFC 3326: why, as the BYE would say */
-	ck_assert_msg(strstr(cancel, "\r\nReason: Q.850;cause=16;text=\"sent "
-				     "away by the operator\"\r\n") != NULL,
-		      "%s", cancel);
-	phone_answer(cancel, "200 OK", "", 0, NULL);
-	phone_answer(inv, "487 Request Terminated", "", 0, NULL);
-	phone_await("ACK", ack, sizeof(ack));
+	cancelled_with(inv, "Q.850;cause=16;text=\"sent away by the "
+			    "operator\"");
 	roster_has("<status>disconnected</status>",
 		   "<disconnection-method>booted</disconnection-method>",
 		   "<reason>sent away by the operator</reason>", NULL);
@@ -1010,23 +1020,40 @@ START_TEST(test_focus_answer_crossing_the_cancel_gets_a_bye)
 }
 END_TEST
 
+/*
+ * The ring timeout (here 1 s, tutti-cp's --ring-timeout): the CANCEL
+ * says Q.850 19, no answer; the 487 leaves the roster failed, "no
+ * answer".
+ */
+START_TEST(test_focus_ring_timeout_cancels)
+{
+	char inv[4096];
+
+	dial_phone_ringing(inv, sizeof(inv));
+	cancelled_with(inv, "Q.850;cause=19;text=\"no answer\"");
+	roster_has("<disconnection-method>failed</disconnection-method>",
+		   "<reason>SIP;cause=487;text=&quot;no answer&quot;</reason>",
+		   NULL);
+}
+END_TEST
+
+static void
+setup_short_ring(void)
+{
+	setup_with(A_IP, false);
+	cfg.ring_timeout_ms = 1000;
+	focus_start();
+}
+
 /* tuttictl dial demo uri, the phone being uri: what the focus's INVITE
  * offers, into out. */
 static void
 dial_offer(const char *uri, struct call *out)
 {
-	uint64_t end = proc_now_ms() + WAIT_MS;
-	char msg[4096] = "";
+	char msg[4096];
 
 	ck_assert_int_eq(cp_focus_dial(focus, "demo", uri), 0);
-	while (strncmp(msg, "INVITE ", 7) != 0 && proc_now_ms() < end) {
-		ssize_t n;
-
-		step();
-		n = recv(phone, msg, sizeof(msg) - 1, MSG_DONTWAIT);
-		msg[n > 0 ? n : 0] = '\0';
-	}
-	ck_assert_msg(strncmp(msg, "INVITE ", 7) == 0, "no INVITE: %s", msg);
+	phone_await("INVITE", msg, sizeof(msg));
 	read_sdp(out, msg);
 }
 
@@ -1403,6 +1430,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--tls-port", "0" },
 		{ "--sip", "127.0.0.1:0", "--outbound-proxy",
 		  "sips:sbc.carrier.example" },
+		{ "--ring-timeout", "601" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1428,6 +1456,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--tls-port 0: 1..65535",
 		"--outbound-proxy sips:sbc.carrier.example: TLS needs "
 		"--tls-cert and --tls-key",
+		"--ring-timeout 601: seconds, 0..600 (0: never)",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
@@ -2785,6 +2814,11 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_dial_out_in_the_roster);
 	tcase_add_test(tc, test_focus_kick_cancels_a_ringing_dial_out);
 	tcase_add_test(tc, test_focus_answer_crossing_the_cancel_gets_a_bye);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ring_timeout");
+	tcase_add_checked_fixture(tc, setup_short_ring, teardown);
+	tcase_add_test(tc, test_focus_ring_timeout_cancels);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("session_timer");
