@@ -760,6 +760,29 @@ send_away(struct cp_focus *f, struct part *p,
 		p->cancelling = true;
 		return 0;
 	}
+	if (!p->prov && p->req != NULL && p->state == PART_JOINING &&
+	    f->sip != NULL) {
+		/* a dial-in whose leg tutti-dp has not answered yet: 603
+		 * saying why (RFC 6432), and its leg goes when tutti-dp
+		 * answers (on_leg_status()) */
+		char reason[160];
+		const char *const hdr[1][2] = {
+			{ "Reason", q850_reason(cause, why, reason,
+						sizeof(reason)) }
+		};
+
+		cp_sip_reply_hdrs(f->sip, p->req, 603, hdr, 1, NULL, NULL);
+		LOG_INFO("conference %s: %s turned away while joining (603): "
+			 "%s", p->conf->name, p->from,
+			 why != NULL ? why : "sent away");
+		f->st.refused++;
+		p->req = NULL;
+		p->state = PART_GONE;
+		p->disc = how;
+		p->disc_cause = cause;
+		p->disc_reason = why;
+		return 0;
+	}
 	if (!p->prov && (f->sip == NULL || (p->dialog == NULL &&
 					      p->state != PART_CONNECTED)))
 		return -ENOTCONN;

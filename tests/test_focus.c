@@ -1037,6 +1037,69 @@ START_TEST(test_focus_ring_timeout_cancels)
 }
 END_TEST
 
+/*
+ * Phone 1 calls sip:demo while the stand-in tutti-dp holds its LEG_ADD;
+ * the operator's command cmd sends it away. The INVITE gets 603
+ * whose Reason (RFC 6432) says reason, and once tutti-dp answers, the
+ * leg goes: no participant is left, nothing in the roster.
+ */
+static void
+turned_away_while_joining(const char *cmd, const char *want_ctl,
+			  const char *reason)
+{
+	char msg[4096], want[256];
+	struct call c = { .n = 1, .cseq = 1 };
+	const char *r;
+	const struct shm_msg_leg *add, *rm;
+
+	snprintf(c.call_id, sizeof(c.call_id), "joining-%d@127.0.0.1",
+		 (int)getpid());
+	dp_serve_off = true;	/* its LEG_ADD waits in the ring */
+	request(&c, "INVITE", c.cseq, 40002);
+	run_ms(50);
+	r = ctl("%s", cmd);
+	ck_assert_msg(strstr(r, want_ctl) != NULL, "%s", r);
+	ck_assert_int_eq(final_answer(&c, c.cseq, "INVITE", msg, sizeof(msg)),
+			 603);
+	snprintf(want, sizeof(want), "\r\nReason: %s\r\n", reason);
+	ck_assert_msg(strstr(msg, want) != NULL, "%s", msg);
+	dp_serve_off = false;
+	run_ms(50);
+	/* its leg was added, and goes */
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 1);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 1);
+	add = leg_cmd(SHM_CMD_LEG_ADD, 0);
+	rm = leg_cmd(SHM_CMD_LEG_REMOVE, 0);
+	ck_assert_uint_eq(rm->leg_id, add->leg_id);
+	r = ctl("kick demo sip:p1@127.0.0.1:%u", phone_port);
+	ck_assert_msg(strstr(r, "no participant") != NULL, "%s", r);
+	r = ctl("stats");
+	ck_assert_msg(strstr(r, "\"refused\":1") != NULL, "%s", r);
+}
+
+/* tuttictl kick of a dial-in that has no 200 yet: 603 (it was "not
+ * connected", and the call went on into the conference). */
+START_TEST(test_focus_kick_turns_away_a_joining_dial_in)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "kick demo sip:p1@127.0.0.1:%u", phone_port);
+	turned_away_while_joining(cmd, "\"ok\":true",
+				  "Q.850;cause=16;text=\"sent away by the "
+				  "operator\"");
+}
+END_TEST
+
+/* tuttictl end while a dial-in joins: it is turned away too (it was
+ * skipped, and joined the conference that had sent everyone away). */
+START_TEST(test_focus_end_turns_away_a_joining_dial_in)
+{
+	turned_away_while_joining("end demo", "\"hung_up\":1",
+				  "Q.850;cause=16;text=\"the operator ended "
+				  "the conference\"");
+}
+END_TEST
+
 static void
 setup_short_ring(void)
 {
@@ -2814,6 +2877,12 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_dial_out_in_the_roster);
 	tcase_add_test(tc, test_focus_kick_cancels_a_ringing_dial_out);
 	tcase_add_test(tc, test_focus_answer_crossing_the_cancel_gets_a_bye);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("joining");
+	tcase_add_checked_fixture(tc, setup_one, teardown);
+	tcase_add_test(tc, test_focus_kick_turns_away_a_joining_dial_in);
+	tcase_add_test(tc, test_focus_end_turns_away_a_joining_dial_in);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ring_timeout");
