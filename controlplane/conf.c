@@ -546,10 +546,40 @@ roster_call_info(struct conf *c, const struct part *p, const char *u,
 	cp_roster_ep_set_call_info(c->roster, u, ep, id, ft, tt);
 }
 
+/* p's endpoint (ep, of roster user u) joined now (when) with status st,
+ * its user added if missing: true, or false if it was there already. */
+static bool
+roster_ep_join(struct conf *c, const struct part *p, const char *u,
+	       const char *ep, enum cp_roster_ep_status st,
+	       const struct cp_roster_exec *when)
+{
+	if (!cp_roster_has_user(c->roster, u))
+		cp_roster_user_add(c->roster, u, NULL);
+	if (cp_roster_ep_add(c->roster, u, ep, NULL, st) != 0)
+		return false;
+	cp_roster_ep_set_joining(c->roster, u, ep, p->dialed_out ?
+				 CP_ROSTER_JOIN_DIALED_OUT :
+				 CP_ROSTER_JOIN_DIALED_IN, when);
+	return true;
+}
+
+/* p's endpoint, there already, has status st now. */
+static void
+roster_ep_status(struct conf *c, const struct part *p,
+		 enum cp_roster_ep_status st)
+{
+	char ep[160], ub[ROSTER_USER_LEN];
+
+	ep_of(p, ep, sizeof(ep));
+	cp_roster_ep_set_status(c->roster, roster_user(p, ub, sizeof(ub)), ep,
+				st);
+}
+
 /* p's endpoint as the roster should show it now (joined or changed). */
 static void
 roster_part(struct conf *c, struct part *p)
 {
+	struct cp_roster_exec when = { .when_s = (int64_t)time(NULL) };
 	char ep[160];
 	struct cp_roster_media m = { .id = "1", .type = "audio",
 				     .label = "audio",
@@ -563,23 +593,16 @@ roster_part(struct conf *c, struct part *p)
 		return;
 	u = roster_user(p, ub, sizeof(ub));
 	ep_of(p, ep, sizeof(ep));
-	if (!cp_roster_has_user(c->roster, u))
-		cp_roster_user_add(c->roster, u, NULL);
+	if (!roster_ep_join(c, p, u, ep, CP_ROSTER_EP_CONNECTED, &when) &&
+	    p->dialing) {
+		/* a dial-out's endpoint, there from its INVITE on: in now */
+		roster_ep_status(c, p, CP_ROSTER_EP_CONNECTED);
+		cp_roster_ep_set_joining(c->roster, u, ep,
+					 CP_ROSTER_JOIN_DIALED_OUT, &when);
+	}
+	p->dialing = false;
 	if (p->moderator)
 		cp_roster_user_set_roles(c->roster, u, roles, 1);
-	if (cp_roster_ep_add(c->roster, u, ep, NULL,
-			     CP_ROSTER_EP_CONNECTED) == 0 || p->dialing) {
-		struct cp_roster_exec when = { .when_s = (int64_t)time(NULL) };
-
-		/* a dial-out's endpoint was there from its INVITE on */
-		cp_roster_ep_set_status(c->roster, u, ep,
-					CP_ROSTER_EP_CONNECTED);
-		cp_roster_ep_set_joining(c->roster, u, ep,
-					 p->dialed_out ?
-					 CP_ROSTER_JOIN_DIALED_OUT :
-					 CP_ROSTER_JOIN_DIALED_IN, &when);
-		p->dialing = false;
-	}
 	p->rostered = true;
 	cp_roster_ep_set_muted(c->roster, u, ep,
 			       (p->op_flags & SHM_LEG_MUTE) || p->pin_pending);
@@ -605,13 +628,8 @@ roster_dial_out(struct conf *c, struct part *p, const char *by)
 		return;
 	u = roster_user(p, ub, sizeof(ub));
 	ep_of(p, ep, sizeof(ep));
-	if (!cp_roster_has_user(c->roster, u))
-		cp_roster_user_add(c->roster, u, NULL);
-	if (cp_roster_ep_add(c->roster, u, ep, NULL,
-			     CP_ROSTER_EP_DIALING_OUT) != 0)
+	if (!roster_ep_join(c, p, u, ep, CP_ROSTER_EP_DIALING_OUT, &when))
 		return;
-	cp_roster_ep_set_joining(c->roster, u, ep, CP_ROSTER_JOIN_DIALED_OUT,
-				 &when);
 	if (by != NULL) {
 		when.by = by;
 		cp_roster_ep_set_referred(c->roster, u, ep, &when);
@@ -1369,30 +1387,6 @@ uri_user(const char *uri, char *out, size_t len)
 	if (n == 0 || n >= len)
 		return -EINVAL;
 	memcpy(out, p + 1, n);
-	out[n] = '\0';
-	return 0;
-}
-
-/* The URI of header value v, a name-addr ("Bob" <sip:b@x>;p=1) or an
- * addr-spec (sip:b@x;p=1), into out: 0, or -EINVAL if none fits. */
-static int
-name_addr_uri(const char *v, char *out, size_t len)
-{
-	const char *lt = strchr(v, '<'), *gt;
-	size_t n;
-
-	if (lt != NULL) {
-		if ((gt = strchr(lt, '>')) == NULL)
-			return -EINVAL;
-		v = lt + 1;
-		n = (size_t)(gt - v);
-	} else {
-		v += strspn(v, " \t");
-		n = strcspn(v, "; \t");
-	}
-	if (n == 0 || n >= len || memchr(v, ':', n) == NULL)
-		return -EINVAL;
-	memcpy(out, v, n);
 	out[n] = '\0';
 	return 0;
 }
@@ -2759,12 +2753,7 @@ on_call_progress(void *ctx, struct cp_sip_call *call, int code)
 	LOG_DEBUG("conference %s: %s: %d", p->conf->name, p->from, code);
 	if (p->dialing && p->conf->roster != NULL &&
 	    (code == 180 || code == 183)) {
-		char ep[160], ub[ROSTER_USER_LEN];
-
-		ep_of(p, ep, sizeof(ep));
-		cp_roster_ep_set_status(p->conf->roster,
-					roster_user(p, ub, sizeof(ub)), ep,
-					CP_ROSTER_EP_ALERTING);
+		roster_ep_status(p->conf, p, CP_ROSTER_EP_ALERTING);
 		roster_changed(p->conf);
 	}
 }
@@ -2916,12 +2905,12 @@ on_call_failed(void *ctx, struct cp_sip_call *call, int code)
 
 static void
 on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
-	 const char *method, const char *referred_by)
+	 const char *method, const char *referred_by, const char *by_uri)
 {
 	struct cp_focus *f = ctx;
 	struct cp_sip_dialog *d = cp_sip_req_dialog(req);
 	bool bye = method != NULL && strcasecmp(method, "BYE") == 0;
-	char user[CP_CONF_NAME_MAX], ruser[CP_CONF_NAME_MAX], by[256];
+	char user[CP_CONF_NAME_MAX], ruser[CP_CONF_NAME_MAX];
 	struct cp_sip_sub *sub = NULL;
 	struct conf *c = NULL;
 	struct part *p;
@@ -2993,10 +2982,9 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		return;
 	}
 	/* F-26: <referred> by the Referred-By, else the REFER's From */
-	if (referred_by == NULL ||
-	    name_addr_uri(referred_by, by, sizeof(by)) < 0)
-		snprintf(by, sizeof(by), "%s", cp_sip_req_from(req));
-	p = dial_out(f, c, refer_to, referred_by, by, "REFER", &err);
+	p = dial_out(f, c, refer_to, referred_by,
+		     by_uri != NULL ? by_uri : cp_sip_req_from(req), "REFER",
+		     &err);
 	if (p == NULL) {
 		if (err == -EAGAIN)
 			LOG_WARN("conference %s: dial-out to %s for %s refused "

@@ -1590,6 +1590,27 @@ uri_dup(osip_uri_t *u)
 	return copy;
 }
 
+/* The URI of header value v in From's grammar (a name-addr or an
+ * addr-spec, with parameters: Referred-By, RFC 3892 3), malloc'ed; NULL
+ * if v is NULL, does not parse, has no URI, or without memory. */
+static char *
+name_addr_uri(const char *v)
+{
+	osip_from_t *na = NULL;
+	char *s = NULL;
+
+	if (v == NULL || osip_from_init(&na) != 0)
+		return NULL;
+	if (osip_from_parse(na, v) == 0 && na->url != NULL &&
+	    na->url->scheme != NULL && (s = uri_dup(na->url)) != NULL &&
+	    s[0] == '\0') {
+		free(s);
+		s = NULL;
+	}
+	osip_from_free(na);
+	return s;
+}
+
 static void
 req_free(struct cp_sip *sip, struct cp_sip_req *r)
 {
@@ -3594,7 +3615,7 @@ handle_refer(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 	const char *by = hdr(m, "referred-by", "b", 0);
 	struct cp_sip_dialog *d = NULL;
 	struct cp_sip_req *r;
-	char method[16], *uri = NULL;
+	char method[16], *uri = NULL, *by_uri;
 	int rc;
 
 	if (tag_of(m->to) != NULL) {
@@ -3625,7 +3646,10 @@ handle_refer(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 	}
 	t->req = r;
 	r->dialog = d;
-	sip->app.on_refer(sip->app.ctx, r, uri, method[0] ? method : NULL, by);
+	by_uri = name_addr_uri(by);
+	sip->app.on_refer(sip->app.ctx, r, uri, method[0] ? method : NULL, by,
+			  by_uri);
+	free(by_uri);
 	free(uri);
 }
 

@@ -137,13 +137,15 @@ struct cp_sip_app {
 	 * (URI headers such as ?Replaces= kept: cp_sip_invite_ex() turns
 	 * them into INVITE headers, F-24); method_param is that parameter's
 	 * value ("BYE"), NULL if none;
-	 * referred_by is the Referred-By header value, NULL if none. Answer
-	 * with cp_sip_sub_answer() (2xx: a refer subscription) or
-	 * cp_sip_reply() (4xx-6xx). NULL: REFER gets 405.
+	 * referred_by is the Referred-By header value, NULL if none, and
+	 * referred_by_uri its URI (RFC 3892 3: From's grammar, name-addr
+	 * or addr-spec), NULL if none or it does not parse. Answer with
+	 * cp_sip_sub_answer() (2xx: a refer subscription) or cp_sip_reply()
+	 * (4xx-6xx). NULL: REFER gets 405.
 	 */
 	void (*on_refer)(void *ctx, struct cp_sip_req *req,
 			 const char *refer_to_uri, const char *method_param,
-			 const char *referred_by);
+			 const char *referred_by, const char *referred_by_uri);
 	/*
 	 * A SUBSCRIBE for Event: conference, new or a refresh of sub
 	 * (cp_sip_req_sub(req) != NULL; expires 0 = unsubscribe; a refresh

@@ -85,7 +85,7 @@ struct cp_sip_transport {
 	BIO_METHOD *tls_bio;	    /* sockets written with MSG_NOSIGNAL */
 	size_t max_msg;
 	uint32_t max_conns;
-	uint32_t next_id;
+	uint32_t next_gen; /* conn_id()'s count */
 	struct conn *conns;
 	char *udp_buf; /* max_msg + 2: one more byte tells too big */
 	cp_sip_transport_rx_fn rx;
@@ -534,6 +534,19 @@ addr_bytes(const struct sockaddr_storage *ss, size_t *len)
 	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
 }
 
+/* A new id for the connection in slot c: a count of the connections
+ * opened, times max_conns, plus the slot's index, so find_conn() goes
+ * straight to the slot; a slot's ids come round again after UINT32_MAX /
+ * max_conns openings (65,535 at least); never 0. */
+static uint32_t
+conn_id(struct cp_sip_transport *tp, const struct conn *c)
+{
+	uint32_t gens = UINT32_MAX / tp->max_conns;
+
+	tp->next_gen = tp->next_gen + 1 < gens ? tp->next_gen + 1 : 1;
+	return tp->next_gen * tp->max_conns + (uint32_t)(c - tp->conns);
+}
+
 /* How many of the connections accepted are from ss's address (any
  * port). */
 static uint32_t
@@ -585,7 +598,7 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->fd = fd;
-		c->id = ++tp->next_id ? tp->next_id : ++tp->next_id;
+		c->id = conn_id(tp, c);
 		c->len = 0;
 		c->last_ms = now_ms();
 		c->quiet_deadline_ms = c->last_ms + tp->quiet_ms;
@@ -1065,13 +1078,13 @@ cp_sip_transport_poll(struct cp_sip_transport *tp, int timeout_ms)
 	return n_msgs;
 }
 
+/* The open connection of id (conn_id()), or NULL. */
 static struct conn *
 find_conn(const struct cp_sip_transport *tp, uint32_t id)
 {
-	for (uint32_t i = 0; i < tp->max_conns && id != 0; i++)
-		if (tp->conns[i].fd >= 0 && tp->conns[i].id == id)
-			return &tp->conns[i];
-	return NULL;
+	struct conn *c = &tp->conns[id % tp->max_conns];
+
+	return id != 0 && c->fd >= 0 && c->id == id ? c : NULL;
 }
 
 bool
@@ -1190,7 +1203,7 @@ conn_open(struct cp_sip_transport *tp, struct cp_sip_peer *peer, SSL_CTX *tls,
 		return -ENOMEM;
 	}
 	c->fd = fd;
-	c->id = ++tp->next_id ? tp->next_id : ++tp->next_id;
+	c->id = conn_id(tp, c);
 	c->len = 0;
 	c->last_ms = now_ms();
 	c->ours = true;

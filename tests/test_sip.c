@@ -55,6 +55,7 @@ static struct {
 	/* REFER and SUBSCRIBE */
 	int refers, subscribes, refreshes, sub_ends[4];
 	char refer_to[128], refer_method[16], referred_by[128];
+	char referred_by_uri[128];
 	unsigned int version; /* of the test's conference-info bodies */
 	char accept[128];     /* of the last new SUBSCRIBE */
 	uint32_t grant_s;     /* 0: what was asked, at most 3600 s */
@@ -183,7 +184,7 @@ on_call_failed(void *ctx, struct cp_sip_call *call, int code)
 /* The stand-in conference: accept every REFER, report 100 then 200. */
 static void
 on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
-	 const char *method, const char *referred_by)
+	 const char *method, const char *referred_by, const char *by_uri)
 {
 	struct cp_sip_sub *sub = NULL;
 
@@ -194,6 +195,8 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		 method != NULL ? method : "");
 	snprintf(app.referred_by, sizeof(app.referred_by), "%s",
 		 referred_by != NULL ? referred_by : "");
+	snprintf(app.referred_by_uri, sizeof(app.referred_by_uri), "%s",
+		 by_uri != NULL ? by_uri : "");
 	ck_assert_int_eq(cp_sip_req_set_contact_user(req, "conf"), 0);
 	ck_assert_int_eq(cp_sip_sub_answer(sip, req, 202, 120, NULL, &sub), 0);
 	ck_assert(cp_sip_sub_is_refer(sub));
@@ -1006,6 +1009,11 @@ START_TEST(test_sip_refer_202_and_notifies)
 	ck_assert_str_eq(app.refer_to, rt[_i / 2].uri);
 	ck_assert_str_eq(app.refer_method, rt[_i / 2].method);
 	ck_assert_ptr_nonnull(strstr(app.referred_by, "<sip:sipp@127.0.0.1"));
+	/* its URI, parsed by the SIP layer */
+	ck_assert_msg(strncmp(app.referred_by_uri, "sip:sipp@127.0.0.1:",
+			      19) == 0 &&
+		      strpbrk(app.referred_by_uri, "<>") == NULL,
+		      "%s", app.referred_by_uri);
 }
 END_TEST
 
@@ -4879,7 +4887,7 @@ END_TEST
  */
 static void
 fuzz_refer(void *ctx, struct cp_sip_req *req, const char *uri,
-	   const char *method, const char *by)
+	   const char *method, const char *by, const char *by_uri)
 {
 	struct cp_sip_sub *s = NULL;
 
@@ -4887,6 +4895,7 @@ fuzz_refer(void *ctx, struct cp_sip_req *req, const char *uri,
 	(void)uri;
 	(void)method;
 	(void)by;
+	(void)by_uri;
 	if (cp_sip_sub_answer(sip, req, 202, 60, NULL, &s) == 0) {
 		cp_sip_refer_notify(sip, s, 100, NULL, false);
 		cp_sip_refer_notify(sip, s, 503, NULL, true);
