@@ -2678,6 +2678,12 @@ cp_sip_dialog_save(const struct cp_sip_dialog *d,
 		port = ntohs(a4->sin_port);
 		snprintf(st->peer, sizeof(st->peer), "%s:%u", host, port);
 	}
+	/* where we refresh: a restarted tutti-cp offers it again in a
+	 * re-INVITE (stimer_refresh()) */
+	if (d->se_s != 0 && d->se_refresh && d->local_sdp != NULL &&
+	    strlen(d->local_sdp) <= CP_SIP_STATE_SDP_MAX &&
+	    (st->local_sdp = strdup(d->local_sdp)) == NULL)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -2795,6 +2801,12 @@ cp_sip_dialog_restore(struct cp_sip *sip, const struct cp_sip_dialog_state *st,
 	if ((rc = od_from_state(st, &d->od)) < 0) {
 		free(d);
 		return rc;
+	}
+	if (st->local_sdp != NULL &&
+	    (d->local_sdp = strdup(st->local_sdp)) == NULL) {
+		osip_dialog_free(d->od);
+		free(d);
+		return -ENOMEM;
 	}
 	d->sip = sip;
 	d->uac = st->uac;

@@ -481,7 +481,8 @@ uint32_t cp_sip_dialog_timer(const struct cp_sip_dialog *d, bool *we_refresh,
  * An INVITE dialog as plain fields, so that a restarted tutti-cp can go on
  * with it (the state file, conf.c): cp_sip_dialog_save() fills it,
  * cp_sip_dialog_restore() makes the dialog again. Strings are NUL
- * terminated; URIs and name-addrs as they go on the wire.
+ * terminated; URIs and name-addrs as they go on the wire. local_sdp is
+ * the one field on the heap: its holder frees it.
  */
 struct cp_sip_dialog_state {
 	bool uac; /* we sent the INVITE (dial-out) */
@@ -502,11 +503,21 @@ struct cp_sip_dialog_state {
 	uint32_t se_s;		 /* session timer (RFC 4028), 0 = none */
 	bool se_refresh;	 /* ... and we refresh it */
 	bool se_update;		 /* ... the peer's Allow has UPDATE */
+	/* our last SDP where we refresh the session (se_s and se_refresh),
+	 * for a refresh by re-INVITE (the peer has no UPDATE, or refuses
+	 * it), malloc'ed, at most CP_SIP_STATE_SDP_MAX bytes; NULL: none
+	 * (we refresh by UPDATE only) */
+	char *local_sdp;
 };
 
+/* The longest local_sdp kept (the focus's own are at most 4096 bytes,
+ * sdp.h's CP_SDP_OUT_MAX). */
+#define CP_SIP_STATE_SDP_MAX 8192
+
 /*
- * Write d's fields into *st. Returns 0, -EINVAL (a subscription-only
- * dialog), -ENAMETOOLONG (a field does not fit).
+ * Write d's fields into *st (local_sdp malloc'ed, or NULL). Returns 0,
+ * -EINVAL (a subscription-only dialog), -ENAMETOOLONG (a field does not
+ * fit), -ENOMEM (then local_sdp is NULL).
  */
 int cp_sip_dialog_save(const struct cp_sip_dialog *d,
 		       struct cp_sip_dialog_state *st);

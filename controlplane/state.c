@@ -29,6 +29,8 @@
 
 enum kind {
 	K_STR, /* char[size] */
+	K_DSTR, /* char *, malloc'ed, NULL written as no field at all: an
+		 * optional field, at most CP_SIP_STATE_SDP_MAX bytes */
 	K_BOOL,
 	K_U8,
 	K_U16,
@@ -137,6 +139,8 @@ static const struct field part_fields[] = {
 	PF_OPT("session_expires", K_U32, dlg.se_s),
 	PF_OPT("se_refresh", K_BOOL, dlg.se_refresh),
 	PF_OPT("se_update", K_BOOL, dlg.se_update),
+	/* added later (optional): our SDP, where we refresh the session */
+	PF_OPT("local_sdp", K_DSTR, dlg.local_sdp),
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -197,6 +201,8 @@ void
 cp_state_clear(struct cp_state *st)
 {
 	free(st->confs);
+	for (uint32_t i = 0; i < st->n_parts; i++)
+		free(st->parts[i].dlg.local_sdp);
 	free(st->parts);
 	free(st->dials);
 	memset(st, 0, sizeof(*st));
@@ -247,10 +253,15 @@ put_record(FILE *f, const char *type, const void *rec,
 		uint32_t u32;
 		uint64_t u64;
 
+		if (fields[i].kind == K_DSTR && *(char *const *)v == NULL)
+			continue;
 		fprintf(f, " %s=", fields[i].key);
 		switch (fields[i].kind) {
 		case K_STR:
 			put_escaped(f, v);
+			break;
+		case K_DSTR:
+			put_escaped(f, *(char *const *)v);
 			break;
 		case K_BOOL:
 			fputc(*(const bool *)v ? '1' : '0', f);
@@ -485,6 +496,13 @@ parse_field(void *rec, const struct field *fd, char *val)
 		if (strlen(val) >= fd->size)
 			return "value too long";
 		memcpy(v, val, strlen(val) + 1);
+		return NULL;
+	case K_DSTR:
+		if (strlen(val) > CP_SIP_STATE_SDP_MAX)
+			return "value too long";
+		/* a field comes once (parse_fields()): nothing to free */
+		if (val[0] != '\0' && (*(char **)v = strdup(val)) == NULL)
+			return "out of memory";
 		return NULL;
 	case K_BOOL:
 		if (strcmp(val, "0") != 0 && strcmp(val, "1") != 0)

@@ -4,11 +4,12 @@
  * over the calls in progress while tutti-dp keeps their legs running: per
  * conference its name, id, worker, kind and mixing parameters, per
  * participant its leg, RTP address and port, From, SIP dialog (sip.h's
- * struct cp_sip_dialog_state), the SDP it negotiated and the operator's
- * mute and deaf; a leg provisioned without SIP (tuttictl provision) has
- * prov=1 and no dialog (an older tutti-cp skips that field, finds no
- * dialog to restore and removes the leg: a downgrade keeps the calls, not
- * the provisioned legs). conf.c fills and
+ * struct cp_sip_dialog_state: with the focus's last SDP where the focus
+ * refreshes the session, for a refresh by re-INVITE), the SDP it
+ * negotiated and the operator's mute and deaf; a leg provisioned without
+ * SIP (tuttictl provision) has prov=1 and no dialog (an older tutti-cp
+ * skips that field, finds no dialog to restore and removes the leg: a
+ * downgrade keeps the calls, not the provisioned legs). conf.c fills and
  * reads struct cp_state; this module only writes and parses the file.
  *
  * The file is text, one record per line, "key=value" fields with

@@ -834,6 +834,48 @@ START_TEST(test_focus_follows_the_answer_to_its_refresh)
 }
 END_TEST
 
+/*
+ * A restarted tutti-cp refreshes a caller's session by re-INVITE too (no
+ * UPDATE in the caller's Allow): the state file keeps the focus's SDP of
+ * each dialog whose session it refreshes, and the re-INVITE offers it
+ * again unchanged, the same o= version. Before, the restarted tutti-cp
+ * knew no SDP and refreshed by UPDATE, which such a caller refuses (405):
+ * the call went on without a session timer.
+ */
+START_TEST(test_focus_restart_refreshes_by_reinvite)
+{
+	struct call c, again = { 0 };
+	char inv[4096], ack[4096], text[8192];
+
+	req_extra = "Supported: timer\r\n"
+		    "Session-Expires: 2;refresher=uas\r\n"
+		    "Allow: INVITE, ACK, BYE, CANCEL\r\n";
+	ck_assert_int_eq(join(&c, 0), 200);
+	req_extra = "";
+	focus_stop();
+	test_read_file(state_path, text, sizeof(text));
+	ck_assert_msg(strstr(text, " local_sdp=v=0%0D%0Ao=") != NULL, "%s",
+		      text);
+	sip_min_se = 2;
+	focus_restart();
+	sip_min_se = 0;
+	phone_await("INVITE", inv, sizeof(inv));
+	ck_assert_msg(strstr(inv, "Session-Expires: 2;refresher=uac\r\n") !=
+			      NULL, "%s", inv);
+	read_sdp(&again, inv);
+	ck_assert_uint_eq(again.o_ver, c.o_ver);
+	ck_assert_uint_eq(again.m_port, c.m_port);
+	ck_assert_str_eq(again.c_ip, c.c_ip);
+	phone_answer(inv, "200 OK", "Session-Expires: 2;refresher=uac\r\n",
+		     1, "m=audio 40000 RTP/AVP 0\r\n");
+	phone_await("ACK", ack, sizeof(ack));
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_UPDATE), 0);
+	hang_up(&c);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 1);
+}
+END_TEST
+
 static void
 setup_short_timers(void)
 {
@@ -2893,6 +2935,7 @@ test_suite(void)
 	tc = tcase_create("session_timer");
 	tcase_add_checked_fixture(tc, setup_short_timers, teardown);
 	tcase_add_test(tc, test_focus_follows_the_answer_to_its_refresh);
+	tcase_add_test(tc, test_focus_restart_refreshes_by_reinvite);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("provision");

@@ -4840,6 +4840,7 @@ START_TEST(test_sip_dialog_save_restore)
 	ck_assert_msg(strstr(msg, ";tag=f1") != NULL, "%s", msg);
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 3000));
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 0);
+	free(st.local_sdp);
 	close(caller);
 }
 END_TEST

@@ -113,6 +113,13 @@ sample(struct cp_state *st)
 	snprintf(p->dlg.peer, sizeof(p->dlg.peer), "198.18.0.1:5062");
 	snprintf(p->dlg.contact_user, sizeof(p->dlg.contact_user), "%s",
 		 c->name);
+	/* our SDP, for a refresh by re-INVITE: CRLFs, spaces, a % */
+	p->dlg.local_sdp = strdup("v=0\r\no=tutti 1 3 IN IP4 198.18.0.3\r\n"
+				  "s=tutti\r\nc=IN IP4 198.18.0.3\r\nt=0 0\r\n"
+				  "m=audio 20084 RTP/AVP 96 101\r\n"
+				  "a=rtpmap:96 L16/16000\r\n"
+				  "a=x-note:100%\r\n");
+	ck_assert_ptr_nonnull(p->dlg.local_sdp);
 }
 
 static void
@@ -129,6 +136,8 @@ write_text(const char *text)
 static void
 same_as_sample(const struct cp_state *b, const struct cp_state *a)
 {
+	struct cp_state_part pa, pb;
+
 	ck_assert_uint_eq(b->dp_generation, a->dp_generation);
 	ck_assert_uint_eq(b->drained, a->drained);
 	ck_assert_uint_eq(b->n_confs, 1);
@@ -139,7 +148,17 @@ same_as_sample(const struct cp_state *b, const struct cp_state *a)
 	ck_assert_str_eq(b->parts[0].display, a->parts[0].display);
 	ck_assert_str_eq(b->parts[0].dlg.remote_uri,
 			 a->parts[0].dlg.remote_uri);
-	ck_assert_mem_eq(&b->parts[0], &a->parts[0], sizeof(a->parts[0]));
+	/* the one field on the heap: the same text, another copy */
+	pa = a->parts[0];
+	pb = b->parts[0];
+	if (pa.dlg.local_sdp == NULL) {
+		ck_assert_ptr_null(pb.dlg.local_sdp);
+	} else {
+		ck_assert_ptr_nonnull(pb.dlg.local_sdp);
+		ck_assert_str_eq(pb.dlg.local_sdp, pa.dlg.local_sdp);
+	}
+	pa.dlg.local_sdp = pb.dlg.local_sdp = NULL;
+	ck_assert_mem_eq(&pb, &pa, sizeof(pa));
 }
 
 START_TEST(test_state_round_trip)
@@ -156,6 +175,35 @@ START_TEST(test_state_round_trip)
 	/* no temporary file left behind */
 	snprintf(err, sizeof(err), "%s.tmp", path);
 	ck_assert_int_ne(access(err, F_OK), 0);
+}
+END_TEST
+
+/* The SDP the focus keeps for a refresh by re-INVITE is one field on the
+ * part's line, escaped; a dialog without one (the peer refreshes, or no
+ * session timer) writes no field, and a file without it (from before it
+ * was kept) reads as none, nothing skipped. */
+START_TEST(test_state_local_sdp_is_optional)
+{
+	struct cp_state a, b;
+	char err[256] = "", text[8192];
+
+	sample(&a);
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	test_read_file(path, text, sizeof(text));
+	ck_assert_msg(strstr(text, " local_sdp=v=0%0D%0Ao=tutti%201%203%20IN"
+				   "%20IP4%20198.18.0.3%0D%0A") != NULL &&
+		      strstr(text, "a=x-note:100%25%0D%0A\n") != NULL,
+		      "%s", text);
+	free(a.parts[0].dlg.local_sdp);
+	a.parts[0].dlg.local_sdp = NULL;
+	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
+	test_read_file(path, text, sizeof(text));
+	ck_assert_msg(strstr(text, "local_sdp") == NULL, "%s", text);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.skipped, 0);
+	same_as_sample(&b, &a);
+	cp_state_clear(&a);
+	cp_state_clear(&b);
 }
 END_TEST
 
@@ -483,6 +531,7 @@ test_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_state_round_trip);
+	tcase_add_test(tc, test_state_local_sdp_is_optional);
 	tcase_add_test(tc, test_state_missing_file_is_enoent);
 	tcase_add_test(tc, test_state_no_drain_record);
 	tcase_add_test(tc, test_state_skips_what_it_does_not_know);
