@@ -146,7 +146,8 @@ static void conf_apply_policy(struct cp_focus *f, struct conf *c);
 static void prov_leg_status(struct cp_focus *f, struct part *p, int status);
 static struct part *dial_out(struct cp_focus *f, struct conf *c,
 			     const char *uri, const char *referred_by,
-			     const char *by, const char *why, int *err);
+			     const char *by, const char *why, uint32_t ring_ms,
+			     int *err);
 static struct part *find_who(struct conf *c, const char *who,
 			     bool *ambiguous);
 static void conf_uri(const struct cp_focus *f, const struct conf *c,
@@ -2546,7 +2547,8 @@ dial_policy(struct cp_focus *f, struct conf *c, uint64_t now)
 
 		if (!(c->dial_pending & (1u << i)))
 			continue;
-		if (dial_out(f, c, c->dial[i], NULL, NULL, "policy", &err) ==
+		if (dial_out(f, c, c->dial[i], NULL, NULL, "policy",
+			     CP_FOCUS_RING_DEFAULT, &err) ==
 		    NULL) {
 			if (err == -EAGAIN) {
 				busy++;
@@ -2658,10 +2660,12 @@ cp_focus_poll(struct cp_focus *f)
 
 /* Call uri into c, for referred_by (a REFER's Referred-By) if not NULL,
  * else for why (what asked: "policy", "tuttictl dial", "REFER"), as the
- * log says; by: who referred it, for the roster (a URI), or NULL. */
+ * log says; by: who referred it, for the roster (a URI), or NULL; ring_ms:
+ * its ring timeout (CP_FOCUS_RING_DEFAULT: --ring-timeout's). */
 static struct part *
 dial_out(struct cp_focus *f, struct conf *c, const char *uri,
-	 const char *referred_by, const char *by, const char *why, int *err)
+	 const char *referred_by, const char *by, const char *why,
+	 uint32_t ring_ms, int *err)
 {
 	struct cp_sdp_local local;
 	struct cp_sip_invite_opts o = { 0 };
@@ -2708,7 +2712,8 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 	o.content_type = "application/sdp";
 	o.body = p->answer;
 	o.referred_by = referred_by;	/* F-24: copied unchanged */
-	o.ring_timeout_ms = f->cfg.ring_timeout_ms;
+	o.ring_timeout_ms = ring_ms != CP_FOCUS_RING_DEFAULT ?
+				    ring_ms : f->cfg.ring_timeout_ms;
 	o.app = p;
 	*err = cp_sip_invite_ex(f->sip, &o, &p->call);
 	if (*err < 0) {
@@ -2726,7 +2731,8 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 }
 
 int
-cp_focus_dial(struct cp_focus *f, const char *name, const char *uri)
+cp_focus_dial(struct cp_focus *f, const char *name, const char *uri,
+	      uint32_t ring_timeout_ms)
 {
 	struct conf *c = conf_find(f, name);
 	int err = 0;
@@ -2735,7 +2741,8 @@ cp_focus_dial(struct cp_focus *f, const char *name, const char *uri)
 		return -ENOENT;
 	if (f->sip == NULL || strncmp(uri, "sip:", 4) != 0)
 		return -EINVAL;
-	return dial_out(f, c, uri, NULL, NULL, "tuttictl dial", &err) != NULL ?
+	return dial_out(f, c, uri, NULL, NULL, "tuttictl dial",
+			ring_timeout_ms, &err) != NULL ?
 		       0 :
 	       err;
 }
@@ -2967,7 +2974,9 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		bool amb;
 
 		p = find_who(c, refer_to, &amb);
-		if (p == NULL || (p->dialog == NULL && p->call == NULL)) {
+		/* a dial-in still joining is turned away (603) */
+		if (p == NULL || (p->dialog == NULL && p->call == NULL &&
+				  p->req == NULL)) {
 			cp_sip_reply(f->sip, req, 404, NULL, NULL);	/* F-31 */
 			return;
 		}
@@ -2984,7 +2993,7 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 	/* F-26: <referred> by the Referred-By, else the REFER's From */
 	p = dial_out(f, c, refer_to, referred_by,
 		     by_uri != NULL ? by_uri : cp_sip_req_from(req), "REFER",
-		     &err);
+		     CP_FOCUS_RING_DEFAULT, &err);
 	if (p == NULL) {
 		if (err == -EAGAIN)
 			LOG_WARN("conference %s: dial-out to %s for %s refused "
@@ -5494,10 +5503,11 @@ static void
 ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 {
 	char cmd[32] = "", name[CP_CONF_NAME_MAX] = "", who[128] = "";
+	char arg[16] = "";	/* the word after WHO, if any */
 	struct conf *c = NULL;
 	struct part *p;
 	bool amb;
-	int n = sscanf(req, "%31s %39s %127s", cmd, name, who);
+	int n = sscanf(req, "%31s %39s %127s %15s", cmd, name, who, arg);
 
 	if (n >= 1 && !known_cmd(cmd)) {
 		put_error(o, "unknown command '%s' (try 'help')", cmd);
@@ -5526,7 +5536,7 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 	if (n < 1 || strcmp(cmd, "help") == 0) {
 		put(o, "{\"commands\":[\"list\",\"show CONF [AFTER [COUNT]]\","
 		    "\"roster CONF\","
-		    "\"mute CONF WHO\",\"dial CONF URI\","
+		    "\"mute CONF WHO\",\"dial CONF URI [SECONDS]\","
 		    "\"unmute CONF WHO\",\"deaf CONF WHO\",\"undeaf CONF WHO\","
 		    "\"kick CONF WHO\",\"lock CONF\",\"unlock CONF\","
 		    "\"end CONF\",\"watchers CONF\",\"approve CONF ID\","
@@ -5584,8 +5594,23 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		put(o, "}");
 		cp_cevt_doc_free(&doc);
 	} else if (strcmp(cmd, "dial") == 0) {
-		int rc = n < 3 ? -EINVAL : cp_focus_dial(f, c->name, who);
+		unsigned long ring_s = 0;
+		char *end = NULL;
+		int rc;
 
+		/* SECONDS: its own ring timeout, as --ring-timeout */
+		if (n >= 4 && (arg[0] < '0' || arg[0] > '9' ||
+			       (ring_s = strtoul(arg, &end, 10)) > 600 ||
+			       *end != '\0')) {
+			put_error(o, "dial CONF URI [SECONDS]: SECONDS rings "
+				  "before the focus gives up, 0..600 (0: "
+				  "never), not '%s'", arg);
+			return;
+		}
+		rc = n < 3 ? -EINVAL :
+		     cp_focus_dial(f, c->name, who,
+				   n >= 4 ? (uint32_t)ring_s * 1000 :
+					    CP_FOCUS_RING_DEFAULT);
 		if (rc == -EAGAIN) {
 			put_error(o, "cannot dial '%s' now: worker %u, which "
 				  "owns %s, " AT_LIMIT "; try again later", who,

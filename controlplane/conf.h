@@ -104,12 +104,18 @@ void cp_focus_set_sip(struct cp_focus *f, struct cp_sip *sip);
 /* Timers: conference notifications that are due. Call from the loop. */
 void cp_focus_poll(struct cp_focus *f);
 
+/* cp_focus_dial()'s ring_timeout_ms: the focus's (ring_timeout_ms). */
+#define CP_FOCUS_RING_DEFAULT UINT32_MAX
+
 /*
- * Dial uri (sip:user@A.B.C.D[:port]) into conference name (the operator's
- * "dial", and REFER's). Returns 0 (the outcome is logged) or -ENOENT (no
- * such conference), -EINVAL (the URI), -ENOSPC (no RTP port), -ENOMEM.
+ * Dial uri (sip:user@A.B.C.D[:port], or a name) into conference name (the
+ * operator's "dial"), cancelled if unanswered after ring_timeout_ms (0:
+ * never; CP_FOCUS_RING_DEFAULT: the focus's). Returns 0 (the outcome is
+ * logged) or -ENOENT (no such conference), -EINVAL (the URI), -ENOSPC (no
+ * RTP port), -EAGAIN (its worker at its limit), -ENOMEM.
  */
-int cp_focus_dial(struct cp_focus *f, const char *name, const char *uri);
+int cp_focus_dial(struct cp_focus *f, const char *name, const char *uri,
+		  uint32_t ring_timeout_ms);
 
 /* A data-plane event (the cp_dpctl event callback; ctx is f). */
 void cp_focus_on_event(void *ctx, unsigned int worker,

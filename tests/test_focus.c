@@ -692,8 +692,8 @@ START_TEST(test_focus_refuses_when_every_pair_is_taken)
 	for (unsigned int i = 0; i < 4; i++)
 		ck_assert_int_eq(join(&c[i], i), 200);
 	ck_assert_int_eq(join(&c[4], 4), 503);
-	ck_assert_int_eq(cp_focus_dial(focus, "demo",
-				       "sip:x@127.0.0.1:9"), -ENOSPC);
+	ck_assert_int_eq(cp_focus_dial(focus, "demo", "sip:x@127.0.0.1:9",
+				       CP_FOCUS_RING_DEFAULT), -ENOSPC);
 	run_ms(20);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 4);
 }
@@ -956,7 +956,8 @@ dial_phone(char *inv, size_t len)
 	char uri[64];
 
 	snprintf(uri, sizeof(uri), "sip:out@127.0.0.1:%u", phone_port);
-	ck_assert_int_eq(cp_focus_dial(focus, "demo", uri), 0);
+	ck_assert_int_eq(cp_focus_dial(focus, "demo", uri,
+				       CP_FOCUS_RING_DEFAULT), 0);
 	phone_await("INVITE", inv, len);
 }
 
@@ -1079,44 +1080,63 @@ START_TEST(test_focus_ring_timeout_cancels)
 }
 END_TEST
 
-/*
- * Phone 1 calls sip:demo while the stand-in tutti-dp holds its LEG_ADD;
- * the operator's command cmd sends it away. The INVITE gets 603
- * whose Reason (RFC 6432) says reason, and once tutti-dp answers, the
- * leg goes: no participant is left, nothing in the roster.
- */
+/* Phone 1 calls sip:demo while the stand-in tutti-dp holds its
+ * LEG_ADD. */
 static void
-turned_away_while_joining(const char *cmd, const char *want_ctl,
-			  const char *reason)
+call_held(struct call *c)
 {
-	char msg[4096], want[256];
-	struct call c = { .n = 1, .cseq = 1 };
-	const char *r;
-	const struct shm_msg_leg *add, *rm;
-
-	snprintf(c.call_id, sizeof(c.call_id), "joining-%d@127.0.0.1",
+	memset(c, 0, sizeof(*c));
+	c->n = 1;
+	c->cseq = 1;
+	snprintf(c->call_id, sizeof(c->call_id), "joining-%d@127.0.0.1",
 		 (int)getpid());
 	dp_serve_off = true;	/* its LEG_ADD waits in the ring */
-	request(&c, "INVITE", c.cseq, 40002);
+	request(c, "INVITE", c->cseq, 40002);
 	run_ms(50);
-	r = ctl("%s", cmd);
-	ck_assert_msg(strstr(r, want_ctl) != NULL, "%s", r);
-	ck_assert_int_eq(final_answer(&c, c.cseq, "INVITE", msg, sizeof(msg)),
+}
+
+/*
+ * Phone 1's call (call_held()), sent away: its INVITE gets 603 whose
+ * Reason (RFC 6432) says reason, and once tutti-dp answers, its leg (the
+ * k-th LEG_ADD) goes: it is no participant, and it was counted refused.
+ */
+static void
+turned_away(struct call *c, unsigned int k, const char *reason)
+{
+	char msg[4096], want[256];
+	const struct shm_msg_leg *add, *rm;
+	const char *r;
+
+	ck_assert_int_eq(final_answer(c, c->cseq, "INVITE", msg, sizeof(msg)),
 			 603);
 	snprintf(want, sizeof(want), "\r\nReason: %s\r\n", reason);
 	ck_assert_msg(strstr(msg, want) != NULL, "%s", msg);
 	dp_serve_off = false;
 	run_ms(50);
-	/* its leg was added, and goes */
-	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 1);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), k + 1);
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 1);
-	add = leg_cmd(SHM_CMD_LEG_ADD, 0);
+	add = leg_cmd(SHM_CMD_LEG_ADD, k);
 	rm = leg_cmd(SHM_CMD_LEG_REMOVE, 0);
 	ck_assert_uint_eq(rm->leg_id, add->leg_id);
 	r = ctl("kick demo sip:p1@127.0.0.1:%u", phone_port);
 	ck_assert_msg(strstr(r, "no participant") != NULL, "%s", r);
 	r = ctl("stats");
 	ck_assert_msg(strstr(r, "\"refused\":1") != NULL, "%s", r);
+}
+
+/* Phone 1's call, held, sent away by the operator's command cmd, which
+ * answers want_ctl. */
+static void
+turned_away_while_joining(const char *cmd, const char *want_ctl,
+			  const char *reason)
+{
+	struct call c;
+	const char *r;
+
+	call_held(&c);
+	r = ctl("%s", cmd);
+	ck_assert_msg(strstr(r, want_ctl) != NULL, "%s", r);
+	turned_away(&c, 0, reason);
 }
 
 /* tuttictl kick of a dial-in that has no 200 yet: 603 (it was "not
@@ -1142,6 +1162,54 @@ START_TEST(test_focus_end_turns_away_a_joining_dial_in)
 }
 END_TEST
 
+/* A REFER with method=BYE for a dial-in still joining (RFC 4579 5.7,
+ * F-28): 202, and it is turned away as by kick (it was 404). */
+START_TEST(test_focus_refer_bye_turns_away_a_joining_dial_in)
+{
+	struct call c0, c1;
+	char msg[4096], extra[160];
+
+	ck_assert_int_eq(join(&c0, 0), 200);
+	call_held(&c1);
+	snprintf(extra, sizeof(extra),
+		 "Refer-To: <sip:p1@127.0.0.1:%u;method=BYE>\r\n",
+		 phone_port);
+	req_extra = extra;
+	request(&c0, "REFER", ++c0.cseq, 0);
+	req_extra = "";
+	ck_assert_int_eq(final_answer(&c0, c0.cseq, "REFER", msg, sizeof(msg)),
+			 202);
+	turned_away(&c1, 1, "Q.850;cause=16;text=\"removed by REFER\"");
+}
+END_TEST
+
+/*
+ * tuttictl dial CONF URI SECONDS: that dial-out's own ring timeout (1 s
+ * here, the focus's 30 s), its CANCEL saying Q.850 19; a SECONDS that is
+ * not 0..600 is refused, and nothing is dialled.
+ */
+START_TEST(test_focus_dial_with_its_own_ring_timeout)
+{
+	static const char *const bad[] = { "601", "1x", "-1", "" };
+	char inv[4096];
+	const char *r;
+
+	for (unsigned int i = 0; bad[i][0] != '\0'; i++) {
+		r = ctl("dial demo sip:out@127.0.0.1:%u %s", phone_port,
+			bad[i]);
+		ck_assert_msg(strstr(r, "SECONDS rings before the focus gives "
+					"up, 0..600") != NULL, "%s", r);
+	}
+	ck_assert_msg(strstr(ctl("list"), "\"participants\":0") != NULL, "%s",
+		      ctl("list"));
+	r = ctl("dial demo sip:out@127.0.0.1:%u 1", phone_port);
+	ck_assert_msg(strstr(r, "\"ok\":true") != NULL, "%s", r);
+	phone_await("INVITE", inv, sizeof(inv));
+	phone_answer(inv, "180 Ringing", "", 0, NULL);
+	cancelled_with(inv, "Q.850;cause=19;text=\"no answer\"");
+}
+END_TEST
+
 static void
 setup_short_ring(void)
 {
@@ -1157,7 +1225,8 @@ dial_offer(const char *uri, struct call *out)
 {
 	char msg[4096];
 
-	ck_assert_int_eq(cp_focus_dial(focus, "demo", uri), 0);
+	ck_assert_int_eq(cp_focus_dial(focus, "demo", uri,
+				       CP_FOCUS_RING_DEFAULT), 0);
 	phone_await("INVITE", msg, sizeof(msg));
 	read_sdp(out, msg);
 }
@@ -2919,12 +2988,14 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_dial_out_in_the_roster);
 	tcase_add_test(tc, test_focus_kick_cancels_a_ringing_dial_out);
 	tcase_add_test(tc, test_focus_answer_crossing_the_cancel_gets_a_bye);
+	tcase_add_test(tc, test_focus_dial_with_its_own_ring_timeout);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("joining");
 	tcase_add_checked_fixture(tc, setup_one, teardown);
 	tcase_add_test(tc, test_focus_kick_turns_away_a_joining_dial_in);
 	tcase_add_test(tc, test_focus_end_turns_away_a_joining_dial_in);
+	tcase_add_test(tc, test_focus_refer_bye_turns_away_a_joining_dial_in);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ring_timeout");

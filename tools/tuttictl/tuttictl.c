@@ -7,7 +7,7 @@
  *   tuttictl show CONF [AFTER [COUNT]] its participants, with media counters
  *   tuttictl roster CONF              its RFC 4575 conference-info document
  *   tuttictl mute|unmute|deaf|undeaf|kick CONF WHO
- *   tuttictl dial CONF URI            the focus calls URI into CONF
+ *   tuttictl dial CONF URI [SECONDS]  the focus calls URI into CONF
  *   tuttictl lock|unlock CONF         refuse / admit new participants
  *   tuttictl end CONF                 hang up everyone in CONF
  *   tuttictl capture CONF WHO|all|next[:PART] [N|stop]
@@ -63,7 +63,9 @@ usage(FILE *f)
 "                            stop / start mixing WHO's voice\n"
 "  deaf CONF WHO, undeaf CONF WHO\n"
 "                            stop / start sending WHO the mix\n"
-"  kick CONF WHO             hang up WHO (a BYE from the focus)\n"
+"  kick CONF WHO             hang up WHO (a BYE from the focus; a CANCEL\n"
+"                            while a dial-out rings, 603 while a caller\n"
+"                            is not answered yet)\n"
 "  capture CONF WHO [PACKETS|stop]\n"
 "                            WHO's next PACKETS (default 1000, at most\n"
 "                            65535) in and out, as tutti-dp receives and\n"
@@ -79,9 +81,12 @@ usage(FILE *f)
 "  captures                  the newest 32 captures: leg ('all': a whole\n"
 "                            conference), state (writing, done, failed),\n"
 "                            packets written and not kept, file\n"
-"  dial CONF URI             the focus calls URI (sip:user@A.B.C.D[:port],\n"
+"  dial CONF URI [SECONDS]   the focus calls URI (sip:user@A.B.C.D[:port],\n"
 "                            or a name: sip:+15551234@carrier.example,\n"
-"                            resolved by its proxy or tutti-cp) into CONF\n"
+"                            resolved by its proxy or tutti-cp) into CONF;\n"
+"                            SECONDS: how long it rings before the focus\n"
+"                            gives up (0..600, 0: never; default: tutti-cp\n"
+"                            --ring-timeout)\n"
 "  proxies                   tutti-cp's outbound proxies in order: up or\n"
 "                            DOWN (for how long, and why), dial-outs each\n"
 "                            failed that went on to the next, keepalives\n"
