@@ -3268,6 +3268,27 @@ cp_focus_flush(struct cp_focus *f)
 		state_save(f);
 }
 
+unsigned int
+cp_focus_stop_dialling(struct cp_focus *f)
+{
+	unsigned int n = 0;
+
+	for (struct conf *c = f->confs; c != NULL; c = c->next)
+		for (struct part *p = c->parts; p != NULL; p = p->next) {
+			if (p->call == NULL)
+				continue;
+			if (!p->cancelling) {
+				LOG_INFO("conference %s: cancelling the "
+					 "dial-out to %s: tutti-cp stops",
+					 c->name, p->from);
+				send_away(f, p, CP_ROSTER_DISC_FAILED,
+					  Q850_TEMPORARY, "tutti-cp stopped");
+			}
+			n++;
+		}
+	return n;
+}
+
 /* Is p's call worth keeping across a restart (answered, with a dialog)? */
 static bool
 part_is_kept(const struct cp_focus *f, const struct part *p)

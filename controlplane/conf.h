@@ -159,6 +159,16 @@ unsigned int cp_focus_check_media(struct cp_focus *f);
 void cp_focus_flush(struct cp_focus *f);
 
 /*
+ * At a clean stop, before cp_focus_flush(): CANCEL every dial-out still
+ * ringing (the state file cannot keep one: its INVITE transaction is the
+ * SIP layer's, in memory), saying why (Q.850 41, temporary failure, "tutti-cp
+ * stopped"), so that the phone stops ringing rather than be answered
+ * into nothing. Returns how many ring still (cancelled, no final answer
+ * yet): the caller serves SIP a little longer while that is not 0.
+ */
+unsigned int cp_focus_stop_dialling(struct cp_focus *f);
+
+/*
  * Answer one operator request (tuttictl; the cp_ctlsock_fn of ctlsock.h,
  * ctx is f): list, show CONF, roster CONF, mute/unmute/deaf/undeaf/kick
  * CONF WHO (a leg id or a From URI, or a unique part of one), dial CONF

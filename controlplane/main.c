@@ -851,6 +851,23 @@ sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);	/* a signal cuts it short: fine */
 }
 
+/* At a clean stop: the dial-outs still ringing are cancelled, and SIP is
+ * served until their 487s come (each ACKed), 2 s at most. */
+static void
+stop_dialling(void)
+{
+	uint64_t end = shm_now_ns() + 2000000000ULL;
+	unsigned int n;
+
+	if (focus == NULL || sip == NULL ||
+	    (n = cp_focus_stop_dialling(focus)) == 0)
+		return;
+	LOG_INFO("stopping: %u dial-out%s ringing: cancelled", n,
+		 n == 1 ? "" : "s");
+	while (cp_focus_stop_dialling(focus) > 0 && shm_now_ns() < end)
+		sleep_ns(CP_LOOP_NS);
+}
+
 /* Files the rest of tutti-cp may hold open beside its SIP connections
  * (listeners, epoll, DNS, the operator socket's and metrics' clients). */
 #define CP_SPARE_FILES 128
@@ -1300,6 +1317,7 @@ main(int argc, char **argv)
 	LOG_INFO("stopping: %" PRIu64 " commands sent, %" PRIu64
 		 " answered, %" PRIu64 " events", d.n_sent, d.n_status,
 		 d.n_events);
+	stop_dialling();
 	cp_focus_flush(focus);	/* before the SIP layer and its dialogs go */
 	cp_dpctl_detach(&d);
 	close_sip();

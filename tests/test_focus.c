@@ -1210,6 +1210,25 @@ START_TEST(test_focus_dial_with_its_own_ring_timeout)
 }
 END_TEST
 
+/*
+ * A clean stop (cp_focus_stop_dialling(), before the state file's last
+ * write) CANCELs a ringing dial-out, Q.850 41, and counts it until its
+ * 487 is in; then nothing rings.
+ */
+START_TEST(test_focus_stop_cancels_ringing_dial_outs)
+{
+	char inv[4096];
+
+	ck_assert_uint_eq(cp_focus_stop_dialling(focus), 0);
+	dial_phone_ringing(inv, sizeof(inv));
+	ck_assert_uint_eq(cp_focus_stop_dialling(focus), 1);
+	ck_assert_uint_eq(cp_focus_stop_dialling(focus), 1);	/* once */
+	cancelled_with(inv, "Q.850;cause=41;text=\"tutti-cp stopped\"");
+	run_ms(20);
+	ck_assert_uint_eq(cp_focus_stop_dialling(focus), 0);
+}
+END_TEST
+
 static void
 setup_short_ring(void)
 {
@@ -2989,6 +3008,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_kick_cancels_a_ringing_dial_out);
 	tcase_add_test(tc, test_focus_answer_crossing_the_cancel_gets_a_bye);
 	tcase_add_test(tc, test_focus_dial_with_its_own_ring_timeout);
+	tcase_add_test(tc, test_focus_stop_cancels_ringing_dial_outs);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("joining");

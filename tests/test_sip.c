@@ -1849,6 +1849,50 @@ START_TEST(test_focus_dial_by_name)
 }
 END_TEST
 
+/*
+ * tutti-cp stopped (SIGTERM) while a dial-out rings: the state file
+ * cannot keep a ringing call (a phone answered after the stop would get
+ * no ACK), so it CANCELs it saying why (Q.850 41, "tutti-cp stopped"),
+ * and stops once the 487 is in (SIPp's scenario ends with its ACK).
+ */
+START_TEST(test_focus_stop_cancels_a_ringing_dial_out)
+{
+	char out[4096], cmd[96], roster[4096];
+	static const char trace[] = "sipp_stop_cancel.msg";
+	int sipp_port = free_port();
+	uint64_t end;
+	pid_t callee;
+
+	unlink(trace);
+	focus_setup();
+	sipp_trace = trace;
+	callee = sipp_start_at(9, "uas_cancel", "u1", "callee", NULL, NULL,
+			       sipp_port);
+	sipp_trace = NULL;
+	snprintf(cmd, sizeof(cmd), "dial demo sip:callee@127.0.0.1:%d",
+		 sipp_port);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), cmd), 0);
+	/* ringing: its 180 in */
+	end = proc_now_ms() + 10000;
+	do {
+		ck_assert_int_eq(tuttictl(roster, sizeof(roster),
+					  "roster demo"), 0);
+	} while (strstr(roster, "alerting") == NULL && proc_now_ms() < end);
+	ck_assert_msg(strstr(roster, "alerting") != NULL, "%s", roster);
+	ck_assert_int_eq(proc_stop(&focus_cp, SIGTERM, 10000), 0);
+	ck_assert_msg(strstr(focus_cp.out, "stopping: 1 dial-out ringing: "
+					   "cancelled") != NULL, "%s",
+		      focus_cp.out);
+	ck_assert_int_eq(sipp_wait(callee, "uas_cancel", "u1"), 0);
+	ck_assert_msg(traced_says(trace, "CANCEL", "Q.850;cause=41;text=\""
+				  "tutti-cp stopped\""), "see %s", trace);
+	/* focus_teardown() but for tutti-cp, stopped (and reaped) above */
+	proc_stop(&focus_dp, SIGTERM, 10000);
+	shm_unlink(focus_region);
+	unlink(focus_state);
+}
+END_TEST
+
 static pid_t stall_pid;
 
 /*
@@ -6255,6 +6299,7 @@ test_suite(void)
 	tcase_add_loop_test(focus, test_focus_policy_dials_out, 0, 2);
 	tcase_add_test(focus, test_focus_policy_dial_out_waits_for_worker);
 	tcase_add_test(focus, test_focus_dial_by_name);
+	tcase_add_test(focus, test_focus_stop_cancels_a_ringing_dial_out);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);
