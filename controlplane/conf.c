@@ -597,7 +597,8 @@ roster_part(struct conf *c, struct part *p)
 	if (!roster_ep_join(c, p, u, ep, CP_ROSTER_EP_CONNECTED, &when) &&
 	    p->dialing) {
 		/* a dial-out's endpoint, there from its INVITE on: in now */
-		roster_ep_status(c, p, CP_ROSTER_EP_CONNECTED);
+		cp_roster_ep_set_status(c->roster, u, ep,
+					CP_ROSTER_EP_CONNECTED);
 		cp_roster_ep_set_joining(c->roster, u, ep,
 					 CP_ROSTER_JOIN_DIALED_OUT, &when);
 	}

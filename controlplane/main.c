@@ -852,13 +852,16 @@ sleep_ns(uint64_t ns)
 }
 
 /* At a clean stop: the dial-outs still ringing are cancelled, and SIP is
- * served until their 487s come (each ACKed), 2 s at most. */
+ * served until their 487s come (each ACKed), 2 s at most; the operator
+ * socket is closed first (no new dial-out meanwhile). */
 static void
 stop_dialling(void)
 {
 	uint64_t end = shm_now_ns() + 2000000000ULL;
 	unsigned int n;
 
+	cp_ctlsock_close(ctl);
+	ctl = NULL;
 	if (focus == NULL || sip == NULL ||
 	    (n = cp_focus_stop_dialling(focus)) == 0)
 		return;
