@@ -564,18 +564,6 @@ roster_ep_join(struct conf *c, const struct part *p, const char *u,
 	return true;
 }
 
-/* p's endpoint, there already, has status st now. */
-static void
-roster_ep_status(struct conf *c, const struct part *p,
-		 enum cp_roster_ep_status st)
-{
-	char ep[160], ub[ROSTER_USER_LEN];
-
-	ep_of(p, ep, sizeof(ep));
-	cp_roster_ep_set_status(c->roster, roster_user(p, ub, sizeof(ub)), ep,
-				st);
-}
-
 /* p's endpoint as the roster should show it now (joined or changed). */
 static void
 roster_part(struct conf *c, struct part *p)
@@ -756,6 +744,17 @@ part_bye(struct cp_focus *f, struct part *p, struct cp_sip_dialog *d)
 						 reason, sizeof(reason)));
 }
 
+/* How and why p leaves: the roster's <disconnection-method> and the Reason's
+ * Q.850 cause and text. */
+static void
+part_disc(struct part *p, enum cp_roster_disconnection how, uint8_t cause,
+	  const char *why)
+{
+	p->disc = how;
+	p->disc_cause = cause;
+	p->disc_reason = why;
+}
+
 /*
  * Hang up on p (BYE), saying in the roster how and why it left, and in the
  * BYE's Reason Q.850 cause (a Q850_ value).
@@ -774,9 +773,7 @@ send_away(struct cp_focus *f, struct part *p,
 
 		if (rc < 0 && rc != -EALREADY)
 			return rc;
-		p->disc = how;
-		p->disc_cause = cause;
-		p->disc_reason = why;
+		part_disc(p, how, cause, why);
 		p->cancelling = true;
 		return 0;
 	}
@@ -798,17 +795,13 @@ send_away(struct cp_focus *f, struct part *p,
 		f->st.refused++;
 		p->req = NULL;
 		p->state = PART_GONE;
-		p->disc = how;
-		p->disc_cause = cause;
-		p->disc_reason = why;
+		part_disc(p, how, cause, why);
 		return 0;
 	}
 	if (!p->prov && (f->sip == NULL || (p->dialog == NULL &&
 					      p->state != PART_CONNECTED)))
 		return -ENOTCONN;
-	p->disc = how;
-	p->disc_cause = cause;
-	p->disc_reason = why;
+	part_disc(p, how, cause, why);
 	if (p->prov) {
 		/* no call to end: its leg goes (at once, or when the data
 		 * plane has answered its LEG_ADD) */
@@ -2761,7 +2754,12 @@ on_call_progress(void *ctx, struct cp_sip_call *call, int code)
 	LOG_DEBUG("conference %s: %s: %d", p->conf->name, p->from, code);
 	if (p->dialing && p->conf->roster != NULL &&
 	    (code == 180 || code == 183)) {
-		roster_ep_status(p->conf, p, CP_ROSTER_EP_ALERTING);
+		char ep[160], ub[ROSTER_USER_LEN];
+
+		ep_of(p, ep, sizeof(ep));
+		cp_roster_ep_set_status(p->conf->roster,
+					roster_user(p, ub, sizeof(ub)), ep,
+					CP_ROSTER_EP_ALERTING);
 		roster_changed(p->conf);
 	}
 }
@@ -5622,11 +5620,12 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 
 		/* SECONDS: its own ring timeout, as --ring-timeout */
 		if (n >= 4 && (arg[0] < '0' || arg[0] > '9' ||
-			       (ring_s = strtoul(arg, &end, 10)) > 600 ||
+			       (ring_s = strtoul(arg, &end, 10)) >
+				       CP_FOCUS_RING_MAX_S ||
 			       *end != '\0')) {
 			put_error(o, "dial CONF URI [SECONDS]: SECONDS rings "
-				  "before the focus gives up, 0..600 (0: "
-				  "never), not '%s'", arg);
+				  "before the focus gives up, 0..%d (0: "
+				  "never), not '%s'", CP_FOCUS_RING_MAX_S, arg);
 			return;
 		}
 		rc = n < 3 ? -EINVAL :

@@ -106,6 +106,8 @@ void cp_focus_poll(struct cp_focus *f);
 
 /* cp_focus_dial()'s ring_timeout_ms: the focus's (ring_timeout_ms). */
 #define CP_FOCUS_RING_DEFAULT UINT32_MAX
+/* The longest ring timeout, in seconds (--ring-timeout, tuttictl dial). */
+#define CP_FOCUS_RING_MAX_S 600
 
 /*
  * Dial uri (sip:user@A.B.C.D[:port], or a name) into conference name (the

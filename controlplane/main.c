@@ -630,10 +630,10 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->focus.media_timeout_ms = (uint16_t)(v * 1000);
 			break;
 		case OPT_RING_TIMEOUT:
-			if (!opt_num(optarg, 0, 600, &v)) {
-				LOG_ERR("--ring-timeout %s: seconds, 0..600 (0: "
+			if (!opt_num(optarg, 0, CP_FOCUS_RING_MAX_S, &v)) {
+				LOG_ERR("--ring-timeout %s: seconds, 0..%d (0: "
 					"never)",
-					optarg);
+					optarg, CP_FOCUS_RING_MAX_S);
 				return -EINVAL;
 			}
 			o->focus.ring_timeout_ms = (uint32_t)(v * 1000);
