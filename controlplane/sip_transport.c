@@ -60,6 +60,10 @@ struct conn {
 	size_t out_len;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
+	/* accepted: in the chain of its address's bucket (by_addr), as
+	 * slot indices plus 1 (0: none) */
+	bool chained;
+	uint32_t a_prev, a_next;
 };
 
 struct cp_sip_transport {
@@ -87,6 +91,11 @@ struct cp_sip_transport {
 	uint32_t max_conns;
 	uint32_t next_gen; /* conn_id()'s count */
 	struct conn *conns;
+	/* the free slots' indices, a stack: n_free of them */
+	uint32_t *free_slots, n_free;
+	/* the accepted connections by address: chains of slot indices
+	 * plus 1 (0: empty), by_addr_mask + 1 of them */
+	uint32_t *by_addr, by_addr_mask;
 	char *udp_buf; /* max_msg + 2: one more byte tells too big */
 	cp_sip_transport_rx_fn rx;
 	void *ctx;
@@ -209,11 +218,19 @@ cp_sip_transport_open(struct cp_sip_transport **out,
 	tp->ctx = ctx;
 	rc = -ENOMEM;
 	tp->conns = calloc(tp->max_conns, sizeof(*tp->conns));
+	tp->free_slots = calloc(tp->max_conns, sizeof(*tp->free_slots));
+	for (tp->by_addr_mask = 1; tp->by_addr_mask < tp->max_conns;)
+		tp->by_addr_mask <<= 1;
+	tp->by_addr = calloc(tp->by_addr_mask--, sizeof(*tp->by_addr));
 	tp->udp_buf = malloc(tp->max_msg + 2);
-	if (tp->conns == NULL || tp->udp_buf == NULL)
+	if (tp->conns == NULL || tp->free_slots == NULL ||
+	    tp->by_addr == NULL || tp->udp_buf == NULL)
 		goto out_free;
-	for (uint32_t i = 0; i < tp->max_conns; i++)
+	for (uint32_t i = 0; i < tp->max_conns; i++) {
 		tp->conns[i].fd = -1;
+		/* slot 0 on top: the lowest free slot first */
+		tp->free_slots[tp->n_free++] = tp->max_conns - 1 - i;
+	}
 	if ((tp->ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
 		rc = -errno;
 		goto out_free;
@@ -268,14 +285,111 @@ out_close:
 		close(tp->ep);
 out_free:
 	free(tp->udp_buf);
+	free(tp->by_addr);
+	free(tp->free_slots);
 	free(tp->conns);
 	free(tp);
 	return rc;
 }
 
+/* The address bytes of ss (IPv4 or IPv6), and their length in *len. */
+static const void *
+addr_bytes(const struct sockaddr_storage *ss, size_t *len)
+{
+	if (ss->ss_family == AF_INET) {
+		*len = 4;
+		return &((const struct sockaddr_in *)ss)->sin_addr;
+	}
+	*len = 16;
+	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+/* The bucket of by_addr that holds ss's address (FNV-1a of its bytes). */
+static uint32_t
+addr_bucket(const struct cp_sip_transport *tp,
+	    const struct sockaddr_storage *ss)
+{
+	size_t len;
+	const uint8_t *a = addr_bytes(ss, &len);
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ a[i]) * 16777619u;
+	return (h ^ (h >> 16)) & tp->by_addr_mask;
+}
+
+/* How many of the connections accepted are from ss's address (any
+ * port): those in its bucket's chain with that address. */
+static uint32_t
+conns_from(const struct cp_sip_transport *tp,
+	   const struct sockaddr_storage *ss)
+{
+	size_t len, n;
+	const void *a = addr_bytes(ss, &len);
+	uint32_t k = 0;
+
+	for (uint32_t i = tp->by_addr[addr_bucket(tp, ss)]; i != 0;) {
+		const struct conn *c = &tp->conns[i - 1];
+
+		if (c->addr.ss_family == ss->ss_family &&
+		    memcmp(addr_bytes(&c->addr, &n), a, len) == 0)
+			k++;
+		i = c->a_next;
+	}
+	return k;
+}
+
+/* Accepted connection c (its addr set) into its address's chain. */
+static void
+addr_chain(struct cp_sip_transport *tp, struct conn *c)
+{
+	uint32_t *head = &tp->by_addr[addr_bucket(tp, &c->addr)];
+	uint32_t self = (uint32_t)(c - tp->conns) + 1;
+
+	c->a_prev = 0;
+	c->a_next = *head;
+	if (*head != 0)
+		tp->conns[*head - 1].a_prev = self;
+	*head = self;
+	c->chained = true;
+}
+
+/* c out of its address's chain, if in one. */
+static void
+addr_unchain(struct cp_sip_transport *tp, struct conn *c)
+{
+	if (!c->chained)
+		return;
+	if (c->a_prev != 0)
+		tp->conns[c->a_prev - 1].a_next = c->a_next;
+	else
+		tp->by_addr[addr_bucket(tp, &c->addr)] = c->a_next;
+	if (c->a_next != 0)
+		tp->conns[c->a_next - 1].a_prev = c->a_prev;
+	c->chained = false;
+}
+
+/* A free slot, taken (NULL: none). */
+static struct conn *
+slot_take(struct cp_sip_transport *tp)
+{
+	return tp->n_free == 0 ? NULL
+			       : &tp->conns[tp->free_slots[--tp->n_free]];
+}
+
+/* Slot c (its connection closed, or never opened) free again. */
+static void
+slot_put(struct cp_sip_transport *tp, struct conn *c)
+{
+	tp->free_slots[tp->n_free++] = (uint32_t)(c - tp->conns);
+}
+
 static void
 conn_close(struct cp_sip_transport *tp, struct conn *c)
 {
+	if (c->fd < 0)
+		return;
+	addr_unchain(tp, c);
 	if (c->ssl != NULL) {
 		if (c->tls_up)
 			SSL_shutdown(c->ssl); /* close_notify, if it goes */
@@ -295,6 +409,7 @@ conn_close(struct cp_sip_transport *tp, struct conn *c)
 	c->quiet_deadline_ms = 0;
 	c->fd = -1;
 	c->len = 0;
+	slot_put(tp, c);
 	tp->st.tcp_closed++;
 }
 
@@ -315,6 +430,8 @@ cp_sip_transport_close(struct cp_sip_transport *tp)
 	close(tp->udp);
 	close(tp->ep);
 	free(tp->udp_buf);
+	free(tp->by_addr);
+	free(tp->free_slots);
 	free(tp->conns);
 	free(tp);
 }
@@ -522,18 +639,6 @@ tls_new(struct cp_sip_transport *tp, struct conn *c, SSL_CTX *tls)
 	return true;
 }
 
-/* The address bytes of ss (IPv4 or IPv6), and their length in *len. */
-static const void *
-addr_bytes(const struct sockaddr_storage *ss, size_t *len)
-{
-	if (ss->ss_family == AF_INET) {
-		*len = 4;
-		return &((const struct sockaddr_in *)ss)->sin_addr;
-	}
-	*len = 16;
-	return &((const struct sockaddr_in6 *)ss)->sin6_addr;
-}
-
 /* A new id for the connection in slot c: a count of the connections
  * opened, times max_conns, plus the slot's index, so find_conn() goes
  * straight to the slot; a slot's ids come round again after UINT32_MAX /
@@ -545,27 +650,6 @@ conn_id(struct cp_sip_transport *tp, const struct conn *c)
 
 	tp->next_gen = tp->next_gen + 1 < gens ? tp->next_gen + 1 : 1;
 	return tp->next_gen * tp->max_conns + (uint32_t)(c - tp->conns);
-}
-
-/* How many of the connections accepted are from ss's address (any
- * port). */
-static uint32_t
-conns_from(const struct cp_sip_transport *tp,
-	   const struct sockaddr_storage *ss)
-{
-	size_t len, n;
-	const void *a = addr_bytes(ss, &len);
-	uint32_t k = 0;
-
-	for (uint32_t i = 0; i < tp->max_conns; i++) {
-		const struct conn *c = &tp->conns[i];
-
-		if (c->fd >= 0 && !c->ours &&
-		    c->addr.ss_family == ss->ss_family &&
-		    memcmp(addr_bytes(&c->addr, &n), a, len) == 0)
-			k++;
-	}
-	return k;
 }
 
 /* Connections waiting on listener lis (TLS: in a session of tls's). */
@@ -588,14 +672,17 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 			close(fd);
 			continue;
 		}
-		for (i = 0; i < tp->max_conns && c == NULL; i++)
-			if (tp->conns[i].fd < 0)
-				c = &tp->conns[i];
-		if (c == NULL || (c->buf = malloc(tp->max_msg + 1)) == NULL) {
+		if ((c = slot_take(tp)) != NULL &&
+		    (c->buf = malloc(tp->max_msg + 1)) == NULL) {
+			slot_put(tp, c);
+			c = NULL;
+		}
+		if (c == NULL) {
 			tp->st.drop_conn_limit++;
 			close(fd);
 			continue;
 		}
+		i = (uint32_t)(c - tp->conns) + 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->fd = fd;
 		c->id = conn_id(tp, c);
@@ -604,6 +691,7 @@ accept_conns(struct cp_sip_transport *tp, int lis, SSL_CTX *tls)
 		c->quiet_deadline_ms = c->last_ms + tp->quiet_ms;
 		c->addr = ss;
 		c->addr_len = len;
+		addr_chain(tp, c);
 		if (tls != NULL && !tls_new(tp, c, tls)) {
 			tp->st.drop_tls++;
 			conn_close(tp, c);
@@ -1173,22 +1261,23 @@ static int
 conn_open(struct cp_sip_transport *tp, struct cp_sip_peer *peer, SSL_CTX *tls,
 	  const char *host)
 {
-	struct conn *c = NULL;
+	struct conn *c;
 	int one = 1, fd;
 	uint32_t i;
 
 	if (peer->addr.ss_family != tp->family)
 		return -EAFNOSUPPORT;
-	for (i = 0; i < tp->max_conns && c == NULL; i++)
-		if (tp->conns[i].fd < 0)
-			c = &tp->conns[i];
-	if (c == NULL) {
+	if ((c = slot_take(tp)) == NULL) {
 		tp->st.drop_conn_limit++;
 		return -EMFILE;
 	}
+	i = (uint32_t)(c - tp->conns) + 1;
 	fd = socket(tp->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		fd = -errno;
+		slot_put(tp, c);
+		return fd;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (const struct sockaddr *)&peer->addr, peer->addr_len) <
 		    0 &&
@@ -1196,10 +1285,12 @@ conn_open(struct cp_sip_transport *tp, struct cp_sip_peer *peer, SSL_CTX *tls,
 		int rc = -errno;
 
 		close(fd);
+		slot_put(tp, c);
 		return rc;
 	}
 	if ((c->buf = malloc(tp->max_msg + 1)) == NULL) {
 		close(fd);
+		slot_put(tp, c);
 		return -ENOMEM;
 	}
 	c->fd = fd;

@@ -3167,6 +3167,64 @@ START_TEST(test_sip_conn_per_addr)
 END_TEST
 
 /*
+ * The per-address count and the slots, full: 8 slots, 2 connections from
+ * each of 4 addresses. One closed (its address's first, deepest in the
+ * layer's chains) gives its address a slot again and no other address
+ * one; once the slots are full, a ninth address gets none; an address
+ * whose connections all closed gets its two again, each served.
+ */
+START_TEST(test_sip_conn_per_addr_full)
+{
+	static const char *const from[4] = { "127.0.0.1", "127.0.0.2",
+					      "127.0.0.3", "127.0.0.4" };
+	int fd[4][2], x;
+
+	cp_sip_close(sip);
+	conns_per_addr = 2;
+	open_sip(false, 8, 0);
+	conns_per_addr = 0;
+	for (int k = 0; k < 2; k++)
+		for (int a = 0; a < 4; a++)
+			fd[a][k] = tcp_connect_from(from[a]);
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_accepted\":8,"), 3000));
+	x = tcp_connect_from("127.0.0.3");
+	ck_assert(tcp_closed_by_layer(x));
+	close(x);
+	ck_assert(stats_have("\"drop_conn_per_addr\":1,"));
+	close(fd[1][0]);
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_closed\":1,"), 3000));
+	x = tcp_connect_from("127.0.0.4"); /* a slot, but not its address's */
+	ck_assert(tcp_closed_by_layer(x));
+	close(x);
+	ck_assert(stats_have("\"drop_conn_per_addr\":2,"));
+	fd[1][0] = tcp_connect_from("127.0.0.2");
+	tcp_options_ok(fd[1][0], "pf1");
+	x = tcp_connect_from("127.0.0.9"); /* its address's, but no slot */
+	ck_assert(tcp_closed_by_layer(x));
+	close(x);
+	ck_assert(stats_have("\"drop_conn_limit\":1,"));
+	close(fd[0][0]);
+	close(fd[0][1]);
+	ck_assert(POLL_UNTIL(stats_have("\"tcp_closed\":3,"), 3000));
+	fd[0][0] = tcp_connect_from("127.0.0.1");
+	fd[0][1] = tcp_connect_from("127.0.0.1");
+	tcp_options_ok(fd[0][0], "pf2");
+	tcp_options_ok(fd[0][1], "pf3");
+	for (int a = 0; a < 4; a++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "pf%d", 4 + a);
+		tcp_options_ok(fd[a][1], id);
+	}
+	ck_assert(stats_have("\"drop_conn_per_addr\":2,"));
+	ck_assert(stats_have("\"drop_conn_limit\":1,"));
+	for (int k = 0; k < 2; k++)
+		for (int a = 0; a < 4; a++)
+			close(fd[a][k]);
+}
+END_TEST
+
+/*
  * An accepted connection that sends no whole message in first_msg_ms
  * closes, also one that only pings; one that sent a message stays.
  */
@@ -6325,6 +6383,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_keepalives);
 	tcase_add_test(raw, test_sip_conn_idle);
 	tcase_add_test(raw, test_sip_conn_per_addr);
+	tcase_add_test(raw, test_sip_conn_per_addr_full);
 	tcase_add_test(raw, test_sip_conn_quiet);
 	tcase_add_test(raw, test_sip_bye_follows_record_route);
 	tcase_add_test(raw, test_sip_reinvite_and_cseq);
