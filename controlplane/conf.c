@@ -55,7 +55,8 @@ struct conf {
 	struct shm_msg_conf params;	/* rate, ptime, talkers, as sent */
 	bool locked;			/* no one new joins (but moderators) */
 	enum cp_policy_lifetime lifetime;
-	char creator[96];		/* From of who made it ("" standing) */
+	char creator[96];	/* who made it, From or asserted ("" standing) */
+	bool creator_asserted;		/* by the trust domain (RFC 3325) */
 	struct cp_roster *roster;	/* RFC 4575 state, NULL if no memory */
 	struct watcher *watchers;	/* SUBSCRIBE Event: conference */
 	struct gone *gone;		/* departed, still in the roster */
@@ -133,6 +134,8 @@ struct part {
 	bool bye_on_ack;	/* sent away before its ACK came: BYE then */
 	/* asked for privacy (RFC 3323): anonymous in the roster */
 	bool anon;
+	/* from is the identity the trust domain asserted (RFC 3325) */
+	bool asserted;
 	/* provisioned (tuttictl provision): a leg with no SIP dialog; from
 	 * is "prov:ID@A.B.C.D:PORT" (its file's id and remote end) */
 	bool prov;
@@ -259,12 +262,26 @@ struct cp_focus {
 	uint32_t orphans_removed;	/* since cp_focus_poll() said so */
 };
 
-/* Whether from (a From URI) made the ad hoc conference c. */
+/* Whether from (a From URI, or one asserted: asserted) made the ad hoc
+ * conference c; a creator the trust domain asserted is only one asserted
+ * again, never a From that anyone can write. */
 static bool
-made_by(const struct conf *c, const char *from)
+made_by(const struct conf *c, const char *from, bool asserted)
 {
 	return c->creator[0] != '\0' && from != NULL &&
-	       strcmp(c->creator, from) == 0;
+	       strcmp(c->creator, from) == 0 &&
+	       (asserted || !c->creator_asserted);
+}
+
+/* Who sent req: the identity the trust domain asserted for it (RFC 3325;
+ * *asserted true), else its From URI. */
+static const char *
+req_who(const struct cp_sip_req *req, bool *asserted)
+{
+	const char *a = cp_sip_req_asserted(req);
+
+	*asserted = a != NULL;
+	return a != NULL ? a : cp_sip_req_from(req);
 }
 
 static void state_save(struct cp_focus *f);
@@ -1530,7 +1547,7 @@ part_free(struct cp_focus *f, struct part *p, bool remove_leg)
 	f->st.n_participants--;
 	port_give(f, &p->leg);
 	if (c->lifetime == CP_POLICY_END_CREATOR_LEAVES &&
-	    made_by(c, p->from)) {
+	    made_by(c, p->from, p->asserted)) {
 		/* RFC 4579 5.12: the creator's conference ends with it */
 		LOG_INFO("conference %s: its creator left: ending it", c->name);
 		c->creator[0] = '\0';
@@ -1657,10 +1674,13 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	if (p->state == PART_JOINING) {
 		f->st.joined++;
 		LOG_INFO("%s joined conference %s (leg %u, %s/%u, RTP port %u, "
-			 "RTP address %s, worker %u%s)", p->from, p->conf->name,
+			 "RTP address %s, worker %u%s%s)", p->from,
+			 p->conf->name,
 			 leg_id, shm_codec_name(p->leg.codec), p->leg.rate_hz,
 			 p->port, leg_local_ip(f, &p->leg, ip),
 			 p->conf->worker,
+			 p->asserted ? "; identity asserted (P-Asserted-"
+				       "Identity)" : "",
 			 p->anon ? "; asked for privacy: anonymous in the "
 				   "roster" : "");
 	}
@@ -2071,14 +2091,17 @@ static bool
 admit(struct cp_focus *f, struct cp_sip_req *req, struct conf *c,
       bool create, struct cp_policy_decision *dec)
 {
+	bool asserted;
+	const char *who = req_who(req, &asserted);
 	struct cp_policy_req r = {
 		.op = create ? CP_POLICY_CREATE : CP_POLICY_JOIN,
-		.from_uri = cp_sip_req_from(req),
+		.from_uri = who,
+		.from_asserted = asserted,
 		.conf_uri = cp_sip_req_uri(req),
 		.authorization = cp_sip_req_authorization(req),
 		.n_participants = c != NULL ? c->n_parts : 0,
 		/* its creator coming back is a moderator (a lock lets it in) */
-		.is_creator = c != NULL && made_by(c, cp_sip_req_from(req)),
+		.is_creator = c != NULL && made_by(c, who, asserted),
 		.conf_active = c != NULL,
 		.locked = c != NULL && c->locked,
 		.now_s = (uint64_t)time(NULL),
@@ -2218,10 +2241,10 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 			return;
 		}
 		snprintf(c->creator, sizeof(c->creator), "%s",
-			 cp_sip_req_from(req));
+			 req_who(req, &c->creator_asserted));
 		conf_apply_policy(f, c);
 		LOG_INFO("conference %s created by %s through the factory",
-			 c->name, cp_sip_req_from(req));
+			 c->name, c->creator);
 	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL || port_take(f, p) < 0) {
@@ -2234,7 +2257,7 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	}
 	p->conf = c;
 	p->leg_id = ++f->next_leg_id;
-	snprintf(p->from, sizeof(p->from), "%s", cp_sip_req_from(req));
+	snprintf(p->from, sizeof(p->from), "%s", req_who(req, &p->asserted));
 	p->anon = cp_sip_req_privacy(req);
 	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
 	p->leg.leg_id = p->leg_id;
@@ -2392,7 +2415,8 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 	struct watcher *w;
 	struct conf *c;
 	uint32_t granted;
-	bool pending = false, full_view = false;
+	bool pending = false, full_view = false, asserted;
+	const char *who = req_who(req, &asserted);
 
 	(void)event;
 	granted = expires < 0 || expires > SUB_MAX_EXPIRES ? SUB_MAX_EXPIRES :
@@ -2418,7 +2442,7 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 	if (f->policy != NULL) {
 		struct cp_policy_req r = {
 			.op = CP_POLICY_SUBSCRIBE,
-			.from_uri = cp_sip_req_from(req),
+			.from_uri = who, .from_asserted = asserted,
 			.conf_uri = cp_sip_req_uri(req),
 			.authorization = cp_sip_req_authorization(req),
 			.conf_active = true, .locked = c->locked,
@@ -2473,7 +2497,7 @@ on_subscribe(void *ctx, struct cp_sip_req *req, const char *event,
 	w->conf = c;
 	w->pending = pending;
 	w->id = ++f->next_watcher_id;
-	snprintf(w->from, sizeof(w->from), "%s", cp_sip_req_from(req));
+	snprintf(w->from, sizeof(w->from), "%s", who);
 	w->next = c->watchers;
 	c->watchers = w;
 	if (pending)
@@ -2916,16 +2940,25 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 	struct cp_focus *f = ctx;
 	struct cp_sip_dialog *d = cp_sip_req_dialog(req);
 	bool bye = method != NULL && strcasecmp(method, "BYE") == 0;
+	bool asserted;
+	const char *who = req_who(req, &asserted);
 	char user[CP_CONF_NAME_MAX], ruser[CP_CONF_NAME_MAX];
 	struct cp_sip_sub *sub = NULL;
 	struct conf *c = NULL;
 	struct part *p;
 	int err = 0;
 
-	if (d != NULL && (p = cp_sip_dialog_app(d)) != NULL)
+	if (d != NULL && (p = cp_sip_dialog_app(d)) != NULL) {
 		c = p->conf;
-	else if (uri_user(cp_sip_req_uri(req), user, sizeof(user)) == 0)
+		/* in a participant's dialog: that participant, asserted as
+		 * its INVITE was (a proxy may assert only dialogs' starts) */
+		if (!asserted && p->asserted) {
+			who = p->from;
+			asserted = true;
+		}
+	} else if (uri_user(cp_sip_req_uri(req), user, sizeof(user)) == 0) {
 		c = conf_find(f, user);
+	}
 	if (c == NULL) {
 		cp_sip_reply(f->sip, req, 404, NULL, NULL);
 		return;
@@ -2947,11 +2980,12 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 		struct cp_policy_req r = {
 			.op = bye ? CP_POLICY_REFER_BYE :
 				    CP_POLICY_REFER_INVITE,
-			.from_uri = cp_sip_req_from(req), .target_uri = refer_to,
+			.from_uri = who, .from_asserted = asserted,
+			.target_uri = refer_to,
 			.authorization = cp_sip_req_authorization(req),
 			.conf_active = true, .locked = c->locked,
 			.n_participants = c->n_parts,
-			.is_creator = made_by(c, cp_sip_req_from(req)),
+			.is_creator = made_by(c, who, asserted),
 			.now_s = (uint64_t)time(NULL),
 		};
 		struct cp_policy_decision dec;
@@ -2983,7 +3017,7 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 			return;
 		cp_sip_refer_notify(f->sip, sub, 100, NULL, false);
 		LOG_INFO("conference %s: %s removed by REFER from %s", c->name,
-			 p->from, cp_sip_req_from(req));
+			 p->from, who);
 		send_away(f, p, CP_ROSTER_DISC_BOOTED, Q850_NORMAL,
 			  "removed by REFER");
 		cp_sip_refer_notify(f->sip, sub, 200, NULL, true);
@@ -2991,13 +3025,13 @@ on_refer(void *ctx, struct cp_sip_req *req, const char *refer_to,
 	}
 	/* F-26: <referred> by the Referred-By, else the REFER's From */
 	p = dial_out(f, c, refer_to, referred_by,
-		     by_uri != NULL ? by_uri : cp_sip_req_from(req), "REFER",
+		     by_uri != NULL ? by_uri : who, "REFER",
 		     CP_FOCUS_RING_DEFAULT, &err);
 	if (p == NULL) {
 		if (err == -EAGAIN)
 			LOG_WARN("conference %s: dial-out to %s for %s refused "
 				 "(503): worker %u " AT_LIMIT, c->name,
-				 refer_to, cp_sip_req_from(req), c->worker);
+				 refer_to, who, c->worker);
 		cp_sip_reply(f->sip, req, err == -ENOSPC || err == -EAGAIN ?
 			     503 : 500, NULL, NULL);
 		return;
@@ -3124,9 +3158,11 @@ on_digit(struct cp_focus *f, struct part *p, char d)
 {
 	struct cp_policy_decision dec;
 	struct cp_policy_req r = { .from_uri = p->from,
+				   .from_asserted = p->asserted,
 				   .auth_user = p->auth_user[0] ? p->auth_user :
 						NULL,
-				   .is_creator = made_by(p->conf, p->from),
+				   .is_creator = made_by(p->conf, p->from,
+							 p->asserted),
 				   .n_participants = p->conf->n_parts - 1,
 				   .conf_active = true,
 				   .locked = p->conf->locked,
@@ -3311,6 +3347,7 @@ state_fill_part(struct cp_focus *f, const struct part *p,
 	sp->op_flags = p->op_flags;
 	sp->prov = p->prov;
 	sp->anon = p->anon;
+	sp->asserted = p->asserted;
 	snprintf(sp->auth_user, sizeof(sp->auth_user), "%s", p->auth_user);
 	sp->sdp_id = p->sess.id;
 	sp->sdp_version = p->sess.version;
@@ -3362,6 +3399,7 @@ state_save(struct cp_focus *f)
 		sc->locked = c->locked;
 		sc->on_dp = c->on_dp;
 		snprintf(sc->creator, sizeof(sc->creator), "%s", c->creator);
+		sc->creator_asserted = c->creator_asserted;
 		sc->prov = c->prov;
 		sc->params = c->params;
 		for (unsigned int i = 0; i < c->n_dial; i++) {
@@ -3630,6 +3668,7 @@ restore_conf(struct cp_focus *f, const struct cp_state_conf *sc)
 		if ((c = conf_new(f, sc->name, sc->adhoc)) == NULL)
 			return NULL;
 		snprintf(c->creator, sizeof(c->creator), "%s", sc->creator);
+		c->creator_asserted = sc->creator_asserted;
 		conf_apply_policy(f, c);
 	}
 	c->prov = sc->prov;
@@ -3683,6 +3722,7 @@ restore_part(struct cp_focus *f, struct conf *c,
 	snprintf(p->auth_user, sizeof(p->auth_user), "%s", sp->auth_user);
 	snprintf(p->from, sizeof(p->from), "%s", sp->from);
 	p->anon = sp->anon;
+	p->asserted = sp->asserted;
 	cp_sdp_sess_init(&p->sess, sp->sdp_id, sp->sdp_version);
 	p->sess.last_hash = sp->sdp_hash;
 	p->sess.sent = true;
@@ -3757,6 +3797,7 @@ prov_again(struct cp_focus *f, const struct cp_state_conf *sc,
 		return -ENOMEM;
 	snprintf(p->from, sizeof(p->from), "%s", sp->from);
 	p->anon = sp->anon;
+	p->asserted = sp->asserted;
 	p->op_flags = sp->op_flags;
 	f->worker_legs[c->worker]++;
 	return 0;

@@ -47,6 +47,7 @@ enum {
 	OPT_CONN_IDLE,
 	OPT_CONNS_PER_ADDR,
 	OPT_RING_TIMEOUT,
+	OPT_TRUST,
 };
 
 struct cp_opts {
@@ -78,6 +79,10 @@ struct cp_opts {
 	uint32_t proxy_ping_ms;		/* --proxy-ping, 0 = none */
 	uint32_t session_expires_s;	/* --session-expires, 0 = off */
 	uint32_t min_se_s;		/* --min-se */
+	/* --trust: the networks whose P-Asserted-Identity is believed */
+	struct cp_trust_net trust[CP_TRUST_NETS_MAX];
+	size_t n_trust;
+	const char *trust_text;		/* as given, for the log */
 };
 
 static volatile sig_atomic_t quit;
@@ -241,6 +246,17 @@ usage(FILE *f)
 "                     A call not refreshed in time is hung up\n"
 "  --min-se S         the shortest interval taken (default 90, the\n"
 "                     RFC's least): shorter asked gets 422\n"
+"  --trust NET[,NET...]  the trust domain (RFC 3325): the proxies and\n"
+"                     SBCs, A.B.C.D[/N] or [X::Y][/N], up to 32, whose\n"
+"                     P-Asserted-Identity says who calls, subscribes or\n"
+"                     REFERs: the policy's patterns, moderators and\n"
+"                     auth=\"true\" (it counts as authenticated), the\n"
+"                     roster and the log take it in place of From. A\n"
+"                     source address is only as good as the network:\n"
+"                     trust those proxies' own, over TCP or TLS where\n"
+"                     UDP sources can be forged on the way. Elsewhere's\n"
+"                     P-Asserted-Identity is ignored (default: none is\n"
+"                     believed)\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -317,6 +333,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "codecs", required_argument, NULL, 'C' },
 		{ "media-timeout", required_argument, NULL, 't' },
 		{ "ring-timeout", required_argument, NULL, OPT_RING_TIMEOUT },
+		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "ctl", required_argument, NULL, 'k' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "metrics", required_argument, NULL, 'M' },
@@ -450,6 +467,17 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		case OPT_TLS_VERIFY:
 			o->tls.verify_client = true;
 			break;
+		case OPT_TRUST: {
+			char why[160];
+
+			if (cp_trust_parse(optarg, o->trust, CP_TRUST_NETS_MAX,
+					   &o->n_trust, why, sizeof(why)) < 0) {
+				LOG_ERR("--trust %s: %s", optarg, why);
+				return -EINVAL;
+			}
+			o->trust_text = optarg;
+			break;
+		}
 		case 'P':
 			if (!opt_num(optarg, 100, 32000, &v)) {
 				LOG_ERR("--proxy-timeout %s: 100..32000 ms",
@@ -936,7 +964,9 @@ open_sip(const struct cp_opts *o)
 				    .tls_why = tls_why,
 				    .tls_why_len = sizeof(tls_why),
 				    .session_expires_s = o->session_expires_s,
-				    .min_se_s = o->min_se_s };
+				    .min_se_s = o->min_se_s,
+				    .trust = o->trust,
+				    .n_trust = o->n_trust };
 	struct cp_sip_app app;
 	char proxies[CP_SIP_MAX_PROXIES * 170] = "";
 	char tls[400] = "";
@@ -988,6 +1018,10 @@ open_sip(const struct cp_opts *o)
 		LOG_INFO("TCP and TLS connections: at most %u (%u from one "
 			 "address), closed after %u s idle", o->max_conns,
 			 o->conns_per_addr, o->conn_idle_ms / 1000);
+	if (o->n_trust > 0)
+		LOG_INFO("trust domain (RFC 3325): %s; the P-Asserted-Identity "
+			 "of requests from there says who calls, elsewhere's "
+			 "is ignored", o->trust_text);
 	if (o->session_expires_s != 0)
 		LOG_INFO("session timers: at most %u s, at least %u s; calls "
 			 "not refreshed in time are hung up",

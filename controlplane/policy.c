@@ -1487,7 +1487,8 @@ cp_policy_decide(const struct cp_policy *p, const struct cp_policy_req *req,
 			       CP_POLICY_CAUSE_UNKNOWN_CONF);
 	r = ce != NULL ? &ce->r : &p->dflt;
 
-	/* who is asking: an authenticated user's own URI, else From */
+	/* who is asking: an authenticated user's own URI, else From (or the
+	 * identity asserted for it) */
 	if (req->auth_user != NULL)
 		u = find_user(p, req->auth_user);
 	else if (req->authorization != NULL)
@@ -1502,7 +1503,7 @@ cp_policy_decide(const struct cp_policy *p, const struct cp_policy_req *req,
 		return decide_dtmf(r, req, d);
 
 	acc = &r->access[op_access[req->op]];
-	if (acc->auth && u == NULL)
+	if (acc->auth && u == NULL && !req->from_asserted)
 		return challenge(p, req, stale, d);
 	if (!any_match(&acc->deny, who) &&
 	    !((d->moderator && acc->moderators) ||

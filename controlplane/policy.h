@@ -14,12 +14,15 @@
  *   "collect": answer and collect a PIN, or more DTMF digits
  *
  * Order of checks: conference, authentication, authorization, lock, size,
- * PIN. Who asks is the uri of the user Digest authenticated, else the From
- * URI, which anyone can forge: give operations that grant rights
- * auth="true". A <deny> pattern match refuses anyone; then moderators (a
- * pattern list, or the conference's creator) pass unless the rule says
- * moderators="false"; then an <allow> match passes. Moderators also pass a
- * lock, not the size limit.
+ * PIN. Who asks is the uri of the user Digest authenticated, else the
+ * identity the trust domain asserted (RFC 3325, P-Asserted-Identity from a
+ * proxy tutti-cp --trust names: from_asserted), else the From URI, which
+ * anyone can forge: give operations that grant rights auth="true" (an
+ * asserted identity passes it, as a Digest user does). A <deny> pattern
+ * match refuses anyone; then moderators (a pattern list, or the
+ * conference's creator) pass unless the rule says moderators="false"; then
+ * an <allow> match passes. Moderators also pass a lock, not the size
+ * limit.
  *
  * A field a conference leaves out comes from <default>, and one <default>
  * leaves out from the built-in defaults: anyone may join, create and
@@ -147,7 +150,10 @@ enum cp_policy_lifetime {
  */
 struct cp_policy_req {
 	enum cp_policy_op op;
-	const char *from_uri; /* the requester: From header */
+	const char *from_uri; /* the requester: From header, or ... */
+	/* ... the identity the trust domain asserted (RFC 3325): it counts
+	 * as authenticated, as a Digest user's URI does */
+	bool from_asserted;
 	const char *conf_uri; /* the Request-URI (factory URI for CREATE) */
 	const char
 		*target_uri; /* REFER: Refer-To (no method param); else NULL */

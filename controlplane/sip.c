@@ -183,6 +183,7 @@ struct cp_sip_req {
 	char *uri, *call_id, *body, *from, *to;
 	char *authorization;	/* first Authorization value, or NULL */
 	bool privacy;		/* its sender asked for anonymity */
+	char *asserted;		/* P-Asserted-Identity, trusted; or NULL */
 	char to_tag[TAG_HEX + 1];
 	bool final_sent;
 	bool invite;		/* else REFER or SUBSCRIBE (on a NIST) */
@@ -308,6 +309,8 @@ struct cp_sip {
 	bool walk_all; /* run every server transaction's events */
 	uint64_t timers_due; /* when libosip2's timers are looked at next */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
+	struct cp_trust_net trust[CP_TRUST_NETS_MAX]; /* conf.trust's */
+	size_t n_trust;
 	struct cp_sip_stats st;
 	/* the outbound proxies, in order of preference: as configured, and
 	 * their hops (each URI's together, in that order) */
@@ -1465,6 +1468,102 @@ add_unsupported(const struct cp_sip *sip, char *list, size_t len,
 				 t);
 }
 
+/* A URI as a malloc'ed string ("" for none); NULL only without memory. */
+static char *
+uri_dup(osip_uri_t *u)
+{
+	char *s = NULL, *copy;
+
+	if (u != NULL)
+		osip_uri_to_str(u, &s);
+	copy = strdup(s != NULL ? s : "");
+	osip_free(s);
+	return copy;
+}
+
+/* The URI of header value v in From's grammar (a name-addr or an
+ * addr-spec, with parameters: Referred-By, RFC 3892 3), malloc'ed; NULL
+ * if v is NULL, does not parse, has no URI, or without memory. */
+static char *
+name_addr_uri(const char *v)
+{
+	osip_from_t *na = NULL;
+	char *s = NULL;
+
+	if (v == NULL || osip_from_init(&na) != 0)
+		return NULL;
+	if (osip_from_parse(na, v) == 0 && na->url != NULL &&
+	    na->url->scheme != NULL && (s = uri_dup(na->url)) != NULL &&
+	    s[0] == '\0') {
+		free(s);
+		s = NULL;
+	}
+	osip_from_free(na);
+	return s;
+}
+
+/*
+ * What m's P-Asserted-Identity asserts (RFC 3325 9.1), if m came from the
+ * trust domain (peer; cp_sip_conf.trust): its sip: or sips: URI, else its
+ * tel: URI, malloc'ed into *uri; NULL when there is none or peer is not
+ * trusted (*ignored: a header was there). Returns 0, or -EINVAL (a value
+ * that does not parse, of another scheme, or two of one kind) or -ENOMEM.
+ */
+static int
+asserted_identity(const struct cp_sip *sip, const struct cp_sip_peer *peer,
+		  osip_message_t *m, char **uri, bool *ignored)
+{
+	char *sip_uri = NULL, *tel_uri = NULL;
+	osip_header_t *h = NULL;
+	int rc = 0;
+
+	*uri = NULL;
+	*ignored = false;
+	if (osip_message_header_get_byname(m, "p-asserted-identity", 0, &h) <
+	    0)
+		return 0;
+	if (!cp_trust_has(sip->trust, sip->n_trust,
+			  (const struct sockaddr *)&peer->addr)) {
+		*ignored = true;
+		return 0;
+	}
+	/* libosip2 keeps each value of a list as a header of its own */
+	for (int pos = 0; rc == 0 &&
+	     (pos = osip_message_header_get_byname(m, "p-asserted-identity",
+						   pos, &h)) >= 0; pos++) {
+		char *u = h != NULL ? name_addr_uri(h->hvalue) : NULL, **kind;
+
+		if (u == NULL) {
+			rc = -EINVAL;
+			break;
+		}
+		if (strncasecmp(u, "sip:", 4) == 0 ||
+		    strncasecmp(u, "sips:", 5) == 0)
+			kind = &sip_uri;
+		else if (strncasecmp(u, "tel:", 4) == 0)
+			kind = &tel_uri;
+		else
+			kind = NULL;
+		if (kind == NULL || *kind != NULL) {
+			rc = -EINVAL; /* another scheme, or a second */
+			free(u);
+		} else {
+			*kind = u;
+		}
+	}
+	if (rc == 0 && sip_uri == NULL && tel_uri == NULL)
+		rc = -EINVAL; /* a header with no value */
+	if (rc == 0) {
+		*uri = sip_uri != NULL ? sip_uri : tel_uri;
+		if (sip_uri != NULL)
+			free(tel_uri);
+		return 0;
+	}
+	free(sip_uri);
+	free(tel_uri);
+	return rc;
+}
+
 /* Checks common to every new request (S-03, S-04, S-05, S-11). */
 static int
 precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
@@ -1533,6 +1632,25 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 		reply_code(sip, tr, code, 0, "Accept", SIP_ACCEPT);
 		return code;
 	}
+	if (MSG_IS_INVITE(m) || MSG_IS_REFER(m) || MSG_IS_SUBSCRIBE(m)) {
+		char *pai;
+		bool ignored;
+
+		code = asserted_identity(sip, &t->peer, m, &pai, &ignored);
+		free(pai);
+		if (code == -EINVAL) {
+			sip->st.parse_bad++;
+			reply_code(sip, tr, 400, 0, "Warning",
+				   "399 tutti \"bad P-Asserted-Identity: one "
+				   "sip: or sips: URI and one tel: URI at "
+				   "most (RFC 3325 9.1)\"");
+			return 400;
+		}
+		if (code != 0) {
+			reply_code(sip, tr, 500, 0, NULL, NULL);
+			return 500;
+		}
+	}
 	h = NULL;
 	if (sip->conf.reject_max_forwards_0 &&
 	    osip_message_header_get_byname(m, "max-forwards", 0, &h) >= 0 &&
@@ -1577,40 +1695,6 @@ dialog_request(struct cp_sip *sip, struct cp_sip_dialog *d, osip_message_t *m)
 	return 0;
 }
 
-/* A URI as a malloc'ed string ("" for none); NULL only without memory. */
-static char *
-uri_dup(osip_uri_t *u)
-{
-	char *s = NULL, *copy;
-
-	if (u != NULL)
-		osip_uri_to_str(u, &s);
-	copy = strdup(s != NULL ? s : "");
-	osip_free(s);
-	return copy;
-}
-
-/* The URI of header value v in From's grammar (a name-addr or an
- * addr-spec, with parameters: Referred-By, RFC 3892 3), malloc'ed; NULL
- * if v is NULL, does not parse, has no URI, or without memory. */
-static char *
-name_addr_uri(const char *v)
-{
-	osip_from_t *na = NULL;
-	char *s = NULL;
-
-	if (v == NULL || osip_from_init(&na) != 0)
-		return NULL;
-	if (osip_from_parse(na, v) == 0 && na->url != NULL &&
-	    na->url->scheme != NULL && (s = uri_dup(na->url)) != NULL &&
-	    s[0] == '\0') {
-		free(s);
-		s = NULL;
-	}
-	osip_from_free(na);
-	return s;
-}
-
 static void
 req_free(struct cp_sip *sip, struct cp_sip_req *r)
 {
@@ -1626,6 +1710,7 @@ req_free(struct cp_sip *sip, struct cp_sip_req *r)
 	free(r->body);
 	free(r->from);
 	free(r->to);
+	free(r->asserted);
 	osip_free(r->authorization);
 	free(r);
 }
@@ -1694,6 +1779,17 @@ req_new(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 			osip_authorization_to_str(a, &r->authorization);
 	}
 	r->privacy = wants_privacy(m);
+	{
+		const struct txn *t = osip_transaction_get_reserved1(tr);
+		bool ignored;
+
+		if (asserted_identity(sip, &t->peer, m, &r->asserted,
+				      &ignored) == 0 &&
+		    r->asserted != NULL)
+			sip->st.asserted++;
+		else if (ignored)
+			sip->st.asserted_ignored++;
+	}
 	random_hex(r->to_tag, TAG_HEX);
 	if (r->uri == NULL || r->from == NULL || r->to == NULL ||
 	    r->call_id == NULL || r->body == NULL) {
@@ -2030,7 +2126,9 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	if (out == NULL || conf == NULL || conf->addr == NULL ||
 	    strlen(conf->addr) > 45 || is_wildcard(conf->addr) ||
 	    (conf->contact_params != NULL &&
-	     strlen(conf->contact_params) >= sizeof(sip->contact_params)))
+	     strlen(conf->contact_params) >= sizeof(sip->contact_params)) ||
+	    conf->n_trust > CP_TRUST_NETS_MAX ||
+	    (conf->n_trust > 0 && conf->trust == NULL))
 		return -EINVAL;
 	while (n_px < CP_SIP_MAX_PROXIES && conf->outbound_proxy[n_px] != NULL) {
 		const char *uri = conf->outbound_proxy[n_px++];
@@ -2055,6 +2153,11 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	sip->conf.contact_params = NULL;
 	memset(sip->conf.outbound_proxy, 0, sizeof(sip->conf.outbound_proxy));
 	sip->conf.dns_servers = NULL;
+	sip->conf.trust = NULL; /* copied: */
+	sip->n_trust = conf->n_trust;
+	if (sip->n_trust > 0)
+		memcpy(sip->trust, conf->trust,
+		       sip->n_trust * sizeof(*sip->trust));
 	if (sip->conf.dns_min_ttl_ms == 0)
 		sip->conf.dns_min_ttl_ms = CP_SIP_DNS_MIN_TTL_MS;
 	sip->n_pnames = n_px;
@@ -2501,6 +2604,12 @@ bool
 cp_sip_req_privacy(const struct cp_sip_req *req)
 {
 	return req->privacy;
+}
+
+const char *
+cp_sip_req_asserted(const struct cp_sip_req *req)
+{
+	return req->asserted;
 }
 
 const char *

@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "sip_transport.h"
+#include "trust.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -254,6 +255,18 @@ struct cp_sip_conf {
 	const struct cp_sip_tls_conf *tls;
 	char *tls_why;
 	size_t tls_why_len;
+	/*
+	 * The trust domain (RFC 3325 2.3, trust.h): an INVITE, REFER or
+	 * SUBSCRIBE from one of these networks (its source address; a
+	 * connection's peer) that has a P-Asserted-Identity asserts who sent
+	 * it (cp_sip_req_asserted(): its sip: or sips: URI, else its tel:
+	 * URI; asserted), and one whose P-Asserted-Identity does not parse,
+	 * or has more than one URI of a kind, gets 400 (parse_bad). From
+	 * elsewhere the header is ignored (asserted_ignored). At most
+	 * CP_TRUST_NETS_MAX (copied); 0: no trust domain.
+	 */
+	const struct cp_trust_net *trust;
+	size_t n_trust;
 	uint32_t proxy_timeout_ms; /* 0 = 4000 */
 	uint32_t proxy_ping_ms;	   /* OPTIONS keepalives; 0 = none */
 	uint32_t t1_ms; /* 2xx retransmission T1; 0 = 500 */
@@ -348,7 +361,9 @@ struct cp_sip_conf {
 	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
 	X(session_expired)	/* dialogs hung up by the session timer */ \
 	X(session_too_small)	/* 422: a Session-Expires below min_se_s */ \
-	X(sips_in_clear)	/* 416: a sips: Request-URI not over TLS */
+	X(sips_in_clear)	/* 416: a sips: Request-URI not over TLS */ \
+	X(asserted)		/* P-Asserted-Identity believed (trust) */ \
+	X(asserted_ignored)	/* and ignored: not from the trust domain */
 /* clang-format on */
 
 struct cp_sip_stats {
@@ -428,6 +443,12 @@ const char *cp_sip_req_authorization(const struct cp_sip_req *req);
  * invalid, or the display name "Anonymous", RFC 3323 §4.1.1.3)?
  */
 bool cp_sip_req_privacy(const struct cp_sip_req *req);
+
+/*
+ * The identity req's P-Asserted-Identity asserts (a URI), when req came
+ * from the trust domain (cp_sip_conf.trust); else NULL: From says who asks.
+ */
+const char *cp_sip_req_asserted(const struct cp_sip_req *req);
 
 /*
  * Request-URI, From and To URIs (no display name, no tag), Call-ID and

@@ -74,6 +74,7 @@ static const struct field conf_fields[] = {
 	CF("on_dp", K_BOOL, on_dp), CF("creator", K_STR, creator),
 	/* added later (optional): provisioned, and the mixing parameters */
 	CF_OPT("prov", K_BOOL, prov),
+	CF_OPT("creator_asserted", K_BOOL, creator_asserted),
 	CF_OPT("rate", K_U32, params.rate_hz),
 	CF_OPT("ptime", K_U8, params.ptime_ms),
 	CF_OPT("talkers", K_U8, params.n_talkers),
@@ -99,6 +100,7 @@ static const struct field part_fields[] = {
 	PF("op_flags", K_U8, op_flags),
 	PF_OPT("prov", K_BOOL, prov),
 	PF_OPT("anon", K_BOOL, anon),
+	PF_OPT("asserted", K_BOOL, asserted),
 	PF("auth_user", K_STR, auth_user),
 	PF("sdp_id", K_U64, sdp_id),
 	PF("sdp_version", K_U64, sdp_version),

@@ -59,6 +59,7 @@ struct cp_state_conf {
 	bool locked;
 	bool on_dp;	  /* CONF_CREATE was sent */
 	char creator[96]; /* From of who made it, "" = standing */
+	bool creator_asserted; /* creator: asserted (RFC 3325), not From */
 	bool prov;	  /* made by tuttictl provision */
 	struct shm_msg_conf params; /* as sent (rate_hz 0: a file from
 				     * before they were kept: tutti-cp's
@@ -78,6 +79,7 @@ struct cp_state_part {
 	uint8_t op_flags;   /* SHM_LEG_MUTE | SHM_LEG_DEAF by the operator */
 	bool prov;	    /* provisioned (tuttictl provision): no dialog */
 	bool anon;	    /* asked for privacy: anonymous in the roster */
+	bool asserted;	    /* from: asserted (RFC 3325), not From */
 	char auth_user[64]; /* Digest user, "" = none */
 	uint64_t sdp_id;    /* o= of the SDP the focus sent */
 	uint64_t sdp_version;

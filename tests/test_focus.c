@@ -32,6 +32,7 @@
 #include "compiler.h"
 #include "conf.h"
 #include "dpctl.h"
+#include "policy.h"
 #include "proc.h"
 #include "shm_msg.h"
 #include "shm_region.h"
@@ -49,6 +50,11 @@ static char region_name[SHM_NAME_MAX];
  * otherwise) */
 static const char *offer_ip;
 static const char *req_extra = "";	/* more headers of request()'s */
+/* the trust domain (--trust) and policy (--policy) of focus_start(): none
+ * unless a test sets them */
+static struct cp_trust_net trust_nets[1];
+static size_t n_trust_nets;
+static struct cp_policy *policy;
 static const char *phone_fmts = "0";	/* its m= line's formats, and on */
 static uint32_t sip_min_se;		/* focus_start()'s; 0: 90 s */
 static char state_path[96];
@@ -259,7 +265,9 @@ focus_start(void)
 	struct cp_sip_conf sc = { .addr = "127.0.0.1",
 				  .contact_params = ";isfocus",
 				  .session_expires_s = 1800,
-				  .min_se_s = sip_min_se };
+				  .min_se_s = sip_min_se,
+				  .trust = trust_nets,
+				  .n_trust = n_trust_nets };
 	struct cp_sip_app app;
 	char err[256];
 
@@ -267,6 +275,7 @@ focus_start(void)
 	ck_assert_msg(cp_dpctl_attach(&d, region_name, shm_now_ns(), err,
 				      sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(cp_focus_new(&focus, &cfg, &d), 0);
+	cp_focus_set_policy(focus, policy);
 	d.event_ctx = focus;
 	cp_focus_sip_app(focus, &app);
 	ck_assert_int_eq(cp_sip_open(&sip, &sc, &app), 0);
@@ -386,6 +395,9 @@ teardown(void)
 	if (phone >= 0)
 		close(phone);
 	phone = -1;
+	cp_policy_destroy(policy);
+	policy = NULL;
+	n_trust_nets = 0;
 	shm_region_detach(&dp);
 	unlink(state_path);
 }
@@ -1162,24 +1174,79 @@ START_TEST(test_focus_end_turns_away_a_joining_dial_in)
 }
 END_TEST
 
+/* c REFERs the focus to hang up on who (a URI), or on phone k if who is
+ * NULL (method=BYE, RFC 4579 5.7): the REFER's final answer. */
+static int
+refer_bye(struct call *c, const char *who, unsigned int k)
+{
+	char msg[4096], extra[160];
+
+	if (who != NULL)
+		snprintf(extra, sizeof(extra),
+			 "Refer-To: <%s;method=BYE>\r\n", who);
+	else
+		snprintf(extra, sizeof(extra),
+			 "Refer-To: <sip:p%u@127.0.0.1:%u;method=BYE>\r\n", k,
+			 phone_port);
+	req_extra = extra;
+	request(c, "REFER", ++c->cseq, 0);
+	req_extra = "";
+	return final_answer(c, c->cseq, "REFER", msg, sizeof(msg));
+}
+
 /* A REFER with method=BYE for a dial-in still joining (RFC 4579 5.7,
  * F-28): 202, and it is turned away as by kick (it was 404). */
 START_TEST(test_focus_refer_bye_turns_away_a_joining_dial_in)
 {
 	struct call c0, c1;
-	char msg[4096], extra[160];
 
 	ck_assert_int_eq(join(&c0, 0), 200);
 	call_held(&c1);
-	snprintf(extra, sizeof(extra),
-		 "Refer-To: <sip:p1@127.0.0.1:%u;method=BYE>\r\n",
-		 phone_port);
-	req_extra = extra;
-	request(&c0, "REFER", ++c0.cseq, 0);
-	req_extra = "";
-	ck_assert_int_eq(final_answer(&c0, c0.cseq, "REFER", msg, sizeof(msg)),
-			 202);
+	ck_assert_int_eq(refer_bye(&c0, NULL, 1), 202);
 	turned_away(&c1, 1, "Q.850;cause=16;text=\"removed by REFER\"");
+}
+END_TEST
+
+/*
+ * The trust domain (RFC 3325, tutti-cp --trust 127.0.0.1): a caller whose
+ * INVITE asserts sip:alice@carrier.example is her, a moderator by the
+ * policy, where its From (p0) is not. Its REFERs in the dialog carry no
+ * P-Asserted-Identity (a proxy may assert only a dialog's start) and are
+ * still hers: a REFER method=BYE, for moderators only, gets 202, after a
+ * restart of tutti-cp too (the state file keeps it). The other caller's,
+ * not asserted, got 403.
+ */
+START_TEST(test_focus_asserted_caller_refers_as_moderator)
+{
+	static const char pol[] =
+		"<conference-policy xmlns=\"urn:tutti:params:xml:ns:"
+		"conference-policy\" version=\"1\"><default>"
+		"<moderators><uri>sip:alice@carrier.example</uri></moderators>"
+		"<join><allow>*</allow></join></default></conference-policy>";
+	struct call c0, c1;
+	char msg[4096], why[128];
+	size_t n;
+
+	focus_stop();
+	ck_assert_int_eq(cp_policy_parse(pol, sizeof(pol) - 1, "pol.xml",
+					 &policy, why, sizeof(why)), 0);
+	ck_assert_int_eq(cp_trust_parse("127.0.0.1", trust_nets, 1, &n, why,
+					sizeof(why)), 0);
+	n_trust_nets = n;
+	focus_restart();
+	req_extra = "P-Asserted-Identity: <sip:alice@carrier.example>\r\n";
+	ck_assert_int_eq(join(&c0, 0), 200);
+	req_extra = "";
+	ck_assert_int_eq(join(&c1, 1), 200);
+	ck_assert_msg(strstr(ctl("show demo"),
+			     "\"from\":\"sip:alice@carrier.example\"") != NULL,
+		      "%s", ctl("show demo"));
+	ck_assert_int_eq(refer_bye(&c1, "sip:alice@carrier.example", 0), 403);
+	focus_stop();
+	focus_restart();
+	ck_assert_int_eq(refer_bye(&c0, NULL, 1), 202);
+	phone_await("BYE", msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, c1.call_id) != NULL, "%s", msg);
 }
 END_TEST
 
@@ -3016,6 +3083,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_kick_turns_away_a_joining_dial_in);
 	tcase_add_test(tc, test_focus_end_turns_away_a_joining_dial_in);
 	tcase_add_test(tc, test_focus_refer_bye_turns_away_a_joining_dial_in);
+	tcase_add_test(tc, test_focus_asserted_caller_refers_as_moderator);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ring_timeout");

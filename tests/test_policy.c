@@ -490,6 +490,7 @@ enum auth_kind {
 	P_ALICE,     /* authenticated earlier (req.auth_user) */
 	P_CAROL,
 	P_GONE, /* authenticated earlier as a user since removed */
+	ASSERTED, /* From asserted by the trust domain (RFC 3325) */
 };
 
 struct row {
@@ -578,6 +579,20 @@ static const struct row rows[] = {
 	{ J, ALICE, BOARD, 0, "2468", 0, A_ALICE, 3, 0, true, 0, ALLOW, 0,
 	  true },
 	{ J, ALICE, BOARD, 0, "2468", 0, A_ALICE, 8, 0, 0, 0, FULL, 0, true },
+	/* an identity the trust domain asserted passes auth="true", as a
+	 * Digest user does, and is who asks */
+	{ J, ALICE, BOARD, 0, 0, 0, ASSERTED, 3, 0, 0, 0, COLLECT,
+	  CP_POLICY_COLLECT_PIN, true },
+	{ J, ALICE, BOARD, 0, "2468", 0, ASSERTED, 3, 0, 0, 0, ALLOW, 0,
+	  true },
+	{ J, CAROL, BOARD, 0, "2468", 0, ASSERTED, 3, 0, 0, 0, ALLOW },
+	{ J, EVE, BOARD, 0, "2468", 0, ASSERTED, 3, 0, 0, 0, D403 },
+	{ J, CAROL, BOARD, 0, "2468", 0, ASSERTED, 3, 0, true, 0, LOCKED },
+	{ C, ALICE, FACTORY, 0, 0, 0, ASSERTED, 0, 0, 0, 0, ALLOW },
+	{ RI, ALICE, BOARD, DAVE, 0, 0, ASSERTED, 3, 0, 0, 0, ALLOW, 0, true },
+	{ RI, CAROL, BOARD, DAVE, 0, 0, ASSERTED, 3, 0, 0, 0, D403 },
+	{ S, CAROL, BOARD, 0, 0, 0, ASSERTED, 3, 0, 0, 0, ALLOW },
+	{ S, EVE, BOARD, 0, 0, 0, ASSERTED, 3, 0, 0, 0, D403 },
 	/* the lobby: by user part, on any host, open to anyone */
 	{ J, EVE, LOBBY, 0, 0, 0, NOAUTH, 0, 0, 0, 0, ALLOW },
 	{ J, EVE, "sip:lobby@other.example", 0, 0, 0, NOAUTH, 0, 0, 0, 0,
@@ -792,6 +807,7 @@ START_TEST(test_policy_decision_table)
 		r.auth_user = "carol";
 	else if (w->auth == P_GONE)
 		r.auth_user = "gone";
+	r.from_asserted = w->auth == ASSERTED;
 	memset(&d, 0x5a, sizeof(d));
 	v = cp_policy_decide(example, &r, &d);
 	ck_assert_msg(v == w->v && d.verdict == w->v && d.status == w->status &&
@@ -835,7 +851,7 @@ START_TEST(test_policy_decision_table)
 	if (v == CP_POLICY_ALLOW &&
 	    (w->auth == A_CAROL || w->auth == A_CAROL_MD5))
 		ck_assert_str_eq(d.auth_user, "carol");
-	if (w->auth == NOAUTH)
+	if (w->auth == NOAUTH || w->auth == ASSERTED)
 		ck_assert_str_eq(d.auth_user, "");
 }
 END_TEST

@@ -46,6 +46,7 @@ static struct {
 	int ends[4];		 /* by enum cp_sip_end */
 	char from[128], to[128]; /* URIs of the last INVITE */
 	bool privacy;		 /* ... and whether it asked for anonymity */
+	char asserted[128];	 /* ... and what it asserted, "" none */
 	/* dial-out */
 	int progress, answered, failed_code;
 	bool cancel_on_180, bye_on_answer;
@@ -105,6 +106,9 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *d)
 	snprintf(app.from, sizeof(app.from), "%s", cp_sip_req_from(req));
 	snprintf(app.to, sizeof(app.to), "%s", cp_sip_req_to(req));
 	app.privacy = cp_sip_req_privacy(req);
+	snprintf(app.asserted, sizeof(app.asserted), "%s",
+		 cp_sip_req_asserted(req) != NULL ? cp_sip_req_asserted(req)
+						  : "");
 	if (strncmp(cp_sip_req_uri(req), "sip:ring@", 9) == 0)
 		ck_assert_int_eq(cp_sip_reply(sip, req, 180, NULL, NULL), 0);
 	else if (strncmp(cp_sip_req_uri(req), "sip:busy@", 9) == 0)
@@ -288,6 +292,8 @@ static uint32_t conn_idle_ms;			/* 0: the default */
 static uint32_t conns_per_addr, first_msg_ms;	/* 0: the defaults */
 /* the tls tcase's TLS for open_sip() (NULL: none) */
 static const struct cp_sip_tls_conf *tls_conf;
+static const struct cp_trust_net *trust_nets;	/* the trust domain */
+static size_t n_trust_nets;
 
 static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
@@ -313,6 +319,8 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.session_expires_s = session_expires_s,
 		.min_se_s = min_se_s,
 		.tls = tls_conf,
+		.trust = trust_nets,
+		.n_trust = n_trust_nets,
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -1116,12 +1124,16 @@ focus_setup(void)
 			    "--state", focus_state,
 			    focus_policy ? "--policy" : NULL, focus_policy,
 			    NULL, NULL, NULL, NULL, NULL, NULL, NULL };
-	/* extra options go where the policy's would have been */
-	if (focus_policy == NULL) {
+	/* extra options go after the policy's (where it would have been
+	 * without one), the last NULL kept */
+	{
 		size_t n = sizeof(cp_argv) / sizeof(cp_argv[0]);
+		size_t at = focus_policy != NULL ? n - 7 : n - 9;
 
-		for (size_t i = 0; i < 8 && focus_extra[i] != NULL; i++)
-			cp_argv[n - 9 + i] = focus_extra[i];
+		for (size_t i = 0; i < 8 && focus_extra[i] != NULL; i++) {
+			ck_assert_uint_lt(at + i, n - 1);
+			cp_argv[at + i] = focus_extra[i];
+		}
 	}
 	const char *at;
 
@@ -1742,6 +1754,74 @@ START_TEST(test_focus_creator_rejoins_locked)
 		      "%s", focus_cp.out);
 	kick_sipp(name, a_port, a, tps[_i]);
 	kick_sipp(name, b_port, b, tps[_i]);
+}
+END_TEST
+
+static void
+focus_trust_setup(void)
+{
+	focus_extra[0] = "--trust";
+	focus_extra[1] = "192.0.2.0/24,127.0.0.1";
+	focus_setup_with_policy("policy.xml");
+	focus_extra[0] = focus_extra[1] = NULL;
+}
+
+/* SIPp (transport tp) joins conf asserting pai (focus_asserted), and
+ * tutti-cp says uri joined it: its pid. */
+static pid_t
+asserted_join(const char *conf, const char *pai, const char *uri,
+	      const char *tp)
+{
+	pid_t pid = sipp_start_at((uint16_t)focus_port, "focus_asserted", tp,
+				  conf, "pai", pai, free_port());
+	char need[160];
+
+	snprintf(need, sizeof(need), "%s joined conference %s", uri, conf);
+	ck_assert_msg(proc_expect(&focus_cp, need, 10000), "%s", focus_cp.out);
+	return pid;
+}
+
+/*
+ * The trust domain (RFC 3325, --trust ...,127.0.0.1): SIPp calls as a
+ * proxy of it would, asserting who calls. Conference closed lets only
+ * sip:alice@* in: SIPp's From (sipp) would get 403, the alice it asserts
+ * joins; secret's join asks for Digest (auth="true"), which an asserted
+ * identity passes without a 401. The roster, tuttictl show and the log
+ * name the asserted identity; tuttictl stats counts them.
+ */
+START_TEST(test_focus_asserted_identity)
+{
+	char out[16384];
+	pid_t a, b;
+
+	ck_assert_msg(proc_expect(&focus_cp, "trust domain (RFC 3325): "
+				  "192.0.2.0/24,127.0.0.1", 1000), "%s",
+		      focus_cp.out);
+	a = asserted_join("closed", "<sip:alice@carrier.example>",
+			  "sip:alice@carrier.example", tps[_i]);
+	ck_assert_msg(proc_expect(&focus_cp, "; identity asserted (P-Asserted-"
+				  "Identity))", 1000), "%s", focus_cp.out);
+	b = asserted_join("secret", "\"Bob\" <sip:bob@carrier.example>",
+			  "sip:bob@carrier.example", tps[_i]);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show closed"), 0);
+	ck_assert_msg(strstr(out, "\"from\":\"sip:alice@carrier.example\"") !=
+			      NULL, "%s", out);
+	/* the RFC 4575 roster: valid, the asserted user in, not From's */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "roster closed"), 0);
+	xmlFreeDoc(valid_doc(out, "tuttictl roster closed"));
+	ck_assert_msg(strstr(out, "<user entity=\"sip:alice@carrier.example\"")
+			      != NULL && strstr(out, "sip:sipp@") == NULL,
+		      "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "\nSIP asserted identities (RFC 3325): "
+				  "believed 2, ignored (not from --trust) "
+				  "0\n") != NULL, "%s", out);
+	/* the operator names them as the roster does */
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick closed alice"), 0);
+	ck_assert_int_eq(sipp_wait(a, "focus_asserted", tps[_i]), 0);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick secret bob"), 0);
+	ck_assert_int_eq(sipp_wait(b, "focus_asserted", tps[_i]), 0);
+	ck_assert_ptr_null(strstr(focus_cp.out, "may not join"));
 }
 END_TEST
 
@@ -3332,6 +3412,127 @@ START_TEST(test_sip_privacy_asked)
 			      cases[i].from, cases[i].extra);
 	}
 	close(fd);
+}
+END_TEST
+
+/* A UDP socket bound to ip (any port), and in *to the SIP layer's
+ * address. */
+static int
+udp_peer_at(const char *ip, struct sockaddr_in *to)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(inet_pton(AF_INET, ip, &a.sin_addr), 1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	*to = a;
+	to->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to->sin_port = htons(cp_sip_port(sip));
+	return fd;
+}
+
+/*
+ * The trust domain (RFC 3325): 127.0.0.2/32 is in it. Its INVITEs'
+ * P-Asserted-Identity says who calls: the sip: or sips: URI, else the
+ * tel: one, one value or two, in one header or two; one that does not
+ * parse, of another scheme, or with two URIs of a kind, gets 400 and no
+ * call. 127.0.0.1's are ignored, whatever they hold (the call goes on as
+ * if it had none). Each is counted.
+ */
+START_TEST(test_sip_asserted_identity)
+{
+	static const struct {
+		bool trusted;
+		const char *hdrs, *want; /* want NULL: 400 */
+	} cases[] = {
+		{ true, "", "" },
+		{ true, "P-Asserted-Identity: \"Alice, A.\" "
+			"<sip:alice@carrier.example>\r\n",
+		  "sip:alice@carrier.example" },
+		{ true, "P-Asserted-Identity: <tel:+15551234>, "
+			"<sips:bob@carrier.example;user=phone>\r\n",
+		  "sips:bob@carrier.example;user=phone" },
+		{ true, "P-Asserted-Identity: tel:+15551234\r\n",
+		  "tel:+15551234" },
+		{ true, "p-asserted-identity: <sip:carol@carrier.example>\r\n"
+			"P-Asserted-Identity: <tel:+15550000>\r\n",
+		  "sip:carol@carrier.example" },
+		{ true, "P-Asserted-Identity: <sip:a@x>, <sip:b@x>\r\n", NULL },
+		{ true, "P-Asserted-Identity: <tel:+1>\r\n"
+			"P-Asserted-Identity: <tel:+2>\r\n", NULL },
+		{ true, "P-Asserted-Identity: <mailto:a@x>\r\n", NULL },
+		{ true, "P-Asserted-Identity: <sip:a@x\r\n", NULL },
+		{ true, "P-Asserted-Identity: \"Bob, B.\" <sip:a@x>;p=\"x,y\"\r\n",
+		  "sip:a@x" },
+		{ false, "P-Asserted-Identity: <sip:alice@carrier.example>\r\n",
+		  "" },
+		{ false, "P-Asserted-Identity: <sip:a@x>, <sip:b@x>\r\n", "" },
+	};
+	static struct cp_trust_net nets[1];
+	struct sockaddr_in to_in, to_out;
+	int in, out, n_asserted = 0, n_ignored = 0, n_bad = 0;
+	char inv[1024], msg[4096], cid[40], want[64], why[128];
+	size_t n;
+
+	ck_assert_int_eq(cp_trust_parse("127.0.0.2", nets, 1, &n, why,
+					sizeof(why)), 0);
+	cp_sip_close(sip);
+	trust_nets = nets;
+	n_trust_nets = n;
+	open_sip(false, 0, 0);
+	trust_nets = NULL;
+	n_trust_nets = 0;
+	in = udp_peer_at("127.0.0.2", &to_in);
+	out = udp_peer_at("127.0.0.1", &to_out);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int fd = cases[i].trusted ? in : out;
+
+		snprintf(inv, sizeof(inv),
+			 "INVITE sip:room@127.0.0.1 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bK-pa%u;"
+			 "rport\r\nFrom: <sip:sipp@10.0.0.1>;tag=f%u\r\n"
+			 "To: <sip:room@127.0.0.1>\r\nCall-ID: pa-%u\r\n"
+			 "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+			 "%sContent-Length: 0\r\n\r\n",
+			 i, i, i, cases[i].hdrs);
+		snprintf(cid, sizeof(cid), "\r\nCall-ID: pa-%u\r\n", i);
+		snprintf(want, sizeof(want), "SIP/2.0 %d",
+			 cases[i].want != NULL ? 200 : 400);
+		app.invites = 0;
+		udp_send(fd, cases[i].trusted ? &to_in : &to_out, inv,
+			 strlen(inv));
+		do /* past 100s and the earlier calls' 200s, sent again */
+			udp_recv(fd, msg, sizeof(msg));
+		while (msg[0] != '\0' &&
+		       (strncmp(msg, want, strlen(want)) != 0 ||
+			strstr(msg, cid) == NULL));
+		ck_assert_msg(msg[0] != '\0', "case %u: no %s", i, want);
+		if (cases[i].want == NULL) {
+			ck_assert_msg(strstr(msg, "bad P-Asserted-Identity") !=
+					      NULL, "case %u: %s", i, msg);
+			ck_assert_int_eq(app.invites, 0);
+			n_bad++;
+			continue;
+		}
+		ck_assert_int_eq(app.invites, 1);
+		ck_assert_msg(strcmp(app.asserted, cases[i].want) == 0,
+			      "case %u: asserted '%s', want '%s'", i,
+			      app.asserted, cases[i].want);
+		ck_assert_str_eq(app.from, "sip:sipp@10.0.0.1");
+		if (cases[i].want[0] != '\0')
+			n_asserted++;
+		else if (cases[i].hdrs[0] != '\0')
+			n_ignored++;
+	}
+	snprintf(want, sizeof(want), "\"asserted\":%d,", n_asserted);
+	ck_assert_msg(stats_have(want), "%s", want);
+	snprintf(want, sizeof(want), "\"asserted_ignored\":%d", n_ignored);
+	ck_assert_msg(stats_have(want), "%s", want);
+	snprintf(want, sizeof(want), "\"parse_bad\":%d,", n_bad);
+	ck_assert_msg(stats_have(want), "%s", want);
+	close(in);
+	close(out);
 }
 END_TEST
 
@@ -6359,6 +6560,11 @@ test_suite(void)
 	tcase_add_test(focus, test_focus_dial_by_name);
 	tcase_add_test(focus, test_focus_stop_cancels_a_ringing_dial_out);
 	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_trust");
+	tcase_add_checked_fixture(focus, focus_trust_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_loop_test(focus, test_focus_asserted_identity, 0, 2);
+	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
@@ -6368,6 +6574,7 @@ test_suite(void)
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
 	tcase_add_test(raw, test_sip_privacy_asked);
+	tcase_add_test(raw, test_sip_asserted_identity);
 	tcase_add_test(raw, test_sip_no_via_dropped);
 	tcase_add_loop_test(raw, test_sip_answers, 0,
 			    sizeof(answers) / sizeof(answers[0]));

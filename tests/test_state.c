@@ -57,6 +57,7 @@ sample(struct cp_state *st)
 	c->worker = 1;
 	c->adhoc = true;
 	c->on_dp = true;
+	c->creator_asserted = true;
 	snprintf(c->creator, sizeof(c->creator), "sip:alice@198.18.0.1");
 	d = cp_state_add_dial(st);
 	ck_assert_ptr_nonnull(d);
@@ -72,6 +73,7 @@ sample(struct cp_state *st)
 	p->moderator = true;
 	p->pin_pending = true;
 	p->anon = true;
+	p->asserted = true;
 	p->op_flags = SHM_LEG_MUTE;
 	p->sdp_id = 123456789012345ULL;
 	p->sdp_version = 3;

@@ -400,6 +400,9 @@ static const char *const sip_counters[][2] = {
 	{ "session_expired", ", calls hung up unrefreshed " },
 	{ "session_too_small", ", 422 Session Interval Too Small " },
 	{ NULL, NULL },
+	{ "asserted", "SIP asserted identities (RFC 3325): believed " },
+	{ "asserted_ignored", ", ignored (not from --trust) " },
+	{ NULL, NULL },
 };
 
 /* The counters of c[0..n-1] in resp, a line each group; none (tutti-cp
