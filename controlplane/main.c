@@ -48,6 +48,7 @@ enum {
 	OPT_CONNS_PER_ADDR,
 	OPT_RING_TIMEOUT,
 	OPT_TRUST,
+	OPT_TRUST_TLS,
 };
 
 struct cp_opts {
@@ -83,6 +84,10 @@ struct cp_opts {
 	struct cp_trust_net trust[CP_TRUST_NETS_MAX];
 	size_t n_trust;
 	const char *trust_text;		/* as given, for the log */
+	/* --trust-tls: the names whose certificates are in it too (tls's
+	 * trust_names point into trust_tls, split at its commas) */
+	char trust_tls[CP_SIP_TLS_TRUST_MAX * 254];
+	const char *trust_names[CP_SIP_TLS_TRUST_MAX];
 };
 
 static volatile sig_atomic_t quit;
@@ -257,6 +262,14 @@ usage(FILE *f)
 "                     UDP sources can be forged on the way. Elsewhere's\n"
 "                     P-Asserted-Identity is ignored (default: none is\n"
 "                     believed)\n"
+"  --trust-tls NAME[,NAME...]  the trust domain by certificate (RFC 3325,\n"
+"                     RFC 5922 7.1), with --tls-cert: a peer whose TLS\n"
+"                     certificate (checked against --tls-ca) names one\n"
+"                     of NAMEs (sbc.carrier.example: a certificate for\n"
+"                     it or for *.carrier.example; up to 8) is in it,\n"
+"                     wherever it connects from.\n"
+"                     Callers are then asked for a certificate: one\n"
+"                     that does not check out fails the handshake\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -280,6 +293,36 @@ usage(FILE *f)
 }
 
 /* "ADDR:PORT" or "[V6ADDR]:PORT" into o->sip_addr and o->sip_port. */
+/* --trust-tls's list into o->tls.trust_names (o->trust_tls holds them,
+ * split at the commas): false if it is not 1..CP_SIP_TLS_TRUST_MAX
+ * names of 1..253 characters. */
+static bool
+split_names(const char *list, struct cp_opts *o)
+{
+	char *p = o->trust_tls;
+	size_t n = 0;
+
+	if (strlen(list) >= sizeof(o->trust_tls))
+		return false;
+	strcpy(o->trust_tls, list);
+	for (;;) {
+		char *comma = strchr(p, ',');
+
+		if (comma != NULL)
+			*comma = '\0';
+		if (p[0] == '\0' || strlen(p) > 253 ||
+		    n == CP_SIP_TLS_TRUST_MAX)
+			return false;
+		o->trust_names[n++] = p;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	o->tls.trust_names = o->trust_names;
+	o->tls.n_trust_names = n;
+	return true;
+}
+
 /* A whole number of lo..hi in s: digits only (no sign, no space, not
  * empty), into *v. */
 static bool
@@ -334,6 +377,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "media-timeout", required_argument, NULL, 't' },
 		{ "ring-timeout", required_argument, NULL, OPT_RING_TIMEOUT },
 		{ "trust", required_argument, NULL, OPT_TRUST },
+		{ "trust-tls", required_argument, NULL, OPT_TRUST_TLS },
 		{ "ctl", required_argument, NULL, 'k' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "metrics", required_argument, NULL, 'M' },
@@ -478,6 +522,14 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->trust_text = optarg;
 			break;
 		}
+		case OPT_TRUST_TLS:
+			if (!split_names(optarg, o)) {
+				LOG_ERR("--trust-tls %s: 1 to %d names of 1 to "
+					"253 characters, separated by commas",
+					optarg, CP_SIP_TLS_TRUST_MAX);
+				return -EINVAL;
+			}
+			break;
 		case 'P':
 			if (!opt_num(optarg, 100, 32000, &v)) {
 				LOG_ERR("--proxy-timeout %s: 100..32000 ms",
@@ -731,9 +783,10 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		return -EINVAL;
 	}
 	if (o->tls.cert == NULL &&
-	    (o->tls.ca != NULL || o->tls.port != 0 || o->tls.verify_client)) {
-		LOG_ERR("--tls-ca, --tls-port and --tls-verify-client need "
-			"--tls-cert and --tls-key");
+	    (o->tls.ca != NULL || o->tls.port != 0 || o->tls.verify_client ||
+	     o->tls.n_trust_names > 0)) {
+		LOG_ERR("--tls-ca, --tls-port, --tls-verify-client and "
+			"--trust-tls need --tls-cert and --tls-key");
 		return -EINVAL;
 	}
 	if (o->tls.cert != NULL && o->sip_addr[0] == '\0') {
@@ -1018,10 +1071,21 @@ open_sip(const struct cp_opts *o)
 		LOG_INFO("TCP and TLS connections: at most %u (%u from one "
 			 "address), closed after %u s idle", o->max_conns,
 			 o->conns_per_addr, o->conn_idle_ms / 1000);
-	if (o->n_trust > 0)
-		LOG_INFO("trust domain (RFC 3325): %s; the P-Asserted-Identity "
-			 "of requests from there says who calls, elsewhere's "
-			 "is ignored", o->trust_text);
+	if (o->n_trust > 0 || o->tls.n_trust_names > 0) {
+		char names[sizeof(o->trust_tls) + 8] = "";
+
+		for (size_t i = 0, n = 0; i < o->tls.n_trust_names; i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n,
+					      "%s%s", i ? ", " : "",
+					      o->trust_names[i]);
+		LOG_INFO("trust domain (RFC 3325): %s%s%s%s; the "
+			 "P-Asserted-Identity of requests from there says who "
+			 "calls, elsewhere's is ignored",
+			 o->n_trust > 0 ? o->trust_text : "",
+			 o->n_trust > 0 && names[0] != '\0' ? " and " : "",
+			 names[0] != '\0' ? "TLS certificates naming " : "",
+			 names);
+	}
 	if (o->session_expires_s != 0)
 		LOG_INFO("session timers: at most %u s, at least %u s; calls "
 			 "not refreshed in time are hung up",

@@ -1504,7 +1504,9 @@ name_addr_uri(const char *v)
 
 /*
  * What m's P-Asserted-Identity asserts (RFC 3325 9.1), if m came from the
- * trust domain (peer; cp_sip_conf.trust): its sip: or sips: URI, else its
+ * trust domain (peer: from one of cp_sip_conf.trust's networks, or over
+ * TLS from a certificate of one of cp_sip_tls_conf.trust_names'): its
+ * sip: or sips: URI, else its
  * tel: URI, malloc'ed into *uri; NULL when there is none or peer is not
  * trusted (*ignored: a header was there). Returns 0, or -EINVAL (a value
  * that does not parse, of another scheme, or two of one kind) or -ENOMEM.
@@ -1522,7 +1524,8 @@ asserted_identity(const struct cp_sip *sip, const struct cp_sip_peer *peer,
 	if (osip_message_header_get_byname(m, "p-asserted-identity", 0, &h) <
 	    0)
 		return 0;
-	if (!cp_trust_has(sip->trust, sip->n_trust,
+	if (!peer->tls_trusted &&
+	    !cp_trust_has(sip->trust, sip->n_trust,
 			  (const struct sockaddr *)&peer->addr)) {
 		*ignored = true;
 		return 0;

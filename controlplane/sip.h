@@ -258,12 +258,14 @@ struct cp_sip_conf {
 	/*
 	 * The trust domain (RFC 3325 2.3, trust.h): an INVITE, REFER or
 	 * SUBSCRIBE from one of these networks (its source address; a
-	 * connection's peer) that has a P-Asserted-Identity asserts who sent
-	 * it (cp_sip_req_asserted(): its sip: or sips: URI, else its tel:
-	 * URI; asserted), and one whose P-Asserted-Identity does not parse,
-	 * or has more than one URI of a kind, gets 400 (parse_bad). From
-	 * elsewhere the header is ignored (asserted_ignored). At most
-	 * CP_TRUST_NETS_MAX (copied); 0: no trust domain.
+	 * connection's peer), or over TLS from a peer whose certificate
+	 * names one of tls->trust_names, that has a P-Asserted-Identity
+	 * asserts who sent it (cp_sip_req_asserted(): its sip: or sips:
+	 * URI, else its tel: URI; asserted), and one whose
+	 * P-Asserted-Identity does not parse, or has more than one URI of a
+	 * kind, gets 400 (parse_bad). From elsewhere the header is ignored
+	 * (asserted_ignored). At most CP_TRUST_NETS_MAX (copied); 0: no
+	 * networks.
 	 */
 	const struct cp_trust_net *trust;
 	size_t n_trust;

@@ -48,6 +48,7 @@ struct conn {
 	 * wants_out: OpenSSL waits for the socket to take bytes */
 	SSL *ssl;
 	bool tls_up, tls_wants_out;
+	bool trusted; /* its certificate names a trust name (up) */
 	bool ours;		  /* opened by us (else accepted) */
 	uint64_t tls_deadline_ms; /* the handshake's, while not up */
 	/* accepted: its first whole message is due by then, else it closes
@@ -86,6 +87,10 @@ struct cp_sip_transport {
 	uint64_t sweep_ms; /* the next look for late handshakes, quiet and
 			    * idle connections */
 	SSL_CTX *tls_srv, *tls_cli; /* accepted, and our connections */
+	/* cp_sip_tls_conf.trust_names: a peer's certificate naming one puts
+	 * it in the trust domain (conn.trusted) */
+	char trust_names[CP_SIP_TLS_TRUST_MAX][254];
+	size_t n_trust_names;
 	BIO_METHOD *tls_bio;	    /* sockets written with MSG_NOSIGNAL */
 	size_t max_msg;
 	uint32_t max_conns;
@@ -395,7 +400,7 @@ conn_close(struct cp_sip_transport *tp, struct conn *c)
 			SSL_shutdown(c->ssl); /* close_notify, if it goes */
 		SSL_free(c->ssl);
 		c->ssl = NULL;
-		c->tls_up = c->tls_wants_out = false;
+		c->tls_up = c->tls_wants_out = c->trusted = false;
 	}
 	close(c->fd); /* also leaves the epoll set */
 	free(c->buf);
@@ -725,7 +730,8 @@ frame_conn(struct cp_sip_transport *tp, struct conn *c, int *n_msgs)
 						&skip);
 		struct cp_sip_peer from = {
 			.proto = c->ssl != NULL ? CP_SIP_TLS : CP_SIP_TCP,
-			.conn_id = c->id
+			.conn_id = c->id,
+			.tls_trusted = c->trusted
 		};
 		char saved;
 
@@ -1011,6 +1017,16 @@ tls_fail(struct cp_sip_transport *tp, struct conn *c, const char *why)
 	conn_close(tp, c);
 }
 
+/* Whether cert (checked against the CAs) names one of tp's trust names. */
+static bool
+cert_trusted(const struct cp_sip_transport *tp, X509 *cert)
+{
+	for (size_t i = 0; i < tp->n_trust_names; i++)
+		if (X509_check_host(cert, tp->trust_names[i], 0, 0, NULL) == 1)
+			return true;
+	return false;
+}
+
 /* The TLS handshake of c, on: true once it is done (c's queue may go);
  * false while it waits, or when it failed (c closed: c->fd < 0). */
 static bool
@@ -1032,13 +1048,18 @@ tls_handshake(struct cp_sip_transport *tp, struct conn *c)
 		if ((cert = SSL_get1_peer_certificate(c->ssl)) != NULL) {
 			X509_NAME_oneline(X509_get_subject_name(cert), why,
 					  sizeof(why));
+			/* checked against the CAs (else no handshake) */
+			c->trusted = SSL_get_verify_result(c->ssl) ==
+					     X509_V_OK &&
+				     cert_trusted(tp, cert);
 			X509_free(cert);
 		} else {
 			snprintf(why, sizeof(why), "no certificate");
 		}
-		LOG_DEBUG("sip: tls connection %u up (%s, %s; peer: %s)",
+		LOG_DEBUG("sip: tls connection %u up (%s, %s; peer: %s%s)",
 			  c->id, SSL_get_version(c->ssl),
-			  SSL_get_cipher_name(c->ssl), why);
+			  SSL_get_cipher_name(c->ssl), why,
+			  c->trusted ? ", in the trust domain" : "");
 		return true;
 	}
 	switch (SSL_get_error(c->ssl, r)) {
@@ -1435,16 +1456,48 @@ tls_contexts(const struct cp_sip_tls_conf *tc, SSL_CTX **srv, SSL_CTX **cli,
 		*srv = NULL;
 		return -EINVAL;
 	}
-	if (tc->verify_client) {
+	if (tc->verify_client || tc->n_trust_names > 0) {
+		/* callers asked for a certificate: one they must show, or one
+		 * that puts them in the trust domain */
 		STACK_OF(X509_NAME) *names =
 			tc->ca != NULL ? SSL_load_client_CA_file(tc->ca) : NULL;
 
 		if (names != NULL)
 			SSL_CTX_set_client_CA_list(*srv, names);
 		SSL_CTX_set_verify(*srv, SSL_VERIFY_PEER |
-				   SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+				   (tc->verify_client ?
+				    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
 	}
 	SSL_CTX_set_verify(*cli, SSL_VERIFY_PEER, NULL);
+	return 0;
+}
+
+/* tc's trust names into tp's (RFC 3325 by certificate): 0, or -EINVAL
+ * saying why (too many, empty, longer than a DNS name). */
+static int
+trust_names_set(struct cp_sip_transport *tp, const struct cp_sip_tls_conf *tc,
+		char *why, size_t why_len)
+{
+	if (tc->n_trust_names > CP_SIP_TLS_TRUST_MAX ||
+	    (tc->n_trust_names > 0 && tc->trust_names == NULL)) {
+		snprintf(why, why_len, "at most %d trusted names",
+			 CP_SIP_TLS_TRUST_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < tc->n_trust_names; i++) {
+		const char *n = tc->trust_names[i];
+
+		if (n == NULL || n[0] == '\0' ||
+		    strlen(n) >= sizeof(tp->trust_names[0])) {
+			snprintf(why, why_len, "trusted name '%.64s': 1 to %zu "
+				 "characters", n != NULL ? n : "",
+				 sizeof(tp->trust_names[0]) - 1);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < tc->n_trust_names; i++)
+		strcpy(tp->trust_names[i], tc->trust_names[i]);
+	tp->n_trust_names = tc->n_trust_names;
 	return 0;
 }
 
@@ -1460,6 +1513,11 @@ cp_sip_transport_tls_reload(struct cp_sip_transport *tp,
 		return -ENOTCONN;
 	if ((rc = tls_contexts(tc, &srv, &cli, why, why_len)) < 0)
 		return rc;
+	if ((rc = trust_names_set(tp, tc, why, why_len)) < 0) {
+		SSL_CTX_free(srv);
+		SSL_CTX_free(cli);
+		return rc;
+	}
 	/* each session holds a reference to its context: those up go on */
 	SSL_CTX_free(tp->tls_srv);
 	SSL_CTX_free(tp->tls_cli);
@@ -1485,6 +1543,8 @@ cp_sip_transport_tls(struct cp_sip_transport *tp,
 	if ((rc = tls_contexts(tc, &tp->tls_srv, &tp->tls_cli, why,
 			       why_len)) < 0)
 		return rc;
+	if ((rc = trust_names_set(tp, tc, why, why_len)) < 0)
+		goto fail;
 	if (tp->tls_bio == NULL && (tp->tls_bio = bio_method()) == NULL) {
 		snprintf(why, why_len, "OpenSSL: no BIO method");
 		rc = -ENOMEM;

@@ -37,6 +37,9 @@ struct cp_sip_peer {
 	uint32_t conn_id; /* TCP, TLS: the connection (0 = none); UDP: 0 */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
+	/* received: over TLS from a peer whose certificate names one of
+	 * cp_sip_tls_conf.trust_names (the trust domain, RFC 3325) */
+	bool tls_trusted;
 };
 
 struct cp_sip_transport_conf {
@@ -104,7 +107,21 @@ struct cp_sip_tls_conf {
 	 * opened is closed (drop_tls): a peer cannot hold a connection
 	 * slot without TLS; 0 = 10000 */
 	uint32_t handshake_ms;
+	/*
+	 * The trust domain's names (RFC 3325, RFC 5922 7.1): a peer whose
+	 * certificate, checked against ca, names one of them (a DNS
+	 * subjectAltName; wildcards as RFC 6125 has them) is in it: its
+	 * messages come up with cp_sip_peer.tls_trusted. Callers are then
+	 * asked for a certificate (one that does not check out fails the
+	 * handshake; none is fine, unless verify_client). At most
+	 * CP_SIP_TLS_TRUST_MAX (copied), each at most 253 characters.
+	 */
+	const char *const *trust_names;
+	size_t n_trust_names;
 };
+
+/* Most cp_sip_tls_conf.trust_names. */
+#define CP_SIP_TLS_TRUST_MAX 8
 
 struct cp_sip_transport;
 

@@ -1691,6 +1691,10 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--sip", "127.0.0.1:0", "--outbound-proxy",
 		  "sips:sbc.carrier.example" },
 		{ "--ring-timeout", "601" },
+		{ "--trust", "198.18.0.1/24" },
+		{ "--trust", "198.18.0.0/24,sbc.carrier.example" },
+		{ "--trust-tls", "sbc.carrier.example,,x" },
+		{ "--sip", "127.0.0.1:0", "--trust-tls", "sbc.carrier.example" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1710,13 +1714,20 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--ptime 25: 10, 20, 30 or 40",
 		"--dns 198.18.0.53:port: DNS servers '198.18.0.53:port': ",
 		"--tls-cert and --tls-key go together",
-		"--tls-ca, --tls-port and --tls-verify-client need --tls-cert "
-		"and --tls-key",
+		"--tls-ca, --tls-port, --tls-verify-client and --trust-tls need "
+		"--tls-cert and --tls-key",
 		"--tls-cert needs --sip",
 		"--tls-port 0: 1..65535",
 		"--outbound-proxy sips:sbc.carrier.example: TLS needs "
 		"--tls-cert and --tls-key",
 		"--ring-timeout 601: seconds, 0..600 (0: never)",
+		"--trust 198.18.0.1/24: '198.18.0.1/24': address bits set past "
+		"the /24 prefix",
+		"--trust 198.18.0.0/24,sbc.carrier.example: "
+		"'sbc.carrier.example': not an address or a network",
+		"--trust-tls sbc.carrier.example,,x: 1 to 8 names of 1 to 253 "
+		"characters, separated by commas",
+		"--tls-ca, --tls-port, --tls-verify-client and --trust-tls need",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {

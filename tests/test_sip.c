@@ -1814,8 +1814,8 @@ START_TEST(test_focus_asserted_identity)
 		      "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "\nSIP asserted identities (RFC 3325): "
-				  "believed 2, ignored (not from --trust) "
-				  "0\n") != NULL, "%s", out);
+				  "believed 2, ignored (not from the trust "
+				  "domain) 0\n") != NULL, "%s", out);
 	/* the operator names them as the roster does */
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick closed alice"), 0);
 	ck_assert_int_eq(sipp_wait(a, "focus_asserted", tps[_i]), 0);
@@ -6195,6 +6195,58 @@ START_TEST(test_sip_tls_client_certificate)
 }
 END_TEST
 
+/*
+ * The trust domain by certificate (RFC 3325, RFC 5922 7.1): with the trust
+ * name client.test, a caller whose certificate names it is in it (its
+ * P-Asserted-Identity believed) though it connects from no trusted
+ * network; one whose certificate names another (pbx.test), or that shows
+ * none (asked for one, not required: still served), is not.
+ */
+START_TEST(test_sip_tls_trusted_by_certificate)
+{
+#define PAI "P-Asserted-Identity: <sip:alice@carrier.example>\r\n"
+	static const char *const inv[3] = {
+		REQ_TO("room", "INVITE", "z9hG4bKtt0", "tt0", "1 INVITE", PAI),
+		REQ_TO("room", "INVITE", "z9hG4bKtt1", "tt1", "1 INVITE", PAI),
+		REQ_TO("room", "INVITE", "z9hG4bKtt2", "tt2", "1 INVITE", PAI),
+	};
+#undef PAI
+	static const char *const names[] = { "client.test" };
+	static const struct {
+		const char *cert, *want;
+	} cases[3] = {
+		{ "client", "sip:alice@carrier.example" },
+		{ "pbx", "" },
+		{ NULL, "" },
+	};
+
+	cp_sip_close(sip);
+	tls_cf.trust_names = names;
+	tls_cf.n_trust_names = 1;
+	open_sip(false, 0, 0);
+	tls_cf.trust_names = NULL;
+	tls_cf.n_trust_names = 0;
+	for (unsigned int i = 0; i < 3; i++) {
+		SSL *ssl = tls_dial(cases[i].cert);
+		char buf[4096] = "";
+
+		ck_assert_msg(ssl != NULL, "case %u: no handshake", i);
+		app.invites = 0;
+		tls_send(ssl, inv[i]);
+		ck_assert_msg(tls_read_until(ssl, buf, sizeof(buf),
+					     "SIP/2.0 200", NULL),
+			      "case %u: %s", i, buf);
+		ck_assert_int_eq(app.invites, 1);
+		ck_assert_msg(strcmp(app.asserted, cases[i].want) == 0,
+			      "case %u: asserted '%s'", i, app.asserted);
+		tls_close(ssl);
+	}
+	ck_assert(stats_have("\"asserted\":1,"));
+	ck_assert(stats_have("\"asserted_ignored\":2"));
+	ck_assert(stats_have("\"tls_accepted\":3,"));
+}
+END_TEST
+
 /* The common name of the certificate ssl's peer showed, in buf. */
 static const char *
 peer_cn(SSL *ssl, char *buf, int len)
@@ -6617,6 +6669,7 @@ test_suite(void)
 	tcase_add_test(tls_tc, test_sip_tls_dial_by_name);
 	tcase_add_test(tls_tc, test_sip_tls_outbound_proxy);
 	tcase_add_test(tls_tc, test_sip_tls_client_certificate);
+	tcase_add_test(tls_tc, test_sip_tls_trusted_by_certificate);
 	tcase_add_test(tls_tc, test_sip_tls_handshake_timeout);
 	tcase_add_test(tls_tc, test_sip_tls_reload);
 	tcase_add_test(tls_tc, test_sip_tls_refused);

@@ -401,7 +401,7 @@ static const char *const sip_counters[][2] = {
 	{ "session_too_small", ", 422 Session Interval Too Small " },
 	{ NULL, NULL },
 	{ "asserted", "SIP asserted identities (RFC 3325): believed " },
-	{ "asserted_ignored", ", ignored (not from --trust) " },
+	{ "asserted_ignored", ", ignored (not from the trust domain) " },
 	{ NULL, NULL },
 };
 
