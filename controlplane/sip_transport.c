@@ -1088,11 +1088,14 @@ conn_sweep(struct cp_sip_transport *tp)
 	tp->sweep_ms = now + 100;
 	if (tp->tls_unlogged != 0)
 		tls_log_window(tp, now);
-	for (uint32_t i = 0; i < tp->max_conns; i++) {
+	/* until every open connection has been looked at */
+	for (uint32_t i = 0, left = tp->max_conns - tp->n_free;
+	     i < tp->max_conns && left > 0; i++) {
 		struct conn *c = &tp->conns[i];
 
 		if (c->fd < 0)
 			continue;
+		left--;
 		if (c->ssl != NULL && !c->tls_up) {
 			if (now < c->tls_deadline_ms)
 				continue;
