@@ -413,6 +413,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	unsigned long v;
 	int c;
 
+	memset(o, 0, sizeof(*o)); /* what no option sets is 0, NULL, false */
 	o->region = SHM_DEFAULT_NAME;
 	o->wait_s = 30;
 	o->sip_addr[0] = '\0';
