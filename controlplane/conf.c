@@ -119,6 +119,10 @@ struct part {
 	char dtmf[CP_POLICY_DTMF_MAX + 1];	/* command digits so far */
 	char auth_user[CP_POLICY_USER_MAX];	/* Digest, or "" */
 	bool dialed_out;		/* the focus called it (REFER, tuttictl) */
+	/* its INVITE had no SDP: the focus's 2xx offered (answer), and the
+	 * answer comes in the ACK (RFC 3261 13.3.1, S-27); a new call's leg
+	 * goes to tutti-dp only then */
+	bool offered;
 	bool restored;			/* taken over; media not yet seen */
 	uint64_t restored_rx;		/* its leg's rx_pkts at the takeover */
 	struct cp_sip_call *call;	/* dial-out in progress */
@@ -816,7 +820,8 @@ send_away(struct cp_focus *f, struct part *p,
 		return 0;
 	}
 	if (!p->prov && (f->sip == NULL || (p->dialog == NULL &&
-					      p->state != PART_CONNECTED)))
+					      p->state != PART_CONNECTED &&
+					      !p->offered)))
 		return -ENOTCONN;
 	part_disc(p, how, cause, why);
 	if (p->prov) {
@@ -1573,17 +1578,20 @@ refer_progress(struct cp_focus *f, struct part *p, int code, bool final)
 		p->refer_sub = NULL;
 }
 
-/* The data plane's answer to a dialled-out participant's LEG_ADD. */
+/* The data plane's answer to the LEG_ADD of a participant whose call is
+ * answered already: a dial-out, or a caller whose ACK brought the answer
+ * (answer_in_ack()). */
 static void
-dialed_leg_status(struct cp_focus *f, struct part *p, int status)
+answered_leg_status(struct cp_focus *f, struct part *p, int status)
 {
 	char ip[INET_ADDRSTRLEN];
 
 	if (status < 0) {
 		if (status == -EAGAIN)
-			LOG_WARN("conference %s: dial-out to %s refused (503): "
-				 "worker %u " AT_LIMIT, p->conf->name, p->from,
-				 p->conf->worker);
+			LOG_WARN("conference %s: %s %s refused (503): "
+				 "worker %u " AT_LIMIT, p->conf->name,
+				 p->dialed_out ? "dial-out to" : "call from",
+				 p->from, p->conf->worker);
 		else
 			LOG_WARN("conference %s: leg for %s refused by "
 				 "tutti-dp: %s", p->conf->name, p->from,
@@ -1599,8 +1607,10 @@ dialed_leg_status(struct cp_focus *f, struct part *p, int status)
 	roster_part(p->conf, p);
 	state_changed(f);
 	refer_progress(f, p, 200, true);
-	LOG_INFO("%s joined conference %s, dialled out (leg %u, %s/%u, RTP "
-		 "port %u, RTP address %s)", p->from, p->conf->name,
+	LOG_INFO("%s joined conference %s, %s (leg %u, %s/%u, RTP port %u, "
+		 "RTP address %s)", p->from, p->conf->name,
+		 p->dialed_out ? "dialled out" :
+				 "the focus's offer answered in the ACK",
 		 p->leg_id, shm_codec_name(p->leg.codec), p->leg.rate_hz,
 		 p->port, leg_local_ip(f, &p->leg, ip));
 }
@@ -1625,8 +1635,8 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 		part_free(f, p, status == 0);
 		return;
 	}
-	if (p->req == NULL && p->dialed_out && p->state == PART_JOINING) {
-		dialed_leg_status(f, p, status);
+	if (p->req == NULL && p->state == PART_JOINING) {
+		answered_leg_status(f, p, status);
 		return;
 	}
 	if (p->req == NULL)
@@ -2182,6 +2192,30 @@ negotiate(struct cp_focus *f, struct part *p, const char *offer)
 	return 0;
 }
 
+/*
+ * req, an INVITE without SDP (a delayed offer, RFC 3261 13.3.1; S-27),
+ * answered 200 with the focus's offer, as a dial-out's INVITE offers
+ * (every codec the focus takes, telephone-event), into p->answer; the
+ * answer comes in the ACK (answer_in_ack()). Returns 0, or the status it
+ * answered instead (the 200 could not go: 500, and false in *sent).
+ */
+static int
+offer_in_2xx(struct cp_focus *f, struct part *p, struct cp_sip_req *req)
+{
+	struct cp_sdp_local local;
+
+	part_local(f, p, &local);
+	if (cp_sdp_offer(&f->cfg.sdp, &local, &p->sess, p->answer,
+			 sizeof(p->answer), NULL) < 0) {
+		cp_sip_reply(f->sip, req, 500, NULL, NULL);
+		return 500;
+	}
+	if (cp_sip_reply(f->sip, req, 200, "application/sdp", p->answer) < 0)
+		return 500;	/* the INVITE is gone: nothing to answer */
+	p->offered = true;
+	return 0;
+}
+
 static void
 on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 {
@@ -2198,6 +2232,15 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 		if (p == NULL || p->req != NULL) {
 			cp_sip_reply(f->sip, req, p == NULL ? 481 : 491, NULL,
 				     NULL);
+			return;
+		}
+		if (cp_sip_req_body(req)[0] == '\0') {
+			/* no offer (S-27): the focus's in the 200, the
+			 * answer in the ACK moves the media */
+			if (offer_in_2xx(f, p, req) != 0)
+				LOG_WARN("conference %s: %s: cannot answer its "
+					 "re-INVITE without SDP",
+					 p->conf->name, p->from);
 			return;
 		}
 		code = negotiate(f, p, cp_sip_req_body(req));
@@ -2276,6 +2319,23 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	f->worker_legs[c->worker]++;
 	f->st.n_participants++;
 	sess0 = p->sess;
+	if (cp_sip_req_body(req)[0] == '\0') {
+		/* no offer: the focus's goes in the 200 at once, and the leg
+		 * to tutti-dp once the ACK brings the answer */
+		p->state = PART_JOINING;
+		cp_sip_req_set_app(req, p);
+		cp_sip_req_set_contact_user(req, c->name);
+		if (offer_in_2xx(f, p, req) != 0) {
+			f->st.refused++;
+			part_free(f, p, false);
+			return;
+		}
+		if (!c->on_dp)
+			send_conf(f, c, SHM_CMD_CONF_CREATE);
+		LOG_DEBUG("conference %s: %s called without SDP: the focus "
+			  "offered in its 200", c->name, p->from);
+		return;
+	}
 	code = negotiate(f, p, cp_sip_req_body(req));
 	if (code == 0 && port_rehome(f, p, offer_ipv4(&p->leg))) {
 		p->sess = sess0;	/* the answer made again, as the first */
@@ -2309,8 +2369,77 @@ on_cancel(void *ctx, struct cp_sip_req *req)
 	}
 }
 
+/* Do a and b send the same media the same way (leg id and local end
+ * aside: an answer does not change those)? */
+static bool
+leg_media_same(const struct shm_msg_leg *a, const struct shm_msg_leg *b)
+{
+	return memcmp(a->addr, b->addr, sizeof(a->addr)) == 0 &&
+	       a->remote_port == b->remote_port && a->codec == b->codec &&
+	       a->pt == b->pt && a->dtmf_pt == b->dtmf_pt && a->dir == b->dir &&
+	       a->rate_hz == b->rate_hz && a->ptime_ms == b->ptime_ms &&
+	       a->flags == b->flags;
+}
+
+/*
+ * The answer to the offer in the focus's 2xx, in the ACK (RFC 3261
+ * 13.3.1; S-27). A new call's leg goes to tutti-dp now (joined when it
+ * answers), or, without an answer the focus can use, the call is hung up
+ * (BYE, Reason 488). A re-INVITE's moves the media; unusable, it leaves
+ * them as they were, and the call goes on.
+ */
 static void
-on_ack(void *ctx, struct cp_sip_dialog *dialog)
+answer_in_ack(struct cp_focus *f, struct part *p, const char *content_type,
+	      const char *body)
+{
+	struct shm_msg_leg was = p->leg;
+	struct cp_sdp_local local;
+	struct cp_sdp_result res;
+	char err[160] = "";
+
+	part_local(f, p, &local);
+	if (content_type != NULL &&
+	    strncasecmp(content_type, "application/sdp", 15) != 0)
+		snprintf(err, sizeof(err), "a body of %s, not SDP",
+			 content_type);
+	else if (body[0] == '\0')
+		snprintf(err, sizeof(err), "no SDP");
+	else
+		cp_sdp_process_answer(&f->cfg.sdp, &local, body, strlen(body),
+				      &res, err, sizeof(err));
+	if (err[0] != '\0' && p->state == PART_JOINING) {
+		LOG_INFO("conference %s: %s: no answer to the focus's offer "
+			 "in its ACK that the focus can use (%s): hanging up",
+			 p->conf->name, p->from, err);
+		f->st.refused++;
+		p->disc = CP_ROSTER_DISC_FAILED;
+		p->disc_reason = "SIP;cause=488;text=\"Not Acceptable Here\"";
+		cp_sip_dialog_bye_why(f->sip, p->dialog, p->disc_reason);
+		return;	/* (offered stays: no leg to remove) */
+	}
+	p->offered = false;
+	if (err[0] != '\0') {
+		LOG_INFO("conference %s: %s: no answer to the focus's offer in "
+			 "the ACK of its re-INVITE that the focus can use (%s): "
+			 "media unchanged", p->conf->name, p->from, err);
+		return;
+	}
+	cp_sdp_result_to_leg(&res, &p->leg);
+	p->held = res.held;
+	leg_flags(p);
+	if (p->state == PART_JOINING) {
+		send_leg(f, p, SHM_CMD_LEG_ADD);
+		return;
+	}
+	if (!leg_media_same(&was, &p->leg))
+		send_leg(f, p, SHM_CMD_LEG_UPDATE);
+	roster_part(p->conf, p);	/* held or not */
+	state_changed(f);
+}
+
+static void
+on_ack(void *ctx, struct cp_sip_dialog *dialog, const char *content_type,
+       const char *body)
 {
 	struct part *p = cp_sip_dialog_app(dialog);
 
@@ -2325,6 +2454,8 @@ on_ack(void *ctx, struct cp_sip_dialog *dialog)
 		if (p->bye_on_ack) {	/* sent away while the 200 was out */
 			p->bye_on_ack = false;
 			part_bye(f, p, dialog);
+		} else if (p->offered) {
+			answer_in_ack(f, p, content_type, body);
 		}
 	}
 }
@@ -2354,6 +2485,12 @@ on_dialog_end(void *ctx, struct cp_sip_dialog *dialog, enum cp_sip_end why)
 		p->disc = CP_ROSTER_DISC_FAILED;
 		p->disc_reason = why == CP_SIP_END_NO_ACK ? "no ACK" :
 				 "session timer expired";
+	}
+	if (p->state == PART_JOINING && p->offered) {
+		/* its 200 offered, and no answer came: never joined, and
+		 * no leg to remove */
+		part_free(f, p, false);
+		return;
 	}
 	f->st.left++;
 	part_free(f, p, true);
@@ -2832,18 +2969,6 @@ on_call_answered(void *ctx, struct cp_sip_call *call,
 	if (!p->conf->on_dp)
 		send_conf(f, p->conf, SHM_CMD_CONF_CREATE);
 	send_leg(f, p, SHM_CMD_LEG_ADD);
-}
-
-/* Do a and b send the same media the same way (leg id and local end
- * aside: an answer does not change those)? */
-static bool
-leg_media_same(const struct shm_msg_leg *a, const struct shm_msg_leg *b)
-{
-	return memcmp(a->addr, b->addr, sizeof(a->addr)) == 0 &&
-	       a->remote_port == b->remote_port && a->codec == b->codec &&
-	       a->pt == b->pt && a->dtmf_pt == b->dtmf_pt && a->dir == b->dir &&
-	       a->rate_hz == b->rate_hz && a->ptime_ms == b->ptime_ms &&
-	       a->flags == b->flags;
 }
 
 /*

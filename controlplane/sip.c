@@ -1063,8 +1063,18 @@ handle_ack(struct cp_sip *sip, osip_event_t *evt)
 		drop_2xx(sip, d);
 		sip->st.ack_2xx++;
 		osip_dialog_set_state(d->od, DIALOG_CONFIRMED);
-		if (sip->app.on_ack != NULL)
-			sip->app.on_ack(sip->app.ctx, d);
+		if (sip->app.on_ack != NULL) {
+			osip_body_t *b = NULL;
+			char *ct = NULL;
+
+			osip_message_get_body(m, 0, &b);
+			if (m->content_type != NULL)
+				osip_content_type_to_str(m->content_type, &ct);
+			sip->app.on_ack(sip->app.ctx, d, ct,
+					b != NULL && b->body != NULL ? b->body
+								     : "");
+			osip_free(ct);
+		}
 	} else if (d == NULL) {
 		sip->st.drop_stray++; /* S-22: never answered */
 	}

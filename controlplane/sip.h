@@ -101,8 +101,11 @@ struct cp_sip_app {
 			  struct cp_sip_dialog *dialog);
 	/* The INVITE was cancelled: 487 is sent, req dies after return. */
 	void (*on_cancel)(void *ctx, struct cp_sip_req *req);
-	/* The ACK for our 2xx arrived: the dialog is confirmed. */
-	void (*on_ack)(void *ctx, struct cp_sip_dialog *dialog);
+	/* The ACK for our 2xx arrived: the dialog is confirmed. Its body
+	 * (borrowed, "" if none; content_type NULL then) is the answer to an
+	 * offer our 2xx made (an INVITE without one, RFC 3261 13.3.1). */
+	void (*on_ack)(void *ctx, struct cp_sip_dialog *dialog,
+		       const char *content_type, const char *body);
 	/* The dialog is over (BYE either way, or no ACK); it dies after. */
 	void (*on_dialog_end)(void *ctx, struct cp_sip_dialog *dialog,
 			      enum cp_sip_end why);

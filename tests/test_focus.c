@@ -597,6 +597,28 @@ join(struct call *c, unsigned int n)
 	return code;
 }
 
+/* Phone n calls sip:demo with no SDP (a delayed offer): 200, whose SDP
+ * (the focus's offer) msg holds and c's fields tell; not ACKed yet. */
+static void
+call_without_offer(struct call *c, unsigned int n, char *msg, size_t len)
+{
+	char to[256];
+	const char *tag;
+
+	memset(c, 0, sizeof(*c));
+	c->n = n;
+	c->cseq = 1;
+	snprintf(c->call_id, sizeof(c->call_id), "focus-%d-%u@127.0.0.1",
+		 (int)getpid(), n);
+	request(c, "INVITE", c->cseq, 0);
+	ck_assert_int_eq(final_answer(c, c->cseq, "INVITE", msg, len), 200);
+	header(msg, "To", to, sizeof(to));
+	tag = strstr(to, ";tag=");
+	ck_assert_ptr_nonnull(tag);
+	snprintf(c->to_tag, sizeof(c->to_tag), "%s", tag + 5);
+	read_sdp(c, msg);
+}
+
 /* c offers another RTP port in a re-INVITE: the final answer's code. */
 static int
 reinvite(struct call *c, unsigned int rtp)
@@ -1247,6 +1269,153 @@ START_TEST(test_focus_asserted_caller_refers_as_moderator)
 	ck_assert_int_eq(refer_bye(&c0, NULL, 1), 202);
 	phone_await("BYE", msg, sizeof(msg));
 	ck_assert_msg(strstr(msg, c1.call_id) != NULL, "%s", msg);
+}
+END_TEST
+
+/*
+ * A call without SDP (a delayed offer, RFC 3261 13.3.1; S-27): the focus
+ * answers 200 at once with its offer (every codec it takes and
+ * telephone-event, as a dial-out offers), sends tutti-dp nothing until
+ * the ACK brings the answer, then adds the leg as the answer says (PCMA,
+ * the port and address of the ACK's SDP) and the caller is in.
+ */
+START_TEST(test_focus_offer_in_200_answer_in_ack)
+{
+	char msg[4096];
+	struct call c;
+
+	call_without_offer(&c, 0, msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "\r\nContent-Type: application/sdp\r\n") !=
+			      NULL && strstr(msg, "\r\nm=audio 30000 RTP/AVP 0 8 ")
+			      != NULL &&
+			      strstr(msg, " telephone-event/8000\r\n") != NULL,
+		      "%s", msg);
+	run_ms(50);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 0);
+	ck_assert_msg(strstr(ctl("list"), "\"participants\":1") != NULL, "%s",
+		      ctl("list"));
+	phone_fmts = "8";
+	request(&c, "ACK", c.cseq, 40002);
+	phone_fmts = "0";
+	run_ms(50);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 1);
+	ck_assert_uint_eq(leg_cmd(SHM_CMD_LEG_ADD, 0)->codec, SHM_CODEC_PCMA);
+	ck_assert_uint_eq(leg_cmd(SHM_CMD_LEG_ADD, 0)->pt, 8);
+	ck_assert_uint_eq(ntohs(leg_cmd(SHM_CMD_LEG_ADD, 0)->remote_port),
+			  40002);
+	ck_assert_uint_eq(ntohs(leg_cmd(SHM_CMD_LEG_ADD, 0)->local_port),
+			  c.m_port);
+	roster_has("<status>connected</status>", NULL);
+	ck_assert_msg(strstr(ctl("stats"), "\"joined\":1,") != NULL, "%s",
+		      ctl("stats"));
+}
+END_TEST
+
+/* No call reached tutti-dp (no leg added, none to remove), and none is
+ * left. */
+static void
+none_reached_dp(void)
+{
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 0);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 0);
+	ck_assert_msg(strstr(ctl("list"), "\"participants\":0") != NULL, "%s",
+		      ctl("list"));
+}
+
+/*
+ * The ACK to a 200 that offered brings no answer (no SDP, or SDP the focus
+ * cannot use): the call is hung up (BYE, Reason SIP 488), tutti-dp never
+ * hears of it, and it is counted refused, not joined.
+ */
+START_TEST(test_focus_offer_in_200_no_answer_hangs_up)
+{
+	static const char *const fmts[2] = { NULL, "96\r\na=rtpmap:96 "
+						   "opus/48000/2" };
+	char msg[4096];
+
+	for (unsigned int i = 0; i < 2; i++) {
+		struct call c;
+
+		call_without_offer(&c, i, msg, sizeof(msg));
+		if (fmts[i] != NULL)
+			phone_fmts = fmts[i];
+		request(&c, "ACK", c.cseq, fmts[i] != NULL ? 40000 : 0);
+		phone_fmts = "0";
+		phone_await("BYE", msg, sizeof(msg));
+		ck_assert_msg(strstr(msg, c.call_id) != NULL &&
+				      strstr(msg, "\r\nReason: SIP;cause=488;"
+						  "text=\"Not Acceptable "
+						  "Here\"\r\n") != NULL,
+			      "%s", msg);
+		phone_answer(msg, "200 OK", "", 0, NULL);
+		run_ms(50);
+	}
+	none_reached_dp();
+	ck_assert_msg(strstr(ctl("stats"), "\"joined\":0,") != NULL &&
+			      strstr(ctl("stats"), "\"refused\":2,") != NULL,
+		      "%s", ctl("stats"));
+}
+END_TEST
+
+/*
+ * A re-INVITE without SDP (S-27): 200 with the focus's offer (its o=
+ * version one up), and the ACK's answer moves the media: tutti-dp gets
+ * the new port. Then one whose ACK has no SDP leaves the media as they
+ * were: the call goes on.
+ */
+START_TEST(test_focus_reinvite_without_sdp)
+{
+	char msg[4096], to[256];
+	unsigned long long ver;
+	struct call c;
+
+	ck_assert_int_eq(join(&c, 0), 200);
+	ver = c.o_ver;
+	request(&c, "INVITE", ++c.cseq, 0);
+	ck_assert_int_eq(final_answer(&c, c.cseq, "INVITE", msg, sizeof(msg)),
+			 200);
+	header(msg, "To", to, sizeof(to));
+	read_sdp(&c, msg);
+	ck_assert_uint_eq(c.o_ver, ver + 1);
+	ck_assert_msg(strstr(msg, "\r\nm=audio 30000 RTP/AVP 0 8 ") != NULL,
+		      "%s", msg);
+	request(&c, "ACK", c.cseq, 40010);
+	run_ms(50);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_UPDATE), 1);
+	ck_assert_uint_eq(ntohs(leg_cmd(SHM_CMD_LEG_UPDATE, 0)->remote_port),
+			  40010);
+	request(&c, "INVITE", ++c.cseq, 0);
+	ck_assert_int_eq(final_answer(&c, c.cseq, "INVITE", msg, sizeof(msg)),
+			 200);
+	request(&c, "ACK", c.cseq, 0);
+	run_ms(50);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_UPDATE), 1);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_REMOVE), 0);
+	roster_has("<status>connected</status>", NULL);
+}
+END_TEST
+
+/*
+ * Sent away between the 200 that offered and its ACK (tuttictl kick): not
+ * "not connected"; the BYE goes once the ACK is in, and tutti-dp never
+ * hears of the call.
+ */
+START_TEST(test_focus_offer_in_200_kicked_before_ack)
+{
+	char msg[4096];
+	const char *r;
+	struct call c;
+
+	call_without_offer(&c, 0, msg, sizeof(msg));
+	r = ctl("kick demo p0");
+	ck_assert_msg(strstr(r, "\"ok\":true") != NULL, "%s", r);
+	request(&c, "ACK", c.cseq, 40000);
+	phone_await("BYE", msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "\r\nReason: Q.850;cause=16;") != NULL,
+		      "%s", msg);
+	phone_answer(msg, "200 OK", "", 0, NULL);
+	run_ms(50);
+	none_reached_dp();
 }
 END_TEST
 
@@ -3095,6 +3264,10 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_end_turns_away_a_joining_dial_in);
 	tcase_add_test(tc, test_focus_refer_bye_turns_away_a_joining_dial_in);
 	tcase_add_test(tc, test_focus_asserted_caller_refers_as_moderator);
+	tcase_add_test(tc, test_focus_offer_in_200_answer_in_ack);
+	tcase_add_test(tc, test_focus_offer_in_200_no_answer_hangs_up);
+	tcase_add_test(tc, test_focus_reinvite_without_sdp);
+	tcase_add_test(tc, test_focus_offer_in_200_kicked_before_ack);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ring_timeout");

@@ -133,9 +133,12 @@ on_cancel(void *ctx, struct cp_sip_req *req)
 }
 
 static void
-on_ack(void *ctx, struct cp_sip_dialog *d)
+on_ack(void *ctx, struct cp_sip_dialog *d, const char *content_type,
+       const char *body)
 {
 	(void)ctx;
+	(void)content_type;
+	(void)body;
 	app.acks++;
 	app.dialog = d;
 	if (strncmp(cp_sip_dialog_call_id(d), "hangup", 6) == 0)
@@ -1244,6 +1247,37 @@ tuttictl(char *out, size_t len, const char *args)
 	return proc_capture(out, len, "%s --socket %s %s", getenv("TUTTICTL"),
 			    focus_ctl, args);
 }
+
+/*
+ * A delayed offer through tutti-cp and tutti-dp (RFC 3261 13.3.1, S-27):
+ * SIPp's INVITE has no SDP; the 200 offers (PCMU, PCMA, telephone-event:
+ * the scenario checks), the ACK answers, and the caller is in: tutti-dp
+ * runs its leg, PCMU.
+ */
+START_TEST(test_focus_late_offer)
+{
+	pid_t pid = sipp_start((uint16_t)focus_port, "focus_late_offer",
+			       tps[_i], "demo", NULL, NULL);
+	char out[8192];
+	bool on_dp = false;
+
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference demo, the "
+				  "focus's offer answered in the ACK", 10000),
+		      "%s", focus_cp.out);
+	for (uint64_t end = proc_now_ms() + 5000;
+	     !on_dp && proc_now_ms() < end;) {
+		ck_assert_int_eq(tuttictl(out, sizeof(out), "--json show demo"),
+				 0);
+		on_dp = strstr(out, "\"codec\":\"PCMU\"") != NULL &&
+			strstr(out, "\"on_dp\":true") != NULL;
+		if (!on_dp)
+			usleep(50000);
+	}
+	ck_assert_msg(on_dp, "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick demo sipp"), 0);
+	ck_assert_int_eq(sipp_wait(pid, "focus_late_offer", tps[_i]), 0);
+}
+END_TEST
 
 static char xml_err[2048];
 
@@ -6555,6 +6589,7 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_dial_in_hold_bye, 0, 2);
+	tcase_add_loop_test(focus, test_focus_late_offer, 0, 2);
 	tcase_add_loop_test(focus, test_focus_session_timer, 0, 2);
 	tcase_add_loop_test(focus, test_focus_privacy, 0, 2);
 	tcase_add_loop_test(focus, test_focus_factory_creates_and_ends, 0, 2);
