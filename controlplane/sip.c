@@ -2236,8 +2236,20 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	if (conf->tls != NULL) {
 		char why[256];
 
-		if ((rc = cp_sip_transport_tls(sip->tp, conf->tls, why,
-					       sizeof(why))) < 0) {
+		/* any port (0) with TLS on the next: another one if that is
+		 * taken (the kernel did not look at TCP's when it gave this
+		 * one), a few times */
+		for (int tries = 0;
+		     (rc = cp_sip_transport_tls(sip->tp, conf->tls, why,
+						sizeof(why))) == -EADDRINUSE &&
+		     conf->port == 0 && conf->tls->port == 0 && tries < 15;
+		     tries++) {
+			cp_sip_transport_close(sip->tp);
+			if ((rc = cp_sip_transport_open(&sip->tp, &tc, on_rx,
+							sip)) < 0)
+				goto out_free;
+		}
+		if (rc < 0) {
 			if (conf->tls_why != NULL)
 				snprintf(conf->tls_why, conf->tls_why_len,
 					 "%s", why);
