@@ -2196,8 +2196,9 @@ negotiate(struct cp_focus *f, struct part *p, const char *offer)
  * req, an INVITE without SDP (a delayed offer, RFC 3261 13.3.1; S-27),
  * answered 200 with the focus's offer, as a dial-out's INVITE offers
  * (every codec the focus takes, telephone-event), into p->answer; the
- * answer comes in the ACK (answer_in_ack()). Returns 0, or the status it
- * answered instead (the 200 could not go: 500, and false in *sent).
+ * answer comes in the ACK (answer_in_ack()). Returns 0, or 500: the
+ * offer could not be made (answered 500), or the 200 could not go (the
+ * INVITE is gone: nothing was answered).
  */
 static int
 offer_in_2xx(struct cp_focus *f, struct part *p, struct cp_sip_req *req)
@@ -2404,9 +2405,10 @@ answer_in_ack(struct cp_focus *f, struct part *p, const char *content_type,
 			 content_type);
 	else if (body[0] == '\0')
 		snprintf(err, sizeof(err), "no SDP");
-	else
-		cp_sdp_process_answer(&f->cfg.sdp, &local, body, strlen(body),
-				      &res, err, sizeof(err));
+	else if (cp_sdp_process_answer(&f->cfg.sdp, &local, body,
+				       strlen(body), &res, err,
+				       sizeof(err)) < 0 && err[0] == '\0')
+		snprintf(err, sizeof(err), "SDP the focus cannot use");
 	if (err[0] != '\0' && p->state == PART_JOINING) {
 		LOG_INFO("conference %s: %s: no answer to the focus's offer "
 			 "in its ACK that the focus can use (%s): hanging up",
