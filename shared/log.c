@@ -40,7 +40,7 @@ tutti_log_parse(const char *s, enum tutti_log_level *out)
 void
 tutti_log(enum tutti_log_level level, const char *fmt, ...)
 {
-	char line[1024];
+	char line[4096]; /* the SIP layer's counters at exit fill 1 kB */
 	struct timeval tv;
 	struct tm tm;
 	va_list ap;
@@ -61,8 +61,10 @@ tutti_log(enum tutti_log_level level, const char *fmt, ...)
 	if (m < 0)
 		m = 0;
 	n += m;
-	if ((size_t)n > sizeof(line) - 2)
+	if ((size_t)n > sizeof(line) - 2) { /* cut: say so */
 		n = (int)sizeof(line) - 2;
+		memcpy(line + n - 3, "...", 3);
+	}
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;	/* nowhere left to report it */
