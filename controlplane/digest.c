@@ -396,36 +396,66 @@ option(struct cp_digest_creds *c, const char *name, const char *value,
 	return 0;
 }
 
+/*
+ * The parameters of the Digest value s ('Digest name=value, ...'), copied
+ * to w unquoted, each handed to each(ctx, name, value) in turn. 0,
+ * -ENOTSUP for another scheme, -EINVAL for bad syntax, or each's error.
+ */
 static int
-parse(struct cp_digest_creds *c, const char *s)
+each_param(const char *s, char *w,
+	   int (*each)(void *ctx, const char *name, const char *value),
+	   void *ctx)
 {
-	unsigned int seen = 0;
-	char *w = c->buf;
 	int rc;
 
 	s = skip_ws(s);
-	if (strncasecmp(s, "Digest", 6) != 0 || (s[6] != ' ' && s[6] != '\t'))
+	if (strncasecmp(s, "Digest", 6) != 0 || s[6] == '\0' ||
+	    skip_ws(s + 6) == s + 6) /* folded lines are blanks too */
 		return -ENOTSUP;
 	s = skip_ws(s + 6);
 	for (;;) {
-		const char *name, *value, **field;
+		const char *name, *value;
 
-		if ((rc = param(&s, &w, &name, &value)) < 0)
+		if ((rc = param(&s, &w, &name, &value)) < 0 ||
+		    (rc = each(ctx, name, value)) < 0)
 			return rc;
-		if ((field = field_for(c, name)) != NULL) {
-			if (*field != NULL)
-				return -EINVAL;
-			*field = value;
-		} else if ((rc = option(c, name, value, &seen)) < 0) {
-			return rc;
-		}
 		s = skip_ws(s);
 		if (*s == '\0')
-			break;
+			return 0;
 		if (*s++ != ',')
 			return -EINVAL;
 		s = skip_ws(s);
 	}
+}
+
+/* An Authorization value's parameters as each_param() reads them. */
+struct creds_read {
+	struct cp_digest_creds *c;
+	unsigned int seen; /* option()'s */
+};
+
+static int
+creds_param(void *ctx, const char *name, const char *value)
+{
+	struct creds_read *r = ctx;
+	const char **field = field_for(r->c, name);
+
+	if (field == NULL)
+		return option(r->c, name, value, &r->seen);
+	if (*field != NULL)
+		return -EINVAL;
+	*field = value;
+	return 0;
+}
+
+static int
+parse(struct cp_digest_creds *c, const char *s)
+{
+	struct creds_read r = { .c = c };
+	int rc;
+
+	if ((rc = each_param(s, c->buf, creds_param, &r)) < 0)
+		return rc;
 	if (c->username == NULL || c->realm == NULL || c->nonce == NULL ||
 	    c->uri == NULL || c->response == NULL)
 		return -EINVAL;
@@ -449,4 +479,201 @@ cp_digest_parse(struct cp_digest_creds *c, const char *value)
 	if ((rc = parse(c, value)) < 0)
 		memset(c, 0, sizeof(*c));
 	return rc;
+}
+
+/* ---- the client's side: challenges and their answers (RFC 7616 §3.3) ---- */
+
+/* Whether the comma-separated list holds the token auth (qop="auth,auth-int"). */
+static bool
+list_has_auth(const char *list)
+{
+	const char *p = list;
+
+	while (*p != '\0') {
+		size_t n;
+
+		p = skip_ws(p);
+		n = strcspn(p, ", \t");
+		if (n == 4 && strncasecmp(p, "auth", 4) == 0)
+			return true;
+		p += n;
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+	}
+	return false;
+}
+
+/* A challenge's parameters as each_param() reads them. */
+struct chal_read {
+	struct cp_digest_chal *c;
+	unsigned int seen; /* a bit per known parameter met: once each */
+};
+
+/* One parameter of a challenge: into r->c, or ignored. */
+static int
+chal_param(void *ctx, const char *name, const char *value)
+{
+	struct chal_read *r = ctx;
+	struct cp_digest_chal *c = r->c;
+	static const char *const known[] = { "realm", "nonce", "opaque",
+					     "algorithm", "qop", "stale" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcasecmp(name, known[i]) == 0)
+			break;
+	if (i == sizeof(known) / sizeof(known[0]))
+		return 0; /* domain, charset, userhash, ...: §3.3 */
+	if (r->seen & (1u << i))
+		return -EINVAL;
+	r->seen |= 1u << i;
+	switch (i) {
+	case 0:
+		c->realm = value;
+		break;
+	case 1:
+		c->nonce = value;
+		break;
+	case 2:
+		c->opaque = value;
+		break;
+	case 3:
+		if (strcasecmp(value, "MD5") == 0 ||
+		    strcasecmp(value, "MD5-sess") == 0)
+			c->alg = CP_DIGEST_MD5;
+		else if (strcasecmp(value, "SHA-256") == 0 ||
+			 strcasecmp(value, "SHA-256-sess") == 0)
+			c->alg = CP_DIGEST_SHA256;
+		else
+			return -ENOTSUP;
+		c->sess = strlen(value) > 5 &&
+			  strcasecmp(value + strlen(value) - 5, "-sess") == 0;
+		break;
+	case 4: /* offered: without auth (auth-int alone) we cannot */
+		if (!list_has_auth(value))
+			return -ENOTSUP;
+		c->qop_auth = true;
+		break;
+	default:
+		c->stale = strcasecmp(value, "true") == 0;
+		break;
+	}
+	return 0;
+}
+
+static int
+chal_parse(struct cp_digest_chal *c, const char *s)
+{
+	struct chal_read r = { .c = c };
+	int rc;
+
+	if ((rc = each_param(s, c->buf, chal_param, &r)) < 0)
+		return rc;
+	return c->realm != NULL && c->nonce != NULL ? 0 : -EINVAL;
+}
+
+int
+cp_digest_chal_parse(struct cp_digest_chal *c, const char *value)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (strlen(value) >= sizeof(c->buf))
+		return -E2BIG;
+	if ((rc = chal_parse(c, value)) < 0)
+		memset(c, 0, sizeof(*c));
+	return rc;
+}
+
+/* Whether s is free of control characters (NULL is). */
+static bool
+no_ctl(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* s quoted (RFC 7230 quoted-string: '"' and '\\' escaped) at *w, within
+ * end; false if it does not fit. */
+static bool
+put_quoted(char **w, const char *end, const char *s)
+{
+	char *p = *w;
+
+	if (p >= end)
+		return false;
+	*p++ = '"';
+	for (; *s != '\0'; s++) {
+		if ((*s == '"' || *s == '\\') && p < end)
+			*p++ = '\\';
+		if (p >= end)
+			return false;
+		*p++ = *s;
+	}
+	if (p >= end)
+		return false;
+	*p++ = '"';
+	*w = p;
+	return true;
+}
+
+/* s at *w, within end; false if it does not fit. */
+static bool
+put_text(char **w, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(end - *w) < n)
+		return false;
+	memcpy(*w, s, n);
+	*w += n;
+	return true;
+}
+
+int
+cp_digest_answer(char *buf, size_t len, const struct cp_digest_chal *ch,
+		 const char *user, const char *password, const char *method,
+		 const char *uri, const char *cnonce, uint32_t nc)
+{
+	char ha1[CP_DIGEST_HEX_MAX], resp[CP_DIGEST_HEX_MAX], ncs[9];
+	char *w = buf, *end = buf + (len > 0 ? len - 1 : 0);
+	bool ok;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	if (((ch->qop_auth || ch->sess) &&
+	     (cnonce == NULL || cnonce[0] == '\0')) ||
+	    !no_ctl(user) || !no_ctl(uri) || !no_ctl(cnonce) ||
+	    !no_ctl(ch->realm) || !no_ctl(ch->nonce) || !no_ctl(ch->opaque))
+		return -EINVAL;
+	snprintf(ncs, sizeof(ncs), "%08x", nc);
+	cp_digest_ha1(ch->alg, user, ch->realm, password, ha1);
+	cp_digest_response(ch->alg, ch->sess, ha1, ch->nonce, ncs, cnonce,
+			   ch->qop_auth, method, uri, resp);
+	ok = put_text(&w, end, "Digest username=") &&
+	     put_quoted(&w, end, user) && put_text(&w, end, ", realm=") &&
+	     put_quoted(&w, end, ch->realm) && put_text(&w, end, ", nonce=") &&
+	     put_quoted(&w, end, ch->nonce) && put_text(&w, end, ", uri=") &&
+	     put_quoted(&w, end, uri) && put_text(&w, end, ", response=\"") &&
+	     put_text(&w, end, resp) && put_text(&w, end, "\", algorithm=") &&
+	     put_text(&w, end, cp_digest_alg_name(ch->alg)) &&
+	     (!ch->sess || put_text(&w, end, "-sess"));
+	if (ok && (ch->qop_auth || ch->sess))
+		ok = put_text(&w, end, ", cnonce=") &&
+		     put_quoted(&w, end, cnonce);
+	if (ok && ch->qop_auth)
+		ok = put_text(&w, end, ", qop=auth, nc=") &&
+		     put_text(&w, end, ncs);
+	if (ok && ch->opaque != NULL)
+		ok = put_text(&w, end, ", opaque=") &&
+		     put_quoted(&w, end, ch->opaque);
+	if (!ok) {
+		buf[0] = '\0';
+		return -ENOSPC;
+	}
+	*w = '\0';
+	return 0;
 }

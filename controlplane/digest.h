@@ -4,9 +4,11 @@
  * RFC 7616, RFC 2617, RFC 8760): parse an Authorization header value,
  * compute HA1 and the expected response (MD5 and SHA-256, and their -sess
  * forms; qop=auth or none as in RFC 2069), build a WWW-Authenticate value,
- * and make and check stateless nonces: hex(timestamp) followed by an
- * HMAC-SHA-256 over the timestamp and the realm under a server secret, so
- * a nonce needs no table and a forged one is told apart from a stale one.
+ * parse one and answer it (the client's side, for the focus's own
+ * requests), and make and check stateless nonces: hex(timestamp) followed
+ * by an HMAC-SHA-256 over the timestamp and the realm under a server
+ * secret, so a nonce needs no table and a forged one is told apart from a
+ * stale one.
  * Hashes come from nettle. Control plane, cold path, any thread (no
  * global state).
  *
@@ -128,6 +130,47 @@ int cp_digest_nonce_check(const struct cp_digest_key *k, const char *realm,
  */
 int cp_digest_challenge(char *buf, size_t len, const char *realm,
 			const char *nonce, enum cp_digest_alg alg, bool stale);
+
+/*
+ * The client's side (RFC 3261 §22.2, RFC 7616 §3.3, §3.4): a parsed
+ * challenge, the value of a WWW-Authenticate (401) or Proxy-Authenticate
+ * (407). Strings point into buf; opaque is NULL when absent.
+ */
+struct cp_digest_chal {
+	const char *realm;
+	const char *nonce;
+	const char *opaque;
+	bool qop_auth; /* qop offered with auth among it (else RFC 2069) */
+	bool stale;    /* stale=true: the nonce, not the password, failed */
+	bool sess;     /* algorithm MD5-sess or SHA-256-sess */
+	enum cp_digest_alg alg; /* MD5 when none is named */
+	char buf[CP_DIGEST_VALUE_MAX];
+};
+
+/*
+ * Parse a challenge: 'Digest realm="..", nonce="..", ...'. Needs realm
+ * and nonce; other parameters (domain, charset, userhash, ...) are
+ * ignored. Returns 0, -EINVAL for bad syntax, realm or nonce missing or a
+ * parameter repeated, -ENOTSUP for another scheme, an algorithm other
+ * than MD5, SHA-256 and their -sess forms, or a qop list without auth,
+ * -E2BIG when longer than CP_DIGEST_VALUE_MAX. *c is written in every
+ * case (zeroed on error).
+ */
+int cp_digest_chal_parse(struct cp_digest_chal *c, const char *value);
+
+/*
+ * The Authorization (401) or Proxy-Authorization (407) value answering ch
+ * for user and password on a request of method to uri (the Request-URI as
+ * sent), into buf: Digest username, realm, nonce, uri, response,
+ * algorithm, with qop (or -sess) cnonce, with qop qop=auth and nc (nc as
+ * 8 hex digits), and ch's opaque. cnonce, the client's own nonce, is
+ * needed with qop or -sess. Returns 0, -EINVAL for a control character in
+ * a value or no cnonce where one is needed, -ENOSPC when it does not fit
+ * (buf is then an empty string if len > 0).
+ */
+int cp_digest_answer(char *buf, size_t len, const struct cp_digest_chal *ch,
+		     const char *user, const char *password, const char *method,
+		     const char *uri, const char *cnonce, uint32_t nc);
 
 /* "MD5" or "SHA-256". */
 const char *cp_digest_alg_name(enum cp_digest_alg alg);

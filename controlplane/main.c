@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 
 #include "conf.h"
+#include "creds.h"
 #include "ctlsock.h"
 #include "metrics.h"
 #include "policy.h"
@@ -49,6 +51,7 @@ enum {
 	OPT_RING_TIMEOUT,
 	OPT_TRUST,
 	OPT_TRUST_TLS,
+	OPT_CREDENTIALS,
 };
 
 struct cp_opts {
@@ -61,6 +64,7 @@ struct cp_opts {
 	char state_path[4096];	/* --state FILE */
 	char metrics_addr[64];	/* --metrics address; "" = none */
 	const char *policy_path;	/* --policy FILE, or NULL */
+	const char *creds_path;		/* --credentials FILE, or NULL */
 	uint16_t metrics_port;
 	bool names_given;	/* --conference used: replace the default */
 	bool media_given;	/* --media-ip used: not the --sip address */
@@ -93,6 +97,7 @@ struct cp_opts {
 static volatile sig_atomic_t quit;
 static volatile sig_atomic_t reload;	/* SIGHUP: policy, TLS files again */
 static struct cp_policy *policy;
+static struct cp_creds creds;	/* --credentials: the SIP layer reads it */
 static struct cp_sip *sip;	/* NULL without --sip */
 static struct cp_focus *focus;
 static struct cp_ctlsock *ctl;
@@ -210,6 +215,15 @@ usage(FILE *f)
 "                     down, in SRV's order, and it is asked again\n"
 "                     after its TTL (10 s to an hour; 30 s after a\n"
 "                     failure, keeping the addresses it had)\n"
+"  --credentials FILE  the focus's own Digest credentials (RFC 3261\n"
+"                     22.2): a dial-out that a proxy or the callee\n"
+"                     challenges (407, 401) goes again with the user\n"
+"                     and password of the challenge's realm (MD5 or\n"
+"                     SHA-256). A line per realm: REALM USER PASSWORD\n"
+"                     (\"quoted\" with blanks; REALM * for any other;\n"
+"                     # comments); a bad file is refused with\n"
+"                     FILE:LINE: reason. Keep it mode 600. SIGHUP\n"
+"                     reads it again (a bad one keeps those in force)\n"
 "  --dns ADDR[:PORT][,...]  the DNS servers for those names (default:\n"
 "                     /etc/resolv.conf's)\n"
 "  --tls-cert FILE    SIP over TLS too (RFC 3261 26): our certificate\n"
@@ -378,6 +392,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "ring-timeout", required_argument, NULL, OPT_RING_TIMEOUT },
 		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "trust-tls", required_argument, NULL, OPT_TRUST_TLS },
+		{ "credentials", required_argument, NULL, OPT_CREDENTIALS },
 		{ "ctl", required_argument, NULL, 'k' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "metrics", required_argument, NULL, 'M' },
@@ -523,6 +538,9 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->trust_text = optarg;
 			break;
 		}
+		case OPT_CREDENTIALS:
+			o->creds_path = optarg; /* read by open_sip() */
+			break;
 		case OPT_TRUST_TLS:
 			if (!split_names(optarg, o)) {
 				LOG_ERR("--trust-tls %s: 1 to %d names of 1 to "
@@ -795,6 +813,11 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			"transports)");
 		return -EINVAL;
 	}
+	if (o->creds_path != NULL && o->sip_addr[0] == '\0') {
+		LOG_ERR("--credentials needs --sip (they answer its "
+			"dial-outs' challenges)");
+		return -EINVAL;
+	}
 	if (o->n_proxies > 0 && o->sip_addr[0] == '\0') {
 		LOG_ERR("--outbound-proxy needs --sip (it takes SIP's "
 			"dial-outs)");
@@ -871,6 +894,48 @@ log_lines(const char *what, const char *err)
 	}
 }
 
+/*
+ * --credentials read into creds (again: by SIGHUP), and said: the realms
+ * and users (never a password), and a warning if others than its owner
+ * may read the file. -EINVAL: refused (said; creds as they were).
+ */
+static int
+load_creds(const char *path, bool again)
+{
+	static struct cp_creds fresh; /* 24 kB */
+	char err[512], realms[400] = "";
+	struct stat st;
+	size_t n = 0;
+
+	if (cp_creds_load(&fresh, path, err, sizeof(err)) < 0) {
+		if (again)
+			LOG_ERR("credentials reload refused, those in force "
+				"stay: %s", err);
+		else
+			LOG_ERR("--credentials refused: %s", err);
+		return -EINVAL;
+	}
+	creds = fresh;
+	memset(&fresh, 0, sizeof(fresh));
+	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0)
+		LOG_WARN("--credentials %s: others than its owner may read it "
+			 "(mode %03o): chmod 600 it",
+			 path, (unsigned)(st.st_mode & 0777));
+	for (unsigned i = 0; i < creds.n && n < sizeof(realms); i++)
+		n += (size_t)snprintf(realms + n, sizeof(realms) - n,
+				      "%s%s%s%s (user %s)", i ? ", " : "",
+				      creds.c[i].realm[0] == '*' ? "" : "\"",
+				      creds.c[i].realm,
+				      creds.c[i].realm[0] == '*' ? ""
+								 : "\"",
+				      creds.c[i].user);
+	LOG_INFO("credentials %s%s: %u realm%s, %s; a dial-out challenged "
+		 "(401, 407) goes again with its realm's",
+		 path, again ? " read again" : "", creds.n,
+		 creds.n == 1 ? "" : "s", realms);
+	return 0;
+}
+
 /* SIGHUP: TLS's files again; bad ones keep those in force. */
 static void
 reload_tls(const struct cp_opts *o)
@@ -899,10 +964,12 @@ reload_files(const struct cp_opts *o)
 
 	reload = 0;
 	reload_tls(o);
+	if (o->creds_path != NULL && sip != NULL)
+		(void)load_creds(o->creds_path, true);
 	if (o->policy_path == NULL) {
-		if (o->tls.cert == NULL)
-			LOG_INFO("SIGHUP: no --policy or --tls-cert to read "
-				 "again");
+		if (o->tls.cert == NULL && o->creds_path == NULL)
+			LOG_INFO("SIGHUP: no --policy, --tls-cert or "
+				 "--credentials to read again");
 		return;
 	}
 	if (cp_policy_reload(&policy, o->policy_path, err, sizeof(err)) < 0) {
@@ -1048,6 +1115,8 @@ open_sip(const struct cp_opts *o)
 		return rc;
 	}
 	cp_focus_set_sip(focus, sip);
+	if (o->creds_path != NULL)
+		cp_sip_set_creds(sip, &creds);
 	if (o->tls.cert != NULL)
 		snprintf(tls, sizeof(tls),
 			 ", TLS on port %u (certificate %s; peers checked "
@@ -1335,6 +1404,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 		LOG_INFO("policy %s", o.policy_path);
+	}
+	if (o.creds_path != NULL && load_creds(o.creds_path, false) < 0) {
+		cp_policy_destroy(policy);
+		return 2;
 	}
 	cp_dpctl_init(&d, on_event, NULL);
 	LOG_INFO("tutti-cp %s starting: region %s", CP_VERSION, o.region);

@@ -46,6 +46,8 @@
 #include <osipparser2/osip_parser.h>
 
 #include "compiler.h"
+#include "creds.h"
+#include "digest.h"
 #include "dns.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -58,6 +60,10 @@
 #define SIP_ACCEPT    "application/sdp"
 #define TAG_HEX	      16   /* 64 random bits (RFC 3261 §19.3: >= 32) */
 #define MAX_WAIT_MS   1000 /* longest sleep in cp_sip_poll() */
+/* A dial-out's Digest challenges (401, 407): realms it keeps credentials
+ * for at once, and challenges it answers at most (RFC 3261 §22.3) */
+#define CALL_AUTH_REALMS 4
+#define CALL_AUTH_TRIES	 4
 #define RETRY_503_S   "5"  /* a 503's Retry-After, unless said otherwise */
 
 enum { WITH_ALLOW = 1, WITH_CAPS = 2, WITH_EVENTS = 4 };
@@ -147,6 +153,20 @@ struct cp_sip_call {
 	struct cp_dns_target *dest;
 	unsigned n_dest, dest_i;
 	char *sdp; /* our offer (application/sdp), for the dialog */
+	/*
+	 * The credentials its INVITE carries, a header per realm that
+	 * challenged it (Proxy-Authorization for a 407, Authorization for a
+	 * 401), as last sent; auth_tr: the INVITE they were sent in (a
+	 * challenge of a realm to that one, not stale, refuses them);
+	 * auth_tries: challenges answered.
+	 */
+	struct {
+		bool proxy;
+		char realm[CP_CREDS_FIELD_MAX];
+		char *value;
+	} auth[CALL_AUTH_REALMS];
+	unsigned n_auth, auth_tries;
+	osip_transaction_t *auth_tr;
 	struct cp_sip_call *next;
 };
 
@@ -309,6 +329,7 @@ struct cp_sip {
 	bool walk_all; /* run every server transaction's events */
 	uint64_t timers_due; /* when libosip2's timers are looked at next */
 	struct cp_ratelimit *rl; /* NULL: no rate limit */
+	const struct cp_creds *creds; /* cp_sip_set_creds(); NULL: none */
 	struct cp_trust_net trust[CP_TRUST_NETS_MAX]; /* conf.trust's */
 	size_t n_trust;
 	struct cp_sip_stats st;
@@ -4337,6 +4358,8 @@ call_free(struct cp_sip *sip, struct cp_sip_call *c)
 		t->call = NULL;
 	if (c->invite != NULL)
 		osip_message_free(c->invite);
+	for (unsigned i = 0; i < c->n_auth; i++)
+		free(c->auth[i].value);
 	free(c->call_id);
 	free(c->sdp);
 	free(c->dest_name);
@@ -4600,6 +4623,181 @@ on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 	call_free(sip, c);
 }
 
+/* m without credentials: no Authorization or Proxy-Authorization. */
+static void
+strip_auth(osip_message_t *m)
+{
+	osip_list_special_free(&m->authorizations,
+			       (void (*)(void *))osip_authorization_free);
+	osip_list_special_free(&m->proxy_authorizations,
+			       (void (*)(void *))osip_authorization_free);
+	for (int i = osip_list_size(&m->headers) - 1; i >= 0; i--) {
+		osip_header_t *h = osip_list_get(&m->headers, i);
+
+		if (h->hname != NULL &&
+		    (strcasecmp(h->hname, "authorization") == 0 ||
+		     strcasecmp(h->hname, "proxy-authorization") == 0)) {
+			osip_list_remove(&m->headers, i);
+			osip_header_free(h);
+		}
+	}
+}
+
+/*
+ * Answer one challenge ch (of a 407 if proxy, else of a 401) to c's
+ * INVITE req: its realm's credentials go in c->auth (the one for the
+ * realm replaced). 1: answered; 0: not (no credentials for its realm, or
+ * an earlier challenge of the same response answered it); -1: refused
+ * (why says so): the INVITE that carried them was challenged by the realm
+ * again, and not as stale.
+ */
+static int
+auth_answer(struct cp_sip *sip, struct cp_sip_call *c, bool proxy,
+	    const struct cp_digest_chal *ch, const osip_message_t *req,
+	    bool refused_if_known, unsigned *done, char *why, size_t why_len)
+{
+	const struct cp_cred *cred = cp_creds_find(sip->creds, ch->realm);
+	char cnonce[TAG_HEX + 1], val[1024], *uri = NULL;
+	unsigned k;
+
+	for (k = 0; k < c->n_auth; k++)
+		if (c->auth[k].proxy == proxy &&
+		    strcmp(c->auth[k].realm, ch->realm) == 0)
+			break;
+	if (k < c->n_auth && (*done & (1u << k)))
+		return 0; /* the topmost of the realm's (RFC 8760 §2.4) */
+	if (cred == NULL) {
+		snprintf(why, why_len, "realm \"%s\" asks for credentials: "
+			 "--credentials has none for it", ch->realm);
+		return 0;
+	}
+	if (k < c->n_auth && refused_if_known && !ch->stale) {
+		snprintf(why, why_len, "realm \"%s\" refused the credentials "
+			 "of %s", ch->realm, cred->user);
+		return -1;
+	}
+	if (k == CALL_AUTH_REALMS ||
+	    strlen(ch->realm) >= sizeof(c->auth[0].realm) ||
+	    osip_uri_to_str(req->req_uri, &uri) != 0)
+		return 0;
+	random_hex(cnonce, TAG_HEX);
+	if (cp_digest_answer(val, sizeof(val), ch, cred->user, cred->password,
+			     "INVITE", uri, cnonce, 1) < 0) {
+		osip_free(uri);
+		snprintf(why, why_len, "realm \"%s\": its challenge cannot be "
+			 "answered (too long, or control characters)",
+			 ch->realm);
+		return 0;
+	}
+	osip_free(uri);
+	if (k == c->n_auth) {
+		c->auth[k].value = NULL;
+		c->auth[k].proxy = proxy;
+		snprintf(c->auth[k].realm, sizeof(c->auth[k].realm), "%s",
+			 ch->realm);
+	}
+	free(c->auth[k].value);
+	if ((c->auth[k].value = strdup(val)) == NULL) {
+		if (k == c->n_auth)
+			return 0;
+		c->auth[k] = c->auth[--c->n_auth]; /* forget it */
+		return 0;
+	}
+	if (k == c->n_auth)
+		c->n_auth++;
+	*done |= 1u << k;
+	LOG_INFO("sip: dial-out %s: %d from realm \"%s\": the INVITE goes "
+		 "again with the credentials of %s (%s%s)",
+		 c->call_id, proxy ? 407 : 401, ch->realm, cred->user,
+		 cp_digest_alg_name(ch->alg), ch->stale ? ", nonce stale" : "");
+	return 1;
+}
+
+/*
+ * A 401 or 407 m to c's INVITE (transaction tr): the INVITE again in a new
+ * transaction (a new branch, CSeq one up; RFC 3261 §22.2) with
+ * credentials for each realm that challenged it and --credentials knows,
+ * and those it carried for other realms (§22.3). True if sent. Not: no
+ * challenge it can answer (counted dial_auth_failed and logged, as a realm
+ * that refuses the credentials is), or CALL_AUTH_TRIES answered already;
+ * the dial-out then fails with m's code.
+ */
+static bool
+call_auth(struct cp_sip *sip, struct cp_sip_call *c, osip_transaction_t *tr,
+	  const osip_message_t *m)
+{
+	bool proxy = m->status_code == 407;
+	const osip_list_t *l =
+		proxy ? &m->proxy_authenticates : &m->www_authenticates;
+	osip_message_t *req = tr->orig_request, *n = NULL;
+	struct cp_digest_chal *ch = NULL;
+	unsigned done = 0;
+	char why[256] = "", buf[32];
+	struct txn *t = NULL;
+	int rc = 0;
+
+	if (req == NULL || c->cancel_wanted)
+		return false;
+	if (sip->creds == NULL) {
+		snprintf(why, sizeof(why), "no --credentials to answer it");
+	} else if (c->auth_tries >= CALL_AUTH_TRIES) {
+		snprintf(why, sizeof(why), "challenged %u times", CALL_AUTH_TRIES);
+	} else if ((ch = malloc(sizeof(*ch))) == NULL) {
+		return false;
+	}
+	for (int i = 0; ch != NULL && rc >= 0 && i < osip_list_size(l); i++) {
+		osip_www_authenticate_t *wa = osip_list_get(l, i);
+		char *v = NULL;
+		int r;
+
+		if (osip_www_authenticate_to_str(wa, &v) != 0)
+			continue;
+		r = cp_digest_chal_parse(ch, v);
+		if (r < 0 && why[0] == '\0')
+			snprintf(why, sizeof(why), "a challenge it cannot "
+				 "answer: %.160s", v);
+		osip_free(v);
+		if (r == 0)
+			rc = auth_answer(sip, c, proxy, ch, req,
+					 tr == c->auth_tr, &done, why,
+					 sizeof(why));
+	}
+	free(ch);
+	if (done == 0 || rc < 0 || osip_message_clone(req, &n) != 0 ||
+	    (t = calloc(1, sizeof(*t))) == NULL) {
+		if (n != NULL)
+			osip_message_free(n);
+		sip->st.dial_auth_failed++;
+		LOG_WARN("sip: dial-out %s: %d: %s", c->call_id,
+			 m->status_code, why[0] != '\0' ? why : "no memory");
+		return false;
+	}
+	strip_auth(n);
+	for (unsigned k = 0; k < c->n_auth; k++)
+		osip_message_set_header(n, c->auth[k].proxy
+						   ? "Proxy-Authorization"
+						   : "Authorization",
+					c->auth[k].value);
+	osip_list_special_free(&n->vias, (void (*)(void *))osip_via_free);
+	set_new_via(sip, n, c->peer.proto);
+	snprintf(buf, sizeof(buf), "%" PRIu32, ++c->cseq);
+	osip_free(n->cseq->number);
+	n->cseq->number = osip_strdup(buf);
+	t->peer = c->peer;
+	if (start_client(sip, ICT, n, t, &c->tr) < 0) {
+		sip->st.tx_failed++;
+		return false;
+	}
+	t->call = c;
+	c->auth_tr = c->tr;
+	c->auth_tries++;
+	c->got_1xx = false;
+	if (c->hop_deadline_ms != 0) /* the hop answers this one in time too */
+		c->hop_deadline_ms = now_ms() + sip->conf.proxy_timeout_ms;
+	sip->st.dial_auth++;
+	return true;
+}
+
 static void
 on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m)
 {
@@ -4611,6 +4809,18 @@ on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m)
 		return;
 	stimer_refresh_done(t, timeout ? 408 : m->status_code,
 			    timeout ? NULL : m);
+	if (!timeout && t->call != NULL &&
+	    (m->status_code == 401 || m->status_code == 407)) {
+		struct cp_sip_call *c = t->call;
+
+		if (c->hop >= 0)
+			proxy_set_up(c->sip, (unsigned)c->hop,
+				     "it answered a dial-out");
+		t->call = NULL;
+		if (call_auth(c->sip, c, tr, m))
+			return;
+		t->call = c;
+	}
 	call_fail(t, timeout ? 408 : m->status_code,
 		  timeout		  ? "no answer to a dial-out"
 		  : m->status_code == 503 ? why_503
@@ -5463,6 +5673,7 @@ send_to_hop(struct cp_sip *sip, struct cp_sip_call *c, const char *route,
 	c->peer = *peer;
 	c->got_1xx = false;
 	c->hop_deadline_ms = deadline_ms;
+	c->auth_tr = NULL; /* this hop has not seen our credentials */
 	return 0;
 }
 
@@ -5841,6 +6052,12 @@ cp_sip_invite(struct cp_sip *sip, const char *target_uri, const char *from_uri,
 	};
 
 	return cp_sip_invite_ex(sip, &o, out);
+}
+
+void
+cp_sip_set_creds(struct cp_sip *sip, const struct cp_creds *creds)
+{
+	sip->creds = creds;
 }
 
 int

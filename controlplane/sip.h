@@ -56,6 +56,7 @@ extern "C" {
 #endif
 
 struct cp_sip;
+struct cp_creds; /* creds.h */
 struct cp_sip_req;    /* a received request awaiting its final answer */
 struct cp_sip_dialog; /* an INVITE dialog, this side the UAS or the UAC */
 struct cp_sip_call;   /* a dial-out INVITE awaiting its final answer */
@@ -362,6 +363,8 @@ struct cp_sip_conf {
 	X(proxy_dns_failed)	/* their names DNS did not resolve */	\
 	X(dial_dns_failed)	/* dial-out targets' names the same */	\
 	X(dial_failovers)	/* sent on to a target's next address */ \
+	X(dial_auth)		/* sent again with credentials (401, 407) */ \
+	X(dial_auth_failed)	/* challenges not answered, or refused */ \
 	X(session_refreshes)	/* our refreshes: UPDATEs, re-INVITEs */ \
 	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
 	X(session_expired)	/* dialogs hung up by the session timer */ \
@@ -625,6 +628,21 @@ struct cp_sip_invite_opts {
 /* cp_sip_invite() with options; the same returns (-EINVAL, -ENOMEM). */
 int cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 		     struct cp_sip_call **call);
+
+/*
+ * The credentials dial-outs answer Digest challenges with (creds.h; NULL:
+ * none), not copied: they must outlive sip or be set again. A 401 or 407
+ * to a dial-out's INVITE sends it again in a new transaction (a new
+ * branch, CSeq one up, the same Call-ID and From tag; RFC 3261 §22.2)
+ * with Authorization or Proxy-Authorization for each realm that
+ * challenged it (the topmost challenge of a realm it can answer: MD5,
+ * SHA-256 and their -sess forms, qop auth or none), and those it carried
+ * for other realms (§22.3; dial_auth). The dial-out fails with that code
+ * (dial_auth_failed, logged with why) when none of its challenges has
+ * credentials, when a realm challenges the INVITE that carried them
+ * again and not as stale (refused), or after 4 challenges answered.
+ */
+void cp_sip_set_creds(struct cp_sip *sip, const struct cp_creds *creds);
 
 /*
  * Cancel a dial-out: CANCEL goes out now, or with the first provisional if

@@ -2,7 +2,9 @@
 /*
  * test_digest.c: Digest authentication (controlplane/digest.c): the RFC
  * 7616 §3.9.1 (MD5 and SHA-256) and RFC 2617 §3.5 examples, parser edge
- * cases, stale, forged and replayed nonces, wrong passwords, challenges.
+ * cases, stale, forged and replayed nonces, wrong passwords, challenges;
+ * the client's side: challenges parsed and answered (the RFC 7616 vectors
+ * again), what cannot be answered.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -309,6 +311,198 @@ START_TEST(test_digest_round_trip_through_challenge)
 }
 END_TEST
 
+/* ---- the client's side: challenges and their answers ---- */
+
+#define RFC7616_CHAL(alg)                                                  \
+	"Digest\r\n realm=\"http-auth@example.org\",\r\n"                  \
+	" qop=\"auth, auth-int\",\r\n algorithm=" alg ",\r\n"              \
+	" nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\",\r\n"     \
+	" opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\""
+#define RFC7616_CNONCE "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
+
+/*
+ * RFC 7616 §3.9.1's challenges (MD5, SHA-256) answered for Mufasa: the
+ * RFC's responses, every parameter the server needs, and the server's
+ * side (cp_digest_parse(), cp_digest_response_ok()) takes them.
+ */
+START_TEST(test_digest_answer_rfc_vectors)
+{
+	static const struct {
+		const char *chal, *response, *alg_out;
+		enum cp_digest_alg alg;
+	} v[] = {
+		{ RFC7616_CHAL("MD5"), "8ca523f5e9506fed4657c9700eebdbec",
+		  "MD5", CP_DIGEST_MD5 },
+		{ RFC7616_CHAL("SHA-256"),
+		  "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db58"
+		  "56cb6c1",
+		  "SHA-256", CP_DIGEST_SHA256 },
+	};
+	struct cp_digest_chal ch;
+	struct cp_digest_creds c;
+	char buf[1024], want[128], ha1[CP_DIGEST_HEX_MAX];
+
+	ck_assert_int_eq(cp_digest_chal_parse(&ch, v[_i].chal), 0);
+	ck_assert_str_eq(ch.realm, "http-auth@example.org");
+	ck_assert_str_eq(ch.nonce,
+			 "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v");
+	ck_assert_str_eq(ch.opaque,
+			 "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS");
+	ck_assert(ch.qop_auth);
+	ck_assert(!ch.stale && !ch.sess);
+	ck_assert_int_eq(ch.alg, v[_i].alg);
+	ck_assert_int_eq(cp_digest_answer(buf, sizeof(buf), &ch, "Mufasa",
+					  "Circle of Life", "GET",
+					  "/dir/index.html", RFC7616_CNONCE,
+					  1),
+			 0);
+	snprintf(want, sizeof(want), "response=\"%s\"", v[_i].response);
+	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
+	snprintf(want, sizeof(want), "algorithm=%s,", v[_i].alg_out);
+	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "qop=auth, nc=00000001") != NULL, "%s", buf);
+	ck_assert_int_eq(cp_digest_parse(&c, buf), 0);
+	ck_assert_str_eq(c.username, "Mufasa");
+	ck_assert_str_eq(c.realm, "http-auth@example.org");
+	ck_assert_str_eq(c.uri, "/dir/index.html");
+	ck_assert_str_eq(c.cnonce, RFC7616_CNONCE);
+	ck_assert_str_eq(c.nc, "00000001");
+	ck_assert_str_eq(c.opaque,
+			 "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS");
+	cp_digest_ha1(v[_i].alg, "Mufasa", "http-auth@example.org",
+		      "Circle of Life", ha1);
+	ck_assert(cp_digest_response_ok(&c, "GET", ha1));
+	ck_assert(!cp_digest_response_ok(&c, "POST", ha1));
+}
+END_TEST
+
+/*
+ * Without qop (RFC 2069, as RFC 2617 §3.5's server could ask): no cnonce,
+ * nc or qop in the answer, and the response RFC 2069 gives; -sess and
+ * stale; a realm with a quote and a backslash goes back escaped.
+ */
+START_TEST(test_digest_answer_forms)
+{
+	struct cp_digest_chal ch;
+	struct cp_digest_creds c;
+	char buf[1024], ha1[CP_DIGEST_HEX_MAX], want[CP_DIGEST_HEX_MAX];
+
+	ck_assert_int_eq(cp_digest_chal_parse(
+				 &ch, "Digest realm=\"testrealm@host.com\", "
+				      "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\""),
+			 0);
+	ck_assert(!ch.qop_auth);
+	ck_assert_int_eq(ch.alg, CP_DIGEST_MD5);
+	ck_assert_ptr_null(ch.opaque);
+	ck_assert_int_eq(cp_digest_answer(buf, sizeof(buf), &ch, "Mufasa",
+					  "Circle Of Life", "INVITE",
+					  "sip:bob@example.com", NULL, 1),
+			 0);
+	ck_assert_msg(strstr(buf, "cnonce") == NULL &&
+		      strstr(buf, "qop") == NULL && strstr(buf, "nc=") == NULL &&
+		      strstr(buf, "opaque") == NULL, "%s", buf);
+	cp_digest_ha1(CP_DIGEST_MD5, "Mufasa", "testrealm@host.com",
+		      "Circle Of Life", ha1);
+	cp_digest_response(CP_DIGEST_MD5, false, ha1,
+			   "dcd98b7102dd2f0e8b11d0f600bfb0c093", NULL, NULL,
+			   false, "INVITE", "sip:bob@example.com", want);
+	ck_assert_int_eq(cp_digest_parse(&c, buf), 0);
+	ck_assert_str_eq(c.response, want);
+	ck_assert(cp_digest_response_ok(&c, "INVITE", ha1));
+
+	ck_assert_int_eq(cp_digest_chal_parse(
+				 &ch, "Digest realm=\"a\\\"b\\\\c\", nonce=n1, "
+				      "algorithm=SHA-256-sess, qop=\"auth\", "
+				      "stale=TRUE, domain=\"sip:x\", "
+				      "charset=UTF-8, userhash=true"),
+			 0);
+	ck_assert_str_eq(ch.realm, "a\"b\\c");
+	ck_assert(ch.sess && ch.stale && ch.qop_auth);
+	ck_assert_int_eq(ch.alg, CP_DIGEST_SHA256);
+	ck_assert_int_eq(cp_digest_answer(buf, sizeof(buf), &ch, "u", "pw",
+					  "INVITE", "sip:c@h", "abc", 2),
+			 0);
+	ck_assert_msg(strstr(buf, "realm=\"a\\\"b\\\\c\"") != NULL &&
+		      strstr(buf, "algorithm=SHA-256-sess,") != NULL &&
+		      strstr(buf, "nc=00000002") != NULL, "%s", buf);
+	ck_assert_int_eq(cp_digest_parse(&c, buf), 0);
+	ck_assert_str_eq(c.realm, "a\"b\\c");
+	ck_assert(c.sess);
+	cp_digest_ha1(CP_DIGEST_SHA256, "u", "a\"b\\c", "pw", ha1);
+	ck_assert(cp_digest_response_ok(&c, "INVITE", ha1));
+	/* a wrong password gives a response the server refuses */
+	ck_assert_int_eq(cp_digest_answer(buf, sizeof(buf), &ch, "u", "pW",
+					  "INVITE", "sip:c@h", "abc", 2),
+			 0);
+	ck_assert_int_eq(cp_digest_parse(&c, buf), 0);
+	ck_assert(!cp_digest_response_ok(&c, "INVITE", ha1));
+}
+END_TEST
+
+/* What a challenge must have, and what we cannot answer. */
+static const struct {
+	const char *value;
+	int rc;
+} bad_chal[] = {
+	{ "Basic realm=\"x\"", -ENOTSUP },
+	{ "Digest realm=\"x\"", -EINVAL },
+	{ "Digest nonce=\"n\"", -EINVAL },
+	{ "Digest realm=x, nonce=n, algorithm=SHA-512-256", -ENOTSUP },
+	{ "Digest realm=x, nonce=n, algorithm=AKAv1-MD5", -ENOTSUP },
+	{ "Digest realm=x, nonce=n, qop=\"auth-int\"", -ENOTSUP },
+	{ "Digest realm=x, realm=y, nonce=n", -EINVAL },
+	{ "Digest realm=x, nonce=n, nonce=m", -EINVAL },
+	{ "Digest realm=\"x, nonce=n", -EINVAL },
+	{ "Digest realm=x nonce=n", -EINVAL },
+	{ "Digest realm=x, nonce=n,", -EINVAL },
+	{ "Digest realm=, nonce=n", -EINVAL },
+	{ "", -ENOTSUP },
+};
+
+START_TEST(test_digest_chal_refuses)
+{
+	struct cp_digest_chal ch;
+
+	ck_assert_int_eq(cp_digest_chal_parse(&ch, bad_chal[_i].value),
+			 bad_chal[_i].rc);
+	ck_assert_ptr_null(ch.realm);
+	ck_assert_ptr_null(ch.nonce);
+}
+END_TEST
+
+/* Too long a challenge; an answer that does not fit or holds a control
+ * character. */
+START_TEST(test_digest_chal_and_answer_limits)
+{
+	static char big[CP_DIGEST_VALUE_MAX + 16];
+	struct cp_digest_chal ch;
+	char buf[512];
+
+	memset(big, 'n', sizeof(big) - 1);
+	memcpy(big, "Digest realm=x, nonce=", 22);
+	ck_assert_int_eq(cp_digest_chal_parse(&ch, big), -E2BIG);
+	ck_assert_int_eq(cp_digest_chal_parse(
+				 &ch, "Digest realm=r, nonce=n, qop=auth"),
+			 0);
+	ck_assert_int_eq(cp_digest_answer(buf, sizeof(buf), &ch, "u\r\nX: y",
+					  "pw", "INVITE", "sip:c@h", "abc", 1),
+			 -EINVAL);
+	ck_assert_int_eq(cp_digest_answer(buf, sizeof(buf), &ch, "u", "pw",
+					  "INVITE", "sip:c@h", NULL, 1),
+			 -EINVAL);
+	ck_assert_int_eq(cp_digest_answer(buf, 100, &ch, "u", "pw", "INVITE",
+					  "sip:c@h", "abc", 1),
+			 -ENOSPC);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(cp_digest_answer(buf, sizeof(buf), &ch, "u", "pw",
+					  "INVITE", "sip:c@h", "abc", 1),
+			 0);
+	ck_assert_int_eq(cp_digest_answer(buf, strlen(buf), &ch, "u", "pw",
+					  "INVITE", "sip:c@h", "abc", 1),
+			 -ENOSPC);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -333,6 +527,13 @@ test_suite(void)
 	tc = tcase_create("challenge");
 	tcase_add_test(tc, test_digest_challenge_values);
 	tcase_add_test(tc, test_digest_round_trip_through_challenge);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("answer");
+	tcase_add_loop_test(tc, test_digest_answer_rfc_vectors, 0, 2);
+	tcase_add_test(tc, test_digest_answer_forms);
+	tcase_add_loop_test(tc, test_digest_chal_refuses, 0,
+			    sizeof(bad_chal) / sizeof(bad_chal[0]));
+	tcase_add_test(tc, test_digest_chal_and_answer_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

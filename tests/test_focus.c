@@ -1864,6 +1864,9 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--trust", "198.18.0.0/24,sbc.carrier.example" },
 		{ "--trust-tls", "sbc.carrier.example,,x" },
 		{ "--sip", "127.0.0.1:0", "--trust-tls", "sbc.carrier.example" },
+		{ "--credentials", "/etc/hostname" },
+		{ "--sip", "127.0.0.1:0", "--credentials", "/nonexistent/creds" },
+		{ "--sip", "127.0.0.1:0", "--credentials", "/etc/hostname" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1897,6 +1900,10 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--trust-tls sbc.carrier.example,,x: 1 to 8 names of 1 to 253 "
 		"characters, separated by commas",
 		"--tls-ca, --tls-port, --tls-verify-client and --trust-tls need",
+		"--credentials needs --sip",
+		"--credentials refused: /nonexistent/creds: No such file or "
+		"directory",
+		"--credentials refused: /etc/hostname", /* a word, or none */
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,6 +31,7 @@
 #include <openssl/x509v3.h>
 
 #include "check_main.h"
+#include "creds.h"
 #include "xsd_check.h"
 #include "log.h"
 #include "proc.h"
@@ -409,6 +411,10 @@ free_port(void)
  */
 /* When set, the next sipp_start*() traces its messages to this file. */
 static const char *sipp_trace;
+/* When set, sipp_start*() gives SIPp no -au and -auth_uri: a scenario
+ * that checks our credentials (verifyauth) takes the digest uri from them,
+ * not from -auth_uri. */
+static bool sipp_verifies_auth;
 
 static pid_t
 sipp_start_at(uint16_t port, const char *scen, const char *tp,
@@ -446,7 +452,9 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 			NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 		};
 		/* clang-format on */
-		size_t a = 22;
+		/* verifyauth: SIPp takes -auth_uri for the digest uri
+		 * of what it checks too */
+		size_t a = sipp_verifies_auth ? 18 : 22;
 
 		if (sipp_trace != NULL) {
 			argv[a++] = "-trace_msg";
@@ -459,7 +467,7 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 			argv[a++] = var;
 			argv[a++] = val;
 		}
-
+		argv[a] = NULL;
 		execvp("sipp", (char *const *)argv);
 		_exit(127);
 	}
@@ -783,6 +791,91 @@ START_TEST(test_sip_dial_out_answered)
 	ck_assert_ptr_nonnull(strstr(app.answer, "m=audio "));
 	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 1);
 	ck_assert_uint_ge(cp_sip_stats(sip)->acks_sent, 1);
+	assert_all_ended();
+}
+END_TEST
+
+/*
+ * A callee that asks for credentials (RFC 3261 §22.2; SIPp's
+ * uas_dialout_401 checks them itself): with the right ones (_i 0, and
+ * over TCP _i 2) the INVITE goes again in a new transaction with
+ * Authorization and is answered; with a wrong password (_i 1) the callee
+ * challenges again, and the dial-out fails with 401 after one try; with
+ * none for its realm (_i 3) it fails at once.
+ */
+START_TEST(test_sip_dial_out_authenticates)
+{
+	static struct cp_creds creds;
+	bool good = _i == 0 || _i == 2;
+	char err[256];
+
+	ck_assert_int_eq(cp_creds_parse(&creds,
+					_i == 3	  ? "other.test tutti s3cret\n"
+					: good ? "callee.test tutti s3cret\n"
+						 "* tutti wrong\n"
+					       : "callee.test tutti s3cre7\n",
+					"creds", err, sizeof(err)),
+			 0);
+	cp_sip_set_creds(sip, &creds);
+	app.bye_on_answer = true;
+	app.dial_tcp = _i == 2;
+	sipp_verifies_auth = true;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_401",
+				     tps[app.dial_tcp], "callee", "expect",
+				     _i == 3 ? "none" : "retry", free_port(),
+				     dial),
+			 0);
+	sipp_verifies_auth = false;
+	if (good) {
+		ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1,
+				     5000));
+		ck_assert_int_eq(app.answered, 1);
+		ck_assert_int_eq(app.failed_code, 0);
+	} else {
+		ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
+		ck_assert_int_eq(app.failed_code, 401);
+		ck_assert_int_eq(app.answered, 0);
+	}
+	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dial_auth, _i == 3 ? 0 : 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dial_auth_failed, good ? 0 : 1);
+	cp_sip_set_creds(sip, NULL);
+	assert_all_ended();
+}
+END_TEST
+
+/*
+ * A proxy's challenge (407): of two Proxy-Authenticate, the one we can
+ * answer (SHA-256, not SHA-512-256) is, in Proxy-Authorization; the call
+ * is answered. Without credentials set, the 407 is the dial-out's end.
+ */
+START_TEST(test_sip_dial_out_proxy_authenticates)
+{
+	static struct cp_creds creds;
+	char err[256];
+
+	ck_assert_int_eq(cp_creds_parse(&creds, "carrier.test tutti s3cret\n",
+					"creds", err, sizeof(err)),
+			 0);
+	if (_i == 0)
+		cp_sip_set_creds(sip, &creds);
+	app.bye_on_answer = true;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_407",
+				     "u1", "callee", "expect",
+				     _i == 0 ? "retry" : "none", free_port(),
+				     dial),
+			 0);
+	if (_i == 0) {
+		ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1,
+				     5000));
+		ck_assert_int_eq(app.answered, 1);
+	} else {
+		ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
+		ck_assert_int_eq(app.failed_code, 407);
+	}
+	ck_assert_uint_eq(cp_sip_stats(sip)->dial_auth, _i == 0 ? 1 : 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dial_auth_failed, _i == 0 ? 0 : 1);
+	cp_sip_set_creds(sip, NULL);
 	assert_all_ended();
 }
 END_TEST
@@ -2241,6 +2334,66 @@ kam_start(int k)
 		      kam[k].out);
 }
 
+/*
+ * Kamailio k's configuration: a stateless proxy as above; with auth, one
+ * that asks every INVITE for credentials of realm carrier.test (user
+ * tutti, password s3cret; SHA-256, qop auth; RFC 3261 22.3) before it
+ * sends it on, and logs how that went.
+ */
+static void
+kam_write_cfg(int k, bool auth)
+{
+	FILE *f;
+
+	snprintf(kam_cfg[k], sizeof(kam_cfg[k]),
+		 "/tmp/tutti-test-kam-%d-%d.cfg", (int)getpid(), k);
+	proc_unlink_at_exit(kam_cfg[k]);
+	ck_assert_ptr_nonnull(f = fopen(kam_cfg[k], "w"));
+	fprintf(f,
+		"#!KAMAILIO\n"
+		"debug=2\nlog_stderror=yes\nfork=no\n"
+		"listen=udp:127.0.0.1:%d\n"
+		"mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
+		"loadmodule \"pv.so\"\nloadmodule \"sl.so\"\n"
+		"loadmodule \"rr.so\"\nloadmodule \"maxfwd.so\"\n"
+		"loadmodule \"textops.so\"\nloadmodule \"xlog.so\"\n"
+		"%s"
+		"request_route {\n"
+		"	xlog(\"L_INFO\", \"tutti-test: $rm $ru\\n\");\n"
+		"	if (!mf_process_maxfwd_header(\"10\")) {\n"
+		"		sl_send_reply(\"483\", \"Too Many Hops\");\n"
+		"		exit;\n"
+		"	}\n"
+		"	if (is_method(\"OPTIONS\") && uri == myself) {\n"
+		"		sl_send_reply(\"200\", \"Keepalive\");\n"
+		"		exit;\n"
+		"	}\n"
+		"%s"
+		"	loose_route();\n"
+		"	$du = \"sip:127.0.0.1:%d\";\n"
+		"	forward();\n"
+		"}\n",
+		kam_port[k],
+		auth ? "loadmodule \"auth.so\"\n"
+		       "modparam(\"auth\", \"algorithm\", \"SHA-256\")\n" : "",
+		auth ? "	if (is_method(\"INVITE\")) {\n"
+		       "		$var(rc) = pv_proxy_authenticate("
+		       "\"carrier.test\", \"s3cret\", \"0\");\n"
+		       "		if ($var(rc) < 0 || $au != \"tutti\") {\n"
+		       "			xlog(\"L_INFO\", \"tutti-test: "
+		       "challenge ($var(rc))\\n\");\n"
+		       "			proxy_challenge(\"carrier.test\", "
+		       "\"1\");\n"
+		       "			exit;\n"
+		       "		}\n"
+		       "		xlog(\"L_INFO\", \"tutti-test: "
+		       "authenticated $au\\n\");\n"
+		       "		consume_credentials();\n"
+		       "	}\n" : "",
+		focus_proxy_port);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 static void
 focus_kamailio_setup(void)
 {
@@ -2250,43 +2403,56 @@ focus_kamailio_setup(void)
 		      "no " KAMAILIO ": tools/deps installs kamailio");
 	focus_proxy_port = free_port();
 	for (int k = 0; k < 2; k++) {
-		FILE *f;
-
 		kam_port[k] = free_port();
 		snprintf(uri[k], sizeof(uri[k]), "sip:127.0.0.1:%d",
 			 kam_port[k]);
-		snprintf(kam_cfg[k], sizeof(kam_cfg[k]),
-			 "/tmp/tutti-test-kam-%d-%d.cfg", (int)getpid(), k);
-		proc_unlink_at_exit(kam_cfg[k]);
-		ck_assert_ptr_nonnull(f = fopen(kam_cfg[k], "w"));
-		fprintf(f,
-			"#!KAMAILIO\n"
-			"debug=2\nlog_stderror=yes\nfork=no\n"
-			"listen=udp:127.0.0.1:%d\n"
-			"mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
-			"loadmodule \"pv.so\"\nloadmodule \"sl.so\"\n"
-			"loadmodule \"rr.so\"\nloadmodule \"maxfwd.so\"\n"
-			"loadmodule \"textops.so\"\nloadmodule \"xlog.so\"\n"
-			"request_route {\n"
-			"	xlog(\"L_INFO\", \"tutti-test: $rm $ru\\n\");\n"
-			"	if (!mf_process_maxfwd_header(\"10\")) {\n"
-			"		sl_send_reply(\"483\", \"Too Many Hops\");\n"
-			"		exit;\n"
-			"	}\n"
-			"	if (is_method(\"OPTIONS\") && uri == myself) {\n"
-			"		sl_send_reply(\"200\", \"Keepalive\");\n"
-			"		exit;\n"
-			"	}\n"
-			"	loose_route();\n"
-			"	$du = \"sip:127.0.0.1:%d\";\n"
-			"	forward();\n"
-			"}\n", kam_port[k], focus_proxy_port);
-		ck_assert_int_eq(fclose(f), 0);
+		kam_write_cfg(k, false);
 	}
 	kam_start(1);
 	char *extra[] = { "--outbound-proxy", uri[0], "--outbound-proxy",
 			  uri[1], "--proxy-timeout", "2000", "--proxy-ping",
 			  "1" };
+	memcpy(focus_extra, extra, sizeof(extra));
+	focus_setup();
+	memset(focus_extra, 0, sizeof(focus_extra));
+}
+
+/* The focus's credentials for Kamailio's realm: the password right or
+ * not, in a file of the focus's own (mode 600). */
+static char kam_creds[64];
+
+static void
+kam_write_creds(const char *password)
+{
+	FILE *f = fopen(kam_creds, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "# the carrier's proxy\ncarrier.test tutti %s\n",
+		password);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(kam_creds, 0600), 0);
+}
+
+/* One Kamailio that authenticates the focus (kam_write_cfg()), as its
+ * outbound proxy, and tutti-cp --credentials with the wrong password. */
+static void
+focus_kamailio_auth_setup(void)
+{
+	static char uri[64];
+
+	ck_assert_msg(access(KAMAILIO, X_OK) == 0,
+		      "no " KAMAILIO ": tools/deps installs kamailio");
+	focus_proxy_port = free_port();
+	kam_port[0] = free_port();
+	snprintf(uri, sizeof(uri), "sip:127.0.0.1:%d", kam_port[0]);
+	kam_write_cfg(0, true);
+	kam_start(0);
+	snprintf(kam_creds, sizeof(kam_creds), "/tmp/tutti-test-creds-%d",
+		 (int)getpid());
+	proc_unlink_at_exit(kam_creds);
+	kam_write_creds("wrong");
+	char *extra[] = { "--outbound-proxy", uri, "--proxy-ping", "0",
+			  "--credentials", kam_creds };
 	memcpy(focus_extra, extra, sizeof(extra));
 	focus_setup();
 	memset(focus_extra, 0, sizeof(focus_extra));
@@ -2414,6 +2580,54 @@ START_TEST(test_focus_proxy_kamailio)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "proxies"), 0);
 	ck_assert_msg(strstr(out, " up ") != NULL &&
 		      strstr(out, " DOWN ") == NULL, "%s", out);
+}
+END_TEST
+
+/*
+ * Kamailio as an outbound proxy that asks for credentials (407, SHA-256,
+ * qop auth): with a wrong password in --credentials the dial-out goes
+ * again once, is challenged again, and fails as refused; the file
+ * rewritten and SIGHUP, the next one goes again with the right ones,
+ * Kamailio lets it through to the callee (SIPp), and it joins.
+ * tuttictl stats counts both.
+ */
+START_TEST(test_focus_proxy_kamailio_auth)
+{
+	char out[4096];
+
+	ck_assert_msg(proc_expect(&focus_cp, "credentials /tmp/tutti-test-"
+				  "creds-", 5000), "%s", focus_cp.out);
+	ck_assert_msg(strstr(focus_cp.out, ": 1 realm, \"carrier.test\" "
+			     "(user tutti)") != NULL, "%s", focus_cp.out);
+	ck_assert_ptr_null(strstr(focus_cp.out, "wrong"));
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "dial conf "
+				  "sip:callee@carrier.example"), 0);
+	ck_assert_msg(proc_expect(&focus_cp, "realm \"carrier.test\" "
+				  "refused the credentials of tutti", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_msg(proc_expect(&focus_cp, "did not answer the focus: 407",
+				  5000), "%s", focus_cp.out);
+	ck_assert_msg(proc_expect(&kam[0], "tutti-test: challenge (-", 1000),
+		      "%s", kam[0].out);
+	ck_assert_ptr_null(strstr(kam[0].out, "tutti-test: authenticated"));
+
+	kam_write_creds("s3cret");
+	ck_assert_int_eq(kill(focus_cp.pid, SIGHUP), 0);
+	ck_assert_msg(proc_expect(&focus_cp, " read again: 1 realm", 5000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(run_sipp_at((uint16_t)focus_port, "uas_behind_proxy",
+				     "u1", "callee", NULL, NULL,
+				     focus_proxy_port, dial_by_name), 0);
+	ck_assert_msg(proc_expect(&kam[0], "tutti-test: authenticated tutti",
+				  1000), "%s", kam[0].out);
+	ck_assert_msg(proc_expect(&focus_cp, "the INVITE goes again with the "
+				  "credentials of tutti (SHA-256)", 1000),
+		      "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "SIP dial-outs challenged (401, 407): sent "
+			     "again with credentials 2, failed (no "
+			     "credentials for the realm, or refused) 1")
+		      != NULL, "%s", out);
 }
 END_TEST
 
@@ -6561,6 +6775,8 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_cancel_487, 0, 2);
 	tcase_add_loop_test(tc, test_sip_dial_out_answered, 0, 4);
 	tcase_add_test(tc, test_sip_dial_out_rejected);
+	tcase_add_loop_test(tc, test_sip_dial_out_authenticates, 0, 4);
+	tcase_add_loop_test(tc, test_sip_dial_out_proxy_authenticates, 0, 2);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
 	tcase_add_loop_test(tc, test_sip_dial_out_outbound_proxy, 0, 4);
@@ -6646,6 +6862,12 @@ test_suite(void)
 	tcase_add_test(focus, test_focus_policy_dial_out_waits_for_worker);
 	tcase_add_test(focus, test_focus_dial_by_name);
 	tcase_add_test(focus, test_focus_stop_cancels_a_ringing_dial_out);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_kamailio_auth");
+	tcase_add_checked_fixture(focus, focus_kamailio_auth_setup,
+				  focus_kamailio_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_proxy_kamailio_auth);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_trust");
 	tcase_add_checked_fixture(focus, focus_trust_setup, focus_teardown);
