@@ -60,9 +60,10 @@
 #define SIP_ACCEPT    "application/sdp"
 #define TAG_HEX	      16   /* 64 random bits (RFC 3261 §19.3: >= 32) */
 #define MAX_WAIT_MS   1000 /* longest sleep in cp_sip_poll() */
-/* A dial-out's Digest challenges (401, 407): realms it keeps credentials
- * for at once, and challenges it answers at most (RFC 3261 §22.3) */
-#define CALL_AUTH_REALMS 4
+/* A request's Digest challenges (401, 407): realms it keeps credentials
+ * for at once, and a dial-out's challenges answered at most (RFC 3261
+ * §22.3) */
+#define AUTH_REALMS	 4
 #define CALL_AUTH_TRIES	 4
 #define RETRY_503_S   "5"  /* a 503's Retry-After, unless said otherwise */
 
@@ -113,6 +114,20 @@ struct cp_sip_dialog {
 };
 
 /* A dial-out INVITE until its final response. */
+/*
+ * The credentials a request carries (RFC 3261 §22.3), a header per realm
+ * that challenged it: Proxy-Authorization for a 407, Authorization for a
+ * 401, as last sent.
+ */
+struct auth_set {
+	struct {
+		bool proxy;
+		char realm[CP_CREDS_FIELD_MAX];
+		char *value;
+	} h[AUTH_REALMS];
+	unsigned n;
+};
+
 struct cp_sip_call {
 	struct cp_sip *sip;
 	osip_transaction_t *tr; /* its ICT */
@@ -154,18 +169,12 @@ struct cp_sip_call {
 	unsigned n_dest, dest_i;
 	char *sdp; /* our offer (application/sdp), for the dialog */
 	/*
-	 * The credentials its INVITE carries, a header per realm that
-	 * challenged it (Proxy-Authorization for a 407, Authorization for a
-	 * 401), as last sent; auth_tr: the INVITE they were sent in (a
-	 * challenge of a realm to that one, not stale, refuses them);
-	 * auth_tries: challenges answered.
+	 * The credentials its INVITE carries; auth_tr: the INVITE they were
+	 * sent in (a challenge of a realm to that one, not stale, refuses
+	 * them); auth_tries: challenges answered.
 	 */
-	struct {
-		bool proxy;
-		char realm[CP_CREDS_FIELD_MAX];
-		char *value;
-	} auth[CALL_AUTH_REALMS];
-	unsigned n_auth, auth_tries;
+	struct auth_set auth;
+	unsigned auth_tries;
 	osip_transaction_t *auth_tr;
 	struct cp_sip_call *next;
 };
@@ -359,6 +368,8 @@ static int dns_open(struct cp_sip *sip);
 static bool is_header_safe(const char *s);
 static void reason_of(const osip_message_t *m, char *buf, size_t len);
 static uint64_t run_dns(struct cp_sip *sip, uint64_t now);
+static void bye_auth(struct cp_sip *sip, const struct txn *t,
+		     osip_transaction_t *tr, const osip_message_t *m);
 
 static bool
 str_eq(const char *a, const char *b)
@@ -1979,6 +1990,8 @@ on_nict_final(int type, osip_transaction_t *tr, osip_message_t *m)
 			       !MSG_IS_RESPONSE(m)
 		       ? 408
 		       : m->status_code;
+	if (t->dlg != NULL && (code == 401 || code == 407))
+		bye_auth(t->sip, t, tr, m);
 	bye_done(t);
 	notify_done(t, code);
 	ping_done(t, code, code == 408 ? 0 : retry_after_of(m));
@@ -4343,6 +4356,14 @@ cp_sip_sub_subscriber(const struct cp_sip_sub *sub)
 /* ---- dial-out: the UAC ---- */
 
 static void
+auth_set_free(struct auth_set *a)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		free(a->h[i].value);
+	a->n = 0;
+}
+
+static void
 call_free(struct cp_sip *sip, struct cp_sip_call *c)
 {
 	struct cp_sip_call **pp;
@@ -4358,8 +4379,7 @@ call_free(struct cp_sip *sip, struct cp_sip_call *c)
 		t->call = NULL;
 	if (c->invite != NULL)
 		osip_message_free(c->invite);
-	for (unsigned i = 0; i < c->n_auth; i++)
-		free(c->auth[i].value);
+	auth_set_free(&c->auth);
 	free(c->call_id);
 	free(c->sdp);
 	free(c->dest_name);
@@ -4644,45 +4664,45 @@ strip_auth(osip_message_t *m)
 }
 
 /*
- * Answer one challenge ch (of a 407 if proxy, else of a 401) to c's
- * INVITE req: its realm's credentials go in c->auth (the one for the
- * realm replaced). 1: answered; 0: not (no credentials for its realm, or
- * an earlier challenge of the same response answered it); -1: refused
- * (why says so): the INVITE that carried them was challenged by the realm
- * again, and not as stale.
+ * Answer one challenge ch (of a 407 if proxy, else of a 401) to req: its
+ * realm's credentials go in a (the realm's earlier ones replaced). 1:
+ * answered; 0: not (no credentials for its realm, or an earlier challenge
+ * of the same response answered it); -1: refused (why says so): the realm
+ * challenged again a request that carried them (refused_if_known), and not
+ * as stale. label names the request's call for the log.
  */
 static int
-auth_answer(struct cp_sip *sip, struct cp_sip_call *c, bool proxy,
+auth_answer(struct cp_sip *sip, struct auth_set *a, bool proxy,
 	    const struct cp_digest_chal *ch, const osip_message_t *req,
-	    bool refused_if_known, unsigned *done, char *why, size_t why_len)
+	    bool refused_if_known, unsigned *done, const char *label,
+	    char *why, size_t why_len)
 {
 	const struct cp_cred *cred = cp_creds_find(sip->creds, ch->realm);
 	char cnonce[TAG_HEX + 1], val[1024], *uri = NULL;
 	unsigned k;
 
-	for (k = 0; k < c->n_auth; k++)
-		if (c->auth[k].proxy == proxy &&
-		    strcmp(c->auth[k].realm, ch->realm) == 0)
+	for (k = 0; k < a->n; k++)
+		if (a->h[k].proxy == proxy &&
+		    strcmp(a->h[k].realm, ch->realm) == 0)
 			break;
-	if (k < c->n_auth && (*done & (1u << k)))
+	if (k < a->n && (*done & (1u << k)))
 		return 0; /* the topmost of the realm's (RFC 8760 §2.4) */
 	if (cred == NULL) {
 		snprintf(why, why_len, "realm \"%s\" asks for credentials: "
 			 "--credentials has none for it", ch->realm);
 		return 0;
 	}
-	if (k < c->n_auth && refused_if_known && !ch->stale) {
+	if (k < a->n && refused_if_known && !ch->stale) {
 		snprintf(why, why_len, "realm \"%s\" refused the credentials "
 			 "of %s", ch->realm, cred->user);
 		return -1;
 	}
-	if (k == CALL_AUTH_REALMS ||
-	    strlen(ch->realm) >= sizeof(c->auth[0].realm) ||
+	if (k == AUTH_REALMS || strlen(ch->realm) >= sizeof(a->h[0].realm) ||
 	    osip_uri_to_str(req->req_uri, &uri) != 0)
 		return 0;
 	random_hex(cnonce, TAG_HEX);
 	if (cp_digest_answer(val, sizeof(val), ch, cred->user, cred->password,
-			     "INVITE", uri, cnonce, 1) < 0) {
+			     req->sip_method, uri, cnonce, 1) < 0) {
 		osip_free(uri);
 		snprintf(why, why_len, "realm \"%s\": its challenge cannot be "
 			 "answered (too long, or control characters)",
@@ -4690,62 +4710,52 @@ auth_answer(struct cp_sip *sip, struct cp_sip_call *c, bool proxy,
 		return 0;
 	}
 	osip_free(uri);
-	if (k == c->n_auth) {
-		c->auth[k].value = NULL;
-		c->auth[k].proxy = proxy;
-		snprintf(c->auth[k].realm, sizeof(c->auth[k].realm), "%s",
+	if (k == a->n) {
+		a->h[k].value = NULL;
+		a->h[k].proxy = proxy;
+		snprintf(a->h[k].realm, sizeof(a->h[k].realm), "%s",
 			 ch->realm);
 	}
-	free(c->auth[k].value);
-	if ((c->auth[k].value = strdup(val)) == NULL) {
-		if (k == c->n_auth)
-			return 0;
-		c->auth[k] = c->auth[--c->n_auth]; /* forget it */
+	free(a->h[k].value);
+	if ((a->h[k].value = strdup(val)) == NULL) {
+		if (k < a->n)
+			a->h[k] = a->h[--a->n]; /* forget it */
 		return 0;
 	}
-	if (k == c->n_auth)
-		c->n_auth++;
+	if (k == a->n)
+		a->n++;
 	*done |= 1u << k;
-	LOG_INFO("sip: dial-out %s: %d from realm \"%s\": the INVITE goes "
-		 "again with the credentials of %s (%s%s)",
-		 c->call_id, proxy ? 407 : 401, ch->realm, cred->user,
-		 cp_digest_alg_name(ch->alg), ch->stale ? ", nonce stale" : "");
+	LOG_INFO("sip: %s: %d from realm \"%s\": the %s goes again with the "
+		 "credentials of %s (%s%s)",
+		 label, proxy ? 407 : 401, ch->realm, req->sip_method,
+		 cred->user, cp_digest_alg_name(ch->alg),
+		 ch->stale ? ", nonce stale" : "");
 	return 1;
 }
 
 /*
- * A 401 or 407 m to c's INVITE (transaction tr): the INVITE again in a new
- * transaction (a new branch, CSeq one up; RFC 3261 §22.2) with
- * credentials for each realm that challenged it and --credentials knows,
- * and those it carried for other realms (§22.3). True if sent. Not: no
- * challenge it can answer (counted dial_auth_failed and logged, as a realm
- * that refuses the credentials is), or CALL_AUTH_TRIES answered already;
- * the dial-out then fails with m's code.
+ * The challenges of m (a 401 or 407) to req answered into a (RFC 3261
+ * §22.2; auth_answer()): how many, 0 if none could be (why says why), -1
+ * if refused.
  */
-static bool
-call_auth(struct cp_sip *sip, struct cp_sip_call *c, osip_transaction_t *tr,
-	  const osip_message_t *m)
+static int
+auth_challenges(struct cp_sip *sip, struct auth_set *a,
+		const osip_message_t *m, const osip_message_t *req,
+		bool refused_if_known, const char *label, char *why,
+		size_t why_len)
 {
 	bool proxy = m->status_code == 407;
 	const osip_list_t *l =
 		proxy ? &m->proxy_authenticates : &m->www_authenticates;
-	osip_message_t *req = tr->orig_request, *n = NULL;
-	struct cp_digest_chal *ch = NULL;
-	unsigned done = 0;
-	char why[256] = "", buf[32];
-	struct txn *t = NULL;
+	struct cp_digest_chal *ch = malloc(sizeof(*ch));
+	unsigned done = 0, answered = 0;
 	int rc = 0;
 
-	if (req == NULL || c->cancel_wanted)
-		return false;
-	if (sip->creds == NULL) {
-		snprintf(why, sizeof(why), "no --credentials to answer it");
-	} else if (c->auth_tries >= CALL_AUTH_TRIES) {
-		snprintf(why, sizeof(why), "challenged %u times", CALL_AUTH_TRIES);
-	} else if ((ch = malloc(sizeof(*ch))) == NULL) {
-		return false;
+	if (ch == NULL) {
+		snprintf(why, why_len, "no memory");
+		return 0;
 	}
-	for (int i = 0; ch != NULL && rc >= 0 && i < osip_list_size(l); i++) {
+	for (int i = 0; rc >= 0 && i < osip_list_size(l); i++) {
 		osip_www_authenticate_t *wa = osip_list_get(l, i);
 		char *v = NULL;
 		int r;
@@ -4754,35 +4764,95 @@ call_auth(struct cp_sip *sip, struct cp_sip_call *c, osip_transaction_t *tr,
 			continue;
 		r = cp_digest_chal_parse(ch, v);
 		if (r < 0 && why[0] == '\0')
-			snprintf(why, sizeof(why), "a challenge it cannot "
-				 "answer: %.160s", v);
+			snprintf(why, why_len, "a challenge it cannot answer: "
+				 "%.160s", v);
 		osip_free(v);
-		if (r == 0)
-			rc = auth_answer(sip, c, proxy, ch, req,
-					 tr == c->auth_tr, &done, why,
-					 sizeof(why));
+		if (r == 0 &&
+		    (rc = auth_answer(sip, a, proxy, ch, req, refused_if_known,
+				      &done, label, why, why_len)) > 0)
+			answered++;
 	}
 	free(ch);
-	if (done == 0 || rc < 0 || osip_message_clone(req, &n) != 0 ||
+	if (rc < 0)
+		return -1;
+	if (answered == 0 && why[0] == '\0')
+		snprintf(why, why_len, "no challenge in it");
+	return (int)answered;
+}
+
+/*
+ * req again with a's credentials (and no others), a new top Via branch
+ * over proto, CSeq cseq: the request a challenge is answered with (a new
+ * transaction, §22.2). NULL: no memory.
+ */
+static osip_message_t *
+auth_request(struct cp_sip *sip, const struct auth_set *a,
+	     const osip_message_t *req, enum cp_sip_proto proto, uint32_t cseq)
+{
+	osip_message_t *n = NULL;
+	char buf[32];
+
+	if (osip_message_clone(req, &n) != 0)
+		return NULL;
+	strip_auth(n);
+	for (unsigned k = 0; k < a->n; k++)
+		osip_message_set_header(n, a->h[k].proxy
+						   ? "Proxy-Authorization"
+						   : "Authorization",
+					a->h[k].value);
+	osip_list_special_free(&n->vias, (void (*)(void *))osip_via_free);
+	set_new_via(sip, n, proto);
+	snprintf(buf, sizeof(buf), "%" PRIu32, cseq);
+	osip_free(n->cseq->number);
+	n->cseq->number = osip_strdup(buf);
+	if (osip_list_size(&n->vias) != 1 || n->cseq->number == NULL) {
+		osip_message_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/*
+ * A 401 or 407 m to c's INVITE (transaction tr): the INVITE again in a new
+ * transaction (a new branch, CSeq one up; RFC 3261 §22.2) with
+ * credentials for each realm that challenged it and --credentials knows,
+ * and those it carried for other realms (§22.3). True if sent. Not: no
+ * challenge it can answer (counted auth_failed and logged, as a realm
+ * that refuses the credentials is), or CALL_AUTH_TRIES answered already;
+ * the dial-out then fails with m's code.
+ */
+static bool
+call_auth(struct cp_sip *sip, struct cp_sip_call *c, osip_transaction_t *tr,
+	  const osip_message_t *m)
+{
+	osip_message_t *req = tr->orig_request, *n = NULL;
+	char why[256] = "", label[160];
+	struct txn *t = NULL;
+	int rc = 0;
+
+	if (req == NULL || c->cancel_wanted)
+		return false;
+	snprintf(label, sizeof(label), "dial-out %s", c->call_id);
+	if (sip->creds == NULL)
+		snprintf(why, sizeof(why), "no --credentials to answer it");
+	else if (c->auth_tries >= CALL_AUTH_TRIES)
+		snprintf(why, sizeof(why), "challenged %u times",
+			 CALL_AUTH_TRIES);
+	else
+		rc = auth_challenges(sip, &c->auth, m, req, tr == c->auth_tr,
+				     label, why, sizeof(why));
+	if (rc <= 0 ||
+	    (n = auth_request(sip, &c->auth, req, c->peer.proto,
+			      c->cseq + 1)) == NULL ||
 	    (t = calloc(1, sizeof(*t))) == NULL) {
 		if (n != NULL)
 			osip_message_free(n);
-		sip->st.dial_auth_failed++;
-		LOG_WARN("sip: dial-out %s: %d: %s", c->call_id,
-			 m->status_code, why[0] != '\0' ? why : "no memory");
+		sip->st.auth_failed++;
+		LOG_WARN("sip: %s: %d: %s", label, m->status_code,
+			 why[0] != '\0' ? why : "no memory");
 		return false;
 	}
-	strip_auth(n);
-	for (unsigned k = 0; k < c->n_auth; k++)
-		osip_message_set_header(n, c->auth[k].proxy
-						   ? "Proxy-Authorization"
-						   : "Authorization",
-					c->auth[k].value);
-	osip_list_special_free(&n->vias, (void (*)(void *))osip_via_free);
-	set_new_via(sip, n, c->peer.proto);
-	snprintf(buf, sizeof(buf), "%" PRIu32, ++c->cseq);
-	osip_free(n->cseq->number);
-	n->cseq->number = osip_strdup(buf);
+	c->cseq++;
 	t->peer = c->peer;
 	if (start_client(sip, ICT, n, t, &c->tr) < 0) {
 		sip->st.tx_failed++;
@@ -4794,8 +4864,53 @@ call_auth(struct cp_sip *sip, struct cp_sip_call *c, osip_transaction_t *tr,
 	c->got_1xx = false;
 	if (c->hop_deadline_ms != 0) /* the hop answers this one in time too */
 		c->hop_deadline_ms = now_ms() + sip->conf.proxy_timeout_ms;
-	sip->st.dial_auth++;
+	sip->st.auth_sent++;
 	return true;
+}
+
+/*
+ * A 401 or 407 m to our BYE (transaction tr, state t): the BYE again with
+ * credentials (a new transaction, CSeq one up), once, so that a peer
+ * behind a proxy that challenges requests in a dialog hangs up too. The
+ * dialog ends here whatever comes of it (bye_done()).
+ */
+static void
+bye_auth(struct cp_sip *sip, const struct txn *t, osip_transaction_t *tr,
+	 const osip_message_t *m)
+{
+	osip_message_t *req = tr->orig_request, *n = NULL;
+	struct auth_set a = { .n = 0 };
+	char why[256] = "", label[160];
+	struct txn *t2 = NULL;
+	int rc = 0;
+
+	if (req == NULL || req->cseq == NULL || req->cseq->number == NULL)
+		return;
+	snprintf(label, sizeof(label), "call %s", t->dlg->od->call_id);
+	if (sip->creds == NULL)
+		snprintf(why, sizeof(why), "no --credentials to answer it");
+	else
+		rc = auth_challenges(sip, &a, m, req, false, label, why,
+				     sizeof(why));
+	if (rc <= 0 ||
+	    (n = auth_request(sip, &a, req, t->peer.proto,
+			      (uint32_t)strtoul(req->cseq->number, NULL, 10) +
+				      1)) == NULL ||
+	    (t2 = calloc(1, sizeof(*t2))) == NULL) {
+		if (n != NULL)
+			osip_message_free(n);
+		sip->st.auth_failed++;
+		LOG_WARN("sip: %s: our BYE got %d: %s: the peer may not have "
+			 "hung up", label, m->status_code,
+			 why[0] != '\0' ? why : "no memory");
+	} else {
+		t2->peer = t->peer;
+		if (start_client(sip, NICT, n, t2, NULL) < 0)
+			sip->st.tx_failed++;
+		else
+			sip->st.auth_sent++;
+	}
+	auth_set_free(&a);
 }
 
 static void

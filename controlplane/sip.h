@@ -363,8 +363,8 @@ struct cp_sip_conf {
 	X(proxy_dns_failed)	/* their names DNS did not resolve */	\
 	X(dial_dns_failed)	/* dial-out targets' names the same */	\
 	X(dial_failovers)	/* sent on to a target's next address */ \
-	X(dial_auth)		/* sent again with credentials (401, 407) */ \
-	X(dial_auth_failed)	/* challenges not answered, or refused */ \
+	X(auth_sent)		/* dial-outs, BYEs again with credentials */ \
+	X(auth_failed)		/* their 401, 407 not answered, or refused */ \
 	X(session_refreshes)	/* our refreshes: UPDATEs, re-INVITEs */ \
 	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
 	X(session_expired)	/* dialogs hung up by the session timer */ \
@@ -637,10 +637,12 @@ int cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
  * with Authorization or Proxy-Authorization for each realm that
  * challenged it (the topmost challenge of a realm it can answer: MD5,
  * SHA-256 and their -sess forms, qop auth or none), and those it carried
- * for other realms (§22.3; dial_auth). The dial-out fails with that code
- * (dial_auth_failed, logged with why) when none of its challenges has
+ * for other realms (§22.3; auth_sent). The dial-out fails with that code
+ * (auth_failed, logged with why) when none of its challenges has
  * credentials, when a realm challenges the INVITE that carried them
- * again and not as stale (refused), or after 4 challenges answered.
+ * again and not as stale (refused), or after 4 challenges answered. A
+ * BYE of ours challenged goes again with credentials once (the dialog
+ * ends anyway); other requests in a dialog fail as they would.
  */
 void cp_sip_set_creds(struct cp_sip *sip, const struct cp_creds *creds);
 

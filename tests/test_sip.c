@@ -837,8 +837,8 @@ START_TEST(test_sip_dial_out_authenticates)
 		ck_assert_int_eq(app.answered, 0);
 	}
 	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 1);
-	ck_assert_uint_eq(cp_sip_stats(sip)->dial_auth, _i == 3 ? 0 : 1);
-	ck_assert_uint_eq(cp_sip_stats(sip)->dial_auth_failed, good ? 0 : 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, _i == 3 ? 0 : 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_failed, good ? 0 : 1);
 	cp_sip_set_creds(sip, NULL);
 	assert_all_ended();
 }
@@ -873,8 +873,38 @@ START_TEST(test_sip_dial_out_proxy_authenticates)
 		ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
 		ck_assert_int_eq(app.failed_code, 407);
 	}
-	ck_assert_uint_eq(cp_sip_stats(sip)->dial_auth, _i == 0 ? 1 : 0);
-	ck_assert_uint_eq(cp_sip_stats(sip)->dial_auth_failed, _i == 0 ? 0 : 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, _i == 0 ? 1 : 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_failed, _i == 0 ? 0 : 1);
+	cp_sip_set_creds(sip, NULL);
+	assert_all_ended();
+}
+END_TEST
+
+/*
+ * A callee that asks requests in the dialog for credentials: the focus's
+ * BYE gets 401 and goes again, once, with Authorization (SIPp checks it
+ * and that its CSeq is higher); the call ended at the focus either way.
+ */
+START_TEST(test_sip_bye_authenticates)
+{
+	static struct cp_creds creds;
+	char err[256];
+
+	ck_assert_int_eq(cp_creds_parse(&creds, "callee.test tutti s3cret\n",
+					"creds", err, sizeof(err)),
+			 0);
+	cp_sip_set_creds(sip, &creds);
+	app.bye_on_answer = true;
+	sipp_verifies_auth = true;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_bye_401",
+				     "u1", "callee", NULL, NULL, free_port(),
+				     dial),
+			 0);
+	sipp_verifies_auth = false;
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 5000));
+	ck_assert_int_eq(app.answered, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_failed, 0);
 	cp_sip_set_creds(sip, NULL);
 	assert_all_ended();
 }
@@ -2624,8 +2654,8 @@ START_TEST(test_focus_proxy_kamailio_auth)
 				  "credentials of tutti (SHA-256)", 1000),
 		      "%s", focus_cp.out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
-	ck_assert_msg(strstr(out, "SIP dial-outs challenged (401, 407): sent "
-			     "again with credentials 2, failed (no "
+	ck_assert_msg(strstr(out, "SIP challenges (401, 407) to dial-outs and "
+			     "BYEs: answered with credentials 2, not (no "
 			     "credentials for the realm, or refused) 1")
 		      != NULL, "%s", out);
 }
@@ -6777,6 +6807,7 @@ test_suite(void)
 	tcase_add_test(tc, test_sip_dial_out_rejected);
 	tcase_add_loop_test(tc, test_sip_dial_out_authenticates, 0, 4);
 	tcase_add_loop_test(tc, test_sip_dial_out_proxy_authenticates, 0, 2);
+	tcase_add_test(tc, test_sip_bye_authenticates);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
 	tcase_add_loop_test(tc, test_sip_dial_out_outbound_proxy, 0, 4);

@@ -382,10 +382,10 @@ static const char *const sip_counters[][2] = {
 			    "address " },
 	{ "dial_dns_failed", ", DNS failures " },
 	{ NULL, NULL },
-	{ "dial_auth", "SIP dial-outs challenged (401, 407): sent again with "
-		       "credentials " },
-	{ "dial_auth_failed", ", failed (no credentials for the realm, or "
-			      "refused) " },
+	{ "auth_sent", "SIP challenges (401, 407) to dial-outs and BYEs: "
+		       "answered with credentials " },
+	{ "auth_failed", ", not (no credentials for the realm, or "
+			 "refused) " },
 	{ NULL, NULL },
 	{ "tcp_accepted", "SIP connections (TCP and TLS): accepted " },
 	{ "tcp_connected", ", opened " },
