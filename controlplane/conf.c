@@ -2058,6 +2058,26 @@ leg_flags(struct part *p)
 						   SHM_LEG_DEAF)) | fl);
 }
 
+/* p's media as offer/answer settled them (res): its leg, held or not,
+ * and so its flags. */
+static void
+take_media(struct part *p, const struct cp_sdp_result *res)
+{
+	cp_sdp_result_to_leg(res, &p->leg);
+	p->held = res->held;
+	leg_flags(p);
+}
+
+/* p's answer to the focus's offer cannot be used: p is hung up, its BYE
+ * saying 488 (RFC 3326), and leaves as failed. */
+static void
+hang_up_488(struct cp_focus *f, struct part *p)
+{
+	p->disc = CP_ROSTER_DISC_FAILED;
+	p->disc_reason = "SIP;cause=488;text=\"Not Acceptable Here\"";
+	cp_sip_dialog_bye_why(f->sip, p->dialog, p->disc_reason);
+}
+
 /* The URI of conference c as requests name it. */
 static void
 conf_uri(const struct cp_focus *f, const struct conf *c, char *out,
@@ -2186,9 +2206,7 @@ negotiate(struct cp_focus *f, struct part *p, const char *offer)
 			 p->from, err);
 		return cp_sdp_sip_status(rc);
 	}
-	cp_sdp_result_to_leg(&res, &p->leg);
-	p->held = res.held;
-	leg_flags(p);
+	take_media(p, &res);
 	return 0;
 }
 
@@ -2414,9 +2432,7 @@ answer_in_ack(struct cp_focus *f, struct part *p, const char *content_type,
 			 "in its ACK that the focus can use (%s): hanging up",
 			 p->conf->name, p->from, err);
 		f->st.refused++;
-		p->disc = CP_ROSTER_DISC_FAILED;
-		p->disc_reason = "SIP;cause=488;text=\"Not Acceptable Here\"";
-		cp_sip_dialog_bye_why(f->sip, p->dialog, p->disc_reason);
+		hang_up_488(f, p);
 		return;	/* (offered stays: no leg to remove) */
 	}
 	p->offered = false;
@@ -2426,9 +2442,7 @@ answer_in_ack(struct cp_focus *f, struct part *p, const char *content_type,
 			 "media unchanged", p->conf->name, p->from, err);
 		return;
 	}
-	cp_sdp_result_to_leg(&res, &p->leg);
-	p->held = res.held;
-	leg_flags(p);
+	take_media(p, &res);
 	if (p->state == PART_JOINING) {
 		send_leg(f, p, SHM_CMD_LEG_ADD);
 		return;
@@ -2467,19 +2481,26 @@ on_dialog_end(void *ctx, struct cp_sip_dialog *dialog, enum cp_sip_end why)
 {
 	struct cp_focus *f = ctx;
 	struct part *p = cp_sip_dialog_app(dialog);
+	const char *how = why == CP_SIP_END_BYE_RECEIVED ? "hung up" :
+			  why == CP_SIP_END_BYE_SENT ? "sent away by the focus" :
+			  why == CP_SIP_END_SESSION_EXPIRED ?
+			  "session timer expired: hung up by the focus" :
+			  "never acknowledged the answer";
 
 	if (p == NULL)
 		return;
 	if (why == CP_SIP_END_BYE_RECEIVED)
 		snprintf(p->bye_reason, sizeof(p->bye_reason), "%s",
 			 cp_sip_dialog_end_reason(dialog));
-	LOG_INFO("%s left conference %s (%s%s%s)", p->from, p->conf->name,
-		 why == CP_SIP_END_BYE_RECEIVED ? "hung up" :
-		 why == CP_SIP_END_BYE_SENT ? "sent away by the focus" :
-		 why == CP_SIP_END_SESSION_EXPIRED ?
-		 "session timer expired: hung up by the focus" :
-		 "never acknowledged the answer",
-		 p->bye_reason[0] ? ": Reason: " : "", p->bye_reason);
+	if (p->state == PART_JOINING && p->offered)
+		/* its 200 offered, and no answer it could use came */
+		LOG_INFO("conference %s: %s's call ended before it joined "
+			 "(%s%s%s)", p->conf->name, p->from, how,
+			 p->bye_reason[0] ? ": Reason: " : "", p->bye_reason);
+	else
+		LOG_INFO("%s left conference %s (%s%s%s)", p->from,
+			 p->conf->name, how,
+			 p->bye_reason[0] ? ": Reason: " : "", p->bye_reason);
 	if (p->bye_reason[0] != '\0' && p->disc == CP_ROSTER_DISC_NONE)
 		p->disc_reason = p->bye_reason; /* its RFC 3326 value */
 	if ((why == CP_SIP_END_NO_ACK || why == CP_SIP_END_SESSION_EXPIRED) &&
@@ -2489,8 +2510,7 @@ on_dialog_end(void *ctx, struct cp_sip_dialog *dialog, enum cp_sip_end why)
 				 "session timer expired";
 	}
 	if (p->state == PART_JOINING && p->offered) {
-		/* its 200 offered, and no answer came: never joined, and
-		 * no leg to remove */
+		/* never joined, and no leg to remove */
 		part_free(f, p, false);
 		return;
 	}
@@ -2960,14 +2980,10 @@ on_call_answered(void *ctx, struct cp_sip_call *call,
 		LOG_INFO("conference %s: %s answered with SDP we cannot use: "
 			 "%s: hanging up", p->conf->name, p->from, err);
 		refer_progress(f, p, 488, true);
-		p->disc = CP_ROSTER_DISC_FAILED;
-		p->disc_reason = "SIP;cause=488;text=\"Not Acceptable Here\"";
-		cp_sip_dialog_bye_why(f->sip, dialog, p->disc_reason);
+		hang_up_488(f, p);
 		return;
 	}
-	cp_sdp_result_to_leg(&res, &p->leg);
-	p->held = res.held;
-	leg_flags(p);
+	take_media(p, &res);
 	if (!p->conf->on_dp)
 		send_conf(f, p->conf, SHM_CMD_CONF_CREATE);
 	send_leg(f, p, SHM_CMD_LEG_ADD);
@@ -3019,9 +3035,7 @@ on_reanswer(void *ctx, struct cp_sip_dialog *dialog, const char *content_type,
 	}
 	was = p->leg;
 	held = p->held;
-	cp_sdp_result_to_leg(&res, &p->leg);
-	p->held = res.held;
-	leg_flags(p);
+	take_media(p, &res);
 	if (leg_media_same(&was, &p->leg) && held == p->held)
 		return;
 	inet_ntop(AF_INET, p->leg.addr + 12, ip, sizeof(ip));

@@ -90,8 +90,9 @@ struct cp_opts {
 	const char *trust_text;		/* as given, for the log */
 	/* --trust-tls: the names whose certificates are in it too (tls's
 	 * trust_names point into trust_tls, split at its commas) */
-	char trust_tls[CP_SIP_TLS_TRUST_MAX * 254];
+	char trust_tls[CP_SIP_TLS_TRUST_MAX * (CP_SIP_TLS_NAME_MAX + 1)];
 	const char *trust_names[CP_SIP_TLS_TRUST_MAX];
+	const char *trust_tls_text;	/* as given, for the log */
 };
 
 static volatile sig_atomic_t quit;
@@ -309,7 +310,7 @@ usage(FILE *f)
 /* "ADDR:PORT" or "[V6ADDR]:PORT" into o->sip_addr and o->sip_port. */
 /* --trust-tls's list into o->tls.trust_names (o->trust_tls holds them,
  * split at the commas): false if it is not 1..CP_SIP_TLS_TRUST_MAX
- * names of 1..253 characters. */
+ * names of 1..CP_SIP_TLS_NAME_MAX characters. */
 static bool
 split_names(const char *list, struct cp_opts *o)
 {
@@ -324,7 +325,7 @@ split_names(const char *list, struct cp_opts *o)
 
 		if (comma != NULL)
 			*comma = '\0';
-		if (p[0] == '\0' || strlen(p) > 253 ||
+		if (p[0] == '\0' || strlen(p) > CP_SIP_TLS_NAME_MAX ||
 		    n == CP_SIP_TLS_TRUST_MAX)
 			return false;
 		o->trust_names[n++] = p;
@@ -539,15 +540,17 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			break;
 		}
 		case OPT_CREDENTIALS:
-			o->creds_path = optarg; /* read by open_sip() */
+			o->creds_path = optarg; /* read by main() */
 			break;
 		case OPT_TRUST_TLS:
 			if (!split_names(optarg, o)) {
 				LOG_ERR("--trust-tls %s: 1 to %d names of 1 to "
-					"253 characters, separated by commas",
-					optarg, CP_SIP_TLS_TRUST_MAX);
+					"%d characters, separated by commas",
+					optarg, CP_SIP_TLS_TRUST_MAX,
+					CP_SIP_TLS_NAME_MAX);
 				return -EINVAL;
 			}
+			o->trust_tls_text = optarg;
 			break;
 		case 'P':
 			if (!opt_num(optarg, 100, 32000, &v)) {
@@ -1142,12 +1145,9 @@ open_sip(const struct cp_opts *o)
 			 "address), closed after %u s idle", o->max_conns,
 			 o->conns_per_addr, o->conn_idle_ms / 1000);
 	if (o->n_trust > 0 || o->tls.n_trust_names > 0) {
-		char names[sizeof(o->trust_tls) + 8] = "";
+		const char *names = o->tls.n_trust_names > 0 ? o->trust_tls_text
+							      : "";
 
-		for (size_t i = 0, n = 0; i < o->tls.n_trust_names; i++)
-			n += (size_t)snprintf(names + n, sizeof(names) - n,
-					      "%s%s", i ? ", " : "",
-					      o->trust_names[i]);
 		LOG_INFO("trust domain (RFC 3325): %s%s%s%s; the "
 			 "P-Asserted-Identity of requests from there says who "
 			 "calls, elsewhere's is ignored",

@@ -89,7 +89,7 @@ struct cp_sip_transport {
 	SSL_CTX *tls_srv, *tls_cli; /* accepted, and our connections */
 	/* cp_sip_tls_conf.trust_names: a peer's certificate naming one puts
 	 * it in the trust domain (conn.trusted) */
-	char trust_names[CP_SIP_TLS_TRUST_MAX][254];
+	char trust_names[CP_SIP_TLS_TRUST_MAX][CP_SIP_TLS_NAME_MAX + 1];
 	size_t n_trust_names;
 	BIO_METHOD *tls_bio;	    /* sockets written with MSG_NOSIGNAL */
 	size_t max_msg;

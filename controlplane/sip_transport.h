@@ -114,7 +114,8 @@ struct cp_sip_tls_conf {
 	 * messages come up with cp_sip_peer.tls_trusted. Callers are then
 	 * asked for a certificate (one that does not check out fails the
 	 * handshake; none is fine, unless verify_client). At most
-	 * CP_SIP_TLS_TRUST_MAX (copied), each at most 253 characters.
+	 * CP_SIP_TLS_TRUST_MAX (copied), each at most CP_SIP_TLS_NAME_MAX
+	 * characters.
 	 */
 	const char *const *trust_names;
 	size_t n_trust_names;
@@ -122,6 +123,8 @@ struct cp_sip_tls_conf {
 
 /* Most cp_sip_tls_conf.trust_names. */
 #define CP_SIP_TLS_TRUST_MAX 8
+/* A DNS name at most (RFC 1035 2.3.4: 253 characters written out). */
+#define CP_SIP_TLS_NAME_MAX 253
 
 struct cp_sip_transport;
 

@@ -1323,6 +1323,41 @@ none_reached_dp(void)
 }
 
 /*
+ * The focus's log (tutti_log() writes to fd 2), from log_catch() until
+ * log_caught(), which gives it back.
+ */
+static int log_saved_fd = -1;
+static FILE *log_file;
+
+static void
+log_catch(void)
+{
+	fflush(stderr);
+	ck_assert_ptr_nonnull(log_file = tmpfile());
+	ck_assert_int_ge(log_saved_fd = dup(STDERR_FILENO), 0);
+	ck_assert_int_ge(dup2(fileno(log_file), STDERR_FILENO), 0);
+}
+
+static const char *
+log_caught(void)
+{
+	static char buf[1 << 16];
+	size_t n;
+
+	fflush(stderr);
+	ck_assert_int_ge(dup2(log_saved_fd, STDERR_FILENO), 0);
+	close(log_saved_fd);
+	log_saved_fd = -1;
+	rewind(log_file);
+	n = fread(buf, 1, sizeof(buf) - 1, log_file);
+	buf[n] = '\0';
+	fclose(log_file);
+	log_file = NULL;
+	fputs(buf, stderr); /* as if never caught */
+	return buf;
+}
+
+/*
  * The ACK to a 200 that offered brings no answer (no SDP, or SDP the focus
  * cannot use): the call is hung up (BYE, Reason SIP 488), tutti-dp never
  * hears of it, and it is counted refused, not joined.
@@ -1332,7 +1367,9 @@ START_TEST(test_focus_offer_in_200_no_answer_hangs_up)
 	static const char *const fmts[2] = { NULL, "96\r\na=rtpmap:96 "
 						   "opus/48000/2" };
 	char msg[4096];
+	const char *log;
 
+	log_catch();
 	for (unsigned int i = 0; i < 2; i++) {
 		struct call c;
 
@@ -1354,6 +1391,11 @@ START_TEST(test_focus_offer_in_200_no_answer_hangs_up)
 	ck_assert_msg(strstr(ctl("stats"), "\"joined\":0,") != NULL &&
 			      strstr(ctl("stats"), "\"refused\":2,") != NULL,
 		      "%s", ctl("stats"));
+	/* never joined: they did not leave either */
+	log = log_caught();
+	ck_assert_msg(test_count(log, "'s call ended before it joined (sent "
+			       "away by the focus)") == 2 &&
+		      strstr(log, "left conference") == NULL, "%s", log);
 }
 END_TEST
 

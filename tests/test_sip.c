@@ -5839,21 +5839,23 @@ cert(const char *name, const char *ext)
 static void
 make_certs(void)
 {
+	const char *certs = test_env("TUTTI_CERTS");
 	struct dirent *e;
 	char cmd[256];
 	DIR *d;
+	int rc;
 
 	n_cert_path = 0;
 	snprintf(cert_dir, sizeof(cert_dir), "/tmp/test_sip_tls.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(cert_dir));
+	/* gone at exit also when a check fails (teardown is not run), and
+	 * when certs.sh does: the directory registered first goes last */
+	proc_unlink_at_exit(cert_dir);
 	snprintf(cmd, sizeof(cmd),
 		 "%s %s focus=IP:127.0.0.1 peer=IP:127.0.0.1 "
 		 "wrong=IP:127.0.0.2 client=DNS:client.test pbx=DNS:pbx.test",
-		 test_env("TUTTI_CERTS"), cert_dir);
-	ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
-	/* gone at exit also when a check fails (teardown is not run): the
-	 * directory registered first goes last */
-	proc_unlink_at_exit(cert_dir);
+		 certs, cert_dir);
+	rc = system(cmd);
 	d = opendir(cert_dir);
 	ck_assert_ptr_nonnull(d);
 	while ((e = readdir(d)) != NULL) {
@@ -5865,6 +5867,7 @@ make_certs(void)
 		proc_unlink_at_exit(path);
 	}
 	closedir(d);
+	ck_assert_msg(rc == 0, "%s failed", cmd);
 }
 
 static void
