@@ -881,6 +881,36 @@ START_TEST(test_sip_dial_out_proxy_authenticates)
 END_TEST
 
 /*
+ * A nonce gone stale (RFC 7616 3.3): the INVITE that carried the
+ * credentials is challenged again with stale=true, and is answered again
+ * (the password was right), with the new nonce (SIPp checks it).
+ */
+START_TEST(test_sip_dial_out_stale_nonce)
+{
+	static struct cp_creds creds;
+	char err[256];
+
+	ck_assert_int_eq(cp_creds_parse(&creds, "callee.test tutti s3cret\n",
+					"creds", err, sizeof(err)),
+			 0);
+	cp_sip_set_creds(sip, &creds);
+	app.bye_on_answer = true;
+	sipp_verifies_auth = true;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_stale",
+				     "u1", "callee", NULL, NULL, free_port(),
+				     dial),
+			 0);
+	sipp_verifies_auth = false;
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 5000));
+	ck_assert_int_eq(app.answered, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_failed, 0);
+	cp_sip_set_creds(sip, NULL);
+	assert_all_ended();
+}
+END_TEST
+
+/*
  * A callee that asks requests in the dialog for credentials: the focus's
  * BYE gets 401 and goes again, once, with Authorization (SIPp checks it
  * and that its CSeq is higher); the call ended at the focus either way.
@@ -6811,6 +6841,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_dial_out_authenticates, 0, 4);
 	tcase_add_loop_test(tc, test_sip_dial_out_proxy_authenticates, 0, 2);
 	tcase_add_test(tc, test_sip_bye_authenticates);
+	tcase_add_test(tc, test_sip_dial_out_stale_nonce);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
 	tcase_add_loop_test(tc, test_sip_dial_out_outbound_proxy, 0, 4);
