@@ -881,11 +881,13 @@ START_TEST(test_sip_dial_out_proxy_authenticates)
 END_TEST
 
 /*
- * A nonce gone stale (RFC 7616 3.3): the INVITE that carried the
- * credentials is challenged again with stale=true, and is answered again
- * (the password was right), with the new nonce (SIPp checks it).
+ * The focus (credentials for callee.test: tutti, s3cret) dials SIPp's
+ * scenario scen, which challenges it and checks what comes back itself
+ * (verifyauth); the call is answered, the focus hangs up, and sent
+ * requests went again with credentials.
  */
-START_TEST(test_sip_dial_out_stale_nonce)
+static void
+dial_authenticated(const char *scen, uint64_t sent)
 {
 	static struct cp_creds creds;
 	char err[256];
@@ -896,47 +898,37 @@ START_TEST(test_sip_dial_out_stale_nonce)
 	cp_sip_set_creds(sip, &creds);
 	app.bye_on_answer = true;
 	sipp_verifies_auth = true;
-	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_stale",
-				     "u1", "callee", NULL, NULL, free_port(),
-				     dial),
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), scen, "u1", "callee",
+				     NULL, NULL, free_port(), dial),
 			 0);
 	sipp_verifies_auth = false;
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 5000));
 	ck_assert_int_eq(app.answered, 1);
-	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, sent);
 	ck_assert_uint_eq(cp_sip_stats(sip)->auth_failed, 0);
 	cp_sip_set_creds(sip, NULL);
 	assert_all_ended();
+}
+
+/*
+ * A nonce gone stale (RFC 7616 3.3): the INVITE that carried the
+ * credentials is challenged again with stale=true, and is answered again
+ * (the password was right), with the new nonce (uas_dialout_stale).
+ */
+START_TEST(test_sip_dial_out_stale_nonce)
+{
+	dial_authenticated("uas_dialout_stale", 2);
 }
 END_TEST
 
 /*
  * A callee that asks requests in the dialog for credentials: the focus's
- * BYE gets 401 and goes again, once, with Authorization (SIPp checks it
- * and that its CSeq is higher); the call ended at the focus either way.
+ * BYE gets 401 and goes again, once, with Authorization and CSeq one up
+ * (uas_dialout_bye_401); the call ended at the focus either way.
  */
 START_TEST(test_sip_bye_authenticates)
 {
-	static struct cp_creds creds;
-	char err[256];
-
-	ck_assert_int_eq(cp_creds_parse(&creds, "callee.test tutti s3cret\n",
-					"creds", err, sizeof(err)),
-			 0);
-	cp_sip_set_creds(sip, &creds);
-	app.bye_on_answer = true;
-	sipp_verifies_auth = true;
-	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_bye_401",
-				     "u1", "callee", NULL, NULL, free_port(),
-				     dial),
-			 0);
-	sipp_verifies_auth = false;
-	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 5000));
-	ck_assert_int_eq(app.answered, 1);
-	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, 1);
-	ck_assert_uint_eq(cp_sip_stats(sip)->auth_failed, 0);
-	cp_sip_set_creds(sip, NULL);
-	assert_all_ended();
+	dial_authenticated("uas_dialout_bye_401", 1);
 }
 END_TEST
 
