@@ -4781,25 +4781,19 @@ auth_challenges(struct cp_sip *sip, struct auth_set *a,
 }
 
 /*
- * req again with a's credentials (and no others), a new top Via branch
- * over proto, CSeq cseq: the request a challenge is answered with (a new
- * transaction, §22.2). NULL: no memory.
+ * req again as a new client transaction (RFC 3261 §8.1.1.7, §22.2): its
+ * Vias replaced by one of ours over proto with a new branch, CSeq cseq.
+ * NULL: no memory.
  */
 static osip_message_t *
-auth_request(struct cp_sip *sip, const struct auth_set *a,
-	     const osip_message_t *req, enum cp_sip_proto proto, uint32_t cseq)
+request_again(const struct cp_sip *sip, const osip_message_t *req,
+	      enum cp_sip_proto proto, uint32_t cseq)
 {
 	osip_message_t *n = NULL;
 	char buf[32];
 
-	if (osip_message_clone(req, &n) != 0)
+	if (req->cseq == NULL || osip_message_clone(req, &n) != 0)
 		return NULL;
-	strip_auth(n);
-	for (unsigned k = 0; k < a->n; k++)
-		osip_message_set_header(n, a->h[k].proxy
-						   ? "Proxy-Authorization"
-						   : "Authorization",
-					a->h[k].value);
 	osip_list_special_free(&n->vias, (void (*)(void *))osip_via_free);
 	set_new_via(sip, n, proto);
 	snprintf(buf, sizeof(buf), "%" PRIu32, cseq);
@@ -4809,6 +4803,28 @@ auth_request(struct cp_sip *sip, const struct auth_set *a,
 		osip_message_free(n);
 		return NULL;
 	}
+	return n;
+}
+
+/*
+ * req again (request_again(): a new transaction, CSeq cseq) with a's
+ * credentials and no others: the request a challenge is answered with
+ * (§22.2). NULL: no memory.
+ */
+static osip_message_t *
+auth_request(struct cp_sip *sip, const struct auth_set *a,
+	     const osip_message_t *req, enum cp_sip_proto proto, uint32_t cseq)
+{
+	osip_message_t *n = request_again(sip, req, proto, cseq);
+
+	if (n == NULL)
+		return NULL;
+	strip_auth(n);
+	for (unsigned k = 0; k < a->n; k++)
+		osip_message_set_header(n, a->h[k].proxy
+						   ? "Proxy-Authorization"
+						   : "Authorization",
+					a->h[k].value);
 	return n;
 }
 
@@ -5732,27 +5748,21 @@ static osip_message_t *
 retry_invite(struct cp_sip *sip, struct cp_sip_call *c, const char *route,
 	     enum cp_sip_proto proto)
 {
-	osip_message_t *m = NULL;
+	osip_message_t *m = request_again(sip, c->invite, proto, ++c->cseq);
 	char buf[320];
 
-	if (osip_message_clone(c->invite, &m) != 0)
+	if (m == NULL)
 		return NULL;
-	osip_list_special_free(&m->vias, (void (*)(void *))osip_via_free);
 	osip_list_special_free(&m->routes, (void (*)(void *))osip_route_free);
 	osip_list_special_free(&m->contacts,
 			       (void (*)(void *))osip_contact_free);
-	set_new_via(sip, m, proto);
 	if (route != NULL)
 		osip_message_set_route(m, route);
 	osip_message_set_contact(m, contact_user_of(sip, proto, c->sips,
 						    c->contact_user, buf,
 						    sizeof(buf)));
-	snprintf(buf, sizeof(buf), "%" PRIu32, ++c->cseq);
-	osip_free(m->cseq->number);
-	m->cseq->number = osip_strdup(buf);
-	if (osip_list_size(&m->vias) != 1 ||
-	    osip_list_size(&m->routes) != (route != NULL) ||
-	    osip_list_size(&m->contacts) != 1 || m->cseq->number == NULL) {
+	if (osip_list_size(&m->routes) != (route != NULL) ||
+	    osip_list_size(&m->contacts) != 1) {
 		osip_message_free(m);
 		return NULL;
 	}
