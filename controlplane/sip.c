@@ -240,6 +240,7 @@ struct txn {
 	bool notify_final;	   /* that NOTIFY said terminated */
 	struct notify_q *retry_udp; /* over TCP for its size: if that fails */
 	uint32_t ping;		    /* NICT OPTIONS: its proxy hop's id */
+	bool authed; /* in a dialog: a challenged request sent again */
 	/* server transactions with an RFC 3261 branch: in sip->srv */
 	osip_transaction_t *tr;
 	struct txn *hnext;
@@ -368,8 +369,8 @@ static int dns_open(struct cp_sip *sip);
 static bool is_header_safe(const char *s);
 static void reason_of(const osip_message_t *m, char *buf, size_t len);
 static uint64_t run_dns(struct cp_sip *sip, uint64_t now);
-static void bye_auth(struct cp_sip *sip, const struct txn *t,
-		     osip_transaction_t *tr, const osip_message_t *m);
+static bool dialog_auth(struct cp_sip *sip, struct txn *t,
+			osip_transaction_t *tr, const osip_message_t *m);
 
 static bool
 str_eq(const char *a, const char *b)
@@ -1990,8 +1991,8 @@ on_nict_final(int type, osip_transaction_t *tr, osip_message_t *m)
 			       !MSG_IS_RESPONSE(m)
 		       ? 408
 		       : m->status_code;
-	if (t->dlg != NULL && (code == 401 || code == 407))
-		bye_auth(t->sip, t, tr, m);
+	if (code == 401 || code == 407)
+		dialog_auth(t->sip, t, tr, m);
 	bye_done(t);
 	notify_done(t, code);
 	ping_done(t, code, code == 408 ? 0 : retry_after_of(m));
@@ -4885,24 +4886,31 @@ call_auth(struct cp_sip *sip, struct cp_sip_call *c, osip_transaction_t *tr,
 }
 
 /*
- * A 401 or 407 m to our BYE (transaction tr, state t): the BYE again with
- * credentials (a new transaction, CSeq one up), once, so that a peer
- * behind a proxy that challenges requests in a dialog hangs up too. The
- * dialog ends here whatever comes of it (bye_done()).
+ * A 401 or 407 m to our request in a dialog (transaction tr, state t: a
+ * BYE, a session refresh, a NOTIFY): the request again with credentials
+ * (§22.2: a new transaction, the dialog's next CSeq), once, so that a
+ * proxy that challenges requests in a dialog lets it through. The new
+ * transaction takes over t's part (the refresh; the NOTIFY and its
+ * subscription); a BYE's dialog ends here whatever comes of it
+ * (bye_done()). True if sent; if not, t's part ends with m's code.
  */
-static void
-bye_auth(struct cp_sip *sip, const struct txn *t, osip_transaction_t *tr,
-	 const osip_message_t *m)
+static bool
+dialog_auth(struct cp_sip *sip, struct txn *t, osip_transaction_t *tr,
+	    const osip_message_t *m)
 {
+	struct cp_sip_dialog *d = t->dlg != NULL   ? t->dlg
+				  : t->upd != NULL ? t->upd
+				  : t->sub != NULL ? t->sub->d
+						   : NULL;
 	osip_message_t *req = tr->orig_request, *n = NULL;
 	struct auth_set a = { .n = 0 };
 	char why[256] = "", label[160];
 	struct txn *t2 = NULL;
 	int rc = 0;
 
-	if (req == NULL || req->cseq == NULL || req->cseq->number == NULL)
-		return;
-	snprintf(label, sizeof(label), "call %s", t->dlg->od->call_id);
+	if (d == NULL || d->od == NULL || req == NULL || t->authed)
+		return false;
+	snprintf(label, sizeof(label), "call %s", d->od->call_id);
 	if (sip->creds == NULL)
 		snprintf(why, sizeof(why), "no --credentials to answer it");
 	else
@@ -4910,23 +4918,43 @@ bye_auth(struct cp_sip *sip, const struct txn *t, osip_transaction_t *tr,
 				     sizeof(why));
 	if (rc <= 0 ||
 	    (n = auth_request(sip, &a, req, t->peer.proto,
-			      (uint32_t)strtoul(req->cseq->number, NULL, 10) +
-				      1)) == NULL ||
+			      (uint32_t)d->od->local_cseq + 1)) == NULL ||
 	    (t2 = calloc(1, sizeof(*t2))) == NULL) {
 		if (n != NULL)
 			osip_message_free(n);
+		auth_set_free(&a);
 		sip->st.auth_failed++;
-		LOG_WARN("sip: %s: our BYE got %d: %s: the peer may not have "
-			 "hung up", label, m->status_code,
-			 why[0] != '\0' ? why : "no memory");
-	} else {
-		t2->peer = t->peer;
-		if (start_client(sip, NICT, n, t2, NULL) < 0)
-			sip->st.tx_failed++;
-		else
-			sip->st.auth_sent++;
+		LOG_WARN("sip: %s: our %s got %d: %s%s", label,
+			 req->sip_method, m->status_code,
+			 why[0] != '\0' ? why : "no memory",
+			 t->dlg != NULL ? ": the peer may not have hung up"
+					: "");
+		return false;
 	}
 	auth_set_free(&a);
+	d->od->local_cseq++;
+	t2->peer = t->peer;
+	t2->authed = true;
+	if (start_client(sip, MSG_IS_INVITE(req) ? ICT : NICT, n, t2,
+			 NULL) < 0) {
+		sip->st.tx_failed++;
+		return false;
+	}
+	sip->st.auth_sent++;
+	if (t->upd != NULL) { /* the refresh goes on in t2 */
+		t2->upd = t->upd;
+		t->upd->se_tx = t2;
+		t->upd = NULL;
+	}
+	if (t->sub != NULL) { /* the NOTIFY is in flight again in t2 */
+		t2->sub = t->sub;
+		t2->notify_final = t->notify_final;
+		t2->retry_udp = t->retry_udp;
+		t->sub->tx = t2;
+		t->sub = NULL;
+		t->retry_udp = NULL;
+	}
+	return true;
 }
 
 static void
@@ -4938,6 +4966,8 @@ on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m)
 
 	if (t == NULL)
 		return;
+	if (!timeout && (m->status_code == 401 || m->status_code == 407))
+		dialog_auth(t->sip, t, tr, m); /* a refreshing re-INVITE */
 	stimer_refresh_done(t, timeout ? 408 : m->status_code,
 			    timeout ? NULL : m);
 	if (!timeout && t->call != NULL &&

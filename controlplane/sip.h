@@ -363,7 +363,7 @@ struct cp_sip_conf {
 	X(proxy_dns_failed)	/* their names DNS did not resolve */	\
 	X(dial_dns_failed)	/* dial-out targets' names the same */	\
 	X(dial_failovers)	/* sent on to a target's next address */ \
-	X(auth_sent)		/* dial-outs, BYEs again with credentials */ \
+	X(auth_sent)		/* requests again with credentials */ \
 	X(auth_failed)		/* their 401, 407 not answered, or refused */ \
 	X(session_refreshes)	/* our refreshes: UPDATEs, re-INVITEs */ \
 	X(session_refreshed)	/* refreshes received (re-INVITE, UPDATE) */ \
@@ -641,8 +641,10 @@ int cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
  * (auth_failed, logged with why) when none of its challenges has
  * credentials, when a realm challenges the INVITE that carried them
  * again and not as stale (refused), or after 4 challenges answered. A
- * BYE of ours challenged goes again with credentials once (the dialog
- * ends anyway); other requests in a dialog fail as they would.
+ * request of ours in a dialog (a BYE, a refreshing UPDATE or re-INVITE, a
+ * NOTIFY) challenged goes again with credentials once, CSeq the dialog's
+ * next (a BYE's dialog ends anyway); if it cannot, it fails as on any
+ * error.
  */
 void cp_sip_set_creds(struct cp_sip *sip, const struct cp_creds *creds);
 

@@ -32,6 +32,7 @@
 
 #include "check_main.h"
 #include "creds.h"
+#include "digest.h"
 #include "xsd_check.h"
 #include "log.h"
 #include "proc.h"
@@ -795,6 +796,19 @@ START_TEST(test_sip_dial_out_answered)
 }
 END_TEST
 
+/* --credentials of text ("REALM USER PASSWORD" lines) for sip. */
+static void
+use_creds(const char *text)
+{
+	static struct cp_creds creds;
+	char err[256];
+
+	ck_assert_msg(cp_creds_parse(&creds, text, "creds", err,
+				     sizeof(err)) == 0,
+		      "%s", err);
+	cp_sip_set_creds(sip, &creds);
+}
+
 /*
  * A callee that asks for credentials (RFC 3261 §22.2; SIPp's
  * uas_dialout_401 checks them itself): with the right ones (_i 0, and
@@ -805,18 +819,11 @@ END_TEST
  */
 START_TEST(test_sip_dial_out_authenticates)
 {
-	static struct cp_creds creds;
 	bool good = _i == 0 || _i == 2;
-	char err[256];
 
-	ck_assert_int_eq(cp_creds_parse(&creds,
-					_i == 3	  ? "other.test tutti s3cret\n"
-					: good ? "callee.test tutti s3cret\n"
-						 "* tutti wrong\n"
-					       : "callee.test tutti s3cre7\n",
-					"creds", err, sizeof(err)),
-			 0);
-	cp_sip_set_creds(sip, &creds);
+	use_creds(_i == 3  ? "other.test tutti s3cret\n"
+		  : good ? "callee.test tutti s3cret\n* tutti wrong\n"
+			 : "callee.test tutti s3cre7\n");
 	app.bye_on_answer = true;
 	app.dial_tcp = _i == 2;
 	sipp_verifies_auth = true;
@@ -851,14 +858,8 @@ END_TEST
  */
 START_TEST(test_sip_dial_out_proxy_authenticates)
 {
-	static struct cp_creds creds;
-	char err[256];
-
-	ck_assert_int_eq(cp_creds_parse(&creds, "carrier.test tutti s3cret\n",
-					"creds", err, sizeof(err)),
-			 0);
 	if (_i == 0)
-		cp_sip_set_creds(sip, &creds);
+		use_creds("carrier.test tutti s3cret\n");
 	app.bye_on_answer = true;
 	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_407",
 				     "u1", "callee", "expect",
@@ -889,13 +890,7 @@ END_TEST
 static void
 dial_authenticated(const char *scen, uint64_t sent)
 {
-	static struct cp_creds creds;
-	char err[256];
-
-	ck_assert_int_eq(cp_creds_parse(&creds, "callee.test tutti s3cret\n",
-					"creds", err, sizeof(err)),
-			 0);
-	cp_sip_set_creds(sip, &creds);
+	use_creds("callee.test tutti s3cret\n");
 	app.bye_on_answer = true;
 	sipp_verifies_auth = true;
 	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), scen, "u1", "callee",
@@ -1194,6 +1189,24 @@ START_TEST(test_sip_subscribe_refresh_unsubscribe)
 	ck_assert_int_eq(app.refreshes, 2);
 	ck_assert_str_eq(app.accept, "application/conference-info+xml");
 	ck_assert_uint_eq(app.version, 3);
+}
+END_TEST
+
+/*
+ * A subscriber (or its proxy) that asks requests in the dialog for
+ * credentials: the first NOTIFY gets 401 and goes again, once,
+ * with Authorization SIPp checks itself, CSeq one up and the same
+ * document; the subscription goes on to its end (subscribe_notify_401).
+ */
+START_TEST(test_sip_notify_authenticates)
+{
+	use_creds("callee.test tutti s3cret\n");
+	sipp_verifies_auth = true;
+	run_until_sub_ends("subscribe_notify_401", tps[_i], NULL, NULL, 2);
+	sipp_verifies_auth = false;
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_failed, 0);
+	cp_sip_set_creds(sip, NULL);
 }
 END_TEST
 
@@ -2677,8 +2690,9 @@ START_TEST(test_focus_proxy_kamailio_auth)
 		      "%s", focus_cp.out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "SIP challenges (401, 407) to dial-outs and "
-			     "BYEs: answered with credentials 2, not (no "
-			     "credentials for the realm, or refused) 1")
+			     "requests in dialogs: answered with credentials "
+			     "2, not (no credentials for the realm, or "
+			     "refused) 1")
 		      != NULL, "%s", out);
 }
 END_TEST
@@ -4512,6 +4526,76 @@ START_TEST(test_sip_session_timer_reinvite)
 	answer_req(fd, &to, msg, 200);
 	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_SESSION_EXPIRED] == 1, 3000));
 	ck_assert(stats_have("\"session_refreshes\":2,"));
+	close(fd);
+}
+END_TEST
+
+/*
+ * A caller (or its proxy) that asks requests in the dialog for
+ * credentials: our refresh (_i 0: an UPDATE, challenged by a proxy with
+ * 407, SHA-256; 1: a re-INVITE, the caller's Allow having no UPDATE and
+ * a proxy having asked for the timer, challenged with 401, MD5) goes
+ * again with credentials that check out, CSeq one up; its 200 keeps the
+ * timer (a re-INVITE's ACK has the new CSeq), and the next refresh comes.
+ */
+START_TEST(test_sip_session_timer_authenticates)
+{
+	static struct cp_digest_creds dc;
+	const char *method = _i == 0 ? "UPDATE" : "INVITE";
+	enum cp_digest_alg alg = _i == 0 ? CP_DIGEST_SHA256 : CP_DIGEST_MD5;
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char msg[4096], tag[64], hdrs[256], resp[2048], v[1024];
+	char ha1[CP_DIGEST_HEX_MAX];
+	unsigned long cseq, cseq2;
+
+	use_creds("caller.test tutti s3cret\n");
+	snprintf(hdrs, sizeof(hdrs),
+		 "Contact: <sip:caller@127.0.0.1:%u>\r\n"
+		 "Allow: INVITE, ACK, BYE%s\r\n",
+		 fd_port(fd),
+		 _i == 0 ? ", UPDATE" : "\r\nSession-Expires: 6");
+	raw_call(fd, &to, "se-auth", hdrs, tag);
+	raw_in_dialog(fd, &to, "ACK", "se-auth", tag, 1, "");
+	cseq = await_method(fd, method, msg, sizeof(msg), 8000);
+	udp_send(fd, &to, resp,
+		 (size_t)make_answer_ex(
+			 msg, _i == 0 ? 407 : 401, NULL,
+			 _i == 0 ? "Proxy-Authenticate: Digest "
+				   "realm=\"caller.test\", nonce=\"n1\", "
+				   "qop=\"auth\", algorithm=SHA-256\r\n"
+				 : "WWW-Authenticate: Digest "
+				   "realm=\"caller.test\", nonce=\"n2\", "
+				   "qop=\"auth\"\r\n",
+			 resp, sizeof(resp)));
+	if (_i == 1) /* the INVITE transaction's ACK of the 401 */
+		ck_assert_uint_eq(
+			await_method(fd, "ACK", resp, sizeof(resp), 8000),
+			cseq);
+	cseq2 = await_method(fd, method, msg, sizeof(msg), 8000);
+	ck_assert_uint_eq(cseq2, cseq + 1);
+	hdr_of(msg, _i == 0 ? "Proxy-Authorization" : "Authorization", v,
+	       sizeof(v));
+	ck_assert_msg(cp_digest_parse(&dc, v) == 0, "%s", msg);
+	ck_assert_str_eq(dc.username, "tutti");
+	ck_assert_str_eq(dc.nonce, _i == 0 ? "n1" : "n2");
+	ck_assert_int_eq(dc.alg, alg);
+	cp_digest_ha1(alg, "tutti", "caller.test", "s3cret", ha1);
+	ck_assert(cp_digest_response_ok(&dc, method, ha1));
+	udp_send(fd, &to, resp,
+		 (size_t)make_answer_ex(msg, 200, NULL,
+					"Session-Expires: 6;refresher=uac\r\n",
+					resp, sizeof(resp)));
+	if (_i == 1)
+		ck_assert_uint_eq(
+			await_method(fd, "ACK", resp, sizeof(resp), 8000),
+			cseq2);
+	ck_assert_uint_gt(await_method(fd, method, msg, sizeof(msg), 8000),
+			  cseq2);
+	ck_assert(stats_have("\"auth_sent\":1,"));
+	ck_assert(stats_have("\"auth_failed\":0,"));
+	answer_req(fd, &to, msg, 481); /* ends it */
+	cp_sip_set_creds(sip, NULL);
 	close(fd);
 }
 END_TEST
@@ -6849,6 +6933,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_refer_202_and_notifies, 0, 6);
 	tcase_add_loop_test(tc, test_sip_refer_method_header_param_400, 0, 2);
 	tcase_add_loop_test(tc, test_sip_subscribe_refresh_unsubscribe, 0, 2);
+	tcase_add_loop_test(tc, test_sip_notify_authenticates, 0, 2);
 	tcase_add_loop_test(tc, test_sip_subscribe_423, 0, 2);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(mf, setup_mf0, teardown);
@@ -6999,6 +7084,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_session_timer_answers);
 	tcase_add_test(raw, test_sip_session_timer_peer_refreshes);
 	tcase_add_test(raw, test_sip_session_timer_we_refresh);
+	tcase_add_loop_test(raw, test_sip_session_timer_authenticates, 0, 2);
 	tcase_add_test(raw, test_sip_session_timer_reinvite);
 	tcase_add_test(raw, test_sip_session_timer_update_refused);
 	tcase_add_test(raw, test_sip_session_timer_dial_out);

@@ -382,8 +382,8 @@ static const char *const sip_counters[][2] = {
 			    "address " },
 	{ "dial_dns_failed", ", DNS failures " },
 	{ NULL, NULL },
-	{ "auth_sent", "SIP challenges (401, 407) to dial-outs and BYEs: "
-		       "answered with credentials " },
+	{ "auth_sent", "SIP challenges (401, 407) to dial-outs and requests "
+		       "in dialogs: answered with credentials " },
 	{ "auth_failed", ", not (no credentials for the realm, or "
 			 "refused) " },
 	{ NULL, NULL },
