@@ -972,6 +972,30 @@ START_TEST(test_sip_dial_out_cancelled)
 }
 END_TEST
 
+/*
+ * A dial-out challenged (401), sent again with credentials, and cancelled
+ * while it rings: the CANCEL is the second INVITE's (CSeq 2, RFC 3261
+ * §9.1), and the dial-out ends with 487 (uas_dialout_cancel_401).
+ */
+START_TEST(test_sip_dial_out_cancelled_after_challenge)
+{
+	use_creds("callee.test tutti s3cret\n");
+	app.cancel_on_180 = true;
+	sipp_verifies_auth = true;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_cancel_401",
+				     "u1", "callee", NULL, NULL, free_port(),
+				     dial),
+			 0);
+	sipp_verifies_auth = false;
+	ck_assert(POLL_UNTIL(app.failed_code != 0, 5000));
+	ck_assert_int_eq(app.failed_code, 487);
+	ck_assert_int_eq(app.answered, 0);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, 1);
+	cp_sip_set_creds(sip, NULL);
+	assert_all_ended();
+}
+END_TEST
+
 /* Bad targets: not a host name, no SCTP, no sips: over UDP, nothing
  * injected, no port 0 (TLS without TLS set up: test_sip_tls_refused). */
 START_TEST(test_sip_dial_out_bad_targets)
@@ -6917,6 +6941,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_dial_out_authenticates, 0, 4);
 	tcase_add_loop_test(tc, test_sip_dial_out_proxy_authenticates, 0, 2);
 	tcase_add_test(tc, test_sip_bye_authenticates);
+	tcase_add_test(tc, test_sip_dial_out_cancelled_after_challenge);
 	tcase_add_test(tc, test_sip_dial_out_stale_nonce);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_bad_targets);
