@@ -128,6 +128,10 @@ struct auth_set {
 	unsigned n;
 };
 
+/* Early dialogs of a dial-out whose reliable provisionals are PRACKed
+ * (forks: the callee and what a proxy forks it to). */
+#define CALL_EARLY_MAX 4
+
 struct cp_sip_call {
 	struct cp_sip *sip;
 	osip_transaction_t *tr; /* its ICT */
@@ -176,6 +180,20 @@ struct cp_sip_call {
 	struct auth_set auth;
 	unsigned auth_tries;
 	osip_transaction_t *auth_tr;
+	/*
+	 * Reliable provisionals (RFC 3262): each early dialog (its To-tag)
+	 * that sent one, and its last RSeq taken in order; prack_cseq: our
+	 * last PRACK's CSeq (the dialog's requests go on above it);
+	 * early_sdp: the answer to our offer a reliable one brought (§5),
+	 * for a 2xx that carries none.
+	 */
+	struct {
+		char tag[64];
+		uint32_t rseq;
+	} rel[CALL_EARLY_MAX];
+	unsigned n_rel;
+	uint32_t prack_cseq;
+	char *early_sdp;
 	struct cp_sip_call *next;
 };
 
@@ -1495,17 +1513,22 @@ check_invite_body(const osip_message_t *m)
 	return sdp_ok ? 0 : 406;
 }
 
-/* The option tags of Require value v we do not support, onto list. */
+/*
+ * The option tags of Require value v (of an INVITE if invite) we do not
+ * support, onto list. 100rel in an INVITE is taken: the focus sends no
+ * provisional but 100, so none needs to be reliable (RFC 3262 §3).
+ */
 static void
 add_unsupported(const struct cp_sip *sip, char *list, size_t len,
-		const char *v)
+		const char *v, bool invite)
 {
 	const char *p = v, *t;
 	size_t k;
 
 	while ((t = cp_stimer_next_token(&p, CP_LIST_COMMA, &k)) != NULL)
 		if (!(sip->supported[0] != '\0' && k == 5 &&
-		      strncasecmp(t, "timer", 5) == 0))
+		      strncasecmp(t, "timer", 5) == 0) &&
+		    !(invite && k == 6 && strncasecmp(t, "100rel", 6) == 0))
 			snprintf(list + strlen(list), len - strlen(list),
 				 "%s%.*s", list[0] != '\0' ? ", " : "", (int)k,
 				 t);
@@ -1660,16 +1683,18 @@ precheck(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m)
 	if (MSG_IS_CANCEL(m))
 		return 0;
 	/*
-	 * "timer" is the one option tag supported (with session timers on):
-	 * any other in a Require gets 420, listing every such tag of every
-	 * Require header (RFC 4475 §3.3.5).
+	 * "timer" is the one option tag supported (with session timers on),
+	 * and 100rel in an INVITE (add_unsupported()): any other in a
+	 * Require gets 420, listing every such tag of every Require header
+	 * (RFC 4475 §3.3.5).
 	 */
 	unsup[0] = '\0';
 	for (int pos = 0;
 	     (pos = osip_message_header_get_byname(m, "require", pos, &h)) >= 0;
 	     pos++)
 		if (h != NULL && h->hvalue != NULL)
-			add_unsupported(sip, unsup, sizeof(unsup), h->hvalue);
+			add_unsupported(sip, unsup, sizeof(unsup), h->hvalue,
+					MSG_IS_INVITE(m));
 	if (unsup[0] != '\0') {
 		reply_code(sip, tr, 420, 0, "Unsupported", unsup);
 		return 420;
@@ -4383,6 +4408,7 @@ call_free(struct cp_sip *sip, struct cp_sip_call *c)
 	auth_set_free(&c->auth);
 	free(c->call_id);
 	free(c->sdp);
+	free(c->early_sdp);
 	free(c->dest_name);
 	free(c->dest);
 	free(c);
@@ -4490,6 +4516,88 @@ send_cancel(struct cp_sip *sip, struct cp_sip_call *c)
 	return start_client(sip, NICT, m, t, NULL);
 }
 
+/*
+ * A provisional m to c's INVITE: if reliable (Require: 100rel, RFC 3262
+ * §4), PRACK it in its early dialog (RAck: its RSeq and the INVITE's
+ * CSeq; §7.2), the first with each RSeq of that dialog and in order; an
+ * SDP body in it is the answer to our offer (§5), kept for a 2xx with
+ * none. True: m is to be dropped (a copy, out of order, or no RSeq).
+ */
+static bool
+prack(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *m)
+{
+	const char *v, *tag = tag_of(m->to);
+	struct cp_sip_dialog early = { .sip = sip };
+	osip_message_t *req;
+	osip_body_t *b = NULL;
+	struct txn *t;
+	char rack[64], *end = NULL;
+	unsigned long rseq, inv;
+	unsigned k;
+	bool rel = false;
+
+	for (int i = 0; (v = hdr(m, "require", NULL, i)) != NULL; i++)
+		rel |= cp_stimer_has_token(v, "100rel");
+	if (!rel)
+		return false;
+	v = hdr(m, "rseq", NULL, 0);
+	if (v != NULL)
+		rseq = strtoul(v, &end, 10);
+	if (v == NULL || end == v || rseq == 0 || rseq > 0x7fffffffUL ||
+	    tag == NULL || strlen(tag) >= sizeof(c->rel[0].tag) ||
+	    m->cseq == NULL || m->cseq->number == NULL) {
+		LOG_INFO("sip: dial-out %s: a reliable %d without a usable "
+			 "RSeq or To-tag: dropped", c->call_id, m->status_code);
+		return true;
+	}
+	for (k = 0; k < c->n_rel; k++)
+		if (strcmp(c->rel[k].tag, tag) == 0)
+			break;
+	if (k < c->n_rel && rseq != (unsigned long)c->rel[k].rseq + 1)
+		return true; /* a copy, or out of order: not taken (§4) */
+	if (k == CALL_EARLY_MAX)
+		return true;
+	if (osip_dialog_init_as_uac(&early.od, m) != 0 ||
+	    (t = calloc(1, sizeof(*t))) == NULL) {
+		if (early.od != NULL)
+			osip_dialog_free(early.od);
+		return true; /* no memory: the callee sends it again */
+	}
+	if (k == c->n_rel) {
+		snprintf(c->rel[k].tag, sizeof(c->rel[k].tag), "%s", tag);
+		c->n_rel++;
+	}
+	c->rel[k].rseq = (uint32_t)rseq;
+	early.peer = c->peer;
+	early.sips = c->sips;
+	inv = strtoul(m->cseq->number, NULL, 10);
+	early.od->local_cseq = (int)(c->prack_cseq > inv ? c->prack_cseq : inv);
+	dialog_next_hop(sip, &early, &t->peer);
+	req = build_request(sip, &early, "PRACK", t->peer.proto);
+	osip_dialog_free(early.od);
+	if (req == NULL) {
+		free(t);
+		LOG_INFO("sip: dial-out %s: a reliable %d with no Contact (or "
+			 "no memory): not PRACKed", c->call_id, m->status_code);
+		return false;
+	}
+	c->prack_cseq = (uint32_t)strtoul(req->cseq->number, NULL, 10);
+	snprintf(rack, sizeof(rack), "%lu %s INVITE", rseq, m->cseq->number);
+	osip_message_set_header(req, "RAck", rack);
+	if (start_client(sip, NICT, req, t, NULL) < 0)
+		sip->st.tx_failed++;
+	else
+		sip->st.prack_sent++;
+	osip_message_get_body(m, 0, &b);
+	if (c->early_sdp == NULL && b != NULL && b->body != NULL &&
+	    m->content_type != NULL && m->content_type->type != NULL &&
+	    m->content_type->subtype != NULL &&
+	    strcasecmp(m->content_type->type, "application") == 0 &&
+	    strcasecmp(m->content_type->subtype, "sdp") == 0)
+		c->early_sdp = strdup(b->body);
+	return false;
+}
+
 static void
 on_ict_1xx(int type, osip_transaction_t *tr, osip_message_t *m)
 {
@@ -4506,7 +4614,8 @@ on_ict_1xx(int type, osip_transaction_t *tr, osip_message_t *m)
 		proxy_set_up(sip, (unsigned)c->hop, "it answered a dial-out");
 	if (c->cancel_wanted && !c->cancel_sent && send_cancel(sip, c) < 0)
 		sip->st.tx_failed++;
-	if (m->status_code > 100 && sip->app.on_call_progress != NULL)
+	if (m->status_code > 100 && !prack(sip, c, m) &&
+	    sip->app.on_call_progress != NULL)
 		sip->app.on_call_progress(sip->app.ctx, c, m->status_code);
 }
 
@@ -4632,8 +4741,20 @@ on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 	t->call = NULL;
 	d->local_sdp = c->sdp;
 	c->sdp = NULL;
+	if ((uint32_t)d->od->local_cseq < c->prack_cseq) /* above PRACKs */
+		d->od->local_cseq = (int)c->prack_cseq;
 	stimer_answered(sip, d, m);
 	osip_message_get_body(m, 0, &b);
+	if ((b == NULL || b->body == NULL || b->body[0] == '\0') &&
+	    c->early_sdp != NULL) {
+		/* the answer came in a reliable provisional (RFC 3262 §5) */
+		if (sip->app.on_call_answered != NULL)
+			sip->app.on_call_answered(sip->app.ctx, c, d,
+						  "application/sdp",
+						  c->early_sdp);
+		call_free(sip, c);
+		return;
+	}
 	if (m->content_type != NULL)
 		osip_content_type_to_str(m->content_type, &ct);
 	if (sip->app.on_call_answered != NULL)
@@ -5632,8 +5753,11 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	osip_message_set_allow(m, sip->allow);
 	if (sip->events[0] != '\0')
 		osip_message_set_header(m, "Allow-Events", sip->events);
-	if (sip->supported[0] != '\0') /* the callee may ask for a timer */
-		osip_message_set_header(m, "Supported", sip->supported);
+	/* reliable provisionals (RFC 3262, PRACKed), and the callee may ask
+	 * for a timer */
+	osip_message_set_header(m, "Supported", sip->supported[0] != '\0'
+							? "100rel, timer"
+							: "100rel");
 	osip_message_set_content_length(m, "0");
 	set_body(m, o->content_type, o->body);
 	if (m->from == NULL || m->to == NULL || m->call_id == NULL ||

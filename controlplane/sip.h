@@ -370,6 +370,7 @@ struct cp_sip_conf {
 	X(session_expired)	/* dialogs hung up by the session timer */ \
 	X(session_too_small)	/* 422: a Session-Expires below min_se_s */ \
 	X(sips_in_clear)	/* 416: a sips: Request-URI not over TLS */ \
+	X(prack_sent)		/* reliable provisionals PRACKed (3262) */ \
 	X(asserted)		/* P-Asserted-Identity believed (trust) */ \
 	X(asserted_ignored)	/* and ignored: not from the trust domain */
 /* clang-format on */

@@ -53,6 +53,7 @@ static struct {
 	/* dial-out */
 	int progress, answered, failed_code;
 	bool cancel_on_180, bye_on_answer;
+	bool first_183; /* the first progress is a 183 (else all are 180) */
 	bool ring_timeout_on_180;	/* 300 ms from the 180 */
 	bool dial_tcp; /* dial() adds ;transport=tcp */
 	char answer[512];
@@ -161,7 +162,7 @@ static void
 on_call_progress(void *ctx, struct cp_sip_call *call, int code)
 {
 	(void)ctx;
-	ck_assert_int_eq(code, 180);
+	ck_assert_int_eq(code, app.progress == 0 && app.first_183 ? 183 : 180);
 	app.progress++;
 	if (app.cancel_on_180)
 		ck_assert_int_eq(cp_sip_invite_cancel(sip, call), 0);
@@ -792,6 +793,33 @@ START_TEST(test_sip_dial_out_answered)
 	ck_assert_ptr_nonnull(strstr(app.answer, "m=audio "));
 	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 1);
 	ck_assert_uint_ge(cp_sip_stats(sip)->acks_sent, 1);
+	assert_all_ended();
+}
+END_TEST
+
+/*
+ * A callee that sends its provisionals reliably (RFC 3262; SIPp's
+ * uas_dialout_100rel checks each PRACK itself), over UDP (_i 0) and TCP
+ * (1): the INVITE says Supported: 100rel; a 183 with the SDP answer and a
+ * 180 are PRACKed in their early dialog, in order, and a copy of the 183
+ * is not (nor reported); the 200 without SDP is answered with the 183's;
+ * the BYE's CSeq is above the PRACKs'.
+ */
+START_TEST(test_sip_dial_out_100rel)
+{
+	app.bye_on_answer = true;
+	app.first_183 = true;
+	app.dial_tcp = _i == 1;
+	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_100rel",
+				     tps[_i], "callee", NULL, NULL, free_port(),
+				     dial),
+			 0);
+	ck_assert(POLL_UNTIL(app.ends[CP_SIP_END_BYE_SENT] == 1, 5000));
+	ck_assert_int_eq(app.progress, 2);
+	ck_assert_int_eq(app.answered, 1);
+	ck_assert_int_eq(app.failed_code, 0);
+	ck_assert_ptr_nonnull(strstr(app.answer, "m=audio "));
+	ck_assert_uint_eq(cp_sip_stats(sip)->prack_sent, 2);
 	assert_all_ended();
 }
 END_TEST
@@ -3170,6 +3198,9 @@ static const struct {
 	/* S-04 */
 	{ REQ("OPTIONS", "z9hG4bK6", "c6", "1 OPTIONS", "Require: foo\r\n"),
 	  "SIP/2.0 420", "Unsupported: foo" },
+	/* 100rel is taken in an INVITE only (RFC 3262 §3) */
+	{ REQ("OPTIONS", "z9hG4bK7r", "c7r", "1 OPTIONS", "Require: 100rel\r\n"),
+	  "SIP/2.0 420", "Unsupported: 100rel\r\n" },
 	/*
 	 * S-11: a UAS processes Max-Forwards: 0 (default policy); F-08: the
 	 * 200 to OPTIONS has our Contact with the configured ;isfocus
@@ -3697,6 +3728,24 @@ raw_call(int caller, const struct sockaddr_in *to, const char *callid,
 	ck_assert_ptr_nonnull(t);
 	ck_assert_int_eq(sscanf(t, ";tag=%63[0-9a-f]", tag), 1);
 }
+
+/*
+ * RFC 3262 §3: an INVITE that requires 100rel is answered, not refused
+ * with 420 (the focus sends no provisional but 100, so none has to be
+ * reliable).
+ */
+START_TEST(test_sip_invite_requires_100rel)
+{
+	struct sockaddr_in to;
+	int fd = udp_peer(&to);
+	char tag[64];
+
+	raw_call(fd, &to, "rel-1", "Supported: 100rel\r\nRequire: 100rel\r\n",
+		 tag);
+	ck_assert_int_eq(app.invites, 1);
+	close(fd);
+}
+END_TEST
 
 /*
  * Who asks for anonymity (RFC 3323): Privacy with id, user or header
@@ -4673,7 +4722,7 @@ START_TEST(test_sip_session_timer_dial_out)
 			 0);
 	udp_recv(callee, inv, sizeof(inv));
 	ck_assert_msg(strncmp(inv, "INVITE ", 7) == 0, "%s", inv);
-	ck_assert_str_eq(hdr_of(inv, "Supported", v, sizeof(v)), "timer");
+	ck_assert_str_eq(hdr_of(inv, "Supported", v, sizeof(v)), "100rel, timer");
 	udp_send(callee, &to, resp,
 		 (size_t)make_answer_ex(inv, 200, "callee", hdrs, resp,
 					sizeof(resp)));
@@ -6941,6 +6990,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_dial_out_authenticates, 0, 4);
 	tcase_add_loop_test(tc, test_sip_dial_out_proxy_authenticates, 0, 2);
 	tcase_add_test(tc, test_sip_bye_authenticates);
+	tcase_add_loop_test(tc, test_sip_dial_out_100rel, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_cancelled_after_challenge);
 	tcase_add_test(tc, test_sip_dial_out_stale_nonce);
 	tcase_add_loop_test(tc, test_sip_dial_out_cancelled, 0, 2);
@@ -7050,6 +7100,7 @@ test_suite(void)
 	tcase_add_checked_fixture(raw, setup, teardown);
 	tcase_add_test(raw, test_sip_rport_received);
 	tcase_add_test(raw, test_sip_privacy_asked);
+	tcase_add_test(raw, test_sip_invite_requires_100rel);
 	tcase_add_test(raw, test_sip_asserted_identity);
 	tcase_add_test(raw, test_sip_no_via_dropped);
 	tcase_add_loop_test(raw, test_sip_answers, 0,

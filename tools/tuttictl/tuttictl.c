@@ -382,6 +382,9 @@ static const char *const sip_counters[][2] = {
 			    "address " },
 	{ "dial_dns_failed", ", DNS failures " },
 	{ NULL, NULL },
+	{ "prack_sent", "SIP reliable provisionals (RFC 3262) to dial-outs: "
+			"acknowledged (PRACK) " },
+	{ NULL, NULL },
 	{ "auth_sent", "SIP challenges (401, 407) to dial-outs and requests "
 		       "in dialogs: answered with credentials " },
 	{ "auth_failed", ", not (no credentials for the realm, or "
