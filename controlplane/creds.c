@@ -5,6 +5,7 @@
  */
 #include "creds.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -86,33 +87,79 @@ field(const char **sp, const char *end, char *out, const char **why)
 	return 1;
 }
 
-/* One line, [s, end), into *c. 0: credentials; 1: nothing on it; -1:
- * why says what is wrong. */
+static bool
+is_ha1_key(const char *k)
+{
+	return strcmp(k, "ha1-md5") == 0 || strcmp(k, "ha1-sha256") == 0;
+}
+
+/* An HA1 of c: key (is_ha1_key()) and its hex. 0, or -1 with why. */
+static int
+ha1(struct cp_cred *c, const char *key, const char *hex, const char **why)
+{
+	bool md5 = strcmp(key, "ha1-md5") == 0;
+	char *out = md5 ? c->ha1_md5 : c->ha1_sha256;
+	size_t want = md5 ? 32 : 64;
+
+	if (out[0] != '\0') {
+		*why = md5 ? "ha1-md5 twice" : "ha1-sha256 twice";
+		return -1;
+	}
+	if (strlen(hex) != want ||
+	    strspn(hex, "0123456789abcdefABCDEF") != want) {
+		*why = md5 ? "ha1-md5 wants 32 hex digits"
+			   : "ha1-sha256 wants 64 hex digits";
+		return -1;
+	}
+	for (size_t i = 0; i <= want; i++)
+		out[i] = (char)tolower((unsigned char)hex[i]);
+	return 0;
+}
+
+/* One line, [s, end), into *c: REALM USER PASSWORD, or REALM USER and one
+ * or two HA1s (KEY HEX). 0: credentials; 1: nothing on it; -1: why says
+ * what is wrong. */
 static int
 line(const char *s, const char *end, struct cp_cred *c, const char **why)
 {
-	char *fields[3] = { c->realm, c->user, c->password };
-	char extra[CP_CREDS_FIELD_MAX];
-	int rc;
+	char f[7][CP_CREDS_FIELD_MAX];
+	int rc, n;
 
+	memset(c, 0, sizeof(*c));
 	while (s < end && is_blank(*s))
 		s++;
 	if (s == end || *s == '#')
 		return 1;
-	for (int i = 0; i < 3; i++) {
-		if ((rc = field(&s, end, fields[i], why)) < 0)
+	for (n = 0; n < 7; n++) {
+		if ((rc = field(&s, end, f[n], why)) < 0)
 			return -1;
-		if (rc == 0) {
-			*why = "want REALM USER PASSWORD, found fewer fields";
-			return -1;
-		}
+		if (rc == 0)
+			break;
 	}
-	if ((rc = field(&s, end, extra, why)) != 0) {
-		if (rc > 0)
-			*why = "want REALM USER PASSWORD, found more fields "
-			       "(quote a field with blanks)";
+	if (n < 3) {
+		*why = "want REALM USER PASSWORD, found fewer fields";
 		return -1;
 	}
+	if (n > 3 && (!is_ha1_key(f[2]) || (n != 4 && n != 6) ||
+		      (n == 6 && !is_ha1_key(f[4])))) {
+		*why = is_ha1_key(f[2]) ? "want REALM USER, then ha1-md5 HEX "
+					  "and/or ha1-sha256 HEX"
+					: "want REALM USER PASSWORD, found "
+					  "more fields (quote a field with "
+					  "blanks)";
+		return -1;
+	}
+	if (n > 3 && strcmp(f[0], "*") == 0) {
+		*why = "an HA1 holds its realm: not for realm *";
+		return -1;
+	}
+	memcpy(c->realm, f[0], sizeof(c->realm));
+	memcpy(c->user, f[1], sizeof(c->user));
+	if (n == 3)
+		memcpy(c->password, f[2], sizeof(c->password));
+	for (int i = 2; i + 1 < n; i += 2)
+		if (ha1(c, f[i], f[i + 1], why) < 0)
+			return -1;
 	return 0;
 }
 

@@ -8,10 +8,13 @@
  * The file: a line per realm, "REALM USER PASSWORD", fields apart by
  * blanks; a field with blanks, '"' or '\' is quoted ("..", with \" and
  * \\ inside); REALM * is any realm not named; blank lines and lines whose
- * first non-blank is '#' are skipped. A line that does not parse, a realm
- * named twice, an empty file, more than CP_CREDS_MAX lines or a field
- * longer than CP_CREDS_FIELD_MAX - 1 bytes refuse the whole file, with
- * FILE:LINE: reason.
+ * first non-blank is '#' are skipped. Instead of the password, a line may
+ * give its HA1s (RFC 7616 §3.4.2: H(USER:REALM:PASSWORD), so that the file
+ * holds no password): "REALM USER ha1-md5 HEX", "... ha1-sha256 HEX", or
+ * both pairs (not for REALM *: an HA1 holds its realm). A line that does
+ * not parse, a realm named twice, an empty file, more than CP_CREDS_MAX
+ * lines or a field longer than CP_CREDS_FIELD_MAX - 1 bytes refuse the
+ * whole file, with FILE:LINE: reason.
  */
 #ifndef TUTTI_CP_CREDS_H
 #define TUTTI_CP_CREDS_H
@@ -28,7 +31,9 @@ extern "C" {
 struct cp_cred {
 	char realm[CP_CREDS_FIELD_MAX]; /* "*": any other */
 	char user[CP_CREDS_FIELD_MAX];
-	char password[CP_CREDS_FIELD_MAX];
+	char password[CP_CREDS_FIELD_MAX]; /* "": HA1s instead */
+	char ha1_md5[33];		   /* lower-case hex, or "" */
+	char ha1_sha256[65];
 };
 
 /* A file's credentials; plain data (copy it to keep them). */

@@ -637,20 +637,34 @@ cp_digest_answer(char *buf, size_t len, const struct cp_digest_chal *ch,
 		 const char *user, const char *password, const char *method,
 		 const char *uri, const char *cnonce, uint32_t nc)
 {
-	char ha1[CP_DIGEST_HEX_MAX], resp[CP_DIGEST_HEX_MAX], ncs[9];
+	char ha1[CP_DIGEST_HEX_MAX];
+
+	cp_digest_ha1(ch->alg, user, ch->realm, password, ha1);
+	return cp_digest_answer_ha1(buf, len, ch, user, ha1, method, uri,
+				    cnonce, nc);
+}
+
+int
+cp_digest_answer_ha1(char *buf, size_t len, const struct cp_digest_chal *ch,
+		     const char *user, const char *ha1, const char *method,
+		     const char *uri, const char *cnonce, uint32_t nc)
+{
+	char resp[CP_DIGEST_HEX_MAX], ncs[9];
 	char *w = buf, *end = buf + (len > 0 ? len - 1 : 0);
+	size_t hex = ch->alg == CP_DIGEST_SHA256 ? 64 : 32;
 	bool ok;
 
 	if (len == 0)
 		return -ENOSPC;
 	buf[0] = '\0';
+	if (strlen(ha1) != hex || strspn(ha1, "0123456789abcdef") != hex)
+		return -EINVAL;
 	if (((ch->qop_auth || ch->sess) &&
 	     (cnonce == NULL || cnonce[0] == '\0')) ||
 	    !no_ctl(user) || !no_ctl(uri) || !no_ctl(cnonce) ||
 	    !no_ctl(ch->realm) || !no_ctl(ch->nonce) || !no_ctl(ch->opaque))
 		return -EINVAL;
 	snprintf(ncs, sizeof(ncs), "%08x", nc);
-	cp_digest_ha1(ch->alg, user, ch->realm, password, ha1);
 	cp_digest_response(ch->alg, ch->sess, ha1, ch->nonce, ncs, cnonce,
 			   ch->qop_auth, method, uri, resp);
 	ok = put_text(&w, end, "Digest username=") &&

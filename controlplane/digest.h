@@ -172,6 +172,16 @@ int cp_digest_answer(char *buf, size_t len, const struct cp_digest_chal *ch,
 		     const char *user, const char *password, const char *method,
 		     const char *uri, const char *cnonce, uint32_t nc);
 
+/*
+ * cp_digest_answer() from the plain HA1 of user, ch's realm and the
+ * password (lower-case hex of ch's algorithm: 32 digits for MD5, 64 for
+ * SHA-256; else -EINVAL), not the password.
+ */
+int cp_digest_answer_ha1(char *buf, size_t len,
+			 const struct cp_digest_chal *ch, const char *user,
+			 const char *ha1, const char *method, const char *uri,
+			 const char *cnonce, uint32_t nc);
+
 /* "MD5" or "SHA-256". */
 const char *cp_digest_alg_name(enum cp_digest_alg alg);
 

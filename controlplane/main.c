@@ -224,7 +224,9 @@ usage(FILE *f)
 "                     in a dialog (BYE, session refresh, NOTIFY).\n"
 "                     A line per realm: REALM USER PASSWORD\n"
 "                     (\"quoted\" with blanks; REALM * for any other;\n"
-"                     # comments); a bad file is refused with\n"
+"                     # comments), or, to keep no password there,\n"
+"                     REALM USER ha1-md5 HEX [ha1-sha256 HEX] (HEX:\n"
+"                     H(USER:REALM:PASSWORD)); a bad file is refused with\n"
 "                     FILE:LINE: reason. Keep it mode 600. SIGHUP\n"
 "                     reads it again (a bad one keeps those in force)\n"
 "  --dns ADDR[:PORT][,...]  the DNS servers for those names (default:\n"
@@ -926,16 +928,23 @@ load_creds(const char *path, bool again)
 		LOG_WARN("--credentials %s: others than its owner may read it "
 			 "(mode %03o): chmod 600 it",
 			 path, (unsigned)(st.st_mode & 0777));
-	for (unsigned i = 0; i < creds.n && n < sizeof(realms); i++)
+	for (unsigned i = 0; i < creds.n && n < sizeof(realms); i++) {
+		const struct cp_cred *c = &creds.c[i];
+		bool md5 = c->ha1_md5[0] != '\0', sha = c->ha1_sha256[0] != '\0';
+		const char *how = c->password[0] != '\0' ? ""
+				  : md5 && sha	     ? ", HA1s MD5, SHA-256"
+				  : md5		     ? ", HA1 MD5"
+						     : ", HA1 SHA-256";
+		bool any = c->realm[0] == '*';
+
 		n += (size_t)snprintf(realms + n, sizeof(realms) - n,
-				      "%s%s%s%s (user %s)", i ? ", " : "",
-				      creds.c[i].realm[0] == '*' ? "" : "\"",
-				      creds.c[i].realm,
-				      creds.c[i].realm[0] == '*' ? ""
-								 : "\"",
-				      creds.c[i].user);
-	LOG_INFO("credentials %s%s: %u realm%s, %s; a dial-out challenged "
-		 "(401, 407) goes again with its realm's",
+				      "%s%s%s%s (user %s%s)", i ? ", " : "",
+				      any ? "" : "\"", c->realm, any ? "" : "\"",
+				      c->user, how);
+	}
+	LOG_INFO("credentials %s%s: %u realm%s, %s; a dial-out, or a request "
+		 "in a dialog, challenged (401, 407) goes again with its "
+		 "realm's",
 		 path, again ? " read again" : "", creds.n,
 		 creds.n == 1 ? "" : "s", realms);
 	return 0;

@@ -4801,6 +4801,7 @@ auth_answer(struct cp_sip *sip, struct auth_set *a, bool proxy,
 {
 	const struct cp_cred *cred = cp_creds_find(sip->creds, ch->realm);
 	char cnonce[TAG_HEX + 1], val[1024], *uri = NULL;
+	const char *ha1;
 	unsigned k;
 
 	for (k = 0; k < a->n; k++)
@@ -4819,12 +4820,25 @@ auth_answer(struct cp_sip *sip, struct auth_set *a, bool proxy,
 			 "of %s", ch->realm, cred->user);
 		return -1;
 	}
+	ha1 = ch->alg == CP_DIGEST_SHA256 ? cred->ha1_sha256 : cred->ha1_md5;
+	if (cred->password[0] == '\0' && ha1[0] == '\0') {
+		snprintf(why, why_len, "realm \"%s\" asks for %s: "
+			 "--credentials has no password and no %s HA1 for it",
+			 ch->realm, cp_digest_alg_name(ch->alg),
+			 cp_digest_alg_name(ch->alg));
+		return 0;
+	}
 	if (k == AUTH_REALMS || strlen(ch->realm) >= sizeof(a->h[0].realm) ||
 	    osip_uri_to_str(req->req_uri, &uri) != 0)
 		return 0;
 	random_hex(cnonce, TAG_HEX);
-	if (cp_digest_answer(val, sizeof(val), ch, cred->user, cred->password,
-			     req->sip_method, uri, cnonce, 1) < 0) {
+	if ((cred->password[0] != '\0'
+		     ? cp_digest_answer(val, sizeof(val), ch, cred->user,
+					cred->password, req->sip_method, uri,
+					cnonce, 1)
+		     : cp_digest_answer_ha1(val, sizeof(val), ch, cred->user,
+					    ha1, req->sip_method, uri, cnonce,
+					    1)) < 0) {
 		osip_free(uri);
 		snprintf(why, why_len, "realm \"%s\": its challenge cannot be "
 			 "answered (too long, or control characters)",

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_creds.c: the focus's own credentials file (controlplane/creds.c):
- * lines, quoting, comments, the any-realm entry, and each refusal with its
- * line and reason; reading a file.
+ * lines, quoting, comments, the any-realm entry, HA1s instead of a
+ * password, and each refusal with its line and reason; reading a file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,42 +13,83 @@
 #include "check_main.h"
 #include "creds.h"
 
-START_TEST(test_creds_lines_quotes_comments)
+/* HA1s of the right lengths (any hex will do for parsing) */
+#define H32 "8d8d1b5a2a5a0f1f8c7e4b1c1e1b6c3d"
+#define H31 "8d8d1b5a2a5a0f1f8c7e4b1c1e1b6c3"
+#define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* text parsed, with no error (a static result: the next call's). */
+static const struct cp_creds *
+parsed(const char *text)
 {
 	static struct cp_creds c;
-	const struct cp_cred *k;
 	char err[256] = "";
 
-	ck_assert_int_eq(
-		cp_creds_parse(&c,
-			       "# the carrier's proxies\r\n"
-			       "\n"
-			       "carrier.example  tutti\ts3cret#1\r\n"
-			       "   # indented comment\n"
-			       "\"Asterisk PBX\" \"conf bridge\" \"a \\\"b\\\" \\\\c\"\n"
-			       "* fallback pw",
-			       "creds", err, sizeof(err)),
-		0);
+	ck_assert_msg(cp_creds_parse(&c, text, "creds", err, sizeof(err)) == 0,
+		      "%s", err);
 	ck_assert_str_eq(err, "");
-	ck_assert_uint_eq(c.n, 3);
-	k = cp_creds_find(&c, "carrier.example");
+	return &c;
+}
+
+START_TEST(test_creds_lines_quotes_comments)
+{
+	const struct cp_creds *c;
+	const struct cp_cred *k;
+
+	c = parsed("# the carrier's proxies\r\n"
+		   "\n"
+		   "carrier.example  tutti\ts3cret#1\r\n"
+		   "   # indented comment\n"
+		   "\"Asterisk PBX\" \"conf bridge\" \"a \\\"b\\\" \\\\c\"\n"
+		   "* fallback pw");
+	ck_assert_uint_eq(c->n, 3);
+	k = cp_creds_find(c, "carrier.example");
 	ck_assert_ptr_nonnull(k);
 	ck_assert_str_eq(k->user, "tutti");
 	ck_assert_str_eq(k->password, "s3cret#1");
-	k = cp_creds_find(&c, "Asterisk PBX");
+	k = cp_creds_find(c, "Asterisk PBX");
 	ck_assert_ptr_nonnull(k);
 	ck_assert_str_eq(k->user, "conf bridge");
 	ck_assert_str_eq(k->password, "a \"b\" \\c");
 	/* realms are compared exactly; others get the * entry */
-	k = cp_creds_find(&c, "CARRIER.example");
+	k = cp_creds_find(c, "CARRIER.example");
 	ck_assert_ptr_nonnull(k);
 	ck_assert_str_eq(k->realm, "*");
 	ck_assert_str_eq(k->user, "fallback");
 	ck_assert_ptr_null(cp_creds_find(NULL, "carrier.example"));
-	ck_assert_int_eq(cp_creds_parse(&c, "a u p\n", "creds", err,
-					sizeof(err)),
-			 0);
-	ck_assert_ptr_null(cp_creds_find(&c, "b"));
+	c = parsed("a u p\n");
+	ck_assert_ptr_null(cp_creds_find(c, "b"));
+}
+END_TEST
+
+/*
+ * HA1s instead of a password (RFC 7616 §3.4.2): MD5, SHA-256 or both, in
+ * either order; upper-case hex taken as lower.
+ */
+START_TEST(test_creds_ha1)
+{
+	const struct cp_creds *c;
+	const struct cp_cred *k;
+
+	c = parsed("a.test u ha1-md5 8D8D1B5A2A5A0F1F8C7E4B1C1E1B6C3D\n"
+		   "b.test u ha1-sha256 " H64 " ha1-md5 " H32 "\n"
+		   "c.test u ha1-sha256 " H64 "\n"
+		   "d.test u ha1-md5\n");
+	ck_assert_uint_eq(c->n, 4);
+	k = cp_creds_find(c, "a.test");
+	ck_assert_str_eq(k->password, "");
+	ck_assert_str_eq(k->ha1_md5, H32);
+	ck_assert_str_eq(k->ha1_sha256, "");
+	k = cp_creds_find(c, "b.test");
+	ck_assert_str_eq(k->ha1_md5, H32);
+	ck_assert_str_eq(k->ha1_sha256, H64);
+	k = cp_creds_find(c, "c.test");
+	ck_assert_str_eq(k->ha1_md5, "");
+	ck_assert_str_eq(k->ha1_sha256, H64);
+	/* three fields: a password, whatever it says */
+	k = cp_creds_find(c, "d.test");
+	ck_assert_str_eq(k->password, "ha1-md5");
+	ck_assert_str_eq(k->ha1_md5, "");
 }
 END_TEST
 
@@ -70,6 +111,17 @@ static const struct {
 	{ "", "creds: no credentials in it (want lines REALM USER "
 	      "PASSWORD)" },
 	{ "# only a comment\n\n", "creds: no credentials in it" },
+	{ "a u ha1-md5 " H32 "x\n", "creds:1: ha1-md5 wants 32 hex digits" },
+	{ "a u ha1-md5 " H31 "g\n", "creds:1: ha1-md5 wants 32 hex digits" },
+	{ "a u ha1-sha256 " H32 "\n", "creds:1: ha1-sha256 wants 64 hex "
+				   "digits" },
+	{ "a u ha1-md5 " H32 " ha1-md5 " H32 "\n", "creds:1: ha1-md5 twice" },
+	{ "a u ha1-md5 " H32 " x\n", "creds:1: want REALM USER, then ha1-md5 "
+				  "HEX and/or ha1-sha256 HEX" },
+	{ "a u ha1-md5 " H32 " p q\n", "creds:1: want REALM USER, then "
+				    "ha1-md5 HEX" },
+	{ "* u ha1-md5 " H32 "\n", "creds:1: an HA1 holds its realm: not for "
+				"realm *" },
 };
 
 START_TEST(test_creds_refused)
@@ -170,6 +222,7 @@ test_suite(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_creds_lines_quotes_comments);
+	tcase_add_test(tc, test_creds_ha1);
 	tcase_add_loop_test(tc, test_creds_refused, 0,
 			    sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_creds_limits);

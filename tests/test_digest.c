@@ -340,7 +340,7 @@ START_TEST(test_digest_answer_rfc_vectors)
 	};
 	struct cp_digest_chal ch;
 	struct cp_digest_creds c;
-	char buf[1024], want[128], ha1[CP_DIGEST_HEX_MAX];
+	char buf[1024], buf2[1024], want[128], ha1[CP_DIGEST_HEX_MAX];
 
 	ck_assert_int_eq(cp_digest_chal_parse(&ch, v[_i].chal), 0);
 	ck_assert_str_eq(ch.realm, "http-auth@example.org");
@@ -373,6 +373,29 @@ START_TEST(test_digest_answer_rfc_vectors)
 		      "Circle of Life", ha1);
 	ck_assert(cp_digest_response_ok(&c, "GET", ha1));
 	ck_assert(!cp_digest_response_ok(&c, "POST", ha1));
+	/* from the HA1 instead of the password: the same answer */
+	ck_assert_int_eq(cp_digest_answer_ha1(buf2, sizeof(buf2), &ch,
+					      "Mufasa", ha1, "GET",
+					      "/dir/index.html",
+					      RFC7616_CNONCE, 1),
+			 0);
+	ck_assert_str_eq(buf2, buf);
+	/* an HA1 of the other algorithm's length, or not lower-case hex */
+	ha1[v[_i].alg == CP_DIGEST_SHA256 ? 32 : 31] = '\0';
+	ck_assert_int_eq(cp_digest_answer_ha1(buf2, sizeof(buf2), &ch,
+					      "Mufasa", ha1, "GET",
+					      "/dir/index.html",
+					      RFC7616_CNONCE, 1),
+			 -EINVAL);
+	ck_assert_str_eq(buf2, "");
+	cp_digest_ha1(v[_i].alg, "Mufasa", "http-auth@example.org",
+		      "Circle of Life", ha1);
+	ha1[0] = 'G';
+	ck_assert_int_eq(cp_digest_answer_ha1(buf2, sizeof(buf2), &ch,
+					      "Mufasa", ha1, "GET",
+					      "/dir/index.html",
+					      RFC7616_CNONCE, 1),
+			 -EINVAL);
 }
 END_TEST
 

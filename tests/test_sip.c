@@ -843,22 +843,29 @@ use_creds(const char *text)
  * over TCP _i 2) the INVITE goes again in a new transaction with
  * Authorization and is answered; with a wrong password (_i 1) the callee
  * challenges again, and the dial-out fails with 401 after one try; with
- * none for its realm (_i 3) it fails at once.
+ * none for its realm (_i 3) it fails at once. In place of the password,
+ * its MD5 HA1 (_i 4) answers as well; a SHA-256 HA1 alone (_i 5) cannot
+ * answer the MD5 challenge: it fails at once.
  */
 START_TEST(test_sip_dial_out_authenticates)
 {
-	bool good = _i == 0 || _i == 2;
+	bool good = _i == 0 || _i == 2 || _i == 4, none = _i == 3 || _i == 5;
+	char text[256], ha1[CP_DIGEST_HEX_MAX];
 
-	use_creds(_i == 3  ? "other.test tutti s3cret\n"
-		  : good ? "callee.test tutti s3cret\n* tutti wrong\n"
-			 : "callee.test tutti s3cre7\n");
+	cp_digest_ha1(_i == 4 ? CP_DIGEST_MD5 : CP_DIGEST_SHA256, "tutti",
+		      "callee.test", "s3cret", ha1);
+	snprintf(text, sizeof(text), "callee.test tutti %s %s\n",
+		 _i == 4 ? "ha1-md5" : "ha1-sha256", ha1);
+	use_creds(_i >= 4   ? text
+		  : _i == 3 ? "other.test tutti s3cret\n"
+		  : good    ? "callee.test tutti s3cret\n* tutti wrong\n"
+			    : "callee.test tutti s3cre7\n");
 	app.bye_on_answer = true;
 	app.dial_tcp = _i == 2;
 	sipp_verifies_auth = true;
 	ck_assert_int_eq(run_sipp_at(cp_sip_port(sip), "uas_dialout_401",
 				     tps[app.dial_tcp], "callee", "expect",
-				     _i == 3 ? "none" : "retry", free_port(),
-				     dial),
+				     none ? "none" : "retry", free_port(), dial),
 			 0);
 	sipp_verifies_auth = false;
 	if (good) {
@@ -872,7 +879,7 @@ START_TEST(test_sip_dial_out_authenticates)
 		ck_assert_int_eq(app.answered, 0);
 	}
 	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 1);
-	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, _i == 3 ? 0 : 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->auth_sent, none ? 0 : 1);
 	ck_assert_uint_eq(cp_sip_stats(sip)->auth_failed, good ? 0 : 1);
 	cp_sip_set_creds(sip, NULL);
 	assert_all_ended();
@@ -2704,13 +2711,14 @@ END_TEST
  * Kamailio as an outbound proxy that asks for credentials (407, SHA-256,
  * qop auth): with a wrong password in --credentials the dial-out goes
  * again once, is challenged again, and fails as refused; the file
- * rewritten and SIGHUP, the next one goes again with the right ones,
+ * rewritten with the right password's HA1 (SHA-256) in its place, and
+ * SIGHUP: the next one goes again with the right credentials,
  * Kamailio lets it through to the callee (SIPp), and it joins.
  * tuttictl stats counts both.
  */
 START_TEST(test_focus_proxy_kamailio_auth)
 {
-	char out[4096];
+	char out[4096], ha1[CP_DIGEST_HEX_MAX], line[128];
 
 	ck_assert_msg(proc_expect(&focus_cp, "credentials /tmp/tutti-test-"
 				  "creds-", 5000), "%s", focus_cp.out);
@@ -2728,9 +2736,15 @@ START_TEST(test_focus_proxy_kamailio_auth)
 		      "%s", kam[0].out);
 	ck_assert_ptr_null(strstr(kam[0].out, "tutti-test: authenticated"));
 
-	kam_write_creds("s3cret");
+	/* the right password, as its HA1 (no password in the file) */
+	cp_digest_ha1(CP_DIGEST_SHA256, "tutti", "carrier.test", "s3cret",
+		      ha1);
+	snprintf(line, sizeof(line), "ha1-sha256 %s", ha1);
+	kam_write_creds(line);
 	ck_assert_int_eq(kill(focus_cp.pid, SIGHUP), 0);
-	ck_assert_msg(proc_expect(&focus_cp, " read again: 1 realm", 5000),
+	ck_assert_msg(proc_expect(&focus_cp, " read again: 1 realm, "
+				  "\"carrier.test\" (user tutti, HA1 SHA-256)",
+				  5000),
 		      "%s", focus_cp.out);
 	ck_assert_int_eq(run_sipp_at((uint16_t)focus_port, "uas_behind_proxy",
 				     "u1", "callee", NULL, NULL,
@@ -6987,7 +7001,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_cancel_487, 0, 2);
 	tcase_add_loop_test(tc, test_sip_dial_out_answered, 0, 4);
 	tcase_add_test(tc, test_sip_dial_out_rejected);
-	tcase_add_loop_test(tc, test_sip_dial_out_authenticates, 0, 4);
+	tcase_add_loop_test(tc, test_sip_dial_out_authenticates, 0, 6);
 	tcase_add_loop_test(tc, test_sip_dial_out_proxy_authenticates, 0, 2);
 	tcase_add_test(tc, test_sip_bye_authenticates);
 	tcase_add_loop_test(tc, test_sip_dial_out_100rel, 0, 2);
