@@ -1592,7 +1592,8 @@ asserted_identity(const struct cp_sip *sip, const struct cp_sip_peer *peer,
 		return 0;
 	if (!peer->tls_trusted &&
 	    !cp_trust_has(sip->trust, sip->n_trust,
-			  (const struct sockaddr *)&peer->addr)) {
+			  (const struct sockaddr *)&peer->addr,
+			  peer->proto != CP_SIP_UDP)) {
 		*ignored = true;
 		return 0;
 	}

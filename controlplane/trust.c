@@ -27,13 +27,16 @@ host_bits_zero(const uint8_t *a, size_t len, unsigned int bits)
 	return true;
 }
 
-/* One network, text s (NUL-terminated), into *net. */
+/* One network, text s (NUL-terminated; "tcp:" before it: stream_only),
+ * into *net. */
 static int
 parse_net(const char *s, struct cp_trust_net *net, char *why, size_t why_len)
 {
+	bool stream = strncmp(s, "tcp:", 4) == 0;
+	const char *in = stream ? s + 4 : s;
 	char host[NET_TEXT_MAX];
-	const char *slash = strchr(s, '/');
-	size_t hlen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	const char *slash = strchr(in, '/');
+	size_t hlen = slash != NULL ? (size_t)(slash - in) : strlen(in);
 	unsigned int max_len, bits;
 	char *end = NULL;
 
@@ -41,7 +44,7 @@ parse_net(const char *s, struct cp_trust_net *net, char *why, size_t why_len)
 		snprintf(why, why_len, "'%s': not an address or a network", s);
 		return -EINVAL;
 	}
-	memcpy(host, s, hlen);
+	memcpy(host, in, hlen);
 	host[hlen] = '\0';
 	if (host[0] == '[' && host[hlen - 1] == ']') {
 		memmove(host, host + 1, hlen - 2);
@@ -82,6 +85,7 @@ parse_net(const char *s, struct cp_trust_net *net, char *why, size_t why_len)
 		return -EINVAL;
 	}
 	net->prefix_len = (uint8_t)bits;
+	net->stream_only = stream;
 	return 0;
 }
 
@@ -133,7 +137,7 @@ prefix_eq(const uint8_t *a, const uint8_t *b, unsigned int bits)
 
 bool
 cp_trust_has(const struct cp_trust_net *nets, size_t n,
-	     const struct sockaddr *addr)
+	     const struct sockaddr *addr, bool stream)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
 					    0, 0, 0, 0, 0xff, 0xff };
@@ -159,6 +163,7 @@ cp_trust_has(const struct cp_trust_net *nets, size_t n,
 	}
 	for (size_t i = 0; i < n; i++)
 		if (nets[i].family == family &&
+		    (stream || !nets[i].stream_only) &&
 		    prefix_eq(a, nets[i].addr, nets[i].prefix_len))
 			return true;
 	return false;

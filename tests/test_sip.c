@@ -2008,13 +2008,20 @@ START_TEST(test_focus_creator_rejoins_locked)
 }
 END_TEST
 
+/* The focus of policy.xml with --trust nets. */
+static void
+focus_trusting(char *nets)
+{
+	focus_extra[0] = "--trust";
+	focus_extra[1] = nets;
+	focus_setup_with_policy("policy.xml");
+	focus_extra[0] = focus_extra[1] = NULL;
+}
+
 static void
 focus_trust_setup(void)
 {
-	focus_extra[0] = "--trust";
-	focus_extra[1] = "192.0.2.0/24,127.0.0.1";
-	focus_setup_with_policy("policy.xml");
-	focus_extra[0] = focus_extra[1] = NULL;
+	focus_trusting("192.0.2.0/24,127.0.0.1");
 }
 
 /* SIPp (transport tp) joins conf asserting pai (focus_asserted), and
@@ -2073,6 +2080,45 @@ START_TEST(test_focus_asserted_identity)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick secret bob"), 0);
 	ck_assert_int_eq(sipp_wait(b, "focus_asserted", tps[_i]), 0);
 	ck_assert_ptr_null(strstr(focus_cp.out, "may not join"));
+}
+END_TEST
+
+static void
+focus_trust_tcp_setup(void)
+{
+	focus_trusting("tcp:127.0.0.1");
+}
+
+/*
+ * A trust domain over TCP only (--trust tcp:127.0.0.1): the identity SIPp
+ * asserts over TCP is believed (alice joins the closed conference); over
+ * UDP, from the same address, it is ignored: From says who calls (SIPp
+ * joins the open conference conf as itself, not as carol).
+ */
+START_TEST(test_focus_asserted_identity_tcp_only)
+{
+	char out[4096];
+	pid_t a, b;
+
+	ck_assert_msg(proc_expect(&focus_cp, "trust domain (RFC 3325): "
+				  "tcp:127.0.0.1", 1000), "%s", focus_cp.out);
+	a = asserted_join("closed", "<sip:alice@carrier.example>",
+			  "sip:alice@carrier.example", "t1");
+	b = sipp_start_at((uint16_t)focus_port, "focus_asserted", "u1",
+			  "conf", "pai", "<sip:carol@carrier.example>",
+			  free_port());
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf", 10000),
+		      "%s", focus_cp.out);
+	ck_assert_msg(strstr(focus_cp.out, "sip:carol@carrier.example") ==
+			      NULL, "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "\nSIP asserted identities (RFC 3325): "
+				  "believed 1, ignored (not from the trust "
+				  "domain) 1\n") != NULL, "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick closed alice"), 0);
+	ck_assert_int_eq(sipp_wait(a, "focus_asserted", "t1"), 0);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf sipp"), 0);
+	ck_assert_int_eq(sipp_wait(b, "focus_asserted", "u1"), 0);
 }
 END_TEST
 
@@ -7104,6 +7150,11 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_trust_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_loop_test(focus, test_focus_asserted_identity, 0, 2);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_trust_tcp");
+	tcase_add_checked_fixture(focus, focus_trust_tcp_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_asserted_identity_tcp_only);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);

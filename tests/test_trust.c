@@ -2,8 +2,8 @@
 /*
  * test_trust.c: the trust domain's networks (controlplane/trust.c, tutti-cp
  * --trust): parsing IPv4 and IPv6 prefixes and lone addresses, each bad
- * entry refused saying which and why, and membership, at the prefix's edges
- * and for IPv4-mapped IPv6 sources.
+ * entry refused saying which and why, and membership, at the prefix's edges,
+ * for IPv4-mapped IPv6 sources, and over UDP or TCP for "tcp:" networks.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,9 +26,9 @@ parse(const char *list)
 			      sizeof(why));
 }
 
-/* Is ip (IPv4 or IPv6 text) in nets? */
+/* Is ip (IPv4 or IPv6 text), over TCP or TLS if stream, in nets? */
 static bool
-has(const char *ip)
+has_over(const char *ip, bool stream)
 {
 	struct sockaddr_storage ss;
 
@@ -44,7 +44,17 @@ has(const char *ip)
 		a->sin_family = AF_INET;
 		ck_assert_int_eq(inet_pton(AF_INET, ip, &a->sin_addr), 1);
 	}
-	return cp_trust_has(nets, n_nets, (struct sockaddr *)&ss);
+	return cp_trust_has(nets, n_nets, (struct sockaddr *)&ss, stream);
+}
+
+/* Is ip in nets over UDP (and so over TCP too: checked)? */
+static bool
+has(const char *ip)
+{
+	bool udp = has_over(ip, false);
+
+	ck_assert(!udp || has_over(ip, true));
+	return udp;
 }
 
 START_TEST(test_trust_ipv4_prefixes)
@@ -100,6 +110,30 @@ START_TEST(test_trust_ipv6_prefixes)
 }
 END_TEST
 
+/*
+ * "tcp:" before a network: trusted over TCP or TLS only (a UDP source can
+ * be forged); the others over both.
+ */
+START_TEST(test_trust_tcp_only)
+{
+	ck_assert_int_eq(parse("tcp:198.18.0.0/24,192.0.2.7,tcp:[2001:db8::]/32"),
+			 0);
+	ck_assert_uint_eq(n_nets, 3);
+	ck_assert(nets[0].stream_only && !nets[1].stream_only &&
+		  nets[2].stream_only);
+	ck_assert_uint_eq(nets[0].prefix_len, 24);
+	ck_assert(has_over("198.18.0.9", true));
+	ck_assert(!has_over("198.18.0.9", false));
+	ck_assert(!has_over("198.18.1.9", true));
+	ck_assert(has_over("192.0.2.7", false));
+	ck_assert(has_over("192.0.2.7", true));
+	ck_assert(has_over("2001:db8::5", true));
+	ck_assert(!has_over("2001:db8::5", false));
+	ck_assert(has_over("::ffff:198.18.0.9", true));
+	ck_assert(!has_over("::ffff:198.18.0.9", false));
+}
+END_TEST
+
 /* Each bad entry: -EINVAL, and why names it. */
 START_TEST(test_trust_refuses_bad_entries)
 {
@@ -124,6 +158,10 @@ START_TEST(test_trust_refuses_bad_entries)
 		{ "", "'': not an address" },
 		{ "/24", "not an address" },
 		{ "[198.18.0.1]x", "not an address" },
+		{ "tcp:", "'tcp:': not an address or a network" },
+		{ "udp:198.18.0.1", "'udp:198.18.0.1': not an address" },
+		{ "tcp:198.18.0.1/24", "'tcp:198.18.0.1/24': address bits" },
+		{ "tcp:tcp:198.18.0.1", "not an address" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -166,6 +204,7 @@ test_suite(void)
 
 	tcase_add_test(tc, test_trust_ipv4_prefixes);
 	tcase_add_test(tc, test_trust_ipv6_prefixes);
+	tcase_add_test(tc, test_trust_tcp_only);
 	tcase_add_test(tc, test_trust_refuses_bad_entries);
 	tcase_add_test(tc, test_trust_at_most_max);
 	suite_add_tcase(s, tc);
