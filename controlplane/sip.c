@@ -182,18 +182,18 @@ struct cp_sip_call {
 	osip_transaction_t *auth_tr;
 	/*
 	 * Reliable provisionals (RFC 3262): each early dialog (its To-tag)
-	 * that sent one, and its last RSeq taken in order; prack_cseq: our
-	 * last PRACK's CSeq (the dialog's requests go on above it);
-	 * early_sdp: the answer to our offer a reliable one brought (§5),
-	 * for a 2xx that carries none.
+	 * that sent one, its last RSeq taken in order, and the answer to our
+	 * offer the first with SDP brought (§5; for a 2xx of that dialog
+	 * that carries none); prack_cseq: our last PRACK's CSeq (the
+	 * dialog's requests go on above it).
 	 */
 	struct {
 		char tag[64];
 		uint32_t rseq;
+		char *sdp;
 	} rel[CALL_EARLY_MAX];
 	unsigned n_rel;
 	uint32_t prack_cseq;
-	char *early_sdp;
 	struct cp_sip_call *next;
 };
 
@@ -4409,7 +4409,8 @@ call_free(struct cp_sip *sip, struct cp_sip_call *c)
 	auth_set_free(&c->auth);
 	free(c->call_id);
 	free(c->sdp);
-	free(c->early_sdp);
+	for (unsigned k = 0; k < c->n_rel; k++)
+		free(c->rel[k].sdp);
 	free(c->dest_name);
 	free(c->dest);
 	free(c);
@@ -4590,12 +4591,12 @@ prack(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *m)
 	else
 		sip->st.prack_sent++;
 	osip_message_get_body(m, 0, &b);
-	if (c->early_sdp == NULL && b != NULL && b->body != NULL &&
+	if (c->rel[k].sdp == NULL && b != NULL && b->body != NULL &&
 	    m->content_type != NULL && m->content_type->type != NULL &&
 	    m->content_type->subtype != NULL &&
 	    strcasecmp(m->content_type->type, "application") == 0 &&
 	    strcasecmp(m->content_type->subtype, "sdp") == 0)
-		c->early_sdp = strdup(b->body);
+		c->rel[k].sdp = strdup(b->body);
 	return false;
 }
 
@@ -4714,6 +4715,19 @@ stimer_answered(struct cp_sip *sip, struct cp_sip_dialog *d,
 	stimer_arm(sip, d, se, we, allows_update(m));
 }
 
+/* The answer a reliable provisional of the early dialog that 2xx m
+ * confirms (its To-tag) brought, or NULL. */
+static const char *
+early_answer(const struct cp_sip_call *c, osip_message_t *m)
+{
+	const char *tag = tag_of(m->to);
+
+	for (unsigned k = 0; tag != NULL && k < c->n_rel; k++)
+		if (strcmp(c->rel[k].tag, tag) == 0)
+			return c->rel[k].sdp;
+	return NULL;
+}
+
 static void
 on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 {
@@ -4721,6 +4735,7 @@ on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 	struct cp_sip_call *c = t != NULL ? t->call : NULL;
 	struct cp_sip_dialog *d;
 	osip_body_t *b = NULL;
+	const char *early;
 	char *ct = NULL;
 	struct cp_sip *sip;
 
@@ -4747,12 +4762,12 @@ on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m)
 	stimer_answered(sip, d, m);
 	osip_message_get_body(m, 0, &b);
 	if ((b == NULL || b->body == NULL || b->body[0] == '\0') &&
-	    c->early_sdp != NULL) {
-		/* the answer came in a reliable provisional (RFC 3262 §5) */
+	    (early = early_answer(c, m)) != NULL) {
+		/* the answer came in a reliable provisional of this dialog
+		 * (RFC 3262 §5) */
 		if (sip->app.on_call_answered != NULL)
 			sip->app.on_call_answered(sip->app.ctx, c, d,
-						  "application/sdp",
-						  c->early_sdp);
+						  "application/sdp", early);
 		call_free(sip, c);
 		return;
 	}
