@@ -1485,6 +1485,15 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 	mark_dirty(sip, tr);
 }
 
+/* Whether ct (NULL: none) says application/sdp. */
+static bool
+is_sdp(const osip_content_type_t *ct)
+{
+	return ct != NULL && ct->type != NULL && ct->subtype != NULL &&
+	       strcasecmp(ct->type, "application") == 0 &&
+	       strcasecmp(ct->subtype, "sdp") == 0;
+}
+
 /*
  * An INVITE's body must be SDP (S-06: else 415) and an Accept header must
  * allow SDP, the type of our answer (RFC 4475 §3.3.15: else 406).
@@ -1495,10 +1504,7 @@ check_invite_body(const osip_message_t *m)
 	const osip_content_type_t *ct = m->content_type;
 	bool sdp_ok = osip_list_size(&m->accepts) == 0;
 
-	if (osip_list_size(&m->bodies) > 0 && ct != NULL &&
-	    (ct->type == NULL || ct->subtype == NULL ||
-	     strcasecmp(ct->type, "application") != 0 ||
-	     strcasecmp(ct->subtype, "sdp") != 0))
+	if (osip_list_size(&m->bodies) > 0 && ct != NULL && !is_sdp(ct))
 		return 415;
 	for (int i = 0; i < osip_list_size(&m->accepts); i++) {
 		const osip_accept_t *a = osip_list_get(&m->accepts, i);
@@ -4592,10 +4598,7 @@ prack(struct cp_sip *sip, struct cp_sip_call *c, osip_message_t *m)
 		sip->st.prack_sent++;
 	osip_message_get_body(m, 0, &b);
 	if (c->rel[k].sdp == NULL && b != NULL && b->body != NULL &&
-	    m->content_type != NULL && m->content_type->type != NULL &&
-	    m->content_type->subtype != NULL &&
-	    strcasecmp(m->content_type->type, "application") == 0 &&
-	    strcasecmp(m->content_type->subtype, "sdp") == 0)
+	    is_sdp(m->content_type))
 		c->rel[k].sdp = strdup(b->body);
 	return false;
 }
@@ -4817,6 +4820,7 @@ auth_answer(struct cp_sip *sip, struct auth_set *a, bool proxy,
 {
 	const struct cp_cred *cred = cp_creds_find(sip->creds, ch->realm);
 	char cnonce[TAG_HEX + 1], val[1024], *uri = NULL;
+	char pw_ha1[CP_DIGEST_HEX_MAX];
 	const char *ha1;
 	unsigned k;
 
@@ -4848,13 +4852,13 @@ auth_answer(struct cp_sip *sip, struct auth_set *a, bool proxy,
 	    osip_uri_to_str(req->req_uri, &uri) != 0)
 		return 0;
 	random_hex(cnonce, TAG_HEX);
-	if ((cred->password[0] != '\0'
-		     ? cp_digest_answer(val, sizeof(val), ch, cred->user,
-					cred->password, req->sip_method, uri,
-					cnonce, 1)
-		     : cp_digest_answer_ha1(val, sizeof(val), ch, cred->user,
-					    ha1, req->sip_method, uri, cnonce,
-					    1)) < 0) {
+	if (cred->password[0] != '\0') { /* the HA1 of the password */
+		cp_digest_ha1(ch->alg, cred->user, ch->realm, cred->password,
+			      pw_ha1);
+		ha1 = pw_ha1;
+	}
+	if (cp_digest_answer_ha1(val, sizeof(val), ch, cred->user, ha1,
+				 req->sip_method, uri, cnonce, 1) < 0) {
 		osip_free(uri);
 		snprintf(why, why_len, "realm \"%s\": its challenge cannot be "
 			 "answered (too long, or control characters)",
