@@ -5674,7 +5674,7 @@ known_cmd(const char *cmd)
 	static const char *const cmds[] = {
 		"help", "list", "stats", "show", "roster", "dial", "lock",
 		"unlock", "end", "kick", "mute", "unmute", "deaf", "undeaf",
-		"capture", "captures", "proxies",
+		"capture", "captures", "proxies", "registrations",
 		"watchers", "approve", "reject", "drain", "undrain",
 		"provision", "unprovision",
 	};
@@ -5774,6 +5774,12 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 		if (f->sip != NULL)
 			cp_sip_proxies_json(f->sip, js, sizeof(js));
 		put(o, "{\"proxies\":%s}", f->sip != NULL ? js : "[]");
+	} else if (strcmp(cmd, "registrations") == 0) {
+		char js[CP_SIP_MAX_REGS * 640];
+
+		if (f->sip != NULL)
+			cp_sip_regs_json(f->sip, js, sizeof(js));
+		put(o, "{\"registrations\":%s}", f->sip != NULL ? js : "[]");
 	} else if (c == NULL) {
 		put_error(o, "'%s' needs a conference name", cmd);
 	} else if (strcmp(cmd, "show") == 0) {
@@ -6220,6 +6226,28 @@ proxies_metrics(const struct cp_sip *sip, struct out *o)
 		    "%" PRIu64 "\n", pi.uri, pi.addr, pi.failovers);
 }
 
+/* Each registration's state and failures (none: nothing). */
+static void
+regs_metrics(const struct cp_sip *sip, struct out *o)
+{
+	struct cp_sip_reg_info ri;
+
+	if (cp_sip_reg_info(sip, 0, &ri) < 0)
+		return;
+	put(o, "# HELP tutti_sip_registered Whether the focus holds a "
+	    "binding at a registrar for an address of record (1) or not "
+	    "(0).\n# TYPE tutti_sip_registered gauge\n");
+	for (unsigned i = 0; cp_sip_reg_info(sip, i, &ri) == 0; i++)
+		put(o, "tutti_sip_registered{aor=\"%s\"} %d\n", ri.aor,
+		    ri.registered ? 1 : 0);
+	put(o, "# HELP tutti_sip_register_failures_total REGISTERs of an "
+	    "address of record that failed.\n"
+	    "# TYPE tutti_sip_register_failures_total counter\n");
+	for (unsigned i = 0; cp_sip_reg_info(sip, i, &ri) == 0; i++)
+		put(o, "tutti_sip_register_failures_total{aor=\"%s\"} %" PRIu64
+		    "\n", ri.aor, ri.failures);
+}
+
 size_t
 cp_focus_metrics(void *ctx, char **buf, size_t *cap)
 {
@@ -6332,6 +6360,7 @@ cp_focus_metrics(void *ctx, char **buf, size_t *cap)
 		CP_SIP_TRANSPORT_STATS(TRANSPORT_METRIC)
 #undef TRANSPORT_METRIC
 		proxies_metrics(f->sip, &o);
+		regs_metrics(f->sip, &o);
 	}
 	if (o.over) {
 		/* cut at the last whole line: an exposition that parses */

@@ -45,6 +45,8 @@ enum {
 	OPT_TLS_CA,
 	OPT_TLS_PORT,
 	OPT_TLS_VERIFY,
+	OPT_REGISTER,
+	OPT_REGISTER_EXPIRES,
 	OPT_MAX_CONNS,
 	OPT_CONN_IDLE,
 	OPT_CONNS_PER_ADDR,
@@ -80,6 +82,10 @@ struct cp_opts {
 	const char *dns;		/* --dns, NULL: resolv.conf's */
 	struct cp_sip_tls_conf tls;	/* --tls-*: cert NULL = none */
 	unsigned n_proxies;
+	/* --register AORs, in order, up to the first NULL */
+	const char *register_aor[CP_SIP_MAX_REGS];
+	unsigned n_regs;
+	uint32_t register_expires_s;	/* --register-expires */
 	uint32_t proxy_timeout_ms;	/* --proxy-timeout */
 	uint32_t proxy_ping_ms;		/* --proxy-ping, 0 = none */
 	uint32_t session_expires_s;	/* --session-expires, 0 = off */
@@ -229,6 +235,22 @@ usage(FILE *f)
 "                     H(USER:REALM:PASSWORD)); a bad file is refused with\n"
 "                     FILE:LINE: reason. Keep it mode 600. SIGHUP\n"
 "                     reads it again (a bad one keeps those in force)\n"
+"  --register AOR     register the focus at a carrier's registrar (RFC\n"
+"                     3261 10), e.g. sip:conf@carrier.example: its\n"
+"                     Contact sip:conf@<--sip address> is bound to the\n"
+"                     AOR, so that calls to it reach the focus for\n"
+"                     conference conf (the AOR's user). The REGISTERs\n"
+"                     go through the outbound proxies, else to the\n"
+"                     AOR's domain (RFC 3263 for a name; a port,\n"
+"                     ;transport=tcp or tls, sips: taken), answer its\n"
+"                     challenges with --credentials, take a 423's\n"
+"                     Min-Expires, and refresh the binding 2 minutes\n"
+"                     before it lapses. One that fails goes again\n"
+"                     after its Retry-After or 30 s, doubling up to\n"
+"                     30 min (RFC 5626 4.5). A clean stop unregisters.\n"
+"                     Up to 8; tuttictl registrations lists them\n"
+"  --register-expires S  the binding's lifetime asked (default 3600;\n"
+"                     10..604800); the registrar may grant less\n"
 "  --dns ADDR[:PORT][,...]  the DNS servers for those names (default:\n"
 "                     /etc/resolv.conf's)\n"
 "  --tls-cert FILE    SIP over TLS too (RFC 3261 26): our certificate\n"
@@ -416,6 +438,9 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "max-conns-per-addr", required_argument, NULL,
 		  OPT_CONNS_PER_ADDR },
 		{ "outbound-proxy", required_argument, NULL, 'O' },
+		{ "register", required_argument, NULL, OPT_REGISTER },
+		{ "register-expires", required_argument, NULL,
+		  OPT_REGISTER_EXPIRES },
 		{ "dns", required_argument, NULL, 'D' },
 		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
@@ -453,6 +478,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->conns_per_addr = 64;
 	memset(o->outbound_proxy, 0, sizeof(o->outbound_proxy));
 	o->n_proxies = 0;
+	o->register_expires_s = CP_SIP_REG_EXPIRES_S;
 	o->proxy_timeout_ms = 4000;
 	o->proxy_ping_ms = 30000;
 	o->session_expires_s = 1800;
@@ -513,6 +539,24 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			break;
 		case 'D':
 			o->dns = optarg; /* checked below */
+			break;
+		case OPT_REGISTER:
+			if (o->n_regs == CP_SIP_MAX_REGS) {
+				LOG_ERR("--register %s: at most %d "
+					"registrations", optarg,
+					CP_SIP_MAX_REGS);
+				return -EINVAL;
+			}
+			/* checked below, with --sip */
+			o->register_aor[o->n_regs++] = optarg;
+			break;
+		case OPT_REGISTER_EXPIRES:
+			if (!opt_num(optarg, 10, 604800, &v)) {
+				LOG_ERR("--register-expires %s: 10..604800 s",
+					optarg);
+				return -EINVAL;
+			}
+			o->register_expires_s = (uint32_t)v;
 			break;
 		case OPT_TLS_CERT:
 			o->tls.cert = optarg; /* read by open_sip() */
@@ -847,6 +891,29 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				o->outbound_proxy[i]);
 			return -EINVAL;
 		}
+	if (o->n_regs > 0 && o->sip_addr[0] == '\0') {
+		LOG_ERR("--register needs --sip (it registers SIP's "
+			"address)");
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < o->n_regs; i++) {
+		char why[160];
+		bool tls;
+
+		if (!cp_sip_register_ok(o->register_aor[i], o->sip_addr, &tls,
+					why, sizeof(why))) {
+			LOG_ERR("--register %s: %s (e.g. "
+				"sip:conf@carrier.example or "
+				"sip:+15551230000@198.18.0.5;transport=tcp)",
+				o->register_aor[i], why);
+			return -EINVAL;
+		}
+		if (o->tls.cert == NULL && tls) {
+			LOG_ERR("--register %s: TLS needs --tls-cert and "
+				"--tls-key", o->register_aor[i]);
+			return -EINVAL;
+		}
+	}
 	if (o->dns != NULL) {
 		struct cp_dns *d = NULL;
 		char err[200];
@@ -1015,24 +1082,38 @@ sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);	/* a signal cuts it short: fine */
 }
 
-/* At a clean stop: the dial-outs still ringing are cancelled, and SIP is
- * served until their 487s come (each ACKed), 2 s at most; the operator
- * socket is closed first (no new dial-out meanwhile). */
+/*
+ * At a clean stop: the dial-outs still ringing are cancelled and the
+ * registrations unregistered, and SIP is served until the 487s come
+ * (each ACKed) and the registrars answer, 2 s at most; the operator
+ * socket is closed first (no new dial-out meanwhile).
+ */
 static void
 stop_dialling(void)
 {
 	uint64_t end = shm_now_ns() + 2000000000ULL;
-	unsigned int n;
+	unsigned int n = 0, u = 0;
 
 	cp_ctlsock_close(ctl);
 	ctl = NULL;
-	if (focus == NULL || sip == NULL ||
-	    (n = cp_focus_stop_dialling(focus)) == 0)
-		return;
-	LOG_INFO("stopping: %u dial-out%s ringing: cancelled", n,
-		 n == 1 ? "" : "s");
-	while (cp_focus_stop_dialling(focus) > 0 && shm_now_ns() < end)
+	if (focus != NULL && sip != NULL &&
+	    (n = cp_focus_stop_dialling(focus)) > 0)
+		LOG_INFO("stopping: %u dial-out%s ringing: cancelled", n,
+			 n == 1 ? "" : "s");
+	if (sip != NULL && (u = cp_sip_unregister(sip)) > 0)
+		LOG_INFO("stopping: %u registration%s: unregistering", u,
+			 u == 1 ? "" : "s");
+	while ((n > 0 || u > 0) && shm_now_ns() < end) {
 		sleep_ns(CP_LOOP_NS);
+		if (n > 0)
+			n = cp_focus_stop_dialling(focus);
+		if (u > 0)
+			u = cp_sip_unregister(sip);
+	}
+	if (u > 0)
+		LOG_WARN("stopping: %u registration%s not unregistered in 2 s "
+			 "(each lapses at its registrar)", u,
+			 u == 1 ? "" : "s");
 }
 
 /* Files the rest of tutti-cp may hold open beside its SIP connections
@@ -1110,6 +1191,8 @@ open_sip(const struct cp_opts *o)
 
 	memcpy(conf.outbound_proxy, o->outbound_proxy,
 	       sizeof(conf.outbound_proxy));
+	memcpy(conf.register_aor, o->register_aor, sizeof(conf.register_aor));
+	conf.register_expires_s = o->register_expires_s;
 	for (unsigned i = 0, n = 0; i < o->n_proxies; i++)
 		n += (unsigned)snprintf(proxies + n, sizeof(proxies) - n,
 					"%s%s", i ? ", then " : "",
@@ -1184,6 +1267,11 @@ open_sip(const struct cp_opts *o)
 			 "is tried again after 30 s); a dial-out goes on to "
 			 "the next proxy on 503, or after %u ms without an "
 			 "answer", o->proxy_timeout_ms);
+	for (unsigned i = 0; i < o->n_regs; i++)
+		LOG_INFO("registration %s: %u s asked%s", o->register_aor[i],
+			 o->register_expires_s,
+			 o->n_proxies > 0 ? ", through the outbound proxies"
+					  : "");
 
 	return 0;
 }

@@ -61,10 +61,10 @@
 #define TAG_HEX	      16   /* 64 random bits (RFC 3261 §19.3: >= 32) */
 #define MAX_WAIT_MS   1000 /* longest sleep in cp_sip_poll() */
 /* A request's Digest challenges (401, 407): realms it keeps credentials
- * for at once, and a dial-out's challenges answered at most (RFC 3261
- * §22.3) */
+ * for at once, and a dial-out's or a registration's challenges answered
+ * at most (RFC 3261 §22.3) */
 #define AUTH_REALMS	 4
-#define CALL_AUTH_TRIES	 4
+#define AUTH_TRIES	 4
 #define RETRY_503_S   "5"  /* a 503's Retry-After, unless said otherwise */
 
 enum { WITH_ALLOW = 1, WITH_CAPS = 2, WITH_EVENTS = 4 };
@@ -258,6 +258,7 @@ struct txn {
 	bool notify_final;	   /* that NOTIFY said terminated */
 	struct notify_q *retry_udp; /* over TCP for its size: if that fails */
 	uint32_t ping;		    /* NICT OPTIONS: its proxy hop's id */
+	struct reg *reg;	    /* NICT REGISTER: its registration */
 	bool authed; /* in a dialog: a challenged request sent again */
 	/* server transactions with an RFC 3261 branch: in sip->srv */
 	osip_transaction_t *tr;
@@ -327,6 +328,55 @@ struct proxy_name {
 /* Buckets of the dialog index by Call-ID (a power of two). */
 #define DLG_BUCKETS 16384
 
+/*
+ * An outbound registration (cp_sip_conf.register_aor; RFC 3261 §10): the
+ * focus's Contact bound to an address of record at its domain's
+ * registrar, refreshed before it lapses.
+ */
+struct reg {
+	struct cp_sip *sip;
+	char aor[161];
+	char user[64];	      /* the AOR's: our Contact's */
+	char registrar[200];  /* the Request-URI: the AOR's domain */
+	char host[128];	      /* that domain: numeric, or a name (dns) */
+	uint16_t port;	      /* in the AOR; 0: none */
+	uint16_t port_ours;   /* our Contact's */
+	enum cp_dns_tp tp;    /* its transport parameter, or any */
+	bool dns, sips;
+	char call_id[96], tag[TAG_HEX + 1]; /* kept for all its REGISTERs */
+	uint32_t cseq;	      /* the last one's */
+	uint32_t asked_s;     /* the Expires asked (a 423 raises it) */
+	/*
+	 * Where its REGISTERs go: through the outbound proxies (the one it
+	 * went to, those tried), else to its domain's addresses (dest_i:
+	 * the next; a name's kept until dest_until_ms, resolving while
+	 * asked); addr: the last one's ("198.18.0.5:5060/udp").
+	 */
+	int hop;
+	unsigned tried;
+	struct cp_dns_target dest[CP_DNS_MAX_TARGETS];
+	unsigned n_dest, dest_i;
+	uint64_t dest_until_ms;
+	bool resolving;
+	char addr[64];
+	enum cp_sip_proto peer_proto; /* the last one's */
+	struct txn *t;	      /* the REGISTER out, or NULL */
+	/* the credentials of this round's REGISTERs; auth_t: the one that
+	 * carried them; auth_tries: challenges answered */
+	struct auth_set auth;
+	unsigned auth_tries;
+	struct txn *auth_t;
+	bool registered;      /* until until_ms, granted_s */
+	bool unregistering;   /* cp_sip_unregister(): Expires 0 */
+	bool done;	      /* unregistered, or that failed */
+	uint64_t until_ms, due_ms; /* the next REGISTER: due_ms */
+	uint32_t granted_s;
+	unsigned failures;    /* in a row */
+	int last_code;	      /* of the last final answer, or 0 */
+	char why[160];	      /* why the last one failed, or "" */
+	uint64_t n_ok, n_failed;
+};
+
 struct cp_sip {
 	osip_t *osip;
 	struct cp_sip_transport *tp;
@@ -377,6 +427,8 @@ struct cp_sip {
 	char supported[8];
 	uint32_t n_timed;
 	uint64_t se_due;
+	struct reg *regs; /* the registrations, n_regs */
+	unsigned n_regs;
 };
 
 static bool proxy_parse(struct proxy_name *pn, const char *uri,
@@ -540,7 +592,7 @@ static void call_fail(struct txn *t, int code, const char *why,
 static void proxy_set_down(struct cp_sip *sip, unsigned i, const char *why,
 			   uint32_t retry_after_s);
 static void proxy_set_up(struct cp_sip *sip, unsigned i, const char *how);
-static int proxy_pick(const struct cp_sip *sip, const struct cp_sip_call *c);
+static int proxy_pick(const struct cp_sip *sip, unsigned tried);
 static void call_resolved(void *arg, int err, const char *why,
 			  const struct cp_dns_target *t, unsigned n,
 			  uint32_t ttl_s);
@@ -553,6 +605,11 @@ static void sub_end(struct cp_sip *sip, struct cp_sip_sub *sub,
 static void sub_free(struct cp_sip *sip, struct cp_sip_sub *sub);
 static uint64_t run_app_timers(struct cp_sip *sip, uint64_t now);
 static void call_free(struct cp_sip *sip, struct cp_sip_call *c);
+static void reg_done(struct txn *t, osip_transaction_t *tr, int code,
+		     const osip_message_t *m);
+static uint64_t run_regs(struct cp_sip *sip, uint64_t now);
+static int reg_init(struct cp_sip *sip, struct reg *r, const char *aor);
+static void auth_set_free(struct auth_set *a);
 static void on_ict_1xx(int type, osip_transaction_t *tr, osip_message_t *m);
 static void on_ict_2xx(int type, osip_transaction_t *tr, osip_message_t *m);
 static void on_ict_fail(int type, osip_transaction_t *tr, osip_message_t *m);
@@ -2029,6 +2086,7 @@ on_nict_final(int type, osip_transaction_t *tr, osip_message_t *m)
 	notify_done(t, code);
 	ping_done(t, code, code == 408 ? 0 : retry_after_of(m));
 	stimer_refresh_done(t, code, code == 408 ? NULL : m);
+	reg_done(t, tr, code, code == 408 ? NULL : m);
 }
 
 static void
@@ -2064,6 +2122,7 @@ collect(struct cp_sip *sip)
 		notify_done(t, 408);
 		ping_done(t, 408, 0);
 		stimer_refresh_done(t, 408, NULL);
+		reg_done(t, tr, 408, NULL);
 		call_fail(t, 503, "its connection failed", 0);
 		free(t);
 		osip_transaction_free2(tr);
@@ -2194,6 +2253,33 @@ is_wildcard(const char *addr)
 	       memcmp(&a6, &in6addr_any, sizeof(a6)) == 0;
 }
 
+/* conf's registrations (register_aor) in sip->regs, each due at once.
+ * 0 or -errno (reg_init()). */
+static int
+regs_open(struct cp_sip *sip, const struct cp_sip_conf *conf)
+{
+	unsigned n = 0;
+	int rc;
+
+	while (n < CP_SIP_MAX_REGS && conf->register_aor[n] != NULL)
+		n++;
+	if (n == 0)
+		return 0;
+	if ((sip->regs = calloc(n, sizeof(*sip->regs))) == NULL)
+		return -ENOMEM;
+	if (sip->conf.register_expires_s == 0)
+		sip->conf.register_expires_s = CP_SIP_REG_EXPIRES_S;
+	for (unsigned k = 0; k < n; k++)
+		if ((rc = reg_init(sip, &sip->regs[k],
+				   conf->register_aor[k])) < 0) {
+			free(sip->regs);
+			sip->regs = NULL;
+			return rc;
+		}
+	sip->n_regs = n;
+	return 0;
+}
+
 int
 cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	    const struct cp_sip_app *app)
@@ -2232,6 +2318,7 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	sip->conf.addr = NULL; /* borrowed: the copy in host is used */
 	sip->conf.contact_params = NULL;
 	memset(sip->conf.outbound_proxy, 0, sizeof(sip->conf.outbound_proxy));
+	memset(sip->conf.register_aor, 0, sizeof(sip->conf.register_aor));
 	sip->conf.dns_servers = NULL;
 	sip->conf.trust = NULL; /* copied: */
 	sip->n_trust = conf->n_trust;
@@ -2337,6 +2424,10 @@ cp_sip_open(struct cp_sip **out, const struct cp_sip_conf *conf,
 	/* Process-wide in libosip2; warnings and worse only. */
 	osip_trace_initialize_func(OSIP_INFO1, osip_trace_cb);
 	set_callbacks(sip->osip);
+	if ((rc = regs_open(sip, conf)) < 0) {
+		osip_release(sip->osip);
+		goto out_close_tp;
+	}
 	*out = sip;
 	return 0;
 out_close_tp:
@@ -2390,6 +2481,9 @@ cp_sip_close(struct cp_sip *sip)
 	while (sip->reqs != NULL)
 		req_free(sip, sip->reqs);
 	osip_release(sip->osip);
+	for (unsigned k = 0; k < sip->n_regs; k++)
+		auth_set_free(&sip->regs[k].auth);
+	free(sip->regs);
 	cp_sip_transport_close(sip->tp);
 	cp_ratelimit_free(sip->rl);
 	free(sip->srv);
@@ -4456,7 +4550,7 @@ call_failover(struct cp_sip *sip, struct cp_sip_call *c, int code,
 			return false;
 		proxy_set_down(sip, (unsigned)c->hop, why, retry_after_s);
 		if (c->cancel_wanted || c->invite == NULL ||
-		    proxy_pick(sip, c) < 0)
+		    proxy_pick(sip, c->tried) < 0)
 			return false;
 	}
 	snprintf(c->why, sizeof(c->why), "%s", why);
@@ -4985,58 +5079,83 @@ auth_request(struct cp_sip *sip, const struct auth_set *a,
 }
 
 /*
- * A 401 or 407 m to c's INVITE (transaction tr): the INVITE again in a new
- * transaction (a new branch, CSeq one up; RFC 3261 §22.2) with
+ * A 401 or 407 m to req (the request of transaction tr): req again with
  * credentials for each realm that challenged it and --credentials knows,
- * and those it carried for other realms (§22.3). True if sent. Not: no
- * challenge it can answer (counted auth_failed and logged, as a realm
- * that refuses the credentials is), or CALL_AUTH_TRIES answered already;
- * the dial-out then fails with m's code.
+ * and those it carried in a for other realms (§22.3), as a new client
+ * transaction to peer with CSeq cseq (auth_request(); §22.2): started,
+ * its state returned (*out: the transaction). refused_if_known: req
+ * carried a's already (a realm that challenges it again, not as stale,
+ * refuses them); tries: challenges answered before (AUTH_TRIES at most).
+ * NULL if not sent: no challenge it can answer, refused, or no memory,
+ * counted auth_failed and logged as "LABEL: our METHOD got CODE: why"
+ * and then.
+ */
+static struct txn *
+auth_again(struct cp_sip *sip, struct auth_set *a, const osip_message_t *m,
+	   osip_transaction_t *tr, bool refused_if_known, unsigned tries,
+	   const char *label, const char *then,
+	   const struct cp_sip_peer *peer, uint32_t cseq,
+	   osip_transaction_t **out)
+{
+	osip_message_t *req = tr->orig_request, *n = NULL;
+	char why[256] = "";
+	struct txn *t = NULL;
+	int rc = 0;
+
+	if (sip->creds == NULL)
+		snprintf(why, sizeof(why), "no --credentials to answer it");
+	else if (tries >= AUTH_TRIES)
+		snprintf(why, sizeof(why), "challenged %u times", AUTH_TRIES);
+	else
+		rc = auth_challenges(sip, a, m, req, refused_if_known, label,
+				     why, sizeof(why));
+	if (rc <= 0 ||
+	    (n = auth_request(sip, a, req, peer->proto, cseq)) == NULL ||
+	    (t = calloc(1, sizeof(*t))) == NULL) {
+		if (n != NULL)
+			osip_message_free(n);
+		sip->st.auth_failed++;
+		LOG_WARN("sip: %s: our %s got %d: %s%s", label,
+			 req->sip_method, m->status_code,
+			 why[0] != '\0' ? why : "no memory", then);
+		return NULL;
+	}
+	t->peer = *peer;
+	if (start_client(sip, MSG_IS_INVITE(req) ? ICT : NICT, n, t, out) <
+	    0) {
+		sip->st.tx_failed++;
+		return NULL;
+	}
+	sip->st.auth_sent++;
+	return t;
+}
+
+/*
+ * A 401 or 407 m to c's INVITE (transaction tr): the INVITE again in a new
+ * transaction (auth_again(): CSeq one up) with credentials. True if sent.
+ * Not: the dial-out then fails with m's code.
  */
 static bool
 call_auth(struct cp_sip *sip, struct cp_sip_call *c, osip_transaction_t *tr,
 	  const osip_message_t *m)
 {
-	osip_message_t *req = tr->orig_request, *n = NULL;
-	char why[256] = "", label[160];
-	struct txn *t = NULL;
-	int rc = 0;
+	char label[160];
+	struct txn *t;
 
-	if (req == NULL || c->cancel_wanted)
+	if (tr->orig_request == NULL || c->cancel_wanted)
 		return false;
 	snprintf(label, sizeof(label), "dial-out %s", c->call_id);
-	if (sip->creds == NULL)
-		snprintf(why, sizeof(why), "no --credentials to answer it");
-	else if (c->auth_tries >= CALL_AUTH_TRIES)
-		snprintf(why, sizeof(why), "challenged %u times",
-			 CALL_AUTH_TRIES);
-	else
-		rc = auth_challenges(sip, &c->auth, m, req, tr == c->auth_tr,
-				     label, why, sizeof(why));
-	if (rc <= 0 ||
-	    (n = auth_request(sip, &c->auth, req, c->peer.proto,
-			      c->cseq + 1)) == NULL ||
-	    (t = calloc(1, sizeof(*t))) == NULL) {
-		if (n != NULL)
-			osip_message_free(n);
-		sip->st.auth_failed++;
-		LOG_WARN("sip: %s: %d: %s", label, m->status_code,
-			 why[0] != '\0' ? why : "no memory");
+	t = auth_again(sip, &c->auth, m, tr, tr == c->auth_tr, c->auth_tries,
+		       label, "", &c->peer, c->cseq + 1, &c->tr);
+	if (t == NULL)
 		return false;
-	}
 	c->cseq++;
-	t->peer = c->peer;
-	if (start_client(sip, ICT, n, t, &c->tr) < 0) {
-		sip->st.tx_failed++;
-		return false;
-	}
 	t->call = c;
 	c->auth_tr = c->tr;
 	c->auth_tries++;
 	c->got_1xx = false;
 	if (c->hop_deadline_ms != 0) /* the hop answers this one in time too */
 		c->hop_deadline_ms = now_ms() + sip->conf.proxy_timeout_ms;
-	sip->st.auth_sent++;
 	return true;
 }
 
@@ -5057,45 +5176,22 @@ dialog_auth(struct cp_sip *sip, struct txn *t, osip_transaction_t *tr,
 				  : t->upd != NULL ? t->upd
 				  : t->sub != NULL ? t->sub->d
 						   : NULL;
-	osip_message_t *req = tr->orig_request, *n = NULL;
 	struct auth_set a = { .n = 0 };
-	char why[256] = "", label[160];
-	struct txn *t2 = NULL;
-	int rc = 0;
+	char label[160];
+	struct txn *t2;
 
-	if (d == NULL || d->od == NULL || req == NULL || t->authed)
+	if (d == NULL || d->od == NULL || tr->orig_request == NULL ||
+	    t->authed)
 		return false;
 	snprintf(label, sizeof(label), "call %s", d->od->call_id);
-	if (sip->creds == NULL)
-		snprintf(why, sizeof(why), "no --credentials to answer it");
-	else
-		rc = auth_challenges(sip, &a, m, req, false, label, why,
-				     sizeof(why));
-	if (rc <= 0 ||
-	    (n = auth_request(sip, &a, req, t->peer.proto,
-			      (uint32_t)d->od->local_cseq + 1)) == NULL ||
-	    (t2 = calloc(1, sizeof(*t2))) == NULL) {
-		if (n != NULL)
-			osip_message_free(n);
-		auth_set_free(&a);
-		sip->st.auth_failed++;
-		LOG_WARN("sip: %s: our %s got %d: %s%s", label,
-			 req->sip_method, m->status_code,
-			 why[0] != '\0' ? why : "no memory",
-			 t->dlg != NULL ? ": the peer may not have hung up"
-					: "");
-		return false;
-	}
+	t2 = auth_again(sip, &a, m, tr, false, 0, label,
+			t->dlg != NULL ? ": the peer may not have hung up" : "",
+			&t->peer, (uint32_t)d->od->local_cseq + 1, NULL);
 	auth_set_free(&a);
-	d->od->local_cseq++;
-	t2->peer = t->peer;
-	t2->authed = true;
-	if (start_client(sip, MSG_IS_INVITE(req) ? ICT : NICT, n, t2,
-			 NULL) < 0) {
-		sip->st.tx_failed++;
+	if (t2 == NULL)
 		return false;
-	}
-	sip->st.auth_sent++;
+	d->od->local_cseq++;
+	t2->authed = true;
 	if (t->upd != NULL) { /* the refresh goes on in t2 */
 		t2->upd = t->upd;
 		t->upd->se_tx = t2;
@@ -5325,6 +5421,25 @@ hop_index(const struct proxy *px, unsigned n, uint32_t id)
 	return -1;
 }
 
+/* A request's hops tried (bits) and the one it is at (-1: none), of the
+ * table old[0..n_old-1], moved to where they are in sip->proxies now. */
+static void
+hops_follow(const struct cp_sip *sip, const struct proxy *old,
+	    unsigned n_old, unsigned *tried, int *hop)
+{
+	unsigned now = 0;
+
+	for (unsigned i = 0; i < n_old; i++) {
+		int j = hop_index(sip->proxies, sip->n_proxies, old[i].id);
+
+		if ((*tried & 1u << i) && j >= 0)
+			now |= 1u << j;
+	}
+	*tried = now;
+	if (*hop >= 0)
+		*hop = hop_index(sip->proxies, sip->n_proxies, old[*hop].id);
+}
+
 /*
  * Name k's hops are now t[0..n-1]. The table is built again in the
  * names' order; a hop that stays (the same address and transport) keeps
@@ -5381,20 +5496,11 @@ proxy_name_set(struct cp_sip *sip, unsigned k, const struct cp_dns_target *t,
 		}
 	}
 	sip->n_proxies = n_new;
-	for (struct cp_sip_call *c = sip->calls; c != NULL; c = c->next) {
-		unsigned tried = 0;
-
-		for (unsigned i = 0; i < n_old; i++) {
-			int j = hop_index(sip->proxies, n_new, old[i].id);
-
-			if ((c->tried & 1u << i) && j >= 0)
-				tried |= 1u << j;
-		}
-		c->tried = tried;
-		if (c->hop >= 0)
-			c->hop = hop_index(sip->proxies, n_new,
-					   old[c->hop].id);
-	}
+	for (struct cp_sip_call *c = sip->calls; c != NULL; c = c->next)
+		hops_follow(sip, old, n_old, &c->tried, &c->hop);
+	for (unsigned g = 0; g < sip->n_regs; g++)
+		hops_follow(sip, old, n_old, &sip->regs[g].tried,
+			    &sip->regs[g].hop);
 }
 
 /* The hops' addresses of name k, "a, b" (for the log). */
@@ -5653,35 +5759,37 @@ proxy_usable(const struct cp_sip *sip, unsigned i, uint64_t now)
 	       (sip->conf.proxy_ping_ms == 0 && now >= px->up_at_ms);
 }
 
-/* The proxy c goes to next: the first usable one it has not tried, else
- * the first one it has not tried (all down: still down the list); -1. */
+/* The proxy a request goes to next, of those not tried (bits): the first
+ * usable one, else the first one (all down: still down the list); -1. */
 static int
-proxy_pick(const struct cp_sip *sip, const struct cp_sip_call *c)
+proxy_pick(const struct cp_sip *sip, unsigned tried)
 {
 	uint64_t now = now_ms();
 
 	for (unsigned i = 0; i < sip->n_proxies; i++)
-		if (!(c->tried & 1u << i) && proxy_usable(sip, i, now))
+		if (!(tried & 1u << i) && proxy_usable(sip, i, now))
 			return (int)i;
 	for (unsigned i = 0; i < sip->n_proxies; i++)
-		if (!(c->tried & 1u << i))
+		if (!(tried & 1u << i))
 			return (int)i;
 	return -1;
 }
 
 /*
- * c's first or next proxy, its tried bit set: 0 and *to, or the last
- * -errno of a TCP connect (each such proxy is down).
+ * A request's first or next proxy (proxy_pick()), its bit set in *tried:
+ * 0, *hop and *to, or the last -errno of a TCP connect (each such proxy
+ * is down).
  */
 static int
-call_hop(struct cp_sip *sip, struct cp_sip_call *c, struct cp_sip_peer *to)
+pick_hop(struct cp_sip *sip, unsigned *tried, int *hop,
+	 struct cp_sip_peer *to)
 {
 	int i, rc = -EHOSTUNREACH;
 
-	while ((i = proxy_pick(sip, c)) >= 0) {
-		c->tried |= 1u << i;
+	while ((i = proxy_pick(sip, *tried)) >= 0) {
+		*tried |= 1u << i;
 		if ((rc = proxy_hop(sip, (unsigned)i, to)) == 0) {
-			c->hop = i;
+			*hop = i;
 			return 0;
 		}
 		proxy_set_down(sip, (unsigned)i, "no TCP connection", 0);
@@ -5853,7 +5961,7 @@ cp_sip_invite_ex(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	c->cseq = 1;
 	if (sip->n_pnames > 0) {
 		/* §8.1.2: the proxy routes it, names and all */
-		if ((rc = call_hop(sip, c, &c->peer)) < 0)
+		if ((rc = pick_hop(sip, &c->tried, &c->hop, &c->peer)) < 0)
 			goto out_txn;
 	} else if (cp_sip_transport_addr(&c->peer, u->host, (uint16_t)port) <
 		   0) {
@@ -6099,7 +6207,7 @@ call_retry(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 				  sizeof(buf2)));
 		return;
 	}
-	if (call_hop(sip, c, &peer) < 0) {
+	if (pick_hop(sip, &c->tried, &c->hop, &peer) < 0) {
 		call_failed(sip, c, code);
 		return;
 	}
@@ -6138,7 +6246,7 @@ call_hop_timeout(struct cp_sip *sip, struct cp_sip_call *c)
 	if (c->hop >= 0)
 		proxy_set_down(sip, (unsigned)c->hop, c->why, 0);
 	if (c->cancel_wanted ||
-	    (c->dest != NULL ? c->dest_i >= c->n_dest : proxy_pick(sip, c) < 0))
+	    (c->dest != NULL ? c->dest_i >= c->n_dest : proxy_pick(sip, c->tried) < 0))
 		return; /* the last hope: its Timer B decides */
 	t->call = NULL;
 	osip_remove_transaction(sip->osip, c->tr);
@@ -6275,6 +6383,685 @@ run_proxy_timers(struct cp_sip *sip, uint64_t now)
 			next = px->ping_deadline_ms;
 	}
 	return next;
+}
+
+/* ---- registrations: the UAC of RFC 3261 §10 ---- */
+
+/*
+ * The Expires a registration asks for at most (a 423's Min-Expires
+ * above it is refused), the least time before a REGISTER is sent again
+ * after a failure without Retry-After, and the most (RFC 5626 §4.5's
+ * base and ceiling: 30 s doubled at each failure in a row, up to 30
+ * minutes, taken between half and all of it at random).
+ */
+#define REG_MAX_EXPIRES_S 604800
+#define REG_RETRY_BASE_S  30
+#define REG_RETRY_MAX_S	  1800
+
+/* When a binding granted for granted_s is refreshed, from its 2xx: 2
+ * minutes before it lapses (a REGISTER that gets no answer takes 32 s,
+ * and may go on to another hop), or halfway for a short one. */
+static uint64_t
+reg_refresh_ms(uint32_t granted_s)
+{
+	uint64_t g = (uint64_t)granted_s * 1000;
+
+	return granted_s > 240 ? g - 120000 : g / 2;
+}
+
+/* r's state for tuttictl and the log. */
+static const char *
+reg_state(const struct reg *r)
+{
+	if (r->done)
+		return "unregistered";
+	if (r->unregistering)
+		return "unregistering";
+	if (r->registered)
+		return "registered";
+	return r->t == NULL && !r->resolving && r->failures > 0
+		       ? "failed"
+		       : "registering";
+}
+
+/* The REGISTER of r over proto (§10.2): Request-URI the AOR's domain,
+ * To and From the AOR, r's Call-ID and its next CSeq, our Contact with
+ * the AOR's user, Expires (0: unregistering). NULL: no memory. */
+static osip_message_t *
+reg_build(struct cp_sip *sip, struct reg *r, enum cp_sip_proto proto,
+	  const char *route)
+{
+	osip_message_t *m;
+	osip_uri_t *u = NULL;
+	char buf[400];
+
+	if (osip_message_init(&m) != 0)
+		return NULL;
+	osip_message_set_method(m, osip_strdup("REGISTER"));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (osip_uri_init(&u) == 0 && osip_uri_parse(u, r->registrar) == 0) {
+		osip_message_set_uri(m, u);
+		u = NULL;
+	}
+	osip_uri_free(u);
+	set_new_via(sip, m, proto);
+	if (route != NULL)
+		osip_message_set_route(m, route);
+	snprintf(buf, sizeof(buf), "<%s>;tag=%s", r->aor, r->tag);
+	osip_message_set_from(m, buf);
+	snprintf(buf, sizeof(buf), "<%s>", r->aor);
+	osip_message_set_to(m, buf);
+	osip_message_set_call_id(m, r->call_id);
+	snprintf(buf, sizeof(buf), "%" PRIu32 " REGISTER", r->cseq + 1);
+	osip_message_set_cseq(m, buf);
+	osip_message_set_contact(m, contact_user_of(sip, proto, r->sips,
+						    r->user, buf,
+						    sizeof(buf)));
+	snprintf(buf, sizeof(buf), "%" PRIu32,
+		 r->unregistering ? 0 : r->asked_s);
+	osip_message_set_expires(m, buf);
+	osip_message_set_allow(m, sip->allow);
+	osip_message_set_max_forwards(m, "70");
+	osip_message_set_content_length(m, "0");
+	if (m->req_uri == NULL || m->from == NULL || m->to == NULL ||
+	    m->call_id == NULL || m->cseq == NULL ||
+	    osip_list_size(&m->vias) != 1 ||
+	    osip_list_size(&m->contacts) != 1) {
+		osip_message_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* r's REGISTER to peer (Route route: a proxy's; NULL: none) in a new
+ * transaction. 0 or -ENOMEM (tx_failed counted). */
+static int
+reg_send(struct cp_sip *sip, struct reg *r, const struct cp_sip_peer *peer,
+	 const char *route)
+{
+	osip_message_t *m = reg_build(sip, r, peer->proto, route);
+	struct txn *t = NULL;
+
+	if (m == NULL || (t = calloc(1, sizeof(*t))) == NULL) {
+		if (m != NULL)
+			osip_message_free(m);
+		sip->st.tx_failed++;
+		return -ENOMEM;
+	}
+	t->peer = *peer;
+	if (start_client(sip, NICT, m, t, NULL) < 0) {
+		sip->st.tx_failed++;
+		return -ENOMEM;
+	}
+	r->cseq++;
+	t->reg = r;
+	r->t = t;
+	r->peer_proto = peer->proto;
+	hop_addr_str(&peer->addr, peer->proto == CP_SIP_TLS   ? "tls"
+				  : peer->proto == CP_SIP_TCP ? "tcp"
+							      : "udp",
+		     r->addr, sizeof(r->addr));
+	sip->st.reg_sent++;
+	return 0;
+}
+
+/*
+ * r's REGISTER failed with code (why), or could not be sent: once it is
+ * unregistering, that is the end; else it goes again after Retry-After
+ * (retry_after_s), or after RFC 5626 §4.5's wait. The binding it had
+ * stays until it lapses (run_regs()).
+ */
+static void
+reg_failed(struct cp_sip *sip, struct reg *r, int code, const char *why,
+	   uint32_t retry_after_s)
+{
+	uint64_t wait_ms;
+	char left[64] = "";
+
+	r->last_code = code;
+	snprintf(r->why, sizeof(r->why), "%s", why);
+	for (char *q = r->why; *q; q++) /* JSON-safe */
+		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+			*q = '?';
+	r->failures++;
+	r->n_failed++;
+	sip->st.reg_failed++;
+	if (r->unregistering) {
+		r->done = true;
+		LOG_WARN("sip: registration %s: the unregistration failed: "
+			 "%d %s (the registrar drops it when it lapses)",
+			 r->aor, code, r->why);
+		return;
+	}
+	if (retry_after_s > 0) {
+		wait_ms = (uint64_t)retry_after_s * 1000;
+	} else {
+		uint64_t cap = REG_RETRY_BASE_S;
+
+		for (unsigned k = 1; k < r->failures && cap < REG_RETRY_MAX_S;
+		     k++)
+			cap *= 2;
+		if (cap > REG_RETRY_MAX_S)
+			cap = REG_RETRY_MAX_S;
+		wait_ms = cap * 500 + (uint64_t)rand() % (cap * 500 + 1);
+	}
+	r->due_ms = now_ms() + wait_ms;
+	if (r->registered)
+		snprintf(left, sizeof(left), "; still registered for %" PRIu64
+			 " s", (r->until_ms - now_ms()) / 1000);
+	LOG_WARN("sip: registration %s failed: %d %s; again in %" PRIu64
+		 " s%s", r->aor, code, r->why, wait_ms / 1000, left);
+}
+
+/* r's REGISTER to its next hop: the next outbound proxy, or the next
+ * address of its domain; none left: failed with code (why). */
+static void
+reg_next_hop(struct cp_sip *sip, struct reg *r, int code, const char *why,
+	     uint32_t retry_after_s)
+{
+	struct cp_sip_peer peer;
+	char a[80];
+
+	if (sip->n_pnames > 0) {
+		if (pick_hop(sip, &r->tried, &r->hop, &peer) == 0 &&
+		    reg_send(sip, r, &peer, sip->proxies[r->hop].route) == 0)
+			return;
+	}
+	while (sip->n_pnames == 0 && r->dest_i < r->n_dest) {
+		const struct cp_dns_target *d = &r->dest[r->dest_i++];
+		int rc;
+
+		peer_of_target(d, &peer);
+		if (peer.proto != CP_SIP_UDP &&
+		    (rc = connect_proto(sip, &peer, peer.proto,
+					r->dns ? r->host : NULL)) < 0) {
+			LOG_WARN("sip: registration %s: %s: no %s connection "
+				 "(%s)", r->aor, dest_str(d, a, sizeof(a)),
+				 cp_sip_proto_name(peer.proto), strerror(-rc));
+			continue;
+		}
+		if (reg_send(sip, r, &peer, NULL) == 0)
+			return;
+	}
+	reg_failed(sip, r, code, why, retry_after_s);
+}
+
+/* A resolution of r's domain ended (cp_dns_done_fn): its addresses,
+ * kept for their TTL; r's REGISTER goes to the first. */
+static void
+reg_resolved(void *arg, int err, const char *why,
+	     const struct cp_dns_target *t, unsigned n, uint32_t ttl_s)
+{
+	struct reg *r = arg;
+	struct cp_sip *sip = r->sip;
+	uint64_t ttl_ms = (uint64_t)ttl_s * 1000;
+	char list[400] = "", a[80];
+
+	r->resolving = false;
+	if (r->done)
+		return; /* unregistering, with no binding to end */
+	if (err < 0 || n == 0) {
+		snprintf(list, sizeof(list), "DNS: %s",
+			 why != NULL ? why : "no address");
+		reg_failed(sip, r, 503, list, 0);
+		return;
+	}
+	if (n > CP_DNS_MAX_TARGETS)
+		n = CP_DNS_MAX_TARGETS;
+	if (ttl_ms < sip->conf.dns_min_ttl_ms)
+		ttl_ms = sip->conf.dns_min_ttl_ms;
+	if (ttl_ms > PROXY_DNS_MAX_TTL_MS)
+		ttl_ms = PROXY_DNS_MAX_TTL_MS;
+	r->dest_until_ms = now_ms() + ttl_ms;
+	for (unsigned k = 0; k < n; k++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s%s", k ? ", " : "", dest_str(&t[k], a, sizeof(a)));
+	if (n != r->n_dest || memcmp(r->dest, t, n * sizeof(*t)) != 0)
+		LOG_INFO("sip: registration %s: %s is %s (DNS)", r->aor,
+			 r->host, list);
+	memcpy(r->dest, t, n * sizeof(*t));
+	r->n_dest = n;
+	r->dest_i = 0;
+	reg_next_hop(sip, r, 503, "no address of its domain took it", 0);
+}
+
+/* A new REGISTER of r, from its first hop (no credentials yet: each
+ * registration is challenged afresh); a name resolved first, when its
+ * addresses' TTL has run out. */
+static void
+reg_round(struct cp_sip *sip, struct reg *r, uint64_t now)
+{
+	auth_set_free(&r->auth);
+	r->auth_tries = 0;
+	r->auth_t = NULL;
+	r->tried = 0;
+	r->hop = -1;
+	r->dest_i = 0;
+	if (sip->n_pnames == 0 && r->dns &&
+	    (r->n_dest == 0 || now >= r->dest_until_ms)) {
+		if (dns_ready(sip) < 0) {
+			reg_failed(sip, r, 503, "no DNS resolver", 0);
+			return;
+		}
+		r->resolving = true;
+		if (cp_dns_resolve_sip(sip->dns, r->host, r->port, r->tp,
+				       reg_resolved, r) < 0) {
+			r->resolving = false;
+			reg_failed(sip, r, 503, "out of memory", 0);
+		}
+		return;
+	}
+	reg_next_hop(sip, r, 503,
+		     sip->n_pnames > 0 ? "no outbound proxy to send it to"
+				       : "no address to send it to",
+		     0);
+}
+
+/*
+ * The seconds r's binding was granted, by the 2xx m (§10.2.4): the
+ * expires parameter of the Contact of ours in it, else its Expires,
+ * else what r asked.
+ */
+static uint32_t
+reg_granted(const struct cp_sip *sip, const struct reg *r,
+	    const osip_message_t *m)
+{
+	osip_header_t *h = NULL;
+	unsigned long v;
+
+	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
+		osip_contact_t *c = osip_list_get(&m->contacts, i);
+		osip_generic_param_t *e = NULL;
+		char host[64];
+
+		if (c == NULL || c->url == NULL || c->url->host == NULL ||
+		    c->url->username == NULL ||
+		    strcmp(c->url->username, r->user) != 0)
+			continue;
+		snprintf(host, sizeof(host),
+			 strchr(c->url->host, ':') ? "[%s]" : "%s",
+			 c->url->host);
+		if (strcasecmp(host, sip->host) != 0 ||
+		    (c->url->port != NULL &&
+		     strtoul(c->url->port, NULL, 10) != r->port_ours))
+			continue;
+		osip_contact_param_get_byname(c, "expires", &e);
+		if (e != NULL && e->gvalue != NULL) {
+			v = strtoul(e->gvalue, NULL, 10);
+			return v > REG_MAX_EXPIRES_S ? REG_MAX_EXPIRES_S
+						     : (uint32_t)v;
+		}
+	}
+	if (osip_message_get_expires(m, 0, &h) >= 0 && h != NULL &&
+	    h->hvalue != NULL) {
+		v = strtoul(h->hvalue, NULL, 10);
+		return v > REG_MAX_EXPIRES_S ? REG_MAX_EXPIRES_S : (uint32_t)v;
+	}
+	return r->asked_s;
+}
+
+/* A 2xx m to r's REGISTER: registered (until what it granted, refreshed
+ * before: reg_refresh_ms()), or unregistered. */
+static void
+reg_ok(struct cp_sip *sip, struct reg *r, const osip_message_t *m)
+{
+	uint64_t now = now_ms();
+	char contact[320];
+	uint32_t g, was;
+
+	r->last_code = m->status_code;
+	if (r->unregistering) {
+		r->registered = false;
+		r->done = true;
+		r->why[0] = '\0';
+		LOG_INFO("sip: registration %s: unregistered (%s)", r->aor,
+			 r->addr);
+		return;
+	}
+	if ((g = reg_granted(sip, r, m)) == 0) {
+		reg_failed(sip, r, m->status_code,
+			   "the registrar kept no binding (expires 0)", 0);
+		return;
+	}
+	was = r->registered ? r->granted_s : 0;
+	r->registered = true;
+	r->granted_s = g;
+	r->until_ms = now + (uint64_t)g * 1000;
+	r->due_ms = now + reg_refresh_ms(g);
+	r->failures = 0;
+	r->why[0] = '\0';
+	r->n_ok++;
+	sip->st.reg_ok++;
+	if (was != g)
+		LOG_INFO("sip: registered %s at %s (%s) for %" PRIu32 " s, "
+			 "refreshed after %" PRIu64 " s: Contact %s",
+			 r->aor, r->registrar, r->addr, g,
+			 reg_refresh_ms(g) / 1000,
+			 contact_user_of(sip, r->peer_proto, r->sips, r->user,
+					 contact, sizeof(contact)));
+}
+
+/* The Min-Expires of a 423, 0 if none. */
+static uint32_t
+min_expires_of(const osip_message_t *m)
+{
+	osip_header_t *h = NULL;
+	unsigned long v;
+
+	if (osip_message_header_get_byname(m, "min-expires", 0, &h) < 0 ||
+	    h == NULL || h->hvalue == NULL)
+		return 0;
+	v = strtoul(h->hvalue, NULL, 10);
+	return v > REG_MAX_EXPIRES_S ? UINT32_MAX : (uint32_t)v;
+}
+
+/*
+ * The end of t's REGISTER (transaction tr): code, m its final response
+ * (NULL: none came, 408). 2xx: registered; 401, 407: again with
+ * credentials; 423: again asking for its Min-Expires; 408, 503 or a
+ * failed connection: on to the next hop; else, or none left, failed.
+ */
+static void
+reg_done(struct txn *t, osip_transaction_t *tr, int code,
+	 const osip_message_t *m)
+{
+	struct reg *r = t->reg;
+	struct cp_sip *sip = t->sip;
+	char why[200], label[200];
+	uint32_t min;
+
+	if (r == NULL || sip->closing)
+		return;
+	t->reg = NULL;
+	if (r->t != t)
+		return; /* dropped (unregistering meanwhile) */
+	r->t = NULL;
+	if (m == NULL) {
+		if (r->hop >= 0)
+			proxy_set_down(sip, (unsigned)r->hop,
+				       "no answer to a REGISTER", 0);
+		reg_next_hop(sip, r, 408, "no answer", 0);
+		return;
+	}
+	if (code >= 200 && code < 300) {
+		reg_ok(sip, r, m);
+		return;
+	}
+	if (code == 401 || code == 407) {
+		struct txn *t2;
+
+		snprintf(label, sizeof(label), "registration %s", r->aor);
+		t2 = auth_again(sip, &r->auth, m, tr, r->auth_t == t,
+				r->auth_tries, label, "", &t->peer,
+				r->cseq + 1, NULL);
+		if (t2 != NULL) {
+			sip->st.reg_sent++;
+			r->cseq++;
+			t2->reg = r;
+			r->t = t2;
+			r->auth_t = t2;
+			r->auth_tries++;
+			return;
+		}
+		reg_failed(sip, r, code, "its challenge not answered", 0);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s",
+		 m->reason_phrase != NULL ? m->reason_phrase : "");
+	if (code == 423 && !r->unregistering &&
+	    (min = min_expires_of(m)) > r->asked_s &&
+	    min <= REG_MAX_EXPIRES_S) {
+		LOG_INFO("sip: registration %s: the registrar wants %" PRIu32
+			 " s at least (423): asked again",
+			 r->aor, min);
+		r->asked_s = min;
+		if (reg_send(sip, r, &t->peer,
+			     r->hop >= 0 ? sip->proxies[r->hop].route
+					 : NULL) < 0)
+			reg_failed(sip, r, 500, "no memory", 0);
+		return;
+	}
+	if (code == 503) {
+		if (r->hop >= 0)
+			proxy_set_down(sip, (unsigned)r->hop,
+				       "a REGISTER got 503", retry_after_of(m));
+		reg_next_hop(sip, r, code, why, retry_after_of(m));
+		return;
+	}
+	reg_failed(sip, r, code, why, retry_after_of(m));
+}
+
+/*
+ * Registrations' timers: a binding that lapsed (not refreshed in time),
+ * a REGISTER due (a refresh, a retry). The next due time.
+ */
+static uint64_t
+run_regs(struct cp_sip *sip, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (unsigned i = 0; i < sip->n_regs; i++) {
+		struct reg *r = &sip->regs[i];
+
+		if (r->registered && now >= r->until_ms) {
+			r->registered = false;
+			LOG_WARN("sip: registration %s lapsed: not refreshed "
+				 "in time (%s)",
+				 r->aor, r->why[0] ? r->why : "no answer yet");
+		}
+		if (r->registered && r->until_ms < next)
+			next = r->until_ms;
+		if (r->t != NULL || r->resolving || r->done ||
+		    r->unregistering)
+			continue;
+		if (now >= r->due_ms)
+			reg_round(sip, r, now);
+		if (r->t == NULL && !r->resolving && r->due_ms < next)
+			next = r->due_ms;
+	}
+	return next;
+}
+
+unsigned
+cp_sip_unregister(struct cp_sip *sip)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; sip != NULL && i < sip->n_regs; i++) {
+		struct reg *r = &sip->regs[i];
+
+		if (!r->unregistering && !r->done) {
+			r->unregistering = true;
+			if (r->t != NULL) { /* its answer says nothing now */
+				r->t->reg = NULL;
+				r->t = NULL;
+			}
+			if (!r->registered)
+				r->done = true; /* a resolution says nothing */
+			else if (!r->resolving)
+				reg_round(sip, r, now_ms());
+		}
+		n += !r->done;
+	}
+	return n;
+}
+
+/*
+ * The registration k of cp_sip_conf.register_aor, aor, in r (§10.2):
+ * its user (our Contact's), its domain (the Request-URI, the next hop
+ * without outbound proxies: an address, or a name DNS resolves), a
+ * Call-ID and From tag kept for its REGISTERs. 0, or -EINVAL (not one
+ * cp_sip_register_ok() takes), -EPROTONOSUPPORT (TLS without it).
+ */
+static int
+reg_init(struct cp_sip *sip, struct reg *r, const char *aor)
+{
+	struct cp_sip_peer peer = { .proto = CP_SIP_UDP };
+	osip_uri_t *u = NULL, *d = NULL;
+	char *s = NULL, id[TAG_HEX + 1];
+	int rc = -EINVAL, proto;
+	long port;
+
+	if (!cp_sip_register_ok(aor, NULL, NULL, NULL, 0))
+		return -EINVAL;
+	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, aor) != 0 ||
+	    (proto = uri_proto(u)) < 0)
+		goto out;
+	rc = -EPROTONOSUPPORT;
+	if (proto == CP_SIP_TLS &&
+	    (cp_sip_transport_tls_port(sip->tp) == 0 || !proxies_tls(sip)))
+		goto out;
+	rc = -ENOMEM;
+	if (osip_uri_clone(u, &d) != 0)
+		goto out;
+	osip_free(d->username);
+	d->username = NULL;
+	osip_free(d->password);
+	d->password = NULL;
+	if (osip_uri_to_str(d, &s) != 0)
+		goto out;
+	rc = -EINVAL;
+	if (strlen(s) >= sizeof(r->registrar))
+		goto out;
+	memset(r, 0, sizeof(*r));
+	r->sip = sip;
+	snprintf(r->aor, sizeof(r->aor), "%s", aor);
+	snprintf(r->user, sizeof(r->user), "%s", u->username);
+	snprintf(r->registrar, sizeof(r->registrar), "%s", s);
+	snprintf(r->host, sizeof(r->host), "%s", u->host);
+	r->sips = is_sips(u);
+	r->tp = uri_dns_tp(u);
+	port = u->port != NULL		? strtol(u->port, NULL, 10)
+	       : proto == CP_SIP_TLS	? 5061
+					: 5060;
+	r->port = u->port != NULL ? (uint16_t)port : 0;
+	r->port_ours = port_of(sip, r->sips ? CP_SIP_TLS
+					    : (enum cp_sip_proto)proto);
+	r->hop = -1;
+	r->asked_s = sip->conf.register_expires_s;
+	random_hex(id, TAG_HEX);
+	snprintf(r->call_id, sizeof(r->call_id), "%s@%s", id, sip->host);
+	random_hex(r->tag, TAG_HEX);
+	if (cp_sip_transport_addr(&peer, u->host, (uint16_t)port) < 0) {
+		r->dns = true;
+	} else {
+		r->dest[0].tp = r->tp == CP_DNS_ANY ? CP_DNS_UDP : r->tp;
+		memcpy(&r->dest[0].addr, &peer.addr, sizeof(peer.addr));
+		snprintf(r->dest[0].name, sizeof(r->dest[0].name), "%s",
+			 u->host);
+		r->n_dest = 1;
+	}
+	rc = 0;
+out:
+	osip_free(s);
+	osip_uri_free(d);
+	osip_uri_free(u);
+	return rc;
+}
+
+bool
+cp_sip_register_ok(const char *aor, const char *addr, bool *tls, char *why,
+		   size_t why_len)
+{
+	struct cp_sip_peer peer = { .proto = CP_SIP_UDP };
+	const char *bad = NULL;
+	osip_uri_t *u = NULL;
+	long port = 0;
+
+	if (aor == NULL || !is_uri_safe(aor) || strchr(aor, '\\') != NULL ||
+	    strchr(aor, '"') != NULL || strlen(aor) > 160 ||
+	    osip_uri_init(&u) != 0 || osip_uri_parse(u, aor) != 0 ||
+	    u->scheme == NULL ||
+	    (strcasecmp(u->scheme, "sip") != 0 &&
+	     strcasecmp(u->scheme, "sips") != 0) ||
+	    u->host == NULL)
+		bad = "not a sip: or sips: URI";
+	else if (u->username == NULL || u->username[0] == '\0')
+		bad = "no user part (the user the focus registers, and its "
+		      "Contact's: a conference's name)";
+	else if (strlen(u->username) >= 64 ||
+		 strpbrk(u->username, "@:;<>\" ") != NULL)
+		bad = "its user is not one our Contact can carry";
+	else if (u->password != NULL)
+		bad = "a password in the URI (--credentials holds them)";
+	else if (osip_list_size(&u->url_headers) != 0)
+		bad = "URI headers (?...)";
+	else if (uri_proto(u) < 0)
+		bad = "a transport other than udp, tcp or tls";
+	else if ((port = u->port != NULL ? strtol(u->port, NULL, 10) : 5060) <=
+			 0 ||
+		 port > 65535)
+		bad = "a port out of range";
+	else if (cp_sip_transport_addr(&peer, u->host, (uint16_t)port) < 0
+			 ? !is_dns_name(u->host)
+			 : addr != NULL && (peer.addr.ss_family == AF_INET6) !=
+						   (strchr(addr, ':') != NULL))
+		bad = "its domain is neither a host name nor an address of "
+		      "the family of --sip's";
+	if (tls != NULL)
+		*tls = bad == NULL && uri_proto(u) == CP_SIP_TLS;
+	osip_uri_free(u);
+	if (bad != NULL && why != NULL)
+		snprintf(why, why_len, "%s", bad);
+	return bad == NULL;
+}
+
+int
+cp_sip_reg_info(const struct cp_sip *sip, unsigned i,
+		struct cp_sip_reg_info *out)
+{
+	const struct reg *r;
+	uint64_t now = now_ms();
+
+	if (sip == NULL || i >= sip->n_regs)
+		return -ENOENT;
+	r = &sip->regs[i];
+	*out = (struct cp_sip_reg_info){
+		.aor = r->aor,
+		.state = reg_state(r),
+		.addr = r->addr,
+		.reason = r->why,
+		.registered = r->registered,
+		.granted_s = r->registered ? r->granted_s : 0,
+		.expires_in_s = r->registered && r->until_ms > now
+					? (r->until_ms - now) / 1000
+					: 0,
+		.next_in_s = r->t == NULL && !r->resolving && !r->done &&
+					     r->due_ms > now
+				     ? (r->due_ms - now) / 1000
+				     : 0,
+		.last_code = r->last_code,
+		.registrations = r->n_ok,
+		.failures = r->n_failed,
+	};
+	return 0;
+}
+
+int
+cp_sip_regs_json(const struct cp_sip *sip, char *buf, size_t len)
+{
+	struct cp_sip_reg_info ri;
+	size_t n = 0;
+
+	n += (size_t)snprintf(buf, len, "[");
+	for (unsigned i = 0; cp_sip_reg_info(sip, i, &ri) == 0; i++)
+		/* the AOR and reason hold no '"' or '\\' (reg_init(),
+		 * reg_failed()) */
+		n += (size_t)snprintf(
+			buf + (n < len ? n : len), n < len ? len - n : 0,
+			"%s{\"aor\":\"%s\",\"state\":\"%s\",\"registered\":%s,"
+			"\"expires_in_s\":%" PRIu64 ",\"granted_s\":%" PRIu32
+			",\"next_in_s\":%" PRIu64 ",\"last_code\":%d,"
+			"\"reason\":\"%s\",\"addr\":\"%s\","
+			"\"registrations\":%" PRIu64 ",\"failures\":%" PRIu64
+			"}",
+			i ? "," : "", ri.aor, ri.state,
+			ri.registered ? "true" : "false", ri.expires_in_s,
+			ri.granted_s, ri.next_in_s, ri.last_code, ri.reason,
+			ri.addr, ri.registrations, ri.failures);
+	n += (size_t)snprintf(buf + (n < len ? n : len), n < len ? len - n : 0,
+			      "]");
+	return (int)n;
 }
 
 int
@@ -6447,19 +7234,21 @@ fail_dead_tcp(struct cp_sip *sip)
 
 /*
  * Ring timeouts, subscription expiry, dead TCP connections, session
- * timers: the next due
- * time.
+ * timers, registrations: the next due time.
  */
 static uint64_t
 run_app_timers(struct cp_sip *sip, uint64_t now)
 {
 	uint64_t next = run_proxy_timers(sip, now);
 	uint64_t se_next = run_session_timers(sip, now);
+	uint64_t reg_next = run_regs(sip, now);
 	struct cp_sip_call *c, *cn;
 	struct cp_sip_sub *s, *sn;
 
 	if (se_next < next)
 		next = se_next;
+	if (reg_next < next)
+		next = reg_next;
 	fail_dead_tcp(sip);
 	for (c = sip->calls; c != NULL; c = cn) {
 		cn = c->next;

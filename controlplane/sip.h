@@ -6,7 +6,8 @@
  * 501, 405, 505), OPTIONS, INVITE with 100 Trying and the application's
  * final response, 2xx retransmitted until ACK (T1 doubling to T2; after
  * 64*T1 a BYE), dialogs with the Record-Route set, BYE, CANCEL (200 + 487).
- * A UAC for dial-out INVITEs (ICT, ACK for 2xx, CANCEL, ring timeout).
+ * A UAC for dial-out INVITEs (ICT, ACK for 2xx, CANCEL, ring timeout),
+ * and for REGISTERs (RFC 3261 §10: cp_sip_conf.register_aor).
  * REFER (RFC 3515, Refer-To per RFC 8217) and SUBSCRIBE (RFC 6665) as
  * subscriptions the application accepts, with NOTIFYs it sends through
  * cp_sip_notify() / cp_sip_refer_notify(), one in flight per subscription.
@@ -179,6 +180,9 @@ struct cp_sip_app {
 
 /* Outbound proxies cp_sip_conf takes. */
 #define CP_SIP_MAX_PROXIES 4
+/* Registrations cp_sip_conf takes, and the Expires they ask by default. */
+#define CP_SIP_MAX_REGS 8
+#define CP_SIP_REG_EXPIRES_S 3600
 /* cp_sip_conf.dns_min_ttl_ms's default */
 #define CP_SIP_DNS_MIN_TTL_MS 10000
 
@@ -239,6 +243,28 @@ struct cp_sip_conf {
 	 * dial-outs still go down the list. See cp_sip_proxies_json().
 	 */
 	const char *outbound_proxy[CP_SIP_MAX_PROXIES];
+	/*
+	 * Registrations (RFC 3261 §10), up to the first NULL: each an
+	 * address of record (cp_sip_register_ok()), "sip:USER@DOMAIN" with
+	 * a port, ;transport=tcp or tls, or sips: as a dial-out target,
+	 * that the focus binds its Contact <sip:USER@addr:port> to (its
+	 * user the AOR's: a call to the AOR reaches the focus for USER, a
+	 * conference's name). REGISTERs (Request-URI sip:DOMAIN, one
+	 * Call-ID, CSeq up by one each) go through the outbound proxies if
+	 * any (failing over as dial-outs do), else to DOMAIN: its address,
+	 * or DNS's for a name (RFC 3263, down the list on 503, no answer,
+	 * or a failed connection). Each asks register_expires_s (0:
+	 * CP_SIP_REG_EXPIRES_S), or a 423's Min-Expires, is answered with
+	 * --credentials when challenged (cp_sip_set_creds()), and is
+	 * refreshed 2 minutes before the binding it was granted lapses (a
+	 * short one halfway). One that fails goes again after its
+	 * Retry-After, or RFC 5626 §4.5's wait (30 s doubled at each failure
+	 * in a row, up to 30 min, at random from half of it). They start
+	 * at cp_sip_open(); cp_sip_unregister() ends them. See
+	 * cp_sip_regs_json().
+	 */
+	const char *register_aor[CP_SIP_MAX_REGS];
+	uint32_t register_expires_s;
 	/* the DNS servers for proxies' names, "ADDR[:PORT],..." (IPv6 in
 	 * brackets with a port); NULL: /etc/resolv.conf's. A bad list:
 	 * -EINVAL from cp_sip_open(). */
@@ -371,6 +397,9 @@ struct cp_sip_conf {
 	X(session_too_small)	/* 422: a Session-Expires below min_se_s */ \
 	X(sips_in_clear)	/* 416: a sips: Request-URI not over TLS */ \
 	X(prack_sent)		/* reliable provisionals PRACKed (3262) */ \
+	X(reg_sent)		/* REGISTERs sent (challenged ones too) */ \
+	X(reg_ok)		/* registrations and refreshes accepted */ \
+	X(reg_failed)		/* ... and failed (sent again later) */ \
 	X(asserted)		/* P-Asserted-Identity believed (trust) */ \
 	X(asserted_ignored)	/* and ignored: not from the trust domain */
 /* clang-format on */
@@ -768,6 +797,54 @@ struct cp_sip_proxy_info {
 /* 0 and *out, or -ENOENT past the last proxy. */
 int cp_sip_proxy_info(const struct cp_sip *sip, unsigned i,
 		      struct cp_sip_proxy_info *out);
+
+/*
+ * Is aor a registration cp_sip_open() takes (cp_sip_conf.register_aor)
+ * with addr as its own (NULL: either family)? A sip: or sips: URI with a
+ * user (at most 63 characters, none of @:;<>" and space), no password or
+ * headers, over UDP, TCP or TLS, whose host is a name or an address of
+ * addr's family. If so, *tls (if tls is not NULL) says whether it asks
+ * for TLS (sips:, ;transport=tls: cp_sip_conf.tls needed); if not, why
+ * says why (why may be NULL).
+ */
+bool cp_sip_register_ok(const char *aor, const char *addr, bool *tls,
+			char *why, size_t why_len);
+
+/*
+ * Unregister (a REGISTER with Expires: 0 for our Contact) each
+ * registration that holds a binding, and stop refreshing all of them;
+ * call again (with cp_sip_poll()) until it returns 0: how many are still
+ * under way. One whose unregistration fails lapses at the registrar.
+ */
+unsigned cp_sip_unregister(struct cp_sip *sip);
+
+/* Registration i (cp_sip_conf.register_aor's order). */
+struct cp_sip_reg_info {
+	const char *aor;    /* valid while sip is open */
+	const char *state;  /* "registering", "registered", "failed",
+			     * "unregistering", "unregistered" */
+	const char *addr;   /* where the last REGISTER went; "" none yet */
+	const char *reason; /* why the last one failed; "" if it did not */
+	bool registered;    /* a binding is held (it may be refreshing) */
+	uint32_t granted_s; /* its Expires, as granted (0: none held) */
+	uint64_t expires_in_s; /* until it lapses (0: none held) */
+	uint64_t next_in_s; /* until the next REGISTER (0: one is out) */
+	int last_code;	    /* of the last final answer, 0 if none yet */
+	uint64_t registrations; /* REGISTERs accepted */
+	uint64_t failures;  /* REGISTERs that failed */
+};
+
+/* 0 and *out, or -ENOENT past the last registration. */
+int cp_sip_reg_info(const struct cp_sip *sip, unsigned i,
+		    struct cp_sip_reg_info *out);
+
+/*
+ * The registrations as a JSON array, each {"aor", "state", "registered",
+ * "expires_in_s", "granted_s", "next_in_s", "last_code", "reason",
+ * "addr", "registrations", "failures"} as cp_sip_reg_info(). The length
+ * it needs (as snprintf); "[]" without registrations.
+ */
+int cp_sip_regs_json(const struct cp_sip *sip, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1909,6 +1909,16 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--credentials", "/etc/hostname" },
 		{ "--sip", "127.0.0.1:0", "--credentials", "/nonexistent/creds" },
 		{ "--sip", "127.0.0.1:0", "--credentials", "/etc/hostname" },
+		{ "--register", "sip:conf@198.18.0.5" },
+		{ "--sip", "127.0.0.1:0", "--register", "sip:198.18.0.5" },
+		{ "--sip", "127.0.0.1:0", "--register", "sip:conf@[2001:db8::5]" },
+		{ "--sip", "127.0.0.1:0", "--register",
+		  "sip:conf@198.18.0.5;transport=sctp" },
+		{ "--sip", "127.0.0.1:0", "--register",
+		  "sip:conf:pw@198.18.0.5" },
+		{ "--sip", "127.0.0.1:0", "--register",
+		  "sips:conf@carrier.example" },
+		{ "--register-expires", "9" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1946,6 +1956,15 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--credentials refused: /nonexistent/creds: No such file or "
 		"directory",
 		"--credentials refused: /etc/hostname", /* a word, or none */
+		"--register needs --sip",
+		"--register sip:198.18.0.5: no user part",
+		"--register sip:conf@[2001:db8::5]: its domain is neither a host "
+		"name nor an address of the family of --sip's",
+		"--register sip:conf@198.18.0.5;transport=sctp: a transport "
+		"other than udp, tcp or tls",
+		"--register sip:conf:pw@198.18.0.5: a password in the URI",
+		"--register sips:conf@carrier.example: TLS needs --tls-cert",
+		"--register-expires 9: 10..604800 s",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {

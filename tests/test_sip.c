@@ -2508,13 +2508,13 @@ kam_start(int k)
 }
 
 /*
- * Kamailio k's configuration: a stateless proxy as above; with auth, one
- * that asks every INVITE for credentials of realm carrier.test (user
- * tutti, password s3cret; SHA-256, qop auth; RFC 3261 22.3) before it
- * sends it on, and logs how that went.
+ * Kamailio k's configuration file: the modules all take (pv, sl, maxfwd,
+ * textops, xlog) and modules; a request_route that logs each request
+ * ("tutti-test: METHOD R-URI expires E"), answers 483 past 10 hops and
+ * OPTIONS to Kamailio itself (kam_start() waits for that), then route.
  */
 static void
-kam_write_cfg(int k, bool auth)
+kam_write(int k, const char *modules, const char *route)
 {
 	FILE *f;
 
@@ -2528,11 +2528,12 @@ kam_write_cfg(int k, bool auth)
 		"listen=udp:127.0.0.1:%d\n"
 		"mpath=\"/usr/lib/x86_64-linux-gnu/kamailio/modules/\"\n"
 		"loadmodule \"pv.so\"\nloadmodule \"sl.so\"\n"
-		"loadmodule \"rr.so\"\nloadmodule \"maxfwd.so\"\n"
+		"loadmodule \"maxfwd.so\"\n"
 		"loadmodule \"textops.so\"\nloadmodule \"xlog.so\"\n"
 		"%s"
 		"request_route {\n"
-		"	xlog(\"L_INFO\", \"tutti-test: $rm $ru\\n\");\n"
+		"	xlog(\"L_INFO\", \"tutti-test: $rm $ru expires "
+		"$hdr(Expires)\\n\");\n"
 		"	if (!mf_process_maxfwd_header(\"10\")) {\n"
 		"		sl_send_reply(\"483\", \"Too Many Hops\");\n"
 		"		exit;\n"
@@ -2542,29 +2543,47 @@ kam_write_cfg(int k, bool auth)
 		"		exit;\n"
 		"	}\n"
 		"%s"
-		"	loose_route();\n"
-		"	$du = \"sip:127.0.0.1:%d\";\n"
-		"	forward();\n"
 		"}\n",
-		kam_port[k],
-		auth ? "loadmodule \"auth.so\"\n"
-		       "modparam(\"auth\", \"algorithm\", \"SHA-256\")\n" : "",
-		auth ? "	if (is_method(\"INVITE\")) {\n"
-		       "		$var(rc) = pv_proxy_authenticate("
-		       "\"carrier.test\", \"s3cret\", \"0\");\n"
-		       "		if ($var(rc) < 0 || $au != \"tutti\") {\n"
-		       "			xlog(\"L_INFO\", \"tutti-test: "
-		       "challenge ($var(rc))\\n\");\n"
-		       "			proxy_challenge(\"carrier.test\", "
-		       "\"1\");\n"
-		       "			exit;\n"
-		       "		}\n"
-		       "		xlog(\"L_INFO\", \"tutti-test: "
-		       "authenticated $au\\n\");\n"
-		       "		consume_credentials();\n"
-		       "	}\n" : "",
-		focus_proxy_port);
+		kam_port[k], modules, route);
 	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * Kamailio k's configuration: a stateless proxy as above; with auth, one
+ * that asks every INVITE for credentials of realm carrier.test (user
+ * tutti, password s3cret; SHA-256, qop auth; RFC 3261 22.3) before it
+ * sends it on, and logs how that went.
+ */
+static void
+kam_write_cfg(int k, bool auth)
+{
+	char route[1024];
+
+	snprintf(route, sizeof(route),
+		 "%s"
+		 "	loose_route();\n"
+		 "	$du = \"sip:127.0.0.1:%d\";\n"
+		 "	forward();\n",
+		 auth ? "	if (is_method(\"INVITE\")) {\n"
+			"		$var(rc) = pv_proxy_authenticate("
+			"\"carrier.test\", \"s3cret\", \"0\");\n"
+			"		if ($var(rc) < 0 || $au != \"tutti\") {\n"
+			"			xlog(\"L_INFO\", \"tutti-test: "
+			"challenge ($var(rc))\\n\");\n"
+			"			proxy_challenge(\"carrier.test\", "
+			"\"1\");\n"
+			"			exit;\n"
+			"		}\n"
+			"		xlog(\"L_INFO\", \"tutti-test: "
+			"authenticated $au\\n\");\n"
+			"		consume_credentials();\n"
+			"	}\n" : "",
+		 focus_proxy_port);
+	kam_write(k,
+		  auth ? "loadmodule \"rr.so\"\nloadmodule \"auth.so\"\n"
+			 "modparam(\"auth\", \"algorithm\", \"SHA-256\")\n"
+		       : "loadmodule \"rr.so\"\n",
+		  route);
 }
 
 static void
@@ -2606,6 +2625,23 @@ kam_write_creds(const char *password)
 	ck_assert_int_eq(chmod(kam_creds, 0600), 0);
 }
 
+/* focus_setup() with n extra options and --credentials of a file of the
+ * focus's own (kam_creds) with password for realm carrier.test. */
+static void
+focus_setup_creds(const char *password, char *const *extra, size_t n)
+{
+	snprintf(kam_creds, sizeof(kam_creds), "/tmp/tutti-test-creds-%d",
+		 (int)getpid());
+	proc_unlink_at_exit(kam_creds);
+	kam_write_creds(password);
+	ck_assert_uint_le(n + 2, sizeof(focus_extra) / sizeof(focus_extra[0]));
+	memcpy(focus_extra, extra, n * sizeof(*extra));
+	focus_extra[n] = "--credentials";
+	focus_extra[n + 1] = kam_creds;
+	focus_setup();
+	memset(focus_extra, 0, sizeof(focus_extra));
+}
+
 /* One Kamailio that authenticates the focus (kam_write_cfg()), as its
  * outbound proxy, and tutti-cp --credentials with the wrong password. */
 static void
@@ -2620,15 +2656,8 @@ focus_kamailio_auth_setup(void)
 	snprintf(uri, sizeof(uri), "sip:127.0.0.1:%d", kam_port[0]);
 	kam_write_cfg(0, true);
 	kam_start(0);
-	snprintf(kam_creds, sizeof(kam_creds), "/tmp/tutti-test-creds-%d",
-		 (int)getpid());
-	proc_unlink_at_exit(kam_creds);
-	kam_write_creds("wrong");
-	char *extra[] = { "--outbound-proxy", uri, "--proxy-ping", "0",
-			  "--credentials", kam_creds };
-	memcpy(focus_extra, extra, sizeof(extra));
-	focus_setup();
-	memset(focus_extra, 0, sizeof(focus_extra));
+	char *extra[] = { "--outbound-proxy", uri, "--proxy-ping", "0" };
+	focus_setup_creds("wrong", extra, 4);
 }
 
 static void
@@ -2804,11 +2833,237 @@ START_TEST(test_focus_proxy_kamailio_auth)
 				  "credentials of tutti (SHA-256)", 1000),
 		      "%s", focus_cp.out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
-	ck_assert_msg(strstr(out, "SIP challenges (401, 407) to dial-outs and "
-			     "requests in dialogs: answered with credentials "
+	ck_assert_msg(strstr(out, "SIP challenges (401, 407) to dial-outs, "
+			     "registrations and requests in dialogs: "
+			     "answered with credentials "
 			     "2, not (no credentials for the realm, or "
 			     "refused) 1")
 		      != NULL, "%s", out);
+}
+END_TEST
+
+/* ---- registrations (tutti-cp --register) ---- */
+
+/* tutti-cp registering sip:USER@127.0.0.1:<focus_proxy_port> (SIPp's
+ * registrar, or Kamailio's), 30 s asked, with --credentials for realm
+ * carrier.test (the right password). */
+static void
+focus_register_setup(const char *user)
+{
+	static char aor[64];
+
+	snprintf(aor, sizeof(aor), "sip:%s@127.0.0.1:%d", user,
+		 focus_proxy_port);
+	char *extra[] = { "--register", aor, "--register-expires", "30" };
+	focus_setup_creds("s3cret", extra, 4);
+}
+
+static void
+focus_sipp_registrar_setup(void)
+{
+	focus_proxy_port = free_port();
+	focus_register_setup("conf");
+}
+
+/* focus_teardown(), but tutti-cp may have been stopped (and reaped) by
+ * the test: its pid is 0 then. */
+static void
+focus_register_teardown(void)
+{
+	if (focus_cp.pid > 0)
+		proc_stop(&focus_cp, SIGTERM, 10000);
+	proc_stop(&focus_dp, SIGTERM, 10000);
+	shm_unlink(focus_region);
+	unlink(focus_state);
+}
+
+/* tutti-cp stopped cleanly: it says it unregistered sip:USER@ at port. */
+static void
+stop_unregisters(const char *user, int port)
+{
+	char want[160];
+
+	ck_assert_int_eq(proc_stop(&focus_cp, SIGTERM, 10000), 0);
+	focus_cp.pid = 0;
+	ck_assert_msg(strstr(focus_cp.out, "stopping: 1 registration: "
+			     "unregistering") != NULL, "%s", focus_cp.out);
+	snprintf(want, sizeof(want), "registration sip:%s@127.0.0.1:%d: "
+		 "unregistered (127.0.0.1:%d/udp)", user, port, port);
+	ck_assert_msg(strstr(focus_cp.out, want) != NULL, "%s",
+		      focus_cp.out);
+}
+
+/* While SIPp's registrar runs (tests/sipp/registrar.xml): the focus
+ * goes through its 423, 401, 407 and 503 to a binding of 60 s, which
+ * tuttictl, the metrics and the stats show; then it stops. */
+static void
+registered_then_stop(int port)
+{
+	char out[4096], want[320], m[1 << 16];
+
+	snprintf(want, sizeof(want), "registered sip:conf@127.0.0.1:%d at "
+		 "sip:127.0.0.1:%d (127.0.0.1:%d/udp) for 2 s, refreshed after "
+		 "1 s: Contact <sip:conf@127.0.0.1:%u>", port, port, port,
+		 focus_port);
+	ck_assert_msg(proc_expect(&focus_cp, want, 15000), "%s",
+		      focus_cp.out);
+	ck_assert_msg(strstr(focus_cp.out, "registration sip:conf@127.0.0.1:")
+		      != NULL && strstr(focus_cp.out, ": the registrar wants "
+					"60 s at least (423): asked again")
+		      != NULL, "%s", focus_cp.out);
+	ck_assert_msg(proc_expect(&focus_cp, "failed: 503 Service "
+				  "Unavailable; again in 1 s", 5000), "%s",
+		      focus_cp.out);
+	snprintf(want, sizeof(want), "registered sip:conf@127.0.0.1:%d at "
+		 "sip:127.0.0.1:%d (127.0.0.1:%d/udp) for 60 s, refreshed "
+		 "after 30 s", port, port, port);
+	ck_assert_msg(proc_expect(&focus_cp, want, 5000), "%s",
+		      focus_cp.out);
+
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "registrations"), 0);
+	snprintf(want, sizeof(want), "127.0.0.1:%d/udp", port);
+	ck_assert_msg(strstr(out, "AOR") != NULL &&
+		      strstr(out, " registered ") != NULL &&
+		      strstr(out, " 200 ") != NULL && strstr(out, want) != NULL,
+		      "%s", out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json registrations"),
+			 0);
+	snprintf(want, sizeof(want), "{\"aor\":\"sip:conf@127.0.0.1:%d\","
+		 "\"state\":\"registered\",\"registered\":true,", port);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\"granted_s\":60,") != NULL &&
+		      strstr(out, "\"last_code\":200,\"reason\":\"\"") != NULL &&
+		      strstr(out, "\"registrations\":2,\"failures\":1}") != NULL,
+		      "%s", out);
+	http_get("/metrics", m, sizeof(m));
+	snprintf(want, sizeof(want), "tutti_sip_registered{aor=\"sip:conf@"
+		 "127.0.0.1:%d\"} 1\n", port);
+	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
+	snprintf(want, sizeof(want), "tutti_sip_register_failures_total{aor="
+		 "\"sip:conf@127.0.0.1:%d\"} 1\n", port);
+	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "SIP registrations: REGISTERs sent 6, "
+			     "accepted 2, failed 1") != NULL &&
+		      strstr(out, "answered with credentials 2, not") != NULL,
+		      "%s", out);
+	stop_unregisters("conf", port);
+}
+
+/*
+ * RFC 3261 10: tutti-cp --register against SIPp's registrar
+ * (registrar.xml checks each REGISTER): a 423 raises the Expires asked,
+ * 401 and 407 are answered with --credentials, the binding granted by
+ * our Contact's expires parameter (another Contact beside it) is
+ * refreshed halfway, a 503's Retry-After is kept, an Expires header
+ * grants too, and a clean stop unregisters.
+ */
+START_TEST(test_focus_registers)
+{
+	int rc;
+
+	sipp_verifies_auth = true;
+	rc = run_sipp_at((uint16_t)focus_port, "registrar", "u1", "conf",
+			 NULL, NULL, focus_proxy_port, registered_then_stop);
+	sipp_verifies_auth = false;
+	ck_assert_int_eq(rc, 0);
+}
+END_TEST
+
+/*
+ * Kamailio as the carrier's registrar (registrar, usrloc, auth: every
+ * REGISTER challenged, realm carrier.test) that routes calls to the AORs
+ * it holds: INVITEs and what follows them go to the bound Contact
+ * (lookup("location")), 404 without one.
+ */
+static void
+kam_write_registrar_cfg(int k)
+{
+	kam_write(k,
+		  "loadmodule \"tm.so\"\nloadmodule \"usrloc.so\"\n"
+		  "loadmodule \"registrar.so\"\nloadmodule \"auth.so\"\n"
+		  "modparam(\"usrloc\", \"db_mode\", 0)\n",
+		  "	if (is_method(\"REGISTER\")) {\n"
+		  "		$var(rc) = pv_www_authenticate(\"carrier.test\", "
+		  "\"s3cret\", \"0\");\n"
+		  "		if ($var(rc) < 0 || $au != \"tutti\") {\n"
+		  "			www_challenge(\"carrier.test\", \"1\");\n"
+		  "			exit;\n"
+		  "		}\n"
+		  "		if (!save(\"location\")) {\n"
+		  "			sl_reply_error();\n"
+		  "			exit;\n"
+		  "		}\n"
+		  "		xlog(\"L_INFO\", \"tutti-test: saved $tU: $ct\\n\");\n"
+		  "		exit;\n"
+		  "	}\n"
+		  "	if (!lookup(\"location\")) {\n"
+		  "		sl_send_reply(\"404\", \"Not Found\");\n"
+		  "		exit;\n"
+		  "	}\n"
+		  "	xlog(\"L_INFO\", \"tutti-test: $rm to $ru\\n\");\n"
+		  "	forward();\n");
+}
+
+static void
+focus_kamailio_registrar_setup(void)
+{
+	ck_assert_msg(access(KAMAILIO, X_OK) == 0,
+		      "no " KAMAILIO ": tools/deps installs kamailio");
+	kam_port[0] = free_port();
+	kam_write_registrar_cfg(0);
+	kam_start(0);
+	focus_proxy_port = kam_port[0];
+	focus_register_setup("demo");
+}
+
+static void
+focus_kamailio_registrar_teardown(void)
+{
+	focus_register_teardown();
+	if (kam[0].pid > 0)
+		proc_stop(&kam[0], SIGTERM, 10000);
+	memset(kam, 0, sizeof(kam));
+}
+
+/*
+ * The real thing: tutti-cp registers sip:demo@<Kamailio> with Kamailio
+ * (challenged, answered with --credentials); a caller that calls that
+ * AOR through Kamailio reaches the focus (Kamailio sends it and what
+ * follows in its dialog to the bound Contact) and joins conference demo;
+ * a clean stop unregisters, and the next call to the AOR gets
+ * Kamailio's 404.
+ */
+START_TEST(test_focus_registers_kamailio)
+{
+	char want[200];
+
+	/* 30 s asked, and Kamailio's registrar grants its min_expires,
+	 * 60 s, in our Contact's expires parameter */
+	snprintf(want, sizeof(want), "registered sip:demo@127.0.0.1:%d at "
+		 "sip:127.0.0.1:%d (127.0.0.1:%d/udp) for 60 s",
+		 kam_port[0], kam_port[0], kam_port[0]);
+	ck_assert_msg(proc_expect(&focus_cp, want, 10000), "%s",
+		      focus_cp.out);
+	ck_assert_msg(strstr(focus_cp.out, "the REGISTER goes again with the "
+			     "credentials of tutti (MD5)") != NULL, "%s",
+		      focus_cp.out);
+	snprintf(want, sizeof(want), "tutti-test: saved demo: <sip:demo@"
+		 "127.0.0.1:%u>", focus_port);
+	ck_assert_msg(proc_expect(&kam[0], want, 1000), "%s", kam[0].out);
+
+	ck_assert_int_eq(run_sipp_set((uint16_t)kam_port[0], "focus_join",
+				      "u1", "demo", NULL, NULL), 0);
+	ck_assert_msg(proc_expect(&kam[0], "tutti-test: INVITE to sip:demo@"
+				  "127.0.0.1:", 1000), "%s", kam[0].out);
+	ck_assert_msg(proc_expect(&focus_cp, "left conference demo (hung up)",
+				  10000), "%s", focus_cp.out);
+
+	stop_unregisters("demo", kam_port[0]);
+	ck_assert_msg(proc_expect(&kam[0], " expires 0", 1000), "%s",
+		      kam[0].out);
+	ck_assert_int_eq(run_sipp_set((uint16_t)kam_port[0], "focus_404",
+				      "u1", "demo", NULL, NULL), 0);
 }
 END_TEST
 
@@ -7148,6 +7403,18 @@ test_suite(void)
 				  focus_kamailio_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_test(focus, test_focus_proxy_kamailio_auth);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_register");
+	tcase_add_checked_fixture(focus, focus_sipp_registrar_setup,
+				  focus_register_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_registers);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_register_kamailio");
+	tcase_add_checked_fixture(focus, focus_kamailio_registrar_setup,
+				  focus_kamailio_registrar_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_registers_kamailio);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_trust");
 	tcase_add_checked_fixture(focus, focus_trust_setup, focus_teardown);

@@ -14,6 +14,7 @@
  *                                     packets into a pcap file
  *   tuttictl captures                 the newest captures, done or not
  *   tuttictl proxies                  the outbound proxies, up or down
+ *   tuttictl registrations            the focus's bindings at registrars
  *   tuttictl watchers CONF            subscribers; approve|reject CONF ID
  *   tuttictl stats                    per-worker load, ticks, packets, drops
  *   tuttictl drain|undrain WORKER     no new conferences there / again
@@ -91,6 +92,10 @@ usage(FILE *f)
 "                            DOWN (for how long, and why), dial-outs each\n"
 "                            failed that went on to the next, keepalives\n"
 "                            unanswered in a row\n"
+"  registrations             tutti-cp --register's addresses of record:\n"
+"                            registered (for how long yet), registering,\n"
+"                            failed (the last code and why, and when it\n"
+"                            goes again), where the last REGISTER went\n"
 "  lock CONF, unlock CONF    refuse new participants (403; the policy's\n"
 "                            moderators still join) / admit them again\n"
 "  end CONF                  hang up everyone in CONF\n"
@@ -385,8 +390,12 @@ static const char *const sip_counters[][2] = {
 	{ "prack_sent", "SIP reliable provisionals (RFC 3262) to dial-outs: "
 			"acknowledged (PRACK) " },
 	{ NULL, NULL },
-	{ "auth_sent", "SIP challenges (401, 407) to dial-outs and requests "
-		       "in dialogs: answered with credentials " },
+	{ "reg_sent", "SIP registrations: REGISTERs sent " },
+	{ "reg_ok", ", accepted " },
+	{ "reg_failed", ", failed " },
+	{ NULL, NULL },
+	{ "auth_sent", "SIP challenges (401, 407) to dial-outs, registrations "
+		       "and requests in dialogs: answered with credentials " },
 	{ "auth_failed", ", not (no credentials for the realm, or "
 			 "refused) " },
 	{ NULL, NULL },
@@ -457,6 +466,32 @@ row_proxy(const char *o, const char *e)
 	       strcmp(up, "true") == 0 ? "up" : "DOWN", since, fo, pu,
 	       why[0] != '\0' && strcmp(up, "true") == 0 ? "last down: " : "",
 	       why);
+}
+
+static void
+row_reg(const char *o, const char *e)
+{
+	char aor[170], st[16], exp[24], next[24], code[8], why[170],
+	     addr[64], when[40];
+
+	get(o, e, "aor", aor, sizeof(aor));
+	get(o, e, "state", st, sizeof(st));
+	get(o, e, "expires_in_s", exp, sizeof(exp));
+	get(o, e, "next_in_s", next, sizeof(next));
+	get(o, e, "last_code", code, sizeof(code));
+	get(o, e, "reason", why, sizeof(why));
+	if (get(o, e, "addr", addr, sizeof(addr)) == NULL || !addr[0])
+		snprintf(addr, sizeof(addr), "-");
+	if (strcmp(st, "registered") == 0 || strcmp(st, "failed") == 0)
+		snprintf(when, sizeof(when), "%s s", next);
+	else
+		snprintf(when, sizeof(when), "-");
+	if (strcmp(st, "registered") != 0 && strcmp(exp, "0") == 0)
+		snprintf(exp, sizeof(exp), "-");
+	else
+		strncat(exp, " s", sizeof(exp) - strlen(exp) - 1);
+	printf("%-36s %-13s %10s %9s %4s %-24s  %s\n", aor, st, exp, when,
+	       strcmp(code, "0") == 0 ? "-" : code, addr, why);
 }
 
 static void
@@ -654,6 +689,15 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 			       "UNANSWERED",
 			       "REASON");
 			each(resp, "proxies", row_proxy);
+		}
+	} else if (strcmp(cmd, "registrations") == 0) {
+		if (strstr(resp, "\"registrations\":[]") != NULL) {
+			printf("no registrations (tutti-cp --register)\n");
+		} else {
+			printf("%-36s %-13s %10s %9s %4s %-24s  %s\n", "AOR",
+			       "STATE", "EXPIRES-IN", "NEXT-IN", "LAST",
+			       "ADDRESS", "REASON");
+			each(resp, "registrations", row_reg);
 		}
 	} else if (strcmp(cmd, "capture") == 0 &&
 		   get(resp, NULL, "armed", armed, sizeof(armed)) != NULL) {
