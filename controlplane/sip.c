@@ -2122,7 +2122,7 @@ collect(struct cp_sip *sip)
 		notify_done(t, 408);
 		ping_done(t, 408, 0);
 		stimer_refresh_done(t, 408, NULL);
-		reg_done(t, tr, 408, NULL);
+		reg_done(t, tr, 503, NULL); /* its connection failed */
 		call_fail(t, 503, "its connection failed", 0);
 		free(t);
 		osip_transaction_free2(tr);
@@ -6757,7 +6757,7 @@ min_expires_of(const osip_message_t *m)
 
 /*
  * The end of t's REGISTER (transaction tr): code, m its final response
- * (NULL: none came, 408). 2xx: registered; 401, 407: again with
+ * (NULL: none came, 408, or its connection failed, 503). 2xx: registered; 401, 407: again with
  * credentials; 423: again asking for its Min-Expires; 408, 503 or a
  * failed connection: on to the next hop; else, or none left, failed.
  */
@@ -6776,13 +6776,19 @@ reg_done(struct txn *t, osip_transaction_t *tr, int code,
 	if (r->t != t)
 		return; /* dropped (unregistering meanwhile) */
 	r->t = NULL;
-	if (m == NULL) {
+	if (m == NULL) { /* 408: none came; 503: its connection failed */
 		if (r->hop >= 0)
 			proxy_set_down(sip, (unsigned)r->hop,
-				       "no answer to a REGISTER", 0);
-		reg_next_hop(sip, r, 408, "no answer", 0);
+				       code == 408 ? "no answer to a REGISTER"
+						   : "no TCP connection",
+				       0);
+		reg_next_hop(sip, r, code,
+			     code == 408 ? "no answer" : "its connection failed",
+			     0);
 		return;
 	}
+	if (r->hop >= 0 && code != 503)
+		proxy_set_up(sip, (unsigned)r->hop, "it answered a REGISTER");
 	if (code >= 200 && code < 300) {
 		reg_ok(sip, r, m);
 		return;

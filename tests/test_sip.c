@@ -1319,7 +1319,7 @@ static unsigned int focus_metrics_port;
 
 static bool focus_two;		/* two workers (and the main lcore) */
 static char *focus_policy;	/* --policy for the next fixture */
-static char *focus_extra[8];	/* more options and values, NULL-ended */
+static char *focus_extra[12];	/* more options and values, NULL-ended */
 static char *focus_dp_extra[4];	/* two more tutti-dp options, values */
 static void (*focus_before_cp)(void);	/* once tutti-dp is ready */
 
@@ -1346,14 +1346,17 @@ focus_setup(void)
 			    "--notify-interval-ms", "100",
 			    "--state", focus_state,
 			    focus_policy ? "--policy" : NULL, focus_policy,
-			    NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+			    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+			    NULL, NULL, NULL, NULL, NULL };
 	/* extra options go after the policy's (where it would have been
 	 * without one), the last NULL kept */
 	{
 		size_t n = sizeof(cp_argv) / sizeof(cp_argv[0]);
-		size_t at = focus_policy != NULL ? n - 7 : n - 9;
+		size_t at = 0;
 
-		for (size_t i = 0; i < 8 && focus_extra[i] != NULL; i++) {
+		while (cp_argv[at] != NULL)
+			at++;
+		for (size_t i = 0; i < 12 && focus_extra[i] != NULL; i++) {
 			ck_assert_uint_lt(at + i, n - 1);
 			cp_argv[at + i] = focus_extra[i];
 		}
@@ -2844,32 +2847,127 @@ END_TEST
 
 /* ---- registrations (tutti-cp --register) ---- */
 
-/* tutti-cp registering sip:USER@127.0.0.1:<focus_proxy_port> (SIPp's
- * registrar, or Kamailio's), 30 s asked, with --credentials for realm
- * carrier.test (the right password). */
-static void
-focus_register_setup(const char *user)
-{
-	static char aor[64];
+/*
+ * The registration focus_register_setup() made, as the test expects to
+ * see it: its AOR, the Request-URI (its domain), where the REGISTERs go
+ * ("127.0.0.1:P/udp") and our Contact's parameters there; SIPp's
+ * transport ("u1", "t1").
+ */
+static struct {
+	char aor[128], registrar[128], addr[64];
+	const char *contact_params, *sipp_tp;
+	char route[96]; /* the Route SIPp must see, "" for none */
+	pid_t sipp;	/* SIPp's registrar, started before tutti-cp */
+} reg_case;
 
-	snprintf(aor, sizeof(aor), "sip:%s@127.0.0.1:%d", user,
-		 focus_proxy_port);
-	char *extra[] = { "--register", aor, "--register-expires", "30" };
-	focus_setup_creds("s3cret", extra, 4);
+/*
+ * SIPp's registrar (registrar.xml) on focus_proxy_port, before tutti-cp
+ * starts (focus_before_cp): its first REGISTER must find it there (a
+ * TCP connection refused would put the next off by 15 s or more).
+ */
+static void
+reg_sipp_start(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)focus_proxy_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint64_t end = proc_now_ms() + 10000;
+	int fd = -1;
+
+	sipp_verifies_auth = true;
+	/* a registrar answers where each REGISTER's Via says: no remote */
+	reg_case.sipp = sipp_start_at(9, "registrar", reg_case.sipp_tp,
+				      "conf", "route", reg_case.route,
+				      focus_proxy_port);
+	sipp_verifies_auth = false;
+	while (strcmp(reg_case.sipp_tp, "t1") == 0 &&
+	       proc_now_ms() < end) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		ck_assert_int_ge(fd, 0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			break;
+		close(fd);
+		fd = -1;
+		usleep(20000);
+	}
+	ck_assert_msg(fd >= 0 || strcmp(reg_case.sipp_tp, "t1") != 0,
+		      "SIPp does not listen on TCP port %d", focus_proxy_port);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * tutti-cp --register sip:USER@HOST (HOST: 127.0.0.1:<focus_proxy_port>
+ * with SIPp's registrar or Kamailio's there; or a name, through SIPp
+ * as the outbound proxy at that port), 30 s asked, over tp ("udp",
+ * "tcp"), with --credentials for realm carrier.test (the right
+ * password).
+ */
+static void
+focus_register_setup(const char *user, const char *host, const char *tp)
+{
+	const char *t = strcmp(tp, "tcp") == 0 ? ";transport=tcp" : "";
+	static char proxy[40], here[32];
+
+	snprintf(here, sizeof(here), "127.0.0.1:%d", focus_proxy_port);
+	snprintf(proxy, sizeof(proxy), "sip:%s", here);
+	snprintf(reg_case.aor, sizeof(reg_case.aor), "sip:%s@%s%s", user,
+		 host != NULL ? host : here, t);
+	snprintf(reg_case.registrar, sizeof(reg_case.registrar), "sip:%s%s",
+		 host != NULL ? host : here, t);
+	snprintf(reg_case.addr, sizeof(reg_case.addr), "%s/%s", here, tp);
+	snprintf(reg_case.route, sizeof(reg_case.route), "%s%s%s",
+		 host != NULL ? "<" : "", host != NULL ? proxy : "",
+		 host != NULL ? ";lr>" : "");
+	reg_case.contact_params = t;
+	reg_case.sipp_tp = t[0] != '\0' ? "t1" : "u1";
+	char *extra[] = { "--register", reg_case.aor, "--register-expires",
+			  "30", "--outbound-proxy", proxy, "--proxy-ping",
+			  "0" };
+	focus_setup_creds("s3cret", extra,
+			  host != NULL ? sizeof(extra) / sizeof(extra[0]) : 4);
+}
+
+/* focus_register_setup() with SIPp's registrar, started first */
+static void
+focus_sipp_registrar(const char *host, const char *tp)
+{
+	focus_proxy_port = free_port();
+	focus_before_cp = reg_sipp_start;
+	focus_register_setup("conf", host, tp);
+	focus_before_cp = NULL;
 }
 
 static void
 focus_sipp_registrar_setup(void)
 {
-	focus_proxy_port = free_port();
-	focus_register_setup("conf");
+	focus_sipp_registrar(NULL, "udp");
+}
+
+static void
+focus_sipp_registrar_tcp_setup(void)
+{
+	focus_sipp_registrar(NULL, "tcp");
+}
+
+/* SIPp's registrar as the outbound proxy: the AOR's domain is a name the
+ * focus does not resolve, its REGISTERs go to the proxy with a Route */
+static void
+focus_sipp_registrar_proxy_setup(void)
+{
+	focus_sipp_registrar("carrier.example", "udp");
 }
 
 /* focus_teardown(), but tutti-cp may have been stopped (and reaped) by
- * the test: its pid is 0 then. */
+ * the test: its pid is 0 then; and SIPp's registrar if still there. */
 static void
 focus_register_teardown(void)
 {
+	if (reg_case.sipp > 0) { /* the test failed before it ended */
+		kill(reg_case.sipp, SIGTERM);
+		waitpid(reg_case.sipp, NULL, 0);
+		reg_case.sipp = 0;
+	}
 	if (focus_cp.pid > 0)
 		proc_stop(&focus_cp, SIGTERM, 10000);
 	proc_stop(&focus_dp, SIGTERM, 10000);
@@ -2877,18 +2975,18 @@ focus_register_teardown(void)
 	unlink(focus_state);
 }
 
-/* tutti-cp stopped cleanly: it says it unregistered sip:USER@ at port. */
+/* tutti-cp stopped cleanly: it says it unregistered reg_case's AOR. */
 static void
-stop_unregisters(const char *user, int port)
+stop_unregisters(void)
 {
-	char want[160];
+	char want[256];
 
 	ck_assert_int_eq(proc_stop(&focus_cp, SIGTERM, 10000), 0);
 	focus_cp.pid = 0;
 	ck_assert_msg(strstr(focus_cp.out, "stopping: 1 registration: "
 			     "unregistering") != NULL, "%s", focus_cp.out);
-	snprintf(want, sizeof(want), "registration sip:%s@127.0.0.1:%d: "
-		 "unregistered (127.0.0.1:%d/udp)", user, port, port);
+	snprintf(want, sizeof(want), "registration %s: unregistered (%s)",
+		 reg_case.aor, reg_case.addr);
 	ck_assert_msg(strstr(focus_cp.out, want) != NULL, "%s",
 		      focus_cp.out);
 }
@@ -2897,57 +2995,56 @@ stop_unregisters(const char *user, int port)
  * goes through its 423, 401, 407 and 503 to a binding of 60 s, which
  * tuttictl, the metrics and the stats show; then it stops. */
 static void
-registered_then_stop(int port)
+registered_then_stop(void)
 {
-	char out[4096], want[320], m[1 << 16];
+	char out[4096], want[512], m[1 << 16];
 
-	snprintf(want, sizeof(want), "registered sip:conf@127.0.0.1:%d at "
-		 "sip:127.0.0.1:%d (127.0.0.1:%d/udp) for 2 s, refreshed after "
-		 "1 s: Contact <sip:conf@127.0.0.1:%u>", port, port, port,
-		 focus_port);
+	snprintf(want, sizeof(want), "registered %s at %s (%s) for 2 s, "
+		 "refreshed after 1 s: Contact <sip:conf@127.0.0.1:%u%s>",
+		 reg_case.aor, reg_case.registrar, reg_case.addr, focus_port,
+		 reg_case.contact_params);
 	ck_assert_msg(proc_expect(&focus_cp, want, 15000), "%s",
 		      focus_cp.out);
-	ck_assert_msg(strstr(focus_cp.out, "registration sip:conf@127.0.0.1:")
-		      != NULL && strstr(focus_cp.out, ": the registrar wants "
-					"60 s at least (423): asked again")
-		      != NULL, "%s", focus_cp.out);
+	snprintf(want, sizeof(want), "registration %s: the registrar wants "
+		 "60 s at least (423): asked again", reg_case.aor);
+	ck_assert_msg(strstr(focus_cp.out, want) != NULL, "%s",
+		      focus_cp.out);
 	ck_assert_msg(proc_expect(&focus_cp, "failed: 503 Service "
 				  "Unavailable; again in 1 s", 5000), "%s",
 		      focus_cp.out);
-	snprintf(want, sizeof(want), "registered sip:conf@127.0.0.1:%d at "
-		 "sip:127.0.0.1:%d (127.0.0.1:%d/udp) for 60 s, refreshed "
-		 "after 30 s", port, port, port);
+	snprintf(want, sizeof(want), "registered %s at %s (%s) for 60 s, "
+		 "refreshed after 30 s", reg_case.aor, reg_case.registrar,
+		 reg_case.addr);
 	ck_assert_msg(proc_expect(&focus_cp, want, 5000), "%s",
 		      focus_cp.out);
 
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "registrations"), 0);
-	snprintf(want, sizeof(want), "127.0.0.1:%d/udp", port);
 	ck_assert_msg(strstr(out, "AOR") != NULL &&
 		      strstr(out, " registered ") != NULL &&
-		      strstr(out, " 200 ") != NULL && strstr(out, want) != NULL,
-		      "%s", out);
+		      strstr(out, " 200 ") != NULL &&
+		      strstr(out, reg_case.addr) != NULL, "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "--json registrations"),
 			 0);
-	snprintf(want, sizeof(want), "{\"aor\":\"sip:conf@127.0.0.1:%d\","
-		 "\"state\":\"registered\",\"registered\":true,", port);
+	snprintf(want, sizeof(want), "{\"aor\":\"%s\",\"state\":"
+		 "\"registered\",\"registered\":true,", reg_case.aor);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "\"granted_s\":60,") != NULL &&
 		      strstr(out, "\"last_code\":200,\"reason\":\"\"") != NULL &&
 		      strstr(out, "\"registrations\":2,\"failures\":1}") != NULL,
 		      "%s", out);
 	http_get("/metrics", m, sizeof(m));
-	snprintf(want, sizeof(want), "tutti_sip_registered{aor=\"sip:conf@"
-		 "127.0.0.1:%d\"} 1\n", port);
+	snprintf(want, sizeof(want), "tutti_sip_registered{aor=\"%s\"} 1\n",
+		 reg_case.aor);
 	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
 	snprintf(want, sizeof(want), "tutti_sip_register_failures_total{aor="
-		 "\"sip:conf@127.0.0.1:%d\"} 1\n", port);
+		 "\"%s\"} 1\n", reg_case.aor);
 	ck_assert_msg(strstr(m, want) != NULL, "%s", m);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "SIP registrations: REGISTERs sent 6, "
 			     "accepted 2, failed 1") != NULL &&
 		      strstr(out, "answered with credentials 2, not") != NULL,
 		      "%s", out);
-	stop_unregisters("conf", port);
+	stop_unregisters();
 }
 
 /*
@@ -2956,17 +3053,17 @@ registered_then_stop(int port)
  * 401 and 407 are answered with --credentials, the binding granted by
  * our Contact's expires parameter (another Contact beside it) is
  * refreshed halfway, a 503's Retry-After is kept, an Expires header
- * grants too, and a clean stop unregisters.
+ * grants too, and a clean stop unregisters. Over UDP, over TCP (the
+ * AOR's ;transport=tcp), and through an outbound proxy (the AOR's
+ * domain a name: SIPp is the proxy and registrar, and checks the Route).
  */
 START_TEST(test_focus_registers)
 {
-	int rc;
+	pid_t pid = reg_case.sipp;
 
-	sipp_verifies_auth = true;
-	rc = run_sipp_at((uint16_t)focus_port, "registrar", "u1", "conf",
-			 NULL, NULL, focus_proxy_port, registered_then_stop);
-	sipp_verifies_auth = false;
-	ck_assert_int_eq(rc, 0);
+	registered_then_stop();
+	reg_case.sipp = 0;
+	ck_assert_int_eq(sipp_wait(pid, "registrar", reg_case.sipp_tp), 0);
 }
 END_TEST
 
@@ -3014,7 +3111,7 @@ focus_kamailio_registrar_setup(void)
 	kam_write_registrar_cfg(0);
 	kam_start(0);
 	focus_proxy_port = kam_port[0];
-	focus_register_setup("demo");
+	focus_register_setup("demo", NULL, "udp");
 }
 
 static void
@@ -3059,7 +3156,7 @@ START_TEST(test_focus_registers_kamailio)
 	ck_assert_msg(proc_expect(&focus_cp, "left conference demo (hung up)",
 				  10000), "%s", focus_cp.out);
 
-	stop_unregisters("demo", kam_port[0]);
+	stop_unregisters();
 	ck_assert_msg(proc_expect(&kam[0], " expires 0", 1000), "%s",
 		      kam[0].out);
 	ck_assert_int_eq(run_sipp_set((uint16_t)kam_port[0], "focus_404",
@@ -7406,6 +7503,18 @@ test_suite(void)
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_register");
 	tcase_add_checked_fixture(focus, focus_sipp_registrar_setup,
+				  focus_register_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_registers);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_register_tcp");
+	tcase_add_checked_fixture(focus, focus_sipp_registrar_tcp_setup,
+				  focus_register_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_registers);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_register_proxy");
+	tcase_add_checked_fixture(focus, focus_sipp_registrar_proxy_setup,
 				  focus_register_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_test(focus, test_focus_registers);
