@@ -2858,6 +2858,7 @@ static struct {
 	const char *contact_params, *sipp_tp;
 	char route[96]; /* the Route SIPp must see, "" for none */
 	pid_t sipp;	/* SIPp's registrar, started before tutti-cp */
+	bool dns;	/* its domain a name tutti-cp resolves */
 } reg_case;
 
 /*
@@ -2899,14 +2900,16 @@ reg_sipp_start(void)
 /*
  * tutti-cp --register sip:USER@HOST (HOST: 127.0.0.1:<focus_proxy_port>
  * with SIPp's registrar or Kamailio's there; or a name, through SIPp
- * as the outbound proxy at that port), 30 s asked, over tp ("udp",
- * "tcp"), with --credentials for realm carrier.test (the right
- * password).
+ * as the outbound proxy at that port, or resolved by the DNS server
+ * dns, "ADDR:PORT", to that port), 30 s asked, over tp ("udp", "tcp"),
+ * with --credentials for realm carrier.test (the right password).
  */
 static void
-focus_register_setup(const char *user, const char *host, const char *tp)
+focus_register_setup(const char *user, const char *host, const char *tp,
+		     const char *dns)
 {
 	const char *t = strcmp(tp, "tcp") == 0 ? ";transport=tcp" : "";
+	bool via_proxy = host != NULL && dns == NULL;
 	static char proxy[40], here[32];
 
 	snprintf(here, sizeof(here), "127.0.0.1:%d", focus_proxy_port);
@@ -2917,37 +2920,43 @@ focus_register_setup(const char *user, const char *host, const char *tp)
 		 host != NULL ? host : here, t);
 	snprintf(reg_case.addr, sizeof(reg_case.addr), "%s/%s", here, tp);
 	snprintf(reg_case.route, sizeof(reg_case.route), "%s%s%s",
-		 host != NULL ? "<" : "", host != NULL ? proxy : "",
-		 host != NULL ? ";lr>" : "");
+		 via_proxy ? "<" : "", via_proxy ? proxy : "",
+		 via_proxy ? ";lr>" : "");
 	reg_case.contact_params = t;
 	reg_case.sipp_tp = t[0] != '\0' ? "t1" : "u1";
+	reg_case.dns = dns != NULL;
 	char *extra[] = { "--register", reg_case.aor, "--register-expires",
 			  "30", "--outbound-proxy", proxy, "--proxy-ping",
 			  "0" };
+	if (dns != NULL) {
+		extra[4] = "--dns";
+		extra[5] = (char *)dns;
+	}
 	focus_setup_creds("s3cret", extra,
-			  host != NULL ? sizeof(extra) / sizeof(extra[0]) : 4);
+			  via_proxy ? 8 : dns != NULL ? 6 : 4);
 }
 
 /* focus_register_setup() with SIPp's registrar, started first */
 static void
-focus_sipp_registrar(const char *host, const char *tp)
+focus_sipp_registrar(const char *host, const char *tp, const char *dns)
 {
-	focus_proxy_port = free_port();
 	focus_before_cp = reg_sipp_start;
-	focus_register_setup("conf", host, tp);
+	focus_register_setup("conf", host, tp, dns);
 	focus_before_cp = NULL;
 }
 
 static void
 focus_sipp_registrar_setup(void)
 {
-	focus_sipp_registrar(NULL, "udp");
+	focus_proxy_port = free_port();
+	focus_sipp_registrar(NULL, "udp", NULL);
 }
 
 static void
 focus_sipp_registrar_tcp_setup(void)
 {
-	focus_sipp_registrar(NULL, "tcp");
+	focus_proxy_port = free_port();
+	focus_sipp_registrar(NULL, "tcp", NULL);
 }
 
 /* SIPp's registrar as the outbound proxy: the AOR's domain is a name the
@@ -2955,7 +2964,31 @@ focus_sipp_registrar_tcp_setup(void)
 static void
 focus_sipp_registrar_proxy_setup(void)
 {
-	focus_sipp_registrar("carrier.example", "udp");
+	focus_proxy_port = free_port();
+	focus_sipp_registrar("carrier.example", "udp", NULL);
+}
+
+/* The AOR's domain by name, no outbound proxy (RFC 3263): dnsmasq (in
+ * the test's namespace) gives carrier.test an SRV _sip._udp record that
+ * names SIPp's registrar. */
+static struct proc reg_dns;
+
+static void
+focus_sipp_registrar_dns_setup(void)
+{
+	static char rec[2][96], dns[32];
+	const char *records[3] = { rec[0], rec[1], NULL };
+	uint16_t dport = (uint16_t)free_port();
+
+	focus_proxy_port = free_port();
+	snprintf(rec[0], sizeof(rec[0]), "--srv-host=_sip._udp.carrier.test,"
+		 "registrar.carrier.test,%d,10,0", focus_proxy_port);
+	snprintf(rec[1], sizeof(rec[1]),
+		 "--host-record=registrar.carrier.test,127.0.0.1");
+	ck_assert_int_eq(proc_dnsmasq(&reg_dns, "127.0.0.1", dport, records),
+			 0);
+	snprintf(dns, sizeof(dns), "127.0.0.1:%u", dport);
+	focus_sipp_registrar("carrier.test", "udp", dns);
 }
 
 /* focus_teardown(), but tutti-cp may have been stopped (and reaped) by
@@ -2973,6 +3006,9 @@ focus_register_teardown(void)
 	proc_stop(&focus_dp, SIGTERM, 10000);
 	shm_unlink(focus_region);
 	unlink(focus_state);
+	if (reg_dns.pid > 0)
+		proc_stop(&reg_dns, SIGTERM, 5000);
+	memset(&reg_dns, 0, sizeof(reg_dns));
 }
 
 /* tutti-cp stopped cleanly: it says it unregistered reg_case's AOR. */
@@ -3054,13 +3090,19 @@ registered_then_stop(void)
  * our Contact's expires parameter (another Contact beside it) is
  * refreshed halfway, a 503's Retry-After is kept, an Expires header
  * grants too, and a clean stop unregisters. Over UDP, over TCP (the
- * AOR's ;transport=tcp), and through an outbound proxy (the AOR's
- * domain a name: SIPp is the proxy and registrar, and checks the Route).
+ * AOR's ;transport=tcp), through an outbound proxy (the AOR's domain a
+ * name: SIPp is the proxy and registrar, and checks the Route), and to
+ * a domain by name (its SRV record names SIPp).
  */
 START_TEST(test_focus_registers)
 {
 	pid_t pid = reg_case.sipp;
+	char want[256];
 
+	snprintf(want, sizeof(want), "registration %s: carrier.test is %s "
+		 "(DNS)", reg_case.aor, reg_case.addr);
+	ck_assert_msg(!reg_case.dns || proc_expect(&focus_cp, want, 10000),
+		      "%s", focus_cp.out);
 	registered_then_stop();
 	reg_case.sipp = 0;
 	ck_assert_int_eq(sipp_wait(pid, "registrar", reg_case.sipp_tp), 0);
@@ -3111,7 +3153,7 @@ focus_kamailio_registrar_setup(void)
 	kam_write_registrar_cfg(0);
 	kam_start(0);
 	focus_proxy_port = kam_port[0];
-	focus_register_setup("demo", NULL, "udp");
+	focus_register_setup("demo", NULL, "udp", NULL);
 }
 
 static void
@@ -7515,6 +7557,12 @@ test_suite(void)
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_register_proxy");
 	tcase_add_checked_fixture(focus, focus_sipp_registrar_proxy_setup,
+				  focus_register_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_registers);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_register_dns");
+	tcase_add_checked_fixture(focus, focus_sipp_registrar_dns_setup,
 				  focus_register_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_test(focus, test_focus_registers);
