@@ -340,7 +340,6 @@ struct reg {
 	char registrar[200];  /* the Request-URI: the AOR's domain */
 	char host[128];	      /* that domain: numeric, or a name (dns) */
 	uint16_t port;	      /* in the AOR; 0: none */
-	uint16_t port_ours;   /* our Contact's */
 	enum cp_dns_tp tp;    /* its transport parameter, or any */
 	bool dns, sips;
 	char call_id[96], tag[TAG_HEX + 1]; /* kept for all its REGISTERs */
@@ -6683,7 +6682,8 @@ reg_granted(const struct cp_sip *sip, const struct reg *r,
 			 c->url->host);
 		if (strcasecmp(host, sip->host) != 0 ||
 		    (c->url->port != NULL &&
-		     strtoul(c->url->port, NULL, 10) != r->port_ours))
+		     strtoul(c->url->port, NULL, 10) !=
+			     port_of(sip, r->sips ? CP_SIP_TLS : r->peer_proto)))
 			continue;
 		osip_contact_param_get_byname(c, "expires", &e);
 		if (e != NULL && e->gvalue != NULL) {
@@ -6941,8 +6941,6 @@ reg_init(struct cp_sip *sip, struct reg *r, const char *aor)
 	       : proto == CP_SIP_TLS	? 5061
 					: 5060;
 	r->port = u->port != NULL ? (uint16_t)port : 0;
-	r->port_ours = port_of(sip, r->sips ? CP_SIP_TLS
-					    : (enum cp_sip_proto)proto);
 	r->hop = -1;
 	r->asked_s = sip->conf.register_expires_s;
 	random_hex(id, TAG_HEX);
