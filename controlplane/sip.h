@@ -251,9 +251,9 @@ struct cp_sip_conf {
 	 * user the AOR's: a call to the AOR reaches the focus for USER, a
 	 * conference's name). REGISTERs (Request-URI sip:DOMAIN, one
 	 * Call-ID, CSeq up by one each) go through the outbound proxies if
-	 * any (failing over as dial-outs do), else to DOMAIN: its address,
-	 * or DNS's for a name (RFC 3263, down the list on 503, no answer,
-	 * or a failed connection). Each asks register_expires_s (0:
+	 * any, else to DOMAIN: its address, or DNS's for a name (RFC 3263),
+	 * on to the next proxy or address on 503, no answer (Timer F: not
+	 * proxy_timeout_ms) or a failed connection. Each asks register_expires_s (0:
 	 * CP_SIP_REG_EXPIRES_S), or a 423's Min-Expires, is answered with
 	 * --credentials when challenged (cp_sip_set_creds()), and is
 	 * refreshed 2 minutes before the binding it was granted lapses (a
