@@ -3403,6 +3403,19 @@ hdr(const osip_message_t *m, const char *name, const char *compact, int i)
 	return NULL;
 }
 
+/* The first header called name of m (NULL: none) as a number of
+ * seconds, in *v; false if there is none, or it is empty. */
+static bool
+hdr_secs(const osip_message_t *m, const char *name, unsigned long *v)
+{
+	const char *s = m != NULL ? hdr(m, name, NULL, 0) : NULL;
+
+	if (s == NULL || s[0] == '\0')
+		return false;
+	*v = strtoul(s, NULL, 10);
+	return true;
+}
+
 /* A string the caller puts into a header: no CR, LF or NUL tricks. */
 static bool
 is_header_safe(const char *s)
@@ -5410,6 +5423,40 @@ dest_str(const struct cp_dns_target *t, char *buf, size_t len)
 	return buf;
 }
 
+/* The addresses t[0..n-1], "a, b" (for the log), in buf. */
+static void
+dests_str(const struct cp_dns_target *t, unsigned n, char *buf, size_t len)
+{
+	char a[80];
+
+	buf[0] = '\0';
+	for (unsigned k = 0; k < n; k++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 k ? ", " : "", dest_str(&t[k], a, sizeof(a)));
+}
+
+/* How long a name's addresses, of TTL ttl_s, are kept: at least
+ * cp_sip_conf.dns_min_ttl_ms, at most PROXY_DNS_MAX_TTL_MS. */
+static uint64_t
+dns_keep_ms(const struct cp_sip *sip, uint32_t ttl_s)
+{
+	uint64_t ms = (uint64_t)ttl_s * 1000;
+
+	if (ms < sip->conf.dns_min_ttl_ms)
+		ms = sip->conf.dns_min_ttl_ms;
+	return ms > PROXY_DNS_MAX_TTL_MS ? PROXY_DNS_MAX_TTL_MS : ms;
+}
+
+/* s with what a JSON string cannot hold bare ('"', '\\', control
+ * characters) made '?'. */
+static void
+json_safe(char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20)
+			*s = '?';
+}
+
 /* The index of the hop with id, or -1 (gone, or id 0). */
 static int
 hop_index(const struct proxy *px, unsigned n, uint32_t id)
@@ -5524,7 +5571,7 @@ proxy_resolved(void *arg, int err, const char *why,
 	struct proxy_name *pn = arg;
 	struct cp_sip *sip = pn->sip;
 	unsigned k = (unsigned)(pn - sip->pnames);
-	uint64_t now = now_ms(), ttl_ms = (uint64_t)ttl_s * 1000;
+	uint64_t now = now_ms(), ttl_ms;
 	char before[400], after[400];
 
 	pn->resolving = false;
@@ -5540,15 +5587,10 @@ proxy_resolved(void *arg, int err, const char *why,
 				 before, PROXY_DNS_RETRY_MS / 1000);
 		}
 		snprintf(pn->dns_err, sizeof(pn->dns_err), "%s", why);
-		for (char *q = pn->dns_err; *q; q++) /* JSON-safe */
-			if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
-				*q = '?';
+		json_safe(pn->dns_err);
 		return;
 	}
-	if (ttl_ms < sip->conf.dns_min_ttl_ms)
-		ttl_ms = sip->conf.dns_min_ttl_ms;
-	if (ttl_ms > PROXY_DNS_MAX_TTL_MS)
-		ttl_ms = PROXY_DNS_MAX_TTL_MS;
+	ttl_ms = dns_keep_ms(sip, ttl_s);
 	pn->resolve_ms = now + ttl_ms;
 	pn->dns_err[0] = '\0';
 	hops_of(sip, k, before, sizeof(before));
@@ -5800,14 +5842,10 @@ pick_hop(struct cp_sip *sip, unsigned *tried, int *hop,
 static uint32_t
 retry_after_of(const osip_message_t *m)
 {
-	osip_header_t *h = NULL;
 	unsigned long v;
 
-	if (m == NULL ||
-	    osip_message_header_get_byname(m, "retry-after", 0, &h) < 0 ||
-	    h == NULL || h->hvalue == NULL)
+	if (!hdr_secs(m, "retry-after", &v))
 		return 0;
-	v = strtoul(h->hvalue, NULL, 10);
 	return v > 86400 ? 86400 : (uint32_t)v;
 }
 
@@ -6098,40 +6136,56 @@ send_to_hop(struct cp_sip *sip, struct cp_sip_call *c, const char *route,
 }
 
 /*
- * c's INVITE to the next address of its target's name (RFC 3263 §4.3: a
- * new transaction each): over TCP or TLS, an address whose connection
- * fails is passed over (TLS: the server's certificate must name the
- * target's domain, not the SRV record's host, RFC 5922 §4.1). 0, or
- * -EHOSTUNREACH: none left, -ENOMEM.
+ * The next of a name's addresses t[*i..n-1] a request can go to (RFC
+ * 3263 §4.3), *i moved past it: over TCP or TLS, one whose connection
+ * fails is passed over, logged as "LABEL (ADDR): no tcp connection (why)"
+ * (TLS: the server's certificate must name name, the domain, not the SRV
+ * record's host, RFC 5922 §4.1; NULL: hold the address). 0 and *peer,
+ * or -EHOSTUNREACH: none left.
+ */
+static int
+dest_next(struct cp_sip *sip, const struct cp_dns_target *t, unsigned n,
+	  unsigned *i, const char *name, const char *label,
+	  struct cp_sip_peer *peer)
+{
+	char a[80];
+
+	while (*i < n) {
+		const struct cp_dns_target *d = &t[(*i)++];
+		int rc;
+
+		peer_of_target(d, peer);
+		if (peer->proto == CP_SIP_UDP ||
+		    (rc = connect_proto(sip, peer, peer->proto, name)) == 0)
+			return 0;
+		LOG_WARN("sip: %s (%s): no %s connection (%s)", label,
+			 dest_str(d, a, sizeof(a)),
+			 cp_sip_proto_name(peer->proto), strerror(-rc));
+	}
+	return -EHOSTUNREACH;
+}
+
+/*
+ * c's INVITE to the next address of its target's name (dest_next(); RFC
+ * 3263 §4.3: a new transaction each). 0, or -EHOSTUNREACH: none left,
+ * -ENOMEM.
  */
 static int
 dest_send(struct cp_sip *sip, struct cp_sip_call *c, uint64_t now)
 {
-	char a[80];
+	struct cp_sip_peer peer;
+	char label[200];
 
-	while (c->dest_i < c->n_dest) {
-		const struct cp_dns_target *d = &c->dest[c->dest_i++];
-		struct cp_sip_peer peer;
-		int rc;
-
-		peer_of_target(d, &peer);
-		if (peer.proto != CP_SIP_UDP &&
-		    (rc = connect_proto(sip, &peer, peer.proto,
-					c->dest_name)) < 0) {
-			LOG_WARN("sip: dial-out %s: %s (%s): no %s connection "
-				 "(%s)",
-				 c->call_id, c->dest_name,
-				 dest_str(d, a, sizeof(a)),
-				 cp_sip_proto_name(peer.proto), strerror(-rc));
-			continue;
-		}
-		/* another address to go on to: it must answer in time */
-		return send_to_hop(sip, c, NULL, &peer,
-				   c->dest_i < c->n_dest
-					   ? now + sip->conf.proxy_timeout_ms
-					   : 0);
-	}
-	return -EHOSTUNREACH;
+	snprintf(label, sizeof(label), "dial-out %s: %s", c->call_id,
+		 c->dest_name);
+	if (dest_next(sip, c->dest, c->n_dest, &c->dest_i, c->dest_name,
+		      label, &peer) < 0)
+		return -EHOSTUNREACH;
+	/* another address to go on to: it must answer in time */
+	return send_to_hop(sip, c, NULL, &peer,
+			   c->dest_i < c->n_dest
+				   ? now + sip->conf.proxy_timeout_ms
+				   : 0);
 }
 
 /* The end of the resolution of c's target's name: c goes to its first
@@ -6142,7 +6196,7 @@ call_resolved(void *arg, int err, const char *why,
 {
 	struct cp_sip_call *c = arg;
 	struct cp_sip *sip = c->sip;
-	char list[400] = "", a[80];
+	char list[400] = "";
 	int rc;
 
 	(void)ttl_s; /* one call: resolved once */
@@ -6164,9 +6218,7 @@ call_resolved(void *arg, int err, const char *why,
 	}
 	memcpy(c->dest, t, n * sizeof(*t));
 	c->n_dest = n;
-	for (unsigned k = 0; k < n; k++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			 "%s%s", k ? ", " : "", dest_str(&t[k], a, sizeof(a)));
+	dests_str(t, n, list, sizeof(list));
 	LOG_INFO("sip: dial-out %s: %s is %s (DNS)", c->call_id, c->dest_name,
 		 list);
 	if ((rc = dest_send(sip, c, now_ms())) < 0) {
@@ -6254,6 +6306,34 @@ call_hop_timeout(struct cp_sip *sip, struct cp_sip_call *c)
 	c->failover_code = 408;
 }
 
+/*
+ * A request of ours outside a dialog, method to uri over proto: its
+ * request line (no Request-URI if uri does not parse), a Via with a new
+ * branch, Max-Forwards 70, no body. The caller adds the rest and checks
+ * the whole. NULL: no memory.
+ */
+static osip_message_t *
+new_request(struct cp_sip *sip, const char *method, const char *uri,
+	    enum cp_sip_proto proto)
+{
+	osip_message_t *m;
+	osip_uri_t *u = NULL;
+
+	if (osip_message_init(&m) != 0)
+		return NULL;
+	osip_message_set_method(m, osip_strdup(method));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (osip_uri_init(&u) == 0 && osip_uri_parse(u, uri) == 0) {
+		osip_message_set_uri(m, u);
+		u = NULL;
+	}
+	osip_uri_free(u);
+	set_new_via(sip, m, proto);
+	osip_message_set_max_forwards(m, "70");
+	osip_message_set_content_length(m, "0");
+	return m;
+}
+
 /* An OPTIONS keepalive to proxy i (cp_sip_conf.proxy_ping_ms). */
 static void
 proxy_ping(struct cp_sip *sip, unsigned i, uint64_t now)
@@ -6262,7 +6342,6 @@ proxy_ping(struct cp_sip *sip, unsigned i, uint64_t now)
 	char buf[320], id[TAG_HEX + 1];
 	struct cp_sip_peer peer;
 	osip_message_t *m;
-	osip_uri_t *u = NULL;
 	struct txn *t;
 
 	if (proxy_hop(sip, i, &peer) < 0) {
@@ -6270,16 +6349,8 @@ proxy_ping(struct cp_sip *sip, unsigned i, uint64_t now)
 		proxy_set_down(sip, i, "no TCP connection", 0);
 		return;
 	}
-	if (osip_message_init(&m) != 0)
+	if ((m = new_request(sip, "OPTIONS", px->uri, peer.proto)) == NULL)
 		return;
-	osip_message_set_method(m, osip_strdup("OPTIONS"));
-	osip_message_set_version(m, osip_strdup("SIP/2.0"));
-	if (osip_uri_init(&u) == 0 && osip_uri_parse(u, px->uri) == 0) {
-		osip_message_set_uri(m, u);
-		u = NULL;
-	}
-	osip_uri_free(u);
-	set_new_via(sip, m, peer.proto);
 	random_hex(id, TAG_HEX);
 	snprintf(buf, sizeof(buf), "<sip:%s:%u>;tag=%s", sip->host,
 		 cp_sip_port(sip), id);
@@ -6290,8 +6361,6 @@ proxy_ping(struct cp_sip *sip, unsigned i, uint64_t now)
 	snprintf(buf, sizeof(buf), "%s@%s", id, sip->host);
 	osip_message_set_call_id(m, buf);
 	osip_message_set_cseq(m, "1 OPTIONS");
-	osip_message_set_max_forwards(m, "70");
-	osip_message_set_content_length(m, "0");
 	if (m->req_uri == NULL || m->from == NULL || m->to == NULL ||
 	    m->call_id == NULL || m->cseq == NULL ||
 	    osip_list_size(&m->vias) != 1 ||
@@ -6430,20 +6499,11 @@ static osip_message_t *
 reg_build(struct cp_sip *sip, struct reg *r, enum cp_sip_proto proto,
 	  const char *route)
 {
-	osip_message_t *m;
-	osip_uri_t *u = NULL;
+	osip_message_t *m = new_request(sip, "REGISTER", r->registrar, proto);
 	char buf[400];
 
-	if (osip_message_init(&m) != 0)
+	if (m == NULL)
 		return NULL;
-	osip_message_set_method(m, osip_strdup("REGISTER"));
-	osip_message_set_version(m, osip_strdup("SIP/2.0"));
-	if (osip_uri_init(&u) == 0 && osip_uri_parse(u, r->registrar) == 0) {
-		osip_message_set_uri(m, u);
-		u = NULL;
-	}
-	osip_uri_free(u);
-	set_new_via(sip, m, proto);
 	if (route != NULL)
 		osip_message_set_route(m, route);
 	snprintf(buf, sizeof(buf), "<%s>;tag=%s", r->aor, r->tag);
@@ -6460,8 +6520,6 @@ reg_build(struct cp_sip *sip, struct reg *r, enum cp_sip_proto proto,
 		 r->unregistering ? 0 : r->asked_s);
 	osip_message_set_expires(m, buf);
 	osip_message_set_allow(m, sip->allow);
-	osip_message_set_max_forwards(m, "70");
-	osip_message_set_content_length(m, "0");
 	if (m->req_uri == NULL || m->from == NULL || m->to == NULL ||
 	    m->call_id == NULL || m->cseq == NULL ||
 	    osip_list_size(&m->vias) != 1 ||
@@ -6519,9 +6577,7 @@ reg_failed(struct cp_sip *sip, struct reg *r, int code, const char *why,
 
 	r->last_code = code;
 	snprintf(r->why, sizeof(r->why), "%s", why);
-	for (char *q = r->why; *q; q++) /* JSON-safe */
-		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
-			*q = '?';
+	json_safe(r->why);
 	r->failures++;
 	r->n_failed++;
 	sip->st.reg_failed++;
@@ -6559,29 +6615,19 @@ reg_next_hop(struct cp_sip *sip, struct reg *r, int code, const char *why,
 	     uint32_t retry_after_s)
 {
 	struct cp_sip_peer peer;
-	char a[80];
+	char label[200];
 
 	if (sip->n_pnames > 0) {
 		if (pick_hop(sip, &r->tried, &r->hop, &peer) == 0 &&
 		    reg_send(sip, r, &peer, sip->proxies[r->hop].route) == 0)
 			return;
 	}
-	while (sip->n_pnames == 0 && r->dest_i < r->n_dest) {
-		const struct cp_dns_target *d = &r->dest[r->dest_i++];
-		int rc;
-
-		peer_of_target(d, &peer);
-		if (peer.proto != CP_SIP_UDP &&
-		    (rc = connect_proto(sip, &peer, peer.proto,
-					r->dns ? r->host : NULL)) < 0) {
-			LOG_WARN("sip: registration %s: %s: no %s connection "
-				 "(%s)", r->aor, dest_str(d, a, sizeof(a)),
-				 cp_sip_proto_name(peer.proto), strerror(-rc));
-			continue;
-		}
+	snprintf(label, sizeof(label), "registration %s", r->aor);
+	while (sip->n_pnames == 0 &&
+	       dest_next(sip, r->dest, r->n_dest, &r->dest_i,
+			 r->dns ? r->host : NULL, label, &peer) == 0)
 		if (reg_send(sip, r, &peer, NULL) == 0)
 			return;
-	}
 	reg_failed(sip, r, code, why, retry_after_s);
 }
 
@@ -6593,8 +6639,7 @@ reg_resolved(void *arg, int err, const char *why,
 {
 	struct reg *r = arg;
 	struct cp_sip *sip = r->sip;
-	uint64_t ttl_ms = (uint64_t)ttl_s * 1000;
-	char list[400] = "", a[80];
+	char list[400] = "";
 
 	r->resolving = false;
 	if (r->done)
@@ -6607,14 +6652,8 @@ reg_resolved(void *arg, int err, const char *why,
 	}
 	if (n > CP_DNS_MAX_TARGETS)
 		n = CP_DNS_MAX_TARGETS;
-	if (ttl_ms < sip->conf.dns_min_ttl_ms)
-		ttl_ms = sip->conf.dns_min_ttl_ms;
-	if (ttl_ms > PROXY_DNS_MAX_TTL_MS)
-		ttl_ms = PROXY_DNS_MAX_TTL_MS;
-	r->dest_until_ms = now_ms() + ttl_ms;
-	for (unsigned k = 0; k < n; k++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-			 "%s%s", k ? ", " : "", dest_str(&t[k], a, sizeof(a)));
+	r->dest_until_ms = now_ms() + dns_keep_ms(sip, ttl_s);
+	dests_str(t, n, list, sizeof(list));
 	if (n != r->n_dest || memcmp(r->dest, t, n * sizeof(*t)) != 0)
 		LOG_INFO("sip: registration %s: %s is %s (DNS)", r->aor,
 			 r->host, list);
@@ -6665,7 +6704,6 @@ static uint32_t
 reg_granted(const struct cp_sip *sip, const struct reg *r,
 	    const osip_message_t *m)
 {
-	osip_header_t *h = NULL;
 	unsigned long v;
 
 	for (int i = 0; i < osip_list_size(&m->contacts); i++) {
@@ -6692,11 +6730,8 @@ reg_granted(const struct cp_sip *sip, const struct reg *r,
 						     : (uint32_t)v;
 		}
 	}
-	if (osip_message_get_expires(m, 0, &h) >= 0 && h != NULL &&
-	    h->hvalue != NULL) {
-		v = strtoul(h->hvalue, NULL, 10);
+	if (hdr_secs(m, "expires", &v))
 		return v > REG_MAX_EXPIRES_S ? REG_MAX_EXPIRES_S : (uint32_t)v;
-	}
 	return r->asked_s;
 }
 
@@ -6745,13 +6780,10 @@ reg_ok(struct cp_sip *sip, struct reg *r, const osip_message_t *m)
 static uint32_t
 min_expires_of(const osip_message_t *m)
 {
-	osip_header_t *h = NULL;
 	unsigned long v;
 
-	if (osip_message_header_get_byname(m, "min-expires", 0, &h) < 0 ||
-	    h == NULL || h->hvalue == NULL)
+	if (!hdr_secs(m, "min-expires", &v))
 		return 0;
-	v = strtoul(h->hvalue, NULL, 10);
 	return v > REG_MAX_EXPIRES_S ? UINT32_MAX : (uint32_t)v;
 }
 
