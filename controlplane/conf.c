@@ -4586,7 +4586,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		    ",\"overloaded\":%s,\"new_legs_refused\":%" PRIu64
 		    ",\"draining\":%s,\"tx_deferred\":%" PRIu64
 		    ",\"tx_backlog_max\":%" PRIu64 ",\"dtmf_lost\":%" PRIu64
-		    ",\"drops\":{",
+		    ",\"srtp_drops\":%" PRIu64 ",\"drops\":{",
 		    w ? "," : "", w, s.lcore,
 		    s.n_confs,
 		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
@@ -4600,7 +4600,7 @@ stats_json(struct cp_focus *f, struct out *o)
 		    f->rates ? f->rates[w].tx_pps : 0.0,
 		    s.overloaded ? "true" : "false", s.new_legs_refused,
 		    f->worker_drained[w] ? "true" : "false", s.tx_deferred,
-		    s.tx_backlog_max, s.dtmf_lost);
+		    s.tx_backlog_max, s.dtmf_lost, s.srtp_drops);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s.drops[i] != 0) {
 				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
@@ -5936,7 +5936,8 @@ put_family(struct out *o, const struct metric_fam *m)
 enum worker_metric {
 	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
 	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_RX_POLLS,
-	WM_TX_DEFERRED, WM_TX_BACKLOG_MAX, WM_DTMF_LOST, WM_DROPS,
+	WM_TX_DEFERRED, WM_TX_BACKLOG_MAX, WM_DTMF_LOST, WM_SRTP_DROPS,
+	WM_DROPS,
 	WM_OVERLOADED,
 	WM_LEGS_REFUSED, WM_DRAINING, WM_N_
 };
@@ -5983,6 +5984,9 @@ static const struct metric_fam worker_fam[WM_N_] = {
 	[WM_DTMF_LOST] = { "tutti_worker_dtmf_lost_total", "counter",
 			   "DTMF digits lost: the event ring full and the "
 			   "leg's waiting digits too." },
+	[WM_SRTP_DROPS] = { "tutti_worker_srtp_drops_total", "counter",
+			    "SRTP and SRTCP packets refused (authentication, "
+			    "replay, no key yet) or not sent (no key yet)." },
 	[WM_DROPS] = { "tutti_worker_drops_total", "counter",
 		       "Packets dropped and events refused (evt_full: said "
 		       "again later, but for stats), by reason." },
@@ -6067,6 +6071,9 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 		break;
 	case WM_DTMF_LOST:
 		put_u64(o, n, w, s->dtmf_lost);
+		break;
+	case WM_SRTP_DROPS:
+		put_u64(o, n, w, s->srtp_drops);
 		break;
 	case WM_DROPS:
 	case WM_N_:

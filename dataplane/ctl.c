@@ -142,10 +142,40 @@ leg_rt_clear(struct dp_lcore *lc, struct dp_leg_rt *rt)
 	memset(rt, 0, sizeof(*rt));
 }
 
+/*
+ * Leg i's SRTP state as its flags say: made for SHM_LEG_SRTP (no key yet:
+ * nothing in or out until SHM_CMD_LEG_SRTP gives both), gone without it;
+ * a tx session follows a new SSRC. Returns 0, -ENOMEM or -EIO.
+ */
+static int
+srtp_sync(struct dp_lcore *lc, uint32_t i, const struct shm_msg_leg *l)
+{
+	struct dp_srtp **s = &lc->srtp[i];
+
+	if (!(l->flags & SHM_LEG_SRTP)) {
+		if (*s != NULL) {
+			dp_srtp_free(*s);
+			*s = NULL;
+			lc->n_srtp--;
+		}
+		return 0;
+	}
+	if (*s != NULL)
+		return dp_srtp_set_ssrc(*s, l->ssrc);
+	*s = dp_srtp_new();
+	if (*s == NULL)
+		return -ENOMEM;
+	lc->n_srtp++;
+	return 0;
+}
+
 static void
 leg_free(struct dp_lcore *lc, struct shm_leg_entry *e)
 {
 	uint32_t idx = (uint32_t)(e - lc->legs);
+	struct shm_msg_leg none = { .flags = 0 };
+
+	srtp_sync(lc, idx, &none);	/* its keys gone */
 
 	dp_cap_stop(lc, &lc->rt[idx], e->leg.leg_id);	/* its file closed */
 	leg_rt_clear(lc, &lc->rt[idx]);
@@ -272,7 +302,7 @@ leg_rt_update(struct dp_lcore *lc, uint32_t i, const struct shm_msg_leg *l)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return srtp_sync(lc, i, l);
 }
 
 static int
@@ -307,7 +337,15 @@ leg_add(struct dp_lcore *lc, const struct shm_msg *m)
 	rc = leg_rt_setup(lc, c, i, &m->body.leg);
 	if (rc < 0)
 		return rc;
-	rc = dp_idmap_put(&lc->leg_map, m->body.leg.leg_id, i);
+	rc = srtp_sync(lc, i, &m->body.leg);
+	if (rc == 0) {
+		rc = dp_idmap_put(&lc->leg_map, m->body.leg.leg_id, i);
+		if (rc < 0) {
+			struct shm_msg_leg none = { .flags = 0 };
+
+			srtp_sync(lc, i, &none);
+		}
+	}
 	if (rc < 0) {
 		dp_tick_leg_remove(lc->rt[i].tl);
 		leg_rt_clear(lc, &lc->rt[i]);
@@ -353,6 +391,23 @@ leg_remove(struct dp_lcore *lc, const struct shm_msg *m)
 	dp_tick_leg_remove(lc->rt[e - lc->legs].tl);
 	leg_free(lc, e);
 	return 0;
+}
+
+/* SHM_CMD_LEG_SRTP: one direction's key of a leg with SHM_LEG_SRTP. */
+static int
+leg_srtp(struct dp_lcore *lc, const struct shm_msg *m)
+{
+	const struct shm_msg_srtp *b = &m->body.srtp;
+	struct shm_leg_entry *e = dp_ctl_leg_find(lc, b->leg_id);
+	uint32_t i;
+
+	if (e == NULL || e->conf_id != m->hdr.conf_id)
+		return -ENOENT;
+	i = (uint32_t)(e - lc->legs);
+	if (lc->srtp[i] == NULL)
+		return -EINVAL;		/* not an SRTP leg */
+	return dp_srtp_set_key(lc->srtp[i], b->dir, b->suite, b->key,
+			       lc->rt[i].tl->cfg.ssrc);
 }
 
 /* tuttictl capture: the leg's next packets into a file (capture.h). */
@@ -401,6 +456,8 @@ dp_ctl_apply(struct dp_lcore *lc, const struct shm_msg *m)
 		return leg_remove(lc, m);
 	case SHM_CMD_CAPTURE:
 		return capture(lc, m);
+	case SHM_CMD_LEG_SRTP:
+		return leg_srtp(lc, m);
 	default:
 		return -ENOTSUP;	/* unreachable: validated above */
 	}

@@ -674,6 +674,98 @@ zc_attach(struct dp_io_shared *sh, struct rte_mbuf *m, struct rte_mbuf *seg)
 		zc_retire(sh);	/* all its references used: a new one next */
 }
 
+/* rt's headers built for len bytes of UDP payload; false (counted) if its
+ * next hop's MAC is not known yet or len does not fit a frame. */
+static bool
+tpl_ready(struct dp_lcore *lc, struct dp_lport *lp, struct dp_leg_rt *rt,
+	  uint32_t len)
+{
+	if (likely(rt->tpl.payload_len == len))
+		return true;
+	if (!rt->mac_known) {
+		if (!arp_lookup(arp_key(lc, lp, rt->hop_be), rt->flow.dst_mac)) {
+			lc->st.drops[SHM_DROP_NO_ARP]++;
+			return false;
+		}
+		rt->mac_known = true;
+	}
+	if (dp_net_tpl_build(&rt->tpl, len, &rt->flow, lp->tx_flags) != 0) {
+		/* longer than a frame: as if the mbuf could not hold it */
+		lc->st.drops[SHM_DROP_NO_MBUF]++;
+		return false;
+	}
+	return true;
+}
+
+/* A packet of rt whose UDP payload is at d + DP_NET_HDR_LEN, sum its
+ * dp_net_csum_fold() (unused with offload), octets of RTP payload: its
+ * headers, the SR's counts, a capture, the queue. */
+static void
+tx_finish(struct dp_lcore *lc, struct dp_lport *lp, struct dp_leg_rt *rt,
+	  struct rte_mbuf *m, uint8_t *d, uint16_t sum, uint32_t octets)
+{
+	rt->tx_pkts++;
+	rt->tx_octets += octets;
+	dp_net_tpl_write(&rt->tpl, d, sum, lp->tx_flags);
+	tx_offload(lp, m);
+	if (unlikely(rt->cap_left != 0))
+		dp_cap_frame(lc, rt, m, rte_rdtsc());
+	tx_queue(lc, lp, m);
+}
+
+static void
+srtp_drop(struct dp_lcore *lc, unsigned int why)
+{
+	lc->srtp_drops[why]++;
+	lc->st.srtp_drops++;
+}
+
+/*
+ * An SRTP leg's packet (srtp.h): built whole in one mbuf, its payload
+ * copied even when shared (each leg's is encrypted with its own key), then
+ * protected in place; its checksum summed over what goes out. Nothing goes
+ * before both keys are there.
+ */
+static void
+srtp_send(struct dp_lcore *lc, struct dp_lport *lp, struct dp_leg_rt *rt,
+	  struct dp_srtp *sp, const struct dp_tick_out *o)
+{
+	uint32_t len = DP_RTP_HDR_LEN + o->len_bytes, n = len, tag;
+	unsigned int why = DP_SRTP_DROP_OTHER;
+	struct rte_mbuf *m;
+	uint16_t sum = 0;
+	uint8_t *d = NULL;
+
+	if (!dp_srtp_ready(sp)) {
+		srtp_drop(lc, DP_SRTP_DROP_TX_NO_KEY);
+		return;
+	}
+	tag = dp_srtp_tag_len(dp_srtp_tx_suite(sp));
+	if (!tpl_ready(lc, lp, rt, len + tag))
+		return;
+	m = tx_alloc(lc);
+	if (m != NULL)
+		d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DP_NET_HDR_LEN +
+							       len + tag));
+	if (d == NULL || rte_pktmbuf_tailroom(m) + tag < DP_SRTP_TRAILER_ROOM) {
+		rte_pktmbuf_free(m);
+		lc->st.drops[SHM_DROP_NO_MBUF]++;
+		return;
+	}
+	dp_rtp_write_hdr(d + DP_NET_HDR_LEN, o->pt, o->marker, o->seq, o->ts,
+			 o->ssrc);
+	memcpy(d + DP_NET_HDR_LEN + DP_RTP_HDR_LEN, o->payload, o->len_bytes);
+	if (dp_srtp_protect(sp, false, d + DP_NET_HDR_LEN, &n, &why) != 0 ||
+	    n != len + tag) {
+		rte_pktmbuf_free(m);
+		srtp_drop(lc, why);
+		return;
+	}
+	if (!(lp->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
+		sum = dp_net_csum_fold(d + DP_NET_HDR_LEN, n, 0);
+	tx_finish(lc, lp, rt, m, d, sum, o->len_bytes);
+}
+
 void
 dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 {
@@ -681,6 +773,7 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	struct dp_leg_rt *rt = o->ctx;
 	uint32_t len = DP_RTP_HDR_LEN + o->len_bytes;
 	struct dp_io_shared *sh = NULL;
+	struct dp_srtp *sp;
 	struct dp_lport *lp;
 	struct rte_mbuf *m[2];
 	bool zc;
@@ -690,23 +783,13 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	if (lc->n_ports == 0)
 		return;		/* no NIC: control-plane tests only */
 	lp = leg_lp(lc, rt);
-	if (unlikely(rt->tpl.payload_len != len)) {
-		if (!rt->mac_known) {
-			if (!arp_lookup(arp_key(lc, lp, rt->hop_be),
-					rt->flow.dst_mac)) {
-				lc->st.drops[SHM_DROP_NO_ARP]++;
-				return;
-			}
-			rt->mac_known = true;
-		}
-		if (dp_net_tpl_build(&rt->tpl, len, &rt->flow,
-				     lp->tx_flags) != 0) {
-			/* longer than a frame: as if the mbuf could
-			 * not hold it */
-			lc->st.drops[SHM_DROP_NO_MBUF]++;
-			return;
-		}
+	if (unlikely(lc->n_srtp != 0) &&
+	    (sp = lc->srtp[rt - lc->rt]) != NULL) {
+		srtp_send(lc, lp, rt, sp, o);
+		return;
 	}
+	if (!tpl_ready(lc, lp, rt, len))
+		return;
 	if (o->shared)
 		sh = shared_get(lc, o);
 	zc = sh != NULL && sh->carrier != NULL;
@@ -739,21 +822,43 @@ dp_io_tick_send(void *arg, const struct dp_tick_out *o)
 	else
 		memcpy(d + DP_NET_HDR_LEN + DP_RTP_HDR_LEN, o->payload,
 		       o->len_bytes);
-	rt->tx_pkts++;
-	rt->tx_octets += o->len_bytes;
-	dp_net_tpl_write(&rt->tpl, d, sum, lp->tx_flags);
-	tx_offload(lp, m[0]);
-	if (unlikely(rt->cap_left != 0))
-		dp_cap_frame(lc, rt, m[0], rte_rdtsc());
-	tx_queue(lc, lp, m[0]);
+	tx_finish(lc, lp, rt, m[0], d, sum, o->len_bytes);
+}
+
+/*
+ * An SRTP leg's packet in (rtcp: SRTCP), at *p, *len bytes, authenticated
+ * and decrypted in place (the received mbuf's, ours to write): *len becomes
+ * the RTP or RTCP packet's. false (counted) if refused.
+ */
+static bool
+srtp_in(struct dp_lcore *lc, struct dp_srtp *sp, bool rtcp, const uint8_t *p,
+	uint32_t *len)
+{
+	unsigned int why;
+
+	if (dp_srtp_unprotect(sp, rtcp, (uint8_t *)(uintptr_t)p, len,
+			      &why) == 0)
+		return true;
+	srtp_drop(lc, why);
+	return false;
+}
+
+/* The SRTP state of the leg at rt, or NULL (a plain RTP leg). */
+static inline struct dp_srtp *
+srtp_of(const struct dp_lcore *lc, const struct dp_leg_rt *rt)
+{
+	return unlikely(lc->n_srtp != 0) ? lc->srtp[rt - lc->rt] : NULL;
 }
 
 static void
 rtcp_in(struct dp_lcore *lc, struct dp_leg_rt *rt, const uint8_t *p,
 	uint32_t len, uint64_t now)
 {
+	struct dp_srtp *sp = srtp_of(lc, rt);
 	struct dp_rtcp_info info;
 
+	if (sp != NULL && !srtp_in(lc, sp, true, p, &len))
+		return;
 	if (dp_rtcp_parse(p, len, rt->tl->cfg.ssrc, &info, &lc->rtcp_st) < 0) {
 		lc->st.drops[SHM_DROP_BAD_RTCP]++;
 		return;
@@ -785,7 +890,9 @@ udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 {
 	uint16_t port = rte_be_to_cpu_16(r->dst_port_be);
 	uint32_t key = dp_io_key(r->addr_idx, port);
+	uint32_t len = r->len_bytes;
 	struct dp_jitter_pkt jp;
+	struct dp_srtp *sp;
 	struct dp_rtp_pkt p;
 	struct dp_leg_rt *rt;
 	uint32_t idx;
@@ -801,11 +908,14 @@ udp_in(struct dp_lcore *lc, const struct dp_net_rx *r, uint64_t now)
 		return;
 	}
 	rt = &lc->rt[idx - 1];
-	if (dp_rtp_is_rtcp(r->payload, r->len_bytes)) {	/* rtcp-mux */
-		rtcp_in(lc, rt, r->payload, r->len_bytes, now);
+	if (dp_rtp_is_rtcp(r->payload, len)) {	/* rtcp-mux */
+		rtcp_in(lc, rt, r->payload, len, now);
 		return;
 	}
-	if (dp_rtp_rx(&rt->rtp, r->payload, r->len_bytes, r->src_ip_be,
+	sp = srtp_of(lc, rt);
+	if (sp != NULL && !srtp_in(lc, sp, false, r->payload, &len))
+		return;
+	if (dp_rtp_rx(&rt->rtp, r->payload, len, r->src_ip_be,
 		      r->src_port_be, now, &p) == DP_RTP_DROP) {
 		lc->st.drops[dp_rtp_drop_shm(p.drop)]++;
 		lc->rtp_drops[p.drop]++;
@@ -1220,6 +1330,7 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 		.n_pkts = rt->tx_pkts, .n_octets = rt->tx_octets,
 	};
 	bool have_rb = dp_rtp_rx_report(&rt->rtp, now, &rb) == 0;
+	struct dp_srtp *sp;
 	struct rte_mbuf *m;
 	uint8_t *d;
 	int len;
@@ -1246,6 +1357,21 @@ rtcp_out(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now,
 			       have_rb ? &rb : NULL,
 			       (const uint8_t *)RTCP_CNAME,
 			       sizeof(RTCP_CNAME) - 1);
+	if (len >= 0 && (sp = srtp_of(lc, rt)) != NULL) {
+		/* SRTCP: its trailer written past the compound, into what
+		 * was appended and the tailroom, and kept within the first */
+		uint32_t n = (uint32_t)len;
+		unsigned int why = DP_SRTP_DROP_OTHER;
+
+		if (rte_pktmbuf_tailroom(m) < DP_SRTP_TRAILER_ROOM + 4 ||
+		    dp_srtp_protect(sp, true, d + DP_NET_HDR_LEN, &n,
+				    &why) != 0 || n > DP_RTCP_BUILD_MAX) {
+			srtp_drop(lc, why);
+			len = -1;
+		} else {
+			len = (int)n;
+		}
+	}
 	if (len < 0) {
 		rte_pktmbuf_free(m);
 		return;

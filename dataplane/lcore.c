@@ -84,7 +84,10 @@ dp_lcore_init(struct dp_lcore *lc, struct shm_region *region,
 				    sizeof(*leg_ent) * leg_slots, 0, socket);
 	lc->work = rte_zmalloc_socket("dp_tick_work", sizeof(*lc->work),
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (lc->confs == NULL || lc->conf_free == NULL || conf_ent == NULL ||
+	lc->srtp = rte_zmalloc_socket("dp_srtp",
+				      sizeof(*lc->srtp) * lc->n_leg_slots, 0,
+				      socket);
+	if (lc->srtp == NULL || lc->confs == NULL || lc->conf_free == NULL || conf_ent == NULL ||
 	    lc->leg_free == NULL || leg_ent == NULL || lc->rt == NULL ||
 	    lc->active == NULL || lc->port_leg == NULL || lc->work == NULL ||
 	    lc->lp == NULL) {
@@ -134,6 +137,11 @@ dp_lcore_fini(struct dp_lcore *lc)
 		dp_tick_work_fini(lc->work);
 	rte_free(lc->work);
 	lc->work = NULL;
+	for (uint32_t k = 0; lc->srtp != NULL && k < lc->n_leg_slots; k++)
+		dp_srtp_free(lc->srtp[k]);
+	rte_free(lc->srtp);
+	lc->srtp = NULL;
+	lc->n_srtp = 0;
 	rte_free(lc->rt);
 	rte_free(lc->active);
 	lc->rt = NULL;

@@ -18,6 +18,7 @@
 #include "net.h"
 #include "rtcp.h"
 #include "rtp.h"
+#include "srtp.h"
 #include "shm_proto.h"
 
 struct rte_mbuf;
@@ -179,6 +180,11 @@ struct dp_lcore {
 	uint32_t port_leg_addrs;	/* addresses port_leg has room for */
 	uint32_t n_cap;			/* its legs being captured (rt's
 					 * cap_left != 0; capture.h) */
+	/* its legs with SHM_LEG_SRTP: their state by leg index, NULL for
+	 * the others (srtp.h); and how many there are, so that a worker
+	 * without any reads nothing more */
+	struct dp_srtp **srtp;		/* [n_leg_slots] */
+	uint32_t n_srtp;
 	/* the conferences with a tick: a binary min-heap by next_tick
 	 * (dp_lcore_sched_add()), so that the due ones are found without
 	 * looking at the others, and run earliest first after a stall; each
@@ -216,6 +222,7 @@ struct dp_lcore {
 	struct dp_net_stats net_st;
 	struct dp_rtcp_stats rtcp_st;
 	uint64_t rtp_drops[DP_RTP_DROP_MAX_];
+	uint64_t srtp_drops[DP_SRTP_DROP_MAX_];	/* st.srtp_drops by reason */
 	uint64_t n_dispatched;		/* packets passed to their owner */
 	uint16_t n_stash;		/* of tx_stash, taken from the back */
 	struct rte_mbuf *tx_stash[DP_TX_STASH];	/* from the pool or

@@ -36,6 +36,7 @@
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "simd.h"
+#include "srtp.h"
 #include "steer.h"
 
 #define DP_VERSION "0.1.0"
@@ -1120,6 +1121,12 @@ log_totals(void)
 			if (s->drops[i] != 0)
 				LOG_INFO("worker %u: %" PRIu64 " dropped: %s", w,
 					 s->drops[i], shm_drop_name(i));
+		for (unsigned int i = 0; i < DP_SRTP_DROP_MAX_; i++)
+			if (lcores[w].srtp_drops[i] != 0)
+				LOG_INFO("worker %u: %" PRIu64 " SRTP packets "
+					 "refused: %s", w,
+					 lcores[w].srtp_drops[i],
+					 dp_srtp_drop_name(i));
 	}
 }
 
@@ -1156,6 +1163,11 @@ main(int argc, char **argv)
 	dp_csum_use(dp_csum_for(dp_simd_active()));
 	if ((rc = capture_start(o.capture_dir)) < 0)
 		goto out_eal;
+	if ((rc = dp_srtp_init()) < 0) {
+		LOG_ERR("libsrtp2 would not start: SRTP legs cannot run");
+		dp_cap_fini();
+		goto out_eal;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
@@ -1196,6 +1208,7 @@ out_region:
 	if (lcores != NULL)
 		for (unsigned int w = 0; w < n_workers; w++)
 			dp_lcore_fini(&lcores[w]);
+	dp_srtp_fini();		/* after the legs' sessions went */
 	rte_mempool_free(pool);
 	rte_free(lcores);
 	shm_region_detach(&region);

@@ -122,6 +122,12 @@ shm_msg_validate(const struct shm_msg *m)
 		return PAD_ZERO(m, capture, _pad0) &&
 		       (m->body.capture.leg_id != 0 || m->hdr.conf_id != 0) &&
 		       m->body.capture.packets <= SHM_CAPTURE_MAX ? 0 : -EINVAL;
+	case SHM_CMD_LEG_SRTP:
+		return PAD_ZERO(m, srtp, _pad0) && PAD_ZERO(m, srtp, _pad1) &&
+		       m->body.srtp.leg_id != 0 &&
+		       m->body.srtp.dir <= SHM_SRTP_TX &&
+		       m->body.srtp.suite != SHM_SRTP_NONE &&
+		       m->body.srtp.suite < SHM_SRTP_MAX_ ? 0 : -EINVAL;
 	case SHM_EVT_STATUS:
 		if (!PAD_ZERO(m, status, _pad0) || !PAD_ZERO(m, status, _pad1) ||
 		    m->body.status.status > 0)
@@ -170,6 +176,7 @@ shm_msg_type_name(uint16_t type)
 		[SHM_CMD_LEG_UPDATE] = "LEG_UPDATE",
 		[SHM_CMD_LEG_REMOVE] = "LEG_REMOVE",
 		[SHM_CMD_CAPTURE] = "CAPTURE",
+		[SHM_CMD_LEG_SRTP] = "LEG_SRTP",
 		[SHM_EVT_STATUS] = "STATUS",
 		[SHM_EVT_MEDIA_TIMEOUT] = "MEDIA_TIMEOUT",
 		[SHM_EVT_DTMF] = "DTMF",

@@ -47,13 +47,16 @@ extern "C" {
 #define SHM_VER_MAJOR		5	/* 4: shm_msg_leg.local_addr;
 					 * 5: shm_region_hdr.addr_plen,
 					 * ports */
-#define SHM_VER_MINOR		2	/* 1: SHM_CMD_CAPTURE (a 5.0 data
+#define SHM_VER_MINOR		3	/* 1: SHM_CMD_CAPTURE (a 5.0 data
 					 * plane refuses it) and
 					 * shm_region_hdr.capture_dir and
 					 * captures (in what was padding:
 					 * "" and none there); 2: a capture
 					 * of a whole conference (leg_id 0;
-					 * shm_capture.conference) */
+					 * shm_capture.conference); 3:
+					 * SHM_CMD_LEG_SRTP and
+					 * SHM_LEG_SRTP (a 5.2 data plane
+					 * refuses both) */
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
 #define SHM_MAX_PORTS		4	/* ethdev ports of the data plane */
@@ -84,7 +87,8 @@ enum shm_msg_type {
 	SHM_CMD_LEG_UPDATE = 5,		/* body leg */
 	SHM_CMD_LEG_REMOVE = 6,		/* body leg (only leg_id used) */
 	SHM_CMD_CAPTURE = 7,		/* body capture */
-	SHM_CMD_MAX_ = 8,		/* first unassigned command value */
+	SHM_CMD_LEG_SRTP = 8,		/* body srtp (5.3) */
+	SHM_CMD_MAX_ = 9,		/* first unassigned command value */
 	/* events, 64..127 */
 	SHM_EVT_STATUS = 64,		/* answer to any command; body status */
 	SHM_EVT_MEDIA_TIMEOUT = 65,	/* body timeout */
@@ -120,8 +124,20 @@ enum shm_leg_flag {
 	SHM_LEG_DEAF = 1u << 1,		/* hears nothing */
 	SHM_LEG_LATCH = 1u << 2,	/* symmetric RTP: latch to the source */
 	SHM_LEG_INBAND_DTMF = 1u << 3,	/* run the in-band DTMF detector */
+	SHM_LEG_SRTP = 1u << 4,		/* media is SRTP (RFC 3711): keys by
+					 * SHM_CMD_LEG_SRTP; until both are
+					 * set nothing is taken or sent (5.3) */
 };
-#define SHM_LEG_FLAGS_KNOWN	0x0fu
+#define SHM_LEG_FLAGS_KNOWN	0x1fu
+
+/* SRTP protection profiles (RFC 4568 6.2 crypto-suites), 5.3. */
+enum shm_srtp_suite {
+	SHM_SRTP_NONE = 0,
+	SHM_SRTP_AES_CM_128_HMAC_SHA1_80 = 1,
+	SHM_SRTP_AES_CM_128_HMAC_SHA1_32 = 2,
+	SHM_SRTP_MAX_ = 3,
+};
+#define SHM_SRTP_KEY_BYTES	30	/* master key (16) and salt (14) */
 
 /* Conference flags (struct shm_msg_conf.flags). */
 enum shm_conf_flag {
@@ -233,6 +249,30 @@ struct shm_msg_capture {
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_msg_capture) == 48, "ABI: capture");
 
+/*
+ * SHM_CMD_LEG_SRTP (5.3): one direction's SRTP master key and salt for a
+ * leg that has SHM_LEG_SRTP, sent after its LEG_ADD (or the LEG_UPDATE
+ * that set the flag), once for what the peer sends (rx: what tutti-dp
+ * unprotects with) and once for what tutti-dp sends (tx). A key sent again
+ * replaces the old one (a re-INVITE's new key): that direction starts over
+ * (rollover counter 0, replay window empty). -ENOENT for an unknown leg,
+ * -EINVAL for a leg without SHM_LEG_SRTP or a bad suite. The key is kept
+ * by the worker only: the leg table does not publish it.
+ */
+enum shm_srtp_dir {
+	SHM_SRTP_RX = 0,
+	SHM_SRTP_TX = 1,
+};
+struct shm_msg_srtp {
+	uint32_t leg_id;
+	uint8_t dir;		/* enum shm_srtp_dir */
+	uint8_t suite;		/* enum shm_srtp_suite, not NONE */
+	uint8_t _pad0[2];
+	uint8_t key[SHM_SRTP_KEY_BYTES]; /* master key, then master salt */
+	uint8_t _pad1[10];
+};
+SHM_STATIC_ASSERT(sizeof(struct shm_msg_srtp) == 48, "ABI: srtp");
+
 struct shm_msg_status {		/* SHM_EVT_STATUS; hdr.seq = the command's */
 	int32_t status;		/* 0 or -errno */
 	uint16_t cmd_type;	/* type of the command, as received */
@@ -296,6 +336,7 @@ struct shm_msg {
 		struct shm_msg_conf conf;
 		struct shm_msg_leg leg;
 		struct shm_msg_capture capture;
+		struct shm_msg_srtp srtp;
 		struct shm_msg_status status;
 		struct shm_msg_timeout timeout;
 		struct shm_msg_dtmf dtmf;
@@ -405,7 +446,10 @@ struct shm_worker_stats {
 	 * SHM_DROP_EVT_FULL). In what was padding: a control plane that
 	 * does not know it reads nothing there. */
 	uint64_t dtmf_lost;
-	uint64_t _pad2[1];
+	/* SRTP and SRTCP packets refused (authentication, replay, no key
+	 * yet) or not sent (no key yet) on legs with SHM_LEG_SRTP (5.3, in
+	 * what was padding) */
+	uint64_t srtp_drops;
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) == 384, "ABI: wstats");
 SHM_STATIC_ASSERT(sizeof(struct shm_worker_stats) % 64 == 0,

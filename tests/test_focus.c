@@ -3245,8 +3245,9 @@ setup_prov_small_ring(void)
 	region_legs = 64;
 }
 
-/* A worker's DTMF digits lost (tutti-dp's shm_worker_stats.dtmf_lost)
- * in the JSON status and in the metrics. */
+/* A worker's DTMF digits lost and SRTP packets refused (tutti-dp's
+ * shm_worker_stats.dtmf_lost, srtp_drops) in the JSON status and in the
+ * metrics. */
 START_TEST(test_focus_stats_say_dtmf_lost)
 {
 	struct shm_worker_stats *ws = shm_region_stats(&dp, 0);
@@ -3255,13 +3256,18 @@ START_TEST(test_focus_stats_say_dtmf_lost)
 
 	ck_assert_ptr_nonnull(buf);
 	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"dtmf_lost\":0,"));
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"srtp_drops\":0,"));
 	shm_pub_begin(&ws->pub_seq);
 	ws->dtmf_lost = 3;
+	ws->srtp_drops = 5;
 	shm_pub_end(&ws->pub_seq);
 	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"dtmf_lost\":3,"));
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"srtp_drops\":5,"));
 	cp_focus_metrics(focus, &buf, &cap);
 	ck_assert_msg(strstr(buf, "\ntutti_worker_dtmf_lost_total"
 			      "{worker=\"0\"} 3\n") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "\ntutti_worker_srtp_drops_total"
+			      "{worker=\"0\"} 5\n") != NULL, "%s", buf);
 	free(buf);
 }
 END_TEST

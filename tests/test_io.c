@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <srtp2/srtp.h>
 
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
@@ -50,6 +51,7 @@
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "shm_ring.h"
+#include "srtp.h"
 
 #define FS	160
 
@@ -127,6 +129,7 @@ eal_once(void)
 	inet_pton(AF_INET, "198.19.0.254", &gw3);
 	inet_pton(AF_INET, "198.18.0.2", &dp_ip);
 	inet_pton(AF_INET, "198.18.0.1", &peer_ip);
+	ck_assert_int_eq(dp_srtp_init(), 0);	/* as tutti-dp's main() */
 	done = true;
 }
 
@@ -229,11 +232,10 @@ rx_udp(uint16_t sport, uint16_t dport, const uint8_t *pay, uint32_t len)
 	rx_frame(f, make_udp(f, sport, dport, pay, len));
 }
 
+/* A 20 ms RTP packet of a tone at pkt (12 + FS bytes): G.711 by pt. */
 static void
-rx_rtp(uint16_t sport, uint16_t dport, uint8_t pt, uint16_t seq,
-       uint32_t ssrc, double freq)
+make_rtp(uint8_t *pkt, uint8_t pt, uint16_t seq, uint32_t ssrc, double freq)
 {
-	uint8_t pkt[12 + FS];
 	int16_t pcm[FS];
 
 	dp_rtp_write_hdr(pkt, pt, seq == 0, seq, (uint32_t)seq * FS, ssrc);
@@ -242,6 +244,15 @@ rx_rtp(uint16_t sport, uint16_t dport, uint8_t pt, uint16_t seq,
 						     (seq * FS + k) / 8000.0));
 	dp_g711_encode(pt == 8 ? DP_LAW_ALAW : DP_LAW_ULAW, pkt + 12, pcm,
 		       FS);
+}
+
+static void
+rx_rtp(uint16_t sport, uint16_t dport, uint8_t pt, uint16_t seq,
+       uint32_t ssrc, double freq)
+{
+	uint8_t pkt[12 + FS];
+
+	make_rtp(pkt, pt, seq, ssrc, freq);
 	rx_udp(sport, dport, pkt, sizeof(pkt));
 }
 
@@ -2828,6 +2839,342 @@ START_TEST(test_io_dispatch_to_owner)
 }
 END_TEST
 
+/* SRTP legs (srtp.h): the test is each leg's peer, with libsrtp sessions
+ * of its own: it protects what it sends with peer_key(i) and unprotects
+ * what it gets with dp_key(i). */
+static void
+srtp_key(uint8_t *k, uint8_t who, int i)
+{
+	for (int j = 0; j < SHM_SRTP_KEY_BYTES; j++)
+		k[j] = (uint8_t)(who * 37 + i * 11 + j * 3);
+}
+
+static srtp_t
+peer_session(uint8_t suite, uint8_t who, int i, bool in, uint32_t ssrc)
+{
+	uint8_t k[SHM_SRTP_KEY_BYTES];
+	srtp_policy_t p;
+	srtp_t s;
+
+	memset(&p, 0, sizeof(p));
+	if (suite == SHM_SRTP_AES_CM_128_HMAC_SHA1_32)
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p.rtp);
+	else
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
+	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
+	p.ssrc.type = in ? ssrc_any_inbound : ssrc_specific;
+	p.ssrc.value = ssrc;
+	srtp_key(k, who, i);
+	p.key = k;
+	p.window_size = 128;
+	ck_assert_int_eq(srtp_create(&s, &p), srtp_err_status_ok);
+	return s;
+}
+
+/* SHM_CMD_LEG_SRTP for leg 70 + i: who's key (srtp_key()) */
+static int
+srtp_cmd(int i, uint8_t dir, uint8_t suite, uint8_t who)
+{
+	struct shm_msg m;
+
+	shm_msg_init(&m, SHM_CMD_LEG_SRTP, 30 + (uint32_t)i, 7);
+	m.body.srtp.leg_id = 70 + (uint32_t)i;
+	m.body.srtp.dir = dir;
+	m.body.srtp.suite = suite;
+	srtp_key(m.body.srtp.key, who, i);
+	return dp_ctl_apply(&lc, &m);
+}
+
+/* Leg i's peer sends its tone's packet seq, protected by s (NULL: plain);
+ * *keep (may be NULL) gets the bytes sent and *keep_len their length. */
+static void
+rx_srtp(int i, uint8_t pt, uint16_t seq, double freq, srtp_t s,
+	uint8_t *keep, int *keep_len)
+{
+	uint8_t pkt[12 + FS + SRTP_MAX_TRAILER_LEN];
+	int len = 12 + FS;
+
+	make_rtp(pkt, pt, seq, 0xa0u + (uint32_t)i, freq);
+	if (s != NULL)
+		ck_assert_int_eq(srtp_protect(s, pkt, &len), srtp_err_status_ok);
+	if (keep != NULL) {
+		memcpy(keep, pkt, (size_t)len);
+		*keep_len = len;
+	}
+	rx_udp((uint16_t)(40000 + 2 * i), (uint16_t)(20000 + 2 * i), pkt,
+	       (uint32_t)len);
+}
+
+/* Goertzel: the power of x[0..n) at f Hz (8 kHz). */
+static double
+tone_power(const int16_t *x, unsigned int n, double f)
+{
+	double c = 2.0 * cos(2.0 * M_PI * f / 8000.0), s1 = 0, s2 = 0;
+
+	for (unsigned int k = 0; k < n; k++) {
+		double s0 = x[k] + c * s1 - s2;
+
+		s2 = s1;
+		s1 = s0;
+	}
+	return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
+static uint64_t
+srtp_drops_total(void)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < DP_SRTP_DROP_MAX_; k++)
+		n += lc.srtp_drops[k];
+	return n;
+}
+
+static uint32_t
+leg_idx(int i)
+{
+	struct shm_leg_entry *e = dp_ctl_leg_find(&lc, 70 + (uint32_t)i);
+
+	ck_assert_ptr_nonnull(e);
+	return (uint32_t)(e - lc.legs);
+}
+
+/*
+ * Legs 0 (AES_CM_128_HMAC_SHA1_80) and 1 (..._32) are SRTP, leg 2 plain
+ * RTP; each peer sends a tone. Nothing goes in or out of an SRTP leg before
+ * its keys; then each hears the others' tones and not its own, in packets
+ * its peer authenticates and decrypts; replayed, altered and plain packets
+ * are refused and counted; SRTCP in and out; a new key; the flag cleared.
+ */
+START_TEST(test_io_srtp_legs)
+{
+	static const double freq[3] = { 500.0, 900.0, 1400.0 };
+	static const uint8_t suite[2] = { SHM_SRTP_AES_CM_128_HMAC_SHA1_80,
+					  SHM_SRTP_AES_CM_128_HMAC_SHA1_32 };
+	static const uint8_t pt[3] = { 0, 8, 8 };
+	srtp_t ptx[2], prx[2];
+	double pw[3][3] = { { 0 } };
+	uint32_t got[3] = { 0 };
+	uint8_t kept[12 + FS + SRTP_MAX_TRAILER_LEN];
+	int kept_len = 0;
+	struct rte_mbuf *out[256];
+	struct shm_msg m;
+	struct dp_conf *c;
+	uint64_t now;
+	uint16_t seq = 0;
+	uint32_t n;
+
+	add_conf();
+	for (int i = 0; i < 3; i++) {
+		leg_msg(&m, SHM_CMD_LEG_ADD, i, (uint16_t)(40000 + 2 * i));
+		if (i < 2)
+			m.body.leg.flags |= SHM_LEG_SRTP;
+		apply(&m);
+	}
+	ck_assert_uint_eq(lc.n_srtp, 2);
+	/* keys for a plain leg, an unknown one: refused */
+	ck_assert_int_eq(srtp_cmd(2, SHM_SRTP_RX, suite[0], 1), -EINVAL);
+	ck_assert_int_eq(srtp_cmd(9, SHM_SRTP_RX, suite[0], 1), -ENOENT);
+	for (int i = 0; i < 2; i++) {
+		ptx[i] = peer_session(suite[i], 1, i, false, 0xa0u + (uint32_t)i);
+		prx[i] = peer_session(suite[i], 2, i, true, 0);
+	}
+	c = dp_ctl_conf_find(&lc, 7);
+	ck_assert_ptr_nonnull(c);
+	now = c->next_tick;
+
+	/* no keys yet: the SRTP legs' packets go nowhere, nothing is sent
+	 * to them; the plain leg is heard and hears */
+	for (int t = 0; t < 3; t++, seq++) {
+		for (int i = 0; i < 3; i++)
+			rx_srtp(i, pt[i], seq, freq[i], i < 2 ? ptx[i] : NULL,
+				NULL, NULL);
+		now += c->period;
+		dp_io_poll(&lc, now);
+		n = tx_take(out, 256);
+		for (uint32_t k = 0; k < n; k++)
+			ck_assert_uint_eq(ntohs(rte_pktmbuf_mtod_offset(out[k],
+				const struct dp_net_udp *, DP_NET_ETH_LEN +
+				DP_NET_IPV4_LEN)->dst_port_be), 40004);
+		rte_pktmbuf_free_bulk(out, n);
+	}
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_NO_KEY], 6);
+	ck_assert_uint_ge(lc.srtp_drops[DP_SRTP_DROP_TX_NO_KEY], 4);
+	ck_assert_uint_eq(lc.st.srtp_drops, srtp_drops_total());
+
+	/* the keys: the peer's for what it sends, ours for what we send */
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(srtp_cmd(i, SHM_SRTP_RX, suite[i], 1), 0);
+		ck_assert_int_eq(srtp_cmd(i, SHM_SRTP_TX, suite[i], 2), 0);
+	}
+	memset(lc.srtp_drops, 0, sizeof(lc.srtp_drops));
+	lc.st.srtp_drops = 0;
+	for (int t = 0; t < 50; t++, seq++) {
+		for (int i = 0; i < 3; i++)
+			rx_srtp(i, pt[i], seq, freq[i], i < 2 ? ptx[i] : NULL,
+				i == 0 ? kept : NULL, &kept_len);
+		now += c->period;
+		dp_io_poll(&lc, now);
+		n = tx_take(out, 256);
+		for (uint32_t k = 0; k < n; k++) {
+			uint8_t d[DP_NET_HDR_LEN + 12 + FS + 10];
+			struct dp_net_iface peer = { .ip_be = { peer_ip } };
+			struct dp_net_stats st = { 0 };
+			struct dp_net_rx r;
+			struct dp_rtp_pkt p;
+			int16_t pcm[FS];
+			int leg, len;
+
+			memcpy(peer.mac, peer_mac, 6);
+			ck_assert_uint_le(out[k]->pkt_len, sizeof(d));
+			tx_read(out[k], d);
+			/* the peer's edge takes it: the checksum is of what
+			 * went out, encrypted */
+			ck_assert_int_eq(dp_net_classify(&peer, d,
+				out[k]->pkt_len, 0, &r, &st), DP_NET_UDP);
+			leg = (ntohs(r.dst_port_be) - 40000) / 2;
+			ck_assert_int_le(leg, 2);
+			len = (int)r.len_bytes;
+			if (leg < 2) {
+				ck_assert_int_eq(len, 12 + FS +
+					(leg == 0 ? 10 : 4));
+				ck_assert_int_eq(srtp_unprotect(prx[leg],
+					(void *)(uintptr_t)r.payload, &len),
+					srtp_err_status_ok);
+			}
+			ck_assert_int_eq(len, 12 + FS);
+			ck_assert_int_eq(dp_rtp_parse(r.payload,
+						      (uint32_t)len, &p), 0);
+			ck_assert_uint_eq(p.ssrc, 0x7000u + (uint32_t)leg);
+			got[leg]++;
+			if (t < 20)
+				continue;
+			dp_g711_decode(pt[leg] ? DP_LAW_ALAW : DP_LAW_ULAW,
+				       pcm, p.payload, FS);
+			for (int f = 0; f < 3; f++)
+				pw[leg][f] += tone_power(pcm, FS, freq[f]);
+		}
+		rte_pktmbuf_free_bulk(out, n);
+	}
+	for (int l = 0; l < 3; l++) {
+		ck_assert_uint_ge(got[l], 49);
+		for (int f = 0; f < 3; f++)
+			if (f != l)	/* the others' tones, not its own */
+				ck_assert(pw[l][f] > 100.0 * pw[l][l]);
+	}
+	ck_assert_uint_eq(srtp_drops_total(), 0);
+
+	/* refused: a replay, an altered packet, plain RTP, a runt */
+	rx_udp(40000, 20000, kept, (uint32_t)kept_len);
+	kept[20] ^= 1;
+	kept[2] ^= 0x40;	/* another sequence number: not a replay */
+	rx_udp(40000, 20000, kept, (uint32_t)kept_len);
+	rx_srtp(0, 0, seq, freq[0], NULL, NULL, NULL);
+	rx_udp(40000, 20000, kept, 12);
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_REPLAY], 1);
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_AUTH], 2);
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_OTHER], 1);
+	ck_assert_uint_eq(lc.st.srtp_drops, 4);
+	ck_assert_uint_eq(lc.st.drops[SHM_DROP_BAD_RTP], 0);
+
+	/* SRTCP in: an RR protected by the peer is taken, a plain one not */
+	{
+		uint8_t rr[DP_RTCP_BUILD_MAX + SRTP_MAX_TRAILER_LEN];
+		int len = dp_rtcp_build_rr(rr, DP_RTCP_BUILD_MAX, 0xa0,
+					   NULL, (const uint8_t *)"p", 1);
+		uint32_t i0 = leg_idx(0);
+		uint64_t rtcp0 = lc.rt[i0].rtcp_rx;
+
+		ck_assert_int_gt(len, 0);
+		rx_udp(40001, 20001, rr, (uint32_t)len);	/* plain */
+		ck_assert_int_eq(srtp_protect_rtcp(ptx[0], rr, &len),
+				 srtp_err_status_ok);
+		rx_udp(40001, 20001, rr, (uint32_t)len);
+		dp_io_poll(&lc, now);
+		ck_assert_uint_eq(lc.rt[i0].rtcp_rx, rtcp0 + 1);
+		/* the plain one: shorter than an SRTCP trailer */
+		ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_OTHER], 2);
+		ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_AUTH], 2);
+		n = tx_take(out, 256);
+		rte_pktmbuf_free_bulk(out, n);
+
+		/* SRTCP out: the SR the peer authenticates and decrypts */
+		now = lc.rt[i0].next_rtcp;
+		for (int i = 0; i < 3; i++)
+			lc.rt[leg_idx(i)].next_rtcp = now;
+		dp_io_housekeeping(&lc, now);
+		n = tx_take(out, 256);
+		got[0] = got[2] = 0;
+		for (uint32_t k = 0; k < n; k++) {
+			uint8_t d[DP_NET_HDR_LEN + DP_RTCP_BUILD_MAX];
+			const uint8_t *pay = d + DP_NET_HDR_LEN;
+			uint16_t dport;
+
+			tx_read(out[k], d);
+			dport = ntohs(((const struct dp_net_udp *)(d +
+				DP_NET_ETH_LEN + DP_NET_IPV4_LEN))->dst_port_be);
+			len = (int)(out[k]->pkt_len - DP_NET_HDR_LEN);
+			if (dport == 40001) {
+				ck_assert_int_eq(srtp_unprotect_rtcp(prx[0],
+					d + DP_NET_HDR_LEN, &len),
+					srtp_err_status_ok);
+				ck_assert_uint_eq(pay[1], 200);	/* SR */
+				got[0]++;
+			} else if (dport == 40005) {
+				ck_assert_uint_eq(pay[1], 200);	/* plain */
+				got[2]++;
+			}
+		}
+		rte_pktmbuf_free_bulk(out, n);
+		ck_assert_uint_eq(got[0], 1);
+		ck_assert_uint_eq(got[2], 1);
+	}
+
+	/* a new key for what the peer sends: the old one's packets are
+	 * refused, the new one's taken */
+	ck_assert_int_eq(srtp_cmd(0, SHM_SRTP_RX, suite[0], 3), 0);
+	rx_srtp(0, 0, ++seq, freq[0], ptx[0], NULL, NULL);
+	srtp_dealloc(ptx[0]);
+	ptx[0] = peer_session(suite[0], 3, 0, false, 0xa0);
+	rx_srtp(0, 0, ++seq, freq[0], ptx[0], NULL, NULL);
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_AUTH], 3);
+	ck_assert_uint_eq(lc.st.srtp_drops, srtp_drops_total());
+	n = tx_take(out, 256);
+	rte_pktmbuf_free_bulk(out, n);
+
+	/* SRTP off for leg 0 (a LEG_UPDATE without the flag): plain RTP */
+	leg_msg(&m, SHM_CMD_LEG_UPDATE, 0, 40000);
+	apply(&m);
+	ck_assert_uint_eq(lc.n_srtp, 1);
+	ck_assert_ptr_null(lc.srtp[leg_idx(0)]);
+	got[0] = lc.rt[leg_idx(0)].rtp.received;
+	rx_srtp(0, 0, ++seq, freq[0], NULL, NULL, NULL);
+	now += c->period;
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.rt[leg_idx(0)].rtp.received, got[0] + 1);
+	ck_assert_uint_eq(lc.st.srtp_drops, srtp_drops_total());
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_AUTH], 3);
+	n = tx_take(out, 256);
+	got[0] = 0;
+	for (uint32_t k = 0; k < n; k++)
+		if (ntohs(rte_pktmbuf_mtod_offset(out[k],
+			const struct dp_net_udp *, DP_NET_ETH_LEN +
+			DP_NET_IPV4_LEN)->dst_port_be) == 40000) {
+			ck_assert_uint_eq(out[k]->pkt_len,
+					  DP_NET_HDR_LEN + 12 + FS);
+			got[0]++;
+		}
+	ck_assert_uint_eq(got[0], 1);
+	rte_pktmbuf_free_bulk(out, n);
+	for (int i = 0; i < 2; i++) {
+		srtp_dealloc(ptx[i]);
+		srtp_dealloc(prx[i]);
+	}
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -2840,6 +3187,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_tx_backlog_freed_at_detach);
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_capture_writes_a_legs_packets);
+	tcase_add_test(tc, test_io_srtp_legs);
 	tcase_add_test(tc, test_io_capture_takes_a_conference_whole);
 	tcase_add_test(tc, test_io_capture_files_at_once_and_their_mode);
 	tcase_add_test(tc, test_io_two_addresses);

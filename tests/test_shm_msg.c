@@ -95,6 +95,13 @@ good_msg(int i)
 		m.body.capture.packets = SHM_CAPTURE_MAX;
 		m.body.capture.serial = 7;
 		return m;
+	case 11:
+		shm_msg_init(&m, SHM_CMD_LEG_SRTP, 8, 3);
+		m.body.srtp.leg_id = 11;
+		m.body.srtp.dir = SHM_SRTP_TX;
+		m.body.srtp.suite = SHM_SRTP_AES_CM_128_HMAC_SHA1_32;
+		memset(m.body.srtp.key, 0xa5, sizeof(m.body.srtp.key));
+		return m;
 	case 9:
 		shm_msg_init(&m, SHM_EVT_TALKER, 0, 3);
 		m.body.talker.leg_id = 11;
@@ -108,7 +115,7 @@ good_msg(int i)
 		return m;
 	}
 }
-#define N_GOOD 12
+#define N_GOOD 13
 
 START_TEST(test_msg_accepts_every_wellformed_type)
 {
@@ -174,7 +181,7 @@ break_leg(struct shm_msg_leg *l, int which)
 	case 0: l->leg_id = 0; break;
 	case 1: l->codec = SHM_CODEC_MAX_; break;
 	case 2: l->dir = SHM_DIR_MAX_; break;
-	case 3: l->flags = 0x10; break;
+	case 3: l->flags = 0x20; break;	/* 0x10: SHM_LEG_SRTP (5.3) */
 	case 4: l->rate_hz = 16000; break;		/* PCMU is 8 kHz only */
 	case 5: l->codec = SHM_CODEC_L16; l->rate_hz = 22050; break;
 	case 6: l->ptime_ms = 25; break;
@@ -253,6 +260,24 @@ START_TEST(test_msg_rejects_bad_conf_and_events)
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
 	m = good_msg(10);
 	m.body.capture._pad0[37] = 1;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	/* LEG_SRTP: a leg, a direction, a suite, padding zero */
+	m = good_msg(11);
+	m.body.srtp.leg_id = 0;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m = good_msg(11);
+	m.body.srtp.dir = 2;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m = good_msg(11);
+	m.body.srtp.suite = SHM_SRTP_NONE;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m.body.srtp.suite = SHM_SRTP_MAX_;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m = good_msg(11);
+	m.body.srtp._pad0[1] = 1;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m = good_msg(11);
+	m.body.srtp._pad1[9] = 1;
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
 }
 END_TEST

@@ -501,7 +501,7 @@ row_worker(const char *o, const char *e)
 	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24],
 	     polls[24] = "", per_poll[16] = "-", over[8] = "",
 	     refused[24] = "", drain[8] = "", waited[24] = "",
-	     waited_max[24] = "", dtmf_lost[24] = "";
+	     waited_max[24] = "", dtmf_lost[24] = "", srtp[24] = "";
 	const char *d;
 
 	get(o, e, "worker", w, sizeof(w));
@@ -529,6 +529,7 @@ row_worker(const char *o, const char *e)
 	get(o, e, "tx_deferred", waited, sizeof(waited));
 	get(o, e, "tx_backlog_max", waited_max, sizeof(waited_max));
 	get(o, e, "dtmf_lost", dtmf_lost, sizeof(dtmf_lost));
+	get(o, e, "srtp_drops", srtp, sizeof(srtp));
 	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s "
 	       "%8s", w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean,
 	       tmax, rx, tx, per_poll);
@@ -554,6 +555,9 @@ row_worker(const char *o, const char *e)
 	/* the event ring full for long: digits a caller pressed, lost */
 	if (dtmf_lost[0] != '\0' && strcmp(dtmf_lost, "0") != 0)
 		printf("  DTMF digits lost: %s", dtmf_lost);
+	/* SRTP legs: packets refused or held (tutti-dp's log says why) */
+	if (srtp[0] != '\0' && strcmp(srtp, "0") != 0)
+		printf("  SRTP refused: %s", srtp);
 	printf("\n");
 }
 
