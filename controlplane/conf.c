@@ -147,6 +147,23 @@ struct part {
 	bool prov_away;		/* to remove (prov_reap()): kicked, ended,
 				 * timed out */
 	char from[96];
+	/*
+	 * SRTP by SDES (RFC 4568; --srtp): the focus's key (master key and
+	 * salt), from getrandom() when the part starts and kept for its
+	 * dialog, so that answers to re-offers keep it; the peer's and the
+	 * suite as offer/answer last settled them (SHM_SRTP_NONE: plain
+	 * RTP). srtp_known: both are the ones tutti-dp has (false for a
+	 * part taken over after a restart of tutti-cp, whose state file
+	 * keeps no keys: tutti-dp goes on with what it has until a
+	 * re-INVITE settles new ones). secure: its SIP hop is TLS, so keys
+	 * may cross it.
+	 */
+	uint8_t srtp_key[SHM_SRTP_KEY_BYTES];
+	uint8_t srtp_rx_key[SHM_SRTP_KEY_BYTES];
+	uint8_t srtp_suite;
+	bool srtp_known;
+	bool srtp_key_ok;	/* srtp_key came from getrandom() */
+	bool secure;
 };
 
 static void conf_apply_policy(struct cp_focus *f, struct conf *c);
@@ -1381,7 +1398,8 @@ port_give(struct cp_focus *f, const struct shm_msg_leg *leg)
 		f->port_used[i] = 0;
 }
 
-/* What p's SDP says of the focus's end: its leg's address and port. */
+/* What p's SDP says of the focus's end: its leg's address and port;
+ * its SRTP key, which may go only over TLS. */
 static void
 part_local(const struct cp_focus *f, const struct part *p,
 	   struct cp_sdp_local *local)
@@ -1389,6 +1407,17 @@ part_local(const struct cp_focus *f, const struct part *p,
 	leg_local_addr(f, &p->leg, local->addr);
 	local->port = p->port;
 	local->dir = SHM_DIR_SENDRECV;
+	local->secure = p->secure && p->srtp_key_ok;
+	memcpy(local->srtp_key, p->srtp_key, sizeof(local->srtp_key));
+}
+
+/* A new SRTP key for p (srtp_key_ok false if the kernel gave none: no
+ * SRTP for p then). */
+static void
+part_key_new(struct part *p)
+{
+	p->srtp_key_ok = getrandom(p->srtp_key, sizeof(p->srtp_key), 0) ==
+			 (ssize_t)sizeof(p->srtp_key);
 }
 
 /* The user part of a SIP URI ("sip:demo@198.18.0.1;x" -> "demo"). */
@@ -1683,10 +1712,13 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 	state_changed(f);
 	if (p->state == PART_JOINING) {
 		f->st.joined++;
-		LOG_INFO("%s joined conference %s (leg %u, %s/%u, RTP port %u, "
-			 "RTP address %s, worker %u%s%s)", p->from,
+		LOG_INFO("%s joined conference %s (leg %u, %s/%u%s%s, RTP port "
+			 "%u, RTP address %s, worker %u%s%s)", p->from,
 			 p->conf->name,
 			 leg_id, shm_codec_name(p->leg.codec), p->leg.rate_hz,
+			 p->leg.flags & SHM_LEG_SRTP ? ", SRTP " : "",
+			 p->leg.flags & SHM_LEG_SRTP ?
+			 shm_srtp_suite_name(p->srtp_suite) : "",
 			 p->port, leg_local_ip(f, &p->leg, ip),
 			 p->conf->worker,
 			 p->asserted ? "; identity asserted (P-Asserted-"
@@ -1699,6 +1731,7 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 }
 
 static void capture_next_join(struct cp_focus *f, struct part *p);
+static void send_keys(struct cp_focus *f, struct part *p);
 
 static void
 send_leg(struct cp_focus *f, struct part *p, uint16_t type)
@@ -1713,9 +1746,11 @@ send_leg(struct cp_focus *f, struct part *p, uint16_t type)
 			cp_sip_reply(f->sip, p->req, 503, NULL, NULL);
 			p->req = NULL;
 		}
-	} else if (type == SHM_CMD_LEG_ADD) {
-		capture_next_join(f, p);
+		return;
 	}
+	send_keys(f, p);
+	if (type == SHM_CMD_LEG_ADD)
+		capture_next_join(f, p);
 }
 
 /* ---- provisioning without SIP (tuttictl provision) ----
@@ -2066,6 +2101,48 @@ take_media(struct part *p, const struct cp_sdp_result *res)
 	cp_sdp_result_to_leg(res, &p->leg);
 	p->held = res->held;
 	leg_flags(p);
+	p->srtp_suite = res->srtp_suite;
+	memcpy(p->srtp_rx_key, res->srtp_key_rx, sizeof(p->srtp_rx_key));
+	p->srtp_known = true;
+}
+
+/* tutti-dp's answer to a LEG_SRTP: a refusal is said (the leg then takes
+ * and sends nothing). */
+static void
+on_keys_status(void *cookie, const struct shm_msg *cmd, int status)
+{
+	struct cp_focus *f = ((void **)cookie)[0];
+
+	free(cookie);
+	if (status >= 0 || status == -ENOTCONN)
+		return;	/* taken; or tutti-dp gone: a new one is told all */
+	f->st.dp_errors++;
+	LOG_WARN("tutti-dp refused the SRTP %s key of leg %u: %s",
+		 cmd->body.srtp.dir == SHM_SRTP_RX ? "receive" : "send",
+		 cmd->body.srtp.leg_id, strerror(-status));
+}
+
+/* p's SRTP keys to tutti-dp, after its leg (which has SHM_LEG_SRTP): both,
+ * each time it is sent (tutti-dp keeps a key it has: one sent again
+ * changes nothing, a new one starts over); none while unknown. */
+static void
+send_keys(struct cp_focus *f, struct part *p)
+{
+	struct shm_msg m;
+
+	if (!(p->leg.flags & SHM_LEG_SRTP) || !p->srtp_known)
+		return;
+	for (uint8_t dir = SHM_SRTP_RX; dir <= SHM_SRTP_TX; dir++) {
+		shm_msg_init(&m, SHM_CMD_LEG_SRTP, 0, p->conf->conf_id);
+		m.body.srtp.leg_id = p->leg.leg_id;
+		m.body.srtp.dir = dir;
+		m.body.srtp.suite = p->srtp_suite;
+		memcpy(m.body.srtp.key, dir == SHM_SRTP_RX ? p->srtp_rx_key :
+		       p->srtp_key, sizeof(m.body.srtp.key));
+		if (send_told(f, p->conf->worker, &m, on_keys_status, true) < 0)
+			f->st.dp_errors++;
+	}
+	explicit_bzero(&m, sizeof(m));
 }
 
 /* p's answer to the focus's offer cannot be used: p is hung up, its BYE
@@ -2184,17 +2261,25 @@ send_leg_update(struct cp_focus *f, struct part *p)
 	m.body.leg = p->leg;
 	if (dp_send(f, p->conf->worker, &m, NULL, NULL) < 0)
 		f->st.dp_errors++;
+	else
+		send_keys(f, p);
 }
 
-/* Answer p's offer into p->answer and p->leg. Returns 0 or a SIP code. */
+/*
+ * Answer p's offer into p->answer and p->leg. Returns 0 or a SIP code;
+ * warn (WARN_MAX bytes) gets a Warning header's value for a 488 that has
+ * one (RFC 3261 20.43: why the media could not be taken), else "".
+ */
+#define WARN_MAX	200
 static int
-negotiate(struct cp_focus *f, struct part *p, const char *offer)
+negotiate(struct cp_focus *f, struct part *p, const char *offer, char *warn)
 {
 	struct cp_sdp_local local;
 	struct cp_sdp_result res;
 	char err[160];
 	int rc;
 
+	warn[0] = '\0';
 	part_local(f, p, &local);
 	if (offer[0] == '\0')
 		return 488;	/* no offer in the INVITE: not yet */
@@ -2204,10 +2289,26 @@ negotiate(struct cp_focus *f, struct part *p, const char *offer)
 	if (rc < 0) {
 		LOG_INFO("conference %s: %s: SDP refused: %s", p->conf->name,
 			 p->from, err);
+		if (cp_sdp_warning_code(rc) != 0)
+			snprintf(warn, WARN_MAX, "%d tutti \"%s\"",
+				 cp_sdp_warning_code(rc), err);
 		return cp_sdp_sip_status(rc);
 	}
 	take_media(p, &res);
 	return 0;
+}
+
+/* req refused with code, and warn's Warning if not "" (negotiate()). */
+static void
+reply_warn(struct cp_focus *f, struct cp_sip_req *req, int code,
+	   const char *warn)
+{
+	const char *hdrs[1][2] = { { "Warning", warn } };
+
+	if (warn[0] != '\0')
+		cp_sip_reply_hdrs(f->sip, req, code, hdrs, 1, NULL, NULL);
+	else
+		cp_sip_reply(f->sip, req, code, NULL, NULL);
 }
 
 /*
@@ -2240,7 +2341,7 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 {
 	struct cp_focus *f = ctx;
 	struct cp_policy_decision dec = { .verdict = CP_POLICY_ALLOW };
-	char user[CP_CONF_NAME_MAX];
+	char user[CP_CONF_NAME_MAX], warn[WARN_MAX];
 	struct cp_sdp_sess sess0;
 	struct conf *c;
 	struct part *p;
@@ -2262,9 +2363,10 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 					 p->conf->name, p->from);
 			return;
 		}
-		code = negotiate(f, p, cp_sip_req_body(req));
+		p->secure = cp_sip_req_tls(req);
+		code = negotiate(f, p, cp_sip_req_body(req), warn);
 		if (code != 0) {
-			cp_sip_reply(f->sip, req, code, NULL, NULL);
+			reply_warn(f, req, code, warn);
 			return;
 		}
 		p->req = req;
@@ -2321,6 +2423,8 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 	p->leg_id = ++f->next_leg_id;
 	snprintf(p->from, sizeof(p->from), "%s", req_who(req, &p->asserted));
 	p->anon = cp_sip_req_privacy(req);
+	p->secure = cp_sip_req_tls(req);
+	part_key_new(p);
 	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
 	p->leg.leg_id = p->leg_id;
 	p->leg.ssrc = (uint32_t)rand64();
@@ -2355,13 +2459,13 @@ on_invite(void *ctx, struct cp_sip_req *req, struct cp_sip_dialog *dialog)
 			  "offered in its 200", c->name, p->from);
 		return;
 	}
-	code = negotiate(f, p, cp_sip_req_body(req));
+	code = negotiate(f, p, cp_sip_req_body(req), warn);
 	if (code == 0 && port_rehome(f, p, offer_ipv4(&p->leg))) {
 		p->sess = sess0;	/* the answer made again, as the first */
-		code = negotiate(f, p, cp_sip_req_body(req));
+		code = negotiate(f, p, cp_sip_req_body(req), warn);
 	}
 	if (code != 0) {
-		cp_sip_reply(f->sip, req, code, NULL, NULL);
+		reply_warn(f, req, code, warn);
 		f->st.refused++;
 		part_free(f, p, false);
 		return;
@@ -2870,16 +2974,24 @@ dial_out(struct cp_focus *f, struct conf *c, const char *uri,
 	p->leg_id = ++f->next_leg_id;
 	p->dialed_out = true;
 	p->state = PART_JOINING;
+	p->secure = cp_sip_uri_tls(uri);
+	part_key_new(p);
 	cp_sdp_sess_init(&p->sess, rand64() >> 1, 1);
 	p->leg.leg_id = p->leg_id;
 	p->leg.ssrc = (uint32_t)rand64();
 	p->leg.timeout_ms = f->cfg.media_timeout_ms;
 	part_local(f, p, &local);
-	if (cp_sdp_offer(&f->cfg.sdp, &local, &p->sess, p->answer,
-			 sizeof(p->answer), NULL) < 0) {
+	*err = cp_sdp_offer(&f->cfg.sdp, &local, &p->sess, p->answer,
+			    sizeof(p->answer), NULL);
+	if (*err < 0) {
+		if (*err == -EPROTONOSUPPORT) {
+			LOG_INFO("conference %s: not calling %s: --srtp "
+				 "mandatory, and its keys go only over TLS "
+				 "(sips: or ;transport=tls)", c->name, uri);
+			*err = -ENOPROTOOPT;
+		}
 		port_give(f, &p->leg);
 		free(p);
-		*err = -EINVAL;
 		return NULL;
 	}
 	conf_uri(f, c, from, sizeof(from));
@@ -3013,6 +3125,7 @@ on_reanswer(void *ctx, struct cp_sip_dialog *dialog, const char *content_type,
 	struct cp_sdp_sess sess;
 	struct shm_msg_leg was;
 	char err[160], ip[INET_ADDRSTRLEN], unused[CP_SDP_OUT_MAX];
+	uint8_t rx_key[SHM_SRTP_KEY_BYTES];
 	bool held;
 
 	(void)content_type;
@@ -3035,8 +3148,10 @@ on_reanswer(void *ctx, struct cp_sip_dialog *dialog, const char *content_type,
 	}
 	was = p->leg;
 	held = p->held;
+	memcpy(rx_key, p->srtp_rx_key, sizeof(rx_key));
 	take_media(p, &res);
-	if (leg_media_same(&was, &p->leg) && held == p->held)
+	if (leg_media_same(&was, &p->leg) && held == p->held &&
+	    memcmp(rx_key, p->srtp_rx_key, sizeof(rx_key)) == 0)
 		return;
 	inet_ntop(AF_INET, p->leg.addr + 12, ip, sizeof(ip));
 	LOG_INFO("conference %s: %s answered the session refresh with new "
@@ -3424,6 +3539,8 @@ cp_focus_replay(struct cp_focus *f)
 			m.body.leg = p->leg;
 			if (dp_send(f, c->worker, &m, NULL, NULL) < 0)
 				f->st.dp_errors++;
+			else
+				send_keys(f, p);
 			n_legs++;
 		}
 	}
@@ -3864,6 +3981,12 @@ restore_part(struct cp_focus *f, struct conf *c,
 	snprintf(p->from, sizeof(p->from), "%s", sp->from);
 	p->anon = sp->anon;
 	p->asserted = sp->asserted;
+	/* SRTP: the key of the SDP it last sent is what tutti-dp sends
+	 * with; the peer's is not known until its next offer or answer */
+	p->secure = sp->dlg.tls;
+	p->srtp_key_ok = cp_sdp_own_key(sp->dlg.local_sdp, p->srtp_key) == 0;
+	if (!p->srtp_key_ok)
+		part_key_new(p);
 	cp_sdp_sess_init(&p->sess, sp->sdp_id, sp->sdp_version);
 	p->sess.last_hash = sp->sdp_hash;
 	p->sess.sent = true;
@@ -4514,7 +4637,8 @@ show_conf(struct cp_focus *f, struct conf *c, const char *req, struct out *o)
 		    "\"talking\":%s,\"on_dp\":%s,\"rx_pkts\":%" PRIu64
 		    ",\"tx_pkts\":%" PRIu64
 		    ",\"lost\":%" PRIu64 ",\"jitter_us\":%u"
-		    ",\"concealed\":%" PRIu64 ",\"provisioned\":%s",
+		    ",\"concealed\":%" PRIu64 ",\"srtp\":\"%s\""
+		    ",\"provisioned\":%s",
 		    state_name(p),
 		    shm_codec_name(p->leg.codec), p->leg.rate_hz,
 		    p->leg.ptime_ms, leg_local_ip(f, &p->leg, ip), p->port,
@@ -4523,7 +4647,10 @@ show_conf(struct cp_focus *f, struct conf *c, const char *req, struct out *o)
 		    p->talking ? "true" : "false",
 		    e != NULL ? "true" : "false", e ? e->rx_pkts : 0,
 		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0,
-		    e ? e->concealed : 0, p->prov ? "true" : "false");
+		    e ? e->concealed : 0,
+		    shm_srtp_suite_name(p->leg.flags & SHM_LEG_SRTP ?
+					p->srtp_suite : SHM_SRTP_NONE),
+		    p->prov ? "true" : "false");
 		put_session_timer(o, p->dialog);
 		put(o, "}");
 	}
@@ -5826,10 +5953,16 @@ ctl_answer(struct cp_focus *f, const char *req, struct out *o)
 				  c->worker, c->name);
 			return;
 		}
+		if (rc == -ENOPROTOOPT) {
+			put_error(o, "cannot dial '%s': --srtp mandatory, and "
+				  "SRTP keys go only over TLS (dial sips: or "
+				  ";transport=tls)", who);
+			return;
+		}
 		if (rc < 0) {
-			put_error(o, "cannot dial '%s': %s (a sip: URI with "
-				  "a numeric address or a host name, "
-				  "transport udp or tcp)", who,
+			put_error(o, "cannot dial '%s': %s (a sip: or sips: URI "
+				  "with a numeric address or a host name, "
+				  "transport udp, tcp or tls)", who,
 				  strerror(-rc));
 			return;
 		}

@@ -114,7 +114,9 @@ void cp_focus_poll(struct cp_focus *f);
  * operator's "dial"), cancelled if unanswered after ring_timeout_ms (0:
  * never; CP_FOCUS_RING_DEFAULT: the focus's). Returns 0 (the outcome is
  * logged) or -ENOENT (no such conference), -EINVAL (the URI), -ENOSPC (no
- * RTP port), -EAGAIN (its worker at its limit), -ENOMEM.
+ * RTP port), -EAGAIN (its worker at its limit), -ENOPROTOOPT (SRTP
+ * mandatory, and uri not in TLS: its keys would cross in the clear),
+ * -EPROTONOSUPPORT (TLS asked for, and none here), -ENOMEM.
  */
 int cp_focus_dial(struct cp_focus *f, const char *name, const char *uri,
 		  uint32_t ring_timeout_ms);

@@ -51,6 +51,7 @@ enum {
 	OPT_CONN_IDLE,
 	OPT_CONNS_PER_ADDR,
 	OPT_RING_TIMEOUT,
+	OPT_SRTP,
 	OPT_TRUST,
 	OPT_TRUST_TLS,
 	OPT_CREDENTIALS,
@@ -156,6 +157,14 @@ usage(FILE *f)
 "                     factory)\n"
 "  --codecs LIST      codec preference, e.g. PCMU,PCMA,L16/16000\n"
 "                     (default PCMU,PCMA)\n"
+"  --srtp MODE        SRTP (RFC 3711) with SDES keys (RFC 4568), which\n"
+"                     go only over TLS: optional (default: an RTP/SAVP\n"
+"                     offer with a=crypto AES_CM_128_HMAC_SHA1_80 or _32\n"
+"                     that came over TLS gets SRTP, any other offer plain\n"
+"                     RTP), mandatory (needs --tls-cert: plain RTP is\n"
+"                     refused with 488; dial-outs offer RTP/SAVP and go\n"
+"                     only to sips: or ;transport=tls), off (RTP/SAVP\n"
+"                     refused)\n"
 "  --notify-interval-ms MS  RFC 4575 partial notifications: at most one\n"
 "                     per subscriber per MS (default 1000)\n"
 "  --mix-rate HZ      mixing rate of conferences: 8000 (default) or 16000\n"
@@ -416,6 +425,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "conference", required_argument, NULL, 'c' },
 		{ "factory", required_argument, NULL, 'f' },
 		{ "codecs", required_argument, NULL, 'C' },
+		{ "srtp", required_argument, NULL, OPT_SRTP },
 		{ "media-timeout", required_argument, NULL, 't' },
 		{ "ring-timeout", required_argument, NULL, OPT_RING_TIMEOUT },
 		{ "trust", required_argument, NULL, OPT_TRUST },
@@ -464,6 +474,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	o->wait_s = 30;
 	o->sip_addr[0] = '\0';
 	cp_focus_cfg_init(&o->focus);
+	o->focus.sdp.srtp = CP_SDP_SRTP_OPTIONAL;
 	o->names_given = false;
 	o->media_given = false;
 	o->ctl_path[0] = '\0';
@@ -762,6 +773,19 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			snprintf(o->focus.factory, CP_CONF_NAME_MAX, "%s",
 				 optarg);
 			break;
+		case OPT_SRTP:
+			if (strcmp(optarg, "optional") == 0)
+				o->focus.sdp.srtp = CP_SDP_SRTP_OPTIONAL;
+			else if (strcmp(optarg, "mandatory") == 0)
+				o->focus.sdp.srtp = CP_SDP_SRTP_MANDATORY;
+			else if (strcmp(optarg, "off") == 0)
+				o->focus.sdp.srtp = CP_SDP_SRTP_OFF;
+			else {
+				LOG_ERR("--srtp %s: optional, mandatory or off",
+					optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'C': {
 			char e[160];
 
@@ -846,6 +870,11 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 	if (o->session_expires_s != 0 && o->min_se_s > o->session_expires_s) {
 		LOG_ERR("--min-se %u above --session-expires %u",
 			o->min_se_s, o->session_expires_s);
+		return -EINVAL;
+	}
+	if (o->focus.sdp.srtp == CP_SDP_SRTP_MANDATORY && o->tls.cert == NULL) {
+		LOG_ERR("--srtp mandatory needs --tls-cert: SRTP's SDES keys go "
+			"only over TLS (RFC 4568 8.3)");
 		return -EINVAL;
 	}
 	if ((o->tls.cert == NULL) != (o->tls.key == NULL)) {

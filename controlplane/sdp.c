@@ -9,8 +9,9 @@
  * works in two passes over the caller's buffer, copying nothing: first the
  * lines (bounded count, CRLF or LF, no NUL, closed set of types, structure
  * of the session and media sections, o= c= t= m= syntax), then, per audio
- * m= line, its attributes (rtpmap, ptime, maxptime, direction). Every number
- * is parsed with its bound; every read is within the given length.
+ * m= line, its attributes (rtpmap, ptime, maxptime, direction; crypto on
+ * an RTP/SAVP line). Every number is parsed with its bound; every read is
+ * within the given length.
  */
 #include "sdp.h"
 
@@ -60,6 +61,8 @@ struct media {
 	unsigned int end;     /* index past its last line */
 	struct conn c;	      /* media-level c= */
 	bool rtp_avp;	      /* proto is RTP/AVP: formats are PTs */
+	bool rtp_savp;	      /* proto is RTP/SAVP: formats should be PTs,
+			       * checked when the line is evaluated */
 };
 
 struct sdp {
@@ -102,6 +105,13 @@ struct ofmt {
 	uint32_t rate_hz;
 };
 
+/* An a=crypto line the focus can use (RFC 4568). */
+struct crypto {
+	uint32_t tag;	/* 1..999999999 */
+	uint8_t suite;	/* enum shm_srtp_suite */
+	uint8_t key[SHM_SRTP_KEY_BYTES]; /* master key then salt */
+};
+
 /* A writer into a caller's buffer; full once anything did not fit. */
 struct out {
 	char *p;
@@ -121,6 +131,18 @@ static const char *const codec_name[SHM_CODEC_MAX_] = {
 	[SHM_CODEC_PCMU] = "PCMU",
 	[SHM_CODEC_PCMA] = "PCMA",
 	[SHM_CODEC_L16] = "L16",
+};
+
+/* The crypto-suites of RFC 4568 section 6.2 the data plane runs. */
+static const char *const srtp_suite_name[SHM_SRTP_MAX_] = {
+	[SHM_SRTP_AES_CM_128_HMAC_SHA1_80] = "AES_CM_128_HMAC_SHA1_80",
+	[SHM_SRTP_AES_CM_128_HMAC_SHA1_32] = "AES_CM_128_HMAC_SHA1_32",
+};
+
+/* The suite cp_sdp_offer() offers under each a=crypto tag (1 and 2). */
+static const uint8_t offer_suite[3] = {
+	[1] = SHM_SRTP_AES_CM_128_HMAC_SHA1_80,
+	[2] = SHM_SRTP_AES_CM_128_HMAC_SHA1_32,
 };
 
 /* The L16 rates the data plane runs (dataplane/l16.h,
@@ -320,6 +342,170 @@ parse_ms(struct str s, unsigned int *out)
 	return true;
 }
 
+/* ---- base64 (RFC 4648 section 4) and SDES keys (RFC 4568) ---- */
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The base64 of n bytes into o, padded, NUL-terminated: o has room for
+ * 4 * ((n + 2) / 3) + 1 bytes. */
+static void
+b64_encode(const uint8_t *in, size_t n, char *o)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		o[j++] = b64_alphabet[(v >> 18) & 63];
+		o[j++] = b64_alphabet[(v >> 12) & 63];
+		o[j++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+		o[j++] = i + 2 < n ? b64_alphabet[v & 63] : '=';
+	}
+	o[j] = '\0';
+}
+
+/* The 6 bits of a base64 character, -1 if it is none. */
+static int
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Decode s, strictly: the standard alphabet only, '=' only as the padding
+ * of a last group of 4 (or no padding at all), unused bits of the last
+ * character zero. Returns how many bytes s holds, written to out only if
+ * they fit in cap; -1 if s is not base64.
+ */
+static int
+b64_decode(struct str s, uint8_t *out, size_t cap)
+{
+	size_t n = s.n, pad = 0, len, j = 0;
+	uint32_t v = 0;
+
+	while (pad < 2 && n > 0 && s.p[n - 1] == '=') {
+		n--;
+		pad++;
+	}
+	if (n % 4 == 1 || (pad != 0 && (n + pad) % 4 != 0))
+		return -1;
+	len = n / 4 * 3 + (n % 4 != 0 ? n % 4 - 1 : 0);
+	for (size_t i = 0; i < n; i++) {
+		int x = b64_value(s.p[i]);
+
+		if (x < 0)
+			return -1;
+		v = v << 6 | (uint32_t)x;
+		if (i % 4 == 3 || i + 1 == n) {
+			unsigned int k = (unsigned int)(i % 4) + 1; /* chars */
+			unsigned int extra = k * 6 % 8; /* bits past bytes */
+
+			if ((v & ((1u << extra) - 1)) != 0)
+				return -1;
+			v >>= extra;
+			for (unsigned int b = k * 6 / 8; b > 0; b--, j++)
+				if (len <= cap)
+					out[j] = (uint8_t)(v >> (8 * (b - 1)));
+			v = 0;
+		}
+	}
+	return (int)len;
+}
+
+/* An SRTP key lifetime in packets (RFC 4568 section 6.1): decimal or
+ * "2^"decimal. At least 2^31 (what SRTCP's index allows) is accepted. */
+static bool
+lifetime_ok(struct str s)
+{
+	uint64_t v = 0;
+	uint32_t e;
+
+	if (s.n > 2 && s.p[0] == '2' && s.p[1] == '^') {
+		struct str x = { s.p + 2, s.n - 2 };
+
+		return x.n <= 2 && parse_uint(x, 99, &e) && e >= 31;
+	}
+	if (!is_digits(s))
+		return false;
+	for (size_t i = 0; i < s.n && v < (1ULL << 31); i++)
+		v = v * 10 + (uint64_t)(s.p[i] - '0');
+	return v >= (1ULL << 31);
+}
+
+/*
+ * a=crypto:<tag> <crypto-suite> <key-params> [<session-params>] (RFC 4568
+ * section 9.1; v is the value after "crypto:"). 0 if the focus can use it,
+ * with c filled; -ENOTSUP if the suite is none of ours (or missing);
+ * -EINVAL, the reason in why, if the suite is ours but the rest is not
+ * acceptable: a bad tag, not exactly one key-param "inline:", a key and
+ * salt that are not 30 bytes of base64, a lifetime below 2^31, an MKI, a
+ * session parameter.
+ */
+static int
+parse_crypto(struct str v, struct crypto *c, char *why, size_t cap)
+{
+	struct str tag, suite, kp, extra, method, info, key, tail;
+	struct echo e;
+	bool has_tail;
+	int n;
+
+	if (!next_field(&v, &tag) || !next_field(&v, &suite))
+		return -ENOTSUP;
+	c->suite = SHM_SRTP_NONE;
+	for (int k = 1; k < SHM_SRTP_MAX_; k++)
+		if (str_eq(suite, srtp_suite_name[k]))
+			c->suite = (uint8_t)k;
+	if (c->suite == SHM_SRTP_NONE)
+		return -ENOTSUP;
+	if (tag.n > 9 || !parse_uint(tag, 999999999, &c->tag) || c->tag == 0)
+		return fail(why, cap, -EINVAL, "tag '%s' is not 1 to 999999999",
+			    echo(&e, tag.p, tag.n));
+	if (!next_field(&v, &kp))
+		return fail(why, cap, -EINVAL, "no key parameter");
+	if (next_field(&v, &extra))
+		return fail(why, cap, -EINVAL,
+			    "session parameter '%s' is not supported",
+			    echo(&e, extra.p, extra.n));
+	if (memchr(kp.p, ';', kp.n) != NULL)
+		return fail(why, cap, -EINVAL, "more than one key parameter");
+	if (!split_at(kp, ':', &method, &info) || !str_caseeq(method, "inline"))
+		return fail(why, cap, -EINVAL, "key method is not inline:");
+	/* key-salt ["|" lifetime] ["|" mki-value ":" mki-length] */
+	has_tail = split_at(info, '|', &key, &tail);
+	if (!has_tail)
+		key = info;
+	if (memchr(info.p, ':', info.n) != NULL) /* only an MKI has one */
+		return fail(why, cap, -EINVAL, "MKI is not supported");
+	if (has_tail && (memchr(tail.p, '|', tail.n) != NULL ||
+			 !lifetime_ok(tail)))
+		return fail(why, cap, -EINVAL,
+			    "lifetime '%s' is not 2^31 or more",
+			    echo(&e, tail.p, tail.n));
+	n = b64_decode(key, c->key, sizeof(c->key));
+	if (n < 0)
+		return fail(why, cap, -EINVAL, "key is not base64");
+	if (n != SHM_SRTP_KEY_BYTES)
+		return fail(why, cap, -EINVAL,
+			    "key and salt are %d bytes, not %d", n,
+			    SHM_SRTP_KEY_BYTES);
+	return 0;
+}
+
 /* ---- pass 1: lines and structure ---- */
 
 static int
@@ -494,6 +680,7 @@ parse_mline(const struct line *l, unsigned int no, struct media *m, char *err,
 			    no, echo(&e, port.p, port.n));
 	m->port = v;
 	m->rtp_avp = str_caseeq(m->proto, "RTP/AVP");
+	m->rtp_savp = str_caseeq(m->proto, "RTP/SAVP");
 	m->fmts.p = m->fmt0.p;
 	m->fmts.n = (size_t)(rest.p + rest.n - m->fmt0.p);
 	rest = m->fmts;
@@ -942,6 +1129,115 @@ describe_prefs(const struct cp_sdp_cfg *cfg, char *o, size_t cap)
 }
 
 /*
+ * The formats of an RTP/SAVP line are payload types (RFC 4566 section
+ * 5.14), as parse_mline() checks those of RTP/AVP; checked only when the
+ * line is evaluated, so a line refused for its transport stays refused
+ * for that. 0 or -EPROTO.
+ */
+static int
+check_pts(const struct media *m, char *err, size_t errlen)
+{
+	struct str rest = m->fmts, fmt;
+	struct echo e;
+	uint32_t v;
+
+	while (next_field(&rest, &fmt))
+		if (!parse_uint(fmt, 127, &v))
+			return fail(err, errlen, -EPROTO,
+				    "line %u: m= format '%s' is not an RTP "
+				    "payload type",
+				    m->line, echo(&e, fmt.p, fmt.n));
+	return 0;
+}
+
+/* The value of a=crypto line l into v; false if l is none. */
+static bool
+crypto_value(const struct line *l, struct str *v)
+{
+	struct str name;
+
+	return l->type == 'a' && split_at(line_str(l), ':', &name, v) &&
+	       str_eq(name, "crypto");
+}
+
+/*
+ * The first acceptable a=crypto of an offered RTP/SAVP line into c: 0, or
+ * -EPROTONOSUPPORT with the reason in err (the first refused a=crypto of
+ * a suite of ours, else that there is none).
+ */
+static int
+offer_crypto(const struct sdp *s, const struct media *m, struct crypto *c,
+	     char *err, size_t errlen)
+{
+	char why[96];
+	unsigned int refused = 0; /* index of the first one refused, + 1 */
+
+	for (unsigned int i = m->first; i < m->end; i++) {
+		struct str v;
+		int rc;
+
+		if (!crypto_value(&s->lines[i], &v))
+			continue;
+		rc = parse_crypto(v, c, why, sizeof(why));
+		if (rc == 0)
+			return 0;
+		if (rc == -EINVAL && refused == 0) {
+			refused = i + 1;
+			fail(err, errlen, rc, "line %u: a=crypto refused: %s",
+			     refused, why);
+		}
+	}
+	if (refused != 0)
+		return -EPROTONOSUPPORT;
+	return fail(err, errlen, -EPROTONOSUPPORT,
+		    "line %u: no a=crypto with a supported suite (%s, %s)",
+		    m->line, srtp_suite_name[SHM_SRTP_AES_CM_128_HMAC_SHA1_80],
+		    srtp_suite_name[SHM_SRTP_AES_CM_128_HMAC_SHA1_32]);
+}
+
+/*
+ * Can the focus take this offered audio m= line's transport? 0 (with c
+ * filled for RTP/SAVP, c->suite NONE for RTP/AVP), -EPROTO for a
+ * malformed RTP/SAVP line, -EPROTONOSUPPORT with the reason in err.
+ */
+static int
+eval_transport(const struct sdp *s, const struct media *m,
+	       const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
+	       struct crypto *c, char *err, size_t errlen)
+{
+	static const char *const only[] = {
+		[CP_SDP_SRTP_OFF] = "RTP/AVP only",
+		[CP_SDP_SRTP_OPTIONAL] = "RTP/AVP or RTP/SAVP only",
+		[CP_SDP_SRTP_MANDATORY] = "RTP/SAVP only",
+	};
+	struct echo e;
+	int rc;
+
+	c->suite = SHM_SRTP_NONE;
+	if (!m->rtp_avp && !m->rtp_savp)
+		return fail(err, errlen, -EPROTONOSUPPORT,
+			    "line %u: transport %s is not supported (%s)",
+			    m->line, echo(&e, m->proto.p, m->proto.n),
+			    only[cfg->srtp]);
+	if (m->rtp_avp && cfg->srtp == CP_SDP_SRTP_MANDATORY)
+		return fail(err, errlen, -EPROTONOSUPPORT,
+			    "line %u: SRTP is required (RTP/AVP refused)",
+			    m->line);
+	if (m->rtp_avp)
+		return 0;
+	if (cfg->srtp == CP_SDP_SRTP_OFF)
+		return fail(err, errlen, -EPROTONOSUPPORT,
+			    "line %u: SRTP is off (RTP/SAVP refused)", m->line);
+	if (!local->secure)
+		return fail(err, errlen, -EPROTONOSUPPORT,
+			    "line %u: RTP/SAVP needs SIP over TLS for its keys",
+			    m->line);
+	if ((rc = check_pts(m, err, errlen)) < 0)
+		return rc;
+	return offer_crypto(s, m, c, err, errlen);
+}
+
+/*
  * Can the focus take this offered audio m= line? 0 with r filled (all but
  * media_idx and sdp_changed), -EPROTO for a malformed line (the whole SDP
  * is refused), other codes for an unacceptable one, reason in err.
@@ -954,15 +1250,12 @@ eval_audio(const struct sdp *s, const struct media *m,
 	struct attrs a;
 	struct pts p;
 	struct fmtmap f;
-	struct echo e;
+	struct crypto c;
 	char offered[160], accepted[96];
 	int rc;
 
-	if (!m->rtp_avp)
-		return fail(err, errlen, -EPROTONOSUPPORT,
-			    "line %u: transport %s is not supported (RTP/AVP "
-			    "only)",
-			    m->line, echo(&e, m->proto.p, m->proto.n));
+	if ((rc = eval_transport(s, m, cfg, local, &c, err, errlen)) < 0)
+		return rc;
 	if ((rc = media_attrs(s, m, &a, err, errlen)) < 0)
 		return rc;
 	if (m->n_ports != 1)
@@ -972,6 +1265,11 @@ eval_audio(const struct sdp *s, const struct media *m,
 	memset(r, 0, sizeof(*r));
 	r->dir = dir_and(dir_mirror((unsigned int)a.dir), local->dir);
 	r->held = !dir_recvs((unsigned int)a.dir);
+	if (c.suite != SHM_SRTP_NONE) {
+		r->srtp_suite = c.suite;
+		r->srtp_tag = c.tag;
+		memcpy(r->srtp_key_rx, c.key, sizeof(r->srtp_key_rx));
+	}
 	if ((rc = media_conn(s, m, r, err, errlen)) < 0)
 		return rc;
 	media_pts(m, &p);
@@ -1088,6 +1386,18 @@ put_audio(struct out *o, const struct cp_sdp_cfg *cfg,
 	put(o, "a=ptime:%u\r\na=%s\r\n", cfg->ptime_ms, dir_name[r->dir]);
 }
 
+/* a=crypto with the focus's key (no lifetime, no MKI). */
+static void
+put_crypto(struct out *o, const struct cp_sdp_local *local, uint32_t tag,
+	   unsigned int suite)
+{
+	char key[4 * ((SHM_SRTP_KEY_BYTES + 2) / 3) + 1];
+
+	b64_encode(local->srtp_key, sizeof(local->srtp_key), key);
+	put(o, "a=crypto:%u %s inline:%s\r\n", tag, srtp_suite_name[suite],
+	    key);
+}
+
 /* ---- configuration ---- */
 
 static bool
@@ -1133,6 +1443,9 @@ cp_sdp_cfg_check(const struct cp_sdp_cfg *cfg, char *err, size_t errlen)
 		return fail(err, errlen, -EINVAL,
 			    "configured ptime %u is not 10, 20, 30 or 40",
 			    cfg->ptime_ms);
+	if (cfg->srtp > CP_SDP_SRTP_MANDATORY)
+		return fail(err, errlen, -EINVAL,
+			    "configured SRTP mode %u is invalid", cfg->srtp);
 	for (unsigned int i = 0; i < cfg->n_prefs; i++) {
 		const struct cp_sdp_codec *c = &cfg->prefs[i];
 		uint32_t n = payload_bytes(c->codec, c->rate_hz,
@@ -1170,6 +1483,22 @@ check_args(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
 		return fail(err, errlen, -EINVAL,
 			    "local address, port or direction is invalid");
 	return 0;
+}
+
+int
+cp_sdp_own_key(const char *sdp, uint8_t key[SHM_SRTP_KEY_BYTES])
+{
+	const char *a = sdp != NULL ? strstr(sdp, "\na=crypto:") : NULL;
+	const char *k = a != NULL ? strstr(a, " inline:") : NULL;
+	const char *eol = a != NULL ? strchr(a + 1, '\n') : NULL;
+	struct str s;
+
+	if (k == NULL || (eol != NULL && k > eol))
+		return -ENOENT;
+	s.p = k + strlen(" inline:");
+	s.n = strcspn(s.p, "| \r\n");
+	return b64_decode(s, key, SHM_SRTP_KEY_BYTES) == SHM_SRTP_KEY_BYTES ?
+	       0 : -ENOENT;
 }
 
 void
@@ -1327,6 +1656,8 @@ cp_sdp_answer(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
 			put(&body, " %u", r.dtmf_pt);
 		put(&body, "\r\n");
 		put_audio(&body, cfg, &r);
+		if (r.srtp_suite != SHM_SRTP_NONE)
+			put_crypto(&body, local, r.srtp_tag, r.srtp_suite);
 	}
 	r.media_idx = (uint16_t)chosen;
 	if ((rc = finish(cfg, local, sess, &body, answer, answer_len,
@@ -1388,18 +1719,21 @@ cp_sdp_offer(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
 	struct ofmt f[2 * CP_SDP_MAX_CODECS];
 	char body_buf[CP_SDP_OUT_MAX], ip[16];
 	struct out body = { body_buf, sizeof(body_buf), 0, false };
+	bool savp, ch;
 	unsigned int n;
-	bool ch;
 	int rc;
 
 	if (cfg == NULL || local == NULL || sess == NULL || offer == NULL)
 		return -EINVAL;
 	if ((rc = check_args(cfg, local, NULL, 0)) < 0)
 		return rc;
+	savp = cfg->srtp == CP_SDP_SRTP_MANDATORY;
+	if (savp && !local->secure) /* no key over an unprotected hop */
+		return -EPROTONOSUPPORT;
 	n = offer_fmts(cfg, f);
 	ip4_text(local->addr, ip);
-	put(&body, "s=%s\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %u RTP/AVP",
-	    cfg->session, ip, local->port);
+	put(&body, "s=%s\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %u %s",
+	    cfg->session, ip, local->port, savp ? "RTP/SAVP" : "RTP/AVP");
 	for (unsigned int i = 0; i < n; i++)
 		put(&body, " %u", f[i].pt);
 	put(&body, "\r\n");
@@ -1414,6 +1748,8 @@ cp_sdp_offer(const struct cp_sdp_cfg *cfg, const struct cp_sdp_local *local,
 			    codec_name[f[i].codec], f[i].rate_hz);
 	put(&body, "a=ptime:%u\r\na=%s\r\n", cfg->ptime_ms,
 	    dir_name[local->dir]);
+	for (uint32_t tag = 1; savp && tag <= 2; tag++)
+		put_crypto(&body, local, tag, offer_suite[tag]);
 	if ((rc = finish(cfg, local, sess, &body, offer, offer_len, &ch)) < 0)
 		return rc;
 	if (changed != NULL)
@@ -1429,6 +1765,55 @@ answer_dir_ok(unsigned int off, unsigned int ans)
 	       (dir_recvs(ans) ? dir_sends(off) : true);
 }
 
+/*
+ * The one a=crypto of the answer to the focus's RTP/SAVP offer into c: 0,
+ * or -EPROTO with the reason in err.
+ */
+static int
+answer_crypto(const struct sdp *s, const struct media *m, struct crypto *c,
+	      char *err, size_t errlen)
+{
+	unsigned int at = 0; /* its line */
+	struct str v, val = { NULL, 0 };
+	char why[96];
+	struct echo e;
+	int rc;
+
+	for (unsigned int i = m->first; i < m->end; i++) {
+		if (!crypto_value(&s->lines[i], &v))
+			continue;
+		if (at != 0)
+			return fail(err, errlen, -EPROTO,
+				    "line %u: a second a=crypto in the answer",
+				    i + 1);
+		at = i + 1;
+		val = v;
+	}
+	if (at == 0)
+		return fail(err, errlen, -EPROTO,
+			    "line %u: the answer has no a=crypto", m->line);
+	rc = parse_crypto(val, c, why, sizeof(why));
+	if (rc == -ENOTSUP)
+		return fail(err, errlen, -EPROTO,
+			    "line %u: a=crypto without a suite of the offer: "
+			    "'%s'",
+			    at, echo(&e, val.p, val.n));
+	if (rc < 0)
+		return fail(err, errlen, -EPROTO,
+			    "line %u: a=crypto refused: %s", at, why);
+	if (c->tag > 2)
+		return fail(err, errlen, -EPROTO,
+			    "line %u: a=crypto tag %u was not offered (1 or 2)",
+			    at, c->tag);
+	if (c->suite != offer_suite[c->tag])
+		return fail(err, errlen, -EPROTO,
+			    "line %u: a=crypto:%u is %s, the offer's tag %u "
+			    "was %s",
+			    at, c->tag, srtp_suite_name[c->suite], c->tag,
+			    srtp_suite_name[offer_suite[c->tag]]);
+	return 0;
+}
+
 int
 cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 		      const struct cp_sdp_local *local, const char *answer,
@@ -1441,9 +1826,11 @@ cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 	struct fmtmap fm;
 	struct ofmt f[2 * CP_SDP_MAX_CODECS];
 	struct cp_sdp_result r;
+	struct crypto cr;
 	const struct media *m;
 	unsigned int n_f;
 	struct echo e;
+	bool savp;
 	int rc;
 
 	if (cfg == NULL || local == NULL || res == NULL ||
@@ -1451,6 +1838,10 @@ cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 		return fail(err, errlen, -EINVAL, "missing argument");
 	if ((rc = check_args(cfg, local, err, errlen)) < 0)
 		return rc;
+	savp = cfg->srtp == CP_SDP_SRTP_MANDATORY;
+	if (savp && !local->secure) /* cp_sdp_offer() refused to offer */
+		return fail(err, errlen, -EPROTONOSUPPORT,
+			    "RTP/SAVP needs SIP over TLS for its keys");
 	if ((rc = parse_sdp(&s, answer, len, err, errlen)) < 0)
 		return rc;
 	if (s.n_media != 1)
@@ -1458,11 +1849,16 @@ cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 			    "the answer has %u m= lines, the offer had 1",
 			    s.n_media);
 	m = &s.m[0];
-	if (!str_caseeq(m->name, "audio") || !m->rtp_avp)
+	if (savp && str_caseeq(m->name, "audio") && m->rtp_avp)
+		return fail(err, errlen, -EPROTONOSUPPORT,
+			    "line %u: the answer is RTP/AVP, the offer "
+			    "RTP/SAVP (SRTP is required)",
+			    m->line);
+	if (!str_caseeq(m->name, "audio") || !(savp ? m->rtp_savp : m->rtp_avp))
 		return fail(err, errlen, -EPROTO,
 			    "line %u: the answer's m= line is not audio "
-			    "RTP/AVP like the offer's: '%s'",
-			    m->line,
+			    "%s like the offer's: '%s'",
+			    m->line, savp ? "RTP/SAVP" : "RTP/AVP",
 			    echo(&e, s.lines[m->first - 1].v,
 				 s.lines[m->first - 1].n));
 	if (m->port == 0)
@@ -1470,6 +1866,10 @@ cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 			    "line %u: the answer rejected the audio stream "
 			    "(port 0)",
 			    m->line);
+	cr.suite = SHM_SRTP_NONE;
+	if (savp && ((rc = check_pts(m, err, errlen)) < 0 ||
+		     (rc = answer_crypto(&s, m, &cr, err, errlen)) < 0))
+		return rc;
 	if ((rc = media_attrs(&s, m, &a, err, errlen)) < 0)
 		return rc;
 	if (!answer_dir_ok(local->dir, (unsigned int)a.dir))
@@ -1479,6 +1879,11 @@ cp_sdp_process_answer(const struct cp_sdp_cfg *cfg,
 	memset(&r, 0, sizeof(r));
 	r.dir = dir_and(dir_mirror((unsigned int)a.dir), local->dir);
 	r.held = !dir_recvs((unsigned int)a.dir);
+	if (cr.suite != SHM_SRTP_NONE) {
+		r.srtp_suite = cr.suite;
+		r.srtp_tag = cr.tag;
+		memcpy(r.srtp_key_rx, cr.key, sizeof(r.srtp_key_rx));
+	}
 	if ((rc = media_conn(&s, m, &r, err, errlen)) < 0)
 		return rc;
 	n_f = offer_fmts(cfg, f);
@@ -1526,6 +1931,10 @@ cp_sdp_result_to_leg(const struct cp_sdp_result *res, struct shm_msg_leg *leg)
 	leg->dir = res->dir;
 	leg->rate_hz = res->rate_hz;
 	leg->ptime_ms = res->ptime_ms;
+	if (res->srtp_suite != SHM_SRTP_NONE)
+		leg->flags = (uint8_t)(leg->flags | SHM_LEG_SRTP);
+	else
+		leg->flags = (uint8_t)(leg->flags & ~SHM_LEG_SRTP);
 }
 
 int

@@ -2791,6 +2791,15 @@ cp_sip_req_privacy(const struct cp_sip_req *req)
 	return req->privacy;
 }
 
+bool
+cp_sip_req_tls(const struct cp_sip_req *req)
+{
+	const struct txn *t = req->tr != NULL ?
+			      osip_transaction_get_reserved1(req->tr) : NULL;
+
+	return t != NULL && t->peer.proto == CP_SIP_TLS;
+}
+
 const char *
 cp_sip_req_asserted(const struct cp_sip_req *req)
 {
@@ -3146,6 +3155,20 @@ uri_proto(osip_uri_t *u)
 	if (strcasecmp(t, "tcp") == 0)
 		return CP_SIP_TCP;
 	return strcasecmp(t, "udp") == 0 ? CP_SIP_UDP : -1;
+}
+
+bool
+cp_sip_uri_tls(const char *uri)
+{
+	osip_uri_t *u;
+	bool tls;
+
+	if (osip_uri_init(&u) != 0)
+		return false;
+	tls = osip_uri_parse(u, uri) == 0 && u->scheme != NULL &&
+	      uri_proto(u) == CP_SIP_TLS;
+	osip_uri_free(u);
+	return tls;
 }
 
 /* The transport u asks DNS for (RFC 3263 §4.1): TLS for sips: or

@@ -488,6 +488,13 @@ bool cp_sip_req_privacy(const struct cp_sip_req *req);
  */
 const char *cp_sip_req_asserted(const struct cp_sip_req *req);
 
+/* Did req come over TLS (its hop: SDES keys may cross it, RFC 4568 8.3)? */
+bool cp_sip_req_tls(const struct cp_sip_req *req);
+
+/* Does a dial-out to uri go in TLS (sips:, or ;transport=tls: every hop,
+ * outbound proxies too, or cp_sip_invite() refuses it)? */
+bool cp_sip_uri_tls(const char *uri);
+
 /*
  * Request-URI, From and To URIs (no display name, no tag), Call-ID and
  * body (NUL terminated, "" if none) of req; valid as long as req.

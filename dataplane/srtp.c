@@ -15,7 +15,10 @@ struct dp_srtp {
 	srtp_t rx, tx;		/* NULL: no key for that direction yet */
 	uint8_t rx_suite, tx_suite;	/* enum shm_srtp_suite */
 	uint32_t tx_ssrc;
-	uint8_t tx_key[SHM_SRTP_KEY_BYTES];	/* for dp_srtp_set_ssrc() */
+	/* the keys of rx and tx: one given again changes nothing; tx's for
+	 * dp_srtp_set_ssrc() too */
+	uint8_t rx_key[SHM_SRTP_KEY_BYTES];
+	uint8_t tx_key[SHM_SRTP_KEY_BYTES];
 };
 
 /* SRTCP's tag is 80 bits with either suite (RFC 4568 6.2.1-6.2.2); its
@@ -104,7 +107,7 @@ dp_srtp_free(struct dp_srtp *s)
 		srtp_dealloc(s->rx);
 	if (s->tx != NULL)
 		srtp_dealloc(s->tx);
-	memset(s->tx_key, 0, sizeof(s->tx_key));
+	explicit_bzero(s, sizeof(*s));
 	free(s);
 }
 
@@ -117,6 +120,14 @@ dp_srtp_set_key(struct dp_srtp *s, uint8_t dir, uint8_t suite,
 
 	if (dir != SHM_SRTP_RX && dir != SHM_SRTP_TX)
 		return -EINVAL;
+	/* the key it has: its session goes on (rollover counter, replay
+	 * window), as a control plane sending its legs again expects */
+	if (dir == SHM_SRTP_RX ? s->rx != NULL && s->rx_suite == suite &&
+				 memcmp(s->rx_key, key, sizeof(s->rx_key)) == 0 :
+				 s->tx != NULL && s->tx_suite == suite &&
+				 s->tx_ssrc == ssrc &&
+				 memcmp(s->tx_key, key, sizeof(s->tx_key)) == 0)
+		return 0;
 	rc = session_make(&n, dir, suite, key, ssrc);
 	if (rc < 0)
 		return rc;
@@ -125,6 +136,7 @@ dp_srtp_set_key(struct dp_srtp *s, uint8_t dir, uint8_t suite,
 			srtp_dealloc(s->rx);
 		s->rx = n;
 		s->rx_suite = suite;
+		memcpy(s->rx_key, key, sizeof(s->rx_key));
 	} else {
 		if (s->tx != NULL)
 			srtp_dealloc(s->tx);

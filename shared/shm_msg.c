@@ -237,3 +237,15 @@ shm_codec_name(unsigned int codec)
 
 	return codec < SHM_CODEC_MAX_ ? names[codec] : "?";
 }
+
+const char *
+shm_srtp_suite_name(unsigned int suite)
+{
+	static const char *const names[SHM_SRTP_MAX_] = {
+		[SHM_SRTP_NONE] = "none",
+		[SHM_SRTP_AES_CM_128_HMAC_SHA1_80] = "AES_CM_128_HMAC_SHA1_80",
+		[SHM_SRTP_AES_CM_128_HMAC_SHA1_32] = "AES_CM_128_HMAC_SHA1_32",
+	};
+
+	return suite < SHM_SRTP_MAX_ ? names[suite] : "?";
+}

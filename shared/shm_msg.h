@@ -44,6 +44,10 @@ const char *shm_tick_late_name(unsigned int b);
 /* Static name of a codec ("PCMU"), "?" if unknown. */
 const char *shm_codec_name(unsigned int codec);
 
+/* Static name of an SRTP suite ("AES_CM_128_HMAC_SHA1_80"; "none" for
+ * SHM_SRTP_NONE), "?" if unknown. */
+const char *shm_srtp_suite_name(unsigned int suite);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,7 +12,12 @@
  * over TLS (sip:demo@198.18.0.1;transport=tls: tutti-cp with --tls-cert,
  * a certificate of tests/certs.sh), so one dialog's INVITE, 200, ACK and
  * BYE are in TLS. (Debian 12's baresip 1.0.0 does not check the focus's
- * certificate, sip_cafile or not: test_sip's own TLS ends check it.)
+ * certificate, sip_cafile or not: test_sip's own TLS ends check it.) Its
+ * media are SRTP or nothing (mediaenc=srtp-mand: RTP/SAVP, SDES keys in
+ * a=crypto, baresip's own SRTP in libre), which tutti-cp takes (--srtp
+ * optional, the default) and tutti-dp runs: its join says SRTP, the
+ * others' not, and tutti-dp refused none of its packets as forged or
+ * replayed.
  * Then each one's
  * recording of what it heard holds the other two tones at full level and
  * its own at least 30 dB below them (SpanDSP's Goertzel filter), and
@@ -324,6 +329,7 @@ write_phone(int i)
 		"module\t\t\tg711.so\n"
 		"module\t\t\tsndfile.so\n"
 		"module\t\t\taufile.so\n"
+		"module\t\t\tsrtp.so\n"
 		"module_tmp\t\taccount.so\n"
 		"module_app\t\tmenu.so\n",
 		i, tone_hz[i], SIP_PORT0 + 2 * i, dir, i, RATE, RATE,
@@ -333,8 +339,10 @@ write_phone(int i)
 	snprintf(path, sizeof(path), "%s/b%d/accounts", dir, i);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "<sip:t%d@198.18.0.1>;regint=0;audio_codecs=PCMU\n",
-		tone_hz[i]);
+	/* the TLS phone's media are SRTP or nothing (srtp-mand: RTP/SAVP
+	 * and a=crypto, SDES keys) */
+	fprintf(f, "<sip:t%d@198.18.0.1>;regint=0;audio_codecs=PCMU%s\n",
+		tone_hz[i], i == TLS_PHONE ? ";mediaenc=srtp-mand" : "");
 	ck_assert_int_eq(fclose(f), 0);
 }
 
@@ -516,6 +524,27 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 	}
 	ck_assert_int_eq(proc_stop(&cp, SIGTERM, WAIT_MS), 0);
 	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+	/* the TLS phone's media were SRTP, the others' plain RTP, and
+	 * tutti-dp refused none of its packets as forged or replayed */
+	for (int i = 0; i < PHONES; i++) {
+		static const char srtp[] = ", SRTP AES_CM_128_HMAC_SHA1_";
+		char who[80];
+		const char *j, *e;
+
+		snprintf(who, sizeof(who), "sip:t%d@198.18.0.1 joined "
+			 "conference demo (", tone_hz[i]);
+		j = strstr(cp.out, who);
+		ck_assert_msg(j != NULL, "no '%s':\n%s", who, cp.out);
+		e = strchr(j, '\n');
+		ck_assert_ptr_nonnull(e);
+		ck_assert_msg((memmem(j, (size_t)(e - j), srtp,
+				      sizeof(srtp) - 1) != NULL) ==
+			      (i == TLS_PHONE), "%.*s: SRTP only over TLS",
+			      (int)(e - j), j);
+	}
+	ck_assert_msg(strstr(dp.out, "SRTP packets refused: auth") == NULL &&
+		      strstr(dp.out, "SRTP packets refused: replay") == NULL,
+		      "tutti-dp refused SRTP packets:\n%s", dp.out);
 	/* one call came in TLS, and nothing failed in TLS */
 	ck_assert_msg(strstr(cp.out, "TLS on port 5061") != NULL,
 		      "tutti-cp did not say TLS:\n%s", cp.out);

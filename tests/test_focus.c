@@ -56,6 +56,7 @@ static struct cp_trust_net trust_nets[1];
 static size_t n_trust_nets;
 static struct cp_policy *policy;
 static const char *phone_fmts = "0";	/* its m= line's formats, and on */
+static const char *phone_proto = "RTP/AVP";	/* its m= line's proto */
 static uint32_t sip_min_se;		/* focus_start()'s; 0: 90 s */
 static char state_path[96];
 static struct shm_region dp;	/* the stand-in tutti-dp's mapping */
@@ -346,6 +347,8 @@ setup_with(const char *media, bool start)
 	dp_serve_off = false;
 	refused_conf_id = 0;
 	offer_ip = "127.0.0.1";
+	phone_proto = "RTP/AVP";
+	phone_fmts = "0";
 
 	cp_focus_cfg_init(&cfg);
 	ck_assert_int_eq(cp_focus_cfg_set_media_addrs(&cfg, media, err,
@@ -494,8 +497,8 @@ request(struct call *c, const char *method, uint32_t cseq, unsigned int rtp)
 		snprintf(sdp, sizeof(sdp),
 			 "v=0\r\no=p%u 1 %u IN IP4 %s\r\ns=-\r\n"
 			 "c=IN IP4 %s\r\nt=0 0\r\n"
-			 "m=audio %u RTP/AVP %s\r\n", c->n, cseq, offer_ip,
-			 offer_ip, rtp, phone_fmts);
+			 "m=audio %u %s %s\r\n", c->n, cseq, offer_ip,
+			 offer_ip, rtp, phone_proto, phone_fmts);
 	if (c->to_tag[0] != '\0')
 		snprintf(to_tag, sizeof(to_tag), ";tag=%s", c->to_tag);
 	phone_send("%s sip:demo@127.0.0.1:%u SIP/2.0\r\n"
@@ -1272,6 +1275,66 @@ START_TEST(test_focus_asserted_caller_refers_as_moderator)
 }
 END_TEST
 
+/* Phone n offers and gets a final answer other than 200: its code, the
+ * answer in msg. */
+static int
+join_refused(unsigned int n, char *msg, size_t len)
+{
+	struct call c = { .n = n, .cseq = 1 };
+
+	snprintf(c.call_id, sizeof(c.call_id), "focus-%d-%u@127.0.0.1",
+		 (int)getpid(), n);
+	request(&c, "INVITE", c.cseq, 40000 + 2 * n);
+	return final_answer(&c, c.cseq, "INVITE", msg, len);
+}
+
+/*
+ * SRTP (--srtp): its SDES keys go only over TLS (RFC 4568 8.3). Over this
+ * UDP phone, with SRTP optional, an RTP/SAVP offer with a=crypto gets 488
+ * and a Warning 302 that says why, a plain offer plain RTP (no
+ * SHM_LEG_SRTP, no LEG_SRTP); with SRTP mandatory a plain offer gets 488
+ * too, and a dial-out to a sip: URI is not made (its keys would cross
+ * UDP).
+ */
+START_TEST(test_focus_srtp_keys_only_over_tls)
+{
+	struct call c;
+	char msg[4096];
+	const char *r;
+
+	focus_stop();
+	cfg.sdp.srtp = CP_SDP_SRTP_OPTIONAL;
+	focus_restart();
+	phone_proto = "RTP/SAVP";
+	phone_fmts = "0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+		     "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+	ck_assert_int_eq(join_refused(0, msg, sizeof(msg)), 488);
+	ck_assert_msg(strstr(msg, "\r\nWarning: 302 ") != NULL &&
+		      strstr(msg, "RTP/SAVP needs SIP over TLS for its keys") !=
+		      NULL, "%s", msg);
+	phone_proto = "RTP/AVP";
+	phone_fmts = "0";
+	ck_assert_int_eq(join(&c, 1), 200);
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 1);
+	ck_assert_uint_eq(leg_cmd(SHM_CMD_LEG_ADD, 0)->flags & SHM_LEG_SRTP, 0);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 0);
+
+	focus_stop();
+	cfg.sdp.srtp = CP_SDP_SRTP_MANDATORY;
+	focus_restart();
+	ck_assert_int_eq(join_refused(2, msg, sizeof(msg)), 488);
+	ck_assert_msg(strstr(msg, "\r\nWarning: 302 ") != NULL &&
+		      strstr(msg, "SRTP is required") != NULL, "%s", msg);
+	r = ctl("dial demo sip:out@127.0.0.1:%u", phone_port);
+	ck_assert_msg(strstr(r, "--srtp mandatory, and SRTP keys go only over "
+			     "TLS (dial sips: or ;transport=tls)") != NULL,
+		      "%s", r);
+	ck_assert_msg(strstr(ctl("list"), "\"participants\":1") != NULL, "%s",
+		      ctl("list"));
+}
+END_TEST
+
 /*
  * A call without SDP (a delayed offer, RFC 3261 13.3.1; S-27): the focus
  * answers 200 at once with its offer (every codec it takes and
@@ -1919,6 +1982,8 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--sip", "127.0.0.1:0", "--register",
 		  "sips:conf@carrier.example" },
 		{ "--register-expires", "9" },
+		{ "--srtp", "required" },
+		{ "--sip", "127.0.0.1:0", "--srtp", "mandatory" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -1965,6 +2030,9 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--register sip:conf:pw@198.18.0.5: a password in the URI",
 		"--register sips:conf@carrier.example: TLS needs --tls-cert",
 		"--register-expires 9: 10..604800 s",
+		"--srtp required: optional, mandatory or off",
+		"--srtp mandatory needs --tls-cert: SRTP's SDES keys go only "
+		"over TLS (RFC 4568 8.3)",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
@@ -3318,6 +3386,7 @@ test_suite(void)
 	tc = tcase_create("one_address");
 	tcase_add_checked_fixture(tc, setup_one, teardown);
 	tcase_add_test(tc, test_focus_stats_say_dtmf_lost);
+	tcase_add_test(tc, test_focus_srtp_keys_only_over_tls);
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
 	tcase_add_test(tc, test_focus_second_cp_refused_while_the_first_beats);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);

@@ -3064,7 +3064,11 @@ START_TEST(test_io_srtp_legs)
 	}
 	ck_assert_uint_eq(srtp_drops_total(), 0);
 
-	/* refused: a replay, an altered packet, plain RTP, a runt */
+	/* refused: a replay, an altered packet, plain RTP, a runt; the
+	 * same key given again (a control plane sending its legs again)
+	 * keeps the session: the replay sent after it is one still */
+	rx_udp(40000, 20000, kept, (uint32_t)kept_len);
+	ck_assert_int_eq(srtp_cmd(0, SHM_SRTP_RX, suite[0], 1), 0);
 	rx_udp(40000, 20000, kept, (uint32_t)kept_len);
 	kept[20] ^= 1;
 	kept[2] ^= 0x40;	/* another sequence number: not a replay */
@@ -3072,10 +3076,10 @@ START_TEST(test_io_srtp_legs)
 	rx_srtp(0, 0, seq, freq[0], NULL, NULL, NULL);
 	rx_udp(40000, 20000, kept, 12);
 	dp_io_poll(&lc, now);
-	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_REPLAY], 1);
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_REPLAY], 2);
 	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_AUTH], 2);
 	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_OTHER], 1);
-	ck_assert_uint_eq(lc.st.srtp_drops, 4);
+	ck_assert_uint_eq(lc.st.srtp_drops, 5);
 	ck_assert_uint_eq(lc.st.drops[SHM_DROP_BAD_RTP], 0);
 
 	/* SRTCP in: an RR protected by the peer is taken, a plain one not */

@@ -6,7 +6,9 @@
  * common codec, no audio, other transports and IP6 are 488 with their
  * Warning; every malformed body is refused with its exact reason; the
  * focus's own offer and the processing of its answer; hostile bytes and
- * every truncation of an offer are refused without a crash.
+ * every truncation of an offer are refused without a crash; SDES-SRTP
+ * (RTP/SAVP with a=crypto) by policy, answered, offered and its answer
+ * processed, every unusable a=crypto refused with its reason.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -548,7 +550,9 @@ START_TEST(test_sdp_unusable_streams_are_488)
 		{ "m=audio 0 RTP/AVP 0\r\n", -EMEDIUMTYPE, 304,
 		  "no audio stream in the offer" },
 		{ "m=audio 5000 RTP/SAVP 0\r\n", -EPROTONOSUPPORT, 302,
-		  "line 6: transport RTP/SAVP is not supported (RTP/AVP "
+		  "line 6: SRTP is off (RTP/SAVP refused)" },
+		{ "m=audio 5000 RTP/SAVPF 0\r\n", -EPROTONOSUPPORT, 302,
+		  "line 6: transport RTP/SAVPF is not supported (RTP/AVP "
 		  "only)" },
 		{ "m=audio 5000 RTP/AVP 0\r\nc=IN IP6 2001:db8::1\r\n",
 		  -EAFNOSUPPORT, 301,
@@ -993,25 +997,33 @@ check_err_clean(void)
 			      "bad byte 0x%02x in err", (unsigned char)*p);
 }
 
-START_TEST(test_sdp_every_truncation)
+/* Every prefix of offer answered: 0, -EPROTO, -EMEDIUMTYPE or also_ok,
+ * and a clean err, never a read past the prefix (ASan). */
+static void
+every_truncation(const char *offer, int also_ok)
 {
-	size_t n = strlen(linphone_offer);
+	size_t n = strlen(offer);
 
 	for (size_t len = 0; len <= n; len++) {
 		char *copy = malloc(len + 1); /* exact size for ASan */
 		int rc;
 
 		ck_assert_ptr_nonnull(copy);
-		memcpy(copy, linphone_offer, len);
+		memcpy(copy, offer, len);
 		err[0] = '\0';
 		rc = cp_sdp_answer(&cfg, &local, &sess, copy, len, &res, ans,
 				   sizeof(ans), err, sizeof(err));
-		ck_assert_msg(rc == 0 || rc == -EPROTO || rc == -ENOTSUP ||
+		ck_assert_msg(rc == 0 || rc == -EPROTO || rc == also_ok ||
 				      rc == -EMEDIUMTYPE,
 			      "len %zu: rc %d", len, rc);
 		check_err_clean();
 		free(copy);
 	}
+}
+
+START_TEST(test_sdp_every_truncation)
+{
+	every_truncation(linphone_offer, -ENOTSUP);
 }
 END_TEST
 
@@ -1266,6 +1278,716 @@ START_TEST(test_sdp_offer_answer_round_trip)
 }
 END_TEST
 
+/* ---- SDES-SRTP (RFC 4568, RFC 3711) ---- */
+
+#define SUITE80 "AES_CM_128_HMAC_SHA1_80"
+#define SUITE32 "AES_CM_128_HMAC_SHA1_32"
+
+/* RFC 4568 section 7's example key and salt: 30 bytes of ASCII. */
+#define PEER_KEY64 "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+static const char peer_key[] = "YS___semctl () {\t220;}\n}\nunles";
+
+/* RFC 4568 section 4's example key and salt. */
+#define PEER_KEY2_64 "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR"
+static const char peer_key2[] = "=-n@%^x!Bjufr9)?,#5h\\`=&]{qiPQ";
+
+/* The focus's key of srtp_on(), bytes 1 to 30, in base64. */
+#define LOCAL_KEY64 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e"
+
+#define NO_CRYPTO                                                     \
+	"line 6: no a=crypto with a supported suite "                 \
+	"(AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32)"
+
+/* An RTP/SAVP line 6 with one a=crypto (line 7) of value v. */
+#define SAVP_CRYPTO(v) "m=audio 5000 RTP/SAVP 0\r\na=crypto:" v "\r\n"
+
+static void
+srtp_on(uint8_t mode)
+{
+	cfg.srtp = mode;
+	local.secure = true;
+	for (int i = 0; i < SHM_SRTP_KEY_BYTES; i++)
+		local.srtp_key[i] = (uint8_t)(i + 1);
+}
+
+static void
+check_no_srtp(void)
+{
+	static const uint8_t zero[SHM_SRTP_KEY_BYTES];
+
+	ck_assert_uint_eq(res.srtp_suite, SHM_SRTP_NONE);
+	ck_assert_uint_eq(res.srtp_tag, 0);
+	ck_assert_int_eq(memcmp(res.srtp_key_rx, zero, sizeof(zero)), 0);
+}
+
+/* The first a=crypto the focus can use, in the offer's order: an unknown
+ * suite is skipped; the answer echoes its tag and suite with our key. */
+START_TEST(test_sdp_srtp_answers_first_usable_crypto)
+{
+	static const char offer[] =
+		GOOD_HEAD "m=audio 5000 RTP/SAVP 0 101\r\n"
+			  "a=rtpmap:101 telephone-event/8000\r\n"
+			  "a=crypto:1 AES_256_CM_HMAC_SHA1_80 "
+			  "inline:" PEER_KEY2_64 "\r\n"
+			  "a=crypto:7 " SUITE32 " inline:" PEER_KEY64 "\r\n"
+			  "a=crypto:2 " SUITE80 " inline:" PEER_KEY2_64 "\r\n"
+			  "a=sendrecv\r\n";
+	static const char *const want[] = {
+		STD_HEAD,
+		"m=audio 40000 RTP/SAVP 0 101",
+		"a=rtpmap:0 PCMU/8000",
+		"a=rtpmap:101 telephone-event/8000",
+		"a=fmtp:101 0-15",
+		"a=ptime:20",
+		"a=sendrecv",
+		"a=crypto:7 " SUITE32 " inline:" LOCAL_KEY64,
+		NULL,
+	};
+
+	srtp_on((uint8_t)_i);
+	answer_ok(offer);
+	check_lines(ans, want);
+	ck_assert_uint_eq(res.srtp_suite, SHM_SRTP_AES_CM_128_HMAC_SHA1_32);
+	ck_assert_uint_eq(res.srtp_tag, 7);
+	ck_assert_int_eq(memcmp(res.srtp_key_rx, peer_key, 30), 0);
+	ck_assert_uint_eq(res.codec, SHM_CODEC_PCMU);
+	ck_assert_uint_eq(res.dtmf_pt, 101);
+	ck_assert(res.sdp_changed);
+	check_remote("10.0.0.1", 5000);
+}
+END_TEST
+
+/* Forms of a=crypto that are accepted: a lifetime of 2^31 or more, the
+ * longest tag, tabs between fields, "inline" in any case (ABNF). */
+static const struct {
+	const char *crypto;
+	uint32_t tag;
+} srtp_ok[] = {
+	{ "1 " SUITE80 " inline:" PEER_KEY64, 1 },
+	{ "1 " SUITE80 " inline:" PEER_KEY64 "|2^31", 1 },
+	{ "1 " SUITE80 " inline:" PEER_KEY64 "|2147483648", 1 },
+	{ "1 " SUITE80 " inline:" PEER_KEY64 "|2^48", 1 },
+	{ "999999999 " SUITE80 " inline:" PEER_KEY64, 999999999 },
+	{ "5\t" SUITE80 "\tINLINE:" PEER_KEY64, 5 },
+};
+
+START_TEST(test_sdp_srtp_accepts_key_forms)
+{
+	char offer[512], want[128];
+
+	srtp_on(CP_SDP_SRTP_OPTIONAL);
+	snprintf(offer, sizeof(offer), GOOD_HEAD SAVP_CRYPTO("%s"),
+		 srtp_ok[_i].crypto);
+	answer_ok(offer);
+	ck_assert_uint_eq(res.srtp_suite, SHM_SRTP_AES_CM_128_HMAC_SHA1_80);
+	ck_assert_uint_eq(res.srtp_tag, srtp_ok[_i].tag);
+	ck_assert_int_eq(memcmp(res.srtp_key_rx, peer_key, 30), 0);
+	/* the answer has neither lifetime nor MKI */
+	snprintf(want, sizeof(want), "\r\na=crypto:%u " SUITE80
+		 " inline:" LOCAL_KEY64 "\r\n", srtp_ok[_i].tag);
+	ck_assert_ptr_nonnull(strstr(ans, want));
+}
+END_TEST
+
+static const struct {
+	uint8_t mode;	/* enum cp_sdp_srtp_mode */
+	bool secure;
+	const char *media;
+	int rc;
+	const char *err;
+} srtp_refused[] = {
+	/* policy and transport */
+	{ CP_SDP_SRTP_OFF, true, SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64),
+	  -EPROTONOSUPPORT, "line 6: SRTP is off (RTP/SAVP refused)" },
+	{ CP_SDP_SRTP_OPTIONAL, false,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64), -EPROTONOSUPPORT,
+	  "line 6: RTP/SAVP needs SIP over TLS for its keys" },
+	{ CP_SDP_SRTP_MANDATORY, false,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64), -EPROTONOSUPPORT,
+	  "line 6: RTP/SAVP needs SIP over TLS for its keys" },
+	{ CP_SDP_SRTP_MANDATORY, true, "m=audio 5000 RTP/AVP 0\r\n",
+	  -EPROTONOSUPPORT, "line 6: SRTP is required (RTP/AVP refused)" },
+	{ CP_SDP_SRTP_MANDATORY, true,
+	  "m=audio 5000 RTP/AVP 0\r\na=crypto:1 " SUITE80 " inline:" PEER_KEY64
+	  "\r\n",
+	  -EPROTONOSUPPORT, "line 6: SRTP is required (RTP/AVP refused)" },
+	{ CP_SDP_SRTP_OPTIONAL, true, "m=audio 5000 RTP/SAVPF 0\r\n",
+	  -EPROTONOSUPPORT, "line 6: transport RTP/SAVPF is not supported "
+			    "(RTP/AVP or RTP/SAVP only)" },
+	{ CP_SDP_SRTP_MANDATORY, true, "m=audio 5000 UDP/TLS/RTP/SAVP 0\r\n",
+	  -EPROTONOSUPPORT, "line 6: transport UDP/TLS/RTP/SAVP is not "
+			    "supported (RTP/SAVP only)" },
+	/* no a=crypto of a suite of ours; malformed ones are just unusable */
+	{ CP_SDP_SRTP_OPTIONAL, true, "m=audio 5000 RTP/SAVP 0\r\n",
+	  -EPROTONOSUPPORT, NO_CRYPTO },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  "m=audio 5000 RTP/SAVP 0\r\n"
+	  "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:" PEER_KEY64 "\r\n"
+	  "a=crypto:2 aes_cm_128_hmac_sha1_80 inline:" PEER_KEY64 "\r\n"
+	  "a=crypto:3 F8_128_HMAC_SHA1_80 inline:" PEER_KEY64 "\r\n"
+	  "a=crypto:4\r\n"
+	  "a=crypto:\r\n"
+	  "a=crypto\r\n",
+	  -EPROTONOSUPPORT, NO_CRYPTO },
+	/* a suite of ours, the rest not acceptable */
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 "|2^20"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: lifetime '2^20' is not 2^31 or more" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 "|1048576"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: lifetime '1048576' is not 2^31 or "
+	  "more" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 "|2147483647"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: lifetime '2147483647' is not 2^31 or "
+	  "more" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 "|2^"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: lifetime '2^' is not 2^31 or more" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 "|2^31|1:4"),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: MKI is not supported" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 "|1:4"),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: MKI is not supported" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 " UNENCRYPTED_SRTP"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: session parameter 'UNENCRYPTED_SRTP' "
+	  "is not supported" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 " KDR=0"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: session parameter 'KDR=0' is not "
+	  "supported" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64 " WSH=128"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: session parameter 'WSH=128' is not "
+	  "supported" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64
+		      " FEC_ORDER=FEC_SRTP"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: session parameter 'FEC_ORDER=FEC_SRTP' "
+	  "is not supported" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80 " inline:" PEER_KEY64
+		      ";inline:" PEER_KEY2_64),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: more than one key parameter" },
+	{ CP_SDP_SRTP_OPTIONAL, true, SAVP_CRYPTO("1 " SUITE80 " uri:sip:k"),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: key method is not "
+			    "inline:" },
+	{ CP_SDP_SRTP_OPTIONAL, true, SAVP_CRYPTO("1 " SUITE80),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: no key parameter" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("0 " SUITE80 " inline:" PEER_KEY64), -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: tag '0' is not 1 to 999999999" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1234567890 " SUITE80 " inline:" PEER_KEY64),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: tag '1234567890' is not 1 to "
+	  "999999999" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("0000000001 " SUITE80 " inline:" PEER_KEY64),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: tag '0000000001' is not 1 to "
+	  "999999999" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("x1 " SUITE80 " inline:" PEER_KEY64), -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: tag 'x1' is not 1 to 999999999" },
+	/* base64: bad characters (URL-safe alphabet too), misplaced '=',
+	 * bits past the last byte, and lengths other than 30 */
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80
+		      " inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGV!"),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: key is not base64" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80
+		      " inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGV-"),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: key is not base64" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80
+		      " inline:AQ==AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRob"),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: key is not base64" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80
+		      " inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobH==="),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: key is not base64" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80
+		      " inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB1"),
+	  -EPROTONOSUPPORT, "line 7: a=crypto refused: key is not base64" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80
+		      " inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0="),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: key and salt are 29 bytes, not 30" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80
+		      " inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: key and salt are 29 bytes, not 30" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE80
+		      " inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHw=="),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: key and salt are 31 bytes, not 30" },
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  SAVP_CRYPTO("1 " SUITE32 " inline:AQIDBAUGBwgJCgsMDQ4PEA=="),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: key and salt are 16 bytes, not 30" },
+	{ CP_SDP_SRTP_OPTIONAL, true, SAVP_CRYPTO("1 " SUITE80 " inline:"),
+	  -EPROTONOSUPPORT,
+	  "line 7: a=crypto refused: key and salt are 0 bytes, not 30" },
+	/* the first refused a=crypto of a suite of ours is the reason */
+	{ CP_SDP_SRTP_OPTIONAL, true,
+	  "m=audio 5000 RTP/SAVP 0\r\n"
+	  "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:" PEER_KEY64 "\r\n"
+	  "a=crypto:2 " SUITE80 " inline:" PEER_KEY64 "|1:4\r\n"
+	  "a=crypto:3 " SUITE32 " inline:" PEER_KEY64 " KDR=1\r\n",
+	  -EPROTONOSUPPORT, "line 8: a=crypto refused: MKI is not supported" },
+	/* RTP/SAVP's formats are payload types (RFC 4566 section 5.14) */
+	{ CP_SDP_SRTP_OPTIONAL, true, "m=audio 5000 RTP/SAVP abc\r\n", -EPROTO,
+	  "line 6: m= format 'abc' is not an RTP payload type" },
+	{ CP_SDP_SRTP_OFF, true, "m=audio 5000 RTP/SAVP abc\r\n",
+	  -EPROTONOSUPPORT, "line 6: SRTP is off (RTP/SAVP refused)" },
+};
+
+START_TEST(test_sdp_srtp_refused)
+{
+	char offer[1024];
+	int rc;
+
+	srtp_on(srtp_refused[_i].mode);
+	local.secure = srtp_refused[_i].secure;
+	snprintf(offer, sizeof(offer), GOOD_HEAD "%s", srtp_refused[_i].media);
+	rc = answer(offer);
+	ck_assert_int_eq(rc, srtp_refused[_i].rc);
+	ck_assert_str_eq(err, srtp_refused[_i].err);
+	if (rc == -EPROTONOSUPPORT) {
+		ck_assert_int_eq(cp_sdp_sip_status(rc), 488);
+		ck_assert_int_eq(cp_sdp_warning_code(rc), 302);
+	} else {
+		ck_assert_int_eq(cp_sdp_sip_status(rc), 400);
+	}
+	ck_assert(!sess.sent);
+	ck_assert_uint_eq(res.pt, 0xa5); /* res untouched */
+	ck_assert_uint_eq(res.srtp_suite, 0xa5);
+}
+END_TEST
+
+/* MANDATORY skips an RTP/AVP stream for a later RTP/SAVP one; OPTIONAL
+ * takes the first acceptable, whichever its transport. */
+START_TEST(test_sdp_srtp_policy_picks_stream)
+{
+	static const char avp_first[] =
+		GOOD_HEAD "m=audio 5000 RTP/AVP 0\r\n"
+			  "m=audio 5002 RTP/SAVP 8\r\n"
+			  "a=crypto:3 " SUITE80 " inline:" PEER_KEY64 "\r\n";
+	static const char savp_first[] =
+		GOOD_HEAD "m=audio 5002 RTP/SAVP 8\r\n"
+			  "a=crypto:3 " SUITE80 " inline:" PEER_KEY64 "\r\n"
+			  "m=audio 5000 RTP/AVP 0\r\n";
+	static const char *const want_m[] = {
+		STD_HEAD,
+		"m=audio 0 RTP/AVP 0",
+		"m=audio 40000 RTP/SAVP 8",
+		"a=rtpmap:8 PCMA/8000",
+		"a=ptime:20",
+		"a=sendrecv",
+		"a=crypto:3 " SUITE80 " inline:" LOCAL_KEY64,
+		NULL,
+	};
+	static const char *const want_o[] = {
+		STD_HEAD,
+		"m=audio 40000 RTP/AVP 0",
+		"a=rtpmap:0 PCMU/8000",
+		"a=ptime:20",
+		"a=sendrecv",
+		"m=audio 0 RTP/SAVP 8",
+		NULL,
+	};
+
+	srtp_on(CP_SDP_SRTP_MANDATORY);
+	answer_ok(avp_first);
+	check_lines(ans, want_m);
+	ck_assert_uint_eq(res.media_idx, 1);
+	ck_assert_uint_eq(res.srtp_tag, 3);
+	ck_assert_uint_eq(res.srtp_suite, SHM_SRTP_AES_CM_128_HMAC_SHA1_80);
+	check_remote("10.0.0.1", 5002);
+	cp_sdp_sess_init(&sess, 1000, 1);
+	cfg.srtp = CP_SDP_SRTP_OPTIONAL;
+	answer_ok(avp_first);
+	check_lines(ans, want_o);
+	ck_assert_uint_eq(res.media_idx, 0);
+	check_no_srtp();
+	answer_ok(savp_first);
+	ck_assert_uint_eq(res.media_idx, 0);
+	ck_assert_uint_eq(res.srtp_tag, 3);
+	/* not over TLS: the RTP/SAVP stream is not acceptable */
+	local.secure = false;
+	answer_ok(savp_first);
+	ck_assert_uint_eq(res.media_idx, 1);
+	check_no_srtp();
+}
+END_TEST
+
+/* An RTP/AVP stream with a=crypto is plain RTP: the keys are ignored. */
+START_TEST(test_sdp_srtp_avp_with_crypto_is_plain)
+{
+	static const char offer[] =
+		GOOD_HEAD "m=audio 5000 RTP/AVP 0\r\n"
+			  "a=crypto:1 " SUITE80 " inline:" PEER_KEY64 "\r\n";
+	static const char *const want[] = {
+		STD_HEAD,
+		"m=audio 40000 RTP/AVP 0",
+		"a=rtpmap:0 PCMU/8000",
+		"a=ptime:20",
+		"a=sendrecv",
+		NULL,
+	};
+
+	srtp_on(CP_SDP_SRTP_OPTIONAL);
+	answer_ok(offer);
+	check_lines(ans, want);
+	check_no_srtp();
+	cfg.srtp = CP_SDP_SRTP_OFF;
+	answer_ok(offer);
+	check_lines(ans, want);
+	check_no_srtp();
+}
+END_TEST
+
+#define SRTP_REOFFER(tag, suite, key)                                  \
+	GOOD_HEAD "m=audio 5000 RTP/SAVP 0\r\na=crypto:" tag " " suite \
+		  " inline:" key "\r\n"
+
+/* The peer's new key in a re-offer is taken; the focus's answer, with
+ * its key for the dialog, stays the same and so does its o= version. */
+START_TEST(test_sdp_srtp_reoffer_versions)
+{
+	srtp_on(CP_SDP_SRTP_MANDATORY);
+	answer_ok(SRTP_REOFFER("1", SUITE80, PEER_KEY64));
+	ck_assert(res.sdp_changed);
+	ck_assert_int_eq(memcmp(res.srtp_key_rx, peer_key, 30), 0);
+	answer_ok(SRTP_REOFFER("1", SUITE80, PEER_KEY64));
+	ck_assert(!res.sdp_changed);
+	answer_ok(SRTP_REOFFER("1", SUITE80, PEER_KEY2_64));
+	ck_assert(!res.sdp_changed);
+	ck_assert_int_eq(memcmp(res.srtp_key_rx, peer_key2, 30), 0);
+	ck_assert_ptr_nonnull(strstr(ans, "o=tutti 1000 1 IN"));
+	/* another tag and suite: another crypto line, version 2 */
+	answer_ok(SRTP_REOFFER("2", SUITE32, PEER_KEY2_64));
+	ck_assert(res.sdp_changed);
+	ck_assert_uint_eq(res.srtp_tag, 2);
+	ck_assert_ptr_nonnull(strstr(ans, "o=tutti 1000 2 IN"));
+	/* a new key of the focus's: version 3 */
+	local.srtp_key[0] ^= 0xff;
+	answer_ok(SRTP_REOFFER("2", SUITE32, PEER_KEY2_64));
+	ck_assert(res.sdp_changed);
+	ck_assert_ptr_nonnull(strstr(ans, "o=tutti 1000 3 IN"));
+	ck_assert_ptr_null(strstr(ans, LOCAL_KEY64));
+}
+END_TEST
+
+START_TEST(test_sdp_srtp_offer)
+{
+	static char off[CP_SDP_OUT_MAX], plain[CP_SDP_OUT_MAX];
+	static const char *const want[] = {
+		STD_HEAD,
+		"m=audio 40000 RTP/SAVP 0 8 101",
+		"a=rtpmap:0 PCMU/8000",
+		"a=rtpmap:8 PCMA/8000",
+		"a=rtpmap:101 telephone-event/8000",
+		"a=fmtp:101 0-15",
+		"a=ptime:20",
+		"a=sendrecv",
+		"a=crypto:1 " SUITE80 " inline:" LOCAL_KEY64,
+		"a=crypto:2 " SUITE32 " inline:" LOCAL_KEY64,
+		NULL,
+	};
+	struct cp_sdp_sess before, fresh;
+	bool changed = false;
+
+	fresh = sess;
+	ck_assert_int_eq(
+		cp_sdp_offer(&cfg, &local, &sess, plain, sizeof(plain), NULL),
+		0);
+	srtp_on(CP_SDP_SRTP_MANDATORY);
+	sess = fresh;
+	ck_assert_int_eq(
+		cp_sdp_offer(&cfg, &local, &sess, off, sizeof(off), &changed),
+		0);
+	check_lines(off, want);
+	ck_assert(changed);
+	ck_assert_int_eq(
+		cp_sdp_offer(&cfg, &local, &sess, off, sizeof(off), &changed),
+		0);
+	ck_assert(!changed);
+	/* no keys over a hop that is not TLS: nothing written or changed */
+	local.secure = false;
+	before = sess;
+	off[0] = 'X';
+	ck_assert_int_eq(
+		cp_sdp_offer(&cfg, &local, &sess, off, sizeof(off), &changed),
+		-EPROTONOSUPPORT);
+	ck_assert_int_eq(memcmp(&before, &sess, sizeof(sess)), 0);
+	ck_assert_int_eq(off[0], 'X');
+	/* OPTIONAL offers plain RTP/AVP, as OFF does */
+	local.secure = true;
+	cfg.srtp = CP_SDP_SRTP_OPTIONAL;
+	sess = fresh;
+	ck_assert_int_eq(
+		cp_sdp_offer(&cfg, &local, &sess, off, sizeof(off), NULL), 0);
+	ck_assert_str_eq(off, plain);
+	ck_assert_ptr_null(strstr(off, "crypto"));
+}
+END_TEST
+
+/* cp_sdp_own_key(): the focus's key read back from an offer and an
+ * answer it wrote (a restarted tutti-cp's); -ENOENT without one. */
+START_TEST(test_sdp_srtp_own_key)
+{
+	static char off[CP_SDP_OUT_MAX];
+	uint8_t k[SHM_SRTP_KEY_BYTES];
+
+	ck_assert_int_eq(cp_sdp_offer(&cfg, &local, &sess, off, sizeof(off),
+				      NULL), 0);
+	ck_assert_int_eq(cp_sdp_own_key(off, k), -ENOENT);	/* plain */
+	ck_assert_int_eq(cp_sdp_own_key(NULL, k), -ENOENT);
+	srtp_on(CP_SDP_SRTP_MANDATORY);
+	ck_assert_int_eq(cp_sdp_offer(&cfg, &local, &sess, off, sizeof(off),
+				      NULL), 0);
+	memset(k, 0, sizeof(k));
+	ck_assert_int_eq(cp_sdp_own_key(off, k), 0);
+	ck_assert_int_eq(memcmp(k, local.srtp_key, sizeof(k)), 0);
+	ck_assert_int_eq(answer(GOOD_HEAD SAVP_CRYPTO("7 " SUITE32 " inline:"
+						      PEER_KEY64)), 0);
+	memset(k, 0, sizeof(k));
+	ck_assert_int_eq(cp_sdp_own_key(ans, k), 0);
+	ck_assert_int_eq(memcmp(k, local.srtp_key, sizeof(k)), 0);
+	/* a key not of 30 bytes is none */
+	ck_assert_int_eq(cp_sdp_own_key("v=0\r\na=crypto:1 " SUITE80
+					" inline:QUJD\r\n", k), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_sdp_srtp_process_answer)
+{
+	srtp_on(CP_SDP_SRTP_MANDATORY);
+	ck_assert_int_eq(process(ANSWER_HEAD
+				 "m=audio 7000 RTP/SAVP 0\r\n"
+				 "a=crypto:1 " SUITE80 " inline:" PEER_KEY64
+				 "\r\n"),
+			 0);
+	ck_assert_uint_eq(res.srtp_suite, SHM_SRTP_AES_CM_128_HMAC_SHA1_80);
+	ck_assert_uint_eq(res.srtp_tag, 1);
+	ck_assert_int_eq(memcmp(res.srtp_key_rx, peer_key, 30), 0);
+	ck_assert_uint_eq(res.pt, 0);
+	check_remote("198.51.100.20", 7000);
+	ck_assert_int_eq(process(ANSWER_HEAD
+				 "m=audio 7000 RTP/SAVP 8\r\n"
+				 "a=sendrecv\r\n"
+				 "a=crypto:2 " SUITE32 " inline:" PEER_KEY2_64
+				 "|2^31\r\n"),
+			 0);
+	ck_assert_uint_eq(res.srtp_suite, SHM_SRTP_AES_CM_128_HMAC_SHA1_32);
+	ck_assert_uint_eq(res.srtp_tag, 2);
+	ck_assert_int_eq(memcmp(res.srtp_key_rx, peer_key2, 30), 0);
+	ck_assert_uint_eq(res.pt, 8);
+	/* to the plain offer of OPTIONAL, a=crypto is ignored */
+	cfg.srtp = CP_SDP_SRTP_OPTIONAL;
+	ck_assert_int_eq(process(ANSWER_HEAD
+				 "m=audio 7000 RTP/AVP 0\r\n"
+				 "a=crypto:1 " SUITE80 " inline:" PEER_KEY64
+				 "\r\n"),
+			 0);
+	check_no_srtp();
+}
+END_TEST
+
+static const struct {
+	const char *media;
+	int rc;
+	const char *err;
+} srtp_bad_answers[] = {
+	{ "m=audio 7000 RTP/SAVP 0\r\na=crypto:3 " SUITE80 " inline:" PEER_KEY64
+	  "\r\n",
+	  -EPROTO, "line 7: a=crypto tag 3 was not offered (1 or 2)" },
+	{ "m=audio 7000 RTP/SAVP 0\r\na=crypto:1 " SUITE32 " inline:" PEER_KEY64
+	  "\r\n",
+	  -EPROTO, "line 7: a=crypto:1 is AES_CM_128_HMAC_SHA1_32, the offer's "
+		   "tag 1 was AES_CM_128_HMAC_SHA1_80" },
+	{ "m=audio 7000 RTP/SAVP 0\r\na=crypto:2 " SUITE80 " inline:" PEER_KEY64
+	  "\r\n",
+	  -EPROTO, "line 7: a=crypto:2 is AES_CM_128_HMAC_SHA1_80, the offer's "
+		   "tag 2 was AES_CM_128_HMAC_SHA1_32" },
+	{ "m=audio 7000 RTP/SAVP 0\r\n", -EPROTO,
+	  "line 6: the answer has no a=crypto" },
+	{ "m=audio 7000 RTP/SAVP 0\r\na=crypto:1 " SUITE80 " inline:" PEER_KEY64
+	  "\r\na=crypto:2 " SUITE32 " inline:" PEER_KEY64 "\r\n",
+	  -EPROTO, "line 8: a second a=crypto in the answer" },
+	{ "m=audio 7000 RTP/SAVP 0\r\na=crypto:1 " SUITE80 " inline:" PEER_KEY64
+	  "|2^31|1:4\r\n",
+	  -EPROTO, "line 7: a=crypto refused: MKI is not supported" },
+	{ "m=audio 7000 RTP/SAVP 0\r\na=crypto:1 AES_256_CM_HMAC_SHA1_80 "
+	  "inline:" PEER_KEY64 "\r\n",
+	  -EPROTO, "line 7: a=crypto without a suite of the offer: "
+		   "'1 AES_256_CM_HMAC_SHA1_8...'" },
+	{ "m=audio 7000 RTP/AVP 0\r\n", -EPROTONOSUPPORT,
+	  "line 6: the answer is RTP/AVP, the offer RTP/SAVP (SRTP is "
+	  "required)" },
+	{ "m=audio 7000 RTP/SAVPF 0\r\na=crypto:1 " SUITE80
+	  " inline:" PEER_KEY64 "\r\n",
+	  -EPROTO, "line 6: the answer's m= line is not audio RTP/SAVP like "
+		   "the offer's: 'audio 7000 RTP/SAVPF 0'" },
+	{ "m=audio 7000 RTP/SAVP x\r\na=crypto:1 " SUITE80 " inline:" PEER_KEY64
+	  "\r\n",
+	  -EPROTO, "line 6: m= format 'x' is not an RTP payload type" },
+	{ "m=audio 0 RTP/SAVP 0\r\n", -EMEDIUMTYPE,
+	  "line 6: the answer rejected the audio stream (port 0)" },
+};
+
+START_TEST(test_sdp_srtp_process_answer_refused)
+{
+	char a[512];
+
+	srtp_on(CP_SDP_SRTP_MANDATORY);
+	snprintf(a, sizeof(a), ANSWER_HEAD "%s", srtp_bad_answers[_i].media);
+	ck_assert_int_eq(process(a), srtp_bad_answers[_i].rc);
+	ck_assert_str_eq(err, srtp_bad_answers[_i].err);
+	ck_assert_uint_eq(res.pt, 0xa5);
+}
+END_TEST
+
+/* Answers that do not fit how the offer was made. */
+START_TEST(test_sdp_srtp_process_answer_wrong_offer)
+{
+	static const char savp[] = ANSWER_HEAD
+		"m=audio 7000 RTP/SAVP 0\r\n"
+		"a=crypto:1 " SUITE80 " inline:" PEER_KEY64 "\r\n";
+
+	/* MANDATORY without TLS: no offer can have been sent */
+	srtp_on(CP_SDP_SRTP_MANDATORY);
+	local.secure = false;
+	ck_assert_int_eq(process(savp), -EPROTONOSUPPORT);
+	ck_assert_str_eq(err, "RTP/SAVP needs SIP over TLS for its keys");
+	/* OPTIONAL offered RTP/AVP: an RTP/SAVP answer breaks RFC 3264 */
+	local.secure = true;
+	cfg.srtp = CP_SDP_SRTP_OPTIONAL;
+	ck_assert_int_eq(process(savp), -EPROTO);
+	ck_assert_str_eq(err, "line 6: the answer's m= line is not audio "
+			      "RTP/AVP like the offer's: 'audio 7000 "
+			      "RTP/SAVP 0'");
+	ck_assert_uint_eq(res.pt, 0xa5);
+}
+END_TEST
+
+/* The focus's SRTP offer answered by its own answerer, for many keys (all
+ * of base64's alphabet): each end gets the other's key. */
+START_TEST(test_sdp_srtp_round_trip_keys)
+{
+	static char off[CP_SDP_OUT_MAX];
+	struct cp_sdp_local peer;
+	struct cp_sdp_sess peer_sess;
+	struct cp_sdp_result offered;
+	uint32_t x = 0x2545f491u;
+
+	srtp_on(CP_SDP_SRTP_MANDATORY);
+	peer = local;
+	peer.port = 40002;
+	for (int round = 0; round < 300; round++) {
+		for (int i = 0; i < SHM_SRTP_KEY_BYTES; i++) {
+			x = x * 1103515245u + 12345u;
+			local.srtp_key[i] = (uint8_t)(x >> 16);
+			x = x * 1103515245u + 12345u;
+			peer.srtp_key[i] = (uint8_t)(x >> 16);
+			if (round == 0)
+				local.srtp_key[i] = 0xff;
+			if (round == 1)
+				peer.srtp_key[i] = "\xfb\xef\xbe"[i % 3];
+		}
+		ck_assert_int_eq(cp_sdp_offer(&cfg, &local, &sess, off,
+					      sizeof(off), NULL),
+				 0);
+		cp_sdp_sess_init(&peer_sess, 77, 1);
+		ck_assert_int_eq(cp_sdp_answer(&cfg, &peer, &peer_sess, off,
+					       strlen(off), &offered, ans,
+					       sizeof(ans), err, sizeof(err)),
+				 0);
+		ck_assert_uint_eq(offered.srtp_tag, 1);
+		ck_assert_int_eq(memcmp(offered.srtp_key_rx, local.srtp_key,
+					SHM_SRTP_KEY_BYTES),
+				 0);
+		ck_assert_int_eq(process(ans), 0);
+		ck_assert_uint_eq(res.srtp_tag, 1);
+		ck_assert_uint_eq(res.srtp_suite,
+				  SHM_SRTP_AES_CM_128_HMAC_SHA1_80);
+		ck_assert_int_eq(memcmp(res.srtp_key_rx, peer.srtp_key,
+					SHM_SRTP_KEY_BYTES),
+				 0);
+		if (round == 0)
+			ck_assert_ptr_nonnull(strstr(off, "inline:////////"));
+		if (round == 1)
+			ck_assert_ptr_nonnull(strstr(ans, "inline:++++++++"));
+	}
+}
+END_TEST
+
+START_TEST(test_sdp_srtp_result_to_leg)
+{
+	struct shm_msg_leg leg;
+
+	memset(&leg, 0, sizeof(leg));
+	leg.flags = SHM_LEG_MUTE | SHM_LEG_LATCH;
+	srtp_on(CP_SDP_SRTP_OPTIONAL);
+	answer_ok(SRTP_REOFFER("1", SUITE80, PEER_KEY64));
+	cp_sdp_result_to_leg(&res, &leg);
+	ck_assert_uint_eq(leg.flags,
+			  SHM_LEG_MUTE | SHM_LEG_LATCH | SHM_LEG_SRTP);
+	answer_ok(GOOD_HEAD "m=audio 5000 RTP/AVP 0\r\n");
+	cp_sdp_result_to_leg(&res, &leg);
+	ck_assert_uint_eq(leg.flags, SHM_LEG_MUTE | SHM_LEG_LATCH);
+}
+END_TEST
+
+START_TEST(test_sdp_srtp_mode_checked)
+{
+	struct cp_sdp_cfg fresh;
+
+	cp_sdp_cfg_init(&fresh);
+	ck_assert_uint_eq(fresh.srtp, CP_SDP_SRTP_OFF);
+	cfg.srtp = CP_SDP_SRTP_MANDATORY + 1;
+	ck_assert_int_eq(cp_sdp_cfg_check(&cfg, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "configured SRTP mode 3 is invalid");
+	ck_assert_int_eq(answer(linphone_offer), -EINVAL);
+	ck_assert_int_eq(
+		cp_sdp_offer(&cfg, &local, &sess, ans, sizeof(ans), NULL),
+		-EINVAL);
+}
+END_TEST
+
+/* Every truncation of an offer with a=crypto: no read past the end. */
+START_TEST(test_sdp_srtp_every_truncation)
+{
+	static const char offer[] =
+		GOOD_HEAD "m=audio 5000 RTP/SAVP 0\r\n"
+			  "a=crypto:1 " SUITE80 " inline:" PEER_KEY64
+			  "|2^31\r\n"
+			  "a=crypto:22 " SUITE32 " inline:" PEER_KEY2_64 "\r\n";
+
+	srtp_on(CP_SDP_SRTP_OPTIONAL);
+	every_truncation(offer, -EPROTONOSUPPORT);
+	ck_assert_uint_eq(res.srtp_tag, 1);
+}
+END_TEST
+
 /* ---- configuration and glue ---- */
 
 static const struct {
@@ -1356,10 +2078,11 @@ START_TEST(test_sdp_result_to_leg)
 	ck_assert_uint_eq(leg.ptime_ms, 20);
 	ck_assert_uint_eq(leg.remote_port, htons(7078));
 	ck_assert_int_eq(memcmp(leg.addr, res.addr, 16), 0);
-	/* the cp's own fields are not touched */
+	/* the cp's own fields are not touched; SHM_LEG_SRTP (0x10) is
+	 * cleared for plain RTP */
 	ck_assert_uint_eq(leg.leg_id, 0x5a5a5a5a);
 	ck_assert_uint_eq(leg.local_port, 0x5a5a);
-	ck_assert_uint_eq(leg.flags, 0x5a);
+	ck_assert_uint_eq(leg.flags, 0x5a & ~SHM_LEG_SRTP);
 }
 END_TEST
 
@@ -1427,6 +2150,28 @@ test_suite(void)
 			    sizeof(bad_answers) / sizeof(bad_answers[0]));
 	tcase_add_test(tc, test_sdp_process_answer_direction_rules);
 	tcase_add_test(tc, test_sdp_offer_answer_round_trip);
+
+	tc = new_tcase(s, "srtp");
+	tcase_add_loop_test(tc, test_sdp_srtp_answers_first_usable_crypto,
+			    CP_SDP_SRTP_OPTIONAL, CP_SDP_SRTP_MANDATORY + 1);
+	tcase_add_loop_test(tc, test_sdp_srtp_accepts_key_forms, 0,
+			    sizeof(srtp_ok) / sizeof(srtp_ok[0]));
+	tcase_add_loop_test(tc, test_sdp_srtp_refused, 0,
+			    sizeof(srtp_refused) / sizeof(srtp_refused[0]));
+	tcase_add_test(tc, test_sdp_srtp_policy_picks_stream);
+	tcase_add_test(tc, test_sdp_srtp_avp_with_crypto_is_plain);
+	tcase_add_test(tc, test_sdp_srtp_reoffer_versions);
+	tcase_add_test(tc, test_sdp_srtp_offer);
+	tcase_add_test(tc, test_sdp_srtp_own_key);
+	tcase_add_test(tc, test_sdp_srtp_process_answer);
+	tcase_add_loop_test(tc, test_sdp_srtp_process_answer_refused, 0,
+			    sizeof(srtp_bad_answers) /
+				    sizeof(srtp_bad_answers[0]));
+	tcase_add_test(tc, test_sdp_srtp_process_answer_wrong_offer);
+	tcase_add_test(tc, test_sdp_srtp_round_trip_keys);
+	tcase_add_test(tc, test_sdp_srtp_result_to_leg);
+	tcase_add_test(tc, test_sdp_srtp_mode_checked);
+	tcase_add_test(tc, test_sdp_srtp_every_truncation);
 
 	tc = new_tcase(s, "config");
 	tcase_add_test(tc, test_sdp_cfg_codec_lists);

@@ -8,8 +8,11 @@
  * on success, and on success an answer that is well formed (CRLF lines,
  * NUL-terminated), deterministic (the same offer again changes nothing,
  * not even the o= version) and acceptable to the focus itself as an offer,
- * with the same codec. Seeds: tests/vectors/sdp/ (tests/fuzz/corpus/fuzz_sdp
- * links there).
+ * with the same codec and, for RTP/SAVP, the same suite and tag and the
+ * focus's own key. SRTP is OPTIONAL over TLS, so both RTP/AVP and
+ * RTP/SAVP with a=crypto are answered; the answer is also processed as
+ * the answer to a MANDATORY (RTP/SAVP) offer. Seeds: tests/vectors/sdp/
+ * (tests/fuzz/corpus/fuzz_sdp links there).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -26,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort(); \
 	} while (0)
 
-static struct cp_sdp_cfg cfg;
+static struct cp_sdp_cfg cfg, cfg_savp;
 static struct cp_sdp_local local;
 
 static void
@@ -43,9 +46,16 @@ init_once(void)
 				    0) == 0);
 	cfg.ptime_ms = 10;	/* 20 ms of L16/44100 does not fit a packet */
 	CHECK(cp_sdp_cfg_check(&cfg, NULL, 0) == 0);
+	cfg.srtp = CP_SDP_SRTP_OPTIONAL;
+	cfg_savp = cfg;
+	cfg_savp.srtp = CP_SDP_SRTP_MANDATORY;
+	CHECK(cp_sdp_cfg_check(&cfg_savp, NULL, 0) == 0);
 	memcpy(local.addr, ip, sizeof(ip));
 	local.port = 40000;
 	local.dir = SHM_DIR_SENDRECV;
+	local.secure = true;
+	for (int i = 0; i < SHM_SRTP_KEY_BYTES; i++)
+		local.srtp_key[i] = (uint8_t)(0xf0 + i * 7);
 }
 
 static bool
@@ -111,6 +121,9 @@ fuzz_answer(const char *body, size_t size)
 	CHECK(res.codec < SHM_CODEC_MAX_ && res.dir < SHM_DIR_MAX_);
 	CHECK(res.ptime_ms % 10 == 0 && res.ptime_ms >= 10 &&
 	      res.ptime_ms <= 40);
+	CHECK(res.srtp_suite < SHM_SRTP_MAX_);
+	CHECK((res.srtp_suite == SHM_SRTP_NONE) ==
+	      (res.srtp_tag == 0 && strstr(ans, "\r\na=crypto:") == NULL));
 	/* the same offer again: the same answer, the same version */
 	after = sess;
 	CHECK(cp_sdp_answer(&cfg, &local, &sess, body, size, &res2, again,
@@ -123,10 +136,17 @@ fuzz_answer(const char *body, size_t size)
 			    sizeof(ans2), err, sizeof(err)) == 0);
 	CHECK(mine.codec == res.codec && mine.pt == res.pt &&
 	      mine.rate_hz == res.rate_hz && mine.dtmf_pt == res.dtmf_pt);
+	CHECK(mine.srtp_suite == res.srtp_suite &&
+	      mine.srtp_tag == res.srtp_tag);
+	CHECK(res.srtp_suite == SHM_SRTP_NONE ||
+	      memcmp(mine.srtp_key_rx, local.srtp_key,
+		     SHM_SRTP_KEY_BYTES) == 0);
 }
 
+/* The answer to the offer made with c (RTP/AVP, or RTP/SAVP). */
 static void
-fuzz_process_answer(const char *body, size_t size)
+fuzz_process_answer(const struct cp_sdp_cfg *c, const char *body,
+		    size_t size)
 {
 	char err[256];
 	struct cp_sdp_result res;
@@ -134,7 +154,7 @@ fuzz_process_answer(const char *body, size_t size)
 
 	memset(&res, 0x5a, sizeof(res));
 	memset(err, 'x', sizeof(err));
-	rc = cp_sdp_process_answer(&cfg, &local, body, size, &res, err,
+	rc = cp_sdp_process_answer(c, &local, body, size, &res, err,
 				   sizeof(err));
 	CHECK(rc_known(rc));
 	if (rc < 0) {
@@ -144,6 +164,13 @@ fuzz_process_answer(const char *body, size_t size)
 	}
 	CHECK(res.codec < SHM_CODEC_MAX_ && res.dir < SHM_DIR_MAX_ &&
 	      !res.sdp_changed);
+	if (c->srtp == CP_SDP_SRTP_MANDATORY)
+		CHECK((res.srtp_tag == 1 &&
+		       res.srtp_suite == SHM_SRTP_AES_CM_128_HMAC_SHA1_80) ||
+		      (res.srtp_tag == 2 &&
+		       res.srtp_suite == SHM_SRTP_AES_CM_128_HMAC_SHA1_32));
+	else
+		CHECK(res.srtp_suite == SHM_SRTP_NONE && res.srtp_tag == 0);
 }
 
 int
@@ -151,6 +178,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	init_once();
 	fuzz_answer((const char *)data, size);
-	fuzz_process_answer((const char *)data, size);
+	fuzz_process_answer(&cfg, (const char *)data, size);
+	fuzz_process_answer(&cfg_savp, (const char *)data, size);
 	return 0;
 }

@@ -282,7 +282,7 @@ row_part(const char *o, const char *e)
 {
 	char id[16], from[96], st[16], codec[16], rate[16], addr[16] = "",
 	     port[8], mu[8], de[8], rx[24], tx[24], lost[24], jit[16],
-	     conc[24];
+	     conc[24], sr[32] = "";
 
 	get(o, e, "leg_id", id, sizeof(id));
 	get(o, e, "from", from, sizeof(from));
@@ -298,10 +298,13 @@ row_part(const char *o, const char *e)
 	get(o, e, "lost", lost, sizeof(lost));
 	get(o, e, "jitter_us", jit, sizeof(jit));
 	get(o, e, "concealed", conc, sizeof(conc));
-	printf("%6s  %-32s %-10s %-4s/%-5s %15s %5s %-5s %-5s %9s %9s %6s %8s "
-	       "%9s\n", id, from, st, codec, rate, addr, port,
+	get(o, e, "srtp", sr, sizeof(sr));
+	printf("%6s  %-32s %-10s %-4s/%-5s %15s %5s %-5s %-5s %-4s %9s %9s %6s "
+	       "%8s %9s\n", id, from, st, codec, rate, addr, port,
 	       strcmp(mu, "true") ? "" : "muted",
-	       strcmp(de, "true") ? "" : "deaf", rx, tx, lost, jit, conc);
+	       strcmp(de, "true") ? "" : "deaf",
+	       sr[0] == '\0' || strcmp(sr, "none") == 0 ? "" : "srtp", rx, tx,
+	       lost, jit, conc);
 }
 
 /* An on/off answer (lock, drain): "KEY VALUE: on" where resp's flag is
@@ -607,10 +610,10 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 		get(resp, NULL, "locked", v, sizeof(v));
 		if (strcmp(v, "true") == 0)
 			printf("locked: new participants get 403\n");
-		printf("%6s  %-32s %-10s %-10s %15s %5s %-5s %-5s %9s %9s %6s "
-		       "%8s %9s\n", "LEG", "FROM", "STATE", "CODEC", "RTP ADDR",
-		       "PORT", "", "", "RX PKTS", "TX PKTS", "LOST", "JITTER",
-		       "CONCEALED");
+		printf("%6s  %-32s %-10s %-10s %15s %5s %-5s %-5s %-4s %9s %9s "
+		       "%6s %8s %9s\n", "LEG", "FROM", "STATE", "CODEC",
+		       "RTP ADDR", "PORT", "", "", "", "RX PKTS", "TX PKTS",
+		       "LOST", "JITTER", "CONCEALED");
 		each(resp, "participants", row_part);
 	} else if (strcmp(cmd, "stats") == 0) {
 		char v[32];
