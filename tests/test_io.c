@@ -3179,6 +3179,90 @@ START_TEST(test_io_srtp_legs)
 }
 END_TEST
 
+/* A hex string's bytes into out; how many. */
+static uint32_t
+unhex(const char *h, uint8_t *out)
+{
+	uint32_t n = 0;
+
+	for (; h[0] != '\0' && h[1] != '\0'; h += 2) {
+		unsigned int v;
+
+		ck_assert_int_eq(sscanf(h, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+/*
+ * tutti-dp's SRTP against known answers: libsrtp's own test packet (its
+ * srtp_driver's key, an RTP and an RTCP packet of SSRC 0xcafebabe) as
+ * Debian's libsrtp2 protects it with its NSS cryptography (a program
+ * outside this tree, 2026-12-07), byte for byte with both suites; and
+ * unprotected back. tutti-dp does AES-CM and HMAC-SHA1 with nettle
+ * (srtp.c), so this is its check against another implementation.
+ */
+START_TEST(test_io_srtp_known_answers)
+{
+	static const char key_hex[] = "e1f97a0d3e018be0d64fa32c06de4139"
+				      "0ec675ad498afeebb6960b3aabe6";
+	static const char rtp_hex[] = "800f1234decafbadcafebabe"
+				      "abababababababababababababababab";
+	static const char srtp80[] = "800f1234decafbadcafebabe4e55dc4ce79978d8"
+				     "8ca4d215949d2402b78d6acc99ea179b8dbb";
+	static const char srtp32[] = "800f1234decafbadcafebabe4e55dc4ce79978d8"
+				     "8ca4d215949d2402b78d6acc";
+	static const char rtcp_hex[] = "81c80005cafebabe"
+				       "abababababababababababababababab";
+	static const char srtcp[] = "81c80005cafebabe7128035be487b9bdbef89041"
+				    "f977a5a88000000125aa8e0d303ee42c9ead";
+	uint8_t key[SHM_SRTP_KEY_BYTES], want[64];
+	unsigned int why;
+
+	ck_assert_uint_eq(unhex(key_hex, key), SHM_SRTP_KEY_BYTES);
+	for (uint8_t suite = SHM_SRTP_AES_CM_128_HMAC_SHA1_80;
+	     suite <= SHM_SRTP_AES_CM_128_HMAC_SHA1_32; suite++) {
+		struct dp_srtp *tx = dp_srtp_new(), *rx = dp_srtp_new();
+		uint8_t p[64 + DP_SRTP_TRAILER_ROOM];
+		uint32_t len, n;
+
+		ck_assert(tx != NULL && rx != NULL);
+		/* tx sends with key; rx (the peer) takes what key protects */
+		ck_assert_int_eq(dp_srtp_set_key(tx, SHM_SRTP_TX, suite, key,
+						 0xcafebabe), 0);
+		ck_assert_int_eq(dp_srtp_set_key(tx, SHM_SRTP_RX, suite, key,
+						 0), 0);
+		ck_assert_int_eq(dp_srtp_set_key(rx, SHM_SRTP_RX, suite, key,
+						 0), 0);
+		ck_assert_int_eq(dp_srtp_set_key(rx, SHM_SRTP_TX, suite, key,
+						 1), 0);
+		len = unhex(rtp_hex, p);
+		ck_assert_int_eq(dp_srtp_protect(tx, false, p, &len, &why), 0);
+		n = unhex(suite == SHM_SRTP_AES_CM_128_HMAC_SHA1_80 ? srtp80 :
+			  srtp32, want);
+		ck_assert_uint_eq(len, n);
+		ck_assert_int_eq(memcmp(p, want, n), 0);
+		ck_assert_int_eq(dp_srtp_unprotect(rx, false, p, &len, &why),
+				 0);
+		n = unhex(rtp_hex, want);
+		ck_assert_uint_eq(len, n);
+		ck_assert_int_eq(memcmp(p, want, n), 0);
+		/* SRTCP: an 80-bit tag with either suite */
+		len = unhex(rtcp_hex, p);
+		ck_assert_int_eq(dp_srtp_protect(tx, true, p, &len, &why), 0);
+		n = unhex(srtcp, want);
+		ck_assert_uint_eq(len, n);
+		ck_assert_int_eq(memcmp(p, want, n), 0);
+		ck_assert_int_eq(dp_srtp_unprotect(rx, true, p, &len, &why), 0);
+		n = unhex(rtcp_hex, want);
+		ck_assert_uint_eq(len, n);
+		ck_assert_int_eq(memcmp(p, want, n), 0);
+		dp_srtp_free(tx);
+		dp_srtp_free(rx);
+	}
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -3192,6 +3276,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_rtp_in_mixes_out);
 	tcase_add_test(tc, test_io_capture_writes_a_legs_packets);
 	tcase_add_test(tc, test_io_srtp_legs);
+	tcase_add_test(tc, test_io_srtp_known_answers);
 	tcase_add_test(tc, test_io_capture_takes_a_conference_whole);
 	tcase_add_test(tc, test_io_capture_files_at_once_and_their_mode);
 	tcase_add_test(tc, test_io_two_addresses);
