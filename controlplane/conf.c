@@ -1407,7 +1407,8 @@ part_local(const struct cp_focus *f, const struct part *p,
 	leg_local_addr(f, &p->leg, local->addr);
 	local->port = p->port;
 	local->dir = SHM_DIR_SENDRECV;
-	local->secure = p->secure && p->srtp_key_ok;
+	local->secure = (p->secure || f->cfg.srtp_keys_in_clear) &&
+			p->srtp_key_ok;
 	memcpy(local->srtp_key, p->srtp_key, sizeof(local->srtp_key));
 }
 
@@ -4648,8 +4649,9 @@ show_conf(struct cp_focus *f, struct conf *c, const char *req, struct out *o)
 		    e != NULL ? "true" : "false", e ? e->rx_pkts : 0,
 		    e ? e->tx_pkts : 0, e ? e->lost : 0, e ? e->jitter_us : 0,
 		    e ? e->concealed : 0,
-		    shm_srtp_suite_name(p->leg.flags & SHM_LEG_SRTP ?
-					p->srtp_suite : SHM_SRTP_NONE),
+		    !(p->leg.flags & SHM_LEG_SRTP) ? "none" :
+		    p->srtp_known ? shm_srtp_suite_name(p->srtp_suite) :
+		    "unknown",	/* taken over: known at its next offer */
 		    p->prov ? "true" : "false");
 		put_session_timer(o, p->dialog);
 		put(o, "}");

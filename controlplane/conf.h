@@ -63,6 +63,9 @@ struct cp_focus_cfg {
 					 * cancelled; 0 = never (default
 					 * 30000) */
 	struct cp_sdp_cfg sdp;
+	/* SRTP's SDES keys over UDP and TCP too (--srtp-keys-in-clear),
+	 * not only over TLS: for a signalling path protected otherwise */
+	bool srtp_keys_in_clear;
 	const char *state_path;	/* the state file (state.h), NULL = none;
 				 * borrowed for the focus's life */
 };

@@ -52,6 +52,7 @@ enum {
 	OPT_CONNS_PER_ADDR,
 	OPT_RING_TIMEOUT,
 	OPT_SRTP,
+	OPT_SRTP_CLEAR,
 	OPT_TRUST,
 	OPT_TRUST_TLS,
 	OPT_CREDENTIALS,
@@ -165,6 +166,10 @@ usage(FILE *f)
 "                     refused with 488; dial-outs offer RTP/SAVP and go\n"
 "                     only to sips: or ;transport=tls), off (RTP/SAVP\n"
 "                     refused)\n"
+"  --srtp-keys-in-clear  SDES keys over UDP and TCP too, not only over\n"
+"                     TLS: only where the signalling path is protected\n"
+"                     otherwise (IPsec, a private network); anyone who\n"
+"                     reads the SIP can decrypt the media\n"
 "  --notify-interval-ms MS  RFC 4575 partial notifications: at most one\n"
 "                     per subscriber per MS (default 1000)\n"
 "  --mix-rate HZ      mixing rate of conferences: 8000 (default) or 16000\n"
@@ -426,6 +431,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "factory", required_argument, NULL, 'f' },
 		{ "codecs", required_argument, NULL, 'C' },
 		{ "srtp", required_argument, NULL, OPT_SRTP },
+		{ "srtp-keys-in-clear", no_argument, NULL, OPT_SRTP_CLEAR },
 		{ "media-timeout", required_argument, NULL, 't' },
 		{ "ring-timeout", required_argument, NULL, OPT_RING_TIMEOUT },
 		{ "trust", required_argument, NULL, OPT_TRUST },
@@ -786,6 +792,9 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case OPT_SRTP_CLEAR:
+			o->focus.srtp_keys_in_clear = true;
+			break;
 		case 'C': {
 			char e[160];
 
@@ -872,11 +881,21 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 			o->min_se_s, o->session_expires_s);
 		return -EINVAL;
 	}
-	if (o->focus.sdp.srtp == CP_SDP_SRTP_MANDATORY && o->tls.cert == NULL) {
+	if (o->focus.sdp.srtp == CP_SDP_SRTP_MANDATORY && o->tls.cert == NULL &&
+	    !o->focus.srtp_keys_in_clear) {
 		LOG_ERR("--srtp mandatory needs --tls-cert: SRTP's SDES keys go "
-			"only over TLS (RFC 4568 8.3)");
+			"only over TLS (RFC 4568 8.3), unless "
+			"--srtp-keys-in-clear");
 		return -EINVAL;
 	}
+	if (o->focus.srtp_keys_in_clear && o->focus.sdp.srtp == CP_SDP_SRTP_OFF) {
+		LOG_ERR("--srtp-keys-in-clear with --srtp off: no SRTP to key");
+		return -EINVAL;
+	}
+	if (o->focus.srtp_keys_in_clear)
+		LOG_WARN("--srtp-keys-in-clear: SRTP keys go over UDP and TCP "
+			 "in the clear: anyone who reads the SIP can decrypt "
+			 "the media");
 	if ((o->tls.cert == NULL) != (o->tls.key == NULL)) {
 		LOG_ERR("--tls-cert and --tls-key go together (the "
 			"certificate, and its private key)");

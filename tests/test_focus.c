@@ -34,6 +34,7 @@
 #include "dpctl.h"
 #include "policy.h"
 #include "proc.h"
+#include "sdp.h"
 #include "shm_msg.h"
 #include "shm_region.h"
 #include "shm_ring.h"
@@ -572,12 +573,12 @@ read_sdp(struct call *c, const char *msg)
 	ck_assert_int_eq(sscanf(at, "\r\nm=audio %u", &c->m_port), 1);
 }
 
-/* Phone n calls sip:demo: the final answer's code; on 200 the call is
- * ACKed and c holds what the focus's SDP says. */
+/* Phone n calls sip:demo: the final answer's code, the answer in msg; on
+ * 200 the call is ACKed and c holds what the focus's SDP says. */
 static int
-join(struct call *c, unsigned int n)
+join_into(struct call *c, unsigned int n, char *msg, size_t len)
 {
-	char msg[4096], to[256];
+	char to[256];
 	const char *tag;
 	int code;
 
@@ -587,7 +588,7 @@ join(struct call *c, unsigned int n)
 	snprintf(c->call_id, sizeof(c->call_id), "focus-%d-%u@127.0.0.1",
 		 (int)getpid(), n);
 	request(c, "INVITE", c->cseq, 40000 + 2 * n);
-	code = final_answer(c, c->cseq, "INVITE", msg, sizeof(msg));
+	code = final_answer(c, c->cseq, "INVITE", msg, len);
 	if (code != 200)
 		return code;
 	header(msg, "To", to, sizeof(to));
@@ -598,6 +599,14 @@ join(struct call *c, unsigned int n)
 	request(c, "ACK", c->cseq, 0);
 	run_ms(20);	/* the ACK in: the dialog is confirmed */
 	return code;
+}
+
+static int
+join(struct call *c, unsigned int n)
+{
+	char msg[4096];
+
+	return join_into(c, n, msg, sizeof(msg));
 }
 
 /* Phone n calls sip:demo with no SDP (a delayed offer): 200, whose SDP
@@ -622,21 +631,29 @@ call_without_offer(struct call *c, unsigned int n, char *msg, size_t len)
 	read_sdp(c, msg);
 }
 
-/* c offers another RTP port in a re-INVITE: the final answer's code. */
+/* c offers another RTP port in a re-INVITE: the final answer's code, the
+ * answer in msg. */
 static int
-reinvite(struct call *c, unsigned int rtp)
+reinvite_into(struct call *c, unsigned int rtp, char *msg, size_t len)
 {
-	char msg[4096];
 	int code;
 
 	request(c, "INVITE", ++c->cseq, rtp);
-	code = final_answer(c, c->cseq, "INVITE", msg, sizeof(msg));
+	code = final_answer(c, c->cseq, "INVITE", msg, len);
 	if (code == 200) {
 		read_sdp(c, msg);
 		request(c, "ACK", c->cseq, 0);
 		run_ms(20);
 	}
 	return code;
+}
+
+static int
+reinvite(struct call *c, unsigned int rtp)
+{
+	char msg[4096];
+
+	return reinvite_into(c, rtp, msg, sizeof(msg));
 }
 
 static void
@@ -1984,6 +2001,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--register-expires", "9" },
 		{ "--srtp", "required" },
 		{ "--sip", "127.0.0.1:0", "--srtp", "mandatory" },
+		{ "--srtp", "off", "--srtp-keys-in-clear" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -2033,6 +2051,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--srtp required: optional, mandatory or off",
 		"--srtp mandatory needs --tls-cert: SRTP's SDES keys go only "
 		"over TLS (RFC 4568 8.3)",
+		"--srtp-keys-in-clear with --srtp off: no SRTP to key",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
@@ -3359,6 +3378,112 @@ START_TEST(test_focus_new_checks_the_address_count)
 }
 END_TEST
 
+/* The bytes of a base64 SDES key (through cp_sdp_own_key()). */
+static void
+key_of(const char *b64, uint8_t key[SHM_SRTP_KEY_BYTES])
+{
+	char sdp[128];
+
+	snprintf(sdp, sizeof(sdp), "v=0\r\na=crypto:1 S inline:%s\r\n", b64);
+	ck_assert_int_eq(cp_sdp_own_key(sdp, key), 0);
+}
+
+/* LEG_SRTP k (of the commands so far) is for leg with dir, suite, key. */
+static void
+srtp_cmd_is(unsigned int k, uint32_t leg, uint8_t dir, uint8_t suite,
+	    const uint8_t key[SHM_SRTP_KEY_BYTES])
+{
+	const struct shm_msg *m = cmd_of(SHM_CMD_LEG_SRTP, k);
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->body.srtp.leg_id, leg);
+	ck_assert_uint_eq(m->body.srtp.dir, dir);
+	ck_assert_uint_eq(m->body.srtp.suite, suite);
+	ck_assert_int_eq(memcmp(m->body.srtp.key, key, SHM_SRTP_KEY_BYTES), 0);
+}
+
+/*
+ * SRTP's keys to tutti-dp (--srtp-keys-in-clear lets this UDP phone carry
+ * them): an RTP/SAVP offer whose first a=crypto has a suite the focus does
+ * not run gets RTP/SAVP and the focus's a=crypto with the second's tag and
+ * suite; the LEG_ADD has SHM_LEG_SRTP and two LEG_SRTP follow it, rx the
+ * phone's key, tx the focus's. A re-INVITE offering the same keeps the
+ * focus's key and sends both again unchanged (tutti-dp keeps them); one
+ * with a new key changes rx only; one with plain RTP clears the flag and
+ * sends none; tuttictl show says the suite, then none.
+ */
+START_TEST(test_focus_srtp_keys_to_tutti_dp)
+{
+	static const char k1[] = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+	static const char k2[] = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk";
+	static const uint8_t s32 = SHM_SRTP_AES_CM_128_HMAC_SHA1_32;
+	uint8_t want1[SHM_SRTP_KEY_BYTES], want2[SHM_SRTP_KEY_BYTES];
+	uint8_t ours[SHM_SRTP_KEY_BYTES], again[SHM_SRTP_KEY_BYTES];
+	char fmts[256], msg[4096];
+	uint32_t leg;
+	struct call c;
+
+	focus_stop();
+	cfg.sdp.srtp = CP_SDP_SRTP_OPTIONAL;
+	cfg.srtp_keys_in_clear = true;
+	focus_restart();
+	key_of(k1, want1);
+	key_of(k2, want2);
+	phone_proto = "RTP/SAVP";
+	snprintf(fmts, sizeof(fmts), "0\r\na=crypto:3 AES_256_CM_HMAC_SHA1_80 "
+		 "inline:%s%s\r\na=crypto:7 AES_CM_128_HMAC_SHA1_32 inline:%s",
+		 k1, "QUJD", k1);
+	phone_fmts = fmts;
+	ck_assert_int_eq(join_into(&c, 0, msg, sizeof(msg)), 200);
+	ck_assert_msg(strstr(msg, " RTP/SAVP 0\r\n") != NULL &&
+		      strstr(msg, "\r\na=crypto:7 AES_CM_128_HMAC_SHA1_32 "
+			     "inline:") != NULL &&
+		      strstr(msg, "a=crypto:3") == NULL, "%s", msg);
+	ck_assert_int_eq(cp_sdp_own_key(strstr(msg, "\r\n\r\n"), ours), 0);
+	ck_assert_int_ne(memcmp(ours, want1, sizeof(ours)), 0);
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 1);
+	ck_assert(leg_cmd(SHM_CMD_LEG_ADD, 0)->flags & SHM_LEG_SRTP);
+	leg = leg_cmd(SHM_CMD_LEG_ADD, 0)->leg_id;
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 2);
+	srtp_cmd_is(0, leg, SHM_SRTP_RX, s32, want1);
+	srtp_cmd_is(1, leg, SHM_SRTP_TX, s32, ours);
+	ck_assert_msg(strstr(ctl("show demo"),
+			     "\"srtp\":\"AES_CM_128_HMAC_SHA1_32\"") != NULL,
+		      "%s", ctl("show demo"));
+
+	/* the same offer again: the same answer's key, the same keys */
+	ck_assert_int_eq(reinvite_into(&c, 40000, msg, sizeof(msg)), 200);
+	ck_assert_int_eq(cp_sdp_own_key(strstr(msg, "\r\n\r\n"), again), 0);
+	ck_assert_int_eq(memcmp(again, ours, sizeof(ours)), 0);
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 4);
+	srtp_cmd_is(2, leg, SHM_SRTP_RX, s32, want1);
+	srtp_cmd_is(3, leg, SHM_SRTP_TX, s32, ours);
+
+	/* the phone's new key: rx changes, tx stays */
+	snprintf(fmts, sizeof(fmts), "0\r\na=crypto:7 AES_CM_128_HMAC_SHA1_32 "
+		 "inline:%s", k2);
+	ck_assert_int_eq(reinvite(&c, 40000), 200);
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 6);
+	srtp_cmd_is(4, leg, SHM_SRTP_RX, s32, want2);
+	srtp_cmd_is(5, leg, SHM_SRTP_TX, s32, ours);
+
+	/* plain RTP: the flag off, no keys */
+	phone_proto = "RTP/AVP";
+	phone_fmts = "0";
+	ck_assert_int_eq(reinvite(&c, 40000), 200);
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_UPDATE), 3);
+	ck_assert_uint_eq(leg_cmd(SHM_CMD_LEG_UPDATE, 2)->flags & SHM_LEG_SRTP,
+			  0);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 6);
+	ck_assert_msg(strstr(ctl("show demo"), "\"srtp\":\"none\"") != NULL,
+		      "%s", ctl("show demo"));
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -3387,6 +3512,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup_one, teardown);
 	tcase_add_test(tc, test_focus_stats_say_dtmf_lost);
 	tcase_add_test(tc, test_focus_srtp_keys_only_over_tls);
+	tcase_add_test(tc, test_focus_srtp_keys_to_tutti_dp);
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
 	tcase_add_test(tc, test_focus_second_cp_refused_while_the_first_beats);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);
