@@ -349,9 +349,6 @@ static const srtp_auth_type_t sha1h_type = {
 int
 dp_srtp_init(void)
 {
-	static const uint8_t key[SHM_SRTP_KEY_BYTES];
-	srtp_t s;
-
 	if (srtp_init() != srtp_err_status_ok)
 		return -EIO;
 	if (srtp_replace_cipher_type(&icm_type, SRTP_AES_ICM_128) !=
@@ -361,12 +358,6 @@ dp_srtp_init(void)
 		srtp_shutdown();
 		return -EIO;
 	}
-	if (session_make(&s, SHM_SRTP_TX, SHM_SRTP_AES_CM_128_HMAC_SHA1_80,
-			 key, 1) != 0) {
-		srtp_shutdown();
-		return -EIO;
-	}
-	srtp_dealloc(s);
 	return 0;
 }
 

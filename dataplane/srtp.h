@@ -48,9 +48,10 @@ enum dp_srtp_drop {
 struct dp_srtp;
 
 /*
- * libsrtp's start, and its crypto backend's (a session made and freed,
- * so that no worker is first). Main lcore, before the workers run.
- * Returns 0 or -EIO.
+ * libsrtp's start (its self-tests, NSS's start among them) and srtp.c's
+ * AES-CM and HMAC-SHA1 put in its place, after libsrtp's self-test of
+ * each: what sessions use from then on, so no worker starts NSS. Main
+ * lcore, before the workers run. Returns 0 or -EIO.
  */
 int dp_srtp_init(void);
 
