@@ -3515,6 +3515,27 @@ cp_focus_on_event(void *ctx, unsigned int worker, const struct shm_msg *ev)
 	}
 }
 
+/*
+ * A new tutti-dp gets p's SRTP leg with its keys, its sessions started
+ * afresh: the packet index of what it sends starts again under the key
+ * the one before sent with. Under the same SSRC that could repeat the
+ * keystream of packets already sent (RFC 3711 section 9.1: a key must
+ * never protect an index of one SSRC twice); the SSRC is in the IV
+ * (section 4.1.1), so under a new one the keystream is new. The peer
+ * takes it as a new source (RFC 3550 section 8.2), a new SRTP stream at
+ * its first packet: no signalling, and no peer has to take new keys
+ * mid-call (baresip 1.0 does not).
+ */
+static void
+leg_new_ssrc(struct part *p)
+{
+	uint32_t was = p->leg.ssrc;
+
+	do
+		p->leg.ssrc = (uint32_t)rand64();
+	while (p->leg.ssrc == was);
+}
+
 void
 cp_focus_replay(struct cp_focus *f)
 {
@@ -3536,6 +3557,8 @@ cp_focus_replay(struct cp_focus *f)
 			if (p->state == PART_GONE || p->prov_unsent ||
 			    (p->prov && p->state == PART_JOINING))
 				continue;
+			if (p->leg.flags & SHM_LEG_SRTP)
+				leg_new_ssrc(p);
 			shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, c->conf_id);
 			m.body.leg = p->leg;
 			if (dp_send(f, c->worker, &m, NULL, NULL) < 0)

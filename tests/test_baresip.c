@@ -21,7 +21,9 @@
  * Then each one's
  * recording of what it heard holds the other two tones at full level and
  * its own at least 30 dB below them (SpanDSP's Goertzel filter), and
- * tutti-cp logged three joins and three leaves. The lab, the region and the
+ * tutti-cp logged three joins and three leaves. A second case kills
+ * tutti-dp in the middle of a plain call and an SRTP one and starts
+ * another: in the calls' last seconds the two hear each other again. The lab, the region and the
  * files go also when the test fails (unchecked fixture; check kills the
  * test's process group, which holds every program it started). Needs root
  * (network namespaces): skipped by name otherwise; baresip (Debian
@@ -70,6 +72,10 @@
 #define RATE	     8000
 #define TONE_S	     6		/* each phone talks this long */
 #define QUIT_S	     12		/* baresip -t: ends the process */
+#define LONG_TONE_S  12		/* ... across a restart of tutti-dp */
+#define LONG_QUIT_S  18
+#define TAIL_FROM    (4 * RATE) /* analysed there: the last 4 s .. */
+#define TAIL_TO	     (RATE / 2) /* .. 0.5 s of the recording */
 #define WIN_FROM     RATE	/* analysed: 1 s .. 4 s, when all */
 #define WIN_LEN	     (3 * RATE) /* three talk */
 #define SIP_PORT0    5072	/* the phones' SIP ports, 2 apart */
@@ -249,8 +255,9 @@ goertzel_power(const int16_t *x, uint32_t n, double hz)
 static double
 level_db(const int16_t *x, uint32_t n, double hz)
 {
-	static int16_t ref[WIN_LEN];
+	static int16_t ref[WIN_LEN > TAIL_FROM ? WIN_LEN : TAIL_FROM];
 
+	ck_assert_uint_le(n, sizeof(ref) / sizeof(ref[0]));
 	tone(ref, n, hz);
 	return 10.0 * log10((goertzel_power(x, n, hz) + 1e-9) /
 			    goertzel_power(ref, n, hz));
@@ -292,21 +299,24 @@ teardown(void)
 		fprintf(stderr, "# could not remove %s\n", dir);
 }
 
-/* Phone i's config directory: config, accounts, its tone and recordings. */
+/* Phone i's config directory: config, accounts, its tone (tone_s long)
+ * and recordings. */
 static void
-write_phone(int i)
+write_phone(int i, int tone_s)
 {
-	static int16_t pcm[TONE_S * RATE];
+	static int16_t pcm[LONG_TONE_S * RATE];
+	uint32_t n = (uint32_t)tone_s * RATE;
 	char path[160];
 	FILE *f;
 
+	ck_assert_int_le(tone_s, LONG_TONE_S);
 	snprintf(path, sizeof(path), "%s/b%d", dir, i);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/b%d/rec", dir, i);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
-	tone(pcm, TONE_S * RATE, tone_hz[i]);
+	tone(pcm, n, tone_hz[i]);
 	snprintf(path, sizeof(path), "%s/b%d/tone.wav", dir, i);
-	ck_assert_int_eq(write_wav(path, pcm, TONE_S * RATE), 0);
+	ck_assert_int_eq(write_wav(path, pcm, n), 0);
 
 	snprintf(path, sizeof(path), "%s/b%d/config", dir, i);
 	f = fopen(path, "w");
@@ -383,14 +393,15 @@ load_heard(int i, int16_t **x, uint32_t *n)
 	globfree(&g);
 }
 
-START_TEST(test_baresip_three_callers_hear_the_others)
+/* The programs' arguments, as start_focus() makes them. */
+static char cpu[16], vdev[96], state[96], cert_pem[96], cert_key[96],
+	ca_pem[96], ip_buf[256], baresip_buf[256];
+static const char *ip, *baresip;
+
+/* A tutti-dp on the lab's veth (af_packet), owning 198.18.0.2, ready. */
+static void
+start_dp(struct proc *dp)
 {
-	char ip_buf[256], baresip_buf[256];
-	const char *ip = find_exe("ip", ip_buf, sizeof(ip_buf));
-	const char *baresip =
-		find_exe("baresip", baresip_buf, sizeof(baresip_buf));
-	char cpu[16], vdev[96], conf[PHONES][96], quit_s[16], state[96];
-	char cert_pem[96], cert_key[96], ca_pem[96];
 	char *dp_argv[] = { (char *)test_env("TUTTI_DP"),
 			    "-l",
 			    cpu,
@@ -413,7 +424,21 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 			    "--addr",
 			    "0=198.18.0.2",
 			    NULL };
-	char *cp_argv[] = { (char *)ip,
+
+	ck_assert_int_eq(proc_start(dp, dp_argv), 0);
+	ck_assert_msg(proc_expect(dp, "ready: region", WAIT_MS),
+		      "tutti-dp did not start:\n%s", dp->out);
+}
+
+/*
+ * The lab's checks, then tutti-dp and tutti-cp in it (SIP on
+ * 198.18.0.1:5060, TLS on 5061, the standing conference demo), both
+ * ready.
+ */
+static void
+start_focus(struct proc *dp, struct proc *cp)
+{
+	char *cp_argv[] = { NULL,
 			    "netns",
 			    "exec",
 			    ns,
@@ -437,9 +462,9 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 			    "--tls-ca",
 			    ca_pem,
 			    NULL };
-	static struct proc dp, cp, ph[PHONES];
-	double db[PHONES][PHONES];
 
+	ip = find_exe("ip", ip_buf, sizeof(ip_buf));
+	baresip = find_exe("baresip", baresip_buf, sizeof(baresip_buf));
 	ck_assert_msg(have_dir, "mkdtemp %s failed", dir);
 	ck_assert_msg(have_lab, "tools/lab up --ns %s failed (TUTTI_LAB %s)",
 		      ns,
@@ -455,51 +480,115 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 				       "baresip-core (tools/deps)");
 	snprintf(cpu, sizeof(cpu), "%d", proc_first_cpu());
 	snprintf(vdev, sizeof(vdev), "net_af_packet0,iface=%s", dp_if);
-	snprintf(quit_s, sizeof(quit_s), "%d", QUIT_S);
 	snprintf(state, sizeof(state), "%s/cp.state", dir);
 	snprintf(cert_pem, sizeof(cert_pem), "%s/focus.pem", dir);
 	snprintf(cert_key, sizeof(cert_key), "%s/focus.key", dir);
 	snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", dir);
-	ck_assert_int_eq(proc_start(&dp, dp_argv), 0);
-	ck_assert_msg(proc_expect(&dp, "ready: region", WAIT_MS),
-		      "tutti-dp did not start:\n%s", dp.out);
-	ck_assert_int_eq(proc_start(&cp, cp_argv), 0);
-	ck_assert_msg(proc_expect(&cp, "answered on all", WAIT_MS),
-		      "tutti-cp did not find tutti-dp:\n%s", cp.out);
+	cp_argv[0] = (char *)ip;
+	start_dp(dp);
+	ck_assert_int_eq(proc_start(cp, cp_argv), 0);
+	ck_assert_msg(proc_expect(cp, "answered on all", WAIT_MS),
+		      "tutti-cp did not find tutti-dp:\n%s", cp->out);
+}
 
+/* Phone i (write_phone()'s) dials the demo, the TLS phone over TLS; its
+ * process ends after quit_s seconds. */
+static void
+start_phone(struct proc *ph, int i, int quit_s)
+{
+	char conf[96], quit[16];
+	char *argv[] = { (char *)ip,
+			 "netns",
+			 "exec",
+			 ns,
+			 (char *)baresip,
+			 "-f",
+			 conf,
+			 "-t",
+			 quit,
+			 "-e",
+			 i == TLS_PHONE ? "/dial sip:demo@198.18.0.1;"
+					  "transport=tls"
+					: "/dial sip:demo@198.18.0.1",
+			 NULL };
+
+	snprintf(conf, sizeof(conf), "%s/b%d", dir, i);
+	snprintf(quit, sizeof(quit), "%d", quit_s);
+	ck_assert_int_eq(proc_start(ph, argv), 0);
+}
+
+/* Phone i's call was established and ended, its process exited well. */
+static void
+phone_done(struct proc *ph, int i, int quit_s)
+{
+	int st = proc_wait(ph, quit_s * 1000 + WAIT_MS);
+
+	ck_assert_msg(st == 0, "baresip %d Hz exited with %d:\n%s",
+		      tone_hz[i], st, ph->out);
+	ck_assert_msg(strstr(ph->out, "Call established") != NULL &&
+			      strstr(ph->out, "terminated") != NULL,
+		      "baresip %d Hz: no call established and ended:\n%s",
+		      tone_hz[i], ph->out);
+}
+
+/* tutti-dp refused none of the SRTP phone's packets as forged or
+ * replayed (its stop log). */
+static void
+no_srtp_refused(const struct proc *dp)
+{
+	ck_assert_msg(strstr(dp->out, "SRTP packets refused: auth") == NULL &&
+		      strstr(dp->out, "SRTP packets refused: replay") == NULL,
+		      "tutti-dp refused SRTP packets:\n%s", dp->out);
+}
+
+/* Phone i's recording from sample from, len samples: the level of each
+ * phone's tone in it (dB re -15 dBov), said on stderr. */
+static void
+heard(int i, int32_t from, uint32_t len, double db[PHONES])
+{
+	int16_t *x = NULL;
+	uint32_t n = 0;
+
+	load_heard(i, &x, &n);
+	if (from < 0)
+		from += (int32_t)n;	/* from the end */
+	ck_assert_msg(from >= 0 && (uint32_t)from + len <= n,
+		      "phone %d Hz recorded %u samples, too few", tone_hz[i],
+		      n);
+	for (int j = 0; j < PHONES; j++)
+		db[j] = level_db(x + from, len, tone_hz[j]);
+	free(x);
+	fprintf(stderr,
+		"# baresip %4d Hz hears: %d Hz %6.1f dB, %d Hz %6.1f dB, "
+		"%d Hz %6.1f dB (re -15 dBov)\n",
+		tone_hz[i], tone_hz[0], db[0], tone_hz[1], db[1], tone_hz[2],
+		db[2]);
+}
+
+/* Phone i hears phone j at full level, and itself far down. */
+static void
+hears(int i, int j, const double db[PHONES])
+{
+	ck_assert_msg(db[j] > OTHER_MIN_DB && db[j] < OTHER_MAX_DB,
+		      "phone %d Hz hears %d Hz at %.1f dB", tone_hz[i],
+		      tone_hz[j], db[j]);
+	ck_assert_msg(db[i] <= db[j] - OWN_BELOW_DB,
+		      "phone %d Hz hears itself at %.1f dB, %d Hz at %.1f dB",
+		      tone_hz[i], db[i], tone_hz[j], db[j]);
+}
+
+START_TEST(test_baresip_three_callers_hear_the_others)
+{
+	static struct proc dp, cp, ph[PHONES];
+	double db[PHONES][PHONES];
+
+	start_focus(&dp, &cp);
 	for (int i = 0; i < PHONES; i++)
-		write_phone(i);
-	for (int i = 0; i < PHONES; i++) {
-		char *argv[] = { (char *)ip,
-				 "netns",
-				 "exec",
-				 ns,
-				 (char *)baresip,
-				 "-f",
-				 conf[i],
-				 "-t",
-				 quit_s,
-				 "-e",
-				 i == TLS_PHONE
-					 ? "/dial sip:demo@198.18.0.1;"
-					   "transport=tls"
-					 : "/dial sip:demo@198.18.0.1",
-				 NULL };
-
-		snprintf(conf[i], sizeof(conf[i]), "%s/b%d", dir, i);
-		ck_assert_int_eq(proc_start(&ph[i], argv), 0);
-	}
-	for (int i = 0; i < PHONES; i++) {
-		int st = proc_wait(&ph[i], QUIT_S * 1000 + WAIT_MS);
-
-		ck_assert_msg(st == 0, "baresip %d Hz exited with %d:\n%s",
-			      tone_hz[i], st, ph[i].out);
-		ck_assert_msg(strstr(ph[i].out, "Call established") != NULL &&
-				      strstr(ph[i].out, "terminated") != NULL,
-			      "baresip %d Hz: no call established and ended:"
-			      "\n%s",
-			      tone_hz[i], ph[i].out);
-	}
+		write_phone(i, TONE_S);
+	for (int i = 0; i < PHONES; i++)
+		start_phone(&ph[i], i, QUIT_S);
+	for (int i = 0; i < PHONES; i++)
+		phone_done(&ph[i], i, QUIT_S);
 
 	/* tutti-cp: three joins and three leaves, by name */
 	ck_assert_msg(expect_n(&cp, "left conference demo", PHONES, WAIT_MS),
@@ -542,9 +631,7 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 			      (i == TLS_PHONE), "%.*s: SRTP only over TLS",
 			      (int)(e - j), j);
 	}
-	ck_assert_msg(strstr(dp.out, "SRTP packets refused: auth") == NULL &&
-		      strstr(dp.out, "SRTP packets refused: replay") == NULL,
-		      "tutti-dp refused SRTP packets:\n%s", dp.out);
+	no_srtp_refused(&dp);
 	/* one call came in TLS, and nothing failed in TLS */
 	ck_assert_msg(strstr(cp.out, "TLS on port 5061") != NULL,
 		      "tutti-cp did not say TLS:\n%s", cp.out);
@@ -555,39 +642,53 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 		      cp.out);
 
 	/* each heard the others, and itself far down */
-	for (int i = 0; i < PHONES; i++) {
-		int16_t *x = NULL;
-		uint32_t n = 0;
-
-		load_heard(i, &x, &n);
-		ck_assert_msg(n >= WIN_FROM + WIN_LEN,
-			      "phone %d Hz recorded "
-			      "%u samples, fewer than %d",
-			      tone_hz[i], n, WIN_FROM + WIN_LEN);
-		for (int j = 0; j < PHONES; j++)
-			db[i][j] = level_db(x + WIN_FROM, WIN_LEN, tone_hz[j]);
-		free(x);
-		fprintf(stderr,
-			"# baresip %4d Hz hears: %d Hz %6.1f dB, "
-			"%d Hz %6.1f dB, %d Hz %6.1f dB (re -15 dBov)\n",
-			tone_hz[i], tone_hz[0], db[i][0], tone_hz[1], db[i][1],
-			tone_hz[2], db[i][2]);
-	}
 	for (int i = 0; i < PHONES; i++)
-		for (int j = 0; j < PHONES; j++) {
-			if (j == i)
-				continue;
-			ck_assert_msg(db[i][j] > OTHER_MIN_DB &&
-					      db[i][j] < OTHER_MAX_DB,
-				      "phone %d Hz "
-				      "hears %d Hz at %.1f dB",
-				      tone_hz[i], tone_hz[j], db[i][j]);
-			ck_assert_msg(db[i][i] <= db[i][j] - OWN_BELOW_DB,
-				      "phone %d Hz hears itself at %.1f dB, "
-				      "%d Hz at %.1f dB",
-				      tone_hz[i], db[i][i], tone_hz[j],
-				      db[i][j]);
-		}
+		heard(i, WIN_FROM, WIN_LEN, db[i]);
+	for (int i = 0; i < PHONES; i++)
+		for (int j = 0; j < PHONES; j++)
+			if (j != i)
+				hears(i, j, db[i]);
+}
+END_TEST
+
+/*
+ * tutti-dp dies (SIGKILL) in the middle of two calls, the TLS phone's SRTP,
+ * and a new one starts: tutti-cp gives it the legs, with a new key of the
+ * focus's for the SRTP leg (the new tutti-dp's packet index starts again,
+ * and a key must never see an index twice, RFC 3711 9.1), which it offers
+ * baresip in a re-INVITE. In the last seconds of the calls the two hear
+ * each other again at full level, and the new tutti-dp refused none of
+ * the SRTP phone's packets as forged or replayed.
+ */
+START_TEST(test_baresip_srtp_goes_on_with_a_new_tutti_dp)
+{
+	static const int who[2] = { 0, TLS_PHONE };
+	static struct proc dp, dp2, cp, ph[PHONES];
+	double db[PHONES];
+
+	start_focus(&dp, &cp);
+	for (int k = 0; k < 2; k++)
+		write_phone(who[k], LONG_TONE_S);
+	for (int k = 0; k < 2; k++)
+		start_phone(&ph[who[k]], who[k], LONG_QUIT_S);
+	ck_assert_msg(expect_n(&cp, "joined conference demo", 2, WAIT_MS),
+		      "the two phones did not join:\n%s", cp.out);
+	ck_assert_int_eq(proc_stop(&dp, SIGKILL, WAIT_MS), 128 + SIGKILL);
+	start_dp(&dp2);
+	ck_assert_msg(proc_expect(&cp, "told the new tutti-dp about 1 "
+				  "conference and 2 legs", WAIT_MS),
+		      "tutti-cp did not tell the new tutti-dp:\n%s", cp.out);
+	for (int k = 0; k < 2; k++)
+		phone_done(&ph[who[k]], who[k], LONG_QUIT_S);
+	ck_assert_msg(expect_n(&cp, "left conference demo", 2, WAIT_MS),
+		      "tutti-cp did not log 2 leaves:\n%s", cp.out);
+	ck_assert_int_eq(proc_stop(&cp, SIGTERM, WAIT_MS), 0);
+	ck_assert_int_eq(proc_stop(&dp2, SIGTERM, WAIT_MS), 0);
+	no_srtp_refused(&dp2);
+	for (int k = 0; k < 2; k++) {
+		heard(who[k], -TAIL_FROM, TAIL_FROM - TAIL_TO, db);
+		hears(who[k], who[1 - k], db);
+	}
 }
 END_TEST
 
@@ -602,6 +703,11 @@ test_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_baresip_three_callers_hear_the_others);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("new_tutti_dp");
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_baresip_srtp_goes_on_with_a_new_tutti_dp);
 	suite_add_tcase(s, tc);
 	return s;
 }

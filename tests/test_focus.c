@@ -3484,6 +3484,91 @@ START_TEST(test_focus_srtp_keys_to_tutti_dp)
 }
 END_TEST
 
+/* A new tutti-dp while tutti-cp runs (as tutti-cp's main loop meets
+ * one): the region made again, attached, the media checked, told all. */
+static void
+dp_new(void)
+{
+	char err[256];
+
+	dp_serve();
+	cp_dpctl_detach(&d);
+	shm_region_detach(&dp);
+	dp_create();
+	ck_assert_msg(cp_dpctl_attach(&d, region_name, shm_now_ns(), err,
+				      sizeof(err)) == 0, "%s", err);
+	cp_focus_check_media(focus);
+	cp_focus_replay(focus);
+	run_ms(20);
+}
+
+/* The last LEG_ADD of leg (NULL if none). */
+static const struct shm_msg_leg *
+last_add(uint32_t leg)
+{
+	const struct shm_msg_leg *l = NULL;
+
+	for (unsigned int k = 0; k < n_leg_cmds(SHM_CMD_LEG_ADD); k++)
+		if (leg_cmd(SHM_CMD_LEG_ADD, k)->leg_id == leg)
+			l = leg_cmd(SHM_CMD_LEG_ADD, k);
+	return l;
+}
+
+/*
+ * A new tutti-dp starts its SRTP sessions afresh, their packet index
+ * again from a new start: under the same key and SSRC that could repeat
+ * keystream (RFC 3711 9.1), so the SRTP leg goes to it under a new SSRC
+ * (a new keystream, the SSRC being in the IV), each time, with the same
+ * keys; the plain leg keeps its SSRC; nothing goes to the phones.
+ */
+START_TEST(test_focus_new_tutti_dp_gets_srtp_legs_under_new_ssrcs)
+{
+	static const char k1[] = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+	static const uint8_t s80 = SHM_SRTP_AES_CM_128_HMAC_SHA1_80;
+	uint8_t want1[SHM_SRTP_KEY_BYTES], ours[SHM_SRTP_KEY_BYTES];
+	char fmts[256], msg[4096];
+	uint32_t leg, plain_leg, ssrc, plain_ssrc;
+	struct call c, plain;
+
+	focus_stop();
+	cfg.sdp.srtp = CP_SDP_SRTP_OPTIONAL;
+	cfg.srtp_keys_in_clear = true;
+	focus_restart();
+	key_of(k1, want1);
+	phone_proto = "RTP/SAVP";
+	snprintf(fmts, sizeof(fmts),
+		 "0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s", k1);
+	phone_fmts = fmts;
+	ck_assert_int_eq(join_into(&c, 0, msg, sizeof(msg)), 200);
+	ck_assert_int_eq(cp_sdp_own_key(strstr(msg, "\r\n\r\n"), ours), 0);
+	phone_proto = "RTP/AVP";
+	phone_fmts = "0";
+	ck_assert_int_eq(join(&plain, 1), 200);
+	run_ms(20);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 2);
+	leg = leg_cmd(SHM_CMD_LEG_ADD, 0)->leg_id;
+	ssrc = leg_cmd(SHM_CMD_LEG_ADD, 0)->ssrc;
+	plain_leg = leg_cmd(SHM_CMD_LEG_ADD, 1)->leg_id;
+	plain_ssrc = leg_cmd(SHM_CMD_LEG_ADD, 1)->ssrc;
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 2);
+
+	for (unsigned int round = 1; round <= 2; round++) {
+		dp_new();
+		ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 2 + 2 * round);
+		ck_assert(last_add(leg)->flags & SHM_LEG_SRTP);
+		ck_assert_uint_ne(last_add(leg)->ssrc, ssrc);
+		ssrc = last_add(leg)->ssrc;
+		ck_assert_uint_eq(last_add(plain_leg)->ssrc, plain_ssrc);
+		ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 2 + 2 * round);
+		srtp_cmd_is(2 * round, leg, SHM_SRTP_RX, s80, want1);
+		srtp_cmd_is(2 * round + 1, leg, SHM_SRTP_TX, s80, ours);
+	}
+	ck_assert_int_eq(test_count(ctl("show demo"), "\"state\":\"connected\""),
+			 2);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_requests, 0);
+}
+END_TEST
+
 Suite *
 test_suite(void)
 {
@@ -3513,6 +3598,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_stats_say_dtmf_lost);
 	tcase_add_test(tc, test_focus_srtp_keys_only_over_tls);
 	tcase_add_test(tc, test_focus_srtp_keys_to_tutti_dp);
+	tcase_add_test(tc, test_focus_new_tutti_dp_gets_srtp_legs_under_new_ssrcs);
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
 	tcase_add_test(tc, test_focus_second_cp_refused_while_the_first_beats);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);
