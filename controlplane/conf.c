@@ -164,6 +164,11 @@ struct part {
 	bool srtp_known;
 	bool srtp_key_ok;	/* srtp_key came from getrandom() */
 	bool secure;
+	/* where the peer's SRTP stream was in a tutti-dp that is gone
+	 * (cp_focus_dp_lost()), for the next (SHM_SRTP_F_INDEX) */
+	bool srtp_index;
+	uint16_t srtp_rx_seq;
+	uint32_t srtp_rx_ssrc, srtp_rx_roc;
 };
 
 static void conf_apply_policy(struct cp_focus *f, struct conf *c);
@@ -2103,6 +2108,8 @@ take_media(struct part *p, const struct cp_sdp_result *res)
 	p->held = res->held;
 	leg_flags(p);
 	p->srtp_suite = res->srtp_suite;
+	if (memcmp(p->srtp_rx_key, res->srtp_key_rx, sizeof(p->srtp_rx_key)))
+		p->srtp_index = false;	/* of the stream of the old key */
 	memcpy(p->srtp_rx_key, res->srtp_key_rx, sizeof(p->srtp_rx_key));
 	p->srtp_known = true;
 }
@@ -2125,7 +2132,9 @@ on_keys_status(void *cookie, const struct shm_msg *cmd, int status)
 
 /* p's SRTP keys to tutti-dp, after its leg (which has SHM_LEG_SRTP): both,
  * each time it is sent (tutti-dp keeps a key it has: one sent again
- * changes nothing, a new one starts over); none while unknown. */
+ * changes nothing, a new one starts over); none while unknown. The rx key
+ * carries where the peer's stream was (p->srtp_index) to a tutti-dp that
+ * takes it (5.4). */
 static void
 send_keys(struct cp_focus *f, struct part *p)
 {
@@ -2140,6 +2149,13 @@ send_keys(struct cp_focus *f, struct part *p)
 		m.body.srtp.suite = p->srtp_suite;
 		memcpy(m.body.srtp.key, dir == SHM_SRTP_RX ? p->srtp_rx_key :
 		       p->srtp_key, sizeof(m.body.srtp.key));
+		if (dir == SHM_SRTP_RX && p->srtp_index &&
+		    f->d->region.hdr->ver_minor >= 4) {
+			m.body.srtp.flags = SHM_SRTP_F_INDEX;
+			m.body.srtp.rx_ssrc = p->srtp_rx_ssrc;
+			m.body.srtp.rx_roc = p->srtp_rx_roc;
+			m.body.srtp.rx_seq = p->srtp_rx_seq;
+		}
 		if (send_told(f, p->conf->worker, &m, on_keys_status, true) < 0)
 			f->st.dp_errors++;
 	}
@@ -3536,6 +3552,27 @@ leg_new_ssrc(struct part *p)
 	while (p->leg.ssrc == was);
 }
 
+/* An SRTP leg's entry in the leg table of a tutti-dp that is gone: where
+ * the peer's stream was, kept for the next tutti-dp. */
+static void
+keep_index(void *ctx, const struct shm_leg_entry *e)
+{
+	struct part *p = part_find_leg(ctx, e->leg.leg_id);
+
+	if (p == NULL || !(p->leg.flags & SHM_LEG_SRTP) || !e->srtp_rx_known)
+		return;
+	p->srtp_index = true;
+	p->srtp_rx_ssrc = e->srtp_rx_ssrc;
+	p->srtp_rx_roc = e->srtp_rx_roc;
+	p->srtp_rx_seq = e->srtp_rx_seq;
+}
+
+void
+cp_focus_dp_lost(struct cp_focus *f)
+{
+	cp_dpctl_legs(f->d, keep_index, f);
+}
+
 void
 cp_focus_replay(struct cp_focus *f)
 {
@@ -3565,6 +3602,7 @@ cp_focus_replay(struct cp_focus *f)
 				f->st.dp_errors++;
 			else
 				send_keys(f, p);
+			p->srtp_index = false;	/* for this tutti-dp only */
 			n_legs++;
 		}
 	}

@@ -128,6 +128,15 @@ int cp_focus_dial(struct cp_focus *f, const char *name, const char *uri,
 void cp_focus_on_event(void *ctx, unsigned int worker,
 		       const struct shm_msg *evt);
 
+/*
+ * The data plane is gone (before its region is let go): what the next one
+ * needs of its leg table is kept, that is where each SRTP leg's peer
+ * stream was (its rollover counter), for cp_focus_replay() to give the
+ * next (SHM_SRTP_F_INDEX), so that a peer past its first 65,536 packets
+ * is still heard.
+ */
+void cp_focus_dp_lost(struct cp_focus *f);
+
 /* The data plane restarted (a new generation): send every conference and
  * leg again. */
 void cp_focus_replay(struct cp_focus *f);

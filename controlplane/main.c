@@ -1614,6 +1614,7 @@ main(int argc, char **argv)
 		if (rc == -ENOTCONN) {
 			LOG_WARN("lost tutti-dp: %s; waiting for it to come "
 				 "back", err);
+			cp_focus_dp_lost(focus);
 			cp_dpctl_detach(&d);
 			if (attach_wait(&d, o.region, 0, true, err,
 					sizeof(err)) < 0) {

@@ -233,6 +233,10 @@ leg_write(struct shm_leg_entry *e, uint32_t conf_id, uint16_t worker,
 		e->lost = 0;
 		e->jitter_us = 0;
 		e->concealed = 0;
+		e->srtp_rx_known = 0;
+		e->srtp_rx_ssrc = 0;
+		e->srtp_rx_roc = 0;
+		e->srtp_rx_seq = 0;
 	}
 	shm_pub_end(&e->pub_seq);
 }
@@ -400,14 +404,20 @@ leg_srtp(struct dp_lcore *lc, const struct shm_msg *m)
 	const struct shm_msg_srtp *b = &m->body.srtp;
 	struct shm_leg_entry *e = dp_ctl_leg_find(lc, b->leg_id);
 	uint32_t i;
+	int rc;
 
 	if (e == NULL || e->conf_id != m->hdr.conf_id)
 		return -ENOENT;
 	i = (uint32_t)(e - lc->legs);
 	if (lc->srtp[i] == NULL)
 		return -EINVAL;		/* not an SRTP leg */
-	return dp_srtp_set_key(lc->srtp[i], b->dir, b->suite, b->key,
-			       lc->rt[i].tl->cfg.ssrc);
+	rc = dp_srtp_set_key(lc->srtp[i], b->dir, b->suite, b->key,
+			     lc->rt[i].tl->cfg.ssrc);
+	if (rc == 0 && (b->flags & SHM_SRTP_F_INDEX))
+		/* -EALREADY: the same key, its stream going on */
+		dp_srtp_rx_index(lc->srtp[i], b->rx_ssrc, b->rx_roc,
+				 b->rx_seq);
+	return rc;
 }
 
 /* tuttictl capture: the leg's next packets into a file (capture.h). */

@@ -1443,6 +1443,24 @@ hop_refresh(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now)
 		hop_ask(lc, rt, now, DP_ARP_REFRESH_S * lc->tsc_hz);
 }
 
+/* An SRTP leg's entry: where the peer's stream is (its SSRC, the
+ * rollover counter libsrtp has for it, the highest sequence number), for
+ * a new tutti-dp to go on from (SHM_SRTP_F_INDEX); unknown (0) for a
+ * plain leg and until a packet of it authenticated. */
+static void
+hk_srtp_index(struct dp_lcore *lc, const struct dp_leg_rt *rt,
+	      struct shm_leg_entry *e)
+{
+	struct dp_srtp *s = lc->n_srtp != 0 ? lc->srtp[rt - lc->rt] : NULL;
+	uint32_t roc = 0;
+
+	e->srtp_rx_known = s != NULL && rt->rtp.have_src &&
+			   dp_srtp_rx_roc(s, rt->rtp.ssrc, &roc) == 0;
+	e->srtp_rx_ssrc = e->srtp_rx_known ? rt->rtp.ssrc : 0;
+	e->srtp_rx_roc = roc;
+	e->srtp_rx_seq = e->srtp_rx_known ? rt->rtp.max_seq : 0;
+}
+
 /* One leg's share of housekeeping: its leg table entry, an ARP request
  * while its next hop is unknown, its RTCP report when due. */
 static void
@@ -1457,6 +1475,7 @@ hk_leg(struct dp_lcore *lc, struct dp_leg_rt *rt, uint64_t now, uint64_t *ntp)
 			     dp_rtp_rx_lost(&rt->rtp) : 0);
 	e->jitter_us = dp_rtp_rx_jitter_us(&rt->rtp);
 	e->concealed = dp_jitter_stats(&rt->tl->jb)->n_missing;
+	hk_srtp_index(lc, rt, e);
 	shm_pub_end(&e->pub_seq);
 	if (unlikely(rt->cap_conf))	/* a silent leg too leaves */
 		dp_cap_left(lc, rt);

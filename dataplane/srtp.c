@@ -24,6 +24,11 @@ struct dp_srtp {
 	 * dp_srtp_set_ssrc() too */
 	uint8_t rx_key[SHM_SRTP_KEY_BYTES];
 	uint8_t tx_key[SHM_SRTP_KEY_BYTES];
+	/* dp_srtp_rx_index(): where the peer's stream hint_ssrc was, for
+	 * its first packet to authenticate here (hint: not yet) */
+	bool hint;
+	uint16_t hint_seq;
+	uint32_t hint_ssrc, hint_roc;
 };
 
 /* SRTCP's tag is 80 bits with either suite (RFC 4568 6.2.1-6.2.2); its
@@ -411,6 +416,7 @@ dp_srtp_set_key(struct dp_srtp *s, uint8_t dir, uint8_t suite,
 			srtp_dealloc(s->rx);
 		s->rx = n;
 		s->rx_suite = suite;
+		s->hint = false;
 		memcpy(s->rx_key, key, sizeof(s->rx_key));
 	} else {
 		if (s->tx != NULL)
@@ -429,6 +435,74 @@ dp_srtp_set_ssrc(struct dp_srtp *s, uint32_t ssrc)
 	if (s->tx == NULL || s->tx_ssrc == ssrc)
 		return 0;
 	return dp_srtp_set_key(s, SHM_SRTP_TX, s->tx_suite, s->tx_key, ssrc);
+}
+
+int
+dp_srtp_rx_index(struct dp_srtp *s, uint32_t ssrc, uint32_t roc, uint16_t seq)
+{
+	uint32_t had;
+
+	if (s->rx == NULL)
+		return -ENOENT;
+	if (srtp_get_stream_roc(s->rx, ssrc, &had) == srtp_err_status_ok)
+		return -EALREADY;	/* its stream goes on */
+	s->hint = true;
+	s->hint_ssrc = ssrc;
+	s->hint_roc = roc;
+	s->hint_seq = seq;
+	return 0;
+}
+
+int
+dp_srtp_rx_roc(struct dp_srtp *s, uint32_t ssrc, uint32_t *roc)
+{
+	if (s->rx == NULL ||
+	    srtp_get_stream_roc(s->rx, ssrc, roc) != srtp_err_status_ok)
+		return -ENOENT;
+	return 0;
+}
+
+/* RFC 3711 3.3.1: the rollover counter of sequence number seq, from the
+ * highest index known, roc and s_l. */
+static uint32_t
+roc_guess(uint32_t roc, uint16_t s_l, uint16_t seq)
+{
+	if (s_l < 32768)
+		return seq > s_l && seq - s_l > 32768 && roc > 0 ? roc - 1 :
+								     roc;
+	return seq < s_l - 32768 ? roc + 1 : roc;
+}
+
+/*
+ * The hinted stream's rollover counter set for RTP packet p (SSRC and
+ * sequence number read before it is authenticated: it goes on only if it
+ * does), its stream made first (the session's template makes one only
+ * for a packet that authenticates, at rollover counter 0). False if
+ * libsrtp refused.
+ */
+static bool
+hint_apply(struct dp_srtp *s, const uint8_t *p)
+{
+	uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
+	uint32_t roc = roc_guess(s->hint_roc, s->hint_seq, seq);
+	srtp_policy_t pol;
+	uint8_t k[SHM_SRTP_KEY_BYTES];
+	srtp_err_status_t st;
+
+	if (srtp_set_stream_roc(s->rx, s->hint_ssrc, roc) ==
+	    srtp_err_status_ok)
+		return true;
+	if (!policy_of(&pol, s->rx_suite))
+		return false;
+	pol.ssrc.type = ssrc_specific;
+	pol.ssrc.value = s->hint_ssrc;
+	memcpy(k, s->rx_key, sizeof(k));
+	pol.key = k;
+	st = srtp_add_stream(s->rx, &pol);
+	explicit_bzero(k, sizeof(k));
+	return st == srtp_err_status_ok &&
+	       srtp_set_stream_roc(s->rx, s->hint_ssrc, roc) ==
+		       srtp_err_status_ok;
 }
 
 bool
@@ -469,6 +543,12 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		*why = DP_SRTP_DROP_OTHER;
 		return -1;
 	}
+	if (in && !rtcp && s->hint &&
+	    (uint32_t)(p[8] << 24 | p[9] << 16 | p[10] << 8 | p[11]) ==
+		    s->hint_ssrc && !hint_apply(s, p)) {
+		*why = DP_SRTP_DROP_OTHER;
+		return -1;
+	}
 	if (in)
 		st = rtcp ? srtp_unprotect_rtcp(s->rx, p, &n) :
 			    srtp_unprotect(s->rx, p, &n);
@@ -479,6 +559,10 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		*why = why_of(st);
 		return -1;
 	}
+	if (in && !rtcp && s->hint &&
+	    (uint32_t)(p[8] << 24 | p[9] << 16 | p[10] << 8 | p[11]) ==
+		    s->hint_ssrc)
+		s->hint = false;	/* it authenticated: the stream is on */
 	*len = (uint32_t)n;
 	return 0;
 }

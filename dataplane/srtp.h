@@ -77,6 +77,22 @@ int dp_srtp_set_key(struct dp_srtp *s, uint8_t dir, uint8_t suite,
  * key kept. Returns 0 or -EIO. Control path. */
 int dp_srtp_set_ssrc(struct dp_srtp *s, uint32_t ssrc);
 
+/*
+ * Where the peer's stream of ssrc was (SHM_SRTP_F_INDEX: a tutti-dp before
+ * this one published it): its first RTP packet here is taken at the
+ * rollover counter RFC 3711 3.3.1 estimates from roc and seq, the highest
+ * index it had, not at 0; a packet of it that does not authenticate leaves
+ * the estimate to the next. Returns 0, -ENOENT (no rx key) or -EALREADY
+ * (the session has that stream: it goes on). Control path.
+ */
+int dp_srtp_rx_index(struct dp_srtp *s, uint32_t ssrc, uint32_t roc,
+		     uint16_t seq);
+
+/* The rollover counter of the peer's stream of ssrc (for the leg table).
+ * Returns 0, or -ENOENT (no such stream yet). Housekeeping, on the leg's
+ * worker. */
+int dp_srtp_rx_roc(struct dp_srtp *s, uint32_t ssrc, uint32_t *roc);
+
 /* Both keys set. */
 bool dp_srtp_ready(const struct dp_srtp *s);
 

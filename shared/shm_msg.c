@@ -61,6 +61,18 @@ ptime_ok(uint8_t ptime_ms)
 	       ptime_ms == 40;
 }
 
+/* LEG_SRTP's flags known; SHM_SRTP_F_INDEX only for rx, the rx_* fields
+ * 0 without it. */
+static bool
+srtp_index_ok(const struct shm_msg_srtp *b)
+{
+	if (b->flags & ~SHM_SRTP_FLAGS_KNOWN)
+		return false;
+	if (b->flags & SHM_SRTP_F_INDEX)
+		return b->dir == SHM_SRTP_RX;
+	return b->rx_seq == 0 && b->rx_ssrc == 0 && b->rx_roc == 0;
+}
+
 static int
 validate_leg(const struct shm_msg *m)
 {
@@ -123,7 +135,7 @@ shm_msg_validate(const struct shm_msg *m)
 		       (m->body.capture.leg_id != 0 || m->hdr.conf_id != 0) &&
 		       m->body.capture.packets <= SHM_CAPTURE_MAX ? 0 : -EINVAL;
 	case SHM_CMD_LEG_SRTP:
-		return PAD_ZERO(m, srtp, _pad0) && PAD_ZERO(m, srtp, _pad1) &&
+		return PAD_ZERO(m, srtp, _pad0) && srtp_index_ok(&m->body.srtp) &&
 		       m->body.srtp.leg_id != 0 &&
 		       m->body.srtp.dir <= SHM_SRTP_TX &&
 		       m->body.srtp.suite != SHM_SRTP_NONE &&

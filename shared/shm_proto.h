@@ -47,7 +47,7 @@ extern "C" {
 #define SHM_VER_MAJOR		5	/* 4: shm_msg_leg.local_addr;
 					 * 5: shm_region_hdr.addr_plen,
 					 * ports */
-#define SHM_VER_MINOR		3	/* 1: SHM_CMD_CAPTURE (a 5.0 data
+#define SHM_VER_MINOR		4	/* 1: SHM_CMD_CAPTURE (a 5.0 data
 					 * plane refuses it) and
 					 * shm_region_hdr.capture_dir and
 					 * captures (in what was padding:
@@ -56,7 +56,11 @@ extern "C" {
 					 * shm_capture.conference); 3:
 					 * SHM_CMD_LEG_SRTP and
 					 * SHM_LEG_SRTP (a 5.2 data plane
-					 * refuses both) */
+					 * refuses both); 4: LEG_SRTP's
+					 * SHM_SRTP_F_INDEX and the leg
+					 * table's srtp_rx_* (a 5.3 data
+					 * plane refuses the flag and
+					 * leaves the fields 0) */
 
 #define SHM_MAX_WORKERS		64	/* worker lcores per data plane */
 #define SHM_MAX_PORTS		4	/* ethdev ports of the data plane */
@@ -258,19 +262,36 @@ SHM_STATIC_ASSERT(sizeof(struct shm_msg_capture) == 48, "ABI: capture");
  * (rollover counter 0, replay window empty). -ENOENT for an unknown leg,
  * -EINVAL for a leg without SHM_LEG_SRTP or a bad suite. The key is kept
  * by the worker only: the leg table does not publish it.
+ *
+ * SHM_SRTP_F_INDEX (5.4, rx only): where the peer's stream was, as the
+ * tutti-dp before this one last published it in the leg table
+ * (shm_leg_entry.srtp_rx_*), given by a control plane to a new tutti-dp:
+ * the stream of SSRC rx_ssrc starts at the index nearest to rx_roc and
+ * rx_seq (RFC 3711 3.3.1's estimate from its first packet), not at
+ * rollover counter 0, so that a peer past its first 65,536 packets is
+ * still heard after a restart of tutti-dp. Ignored where the key is the
+ * one the session has (the session goes on); rx_* are 0 without the flag.
  */
 enum shm_srtp_dir {
 	SHM_SRTP_RX = 0,
 	SHM_SRTP_TX = 1,
 };
+#define SHM_SRTP_F_INDEX	(1u << 0)	/* rx_* set (5.4) */
+#define SHM_SRTP_FLAGS_KNOWN	0x01u
 struct shm_msg_srtp {
 	uint32_t leg_id;
 	uint8_t dir;		/* enum shm_srtp_dir */
 	uint8_t suite;		/* enum shm_srtp_suite, not NONE */
-	uint8_t _pad0[2];
+	uint8_t flags;		/* SHM_SRTP_F_* (5.4) */
+	uint8_t _pad0;
 	uint8_t key[SHM_SRTP_KEY_BYTES]; /* master key, then master salt */
-	uint8_t _pad1[10];
+	uint16_t rx_seq;	/* SHM_SRTP_F_INDEX: the highest sequence
+				 * number, */
+	uint32_t rx_ssrc;	/* of this SSRC, */
+	uint32_t rx_roc;	/* under this rollover counter */
 };
+SHM_STATIC_ASSERT(offsetof(struct shm_msg_srtp, rx_seq) == 38,
+		  "ABI: srtp index");
 SHM_STATIC_ASSERT(sizeof(struct shm_msg_srtp) == 48, "ABI: srtp");
 
 struct shm_msg_status {		/* SHM_EVT_STATUS; hdr.seq = the command's */
@@ -484,7 +505,16 @@ struct shm_leg_entry {
 	uint64_t concealed;	/* ticks played by concealment or silence
 				 * for want of its frame (lost, late, or
 				 * incomplete: dp_jitter_stats.n_missing) */
-	uint8_t _pad3[16];
+	/* SRTP legs (5.4), with the counters: the peer's stream (its SSRC,
+	 * the rollover counter and highest sequence number it has reached)
+	 * once a packet of it authenticated; srtp_rx_known 1 then, else 0
+	 * and the three 0. What a control plane gives a new tutti-dp
+	 * (SHM_SRTP_F_INDEX). */
+	uint32_t srtp_rx_ssrc;
+	uint32_t srtp_rx_roc;
+	uint16_t srtp_rx_seq;
+	uint8_t srtp_rx_known;
+	uint8_t _pad3[5];
 };
 SHM_STATIC_ASSERT(sizeof(struct shm_leg_entry) == 128, "ABI: leg entry");
 SHM_STATIC_ASSERT(offsetof(struct shm_leg_entry, leg) == 24,

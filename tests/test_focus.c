@@ -172,6 +172,26 @@ dp_rx(uint32_t leg_id, uint64_t n_pkts)
 	ck_abort_msg("no leg %u in the stand-in's table", leg_id);
 }
 
+/* The stand-in's SRTP leg leg_id publishes where its peer's stream is. */
+static void
+dp_srtp_index(uint32_t leg_id, uint32_t ssrc, uint32_t roc, uint16_t seq)
+{
+	uint32_t n;
+	struct shm_leg_entry *e = shm_region_legs(&dp, 0, &n);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].state == SHM_LEG_ACTIVE && e[i].leg.leg_id == leg_id) {
+			shm_pub_begin(&e[i].pub_seq);
+			e[i].srtp_rx_known = 1;
+			e[i].srtp_rx_ssrc = ssrc;
+			e[i].srtp_rx_roc = roc;
+			e[i].srtp_rx_seq = seq;
+			shm_pub_end(&e[i].pub_seq);
+			return;
+		}
+	ck_abort_msg("no leg %u in the stand-in's table", leg_id);
+}
+
 /* Take the focus's commands, keep them, apply them, answer them. */
 static void
 dp_serve(void)
@@ -3485,13 +3505,15 @@ START_TEST(test_focus_srtp_keys_to_tutti_dp)
 END_TEST
 
 /* A new tutti-dp while tutti-cp runs (as tutti-cp's main loop meets
- * one): the region made again, attached, the media checked, told all. */
+ * one): what it needs of the old one's leg table kept, the region made
+ * again, attached, the media checked, told all. */
 static void
 dp_new(void)
 {
 	char err[256];
 
 	dp_serve();
+	cp_focus_dp_lost(focus);
 	cp_dpctl_detach(&d);
 	shm_region_detach(&dp);
 	dp_create();
@@ -3514,14 +3536,31 @@ last_add(uint32_t leg)
 	return l;
 }
 
+/* LEG_SRTP k has (index) or has not SHM_SRTP_F_INDEX and its fields. */
+static void
+srtp_index_is(unsigned int k, bool index, uint32_t ssrc, uint32_t roc,
+	      uint16_t seq)
+{
+	const struct shm_msg_srtp *b = &cmd_of(SHM_CMD_LEG_SRTP, k)->body.srtp;
+
+	ck_assert_uint_eq(b->flags, index ? SHM_SRTP_F_INDEX : 0);
+	ck_assert_uint_eq(b->rx_ssrc, index ? ssrc : 0);
+	ck_assert_uint_eq(b->rx_roc, index ? roc : 0);
+	ck_assert_uint_eq(b->rx_seq, index ? seq : 0);
+}
+
 /*
  * A new tutti-dp starts its SRTP sessions afresh, their packet index
  * again from a new start: under the same key and SSRC that could repeat
  * keystream (RFC 3711 9.1), so the SRTP leg goes to it under a new SSRC
  * (a new keystream, the SSRC being in the IV), each time, with the same
- * keys; the plain leg keeps its SSRC; nothing goes to the phones.
+ * keys; the plain leg keeps its SSRC; nothing goes to the phones. Where
+ * the old tutti-dp's leg table said where the peer's stream was (its
+ * rollover counter 3 here), the new one's rx key carries it
+ * (SHM_SRTP_F_INDEX), once: the next new tutti-dp, whose table said
+ * nothing, gets none; a plain leg's entry is not read for it.
  */
-START_TEST(test_focus_new_tutti_dp_gets_srtp_legs_under_new_ssrcs)
+START_TEST(test_focus_new_tutti_dp_gets_srtp_legs_anew)
 {
 	static const char k1[] = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
 	static const uint8_t s80 = SHM_SRTP_AES_CM_128_HMAC_SHA1_80;
@@ -3552,6 +3591,9 @@ START_TEST(test_focus_new_tutti_dp_gets_srtp_legs_under_new_ssrcs)
 	plain_ssrc = leg_cmd(SHM_CMD_LEG_ADD, 1)->ssrc;
 	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 2);
 
+	srtp_index_is(0, false, 0, 0, 0);
+	dp_srtp_index(leg, 0xa0b0c0d0u, 3, 65000);
+	dp_srtp_index(plain_leg, 1, 2, 3);
 	for (unsigned int round = 1; round <= 2; round++) {
 		dp_new();
 		ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_ADD), 2 + 2 * round);
@@ -3561,7 +3603,9 @@ START_TEST(test_focus_new_tutti_dp_gets_srtp_legs_under_new_ssrcs)
 		ck_assert_uint_eq(last_add(plain_leg)->ssrc, plain_ssrc);
 		ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 2 + 2 * round);
 		srtp_cmd_is(2 * round, leg, SHM_SRTP_RX, s80, want1);
+		srtp_index_is(2 * round, round == 1, 0xa0b0c0d0u, 3, 65000);
 		srtp_cmd_is(2 * round + 1, leg, SHM_SRTP_TX, s80, ours);
+		srtp_index_is(2 * round + 1, false, 0, 0, 0);
 	}
 	ck_assert_int_eq(test_count(ctl("show demo"), "\"state\":\"connected\""),
 			 2);
@@ -3598,7 +3642,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_stats_say_dtmf_lost);
 	tcase_add_test(tc, test_focus_srtp_keys_only_over_tls);
 	tcase_add_test(tc, test_focus_srtp_keys_to_tutti_dp);
-	tcase_add_test(tc, test_focus_new_tutti_dp_gets_srtp_legs_under_new_ssrcs);
+	tcase_add_test(tc, test_focus_new_tutti_dp_gets_srtp_legs_anew);
 	tcase_add_test(tc, test_focus_one_address_leaves_local_addr_zero);
 	tcase_add_test(tc, test_focus_second_cp_refused_while_the_first_beats);
 	tcase_add_test(tc, test_focus_names_the_address_tutti_dp_owns);

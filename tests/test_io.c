@@ -2874,16 +2874,23 @@ peer_session(uint8_t suite, uint8_t who, int i, bool in, uint32_t ssrc)
 }
 
 /* SHM_CMD_LEG_SRTP for leg 70 + i: who's key (srtp_key()) */
+static void
+srtp_msg(struct shm_msg *m, int i, uint8_t dir, uint8_t suite, uint8_t who)
+{
+	shm_msg_init(m, SHM_CMD_LEG_SRTP, 30 + (uint32_t)i, 7);
+	m->body.srtp.leg_id = 70 + (uint32_t)i;
+	m->body.srtp.dir = dir;
+	m->body.srtp.suite = suite;
+	srtp_key(m->body.srtp.key, who, i);
+}
+
+/* ... applied */
 static int
 srtp_cmd(int i, uint8_t dir, uint8_t suite, uint8_t who)
 {
 	struct shm_msg m;
 
-	shm_msg_init(&m, SHM_CMD_LEG_SRTP, 30 + (uint32_t)i, 7);
-	m.body.srtp.leg_id = 70 + (uint32_t)i;
-	m.body.srtp.dir = dir;
-	m.body.srtp.suite = suite;
-	srtp_key(m.body.srtp.key, who, i);
+	srtp_msg(&m, i, dir, suite, who);
 	return dp_ctl_apply(&lc, &m);
 }
 
@@ -3181,6 +3188,141 @@ START_TEST(test_io_srtp_legs)
 }
 END_TEST
 
+/* SHM_CMD_LEG_SRTP rx for leg 70 + i, the peer's key (srtp_key(1)), with
+ * where its stream was (SHM_SRTP_F_INDEX). */
+static int
+srtp_cmd_index(int i, uint32_t ssrc, uint32_t roc, uint16_t seq)
+{
+	struct shm_msg m;
+
+	srtp_msg(&m, i, SHM_SRTP_RX, SHM_SRTP_AES_CM_128_HMAC_SHA1_80, 1);
+	m.body.srtp.flags = SHM_SRTP_F_INDEX;
+	m.body.srtp.rx_ssrc = ssrc;
+	m.body.srtp.rx_roc = roc;
+	m.body.srtp.rx_seq = seq;
+	ck_assert_int_eq(shm_msg_validate(&m), 0);
+	return dp_ctl_apply(&lc, &m);
+}
+
+/* n packets of leg i's peer, from sequence number seq on, protected by s
+ * and sent to a tutti-dp before this one (not here). */
+static void
+srtp_sent_before(srtp_t s, int i, uint16_t seq, uint32_t n)
+{
+	uint8_t pkt[12 + FS + SRTP_MAX_TRAILER_LEN];
+
+	for (uint32_t k = 0; k < n; k++, seq++) {
+		int len = 12 + FS;
+
+		make_rtp(pkt, 0, seq, 0xa0u + (uint32_t)i, 500.0);
+		ck_assert_int_eq(srtp_protect(s, pkt, &len),
+				 srtp_err_status_ok);
+	}
+}
+
+/*
+ * A new tutti-dp and peers past their first 65,536 packets (rollover
+ * counter 1): leg 1, keyed without where its peer's stream was, refuses
+ * its packets (its fresh session takes them at counter 0); leg 0, keyed
+ * with it as a tutti-dp before published it (SHM_SRTP_F_INDEX, a little
+ * stale), takes them, a forged first one (a sequence number a rollover
+ * back) refused without spoiling the estimate for the next; leg 2,
+ * hinted just before its peer's wrap, takes a first packet from after it
+ * (RFC 3711 3.3.1: counter 1); leg 3, hinted just after its peer's
+ * wrap, takes a late first packet from before it (counter 0), and the
+ * next ones after it. The same key and index again change nothing (the
+ * stream goes on). The leg
+ * table then publishes each stream (SSRC, counter, highest sequence
+ * number) for the next tutti-dp; nothing for the one that never
+ * authenticated.
+ */
+START_TEST(test_io_srtp_goes_on_from_the_index_published)
+{
+	static const uint16_t first[4] = { 4464, 4464, 2, 10 };
+	uint8_t pkt[12 + FS + SRTP_MAX_TRAILER_LEN];
+	uint8_t late[12 + FS + SRTP_MAX_TRAILER_LEN];
+	struct shm_leg_entry e;
+	struct rte_mbuf *out[256];
+	struct shm_msg m;
+	srtp_t ptx[4];
+	uint64_t now;
+	uint32_t n;
+	int len, late_len = 0;
+
+	add_conf();
+	for (int i = 0; i < 4; i++) {
+		leg_msg(&m, SHM_CMD_LEG_ADD, i, (uint16_t)(40000 + 2 * i));
+		m.body.leg.flags |= SHM_LEG_SRTP;
+		apply(&m);
+		ptx[i] = peer_session(SHM_SRTP_AES_CM_128_HMAC_SHA1_80, 1, i,
+				      false, 0xa0u + (uint32_t)i);
+		ck_assert_int_eq(srtp_cmd(i, SHM_SRTP_TX,
+					  SHM_SRTP_AES_CM_128_HMAC_SHA1_80, 2),
+				 0);
+	}
+	srtp_sent_before(ptx[0], 0, 0, 70000);	/* up to 4463, counter 1 */
+	srtp_sent_before(ptx[1], 1, 0, 70000);
+	srtp_sent_before(ptx[2], 2, 0, 65530);	/* up to 65529, counter 0 */
+	ck_assert_int_eq(srtp_cmd_index(0, 0xa0, 1, 4400), 0);
+	ck_assert_int_eq(srtp_cmd(1, SHM_SRTP_RX,
+				  SHM_SRTP_AES_CM_128_HMAC_SHA1_80, 1), 0);
+	ck_assert_int_eq(srtp_cmd_index(2, 0xa2, 0, 65529), 0);
+	srtp_sent_before(ptx[2], 2, 65530, 8);	/* lost: 65530 .. 1 */
+	/* leg 3's peer is at 10 past its wrap, and 65534 from before the
+	 * wrap comes late, first */
+	srtp_sent_before(ptx[3], 3, 0, 65534);
+	make_rtp(late, 8, 65534, 0xa3, 500.0);
+	late_len = 12 + FS;
+	ck_assert_int_eq(srtp_protect(ptx[3], late, &late_len),
+			 srtp_err_status_ok);
+	srtp_sent_before(ptx[3], 3, 65535, 12);
+	ck_assert_int_eq(srtp_cmd_index(3, 0xa3, 1, 10), 0);
+	rx_udp(40006, 20006, late, (uint32_t)late_len);
+	now = dp_ctl_conf_find(&lc, 7)->next_tick;
+
+	/* leg 0's first packet forged: its sequence number would place it
+	 * a rollover back (RFC 3711 3.3.1), its tag anything */
+	len = 12 + FS + 10;
+	make_rtp(pkt, 0, 4400 + 40000, 0xa0, 500.0);
+	memset(pkt + 12 + FS, 0x5a, 10);
+	rx_udp(40000, 20000, pkt, (uint32_t)len);
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_AUTH], 1);
+	for (int i = 0; i < 4; i++)
+		for (uint16_t k = 1; k <= 3; k++)
+			rx_srtp(i, i == 0 ? 0 : 8, (uint16_t)(first[i] + k),
+				500.0, ptx[i], NULL, NULL);
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.rt[leg_idx(0)].rtp.received, 3);
+	ck_assert_uint_eq(lc.rt[leg_idx(1)].rtp.received, 0);
+	ck_assert_uint_eq(lc.rt[leg_idx(2)].rtp.received, 3);
+	ck_assert_uint_eq(lc.rt[leg_idx(3)].rtp.received, 1 + 3);
+	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_AUTH], 1 + 3);
+	ck_assert_uint_eq(lc.st.srtp_drops, srtp_drops_total());
+
+	/* the same key and index again: the stream goes on */
+	ck_assert_int_eq(srtp_cmd_index(0, 0xa0, 1, 4400), 0);
+	rx_srtp(0, 0, (uint16_t)(first[0] + 4), 500.0, ptx[0], NULL, NULL);
+	dp_io_poll(&lc, now);
+	ck_assert_uint_eq(lc.rt[leg_idx(0)].rtp.received, 4);
+
+	dp_io_housekeeping(&lc, now);
+	n = tx_take(out, 256);
+	rte_pktmbuf_free_bulk(out, n);
+	shm_read_leg(&lc.legs[leg_idx(0)], &e);
+	ck_assert(e.srtp_rx_known == 1 && e.srtp_rx_ssrc == 0xa0 &&
+		  e.srtp_rx_roc == 1 && e.srtp_rx_seq == first[0] + 4);
+	shm_read_leg(&lc.legs[leg_idx(1)], &e);
+	ck_assert(e.srtp_rx_known == 0 && e.srtp_rx_ssrc == 0 &&
+		  e.srtp_rx_roc == 0 && e.srtp_rx_seq == 0);
+	shm_read_leg(&lc.legs[leg_idx(2)], &e);
+	ck_assert(e.srtp_rx_known == 1 && e.srtp_rx_ssrc == 0xa2 &&
+		  e.srtp_rx_roc == 1 && e.srtp_rx_seq == 5);
+	for (int i = 0; i < 4; i++)
+		srtp_dealloc(ptx[i]);
+}
+END_TEST
+
 /* A hex string's bytes into out; how many. */
 static uint32_t
 unhex(const char *h, uint8_t *out)
@@ -3344,6 +3486,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_capture_writes_a_legs_packets);
 	tcase_add_test(tc, test_io_srtp_legs);
 	tcase_add_test(tc, test_io_srtp_known_answers);
+	tcase_add_test(tc, test_io_srtp_goes_on_from_the_index_published);
 	tcase_add_test(tc, test_io_srtp_crypto_types);
 	tcase_add_test(tc, test_io_capture_takes_a_conference_whole);
 	tcase_add_test(tc, test_io_capture_files_at_once_and_their_mode);

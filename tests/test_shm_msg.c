@@ -274,11 +274,33 @@ START_TEST(test_msg_rejects_bad_conf_and_events)
 	m.body.srtp.suite = SHM_SRTP_MAX_;
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
 	m = good_msg(11);
-	m.body.srtp._pad0[1] = 1;
+	m.body.srtp._pad0 = 1;
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	/* the peer's index (5.4): rx only, its fields 0 without the flag,
+	 * no other flag */
 	m = good_msg(11);
-	m.body.srtp._pad1[9] = 1;
+	m.body.srtp.rx_roc = 1;
 	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	m.body.srtp.flags = SHM_SRTP_F_INDEX;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);	/* tx */
+	m.body.srtp.dir = SHM_SRTP_RX;
+	ck_assert_int_eq(shm_msg_validate(&m), 0);
+	m.body.srtp.rx_ssrc = 0xffffffffu;
+	m.body.srtp.rx_seq = 0xffff;
+	ck_assert_int_eq(shm_msg_validate(&m), 0);
+	m.body.srtp.flags = SHM_SRTP_F_INDEX << 1;
+	ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	for (int f = 0; f < 3; f++) {
+		m = good_msg(11);
+		m.body.srtp.dir = SHM_SRTP_RX;
+		if (f == 0)
+			m.body.srtp.rx_seq = 1;
+		else if (f == 1)
+			m.body.srtp.rx_ssrc = 1;
+		else
+			m.body.srtp.rx_roc = 1;
+		ck_assert_int_eq(shm_msg_validate(&m), -EINVAL);
+	}
 }
 END_TEST
 
