@@ -3673,6 +3673,12 @@ state_fill_part(struct cp_focus *f, const struct part *p,
 	sp->sdp_version = p->sess.version;
 	sp->sdp_hash = p->sess.last_hash;
 	sp->leg = p->leg;
+	if ((p->leg.flags & SHM_LEG_SRTP) && p->srtp_known && p->srtp_key_ok) {
+		sp->srtp_suite = p->srtp_suite;
+		memcpy(sp->srtp_key, p->srtp_key, sizeof(sp->srtp_key));
+		memcpy(sp->srtp_rx_key, p->srtp_rx_key,
+		       sizeof(sp->srtp_rx_key));
+	}
 	if (f->sip == NULL || p->dialog == NULL)
 		return 0;
 	if (cp_sip_dialog_save(p->dialog, &sp->dlg) < 0)
@@ -4043,12 +4049,23 @@ restore_part(struct cp_focus *f, struct conf *c,
 	snprintf(p->from, sizeof(p->from), "%s", sp->from);
 	p->anon = sp->anon;
 	p->asserted = sp->asserted;
-	/* SRTP: the key of the SDP it last sent is what tutti-dp sends
-	 * with; the peer's is not known until its next offer or answer */
+	/* SRTP: both keys and the suite as the state file kept them; from a
+	 * file without them (an older tutti-cp's), the key of the SDP it last
+	 * sent, which is what tutti-dp sends with, and the peer's not known
+	 * until its next offer or answer */
 	p->secure = sp->dlg.tls;
-	p->srtp_key_ok = cp_sdp_own_key(sp->dlg.local_sdp, p->srtp_key) == 0;
-	if (!p->srtp_key_ok)
-		part_key_new(p);
+	if ((p->leg.flags & SHM_LEG_SRTP) && sp->srtp_suite != SHM_SRTP_NONE) {
+		p->srtp_suite = sp->srtp_suite;
+		memcpy(p->srtp_key, sp->srtp_key, sizeof(p->srtp_key));
+		memcpy(p->srtp_rx_key, sp->srtp_rx_key,
+		       sizeof(p->srtp_rx_key));
+		p->srtp_known = p->srtp_key_ok = true;
+	} else {
+		p->srtp_key_ok = cp_sdp_own_key(sp->dlg.local_sdp,
+						p->srtp_key) == 0;
+		if (!p->srtp_key_ok)
+			part_key_new(p);
+	}
 	cp_sdp_sess_init(&p->sess, sp->sdp_id, sp->sdp_version);
 	p->sess.last_hash = sp->sdp_hash;
 	p->sess.sent = true;

@@ -26,6 +26,7 @@
 
 #include "compiler.h"
 #include "log.h"
+#include "shm_msg.h"
 
 enum kind {
 	K_STR, /* char[size] */
@@ -43,13 +44,17 @@ enum kind {
 	K_DIR,	 /* uint8_t enum shm_dir by name */
 	K_ADDR,	 /* shm_msg_leg addr[16] + remote_port: A.B.C.D:P */
 	K_IP4,	 /* uint8_t[4], IPv4 in network order: A.B.C.D */
+	K_SUITE, /* uint8_t enum shm_srtp_suite by name, SHM_SRTP_NONE
+		  * written as no field at all */
+	K_HEXB,	 /* uint8_t[size], 2 * size hex digits; all zero written as
+		  * no field at all */
 };
 
 struct field {
 	const char *key;
 	enum kind kind;
 	size_t off;
-	size_t size;   /* K_STR only */
+	size_t size;   /* K_STR and K_HEXB only */
 	bool optional; /* added to version 1 later: an older tutti-cp's
 			* files lack it, and it then reads as zero */
 };
@@ -105,6 +110,10 @@ static const struct field part_fields[] = {
 	PF("sdp_id", K_U64, sdp_id),
 	PF("sdp_version", K_U64, sdp_version),
 	PF("sdp_hash", K_HEX64, sdp_hash),
+	/* added later (optional): SRTP's suite and keys */
+	PF_OPT("srtp_suite", K_SUITE, srtp_suite),
+	PF_OPT("srtp_key", K_HEXB, srtp_key),
+	PF_OPT("srtp_rx_key", K_HEXB, srtp_rx_key),
 	/* the negotiated media */
 	PF("ssrc", K_U32, leg.ssrc),
 	PF("codec", K_CODEC, leg.codec),
@@ -154,6 +163,15 @@ static const char *const dir_names[SHM_DIR_MAX_] = { "sendrecv", "sendonly",
 
 /* A new zeroed element at the end of *arr (n elements of size bytes),
  * which doubles when full. NULL without memory (*arr is left alone). */
+static bool
+all_zero(const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (((const uint8_t *)p)[i] != 0)
+			return false;
+	return true;
+}
+
 static void *
 append(void **arr, uint32_t *n, size_t size)
 {
@@ -255,7 +273,10 @@ put_record(FILE *f, const char *type, const void *rec,
 		uint32_t u32;
 		uint64_t u64;
 
-		if (fields[i].kind == K_DSTR && *(char *const *)v == NULL)
+		if ((fields[i].kind == K_DSTR && *(char *const *)v == NULL) ||
+		    (fields[i].kind == K_SUITE &&
+		     *(const uint8_t *)v == SHM_SRTP_NONE) ||
+		    (fields[i].kind == K_HEXB && all_zero(v, fields[i].size)))
 			continue;
 		fprintf(f, " %s=", fields[i].key);
 		switch (fields[i].kind) {
@@ -319,6 +340,13 @@ put_record(FILE *f, const char *type, const void *rec,
 			fputs(inet_ntop(AF_INET, v, ip, sizeof(ip)), f);
 			break;
 		}
+		case K_SUITE:
+			fputs(shm_srtp_suite_name(*(const uint8_t *)v), f);
+			break;
+		case K_HEXB:
+			for (size_t k = 0; k < fields[i].size; k++)
+				fprintf(f, "%02x", ((const uint8_t *)v)[k]);
+			break;
 		}
 	}
 	fputc('\n', f);
@@ -445,6 +473,30 @@ parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 	errno = 0;
 	*out = strtoull(s, &end, base);
 	return errno == 0 && *end == '\0' && *out <= max;
+}
+
+/* Exactly 2 * n hex digits into out[n]. */
+static bool
+parse_hexb(const char *s, uint8_t *out, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int v = 0;
+
+		for (int h = 0; h < 2; h++) {
+			char c = s[2 * i + (size_t)h];
+
+			if (c >= '0' && c <= '9')
+				v = v * 16 + (unsigned int)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v = v * 16 + (unsigned int)(c - 'a' + 10);
+			else
+				return false;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return true;
 }
 
 static bool
@@ -575,6 +627,16 @@ parse_field(void *rec, const struct field *fd, char *val)
 	case K_IP4:
 		return inet_pton(AF_INET, val, v) == 1 ? NULL
 						       : "expected A.B.C.D";
+	case K_SUITE:
+		for (unsigned int i = SHM_SRTP_NONE + 1; i < SHM_SRTP_MAX_; i++)
+			if (strcmp(val, shm_srtp_suite_name(i)) == 0) {
+				*(uint8_t *)v = (uint8_t)i;
+				return NULL;
+			}
+		return "unknown SRTP suite";
+	case K_HEXB:
+		return parse_hexb(val, v, fd->size) ? NULL
+			: "expected hex digits, two a byte";
 	}
 	return "internal: unknown field kind";
 }

@@ -84,6 +84,12 @@ struct cp_state_part {
 	uint64_t sdp_id;    /* o= of the SDP the focus sent */
 	uint64_t sdp_version;
 	uint64_t sdp_hash;	/* of that SDP (struct cp_sdp_sess) */
+	/* SRTP (SDES, RFC 4568), for a leg with SHM_LEG_SRTP: the suite
+	 * (SHM_SRTP_NONE where not known: plain RTP, keys not known, a file
+	 * from before), the focus's key and the peer's (master key, salt) */
+	uint8_t srtp_suite;
+	uint8_t srtp_key[SHM_SRTP_KEY_BYTES];
+	uint8_t srtp_rx_key[SHM_SRTP_KEY_BYTES];
 	struct shm_msg_leg leg; /* negotiated media, as sent to tutti-dp;
 				 * leg.leg_id is leg_id */
 	struct cp_sip_dialog_state dlg;

@@ -3558,7 +3558,8 @@ srtp_index_is(unsigned int k, bool index, uint32_t ssrc, uint32_t roc,
  * the old tutti-dp's leg table said where the peer's stream was (its
  * rollover counter 3 here), the new one's rx key carries it
  * (SHM_SRTP_F_INDEX), once: the next new tutti-dp, whose table said
- * nothing, gets none; a plain leg's entry is not read for it.
+ * nothing, gets none; a plain leg's entry is not read for it. A tutti-cp
+ * restarted in between knows the keys from its state file.
  */
 START_TEST(test_focus_new_tutti_dp_gets_srtp_legs_anew)
 {
@@ -3610,6 +3611,19 @@ START_TEST(test_focus_new_tutti_dp_gets_srtp_legs_anew)
 	ck_assert_int_eq(test_count(ctl("show demo"), "\"state\":\"connected\""),
 			 2);
 	ck_assert_uint_eq(cp_sip_stats(sip)->tx_requests, 0);
+
+	/* tutti-cp restarts: the state file kept both keys and the suite,
+	 * which the next new tutti-dp gets */
+	focus_stop();
+	focus_restart();
+	ck_assert_msg(strstr(ctl("show demo"),
+			     "\"srtp\":\"AES_CM_128_HMAC_SHA1_80\"") != NULL,
+		      "%s", ctl("show demo"));
+	dp_new();
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 2);
+	srtp_cmd_is(0, leg, SHM_SRTP_RX, s80, want1);
+	srtp_cmd_is(1, leg, SHM_SRTP_TX, s80, ours);
+	ck_assert_uint_ne(last_add(leg)->ssrc, ssrc);
 }
 END_TEST
 

@@ -78,6 +78,11 @@ sample(struct cp_state *st)
 	p->sdp_id = 123456789012345ULL;
 	p->sdp_version = 3;
 	p->sdp_hash = 0xfedcba9876543210ULL;
+	p->srtp_suite = SHM_SRTP_AES_CM_128_HMAC_SHA1_32;
+	for (int i = 0; i < SHM_SRTP_KEY_BYTES; i++) {
+		p->srtp_key[i] = (uint8_t)(i + 1);
+		p->srtp_rx_key[i] = (uint8_t)(0xf0 - i);
+	}
 	p->leg.ssrc = 0xdeadbeef;
 	p->leg.codec = SHM_CODEC_L16;
 	p->leg.pt = 96;
@@ -163,6 +168,24 @@ same_as_sample(const struct cp_state *b, const struct cp_state *a)
 	ck_assert_mem_eq(&pb, &pa, sizeof(pa));
 }
 
+/* a (sample()'s, changed) written has no field of name: it reads back
+ * whole, nothing skipped. a is cleared. */
+static void
+none_written(struct cp_state *a, const char *name)
+{
+	struct cp_state b;
+	char err[256] = "", text[8192];
+
+	ck_assert_int_eq(cp_state_write(path, a, err, sizeof(err)), 0);
+	test_read_file(path, text, sizeof(text));
+	ck_assert_msg(strstr(text, name) == NULL, "%s", text);
+	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.skipped, 0);
+	same_as_sample(&b, a);
+	cp_state_clear(a);
+	cp_state_clear(&b);
+}
+
 START_TEST(test_state_round_trip)
 {
 	struct cp_state a, b;
@@ -186,7 +209,7 @@ END_TEST
  * was kept) reads as none, nothing skipped. */
 START_TEST(test_state_local_sdp_is_optional)
 {
-	struct cp_state a, b;
+	struct cp_state a;
 	char err[256] = "", text[8192];
 
 	sample(&a);
@@ -198,14 +221,55 @@ START_TEST(test_state_local_sdp_is_optional)
 		      "%s", text);
 	free(a.parts[0].dlg.local_sdp);
 	a.parts[0].dlg.local_sdp = NULL;
+	none_written(&a, "local_sdp");
+}
+END_TEST
+
+/*
+ * An SRTP leg's suite and keys are three fields, the keys in hex; a plain
+ * one writes none, and a file without them (from before) reads as plain,
+ * nothing skipped. A key not of 60 hex digits, a suite not known: the
+ * file is refused, saying which field and why.
+ */
+START_TEST(test_state_srtp_keys)
+{
+	static const struct {
+		const char *from, *to, *why;
+	} bad_srtp[] = {
+		{ " srtp_key=0102", " srtp_key=0X02", "srtp_key: expected hex "
+		  "digits, two a byte" },
+		{ " srtp_rx_key=f0ef", " srtp_rx_key=f0e", "srtp_rx_key: "
+		  "expected hex digits, two a byte" },
+		{ "srtp_suite=AES_CM_128_HMAC_SHA1_32",
+		  "srtp_suite=AES_256_CM_HMAC_SHA1_80",
+		  "srtp_suite: unknown SRTP suite" },
+	};
+	struct cp_state a, b;
+	char err[512] = "", text[8192], out[8192];
+	const char *at;
+
+	sample(&a);
 	ck_assert_int_eq(cp_state_write(path, &a, err, sizeof(err)), 0);
 	test_read_file(path, text, sizeof(text));
-	ck_assert_msg(strstr(text, "local_sdp") == NULL, "%s", text);
-	ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)), 0);
-	ck_assert_uint_eq(b.skipped, 0);
-	same_as_sample(&b, &a);
-	cp_state_clear(&a);
-	cp_state_clear(&b);
+	ck_assert_msg(strstr(text, " srtp_suite=AES_CM_128_HMAC_SHA1_32 "
+			     "srtp_key=0102030405060708090a0b0c0d0e0f10111213"
+			     "1415161718191a1b1c1d1e srtp_rx_key=f0efeeedecebea"
+			     "e9e8e7e6e5e4e3e2e1e0dfdedddcdbdad9d8d7d6d5d4d3 ")
+		      != NULL, "%s", text);
+	for (size_t i = 0; i < sizeof(bad_srtp) / sizeof(bad_srtp[0]); i++) {
+		at = strstr(text, bad_srtp[i].from);
+		ck_assert_ptr_nonnull(at);
+		snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - text), text,
+			 bad_srtp[i].to, at + strlen(bad_srtp[i].from));
+		write_text(out);
+		ck_assert_int_eq(cp_state_read(path, &b, err, sizeof(err)),
+				 -EPROTO);
+		ck_assert_msg(strstr(err, bad_srtp[i].why) != NULL, "%s", err);
+	}
+	a.parts[0].srtp_suite = SHM_SRTP_NONE;
+	memset(a.parts[0].srtp_key, 0, SHM_SRTP_KEY_BYTES);
+	memset(a.parts[0].srtp_rx_key, 0, SHM_SRTP_KEY_BYTES);
+	none_written(&a, "srtp");
 }
 END_TEST
 
@@ -534,6 +598,7 @@ test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_state_round_trip);
 	tcase_add_test(tc, test_state_local_sdp_is_optional);
+	tcase_add_test(tc, test_state_srtp_keys);
 	tcase_add_test(tc, test_state_missing_file_is_enoent);
 	tcase_add_test(tc, test_state_no_drain_record);
 	tcase_add_test(tc, test_state_skips_what_it_does_not_know);
