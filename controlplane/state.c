@@ -635,7 +635,7 @@ parse_field(void *rec, const struct field *fd, char *val)
 			}
 		return "unknown SRTP suite";
 	case K_HEXB:
-		return parse_hexb(val, v, fd->size) ? NULL
+		return parse_hexb(val, (uint8_t *)v, fd->size) ? NULL
 			: "expected hex digits, two a byte";
 	}
 	return "internal: unknown field kind";

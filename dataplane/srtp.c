@@ -462,6 +462,14 @@ dp_srtp_rx_roc(struct dp_srtp *s, uint32_t ssrc, uint32_t *roc)
 	return 0;
 }
 
+/* An RTP packet's SSRC (bytes 8-11, big-endian). */
+static inline uint32_t
+ssrc_of(const uint8_t *p)
+{
+	return (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
+	       (uint32_t)p[10] << 8 | p[11];
+}
+
 /* RFC 3711 3.3.1: the rollover counter of sequence number seq, from the
  * highest index known, roc and s_l. */
 static uint32_t
@@ -544,7 +552,7 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		return -1;
 	}
 	if (in && !rtcp && s->hint &&
-	    (uint32_t)(p[8] << 24 | p[9] << 16 | p[10] << 8 | p[11]) ==
+	    ssrc_of(p) ==
 		    s->hint_ssrc && !hint_apply(s, p)) {
 		*why = DP_SRTP_DROP_OTHER;
 		return -1;
@@ -560,7 +568,7 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		return -1;
 	}
 	if (in && !rtcp && s->hint &&
-	    (uint32_t)(p[8] << 24 | p[9] << 16 | p[10] << 8 | p[11]) ==
+	    ssrc_of(p) ==
 		    s->hint_ssrc)
 		s->hint = false;	/* it authenticated: the stream is on */
 	*len = (uint32_t)n;

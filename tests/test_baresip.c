@@ -531,6 +531,15 @@ phone_done(struct proc *ph, int i, int quit_s)
 		      tone_hz[i], ph->out);
 }
 
+/* p (what) stops at SIGTERM, exit status 0; else its output says why. */
+static void
+stopped(struct proc *p, const char *what)
+{
+	int st = proc_stop(p, SIGTERM, WAIT_MS);
+
+	ck_assert_msg(st == 0, "%s exited with %d:\n%s", what, st, p->out);
+}
+
 /* tutti-dp refused none of the SRTP phone's packets as forged or
  * replayed (its stop log). */
 static void
@@ -611,8 +620,8 @@ START_TEST(test_baresip_three_callers_hear_the_others)
 		ck_assert_msg(strstr(cp.out, line) != NULL, "no '%s':\n%s",
 			      line, cp.out);
 	}
-	ck_assert_int_eq(proc_stop(&cp, SIGTERM, WAIT_MS), 0);
-	ck_assert_int_eq(proc_stop(&dp, SIGTERM, WAIT_MS), 0);
+	stopped(&cp, "tutti-cp");
+	stopped(&dp, "tutti-dp");
 	/* the TLS phone's media were SRTP, the others' plain RTP, and
 	 * tutti-dp refused none of its packets as forged or replayed */
 	for (int i = 0; i < PHONES; i++) {
@@ -682,8 +691,8 @@ START_TEST(test_baresip_srtp_goes_on_with_a_new_tutti_dp)
 		phone_done(&ph[who[k]], who[k], LONG_QUIT_S);
 	ck_assert_msg(expect_n(&cp, "left conference demo", 2, WAIT_MS),
 		      "tutti-cp did not log 2 leaves:\n%s", cp.out);
-	ck_assert_int_eq(proc_stop(&cp, SIGTERM, WAIT_MS), 0);
-	ck_assert_int_eq(proc_stop(&dp2, SIGTERM, WAIT_MS), 0);
+	stopped(&cp, "tutti-cp");
+	stopped(&dp2, "the new tutti-dp");
 	no_srtp_refused(&dp2);
 	for (int k = 0; k < 2; k++) {
 		heard(who[k], -TAIL_FROM, TAIL_FROM - TAIL_TO, db);

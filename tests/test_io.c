@@ -2841,6 +2841,9 @@ START_TEST(test_io_dispatch_to_owner)
 }
 END_TEST
 
+/* The SRTP peers' SSRCs: PEER_SSRC + i, the high bit set */
+#define PEER_SSRC	0xa00000a0u
+
 /* SRTP legs (srtp.h): the test is each leg's peer, with libsrtp sessions
  * of its own: it protects what it sends with peer_key(i) and unprotects
  * what it gets with dp_key(i). */
@@ -2903,7 +2906,7 @@ rx_srtp(int i, uint8_t pt, uint16_t seq, double freq, srtp_t s,
 	uint8_t pkt[12 + FS + SRTP_MAX_TRAILER_LEN];
 	int len = 12 + FS;
 
-	make_rtp(pkt, pt, seq, 0xa0u + (uint32_t)i, freq);
+	make_rtp(pkt, pt, seq, PEER_SSRC + (uint32_t)i, freq);
 	if (s != NULL)
 		ck_assert_int_eq(srtp_protect(s, pkt, &len), srtp_err_status_ok);
 	if (keep != NULL) {
@@ -2985,7 +2988,7 @@ START_TEST(test_io_srtp_legs)
 	ck_assert_int_eq(srtp_cmd(2, SHM_SRTP_RX, suite[0], 1), -EINVAL);
 	ck_assert_int_eq(srtp_cmd(9, SHM_SRTP_RX, suite[0], 1), -ENOENT);
 	for (int i = 0; i < 2; i++) {
-		ptx[i] = peer_session(suite[i], 1, i, false, 0xa0u + (uint32_t)i);
+		ptx[i] = peer_session(suite[i], 1, i, false, PEER_SSRC + (uint32_t)i);
 		prx[i] = peer_session(suite[i], 2, i, true, 0);
 	}
 	c = dp_ctl_conf_find(&lc, 7);
@@ -3094,7 +3097,7 @@ START_TEST(test_io_srtp_legs)
 	/* SRTCP in: an RR protected by the peer is taken, a plain one not */
 	{
 		uint8_t rr[DP_RTCP_BUILD_MAX + SRTP_MAX_TRAILER_LEN];
-		int len = dp_rtcp_build_rr(rr, DP_RTCP_BUILD_MAX, 0xa0,
+		int len = dp_rtcp_build_rr(rr, DP_RTCP_BUILD_MAX, PEER_SSRC,
 					   NULL, (const uint8_t *)"p", 1);
 		uint32_t i0 = leg_idx(0);
 		uint64_t rtcp0 = lc.rt[i0].rtcp_rx;
@@ -3149,7 +3152,7 @@ START_TEST(test_io_srtp_legs)
 	ck_assert_int_eq(srtp_cmd(0, SHM_SRTP_RX, suite[0], 3), 0);
 	rx_srtp(0, 0, ++seq, freq[0], ptx[0], NULL, NULL);
 	srtp_dealloc(ptx[0]);
-	ptx[0] = peer_session(suite[0], 3, 0, false, 0xa0);
+	ptx[0] = peer_session(suite[0], 3, 0, false, PEER_SSRC);
 	rx_srtp(0, 0, ++seq, freq[0], ptx[0], NULL, NULL);
 	dp_io_poll(&lc, now);
 	ck_assert_uint_eq(lc.srtp_drops[DP_SRTP_DROP_AUTH], 3);
@@ -3214,7 +3217,7 @@ srtp_sent_before(srtp_t s, int i, uint16_t seq, uint32_t n)
 	for (uint32_t k = 0; k < n; k++, seq++) {
 		int len = 12 + FS;
 
-		make_rtp(pkt, 0, seq, 0xa0u + (uint32_t)i, 500.0);
+		make_rtp(pkt, 0, seq, PEER_SSRC + (uint32_t)i, 500.0);
 		ck_assert_int_eq(srtp_protect(s, pkt, &len),
 				 srtp_err_status_ok);
 	}
@@ -3255,7 +3258,7 @@ START_TEST(test_io_srtp_goes_on_from_the_index_published)
 		m.body.leg.flags |= SHM_LEG_SRTP;
 		apply(&m);
 		ptx[i] = peer_session(SHM_SRTP_AES_CM_128_HMAC_SHA1_80, 1, i,
-				      false, 0xa0u + (uint32_t)i);
+				      false, PEER_SSRC + (uint32_t)i);
 		ck_assert_int_eq(srtp_cmd(i, SHM_SRTP_TX,
 					  SHM_SRTP_AES_CM_128_HMAC_SHA1_80, 2),
 				 0);
@@ -3263,27 +3266,27 @@ START_TEST(test_io_srtp_goes_on_from_the_index_published)
 	srtp_sent_before(ptx[0], 0, 0, 70000);	/* up to 4463, counter 1 */
 	srtp_sent_before(ptx[1], 1, 0, 70000);
 	srtp_sent_before(ptx[2], 2, 0, 65530);	/* up to 65529, counter 0 */
-	ck_assert_int_eq(srtp_cmd_index(0, 0xa0, 1, 4400), 0);
+	ck_assert_int_eq(srtp_cmd_index(0, PEER_SSRC, 1, 4400), 0);
 	ck_assert_int_eq(srtp_cmd(1, SHM_SRTP_RX,
 				  SHM_SRTP_AES_CM_128_HMAC_SHA1_80, 1), 0);
-	ck_assert_int_eq(srtp_cmd_index(2, 0xa2, 0, 65529), 0);
+	ck_assert_int_eq(srtp_cmd_index(2, PEER_SSRC + 2, 0, 65529), 0);
 	srtp_sent_before(ptx[2], 2, 65530, 8);	/* lost: 65530 .. 1 */
 	/* leg 3's peer is at 10 past its wrap, and 65534 from before the
 	 * wrap comes late, first */
 	srtp_sent_before(ptx[3], 3, 0, 65534);
-	make_rtp(late, 8, 65534, 0xa3, 500.0);
+	make_rtp(late, 8, 65534, PEER_SSRC + 3, 500.0);
 	late_len = 12 + FS;
 	ck_assert_int_eq(srtp_protect(ptx[3], late, &late_len),
 			 srtp_err_status_ok);
 	srtp_sent_before(ptx[3], 3, 65535, 12);
-	ck_assert_int_eq(srtp_cmd_index(3, 0xa3, 1, 10), 0);
+	ck_assert_int_eq(srtp_cmd_index(3, PEER_SSRC + 3, 1, 10), 0);
 	rx_udp(40006, 20006, late, (uint32_t)late_len);
 	now = dp_ctl_conf_find(&lc, 7)->next_tick;
 
 	/* leg 0's first packet forged: its sequence number would place it
 	 * a rollover back (RFC 3711 3.3.1), its tag anything */
 	len = 12 + FS + 10;
-	make_rtp(pkt, 0, 4400 + 40000, 0xa0, 500.0);
+	make_rtp(pkt, 0, 4400 + 40000, PEER_SSRC, 500.0);
 	memset(pkt + 12 + FS, 0x5a, 10);
 	rx_udp(40000, 20000, pkt, (uint32_t)len);
 	dp_io_poll(&lc, now);
@@ -3301,7 +3304,7 @@ START_TEST(test_io_srtp_goes_on_from_the_index_published)
 	ck_assert_uint_eq(lc.st.srtp_drops, srtp_drops_total());
 
 	/* the same key and index again: the stream goes on */
-	ck_assert_int_eq(srtp_cmd_index(0, 0xa0, 1, 4400), 0);
+	ck_assert_int_eq(srtp_cmd_index(0, PEER_SSRC, 1, 4400), 0);
 	rx_srtp(0, 0, (uint16_t)(first[0] + 4), 500.0, ptx[0], NULL, NULL);
 	dp_io_poll(&lc, now);
 	ck_assert_uint_eq(lc.rt[leg_idx(0)].rtp.received, 4);
@@ -3310,13 +3313,13 @@ START_TEST(test_io_srtp_goes_on_from_the_index_published)
 	n = tx_take(out, 256);
 	rte_pktmbuf_free_bulk(out, n);
 	shm_read_leg(&lc.legs[leg_idx(0)], &e);
-	ck_assert(e.srtp_rx_known == 1 && e.srtp_rx_ssrc == 0xa0 &&
+	ck_assert(e.srtp_rx_known == 1 && e.srtp_rx_ssrc == PEER_SSRC &&
 		  e.srtp_rx_roc == 1 && e.srtp_rx_seq == first[0] + 4);
 	shm_read_leg(&lc.legs[leg_idx(1)], &e);
 	ck_assert(e.srtp_rx_known == 0 && e.srtp_rx_ssrc == 0 &&
 		  e.srtp_rx_roc == 0 && e.srtp_rx_seq == 0);
 	shm_read_leg(&lc.legs[leg_idx(2)], &e);
-	ck_assert(e.srtp_rx_known == 1 && e.srtp_rx_ssrc == 0xa2 &&
+	ck_assert(e.srtp_rx_known == 1 && e.srtp_rx_ssrc == PEER_SSRC + 2 &&
 		  e.srtp_rx_roc == 1 && e.srtp_rx_seq == 5);
 	for (int i = 0; i < 4; i++)
 		srtp_dealloc(ptx[i]);
