@@ -22,6 +22,11 @@
  *   io/frame_zc/<N>   the same with each shared payload attached to its
  *                  listeners' packets as a second segment (tutti-dp
  *                  --tx-zero-copy), not copied into each (io/frame)
+ *   io/frame_srtp/<N> io/frame with every leg SRTP
+ *                  (AES_CM_128_HMAC_SHA1_80): each packet in
+ *                  authenticated and decrypted, each out built whole and
+ *                  protected. The peers' packets are protected between
+ *                  the frames, untimed (what a generator would send)
  *   io/steered/<N>    two workers on a port with two receive queues; the
  *                  legs belong to worker 1 and arrive on its queue, as
  *                  rte_flow rules put them (steer.h)
@@ -60,6 +65,7 @@
 #include "rtp.h"
 #include "shm_msg.h"
 #include "shm_region.h"
+#include "srtp.h"
 
 #define FS		160
 #define PER_CONF	10
@@ -94,6 +100,10 @@ now_ns(void)
  * one's-complement sum the checksum comes from with both 0. */
 static uint8_t (*frames)[DP_NET_HDR_LEN + 12 + FS];
 static uint16_t *frame_sum;
+/* io/frame_srtp: the frame of leg i protected by its peer (peers[i]) */
+#define SRTP_LEN	(12 + FS + 10)
+static uint8_t (*sframes)[DP_NET_HDR_LEN + SRTP_LEN];
+static struct dp_srtp **peers;
 
 static void
 make_frames(uint32_t n)
@@ -124,6 +134,7 @@ make_frames(uint32_t n)
 /* What a benchmark runs: io/frame, io/frame_zc, io/steered, io/dispatched. */
 struct io_arg {
 	bool zc;		/* shared payloads attached, not copied */
+	bool srtp;		/* every leg SRTP */
 	bool two;		/* two workers on a port with two queues; the
 				 * legs belong to worker 1 */
 	bool dispatch;		/* ... and arrive on worker 0's queue */
@@ -133,10 +144,75 @@ struct io_arg {
 /* io/frame_phased: tutti-dp puts conferences on phases 1 ms apart */
 #define PHASES		20
 
-/* confs conferences of PER_CONF legs on lc; leg i on local port
- * 20000 + 2i, its peer at 40000 + i. Returns 0 or -1. */
+/* io/frame_srtp's keys: leg i's peer's (who 1) and tutti-dp's (who 2) */
+static void
+srtp_key(uint8_t *k, uint8_t who, uint32_t i)
+{
+	for (int j = 0; j < SHM_SRTP_KEY_BYTES; j++)
+		k[j] = (uint8_t)(who * 37 + i * 11 + (uint32_t)j * 3);
+}
+
+/* Leg i (id i + 1, conference conf) made SRTP: its two keys to lc, and a
+ * peer's session that protects what it sends. Returns 0 or -1. */
 static int
-provision(struct dp_lcore *lc, uint32_t confs)
+srtp_leg(struct dp_lcore *lc, uint32_t conf, uint32_t i)
+{
+	uint8_t k[SHM_SRTP_KEY_BYTES];
+	struct shm_msg m;
+
+	for (uint8_t dir = SHM_SRTP_RX; dir <= SHM_SRTP_TX; dir++) {
+		shm_msg_init(&m, SHM_CMD_LEG_SRTP, 3, conf);
+		m.body.srtp.leg_id = i + 1;
+		m.body.srtp.dir = dir;
+		m.body.srtp.suite = SHM_SRTP_AES_CM_128_HMAC_SHA1_80;
+		srtp_key(m.body.srtp.key, dir == SHM_SRTP_RX ? 1 : 2, i);
+		if (dp_ctl_apply(lc, &m) < 0)
+			return -1;
+	}
+	dp_srtp_free(peers[i]);	/* a run's packets start at index 0 */
+	if ((peers[i] = dp_srtp_new()) == NULL)
+		return -1;
+	srtp_key(k, 1, i);
+	if (dp_srtp_set_key(peers[i], SHM_SRTP_TX,
+			    SHM_SRTP_AES_CM_128_HMAC_SHA1_80, k, 0x100 + i) < 0)
+		return -1;
+	srtp_key(k, 2, i);	/* (its receive side, unused) */
+	return dp_srtp_set_key(peers[i], SHM_SRTP_RX,
+			       SHM_SRTP_AES_CM_128_HMAC_SHA1_80, k, 0);
+}
+
+/* The peers' packets of frame number `frame`, protected (untimed). */
+static void
+srtp_frames(uint32_t n, uint64_t frame)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *f = sframes[i];
+		uint8_t *r = f + DP_NET_HDR_LEN;
+		struct dp_net_flow fl = {
+			.src_ip_be = peer_ip, .dst_ip_be = dp_ip,
+			.src_port_be = htons((uint16_t)(40000 + i)),
+			.dst_port_be = htons((uint16_t)(20000 + 2 * i)),
+		};
+		uint32_t len = 12 + FS;
+		unsigned int why;
+
+		memcpy(fl.src_mac, peer_mac, 6);
+		memcpy(fl.dst_mac, port.mac.addr_bytes, 6);
+		memcpy(r, frames[i] + DP_NET_HDR_LEN, 12 + FS);
+		dp_rtp_write_hdr(r, 0, false, (uint16_t)frame,
+				 (uint32_t)(frame * FS), 0x100 + i);
+		if (dp_srtp_protect(peers[i], false, r, &len, &why) < 0 ||
+		    len != SRTP_LEN)
+			abort();	/* the bench's own error */
+		dp_net_build_udp(f, len, &fl, 0);
+	}
+}
+
+/* confs conferences of PER_CONF legs on lc; leg i on local port
+ * 20000 + 2i, its peer at 40000 + i; SRTP legs if srtp. Returns 0 or
+ * -1. */
+static int
+provision(struct dp_lcore *lc, uint32_t confs, bool srtp)
 {
 	for (uint32_t c = 0; c < confs; c++) {
 		struct shm_msg m;
@@ -157,21 +233,30 @@ provision(struct dp_lcore *lc, uint32_t confs)
 			m.body.leg.local_port = htons((uint16_t)(20000 + 2 * i));
 			m.body.leg.rate_hz = 8000;
 			m.body.leg.ptime_ms = 20;
-			if (dp_ctl_apply(lc, &m) < 0)
+			if (srtp)
+				m.body.leg.flags |= SHM_LEG_SRTP;
+			if (dp_ctl_apply(lc, &m) < 0 ||
+			    (srtp && srtp_leg(lc, c + 1, i) < 0))
 				return -1;
 		}
 	}
 	return 0;
 }
 
-/* Leg i's frame number `frame` into the empty mbuf b[j]. */
+/* Leg i's frame number `frame` into the empty mbuf b[j] (srtp: as
+ * srtp_frames() protected it). */
 static void
-feed(struct rte_mbuf **b, uint32_t i, uint32_t j, uint64_t frame)
+feed(struct rte_mbuf **b, uint32_t i, uint32_t j, uint64_t frame, bool srtp)
 {
 	uint8_t *f = frames[i];
 	uint8_t *r = f + DP_NET_HDR_LEN;
 	uint16_t csum;
 
+	if (srtp) {
+		memcpy(rte_pktmbuf_append(b[j], sizeof(sframes[0])),
+		       sframes[i], sizeof(sframes[0]));
+		return;
+	}
 	r[2] = (uint8_t)(frame >> 8);
 	r[3] = (uint8_t)frame;
 	r[4] = (uint8_t)((frame * FS) >> 24);
@@ -273,7 +358,8 @@ frame_body(struct frame_ctx *f)
 							   PER_CONF) != 0)
 					break;
 				for (uint32_t l = 0; l < PER_CONF; l++)
-					feed(b, c * PER_CONF + l, l, f->frame);
+					feed(b, c * PER_CONF + l, l, f->frame,
+					     a->srtp);
 				rte_ring_enqueue_bulk(f->in, (void **)b,
 						      PER_CONF, NULL);
 				take(f->rx, f->own, f->in, DP_BURST, t);
@@ -290,7 +376,7 @@ frame_body(struct frame_ctx *f)
 			if (rte_pktmbuf_alloc_bulk(pool, b, k) != 0)
 				break;
 			for (uint32_t j = 0; j < k; j++)
-				feed(b, i + j, j, f->frame);
+				feed(b, i + j, j, f->frame, a->srtp);
 			rte_ring_enqueue_bulk(f->in, (void **)b, k, NULL);
 			/* the worker takes them as they come */
 			take(f->rx, f->own, f->in, DP_BURST, f->now);
@@ -308,6 +394,8 @@ frame_body(struct frame_ctx *f)
 static __attribute__((noinline)) void
 warm_frame(struct frame_ctx *f)
 {
+	if (f->a->srtp)
+		srtp_frames(f->n, f->frame);
 	frame_body(f);
 	f->warm++;
 }
@@ -355,7 +443,7 @@ bench_frame(struct gb_state *st, void *arg)
 		lcs[w].lp[0].tx_flags = 0;
 		lcs[w].tx_zc = a->zc;
 	}
-	if (provision(own, confs) < 0) {
+	if (provision(own, confs, a->srtp) < 0) {
 		gb_skip_with_error(st, "leg add failed");
 		return;
 	}
@@ -383,10 +471,27 @@ bench_frame(struct gb_state *st, void *arg)
 	late0 = own->st.late_ticks;
 	tx0 = own->st.tx_pkts;
 	disp0 = lcs[0].n_dispatched;
-	t0 = now_ns();
-	while (gb_keep_running(st))
-		timed_frame(&fc);
-	t1 = now_ns();
+	if (a->srtp) {
+		/* the peers' packets protected between the frames, out of
+		 * the time (t1 - t0: the frames' own) */
+		double timed = 0;
+
+		while (gb_keep_running(st)) {
+			gb_pause_timing(st);
+			srtp_frames(n, fc.frame);
+			gb_resume_timing(st);
+			t0 = now_ns();
+			timed_frame(&fc);
+			timed += now_ns() - t0;
+		}
+		t0 = 0;
+		t1 = timed;
+	} else {
+		t0 = now_ns();
+		while (gb_keep_running(st))
+			timed_frame(&fc);
+		t1 = now_ns();
+	}
 	gb_set_items(st, gb_iterations(st) * (int64_t)n);
 	gb_counter(st, "ns/participant", gb_iterations(st) ? (t1 - t0) /
 		   ((double)gb_iterations(st) * n) : 0, false, false);
@@ -445,11 +550,12 @@ main(int argc, char **argv)
 		const char *name;
 		struct io_arg a;
 	} runs[] = {
-		{ "io/frame", { false, false, false, false } },
-		{ "io/frame_zc", { true, false, false, false } },
-		{ "io/frame_phased", { false, false, false, true } },
-		{ "io/steered", { false, true, false, false } },
-		{ "io/dispatched", { false, true, true, false } },
+		{ "io/frame", { false, false, false, false, false } },
+		{ "io/frame_zc", { true, false, false, false, false } },
+		{ "io/frame_srtp", { false, true, false, false, false } },
+		{ "io/frame_phased", { false, false, false, false, true } },
+		{ "io/steered", { false, false, true, false, false } },
+		{ "io/dispatched", { false, false, true, true, false } },
 	};
 	struct gb_bench *b;
 	char err[256];
@@ -484,9 +590,16 @@ main(int argc, char **argv)
 				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	frames = calloc(MAX_N, sizeof(*frames));
 	frame_sum = calloc(MAX_N, sizeof(*frame_sum));
+	sframes = calloc(MAX_N, sizeof(*sframes));
+	peers = calloc(MAX_N, sizeof(*peers));
+	if (dp_srtp_init() != 0) {
+		fprintf(stderr, "bench_io: libsrtp's start failed\n");
+		return 1;
+	}
 	inet_pton(AF_INET, "198.18.0.2", &dp_ip);
 	inet_pton(AF_INET, "198.18.0.1", &peer_ip);
-	if (!rxr || !txr || !pool || !frames || !frame_sum ||
+	if (!rxr || !txr || !pool || !frames || !frame_sum || !sframes ||
+	    !peers ||
 	    rte_eth_from_rings("bio_port", &rxr, 1, &txr, 1, 0) < 0 ||
 	    dp_port_init(&port, 0, 1, dp_ip, 0, pool, 1024, 1024, err,
 			 sizeof(err)) < 0) {
