@@ -161,8 +161,7 @@ static const char *const codec_names[SHM_CODEC_MAX_] = { "PCMU", "PCMA",
 static const char *const dir_names[SHM_DIR_MAX_] = { "sendrecv", "sendonly",
 						     "recvonly", "inactive" };
 
-/* A new zeroed element at the end of *arr (n elements of size bytes),
- * which doubles when full. NULL without memory (*arr is left alone). */
+/* Are the n bytes at p all zero? */
 static bool
 all_zero(const void *p, size_t n)
 {
@@ -172,6 +171,8 @@ all_zero(const void *p, size_t n)
 	return true;
 }
 
+/* A new zeroed element at the end of *arr (n elements of size bytes),
+ * which doubles when full. NULL without memory (*arr is left alone). */
 static void *
 append(void **arr, uint32_t *n, size_t size)
 {

@@ -551,9 +551,8 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		*why = DP_SRTP_DROP_OTHER;
 		return -1;
 	}
-	if (in && !rtcp && s->hint &&
-	    ssrc_of(p) ==
-		    s->hint_ssrc && !hint_apply(s, p)) {
+	if (in && !rtcp && s->hint && ssrc_of(p) == s->hint_ssrc &&
+	    !hint_apply(s, p)) {
 		*why = DP_SRTP_DROP_OTHER;
 		return -1;
 	}
@@ -567,9 +566,7 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		*why = why_of(st);
 		return -1;
 	}
-	if (in && !rtcp && s->hint &&
-	    ssrc_of(p) ==
-		    s->hint_ssrc)
+	if (in && !rtcp && s->hint && ssrc_of(p) == s->hint_ssrc)
 		s->hint = false;	/* it authenticated: the stream is on */
 	*len = (uint32_t)n;
 	return 0;
