@@ -105,21 +105,30 @@ static uint16_t *frame_sum;
 static uint8_t (*sframes)[DP_NET_HDR_LEN + SRTP_LEN];
 static struct dp_srtp **peers;
 
+/* What leg i's peer sends from (40000 + i) to its local port. */
+static struct dp_net_flow
+peer_flow(uint32_t i)
+{
+	struct dp_net_flow fl = {
+		.src_ip_be = peer_ip, .dst_ip_be = dp_ip,
+		.src_port_be = htons((uint16_t)(40000 + i)),
+		.dst_port_be = htons((uint16_t)(20000 + 2 * i)),
+	};
+
+	memcpy(fl.src_mac, peer_mac, 6);
+	memcpy(fl.dst_mac, port.mac.addr_bytes, 6);
+	return fl;
+}
+
 static void
 make_frames(uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t *f = frames[i];
-		struct dp_net_flow fl = {
-			.src_ip_be = peer_ip, .dst_ip_be = dp_ip,
-			.src_port_be = htons((uint16_t)(40000 + i)),
-			.dst_port_be = htons((uint16_t)(20000 + 2 * i)),
-		};
+		struct dp_net_flow fl = peer_flow(i);
 		bool talks = i % PER_CONF < TALKERS;
 		int16_t pcm[FS];
 
-		memcpy(fl.src_mac, peer_mac, 6);
-		memcpy(fl.dst_mac, port.mac.addr_bytes, 6);
 		dp_rtp_write_hdr(f + DP_NET_HDR_LEN, 0, false, 0, 0, 0x100 + i);
 		for (int k = 0; k < FS; k++)
 			pcm[k] = talks ? (int16_t)lrint(6000.0 * sin(2.0 *
@@ -188,16 +197,10 @@ srtp_frames(uint32_t n, uint64_t frame)
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t *f = sframes[i];
 		uint8_t *r = f + DP_NET_HDR_LEN;
-		struct dp_net_flow fl = {
-			.src_ip_be = peer_ip, .dst_ip_be = dp_ip,
-			.src_port_be = htons((uint16_t)(40000 + i)),
-			.dst_port_be = htons((uint16_t)(20000 + 2 * i)),
-		};
+		struct dp_net_flow fl = peer_flow(i);
 		uint32_t len = 12 + FS;
 		unsigned int why;
 
-		memcpy(fl.src_mac, peer_mac, 6);
-		memcpy(fl.dst_mac, port.mac.addr_bytes, 6);
 		memcpy(r, frames[i] + DP_NET_HDR_LEN, 12 + FS);
 		dp_rtp_write_hdr(r, 0, false, (uint16_t)frame,
 				 (uint32_t)(frame * FS), 0x100 + i);

@@ -476,27 +476,18 @@ parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 	return errno == 0 && *end == '\0' && *out <= max;
 }
 
-/* Exactly 2 * n hex digits into out[n]. */
+/* Exactly 2 * n hex digits, lower-case as put_record() writes them, into
+ * out[n]. */
 static bool
 parse_hexb(const char *s, uint8_t *out, size_t n)
 {
 	if (strlen(s) != 2 * n)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned int v = 0;
-
-		for (int h = 0; h < 2; h++) {
-			char c = s[2 * i + (size_t)h];
-
-			if (c >= '0' && c <= '9')
-				v = v * 16 + (unsigned int)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				v = v * 16 + (unsigned int)(c - 'a' + 10);
-			else
-				return false;
-		}
-		out[i] = (uint8_t)v;
-	}
+	for (size_t i = 0; i < 2 * n; i++)
+		if (hexval(s[i]) < 0 || (s[i] >= 'A' && s[i] <= 'F'))
+			return false;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
 	return true;
 }
 

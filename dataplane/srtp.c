@@ -540,6 +540,7 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 {
 	srtp_err_status_t st;
 	int n = (int)*len;
+	bool hinted;
 
 	if (s->rx == NULL || s->tx == NULL) {
 		*why = in ? DP_SRTP_DROP_NO_KEY : DP_SRTP_DROP_TX_NO_KEY;
@@ -551,8 +552,8 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		*why = DP_SRTP_DROP_OTHER;
 		return -1;
 	}
-	if (in && !rtcp && s->hint && ssrc_of(p) == s->hint_ssrc &&
-	    !hint_apply(s, p)) {
+	hinted = in && !rtcp && s->hint && ssrc_of(p) == s->hint_ssrc;
+	if (hinted && !hint_apply(s, p)) {
 		*why = DP_SRTP_DROP_OTHER;
 		return -1;
 	}
@@ -566,7 +567,7 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		*why = why_of(st);
 		return -1;
 	}
-	if (in && !rtcp && s->hint && ssrc_of(p) == s->hint_ssrc)
+	if (hinted)
 		s->hint = false;	/* it authenticated: the stream is on */
 	*len = (uint32_t)n;
 	return 0;
