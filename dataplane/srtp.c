@@ -5,6 +5,7 @@
 #include "srtp.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,18 +108,28 @@ struct icm {
 	unsigned int ks_left;	/* its bytes not used yet (at its end) */
 };
 
-/* A libsrtp cipher or auth object of size n and its state of size state_n,
- * both zeroed, *state the second; NULL without memory. */
+/* A libsrtp cipher or auth object of size n and its state of size state_n
+ * in one zeroed block (the state on the cache line after the object's
+ * start: a packet's look at the object finds it near), *state the
+ * state; NULL without memory. */
+#define OBJ_ALIGN	64
+
+static size_t
+obj_head(size_t n)
+{
+	return (n + OBJ_ALIGN - 1) / OBJ_ALIGN * OBJ_ALIGN;
+}
+
 static void *
 obj_alloc(size_t n, size_t state_n, void **state)
 {
-	void *o = calloc(1, n);
+	size_t all = obj_head(n) + state_n;
+	void *o = aligned_alloc(OBJ_ALIGN, obj_head(all));
 
-	*state = o != NULL ? calloc(1, state_n) : NULL;
-	if (*state == NULL) {
-		free(o);
+	if (o == NULL)
 		return NULL;
-	}
+	memset(o, 0, all);
+	*state = (uint8_t *)o + obj_head(n);
 	return o;
 }
 
@@ -127,7 +138,6 @@ static srtp_err_status_t
 obj_free(void *o, void *state, size_t state_n)
 {
 	explicit_bzero(state, state_n);
-	free(state);
 	free(o);
 	return srtp_err_status_ok;
 }
@@ -255,10 +265,29 @@ static const srtp_cipher_type_t icm_type = {
 	.test_data = &icm_test, .id = SRTP_AES_ICM_128,
 };
 
+/*
+ * HMAC-SHA1 (RFC 2104) kept as the two SHA-1 states the key makes (after
+ * its inner and its outer padded block): 80 bytes a session, not nettle's
+ * hmac_sha1_ctx's 288 (twice: as the key left it and being used), which a
+ * packet copied. A MAC being computed is the worker thread's own (libsrtp
+ * starts, updates and computes a packet's in one call); a session whose
+ * MAC is not the one started is refused (srtp_err_status_bad_param).
+ */
+#define SHA1_MID	offsetof(struct sha1_ctx, block)
+
 struct sha1h {
-	struct hmac_sha1_ctx ctx;	/* being used */
-	struct hmac_sha1_ctx fresh;	/* as the key left it */
+	uint8_t in[SHA1_MID], out[SHA1_MID];	/* a sha1_ctx's head */
 };
+
+/* What a packet's MAC is being computed in, on this thread */
+static __thread struct sha1_ctx sha1h_work;
+static __thread const struct sha1h *sha1h_owner;
+
+/* nettle's buffered bytes are behind the head copied (index 0: none) */
+_Static_assert(offsetof(struct sha1_ctx, index) < SHA1_MID &&
+	       offsetof(struct sha1_ctx, count) < SHA1_MID &&
+	       offsetof(struct sha1_ctx, state) < SHA1_MID,
+	       "sha1_ctx: its state, count and index before its block");
 
 static srtp_err_status_t
 sha1h_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len)
@@ -283,6 +312,8 @@ sha1h_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len)
 static srtp_err_status_t
 sha1h_dealloc(srtp_auth_pointer_t a)
 {
+	if (sha1h_owner == a->state)
+		sha1h_owner = NULL;
 	return obj_free(a, a->state, sizeof(struct sha1h));
 }
 
@@ -290,27 +321,31 @@ static srtp_err_status_t
 sha1h_init(void *state, const uint8_t *key, int key_len)
 {
 	struct sha1h *h = state;
+	struct hmac_sha1_ctx k;
 
-	hmac_sha1_set_key(&h->fresh, (size_t)key_len, key);
-	h->ctx = h->fresh;
+	hmac_sha1_set_key(&k, (size_t)key_len, key);
+	memcpy(h->in, &k.inner, SHA1_MID);
+	memcpy(h->out, &k.outer, SHA1_MID);
+	explicit_bzero(&k, sizeof(k));
 	return srtp_err_status_ok;
 }
 
 static srtp_err_status_t
 sha1h_start(void *state)
 {
-	struct sha1h *h = state;
+	const struct sha1h *h = state;
 
-	h->ctx = h->fresh;
+	memcpy(&sha1h_work, h->in, SHA1_MID);
+	sha1h_owner = h;
 	return srtp_err_status_ok;
 }
 
 static srtp_err_status_t
 sha1h_update(void *state, const uint8_t *buf, int len)
 {
-	struct sha1h *h = state;
-
-	hmac_sha1_update(&h->ctx, (size_t)len, buf);
+	if (sha1h_owner != state || len < 0)
+		return srtp_err_status_bad_param;
+	sha1_update(&sha1h_work, (size_t)len, buf);
 	return srtp_err_status_ok;
 }
 
@@ -318,14 +353,17 @@ static srtp_err_status_t
 sha1h_compute(void *state, const uint8_t *buf, int len, int tag_len,
 	     uint8_t *tag)
 {
-	struct sha1h *h = state;
+	const struct sha1h *h = state;
 	uint8_t d[SHA1_DIGEST_SIZE];
 
-	if (tag_len < 0 || tag_len > SHA1_DIGEST_SIZE)
+	if (tag_len < 0 || tag_len > SHA1_DIGEST_SIZE ||
+	    sha1h_update(state, buf, len) != srtp_err_status_ok)
 		return srtp_err_status_bad_param;
-	hmac_sha1_update(&h->ctx, (size_t)len, buf);
-	hmac_sha1_digest(&h->ctx, sizeof(d), d);
-	memcpy(tag, d, (size_t)tag_len);
+	sha1_digest(&sha1h_work, sizeof(d), d);
+	memcpy(&sha1h_work, h->out, SHA1_MID);
+	sha1_update(&sha1h_work, sizeof(d), d);
+	sha1_digest(&sha1h_work, (size_t)tag_len, tag);
+	sha1h_owner = NULL;
 	return srtp_err_status_ok;
 }
 

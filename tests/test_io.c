@@ -3422,8 +3422,9 @@ srtp_err_status_t srtp_crypto_kernel_alloc_auth(srtp_auth_type_id_t id,
 /*
  * srtp.c's AES-CM and HMAC-SHA1 as libsrtp's kernel hands them out, on
  * what libsrtp's own flow never does: a keystream used across two calls
- * after one IV (RFC 3711 B.2's, cut inside a block), and a MAC started
- * again after an update it abandoned (RFC 2202's first case).
+ * after one IV (RFC 3711 B.2's, cut inside a block), a MAC started
+ * again after an update it abandoned (RFC 2202's first case), and two
+ * sessions' MACs started on one thread, of which only the last goes on.
  */
 START_TEST(test_io_srtp_crypto_types)
 {
@@ -3436,7 +3437,7 @@ START_TEST(test_io_srtp_crypto_types)
 	uint8_t key[30], ks[32], buf[32] = { 0 }, iv[16] = { 0 }, mk[20];
 	uint8_t tag[20], want[20];
 	srtp_cipher_t *c = NULL;
-	srtp_auth_t *a = NULL;
+	srtp_auth_t *a = NULL, *b = NULL;
 	unsigned int n;
 
 	ck_assert_uint_eq(unhex(key_hex, key), 30);
@@ -3471,7 +3472,23 @@ START_TEST(test_io_srtp_crypto_types)
 					  (const uint8_t *)"Hi There", 8, 20,
 					  tag), srtp_err_status_ok);
 	ck_assert_int_eq(memcmp(tag, want, 20), 0);
+	/* a MAC is computed in the thread's one working state: another
+	 * session's started meanwhile refuses this one's, no wrong tag */
+	ck_assert_int_eq(srtp_crypto_kernel_alloc_auth(SRTP_HMAC_SHA1, &b, 20,
+						       10), srtp_err_status_ok);
+	ck_assert_int_eq(b->type->init(b->state, mk, 20), srtp_err_status_ok);
+	ck_assert_int_eq(a->type->start(a->state), srtp_err_status_ok);
+	ck_assert_int_eq(b->type->start(b->state), srtp_err_status_ok);
+	ck_assert_int_ne(a->type->compute(a->state,
+					  (const uint8_t *)"Hi There", 8, 20,
+					  tag), srtp_err_status_ok);
+	ck_assert_int_eq(b->type->compute(b->state,
+					  (const uint8_t *)"Hi There", 8, 10,
+					  tag), srtp_err_status_ok);
+	ck_assert_int_eq(memcmp(tag, want, 10), 0);
+	ck_assert_int_ne(b->type->update(b->state, mk, 4), srtp_err_status_ok);
 	ck_assert_int_eq(a->type->dealloc(a), srtp_err_status_ok);
+	ck_assert_int_eq(b->type->dealloc(b), srtp_err_status_ok);
 }
 END_TEST
 
