@@ -621,9 +621,13 @@ zc_retire(struct dp_io_shared *sh)
 	sh->carrier = NULL;
 }
 
+static void srtp_flush(struct dp_lcore *lc);
+
 void
 dp_io_tick_done(struct dp_lcore *lc)
 {
+	if (lc->n_srtp_txq != 0)
+		srtp_flush(lc);
 	for (uint32_t i = 0; i < lc->n_tx_shared; i++)
 		zc_retire(&lc->tx_shared[i]);
 	lc->n_tx_shared = 0;
@@ -720,20 +724,43 @@ srtp_drop(struct dp_lcore *lc, unsigned int why)
 	lc->st.srtp_drops++;
 }
 
+/* The SRTP packets queued (srtp_send()) protected in place and sent, their
+ * checksums summed over what goes out. */
+static void
+srtp_flush(struct dp_lcore *lc)
+{
+	for (uint32_t i = 0; i < lc->n_srtp_txq; i++) {
+		struct dp_srtp_txq *q = &lc->srtp_txq[i];
+		unsigned int why = DP_SRTP_DROP_OTHER;
+		uint32_t n = q->len;
+		uint16_t sum = 0;
+
+		if (dp_srtp_protect(q->sp, false, q->d + DP_NET_HDR_LEN, &n,
+				    &why) != 0 || n != q->len + q->tag) {
+			rte_pktmbuf_free(q->m);
+			srtp_drop(lc, why);
+			continue;
+		}
+		if (!(q->lp->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
+			sum = dp_net_csum_fold(q->d + DP_NET_HDR_LEN, n, 0);
+		tx_finish(lc, q->lp, q->rt, q->m, q->d, sum, q->octets);
+	}
+	lc->n_srtp_txq = 0;
+}
+
 /*
  * An SRTP leg's packet (srtp.h): built whole in one mbuf, its payload
  * copied even when shared (each leg's is encrypted with its own key), then
- * protected in place; its checksum summed over what goes out. Nothing goes
- * before both keys are there.
+ * queued to be protected in place with the tick's others (srtp_flush(), at
+ * the tick's end or DP_SRTP_TXQ packets on): its session's lines, asked for
+ * now, are in by then. Nothing goes before both keys are there.
  */
 static void
 srtp_send(struct dp_lcore *lc, struct dp_lport *lp, struct dp_leg_rt *rt,
 	  struct dp_srtp *sp, const struct dp_tick_out *o)
 {
-	uint32_t len = DP_RTP_HDR_LEN + o->len_bytes, n = len, tag;
-	unsigned int why = DP_SRTP_DROP_OTHER;
+	uint32_t len = DP_RTP_HDR_LEN + o->len_bytes, tag;
 	struct rte_mbuf *m;
-	uint16_t sum = 0;
 	uint8_t *d = NULL;
 
 	if (!dp_srtp_ready(sp)) {
@@ -755,15 +782,13 @@ srtp_send(struct dp_lcore *lc, struct dp_lport *lp, struct dp_leg_rt *rt,
 	dp_rtp_write_hdr(d + DP_NET_HDR_LEN, o->pt, o->marker, o->seq, o->ts,
 			 o->ssrc);
 	memcpy(d + DP_NET_HDR_LEN + DP_RTP_HDR_LEN, o->payload, o->len_bytes);
-	if (dp_srtp_protect(sp, false, d + DP_NET_HDR_LEN, &n, &why) != 0 ||
-	    n != len + tag) {
-		rte_pktmbuf_free(m);
-		srtp_drop(lc, why);
-		return;
-	}
-	if (!(lp->tx_flags & DP_NET_TX_CSUM_OFFLOAD))
-		sum = dp_net_csum_fold(d + DP_NET_HDR_LEN, n, 0);
-	tx_finish(lc, lp, rt, m, d, sum, o->len_bytes);
+	dp_srtp_prefetch(sp, false);
+	lc->srtp_txq[lc->n_srtp_txq++] = (struct dp_srtp_txq){
+		.m = m, .rt = rt, .lp = lp, .sp = sp, .d = d, .len = len,
+		.tag = tag, .octets = o->len_bytes,
+	};
+	if (lc->n_srtp_txq == DP_SRTP_TXQ)
+		srtp_flush(lc);
 }
 
 void
@@ -1091,6 +1116,25 @@ prefetch_slot(const struct dp_lcore *lc, uint32_t leg,
 	dp_jitter_prefetch_insert(&tl->jb, dp_net_get32(r->payload + 4));
 }
 
+/* An SRTP leg's session, in three steps ahead of its packet (step 0: its
+ * pointer in lc->srtp; 1: once that is in, the state's first line; 2: once
+ * that is, its session's block, dp_srtp_prefetch()). Nothing where srtp
+ * is false: a worker without SRTP legs (lc->n_srtp, read once a burst). */
+static inline void
+prefetch_srtp(const struct dp_lcore *lc, bool srtp, uint32_t leg, int step)
+{
+	if (likely(!srtp) || leg == 0)
+		return;
+	if (step == 0)
+		rte_prefetch0(&lc->srtp[leg - 1]);
+	else if (lc->srtp[leg - 1] == NULL)
+		return;
+	else if (step == 1)
+		rte_prefetch0(lc->srtp[leg - 1]);
+	else
+		dp_srtp_prefetch(lc->srtp[leg - 1], true);
+}
+
 /* tuttictl capture: the frames of the burst's legs being captured, their
  * RTCP on the port above too. */
 static DP_COLD void
@@ -1128,6 +1172,7 @@ rx_burst(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf **b,
 	struct rte_mbuf *m[DP_BURST];
 	uint32_t leg[DP_BURST];
 	unsigned int n = 0;
+	const bool srtp = lc->n_srtp != 0;
 
 	lc->st.rx_polls += k != 0;	/* a poll that brought packets */
 	for (unsigned int i = 0; i < k; i++) {
@@ -1139,22 +1184,32 @@ rx_burst(struct dp_lcore *lc, struct dp_lport *lp, struct rte_mbuf **b,
 				      rte_be_to_cpu_16(r[n].dst_port_be))];
 		if (leg[n] != 0)
 			prefetch_rt(&lc->rt[leg[n] - 1]);
+		prefetch_srtp(lc, srtp, leg[n], 0);
 		n++;
 	}
 	if (unlikely(lc->n_cap != 0))
 		cap_burst(lc, m, r, leg, n, now);
 	/* the first legs' tick state, then RX_AHEAD ahead of the datagram
 	 * handled, and once that is in, the jitter slot its packet goes to */
-	for (unsigned int i = 0; i < n && i < RX_AHEAD; i++)
+	for (unsigned int i = 0; i < n && i < RX_AHEAD; i++) {
 		prefetch_tl(lc, leg[i]);
-	for (unsigned int i = 0; i < n && i < RX_AHEAD / 2; i++)
+		prefetch_srtp(lc, srtp, leg[i], 1);
+	}
+	for (unsigned int i = 0; i < n && i < RX_AHEAD / 2; i++) {
 		prefetch_slot(lc, leg[i], &r[i]);
+		prefetch_srtp(lc, srtp, leg[i], 2);
+	}
 	for (unsigned int i = 0; i < n; i++) {
-		if (i + RX_AHEAD < n)
+		if (i + RX_AHEAD < n) {
 			prefetch_tl(lc, leg[i + RX_AHEAD]);
-		if (i + RX_AHEAD / 2 < n)
+			prefetch_srtp(lc, srtp, leg[i + RX_AHEAD], 1);
+		}
+		if (i + RX_AHEAD / 2 < n) {
 			prefetch_slot(lc, leg[i + RX_AHEAD / 2],
 				      &r[i + RX_AHEAD / 2]);
+			prefetch_srtp(lc, srtp, leg[i + RX_AHEAD / 2],
+				      2);
+		}
 		udp_in(lc, &r[i], now);
 	}
 	rx_done(lc, m, n);

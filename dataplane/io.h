@@ -118,7 +118,8 @@ bool dp_io_housekeeping_step(struct dp_lcore *lc, uint64_t now,
  * (o->shared) is summed once per tick and, with lc->tx_zc, copied once
  * into a carrier mbuf that every listener's packet chains as an external
  * buffer; dp_io_tick_done() must follow each dp_tick_run() that sent with
- * dp_io_tick_send(): it lets go of the tick's shared payloads.
+ * dp_io_tick_send(): it protects and sends the tick's SRTP packets still
+ * queued, and lets go of its shared payloads.
  */
 void dp_io_tick_send(void *arg, const struct dp_tick_out *o);
 void dp_io_tick_done(struct dp_lcore *lc);

@@ -149,6 +149,19 @@ struct dp_lport {
 	struct rte_mbuf *tx_backlog[DP_TX_BACKLOG];
 } __rte_cache_aligned;
 
+/* An SRTP packet built, to be protected (in place, at d + DP_NET_HDR_LEN:
+ * len bytes of RTP, tag more to come) and sent */
+#define DP_SRTP_TXQ	32
+
+struct dp_srtp_txq {
+	struct rte_mbuf *m;
+	struct dp_leg_rt *rt;
+	struct dp_lport *lp;
+	struct dp_srtp *sp;
+	uint8_t *d;
+	uint32_t len, tag, octets;	/* octets: of RTP payload */
+};
+
 struct dp_lcore {
 	/* identity, set at start */
 	unsigned int worker;		/* index of rings and stats slot */
@@ -185,6 +198,11 @@ struct dp_lcore {
 	 * without any reads nothing more */
 	struct dp_srtp **srtp;		/* [n_leg_slots] */
 	uint32_t n_srtp;
+	/* SRTP packets a tick built, protected together at its end or when
+	 * full (io.c: srtp_flush()), each leg's session asked for as its
+	 * packet was queued */
+	uint32_t n_srtp_txq;
+	struct dp_srtp_txq srtp_txq[DP_SRTP_TXQ];
 	/* the conferences with a tick: a binary min-heap by next_tick
 	 * (dp_lcore_sched_add()), so that the due ones are found without
 	 * looking at the others, and run earliest first after a stall; each

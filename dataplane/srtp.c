@@ -16,9 +16,13 @@
 #include <srtp2/crypto_types.h>
 #include <srtp2/srtp.h>
 
+struct arena;
+
 /* A leg's two sessions and what makes them. */
 struct dp_srtp {
 	srtp_t rx, tx;		/* NULL: no key for that direction yet */
+	struct arena *rx_mem, *tx_mem;	/* the blocks they are in */
+	uint32_t rx_span, tx_span;	/* bytes of each given out */
 	uint8_t rx_suite, tx_suite;	/* enum shm_srtp_suite */
 	uint32_t tx_ssrc;
 	/* the keys of rx and tx: one given again changes nothing; tx's for
@@ -54,11 +58,127 @@ policy_of(srtp_policy_t *p, uint8_t suite)
 	return true;
 }
 
+/*
+ * ---- a session's memory in one block ----
+ *
+ * libsrtp keeps a session in a dozen heap objects (its context, stream
+ * list, streams, keys, replay window, key limit, and the cipher's and
+ * MAC's), and a packet walks from one to the next, each address read from
+ * the one before: with thousands of legs, a chain of cache misses a packet.
+ * libsrtp allocates and frees them through srtp_crypto_alloc() and
+ * srtp_crypto_free(), exported by libsrtp2 and called through its PLT:
+ * these two take their place (ELF interposition: an executable's
+ * definition comes first). While this thread makes or uses a session
+ * (arena_cur), what libsrtp asks for is put in that session's block, in
+ * order; otherwise, or once the block is full, it is calloc's. Each
+ * allocation's header says which; a block's are freed with it, after
+ * srtp_dealloc() (session_free()). dp_srtp_mem() tells a test whether
+ * libsrtp's allocations come here at all.
+ */
+#define ARENA_BYTES	1536	/* a session: ~0.9 kB; the peer's stream: 0.3 */
+
+struct arena {
+	uint32_t used;		/* bytes of mem[] given out */
+	uint32_t spilled;	/* allocations that did not fit: calloc's */
+	uint8_t mem[ARENA_BYTES] __attribute__((aligned(64)));
+};
+
+/* Before each allocation: its block (NULL: calloc's) */
+struct chunk {
+	struct arena *in;
+	uint64_t size;
+};
+
+static __thread struct arena *arena_cur;
+/* the ciphers and MACs made since arena_use(): the first of each is the
+ * RTP one, which a packet uses; SRTCP's and the key derivation's (freed
+ * at once) go outside the block, which a packet's look ahead takes whole
+ * (dp_srtp_prefetch()) */
+static __thread unsigned int arena_ciphers, arena_auths;
+/* allocations put in a block on this thread: a packet's (a new SSRC's
+ * stream) changes its session's span */
+static __thread uint32_t arena_allocs;
+
+/* What libsrtp allocates from now on goes in a (NULL: calloc's) */
+static inline void
+arena_use(struct arena *a)
+{
+	arena_cur = a;
+	arena_ciphers = arena_auths = 0;
+}
+
+static struct arena *
+arena_new(void)
+{
+	struct arena *a = aligned_alloc(64, sizeof(struct arena));
+
+	if (a != NULL) {
+		a->used = 0;
+		a->spilled = 0;
+	}
+	return a;
+}
+
+/* A block and what it holds (keys: wiped) go (NULL: nothing). */
+static void
+arena_free(struct arena *a)
+{
+	if (a == NULL)
+		return;
+	explicit_bzero(a->mem, a->used);
+	free(a);
+}
+
+void *srtp_crypto_alloc(size_t size);
+void srtp_crypto_free(void *ptr);
+
+/* libsrtp's allocation (crypto/kernel/alloc.c: zeroed, NULL for 0) */
+void *
+srtp_crypto_alloc(size_t size)
+{
+	struct arena *a = arena_cur;
+	size_t need = sizeof(struct chunk) + (size + 15) / 16 * 16;
+	struct chunk *c;
+
+	if (size == 0)
+		return NULL;
+	if (a != NULL && need <= ARENA_BYTES - a->used) {
+		c = (struct chunk *)(a->mem + a->used);
+		a->used += (uint32_t)need;
+		arena_allocs++;
+		c->in = a;
+		memset(c + 1, 0, size);
+	} else {
+		if (a != NULL)
+			a->spilled++;
+		c = calloc(1, sizeof(*c) + size);
+		if (c == NULL)
+			return NULL;
+	}
+	c->size = size;
+	return c + 1;
+}
+
+/* libsrtp's free: calloc's go now, a block's with the block */
+void
+srtp_crypto_free(void *ptr)
+{
+	struct chunk *c;
+
+	if (ptr == NULL)
+		return;
+	c = (struct chunk *)ptr - 1;
+	if (c->in == NULL) {
+		explicit_bzero(ptr, c->size);
+		free(c);
+	}
+}
+
 /* A session for one direction: what the peer sends (any SSRC: a stream is
  * made at each new one's first authenticated packet), or what tutti-dp
  * sends with ssrc. */
 static int
-session_make(srtp_t *out, uint8_t dir, uint8_t suite,
+session_make(srtp_t *out, struct arena **mem, uint8_t dir, uint8_t suite,
 	     const uint8_t key[SHM_SRTP_KEY_BYTES], uint32_t ssrc)
 {
 	uint8_t k[SHM_SRTP_KEY_BYTES];
@@ -67,6 +187,9 @@ session_make(srtp_t *out, uint8_t dir, uint8_t suite,
 
 	if (!policy_of(&p, suite))
 		return -EINVAL;
+	*mem = arena_new();
+	if (*mem == NULL)
+		return -ENOMEM;
 	if (dir == SHM_SRTP_RX) {
 		p.ssrc.type = ssrc_any_inbound;
 	} else {
@@ -75,9 +198,35 @@ session_make(srtp_t *out, uint8_t dir, uint8_t suite,
 	}
 	memcpy(k, key, sizeof(k));	/* libsrtp's key is not const */
 	p.key = k;
+	arena_use(*mem);
 	st = srtp_create(out, &p);
-	memset(k, 0, sizeof(k));
-	return st == srtp_err_status_ok ? 0 : -EIO;
+	arena_use(NULL);
+	explicit_bzero(k, sizeof(k));
+	if (st != srtp_err_status_ok) {
+		arena_free(*mem);
+		*mem = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* What dp_srtp_prefetch() asks for: each block's bytes given out */
+static void
+spans_update(struct dp_srtp *s)
+{
+	s->rx_span = s->rx_mem != NULL ? s->rx_mem->used : 0;
+	s->tx_span = s->tx_mem != NULL ? s->tx_mem->used : 0;
+}
+
+/* A session and its block go (NULL: nothing). */
+static void
+session_free(srtp_t *ctx, struct arena **mem)
+{
+	if (*ctx != NULL)
+		srtp_dealloc(*ctx);
+	arena_free(*mem);
+	*ctx = NULL;
+	*mem = NULL;
 }
 
 /*
@@ -109,26 +258,27 @@ struct icm {
 };
 
 /* A libsrtp cipher or auth object of size n and its state of size state_n
- * in one zeroed block (the state on the cache line after the object's
- * start: a packet's look at the object finds it near), *state the
- * state; NULL without memory. */
-#define OBJ_ALIGN	64
-
+ * in one zeroed allocation of libsrtp's (so in the session's block if it
+ * is the session's first of its kind, *nth 0), the state 16-byte aligned
+ * after the object, *state; NULL without memory. */
 static size_t
 obj_head(size_t n)
 {
-	return (n + OBJ_ALIGN - 1) / OBJ_ALIGN * OBJ_ALIGN;
+	return (n + 15) / 16 * 16;
 }
 
 static void *
-obj_alloc(size_t n, size_t state_n, void **state)
+obj_alloc(size_t n, size_t state_n, void **state, unsigned int *nth)
 {
-	size_t all = obj_head(n) + state_n;
-	void *o = aligned_alloc(OBJ_ALIGN, obj_head(all));
+	struct arena *a = arena_cur;
+	void *o;
 
+	if ((*nth)++ != 0)
+		arena_cur = NULL;
+	o = srtp_crypto_alloc(obj_head(n) + state_n);
+	arena_cur = a;
 	if (o == NULL)
 		return NULL;
-	memset(o, 0, all);
 	*state = (uint8_t *)o + obj_head(n);
 	return o;
 }
@@ -138,7 +288,7 @@ static srtp_err_status_t
 obj_free(void *o, void *state, size_t state_n)
 {
 	explicit_bzero(state, state_n);
-	free(o);
+	srtp_crypto_free(o);
 	return srtp_err_status_ok;
 }
 
@@ -151,7 +301,7 @@ icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
 	(void)tag_len;
 	if (key_len != SRTP_AES_ICM_128_KEY_LEN_WSALT)
 		return srtp_err_status_bad_param;
-	c = obj_alloc(sizeof(*c), sizeof(struct icm), &st);
+	c = obj_alloc(sizeof(*c), sizeof(struct icm), &st, &arena_ciphers);
 	if (c == NULL)
 		return srtp_err_status_alloc_fail;
 	c->state = st;
@@ -298,7 +448,7 @@ sha1h_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len)
 	if (key_len < 0 || key_len > 20 || out_len < 0 ||
 	    out_len > SHA1_DIGEST_SIZE)
 		return srtp_err_status_bad_param;
-	a = obj_alloc(sizeof(*a), sizeof(struct sha1h), &st);
+	a = obj_alloc(sizeof(*a), sizeof(struct sha1h), &st, &arena_auths);
 	if (a == NULL)
 		return srtp_err_status_alloc_fail;
 	a->state = st;
@@ -421,10 +571,8 @@ dp_srtp_free(struct dp_srtp *s)
 {
 	if (s == NULL)
 		return;
-	if (s->rx != NULL)
-		srtp_dealloc(s->rx);
-	if (s->tx != NULL)
-		srtp_dealloc(s->tx);
+	session_free(&s->rx, &s->rx_mem);
+	session_free(&s->tx, &s->tx_mem);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
 }
@@ -433,6 +581,7 @@ int
 dp_srtp_set_key(struct dp_srtp *s, uint8_t dir, uint8_t suite,
 		const uint8_t key[SHM_SRTP_KEY_BYTES], uint32_t ssrc)
 {
+	struct arena *mem;
 	srtp_t n;
 	int rc;
 
@@ -446,24 +595,25 @@ dp_srtp_set_key(struct dp_srtp *s, uint8_t dir, uint8_t suite,
 				 s->tx_ssrc == ssrc &&
 				 memcmp(s->tx_key, key, sizeof(s->tx_key)) == 0)
 		return 0;
-	rc = session_make(&n, dir, suite, key, ssrc);
+	rc = session_make(&n, &mem, dir, suite, key, ssrc);
 	if (rc < 0)
 		return rc;
 	if (dir == SHM_SRTP_RX) {
-		if (s->rx != NULL)
-			srtp_dealloc(s->rx);
+		session_free(&s->rx, &s->rx_mem);
 		s->rx = n;
+		s->rx_mem = mem;
 		s->rx_suite = suite;
 		s->hint = false;
 		memcpy(s->rx_key, key, sizeof(s->rx_key));
 	} else {
-		if (s->tx != NULL)
-			srtp_dealloc(s->tx);
+		session_free(&s->tx, &s->tx_mem);
 		s->tx = n;
+		s->tx_mem = mem;
 		s->tx_suite = suite;
 		s->tx_ssrc = ssrc;
 		memcpy(s->tx_key, key, sizeof(s->tx_key));
 	}
+	spans_update(s);
 	return 0;
 }
 
@@ -544,11 +694,40 @@ hint_apply(struct dp_srtp *s, const uint8_t *p)
 	pol.ssrc.value = s->hint_ssrc;
 	memcpy(k, s->rx_key, sizeof(k));
 	pol.key = k;
+	arena_use(s->rx_mem);
 	st = srtp_add_stream(s->rx, &pol);
+	arena_use(NULL);
+	spans_update(s);
 	explicit_bzero(k, sizeof(k));
 	return st == srtp_err_status_ok &&
 	       srtp_set_stream_roc(s->rx, s->hint_ssrc, roc) ==
 		       srtp_err_status_ok;
+}
+
+void
+dp_srtp_prefetch(const struct dp_srtp *s, bool in)
+{
+	const struct arena *a = in ? s->rx_mem : s->tx_mem;
+	uint32_t span = in ? s->rx_span : s->tx_span;
+
+	if (a == NULL)
+		return;
+	for (uint32_t o = 0; o < span; o += 64)
+		__builtin_prefetch(a->mem + o);
+}
+
+void
+dp_srtp_mem(const struct dp_srtp *s, uint32_t *used, uint32_t *spilled)
+{
+	const struct arena *m[2] = { s->rx_mem, s->tx_mem };
+
+	*used = *spilled = 0;
+	for (int i = 0; i < 2; i++) {
+		if (m[i] != NULL) {
+			*used += m[i]->used;
+			*spilled += m[i]->spilled;
+		}
+	}
 }
 
 bool
@@ -578,6 +757,7 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 {
 	srtp_err_status_t st;
 	int n = (int)*len;
+	uint32_t made;
 	bool hinted;
 
 	if (s->rx == NULL || s->tx == NULL) {
@@ -595,12 +775,18 @@ srtp_run(struct dp_srtp *s, bool in, bool rtcp, uint8_t *p, uint32_t *len,
 		*why = DP_SRTP_DROP_OTHER;
 		return -1;
 	}
+	/* a stream libsrtp makes for a new SSRC goes in the session's block */
+	made = arena_allocs;
+	arena_use(in ? s->rx_mem : s->tx_mem);
 	if (in)
 		st = rtcp ? srtp_unprotect_rtcp(s->rx, p, &n) :
 			    srtp_unprotect(s->rx, p, &n);
 	else
 		st = rtcp ? srtp_protect_rtcp(s->tx, p, &n) :
 			    srtp_protect(s->tx, p, &n);
+	arena_use(NULL);
+	if (__builtin_expect(made != arena_allocs, 0))
+		spans_update(s);
 	if (st != srtp_err_status_ok) {
 		*why = why_of(st);
 		return -1;

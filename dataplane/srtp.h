@@ -13,11 +13,14 @@
  * A received packet is authenticated and decrypted in place before any of
  * its fields is believed (dp_srtp_unprotect()); a packet sent is built whole
  * in its own mbuf (a shared mix is copied, not attached) and protected there
- * (dp_srtp_protect()).
+ * (dp_srtp_protect()), with the tick's other SRTP packets at its end. Both
+ * ask for the session's lines a few packets ahead (dp_srtp_prefetch()).
  *
  * libsrtp allocates: a session at each key (control path), and a stream at
  * the first authenticated packet of each SSRC the peer sends (packet path,
- * once an SSRC). Its sessions are used by their worker only. Its AES-CM-128
+ * once an SSRC), each session's objects in one block of srtp.c's (which
+ * takes libsrtp's allocator's place). Its sessions are used by their worker
+ * only. Its AES-CM-128
  * and HMAC-SHA1 are this file's, on nettle (AES-NI, SHA-NI): Debian's
  * libsrtp2 does them through NSS, which allocates and takes locks for each
  * packet and cost 7 times as much (bench_srtp; FIGURES).
@@ -67,8 +70,8 @@ void dp_srtp_free(struct dp_srtp *s);
 /*
  * Set one direction's key (SHM_CMD_LEG_SRTP): a new session, replacing the
  * old one; tx protects what is sent with ssrc. Returns 0, -EINVAL (suite or
- * dir unknown) or -EIO (libsrtp refused; the old session is kept).
- * Control path.
+ * dir unknown), -ENOMEM or -EIO (libsrtp refused); the old session is kept
+ * on any error. Control path.
  */
 int dp_srtp_set_key(struct dp_srtp *s, uint8_t dir, uint8_t suite,
 		    const uint8_t key[SHM_SRTP_KEY_BYTES], uint32_t ssrc);
@@ -92,6 +95,22 @@ int dp_srtp_rx_index(struct dp_srtp *s, uint32_t ssrc, uint32_t roc,
  * Returns 0, or -ENOENT (no such stream yet). Housekeeping, on the leg's
  * worker. */
 int dp_srtp_rx_roc(struct dp_srtp *s, uint32_t ssrc, uint32_t *roc);
+
+/*
+ * Ask for the lines a packet in (in) or out will read of the leg's
+ * session: its block, libsrtp's objects for RTP, whole (about 1 kB, 1.3
+ * with the peer's stream). Packet path, a few packets ahead, once s's
+ * first line is in.
+ */
+void dp_srtp_prefetch(const struct dp_srtp *s, bool in);
+
+/*
+ * What a leg's sessions hold in their blocks (srtp.c puts each session's
+ * libsrtp objects in one): *used bytes, *spilled allocations that did not
+ * fit there (calloc's). 0 bytes with a key set: libsrtp's allocations do
+ * not come to srtp.c (a libsrtp that does not call them through its PLT).
+ */
+void dp_srtp_mem(const struct dp_srtp *s, uint32_t *used, uint32_t *spilled);
 
 /* Both keys set. */
 bool dp_srtp_ready(const struct dp_srtp *s);

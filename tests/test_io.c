@@ -2952,6 +2952,39 @@ leg_idx(int i)
 }
 
 /*
+ * A packet tutti-dp sent (m), as its leg's peer takes it: its edge's checks
+ * (the checksum is of what went out, encrypted), unprotected by prx[leg]
+ * for the legs below n_srtp, an RTP packet of the leg's SSRC parsed into *p
+ * (its payload in d, d_len bytes). Returns the leg (by port); *wire: the
+ * UDP payload's length as sent.
+ */
+static int
+peer_takes(struct rte_mbuf *m, srtp_t *prx, int n_srtp, uint8_t *d,
+	   size_t d_len, struct dp_rtp_pkt *p, int *wire)
+{
+	struct dp_net_iface peer = { .ip_be = { peer_ip } };
+	struct dp_net_stats st = { 0 };
+	struct dp_net_rx r;
+	int leg, len;
+
+	memcpy(peer.mac, peer_mac, 6);
+	ck_assert_uint_le(m->pkt_len, d_len);
+	tx_read(m, d);
+	ck_assert_int_eq(dp_net_classify(&peer, d, m->pkt_len, 0, &r, &st),
+			 DP_NET_UDP);
+	leg = (ntohs(r.dst_port_be) - 40000) / 2;
+	len = *wire = (int)r.len_bytes;
+	if (leg < n_srtp)
+		ck_assert_int_eq(srtp_unprotect(prx[leg],
+						(void *)(uintptr_t)r.payload,
+						&len), srtp_err_status_ok);
+	ck_assert_int_eq(len, 12 + FS);
+	ck_assert_int_eq(dp_rtp_parse(r.payload, (uint32_t)len, p), 0);
+	ck_assert_uint_eq(p->ssrc, 0x7000u + (uint32_t)leg);
+	return leg;
+}
+
+/*
  * Legs 0 (AES_CM_128_HMAC_SHA1_80) and 1 (..._32) are SRTP, leg 2 plain
  * RTP; each peer sends a tone. Nothing goes in or out of an SRTP leg before
  * its keys; then each hears the others' tones and not its own, in packets
@@ -3030,34 +3063,15 @@ START_TEST(test_io_srtp_legs)
 		n = tx_take(out, 256);
 		for (uint32_t k = 0; k < n; k++) {
 			uint8_t d[DP_NET_HDR_LEN + 12 + FS + 10];
-			struct dp_net_iface peer = { .ip_be = { peer_ip } };
-			struct dp_net_stats st = { 0 };
-			struct dp_net_rx r;
 			struct dp_rtp_pkt p;
 			int16_t pcm[FS];
-			int leg, len;
+			int wire, leg = peer_takes(out[k], prx, 2, d, sizeof(d),
+						   &p, &wire);
 
-			memcpy(peer.mac, peer_mac, 6);
-			ck_assert_uint_le(out[k]->pkt_len, sizeof(d));
-			tx_read(out[k], d);
-			/* the peer's edge takes it: the checksum is of what
-			 * went out, encrypted */
-			ck_assert_int_eq(dp_net_classify(&peer, d,
-				out[k]->pkt_len, 0, &r, &st), DP_NET_UDP);
-			leg = (ntohs(r.dst_port_be) - 40000) / 2;
 			ck_assert_int_le(leg, 2);
-			len = (int)r.len_bytes;
-			if (leg < 2) {
-				ck_assert_int_eq(len, 12 + FS +
+			if (leg < 2)
+				ck_assert_int_eq(wire, 12 + FS +
 					(leg == 0 ? 10 : 4));
-				ck_assert_int_eq(srtp_unprotect(prx[leg],
-					(void *)(uintptr_t)r.payload, &len),
-					srtp_err_status_ok);
-			}
-			ck_assert_int_eq(len, 12 + FS);
-			ck_assert_int_eq(dp_rtp_parse(r.payload,
-						      (uint32_t)len, &p), 0);
-			ck_assert_uint_eq(p.ssrc, 0x7000u + (uint32_t)leg);
 			got[leg]++;
 			if (t < 20)
 				continue;
@@ -3342,6 +3356,76 @@ unhex(const char *h, uint8_t *out)
 }
 
 /*
+ * A conference of more SRTP legs than a tick queues to protect at once
+ * (DP_SRTP_TXQ): each tick every leg's packet goes out once, its sequence
+ * one up, and its peer authenticates it; every peer's packet is taken; and
+ * libsrtp's objects are all in the sessions' blocks.
+ */
+START_TEST(test_io_srtp_more_legs_than_a_tick_queues)
+{
+	enum { N = DP_SRTP_TXQ + 9 };
+	const uint8_t suite = SHM_SRTP_AES_CM_128_HMAC_SHA1_80;
+	srtp_t ptx[N], prx[N];
+	uint32_t got[N] = { 0 }, n, used, spilled;
+	int last[N];
+	struct rte_mbuf *out[256];
+	struct shm_msg m;
+	struct dp_conf *c;
+	uint64_t now;
+
+	add_conf();
+	for (int i = 0; i < N; i++) {
+		leg_msg(&m, SHM_CMD_LEG_ADD, i, (uint16_t)(40000 + 2 * i));
+		m.body.leg.flags |= SHM_LEG_SRTP;
+		apply(&m);
+		ptx[i] = peer_session(suite, 1, i, false,
+				      PEER_SSRC + (uint32_t)i);
+		prx[i] = peer_session(suite, 2, i, true, 0);
+		ck_assert_int_eq(srtp_cmd(i, SHM_SRTP_RX, suite, 1), 0);
+		ck_assert_int_eq(srtp_cmd(i, SHM_SRTP_TX, suite, 2), 0);
+		last[i] = -1;
+	}
+	c = dp_ctl_conf_find(&lc, 7);
+	ck_assert_ptr_nonnull(c);
+	now = c->next_tick;
+	for (uint16_t t = 0; t < 6; t++) {
+		for (int i = 0; i < N; i++)
+			rx_srtp(i, i ? 8 : 0, t, 300.0 + 40.0 * i, ptx[i],
+				NULL, NULL);
+		now += c->period;
+		dp_io_poll(&lc, now);
+		while (rte_ring_count(rxr) != 0)	/* more than a burst */
+			dp_io_poll(&lc, now);
+		n = tx_take(out, 256);
+		for (uint32_t k = 0; k < n; k++) {
+			uint8_t d[DP_NET_HDR_LEN + 12 + FS + 10];
+			struct dp_rtp_pkt p;
+			int wire, leg = peer_takes(out[k], prx, N, d, sizeof(d),
+						   &p, &wire);
+
+			ck_assert_int_lt(leg, N);
+			if (last[leg] >= 0)	/* one a tick, in order */
+				ck_assert_uint_eq(p.seq,
+					(uint16_t)(last[leg] + 1));
+			last[leg] = p.seq;
+			got[leg]++;
+		}
+		rte_pktmbuf_free_bulk(out, n);
+	}
+	for (int i = 0; i < N; i++) {
+		ck_assert_uint_ge(got[i], 5);
+		ck_assert_uint_eq(lc.rt[leg_idx(i)].rtp.received, 6);
+		dp_srtp_mem(lc.srtp[leg_idx(i)], &used, &spilled);
+		ck_assert_uint_gt(used, 0);
+		ck_assert_uint_eq(spilled, 0);
+		srtp_dealloc(ptx[i]);
+		srtp_dealloc(prx[i]);
+	}
+	ck_assert_uint_eq(srtp_drops_total(), 0);
+}
+END_TEST
+
+/*
  * tutti-dp's SRTP against known answers: libsrtp's own test packet (its
  * srtp_driver's key, an RTP and an RTCP packet of SSRC 0xcafebabe) as
  * Debian's libsrtp2 protects it with its NSS cryptography (a program
@@ -3371,7 +3455,7 @@ START_TEST(test_io_srtp_known_answers)
 	     suite <= SHM_SRTP_AES_CM_128_HMAC_SHA1_32; suite++) {
 		struct dp_srtp *tx = dp_srtp_new(), *rx = dp_srtp_new();
 		uint8_t p[64 + DP_SRTP_TRAILER_ROOM];
-		uint32_t len, n;
+		uint32_t len, n, used, spilled;
 
 		ck_assert(tx != NULL && rx != NULL);
 		/* tx sends with key; rx (the peer) takes what key protects */
@@ -3394,6 +3478,11 @@ START_TEST(test_io_srtp_known_answers)
 		n = unhex(rtp_hex, want);
 		ck_assert_uint_eq(len, n);
 		ck_assert_int_eq(memcmp(p, want, n), 0);
+		/* libsrtp's objects (the peer's stream made at its first
+		 * packet among them) in the sessions' blocks, none outside */
+		dp_srtp_mem(rx, &used, &spilled);
+		ck_assert_uint_gt(used, 0);
+		ck_assert_uint_eq(spilled, 0);
 		/* SRTCP: an 80-bit tag with either suite */
 		len = unhex(rtcp_hex, p);
 		ck_assert_int_eq(dp_srtp_protect(tx, true, p, &len, &why), 0);
@@ -3506,6 +3595,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_capture_writes_a_legs_packets);
 	tcase_add_test(tc, test_io_srtp_legs);
 	tcase_add_test(tc, test_io_srtp_known_answers);
+	tcase_add_test(tc, test_io_srtp_more_legs_than_a_tick_queues);
 	tcase_add_test(tc, test_io_srtp_goes_on_from_the_index_published);
 	tcase_add_test(tc, test_io_srtp_crypto_types);
 	tcase_add_test(tc, test_io_capture_takes_a_conference_whole);
