@@ -426,6 +426,7 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 {
 	const char *dir = getenv("SIPP_SCENARIOS");
 	char path[512], remote[64], lport[16], log[128], auth_uri[128];
+	char err[128];
 	pid_t pid;
 
 	ck_assert_ptr_nonnull(dir);
@@ -433,6 +434,8 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 	snprintf(remote, sizeof(remote), "127.0.0.1:%u", port);
 	snprintf(lport, sizeof(lport), "%d", sipp_port);
 	snprintf(log, sizeof(log), "sipp_%s_%s.log", scen, tp);
+	snprintf(err, sizeof(err), "sipp_%s_%s.err", scen, tp);
+	unlink(err);
 	snprintf(auth_uri, sizeof(auth_uri), "%s@%s", service, remote);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -452,7 +455,8 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 			 * Request-URI as digest uri (SIPp's default is the
 			 * bare address, which the focus refuses) */
 			"-au", "sipp", "-auth_uri", auth_uri,
-			NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+			NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+			NULL, NULL,
 		};
 		/* clang-format on */
 		/* verifyauth: SIPp takes -auth_uri for the digest uri
@@ -470,6 +474,10 @@ sipp_start_at(uint16_t port, const char *scen, const char *tp,
 			argv[a++] = var;
 			argv[a++] = val;
 		}
+		/* its errors (the reason of an exit status but 0 or 1) */
+		argv[a++] = "-trace_err";
+		argv[a++] = "-error_file";
+		argv[a++] = err;
 		argv[a] = NULL;
 		execvp("sipp", (char *const *)argv);
 		_exit(127);
@@ -512,9 +520,23 @@ sipp_wait(pid_t pid, const char *scen, const char *tp)
 		waitpid(pid, &status, 0);
 		ck_abort_msg("sipp %s %s did not finish", scen, tp);
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		char err[128], text[2048];
+		FILE *f;
+		size_t k = 0;
+
+		snprintf(err, sizeof(err), "sipp_%s_%s.err", scen, tp);
 		fprintf(stderr, "# sipp %s %s exit %d, see %s\n", scen, tp,
 			WEXITSTATUS(status), log);
+		/* -trace_err's file, if it wrote one */
+		if ((f = fopen(err, "r")) != NULL) {
+			k = fread(text, 1, sizeof(text) - 1, f);
+			fclose(f);
+		}
+		text[k] = '\0';
+		if (k > 0)
+			fprintf(stderr, "# its errors (%s):\n%s\n", err, text);
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
