@@ -198,11 +198,6 @@ struct dp_lcore {
 	 * without any reads nothing more */
 	struct dp_srtp **srtp;		/* [n_leg_slots] */
 	uint32_t n_srtp;
-	/* SRTP packets a tick built, protected together at its end or when
-	 * full (io.c: srtp_flush()), each leg's session asked for as its
-	 * packet was queued */
-	uint32_t n_srtp_txq;
-	struct dp_srtp_txq srtp_txq[DP_SRTP_TXQ];
 	/* the conferences with a tick: a binary min-heap by next_tick
 	 * (dp_lcore_sched_add()), so that the due ones are found without
 	 * looking at the others, and run earliest first after a stall; each
@@ -300,6 +295,12 @@ struct dp_lcore {
 
 	/* private counters, copied to pub by dp_lcore_publish() */
 	struct shm_worker_stats st;
+
+	/* SRTP packets a tick built, protected together at its end or when
+	 * full (io.c: srtp_flush()), each leg's session asked for as its
+	 * packet was queued; last, out of the plain path's lines */
+	uint32_t n_srtp_txq;
+	struct dp_srtp_txq srtp_txq[DP_SRTP_TXQ];
 } __rte_cache_aligned;
 
 /*
