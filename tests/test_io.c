@@ -2973,6 +2973,7 @@ peer_takes(struct rte_mbuf *m, srtp_t *prx, int n_srtp, uint8_t *d,
 	ck_assert_int_eq(dp_net_classify(&peer, d, m->pkt_len, 0, &r, &st),
 			 DP_NET_UDP);
 	leg = (ntohs(r.dst_port_be) - 40000) / 2;
+	ck_assert_int_ge(leg, 0);
 	len = *wire = (int)r.len_bytes;
 	if (leg < n_srtp)
 		ck_assert_int_eq(srtp_unprotect(prx[leg],
