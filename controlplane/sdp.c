@@ -23,6 +23,8 @@
 
 #include <arpa/inet.h>
 
+#include "shm_msg.h"
+
 /* A span of the input: not NUL-terminated. */
 struct str {
 	const char *p;
@@ -133,11 +135,6 @@ static const char *const codec_name[SHM_CODEC_MAX_] = {
 	[SHM_CODEC_L16] = "L16",
 };
 
-/* The crypto-suites of RFC 4568 section 6.2 the data plane runs. */
-static const char *const srtp_suite_name[SHM_SRTP_MAX_] = {
-	[SHM_SRTP_AES_CM_128_HMAC_SHA1_80] = "AES_CM_128_HMAC_SHA1_80",
-	[SHM_SRTP_AES_CM_128_HMAC_SHA1_32] = "AES_CM_128_HMAC_SHA1_32",
-};
 
 /* The suite cp_sdp_offer() offers under each a=crypto tag (1 and 2). */
 static const uint8_t offer_suite[3] = {
@@ -342,90 +339,7 @@ parse_ms(struct str s, unsigned int *out)
 	return true;
 }
 
-/* ---- base64 (RFC 4648 section 4) and SDES keys (RFC 4568) ---- */
-
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* The base64 of n bytes into o, padded, NUL-terminated: o has room for
- * 4 * ((n + 2) / 3) + 1 bytes. */
-static void
-b64_encode(const uint8_t *in, size_t n, char *o)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		o[j++] = b64_alphabet[(v >> 18) & 63];
-		o[j++] = b64_alphabet[(v >> 12) & 63];
-		o[j++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
-		o[j++] = i + 2 < n ? b64_alphabet[v & 63] : '=';
-	}
-	o[j] = '\0';
-}
-
-/* The 6 bits of a base64 character, -1 if it is none. */
-static int
-b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decode s, strictly: the standard alphabet only, '=' only as the padding
- * of a last group of 4 (or no padding at all), unused bits of the last
- * character zero. Returns how many bytes s holds, written to out only if
- * they fit in cap; -1 if s is not base64.
- */
-static int
-b64_decode(struct str s, uint8_t *out, size_t cap)
-{
-	size_t n = s.n, pad = 0, len, j = 0;
-	uint32_t v = 0;
-
-	while (pad < 2 && n > 0 && s.p[n - 1] == '=') {
-		n--;
-		pad++;
-	}
-	if (n % 4 == 1 || (pad != 0 && (n + pad) % 4 != 0))
-		return -1;
-	len = n / 4 * 3 + (n % 4 != 0 ? n % 4 - 1 : 0);
-	for (size_t i = 0; i < n; i++) {
-		int x = b64_value(s.p[i]);
-
-		if (x < 0)
-			return -1;
-		v = v << 6 | (uint32_t)x;
-		if (i % 4 == 3 || i + 1 == n) {
-			unsigned int k = (unsigned int)(i % 4) + 1; /* chars */
-			unsigned int extra = k * 6 % 8; /* bits past bytes */
-
-			if ((v & ((1u << extra) - 1)) != 0)
-				return -1;
-			v >>= extra;
-			for (unsigned int b = k * 6 / 8; b > 0; b--, j++)
-				if (len <= cap)
-					out[j] = (uint8_t)(v >> (8 * (b - 1)));
-			v = 0;
-		}
-	}
-	return (int)len;
-}
+/* ---- SDES keys (RFC 4568) ---- */
 
 /* An SRTP key lifetime in packets (RFC 4568 section 6.1): decimal or
  * "2^"decimal. At least 2^31 (what SRTCP's index allows) is accepted. */
@@ -466,10 +380,7 @@ parse_crypto(struct str v, struct crypto *c, char *why, size_t cap)
 
 	if (!next_field(&v, &tag) || !next_field(&v, &suite))
 		return -ENOTSUP;
-	c->suite = SHM_SRTP_NONE;
-	for (int k = 1; k < SHM_SRTP_MAX_; k++)
-		if (str_eq(suite, srtp_suite_name[k]))
-			c->suite = (uint8_t)k;
+	c->suite = (uint8_t)shm_srtp_suite_of(suite.p, suite.n);
 	if (c->suite == SHM_SRTP_NONE)
 		return -ENOTSUP;
 	if (tag.n > 9 || !parse_uint(tag, 999999999, &c->tag) || c->tag == 0)
@@ -496,7 +407,7 @@ parse_crypto(struct str v, struct crypto *c, char *why, size_t cap)
 		return fail(why, cap, -EINVAL,
 			    "lifetime '%s' is not 2^31 or more",
 			    echo(&e, tail.p, tail.n));
-	n = b64_decode(key, c->key, sizeof(c->key));
+	n = shm_b64_decode(key.p, key.n, c->key, sizeof(c->key));
 	if (n < 0)
 		return fail(why, cap, -EINVAL, "key is not base64");
 	if (n != SHM_SRTP_KEY_BYTES)
@@ -1191,8 +1102,8 @@ offer_crypto(const struct sdp *s, const struct media *m, struct crypto *c,
 		return -EPROTONOSUPPORT;
 	return fail(err, errlen, -EPROTONOSUPPORT,
 		    "line %u: no a=crypto with a supported suite (%s, %s)",
-		    m->line, srtp_suite_name[SHM_SRTP_AES_CM_128_HMAC_SHA1_80],
-		    srtp_suite_name[SHM_SRTP_AES_CM_128_HMAC_SHA1_32]);
+		    m->line, shm_srtp_suite_name(SHM_SRTP_AES_CM_128_HMAC_SHA1_80),
+		    shm_srtp_suite_name(SHM_SRTP_AES_CM_128_HMAC_SHA1_32));
 }
 
 /*
@@ -1391,10 +1302,10 @@ static void
 put_crypto(struct out *o, const struct cp_sdp_local *local, uint32_t tag,
 	   unsigned int suite)
 {
-	char key[4 * ((SHM_SRTP_KEY_BYTES + 2) / 3) + 1];
+	char key[SHM_B64_LEN(SHM_SRTP_KEY_BYTES) + 1];
 
-	b64_encode(local->srtp_key, sizeof(local->srtp_key), key);
-	put(o, "a=crypto:%u %s inline:%s\r\n", tag, srtp_suite_name[suite],
+	shm_b64_encode(local->srtp_key, sizeof(local->srtp_key), key);
+	put(o, "a=crypto:%u %s inline:%s\r\n", tag, shm_srtp_suite_name(suite),
 	    key);
 }
 
@@ -1497,7 +1408,8 @@ cp_sdp_own_key(const char *sdp, uint8_t key[SHM_SRTP_KEY_BYTES])
 		return -ENOENT;
 	s.p = k + strlen(" inline:");
 	s.n = strcspn(s.p, "| \r\n");
-	return b64_decode(s, key, SHM_SRTP_KEY_BYTES) == SHM_SRTP_KEY_BYTES ?
+	return shm_b64_decode(s.p, s.n, key, SHM_SRTP_KEY_BYTES) ==
+	       SHM_SRTP_KEY_BYTES ?
 	       0 : -ENOENT;
 }
 
@@ -1809,8 +1721,8 @@ answer_crypto(const struct sdp *s, const struct media *m, struct crypto *c,
 		return fail(err, errlen, -EPROTO,
 			    "line %u: a=crypto:%u is %s, the offer's tag %u "
 			    "was %s",
-			    at, c->tag, srtp_suite_name[c->suite], c->tag,
-			    srtp_suite_name[offer_suite[c->tag]]);
+			    at, c->tag, shm_srtp_suite_name(c->suite), c->tag,
+			    shm_srtp_suite_name(offer_suite[c->tag]));
 	return 0;
 }
 

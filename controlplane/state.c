@@ -620,12 +620,9 @@ parse_field(void *rec, const struct field *fd, char *val)
 		return inet_pton(AF_INET, val, v) == 1 ? NULL
 						       : "expected A.B.C.D";
 	case K_SUITE:
-		for (unsigned int i = SHM_SRTP_NONE + 1; i < SHM_SRTP_MAX_; i++)
-			if (strcmp(val, shm_srtp_suite_name(i)) == 0) {
-				*(uint8_t *)v = (uint8_t)i;
-				return NULL;
-			}
-		return "unknown SRTP suite";
+		*(uint8_t *)v = (uint8_t)shm_srtp_suite_of(val, strlen(val));
+		return *(uint8_t *)v != SHM_SRTP_NONE ? NULL
+						      : "unknown SRTP suite";
 	case K_HEXB:
 		return parse_hexb(val, (uint8_t *)v, fd->size) ? NULL
 			: "expected hex digits, two a byte";

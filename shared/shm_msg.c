@@ -261,3 +261,90 @@ shm_srtp_suite_name(unsigned int suite)
 
 	return suite < SHM_SRTP_MAX_ ? names[suite] : "?";
 }
+
+unsigned int
+shm_srtp_suite_of(const char *name, size_t n)
+{
+	for (unsigned int i = SHM_SRTP_NONE + 1; i < SHM_SRTP_MAX_; i++) {
+		const char *k = shm_srtp_suite_name(i);
+
+		if (strlen(k) == n && memcmp(name, k, n) == 0)
+			return i;
+	}
+	return SHM_SRTP_NONE;
+}
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void
+shm_b64_encode(const uint8_t *in, size_t n, char *o)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		o[j++] = b64_alphabet[(v >> 18) & 63];
+		o[j++] = b64_alphabet[(v >> 12) & 63];
+		o[j++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+		o[j++] = i + 2 < n ? b64_alphabet[v & 63] : '=';
+	}
+	o[j] = '\0';
+}
+
+/* The 6 bits of a base64 character, -1 if it is none. */
+static int
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+shm_b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+	size_t pad = 0, len, j = 0;
+	uint32_t v = 0;
+
+	while (pad < 2 && n > 0 && s[n - 1] == '=') {
+		n--;
+		pad++;
+	}
+	if (n % 4 == 1 || (pad != 0 && (n + pad) % 4 != 0))
+		return -1;
+	len = n / 4 * 3 + (n % 4 != 0 ? n % 4 - 1 : 0);
+	for (size_t i = 0; i < n; i++) {
+		int x = b64_value(s[i]);
+
+		if (x < 0)
+			return -1;
+		v = v << 6 | (uint32_t)x;
+		if (i % 4 == 3 || i + 1 == n) {
+			unsigned int k = (unsigned int)(i % 4) + 1; /* chars */
+			unsigned int extra = k * 6 % 8; /* bits past bytes */
+
+			if ((v & ((1u << extra) - 1)) != 0)
+				return -1;
+			v >>= extra;
+			for (unsigned int b = k * 6 / 8; b > 0; b--, j++)
+				if (len <= cap)
+					out[j] = (uint8_t)(v >> (8 * (b - 1)));
+			v = 0;
+		}
+	}
+	return (int)len;
+}

@@ -8,6 +8,7 @@
 #define TUTTI_SHM_MSG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "shm_proto.h"
@@ -47,6 +48,24 @@ const char *shm_codec_name(unsigned int codec);
 /* Static name of an SRTP suite ("AES_CM_128_HMAC_SHA1_80"; "none" for
  * SHM_SRTP_NONE), "?" if unknown. */
 const char *shm_srtp_suite_name(unsigned int suite);
+
+/* The SRTP suite named by the n bytes at name (case as RFC 4568 writes
+ * it), SHM_SRTP_NONE if none of ours. */
+unsigned int shm_srtp_suite_of(const char *name, size_t n);
+
+/*
+ * Base64 (RFC 4648 section 4), as SDES keys are written (RFC 4568's
+ * inline:, a provisioning file's srtp-key-in=). shm_b64_encode() writes the
+ * base64 of n bytes, padded and NUL-terminated, to o, which has room for
+ * SHM_B64_LEN(n) + 1 bytes. shm_b64_decode() decodes the n characters at
+ * s strictly (the standard alphabet only, '=' only as the padding of a
+ * last group of 4 or none at all, the last character's unused bits zero):
+ * returns how many bytes they hold, written to out only if they fit in cap;
+ * -1 if s is not base64.
+ */
+#define SHM_B64_LEN(n)	(4 * (((n) + 2) / 3))
+void shm_b64_encode(const uint8_t *in, size_t n, char *o);
+int shm_b64_decode(const char *s, size_t n, uint8_t *out, size_t cap);
 
 #ifdef __cplusplus
 }
