@@ -1855,8 +1855,10 @@ prov_send(struct cp_focus *f, struct part *p)
 	shm_msg_init(&m, SHM_CMD_LEG_ADD, 0, p->conf->conf_id);
 	m.body.leg = p->leg;
 	if ((rc = send_told(f, p->conf->worker, &m, on_leg_status, false)) ==
-	    0)
+	    0) {
+		send_keys(f, p);	/* queued behind it if need be */
 		capture_next_join(f, p);
+	}
 	return rc;
 }
 
@@ -2062,6 +2064,18 @@ prov_part_init(struct cp_focus *f, struct conf *c, struct part *p,
 	f->prov_unsent++;
 	c->prov_pending = true;
 	f->prov_busy = true;
+}
+
+/* Provisioned p's SRTP key of one direction, from its file's LEG_SRTP
+ * (p's leg has SHM_LEG_SRTP): sent after its LEG_ADD (send_keys()), kept
+ * in the state file as a SIP participant's. */
+static void
+prov_part_key(struct part *p, const struct shm_msg_srtp *k)
+{
+	p->srtp_suite = k->suite;
+	memcpy(k->dir == SHM_SRTP_RX ? p->srtp_rx_key : p->srtp_key, k->key,
+	       SHM_SRTP_KEY_BYTES);
+	p->srtp_known = p->srtp_key_ok = true;
 }
 
 /* prov_part_init() on a new participant; NULL without memory. */
@@ -4013,6 +4027,20 @@ restore_conf(struct cp_focus *f, const struct cp_state_conf *sc)
 	return c;
 }
 
+/* An SRTP participant's suite and keys as the state file kept them: false
+ * if it kept none (p's leg is plain, or an older tutti-cp's file). */
+static bool
+state_keys(struct part *p, const struct cp_state_part *sp)
+{
+	if (!(p->leg.flags & SHM_LEG_SRTP) || sp->srtp_suite == SHM_SRTP_NONE)
+		return false;
+	p->srtp_suite = sp->srtp_suite;
+	memcpy(p->srtp_key, sp->srtp_key, sizeof(p->srtp_key));
+	memcpy(p->srtp_rx_key, sp->srtp_rx_key, sizeof(p->srtp_rx_key));
+	p->srtp_known = p->srtp_key_ok = true;
+	return true;
+}
+
 /* A participant of the state whose leg runs: in again, SIP and all. */
 static int
 restore_part(struct cp_focus *f, struct conf *c,
@@ -4054,13 +4082,7 @@ restore_part(struct cp_focus *f, struct conf *c,
 	 * sent, which is what tutti-dp sends with, and the peer's not known
 	 * until its next offer or answer */
 	p->secure = sp->dlg.tls;
-	if ((p->leg.flags & SHM_LEG_SRTP) && sp->srtp_suite != SHM_SRTP_NONE) {
-		p->srtp_suite = sp->srtp_suite;
-		memcpy(p->srtp_key, sp->srtp_key, sizeof(p->srtp_key));
-		memcpy(p->srtp_rx_key, sp->srtp_rx_key,
-		       sizeof(p->srtp_rx_key));
-		p->srtp_known = p->srtp_key_ok = true;
-	} else {
+	if (!state_keys(p, sp)) {
 		p->srtp_key_ok = cp_sdp_own_key(sp->dlg.local_sdp,
 						p->srtp_key) == 0;
 		if (!p->srtp_key_ok)
@@ -4142,6 +4164,8 @@ prov_again(struct cp_focus *f, const struct cp_state_conf *sc,
 	p->anon = sp->anon;
 	p->asserted = sp->asserted;
 	p->op_flags = sp->op_flags;
+	if (state_keys(p, sp))	/* the same key from a new index: */
+		leg_new_ssrc(p);	/* never the same SSRC */
 	f->worker_legs[c->worker]++;
 	return 0;
 }
@@ -5345,6 +5369,10 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 		leg = pv.cmds[i].msg.body.leg;
 		prov_part_init(f, confs[hit->i], parts[n_p++], &leg,
 			       leg.leg_id);
+		/* its keys follow it (shm_prov.c) */
+		for (size_t j = i + 1; j < pv.n_cmds &&
+		     pv.cmds[j].msg.hdr.type == SHM_CMD_LEG_SRTP; j++)
+			prov_part_key(parts[n_p - 1], &pv.cmds[j].msg.body.srtp);
 	}
 	state_changed(f);
 	LOG_INFO("tuttictl provision %s: %u conference%s (%u new), %u leg%s; "
@@ -5353,8 +5381,9 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 		 pv.n_legs == 1 ? "" : "s");
 	put(o, "{\"ok\":true,\"file\":");
 	put_str(o, path);
-	put(o, ",\"n_conferences\":%u,\"n_legs\":%u,\"n_new\":%u,"
-	    "\"conferences\":[", pv.n_confs, pv.n_legs, n_new);
+	put(o, ",\"n_conferences\":%u,\"n_legs\":%u,\"n_srtp_legs\":%u,"
+	    "\"n_new\":%u,\"conferences\":[", pv.n_confs, pv.n_legs,
+	    pv.n_srtp_legs, n_new);
 	for (uint32_t i = 0; i < n_c; i++) {
 		put(o, "%s{\"name\":", i ? "," : "");
 		put_str(o, confs[i]->name);

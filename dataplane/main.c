@@ -1053,7 +1053,7 @@ static int
 provision(const char *path)
 {
 	struct shm_prov p;
-	char err[512];
+	char err[512], srtp[32];
 	int rc;
 
 	rc = shm_prov_load(&p, path, (uint16_t)n_workers, err, sizeof(err));
@@ -1070,8 +1070,12 @@ provision(const char *path)
 				"(conference %u) on worker %u: %s", path,
 				p.cmds[i].line,
 				m->hdr.type == SHM_CMD_LEG_ADD ? "leg" :
-				"conference", m->hdr.type == SHM_CMD_LEG_ADD ?
-				m->body.leg.leg_id : m->hdr.conf_id,
+				m->hdr.type == SHM_CMD_LEG_SRTP ?
+				"the SRTP keys of leg" : "conference",
+				m->hdr.type == SHM_CMD_LEG_ADD ?
+				m->body.leg.leg_id :
+				m->hdr.type == SHM_CMD_LEG_SRTP ?
+				m->body.srtp.leg_id : m->hdr.conf_id,
 				m->hdr.conf_id, p.cmds[i].worker,
 				rc == -ENOSPC ? "no room left (raise --legs or "
 				"--confs-per-worker)" : rc == -EADDRNOTAVAIL ?
@@ -1083,9 +1087,11 @@ provision(const char *path)
 			return rc;
 		}
 	}
-	LOG_INFO("provisioned %u conference%s and %u leg%s from %s",
+	snprintf(srtp, sizeof(srtp), " (%u with SRTP)", p.n_srtp_legs);
+	LOG_INFO("provisioned %u conference%s and %u leg%s%s from %s",
 		 p.n_confs, p.n_confs == 1 ? "" : "s", p.n_legs,
-		 p.n_legs == 1 ? "" : "s", path);
+		 p.n_legs == 1 ? "" : "s", p.n_srtp_legs != 0 ? srtp : "",
+		 path);
 	shm_prov_free(&p);
 	return 0;
 }

@@ -245,15 +245,73 @@ parse_endpoint(const char *s, struct in_addr *a, uint32_t *port)
 	return parse_u32(colon + 1, 1, 65535, port);
 }
 
+/* A leg's SRTP, as its line gives it: suite NONE for none. */
+struct prov_srtp {
+	uint8_t suite;
+	uint8_t key[2][SHM_SRTP_KEY_BYTES];	/* [SHM_SRTP_RX], [_TX] */
+};
+
+/*
+ * srtp=SUITE srtp-key-in=B64 srtp-key-out=B64 (RFC 4568's suite names and
+ * inline: key form, 30 bytes of master key and salt in base64): the key
+ * of what tutti-dp receives and of what it sends. Both keys or none. A
+ * range's legs share the keys, so they must not share an SSRC (ssrc=).
+ */
+static int
+leg_srtp(struct parser *ps, char **tok, int n, const char *what,
+	 uint32_t count, struct shm_msg_leg *l, struct prov_srtp *sr)
+{
+	static const char *const dirs[2] = { "srtp-key-in", "srtp-key-out" };
+	const char *v = opt(tok, n, "srtp");
+
+	memset(sr, 0, sizeof(*sr));
+	if (v == NULL) {
+		for (int d = 0; d < 2; d++)
+			if (opt(tok, n, dirs[d]) != NULL)
+				return fail(ps, "%s: %s= without srtp=SUITE",
+					    what, dirs[d]);
+		return 0;
+	}
+	sr->suite = (uint8_t)shm_srtp_suite_of(v, strlen(v));
+	if (sr->suite == SHM_SRTP_NONE)
+		return fail(ps, "%s: srtp=%s: expected %s or %s", what, v,
+			    shm_srtp_suite_name(SHM_SRTP_AES_CM_128_HMAC_SHA1_80),
+			    shm_srtp_suite_name(SHM_SRTP_AES_CM_128_HMAC_SHA1_32));
+	for (int d = 0; d < 2; d++) {
+		const char *k = opt(tok, n, dirs[d]);
+		int len;
+
+		if (k == NULL)
+			return fail(ps, "%s: srtp=%s needs %s=KEY (base64 of "
+				    "%d bytes, master key and salt, as in "
+				    "a=crypto's inline:)", what, v, dirs[d],
+				    SHM_SRTP_KEY_BYTES);
+		len = shm_b64_decode(k, strlen(k), sr->key[d],
+				     sizeof(sr->key[d]));
+		if (len != SHM_SRTP_KEY_BYTES)
+			return fail(ps, "%s: %s= is %s (not shown: it is a "
+				    "key)", what, dirs[d], len < 0 ?
+				    "not base64" : "not 30 bytes (16 of master "
+				    "key, 14 of salt)");
+	}
+	if (count > 1 && opt(tok, n, "ssrc") != NULL)
+		return fail(ps, "%s: ssrc= with srtp=: the range's legs share "
+			    "their keys, and would send one keystream", what);
+	l->flags |= SHM_LEG_SRTP;
+	return 0;
+}
+
 static int
 leg_template(struct parser *ps, char **tok, int n, const char *what,
-	     uint32_t count, struct shm_msg *m, uint16_t *worker,
-	     struct in_addr *ra, uint32_t *rport, uint32_t *lport)
+	     uint32_t count, struct shm_msg *m, struct prov_srtp *sr,
+	     uint16_t *worker, struct in_addr *ra, uint32_t *rport,
+	     uint32_t *lport)
 {
 	static const char *const keys[] = { "conference", "remote", "local",
 					    "codec", "pt", "rate", "dtmf",
 					    "ssrc", "ptime", "dir", "gain",
-					    "timeout", NULL };
+					    "timeout", "srtp", "srtp-key-in",
+					    "srtp-key-out", NULL };
 	static const char *const flags[] = { "mute", "deaf", "latch",
 					     "inband-dtmf", NULL };
 	static const char *const dirs[] = { "sendrecv", "sendonly",
@@ -372,13 +430,37 @@ leg_template(struct parser *ps, char **tok, int n, const char *what,
 			     (flag(tok, n, "latch") ? SHM_LEG_LATCH : 0) |
 			     (flag(tok, n, "inband-dtmf") ?
 			      SHM_LEG_INBAND_DTMF : 0));
+	return leg_srtp(ps, tok, n, what, count, l, sr);
+}
+
+/* Leg id's SRTP keys, after its LEG_ADD: a LEG_SRTP each way. */
+static int
+emit_keys(struct parser *ps, const struct shm_msg *tmpl,
+	  const struct prov_srtp *sr, uint16_t worker, uint32_t id)
+{
+	for (uint8_t d = SHM_SRTP_RX; d <= SHM_SRTP_TX; d++) {
+		struct shm_prov_cmd *c = push(ps);
+		struct shm_msg_srtp *k;
+
+		if (c == NULL)
+			return -ENOMEM;
+		shm_msg_init(&c->msg, SHM_CMD_LEG_SRTP, 0, tmpl->hdr.conf_id);
+		c->worker = worker;
+		k = &c->msg.body.srtp;
+		k->leg_id = id;
+		k->dir = d;
+		k->suite = sr->suite;
+		memcpy(k->key, sr->key[d], sizeof(k->key));
+		if (shm_msg_validate(&c->msg) != 0)
+			return fail(ps, "leg %u: invalid SRTP key", id);
+	}
 	return 0;
 }
 
 static int
-emit_leg(struct parser *ps, const struct shm_msg *tmpl, uint16_t worker,
-	 uint32_t id, struct in_addr ra, uint32_t rport, uint32_t lport,
-	 bool ssrc_given)
+emit_leg(struct parser *ps, const struct shm_msg *tmpl,
+	 const struct prov_srtp *sr, uint16_t worker, uint32_t id,
+	 struct in_addr ra, uint32_t rport, uint32_t lport, bool ssrc_given)
 {
 	struct shm_prov_cmd *c = push(ps);
 	struct shm_msg_leg *l;
@@ -401,7 +483,10 @@ emit_leg(struct parser *ps, const struct shm_msg *tmpl, uint16_t worker,
 			    "at %u Hz, or dtmf equal to pt)", id,
 			    shm_codec_name(l->codec), l->rate_hz);
 	ps->p->n_legs++;
-	return 0;
+	if (sr->suite == SHM_SRTP_NONE)
+		return 0;
+	ps->p->n_srtp_legs++;
+	return emit_keys(ps, tmpl, sr, worker, id);
 }
 
 static int
@@ -410,6 +495,7 @@ do_leg(struct parser *ps, char **tok, int n, bool range)
 	uint32_t first, last, rport, lport;
 	char what[48];
 	struct shm_msg tmpl;
+	struct prov_srtp sr;
 	struct in_addr ra;
 	uint16_t worker = 0;
 	int rc;
@@ -438,21 +524,24 @@ do_leg(struct parser *ps, char **tok, int n, bool range)
 	else
 		snprintf(what, sizeof(what), "leg %u", first);
 	rc = leg_template(ps, tok + 2, n - 2, what, last - first + 1, &tmpl,
-			  &worker, &ra, &rport, &lport);
-	if (rc < 0)
+			  &sr, &worker, &ra, &rport, &lport);
+	if (rc < 0) {
+		explicit_bzero(&sr, sizeof(sr));
 		return rc;
+	}
 	if (rport + 2ULL * (last - first) > 65535 ||
 	    lport + 2ULL * (last - first) > 65535)
 		return fail(ps, "%s: ports run past 65535 (each leg takes the "
 			    "next even port)", what);
 	for (uint32_t id = first;; id++) {
-		rc = emit_leg(ps, &tmpl, worker, id, ra,
+		rc = emit_leg(ps, &tmpl, &sr, worker, id, ra,
 			      rport + 2 * (id - first),
 			      lport + 2 * (id - first),
 			      opt(tok + 2, n - 2, "ssrc") != NULL);
 		if (rc < 0 || id == last)
 			break;
 	}
+	explicit_bzero(&sr, sizeof(sr));
 	return rc;
 }
 
@@ -530,8 +619,8 @@ shm_prov_parse(struct shm_prov *p, const char *text, const char *name,
 			tok[n++] = t;
 		}
 		if (rc != 0 || n == 0)
-			continue;
-		if (strcmp(tok[0], "conference") == 0)
+			;
+		else if (strcmp(tok[0], "conference") == 0)
 			rc = do_conference(&ps, tok, n);
 		else if (strcmp(tok[0], "leg") == 0)
 			rc = do_leg(&ps, tok, n, false);
@@ -540,6 +629,7 @@ shm_prov_parse(struct shm_prov *p, const char *text, const char *name,
 		else
 			rc = fail(&ps, "unknown directive '%s' (expected "
 				  "conference, leg or legs)", tok[0]);
+		explicit_bzero(buf, len);	/* it may hold SRTP keys */
 	}
 	if (rc == 0)
 		rc = check_duplicates(&ps);
@@ -603,6 +693,8 @@ shm_prov_load(struct shm_prov *p, const char *path, uint16_t n_workers,
 	}
 	rc = shm_prov_parse(p, text, path, n_workers, err, errlen);
 out:
+	if (text != NULL)
+		explicit_bzero(text, len);	/* it may hold SRTP keys */
 	free(text);
 	fclose(f);
 	return rc;
@@ -611,6 +703,8 @@ out:
 void
 shm_prov_free(struct shm_prov *p)
 {
+	if (p->cmds != NULL)	/* LEG_SRTP commands hold keys */
+		explicit_bzero(p->cmds, p->n_cmds * sizeof(p->cmds[0]));
 	free(p->cmds);
 	memset(p, 0, sizeof(*p));
 }

@@ -18,10 +18,19 @@
  *       [codec=PCMU|PCMA|L16] [pt=N] [rate=HZ] [dtmf=PT] [ssrc=N]
  *       [ptime=MS] [dir=sendrecv|sendonly|recvonly|inactive]
  *       [gain=DB] [timeout=MS] [mute] [deaf] [latch] [inband-dtmf]
+ *       [srtp=SUITE srtp-key-in=KEY srtp-key-out=KEY]
  *   legs FIRST-LAST conference=ID remote=A.B.C.D:PORT
  *       local=[A.B.C.D:]PORT ...
  *       (a range: leg i gets remote port PORT+2*(i-FIRST) and local port
  *        PORT+2*(i-FIRST); for thousands of generator legs)
+ *
+ * srtp= makes the leg's media SRTP (RFC 3711) with SDES's suites
+ * (AES_CM_128_HMAC_SHA1_80 or _32) and keys in their a=crypto inline: form
+ * (base64 of the 30 bytes of master key and salt): srtp-key-in= for what
+ * tutti-dp receives, srtp-key-out= for what it sends; each becomes a
+ * SHM_CMD_LEG_SRTP after the leg's LEG_ADD. A range's legs share the keys
+ * (each leg's SSRC differs: ssrc= is refused there). The keys are wiped
+ * from what the parser read and from the commands when they are freed.
  *
  * local= names the leg's address among those tutti-dp owns (--addr); without
  * one it is the first. A local port is taken once per address: beyond the
@@ -49,6 +58,7 @@ struct shm_prov {
 	size_t n_cmds;
 	uint32_t n_confs;
 	uint32_t n_legs;
+	uint32_t n_srtp_legs;	/* of them, with srtp= */
 };
 
 /*

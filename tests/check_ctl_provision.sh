@@ -14,10 +14,16 @@
 # conference's, into pcap files that tcpdump reads; legs with a media
 # timeout and no sender go, in one log line; a second file adds legs to a running conference, and
 # unprovisioning the first leaves them.
-# usage: check_ctl_provision.sh BUILD
+# With SUITE, every leg is SRTP (tutti-gen --srtp SUITE): the keys go
+# from the file through tutti-cp to tutti-dp, are kept across tutti-cp's
+# restart, and tutti-gen authenticates all it hears.
+# usage: check_ctl_provision.sh BUILD [SUITE]
 set -uo pipefail
 
-build=${1:?usage: check_ctl_provision.sh BUILD}
+build=${1:?usage: check_ctl_provision.sh BUILD [SUITE]}
+suite=${2:-}
+srtp=()
+[[ -n $suite ]] && srtp=(--srtp "$suite")
 gen=$build/tools/gen/tutti-gen
 dp=$build/dataplane/tutti-dp
 cp=$build/controlplane/tutti-cp
@@ -96,7 +102,8 @@ start_cp
 check "tutti-cp attached to tutti-dp" kill -0 "$cp_pid"
 
 # --- a bad file: refused with its line, nothing provisioned ---
-"$gen" -- --legs $legs --confs $confs --write-provision "$dir/g.prov"
+"$gen" -- --legs $legs --confs $confs "${srtp[@]}" \
+	--write-provision "$dir/g.prov"
 sed 's/^legs 11-20 conference=2 remote=\([^ ]*\) /legs 11-20 conference=2 /' \
 	"$dir/g.prov" >"$dir/bad.prov"
 bad_line=$(grep -n '^legs 11-20' "$dir/bad.prov" | cut -d: -f1)
@@ -115,7 +122,8 @@ out=$(tctl provision "$dir/g.prov")
 check "tuttictl provision takes tutti-gen's file" test $? -eq 0
 echo "$out" | head -3 | sed 's/^/# /'
 check "... and says what it made" grep -q \
-	"^provisioned $dir/g.prov: $confs conferences, $legs legs" <<<"$out"
+	"^provisioned $dir/g.prov: $confs conferences, $legs legs$([[ -n $suite ]] &&
+	echo " ($legs with SRTP)");" <<<"$out"
 check "tuttictl list: $confs provisioned conferences" \
 	wait_for 10 bash -c "[[ \$('$ctl' --socket '$sock' --json list |
 		grep -o '\"provisioned\":true' | wc -l) -eq $confs ]]"
@@ -124,6 +132,9 @@ check "tutti-dp runs the $legs legs" wait_for 10 \
 check "every leg connected" test "$(show_all leg_id | wc -l)" -eq $legs -a \
 	"$(for c in $(seq 1 $confs); do tctl --json show "$c"; done |
 	   grep -o '"state":"connected"' | wc -l)" -eq $legs
+check "... each with its media's protection (${suite:-none})" test \
+	"$(for c in $(seq 1 $confs); do tctl --json show "$c"; done |
+	   grep -o "\"srtp\":\"${suite:-none}\"" | wc -l)" -eq $legs
 check "the table says provisioned" bash -c "'$ctl' --socket '$sock' list |
 	grep -q '^1 .* provisioned  *10 '"
 # show's table a page at a time: every leg once, by leg id
@@ -147,7 +158,7 @@ timeout 120 "$gen" --lcores "0@$cpu_a" "${eal[@]}" -m 128 \
 	--file-prefix "ctlprov$$g" \
 	--vdev="net_memif0,role=client,socket=$dir/link.sock" -- \
 	--mode rtp --legs $legs --confs $confs --talkers 3 --duration 8 \
-	--per-leg "$dir/legs.csv" --json --quiet --hold-s 60 \
+	"${srtp[@]}" --per-leg "$dir/legs.csv" --json --quiet --hold-s 60 \
 	>"$dir/gen.json" 2>"$dir/gen.err" &
 gen_pid=$!
 check "tutti-dp receives every leg's RTP" wait_for 20 all_above rx_pkts 0
@@ -229,6 +240,10 @@ wait "$cp_pid"
 check "tutti-cp stops cleanly (exit status 0)" test $? -eq 0
 check "... writing the legs to its state file" \
 	test "$(grep -c ' prov=1 ' "$dir/cp.state")" -eq $((confs + legs))
+[[ -n $suite ]] &&
+	check "... with their SRTP suite and both keys" test "$(grep -c \
+	" srtp_suite=$suite srtp_key=[0-9a-f]\{60\} srtp_rx_key=[0-9a-f]\{60\}" \
+	"$dir/cp.state")" -eq $legs
 start_cp
 check "the restarted tutti-cp took the $legs legs over, removed none" \
 	grep -q "takeover: $legs participants taken over ($legs of them provisioned legs), 0 hung up (leg gone), 0 legs removed" \
@@ -257,6 +272,11 @@ out=$(cat "$dir/gen.json")
 echo "# tutti-gen: $out"
 check "every leg heard the mix (legs_seen $legs)" \
 	test "$(jnum "$out" legs_seen)" = $legs
+[[ -n $suite ]] &&
+	check "... all of it authenticated, none refused (SRTP)" test \
+	"$(jnum "$out" rx_bad_srtp)/$(jnum "$out" tx_srtp_fail)" = 0/0 -a \
+	-z "$(grep 'SRTP packets refused\|refused the SRTP' "$dir/dp.log" \
+	"$dir/cp.log")"
 # conference 9's legs (81-90) and leg 91 heard nothing after they went:
 # the others are held to their whole run
 bad=$(awk -F, 'NR > 1 && ($1 < 81 || $1 > 91) &&

@@ -73,6 +73,20 @@ check "... and when it sent them all" bash -c "'$W' --text <<<'$(trial \
 check "0.0099 % lost is clean, 0.01 % is not" test \
 	"$(codes loss_pct:0.0099)/$(codes loss_pct:0.01)" = "clean /failed loss"
 check "legs unheard" test "$(codes legs_seen:19999)" = "failed legs_unseen"
+# srtp R G: the codes of a trial of sysbench --srtp, R and G refused
+srtp() {
+	"$W" <<<"${base%\}},\"dp_srtp_refused\":$1,\"gen_bad_srtp\":$2}" |
+		python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print(r["verdict"], " ".join(w["code"] for w in r["why"]), end="")
+print("", *(w["text"] for w in r["why"] if w["code"] == "srtp"))'
+}
+check "SRTP refused by tutti-dp or by the generator; none is clean" test \
+	"$(srtp 1 0 | cut -c1-11)/$(srtp 0 3 | cut -c1-11)/$(srtp 0 0)" = \
+	"failed srtp/failed srtp/clean "
+check "... and the sentence says both counts" bash -c "grep -q \
+	\"SRTP refused: 4 of the generator's packets by tutti-dp, 7 of \" \
+	<<<\"\$1\"" _ "$(srtp 4 7)"
 check "the generator late for 0.01 % of its packets" \
 	test "$(codes gen_late:600)" = "failed gen_late"
 check "... 0.0099 % is clean" test "$(codes gen_late:594)" = "clean "

@@ -2262,7 +2262,7 @@ START_TEST(test_focus_provision_sends_conferences_and_legs)
 	out = provision(PROV_TWO);
 	ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "\"n_conferences\":2,\"n_legs\":4,"
-					  "\"n_new\":2"));
+					  "\"n_srtp_legs\":0,\"n_new\":2"));
 	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"7\",\"worker\":0,"
 					  "\"legs\":3,\"added\":3,"
 					  "\"new\":true}"));
@@ -2369,6 +2369,44 @@ unprovision_says(const char *path, const char *want)
 /* A file naming a conference it provisioned before adds its legs there:
  * they go to tutti-dp in that conference, on its worker, and show with
  * the others; the conference is not made again. */
+/* An SRTP leg of the file: its LEG_ADD has SHM_LEG_SRTP and is followed
+ * by its two keys, under tutti-cp's leg id; show says its suite. */
+START_TEST(test_focus_provision_srtp_keys)
+{
+	const struct shm_msg *l, *k;
+	const char *out;
+
+	out = provision("conference 9\n"
+			"leg 1 conference=9 remote=198.18.0.52:6000 local=31000 "
+			"srtp=AES_CM_128_HMAC_SHA1_32 "
+			"srtp-key-in=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e "
+			"srtp-key-out=ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGC\n");
+	ck_assert_msg(strstr(out, "\"n_legs\":1,\"n_srtp_legs\":1,") != NULL,
+		      "%s", out);
+	run_ms(20);
+	l = leg_add_at(31000);
+	ck_assert_ptr_nonnull(l);
+	ck_assert(l->body.leg.flags & SHM_LEG_SRTP);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 2);
+	for (unsigned int dir = 0; dir < 2; dir++) {
+		k = cmd_of(SHM_CMD_LEG_SRTP, dir);
+		ck_assert_ptr_nonnull(k);
+		ck_assert(k > l);	/* after its leg */
+		ck_assert_uint_eq(k->hdr.conf_id, l->hdr.conf_id);
+		ck_assert_uint_eq(k->body.srtp.leg_id, l->body.leg.leg_id);
+		ck_assert_uint_eq(k->body.srtp.dir, dir);
+		ck_assert_uint_eq(k->body.srtp.suite,
+				  SHM_SRTP_AES_CM_128_HMAC_SHA1_32);
+		for (unsigned int b = 0; b < SHM_SRTP_KEY_BYTES; b++)
+			ck_assert_uint_eq(k->body.srtp.key[b],
+					  (dir == SHM_SRTP_RX ? 1 : 101) + b);
+	}
+	out = ctl("show 9");
+	ck_assert_msg(strstr(out, "\"srtp\":\"AES_CM_128_HMAC_SHA1_32\"") !=
+		      NULL, "%s", out);
+}
+END_TEST
+
 START_TEST(test_focus_provision_adds_legs_to_a_running_conference)
 {
 	const struct shm_msg *l;
@@ -2381,7 +2419,7 @@ START_TEST(test_focus_provision_adds_legs_to_a_running_conference)
 	n_cmds = 0;
 	out = provision(PROV_MORE);
 	ck_assert_msg(strstr(out, "\"n_conferences\":1,\"n_legs\":2,"
-			     "\"n_new\":0") != NULL, "%s", out);
+			     "\"n_srtp_legs\":0,\"n_new\":0") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "{\"name\":\"7\",\"worker\":0,\"legs\":5,"
 			     "\"added\":2,\"new\":false}") != NULL, "%s", out);
 	run_ms(20);
@@ -3699,6 +3737,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_provision_sends_conferences_and_legs);
 	tcase_add_test(tc, test_focus_provision_refuses_with_the_files_line);
 	tcase_add_test(tc, test_focus_provision_adds_legs_to_a_running_conference);
+	tcase_add_test(tc, test_focus_provision_srtp_keys);
 	tcase_add_test(tc,
 		test_focus_provision_refuses_what_a_running_conference_cannot_take);
 	tcase_add_test(tc, test_focus_unprovision_keeps_other_files_legs);

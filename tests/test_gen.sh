@@ -6,7 +6,8 @@
 # blast against reflect: packets flow both ways at full speed with valid
 # checksums, and the generator says how busy it was; bounce against
 # reflect: the same packets go round, none lost, each side's busy share
-# reported; --write-provision gives a file tutti-dp --provision accepts.
+# reported; --write-provision gives a file tutti-dp --provision accepts;
+# --srtp against tutti-dp: SRTP legs both ways, and other keys refused.
 # usage: test_gen.sh TUTTI_GEN [TUTTI_DP]
 set -uo pipefail
 
@@ -294,6 +295,67 @@ if [[ -n "$dp" ]]; then
 	kill -INT "$dp_pid"
 	wait "$dp_pid"
 	pids=()
+
+	# --- SRTP end to end: tutti-dp runs the generator's SRTP legs from
+	# its provisioning file; tutti-gen protects what it sends and takes
+	# back only what authenticates with the file's other key ---
+	suite=AES_CM_128_HMAC_SHA1_80
+	"$gen" -- --legs 100 --confs 10 --srtp $suite --srtp-seed 7 \
+		--write-provision "$dir/srtp.prov"
+	check "--srtp: the file gives every leg its suite and two keys" test \
+		"$(grep -c "^legs .* srtp=$suite srtp-key-in=[A-Za-z0-9+/]\{40\} srtp-key-out=[A-Za-z0-9+/]\{40\}\$" \
+		"$dir/srtp.prov")" = 10
+	# srtp_run NAME SEED: tutti-dp (memif server) on srtp.prov, and
+	# tutti-gen's 100 SRTP legs with keys from SEED for 2 s; its report
+	# in $dir/NAME.out, tutti-dp's log in $dir/NAME.dp
+	srtp_run() {
+		: >"$dir/$1.dp"
+		timeout 60 "$dp" --lcores "0@$cpu_a" "${eal[@]}" \
+			--file-prefix "gt$$d$1" \
+			--vdev="net_memif0,role=server,socket=$dir/$1.sock,mac=02:00:00:00:00:01" \
+			-- --region "/tutti-gen-test-$$" --addr 0=198.18.0.1 \
+			--provision "$dir/srtp.prov" >>"$dir/$1.dp" 2>&1 &
+		reflect_pid=$!	# stop_reflect stops it
+		pids+=("$reflect_pid")
+		for _ in $(seq 200); do
+			grep -q 'ready: region' "$dir/$1.dp" && break
+			sleep 0.05
+		done
+		start_client "$1" --mode rtp --legs 100 --confs 10 \
+			--duration 2 --dst-mac 02:00:00:00:00:01 \
+			--srtp $suite --srtp-seed "$2"
+		stop_reflect
+		stop_client
+	}
+	srtp_run srtp 7
+	out=$(cat "$dir/srtp.out")
+	echo "# srtp: $out"
+	check "tutti-dp provisions the legs with their keys" \
+		grep -q 'provisioned 10 conferences and 100 legs (100 with SRTP)' \
+		"$dir/srtp.dp"
+	check "SRTP: every leg hears tutti-dp, all of it authenticated" test \
+		"$(jget "$out" legs_seen)/$(jget "$out" rx_bad_srtp)/$(jget \
+		"$out" tx_srtp_fail)" = 100/0/0
+	check "... none lost, and packets came back ($(jget "$out" rx_rtp))" \
+		test "$(jget "$out" lost)" = 0 -a "$(jget "$out" rx_rtp)" -gt 5000
+	check "... tutti-dp took them in, refused none" bash -c "grep -Eq \
+		'worker 0 \(lcore [0-9]+\): .* [1-9][0-9]{3,} packets in ' \
+		'$dir/srtp.dp' && ! grep -q 'SRTP packets refused' '$dir/srtp.dp'"
+	# the generator with other keys: each side refuses the other's
+	srtp_run srtpbad 8
+	out=$(cat "$dir/srtpbad.out")
+	echo "# srtp, other keys: $out"
+	check "other keys: the generator refuses all it gets, counts none" \
+		test "$(jget "$out" rx_rtp)" = 0 -a "$(jget "$out" rx_bad_srtp)" -gt 1000
+	check "... and tutti-dp refuses what the generator sends (auth)" \
+		grep -Eq 'worker 0: [1-9][0-9]{3,} SRTP packets refused: auth' \
+		"$dir/srtpbad.dp"
+	check "--srtp with reflect is refused, and says why" \
+		refused_saying 'rtp or blast only (reflect sends back' \
+		--mode reflect --srtp $suite
+	check "an unknown --srtp suite is refused" \
+		refused_saying '--srtp AES_GCM: expected AES_CM_128_HMAC_SHA1_80' \
+		--srtp AES_GCM
 fi
 
 tap_end

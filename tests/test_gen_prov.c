@@ -6,7 +6,8 @@
  * port, local address and port, codec, ptime; the address -> leg mapping
  * the receiver
  * uses inverts the layout; each conference has K talkers at a time and
- * they rotate; inconsistent scenarios are refused.
+ * they rotate; inconsistent scenarios are refused; with SRTP, every leg
+ * has the seed's keys.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -103,6 +104,59 @@ START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 		ck_assert_uint_eq(l->ptime_ms, s.ptime_ms);
 	}
 	ck_assert_uint_eq(legs, s.n_legs);
+	shm_prov_free(&p);
+	free(text);
+}
+END_TEST
+
+/* --srtp: every leg of the file SRTP with the scenario's keys (in: what
+ * tutti-dp receives), each leg's keys right after it; the keys are the
+ * seed's, the same for the same seed and others for another. */
+START_TEST(test_gen_prov_srtp_keys)
+{
+	uint8_t in[GEN_SCN_KEY_BYTES], out[GEN_SCN_KEY_BYTES];
+	uint8_t in2[GEN_SCN_KEY_BYTES], out2[GEN_SCN_KEY_BYTES];
+	struct gen_scn s;
+	struct shm_prov p;
+	char err[512], *text = NULL;
+	size_t len = 0, n_keys = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	scenario(&s, 3);	/* conferences across address blocks */
+	s.srtp_suite = SHM_SRTP_AES_CM_128_HMAC_SHA1_32;
+	s.srtp_seed = 42;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(gen_scn_write_prov(&s, f), 0);
+	fclose(f);
+	ck_assert_msg(shm_prov_parse(&p, text, "gen.prov", 1, err,
+				    sizeof(err)) == 0, "%s\n%s", err, text);
+	ck_assert_uint_eq(p.n_srtp_legs, s.n_legs);
+	gen_scn_srtp_keys(&s, in, out);
+	ck_assert_int_ne(memcmp(in, out, sizeof(in)), 0);
+	for (size_t k = 0; k < p.n_cmds; k++) {
+		const struct shm_msg *m = &p.cmds[k].msg;
+
+		if (m->hdr.type == SHM_CMD_LEG_ADD) {
+			ck_assert(m->body.leg.flags & SHM_LEG_SRTP);
+			continue;
+		}
+		if (m->hdr.type != SHM_CMD_LEG_SRTP)
+			continue;
+		ck_assert_uint_eq(m->body.srtp.suite, s.srtp_suite);
+		ck_assert_mem_eq(m->body.srtp.key, m->body.srtp.dir ==
+				 SHM_SRTP_RX ? in : out, sizeof(in));
+		ck_assert_uint_eq(m->body.srtp.leg_id,
+				  p.cmds[k - 1 - m->body.srtp.dir].msg.body.leg
+				  .leg_id);
+		n_keys++;
+	}
+	ck_assert_uint_eq(n_keys, 2 * s.n_legs);
+	gen_scn_srtp_keys(&s, in2, out2);
+	ck_assert_mem_eq(in2, in, sizeof(in));
+	s.srtp_seed = 43;
+	gen_scn_srtp_keys(&s, in2, out2);
+	ck_assert_int_ne(memcmp(in2, in, sizeof(in)), 0);
+	ck_assert_int_ne(memcmp(out2, out, sizeof(out)), 0);
 	shm_prov_free(&p);
 	free(text);
 }
@@ -231,6 +285,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_gen_leg_of_inverts_the_layout, 0, n);
 	tcase_add_loop_test(tc, test_gen_talkers_per_conference_rotate, 0, n);
 	tcase_add_test(tc, test_gen_scn_refuses_inconsistent);
+	tcase_add_test(tc, test_gen_prov_srtp_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -82,6 +82,69 @@ START_TEST(test_prov_good_file)
 }
 END_TEST
 
+/* Two keys in a=crypto's inline: form: bytes 1..30 and 101..130. */
+#define KEY_IN	"AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e"
+#define KEY_OUT	"ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGC"
+
+/* srtp=: the leg's LEG_ADD has SHM_LEG_SRTP and is followed by its keys,
+ * in, then out; a range's legs each get theirs; legs without stay plain. */
+START_TEST(test_prov_srtp_keys)
+{
+	static const char text[] =
+		"conference 1\n"
+		"leg 5 conference=1 remote=198.18.0.1:5 local=6 "
+		"srtp=AES_CM_128_HMAC_SHA1_32 srtp-key-in=" KEY_IN
+		" srtp-key-out=" KEY_OUT "\n"
+		"legs 10-11 conference=1 remote=198.18.0.1:20 local=20 "
+		"srtp=AES_CM_128_HMAC_SHA1_80 srtp-key-out=" KEY_OUT
+		" srtp-key-in=" KEY_IN "\n"
+		"leg 12 conference=1 remote=198.18.0.1:30 local=30\n";
+	static const uint32_t ids[] = { 5, 10, 11 };
+	uint8_t in[SHM_SRTP_KEY_BYTES], out[SHM_SRTP_KEY_BYTES];
+	struct shm_prov p;
+
+	for (int i = 0; i < SHM_SRTP_KEY_BYTES; i++) {
+		in[i] = (uint8_t)(1 + i);
+		out[i] = (uint8_t)(101 + i);
+	}
+	ck_assert_msg(shm_prov_parse(&p, text, "t.prov", 1, err,
+				    sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(p.n_legs, 4);
+	ck_assert_uint_eq(p.n_srtp_legs, 3);
+	ck_assert_uint_eq(p.n_cmds, 1 + 3 * 3 + 1);
+	for (size_t i = 0; i < p.n_cmds; i++)
+		ck_assert_int_eq(shm_msg_validate(&p.cmds[i].msg), 0);
+	for (int j = 0; j < 3; j++) {
+		const struct shm_prov_cmd *c = &p.cmds[1 + 3 * j];
+
+		ck_assert_uint_eq(c[0].msg.hdr.type, SHM_CMD_LEG_ADD);
+		ck_assert_uint_eq(c[0].msg.body.leg.leg_id, ids[j]);
+		ck_assert(c[0].msg.body.leg.flags & SHM_LEG_SRTP);
+		for (int d = 0; d < 2; d++) {
+			const struct shm_msg_srtp *k = &c[1 + d].msg.body.srtp;
+
+			ck_assert_uint_eq(c[1 + d].msg.hdr.type,
+					  SHM_CMD_LEG_SRTP);
+			ck_assert_uint_eq(c[1 + d].msg.hdr.conf_id, 1);
+			ck_assert_uint_eq(c[1 + d].line, c[0].line);
+			ck_assert_uint_eq(k->leg_id, ids[j]);
+			ck_assert_uint_eq(k->dir, d == 0 ? SHM_SRTP_RX :
+					  SHM_SRTP_TX);
+			ck_assert_uint_eq(k->suite, j == 0 ?
+					  SHM_SRTP_AES_CM_128_HMAC_SHA1_32 :
+					  SHM_SRTP_AES_CM_128_HMAC_SHA1_80);
+			ck_assert_mem_eq(k->key, d == 0 ? in : out,
+					 SHM_SRTP_KEY_BYTES);
+		}
+	}
+	ck_assert_uint_eq(p.cmds[10].msg.hdr.type, SHM_CMD_LEG_ADD);
+	ck_assert_uint_eq(p.cmds[10].msg.body.leg.leg_id, 12);
+	ck_assert(!(p.cmds[10].msg.body.leg.flags & SHM_LEG_SRTP));
+	shm_prov_free(&p);
+	ck_assert_ptr_null(p.cmds);
+}
+END_TEST
+
 /* [text, expected message fragment]: each must be refused. */
 static const char *const bad[][2] = {
 	{ "conference\n", "t.prov:1: conference: expected a numeric id" },
@@ -126,6 +189,29 @@ static const char *const bad[][2] = {
 	  "local=A.B.C.D:PORT" },
 	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 "
 	  "local=0.0.0.0:6\n", "needs local=PORT or local=A.B.C.D:PORT" },
+	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 local=6 "
+	  "srtp=AES_CM_128_HMAC_SHA1_80 srtp-key-in=" KEY_IN "\n",
+	  "t.prov:2: leg 5: srtp=AES_CM_128_HMAC_SHA1_80 needs "
+	  "srtp-key-out=KEY" },
+	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 local=6 "
+	  "srtp-key-in=" KEY_IN " srtp-key-out=" KEY_OUT "\n",
+	  "t.prov:2: leg 5: srtp-key-in= without srtp=SUITE" },
+	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 local=6 "
+	  "srtp=AES_GCM_128 srtp-key-in=" KEY_IN " srtp-key-out=" KEY_OUT
+	  "\n", "srtp=AES_GCM_128: expected AES_CM_128_HMAC_SHA1_80 or "
+	  "AES_CM_128_HMAC_SHA1_32" },
+	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 local=6 "
+	  "srtp=AES_CM_128_HMAC_SHA1_80 srtp-key-in=" KEY_IN
+	  " srtp-key-out=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0-\n",
+	  "srtp-key-out= is not base64 (not shown" },
+	{ "conference 1\nleg 5 conference=1 remote=198.18.0.1:5 local=6 "
+	  "srtp=AES_CM_128_HMAC_SHA1_80 srtp-key-in=AQIDBAUGBwgJCgsMDQ4P "
+	  "srtp-key-out=" KEY_OUT "\n",
+	  "srtp-key-in= is not 30 bytes (16 of master key" },
+	{ "conference 1\nlegs 5-6 conference=1 remote=198.18.0.1:5 local=6 "
+	  "ssrc=7 srtp=AES_CM_128_HMAC_SHA1_80 srtp-key-in=" KEY_IN
+	  " srtp-key-out=" KEY_OUT "\n",
+	  "legs 5-6: ssrc= with srtp=: the range's legs share" },
 };
 
 START_TEST(test_prov_refuses_bad_lines)
@@ -159,6 +245,7 @@ test_suite(void)
 	TCase *tc = tcase_create("parse");
 
 	tcase_add_test(tc, test_prov_good_file);
+	tcase_add_test(tc, test_prov_srtp_keys);
 	tcase_add_loop_test(tc, test_prov_refuses_bad_lines, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_prov_load_reports_missing_file);

@@ -16,6 +16,7 @@
 
 #include "scn.h"
 
+struct dp_srtp;
 struct rte_mbuf;
 struct rte_mempool;
 
@@ -82,6 +83,10 @@ struct gen_ctx {
 	uint8_t silence[GEN_MAX_FRAME];	/* mu-law 0xff */
 	uint16_t silence_sum;
 	struct gen_leg_rx *legs;	/* n_legs entries */
+	struct dp_srtp **srtp;		/* scn.srtp_suite set: each leg's
+					 * SRTP, its tx key the scenario's
+					 * in key, its rx key the out key;
+					 * NULL: plain RTP */
 
 	/* transmit state */
 	uint64_t start_tsc;		/* first packet due */
@@ -110,6 +115,10 @@ struct gen_ctx {
 	uint64_t rx_other;		/* not for a leg, not ARP */
 	uint64_t rx_bad_cksum;		/* IPv4 or UDP checksum wrong */
 	uint64_t rx_bad_rtp;		/* too short or not version 2 */
+	uint64_t rx_bad_srtp;		/* SRTP that did not authenticate
+					 * (or replayed, or too short) */
+	uint64_t tx_srtp_fail;		/* SRTP that could not be protected:
+					 * not sent */
 	uint64_t tx_late;		/* sent more than one ptime late */
 	uint64_t tx_full;		/* bursts the NIC did not take whole */
 	uint64_t no_mbuf;
@@ -132,6 +141,20 @@ struct gen_ctx {
 } __rte_cache_aligned;
 
 extern volatile bool gen_quit;
+
+/* Leg i's identity on the wire, derived from its index (no table). */
+static inline uint32_t
+gen_leg_hash(uint32_t leg)
+{
+	return (leg + 1) * 2246822519u;
+}
+
+/* The SSRC leg i sends with. */
+static inline uint32_t
+gen_leg_ssrc(uint32_t leg)
+{
+	return gen_leg_hash(leg) ^ 0x5bd1e995u;
+}
 
 /* Fill the payload tables (tone, silence, their checksums). Cold. */
 void gen_payload_init(struct gen_ctx *g);

@@ -28,6 +28,7 @@
 #include "gen.h"
 #include "log.h"
 #include "net.h"
+#include "srtp.h"
 
 #define RTP_HDR_LEN	12
 #define HDRS_LEN	(RTE_ETHER_HDR_LEN + 20 + 8 + RTP_HDR_LEN)
@@ -35,13 +36,6 @@
 #define TX_RETRIES	64	/* ARP replies: tries before freeing one */
 
 volatile bool gen_quit;
-
-/* Per-leg identity on the wire, derived from the index (no table). */
-static inline uint32_t
-leg_hash(uint32_t leg)
-{
-	return (leg + 1) * 2246822519u;
-}
 
 void
 gen_payload_init(struct gen_ctx *g)
@@ -191,13 +185,44 @@ gen_arp_resolve(struct gen_ctx *g, unsigned int timeout_ms)
 
 /* --- rtp and blast: build, send, count what comes back --- */
 
-static inline void
+/*
+ * An SRTP leg's packet, built as RTP in m: encrypted and authenticated in
+ * place, lengths and checksums made again. false if libsrtp refused it
+ * (counted; the caller frees m).
+ */
+static __attribute__((noinline)) bool
+seal_srtp(struct gen_ctx *g, struct rte_mbuf *m, uint32_t leg)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+		struct rte_ipv4_hdr *, RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint32_t len = RTP_HDR_LEN + g->frame_bytes;
+	unsigned int why;
+
+	if (dp_srtp_protect(g->srtp[leg], false, (uint8_t *)(udp + 1), &len,
+			    &why) < 0) {
+		g->tx_srtp_fail++;
+		return false;
+	}
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + len));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(8 + len));
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	m->data_len = m->pkt_len = (uint16_t)(RTE_ETHER_HDR_LEN + 28 + len);
+	return true;
+}
+
+/* Leg's packet of this round in m: false if it cannot be sent (SRTP
+ * refused it), and the caller frees m. */
+static inline bool
 build_rtp(struct gen_ctx *g, struct rte_mbuf *m, uint32_t leg, uint64_t round,
 	  uint64_t epoch)
 {
 	const struct gen_scn *s = &g->scn;
 	uint16_t fb = g->frame_bytes;
-	uint32_t h = leg_hash(leg), off = gen_scn_leg_port_off(s, leg);
+	uint32_t h = gen_leg_hash(leg), off = gen_scn_leg_port_off(s, leg);
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
@@ -231,7 +256,7 @@ build_rtp(struct gen_ctx *g, struct rte_mbuf *m, uint32_t leg, uint64_t round,
 	 * on x86 (UBSan: a misaligned store) */
 	dp_net_put16(rtp + 2, (uint16_t)((h >> 7) + round));
 	dp_net_put32(rtp + 4, (uint32_t)(h * 3266489917u + round * fb));
-	dp_net_put32(rtp + 8, h ^ 0x5bd1e995u);
+	dp_net_put32(rtp + 8, gen_leg_ssrc(leg));
 	if (gen_scn_is_talker(s, leg, epoch)) {
 		uint32_t f = (uint32_t)(round % g->n_tone_frames);
 
@@ -246,6 +271,7 @@ build_rtp(struct gen_ctx *g, struct rte_mbuf *m, uint32_t leg, uint64_t round,
 	sum = (sum & 0xffff) + (sum >> 16);
 	udp->dgram_cksum = (uint16_t)~sum == 0 ? 0xffff : (uint16_t)~sum;
 	m->data_len = m->pkt_len = HDRS_LEN + fb;
+	return g->srtp == NULL || seal_srtp(g, m, leg);
 }
 
 static inline void
@@ -335,6 +361,22 @@ count_one(struct gen_ctx *g, const struct rte_mbuf *m, const struct hdrs *h)
 	if ((rtp[0] & 0xc0) != 0x80) {
 		g->rx_bad_rtp++;
 		return;
+	}
+	if (g->srtp != NULL) {	/* authenticated before it is believed */
+		uint32_t len = rte_be_to_cpu_16(h->ip->total_length);
+		unsigned int why;
+
+		if (len < 28 || len + RTE_ETHER_HDR_LEN > m->data_len) {
+			g->rx_bad_rtp++;
+			return;
+		}
+		len -= 28;
+		if (dp_srtp_unprotect(g->srtp[leg], false,
+				      (uint8_t *)(h->udp + 1), &len,
+				      &why) < 0) {
+			g->rx_bad_srtp++;
+			return;
+		}
 	}
 	g->rx_rtp++;
 	rx_seq(&g->legs[leg], dp_net_get16(rtp + 2));
@@ -499,8 +541,10 @@ tx_step(struct gen_ctx *g, uint64_t now)
 		}
 		if (!blast && now - g->next_due_tsc > g->period_tsc)
 			g->tx_late++;
-		build_rtp(g, m, g->leg, g->round, epoch);
-		pkts[n++] = m;
+		if (likely(build_rtp(g, m, g->leg, g->round, epoch)))
+			pkts[n++] = m;
+		else
+			rte_pktmbuf_free(m);
 		if (++g->leg == n_legs) {
 			g->leg = 0;
 			g->round++;

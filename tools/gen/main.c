@@ -29,6 +29,8 @@
 #include "log.h"
 #include "port.h"
 #include "scn.h"
+#include "shm_msg.h"
+#include "srtp.h"
 
 #define GEN_VERSION	"0.1.0"
 
@@ -135,6 +137,16 @@ usage(FILE *f)
 "                         (default 512, half a memif ring: the reflector\n"
 "                         never finds its ring full); blast: 0 = open loop,\n"
 "                         as fast as the NIC takes them\n"
+"  --srtp SUITE           rtp, blast: every leg SRTP (RFC 3711) with SUITE,\n"
+"                         AES_CM_128_HMAC_SHA1_80 or AES_CM_128_HMAC_SHA1_32:\n"
+"                         what a leg sends is protected, what comes back is\n"
+"                         authenticated and decrypted before it is counted\n"
+"                         (refused: rx_bad_srtp). Give the same --srtp and\n"
+"                         --srtp-seed to --write-provision, so that tutti-dp\n"
+"                         gets the same keys\n"
+"  --srtp-seed N          the legs' SRTP keys come from N (default 1): one\n"
+"                         key each way, the same for every leg (each has\n"
+"                         its own SSRC); benchmark keys, not secrets\n"
 "  --write-provision FILE write the tutti-dp provisioning file of the\n"
 "                         scenario (--legs, --confs, ...) and exit; needs\n"
 "                         no EAL options\n"
@@ -231,6 +243,8 @@ static const struct num_opt num_opts[] = {
 	{ "mbufs", 1023, 1 << 22, NUM_U32,
 	  offsetof(struct gen_opts, n_mbufs) },
 	{ "window", 0, 1 << 20, NUM_U32, offsetof(struct gen_opts, window) },
+	{ "srtp-seed", 0, UINT32_MAX, NUM_U32,
+	  offsetof(struct gen_opts, scn.srtp_seed) },
 };
 
 static int
@@ -268,12 +282,13 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 		{ "dst-mac", required_argument, NULL, 'M' },
 		{ "write-provision", required_argument, NULL, 'W' },
 		{ "per-leg", required_argument, NULL, 'P' },
+		{ "srtp", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 	};
-	size_t n_longs = 10;
+	size_t n_longs = 11;
 	bool duration_given = false;
 	int c, m;
 
@@ -332,6 +347,18 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 		case 'P':
 			o->per_leg = optarg;
 			break;
+		case 'S':
+			o->scn.srtp_suite = (uint8_t)shm_srtp_suite_of(optarg,
+							strlen(optarg));
+			if (o->scn.srtp_suite == SHM_SRTP_NONE) {
+				LOG_ERR("--srtp %s: expected %s or %s", optarg,
+					shm_srtp_suite_name(
+					SHM_SRTP_AES_CM_128_HMAC_SHA1_80),
+					shm_srtp_suite_name(
+					SHM_SRTP_AES_CM_128_HMAC_SHA1_32));
+				return -EINVAL;
+			}
+			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -360,6 +387,12 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 				   o->mode == GEN_MODE_BOUNCE)) {
 		LOG_ERR("--per-leg: rtp or blast only (%s counts no leg)",
 			mode_names[o->mode]);
+		return -EINVAL;
+	}
+	if (o->scn.srtp_suite != SHM_SRTP_NONE &&
+	    (o->mode == GEN_MODE_REFLECT || o->mode == GEN_MODE_BOUNCE)) {
+		LOG_ERR("--srtp: rtp or blast only (%s sends back what it "
+			"gets, untouched)", mode_names[o->mode]);
 		return -EINVAL;
 	}
 	if (o->mode == GEN_MODE_BOUNCE && o->window == 0) {
@@ -515,6 +548,10 @@ print_json(const struct report *r)
 	       ",\"gaps\":%" PRIu64 ",\"dups\":%" PRIu64 ",",
 	       r->s.legs_seen, g->rx_rtp, r->s.expected, r->s.lost,
 	       r->loss_pct, r->s.ooo, r->s.gaps, r->s.dups);
+	printf("\"srtp\":\"%s\",\"rx_bad_srtp\":%" PRIu64
+	       ",\"tx_srtp_fail\":%" PRIu64 ",",
+	       shm_srtp_suite_name(s->srtp_suite), g->rx_bad_srtp,
+	       g->tx_srtp_fail);
 	printf("\"rx_bad_cksum\":%" PRIu64 ",\"rx_bad_rtp\":%" PRIu64
 	       ",\"rx_other\":%" PRIu64 ",\"tx_late\":%" PRIu64
 	       ",\"tx_full\":%" PRIu64 ",\"tx_drop\":%" PRIu64
@@ -573,6 +610,12 @@ print_table(const struct report *r)
 		printf("  %-14s %" PRIu64 " bad checksum, %" PRIu64 " bad RTP, "
 		       "%" PRIu64 " not for a leg\n", "refused",
 		       g->rx_bad_cksum, g->rx_bad_rtp, g->rx_other);
+		if (s->srtp_suite != SHM_SRTP_NONE)
+			printf("  %-14s %s: %" PRIu64 " received that did not "
+			       "authenticate, %" PRIu64 " not protected (not "
+			       "sent)\n", "SRTP", shm_srtp_suite_name(
+			       s->srtp_suite), g->rx_bad_srtp,
+			       g->tx_srtp_fail);
 		printf("  %-14s %" PRIu64 " late sends (> 1 ptime), %" PRIu64
 		       " NIC-full bursts, %" PRIu64 " no mbuf; %" PRIu64
 		       " stalls of its loop of 1 ms or more, the longest "
@@ -627,6 +670,52 @@ report(const struct gen_ctx *g, const struct dp_port *port, bool json)
 	fflush(stdout);
 }
 
+/* Every leg's SRTP: it sends with the scenario's in key and its own SSRC,
+ * and takes tutti-dp's packets with the out key. */
+static int
+srtp_setup(struct gen_ctx *g)
+{
+	uint8_t k_in[GEN_SCN_KEY_BYTES], k_out[GEN_SCN_KEY_BYTES];
+	uint8_t suite = g->scn.srtp_suite;
+	int rc = 0;
+
+	if (dp_srtp_init() < 0) {
+		LOG_ERR("--srtp: libsrtp did not start");
+		return -EIO;
+	}
+	g->srtp = calloc(g->scn.n_legs, sizeof(*g->srtp));
+	if (g->srtp == NULL)
+		return -ENOMEM;
+	gen_scn_srtp_keys(&g->scn, k_in, k_out);
+	for (uint32_t i = 0; i < g->scn.n_legs && rc == 0; i++) {
+		g->srtp[i] = dp_srtp_new();
+		if (g->srtp[i] == NULL)
+			rc = -ENOMEM;
+		else if ((rc = dp_srtp_set_key(g->srtp[i], SHM_SRTP_TX, suite,
+					       k_in, gen_leg_ssrc(i))) == 0)
+			rc = dp_srtp_set_key(g->srtp[i], SHM_SRTP_RX, suite,
+					     k_out, 0);
+	}
+	if (rc < 0)
+		LOG_ERR("--srtp: the legs' SRTP sessions: %s", strerror(-rc));
+	else
+		LOG_INFO("SRTP %s on every leg (keys from --srtp-seed %u)",
+			 shm_srtp_suite_name(suite), g->scn.srtp_seed);
+	return rc;
+}
+
+static void
+srtp_teardown(struct gen_ctx *g)
+{
+	if (g->srtp == NULL)
+		return;
+	for (uint32_t i = 0; i < g->scn.n_legs; i++)
+		dp_srtp_free(g->srtp[i]);
+	free(g->srtp);
+	g->srtp = NULL;
+	dp_srtp_fini();
+}
+
 static int
 setup(struct gen_ctx *g, const struct gen_opts *o, struct dp_port *port)
 {
@@ -659,6 +748,9 @@ setup(struct gen_ctx *g, const struct gen_opts *o, struct dp_port *port)
 			"-m)", g->scn.n_legs, o->n_mbufs);
 		return -ENOMEM;
 	}
+	if (g->scn.srtp_suite != SHM_SRTP_NONE &&
+	    (rc = srtp_setup(g)) < 0)
+		return rc;
 	rc = dp_port_init(port, o->port_id, 1, htonl(g->scn.gen_ip), 0, g->pool,
 			  1024, 1024, err, sizeof(err));
 	if (rc < 0) {
@@ -780,6 +872,7 @@ main(int argc, char **argv)
 out:
 	dp_port_fini(&port);
 	if (g != NULL) {
+		srtp_teardown(g);
 		rte_free(g->legs);
 		rte_mempool_free(g->pool);
 	}

@@ -7,8 +7,12 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "compiler.h"
+#include "shm_msg.h"
+
+_Static_assert(GEN_SCN_KEY_BYTES == SHM_SRTP_KEY_BYTES, "SRTP key size");
 
 void
 gen_scn_defaults(struct gen_scn *s)
@@ -24,7 +28,38 @@ gen_scn_defaults(struct gen_scn *s)
 		.gen_port = 20000,
 		.dp_port = 1024,
 		.ptime_ms = 20,
+		.srtp_seed = 1,
 	};
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): a seed's bytes, well spread. */
+static uint64_t
+splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void
+gen_scn_srtp_keys(const struct gen_scn *s, uint8_t in[GEN_SCN_KEY_BYTES],
+		  uint8_t out[GEN_SCN_KEY_BYTES])
+{
+	uint64_t x = s->srtp_seed;
+
+	for (int k = 0; k < 2 * GEN_SCN_KEY_BYTES; k += 8) {
+		uint64_t v = splitmix64(&x);
+
+		for (int b = 0; b < 8 && k + b < 2 * GEN_SCN_KEY_BYTES; b++) {
+			uint8_t *d = k + b < GEN_SCN_KEY_BYTES ?
+				     &in[k + b] :
+				     &out[k + b - GEN_SCN_KEY_BYTES];
+
+			*d = (uint8_t)(v >> (8 * b));
+		}
+	}
 }
 
 uint32_t
@@ -121,7 +156,19 @@ int
 gen_scn_write_prov(const struct gen_scn *s, FILE *f)
 {
 	char ip[16], dp[16];
+	char srtp[192] = "", b_in[SHM_B64_LEN(GEN_SCN_KEY_BYTES) + 1];
+	char b_out[sizeof(b_in)];
+	uint8_t k_in[GEN_SCN_KEY_BYTES], k_out[GEN_SCN_KEY_BYTES];
 	uint32_t dp_legs = gen_scn_dp_legs(s);
+
+	if (s->srtp_suite != SHM_SRTP_NONE) {
+		gen_scn_srtp_keys(s, k_in, k_out);
+		shm_b64_encode(k_in, sizeof(k_in), b_in);
+		shm_b64_encode(k_out, sizeof(k_out), b_out);
+		snprintf(srtp, sizeof(srtp), " srtp=%s srtp-key-in=%s "
+			 "srtp-key-out=%s", shm_srtp_suite_name(s->srtp_suite),
+			 b_in, b_out);
+	}
 
 	ip_str(s->dp_ip, dp, sizeof(dp));
 	fprintf(f, "# tutti-gen scenario: %u legs in %u conferences, %u "
@@ -130,6 +177,9 @@ gen_scn_write_prov(const struct gen_scn *s, FILE *f)
 		"remote=\n", s->n_legs, s->n_confs, s->n_talkers,
 		s->n_talkers == 1 ? "" : "s", s->ptime_ms, dp, s->n_dp_ips,
 		s->n_dp_ips == 1 ? "" : "es", s->dp_port);
+	if (s->srtp_suite != SHM_SRTP_NONE)
+		fprintf(f, "# SRTP: benchmark keys from tutti-gen --srtp-seed "
+			"%u, not secret\n", s->srtp_seed);
 	for (uint32_t c = 0; c < s->n_confs; c++) {
 		uint32_t i = gen_scn_conf_first(s, c);
 		uint32_t end = gen_scn_conf_first(s, c + 1);
@@ -161,8 +211,8 @@ gen_scn_write_prov(const struct gen_scn *s, FILE *f)
 				       sizeof(dp));
 				fprintf(f, "%s:", dp);
 			}
-			fprintf(f, "%u codec=PCMU ptime=%u\n",
-				gen_scn_leg_dp_port(s, i), s->ptime_ms);
+			fprintf(f, "%u codec=PCMU ptime=%u%s\n",
+				gen_scn_leg_dp_port(s, i), s->ptime_ms, srtp);
 			i = last + 1;
 		}
 	}

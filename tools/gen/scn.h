@@ -46,7 +46,24 @@ struct gen_scn {
 	uint16_t gen_port;	/* first source UDP port */
 	uint16_t dp_port;	/* first target UDP port */
 	uint8_t ptime_ms;	/* 10, 20, 30 or 40 */
+	uint8_t srtp_suite;	/* enum shm_srtp_suite: SHM_SRTP_NONE (0)
+				 * for plain RTP */
+	uint32_t srtp_seed;	/* the legs' SRTP keys come from it */
 };
+
+/* Master key and salt (RFC 3711), as shm_proto.h's SHM_SRTP_KEY_BYTES. */
+#define GEN_SCN_KEY_BYTES	30
+
+/*
+ * The scenario's SRTP keys (srtp_suite set): in, what the legs send
+ * (tutti-dp's receive key), and out, what tutti-dp sends them; every leg
+ * has the same two (each leg's SSRC differs). They come from srtp_seed
+ * alone, so that tutti-gen --write-provision and the tutti-gen that runs
+ * the legs agree without a file between them: benchmark keys, known to
+ * anyone who knows the seed, not secrets.
+ */
+void gen_scn_srtp_keys(const struct gen_scn *s, uint8_t in[GEN_SCN_KEY_BYTES],
+		       uint8_t out[GEN_SCN_KEY_BYTES]);
 
 /* Defaults: 100 legs, 10 conferences, 3 talkers, 198.18.0.2 -> .1. */
 void gen_scn_defaults(struct gen_scn *s);

@@ -654,16 +654,19 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 			     "draining: new conferences go to the other "
 			     "workers, its own keep their calls");
 	} else if (strcmp(cmd, "provision") == 0) {
-		char v[16] = "", n[16] = "", nw[16] = "";
+		char v[16] = "", n[16] = "", nw[16] = "", sr[16] = "0";
 
 		get(resp, NULL, "n_conferences", n, sizeof(n));
 		get(resp, NULL, "n_legs", v, sizeof(v));
+		get(resp, NULL, "n_srtp_legs", sr, sizeof(sr));
 		get(resp, NULL, "n_new", nw, sizeof(nw));
-		printf("provisioned %s: %s conference%s, %s leg%s; %s "
-		       "conference%s new, the others running (tutti-dp takes "
-		       "them now: tuttictl list, show)\n", file, n,
-		       strcmp(n, "1") ? "s" : "", v, strcmp(v, "1") ? "s" : "",
-		       nw, strcmp(nw, "1") ? "s" : "");
+		printf("provisioned %s: %s conference%s, %s leg%s", file, n,
+		       strcmp(n, "1") ? "s" : "", v, strcmp(v, "1") ? "s" : "");
+		if (strcmp(sr, "0") != 0)
+			printf(" (%s with SRTP)", sr);
+		printf("; %s conference%s new, the others running (tutti-dp "
+		       "takes them now: tuttictl list, show)\n", nw,
+		       strcmp(nw, "1") ? "s" : "");
 		printf("%-28s %6s %8s %8s\n", "CONFERENCE", "WORKER", "LEGS",
 		       "ADDED");
 		each(resp, "conferences", row_prov);
