@@ -4817,7 +4817,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    ",\"overloaded\":%s,\"new_legs_refused\":%" PRIu64
 		    ",\"draining\":%s,\"tx_deferred\":%" PRIu64
 		    ",\"tx_backlog_max\":%" PRIu64 ",\"dtmf_lost\":%" PRIu64
-		    ",\"srtp_drops\":%" PRIu64 ",\"drops\":{",
+		    ",\"srtp_drops\":%" PRIu64 ",\"srtp_spills\":%" PRIu32
+		    ",\"drops\":{",
 		    w ? "," : "", w, s.lcore,
 		    s.n_confs,
 		    s.n_legs, s.total_cycles ? 100.0 * (double)s.busy_cycles /
@@ -4831,7 +4832,8 @@ stats_json(struct cp_focus *f, struct out *o)
 		    f->rates ? f->rates[w].tx_pps : 0.0,
 		    s.overloaded ? "true" : "false", s.new_legs_refused,
 		    f->worker_drained[w] ? "true" : "false", s.tx_deferred,
-		    s.tx_backlog_max, s.dtmf_lost, s.srtp_drops);
+		    s.tx_backlog_max, s.dtmf_lost, s.srtp_drops,
+		    s.srtp_spills);
 		for (unsigned int i = 0; i < SHM_DROP_MAX_; i++)
 			if (s.drops[i] != 0) {
 				put(o, "%s\"%s\":%" PRIu64, first ? "" : ",",
@@ -5375,6 +5377,10 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 			prov_part_key(parts[n_p - 1], &pv.cmds[j].msg.body.srtp);
 	}
 	state_changed(f);
+	if (pv.keys_exposed)
+		LOG_WARN("tuttictl provision %s: it holds SRTP keys and others "
+			 "than its owner may read it: chmod 600 %s", path,
+			 path);
 	LOG_INFO("tuttictl provision %s: %u conference%s (%u new), %u leg%s; "
 		 "sending them to tutti-dp", path, pv.n_confs,
 		 pv.n_confs == 1 ? "" : "s", n_new, pv.n_legs,
@@ -5382,8 +5388,9 @@ provision_cmd(struct cp_focus *f, const char *path, struct out *o)
 	put(o, "{\"ok\":true,\"file\":");
 	put_str(o, path);
 	put(o, ",\"n_conferences\":%u,\"n_legs\":%u,\"n_srtp_legs\":%u,"
-	    "\"n_new\":%u,\"conferences\":[", pv.n_confs, pv.n_legs,
-	    pv.n_srtp_legs, n_new);
+	    "\"keys_exposed\":%s,\"n_new\":%u,\"conferences\":[",
+	    pv.n_confs, pv.n_legs, pv.n_srtp_legs,
+	    pv.keys_exposed ? "true" : "false", n_new);
 	for (uint32_t i = 0; i < n_c; i++) {
 		put(o, "%s{\"name\":", i ? "," : "");
 		put_str(o, confs[i]->name);
@@ -6179,7 +6186,7 @@ enum worker_metric {
 	WM_TICKS, WM_LATE_TICKS, WM_TICK_LATENESS, WM_BUSY, WM_TICK_MAX,
 	WM_POLL_GAP, WM_SHED, WM_CONCEALED, WM_PACKETS, WM_RX_POLLS,
 	WM_TX_DEFERRED, WM_TX_BACKLOG_MAX, WM_DTMF_LOST, WM_SRTP_DROPS,
-	WM_DROPS,
+	WM_SRTP_SPILLS, WM_DROPS,
 	WM_OVERLOADED,
 	WM_LEGS_REFUSED, WM_DRAINING, WM_N_
 };
@@ -6229,6 +6236,10 @@ static const struct metric_fam worker_fam[WM_N_] = {
 	[WM_SRTP_DROPS] = { "tutti_worker_srtp_drops_total", "counter",
 			    "SRTP and SRTCP packets refused (authentication, "
 			    "replay, no key yet) or not sent (no key yet)." },
+	[WM_SRTP_SPILLS] = { "tutti_worker_srtp_spills_total", "counter",
+			     "SRTP sessions' allocations that did not fit "
+			     "their block (a peer's third SSRC): its packets "
+			     "then cost more." },
 	[WM_DROPS] = { "tutti_worker_drops_total", "counter",
 		       "Packets dropped and events refused (evt_full: said "
 		       "again later, but for stats), by reason." },
@@ -6316,6 +6327,9 @@ worker_samples(struct out *o, enum worker_metric k, uint32_t w,
 		break;
 	case WM_SRTP_DROPS:
 		put_u64(o, n, w, s->srtp_drops);
+		break;
+	case WM_SRTP_SPILLS:
+		put_u64(o, n, w, s->srtp_spills);
 		break;
 	case WM_DROPS:
 	case WM_N_:

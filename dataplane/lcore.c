@@ -22,6 +22,7 @@
 #include "tick.h"
 #include "shm_msg.h"
 #include "shm_region.h"
+#include "srtp.h"
 
 volatile bool dp_quit;
 uint32_t dp_snapshot_seq;
@@ -249,6 +250,7 @@ dp_lcore_publish(struct dp_lcore *lc, uint64_t now)
 		lc->st.tx_backlog_max = dp_lcore_tx_backlog(lc);
 	}
 	lc->st.total_cycles = now - lc->start_tsc;
+	lc->st.srtp_spills = (uint32_t)dp_srtp_spills();	/* this thread's */
 	admit_window(lc, now);
 	shm_pub_begin(&p->pub_seq);
 	memcpy((uint8_t *)p + sizeof(p->pub_seq),

@@ -1087,6 +1087,9 @@ provision(const char *path)
 			return rc;
 		}
 	}
+	if (p.keys_exposed)
+		LOG_WARN("%s holds SRTP keys and others than its owner may read "
+			 "it: chmod 600 %s", path, path);
 	snprintf(srtp, sizeof(srtp), " (%u with SRTP)", p.n_srtp_legs);
 	LOG_INFO("provisioned %u conference%s and %u leg%s%s from %s",
 		 p.n_confs, p.n_confs == 1 ? "" : "s", p.n_legs,
@@ -1133,6 +1136,11 @@ log_totals(void)
 					 "refused: %s", w,
 					 lcores[w].srtp_drops[i],
 					 dp_srtp_drop_name(i));
+		if (s->srtp_spills != 0)
+			LOG_INFO("worker %u: %u SRTP allocations outside their "
+				 "session's block (peers sending from more "
+				 "SSRCs than it holds: their packets cost more)",
+				 w, s->srtp_spills);
 	}
 }
 

@@ -98,6 +98,8 @@ static __thread unsigned int arena_ciphers, arena_auths;
 /* allocations put in a block on this thread: a packet's (a new SSRC's
  * stream) changes its session's span */
 static __thread uint32_t arena_allocs;
+/* allocations on this thread that did not fit their session's block */
+static __thread uint64_t arena_spills;
 
 /* What libsrtp allocates from now on goes in a (NULL: calloc's) */
 static inline void
@@ -149,8 +151,10 @@ srtp_crypto_alloc(size_t size)
 		c->in = a;
 		memset(c + 1, 0, size);
 	} else {
-		if (a != NULL)
+		if (a != NULL) {
 			a->spilled++;
+			arena_spills++;
+		}
 		c = calloc(1, sizeof(*c) + size);
 		if (c == NULL)
 			return NULL;
@@ -714,6 +718,12 @@ dp_srtp_prefetch(const struct dp_srtp *s, bool in)
 		return;
 	for (uint32_t o = 0; o < span; o += 64)
 		__builtin_prefetch(a->mem + o);
+}
+
+uint64_t
+dp_srtp_spills(void)
+{
+	return arena_spills;
 }
 
 void

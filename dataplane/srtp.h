@@ -112,6 +112,11 @@ void dp_srtp_prefetch(const struct dp_srtp *s, bool in);
  */
 void dp_srtp_mem(const struct dp_srtp *s, uint32_t *used, uint32_t *spilled);
 
+/* The allocations of sessions that did not fit their blocks, on the
+ * calling thread since it started (a worker's: shm_worker_stats
+ * .srtp_spills). */
+uint64_t dp_srtp_spills(void);
+
 /* Both keys set. */
 bool dp_srtp_ready(const struct dp_srtp *s);
 

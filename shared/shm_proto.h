@@ -413,7 +413,11 @@ struct shm_worker_stats {
 	uint32_t lcore;		/* DPDK lcore id of the worker */
 	uint32_t n_confs;
 	uint32_t n_legs;
-	uint32_t _pad0;
+	/* allocations of the worker's SRTP sessions that did not fit their
+	 * session's block (a peer sending from a third SSRC: each such
+	 * packet then costs what SRTP cost before the blocks); 5.4, in what
+	 * was padding: an older data plane leaves it 0 */
+	uint32_t srtp_spills;
 	uint64_t loops;		/* main-loop iterations */
 	uint64_t busy_cycles;	/* TSC cycles spent doing work */
 	uint64_t total_cycles;	/* TSC cycles since start */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compiler.h"
 #include "shm_msg.h"
@@ -650,6 +651,7 @@ shm_prov_load(struct shm_prov *p, const char *path, uint16_t n_workers,
 	     char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	char *text = NULL;
 	size_t len = 0, cap = 0;
 	int rc;
@@ -692,6 +694,8 @@ shm_prov_load(struct shm_prov *p, const char *path, uint16_t n_workers,
 		goto out;
 	}
 	rc = shm_prov_parse(p, text, path, n_workers, err, errlen);
+	if (rc == 0 && p->n_srtp_legs != 0 && fstat(fileno(f), &st) == 0)
+		p->keys_exposed = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
 out:
 	if (text != NULL)
 		explicit_bzero(text, len);	/* it may hold SRTP keys */

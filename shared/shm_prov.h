@@ -30,7 +30,8 @@
  * tutti-dp receives, srtp-key-out= for what it sends; each becomes a
  * SHM_CMD_LEG_SRTP after the leg's LEG_ADD. A range's legs share the keys
  * (each leg's SSRC differs: ssrc= is refused there). The keys are wiped
- * from what the parser read and from the commands when they are freed.
+ * from what the parser read and from the commands when they are freed;
+ * a file of keys others may read is taken, and said (keys_exposed).
  *
  * local= names the leg's address among those tutti-dp owns (--addr); without
  * one it is the first. A local port is taken once per address: beyond the
@@ -59,6 +60,9 @@ struct shm_prov {
 	uint32_t n_confs;
 	uint32_t n_legs;
 	uint32_t n_srtp_legs;	/* of them, with srtp= */
+	bool keys_exposed;	/* shm_prov_load(): SRTP keys in a file that
+				 * others than its owner may read (mode
+				 * & 044): the callers warn */
 };
 
 /*

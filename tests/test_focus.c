@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -2262,7 +2263,8 @@ START_TEST(test_focus_provision_sends_conferences_and_legs)
 	out = provision(PROV_TWO);
 	ck_assert_msg(strstr(out, "\"ok\":true") != NULL, "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "\"n_conferences\":2,\"n_legs\":4,"
-					  "\"n_srtp_legs\":0,\"n_new\":2"));
+					  "\"n_srtp_legs\":0,\"keys_exposed\":false,"
+					  "\"n_new\":2"));
 	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"7\",\"worker\":0,"
 					  "\"legs\":3,\"added\":3,"
 					  "\"new\":true}"));
@@ -2376,13 +2378,16 @@ START_TEST(test_focus_provision_srtp_keys)
 	const struct shm_msg *l, *k;
 	const char *out;
 
-	out = provision("conference 9\n"
-			"leg 1 conference=9 remote=198.18.0.52:6000 local=31000 "
-			"srtp=AES_CM_128_HMAC_SHA1_32 "
-			"srtp-key-in=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e "
-			"srtp-key-out=ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGC\n");
-	ck_assert_msg(strstr(out, "\"n_legs\":1,\"n_srtp_legs\":1,") != NULL,
-		      "%s", out);
+	prov_write("conference 9\n"
+		   "leg 1 conference=9 remote=198.18.0.52:6000 local=31000 "
+		   "srtp=AES_CM_128_HMAC_SHA1_32 "
+		   "srtp-key-in=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e "
+		   "srtp-key-out=ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGC\n");
+	ck_assert_int_eq(chmod(prov_path, 0644), 0);
+	out = ctl("provision %s", prov_path);
+	/* keys others may read: said in the answer (tuttictl warns) */
+	ck_assert_msg(strstr(out, "\"n_legs\":1,\"n_srtp_legs\":1,"
+			     "\"keys_exposed\":true,") != NULL, "%s", out);
 	run_ms(20);
 	l = leg_add_at(31000);
 	ck_assert_ptr_nonnull(l);
@@ -2419,7 +2424,8 @@ START_TEST(test_focus_provision_adds_legs_to_a_running_conference)
 	n_cmds = 0;
 	out = provision(PROV_MORE);
 	ck_assert_msg(strstr(out, "\"n_conferences\":1,\"n_legs\":2,"
-			     "\"n_srtp_legs\":0,\"n_new\":0") != NULL, "%s", out);
+			     "\"n_srtp_legs\":0,\"keys_exposed\":false,"
+			     "\"n_new\":0") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "{\"name\":\"7\",\"worker\":0,\"legs\":5,"
 			     "\"added\":2,\"new\":false}") != NULL, "%s", out);
 	run_ms(20);
@@ -3390,9 +3396,9 @@ setup_prov_small_ring(void)
 	region_legs = 64;
 }
 
-/* A worker's DTMF digits lost and SRTP packets refused (tutti-dp's
- * shm_worker_stats.dtmf_lost, srtp_drops) in the JSON status and in the
- * metrics. */
+/* A worker's DTMF digits lost, SRTP packets refused and SRTP allocations
+ * outside their blocks (tutti-dp's shm_worker_stats.dtmf_lost,
+ * srtp_drops, srtp_spills) in the JSON status and in the metrics. */
 START_TEST(test_focus_stats_say_dtmf_lost)
 {
 	struct shm_worker_stats *ws = shm_region_stats(&dp, 0);
@@ -3401,18 +3407,23 @@ START_TEST(test_focus_stats_say_dtmf_lost)
 
 	ck_assert_ptr_nonnull(buf);
 	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"dtmf_lost\":0,"));
-	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"srtp_drops\":0,"));
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"srtp_drops\":0,"
+					  "\"srtp_spills\":0,"));
 	shm_pub_begin(&ws->pub_seq);
 	ws->dtmf_lost = 3;
 	ws->srtp_drops = 5;
+	ws->srtp_spills = 7;
 	shm_pub_end(&ws->pub_seq);
 	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"dtmf_lost\":3,"));
-	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"srtp_drops\":5,"));
+	ck_assert_ptr_nonnull(strstr(ctl("stats"), "\"srtp_drops\":5,"
+					  "\"srtp_spills\":7,"));
 	cp_focus_metrics(focus, &buf, &cap);
 	ck_assert_msg(strstr(buf, "\ntutti_worker_dtmf_lost_total"
 			      "{worker=\"0\"} 3\n") != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "\ntutti_worker_srtp_drops_total"
 			      "{worker=\"0\"} 5\n") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "\ntutti_worker_srtp_spills_total"
+			      "{worker=\"0\"} 7\n") != NULL, "%s", buf);
 	free(buf);
 }
 END_TEST

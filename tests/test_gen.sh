@@ -333,6 +333,9 @@ if [[ -n "$dp" ]]; then
 	check "tutti-dp provisions the legs with their keys" \
 		grep -q 'provisioned 10 conferences and 100 legs (100 with SRTP)' \
 		"$dir/srtp.dp"
+	check "... from a file its owner's alone (600), so without a warning" \
+		bash -c "[[ \$(stat -c %a '$dir/srtp.prov') == 600 ]] &&
+		! grep -q 'may read it' '$dir/srtp.dp'"
 	check "SRTP: every leg hears tutti-dp, all of it authenticated" test \
 		"$(jget "$out" legs_seen)/$(jget "$out" rx_bad_srtp)/$(jget \
 		"$out" tx_srtp_fail)" = 100/0/0

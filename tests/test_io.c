@@ -3426,6 +3426,60 @@ START_TEST(test_io_srtp_more_legs_than_a_tick_queues)
 }
 END_TEST
 
+/* A peer sending from more SSRCs than its session's block holds streams
+ * for: what does not fit goes to calloc, counted for the session
+ * (dp_srtp_mem()) and for the thread, which the worker publishes
+ * (shm_worker_stats.srtp_spills); every packet still authenticates. */
+START_TEST(test_io_srtp_spills_counted)
+{
+	struct dp_srtp *rx = dp_srtp_new();
+	uint8_t key[SHM_SRTP_KEY_BYTES];
+	uint64_t before = dp_srtp_spills();
+	uint32_t used, spilled;
+	unsigned int why;
+
+	ck_assert_ptr_nonnull(rx);
+	for (int i = 0; i < SHM_SRTP_KEY_BYTES; i++)
+		key[i] = (uint8_t)(7 * i + 1);
+	ck_assert_int_eq(dp_srtp_set_key(rx, SHM_SRTP_RX,
+					 SHM_SRTP_AES_CM_128_HMAC_SHA1_80, key,
+					 0), 0);
+	ck_assert_int_eq(dp_srtp_set_key(rx, SHM_SRTP_TX,
+					 SHM_SRTP_AES_CM_128_HMAC_SHA1_80, key,
+					 9), 0);
+	dp_srtp_mem(rx, &used, &spilled);
+	ck_assert_uint_eq(spilled, 0);
+	for (uint32_t ssrc = 1; ssrc <= 6; ssrc++) {
+		struct dp_srtp *tx = dp_srtp_new();
+		uint8_t p[12 + 160 + DP_SRTP_TRAILER_ROOM] = { 0x80, 0x00 };
+		uint32_t len = 12 + 160;
+
+		ck_assert_ptr_nonnull(tx);
+		ck_assert_int_eq(dp_srtp_set_key(tx, SHM_SRTP_TX,
+					 SHM_SRTP_AES_CM_128_HMAC_SHA1_80,
+					 key, ssrc), 0);
+		ck_assert_int_eq(dp_srtp_set_key(tx, SHM_SRTP_RX,
+					 SHM_SRTP_AES_CM_128_HMAC_SHA1_80,
+					 key, 0), 0);
+		p[3] = 1;
+		p[8] = (uint8_t)(ssrc >> 24);
+		p[9] = (uint8_t)(ssrc >> 16);
+		p[10] = (uint8_t)(ssrc >> 8);
+		p[11] = (uint8_t)ssrc;
+		ck_assert_int_eq(dp_srtp_protect(tx, false, p, &len, &why), 0);
+		ck_assert_int_eq(dp_srtp_unprotect(rx, false, p, &len, &why),
+				 0);
+		dp_srtp_free(tx);
+	}
+	dp_srtp_mem(rx, &used, &spilled);
+	ck_assert_uint_gt(spilled, 0);	/* six streams do not fit */
+	ck_assert_uint_eq(dp_srtp_spills() - before, spilled);
+	dp_lcore_publish(&lc, rte_rdtsc());
+	ck_assert_uint_eq(lc.pub->srtp_spills, dp_srtp_spills());
+	dp_srtp_free(rx);
+}
+END_TEST
+
 /*
  * tutti-dp's SRTP against known answers: libsrtp's own test packet (its
  * srtp_driver's key, an RTP and an RTCP packet of SSRC 0xcafebabe) as
@@ -3599,6 +3653,7 @@ test_suite(void)
 	tcase_add_test(tc, test_io_srtp_more_legs_than_a_tick_queues);
 	tcase_add_test(tc, test_io_srtp_goes_on_from_the_index_published);
 	tcase_add_test(tc, test_io_srtp_crypto_types);
+	tcase_add_test(tc, test_io_srtp_spills_counted);
 	tcase_add_test(tc, test_io_capture_takes_a_conference_whole);
 	tcase_add_test(tc, test_io_capture_files_at_once_and_their_mode);
 	tcase_add_test(tc, test_io_two_addresses);

@@ -8,7 +8,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "shm_prov.h"
@@ -228,6 +231,43 @@ START_TEST(test_prov_refuses_bad_lines)
 }
 END_TEST
 
+/* A file of SRTP keys that others than its owner may read is said to be
+ * (the callers warn); one of its owner's alone, or without keys, is not. */
+START_TEST(test_prov_load_says_keys_exposed)
+{
+	static const char *const text[] = {
+		"conference 1\nleg 5 conference=1 remote=198.18.0.1:5 local=6 "
+		"srtp=AES_CM_128_HMAC_SHA1_80 srtp-key-in=" KEY_IN
+		" srtp-key-out=" KEY_OUT "\n",
+		"conference 1\nleg 5 conference=1 remote=198.18.0.1:5 "
+		"local=6\n",
+	};
+	static const struct { int text; mode_t mode; bool exposed; } c[] = {
+		{ 0, 0644, true }, { 0, 0640, true }, { 0, 0604, true },
+		{ 0, 0600, false }, { 0, 0400, false }, { 1, 0644, false },
+	};
+	char path[] = "/tmp/test_prov.XXXXXX";
+	struct shm_prov p;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const char *t = text[c[i].text];
+
+		ck_assert_int_eq(ftruncate(fd, 0), 0);
+		ck_assert_int_eq(pwrite(fd, t, strlen(t), 0),
+				 (ssize_t)strlen(t));
+		ck_assert_int_eq(fchmod(fd, c[i].mode), 0);
+		ck_assert_msg(shm_prov_load(&p, path, 1, err, sizeof(err)) == 0,
+			      "%s", err);
+		ck_assert_msg(p.keys_exposed == c[i].exposed, "case %zu", i);
+		shm_prov_free(&p);
+	}
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(test_prov_load_reports_missing_file)
 {
 	struct shm_prov p;
@@ -249,6 +289,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_prov_refuses_bad_lines, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_prov_load_reports_missing_file);
+	tcase_add_test(tc, test_prov_load_says_keys_exposed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -425,6 +426,11 @@ write_prov(const struct gen_opts *o)
 			strerror(errno));
 		return -errno;
 	}
+	/* keys in it: its owner's alone (tutti-dp and tutti-cp warn of a
+	 * file of keys that others may read) */
+	if (o->scn.srtp_suite != SHM_SRTP_NONE && fchmod(fileno(f), 0600) < 0)
+		LOG_WARN("--write-provision %s: chmod 600: %s", o->write_prov,
+			 strerror(errno));
 	rc = gen_scn_write_prov(&o->scn, f);
 	if (fclose(f) != 0 && rc == 0)
 		rc = -EIO;

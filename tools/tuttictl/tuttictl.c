@@ -504,7 +504,8 @@ row_worker(const char *o, const char *e)
 	     tmax[16], tmean[16], rx[24], tx[24], load[16], rxr[24], txr[24],
 	     polls[24] = "", per_poll[16] = "-", over[8] = "",
 	     refused[24] = "", drain[8] = "", waited[24] = "",
-	     waited_max[24] = "", dtmf_lost[24] = "", srtp[24] = "";
+	     waited_max[24] = "", dtmf_lost[24] = "", srtp[24] = "",
+	     spills[24] = "";
 	const char *d;
 
 	get(o, e, "worker", w, sizeof(w));
@@ -533,6 +534,7 @@ row_worker(const char *o, const char *e)
 	get(o, e, "tx_backlog_max", waited_max, sizeof(waited_max));
 	get(o, e, "dtmf_lost", dtmf_lost, sizeof(dtmf_lost));
 	get(o, e, "srtp_drops", srtp, sizeof(srtp));
+	get(o, e, "srtp_spills", spills, sizeof(spills));
 	printf("%6s %5s %6s %7s %6s%% %6s%% %9s %9s %10s %6s %8s %8s %11s %11s "
 	       "%8s", w, lc, c, l, load, busy, rxr, txr, ticks, late, tmean,
 	       tmax, rx, tx, per_poll);
@@ -561,6 +563,9 @@ row_worker(const char *o, const char *e)
 	/* SRTP legs: packets refused or held (tutti-dp's log says why) */
 	if (srtp[0] != '\0' && strcmp(srtp, "0") != 0)
 		printf("  SRTP refused: %s", srtp);
+	/* SRTP state outside its sessions' blocks: costlier packets */
+	if (spills[0] != '\0' && strcmp(spills, "0") != 0)
+		printf("  SRTP spills: %s", spills);
 	printf("\n");
 }
 
@@ -655,7 +660,13 @@ print_answer(const char *cmd, const char *file, const char *resp, bool json)
 			     "workers, its own keep their calls");
 	} else if (strcmp(cmd, "provision") == 0) {
 		char v[16] = "", n[16] = "", nw[16] = "", sr[16] = "0";
+		char ke[8] = "";
 
+		get(resp, NULL, "keys_exposed", ke, sizeof(ke));
+		if (strcmp(ke, "true") == 0)
+			fprintf(stderr, "tuttictl: warning: %s holds SRTP keys "
+				"and others than its owner may read it: chmod "
+				"600 %s\n", file, file);
 		get(resp, NULL, "n_conferences", n, sizeof(n));
 		get(resp, NULL, "n_legs", v, sizeof(v));
 		get(resp, NULL, "n_srtp_legs", sr, sizeof(sr));
