@@ -1738,6 +1738,7 @@ on_leg_status(void *cookie, const struct shm_msg *cmd, int status)
 
 static void capture_next_join(struct cp_focus *f, struct part *p);
 static void send_keys(struct cp_focus *f, struct part *p);
+static void leg_new_ssrc(struct part *p);
 
 static void
 send_leg(struct cp_focus *f, struct part *p, uint16_t type)
@@ -1824,7 +1825,11 @@ prov_leg_status(struct cp_focus *f, struct part *p, int status)
 	if (f->prov_waiting > 0)
 		f->prov_waiting--;
 	if (status == -ENOTCONN && p->state == PART_JOINING) {
-		/* tutti-dp went away first: the next one gets it */
+		/* tutti-dp went away first: the next one gets it; an SRTP
+		 * leg with another SSRC (the one gone may have sent with
+		 * its key from index 0, as the next one will) */
+		if (p->leg.flags & SHM_LEG_SRTP)
+			leg_new_ssrc(p);
 		p->prov_unsent = true;
 		p->conf->prov_pending = true;
 		f->prov_busy = true;

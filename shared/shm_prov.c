@@ -68,6 +68,24 @@ parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
+/* realloc() that wipes what it leaves behind (the file's text and the
+ * commands may hold SRTP keys): old's first used bytes are copied to a new
+ * block of size bytes, and wiped; NULL (old kept) without memory. */
+static void *
+grow_wiped(void *old, size_t used, size_t size)
+{
+	void *n = malloc(size);
+
+	if (n == NULL)
+		return NULL;
+	if (old != NULL) {
+		memcpy(n, old, used);
+		explicit_bzero(old, used);
+		free(old);
+	}
+	return n;
+}
+
 static struct shm_prov_cmd *
 push(struct parser *ps)
 {
@@ -75,7 +93,9 @@ push(struct parser *ps)
 
 	if (p->n_cmds == ps->cap) {
 		size_t cap = ps->cap ? 2 * ps->cap : 64;
-		struct shm_prov_cmd *c = realloc(p->cmds, cap * sizeof(*c));
+		struct shm_prov_cmd *c = grow_wiped(p->cmds, p->n_cmds *
+						    sizeof(*c),
+						    cap * sizeof(*c));
 
 		if (c == NULL)
 			return NULL;
@@ -532,9 +552,9 @@ do_leg(struct parser *ps, char **tok, int n, bool range)
 	}
 	if (rport + 2ULL * (last - first) > 65535 ||
 	    lport + 2ULL * (last - first) > 65535)
-		return fail(ps, "%s: ports run past 65535 (each leg takes the "
-			    "next even port)", what);
-	for (uint32_t id = first;; id++) {
+		rc = fail(ps, "%s: ports run past 65535 (each leg takes the "
+			  "next even port)", what);
+	for (uint32_t id = first; rc == 0; id++) {
 		rc = emit_leg(ps, &tmpl, &sr, worker, id, ra,
 			      rport + 2 * (id - first),
 			      lport + 2 * (id - first),
@@ -581,6 +601,20 @@ check_duplicates(struct parser *ps)
 	return rc;
 }
 
+/* One line's directive, its words in tok[0..n). */
+static int
+directive(struct parser *ps, char **tok, int n)
+{
+	if (strcmp(tok[0], "conference") == 0)
+		return do_conference(ps, tok, n);
+	if (strcmp(tok[0], "leg") == 0)
+		return do_leg(ps, tok, n, false);
+	if (strcmp(tok[0], "legs") == 0)
+		return do_leg(ps, tok, n, true);
+	return fail(ps, "unknown directive '%s' (expected conference, leg or "
+		    "legs)", tok[0]);
+}
+
 int
 shm_prov_parse(struct shm_prov *p, const char *text, const char *name,
 	      uint16_t n_workers, char *err, size_t errlen)
@@ -619,17 +653,8 @@ shm_prov_parse(struct shm_prov *p, const char *text, const char *name,
 			}
 			tok[n++] = t;
 		}
-		if (rc != 0 || n == 0)
-			;
-		else if (strcmp(tok[0], "conference") == 0)
-			rc = do_conference(&ps, tok, n);
-		else if (strcmp(tok[0], "leg") == 0)
-			rc = do_leg(&ps, tok, n, false);
-		else if (strcmp(tok[0], "legs") == 0)
-			rc = do_leg(&ps, tok, n, true);
-		else
-			rc = fail(&ps, "unknown directive '%s' (expected "
-				  "conference, leg or legs)", tok[0]);
+		if (rc == 0 && n > 0)
+			rc = directive(&ps, tok, n);
 		explicit_bzero(buf, len);	/* it may hold SRTP keys */
 	}
 	if (rc == 0)
@@ -667,7 +692,7 @@ shm_prov_load(struct shm_prov *p, const char *path, uint16_t n_workers,
 			char *t;
 
 			cap = cap ? 2 * cap : 65536;
-			t = realloc(text, cap);
+			t = grow_wiped(text, len, cap);
 			if (t == NULL) {
 				rc = -ENOMEM;
 				snprintf(err, errlen, "%s: out of memory", path);

@@ -3194,6 +3194,47 @@ START_TEST(test_focus_provision_goes_again_to_a_new_tutti_dp)
 }
 END_TEST
 
+#define PROV_SRTP							\
+	"conference 9\n"						\
+	"leg 1 conference=9 remote=198.18.0.52:6000 local=31000 "	\
+	"srtp=AES_CM_128_HMAC_SHA1_32 "					\
+	"srtp-key-in=AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0e "		\
+	"srtp-key-out=ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGC\n"
+
+/* A provisioned SRTP leg, tutti-cp and tutti-dp both new: its keys from
+ * the state file go to the new tutti-dp after its leg, which sends with
+ * another SSRC (the same key must not start its index again on the same
+ * SSRC). */
+START_TEST(test_focus_provision_srtp_keys_to_a_new_tutti_dp)
+{
+	const struct shm_msg *l, *k;
+	uint32_t ssrc;
+
+	provision_ok(PROV_SRTP);
+	run_ms(20);
+	ssrc = leg_add_at(31000)->body.leg.ssrc;
+	focus_stop();
+	shm_region_detach(&dp);
+	dp_create();
+	focus_restart();
+	l = leg_add_at(31000);
+	ck_assert_ptr_nonnull(l);
+	ck_assert(l->body.leg.flags & SHM_LEG_SRTP);
+	ck_assert_uint_ne(l->body.leg.ssrc, ssrc);
+	ck_assert_uint_eq(n_leg_cmds(SHM_CMD_LEG_SRTP), 2);
+	for (unsigned int dir = 0; dir < 2; dir++) {
+		k = cmd_of(SHM_CMD_LEG_SRTP, dir);
+		ck_assert(k > l);
+		ck_assert_uint_eq(k->body.srtp.leg_id, l->body.leg.leg_id);
+		ck_assert_uint_eq(k->body.srtp.dir, dir);
+		ck_assert_uint_eq(k->body.srtp.key[0],
+				  dir == SHM_SRTP_RX ? 1 : 101);
+		ck_assert_uint_eq(k->body.srtp.key[SHM_SRTP_KEY_BYTES - 1],
+				  dir == SHM_SRTP_RX ? 30 : 130);
+	}
+}
+END_TEST
+
 #define PROV_TIMEOUT							\
 	"conference 7\n"						\
 	"conference 8\n"						\
@@ -3749,6 +3790,7 @@ test_suite(void)
 	tcase_add_test(tc, test_focus_provision_refuses_with_the_files_line);
 	tcase_add_test(tc, test_focus_provision_adds_legs_to_a_running_conference);
 	tcase_add_test(tc, test_focus_provision_srtp_keys);
+	tcase_add_test(tc, test_focus_provision_srtp_keys_to_a_new_tutti_dp);
 	tcase_add_test(tc,
 		test_focus_provision_refuses_what_a_running_conference_cannot_take);
 	tcase_add_test(tc, test_focus_unprovision_keeps_other_files_legs);
