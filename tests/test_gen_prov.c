@@ -47,22 +47,34 @@ scenario(struct gen_scn *s, int i)
 		s->dp_ip = (198u << 24) | (18u << 16) | (1u << 8) | 1;
 }
 
+/* s's provisioning file, written as tutti-gen writes it, parsed back into
+ * p with the parser both processes use (its text in the failure). */
+static void
+write_and_parse(const struct gen_scn *s, struct shm_prov *p)
+{
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(gen_scn_write_prov(s, f), 0);
+	fclose(f);
+	ck_assert_msg(shm_prov_parse(p, text, "gen.prov", 1, err,
+				    sizeof(err)) == 0, "%s\n%s", err, text);
+	free(text);
+}
+
 START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 {
 	struct gen_scn s;
 	struct shm_prov p;
-	char err[512], *text = NULL;
-	size_t len = 0, confs = 0, legs = 0;
-	FILE *f = open_memstream(&text, &len);
+	char err[512];
+	size_t confs = 0, legs = 0;
 
 	scenario(&s, _i);
 	ck_assert_int_eq(gen_scn_check(&s, err, sizeof(err)), 0);
 	ck_assert_int_eq(gen_scn_check_prov(&s, err, sizeof(err)), 0);
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(gen_scn_write_prov(&s, f), 0);
-	fclose(f);
-	ck_assert_msg(shm_prov_parse(&p, text, "gen.prov", 1, err,
-				    sizeof(err)) == 0, "%s\n%s", err, text);
+	write_and_parse(&s, &p);
 	ck_assert_uint_eq(p.n_confs, s.n_confs);
 	ck_assert_uint_eq(p.n_legs, s.n_legs);
 	for (size_t k = 0; k < p.n_cmds; k++) {
@@ -105,7 +117,6 @@ START_TEST(test_gen_prov_parses_back_to_the_same_legs)
 	}
 	ck_assert_uint_eq(legs, s.n_legs);
 	shm_prov_free(&p);
-	free(text);
 }
 END_TEST
 
@@ -118,18 +129,12 @@ START_TEST(test_gen_prov_srtp_keys)
 	uint8_t in2[GEN_SCN_KEY_BYTES], out2[GEN_SCN_KEY_BYTES];
 	struct gen_scn s;
 	struct shm_prov p;
-	char err[512], *text = NULL;
-	size_t len = 0, n_keys = 0;
-	FILE *f = open_memstream(&text, &len);
+	size_t n_keys = 0;
 
 	scenario(&s, 3);	/* conferences across address blocks */
 	s.srtp_suite = SHM_SRTP_AES_CM_128_HMAC_SHA1_32;
 	s.srtp_seed = 42;
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(gen_scn_write_prov(&s, f), 0);
-	fclose(f);
-	ck_assert_msg(shm_prov_parse(&p, text, "gen.prov", 1, err,
-				    sizeof(err)) == 0, "%s\n%s", err, text);
+	write_and_parse(&s, &p);
 	ck_assert_uint_eq(p.n_srtp_legs, s.n_legs);
 	gen_scn_srtp_keys(&s, in, out);
 	ck_assert_int_ne(memcmp(in, out, sizeof(in)), 0);
@@ -158,7 +163,6 @@ START_TEST(test_gen_prov_srtp_keys)
 	ck_assert_int_ne(memcmp(in2, in, sizeof(in)), 0);
 	ck_assert_int_ne(memcmp(out2, out, sizeof(out)), 0);
 	shm_prov_free(&p);
-	free(text);
 }
 END_TEST
 
