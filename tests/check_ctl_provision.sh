@@ -35,14 +35,19 @@ legs=100 confs=10
 dp_pid='' cp_pid='' gen_pid=''
 # shellcheck source=tests/tap.sh
 source "$(dirname "$0")/tap.sh"
+# shellcheck source=tests/stop.sh
+source "$(dirname "$0")/stop.sh"
 
 cleanup() {
+	local p hung=0
+
 	# tutti-dp before tutti-gen: DPDK 22.11's memif must not see its
 	# peer go while its data path runs (bench/sysbench says more)
 	for p in "$dp_pid" "$gen_pid" "$cp_pid"; do
-		[[ -n $p ]] && kill -INT "$p" 2>/dev/null && wait "$p" 2>/dev/null
+		stop_pids INT "$p" || hung=1
 	done
 	rm -rf "$dir"
+	((hung == 0)) || exit 1
 }
 trap cleanup EXIT
 

@@ -13,9 +13,14 @@ dp=$build/dataplane/tutti-dp
 out=$(mktemp -d)
 region=/tutti-pcap-$$
 pid=
+# shellcheck source=tests/stop.sh
+source "$(dirname "$0")/stop.sh"
 cleanup() {
-	[[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	local hung=0
+
+	stop_pids TERM "$pid" || hung=1
 	rm -rf "$out" "/dev/shm$region"
+	((hung == 0)) || exit 1
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [[ -f $out/dp.log ]] && cat "$out/dp.log" >&2; exit 1; }

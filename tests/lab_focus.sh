@@ -129,52 +129,16 @@ caller_got() {
 		fail "$3: $(cat "$out/$1.json")"
 }
 
-# running PID: whether PID is there, and not a zombie (for a wait). Its
-# state is read once: a process gone between two reads of /proc (the
-# shell reaps its children when it likes) is not running (an empty state
-# was taken for one: CI18 reported a tutti-dp gone as hung).
-running() {
-	local st
+# shellcheck source=tests/stop.sh
+. "$top/tests/stop.sh"
 
-	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) &&
-		[[ -n $st && $st != Z ]]
-}
-
-# The EXIT trap: end the processes in pids (by PID), remove the lab and
-# $out (idempotent). A process still there 30 s after its SIGTERM is a
-# bug: it is said (with where its threads wait), killed, and the test
-# fails, rather than hanging until meson's timeout says nothing.
+# The EXIT trap: end the processes in pids (by PID; stop_pids: 30 s
+# after their SIGTERM, one still there is said, killed, and the test
+# fails), remove the lab and $out (idempotent).
 lab_focus_cleanup() {
-	local p t end hung=0
+	local hung=0
 
-	# SIGCONT first (a stopped one takes the SIGTERM then): one that
-	# came after could land while an ASan build's LeakSanitizer, at its
-	# exit, stops its threads with ptrace's SIGSTOP, and discard that
-	# stop, so that LeakSanitizer waited for ever (it did)
-	for p in "${pids[@]}"; do
-		kill -CONT "$p" 2>/dev/null
-		kill "$p" 2>/dev/null
-	done
-	end=$((SECONDS + 30))
-	for p in "${pids[@]}"; do
-		while running "$p" && ((SECONDS < end)); do
-			sleep 0.1
-		done
-		if running "$p"; then
-			hung=1
-			echo "FAIL: pid $p ($(cat "/proc/$p/comm" 2>/dev/null))" \
-				"did not stop in 30 s after SIGTERM (its" \
-				"$(grep TracerPid "/proc/$p/status" 2>/dev/null);" \
-				"a child of its own: LeakSanitizer); its threads:" >&2
-			for t in "/proc/$p/task/"*; do
-				echo "  $(cat "$t/comm" 2>/dev/null) state" \
-					"$(cut -d' ' -f3 "$t/stat" 2>/dev/null)" \
-					"in $(cat "$t/wchan" 2>/dev/null)" >&2
-			done
-			kill -KILL "$p" 2>/dev/null
-		fi
-		wait "$p" 2>/dev/null
-	done
+	stop_pids TERM "${pids[@]}" || hung=1
 	"$top/tools/lab" down --ns "$ns" --dp-if "$dpif" --lab-if "$labif"
 	((hung)) && cat "$out"/* >&2
 	rm -rf "$out"

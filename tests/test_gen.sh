@@ -18,12 +18,20 @@ pids=()
 # shellcheck source=tests/tap.sh
 source "$(dirname "$0")/tap.sh"
 
+# shellcheck source=tests/stop.sh
+source "$(dirname "$0")/stop.sh"
+
 cleanup() {
+	local p hung=0
+
+	# one by one, in the order they started (memif's peers: see
+	# check_ctl_provision.sh)
 	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+		stop_pids TERM "$p" || hung=1
 	done
 	rm -rf "$dir"
 	rm -f "/dev/shm/tutti-gen-test-$$"
+	((hung == 0)) || exit 1
 }
 trap cleanup EXIT
 
