@@ -55,6 +55,7 @@ enum {
 	OPT_SRTP_CLEAR,
 	OPT_TRUST,
 	OPT_TRUST_TLS,
+	OPT_ASSERT_IDENTITY,
 	OPT_CREDENTIALS,
 };
 
@@ -101,6 +102,9 @@ struct cp_opts {
 	char trust_tls[CP_SIP_TLS_TRUST_MAX * (CP_SIP_TLS_NAME_MAX + 1)];
 	const char *trust_names[CP_SIP_TLS_TRUST_MAX];
 	const char *trust_tls_text;	/* as given, for the log */
+	/* --assert-identity: dial-outs to --trust's networks assert their
+	 * From (cp_sip_conf.assert_identity) */
+	bool assert_identity;
 };
 
 static volatile sig_atomic_t quit;
@@ -326,6 +330,11 @@ usage(FILE *f)
 "                     wherever it connects from.\n"
 "                     Callers are then asked for a certificate: one\n"
 "                     that does not check out fails the handshake\n"
+"  --assert-identity  with --trust: a dial-out sent to a next hop in its\n"
+"                     networks (an outbound proxy, an S-CSCF) carries\n"
+"                     P-Asserted-Identity: its From, the conference's\n"
+"                     URI (RFC 3325 9.1, the focus as an application\n"
+"                     server of the domain); to any other hop, never\n"
 "  --metrics ADDR:PORT  Prometheus metrics over HTTP: GET /metrics\n"
 "                     (default: none)\n"
 "  --ctl PATH         the operator socket tuttictl talks to (default\n"
@@ -436,6 +445,7 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		{ "ring-timeout", required_argument, NULL, OPT_RING_TIMEOUT },
 		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "trust-tls", required_argument, NULL, OPT_TRUST_TLS },
+		{ "assert-identity", no_argument, NULL, OPT_ASSERT_IDENTITY },
 		{ "credentials", required_argument, NULL, OPT_CREDENTIALS },
 		{ "ctl", required_argument, NULL, 'k' },
 		{ "state", required_argument, NULL, 'S' },
@@ -617,6 +627,9 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 				return -EINVAL;
 			}
 			o->trust_tls_text = optarg;
+			break;
+		case OPT_ASSERT_IDENTITY:
+			o->assert_identity = true;
 			break;
 		case 'P':
 			if (!opt_num(optarg, 100, 32000, &v)) {
@@ -896,6 +909,11 @@ parse_opts(int argc, char **argv, struct cp_opts *o)
 		LOG_WARN("--srtp-keys-in-clear: SRTP keys go over UDP and TCP "
 			 "in the clear: anyone who reads the SIP can decrypt "
 			 "the media");
+	if (o->assert_identity && o->n_trust == 0) {
+		LOG_ERR("--assert-identity needs --trust: the networks of the "
+			"next hops a dial-out may assert its identity to");
+		return -EINVAL;
+	}
 	if ((o->tls.cert == NULL) != (o->tls.key == NULL)) {
 		LOG_ERR("--tls-cert and --tls-key go together (the "
 			"certificate, and its private key)");
@@ -1231,7 +1249,8 @@ open_sip(const struct cp_opts *o)
 				    .session_expires_s = o->session_expires_s,
 				    .min_se_s = o->min_se_s,
 				    .trust = o->trust,
-				    .n_trust = o->n_trust };
+				    .n_trust = o->n_trust,
+				    .assert_identity = o->assert_identity };
 	struct cp_sip_app app;
 	char proxies[CP_SIP_MAX_PROXIES * 170] = "";
 	char tls[400] = "";
@@ -1293,11 +1312,14 @@ open_sip(const struct cp_opts *o)
 
 		LOG_INFO("trust domain (RFC 3325): %s%s%s%s; the "
 			 "P-Asserted-Identity of requests from there says who "
-			 "calls, elsewhere's is ignored",
+			 "calls, elsewhere's is ignored%s",
 			 o->n_trust > 0 ? o->trust_text : "",
 			 o->n_trust > 0 && names[0] != '\0' ? " and " : "",
 			 names[0] != '\0' ? "TLS certificates naming " : "",
-			 names);
+			 names,
+			 o->assert_identity ? "; dial-outs to its networks "
+					      "assert their conference's URI"
+					    : "");
 	}
 	if (o->session_expires_s != 0)
 		LOG_INFO("session timers: at most %u s, at least %u s; calls "

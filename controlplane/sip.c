@@ -755,6 +755,57 @@ send_raw(struct cp_sip *sip, const struct cp_sip_peer *to, osip_message_t *m)
 	return 0;
 }
 
+/* Whether peer is in the trust domain (RFC 3325 2.3): its address in
+ * cp_sip_conf.trust (over TCP or TLS for a tcp: network), or over TLS
+ * with a certificate of cp_sip_tls_conf.trust_names'. */
+static bool
+peer_trusted(const struct cp_sip *sip, const struct cp_sip_peer *peer)
+{
+	return peer->tls_trusted ||
+	       cp_trust_has(sip->trust, sip->n_trust,
+			    (const struct sockaddr *)&peer->addr,
+			    peer->proto != CP_SIP_UDP);
+}
+
+/*
+ * A dial-out's INVITE m (not one in a dialog) about to go to to: with
+ * cp_sip_conf.assert_identity, P-Asserted-Identity: its From URI if to is
+ * in the trust domain (RFC 3325 9.1), and none otherwise. Each sending
+ * looks again (a retransmission finds it right already), as the next hop
+ * a failover or DNS picks may be elsewhere.
+ */
+static void
+assert_to(struct cp_sip *sip, const struct cp_sip_peer *to, osip_message_t *m)
+{
+	osip_generic_param_t *tag = NULL;
+	osip_header_t *h = NULL;
+	char *uri = NULL, buf[300];
+	bool trusted, has;
+	int pos;
+
+	if (!sip->conf.assert_identity || !MSG_IS_INVITE(m) || m->to == NULL ||
+	    osip_to_get_tag(m->to, &tag) == 0)
+		return;
+	trusted = peer_trusted(sip, to);
+	has = osip_message_header_get_byname(m, "p-asserted-identity", 0,
+					     &h) >= 0;
+	if (has == trusted)
+		return;
+	osip_message_force_update(m);
+	while ((pos = osip_message_header_get_byname(m, "p-asserted-identity",
+						     0, &h)) >= 0) {
+		osip_list_remove(&m->headers, pos);
+		osip_header_free(h);
+	}
+	if (!trusted || m->from == NULL || m->from->url == NULL ||
+	    osip_uri_to_str(m->from->url, &uri) != 0)
+		return;
+	snprintf(buf, sizeof(buf), "<%s>", uri);
+	osip_free(uri);
+	if (osip_message_set_header(m, "P-Asserted-Identity", buf) == 0)
+		sip->st.asserted_sent++;
+}
+
 /* libosip2's send callback for every transaction. */
 static int
 osip_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host, int port,
@@ -768,10 +819,12 @@ osip_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host, int port,
 	(void)sock;
 	if (t == NULL)
 		return -1;
-	if (t->client)
+	if (t->client) {
 		to = t->peer;
-	else
+		assert_to(t->sip, &to, m);
+	} else {
 		response_dest(&t->peer, m, &to);
+	}
 	return send_raw(t->sip, &to, m) == 0 ? 0 : -1;
 }
 
@@ -1652,10 +1705,7 @@ asserted_identity(const struct cp_sip *sip, const struct cp_sip_peer *peer,
 	if (osip_message_header_get_byname(m, "p-asserted-identity", 0, &h) <
 	    0)
 		return 0;
-	if (!peer->tls_trusted &&
-	    !cp_trust_has(sip->trust, sip->n_trust,
-			  (const struct sockaddr *)&peer->addr,
-			  peer->proto != CP_SIP_UDP)) {
+	if (!peer_trusted(sip, peer)) {
 		*ignored = true;
 		return 0;
 	}
@@ -5889,6 +5939,14 @@ is_reserved_header(const char *name)
 		"content-length",
 		"content-type",
 		"body",
+		/* who calls: ours to say, never a target's (RFC 3325, RFC
+		 * 3892, RFC 8224); nor credentials */
+		"p-asserted-identity",
+		"p-preferred-identity",
+		"referred-by",
+		"identity",
+		"authorization",
+		"proxy-authorization",
 		/* compact forms (RFC 3261 §7.3.3) */
 		"v",
 		"f",
@@ -5897,6 +5955,8 @@ is_reserved_header(const char *name)
 		"m",
 		"l",
 		"c",
+		"b", /* Referred-By */
+		"y", /* Identity */
 	};
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)

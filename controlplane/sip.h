@@ -299,6 +299,18 @@ struct cp_sip_conf {
 	 */
 	const struct cp_trust_net *trust;
 	size_t n_trust;
+	/*
+	 * A dial-out's INVITE sent to a next hop of the trust domain (its
+	 * address in trust; a tcp: network's over TCP or TLS only; the
+	 * focus's own TLS connections are not checked against
+	 * tls->trust_names) carries P-Asserted-Identity: the INVITE's From
+	 * URI, the conference's (RFC 3325 9.1, the focus a node of the
+	 * domain; an application server's in 3GPP TS 24.229): the carrier's
+	 * proxies then know that the focus calls, and need not challenge it.
+	 * To any other hop, one a failover or DNS picks too, the header is
+	 * never sent (and a target URI's headers never set it: F-24).
+	 */
+	bool assert_identity;
 	uint32_t proxy_timeout_ms; /* 0 = 4000 */
 	uint32_t proxy_ping_ms;	   /* OPTIONS keepalives; 0 = none */
 	uint32_t t1_ms; /* 2xx retransmission T1; 0 = 500 */
@@ -401,7 +413,8 @@ struct cp_sip_conf {
 	X(reg_ok)		/* registrations and refreshes accepted */ \
 	X(reg_failed)		/* ... and failed (sent again later) */ \
 	X(asserted)		/* P-Asserted-Identity believed (trust) */ \
-	X(asserted_ignored)	/* and ignored: not from the trust domain */
+	X(asserted_ignored)	/* and ignored: not from the trust domain */ \
+	X(asserted_sent)	/* dial-outs asserting their From (trust) */
 /* clang-format on */
 
 struct cp_sip_stats {

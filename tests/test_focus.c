@@ -2023,6 +2023,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		{ "--srtp", "required" },
 		{ "--sip", "127.0.0.1:0", "--srtp", "mandatory" },
 		{ "--srtp", "off", "--srtp-keys-in-clear" },
+		{ "--assert-identity" },
 	};
 	static const char *const says[] = {
 		"--outbound-proxy sip:127.0.0.1:5: at most 4 proxies",
@@ -2073,6 +2074,7 @@ START_TEST(test_focus_cp_refuses_bad_proxy_options)
 		"--srtp mandatory needs --tls-cert: SRTP's SDES keys go only "
 		"over TLS (RFC 4568 8.3)",
 		"--srtp-keys-in-clear with --srtp off: no SRTP to key",
+		"--assert-identity needs --trust: the networks of the next hops",
 	};
 
 	for (unsigned int i = 0; i < sizeof(says) / sizeof(says[0]); i++) {

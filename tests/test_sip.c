@@ -302,6 +302,7 @@ static uint32_t conns_per_addr, first_msg_ms;	/* 0: the defaults */
 static const struct cp_sip_tls_conf *tls_conf;
 static const struct cp_trust_net *trust_nets;	/* the trust domain */
 static size_t n_trust_nets;
+static bool assert_ids; /* dial-outs assert their From to it */
 
 static void
 open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
@@ -329,6 +330,7 @@ open_sip(bool reject_mf0, uint32_t max_conns, uint32_t max_txns)
 		.tls = tls_conf,
 		.trust = trust_nets,
 		.n_trust = n_trust_nets,
+		.assert_identity = assert_ids,
 	};
 	struct cp_sip_app a = {
 		.on_invite = on_invite,
@@ -2127,7 +2129,8 @@ START_TEST(test_focus_asserted_identity)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "\nSIP asserted identities (RFC 3325): "
 				  "believed 2, ignored (not from the trust "
-				  "domain) 0\n") != NULL, "%s", out);
+				  "domain) 0; asserted by dial-outs 0\n") !=
+			      NULL, "%s", out);
 	/* the operator names them as the roster does */
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick closed alice"), 0);
 	ck_assert_int_eq(sipp_wait(a, "focus_asserted", tps[_i]), 0);
@@ -2168,11 +2171,86 @@ START_TEST(test_focus_asserted_identity_tcp_only)
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
 	ck_assert_msg(strstr(out, "\nSIP asserted identities (RFC 3325): "
 				  "believed 1, ignored (not from the trust "
-				  "domain) 1\n") != NULL, "%s", out);
+				  "domain) 1; asserted by dial-outs 0\n") !=
+			      NULL, "%s", out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick closed alice"), 0);
 	ck_assert_int_eq(sipp_wait(a, "focus_asserted", "t1"), 0);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf sipp"), 0);
 	ck_assert_int_eq(sipp_wait(b, "focus_asserted", "u1"), 0);
+}
+END_TEST
+
+/* SIPp (scen over UDP, -s service) listening on sipp_port, its messages
+ * traced to trace, and tuttictl dialling sip:callee@ it into conf: its
+ * pid. */
+static pid_t
+dial_traced(const char *scen, const char *service, const char *trace,
+	    const char *conf, int sipp_port)
+{
+	char cmd[96], out[4096];
+	pid_t pid;
+
+	sipp_trace = trace;
+	pid = sipp_start_at(9, scen, "u1", service, NULL, NULL, sipp_port);
+	sipp_trace = NULL;
+	snprintf(cmd, sizeof(cmd), "dial %s sip:callee@127.0.0.1:%d", conf,
+		 sipp_port);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), cmd), 0);
+	return pid;
+}
+
+static void
+focus_assert_setup(void)
+{
+	focus_extra[2] = "--assert-identity";
+	focus_trusting("127.0.0.1");
+	focus_extra[2] = NULL;
+}
+
+/*
+ * tutti-cp --trust 127.0.0.1 --assert-identity (RFC 3325 9.1): its
+ * dial-out to SIPp, a next hop in the trust domain, says who calls:
+ * P-Asserted-Identity is the INVITE's From, the conference's URI; the
+ * start's log and tuttictl stats say so.
+ */
+START_TEST(test_focus_dial_out_asserts_identity)
+{
+	static char buf[1 << 20];
+	char trace[96], out[4096], from[160], want[200], *cur = buf;
+	char *inv, *end, *f;
+	int sipp_port = free_port();
+	pid_t callee;
+
+	ck_assert_msg(proc_expect(&focus_cp, "trust domain (RFC 3325): "
+				  "127.0.0.1; the P-Asserted-Identity of "
+				  "requests from there says who calls, "
+				  "elsewhere's is ignored; dial-outs to its "
+				  "networks assert their conference's URI",
+				  1000), "%s", focus_cp.out);
+	snprintf(trace, sizeof(trace), "/tmp/tutti-test-pai-%d.trace",
+		 (int)getpid());
+	callee = dial_traced("uas_dialout", "conf", trace, "conf", sipp_port);
+	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf, dialled "
+				  "out", 10000), "%s", focus_cp.out);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
+	ck_assert_int_eq(sipp_wait(callee, "uas_dialout", "u1"), 0);
+	test_read_file(trace, buf, sizeof(buf));
+	unlink(trace);
+	inv = traced_next(&cur, "INVITE");
+	ck_assert_msg(inv != NULL, "%s", buf);
+	end = strstr(inv, "\r\n\r\n");
+	ck_assert_ptr_nonnull(end);
+	end[2] = '\0'; /* its headers, each with its CRLF */
+	f = strstr(inv, "\r\nFrom: <");
+	ck_assert_msg(f != NULL && sscanf(f + 9, "%159[^>]", from) == 1, "%s",
+		      inv);
+	ck_assert_msg(strncmp(from, "sip:conf@", 9) == 0, "%s", inv);
+	snprintf(want, sizeof(want), "\r\nP-Asserted-Identity: <%s>\r\n",
+		 from);
+	ck_assert_msg(strstr(inv, want) != NULL, "%s", inv);
+	ck_assert_int_eq(tuttictl(out, sizeof(out), "stats"), 0);
+	ck_assert_msg(strstr(out, "; asserted by dial-outs 1\n") != NULL, "%s",
+		      out);
 }
 END_TEST
 
@@ -2288,7 +2366,7 @@ END_TEST
  */
 START_TEST(test_focus_stop_cancels_a_ringing_dial_out)
 {
-	char out[4096], cmd[96], roster[4096];
+	char roster[4096];
 	static const char trace[] = "sipp_stop_cancel.msg";
 	int sipp_port = free_port();
 	uint64_t end;
@@ -2296,13 +2374,7 @@ START_TEST(test_focus_stop_cancels_a_ringing_dial_out)
 
 	unlink(trace);
 	focus_setup();
-	sipp_trace = trace;
-	callee = sipp_start_at(9, "uas_cancel", "u1", "callee", NULL, NULL,
-			       sipp_port);
-	sipp_trace = NULL;
-	snprintf(cmd, sizeof(cmd), "dial demo sip:callee@127.0.0.1:%d",
-		 sipp_port);
-	ck_assert_int_eq(tuttictl(out, sizeof(out), cmd), 0);
+	callee = dial_traced("uas_cancel", "callee", trace, "demo", sipp_port);
 	/* ringing: its 180 in */
 	end = proc_now_ms() + 10000;
 	do {
@@ -4748,8 +4820,10 @@ END_TEST
 
 /*
  * F-24: a dial-out carries Referred-By unchanged, and the target's URI
- * headers as headers (Replaces), but never one of ours (Via); the
- * Request-URI and To lose the headers.
+ * headers as headers (Replaces, Subject), but never one of ours (Via),
+ * nor one that says who calls (P-Asserted-Identity, Referred-By) or
+ * carries credentials (a REFER's Refer-To is the referrer's to write);
+ * the Request-URI and To lose the headers.
  */
 START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
 {
@@ -4760,12 +4834,14 @@ START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
 	};
 	struct sockaddr_in to;
 	int callee = udp_peer(&to);
-	char target[160], line[96], msg[4096];
+	char target[256], line[96], msg[4096];
 	struct cp_sip_call *c = NULL;
 
 	snprintf(target, sizeof(target),
 		 "sip:bob@127.0.0.1:%u?Replaces=abc%%40x%%3Bto-tag%%3D1"
-		 "&Via=SIP/2.0/UDP%%2010.9.9.9&v=x",
+		 "&Via=SIP/2.0/UDP%%2010.9.9.9&v=x&Subject=hi"
+		 "&P-Asserted-Identity=%%3Csip:ceo@x%%3E&Referred-By=ceo"
+		 "&Proxy-Authorization=Digest%%20x",
 		 fd_port(callee));
 	o.target_uri = target;
 	ck_assert_int_eq(cp_sip_invite_ex(sip, &o, &c), 0);
@@ -4778,8 +4854,12 @@ START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
 	ck_assert_msg(strstr(msg, "\r\nReferred-By: <sip:alice@127.0.0.1>;"
 				  "cid=x\r\n") != NULL,
 		      "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\nSubject: hi\r\n") != NULL, "%s", msg);
 	ck_assert_msg(strstr(msg, "10.9.9.9") == NULL, "%s", msg);
 	ck_assert_msg(strstr(msg, "\r\nv:") == NULL, "%s", msg);
+	/* nor who calls, nor credentials (the focus's to give) */
+	ck_assert_msg(strstr(msg, "ceo") == NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "Digest") == NULL, "%s", msg);
 	ck_assert_msg(strstr(msg, "?") == NULL, "%s", msg);
 	ck_assert(POLL_UNTIL(app.failed_code == 486, 3000));
 	close(callee);
@@ -5612,6 +5692,61 @@ START_TEST(test_sip_proxy_failover)
 	ck_assert_int_eq(app.failed_code, 486);
 	ck_assert_uint_eq(cp_sip_stats(sip)->calls_out, 2);
 	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_pings, 0);
+	proxies_close();
+}
+END_TEST
+
+/*
+ * RFC 3325 9.1 (--assert-identity): a dial-out's INVITE asserts its From,
+ * the conference's URI, to a next hop of the trust domain (--trust
+ * 127.0.0.2) and to no other, each hop decided when the INVITE goes to
+ * it: the first outbound proxy (127.0.0.1, outside) gets none, though its
+ * INVITE is sent again until it is given up; the failover's second
+ * (127.0.0.2) gets it, once a copy. The target's own ?P-Asserted-Identity=
+ * never goes (F-24's URI headers, not one that says who calls).
+ */
+START_TEST(test_sip_dial_out_asserts_identity)
+{
+	static struct cp_trust_net nets[1];
+	char uri[2][64], a[4096], b[4096], why[128];
+	size_t n;
+
+	ck_assert_int_eq(cp_trust_parse("127.0.0.2", nets, 1, &n, why,
+					sizeof(why)), 0);
+	memset(&px, 0, sizeof(px));
+	/* the second first: px.to is the focus's address, on 127.0.0.1 */
+	px.fd[1] = udp_peer_at("127.0.0.2", &px.to);
+	px.fd[0] = udp_peer_at("127.0.0.1", &px.to);
+	for (int k = 0; k < 2; k++)
+		snprintf(uri[k], 64, "sip:127.0.0.%d:%u", k + 1,
+			 port_of(px.fd[k]));
+	cp_sip_close(sip);
+	outbound[0] = uri[0];
+	outbound[1] = uri[1];
+	proxy_timeout_ms = 300;
+	trust_nets = nets;
+	n_trust_nets = n;
+	assert_ids = true;
+	open_sip(false, 0, 0);
+	outbound[0] = outbound[1] = NULL;
+	proxy_timeout_ms = 0;
+	trust_nets = NULL;
+	n_trust_nets = 0;
+	assert_ids = false;
+	px.to.sin_port = htons(cp_sip_port(sip));
+	dial_uri("sip:callee@carrier.example"
+		 "?P-Asserted-Identity=%3Csip:ceo@carrier.example%3E");
+	proxy_invite(0, uri[0], 1, a, sizeof(a));
+	proxy_invite(1, uri[1], 2, b, sizeof(b));
+	ck_assert_msg(strstr(a, "Asserted") == NULL, "%s", a);
+	ck_assert_msg(strstr(b, "\r\nP-Asserted-Identity: <sip:conf@127.0.0.1>"
+				"\r\n") != NULL, "%s", b);
+	ck_assert_msg(strstr(b, "ceo@") == NULL, "%s", b);
+	answer(px.fd[1], &px.to, b, "486 Busy Here", "");
+	dial_fails_with(486);
+	ck_assert_uint_eq(cp_sip_stats(sip)->proxy_failovers, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->asserted_sent, 1);
+	ck_assert(stats_have("\"asserted_sent\":1"));
 	proxies_close();
 }
 END_TEST
@@ -7514,6 +7649,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_dial_out_outbound_proxy, 0, 4);
 	tcase_add_test(tc, test_sip_outbound_proxy_refused);
 	tcase_add_loop_test(tc, test_sip_proxy_failover, 0, 3);
+	tcase_add_test(tc, test_sip_dial_out_asserts_identity);
 	tcase_add_test(tc, test_sip_proxy_all_down);
 	tcase_add_test(tc, test_sip_proxy_late_answer);
 	tcase_add_test(tc, test_sip_proxy_dns);
@@ -7641,6 +7777,11 @@ test_suite(void)
 	tcase_add_checked_fixture(focus, focus_trust_tcp_setup, focus_teardown);
 	tcase_set_timeout(focus, 120);
 	tcase_add_test(focus, test_focus_asserted_identity_tcp_only);
+	suite_add_tcase(s, focus);
+	focus = tcase_create("focus_assert");
+	tcase_add_checked_fixture(focus, focus_assert_setup, focus_teardown);
+	tcase_set_timeout(focus, 120);
+	tcase_add_test(focus, test_focus_dial_out_asserts_identity);
 	suite_add_tcase(s, focus);
 	focus = tcase_create("focus_md5");
 	tcase_add_checked_fixture(focus, focus_md5_setup, focus_teardown);

@@ -422,6 +422,7 @@ static const char *const sip_counters[][2] = {
 	{ NULL, NULL },
 	{ "asserted", "SIP asserted identities (RFC 3325): believed " },
 	{ "asserted_ignored", ", ignored (not from the trust domain) " },
+	{ "asserted_sent", "; asserted by dial-outs " },
 	{ NULL, NULL },
 };
 
