@@ -440,6 +440,8 @@ static void reason_of(const osip_message_t *m, char *buf, size_t len);
 static uint64_t run_dns(struct cp_sip *sip, uint64_t now);
 static bool dialog_auth(struct cp_sip *sip, struct txn *t,
 			osip_transaction_t *tr, const osip_message_t *m);
+static void prack_auth(struct cp_sip *sip, struct txn *t,
+		       osip_transaction_t *tr, const osip_message_t *m);
 
 static bool
 str_eq(const char *a, const char *b)
@@ -2129,8 +2131,10 @@ on_nict_final(int type, osip_transaction_t *tr, osip_message_t *m)
 			       !MSG_IS_RESPONSE(m)
 		       ? 408
 		       : m->status_code;
-	if (code == 401 || code == 407)
+	if (code == 401 || code == 407) {
 		dialog_auth(t->sip, t, tr, m);
+		prack_auth(t->sip, t, tr, m);
+	}
 	bye_done(t);
 	notify_done(t, code);
 	ping_done(t, code, code == 408 ? 0 : retry_after_of(m));
@@ -5291,6 +5295,45 @@ dialog_auth(struct cp_sip *sip, struct txn *t, osip_transaction_t *tr,
 		t->retry_udp = NULL;
 	}
 	return true;
+}
+
+/*
+ * A 401 or 407 m to our PRACK (transaction tr, state t) of a dial-out not
+ * answered yet: the PRACK again with credentials (§22.2: a new
+ * transaction, the RAck it had, a CSeq above the call's PRACKs), once,
+ * so that a proxy or callee that challenges every request lets it
+ * through: a reliable provisional never PRACKed has the callee refuse
+ * the INVITE (RFC 3262 §3).
+ */
+static void
+prack_auth(struct cp_sip *sip, struct txn *t, osip_transaction_t *tr,
+	   const osip_message_t *m)
+{
+	const osip_message_t *req = tr->orig_request;
+	struct auth_set a = { .n = 0 };
+	struct cp_sip_call *c = NULL;
+	char label[160], *id;
+	struct txn *t2;
+
+	if (t->authed || req == NULL || !MSG_IS_PRACK(req) ||
+	    (id = call_id_dup(req)) == NULL)
+		return;
+	for (c = sip->calls; c != NULL; c = c->next)
+		if (c->call_id != NULL && strcmp(c->call_id, id) == 0)
+			break;
+	free(id);
+	if (c == NULL)
+		return; /* answered (a dialog now) or ended: it no longer
+			 * matters */
+	snprintf(label, sizeof(label), "dial-out %s", c->call_id);
+	t2 = auth_again(sip, &a, m, tr, false, 0, label, "", &t->peer,
+			c->prack_cseq + 1, NULL);
+	auth_set_free(&a);
+	if (t2 == NULL)
+		return;
+	c->prack_cseq++;
+	t2->authed = true;
+	sip->st.prack_sent++;
 }
 
 static void

@@ -1015,6 +1015,19 @@ START_TEST(test_sip_bye_authenticates)
 }
 END_TEST
 
+/*
+ * A callee with reliable provisionals behind something that challenges
+ * every request: the focus's PRACK of the 180 gets 401 and goes again,
+ * once, with Authorization, its RAck, and CSeq one up; the call is
+ * answered, and the BYE goes above both PRACKs (uas_dialout_prack_401).
+ */
+START_TEST(test_sip_prack_authenticates)
+{
+	dial_authenticated("uas_dialout_prack_401", 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->prack_sent, 2);
+}
+END_TEST
+
 /* F-26: a busy callee: 486 reported, the ICT's ACK ends it. */
 START_TEST(test_sip_dial_out_rejected)
 {
@@ -7641,6 +7654,7 @@ test_suite(void)
 	tcase_add_loop_test(tc, test_sip_dial_out_authenticates, 0, 6);
 	tcase_add_loop_test(tc, test_sip_dial_out_proxy_authenticates, 0, 2);
 	tcase_add_test(tc, test_sip_bye_authenticates);
+	tcase_add_test(tc, test_sip_prack_authenticates);
 	tcase_add_loop_test(tc, test_sip_dial_out_100rel, 0, 2);
 	tcase_add_test(tc, test_sip_dial_out_cancelled_after_challenge);
 	tcase_add_test(tc, test_sip_dial_out_stale_nonce);
