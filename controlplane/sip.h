@@ -306,7 +306,8 @@ struct cp_sip_conf {
 	 * tls->trust_names) carries P-Asserted-Identity: the INVITE's From
 	 * URI, the conference's (RFC 3325 9.1, the focus a node of the
 	 * domain; an application server's in 3GPP TS 24.229): the carrier's
-	 * proxies then know that the focus calls, and need not challenge it.
+	 * proxies then know that the focus calls (and may let it through
+	 * unchallenged).
 	 * To any other hop, one a failover or DNS picks too, the header is
 	 * never sent (and a target URI's headers never set it: F-24).
 	 */

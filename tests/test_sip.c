@@ -2228,9 +2228,9 @@ focus_assert_setup(void)
  */
 START_TEST(test_focus_dial_out_asserts_identity)
 {
+	static const char trace[] = "sipp_dial_out_asserted.msg";
 	static char buf[1 << 20];
-	char trace[96], out[4096], from[160], want[200], *cur = buf;
-	char *inv, *end, *f;
+	char out[4096], from[160], want[200], *cur = buf, *inv, *end, *f;
 	int sipp_port = free_port();
 	pid_t callee;
 
@@ -2240,15 +2240,13 @@ START_TEST(test_focus_dial_out_asserts_identity)
 				  "elsewhere's is ignored; dial-outs to its "
 				  "networks assert their conference's URI",
 				  1000), "%s", focus_cp.out);
-	snprintf(trace, sizeof(trace), "/tmp/tutti-test-pai-%d.trace",
-		 (int)getpid());
+	unlink(trace);
 	callee = dial_traced("uas_dialout", "conf", trace, "conf", sipp_port);
 	ck_assert_msg(proc_expect(&focus_cp, "joined conference conf, dialled "
 				  "out", 10000), "%s", focus_cp.out);
 	ck_assert_int_eq(tuttictl(out, sizeof(out), "kick conf callee"), 0);
 	ck_assert_int_eq(sipp_wait(callee, "uas_dialout", "u1"), 0);
 	test_read_file(trace, buf, sizeof(buf));
-	unlink(trace);
 	inv = traced_next(&cur, "INVITE");
 	ck_assert_msg(inv != NULL, "%s", buf);
 	end = strstr(inv, "\r\n\r\n");
@@ -5727,9 +5725,8 @@ START_TEST(test_sip_dial_out_asserts_identity)
 	ck_assert_int_eq(cp_trust_parse("127.0.0.2", nets, 1, &n, why,
 					sizeof(why)), 0);
 	memset(&px, 0, sizeof(px));
-	/* the second first: px.to is the focus's address, on 127.0.0.1 */
+	px.fd[0] = udp_peer_at("127.0.0.1", &px.to); /* px.to: the focus */
 	px.fd[1] = udp_peer_at("127.0.0.2", &px.to);
-	px.fd[0] = udp_peer_at("127.0.0.1", &px.to);
 	for (int k = 0; k < 2; k++)
 		snprintf(uri[k], 64, "sip:127.0.0.%d:%u", k + 1,
 			 port_of(px.fd[k]));
