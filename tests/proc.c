@@ -332,6 +332,16 @@ proc_unlink_at_exit(const char *path)
 }
 
 void
+proc_state_unlink_at_exit(const char *path)
+{
+	char tmp[sizeof(((struct at_exit_rec *)0)->name)];
+
+	add_at_exit(AT_EXIT_FILE, path, "", "");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	add_at_exit(AT_EXIT_FILE, tmp, "", "");
+}
+
+void
 proc_lab_down_at_exit(const char *ns, const char *dp_if, const char *lab_if)
 {
 	add_at_exit(AT_EXIT_LAB, ns, dp_if, lab_if);

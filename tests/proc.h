@@ -63,6 +63,9 @@ int proc_capture(char *out, size_t len, const char *fmt, ...)
  */
 void proc_shm_unlink_at_exit(const char *name);
 void proc_unlink_at_exit(const char *path);
+/* A tutti-cp state file at path, and its path.tmp: a tutti-cp killed while
+ * writing it (cp_state_write()) leaves that. */
+void proc_state_unlink_at_exit(const char *path);
 /* The same for a lab: proc_lab("down", ...) at exit. Everything goes in
  * the reverse order of registration (a lab after what ran in it). */
 void proc_lab_down_at_exit(const char *ns, const char *dp_if,

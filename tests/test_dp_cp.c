@@ -44,7 +44,7 @@ setup(void)
 	snprintf(ctl_path, sizeof(ctl_path), "%s/tutti-cp.%s.sock",
 		 geteuid() == 0 ? "/run" : "/tmp", region_name + 1);
 	proc_shm_unlink_at_exit(region_name);
-	proc_unlink_at_exit(state_path);
+	proc_state_unlink_at_exit(state_path);
 	proc_unlink_at_exit(ctl_path);
 }
 

@@ -1444,7 +1444,7 @@ focus_setup(void)
 	unlink(focus_state);
 	proc_shm_unlink_at_exit(focus_region);
 	proc_unlink_at_exit(focus_ctl);
-	proc_unlink_at_exit(focus_state);
+	proc_state_unlink_at_exit(focus_state);
 	ck_assert_ptr_nonnull(dp_argv[0]);
 	ck_assert_int_eq(proc_start(&focus_dp, dp_argv), 0);
 	ck_assert_msg(proc_expect(&focus_dp, "ready: region", 20000), "%s",
