@@ -5312,16 +5312,14 @@ prack_auth(struct cp_sip *sip, struct txn *t, osip_transaction_t *tr,
 	const osip_message_t *req = tr->orig_request;
 	struct auth_set a = { .n = 0 };
 	struct cp_sip_call *c = NULL;
-	char label[160], *id;
+	char label[160];
 	struct txn *t2;
 
-	if (t->authed || req == NULL || !MSG_IS_PRACK(req) ||
-	    (id = call_id_dup(req)) == NULL)
+	if (t->authed || req == NULL || !MSG_IS_PRACK(req))
 		return;
 	for (c = sip->calls; c != NULL; c = c->next)
-		if (c->call_id != NULL && strcmp(c->call_id, id) == 0)
+		if (call_id_is(c->call_id, req->call_id))
 			break;
-	free(id);
 	if (c == NULL)
 		return; /* answered (a dialog now) or ended: it no longer
 			 * matters */
