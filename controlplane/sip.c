@@ -938,6 +938,19 @@ port_of(const struct cp_sip *sip, enum cp_sip_proto proto)
 }
 
 /* Is u a sips: URI? */
+/*
+ * Has m exactly one Contact, with a URI (not the wildcard "*", REGISTER's
+ * only, RFC 3261 10.2.2)? A request that makes a dialog needs one (8.1.1.8):
+ * it is the dialog's remote target.
+ */
+static bool
+one_contact_uri(const osip_message_t *m)
+{
+	const osip_contact_t *c = osip_list_get(&m->contacts, 0);
+
+	return osip_list_size(&m->contacts) == 1 && c != NULL && c->url != NULL;
+}
+
 static bool
 is_sips(const osip_uri_t *u)
 {
@@ -1217,11 +1230,14 @@ handle_ack(struct cp_sip *sip, osip_event_t *evt)
 	osip_message_t *m = evt->sip;
 	struct cp_sip_dialog *d;
 
-	if (add_to_server_txn(sip, evt))
+	unsigned long cseq = strtoul(m->cseq->number, NULL, 10);
+
+	if (add_to_server_txn(sip, evt)) { /* a 3xx-6xx's: its IST's */
+		sip->st.ack_final++;
 		return;
+	}
 	d = find_dialog(sip, m);
-	if (d != NULL && d->resp_2xx != NULL &&
-	    strtoul(m->cseq->number, NULL, 10) == d->invite_cseq) {
+	if (d != NULL && d->resp_2xx != NULL && cseq == d->invite_cseq) {
 		drop_2xx(sip, d);
 		sip->st.ack_2xx++;
 		osip_dialog_set_state(d->od, DIALOG_CONFIRMED);
@@ -1237,7 +1253,9 @@ handle_ack(struct cp_sip *sip, osip_event_t *evt)
 								     : "");
 			osip_free(ct);
 		}
-	} else if (d == NULL) {
+	} else if (d != NULL && cseq == d->invite_cseq) {
+		sip->st.rx_retransmissions++; /* its 2xx was ACKed already */
+	} else {
 		sip->st.drop_stray++; /* S-22: never answered */
 	}
 	osip_event_free(evt);
@@ -1374,13 +1392,29 @@ has_tag(const char *p, size_t n)
 }
 
 /*
+ * Does the header p[0..n) (folded lines too) hold a CR or LF that is not
+ * part of a CRLF? Copied into an answer, a peer that ends lines at either
+ * would read the rest as a header of ours.
+ */
+static bool
+has_lone_cr_lf(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n')) ||
+		    (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')))
+			return true;
+	return false;
+}
+
+/*
  * A request libosip2 cannot parse (RFC 4475 §3.1.2: an unterminated quote,
  * LWS in the Request-URI, a broken Via, a Content-Length beyond the
  * datagram): answer it statelessly, to its source, with 400, or 501 for a
  * method we do not know (§8.2.1), copying its Via, From, To, Call-ID and
  * CSeq lines byte for byte (folded lines too). Nothing is sent for an ACK,
- * without those five headers, or when the first line does not end in
- * SIP/2.0 (garbage, responses). Works on bytes: NULs are no problem.
+ * without those five headers (one with a lone CR or LF is not taken; a Via
+ * so: nothing), or when the first line does not end in SIP/2.0 (garbage,
+ * responses). Works on bytes: NULs are no problem.
  */
 static void
 reply_unparsed(struct cp_sip *sip, const struct cp_sip_peer *from,
@@ -1400,6 +1434,7 @@ reply_unparsed(struct cp_sip *sip, const struct cp_sip_peer *from,
 	const char *first;
 	char tag[TAG_HEX + 1], *out;
 	int code = 501;
+	bool lone;
 
 	if (eol == NULL || sp == NULL || len < 8 ||
 	    strncmp(buf, "SIP/", 4) == 0)
@@ -1431,7 +1466,12 @@ reply_unparsed(struct cp_sip *sip, const struct cp_sip_peer *from,
 			q += 2;
 		if (q == NULL)
 			q = buf + hlen;
+		lone = has_lone_cr_lf(p, (size_t)(q - p));
 		if (hdr_is(p, (size_t)(q - p), "Via", 'v')) {
+			if (lone) { /* where would the answer go? */
+				free(out);
+				return;
+			}
 			memcpy(out + n, p, (size_t)(q - p));
 			n += (size_t)(q - p);
 			memcpy(out + n, "\r\n", 2);
@@ -1439,7 +1479,7 @@ reply_unparsed(struct cp_sip *sip, const struct cp_sip_peer *from,
 			vias++;
 			continue;
 		}
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 4 && !lone; k++)
 			if (one[k] == NULL &&
 			    hdr_is(p, (size_t)(q - p),
 				   (const char *const[]){
@@ -1999,6 +2039,14 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 	(void)type;
 	if (precheck(sip, tr, m) != 0)
 		return;
+	if (tag_of(m->to) == NULL && osip_list_size(&m->contacts) != 0 &&
+	    !one_contact_uri(m)) {
+		/* none is let be (our BYE then has nowhere to go), but "*"
+		 * or two cannot be the dialog's target */
+		reply_code(sip, tr, 400, 0, "Warning",
+			   "399 tutti \"one Contact needed\"");
+		return;
+	}
 	if (tag_of(m->to) != NULL) {
 		d = find_dialog(sip, m);
 		if (d == NULL) {
@@ -3331,7 +3379,9 @@ build_request(struct cp_sip *sip, struct cp_sip_dialog *d, const char *method,
 	osip_uri_t *uri = NULL;
 	char buf[256];
 
-	if (od->remote_contact_uri == NULL || osip_message_init(&m) != 0)
+	/* no target: no Contact, or its wildcard "*" (no URI) */
+	if (od->remote_contact_uri == NULL ||
+	    od->remote_contact_uri->url == NULL || osip_message_init(&m) != 0)
 		return NULL;
 	osip_message_set_method(m, osip_strdup(method));
 	osip_message_set_version(m, osip_strdup("SIP/2.0"));
@@ -4017,7 +4067,7 @@ handle_refer(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 	if (tag_of(m->to) != NULL) {
 		if (!in_dialog(sip, tr, m, &d))
 			return;
-	} else if (osip_list_size(&m->contacts) != 1) {
+	} else if (!one_contact_uri(m)) {
 		/* REFER makes a dialog: exactly one Contact (F-20) */
 		reply_code(sip, tr, 400, 0, "Warning",
 			   "399 tutti \"one Contact needed\"");
@@ -4107,7 +4157,7 @@ handle_subscribe(struct cp_sip *sip, osip_transaction_t *tr, osip_message_t *m,
 	} else if (strcmp(pkg, "refer") == 0) {
 		reply_code(sip, tr, 403, 0, NULL, NULL); /* F-39 */
 		return;
-	} else if (osip_list_size(&m->contacts) != 1) {
+	} else if (!one_contact_uri(m)) {
 		reply_code(sip, tr, 400, 0, "Warning",
 			   "399 tutti \"one Contact needed\"");
 		return;

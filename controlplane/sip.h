@@ -382,6 +382,7 @@ struct cp_sip_conf {
 	X(tx_failed)		/* could not build or send */		\
 	X(retrans_2xx)		/* 2xx copies sent until ACK */		\
 	X(ack_2xx)		/* ACKs for our 2xx */			\
+	X(ack_final)		/* and for our 3xx-6xx (transactions') */ \
 	X(no_ack)		/* 2xx never ACKed: BYE sent */		\
 	X(loops)		/* 482: looped or merged requests */	\
 	X(overload)		/* 503: max_transactions reached */	\

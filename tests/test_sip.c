@@ -752,12 +752,15 @@ START_TEST(test_sip_noack_retransmits_then_bye)
 }
 END_TEST
 
-/* S-23: CANCEL of a ringing INVITE: 200, then 487. */
+/* S-23: CANCEL of a ringing INVITE: 200, then 487; its ACK counted as
+ * one for a 3xx-6xx of ours. */
 START_TEST(test_sip_cancel_487)
 {
 	ck_assert_int_eq(run_sipp("cancel", tps[_i], "ring"), 0);
 	ck_assert_int_eq(app.cancels, 1);
 	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_created, 0);
+	ck_assert(POLL_UNTIL(cp_sip_stats(sip)->ack_final == 1, 3000));
+	ck_assert_uint_eq(cp_sip_stats(sip)->drop_stray, 0);
 }
 END_TEST
 
@@ -4609,6 +4612,83 @@ raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
 }
 
 /*
+ * A request libosip2 cannot parse gets its 400 with its Via, From, To,
+ * Call-ID and CSeq copied as they came, but not one with a CR or LF alone
+ * in them: a peer that ends lines at a bare LF would read the rest as a
+ * header of ours. Then nothing is sent (counted as parse_bad); the clean
+ * OPTIONS after it gets the next answer.
+ */
+START_TEST(test_sip_unparsed_lone_lf_not_copied)
+{
+	static const char bad[] =
+		"INVITE sip:focus@127.0.0.1; lr SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bKlf;rport\r\n"
+		"From: <sip:a@x>;tag=f1\nX-Injected: 1\r\n"
+		"To: <sip:focus@127.0.0.1>\r\nCall-ID: lf1\r\n"
+		"CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	static const char ok[] =
+		REQ("OPTIONS", "z9hG4bKlf2", "lf2", "1 OPTIONS", "");
+	struct sockaddr_in to;
+	char buf[4096];
+	int fd = udp_peer(&to);
+
+	udp_send(fd, &to, bad, sizeof(bad) - 1);
+	udp_send(fd, &to, ok, sizeof(ok) - 1);
+	udp_recv(fd, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "Call-ID: lf2\r\n") != NULL, "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->parse_bad, 1);
+	ck_assert_uint_eq(cp_sip_stats(sip)->tx_4xx, 0);
+	close(fd);
+}
+END_TEST
+
+/*
+ * RFC 3261 8.1.1.8: a request that makes a dialog with the wildcard
+ * Contact ("*", a REGISTER's only) or two gets 400 saying so, and the
+ * application never sees it; without a Contact, an INVITE is still taken.
+ * (A SUBSCRIBE with "*" reached the application, whose NOTIFY then had no
+ * Request-URI: libosip2 crashed. fuzz_sip found it.)
+ */
+START_TEST(test_sip_dialog_needs_one_contact)
+{
+	static const char *const m[] = {
+		REQ_TO("conf", "INVITE", "z9hG4bKw1", "w1", "1 INVITE",
+		       "Contact: *\r\n"),
+		REQ_TO("conf", "SUBSCRIBE", "z9hG4bKw2", "w2", "1 SUBSCRIBE",
+		       "Contact: *\r\nEvent: conference\r\n"),
+		REQ_TO("conf", "REFER", "z9hG4bKw3", "w3", "1 REFER",
+		       "Contact: *\r\nRefer-To: <sip:b@127.0.0.1>\r\n"),
+		REQ_TO("conf", "INVITE", "z9hG4bKw4", "w4", "1 INVITE",
+		       "Contact: <sip:a@127.0.0.1>, <sip:b@127.0.0.1>\r\n"),
+		REQ_TO("conf", "SUBSCRIBE", "z9hG4bKw5", "w5", "1 SUBSCRIBE",
+		       "Event: conference\r\n"),
+	};
+	static const char ok[] =
+		REQ_TO("conf", "INVITE", "z9hG4bKw6", "w6", "1 INVITE", "");
+	struct sockaddr_in to;
+	char buf[4096], call_id[32];
+	int fd = udp_peer(&to);
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		udp_send(fd, &to, m[i], strlen(m[i]));
+		udp_recv_skip(fd, buf, sizeof(buf), NULL);
+		ck_assert_msg(strncmp(buf, "SIP/2.0 400", 11) == 0, "%s", buf);
+		ck_assert_msg(strstr(buf, "Warning: 399 tutti \"one Contact "
+					  "needed\"") != NULL,
+			      "%s", buf);
+		snprintf(call_id, sizeof(call_id), "Call-ID: w%zu\r\n", i + 1);
+		ck_assert_msg(strstr(buf, call_id) != NULL, "%s", buf);
+	}
+	ck_assert_int_eq(app.invites, 0);
+	ck_assert_int_eq(app.subscribes, 0);
+	ck_assert_int_eq(app.refers, 0);
+	udp_send(fd, &to, ok, sizeof(ok) - 1);
+	ck_assert(POLL_UNTIL(app.invites == 1, 3000));
+	close(fd);
+}
+END_TEST
+
+/*
  * F-34, RFC 3515 §2.4.6: REFERs inside an INVITE dialog; the NOTIFYs use
  * that dialog, the second REFER's with Event: refer;id=<its CSeq>. F-52:
  * a 481 to a NOTIFY ends that subscription (its queued final NOTIFY is
@@ -7806,6 +7886,8 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_invite_requires_100rel);
 	tcase_add_test(raw, test_sip_asserted_identity);
 	tcase_add_test(raw, test_sip_no_via_dropped);
+	tcase_add_test(raw, test_sip_dialog_needs_one_contact);
+	tcase_add_test(raw, test_sip_unparsed_lone_lf_not_copied);
 	tcase_add_loop_test(raw, test_sip_answers, 0,
 			    sizeof(answers) / sizeof(answers[0]));
 	tcase_add_test(raw, test_sip_garbage_and_huge);
