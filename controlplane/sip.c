@@ -6013,47 +6013,57 @@ retry_after_of(const osip_message_t *m)
 	return v > 86400 ? 86400 : (uint32_t)v;
 }
 
-/* Headers a URI may not set in our INVITE: ours, or the transaction's. */
+/*
+ * May a target URI's header (F-24, RFC 3261 19.1.5) go into our INVITE?
+ * Only one that says what the call is about or how the callee may take it:
+ * the call it replaces or joins (RFC 3891, 3911; RFC 4579 5.10), its
+ * subject, ring and call information, what it answers, and the caller's
+ * preferences (RFC 3841). Never what the focus writes itself: what routes
+ * the request or frames it, who calls (P-Asserted-Identity, Referred-By:
+ * the focus sets it from the REFER), credentials; nor what a carrier
+ * acts on for the focus's account: Priority (emergency), Resource-Priority,
+ * Privacy, Require (the focus would have to support it), or any header
+ * this list does not know. Names in any case; compact forms too.
+ */
 static bool
-is_reserved_header(const char *name)
+is_target_header(const char *name)
 {
-	static const char *const reserved[] = {
-		"via",
-		"from",
-		"to",
-		"call-id",
-		"cseq",
-		"contact",
-		"route",
-		"record-route",
-		"max-forwards",
-		"content-length",
-		"content-type",
-		"body",
-		/* who calls: ours to say, never a target's (RFC 3325, RFC
-		 * 3892, RFC 8224); nor credentials */
-		"p-asserted-identity",
-		"p-preferred-identity",
-		"referred-by",
-		"identity",
-		"authorization",
-		"proxy-authorization",
-		/* compact forms (RFC 3261 §7.3.3) */
-		"v",
-		"f",
-		"t",
-		"i",
-		"m",
-		"l",
-		"c",
-		"b", /* Referred-By */
-		"y", /* Identity */
+	static const char *const allowed[] = {
+		"replaces", /* RFC 3891 */
+		"join",	    /* RFC 3911 */
+		"subject",  /* and its compact form: */
+		"s",
+		"alert-info",
+		"call-info",
+		"in-reply-to",
+		"accept-contact", /* RFC 3841, and compact: */
+		"a",
+		"reject-contact",
+		"j",
+		"request-disposition",
+		"d",
 	};
 
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strcasecmp(name, reserved[i]) == 0)
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (strcasecmp(name, allowed[i]) == 0)
 			return true;
 	return false;
+}
+
+/* Append ", name" (or name, first) to buf, its bytes outside printable
+ * ASCII as '?': a name a peer wrote, for the log. */
+static void
+log_name(char *buf, size_t len, const char *name)
+{
+	size_t n = strlen(buf);
+
+	if (n != 0 && n + 2 < len) {
+		memcpy(buf + n, ", ", 3);
+		n += 2;
+	}
+	for (; *name != '\0' && n + 1 < len; name++, n++)
+		buf[n] = *name > 0x20 && *name < 0x7f ? *name : '?';
+	buf[n] = '\0';
 }
 
 /*
@@ -6066,7 +6076,7 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 {
 	const char *cu = o->contact_user != NULL ? o->contact_user : "";
 	osip_message_t *m;
-	char buf[768], id[TAG_HEX + 1], *target = NULL;
+	char buf[768], id[TAG_HEX + 1], *target = NULL, dropped[256] = "";
 
 	if (osip_message_init(&m) != 0) {
 		osip_uri_free(u);
@@ -6075,11 +6085,20 @@ build_invite(struct cp_sip *sip, const struct cp_sip_invite_opts *o,
 	for (int i = 0; i < osip_list_size(&u->url_headers); i++) {
 		osip_uri_header_t *h = osip_list_get(&u->url_headers, i);
 
-		if (h->gname != NULL && h->gvalue != NULL &&
-		    !is_reserved_header(h->gname) && is_header_safe(h->gname) &&
+		if (h->gname == NULL || h->gvalue == NULL)
+			continue;
+		if (is_target_header(h->gname) && is_header_safe(h->gname) &&
 		    is_header_safe(h->gvalue))
 			osip_message_set_header(m, h->gname, h->gvalue);
+		else
+			log_name(dropped, sizeof(dropped), h->gname);
 	}
+	if (dropped[0] != '\0')
+		LOG_INFO("sip: a dial-out's target URI asked for headers the "
+			 "focus does not copy (F-24: only Replaces, Join, "
+			 "Subject, Alert-Info, Call-Info, In-Reply-To and the "
+			 "caller's preferences): %s",
+			 dropped);
 	osip_uri_header_freelist(&u->url_headers);
 	osip_message_set_method(m, osip_strdup("INVITE"));
 	osip_message_set_version(m, osip_strdup("SIP/2.0"));

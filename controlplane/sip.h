@@ -662,11 +662,12 @@ int cp_sip_invite(struct cp_sip *sip, const char *target_uri,
 
 /* Everything a dial-out can say (cp_sip_invite_ex()). */
 struct cp_sip_invite_opts {
-	const char *target_uri;	  /* as cp_sip_invite(); URI headers such as
-				   * ?Replaces=... become INVITE headers (F-24),
-				   * except Via, From, To, Call-ID, CSeq,
-				   * Contact, Route, Record-Route, Max-Forwards,
-				   * Content-Length and Content-Type */
+	const char *target_uri;	  /* as cp_sip_invite(); its URI headers
+				   * Replaces, Join, Subject, Alert-Info,
+				   * Call-Info, In-Reply-To, Accept-Contact,
+				   * Reject-Contact and Request-Disposition
+				   * become INVITE headers (F-24); no others
+				   * (logged) */
 	const char *from_uri;	  /* as cp_sip_invite() */
 	const char *contact_user; /* NULL = none */
 	const char *content_type; /* with body; NULL = no body */

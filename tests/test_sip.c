@@ -4911,10 +4911,11 @@ END_TEST
 
 /*
  * F-24: a dial-out carries Referred-By unchanged, and the target's URI
- * headers as headers (Replaces, Subject), but never one of ours (Via),
- * nor one that says who calls (P-Asserted-Identity, Referred-By) or
- * carries credentials (a REFER's Refer-To is the referrer's to write);
- * the Request-URI and To lose the headers.
+ * headers as headers (Replaces, Subject, In-Reply-To), but never one of
+ * ours (Via), nor one that says who calls (P-Asserted-Identity,
+ * Referred-By), carries credentials, or asks the carrier for something
+ * (Priority, Require), nor one it does not know (a REFER's Refer-To is
+ * the referrer's to write); the Request-URI and To lose the headers.
  */
 START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
 {
@@ -4930,9 +4931,10 @@ START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
 
 	snprintf(target, sizeof(target),
 		 "sip:bob@127.0.0.1:%u?Replaces=abc%%40x%%3Bto-tag%%3D1"
-		 "&Via=SIP/2.0/UDP%%2010.9.9.9&v=x&Subject=hi"
+		 "&in-reply-to=7@x&Via=SIP/2.0/UDP%%2010.9.9.9&v=x&Subject=hi"
 		 "&P-Asserted-Identity=%%3Csip:ceo@x%%3E&Referred-By=ceo"
-		 "&Proxy-Authorization=Digest%%20x",
+		 "&Proxy-Authorization=Digest%%20x&Priority=emergency"
+		 "&Require=foo&X-B=ceo",
 		 fd_port(callee));
 	o.target_uri = target;
 	ck_assert_int_eq(cp_sip_invite_ex(sip, &o, &c), 0);
@@ -4946,6 +4948,11 @@ START_TEST(test_sip_dial_out_referred_by_and_uri_headers)
 				  "cid=x\r\n") != NULL,
 		      "%s", msg);
 	ck_assert_msg(strstr(msg, "\r\nSubject: hi\r\n") != NULL, "%s", msg);
+	/* its name as libosip2 writes it: In-reply-to */
+	ck_assert_msg(strcasestr(msg, "\r\nIn-Reply-To: 7@x\r\n") != NULL, "%s",
+		      msg);
+	ck_assert_msg(strstr(msg, "emergency") == NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "foo") == NULL, "%s", msg);
 	ck_assert_msg(strstr(msg, "10.9.9.9") == NULL, "%s", msg);
 	ck_assert_msg(strstr(msg, "\r\nv:") == NULL, "%s", msg);
 	/* nor who calls, nor credentials (the focus's to give) */
