@@ -6,9 +6,13 @@
  * whose application answers everything at once (an INVITE: 200 with SDP;
  * a SUBSCRIBE: 200 and a NOTIFY, or 423, 406; a REFER: 202, its NOTIFYs,
  * and the dial-out it asks for), so that a datagram can reach any dialog, subscription or
- * transaction the ones before it made; the same bytes also go through the
- * TCP framer. The sender is in the trust domain (its P-Asserted-Identity
- * is read, and the dial-outs assert theirs). Beyond "no crash, no
+ * transaction the ones before it made. An input that is a response
+ * answers the last request the layer sent to this target (its Via, From,
+ * Call-ID and CSeq made that request's): the client side is reached too,
+ * a dial-out's provisionals, reliable ones, 2xx, challenges (answered for
+ * any realm), redirects and failures. The sender is in the trust domain
+ * (its P-Asserted-Identity is read, and the dial-outs assert theirs). The
+ * input as it came also goes through the TCP framer. Beyond "no crash, no
  * sanitizer report":
  * - nothing is lost: each datagram is answered or counted (a response or
  *   request sent or failed to, or one of the counters of what gets none:
@@ -26,8 +30,8 @@
  * address, so the target makes a network namespace of its own at start
  * (root, or else a user namespace), with only its loopback up, and refuses
  * to run without one: nothing it sends can leave the machine.
- * Seeds: tests/fuzz/corpus/fuzz_sip/ (requests of the kinds above, and
- * links to the RFC 4475 torture messages in tests/sip-torture/).
+ * Seeds: tests/fuzz/corpus/fuzz_sip/ (requests and responses of the kinds
+ * above, and links to the RFC 4475 torture messages in tests/sip-torture/).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +48,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "creds.h"
 #include "fuzz.h"
 #include "sip.h"
 #include "sip_transport.h"
@@ -58,6 +63,7 @@ static struct cp_sip *sip;
 static int peer = -1;		 /* 127.0.0.1:5060: sends, and hears back */
 static struct sockaddr_in focus; /* the layer's address */
 static unsigned n_inputs;
+static struct cp_creds creds; /* any realm's challenge is answered */
 
 static const char sdp[] = "v=0\r\n"
 			  "o=- 1 1 IN IP4 127.0.0.1\r\n"
@@ -171,6 +177,7 @@ open_sip(void)
 	conf.n_trust = n_trust;
 	conf.assert_identity = true;
 	FUZZ_CHECK(cp_sip_open(&sip, &conf, &app) == 0);
+	cp_sip_set_creds(sip, &creds);
 	focus.sin_family = AF_INET;
 	focus.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	focus.sin_port = htons(cp_sip_port(sip));
@@ -225,12 +232,15 @@ own_netns(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	char err[256];
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons(5060) };
 
 	(void)argc;
 	(void)argv;
 	own_netns();
+	FUZZ_CHECK(cp_creds_parse(&creds, "* fuzz s3cret\n", "creds", err,
+				  sizeof(err)) == 0);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	peer = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	FUZZ_CHECK(peer >= 0);
@@ -316,7 +326,88 @@ frame_fault(const char *m, size_t n)
 	return NULL;
 }
 
-/* What came to 127.0.0.1:5060 is well framed. */
+/* The header lines of the last request the layer sent here that a
+ * response input answers: Via, From, Call-ID, CSeq. */
+static const char *const keys[4] = { "Via:", "From:", "Call-ID:", "CSeq:" };
+static char last_req[4][512];
+
+/* The index in keys of the header line p (or its compact form), or -1. */
+static int
+key_of(const char *p, size_t n)
+{
+	static const char compact[4] = { 'v', 'f', 'i', '\0' };
+
+	for (int k = 0; k < 4; k++)
+		if ((n >= strlen(keys[k]) &&
+		     strncasecmp(p, keys[k], strlen(keys[k])) == 0) ||
+		    (compact[k] != '\0' && n >= 2 &&
+		     (p[0] | 0x20) == compact[k] && p[1] == ':'))
+			return k;
+	return -1;
+}
+
+/* Keep a request's Via, From, Call-ID and CSeq lines (an ACK's not: it
+ * gets no response). */
+static void
+keep_request(const char *m, size_t n)
+{
+	char got[4][512] = { "" };
+
+	if (n < 4 || memcmp(m, "SIP/", 4) == 0 || memcmp(m, "ACK ", 4) == 0)
+		return;
+	for (const char *p = m, *eol;
+	     (eol = memmem(p, (size_t)(m + n - p), "\r\n", 2)) != NULL &&
+	     eol != p;
+	     p = eol + 2) {
+		int k = key_of(p, (size_t)(eol - p));
+
+		if (k >= 0 && got[k][0] == '\0' &&
+		    (size_t)(eol - p) < sizeof(got[k]))
+			memcpy(got[k], p, (size_t)(eol - p));
+	}
+	for (int k = 0; k < 4; k++)
+		if (got[k][0] == '\0')
+			return;
+	memcpy(last_req, got, sizeof(last_req));
+}
+
+/*
+ * A response input answers the last request the layer sent here (a
+ * dial-out's INVITE, a PRACK, a BYE, a NOTIFY): its Via (the others are
+ * dropped), From, Call-ID and CSeq lines become that request's, so that
+ * the layer's client side (provisionals, reliable ones, 2xx with their
+ * dialogs, challenges, redirects, failures) is reached. Writes into out
+ * (room for len + 4 * 512) and returns its length; 0 if there is nothing
+ * to answer or data is no response.
+ */
+static size_t
+as_answer(const uint8_t *data, size_t len, char *out)
+{
+	const char *m = (const char *)data, *end = m + len, *p, *eol;
+	bool done[4] = { false };
+	size_t n = 0;
+
+	if (last_req[0][0] == '\0' || len < 8 || memcmp(m, "SIP/2.0 ", 8) != 0)
+		return 0;
+	for (p = m; (eol = memmem(p, (size_t)(end - p), "\r\n", 2)) != NULL &&
+		    eol != p;
+	     p = eol + 2) {
+		int k = p == m ? -1 : key_of(p, (size_t)(eol - p));
+
+		if (k < 0) {
+			memcpy(out + n, p, (size_t)(eol + 2 - p));
+			n += (size_t)(eol + 2 - p);
+		} else if (!done[k]) {
+			done[k] = true;
+			n += (size_t)sprintf(out + n, "%s\r\n", last_req[k]);
+		}
+	}
+	memcpy(out + n, p, (size_t)(end - p)); /* the empty line, the body */
+	return n + (size_t)(end - p);
+}
+
+/* What came to 127.0.0.1:5060 is well framed; its requests are kept for
+ * as_answer(). */
 static void
 check_heard(void)
 {
@@ -331,6 +422,7 @@ check_heard(void)
 			fwrite(buf, 1, (size_t)n, stderr);
 			abort();
 		}
+		keep_request(buf, (size_t)n);
 	}
 }
 
@@ -352,19 +444,26 @@ check_framer(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static char answer[MAX_MSG + 1 + 4 * 512];
 	uint64_t before, taken;
+	size_t n;
 
 	check_framer(data, size);
 	if (size == 0 || size > MAX_MSG + 1)
 		return 0;
 	if (++n_inputs % REOPEN_EVERY == 0) {
 		cp_sip_close(sip);
+		memset(last_req, 0, sizeof(last_req));
 		open_sip();
 	}
 	before = accounted();
 	taken = taken_in();
-	FUZZ_CHECK(sendto(peer, data, size, 0, (struct sockaddr *)&focus,
-			  sizeof(focus)) == (ssize_t)size);
+	if ((n = as_answer(data, size, answer)) == 0) {
+		memcpy(answer, data, size);
+		n = size;
+	}
+	FUZZ_CHECK(sendto(peer, answer, n, 0, (struct sockaddr *)&focus,
+			  sizeof(focus)) == (ssize_t)n);
 	/* loopback: the datagram is queued before sendto() returns */
 	for (int i = 0; i < 100 && taken_in() == taken; i++)
 		FUZZ_CHECK(cp_sip_poll(sip, 0) >= 0);
