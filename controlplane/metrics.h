@@ -2,9 +2,13 @@
 /*
  * metrics.h: Prometheus text exposition (version 0.0.4) over HTTP from
  * tutti-cp: GET /metrics on a TCP port of its own (--metrics ADDR:PORT).
- * One request per connection, served from the main loop with bounded
- * waits; anything but GET /metrics gets 404. What is exposed is written by
- * a callback (conf.c: per conference, per worker, per leg, SIP counters).
+ * One request per connection, served from the main loop without waiting
+ * on any client: each poll reads what has come and sends what the socket
+ * takes; at most 8 clients at once (the oldest silent one makes room for
+ * a new one); one that has not asked 5 s after it connected is closed, as
+ * is one not answered whole in 30 s: no client, slow or idle, holds SIP
+ * up. Anything but GET /metrics gets 404. What is exposed is written by a
+ * callback (conf.c: per conference, per worker, per leg, SIP counters).
  * Control-plane main thread.
  */
 #ifndef TUTTI_CP_METRICS_H

@@ -4611,6 +4611,83 @@ raw_answer(int fd, const struct sockaddr_in *to, const char *method, int code,
 	answer_req(fd, to, req, code);
 }
 
+/* A TCP connection to the metrics port, that sends nothing. */
+static int
+metrics_connect(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port =
+					 htons((uint16_t)focus_metrics_port) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* What the server did to fd within ms: -1 nothing, 0 closed it without a
+ * word, 1 sent something. */
+static int
+server_did(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	return read(fd, &c, 1) > 0;
+}
+
+/*
+ * The metrics endpoint waits on no client (SIP is served from the same
+ * loop): 12 connections that never ask (a port scanner, a stuck health
+ * check) keep neither a scrape nor SIP waiting. The scrape is answered,
+ * and so is a SIP OPTIONS, while the newest silent ones are still open and
+ * unanswered (the endpoint once read each for 200 ms in turn, then sent
+ * it a 404); the oldest 5 were closed, without a word, to make room (8
+ * clients at once); the others are closed 5 s after they connected.
+ */
+START_TEST(test_focus_metrics_silent_clients)
+{
+	static const char options[] =
+		REQ_TO("demo", "OPTIONS", "z9hG4bKm1", "m1", "1 OPTIONS", "");
+	static char out[1 << 20];
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)focus_port) };
+	int idle[12], u;
+	ssize_t n;
+
+	for (int i = 0; i < 12; i++)
+		idle[i] = metrics_connect();
+	http_get("/metrics", out, sizeof(out));
+	ck_assert_msg(strncmp(out, "HTTP/1.0 200", 12) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "\ntutti_dataplane_up 1\n"));
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	u = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(u, 0);
+	udp_send(u, &to, options, sizeof(options) - 1);
+	ck_assert_int_eq(
+		poll(&(struct pollfd){ .fd = u, .events = POLLIN }, 1, 5000),
+		1);
+	n = recv(u, out, sizeof(out) - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	ck_assert_msg(strstr(out, "Call-ID: m1\r\n") != NULL, "%s", out);
+	close(u);
+	for (int i = 5; i < 12; i++)
+		ck_assert_msg(server_did(idle[i], 0) == -1, "silent client %d",
+			      i);
+	for (int i = 0; i < 5; i++)
+		ck_assert_msg(server_did(idle[i], 3000) == 0,
+			      "silent client %d", i);
+	for (int i = 5; i < 12; i++)
+		ck_assert_msg(server_did(idle[i], 10000) == 0,
+			      "silent client %d", i);
+	for (int i = 0; i < 12; i++)
+		close(idle[i]);
+}
+END_TEST
+
 /*
  * A request libosip2 cannot parse gets its 400 with its Via, From, To,
  * Call-ID and CSeq copied as they came, but not one with a CR or LF alone
@@ -7783,6 +7860,7 @@ test_suite(void)
 	 * 13.3.1.4), and SIPp over TCP aborts on it "while pausing" */
 	tcase_add_loop_test(focus, test_focus_kick_before_ack, 0, 1);
 	tcase_add_loop_test(focus, test_focus_metrics, 0, 2);
+	tcase_add_test(focus, test_focus_metrics_silent_clients);
 	tcase_add_loop_test(focus, test_focus_subscribe, 0, 2);
 	tcase_add_loop_test(focus, test_focus_watch_to_the_end, 0, 2);
 	tcase_add_loop_test(focus, test_focus_refer_dials_out, 0, 1);
