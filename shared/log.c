@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -37,6 +38,20 @@ tutti_log_parse(const char *s, enum tutti_log_level *out)
 	return -EINVAL;
 }
 
+/*
+ * A message is one line of text whatever its arguments hold: what a peer
+ * wrote (a SIP header, a URI, a name) may carry CR, LF, ESC or other
+ * control bytes, which would forge a line of the log or drive the
+ * terminal that shows it. Each becomes '?'; UTF-8 is left alone.
+ */
+static void
+printable(char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			p[i] = '?';
+}
+
 void
 tutti_log(enum tutti_log_level level, const char *fmt, ...)
 {
@@ -45,6 +60,7 @@ tutti_log(enum tutti_log_level level, const char *fmt, ...)
 	struct tm tm;
 	va_list ap;
 	int n, m;
+	bool cut;
 
 	if (level > log_max)
 		return;
@@ -60,11 +76,13 @@ tutti_log(enum tutti_log_level level, const char *fmt, ...)
 	va_end(ap);
 	if (m < 0)
 		m = 0;
+	cut = (size_t)(n + m) > sizeof(line) - 2;
+	if (cut)
+		m = (int)sizeof(line) - 2 - n;
+	printable(line + n, (size_t)m);
 	n += m;
-	if ((size_t)n > sizeof(line) - 2) { /* cut: say so */
-		n = (int)sizeof(line) - 2;
+	if (cut) /* say so */
 		memcpy(line + n - 3, "...", 3);
-	}
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;	/* nowhere left to report it */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * log.h: one-line logs for both processes and the tools, to stderr:
+ * log.h: one-line logs for both processes and the tools, to stderr (a
+ * control byte in a message, CR or LF or ESC, is written as '?'):
  *   2026-11-25T11:52:17.123Z tutti-dp[1234] info: found tutti-cp pid 99
  * Cold path only: the data plane never logs per packet or per frame.
  */
