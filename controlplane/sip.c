@@ -681,6 +681,27 @@ tag_of(osip_from_t *f)
 	return p->gvalue;
 }
 
+/*
+ * Has m a From or To tag without a value (";tag", ";tag=")? A syntax error
+ * (RFC 3261 25.1: tag-param = "tag" EQUAL token) that libosip2 takes, and
+ * whose NULL its dialog matching then hands to strcmp(): such a message
+ * must not reach it.
+ */
+static bool
+tags_bad(const osip_message_t *m)
+{
+	osip_from_t *const f[2] = { m->from, m->to };
+
+	for (int i = 0; i < 2; i++) {
+		osip_generic_param_t *p = NULL;
+
+		if (f[i] != NULL && osip_from_get_tag(f[i], &p) == 0 &&
+		    p != NULL && (p->gvalue == NULL || p->gvalue[0] == '\0'))
+			return true;
+	}
+	return false;
+}
+
 static const char *
 branch_of(osip_via_t *v)
 {
@@ -1030,7 +1051,7 @@ validate(const osip_message_t *m)
 		return 505;
 	if (m->from == NULL || m->to == NULL || m->call_id == NULL ||
 	    m->call_id->number == NULL || m->cseq == NULL ||
-	    m->req_uri == NULL || m->sip_method == NULL)
+	    m->req_uri == NULL || m->sip_method == NULL || tags_bad(m))
 		return 400;
 	num = m->cseq->number;
 	if (num == NULL || num[0] < '0' || num[0] > '9')
@@ -1548,6 +1569,7 @@ on_rx(void *ctx, const struct cp_sip_peer *from, const char *buf, size_t len)
 		sip->st.rx_responses++;
 		/* RFC 4475 §3.1.2.19: a code past 699 (libosip2 wraps it) */
 		if (m->status_code < 100 || m->status_code > 699 ||
+		    tags_bad(m) ||
 		    (from->proto == CP_SIP_UDP &&
 		     body_truncated(buf, len, m))) {
 			sip->st.parse_bad++; /* S-09: dropped */

@@ -4720,6 +4720,54 @@ START_TEST(test_sip_unparsed_lone_lf_not_copied)
 END_TEST
 
 /*
+ * A From or To tag without a value (";tag") is a syntax error libosip2
+ * takes; its dialog matching then did strcmp(NULL): an INVITE, then an ACK
+ * or BYE in its Call-ID with such a tag, crashed tutti-cp (fuzz_sip found
+ * it). Now 400 (an ACK: counted, unanswered); the call goes on.
+ */
+START_TEST(test_sip_valueless_tag_400)
+{
+	static const char inv[] =
+		REQ_TO("conf", "INVITE", "z9hG4bKv1", "v1", "1 INVITE",
+		       "Contact: <sip:a@127.0.0.1>\r\n");
+	static const char *const bad[] = {
+		"ACK sip:conf@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bKv2;rport\r\n"
+		"From: <sip:a@x>;tag\r\nTo: <sip:focus@127.0.0.1>;tag=x\r\n"
+		"Call-ID: v1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n",
+		"BYE sip:conf@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5099;branch=z9hG4bKv3;rport\r\n"
+		"From: <sip:a@x>;tag=f1\r\nTo: <sip:focus@127.0.0.1>;tag=\r\n"
+		"Call-ID: v1\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
+	};
+	static const char ok[] =
+		REQ("OPTIONS", "z9hG4bKv4", "v4", "1 OPTIONS", "");
+	struct sockaddr_in to;
+	char buf[4096];
+	int fd = udp_peer(&to);
+
+	udp_send(fd, &to, inv, sizeof(inv) - 1);
+	udp_recv_skip(fd, buf, sizeof(buf), NULL);
+	ck_assert_msg(strncmp(buf, "SIP/2.0 200", 11) == 0, "%s", buf);
+	udp_send(fd, &to, bad[0], strlen(bad[0]));
+	udp_send(fd, &to, bad[1], strlen(bad[1]));
+	udp_recv_skip(fd, buf, sizeof(buf), "SIP/2.0 200"); /* 2xx copies */
+	ck_assert_msg(strncmp(buf, "SIP/2.0 400", 11) == 0 &&
+			      strstr(buf, "Call-ID: v1\r\nCSeq: 2 BYE") != NULL,
+		      "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->parse_bad, 2);
+	udp_send(fd, &to, ok, sizeof(ok) - 1);
+	udp_recv_skip(fd, buf, sizeof(buf),
+		      "SIP/2.0 200 OK\r\nVia: "
+		      "SIP/2.0/UDP 10.0.0.1:5099;"
+		      "branch=z9hG4bKv1");
+	ck_assert_msg(strstr(buf, "Call-ID: v4\r\n") != NULL, "%s", buf);
+	ck_assert_uint_eq(cp_sip_stats(sip)->dialogs_active, 1);
+	close(fd);
+}
+END_TEST
+
+/*
  * RFC 3261 8.1.1.8: a request that makes a dialog with the wildcard
  * Contact ("*", a REGISTER's only) or two gets 400 saying so, and the
  * application never sees it; without a Contact, an INVITE is still taken.
@@ -7973,6 +8021,7 @@ test_suite(void)
 	tcase_add_test(raw, test_sip_no_via_dropped);
 	tcase_add_test(raw, test_sip_dialog_needs_one_contact);
 	tcase_add_test(raw, test_sip_unparsed_lone_lf_not_copied);
+	tcase_add_test(raw, test_sip_valueless_tag_400);
 	tcase_add_loop_test(raw, test_sip_answers, 0,
 			    sizeof(answers) / sizeof(answers[0]));
 	tcase_add_test(raw, test_sip_garbage_and_huge);
