@@ -958,7 +958,6 @@ port_of(const struct cp_sip *sip, enum cp_sip_proto proto)
 				   : cp_sip_transport_port(sip->tp);
 }
 
-/* Is u a sips: URI? */
 /*
  * Has m exactly one Contact, with a URI (not the wildcard "*", REGISTER's
  * only, RFC 3261 10.2.2)? A request that makes a dialog needs one (8.1.1.8):
@@ -972,6 +971,7 @@ one_contact_uri(const osip_message_t *m)
 	return osip_list_size(&m->contacts) == 1 && c != NULL && c->url != NULL;
 }
 
+/* Is u a sips: URI? */
 static bool
 is_sips(const osip_uri_t *u)
 {
@@ -1249,9 +1249,8 @@ static void
 handle_ack(struct cp_sip *sip, osip_event_t *evt)
 {
 	osip_message_t *m = evt->sip;
-	struct cp_sip_dialog *d;
-
 	unsigned long cseq = strtoul(m->cseq->number, NULL, 10);
+	struct cp_sip_dialog *d;
 
 	if (add_to_server_txn(sip, evt)) { /* a 3xx-6xx's: its IST's */
 		sip->st.ack_final++;
@@ -2063,8 +2062,8 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 		return;
 	if (tag_of(m->to) == NULL && osip_list_size(&m->contacts) != 0 &&
 	    !one_contact_uri(m)) {
-		/* none is let be (our BYE then has nowhere to go), but "*"
-		 * or two cannot be the dialog's target */
+		/* "*" or two cannot be the dialog's target; none at all is
+		 * let be, as before (our BYE then cannot be built) */
 		reply_code(sip, tr, 400, 0, "Warning",
 			   "399 tutti \"one Contact needed\"");
 		return;
@@ -6079,7 +6078,9 @@ log_name(char *buf, size_t len, const char *name)
 {
 	size_t n = strlen(buf);
 
-	if (n != 0 && n + 2 < len) {
+	if (n != 0) {
+		if (n + 2 >= len)
+			return; /* full: the names before say enough */
 		memcpy(buf + n, ", ", 3);
 		n += 2;
 	}
