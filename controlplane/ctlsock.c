@@ -65,9 +65,13 @@ fail:;
 	return rc;
 }
 
-size_t
-cp_sock_read_until(int c, char *buf, size_t cap, const char *end,
-		   int wait_ms)
+/*
+ * Read from the non-blocking socket c into buf (cap bytes, NUL-terminated)
+ * until it holds end or is full, waiting at most wait_ms for each piece;
+ * returns the length.
+ */
+static size_t
+sock_read_until(int c, char *buf, size_t cap, const char *end, int wait_ms)
 {
 	size_t len = 0;
 
@@ -89,8 +93,9 @@ cp_sock_read_until(int c, char *buf, size_t cap, const char *end,
 	return len;
 }
 
-void
-cp_sock_write_all(int c, const char *p, size_t len, int wait_ms)
+/* Write len bytes, waiting at most wait_ms whenever the socket is full. */
+static void
+sock_write_all(int c, const char *p, size_t len, int wait_ms)
 {
 	while (len > 0) {
 		struct pollfd pf = { .fd = c, .events = POLLOUT };
@@ -110,8 +115,7 @@ static void
 serve(struct cp_ctlsock *s, int c)
 {
 	char req[CP_CTLSOCK_REQ_MAX];
-	size_t len = cp_sock_read_until(c, req, sizeof(req), "\n",
-					READ_WAIT_MS);
+	size_t len = sock_read_until(c, req, sizeof(req), "\n", READ_WAIT_MS);
 	char *nl = strchr(req, '\n');
 
 	if (nl != NULL)
@@ -125,10 +129,10 @@ serve(struct cp_ctlsock *s, int c)
 	len = strlen(s->out);
 	if (len + 1 < s->out_cap) {
 		s->out[len++] = '\n';
-		cp_sock_write_all(c, s->out, len, READ_WAIT_MS);
+		sock_write_all(c, s->out, len, READ_WAIT_MS);
 	} else {
-		cp_sock_write_all(c, s->out, len, READ_WAIT_MS);
-		cp_sock_write_all(c, "\n", 1, READ_WAIT_MS);
+		sock_write_all(c, s->out, len, READ_WAIT_MS);
+		sock_write_all(c, "\n", 1, READ_WAIT_MS);
 	}
 }
 

@@ -38,16 +38,6 @@ int cp_ctlsock_open(struct cp_ctlsock **out, const char *path,
 /* Serve what is waiting (accept, read, answer); never waits long. */
 void cp_ctlsock_poll(struct cp_ctlsock *s);
 
-/*
- * For the main loop's little servers (this one, metrics.c): read from the
- * non-blocking socket c into buf (cap bytes, NUL-terminated) until it holds
- * end or is full, waiting at most wait_ms for each piece; returns the
- * length. Write len bytes, waiting at most wait_ms whenever it is full.
- */
-size_t cp_sock_read_until(int c, char *buf, size_t cap, const char *end,
-			  int wait_ms);
-void cp_sock_write_all(int c, const char *p, size_t len, int wait_ms);
-
 /* Close and remove the socket file. NULL is a no-op. */
 void cp_ctlsock_close(struct cp_ctlsock *s);
 

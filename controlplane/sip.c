@@ -2060,14 +2060,6 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 	(void)type;
 	if (precheck(sip, tr, m) != 0)
 		return;
-	if (tag_of(m->to) == NULL && osip_list_size(&m->contacts) != 0 &&
-	    !one_contact_uri(m)) {
-		/* "*" or two cannot be the dialog's target; none at all is
-		 * let be, as before (our BYE then cannot be built) */
-		reply_code(sip, tr, 400, 0, "Warning",
-			   "399 tutti \"one Contact needed\"");
-		return;
-	}
 	if (tag_of(m->to) != NULL) {
 		d = find_dialog(sip, m);
 		if (d == NULL) {
@@ -2082,6 +2074,12 @@ on_ist_invite(int type, osip_transaction_t *tr, osip_message_t *m)
 			reply_code(sip, tr, 500, 0, "Retry-After", "1");
 			return;
 		}
+	} else if (osip_list_size(&m->contacts) != 0 && !one_contact_uri(m)) {
+		/* "*" or two cannot be the dialog's target; none at all is
+		 * let be, as before (our BYE then cannot be built) */
+		reply_code(sip, tr, 400, 0, "Warning",
+			   "399 tutti \"one Contact needed\"");
+		return;
 	}
 	if (stimer_check(sip, tr, m, &se, &update) != 0)
 		return;
